@@ -1,0 +1,433 @@
+"""Shared input checks used by every sozplan module.
+
+Each check either returns quietly (sometimes with a cleaned value) or raises
+:class:`~sozplan.errors.InputError` with a message of three parts: *where* (the
+function and argument), *what* was wrong (with a few offending ids or values) and
+the *fix*. Modules call these checks instead of writing their own, so that the
+same mistake is reported the same way everywhere.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from sozplan.checks import check_columns
+>>> df = pd.DataFrame({"einwohner": [10, 20]}, index=["01", "02"])
+>>> check_columns(df, ["einwohnr"], where="rates")
+Traceback (most recent call last):
+...
+sozplan.errors.InputError: rates: `df` has no column 'einwohnr' (did you mean 'einwohner'?). \
+Fix: pass the name of an existing column; available: 'einwohner'.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sozplan.errors import InputError
+
+__all__ = [
+    "as_column_list",
+    "check_aligned_index",
+    "check_columns",
+    "check_counts",
+    "check_frame",
+    "check_geometry_ids",
+    "check_graph_alignment",
+    "check_no_nan",
+    "check_numerator_denominator",
+    "check_projected_crs",
+    "check_rng",
+    "check_unique_index",
+    "fail",
+    "format_values",
+]
+
+#: How many offending ids or values an error message shows.
+MAX_SHOWN = 5
+
+
+def format_values(values: Iterable[Any], limit: int = MAX_SHOWN) -> str:
+    """Format a few values for an error message, with a count of the rest.
+
+    Parameters
+    ----------
+    values : iterable
+        The offending ids or values.
+    limit : int, default 5
+        How many to show.
+
+    Returns
+    -------
+    str
+        e.g. ``"'01', '02' and 3 more"``.
+
+    Examples
+    --------
+    >>> format_values(["a", "b", "c", "d", "e", "f", "g"])
+    "'a', 'b', 'c', 'd', 'e' and 2 more"
+    """
+    values = list(values)
+    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values[:limit])
+    rest = len(values) - limit
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def _fmt_numbers(values: np.ndarray) -> str:
+    """Format numbers compactly (``-3`` rather than ``-3.0``)."""
+    shown = ", ".join(f"{v:g}" for v in values[:MAX_SHOWN])
+    rest = len(values) - MAX_SHOWN
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def fail(where: str, what: str, fix: str) -> InputError:
+    """Build an :class:`InputError` from its three parts (raise the result).
+
+    Parameters
+    ----------
+    where : str
+        Function name, e.g. ``"rates"``.
+    what : str
+        What was wrong, naming the argument in backticks.
+    fix : str
+        What the user should do instead.
+
+    Returns
+    -------
+    InputError
+
+    Examples
+    --------
+    >>> str(fail("moran", "`column` is constant", "choose a column that varies"))
+    'moran: `column` is constant. Fix: choose a column that varies.'
+    """
+    prefix = f"{where}: " if where else ""
+    return InputError(f"{prefix}{what}. Fix: {fix.rstrip('.')}.")
+
+
+def as_column_list(columns: Hashable | Sequence[Hashable], *, arg: str = "columns") -> list:
+    """Return ``columns`` as a list (a single name becomes a one-element list).
+
+    Examples
+    --------
+    >>> as_column_list("einwohner")
+    ['einwohner']
+    >>> as_column_list(["a", "b"])
+    ['a', 'b']
+    """
+    if isinstance(columns, str) or not isinstance(columns, Iterable):
+        return [columns]
+    out = list(columns)
+    if len(out) != len(set(out)):
+        dup = [c for c in dict.fromkeys(out) if out.count(c) > 1]
+        raise fail("", f"`{arg}` names {format_values(dup)} more than once", "name each column once")
+    return out
+
+
+def check_frame(df: Any, *, arg: str = "df", where: str = "", allow_empty: bool = False) -> None:
+    """Check that ``df`` is a non-empty DataFrame.
+
+    Examples
+    --------
+    >>> check_frame([1, 2], where="rates")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: rates: `df` is a list, not a pandas DataFrame. \
+Fix: pass a DataFrame (or GeoDataFrame) with one row per area.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise fail(
+            where,
+            f"`{arg}` is a {type(df).__name__}, not a pandas DataFrame",
+            "pass a DataFrame (or GeoDataFrame) with one row per area",
+        )
+    if not allow_empty and len(df) == 0:
+        raise fail(where, f"`{arg}` has no rows", "pass a table with at least one area")
+
+
+def check_columns(
+    df: pd.DataFrame,
+    columns: Hashable | Sequence[Hashable],
+    *,
+    arg: str = "df",
+    where: str = "",
+    numeric: bool = True,
+) -> list:
+    """Check that ``columns`` exist in ``df`` (and are numeric, unless told otherwise).
+
+    Parameters
+    ----------
+    df : DataFrame
+    columns : str or sequence of str
+    arg : str
+        Name of the frame argument, for the message.
+    where : str
+        Name of the calling function, for the message.
+    numeric : bool, default True
+        Also require a numeric (or boolean) dtype.
+
+    Returns
+    -------
+    list
+        The columns as a list.
+    """
+    check_frame(df, arg=arg, where=where, allow_empty=True)
+    cols = as_column_list(columns)
+    available = [str(c) for c in df.columns]
+    for col in cols:
+        if col not in df.columns:
+            close = difflib.get_close_matches(str(col), available, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise fail(
+                where,
+                f"`{arg}` has no column {col!r}{hint}",
+                f"pass the name of an existing column; available: {format_values(available, 12)}",
+            )
+    if numeric:
+        bad = [c for c in cols if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))]
+        if bad:
+            dtypes = ", ".join(f"{c!r} ({df[c].dtype})" for c in bad[:MAX_SHOWN])
+            raise fail(
+                where,
+                f"column(s) {dtypes} of `{arg}` are not numeric",
+                "convert them, e.g. with sozplan.io.read_statistik for German number formats "
+                "or pd.to_numeric",
+            )
+    return cols
+
+
+def check_unique_index(df: pd.DataFrame, *, arg: str = "df", where: str = "") -> None:
+    """Check that the area ids (the index) are unique.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_unique_index(pd.DataFrame({"x": [1, 2]}, index=["01", "01"]), where="rates")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: rates: the index of `df` (the area ids) has duplicates: '01'. \
+Fix: make each area id occur once, e.g. aggregate duplicates with sozplan.indicators.aggregate or drop them.
+    """
+    if not df.index.is_unique:
+        dup = df.index[df.index.duplicated()].unique()
+        raise fail(
+            where,
+            f"the index of `{arg}` (the area ids) has duplicates: {format_values(dup)}",
+            "make each area id occur once, e.g. aggregate duplicates with "
+            "sozplan.indicators.aggregate or drop them",
+        )
+
+
+def check_no_nan(
+    df: pd.DataFrame, columns: Sequence[Hashable], *, arg: str = "df", where: str = ""
+) -> None:
+    """Check that ``columns`` hold no missing or infinite values."""
+    for col in columns:
+        values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise fail(
+                where,
+                f"column {col!r} of `{arg}` has {int(bad.sum())} missing or infinite value(s), "
+                f"at ids {format_values(df.index[bad])}",
+                "impute or drop these areas explicitly before calling (nothing is dropped silently)",
+            )
+
+
+def check_counts(
+    df: pd.DataFrame,
+    columns: Sequence[Hashable],
+    *,
+    arg: str = "df",
+    where: str = "",
+    integer: bool = False,
+    allow_nan: bool = False,
+) -> None:
+    """Check that count columns are numeric, non-negative (and whole numbers if ``integer``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"einwohner": [10, -3]}, index=["01", "02"])
+    >>> check_counts(df, ["einwohner"], where="dissimilarity")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: dissimilarity: column 'einwohner' of `df` has 1 negative count(s), \
+at ids '02' (values -3). Fix: counts cannot be negative; correct the data.
+    """
+    cols = check_columns(df, columns, arg=arg, where=where)
+    if not allow_nan:
+        check_no_nan(df, cols, arg=arg, where=where)
+    for col in cols:
+        values = df[col].to_numpy(dtype=float, na_value=np.nan)
+        neg = values < 0
+        if neg.any():
+            raise fail(
+                where,
+                f"column {col!r} of `{arg}` has {int(neg.sum())} negative count(s), at ids "
+                f"{format_values(df.index[neg])} (values {_fmt_numbers(values[neg])})",
+                "counts cannot be negative; correct the data",
+            )
+        if integer:
+            frac = np.isfinite(values) & (values != np.round(values))
+            if frac.any():
+                raise fail(
+                    where,
+                    f"column {col!r} of `{arg}` has non-integer counts at ids "
+                    f"{format_values(df.index[frac])} (values {_fmt_numbers(values[frac])})",
+                    "pass whole numbers of persons; round estimates explicitly if that is intended",
+                )
+
+
+def check_numerator_denominator(
+    df: pd.DataFrame,
+    numerator: Hashable,
+    denominator: Hashable,
+    *,
+    arg: str = "df",
+    where: str = "",
+) -> None:
+    """Check that ``numerator <= denominator`` in every row (a share cannot exceed 100 %).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"g": [5, 12], "t": [10, 10]}, index=["01", "02"])
+    >>> check_numerator_denominator(df, "g", "t", where="dissimilarity")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: dissimilarity: 'g' exceeds 't' in 1 area(s): '02' (12 > 10). \
+Fix: the group must be part of the total; check the columns or the data.
+    """
+    num = df[numerator].to_numpy(dtype=float, na_value=np.nan)
+    den = df[denominator].to_numpy(dtype=float, na_value=np.nan)
+    bad = num > den
+    if bad.any():
+        pairs = [f"{a:g} > {b:g}" for a, b in zip(num[bad][:MAX_SHOWN], den[bad][:MAX_SHOWN], strict=True)]
+        raise fail(
+            where,
+            f"{numerator!r} exceeds {denominator!r} in {int(bad.sum())} area(s): "
+            f"{format_values(df.index[bad])} ({', '.join(pairs)})",
+            "the group must be part of the total; check the columns or the data",
+        )
+
+
+def check_projected_crs(gdf: Any, *, arg: str = "gdf", where: str = "", purpose: str = "distances") -> None:
+    """Check that a GeoDataFrame has a projected CRS (metres), needed for ``purpose``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame(geometry=[Point(13.4, 52.5)], crs="EPSG:4326")
+    >>> check_projected_crs(g, where="build_graph")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: build_graph: `gdf` has the geographic CRS EPSG:4326 (degrees), \
+but distances need a projected CRS in metres. Fix: reproject first, e.g. gdf.to_crs(25832) \
+(ETRS89 / UTM 32N) or gdf.to_crs(25833) for eastern Germany.
+    """
+    crs = getattr(gdf, "crs", None)
+    if crs is None:
+        raise fail(
+            where,
+            f"`{arg}` has no CRS, but {purpose} need a projected CRS in metres",
+            "set it with gdf.set_crs(...) if you know it, then reproject, e.g. to EPSG:25832",
+        )
+    if not crs.is_projected:
+        raise fail(
+            where,
+            f"`{arg}` has the geographic CRS {crs.to_string()} (degrees), but {purpose} need a "
+            "projected CRS in metres",
+            "reproject first, e.g. gdf.to_crs(25832) (ETRS89 / UTM 32N) or gdf.to_crs(25833) "
+            "for eastern Germany",
+        )
+
+
+def check_aligned_index(
+    index: pd.Index,
+    other: Iterable[Hashable],
+    *,
+    arg: str = "df",
+    other_arg: str = "graph",
+    where: str = "",
+) -> None:
+    """Check that two sets of area ids are the same (order may differ).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_aligned_index(pd.Index(["01", "02"]), ["01", "03"], where="moran")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: moran: the ids of `df` and `graph` differ: 1 id(s) only in `df` \
+('02'), 1 only in `graph` ('03'). Fix: build the graph from the same areas \
+(sozplan.graph.build_graph(df)) or subset both to common ids.
+    """
+    other_index = pd.Index(list(other))
+    only_self = index.difference(other_index)
+    only_other = other_index.difference(index)
+    if len(only_self) or len(only_other):
+        parts = []
+        if len(only_self):
+            parts.append(f"{len(only_self)} id(s) only in `{arg}` ({format_values(only_self)})")
+        if len(only_other):
+            parts.append(f"{len(only_other)} only in `{other_arg}` ({format_values(only_other)})")
+        raise fail(
+            where,
+            f"the ids of `{arg}` and `{other_arg}` differ: {', '.join(parts)}",
+            "build the graph from the same areas (sozplan.graph.build_graph(df)) or subset both "
+            "to common ids",
+        )
+
+
+def check_graph_alignment(df: pd.DataFrame, graph: Any, *, where: str = "") -> None:
+    """Check that a ``libpysal.graph.Graph`` has exactly the ids of ``df`` **in the same order**.
+
+    ``Graph.lag`` and esda work by position, so ids must match one to one and in
+    order; use :func:`sozplan.graph.align_graph` (or ``df.loc[graph.unique_ids]``) to fix.
+    """
+    ids = pd.Index(graph.unique_ids)
+    check_aligned_index(df.index, ids, where=where)
+    if not ids.equals(df.index):
+        raise fail(
+            where,
+            "`graph` has the ids of `df` but in another order; positional statistics would mix "
+            "up areas",
+            "reorder the data with df.loc[graph.unique_ids] or rebuild the graph from df",
+        )
+
+
+def check_geometry_ids(
+    data: pd.DataFrame, geometry: Any, *, arg: str = "df", where: str = ""
+) -> None:
+    """Check that the ids of a data table and of a geometry layer match."""
+    check_unique_index(geometry, arg="geometry", where=where)
+    check_aligned_index(data.index, geometry.index, arg=arg, other_arg="geometry", where=where)
+
+
+def check_rng(rng: Any, *, where: str = "") -> np.random.Generator:
+    """Turn ``rng`` (None, int seed or Generator) into a ``numpy.random.Generator``.
+
+    Legacy ``RandomState`` objects and global seeding are refused.
+
+    Examples
+    --------
+    >>> bool(check_rng(42).integers(10) == check_rng(42).integers(10))
+    True
+    """
+    if isinstance(rng, np.random.RandomState):
+        raise fail(
+            where,
+            "`rng` is a legacy numpy RandomState",
+            "pass numpy.random.default_rng(seed) or an integer seed",
+        )
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise fail(
+            where, f"`rng` cannot seed a random generator ({exc})", "pass an integer seed or a Generator"
+        ) from exc
