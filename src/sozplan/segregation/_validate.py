@@ -1,0 +1,182 @@
+"""Input checks and the index registry shared by the segregation functions (private)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sozplan.checks import (
+    as_column_list,
+    check_counts,
+    check_frame,
+    check_numerator_denominator,
+    check_unique_index,
+    fail,
+    format_values,
+)
+
+__all__: list[str] = []
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """What the inference and table machinery needs to know about a public index."""
+
+    name: str
+    label: str
+    dimension: str
+    kind: str  # "twogroup" or "multigroup"
+    kernel: Callable[..., np.ndarray]  # vectorised over a leading axis of iterations
+    spatial: bool = False
+    randomizable: bool = True
+
+
+REGISTRY: dict[Callable[..., Any], IndexSpec] = {}
+
+
+def register(spec: IndexSpec) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Attach ``spec`` to a public index function (used by ``randomization_test``)."""
+
+    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY[func] = spec
+        func._segregation_spec = spec  # type: ignore[attr-defined]
+        return func
+
+    return deco
+
+
+def spec_of(index: Any, where: str) -> IndexSpec:
+    """Return the registered spec of an index function or raise a helpful error."""
+    spec = getattr(index, "_segregation_spec", None)
+    if spec is None:
+        known = sorted(s.name for s in REGISTRY.values() if s.randomizable)
+        raise fail(
+            where,
+            f"`index` is {index!r}, not one of the sozplan segregation index functions",
+            f"pass the function itself, e.g. sozplan.segregation.dissimilarity; known: "
+            f"{format_values(known, 40)}",
+        )
+    return spec
+
+
+def twogroup_arrays(
+    df: Any, group: Hashable, total: Hashable, *, where: str, min_units: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a two-group table and return ``(x, t)`` as float arrays.
+
+    Raises when counts are negative or missing, when the group exceeds the total, when
+    there are fewer than ``min_units`` units, or when the group is empty or makes up
+    the whole population (the indices are then undefined).
+    """
+    check_frame(df, where=where)
+    check_unique_index(df, where=where)
+    check_counts(df, [group, total], where=where)
+    check_numerator_denominator(df, group, total, where=where)
+    x = df[group].to_numpy(dtype=float)
+    t = df[total].to_numpy(dtype=float)
+    _check_units(len(t), min_units, where)
+    big_x, big_t = x.sum(), t.sum()
+    if big_x <= 0 or big_x >= big_t:
+        what = "has no members" if big_x <= 0 else f"makes up the whole population ({big_x:g})"
+        raise fail(
+            where,
+            f"the group {group!r} {what}; segregation of a group against its complement is "
+            "undefined when either is empty",
+            "check the columns, or choose a group that is present and not the whole total",
+        )
+    return x, t
+
+
+def multigroup_array(
+    df: Any, groups: Sequence[Hashable], *, where: str, min_units: int = 2
+) -> np.ndarray:
+    """Validate a multigroup table and return the (n, K) count matrix."""
+    check_frame(df, where=where)
+    check_unique_index(df, where=where)
+    cols = as_column_list(groups, arg="groups")
+    if len(cols) < 2:
+        raise fail(
+            where,
+            f"`groups` names {len(cols)} column(s)",
+            "pass at least two mutually exclusive groups that add up to the population, "
+            "e.g. groups=['deutsche', 'auslaender']",
+        )
+    check_counts(df, cols, where=where)
+    counts = df[cols].to_numpy(dtype=float)
+    _check_units(len(counts), min_units, where)
+    col_tot = counts.sum(axis=0)
+    empty = [c for c, s in zip(cols, col_tot, strict=True) if s <= 0]
+    if empty:
+        raise fail(
+            where,
+            f"group(s) {format_values(empty)} have no members",
+            "drop empty groups from `groups`; the multigroup indices need every group present",
+        )
+    return counts
+
+
+def _check_units(n: int, min_units: int, where: str) -> None:
+    if n < min_units:
+        raise fail(
+            where,
+            f"`df` has {n} unit(s); a segregation index compares at least {min_units} areas",
+            "pass one row per area of the city (segregation of a single area is not defined)",
+        )
+
+
+def check_integer_counts(df: pd.DataFrame, columns: Sequence[Hashable], where: str) -> None:
+    """Randomisation needs whole persons."""
+    check_counts(df, list(columns), where=where, integer=True)
+
+
+def xlogy_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a * log(a / b)`` with ``0 log 0 = 0`` (b > 0 wherever a > 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = a * np.log(np.where(a > 0, a, 1.0) / np.where(b > 0, b, 1.0))
+    return np.where(a > 0, out, 0.0)
+
+
+def safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a / b`` with 0 where ``b == 0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1.0), 0.0)
+
+
+def environment_matrix(df: pd.DataFrame, graph: Any, where: str) -> Any:
+    """Sparse matrix of the local environment: the graph's weights plus each unit itself.
+
+    Each unit belongs to its own environment with weight 1 unless the graph already
+    carries self-weights, which are then used as given (Reardon & O'Sullivan 2004).
+    """
+    import scipy.sparse as sp
+
+    from sozplan.checks import check_graph_alignment
+
+    if not hasattr(graph, "sparse") or not hasattr(graph, "unique_ids"):
+        raise fail(
+            where,
+            f"`graph` is a {type(graph).__name__}, not a libpysal.graph.Graph",
+            "build one with sozplan.graph.build_graph(gdf) or libpysal.graph.Graph.build_*; "
+            "convert a legacy W with Graph.from_W(w)",
+        )
+    check_graph_alignment(df, graph, where=where)
+    mat = sp.csr_array(graph.sparse, dtype=float)
+    if not mat.diagonal().any():
+        mat = mat + sp.eye_array(mat.shape[0], format="csr")
+    return mat
+
+
+def lag_counts(mat: Any, counts: np.ndarray) -> np.ndarray:
+    """Apply the environment matrix to counts of shape (..., n) or (..., n, K)."""
+    arr = np.asarray(counts, dtype=float)
+    if arr.ndim == 1:
+        return mat @ arr
+    if arr.ndim == 2:  # (B, n)
+        return (mat @ arr.T).T
+    b, n, k = arr.shape  # (B, n, K)
+    flat = np.moveaxis(arr, 1, 0).reshape(n, b * k)
+    return np.moveaxis((mat @ flat).reshape(n, b, k), 0, 1)
