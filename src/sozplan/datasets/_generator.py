@@ -320,7 +320,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         truth["types"] = {
             "labels": {pa_ids[i]: TYPE_NAMES[type_of_pa[i]] for i in range(len(pa_ids)) if not (in_reg[pa_of_block == i].any() or i in (pp, *hot, *cold_pas))},
             "profiles": {k: {"label": v["label"], "latent": list(v["latent"])} for k, v in TYPES.items()},
-            "columns": ["sgb2_quote", "kinderarmut_quote", "auslaender_anteil", "anteil_65_plus", "anteil_unter_18", "altersarmut_quote", "wohndauer_anteil", "wanderungsvolumen"],
+            "columns": ["sgb2_quote", "kinderarmut", "auslaenderanteil", "anteil_65_plus", "anteil_unter_18", "altersarmut", "wohndauer", "wanderungsvolumen"],
             "note": "planning areas outside the regions district and the other planted areas",
         }
         city.truth = truth
@@ -454,7 +454,7 @@ def _regions_truth(block_id, in_reg, labels, types, pop, district) -> dict[str, 
         "n_regions": int(labels.max() + 1),
         "labels": {b: f"R{labels[i] + 1}" for i, b in enumerate(block_id) if in_reg[i]},
         "types": {f"R{r + 1}": TYPE_NAMES[t] for r, t in enumerate(types)},
-        "columns": ["sgb2_quote", "kinderarmut_quote", "auslaender_anteil", "anteil_65_plus", "altersarmut_quote", "wohndauer_anteil"],
+        "columns": ["sgb2_quote", "kinderarmut", "auslaenderanteil", "anteil_65_plus", "altersarmut", "wohndauer"],
         "population_by_region_2020": {f"R{r + 1}": int(p) for r, p in enumerate(reg_pop)},
         "population_floor": int(np.floor(0.7 * reg_pop.min() / 1000) * 1000),
         "population_ceiling": int(np.ceil(1.3 * reg_pop.max() / 1000) * 1000),
