@@ -1,0 +1,1382 @@
+"""Read and write statistics tables as German statistics offices publish them.
+
+Municipal statistics offices, the statistical offices of the Länder and the
+federal GENESIS databases publish tables as CSV files with German conventions:
+``;`` as field separator, a decimal comma (a decimal point in English exports),
+thousands separators, UTF-8 with byte-order mark or windows-1252, title lines
+above and source lines and footnotes below the table, and the signs of DIN 55301
+in place of numbers (``-`` exactly zero, ``.`` secret, ``/`` unreliable, ...).
+
+:func:`read_statistik` reads such a file into a :class:`StatistikTable`: the
+numbers of every numeric column plus, for every value, a *status* that says what
+the cell meant. Regional keys (AGS, ARS, Berlin's planning-area ids such as
+``01100101``) stay zero-padded strings. :func:`write_statistik` writes a table in
+the same format, so that ``read_statistik(write_statistik(x))`` gives back the
+values and statuses of ``x``.
+
+The reader works in three steps: (1) read every cell as text, (2) map whole-cell
+signs (``-``, ``.``, ``/``, ``x``, ...) and markers (brackets, ``p``/``r``/``s``
+flags) to a status, (3) convert the remaining numbers with the file's decimal and
+thousands separators. A ``-`` is therefore always the value 0 with status
+``zero`` and never a missing value.
+
+Examples
+--------
+>>> import io
+>>> from sozplan.io import read_statistik
+>>> text = '''Einwohner nach Bezirken
+...
+... Bezirk;Schlüssel;Einwohner;Quote
+... Mitte;01;384.172;12,5
+... Köpenick;09;-;.
+...
+... Quelle: Amt für Statistik'''
+>>> table = read_statistik(io.StringIO(text))
+>>> table.values
+     Bezirk Schlüssel  Einwohner  Quote
+0     Mitte        01     384172   12.5
+1  Köpenick        09          0    NaN
+>>> table.status
+  Einwohner       Quote
+0        ok          ok
+1      zero  suppressed
+>>> table.meta["footer_lines"]
+('Quelle: Amt für Statistik',)
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import re
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from sozplan.checks import check_frame, fail, format_values
+from sozplan.errors import DataQualityWarning, InputError
+
+__all__ = [
+    "SIGNS",
+    "STATUS_CODES",
+    "STATUS_LABELS",
+    "StatistikTable",
+    "read_statistik",
+    "write_statistik",
+]
+
+#: Every status a value can have, in the order used by the categorical dtype.
+STATUS_CODES: tuple[str, ...] = (
+    "ok",
+    "zero",
+    "rounded_zero",
+    "suppressed",
+    "unreliable",
+    "not_applicable",
+    "pending",
+    "limited",
+    "provisional",
+    "revised",
+    "estimated",
+    "missing",
+    "invalid",
+)
+
+#: Meaning of each status (German label as in DIN 55301, English label).
+STATUS_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "ok": ("Zahlenwert", "plain value"),
+        "zero": ("nichts vorhanden (genau null)", "nothing (exactly zero)"),
+        "rounded_zero": (
+            "weniger als die Hälfte von 1 in der letzten besetzten Stelle",
+            "less than half a unit of the last digit shown",
+        ),
+        "suppressed": ("Zahlenwert unbekannt oder geheim zu halten", "unknown or secret"),
+        "unreliable": ("Zahlenwert nicht sicher genug", "not reliable enough"),
+        "not_applicable": ("Tabellenfach gesperrt, Aussage nicht sinnvoll", "not applicable"),
+        "pending": ("Angabe fällt später an", "due later"),
+        "limited": ("Aussagewert eingeschränkt", "limited informative value"),
+        "provisional": ("vorläufige Zahl", "provisional"),
+        "revised": ("berichtigte Zahl", "revised"),
+        "estimated": ("geschätzte Zahl", "estimated"),
+        "missing": ("leeres Feld", "empty cell"),
+        "invalid": ("unlesbarer Eintrag", "unreadable entry"),
+    }
+)
+
+#: Whole-cell signs of DIN 55301 (and common typographic variants) and their status.
+SIGNS: Mapping[str, str] = MappingProxyType(
+    {
+        "-": "zero",
+        "–": "zero",  # en dash, as typeset tables print it
+        "—": "zero",  # em dash
+        ".": "suppressed",
+        "·": "suppressed",  # middle dot, the typeset form of the secrecy sign
+        "/": "unreliable",
+        "x": "not_applicable",
+        "X": "not_applicable",
+        "...": "pending",
+        "…": "pending",  # one-character ellipsis (windows-1252 byte 0x85)
+        "": "missing",
+    }
+)
+
+#: The sign :func:`write_statistik` writes for each status of a missing value.
+_SIGN_OF_STATUS = {
+    "suppressed": ".",
+    "unreliable": "/",
+    "not_applicable": "x",
+    "pending": "...",
+    "missing": "",
+    "invalid": "",
+}
+_FLAGS = {"p": "provisional", "r": "revised", "s": "estimated"}
+_FLAG_OF_STATUS = {v: k for k, v in _FLAGS.items()}
+#: Statuses whose value is NaN.
+_NAN_STATUSES = frozenset(_SIGN_OF_STATUS)
+
+_SEPARATORS = (";", "\t", ",")
+_SPACES = " \u00a0\u202f"  # blank, no-break space, narrow no-break space
+_MINUS = "-+\u2212"  # hyphen-minus, plus, minus sign
+
+# A cell that may hold a number: optional brackets, a run of digits with
+# separators, an optional p/r/s flag. The strict grammar is checked afterwards.
+_CELL_RE = re.compile(
+    r"^(?P<open>\()?\s*(?P<num>[-+\u2212]?[\d.,'\s\u00a0\u202f]*\d[\d.,'\s\u00a0\u202f]*)\s*"
+    r"(?P<close>\))?\s*(?P<flag>[prs])?$"
+)
+_KEY_NAME_RE = re.compile(
+    r"schl(?:ü|ue)ssel|kennziffer|gemeindekennzahl|(?<![a-zäöüß])"
+    r"(?:id|ags|ars|plr|bzr|pgr|lor|key|gkz|raumid)(?![a-zäöüß])",
+    re.IGNORECASE,
+)
+_CODE_RE = re.compile(r"^[0-9A-Za-z]*\d[0-9A-Za-z]*$")
+_WHERE_READ = "read_statistik"
+_WHERE_WRITE = "write_statistik"
+
+
+class _MissingFileError(InputError, FileNotFoundError):
+    """A file that does not exist (an :class:`InputError` and a ``FileNotFoundError``)."""
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, eq=False)
+class StatistikTable:
+    """A statistics table read by :func:`read_statistik`: values plus a status per value.
+
+    Attributes
+    ----------
+    values : DataFrame
+        The table with its columns in file order: key and text columns as strings
+        (keys keep their leading zeros), numeric columns as ``int64`` (whole
+        numbers without any missing value) or ``float64``. Signs that carry no
+        number (``.``, ``/``, ``x``, ``...``, empty cells) are NaN; ``-`` is 0.
+    status : DataFrame
+        Same index as ``values``, one column per numeric column, categorical
+        with the categories :data:`STATUS_CODES`: what each cell meant
+        (``ok``, ``zero``, ``rounded_zero``, ``suppressed``, ``unreliable``,
+        ``not_applicable``, ``pending``, ``limited``, ``provisional``,
+        ``revised``, ``estimated``, ``missing``, ``invalid``).
+    key_columns : tuple of str
+        Columns kept as regional keys (zero-padded strings).
+    meta : mapping
+        How the file was read: ``source``, ``encoding``, ``separator``,
+        ``decimal``, ``thousands``, ``header_line`` (1-based line number of the
+        column names), ``n_rows``, ``header_lines`` and ``footer_lines`` (the
+        non-empty lines above and below the table), ``source_title`` (the first
+        line above the table), ``numeric_columns``, ``text_columns``,
+        ``key_widths``.
+    warnings : tuple of str
+        Data-quality problems found while reading (also issued as
+        :class:`~sozplan.errors.DataQualityWarning`).
+    """
+
+    values: pd.DataFrame
+    status: pd.DataFrame
+    key_columns: tuple[str, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+
+    @property
+    def numeric_columns(self) -> list[str]:
+        """Names of the numeric columns (those with a status)."""
+        return list(self.status.columns)
+
+    def status_counts(self) -> pd.DataFrame:
+        r"""Count the statuses per numeric column.
+
+        Returns
+        -------
+        DataFrame
+            One row per numeric column, one column per status that occurs.
+
+        Examples
+        --------
+        >>> import io
+        >>> t = read_statistik(io.StringIO("a;b\n1;-\n.;2"))
+        >>> t.status_counts()
+        status  ok  zero  suppressed
+        a        1     0           1
+        b        1     1           0
+        """
+        counts = {c: self.status[c].value_counts() for c in self.status.columns}
+        out = pd.DataFrame(counts, index=list(STATUS_CODES)).T.fillna(0).astype("int64")
+        out = out.loc[:, (out > 0).any(axis=0)]
+        out.columns.name = "status"
+        return out
+
+    def to_frame(self, long: bool = True) -> pd.DataFrame:
+        r"""Return the table as one DataFrame.
+
+        Parameters
+        ----------
+        long : bool, default True
+            ``True``: the tidy long form with the key and text columns (and the
+            index, if it has a name) followed by ``variable``, ``value`` and
+            ``status``, one row per numeric cell. ``False``: the wide ``values``
+            with a ``<column>_status`` column after every numeric column.
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> import io
+        >>> t = read_statistik(io.StringIO("AGS;Einwohner\n01001000;90.164\n01002000;."))
+        >>> t.to_frame()
+                AGS   variable    value      status
+        0  01001000  Einwohner  90164.0          ok
+        1  01002000  Einwohner      NaN  suppressed
+        >>> t.to_frame(long=False)
+                AGS  Einwohner Einwohner_status
+        0  01001000    90164.0               ok
+        1  01002000        NaN       suppressed
+        """
+        numeric = self.numeric_columns
+        if not long:
+            parts = {}
+            for col in self.values.columns:
+                parts[col] = self.values[col]
+                if col in numeric:
+                    parts[f"{col}_status"] = self.status[col]
+            return pd.DataFrame(parts, index=self.values.index)
+        ids = [c for c in self.values.columns if c not in numeric]
+        values = self.values
+        if values.index.name is not None or isinstance(values.index, pd.MultiIndex):
+            names = [n for n in values.index.names if n is not None]
+            values = values.reset_index()
+            ids = names + ids
+        else:
+            values = values.reset_index(drop=True)
+        status = self.status.reset_index(drop=True)
+        n = len(values)
+        frames = []
+        for col in numeric:
+            part = values[ids].copy() if ids else pd.DataFrame(index=range(n))
+            part["variable"] = col
+            part["value"] = values[col].astype("float64").to_numpy()
+            part["status"] = status[col].to_numpy()
+            frames.append(part)
+        if not frames:
+            return pd.DataFrame(columns=[*ids, "variable", "value", "status"])
+        out = pd.concat(frames, ignore_index=True)
+        out["status"] = pd.Categorical(out["status"], categories=STATUS_CODES)
+        return out
+
+    def __repr__(self) -> str:
+        meta = self.meta
+        n_rows, n_cols = self.values.shape
+        lines = [
+            f"StatistikTable: {n_rows} rows x {n_cols} columns "
+            f"({len(self.numeric_columns)} numeric, keys: {list(self.key_columns)})",
+        ]
+        if meta.get("source_title"):
+            lines.append(f"  title:     {meta['source_title']}")
+        if meta.get("source"):
+            lines.append(f"  source:    {meta['source']}")
+        lines.append(
+            f"  format:    encoding {meta.get('encoding')}, separator {meta.get('separator')!r}, "
+            f"decimal {meta.get('decimal')!r}, thousands {meta.get('thousands')!r}"
+        )
+        counts = self._status_totals()
+        if counts:
+            lines.append("  status:    " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        for w in self.warnings:
+            lines.append(f"  warning:   {w}")
+        return "\n".join(lines)
+
+    def _status_totals(self) -> dict[str, int]:
+        if self.status.empty:
+            return {}
+        flat = pd.Series(self.status.to_numpy().ravel())
+        counts = flat.value_counts()
+        return {k: int(counts[k]) for k in STATUS_CODES if k in counts.index}
+
+    def _repr_html_(self, max_rows: int = 20) -> str:
+        meta = self.meta
+        head = self.values.head(max_rows)
+        status = self.status.head(max_rows)
+        numeric = set(self.numeric_columns)
+        colours = {
+            "zero": "#eef6ee",
+            "rounded_zero": "#eef6ee",
+            "suppressed": "#eeeeee",
+            "unreliable": "#fdf1dc",
+            "not_applicable": "#eeeeee",
+            "pending": "#eeeeee",
+            "limited": "#fdf1dc",
+            "provisional": "#e8f0fb",
+            "revised": "#e8f0fb",
+            "estimated": "#e8f0fb",
+            "missing": "#f6f6f6",
+            "invalid": "#fbe3e3",
+        }
+        title = html.escape(str(meta.get("source_title") or "StatistikTable"))
+        out = [
+            "<div>",
+            f"<p><b>{title}</b><br><small>{len(self.values)} rows &times; "
+            f"{self.values.shape[1]} columns; encoding {html.escape(str(meta.get('encoding')))}, "
+            f"separator {html.escape(repr(meta.get('separator')))}, decimal "
+            f"{html.escape(repr(meta.get('decimal')))}; keys "
+            f"{html.escape(', '.join(self.key_columns) or '-')}</small></p>",
+            "<table><thead><tr><th></th>",
+        ]
+        out += [f"<th>{html.escape(str(c))}</th>" for c in head.columns]
+        out.append("</tr></thead><tbody>")
+        for pos, idx in enumerate(head.index):
+            out.append(f"<tr><th>{html.escape(str(idx))}</th>")
+            for col in head.columns:
+                value = head[col].iloc[pos]
+                if col in numeric:
+                    st = str(status[col].iloc[pos])
+                    text = _format_cell(value, st, decimal=".", thousands="", decimals=None)
+                    style = f' style="background:{colours[st]}"' if st in colours else ""
+                    label = html.escape(STATUS_LABELS[st][1])
+                    out.append(f'<td title="{st}: {label}"{style}>{html.escape(text)}</td>')
+                else:
+                    text = "" if pd.isna(value) else str(value)
+                    out.append(f"<td>{html.escape(text)}</td>")
+            out.append("</tr>")
+        out.append("</tbody></table>")
+        if len(self.values) > max_rows:
+            out.append(f"<p><small>... {len(self.values) - max_rows} more rows</small></p>")
+        counts = self._status_totals()
+        if counts:
+            out.append(
+                "<p><small>status: "
+                + ", ".join(f"{html.escape(k)} {v}" for k, v in counts.items())
+                + "</small></p>"
+            )
+        if self.warnings:
+            out.append("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings))
+            out.append("</ul>")
+        out.append("</div>")
+        return "".join(out)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_statistik(
+    path_or_buffer: str | os.PathLike | io.IOBase | Any,
+    *,
+    encoding: str | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    header: int | Literal["infer"] = "infer",
+    nrows: int | None = None,
+    key_columns: Sequence[str] | None = None,
+    key_width: int | Mapping[str, int] | None = None,
+    text_columns: Sequence[str] = (),
+    index_col: str | None = None,
+    errors: Literal["raise", "coerce"] = "raise",
+) -> StatistikTable:
+    r"""Read a statistics table in the format of German statistics offices.
+
+    Reads municipal and GENESIS exports: ``;`` (or tab or ``,``) separated,
+    decimal comma or point, thousands separators, UTF-8 (with or without
+    byte-order mark), UTF-16 with byte-order mark or windows-1252, title lines
+    above and source lines and footnotes below the table, and the signs of
+    DIN 55301. Every cell is read as text first; whole-cell signs and markers
+    are mapped to a status, then the numbers are converted.
+
+    ==========================  ======================  ==================
+    cell                        value                   status
+    ==========================  ======================  ==================
+    ``123``, ``1.234,5``        the number              ``ok``
+    ``-``                       0 (never NaN)           ``zero``
+    ``0``, ``0,0``              0                       ``rounded_zero``
+    ``.`` or ``·``              NaN                     ``suppressed``
+    ``/``                       NaN                     ``unreliable``
+    ``x``                       NaN                     ``not_applicable``
+    ``...``                     NaN                     ``pending``
+    ``(12,3)``                  12.3                    ``limited``
+    ``12,3 p`` / ``r`` / ``s``  12.3                    ``provisional`` /
+                                                        ``revised`` /
+                                                        ``estimated``
+    empty                       NaN                     ``missing``
+    ==========================  ======================  ==================
+
+    Parameters
+    ----------
+    path_or_buffer : str, path or file-like
+        A file path or an open file (text or binary).
+    encoding : str, optional
+        Text encoding. Default: detected; a byte-order mark decides (UTF-8 or
+        UTF-16), otherwise UTF-8 is tried and windows-1252 (``cp1252``) used
+        when the bytes are not valid UTF-8.
+    sep : str, optional
+        Field separator. Default: whichever of ``;``, tab and ``,`` gives the
+        longest block of lines with the same number of fields.
+    decimal : {",", "."}, optional
+        Decimal separator. Default: detected per file from the numbers
+        (``1,5`` or ``1.234,5`` mean comma; ``1.5`` or ``1,234.5`` mean point);
+        numbers that fit both readings (``1.234``) follow the separator: comma
+        for ``;`` and tab files, point for ``,`` files.
+    thousands : str, optional
+        Thousands separator; default ``"."`` with a decimal comma and ``","``
+        with a decimal point. Blanks (also no-break spaces) always group
+        thousands. Pass ``""`` to allow no grouping character.
+    header : int or "infer", default "infer"
+        0-based line number of the line with the column names. ``"infer"``
+        takes the longest run of lines with the same number of fields (blank
+        lines end a run); its first line with at least two non-empty fields is
+        the header; lines above are title lines, lines below footer lines.
+    nrows : int, optional
+        Read at most this many data rows after the header.
+    key_columns : sequence of str, optional
+        Columns to keep as zero-padded text keys. Default: detected: columns
+        whose name mentions a key (``Schlüssel``, ``Kennziffer``, ``ID``,
+        ``AGS``, ``ARS``, ``PLR``, ``BZR``, ``key``, ...) and whose cells are codes
+        (letters and digits, at least one digit), and columns of digits in
+        which some cell has a leading zero. Pass ``()`` to detect none.
+    key_width : int or mapping of str to int, optional
+        Re-pad digit keys shorter than this width with leading zeros (repairs
+        keys whose zeros a spreadsheet removed), for all key columns or per
+        column.
+    text_columns : sequence of str, default ()
+        Columns to keep as text even though they look numeric.
+    index_col : str, optional
+        Column to use as the index of ``values`` and ``status``.
+    errors : {"raise", "coerce"}, default "raise"
+        What to do with a cell of a numeric column that is neither a number
+        nor a known sign (e.g. ``12a``): ``"raise"`` an
+        :class:`~sozplan.errors.InputError` naming each such cell by line and
+        column; ``"coerce"`` it to NaN with status ``invalid`` and a
+        :class:`~sozplan.errors.DataQualityWarning`.
+
+    Returns
+    -------
+    StatistikTable
+        ``values`` (numbers; keys and text as strings), ``status`` (one
+        categorical status per numeric value), ``key_columns``, ``meta``
+        (encoding, separator, decimal, header and footer lines, title) and
+        ``warnings``. ``to_frame()`` gives the tidy long form with a status
+        per value.
+
+    Raises
+    ------
+    InputError
+        The file does not exist, holds no table, or a numeric column holds a
+        cell that cannot be read (with ``errors="raise"``).
+
+    Warns
+    -----
+    DataQualityWarning
+        Keys of differing lengths (lost leading zeros?), duplicated column
+        names, duplicated ids in ``index_col``, unreadable cells coerced.
+
+    See Also
+    --------
+    write_statistik : the inverse.
+
+    Notes
+    -----
+    The signs follow DIN 55301 (*Gestaltung statistischer Tabellen*) as used in
+    the publications of the statistical offices of the Federation and the
+    Länder. In English exports a bare ``.`` is still the secrecy sign, never
+    a number. A plain ``0`` follows DIN 55301 and gets status ``rounded_zero``
+    ("less than half a unit"); ``-`` is an exact zero.
+
+    Examples
+    --------
+    A GENESIS-style English export (decimal point, thousands comma):
+
+    >>> import io
+    >>> text = ('Region;Key;Population;Share\nHamburg;02000000;"1,892,122";15.3 p\n'
+    ...         'Bremen;04011000;/;(9.8)\n')
+    >>> t = read_statistik(io.StringIO(text))
+    >>> t.meta["decimal"], t.key_columns
+    ('.', ('Key',))
+    >>> t.to_frame()
+        Region       Key    variable      value       status
+    0  Hamburg  02000000  Population  1892122.0           ok
+    1   Bremen  04011000  Population        NaN   unreliable
+    2  Hamburg  02000000       Share       15.3  provisional
+    3   Bremen  04011000       Share        9.8      limited
+    """
+    if errors not in ("raise", "coerce"):
+        raise fail(_WHERE_READ, f"`errors` is {errors!r}", "pass 'raise' or 'coerce'")
+    text, used_encoding, source = _read_text(path_or_buffer, encoding)
+    lines = _split_lines(text)
+    if not any(line.strip() for line in lines):
+        raise fail(
+            _WHERE_READ,
+            f"{_describe(source)} is empty",
+            "pass a CSV file with a header line and at least one row of data",
+        )
+    if sep is None:
+        sep = _detect_separator(lines)
+    elif not isinstance(sep, str) or len(sep) != 1:
+        raise fail(_WHERE_READ, f"`sep` is {sep!r}", "pass a single character such as ';'")
+    rows = _parse_lines(lines, sep)
+    start, stop = _find_block(rows, header, source)
+    if nrows is not None:
+        if not isinstance(nrows, int | np.integer) or nrows < 0:
+            raise fail(_WHERE_READ, f"`nrows` is {nrows!r}", "pass a non-negative integer")
+        stop = min(stop, start + 1 + int(nrows))
+    collected: list[str] = []
+    names = _column_names(rows[start], collected)
+    width = len(names)
+    body = [_fit(rows[i], width) for i in range(start + 1, stop)]
+    line_numbers = np.arange(start + 2, stop + 1)  # 1-based file line numbers
+    cells = pd.DataFrame(body, columns=range(width), dtype=object)
+    if len(body) == 0:
+        cells = pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
+    # drop artefact columns: no name and no content (trailing separators)
+    keep = [
+        i
+        for i, name in enumerate(names)
+        if not (name.startswith("Unnamed: ") and not cells[i].astype(bool).any())
+    ]
+    names = [names[i] for i in keep]
+    cells = cells[keep]
+    cells.columns = names
+
+    for arg, cols in (("text_columns", text_columns), ("key_columns", key_columns or ())):
+        unknown = [c for c in cols if c not in names]
+        if unknown:
+            raise fail(
+                _WHERE_READ,
+                f"`{arg}` names {format_values(unknown)}, which the table does not have",
+                f"pass column names of the table: {format_values(names, 12)}",
+            )
+    keys = _detect_keys(cells, key_columns, text_columns)
+    widths = _key_widths(key_width, keys)
+    numeric_candidates = [c for c in names if c not in keys and c not in set(text_columns)]
+    decimal, thousands = _decide_number_format(cells, numeric_candidates, sep, decimal, thousands)
+    grammar = _number_grammar(decimal, thousands)
+
+    values: dict[str, Any] = {}
+    status: dict[str, Any] = {}
+    bad_cells: list[tuple[int, str, str]] = []
+    text_cols: list[str] = []
+    for col in names:
+        if col in keys:
+            values[col] = _as_keys(cells[col], col, widths.get(col), collected)
+            continue
+        if col in set(text_columns):
+            values[col] = _as_text(cells[col])
+            text_cols.append(col)
+            continue
+        parsed = _parse_column(cells[col], grammar, decimal, thousands)
+        if parsed is None:
+            values[col] = _as_text(cells[col])
+            text_cols.append(col)
+            continue
+        vals, sts, bad = parsed
+        bad_cells.extend((int(line_numbers[i]), col, cells[col].iloc[i]) for i in bad)
+        values[col] = vals
+        status[col] = sts
+
+    if bad_cells:
+        shown = "; ".join(f"line {ln}, column {c!r}: {v!r}" for ln, c, v in bad_cells[:5])
+        more = f" and {len(bad_cells) - 5} more" if len(bad_cells) > 5 else ""
+        what = (
+            f"{len(bad_cells)} cell(s) of numeric columns are neither a number (decimal "
+            f"{decimal!r}, thousands {thousands!r}) nor a DIN 55301 sign: {shown}{more}"
+        )
+        if errors == "raise":
+            raise fail(
+                _WHERE_READ,
+                what,
+                "correct the cells, pass decimal=/thousands= if the number format was "
+                "misdetected, text_columns=[...] for text columns, or errors='coerce' to read "
+                "them as NaN with status 'invalid'",
+            )
+        collected.append(what + "; read as NaN with status 'invalid'")
+
+    values_df = pd.DataFrame(values, columns=names)
+    status_df = pd.DataFrame(status, index=values_df.index, columns=list(status))
+    for col in status_df.columns:
+        status_df[col] = pd.Categorical(status_df[col], categories=STATUS_CODES)
+    if index_col is not None:
+        if index_col not in names:
+            raise fail(
+                _WHERE_READ,
+                f"`index_col` {index_col!r} is not a column of the table",
+                f"pass one of {format_values(names, 12)}",
+            )
+        idx = pd.Index(values_df[index_col], name=index_col)
+        if not idx.is_unique:
+            dup = idx[idx.duplicated()].unique()
+            collected.append(
+                f"index column {index_col!r} has duplicated ids: {format_values(dup)}"
+            )
+        values_df = values_df.drop(columns=index_col).set_axis(idx, axis=0)
+        status_df = status_df.drop(columns=[index_col], errors="ignore").set_axis(idx, axis=0)
+
+    title_lines = tuple(
+        t
+        for r, ln in zip(rows[:start], lines[:start], strict=True)
+        if (t := _note_text(r, ln, sep))
+    )
+    footer = tuple(
+        t for r, ln in zip(rows[stop:], lines[stop:], strict=True) if (t := _note_text(r, ln, sep))
+    )
+    meta = {
+        "source": source,
+        "encoding": used_encoding,
+        "separator": sep,
+        "decimal": decimal,
+        "thousands": thousands,
+        "header_line": start + 1,
+        "n_rows": len(values_df),
+        "header_lines": title_lines,
+        "footer_lines": footer,
+        "source_title": title_lines[0] if title_lines else None,
+        "numeric_columns": tuple(status_df.columns),
+        "text_columns": tuple(text_cols),
+        "key_widths": {c: _width_summary(values_df, c) for c in keys if c in values_df},
+    }
+    for message in collected:
+        warnings.warn(f"{_WHERE_READ}: {message}", DataQualityWarning, stacklevel=2)
+    return StatistikTable(
+        values=values_df,
+        status=status_df,
+        key_columns=tuple(keys),
+        meta=meta,
+        warnings=tuple(collected),
+    )
+
+
+def _describe(source: str | None) -> str:
+    return f"the file {source!r}" if source else "the buffer"
+
+
+def _read_text(obj: Any, encoding: str | None) -> tuple[str, str | None, str | None]:
+    """Return the decoded text, the encoding used and the source path."""
+    source = None
+    if isinstance(obj, str | os.PathLike):
+        source = os.fspath(obj)
+        try:
+            with open(source, "rb") as fh:
+                raw: bytes | str = fh.read()
+        except FileNotFoundError:
+            raise _MissingFileError(
+                f"{_WHERE_READ}: the file {source!r} does not exist. Fix: check the path "
+                f"(working directory: {os.getcwd()!r})."
+            ) from None
+        except IsADirectoryError:
+            raise fail(
+                _WHERE_READ, f"{source!r} is a folder", "pass the path of a CSV file"
+            ) from None
+    elif hasattr(obj, "read"):
+        raw = obj.read()
+    elif isinstance(obj, bytes | bytearray):
+        raw = bytes(obj)
+    else:
+        raise fail(
+            _WHERE_READ,
+            f"`path_or_buffer` is a {type(obj).__name__}",
+            "pass a file path or an open file (e.g. io.StringIO(text))",
+        )
+    if isinstance(raw, str):
+        return raw.removeprefix("\ufeff"), None, source
+    if encoding is not None:
+        try:
+            return raw.decode(encoding).removeprefix("\ufeff"), encoding, source
+        except LookupError:
+            raise fail(
+                _WHERE_READ,
+                f"`encoding` {encoding!r} is unknown",
+                "pass e.g. 'utf-8-sig' or 'cp1252'",
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise fail(
+                _WHERE_READ,
+                f"{_describe(source)} is not valid {encoding} (byte {raw[exc.start]:#04x} at "
+                f"position {exc.start})",
+                "leave `encoding` unset to detect it, or pass the right one (e.g. 'cp1252')",
+            ) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig", source
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16", source
+    try:
+        return raw.decode("utf-8"), "utf-8", source
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252", source
+    except UnicodeDecodeError:  # bytes undefined in cp1252 (0x81, 0x8d, ...)
+        return raw.decode("latin-1"), "latin-1", source
+
+
+def _split_lines(text: str) -> list[str]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _parse_lines(lines: Sequence[str], sep: str) -> list[list[str]]:
+    """Split each line into stripped fields (quotes removed); one row per line."""
+    if not any('"' in line for line in lines):
+        return [[f.strip() for f in line.split(sep)] for line in lines]
+    return [[f.strip() for f in next(csv.reader([line], delimiter=sep), [])] for line in lines]
+
+
+def _note_text(row: Sequence[str], line: str, sep: str) -> str:
+    """Text of a line above or below the table, without padding separators."""
+    filled = [f for f in row if f]
+    if len(filled) <= 1:
+        return filled[0] if filled else ""
+    return line.strip().rstrip(sep + _SPACES).strip()
+
+
+def _runs(rows: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+    """Find runs [start, stop) of non-blank lines with the same field count (>= 2)."""
+    runs = []
+    start = None
+    width = -1
+    for i, row in enumerate(rows):
+        ok = len(row) >= 2 and any(row)
+        if ok and start is not None and len(row) == width:
+            continue
+        if start is not None:
+            runs.append((start, i))
+            start = None
+        if ok:
+            start, width = i, len(row)
+    if start is not None:
+        runs.append((start, len(rows)))
+    return runs
+
+
+def _n_filled(row: Sequence[str]) -> int:
+    return sum(1 for f in row if f)
+
+
+def _trim_run(rows: Sequence[Sequence[str]], start: int, stop: int) -> tuple[int, int]:
+    """Drop padded title lines (one filled field) above and notes below the table."""
+    while start < stop and _n_filled(rows[start]) < 2:
+        start += 1
+    while stop - 1 > start and _is_note(rows[stop - 1]):
+        stop -= 1
+    return start, stop
+
+
+def _is_note(row: Sequence[str]) -> bool:
+    filled = [f for f in row if f]
+    if len(filled) != 1 or not row[0]:
+        return False
+    text = row[0]
+    return bool(re.search(r"\s|:|©|^\d+\)|^\*", text))
+
+
+def _best_run(rows: Sequence[Sequence[str]]) -> tuple[int, int] | None:
+    best = None
+    for start, stop in _runs(rows):
+        start, stop = _trim_run(rows, start, stop)
+        if stop - start < 1:
+            continue
+        if best is None or (stop - start) > (best[1] - best[0]):
+            best = (start, stop)
+    return best
+
+
+def _detect_separator(lines: Sequence[str]) -> str:
+    sample = list(lines[:1000])
+    scores = []
+    for rank, sep in enumerate(_SEPARATORS):
+        rows = _parse_lines(sample, sep)
+        run = _best_run(rows)
+        length = 0 if run is None else run[1] - run[0]
+        fields = 0 if run is None else len(rows[run[0]])
+        scores.append((length, fields > 1, -rank, sep))
+    return max(scores)[3]
+
+
+def _find_block(rows: Sequence[Sequence[str]], header: Any, source: str | None) -> tuple[int, int]:
+    """Return (header row index, stop) of the table block."""
+    if isinstance(header, str) and header == "infer":
+        run = _best_run(rows)
+        if run is None or run[1] - run[0] < 2:
+            raise fail(
+                _WHERE_READ,
+                f"{_describe(source)} holds no table: no block of at least two lines "
+                "(column names and data) with the same number of separated fields",
+                "check that it is a CSV export; pass sep= for an unusual separator or header= "
+                "with the 0-based line number of the column names",
+            )
+        return run
+    if not isinstance(header, int | np.integer) or isinstance(header, bool):
+        raise fail(_WHERE_READ, f"`header` is {header!r}", "pass 'infer' or a 0-based line number")
+    header = int(header)
+    if not 0 <= header < len(rows):
+        raise fail(
+            _WHERE_READ,
+            f"`header` is {header}, but {_describe(source)} has {len(rows)} line(s)",
+            "pass the 0-based line number of the column names",
+        )
+    width = len(rows[header])
+    stop = header + 1
+    while stop < len(rows) and len(rows[stop]) == width and any(rows[stop]):
+        stop += 1
+    while stop - 1 > header and _is_note(rows[stop - 1]):
+        stop -= 1
+    return header, stop
+
+
+def _fit(row: Sequence[str], width: int) -> list[str]:
+    row = list(row[:width])
+    return row + [""] * (width - len(row))
+
+
+def _column_names(row: Sequence[str], collected: list[str]) -> list[str]:
+    names = [name if name else f"Unnamed: {i}" for i, name in enumerate(row)]
+    seen: dict[str, int] = {}
+    out = []
+    renamed = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            new = f"{name}.{seen[name]}"
+            renamed.append(f"{name!r} -> {new!r}")
+            out.append(new)
+        else:
+            seen[name] = 0
+            out.append(name)
+    if renamed:
+        collected.append(
+            f"duplicated column names were made unique: {format_values(renamed)} "
+            "(a header of several lines? pass header= to choose the line)"
+        )
+    return out
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    out = col.astype("str")
+    return out.where(col != "", None) if len(out) else out
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _detect_keys(
+    cells: pd.DataFrame, key_columns: Sequence[str] | None, text_columns: Sequence[str]
+) -> list[str]:
+    if key_columns is not None:
+        if isinstance(key_columns, str):
+            key_columns = [key_columns]
+        return list(key_columns)
+    keys = []
+    for col in cells.columns:
+        if col in set(text_columns):
+            continue
+        filled = pd.Series(cells[col][cells[col] != ""].unique())
+        if filled.empty:
+            continue
+        codes = filled.map(lambda v: bool(_CODE_RE.match(v))).all()
+        by_name = bool(_KEY_NAME_RE.search(str(col))) and codes
+        by_zeros = (
+            filled.str.isdigit().all()
+            and (filled.str.startswith("0") & (filled.str.len() > 1)).any()
+        )
+        if by_name or by_zeros:
+            keys.append(col)
+    return keys
+
+
+def _key_widths(key_width: Any, keys: Sequence[str]) -> dict[str, int]:
+    if key_width is None:
+        return {}
+    if isinstance(key_width, Mapping):
+        unknown = [c for c in key_width if c not in keys]
+        if unknown:
+            raise fail(
+                _WHERE_READ,
+                f"`key_width` names {format_values(unknown)}, which are not key columns "
+                f"(keys: {format_values(keys) or 'none'})",
+                "name key columns, or add the column to key_columns=",
+            )
+        widths = dict(key_width)
+    else:
+        widths = dict.fromkeys(keys, key_width)
+    for col, w in widths.items():
+        if not isinstance(w, int | np.integer) or isinstance(w, bool) or w < 1:
+            raise fail(_WHERE_READ, f"`key_width` for {col!r} is {w!r}", "pass a positive integer")
+    return {c: int(w) for c, w in widths.items()}
+
+
+def _as_keys(col: pd.Series, name: str, width: int | None, collected: list[str]) -> pd.Series:
+    keys = col.astype("str")
+    filled = keys != ""
+    if width is not None:
+        short = filled & keys.str.isdigit() & (keys.str.len() < width)
+        if short.any():
+            keys = keys.where(~short, keys.str.zfill(width))
+        long_ = filled & (keys.str.len() > width)
+        if long_.any():
+            collected.append(
+                f"key column {name!r} has {int(long_.sum())} key(s) longer than "
+                f"key_width={width}: {format_values(keys[long_].unique())}"
+            )
+    lengths = keys[filled].str.len()
+    if lengths.nunique() > 1:
+        counts = lengths.value_counts().sort_index()
+        desc = ", ".join(
+            f"{int(n)} of length {int(ln)} (e.g. {keys[filled][lengths == ln].iloc[0]!r})"
+            for ln, n in counts.items()
+        )
+        fix = (
+            "if leading zeros were lost (e.g. by a spreadsheet), pass "
+            f"key_width={int(lengths.max())}"
+            if keys[filled].str.isdigit().all()
+            else "check the keys"
+        )
+        collected.append(f"key column {name!r} has keys of different lengths: {desc}; {fix}")
+    return keys.where(filled, None)
+
+
+def _width_summary(values: pd.DataFrame, col: str) -> int | tuple[int, ...] | None:
+    lengths = values[col].dropna().str.len().unique()
+    if len(lengths) == 0:
+        return None
+    return int(lengths[0]) if len(lengths) == 1 else tuple(sorted(int(x) for x in lengths))
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _decide_number_format(
+    cells: pd.DataFrame,
+    columns: Sequence[str],
+    sep: str,
+    decimal: str | None,
+    thousands: str | None,
+) -> tuple[str, str]:
+    if decimal is not None and decimal not in (",", "."):
+        raise fail(_WHERE_READ, f"`decimal` is {decimal!r}", "pass ',' (German) or '.' (English)")
+    if decimal is None:
+        votes = {",": 0, ".": 0}
+        for col in columns:
+            for cell in cells[col].unique():
+                vote = _decimal_vote(cell)
+                if vote:
+                    votes[vote] += 1
+        if votes[","] != votes["."]:
+            decimal = "," if votes[","] > votes["."] else "."
+        else:
+            decimal = "." if sep == "," else ","
+    if thousands is None:
+        thousands = "." if decimal == "," else ","
+    if thousands == decimal:
+        raise fail(
+            _WHERE_READ,
+            f"`thousands` and `decimal` are both {decimal!r}",
+            "pass different characters",
+        )
+    return decimal, thousands
+
+
+def _decimal_vote(cell: str) -> str | None:
+    """Which decimal separator a cell shows unambiguously (None if it fits both)."""
+    if cell in SIGNS:
+        return None
+    m = _CELL_RE.match(cell)
+    if m is None:
+        return None
+    num = m["num"].lstrip(_MINUS)
+    for s in _SPACES:
+        num = num.replace(s, "")
+    has_comma, has_point = "," in num, "." in num
+    if has_comma and has_point:
+        return "," if num.rfind(",") > num.rfind(".") else "."
+    for mark, other in ((",", "."), (".", ",")):
+        if mark in num:
+            if num.count(mark) > 1:
+                return other  # repeated: thousands separator
+            before, after = num.split(mark)
+            if len(after) != 3 or before in ("", "0") or len(before) > 3:
+                return mark
+            return None
+    return None
+
+
+def _number_grammar(decimal: str, thousands: str) -> re.Pattern[str]:
+    group = "[" + re.escape(thousands + _SPACES) + "]" if thousands else f"[{_SPACES}]"
+    dec = re.escape(decimal)
+    return re.compile(rf"^[-+\u2212]?(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+|)(?:{dec}\d+)?$")
+
+
+def _to_float(num: str, decimal: str, thousands: str) -> float:
+    for ch in thousands + _SPACES:
+        num = num.replace(ch, "")
+    return float(num.replace(decimal, ".").replace("\u2212", "-"))
+
+
+def _parse_cell(cell: str, grammar: re.Pattern[str], decimal: str, thousands: str):
+    """Return (value, status, decimals written) or None if the cell is unreadable."""
+    sign = SIGNS.get(cell)
+    if sign is not None:
+        return (0.0 if sign == "zero" else np.nan), sign, False
+    m = _CELL_RE.match(cell)
+    if m is None or bool(m["open"]) != bool(m["close"]):
+        return None
+    num = m["num"].strip()
+    if not grammar.match(num) or not any(ch.isdigit() for ch in num):
+        return None
+    value = _to_float(num, decimal, thousands)
+    if m["open"]:
+        st = "limited"
+    elif m["flag"]:
+        st = _FLAGS[m["flag"]]
+    elif value == 0:
+        st = "rounded_zero"
+    else:
+        st = "ok"
+    return value, st, decimal in num
+
+
+def _parse_column(col: pd.Series, grammar, decimal: str, thousands: str):
+    """Parse a column; None if it is a text column. Returns values, statuses, bad rows."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=False)
+    parsed = [_parse_cell(u, grammar, decimal, thousands) for u in uniques]
+    n_bad = sum(1 for p in parsed if p is None)
+    n_numbers = sum(
+        1 for p, u in zip(parsed, uniques, strict=True) if p is not None and u not in SIGNS
+    )
+    if n_bad and (n_numbers == 0 or n_bad > n_numbers):
+        return None  # a text column (names, labels)
+    value_u = np.array([np.nan if p is None else p[0] for p in parsed], dtype="float64")
+    status_u = np.array(["invalid" if p is None else p[1] for p in parsed], dtype=object)
+    has_decimals = any(p is not None and p[2] for p in parsed)
+    values = value_u[codes] if len(codes) else np.array([], dtype="float64")
+    status = status_u[codes] if len(codes) else np.array([], dtype=object)
+    bad = np.flatnonzero(status == "invalid")
+    if (
+        len(values)
+        and not has_decimals
+        and np.isfinite(values).all()
+        and (np.abs(values) < 2**53).all()
+        and (values == np.round(values)).all()
+    ):
+        values = values.astype("int64")
+    return values, status, bad
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_statistik(
+    df: pd.DataFrame | StatistikTable,
+    path_or_buffer: str | os.PathLike | io.IOBase | None = None,
+    *,
+    status: pd.DataFrame | None = None,
+    language: Literal["de", "en"] = "de",
+    encoding: str = "utf-8-sig",
+    sep: str | None = None,
+    header_lines: Sequence[str] = (),
+    footer_lines: Sequence[str] = (),
+    index: bool | None = None,
+    decimals: int | Mapping[str, int] | None = None,
+    thousands: bool = False,
+    lineterminator: str = "\r\n",
+) -> str | None:
+    r"""Write a table in the format of German statistics offices.
+
+    The inverse of :func:`read_statistik`: numeric columns are written with
+    the decimal separator of ``language``, exact zeros as ``-``, and every
+    value whose status says so as its DIN 55301 sign; key and text columns are
+    written as they are (leading zeros kept).
+
+    ===================  ===================================
+    status               written as
+    ===================  ===================================
+    ``ok``               the number (``-`` if it is 0)
+    ``zero``             ``-``
+    ``rounded_zero``     ``0``
+    ``suppressed``       ``.`` (the value is not written)
+    ``unreliable``       ``/`` (the value is not written)
+    ``not_applicable``   ``x``
+    ``pending``          ``...``
+    ``limited``          ``(12,3)``
+    ``provisional``      ``12,3 p`` (``r`` revised, ``s`` estimated)
+    ``missing``          empty cell
+    ===================  ===================================
+
+    Parameters
+    ----------
+    df : DataFrame or StatistikTable
+        The table. Numeric columns (numeric dtype) are formatted, all other
+        columns written as text. A :class:`StatistikTable` brings its status.
+    path_or_buffer : str, path or file-like, optional
+        Where to write. ``None`` returns the text.
+    status : DataFrame, optional
+        Status per value (strings from :data:`STATUS_CODES`) for some or all
+        numeric columns, on the index of ``df``. Without it a NaN is written as
+        an empty cell (``missing``) and a 0 as ``-``. Values whose status is a
+        sign without a number (``suppressed``, ...) are replaced by the sign:
+        this is how to suppress cells before publishing.
+    language : {"de", "en"}, default "de"
+        ``"de"``: decimal comma (thousands ``.``), default separator ``;``.
+        ``"en"``: decimal point (thousands ``,``), default separator ``,``.
+    encoding : str, default "utf-8-sig"
+        Encoding of files and binary buffers (``"utf-8-sig"`` writes the
+        byte-order mark as GENESIS does; ``"cp1252"`` for old web exports).
+    sep : str, optional
+        Field separator; default by ``language``.
+    header_lines, footer_lines : sequence of str, default ()
+        Title lines written above the table and source lines or footnotes
+        below it, each separated from the table by an empty line.
+    index : bool, optional
+        Write the index as the first column. Default: when it has a name.
+    decimals : int or mapping of str to int, optional
+        Fixed number of decimals (all or per column). Default: the shortest
+        text that reads back to the same float.
+    thousands : bool, default False
+        Group thousands (``1.234.567`` in German) as older web exports do.
+    lineterminator : str, default "\r\n"
+        Line end (statistics offices publish with Windows line ends).
+
+    Returns
+    -------
+    str or None
+        The text when ``path_or_buffer`` is None.
+
+    Raises
+    ------
+    InputError
+        ``df`` is not a table, ``status`` holds unknown codes or does not fit
+        ``df``, or a value cannot be encoded in ``encoding``.
+
+    See Also
+    --------
+    read_statistik : the inverse.
+
+    Examples
+    --------
+    >>> import io
+    >>> import pandas as pd
+    >>> df = pd.DataFrame(
+    ...     {"PLR": ["01100101", "01100102"], "Einwohner": [3503.0, 0.0], "Quote": [12.25, 3.0]}
+    ... )
+    >>> status = pd.DataFrame({"Quote": ["ok", "suppressed"]})
+    >>> text = write_statistik(df, status=status, header_lines=["Einwohner 2022"],
+    ...                        footer_lines=["Quelle: Musterstadt"])
+    >>> print(text.replace("\r", ""))
+    Einwohner 2022
+    <BLANKLINE>
+    PLR;Einwohner;Quote
+    01100101;3503;12,25
+    01100102;-;.
+    <BLANKLINE>
+    Quelle: Musterstadt
+    <BLANKLINE>
+    >>> read_statistik(io.StringIO(text)).status
+      Einwohner       Quote
+    0        ok          ok
+    1      zero  suppressed
+    """
+    if isinstance(df, StatistikTable):
+        if status is None:
+            status = df.status
+        df = df.values
+    check_frame(df, where=_WHERE_WRITE, allow_empty=True)
+    if language not in ("de", "en"):
+        raise fail(_WHERE_WRITE, f"`language` is {language!r}", "pass 'de' or 'en'")
+    decimal = "," if language == "de" else "."
+    group = "." if language == "de" else ","
+    if sep is None:
+        sep = ";" if language == "de" else ","
+    if not isinstance(sep, str) or len(sep) != 1 or sep in "0123456789":
+        raise fail(_WHERE_WRITE, f"`sep` is {sep!r}", "pass a single character such as ';'")
+    if sep == decimal:
+        raise fail(
+            _WHERE_WRITE,
+            f"`sep` {sep!r} equals the decimal separator of language={language!r}",
+            "use sep=';' for German tables",
+        )
+    if index is None:
+        index = any(n is not None for n in df.index.names)
+    frame = df.reset_index() if index else df
+    if len(set(frame.columns)) != len(frame.columns):
+        raise fail(_WHERE_WRITE, "`df` has duplicated column names", "rename the columns")
+    numeric = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
+    st = _check_status(status, df, numeric)
+    widths = _decimals_per_column(decimals, numeric)
+
+    columns_text: dict[Hashable, list[str]] = {}
+    for col in frame.columns:
+        if col in numeric:
+            vals = frame[col].to_numpy(dtype="float64", na_value=np.nan)
+            codes = st.get(col)
+            columns_text[col] = [
+                _format_cell(
+                    v,
+                    None if codes is None else codes[i],
+                    decimal=decimal,
+                    thousands=group if thousands else "",
+                    decimals=widths.get(col),
+                )
+                for i, v in enumerate(vals)
+            ]
+        else:
+            columns_text[col] = ["" if pd.isna(v) else str(v) for v in frame[col].tolist()]
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=sep, lineterminator=lineterminator)
+    for line in header_lines:
+        writer.writerow([line])
+    if header_lines:
+        writer.writerow([])
+    writer.writerow([str(c) for c in frame.columns])
+    for i in range(len(frame)):
+        writer.writerow([columns_text[c][i] for c in frame.columns])
+    if footer_lines:
+        writer.writerow([])
+    for line in footer_lines:
+        writer.writerow([line])
+    text = buf.getvalue()
+
+    if path_or_buffer is None:
+        return text
+    try:
+        data = text.encode(encoding)
+    except LookupError:
+        raise fail(
+            _WHERE_WRITE, f"`encoding` {encoding!r} is unknown", "pass e.g. 'utf-8-sig'"
+        ) from None
+    except UnicodeEncodeError as exc:
+        raise fail(
+            _WHERE_WRITE,
+            f"the character {exc.object[exc.start]!r} cannot be written in {encoding}",
+            "use encoding='utf-8-sig' or replace the character",
+        ) from None
+    if isinstance(path_or_buffer, str | os.PathLike):
+        with open(path_or_buffer, "wb") as fh:
+            fh.write(data)
+    elif isinstance(path_or_buffer, io.TextIOBase):
+        path_or_buffer.write(text)
+    elif hasattr(path_or_buffer, "write"):
+        path_or_buffer.write(data)
+    else:
+        raise fail(
+            _WHERE_WRITE,
+            f"`path_or_buffer` is a {type(path_or_buffer).__name__}",
+            "pass a file path, an open file or None",
+        )
+    return None
+
+
+def _check_status(status: Any, df: pd.DataFrame, numeric: Sequence[Hashable]) -> dict:
+    if status is None:
+        return {}
+    if not isinstance(status, pd.DataFrame):
+        raise fail(
+            _WHERE_WRITE,
+            f"`status` is a {type(status).__name__}",
+            "pass a DataFrame of status codes with the index and numeric columns of df",
+        )
+    unknown_cols = [c for c in status.columns if c not in numeric]
+    if unknown_cols:
+        raise fail(
+            _WHERE_WRITE,
+            f"`status` has column(s) {format_values(unknown_cols)} that are not numeric columns "
+            "of `df`",
+            f"give statuses only for numeric columns: {format_values(numeric, 12)}",
+        )
+    if len(status) != len(df) or not status.index.equals(df.index):
+        raise fail(
+            _WHERE_WRITE,
+            "`status` is not on the index of `df`",
+            "build it with the same index, e.g. status.reindex(df.index)",
+        )
+    out = {}
+    allowed = set(STATUS_CODES)
+    for col in status.columns:
+        codes = status[col].astype("object").where(status[col].notna(), None).to_numpy()
+        bad = sorted({str(c) for c in codes if c is not None and c not in allowed})
+        if bad:
+            raise fail(
+                _WHERE_WRITE,
+                f"`status` column {col!r} holds unknown code(s) {format_values(bad)}",
+                f"use codes from sozplan.io.STATUS_CODES: {format_values(STATUS_CODES, 13)}",
+            )
+        out[col] = codes
+    return out
+
+
+def _decimals_per_column(decimals: Any, numeric: Sequence[Hashable]) -> dict:
+    if decimals is None:
+        return {}
+    widths = dict(decimals) if isinstance(decimals, Mapping) else dict.fromkeys(numeric, decimals)
+    for col, d in widths.items():
+        if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 0:
+            raise fail(_WHERE_WRITE, f"`decimals` for {col!r} is {d!r}", "pass an integer >= 0")
+    return widths
+
+
+def _format_number(value: float, decimal: str, thousands: str, decimals: int | None) -> str:
+    if decimals is None:
+        text = np.format_float_positional(value, trim="-")
+    else:
+        text = f"{value:.{decimals}f}"
+    sign = "-" if text.startswith("-") else ""
+    text = text.lstrip("-")
+    whole, _, frac = text.partition(".")
+    if thousands:
+        whole = f"{int(whole):,}".replace(",", thousands)
+    return sign + whole + (decimal + frac if frac else "")
+
+
+def _format_cell(
+    value: float, status: str | None, *, decimal: str, thousands: str, decimals: int | None
+) -> str:
+    """Text of one numeric cell, given its value and status (None: derive it)."""
+    if status is None or (isinstance(status, float) and np.isnan(status)):
+        status = "missing" if pd.isna(value) else ("zero" if value == 0 else "ok")
+    if status in _NAN_STATUSES:
+        return _SIGN_OF_STATUS[status]
+    if pd.isna(value):
+        return ""
+    if status == "zero" or (status == "ok" and value == 0):
+        return "-"
+    if status == "rounded_zero":
+        return "0"
+    text = _format_number(float(value), decimal, thousands, decimals)
+    if status == "limited":
+        return f"({text})"
+    if status in _FLAG_OF_STATUS:
+        return f"{text} {_FLAG_OF_STATUS[status]}"
+    return text
