@@ -1,0 +1,188 @@
+"""Shared input handling, seeding and multiple-testing helpers of the autocorrelation package."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from libpysal.graph import Graph
+from scipy import stats
+
+from sozplan.checks import (
+    check_columns,
+    check_frame,
+    check_no_nan,
+    check_rng,
+    check_unique_index,
+    fail,
+    format_values,
+)
+from sozplan.errors import DataQualityWarning
+from sozplan.graph import align_graph, build_graph
+
+__all__: list[str] = []
+
+ALTERNATIVES = ("two-sided", "greater", "lesser", "folded", "directed")
+CORRECTIONS = ("fdr", "bonferroni", "none")
+
+#: Cluster labels (codes) and their German and English names, in map-legend order.
+CLUSTER_LABELS_DE = {
+    "HH": "hoch-hoch",
+    "LL": "niedrig-niedrig",
+    "HL": "hoch-niedrig",
+    "LH": "niedrig-hoch",
+    "OP": "andere positive",
+    "NEG": "negativ",
+    "ns": "nicht signifikant",
+    "isolate": "ohne Nachbarn",
+}
+CLUSTER_LABELS_EN = {
+    "HH": "high-high",
+    "LL": "low-low",
+    "HL": "high-low",
+    "LH": "low-high",
+    "OP": "other positive",
+    "NEG": "negative",
+    "ns": "not significant",
+    "isolate": "no neighbours",
+}
+
+#: Largest number of values per permutation chunk (n x chunk doubles, about 64 MB).
+_CHUNK_VALUES = 8_000_000
+
+
+def seed_from_rng(rng: Any, *, where: str = "") -> tuple[np.random.Generator, int]:
+    """Return the Generator for ``rng`` and an integer seed drawn from it.
+
+    esda's numba permutation engine takes an integer ``seed``; it is drawn as
+    ``int(gen.integers(2**31 - 1))`` from ``gen = numpy.random.default_rng(rng)``.
+    The same ``rng`` (an int, or a Generator in the same state) therefore gives
+    the same seed and the same numbers; a Generator advances by one draw.
+    """
+    gen = check_rng(rng, where=where)
+    return gen, int(gen.integers(2**31 - 1))
+
+
+def check_permutations(permutations: Any, *, where: str) -> int:
+    """Permutations must be a whole number >= 0."""
+    if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) or permutations < 0:
+        raise fail(
+            where,
+            f"`permutations` is {permutations!r}",
+            "pass a whole number >= 0, e.g. 999 (0 skips the permutation test)",
+        )
+    return int(permutations)
+
+
+def check_alternative(alternative: str, *, where: str) -> str:
+    """Alternative hypothesis must be one esda knows."""
+    if alternative not in ALTERNATIVES:
+        raise fail(where, f"`alternative` is {alternative!r}", f"use one of {format_values(ALTERNATIVES)}")
+    return alternative
+
+
+def prepare(
+    df: Any,
+    columns: Sequence[Hashable],
+    graph: Graph | None,
+    *,
+    where: str,
+    constant_check: Sequence[Hashable] | None = None,
+    warn_isolates: bool = True,
+) -> tuple[list[np.ndarray], Graph, list[str]]:
+    """Check the frame and columns, build or align the graph, flag isolates.
+
+    Returns the columns as float arrays in the order of ``df.index``, the graph
+    aligned with ``df.index`` and the list of warning messages issued.
+    """
+    check_frame(df, where=where)
+    cols = check_columns(df, list(columns), where=where)
+    check_unique_index(df, where=where)
+    check_no_nan(df, cols, where=where)
+    if graph is None:
+        if not hasattr(df, "geometry"):
+            raise fail(
+                where,
+                "no `graph` given and `df` is not a GeoDataFrame, so no neighbourhoods can be built",
+                "pass graph=sozplan.graph.build_graph(gdf) or a GeoDataFrame",
+            )
+        graph = build_graph(df)
+    else:
+        graph = align_graph(graph, df, where=where)
+    values = [df[c].to_numpy(dtype=float) for c in cols]
+    for col, v in zip(cols, values, strict=True):
+        if constant_check is not None and col not in constant_check:
+            continue
+        if np.ptp(v) == 0:
+            raise fail(
+                where,
+                f"column {col!r} is constant ({v[0]:g} in all {len(v)} areas); spatial "
+                "autocorrelation is undefined",
+                "choose a variable that varies between areas",
+            )
+    messages: list[str] = []
+    isolates = graph.isolates
+    if warn_isolates and len(isolates):
+        msg = (
+            f"{where}: the graph has {len(isolates)} area(s) without neighbours "
+            f"({format_values(isolates)}); their spatial lag is 0 and local statistics are "
+            "flagged as isolates. Rebuild with sozplan.graph.build_graph(..., islands='nearest') "
+            "or 'drop' to avoid this"
+        )
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+        messages.append(msg)
+    return values, graph, messages
+
+
+def check_alpha_correction(alpha: float, correction: str, *, where: str) -> None:
+    """Check significance level and multiple-testing correction."""
+    if not (0 < alpha < 1):
+        raise fail(where, f"`alpha` is {alpha!r}", "pass a significance level between 0 and 1, e.g. 0.05")
+    if correction not in CORRECTIONS:
+        raise fail(where, f"`correction` is {correction!r}", f"use one of {format_values(CORRECTIONS)}")
+
+
+def adjust_pvalues(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Benjamini-Hochberg q-values and Bonferroni-adjusted p-values over the finite p-values.
+
+    NaN p-values (isolates, undefined tests) stay NaN and do not count as tests.
+    """
+    p = np.asarray(p, dtype=float)
+    q = np.full_like(p, np.nan)
+    bonf = np.full_like(p, np.nan)
+    ok = np.isfinite(p)
+    m = int(ok.sum())
+    if m:
+        q[ok] = stats.false_discovery_control(p[ok], method="bh")
+        bonf[ok] = np.minimum(p[ok] * m, 1.0)
+    return q, bonf
+
+
+def permutation_chunks(gen: np.random.Generator, n: int, permutations: int):
+    """Yield arrays of permuted positions, shape (chunk, n), drawn with ``gen.permuted``.
+
+    Exactly this sequence of draws is what the global statistics use, so that a
+    test can reproduce the reference distribution.
+    """
+    chunk = max(1, min(permutations, _CHUNK_VALUES // max(n, 1)))
+    base = np.arange(n)
+    done = 0
+    while done < permutations:
+        c = min(chunk, permutations - done)
+        yield gen.permuted(np.broadcast_to(base, (c, n)), axis=1)
+        done += c
+
+
+def as_html_table(rows: list[tuple[str, str]], caption: str) -> str:
+    """A two-column HTML table."""
+    import html
+
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+        for k, v in rows
+    )
+    return f"<table><caption>{html.escape(caption)}</caption><tbody>{body}</tbody></table>"

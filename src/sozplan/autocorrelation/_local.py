@@ -1,0 +1,567 @@
+"""Local indicators of spatial association (LISA) on esda's numba permutation engine."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import esda
+import numpy as np
+import pandas as pd
+from libpysal.graph import Graph
+
+from sozplan.autocorrelation._common import (
+    CLUSTER_LABELS_DE,
+    CLUSTER_LABELS_EN,
+    adjust_pvalues,
+    check_alpha_correction,
+    check_alternative,
+    check_permutations,
+    prepare,
+    seed_from_rng,
+)
+from sozplan.autocorrelation._global import check_rate_columns, eb_rates
+from sozplan.checks import check_columns, check_frame, fail, format_values
+
+__all__ = [
+    "local_geary",
+    "local_getis_ord",
+    "local_join_counts",
+    "local_moran",
+    "local_moran_bv",
+    "local_moran_rate",
+]
+
+_ORDER = {
+    "moran": ["HH", "LL", "HL", "LH", "ns", "isolate"],
+    "g": ["HH", "LL", "ns", "isolate"],
+    "geary": ["HH", "LL", "OP", "NEG", "ns", "isolate"],
+    "jc": ["HH", "ns", "isolate"],
+}
+
+_RETURNS_DOC = """
+    Returns
+    -------
+    pandas.DataFrame
+        On the index of ``df``, with columns
+
+        * ``statistic``: the local statistic;
+        * ``expected``, ``z``: mean of the conditional permutation distribution and
+          :math:`(S_i - \\bar S_i^{sim}) / sd(S_i^{sim})`;
+        * ``p_value``: pseudo p-value :math:`(M_i + 1)/(R + 1)` for ``alternative``
+          (two-sided by default), clamped to [0, 1]; NaN for isolates;
+        * ``q_value``: Benjamini-Hochberg adjusted p-value (false discovery rate)
+          over the non-isolated areas;
+        * ``p_bonferroni``: Bonferroni adjusted p-value;
+        * ``significant``: adjusted p-value (per ``correction``) <= ``alpha``;
+        * ``cluster``: code (categorical) ``HH``/``LL``/``HL``/``LH`` for significant
+          areas, ``ns`` otherwise, ``isolate`` for areas without neighbours;
+        * ``cluster_de``/``cluster_en``: labels for reports ("hoch-hoch", ...);
+        * ``n_neighbours``, ``isolate``;
+        * ``value_std``, ``lag_std``: the standardised value and its spatial lag
+          (the axes of the Moran scatter plot).
+
+        ``DataFrame.attrs`` holds ``statistic``, ``alpha``, ``correction``,
+        ``permutations``, ``seed``, ``alternative`` and ``warnings``.
+"""
+
+
+def _check_local_args(permutations, alternative, rng, alpha, correction, where):
+    permutations = check_permutations(permutations, where=where)
+    if permutations == 0:
+        raise fail(where, "`permutations` is 0, but local statistics are tested by permutation",
+                   "pass e.g. permutations=999")
+    alternative = check_alternative(alternative, where=where)
+    check_alpha_correction(alpha, correction, where=where)
+    gen, seed = seed_from_rng(rng, where=where)
+    return permutations, alternative, seed
+
+
+def _std(v: np.ndarray) -> np.ndarray:
+    return (v - v.mean()) / v.std()
+
+
+def _local_frame(
+    index: pd.Index,
+    *,
+    name: str,
+    kind: str,
+    statistic: np.ndarray,
+    expected: np.ndarray,
+    sd: np.ndarray,
+    p_sim: np.ndarray,
+    graph: Graph,
+    value_std: np.ndarray,
+    lag_std: np.ndarray,
+    alpha: float,
+    correction: str,
+    permutations: int,
+    seed: int,
+    alternative: str,
+    messages: list[str],
+) -> pd.DataFrame:
+    card = graph.cardinalities.to_numpy().astype(int)
+    isolate = card == 0
+    statistic = np.asarray(statistic, dtype=float)
+    expected = np.asarray(expected, dtype=float) * np.ones_like(statistic)
+    sd = np.asarray(sd, dtype=float) * np.ones_like(statistic)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sd > 0, (statistic - expected) / sd, np.nan)
+    p = np.minimum(np.asarray(p_sim, dtype=float), 1.0)
+    p[isolate] = np.nan
+    expected = np.where(isolate, np.nan, expected)
+    z[isolate] = np.nan
+    q, bonf = adjust_pvalues(p)
+    decide = {"fdr": q, "bonferroni": bonf, "none": p}[correction]
+    significant = np.nan_to_num(decide, nan=2.0) <= alpha
+    hi_v, hi_l = value_std > 0, lag_std > 0
+    codes = np.full(len(statistic), "ns", dtype=object)
+    if kind == "moran":
+        quad = np.select([hi_v & hi_l, ~hi_v & hi_l, ~hi_v & ~hi_l], ["HH", "LH", "LL"], "HL")
+        codes[significant] = quad[significant]
+    elif kind == "g":
+        hot = np.where(np.isfinite(z), z > 0, statistic > expected)
+        codes[significant] = np.where(hot, "HH", "LL")[significant]
+    elif kind == "geary":
+        positive = statistic < expected
+        lab = np.select([positive & hi_v & hi_l, positive & ~hi_v & ~hi_l, positive],
+                        ["HH", "LL", "OP"], "NEG")
+        codes[significant] = lab[significant]
+    else:  # join counts
+        codes[significant] = "HH"
+    codes[isolate] = "isolate"
+    cats = _ORDER[kind]
+    out = pd.DataFrame(
+        {
+            "statistic": statistic,
+            "expected": expected,
+            "z": z,
+            "p_value": p,
+            "q_value": q,
+            "p_bonferroni": bonf,
+            "significant": significant,
+            "cluster": pd.Categorical(codes, categories=cats),
+            "cluster_de": pd.Categorical([CLUSTER_LABELS_DE[c] for c in codes],
+                                         categories=[CLUSTER_LABELS_DE[c] for c in cats]),
+            "cluster_en": pd.Categorical([CLUSTER_LABELS_EN[c] for c in codes],
+                                         categories=[CLUSTER_LABELS_EN[c] for c in cats]),
+            "n_neighbours": card,
+            "isolate": isolate,
+            "value_std": value_std,
+            "lag_std": lag_std,
+        },
+        index=index,
+    )
+    out.attrs.update(
+        statistic=name, alpha=alpha, correction=correction, permutations=permutations,
+        seed=seed, alternative=alternative, warnings=list(messages),
+    )
+    return out
+
+
+def _sim_moments(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row means and standard deviations of an (n, permutations) array."""
+    return sims.mean(axis=1), sims.std(axis=1)
+
+
+def local_moran(
+    df: Any,
+    column: Hashable,
+    *,
+    graph: Graph | None = None,
+    permutations: int = 999,
+    rng: Any = None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    correction: str = "fdr",
+    transformation: str = "r",
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    r"""Local Moran's I (LISA) with conditional permutation, q-values and cluster labels.
+
+    .. math::
+
+        I_i = (n - 1) \frac{z_i \sum_j w_{ij} z_j}{\sum_k z_k^2},
+        \qquad z_i = \frac{y_i - \bar y}{s_y}
+
+    Significant areas are labelled by the quadrant of the Moran scatter plot:
+    ``HH`` (high value, high neighbourhood: hot spot), ``LL`` (cold spot), ``HL``
+    and ``LH`` (spatial outliers).
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        One row per area, indexed by area id.
+    column : str
+    graph : libpysal.graph.Graph, optional
+        Aligned by id; default ``sozplan.graph.build_graph(df)`` (queen).
+    permutations : int, default 999
+        Conditional permutations per area (esda's numba engine).
+    rng : None, int or Generator
+        ``seed = int(numpy.random.default_rng(rng).integers(2**31 - 1))`` is passed
+        to esda; the same ``rng`` gives identical results.
+    alternative : str, default "two-sided"
+    alpha : float, default 0.05
+        Significance level for ``significant`` and ``cluster``.
+    correction : {"fdr", "bonferroni", "none"}, default "fdr"
+        Which p-value decides significance: Benjamini-Hochberg q-value, Bonferroni
+        or the raw pseudo p-value (GeoDa's default, which ignores that n tests are
+        made).
+    transformation : str, default "r"
+    n_jobs : int, default 1
+        Threads for esda's engine (results do not depend on it).
+    {returns}
+    Notes
+    -----
+    Computed by ``esda.Moran_Local(..., seed=seed, alternative=alternative,
+    keep_simulations=True)``; on first use in a session numba compiles the
+    permutation engine (a few seconds, see the benchmark).
+
+    References
+    ----------
+    Anselin, L. (1995). Local indicators of spatial association - LISA.
+    *Geographical Analysis* 27(2), 93-115. doi:10.1111/j.1538-4632.1995.tb00338.x
+
+    Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate.
+    *JRSS B* 57(1), 289-300. doi:10.1111/j.2517-6161.1995.tb02031.x
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from libpysal.graph import Graph
+    >>> g = Graph.from_lattice(4, 4, rook=True)
+    >>> df = pd.DataFrame({"x": [1., 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]})
+    >>> lisa = local_moran(df, "x", graph=g, permutations=99, rng=0)
+    >>> lisa["statistic"].round(2).tolist()[:4]
+    [1.69, 1.31, 0.31, 0.19]
+    >>> list(lisa.columns[:6])
+    ['statistic', 'expected', 'z', 'p_value', 'q_value', 'p_bonferroni']
+    """
+    where = "local_moran"
+    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
+                                                        correction, where)
+    (y,), graph, messages = prepare(df, [column], graph, where=where)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lm = esda.Moran_Local(y, graph, transformation=transformation,
+                              permutations=permutations, n_jobs=n_jobs, keep_simulations=True,
+                              seed=seed, alternative=alternative)
+    lag = lm.w.lag(lm.z)
+    return _local_frame(df.index, name="local Moran's I", kind="moran", statistic=lm.Is,
+                        expected=lm.EI_sim, sd=lm.seI_sim, p_sim=lm.p_sim, graph=graph,
+                        value_std=lm.z, lag_std=lag, alpha=alpha, correction=correction,
+                        permutations=permutations, seed=seed, alternative=alternative,
+                        messages=messages)
+
+
+def local_moran_bv(
+    df: Any,
+    x: Hashable,
+    y: Hashable,
+    *,
+    graph: Graph | None = None,
+    permutations: int = 999,
+    rng: Any = None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    correction: str = "fdr",
+    transformation: str = "r",
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    r"""Local bivariate Moran's I: ``x`` in the area against ``y`` in its neighbourhood.
+
+    .. math::
+
+        I_i = (n - 1) \frac{z^x_i \sum_j w_{ij} z^y_j}{\sum_k (z^x_k)^2}
+
+    ``HH``: high ``x`` surrounded by high ``y``; ``HL``: high ``x`` next to low
+    ``y``, etc. (``esda.Moran_Local_BV``). Parameters as in :func:`local_moran`.
+    {returns}
+    References
+    ----------
+    Anselin, L., Syabri, I. & Smirnov, O. (2002). Visualizing multivariate spatial
+    correlation with dynamically linked windows. In *New Tools for Spatial Data
+    Analysis*, CSISS, Santa Barbara.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from libpysal.graph import Graph
+    >>> g = Graph.from_lattice(3, 3, rook=True)
+    >>> df = pd.DataFrame({"a": [1., 2, 3, 2, 3, 4, 3, 4, 5], "b": [2., 2, 3, 3, 3, 4, 4, 5, 5]})
+    >>> local_moran_bv(df, "a", "b", graph=g, permutations=99, rng=0)["cluster"].tolist()[:2]
+    ['ns', 'ns']
+    """
+    where = "local_moran_bv"
+    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
+                                                        correction, where)
+    (xv, yv), graph, messages = prepare(df, [x, y], graph, where=where)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lm = esda.Moran_Local_BV(xv, yv, graph, transformation=transformation,
+                                 permutations=permutations, n_jobs=n_jobs,
+                                 keep_simulations=True, seed=seed, alternative=alternative)
+    lag = lm.w.lag(lm.zy)
+    return _local_frame(df.index, name="local bivariate Moran's I", kind="moran",
+                        statistic=lm.Is, expected=lm.EI_sim, sd=lm.seI_sim, p_sim=lm.p_sim,
+                        graph=graph, value_std=lm.zx, lag_std=lag, alpha=alpha,
+                        correction=correction, permutations=permutations, seed=seed,
+                        alternative=alternative, messages=messages)
+
+
+def local_moran_rate(
+    df: Any,
+    events: Hashable,
+    population: Hashable,
+    *,
+    graph: Graph | None = None,
+    permutations: int = 999,
+    rng: Any = None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    correction: str = "fdr",
+    transformation: str = "r",
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    r"""Local Moran's I of Assunção-Reis empirical-Bayes standardised rates.
+
+    The rate :math:`p_i = e_i / n_i` is standardised as in
+    :func:`~sozplan.autocorrelation.moran_rate`, so that small areas with
+    unstable rates do not dominate the clusters (``esda.Moran_Local_Rate``,
+    ``adjusted=True``). Parameters as in :func:`local_moran`, with ``events`` and
+    ``population`` (> 0 everywhere) instead of ``column``.
+    {returns}
+    References
+    ----------
+    Assunção, R. M. & Reis, E. A. (1999). *Statistics in Medicine* 18(16),
+    2147-2162. doi:10.1002/(SICI)1097-0258(19990830)18:16<2147::AID-SIM179>3.0.CO;2-I
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from libpysal.graph import Graph
+    >>> g = Graph.from_lattice(2, 4, rook=True)
+    >>> df = pd.DataFrame({"e": [30, 25, 25, 15, 33, 21, 30, 20],
+    ...                    "b": [100, 100, 110, 90, 100, 90, 110, 90]})
+    >>> local_moran_rate(df, "e", "b", graph=g, permutations=99, rng=0)["value_std"].round(2).tolist()[:3]
+    [1.05, -0.03, -0.55]
+    """
+    where = "local_moran_rate"
+    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
+                                                        correction, where)
+    check_rate_columns(df, events, population, where=where)
+    _, graph, messages = prepare(df, [events, population], graph, where=where, constant_check=())
+    if np.ptp(eb_rates(df, events, population)) == 0:
+        raise fail(where, f"the rate {events!r}/{population!r} is the same in all areas",
+                   "choose a rate that varies")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lm = esda.Moran_Local_Rate(df[events].to_numpy(dtype=float),
+                                   df[population].to_numpy(dtype=float), graph,
+                                   adjusted=True, transformation=transformation,
+                                   permutations=permutations, n_jobs=n_jobs,
+                                   keep_simulations=True, seed=seed, alternative=alternative)
+    lag = lm.w.lag(lm.z)
+    return _local_frame(df.index, name="local Moran's I (EB rate)", kind="moran",
+                        statistic=lm.Is, expected=lm.EI_sim, sd=lm.seI_sim, p_sim=lm.p_sim,
+                        graph=graph, value_std=lm.z, lag_std=lag, alpha=alpha,
+                        correction=correction, permutations=permutations, seed=seed,
+                        alternative=alternative, messages=messages)
+
+
+def local_getis_ord(
+    df: Any,
+    column: Hashable,
+    *,
+    graph: Graph | None = None,
+    star: bool = False,
+    permutations: int = 999,
+    rng: Any = None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    correction: str = "fdr",
+    transformation: str = "r",
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    r"""Local Getis-Ord :math:`G_i` (``star=False``) or :math:`G_i^*` (``star=True``): hot and cold spots.
+
+    .. math::
+
+        G_i = \frac{\sum_{j \ne i} w_{ij} y_j}{\sum_{j \ne i} y_j}, \qquad
+        G^*_i = \frac{\sum_j w_{ij} y_j}{\sum_j y_j} \ (\text{with } w_{ii} > 0)
+
+    Significant areas with :math:`G_i` above its permutation mean are hot spots
+    (``HH``), below cold spots (``LL``) (``esda.G_Local``). ``column`` must be
+    non-negative. Other parameters as in :func:`local_moran`.
+    {returns}
+    References
+    ----------
+    Ord, J. K. & Getis, A. (1995). Local spatial autocorrelation statistics:
+    distributional issues and an application. *Geographical Analysis* 27(4),
+    286-306. doi:10.1111/j.1538-4632.1995.tb00912.x
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from libpysal.graph import Graph
+    >>> g = Graph.from_lattice(4, 4, rook=True)
+    >>> df = pd.DataFrame({"x": [1., 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]})
+    >>> local_getis_ord(df, "x", graph=g, star=True, permutations=99, rng=0)["statistic"].round(3).tolist()[:2]
+    [0.025, 0.031]
+    """
+    where = "local_getis_ord"
+    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
+                                                        correction, where)
+    (y,), graph, messages = prepare(df, [column], graph, where=where)
+    if (y < 0).any():
+        raise fail(where, f"column {column!r} has {int((y < 0).sum())} negative value(s) at ids "
+                   f"{format_values(df.index[y < 0])}; G_i needs non-negative values",
+                   "use a count or rate, or local_moran() for centred variables")
+    g_in = graph.transform("b").assign_self_weight(1) if star else graph
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lg = esda.G_Local(y, g_in, transform=transformation.upper(), permutations=permutations,
+                          star=star, keep_simulations=True, n_jobs=n_jobs, seed=seed,
+                          alternative=alternative)
+    z = _std(y)
+    lag = graph.transform(transformation).lag(z)
+    return _local_frame(df.index, name="local G*" if star else "local G", kind="g",
+                        statistic=lg.Gs, expected=lg.EG_sim, sd=lg.seG_sim, p_sim=lg.p_sim,
+                        graph=graph, value_std=z, lag_std=lag, alpha=alpha, correction=correction,
+                        permutations=permutations, seed=seed, alternative=alternative,
+                        messages=messages)
+
+
+def local_geary(
+    df: Any,
+    column: Hashable,
+    *,
+    graph: Graph | None = None,
+    permutations: int = 999,
+    rng: Any = None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    correction: str = "fdr",
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    r"""Local Geary's :math:`c_i`: how different an area is from its neighbours.
+
+    .. math::
+
+        c_i = \sum_j w_{ij} (z_i - z_j)^2
+
+    with row-standardised weights (``esda.Geary_Local``). Small :math:`c_i`
+    (below its permutation mean) means positive association. Cluster codes
+    follow GeoDa: ``HH``/``LL`` (positive, high or low value and lag), ``OP``
+    (other positive association), ``NEG`` (negative association: the area differs
+    from its neighbours). Other parameters as in :func:`local_moran`.
+    {returns}
+    References
+    ----------
+    Anselin, L. (2019). A local indicator of multivariate spatial association:
+    extending Geary's c. *Geographical Analysis* 51(2), 133-150.
+    doi:10.1111/gean.12164
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from libpysal.graph import Graph
+    >>> g = Graph.from_lattice(4, 4, rook=True)
+    >>> df = pd.DataFrame({"x": [1., 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]})
+    >>> local_geary(df, "x", graph=g, permutations=99, rng=0)["statistic"].round(3).tolist()[:3]
+    [0.0, 0.267, 0.267]
+    """
+    where = "local_geary"
+    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
+                                                        correction, where)
+    (y,), graph, messages = prepare(df, [column], graph, where=where)
+    lg = esda.Geary_Local(connectivity=graph, labels=False, permutations=permutations,
+                          n_jobs=n_jobs, keep_simulations=True, seed=seed,
+                          alternative=alternative).fit(y)
+    e, sd = _sim_moments(lg.rlocalG)
+    z = _std(y)
+    lag = graph.transform("r").lag(z)
+    return _local_frame(df.index, name="local Geary's c", kind="geary",
+                        statistic=np.asarray(lg.localG, dtype=float), expected=e, sd=sd,
+                        p_sim=lg.p_sim, graph=graph, value_std=z, lag_std=lag, alpha=alpha,
+                        correction=correction, permutations=permutations, seed=seed,
+                        alternative=alternative, messages=messages)
+
+
+def local_join_counts(
+    df: Any,
+    column: Hashable,
+    *,
+    category: Any = None,
+    graph: Graph | None = None,
+    permutations: int = 999,
+    rng: Any = None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    correction: str = "fdr",
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    r"""Local join counts: areas of a class surrounded by areas of the same class.
+
+    .. math::
+
+        BB_i = x_i \sum_j w_{ij} x_j, \qquad x_i \in \{0, 1\}
+
+    with binary weights (``esda.Join_Counts_Local``). The indicator is
+    ``column == category``, or the 0/1 (boolean) ``column`` itself. Areas
+    outside the class, or without a same-class neighbour (:math:`BB_i = 0`), have
+    no test (p-value NaN). Significant areas get the code ``HH``. Other
+    parameters as in :func:`local_moran`.
+    {returns}
+    References
+    ----------
+    Anselin, L. & Li, X. (2019). Operational local join count statistics for
+    cluster detection. *Journal of Geographical Systems* 21(2), 189-210.
+    doi:10.1007/s10109-019-00299-x
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from libpysal.graph import Graph
+    >>> g = Graph.from_lattice(3, 3, rook=True)
+    >>> df = pd.DataFrame({"klasse": list("aabaabccc")})
+    >>> res = local_join_counts(df, "klasse", category="c", graph=g, permutations=99, rng=0)
+    >>> res["statistic"].tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0]
+    """
+    where = "local_join_counts"
+    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
+                                                        correction, where)
+    check_frame(df, where=where)
+    check_columns(df, [column], where=where, numeric=False)
+    series = df[column]
+    if series.isna().any():
+        raise fail(where, f"column {column!r} has {int(series.isna().sum())} missing value(s) at ids "
+                   f"{format_values(df.index[series.isna()])}",
+                   "assign a class or drop these areas explicitly")
+    if category is None:
+        vals = set(pd.unique(series))
+        if not vals <= {0, 1, True, False}:
+            raise fail(where, f"column {column!r} is not 0/1 (values {format_values(sorted(map(str, vals)))})",
+                       "pass category=<the class of interest>")
+        x = series.to_numpy(dtype=float)
+    else:
+        if not (series == category).any():
+            raise fail(where, f"no area of `df` has {column!r} == {category!r}",
+                       "pass a category that occurs in the column")
+        x = (series == category).to_numpy(dtype=float)
+    _, graph, messages = prepare(df.assign(_x=x), ["_x"], graph, where=where)
+    ljc = esda.Join_Counts_Local(connectivity=graph, permutations=permutations, n_jobs=n_jobs,
+                                 keep_simulations=True, seed=seed,
+                                 alternative=alternative).fit(x)
+    e, sd = _sim_moments(ljc.rjoins)
+    z = _std(x)
+    lag = graph.transform("r").lag(z)
+    return _local_frame(df.index, name="local join count", kind="jc",
+                        statistic=np.asarray(ljc.LJC, dtype=float), expected=e, sd=sd,
+                        p_sim=np.asarray(ljc.p_sim, dtype=float), graph=graph, value_std=z,
+                        lag_std=lag, alpha=alpha, correction=correction,
+                        permutations=permutations, seed=seed, alternative=alternative,
+                        messages=messages)
+
+
+for _f in (local_moran, local_moran_bv, local_moran_rate, local_getis_ord, local_geary,
+           local_join_counts):
+    _f.__doc__ = _f.__doc__.replace("{returns}", _RETURNS_DOC)
+del _f
