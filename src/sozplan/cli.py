@@ -1,0 +1,122 @@
+"""Command line interface: ``sozplan report``, ``sozplan validate``, ``sozplan --version``.
+
+Examples
+--------
+>>> from sozplan.cli import build_parser
+>>> build_parser().parse_args(["report", "--out", "bericht"]).out
+'bericht'
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``sozplan`` command."""
+    from sozplan import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="sozplan",
+        description="Sozialplanung und Sozialberichterstattung: Berichte und Prüfungen.",
+    )
+    parser.add_argument("--version", action="version", version=f"sozplan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
+    rep = sub.add_parser(
+        "report",
+        help="Sozialbericht als statische HTML-Seiten erstellen",
+        description="Erstellt den Sozialbericht (HTML, Tabellen als Excel und CSV). Ohne "
+        "--config wird der Bericht für die mitgelieferte Musterstadt erstellt.",
+    )
+    rep.add_argument("--config", "-c", default=None, help="YAML-Konfiguration des Berichts")
+    rep.add_argument("--out", "-o", default="bericht", help="Zielordner (Standard: bericht)")
+    rep.add_argument("--quiet", "-q", action="store_true", help="keine Fortschrittsanzeige")
+    val = sub.add_parser(
+        "validate",
+        help="Datei prüfen (Kennzahlen-Plausibilität oder Berichtskonfiguration)",
+        description="Prüft eine Datentabelle (CSV/GeoPackage) auf Datenfehler oder eine "
+        "YAML-Berichtskonfiguration auf Fehler.",
+    )
+    val.add_argument("file", help="CSV-, GeoPackage- oder YAML-Datei")
+    return parser
+
+
+def _progress(quiet: bool):
+    start = time.perf_counter()
+
+    def show(message: str) -> None:
+        if not quiet:
+            print(f"[{time.perf_counter() - start:5.1f} s] {message}", flush=True)
+
+    return show
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sozplan.report import Sozialbericht
+
+    show = _progress(args.quiet)
+    if args.config is None:
+        show("Keine Konfiguration angegeben: Bericht für die Musterstadt.")
+        bericht = Sozialbericht.musterstadt()
+    else:
+        bericht = Sozialbericht.from_yaml(args.config)
+    index = bericht.build(args.out, progress=show)
+    print(f"Bericht geschrieben: {Path(index).resolve()}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        print(f"Fehler: Datei {path} nicht gefunden.", file=sys.stderr)
+        return 2
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        from sozplan.report import load_config
+
+        load_config(path)
+        print(f"{path}: Konfiguration in Ordnung.")
+        return 0
+    from sozplan.report._data import validate_file
+
+    ok, text = validate_file(path)
+    print(text)
+    return 0 if ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``sozplan`` command; return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when validation found errors, 2 on bad input.
+    """
+    from sozplan.errors import SozplanError
+
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "report":
+            return _cmd_report(args)
+        return _cmd_validate(args)
+    except SozplanError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

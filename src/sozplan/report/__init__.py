@@ -1,0 +1,16 @@
+"""The social report (Sozialbericht): static, accessible HTML from a YAML configuration.
+
+Examples
+--------
+>>> from sozplan.report import Sozialbericht
+>>> bericht = Sozialbericht.musterstadt()
+>>> bericht.config["title"]
+'Sozialbericht Musterstadt 2024'
+"""
+
+from __future__ import annotations
+
+from sozplan.report._builder import Sozialbericht
+from sozplan.report._config import load_config
+
+__all__ = ["Sozialbericht", "load_config"]
