@@ -1,0 +1,219 @@
+"""The result of :func:`sozplan.validation.validate`."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CHECKS", "FINDING_COLUMNS", "RULES", "SEVERITIES", "ValidationReport"]
+
+#: Severity levels, most serious first. ``ok`` is False when any finding is an error.
+SEVERITIES = ("error", "warning", "info")
+
+#: Groups of rules (the ``check`` column of the findings), with German names.
+CHECKS = {
+    "completeness": "Vollständigkeit",
+    "plausibility": "Plausibilität",
+    "small_numbers": "Kleine Fallzahlen",
+    "distribution": "Verteilung",
+    "redundancy": "Redundanz",
+    "reliability": "Reliabilität und Struktur",
+    "stability": "Zeitliche Stabilität",
+    "external": "Externe Validität",
+}
+
+#: Every rule: (check, German description).
+RULES = {
+    "missing_column": ("completeness", "Spalte fehlt; Kennzahl nicht berechenbar"),
+    "missing_id": ("completeness", "Gebiet ohne Schlüssel"),
+    "duplicate_id": ("completeness", "Gebietsschlüssel mehrfach vorhanden"),
+    "suppressed_value": ("completeness", "Wert fehlt oder ist geheimgehalten"),
+    "missing_geometry": ("completeness", "Gebiet ohne Geometrie"),
+    "geometry_without_data": ("completeness", "Geometrie ohne Daten"),
+    "invalid_geometry": ("completeness", "ungültige Geometrie"),
+    "negative_count": ("plausibility", "negative Fallzahl"),
+    "numerator_above_denominator": ("plausibility", "Zähler größer als Nenner"),
+    "parts_not_total": ("plausibility", "Teilsummen ergeben nicht die Gesamtzahl"),
+    "share_out_of_range": ("plausibility", "Anteil außerhalb von 0 bis 100 %"),
+    "hierarchy_total": ("plausibility", "Summe der Teilgebiete weicht vom übergeordneten Gebiet ab"),
+    "hierarchy_nesting": ("plausibility", "Gebiet liegt in mehr als einem übergeordneten Gebiet"),
+    "jump": ("plausibility", "Sprung zwischen Jahren jenseits der robusten Schwelle"),
+    "small_numbers": ("small_numbers", "Kennzahlen beruhen auf zu wenigen Fällen"),
+    "skew_kurtosis": ("distribution", "Schiefe und Wölbung über der COINr-Schwelle"),
+    "outlier": ("distribution", "robuster Ausreißer (Median/MAD)"),
+    "constant": ("distribution", "Kennzahl ohne Streuung"),
+    "high_correlation": ("redundancy", "Kennzahlenpaar mit |r| > Schwelle"),
+    "high_vif": ("redundancy", "Varianzinflationsfaktor über der Schwelle"),
+    "cronbach_alpha": ("reliability", "Cronbachs Alpha der Dimension"),
+    "kmo": ("reliability", "Kaiser-Meyer-Olkin-Kriterium"),
+    "bartlett": ("reliability", "Bartlett-Test auf Sphärizität"),
+    "pca": ("reliability", "Hauptkomponentenanalyse"),
+    "rank_correlation": ("stability", "Rangkorrelation zwischen Jahren"),
+    "class_change": ("stability", "Anteil der Gebiete mit Klassenwechsel"),
+    "external_correlation": ("external", "Korrelation mit dem Außenkriterium"),
+}
+
+#: Columns of the findings table.
+FINDING_COLUMNS = ["severity", "check", "rule", "area", "year", "indicator", "value", "message"]
+
+
+def empty_findings() -> pd.DataFrame:
+    """An empty findings table with the right columns and dtypes."""
+    return pd.DataFrame(
+        {
+            "severity": pd.Categorical([], categories=SEVERITIES, ordered=True),
+            "check": pd.Categorical([], categories=list(CHECKS)),
+            "rule": pd.Categorical([], categories=list(RULES)),
+            "area": pd.Series([], dtype="string"),
+            "year": pd.Series([], dtype="Int64"),
+            "indicator": pd.Series([], dtype="string"),
+            "value": pd.Series([], dtype=float),
+            "message": pd.Series([], dtype="string"),
+        }
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class ValidationReport:
+    """Findings and tables of :func:`~sozplan.validation.validate`.
+
+    Attributes
+    ----------
+    findings : DataFrame
+        One row per finding, columns ``severity`` (error, warning, info), ``check``
+        (completeness, plausibility, small_numbers, distribution, redundancy,
+        reliability, stability, external), ``rule`` (see :data:`RULES`), ``area`` (id
+        or NA for findings about an indicator as a whole), ``year``, ``indicator``,
+        ``value`` (the offending value or the statistic) and ``message`` (German).
+    indicators : DataFrame
+        Per indicator (and year): n, missing, small-number count, mean, median, sd,
+        skewness, kurtosis, number of outliers, the COINr flag and a suggestion.
+    correlation, rank_correlation : DataFrame
+        Pearson and Spearman correlation matrices of the indicators (last year).
+    vif : Series
+        Variance inflation factors.
+    reliability : DataFrame
+        Cronbach's alpha per dimension (on oriented z-scores).
+    kmo : float
+        Overall Kaiser-Meyer-Olkin measure (NaN when not computable).
+    kmo_per_indicator : Series
+    bartlett : Series
+        ``statistic``, ``dof``, ``p_value``.
+    pca_explained, pca_loadings : DataFrame
+        See :func:`~sozplan.validation.principal_components`.
+    stability : DataFrame
+        Per indicator and pair of years: Spearman rank correlation and share of areas
+        changing quantile class.
+    external : DataFrame
+        Correlations with the external criterion.
+    n_areas : int
+    years : tuple
+    """
+
+    findings: pd.DataFrame
+    indicators: pd.DataFrame
+    correlation: pd.DataFrame
+    rank_correlation: pd.DataFrame
+    vif: pd.Series
+    reliability: pd.DataFrame
+    kmo: float
+    kmo_per_indicator: pd.Series
+    bartlett: pd.Series
+    pca_explained: pd.DataFrame
+    pca_loadings: pd.DataFrame
+    stability: pd.DataFrame
+    external: pd.DataFrame
+    n_areas: int
+    years: tuple = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding has severity ``error``."""
+        return not bool((self.findings["severity"] == "error").any())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy findings table (a copy)."""
+        return self.findings.copy()
+
+    def select(self, rule: str | None = None, *, severity: str | None = None, check: str | None = None) -> pd.DataFrame:
+        """Findings of one rule, severity or check."""
+        f = self.findings
+        mask = np.ones(len(f), dtype=bool)
+        if rule is not None:
+            mask &= (f["rule"] == rule).to_numpy()
+        if severity is not None:
+            mask &= (f["severity"] == severity).to_numpy()
+        if check is not None:
+            mask &= (f["check"] == check).to_numpy()
+        return f[mask]
+
+    def counts(self) -> pd.DataFrame:
+        """Number of findings per check, rule and severity (non-zero rows only)."""
+        f = self.findings
+        if f.empty:
+            return pd.DataFrame(columns=list(SEVERITIES))
+        tab = pd.crosstab([f["check"].astype(str), f["rule"].astype(str)], f["severity"].astype(str))
+        return tab.reindex(columns=list(SEVERITIES), fill_value=0)
+
+    def summary(self) -> str:
+        """A German text summary of the report (for notes and reports)."""
+        f = self.findings
+        n_err = int((f["severity"] == "error").sum())
+        n_warn = int((f["severity"] == "warning").sum())
+        n_info = int((f["severity"] == "info").sum())
+        years = f", Jahre {', '.join(map(str, self.years))}" if self.years else ""
+        lines = [
+            f"Datenprüfung: {self.n_areas:,} Gebiete{years}, "
+            f"{len(self.indicators.index.get_level_values(0).unique()) if len(self.indicators) else 0} Kennzahlen.".replace(",", "."),
+            (
+                "Ergebnis: keine Fehler."
+                if n_err == 0
+                else f"Ergebnis: {n_err} Fehler – vor der Auswertung beheben."
+            )
+            + f" {n_warn} Warnungen, {n_info} Hinweise.",
+        ]
+        for check, label in CHECKS.items():
+            sub = f[f["check"] == check]
+            if sub.empty:
+                continue
+            parts = []
+            for rule, grp in sub.groupby("rule", observed=True):
+                areas = grp["area"].dropna().unique()
+                ids = ""
+                if len(areas):
+                    shown = ", ".join(map(str, areas[:5]))
+                    more = f" und {len(areas) - 5} weitere" if len(areas) > 5 else ""
+                    ids = f" (Gebiete {shown}{more})"
+                parts.append(f"{RULES[rule][1]}: {len(grp)}{ids}")
+            lines.append(f"- {label}: " + "; ".join(parts) + ".")
+        if np.isfinite(self.kmo):
+            lines.append(f"KMO = {self.kmo:.2f}; Bartlett p = {self.bartlett.get('p_value', np.nan):.3g}.")
+        if not self.reliability.empty:
+            alphas = ", ".join(f"{d} {a:.2f}" for d, a in self.reliability["alpha"].items())
+            lines.append(f"Cronbachs Alpha je Dimension: {alphas}.")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        counts = self.counts()
+        head = (
+            f"ValidationReport(ok={self.ok}, {len(self.findings)} findings, "
+            f"{self.n_areas} areas, years={self.years or '-'})"
+        )
+        return head if counts.empty else head + "\n" + counts.to_string()
+
+    def _repr_html_(self) -> str:
+        status = "keine Fehler" if self.ok else "Fehler gefunden"
+        colour = "#1a7f37" if self.ok else "#b42318"
+        summary = "<br>".join(html.escape(line) for line in self.summary().splitlines())
+        counts = self.counts()
+        top = self.findings.sort_values("severity").head(20)
+        return (
+            f"<div><p><strong style='color:{colour}'>Datenprüfung: {status}</strong></p>"
+            f"<p>{summary}</p>"
+            + (counts.to_html() if not counts.empty else "")
+            + (f"<details><summary>Erste {len(top)} Befunde</summary>{top.to_html(index=False)}</details>" if len(top) else "")
+            + "</div>"
+        )

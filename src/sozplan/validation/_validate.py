@@ -1,0 +1,978 @@
+"""``validate``: check a table of small-area counts and indicators, report, never raise."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sozplan.checks import check_frame, fail
+from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS, LEVELS
+from sozplan.indicators._rates import _intervals, evaluate
+from sozplan.indicators._spec import IndicatorSpec, load_catalogue
+from sozplan.validation._report import (
+    FINDING_COLUMNS,
+    RULES,
+    ValidationReport,
+    empty_findings,
+)
+from sozplan.validation._stats import (
+    bartlett_sphericity,
+    cronbach_alpha,
+    kmo,
+    principal_components,
+    variance_inflation,
+)
+
+__all__ = ["validate"]
+
+#: Count columns that must not exceed another (part, whole), beyond the catalogue's shares.
+SUBSET_RULES = [
+    ("einwohner_65_plus", "einwohner"),
+    ("auslaender", "einwohner"),
+    ("auslaender_eu", "auslaender"),
+    ("auslaender_tuerkei", "auslaender"),
+    ("auslaender_asyl", "auslaender"),
+    ("auslaender_sonstige", "auslaender"),
+    ("sgb2_unter15", "sgb2_leistungsberechtigte"),
+    ("arbeitslose_sgb2", "sgb2_leistungsberechtigte"),
+    ("haushalte_mit_kindern", "haushalte"),
+    ("haushalte_alleinerziehend", "haushalte_mit_kindern"),
+    ("wohndauer_5_jahre_plus", "einwohner"),
+]
+
+#: Groups of columns that must add up to a total (parts, total).
+SUM_RULES = [
+    (list(AGE_BANDS), "einwohner"),
+    (list(CITIZENSHIP_GROUPS), "einwohner"),
+    ([c for c in CITIZENSHIP_GROUPS if c != "deutsche"], "auslaender"),
+]
+
+#: DIN 55301 whole-cell signs that mean "no number" (suppressed, unknown, not applicable).
+_NA_SIGNS = {".", "·", "/", "x", "...", "…", "", "nan", "NaN", "NA", "<NA>"}
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return "NA"
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}".replace(",", ".")
+
+
+class _Collector:
+    """Collects findings as column chunks and builds the table once."""
+
+    def __init__(self) -> None:
+        self.parts: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        rule: str,
+        severity: str,
+        message: Any,
+        *,
+        area: Any = None,
+        year: Any = None,
+        indicator: Any = None,
+        value: Any = np.nan,
+    ) -> None:
+        lengths = [len(x) for x in (message, area, year, indicator, value) if isinstance(x, (list, np.ndarray, pd.Index, pd.Series))]
+        n = lengths[0] if lengths else 1
+        if n == 0:
+            return
+
+        def col(x: Any) -> Any:
+            if isinstance(x, (list, np.ndarray, pd.Index, pd.Series)):
+                return np.asarray(x, dtype=object)
+            return np.full(n, x, dtype=object)
+
+        self.parts.append(
+            {
+                "severity": col(severity),
+                "check": col(RULES[rule][0]),
+                "rule": col(rule),
+                "area": col(area),
+                "year": col(year),
+                "indicator": col(indicator),
+                "value": col(value),
+                "message": col(message),
+            }
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return empty_findings()
+        data = {c: np.concatenate([p[c] for p in self.parts]) for c in FINDING_COLUMNS}
+        empty = empty_findings()
+        out = pd.DataFrame(
+            {
+                "severity": pd.Categorical(data["severity"], dtype=empty["severity"].dtype),
+                "check": pd.Categorical(data["check"], dtype=empty["check"].dtype),
+                "rule": pd.Categorical(data["rule"], dtype=empty["rule"].dtype),
+                "area": pd.array([None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x) for x in data["area"]], dtype="string"),
+                "year": pd.array(pd.to_numeric(pd.Series(data["year"]), errors="coerce"), dtype="Int64"),
+                "indicator": pd.array(data["indicator"], dtype="string"),
+                "value": pd.to_numeric(pd.Series(data["value"]), errors="coerce").to_numpy(dtype=float),
+                "message": pd.array(data["message"], dtype="string"),
+            }
+        )
+        order = np.lexsort((np.arange(len(out)), out["rule"].cat.codes, out["check"].cat.codes, out["severity"].cat.codes))
+        return out.iloc[order].reset_index(drop=True)
+
+
+@dataclass
+class _Data:
+    """The input split into ids, years, numeric counts and indicator values."""
+
+    ids: np.ndarray
+    yrs: np.ndarray | None
+    counts: pd.DataFrame
+    specs: list[IndicatorSpec]
+    value_columns: list[str]
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reliable: pd.DataFrame = field(default_factory=pd.DataFrame)
+    usable: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    directions: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def year_of(self, mask: np.ndarray) -> Any:
+        return None if self.yrs is None else self.yrs[mask]
+
+
+def _split(df: pd.DataFrame, year: str) -> tuple[np.ndarray, np.ndarray | None]:
+    names = list(df.index.names)
+    if isinstance(df.index, pd.MultiIndex) and year in names:
+        yrs = df.index.get_level_values(year).to_numpy()
+        rest = df.index.droplevel(year)
+        ids = rest.to_numpy() if not isinstance(rest, pd.MultiIndex) else np.array(["/".join(map(str, t)) for t in rest], dtype=object)
+    elif year in df.columns:
+        yrs = df[year].to_numpy()
+        ids = df.index.to_numpy()
+    else:
+        yrs = None
+        ids = df.index.to_numpy() if not isinstance(df.index, pd.MultiIndex) else np.array(["/".join(map(str, t)) for t in df.index], dtype=object)
+    if yrs is not None:
+        yrs = pd.to_numeric(pd.Series(yrs), errors="coerce").to_numpy(dtype=float)
+    return np.asarray(ids, dtype=object), yrs
+
+
+def _to_number(raw: pd.Series, na_values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric values and a mask of cells that were given but unreadable (text)."""
+    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+        vals = raw.to_numpy(dtype=float, na_value=np.nan)
+        unreadable = np.zeros(len(raw), dtype=bool)
+    else:
+        text = raw.astype("string").str.strip()
+        text = text.mask(text == "-", "0")  # DIN 55301: '-' is exactly zero
+        signs = text.isin(list(_NA_SIGNS)).fillna(True).to_numpy()
+        cleaned = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.rstrip(" prs")
+        german = cleaned.str.contains(",", regex=False).fillna(False).to_numpy()
+        cleaned = cleaned.where(~german, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+        vals = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        unreadable = np.isnan(vals) & ~signs
+    for na in na_values:
+        vals = np.where(vals == na, np.nan, vals)
+    return vals, unreadable
+
+
+def _robust_z(x: np.ndarray) -> np.ndarray:
+    """Modified z-scores (Iglewicz & Hoaglin 1993); mean absolute deviation if MAD = 0."""
+    med = np.nanmedian(x)
+    mad = np.nanmedian(np.abs(x - med))
+    if mad > 0:
+        return 0.6745 * (x - med) / mad
+    meanad = np.nanmean(np.abs(x - med))
+    if meanad > 0:
+        return (x - med) / (1.253314 * meanad)
+    return np.zeros_like(x)
+
+
+def _resolve(df: pd.DataFrame, specs: Any, columns: Any, out: _Collector) -> tuple[list[IndicatorSpec], list[str]]:
+    shipped = load_catalogue()
+    if specs is None:
+        spec_list = [] if columns is not None else [s for s in shipped.values() if all(c in df.columns for c in s.columns)]
+    else:
+        items = [specs] if isinstance(specs, (str, IndicatorSpec)) else list(specs.values()) if isinstance(specs, Mapping) else list(specs)
+        spec_list = []
+        for s in items:
+            if isinstance(s, str):
+                if s not in shipped:
+                    raise fail("validate", f"`specs` names the unknown indicator {s!r}", "use keys of the shipped catalogue or IndicatorSpec objects")
+                s = shipped[s]
+            elif isinstance(s, Mapping):
+                s = IndicatorSpec.from_dict(s)
+            elif not isinstance(s, IndicatorSpec):
+                raise fail("validate", f"`specs` holds a {type(s).__name__}", "pass IndicatorSpec objects or keys")
+            missing = [c for c in s.columns if c not in df.columns]
+            if missing:
+                out.add(
+                    "missing_column", "error",
+                    f"Kennzahl {s.key!r} nicht berechenbar: Spalte(n) {', '.join(missing)} fehlen.",
+                    indicator=s.key,
+                )
+                continue
+            spec_list.append(s)
+    value_cols: list[str] = []
+    if columns is not None:
+        for c in [columns] if isinstance(columns, str) else list(columns):
+            if c not in df.columns:
+                out.add("missing_column", "error", f"Spalte {c!r} fehlt.", indicator=str(c))
+            else:
+                value_cols.append(c)
+    return spec_list, value_cols
+
+
+def validate(
+    df: pd.DataFrame,
+    specs: Any = None,
+    *,
+    geometry: Any = None,
+    hierarchy: Any = None,
+    years: Sequence[int] | None = None,
+    columns: Sequence[str] | None = None,
+    shares: Sequence[str] | None = None,
+    dimensions: Mapping[str, Sequence[str]] | None = None,
+    criterion: str | pd.Series | None = None,
+    year: str = "jahr",
+    population: str | None = "einwohner",
+    min_population: float = 300,
+    min_denominator: float = 30,
+    alpha: float = 0.05,
+    na_values: Sequence[float] = (),
+    jump_threshold: float = 5.0,
+    outlier_threshold: float = 3.5,
+    correlation_threshold: float = 0.9,
+    vif_threshold: float = 10.0,
+    alpha_threshold: float = 0.7,
+    n_classes: int = 5,
+) -> ValidationReport:
+    r"""Check small-area counts and indicators; report every problem, raise on none.
+
+    The rules (each a ``rule`` in the findings, grouped into ``check``\ s):
+
+    *Completeness*: ``missing_column``, ``missing_id``, ``duplicate_id`` (an id, or an
+    (id, year) pair, occurs twice), ``suppressed_value`` (a count or value is NaN, a DIN
+    55301 sign such as ``.`` or ``/``, unreadable text or one of ``na_values``),
+    ``missing_geometry`` (empty or absent geometry, or an id of the data not in
+    ``geometry``), ``geometry_without_data``, ``invalid_geometry``.
+
+    *Plausibility*: ``negative_count``; ``numerator_above_denominator`` (a share of the
+    catalogue, or a part above its whole such as ``sgb2_unter15 > sgb2_leistungsberechtigte``);
+    ``parts_not_total`` (age bands or citizenship groups do not add up to
+    ``einwohner``); ``share_out_of_range`` (columns in ``shares`` outside 0-100);
+    ``hierarchy_total`` (children do not sum to the parent's reported total);
+    ``hierarchy_nesting`` (a child lies in two parents or in none); ``jump`` (change
+    between consecutive years with a modified z-score above ``jump_threshold``,
+    computed only from values with enough cases in both years, and for the
+    population).
+
+    *Small numbers*: ``small_numbers``, one finding per area (and year) whose
+    population is below ``min_population`` or where an indicator's denominator is below
+    ``min_denominator``; the message lists the widest confidence interval.
+
+    *Distribution* (per indicator and year, on values with enough cases when there are
+    at least 20 of them): ``skew_kurtosis`` (the COINr rule: treat when
+    :math:`|g_1| > 2` and excess kurtosis :math:`g_2 > 3.5`, both bias-corrected as in
+    ``e1071`` type 2) with a suggestion (winsorise up to 5 values, else a log
+    transform), ``outlier`` (modified z-score
+    :math:`|0.6745 (x - \tilde x)/\mathrm{MAD}| >` ``outlier_threshold``), ``constant``.
+
+    *Redundancy* (last year): ``high_correlation`` (Pearson or Spearman
+    :math:`|r| >` ``correlation_threshold``), ``high_vif``.
+
+    *Reliability and structure* (last year): ``cronbach_alpha`` per dimension on
+    z-scores oriented by the spec's direction, ``kmo``, ``bartlett``, ``pca``.
+
+    *Temporal stability*: ``rank_correlation`` (Spearman between consecutive years) and
+    ``class_change`` (share of areas changing quantile class, ``n_classes``).
+
+    *External validity*: ``external_correlation`` with ``criterion``.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        One row per area (and year): count columns of the Musterstadt vocabulary and/or
+        indicator value columns. Long tables carry the year as an index level or
+        column named ``year``.
+    specs : optional
+        Indicators computed from counts; default the shipped catalogue applied to the
+        columns present (none if only ``columns`` are given).
+    geometry : GeoDataFrame or GeoSeries, optional
+        Geometries indexed by area id; default the geometry of ``df`` if it has one.
+    hierarchy : sequence of str or mapping, optional
+        A list of id columns from fine to coarse (``["planungsraum", "bezirksregion",
+        "bezirk"]``) checks the nesting; a mapping ``{id column: parent table}`` also
+        compares summed counts with the parent table's totals. Default: the Musterstadt
+        id columns present in ``df``.
+    years : sequence of int, optional
+        Restrict to these years.
+    columns : list of str, optional
+        Columns that already hold indicator values (e.g. published rates).
+    shares : list of str, optional
+        Value columns in per cent (checked for the range 0-100).
+    dimensions : mapping, optional
+        ``{dimension: [columns]}`` for Cronbach's alpha of value columns (``"-col"``
+        reverses a column); spec indicators use their ``dimension``.
+    criterion : str or Series, optional
+        External criterion (column, or Series indexed by area id) for external validity.
+    year : str, default "jahr"
+    population : str or None, default "einwohner"
+    min_population, min_denominator : float, default 300 and 30
+    alpha : float, default 0.05
+        For the confidence intervals in small-number messages and Bartlett's test.
+    na_values : sequence of float, default ()
+        Sentinel values meaning "missing" (e.g. ``-9999`` in Berlin open data).
+    jump_threshold, outlier_threshold : float, default 5 and 3.5
+    correlation_threshold, vif_threshold, alpha_threshold : float, default 0.9, 10, 0.7
+    n_classes : int, default 5
+
+    Returns
+    -------
+    ValidationReport
+        ``ok`` is False when any finding has severity ``"error"``.
+
+    Raises
+    ------
+    InputError
+        Only when ``df`` is not a DataFrame or ``specs`` cannot be understood; messy
+        data is reported, never raised.
+
+    References
+    ----------
+    OECD/JRC (2008). Handbook on Constructing Composite Indicators. OECD Publishing.
+    doi:10.1787/9789264043466-en
+
+    Becker, W., Benavente, D., Dominguez Torreblanca, M., Moura, C. T., Neves, N., &
+    Saisana, M. (2022). COINr: An R package for developing composite indicators.
+    Journal of Open Source Software 7(78), 4567. doi:10.21105/joss.04567
+
+    Iglewicz, B., & Hoaglin, D. C. (1993). How to Detect and Handle Outliers. ASQC.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sozplan.validation import validate
+    >>> df = pd.DataFrame({"einwohner_65_plus": [400, 350, 20],
+    ...                    "sgb12_grundsicherung_65_plus": [40, 380, None]},
+    ...                   index=["01", "02", "03"])
+    >>> report = validate(df)
+    >>> report.ok
+    False
+    >>> report.findings[["severity", "rule", "area"]].head(2)
+      severity                         rule area
+    0    error  numerator_above_denominator   02
+    1  warning             suppressed_value   03
+    """
+    check_frame(df, where="validate", allow_empty=True)
+    out = _Collector()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _validate(
+            df, specs, out, geometry=geometry, hierarchy=hierarchy, years=years, columns=columns,
+            shares=shares, dimensions=dimensions, criterion=criterion, year=year,
+            population=population, min_population=min_population, min_denominator=min_denominator,
+            alpha=alpha, na_values=na_values, jump_threshold=jump_threshold,
+            outlier_threshold=outlier_threshold, correlation_threshold=correlation_threshold,
+            vif_threshold=vif_threshold, alpha_threshold=alpha_threshold, n_classes=n_classes,
+        )
+
+
+def _validate(df: pd.DataFrame, specs: Any, out: _Collector, **kw: Any) -> ValidationReport:
+    year = kw["year"]
+    ids, yrs = _split(df, year)
+    if kw["years"] is not None and yrs is not None:
+        keep = np.isin(yrs, np.asarray(list(kw["years"]), dtype=float))
+        df, ids, yrs = df[keep], ids[keep], yrs[keep]
+    year_list = tuple(int(y) for y in np.unique(yrs[np.isfinite(yrs)])) if yrs is not None else ()
+
+    spec_list, value_cols = _resolve(df, specs, kw["columns"], out)
+    data = _Data(ids=ids, yrs=yrs, counts=pd.DataFrame(index=pd.RangeIndex(len(df))), specs=spec_list, value_columns=value_cols)
+
+    _rule_ids(data, out)
+    _rule_numbers(df, data, out, kw)
+    _compute_values(data, kw)
+    _rule_plausibility(data, out, kw)
+    _rule_geometry(df, data, kw["geometry"], out)
+    _rule_hierarchy(df, data, kw["hierarchy"], out, year)
+    _rule_small_numbers(data, out, kw)
+    _rule_jumps(data, out, kw)
+    indicator_table = _rule_distribution(data, out, kw)
+    tables = _rule_structure(data, out, kw)
+    stability = _rule_stability(data, out, kw)
+    external = _rule_external(df, data, kw["criterion"], out, kw)
+    n_areas = len(pd.unique(ids[~pd.isna(ids)]))
+    return ValidationReport(
+        findings=out.frame(),
+        indicators=indicator_table,
+        stability=stability,
+        external=external,
+        n_areas=n_areas,
+        years=year_list,
+        **tables,
+    )
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _rule_ids(data: _Data, out: _Collector) -> None:
+    ids, yrs = data.ids, data.yrs
+    miss = pd.isna(ids)
+    if miss.any():
+        out.add("missing_id", "error", "Zeile ohne Gebietsschlüssel.", year=data.year_of(miss), value=np.flatnonzero(miss).astype(float))
+    key = pd.DataFrame({"id": ids, "year": yrs if yrs is not None else 0})
+    dup = key.duplicated(keep=False).to_numpy() & ~miss
+    data.usable = ~miss & ~key.duplicated(keep="first").to_numpy()
+    if dup.any():
+        counts = key[dup].value_counts(sort=False)
+        areas = [k[0] for k in counts.index]
+        years = [k[1] if yrs is not None else None for k in counts.index]
+        msgs = [
+            f"Gebietsschlüssel {a!s} kommt {n}-mal vor" + (f" (Jahr {int(y)})" if y is not None and np.isfinite(y) else "") + "."
+            for a, y, n in zip(areas, years, counts.to_numpy(), strict=True)
+        ]
+        out.add("duplicate_id", "error", msgs, area=areas, year=years, value=counts.to_numpy().astype(float))
+
+
+def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> None:
+    needed = list(dict.fromkeys(c for s in data.specs for c in s.columns))
+    for part, whole in SUBSET_RULES:
+        for c in (part, whole):
+            if part in df.columns and whole in df.columns and c not in needed:
+                needed.append(c)
+    for parts, total in SUM_RULES:
+        if total in df.columns and all(p in df.columns for p in parts):
+            needed += [c for c in [*parts, total] if c not in needed]
+    pop = kw["population"]
+    if pop is not None and pop in df.columns and pop not in needed:
+        needed.append(pop)
+    counts = {}
+    for col in [*needed, *data.value_columns]:
+        vals, unreadable = _to_number(df[col], kw["na_values"])
+        counts[col] = vals
+        miss = np.isnan(vals)
+        if miss.any():
+            is_value = col in data.value_columns
+            what = "Kennzahl" if is_value else "Fallzahl"
+            msgs = np.where(
+                unreadable[miss],
+                f"{what} {col!r}: Zelle nicht lesbar (Text), als fehlend behandelt.",
+                f"{what} {col!r} fehlt oder ist geheimgehalten.",
+            )
+            out.add("suppressed_value", "warning", msgs, area=data.ids[miss], year=data.year_of(miss), indicator=col)
+        if col not in data.value_columns:
+            neg = vals < 0
+            if neg.any():
+                out.add(
+                    "negative_count", "error",
+                    [f"Fallzahl {col!r} ist negativ ({_fmt(v)})." for v in vals[neg]],
+                    area=data.ids[neg], year=data.year_of(neg), indicator=col, value=vals[neg],
+                )
+    data.counts = pd.DataFrame(counts, index=pd.RangeIndex(len(df)))
+
+
+def _compute_values(data: _Data, kw: dict) -> None:
+    c = data.counts
+    pop = kw["population"]
+    pop_vals = c[pop].to_numpy() if pop is not None and pop in c.columns else None
+    values, reliable = {}, {}
+    for s in data.specs:
+        num, den, val = evaluate(c, s)
+        values[s.key] = val
+        ok = np.isfinite(val)
+        if s.kind != "ratio":
+            ok &= den >= kw["min_denominator"]
+        if pop_vals is not None:
+            ok &= pop_vals >= kw["min_population"]
+        reliable[s.key] = ok
+        data.directions[s.key] = s.direction
+        data.labels[s.key] = s.label_de
+    for col in data.value_columns:
+        values[col] = c[col].to_numpy()
+        reliable[col] = np.isfinite(c[col].to_numpy())
+        if pop_vals is not None:
+            reliable[col] &= pop_vals >= kw["min_population"]
+        data.directions.setdefault(col, 1)
+        data.labels.setdefault(col, col)
+    data.values = pd.DataFrame(values, index=c.index)
+    data.reliable = pd.DataFrame(reliable, index=c.index)
+
+
+def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
+    c = data.counts
+    covered = set()
+    for s in data.specs:
+        if s.kind != "share":
+            continue
+        num, den, _ = evaluate(c, s)
+        covered.add((s.numerator_columns, s.denominator_columns))
+        bad = num > den
+        if bad.any():
+            out.add(
+                "numerator_above_denominator", "error",
+                [f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als Nenner {_fmt(b)} ({'+'.join(s.denominator)})." for a, b in zip(num[bad], den[bad], strict=True)],
+                area=data.ids[bad], year=data.year_of(bad), indicator=s.key, value=num[bad] - den[bad],
+            )
+    for part, whole in SUBSET_RULES:
+        if part not in c.columns or whole not in c.columns or ((part,), (whole,)) in covered:
+            continue
+        a, b = c[part].to_numpy(), c[whole].to_numpy()
+        bad = a > b
+        if bad.any():
+            out.add(
+                "numerator_above_denominator", "error",
+                [f"{part!r} ({_fmt(x)}) größer als {whole!r} ({_fmt(y)})." for x, y in zip(a[bad], b[bad], strict=True)],
+                area=data.ids[bad], year=data.year_of(bad), indicator=f"{part}<={whole}", value=a[bad] - b[bad],
+            )
+    for parts, total in SUM_RULES:
+        if total not in c.columns or not all(p in c.columns for p in parts):
+            continue
+        diff = c[parts].to_numpy().sum(axis=1) - c[total].to_numpy()
+        bad = np.abs(diff) > 0.5
+        if bad.any():
+            out.add(
+                "parts_not_total", "warning",
+                [f"Summe von {', '.join(parts)} weicht um {_fmt(d)} von {total!r} ab." for d in diff[bad]],
+                area=data.ids[bad], year=data.year_of(bad), indicator=total, value=diff[bad],
+            )
+    for col in kw["shares"] or []:
+        if col not in data.counts.columns:
+            if col not in data.value_columns:
+                out.add("missing_column", "error", f"Spalte {col!r} fehlt.", indicator=str(col))
+            continue
+        v = data.counts[col].to_numpy()
+        bad = (v < 0) | (v > 100)
+        if bad.any():
+            out.add(
+                "share_out_of_range", "error",
+                [f"Anteil {col!r} = {_fmt(x)} % liegt außerhalb von 0 bis 100." for x in v[bad]],
+                area=data.ids[bad], year=data.year_of(bad), indicator=col, value=v[bad],
+            )
+
+
+def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector) -> None:
+    own = geometry is None
+    if own:
+        if not hasattr(df, "geometry") or "geometry" not in getattr(df, "columns", []) and getattr(df, "_geometry_column_name", None) not in df.columns:
+            return
+        try:
+            geom = df.geometry
+        except Exception:  # noqa: BLE001 - a GeoDataFrame without active geometry
+            return
+        gids, gyears = data.ids, data.yrs
+    else:
+        geom = geometry.geometry if hasattr(geometry, "geometry") and not hasattr(geometry, "is_empty") else geometry
+        if not hasattr(geom, "is_empty"):
+            out.add("missing_geometry", "error", "`geometry` ist keine Geometrie (GeoSeries/GeoDataFrame); Prüfung übersprungen.")
+            return
+        gids, gyears = np.asarray(geom.index, dtype=object), None
+    missing = (geom.isna() | geom.is_empty).to_numpy()
+    if missing.any():
+        out.add("missing_geometry", "error", "Gebiet ohne Geometrie (leer oder fehlend).", area=gids[missing], year=None if gyears is None else gyears[missing])
+    present = ~missing
+    invalid = np.zeros(len(geom), dtype=bool)
+    invalid[present] = ~geom[present].is_valid.to_numpy()
+    if invalid.any():
+        out.add("invalid_geometry", "warning", "Geometrie ist ungültig (z. B. Selbstüberschneidung); mit make_valid reparieren.", area=gids[invalid], year=None if gyears is None else gyears[invalid])
+    if not own:
+        gidx = pd.Index(gids)
+        dupg = gidx[gidx.duplicated()].unique()
+        if len(dupg):
+            out.add("duplicate_id", "error", "Gebietsschlüssel kommt in `geometry` mehrfach vor.", area=np.asarray(dupg, dtype=object))
+        data_ids = pd.Index(pd.unique(data.ids[~pd.isna(data.ids)]))
+        only_data = data_ids.difference(gidx)
+        only_geom = gidx.difference(data_ids)
+        if len(only_data):
+            out.add("missing_geometry", "error", "Gebiet hat Daten, aber keine Geometrie in `geometry`.", area=np.asarray(only_data, dtype=object))
+        if len(only_geom):
+            out.add("geometry_without_data", "warning", "Geometrie ohne Datenzeile.", area=np.asarray(only_geom, dtype=object))
+
+
+def _rule_hierarchy(df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collector, year: str) -> None:
+    if hierarchy is None:
+        cols = [c for c in LEVELS.values() if c in df.columns]
+        if not cols:
+            return
+        levels: list[Hashable] = cols
+        totals: Mapping = {}
+    elif isinstance(hierarchy, str):
+        levels, totals = [hierarchy], {}
+    elif isinstance(hierarchy, Mapping):
+        levels, totals = list(hierarchy), hierarchy
+    else:
+        levels, totals = list(hierarchy), {}
+    levels = [LEVELS.get(c, c) if isinstance(c, str) else c for c in levels]
+    totals = {LEVELS.get(k, k) if isinstance(k, str) else k: v for k, v in totals.items()}
+    missing_cols = [c for c in levels if c not in df.columns]
+    for c in missing_cols:
+        out.add("missing_column", "error", f"Hierarchiespalte {c!r} fehlt.", indicator=str(c))
+    levels = [c for c in levels if c in df.columns]
+    yrs = data.yrs if data.yrs is not None else np.zeros(len(df))
+    chain = [None, *levels]
+    for child, parent in zip(chain[:-1], chain[1:], strict=True):
+        pv = df[parent].to_numpy(dtype=object)
+        none = pd.isna(pv) & data.usable
+        if none.any() and child is None:
+            out.add("hierarchy_nesting", "error", f"Gebiet ohne übergeordnetes Gebiet ({parent!r} fehlt).", area=data.ids[none], year=data.year_of(none), indicator=str(parent))
+        cv = data.ids if child is None else df[child].to_numpy(dtype=object)
+        frame = pd.DataFrame({"c": cv, "p": pv, "y": yrs})[data.usable & ~pd.isna(pv) & ~pd.isna(cv)]
+        n_par = frame.groupby(["c", "y"], sort=False)["p"].nunique()
+        bad = n_par[n_par > 1]
+        if len(bad):
+            out.add(
+                "hierarchy_nesting", "error",
+                [f"Gebiet liegt in {n} verschiedenen {parent!r}-Gebieten." for n in bad.to_numpy()],
+                area=[k[0] for k in bad.index], year=[k[1] if data.yrs is not None else None for k in bad.index],
+                indicator=str(parent), value=bad.to_numpy().astype(float),
+            )
+    for parent, table in totals.items():
+        if parent not in df.columns or not isinstance(table, pd.DataFrame):
+            continue
+        common = [c for c in data.counts.columns if c in table.columns and c not in data.value_columns]
+        if not common:
+            continue
+        child = data.counts[common].copy()
+        child["_p"] = df[parent].to_numpy(dtype=object)
+        child["_y"] = yrs
+        child = child[data.usable]
+        sums = child.groupby(["_p", "_y"], sort=False)[common].sum(min_count=1)
+        ptab, pyrs = _split(table, year)
+        ref = table[common].apply(pd.to_numeric, errors="coerce")
+        ref.index = pd.MultiIndex.from_arrays([ptab, pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table))])
+        ref = ref[~ref.index.duplicated()]
+        sums.index = sums.index.set_names(ref.index.names)
+        joined = sums.join(ref, how="outer", lsuffix="_sum", rsuffix="_ref")
+        for col in common:
+            s, r = joined[f"{col}_sum"].to_numpy(), joined[f"{col}_ref"].to_numpy()
+            bad = ~np.isclose(s, r, rtol=0, atol=0.5) & ~(np.isnan(s) & np.isnan(r))
+            if bad.any():
+                keys = joined.index[bad]
+                out.add(
+                    "hierarchy_total", "error",
+                    [f"Summe der Teilgebiete für {col!r} = {_fmt(a)}, Wert des Gebiets {parent!r} = {_fmt(b)}." for a, b in zip(s[bad], r[bad], strict=True)],
+                    area=[k[0] for k in keys], year=[k[1] if data.yrs is not None else None for k in keys],
+                    indicator=col, value=s[bad] - r[bad],
+                )
+
+
+def _rule_small_numbers(data: _Data, out: _Collector, kw: dict) -> None:
+    if not data.specs:
+        return
+    c = data.counts
+    pop = kw["population"]
+    n = len(c)
+    small_pop = np.zeros(n, dtype=bool)
+    if pop is not None and pop in c.columns:
+        small_pop = c[pop].to_numpy() < kw["min_population"]
+    small_den = np.zeros((n, len(data.specs)), dtype=bool)
+    width = np.full((n, len(data.specs)), np.nan)
+    for j, s in enumerate(data.specs):
+        if s.kind == "ratio":
+            continue
+        num, den, _ = evaluate(c, s)
+        small_den[:, j] = (den < kw["min_denominator"]) & np.isfinite(den)
+        flagged = small_pop | small_den[:, j]
+        if flagged.any():
+            sub = c[flagged]
+            lo, hi = _intervals(sub, s, np.clip(num[flagged], 0, None) if s.kind != "balance" else num[flagged], den[flagged], "wilson", kw["alpha"])
+            width[flagged, j] = hi - lo
+    flag = (small_pop | small_den.any(axis=1)) & data.usable
+    if not flag.any():
+        return
+    keys = np.array([s.key for s in data.specs], dtype=object)
+    w = width[flag]
+    has_w = np.isfinite(w).any(axis=1)
+    jmax = np.where(has_w, np.nanargmax(np.where(np.isfinite(w), w, -np.inf), axis=1), 0)
+    wmax = np.where(has_w, w[np.arange(len(w)), jmax], np.nan)
+    n_small = small_den[flag].sum(axis=1)
+    popv = c[pop].to_numpy()[flag] if pop is not None and pop in c.columns else np.full(flag.sum(), np.nan)
+    level = int(round((1 - kw["alpha"]) * 100))
+    msgs = []
+    for p, ns, k, wm, sp in zip(popv, n_small, keys[jmax], wmax, small_pop[flag], strict=True):
+        part = f"{_fmt(p)} Einwohner (< {_fmt(kw['min_population'])})" if sp else f"{ns} Kennzahl(en) mit Nenner < {_fmt(kw['min_denominator'])}"
+        widest = f"; breitestes {level}-%-Intervall: {k} {_fmt(wm)} Punkte" if np.isfinite(wm) else ""
+        msgs.append(f"Kleine Fallzahl: {part}{widest}.")
+    out.add("small_numbers", "warning", msgs, area=data.ids[flag], year=data.year_of(flag), indicator=np.where(has_w, keys[jmax], None), value=wmax)
+
+
+def _wide(data: _Data, frame: pd.DataFrame) -> dict[float, pd.DataFrame]:
+    """Per year: the usable rows of ``frame`` indexed by area id."""
+    yrs = data.yrs if data.yrs is not None else np.zeros(len(frame))
+    res = {}
+    for y in np.unique(yrs[np.isfinite(yrs)]):
+        m = (yrs == y) & data.usable
+        part = frame[m].copy()
+        part.index = pd.Index(data.ids[m])
+        res[y] = part
+    return res
+
+
+def _rule_jumps(data: _Data, out: _Collector, kw: dict) -> None:
+    if data.yrs is None or data.values.empty:
+        return
+    vals = _wide(data, data.values.where(data.reliable))
+    ys = sorted(vals)
+    pop = kw["population"]
+    popw = _wide(data, data.counts[[pop]]) if pop is not None and pop in data.counts.columns else None
+    for y0, y1 in zip(ys[:-1], ys[1:], strict=True):
+        a, b = vals[y0], vals[y1]
+        common = a.index.intersection(b.index)
+        d = b.loc[common] - a.loc[common]
+        for col in d.columns:
+            x = d[col].to_numpy()
+            ok = np.isfinite(x)
+            if ok.sum() < 10:
+                continue
+            z = np.full(len(x), np.nan)
+            z[ok] = _robust_z(x[ok])
+            bad = np.abs(z) > kw["jump_threshold"]
+            if bad.any():
+                out.add(
+                    "jump", "warning",
+                    [f"{data.labels.get(col, col)}: Sprung von {_fmt(p)} auf {_fmt(q)} ({int(y0)}→{int(y1)}), robuster z-Wert {zz:.1f}." for p, q, zz in zip(a.loc[common, col].to_numpy()[bad], b.loc[common, col].to_numpy()[bad], z[bad], strict=True)],
+                    area=np.asarray(common, dtype=object)[bad], year=int(y1), indicator=col, value=x[bad],
+                )
+        if popw is not None:
+            p0, p1 = popw[y0][pop], popw[y1][pop]
+            common = p0.index.intersection(p1.index)
+            p0, p1 = p0.loc[common].to_numpy(), p1.loc[common].to_numpy()
+            ok = np.isfinite(p0) & np.isfinite(p1) & (p0 >= kw["min_population"])
+            if ok.sum() >= 10:
+                rel = np.full(len(p0), np.nan)
+                rel[ok] = (p1[ok] - p0[ok]) / p0[ok]
+                z = np.full(len(p0), np.nan)
+                z[ok] = _robust_z(rel[ok])
+                bad = np.abs(z) > kw["jump_threshold"]
+                if bad.any():
+                    out.add(
+                        "jump", "warning",
+                        [f"Einwohnerzahl springt von {_fmt(p)} auf {_fmt(q)} ({int(y0)}→{int(y1)}), robuster z-Wert {zz:.1f}." for p, q, zz in zip(p0[bad], p1[bad], z[bad], strict=True)],
+                        area=np.asarray(common, dtype=object)[bad], year=int(y1), indicator=pop, value=rel[bad] * 100,
+                    )
+
+
+def _coinr_flag(x: np.ndarray) -> tuple[float, float, bool]:
+    if len(x) < 4 or np.std(x) == 0:
+        return np.nan, np.nan, False
+    g1 = float(stats.skew(x, bias=False))
+    g2 = float(stats.kurtosis(x, fisher=True, bias=False))
+    return g1, g2, bool(abs(g1) > 2 and g2 > 3.5)
+
+
+def _suggest(x: np.ndarray, skew: float, winmax: int = 5) -> str:
+    """COINr-style treatment: winsorise up to ``winmax`` points, else log transform."""
+    y = np.sort(x.astype(float))
+    for k in range(1, min(winmax, len(y) - 2) + 1):
+        if skew > 0:
+            y[-k:] = y[-k - 1]
+        else:
+            y[:k] = y[k]
+        if not _coinr_flag(y)[2]:
+            return f"winsorisieren ({k} Wert{'e' if k > 1 else ''} {'oben' if skew > 0 else 'unten'})"
+    if skew > 0:
+        return "Log-Transformation ln(x - min + 1)"
+    return "Spiegeln und Log-Transformation ln(max - x + 1)"
+
+
+def _rule_distribution(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
+    rows = []
+    if data.values.empty:
+        return pd.DataFrame()
+    vals = _wide(data, data.values)
+    rel = _wide(data, data.reliable)
+    for y, frame in vals.items():
+        yv = int(y) if data.yrs is not None else None
+        for col in frame.columns:
+            allv = frame[col].to_numpy()
+            okrel = rel[y][col].to_numpy() & np.isfinite(allv)
+            basis = "ausreichende Fallzahl" if okrel.sum() >= 20 else "alle Werte"
+            use = okrel if okrel.sum() >= 20 else np.isfinite(allv)
+            x = allv[use]
+            row = {"indicator": col, "year": yv, "n": int(np.isfinite(allv).sum()), "missing": int((~np.isfinite(allv)).sum()),
+                   "small_numbers": int((np.isfinite(allv) & ~rel[y][col].to_numpy()).sum()), "basis": basis}
+            if len(x) < 4:
+                rows.append(row)
+                continue
+            g1, g2, flag = _coinr_flag(x)
+            row.update(mean=float(np.mean(x)), median=float(np.median(x)), sd=float(np.std(x, ddof=1)), skewness=g1, kurtosis=g2, treat=flag)
+            if np.std(x) == 0:
+                out.add("constant", "warning", f"{data.labels.get(col, col)}: keine Streuung ({basis}); für Vergleiche unbrauchbar.", year=yv, indicator=col, value=float(x[0]))
+                row["suggestion"] = "weglassen"
+                rows.append(row)
+                continue
+            z = _robust_z(x)
+            bad = np.abs(z) > kw["outlier_threshold"]
+            row["outliers"] = int(bad.sum())
+            if bad.any():
+                ids = np.asarray(frame.index, dtype=object)[use][bad]
+                out.add(
+                    "outlier", "warning",
+                    [f"{data.labels.get(col, col)} = {_fmt(v)} ist ein robuster Ausreißer (modifizierter z-Wert {zz:.1f}; Median {_fmt(row['median'])})." for v, zz in zip(x[bad], z[bad], strict=True)],
+                    area=ids, year=yv, indicator=col, value=x[bad],
+                )
+            row["suggestion"] = _suggest(x, g1) if flag else "keine Behandlung nötig"
+            if flag:
+                out.add(
+                    "skew_kurtosis", "warning",
+                    f"{data.labels.get(col, col)}: Schiefe {g1:.2f}, Wölbung {g2:.2f} (Schwelle |Schiefe| > 2 und Wölbung > 3,5); Vorschlag: {row['suggestion']}.",
+                    year=yv, indicator=col, value=g1,
+                )
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    return table.set_index(["indicator", "year"]) if not table.empty else table
+
+
+def _cross_section(data: _Data) -> pd.DataFrame:
+    """Indicator values of the last year, reliable values if enough complete rows."""
+    if data.values.empty:
+        return pd.DataFrame()
+    vals = _wide(data, data.values.where(data.reliable))
+    allv = _wide(data, data.values)
+    last = max(vals)
+    rel = vals[last].dropna()
+    if len(rel) >= max(20, 2 * len(rel.columns)):
+        return rel
+    return allv[last].replace([np.inf, -np.inf], np.nan).dropna()
+
+
+def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
+    res: dict[str, Any] = {
+        "correlation": pd.DataFrame(), "rank_correlation": pd.DataFrame(), "vif": pd.Series(dtype=float),
+        "reliability": pd.DataFrame(columns=["n_indicators", "alpha", "indicators"]), "kmo": np.nan,
+        "kmo_per_indicator": pd.Series(dtype=float), "bartlett": pd.Series(dtype=float),
+        "pca_explained": pd.DataFrame(), "pca_loadings": pd.DataFrame(),
+    }
+    x = _cross_section(data)
+    if x.empty:
+        return res
+    x = x.loc[:, x.std(ddof=0) > 0]
+    if x.shape[1] < 2 or len(x) < x.shape[1] + 2:
+        return res
+    pear, spear = x.corr(), x.corr(method="spearman")
+    res["correlation"], res["rank_correlation"] = pear, spear
+    cols = list(x.columns)
+    for i in range(len(cols)):
+        for j in range(i + 1, len(cols)):
+            rp, rs = pear.iat[i, j], spear.iat[i, j]
+            if max(abs(rp), abs(rs)) > kw["correlation_threshold"]:
+                out.add(
+                    "high_correlation", "warning",
+                    f"{data.labels.get(cols[i], cols[i])} und {data.labels.get(cols[j], cols[j])} korrelieren stark (Pearson {rp:.2f}, Spearman {rs:.2f}); eine der beiden ist redundant.",
+                    indicator=f"{cols[i]}~{cols[j]}", value=rp if abs(rp) >= abs(rs) else rs,
+                )
+    try:
+        vif = variance_inflation(x)
+    except Exception:  # noqa: BLE001 - singular matrix: report, do not raise
+        vif = pd.Series(np.inf, index=x.columns, name="vif")
+        out.add("high_vif", "warning", "Korrelationsmatrix singulär: mindestens eine Kennzahl ist eine Linearkombination anderer.", value=np.inf)
+    res["vif"] = vif
+    for col, v in vif.items():
+        if np.isfinite(v) and v > kw["vif_threshold"]:
+            out.add("high_vif", "warning", f"{data.labels.get(col, col)}: VIF {v:.1f} > {kw['vif_threshold']:g}.", indicator=col, value=v)
+    # reliability per dimension on oriented z-scores
+    z = (x - x.mean()) / x.std(ddof=1)
+    dims: dict[str, list[str]] = {}
+    for s in data.specs:
+        if s.direction != 0 and s.dimension and s.key in z.columns:
+            dims.setdefault(s.dimension, []).append(s.key if s.direction > 0 else "-" + s.key)
+    for d, items in (kw["dimensions"] or {}).items():
+        dims[d] = list(items)
+    rows = []
+    for d, items in dims.items():
+        present = [t for t in items if t.lstrip("-") in z.columns]
+        if len(present) < 2:
+            continue
+        oriented = pd.DataFrame({t.lstrip("-"): -z[t[1:]] if t.startswith("-") else z[t] for t in present})
+        try:
+            a = cronbach_alpha(oriented)
+        except Exception:  # noqa: BLE001
+            continue
+        rows.append({"dimension": d, "n_indicators": len(present), "alpha": a, "indicators": ", ".join(present)})
+        sev = "warning" if a < kw["alpha_threshold"] else "info"
+        out.add("cronbach_alpha", sev, f"Dimension {d!r}: Cronbachs Alpha {a:.2f} ({len(present)} Kennzahlen){' < ' + format(kw['alpha_threshold'], 'g') + ': geringe interne Konsistenz' if a < kw['alpha_threshold'] else ''}.", indicator=d, value=a)
+    if rows:
+        res["reliability"] = pd.DataFrame(rows).set_index("dimension")
+    try:
+        overall, per = kmo(x)
+        res["kmo"], res["kmo_per_indicator"] = overall, per
+        label = next(lab for lim, lab in ((0.9, "hervorragend"), (0.8, "gut"), (0.7, "mittel"), (0.6, "mäßig"), (0.5, "schlecht"), (-1, "inakzeptabel")) if overall >= lim)
+        out.add("kmo", "warning" if overall < 0.6 else "info", f"KMO = {overall:.2f} ({label}; Kaiser 1974).", value=overall)
+        stat, dof, p = bartlett_sphericity(x)
+        res["bartlett"] = pd.Series({"statistic": stat, "dof": dof, "p_value": p})
+        out.add("bartlett", "warning" if p > kw["alpha"] else "info", f"Bartlett-Test: Chi² = {stat:.1f}, df = {dof}, p = {p:.3g}" + (" – die Kennzahlen sind kaum korreliert." if p > kw["alpha"] else "."), value=p)
+    except Exception as exc:  # noqa: BLE001 - singular: reported
+        out.add("kmo", "warning", f"KMO und Bartlett nicht berechenbar: {exc}")
+    try:
+        explained, loadings = principal_components(x)
+        res["pca_explained"], res["pca_loadings"] = explained, loadings
+        n_kaiser = int((explained["eigenvalue"] > 1).sum())
+        out.add("pca", "info", f"Hauptkomponentenanalyse: 1. Komponente erklärt {explained['explained_variance_ratio'].iloc[0] * 100:.1f} % der Varianz; {n_kaiser} Komponente(n) mit Eigenwert > 1.", value=float(explained["explained_variance_ratio"].iloc[0]))
+    except Exception:  # noqa: BLE001
+        pass
+    return res
+
+
+def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
+    if data.yrs is None or data.values.empty:
+        return pd.DataFrame()
+    vals = _wide(data, data.values)
+    ys = sorted(vals)
+    rows = []
+    for y0, y1 in zip(ys[:-1], ys[1:], strict=True):
+        a, b = vals[y0], vals[y1]
+        common = a.index.intersection(b.index)
+        for col in a.columns:
+            p, q = a.loc[common, col], b.loc[common, col]
+            ok = np.isfinite(p.to_numpy()) & np.isfinite(q.to_numpy())
+            if ok.sum() < max(kw["n_classes"] * 2, 5):
+                continue
+            p, q = p[ok], q[ok]
+            rho = float(stats.spearmanr(p, q).statistic)
+            k = kw["n_classes"]
+            cp = np.ceil(p.rank(method="first").to_numpy() * k / len(p))
+            cq = np.ceil(q.rank(method="first").to_numpy() * k / len(q))
+            share = float(np.mean(cp != cq))
+            rows.append({"indicator": col, "year_from": int(y0), "year_to": int(y1), "n": int(ok.sum()), "spearman": rho, "class_change": share})
+            lab = data.labels.get(col, col)
+            out.add("rank_correlation", "warning" if rho < 0.7 else "info", f"{lab}: Rangkorrelation {int(y0)}–{int(y1)} = {rho:.2f}" + (" (instabil)." if rho < 0.7 else "."), year=int(y1), indicator=col, value=rho)
+            out.add("class_change", "warning" if share > 0.5 else "info", f"{lab}: {share * 100:.0f} % der Gebiete wechseln die {k}-er Quantilsklasse ({int(y0)}–{int(y1)}).", year=int(y1), indicator=col, value=share)
+    return pd.DataFrame(rows)
+
+
+def _rule_external(df: pd.DataFrame, data: _Data, criterion: Any, out: _Collector, kw: dict) -> pd.DataFrame:
+    if criterion is None or data.values.empty:
+        return pd.DataFrame()
+    if isinstance(criterion, str):
+        if criterion not in df.columns:
+            out.add("missing_column", "error", f"Außenkriterium {criterion!r} fehlt.", indicator=criterion)
+            return pd.DataFrame()
+        crit_all = pd.DataFrame({"c": _to_number(df[criterion], kw["na_values"])[0]})
+        name = criterion
+        crit = _wide(data, crit_all)
+        c_last = crit[max(crit)]["c"]
+    elif isinstance(criterion, pd.Series):
+        name = str(criterion.name or "Kriterium")
+        c_last = pd.to_numeric(criterion, errors="coerce")
+        c_last = c_last[~c_last.index.duplicated()]
+    else:
+        out.add("external_correlation", "warning", f"`criterion` ist weder Spaltenname noch Series ({type(criterion).__name__}); übersprungen.")
+        return pd.DataFrame()
+    vals = _wide(data, data.values)
+    x = vals[max(vals)]
+    rows = []
+    for col in x.columns:
+        if col == name:
+            continue
+        pair = pd.concat([x[col], c_last.rename("_c")], axis=1, join="inner").replace([np.inf, -np.inf], np.nan).dropna()
+        if len(pair) < 5 or pair.std(ddof=0).min() == 0:
+            continue
+        rp = float(pair[col].corr(pair["_c"]))
+        rs = float(pair[col].corr(pair["_c"], method="spearman"))
+        rows.append({"indicator": col, "criterion": name, "n": len(pair), "pearson": rp, "spearman": rs})
+        out.add("external_correlation", "info", f"{data.labels.get(col, col)} korreliert mit {name!r}: Pearson {rp:.2f}, Spearman {rs:.2f} (n = {len(pair)}).", indicator=col, value=rs)
+    return pd.DataFrame(rows)
+
