@@ -7,6 +7,12 @@ computes every applicable index at once. Two-group indices take
 versions take ``graph=`` (a ``libpysal.graph.Graph``) or use the geometry.
 """
 
+from sozplan.segregation._decomposition import (
+    DecompositionResult,
+    decompose_change,
+    decompose_mutual_information,
+    decompose_spatial_attribute,
+)
 from sozplan.segregation._inference import (
     ComparisonResult,
     RandomizationResult,
@@ -25,7 +31,32 @@ from sozplan.segregation._multigroup import (
     simpson_interaction,
     squared_coefficient_of_variation,
 )
+from sozplan.segregation._local import (
+    local_diversity,
+    local_entropy,
+    local_mutual_information,
+    local_simpson_concentration,
+    local_simpson_interaction,
+    location_quotients,
+)
 from sozplan.segregation._result import SegregationResult
+from sozplan.segregation._spatial import (
+    absolute_centralization,
+    absolute_clustering,
+    absolute_concentration,
+    boundary_dissimilarity,
+    delta,
+    distance_decay_exposure,
+    distance_decay_isolation,
+    multiscalar_profile,
+    perimeter_area_dissimilarity,
+    relative_centralization,
+    relative_clustering,
+    relative_concentration,
+    spatial_dissimilarity,
+    spatial_proximity,
+)
+from sozplan.segregation._table import segregation_table
 from sozplan.segregation._twogroup import (
     atkinson,
     bias_corrected_dissimilarity,
@@ -44,14 +75,24 @@ from sozplan.segregation._twogroup import (
 
 __all__ = [
     "ComparisonResult",
+    "DecompositionResult",
     "RandomizationResult",
-    "SegregationResult",
+    "absolute_centralization",
+    "absolute_clustering",
+    "absolute_concentration",
     "atkinson",
     "bias_corrected_dissimilarity",
+    "boundary_dissimilarity",
     "compare_indices",
     "correlation_ratio",
+    "decompose_change",
+    "decompose_mutual_information",
+    "decompose_spatial_attribute",
+    "delta",
     "density_corrected_dissimilarity",
     "dissimilarity",
+    "distance_decay_exposure",
+    "distance_decay_isolation",
     "diversity",
     "entropy",
     "exposure",
@@ -59,16 +100,29 @@ __all__ = [
     "hutchens",
     "information_theory",
     "isolation",
+    "local_diversity",
+    "local_entropy",
+    "local_mutual_information",
+    "local_simpson_concentration",
+    "local_simpson_interaction",
+    "location_quotients",
     "min_max",
     "modified_dissimilarity",
     "modified_gini",
     "multigroup_dissimilarity",
     "multigroup_gini",
+    "multiscalar_profile",
     "mutual_information",
     "normalized_exposure",
+    "perimeter_area_dissimilarity",
     "randomization_test",
+    "relative_centralization",
+    "relative_clustering",
+    "relative_concentration",
     "relative_diversity",
     "simpson_concentration",
     "simpson_interaction",
+    "spatial_dissimilarity",
+    "spatial_proximity",
     "squared_coefficient_of_variation",
 ]

@@ -1,0 +1,149 @@
+"""All applicable indices at once, as one tidy table."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sozplan.checks import fail
+from sozplan.segregation import _multigroup as mg
+from sozplan.segregation import _spatial as sp
+from sozplan.segregation import _twogroup as tg
+from sozplan.segregation._validate import (
+    environment_matrix,
+    lag_counts,
+    multigroup_array,
+    twogroup_arrays,
+)
+
+__all__ = ["segregation_table"]
+
+TWOGROUP_ASPATIAL = (
+    tg.dissimilarity, tg.gini, tg.entropy, tg.atkinson, tg.hutchens, tg.min_max,
+    tg.density_corrected_dissimilarity, tg.isolation, tg.exposure, tg.correlation_ratio,
+)
+TWOGROUP_SPATIAL = (
+    sp.spatial_dissimilarity, sp.boundary_dissimilarity, sp.perimeter_area_dissimilarity,
+    sp.delta, sp.absolute_concentration, sp.relative_concentration,
+    sp.absolute_centralization, sp.relative_centralization, sp.absolute_clustering,
+    sp.relative_clustering, sp.spatial_proximity, sp.distance_decay_isolation,
+    sp.distance_decay_exposure,
+)
+MULTIGROUP = (
+    mg.multigroup_dissimilarity, mg.multigroup_gini, mg.information_theory,
+    mg.mutual_information, mg.relative_diversity, mg.squared_coefficient_of_variation,
+    mg.normalized_exposure, mg.simpson_concentration, mg.simpson_interaction, mg.diversity,
+)
+COLUMNS = ["index", "label", "statistic", "dimension", "spatial", "groups", "n_units"]
+_ORDER = ["evenness", "exposure", "concentration", "centralisation", "clustering", "diversity"]
+
+
+def segregation_table(
+    df: pd.DataFrame,
+    group: Hashable | None = None,
+    total: Hashable | None = None,
+    *,
+    groups: Sequence[Hashable] | None = None,
+    graph: Any = None,
+    spatial: bool = False,
+) -> pd.DataFrame:
+    """Compute every applicable segregation index at once.
+
+    The input is validated once and each index kernel runs on the same arrays, so the
+    table costs little more than its most expensive index.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        One row per area.
+    group, total : str, optional
+        Two-group form: the group column and the total population column.
+    groups : list of str, optional
+        Multigroup form: mutually exclusive group columns.
+    graph : libpysal.graph.Graph, optional
+        Adds the spatial (local-environment) version of every aspatial index.
+    spatial : bool, default False
+        Two-group form only: add the geometry-based indices (concentration,
+        centralisation, clustering, adjusted D). Needs a GeoDataFrame in a projected
+        CRS; the distance-decay indices take time growing with the square of the
+        number of areas.
+
+    Returns
+    -------
+    DataFrame
+        One row per index with columns ``index`` (function name), ``label``,
+        ``statistic``, ``dimension`` (evenness, exposure, concentration,
+        centralisation, clustering, diversity), ``spatial`` (bool), ``groups``
+        and ``n_units``; sorted by dimension.
+
+    Notes
+    -----
+    Simulation-based variants (:func:`bias_corrected_dissimilarity`,
+    :func:`modified_dissimilarity`, :func:`modified_gini`) are not included: call them
+    with an ``rng`` so that their randomness is explicit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [10, 0, 5], "t": [20, 20, 10]})
+    >>> tab = segregation_table(df, "a", "t")
+    >>> tab.set_index("index").loc["dissimilarity", "statistic"].round(4)
+    np.float64(0.5714)
+    >>> sorted(tab["dimension"].unique())
+    ['evenness', 'exposure']
+    """
+    where = "segregation_table"
+    rows: list[dict[str, Any]] = []
+    if groups is not None:
+        if group is not None or total is not None or spatial:
+            raise fail(where, "`groups` was passed together with `group`/`total`/`spatial`",
+                       "use groups=[...] for multigroup indices, or group= and total= "
+                       "(optionally spatial=True) for two-group indices")
+        counts = multigroup_array(df, groups, where=where)
+        label = ", ".join(str(g) for g in groups)
+        variants = [(counts, False)]
+        if graph is not None:
+            variants.append((lag_counts(environment_matrix(df, graph, where), counts), True))
+        for arr, is_spatial in variants:
+            for func in MULTIGROUP:
+                spec = func._segregation_spec
+                value = float(spec.kernel(arr[None])[0])
+                rows.append(_row(spec, value, is_spatial, label, len(arr)))
+    else:
+        if group is None or total is None:
+            raise fail(where, "neither `groups` nor both `group` and `total` were passed",
+                       "pass group= and total= (two-group) or groups=[...] (multigroup)")
+        x, t = twogroup_arrays(df, group, total, where=where)
+        label = f"{group}, {total}"
+        variants = [(x, t, False)]
+        if graph is not None:
+            mat = environment_matrix(df, graph, where)
+            variants.append((lag_counts(mat, x), lag_counts(mat, t), True))
+        for xx, tt, is_spatial in variants:
+            for func in TWOGROUP_ASPATIAL:
+                spec = func._segregation_spec
+                value = float(spec.kernel(xx[None], tt[None])[0])
+                rows.append(_row(spec, value, is_spatial, label, len(xx)))
+        if spatial:
+            for func in TWOGROUP_SPATIAL:
+                res = func(df, group, total)
+                rows.append(_row(func._segregation_spec, res.statistic, True, label, len(x)))
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out["_o"] = out["dimension"].map({d: i for i, d in enumerate(_ORDER)})
+    out = out.sort_values(["_o", "spatial"], kind="stable").drop(columns="_o")
+    return out.reset_index(drop=True)
+
+
+def _row(spec: Any, value: float, is_spatial: bool, label: str, n: int) -> dict[str, Any]:
+    return {
+        "index": spec.name,
+        "label": spec.label + (" (spatial)" if is_spatial and not spec.spatial else ""),
+        "statistic": value if np.isfinite(value) else np.nan,
+        "dimension": spec.dimension,
+        "spatial": bool(is_spatial or spec.spatial),
+        "groups": label,
+        "n_units": n,
+    }
