@@ -130,6 +130,13 @@ class ValidationReport:
     years: tuple = field(default=())
 
     @property
+    def n_indicators(self) -> int:
+        """Number of indicators checked."""
+        if self.indicators.empty:
+            return 0
+        return len(self.indicators.index.get_level_values(0).unique())
+
+    @property
     def ok(self) -> bool:
         """True when no finding has severity ``error``."""
         return not bool((self.findings["severity"] == "error").any())
@@ -166,8 +173,8 @@ class ValidationReport:
         n_info = int((f["severity"] == "info").sum())
         years = f", Jahre {', '.join(map(str, self.years))}" if self.years else ""
         lines = [
-            f"Datenprüfung: {self.n_areas:,} Gebiete{years}, "
-            f"{len(self.indicators.index.get_level_values(0).unique()) if len(self.indicators) else 0} Kennzahlen.".replace(",", "."),
+            f"Datenprüfung: {self.n_areas:,} Gebiete".replace(",", ".")
+            + f"{years}, {self.n_indicators} Kennzahlen.",
             (
                 "Ergebnis: keine Fehler."
                 if n_err == 0

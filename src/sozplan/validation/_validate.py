@@ -454,8 +454,14 @@ def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> N
     for col in [*needed, *data.value_columns]:
         vals, unreadable = _to_number(df[col], kw["na_values"])
         counts[col] = vals
-        miss = np.isnan(vals)
-        if miss.any():
+        miss = np.isnan(vals) & data.usable
+        if miss.all() and len(miss) > 1:
+            out.add(
+                "suppressed_value", "warning",
+                f"Spalte {col!r} enthält keinen einzigen Wert ({int(miss.sum())} Zeilen fehlen oder sind geheimgehalten).",
+                indicator=col, value=float(miss.sum()),
+            )
+        elif miss.any():
             is_value = col in data.value_columns
             what = "Kennzahl" if is_value else "Fallzahl"
             msgs = np.where(
@@ -616,7 +622,7 @@ def _rule_hierarchy(df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collect
     for child, parent in zip(chain[:-1], chain[1:], strict=True):
         pv = df[parent].to_numpy(dtype=object)
         none = pd.isna(pv) & data.usable
-        if none.any() and child is None:
+        if none.any():
             out.add("hierarchy_nesting", "error", f"Gebiet ohne übergeordnetes Gebiet ({parent!r} fehlt).", area=data.ids[none], year=data.year_of(none), indicator=str(parent))
         cv = data.ids if child is None else df[child].to_numpy(dtype=object)
         frame = pd.DataFrame({"c": cv, "p": pv, "y": yrs})[data.usable & ~pd.isna(pv) & ~pd.isna(cv)]
@@ -823,7 +829,9 @@ def _rule_distribution(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
                 )
             rows.append(row)
     table = pd.DataFrame(rows)
-    return table.set_index(["indicator", "year"]) if not table.empty else table
+    if table.empty:
+        return table
+    return table.set_index(["indicator", "year"] if data.yrs is not None else "indicator")
 
 
 def _cross_section(data: _Data) -> pd.DataFrame:
@@ -833,10 +841,12 @@ def _cross_section(data: _Data) -> pd.DataFrame:
     vals = _wide(data, data.values.where(data.reliable))
     allv = _wide(data, data.values)
     last = max(vals)
-    rel = vals[last].dropna()
+    filled = np.isfinite(allv[last].to_numpy(dtype=float)).mean(axis=0)
+    keep = allv[last].columns[filled >= 0.5]
+    rel = vals[last][keep].dropna()
     if len(rel) >= max(20, 2 * len(rel.columns)):
         return rel
-    return allv[last].replace([np.inf, -np.inf], np.nan).dropna()
+    return allv[last][keep].replace([np.inf, -np.inf], np.nan).dropna()
 
 
 def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
