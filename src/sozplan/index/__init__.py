@@ -7,10 +7,20 @@ cut it into classes (:func:`classify`) and test the cuts
 (:func:`uncertainty`, :func:`sensitivity`, :func:`sobol_indices`); and run the staged
 status/dynamics procedure of Berlin's MSS and Hamburg's Sozialmonitoring
 (:func:`status_dynamics`, :func:`monitor`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from sozplan.index import status_dynamics
+>>> df = pd.DataFrame({"alq": [2.0, 4.0, 9.0, 6.0], "sgb2": [5.0, 9.0, 20.0, 11.0]},
+...                   index=["01", "02", "03", "04"])
+>>> status_dynamics(df, ["alq", "sgb2"]).status_class.tolist()
+['hoch', 'mittel', 'sehr niedrig', 'mittel']
 """
 
 from __future__ import annotations
 
+from sozplan.index._aggregate import AGGREGATIONS, aggregate, aggregate_matrix, copeland
 from sozplan.index._classify import (
     DYNAMICS_LABELS,
     STATUS_LABELS,
@@ -21,6 +31,7 @@ from sozplan.index._classify import (
     interval_labels,
     threshold_sensitivity,
 )
+from sozplan.index._composite import SPEC_FORMAT, IndexResult, IndexSpec, composite_index
 from sozplan.index._monitoring import (
     UNASSIGNED,
     Monitoring,
@@ -30,21 +41,79 @@ from sozplan.index._monitoring import (
     status_dynamics,
     transition_matrix,
 )
+from sozplan.index._transform import (
+    NORMALISATIONS,
+    Imputer,
+    Normalizer,
+    OutlierTreatment,
+    impute,
+    normalise,
+    treat_outliers,
+)
+from sozplan.index._uncertainty import (
+    SensitivityResult,
+    SobolResult,
+    UncertaintyResult,
+    saltelli_design,
+    sensitivity,
+    sobol_from_samples,
+    sobol_indices,
+    uncertainty,
+)
+from sozplan.index._weights import (
+    FactorWeights,
+    ImportanceWeights,
+    check_weights,
+    equal_weights,
+    importance,
+    pca_weights,
+    weights_for_importance,
+)
 
 __all__ = [
+    "AGGREGATIONS",
     "DYNAMICS_LABELS",
+    "NORMALISATIONS",
+    "SPEC_FORMAT",
     "STATUS_LABELS",
     "UNASSIGNED",
     "Classification",
+    "FactorWeights",
+    "ImportanceWeights",
+    "Imputer",
+    "IndexResult",
+    "IndexSpec",
     "Monitoring",
+    "Normalizer",
+    "OutlierTreatment",
+    "SensitivityResult",
+    "SobolResult",
     "StatusDynamics",
     "ThresholdSensitivity",
+    "UncertaintyResult",
+    "aggregate",
+    "aggregate_matrix",
     "assign_classes",
     "changes",
+    "check_weights",
     "classify",
+    "composite_index",
+    "copeland",
+    "equal_weights",
+    "importance",
+    "impute",
     "interval_labels",
     "monitor",
+    "normalise",
+    "pca_weights",
+    "saltelli_design",
+    "sensitivity",
+    "sobol_from_samples",
+    "sobol_indices",
     "status_dynamics",
     "threshold_sensitivity",
     "transition_matrix",
+    "treat_outliers",
+    "uncertainty",
+    "weights_for_importance",
 ]
