@@ -571,7 +571,7 @@ def compare_indices(
     >>> r = compare_indices(dissimilarity, a, b, group="g", total="t", rng=0,
     ...                     iterations=199, method="random_label")
     >>> round(r.difference, 3)
-    -0.55
+    -0.583
     """
     where = "compare_indices"
     iterations = _check_common(iterations, alpha, "two-sided", where)

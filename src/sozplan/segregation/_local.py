@@ -181,7 +181,7 @@ def local_simpson_interaction(df: pd.DataFrame, groups: Sequence[Hashable]) -> p
 
 
 def local_mutual_information(
-    df: pd.DataFrame, groups: Sequence[Hashable], *, base: float = np.e
+    df: pd.DataFrame, groups: Sequence[Hashable], *, by: str = "units", base: float = np.e
 ) -> pd.DataFrame:
     r"""Local segregation scores and contributions that add up to M exactly (Elbers 2023).
 
@@ -192,18 +192,32 @@ def local_mutual_information(
     from the city's: how unusual the area is. The contribution
     :math:`\frac{t_i}{T} L_i` weighs it by the area's population.
 
+    M is symmetric in areas and groups, so with ``by="groups"`` the same holds per group:
+
+    .. math:: L_k = \sum_i p_{i|k} \log\frac{p_{i|k}}{t_i / T}, \qquad
+              M = \sum_k P_k L_k
+
+    :math:`L_k` measures how differently group *k* is spread over the areas compared
+    with the whole population: the group-specific segregation, comparable across
+    groups of very different size (unlike the two-group M of one group against the
+    rest, which is bounded by the entropy of the split).
+
     Parameters
     ----------
     df : DataFrame
     groups : list of str
+    by : {"units", "groups"}, default "units"
+        Local scores per area (rows of ``df``) or per group.
     base : float, default e
         Base of the logarithm, as in :func:`~sozplan.segregation.mutual_information`.
 
     Returns
     -------
     DataFrame
-        On ``df.index`` with columns ``ls`` (NaN for empty areas), ``p`` (population
-        share :math:`t_i/T`) and ``contribution`` (sums to M).
+        ``by="units"``: on ``df.index`` with columns ``ls`` (NaN for empty areas), ``p``
+        (population share :math:`t_i/T`) and ``contribution`` (sums to M).
+        ``by="groups"``: indexed by group with ``ls`` (:math:`L_k`), ``p`` (:math:`P_k`)
+        and ``contribution``.
 
     References
     ----------
@@ -219,8 +233,17 @@ def local_mutual_information(
     """
     if not isinstance(base, int | float) or base <= 1:
         raise fail("local_mutual_information", f"`base` is {base!r}", "pass a number > 1")
+    if by not in ("units", "groups"):
+        raise fail("local_mutual_information", f"`by` is {by!r}", "choose 'units' or 'groups'")
     counts, t, p = _shares(df, groups, "local_mutual_information")
     share = counts.sum(axis=0) / counts.sum()
+    if by == "groups":
+        spread = counts / counts.sum(axis=0)  # p_{i|k}
+        pop = (t / t.sum())[:, None]
+        lsk = xlogy_ratio(spread, np.broadcast_to(pop, spread.shape)).sum(axis=0) / np.log(base)
+        out = pd.DataFrame({"ls": lsk, "p": share, "contribution": share * lsk},
+                           index=pd.Index([str(g) for g in groups], name="group"))
+        return out
     ls = xlogy_ratio(p, np.broadcast_to(share, p.shape)).sum(axis=1) / np.log(base)
     weight = t / t.sum()
     return pd.DataFrame(

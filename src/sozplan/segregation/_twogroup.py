@@ -235,7 +235,7 @@ def dissimilarity(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"a": [10, 0, 5], "t": [20, 20, 10]})
     >>> round(dissimilarity(df, "a", "t").statistic, 6)
-    0.6
+    0.571429
     """
     return compute_twogroup(dissimilarity, df, group, total, graph=graph)
 
@@ -270,7 +270,7 @@ def gini(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"a": [10, 0, 5], "t": [20, 20, 10]})
     >>> round(gini(df, "a", "t").statistic, 6)
-    0.7
+    0.571429
     """
     return compute_twogroup(gini, df, group, total, graph=graph)
 
@@ -556,9 +556,11 @@ def density_corrected_dissimilarity(
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"a": [100, 0], "t": [100, 100]})
+    >>> df = pd.DataFrame({"a": [90, 10, 40, 60], "t": [100, 100, 100, 100]})
+    >>> round(dissimilarity(df, "a", "t").statistic, 3)
+    0.5
     >>> round(density_corrected_dissimilarity(df, "a", "t").statistic, 3)
-    1.0
+    0.5
     """
     return compute_twogroup(density_corrected_dissimilarity, df, group, total, graph=graph)
 
@@ -649,7 +651,7 @@ def bias_corrected_dissimilarity(
             return _k_dissimilarity(lag_counts(mat, a), lag_counts(mat, b))
 
     observed = float(kernel(x[None], t[None])[0])
-    boot = _simulated_reference(kernel, x, t, null="multinomial", iterations=iterations, rng=rng)
+    boot = _simulated_reference(kernel, x, t, null="parametric", iterations=iterations, rng=rng)
     return _result_from(
         where, "Bias-corrected D (Allen et al.)", 2 * observed - boot.mean(), x, group, total,
         graph, {"dissimilarity": observed, "bootstrap_mean": float(boot.mean()),
