@@ -49,8 +49,7 @@ def write_city(city: City, folder: str | Path) -> list[Path]:
     gpkg = folder / GPKG
     gpkg.unlink(missing_ok=True)
     written = [gpkg]
-    blocks = city.blocks.copy()
-    blocks.geometry = blocks.geometry.set_precision(0.01)
+    blocks = city.blocks
     blocks.reset_index().to_file(gpkg, layer=LAYERS["block"], driver="GPKG", engine="pyogrio")
     for level in ("planning_area", "district_region", "district"):
         col = LEVELS[level]

@@ -249,6 +249,9 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
 
     # ---- population ------------------------------------------------------------------------
     base_pop = np.where(empty, 0, np.round(pop_scale * rng.lognormal(0, 0.45, n))).astype(np.int64)
+    if plant:
+        for pa in small:  # stays below the MSS threshold of 300 residents in every year
+            base_pop[pa_of_block == pa] = np.minimum(base_pop[pa_of_block == pa], 200)
     # ---- years --------------------------------------------------------------------------
     years = list(years)
     drift = 0.045 * rng.normal(size=(len(pa_ids), len(years))).cumsum(axis=1)
@@ -341,7 +344,7 @@ def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
     # citizenship
     pf = expit(logit(0.235) + 0.62 * mig + 0.18 * dep)
     foreign = _binom(rng, pop, pf)
-    asyl_share = np.full(n, 0.06)
+    asyl_share = 0.008 + 0.015 * (dep > 0.8)
     asyl_share[shelters] = 0.85
     shares = np.c_[np.full(n, 0.36) + 0.1 * np.tanh(-dep), expit(0.2 * mig + 0.4 * dep - 1.2 + 0.0 * age), asyl_share, np.full(n, 0.34)]
     shares = shares / shares.sum(axis=1, keepdims=True)

@@ -1,0 +1,359 @@
+"""Tests of the synthetic city Musterstadt: files, loaders, calibration and planted truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from libpysal.graph import Graph
+
+from sozplan.datasets import (
+    AGE_BANDS,
+    BERLIN_TARGETS,
+    CITIZENSHIP_GROUPS,
+    COUNT_COLUMNS,
+    DATA_DICTIONARY,
+    MUSTERSTADT,
+    load_costs,
+    load_measures,
+    load_musterstadt,
+    load_truth,
+    make_city,
+)
+from sozplan.datasets._generator import generate_city
+from sozplan.errors import InputError
+
+LEVELS = ["block", "planning_area", "district_region", "district"]
+COUNTS = [c for c in COUNT_COLUMNS if c != "flaeche_m2"]
+
+
+def quotes(d: pd.DataFrame) -> pd.DataFrame:
+    """Indicators in percent, written out independently of sozplan.indicators."""
+    return pd.DataFrame(
+        {
+            "arbeitslose_sgb2_quote": d.arbeitslose_sgb2 / (d.einwohner_15_17 + d.einwohner_18_64) * 100,
+            "sgb2_quote": d.sgb2_leistungsberechtigte / (d.einwohner - d.einwohner_65_plus) * 100,
+            "kinderarmut_quote": d.sgb2_unter15 / (d.einwohner_0_5 + d.einwohner_6_14) * 100,
+            "auslaender_anteil": d.auslaender / d.einwohner * 100,
+            "anteil_65_plus": d.einwohner_65_plus / d.einwohner * 100,
+            "anteil_unter_18": (d.einwohner_0_5 + d.einwohner_6_14 + d.einwohner_15_17) / d.einwohner * 100,
+            "alleinerziehende_anteil": d.haushalte_alleinerziehend / d.haushalte_mit_kindern * 100,
+            "altersarmut_quote": d.sgb12_grundsicherung_65_plus / d.einwohner_65_plus * 100,
+        },
+        index=d.index,
+    )
+
+
+def mss_index(frame: pd.DataFrame, rated: pd.Series) -> pd.Series:
+    """Berlin MSS style index: z over rated areas (ddof=0), sum, z again."""
+
+    def z(v):
+        return (v - v[rated].mean()) / v[rated].std(ddof=0)
+
+    return z(sum(z(frame[c]) for c in frame.columns))
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return load_truth()
+
+
+@pytest.fixture(scope="module")
+def blocks():
+    return load_musterstadt("block")
+
+
+@pytest.fixture(scope="module")
+def areas_all():
+    return load_musterstadt("planning_area", year="all")
+
+
+# --- files and loaders ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_levels_are_indexed_by_unique_zero_padded_ids(level):
+    gdf = load_musterstadt(level)
+    width = {"block": 9, "planning_area": 6, "district_region": 4, "district": 2}[level]
+    assert gdf.index.is_unique
+    assert gdf.index.str.fullmatch(rf"\d{{{width}}}").all()
+    assert gdf.crs.to_epsg() == 25832
+    assert set(COUNTS) <= set(gdf.columns)
+
+
+def test_sizes_match_the_issue(blocks):
+    # issue 3: about 4,000 blocks in about 250 planning areas, 40 district regions, 8 districts
+    assert len(blocks) == 4000
+    assert 200 <= blocks["planungsraum"].nunique() <= 300
+    assert 30 <= blocks["bezirksregion"].nunique() <= 50
+    assert blocks["bezirk"].nunique() == 8
+
+
+def test_ids_encode_the_hierarchy(blocks):
+    assert (blocks.index.str[:6] == blocks["planungsraum"]).all()
+    assert (blocks["planungsraum"].str[:4] == blocks["bezirksregion"]).all()
+    assert (blocks["bezirksregion"].str[:2] == blocks["bezirk"]).all()
+
+
+@pytest.mark.parametrize("year", MUSTERSTADT["years"])
+def test_hierarchy_sums_match_at_every_level(year):
+    frames = {level: load_musterstadt(level, year=year) for level in LEVELS}
+    block = frames["block"]
+    for level, col in [("planning_area", "planungsraum"), ("district_region", "bezirksregion"), ("district", "bezirk")]:
+        expected = block.groupby(col)[COUNTS].sum()
+        pd.testing.assert_frame_equal(frames[level][COUNTS], expected, check_names=False)
+    city_total = block[COUNTS].sum()
+    for level in LEVELS:
+        pd.testing.assert_series_equal(frames[level][COUNTS].sum(), city_total)
+
+
+def test_counts_are_consistent(blocks):
+    b = blocks
+    assert (b[COUNTS] >= 0).all().all()
+    assert (b[list(AGE_BANDS)].sum(axis=1) == b.einwohner).all()
+    assert (b[list(CITIZENSHIP_GROUPS)].sum(axis=1) == b.einwohner).all()
+    assert (b.auslaender == b.einwohner - b.deutsche).all()
+    assert (b.sgb2_leistungsberechtigte <= b.einwohner - b.einwohner_65_plus).all()
+    assert (b.sgb2_unter15 <= b.einwohner_0_5 + b.einwohner_6_14).all()
+    assert (b.arbeitslose_sgb2 <= b.einwohner_15_17 + b.einwohner_18_64).all()
+    assert (b.haushalte_alleinerziehend <= b.haushalte_mit_kindern).all()
+    assert (b.haushalte_mit_kindern <= b.haushalte).all()
+    assert (b.sgb12_grundsicherung_65_plus <= b.einwohner_65_plus).all()
+
+
+def test_geometry_blocks_are_valid_polygons_and_cover_the_area(blocks):
+    assert blocks.geometry.is_valid.all()
+    assert (blocks.geometry.geom_type == "Polygon").all()
+    assert np.allclose(blocks.geometry.area, blocks.flaeche_m2, atol=1)
+
+
+def test_long_format_has_all_years(areas_all):
+    assert areas_all.index.names == ["planungsraum", "jahr"]
+    assert sorted(areas_all.index.get_level_values("jahr").unique()) == list(MUSTERSTADT["years"])
+
+
+def test_data_dictionary_lists_every_column(blocks):
+    assert set(COUNTS) <= set(DATA_DICTIONARY.index)
+    assert DATA_DICTIONARY["definition_de"].str.len().min() > 5
+
+
+def test_loaders_reject_bad_arguments():
+    with pytest.raises(InputError, match="`level`.*'block'"):
+        load_musterstadt("blocks")
+    with pytest.raises(InputError, match="`year` is 2019"):
+        load_musterstadt("block", year=2019)
+    with pytest.raises(InputError, match="raw copy exists for level='block' and year=2024"):
+        load_musterstadt("district", raw=True)
+    with pytest.raises(InputError, match="at least 400"):
+        make_city(10)
+
+
+def test_loaders_return_copies():
+    a = load_musterstadt("district")
+    a["einwohner"] = 0
+    assert load_musterstadt("district")["einwohner"].gt(0).all()
+    t = load_truth()
+    t["hot_spots"].clear()
+    assert load_truth()["hot_spots"]
+
+
+def test_measures_and_costs(truth):
+    m, c = load_measures(), load_costs()
+    assert m.index.is_unique and (m["ende"] >= m["beginn"]).all()
+    pa = set(load_musterstadt("planning_area").index)
+    assert set(c["planungsraum"]) <= pa
+    assert (c[["eigenmittel", "foerdermittel", "drittmittel"]] >= 0).all().all()
+    assert set(m.loc["M01", "gebiete"].split()) == set(truth["measures"]["effect"]["planning_areas"])
+
+
+# --- calibration against the Berlin planning areas ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calibration():
+    pa = load_musterstadt("planning_area", year=2020)
+    rated = pa.einwohner >= 300
+    return pa[rated], quotes(pa[rated])
+
+
+@pytest.mark.parametrize("indicator", list(BERLIN_TARGETS["distribution"]))
+def test_distribution_calibrated_to_berlin(calibration, indicator):
+    # targets: Berlin MSS 2021 planning areas (see BERLIN_TARGETS for the sources)
+    _, q = calibration
+    mean, sd, _skew = BERLIN_TARGETS["distribution"][indicator]
+    assert q[indicator].mean() == pytest.approx(mean, rel=0.25)
+    assert q[indicator].std() == pytest.approx(sd, rel=0.45)
+
+
+def test_indicators_right_skewed_like_berlin(calibration):
+    _, q = calibration
+    for ind in ["sgb2_quote", "kinderarmut_quote", "arbeitslose_sgb2_quote", "altersarmut_quote"]:
+        assert q[ind].skew() > 0.3, ind
+
+
+@pytest.mark.parametrize("pair", list(BERLIN_TARGETS["correlation"]))
+def test_correlations_calibrated_to_berlin(calibration, pair):
+    _, q = calibration
+    target = BERLIN_TARGETS["correlation"][pair]
+    assert q[pair[0]].corr(q[pair[1]]) == pytest.approx(target, abs=0.3)
+
+
+def test_spatial_autocorrelation_calibrated_to_berlin(calibration):
+    import esda
+
+    pa, q = calibration
+    g = Graph.build_contiguity(pa, rook=False).transform("r")
+    for ind, target in BERLIN_TARGETS["moran"].items():
+        i = esda.Moran(q[ind].to_numpy(), g, permutations=0).I
+        assert i == pytest.approx(target, abs=0.15), ind
+
+
+# --- planted truth ---------------------------------------------------------------------
+
+
+def test_hot_spot_blocks_have_the_highest_deprivation(blocks, truth):
+    q = quotes(blocks[blocks.einwohner >= 50])
+    hot = [b for spot in truth["hot_spots"] for b in spot["blocks"] if b in q.index]
+    top = q["sgb2_quote"].rank(ascending=False)
+    # every hot-spot block is among the most deprived 5 % of blocks
+    assert (top.loc[hot] <= 0.05 * len(q)).mean() >= 0.9
+    cold = [b for b in truth["cold_spot"]["blocks"] if b in q.index]
+    assert q.loc[cold, "sgb2_quote"].median() < 1.0
+
+
+def test_hot_spot_areas_are_sehr_niedrig_and_cold_spot_hoch(truth):
+    pa = load_musterstadt("planning_area", year=2024)
+    rated = pa.einwohner >= 300
+    q = quotes(pa)[["arbeitslose_sgb2_quote", "sgb2_quote", "kinderarmut_quote"]]
+    status = mss_index(q, rated)
+    for spot in truth["hot_spots"]:
+        assert (status[spot["planning_areas"]] > 1.5).all()  # "sehr niedrig" in MSS terms
+    assert (status[truth["cold_spot"]["planning_areas"]] < -1).all()  # "hoch"
+
+
+def test_gentrifying_and_declining_areas_have_the_expected_dynamics(areas_all, truth):
+    q = quotes(areas_all)[["arbeitslose_sgb2_quote", "sgb2_quote", "kinderarmut_quote"]]
+    change = q.xs(2024, level="jahr") - q.xs(2022, level="jahr")
+    pop = areas_all.xs(2024, level="jahr").einwohner
+    dyn = mss_index(change, pop >= 300)
+    assert dyn[truth["gentrifying"]["planning_area"]] < -1  # "positiv"
+    assert dyn[truth["declining"]["planning_area"]] > 1  # "negativ"
+
+
+def test_platte_und_penthouse_has_the_largest_within_area_variance(blocks, truth):
+    b = blocks[blocks.einwohner > 0]
+    q = quotes(b)["sgb2_quote"]
+    within = q.groupby(b["planungsraum"]).var()
+    pp = truth["platte_und_penthouse"]
+    assert within.idxmax() == pp["planning_area"]
+    # its mean hides two very different populations
+    assert q[pp["high_rise_blocks"]].mean() > 30 > 3 > q[pp["villa_blocks"]].mean()
+
+
+def test_segregated_group_is_concentrated_in_shelters(blocks, truth):
+    col = truth["segregated_group"]["column"]
+    b = blocks[blocks.einwohner > 0]
+
+    def dissimilarity(g):
+        return 0.5 * np.abs(b[g] / b[g].sum() - (b.einwohner - b[g]) / (b.einwohner - b[g]).sum()).sum()
+
+    d = {g: dissimilarity(g) for g in CITIZENSHIP_GROUPS if g != "deutsche"}
+    assert max(d, key=d.get) == col
+    assert d[col] > max(v for g, v in d.items() if g != col) + 0.2
+
+
+def test_island_block_has_no_contiguous_neighbour(blocks, truth):
+    g = Graph.build_contiguity(blocks, rook=False)
+    assert list(g.isolates) == [truth["island_block"]]
+
+
+def test_empty_blocks_have_no_residents(blocks, truth):
+    empty = blocks.index[blocks.einwohner == 0]
+    assert set(truth["empty_blocks"]) == set(empty)
+    assert 0.02 < len(empty) / len(blocks) < 0.15
+
+
+def test_small_areas_fall_below_the_mss_threshold(truth):
+    pa = load_musterstadt("planning_area")
+    assert (pa.loc[truth["small_areas"]["planning_areas"], "einwohner"] < 300).all()
+
+
+def test_true_regions_are_contiguous_homogeneous_and_within_bounds(blocks, truth):
+    reg = truth["regions"]
+    labels = pd.Series(reg["labels"])
+    b = blocks.loc[labels.index]
+    assert (b["bezirk"] == reg["district"]).all()
+    assert labels.nunique() == reg["n_regions"]
+    for region, ids in labels.groupby(labels).groups.items():
+        g = Graph.build_contiguity(b.loc[ids], rook=False)
+        assert g.n_components == 1, region
+    pop = b.einwohner.groupby(labels).sum()
+    assert (pop >= reg["population_floor"]).all() and (pop <= reg["population_ceiling"]).all()
+    q = quotes(b)["sgb2_quote"]
+    between = q.groupby(labels).transform("mean")
+    assert ((between - q.mean()) ** 2).sum() / ((q - q.mean()) ** 2).sum() > 0.8
+
+
+def test_types_are_separated_in_indicator_space(truth):
+    from sklearn.metrics import silhouette_score
+
+    pa = load_musterstadt("planning_area")
+    labels = pd.Series(truth["types"]["labels"])
+    q = quotes(pa.loc[labels.index])
+    z = (q - q.mean()) / q.std()
+    assert silhouette_score(z.fillna(0), labels) > 0.2
+
+
+def test_raw_copy_contains_exactly_the_planted_errors(truth):
+    raw = load_musterstadt("block", raw=True)
+    clean = load_musterstadt("block")
+    errors = {e["kind"]: e for e in truth["data_errors"]}
+    assert set(errors) == {"numerator_above_denominator", "suppressed_value", "duplicate_id", "missing_geometry"}
+    e = errors["numerator_above_denominator"]
+    row = raw.loc[e["id"]]
+    assert row[e["numerator"]] > row[e["denominator"]]
+    assert np.isnan(raw.loc[errors["suppressed_value"]["id"], errors["suppressed_value"]["column"]])
+    assert raw.index.duplicated().sum() == 1
+    assert raw.index[raw.index.duplicated()][0] == errors["duplicate_id"]["id"]
+    missing = errors["missing_geometry"]["id"]
+    assert missing not in clean.index and raw.loc[missing, "geometry"] is None
+    # everything else equals the clean 2024 data
+    ok = raw[~raw.index.duplicated(keep="first")].drop(index=[missing, e["id"], errors["suppressed_value"]["id"]])
+    pd.testing.assert_frame_equal(
+        ok[COUNTS].astype("int64"), clean.loc[ok.index, COUNTS], check_names=False
+    )
+
+
+def test_truth_json_records_the_planted_measure_effects(truth):
+    eff = truth["measures"]["effect"]
+    assert eff["effect_pp"] == -2.0 and eff["start"] == 2022
+    assert truth["measures"]["pretrend"]["true_effect_pp"] == 0.0
+    assert not set(eff["planning_areas"]) & set(truth["measures"]["pretrend"]["planning_areas"])
+
+
+# --- the generator -----------------------------------------------------------------------
+
+
+def test_shipped_files_equal_a_fresh_generation(blocks):
+    city = generate_city(MUSTERSTADT["n_blocks"], seed=MUSTERSTADT["seed"], years=MUSTERSTADT["years"])
+    fresh = city.counts.xs(2024, level="jahr").sort_index()
+    pd.testing.assert_frame_equal(fresh[COUNTS], blocks[COUNTS].sort_index(), check_names=False)
+    assert shapely.equals_exact(
+        city.blocks.geometry.sort_index().to_numpy(), blocks.geometry.sort_index().to_numpy(), tolerance=0.02
+    ).all()
+
+
+def test_make_city_is_deterministic_and_sized():
+    a = make_city(600, seed=3)
+    b = make_city(600, seed=3)
+    c = make_city(600, seed=4)
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert not a["einwohner"].equals(c["einwohner"])
+    assert len(a) == 600 and a.index.is_unique
+
+
+def test_make_city_all_years_long_format():
+    city = make_city(500, seed=2, year="all", plant=False)
+    assert city.index.names == ["block", "jahr"]
+    assert len(city) == 500 * len(MUSTERSTADT["years"])
