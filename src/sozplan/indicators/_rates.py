@@ -404,6 +404,7 @@ class Rates:
         x = np.arange(len(tab))
         small = tab["status"].isin(["small_population", "small_denominator"]).to_numpy()
         err = np.vstack([tab["value"] - tab["lower"], tab["upper"] - tab["value"]])
+        err = np.clip(np.nan_to_num(err.astype(float), nan=0.0), 0, None)
         ax.errorbar(x[~small], tab["value"][~small], yerr=err[:, ~small], fmt="o", ms=3,
                     lw=0.8, color="C0", label="ausreichende Fallzahl")
         if small.any():
