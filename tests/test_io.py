@@ -751,3 +751,25 @@ def test_real_berlin_population_file(berlin_dir):
         assert t.status.loc[plr, col] == "zero"
     assert t.values.notna().all().all()
     assert t.values["Gesamt"].sum() == sum(0 if r[0] == "–" else int(r[0]) for r in body)
+
+
+def test_dates_do_not_vote_for_a_decimal_style():
+    # "01.01.2021" is no number in either format; the decimal point of the values decides
+    t = read("Stand;Wert\n01.01.2021;1.5\n01.02.2021;2.5\n")
+    assert t.meta["decimal"] == "."
+    assert list(t.values["Stand"]) == ["01.01.2021", "01.02.2021"]
+    assert list(t.values["Wert"]) == [1.5, 2.5]
+
+
+def test_write_refuses_infinite_values():
+    df = pd.DataFrame({"k": ["01", "02"], "v": [1.0, float("inf")]})
+    with pytest.raises(InputError, match="infinite"):
+        write_statistik(df)
+
+
+def test_write_small_and_large_numbers_positional():
+    df = pd.DataFrame({"k": ["01", "02", "03"], "v": [1.5e-7, 2.5e17, -1e-300]})
+    text = write_statistik(df)
+    assert "e" not in text.lower().replace("k;v", "")
+    back = read(text)
+    np.testing.assert_array_equal(back.values["v"].to_numpy(), df["v"].to_numpy())

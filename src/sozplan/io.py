@@ -128,6 +128,8 @@ SIGNS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+_SIGN_STATUS = dict(SIGNS)  # plain dict: faster lookups than the read-only proxy
+
 #: The sign :func:`write_statistik` writes for each status of a missing value.
 _SIGN_OF_STATUS = {
     "suppressed": ".",
@@ -144,14 +146,7 @@ _NAN_STATUSES = frozenset(_SIGN_OF_STATUS)
 
 _SEPARATORS = (";", "\t", ",")
 _SPACES = " \u00a0\u202f"  # blank, no-break space, narrow no-break space
-_MINUS = "-+\u2212"  # hyphen-minus, plus, minus sign
 
-# A cell that may hold a number: optional brackets, a run of digits with
-# separators, an optional p/r/s flag. The strict grammar is checked afterwards.
-_CELL_RE = re.compile(
-    r"^(?P<open>\()?\s*(?P<num>[-+\u2212]?[\d.,'\s\u00a0\u202f]*\d[\d.,'\s\u00a0\u202f]*)\s*"
-    r"(?P<close>\))?\s*(?P<flag>[prs])?$"
-)
 _KEY_NAME_RE = re.compile(
     r"schl(?:ü|ue)ssel|kennziffer|gemeindekennzahl|(?<![a-zäöüß])"
     r"(?:id|ags|ars|plr|bzr|pgr|lor|key|gkz|raumid)(?![a-zäöüß])",
@@ -552,11 +547,12 @@ def read_statistik(
     collected: list[str] = []
     names = _column_names(rows[start], collected)
     width = len(names)
-    body = [_fit(rows[i], width) for i in range(start + 1, stop)]
+    body = [row if len(row) == width else _fit(row, width) for row in rows[start + 1 : stop]]
     line_numbers = np.arange(start + 2, stop + 1)  # 1-based file line numbers
-    cells = pd.DataFrame(body, columns=range(width), dtype=object)
-    if len(body) == 0:
-        cells = pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
+    columns = list(zip(*body, strict=True)) if body else [()] * width
+    cells = pd.DataFrame(
+        {i: pd.Series(np.array(col, dtype=object), dtype=object) for i, col in enumerate(columns)}
+    )
     # drop artefact columns: no name and no content (trailing separators)
     keep = [
         i
@@ -577,9 +573,14 @@ def read_statistik(
             )
     keys = _detect_keys(cells, key_columns, text_columns)
     widths = _key_widths(key_width, keys)
-    numeric_candidates = [c for c in names if c not in keys and c not in set(text_columns)]
-    decimal, thousands = _decide_number_format(cells, numeric_candidates, sep, decimal, thousands)
-    grammar = _number_grammar(decimal, thousands)
+    factorized = {
+        c: pd.factorize(cells[c].to_numpy(dtype=object), use_na_sentinel=False)
+        for c in names
+        if c not in keys and c not in set(text_columns)
+    }
+    decimal, thousands, matches = _decide_number_format(
+        {c: uniques for c, (_, uniques) in factorized.items()}, sep, decimal, thousands
+    )
 
     values: dict[str, Any] = {}
     status: dict[str, Any] = {}
@@ -593,7 +594,8 @@ def read_statistik(
             values[col] = _as_text(cells[col])
             text_cols.append(col)
             continue
-        parsed = _parse_column(cells[col], grammar, decimal, thousands)
+        codes, uniques = factorized[col]
+        parsed = _parse_column(codes, uniques, matches[col], decimal, thousands)
         if parsed is None:
             values[col] = _as_text(cells[col])
             text_cols.append(col)
@@ -747,8 +749,15 @@ def _split_lines(text: str) -> list[str]:
 def _parse_lines(lines: Sequence[str], sep: str) -> list[list[str]]:
     """Split each line into stripped fields (quotes removed); one row per line."""
     if not any('"' in line for line in lines):
-        return [[f.strip() for f in line.split(sep)] for line in lines]
+        return [
+            [f.strip() for f in line.split(sep)] if _needs_strip(line) else line.split(sep)
+            for line in lines
+        ]
     return [[f.strip() for f in next(csv.reader([line], delimiter=sep), [])] for line in lines]
+
+
+def _needs_strip(line: str) -> bool:
+    return " " in line or "\t" in line or "\u00a0" in line or "\u202f" in line
 
 
 def _note_text(row: Sequence[str], line: str, sep: str) -> str:
@@ -899,16 +908,15 @@ def _detect_keys(
     for col in cells.columns:
         if col in set(text_columns):
             continue
-        filled = pd.Series(cells[col][cells[col] != ""].unique())
-        if filled.empty:
+        filled = [v for v in pd.unique(cells[col].to_numpy(dtype=object)) if v]
+        if not filled:
             continue
-        codes = filled.map(lambda v: bool(_CODE_RE.match(v))).all()
-        by_name = bool(_KEY_NAME_RE.search(str(col))) and codes
-        by_zeros = (
-            filled.str.isdigit().all()
-            and (filled.str.startswith("0") & (filled.str.len() > 1)).any()
-        )
-        if by_name or by_zeros:
+        if _KEY_NAME_RE.search(str(col)):
+            if all(_CODE_RE.match(v) for v in filled):
+                keys.append(col)
+        elif any(len(v) > 1 and v[0] == "0" and v.isdigit() for v in filled) and all(
+            v.isdigit() for v in filled
+        ):
             keys.append(col)
     return keys
 
@@ -974,111 +982,124 @@ def _width_summary(values: pd.DataFrame, col: str) -> int | tuple[int, ...] | No
 # --------------------------------------------------------------------------- numbers
 
 
+def _number_body(decimal: str, thousands: str) -> str:
+    """Regular expression of one number (without anchors) in the given format."""
+    group = "[" + re.escape(thousands + _SPACES) + "]" if thousands else f"[{_SPACES}]"
+    dec = re.escape(decimal)
+    # grouped digits start with 1-9: "0,123" is never "zero thousand one hundred ..."
+    return rf"[-+\u2212]?(?:(?:[1-9]\d{{0,2}}(?:{group}\d{{3}})+|\d+)(?:{dec}\d+)?|{dec}\d+)"
+
+
+def _cell_pattern(decimal: str, thousands: str) -> re.Pattern[str]:
+    """Match a numeric cell: a number, in brackets (limited) or with a p/r/s flag."""
+    num = _number_body(decimal, thousands)
+    return re.compile(rf"^(?:\(\s*(?P<limited>{num})\s*\)|(?P<num>{num}))(?:\s*(?P<flag>[prs]))?$")
+
+
+#: Cell patterns of the two standard formats, keyed by decimal separator.
+_PATTERNS = {",": _cell_pattern(",", "."), ".": _cell_pattern(".", ",")}
+_DEFAULT_THOUSANDS = {",": ".", ".": ","}
+
+_Matches = list[re.Match[str] | None]
+
+
+def _match_all(uniques: Sequence[str], pattern: re.Pattern[str]) -> _Matches:
+    signs = _SIGN_STATUS
+    return [None if u in signs else pattern.match(u) for u in uniques]
+
+
 def _decide_number_format(
-    cells: pd.DataFrame,
-    columns: Sequence[str],
+    columns: Mapping[str, np.ndarray],
     sep: str,
     decimal: str | None,
     thousands: str | None,
-) -> tuple[str, str]:
+) -> tuple[str, str, dict[str, _Matches]]:
+    """Choose decimal and thousands separators; return the cell matches per column.
+
+    Every distinct cell votes: a valid German number that is no valid English
+    one (``1,5``, ``1.234,5``, ``1.234.567``) votes for the decimal comma, and
+    the other way round. ``1.234`` fits both and does not vote; dates such as
+    ``01.01.2021`` fit neither. A tie follows the separator.
+    """
     if decimal is not None and decimal not in (",", "."):
         raise fail(_WHERE_READ, f"`decimal` is {decimal!r}", "pass ',' (German) or '.' (English)")
+    cache: dict[str, dict[str, _Matches]] = {}
     if decimal is None:
         votes = {",": 0, ".": 0}
-        for col in columns:
-            for cell in cells[col].unique():
-                vote = _decimal_vote(cell)
-                if vote:
-                    votes[vote] += 1
+        for col, uniques in columns.items():
+            german = _match_all(uniques, _PATTERNS[","])
+            # cells without "," or "." read the same in both formats
+            english = [
+                m if ("," not in u and "." not in u) else _PATTERNS["."].match(u)
+                for u, m in zip(uniques, german, strict=True)
+            ]
+            english = [
+                None if u in _SIGN_STATUS else m for u, m in zip(uniques, english, strict=True)
+            ]
+            cache[col] = {",": german, ".": english}
+            for de, en in zip(german, english, strict=True):
+                if (de is None) != (en is None):
+                    votes["," if de is not None else "."] += 1
         if votes[","] != votes["."]:
             decimal = "," if votes[","] > votes["."] else "."
         else:
             decimal = "." if sep == "," else ","
     if thousands is None:
-        thousands = "." if decimal == "," else ","
+        thousands = _DEFAULT_THOUSANDS[decimal]
     if thousands == decimal:
         raise fail(
             _WHERE_READ,
             f"`thousands` and `decimal` are both {decimal!r}",
             "pass different characters",
         )
-    return decimal, thousands
-
-
-def _decimal_vote(cell: str) -> str | None:
-    """Which decimal separator a cell shows unambiguously (None if it fits both)."""
-    if cell in SIGNS:
-        return None
-    m = _CELL_RE.match(cell)
-    if m is None:
-        return None
-    num = m["num"].lstrip(_MINUS)
-    for s in _SPACES:
-        num = num.replace(s, "")
-    has_comma, has_point = "," in num, "." in num
-    if has_comma and has_point:
-        return "," if num.rfind(",") > num.rfind(".") else "."
-    for mark, other in ((",", "."), (".", ",")):
-        if mark in num:
-            if num.count(mark) > 1:
-                return other  # repeated: thousands separator
-            before, after = num.split(mark)
-            if len(after) != 3 or before in ("", "0") or len(before) > 3:
-                return mark
-            return None
-    return None
-
-
-def _number_grammar(decimal: str, thousands: str) -> re.Pattern[str]:
-    group = "[" + re.escape(thousands + _SPACES) + "]" if thousands else f"[{_SPACES}]"
-    dec = re.escape(decimal)
-    return re.compile(rf"^[-+\u2212]?(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+|)(?:{dec}\d+)?$")
-
-
-def _to_float(num: str, decimal: str, thousands: str) -> float:
-    for ch in thousands + _SPACES:
-        num = num.replace(ch, "")
-    return float(num.replace(decimal, ".").replace("\u2212", "-"))
-
-
-def _parse_cell(cell: str, grammar: re.Pattern[str], decimal: str, thousands: str):
-    """Return (value, status, decimals written) or None if the cell is unreadable."""
-    sign = SIGNS.get(cell)
-    if sign is not None:
-        return (0.0 if sign == "zero" else np.nan), sign, False
-    m = _CELL_RE.match(cell)
-    if m is None or bool(m["open"]) != bool(m["close"]):
-        return None
-    num = m["num"].strip()
-    if not grammar.match(num) or not any(ch.isdigit() for ch in num):
-        return None
-    value = _to_float(num, decimal, thousands)
-    if m["open"]:
-        st = "limited"
-    elif m["flag"]:
-        st = _FLAGS[m["flag"]]
-    elif value == 0:
-        st = "rounded_zero"
+    if thousands == _DEFAULT_THOUSANDS[decimal] and cache:
+        matches = {col: cache[col][decimal] for col in columns}
     else:
-        st = "ok"
-    return value, st, decimal in num
+        pattern = _cell_pattern(decimal, thousands)
+        matches = {col: _match_all(uniques, pattern) for col, uniques in columns.items()}
+    return decimal, thousands, matches
 
 
-def _parse_column(col: pd.Series, grammar, decimal: str, thousands: str):
-    """Parse a column; None if it is a text column. Returns values, statuses, bad rows."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=False)
-    parsed = [_parse_cell(u, grammar, decimal, thousands) for u in uniques]
-    n_bad = sum(1 for p in parsed if p is None)
-    n_numbers = sum(
-        1 for p, u in zip(parsed, uniques, strict=True) if p is not None and u not in SIGNS
-    )
+def _parse_column(
+    codes: np.ndarray, uniques: Sequence[str], matches: _Matches, decimal: str, thousands: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Parse one column from its distinct cells; None if it is a text column.
+
+    Returns the values, the statuses and the positions of unreadable cells.
+    """
+    n = len(uniques)
+    value_u = np.full(n, np.nan)
+    status_u = np.empty(n, dtype=object)
+    table = str.maketrans({decimal: ".", "\u2212": "-", **dict.fromkeys(thousands + _SPACES)})
+    n_bad = n_numbers = 0
+    has_decimals = False
+    for i, (cell, m) in enumerate(zip(uniques, matches, strict=True)):
+        sign = _SIGN_STATUS.get(cell)
+        if sign is not None:
+            status_u[i] = sign
+            if sign == "zero":
+                value_u[i] = 0.0
+            continue
+        if m is None:
+            status_u[i] = "invalid"
+            n_bad += 1
+            continue
+        n_numbers += 1
+        limited = m["limited"]
+        num = limited if limited is not None else m["num"]
+        has_decimals = has_decimals or decimal in num
+        value = float(num.translate(table))
+        value_u[i] = value
+        if limited is not None:
+            status_u[i] = "limited"
+        elif m["flag"]:
+            status_u[i] = _FLAGS[m["flag"]]
+        else:
+            status_u[i] = "rounded_zero" if value == 0 else "ok"
     if n_bad and (n_numbers == 0 or n_bad > n_numbers):
         return None  # a text column (names, labels)
-    value_u = np.array([np.nan if p is None else p[0] for p in parsed], dtype="float64")
-    status_u = np.array(["invalid" if p is None else p[1] for p in parsed], dtype=object)
-    has_decimals = any(p is not None and p[2] for p in parsed)
-    values = value_u[codes] if len(codes) else np.array([], dtype="float64")
-    status = status_u[codes] if len(codes) else np.array([], dtype=object)
+    values = value_u[codes]
+    status = status_u[codes]
     bad = np.flatnonzero(status == "invalid")
     if (
         len(values)
@@ -1240,16 +1261,21 @@ def write_statistik(
     for col in frame.columns:
         if col in numeric:
             vals = frame[col].to_numpy(dtype="float64", na_value=np.nan)
-            codes = st.get(col)
-            columns_text[col] = [
-                _format_cell(
-                    v,
-                    None if codes is None else codes[i],
-                    decimal=decimal,
-                    thousands=group if thousands else "",
-                    decimals=widths.get(col),
+            infinite = np.isinf(vals)
+            if infinite.any():
+                raise fail(
+                    _WHERE_WRITE,
+                    f"column {col!r} of `df` has infinite values at rows "
+                    f"{format_values(frame.index[infinite])}",
+                    "statistics tables hold finite numbers; replace them (e.g. by NaN with "
+                    "status 'not_applicable')",
                 )
-                for i, v in enumerate(vals)
+            codes = st.get(col, [None] * len(vals))
+            fmt = {"decimal": decimal, "thousands": group if thousands else ""}
+            digits = widths.get(col)
+            columns_text[col] = [
+                _format_cell(float(v), c, decimals=digits, **fmt)
+                for v, c in zip(vals.tolist(), codes, strict=True)
             ]
         else:
             columns_text[col] = ["" if pd.isna(v) else str(v) for v in frame[col].tolist()]
@@ -1348,14 +1374,18 @@ def _decimals_per_column(decimals: Any, numeric: Sequence[Hashable]) -> dict:
 
 
 def _format_number(value: float, decimal: str, thousands: str, decimals: int | None) -> str:
-    if decimals is None:
-        text = np.format_float_positional(value, trim="-")
-    else:
+    """Positional text of a finite number: shortest round-trip digits or fixed decimals."""
+    if decimals is not None:
         text = f"{value:.{decimals}f}"
-    sign = "-" if text.startswith("-") else ""
-    text = text.lstrip("-")
-    whole, _, frac = text.partition(".")
-    if thousands:
+    elif value.is_integer() and abs(value) < 1e16:
+        text = str(int(value))
+    else:
+        text = repr(value)  # shortest text that reads back to the same float
+        if "e" in text:
+            text = np.format_float_positional(value, trim="-")
+    sign = "-" if text[0] == "-" else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    if thousands and len(whole) > 3:
         whole = f"{int(whole):,}".replace(",", thousands)
     return sign + whole + (decimal + frac if frac else "")
 
@@ -1364,11 +1394,12 @@ def _format_cell(
     value: float, status: str | None, *, decimal: str, thousands: str, decimals: int | None
 ) -> str:
     """Text of one numeric cell, given its value and status (None: derive it)."""
-    if status is None or (isinstance(status, float) and np.isnan(status)):
-        status = "missing" if pd.isna(value) else ("zero" if value == 0 else "ok")
+    missing = value != value  # NaN
+    if status is None or status != status:
+        status = "missing" if missing else ("zero" if value == 0 else "ok")
     if status in _NAN_STATUSES:
         return _SIGN_OF_STATUS[status]
-    if pd.isna(value):
+    if missing:
         return ""
     if status == "zero" or (status == "ok" and value == 0):
         return "-"
