@@ -94,6 +94,11 @@ def write_city(city: City, folder: str | Path) -> list[Path]:
         written += [folder / MEASURES, folder / COSTS]
     (folder / TRUTH).write_text(json.dumps(city.truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     written.append(folder / TRUTH)
+    if "hot_spots" in city.truth:
+        from sozplan.datasets._readme import readme_text
+
+        (folder / "README.md").write_text(readme_text(city.truth), encoding="utf-8")
+        written.append(folder / "README.md")
     return written
 
 
