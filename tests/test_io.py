@@ -773,3 +773,23 @@ def test_write_small_and_large_numbers_positional():
     assert "e" not in text.lower().replace("k;v", "")
     back = read(text)
     np.testing.assert_array_equal(back.values["v"].to_numpy(), df["v"].to_numpy())
+
+
+def test_genesis_flat_file_quality_columns():
+    # GENESIS flat files (ffcsv) carry flags in "_q" columns: e final, p provisional, ...
+    text = (
+        "statistics_code;time;value;value_unit;value_q\n"
+        "61111;2021;103,1;2020=100;e\n"
+        "61111;2022;110,2;2020=100;p\n"
+        "61111;2023;;2020=100;.\n"
+        "61111;2024;;2020=100;-\n"
+    )
+    t = read(text)
+    assert list(t.status["value"]) == ["ok", "provisional", "suppressed", "zero"]
+    assert t.values["value"].iloc[3] == 0
+    assert list(t.values["value_q"]) == ["e", "p", ".", "-"]  # the flags stay in the table
+    assert t.meta["quality_columns"] == {"value_q": "value"}
+    # older layout: the flag column follows its value column under another name
+    text = "Zeit;PREIS1__VPI__2020=100;PREIS1__VPI__q\n2021;103,1;e\n2022;110,2;r\n"
+    t = read(text)
+    assert list(t.status["PREIS1__VPI__2020=100"]) == ["ok", "revised"]

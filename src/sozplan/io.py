@@ -573,10 +573,12 @@ def read_statistik(
             )
     keys = _detect_keys(cells, key_columns, text_columns)
     widths = _key_widths(key_width, keys)
+    quality = [c for c in names if c not in keys and _is_quality_column(c, cells[c])]
+    as_text = set(text_columns) | set(quality)
     factorized = {
         c: pd.factorize(cells[c].to_numpy(dtype=object), use_na_sentinel=False)
         for c in names
-        if c not in keys and c not in set(text_columns)
+        if c not in keys and c not in as_text
     }
     decimal, thousands, matches = _decide_number_format(
         {c: uniques for c, (_, uniques) in factorized.items()}, sep, decimal, thousands
@@ -590,7 +592,7 @@ def read_statistik(
         if col in keys:
             values[col] = _as_keys(cells[col], col, widths.get(col), collected)
             continue
-        if col in set(text_columns):
+        if col in as_text:
             values[col] = _as_text(cells[col])
             text_cols.append(col)
             continue
@@ -622,6 +624,7 @@ def read_statistik(
             )
         collected.append(what + "; read as NaN with status 'invalid'")
 
+    paired = _apply_quality_columns(quality, cells, names, values, status)
     values_df = pd.DataFrame(values, columns=names)
     status_df = pd.DataFrame(status, index=values_df.index, columns=list(status))
     for col in status_df.columns:
@@ -664,6 +667,7 @@ def read_statistik(
         "numeric_columns": tuple(status_df.columns),
         "text_columns": tuple(text_cols),
         "key_widths": {c: _width_summary(values_df, c) for c in keys if c in values_df},
+        "quality_columns": paired,
     }
     for message in collected:
         warnings.warn(f"{_WHERE_READ}: {message}", DataQualityWarning, stacklevel=2)
@@ -892,6 +896,61 @@ def _column_names(row: Sequence[str], collected: list[str]) -> list[str]:
 def _as_text(col: pd.Series) -> pd.Series:
     out = col.astype("str")
     return out.where(col != "", None) if len(out) else out
+
+
+# --------------------------------------------------------------------------- quality flags
+
+
+def _is_quality_column(name: str, col: pd.Series) -> bool:
+    """Tell whether a column holds GENESIS quality flags (``value_q``, ``..._q``)."""
+    if not re.search(r"_q$", str(name), re.IGNORECASE):
+        return False
+    filled = [v for v in pd.unique(col.to_numpy(dtype=object)) if v]
+    return all(len(v) <= 3 and not any(ch.isdigit() for ch in v) for v in filled)
+
+
+def _apply_quality_columns(
+    quality: Sequence[str],
+    cells: pd.DataFrame,
+    names: Sequence[str],
+    values: dict[str, Any],
+    status: dict[str, Any],
+) -> dict[str, str]:
+    """Merge GENESIS quality flags into the status of their value columns.
+
+    A flag column ``X_q`` (or ``X__q``) belongs to the numeric column ``X`` or,
+    if there is none, to the nearest numeric column on its left. Flags ``p``,
+    ``r``, ``s`` turn a plain value into ``provisional``, ``revised``,
+    ``estimated``; a DIN 55301 sign in the flag column gives an empty value
+    cell its status. Other codes (``e``, final) leave the status as it is.
+    Returns ``{flag column: value column}``.
+    """
+    paired: dict[str, str] = {}
+    for qcol in quality:
+        base = re.sub(r"_{1,2}q$", "", qcol, flags=re.IGNORECASE)
+        if base in status:
+            target = base
+        else:
+            left = [c for c in names[: names.index(qcol)] if c in status]
+            if not left:
+                continue
+            target = left[-1]
+        flags = cells[qcol].to_numpy(dtype=object)
+        st = status[target]
+        plain = (st == "ok") | (st == "rounded_zero")
+        for flag, new in _FLAGS.items():
+            st[plain & (flags == flag)] = new
+        empty = st == "missing"
+        for sign, new in _SIGN_STATUS.items():
+            hit = empty & (flags == sign)
+            if sign and hit.any():
+                st[hit] = new
+                if new == "zero":
+                    vals = np.asarray(values[target], dtype="float64").copy()
+                    vals[hit] = 0.0
+                    values[target] = vals
+        paired[qcol] = target
+    return paired
 
 
 # --------------------------------------------------------------------------- keys
