@@ -189,7 +189,8 @@ class StatistikTable:
         column names), ``n_rows``, ``header_lines`` and ``footer_lines`` (the
         non-empty lines above and below the table), ``source_title`` (the first
         line above the table), ``numeric_columns``, ``text_columns``,
-        ``key_widths``.
+        ``key_widths`` and ``quality_columns`` (GENESIS flag columns and the
+        value column each was applied to).
     warnings : tuple of str
         Data-quality problems found while reading (also issued as
         :class:`~sozplan.errors.DataQualityWarning`).
@@ -501,6 +502,13 @@ def read_statistik(
 
     Notes
     -----
+    GENESIS flat files (``ffcsv``) carry quality flags in columns ending in
+    ``_q``: a flag column ``X_q`` belongs to the numeric column ``X`` (or to
+    the nearest numeric column on its left). Its ``p``/``r``/``s`` flags mark
+    the values as provisional, revised or estimated, a DIN 55301 sign fills
+    in the status of an empty value cell, and ``e`` (final) changes nothing.
+    The flag column itself stays in ``values`` as text.
+
     The signs follow DIN 55301 (*Gestaltung statistischer Tabellen*) as used in
     the publications of the statistical offices of the Federation and the
     Länder. In English exports a bare ``.`` is still the secrecy sign, never
