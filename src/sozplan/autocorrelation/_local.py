@@ -57,6 +57,7 @@ _RETURNS_DOC = """
         * ``cluster``: code (categorical) ``HH``/``LL``/``HL``/``LH`` for significant
           areas, ``ns`` otherwise, ``isolate`` for areas without neighbours;
         * ``cluster_de``/``cluster_en``: labels for reports ("hoch-hoch", ...);
+        * ``quadrant``: quadrant of the Moran scatter plot whether significant or not;
         * ``n_neighbours``, ``isolate``;
         * ``value_std``, ``lag_std``: the standardised value and its spatial lag
           (the axes of the Moran scatter plot).
@@ -116,8 +117,8 @@ def _local_frame(
     significant = np.nan_to_num(decide, nan=2.0) <= alpha
     hi_v, hi_l = value_std > 0, lag_std > 0
     codes = np.full(len(statistic), "ns", dtype=object)
+    quad = np.select([hi_v & hi_l, ~hi_v & hi_l, ~hi_v & ~hi_l], ["HH", "LH", "LL"], "HL")
     if kind == "moran":
-        quad = np.select([hi_v & hi_l, ~hi_v & hi_l, ~hi_v & ~hi_l], ["HH", "LH", "LL"], "HL")
         codes[significant] = quad[significant]
     elif kind == "g":
         hot = np.where(np.isfinite(z), z > 0, statistic > expected)
@@ -145,6 +146,7 @@ def _local_frame(
                                          categories=[CLUSTER_LABELS_DE[c] for c in cats]),
             "cluster_en": pd.Categorical([CLUSTER_LABELS_EN[c] for c in codes],
                                          categories=[CLUSTER_LABELS_EN[c] for c in cats]),
+            "quadrant": pd.Categorical(quad, categories=["HH", "LL", "HL", "LH"]),
             "n_neighbours": card,
             "isolate": isolate,
             "value_std": value_std,
