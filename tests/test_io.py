@@ -470,6 +470,7 @@ def test_repr_html_and_counts():
     assert page.startswith("<div>")
     assert "Köpenick" in page
     assert 'title="suppressed' in page
+    assert len(t) == 8
     counts = t.status_counts()
     assert counts.loc["Einwohner", "zero"] == 1
     assert counts.to_numpy().sum() == 8 * 3

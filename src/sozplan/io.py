@@ -205,6 +205,10 @@ class StatistikTable:
     def __post_init__(self) -> None:
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
+    def __len__(self) -> int:
+        """Number of rows."""
+        return len(self.values)
+
     @property
     def numeric_columns(self) -> list[str]:
         """Names of the numeric columns (those with a status)."""
@@ -760,12 +764,14 @@ def _split_lines(text: str) -> list[str]:
 
 def _parse_lines(lines: Sequence[str], sep: str) -> list[list[str]]:
     """Split each line into stripped fields (quotes removed); one row per line."""
-    if not any('"' in line for line in lines):
-        return [
-            [f.strip() for f in line.split(sep)] if _needs_strip(line) else line.split(sep)
-            for line in lines
-        ]
-    return [[f.strip() for f in next(csv.reader([line], delimiter=sep), [])] for line in lines]
+    rows = []
+    for line in lines:
+        if '"' in line:  # quoted fields: let the csv module unquote them
+            fields = next(csv.reader([line], delimiter=sep), [])
+        else:
+            fields = line.split(sep)
+        rows.append([f.strip() for f in fields] if _needs_strip(line) else fields)
+    return rows
 
 
 def _needs_strip(line: str) -> bool:
