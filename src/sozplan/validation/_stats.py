@@ -83,15 +83,19 @@ def cronbach_alpha(df: pd.DataFrame, columns: Any = None) -> float:
 
 def _corr_inverse(x: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
     r = np.corrcoef(x, rowvar=False)
-    try:
-        inv = np.linalg.inv(r)
-    except np.linalg.LinAlgError as exc:
+    _check_regular(r, where)
+    return r, np.linalg.inv(r)
+
+
+def _check_regular(r: np.ndarray, where: str) -> None:
+    """Refuse a (numerically) singular correlation matrix."""
+    eig = np.linalg.eigvalsh(r)
+    if eig.min() <= 1e-10 * max(eig.max(), 1.0):
         raise fail(
             where,
             "the correlation matrix is singular (an indicator is a linear combination of others)",
             "leave out redundant indicators (see the redundancy rule of validate)",
-        ) from exc
-    return r, inv
+        )
 
 
 def kmo(df: pd.DataFrame, columns: Any = None) -> tuple[float, pd.Series]:
@@ -179,13 +183,8 @@ def bartlett_sphericity(df: pd.DataFrame, columns: Any = None) -> tuple[float, i
     data = _matrix(df, columns, "bartlett_sphericity")
     n, p = data.shape
     r = np.corrcoef(data.to_numpy(), rowvar=False)
-    sign, logdet = np.linalg.slogdet(r)
-    if sign <= 0:
-        raise fail(
-            "bartlett_sphericity",
-            "the correlation matrix is singular",
-            "leave out redundant indicators (see the redundancy rule of validate)",
-        )
+    _check_regular(r, "bartlett_sphericity")
+    _, logdet = np.linalg.slogdet(r)
     stat = -(n - 1 - (2 * p + 5) / 6) * logdet
     dof = p * (p - 1) // 2
     return float(stat), int(dof), float(stats.chi2.sf(stat, dof))

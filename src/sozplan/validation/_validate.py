@@ -651,7 +651,7 @@ def _rule_hierarchy(df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collect
         ref.index = pd.MultiIndex.from_arrays([ptab, pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table))])
         ref = ref[~ref.index.duplicated()]
         sums.index = sums.index.set_names(ref.index.names)
-        joined = sums.join(ref, how="outer", lsuffix="_sum", rsuffix="_ref")
+        joined = sums.add_suffix("_sum").join(ref.add_suffix("_ref"), how="outer")
         for col in common:
             s, r = joined[f"{col}_sum"].to_numpy(), joined[f"{col}_ref"].to_numpy()
             bad = ~np.isclose(s, r, rtol=0, atol=0.5) & ~(np.isnan(s) & np.isnan(r))
@@ -943,8 +943,8 @@ def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
             p, q = p[ok], q[ok]
             rho = float(stats.spearmanr(p, q).statistic)
             k = kw["n_classes"]
-            cp = np.ceil(p.rank(method="first").to_numpy() * k / len(p))
-            cq = np.ceil(q.rank(method="first").to_numpy() * k / len(q))
+            cp = pd.qcut(p.rank(method="first"), k, labels=False).to_numpy()
+            cq = pd.qcut(q.rank(method="first"), k, labels=False).to_numpy()
             share = float(np.mean(cp != cq))
             rows.append({"indicator": col, "year_from": int(y0), "year_to": int(y1), "n": int(ok.sum()), "spearman": rho, "class_change": share})
             lab = data.labels.get(col, col)
