@@ -52,7 +52,8 @@ def _fmt(x: float, language: str) -> str:
     return s.replace(".", ",") if language == "de" else s
 
 
-def interval_labels(cuts: Sequence[float], *, closed: str = "right", language: str = "de") -> list[str]:
+def interval_labels(cuts: Sequence[float], *, closed: str = "right", language: str = "de",
+                    centre: float = 0.0) -> list[str]:
     """Readable labels for the classes between ``cuts`` (German by default).
 
     Parameters
@@ -62,6 +63,9 @@ def interval_labels(cuts: Sequence[float], *, closed: str = "right", language: s
     closed : {"right", "left", "inner"}
         Which class a value exactly on a cut belongs to (see :func:`assign_classes`).
     language : {"de", "en"}
+    centre : float, default 0.0
+        For ``closed="inner"``: values on a cut belong to the class nearer ``centre``
+        (the mean, when the cuts are standard deviations around it).
 
     Returns
     -------
@@ -83,8 +87,8 @@ def interval_labels(cuts: Sequence[float], *, closed: str = "right", language: s
         lo = cuts[i - 1] if i > 0 else None
         hi = cuts[i] if i < len(cuts) else None
         # does this class include its upper / lower cut?
-        hi_in = hi is not None and (closed == "right" or (closed == "inner" and hi > 0))
-        lo_in = lo is not None and (closed == "left" or (closed == "inner" and lo <= 0))
+        hi_in = hi is not None and (closed == "right" or (closed == "inner" and hi > centre))
+        lo_in = lo is not None and (closed == "left" or (closed == "inner" and lo <= centre))
         if lo is None:
             out.append(f"{'bis' if de else 'up to'} {_fmt(hi, language)}" if hi_in
                        else f"{'unter' if de else 'below'} {_fmt(hi, language)}")
@@ -278,6 +282,7 @@ def classify(
     if closed not in _CLOSED:
         raise fail(where, f"`closed` is {closed!r}", f"use one of {format_values(_CLOSED)}")
     details: dict = {}
+    centre = 0.0
     if scheme in ("sd", "manual"):
         if cuts is None:
             if scheme == "manual":
@@ -293,6 +298,7 @@ def classify(
             z = (x - mean) / sd
             codes = assign_classes(z, c, closed=closed)
             c = mean + c * sd
+            centre = float(mean)
         else:
             codes = assign_classes(x, c, closed=closed)
     else:
@@ -316,7 +322,7 @@ def classify(
         details = {"mapclassify": type(mc).__name__}
     n_classes = len(c) + 1
     if labels is None:
-        labels = interval_labels(c, closed=closed, language=language)
+        labels = interval_labels(c, closed=closed, language=language, centre=centre)
     labels = tuple(str(lab) for lab in labels)
     if len(labels) != n_classes or len(set(labels)) != n_classes:
         raise fail(where, f"`labels` has {len(labels)} distinct-or-not entries for {n_classes} classes "

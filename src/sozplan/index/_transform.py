@@ -486,6 +486,11 @@ def impute(df: pd.DataFrame, columns: Sequence[Hashable], method: str = "mean", 
     out = df[cols].astype(float)
     if method == "none":
         return out
+    all_nan = out.isna().all()
+    if all_nan.any():
+        raise fail(where, f"column(s) {format_values(all_nan[all_nan].index)} have no value at all",
+                   "drop these indicators")
+    overall = out.agg("mean" if method in ("mean", "group_mean") else "median")
     if method.startswith("group"):
         if by is None:
             raise fail(where, f"method {method!r} needs `by`", "pass by='<grouping column>', e.g. the district")
@@ -493,12 +498,7 @@ def impute(df: pd.DataFrame, columns: Sequence[Hashable], method: str = "mean", 
         how = "mean" if method == "group_mean" else "median"
         fill = out.groupby(df[by]).transform(how)
         out = out.fillna(fill)
-        method = how
-    all_nan = out.isna().all()
-    if all_nan.any():
-        raise fail(where, f"column(s) {format_values(all_nan[all_nan].index)} have no value at all",
-                   "drop these indicators")
-    return out.fillna(out.agg(method))
+    return out.fillna(overall)
 
 
 def normalise(
