@@ -206,7 +206,7 @@ class StatistikTable:
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     def __len__(self) -> int:
-        """Number of rows."""
+        """Return the number of rows."""
         return len(self.values)
 
     @property
@@ -766,10 +766,9 @@ def _parse_lines(lines: Sequence[str], sep: str) -> list[list[str]]:
     """Split each line into stripped fields (quotes removed); one row per line."""
     rows = []
     for line in lines:
-        if '"' in line:  # quoted fields: let the csv module unquote them
-            fields = next(csv.reader([line], delimiter=sep), [])
-        else:
-            fields = line.split(sep)
+        # quoted fields: let the csv module unquote them
+        quoted = '"' in line
+        fields = next(csv.reader([line], delimiter=sep), []) if quoted else line.split(sep)
         rows.append([f.strip() for f in fields] if _needs_strip(line) else fields)
     return rows
 
