@@ -1,0 +1,878 @@
+"""Maps: classified choropleths, LISA clusters, the status/dynamics matrix, small multiples."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sozplan.checks import check_columns, check_frame, fail, format_values
+from sozplan.plotting._display import FigureDisplay
+from sozplan.plotting._style import (
+    DIVERGING,
+    MISSING_COLOR,
+    MISSING_EDGE,
+    MISSING_HATCH,
+    SEQUENTIAL,
+    TEXTS,
+    check_language,
+    enforce_min_font,
+    format_number,
+    new_axes,
+    nice_decimals,
+    style,
+)
+
+__all__ = [
+    "LISA_COLORS",
+    "STATUS_DYNAMICS_COLORS",
+    "add_outlines",
+    "add_scale_bar",
+    "add_source",
+    "choropleth",
+    "class_labels",
+    "lisa_map",
+    "small_multiples",
+    "status_dynamics_map",
+]
+
+#: GeoDa's LISA colours (Anselin 2005), distinguishable for the common colour-vision
+#: deficiencies (red vs blue); outliers additionally carry a dot pattern.
+LISA_COLORS = {
+    "HH": ("#d7191c", ""),
+    "LL": ("#2c7bb6", ""),
+    "HL": ("#fdae61", ".."),
+    "LH": ("#abd9e9", ".."),
+    "OP": ("#f4a582", ""),
+    "NEG": ("#92c5de", ""),
+    "ns": ("#f0f0f0", ""),
+    "isolate": (MISSING_COLOR, MISSING_HATCH),
+}
+
+_STATUS_BASE = {
+    # status class -> colours for dynamics (positiv, stabil, negativ): light to dark
+    0: ("#c6dbef", "#6baed6", "#2171b5"),  # hoch: blues
+    1: ("#f7f7f7", "#d4d4d4", "#969696"),  # mittel: greys
+    2: ("#fee6ce", "#fdae6b", "#e6550d"),  # niedrig: oranges
+    3: ("#fcbba1", "#de2d26", "#67000d"),  # sehr niedrig: reds
+}
+#: 4 x 3 colours of the status/dynamics matrix (status class, dynamics class) and the
+#: hatch of each dynamics class, so that dynamics can be read without colour.
+STATUS_DYNAMICS_COLORS = {(s, d): _STATUS_BASE[s][d] for s in range(4) for d in range(3)}
+_DYNAMICS_HATCHES = ("..", "", "\\\\")
+
+
+def _check_gdf(gdf: Any, where: str) -> None:
+    check_frame(gdf, arg="gdf", where=where)
+    if not hasattr(gdf, "geometry"):
+        raise fail(where, f"`gdf` is a {type(gdf).__name__} without geometry",
+                   "pass a GeoDataFrame, e.g. sozplan.datasets.load_musterstadt('planning_area')")
+
+
+def class_labels(cuts: Sequence[float], *, closed: str = "right", decimals: int = 1, language: str = "de",
+                 unit: str | None = None) -> list[str]:
+    """Readable class labels with decimal commas, e.g. ``"über 5,0 bis 10,0 %"``.
+
+    Parameters
+    ----------
+    cuts : sequence of float
+        Increasing inner class bounds (k - 1 bounds for k classes).
+    closed : {"right", "left"}
+        ``"right"``: a value on a bound belongs to the lower class (mapclassify's rule).
+    decimals : int
+    language : {"de", "en"}
+    unit : str, optional
+        Appended to every label.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> class_labels([5, 10], unit="%")
+    ['bis 5,0 %', 'über 5,0 bis 10,0 %', 'über 10,0 %']
+    >>> class_labels([0.5], closed="left", decimals=2, language="en")
+    ['below 0.50', '0.50 and above']
+    """
+    de = language == "de"
+    f = [format_number(c, decimals, language) for c in cuts]
+    u = f" {unit}" if unit else ""
+    if not f:
+        return [("alle Werte" if de else "all values") + u]
+    out = []
+    for i in range(len(f) + 1):
+        lo = f[i - 1] if i > 0 else None
+        hi = f[i] if i < len(f) else None
+        if closed == "left":
+            if lo is None:
+                out.append(f"{'unter' if de else 'below'} {hi}{u}")
+            elif hi is None:
+                out.append(f"{lo} {'und mehr' if de else 'and above'}{u}")
+            else:
+                out.append(f"{lo} {'bis unter' if de else 'to below'} {hi}{u}")
+        elif lo is None:
+            out.append(f"{'bis' if de else 'up to'} {hi}{u}")
+        elif hi is None:
+            out.append(f"{'über' if de else 'above'} {lo}{u}")
+        else:
+            out.append(f"{'über' if de else 'above'} {lo} {'bis' if de else 'to'} {hi}{u}")
+    return out
+
+
+def _class_colors(n: int, cmap: str, diverging: bool, mids: np.ndarray | None, center: float) -> list[str]:
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
+    cm = mpl.colormaps[cmap]
+    if diverging and mids is not None:
+        dev = mids - center
+        span = np.nanmax(np.abs(dev)) or 1.0
+        pos = 0.5 + 0.45 * dev / span
+        return [to_hex(cm(p)) for p in pos]
+    return [to_hex(cm(p)) for p in np.linspace(0.12, 0.92, n)]
+
+
+def add_scale_bar(ax: Any, *, language: str = "de", location: str = "lower left") -> Any:
+    """Draw a scale bar with a round length (1, 2 or 5 times a power of ten metres).
+
+    Assumes map units in metres (a projected CRS such as EPSG:25832). Returns the
+    artists (bar rectangles and text) as a list.
+    """
+    from matplotlib.patches import Rectangle
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width = x1 - x0
+    target = width / 5
+    exp = 10 ** np.floor(np.log10(target))
+    length = max(m * exp for m in (1, 2, 5) if m * exp <= target) if target >= 1 else target
+    bx = x0 + 0.04 * width if location == "lower left" else x1 - 0.04 * width - length
+    by = y0 + 0.04 * (y1 - y0)
+    h = 0.012 * (y1 - y0)
+    half = length / 2
+    arts = [
+        ax.add_patch(Rectangle((bx, by), half, h, facecolor="black", edgecolor="black", lw=0.6, zorder=6)),
+        ax.add_patch(Rectangle((bx + half, by), half, h, facecolor="white", edgecolor="black", lw=0.6, zorder=6)),
+    ]
+    text = (format_number(length / 1000, 0 if length >= 1000 else 1, language) + " km") if length >= 500 \
+        else f"{length:.0f} m"
+    arts.append(ax.text(bx + length, by + 1.6 * h, text, ha="center", va="bottom", fontsize=9.5, zorder=6))
+    arts.append(ax.text(bx, by + 1.6 * h, "0", ha="center", va="bottom", fontsize=9.5, zorder=6))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    return arts
+
+
+def add_outlines(ax: Any, outlines: Any, *, color: str = "#252525", linewidth: float = 1.3,
+                 labels: Hashable | None = None, fontsize: float = 9.5) -> dict:
+    """Draw the outlines of larger areas (e.g. districts) on top of a map.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    outlines : GeoDataFrame or GeoSeries
+    color, linewidth : outline style
+    labels : str, optional
+        Column of ``outlines`` to write at each area's representative point (with a
+        white halo so that it stays readable on any fill).
+
+    Returns
+    -------
+    dict
+        ``{"outlines": collection, "labels": [Text, ...]}``
+    """
+    import matplotlib.patheffects as pe
+
+    geo = outlines.geometry if hasattr(outlines, "geometry") else outlines
+    before = len(ax.collections)
+    geo.boundary.plot(ax=ax, color=color, linewidth=linewidth, zorder=4)
+    out: dict = {"outlines": ax.collections[before] if len(ax.collections) > before else None, "labels": []}
+    if labels is not None:
+        pts = geo.representative_point()
+        for text, p in zip(outlines[labels].astype(str), pts, strict=True):
+            t = ax.text(p.x, p.y, text, ha="center", va="center", fontsize=fontsize, zorder=7,
+                        color="#111111", path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
+            out["labels"].append(t)
+    return out
+
+
+def add_source(ax: Any, source: str, *, language: str = "de") -> Any:
+    """Write a source line under the axes (``"Quelle: ..."`` unless it starts so)."""
+    word = TEXTS[language]["source"]
+    text = source if source.lower().startswith(word.lower()) else f"{word}: {source}"
+    return ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -6), textcoords="offset points",
+                       ha="left", va="top", fontsize=9, color="#333333")
+
+
+def _legend(ax: Any, labels, colors, hatches, title: str, *, loc: str = "center left",
+            anchor: tuple = (1.0, 0.5), edge: str = "#666666") -> Any:
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=c, edgecolor=MISSING_EDGE if h == MISSING_HATCH else edge, hatch=h, label=lab,
+                     linewidth=0.6)
+               for lab, c, h in zip(labels, colors, hatches, strict=True)]
+    return ax.legend(handles=handles, title=title, loc=loc, bbox_to_anchor=anchor, frameon=False,
+                     alignment="left", handleheight=1.3, handlelength=2.0)
+
+
+def _names(gdf: Any, ids: Sequence, name_column: Hashable | None, k: int = 3) -> str:
+    ids = list(ids)[:k]
+    if name_column is not None and name_column in gdf.columns:
+        return ", ".join(f"{gdf.loc[i, name_column]}" for i in ids)
+    return ", ".join(map(str, ids))
+
+
+def _finish_map(ax: Any, gdf: Any, *, outlines, outline_labels, scale_bar, source, title, language) -> dict:
+    arts: dict = {}
+    if outlines is not None:
+        arts.update(add_outlines(ax, outlines, labels=outline_labels))
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    if scale_bar:
+        crs = getattr(gdf, "crs", None)
+        if crs is not None and crs.is_projected:
+            arts["scale_bar"] = add_scale_bar(ax, language=language)
+    if source:
+        arts["source"] = add_source(ax, source, language=language)
+    if title:
+        arts["title"] = ax.set_title(title, loc="left", fontweight="bold")
+    return arts
+
+
+def choropleth(
+    gdf: Any,
+    column: Hashable,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    cuts: Sequence[float] | None = None,
+    cmap: str | None = None,
+    diverging: bool | None = None,
+    center: float = 0.0,
+    ax: Any = None,
+    label: str | None = None,
+    unit: str | None = None,
+    decimals: int | None = None,
+    outlines: Any = None,
+    outline_labels: Hashable | None = None,
+    name_column: Hashable | None = "name",
+    source: str | None = None,
+    title: str | None = None,
+    scale_bar: bool = True,
+    hatches: bool = False,
+    edgecolor: str = "white",
+    linewidth: float = 0.3,
+    language: str = "de",
+    figsize: tuple[float, float] = (8.5, 6.5),
+) -> FigureDisplay:
+    """Classified choropleth map with a German legend, missing values hatched.
+
+    The values are cut into classes with :func:`sozplan.index.classify` (mapclassify
+    schemes, standard deviations or manual bounds). The legend shows every class with
+    its bounds (decimal commas, the unit) and its number of areas; areas without a
+    value are hatched grey (never white, which reads as "zero") and counted in the
+    legend; outlines of larger areas are drawn on top; a scale bar and a source line
+    complete the map.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        One row per area.
+    column : str
+        Numeric column to map; NaN marks areas without a value.
+    scheme : str, default "quantiles"
+        A scheme of :func:`sozplan.index.classify`: ``"quantiles"``,
+        ``"fisher_jenks"``, ``"equal_interval"``, ``"head_tail"``, ``"sd"`` (standard
+        deviations; implies diverging colours), ``"manual"`` (``cuts`` in the units of
+        the column) ...
+    k : int, default 5
+        Number of classes for the mapclassify schemes.
+    cuts : sequence of float, optional
+        Bounds for ``"manual"`` (values) or ``"sd"`` (standard deviations).
+    cmap : str, optional
+        Matplotlib colour map; default colour-blind-safe ColorBrewer ``YlGnBu``
+        (sequential) or ``RdBu_r`` (diverging).
+    diverging : bool, optional
+        Colour classes by their distance from ``center`` (blue below, red above).
+        Default: True for ``scheme="sd"`` and for columns whose values straddle 0
+        (z-values, indices), else False.
+    center : float, default 0
+    ax : matplotlib Axes, optional
+    label, unit : str, optional
+        Legend title and unit (e.g. ``"SGB-II-Quote"``, ``"%"``); default the column name.
+    decimals : int, optional
+        Decimals of the class bounds; default chosen from the bounds.
+    outlines : GeoDataFrame, optional
+        Larger areas (e.g. districts) whose outlines are drawn on top.
+    outline_labels : str, optional
+        Column of ``outlines`` with names to write into the map.
+    name_column : str, optional
+        Column with area names, used in the alt text.
+    source : str, optional
+        Source line under the map (``"Quelle: ..."``).
+    title : str, optional
+    scale_bar : bool, default True
+        Drawn when the CRS is projected.
+    hatches : bool, default False
+        Add a pattern per class, so that classes differ in more than colour (for
+        black-and-white print).
+    edgecolor, linewidth : area borders
+    language : {"de", "en"}
+    figsize : tuple, default (8.5, 6.5)
+        Size of a new figure.
+
+    Returns
+    -------
+    FigureDisplay
+        ``labels`` (legend texts with n), ``colors``, ``counts``, ``alt_text``,
+        ``data["cuts"]``, ``data["classes"]`` (class per area) and the artists.
+
+    Raises
+    ------
+    InputError
+        If ``gdf`` has no geometry, ``column`` is missing or not numeric, or all values
+        are missing.
+
+    See Also
+    --------
+    sozplan.index.classify : the class bounds.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sozplan.datasets import load_musterstadt
+    >>> from sozplan.plotting import choropleth
+    >>> pr = load_musterstadt("planning_area")
+    >>> pr["dichte"] = pr["einwohner"] / pr["flaeche_m2"] * 1e6
+    >>> d = choropleth(pr, "dichte", k=4, label="Einwohnerdichte", unit="EW/km²")
+    >>> d.labels[0]  # doctest: +ELLIPSIS
+    'bis 3.181 EW/km² (n = 59)'
+    >>> len(d.colors), sum(d.counts) == len(pr)
+    (4, True)
+    """
+    from sozplan.index import classify
+
+    where = "choropleth"
+    _check_gdf(gdf, where)
+    language = check_language(language, where)
+    (col,) = check_columns(gdf, [column], arg="gdf", where=where)
+    values = pd.to_numeric(gdf[col], errors="coerce").astype(float)
+    if not pd.api.types.is_numeric_dtype(gdf[col]):
+        raise fail(where, f"column {col!r} is not numeric (dtype {gdf[col].dtype})",
+                   "map a numeric column; for categories use lisa_map or status_dynamics_map")
+    finite = np.isfinite(values.to_numpy())
+    if not finite.any():
+        raise fail(where, f"column {col!r} has no finite value", "check the data; there is nothing to map")
+    if not (isinstance(k, int | np.integer) and k >= 2):
+        raise fail(where, f"`k` is {k!r}", "pass an integer of at least 2")
+    vals = values[finite]
+    if diverging is None:
+        diverging = scheme == "sd" or (vals.min() < center < vals.max() and scheme != "manual"
+                                       and abs(vals.mean() - center) < vals.std())
+    k_eff = int(min(k, max(2, vals.nunique())))
+    kw: dict[str, Any] = {"k": k_eff, "language": language}
+    if cuts is not None:
+        kw["cuts"] = cuts
+    cls = classify(vals, scheme, **kw)
+    cut_arr = np.asarray(cls.cuts, dtype=float)
+    n = len(cls.labels)
+    codes = np.full(len(gdf), -1, dtype=int)
+    codes[finite] = cls.codes.to_numpy() - 1
+    if decimals is None:
+        decimals = nice_decimals(cut_arr) if len(cut_arr) else 1
+    closed = "left" if cls.closed == "left" else "right"
+    texts = class_labels(cut_arr, closed=closed, decimals=decimals, language=language, unit=unit)
+    counts = np.bincount(codes[codes >= 0], minlength=n)
+    mids = None
+    if diverging:
+        lo, hi = float(vals.min()), float(vals.max())
+        edges = np.concatenate([[min(lo, cut_arr[0] - 1) if len(cut_arr) else lo], cut_arr,
+                                [max(hi, cut_arr[-1] + 1) if len(cut_arr) else hi]])
+        if len(cut_arr) >= 2:
+            edges[0] = cut_arr[0] - (cut_arr[1] - cut_arr[0]) if lo < cut_arr[0] else lo
+            edges[-1] = cut_arr[-1] + (cut_arr[-1] - cut_arr[-2]) if hi > cut_arr[-1] else hi
+        mids = (edges[:-1] + edges[1:]) / 2
+    cmap = cmap or (DIVERGING if diverging else SEQUENTIAL)
+    colors = _class_colors(n, cmap, bool(diverging), mids, center)
+    from sozplan.plotting._style import CLASS_HATCHES
+
+    class_hatches = [CLASS_HATCHES[i % len(CLASS_HATCHES)] if hatches else "" for i in range(n)]
+    n_missing = int((~finite).sum())
+    t = TEXTS[language]
+    with style():
+        fig, ax = new_axes(ax, figsize)
+        arts: dict = {"classes": {}}
+        for i in range(n):
+            sel = codes == i
+            if not sel.any():
+                continue
+            before = len(ax.collections)
+            gdf[sel].plot(ax=ax, color=colors[i], edgecolor=edgecolor, linewidth=linewidth,
+                          hatch=class_hatches[i] or None)
+            arts["classes"][texts[i]] = ax.collections[before]
+        if n_missing:
+            before = len(ax.collections)
+            gdf[~finite].plot(ax=ax, facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, linewidth=linewidth,
+                              hatch=MISSING_HATCH)
+            arts["missing"] = ax.collections[before]
+        leg_labels = [f"{s} ({t['n']} = {c})" for s, c in zip(texts, counts, strict=True)]
+        leg_colors = list(colors)
+        leg_hatches = list(class_hatches)
+        if n_missing:
+            leg_labels.append(f"{t['missing']} ({t['n']} = {n_missing})")
+            leg_colors.append(MISSING_COLOR)
+            leg_hatches.append(MISSING_HATCH)
+        heading = label or str(col)
+        if unit and not label:
+            heading = f"{col} ({unit})"
+        legend = _legend(ax, leg_labels[::-1], leg_colors[::-1], leg_hatches[::-1], heading)
+        arts.update(_finish_map(ax, gdf, outlines=outlines, outline_labels=outline_labels, scale_bar=scale_bar,
+                                source=source, title=title, language=language))
+        enforce_min_font(fig)
+    # alt text: what the map shows and where the extremes are
+    order = vals.sort_values()
+    u = f" {unit}" if unit else ""
+    scheme_de = {"quantiles": "Quantile", "fisher_jenks": "natürliche Brüche (Fisher-Jenks)",
+                 "equal_interval": "gleiche Intervalle", "sd": "Standardabweichungen", "manual": "feste Grenzen",
+                 "head_tail": "Head/Tail-Brüche"}.get(scheme, scheme)
+    if language == "de":
+        alt = (f"Karte: {heading} je Gebiet ({len(gdf)} Gebiete), {n} Klassen ({scheme_de}) von "
+               f"{format_number(vals.min(), decimals, language)}{u} bis {format_number(vals.max(), decimals, language)}{u}. "
+               f"Höchste Werte: {_names(gdf, order.index[::-1], name_column)}; "
+               f"niedrigste Werte: {_names(gdf, order.index, name_column)}.")
+        if n_missing:
+            alt += f" {n_missing} Gebiete ohne Wert (schraffiert)."
+    else:
+        alt = (f"Map: {heading} by area ({len(gdf)} areas), {n} classes ({scheme}) from "
+               f"{format_number(vals.min(), decimals, language)}{u} to {format_number(vals.max(), decimals, language)}{u}. "
+               f"Highest: {_names(gdf, order.index[::-1], name_column)}; lowest: {_names(gdf, order.index, name_column)}.")
+        if n_missing:
+            alt += f" {n_missing} areas without a value (hatched)."
+    classes = pd.Series(pd.Categorical.from_codes(codes, categories=texts), index=gdf.index, name=f"{col}_class")
+    return FigureDisplay(
+        ax=ax, kind="choropleth", alt_text=alt, labels=tuple(leg_labels), colors=tuple(leg_colors),
+        hatches=tuple(leg_hatches), counts=(*map(int, counts), *([n_missing] if n_missing else [])),
+        legend=legend, artists=arts,
+        data={"cuts": cut_arr, "classes": classes, "scheme": scheme, "diverging": bool(diverging),
+              "n_missing": n_missing, "classification": cls},
+    )
+
+
+def lisa_map(
+    gdf: Any,
+    lisa: pd.DataFrame,
+    *,
+    ax: Any = None,
+    label: str | None = None,
+    outlines: Any = None,
+    outline_labels: Hashable | None = None,
+    name_column: Hashable | None = "name",
+    source: str | None = None,
+    title: str | None = None,
+    scale_bar: bool = True,
+    language: str = "de",
+    figsize: tuple[float, float] = (8.5, 6.5),
+) -> FigureDisplay:
+    """Map of local spatial clusters (LISA): hot spots, cold spots and outliers.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    lisa : DataFrame
+        Result of :func:`sozplan.autocorrelation.local_moran` (or another local
+        statistic) on the same ids, with the column ``cluster`` (codes ``HH``, ``LL``,
+        ``HL``, ``LH``, ``ns``, ``isolate`` ...).
+    label : str, optional
+        Name of the variable for the legend title and alt text.
+    ax, outlines, outline_labels, name_column, source, title, scale_bar, language, figsize
+        As in :func:`choropleth`.
+
+    Returns
+    -------
+    FigureDisplay
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from sozplan.datasets import load_musterstadt
+    >>> pr = load_musterstadt("planning_area")
+    >>> lisa = pd.DataFrame({"cluster": ["HH"] * 10 + ["ns"] * (len(pr) - 10)}, index=pr.index)
+    >>> d = lisa_map(pr, lisa, label="SGB-II-Quote")
+    >>> d.labels[0], d.colors[0]
+    ('hoch-hoch: Hot Spot (n = 10)', '#d7191c')
+    """
+    where = "lisa_map"
+    _check_gdf(gdf, where)
+    language = check_language(language, where)
+    check_frame(lisa, arg="lisa", where=where)
+    if "cluster" not in lisa.columns:
+        raise fail(where, "`lisa` has no column 'cluster'", "pass the DataFrame returned by local_moran")
+    missing = gdf.index.difference(lisa.index)
+    if len(missing):
+        raise fail(where, f"{len(missing)} id(s) of `gdf` are not in `lisa`: {format_values(missing)}",
+                   "compute the local statistic on the same areas")
+    codes = lisa["cluster"].astype(object).reindex(gdf.index).astype(str)
+    from sozplan.autocorrelation import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN
+
+    names = CLUSTER_LABELS_DE if language == "de" else CLUSTER_LABELS_EN
+    extra = {"HH": " (Hot Spot)" if language != "de" else ": Hot Spot",
+             "LL": " (cold spot)" if language != "de" else ": Cold Spot"}
+    unknown = sorted(set(codes) - set(LISA_COLORS))
+    if unknown:
+        raise fail(where, f"`lisa['cluster']` has unknown codes {format_values(unknown)}",
+                   f"use codes {format_values(list(LISA_COLORS))}")
+    order = [c for c in LISA_COLORS if (codes == c).any() or c in ("HH", "LL", "ns")]
+    t = TEXTS[language]
+    with style():
+        fig, ax = new_axes(ax, figsize)
+        arts: dict = {"classes": {}}
+        labels, colors, hatches, counts = [], [], [], []
+        for c in order:
+            sel = (codes == c).to_numpy()
+            color, hatch = LISA_COLORS[c]
+            text = names[c] + extra.get(c, "")
+            if sel.any():
+                before = len(ax.collections)
+                gdf[sel].plot(ax=ax, facecolor=color, edgecolor="white" if c != "isolate" else MISSING_EDGE,
+                              linewidth=0.3, hatch=hatch or None)
+                arts["classes"][c] = ax.collections[before]
+            labels.append(f"{text} ({t['n']} = {int(sel.sum())})")
+            colors.append(color)
+            hatches.append(hatch)
+            counts.append(int(sel.sum()))
+        heading = ("Lokale Cluster" if language == "de" else "Local clusters") + (f": {label}" if label else "")
+        legend = _legend(ax, labels, colors, hatches, heading)
+        arts.update(_finish_map(ax, gdf, outlines=outlines, outline_labels=outline_labels, scale_bar=scale_bar,
+                                source=source, title=title, language=language))
+        enforce_min_font(fig)
+    hh = codes.index[codes == "HH"]
+    ll = codes.index[codes == "LL"]
+    attrs = lisa.attrs
+    if language == "de":
+        alt = (f"Karte lokaler räumlicher Cluster{f' der Kennzahl {label}' if label else ''} "
+               f"({len(gdf)} Gebiete): {len(hh)} Gebiete in Hot Spots (hoch-hoch), {len(ll)} in Cold Spots "
+               f"(niedrig-niedrig), {int(codes.isin(['HL', 'LH']).sum())} räumliche Ausreißer."
+               + (f" Hot Spots u. a.: {_names(gdf, hh, name_column)}." if len(hh) else ""))
+        if attrs.get("alpha") is not None:
+            alt += (f" Signifikanzniveau {format_number(attrs['alpha'], 2)}"
+                    f" ({'FDR-korrigiert' if attrs.get('correction') == 'fdr' else attrs.get('correction')}).")
+    else:
+        alt = (f"Map of local spatial clusters{f' of {label}' if label else ''} ({len(gdf)} areas): {len(hh)} in hot "
+               f"spots (high-high), {len(ll)} in cold spots (low-low), {int(codes.isin(['HL', 'LH']).sum())} outliers.")
+    return FigureDisplay(ax=ax, kind="lisa", alt_text=alt, labels=tuple(labels), colors=tuple(colors),
+                         hatches=tuple(hatches), counts=tuple(counts), legend=legend, artists=arts,
+                         data={"codes": codes})
+
+
+def status_dynamics_map(
+    gdf: Any,
+    result: Any,
+    *,
+    ax: Any = None,
+    outlines: Any = None,
+    outline_labels: Hashable | None = None,
+    name_column: Hashable | None = "name",
+    source: str | None = None,
+    title: str | None = None,
+    scale_bar: bool = True,
+    language: str = "de",
+    figsize: tuple[float, float] = (10.0, 6.5),
+) -> FigureDisplay:
+    """Map of the status/dynamics matrix (MSS) with its 4 x 3 matrix legend.
+
+    Colour encodes the status class (blue *hoch*, grey *mittel*, orange *niedrig*, red
+    *sehr niedrig*); within it, lightness and a pattern encode the dynamics (dots
+    *positiv*, plain *stabil*, diagonal lines *negativ*), so the map can be read
+    without colour vision. The legend is the 4 x 3 matrix itself with the number of
+    areas in every cell; unrated areas are hatched grey.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    result : StatusDynamics or DataFrame
+        Result of :func:`sozplan.index.status_dynamics` (with dynamics), or a frame with
+        the columns ``status_class`` and ``dynamics_class`` (ordered categoricals).
+    ax, outlines, outline_labels, name_column, source, title, scale_bar, language, figsize
+        As in :func:`choropleth`.
+
+    Returns
+    -------
+    FigureDisplay
+        ``data["matrix"]`` holds the 4 x 3 counts; ``artists["matrix_legend"]`` the
+        legend axes.
+    """
+    from matplotlib.patches import Rectangle
+
+    where = "status_dynamics_map"
+    _check_gdf(gdf, where)
+    language = check_language(language, where)
+    if hasattr(result, "status_class"):
+        s_cls, d_cls = result.status_class, result.dynamics_class
+    else:
+        check_frame(result, arg="result", where=where)
+        check_columns(result, ["status_class", "dynamics_class"], arg="result", where=where)
+        s_cls, d_cls = result["status_class"], result["dynamics_class"]
+    if d_cls is None:
+        raise fail(where, "the result has no dynamics classes", "pass `dynamics=` to status_dynamics")
+    missing = gdf.index.difference(s_cls.index)
+    if len(missing):
+        raise fail(where, f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
+                   "compute the index on the same areas")
+    from sozplan.index import DYNAMICS_LABELS, STATUS_LABELS
+
+    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_LABELS))
+    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_LABELS))
+    if len(s_labels) != 4 or len(d_labels) != 3:
+        raise fail(where, f"the result has {len(s_labels)} status and {len(d_labels)} dynamics classes",
+                   "the matrix map needs the MSS scheme of 4 status and 3 dynamics classes")
+    s = s_cls.astype(object).reindex(gdf.index)
+    d = d_cls.astype(object).reindex(gdf.index)
+    s_code = s.map({lab: i for i, lab in enumerate(s_labels)})
+    d_code = d.map({lab: i for i, lab in enumerate(d_labels)})
+    rated = (s_code.notna() & d_code.notna()).to_numpy()
+    matrix = np.zeros((4, 3), dtype=int)
+    t = TEXTS[language]
+    with style():
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            fig, (ax, lax) = plt.subplots(1, 2, figsize=figsize, layout="constrained",
+                                          gridspec_kw={"width_ratios": [3.2, 1]})
+        else:
+            fig, lax = ax.figure, ax.inset_axes([1.08, 0.30, 0.32, 0.55])
+        arts: dict = {"cells": {}}
+        labels, colors, hatches, counts = [], [], [], []
+        for si in range(4):
+            for di in range(3):
+                sel = rated & (s_code == si).to_numpy() & (d_code == di).to_numpy()
+                matrix[si, di] = int(sel.sum())
+                color = STATUS_DYNAMICS_COLORS[(si, di)]
+                hatch = _DYNAMICS_HATCHES[di]
+                if sel.any():
+                    before = len(ax.collections)
+                    gdf[sel].plot(ax=ax, facecolor=color, edgecolor="#ffffff" if not hatch else "#444444",
+                                  linewidth=0.3, hatch=hatch or None)
+                    arts["cells"][(s_labels[si], d_labels[di])] = ax.collections[before]
+                status_word = "Status" if language == "de" else "status"
+                dyn_word = "Dynamik" if language == "de" else "dynamics"
+                labels.append(f"{status_word} {s_labels[si]}, {dyn_word} {d_labels[di]} ({t['n']} = {matrix[si, di]})")
+                colors.append(color)
+                hatches.append(hatch)
+                counts.append(int(matrix[si, di]))
+        n_unrated = int((~rated).sum())
+        if n_unrated:
+            gdf[~rated].plot(ax=ax, facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, linewidth=0.3,
+                             hatch=MISSING_HATCH)
+            labels.append(f"{'ohne Zuordnung' if language == 'de' else 'not rated'} ({t['n']} = {n_unrated})")
+            colors.append(MISSING_COLOR)
+            hatches.append(MISSING_HATCH)
+            counts.append(n_unrated)
+        arts.update(_finish_map(ax, gdf, outlines=outlines, outline_labels=outline_labels, scale_bar=scale_bar,
+                                source=source, title=title, language=language))
+        # the 4 x 3 matrix legend
+        for si in range(4):
+            for di in range(3):
+                color = STATUS_DYNAMICS_COLORS[(si, di)]
+                lax.add_patch(Rectangle((di, 3 - si), 1, 1, facecolor=color, edgecolor="#444444", lw=0.6,
+                                        hatch=_DYNAMICS_HATCHES[di] or None))
+                from sozplan.plotting._style import text_color_for
+                from matplotlib.colors import to_rgba
+
+                lax.text(di + 0.5, 3 - si + 0.5, str(matrix[si, di]), ha="center", va="center", fontsize=10,
+                         fontweight="bold", color="black" if _DYNAMICS_HATCHES[di] else text_color_for(to_rgba(color)),
+                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+                         if _DYNAMICS_HATCHES[di] else None)
+        lax.set_xlim(0, 3)
+        lax.set_ylim(0, 4)
+        lax.set_aspect("equal")
+        lax.set_xticks([0.5, 1.5, 2.5], d_labels)
+        lax.set_yticks([3.5, 2.5, 1.5, 0.5], s_labels)
+        lax.tick_params(length=0, labelsize=9.5)
+        lax.xaxis.set_ticks_position("top")
+        lax.xaxis.set_label_position("top")
+        lax.set_xlabel("Dynamik-Index" if language == "de" else "dynamics index", fontsize=10)
+        lax.set_ylabel("Status-Index" if language == "de" else "status index", fontsize=10)
+        for sp in lax.spines.values():
+            sp.set_visible(False)
+        arts["matrix_legend"] = lax
+        if n_unrated:
+            from matplotlib.patches import Patch
+
+            legend = lax.legend(handles=[Patch(facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, hatch=MISSING_HATCH,
+                                               label=labels[-1])], loc="upper left", bbox_to_anchor=(-0.35, -0.02),
+                                frameon=False)
+        else:
+            legend = None
+        enforce_min_font(fig)
+    worst = s.index[(s_code == 3).to_numpy() & (d_code == 2).to_numpy()]
+    if language == "de":
+        alt = (f"Karte der Status-Dynamik-Matrix ({len(gdf)} Gebiete, {int(rated.sum())} bewertet). "
+               f"Status hoch: {matrix[0].sum()}, mittel: {matrix[1].sum()}, niedrig: {matrix[2].sum()}, "
+               f"sehr niedrig: {matrix[3].sum()} Gebiete; Dynamik positiv: {matrix[:, 0].sum()}, stabil: "
+               f"{matrix[:, 1].sum()}, negativ: {matrix[:, 2].sum()}."
+               + (f" Status sehr niedrig und Dynamik negativ: {_names(gdf, worst, name_column, 5)}." if len(worst) else "")
+               + (f" {n_unrated} Gebiete ohne Zuordnung (schraffiert)." if n_unrated else ""))
+    else:
+        alt = (f"Map of the status/dynamics matrix ({len(gdf)} areas, {int(rated.sum())} rated); counts per cell in "
+               f"the 4 x 3 legend.")
+    mat = pd.DataFrame(matrix, index=pd.Index(s_labels, name="Status"), columns=pd.Index(d_labels, name="Dynamik"))
+    return FigureDisplay(ax=ax, kind="status_dynamics", alt_text=alt, labels=tuple(labels), colors=tuple(colors),
+                         hatches=tuple(hatches), counts=tuple(counts), legend=legend, artists=arts,
+                         data={"matrix": mat})
+
+
+def small_multiples(
+    gdf: Any,
+    columns: Sequence[Hashable] | Mapping[Any, Hashable] | None = None,
+    *,
+    by: Hashable | None = None,
+    column: Hashable | None = None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    cuts: Sequence[float] | None = None,
+    cmap: str | None = None,
+    label: str | None = None,
+    unit: str | None = None,
+    decimals: int | None = None,
+    ncols: int = 3,
+    outlines: Any = None,
+    source: str | None = None,
+    language: str = "de",
+    panel_size: float = 3.4,
+) -> FigureDisplay:
+    """Maps of several years (or variables) side by side, with one shared classification.
+
+    The classes are computed once on the pooled values of all panels, so equal colours
+    mean equal values in every panel (the precondition for reading change).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Wide (one row per area, one column per panel, see ``columns``) or long (a
+        MultiIndex (id, year) and ``by="jahr"``, ``column=`` the variable).
+    columns : list of str or dict {panel title: column}, optional
+        Columns of a wide frame, one panel each.
+    by : str, optional
+        Index level (or column) of a long frame whose values make the panels.
+    column : str, optional
+        The mapped variable of a long frame.
+    scheme, k, cuts, cmap, label, unit, decimals, outlines, source, language
+        As in :func:`choropleth`.
+    ncols : int, default 3
+    panel_size : float, default 3.4
+        Width and height of a panel in inches.
+
+    Returns
+    -------
+    FigureDisplay
+        ``ax`` is the first panel; ``artists["axes"]`` lists all panels.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sozplan.datasets import load_musterstadt
+    >>> pr = load_musterstadt("planning_area")
+    >>> pr["a"], pr["b"] = pr["einwohner_65_plus"] / pr["einwohner"], pr["einwohner_0_5"] / pr["einwohner"]
+    >>> d = small_multiples(pr, {"65+": "a", "0-5": "b"}, k=4)
+    >>> len(d.artists["axes"]), len(d.data["cuts"])
+    (2, 3)
+    """
+    import matplotlib.pyplot as plt
+
+    from sozplan.index import classify
+
+    where = "small_multiples"
+    _check_gdf(gdf, where)
+    language = check_language(language, where)
+    panels: dict[Any, pd.Series] = {}
+    geoms: dict[Any, Any] = {}
+    if by is not None:
+        if column is None:
+            raise fail(where, "`by` needs `column`", "name the variable to map, e.g. column='sgb2_quote'")
+        (col,) = check_columns(gdf, [column], arg="gdf", where=where)
+        if isinstance(gdf.index, pd.MultiIndex) and by in gdf.index.names:
+            keys = gdf.index.get_level_values(by)
+        elif by in gdf.columns:
+            keys = gdf[by]
+        else:
+            raise fail(where, f"`by` {by!r} is neither an index level nor a column", "pass the year level, e.g. 'jahr'")
+        for key in pd.unique(np.asarray(keys)):
+            part = gdf[np.asarray(keys) == key]
+            if isinstance(part.index, pd.MultiIndex):
+                part = part.droplevel(by)
+            panels[key] = part[col].astype(float)
+            geoms[key] = part
+    else:
+        if columns is None:
+            raise fail(where, "neither `columns` nor `by` given", "pass columns=[...] or by='jahr', column='...'")
+        mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+        check_columns(gdf, list(mapping.values()), arg="gdf", where=where)
+        for title, c in mapping.items():
+            panels[title] = gdf[c].astype(float)
+            geoms[title] = gdf
+    if not panels:
+        raise fail(where, "there is no panel to draw", "check `columns` or `by`")
+    pooled = pd.concat(list(panels.values()), ignore_index=True)
+    pooled = pooled[np.isfinite(pooled.to_numpy())]
+    kw: dict[str, Any] = {"k": int(min(k, max(2, pooled.nunique()))), "language": language}
+    if cuts is not None:
+        kw["cuts"] = cuts
+    cls = classify(pooled, scheme, **kw)
+    shared = np.asarray(cls.cuts, dtype=float)
+    n = len(panels)
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    with style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols + 2.6, panel_size * nrows + 0.6),
+                                 layout="constrained", squeeze=False)
+        flat = list(axes.ravel())
+        shown = []
+        first = None
+        for i, (title, series) in enumerate(panels.items()):
+            g = geoms[title].assign(_v=series.to_numpy())
+            d = choropleth(g, "_v", scheme="manual", cuts=shared, cmap=cmap, ax=flat[i], unit=unit,
+                           decimals=decimals, outlines=outlines, name_column=None, scale_bar=i == 0,
+                           label=label or str(column or ""), language=language,
+                           diverging=scheme == "sd" or None)
+            flat[i].set_title(str(title), loc="left", fontweight="bold")
+            if d.legend is not None:
+                d.legend.remove()
+            shown.append(d)
+            first = first or d
+        for a in flat[n:]:
+            a.set_axis_off()
+        base = first
+        counts_all = [d.counts for d in shown]
+        # one legend for all panels: class labels without per-panel counts
+        texts = [lab.rsplit(" (", 1)[0] for lab in base.labels]
+        colors = list(base.colors)
+        hatches = list(base.hatches)
+        missing_word = TEXTS[language]["missing"]
+        if any(d.data["n_missing"] for d in shown) and missing_word not in texts:
+            texts.append(missing_word)
+            colors.append(MISSING_COLOR)
+            hatches.append(MISSING_HATCH)
+        from matplotlib.patches import Patch
+
+        handles = [Patch(facecolor=c, edgecolor="#666666", hatch=h, label=t) for t, c, h in
+                   zip(texts[::-1], colors[::-1], hatches[::-1], strict=True)]
+        legend = fig.legend(handles=handles, title=label or str(column or ""), loc="outside right center",
+                            frameon=False)
+        if source:
+            fig.text(0.01, 0.005, source if source.startswith(TEXTS[language]["source"])
+                     else f"{TEXTS[language]['source']}: {source}", fontsize=9, ha="left", va="bottom")
+        enforce_min_font(fig)
+    alt = (f"{n} Karten nebeneinander ({', '.join(map(str, panels))}) mit gemeinsamen Klassengrenzen "
+           f"({len(shared) + 1} Klassen){f' für {label}' if label else ''}." if language == "de" else
+           f"{n} maps side by side ({', '.join(map(str, panels))}) with shared class bounds.")
+    return FigureDisplay(ax=flat[0], kind="small_multiples", alt_text=alt, labels=tuple(texts), colors=tuple(colors),
+                         hatches=tuple(hatches), counts=(), legend=legend,
+                         artists={"axes": flat[:n], "panels": shown},
+                         data={"cuts": shared, "counts": counts_all, "panels": list(panels)})
