@@ -52,7 +52,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -1075,7 +1075,7 @@ _DEFAULT_THOUSANDS = {",": ".", ".": ","}
 _Matches = list[re.Match[str] | None]
 
 
-def _match_all(uniques: Sequence[str], pattern: re.Pattern[str]) -> _Matches:
+def _match_all(uniques: Iterable[str], pattern: re.Pattern[str]) -> _Matches:
     signs = _SIGN_STATUS
     return [None if u in signs else pattern.match(u) for u in uniques]
 
