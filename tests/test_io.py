@@ -439,6 +439,11 @@ def test_index_col_and_duplicates():
 def test_text_columns_override():
     t = read("Kennziffer;Jahr;Wert\n01;2020;1\n02;2021;2\n", text_columns=["Jahr"])
     assert list(t.values["Jahr"]) == ["2020", "2021"]
+    t = read(
+        "Kennziffer;Jahr;Wert\n01;2020;1\n02;2021;2\n", text_columns="Jahr", key_columns="Wert"
+    )
+    assert t.numeric_columns == ["Kennziffer"]  # explicit keys replace the detection
+    assert t.key_columns == ("Wert",)
     assert t.numeric_columns == ["Wert"]
 
 

@@ -538,6 +538,9 @@ def read_statistik(
     """
     if errors not in ("raise", "coerce"):
         raise fail(_WHERE_READ, f"`errors` is {errors!r}", "pass 'raise' or 'coerce'")
+    if isinstance(key_columns, str):
+        key_columns = [key_columns]
+    text_columns = [text_columns] if isinstance(text_columns, str) else list(text_columns)
     text, used_encoding, source = _read_text(path_or_buffer, encoding)
     lines = _split_lines(text)
     if not any(line.strip() for line in lines):
