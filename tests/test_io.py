@@ -439,12 +439,13 @@ def test_index_col_and_duplicates():
 def test_text_columns_override():
     t = read("Kennziffer;Jahr;Wert\n01;2020;1\n02;2021;2\n", text_columns=["Jahr"])
     assert list(t.values["Jahr"]) == ["2020", "2021"]
+    assert t.numeric_columns == ["Wert"]
+    # single names are accepted; explicit keys replace the detection
     t = read(
         "Kennziffer;Jahr;Wert\n01;2020;1\n02;2021;2\n", text_columns="Jahr", key_columns="Wert"
     )
-    assert t.numeric_columns == ["Kennziffer"]  # explicit keys replace the detection
     assert t.key_columns == ("Wert",)
-    assert t.numeric_columns == ["Wert"]
+    assert t.numeric_columns == ["Kennziffer"]
 
 
 # --------------------------------------------------------------------------- result object
