@@ -33,7 +33,7 @@ __all__ = [
     "randomization_test",
 ]
 
-NULLS = ("systematic", "evenness", "permutation", "bootstrap")
+NULLS = ("systematic", "evenness", "permutation", "bootstrap", "geographic")
 #: Elements (iterations x units x groups) held in memory at once.
 CHUNK_ELEMENTS = 4_000_000
 
@@ -61,7 +61,8 @@ def simulate_tables(
     size and every resident belongs to group k with probability :math:`P_k`;
     ``"permutation"`` residents are permuted among areas, keeping area sizes and group
     totals (multivariate hypergeometric); ``"bootstrap"`` areas are resampled with
-    replacement; ``"parametric"`` each group is redrawn from its own observed spatial
+    replacement; ``"geographic"`` the areas' counts are permuted among the locations
+    (only spatial versions change); ``"parametric"`` each group is redrawn from its own observed spatial
     distribution (Allen et al. 2015).
     """
     counts = np.asarray(counts, dtype=float)
@@ -103,6 +104,9 @@ def simulate_tables(
                 out[:, :, k - 1] = capacity
         elif null == "bootstrap":
             idx = rng.integers(0, n, size=(b, n))
+            out[:] = counts[idx]
+        elif null == "geographic":
+            idx = rng.permuted(np.broadcast_to(np.arange(n), (b, n)), axis=1)
             out[:] = counts[idx]
         else:  # pragma: no cover - checked by callers
             raise ValueError(null)
@@ -366,7 +370,7 @@ def randomization_test(
     df : DataFrame
         One row per area with whole-number counts.
     iterations : int, default 999
-    null : {"systematic", "evenness", "permutation", "bootstrap"}
+    null : {"systematic", "evenness", "permutation", "bootstrap", "geographic"}
         ``"systematic"``: every group is allocated to areas by a multinomial draw with
         probabilities :math:`t_i / T` (area sizes vary; PySAL's "systematic").
         ``"evenness"``: area sizes fixed, each resident belongs to group *k* with
@@ -375,6 +379,8 @@ def randomization_test(
         and group totals (multivariate hypergeometric; the exact conditional null).
         ``"bootstrap"``: areas are resampled with replacement; gives a percentile
         confidence interval and a bias-corrected index, no p-value.
+        ``"geographic"``: the areas' tables are permuted among the locations (for
+        spatial versions with ``graph=``: is the pattern spatially random?).
     alternative : {"greater", "less", "two-sided"}, default "greater"
         "greater" asks whether segregation exceeds what random allocation produces.
     alpha : float, default 0.05
