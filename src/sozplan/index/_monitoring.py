@@ -59,7 +59,8 @@ class StatusDynamics:
     status_class, dynamics_class : Series
         Ordered categoricals; unrated areas get ``"ohne Zuordnung"``.
     matrix_code : Series
-        Published MSS code of the 4 x 3 overlay, e.g. ``"2-"``, ``"1+/-"``, ``"4+"``.
+        Published MSS code of the 4 x 3 overlay, e.g. ``"2-"``, ``"1+/-"``, ``"4+"``
+        (an ordered categorical: status first, then dynamics).
     matrix_number : Series
         Two-digit code (status class x 10 + dynamics code 1/3/5), e.g. 25; NA if unrated.
     matrix_label : Series
@@ -250,22 +251,22 @@ def _categorical(codes: np.ndarray, labels: Sequence[str], unassigned: str, inde
 
 
 def _matrix_codes(s_codes: np.ndarray, d_codes: np.ndarray, n_dyn: int, s_labels, d_labels, unassigned: str):
-    """MSS codes: '2-', '1+/-', two-digit 25 and 'Status mittel , Dynamik negativ'."""
+    """MSS codes: '2-', '1+/-', two-digit 25 and 'Status mittel , Dynamik negativ' (categoricals)."""
     if n_dyn == 3:
-        signs = np.array(["+", "+/-", "-"], dtype=object)
-        dnum = np.array([1, 3, 5])
+        signs, dnum = ["+", "+/-", "-"], [1, 3, 5]
     else:
-        signs = np.array([str(i + 1) for i in range(n_dyn)], dtype=object)
-        dnum = np.arange(1, n_dyn + 1)
+        signs, dnum = [str(i + 1) for i in range(n_dyn)], list(range(1, n_dyn + 1))
+    n_s = len(s_labels)
+    codes = [f"{i + 1}{signs[j]}" for i in range(n_s) for j in range(n_dyn)] + [unassigned]
+    labels = [f"Status {s_labels[i]} , Dynamik {d_labels[j]}" for i in range(n_s) for j in range(n_dyn)]
+    labels.append(unassigned)
     ok = (s_codes >= 0) & (d_codes >= 0)
-    sc = np.where(ok, s_codes, 0)
-    dc = np.where(ok, d_codes, 0)
-    code = np.where(ok, (sc + 1).astype(str).astype(object) + signs[dc], unassigned)
-    number = pd.array(np.where(ok, (sc + 1) * 10 + dnum[dc], 0), dtype="Int64")
+    cell = np.where(ok, s_codes * n_dyn + d_codes, n_s * n_dyn)
+    code = pd.Categorical.from_codes(cell, categories=codes, ordered=True)
+    label = pd.Categorical.from_codes(cell, categories=labels, ordered=True)
+    numbers = np.array([(i + 1) * 10 + dnum[j] for i in range(n_s) for j in range(n_dyn)] + [0])
+    number = pd.array(numbers[cell], dtype="Int64")
     number[~ok] = pd.NA
-    s_lab = np.asarray(s_labels, dtype=object)[sc]
-    d_lab = np.asarray(d_labels, dtype=object)[dc]
-    label = np.where(ok, "Status " + s_lab + " , Dynamik " + d_lab, unassigned)
     return code, number, label
 
 
@@ -474,9 +475,9 @@ def status_dynamics(
             "dynamics_sum": pd.Series(dsum, index=ids, name="dynamics_sum"),
             "dynamics_index": pd.Series(didx, index=ids, name="dynamics_index"),
             "dynamics_class": _categorical(d_codes, dynamics_labels, unassigned, ids, "dynamics_class"),
-            "matrix_code": pd.Series(code, index=ids, name="matrix_code", dtype="string"),
+            "matrix_code": pd.Series(code, index=ids, name="matrix_code"),
             "matrix_number": pd.Series(number, index=ids, name="matrix_number"),
-            "matrix_label": pd.Series(label, index=ids, name="matrix_label", dtype="string"),
+            "matrix_label": pd.Series(label, index=ids, name="matrix_label"),
         })
         moments = pd.concat([mom_s, mom_d[~mom_d.index.isin(mom_s.index) | (mom_d.index == "dynamics_sum")]])
         moments = moments[~moments.index.duplicated()]
