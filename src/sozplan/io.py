@@ -352,7 +352,7 @@ class StatistikTable:
             f"separator {html.escape(repr(meta.get('separator')))}, decimal "
             f"{html.escape(repr(meta.get('decimal')))}; keys "
             f"{html.escape(', '.join(self.key_columns) or '-')}</small></p>",
-            "<table><thead><tr><th></th>",
+            '<table class="dataframe"><thead><tr><th></th>',
         ]
         out += [f"<th>{html.escape(str(c))}</th>" for c in head.columns]
         out.append("</tr></thead><tbody>")
