@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from sozplan.checks import check_counts, check_frame, check_unique_index, fail, format_values
 from sozplan.errors import DataQualityWarning, SmallNumbersWarning
@@ -120,8 +120,8 @@ def proportion_ci(
         upper[valid] = np.clip(centre + half, 0, 1)
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
-            lo = stats.beta.ppf(alpha / 2, xv, nv - xv + 1)
-            hi = stats.beta.ppf(1 - alpha / 2, xv + 1, nv - xv)
+            lo = special.betaincinv(xv, nv - xv + 1, alpha / 2)
+            hi = special.betaincinv(xv + 1, nv - xv, 1 - alpha / 2)
         lower[valid] = np.where(xv == 0, 0.0, lo)
         upper[valid] = np.where(xv == nv, 1.0, hi)
     return lower, upper
@@ -169,10 +169,11 @@ def poisson_ci(count: Any, exposure: Any = 1.0, *, alpha: float = 0.05) -> tuple
     lower = np.full(x.shape, np.nan)
     upper = np.full(x.shape, np.nan)
     xv, nv = x[valid], n[valid]
+    # chi2.ppf(q, 2x) / 2 is the inverse regularised gamma function at (x, q)
     with np.errstate(invalid="ignore"):
-        lo = stats.chi2.ppf(alpha / 2, 2 * xv) / 2
+        lo = special.gammaincinv(xv, alpha / 2)
     lower[valid] = np.where(xv == 0, 0.0, lo) / nv
-    upper[valid] = stats.chi2.ppf(1 - alpha / 2, 2 * xv + 2) / 2 / nv
+    upper[valid] = special.gammaincinv(xv + 1, 1 - alpha / 2) / nv
     return lower, upper
 
 
@@ -543,6 +544,7 @@ def rates(
         out["denominator"][s.key] = den
         out["status"][s.key] = _status(s, num, den, pop, min_population, min_denominator)
 
+    status_arrays = out["status"]
     frames = {}
     for name, data in out.items():
         frame = pd.DataFrame(data, index=df.index, columns=[s.key for s in spec_tuple])
@@ -552,17 +554,17 @@ def rates(
         frames[name] = frame
 
     messages = []
-    st = frames["status"]
+    keys = [s.key for s in spec_tuple]
     for code, cls, text in (
         ("suppressed", DataQualityWarning, "missing or suppressed input counts; values set to NaN"),
         ("zero_denominator", DataQualityWarning, "zero denominators; values undefined (NaN)"),
         ("small_population", SmallNumbersWarning, f"areas with fewer than {min_population} residents"),
         ("small_denominator", SmallNumbersWarning, f"values with a denominator below {min_denominator}"),
     ):
-        mask = (st == code).to_numpy()
+        mask = np.column_stack([status_arrays[k] == code for k in keys]) if keys else np.zeros((len(df), 0), bool)
         if mask.any():
-            inds = [k for k, m in zip(st.columns, mask.any(axis=0), strict=True) if m]
-            rows = st.index[mask.any(axis=1)]
+            inds = [k for k, m in zip(keys, mask.any(axis=0), strict=True) if m]
+            rows = df.index[mask.any(axis=1)]
             msg = (
                 f"rates: {int(mask.sum())} value(s) flagged {code!r} ({text}); indicators "
                 f"{format_values(inds)}; areas {format_values(rows)}"
