@@ -480,3 +480,14 @@ def test_berlin_mss_2021_context_indicators(berlin_dir):
     # without declaring the sentinel, -9999 shows up as shares out of range
     naive = validate(kontext, columns=ki, population="EW", shares=KI_SHARES)
     assert not naive.ok and len(naive.select("share_out_of_range")) == int((kontext[KI_SHARES] == -9999).sum().sum())
+
+
+def test_statistik_table_keeps_din_status(recwarn):
+    from sozplan.io import read_statistik
+
+    table = read_statistik("data-samples/musterstadt/bloecke_2024_roh.csv", index_col="block")
+    report = validate(table)
+    sup = report.select("suppressed_value")
+    planted = next(e for e in load_truth()["data_errors"] if e["kind"] == "suppressed_value")
+    assert sup["area"].tolist() == [planted["id"]]
+    assert sup["message"].iloc[0].endswith("geheimgehalten (.).")

@@ -294,10 +294,12 @@ def validate(
 
     Parameters
     ----------
-    df : DataFrame or GeoDataFrame
+    df : DataFrame, GeoDataFrame or sozplan.io.StatistikTable
         One row per area (and year): count columns of the Musterstadt vocabulary and/or
         indicator value columns. Long tables carry the year as an index level or
-        column named ``year``.
+        column named ``year``. A table read with :func:`sozplan.io.read_statistik`
+        may be passed as it is; the DIN 55301 status of each missing cell (secret,
+        unreliable, ...) then appears in the messages.
     specs : optional
         Indicators computed from counts; default the shipped catalogue applied to the
         columns present (none if only ``columns`` are given).
@@ -367,13 +369,17 @@ def validate(
     0    error  numerator_above_denominator   02
     1  warning             suppressed_value   03
     """
+    status = None
+    if hasattr(df, "values") and hasattr(df, "status") and isinstance(getattr(df, "status", None), pd.DataFrame):
+        status = df.status  # a sozplan.io.StatistikTable: keep the DIN 55301 status of each cell
+        df = df.values
     check_frame(df, where="validate", allow_empty=True)
     out = _Collector()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return _validate(
             df, specs, out, geometry=geometry, hierarchy=hierarchy, years=years, columns=columns,
-            shares=shares, dimensions=dimensions, criterion=criterion, year=year,
+            shares=shares, dimensions=dimensions, criterion=criterion, year=year, status=status,
             population=population, min_population=min_population, min_denominator=min_denominator,
             alpha=alpha, na_values=na_values, jump_threshold=jump_threshold,
             outlier_threshold=outlier_threshold, correlation_threshold=correlation_threshold,
@@ -468,7 +474,15 @@ def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> N
                 unreadable[miss],
                 f"{what} {col!r}: Zelle nicht lesbar (Text), als fehlend behandelt.",
                 f"{what} {col!r} fehlt oder ist geheimgehalten.",
-            )
+            ).astype(object)
+            st = kw.get("status")
+            if st is not None and col in st.columns and len(st) == len(df):
+                codes = st[col].astype("string").to_numpy(dtype=object)[miss]
+                labels = {"suppressed": "geheimgehalten (.)", "unreliable": "nicht sicher genug (/)",
+                          "not_applicable": "nicht sinnvoll (x)", "pending": "noch nicht verfügbar (...)",
+                          "missing": "leer", "invalid": "nicht lesbar"}
+                msgs = np.array([f"{what} {col!r} fehlt: {labels[c]}." if c in labels else m
+                                 for c, m in zip(codes, msgs, strict=True)], dtype=object)
             out.add("suppressed_value", "warning", msgs, area=data.ids[miss], year=data.year_of(miss), indicator=col)
         if col not in data.value_columns:
             neg = vals < 0
