@@ -13,12 +13,6 @@ Examples
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("sozplan")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 #: Public submodules, loaded on first access (SPEC 1 style lazy loading).
 _SUBMODULES = frozenset(
@@ -46,7 +40,19 @@ _SUBMODULES = frozenset(
 __all__ = ["__version__", *sorted(_SUBMODULES)]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sozplan")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
 def __getattr__(name: str):
+    if name == "__version__":  # read from the installed metadata only when asked for
+        value = globals()["__version__"] = _version()
+        return value
     if name in _SUBMODULES:
         module = importlib.import_module(f"sozplan.{name}")
         globals()[name] = module
