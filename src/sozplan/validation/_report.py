@@ -39,7 +39,7 @@ RULES = {
     "parts_not_total": ("plausibility", "Teilsummen ergeben nicht die Gesamtzahl"),
     "share_out_of_range": ("plausibility", "Anteil außerhalb von 0 bis 100 %"),
     "hierarchy_total": ("plausibility", "Summe der Teilgebiete weicht vom übergeordneten Gebiet ab"),
-    "hierarchy_nesting": ("plausibility", "Gebiet liegt in mehr als einem übergeordneten Gebiet"),
+    "hierarchy_nesting": ("plausibility", "Gebiet liegt in keinem oder mehr als einem übergeordneten Gebiet"),
     "jump": ("plausibility", "Sprung zwischen Jahren jenseits der robusten Schwelle"),
     "small_numbers": ("small_numbers", "Kennzahlen beruhen auf zu wenigen Fällen"),
     "skew_kurtosis": ("distribution", "Schiefe und Wölbung über der COINr-Schwelle"),
