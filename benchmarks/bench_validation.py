@@ -30,9 +30,16 @@ from sozplan.validation import bartlett_sphericity, cronbach_alpha, kmo, validat
 
 EXTRA = [
     IndicatorSpec("anteil_eu", "Anteil EU-Ausländer", "EU citizens", "auslaender_eu", "einwohner"),
-    IndicatorSpec("anteil_tuerkei", "Anteil türkische Staatsangehörige", "Turkish citizens",
-                  "auslaender_tuerkei", "einwohner"),
-    IndicatorSpec("anteil_unter_6", "Anteil unter 6 Jahren", "under 6", "einwohner_0_5", "einwohner"),
+    IndicatorSpec(
+        "anteil_tuerkei",
+        "Anteil türkische Staatsangehörige",
+        "Turkish citizens",
+        "auslaender_tuerkei",
+        "einwohner",
+    ),
+    IndicatorSpec(
+        "anteil_unter_6", "Anteil unter 6 Jahren", "under 6", "einwohner_0_5", "einwohner"
+    ),
 ]
 
 
@@ -88,8 +95,16 @@ def main(n_blocks: int = 100_000, repeats: int = 3) -> None:
             confint_poisson(num[ok], den[ok], method="exact-c")
 
     sec_sm, _ = timed(statsmodels_intervals, repeats)
-    rows.append(("rates (values, CIs, flags)", f"{len(one_year):,} x {len(specs)}", sec_r, mem_r,
-                 "statsmodels CIs only", sec_sm))
+    rows.append(
+        (
+            "rates (values, CIs, flags)",
+            f"{len(one_year):,} x {len(specs)}",
+            sec_r,
+            mem_r,
+            "statsmodels CIs only",
+            sec_sm,
+        )
+    )
 
     x = pd.DataFrame({s.key: evaluate(one_year, s)[2] for s in specs[:5]}).dropna()
 
@@ -108,11 +123,21 @@ def main(n_blocks: int = 100_000, repeats: int = 3) -> None:
 
     sec_o, _ = timed(ours, repeats)
     sec_ref, _ = timed(reference, repeats)
-    rows.append(("alpha + KMO + Bartlett", f"{len(x):,} x {x.shape[1]}", sec_o, np.nan,
-                 "pingouin + factor_analyzer", sec_ref))
+    rows.append(
+        (
+            "alpha + KMO + Bartlett",
+            f"{len(x):,} x {x.shape[1]}",
+            sec_o,
+            np.nan,
+            "pingouin + factor_analyzer",
+            sec_ref,
+        )
+    )
 
-    table = pd.DataFrame(rows, columns=["step", "size", "sozplan s (median)", "peak MiB",
-                                        "anchor", "anchor s (median)"])
+    table = pd.DataFrame(
+        rows,
+        columns=["step", "size", "sozplan s (median)", "peak MiB", "anchor", "anchor s (median)"],
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 

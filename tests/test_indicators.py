@@ -56,14 +56,25 @@ def _quiet_rates(df, specs=None, **kw) -> Rates:
 def test_shipped_catalogue_covers_the_standard_indicators():
     cat = load_catalogue()
     for key in [
-        "sgb2_quote", "kinderarmut", "arbeitslosigkeit_sgb2", "altersarmut", "alleinerziehende",
-        "auslaenderanteil", "jugendquotient", "altenquotient", "wanderungsvolumen",
-        "wanderungssaldo", "wohndauer",
+        "sgb2_quote",
+        "kinderarmut",
+        "arbeitslosigkeit_sgb2",
+        "altersarmut",
+        "alleinerziehende",
+        "auslaenderanteil",
+        "jugendquotient",
+        "altenquotient",
+        "wanderungsvolumen",
+        "wanderungssaldo",
+        "wohndauer",
     ]:
         assert key in cat
     for spec in cat.values():
         assert set(spec.columns) <= set(DATA_DICTIONARY.index), spec.key
-        assert spec.definition and spec.source and spec.label_de and spec.label_en
+        assert spec.definition
+        assert spec.source
+        assert spec.label_de
+        assert spec.label_en
     # definitions from the brief
     assert cat["sgb2_quote"].denominator == ("einwohner", "-einwohner_65_plus")
     assert cat["kinderarmut"].denominator == ("einwohner_0_5", "einwohner_6_14")
@@ -83,7 +94,8 @@ def test_catalogue_round_trip(tmp_path, suffix):
 
 def test_spec_normalises_and_round_trips():
     spec = IndicatorSpec("x", "X", "X", numerator="a", denominator=["b", "c"], multiplier=1000)
-    assert spec.numerator == ("a",) and spec.multiplier == 1000.0
+    assert spec.numerator == ("a",)
+    assert spec.multiplier == 1000.0
     assert IndicatorSpec.from_dict(spec.to_dict()) == spec
     assert spec.label("en") == "X"
 
@@ -107,8 +119,16 @@ def test_spec_bad_input(kwargs, match):
 
 def test_from_dict_and_load_bad_input(tmp_path):
     with pytest.raises(InputError, match="unknown field"):
-        IndicatorSpec.from_dict({"key": "x", "label_de": "X", "label_en": "X", "numerator": "a",
-                                 "denominator": "b", "zaehler": "a"})
+        IndicatorSpec.from_dict(
+            {
+                "key": "x",
+                "label_de": "X",
+                "label_en": "X",
+                "numerator": "a",
+                "denominator": "b",
+                "zaehler": "a",
+            }
+        )
     with pytest.raises(InputError, match="does not exist"):
         load_catalogue(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
@@ -148,7 +168,8 @@ def test_interval_bad_input():
     with pytest.raises(InputError, match="alpha"):
         poisson_ci(1, 10, alpha=1.5)
     lo, hi = proportion_ci([np.nan, 5], [10, 3])  # NaN and x > n: NaN, no error
-    assert np.isnan(lo).all() and np.isnan(hi).all()
+    assert np.isnan(lo).all()
+    assert np.isnan(hi).all()
 
 
 @settings(max_examples=60, deadline=None)
@@ -163,10 +184,18 @@ def test_share_interval_contains_value(x, n, method):
 
 
 def test_rates_values_match_counts(areas):
-    r = rates(areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"]) if (
-        areas["einwohner"] >= 300
-    ).all() else _quiet_rates(areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"])
-    expected = areas["sgb2_leistungsberechtigte"] / (areas["einwohner"] - areas["einwohner_65_plus"]) * 100
+    r = (
+        rates(areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"])
+        if (areas["einwohner"] >= 300).all()
+        else _quiet_rates(
+            areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"]
+        )
+    )
+    expected = (
+        areas["sgb2_leistungsberechtigte"]
+        / (areas["einwohner"] - areas["einwohner_65_plus"])
+        * 100
+    )
     pd.testing.assert_series_equal(r.value["sgb2_quote"], expected, check_names=False)
     vol = (areas["zuzuege"] + areas["fortzuege"]) / areas["einwohner"] * 1000
     pd.testing.assert_series_equal(r.value["wanderungsvolumen"], vol, check_names=False)
@@ -184,25 +213,38 @@ def test_rates_default_specs_flags_and_tidy_frame(blocks):
     with pytest.warns(DataQualityWarning) as rec:
         r = rates(blocks, method="clopper-pearson")
     assert len(r.specs) == len(load_catalogue())
-    assert r.warnings and any(
-        isinstance(w.message, SmallNumbersWarning) and "small_population" in str(w.message) for w in rec
+    assert r.warnings
+    assert any(
+        isinstance(w.message, SmallNumbersWarning) and "small_population" in str(w.message)
+        for w in rec
     )
     small = blocks["einwohner"] < 300
     assert (r.status.loc[small, "sgb2_quote"].isin(["small_population", "zero_denominator"])).all()
     assert (r.status.loc[blocks["einwohner"] == 0, "sgb2_quote"] == "zero_denominator").all()
     long = r.to_frame()
     assert long.shape[0] == len(blocks) * len(r.specs)
-    assert list(long.columns[:6]) == ["value", "lower", "upper", "numerator", "denominator", "status"]
-    assert "Rates:" in repr(r) and "<table" in r._repr_html_()
+    assert list(long.columns[:6]) == [
+        "value",
+        "lower",
+        "upper",
+        "numerator",
+        "denominator",
+        "status",
+    ]
+    assert "Rates:" in repr(r)
+    assert "<table" in r._repr_html_()
     assert set(r["altersarmut"].columns) >= {"value", "lower", "upper", "status"}
 
 
 def test_rates_suppressed_input_is_nan_with_status():
-    df = pd.DataFrame({"einwohner_65_plus": [400.0, 500.0], "sgb12_grundsicherung_65_plus": [40.0, np.nan]},
-                      index=["a", "b"])
+    df = pd.DataFrame(
+        {"einwohner_65_plus": [400.0, 500.0], "sgb12_grundsicherung_65_plus": [40.0, np.nan]},
+        index=["a", "b"],
+    )
     with pytest.warns(DataQualityWarning, match="suppressed"):
         r = rates(df, "altersarmut")
-    assert np.isnan(r.value.loc["b", "altersarmut"]) and r.status.loc["b", "altersarmut"] == "suppressed"
+    assert np.isnan(r.value.loc["b", "altersarmut"])
+    assert r.status.loc["b", "altersarmut"] == "suppressed"
     assert r.status.loc["a", "altersarmut"] == "ok"
 
 
@@ -217,10 +259,26 @@ def test_rates_thresholds_are_configurable():
     [
         ([1, 2], None, "not a pandas DataFrame"),
         (pd.DataFrame({"einwohner": [1]}), "kinderarmut", "needs the column"),
-        (pd.DataFrame({"einwohner": [10, -1], "auslaender": [1, 0]}), "auslaenderanteil", "negative"),
-        (pd.DataFrame({"einwohner": [10, 5], "auslaender": [1, 9]}), "auslaenderanteil", "exceeds"),
-        (pd.DataFrame({"einwohner": [10, 5], "auslaender": [1, 2]}, index=["a", "a"]), "auslaenderanteil", "duplicates"),
-        (pd.DataFrame({"einwohner": ["10"], "auslaender": [1]}), "auslaenderanteil", "not numeric"),
+        (
+            pd.DataFrame({"einwohner": [10, -1], "auslaender": [1, 0]}),
+            "auslaenderanteil",
+            "negative",
+        ),
+        (
+            pd.DataFrame({"einwohner": [10, 5], "auslaender": [1, 9]}),
+            "auslaenderanteil",
+            "exceeds",
+        ),
+        (
+            pd.DataFrame({"einwohner": [10, 5], "auslaender": [1, 2]}, index=["a", "a"]),
+            "auslaenderanteil",
+            "duplicates",
+        ),
+        (
+            pd.DataFrame({"einwohner": ["10"], "auslaender": [1]}),
+            "auslaenderanteil",
+            "not numeric",
+        ),
         (pd.DataFrame({"x": [1]}), None, "no indicator"),
         (pd.DataFrame({"einwohner": [1]}), "quote", "unknown indicator"),
     ],
@@ -248,11 +306,14 @@ def test_aggregate_equals_published_levels(blocks):
         agg = aggregate(blocks, level)
         ref = load_musterstadt(level)
         assert agg.index.name == col
-        pd.testing.assert_series_equal(agg["einwohner"], ref["einwohner"], check_names=False, check_dtype=False)
+        pd.testing.assert_series_equal(
+            agg["einwohner"], ref["einwohner"], check_names=False, check_dtype=False
+        )
         manual = ref["sgb2_unter15"] / (ref["einwohner_0_5"] + ref["einwohner_6_14"]) * 100
         np.testing.assert_allclose(agg["kinderarmut"].to_numpy(), manual.to_numpy())
     city = aggregate(blocks, None, specs=["sgb2_quote"])
-    assert city.index.tolist() == ["gesamt"] and city["einwohner"].iloc[0] == blocks["einwohner"].sum()
+    assert city.index.tolist() == ["gesamt"]
+    assert city["einwohner"].iloc[0] == blocks["einwohner"].sum()
 
 
 def test_platte_und_penthouse(blocks):
@@ -271,7 +332,9 @@ def test_platte_und_penthouse(blocks):
         aggregate(pa, "planungsraum", rates=["sgb2_quote"], specs=[])
     with pytest.raises(InputError, match="indicators \\(rates\\), not counts"):
         aggregate(pa, "planungsraum", counts=["sgb2_quote", "einwohner"], specs=[])
-    weighted = aggregate(pa, "planungsraum", counts=["einwohner"], rates=["sgb2_quote"], weights="basis", specs=[])
+    weighted = aggregate(
+        pa, "planungsraum", counts=["einwohner"], rates=["sgb2_quote"], weights="basis", specs=[]
+    )
     assert weighted["sgb2_quote"].iloc[0] == pytest.approx(correct)
 
 
@@ -280,14 +343,17 @@ def test_aggregate_long_frame_per_year():
     agg = aggregate(long, "bezirk", specs=["altersarmut"])
     ref = load_musterstadt("district", year="all")
     assert agg.index.names == ["bezirk", "jahr"]
-    pd.testing.assert_series_equal(agg["einwohner_65_plus"], ref["einwohner_65_plus"], check_names=False, check_dtype=False)
+    pd.testing.assert_series_equal(
+        agg["einwohner_65_plus"], ref["einwohner_65_plus"], check_names=False, check_dtype=False
+    )
 
 
 def test_aggregate_missing_counts_propagate():
     df = pd.DataFrame({"g": ["A", "A", "B"], "einwohner": [10.0, np.nan, 5.0]})
     with pytest.warns(DataQualityWarning, match="missing or suppressed"):
         agg = aggregate(df, "g", counts=["einwohner"], specs=[])
-    assert np.isnan(agg.loc["A", "einwohner"]) and agg.loc["B", "einwohner"] == 5
+    assert np.isnan(agg.loc["A", "einwohner"])
+    assert agg.loc["B", "einwohner"] == 5
 
 
 @pytest.mark.parametrize(
@@ -318,21 +384,27 @@ def test_change_points_and_percent():
     ka = a["sgb2_unter15"] / (a["einwohner_0_5"] + a["einwohner_6_14"]) * 100
     kb = b["sgb2_unter15"] / (b["einwohner_0_5"] + b["einwohner_6_14"]) * 100
     np.testing.assert_allclose(ch[("kinderarmut", "difference")].to_numpy(), (kb - ka).to_numpy())
-    np.testing.assert_allclose(ch[("kinderarmut", "percent")].to_numpy(), ((kb / ka.where(ka != 0) - 1) * 100).to_numpy())
+    np.testing.assert_allclose(
+        ch[("kinderarmut", "percent")].to_numpy(), ((kb / ka.where(ka != 0) - 1) * 100).to_numpy()
+    )
     assert ch.columns.names == ["indicator", "measure"]
 
 
 def test_change_of_value_columns_and_zero_start():
     df = pd.DataFrame({"jahr": [2018, 2020, 2018], "S4": [0.0, 3.0, 10.0]}, index=["a", "a", "b"])
     ch = change(df, columns=["S4"], years=(2018, 2020))
-    assert ch.loc["a", ("S4", "difference")] == 3 and np.isnan(ch.loc["a", ("S4", "percent")])
+    assert ch.loc["a", ("S4", "difference")] == 3
+    assert np.isnan(ch.loc["a", ("S4", "percent")])
     assert np.isnan(ch.loc["b", ("S4", "end")])  # area missing in 2020: NaN, not dropped
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"years": (2018,)}, "start and end"), ({"years": (2018, 2030)}, "does not hold"),
-     ({"years": (2018, 2020), "year": "zeit"}, "no year column")],
+    [
+        ({"years": (2018,)}, "start and end"),
+        ({"years": (2018, 2030)}, "does not hold"),
+        ({"years": (2018, 2020), "year": "zeit"}, "no year column"),
+    ],
 )
 def test_change_bad_input(kwargs, match):
     df = pd.DataFrame({"jahr": [2018, 2020], "S4": [1.0, 3.0]}, index=["a", "a"])
@@ -353,9 +425,12 @@ def _kids(areas):
 def test_empirical_bayes_agrees_with_esda(areas):
     df = _kids(areas)
     ours = empirical_bayes(df, "sgb2_unter15", "kinder")
-    ref = esda_smoothing.Empirical_Bayes(df["sgb2_unter15"].to_numpy(), df["kinder"].to_numpy()).r.ravel()
+    ref = esda_smoothing.Empirical_Bayes(
+        df["sgb2_unter15"].to_numpy(), df["kinder"].to_numpy()
+    ).r.ravel()
     np.testing.assert_allclose(ours.to_numpy(), ref, rtol=1e-10)
-    assert ours.name == "sgb2_unter15_eb" and ours.index.equals(df.index)
+    assert ours.name == "sgb2_unter15_eb"
+    assert ours.index.equals(df.index)
 
 
 @pytest.mark.parametrize("rook", [False, True])
@@ -364,7 +439,9 @@ def test_spatial_empirical_bayes_agrees_with_esda(areas, rook):
     graph = Graph.build_contiguity(areas, rook=rook)
     ours = empirical_bayes(df, "sgb2_unter15", "kinder", graph=graph, multiplier=100)
     w = graph.to_W()
-    ref = esda_smoothing.Spatial_Empirical_Bayes(df["sgb2_unter15"].to_numpy(), df["kinder"].to_numpy(), w).r.ravel()
+    ref = esda_smoothing.Spatial_Empirical_Bayes(
+        df["sgb2_unter15"].to_numpy(), df["kinder"].to_numpy(), w
+    ).r.ravel()
     np.testing.assert_allclose(ours.to_numpy(), ref * 100, rtol=1e-10)
 
 

@@ -69,7 +69,7 @@ def _rules(report: ValidationReport) -> set[str]:
     return set(report.findings["rule"].astype(str))
 
 
-# ----------------------------------------------------------------------------- acceptance: Musterstadt
+# ----  acceptance: Musterstadt
 
 
 def test_musterstadt_raw_finds_every_planted_error():
@@ -108,20 +108,23 @@ def test_musterstadt_long_frame_runs_every_temporal_rule():
     assert row["class_change"] == pytest.approx(float(np.mean(qa.to_numpy() != qb.to_numpy())))
 
 
-# ----------------------------------------------------------------------------- reference statistics
+# ----  reference statistics
 
 
 def test_cronbach_kmo_bartlett_agree_with_pingouin_and_factor_analyzer(indicator_table):
     x = indicator_table[SOZIAL]
     # pingouin: cronbach_alpha(data, nan_policy="listwise")
-    assert cronbach_alpha(x) == pytest.approx(pg.cronbach_alpha(x, nan_policy="listwise")[0], abs=1e-8)
+    assert cronbach_alpha(x) == pytest.approx(
+        pg.cronbach_alpha(x, nan_policy="listwise")[0], abs=1e-8
+    )
     per_ref, overall_ref = calculate_kmo(x)  # factor_analyzer
     overall, per = kmo(x)
     assert overall == pytest.approx(overall_ref, abs=1e-8)
     np.testing.assert_allclose(per.to_numpy(), per_ref, atol=1e-8)
     stat_ref, p_ref = calculate_bartlett_sphericity(x)
     stat, dof, p = bartlett_sphericity(x)
-    assert stat == pytest.approx(stat_ref, abs=1e-8) and dof == 10
+    assert stat == pytest.approx(stat_ref, abs=1e-8)
+    assert dof == 10
     assert p == pytest.approx(p_ref, abs=1e-8)
 
 
@@ -130,10 +133,14 @@ def test_validate_reliability_tables_agree_with_references(areas, indicator_tabl
     # validate: alpha on z-scores oriented by direction, on areas with >= 300 residents
     sozial = [k for k in CAT if CAT[k].dimension == "soziale_lage" and CAT[k].direction != 0]
     z = (indicator_table - indicator_table.mean()) / indicator_table.std()
-    ref_alpha = pg.cronbach_alpha(z[sozial] * [CAT[k].direction for k in sozial], nan_policy="listwise")[0]
+    ref_alpha = pg.cronbach_alpha(
+        z[sozial] * [CAT[k].direction for k in sozial], nan_policy="listwise"
+    )[0]
     assert report.reliability.loc["soziale_lage", "alpha"] == pytest.approx(ref_alpha, abs=1e-8)
     assert report.kmo == pytest.approx(calculate_kmo(indicator_table)[1], abs=1e-8)
-    assert report.bartlett["statistic"] == pytest.approx(calculate_bartlett_sphericity(indicator_table)[0], rel=1e-10)
+    assert report.bartlett["statistic"] == pytest.approx(
+        calculate_bartlett_sphericity(indicator_table)[0], rel=1e-10
+    )
 
 
 def test_vif_and_pca_agree_with_statsmodels_and_sklearn(indicator_table):
@@ -144,14 +151,18 @@ def test_vif_and_pca_agree_with_statsmodels_and_sklearn(indicator_table):
     explained, loadings = principal_components(x)
     z = (x - x.mean()) / x.std(ddof=0)
     pca = PCA().fit(z)
-    np.testing.assert_allclose(explained["explained_variance_ratio"], pca.explained_variance_ratio_, atol=1e-10)
+    np.testing.assert_allclose(
+        explained["explained_variance_ratio"], pca.explained_variance_ratio_, atol=1e-10
+    )
     # loadings = correlation of each indicator with the component scores
     scores = z.to_numpy() @ (loadings.to_numpy() / np.sqrt(explained["eigenvalue"].to_numpy()))
     corr = [np.corrcoef(z.iloc[:, 0], scores[:, k])[0, 1] for k in range(2)]
     np.testing.assert_allclose(loadings.iloc[0, :2], corr, atol=1e-10)
 
 
-@pytest.mark.parametrize("func", [cronbach_alpha, kmo, bartlett_sphericity, variance_inflation, principal_components])
+@pytest.mark.parametrize(
+    "func", [cronbach_alpha, kmo, bartlett_sphericity, variance_inflation, principal_components]
+)
 def test_statistics_bad_input(func):
     with pytest.raises(InputError, match="at least 2"):
         func(pd.DataFrame({"a": np.arange(10.0)}))
@@ -168,7 +179,7 @@ def test_singular_matrix_is_refused():
         kmo(df)
 
 
-# ----------------------------------------------------------------------------- completeness
+# ----  completeness
 
 
 def test_duplicate_and_missing_ids():
@@ -183,9 +194,9 @@ def test_duplicate_and_missing_ids():
 
 def test_suppressed_values_signs_text_and_sentinels():
     df = _counts(8).astype({"auslaender": object})
-    df.loc["001", "auslaender"] = "."       # DIN 55301: secret
-    df.loc["002", "auslaender"] = "k.A."    # unreadable text
-    df.loc["003", "auslaender"] = "-"       # DIN 55301: exactly zero, not missing
+    df.loc["001", "auslaender"] = "."  # DIN 55301: secret
+    df.loc["002", "auslaender"] = "k.A."  # unreadable text
+    df.loc["003", "auslaender"] = "-"  # DIN 55301: exactly zero, not missing
     df.loc["004", "sgb2_leistungsberechtigte"] = -9999
     report = validate(df, na_values=[-9999])
     sup = report.select("suppressed_value")
@@ -198,7 +209,9 @@ def test_suppressed_values_signs_text_and_sentinels():
 def test_wholly_empty_column_is_one_finding():
     df = _counts(20).assign(auslaender=np.nan)
     sup = validate(df).select("suppressed_value")
-    assert len(sup) == 1 and sup["area"].isna().all() and sup["value"].iloc[0] == 20
+    assert len(sup) == 1
+    assert sup["area"].isna().all()
+    assert sup["value"].iloc[0] == 20
 
 
 def test_geometry_rules():
@@ -216,7 +229,7 @@ def test_geometry_rules():
     assert validate(df, geometry=good).ok
 
 
-# ----------------------------------------------------------------------------- plausibility
+# ----  plausibility
 
 
 def test_negative_counts_and_numerator_above_denominator():
@@ -236,11 +249,13 @@ def test_parts_must_add_up_and_subset_rules():
     assert validate(df).select("parts_not_total").empty
     df.loc["003", "einwohner_18_64"] += 7
     found = validate(df).select("parts_not_total")
-    assert found["area"].tolist() == ["003"] and found["value"].iloc[0] == 7
+    assert found["area"].tolist() == ["003"]
+    assert found["value"].iloc[0] == 7
     df2 = _counts(5).assign(sgb2_unter15=5)
     df2.loc["004", "sgb2_unter15"] = df2.loc["004", "sgb2_leistungsberechtigte"] + 1
     nad = validate(df2, specs=[]).select("numerator_above_denominator")
-    assert nad["area"].tolist() == ["004"] and nad["indicator"].iloc[0] == "sgb2_unter15<=sgb2_leistungsberechtigte"
+    assert nad["area"].tolist() == ["004"]
+    assert nad["indicator"].iloc[0] == "sgb2_unter15<=sgb2_leistungsberechtigte"
 
 
 def test_shares_out_of_range():
@@ -257,10 +272,13 @@ def test_hierarchy_totals_and_nesting():
     wrong = pa.copy()
     wrong.loc[wrong.index[3], "einwohner"] += 12
     found = validate(blocks, specs=[], hierarchy={"planungsraum": wrong}).select("hierarchy_total")
-    assert found["area"].tolist() == [wrong.index[3]] and found["value"].iloc[0] == -12
+    assert found["area"].tolist() == [wrong.index[3]]
+    assert found["value"].iloc[0] == -12
     bad = blocks.copy()
     bad.loc[bad.index[0], "bezirk"] = "99"
-    nest = validate(bad, specs=[], hierarchy=["planungsraum", "bezirksregion", "bezirk"]).select("hierarchy_nesting")
+    nest = validate(bad, specs=[], hierarchy=["planungsraum", "bezirksregion", "bezirk"]).select(
+        "hierarchy_nesting"
+    )
     assert set(nest["area"]) == {bad.iloc[0]["bezirksregion"]}
     missing = validate(blocks, specs=[], hierarchy=["gemeinde"]).select("missing_column")
     assert missing["indicator"].tolist() == ["gemeinde"]
@@ -272,12 +290,15 @@ def test_jumps_between_years():
     for y in (2022, 2023):
         df = _counts(80, seed=3)
         df["sgb2_leistungsberechtigte"] = np.minimum(
-            df["sgb2_leistungsberechtigte"] + rng.integers(-3, 4, 80), df["einwohner"] - df["einwohner_65_plus"]
+            df["sgb2_leistungsberechtigte"] + rng.integers(-3, 4, 80),
+            df["einwohner"] - df["einwohner_65_plus"],
         ).clip(0)
         frames.append(df.assign(jahr=y))
     long = pd.concat(frames).set_index("jahr", append=True)
     base = validate(long).select("jump")
-    long.loc[("010", 2023), "sgb2_leistungsberechtigte"] = long.loc[("010", 2022), "sgb2_leistungsberechtigte"] + 300
+    long.loc[("010", 2023), "sgb2_leistungsberechtigte"] = (
+        long.loc[("010", 2022), "sgb2_leistungsberechtigte"] + 300
+    )
     long.loc[("020", 2023), "einwohner"] = long.loc[("020", 2022), "einwohner"] * 3
     jumps = validate(long).select("jump")
     assert "010" in set(jumps.query("indicator == 'sgb2_quote'")["area"])
@@ -285,13 +306,20 @@ def test_jumps_between_years():
     assert "010" not in set(base["area"])
 
 
-# ----------------------------------------------------------------------------- small numbers
+# ----  small numbers
 
 
 def test_small_numbers_with_interval_width():
-    df = pd.DataFrame({"einwohner": [1000, 120, 2000], "einwohner_65_plus": [200, 20, 1980],
-                       "sgb12_grundsicherung_65_plus": [20, 2, 4], "auslaender": [100, 10, 200],
-                       "sgb2_leistungsberechtigte": [80, 5, 1]}, index=["a", "b", "c"])
+    df = pd.DataFrame(
+        {
+            "einwohner": [1000, 120, 2000],
+            "einwohner_65_plus": [200, 20, 1980],
+            "sgb12_grundsicherung_65_plus": [20, 2, 4],
+            "auslaender": [100, 10, 200],
+            "sgb2_leistungsberechtigte": [80, 5, 1],
+        },
+        index=["a", "b", "c"],
+    )
     found = validate(df).select("small_numbers").set_index("area")
     assert set(found.index) == {"b", "c"}  # b: < 300 residents; c: only 20 under 65
     # the widest interval of b is old-age poverty: 2 of 20 (Wilson, in points)
@@ -301,14 +329,20 @@ def test_small_numbers_with_interval_width():
     assert "Einwohner" in found.loc["b", "message"]
 
 
-# ----------------------------------------------------------------------------- distribution
+# ----  distribution
 
 
 def test_distribution_coinr_rule_and_outliers():
     rng = np.random.default_rng(7)
     n = 200
-    df = pd.DataFrame({"normal": rng.normal(50, 5, n), "skewed": rng.lognormal(0, 1.2, n),
-                       "flat": np.full(n, 3.0)}, index=[f"{i:03d}" for i in range(n)])
+    df = pd.DataFrame(
+        {
+            "normal": rng.normal(50, 5, n),
+            "skewed": rng.lognormal(0, 1.2, n),
+            "flat": np.full(n, 3.0),
+        },
+        index=[f"{i:03d}" for i in range(n)],
+    )
     df.loc["005", "normal"] = 120.0
     report = validate(df, columns=["normal", "skewed", "flat"])
     table = report.indicators
@@ -321,8 +355,11 @@ def test_distribution_coinr_rule_and_outliers():
     assert table.loc["skewed", "skewness"] == pytest.approx(g1, rel=1e-10)
     assert table.loc["skewed", "kurtosis"] == pytest.approx(g2, rel=1e-10)
     assert bool(table.loc["skewed", "treat"]) == (abs(g1) > 2 and g2 > 3.5)
-    expected = {c for c in ("normal", "skewed")
-                if abs(stats.skew(df[c], bias=False)) > 2 and stats.kurtosis(df[c], bias=False) > 3.5}
+    expected = {
+        c
+        for c in ("normal", "skewed")
+        if abs(stats.skew(df[c], bias=False)) > 2 and stats.kurtosis(df[c], bias=False) > 3.5
+    }
     assert set(report.select("skew_kurtosis")["indicator"]) == expected
     outliers = report.select("outlier").query("indicator == 'normal'")
     assert "005" in set(outliers["area"])
@@ -330,18 +367,28 @@ def test_distribution_coinr_rule_and_outliers():
     mz = 0.6745 * (xn - np.median(xn)) / np.median(np.abs(xn - np.median(xn)))
     assert len(outliers) == int((np.abs(mz) > 3.5).sum())
     assert report.select("constant")["indicator"].tolist() == ["flat"]
-    assert table.loc["normal", "suggestion"] == "winsorisieren (1 Wert oben)"  # the one planted outlier
+    assert (
+        table.loc["normal", "suggestion"] == "winsorisieren (1 Wert oben)"
+    )  # the one planted outlier
 
 
 def test_skew_suggestion_winsorise_or_log():
     rng = np.random.default_rng(3)
     few = pd.DataFrame({"x": np.r_[rng.normal(10, 1, 200), [60.0, 80.0]]})
-    assert validate(few, columns=["x"]).indicators.loc["x", "suggestion"].startswith("winsorisieren (2 Werte")
+    assert (
+        validate(few, columns=["x"])
+        .indicators.loc["x", "suggestion"]
+        .startswith("winsorisieren (2 Werte")
+    )
     heavy = pd.DataFrame({"x": rng.lognormal(0, 1.6, 300)})
-    assert validate(heavy, columns=["x"]).indicators.loc["x", "suggestion"].startswith("Log-Transformation")
+    assert (
+        validate(heavy, columns=["x"])
+        .indicators.loc["x", "suggestion"]
+        .startswith("Log-Transformation")
+    )
 
 
-# ----------------------------------------------------------------------------- redundancy, structure
+# ----  redundancy, structure
 
 
 def test_redundancy_rules():
@@ -352,25 +399,38 @@ def test_redundancy_rules():
     assert report.select("high_correlation")["indicator"].tolist() == ["a~b"]
     assert set(report.select("high_vif")["indicator"]) == {"a", "b"}
     assert report.correlation.loc["a", "b"] == pytest.approx(np.corrcoef(df["a"], df["b"])[0, 1])
-    assert report.rank_correlation.loc["a", "c"] == pytest.approx(stats.spearmanr(df["a"], df["c"]).statistic)
+    assert report.rank_correlation.loc["a", "c"] == pytest.approx(
+        stats.spearmanr(df["a"], df["c"]).statistic
+    )
     independent = validate(df[["a", "c"]], columns=["a", "c"])
-    assert independent.select("high_correlation").empty and independent.select("high_vif").empty
+    assert independent.select("high_correlation").empty
+    assert independent.select("high_vif").empty
 
 
 def test_dimensions_and_low_alpha():
     rng = np.random.default_rng(2)
     f = rng.normal(size=150)
-    df = pd.DataFrame({"a": f + 0.5 * rng.normal(size=150), "b": -f + 0.5 * rng.normal(size=150),
-                       "c": rng.normal(size=150)})
-    report = validate(df, columns=["a", "b", "c"], dimensions={"gut": ["a", "-b"], "schlecht": ["a", "c"]})
+    df = pd.DataFrame(
+        {
+            "a": f + 0.5 * rng.normal(size=150),
+            "b": -f + 0.5 * rng.normal(size=150),
+            "c": rng.normal(size=150),
+        }
+    )
+    report = validate(
+        df, columns=["a", "b", "c"], dimensions={"gut": ["a", "-b"], "schlecht": ["a", "c"]}
+    )
     rel = report.reliability
     z = (df - df.mean()) / df.std()
-    assert rel.loc["gut", "alpha"] == pytest.approx(pg.cronbach_alpha(pd.DataFrame({"a": z["a"], "b": -z["b"]}))[0], abs=1e-8)
+    assert rel.loc["gut", "alpha"] == pytest.approx(
+        pg.cronbach_alpha(pd.DataFrame({"a": z["a"], "b": -z["b"]}))[0], abs=1e-8
+    )
     sev = report.select("cronbach_alpha").set_index("indicator")["severity"]
-    assert sev["schlecht"] == "warning" and sev["gut"] == "info"
+    assert sev["schlecht"] == "warning"
+    assert sev["gut"] == "info"
 
 
-# ----------------------------------------------------------------------------- external validity
+# ----  external validity
 
 
 def test_external_validity(areas):
@@ -380,24 +440,42 @@ def test_external_validity(areas):
     rated = areas[areas["einwohner"] >= 300]
     kinder = pd.Series(evaluate(areas, CAT["kinderarmut"])[2], index=areas.index)
     both = pd.concat([kinder, crit], axis=1).dropna()
-    assert ext.loc["kinderarmut", "spearman"] == pytest.approx(stats.spearmanr(both.iloc[:, 0], both.iloc[:, 1]).statistic)
-    assert len(rated) > 0 and "external_correlation" in _rules(report)
+    assert ext.loc["kinderarmut", "spearman"] == pytest.approx(
+        stats.spearmanr(both.iloc[:, 0], both.iloc[:, 1]).statistic
+    )
+    assert len(rated) > 0
+    assert "external_correlation" in _rules(report)
     by_name = validate(areas.assign(k=crit), criterion="k")
-    assert by_name.external.set_index("indicator").loc["kinderarmut", "spearman"] == pytest.approx(ext.loc["kinderarmut", "spearman"])
+    assert by_name.external.set_index("indicator").loc["kinderarmut", "spearman"] == pytest.approx(
+        ext.loc["kinderarmut", "spearman"]
+    )
     missing = validate(areas, criterion="nope")
     assert missing.select("missing_column")["indicator"].tolist() == ["nope"]
 
 
-# ----------------------------------------------------------------------------- robustness and report
+# ----  robustness and report
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data_frames(
         [
-            column("einwohner", elements=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**6))),
-            column("auslaender", elements=st.one_of(st.floats(allow_nan=True), st.integers(-5, 10**6), st.text(max_size=3))),
-            column("sgb2_leistungsberechtigte", elements=st.floats(allow_nan=True, allow_infinity=True)),
+            column(
+                "einwohner",
+                elements=st.one_of(
+                    st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**6)
+                ),
+            ),
+            column(
+                "auslaender",
+                elements=st.one_of(
+                    st.floats(allow_nan=True), st.integers(-5, 10**6), st.text(max_size=3)
+                ),
+            ),
+            column(
+                "sgb2_leistungsberechtigte",
+                elements=st.floats(allow_nan=True, allow_infinity=True),
+            ),
             column("einwohner_65_plus", elements=st.integers(-5, 10**6)),
         ]
     )
@@ -405,7 +483,16 @@ def test_external_validity(areas):
 def test_validate_never_raises_on_messy_data(df):
     report = validate(df)
     assert isinstance(report, ValidationReport)
-    assert list(report.to_frame().columns) == ["severity", "check", "rule", "area", "year", "indicator", "value", "message"]
+    assert list(report.to_frame().columns) == [
+        "severity",
+        "check",
+        "rule",
+        "area",
+        "year",
+        "indicator",
+        "value",
+        "message",
+    ]
     assert set(report.findings["rule"].astype(str)) <= set(RULES)
 
 
@@ -422,7 +509,8 @@ def test_validate_input_errors():
 def test_report_display(areas):
     report = validate(load_musterstadt("block", raw=True))
     text = report.summary()
-    assert text.startswith("Datenprüfung: 4.001 Gebiete") and "Fehler" in text
+    assert text.startswith("Datenprüfung: 4.001 Gebiete")
+    assert "Fehler" in text
     assert "ValidationReport(ok=False" in repr(report)
     html5lib.HTMLParser(strict=True).parseFragment(report._repr_html_())
     frame = report.to_frame()
@@ -431,43 +519,77 @@ def test_report_display(areas):
     assert report.counts().loc[("completeness", "duplicate_id"), "error"] == 1
 
 
-# ----------------------------------------------------------------------------- real data: Berlin
+# ----  real data: Berlin
 
 
-KI_SHARES = ["KI_01", "KI_02", "KI_03", "KI_04", "KI_05", "KI_16", "KI_17", "KI_07", "KI_09", "KI_10"]
+KI_SHARES = [
+    "KI_01",
+    "KI_02",
+    "KI_03",
+    "KI_04",
+    "KI_05",
+    "KI_16",
+    "KI_17",
+    "KI_07",
+    "KI_09",
+    "KI_10",
+]
 
 
 @pytest.mark.berlin
 def test_berlin_mss_2021_context_indicators(berlin_dir):
-    kontext = pd.read_csv(berlin_dir / "mss_2021_kontext_indikatoren.csv", dtype={"PLR_ID": str, "BEZ_ID": str})
+    kontext = pd.read_csv(
+        berlin_dir / "mss_2021_kontext_indikatoren.csv", dtype={"PLR_ID": str, "BEZ_ID": str}
+    )
     kontext = kontext.set_index("PLR_ID")
-    index = pd.read_csv(berlin_dir / "mss_2021_index_indikatoren.csv", dtype={"PLR_ID": str}).set_index("PLR_ID")
+    index = pd.read_csv(
+        berlin_dir / "mss_2021_index_indikatoren.csv", dtype={"PLR_ID": str}
+    ).set_index("PLR_ID")
     ki = [c for c in kontext.columns if c.startswith("KI_") and not c.endswith("_GR")]
-    report = validate(kontext, columns=ki, population="EW", na_values=[-9999], shares=KI_SHARES,
-                      criterion=index["S3"].rename("S3"),
-                      dimensions={"soziale_lage": ["KI_01", "KI_03", "KI_07"]})
-    assert report.ok and report.n_areas == 542
+    report = validate(
+        kontext,
+        columns=ki,
+        population="EW",
+        na_values=[-9999],
+        shares=KI_SHARES,
+        criterion=index["S3"].rename("S3"),
+        dimensions={"soziale_lage": ["KI_01", "KI_03", "KI_07"]},
+    )
+    assert report.ok
+    assert report.n_areas == 542
     values = kontext[ki].replace(-9999, np.nan)
-    # completeness: KI_08, KI_14, KI_15 are empty (one finding each), the 6 excluded PLR lack values
+    # completeness: KI_08, KI_14, KI_15 are empty (one finding each);
+    # the 6 excluded PLR lack values
     sup = report.select("suppressed_value")
     whole = sup[sup["area"].isna()]
     assert sorted(whole["indicator"]) == ["KI_08", "KI_14", "KI_15"]
     per_area = sup.dropna(subset=["area"])
-    assert len(per_area) == int(values.drop(columns=["KI_08", "KI_14", "KI_15"]).isna().sum().sum())
+    assert len(per_area) == int(
+        values.drop(columns=["KI_08", "KI_14", "KI_15"]).isna().sum().sum()
+    )
     excluded = set(kontext.index[kontext["KOM"] != "gültig"])
-    assert set(per_area["area"]) <= excluded | set(values.index[values.drop(columns=["KI_08", "KI_14", "KI_15"]).isna().any(axis=1)])
+    assert set(per_area["area"]) <= excluded | set(
+        values.index[values.drop(columns=["KI_08", "KI_14", "KI_15"]).isna().any(axis=1)]
+    )
     # distribution figures of the rated PLR (EW >= 300), computed here with scipy
     rated = values[kontext["EW"] >= 300]
     for col in ["KI_11", "KI_03"]:
         x = rated[col].dropna().to_numpy()
-        assert report.indicators.loc[col, "skewness"] == pytest.approx(stats.skew(x, bias=False), rel=1e-10)
-        assert report.indicators.loc[col, "kurtosis"] == pytest.approx(stats.kurtosis(x, bias=False), rel=1e-10)
+        assert report.indicators.loc[col, "skewness"] == pytest.approx(
+            stats.skew(x, bias=False), rel=1e-10
+        )
+        assert report.indicators.loc[col, "kurtosis"] == pytest.approx(
+            stats.kurtosis(x, bias=False), rel=1e-10
+        )
         mz = 0.6745 * (x - np.median(x)) / np.median(np.abs(x - np.median(x)))
         assert report.indicators.loc[col, "outliers"] == int((np.abs(mz) > 3.5).sum())
     assert bool(report.indicators.loc["KI_11", "treat"])  # migration volume: heavy right tail
-    # redundancy: Pearson correlation of youth unemployment and old-age poverty over complete rated PLR
+    # redundancy: Pearson correlation of youth unemployment and old-age poverty
+    # over the complete rated PLR
     full = rated.drop(columns=["KI_08", "KI_14", "KI_15"]).dropna()
-    assert report.correlation.loc["KI_01", "KI_03"] == pytest.approx(full["KI_01"].corr(full["KI_03"]), abs=1e-12)
+    assert report.correlation.loc["KI_01", "KI_03"] == pytest.approx(
+        full["KI_01"].corr(full["KI_03"]), abs=1e-12
+    )
     assert report.kmo == pytest.approx(calculate_kmo(full)[1], abs=1e-8)
     z = (full - full.mean()) / full.std()
     alpha_ref = pg.cronbach_alpha(z[["KI_01", "KI_03", "KI_07"]])[0]
@@ -475,11 +597,16 @@ def test_berlin_mss_2021_context_indicators(berlin_dir):
     # external validity: youth unemployment against the MSS transfer indicator S3
     both = pd.concat([values["KI_01"], index["S3"]], axis=1).dropna()
     ext = report.external.set_index("indicator")
-    assert ext.loc["KI_01", "spearman"] == pytest.approx(stats.spearmanr(both["KI_01"], both["S3"]).statistic, abs=1e-12)
+    assert ext.loc["KI_01", "spearman"] == pytest.approx(
+        stats.spearmanr(both["KI_01"], both["S3"]).statistic, abs=1e-12
+    )
     assert ext.loc["KI_01", "spearman"] > 0.8
     # without declaring the sentinel, -9999 shows up as shares out of range
     naive = validate(kontext, columns=ki, population="EW", shares=KI_SHARES)
-    assert not naive.ok and len(naive.select("share_out_of_range")) == int((kontext[KI_SHARES] == -9999).sum().sum())
+    assert not naive.ok
+    assert len(naive.select("share_out_of_range")) == int(
+        (kontext[KI_SHARES] == -9999).sum().sum()
+    )
 
 
 def test_statistik_table_keeps_din_status(recwarn):

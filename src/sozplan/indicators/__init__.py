@@ -31,7 +31,13 @@ from __future__ import annotations
 from sozplan.indicators._aggregate import aggregate, change
 from sozplan.indicators._rates import STATUS, Rates, evaluate, poisson_ci, proportion_ci, rates
 from sozplan.indicators._smoothing import assuncao_reis, empirical_bayes, location_quotient
-from sozplan.indicators._spec import KINDS, IndicatorSpec, load_catalogue, resolve_specs, save_catalogue
+from sozplan.indicators._spec import (
+    KINDS,
+    IndicatorSpec,
+    load_catalogue,
+    resolve_specs,
+    save_catalogue,
+)
 
 __all__ = [
     "KINDS",

@@ -32,7 +32,7 @@ def _level_column(name: Hashable) -> Hashable:
 
 
 def _keys(df: pd.DataFrame, by: Any, where: str) -> tuple[list, list[str]]:
-    """Grouping keys (arrays) and their names, resolving columns and index levels."""
+    """Return grouping keys (arrays) and their names from columns or index levels."""
     if by is None:
         return [np.full(len(df), "gesamt", dtype=object)], ["gebiet"]
     if isinstance(by, (pd.Series, pd.Index)):
@@ -145,13 +145,16 @@ def aggregate(
         if spec_list:
             counts += [c for s in spec_list for c in s.columns if c not in counts]
     counts = as_column_list(counts, arg="counts")
-    rate_like = [c for c in counts if c in catalogue or (spec_list and c in {s.key for s in spec_list})]
+    rate_like = [
+        c for c in counts if c in catalogue or (spec_list and c in {s.key for s in spec_list})
+    ]
     if rate_like:
         raise fail(
             where,
-            f"`counts` names {format_values(rate_like)}, which are indicators (rates), not counts; "
-            + _PLATTE,
-            "sum the counts behind the rate (numerator and denominator) and let aggregate recompute "
+            f"`counts` names {format_values(rate_like)}, which are indicators (rates), not "
+            "counts; " + _PLATTE,
+            "sum the counts behind the rate (numerator and denominator) and let aggregate "
+            "recompute "
             "it, or pass the rate in `rates=` together with `weights=` (its denominator)",
         )
     if rates:
@@ -174,7 +177,11 @@ def aggregate(
                 f"{format_values(df.index[miss])}",
                 "assign every small area to a larger area before aggregating",
             )
-    index = pd.MultiIndex.from_arrays(keys, names=names) if len(keys) > 1 else pd.Index(keys[0], name=names[0])
+    index = (
+        pd.MultiIndex.from_arrays(keys, names=names)
+        if len(keys) > 1
+        else pd.Index(keys[0], name=names[0])
+    )
     data = df[counts].copy()
     data.index = index
     grouped = data.groupby(level=list(range(len(keys))), sort=True)
@@ -183,7 +190,8 @@ def aggregate(
     if nan_groups.to_numpy().any():
         cols = summed.columns[nan_groups.any()].tolist()
         warnings.warn(
-            f"aggregate: {int(nan_groups.to_numpy().sum())} summed count(s) are NaN because a member "
+            f"aggregate: {int(nan_groups.to_numpy().sum())} summed count(s) are NaN because a "
+            "member "
             f"area's count is missing or suppressed (columns {format_values(cols)}; groups "
             f"{format_values(summed.index[nan_groups.any(axis=1)])}); nothing was skipped",
             DataQualityWarning,
@@ -194,8 +202,16 @@ def aggregate(
         w = df[weights].to_numpy(dtype=float, na_value=np.nan)
         for r in rates:
             vals = pd.to_numeric(df[r], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            num = pd.Series(vals * w, index=index).groupby(level=list(range(len(keys))), sort=True).sum(skipna=False)
-            den = pd.Series(w, index=index).groupby(level=list(range(len(keys))), sort=True).sum(skipna=False)
+            num = (
+                pd.Series(vals * w, index=index)
+                .groupby(level=list(range(len(keys))), sort=True)
+                .sum(skipna=False)
+            )
+            den = (
+                pd.Series(w, index=index)
+                .groupby(level=list(range(len(keys))), sort=True)
+                .sum(skipna=False)
+            )
             summed[r] = (num / den.where(den > 0)).to_numpy()
     if spec_list is None:
         spec_list = resolve_specs(None, summed, where=where, strict=False)
@@ -282,7 +298,9 @@ def change(
     where = "change"
     check_frame(df, where=where)
     if not (isinstance(years, (tuple, list)) and len(years) == 2):
-        raise fail(where, f"`years` is {years!r}", "pass the start and end year, e.g. years=(2022, 2024)")
+        raise fail(
+            where, f"`years` is {years!r}", "pass the start and end year, e.g. years=(2022, 2024)"
+        )
     table, yrs = _year_table(df, year, where)
     found = set(pd.unique(yrs).tolist())
     missing = [y for y in years if y not in found]
@@ -296,7 +314,9 @@ def change(
         cols = as_column_list(columns, arg="columns")
         for c in cols:
             if c not in table.columns:
-                raise fail(where, f"`columns` names {c!r}, not a column of `df`", "pass existing columns")
+                raise fail(
+                    where, f"`columns` names {c!r}, not a column of `df`", "pass existing columns"
+                )
         values = {c: pd.to_numeric(table[c], errors="coerce") for c in cols}
         values = pd.DataFrame(values, index=table.index)
     else:

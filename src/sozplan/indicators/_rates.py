@@ -127,7 +127,9 @@ def proportion_ci(
     return lower, upper
 
 
-def poisson_ci(count: Any, exposure: Any = 1.0, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+def poisson_ci(
+    count: Any, exposure: Any = 1.0, *, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Exact (Garwood) confidence interval of a Poisson rate :math:`x / n`.
 
     .. math::
@@ -178,7 +180,7 @@ def poisson_ci(count: Any, exposure: Any = 1.0, *, alpha: float = 0.05) -> tuple
 
 
 def _balance_ci(plus: np.ndarray, minus: np.ndarray, base: np.ndarray, alpha: float):
-    """Normal interval of (plus - minus) / base with Skellam variance plus + minus."""
+    """Return the normal interval of (plus - minus) / base, Skellam variance plus + minus."""
     z = _z(alpha)
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = (plus - minus) / base
@@ -221,14 +223,21 @@ def evaluate(df: pd.DataFrame, spec: IndicatorSpec) -> tuple[np.ndarray, np.ndar
 
 
 def _intervals(
-    df: pd.DataFrame, spec: IndicatorSpec, num: np.ndarray, den: np.ndarray, method: str, alpha: float
+    df: pd.DataFrame,
+    spec: IndicatorSpec,
+    num: np.ndarray,
+    den: np.ndarray,
+    method: str,
+    alpha: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     if spec.kind == "share":
         lo, hi = proportion_ci(np.clip(num, 0, None), den, alpha=alpha, method=method)
     elif spec.kind == "rate":
         lo, hi = poisson_ci(num, den, alpha=alpha)
     elif spec.kind == "balance":
-        lo, hi = _balance_ci(_sum_terms(df, spec.numerator, 1), -_sum_terms(df, spec.numerator, -1), den, alpha)
+        lo, hi = _balance_ci(
+            _sum_terms(df, spec.numerator, 1), -_sum_terms(df, spec.numerator, -1), den, alpha
+        )
     else:
         lo = hi = np.full(len(num), np.nan)
     return lo * spec.multiplier, hi * spec.multiplier
@@ -294,9 +303,13 @@ class Rates:
     warnings: tuple[str, ...] = field(default=())
 
     def __getitem__(self, key: str) -> pd.DataFrame:
-        """The table of one indicator: value, lower, upper, numerator, denominator, status."""
+        """Return the table of one indicator (value, lower, upper, counts, status)."""
         if key not in self.value.columns:
-            raise fail("Rates", f"no indicator {key!r}", f"use one of {format_values(self.value.columns, 20)}")
+            raise fail(
+                "Rates",
+                f"no indicator {key!r}",
+                f"use one of {format_values(self.value.columns, 20)}",
+            )
         return pd.DataFrame(
             {
                 "value": self.value[key],
@@ -353,18 +366,20 @@ class Rates:
         return pd.DataFrame(rows).set_index("indicator")
 
     def __repr__(self) -> str:
-        level = int(round((1 - self.alpha) * 100))
+        level = round((1 - self.alpha) * 100)
         head = (
             f"Rates: {len(self.specs)} indicator(s) x {len(self.value)} area(s), "
             f"{level}% intervals ({self.method} for shares)"
         )
-        table = self.summary()[["overall", "median", "ok", "small_population", "small_denominator", "suppressed"]]
+        table = self.summary()[
+            ["overall", "median", "ok", "small_population", "small_denominator", "suppressed"]
+        ]
         lines = [head, table.round(2).to_string()]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        level = int(round((1 - self.alpha) * 100))
+        level = round((1 - self.alpha) * 100)
         head = html.escape(
             f"Rates: {len(self.specs)} indicator(s) x {len(self.value)} area(s), "
             f"{level}% intervals ({self.method} for shares)"
@@ -406,18 +421,36 @@ class Rates:
         small = tab["status"].isin(["small_population", "small_denominator"]).to_numpy()
         err = np.vstack([tab["value"] - tab["lower"], tab["upper"] - tab["value"]])
         err = np.clip(np.nan_to_num(err.astype(float), nan=0.0), 0, None)
-        ax.errorbar(x[~small], tab["value"][~small], yerr=err[:, ~small], fmt="o", ms=3,
-                    lw=0.8, color="C0", label="ausreichende Fallzahl")
+        ax.errorbar(
+            x[~small],
+            tab["value"][~small],
+            yerr=err[:, ~small],
+            fmt="o",
+            ms=3,
+            lw=0.8,
+            color="C0",
+            label="ausreichende Fallzahl",
+        )
         if small.any():
-            ax.errorbar(x[small], tab["value"][small], yerr=err[:, small], fmt="o", ms=3,
-                        lw=0.8, color="C3", label="kleine Fallzahl")
+            ax.errorbar(
+                x[small],
+                tab["value"][small],
+                yerr=err[:, small],
+                fmt="o",
+                ms=3,
+                lw=0.8,
+                color="C3",
+                label="kleine Fallzahl",
+            )
         spec = next(s for s in self.specs if s.key == indicator)
         overall = self.summary().loc[indicator, "overall"]
         ax.axhline(overall, color="0.3", lw=1, ls="--", label="Gesamtwert")
         ax.set_xlabel("Gebiete, nach Wert sortiert")
         ax.set_ylabel(f"{spec.label_de} ({spec.unit})")
         shown = f" ({len(tab)} von {n_all} Gebieten)" if n_all > len(tab) else ""
-        ax.set_title(f"{spec.label_de}: Wert und {int(round((1 - self.alpha) * 100))}-%-Intervall{shown}")
+        ax.set_title(
+            f"{spec.label_de}: Wert und {round((1 - self.alpha) * 100)}-%-Intervall{shown}"
+        )
         ax.legend(loc="upper left", fontsize="small")
         return ax
 
@@ -521,16 +554,21 @@ def rates(
         check_counts(df, [population], where=where, allow_nan=True)
         pop = df[population].to_numpy(dtype=float, na_value=np.nan)
 
-    out: dict[str, dict[str, np.ndarray]] = {k: {} for k in ("value", "lower", "upper", "numerator", "denominator", "status")}
+    out: dict[str, dict[str, np.ndarray]] = {
+        k: {} for k in ("value", "lower", "upper", "numerator", "denominator", "status")
+    }
     for s in spec_tuple:
         num, den, value = evaluate(df, s)
         if s.kind == "share":
             bad = num > den
             if bad.any():
-                pairs = ", ".join(f"{a:g} > {b:g}" for a, b in zip(num[bad][:5], den[bad][:5], strict=True))
+                pairs = ", ".join(
+                    f"{a:g} > {b:g}" for a, b in zip(num[bad][:5], den[bad][:5], strict=True)
+                )
                 raise fail(
                     where,
-                    f"the share {s.key!r}: numerator {'+'.join(s.numerator)} exceeds the denominator "
+                    f"the share {s.key!r}: numerator {'+'.join(s.numerator)} exceeds the "
+                    "denominator "
                     f"{'+'.join(s.denominator)} in {int(bad.sum())} area(s): "
                     f"{format_values(df.index[bad])} ({pairs})",
                     "correct the data (sozplan.validation.validate lists all such problems) or "
@@ -556,12 +594,28 @@ def rates(
     messages = []
     keys = [s.key for s in spec_tuple]
     for code, cls, text in (
-        ("suppressed", DataQualityWarning, "missing or suppressed input counts; values set to NaN"),
+        (
+            "suppressed",
+            DataQualityWarning,
+            "missing or suppressed input counts; values set to NaN",
+        ),
         ("zero_denominator", DataQualityWarning, "zero denominators; values undefined (NaN)"),
-        ("small_population", SmallNumbersWarning, f"areas with fewer than {min_population} residents"),
-        ("small_denominator", SmallNumbersWarning, f"values with a denominator below {min_denominator}"),
+        (
+            "small_population",
+            SmallNumbersWarning,
+            f"areas with fewer than {min_population} residents",
+        ),
+        (
+            "small_denominator",
+            SmallNumbersWarning,
+            f"values with a denominator below {min_denominator}",
+        ),
     ):
-        mask = np.column_stack([status_arrays[k] == code for k in keys]) if keys else np.zeros((len(df), 0), bool)
+        mask = (
+            np.column_stack([status_arrays[k] == code for k in keys])
+            if keys
+            else np.zeros((len(df), 0), bool)
+        )
         if mask.any():
             inds = [k for k, m in zip(keys, mask.any(axis=0), strict=True) if m]
             rows = df.index[mask.any(axis=1)]

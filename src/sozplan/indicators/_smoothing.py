@@ -19,7 +19,9 @@ def _counts(df: pd.DataFrame, group: str, total: str, where: str) -> tuple[np.nd
     e = df[group].to_numpy(dtype=float)
     b = df[total].to_numpy(dtype=float)
     if b.sum() <= 0:
-        raise fail(where, f"column {total!r} sums to 0", "pass a base (population at risk) with cases")
+        raise fail(
+            where, f"column {total!r} sums to 0", "pass a base (population at risk) with cases"
+        )
     return e, b
 
 
@@ -151,7 +153,8 @@ def assuncao_reis(df: pd.DataFrame, group: str, total: str) -> pd.Series:
     >>> from sozplan.indicators import assuncao_reis
     >>> df = pd.DataFrame({"e": [30, 25, 25, 15, 33, 21, 30, 20],
     ...                    "b": [100, 100, 110, 90, 100, 90, 110, 90]})
-    >>> assuncao_reis(df, "e", "b").round(4).tolist()[:4]  # esda: 1.0384, -0.0410, -0.5625, -1.7306
+    >>> # esda.smoothing.assuncao_rate: 1.0384, -0.0410, -0.5625, -1.7306
+    >>> assuncao_reis(df, "e", "b").round(4).tolist()[:4]
     [1.0384, -0.041, -0.5625, -1.7306]
     """
     where = "assuncao_reis"
@@ -159,7 +162,8 @@ def assuncao_reis(df: pd.DataFrame, group: str, total: str) -> pd.Series:
     if (b <= 0).any():
         raise fail(
             where,
-            f"column {total!r} is 0 in {int((b <= 0).sum())} area(s): {format_values(df.index[b <= 0])}",
+            f"column {total!r} is 0 in {int((b <= 0).sum())} area(s): "
+            f"{format_values(df.index[b <= 0])}",
             "leave areas without a base out (their rate is undefined)",
         )
     r = e / b
@@ -216,7 +220,11 @@ def location_quotient(
         big_g, big_t = g.sum(), t.sum()
     else:
         if not (isinstance(reference, (tuple, list)) and len(reference) == 2):
-            raise fail(where, f"`reference` is {reference!r}", "pass (group count, total) of the reference")
+            raise fail(
+                where,
+                f"`reference` is {reference!r}",
+                "pass (group count, total) of the reference",
+            )
         big_g, big_t = map(float, reference)
     if not (big_g > 0 and big_t > 0):
         raise fail(

@@ -42,7 +42,9 @@ def _terms(value: Any, *, key: str, arg: str) -> tuple[str, ...]:
         out = tuple(value)
     except TypeError:
         raise fail(
-            "IndicatorSpec", f"`{arg}` of {key!r} is {value!r}", "pass a column name or a list of names"
+            "IndicatorSpec",
+            f"`{arg}` of {key!r} is {value!r}",
+            "pass a column name or a list of names",
         ) from None
     bad = [t for t in out if not isinstance(t, str) or not t.lstrip("-").strip()]
     if not out or bad:
@@ -124,7 +126,9 @@ class IndicatorSpec:
                 f"`key` {self.key!r} is not a valid identifier",
                 "use letters, digits and underscores, e.g. 'sgb2_quote'",
             )
-        object.__setattr__(self, "numerator", _terms(self.numerator, key=self.key, arg="numerator"))
+        object.__setattr__(
+            self, "numerator", _terms(self.numerator, key=self.key, arg="numerator")
+        )
         object.__setattr__(
             self, "denominator", _terms(self.denominator, key=self.key, arg="denominator")
         )
@@ -194,11 +198,15 @@ class IndicatorSpec:
         """Build a spec from a dict (as read from YAML or JSON); unknown keys are refused."""
         if not isinstance(data, Mapping):
             raise fail(
-                "IndicatorSpec.from_dict", f"got a {type(data).__name__}", "pass a mapping of fields"
+                "IndicatorSpec.from_dict",
+                f"got a {type(data).__name__}",
+                "pass a mapping of fields",
             )
         known = {f.name for f in fields(cls)}
         unknown = [k for k in data if k not in known]
-        missing = [k for k in ("key", "label_de", "label_en", "numerator", "denominator") if k not in data]
+        missing = [
+            k for k in ("key", "label_de", "label_en", "numerator", "denominator") if k not in data
+        ]
         if unknown or missing:
             what = []
             if unknown:
@@ -219,7 +227,9 @@ def _read_text(path: str | Path | None) -> tuple[str, str]:
         return text, "yaml"
     path = Path(path)
     if not path.exists():
-        raise fail("load_catalogue", f"`path` {str(path)!r} does not exist", "pass an existing file")
+        raise fail(
+            "load_catalogue", f"`path` {str(path)!r} does not exist", "pass an existing file"
+        )
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
     return path.read_text(encoding="utf-8"), fmt
 
@@ -254,7 +264,9 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, IndicatorSpec]:
     try:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise fail("load_catalogue", f"the file cannot be parsed ({exc})", "fix its syntax") from exc
+        raise fail(
+            "load_catalogue", f"the file cannot be parsed ({exc})", "fix its syntax"
+        ) from exc
     entries = data.get("indicators") if isinstance(data, Mapping) else data
     if not isinstance(entries, list):
         raise fail(
@@ -266,11 +278,15 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, IndicatorSpec]:
     keys = [s.key for s in specs]
     dup = [k for k in dict.fromkeys(keys) if keys.count(k) > 1]
     if dup:
-        raise fail("load_catalogue", f"the keys {format_values(dup)} occur twice", "make keys unique")
+        raise fail(
+            "load_catalogue", f"the keys {format_values(dup)} occur twice", "make keys unique"
+        )
     return {s.key: s for s in specs}
 
 
-def save_catalogue(specs: Iterable[IndicatorSpec] | Mapping[str, IndicatorSpec], path: str | Path) -> Path:
+def save_catalogue(
+    specs: Iterable[IndicatorSpec] | Mapping[str, IndicatorSpec], path: str | Path
+) -> Path:
     """Write specs to a YAML (``.yaml``/``.yml``) or JSON (``.json``) file.
 
     The file can be read back with :func:`load_catalogue`.
@@ -287,13 +303,17 @@ def save_catalogue(specs: Iterable[IndicatorSpec] | Mapping[str, IndicatorSpec],
     """
     items = list(specs.values()) if isinstance(specs, Mapping) else list(specs)
     if not all(isinstance(s, IndicatorSpec) for s in items):
-        raise fail("save_catalogue", "`specs` holds objects that are not IndicatorSpec", "pass specs")
+        raise fail(
+            "save_catalogue", "`specs` holds objects that are not IndicatorSpec", "pass specs"
+        )
     path = Path(path)
     data = {"version": 1, "indicators": [s.to_dict() for s in items]}
     if path.suffix.lower() == ".json":
         path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     else:
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     return path
 
 
@@ -337,19 +357,24 @@ def resolve_specs(
         elif isinstance(s, Mapping):
             s = IndicatorSpec.from_dict(s)
         elif not isinstance(s, IndicatorSpec):
-            raise fail(where, f"`specs` holds a {type(s).__name__}", "pass IndicatorSpec objects or keys")
+            raise fail(
+                where, f"`specs` holds a {type(s).__name__}", "pass IndicatorSpec objects or keys"
+            )
         out.append(s)
     keys = [s.key for s in out]
     dup = [k for k in dict.fromkeys(keys) if keys.count(k) > 1]
     if dup:
-        raise fail(where, f"`specs` has the key(s) {format_values(dup)} twice", "pass each indicator once")
+        raise fail(
+            where, f"`specs` has the key(s) {format_values(dup)} twice", "pass each indicator once"
+        )
     if strict and df is not None:
         for s in out:
             missing = [c for c in s.columns if c not in df.columns]
             if missing:
                 raise fail(
                     where,
-                    f"indicator {s.key!r} needs the column(s) {format_values(missing)}, which `df` "
+                    f"indicator {s.key!r} needs the column(s) {format_values(missing)}, which "
+                    "`df` "
                     "does not have",
                     "add the counts or leave this indicator out",
                 )

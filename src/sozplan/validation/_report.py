@@ -38,8 +38,14 @@ RULES = {
     "numerator_above_denominator": ("plausibility", "Zähler größer als Nenner"),
     "parts_not_total": ("plausibility", "Teilsummen ergeben nicht die Gesamtzahl"),
     "share_out_of_range": ("plausibility", "Anteil außerhalb von 0 bis 100 %"),
-    "hierarchy_total": ("plausibility", "Summe der Teilgebiete weicht vom übergeordneten Gebiet ab"),
-    "hierarchy_nesting": ("plausibility", "Gebiet liegt in keinem oder mehr als einem übergeordneten Gebiet"),
+    "hierarchy_total": (
+        "plausibility",
+        "Summe der Teilgebiete weicht vom übergeordneten Gebiet ab",
+    ),
+    "hierarchy_nesting": (
+        "plausibility",
+        "Gebiet liegt in keinem oder mehr als einem übergeordneten Gebiet",
+    ),
     "jump": ("plausibility", "Sprung zwischen Jahren jenseits der robusten Schwelle"),
     "small_numbers": ("small_numbers", "Kennzahlen beruhen auf zu wenigen Fällen"),
     "skew_kurtosis": ("distribution", "Schiefe und Wölbung über der COINr-Schwelle"),
@@ -61,7 +67,7 @@ FINDING_COLUMNS = ["severity", "check", "rule", "area", "year", "indicator", "va
 
 
 def empty_findings() -> pd.DataFrame:
-    """An empty findings table with the right columns and dtypes."""
+    """Return an empty findings table with the right columns and dtypes."""
     return pd.DataFrame(
         {
             "severity": pd.Categorical([], categories=SEVERITIES, ordered=True),
@@ -142,11 +148,13 @@ class ValidationReport:
         return not bool((self.findings["severity"] == "error").any())
 
     def to_frame(self) -> pd.DataFrame:
-        """The tidy findings table (a copy)."""
+        """Return the tidy findings table (a copy)."""
         return self.findings.copy()
 
-    def select(self, rule: str | None = None, *, severity: str | None = None, check: str | None = None) -> pd.DataFrame:
-        """Findings of one rule, severity or check."""
+    def select(
+        self, rule: str | None = None, *, severity: str | None = None, check: str | None = None
+    ) -> pd.DataFrame:
+        """Return the findings of one rule, severity or check."""
         f = self.findings
         mask = np.ones(len(f), dtype=bool)
         if rule is not None:
@@ -158,15 +166,17 @@ class ValidationReport:
         return f[mask]
 
     def counts(self) -> pd.DataFrame:
-        """Number of findings per check, rule and severity (non-zero rows only)."""
+        """Count findings per check, rule and severity (non-zero rows only)."""
         f = self.findings
         if f.empty:
             return pd.DataFrame(columns=list(SEVERITIES))
-        tab = pd.crosstab([f["check"].astype(str), f["rule"].astype(str)], f["severity"].astype(str))
+        tab = pd.crosstab(
+            [f["check"].astype(str), f["rule"].astype(str)], f["severity"].astype(str)
+        )
         return tab.reindex(columns=list(SEVERITIES), fill_value=0)
 
     def summary(self) -> str:
-        """A German text summary of the report (for notes and reports)."""
+        """Return a German text summary of the report (for notes and reports)."""
         f = self.findings
         n_err = int((f["severity"] == "error").sum())
         n_warn = int((f["severity"] == "warning").sum())
@@ -197,7 +207,9 @@ class ValidationReport:
                 parts.append(f"{RULES[rule][1]}: {len(grp)}{ids}")
             lines.append(f"- {label}: " + "; ".join(parts) + ".")
         if np.isfinite(self.kmo):
-            lines.append(f"KMO = {self.kmo:.2f}; Bartlett p = {self.bartlett.get('p_value', np.nan):.3g}.")
+            lines.append(
+                f"KMO = {self.kmo:.2f}; Bartlett p = {self.bartlett.get('p_value', np.nan):.3g}."
+            )
         if not self.reliability.empty:
             alphas = ", ".join(f"{d} {a:.2f}" for d, a in self.reliability["alpha"].items())
             lines.append(f"Cronbachs Alpha je Dimension: {alphas}.")
@@ -221,6 +233,11 @@ class ValidationReport:
             f"<div><p><strong style='color:{colour}'>Datenprüfung: {status}</strong></p>"
             f"<p>{summary}</p>"
             + (counts.to_html() if not counts.empty else "")
-            + (f"<details><summary>Erste {len(top)} Befunde</summary>{top.to_html(index=False)}</details>" if len(top) else "")
+            + (
+                f"<details><summary>Erste {len(top)} "
+                f"Befunde</summary>{top.to_html(index=False)}</details>"
+                if len(top)
+                else ""
+            )
             + "</div>"
         )

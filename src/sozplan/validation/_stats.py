@@ -24,7 +24,9 @@ def _matrix(df: pd.DataFrame, columns: Any, where: str, min_columns: int = 2) ->
     check_frame(df, where=where)
     cols = check_columns(df, list(df.columns) if columns is None else columns, where=where)
     if len(cols) < min_columns:
-        raise fail(where, f"{len(cols)} column(s) given", f"pass at least {min_columns} indicators")
+        raise fail(
+            where, f"{len(cols)} column(s) given", f"pass at least {min_columns} indicators"
+        )
     data = df[cols].apply(pd.to_numeric, errors="coerce").astype(float)
     data = data[np.isfinite(data.to_numpy()).all(axis=1)]
     if len(data) < len(cols) + 2:
@@ -147,7 +149,7 @@ def kmo(df: pd.DataFrame, columns: Any = None) -> tuple[float, pd.Series]:
 
 
 def bartlett_sphericity(df: pd.DataFrame, columns: Any = None) -> tuple[float, int, float]:
-    r"""Bartlett's test of sphericity: are the indicators correlated at all?
+    r"""Bartlett's test of sphericity (are the indicators correlated at all?).
 
     .. math::
 
@@ -208,7 +210,8 @@ def variance_inflation(df: pd.DataFrame, columns: Any = None) -> pd.Series:
     --------
     >>> import pandas as pd
     >>> from sozplan.validation import variance_inflation
-    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [2, 1, 4, 3, 6, 5], "c": [1, 0, 1, 0, 1, 1]})
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [2, 1, 4, 3, 6, 5],
+    ...                    "c": [1, 0, 1, 0, 1, 1]})
     >>> variance_inflation(df).round(3).tolist()  # statsmodels: 6.271, 9.771, 3.2
     [6.271, 9.771, 3.2]
     """
@@ -217,7 +220,9 @@ def variance_inflation(df: pd.DataFrame, columns: Any = None) -> pd.Series:
     return pd.Series(np.diag(inv), index=data.columns, name="vif")
 
 
-def principal_components(df: pd.DataFrame, columns: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def principal_components(
+    df: pd.DataFrame, columns: Any = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     r"""Principal components of the standardised indicators (correlation matrix).
 
     Eigen-decomposition :math:`R = V \Lambda V^\top`; explained variance ratio

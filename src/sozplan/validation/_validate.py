@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,7 +81,11 @@ class _Collector:
         indicator: Any = None,
         value: Any = np.nan,
     ) -> None:
-        lengths = [len(x) for x in (message, area, year, indicator, value) if isinstance(x, (list, np.ndarray, pd.Index, pd.Series))]
+        lengths = [
+            len(x)
+            for x in (message, area, year, indicator, value)
+            if isinstance(x, (list, np.ndarray, pd.Index, pd.Series))
+        ]
         n = lengths[0] if lengths else 1
         if n == 0:
             return
@@ -113,14 +118,31 @@ class _Collector:
                 "severity": pd.Categorical(data["severity"], dtype=empty["severity"].dtype),
                 "check": pd.Categorical(data["check"], dtype=empty["check"].dtype),
                 "rule": pd.Categorical(data["rule"], dtype=empty["rule"].dtype),
-                "area": pd.array([None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x) for x in data["area"]], dtype="string"),
-                "year": pd.array(pd.to_numeric(pd.Series(data["year"]), errors="coerce"), dtype="Int64"),
+                "area": pd.array(
+                    [
+                        None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x)
+                        for x in data["area"]
+                    ],
+                    dtype="string",
+                ),
+                "year": pd.array(
+                    pd.to_numeric(pd.Series(data["year"]), errors="coerce"), dtype="Int64"
+                ),
                 "indicator": pd.array(data["indicator"], dtype="string"),
-                "value": pd.to_numeric(pd.Series(data["value"]), errors="coerce").to_numpy(dtype=float),
+                "value": pd.to_numeric(pd.Series(data["value"]), errors="coerce").to_numpy(
+                    dtype=float
+                ),
                 "message": pd.array(data["message"], dtype="string"),
             }
         )
-        order = np.lexsort((np.arange(len(out)), out["rule"].cat.codes, out["check"].cat.codes, out["severity"].cat.codes))
+        order = np.lexsort(
+            (
+                np.arange(len(out)),
+                out["rule"].cat.codes,
+                out["check"].cat.codes,
+                out["severity"].cat.codes,
+            )
+        )
         return out.iloc[order].reset_index(drop=True)
 
 
@@ -148,13 +170,21 @@ def _split(df: pd.DataFrame, year: str) -> tuple[np.ndarray, np.ndarray | None]:
     if isinstance(df.index, pd.MultiIndex) and year in names:
         yrs = df.index.get_level_values(year).to_numpy()
         rest = df.index.droplevel(year)
-        ids = rest.to_numpy() if not isinstance(rest, pd.MultiIndex) else np.array(["/".join(map(str, t)) for t in rest], dtype=object)
+        ids = (
+            rest.to_numpy()
+            if not isinstance(rest, pd.MultiIndex)
+            else np.array(["/".join(map(str, t)) for t in rest], dtype=object)
+        )
     elif year in df.columns:
         yrs = df[year].to_numpy()
         ids = df.index.to_numpy()
     else:
         yrs = None
-        ids = df.index.to_numpy() if not isinstance(df.index, pd.MultiIndex) else np.array(["/".join(map(str, t)) for t in df.index], dtype=object)
+        ids = (
+            df.index.to_numpy()
+            if not isinstance(df.index, pd.MultiIndex)
+            else np.array(["/".join(map(str, t)) for t in df.index], dtype=object)
+        )
     if yrs is not None:
         yrs = pd.to_numeric(pd.Series(yrs), errors="coerce").to_numpy(dtype=float)
     return np.asarray(ids, dtype=object), yrs
@@ -171,7 +201,9 @@ def _to_number(raw: pd.Series, na_values: Sequence[float]) -> tuple[np.ndarray, 
         signs = text.isin(list(_NA_SIGNS)).fillna(True).to_numpy()
         cleaned = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.rstrip(" prs")
         german = cleaned.str.contains(",", regex=False).fillna(False).to_numpy()
-        cleaned = cleaned.where(~german, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+        cleaned = cleaned.where(
+            ~german, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        )
         vals = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         unreadable = np.isnan(vals) & ~signs
     for na in na_values:
@@ -180,7 +212,7 @@ def _to_number(raw: pd.Series, na_values: Sequence[float]) -> tuple[np.ndarray, 
 
 
 def _robust_z(x: np.ndarray) -> np.ndarray:
-    """Modified z-scores (Iglewicz & Hoaglin 1993); mean absolute deviation if MAD = 0."""
+    """Return modified z-scores (Iglewicz & Hoaglin 1993); mean abs. deviation if MAD = 0."""
     med = np.nanmedian(x)
     mad = np.nanmedian(np.abs(x - med))
     if mad > 0:
@@ -191,27 +223,49 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
     return np.zeros_like(x)
 
 
-def _resolve(df: pd.DataFrame, specs: Any, columns: Any, out: _Collector) -> tuple[list[IndicatorSpec], list[str]]:
+def _resolve(
+    df: pd.DataFrame, specs: Any, columns: Any, out: _Collector
+) -> tuple[list[IndicatorSpec], list[str]]:
     shipped = load_catalogue()
     if specs is None:
-        spec_list = [] if columns is not None else [s for s in shipped.values() if all(c in df.columns for c in s.columns)]
+        spec_list = (
+            []
+            if columns is not None
+            else [s for s in shipped.values() if all(c in df.columns for c in s.columns)]
+        )
     else:
-        items = [specs] if isinstance(specs, (str, IndicatorSpec)) else list(specs.values()) if isinstance(specs, Mapping) else list(specs)
+        items = (
+            [specs]
+            if isinstance(specs, (str, IndicatorSpec))
+            else list(specs.values())
+            if isinstance(specs, Mapping)
+            else list(specs)
+        )
         spec_list = []
         for s in items:
             if isinstance(s, str):
                 if s not in shipped:
-                    raise fail("validate", f"`specs` names the unknown indicator {s!r}", "use keys of the shipped catalogue or IndicatorSpec objects")
+                    raise fail(
+                        "validate",
+                        f"`specs` names the unknown indicator {s!r}",
+                        "use keys of the shipped catalogue or IndicatorSpec objects",
+                    )
                 s = shipped[s]
             elif isinstance(s, Mapping):
                 s = IndicatorSpec.from_dict(s)
             elif not isinstance(s, IndicatorSpec):
-                raise fail("validate", f"`specs` holds a {type(s).__name__}", "pass IndicatorSpec objects or keys")
+                raise fail(
+                    "validate",
+                    f"`specs` holds a {type(s).__name__}",
+                    "pass IndicatorSpec objects or keys",
+                )
             missing = [c for c in s.columns if c not in df.columns]
             if missing:
                 out.add(
-                    "missing_column", "error",
-                    f"Kennzahl {s.key!r} nicht berechenbar: Spalte(n) {', '.join(missing)} fehlen.",
+                    "missing_column",
+                    "error",
+                    f"Kennzahl {s.key!r} nicht berechenbar: Spalte(n) {', '.join(missing)} "
+                    "fehlen.",
                     indicator=s.key,
                 )
                 continue
@@ -370,7 +424,11 @@ def validate(
     1  warning             suppressed_value   03
     """
     status = None
-    if hasattr(df, "values") and hasattr(df, "status") and isinstance(getattr(df, "status", None), pd.DataFrame):
+    if (
+        hasattr(df, "values")
+        and hasattr(df, "status")
+        and isinstance(getattr(df, "status", None), pd.DataFrame)
+    ):
         status = df.status  # a sozplan.io.StatistikTable: keep the DIN 55301 status of each cell
         df = df.values
     check_frame(df, where="validate", allow_empty=True)
@@ -378,12 +436,29 @@ def validate(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return _validate(
-            df, specs, out, geometry=geometry, hierarchy=hierarchy, years=years, columns=columns,
-            shares=shares, dimensions=dimensions, criterion=criterion, year=year, status=status,
-            population=population, min_population=min_population, min_denominator=min_denominator,
-            alpha=alpha, na_values=na_values, jump_threshold=jump_threshold,
-            outlier_threshold=outlier_threshold, correlation_threshold=correlation_threshold,
-            vif_threshold=vif_threshold, alpha_threshold=alpha_threshold, n_classes=n_classes,
+            df,
+            specs,
+            out,
+            geometry=geometry,
+            hierarchy=hierarchy,
+            years=years,
+            columns=columns,
+            shares=shares,
+            dimensions=dimensions,
+            criterion=criterion,
+            year=year,
+            status=status,
+            population=population,
+            min_population=min_population,
+            min_denominator=min_denominator,
+            alpha=alpha,
+            na_values=na_values,
+            jump_threshold=jump_threshold,
+            outlier_threshold=outlier_threshold,
+            correlation_threshold=correlation_threshold,
+            vif_threshold=vif_threshold,
+            alpha_threshold=alpha_threshold,
+            n_classes=n_classes,
         )
 
 
@@ -396,7 +471,13 @@ def _validate(df: pd.DataFrame, specs: Any, out: _Collector, **kw: Any) -> Valid
     year_list = tuple(int(y) for y in np.unique(yrs[np.isfinite(yrs)])) if yrs is not None else ()
 
     spec_list, value_cols = _resolve(df, specs, kw["columns"], out)
-    data = _Data(ids=ids, yrs=yrs, counts=pd.DataFrame(index=pd.RangeIndex(len(df))), specs=spec_list, value_columns=value_cols)
+    data = _Data(
+        ids=ids,
+        yrs=yrs,
+        counts=pd.DataFrame(index=pd.RangeIndex(len(df))),
+        specs=spec_list,
+        value_columns=value_cols,
+    )
 
     _rule_ids(data, out)
     _rule_numbers(df, data, out, kw)
@@ -429,7 +510,13 @@ def _rule_ids(data: _Data, out: _Collector) -> None:
     ids, yrs = data.ids, data.yrs
     miss = pd.isna(ids)
     if miss.any():
-        out.add("missing_id", "error", "Zeile ohne Gebietsschlüssel.", year=data.year_of(miss), value=np.flatnonzero(miss).astype(float))
+        out.add(
+            "missing_id",
+            "error",
+            "Zeile ohne Gebietsschlüssel.",
+            year=data.year_of(miss),
+            value=np.flatnonzero(miss).astype(float),
+        )
     key = pd.DataFrame({"id": ids, "year": yrs if yrs is not None else 0})
     dup = key.duplicated(keep=False).to_numpy() & ~miss
     data.usable = ~miss & ~key.duplicated(keep="first").to_numpy()
@@ -438,10 +525,19 @@ def _rule_ids(data: _Data, out: _Collector) -> None:
         areas = [k[0] for k in counts.index]
         years = [k[1] if yrs is not None else None for k in counts.index]
         msgs = [
-            f"Gebietsschlüssel {a!s} kommt {n}-mal vor" + (f" (Jahr {int(y)})" if y is not None and np.isfinite(y) else "") + "."
+            f"Gebietsschlüssel {a!s} kommt {n}-mal vor"
+            + (f" (Jahr {int(y)})" if y is not None and np.isfinite(y) else "")
+            + "."
             for a, y, n in zip(areas, years, counts.to_numpy(), strict=True)
         ]
-        out.add("duplicate_id", "error", msgs, area=areas, year=years, value=counts.to_numpy().astype(float))
+        out.add(
+            "duplicate_id",
+            "error",
+            msgs,
+            area=areas,
+            year=years,
+            value=counts.to_numpy().astype(float),
+        )
 
 
 def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> None:
@@ -463,9 +559,12 @@ def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> N
         miss = np.isnan(vals) & data.usable
         if miss.all() and len(miss) > 1:
             out.add(
-                "suppressed_value", "warning",
-                f"Spalte {col!r} enthält keinen einzigen Wert ({int(miss.sum())} Zeilen fehlen oder sind geheimgehalten).",
-                indicator=col, value=float(miss.sum()),
+                "suppressed_value",
+                "warning",
+                f"Spalte {col!r} enthält keinen einzigen Wert ({int(miss.sum())} Zeilen fehlen "
+                "oder sind geheimgehalten).",
+                indicator=col,
+                value=float(miss.sum()),
             )
         elif miss.any():
             is_value = col in data.value_columns
@@ -478,19 +577,40 @@ def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> N
             st = kw.get("status")
             if st is not None and col in st.columns and len(st) == len(df):
                 codes = st[col].astype("string").to_numpy(dtype=object)[miss]
-                labels = {"suppressed": "geheimgehalten (.)", "unreliable": "nicht sicher genug (/)",
-                          "not_applicable": "nicht sinnvoll (x)", "pending": "noch nicht verfügbar (...)",
-                          "missing": "leer", "invalid": "nicht lesbar"}
-                msgs = np.array([f"{what} {col!r} fehlt: {labels[c]}." if c in labels else m
-                                 for c, m in zip(codes, msgs, strict=True)], dtype=object)
-            out.add("suppressed_value", "warning", msgs, area=data.ids[miss], year=data.year_of(miss), indicator=col)
+                labels = {
+                    "suppressed": "geheimgehalten (.)",
+                    "unreliable": "nicht sicher genug (/)",
+                    "not_applicable": "nicht sinnvoll (x)",
+                    "pending": "noch nicht verfügbar (...)",
+                    "missing": "leer",
+                    "invalid": "nicht lesbar",
+                }
+                msgs = np.array(
+                    [
+                        f"{what} {col!r} fehlt: {labels[c]}." if c in labels else m
+                        for c, m in zip(codes, msgs, strict=True)
+                    ],
+                    dtype=object,
+                )
+            out.add(
+                "suppressed_value",
+                "warning",
+                msgs,
+                area=data.ids[miss],
+                year=data.year_of(miss),
+                indicator=col,
+            )
         if col not in data.value_columns:
             neg = vals < 0
             if neg.any():
                 out.add(
-                    "negative_count", "error",
+                    "negative_count",
+                    "error",
                     [f"Fallzahl {col!r} ist negativ ({_fmt(v)})." for v in vals[neg]],
-                    area=data.ids[neg], year=data.year_of(neg), indicator=col, value=vals[neg],
+                    area=data.ids[neg],
+                    year=data.year_of(neg),
+                    indicator=col,
+                    value=vals[neg],
                 )
     data.counts = pd.DataFrame(counts, index=pd.RangeIndex(len(df)))
 
@@ -501,7 +621,7 @@ def _compute_values(data: _Data, kw: dict) -> None:
     pop_vals = c[pop].to_numpy() if pop is not None and pop in c.columns else None
     values, reliable = {}, {}
     for s in data.specs:
-        num, den, val = evaluate(c, s)
+        _num, den, val = evaluate(c, s)
         values[s.key] = val
         ok = np.isfinite(val)
         if s.kind != "ratio":
@@ -533,9 +653,17 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
         bad = num > den
         if bad.any():
             out.add(
-                "numerator_above_denominator", "error",
-                [f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als Nenner {_fmt(b)} ({'+'.join(s.denominator)})." for a, b in zip(num[bad], den[bad], strict=True)],
-                area=data.ids[bad], year=data.year_of(bad), indicator=s.key, value=num[bad] - den[bad],
+                "numerator_above_denominator",
+                "error",
+                [
+                    f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als Nenner "
+                    f"{_fmt(b)} ({'+'.join(s.denominator)})."
+                    for a, b in zip(num[bad], den[bad], strict=True)
+                ],
+                area=data.ids[bad],
+                year=data.year_of(bad),
+                indicator=s.key,
+                value=num[bad] - den[bad],
             )
     for part, whole in SUBSET_RULES:
         if part not in c.columns or whole not in c.columns or ((part,), (whole,)) in covered:
@@ -544,9 +672,16 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
         bad = a > b
         if bad.any():
             out.add(
-                "numerator_above_denominator", "error",
-                [f"{part!r} ({_fmt(x)}) größer als {whole!r} ({_fmt(y)})." for x, y in zip(a[bad], b[bad], strict=True)],
-                area=data.ids[bad], year=data.year_of(bad), indicator=f"{part}<={whole}", value=a[bad] - b[bad],
+                "numerator_above_denominator",
+                "error",
+                [
+                    f"{part!r} ({_fmt(x)}) größer als {whole!r} ({_fmt(y)})."
+                    for x, y in zip(a[bad], b[bad], strict=True)
+                ],
+                area=data.ids[bad],
+                year=data.year_of(bad),
+                indicator=f"{part}<={whole}",
+                value=a[bad] - b[bad],
             )
     for parts, total in SUM_RULES:
         if total not in c.columns or not all(p in c.columns for p in parts):
@@ -555,9 +690,16 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
         bad = np.abs(diff) > 0.5
         if bad.any():
             out.add(
-                "parts_not_total", "warning",
-                [f"Summe von {', '.join(parts)} weicht um {_fmt(d)} von {total!r} ab." for d in diff[bad]],
-                area=data.ids[bad], year=data.year_of(bad), indicator=total, value=diff[bad],
+                "parts_not_total",
+                "warning",
+                [
+                    f"Summe von {', '.join(parts)} weicht um {_fmt(d)} von {total!r} ab."
+                    for d in diff[bad]
+                ],
+                area=data.ids[bad],
+                year=data.year_of(bad),
+                indicator=total,
+                value=diff[bad],
             )
     for col in kw["shares"] or []:
         if col not in data.counts.columns:
@@ -568,51 +710,95 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
         bad = (v < 0) | (v > 100)
         if bad.any():
             out.add(
-                "share_out_of_range", "error",
+                "share_out_of_range",
+                "error",
                 [f"Anteil {col!r} = {_fmt(x)} % liegt außerhalb von 0 bis 100." for x in v[bad]],
-                area=data.ids[bad], year=data.year_of(bad), indicator=col, value=v[bad],
+                area=data.ids[bad],
+                year=data.year_of(bad),
+                indicator=col,
+                value=v[bad],
             )
 
 
 def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector) -> None:
     own = geometry is None
     if own:
-        if not hasattr(df, "geometry") or "geometry" not in getattr(df, "columns", []) and getattr(df, "_geometry_column_name", None) not in df.columns:
+        if not hasattr(df, "geometry") or (
+            "geometry" not in getattr(df, "columns", [])
+            and getattr(df, "_geometry_column_name", None) not in df.columns
+        ):
             return
         try:
             geom = df.geometry
-        except Exception:  # noqa: BLE001 - a GeoDataFrame without active geometry
+        except Exception:
             return
         gids, gyears = data.ids, data.yrs
     else:
-        geom = geometry.geometry if hasattr(geometry, "geometry") and not hasattr(geometry, "is_empty") else geometry
+        geom = (
+            geometry.geometry
+            if hasattr(geometry, "geometry") and not hasattr(geometry, "is_empty")
+            else geometry
+        )
         if not hasattr(geom, "is_empty"):
-            out.add("missing_geometry", "error", "`geometry` ist keine Geometrie (GeoSeries/GeoDataFrame); Prüfung übersprungen.")
+            out.add(
+                "missing_geometry",
+                "error",
+                "`geometry` ist keine Geometrie (GeoSeries/GeoDataFrame); Prüfung übersprungen.",
+            )
             return
         gids, gyears = np.asarray(geom.index, dtype=object), None
     missing = (geom.isna() | geom.is_empty).to_numpy()
     if missing.any():
-        out.add("missing_geometry", "error", "Gebiet ohne Geometrie (leer oder fehlend).", area=gids[missing], year=None if gyears is None else gyears[missing])
+        out.add(
+            "missing_geometry",
+            "error",
+            "Gebiet ohne Geometrie (leer oder fehlend).",
+            area=gids[missing],
+            year=None if gyears is None else gyears[missing],
+        )
     present = ~missing
     invalid = np.zeros(len(geom), dtype=bool)
     invalid[present] = ~geom[present].is_valid.to_numpy()
     if invalid.any():
-        out.add("invalid_geometry", "warning", "Geometrie ist ungültig (z. B. Selbstüberschneidung); mit make_valid reparieren.", area=gids[invalid], year=None if gyears is None else gyears[invalid])
+        out.add(
+            "invalid_geometry",
+            "warning",
+            "Geometrie ist ungültig (z. B. Selbstüberschneidung); mit make_valid reparieren.",
+            area=gids[invalid],
+            year=None if gyears is None else gyears[invalid],
+        )
     if not own:
         gidx = pd.Index(gids)
         dupg = gidx[gidx.duplicated()].unique()
         if len(dupg):
-            out.add("duplicate_id", "error", "Gebietsschlüssel kommt in `geometry` mehrfach vor.", area=np.asarray(dupg, dtype=object))
+            out.add(
+                "duplicate_id",
+                "error",
+                "Gebietsschlüssel kommt in `geometry` mehrfach vor.",
+                area=np.asarray(dupg, dtype=object),
+            )
         data_ids = pd.Index(pd.unique(data.ids[~pd.isna(data.ids)]))
         only_data = data_ids.difference(gidx)
         only_geom = gidx.difference(data_ids)
         if len(only_data):
-            out.add("missing_geometry", "error", "Gebiet hat Daten, aber keine Geometrie in `geometry`.", area=np.asarray(only_data, dtype=object))
+            out.add(
+                "missing_geometry",
+                "error",
+                "Gebiet hat Daten, aber keine Geometrie in `geometry`.",
+                area=np.asarray(only_data, dtype=object),
+            )
         if len(only_geom):
-            out.add("geometry_without_data", "warning", "Geometrie ohne Datenzeile.", area=np.asarray(only_geom, dtype=object))
+            out.add(
+                "geometry_without_data",
+                "warning",
+                "Geometrie ohne Datenzeile.",
+                area=np.asarray(only_geom, dtype=object),
+            )
 
 
-def _rule_hierarchy(df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collector, year: str) -> None:
+def _rule_hierarchy(
+    df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collector, year: str
+) -> None:
     if hierarchy is None:
         cols = [c for c in LEVELS.values() if c in df.columns]
         if not cols:
@@ -633,26 +819,43 @@ def _rule_hierarchy(df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collect
     levels = [c for c in levels if c in df.columns]
     yrs = data.yrs if data.yrs is not None else np.zeros(len(df))
     chain = [None, *levels]
-    for child, parent in zip(chain[:-1], chain[1:], strict=True):
+    for child, parent in itertools.pairwise(chain):
         pv = df[parent].to_numpy(dtype=object)
         none = pd.isna(pv) & data.usable
         if none.any():
-            out.add("hierarchy_nesting", "error", f"Gebiet ohne übergeordnetes Gebiet ({parent!r} fehlt).", area=data.ids[none], year=data.year_of(none), indicator=str(parent))
+            out.add(
+                "hierarchy_nesting",
+                "error",
+                f"Gebiet ohne übergeordnetes Gebiet ({parent!r} fehlt).",
+                area=data.ids[none],
+                year=data.year_of(none),
+                indicator=str(parent),
+            )
         cv = data.ids if child is None else df[child].to_numpy(dtype=object)
-        frame = pd.DataFrame({"c": cv, "p": pv, "y": yrs})[data.usable & ~pd.isna(pv) & ~pd.isna(cv)]
+        frame = pd.DataFrame({"c": cv, "p": pv, "y": yrs})[
+            data.usable & ~pd.isna(pv) & ~pd.isna(cv)
+        ]
         n_par = frame.groupby(["c", "y"], sort=False)["p"].nunique()
         bad = n_par[n_par > 1]
         if len(bad):
             out.add(
-                "hierarchy_nesting", "error",
-                [f"Gebiet liegt in {n} verschiedenen {parent!r}-Gebieten." for n in bad.to_numpy()],
-                area=[k[0] for k in bad.index], year=[k[1] if data.yrs is not None else None for k in bad.index],
-                indicator=str(parent), value=bad.to_numpy().astype(float),
+                "hierarchy_nesting",
+                "error",
+                [
+                    f"Gebiet liegt in {n} verschiedenen {parent!r}-Gebieten."
+                    for n in bad.to_numpy()
+                ],
+                area=[k[0] for k in bad.index],
+                year=[k[1] if data.yrs is not None else None for k in bad.index],
+                indicator=str(parent),
+                value=bad.to_numpy().astype(float),
             )
     for parent, table in totals.items():
         if parent not in df.columns or not isinstance(table, pd.DataFrame):
             continue
-        common = [c for c in data.counts.columns if c in table.columns and c not in data.value_columns]
+        common = [
+            c for c in data.counts.columns if c in table.columns and c not in data.value_columns
+        ]
         if not common:
             continue
         child = data.counts[common].copy()
@@ -662,7 +865,9 @@ def _rule_hierarchy(df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collect
         sums = child.groupby(["_p", "_y"], sort=False)[common].sum(min_count=1)
         ptab, pyrs = _split(table, year)
         ref = table[common].apply(pd.to_numeric, errors="coerce")
-        ref.index = pd.MultiIndex.from_arrays([ptab, pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table))])
+        ref.index = pd.MultiIndex.from_arrays(
+            [ptab, pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table))]
+        )
         ref = ref[~ref.index.duplicated()]
         sums.index = sums.index.set_names(ref.index.names)
         joined = sums.add_suffix("_sum").join(ref.add_suffix("_ref"), how="outer")
@@ -672,10 +877,17 @@ def _rule_hierarchy(df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collect
             if bad.any():
                 keys = joined.index[bad]
                 out.add(
-                    "hierarchy_total", "error",
-                    [f"Summe der Teilgebiete für {col!r} = {_fmt(a)}, Wert des Gebiets {parent!r} = {_fmt(b)}." for a, b in zip(s[bad], r[bad], strict=True)],
-                    area=[k[0] for k in keys], year=[k[1] if data.yrs is not None else None for k in keys],
-                    indicator=col, value=s[bad] - r[bad],
+                    "hierarchy_total",
+                    "error",
+                    [
+                        f"Summe der Teilgebiete für {col!r} = {_fmt(a)}, Wert des Gebiets "
+                        f"{parent!r} = {_fmt(b)}."
+                        for a, b in zip(s[bad], r[bad], strict=True)
+                    ],
+                    area=[k[0] for k in keys],
+                    year=[k[1] if data.yrs is not None else None for k in keys],
+                    indicator=col,
+                    value=s[bad] - r[bad],
                 )
 
 
@@ -698,7 +910,14 @@ def _rule_small_numbers(data: _Data, out: _Collector, kw: dict) -> None:
         flagged = small_pop | small_den[:, j]
         if flagged.any():
             sub = c[flagged]
-            lo, hi = _intervals(sub, s, np.clip(num[flagged], 0, None) if s.kind != "balance" else num[flagged], den[flagged], "wilson", kw["alpha"])
+            lo, hi = _intervals(
+                sub,
+                s,
+                np.clip(num[flagged], 0, None) if s.kind != "balance" else num[flagged],
+                den[flagged],
+                "wilson",
+                kw["alpha"],
+            )
             width[flagged, j] = hi - lo
     flag = (small_pop | small_den.any(axis=1)) & data.usable
     if not flag.any():
@@ -709,14 +928,32 @@ def _rule_small_numbers(data: _Data, out: _Collector, kw: dict) -> None:
     jmax = np.where(has_w, np.nanargmax(np.where(np.isfinite(w), w, -np.inf), axis=1), 0)
     wmax = np.where(has_w, w[np.arange(len(w)), jmax], np.nan)
     n_small = small_den[flag].sum(axis=1)
-    popv = c[pop].to_numpy()[flag] if pop is not None and pop in c.columns else np.full(flag.sum(), np.nan)
-    level = int(round((1 - kw["alpha"]) * 100))
+    popv = (
+        c[pop].to_numpy()[flag]
+        if pop is not None and pop in c.columns
+        else np.full(flag.sum(), np.nan)
+    )
+    level = round((1 - kw["alpha"]) * 100)
     msgs = []
     for p, ns, k, wm, sp in zip(popv, n_small, keys[jmax], wmax, small_pop[flag], strict=True):
-        part = f"{_fmt(p)} Einwohner (< {_fmt(kw['min_population'])})" if sp else f"{ns} Kennzahl(en) mit Nenner < {_fmt(kw['min_denominator'])}"
-        widest = f"; breitestes {level}-%-Intervall: {k} {_fmt(wm)} Punkte" if np.isfinite(wm) else ""
+        part = (
+            f"{_fmt(p)} Einwohner (< {_fmt(kw['min_population'])})"
+            if sp
+            else f"{ns} Kennzahl(en) mit Nenner < {_fmt(kw['min_denominator'])}"
+        )
+        widest = (
+            f"; breitestes {level}-%-Intervall: {k} {_fmt(wm)} Punkte" if np.isfinite(wm) else ""
+        )
         msgs.append(f"Kleine Fallzahl: {part}{widest}.")
-    out.add("small_numbers", "warning", msgs, area=data.ids[flag], year=data.year_of(flag), indicator=np.where(has_w, keys[jmax], None), value=wmax)
+    out.add(
+        "small_numbers",
+        "warning",
+        msgs,
+        area=data.ids[flag],
+        year=data.year_of(flag),
+        indicator=np.where(has_w, keys[jmax], None),
+        value=wmax,
+    )
 
 
 def _wide(data: _Data, frame: pd.DataFrame) -> dict[float, pd.DataFrame]:
@@ -737,8 +974,10 @@ def _rule_jumps(data: _Data, out: _Collector, kw: dict) -> None:
     vals = _wide(data, data.values.where(data.reliable))
     ys = sorted(vals)
     pop = kw["population"]
-    popw = _wide(data, data.counts[[pop]]) if pop is not None and pop in data.counts.columns else None
-    for y0, y1 in zip(ys[:-1], ys[1:], strict=True):
+    popw = (
+        _wide(data, data.counts[[pop]]) if pop is not None and pop in data.counts.columns else None
+    )
+    for y0, y1 in itertools.pairwise(ys):
         a, b = vals[y0], vals[y1]
         common = a.index.intersection(b.index)
         d = b.loc[common] - a.loc[common]
@@ -752,9 +991,22 @@ def _rule_jumps(data: _Data, out: _Collector, kw: dict) -> None:
             bad = np.abs(z) > kw["jump_threshold"]
             if bad.any():
                 out.add(
-                    "jump", "warning",
-                    [f"{data.labels.get(col, col)}: Sprung von {_fmt(p)} auf {_fmt(q)} ({int(y0)}→{int(y1)}), robuster z-Wert {zz:.1f}." for p, q, zz in zip(a.loc[common, col].to_numpy()[bad], b.loc[common, col].to_numpy()[bad], z[bad], strict=True)],
-                    area=np.asarray(common, dtype=object)[bad], year=int(y1), indicator=col, value=x[bad],
+                    "jump",
+                    "warning",
+                    [
+                        f"{data.labels.get(col, col)}: Sprung von {_fmt(p)} auf {_fmt(q)} "
+                        f"({int(y0)}→{int(y1)}), robuster z-Wert {zz:.1f}."
+                        for p, q, zz in zip(
+                            a.loc[common, col].to_numpy()[bad],
+                            b.loc[common, col].to_numpy()[bad],
+                            z[bad],
+                            strict=True,
+                        )
+                    ],
+                    area=np.asarray(common, dtype=object)[bad],
+                    year=int(y1),
+                    indicator=col,
+                    value=x[bad],
                 )
         if popw is not None:
             p0, p1 = popw[y0][pop], popw[y1][pop]
@@ -769,9 +1021,17 @@ def _rule_jumps(data: _Data, out: _Collector, kw: dict) -> None:
                 bad = np.abs(z) > kw["jump_threshold"]
                 if bad.any():
                     out.add(
-                        "jump", "warning",
-                        [f"Einwohnerzahl springt von {_fmt(p)} auf {_fmt(q)} ({int(y0)}→{int(y1)}), robuster z-Wert {zz:.1f}." for p, q, zz in zip(p0[bad], p1[bad], z[bad], strict=True)],
-                        area=np.asarray(common, dtype=object)[bad], year=int(y1), indicator=pop, value=rel[bad] * 100,
+                        "jump",
+                        "warning",
+                        [
+                            f"Einwohnerzahl springt von {_fmt(p)} auf {_fmt(q)} "
+                            f"({int(y0)}→{int(y1)}), robuster z-Wert {zz:.1f}."
+                            for p, q, zz in zip(p0[bad], p1[bad], z[bad], strict=True)
+                        ],
+                        area=np.asarray(common, dtype=object)[bad],
+                        year=int(y1),
+                        indicator=pop,
+                        value=rel[bad] * 100,
                     )
 
 
@@ -792,7 +1052,9 @@ def _suggest(x: np.ndarray, skew: float, winmax: int = 5) -> str:
         else:
             y[:k] = y[k]
         if not _coinr_flag(y)[2]:
-            return f"winsorisieren ({k} Wert{'e' if k > 1 else ''} {'oben' if skew > 0 else 'unten'})"
+            return (
+                f"winsorisieren ({k} Wert{'e' if k > 1 else ''} {'oben' if skew > 0 else 'unten'})"
+            )
     if skew > 0:
         return "Log-Transformation ln(x - min + 1)"
     return "Spiegeln und Log-Transformation ln(max - x + 1)"
@@ -812,15 +1074,36 @@ def _rule_distribution(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
             basis = "ausreichende Fallzahl" if okrel.sum() >= 20 else "alle Werte"
             use = okrel if okrel.sum() >= 20 else np.isfinite(allv)
             x = allv[use]
-            row = {"indicator": col, "year": yv, "n": int(np.isfinite(allv).sum()), "missing": int((~np.isfinite(allv)).sum()),
-                   "small_numbers": int((np.isfinite(allv) & ~rel[y][col].to_numpy()).sum()), "basis": basis}
+            row = {
+                "indicator": col,
+                "year": yv,
+                "n": int(np.isfinite(allv).sum()),
+                "missing": int((~np.isfinite(allv)).sum()),
+                "small_numbers": int((np.isfinite(allv) & ~rel[y][col].to_numpy()).sum()),
+                "basis": basis,
+            }
             if len(x) < 4:
                 rows.append(row)
                 continue
             g1, g2, flag = _coinr_flag(x)
-            row.update(mean=float(np.mean(x)), median=float(np.median(x)), sd=float(np.std(x, ddof=1)), skewness=g1, kurtosis=g2, treat=flag)
+            row.update(
+                mean=float(np.mean(x)),
+                median=float(np.median(x)),
+                sd=float(np.std(x, ddof=1)),
+                skewness=g1,
+                kurtosis=g2,
+                treat=flag,
+            )
             if np.std(x) == 0:
-                out.add("constant", "warning", f"{data.labels.get(col, col)}: keine Streuung ({basis}); für Vergleiche unbrauchbar.", year=yv, indicator=col, value=float(x[0]))
+                out.add(
+                    "constant",
+                    "warning",
+                    f"{data.labels.get(col, col)}: keine Streuung ({basis}); für Vergleiche "
+                    "unbrauchbar.",
+                    year=yv,
+                    indicator=col,
+                    value=float(x[0]),
+                )
                 row["suggestion"] = "weglassen"
                 rows.append(row)
                 continue
@@ -830,16 +1113,28 @@ def _rule_distribution(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
             if bad.any():
                 ids = np.asarray(frame.index, dtype=object)[use][bad]
                 out.add(
-                    "outlier", "warning",
-                    [f"{data.labels.get(col, col)} = {_fmt(v)} ist ein robuster Ausreißer (modifizierter z-Wert {zz:.1f}; Median {_fmt(row['median'])})." for v, zz in zip(x[bad], z[bad], strict=True)],
-                    area=ids, year=yv, indicator=col, value=x[bad],
+                    "outlier",
+                    "warning",
+                    [
+                        f"{data.labels.get(col, col)} = {_fmt(v)} ist ein robuster Ausreißer "
+                        f"(modifizierter z-Wert {zz:.1f}; Median {_fmt(row['median'])})."
+                        for v, zz in zip(x[bad], z[bad], strict=True)
+                    ],
+                    area=ids,
+                    year=yv,
+                    indicator=col,
+                    value=x[bad],
                 )
             row["suggestion"] = _suggest(x, g1) if flag else "keine Behandlung nötig"
             if flag:
                 out.add(
-                    "skew_kurtosis", "warning",
-                    f"{data.labels.get(col, col)}: Schiefe {g1:.2f}, Wölbung {g2:.2f} (Schwelle |Schiefe| > 2 und Wölbung > 3,5); Vorschlag: {row['suggestion']}.",
-                    year=yv, indicator=col, value=g1,
+                    "skew_kurtosis",
+                    "warning",
+                    f"{data.labels.get(col, col)}: Schiefe {g1:.2f}, Wölbung {g2:.2f} (Schwelle "
+                    f"|Schiefe| > 2 und Wölbung > 3,5); Vorschlag: {row['suggestion']}.",
+                    year=yv,
+                    indicator=col,
+                    value=g1,
                 )
             rows.append(row)
     table = pd.DataFrame(rows)
@@ -849,7 +1144,7 @@ def _rule_distribution(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
 
 
 def _cross_section(data: _Data) -> pd.DataFrame:
-    """Indicator values of the last year, reliable values if enough complete rows."""
+    """Return the indicator values of the last year (reliable ones if enough complete rows)."""
     if data.values.empty:
         return pd.DataFrame()
     vals = _wide(data, data.values.where(data.reliable))
@@ -865,10 +1160,15 @@ def _cross_section(data: _Data) -> pd.DataFrame:
 
 def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
     res: dict[str, Any] = {
-        "correlation": pd.DataFrame(), "rank_correlation": pd.DataFrame(), "vif": pd.Series(dtype=float),
-        "reliability": pd.DataFrame(columns=["n_indicators", "alpha", "indicators"]), "kmo": np.nan,
-        "kmo_per_indicator": pd.Series(dtype=float), "bartlett": pd.Series(dtype=float),
-        "pca_explained": pd.DataFrame(), "pca_loadings": pd.DataFrame(),
+        "correlation": pd.DataFrame(),
+        "rank_correlation": pd.DataFrame(),
+        "vif": pd.Series(dtype=float),
+        "reliability": pd.DataFrame(columns=["n_indicators", "alpha", "indicators"]),
+        "kmo": np.nan,
+        "kmo_per_indicator": pd.Series(dtype=float),
+        "bartlett": pd.Series(dtype=float),
+        "pca_explained": pd.DataFrame(),
+        "pca_loadings": pd.DataFrame(),
     }
     x = _cross_section(data)
     if x.empty:
@@ -884,19 +1184,35 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             rp, rs = pear.iat[i, j], spear.iat[i, j]
             if max(abs(rp), abs(rs)) > kw["correlation_threshold"]:
                 out.add(
-                    "high_correlation", "warning",
-                    f"{data.labels.get(cols[i], cols[i])} und {data.labels.get(cols[j], cols[j])} korrelieren stark (Pearson {rp:.2f}, Spearman {rs:.2f}); eine der beiden ist redundant.",
-                    indicator=f"{cols[i]}~{cols[j]}", value=rp if abs(rp) >= abs(rs) else rs,
+                    "high_correlation",
+                    "warning",
+                    f"{data.labels.get(cols[i], cols[i])} und "
+                    f"{data.labels.get(cols[j], cols[j])} korrelieren stark (Pearson {rp:.2f}, "
+                    f"Spearman {rs:.2f}); eine der beiden ist redundant.",
+                    indicator=f"{cols[i]}~{cols[j]}",
+                    value=rp if abs(rp) >= abs(rs) else rs,
                 )
     try:
         vif = variance_inflation(x)
-    except Exception:  # noqa: BLE001 - singular matrix: report, do not raise
+    except Exception:
         vif = pd.Series(np.inf, index=x.columns, name="vif")
-        out.add("high_vif", "warning", "Korrelationsmatrix singulär: mindestens eine Kennzahl ist eine Linearkombination anderer.", value=np.inf)
+        out.add(
+            "high_vif",
+            "warning",
+            "Korrelationsmatrix singulär: mindestens eine Kennzahl ist eine Linearkombination "
+            "anderer.",
+            value=np.inf,
+        )
     res["vif"] = vif
     for col, v in vif.items():
         if np.isfinite(v) and v > kw["vif_threshold"]:
-            out.add("high_vif", "warning", f"{data.labels.get(col, col)}: VIF {v:.1f} > {kw['vif_threshold']:g}.", indicator=col, value=v)
+            out.add(
+                "high_vif",
+                "warning",
+                f"{data.labels.get(col, col)}: VIF {v:.1f} > {kw['vif_threshold']:g}.",
+                indicator=col,
+                value=v,
+            )
     # reliability per dimension on oriented z-scores
     z = (x - x.mean()) / x.std(ddof=1)
     dims: dict[str, list[str]] = {}
@@ -910,32 +1226,81 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
         present = [t for t in items if t.lstrip("-") in z.columns]
         if len(present) < 2:
             continue
-        oriented = pd.DataFrame({t.lstrip("-"): -z[t[1:]] if t.startswith("-") else z[t] for t in present})
+        oriented = pd.DataFrame(
+            {t.lstrip("-"): -z[t[1:]] if t.startswith("-") else z[t] for t in present}
+        )
         try:
             a = cronbach_alpha(oriented)
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
-        rows.append({"dimension": d, "n_indicators": len(present), "alpha": a, "indicators": ", ".join(present)})
+        rows.append(
+            {
+                "dimension": d,
+                "n_indicators": len(present),
+                "alpha": a,
+                "indicators": ", ".join(present),
+            }
+        )
         sev = "warning" if a < kw["alpha_threshold"] else "info"
-        out.add("cronbach_alpha", sev, f"Dimension {d!r}: Cronbachs Alpha {a:.2f} ({len(present)} Kennzahlen){' < ' + format(kw['alpha_threshold'], 'g') + ': geringe interne Konsistenz' if a < kw['alpha_threshold'] else ''}.", indicator=d, value=a)
+        out.add(
+            "cronbach_alpha",
+            sev,
+            f"Dimension {d!r}: Cronbachs Alpha {a:.2f} ({len(present)} Kennzahlen)"
+            + (
+                f" < {kw['alpha_threshold']:g}: geringe interne Konsistenz."
+                if a < kw["alpha_threshold"]
+                else "."
+            ),
+            indicator=d,
+            value=a,
+        )
     if rows:
         res["reliability"] = pd.DataFrame(rows).set_index("dimension")
     try:
         overall, per = kmo(x)
         res["kmo"], res["kmo_per_indicator"] = overall, per
-        label = next(lab for lim, lab in ((0.9, "hervorragend"), (0.8, "gut"), (0.7, "mittel"), (0.6, "mäßig"), (0.5, "schlecht"), (-1, "inakzeptabel")) if overall >= lim)
-        out.add("kmo", "warning" if overall < 0.6 else "info", f"KMO = {overall:.2f} ({label}; Kaiser 1974).", value=overall)
+        label = next(
+            lab
+            for lim, lab in (
+                (0.9, "hervorragend"),
+                (0.8, "gut"),
+                (0.7, "mittel"),
+                (0.6, "mäßig"),
+                (0.5, "schlecht"),
+                (-1, "inakzeptabel"),
+            )
+            if overall >= lim
+        )
+        out.add(
+            "kmo",
+            "warning" if overall < 0.6 else "info",
+            f"KMO = {overall:.2f} ({label}; Kaiser 1974).",
+            value=overall,
+        )
         stat, dof, p = bartlett_sphericity(x)
         res["bartlett"] = pd.Series({"statistic": stat, "dof": dof, "p_value": p})
-        out.add("bartlett", "warning" if p > kw["alpha"] else "info", f"Bartlett-Test: Chi² = {stat:.1f}, df = {dof}, p = {p:.3g}" + (" – die Kennzahlen sind kaum korreliert." if p > kw["alpha"] else "."), value=p)
-    except Exception as exc:  # noqa: BLE001 - singular: reported
+        out.add(
+            "bartlett",
+            "warning" if p > kw["alpha"] else "info",
+            f"Bartlett-Test: Chi² = {stat:.1f}, df = {dof}, p = {p:.3g}"
+            + (" – die Kennzahlen sind kaum korreliert." if p > kw["alpha"] else "."),
+            value=p,
+        )
+    except Exception as exc:
         out.add("kmo", "warning", f"KMO und Bartlett nicht berechenbar: {exc}")
     try:
         explained, loadings = principal_components(x)
         res["pca_explained"], res["pca_loadings"] = explained, loadings
         n_kaiser = int((explained["eigenvalue"] > 1).sum())
-        out.add("pca", "info", f"Hauptkomponentenanalyse: 1. Komponente erklärt {explained['explained_variance_ratio'].iloc[0] * 100:.1f} % der Varianz; {n_kaiser} Komponente(n) mit Eigenwert > 1.", value=float(explained["explained_variance_ratio"].iloc[0]))
-    except Exception:  # noqa: BLE001
+        out.add(
+            "pca",
+            "info",
+            "Hauptkomponentenanalyse: 1. Komponente erklärt "
+            f"{explained['explained_variance_ratio'].iloc[0] * 100:.1f} % der Varianz; "
+            f"{n_kaiser} Komponente(n) mit Eigenwert > 1.",
+            value=float(explained["explained_variance_ratio"].iloc[0]),
+        )
+    except Exception:
         pass
     return res
 
@@ -946,7 +1311,7 @@ def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
     vals = _wide(data, data.values)
     ys = sorted(vals)
     rows = []
-    for y0, y1 in zip(ys[:-1], ys[1:], strict=True):
+    for y0, y1 in itertools.pairwise(ys):
         a, b = vals[y0], vals[y1]
         common = a.index.intersection(b.index)
         for col in a.columns:
@@ -960,19 +1325,51 @@ def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
             cp = pd.qcut(p.rank(method="first"), k, labels=False).to_numpy()
             cq = pd.qcut(q.rank(method="first"), k, labels=False).to_numpy()
             share = float(np.mean(cp != cq))
-            rows.append({"indicator": col, "year_from": int(y0), "year_to": int(y1), "n": int(ok.sum()), "spearman": rho, "class_change": share})
+            rows.append(
+                {
+                    "indicator": col,
+                    "year_from": int(y0),
+                    "year_to": int(y1),
+                    "n": int(ok.sum()),
+                    "spearman": rho,
+                    "class_change": share,
+                }
+            )
             lab = data.labels.get(col, col)
-            out.add("rank_correlation", "warning" if rho < 0.7 else "info", f"{lab}: Rangkorrelation {int(y0)}–{int(y1)} = {rho:.2f}" + (" (instabil)." if rho < 0.7 else "."), year=int(y1), indicator=col, value=rho)
-            out.add("class_change", "warning" if share > 0.5 else "info", f"{lab}: {share * 100:.0f} % der Gebiete wechseln die {k}-er Quantilsklasse ({int(y0)}–{int(y1)}).", year=int(y1), indicator=col, value=share)
+            out.add(
+                "rank_correlation",
+                "warning" if rho < 0.7 else "info",
+                f"{lab}: Rangkorrelation {int(y0)}–{int(y1)} = {rho:.2f}"
+                + (" (instabil)." if rho < 0.7 else "."),
+                year=int(y1),
+                indicator=col,
+                value=rho,
+            )
+            out.add(
+                "class_change",
+                "warning" if share > 0.5 else "info",
+                f"{lab}: {share * 100:.0f} % der Gebiete wechseln die {k}-er Quantilsklasse "
+                f"({int(y0)}–{int(y1)}).",
+                year=int(y1),
+                indicator=col,
+                value=share,
+            )
     return pd.DataFrame(rows)
 
 
-def _rule_external(df: pd.DataFrame, data: _Data, criterion: Any, out: _Collector, kw: dict) -> pd.DataFrame:
+def _rule_external(
+    df: pd.DataFrame, data: _Data, criterion: Any, out: _Collector, kw: dict
+) -> pd.DataFrame:
     if criterion is None or data.values.empty:
         return pd.DataFrame()
     if isinstance(criterion, str):
         if criterion not in df.columns:
-            out.add("missing_column", "error", f"Außenkriterium {criterion!r} fehlt.", indicator=criterion)
+            out.add(
+                "missing_column",
+                "error",
+                f"Außenkriterium {criterion!r} fehlt.",
+                indicator=criterion,
+            )
             return pd.DataFrame()
         crit_all = pd.DataFrame({"c": _to_number(df[criterion], kw["na_values"])[0]})
         name = criterion
@@ -983,7 +1380,12 @@ def _rule_external(df: pd.DataFrame, data: _Data, criterion: Any, out: _Collecto
         c_last = pd.to_numeric(criterion, errors="coerce")
         c_last = c_last[~c_last.index.duplicated()]
     else:
-        out.add("external_correlation", "warning", f"`criterion` ist weder Spaltenname noch Series ({type(criterion).__name__}); übersprungen.")
+        out.add(
+            "external_correlation",
+            "warning",
+            f"`criterion` ist weder Spaltenname noch Series ({type(criterion).__name__}); "
+            "übersprungen.",
+        )
         return pd.DataFrame()
     vals = _wide(data, data.values)
     x = vals[max(vals)]
@@ -991,12 +1393,24 @@ def _rule_external(df: pd.DataFrame, data: _Data, criterion: Any, out: _Collecto
     for col in x.columns:
         if col == name:
             continue
-        pair = pd.concat([x[col], c_last.rename("_c")], axis=1, join="inner").replace([np.inf, -np.inf], np.nan).dropna()
+        pair = (
+            pd.concat([x[col], c_last.rename("_c")], axis=1, join="inner")
+            .replace([np.inf, -np.inf], np.nan)
+            .dropna()
+        )
         if len(pair) < 5 or pair.std(ddof=0).min() == 0:
             continue
         rp = float(pair[col].corr(pair["_c"]))
         rs = float(pair[col].corr(pair["_c"], method="spearman"))
-        rows.append({"indicator": col, "criterion": name, "n": len(pair), "pearson": rp, "spearman": rs})
-        out.add("external_correlation", "info", f"{data.labels.get(col, col)} korreliert mit {name!r}: Pearson {rp:.2f}, Spearman {rs:.2f} (n = {len(pair)}).", indicator=col, value=rs)
+        rows.append(
+            {"indicator": col, "criterion": name, "n": len(pair), "pearson": rp, "spearman": rs}
+        )
+        out.add(
+            "external_correlation",
+            "info",
+            f"{data.labels.get(col, col)} korreliert mit {name!r}: Pearson {rp:.2f}, Spearman "
+            f"{rs:.2f} (n = {len(pair)}).",
+            indicator=col,
+            value=rs,
+        )
     return pd.DataFrame(rows)
-
