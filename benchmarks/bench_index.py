@@ -42,8 +42,11 @@ def measure(fn, repeat: int) -> tuple[float, float]:
 
 def _data(n: int, k: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame(rng.gamma(3, 2, size=(n, k)), columns=[f"i{j}" for j in range(k)],
-                      index=pd.Index([f"{i:06d}" for i in range(n)], name="id"))
+    df = pd.DataFrame(
+        rng.gamma(3, 2, size=(n, k)),
+        columns=[f"i{j}" for j in range(k)],
+        index=pd.Index([f"{i:06d}" for i in range(n)], name="id"),
+    )
     df["ew"] = rng.integers(50, 8000, n)
     return df
 
@@ -57,7 +60,9 @@ def _pandas_mss(df: pd.DataFrame, status, dynamics) -> pd.DataFrame:
 
     si = z(sum(z(r[c]) for c in status))
     di = z(sum(z(r[c]) for c in dynamics))
-    sc = pd.cut(si, [-np.inf, -1, 1, 1.5, np.inf], labels=["hoch", "mittel", "niedrig", "sehr niedrig"])
+    sc = pd.cut(
+        si, [-np.inf, -1, 1, 1.5, np.inf], labels=["hoch", "mittel", "niedrig", "sehr niedrig"]
+    )
     dc = pd.cut(di, [-np.inf, -1, 1, np.inf], labels=["positiv", "stabil", "negativ"])
     return pd.DataFrame({"si": si, "sc": sc, "di": di, "dc": dc}).reindex(df.index)
 
@@ -70,11 +75,17 @@ def main() -> None:
 
     df = _data(500, 10)
     cols = [f"i{j}" for j in range(10)]
-    spec = {"indicators": cols, "aggregation": {"method": "sum"}, "restandardise": True,
-            "classes": {"scheme": "sd", "cuts": [-1, 1, 1.5]}}
+    spec = {
+        "indicators": cols,
+        "aggregation": {"method": "sum"},
+        "restandardise": True,
+        "classes": {"scheme": "sd", "cuts": [-1, 1, 1.5]},
+    }
     alt = {"normalisation": ["minmax", "rank"], "aggregation": ["geometric"]}
-    for label, kw in [("weights noise only", {}), ("+ 3 normalisations, 2 aggregations, cut shift",
-                                                    {"alternatives": alt, "cut_shift": 0.1})]:
+    for label, kw in [
+        ("weights noise only", {}),
+        ("+ 3 normalisations, 2 aggregations, cut shift", {"alternatives": alt, "cut_shift": 0.1}),
+    ]:
         t, m = measure(lambda kw=kw: uncertainty(df, spec, n=1000, rng=0, **kw), args.repeat)
         rows.append(("uncertainty 1,000 runs, 500 x 10", label, t, m))
     n_naive = 50
@@ -83,12 +94,25 @@ def main() -> None:
         rng = np.random.default_rng(0)
         for _ in range(n_naive):
             w = rng.uniform(0.75, 1.25, 10)
-            composite_index(df, {**spec, "indicators": [{"column": c, "weight": float(x)}
-                                                         for c, x in zip(cols, w, strict=True)]})
+            composite_index(
+                df,
+                {
+                    **spec,
+                    "indicators": [
+                        {"column": c, "weight": float(x)} for c, x in zip(cols, w, strict=True)
+                    ],
+                },
+            )
 
     t, m = measure(naive, max(1, args.repeat // 2))
-    rows.append(("uncertainty 1,000 runs, 500 x 10", "anchor: loop over composite_index (x 1000/50)",
-                 t * 1000 / n_naive, m))
+    rows.append(
+        (
+            "uncertainty 1,000 runs, 500 x 10",
+            "anchor: loop over composite_index (x 1000/50)",
+            t * 1000 / n_naive,
+            m,
+        )
+    )
 
     # Sobol estimator vs SALib on the same design
     try:
@@ -101,9 +125,20 @@ def main() -> None:
         Yr = Y.reshape(-1, 12)
         t, m = measure(lambda: sobol_from_samples(Yr[:, 0], Yr[:, -1], Yr[:, 1:-1].T), args.repeat)
         rows.append(("Sobol S1+ST, d=10, N=4096", "sozplan sobol_from_samples", t, m))
-        t, m = measure(lambda: sa.analyze(problem, Y, calc_second_order=False, num_resamples=2,
-                                          print_to_console=False, seed=1), args.repeat)
-        rows.append(("Sobol S1+ST, d=10, N=4096", "anchor: SALib sobol.analyze (2 resamples)", t, m))
+        t, m = measure(
+            lambda: sa.analyze(
+                problem,
+                Y,
+                calc_second_order=False,
+                num_resamples=2,
+                print_to_console=False,
+                seed=1,
+            ),
+            args.repeat,
+        )
+        rows.append(
+            ("Sobol S1+ST, d=10, N=4096", "anchor: SALib sobol.analyze (2 resamples)", t, m)
+        )
     except ImportError:  # pragma: no cover
         pass
 
@@ -112,10 +147,14 @@ def main() -> None:
     s_cols, d_cols = ["S1", "S3", "S4"], ["D1", "D3", "D4"]
     t, m = measure(lambda: status_dynamics(big, s_cols, d_cols, population="ew"), args.repeat)
     rows.append(("status_dynamics, 100,000 areas", "sozplan (classes, 4x3 codes, reasons)", t, m))
-    t, m = measure(lambda: status_dynamics(big, s_cols, d_cols, population="ew").to_frame(), args.repeat)
+    t, m = measure(
+        lambda: status_dynamics(big, s_cols, d_cols, population="ew").to_frame(), args.repeat
+    )
     rows.append(("status_dynamics, 100,000 areas", "sozplan + to_frame()", t, m))
     t, m = measure(lambda: _pandas_mss(big, s_cols, d_cols), args.repeat)
-    rows.append(("status_dynamics, 100,000 areas", "anchor: plain pandas lines (no codes/reasons)", t, m))
+    rows.append(
+        ("status_dynamics, 100,000 areas", "anchor: plain pandas lines (no codes/reasons)", t, m)
+    )
 
     out = pd.DataFrame(rows, columns=["task", "implementation", "median_s", "peak_MiB"])
     with pd.option_context("display.width", 140, "display.max_colwidth", 60):

@@ -47,17 +47,28 @@ from sozplan.index import (
 def _toy(n=40, k=3, seed=0):
     rng = np.random.default_rng(seed)
     cols = ["alq", "sgb2", "kinder", "alter", "allein", "wohn"][:k]
-    df = pd.DataFrame(rng.gamma(3, 2, size=(n, k)), columns=cols, index=[f"{i:03d}" for i in range(n)])
+    df = pd.DataFrame(
+        rng.gamma(3, 2, size=(n, k)), columns=cols, index=[f"{i:03d}" for i in range(n)]
+    )
     df["ew"] = rng.integers(100, 6000, n)
     return df
 
 
 # ------------------------------------------------------------------ scikit-learn contract
-@parametrize_with_checks([
-    Normalizer(), Normalizer("zscore", ddof=1), Normalizer("minmax", scale=100.0),
-    Normalizer("goalposts", goalposts=(-5.0, 5.0)), Normalizer("rank"), Normalizer("percentile"),
-    Normalizer("distance", reference=3.0), OutlierTreatment(), Imputer(), Imputer("median"),
-])
+@parametrize_with_checks(
+    [
+        Normalizer(),
+        Normalizer("zscore", ddof=1),
+        Normalizer("minmax", scale=100.0),
+        Normalizer("goalposts", goalposts=(-5.0, 5.0)),
+        Normalizer("rank"),
+        Normalizer("percentile"),
+        Normalizer("distance", reference=3.0),
+        OutlierTreatment(),
+        Imputer(),
+        Imputer("median"),
+    ]
+)
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -93,7 +104,9 @@ def test_directions_and_methods():
     x = pd.DataFrame({"alq": [1.0, 2.0, 3.0, 4.0], "abi": [40.0, 30.0, 20.0, 10.0]})
     for method in ("zscore", "minmax", "rank", "percentile"):
         out = normalise(x, ["alq", "abi"], method, directions={"abi": -1})
-        np.testing.assert_allclose(out["alq"], out["abi"], err_msg=method)  # same ordering after the flip
+        np.testing.assert_allclose(
+            out["alq"], out["abi"], err_msg=method
+        )  # same ordering after the flip
     np.testing.assert_allclose(normalise(x, ["alq"], "rank")["alq"], stats.rankdata(x["alq"]))
     gp = normalise(x, ["alq"], "goalposts", goalposts=(2.0, 3.0))["alq"]
     assert gp.tolist() == [0.0, 0.0, 1.0, 1.0]
@@ -110,8 +123,12 @@ def test_rank_ties_equal_scipy():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"method": "nope"}, "method"), ({"directions": [1, 2]}, "directions"),
-     ({"directions": [1]}, "1 entries for 2"), ({"method": "goalposts"}, "goalposts")],
+    [
+        ({"method": "nope"}, "method"),
+        ({"directions": [1, 2]}, "directions"),
+        ({"directions": [1]}, "1 entries for 2"),
+        ({"method": "goalposts"}, "goalposts"),
+    ],
 )
 def test_normalizer_bad_input(kwargs, match):
     with pytest.raises(InputError, match=match):
@@ -130,7 +147,8 @@ def test_outlier_winsorising_coinr_rule():
     # one extreme value: winsorising one point removes skew > 2 and kurtosis > 3.5
     x = np.r_[np.arange(1.0, 21.0), 500.0].reshape(-1, 1)
     ot = OutlierTreatment().fit(x)
-    assert ot.n_winsorised_[0] == 1 and ot.log_[0] == 0
+    assert ot.n_winsorised_[0] == 1
+    assert ot.log_[0] == 0
     out = ot.transform(x)
     assert out.max() == 20.0
     sk, ku = stats.skew(out[:, 0], bias=False), stats.kurtosis(out[:, 0], bias=False)
@@ -154,7 +172,7 @@ def test_outlier_left_skew_and_no_treatment():
     assert ot.lower_[0] == -20.0
     sym = np.linspace(0, 1, 50).reshape(-1, 1)
     np.testing.assert_array_equal(OutlierTreatment().fit_transform(sym), sym)
-    df = pd.DataFrame({"x": list(range(1, 21)) + [500]})
+    df = pd.DataFrame({"x": [*list(range(1, 21)), 500]})
     assert treat_outliers(df, ["x"])["x"].max() == 20
 
 
@@ -179,10 +197,13 @@ def test_pca_weights_varimax_matches_factor_analyzer():
     rng = np.random.default_rng(0)
     f, g = rng.normal(size=(2, 300))
     e = rng.normal(0, 0.5, size=(5, 300))
-    df = pd.DataFrame({"a": f + e[0], "b": f + e[1], "c": g + e[2], "d": g + e[3], "e": f + g + e[4]})
+    df = pd.DataFrame(
+        {"a": f + e[0], "b": f + e[1], "c": g + e[2], "d": g + e[3], "e": f + g + e[4]}
+    )
     fw = pca_weights(df, list(df.columns))
     assert fw.n_factors == 2
-    assert abs(fw.weights.sum() - 1) < 1e-12 and (fw.weights > 0).all()
+    assert abs(fw.weights.sum() - 1) < 1e-12
+    assert (fw.weights > 0).all()
     # independent varimax (factor_analyzer.rotator.Rotator): same loadings up to column order/sign
     corr = np.corrcoef(df.to_numpy(), rowvar=False)
     val, vec = np.linalg.eigh(corr)
@@ -198,8 +219,16 @@ def test_pca_weights_varimax_matches_factor_analyzer():
 def test_weights_for_importance_reaches_target():
     rng = np.random.default_rng(1)
     base = rng.normal(size=(400, 1))
-    X = pd.DataFrame(np.hstack([base + rng.normal(0, 0.4, (400, 1)), base + rng.normal(0, 1.5, (400, 1)),
-                                rng.normal(size=(400, 1))]), columns=["a", "b", "c"])
+    X = pd.DataFrame(
+        np.hstack(
+            [
+                base + rng.normal(0, 0.4, (400, 1)),
+                base + rng.normal(0, 1.5, (400, 1)),
+                rng.normal(size=(400, 1)),
+            ]
+        ),
+        columns=["a", "b", "c"],
+    )
     X = (X - X.mean()) / X.std()
     res = weights_for_importance(X, ["a", "b", "c"])
     np.testing.assert_allclose(res.achieved, 1 / 3, atol=1e-3)
@@ -226,19 +255,27 @@ def test_generalised_mean_special_cases():
     X = df.to_numpy()
     wd = dict(zip(df.columns, w, strict=True))
     np.testing.assert_allclose(aggregate(df, df.columns, wd, method="mean"), X @ w)
-    np.testing.assert_allclose(aggregate(df, df.columns, wd, method="geometric"), stats.gmean(X, axis=1, weights=w))
-    np.testing.assert_allclose(aggregate(df, df.columns, wd, method="harmonic"), stats.hmean(X, axis=1, weights=w))
+    np.testing.assert_allclose(
+        aggregate(df, df.columns, wd, method="geometric"), stats.gmean(X, axis=1, weights=w)
+    )
+    np.testing.assert_allclose(
+        aggregate(df, df.columns, wd, method="harmonic"), stats.hmean(X, axis=1, weights=w)
+    )
     np.testing.assert_allclose(aggregate(df, df.columns, wd, method="generalised", p=1.0), X @ w)
-    np.testing.assert_allclose(aggregate(df, df.columns, wd, method="generalised", p=2.0), np.sqrt((X**2) @ w))
+    np.testing.assert_allclose(
+        aggregate(df, df.columns, wd, method="generalised", p=2.0), np.sqrt((X**2) @ w)
+    )
     np.testing.assert_allclose(aggregate(df, df.columns, method="sum"), X.sum(axis=1))
     z = aggregate(df, df.columns, method="sum", restandardise=True)
-    assert abs(z.mean()) < 1e-12 and abs(z.std(ddof=0) - 1) < 1e-12
+    assert abs(z.mean()) < 1e-12
+    assert abs(z.std(ddof=0) - 1) < 1e-12
 
 
 def test_mean_inequalities():
     df = _toy()[["alq", "sgb2", "kinder"]]
     h, g, a = (aggregate(df, df.columns, method=m) for m in ("harmonic", "geometric", "mean"))
-    assert (h <= g + 1e-12).all() and (g <= a + 1e-12).all()
+    assert (h <= g + 1e-12).all()
+    assert (g <= a + 1e-12).all()
 
 
 def test_copeland_by_hand():
@@ -254,7 +291,7 @@ def test_copeland_by_hand():
 
 def test_aggregate_bad_input():
     df = pd.DataFrame({"a": [1.0, -1.0], "b": [1.0, 2.0]}, index=["x", "y"])
-    with pytest.raises(InputError, match="positive values.*'y'"):
+    with pytest.raises(InputError, match=r"positive values.*'y'"):
         aggregate(df, ["a", "b"], method="geometric")
     with pytest.raises(InputError, match="needs the exponent"):
         aggregate(df, ["a", "b"], method="generalised")
@@ -264,10 +301,18 @@ def test_aggregate_bad_input():
 
 # ------------------------------------------------------------------ spec and composite_index
 MSS_LIKE = {
-    "name": "MSS-artig", "version": "2024.1",
+    "name": "MSS-artig",
+    "version": "2024.1",
     "indicators": [{"column": "alq"}, {"column": "sgb2"}, {"column": "kinder"}],
-    "normalisation": {"method": "zscore", "ddof": 0}, "aggregation": {"method": "sum"}, "restandardise": True,
-    "classes": {"scheme": "manual", "cuts": [-1, 1, 1.5], "labels": list(STATUS_LABELS), "closed": "inner"},
+    "normalisation": {"method": "zscore", "ddof": 0},
+    "aggregation": {"method": "sum"},
+    "restandardise": True,
+    "classes": {
+        "scheme": "manual",
+        "cuts": [-1, 1, 1.5],
+        "labels": list(STATUS_LABELS),
+        "closed": "inner",
+    },
 }
 
 
@@ -278,7 +323,9 @@ def test_spec_roundtrip_and_hash(tmp_path):
     spec.to_yaml(tmp_path / "s.yaml")
     assert IndexSpec.from_yaml(tmp_path / "s.yaml") == spec
     assert json.loads(spec.to_json())["format"] == "sozplan.index/1"
-    other = spec.replace(indicators=[{"column": "alq", "weight": 2}, {"column": "sgb2"}, {"column": "kinder"}])
+    other = spec.replace(
+        indicators=[{"column": "alq", "weight": 2}, {"column": "sgb2"}, {"column": "kinder"}]
+    )
     assert other.hash != spec.hash
     assert spec.hash in repr(spec)
 
@@ -301,28 +348,42 @@ def test_composite_full_pipeline():
     df = _toy(80, 4)
     df.loc["003", "sgb2"] = np.nan
     df["bez"] = ["a", "b"] * 40
-    spec = {"indicators": [{"column": "alq"}, {"column": "sgb2"}, {"column": "kinder", "direction": -1},
-                           {"column": "alter"}],
-            "population": "ew", "treatment": {"winmax": 5}, "imputation": {"method": "group_mean", "by": "bez"},
-            "normalisation": {"method": "minmax", "scale": 100}, "weighting": {"method": "pca"},
-            "aggregation": {"method": "mean"}, "classes": {"scheme": "quantiles", "k": 5}}
+    spec = {
+        "indicators": [
+            {"column": "alq"},
+            {"column": "sgb2"},
+            {"column": "kinder", "direction": -1},
+            {"column": "alter"},
+        ],
+        "population": "ew",
+        "treatment": {"winmax": 5},
+        "imputation": {"method": "group_mean", "by": "bez"},
+        "normalisation": {"method": "minmax", "scale": 100},
+        "weighting": {"method": "pca"},
+        "aggregation": {"method": "mean"},
+        "classes": {"scheme": "quantiles", "k": 5},
+    }
     res = composite_index(df, spec)
-    assert res.imputed.notna().all().all() and res.treated["sgb2"].isna().sum() == 1
+    assert res.imputed.notna().all().all()
+    assert res.treated["sgb2"].isna().sum() == 1
     assert res.treatment is not None
-    assert res.normalised.min().min() >= 0 and res.normalised.max().max() <= 100
+    assert res.normalised.min().min() >= 0
+    assert res.normalised.max().max() <= 100
     assert res.classification.counts.tolist() == [16] * 5
     assert abs(res.weights.sum() - 1) < 1e-12
 
 
 @pytest.mark.parametrize(
     ("change", "match"),
-    [({"indicators": [{"column": "alq", "direction": 2}]}, "direction"),
-     ({"indicators": [{"column": "alq", "direction": "up"}]}, "direction"),
-     ({"indicators": [{"column": "nope"}]}, "no column 'nope'"),
-     ({"indicators": []}, "missing or empty"),
-     ({"normalisation": {"method": "softmax"}}, "normalisation method"),
-     ({"colour": "red"}, "unknown key"),
-     ({"format": "other/9"}, "format")],
+    [
+        ({"indicators": [{"column": "alq", "direction": 2}]}, "direction"),
+        ({"indicators": [{"column": "alq", "direction": "up"}]}, "direction"),
+        ({"indicators": [{"column": "nope"}]}, "no column 'nope'"),
+        ({"indicators": []}, "missing or empty"),
+        ({"normalisation": {"method": "softmax"}}, "normalisation method"),
+        ({"colour": "red"}, "unknown key"),
+        ({"format": "other/9"}, "format"),
+    ],
 )
 def test_composite_bad_spec(change, match):
     with pytest.raises(InputError, match=match):
@@ -336,7 +397,7 @@ def test_composite_bad_data():
         composite_index(df, MSS_LIKE)
     df = _toy()
     df.loc["007", "kinder"] = np.nan
-    with pytest.raises(InputError, match="'007'.*imputation"):
+    with pytest.raises(InputError, match=r"'007'.*imputation"):
         composite_index(df, MSS_LIKE)
 
 
@@ -345,13 +406,23 @@ def test_classify_inner_convention_mss():
     # Berlin MSS: hoch x < -1; mittel -1 <= x <= 1; niedrig 1 < x <= 1.5; sehr niedrig x > 1.5
     z = pd.Series([-1.0001, -1.0, 1.0, 1.0001, 1.5, 1.5001])
     res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_LABELS, closed="inner")
-    assert res.classes.tolist() == ["hoch", "mittel", "mittel", "niedrig", "niedrig", "sehr niedrig"]
+    assert res.classes.tolist() == [
+        "hoch",
+        "mittel",
+        "mittel",
+        "niedrig",
+        "niedrig",
+        "sehr niedrig",
+    ]
 
 
 def test_classify_against_mapclassify():
     y = pd.Series(np.random.default_rng(4).gamma(2, 3, 300))
-    for scheme, kls in [("quantiles", mapclassify.Quantiles), ("equal_interval", mapclassify.EqualInterval),
-                        ("fisher_jenks", mapclassify.FisherJenks)]:
+    for scheme, kls in [
+        ("quantiles", mapclassify.Quantiles),
+        ("equal_interval", mapclassify.EqualInterval),
+        ("fisher_jenks", mapclassify.FisherJenks),
+    ]:
         ours = classify(y, scheme, k=5)
         ref = kls(y.to_numpy(), k=5)
         np.testing.assert_allclose(ours.cuts, ref.bins[:-1])
@@ -365,7 +436,8 @@ def test_classify_sd_and_labels():
     res = classify(y, "sd", cuts=[-1, 1])
     mean, sd = y.mean(), y.std(ddof=0)
     np.testing.assert_allclose(res.cuts, [mean - sd, mean + sd])
-    assert res.labels[0].startswith("unter") and res.labels[1].endswith(f"bis {mean + sd:.2f}".replace(".", ","))
+    assert res.labels[0].startswith("unter")
+    assert res.labels[1].endswith(f"bis {mean + sd:.2f}".replace(".", ","))
     assert classify(y, "quantiles", k=2, language="en").labels[0].startswith("up to")
     assert "Classification" in repr(res)
 
@@ -387,12 +459,14 @@ def test_threshold_sensitivity_by_hand():
     z = pd.Series([-1.02, 0.0, 0.98, 1.45, 2.0, 1.52], index=list("abcdef"))
     ts = threshold_sensitivity(z, [-1, 1, 1.5], shifts=(-0.05, 0.05))
     s = ts.summary.set_index(["cut", "shift"])
-    # all cuts -0.05 (-1.05, 0.95, 1.45): a -> mittel, c -> niedrig, f stays; d on 1.45 stays niedrig (inner)
+    # all cuts -0.05 (-1.05, 0.95, 1.45): a -> mittel, c -> niedrig, f stays;
+    # d lies on 1.45 and stays niedrig (inner convention)
     assert set(s.loc[("alle", -0.05), "changed_ids"]) == {"a", "c"}
     # all cuts +0.05 (-0.95, 1.05, 1.55): f -> niedrig
     assert s.loc[("alle", 0.05), "changed_ids"] == ("f",)
     assert s.loc[("1.5", 0.05), "n_changed"] == 1
-    assert ts.nearest_cut["f"] == 1.5 and abs(ts.distance["f"] - 0.02) < 1e-12
+    assert ts.nearest_cut["f"] == 1.5
+    assert abs(ts.distance["f"] - 0.02) < 1e-12
 
 
 # ------------------------------------------------------------------ uncertainty and Sobol
@@ -444,7 +518,8 @@ def test_uncertainty_degenerate_and_reproducible():
     b = uncertainty(df, MSS_LIKE, n=100, alternatives=alt, cut_shift=0.1, rng=3)
     np.testing.assert_array_equal(a.ranks, b.ranks)
     np.testing.assert_allclose(a.class_probabilities.sum(axis=1), 1.0)
-    assert (a.rank_low <= a.rank_median).all() and (a.rank_median <= a.rank_high).all()
+    assert (a.rank_low <= a.rank_median).all()
+    assert (a.rank_median <= a.rank_high).all()
     assert set(a.design["normalisation"]) == {"zscore", "minmax", "rank"}
     assert (a.rank_high - a.rank_low).max() > 0
 
@@ -461,7 +536,9 @@ def test_uncertainty_bad_input():
 
 def test_sensitivity_finds_the_dominant_factor():
     df = _toy(60)
-    res = sensitivity(df, MSS_LIKE, n=64, alternatives={"normalisation": ["rank"]}, weight_noise=0.02, rng=0)
+    res = sensitivity(
+        df, MSS_LIKE, n=64, alternatives={"normalisation": ["rank"]}, weight_noise=0.02, rng=0
+    )
     idx = res.indices
     assert idx["ST"].idxmax() == "normalisation"
     assert idx.loc["normalisation", "ST"] > 5 * idx.drop("normalisation")["ST"].max()
@@ -469,8 +546,14 @@ def test_sensitivity_finds_the_dominant_factor():
 
 # ------------------------------------------------------------------ status / dynamics
 def test_status_dynamics_formula_by_hand():
-    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 10.0], "b": [2.0, 2.0, 3.0, 5.0, 8.0],
-                       "ew": [500, 500, 500, 500, 100]}, index=list("vwxyz"))
+    df = pd.DataFrame(
+        {
+            "a": [1.0, 2.0, 3.0, 4.0, 10.0],
+            "b": [2.0, 2.0, 3.0, 5.0, 8.0],
+            "ew": [500, 500, 500, 500, 100],
+        },
+        index=list("vwxyz"),
+    )
     res = status_dynamics(df, ["a", "b"], population="ew")
     rated = df.iloc[:4]
     za = (rated["a"] - rated["a"].mean()) / rated["a"].std(ddof=0)
@@ -478,7 +561,8 @@ def test_status_dynamics_formula_by_hand():
     s = za + zb
     np.testing.assert_allclose(res.status_sum.iloc[:4], s)
     np.testing.assert_allclose(res.status_index.iloc[:4], (s - s.mean()) / s.std(ddof=0))
-    assert res.reason["z"] == "EW unter 300" and np.isnan(res.status_index["z"])
+    assert res.reason["z"] == "EW unter 300"
+    assert np.isnan(res.status_index["z"])
 
 
 def test_status_dynamics_knobs():
@@ -492,26 +576,41 @@ def test_status_dynamics_knobs():
     np.testing.assert_allclose(raw.status_index, m.status_sum)
     w = status_dynamics(df, cols, population="ew", min_population=None, weighted=True)
     wm = np.average(w.status_z["alq"], weights=df["ew"])
-    assert abs(wm) < 1e-12 and abs(s.status_z["alq"].mean()) < 1e-12
+    assert abs(wm) < 1e-12
+    assert abs(s.status_z["alq"].mean()) < 1e-12
     d1 = status_dynamics(df, cols, min_population=None, ddof=1)
     np.testing.assert_allclose(d1.status_z["alq"], stats.zscore(df["alq"], ddof=1))
     flip = status_dynamics(df, cols, min_population=None, directions={"kinder": -1})
     np.testing.assert_allclose(flip.status_z["kinder"], -s.status_z["kinder"])
-    cut = status_dynamics(df, cols, min_population=None, status_cuts=[0], status_labels=["gut", "schlecht"])
+    cut = status_dynamics(
+        df, cols, min_population=None, status_cuts=[0], status_labels=["gut", "schlecht"]
+    )
     assert set(cut.status_class.astype(str)) == {"gut", "schlecht"}
 
 
 def test_status_dynamics_matrix_codes_and_exclusions():
     df = _toy(60)
-    df["d1"], df["d2"] = df["alq"] * 0.1 + np.arange(60) / 60, df["sgb2"] * -0.05 + np.arange(60) % 7
-    res = status_dynamics(df, ["alq", "sgb2"], ["d1", "d2"], population="ew",
-                          exclude={"000": "ungültig (Ausreißer)", "001": "Neubaugebiet"})
+    df["d1"], df["d2"] = (
+        df["alq"] * 0.1 + np.arange(60) / 60,
+        df["sgb2"] * -0.05 + np.arange(60) % 7,
+    )
+    res = status_dynamics(
+        df,
+        ["alq", "sgb2"],
+        ["d1", "d2"],
+        population="ew",
+        exclude={"000": "ungültig (Ausreißer)", "001": "Neubaugebiet"},
+    )
     f = res.to_frame()
-    assert f.loc["000", "reason"] == "ungültig (Ausreißer)" and f.loc["001", "matrix_code"] == "ohne Zuordnung"
+    assert f.loc["000", "reason"] == "ungültig (Ausreißer)"
+    assert f.loc["001", "matrix_code"] == "ohne Zuordnung"
     rated = f[res.rated]
     codes = {"hoch": 1, "mittel": 2, "niedrig": 3, "sehr niedrig": 4}
     signs = {"positiv": "+", "stabil": "+/-", "negativ": "-"}
-    expect = [f"{codes[s]}{signs[d]}" for s, d in zip(rated.status_class, rated.dynamics_class, strict=True)]
+    expect = [
+        f"{codes[s]}{signs[d]}"
+        for s, d in zip(rated.status_class, rated.dynamics_class, strict=True)
+    ]
     assert rated.matrix_code.tolist() == expect
     assert res.matrix().to_numpy().sum() == res.n_rated
     assert res.matrix().shape == (4, 3)
@@ -520,14 +619,16 @@ def test_status_dynamics_matrix_codes_and_exclusions():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"directions": {"alq": 2}}, "directions"),
-     ({"directions": {"alq": "up"}}, "directions"),
-     ({"directions": {"miete": 1}}, "not among the indicators"),
-     ({"min_population": 10**9}, "all 40 areas are excluded"),
-     ({"exclude": ["999"]}, "'999'"),
-     ({"weighted": True, "population": None}, "population weights"),
-     ({"status_cuts": [1, -1]}, "increase"),
-     ({"combine": "median"}, "combine")],
+    [
+        ({"directions": {"alq": 2}}, "directions"),
+        ({"directions": {"alq": "up"}}, "directions"),
+        ({"directions": {"miete": 1}}, "not among the indicators"),
+        ({"min_population": 10**9}, "all 40 areas are excluded"),
+        ({"exclude": ["999"]}, "'999'"),
+        ({"weighted": True, "population": None}, "population weights"),
+        ({"status_cuts": [1, -1]}, "increase"),
+        ({"combine": "median"}, "combine"),
+    ],
 )
 def test_status_dynamics_bad_input(kwargs, match):
     args = {"population": "ew", **kwargs}
@@ -538,27 +639,33 @@ def test_status_dynamics_bad_input(kwargs, match):
 def test_status_dynamics_constant_and_nan():
     df = _toy()
     df["alq"] = 3.0
-    with pytest.raises(InputError, match="'alq'.*constant"):
+    with pytest.raises(InputError, match=r"'alq'.*constant"):
         status_dynamics(df, ["alq", "sgb2"], min_population=None)
     df = _toy()
     df.loc["005", "sgb2"] = np.nan
-    with pytest.raises(InputError, match="'005'.*exclude"):
+    with pytest.raises(InputError, match=r"'005'.*exclude"):
         status_dynamics(df, ["alq", "sgb2"], min_population=None)
     # excluded with a reason, the missing value is fine
-    res = status_dynamics(df, ["alq", "sgb2"], min_population=None, exclude={"005": "Daten fehlen"})
+    res = status_dynamics(
+        df, ["alq", "sgb2"], min_population=None, exclude={"005": "Daten fehlen"}
+    )
     assert res.reason["005"] == "Daten fehlen"
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(0, 100, allow_nan=False), min_size=5, max_size=30, unique=True),
-       st.floats(0.1, 50), st.floats(-50, 50))
+@given(
+    st.lists(st.floats(0, 100, allow_nan=False), min_size=5, max_size=30, unique=True),
+    st.floats(0.1, 50),
+    st.floats(-50, 50),
+)
 def test_status_index_invariants(values, scale, offset):
-    """z-standardised over the rated areas; invariant under positive affine changes of an indicator."""
+    """Mean 0 / sd 1 over the rated areas; invariant under positive affine changes."""
     n = len(values)
     rng = np.random.default_rng(n)
     df = pd.DataFrame({"a": values, "b": rng.normal(size=n)}, index=[str(i) for i in range(n)])
     res = status_dynamics(df, ["a", "b"], min_population=None)
-    assert abs(res.status_index.mean()) < 1e-9 and abs(res.status_index.std(ddof=0) - 1) < 1e-9
+    assert abs(res.status_index.mean()) < 1e-9
+    assert abs(res.status_index.std(ddof=0) - 1) < 1e-9
     df2 = df.assign(a=df["a"] * scale + offset)
     res2 = status_dynamics(df2, ["a", "b"], min_population=None)
     np.testing.assert_allclose(res.status_index, res2.status_index, atol=1e-8)
@@ -570,7 +677,11 @@ def _panel(n=30, years=range(2019, 2024), drift=0.0, seed=0):
     idx = pd.MultiIndex.from_product([ids, list(years)], names=["planungsraum", "jahr"])
     base = rng.gamma(4, 2, size=(n, 2))
     t = np.tile(np.arange(len(years)), n)
-    vals = np.repeat(base, len(years), axis=0) + rng.normal(0, 0.3, (len(idx), 2)) + drift * t[:, None]
+    vals = (
+        np.repeat(base, len(years), axis=0)
+        + rng.normal(0, 0.3, (len(idx), 2))
+        + drift * t[:, None]
+    )
     return pd.DataFrame(vals, index=idx, columns=["alq", "sgb2"]).assign(ew=1000)
 
 
@@ -581,13 +692,15 @@ def test_changes_and_monitor():
     assert np.isnan(ch.loc[("00", 2020), "d_alq"])
     assert ch.loc[("00", 2022), "d_alq"] == pytest.approx(a[2022] - a[2020])
     m = monitor(p, ["alq", "sgb2"], ["alq", "sgb2"], window=2, population="ew")
-    assert m.results[2019].dynamics_class is None and m.results[2021].dynamics_class is not None
+    assert m.results[2019].dynamics_class is None
+    assert m.results[2021].dynamics_class is not None
     tab = m.transitions(2019, 2023)
     assert tab.to_numpy().sum() == 30
     mats = m.transition_matrices()
     assert list(mats) == [(2019, 2020), (2020, 2021), (2021, 2022), (2022, 2023)]
     long = m.to_frame()
-    assert long.index.names == ["planungsraum", "jahr"] and len(long) == 150
+    assert long.index.names == ["planungsraum", "jahr"]
+    assert len(long) == 150
     assert "Monitoring" in repr(m)
 
 
@@ -599,8 +712,11 @@ def test_base_year_shows_citywide_trend():
     means_yearly = yearly.index_values().mean()
     means_fixed = fixed.index_values().mean()
     assert np.allclose(means_yearly, 0, atol=1e-9)
-    assert means_fixed.is_monotonic_increasing and means_fixed[2023] > 1
-    assert (fixed.classes()[2023] == "sehr niedrig").sum() > (yearly.classes()[2023] == "sehr niedrig").sum()
+    assert means_fixed.is_monotonic_increasing
+    assert means_fixed[2023] > 1
+    assert (fixed.classes()[2023] == "sehr niedrig").sum() > (
+        yearly.classes()[2023] == "sehr niedrig"
+    ).sum()
 
 
 def test_monitor_bad_input():
@@ -619,7 +735,8 @@ def test_transition_matrix_keeps_missing_ids():
     a = pd.Series(["hoch", "mittel"], index=["1", "2"])
     b = pd.Series(["mittel", "mittel"], index=["2", "3"])
     tab = transition_matrix(a, b)
-    assert tab.loc["hoch", "nicht vorhanden"] == 1 and tab.loc["nicht vorhanden", "mittel"] == 1
+    assert tab.loc["hoch", "nicht vorhanden"] == 1
+    assert tab.loc["nicht vorhanden", "mittel"] == 1
     assert tab.to_numpy().sum() == 3
 
 
@@ -627,8 +744,12 @@ def test_transition_matrix_keeps_missing_ids():
 @pytest.mark.berlin
 def test_berlin_with_composite_index(berlin_dir):
     """The spec pipeline reproduces the official MSS 2021 status classes too."""
-    t = pd.read_csv(berlin_dir / "mss_2021_index_indikatoren.csv", dtype={"PLR_ID": str}).set_index("PLR_ID")
-    off = pd.read_csv(berlin_dir / "mss_2021_indizes.csv", dtype={"PLR_ID": str}).set_index("PLR_ID")
+    t = pd.read_csv(
+        berlin_dir / "mss_2021_index_indikatoren.csv", dtype={"PLR_ID": str}
+    ).set_index("PLR_ID")
+    off = pd.read_csv(berlin_dir / "mss_2021_indizes.csv", dtype={"PLR_ID": str}).set_index(
+        "PLR_ID"
+    )
     rated = t[t["KOM"] == "gültig"]
     spec = {**MSS_LIKE, "indicators": ["S1", "S3", "S4"]}
     res = composite_index(rated, spec)
@@ -638,11 +759,18 @@ def test_berlin_with_composite_index(berlin_dir):
 # ------------------------------------------------------------------ Musterstadt acceptance
 def _rates_by_hand(df: pd.DataFrame) -> pd.DataFrame:
     """MSS-style status indicators from counts (fallback if sozplan.indicators is missing)."""
-    return pd.DataFrame({
-        "sgb2_quote": 100 * df["sgb2_leistungsberechtigte"] / (df["einwohner"] - df["einwohner_65_plus"]),
-        "kinderarmut": 100 * df["sgb2_unter15"] / (df["einwohner_0_5"] + df["einwohner_6_14"]),
-        "arbeitslosigkeit_sgb2": 100 * df["arbeitslose_sgb2"] / (df["einwohner_15_17"] + df["einwohner_18_64"]),
-    }, index=df.index)
+    return pd.DataFrame(
+        {
+            "sgb2_quote": 100
+            * df["sgb2_leistungsberechtigte"]
+            / (df["einwohner"] - df["einwohner_65_plus"]),
+            "kinderarmut": 100 * df["sgb2_unter15"] / (df["einwohner_0_5"] + df["einwohner_6_14"]),
+            "arbeitslosigkeit_sgb2": 100
+            * df["arbeitslose_sgb2"]
+            / (df["einwohner_15_17"] + df["einwohner_18_64"]),
+        },
+        index=df.index,
+    )
 
 
 def _musterstadt_rates(df: pd.DataFrame) -> pd.DataFrame:
@@ -679,7 +807,11 @@ def test_musterstadt_hot_spots_sehr_niedrig(musterstadt_mss):
     f = m.results[max(m.years)].to_frame()
     for hot in truth["hot_spots"]:
         got = f.loc[hot["planning_areas"], "status_class"].astype(str)
-        assert (got == "sehr niedrig").all(), (hot["name"], got.to_dict(), f.loc[hot["planning_areas"], "status_index"])
+        assert (got == "sehr niedrig").all(), (
+            hot["name"],
+            got.to_dict(),
+            f.loc[hot["planning_areas"], "status_index"],
+        )
     cold = f.loc[truth["cold_spot"]["planning_areas"], "status_class"].astype(str)
     assert (cold == truth["cold_spot"]["expected_status_class"]).all(), cold.to_dict()
     small = f.loc[truth["small_areas"]["planning_areas"]]
@@ -692,4 +824,6 @@ def test_musterstadt_dynamics(musterstadt_mss, feature):
     truth, m = musterstadt_mss
     f = m.results[max(m.years)].to_frame()
     pa = truth[feature]["planning_area"]
-    assert f.loc[pa, "dynamics_class"] == truth[feature]["expected_dynamics_class"], f.loc[pa].to_dict()
+    assert f.loc[pa, "dynamics_class"] == truth[feature]["expected_dynamics_class"], f.loc[
+        pa
+    ].to_dict()

@@ -47,19 +47,28 @@ def _plr_index(table: pd.DataFrame, where: str) -> pd.DataFrame:
     elif table.index.name == "PLR_ID":
         ids = table.index.to_series()
     else:
-        raise fail(where, "`table` has no column or index 'PLR_ID'",
-                   "pass the MSS table as published (mss_2021_index_indikatoren.csv)")
+        raise fail(
+            where,
+            "`table` has no column or index 'PLR_ID'",
+            "pass the MSS table as published (mss_2021_index_indikatoren.csv)",
+        )
     if pd.api.types.is_numeric_dtype(ids):
         warnings.warn(
-            f"{where}: PLR_ID was read as numbers, so the leading zeros were lost; they were restored by "
-            "zero-padding to 8 digits. Read the file with dtype={'PLR_ID': str} to keep the ids as published.",
-            DataQualityWarning, stacklevel=3)
+            f"{where}: PLR_ID was read as numbers, so the leading zeros were lost; they were "
+            "restored by zero-padding to 8 digits. Read the file with dtype={'PLR_ID': str} "
+            "to keep the ids as published.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
         ids = ids.astype("int64").astype(str).str.zfill(8)
     ids = ids.astype(str)
     bad = ids[ids.str.len() != 8]
     if len(bad):
-        raise fail(where, f"PLR_ID must have 8 digits, got {format_values(bad.tolist())}",
-                   "read the file with dtype={'PLR_ID': str}")
+        raise fail(
+            where,
+            f"PLR_ID must have 8 digits, got {format_values(bad.tolist())}",
+            "read the file with dtype={'PLR_ID': str}",
+        )
     out = table.copy()
     out.index = pd.Index(ids.to_numpy(), name="PLR_ID", dtype="string")
     if "PLR_ID" in out.columns:
@@ -142,7 +151,7 @@ def hamburg_style(
     window: int = 3,
     **options,
 ) -> Monitoring:
-    """A Hamburg-style Sozialmonitoring (sketch): yearly status and dynamics over 3 years.
+    """Run a Hamburg-style Sozialmonitoring (sketch): yearly status, dynamics over 3 years.
 
     What this sketch takes from the published Hamburg Sozialmonitoring Integrierte
     Stadtteilentwicklung (Behörde für Stadtentwicklung und Wohnen, yearly reports since
@@ -178,6 +187,6 @@ def hamburg_style(
     """
     settings = {"combine": "mean", "ddof": 0, "weighted": False, "min_population": 300}
     settings.update(options)
-    return monitor(panel, status, dynamics, year=year, window=window, population=population, **settings)
-
-
+    return monitor(
+        panel, status, dynamics, year=year, window=window, population=population, **settings
+    )

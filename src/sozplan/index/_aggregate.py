@@ -7,7 +7,14 @@ from collections.abc import Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_columns, check_frame, check_no_nan, check_unique_index, fail, format_values
+from sozplan.checks import (
+    check_columns,
+    check_frame,
+    check_no_nan,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.index._weights import check_weights
 
 __all__ = ["AGGREGATIONS", "aggregate", "aggregate_matrix", "copeland"]
@@ -42,13 +49,15 @@ def copeland(X: np.ndarray, weights: np.ndarray, *, chunk: int = 256) -> np.ndar
     n = X.shape[0]
     out = np.empty(n)
     for start in range(0, n, chunk):
-        block = X[start:start + chunk]
+        block = X[start : start + chunk]
         s = np.sign(block[:, None, :] - X[None, :, :]) @ weights
-        out[start:start + chunk] = np.sign(np.round(s, 12)).sum(axis=1)
+        out[start : start + chunk] = np.sign(np.round(s, 12)).sum(axis=1)
     return out
 
 
-def aggregate_matrix(X: np.ndarray, W: np.ndarray, method: str = "mean", *, p: float | None = None) -> np.ndarray:
+def aggregate_matrix(
+    X: np.ndarray, W: np.ndarray, method: str = "mean", *, p: float | None = None
+) -> np.ndarray:
     """Aggregate an (n, K) matrix with R weight vectors (R, K) at once -> (n, R).
 
     Vectorised core of :func:`aggregate` and :func:`~sozplan.index.uncertainty`;
@@ -61,7 +70,9 @@ def aggregate_matrix(X: np.ndarray, W: np.ndarray, method: str = "mean", *, p: f
     sw = W.sum(axis=1)
     q = p if method == "generalised" else _P.get(method)
     if q is None:
-        raise fail("aggregate", f"`method` is {method!r}", f"use one of {format_values(AGGREGATIONS)}")
+        raise fail(
+            "aggregate", f"`method` is {method!r}", f"use one of {format_values(AGGREGATIONS)}"
+        )
     if q == 1:
         return (X @ W.T) / sw
     if q == 0:
@@ -143,14 +154,19 @@ def aggregate(
     if method in ("geometric", "harmonic") or (method == "generalised" and q <= 0):
         bad = (X <= 0).any(axis=1)
         if bad.any():
-            raise fail(where, f"method {method!r} needs positive values, but {int(bad.sum())} area(s) have "
-                       f"values <= 0: {format_values(df.index[bad])}",
-                       "normalise to a positive range first (e.g. min-max with scale, plus an offset, or "
-                       "goalposts) or use method='mean'")
+            raise fail(
+                where,
+                f"method {method!r} needs positive values, but {int(bad.sum())} area(s) have "
+                f"values <= 0: {format_values(df.index[bad])}",
+                "normalise to a positive range first (e.g. min-max with scale, plus an offset, or "
+                "goalposts) or use method='mean'",
+            )
     y = aggregate_matrix(X, w.to_numpy()[None, :], method, p=p)[:, 0]
     if restandardise:
         sd = y.std(ddof=ddof)
         if not sd > 0:
-            raise fail(where, "the aggregated index is constant", "check the indicators and weights")
+            raise fail(
+                where, "the aggregated index is constant", "check the indicators and weights"
+            )
         y = (y - y.mean()) / sd
     return pd.Series(y, index=df.index, name=name)

@@ -52,8 +52,9 @@ def _fmt(x: float, language: str) -> str:
     return s.replace(".", ",") if language == "de" else s
 
 
-def interval_labels(cuts: Sequence[float], *, closed: str = "right", language: str = "de",
-                    centre: float = 0.0) -> list[str]:
+def interval_labels(
+    cuts: Sequence[float], *, closed: str = "right", language: str = "de", centre: float = 0.0
+) -> list[str]:
     """Readable labels for the classes between ``cuts`` (German by default).
 
     Parameters
@@ -90,19 +91,35 @@ def interval_labels(cuts: Sequence[float], *, closed: str = "right", language: s
         hi_in = hi is not None and (closed == "right" or (closed == "inner" and hi > centre))
         lo_in = lo is not None and (closed == "left" or (closed == "inner" and lo <= centre))
         if lo is None:
-            out.append(f"{'bis' if de else 'up to'} {_fmt(hi, language)}" if hi_in
-                       else f"{'unter' if de else 'below'} {_fmt(hi, language)}")
+            out.append(
+                f"{'bis' if de else 'up to'} {_fmt(hi, language)}"
+                if hi_in
+                else f"{'unter' if de else 'below'} {_fmt(hi, language)}"
+            )
         elif hi is None:
-            out.append(f"{_fmt(lo, language)} {'und mehr' if de else 'and above'}" if lo_in
-                       else f"{'über' if de else 'above'} {_fmt(lo, language)}")
+            out.append(
+                f"{_fmt(lo, language)} {'und mehr' if de else 'and above'}"
+                if lo_in
+                else f"{'über' if de else 'above'} {_fmt(lo, language)}"
+            )
         else:
-            a = (_fmt(lo, language) if lo_in else f"{'über' if de else 'above'} {_fmt(lo, language)}")
-            b = (_fmt(hi, language) if hi_in else f"{'unter' if de else 'below'} {_fmt(hi, language)}")
+            a = (
+                _fmt(lo, language)
+                if lo_in
+                else f"{'über' if de else 'above'} {_fmt(lo, language)}"
+            )
+            b = (
+                _fmt(hi, language)
+                if hi_in
+                else f"{'unter' if de else 'below'} {_fmt(hi, language)}"
+            )
             out.append(f"{a} {'bis' if de else 'to'} {b}")
     return out
 
 
-def assign_classes(values: np.ndarray, cuts: Sequence[float] | np.ndarray, *, closed: str = "right") -> np.ndarray:
+def assign_classes(
+    values: np.ndarray, cuts: Sequence[float] | np.ndarray, *, closed: str = "right"
+) -> np.ndarray:
     """Class codes 0..k-1 of ``values`` for increasing inner ``cuts`` (vectorised).
 
     Parameters
@@ -136,7 +153,9 @@ def assign_classes(values: np.ndarray, cuts: Sequence[float] | np.ndarray, *, cl
         # cut <= 0 belongs to the upper class, cut > 0 to the lower class
         codes = (v[..., None] > c).sum(-1) + ((v[..., None] == c) & (c <= 0)).sum(-1)
     else:
-        raise fail("assign_classes", f"`closed` is {closed!r}", f"use one of {format_values(_CLOSED)}")
+        raise fail(
+            "assign_classes", f"`closed` is {closed!r}", f"use one of {format_values(_CLOSED)}"
+        )
     codes = np.asarray(codes, dtype=np.int64)
     return np.where(np.isnan(v), -1, codes)
 
@@ -144,9 +163,17 @@ def assign_classes(values: np.ndarray, cuts: Sequence[float] | np.ndarray, *, cl
 def _check_cuts(cuts: Any, where: str) -> np.ndarray:
     c = np.asarray(cuts, dtype=float).ravel()
     if not np.all(np.isfinite(c)):
-        raise fail(where, f"`cuts` contains missing or infinite values ({c.tolist()})", "pass finite numbers")
+        raise fail(
+            where,
+            f"`cuts` contains missing or infinite values ({c.tolist()})",
+            "pass finite numbers",
+        )
     if np.any(np.diff(c) <= 0):
-        raise fail(where, f"`cuts` must increase strictly, got {c.tolist()}", "sort the cut points and drop duplicates")
+        raise fail(
+            where,
+            f"`cuts` must increase strictly, got {c.tolist()}",
+            "sort the cut points and drop duplicates",
+        )
     return c
 
 
@@ -190,10 +217,15 @@ class Classification:
     def __repr__(self) -> str:
         cuts = ", ".join(f"{c:.4g}" for c in self.cuts)
         counts = ", ".join(f"{k}: {v}" for k, v in self.counts.items())
-        return f"Classification(scheme={self.scheme!r}, k={len(self.labels)}, cuts=[{cuts}], closed={self.closed!r})\n  {counts}"
+        return (
+            f"Classification(scheme={self.scheme!r}, k={len(self.labels)}, cuts=[{cuts}], "
+            f"closed={self.closed!r})\n  {counts}"
+        )
 
     def _repr_html_(self) -> str:
-        head = f"<b>Classification</b> scheme={self.scheme}, cuts={np.round(self.cuts, 4).tolist()}"
+        head = (
+            f"<b>Classification</b> scheme={self.scheme}, cuts={np.round(self.cuts, 4).tolist()}"
+        )
         return head + html_table(self.counts.to_frame())
 
     def plot(self, ax=None, *, bins: int = 40):
@@ -222,7 +254,7 @@ def classify(
     ddof: int = 0,
     language: str = "de",
 ) -> Classification:
-    """Cut values into ordered classes.
+    r"""Cut values into ordered classes.
 
     Parameters
     ----------
@@ -230,7 +262,7 @@ def classify(
         The values (e.g. an index); must be finite.
     scheme : str, default "sd"
         ``"sd"``: cuts in standard deviations around the mean,
-        :math:`c_j = \\bar{x} + s_j \\cdot \\mathrm{sd}(x)` with ``cuts`` the :math:`s_j`
+        :math:`c_j = \bar{x} + s_j \cdot \mathrm{sd}(x)` with ``cuts`` the :math:`s_j`
         (default ``(-1, 1, 1.5)``, the Berlin MSS status cuts);
         ``"manual"``: ``cuts`` in the units of the values;
         ``"quantiles"``, ``"equal_interval"``, ``"fisher_jenks"`` (Fisher 1958, exact
@@ -271,8 +303,12 @@ def classify(
     x = s.to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(x)
     if bad.any():
-        raise fail(where, f"`values` has {int(bad.sum())} missing or infinite value(s) at {format_values(s.index[bad])}",
-                   "drop or impute these areas explicitly before classifying")
+        raise fail(
+            where,
+            f"`values` has {int(bad.sum())} missing or infinite value(s) at "
+            f"{format_values(s.index[bad])}",
+            "drop or impute these areas explicitly before classifying",
+        )
     if scheme not in SCHEMES:
         raise fail(where, f"`scheme` is {scheme!r}", f"use one of {format_values(SCHEMES, 20)}")
     if language not in ("de", "en"):
@@ -286,14 +322,21 @@ def classify(
     if scheme in ("sd", "manual"):
         if cuts is None:
             if scheme == "manual":
-                raise fail(where, "scheme 'manual' needs `cuts`", "pass cuts=[...] in the units of the values")
+                raise fail(
+                    where,
+                    "scheme 'manual' needs `cuts`",
+                    "pass cuts=[...] in the units of the values",
+                )
             cuts = (-1.0, 1.0, 1.5)
         c = _check_cuts(cuts, where)
         if scheme == "sd":
             mean, sd = x.mean(), x.std(ddof=ddof)
             if not sd > 0:
-                raise fail(where, "`values` are constant, so standard-deviation cuts are undefined",
-                           "use scheme='manual' or check the index")
+                raise fail(
+                    where,
+                    "`values` are constant, so standard-deviation cuts are undefined",
+                    "use scheme='manual' or check the index",
+                )
             details = {"mean": float(mean), "sd": float(sd), "cuts_sd": c.tolist()}
             z = (x - mean) / sd
             codes = assign_classes(z, c, closed=closed)
@@ -307,9 +350,7 @@ def classify(
         if len(np.unique(x)) < 2:
             raise fail(where, "`values` are constant", "classes need values that vary")
         kls = getattr(mapclassify, _MAPCLASSIFY[scheme])
-        if scheme == "head_tail":
-            mc = kls(x)
-        elif scheme in ("std_mean", "box_plot"):
+        if scheme == "head_tail" or scheme in ("std_mean", "box_plot"):
             mc = kls(x)
         else:
             if not (isinstance(k, int | np.integer) and k >= 2):
@@ -325,8 +366,12 @@ def classify(
         labels = interval_labels(c, closed=closed, language=language, centre=centre)
     labels = tuple(str(lab) for lab in labels)
     if len(labels) != n_classes or len(set(labels)) != n_classes:
-        raise fail(where, f"`labels` has {len(labels)} distinct-or-not entries for {n_classes} classes "
-                   f"({format_values(labels)})", f"pass {n_classes} distinct labels, lowest values first")
+        raise fail(
+            where,
+            f"`labels` has {len(labels)} distinct-or-not entries for {n_classes} classes "
+            f"({format_values(labels)})",
+            f"pass {n_classes} distinct labels, lowest values first",
+        )
     cat = pd.Categorical.from_codes(codes, categories=list(labels), ordered=True)
     classes = pd.Series(cat, index=s.index, name=f"{s.name or 'value'}_class")
     return Classification(
@@ -366,12 +411,13 @@ class ThresholdSensitivity:
     closed: str
 
     def to_frame(self) -> pd.DataFrame:
-        """The summary table (one row per scenario)."""
+        """Return the summary table (one row per scenario)."""
         return self.summary
 
     def __repr__(self) -> str:
         s = self.summary[["n_changed", "share_changed"]].to_string()
-        return f"ThresholdSensitivity(cuts={np.round(self.cuts, 4).tolist()}, closed={self.closed!r})\n{s}"
+        cuts = np.round(self.cuts, 4).tolist()
+        return f"ThresholdSensitivity(cuts={cuts}, closed={self.closed!r})\n{s}"
 
     def _repr_html_(self) -> str:
         return "<b>ThresholdSensitivity</b>" + html_table(self.summary.drop(columns="changed_ids"))
@@ -431,7 +477,11 @@ def threshold_sensitivity(
     x = s.to_numpy(dtype=float, na_value=np.nan)
     if not np.all(np.isfinite(x)):
         bad = ~np.isfinite(x)
-        raise fail(where, f"`values` has missing values at {format_values(s.index[bad])}", "drop or impute them first")
+        raise fail(
+            where,
+            f"`values` has missing values at {format_values(s.index[bad])}",
+            "drop or impute them first",
+        )
     c = _check_cuts(cuts, where)
     if np.isscalar(shifts):
         shifts = (-abs(float(shifts)), abs(float(shifts)))
@@ -451,9 +501,17 @@ def threshold_sensitivity(
         codes = assign_classes(x, cc, closed=closed)
         diff = codes - base
         changed = s.index[diff != 0]
-        rows.append({"cut": name, "shift": d, "n_changed": int((diff != 0).sum()),
-                     "share_changed": float((diff != 0).mean()), "n_up": int((diff > 0).sum()),
-                     "n_down": int((diff < 0).sum()), "changed_ids": tuple(changed)})
+        rows.append(
+            {
+                "cut": name,
+                "shift": d,
+                "n_changed": int((diff != 0).sum()),
+                "share_changed": float((diff != 0).mean()),
+                "n_up": int((diff > 0).sum()),
+                "n_down": int((diff < 0).sum()),
+                "changed_ids": tuple(changed),
+            }
+        )
         cols[(name, d)] = codes + 1
     summary = pd.DataFrame(rows)
     dist = x[:, None] - c[None, :]

@@ -29,7 +29,7 @@ def as_series(values: Any, *, name: str = "values", where: str = "") -> pd.Serie
 
 
 def html_table(df: pd.DataFrame, max_rows: int = 20) -> str:
-    """A small HTML table for ``_repr_html_``."""
+    """Render a small HTML table for ``_repr_html_``."""
     return df.head(max_rows).to_html(float_format=lambda v: f"{v:.4g}", border=0)
 
 
@@ -59,35 +59,50 @@ def parse_directions(
     if isinstance(directions, Mapping):
         unknown = [k for k in directions if k not in cols]
         if unknown:
-            raise fail(where, f"`{arg}` names column(s) {format_values(unknown)} that are not among the "
-                       f"indicators ({format_values(cols, 12)})", "give directions only for the indicators used")
+            raise fail(
+                where,
+                f"`{arg}` names column(s) {format_values(unknown)} that are not among the "
+                f"indicators ({format_values(cols, 12)})",
+                "give directions only for the indicators used",
+            )
         raw = [directions.get(c, 1) for c in cols]
     else:
         if isinstance(directions, str) or not isinstance(directions, Sequence | np.ndarray):
-            raise fail(where, f"`{arg}` is a {type(directions).__name__}",
-                       "pass a dict {column: +1 or -1} or a list with one +1/-1 per indicator")
+            raise fail(
+                where,
+                f"`{arg}` is a {type(directions).__name__}",
+                "pass a dict {column: +1 or -1} or a list with one +1/-1 per indicator",
+            )
         raw = list(directions)
         if len(raw) != len(cols):
-            raise fail(where, f"`{arg}` has {len(raw)} entries for {len(cols)} indicators",
-                       "give one direction (+1 or -1) per indicator, or a dict by column")
+            raise fail(
+                where,
+                f"`{arg}` has {len(raw)} entries for {len(cols)} indicators",
+                "give one direction (+1 or -1) per indicator, or a dict by column",
+            )
     out = []
     for c, d in zip(cols, raw, strict=True):
         key = d.item() if isinstance(d, np.generic) else d
         if isinstance(key, float) and key in (1.0, -1.0):
             key = int(key)
         if isinstance(key, bool) or key not in _DIRECTION_WORDS:
-            raise fail(where, f"`{arg}` gives {d!r} for column {c!r}",
-                       "use +1 (higher value = worse situation, counts towards disadvantage) or -1 "
-                       "(higher value = better situation)")
+            raise fail(
+                where,
+                f"`{arg}` gives {d!r} for column {c!r}",
+                "use +1 (higher value = worse situation, counts towards disadvantage) or -1 "
+                "(higher value = better situation)",
+            )
         out.append(_DIRECTION_WORDS[key])
     return np.asarray(out, dtype=float)
 
 
-def weighted_moments(x: np.ndarray, w: np.ndarray | None, ddof: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation along ``axis``, with optional frequency weights.
+def weighted_moments(
+    x: np.ndarray, w: np.ndarray | None, ddof: float, axis: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean and standard deviation along ``axis``, with optional frequency weights.
 
-    With weights :math:`w_i` the mean is :math:`\\sum w_i x_i / \\sum w_i` and the
-    variance :math:`\\sum w_i (x_i - \\bar x)^2 / (\\sum w_i - \\mathrm{ddof})`
+    With weights :math:`w_i` the mean is :math:`\sum w_i x_i / \sum w_i` and the
+    variance :math:`\sum w_i (x_i - \bar x)^2 / (\sum w_i - \mathrm{ddof})`
     (frequency weights, so that integer weights equal repeated rows).
     """
     if w is None:

@@ -17,7 +17,13 @@ from sozplan.checks import check_columns, check_frame, check_unique_index, fail,
 from sozplan.index._aggregate import AGGREGATIONS, aggregate
 from sozplan.index._classify import Classification, classify
 from sozplan.index._common import html_escape, html_table, parse_directions
-from sozplan.index._transform import IMPUTATIONS, NORMALISATIONS, OutlierTreatment, impute, normalise
+from sozplan.index._transform import (
+    IMPUTATIONS,
+    NORMALISATIONS,
+    OutlierTreatment,
+    impute,
+    normalise,
+)
 from sozplan.index._weights import check_weights, pca_weights, weights_for_importance
 
 __all__ = ["SPEC_FORMAT", "IndexResult", "IndexSpec", "composite_index"]
@@ -25,16 +31,32 @@ __all__ = ["SPEC_FORMAT", "IndexResult", "IndexSpec", "composite_index"]
 #: Version of the spec format understood by this module.
 SPEC_FORMAT = "sozplan.index/1"
 
-_TOP_KEYS = {"format", "name", "version", "description", "indicators", "population", "treatment", "imputation",
-             "normalisation", "weighting", "aggregation", "restandardise", "classes"}
+_TOP_KEYS = {
+    "format",
+    "name",
+    "version",
+    "description",
+    "indicators",
+    "population",
+    "treatment",
+    "imputation",
+    "normalisation",
+    "weighting",
+    "aggregation",
+    "restandardise",
+    "classes",
+}
 _IND_KEYS = {"column", "direction", "weight", "label"}
 
 
 def _check_keys(d: Mapping, allowed: set, what: str) -> None:
     unknown = sorted(set(d) - allowed)
     if unknown:
-        raise fail("IndexSpec", f"{what} has unknown key(s) {format_values(unknown)}",
-                   f"use only {format_values(sorted(allowed), 20)}")
+        raise fail(
+            "IndexSpec",
+            f"{what} has unknown key(s) {format_values(unknown)}",
+            f"use only {format_values(sorted(allowed), 20)}",
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -95,28 +117,52 @@ class IndexSpec:
         if isinstance(d, IndexSpec):
             return d
         if not isinstance(d, Mapping):
-            raise fail("IndexSpec", f"the spec is a {type(d).__name__}", "pass a dict, YAML or JSON text")
+            raise fail(
+                "IndexSpec", f"the spec is a {type(d).__name__}", "pass a dict, YAML or JSON text"
+            )
         _check_keys(d, _TOP_KEYS, "the spec")
         fmt = d.get("format", SPEC_FORMAT)
         if fmt != SPEC_FORMAT:
-            raise fail("IndexSpec", f"spec format {fmt!r} is not understood", f"use format: {SPEC_FORMAT!r}")
+            raise fail(
+                "IndexSpec",
+                f"spec format {fmt!r} is not understood",
+                f"use format: {SPEC_FORMAT!r}",
+            )
         raw = d.get("indicators")
         if not raw:
-            raise fail("IndexSpec", "`indicators` is missing or empty", "list at least one {column: ...}")
+            raise fail(
+                "IndexSpec", "`indicators` is missing or empty", "list at least one {column: ...}"
+            )
         inds = []
         for item in raw:
             if isinstance(item, str):
                 item = {"column": item}
             if not isinstance(item, Mapping) or "column" not in item:
-                raise fail("IndexSpec", f"indicator entry {item!r} has no 'column'", "write {column: name, ...}")
+                raise fail(
+                    "IndexSpec",
+                    f"indicator entry {item!r} has no 'column'",
+                    "write {column: name, ...}",
+                )
             _check_keys(item, _IND_KEYS, f"indicator {item.get('column')!r}")
-            inds.append({"column": item["column"], "direction": item.get("direction", 1),
-                         "weight": float(item.get("weight", 1.0)), "label": item.get("label", item["column"])})
+            inds.append(
+                {
+                    "column": item["column"],
+                    "direction": item.get("direction", 1),
+                    "weight": float(item.get("weight", 1.0)),
+                    "label": item.get("label", item["column"]),
+                }
+            )
         cols = [i["column"] for i in inds]
         if len(set(cols)) != len(cols):
-            raise fail("IndexSpec", f"indicator(s) {format_values([c for c in cols if cols.count(c) > 1])} are "
-                       "listed twice", "list each indicator once")
-        dirs = parse_directions({i["column"]: i["direction"] for i in inds}, cols, where="IndexSpec")
+            raise fail(
+                "IndexSpec",
+                f"indicator(s) {format_values([c for c in cols if cols.count(c) > 1])} are "
+                "listed twice",
+                "list each indicator once",
+            )
+        dirs = parse_directions(
+            {i["column"]: i["direction"] for i in inds}, cols, where="IndexSpec"
+        )
         for i, dd in zip(inds, dirs, strict=True):
             i["direction"] = int(dd)
         check_weights([i["weight"] for i in inds], cols, where="IndexSpec")
@@ -140,7 +186,9 @@ class IndexSpec:
         """Build a spec from YAML text or a ``.yaml`` file."""
         import yaml
 
-        if isinstance(text, Path) or (isinstance(text, str) and "\n" not in text and text.endswith((".yaml", ".yml"))):
+        if isinstance(text, Path) or (
+            isinstance(text, str) and "\n" not in text and text.endswith((".yaml", ".yml"))
+        ):
             text = Path(text).read_text(encoding="utf-8")
         return cls.from_dict(yaml.safe_load(text))
 
@@ -154,29 +202,55 @@ class IndexSpec:
     def _validate(self) -> None:
         m = self.normalisation.get("method", "zscore")
         if m not in NORMALISATIONS:
-            raise fail("IndexSpec", f"normalisation method {m!r}", f"use one of {format_values(NORMALISATIONS)}")
+            raise fail(
+                "IndexSpec",
+                f"normalisation method {m!r}",
+                f"use one of {format_values(NORMALISATIONS)}",
+            )
         m = self.imputation.get("method", "none")
         if m not in IMPUTATIONS:
-            raise fail("IndexSpec", f"imputation method {m!r}", f"use one of {format_values(IMPUTATIONS)}")
+            raise fail(
+                "IndexSpec", f"imputation method {m!r}", f"use one of {format_values(IMPUTATIONS)}"
+            )
         m = self.aggregation.get("method", "mean")
         if m not in AGGREGATIONS:
-            raise fail("IndexSpec", f"aggregation method {m!r}", f"use one of {format_values(AGGREGATIONS)}")
+            raise fail(
+                "IndexSpec",
+                f"aggregation method {m!r}",
+                f"use one of {format_values(AGGREGATIONS)}",
+            )
         m = self.weighting.get("method", "manual")
         if m not in ("manual", "equal", "pca", "importance"):
-            raise fail("IndexSpec", f"weighting method {m!r}", "use 'manual', 'equal', 'pca' or 'importance'")
+            raise fail(
+                "IndexSpec",
+                f"weighting method {m!r}",
+                "use 'manual', 'equal', 'pca' or 'importance'",
+            )
         if self.normalisation.get("weighted") and not self.population:
-            raise fail("IndexSpec", "normalisation.weighted is true but no `population` column is named",
-                       "add population: <column of residents>")
+            raise fail(
+                "IndexSpec",
+                "normalisation.weighted is true but no `population` column is named",
+                "add population: <column of residents>",
+            )
 
     # ---------------------------------------------------------------- serialisation
     def to_dict(self) -> dict:
         """Plain dict (JSON/YAML-ready) including the format tag."""
-        return {"format": SPEC_FORMAT, "name": self.name, "version": self.version, "description": self.description,
-                "indicators": [dict(i) for i in self.indicators], "population": self.population,
-                "treatment": copy.deepcopy(self.treatment), "imputation": dict(self.imputation),
-                "normalisation": dict(self.normalisation), "weighting": dict(self.weighting),
-                "aggregation": dict(self.aggregation), "restandardise": self.restandardise,
-                "classes": copy.deepcopy(self.classes)}
+        return {
+            "format": SPEC_FORMAT,
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "indicators": [dict(i) for i in self.indicators],
+            "population": self.population,
+            "treatment": copy.deepcopy(self.treatment),
+            "imputation": dict(self.imputation),
+            "normalisation": dict(self.normalisation),
+            "weighting": dict(self.weighting),
+            "aggregation": dict(self.aggregation),
+            "restandardise": self.restandardise,
+            "classes": copy.deepcopy(self.classes),
+        }
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (written to ``path`` if given)."""
@@ -197,8 +271,13 @@ class IndexSpec:
     @property
     def hash(self) -> str:
         """Content hash: first 12 hex digits of SHA-256 of the canonical JSON."""
-        canon = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           default=_jsonable)
+        canon = json.dumps(
+            self.to_dict(),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            default=_jsonable,
+        )
         return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:12]
 
     @property
@@ -212,15 +291,18 @@ class IndexSpec:
         return {i["column"]: i["direction"] for i in self.indicators}
 
     def replace(self, **changes: Any) -> IndexSpec:
-        """A copy with top-level keys replaced (validated again)."""
+        """Return a copy with top-level keys replaced (validated again)."""
         d = self.to_dict()
         d.update(changes)
         return IndexSpec.from_dict(d)
 
     def __repr__(self) -> str:
-        return (f"IndexSpec({self.name!r}, version={self.version!r}, hash={self.hash}, "
-                f"{len(self.indicators)} indicators, normalisation={self.normalisation.get('method')}, "
-                f"aggregation={self.aggregation.get('method')})")
+        return (
+            f"IndexSpec({self.name!r}, version={self.version!r}, hash={self.hash}, "
+            f"{len(self.indicators)} indicators, "
+            f"normalisation={self.normalisation.get('method')}, "
+            f"aggregation={self.aggregation.get('method')})"
+        )
 
 
 def _jsonable(o: Any) -> Any:
@@ -279,26 +361,38 @@ class IndexResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per area: normalised indicators, aggregate, index, rank, class."""
-        parts = [self.normalised.add_prefix("n_"), self.aggregated.rename("aggregated"),
-                 self.index.rename("index"), self.rank]
+        parts = [
+            self.normalised.add_prefix("n_"),
+            self.aggregated.rename("aggregated"),
+            self.index.rename("index"),
+            self.rank,
+        ]
         if self.classification is not None:
             parts.append(self.classification.classes.rename("class"))
         return pd.concat(parts, axis=1)
 
     def __repr__(self) -> str:
         s = self.spec
-        lines = [f"IndexResult {s.name!r} version {s.version} (spec hash {s.hash}), {len(self.index)} areas",
-                 f"  {s.normalisation.get('method')} -> {s.aggregation.get('method')}"
-                 f"{' -> re-standardised' if s.restandardise else ''}",
-                 "  weights: " + ", ".join(f"{k} {v:.3f}" for k, v in self.weights.items())]
+        lines = [
+            f"IndexResult {s.name!r} version {s.version} (spec hash {s.hash}), "
+            f"{len(self.index)} areas",
+            f"  {s.normalisation.get('method')} -> {s.aggregation.get('method')}"
+            f"{' -> re-standardised' if s.restandardise else ''}",
+            "  weights: " + ", ".join(f"{k} {v:.3f}" for k, v in self.weights.items()),
+        ]
         if self.classification is not None:
-            lines.append("  classes: " + ", ".join(f"{k} {v}" for k, v in self.classification.counts.items()))
+            lines.append(
+                "  classes: "
+                + ", ".join(f"{k} {v}" for k, v in self.classification.counts.items())
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         s = self.spec
-        head = (f"<b>IndexResult</b> {html_escape(s.name)} version {html_escape(s.version)} "
-                f"(spec hash <code>{s.hash}</code>), {len(self.index)} areas")
+        head = (
+            f"<b>IndexResult</b> {html_escape(s.name)} version {html_escape(s.version)} "
+            f"(spec hash <code>{s.hash}</code>), {len(self.index)} areas"
+        )
         return head + html_table(self.weights.to_frame())
 
     def plot(self, ax=None, *, top: int = 20):
@@ -343,11 +437,14 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"alq": [2.0, 4.0, 6.0, 12.0, 3.0], "abi": [60.0, 40.0, 30.0, 10.0, 50.0]},
+    >>> df = pd.DataFrame({"alq": [2.0, 4.0, 6.0, 12.0, 3.0],
+    ...                    "abi": [60.0, 40.0, 30.0, 10.0, 50.0]},
     ...                   index=["01", "02", "03", "04", "05"])
-    >>> spec = {"name": "Demo", "indicators": [{"column": "alq"}, {"column": "abi", "direction": -1}],
+    >>> spec = {"name": "Demo",
+    ...         "indicators": [{"column": "alq"}, {"column": "abi", "direction": -1}],
     ...         "aggregation": {"method": "sum"}, "restandardise": True,
-    ...         "classes": {"scheme": "sd", "cuts": [-1, 1, 1.5], "labels": ["hoch", "mittel", "niedrig", "sehr niedrig"]}}
+    ...         "classes": {"scheme": "sd", "cuts": [-1, 1, 1.5],
+    ...                     "labels": ["hoch", "mittel", "niedrig", "sehr niedrig"]}}
     >>> res = composite_index(df, spec)
     >>> res.index.round(2).tolist()
     [-1.13, -0.26, 0.32, 1.76, -0.69]
@@ -357,7 +454,11 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
     where = "composite_index"
     if isinstance(spec, str | Path):
         s = str(spec)
-        spec = IndexSpec.from_json(spec) if s.strip().startswith("{") or s.endswith(".json") else IndexSpec.from_yaml(spec)
+        spec = (
+            IndexSpec.from_json(spec)
+            if s.strip().startswith("{") or s.endswith(".json")
+            else IndexSpec.from_yaml(spec)
+        )
     spec = IndexSpec.from_dict(spec)
     check_frame(df, where=where)
     check_unique_index(df, where=where)
@@ -366,19 +467,31 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
     values = raw.to_numpy()
     inf = np.isinf(values)
     if inf.any():
-        raise fail(where, f"infinite values at {format_values(df.index[inf.any(axis=1)])}",
-                   "check the rates (division by zero?)")
+        raise fail(
+            where,
+            f"infinite values at {format_values(df.index[inf.any(axis=1)])}",
+            "check the rates (division by zero?)",
+        )
     nan = np.isnan(values)
     imp_method = spec.imputation.get("method", "none")
     if nan.any() and imp_method == "none":
         bad_cols = [c for c, b in zip(cols, nan.any(axis=0), strict=True) if b]
-        raise fail(where, f"{int(nan.any(axis=1).sum())} area(s) have missing values in {format_values(bad_cols)}: "
-                   f"{format_values(df.index[nan.any(axis=1)])}",
-                   "set imputation: {method: mean|median|group_mean, by: ...} in the spec or drop these areas")
+        raise fail(
+            where,
+            f"{int(nan.any(axis=1).sum())} area(s) have missing values in "
+            f"{format_values(bad_cols)}: "
+            f"{format_values(df.index[nan.any(axis=1)])}",
+            "set imputation: {method: mean|median|group_mean, by: ...} in the spec "
+            "or drop these areas",
+        )
     const = [c for c in cols if raw[c].nunique(dropna=True) <= 1]
     if const:
-        raise fail(where, f"indicator(s) {format_values(const)} are constant over all areas",
-                   "drop them from the spec; a constant indicator carries no information about differences")
+        raise fail(
+            where,
+            f"indicator(s) {format_values(const)} are constant over all areas",
+            "drop them from the spec; a constant indicator carries no information "
+            "about differences",
+        )
     # 1 outlier treatment (on observed values; missing values stay missing)
     treated, treatment = raw, None
     if spec.treatment:
@@ -393,13 +506,21 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
         treatment = ot.report()
     # 2 imputation
     by = spec.imputation.get("by")
-    imputed = impute(pd.concat([treated, df[[by]]], axis=1) if by else treated, cols, imp_method, by=by)
+    imputed = impute(
+        pd.concat([treated, df[[by]]], axis=1) if by else treated, cols, imp_method, by=by
+    )
     # 3 normalisation
     norm_kw = {k: v for k, v in spec.normalisation.items() if k not in ("method", "weighted")}
     population = spec.population if spec.normalisation.get("weighted") else None
     frame = pd.concat([imputed, df[[population]]], axis=1) if population else imputed
-    normalised = normalise(frame, cols, spec.normalisation.get("method", "zscore"),
-                           directions=spec.directions, population=population, **norm_kw)
+    normalised = normalise(
+        frame,
+        cols,
+        spec.normalisation.get("method", "zscore"),
+        directions=spec.directions,
+        population=population,
+        **norm_kw,
+    )
     # 4 weights
     wm = spec.weighting.get("method", "manual")
     if wm == "equal":
@@ -412,13 +533,23 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
         weights = check_weights([i["weight"] for i in spec.indicators], cols, where=where)
     # 5 aggregation
     agg = spec.aggregation.get("method", "mean")
-    aggregated = aggregate(normalised, cols, weights if agg != "sum" else weights * len(cols), method=agg,
-                           p=spec.aggregation.get("p"), name="aggregated")
+    aggregated = aggregate(
+        normalised,
+        cols,
+        weights if agg != "sum" else weights * len(cols),
+        method=agg,
+        p=spec.aggregation.get("p"),
+        name="aggregated",
+    )
     index = aggregated
     if spec.restandardise:
         sd = aggregated.std(ddof=spec.normalisation.get("ddof", 0))
         if not sd > 0:
-            raise fail(where, "the aggregate is constant, it cannot be re-standardised", "check the indicators")
+            raise fail(
+                where,
+                "the aggregate is constant, it cannot be re-standardised",
+                "check the indicators",
+            )
         index = (aggregated - aggregated.mean()) / sd
     index = index.rename("index")
     # 6 classes
@@ -427,8 +558,15 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
         ckw = dict(spec.classes)
         scheme = ckw.pop("scheme", "sd")
         classification = classify(index, scheme, **ckw)
-    return IndexResult(spec=spec, raw=raw, treated=treated, treatment=treatment, imputed=imputed,
-                       normalised=normalised, weights=weights, aggregated=aggregated, index=index,
-                       classification=classification)
-
-
+    return IndexResult(
+        spec=spec,
+        raw=raw,
+        treated=treated,
+        treatment=treatment,
+        imputed=imputed,
+        normalised=normalised,
+        weights=weights,
+        aggregated=aggregated,
+        index=index,
+        classification=classification,
+    )

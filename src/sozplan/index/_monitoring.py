@@ -1,4 +1,4 @@
-"""Status/dynamics monitoring: the staged z-score index of Berlin's MSS and Hamburg's Sozialmonitoring.
+"""Status/dynamics monitoring: the staged z-score index of Berlin's MSS and Hamburg.
 
 The procedure (Senatsverwaltung für Stadtentwicklung Berlin, Monitoring Soziale
 Stadtentwicklung 2021; Hamburg, Sozialmonitoring Integrierte Stadtteilentwicklung):
@@ -16,6 +16,7 @@ are a few lines (see :mod:`sozplan.presets`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,21 +104,33 @@ class StatusDynamics:
         parts: list[Any] = []
         if self.population is not None:
             parts.append(self.population.rename("population"))
-        parts += [self.status_z.add_prefix("z_"), self.status_sum.rename("status_sum"),
-                  self.status_index.rename("status_index"), self.status_class.rename("status_class")]
+        parts += [
+            self.status_z.add_prefix("z_"),
+            self.status_sum.rename("status_sum"),
+            self.status_index.rename("status_index"),
+            self.status_class.rename("status_class"),
+        ]
         if self.dynamics_z is not None:
-            parts += [self.dynamics_z.add_prefix("z_"), self.dynamics_sum.rename("dynamics_sum"),
-                      self.dynamics_index.rename("dynamics_index"),
-                      self.dynamics_class.rename("dynamics_class"), self.matrix_code.rename("matrix_code"),
-                      self.matrix_number.rename("matrix_number"), self.matrix_label.rename("matrix_label")]
+            parts += [
+                self.dynamics_z.add_prefix("z_"),
+                self.dynamics_sum.rename("dynamics_sum"),
+                self.dynamics_index.rename("dynamics_index"),
+                self.dynamics_class.rename("dynamics_class"),
+                self.matrix_code.rename("matrix_code"),
+                self.matrix_number.rename("matrix_number"),
+                self.matrix_label.rename("matrix_label"),
+            ]
         parts += [self.rated.rename("rated"), self.reason.rename("reason")]
         return pd.concat(parts, axis=1)
 
     def matrix(self) -> pd.DataFrame:
-        """Counts of rated areas in the status x dynamics matrix (all cells, also empty)."""
+        """Count rated areas in the status x dynamics matrix (all cells, also empty)."""
         if self.dynamics_class is None:
-            raise fail("StatusDynamics.matrix", "the result has no dynamics index",
-                       "pass `dynamics=` to status_dynamics")
+            raise fail(
+                "StatusDynamics.matrix",
+                "the result has no dynamics index",
+                "pass `dynamics=` to status_dynamics",
+            )
         s = self.status_class[self.rated].cat.remove_unused_categories()
         d = self.dynamics_class[self.rated].cat.remove_unused_categories()
         s = s.cat.set_categories(list(self.settings["status_labels"]))
@@ -126,10 +139,12 @@ class StatusDynamics:
 
     def __repr__(self) -> str:
         counts = self.status_class.value_counts(sort=False)
-        lines = [f"StatusDynamics: {self.n_rated} of {len(self.rated)} areas rated "
-                 f"({self.settings.get('combine')} of z-values, ddof={self.settings.get('ddof')}, "
-                 f"weighted={self.settings.get('weighted')})",
-                 "  Status:  " + ", ".join(f"{k} {v}" for k, v in counts.items())]
+        lines = [
+            f"StatusDynamics: {self.n_rated} of {len(self.rated)} areas rated "
+            f"({self.settings.get('combine')} of z-values, ddof={self.settings.get('ddof')}, "
+            f"weighted={self.settings.get('weighted')})",
+            "  Status:  " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+        ]
         if self.dynamics_class is not None:
             dc = self.dynamics_class.value_counts(sort=False)
             lines.append("  Dynamik: " + ", ".join(f"{k} {v}" for k, v in dc.items()))
@@ -144,7 +159,7 @@ class StatusDynamics:
         return body
 
     def plot(self, ax=None, *, cmap: str = "Blues"):
-        """The status x dynamics matrix as a heat map with counts."""
+        """Draw the status x dynamics matrix as a heat map with counts."""
         import matplotlib.pyplot as plt
 
         m = self.matrix()
@@ -152,8 +167,14 @@ class StatusDynamics:
             _, ax = plt.subplots(figsize=(5, 4))
         ax.imshow(m.to_numpy(), cmap=cmap)
         for (i, j), v in np.ndenumerate(m.to_numpy()):
-            ax.text(j, i, str(v), ha="center", va="center",
-                    color="white" if v > m.to_numpy().max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                str(v),
+                ha="center",
+                va="center",
+                color="white" if v > m.to_numpy().max() / 2 else "black",
+            )
         ax.set_xticks(range(m.shape[1]), m.columns.astype(str))
         ax.set_yticks(range(m.shape[0]), m.index.astype(str))
         ax.set_xlabel("Dynamik-Index")
@@ -176,16 +197,25 @@ def _exclusions(df: pd.DataFrame, exclude: Any, where: str) -> pd.Series:
     elif isinstance(exclude, Mapping):
         items = dict(exclude)
     elif isinstance(exclude, str) or not isinstance(exclude, Sequence | pd.Index | np.ndarray):
-        raise fail(where, f"`exclude` is a {type(exclude).__name__}",
-                   "pass a list of area ids or a dict {id: reason}")
+        raise fail(
+            where,
+            f"`exclude` is a {type(exclude).__name__}",
+            "pass a list of area ids or a dict {id: reason}",
+        )
     else:
         items = dict.fromkeys(exclude, "ausgeschlossen")
     unknown = [k for k in items if k not in df.index]
     if unknown:
-        raise fail(where, f"`exclude` names {len(unknown)} id(s) that are not in the index of `df`: "
-                   f"{format_values(unknown)}", "use the area ids of `df` (check zero padding and dtype)")
+        raise fail(
+            where,
+            f"`exclude` names {len(unknown)} id(s) that are not in the index of `df`: "
+            f"{format_values(unknown)}",
+            "use the area ids of `df` (check zero padding and dtype)",
+        )
     for k, v in items.items():
-        reason[k] = str(v) if v is not None and v is not pd.NA and str(v) != "" else "ausgeschlossen"
+        reason[k] = (
+            str(v) if v is not None and v is not pd.NA and str(v) != "" else "ausgeschlossen"
+        )
     return reason
 
 
@@ -212,14 +242,21 @@ def _stage(
         const = ~(sd > 0)
         if const.any():
             bad = [names[j] for j in np.flatnonzero(const)]
-            raise fail(where, f"indicator(s) {format_values(bad)} are constant over the {int(rated.sum())} rated "
-                       "areas (standard deviation 0), so z-values are undefined",
-                       "drop the indicator or check the data (e.g. a column of zeros)")
+            raise fail(
+                where,
+                f"indicator(s) {format_values(bad)} are constant over the "
+                f"{int(rated.sum())} rated "
+                "areas (standard deviation 0), so z-values are undefined",
+                "drop the indicator or check the data (e.g. a column of zeros)",
+            )
     else:
         missing = [c for c in [*names, sum_name] if c not in reference.index]
         if missing:
-            raise fail(where, f"`reference` has no moments for {format_values(missing)}",
-                       "pass the `moments` of a result computed with the same indicators")
+            raise fail(
+                where,
+                f"`reference` has no moments for {format_values(missing)}",
+                "pass the `moments` of a result computed with the same indicators",
+            )
         mean = reference.loc[names, "mean"].to_numpy(dtype=float)
         sd = reference.loc[names, "sd"].to_numpy(dtype=float)
     z = np.full(x.shape, np.nan)
@@ -230,8 +267,11 @@ def _stage(
             smean, ssd = weighted_moments(total[rated], wr, ddof)
             if not ssd > 0:
                 ids_r = ids[rated]
-                raise fail(where, f"the {sum_name} is constant over the rated areas ({format_values(ids_r)})",
-                           "use indicators that vary between areas")
+                raise fail(
+                    where,
+                    f"the {sum_name} is constant over the rated areas ({format_values(ids_r)})",
+                    "use indicators that vary between areas",
+                )
         else:
             smean = float(reference.loc[sum_name, "mean"])
             ssd = float(reference.loc[sum_name, "sd"])
@@ -239,26 +279,40 @@ def _stage(
     else:
         smean, ssd = 0.0, 1.0
         index = total.copy()
-    moments = pd.DataFrame({"mean": np.append(mean, smean), "sd": np.append(sd, ssd),
-                            "direction": np.append(dirs, np.nan)}, index=[*names, sum_name])
+    moments = pd.DataFrame(
+        {
+            "mean": np.append(mean, smean),
+            "sd": np.append(sd, ssd),
+            "direction": np.append(dirs, np.nan),
+        },
+        index=[*names, sum_name],
+    )
     return z, total, index, moments
 
 
-def _categorical(codes: np.ndarray, labels: Sequence[str], unassigned: str, index: pd.Index, name: str) -> pd.Series:
+def _categorical(
+    codes: np.ndarray, labels: Sequence[str], unassigned: str, index: pd.Index, name: str
+) -> pd.Series:
     cats = [*labels, unassigned]
     codes = np.where(codes < 0, len(labels), codes)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=cats, ordered=True), index=index, name=name)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=cats, ordered=True), index=index, name=name
+    )
 
 
-def _matrix_codes(s_codes: np.ndarray, d_codes: np.ndarray, n_dyn: int, s_labels, d_labels, unassigned: str):
-    """MSS codes: '2-', '1+/-', two-digit 25 and 'Status mittel , Dynamik negativ' (categoricals)."""
+def _matrix_codes(
+    s_codes: np.ndarray, d_codes: np.ndarray, n_dyn: int, s_labels, d_labels, unassigned: str
+):
+    """MSS codes '2-', '1+/-', numbers 25 and 'Status mittel , Dynamik negativ' (categoricals)."""
     if n_dyn == 3:
         signs, dnum = ["+", "+/-", "-"], [1, 3, 5]
     else:
         signs, dnum = [str(i + 1) for i in range(n_dyn)], list(range(1, n_dyn + 1))
     n_s = len(s_labels)
     codes = [f"{i + 1}{signs[j]}" for i in range(n_s) for j in range(n_dyn)] + [unassigned]
-    labels = [f"Status {s_labels[i]} , Dynamik {d_labels[j]}" for i in range(n_s) for j in range(n_dyn)]
+    labels = [
+        f"Status {s_labels[i]} , Dynamik {d_labels[j]}" for i in range(n_s) for j in range(n_dyn)
+    ]
     labels.append(unassigned)
     ok = (s_codes >= 0) & (d_codes >= 0)
     cell = np.where(ok, s_codes * n_dyn + d_codes, n_s * n_dyn)
@@ -383,20 +437,28 @@ def status_dynamics(
     if not status:
         raise fail(where, "`status` is empty", "name at least one status indicator")
     if dyn is not None and not dyn:
-        raise fail(where, "`dynamics` is empty", "name at least one dynamics indicator or pass None")
+        raise fail(
+            where, "`dynamics` is empty", "name at least one dynamics indicator or pass None"
+        )
     if combine not in ("sum", "mean"):
         raise fail(where, f"`combine` is {combine!r}", "use 'sum' or 'mean'")
-    if not (isinstance(ddof, int | float) and 0 <= ddof):
+    if not (isinstance(ddof, int | float) and ddof >= 0):
         raise fail(where, f"`ddof` is {ddof!r}", "use 0 (divisor n, the MSS) or 1 (divisor n - 1)")
     s_cuts = _check_cuts(status_cuts, where)
     if len(status_labels) != len(s_cuts) + 1:
-        raise fail(where, f"{len(status_labels)} `status_labels` for {len(s_cuts)} `status_cuts`",
-                   "give one label more than cuts")
+        raise fail(
+            where,
+            f"{len(status_labels)} `status_labels` for {len(s_cuts)} `status_cuts`",
+            "give one label more than cuts",
+        )
     if dyn is not None:
         d_cuts = _check_cuts(dynamics_cuts, where)
         if len(dynamics_labels) != len(d_cuts) + 1:
-            raise fail(where, f"{len(dynamics_labels)} `dynamics_labels` for {len(d_cuts)} `dynamics_cuts`",
-                       "give one label more than cuts")
+            raise fail(
+                where,
+                f"{len(dynamics_labels)} `dynamics_labels` for {len(d_cuts)} `dynamics_cuts`",
+                "give one label more than cuts",
+            )
     all_cols = status + (dyn or [])
     dirs_all = parse_directions(directions, list(dict.fromkeys(all_cols)), where=where)
     dmap = dict(zip(dict.fromkeys(all_cols), dirs_all, strict=True))
@@ -408,8 +470,12 @@ def status_dynamics(
         pop = df[population].astype(float)
         popv = pop.to_numpy(dtype=float, na_value=np.nan)
         if np.any(popv < 0):
-            raise fail(where, f"column {population!r} has negative values at {format_values(df.index[popv < 0])}",
-                       "residents cannot be negative; correct the data")
+            raise fail(
+                where,
+                f"column {population!r} has negative values at "
+                f"{format_values(df.index[popv < 0])}",
+                "residents cannot be negative; correct the data",
+            )
         free = reason.isna().to_numpy()
         nan_pop = free & np.isnan(popv)
         reason[nan_pop] = "Einwohnerzahl fehlt"
@@ -417,73 +483,146 @@ def status_dynamics(
             low = free & ~nan_pop & (popv < min_population)
             reason[low] = f"EW unter {min_population:g}"
     elif weighted:
-        raise fail(where, "`weighted=True` needs population weights", "pass population='<column of residents>'")
+        raise fail(
+            where,
+            "`weighted=True` needs population weights",
+            "pass population='<column of residents>'",
+        )
     rated = reason.isna().to_numpy()
     if not rated.any():
         counts = reason.value_counts()
-        raise fail(where, f"all {len(df)} areas are excluded ({', '.join(f'{k}: {v}' for k, v in counts.items())})",
-                   "lower `min_population`, shorten `exclude` or check the population column")
+        raise fail(
+            where,
+            f"all {len(df)} areas are excluded "
+            f"({', '.join(f'{k}: {v}' for k, v in counts.items())})",
+            "lower `min_population`, shorten `exclude` or check the population column",
+        )
     if rated.sum() < 3:
-        raise fail(where, f"only {int(rated.sum())} area(s) are rated", "standardising needs at least 3 rated areas")
+        raise fail(
+            where,
+            f"only {int(rated.sum())} area(s) are rated",
+            "standardising needs at least 3 rated areas",
+        )
     x_all = df[all_cols].to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(x_all) & rated[:, None]
     if bad.any():
         rows = np.flatnonzero(bad.any(axis=1))
         cols = [all_cols[j] for j in np.flatnonzero(bad.any(axis=0))]
-        raise fail(where, f"{len(rows)} rated area(s) have missing or infinite values in {format_values(cols)}: "
-                   f"{format_values(df.index[rows])}",
-                   "impute them or exclude these areas with a reason, e.g. exclude={id: 'Daten fehlen'}")
+        raise fail(
+            where,
+            f"{len(rows)} rated area(s) have missing or infinite values in {format_values(cols)}: "
+            f"{format_values(df.index[rows])}",
+            "impute them or exclude these areas with a reason, e.g. exclude={id: 'Daten fehlen'}",
+        )
     w = None
     if weighted:
         w = pop.to_numpy(dtype=float, na_value=np.nan)
         if np.any(w[rated] <= 0):
-            raise fail(where, "population weights of rated areas must be positive", "check the population column")
+            raise fail(
+                where,
+                "population weights of rated areas must be positive",
+                "check the population column",
+            )
     ref = reference.moments if isinstance(reference, StatusDynamics) else reference
     if ref is not None and not isinstance(ref, pd.DataFrame):
-        raise fail(where, f"`reference` is a {type(reference).__name__}",
-                   "pass a StatusDynamics result or its `moments` table")
-    common = {"ddof": ddof, "combine": combine, "restandardise": restandardise, "reference": ref,
-              "where": where, "ids": df.index}
+        raise fail(
+            where,
+            f"`reference` is a {type(reference).__name__}",
+            "pass a StatusDynamics result or its `moments` table",
+        )
+    common = {
+        "ddof": ddof,
+        "combine": combine,
+        "restandardise": restandardise,
+        "reference": ref,
+        "where": where,
+        "ids": df.index,
+    }
     xs = df[status].to_numpy(dtype=float, na_value=np.nan)
-    zs, ssum, sidx, mom_s = _stage(xs, rated, np.array([dmap[c] for c in status]), w, names=status,
-                                   sum_name="status_sum", **common)
+    zs, ssum, sidx, mom_s = _stage(
+        xs,
+        rated,
+        np.array([dmap[c] for c in status]),
+        w,
+        names=status,
+        sum_name="status_sum",
+        **common,
+    )
     s_codes = assign_classes(sidx, s_cuts, closed=closed)
     ids = df.index
-    settings = {"status": status, "dynamics": dyn, "population": population, "min_population": min_population,
-                "weighted": weighted, "ddof": ddof, "combine": combine, "restandardise": restandardise,
-                "status_cuts": s_cuts.tolist(), "status_labels": tuple(status_labels), "closed": closed,
-                "directions": {c: int(v) for c, v in dmap.items()}, "reference": ref is not None,
-                "unassigned": unassigned}
+    settings = {
+        "status": status,
+        "dynamics": dyn,
+        "population": population,
+        "min_population": min_population,
+        "weighted": weighted,
+        "ddof": ddof,
+        "combine": combine,
+        "restandardise": restandardise,
+        "status_cuts": s_cuts.tolist(),
+        "status_labels": tuple(status_labels),
+        "closed": closed,
+        "directions": {c: int(v) for c, v in dmap.items()},
+        "reference": ref is not None,
+        "unassigned": unassigned,
+    }
     out: dict[str, Any] = {
         "status_z": pd.DataFrame(zs, index=ids, columns=status),
         "status_sum": pd.Series(ssum, index=ids, name="status_sum"),
         "status_index": pd.Series(sidx, index=ids, name="status_index"),
         "status_class": _categorical(s_codes, status_labels, unassigned, ids, "status_class"),
-        "dynamics_z": None, "dynamics_sum": None, "dynamics_index": None, "dynamics_class": None,
-        "matrix_code": None, "matrix_number": None, "matrix_label": None,
+        "dynamics_z": None,
+        "dynamics_sum": None,
+        "dynamics_index": None,
+        "dynamics_class": None,
+        "matrix_code": None,
+        "matrix_number": None,
+        "matrix_label": None,
     }
     moments = mom_s
     if dyn is not None:
         xd = df[dyn].to_numpy(dtype=float, na_value=np.nan)
-        zd, dsum, didx, mom_d = _stage(xd, rated, np.array([dmap[c] for c in dyn]), w, names=dyn,
-                                       sum_name="dynamics_sum", **common)
+        zd, dsum, didx, mom_d = _stage(
+            xd,
+            rated,
+            np.array([dmap[c] for c in dyn]),
+            w,
+            names=dyn,
+            sum_name="dynamics_sum",
+            **common,
+        )
         d_codes = assign_classes(didx, d_cuts, closed=closed)
-        code, number, label = _matrix_codes(s_codes, d_codes, len(d_cuts) + 1, status_labels, dynamics_labels,
-                                            unassigned)
-        out.update({
-            "dynamics_z": pd.DataFrame(zd, index=ids, columns=dyn),
-            "dynamics_sum": pd.Series(dsum, index=ids, name="dynamics_sum"),
-            "dynamics_index": pd.Series(didx, index=ids, name="dynamics_index"),
-            "dynamics_class": _categorical(d_codes, dynamics_labels, unassigned, ids, "dynamics_class"),
-            "matrix_code": pd.Series(code, index=ids, name="matrix_code"),
-            "matrix_number": pd.Series(number, index=ids, name="matrix_number"),
-            "matrix_label": pd.Series(label, index=ids, name="matrix_label"),
-        })
-        moments = pd.concat([mom_s, mom_d[~mom_d.index.isin(mom_s.index) | (mom_d.index == "dynamics_sum")]])
+        code, number, label = _matrix_codes(
+            s_codes, d_codes, len(d_cuts) + 1, status_labels, dynamics_labels, unassigned
+        )
+        out.update(
+            {
+                "dynamics_z": pd.DataFrame(zd, index=ids, columns=dyn),
+                "dynamics_sum": pd.Series(dsum, index=ids, name="dynamics_sum"),
+                "dynamics_index": pd.Series(didx, index=ids, name="dynamics_index"),
+                "dynamics_class": _categorical(
+                    d_codes, dynamics_labels, unassigned, ids, "dynamics_class"
+                ),
+                "matrix_code": pd.Series(code, index=ids, name="matrix_code"),
+                "matrix_number": pd.Series(number, index=ids, name="matrix_number"),
+                "matrix_label": pd.Series(label, index=ids, name="matrix_label"),
+            }
+        )
+        moments = pd.concat(
+            [mom_s, mom_d[~mom_d.index.isin(mom_s.index) | (mom_d.index == "dynamics_sum")]]
+        )
         moments = moments[~moments.index.duplicated()]
-        settings.update({"dynamics_cuts": d_cuts.tolist(), "dynamics_labels": tuple(dynamics_labels)})
-    return StatusDynamics(**out, rated=pd.Series(rated, index=ids, name="rated"), reason=reason,
-                          population=pop, moments=moments, settings=settings)
+        settings.update(
+            {"dynamics_cuts": d_cuts.tolist(), "dynamics_labels": tuple(dynamics_labels)}
+        )
+    return StatusDynamics(
+        **out,
+        rated=pd.Series(rated, index=ids, name="rated"),
+        reason=reason,
+        population=pop,
+        moments=moments,
+        settings=settings,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -493,23 +632,38 @@ def _panel(panel: pd.DataFrame, year: str, where: str) -> pd.DataFrame:
     check_frame(panel, arg="panel", where=where)
     if isinstance(panel.index, pd.MultiIndex):
         if year not in panel.index.names:
-            raise fail(where, f"`panel` has no index level {year!r} (levels: {format_values(panel.index.names)})",
-                       "pass year='<name of the year level>'")
+            raise fail(
+                where,
+                f"`panel` has no index level {year!r} "
+                f"(levels: {format_values(panel.index.names)})",
+                "pass year='<name of the year level>'",
+            )
         out = panel
     elif year in panel.columns:
         out = panel.set_index(year, append=True)
     else:
-        raise fail(where, f"`panel` has neither an index level nor a column {year!r}",
-                   "pass a long table with one row per (area, year)")
+        raise fail(
+            where,
+            f"`panel` has neither an index level nor a column {year!r}",
+            "pass a long table with one row per (area, year)",
+        )
     if not out.index.is_unique:
         dup = out.index[out.index.duplicated()].unique()
-        raise fail(where, f"`panel` has duplicate (area, year) rows: {format_values(dup)}",
-                   "keep one row per area and year")
+        raise fail(
+            where,
+            f"`panel` has duplicate (area, year) rows: {format_values(dup)}",
+            "keep one row per area and year",
+        )
     return out
 
 
 def changes(
-    panel: pd.DataFrame, columns: Sequence[Hashable], *, window: int = 2, year: str = "jahr", prefix: str = "d_"
+    panel: pd.DataFrame,
+    columns: Sequence[Hashable],
+    *,
+    window: int = 2,
+    year: str = "jahr",
+    prefix: str = "d_",
 ) -> pd.DataFrame:
     """Change of each column over ``window`` years, per area: :math:`x_{t} - x_{t-w}`.
 
@@ -534,7 +688,8 @@ def changes(
     --------
     >>> import pandas as pd
     >>> p = pd.DataFrame({"q": [10.0, 11.0, 13.0]},
-    ...                  index=pd.MultiIndex.from_product([["01"], [2020, 2021, 2022]], names=["id", "jahr"]))
+    ...                  index=pd.MultiIndex.from_product([["01"], [2020, 2021, 2022]],
+    ...                                                   names=["id", "jahr"]))
     >>> changes(p, ["q"], window=2)["d_q"].tolist()
     [nan, nan, 3.0]
     """
@@ -547,7 +702,9 @@ def changes(
     idx = p.index.to_frame(index=False)
     idx[year] = idx[year] - window
     lagged = p[cols].reindex(pd.MultiIndex.from_frame(idx))
-    out = p[cols].to_numpy(dtype=float, na_value=np.nan) - lagged.to_numpy(dtype=float, na_value=np.nan)
+    out = p[cols].to_numpy(dtype=float, na_value=np.nan) - lagged.to_numpy(
+        dtype=float, na_value=np.nan
+    )
     del lvl
     return pd.DataFrame(out, index=p.index, columns=[f"{prefix}{c}" for c in cols])
 
@@ -582,7 +739,11 @@ def transition_matrix(
     missing = "nicht vorhanden"
 
     def cats(s: pd.Series) -> list:
-        return list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else sorted(s.dropna().unique())
+        return (
+            list(s.cat.categories)
+            if isinstance(s.dtype, pd.CategoricalDtype)
+            else sorted(s.dropna().unique())
+        )
 
     order = list(dict.fromkeys([*cats(before), *cats(after)]))
     ids = before.index.union(after.index)
@@ -592,8 +753,12 @@ def transition_matrix(
         order.append(missing)
     b = pd.Categorical(b, categories=order, ordered=True)
     a = pd.Categorical(a, categories=order, ordered=True)
-    tab = pd.crosstab(pd.Series(b, name=before.name or "vorher"), pd.Series(a, name=after.name or "nachher"),
-                      dropna=False, normalize=normalize)
+    tab = pd.crosstab(
+        pd.Series(b, name=before.name or "vorher"),
+        pd.Series(a, name=after.name or "nachher"),
+        dropna=False,
+        normalize=normalize,
+    )
     return tab
 
 
@@ -629,42 +794,60 @@ class Monitoring:
 
     def index_values(self, kind: str = "status") -> pd.DataFrame:
         """Index values per area and year."""
-        return pd.DataFrame({y: (r.status_index if kind == "status" else r.dynamics_index)
-                             for y, r in self.results.items()
-                             if (r.status_index if kind == "status" else r.dynamics_index) is not None})
+        return pd.DataFrame(
+            {
+                y: (r.status_index if kind == "status" else r.dynamics_index)
+                for y, r in self.results.items()
+                if (r.status_index if kind == "status" else r.dynamics_index) is not None
+            }
+        )
 
-    def transitions(self, start=None, end=None, *, kind: str = "status", normalize: bool | str = False):
+    def transitions(
+        self, start=None, end=None, *, kind: str = "status", normalize: bool | str = False
+    ):
         """Transition matrix of classes between two years (default: first and last)."""
         tab = self.classes(kind)
         start = tab.columns[0] if start is None else start
         end = tab.columns[-1] if end is None else end
         for y in (start, end):
             if y not in tab.columns:
-                raise fail("Monitoring.transitions", f"year {y!r} has no {kind} classes",
-                           f"use one of {format_values(tab.columns)}")
-        return transition_matrix(tab[start].rename(str(start)), tab[end].rename(str(end)), normalize=normalize)
+                raise fail(
+                    "Monitoring.transitions",
+                    f"year {y!r} has no {kind} classes",
+                    f"use one of {format_values(tab.columns)}",
+                )
+        return transition_matrix(
+            tab[start].rename(str(start)), tab[end].rename(str(end)), normalize=normalize
+        )
 
     def transition_matrices(self, kind: str = "status", normalize: bool | str = False) -> dict:
         """Transition matrices between consecutive reports, keyed by (year, next year)."""
         ys = list(self.classes(kind).columns)
-        return {(a, b): self.transitions(a, b, kind=kind, normalize=normalize) for a, b in zip(ys, ys[1:], strict=False)}
+        return {
+            (a, b): self.transitions(a, b, kind=kind, normalize=normalize)
+            for a, b in itertools.pairwise(ys)
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: one row per (area, year) with indices, classes, codes and reasons."""
         frames = {y: r.to_frame() for y, r in self.results.items()}
-        out = pd.concat(frames, names=["jahr", *[n or "id" for n in next(iter(frames.values())).index.names]])
+        out = pd.concat(
+            frames, names=["jahr", *[n or "id" for n in next(iter(frames.values())).index.names]]
+        )
         return out.reorder_levels([*range(1, out.index.nlevels), 0]).sort_index()
 
     def __repr__(self) -> str:
         tab = self.classes("status")
         counts = tab.apply(lambda c: c.value_counts(sort=False)).T
         base = f", base year {self.base_year}" if self.base_year is not None else ""
-        return f"Monitoring({len(self.results)} years{base}, window={self.window})\n{counts.to_string()}"
+        head = f"Monitoring({len(self.results)} years{base}, window={self.window})"
+        return f"{head}\n{counts.to_string()}"
 
     def _repr_html_(self) -> str:
         tab = self.classes("status")
         return "<b>Monitoring</b> status classes per year" + html_table(
-            tab.apply(lambda c: c.value_counts(sort=False)).T)
+            tab.apply(lambda c: c.value_counts(sort=False)).T
+        )
 
     def plot(self, ax=None, *, kind: str = "status"):
         """Stacked bars: share of areas per class and year."""
@@ -677,7 +860,9 @@ class Monitoring:
         shares.plot.bar(stacked=True, ax=ax, colormap="RdYlBu_r" if kind == "status" else "PiYG_r")
         ax.set_ylabel("Anteil Gebiete")
         ax.set_xlabel("Jahr")
-        ax.legend(title=f"{'Status' if kind == 'status' else 'Dynamik'}-Klasse", bbox_to_anchor=(1, 1))
+        ax.legend(
+            title=f"{'Status' if kind == 'status' else 'Dynamik'}-Klasse", bbox_to_anchor=(1, 1)
+        )
         return ax
 
 
@@ -695,7 +880,7 @@ def monitor(
     exclude: Mapping[int, Any] | None = None,
     **options: Any,
 ) -> Monitoring:
-    """The status/dynamics procedure for several years, optionally against a fixed base year.
+    """Run the status/dynamics procedure for several years, optionally against a base year.
 
     Parameters
     ----------
@@ -734,7 +919,8 @@ def monitor(
     >>> rng = np.random.default_rng(0)
     >>> idx = pd.MultiIndex.from_product([[f"{i:02d}" for i in range(30)], range(2020, 2024)],
     ...                                  names=["id", "jahr"])
-    >>> p = pd.DataFrame({"alq": rng.gamma(4, 2, len(idx)), "sgb2": rng.gamma(4, 3, len(idx))}, index=idx)
+    >>> p = pd.DataFrame({"alq": rng.gamma(4, 2, len(idx)), "sgb2": rng.gamma(4, 3, len(idx))},
+    ...                  index=idx)
     >>> m = monitor(p, ["alq", "sgb2"], dynamics=["alq", "sgb2"], window=2)
     >>> m.years
     [2020, 2021, 2022, 2023]
@@ -748,7 +934,11 @@ def monitor(
     years = all_years if years is None else list(years)
     unknown = [y for y in years if y not in all_years]
     if unknown:
-        raise fail(where, f"`years` {format_values(unknown)} are not in the panel", f"use {format_values(all_years)}")
+        raise fail(
+            where,
+            f"`years` {format_values(unknown)} are not in the panel",
+            f"use {format_values(all_years)}",
+        )
     dcols = None
     frame = p
     if dynamics is not None:
@@ -756,29 +946,73 @@ def monitor(
         dcols = list(ch.columns)
         frame = p.join(ch)
         if directions is not None:
-            directions = {**directions, **{f"d_{k}": v for k, v in directions.items() if k in dynamics}}
+            directions = {
+                **directions,
+                **{f"d_{k}": v for k, v in directions.items() if k in dynamics},
+            }
     id_levels = [n for n in p.index.names if n != year]
     results: dict = {}
     ref = None
     if base_year is not None:
         if base_year not in all_years:
-            raise fail(where, f"`base_year` {base_year!r} is not in the panel", f"use one of {format_values(all_years)}")
-        ref = _one_year(frame, base_year, year, id_levels, status, dcols, population, directions, exclude, options,
-                        None, where)
+            raise fail(
+                where,
+                f"`base_year` {base_year!r} is not in the panel",
+                f"use one of {format_values(all_years)}",
+            )
+        ref = _one_year(
+            frame,
+            base_year,
+            year,
+            id_levels,
+            status,
+            dcols,
+            population,
+            directions,
+            exclude,
+            options,
+            None,
+            where,
+        )
     for y in years:
-        results[y] = _one_year(frame, y, year, id_levels, status, dcols, population, directions, exclude, options,
-                               ref, where)
+        results[y] = _one_year(
+            frame,
+            y,
+            year,
+            id_levels,
+            status,
+            dcols,
+            population,
+            directions,
+            exclude,
+            options,
+            ref,
+            where,
+        )
     return Monitoring(results=results, base_year=base_year, window=window)
 
 
-def _one_year(frame, y, year, id_levels, status, dcols, population, directions, exclude, options, ref, where):
+def _one_year(
+    frame, y, year, id_levels, status, dcols, population, directions, exclude, options, ref, where
+):
     df = frame.xs(y, level=year)
     use_dyn = None
     if dcols is not None and df[dcols].notna().any().all():
         use_dyn = dcols
     if ref is not None and use_dyn is not None and not set(use_dyn) <= set(ref.moments.index):
-        raise fail(where, "the base year has no dynamics index (its year minus the window is not in the panel)",
-                   "choose a later base_year or a shorter window")
+        raise fail(
+            where,
+            "the base year has no dynamics index (its year minus the window is not in the panel)",
+            "choose a later base_year or a shorter window",
+        )
     ex = None if exclude is None else exclude.get(y)
-    return status_dynamics(df, status, use_dyn, population=population, directions=directions, exclude=ex,
-                           reference=ref, **options)
+    return status_dynamics(
+        df,
+        status,
+        use_dyn,
+        population=population,
+        directions=directions,
+        exclude=ex,
+        reference=ref,
+        **options,
+    )

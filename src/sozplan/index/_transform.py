@@ -39,13 +39,21 @@ IMPUTATIONS = ("mean", "median", "group_mean", "group_median", "none")
 def _validate(est, X, *, reset: bool, allow_nan: bool = False, where: str) -> np.ndarray:
     """scikit-learn validation, re-raised as InputError (a ValueError) with a fix."""
     try:
-        return validate_data(est, X, reset=reset, dtype=np.float64,
-                             ensure_all_finite="allow-nan" if allow_nan else True)
+        return validate_data(
+            est,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
     except InputError:
         raise
     except ValueError as exc:
-        raise fail(where, f"`X` is not usable: {exc}",
-                   "pass a finite numeric table; impute or drop missing values explicitly") from exc
+        raise fail(
+            where,
+            f"`X` is not usable: {exc}",
+            "pass a finite numeric table; impute or drop missing values explicitly",
+        ) from exc
 
 
 def _sample_weight(sample_weight, n: int, where: str) -> np.ndarray:
@@ -53,13 +61,23 @@ def _sample_weight(sample_weight, n: int, where: str) -> np.ndarray:
         return np.ones(n)
     w = np.asarray(sample_weight, dtype=float)
     if w.ndim != 1 or w.shape[0] != n:
-        raise fail(where, f"`sample_weight` has shape {w.shape}, expected ({n},)",
-                   "pass one weight (e.g. population) per row of X")
+        raise fail(
+            where,
+            f"`sample_weight` has shape {w.shape}, expected ({n},)",
+            "pass one weight (e.g. population) per row of X",
+        )
     if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise fail(where, "`sample_weight` has negative, missing or infinite values",
-                   "pass non-negative finite weights")
+        raise fail(
+            where,
+            "`sample_weight` has negative, missing or infinite values",
+            "pass non-negative finite weights",
+        )
     if w.sum() <= 0:
-        raise fail(where, "every `sample_weight` is zero (the weights sum to 0)", "give at least one row a positive weight")
+        raise fail(
+            where,
+            "every `sample_weight` is zero (the weights sum to 0)",
+            "give at least one row a positive weight",
+        )
     return w
 
 
@@ -119,8 +137,13 @@ class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     (1, 20.0)
     """
 
-    def __init__(self, winmax: int = 5, skew_threshold: float = 2.0, kurtosis_threshold: float = 3.5,
-                 log_fallback: bool = True):
+    def __init__(
+        self,
+        winmax: int = 5,
+        skew_threshold: float = 2.0,
+        kurtosis_threshold: float = 3.5,
+        log_fallback: bool = True,
+    ):
         self.winmax = winmax
         self.skew_threshold = skew_threshold
         self.kurtosis_threshold = kurtosis_threshold
@@ -193,11 +216,20 @@ class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return out
 
     def report(self) -> pd.DataFrame:
-        """What was done per indicator (skew, kurtosis, points winsorised, log)."""
+        """Tabulate what was done per indicator (skew, kurtosis, winsorised points, log)."""
         check_is_fitted(self)
         names = getattr(self, "feature_names_in_", [f"x{j}" for j in range(len(self.log_))])
-        return pd.DataFrame({"skew": self.skew_, "kurtosis": self.kurtosis_, "n_winsorised": self.n_winsorised_,
-                             "log": self.log_, "lower": self.lower_, "upper": self.upper_}, index=pd.Index(names))
+        return pd.DataFrame(
+            {
+                "skew": self.skew_,
+                "kurtosis": self.kurtosis_,
+                "n_winsorised": self.n_winsorised_,
+                "log": self.log_,
+                "lower": self.lower_,
+                "upper": self.upper_,
+            },
+            index=pd.Index(names),
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -224,7 +256,8 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> Imputer("median").fit_transform(np.array([[1.0], [np.nan], [3.0], [10.0]])).ravel().tolist()
+    >>> X = np.array([[1.0], [np.nan], [3.0], [10.0]])
+    >>> Imputer("median").fit_transform(X).ravel().tolist()
     [1.0, 3.0, 3.0, 10.0]
     """
 
@@ -240,17 +273,25 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Learn the fill values."""
         where = "Imputer.fit"
         if self.method not in ("mean", "median", "none"):
-            raise fail(where, f"`method` is {self.method!r}",
-                       "use 'mean', 'median' or 'none' (group means: sozplan.index.impute)")
+            raise fail(
+                where,
+                f"`method` is {self.method!r}",
+                "use 'mean', 'median' or 'none' (group means: sozplan.index.impute)",
+            )
         X = _validate(self, X, reset=True, allow_nan=True, where=where)
         self.n_missing_ = np.isnan(X).sum(axis=0)
         all_nan = self.n_missing_ == X.shape[0]
         if all_nan.any() and self.method != "none":
-            raise fail(where, f"column(s) {format_values(np.flatnonzero(all_nan))} have no value at all",
-                       "drop these indicators")
+            raise fail(
+                where,
+                f"column(s) {format_values(np.flatnonzero(all_nan))} have no value at all",
+                "drop these indicators",
+            )
         with np.errstate(all="ignore"):
             if self.method == "mean":
-                self.statistics_ = np.nanmean(X, axis=0) if not all_nan.any() else np.full(X.shape[1], np.nan)
+                self.statistics_ = (
+                    np.nanmean(X, axis=0) if not all_nan.any() else np.full(X.shape[1], np.nan)
+                )
             elif self.method == "median":
                 self.statistics_ = np.nanmedian(X, axis=0)
             else:
@@ -324,8 +365,15 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     [1.0, 2.0, 3.0]
     """
 
-    def __init__(self, method: str = "zscore", directions=None, ddof: float = 0, goalposts=None,
-                 reference=None, scale: float = 1.0):
+    def __init__(
+        self,
+        method: str = "zscore",
+        directions=None,
+        ddof: float = 0,
+        goalposts=None,
+        reference=None,
+        scale: float = 1.0,
+    ):
         self.method = method
         self.directions = directions
         self.ddof = ddof
@@ -337,18 +385,28 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Learn location and scale (and the fitted distribution for ranks)."""
         where = "Normalizer.fit"
         if self.method not in NORMALISATIONS:
-            raise fail(where, f"`method` is {self.method!r}", f"use one of {format_values(NORMALISATIONS)}")
+            raise fail(
+                where,
+                f"`method` is {self.method!r}",
+                f"use one of {format_values(NORMALISATIONS)}",
+            )
         X = _validate(self, X, reset=True, where=where)
         n, k = X.shape
         w = _sample_weight(sample_weight, n, where)
         self.directions_ = parse_directions(
-            dict(zip(self.feature_names_in_, self.directions, strict=False)) if isinstance(self.directions, Mapping)
-            and hasattr(self, "feature_names_in_") else self.directions,
-            list(getattr(self, "feature_names_in_", range(k))), where=where)
+            dict(zip(self.feature_names_in_, self.directions, strict=False))
+            if isinstance(self.directions, Mapping) and hasattr(self, "feature_names_in_")
+            else self.directions,
+            list(getattr(self, "feature_names_in_", range(k))),
+            where=where,
+        )
         pos = w > 0
         if self.method in ("zscore", "minmax") and pos.sum() < 2:
-            raise fail(where, f"`X` has n_samples={int(pos.sum())} (with positive weight)",
-                       "normalise at least 2 areas")
+            raise fail(
+                where,
+                f"`X` has n_samples={int(pos.sum())} (with positive weight)",
+                "normalise at least 2 areas",
+            )
         m = self.method
         if m == "zscore":
             center, spread = weighted_moments(X[pos], w[pos], self.ddof)
@@ -357,13 +415,19 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             spread = X[pos].max(axis=0) - center
         elif m == "goalposts":
             if self.goalposts is None:
-                raise fail(where, "method 'goalposts' needs `goalposts`",
-                           "pass goalposts=(low, high) or one (low, high) per indicator")
+                raise fail(
+                    where,
+                    "method 'goalposts' needs `goalposts`",
+                    "pass goalposts=(low, high) or one (low, high) per indicator",
+                )
             gp = np.asarray(self.goalposts, dtype=float)
             gp = np.broadcast_to(gp, (k, 2)) if gp.shape == (2,) else gp
             if gp.shape != (k, 2):
-                raise fail(where, f"`goalposts` has shape {gp.shape}, expected (2,) or ({k}, 2)",
-                           "pass (low, high) or one pair per indicator")
+                raise fail(
+                    where,
+                    f"`goalposts` has shape {gp.shape}, expected (2,) or ({k}, 2)",
+                    "pass (low, high) or one pair per indicator",
+                )
             center, spread = gp[:, 0].copy(), gp[:, 1] - gp[:, 0]
         elif m == "distance":
             if self.reference is None:
@@ -373,8 +437,11 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             spread = np.abs(center)
             if np.any(spread == 0):
                 bad = np.flatnonzero(spread == 0)
-                raise fail(where, f"the reference is 0 for column(s) {format_values(bad)}",
-                           "use another reference or method='zscore'")
+                raise fail(
+                    where,
+                    f"the reference is 0 for column(s) {format_values(bad)}",
+                    "use another reference or method='zscore'",
+                )
         else:  # rank, percentile
             order = np.argsort(X, axis=0, kind="stable")
             self.sorted_ = np.take_along_axis(X, order, axis=0)
@@ -383,10 +450,16 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if m in ("zscore", "minmax", "goalposts"):
             const = ~(spread > 0)
             if const.any():
-                names = [getattr(self, "feature_names_in_", np.arange(k))[j] for j in np.flatnonzero(const)]
-                raise fail(where, f"indicator(s) {format_values(names)} are constant (or the goalposts are "
-                           "not increasing), so they cannot be normalised",
-                           "drop constant indicators; they carry no information about differences")
+                names = [
+                    getattr(self, "feature_names_in_", np.arange(k))[j]
+                    for j in np.flatnonzero(const)
+                ]
+                raise fail(
+                    where,
+                    f"indicator(s) {format_values(names)} are constant (or the goalposts are "
+                    "not increasing), so they cannot be normalised",
+                    "drop constant indicators; they carry no information about differences",
+                )
         self.center_ = np.asarray(center, dtype=float)
         self.scale_ = np.asarray(spread, dtype=float)
         self.n_samples_seen_ = n
@@ -454,8 +527,13 @@ def treat_outliers(df: pd.DataFrame, columns: Sequence[Hashable], **options: Any
     return pd.DataFrame(ot.transform(df[cols]), index=df.index, columns=cols)
 
 
-def impute(df: pd.DataFrame, columns: Sequence[Hashable], method: str = "mean", *, by: Hashable | None = None
-           ) -> pd.DataFrame:
+def impute(
+    df: pd.DataFrame,
+    columns: Sequence[Hashable],
+    method: str = "mean",
+    *,
+    by: Hashable | None = None,
+) -> pd.DataFrame:
     """Fill missing indicator values by the mean, median or group mean/median.
 
     Parameters
@@ -475,7 +553,8 @@ def impute(df: pd.DataFrame, columns: Sequence[Hashable], method: str = "mean", 
     Examples
     --------
     >>> import pandas as pd, numpy as np
-    >>> df = pd.DataFrame({"x": [1.0, np.nan, 3.0, 10.0, np.nan], "bez": ["a", "a", "a", "b", "b"]})
+    >>> df = pd.DataFrame({"x": [1.0, np.nan, 3.0, 10.0, np.nan],
+    ...                    "bez": ["a", "a", "a", "b", "b"]})
     >>> impute(df, ["x"], "group_mean", by="bez")["x"].tolist()
     [1.0, 2.0, 3.0, 10.0, 10.0]
     """
@@ -488,12 +567,19 @@ def impute(df: pd.DataFrame, columns: Sequence[Hashable], method: str = "mean", 
         return out
     all_nan = out.isna().all()
     if all_nan.any():
-        raise fail(where, f"column(s) {format_values(all_nan[all_nan].index)} have no value at all",
-                   "drop these indicators")
+        raise fail(
+            where,
+            f"column(s) {format_values(all_nan[all_nan].index)} have no value at all",
+            "drop these indicators",
+        )
     overall = out.agg("mean" if method in ("mean", "group_mean") else "median")
     if method.startswith("group"):
         if by is None:
-            raise fail(where, f"method {method!r} needs `by`", "pass by='<grouping column>', e.g. the district")
+            raise fail(
+                where,
+                f"method {method!r} needs `by`",
+                "pass by='<grouping column>', e.g. the district",
+            )
         check_columns(df, [by], where=where, numeric=False)
         how = "mean" if method == "group_mean" else "median"
         fill = out.groupby(df[by]).transform(how)
@@ -532,7 +618,8 @@ def normalise(
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"alq": [2.0, 4.0, 6.0], "abi": [50.0, 30.0, 10.0]}, index=["a", "b", "c"])
+    >>> df = pd.DataFrame({"alq": [2.0, 4.0, 6.0], "abi": [50.0, 30.0, 10.0]},
+    ...                   index=["a", "b", "c"])
     >>> normalise(df, ["alq", "abi"], directions={"abi": -1}).round(3)
          alq    abi
     a -1.225 -1.225

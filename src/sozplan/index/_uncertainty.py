@@ -43,8 +43,10 @@ _POSITIVE = ("geometric", "harmonic")
 # --------------------------------------------------------------------------------------
 # Sobol indices
 # --------------------------------------------------------------------------------------
-def saltelli_design(n: int, d: int, *, rng=None, sampler: str = "sobol") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Saltelli's design: base matrices A, B (n x d) and the d matrices AB_i (A with column i from B).
+def saltelli_design(
+    n: int, d: int, *, rng=None, sampler: str = "sobol"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Saltelli's design: matrices A, B (n x d) and the d matrices AB_i (A, column i from B).
 
     Parameters
     ----------
@@ -65,7 +67,11 @@ def saltelli_design(n: int, d: int, *, rng=None, sampler: str = "sobol") -> tupl
     gen = check_rng(rng, where="saltelli_design")
     if sampler == "sobol":
         if n & (n - 1):
-            raise fail("saltelli_design", f"`n` is {n}, not a power of 2", "use n = 2**m or sampler='random'")
+            raise fail(
+                "saltelli_design",
+                f"`n` is {n}, not a power of 2",
+                "use n = 2**m or sampler='random'",
+            )
         base = stats.qmc.Sobol(2 * d, scramble=True, rng=gen).random_base2(int(np.log2(n)))
     elif sampler == "random":
         base = gen.random((n, 2 * d))
@@ -78,7 +84,9 @@ def saltelli_design(n: int, d: int, *, rng=None, sampler: str = "sobol") -> tupl
     return A, B, AB
 
 
-def sobol_from_samples(f_A: np.ndarray, f_B: np.ndarray, f_AB: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sobol_from_samples(
+    f_A: np.ndarray, f_B: np.ndarray, f_AB: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     r"""First-order and total Sobol indices from model outputs on a Saltelli design.
 
     .. math::
@@ -133,21 +141,29 @@ class SobolResult:
         return self.indices
 
     def __repr__(self) -> str:
-        return f"SobolResult(N={self.n}, {self.n_evaluations} model runs)\n{self.indices.round(4).to_string()}"
+        head = f"SobolResult(N={self.n}, {self.n_evaluations} model runs)"
+        return f"{head}\n{self.indices.round(4).to_string()}"
 
     def _repr_html_(self) -> str:
         return f"<b>SobolResult</b> N={self.n}" + html_table(self.indices)
 
     def plot(self, ax=None):
         """Bars of first-order and total indices per factor."""
-        import matplotlib.pyplot as plt
+        return _sobol_bars(
+            self.indices, ax, "Sobol-Index", yerr=self.indices[["S1_conf", "ST_conf"]].to_numpy().T
+        )
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
-        self.indices[["S1", "ST"]].plot.bar(ax=ax, yerr=self.indices[["S1_conf", "ST_conf"]].to_numpy().T)
-        ax.set_ylabel("Sobol-Index")
-        ax.legend(["erste Ordnung", "total"])
-        return ax
+
+def _sobol_bars(indices: pd.DataFrame, ax, ylabel: str, yerr=None):
+    """Bar chart of first-order and total indices per factor."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    indices[["S1", "ST"]].plot.bar(ax=ax, yerr=yerr)
+    ax.set_ylabel(ylabel)
+    ax.legend(["erste Ordnung", "total"])
+    return ax
 
 
 def _bootstrap(f_A, f_B, f_AB, gen, n_boot: int, level: float):
@@ -205,8 +221,11 @@ def sobol_indices(
     gen = check_rng(rng, where=where)
     b = np.asarray(bounds, dtype=float)
     if b.ndim != 2 or b.shape[1] != 2 or np.any(b[:, 1] <= b[:, 0]):
-        raise fail(where, f"`bounds` must be a list of (low, high) with low < high, got {b.tolist()}",
-                   "pass e.g. [(-3.14, 3.14)] * 3")
+        raise fail(
+            where,
+            f"`bounds` must be a list of (low, high) with low < high, got {b.tolist()}",
+            "pass e.g. [(-3.14, 3.14)] * 3",
+        )
     d = b.shape[0]
     names = [f"x{i + 1}" for i in range(d)] if names is None else list(names)
     if len(names) != d:
@@ -216,13 +235,21 @@ def sobol_indices(
     X = np.concatenate([scale(A), scale(B), scale(AB.reshape(-1, d))])
     Y = np.asarray(func(X), dtype=float)
     if Y.shape[0] != X.shape[0]:
-        raise fail(where, f"`func` returned {Y.shape[0]} values for {X.shape[0]} input rows",
-                   "return one output per row")
-    f_A, f_B, f_AB = Y[:n], Y[n:2 * n], Y[2 * n:].reshape(d, n)
+        raise fail(
+            where,
+            f"`func` returned {Y.shape[0]} values for {X.shape[0]} input rows",
+            "return one output per row",
+        )
+    f_A, f_B, f_AB = Y[:n], Y[n : 2 * n], Y[2 * n :].reshape(d, n)
     S1, ST = sobol_from_samples(f_A, f_B, f_AB)
-    c1, cT = (np.full(d, np.nan), np.full(d, np.nan)) if n_bootstrap <= 0 else _bootstrap(
-        f_A, f_B, f_AB, gen, n_bootstrap, confidence)
-    table = pd.DataFrame({"S1": S1, "S1_conf": c1, "ST": ST, "ST_conf": cT}, index=pd.Index(names, name="factor"))
+    c1, cT = (
+        (np.full(d, np.nan), np.full(d, np.nan))
+        if n_bootstrap <= 0
+        else _bootstrap(f_A, f_B, f_AB, gen, n_bootstrap, confidence)
+    )
+    table = pd.DataFrame(
+        {"S1": S1, "S1_conf": c1, "ST": ST, "ST_conf": cT}, index=pd.Index(names, name="factor")
+    )
     return SobolResult(indices=table, n=n, n_evaluations=len(Y))
 
 
@@ -232,26 +259,39 @@ def sobol_indices(
 class _IndexModel:
     """Precomputed pieces of an index for fast repeated evaluation (private)."""
 
-    def __init__(self, df: pd.DataFrame, spec: IndexSpec, alternatives: Mapping[str, Any] | None, where: str):
+    def __init__(
+        self, df: pd.DataFrame, spec: IndexSpec, alternatives: Mapping[str, Any] | None, where: str
+    ):
         nominal = composite_index(df, spec)
         self.nominal = nominal
         self.ids = nominal.index.index
         alt = dict(alternatives or {})
         unknown = sorted(set(alt) - {"normalisation", "aggregation", "weights"})
         if unknown:
-            raise fail(where, f"`alternatives` has unknown key(s) {format_values(unknown)}",
-                       "use 'normalisation', 'aggregation' and/or 'weights'")
+            raise fail(
+                where,
+                f"`alternatives` has unknown key(s) {format_values(unknown)}",
+                "use 'normalisation', 'aggregation' and/or 'weights'",
+            )
         nm = spec.normalisation.get("method", "zscore")
         self.norms = list(dict.fromkeys([nm, *alt.get("normalisation", [])]))
-        self.aggs = list(dict.fromkeys([spec.aggregation.get("method", "mean"), *alt.get("aggregation", [])]))
+        self.aggs = list(
+            dict.fromkeys([spec.aggregation.get("method", "mean"), *alt.get("aggregation", [])])
+        )
         for m in self.norms:
-            if m not in NORMALISATIONS or m in ("goalposts",) and m != nm:
-                raise fail(where, f"normalisation alternative {m!r} is not supported",
-                           f"use {format_values([x for x in NORMALISATIONS if x != 'goalposts'])}")
+            if m not in NORMALISATIONS or (m in ("goalposts",) and m != nm):
+                raise fail(
+                    where,
+                    f"normalisation alternative {m!r} is not supported",
+                    f"use {format_values([x for x in NORMALISATIONS if x != 'goalposts'])}",
+                )
         for m in self.aggs:
-            if m not in AGGREGATIONS or m == "generalised" and spec.aggregation.get("p") is None:
-                raise fail(where, f"aggregation alternative {m!r} is not supported",
-                           f"use one of {format_values([a for a in AGGREGATIONS if a != 'generalised'])}")
+            if m not in AGGREGATIONS or (m == "generalised" and spec.aggregation.get("p") is None):
+                raise fail(
+                    where,
+                    f"aggregation alternative {m!r} is not supported",
+                    f"use one of {format_values([a for a in AGGREGATIONS if a != 'generalised'])}",
+                )
         cols = spec.columns
         self.cols = cols
         self.w0 = nominal.weights.to_numpy()
@@ -284,8 +324,12 @@ class _IndexModel:
         if c:
             self.scheme = c.get("scheme", "sd")
             if self.scheme not in ("sd", "manual", "quantiles"):
-                raise fail(where, f"class scheme {self.scheme!r} is not supported in uncertainty analysis",
-                           "use 'sd', 'manual' or 'quantiles' (data-driven breaks would be re-fitted per run)")
+                raise fail(
+                    where,
+                    f"class scheme {self.scheme!r} is not supported in uncertainty analysis",
+                    "use 'sd', 'manual' or 'quantiles' (data-driven breaks would be "
+                    "re-fitted per run)",
+                )
             clf = nominal.classification
             self.labels = clf.labels
             self.closed = clf.closed
@@ -303,7 +347,11 @@ class _IndexModel:
                 if not len(sel):
                     continue
                 method = self.aggs[g]
-                X = self.Npos[a] if method in _POSITIVE or (method == "generalised" and (self.p or 0) <= 0) else self.N[a]
+                X = (
+                    self.Npos[a]
+                    if method in _POSITIVE or (method == "generalised" and (self.p or 0) <= 0)
+                    else self.N[a]
+                )
                 Ws = W[sel]
                 if method != "sum":
                     Ws = Ws / Ws.sum(axis=1, keepdims=True)
@@ -369,22 +417,36 @@ class UncertaintyResult:
 
     def to_frame(self) -> pd.DataFrame:
         """Per area: nominal index and rank, rank median and interval, class probabilities."""
-        parts = [self.nominal_index.rename("index"), self.nominal_rank.rename("rank"),
-                 self.rank_median.rename("rank_median"), self.rank_low.rename("rank_low"),
-                 self.rank_high.rename("rank_high"), (self.rank_high - self.rank_low).rename("rank_width")]
+        parts = [
+            self.nominal_index.rename("index"),
+            self.nominal_rank.rename("rank"),
+            self.rank_median.rename("rank_median"),
+            self.rank_low.rename("rank_low"),
+            self.rank_high.rename("rank_high"),
+            (self.rank_high - self.rank_low).rename("rank_width"),
+        ]
         if self.class_probabilities is not None:
             probs = self.class_probabilities
-            nominal_p = pd.Series([probs.loc[i, c] for i, c in self.nominal_class.items()],
-                                  index=probs.index, name="p_nominal_class")
-            parts += [self.nominal_class.rename("class"), nominal_p,
-                      probs.idxmax(axis=1).rename("modal_class"), probs.add_prefix("p_")]
+            nominal_p = pd.Series(
+                [probs.loc[i, c] for i, c in self.nominal_class.items()],
+                index=probs.index,
+                name="p_nominal_class",
+            )
+            parts += [
+                self.nominal_class.rename("class"),
+                nominal_p,
+                probs.idxmax(axis=1).rename("modal_class"),
+                probs.add_prefix("p_"),
+            ]
         return pd.concat(parts, axis=1)
 
     def __repr__(self) -> str:
-        w = (self.rank_high - self.rank_low)
-        lines = [f"UncertaintyResult: {self.ranks.shape[1]} runs on {self.ranks.shape[0]} areas",
-                 f"  rank interval ({self.quantiles[0]:.0%}-{self.quantiles[1]:.0%}): median width "
-                 f"{w.median():.1f}, max {w.max():.1f}"]
+        w = self.rank_high - self.rank_low
+        lines = [
+            f"UncertaintyResult: {self.ranks.shape[1]} runs on {self.ranks.shape[0]} areas",
+            f"  rank interval ({self.quantiles[0]:.0%}-{self.quantiles[1]:.0%}): median width "
+            f"{w.median():.1f}, max {w.max():.1f}",
+        ]
         if self.class_probabilities is not None:
             pn = self.to_frame()["p_nominal_class"]
             lines.append(f"  areas with P(nominal class) < 0.9: {(pn < 0.9).sum()}")
@@ -414,7 +476,9 @@ class UncertaintyResult:
         return ax
 
 
-def _draw(model: _IndexModel, n: int, gen: np.random.Generator, weight_noise: float, cut_shift: float):
+def _draw(
+    model: _IndexModel, n: int, gen: np.random.Generator, weight_noise: float, cut_shift: float
+):
     norm_idx = gen.integers(0, len(model.norms), n)
     agg_idx = gen.integers(0, len(model.aggs), n)
     wset = gen.integers(0, len(model.weight_sets), n)
@@ -494,7 +558,9 @@ def uncertainty(
     if not (isinstance(n, int | np.integer) and n >= 2):
         raise fail(where, f"`n` is {n!r}", "pass a whole number of runs >= 2, e.g. 1000")
     if not 0 <= weight_noise < 1:
-        raise fail(where, f"`weight_noise` is {weight_noise!r}", "pass a number in [0, 1), e.g. 0.25")
+        raise fail(
+            where, f"`weight_noise` is {weight_noise!r}", "pass a number in [0, 1), e.g. 0.25"
+        )
     if cut_shift < 0:
         raise fail(where, f"`cut_shift` is {cut_shift!r}", "pass a non-negative number")
     spec = _as_spec(spec)
@@ -507,22 +573,38 @@ def uncertainty(
     probs = nominal_class = None
     if model.scheme is not None:
         C = model.classes(Y, shift)
-        counts = np.stack([(C == k).mean(axis=1) for k in range(model.k)], axis=1)
+        counts = np.stack([(k == C).mean(axis=1) for k in range(model.k)], axis=1)
         probs = pd.DataFrame(counts, index=ids, columns=list(model.labels))
         nominal_class = model.nominal.classes.astype(str).rename("class")
-    design = pd.DataFrame({"normalisation": np.asarray(model.norms, dtype=object)[norm_idx],
-                           "aggregation": np.asarray(model.aggs, dtype=object)[agg_idx],
-                           "weight_set": wset, "cut_shift": shift})
+    design = pd.DataFrame(
+        {
+            "normalisation": np.asarray(model.norms, dtype=object)[norm_idx],
+            "aggregation": np.asarray(model.aggs, dtype=object)[agg_idx],
+            "weight_set": wset,
+            "cut_shift": shift,
+        }
+    )
     design = pd.concat([design, pd.DataFrame(W, columns=[f"w_{c}" for c in model.cols])], axis=1)
     nominal_rank = model.nominal.rank
     return UncertaintyResult(
-        nominal_index=model.nominal.index, nominal_rank=nominal_rank,
+        nominal_index=model.nominal.index,
+        nominal_rank=nominal_rank,
         rank_median=pd.Series(np.median(R, axis=1), index=ids, name="rank_median"),
-        rank_low=pd.Series(lo, index=ids, name="rank_low"), rank_high=pd.Series(hi, index=ids, name="rank_high"),
-        class_probabilities=probs, nominal_class=nominal_class, design=design, ranks=R,
+        rank_low=pd.Series(lo, index=ids, name="rank_low"),
+        rank_high=pd.Series(hi, index=ids, name="rank_high"),
+        class_probabilities=probs,
+        nominal_class=nominal_class,
+        design=design,
+        ranks=R,
         quantiles=tuple(quantiles),
-        settings={"n": int(n), "alternatives": dict(alternatives or {}), "weight_noise": weight_noise,
-                  "cut_shift": cut_shift, "spec_hash": spec.hash})
+        settings={
+            "n": int(n),
+            "alternatives": dict(alternatives or {}),
+            "weight_noise": weight_noise,
+            "cut_shift": cut_shift,
+            "spec_hash": spec.hash,
+        },
+    )
 
 
 def _as_spec(spec) -> IndexSpec:
@@ -534,13 +616,13 @@ def _as_spec(spec) -> IndexSpec:
 
 @dataclass(frozen=True, repr=False)
 class SensitivityResult:
-    """Result of :func:`sensitivity`.
+    r"""Result of :func:`sensitivity`.
 
     Attributes
     ----------
     indices : DataFrame
         Per factor: ``S1``, ``ST`` of the mean absolute rank shift
-        :math:`\\bar R_S = \\frac1n \\sum_i |r_i - r_i^{nom}|` (Saisana et al. 2005),
+        :math:`\bar R_S = \frac1n \sum_i |r_i - r_i^{nom}|` (Saisana et al. 2005),
         and ``S1_ranks``, ``ST_ranks``: the variance-weighted mean over areas of the
         indices of each area's rank.
     by_area_first, by_area_total : DataFrame
@@ -554,26 +636,21 @@ class SensitivityResult:
     n_evaluations: int
 
     def to_frame(self) -> pd.DataFrame:
-        """The indices per factor."""
+        """Return the indices per factor."""
         return self.indices
 
     def __repr__(self) -> str:
-        return (f"SensitivityResult(N={self.n}, {self.n_evaluations} index builds)\n"
-                f"{self.indices.round(3).to_string()}")
+        return (
+            f"SensitivityResult(N={self.n}, {self.n_evaluations} index builds)\n"
+            f"{self.indices.round(3).to_string()}"
+        )
 
     def _repr_html_(self) -> str:
         return f"<b>SensitivityResult</b> N={self.n}" + html_table(self.indices)
 
     def plot(self, ax=None):
         """Bars of S1 and ST (mean rank shift) per factor."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
-        self.indices[["S1", "ST"]].plot.bar(ax=ax)
-        ax.set_ylabel("Sobol-Index (mittlere Rangverschiebung)")
-        ax.legend(["erste Ordnung", "total"])
-        return ax
+        return _sobol_bars(self.indices, ax, "Sobol-Index (mittlere Rangverschiebung)")
 
 
 def sensitivity(
@@ -613,8 +690,11 @@ def sensitivity(
     spec = _as_spec(spec)
     model = _IndexModel(df, spec, alternatives, where)
     if len(model.weight_sets) > 1:
-        raise fail(where, "weight alternatives are not a factor of the Sobol analysis",
-                   "use weight_noise for the weights (or uncertainty() for discrete weight sets)")
+        raise fail(
+            where,
+            "weight alternatives are not a factor of the Sobol analysis",
+            "use weight_noise for the weights (or uncertainty() for discrete weight sets)",
+        )
     K = len(model.cols)
     names = [f"w_{c}" for c in model.cols]
     discrete = []
@@ -626,7 +706,11 @@ def sensitivity(
         discrete.append("agg")
     d = len(names)
     if weight_noise <= 0 and not discrete:
-        raise fail(where, "nothing varies (weight_noise is 0 and no alternatives)", "set weight_noise or alternatives")
+        raise fail(
+            where,
+            "nothing varies (weight_noise is 0 and no alternatives)",
+            "set weight_noise or alternatives",
+        )
     A, B, AB = saltelli_design(n, d, rng=gen)
     U = np.concatenate([A, B, AB.reshape(-1, d)])
     W = model.w0[None, :] * (1 - weight_noise + 2 * weight_noise * U[:, :K])
@@ -642,20 +726,26 @@ def sensitivity(
     Rk = _ranks(Y).T  # (runs, areas)
     r0 = model.nominal.rank.to_numpy()
     shift = np.abs(Rk - r0[None, :]).mean(axis=1)
-    f_A, f_B, f_AB = shift[:n], shift[n:2 * n], shift[2 * n:].reshape(d, n)
+    f_A, f_B, f_AB = shift[:n], shift[n : 2 * n], shift[2 * n :].reshape(d, n)
     S1, ST = sobol_from_samples(f_A, f_B, f_AB)
-    g_A, g_B, g_AB = Rk[:n], Rk[n:2 * n], Rk[2 * n:].reshape(d, n, -1)
+    g_A, g_B, g_AB = Rk[:n], Rk[n : 2 * n], Rk[2 * n :].reshape(d, n, -1)
     S1a, STa = sobol_from_samples(g_A, g_B, g_AB)  # (d, areas)
     V = np.var(np.concatenate([g_A, g_B]), axis=0)
     ok = V > 0
     wv = V[ok] / V[ok].sum() if ok.any() else V[ok]
-    table = pd.DataFrame({"S1": S1, "ST": ST, "S1_ranks": S1a[:, ok] @ wv if ok.any() else np.nan,
-                          "ST_ranks": STa[:, ok] @ wv if ok.any() else np.nan},
-                         index=pd.Index(names, name="factor"))
+    table = pd.DataFrame(
+        {
+            "S1": S1,
+            "ST": ST,
+            "S1_ranks": S1a[:, ok] @ wv if ok.any() else np.nan,
+            "ST_ranks": STa[:, ok] @ wv if ok.any() else np.nan,
+        },
+        index=pd.Index(names, name="factor"),
+    )
     return SensitivityResult(
         indices=table,
         by_area_first=pd.DataFrame(S1a.T, index=model.ids, columns=names),
         by_area_total=pd.DataFrame(STa.T, index=model.ids, columns=names),
-        n=n, n_evaluations=len(U))
-
-
+        n=n,
+        n_evaluations=len(U),
+    )

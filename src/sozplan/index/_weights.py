@@ -1,4 +1,4 @@
-"""Weights of composite indices: equal, manual, PCA/factor-based, and weights for target importances."""
+"""Weights of composite indices: equal, manual, PCA/factor-based, and for target importances."""
 
 from __future__ import annotations
 
@@ -35,8 +35,13 @@ def equal_weights(columns: Sequence[Hashable]) -> pd.Series:
     return pd.Series(np.full(len(cols), 1 / len(cols)), index=pd.Index(cols), name="weight")
 
 
-def check_weights(weights: Mapping[Hashable, float] | Sequence[float] | pd.Series | None,
-                  columns: Sequence[Hashable], *, where: str = "weights", normalise: bool = True) -> pd.Series:
+def check_weights(
+    weights: Mapping[Hashable, float] | Sequence[float] | pd.Series | None,
+    columns: Sequence[Hashable],
+    *,
+    where: str = "weights",
+    normalise: bool = True,
+) -> pd.Series:
     """Validate manual weights (one non-negative number per indicator) and scale them to sum 1.
 
     Parameters
@@ -69,17 +74,26 @@ def check_weights(weights: Mapping[Hashable, float] | Sequence[float] | pd.Serie
                 parts.append(f"unknown indicator(s) {format_values(unknown)}")
             if missing:
                 parts.append(f"no weight for {format_values(missing)}")
-            raise fail(where, f"`weights` do not match the indicators: {'; '.join(parts)}",
-                       "give exactly one weight per indicator")
+            raise fail(
+                where,
+                f"`weights` do not match the indicators: {'; '.join(parts)}",
+                "give exactly one weight per indicator",
+            )
         w = np.array([float(weights[c]) for c in cols])
     else:
         w = np.asarray(weights, dtype=float).ravel()
         if len(w) != len(cols):
-            raise fail(where, f"`weights` has {len(w)} entries for {len(cols)} indicators",
-                       "give exactly one weight per indicator")
+            raise fail(
+                where,
+                f"`weights` has {len(w)} entries for {len(cols)} indicators",
+                "give exactly one weight per indicator",
+            )
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise fail(where, f"`weights` must be non-negative finite numbers with a positive sum, got {w.tolist()}",
-                   "pass e.g. {'alq': 2, 'sgb2': 1}")
+        raise fail(
+            where,
+            f"`weights` must be non-negative finite numbers with a positive sum, got {w.tolist()}",
+            "pass e.g. {'alq': 2, 'sgb2': 1}",
+        )
     if normalise:
         w = w / w.sum()
     return pd.Series(w, index=pd.Index(cols), name="weight")
@@ -137,8 +151,15 @@ class FactorWeights:
         return f"<b>FactorWeights</b> ({self.n_factors} factor(s))" + html_table(self.to_frame())
 
 
-def pca_weights(df: pd.DataFrame, columns: Sequence[Hashable], *, min_eigenvalue: float = 1.0,
-                min_share: float = 0.10, min_cumulative: float = 0.60, rotate: bool = True) -> FactorWeights:
+def pca_weights(
+    df: pd.DataFrame,
+    columns: Sequence[Hashable],
+    *,
+    min_eigenvalue: float = 1.0,
+    min_share: float = 0.10,
+    min_cumulative: float = 0.60,
+    rotate: bool = True,
+) -> FactorWeights:
     r"""Weights from principal components with varimax rotation (OECD/JRC 2008, step 6).
 
     Components of the correlation matrix are retained while their eigenvalue is at
@@ -174,13 +195,21 @@ def pca_weights(df: pd.DataFrame, columns: Sequence[Hashable], *, min_eigenvalue
     check_frame(df, where=where)
     cols = check_columns(df, columns, where=where)
     if len(cols) < 2:
-        raise fail(where, "`columns` names fewer than 2 indicators", "PCA weights need at least 2 indicators")
+        raise fail(
+            where,
+            "`columns` names fewer than 2 indicators",
+            "PCA weights need at least 2 indicators",
+        )
     check_no_nan(df, cols, where=where)
     X = df[cols].to_numpy(dtype=float)
     sd = X.std(axis=0, ddof=1)
     if np.any(sd == 0):
-        raise fail(where, f"indicator(s) {format_values([c for c, s in zip(cols, sd, strict=True) if s == 0])} "
-                   "are constant", "drop constant indicators")
+        raise fail(
+            where,
+            f"indicator(s) {format_values([c for c, s in zip(cols, sd, strict=True) if s == 0])} "
+            "are constant",
+            "drop constant indicators",
+        )
     corr = np.corrcoef(X, rowvar=False)
     eigval, eigvec = np.linalg.eigh(corr)
     order = np.argsort(eigval)[::-1]
@@ -205,8 +234,9 @@ def pca_weights(df: pd.DataFrame, columns: Sequence[Hashable], *, min_eigenvalue
     return FactorWeights(
         weights=pd.Series(w, index=pd.Index(cols), name="weight"),
         loadings=pd.DataFrame(load, index=pd.Index(cols), columns=names),
-        explained_variance_ratio=pd.Series(share, index=[f"PC{j + 1}" for j in range(len(share))],
-                                           name="explained_variance_ratio"),
+        explained_variance_ratio=pd.Series(
+            share, index=[f"PC{j + 1}" for j in range(len(share))], name="explained_variance_ratio"
+        ),
         factor=pd.Series(np.asarray(names)[assign], index=pd.Index(cols), name="factor"),
         n_factors=m,
     )
@@ -237,16 +267,21 @@ class ImportanceWeights:
 
     def to_frame(self) -> pd.DataFrame:
         """Weights, target and achieved importance per indicator."""
-        return pd.concat([self.weights, self.target.rename("target"), self.achieved.rename("achieved")], axis=1)
+        return pd.concat(
+            [self.weights, self.target.rename("target"), self.achieved.rename("achieved")], axis=1
+        )
 
     def __repr__(self) -> str:
-        return f"ImportanceWeights(converged={self.converged})\n{self.to_frame().round(4).to_string()}"
+        table = self.to_frame().round(4).to_string()
+        return f"ImportanceWeights(converged={self.converged})\n{table}"
 
     def _repr_html_(self) -> str:
         return f"<b>ImportanceWeights</b> converged={self.converged}" + html_table(self.to_frame())
 
 
-def weights_for_importance(df: pd.DataFrame, columns: Sequence[Hashable], target=None) -> ImportanceWeights:
+def weights_for_importance(
+    df: pd.DataFrame, columns: Sequence[Hashable], target=None
+) -> ImportanceWeights:
     r"""Weights under which each indicator has a target importance in the index.
 
     Nominal weights are not importances: with correlated indicators of different
@@ -288,8 +323,12 @@ def weights_for_importance(df: pd.DataFrame, columns: Sequence[Hashable], target
         return float(((importance(X, unpack(theta)) - tgt) ** 2).sum())
 
     start = np.log(np.maximum(tgt, 1e-6))
-    res = optimize.minimize(loss, start, method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000 * len(cols)})
+    res = optimize.minimize(
+        loss,
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000 * len(cols)},
+    )
     res = optimize.minimize(loss, res.x, method="BFGS", options={"gtol": 1e-10})
     w = unpack(res.x)
     achieved = importance(X, w)
