@@ -31,7 +31,7 @@ def _level_column(name: Hashable) -> Hashable:
     return LEVELS.get(name, name) if isinstance(name, str) else name
 
 
-def _keys(df: pd.DataFrame, by: Any, where: str) -> tuple[list, list[str]]:
+def _keys(df: pd.DataFrame, by: Any, where: str) -> tuple[list, list[Hashable]]:
     """Return grouping keys (arrays) and their names from columns or index levels."""
     if by is None:
         return [np.full(len(df), "gesamt", dtype=object)], ["gebiet"]

@@ -343,7 +343,7 @@ def resolve_specs(
         specs = [specs]
     if isinstance(specs, Mapping):
         specs = list(specs.values())
-    out = []
+    chosen: list[IndicatorSpec] = []
     for s in specs:
         if isinstance(s, str):
             if s not in shipped:
@@ -360,15 +360,15 @@ def resolve_specs(
             raise fail(
                 where, f"`specs` holds a {type(s).__name__}", "pass IndicatorSpec objects or keys"
             )
-        out.append(s)
-    keys = [s.key for s in out]
+        chosen.append(s)
+    keys = [s.key for s in chosen]
     dup = [k for k in dict.fromkeys(keys) if keys.count(k) > 1]
     if dup:
         raise fail(
             where, f"`specs` has the key(s) {format_values(dup)} twice", "pass each indicator once"
         )
     if strict and df is not None:
-        for s in out:
+        for s in chosen:
             missing = [c for c in s.columns if c not in df.columns]
             if missing:
                 raise fail(
@@ -378,4 +378,4 @@ def resolve_specs(
                     "does not have",
                     "add the counts or leave this indicator out",
                 )
-    return tuple(out)
+    return tuple(chosen)

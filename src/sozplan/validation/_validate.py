@@ -800,10 +800,9 @@ def _rule_hierarchy(
     df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collector, year: str
 ) -> None:
     if hierarchy is None:
-        cols = [c for c in LEVELS.values() if c in df.columns]
-        if not cols:
+        levels: list[Hashable] = [c for c in LEVELS.values() if c in df.columns]
+        if not levels:
             return
-        levels: list[Hashable] = cols
         totals: Mapping = {}
     elif isinstance(hierarchy, str):
         levels, totals = [hierarchy], {}
@@ -951,7 +950,7 @@ def _rule_small_numbers(data: _Data, out: _Collector, kw: dict) -> None:
         msgs,
         area=data.ids[flag],
         year=data.year_of(flag),
-        indicator=np.where(has_w, keys[jmax], None),
+        indicator=np.where(has_w, keys[jmax], np.array(None, dtype=object)),
         value=wmax,
     )
 
