@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -24,7 +25,7 @@ __all__ = ["BERLIN_MSS_2021", "berlin_mss_2021", "hamburg_style"]
 #: The MSS 2021 settings, as described in its indicator booklet (and in
 #: ``shared/data/berlin/README.md``): plain means, ddof=0, sum of z-values,
 #: re-standardised, cuts -1 / +1 / +1.5 (status) and -1 / +1 (dynamics).
-BERLIN_MSS_2021 = {
+BERLIN_MSS_2021: dict[str, Any] = {
     "status": ["S1", "S3", "S4"],
     "dynamics": ["D1", "D3", "D4"],
     "population": "EW",
@@ -185,7 +186,12 @@ def hamburg_style(
     -------
     Monitoring
     """
-    settings = {"combine": "mean", "ddof": 0, "weighted": False, "min_population": 300}
+    settings: dict[str, Any] = {
+        "combine": "mean",
+        "ddof": 0,
+        "weighted": False,
+        "min_population": 300,
+    }
     settings.update(options)
     return monitor(
         panel, status, dynamics, year=year, window=window, population=population, **settings

@@ -150,7 +150,7 @@ def aggregate(
     if method == "sum" and weights is None:
         w[:] = 1.0
     X = df[cols].to_numpy(dtype=float)
-    q = p if method == "generalised" else _P.get(method, 1.0)
+    q = float(p) if method == "generalised" and p is not None else _P.get(method, 1.0)
     if method in ("geometric", "harmonic") or (method == "generalised" and q <= 0):
         bad = (X <= 0).any(axis=1)
         if bad.any():

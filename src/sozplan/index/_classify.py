@@ -53,7 +53,11 @@ def _fmt(x: float, language: str) -> str:
 
 
 def interval_labels(
-    cuts: Sequence[float], *, closed: str = "right", language: str = "de", centre: float = 0.0
+    cuts: Sequence[float] | np.ndarray,
+    *,
+    closed: str = "right",
+    language: str = "de",
+    centre: float = 0.0,
 ) -> list[str]:
     """Readable labels for the classes between ``cuts`` (German by default).
 
@@ -91,6 +95,7 @@ def interval_labels(
         hi_in = hi is not None and (closed == "right" or (closed == "inner" and hi > centre))
         lo_in = lo is not None and (closed == "left" or (closed == "inner" and lo <= centre))
         if lo is None:
+            assert hi is not None
             out.append(
                 f"{'bis' if de else 'up to'} {_fmt(hi, language)}"
                 if hi_in

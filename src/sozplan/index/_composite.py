@@ -112,7 +112,7 @@ class IndexSpec:
 
     # ---------------------------------------------------------------- construction
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> IndexSpec:
+    def from_dict(cls, d: IndexSpec | Mapping[str, Any]) -> IndexSpec:
         """Build and validate a spec from a plain dict."""
         if isinstance(d, IndexSpec):
             return d

@@ -111,15 +111,24 @@ class StatusDynamics:
             self.status_class.rename("status_class"),
         ]
         if self.dynamics_z is not None:
-            parts += [
-                self.dynamics_z.add_prefix("z_"),
-                self.dynamics_sum.rename("dynamics_sum"),
-                self.dynamics_index.rename("dynamics_index"),
-                self.dynamics_class.rename("dynamics_class"),
-                self.matrix_code.rename("matrix_code"),
-                self.matrix_number.rename("matrix_number"),
-                self.matrix_label.rename("matrix_label"),
+            dyn = [
+                self.dynamics_sum,
+                self.dynamics_index,
+                self.dynamics_class,
+                self.matrix_code,
+                self.matrix_number,
+                self.matrix_label,
             ]
+            names = [
+                "dynamics_sum",
+                "dynamics_index",
+                "dynamics_class",
+                "matrix_code",
+                "matrix_number",
+                "matrix_label",
+            ]
+            parts.append(self.dynamics_z.add_prefix("z_"))
+            parts += [s.rename(n) for s, n in zip(dyn, names, strict=True) if s is not None]
         parts += [self.rated.rename("rated"), self.reason.rename("reason")]
         return pd.concat(parts, axis=1)
 
@@ -262,6 +271,8 @@ def _stage(
     z = np.full(x.shape, np.nan)
     z[rated] = (xr - mean) / sd * dirs
     total = z.sum(axis=1) if combine == "sum" else z.mean(axis=1)
+    smean: Any
+    ssd: Any
     if restandardise:
         if reference is None:
             smean, ssd = weighted_moments(total[rated], wr, ddof)
@@ -516,6 +527,7 @@ def status_dynamics(
         )
     w = None
     if weighted:
+        assert pop is not None  # checked above
         w = pop.to_numpy(dtype=float, na_value=np.nan)
         if np.any(w[rated] <= 0):
             raise fail(

@@ -331,6 +331,7 @@ class _IndexModel:
                     "re-fitted per run)",
                 )
             clf = nominal.classification
+            assert clf is not None  # the spec has classes
             self.labels = clf.labels
             self.closed = clf.closed
             self.cuts_sd = np.asarray(c.get("cuts", (-1.0, 1.0, 1.5)), dtype=float)
@@ -425,7 +426,7 @@ class UncertaintyResult:
             self.rank_high.rename("rank_high"),
             (self.rank_high - self.rank_low).rename("rank_width"),
         ]
-        if self.class_probabilities is not None:
+        if self.class_probabilities is not None and self.nominal_class is not None:
             probs = self.class_probabilities
             nominal_p = pd.Series(
                 [probs.loc[i, c] for i, c in self.nominal_class.items()],
@@ -573,8 +574,9 @@ def uncertainty(
     probs = nominal_class = None
     if model.scheme is not None:
         C = model.classes(Y, shift)
-        counts = np.stack([(k == C).mean(axis=1) for k in range(model.k)], axis=1)
+        counts = np.stack([np.equal(C, k).mean(axis=1) for k in range(model.k)], axis=1)
         probs = pd.DataFrame(counts, index=ids, columns=list(model.labels))
+        assert model.nominal.classes is not None
         nominal_class = model.nominal.classes.astype(str).rename("class")
     design = pd.DataFrame(
         {
