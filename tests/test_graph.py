@@ -17,10 +17,18 @@ matplotlib.use("Agg")
 
 
 def grid(nx: int = 4, ny: int = 3, size: float = 100.0, crs="EPSG:25832") -> gpd.GeoDataFrame:
-    cells = [box(x * size, y * size, (x + 1) * size, (y + 1) * size) for y in range(ny) for x in range(nx)]
+    cells = [
+        box(x * size, y * size, (x + 1) * size, (y + 1) * size)
+        for y in range(ny)
+        for x in range(nx)
+    ]
     ids = [f"{i:03d}" for i in range(nx * ny)]
-    return gpd.GeoDataFrame({"v": np.arange(nx * ny, dtype=float)}, geometry=cells, crs=crs,
-                            index=pd.Index(ids, name="block"))
+    return gpd.GeoDataFrame(
+        {"v": np.arange(nx * ny, dtype=float)},
+        geometry=cells,
+        crs=crs,
+        index=pd.Index(ids, name="block"),
+    )
 
 
 @pytest.fixture
@@ -82,8 +90,9 @@ def test_knn_distance_kernel_match_libpysal_on_centroids():
 
 
 def test_distance_graph_on_points():
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 10, 20, 30], [0, 0, 0, 0]),
-                           index=list("abcd"), crs=25832)
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([0, 10, 20, 30], [0, 0, 0, 0]), index=list("abcd"), crs=25832
+    )
     g = build_graph(pts, "distance", threshold=10, transform="b")
     assert g.cardinalities.tolist() == [1, 2, 2, 1]
 
@@ -92,7 +101,9 @@ def test_distance_graph_on_points():
 
 
 def test_default_raises_with_ids_and_fix(with_islands):
-    with pytest.raises(InputError, match=r"isolates: 'insel'.*3 disconnected components.*islands='nearest'"):
+    with pytest.raises(
+        InputError, match=r"isolates: 'insel'.*3 disconnected components.*islands='nearest'"
+    ):
         build_graph(with_islands)
 
 
@@ -148,20 +159,25 @@ def test_kernel_nearest_uses_weakest_weight():
     g = grid(3, 1)
     extra = gpd.GeoDataFrame(geometry=[box(2000, 0, 2100, 100)], index=["far"], crs=g.crs)
     gdf = pd.concat([g, extra])
-    kern = build_graph(gdf, "kernel", bandwidth=150, kernel="triangular", islands="nearest",
-                       transform="o")
+    kern = build_graph(
+        gdf, "kernel", bandwidth=150, kernel="triangular", islands="nearest", transform="o"
+    )
     w = kern.adjacency
-    assert w.loc[("far", "002")] == pytest.approx(w[w > 0].drop(index=[("far", "002"), ("002", "far")]).min())
+    assert w.loc[("far", "002")] == pytest.approx(
+        w[w > 0].drop(index=[("far", "002"), ("002", "far")]).min()
+    )
 
 
 # ---------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("kind, kw", [("knn", {"k": 2}), ("distance", {"threshold": 0.1}),
-                                      ("kernel", {"bandwidth": 0.1})])
+@pytest.mark.parametrize(
+    ("kind", "kw"),
+    [("knn", {"k": 2}), ("distance", {"threshold": 0.1}), ("kernel", {"bandwidth": 0.1})],
+)
 def test_geographic_crs_refused_for_distances(kind, kw):
     g = grid(3, 3, size=0.01).set_crs("EPSG:4326", allow_override=True)
-    with pytest.raises(InputError, match="geographic CRS EPSG:4326.*to_crs"):
+    with pytest.raises(InputError, match=r"geographic CRS EPSG:4326.*to_crs"):
         build_graph(g, kind, **kw)
     build_graph(g, "queen")  # contiguity needs no metres
 
@@ -173,7 +189,7 @@ def test_missing_crs_refused_for_distances():
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    ("kwargs", "message"),
     [
         ({"kind": "hexagon"}, "`kind` is 'hexagon'"),
         ({"islands": "ignore"}, "`islands` is 'ignore'"),
@@ -227,7 +243,7 @@ def test_align_graph_refuses_other_ids():
     graph = build_graph(g)
     with pytest.raises(InputError, match=r"1 id\(s\) only in `df` \('zzz'\)"):
         align_graph(graph, pd.concat([g, g.iloc[[0]].rename(index={"000": "zzz"})]))
-    with pytest.raises(InputError, match="not a libpysal.graph.Graph"):
+    with pytest.raises(InputError, match=r"not a libpysal\.graph\.Graph"):
         align_graph(graph.to_W(), g)
 
 
@@ -247,7 +263,8 @@ def test_graph_summary_figures_and_views(with_islands):
     assert frame.loc["insel", "isolate"]
     assert frame["component"].nunique() == 3
     html = s._repr_html_()
-    assert "<table>" in html and "insel" in html
+    assert "<table>" in html
+    assert "insel" in html
     ax = s.plot()
     assert ax.get_xlabel() == "Anzahl Nachbarn"
 
@@ -257,5 +274,5 @@ def test_graph_summary_knn_asymmetry():
     s = graph_summary(build_graph(g, "knn", k=1))
     assert s.n_asymmetric > 0
     assert island_report(Graph.from_dicts({"a": ["b"], "b": ["a"]})) is None
-    with pytest.raises(InputError, match="not a libpysal.graph.Graph"):
+    with pytest.raises(InputError, match=r"not a libpysal\.graph\.Graph"):
         graph_summary("queen")

@@ -109,16 +109,18 @@ class IslandReport:
 
     def describe(self) -> str:
         """One sentence (English) on what happened."""
-        found = (
-            f"{len(self.isolates)} isolate(s) and {self.n_components} component(s) found"
-        )
+        found = f"{len(self.isolates)} isolate(s) and {self.n_components} component(s) found"
         if self.policy == "nearest" and len(self.added_edges):
             return (
-                f"{found}; islands='nearest' linked {len(self.added_edges)} island(s)/component(s) "
+                f"{found}; islands='nearest' linked {len(self.added_edges)} "
+                "island(s)/component(s) "
                 "to their nearest area (links listed in added_edges)"
             )
         if self.policy == "drop" and self.dropped:
-            return f"{found}; islands='drop' removed {len(self.dropped)} area(s) outside the largest component"
+            return (
+                f"{found}; islands='drop' removed {len(self.dropped)} area(s) outside the "
+                "largest component"
+            )
         if self.policy == "keep" and (self.isolates or self.n_components > 1):
             return f"{found}; islands='keep' left them as they are"
         return f"{found}; nothing to do"
@@ -157,13 +159,20 @@ def _check_inputs(gdf: Any, kind: str, islands: str, transform: str) -> None:
     if missing.any():
         raise fail(
             where,
-            f"{int(missing.sum())} area(s) of `gdf` have no geometry: {format_values(gdf.index[missing])}",
+            f"{int(missing.sum())} area(s) of `gdf` have no geometry: "
+            f"{format_values(gdf.index[missing])}",
             "repair or drop these areas explicitly before building the graph",
         )
 
 
-def _build_raw(gdf: Any, kind: str, k: int | None, threshold: float | None,
-               bandwidth: float | None, kernel: str) -> Graph:
+def _build_raw(
+    gdf: Any,
+    kind: str,
+    k: int | None,
+    threshold: float | None,
+    bandwidth: float | None,
+    kernel: str,
+) -> Graph:
     where = "build_graph"
     if kind in ("queen", "rook"):
         return Graph.build_contiguity(gdf.geometry, rook=(kind == "rook"), strict=False)
@@ -173,7 +182,8 @@ def _build_raw(gdf: Any, kind: str, k: int | None, threshold: float | None,
         if k is None or int(k) != k or k < 1 or k >= len(gdf):
             raise fail(
                 where,
-                f"kind='knn' needs `k`, a whole number between 1 and n-1 = {len(gdf) - 1}; got {k!r}",
+                f"kind='knn' needs `k`, a whole number between 1 and n-1 = {len(gdf) - 1}; "
+                f"got {k!r}",
                 "pass e.g. k=6",
             )
         return Graph.build_knn(points, k=int(k))
@@ -251,7 +261,9 @@ def _raise_islands(isolates: pd.Index, labels: pd.Series, kind: str) -> None:
     sizes = labels.value_counts()
     parts = []
     if len(isolates):
-        parts.append(f"{len(isolates)} area(s) without any neighbour (isolates: {format_values(isolates)})")
+        parts.append(
+            f"{len(isolates)} area(s) without any neighbour (isolates: {format_values(isolates)})"
+        )
     if len(sizes) > 1:
         small = labels.index[labels.to_numpy() != sizes.index[0]]
         parts.append(
@@ -453,7 +465,7 @@ def align_graph(graph: Graph, df: pd.DataFrame, *, where: str = "align_graph") -
     >>> align_graph(g, df.iloc[:2])
     Traceback (most recent call last):
     ...
-    sozplan.errors.InputError: align_graph: the ids of `df` and `graph` differ: 1 only in `graph` ('a')...
+    sozplan.errors.InputError: align_graph: the ids of `df` and `graph` differ: ...
     """
     if not isinstance(graph, Graph):
         raise fail(
@@ -527,7 +539,7 @@ class GraphSummary:
         return float(self.cardinalities.mean())
 
     def neighbour_distribution(self) -> pd.Series:
-        """Number of areas per number of neighbours (``Anzahl Nachbarn`` -> ``Gebiete``)."""
+        """Return the number of areas per number of neighbours."""
         counts = self.cardinalities.value_counts().sort_index()
         counts.index.name = "n_neighbours"
         counts.name = "n_areas"
@@ -541,9 +553,14 @@ class GraphSummary:
             ("transformation", self.transformation),
             (
                 "neighbours per area",
-                f"min {card.min()}, median {card.median():g}, mean {card.mean():.2f}, max {card.max()}",
+                f"min {card.min()}, median {card.median():g}, mean {card.mean():.2f}, "
+                f"max {card.max()}",
             ),
-            ("isolates", f"{len(self.isolates)}" + (f": {format_values(self.isolates)}" if self.isolates else "")),
+            (
+                "isolates",
+                f"{len(self.isolates)}"
+                + (f": {format_values(self.isolates)}" if self.isolates else ""),
+            ),
             ("components", f"{self.n_components} (sizes {format_values(self.component_sizes)})"),
             ("asymmetric links", f"{self.n_asymmetric:,}"),
             ("non-zero weights", f"{self.pct_nonzero:.3f} %"),
@@ -585,7 +602,9 @@ class GraphSummary:
         out["isolate"] = out.index.isin(list(self.isolates))
         linked: set = set()
         if self.islands is not None and len(self.islands.added_edges):
-            linked = set(self.islands.added_edges["focal"]) | set(self.islands.added_edges["neighbor"])
+            linked = set(self.islands.added_edges["focal"]) | set(
+                self.islands.added_edges["neighbor"]
+            )
         out["added_link"] = out.index.isin(list(linked))
         return out
 
@@ -640,7 +659,7 @@ def graph_summary(graph: Graph) -> GraphSummary:
     card = graph.cardinalities.astype(int)
     labels = graph.component_labels
     sizes = tuple(int(s) for s in labels.value_counts().tolist())
-    n_asym = int(len(graph.asymmetry(intrinsic=False)))
+    n_asym = len(graph.asymmetry(intrinsic=False))
     return GraphSummary(
         n=int(graph.n),
         n_links=int(graph.nonzero),

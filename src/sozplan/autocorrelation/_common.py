@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from libpysal.graph import Graph
 from scipy import stats
 
@@ -54,6 +54,14 @@ CLUSTER_LABELS_EN = {
 _CHUNK_VALUES = 160_000
 
 
+@contextlib.contextmanager
+def quiet_esda():
+    """Silence esda's internal pandas deprecation notices and 0/0 warnings of isolates."""
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.filterwarnings("ignore", message=r".*inplace keyword.*")
+        yield
+
+
 def seed_from_rng(rng: Any, *, where: str = "") -> tuple[np.random.Generator, int]:
     """Return the Generator for ``rng`` and an integer seed drawn from it.
 
@@ -68,7 +76,11 @@ def seed_from_rng(rng: Any, *, where: str = "") -> tuple[np.random.Generator, in
 
 def check_permutations(permutations: Any, *, where: str) -> int:
     """Permutations must be a whole number >= 0."""
-    if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) or permutations < 0:
+    if (
+        isinstance(permutations, bool)
+        or not isinstance(permutations, int | np.integer)
+        or permutations < 0
+    ):
         raise fail(
             where,
             f"`permutations` is {permutations!r}",
@@ -80,7 +92,9 @@ def check_permutations(permutations: Any, *, where: str) -> int:
 def check_alternative(alternative: str, *, where: str) -> str:
     """Alternative hypothesis must be one esda knows."""
     if alternative not in ALTERNATIVES:
-        raise fail(where, f"`alternative` is {alternative!r}", f"use one of {format_values(ALTERNATIVES)}")
+        raise fail(
+            where, f"`alternative` is {alternative!r}", f"use one of {format_values(ALTERNATIVES)}"
+        )
     return alternative
 
 
@@ -106,7 +120,8 @@ def prepare(
         if not hasattr(df, "geometry"):
             raise fail(
                 where,
-                "no `graph` given and `df` is not a GeoDataFrame, so no neighbourhoods can be built",
+                "no `graph` given and `df` is not a GeoDataFrame, so no neighbourhoods can be "
+                "built",
                 "pass graph=sozplan.graph.build_graph(gdf) or a GeoDataFrame",
             )
         graph = build_graph(df)
@@ -140,9 +155,13 @@ def prepare(
 def check_alpha_correction(alpha: float, correction: str, *, where: str) -> None:
     """Check significance level and multiple-testing correction."""
     if not (0 < alpha < 1):
-        raise fail(where, f"`alpha` is {alpha!r}", "pass a significance level between 0 and 1, e.g. 0.05")
+        raise fail(
+            where, f"`alpha` is {alpha!r}", "pass a significance level between 0 and 1, e.g. 0.05"
+        )
     if correction not in CORRECTIONS:
-        raise fail(where, f"`correction` is {correction!r}", f"use one of {format_values(CORRECTIONS)}")
+        raise fail(
+            where, f"`correction` is {correction!r}", f"use one of {format_values(CORRECTIONS)}"
+        )
 
 
 def adjust_pvalues(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +196,7 @@ def permutation_chunks(gen: np.random.Generator, n: int, permutations: int):
 
 
 def as_html_table(rows: list[tuple[str, str]], caption: str) -> str:
-    """A two-column HTML table."""
+    """Render (label, value) rows as a two-column HTML table."""
     import html
 
     body = "".join(

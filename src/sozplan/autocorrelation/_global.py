@@ -27,7 +27,6 @@ from sozplan.checks import (
     check_columns,
     check_counts,
     check_frame,
-    check_no_nan,
     check_numerator_denominator,
     check_projected_crs,
     check_unique_index,
@@ -55,7 +54,7 @@ def _fmt(x: float, digits: int = 4) -> str:
 
 @dataclass(frozen=True, eq=False)
 class GlobalResult:
-    """Result of a global spatial autocorrelation test.
+    r"""Result of a global spatial autocorrelation test.
 
     Attributes
     ----------
@@ -74,7 +73,7 @@ class GlobalResult:
     variance : float
         Analytical variance under randomisation (NaN where none exists).
     z : float
-        Analytical z-value :math:`(S - E[S]) / \\sqrt{V[S]}`.
+        Analytical z-value :math:`(S - E[S]) / \sqrt{V[S]}`.
     p_norm : float
         Two-sided p-value of the analytical z-value (normal approximation).
     expected_sim, std_sim, z_sim : float
@@ -181,12 +180,29 @@ class GlobalResult:
             ax.axvline(0, color="grey", lw=0.8)
             slope, intercept = np.polyfit(x, lag, 1)
             xs = np.array([x.min(), x.max()])
-            ax.plot(xs, intercept + slope * xs, color="#c44e52", lw=1.5,
-                    label=f"{self.name} = {self.statistic:.3f}")
-            for text, (qx, qy) in {"HH": (0.97, 0.97), "LH": (0.03, 0.97),
-                                   "LL": (0.03, 0.03), "HL": (0.97, 0.03)}.items():
-                ax.text(qx, qy, text, transform=ax.transAxes, ha="right" if qx > 0.5 else "left",
-                        va="top" if qy > 0.5 else "bottom", color="grey", fontsize=11)
+            ax.plot(
+                xs,
+                intercept + slope * xs,
+                color="#c44e52",
+                lw=1.5,
+                label=f"{self.name} = {self.statistic:.3f}",
+            )
+            for text, (qx, qy) in {
+                "HH": (0.97, 0.97),
+                "LH": (0.03, 0.97),
+                "LL": (0.03, 0.03),
+                "HL": (0.97, 0.03),
+            }.items():
+                ax.text(
+                    qx,
+                    qy,
+                    text,
+                    transform=ax.transAxes,
+                    ha="right" if qx > 0.5 else "left",
+                    va="top" if qy > 0.5 else "bottom",
+                    color="grey",
+                    fontsize=11,
+                )
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
             ax.legend(loc="upper center", frameon=False)
@@ -208,14 +224,18 @@ def _pseudo_p(statistic: float, sims: np.ndarray, alternative: str) -> float:
     return float(min(max(p, 0.0), 1.0))
 
 
-def _simulate(batch: Callable[[np.ndarray], np.ndarray], values: np.ndarray,
-              gen: np.random.Generator, permutations: int) -> np.ndarray:
+def _simulate(
+    batch: Callable[[np.ndarray], np.ndarray],
+    values: np.ndarray,
+    gen: np.random.Generator,
+    permutations: int,
+) -> np.ndarray:
     """Permutation distribution: ``batch`` gets an (n, chunk) matrix of permuted ``values``."""
     sims = np.empty(permutations)
     pos = 0
     for idx in permutation_chunks(gen, len(values), permutations):
         out = batch(np.ascontiguousarray(values[idx].T))
-        sims[pos:pos + len(out)] = out
+        sims[pos : pos + len(out)] = out
         pos += len(out)
     return sims
 
@@ -224,8 +244,24 @@ def _two_sided_norm(z: float) -> float:
     return float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else float("nan")
 
 
-def _finish(name, columns, statistic, sims, *, expected, variance, z, permutations, alternative,
-            seed, n, graph, transformation, messages, scatter=None) -> GlobalResult:
+def _finish(
+    name,
+    columns,
+    statistic,
+    sims,
+    *,
+    expected,
+    variance,
+    z,
+    permutations,
+    alternative,
+    seed,
+    n,
+    graph,
+    transformation,
+    messages,
+    scatter=None,
+) -> GlobalResult:
     if sims.size:
         e_sim, s_sim = float(sims.mean()), float(sims.std())
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -263,8 +299,9 @@ def _common_args(permutations, alternative, rng, where):
     return permutations, alternative, gen, seed
 
 
-def _moran_on(y: np.ndarray, graph: Graph, transformation: str, permutations: int,
-              gen: np.random.Generator) -> tuple[Any, np.ndarray]:
+def _moran_on(
+    y: np.ndarray, graph: Graph, transformation: str, permutations: int, gen: np.random.Generator
+) -> tuple[Any, np.ndarray]:
     """esda.Moran (analytical part) plus our reproducible permutation distribution."""
     m = esda.Moran(y, graph, transformation=transformation, permutations=0, two_tailed=True)
     wsp = m.w.sparse.tocsr()
@@ -282,8 +319,12 @@ def _moran_on(y: np.ndarray, graph: Graph, transformation: str, permutations: in
 def _scatter_moran(y: np.ndarray, graph: Graph, transformation: str, de: bool = True) -> tuple:
     z = (y - y.mean()) / y.std()
     lag = graph.transform(transformation).lag(z)
-    return (z, lag, "Standardisierter Wert" if de else "standardised value",
-            "Räumlich verzögerter Wert (Lag)" if de else "spatial lag")
+    return (
+        z,
+        lag,
+        "Standardisierter Wert" if de else "standardised value",
+        "Räumlich verzögerter Wert (Lag)" if de else "spatial lag",
+    )
 
 
 def moran(
@@ -370,10 +411,23 @@ def moran(
     permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
     (y,), graph, messages = prepare(df, [column], graph, where=where)
     m, sims = _moran_on(y, graph, transformation, permutations, gen)
-    return _finish("Moran's I", [column], m.I, sims, expected=m.EI, variance=m.VI_rand,
-                   z=m.z_rand, permutations=permutations, alternative=alternative, seed=seed,
-                   n=m.n, graph=graph, transformation=transformation, messages=messages,
-                   scatter=_scatter_moran(y, graph, transformation))
+    return _finish(
+        "Moran's I",
+        [column],
+        m.I,
+        sims,
+        expected=m.EI,
+        variance=m.VI_rand,
+        z=m.z_rand,
+        permutations=permutations,
+        alternative=alternative,
+        seed=seed,
+        n=m.n,
+        graph=graph,
+        transformation=transformation,
+        messages=messages,
+        scatter=_scatter_moran(y, graph, transformation),
+    )
 
 
 def geary(
@@ -430,9 +484,22 @@ def geary(
         return (n - 1) * num / c.den
 
     sims = _simulate(batch, zc, gen, permutations) if permutations else np.empty(0)
-    return _finish("Geary's C", [column], c.C, sims, expected=c.EC, variance=c.VC_rand,
-                   z=c.z_rand, permutations=permutations, alternative=alternative, seed=seed,
-                   n=n, graph=graph, transformation=transformation, messages=messages)
+    return _finish(
+        "Geary's C",
+        [column],
+        c.C,
+        sims,
+        expected=c.EC,
+        variance=c.VC_rand,
+        z=c.z_rand,
+        permutations=permutations,
+        alternative=alternative,
+        seed=seed,
+        n=n,
+        graph=graph,
+        transformation=transformation,
+        messages=messages,
+    )
 
 
 def getis_ord_general(
@@ -444,7 +511,7 @@ def getis_ord_general(
     rng: Any = None,
     alternative: str = "two-sided",
 ) -> GlobalResult:
-    r"""Getis and Ord's general G: are high (or low) values concentrated?
+    r"""Getis and Ord's general G (are high or low values concentrated?).
 
     .. math::
 
@@ -488,9 +555,22 @@ def getis_ord_general(
         return np.einsum("ij,ij->j", yy, wsp @ yy) / g.den_sum
 
     sims = _simulate(batch, y, gen, permutations) if permutations else np.empty(0)
-    return _finish("General G", [column], g.G, sims, expected=g.EG, variance=g.VG, z=g.z_norm,
-                   permutations=permutations, alternative=alternative, seed=seed, n=g.n,
-                   graph=graph, transformation="b", messages=messages)
+    return _finish(
+        "General G",
+        [column],
+        g.G,
+        sims,
+        expected=g.EG,
+        variance=g.VG,
+        z=g.z_norm,
+        permutations=permutations,
+        alternative=alternative,
+        seed=seed,
+        n=g.n,
+        graph=graph,
+        transformation="b",
+        messages=messages,
+    )
 
 
 def moran_bv(
@@ -546,9 +626,23 @@ def moran_bv(
     lag = graph.transform(transformation).lag((yv - yv.mean()) / yv.std())
     scatter = (zxs, lag, f"{x} (standardisiert)", f"Räumlicher Lag von {y} (standardisiert)")
     nan = float("nan")
-    return _finish("Bivariate Moran's I", [x, y], m.I, sims, expected=nan, variance=nan, z=nan,
-                   permutations=permutations, alternative=alternative, seed=seed, n=len(xv),
-                   graph=graph, transformation=transformation, messages=messages, scatter=scatter)
+    return _finish(
+        "Bivariate Moran's I",
+        [x, y],
+        m.I,
+        sims,
+        expected=nan,
+        variance=nan,
+        z=nan,
+        permutations=permutations,
+        alternative=alternative,
+        seed=seed,
+        n=len(xv),
+        graph=graph,
+        transformation=transformation,
+        messages=messages,
+        scatter=scatter,
+    )
 
 
 def check_rate_columns(df: Any, events: Hashable, population: Hashable, *, where: str) -> None:
@@ -635,15 +729,31 @@ def moran_rate(
     _, graph, messages = prepare(df, [events, population], graph, where=where, constant_check=())
     y = eb_rates(df, events, population)
     if np.ptp(y) == 0:
-        raise fail(where, f"the rate {events!r}/{population!r} is the same in all areas",
-                   "choose a rate that varies")
+        raise fail(
+            where,
+            f"the rate {events!r}/{population!r} is the same in all areas",
+            "choose a rate that varies",
+        )
     m, sims = _moran_on(y, graph, transformation, permutations, gen)
     scatter = _scatter_moran(y, graph, transformation)
     scatter = (scatter[0], scatter[1], "EB-standardisierte Rate", scatter[3])
-    return _finish("Moran's I (EB rate)", [events, population], m.I, sims, expected=m.EI,
-                   variance=m.VI_rand, z=m.z_rand, permutations=permutations,
-                   alternative=alternative, seed=seed, n=m.n, graph=graph,
-                   transformation=transformation, messages=messages, scatter=scatter)
+    return _finish(
+        "Moran's I (EB rate)",
+        [events, population],
+        m.I,
+        sims,
+        expected=m.EI,
+        variance=m.VI_rand,
+        z=m.z_rand,
+        permutations=permutations,
+        alternative=alternative,
+        seed=seed,
+        n=m.n,
+        graph=graph,
+        transformation=transformation,
+        messages=messages,
+        scatter=scatter,
+    )
 
 
 # --------------------------------------------------------------------------- join counts
@@ -698,12 +808,23 @@ class JoinCountsResult:
     def _rows(self) -> list[tuple[str, str]]:
         rows = [
             ("variable", str(self.column)),
-            ("same-class joins", f"{self.statistic:g} of {self.n_joins:g} (expected {_fmt(self.expected_sim, 1)})"),
-            (f"p (permutation, {self.alternative})",
-             f"{_fmt(self.p_value)} ({self.permutations} permutations, seed {self.seed})"),
+            (
+                "same-class joins",
+                f"{self.statistic:g} of {self.n_joins:g} (expected {_fmt(self.expected_sim, 1)})",
+            ),
+            (
+                f"p (permutation, {self.alternative})",
+                f"{_fmt(self.p_value)} ({self.permutations} permutations, seed {self.seed})",
+            ),
         ]
         for cls, r in self.table.iterrows():
-            rows.append((f"class {cls}", f"{r['joins']:g} joins (expected {_fmt(r['expected_sim'], 1)}, p {_fmt(r['p_value'])})"))
+            rows.append(
+                (
+                    f"class {cls}",
+                    f"{r['joins']:g} joins (expected {_fmt(r['expected_sim'], 1)}, "
+                    f"p {_fmt(r['p_value'])})",
+                )
+            )
         return rows + [("warning", w) for w in self.warnings]
 
     def __repr__(self) -> str:
@@ -715,11 +836,18 @@ class JoinCountsResult:
         return as_html_table(self._rows(), "Join counts")
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-class table plus a row ``"all"`` for the same-class joins."""
+        """Return the per-class table plus a row ``"all"`` for the same-class joins."""
         total = pd.DataFrame(
-            [{"n_areas": self.n, "joins": self.statistic, "expected_sim": self.expected_sim,
-              "std_sim": float(self.simulations.std()) if self.simulations.size else np.nan,
-              "z_sim": self.z_sim, "p_value": self.p_value}],
+            [
+                {
+                    "n_areas": self.n,
+                    "joins": self.statistic,
+                    "expected_sim": self.expected_sim,
+                    "std_sim": float(self.simulations.std()) if self.simulations.size else np.nan,
+                    "z_sim": self.z_sim,
+                    "p_value": self.p_value,
+                }
+            ],
             index=pd.Index(["all"], name=self.table.index.name),
         )
         return pd.concat([self.table, total])
@@ -732,9 +860,16 @@ class JoinCountsResult:
             _, ax = plt.subplots(figsize=(6, 3.5))
         t = self.table
         xs = np.arange(len(t))
-        ax.bar(xs - 0.2, t["joins"], width=0.4, label="beobachtet" if language == "de" else "observed")
-        ax.bar(xs + 0.2, t["expected_sim"], width=0.4, color="#bbbbbb",
-               label="erwartet" if language == "de" else "expected")
+        ax.bar(
+            xs - 0.2, t["joins"], width=0.4, label="beobachtet" if language == "de" else "observed"
+        )
+        ax.bar(
+            xs + 0.2,
+            t["expected_sim"],
+            width=0.4,
+            color="#bbbbbb",
+            label="erwartet" if language == "de" else "expected",
+        )
         ax.set_xticks(xs, [str(c) for c in t.index])
         ax.set_ylabel("Verbindungen gleicher Klasse" if language == "de" else "same-class joins")
         ax.legend(frameon=False)
@@ -792,13 +927,19 @@ def join_counts(
     check_unique_index(df, where=where)
     series = df[column]
     if series.isna().any():
-        raise fail(where, f"column {column!r} has {int(series.isna().sum())} missing value(s) at ids "
-                   f"{format_values(df.index[series.isna()])}",
-                   "assign a class or drop these areas explicitly")
+        raise fail(
+            where,
+            f"column {column!r} has {int(series.isna().sum())} missing value(s) at ids "
+            f"{format_values(df.index[series.isna()])}",
+            "assign a class or drop these areas explicitly",
+        )
     codes, classes = pd.factorize(series, sort=True)
     if len(classes) < 2:
-        raise fail(where, f"column {column!r} has only one class ({classes[0]!r})",
-                   "join counts need at least two classes")
+        raise fail(
+            where,
+            f"column {column!r} has only one class ({classes[0]!r})",
+            "join counts need at least two classes",
+        )
     _, graph, messages = prepare(df.assign(_codes=codes), ["_codes"], graph, where=where)
     wsp = graph.transform("b").sparse.tocsr()
     n_joins = float(wsp.sum()) / 2.0
@@ -817,33 +958,44 @@ def join_counts(
         pos = 0
         for idx in permutation_chunks(gen, len(codes), permutations):
             out = joins(np.ascontiguousarray(codes[idx].T))
-            per_class[:, pos:pos + out.shape[1]] = out
+            per_class[:, pos : pos + out.shape[1]] = out
             pos += out.shape[1]
         sims = per_class.sum(axis=0)
     else:
         per_class = np.empty((len(classes), 0))
         sims = np.empty(0)
     rows = []
-    for k, cls in enumerate(classes):
+    for k in range(len(classes)):
         s = per_class[k]
         e, sd = (float(s.mean()), float(s.std())) if s.size else (np.nan, np.nan)
-        rows.append({
-            "n_areas": int((codes == k).sum()),
-            "joins": float(observed[k]),
-            "expected_sim": e,
-            "std_sim": sd,
-            "z_sim": (observed[k] - e) / sd if sd and sd > 0 else np.nan,
-            "p_value": _pseudo_p(observed[k], s, alternative),
-        })
+        rows.append(
+            {
+                "n_areas": int((codes == k).sum()),
+                "joins": float(observed[k]),
+                "expected_sim": e,
+                "std_sim": sd,
+                "z_sim": (observed[k] - e) / sd if sd and sd > 0 else np.nan,
+                "p_value": _pseudo_p(observed[k], s, alternative),
+            }
+        )
     table = pd.DataFrame(rows, index=pd.Index(list(classes), name=str(column)))
     stat = float(observed.sum())
     e_sim = float(sims.mean()) if sims.size else np.nan
     sd_sim = float(sims.std()) if sims.size else np.nan
     return JoinCountsResult(
-        column=str(column), statistic=stat, p_value=_pseudo_p(stat, sims, alternative),
-        expected_sim=e_sim, z_sim=(stat - e_sim) / sd_sim if sd_sim and sd_sim > 0 else np.nan,
-        n_joins=n_joins, table=table, permutations=permutations, alternative=alternative,
-        seed=seed, n=len(codes), n_isolates=len(graph.isolates), warnings=tuple(messages),
+        column=str(column),
+        statistic=stat,
+        p_value=_pseudo_p(stat, sims, alternative),
+        expected_sim=e_sim,
+        z_sim=(stat - e_sim) / sd_sim if sd_sim and sd_sim > 0 else np.nan,
+        n_joins=n_joins,
+        table=table,
+        permutations=permutations,
+        alternative=alternative,
+        seed=seed,
+        n=len(codes),
+        n_isolates=len(graph.isolates),
+        warnings=tuple(messages),
         simulations=sims,
     )
 
@@ -878,16 +1030,20 @@ class CorrelogramResult:
 
     def __repr__(self) -> str:
         cols = ["lower", "upper", "n_links", "statistic", "z", "p_value"]
-        return (f"Moran correlogram of {self.column!r} by {self.by} "
-                f"({self.permutations} permutations, seed {self.seed})\n"
-                + self.table[cols].to_string(float_format=lambda v: f"{v:.4f}"))
+        return (
+            f"Moran correlogram of {self.column!r} by {self.by} "
+            f"({self.permutations} permutations, seed {self.seed})\n"
+            + self.table[cols].to_string(float_format=lambda v: f"{v:.4f}")
+        )
 
     def _repr_html_(self) -> str:
-        return (f"<p><b>Moran correlogram</b> of {self.column!r} by {self.by}</p>"
-                + self.table.to_html(float_format=lambda v: f"{v:.4f}"))
+        return (
+            f"<p><b>Moran correlogram</b> of {self.column!r} by {self.by}</p>"
+            + self.table.to_html(float_format=lambda v: f"{v:.4f}")
+        )
 
     def to_frame(self) -> pd.DataFrame:
-        """The table of lags."""
+        """Return the table of lags."""
         return self.table.copy()
 
     def plot(self, ax: Any = None, *, alpha: float = 0.05, language: str = "de") -> Any:
@@ -933,8 +1089,12 @@ def _band_graphs(gdf: Any, distances: Sequence[float]) -> list[tuple[float, floa
         arrays = (focal[sel], neigh[sel], np.ones(int(sel.sum())))
         present = set(arrays[0])
         missing = [i for i in ids if i not in present]
-        f = np.concatenate([np.asarray(arrays[0], dtype=object), np.asarray(missing, dtype=object)])
-        nb = np.concatenate([np.asarray(arrays[1], dtype=object), np.asarray(missing, dtype=object)])
+        f = np.concatenate(
+            [np.asarray(arrays[0], dtype=object), np.asarray(missing, dtype=object)]
+        )
+        nb = np.concatenate(
+            [np.asarray(arrays[1], dtype=object), np.asarray(missing, dtype=object)]
+        )
         w = np.concatenate([arrays[2], np.zeros(len(missing))])
         g = Graph.from_arrays(f, nb, w).subgraph(ids)
         out.append((lower, float(upper), g))
@@ -953,7 +1113,7 @@ def moran_correlogram(
     rng: Any = None,
     alternative: str = "two-sided",
 ) -> CorrelogramResult:
-    r"""Moran's I at increasing graph orders or distance bands: how far does similarity reach?
+    r"""Moran's I at increasing graph orders or distance bands (how far does similarity reach?).
 
     Give exactly one of ``orders`` or ``distances``:
 
@@ -1002,8 +1162,11 @@ def moran_correlogram(
     where = "moran_correlogram"
     permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
     if (orders is None) == (distances is None):
-        raise fail(where, "give exactly one of `orders` or `distances`",
-                   "pass e.g. orders=5 (graph orders 1..5) or distances=[500, 1000, 1500]")
+        raise fail(
+            where,
+            "give exactly one of `orders` or `distances`",
+            "pass e.g. orders=5 (graph orders 1..5) or distances=[500, 1000, 1500]",
+        )
     (y,), base, messages = prepare(df, [column], graph, where=where)
     lags: list[tuple[float, float, Graph]] = []
     if orders is not None:
@@ -1017,11 +1180,17 @@ def moran_correlogram(
     else:
         dist = np.asarray(list(distances), dtype=float)
         if dist.size == 0 or (dist <= 0).any() or (np.diff(dist) <= 0).any():
-            raise fail(where, f"`distances` is {list(distances)!r}",
-                       "pass increasing positive band limits in metres, e.g. [500, 1000, 1500]")
+            raise fail(
+                where,
+                f"`distances` is {list(distances)!r}",
+                "pass increasing positive band limits in metres, e.g. [500, 1000, 1500]",
+            )
         if not hasattr(df, "geometry"):
-            raise fail(where, "distance bands need geometries but `df` is not a GeoDataFrame",
-                       "pass the GeoDataFrame of the areas")
+            raise fail(
+                where,
+                "distance bands need geometries but `df` is not a GeoDataFrame",
+                "pass the GeoDataFrame of the areas",
+            )
         check_projected_crs(df, arg="df", where=where, purpose="distance bands")
         lags = _band_graphs(df, dist)
         by = "distance"
@@ -1036,17 +1205,32 @@ def moran_correlogram(
             m, sims = _moran_on(y, gk, "r", permutations, gen)
         e_sim = float(sims.mean()) if sims.size else np.nan
         sd = float(sims.std()) if sims.size else np.nan
-        rows.append({
-            "lower": lower, "upper": upper, "n_links": int(gk.nonzero), "n_isolates": n_iso,
-            "statistic": float(m.I), "expected": float(m.EI), "z": float(m.z_rand),
-            "p_norm": _two_sided_norm(m.z_rand), "p_value": _pseudo_p(m.I, sims, alternative),
-            "z_sim": (m.I - e_sim) / sd if sd and sd > 0 else np.nan,
-        })
+        rows.append(
+            {
+                "lower": lower,
+                "upper": upper,
+                "n_links": int(gk.nonzero),
+                "n_isolates": n_iso,
+                "statistic": float(m.I),
+                "expected": float(m.EI),
+                "z": float(m.z_rand),
+                "p_norm": _two_sided_norm(m.z_rand),
+                "p_value": _pseudo_p(m.I, sims, alternative),
+                "z_sim": (m.I - e_sim) / sd if sd and sd > 0 else np.nan,
+            }
+        )
     table = pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="lag"))
     if messages:
         table.attrs["warnings"] = messages
     if (table["n_isolates"] > 0).any():
         table.attrs.setdefault("warnings", []).append(
-            "some lags leave areas without partners (column n_isolates)")
-    return CorrelogramResult(column=str(column), by=by, table=table, permutations=permutations,
-                             alternative=alternative, seed=seed)
+            "some lags leave areas without partners (column n_isolates)"
+        )
+    return CorrelogramResult(
+        column=str(column),
+        by=by,
+        table=table,
+        permutations=permutations,
+        alternative=alternative,
+        seed=seed,
+    )

@@ -18,6 +18,7 @@ from sozplan.autocorrelation._common import (
     check_alternative,
     check_permutations,
     prepare,
+    quiet_esda,
     seed_from_rng,
 )
 from sozplan.autocorrelation._global import check_rate_columns, eb_rates
@@ -70,11 +71,14 @@ _RETURNS_DOC = """
 def _check_local_args(permutations, alternative, rng, alpha, correction, where):
     permutations = check_permutations(permutations, where=where)
     if permutations == 0:
-        raise fail(where, "`permutations` is 0, but local statistics are tested by permutation",
-                   "pass e.g. permutations=999")
+        raise fail(
+            where,
+            "`permutations` is 0, but local statistics are tested by permutation",
+            "pass e.g. permutations=999",
+        )
     alternative = check_alternative(alternative, where=where)
     check_alpha_correction(alpha, correction, where=where)
-    gen, seed = seed_from_rng(rng, where=where)
+    _, seed = seed_from_rng(rng, where=where)
     return permutations, alternative, seed
 
 
@@ -125,8 +129,9 @@ def _local_frame(
         codes[significant] = np.where(hot, "HH", "LL")[significant]
     elif kind == "geary":
         positive = statistic < expected
-        lab = np.select([positive & hi_v & hi_l, positive & ~hi_v & ~hi_l, positive],
-                        ["HH", "LL", "OP"], "NEG")
+        lab = np.select(
+            [positive & hi_v & hi_l, positive & ~hi_v & ~hi_l, positive], ["HH", "LL", "OP"], "NEG"
+        )
         codes[significant] = lab[significant]
     else:  # join counts
         codes[significant] = "HH"
@@ -142,10 +147,14 @@ def _local_frame(
             "p_bonferroni": bonf,
             "significant": significant,
             "cluster": pd.Categorical(codes, categories=cats),
-            "cluster_de": pd.Categorical([CLUSTER_LABELS_DE[c] for c in codes],
-                                         categories=[CLUSTER_LABELS_DE[c] for c in cats]),
-            "cluster_en": pd.Categorical([CLUSTER_LABELS_EN[c] for c in codes],
-                                         categories=[CLUSTER_LABELS_EN[c] for c in cats]),
+            "cluster_de": pd.Categorical(
+                [CLUSTER_LABELS_DE[c] for c in codes],
+                categories=[CLUSTER_LABELS_DE[c] for c in cats],
+            ),
+            "cluster_en": pd.Categorical(
+                [CLUSTER_LABELS_EN[c] for c in codes],
+                categories=[CLUSTER_LABELS_EN[c] for c in cats],
+            ),
             "quadrant": pd.Categorical(quad, categories=["HH", "LL", "HL", "LH"]),
             "n_neighbours": card,
             "isolate": isolate,
@@ -155,8 +164,13 @@ def _local_frame(
         index=index,
     )
     out.attrs.update(
-        statistic=name, alpha=alpha, correction=correction, permutations=permutations,
-        seed=seed, alternative=alternative, warnings=list(messages),
+        statistic=name,
+        alpha=alpha,
+        correction=correction,
+        permutations=permutations,
+        seed=seed,
+        alternative=alternative,
+        warnings=list(messages),
     )
     return out
 
@@ -213,6 +227,7 @@ def local_moran(
     n_jobs : int, default 1
         Threads for esda's engine (results do not depend on it).
     {returns}
+
     Notes
     -----
     Computed by ``esda.Moran_Local(..., seed=seed, alternative=alternative,
@@ -240,19 +255,40 @@ def local_moran(
     ['statistic', 'expected', 'z', 'p_value', 'q_value', 'p_bonferroni']
     """
     where = "local_moran"
-    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
-                                                        correction, where)
+    permutations, alternative, seed = _check_local_args(
+        permutations, alternative, rng, alpha, correction, where
+    )
     (y,), graph, messages = prepare(df, [column], graph, where=where)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lm = esda.Moran_Local(y, graph, transformation=transformation,
-                              permutations=permutations, n_jobs=n_jobs, keep_simulations=True,
-                              seed=seed, alternative=alternative)
+    with quiet_esda():
+        lm = esda.Moran_Local(
+            y,
+            graph,
+            transformation=transformation,
+            permutations=permutations,
+            n_jobs=n_jobs,
+            keep_simulations=True,
+            seed=seed,
+            alternative=alternative,
+        )
     lag = lm.w.lag(lm.z)
-    return _local_frame(df.index, name="local Moran's I", kind="moran", statistic=lm.Is,
-                        expected=lm.EI_sim, sd=lm.seI_sim, p_sim=lm.p_sim, graph=graph,
-                        value_std=lm.z, lag_std=lag, alpha=alpha, correction=correction,
-                        permutations=permutations, seed=seed, alternative=alternative,
-                        messages=messages)
+    return _local_frame(
+        df.index,
+        name="local Moran's I",
+        kind="moran",
+        statistic=lm.Is,
+        expected=lm.EI_sim,
+        sd=lm.seI_sim,
+        p_sim=lm.p_sim,
+        graph=graph,
+        value_std=lm.z,
+        lag_std=lag,
+        alpha=alpha,
+        correction=correction,
+        permutations=permutations,
+        seed=seed,
+        alternative=alternative,
+        messages=messages,
+    )
 
 
 def local_moran_bv(
@@ -278,6 +314,7 @@ def local_moran_bv(
     ``HH``: high ``x`` surrounded by high ``y``; ``HL``: high ``x`` next to low
     ``y``, etc. (``esda.Moran_Local_BV``). Parameters as in :func:`local_moran`.
     {returns}
+
     References
     ----------
     Anselin, L., Syabri, I. & Smirnov, O. (2002). Visualizing multivariate spatial
@@ -294,19 +331,41 @@ def local_moran_bv(
     ['ns', 'ns']
     """
     where = "local_moran_bv"
-    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
-                                                        correction, where)
+    permutations, alternative, seed = _check_local_args(
+        permutations, alternative, rng, alpha, correction, where
+    )
     (xv, yv), graph, messages = prepare(df, [x, y], graph, where=where)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lm = esda.Moran_Local_BV(xv, yv, graph, transformation=transformation,
-                                 permutations=permutations, n_jobs=n_jobs,
-                                 keep_simulations=True, seed=seed, alternative=alternative)
+    with quiet_esda():
+        lm = esda.Moran_Local_BV(
+            xv,
+            yv,
+            graph,
+            transformation=transformation,
+            permutations=permutations,
+            n_jobs=n_jobs,
+            keep_simulations=True,
+            seed=seed,
+            alternative=alternative,
+        )
     lag = lm.w.lag(lm.zy)
-    return _local_frame(df.index, name="local bivariate Moran's I", kind="moran",
-                        statistic=lm.Is, expected=lm.EI_sim, sd=lm.seI_sim, p_sim=lm.p_sim,
-                        graph=graph, value_std=lm.zx, lag_std=lag, alpha=alpha,
-                        correction=correction, permutations=permutations, seed=seed,
-                        alternative=alternative, messages=messages)
+    return _local_frame(
+        df.index,
+        name="local bivariate Moran's I",
+        kind="moran",
+        statistic=lm.Is,
+        expected=lm.EI_sim,
+        sd=lm.seI_sim,
+        p_sim=lm.p_sim,
+        graph=graph,
+        value_std=lm.zx,
+        lag_std=lag,
+        alpha=alpha,
+        correction=correction,
+        permutations=permutations,
+        seed=seed,
+        alternative=alternative,
+        messages=messages,
+    )
 
 
 def local_moran_rate(
@@ -331,6 +390,7 @@ def local_moran_rate(
     ``adjusted=True``). Parameters as in :func:`local_moran`, with ``events`` and
     ``population`` (> 0 everywhere) instead of ``column``.
     {returns}
+
     References
     ----------
     Assunção, R. M. & Reis, E. A. (1999). *Statistics in Medicine* 18(16),
@@ -343,29 +403,54 @@ def local_moran_rate(
     >>> g = Graph.from_lattice(2, 4, rook=True)
     >>> df = pd.DataFrame({"e": [30, 25, 25, 15, 33, 21, 30, 20],
     ...                    "b": [100, 100, 110, 90, 100, 90, 110, 90]})
-    >>> local_moran_rate(df, "e", "b", graph=g, permutations=99, rng=0)["value_std"].round(2).tolist()[:3]
+    >>> res = local_moran_rate(df, "e", "b", graph=g, permutations=99, rng=0)
+    >>> res["value_std"].round(2).tolist()[:3]
     [1.05, -0.03, -0.55]
     """
     where = "local_moran_rate"
-    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
-                                                        correction, where)
+    permutations, alternative, seed = _check_local_args(
+        permutations, alternative, rng, alpha, correction, where
+    )
     check_rate_columns(df, events, population, where=where)
     _, graph, messages = prepare(df, [events, population], graph, where=where, constant_check=())
     if np.ptp(eb_rates(df, events, population)) == 0:
-        raise fail(where, f"the rate {events!r}/{population!r} is the same in all areas",
-                   "choose a rate that varies")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lm = esda.Moran_Local_Rate(df[events].to_numpy(dtype=float),
-                                   df[population].to_numpy(dtype=float), graph,
-                                   adjusted=True, transformation=transformation,
-                                   permutations=permutations, n_jobs=n_jobs,
-                                   keep_simulations=True, seed=seed, alternative=alternative)
+        raise fail(
+            where,
+            f"the rate {events!r}/{population!r} is the same in all areas",
+            "choose a rate that varies",
+        )
+    with quiet_esda():
+        lm = esda.Moran_Local_Rate(
+            df[events].to_numpy(dtype=float),
+            df[population].to_numpy(dtype=float),
+            graph,
+            adjusted=True,
+            transformation=transformation,
+            permutations=permutations,
+            n_jobs=n_jobs,
+            keep_simulations=True,
+            seed=seed,
+            alternative=alternative,
+        )
     lag = lm.w.lag(lm.z)
-    return _local_frame(df.index, name="local Moran's I (EB rate)", kind="moran",
-                        statistic=lm.Is, expected=lm.EI_sim, sd=lm.seI_sim, p_sim=lm.p_sim,
-                        graph=graph, value_std=lm.z, lag_std=lag, alpha=alpha,
-                        correction=correction, permutations=permutations, seed=seed,
-                        alternative=alternative, messages=messages)
+    return _local_frame(
+        df.index,
+        name="local Moran's I (EB rate)",
+        kind="moran",
+        statistic=lm.Is,
+        expected=lm.EI_sim,
+        sd=lm.seI_sim,
+        p_sim=lm.p_sim,
+        graph=graph,
+        value_std=lm.z,
+        lag_std=lag,
+        alpha=alpha,
+        correction=correction,
+        permutations=permutations,
+        seed=seed,
+        alternative=alternative,
+        messages=messages,
+    )
 
 
 def local_getis_ord(
@@ -382,7 +467,7 @@ def local_getis_ord(
     transformation: str = "r",
     n_jobs: int = 1,
 ) -> pd.DataFrame:
-    r"""Local Getis-Ord :math:`G_i` (``star=False``) or :math:`G_i^*` (``star=True``): hot and cold spots.
+    r"""Local Getis-Ord :math:`G_i` or :math:`G_i^*` (``star=True``): hot and cold spots.
 
     .. math::
 
@@ -393,6 +478,7 @@ def local_getis_ord(
     (``HH``), below cold spots (``LL``) (``esda.G_Local``). ``column`` must be
     non-negative. Other parameters as in :func:`local_moran`.
     {returns}
+
     References
     ----------
     Ord, J. K. & Getis, A. (1995). Local spatial autocorrelation statistics:
@@ -405,29 +491,55 @@ def local_getis_ord(
     >>> from libpysal.graph import Graph
     >>> g = Graph.from_lattice(4, 4, rook=True)
     >>> df = pd.DataFrame({"x": [1., 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]})
-    >>> local_getis_ord(df, "x", graph=g, star=True, permutations=99, rng=0)["statistic"].round(3).tolist()[:2]
+    >>> res = local_getis_ord(df, "x", graph=g, star=True, permutations=99, rng=0)
+    >>> res["statistic"].round(3).tolist()[:2]
     [0.025, 0.031]
     """
     where = "local_getis_ord"
-    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
-                                                        correction, where)
+    permutations, alternative, seed = _check_local_args(
+        permutations, alternative, rng, alpha, correction, where
+    )
     (y,), graph, messages = prepare(df, [column], graph, where=where)
     if (y < 0).any():
-        raise fail(where, f"column {column!r} has {int((y < 0).sum())} negative value(s) at ids "
-                   f"{format_values(df.index[y < 0])}; G_i needs non-negative values",
-                   "use a count or rate, or local_moran() for centred variables")
+        raise fail(
+            where,
+            f"column {column!r} has {int((y < 0).sum())} negative value(s) at ids "
+            f"{format_values(df.index[y < 0])}; G_i needs non-negative values",
+            "use a count or rate, or local_moran() for centred variables",
+        )
     g_in = graph.transform("b").assign_self_weight(1) if star else graph
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lg = esda.G_Local(y, g_in, transform=transformation.upper(), permutations=permutations,
-                          star=star, keep_simulations=True, n_jobs=n_jobs, seed=seed,
-                          alternative=alternative)
+    with quiet_esda():
+        lg = esda.G_Local(
+            y,
+            g_in,
+            transform=transformation.upper(),
+            permutations=permutations,
+            star=star,
+            keep_simulations=True,
+            n_jobs=n_jobs,
+            seed=seed,
+            alternative=alternative,
+        )
     z = _std(y)
     lag = graph.transform(transformation).lag(z)
-    return _local_frame(df.index, name="local G*" if star else "local G", kind="g",
-                        statistic=lg.Gs, expected=lg.EG_sim, sd=lg.seG_sim, p_sim=lg.p_sim,
-                        graph=graph, value_std=z, lag_std=lag, alpha=alpha, correction=correction,
-                        permutations=permutations, seed=seed, alternative=alternative,
-                        messages=messages)
+    return _local_frame(
+        df.index,
+        name="local G*" if star else "local G",
+        kind="g",
+        statistic=lg.Gs,
+        expected=lg.EG_sim,
+        sd=lg.seG_sim,
+        p_sim=lg.p_sim,
+        graph=graph,
+        value_std=z,
+        lag_std=lag,
+        alpha=alpha,
+        correction=correction,
+        permutations=permutations,
+        seed=seed,
+        alternative=alternative,
+        messages=messages,
+    )
 
 
 def local_geary(
@@ -454,6 +566,7 @@ def local_geary(
     (other positive association), ``NEG`` (negative association: the area differs
     from its neighbours). Other parameters as in :func:`local_moran`.
     {returns}
+
     References
     ----------
     Anselin, L. (2019). A local indicator of multivariate spatial association:
@@ -470,20 +583,41 @@ def local_geary(
     [0.0, 0.267, 0.267]
     """
     where = "local_geary"
-    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
-                                                        correction, where)
+    permutations, alternative, seed = _check_local_args(
+        permutations, alternative, rng, alpha, correction, where
+    )
     (y,), graph, messages = prepare(df, [column], graph, where=where)
-    lg = esda.Geary_Local(connectivity=graph, labels=False, permutations=permutations,
-                          n_jobs=n_jobs, keep_simulations=True, seed=seed,
-                          alternative=alternative).fit(y)
+    with quiet_esda():
+        lg = esda.Geary_Local(
+            connectivity=graph,
+            labels=False,
+            permutations=permutations,
+            n_jobs=n_jobs,
+            keep_simulations=True,
+            seed=seed,
+            alternative=alternative,
+        ).fit(y)
     e, sd = _sim_moments(lg.rlocalG)
     z = _std(y)
     lag = graph.transform("r").lag(z)
-    return _local_frame(df.index, name="local Geary's c", kind="geary",
-                        statistic=np.asarray(lg.localG, dtype=float), expected=e, sd=sd,
-                        p_sim=lg.p_sim, graph=graph, value_std=z, lag_std=lag, alpha=alpha,
-                        correction=correction, permutations=permutations, seed=seed,
-                        alternative=alternative, messages=messages)
+    return _local_frame(
+        df.index,
+        name="local Geary's c",
+        kind="geary",
+        statistic=np.asarray(lg.localG, dtype=float),
+        expected=e,
+        sd=sd,
+        p_sim=lg.p_sim,
+        graph=graph,
+        value_std=z,
+        lag_std=lag,
+        alpha=alpha,
+        correction=correction,
+        permutations=permutations,
+        seed=seed,
+        alternative=alternative,
+        messages=messages,
+    )
 
 
 def local_join_counts(
@@ -511,6 +645,7 @@ def local_join_counts(
     no test (p-value NaN). Significant areas get the code ``HH``. Other
     parameters as in :func:`local_moran`.
     {returns}
+
     References
     ----------
     Anselin, L. & Li, X. (2019). Operational local join count statistics for
@@ -528,42 +663,76 @@ def local_join_counts(
     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0]
     """
     where = "local_join_counts"
-    permutations, alternative, seed = _check_local_args(permutations, alternative, rng, alpha,
-                                                        correction, where)
+    permutations, alternative, seed = _check_local_args(
+        permutations, alternative, rng, alpha, correction, where
+    )
     check_frame(df, where=where)
     check_columns(df, [column], where=where, numeric=False)
     series = df[column]
     if series.isna().any():
-        raise fail(where, f"column {column!r} has {int(series.isna().sum())} missing value(s) at ids "
-                   f"{format_values(df.index[series.isna()])}",
-                   "assign a class or drop these areas explicitly")
+        raise fail(
+            where,
+            f"column {column!r} has {int(series.isna().sum())} missing value(s) at ids "
+            f"{format_values(df.index[series.isna()])}",
+            "assign a class or drop these areas explicitly",
+        )
     if category is None:
         vals = set(pd.unique(series))
-        if not vals <= {0, 1, True, False}:
-            raise fail(where, f"column {column!r} is not 0/1 (values {format_values(sorted(map(str, vals)))})",
-                       "pass category=<the class of interest>")
+        if not vals <= {0, 1}:
+            raise fail(
+                where,
+                f"column {column!r} is not 0/1 (values {format_values(sorted(map(str, vals)))})",
+                "pass category=<the class of interest>",
+            )
         x = series.to_numpy(dtype=float)
     else:
         if not (series == category).any():
-            raise fail(where, f"no area of `df` has {column!r} == {category!r}",
-                       "pass a category that occurs in the column")
+            raise fail(
+                where,
+                f"no area of `df` has {column!r} == {category!r}",
+                "pass a category that occurs in the column",
+            )
         x = (series == category).to_numpy(dtype=float)
     _, graph, messages = prepare(df.assign(_x=x), ["_x"], graph, where=where)
-    ljc = esda.Join_Counts_Local(connectivity=graph, permutations=permutations, n_jobs=n_jobs,
-                                 keep_simulations=True, seed=seed,
-                                 alternative=alternative).fit(x)
+    with quiet_esda():
+        ljc = esda.Join_Counts_Local(
+            connectivity=graph,
+            permutations=permutations,
+            n_jobs=n_jobs,
+            keep_simulations=True,
+            seed=seed,
+            alternative=alternative,
+        ).fit(x)
     e, sd = _sim_moments(ljc.rjoins)
     z = _std(x)
     lag = graph.transform("r").lag(z)
-    return _local_frame(df.index, name="local join count", kind="jc",
-                        statistic=np.asarray(ljc.LJC, dtype=float), expected=e, sd=sd,
-                        p_sim=np.asarray(ljc.p_sim, dtype=float), graph=graph, value_std=z,
-                        lag_std=lag, alpha=alpha, correction=correction,
-                        permutations=permutations, seed=seed, alternative=alternative,
-                        messages=messages)
+    return _local_frame(
+        df.index,
+        name="local join count",
+        kind="jc",
+        statistic=np.asarray(ljc.LJC, dtype=float),
+        expected=e,
+        sd=sd,
+        p_sim=np.asarray(ljc.p_sim, dtype=float),
+        graph=graph,
+        value_std=z,
+        lag_std=lag,
+        alpha=alpha,
+        correction=correction,
+        permutations=permutations,
+        seed=seed,
+        alternative=alternative,
+        messages=messages,
+    )
 
 
-for _f in (local_moran, local_moran_bv, local_moran_rate, local_getis_ord, local_geary,
-           local_join_counts):
+for _f in (
+    local_moran,
+    local_moran_bv,
+    local_moran_rate,
+    local_getis_ord,
+    local_geary,
+    local_join_counts,
+):
     _f.__doc__ = _f.__doc__.replace("{returns}", _RETURNS_DOC)
 del _f
