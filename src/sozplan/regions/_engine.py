@@ -1,0 +1,528 @@
+"""The regionalisation engine: Ward tree cut / SKATER splits, bound repair, border refinement.
+
+Everything works on positions 0..n-1: ``adj`` is a symmetric binary CSR matrix
+(contiguity), ``z`` the standardised attributes, ``pop`` the population per block.
+Regions are labelled by integers; ``-1`` never occurs in a finished labelling.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+
+__all__ = ["Bounds", "Engine"]
+
+
+@dataclass
+class Bounds:
+    """Population floor and ceiling (inf / 0 when absent)."""
+
+    floor: float = 0.0
+    ceiling: float = np.inf
+
+
+@dataclass
+class Stats:
+    """Running sums per region: count, population, sum of z, sum of squared z."""
+
+    n: np.ndarray
+    pop: np.ndarray
+    s1: np.ndarray
+    s2: np.ndarray
+
+    @classmethod
+    def build(cls, labels: np.ndarray, z: np.ndarray, pop: np.ndarray, n_regions: int) -> Stats:
+        n = np.bincount(labels, minlength=n_regions).astype(float)
+        p = np.bincount(labels, weights=pop, minlength=n_regions)
+        s1 = np.zeros((n_regions, z.shape[1]))
+        np.add.at(s1, labels, z)
+        s2 = np.bincount(labels, weights=(z**2).sum(axis=1), minlength=n_regions)
+        return cls(n, p, s1, s2)
+
+    def ss(self, r: int) -> float:
+        if self.n[r] <= 0:
+            return 0.0
+        return float(self.s2[r] - (self.s1[r] ** 2).sum() / self.n[r])
+
+    def centre(self, r: int) -> np.ndarray:
+        return self.s1[r] / self.n[r]
+
+
+@dataclass
+class Engine:
+    """State of one regionalisation run."""
+
+    adj: sparse.csr_matrix
+    z: np.ndarray
+    pop: np.ndarray
+    bounds: Bounds
+    log: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.n = self.z.shape[0]
+        self.indptr = self.adj.indptr
+        self.indices = self.adj.indices
+        self.sqnorm = (self.z**2).sum(axis=1)
+
+    # ------------------------------------------------------------------ helpers
+    def neighbours(self, i: int) -> np.ndarray:
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
+
+    def components(self, mask: np.ndarray | None = None) -> tuple[int, np.ndarray]:
+        a = self.adj
+        if mask is not None:
+            idx = np.flatnonzero(mask)
+            a = a[idx][:, idx]
+        return connected_components(a, directed=False)
+
+    def region_parts(self, labels: np.ndarray) -> np.ndarray:
+        """Number of connected parts of each region (1 = contiguous)."""
+        coo = self.adj.tocoo()
+        keep = labels[coo.row] == labels[coo.col]
+        sub = sparse.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(self.n, self.n))
+        _, comp = connected_components(sub, directed=False)
+        k = labels.max() + 1
+        parts = np.zeros(k, dtype=int)
+        pairs = np.unique(np.column_stack([labels, comp]), axis=0)
+        np.add.at(parts, pairs[:, 0], 1)
+        return parts
+
+    # ------------------------------------------------------------ Ward tree cut
+    def ward_cut(self, n_regions: int | None, comp: np.ndarray, n_comp: int) -> np.ndarray:
+        """Cut the contiguity-constrained Ward trees (one per component) top-down.
+
+        Nodes are split in the order of their merge height (the largest increase of
+        the within sum of squares first); nodes above the ceiling are always split.
+        Without ``n_regions`` only the forced splits are made (the floor is handled
+        by :meth:`split_until`).
+        """
+        from sklearn.cluster import ward_tree
+
+        n = self.n
+        node_members: dict[int, np.ndarray] = {}
+        heap: list[tuple[float, int, int]] = []  # (-height, tiebreak, node)
+        regions: list[tuple[int, int]] = []  # (component, node)
+        trees: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for c in range(n_comp):
+            members = np.flatnonzero(comp == c)
+            if len(members) == 1:
+                regions.append((c, -1 - int(members[0])))
+                continue
+            sub = self.adj[members][:, members]
+            children, _, n_leaves, _, dist = ward_tree(self.z[members], connectivity=sub, return_distance=True)
+            trees[c] = (members, children, dist)
+            root = n_leaves + len(children) - 1
+            regions.append((c, root))
+        # helpers over a tree
+        cache_pop: dict[tuple[int, int], float] = {}
+
+        def leaves(c: int, node: int) -> np.ndarray:
+            if node < 0:
+                return np.array([-1 - node])
+            members, children, _ = trees[c]
+            m = len(members)
+            key = (c, node)
+            if key in node_members:
+                return node_members[key]
+            stack, out = [node], []
+            while stack:
+                x = stack.pop()
+                if x < m:
+                    out.append(x)
+                else:
+                    stack.extend(children[x - m])
+            res = members[np.array(out)]
+            node_members[key] = res
+            return res
+
+        def is_leaf(c: int, node: int) -> bool:
+            return node < 0 or node < len(trees[c][0])
+
+        def height(c: int, node: int) -> float:
+            members, _, dist = trees[c]
+            return float(dist[node - len(members)])
+
+        def popof(c: int, node: int) -> float:
+            key = (c, node)
+            if key not in cache_pop:
+                cache_pop[key] = float(self.pop[leaves(c, node)].sum())
+            return cache_pop[key]
+
+        def kids(c: int, node: int) -> tuple[int, int]:
+            members, children, _ = trees[c]
+            a, b = children[node - len(members)]
+            return int(a), int(b)
+
+        counter = 0
+        current: set[tuple[int, int]] = set()
+        for c, node in regions:
+            current.add((c, node))
+            if not is_leaf(c, node):
+                heapq.heappush(heap, (-height(c, node), counter, c, node))
+                counter += 1
+        # forced splits (ceiling)
+        ceiling = self.bounds.ceiling
+        if np.isfinite(ceiling):
+            stack = [r for r in current if not is_leaf(*r) and popof(*r) > ceiling]
+            while stack:
+                c, node = stack.pop()
+                current.discard((c, node))
+                for ch in kids(c, node):
+                    current.add((c, ch))
+                    if not is_leaf(c, ch):
+                        if popof(c, ch) > ceiling:
+                            stack.append((c, ch))
+                        else:
+                            heapq.heappush(heap, (-height(c, ch), counter, c, ch))
+                            counter += 1
+        if n_regions is not None:
+            while len(current) < n_regions and heap:
+                _, _, c, node = heapq.heappop(heap)
+                if (c, node) not in current:
+                    continue
+                current.discard((c, node))
+                for ch in kids(c, node):
+                    current.add((c, ch))
+                    if not is_leaf(c, ch):
+                        heapq.heappush(heap, (-height(c, ch), counter, c, ch))
+                        counter += 1
+        labels = np.full(n, -1, dtype=np.int64)
+        for r, (c, node) in enumerate(sorted(current)):
+            labels[leaves(c, node)] = r
+        return labels
+
+    # ------------------------------------------------------------- SKATER split
+    def best_split(self, members: np.ndarray, *, need_floor: bool = True) -> tuple[float, np.ndarray] | None:
+        """Best cut of one region's minimum spanning tree (SKATER, Assunção et al. 2006).
+
+        Returns the decrease of the within sum of squares and the members of one
+        part, or None if no cut leaves both parts at or above the floor.
+        """
+        m = len(members)
+        if m < 2:
+            return None
+        sub = self.adj[members][:, members].tocoo()
+        upper = sub.row < sub.col
+        r, c = sub.row[upper], sub.col[upper]
+        zm = self.z[members]
+        d = np.sqrt(((zm[r] - zm[c]) ** 2).sum(axis=1)) + 1e-9
+        mst = minimum_spanning_tree(sparse.csr_matrix((d, (r, c)), shape=(m, m)))
+        mst = (mst + mst.T).tocsr()
+        # root the tree at 0 (the region is contiguous, so the MST spans it)
+        order = []
+        parent = np.full(m, -1)
+        seen = np.zeros(m, dtype=bool)
+        seen[0] = True
+        dq = deque([0])
+        ip, ix = mst.indptr, mst.indices
+        while dq:
+            u = dq.popleft()
+            order.append(u)
+            for v in ix[ip[u] : ip[u + 1]]:
+                if not seen[v]:
+                    seen[v] = True
+                    parent[v] = u
+                    dq.append(v)
+        if not seen.all():
+            return None
+        order_a = np.array(order)
+        sub_n = np.ones(m)
+        sub_pop = self.pop[members].astype(float).copy()
+        sub_s1 = zm.copy()
+        sub_s2 = self.sqnorm[members].copy()
+        for u in order_a[::-1][:-1]:
+            p = parent[u]
+            sub_n[p] += sub_n[u]
+            sub_pop[p] += sub_pop[u]
+            sub_s1[p] += sub_s1[u]
+            sub_s2[p] += sub_s2[u]
+        tot_n, tot_pop, tot_s1, tot_s2 = sub_n[0], sub_pop[0], sub_s1[0], sub_s2[0]
+        ss_tot = tot_s2 - (tot_s1**2).sum() / tot_n
+        cand = order_a[1:]
+        an, ap, a1, a2 = sub_n[cand], sub_pop[cand], sub_s1[cand], sub_s2[cand]
+        bn, bp, b1, b2 = tot_n - an, tot_pop - ap, tot_s1 - a1, tot_s2 - a2
+        ss_a = a2 - (a1**2).sum(axis=1) / an
+        ss_b = b2 - (b1**2).sum(axis=1) / bn
+        gain = ss_tot - ss_a - ss_b
+        ok = np.ones(len(cand), dtype=bool)
+        if need_floor and self.bounds.floor > 0:
+            ok &= (ap >= self.bounds.floor) & (bp >= self.bounds.floor)
+        if not ok.any():
+            return None
+        if np.isfinite(self.bounds.ceiling):
+            # prefer cuts that bring both parts under the ceiling, then balance
+            under = ok & (ap <= self.bounds.ceiling) & (bp <= self.bounds.ceiling)
+            if not under.any() and tot_pop > self.bounds.ceiling:
+                score = -np.maximum(ap, bp)
+                j = int(np.argmax(np.where(ok, score, -np.inf)))
+                return float(gain[j]), self._subtree(members, parent, order_a, cand[j])
+            if under.any():
+                ok = under
+        j = int(np.argmax(np.where(ok, gain, -np.inf)))
+        return float(gain[j]), self._subtree(members, parent, order_a, cand[j])
+
+    @staticmethod
+    def _subtree(members: np.ndarray, parent: np.ndarray, order: np.ndarray, root: int) -> np.ndarray:
+        inside = np.zeros(len(members), dtype=bool)
+        inside[root] = True
+        for u in order:  # BFS order: parents come before children
+            if parent[u] >= 0 and inside[parent[u]]:
+                inside[u] = True
+        return members[inside]
+
+    def split_until(self, labels: np.ndarray, n_regions: int | None, deadline: float) -> np.ndarray:
+        """Split regions (best SKATER cut first) until ``n_regions`` or no feasible cut."""
+        labels = labels.copy()
+        k = int(labels.max()) + 1
+        cache: dict[int, tuple[float, np.ndarray] | None] = {}
+        heap: list[tuple[float, int]] = []
+        for r in range(k):
+            res = self.best_split(np.flatnonzero(labels == r))
+            cache[r] = res
+            if res is not None:
+                heapq.heappush(heap, (-res[0], r))
+        while heap and (n_regions is None or k < n_regions) and time.perf_counter() < deadline:
+            _, r = heapq.heappop(heap)
+            res = cache.get(r)
+            if res is None:
+                continue
+            part = res[1]
+            labels[part] = k
+            for rr in (r, k):
+                res2 = self.best_split(np.flatnonzero(labels == rr))
+                cache[rr] = res2
+                if res2 is not None:
+                    heapq.heappush(heap, (-res2[0], rr))
+            k += 1
+        return labels
+
+    def split_oversized(self, labels: np.ndarray) -> np.ndarray:
+        """Split every region above the ceiling (SKATER cuts) until all are under it."""
+        labels = labels.copy()
+        if not np.isfinite(self.bounds.ceiling):
+            return labels
+        k = int(labels.max()) + 1
+        todo = [r for r in range(k) if self.pop[labels == r].sum() > self.bounds.ceiling]
+        while todo:
+            r = todo.pop()
+            members = np.flatnonzero(labels == r)
+            res = self.best_split(members) or self.best_split(members, need_floor=False)
+            if res is None:
+                continue
+            labels[res[1]] = k
+            for rr in (r, k):
+                if self.pop[labels == rr].sum() > self.bounds.ceiling:
+                    todo.append(rr)
+            k += 1
+        return labels
+
+    # ------------------------------------------------------------------ repair
+    def merge_small(self, labels: np.ndarray, comp: np.ndarray) -> np.ndarray:
+        """Merge regions below the floor into the adjacent region that costs least (Ward).
+
+        Merges never exceed the ceiling and never cross graph components. When no
+        neighbour can take the region, border blocks are moved into it instead.
+        """
+        floor, ceiling = self.bounds.floor, self.bounds.ceiling
+        if floor <= 0:
+            return labels
+        labels = relabel(labels)
+        k = int(labels.max()) + 1
+        st = Stats.build(labels, self.z, self.pop, k)
+        alive = np.ones(k, dtype=bool)
+        guard = 0
+        while guard < 4 * k + 10:
+            guard += 1
+            small = [r for r in np.flatnonzero(alive) if st.pop[r] < floor]
+            if not small:
+                break
+            r = int(min(small, key=lambda q: st.pop[q]))
+            members = np.flatnonzero(labels == r)
+            nb = np.unique(labels[np.concatenate([self.neighbours(i) for i in members])])
+            nb = nb[(nb != r)]
+            best, best_cost = -1, np.inf
+            cr = st.centre(r)
+            for s in nb:
+                if st.pop[r] + st.pop[s] > ceiling:
+                    continue
+                cost = st.n[r] * st.n[s] / (st.n[r] + st.n[s]) * float(((cr - st.centre(s)) ** 2).sum())
+                if cost < best_cost:
+                    best, best_cost = int(s), cost
+            if best >= 0:
+                labels[members] = best
+                st.n[best] += st.n[r]
+                st.pop[best] += st.pop[r]
+                st.s1[best] += st.s1[r]
+                st.s2[best] += st.s2[r]
+                st.n[r] = st.pop[r] = st.s2[r] = 0
+                st.s1[r] = 0
+                alive[r] = False
+                continue
+            if not self._grow(labels, r, st):
+                self.log.append(
+                    f"region of {len(members)} blocks ({st.pop[r]:.0f} residents) stays below the floor: "
+                    "no neighbour can take it or give blocks"
+                )
+                alive[r] = False  # give up on it; reported by the quality table
+        return relabel(labels)
+
+    def _grow(self, labels: np.ndarray, r: int, st: Stats) -> bool:
+        """Move border blocks from neighbouring regions into region ``r`` until it meets the floor."""
+        floor = self.bounds.floor
+        while st.pop[r] < floor:
+            members = np.flatnonzero(labels == r)
+            cand = np.unique(np.concatenate([self.neighbours(i) for i in members]))
+            cand = cand[labels[cand] != r]
+            cr = st.centre(r)
+            order = np.argsort(((self.z[cand] - cr) ** 2).sum(axis=1))
+            moved = False
+            for i in cand[order]:
+                s = int(labels[i])
+                if st.pop[s] - self.pop[i] < floor or st.n[s] <= 1:
+                    continue
+                if not self.stays_connected(labels, i):
+                    continue
+                self._move(labels, st, int(i), s, r)
+                moved = True
+                break
+            if not moved:
+                return False
+        return True
+
+    def stays_connected(self, labels: np.ndarray, i: int) -> bool:
+        """Whether region ``labels[i]`` stays contiguous without block ``i``."""
+        r = labels[i]
+        nb = [int(j) for j in self.neighbours(i) if labels[j] == r and j != i]
+        if len(nb) <= 1:
+            return True
+        targets = set(nb[1:])
+        seen = {i, nb[0]}
+        dq = deque([nb[0]])
+        indptr, indices = self.indptr, self.indices
+        while dq and targets:
+            u = dq.popleft()
+            for v in indices[indptr[u] : indptr[u + 1]]:
+                if v not in seen and labels[v] == r:
+                    seen.add(int(v))
+                    targets.discard(int(v))
+                    dq.append(int(v))
+        return not targets
+
+    def _move(self, labels: np.ndarray, st: Stats, i: int, a: int, b: int) -> None:
+        labels[i] = b
+        zi = self.z[i]
+        st.n[a] -= 1
+        st.n[b] += 1
+        st.pop[a] -= self.pop[i]
+        st.pop[b] += self.pop[i]
+        st.s1[a] -= zi
+        st.s1[b] += zi
+        st.s2[a] -= self.sqnorm[i]
+        st.s2[b] += self.sqnorm[i]
+
+    # ------------------------------------------------------------------ refine
+    def refine(self, labels: np.ndarray, *, max_sweeps: int, deadline: float) -> tuple[np.ndarray, int]:
+        """Move border blocks to the adjacent region when that lowers the within SS.
+
+        A move must keep the donor contiguous and both regions within the bounds
+        (a local search in the spirit of Openshaw's AZP).
+        """
+        labels = labels.copy()
+        k = int(labels.max()) + 1
+        st = Stats.build(labels, self.z, self.pop, k)
+        floor, ceiling = self.bounds.floor, self.bounds.ceiling
+        coo = self.adj.tocoo()
+        total_moves = 0
+        for _ in range(max_sweeps):
+            if time.perf_counter() > deadline:
+                break
+            diff = labels[coo.row] != labels[coo.col]
+            bi, bj = coo.row[diff], coo.col[diff]
+            if len(bi) == 0:
+                break
+            pairs = np.unique(np.column_stack([bi, labels[bj]]), axis=0)
+            i, b = pairs[:, 0], pairs[:, 1]
+            a = labels[i]
+            na, nb_ = st.n[a], st.n[b]
+            ca = st.s1[a] / na[:, None]
+            cb = st.s1[b] / nb_[:, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rem = np.where(na > 1, -na / (na - 1) * ((self.z[i] - ca) ** 2).sum(axis=1), np.inf)
+            add = nb_ / (nb_ + 1) * ((self.z[i] - cb) ** 2).sum(axis=1)
+            gain = rem + add
+            good = gain < -1e-9
+            if not good.any():
+                break
+            order = np.flatnonzero(good)[np.argsort(gain[good])]
+            moves = 0
+            for q in order:
+                ii, bb = int(i[q]), int(b[q])
+                aa = int(labels[ii])
+                if aa == bb or st.n[aa] <= 1:
+                    continue
+                if not np.any(labels[self.neighbours(ii)] == bb):
+                    continue
+                na1, nb1 = st.n[aa], st.n[bb]
+                g = -na1 / (na1 - 1) * float(((self.z[ii] - st.s1[aa] / na1) ** 2).sum()) + nb1 / (
+                    nb1 + 1
+                ) * float(((self.z[ii] - st.s1[bb] / nb1) ** 2).sum())
+                if g >= -1e-9:
+                    continue
+                p = self.pop[ii]
+                if st.pop[aa] - p < floor or st.pop[bb] + p > ceiling:
+                    continue
+                if not self.stays_connected(labels, ii):
+                    continue
+                self._move(labels, st, ii, aa, bb)
+                moves += 1
+            total_moves += moves
+            if moves == 0:
+                break
+        return labels, total_moves
+
+
+def relabel(labels: np.ndarray) -> np.ndarray:
+    """Consecutive labels 0..k-1 in the order of first appearance."""
+    _, first, inv = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[inv]
+
+
+def merge_to_count(eng: Engine, labels: np.ndarray, n_regions: int) -> np.ndarray:
+    """Merge adjacent regions (least Ward cost first, within the ceiling) down to ``n_regions``."""
+    labels = relabel(labels)
+    k = int(labels.max()) + 1
+    if k <= n_regions:
+        return labels
+    st = Stats.build(labels, eng.z, eng.pop, k)
+    coo = eng.adj.tocoo()
+    while k > n_regions:
+        la, lb = labels[coo.row], labels[coo.col]
+        pairs = np.unique(np.column_stack([la, lb])[la < lb], axis=0)
+        best, best_cost = None, np.inf
+        for a, b in pairs:
+            if st.pop[a] + st.pop[b] > eng.bounds.ceiling:
+                continue
+            cost = st.n[a] * st.n[b] / (st.n[a] + st.n[b]) * float(((st.centre(a) - st.centre(b)) ** 2).sum())
+            if cost < best_cost:
+                best, best_cost = (int(a), int(b)), cost
+        if best is None:
+            eng.log.append(f"cannot merge down to {n_regions} regions within the ceiling; {k} remain")
+            break
+        a, b = best
+        labels[labels == b] = a
+        st.n[a] += st.n[b]
+        st.pop[a] += st.pop[b]
+        st.s1[a] += st.s1[b]
+        st.s2[a] += st.s2[b]
+        st.n[b] = 1e-300
+        st.pop[b] = np.inf
+        k -= 1
+    return relabel(labels)

@@ -1,0 +1,552 @@
+"""regionalize(): contiguous, homogeneous regions from blocks with a population floor and ceiling."""
+
+from __future__ import annotations
+
+import html
+import time
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
+from sozplan.errors import MethodWarning
+from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
+from sozplan.regions._quality import zone_table
+from sozplan.typology._estimator import weighted_mean_std
+from sozplan.typology._values import indicator_values, population_weights
+
+__all__ = ["METHODS", "RegionalizationResult", "contiguity_matrix", "regionalize"]
+
+#: Engines of :func:`regionalize`.
+METHODS = ("ward", "skater", "maxp")
+
+
+def contiguity_matrix(gdf: pd.DataFrame, graph: Any, *, where: str) -> tuple[Any, sparse.csr_matrix]:
+    """The graph aligned with ``gdf`` and its symmetric binary adjacency (CSR, no diagonal)."""
+    from sozplan.graph import align_graph, build_graph
+
+    if graph is None:
+        graph = build_graph(gdf, kind="queen", islands="raise")
+    graph = align_graph(graph, gdf, where=where)
+    a = graph.sparse.tocsr()
+    a = ((a + a.T) != 0).astype(np.int8).tocsr()
+    a.setdiag(0)
+    a.eliminate_zeros()
+    return graph, a
+
+
+def _check_components(graph: Any, adj: sparse.csr_matrix, index: pd.Index, where: str) -> tuple[int, np.ndarray]:
+    from sozplan.graph import island_report
+
+    n_comp, comp = connected_components(adj, directed=False)
+    if n_comp > 1:
+        report = island_report(graph)
+        if report is None or report.policy != "keep":
+            sizes = np.bincount(comp)
+            small = index[comp != np.argmax(sizes)]
+            raise fail(
+                where,
+                f"`graph` falls into {n_comp} disconnected parts (sizes {format_values(sorted(sizes, reverse=True))}; "
+                f"outside the largest: {format_values(small)}) and no island policy says how to treat "
+                "them; regions are never joined through attribute space",
+                "build the graph with sozplan.graph.build_graph(gdf, islands='nearest') to link "
+                "islands to their nearest area, or islands='keep' to regionalise each part on its own",
+            )
+    return n_comp, comp
+
+
+def _fill_from_neighbours(values: pd.DataFrame, adj: sparse.csr_matrix) -> tuple[pd.DataFrame, tuple]:
+    """Fill missing values with the mean of the neighbours' values (repeatedly), then the mean."""
+    x = values.to_numpy(dtype=float).copy()
+    filled_rows = np.flatnonzero(~np.isfinite(x).all(axis=1))
+    for _ in range(50):
+        bad = ~np.isfinite(x)
+        if not bad.any():
+            break
+        ok = np.where(bad, 0.0, x)
+        cnt = adj @ (~bad).astype(float)
+        sm = adj @ ok
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = sm / cnt
+        upd = bad & (cnt > 0)
+        if not upd.any():
+            break
+        x[upd] = mean[upd]
+    bad = ~np.isfinite(x)
+    if bad.any():
+        col_mean = np.nanmean(np.where(bad, np.nan, x), axis=0)
+        x[bad] = np.take(col_mean, np.nonzero(bad)[1])
+    return pd.DataFrame(x, index=values.index, columns=values.columns), tuple(values.index[filled_rows])
+
+
+def _check_bounds(
+    pop: np.ndarray | None,
+    index: pd.Index,
+    n_regions: int | None,
+    min_population: float | None,
+    max_population: float | None,
+    n: int,
+    where: str,
+) -> Bounds:
+    for name, val in (("min_population", min_population), ("max_population", max_population)):
+        if val is not None and (not isinstance(val, int | float | np.number) or not np.isfinite(val) or val < 0):
+            raise fail(where, f"`{name}` is {val!r}", "pass a non-negative number of residents or None")
+    if (min_population is not None or max_population is not None) and pop is None:
+        raise fail(
+            where,
+            "a population floor or ceiling was given but no `population`",
+            "name the residents column, e.g. population='einwohner'",
+        )
+    if n_regions is None and min_population is None and max_population is None:
+        raise fail(
+            where,
+            "neither `n_regions` nor a population bound was given",
+            "pass n_regions=..., or min_population=... (then as many regions as the floor allows)",
+        )
+    if n_regions is not None:
+        if not isinstance(n_regions, int | np.integer) or isinstance(n_regions, bool) or n_regions < 1:
+            raise fail(where, f"`n_regions` is {n_regions!r}", "pass a positive integer or None")
+        if n_regions > n:
+            raise fail(where, f"`n_regions` is {n_regions} but there are only {n} blocks", "ask for fewer regions")
+    floor = float(min_population or 0.0)
+    ceiling = float(max_population) if max_population is not None else np.inf
+    if pop is not None:
+        total = float(pop.sum())
+        if floor > total:
+            raise fail(
+                where,
+                f"`min_population` ({floor:,.0f}) is above the total population ({total:,.0f}); "
+                "no region can reach it",
+                f"lower the floor to at most {total:,.0f}",
+            )
+        big = float(pop.max())
+        if ceiling < big:
+            over = index[pop > ceiling]
+            raise fail(
+                where,
+                f"`max_population` ({ceiling:,.0f}) is below the population of "
+                f"{len(over)} single block(s): {format_values(over)} (largest {big:,.0f}); "
+                "blocks are never split",
+                f"raise the ceiling to at least {big:,.0f}",
+            )
+        if floor > ceiling:
+            raise fail(
+                where,
+                f"`min_population` ({floor:,.0f}) is above `max_population` ({ceiling:,.0f})",
+                "swap or correct the bounds",
+            )
+        if n_regions is not None:
+            if n_regions * floor > total:
+                raise fail(
+                    where,
+                    f"{n_regions} regions of at least {floor:,.0f} residents need "
+                    f"{n_regions * floor:,.0f}, but there are only {total:,.0f}",
+                    f"ask for at most {int(total // floor)} regions or lower the floor",
+                )
+            if n_regions * ceiling < total:
+                raise fail(
+                    where,
+                    f"{n_regions} regions of at most {ceiling:,.0f} residents hold "
+                    f"{n_regions * ceiling:,.0f}, fewer than the {total:,.0f} residents",
+                    f"ask for at least {int(np.ceil(total / ceiling))} regions or raise the ceiling",
+                )
+    return Bounds(floor=floor, ceiling=ceiling)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class RegionalizationResult:
+    """Regions built from blocks, with the quality table of GeoDa.
+
+    Attributes
+    ----------
+    labels : Series
+        Region number (1 .. k) per block, on the input index, named ``"region"``.
+    quality : DataFrame
+        One row per region: ``n_blocks``, ``population``, ``population_share``,
+        ``within_ss`` (sum of squared deviations of the standardised attributes from
+        the region mean), ``within_ss_share`` (of the total SS), ``compactness``
+        (isoperimetric quotient :math:`4\\pi A/P^2` of the dissolved region),
+        ``n_parts`` and ``contiguous`` (in the graph), ``meets_floor``,
+        ``meets_ceiling``, and the (population-weighted) mean of every attribute.
+    summary : Series
+        ``n_zones``, ``total_ss``, ``within_ss``, ``between_ss``,
+        ``between_total_ratio`` (the share of block variance between regions:
+        homogeneity), ``population_min``/``max``, ``balance_entropy``,
+        ``balance_simpson``, ``compactness_mean``, ``all_contiguous``,
+        ``all_meet_floor``, ``all_meet_ceiling``.
+    method : str
+    columns : tuple
+    min_population, max_population : float or None
+    n_moves : int
+        Border blocks moved by the refinement.
+    runtime : float
+        Seconds.
+    filled : tuple
+        Ids whose missing attributes were filled from neighbours (``fill_nan``).
+    log : tuple of str
+        What the repair step could not do (also issued as ``MethodWarning``).
+    geometry : GeoSeries or None
+        The block geometries (for :meth:`plot` and :meth:`dissolve`).
+    """
+
+    labels: pd.Series
+    quality: pd.DataFrame
+    summary: pd.Series
+    method: str
+    columns: tuple
+    min_population: float | None = None
+    max_population: float | None = None
+    n_moves: int = 0
+    runtime: float = 0.0
+    filled: tuple = ()
+    log: tuple = ()
+    geometry: Any = field(default=None, repr=False)
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions."""
+        return int(self.summary["n_zones"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The quality table (one row per region)."""
+        return self.quality.copy()
+
+    def dissolve(self) -> Any:
+        """Region polygons (GeoDataFrame indexed by region) with the quality columns."""
+        import geopandas as gpd
+
+        if self.geometry is None:
+            raise fail("RegionalizationResult.dissolve", "no geometry was given", "pass a GeoDataFrame to regionalize")
+        g = gpd.GeoDataFrame({"region": self.labels.to_numpy()}, geometry=self.geometry.to_numpy(), crs=self.geometry.crs)
+        out = g.dissolve(by="region")
+        return out.join(self.quality)
+
+    def _rows(self) -> list[tuple[str, str]]:
+        s = self.summary
+        rows = [
+            ("method", self.method),
+            ("regions", f"{self.n_regions} from {len(self.labels):,} blocks"),
+            ("between / total SS", f"{s['between_total_ratio']:.3f}"),
+        ]
+        if "population_min" in s:
+            rows.append(("population min / max", f"{s['population_min']:,.0f} / {s['population_max']:,.0f}"))
+            rows.append(("balance (entropy, Simpson)", f"{s['balance_entropy']:.3f}, {s['balance_simpson']:.3f}"))
+        if self.min_population is not None or self.max_population is not None:
+            rows.append(
+                ("bounds", f"floor {self.min_population or 0:,.0f} {'ok' if s.get('all_meet_floor', True) else 'VIOLATED'}, "
+                 f"ceiling {self.max_population if self.max_population is not None else np.inf:,.0f} "
+                 f"{'ok' if s.get('all_meet_ceiling', True) else 'VIOLATED'}")
+            )
+        if "compactness_mean" in s:
+            rows.append(("compactness (mean IPQ)", f"{s['compactness_mean']:.3f}"))
+        rows.append(("contiguous", str(s.get("all_contiguous", "n/a"))))
+        rows.append(("runtime", f"{self.runtime:.2f} s ({self.n_moves} refinement moves)"))
+        if self.log:
+            rows.append(("repair notes", "; ".join(self.log)))
+        return rows
+
+    def __repr__(self) -> str:
+        rows = self._rows()
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(["RegionalizationResult"] + [f"  {k:<{width}}  {v}" for k, v in rows])
+
+    def _repr_html_(self) -> str:
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in self._rows()
+        )
+        return (
+            f"<div class='sozplan-result'><table><caption>Regionalisierung</caption>{body}</table>"
+            f"{self.quality.round(3).to_html()}</div>"
+        )
+
+    def plot(self, ax: Any = None, *, boundaries: Any = None, language: str = "de") -> Any:
+        """Map of the regions (qualitative colours), optionally with other boundaries on top."""
+        import matplotlib.pyplot as plt
+
+        if self.geometry is None:
+            raise fail("RegionalizationResult.plot", "no geometry was given", "pass a GeoDataFrame to regionalize")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 7))
+        regions = self.dissolve()
+        regions.reset_index().plot(column="region", categorical=True, cmap="tab20", ax=ax, edgecolor="white", linewidth=0.8)
+        if boundaries is not None:
+            boundaries.boundary.plot(ax=ax, color="black", linewidth=0.6, linestyle="--")
+        ax.set_axis_off()
+        ax.set_title(
+            f"{self.n_regions} Regionen (zwischen/gesamt = {self.summary['between_total_ratio']:.2f})"
+            if language == "de"
+            else f"{self.n_regions} regions (between/total = {self.summary['between_total_ratio']:.2f})"
+        )
+        return ax
+
+
+def _maxp(gdf: pd.DataFrame, z: np.ndarray, pop: np.ndarray, graph: Any, floor: float, rng: np.random.Generator,
+          max_iterations: int, where: str) -> np.ndarray:
+    try:
+        from spopt.region import MaxPHeuristic
+    except ImportError as exc:  # pragma: no cover - spopt is a test dependency
+        raise fail(where, "method='maxp' needs the package spopt", "pip install spopt, or use method='ward'") from exc
+    if floor <= 0:
+        raise fail(where, "method='maxp' needs a population floor", "pass min_population=...")
+    cols = [f"_z{j}" for j in range(z.shape[1])]
+    frame = pd.DataFrame(z, columns=cols, index=gdf.index)
+    frame["_pop"] = pop
+    frame = frame.reset_index(drop=True)
+    frame["geometry"] = np.asarray(gdf.geometry.values) if hasattr(gdf, "geometry") else None
+    w = graph.to_W()
+    from libpysal.weights import W
+
+    w = W({i: [gdf.index.get_loc(j) for j in w.neighbors[idx]] for i, idx in enumerate(gdf.index)}, silence_warnings=True)
+    # spopt draws from numpy's global generator; seed it from rng and restore the state
+    state = np.random.get_state()
+    np.random.seed(int(rng.integers(2**31 - 1)))
+    try:
+        model = MaxPHeuristic(frame, w, cols, "_pop", floor, top_n=2,
+                              max_iterations_construction=max_iterations, max_iterations_sa=max(1, max_iterations // 10))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.solve()
+    finally:
+        np.random.set_state(state)
+    lab = np.asarray(model.labels_, dtype=np.int64)
+    if (lab < 0).any() or lab.max() < 0:
+        raise fail(where, "max-p found no feasible regions for this floor", "lower min_population or use method='ward'")
+    return relabel(lab)
+
+
+def regionalize(
+    gdf: pd.DataFrame,
+    columns: Hashable | Sequence[Hashable],
+    *,
+    graph: Any = None,
+    n_regions: int | None = None,
+    min_population: float | None = None,
+    max_population: float | None = None,
+    population: Any = None,
+    method: str = "ward",
+    rng: Any = None,
+    standardize: bool = True,
+    refine: bool = True,
+    fill_nan: str = "raise",
+    max_sweeps: int = 30,
+    time_limit: float = 120.0,
+    max_iterations: int = 99,
+) -> RegionalizationResult:
+    r"""Build contiguous, homogeneous regions from blocks, with a population floor and ceiling.
+
+    The objective is the within-region sum of squares of the standardised
+    attributes, :math:`W = \sum_r \sum_{i\in r} \lVert z_i - \bar z_r\rVert^2`
+    (GeoDa's measure), under the constraints that every region is connected in the
+    contiguity graph and holds between ``min_population`` and ``max_population``
+    residents. Three engines build the first partition:
+
+    * ``"ward"`` (default): contiguity-constrained Ward clustering (scikit-learn's
+      ``ward_tree`` with the graph as connectivity), one tree per graph component,
+      cut top-down by merge height; nodes above the ceiling are always split;
+    * ``"skater"``: SKATER (Assunção et al. 2006): cut the minimum spanning tree of
+      the graph (edge weight: attribute distance) edge by edge, each time at the cut
+      that lowers :math:`W` most among those leaving both parts above the floor;
+    * ``"maxp"``: spopt's max-p heuristic (Wei, Rey & Knaap 2021) for the floor,
+      bounded by ``max_iterations``.
+
+    A repair step then enforces the bounds while keeping every region connected:
+    regions above the ceiling are split at their best spanning-tree cut, regions
+    below the floor are merged into the neighbour whose Ward merging cost
+    :math:`\frac{n_a n_b}{n_a+n_b}\lVert\bar z_a-\bar z_b\rVert^2` is least (if the
+    union stays under the ceiling) or grow by taking border blocks; the count is
+    restored by further best cuts. Last, border blocks move to the adjacent region
+    when that lowers :math:`W` and keeps both regions connected and within the
+    bounds (a local search like Openshaw's AZP).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Blocks (unique index). Geometry is needed for the default graph and for
+        compactness; a plain DataFrame works with an explicit ``graph``.
+    columns : str or sequence
+        Attribute columns, or indicator keys of the catalogue (computed from counts).
+    graph : libpysal.graph.Graph, optional
+        Contiguity; default ``sozplan.graph.build_graph(gdf, "queen", islands="raise")``.
+        A graph with several parts must come from
+        ``build_graph(..., islands="keep")`` (each part is regionalised on its own)
+        or be connected (``islands="nearest"``).
+    n_regions : int, optional
+        Number of regions. Without it, as many regions as the floor allows
+        (max-p), or the fewest the ceiling forces.
+    min_population, max_population : float, optional
+        Population floor and ceiling per region (need ``population``).
+    population : str or Series, optional
+        Residents per block.
+    method : {"ward", "skater", "maxp"}, default "ward"
+    rng : None, int or Generator
+        Only ``"maxp"`` is random.
+    standardize : bool, default True
+        z-standardise the attributes (mean 0, SD 1 over blocks, divisor n).
+    refine : bool, default True
+        Run the border refinement.
+    fill_nan : {"raise", "neighbours"}, default "raise"
+        Missing attributes (e.g. rates of blocks without residents): raise, or fill
+        from the mean of the neighbours (listed in ``filled``).
+    max_sweeps : int, default 30
+        Refinement sweeps over all border blocks.
+    time_limit : float, default 120
+        Seconds after which splitting and refinement stop early.
+    max_iterations : int, default 99
+        Construction iterations of max-p.
+
+    Returns
+    -------
+    RegionalizationResult
+
+    Raises
+    ------
+    InputError
+        NaN in the attributes, a floor above the total population, a ceiling below
+        the largest block, ``n_regions`` incompatible with the bounds, a disconnected
+        graph without an island policy, an island part below the floor.
+
+    Warns
+    -----
+    MethodWarning
+        If the repair could not meet every bound or the requested count.
+
+    References
+    ----------
+    Assunção, R. M., Neves, M. C., Câmara, G. & da Costa Freitas, C. (2006).
+    Efficient regionalization techniques for socio-economic geographical units using
+    minimum spanning trees. *IJGIS* 20(7), 797-811. doi:10.1080/13658810600665111
+
+    Duque, J. C., Anselin, L. & Rey, S. J. (2012). The max-p-regions problem.
+    *Journal of Regional Science* 52(3), 397-419. doi:10.1111/j.1467-9787.2011.00743.x
+
+    Openshaw, S. (1977). A geographical solution to scale and aggregation problems
+    in region-building, partitioning and spatial modelling. *Transactions of the
+    IBG* 2(4), 459-472. doi:10.2307/622300
+
+    Anselin, L. (2020). *Spatial Clustering (2): Spatially Constrained Clustering*.
+    GeoDa documentation (quality measures).
+
+    Examples
+    --------
+    >>> from sozplan.datasets import load_musterstadt, load_truth
+    >>> t = load_truth()["regions"]
+    >>> blocks = load_musterstadt("block")
+    >>> blocks = blocks[blocks["bezirk"] == t["district"]]
+    >>> r = regionalize(blocks, t["columns"], n_regions=6, population="einwohner",
+    ...                 min_population=t["population_floor"], max_population=t["population_ceiling"])
+    >>> r.n_regions, bool(r.summary["all_meet_floor"]), bool(r.summary["all_contiguous"])
+    (6, True, True)
+    """
+    where = "regionalize"
+    t0 = time.perf_counter()
+    check_frame(gdf, arg="gdf", where=where)
+    check_unique_index(gdf, arg="gdf", where=where)
+    if method not in METHODS:
+        raise fail(where, f"`method` is {method!r}", f"use one of {format_values(METHODS)}")
+    if fill_nan not in ("raise", "neighbours"):
+        raise fail(where, f"`fill_nan` is {fill_nan!r}", "use 'raise' or 'neighbours'")
+    gen = check_rng(rng, where=where)
+    values = indicator_values(gdf, columns, where=where, arg="gdf", allow_nan=fill_nan == "neighbours")
+    cols = list(values.columns)
+    if fill_nan == "raise":
+        pass
+    graph, adj = contiguity_matrix(gdf, graph, where=where)
+    filled: tuple = ()
+    if fill_nan == "neighbours":
+        values, filled = _fill_from_neighbours(values, adj)
+    pop = population_weights(gdf, population, where=where)
+    n = len(gdf)
+    bounds = _check_bounds(pop, gdf.index, n_regions, min_population, max_population, n, where)
+    n_comp, comp = _check_components(graph, adj, gdf.index, where)
+    pop_arr = np.zeros(n) if pop is None else pop
+    if n_comp > 1:
+        if n_regions is not None and n_regions < n_comp:
+            raise fail(
+                where,
+                f"the graph has {n_comp} separate parts (island policy 'keep'), each a region at least, "
+                f"but n_regions is {n_regions}",
+                f"ask for at least {n_comp} regions or link the parts with islands='nearest'",
+            )
+        if bounds.floor > 0:
+            comp_pop = np.bincount(comp, weights=pop_arr)
+            low = np.flatnonzero(comp_pop < bounds.floor)
+            if len(low):
+                ids = gdf.index[np.isin(comp, low)]
+                raise fail(
+                    where,
+                    f"{len(low)} separate part(s) of the graph (island policy 'keep') have fewer residents "
+                    f"than the floor: blocks {format_values(ids)}",
+                    "link them with build_graph(..., islands='nearest') or lower min_population",
+                )
+    x = values.to_numpy(dtype=float)
+    if standardize:
+        mean, sd = weighted_mean_std(x, np.ones(n))
+        sd = np.where(sd > 0, sd, 1.0)
+        z = (x - mean) / sd
+    else:
+        z = x.copy()
+    eng = Engine(adj, z, pop_arr, bounds)
+    deadline = t0 + time_limit
+    target = n_regions
+    if method == "ward":
+        n_cut = n_regions
+        if n_cut is None and bounds.floor > 0:
+            n_cut = max(n_comp, int(pop_arr.sum() // bounds.floor))
+        labels = eng.ward_cut(n_cut, comp, n_comp)
+    elif method == "skater":
+        labels = comp.astype(np.int64)
+    else:
+        if n_regions is not None:
+            raise fail(where, "method='maxp' chooses the number of regions itself", "leave n_regions=None")
+        labels = _maxp(gdf, z, pop_arr, graph, bounds.floor, gen, max_iterations, where)
+    labels = eng.split_oversized(relabel(labels))
+    labels = eng.merge_small(labels, comp)
+    if method != "maxp":
+        labels = eng.split_until(labels, target, deadline)
+    if target is not None and labels.max() + 1 > target:
+        labels = merge_to_count(eng, labels, target)
+    n_moves = 0
+    if refine:
+        labels, n_moves = eng.refine(labels, max_sweeps=max_sweeps, deadline=deadline)
+    labels = relabel(labels)
+    k = int(labels.max()) + 1
+    ids = pd.Index(range(1, k + 1), name="region")
+    geometry = gdf.geometry if hasattr(gdf, "geometry") and "geometry" in gdf else None
+    quality, summary = zone_table(
+        z,
+        labels,
+        ids,
+        pop=pop,
+        values=values,
+        geometry=geometry,
+        adj=adj,
+        floor=min_population,
+        ceiling=max_population,
+    )
+    log = list(eng.log)
+    if target is not None and k != target:
+        log.append(f"{k} regions instead of the {target} asked for (bounds or time limit)")
+    if not summary.get("all_meet_floor", True) or not summary.get("all_meet_ceiling", True):
+        log.append("some regions violate the population bounds (see quality)")
+    for msg in log:
+        warnings.warn(f"regionalize: {msg}", MethodWarning, stacklevel=2)
+    return RegionalizationResult(
+        labels=pd.Series(labels + 1, index=gdf.index, name="region", dtype="int64"),
+        quality=quality,
+        summary=summary,
+        method=method,
+        columns=tuple(cols),
+        min_population=min_population,
+        max_population=max_population,
+        n_moves=n_moves,
+        runtime=time.perf_counter() - t0,
+        filled=filled,
+        log=tuple(log),
+        geometry=geometry,
+    )
