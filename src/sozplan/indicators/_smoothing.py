@@ -199,6 +199,10 @@ def location_quotient(
     Series
         Named ``"<group>_lq"``.
 
+    See Also
+    --------
+    sozplan.segregation.location_quotients : several groups that partition the population.
+
     References
     ----------
     Isard, W. (1960). Methods of Regional Analysis. MIT Press.

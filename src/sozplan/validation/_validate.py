@@ -108,6 +108,28 @@ class _Collector:
             }
         )
 
+    def at(
+        self,
+        data: _Data,
+        mask: np.ndarray,
+        rule: str,
+        severity: str,
+        message: Any,
+        *,
+        indicator: Any = None,
+        value: Any = np.nan,
+    ) -> None:
+        """Add one finding per row selected by ``mask`` (area and year from ``data``)."""
+        self.add(
+            rule,
+            severity,
+            message,
+            area=data.ids[mask],
+            year=data.year_of(mask),
+            indicator=indicator,
+            value=value,
+        )
+
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return empty_findings()
@@ -592,23 +614,23 @@ def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> N
                     ],
                     dtype=object,
                 )
-            out.add(
+            out.at(
+                data,
+                miss,
                 "suppressed_value",
                 "warning",
                 msgs,
-                area=data.ids[miss],
-                year=data.year_of(miss),
                 indicator=col,
             )
         if col not in data.value_columns:
             neg = vals < 0
             if neg.any():
-                out.add(
+                out.at(
+                    data,
+                    neg,
                     "negative_count",
                     "error",
                     [f"Fallzahl {col!r} ist negativ ({_fmt(v)})." for v in vals[neg]],
-                    area=data.ids[neg],
-                    year=data.year_of(neg),
                     indicator=col,
                     value=vals[neg],
                 )
@@ -652,7 +674,9 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
         covered.add((s.numerator_columns, s.denominator_columns))
         bad = num > den
         if bad.any():
-            out.add(
+            out.at(
+                data,
+                bad,
                 "numerator_above_denominator",
                 "error",
                 [
@@ -660,8 +684,6 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
                     f"{_fmt(b)} ({'+'.join(s.denominator)})."
                     for a, b in zip(num[bad], den[bad], strict=True)
                 ],
-                area=data.ids[bad],
-                year=data.year_of(bad),
                 indicator=s.key,
                 value=num[bad] - den[bad],
             )
@@ -671,15 +693,15 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
         a, b = c[part].to_numpy(), c[whole].to_numpy()
         bad = a > b
         if bad.any():
-            out.add(
+            out.at(
+                data,
+                bad,
                 "numerator_above_denominator",
                 "error",
                 [
                     f"{part!r} ({_fmt(x)}) größer als {whole!r} ({_fmt(y)})."
                     for x, y in zip(a[bad], b[bad], strict=True)
                 ],
-                area=data.ids[bad],
-                year=data.year_of(bad),
                 indicator=f"{part}<={whole}",
                 value=a[bad] - b[bad],
             )
@@ -689,15 +711,15 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
         diff = c[parts].to_numpy().sum(axis=1) - c[total].to_numpy()
         bad = np.abs(diff) > 0.5
         if bad.any():
-            out.add(
+            out.at(
+                data,
+                bad,
                 "parts_not_total",
                 "warning",
                 [
                     f"Summe von {', '.join(parts)} weicht um {_fmt(d)} von {total!r} ab."
                     for d in diff[bad]
                 ],
-                area=data.ids[bad],
-                year=data.year_of(bad),
                 indicator=total,
                 value=diff[bad],
             )
@@ -709,12 +731,12 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
         v = data.counts[col].to_numpy()
         bad = (v < 0) | (v > 100)
         if bad.any():
-            out.add(
+            out.at(
+                data,
+                bad,
                 "share_out_of_range",
                 "error",
                 [f"Anteil {col!r} = {_fmt(x)} % liegt außerhalb von 0 bis 100." for x in v[bad]],
-                area=data.ids[bad],
-                year=data.year_of(bad),
                 indicator=col,
                 value=v[bad],
             )
@@ -822,12 +844,12 @@ def _rule_hierarchy(
         pv = df[parent].to_numpy(dtype=object)
         none = pd.isna(pv) & data.usable
         if none.any():
-            out.add(
+            out.at(
+                data,
+                none,
                 "hierarchy_nesting",
                 "error",
                 f"Gebiet ohne übergeordnetes Gebiet ({parent!r} fehlt).",
-                area=data.ids[none],
-                year=data.year_of(none),
                 indicator=str(parent),
             )
         cv = data.ids if child is None else df[child].to_numpy(dtype=object)
@@ -944,12 +966,12 @@ def _rule_small_numbers(data: _Data, out: _Collector, kw: dict) -> None:
             f"; breitestes {level}-%-Intervall: {k} {_fmt(wm)} Punkte" if np.isfinite(wm) else ""
         )
         msgs.append(f"Kleine Fallzahl: {part}{widest}.")
-    out.add(
+    out.at(
+        data,
+        flag,
         "small_numbers",
         "warning",
         msgs,
-        area=data.ids[flag],
-        year=data.year_of(flag),
         indicator=np.where(has_w, keys[jmax], np.array(None, dtype=object)),
         value=wmax,
     )
