@@ -9,8 +9,6 @@ import pytest
 from sozplan.errors import DataQualityWarning, InputError
 from sozplan.presets import berlin_mss_2021, hamburg_style
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 
 @pytest.fixture(scope="module")
 def mss_table(berlin_dir):

@@ -185,6 +185,19 @@ def hamburg_style(
     Returns
     -------
     Monitoring
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> idx = pd.MultiIndex.from_product([[f"{i:03d}" for i in range(40)], range(2019, 2024)],
+    ...                                  names=["gebiet", "jahr"])
+    >>> p = pd.DataFrame({"ew": rng.integers(200, 4000, len(idx)),
+    ...                   "sgb2": rng.gamma(3, 3, len(idx)), "alq": rng.gamma(3, 1.5, len(idx))},
+    ...                  index=idx)
+    >>> m = hamburg_style(p, ["sgb2", "alq"], ["sgb2", "alq"], population="ew")
+    >>> m.results[2023].dynamics_class is not None, m.results[2021].dynamics_class is None
+    (True, True)
     """
     settings: dict[str, Any] = {
         "combine": "mean",

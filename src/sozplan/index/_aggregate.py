@@ -62,6 +62,27 @@ def aggregate_matrix(
 
     Vectorised core of :func:`aggregate` and :func:`~sozplan.index.uncertainty`;
     weights are used as given (the caller scales them).
+
+    Parameters
+    ----------
+    X : ndarray (n, K)
+        Normalised indicators.
+    W : ndarray (R, K)
+        One weight vector per row.
+    method : str, default "mean"
+        See :func:`aggregate`.
+    p : float, optional
+        Exponent of the generalised mean.
+
+    Returns
+    -------
+    ndarray (n, R)
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 4.0], [2.0, 2.0]])
+    >>> aggregate_matrix(X, np.array([[0.5, 0.5], [1.0, 0.0]]), "geometric").tolist()
+    [[2.0, 1.0], [2.0, 2.0]]
     """
     if method == "sum":
         return X @ W.T

@@ -247,6 +247,24 @@ def importance(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
     The squared Pearson correlation of indicator and index, normalised to sum 1 (the
     first-order sensitivity index of a linear model, Becker et al. 2017).
+
+    Parameters
+    ----------
+    X : ndarray (n, K)
+        Normalised indicators.
+    weights : ndarray (K,)
+
+    Returns
+    -------
+    ndarray (K,)
+        Importances summing to 1.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(2000, 2)) * [1.0, 3.0]  # equal weights, unequal spread
+    >>> importance(X, np.array([0.5, 0.5])).round(1).tolist()
+    [0.1, 0.9]
     """
     y = X @ weights
     Xc = X - X.mean(axis=0)
