@@ -1001,59 +1001,73 @@ def _rule_jumps(data: _Data, out: _Collector, kw: dict) -> None:
     for y0, y1 in itertools.pairwise(ys):
         a, b = vals[y0], vals[y1]
         common = a.index.intersection(b.index)
-        d = b.loc[common] - a.loc[common]
-        for col in d.columns:
-            x = d[col].to_numpy()
-            ok = np.isfinite(x)
-            if ok.sum() < 10:
-                continue
-            z = np.full(len(x), np.nan)
-            z[ok] = _robust_z(x[ok])
-            bad = np.abs(z) > kw["jump_threshold"]
-            if bad.any():
-                out.add(
-                    "jump",
-                    "warning",
-                    [
-                        f"{data.labels.get(col, col)}: Sprung von {_fmt(p)} auf {_fmt(q)} "
-                        f"({int(y0)}→{int(y1)}), robuster z-Wert {zz:.1f}."
-                        for p, q, zz in zip(
-                            a.loc[common, col].to_numpy()[bad],
-                            b.loc[common, col].to_numpy()[bad],
-                            z[bad],
-                            strict=True,
-                        )
-                    ],
-                    area=np.asarray(common, dtype=object)[bad],
-                    year=int(y1),
-                    indicator=col,
-                    value=x[bad],
-                )
+        for col in a.columns:
+            before, after = a.loc[common, col].to_numpy(), b.loc[common, col].to_numpy()
+            _jump_findings(
+                out,
+                common,
+                before,
+                after,
+                after - before,
+                (y0, y1),
+                col,
+                data.labels.get(col, col),
+                kw["jump_threshold"],
+            )
         if popw is not None:
             p0, p1 = popw[y0][pop], popw[y1][pop]
             common = p0.index.intersection(p1.index)
             p0, p1 = p0.loc[common].to_numpy(), p1.loc[common].to_numpy()
-            ok = np.isfinite(p0) & np.isfinite(p1) & (p0 >= kw["min_population"])
-            if ok.sum() >= 10:
-                rel = np.full(len(p0), np.nan)
-                rel[ok] = (p1[ok] - p0[ok]) / p0[ok]
-                z = np.full(len(p0), np.nan)
-                z[ok] = _robust_z(rel[ok])
-                bad = np.abs(z) > kw["jump_threshold"]
-                if bad.any():
-                    out.add(
-                        "jump",
-                        "warning",
-                        [
-                            f"Einwohnerzahl springt von {_fmt(p)} auf {_fmt(q)} "
-                            f"({int(y0)}→{int(y1)}), robuster z-Wert {zz:.1f}."
-                            for p, q, zz in zip(p0[bad], p1[bad], z[bad], strict=True)
-                        ],
-                        area=np.asarray(common, dtype=object)[bad],
-                        year=int(y1),
-                        indicator=pop,
-                        value=rel[bad] * 100,
-                    )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rel = np.where(p0 >= kw["min_population"], (p1 - p0) / p0, np.nan)
+            _jump_findings(
+                out,
+                common,
+                p0,
+                p1,
+                rel,
+                (y0, y1),
+                pop,
+                "Einwohnerzahl",
+                kw["jump_threshold"],
+                scale=100,
+            )
+
+
+def _jump_findings(
+    out: _Collector,
+    areas: pd.Index,
+    before: np.ndarray,
+    after: np.ndarray,
+    change: np.ndarray,
+    years: tuple[float, float],
+    indicator: str,
+    label: str,
+    threshold: float,
+    scale: float = 1.0,
+) -> None:
+    """Flag changes whose modified z-score exceeds ``threshold`` (at least 10 changes)."""
+    ok = np.isfinite(change)
+    if ok.sum() < 10:
+        return
+    z = np.full(len(change), np.nan)
+    z[ok] = _robust_z(change[ok])
+    bad = np.abs(z) > threshold
+    if not bad.any():
+        return
+    y0, y1 = (int(y) for y in years)
+    out.add(
+        "jump",
+        "warning",
+        [
+            f"{label}: Sprung von {_fmt(p)} auf {_fmt(q)} ({y0}→{y1}), robuster z-Wert {zz:.1f}."
+            for p, q, zz in zip(before[bad], after[bad], z[bad], strict=True)
+        ],
+        area=np.asarray(areas, dtype=object)[bad],
+        year=y1,
+        indicator=indicator,
+        value=change[bad] * scale,
+    )
 
 
 def _coinr_flag(x: np.ndarray) -> tuple[float, float, bool]:
