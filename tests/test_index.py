@@ -827,3 +827,58 @@ def test_musterstadt_dynamics(musterstadt_mss, feature):
     assert f.loc[pa, "dynamics_class"] == truth[feature]["expected_dynamics_class"], f.loc[
         pa
     ].to_dict()
+
+
+# ------------------------------------------------------------------ display: repr, html, plot
+def test_result_objects_display_and_plot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = _toy(40)
+    df["d1"] = np.linspace(-1, 1, 40)
+    df["d2"] = np.cos(np.arange(40))
+    res = composite_index(df, MSS_LIKE)
+    sd = status_dynamics(df, ["alq", "sgb2"], ["d1", "d2"], population="ew")
+    objs = [
+        res,
+        res.classification,
+        threshold_sensitivity(res.index, [-1, 1, 1.5]),
+        uncertainty(df, MSS_LIKE, n=20, rng=0),
+        sensitivity(df, MSS_LIKE, n=16, rng=0),
+        sobol_indices(_ishigami, [(-np.pi, np.pi)] * 3, 64, rng=0, n_bootstrap=5),
+        sd,
+        monitor(_panel(), ["alq", "sgb2"], population="ew"),
+        pca_weights(df, ["alq", "sgb2", "kinder"]),
+        weights_for_importance(df, ["alq", "sgb2"]),
+    ]
+    for obj in objs:
+        assert type(obj).__name__ in repr(obj) or repr(obj)
+        assert "<" in obj._repr_html_()
+        assert isinstance(obj.to_frame(), pd.DataFrame)
+        if hasattr(obj, "plot"):
+            ax = obj.plot()
+            assert ax is not None
+            plt.close("all")
+
+
+def test_weighted_spec_equals_weighted_status_dynamics():
+    df = _toy(50)
+    spec = {
+        **MSS_LIKE,
+        "population": "ew",
+        "normalisation": {"method": "zscore", "weighted": True},
+    }
+    res = composite_index(df, spec)
+    z = normalise(df, ["alq", "sgb2", "kinder"], population="ew")
+    np.testing.assert_allclose(res.normalised, z)
+    sd = status_dynamics(
+        df, ["alq", "sgb2", "kinder"], population="ew", min_population=None, weighted=True
+    )
+    np.testing.assert_allclose(res.normalised, sd.status_z)
+    np.testing.assert_allclose(res.index, sd.status_index)
+    u = uncertainty(df, spec, n=10, weight_noise=0.0, rng=0)
+    np.testing.assert_allclose(u.rank_median, res.rank)
+    with pytest.raises(InputError, match="population"):
+        composite_index(df, {**spec, "population": None})

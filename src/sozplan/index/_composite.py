@@ -16,7 +16,7 @@ import pandas as pd
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate
 from sozplan.index._classify import Classification, classify
-from sozplan.index._common import html_escape, html_table, parse_directions
+from sozplan.index._common import html_escape, html_table, parse_directions, weighted_moments
 from sozplan.index._transform import (
     IMPUTATIONS,
     NORMALISATIONS,
@@ -543,14 +543,16 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
     )
     index = aggregated
     if spec.restandardise:
-        sd = aggregated.std(ddof=spec.normalisation.get("ddof", 0))
+        # same moments as the normalisation: population-weighted if it was
+        pw = df[population].to_numpy(dtype=float) if population else None
+        mean, sd = weighted_moments(aggregated.to_numpy(), pw, spec.normalisation.get("ddof", 0))
         if not sd > 0:
             raise fail(
                 where,
                 "the aggregate is constant, it cannot be re-standardised",
                 "check the indicators",
             )
-        index = (aggregated - aggregated.mean()) / sd
+        index = (aggregated - mean) / sd
     index = index.rename("index")
     # 6 classes
     classification = None

@@ -22,7 +22,7 @@ from scipy import stats
 from sozplan.checks import check_rng, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate_matrix
 from sozplan.index._classify import assign_classes
-from sozplan.index._common import html_table
+from sozplan.index._common import html_table, weighted_moments
 from sozplan.index._composite import IndexSpec, composite_index
 from sozplan.index._transform import NORMALISATIONS, Normalizer
 
@@ -332,6 +332,7 @@ class _IndexModel:
             self.Npos.append(1 + 99 * (N - lo) / (hi - lo))
         self.p = spec.aggregation.get("p")
         self.restandardise = spec.restandardise
+        self.pop_weights = sw
         self.ddof = spec.normalisation.get("ddof", 0)
         c = spec.classes
         self.scheme = None
@@ -374,7 +375,8 @@ class _IndexModel:
                     Ws = Ws / Ws.sum(axis=1, keepdims=True) * W.shape[1]
                 Y[:, sel] = aggregate_matrix(X, Ws, method, p=self.p)
         if self.restandardise:
-            Y = (Y - Y.mean(axis=0)) / Y.std(axis=0, ddof=self.ddof)
+            mean, sd = weighted_moments(Y, self.pop_weights, self.ddof, axis=0)
+            Y = (Y - mean) / sd
         return Y
 
     def classes(self, Y: np.ndarray, shift: np.ndarray) -> np.ndarray:
