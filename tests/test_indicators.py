@@ -468,3 +468,33 @@ def test_smoothing_bad_input(areas):
     graph = Graph.build_contiguity(areas, rook=False)
     with pytest.raises(InputError, match="differ"):
         empirical_bayes(_kids(areas).iloc[:-1], "sgb2_unter15", "kinder", graph=graph)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(1, 5000), st.floats(0, 1)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_aggregate_is_the_base_weighted_mean(rows):
+    """Invariant: the aggregated share equals the denominator-weighted mean of member shares."""
+    df = pd.DataFrame(
+        {
+            "g": [f"G{g}" for g, _, _ in rows],
+            "einwohner": [n for _, n, _ in rows],
+            "auslaender": [int(n * p) for _, n, p in rows],
+        }
+    )
+    agg = aggregate(df, "g", specs=["auslaenderanteil"])
+    share = df["auslaender"] / df["einwohner"] * 100
+    for g, part in df.groupby("g"):
+        expected = np.average(share[part.index], weights=part["einwohner"])
+        assert agg.loc[g, "auslaenderanteil"] == pytest.approx(expected, rel=1e-12)
+    # aggregating twice (areas -> groups -> city) equals aggregating once
+    city = aggregate(
+        agg.drop(columns="auslaenderanteil"), None, counts=["einwohner", "auslaender"]
+    )
+    direct = aggregate(df, None, counts=["einwohner", "auslaender"])
+    assert city["auslaenderanteil"].iloc[0] == pytest.approx(direct["auslaenderanteil"].iloc[0])

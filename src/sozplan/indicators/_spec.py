@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -260,7 +261,19 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, IndicatorSpec]:
     >>> cat["sgb2_quote"].label_en
     'SGB II rate'
     """
-    text, fmt = _read_text(path)
+    if path is None:
+        return dict(_shipped())
+    return _parse(*_read_text(path))
+
+
+@functools.cache
+def _shipped() -> tuple[tuple[str, IndicatorSpec], ...]:
+    """Parse the shipped catalogue once (specs are immutable)."""
+    return tuple(_parse(*_read_text(None)).items())
+
+
+def _parse(text: str, fmt: str) -> dict[str, IndicatorSpec]:
+    """Parse catalogue text (YAML or JSON) into specs by key."""
     try:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
