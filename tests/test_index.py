@@ -882,3 +882,16 @@ def test_weighted_spec_equals_weighted_status_dynamics():
     np.testing.assert_allclose(u.rank_median, res.rank)
     with pytest.raises(InputError, match="population"):
         composite_index(df, {**spec, "population": None})
+
+
+def test_uncertainty_weight_sets_and_quantile_classes():
+    df = _toy(50)
+    spec = {**MSS_LIKE, "classes": {"scheme": "quantiles", "k": 4}}
+    alt = {"weights": [{"alq": 2, "sgb2": 1, "kinder": 1}], "aggregation": ["copeland"]}
+    u = uncertainty(df, spec, n=60, alternatives=alt, weight_noise=0.0, rng=5)
+    assert set(u.design["weight_set"]) == {0, 1}
+    assert set(u.design["aggregation"]) == {"sum", "copeland"}
+    # quartiles: every run puts (about) a quarter of the areas in each class
+    np.testing.assert_allclose(u.class_probabilities.sum(axis=0) / 50, 0.25, atol=0.03)
+    with pytest.raises(InputError, match="not supported"):
+        uncertainty(df, {**MSS_LIKE, "classes": {"scheme": "fisher_jenks"}}, n=10)
