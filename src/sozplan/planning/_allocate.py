@@ -39,10 +39,15 @@ def _solve_scale(u: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) ->
     s0 = lo.sum()
     if total <= s0 or not pos.any():
         return 0.0, lo.copy()
-    bps = np.unique(np.r_[lo[pos] / u[pos], hi[pos][np.isfinite(hi[pos])] / u[pos][np.isfinite(hi[pos])]])
+    with np.errstate(over="ignore", divide="ignore"):
+        bps = np.r_[lo[pos] / u[pos], hi[pos] / u[pos]]
+    bps = np.unique(bps[np.isfinite(bps)])
+    if len(bps) == 0:
+        bps = np.array([0.0])
 
     def s_of(t: float) -> float:
-        return float(np.clip(t * u, lo, hi).sum())
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.clip(t * u, lo, hi).sum())
 
     # largest breakpoint with S(t) <= total (S is non-decreasing)
     vals_ok = 0
@@ -60,16 +65,28 @@ def _solve_scale(u: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) ->
         k = vals_ok
     t_left = 0.0 if k < 0 else bps[k]
     t_right = bps[k + 1] if k + 1 < len(bps) else np.inf
-    t_mid = t_left + 1.0 if not np.isfinite(t_right) else (t_left + t_right) / 2
-    x_mid = t_mid * u
-    free = pos & (x_mid > lo) & (x_mid < hi)
-    fixed = np.where(x_mid <= lo, lo, np.where(x_mid >= hi, hi, 0.0))
-    fixed_sum = fixed[~free].sum()
-    if not free.any():  # flat segment: S(t) == total already at t_left
-        t = t_left
-    else:
-        t = (total - fixed_sum) / u[free].sum()
-    x = np.clip(t * u, lo, hi)
+    t_mid = t_left + 1.0 if not np.isfinite(t_right) else t_left + (t_right - t_left) / 2
+    with np.errstate(over="ignore", invalid="ignore"):
+        x_mid = t_mid * u
+    at_lo = x_mid <= lo
+    at_hi = np.isfinite(hi) & (x_mid >= hi)
+    free = pos & ~at_lo & ~at_hi
+    fixed_sum = lo[at_lo].sum() + hi[at_hi & ~at_lo].sum()
+    t = t_left if not free.any() else (total - fixed_sum) / u[free].sum()
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = np.clip(t * u, lo, hi)
+    if not abs(x.sum() - total) <= 1e-6 * max(1.0, total):  # extreme ranges: fall back to bisection
+        a, b = 0.0, max(1.0, t_left)
+        while s_of(b) < total:
+            b *= 2.0
+        for _ in range(2000):
+            m = a + (b - a) / 2
+            if m in (a, b):
+                break
+            a, b = (m, b) if s_of(m) < total else (a, m)
+        t = b
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = np.clip(t * u, lo, hi)
     return float(t), x
 
 
@@ -378,8 +395,10 @@ def allocate(
                    "raise the caps, lower the budget, or give areas without need a base share")
     t, x = _solve_scale(u, lo, hi, float(budget_c))
     cents = _round_cents(x, lo, np.where(np.isfinite(hi), hi, np.iinfo(np.int64).max // 4), budget_c, weight)
-    floored = (cents <= lo) & (x <= lo + 1e-6) & (t * u < lo - 1e-6)
-    capped = np.isfinite(hi) & (cents >= hi) & (t * u > hi + 1e-6)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = t * u
+    floored = (cents <= lo) & (x <= lo + 1e-6) & (scaled < lo - 1e-6)
+    capped = np.isfinite(hi) & (cents >= hi) & (scaled > hi + 1e-6)
     table = pd.DataFrame(index=df.index)
     table["need"] = n
     table["need_weight"] = weight

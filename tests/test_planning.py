@@ -1,0 +1,659 @@
+"""Tests of sozplan.planning: data model, allocation, cost indicators, targeting, targets, DiD."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from sozplan.datasets import load_costs, load_measures, load_musterstadt, load_truth
+from sozplan.errors import DataQualityWarning, InputError, MethodWarning
+from sozplan.planning import (
+    Allocation,
+    allocate,
+    compare_allocations,
+    concentration_index,
+    cost_indicators,
+    cost_summary,
+    difference_in_differences,
+    measure_areas,
+    planning_data,
+    target_attainment,
+    targeting,
+    timeline,
+    validate_costs,
+    validate_measures,
+    validate_targets,
+)
+
+
+@pytest.fixture(scope="module")
+def areas():
+    return load_musterstadt("planning_area", year=2024)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return load_musterstadt("planning_area", year="all")
+
+
+@pytest.fixture(scope="module")
+def measures():
+    return load_measures()
+
+
+@pytest.fixture(scope="module")
+def costs():
+    return load_costs()
+
+
+def _targets(**over):
+    base = {"ziel": ["Z1"], "indikator": ["sgb2_quote"], "planungsraum": ["01"], "basiswert": [25.0],
+            "basisjahr": [2021], "zielwert": [21.0], "zieljahr": [2025], "art": ["sozial"]}
+    base.update(over)
+    return pd.DataFrame(base)
+
+
+# --------------------------------------------------------------------------------------
+# data model
+# --------------------------------------------------------------------------------------
+class TestDataModel:
+    def test_musterstadt_is_valid(self, areas, measures, costs):
+        plan = planning_data(areas, measures, costs)
+        assert len(plan.measures) == len(measures)
+        assert plan.costs["gesamt"].sum() == pytest.approx(
+            costs[["eigenmittel", "foerdermittel", "drittmittel"]].to_numpy().sum())
+        assert "<strong>PlanningData" in plan._repr_html_()
+        assert "PlanningData" in repr(plan)
+        frame = plan.to_frame()
+        assert frame["gesamt"].sum() == pytest.approx(plan.costs["gesamt"].sum())
+        assert ((frame["foerderquote"] >= 0) & (frame["foerderquote"] <= 100)).all()
+
+    def test_inputs_not_mutated(self, measures, costs):
+        m0, c0 = measures.copy(), costs.copy()
+        validate_measures(measures)
+        validate_costs(costs, measures=measures)
+        pd.testing.assert_frame_equal(measures, m0)
+        pd.testing.assert_frame_equal(costs, c0)
+
+    def test_measure_areas_long(self, measures):
+        long = measure_areas(measures)
+        n = sum(len(g.split()) for g in measures["gebiete"])
+        assert len(long) == n
+        assert list(long.columns[:2]) == ["massnahme", "planungsraum"]
+
+    def test_gebiete_as_list(self):
+        m = pd.DataFrame({"beginn": [2022], "ende": [2024], "gebiete": [["01", "02"]]},
+                         index=pd.Index(["M1"], name="massnahme"))
+        assert validate_measures(m)["gebiete"].iloc[0] == ("01", "02")
+
+    def test_measure_errors_listed_together(self):
+        m = pd.DataFrame({"massnahme": ["M1", "M1", "M3"], "beginn": [2022, 2024, 2020.5],
+                          "ende": [2025, 2023, 2022], "gebiete": ["01 99", "02", ""]})
+        with pytest.raises(InputError) as exc:
+            validate_measures(m, areas=["01", "02"])
+        msg = str(exc.value)
+        for part in ("more than once", "end before they start", "not a whole year", "without areas", "'99'"):
+            assert part in msg
+
+    def test_measure_missing_column(self):
+        with pytest.raises(InputError, match="lacks the column"):
+            validate_measures(pd.DataFrame({"beginn": [2020]}, index=["M1"]))
+
+    def test_negative_costs(self, costs):
+        bad = costs.copy()
+        bad.loc[3, "eigenmittel"] = -100.0
+        with pytest.raises(InputError, match="negative cost"):
+            validate_costs(bad)
+
+    def test_costs_outside_run_time_and_area(self, measures, costs):
+        bad = costs.copy()
+        m01 = bad.index[bad["massnahme"] == "M01"][0]
+        bad.loc[m01, "jahr"] = int(measures.loc["M01", "beginn"]) - 1
+        other = bad.index[bad["massnahme"] == "M02"][0]
+        bad.loc[other, "planungsraum"] = "999999"
+        with pytest.raises(InputError) as exc:
+            validate_costs(bad, measures=measures, areas=load_musterstadt("planning_area"))
+        msg = str(exc.value)
+        assert "outside the measure's run time" in msg
+        assert "does not serve" in msg
+        assert "unknown area" in msg
+
+    def test_costs_unknown_measure_duplicates_nan(self, measures, costs):
+        bad = pd.concat([costs, costs.iloc[[0]]], ignore_index=True)
+        bad.loc[1, "massnahme"] = "M99"
+        bad.loc[2, "drittmittel"] = np.nan
+        with pytest.raises(InputError) as exc:
+            validate_costs(bad, measures=measures)
+        msg = str(exc.value)
+        assert "unknown measure" in msg and "share a (measure, area, year)" in msg and "missing cost" in msg
+
+    def test_zero_cost_rows_warn(self):
+        c = pd.DataFrame({"massnahme": ["M1"], "planungsraum": ["01"], "jahr": [2022], "eigenmittel": [0.0],
+                          "foerdermittel": [0.0], "drittmittel": [0.0]})
+        with pytest.warns(DataQualityWarning, match="all zero"):
+            out = validate_costs(c)
+        assert np.isnan(out["foerderquote"].iloc[0])
+
+    def test_targets_unknown_area(self):
+        with pytest.raises(InputError, match="unknown areas: 'Z1' \\('99'\\)"):
+            validate_targets(_targets(planungsraum=["99"]), areas=["01"])
+
+    def test_targets_city_wide_ok(self):
+        out = validate_targets(_targets(planungsraum=["gesamt"]), areas=["01"])
+        assert out["richtung"].tolist() == [-1]
+
+    @pytest.mark.parametrize(("over", "match"), [
+        ({"zieljahr": [2020]}, "not after the baseline"),
+        ({"art": ["sozialfinanz"]}, "'sozial' or 'finanziell'"),
+        ({"richtung": [1]}, "contradicts"),
+        ({"zielwert": [25.0]}, "no `richtung`"),
+        ({"basiswert": [np.nan]}, "missing or not a number"),
+    ])
+    def test_targets_bad(self, over, match):
+        with pytest.raises(InputError, match=match):
+            validate_targets(_targets(**over))
+
+    def test_targets_unknown_measure(self, measures):
+        with pytest.raises(InputError, match="unknown measures"):
+            validate_targets(_targets(massnahme=["M99"]), measures=measures)
+
+
+# --------------------------------------------------------------------------------------
+# allocation
+# --------------------------------------------------------------------------------------
+def _iterative_capping(u, lo, hi, total, max_iter=10_000):
+    """Independent reference: the textbook iterative capping / flooring loop (continuous)."""
+    x = np.zeros_like(u)
+    fixed = np.zeros(len(u), dtype=bool)
+    for _ in range(max_iter):
+        free = ~fixed
+        rest = total - x[fixed].sum()
+        x[free] = rest * u[free] / u[free].sum() if u[free].sum() > 0 else 0
+        over = free & (x > hi)
+        under = free & (x < lo)
+        if not over.any() and not under.any():
+            return x
+        # fix the side with the larger violation first (both converge to the same point)
+        if (x[over] - hi[over]).sum() >= (lo[under] - x[under]).sum():
+            x[over] = hi[over]
+            fixed |= over
+        else:
+            x[under] = lo[under]
+            fixed |= under
+    raise AssertionError("no convergence")
+
+
+class TestAllocate:
+    def test_hand_example(self):
+        df = pd.DataFrame({"bedarf": [1.0, 2.0, 7.0]}, index=["a", "b", "c"])
+        res = allocate(df, "bedarf", 1000, cap=500)
+        # by hand: c capped at 500, the other 500 split 1:2 -> 166.666.. / 333.333..
+        assert res.amount.tolist() == [166.67, 333.33, 500.0]
+        assert res.to_frame()["capped"].tolist() == [False, False, True]
+
+    def test_largest_remainder_ties(self):
+        df = pd.DataFrame({"n": [1.0, 1.0, 1.0]}, index=["x", "y", "z"])
+        res = allocate(df, "n", 1.00)
+        # Hamilton: 33.33.. cents each, the one extra cent goes to the first in order
+        assert res.to_frame()["amount_cents"].tolist() == [34, 33, 33]
+
+    def test_largest_remainder_textbook(self):
+        # Hamilton apportionment: quotas 42.3, 31.2, 26.5 (per mille) -> 42, 31, 27
+        df = pd.DataFrame({"n": [423.0, 312.0, 265.0]}, index=list("abc"))
+        res = allocate(df, "n", 1.00)
+        assert res.to_frame()["amount_cents"].tolist() == [42, 31, 27]
+
+    def test_musterstadt_exact_floors_caps(self, areas):
+        pa = areas[areas["einwohner"] > 0]
+        res = allocate(pa, "sgb2_leistungsberechtigte", 2_500_000.37, base_share=0.25, floor=4_000, cap=40_000)
+        tab = res.to_frame()
+        assert int(tab["amount_cents"].sum()) == 250_000_037
+        assert round(tab["amount"].sum(), 2) == 2_500_000.37
+        assert (tab["amount"] >= 4_000).all() and (tab["amount"] <= 40_000).all()
+        assert res.n_floored > 0 and res.n_capped > 0
+        assert tab.index.equals(pa.index)
+        # free areas keep the proportions of the rule
+        free = ~(tab["floored"] | tab["capped"])
+        ratio = tab.loc[free, "amount"] / tab.loc[free, "unconstrained"]
+        assert ratio.max() - ratio.min() < 1e-3
+
+    def test_matches_iterative_capping(self, areas):
+        pa = areas[areas["einwohner"] > 0]
+        rng = np.random.default_rng(3)
+        floor = pd.Series(rng.uniform(0, 4_000, len(pa)).round(2), index=pa.index)
+        cap = floor + pd.Series(rng.uniform(5_000, 30_000, len(pa)).round(2), index=pa.index)
+        res = allocate(pa, "sgb2_leistungsberechtigte", 2_000_000, floor=floor, cap=cap, base_share=0.1)
+        tab = res.to_frame()
+        ref = _iterative_capping(tab["unconstrained"].to_numpy(), floor.to_numpy(), cap.to_numpy(), 2_000_000.0)
+        np.testing.assert_allclose(tab["amount"].to_numpy(), ref, atol=0.011)
+
+    def test_population_base(self):
+        df = pd.DataFrame({"ew": [100, 300], "q": [10.0, 10.0]}, index=["a", "b"])
+        res = allocate(df, "q", 1000, base_share=1.0, population="ew")
+        assert res.amount.tolist() == [250.0, 750.0]
+        res = allocate(df.assign(q=[30.0, 10.0]), "q", 1000, population="ew")
+        # need x residents: 3000 vs 3000
+        assert res.amount.tolist() == [500.0, 500.0]
+        assert res.to_frame()["per_resident"].tolist() == [5.0, 500 / 300]
+
+    def test_series_aligned_by_index(self):
+        df = pd.DataFrame({"x": [0, 0, 0]}, index=["a", "b", "c"])
+        need = pd.Series([3.0, 1.0, 1.0], index=["c", "a", "b"])
+        res = allocate(df, need, 500)
+        assert res.amount.tolist() == [100.0, 100.0, 300.0]
+
+    def test_zero_need_areas_get_floor_or_nothing(self):
+        df = pd.DataFrame({"n": [0.0, 1.0, 3.0]}, index=list("abc"))
+        res = allocate(df, "n", 100, floor=10)
+        assert res.amount.tolist() == [10.0, 22.5, 67.5]
+        res2 = allocate(df, "n", 100)
+        assert res2.amount.iloc[0] == 0 and any("get nothing" in n for n in res2.notes)
+
+    def test_result_object(self, areas):
+        res = allocate(areas, "sgb2_leistungsberechtigte", 100_000, floor=100)
+        assert isinstance(res, Allocation)
+        assert "Allocation of 100,000.00 EUR" in repr(res)
+        assert "<table" in res._repr_html_()
+        import dataclasses
+
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            res.budget = 1
+
+    @pytest.mark.parametrize(("kwargs", "match"), [
+        ({"budget": 100, "floor": 50}, "below the sum of the floors"),
+        ({"budget": 1000, "floor": 20, "cap": 10}, "`cap` is below `floor`"),
+        ({"budget": 1000, "cap": 100}, "exceeds what the areas can take"),
+        ({"budget": 100.001}, "whole number of cents"),
+        ({"budget": -5}, "`budget` is -5"),
+        ({"budget": 100, "base_share": 1.5}, "`base_share` is 1.5"),
+        ({"budget": 100, "floor": -1}, "`floor` is negative"),
+    ])
+    def test_bad_input(self, kwargs, match):
+        df = pd.DataFrame({"n": [1.0, 2.0, 3.0]}, index=list("abc"))
+        with pytest.raises(InputError, match=match):
+            allocate(df, "n", **kwargs)
+
+    def test_negative_need(self):
+        df = pd.DataFrame({"idx": [-0.5, 0.2, 1.3]}, index=list("abc"))
+        with pytest.raises(InputError, match=r"`need` is negative for 'a'.*shift a z-score"):
+            allocate(df, "idx", 100)
+
+    def test_nan_need_and_unknown_column(self):
+        df = pd.DataFrame({"n": [1.0, np.nan]}, index=list("ab"))
+        with pytest.raises(InputError, match="missing or infinite"):
+            allocate(df, "n", 100)
+        with pytest.raises(InputError, match="did you mean 'n'"):
+            allocate(df, "nn", 100)
+        with pytest.raises(InputError, match="is 0 in every area"):
+            allocate(pd.DataFrame({"n": [0.0, 0.0]}), "n", 100)
+
+    def test_compare_allocations(self, areas):
+        pa = areas[areas["einwohner"] > 0].copy()
+        pa["quote"] = pa["sgb2_leistungsberechtigte"] / pa["einwohner"] * 100
+        cmp = compare_allocations(pa, {
+            "nur Einwohner": {"base_share": 1.0},
+            "nur Bedarf": {"base_share": 0.0},
+            "Sockel + Bedarf, gedeckelt": {"base_share": 0.3, "floor": 1_000, "cap": 25_000},
+        }, need="quote", budget=1_500_000, population="einwohner")
+        assert (cmp.amounts.sum().round(2) == 1_500_000).all()
+        s = cmp.summary
+        # equal per resident is not targeted; need-proportional spending has Kakwani 0
+        assert s.loc["nur Einwohner", "concentration_index"] == pytest.approx(0, abs=1e-3)
+        assert s.loc["nur Bedarf", "kakwani"] == pytest.approx(0, abs=1e-3)
+        assert s.loc["nur Bedarf", "top_budget_share"] > s.loc["nur Einwohner", "top_budget_share"]
+        long = cmp.to_frame()
+        assert len(long) == 3 * len(pa)
+        assert "<table" in cmp._repr_html_()
+
+    def test_compare_bad_rule(self, areas):
+        with pytest.raises(InputError, match="rule 'x'"):
+            compare_allocations(areas, {"x": {"base_share": 2}}, need="einwohner", budget=10)
+
+
+@st.composite
+def _allocation_case(draw):
+    n = draw(st.integers(1, 40))
+    need = draw(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=n, max_size=n))
+    if sum(need) == 0:
+        need[0] = 1.0
+    floors = draw(st.lists(st.integers(0, 50_000), min_size=n, max_size=n))
+    extra = draw(st.lists(st.one_of(st.none(), st.integers(0, 500_000)), min_size=n, max_size=n))
+    caps = [np.nan if e is None else (f + e) / 100 for f, e in zip(floors, extra, strict=True)]
+    floors = [f / 100 for f in floors]
+    positive = [c for c, nd in zip(caps, need, strict=True) if nd > 0]
+    reach_max = sum(
+        (c if nd > 0 else f) for c, f, nd in zip(caps, floors, need, strict=True)) if not any(
+        np.isnan(positive)) else np.inf
+    lo_c = round(sum(floors) * 100)
+    hi_c = lo_c + 10_000_000 if not np.isfinite(reach_max) else round(reach_max * 100)
+    assume(hi_c >= max(lo_c, 1))
+    budget_c = draw(st.integers(max(lo_c, 1), hi_c))
+    base = draw(st.sampled_from([0.0, 0.2, 1.0]))
+    return need, floors, caps, budget_c, base
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_allocation_case())
+def test_allocation_properties(case):
+    need, floors, caps, budget_c, base = case
+    df = pd.DataFrame({"need": need, "floor": floors, "cap": caps}, index=[f"{i:03d}" for i in range(len(need))])
+    res = allocate(df, "need", budget_c / 100, floor="floor", cap="cap", base_share=base)
+    tab = res.to_frame()
+    cents = tab["amount_cents"].to_numpy()
+    assert int(cents.sum()) == budget_c
+    assert (cents >= np.round(df["floor"].to_numpy() * 100)).all()
+    capped = df["cap"].notna().to_numpy()
+    assert (cents[capped] <= np.round(df["cap"].to_numpy()[capped] * 100)).all()
+    # each area within one cent of the exact continuous solution
+    ref = _iterative_capping(tab["unconstrained"].to_numpy() * 100, tab["floor"].to_numpy() * 100,
+                             tab["cap"].to_numpy() * 100, float(budget_c)) if tab["unconstrained"].sum() > 0 \
+        else None
+    if ref is not None and np.isfinite(ref).all() and abs(ref.sum() - budget_c) < 1e-3:
+        assert np.abs(cents - ref).max() < 1 + 1e-6
+
+
+# --------------------------------------------------------------------------------------
+# concentration index, targeting, costs
+# --------------------------------------------------------------------------------------
+class TestTargeting:
+    def test_gini_by_hand(self):
+        # Gini of (1, 2, 3, 4) = sum|xi - xj| / (2 n^2 mu) = 20 / 80 = 0.25
+        assert concentration_index([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(0.25)
+
+    def test_equals_curve_area(self):
+        # independent formula: C = 1 - 2 * area under the concentration curve (trapezoids)
+        rng = np.random.default_rng(7)
+        y, r, w = rng.random(60), rng.random(60), rng.random(60) + 0.1
+        o = np.argsort(r)
+        lc = np.r_[0, np.cumsum((w * y)[o]) / np.sum(w * y)]
+        p = np.r_[0, np.cumsum(w[o]) / w.sum()]
+        assert concentration_index(y, r, w) == pytest.approx(1 - 2 * np.trapezoid(lc, p), abs=1e-12)
+
+    def test_ties_share_rank(self):
+        # all ranks tied: no ordering, index 0
+        assert concentration_index([1, 5, 9], [2, 2, 2]) == pytest.approx(0.0)
+
+    def test_bad(self):
+        with pytest.raises(InputError, match="positive mean"):
+            concentration_index([0, 0], [1, 2])
+        with pytest.raises(InputError, match="differ in length"):
+            concentration_index([1, 2], [1, 2, 3])
+
+    def test_targeting_doc_example(self):
+        df = pd.DataFrame({"budget": [0.0, 100.0, 300.0, 600.0], "bedarf": [10, 20, 30, 40]}, index=list("abcd"))
+        t = targeting(df, "budget", "bedarf", top=0.25)
+        assert t.top_budget_share == pytest.approx(60.0)
+        assert t.top_need_share == pytest.approx(40.0)
+        assert t.kakwani == pytest.approx(t.concentration_index - t.need_concentration)
+        assert "<table" in t._repr_html_()
+
+    def test_negative_index_as_need(self):
+        df = pd.DataFrame({"b": [1.0, 2.0, 3.0], "z": [-1.0, 0.0, 1.0], "ew": [10, 10, 10]}, index=list("abc"))
+        t = targeting(df, "b", "z", population="ew")
+        assert t.concentration_index > 0
+        assert np.isnan(t.kakwani) and t.notes
+
+    def test_empty_areas_with_money(self):
+        df = pd.DataFrame({"b": [1.0, 2.0], "q": [1.0, 2.0], "ew": [0, 10]}, index=list("ab"))
+        with pytest.raises(InputError, match="without residents receive money"):
+            targeting(df, "b", "q", population="ew")
+
+
+class TestCosts:
+    def test_summary_totals(self, costs, measures):
+        s = cost_summary(costs, "massnahme", measures=measures)
+        assert s["gesamt"].sum() == pytest.approx(costs[["eigenmittel", "foerdermittel", "drittmittel"]].sum().sum())
+        assert s["anteil"].sum() == pytest.approx(100)
+
+    def test_summary_change_over_years(self, costs):
+        s = cost_summary(costs, "jahr")
+        g = s["gesamt"]
+        assert s["veraenderung"].iloc[1] == pytest.approx(g.iloc[1] - g.iloc[0])
+        assert np.isnan(s["veraenderung"].iloc[0])
+
+    def test_summary_by_measure_attribute(self, costs, measures):
+        s = cost_summary(costs, ["handlungsfeld", "jahr"], measures=measures)
+        assert s.index.names == ["handlungsfeld", "jahr"]
+        with pytest.raises(InputError, match="pass `measures=`"):
+            cost_summary(costs, "handlungsfeld")
+
+    def test_indicators_per_resident_and_need(self, costs, panel):
+        ind = cost_indicators(costs, panel, need="sgb2_leistungsberechtigte")
+        assert len(ind) == panel.index.get_level_values(0).nunique() * costs["jahr"].nunique()
+        row = ind[ind["gesamt"] > 0].iloc[0]
+        assert row["je_einwohner"] == pytest.approx(row["gesamt"] / row["einwohner"])
+        assert row["je_bedarf"] == pytest.approx(row["gesamt"] / row["bedarf"])
+        # every euro is in the grid
+        assert ind["gesamt"].sum() == pytest.approx(validate_costs(costs)["gesamt"].sum())
+
+    def test_indicators_per_case_and_measure(self, costs, areas):
+        c = costs.assign(teilnehmende=20)
+        ind = cost_indicators(c, areas, cases="teilnehmende", by=("massnahme",))
+        row = ind[ind["gesamt"] > 0].iloc[0]
+        assert row["je_fall"] == pytest.approx(row["gesamt"] / row["faelle"])
+
+    def test_indicators_missing_year(self, costs, panel):
+        c = costs.copy()
+        c.loc[0, "jahr"] = 2019
+        with pytest.raises(InputError, match="no data for the cost year"):
+            cost_indicators(c, panel)
+
+
+# --------------------------------------------------------------------------------------
+# targets and timeline
+# --------------------------------------------------------------------------------------
+class TestTargets:
+    def _obs(self, values, start=2021):
+        return pd.DataFrame({"sgb2_quote": values},
+                            index=pd.MultiIndex.from_tuples([("01", start + i) for i in range(len(values))]))
+
+    def test_rule(self):
+        # path 25 -> 21 over 2021..2025: 24, 23, 22, 21; tolerance 0.1 * 4 = 0.4
+        obs = self._obs([25.0, 24.4, 23.41, 20.9, 21.2, 20.9])
+        a = target_attainment(_targets(), obs)
+        assert a.to_frame()["status"].tolist() == ["baseline", "on_track", "at_risk", "achieved", "missed",
+                                                   "achieved"]
+        assert a.summary().loc["Z1", "status_de"] == "erreicht"
+        assert "linear path" in a.rule
+
+    def test_absolute_tolerance_and_override(self):
+        obs = self._obs([25.0, 24.4, 23.41])
+        a = target_attainment(_targets(), obs, tolerance=0.5, tolerance_kind="absolute")
+        assert a.to_frame()["status"].tolist() == ["baseline", "on_track", "on_track"]
+        b = target_attainment(_targets(toleranz=[0.0]), obs)
+        assert b.to_frame()["status"].tolist() == ["baseline", "at_risk", "at_risk"]
+
+    def test_hold_target_and_financial_tidy(self):
+        t = _targets(indikator=["foerderquote"], planungsraum=["gesamt"], basiswert=[60.0], zielwert=[60.0],
+                     richtung=[1], art=["finanziell"])
+        obs = pd.DataFrame({"indikator": "foerderquote", "planungsraum": "gesamt", "jahr": [2021, 2022, 2025],
+                            "wert": [60.0, 55.0, 61.0]})
+        a = target_attainment(t, obs)
+        # tolerance 0.1 * |60| = 6 for a hold target; 2023/2024 without data
+        assert a.to_frame()["status"].tolist() == ["baseline", "on_track", "no_data", "no_data", "achieved"]
+
+    def test_unknown_area_raises(self):
+        with pytest.raises(InputError, match="unknown areas"):
+            target_attainment(_targets(planungsraum=["77"]), self._obs([25.0]), areas=["01"])
+
+    def test_bad_tolerance(self):
+        with pytest.raises(InputError, match="tolerance_kind"):
+            target_attainment(_targets(), self._obs([25.0]), tolerance_kind="percent")
+
+    def test_plot(self):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        a = target_attainment(_targets(), self._obs([25.0, 24.4, 23.41]))
+        ax = a.plot("Z1")
+        assert ax.get_title().startswith("Z1")
+        axes = a.plot()
+        assert axes.shape == (1, 1)
+
+    def test_timeline(self, measures):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ms = pd.DataFrame({"massnahme": ["M01", None], "jahr": [2023, 2024], "meilenstein": ["A", "B"]})
+        tl = timeline(measures, milestones=ms, targets=_targets(massnahme=["M01"]), today=2024)
+        ev = tl.to_frame()
+        assert (ev["art"] == "massnahme").sum() == len(measures)
+        assert set(ev["art"]) == {"massnahme", "meilenstein", "ziel"}
+        ax = tl.plot()
+        assert len(ax.get_yticklabels()) == len(measures) + 1
+        with pytest.raises(InputError, match="unknown measures"):
+            timeline(measures, milestones=ms.assign(massnahme=["M99", None]))
+
+
+# --------------------------------------------------------------------------------------
+# outcome monitoring
+# --------------------------------------------------------------------------------------
+def _synthetic_panel(n=40, years=range(2018, 2025), effect=-2.0, start=2022, n_treated=8, noise=0.0, seed=0,
+                     pretrend=0.0):
+    rng = np.random.default_rng(seed)
+    ids = [f"{i:03d}" for i in range(n)]
+    level = rng.uniform(5, 25, n)
+    treated = ids[:n_treated]
+    rows = []
+    for i, a in enumerate(ids):
+        for t in years:
+            y = level[i] + 0.3 * (t - 2018) + noise * rng.standard_normal()
+            if a in treated:
+                y += pretrend * (t - start)
+                if t >= start:
+                    y += effect
+            rows.append((a, t, y, 1000))
+    df = pd.DataFrame(rows, columns=["gebiet", "jahr", "y", "einwohner"]).set_index(["gebiet", "jahr"])
+    return df, treated
+
+
+class TestDiD:
+    def test_exact_without_noise(self):
+        df, tr = _synthetic_panel()
+        res = difference_in_differences(df, "y", tr, 2022)
+        assert res.effect == pytest.approx(-2.0)
+        pre = res.event_study.loc[res.event_study["period"] == "pre", "estimate"]
+        assert np.allclose(pre, 0)
+        assert res.pretrend_p == pytest.approx(1.0)
+
+    def test_equals_twfe_regression(self):
+        # independent check: with 1:1 matching and two periods, the estimate equals the OLS
+        # coefficient of D in y_it = a_i + g_t + tau D_it on the matched sample
+        df, tr = _synthetic_panel(noise=1.0, seed=4)
+        res = difference_in_differences(df, "y", tr, 2022, baseline=2021, evaluation=2024)
+        sample = list(res.matches["treated"]) + list(res.matches["control"])
+        sub = df["y"].unstack().loc[sample, [2021, 2024]]
+        ys, X = [], []
+        n = len(sample)
+        for k, a in enumerate(sample):
+            for j, t in enumerate((2021, 2024)):
+                row = np.zeros(n + 2)
+                row[k] = 1
+                row[n] = j
+                row[n + 1] = float(a in tr and t == 2024)
+                X.append(row)
+                ys.append(sub.loc[a, t])
+        coef = np.linalg.lstsq(np.array(X), np.array(ys), rcond=None)[0]
+        assert res.effect == pytest.approx(coef[-1], abs=1e-9)
+
+    def test_coverage(self):
+        # 95% intervals should cover the true effect in about 95% of replications
+        # and the pre-trend test (true parallel trends) should warn in about 10% of them
+        hits = warned = 0
+        reps = 60
+        for s in range(reps):
+            df, tr = _synthetic_panel(noise=1.0, seed=100 + s, years=range(2019, 2025))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", MethodWarning)
+                res = difference_in_differences(df, "y", tr, 2022)
+            warned += any(issubclass(w.category, MethodWarning) for w in caught)
+            hits += res.ci_low <= -2.0 <= res.ci_high
+        assert 0.85 <= hits / reps <= 1.0
+        assert warned / reps <= 0.25
+
+    def test_musterstadt_effect_recovered(self, panel, measures):
+        truth = load_truth()["measures"]["effect"]
+        res = difference_in_differences(panel, truth["outcome"], measure=truth["measure"], measures=measures)
+        assert sorted(res.treated) == sorted(truth["planning_areas"])
+        assert res.start == truth["start"] and res.baseline == truth["baseline_year"]
+        assert res.evaluation == truth["evaluation_year"]
+        assert res.ci_low <= truth["effect_pp"] <= res.ci_high
+        assert res.ci_high < 0  # and the effect is detected
+        assert not res.warnings
+        assert res.balance.loc["outcome", "std_diff_after"] == pytest.approx(0, abs=0.1)
+
+    @pytest.mark.parametrize("kwargs", [{"replace": True}, {"n_neighbors": 2}, {"ci": "bootstrap", "rng": 1}])
+    def test_musterstadt_effect_variants(self, panel, measures, kwargs):
+        truth = load_truth()["measures"]["effect"]
+        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures, **kwargs)
+        assert res.ci_low <= truth["effect_pp"] <= res.ci_high
+
+    def test_musterstadt_pretrend_warned(self, panel, measures):
+        truth = load_truth()["measures"]["pretrend"]
+        with pytest.warns(MethodWarning, match="pre-trends differ"):
+            res = difference_in_differences(panel, "sgb2_quote", truth["planning_areas"], truth["start"],
+                                            measures=measures, measure=truth["measure"])
+        assert res.warnings and "pre-trends differ" in res.warnings[0]
+        assert res.pretrend_p < 0.05
+        # the biased estimate does not cover the true effect 0: hence the warning
+        assert not (res.ci_low <= truth["true_effect_pp"] <= res.ci_high)
+        assert res.pretrend_bias > 0
+
+    def test_bootstrap_reproducible(self, panel, measures):
+        a = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures, ci="bootstrap", rng=5,
+                                      n_boot=199)
+        b = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures, ci="bootstrap", rng=5,
+                                      n_boot=199)
+        assert a.ci_low == b.ci_low and a.ci_high == b.ci_high
+
+    def test_result_object(self, panel, measures):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures)
+        assert "Difference-in-differences of M01" in repr(res)
+        assert "<table" in res._repr_html_()
+        assert list(res.to_frame().index) == [2020, 2021, 2022, 2023, 2024]
+        assert res.summary().loc[0, "n_treated"] == 8
+        res.plot()
+        res.plot(kind="trends")
+
+    def test_caliper_unmatched_warns(self):
+        df, tr = _synthetic_panel(noise=0.5)
+        df.loc[(tr[0], slice(None)), "y"] += 100  # far away from every control
+        with pytest.warns(MethodWarning, match="no control within the caliper"):
+            res = difference_in_differences(df, "y", tr, 2022, caliper=0.5)
+        assert tr[0] in res.unmatched
+
+    def test_no_pre_period_warns(self):
+        df, tr = _synthetic_panel(years=range(2021, 2025))
+        with pytest.warns(MethodWarning, match="no pre-period"):
+            difference_in_differences(df, "y", tr, 2022)
+
+    @pytest.mark.parametrize(("kwargs", "match"), [
+        ({"treated": ["999"], "start": 2022}, "not in `panel`"),
+        ({"treated": None, "start": 2022}, "are needed"),
+        ({"start": 2030}, "is not in the panel"),
+        ({"start": 2022, "n_neighbors": 0}, "n_neighbors"),
+        ({"start": 2022, "ci": "hc3"}, "`ci` is 'hc3'"),
+        ({"start": 2022, "match_on": "status"}, "neither 'outcome' nor a column"),
+    ])
+    def test_bad_input(self, kwargs, match):
+        df, tr = _synthetic_panel()
+        kwargs = {"treated": tr, **kwargs}
+        with pytest.raises(InputError, match=match):
+            difference_in_differences(df, "y", **kwargs)
+
+    def test_bad_panel_and_pool(self):
+        df, tr = _synthetic_panel(n=10, n_treated=6)
+        with pytest.raises(InputError, match="not indexed by"):
+            difference_in_differences(df.reset_index(), "y", tr, 2022)
+        with pytest.raises(InputError, match="candidate control"):
+            difference_in_differences(df, "y", tr, 2022)
+        with pytest.raises(InputError, match="without `measures`"):
+            difference_in_differences(df, "y", measure="M01")
