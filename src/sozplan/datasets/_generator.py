@@ -167,9 +167,6 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
     # planning-area contiguity (through blocks' shared edges) for choosing planted areas
     pa_neighbours = _pa_neighbours(geom.blocks, pa_of_block, len(pa_ids))
 
-    def free_pa(candidates):
-        return [c for c in candidates if not planted[c] and pa_ids[c][:2] != "xx"]
-
     if plant:
         # one district keeps true homogeneous regions for regionalisation tests (latent is set below)
         reg_district = _pick_regions_district(district_id, pa_id, empty)
@@ -321,7 +318,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         truth["declining"] = {"planning_area": pa_ids[decl], "expected_dynamics_class": "negativ"}
         truth["regions"] = _regions_truth(block_id, in_reg, reg_labels, reg_types, base_pop, reg_district)
         truth["types"] = {
-            "labels": {pa_ids[i]: TYPE_NAMES[type_of_pa[i]] for i in range(len(pa_ids)) if not (in_reg[pa_of_block == i].any() or i in (pp, *hot, *cold_pas))},
+            "labels": {pa_ids[i]: TYPE_NAMES[type_of_pa[i]] for i in np.setdiff1d(np.arange(len(pa_ids)), [*np.unique(pa_of_block[in_reg]), pp, *hot, *cold_pas])},
             "profiles": {k: {"label": v["label"], "latent": list(v["latent"])} for k, v in TYPES.items()},
             "columns": ["sgb2_quote", "kinderarmut", "auslaenderanteil", "anteil_65_plus", "anteil_unter_18", "altersarmut", "wohndauer", "wanderungsvolumen"],
             "note": "planning areas outside the regions district and the other planted areas",

@@ -119,8 +119,11 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
         seed = shapely.Point(pts[i])
         clipped[i] = parts[np.argmin(shapely.distance(parts, seed))]
     clipped = shapely.make_valid(clipped)
-    # centimetre precision, as stored in the GeoPackage (areas are computed after rounding)
-    polys = shapely.set_precision(np.append(clipped, island), 0.01)
+    # centimetre precision, as stored in the GeoPackage (areas are computed after rounding);
+    # neighbouring cells share vertices, so rounding keeps them edge to edge
+    polys = shapely.transform(np.append(clipped, island), lambda xy: np.round(xy, 2))
+    invalid = ~shapely.is_valid(polys)
+    polys[invalid] = shapely.set_precision(polys[invalid], 0.01)
     rep = shapely.point_on_surface(polys)
     x, y = shapely.get_x(rep), shapely.get_y(rep)
     side = (y < _river_y(x, radius, phase)).astype(np.int8)
