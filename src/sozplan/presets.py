@@ -71,7 +71,7 @@ def _plr_index(table: pd.DataFrame, where: str) -> pd.DataFrame:
             "read the file with dtype={'PLR_ID': str}",
         )
     out = table.copy()
-    out.index = pd.Index(ids.to_numpy(), name="PLR_ID", dtype="string")
+    out.index = pd.Index(ids.to_numpy(dtype=object), name="PLR_ID", dtype="str")
     if "PLR_ID" in out.columns:
         out = out.drop(columns="PLR_ID")
     return out
