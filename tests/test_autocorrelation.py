@@ -147,6 +147,15 @@ def test_reference_distribution_is_esda_on_permuted_data(case, stat):
     )
 
 
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "lesser", "folded", "directed"])
+def test_p_value_is_esda_significance(case, alternative):
+    df, g, _ = case
+    for seed in range(5):
+        res = moran(df, "y", graph=g, permutations=99, rng=seed, alternative=alternative)
+        ref = calculate_significance(res.statistic, res.simulations, alternative=alternative)
+        assert res.p_value == pytest.approx(min(ref, 1.0), abs=1e-12)
+
+
 def test_directed_p_value_is_esdas_formula(case):
     df, g, _ = case
     res = moran(df, "y", graph=g, permutations=199, rng=2, alternative="directed")
