@@ -131,10 +131,8 @@ def segregation_table(
             for func in TWOGROUP_SPATIAL:
                 res = func(df, group, total)
                 rows.append(_row(func._segregation_spec, res.statistic, True, label, len(x)))
-    out = pd.DataFrame(rows, columns=COLUMNS)
-    out["_o"] = out["dimension"].map({d: i for i, d in enumerate(_ORDER)})
-    out = out.sort_values(["_o", "spatial"], kind="stable").drop(columns="_o")
-    return out.reset_index(drop=True)
+    rows.sort(key=lambda r: (_ORDER.index(r["dimension"]), r["spatial"]))  # stable
+    return pd.DataFrame({c: [r[c] for r in rows] for c in COLUMNS})
 
 
 def _row(spec: Any, value: float, is_spatial: bool, label: str, n: int) -> dict[str, Any]:
