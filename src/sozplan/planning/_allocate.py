@@ -33,60 +33,58 @@ def _to_cents(value: float, *, arg: str, where: str) -> int:
 def _solve_scale(u: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) -> tuple[float, np.ndarray]:
     r"""Find :math:`t` with :math:`\sum_i \min(\max(t u_i, l_i), h_i) = T` exactly (piecewise linear).
 
-    Returns ``t`` and the continuous allocation. Assumes :math:`\sum l \le T \le S(\infty)`.
+    The breakpoints :math:`l_i/u_i` and :math:`h_i/u_i` are handled on the log scale,
+    so any ratio of needs works (no overflow). Returns ``t`` (may be ``inf`` for
+    extreme ratios; only reported) and the continuous allocation. Assumes
+    :math:`\sum l \le T \le S(\infty)`.
     """
     pos = u > 0
-    s0 = lo.sum()
-    if total <= s0 or not pos.any():
+    if total <= lo.sum() or not pos.any():
         return 0.0, lo.copy()
-    with np.errstate(over="ignore", divide="ignore"):
-        bps = np.r_[lo[pos] / u[pos], hi[pos] / u[pos]]
-    bps = np.unique(bps[np.isfinite(bps)])
-    if len(bps) == 0:
-        bps = np.array([0.0])
+    logu = np.full(len(u), -np.inf)
+    logu[pos] = np.log(u[pos])
+    with np.errstate(divide="ignore"):
+        cand = np.r_[np.log(lo[pos]) - logu[pos], np.log(hi[pos]) - logu[pos]]
+    bps = np.unique(cand[np.isfinite(cand)])
 
-    def s_of(t: float) -> float:
-        with np.errstate(over="ignore", invalid="ignore"):
-            return float(np.clip(t * u, lo, hi).sum())
+    def x_of(logt: float) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            scaled = np.where(pos, np.exp(logt + np.where(pos, logu, 0.0)), 0.0)
+        return np.clip(scaled, lo, hi)
 
-    # largest breakpoint with S(t) <= total (S is non-decreasing)
-    vals_ok = 0
-    lo_i, hi_i = 0, len(bps) - 1
-    if s_of(bps[0]) > total:
-        k = -1
+    # largest breakpoint with S <= total (S is non-decreasing in t)
+    k, a, b = -1, 0, len(bps) - 1
+    while a <= b:
+        mid = (a + b) // 2
+        if x_of(bps[mid]).sum() <= total:
+            k, a = mid, mid + 1
+        else:
+            b = mid - 1
+    left = bps[k] if k >= 0 else -np.inf
+    right = bps[k + 1] if k + 1 < len(bps) else np.inf
+    if np.isfinite(left) and np.isfinite(right):
+        logt_mid = (left + right) / 2
+    elif np.isfinite(left):
+        logt_mid = left + 1.0
+    elif np.isfinite(right):
+        logt_mid = right - 1.0
     else:
-        while lo_i <= hi_i:
-            mid = (lo_i + hi_i) // 2
-            if s_of(bps[mid]) <= total:
-                vals_ok = mid
-                lo_i = mid + 1
-            else:
-                hi_i = mid - 1
-        k = vals_ok
-    t_left = 0.0 if k < 0 else bps[k]
-    t_right = bps[k + 1] if k + 1 < len(bps) else np.inf
-    t_mid = t_left + 1.0 if not np.isfinite(t_right) else t_left + (t_right - t_left) / 2
-    with np.errstate(over="ignore", invalid="ignore"):
-        x_mid = t_mid * u
-    at_lo = x_mid <= lo
-    at_hi = np.isfinite(hi) & (x_mid >= hi)
+        logt_mid = 0.0
+    log_mid = logt_mid + np.where(pos, logu, 0.0)
+    with np.errstate(divide="ignore"):
+        at_lo = ~pos | (log_mid <= np.log(np.where(lo > 0, lo, 0.0)))
+        at_hi = pos & ~at_lo & (log_mid >= np.log(np.where(np.isfinite(hi), hi, np.inf)))
     free = pos & ~at_lo & ~at_hi
-    fixed_sum = lo[at_lo].sum() + hi[at_hi & ~at_lo].sum()
-    t = t_left if not free.any() else (total - fixed_sum) / u[free].sum()
-    with np.errstate(over="ignore", invalid="ignore"):
-        x = np.clip(t * u, lo, hi)
-    if not abs(x.sum() - total) <= 1e-6 * max(1.0, total):  # extreme ranges: fall back to bisection
-        a, b = 0.0, max(1.0, t_left)
-        while s_of(b) < total:
-            b *= 2.0
-        for _ in range(2000):
-            m = a + (b - a) / 2
-            if m in (a, b):
-                break
-            a, b = (m, b) if s_of(m) < total else (a, m)
-        t = b
-        with np.errstate(over="ignore", invalid="ignore"):
-            x = np.clip(t * u, lo, hi)
+    x = np.where(at_lo, lo, np.where(at_hi, hi, 0.0))
+    if free.any():
+        rest = total - x[~free].sum()
+        u_free = u[free]
+        x[free] = rest * (u_free / u_free.sum())
+        with np.errstate(over="ignore", divide="ignore"):
+            t = rest / u_free.sum()
+    else:  # flat segment: S == total at the left breakpoint
+        x = x_of(left)
+        t = float(np.exp(left)) if np.isfinite(left) else 0.0
     return float(t), x
 
 
@@ -396,9 +394,9 @@ def allocate(
     t, x = _solve_scale(u, lo, hi, float(budget_c))
     cents = _round_cents(x, lo, np.where(np.isfinite(hi), hi, np.iinfo(np.int64).max // 4), budget_c, weight)
     with np.errstate(over="ignore", invalid="ignore"):
-        scaled = t * u
-    floored = (cents <= lo) & (x <= lo + 1e-6) & (scaled < lo - 1e-6)
-    capped = np.isfinite(hi) & (cents >= hi) & (scaled > hi + 1e-6)
+        scaled = np.where(u > 0, t * u, 0.0)
+    floored = (x <= lo + 1e-6) & (scaled < lo - 1e-6)
+    capped = np.isfinite(hi) & (x >= hi - 1e-6) & (scaled > hi + 1e-6)
     table = pd.DataFrame(index=df.index)
     table["need"] = n
     table["need_weight"] = weight
