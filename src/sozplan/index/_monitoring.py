@@ -550,16 +550,13 @@ def status_dynamics(
         "where": where,
         "ids": df.index,
     }
-    xs = df[status].to_numpy(dtype=float, na_value=np.nan)
-    zs, ssum, sidx, mom_s = _stage(
-        xs,
-        rated,
-        np.array([dmap[c] for c in status]),
-        w,
-        names=status,
-        sum_name="status_sum",
-        **common,
-    )
+
+    def stage(cols: list, sum_name: str):
+        x = df[cols].to_numpy(dtype=float, na_value=np.nan)
+        dirs = np.array([dmap[c] for c in cols])
+        return _stage(x, rated, dirs, w, names=cols, sum_name=sum_name, **common)
+
+    zs, ssum, sidx, mom_s = stage(status, "status_sum")
     s_codes = assign_classes(sidx, s_cuts, closed=closed)
     ids = df.index
     settings = {
@@ -593,16 +590,7 @@ def status_dynamics(
     }
     moments = mom_s
     if dyn is not None:
-        xd = df[dyn].to_numpy(dtype=float, na_value=np.nan)
-        zd, dsum, didx, mom_d = _stage(
-            xd,
-            rated,
-            np.array([dmap[c] for c in dyn]),
-            w,
-            names=dyn,
-            sum_name="dynamics_sum",
-            **common,
-        )
+        zd, dsum, didx, mom_d = stage(dyn, "dynamics_sum")
         d_codes = assign_classes(didx, d_cuts, closed=closed)
         code, number, label = _matrix_codes(
             s_codes, d_codes, len(d_cuts) + 1, status_labels, dynamics_labels, unassigned
