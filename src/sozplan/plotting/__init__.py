@@ -4,7 +4,7 @@ Every function computes its figures once, draws on a given matplotlib axes (or a
 one) and returns a :class:`FigureDisplay` that keeps the artists, the legend entries,
 the colours and an alt text:
 
-- maps: :func:`choropleth` (classified, German legends with decimal commas and n per
+- maps: :func:`choropleth`, :func:`category_map` (classified, German legends with decimal commas and n per
   class, missing values hatched, outlines, scale bar, source line), :func:`lisa_map`,
   :func:`status_dynamics_map` (with its 4 x 3 matrix legend), :func:`small_multiples`;
 - charts: :func:`area_profile`, :func:`transition_chart`, :func:`segregation_curve`,
@@ -24,6 +24,7 @@ from sozplan.plotting._maps import (
     add_outlines,
     add_scale_bar,
     add_source,
+    category_map,
     choropleth,
     class_labels,
     lisa_map,
@@ -41,6 +42,7 @@ __all__ = [
     "add_scale_bar",
     "add_source",
     "area_profile",
+    "category_map",
     "choropleth",
     "class_labels",
     "format_number",

@@ -31,6 +31,7 @@ __all__ = [
     "add_outlines",
     "add_scale_bar",
     "add_source",
+    "category_map",
     "choropleth",
     "class_labels",
     "lisa_map",
@@ -876,3 +877,116 @@ def small_multiples(
                          hatches=tuple(hatches), counts=(), legend=legend,
                          artists={"axes": flat[:n], "panels": shown},
                          data={"cuts": shared, "counts": counts_all, "panels": list(panels)})
+
+
+def category_map(
+    gdf: Any,
+    column: Hashable,
+    *,
+    order: Sequence[Any] | None = None,
+    labels: Mapping[Any, str] | None = None,
+    colors: Sequence[str] | None = None,
+    hatches: bool = True,
+    ax: Any = None,
+    label: str | None = None,
+    outlines: Any = None,
+    outline_labels: Hashable | None = None,
+    name_column: Hashable | None = "name",
+    source: str | None = None,
+    title: str | None = None,
+    scale_bar: bool = True,
+    language: str = "de",
+    figsize: tuple[float, float] = (8.5, 6.5),
+) -> FigureDisplay:
+    """Map of categories (types, classes) in Okabe-Ito colours, each with its own pattern.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    column : str
+        Column with the category of each area; NA marks areas without one (hatched grey).
+    order : sequence, optional
+        Categories in legend order (default: categorical order or sorted).
+    labels : dict {category: text}, optional
+        Legend texts (e.g. type descriptions).
+    colors : sequence of str, optional
+        Default the colour-blind-safe Okabe-Ito palette (Okabe & Ito 2008).
+    hatches : bool, default True
+        A pattern per category in addition to the colour.
+    ax, label, outlines, outline_labels, name_column, source, title, scale_bar, language, figsize
+        As in :func:`choropleth`.
+
+    Returns
+    -------
+    FigureDisplay
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sozplan.datasets import load_musterstadt
+    >>> pr = load_musterstadt("planning_area")
+    >>> d = category_map(pr, "bezirk", label="Bezirk")
+    >>> len(d.labels), d.labels[0]
+    (8, '01 (n = 21)')
+    """
+    from sozplan.plotting._style import OKABE_ITO
+
+    where = "category_map"
+    _check_gdf(gdf, where)
+    language = check_language(language, where)
+    (col,) = check_columns(gdf, [column], arg="gdf", where=where, numeric=False)
+    s = gdf[col]
+    present = s.dropna()
+    if order is None:
+        order = list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else sorted(present.unique())
+    order = list(order)
+    extra = sorted(set(present.unique()) - set(order), key=str)
+    if extra:
+        raise fail(where, f"categories {format_values(extra)} are not in `order`", "add them to `order`")
+    palette = list(colors or [c for c in OKABE_ITO if c != "#000000"])
+    if len(order) > len(palette):
+        import matplotlib as mpl
+        from matplotlib.colors import to_hex
+
+        palette = palette + [to_hex(mpl.colormaps["tab20"](i / 20)) for i in range(20)]
+    if len(order) > len(palette):
+        raise fail(where, f"{len(order)} categories are too many for one map", "merge categories (at most 27)")
+    pats = ["", "//", "..", "\\\\", "xx", "oo", "++", "--", "||"]
+    t = TEXTS[language]
+    labels = dict(labels or {})
+    with style():
+        fig, ax = new_axes(ax, figsize)
+        arts: dict = {"classes": {}}
+        texts, cols, hs, counts = [], [], [], []
+        for i, cat in enumerate(order):
+            sel = (s == cat).fillna(False).to_numpy(dtype=bool)
+            color = palette[i]
+            hatch = pats[i % len(pats)] if hatches else ""
+            if sel.any():
+                before = len(ax.collections)
+                gdf[sel].plot(ax=ax, facecolor=color, edgecolor="white" if not hatch else "#333333",
+                              linewidth=0.3, hatch=hatch or None)
+                arts["classes"][cat] = ax.collections[before]
+            texts.append(f"{labels.get(cat, cat)} ({t['n']} = {int(sel.sum())})")
+            cols.append(color)
+            hs.append(hatch)
+            counts.append(int(sel.sum()))
+        miss = s.isna().to_numpy()
+        if miss.any():
+            gdf[miss].plot(ax=ax, facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, linewidth=0.3, hatch=MISSING_HATCH)
+            texts.append(f"{t['missing']} ({t['n']} = {int(miss.sum())})")
+            cols.append(MISSING_COLOR)
+            hs.append(MISSING_HATCH)
+            counts.append(int(miss.sum()))
+        legend = _legend(ax, texts, cols, hs, label or str(col))
+        arts.update(_finish_map(ax, gdf, outlines=outlines, outline_labels=outline_labels, scale_bar=scale_bar,
+                                source=source, title=title, language=language))
+        enforce_min_font(fig)
+    alt = ((f"Karte: {label or col} je Gebiet, {len(order)} Kategorien: "
+            + "; ".join(f"{labels.get(c, c)}: {n} Gebiete" for c, n in zip(order, counts, strict=False)) + ".")
+           if language == "de" else
+           (f"Map: {label or col} by area, {len(order)} categories: "
+            + "; ".join(f"{labels.get(c, c)}: {n} areas" for c, n in zip(order, counts, strict=False)) + "."))
+    return FigureDisplay(ax=ax, kind="categories", alt_text=alt, labels=tuple(texts), colors=tuple(cols),
+                         hatches=tuple(hs), counts=tuple(counts), legend=legend, artists=arts, data={"order": order})
