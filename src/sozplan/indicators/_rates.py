@@ -587,7 +587,7 @@ def rates(
     for name, data in out.items():
         frame = pd.DataFrame(data, index=df.index, columns=[s.key for s in spec_tuple])
         if name == "status":
-            frame = frame.astype("string")
+            frame = frame.astype(pd.CategoricalDtype(list(STATUS)))
         frame.columns.name = "indicator"
         frames[name] = frame
 
