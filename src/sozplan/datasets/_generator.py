@@ -295,9 +295,13 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         ]
         truth["cold_spot"] = {"name": "Villenviertel", "planning_areas": sorted(pa_ids[cold_pas].tolist()), "blocks": ids(np.isin(pa_of_block, cold_pas)), "expected_status_class": "hoch", "expected_lisa": "LL"}
         truth["island_block"] = block_id[geom.island_position]
+        pa_pop = counts["einwohner"].groupby([np.tile(pa_id, len(years)), counts.index.get_level_values("jahr")]).sum()
+        below = sorted(pa_pop[pa_pop < 300].index.get_level_values(0).unique().tolist())
         truth["small_areas"] = {
-            "planning_areas": sorted(pa_ids[small].tolist()),
-            "note": "industrial estates with fewer than 300 residents: not rated by an MSS-style index",
+            "planning_areas": below,
+            "planted": sorted(pa_ids[small].tolist()),
+            "note": "planning areas with fewer than 300 residents in at least one year (two industrial "
+            "estates are planted, others are mostly parks): not rated by an MSS-style index",
         }
         truth["empty_blocks"] = ids(base_pop == 0)
         truth["segregated_group"] = {
