@@ -517,6 +517,12 @@ def test_report_display(areas):
     frame.loc[0, "message"] = "x"
     assert report.findings.loc[0, "message"] != "x"
     assert report.counts().loc[("completeness", "duplicate_id"), "error"] == 1
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = report.plot()
+    assert ax.get_title() == "Datenprüfung: Befunde je Regel"
+    assert validate(pd.DataFrame()).plot().get_title() == "Datenprüfung: keine Befunde"
 
 
 # ----  real data: Berlin

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -214,6 +215,39 @@ class ValidationReport:
             alphas = ", ".join(f"{d} {a:.2f}" for d, a in self.reliability["alpha"].items())
             lines.append(f"Cronbachs Alpha je Dimension: {alphas}.")
         return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw the number of findings per rule, stacked by severity (log scale).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        import matplotlib.pyplot as plt
+
+        counts = self.counts()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.3 * max(len(counts), 3) + 1))
+        if counts.empty:
+            ax.set_title("Datenprüfung: keine Befunde")
+            return ax
+        labels = [RULES[r][1] for _, r in counts.index]
+        left = np.zeros(len(counts))
+        colours = {"error": "#b42318", "warning": "#f79009", "info": "#98a2b3"}
+        names = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}
+        for sev in SEVERITIES:
+            ax.barh(labels, counts[sev], left=left, color=colours[sev], label=names[sev])
+            left = left + counts[sev].to_numpy()
+        ax.set_xscale("symlog")
+        ax.invert_yaxis()
+        ax.set_xlabel("Anzahl Befunde")
+        ax.set_title("Datenprüfung: Befunde je Regel")
+        ax.legend(loc="lower right", fontsize="small")
+        return ax
 
     def __repr__(self) -> str:
         counts = self.counts()
