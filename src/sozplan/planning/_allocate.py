@@ -488,7 +488,7 @@ class AllocationComparison:
             ax.plot(x, np.r_[0, t.curve["cum_budget_share"]], color=f"C{i}", lw=1.8,
                     label=f"{name} (C = {t.concentration_index:+.2f})")
             if i == 0 and np.isfinite(t.need_concentration):
-                ax.plot(x, np.r_[0, t.curve["cum_need_share"]], color="k", lw=1, ls="--",
+                ax.plot(x, np.r_[0, t.curve["cum_need_share"]], color="k", lw=1, ls="--", zorder=5,
                         label="Bedarf" if de else "need")
         ax.plot([0, 100], [0, 100], color="0.6", lw=0.8)
         ax.set_xlim(0, 100)

@@ -140,7 +140,7 @@ class DiDResult:
         if kind != "event":
             raise fail("DiDResult.plot", f"`kind` is {kind!r}", "use 'event' or 'trends'")
         es = self.event_study
-        colour = np.where(es["period"] == "pre", "C1", "C0")
+        colour = es["period"].map({"pre": "C1", "baseline": "0.4", "post": "C0"}).to_numpy()
         for (yr, r), c in zip(es.iterrows(), colour, strict=True):
             ax.errorbar(yr, r["estimate"], yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
                         fmt="o", color=c, capsize=3)
