@@ -88,36 +88,48 @@ def _solve_scale(u: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) ->
     return float(t), x
 
 
+def _pick(cand: np.ndarray, key: np.ndarray, tiebreak: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` candidates with the largest ``key`` (ties: larger ``tiebreak``, then lower position), O(n)."""
+    if count >= len(cand):
+        return cand
+    f = key[cand]
+    kth = len(cand) - count
+    v = np.partition(f, kth)[kth]
+    sure = cand[f > v]
+    ties = cand[f == v]
+    ties = ties[np.lexsort((ties, -tiebreak[ties]))][: count - len(sure)]
+    return np.concatenate([sure, ties])
+
+
 def _round_cents(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: int, tiebreak: np.ndarray) -> np.ndarray:
-    """Largest-remainder (Hamilton) rounding of ``x`` (cents) to integers summing to ``total`` within bounds."""
-    base = np.floor(x + 1e-7)
-    base = np.clip(base, lo, hi)
+    """Largest-remainder (Hamilton) rounding of ``x`` (cents) to integers summing to ``total`` within bounds.
+
+    Every value is rounded down; the remaining cents go one each to the largest
+    remainders (ties: larger ``tiebreak``, then input order), never above ``hi``; if
+    rounding down overshoots (floating point), cents are taken back from the smallest
+    remainders, never below ``lo``. Linear time (partition instead of a full sort).
+    """
+    base = np.clip(np.floor(x + 1e-7), lo, hi)
     frac = x - base
     rest = int(round(total - base.sum()))
     out = base.astype(np.int64)
-    if rest > 0:
-        room = out < hi
-        # largest remainder first; ties: larger tiebreak (need), then position
-        order = np.lexsort((np.arange(len(x)), -tiebreak, -frac))
-        order = order[room[order]]
-        while rest > 0:
-            if len(order) == 0:  # pragma: no cover - excluded by the bound checks
+    while rest != 0:
+        if rest > 0:
+            cand = np.flatnonzero(out < hi)
+            take = _pick(cand, frac, tiebreak, rest)
+            if len(take) == 0:  # pragma: no cover - excluded by the bound checks
                 raise InputError("allocate: internal rounding failure (no area can take another cent)")
-            take = order[:rest]
             out[take] += 1
             rest -= len(take)
-            order = order[out[order] < hi[order]]
-    elif rest < 0:
-        room = out > lo
-        order = np.lexsort((np.arange(len(x)), tiebreak, frac))
-        order = order[room[order]]
-        while rest < 0:
-            if len(order) == 0:  # pragma: no cover
+        else:
+            cand = np.flatnonzero(out > lo)
+            take = _pick(cand, -frac, -tiebreak, -rest)
+            if len(take) == 0:  # pragma: no cover
                 raise InputError("allocate: internal rounding failure (no area can give a cent)")
-            take = order[:-rest]
             out[take] -= 1
             rest += len(take)
-            order = order[out[order] > lo[order]]
+        frac = frac.copy()
+        frac[take] = -np.inf if rest > 0 else np.inf  # a second round (rare) spreads further cents
     return out
 
 

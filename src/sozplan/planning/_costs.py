@@ -37,14 +37,13 @@ def _fractional_rank(rank_by: np.ndarray, weights: np.ndarray) -> np.ndarray:
     w = weights[order] / weights.sum()
     before = np.cumsum(w) - w
     r_sorted = before + w / 2
-    # ties: the weighted mean rank of the tie group (= midpoint of the group's span)
     keys = rank_by[order]
-    _, start, counts = np.unique(keys, return_index=True, return_counts=True)
-    if (counts > 1).any():
-        group = np.repeat(np.arange(len(start)), counts)
-        span_lo = before[start]
+    new_group = np.r_[True, keys[1:] != keys[:-1]]
+    if not new_group.all():  # ties: the midpoint of the tie group's span
+        start = np.flatnonzero(new_group)
+        group = np.cumsum(new_group) - 1
         span_w = np.add.reduceat(w, start)
-        r_sorted = (span_lo + span_w / 2)[group]
+        r_sorted = (before[start] + span_w / 2)[group]
     out = np.empty_like(r_sorted)
     out[order] = r_sorted
     return out
