@@ -36,12 +36,12 @@ from sozplan.planning import allocate, concentration_index, difference_in_differ
 warnings.filterwarnings("ignore")
 
 
-def median_time(fn, repeat):
+def median_time(repeat, fn, *args, **kwargs):
     times = []
     out = None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = fn()
+        out = fn(*args, **kwargs)
         times.append(time.perf_counter() - t0)
     return statistics.median(times), out
 
@@ -76,7 +76,9 @@ def curve_area(y, r, w):
 def synthetic(n, rng):
     pop = rng.integers(300, 20_000, n).astype(float)
     need = rng.gamma(2.0, 5.0, n)
-    df = pd.DataFrame({"einwohner": pop, "quote": need}, index=pd.Index([f"{i:07d}" for i in range(n)]))
+    df = pd.DataFrame(
+        {"einwohner": pop, "quote": need}, index=pd.Index([f"{i:07d}" for i in range(n)])
+    )
     return df
 
 
@@ -103,64 +105,117 @@ def main():
     for n in sizes:
         if n == 234:
             df = load_musterstadt("planning_area")
-            df = df[df["einwohner"] > 0].assign(quote=lambda d: d["sgb2_leistungsberechtigte"] / d["einwohner"] * 100)
+            df = df[df["einwohner"] > 0].assign(
+                quote=lambda d: d["sgb2_leistungsberechtigte"] / d["einwohner"] * 100
+            )
         else:
             df = synthetic(n, rng)
         budget = float(round(df["einwohner"].sum() * 12.34, 2))
         mean_amount = budget / len(df)
-        kw = dict(population="einwohner", base_share=0.2, floor=0.5 * mean_amount, cap=3 * mean_amount)
-        t_ours, res = median_time(lambda: allocate(df, "quote", budget, **kw), repeat)
+        kw = {
+            "population": "einwohner",
+            "base_share": 0.2,
+            "floor": 0.5 * mean_amount,
+            "cap": 3 * mean_amount,
+        }
+        t_ours, res = median_time(repeat, allocate, df, "quote", budget, **kw)
         tab = res.to_frame()
         u = tab["unconstrained"].to_numpy()
         lo, hi = tab["floor"].to_numpy(), tab["cap"].to_numpy()
-        t_ref, ref = median_time(lambda: iterative_capping(u, lo, hi, budget), repeat)
-        rows.append({"task": "allocate (floors, caps, cents)", "n": n, "ours_s": t_ours,
-                     "reference": "iterative capping loop (no cents)", "reference_s": t_ref,
-                     "ratio": t_ours / t_ref, "max_diff": float(np.abs(tab["amount"].to_numpy() - ref).max()),
-                     "exact_sum": int(tab["amount_cents"].sum()) == round(budget * 100)})
+        t_ref, ref = median_time(repeat, iterative_capping, u, lo, hi, budget)
+        rows.append(
+            {
+                "task": "allocate (floors, caps, cents)",
+                "n": n,
+                "ours_s": t_ours,
+                "reference": "iterative capping loop (no cents)",
+                "reference_s": t_ref,
+                "ratio": t_ours / t_ref,
+                "max_diff": float(np.abs(tab["amount"].to_numpy() - ref).max()),
+                "exact_sum": int(tab["amount_cents"].sum()) == round(budget * 100),
+            }
+        )
 
     # 2. concentration index
     for n in [100_000] + ([] if args.quick else [1_000_000]):
         y, r, w = rng.random(n), rng.random(n), rng.random(n) + 0.1
-        t_ours, c = median_time(lambda: concentration_index(y, r, w), repeat)
-        t_ref, c_ref = median_time(lambda: curve_area(y, r, w), repeat)
-        rows.append({"task": "concentration_index", "n": n, "ours_s": t_ours, "reference": "curve area (trapezoid)",
-                     "reference_s": t_ref, "ratio": t_ours / t_ref, "max_diff": abs(c - c_ref), "exact_sum": None})
+        t_ours, c = median_time(repeat, concentration_index, y, r, w)
+        t_ref, c_ref = median_time(repeat, curve_area, y, r, w)
+        rows.append(
+            {
+                "task": "concentration_index",
+                "n": n,
+                "ours_s": t_ours,
+                "reference": "curve area (trapezoid)",
+                "reference_s": t_ref,
+                "ratio": t_ours / t_ref,
+                "max_diff": abs(c - c_ref),
+                "exact_sum": None,
+            }
+        )
 
     # 3. DiD
     panel = load_musterstadt("planning_area", year="all")
     measures = load_measures()
-    t_ours, _ = median_time(lambda: difference_in_differences(panel, "sgb2_quote", measure="M01",
-                                                              measures=measures), repeat)
-    t_rep, _ = median_time(lambda: difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures,
-                                                             replace=True), repeat)
-    rows.append({"task": "DiD Musterstadt M01 (optimal 1:1)", "n": 234, "ours_s": t_ours,
-                 "reference": "same, NN with replacement", "reference_s": t_rep, "ratio": t_ours / t_rep,
-                 "max_diff": None, "exact_sum": None})
+    did_kw = {"measure": "M01", "measures": measures}
+    t_ours, _ = median_time(repeat, difference_in_differences, panel, "sgb2_quote", **did_kw)
+    t_rep, _ = median_time(
+        repeat, difference_in_differences, panel, "sgb2_quote", replace=True, **did_kw
+    )
+    rows.append(
+        {
+            "task": "DiD Musterstadt M01 (optimal 1:1)",
+            "n": 234,
+            "ours_s": t_ours,
+            "reference": "same, NN with replacement",
+            "reference_s": t_rep,
+            "ratio": t_ours / t_rep,
+            "max_diff": None,
+            "exact_sum": None,
+        }
+    )
     for n in [4_000] + ([] if args.quick else [20_000]):
         pan, tr = synthetic_panel(n, 200, rng)
-        t_ours, res = median_time(lambda: difference_in_differences(pan, "y", tr, 2022), max(1, repeat - 2))
-        t_rep, res2 = median_time(lambda: difference_in_differences(pan, "y", tr, 2022, replace=True),
-                                  max(1, repeat - 2))
-        rows.append({"task": "DiD synthetic, 200 treated", "n": n, "ours_s": t_ours,
-                     "reference": "same, NN with replacement", "reference_s": t_rep, "ratio": t_ours / t_rep,
-                     "max_diff": abs(res.effect + 2.0), "exact_sum": None})
+        rep = max(1, repeat - 2)
+        t_ours, res = median_time(rep, difference_in_differences, pan, "y", tr, 2022)
+        t_rep, _ = median_time(rep, difference_in_differences, pan, "y", tr, 2022, replace=True)
+        rows.append(
+            {
+                "task": "DiD synthetic, 200 treated",
+                "n": n,
+                "ours_s": t_ours,
+                "reference": "same, NN with replacement",
+                "reference_s": t_rep,
+                "ratio": t_ours / t_rep,
+                "max_diff": abs(res.effect + 2.0),
+                "exact_sum": None,
+            }
+        )
 
     # 4. memory
     n = 100_000 if args.quick else 1_000_000
     df = synthetic(n, rng)
     budget = float(round(df["einwohner"].sum() * 12.34, 2))
     tracemalloc.start()
-    allocate(df, "quote", budget, population="einwohner", base_share=0.2, floor=1000, cap=1_000_000)
+    allocate(
+        df, "quote", budget, population="einwohner", base_share=0.2, floor=1000, cap=1_000_000
+    )
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
 
     out = pd.DataFrame(rows)
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.4g}".format):
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 20, "display.float_format", "{:.4g}".format
+    ):
         print(out.to_string(index=False))
-    print(f"\nallocate peak memory at {n:,} areas: {peak / 1e6:.1f} MB ({peak / n:.0f} bytes per area)")
-    print("max_diff: euros (allocate, vs the continuous loop: cents rounding only), index units "
-          "(concentration), |effect - true effect| (DiD)")
+    print(
+        f"\nallocate peak memory at {n:,} areas: {peak / 1e6:.1f} MB ({peak / n:.0f} bytes "
+        "per area)"
+    )
+    print(
+        "max_diff: euros (allocate, vs the continuous loop: cents rounding only), index units "
+        "(concentration), |effect - true effect| (DiD)"
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,16 @@ def costs():
 
 
 def _targets(**over):
-    base = {"ziel": ["Z1"], "indikator": ["sgb2_quote"], "planungsraum": ["01"], "basiswert": [25.0],
-            "basisjahr": [2021], "zielwert": [21.0], "zieljahr": [2025], "art": ["sozial"]}
+    base = {
+        "ziel": ["Z1"],
+        "indikator": ["sgb2_quote"],
+        "planungsraum": ["01"],
+        "basiswert": [25.0],
+        "basisjahr": [2021],
+        "zielwert": [21.0],
+        "zieljahr": [2025],
+        "art": ["sozial"],
+    }
     base.update(over)
     return pd.DataFrame(base)
 
@@ -66,7 +74,8 @@ class TestDataModel:
         plan = planning_data(areas, measures, costs)
         assert len(plan.measures) == len(measures)
         assert plan.costs["gesamt"].sum() == pytest.approx(
-            costs[["eigenmittel", "foerdermittel", "drittmittel"]].to_numpy().sum())
+            costs[["eigenmittel", "foerdermittel", "drittmittel"]].to_numpy().sum()
+        )
         assert "<strong>PlanningData" in plan._repr_html_()
         assert "PlanningData" in repr(plan)
         frame = plan.to_frame()
@@ -87,17 +96,31 @@ class TestDataModel:
         assert list(long.columns[:2]) == ["massnahme", "planungsraum"]
 
     def test_gebiete_as_list(self):
-        m = pd.DataFrame({"beginn": [2022], "ende": [2024], "gebiete": [["01", "02"]]},
-                         index=pd.Index(["M1"], name="massnahme"))
+        m = pd.DataFrame(
+            {"beginn": [2022], "ende": [2024], "gebiete": [["01", "02"]]},
+            index=pd.Index(["M1"], name="massnahme"),
+        )
         assert validate_measures(m)["gebiete"].iloc[0] == ("01", "02")
 
     def test_measure_errors_listed_together(self):
-        m = pd.DataFrame({"massnahme": ["M1", "M1", "M3"], "beginn": [2022, 2024, 2020.5],
-                          "ende": [2025, 2023, 2022], "gebiete": ["01 99", "02", ""]})
+        m = pd.DataFrame(
+            {
+                "massnahme": ["M1", "M1", "M3"],
+                "beginn": [2022, 2024, 2020.5],
+                "ende": [2025, 2023, 2022],
+                "gebiete": ["01 99", "02", ""],
+            }
+        )
         with pytest.raises(InputError) as exc:
             validate_measures(m, areas=["01", "02"])
         msg = str(exc.value)
-        for part in ("more than once", "end before they start", "not a whole year", "without areas", "'99'"):
+        for part in (
+            "more than once",
+            "end before they start",
+            "not a whole year",
+            "without areas",
+            "'99'",
+        ):
             assert part in msg
 
     def test_measure_missing_column(self):
@@ -130,11 +153,21 @@ class TestDataModel:
         with pytest.raises(InputError) as exc:
             validate_costs(bad, measures=measures)
         msg = str(exc.value)
-        assert "unknown measure" in msg and "share a (measure, area, year)" in msg and "missing cost" in msg
+        assert "unknown measure" in msg
+        assert "share a (measure, area, year)" in msg
+        assert "missing cost" in msg
 
     def test_zero_cost_rows_warn(self):
-        c = pd.DataFrame({"massnahme": ["M1"], "planungsraum": ["01"], "jahr": [2022], "eigenmittel": [0.0],
-                          "foerdermittel": [0.0], "drittmittel": [0.0]})
+        c = pd.DataFrame(
+            {
+                "massnahme": ["M1"],
+                "planungsraum": ["01"],
+                "jahr": [2022],
+                "eigenmittel": [0.0],
+                "foerdermittel": [0.0],
+                "drittmittel": [0.0],
+            }
+        )
         with pytest.warns(DataQualityWarning, match="all zero"):
             out = validate_costs(c)
         assert np.isnan(out["foerderquote"].iloc[0])
@@ -147,13 +180,16 @@ class TestDataModel:
         out = validate_targets(_targets(planungsraum=["gesamt"]), areas=["01"])
         assert out["richtung"].tolist() == [-1]
 
-    @pytest.mark.parametrize(("over", "match"), [
-        ({"zieljahr": [2020]}, "not after the baseline"),
-        ({"art": ["sozialfinanz"]}, "'sozial' or 'finanziell'"),
-        ({"richtung": [1]}, "contradicts"),
-        ({"zielwert": [25.0]}, "no `richtung`"),
-        ({"basiswert": [np.nan]}, "missing or not a number"),
-    ])
+    @pytest.mark.parametrize(
+        ("over", "match"),
+        [
+            ({"zieljahr": [2020]}, "not after the baseline"),
+            ({"art": ["sozialfinanz"]}, "'sozial' or 'finanziell'"),
+            ({"richtung": [1]}, "contradicts"),
+            ({"zielwert": [25.0]}, "no `richtung`"),
+            ({"basiswert": [np.nan]}, "missing or not a number"),
+        ],
+    )
     def test_targets_bad(self, over, match):
         with pytest.raises(InputError, match=match):
             validate_targets(_targets(**over))
@@ -210,12 +246,16 @@ class TestAllocate:
 
     def test_musterstadt_exact_floors_caps(self, areas):
         pa = areas[areas["einwohner"] > 0]
-        res = allocate(pa, "sgb2_leistungsberechtigte", 2_500_000.37, base_share=0.25, floor=4_000, cap=40_000)
+        res = allocate(
+            pa, "sgb2_leistungsberechtigte", 2_500_000.37, base_share=0.25, floor=4_000, cap=40_000
+        )
         tab = res.to_frame()
         assert int(tab["amount_cents"].sum()) == 250_000_037
         assert round(tab["amount"].sum(), 2) == 2_500_000.37
-        assert (tab["amount"] >= 4_000).all() and (tab["amount"] <= 40_000).all()
-        assert res.n_floored > 0 and res.n_capped > 0
+        assert (tab["amount"] >= 4_000).all()
+        assert (tab["amount"] <= 40_000).all()
+        assert res.n_floored > 0
+        assert res.n_capped > 0
         assert tab.index.equals(pa.index)
         # free areas keep the proportions of the rule
         free = ~(tab["floored"] | tab["capped"])
@@ -227,9 +267,13 @@ class TestAllocate:
         rng = np.random.default_rng(3)
         floor = pd.Series(rng.uniform(0, 4_000, len(pa)).round(2), index=pa.index)
         cap = floor + pd.Series(rng.uniform(5_000, 30_000, len(pa)).round(2), index=pa.index)
-        res = allocate(pa, "sgb2_leistungsberechtigte", 2_000_000, floor=floor, cap=cap, base_share=0.1)
+        res = allocate(
+            pa, "sgb2_leistungsberechtigte", 2_000_000, floor=floor, cap=cap, base_share=0.1
+        )
         tab = res.to_frame()
-        ref = _iterative_capping(tab["unconstrained"].to_numpy(), floor.to_numpy(), cap.to_numpy(), 2_000_000.0)
+        ref = _iterative_capping(
+            tab["unconstrained"].to_numpy(), floor.to_numpy(), cap.to_numpy(), 2_000_000.0
+        )
         np.testing.assert_allclose(tab["amount"].to_numpy(), ref, atol=0.011)
 
     def test_population_base(self):
@@ -252,7 +296,8 @@ class TestAllocate:
         res = allocate(df, "n", 100, floor=10)
         assert res.amount.tolist() == [10.0, 22.5, 67.5]
         res2 = allocate(df, "n", 100)
-        assert res2.amount.iloc[0] == 0 and any("get nothing" in n for n in res2.notes)
+        assert res2.amount.iloc[0] == 0
+        assert any("get nothing" in n for n in res2.notes)
 
     def test_result_object(self, areas):
         res = allocate(areas, "sgb2_leistungsberechtigte", 100_000, floor=100)
@@ -264,15 +309,18 @@ class TestAllocate:
         with pytest.raises(dataclasses.FrozenInstanceError):
             res.budget = 1
 
-    @pytest.mark.parametrize(("kwargs", "match"), [
-        ({"budget": 100, "floor": 50}, "below the sum of the floors"),
-        ({"budget": 1000, "floor": 20, "cap": 10}, "`cap` is below `floor`"),
-        ({"budget": 1000, "cap": 100}, "exceeds what the areas can take"),
-        ({"budget": 100.001}, "whole number of cents"),
-        ({"budget": -5}, "`budget` is -5"),
-        ({"budget": 100, "base_share": 1.5}, "`base_share` is 1.5"),
-        ({"budget": 100, "floor": -1}, "`floor` is negative"),
-    ])
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"budget": 100, "floor": 50}, "below the sum of the floors"),
+            ({"budget": 1000, "floor": 20, "cap": 10}, "`cap` is below `floor`"),
+            ({"budget": 1000, "cap": 100}, "exceeds what the areas can take"),
+            ({"budget": 100.001}, "whole number of cents"),
+            ({"budget": -5}, "`budget` is -5"),
+            ({"budget": 100, "base_share": 1.5}, "`base_share` is 1.5"),
+            ({"budget": 100, "floor": -1}, "`floor` is negative"),
+        ],
+    )
     def test_bad_input(self, kwargs, match):
         df = pd.DataFrame({"n": [1.0, 2.0, 3.0]}, index=list("abc"))
         with pytest.raises(InputError, match=match):
@@ -295,11 +343,17 @@ class TestAllocate:
     def test_compare_allocations(self, areas):
         pa = areas[areas["einwohner"] > 0].copy()
         pa["quote"] = pa["sgb2_leistungsberechtigte"] / pa["einwohner"] * 100
-        cmp = compare_allocations(pa, {
-            "nur Einwohner": {"base_share": 1.0},
-            "nur Bedarf": {"base_share": 0.0},
-            "Sockel + Bedarf, gedeckelt": {"base_share": 0.3, "floor": 1_000, "cap": 25_000},
-        }, need="quote", budget=1_500_000, population="einwohner")
+        cmp = compare_allocations(
+            pa,
+            {
+                "nur Einwohner": {"base_share": 1.0},
+                "nur Bedarf": {"base_share": 0.0},
+                "Sockel + Bedarf, gedeckelt": {"base_share": 0.3, "floor": 1_000, "cap": 25_000},
+            },
+            need="quote",
+            budget=1_500_000,
+            population="einwohner",
+        )
         assert (cmp.amounts.sum().round(2) == 1_500_000).all()
         s = cmp.summary
         # equal per resident is not targeted; need-proportional spending has Kakwani 0
@@ -326,9 +380,11 @@ def _allocation_case(draw):
     caps = [np.nan if e is None else (f + e) / 100 for f, e in zip(floors, extra, strict=True)]
     floors = [f / 100 for f in floors]
     positive = [c for c, nd in zip(caps, need, strict=True) if nd > 0]
-    reach_max = sum(
-        (c if nd > 0 else f) for c, f, nd in zip(caps, floors, need, strict=True)) if not any(
-        np.isnan(positive)) else np.inf
+    reach_max = (
+        sum((c if nd > 0 else f) for c, f, nd in zip(caps, floors, need, strict=True))
+        if not any(np.isnan(positive))
+        else np.inf
+    )
     lo_c = round(sum(floors) * 100)
     hi_c = lo_c + 10_000_000 if not np.isfinite(reach_max) else round(reach_max * 100)
     assume(hi_c >= max(lo_c, 1))
@@ -341,7 +397,9 @@ def _allocation_case(draw):
 @given(_allocation_case())
 def test_allocation_properties(case):
     need, floors, caps, budget_c, base = case
-    df = pd.DataFrame({"need": need, "floor": floors, "cap": caps}, index=[f"{i:03d}" for i in range(len(need))])
+    df = pd.DataFrame(
+        {"need": need, "floor": floors, "cap": caps}, index=[f"{i:03d}" for i in range(len(need))]
+    )
     res = allocate(df, "need", budget_c / 100, floor="floor", cap="cap", base_share=base)
     tab = res.to_frame()
     cents = tab["amount_cents"].to_numpy()
@@ -350,9 +408,16 @@ def test_allocation_properties(case):
     capped = df["cap"].notna().to_numpy()
     assert (cents[capped] <= np.round(df["cap"].to_numpy()[capped] * 100)).all()
     # each area within one cent of the exact continuous solution
-    ref = _iterative_capping(tab["unconstrained"].to_numpy() * 100, tab["floor"].to_numpy() * 100,
-                             tab["cap"].to_numpy() * 100, float(budget_c)) if tab["unconstrained"].sum() > 0 \
+    ref = (
+        _iterative_capping(
+            tab["unconstrained"].to_numpy() * 100,
+            tab["floor"].to_numpy() * 100,
+            tab["cap"].to_numpy() * 100,
+            float(budget_c),
+        )
+        if tab["unconstrained"].sum() > 0
         else None
+    )
     if ref is not None and np.isfinite(ref).all() and abs(ref.sum() - budget_c) < 1e-3:
         assert np.abs(cents - ref).max() < 1 + 1e-6
 
@@ -372,7 +437,9 @@ class TestTargeting:
         o = np.argsort(r)
         lc = np.r_[0, np.cumsum((w * y)[o]) / np.sum(w * y)]
         p = np.r_[0, np.cumsum(w[o]) / w.sum()]
-        assert concentration_index(y, r, w) == pytest.approx(1 - 2 * np.trapezoid(lc, p), abs=1e-12)
+        assert concentration_index(y, r, w) == pytest.approx(
+            1 - 2 * np.trapezoid(lc, p), abs=1e-12
+        )
 
     def test_ties_share_rank(self):
         # all ranks tied: no ordering, index 0
@@ -385,7 +452,9 @@ class TestTargeting:
             concentration_index([1, 2], [1, 2, 3])
 
     def test_targeting_doc_example(self):
-        df = pd.DataFrame({"budget": [0.0, 100.0, 300.0, 600.0], "bedarf": [10, 20, 30, 40]}, index=list("abcd"))
+        df = pd.DataFrame(
+            {"budget": [0.0, 100.0, 300.0, 600.0], "bedarf": [10, 20, 30, 40]}, index=list("abcd")
+        )
         t = targeting(df, "budget", "bedarf", top=0.25)
         assert t.top_budget_share == pytest.approx(60.0)
         assert t.top_need_share == pytest.approx(40.0)
@@ -393,10 +462,13 @@ class TestTargeting:
         assert "<table" in t._repr_html_()
 
     def test_negative_index_as_need(self):
-        df = pd.DataFrame({"b": [1.0, 2.0, 3.0], "z": [-1.0, 0.0, 1.0], "ew": [10, 10, 10]}, index=list("abc"))
+        df = pd.DataFrame(
+            {"b": [1.0, 2.0, 3.0], "z": [-1.0, 0.0, 1.0], "ew": [10, 10, 10]}, index=list("abc")
+        )
         t = targeting(df, "b", "z", population="ew")
         assert t.concentration_index > 0
-        assert np.isnan(t.kakwani) and t.notes
+        assert np.isnan(t.kakwani)
+        assert t.notes
 
     def test_empty_areas_with_money(self):
         df = pd.DataFrame({"b": [1.0, 2.0], "q": [1.0, 2.0], "ew": [0, 10]}, index=list("ab"))
@@ -407,7 +479,9 @@ class TestTargeting:
 class TestCosts:
     def test_summary_totals(self, costs, measures):
         s = cost_summary(costs, "massnahme", measures=measures)
-        assert s["gesamt"].sum() == pytest.approx(costs[["eigenmittel", "foerdermittel", "drittmittel"]].sum().sum())
+        assert s["gesamt"].sum() == pytest.approx(
+            costs[["eigenmittel", "foerdermittel", "drittmittel"]].sum().sum()
+        )
         assert s["anteil"].sum() == pytest.approx(100)
 
     def test_summary_change_over_years(self, costs):
@@ -449,15 +523,23 @@ class TestCosts:
 # --------------------------------------------------------------------------------------
 class TestTargets:
     def _obs(self, values, start=2021):
-        return pd.DataFrame({"sgb2_quote": values},
-                            index=pd.MultiIndex.from_tuples([("01", start + i) for i in range(len(values))]))
+        return pd.DataFrame(
+            {"sgb2_quote": values},
+            index=pd.MultiIndex.from_tuples([("01", start + i) for i in range(len(values))]),
+        )
 
     def test_rule(self):
         # path 25 -> 21 over 2021..2025: 24, 23, 22, 21; tolerance 0.1 * 4 = 0.4
         obs = self._obs([25.0, 24.4, 23.41, 20.9, 21.2, 20.9])
         a = target_attainment(_targets(), obs)
-        assert a.to_frame()["status"].tolist() == ["baseline", "on_track", "at_risk", "achieved", "missed",
-                                                   "achieved"]
+        assert a.to_frame()["status"].tolist() == [
+            "baseline",
+            "on_track",
+            "at_risk",
+            "achieved",
+            "missed",
+            "achieved",
+        ]
         assert a.summary().loc["Z1", "status_de"] == "erreicht"
         assert "linear path" in a.rule
 
@@ -469,13 +551,31 @@ class TestTargets:
         assert b.to_frame()["status"].tolist() == ["baseline", "at_risk", "at_risk"]
 
     def test_hold_target_and_financial_tidy(self):
-        t = _targets(indikator=["foerderquote"], planungsraum=["gesamt"], basiswert=[60.0], zielwert=[60.0],
-                     richtung=[1], art=["finanziell"])
-        obs = pd.DataFrame({"indikator": "foerderquote", "planungsraum": "gesamt", "jahr": [2021, 2022, 2025],
-                            "wert": [60.0, 55.0, 61.0]})
+        t = _targets(
+            indikator=["foerderquote"],
+            planungsraum=["gesamt"],
+            basiswert=[60.0],
+            zielwert=[60.0],
+            richtung=[1],
+            art=["finanziell"],
+        )
+        obs = pd.DataFrame(
+            {
+                "indikator": "foerderquote",
+                "planungsraum": "gesamt",
+                "jahr": [2021, 2022, 2025],
+                "wert": [60.0, 55.0, 61.0],
+            }
+        )
         a = target_attainment(t, obs)
         # tolerance 0.1 * |60| = 6 for a hold target; 2023/2024 without data
-        assert a.to_frame()["status"].tolist() == ["baseline", "on_track", "no_data", "no_data", "achieved"]
+        assert a.to_frame()["status"].tolist() == [
+            "baseline",
+            "on_track",
+            "no_data",
+            "no_data",
+            "achieved",
+        ]
 
     def test_unknown_area_raises(self):
         with pytest.raises(InputError, match="unknown areas"):
@@ -499,7 +599,9 @@ class TestTargets:
         import matplotlib
 
         matplotlib.use("Agg")
-        ms = pd.DataFrame({"massnahme": ["M01", None], "jahr": [2023, 2024], "meilenstein": ["A", "B"]})
+        ms = pd.DataFrame(
+            {"massnahme": ["M01", None], "jahr": [2023, 2024], "meilenstein": ["A", "B"]}
+        )
         tl = timeline(measures, milestones=ms, targets=_targets(massnahme=["M01"]), today=2024)
         ev = tl.to_frame()
         assert (ev["art"] == "massnahme").sum() == len(measures)
@@ -513,8 +615,16 @@ class TestTargets:
 # --------------------------------------------------------------------------------------
 # outcome monitoring
 # --------------------------------------------------------------------------------------
-def _synthetic_panel(n=40, years=range(2018, 2025), effect=-2.0, start=2022, n_treated=8, noise=0.0, seed=0,
-                     pretrend=0.0):
+def _synthetic_panel(
+    n=40,
+    years=range(2018, 2025),
+    effect=-2.0,
+    start=2022,
+    n_treated=8,
+    noise=0.0,
+    seed=0,
+    pretrend=0.0,
+):
     rng = np.random.default_rng(seed)
     ids = [f"{i:03d}" for i in range(n)]
     level = rng.uniform(5, 25, n)
@@ -528,7 +638,9 @@ def _synthetic_panel(n=40, years=range(2018, 2025), effect=-2.0, start=2022, n_t
                 if t >= start:
                     y += effect
             rows.append((a, t, y, 1000))
-    df = pd.DataFrame(rows, columns=["gebiet", "jahr", "y", "einwohner"]).set_index(["gebiet", "jahr"])
+    df = pd.DataFrame(rows, columns=["gebiet", "jahr", "y", "einwohner"]).set_index(
+        ["gebiet", "jahr"]
+    )
     return df, treated
 
 
@@ -578,38 +690,67 @@ class TestDiD:
 
     def test_musterstadt_effect_recovered(self, panel, measures):
         truth = load_truth()["measures"]["effect"]
-        res = difference_in_differences(panel, truth["outcome"], measure=truth["measure"], measures=measures)
+        res = difference_in_differences(
+            panel, truth["outcome"], measure=truth["measure"], measures=measures
+        )
         assert sorted(res.treated) == sorted(truth["planning_areas"])
-        assert res.start == truth["start"] and res.baseline == truth["baseline_year"]
+        assert res.start == truth["start"]
+        assert res.baseline == truth["baseline_year"]
         assert res.evaluation == truth["evaluation_year"]
         assert res.ci_low <= truth["effect_pp"] <= res.ci_high
         assert res.ci_high < 0  # and the effect is detected
         assert not res.warnings
         assert res.balance.loc["outcome", "std_diff_after"] == pytest.approx(0, abs=0.1)
 
-    @pytest.mark.parametrize("kwargs", [{"replace": True}, {"n_neighbors": 2}, {"ci": "bootstrap", "rng": 1}])
+    @pytest.mark.parametrize(
+        "kwargs", [{"replace": True}, {"n_neighbors": 2}, {"ci": "bootstrap", "rng": 1}]
+    )
     def test_musterstadt_effect_variants(self, panel, measures, kwargs):
         truth = load_truth()["measures"]["effect"]
-        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures, **kwargs)
+        res = difference_in_differences(
+            panel, "sgb2_quote", measure="M01", measures=measures, **kwargs
+        )
         assert res.ci_low <= truth["effect_pp"] <= res.ci_high
 
     def test_musterstadt_pretrend_warned(self, panel, measures):
         truth = load_truth()["measures"]["pretrend"]
         with pytest.warns(MethodWarning, match="pre-trends differ"):
-            res = difference_in_differences(panel, "sgb2_quote", truth["planning_areas"], truth["start"],
-                                            measures=measures, measure=truth["measure"])
-        assert res.warnings and "pre-trends differ" in res.warnings[0]
+            res = difference_in_differences(
+                panel,
+                "sgb2_quote",
+                truth["planning_areas"],
+                truth["start"],
+                measures=measures,
+                measure=truth["measure"],
+            )
+        assert res.warnings
+        assert "pre-trends differ" in res.warnings[0]
         assert res.pretrend_p < 0.05
         # the biased estimate does not cover the true effect 0: hence the warning
         assert not (res.ci_low <= truth["true_effect_pp"] <= res.ci_high)
         assert res.pretrend_bias > 0
 
     def test_bootstrap_reproducible(self, panel, measures):
-        a = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures, ci="bootstrap", rng=5,
-                                      n_boot=199)
-        b = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures, ci="bootstrap", rng=5,
-                                      n_boot=199)
-        assert a.ci_low == b.ci_low and a.ci_high == b.ci_high
+        a = difference_in_differences(
+            panel,
+            "sgb2_quote",
+            measure="M01",
+            measures=measures,
+            ci="bootstrap",
+            rng=5,
+            n_boot=199,
+        )
+        b = difference_in_differences(
+            panel,
+            "sgb2_quote",
+            measure="M01",
+            measures=measures,
+            ci="bootstrap",
+            rng=5,
+            n_boot=199,
+        )
+        assert a.ci_low == b.ci_low
+        assert a.ci_high == b.ci_high
 
     def test_result_object(self, panel, measures):
         import matplotlib
@@ -635,14 +776,17 @@ class TestDiD:
         with pytest.warns(MethodWarning, match="no pre-period"):
             difference_in_differences(df, "y", tr, 2022)
 
-    @pytest.mark.parametrize(("kwargs", "match"), [
-        ({"treated": ["999"], "start": 2022}, "not in `panel`"),
-        ({"treated": None, "start": 2022}, "are needed"),
-        ({"start": 2030}, "is not in the panel"),
-        ({"start": 2022, "n_neighbors": 0}, "n_neighbors"),
-        ({"start": 2022, "ci": "hc3"}, "`ci` is 'hc3'"),
-        ({"start": 2022, "match_on": "status"}, "neither 'outcome' nor a column"),
-    ])
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"treated": ["999"], "start": 2022}, "not in `panel`"),
+            ({"treated": None, "start": 2022}, "are needed"),
+            ({"start": 2030}, "is not in the panel"),
+            ({"start": 2022, "n_neighbors": 0}, "n_neighbors"),
+            ({"start": 2022, "ci": "hc3"}, "`ci` is 'hc3'"),
+            ({"start": 2022, "match_on": "status"}, "neither 'outcome' nor a column"),
+        ],
+    )
     def test_bad_input(self, kwargs, match):
         df, tr = _synthetic_panel()
         kwargs = {"treated": tr, **kwargs}

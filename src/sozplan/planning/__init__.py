@@ -31,9 +31,20 @@ Examples
 
 from __future__ import annotations
 
-from sozplan.planning._allocate import Allocation, AllocationComparison, allocate, compare_allocations
+from sozplan.planning._allocate import (
+    Allocation,
+    AllocationComparison,
+    allocate,
+    compare_allocations,
+)
 from sozplan.planning._common import COST_COLUMNS
-from sozplan.planning._costs import Targeting, concentration_index, cost_indicators, cost_summary, targeting
+from sozplan.planning._costs import (
+    Targeting,
+    concentration_index,
+    cost_indicators,
+    cost_summary,
+    targeting,
+)
 from sozplan.planning._model import (
     ALL_AREAS,
     TARGET_KINDS,
@@ -45,7 +56,13 @@ from sozplan.planning._model import (
     validate_targets,
 )
 from sozplan.planning._outcome import DiDResult, difference_in_differences
-from sozplan.planning._targets import STATUS_LABELS_DE, Attainment, Timeline, target_attainment, timeline
+from sozplan.planning._targets import (
+    STATUS_LABELS_DE,
+    Attainment,
+    Timeline,
+    target_attainment,
+    timeline,
+)
 
 __all__ = [
     "ALL_AREAS",

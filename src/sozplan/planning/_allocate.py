@@ -25,13 +25,18 @@ __all__ = [
 def _to_cents(value: float, *, arg: str, where: str) -> int:
     cents = round(value * 100)
     if abs(value * 100 - cents) > 1e-6 * max(1.0, abs(value)):
-        raise fail(where, f"`{arg}` is {value!r}, which is not a whole number of cents",
-                   "round it to cents (two decimals)")
+        raise fail(
+            where,
+            f"`{arg}` is {value!r}, which is not a whole number of cents",
+            "round it to cents (two decimals)",
+        )
     return int(cents)
 
 
-def _solve_scale(u: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) -> tuple[float, np.ndarray]:
-    r"""Find :math:`t` with :math:`\sum_i \min(\max(t u_i, l_i), h_i) = T` exactly (piecewise linear).
+def _solve_scale(
+    u: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float
+) -> tuple[float, np.ndarray]:
+    r"""Solve :math:`\sum_i \min(\max(t u_i, l_i), h_i) = T` for :math:`t` exactly.
 
     The breakpoints :math:`l_i/u_i` and :math:`h_i/u_i` are handled on the log scale,
     so any ratio of needs works (no overflow). Returns ``t`` (may be ``inf`` for
@@ -89,7 +94,10 @@ def _solve_scale(u: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) ->
 
 
 def _pick(cand: np.ndarray, key: np.ndarray, tiebreak: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` candidates with the largest ``key`` (ties: larger ``tiebreak``, then lower position), O(n)."""
+    """Return the ``count`` candidates with the largest ``key``, in O(n).
+
+    Ties are broken by the larger ``tiebreak``, then the lower position.
+    """
     if count >= len(cand):
         return cand
     f = key[cand]
@@ -101,8 +109,10 @@ def _pick(cand: np.ndarray, key: np.ndarray, tiebreak: np.ndarray, count: int) -
     return np.concatenate([sure, ties])
 
 
-def _round_cents(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: int, tiebreak: np.ndarray) -> np.ndarray:
-    """Largest-remainder (Hamilton) rounding of ``x`` (cents) to integers summing to ``total`` within bounds.
+def _round_cents(
+    x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: int, tiebreak: np.ndarray
+) -> np.ndarray:
+    """Round ``x`` (cents) to integers summing to ``total`` within bounds (largest remainder).
 
     Every value is rounded down; the remaining cents go one each to the largest
     remainders (ties: larger ``tiebreak``, then input order), never above ``hi``; if
@@ -111,14 +121,16 @@ def _round_cents(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: int, tieb
     """
     base = np.clip(np.floor(x + 1e-7), lo, hi)
     frac = x - base
-    rest = int(round(total - base.sum()))
+    rest = round(total - base.sum())
     out = base.astype(np.int64)
     while rest != 0:
         if rest > 0:
             cand = np.flatnonzero(out < hi)
             take = _pick(cand, frac, tiebreak, rest)
             if len(take) == 0:  # pragma: no cover - excluded by the bound checks
-                raise InputError("allocate: internal rounding failure (no area can take another cent)")
+                raise InputError(
+                    "allocate: internal rounding failure (no area can take another cent)"
+                )
             out[take] += 1
             rest -= len(take)
         else:
@@ -190,21 +202,49 @@ class Allocation:
         return self.table.copy()
 
     def _title(self) -> str:
-        return (f"Allocation of {self.budget:,.2f} EUR over {len(self.table)} areas "
-                f"({self.n_floored} at floor, {self.n_capped} at cap): {self.rule}")
+        return (
+            f"Allocation of {self.budget:,.2f} EUR over {len(self.table)} areas "
+            f"({self.n_floored} at floor, {self.n_capped} at cap): {self.rule}"
+        )
 
     def __repr__(self) -> str:
-        cols = [c for c in ("need", "base_part", "need_part", "amount", "floored", "capped") if c in self.table]
-        return "\n".join([self._title(), self.table[cols].round(2).to_string(max_rows=12),
-                          *[f"note: {n}" for n in self.notes]])
+        cols = [
+            c
+            for c in ("need", "base_part", "need_part", "amount", "floored", "capped")
+            if c in self.table
+        ]
+        return "\n".join(
+            [
+                self._title(),
+                self.table[cols].round(2).to_string(max_rows=12),
+                *[f"note: {n}" for n in self.notes],
+            ]
+        )
 
     def _repr_html_(self) -> str:
-        cols = [c for c in ("need", "population", "base_part", "need_part", "floor", "cap", "amount", "adjustment",
-                            "floored", "capped", "share") if c in self.table]
+        cols = [
+            c
+            for c in (
+                "need",
+                "population",
+                "base_part",
+                "need_part",
+                "floor",
+                "cap",
+                "amount",
+                "adjustment",
+                "floored",
+                "capped",
+                "share",
+            )
+            if c in self.table
+        ]
         return html_block(self._title(), self.table[cols], self.notes)
 
-    def targeting(self, need: Hashable | pd.Series | None = None, *, top: float = 0.2) -> Targeting:
-        """Targeting of this allocation (see :func:`targeting`), by default against its own need."""
+    def targeting(
+        self, need: Hashable | pd.Series | None = None, *, top: float = 0.2
+    ) -> Targeting:
+        """Measure the targeting of this allocation (:func:`targeting`), by default on its need."""
         tab = self.table
         pop = "population" if "population" in tab else None
         if need is None:
@@ -227,19 +267,36 @@ class Allocation:
             _, ax = plt.subplots(figsize=(max(6, len(tab) * 0.18), 4))
         x = np.arange(len(tab))
         ax.bar(x, tab["amount"], color="C0", label="Betrag" if de else "amount")
-        ax.plot(x, tab["unconstrained"], "k_", ms=8, label="ohne Unter-/Obergrenze" if de else "unconstrained")
+        ax.plot(
+            x,
+            tab["unconstrained"],
+            "k_",
+            ms=8,
+            label="ohne Unter-/Obergrenze" if de else "unconstrained",
+        )
         fl = tab["floored"].to_numpy()
         cp = tab["capped"].to_numpy()
         if fl.any():
-            ax.bar(x[fl], tab["amount"][fl], color="C2", label="Sockel/Untergrenze" if de else "floor")
+            ax.bar(
+                x[fl], tab["amount"][fl], color="C2", label="Sockel/Untergrenze" if de else "floor"
+            )
         if cp.any():
             ax.bar(x[cp], tab["amount"][cp], color="C3", label="Obergrenze" if de else "cap")
         ax.set_xticks(x, tab.index.astype(str), rotation=90, fontsize=6)
         ax.set_ylabel("Euro")
-        shown = f" ({len(tab)} von {n_all})" if de and n_all > len(tab) else (
-            f" ({len(tab)} of {n_all})" if n_all > len(tab) else "")
-        ax.set_title(("Verteilung nach Bedarf, höchster Bedarf links" if de else
-                      "Allocation by need, highest need left") + shown)
+        shown = (
+            f" ({len(tab)} von {n_all})"
+            if de and n_all > len(tab)
+            else (f" ({len(tab)} of {n_all})" if n_all > len(tab) else "")
+        )
+        ax.set_title(
+            (
+                "Verteilung nach Bedarf, höchster Bedarf links"
+                if de
+                else "Allocation by need, highest need left"
+            )
+            + shown
+        )
         ax.legend(fontsize="small")
         return ax
 
@@ -265,7 +322,7 @@ def allocate(
     cap: Any = None,
     population: Hashable | pd.Series | None = None,
 ) -> Allocation:
-    r"""Distribute a budget over areas by need, with a base amount, floors and caps, exact to the cent.
+    r"""Distribute a budget over areas by need, with base amount, floors and caps, to the cent.
 
     **Rule.** With budget :math:`B`, base share :math:`s`, need :math:`n_i` and
     residents :math:`p_i` (if ``population`` is given), the unconstrained amount is
@@ -345,7 +402,7 @@ def allocate(
     >>> allocate(df, "bedarf", 1000, floor=400)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sozplan.errors.InputError: allocate: `budget` (1,000.00 EUR) is below the sum of the floors (1,200.00 EUR)...
+    sozplan.errors.InputError: allocate: `budget` (1,000.00 EUR) is below the sum of the floors...
     """
     where = "allocate"
     check_frame(df, where=where)
@@ -353,12 +410,20 @@ def allocate(
     n = as_values(df, need, arg="need", where=where, allow_none=False, scalar_ok=False)
     check_finite(n, df.index, arg="need", where=where)
     if (n < 0).any():
-        raise fail(where, f"`need` is negative for {format_values(df.index[n < 0])} "
-                   f"(values {', '.join(f'{v:g}' for v in n[n < 0][:5])})",
-                   "need must be >= 0; shift a z-score index (e.g. index - index.min()) or use a count of "
-                   "people in need")
-    if not isinstance(budget, int | float | np.number) or isinstance(budget, bool) or not np.isfinite(budget) \
-            or budget <= 0:
+        raise fail(
+            where,
+            f"`need` is negative for {format_values(df.index[n < 0])} "
+            f"(values {', '.join(f'{v:g}' for v in n[n < 0][:5])})",
+            "need must be >= 0; shift a z-score index (e.g. index - index.min()) or use a "
+            "count of "
+            "people in need",
+        )
+    if (
+        not isinstance(budget, int | float | np.number)
+        or isinstance(budget, bool)
+        or not np.isfinite(budget)
+        or budget <= 0
+    ):
         raise fail(where, f"`budget` is {budget!r}", "pass a positive number of euros")
     budget_c = _to_cents(float(budget), arg="budget", where=where)
     s = check_probability(base_share, arg="base_share", where=where)
@@ -366,7 +431,11 @@ def allocate(
         p = as_values(df, population, arg="population", where=where, scalar_ok=False)
         check_finite(p, df.index, arg="population", where=where)
         if (p < 0).any():
-            raise fail(where, f"`population` is negative for {format_values(df.index[p < 0])}", "correct the data")
+            raise fail(
+                where,
+                f"`population` is negative for {format_values(df.index[p < 0])}",
+                "correct the data",
+            )
         if p.sum() <= 0:
             raise fail(where, "`population` sums to 0", "pass the residents per area")
         weight = n * p
@@ -376,35 +445,62 @@ def allocate(
         weight = n
         base_w = np.full(len(df), 1.0 / len(df))
     if s < 1 and weight.sum() <= 0:
-        raise fail(where, "`need` is 0 in every area (times population), so the need part cannot be distributed",
-                   "check the need column or set base_share=1")
+        raise fail(
+            where,
+            "`need` is 0 in every area (times population), so the need part cannot be distributed",
+            "check the need column or set base_share=1",
+        )
     lo_e = _bound(df, floor, arg="floor", where=where, default=0.0)
     hi_e = _bound(df, cap, arg="cap", where=where, default=np.inf)
     if (lo_e < 0).any():
-        raise fail(where, f"`floor` is negative for {format_values(df.index[lo_e < 0])}", "floors must be >= 0")
+        raise fail(
+            where,
+            f"`floor` is negative for {format_values(df.index[lo_e < 0])}",
+            "floors must be >= 0",
+        )
     if (hi_e < 0).any():
-        raise fail(where, f"`cap` is negative for {format_values(df.index[hi_e < 0])}", "caps must be >= 0")
+        raise fail(
+            where,
+            f"`cap` is negative for {format_values(df.index[hi_e < 0])}",
+            "caps must be >= 0",
+        )
     lo = np.ceil(np.round(lo_e * 100, 6))
     hi = np.where(np.isfinite(hi_e), np.floor(np.round(hi_e * 100, 6)), np.inf)
     crossed = hi < lo
     if crossed.any():
-        shown = ", ".join(f"{i!r} ({a:g} > {b:g})" for i, a, b in
-                          zip(df.index[crossed][:5], lo_e[crossed][:5], hi_e[crossed][:5], strict=True))
-        raise fail(where, f"`cap` is below `floor` in {int(crossed.sum())} area(s): {shown}",
-                   "make every cap at least as large as the floor")
+        shown = ", ".join(
+            f"{i!r} ({a:g} > {b:g})"
+            for i, a, b in zip(
+                df.index[crossed][:5], lo_e[crossed][:5], hi_e[crossed][:5], strict=True
+            )
+        )
+        raise fail(
+            where,
+            f"`cap` is below `floor` in {int(crossed.sum())} area(s): {shown}",
+            "make every cap at least as large as the floor",
+        )
     if lo.sum() > budget_c:
-        raise fail(where, f"`budget` ({budget:,.2f} EUR) is below the sum of the floors ({lo.sum() / 100:,.2f} EUR)",
-                   "raise the budget or lower the floors")
+        raise fail(
+            where,
+            f"`budget` ({budget:,.2f} EUR) is below the sum of the floors "
+            f"({lo.sum() / 100:,.2f} EUR)",
+            "raise the budget or lower the floors",
+        )
     base_part = s * budget_c * base_w
     need_part = (1 - s) * budget_c * (weight / weight.sum()) if s < 1 else np.zeros(len(df))
     u = base_part + need_part
     reach = np.where(u > 0, hi, lo).sum()
     if budget_c > reach:
-        raise fail(where, f"`budget` ({budget:,.2f} EUR) exceeds what the areas can take "
-                   f"({reach / 100:,.2f} EUR: caps of areas with a share, floors of areas without)",
-                   "raise the caps, lower the budget, or give areas without need a base share")
+        raise fail(
+            where,
+            f"`budget` ({budget:,.2f} EUR) exceeds what the areas can take "
+            f"({reach / 100:,.2f} EUR: caps of areas with a share, floors of areas without)",
+            "raise the caps, lower the budget, or give areas without need a base share",
+        )
     t, x = _solve_scale(u, lo, hi, float(budget_c))
-    cents = _round_cents(x, lo, np.where(np.isfinite(hi), hi, np.iinfo(np.int64).max // 4), budget_c, weight)
+    cents = _round_cents(
+        x, lo, np.where(np.isfinite(hi), hi, np.iinfo(np.int64).max // 4), budget_c, weight
+    )
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = np.where(u > 0, t * u, 0.0)
     floored = (x <= lo + 1e-6) & (scaled < lo - 1e-6)
@@ -436,18 +532,33 @@ def allocate(
         parts.append("floors")
     if cap is not None:
         parts.append("caps")
-    rule = ", ".join(parts) + "; free areas scaled by t = " + f"{t:.6g}" + "; largest-remainder cents"
+    rule = (
+        ", ".join(parts) + "; free areas scaled by t = " + f"{t:.6g}" + "; largest-remainder cents"
+    )
     notes = []
     zero = (u == 0) & (lo == 0)
     if zero.any():
-        notes.append(f"{int(zero.sum())} area(s) get nothing (no need, no base, no floor): "
-                     f"{format_values(df.index[zero])}")
-    settings = {"need": need if isinstance(need, str) else "<Series>", "budget": float(budget), "base_share": s,
-                "floor": floor if isinstance(floor, int | float | str | type(None)) else "<Series>",
-                "cap": cap if isinstance(cap, int | float | str | type(None)) else "<Series>",
-                "population": population if isinstance(population, str | type(None)) else "<Series>"}
-    return Allocation(table=table, budget=float(budget), base_share=s, scale=float(t), rule=rule,
-                      settings=settings, notes=tuple(notes))
+        notes.append(
+            f"{int(zero.sum())} area(s) get nothing (no need, no base, no floor): "
+            f"{format_values(df.index[zero])}"
+        )
+    settings = {
+        "need": need if isinstance(need, str) else "<Series>",
+        "budget": float(budget),
+        "base_share": s,
+        "floor": floor if isinstance(floor, int | float | str | type(None)) else "<Series>",
+        "cap": cap if isinstance(cap, int | float | str | type(None)) else "<Series>",
+        "population": population if isinstance(population, str | type(None)) else "<Series>",
+    }
+    return Allocation(
+        table=table,
+        budget=float(budget),
+        base_share=s,
+        scale=float(t),
+        rule=rule,
+        settings=settings,
+        notes=tuple(notes),
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -481,13 +592,21 @@ class AllocationComparison:
         return pd.concat(parts)
 
     def __repr__(self) -> str:
-        return f"AllocationComparison of {len(self.allocations)} rules\n" + self.summary.round(3).to_string()
+        return (
+            f"AllocationComparison of {len(self.allocations)} rules\n"
+            + self.summary.round(3).to_string()
+        )
 
     def _repr_html_(self) -> str:
-        return html_block(f"AllocationComparison of {len(self.allocations)} rules", self.summary,
-                          float_format="{:,.3f}")
+        return html_block(
+            f"AllocationComparison of {len(self.allocations)} rules",
+            self.summary,
+            float_format="{:,.3f}",
+        )
 
-    def plot(self, ax: Any = None, *, need: Hashable | pd.Series | None = None, language: str = "de"):
+    def plot(
+        self, ax: Any = None, *, need: Hashable | pd.Series | None = None, language: str = "de"
+    ):
         """Targeting curves of all rules in one plot."""
         import matplotlib.pyplot as plt
 
@@ -497,16 +616,31 @@ class AllocationComparison:
         for i, (name, a) in enumerate(self.allocations.items()):
             t = a.targeting(need, top=self.top)
             x = np.r_[0, t.curve["cum_population_share"]]
-            ax.plot(x, np.r_[0, t.curve["cum_budget_share"]], color=f"C{i}", lw=1.8,
-                    label=f"{name} (C = {t.concentration_index:+.2f})")
+            ax.plot(
+                x,
+                np.r_[0, t.curve["cum_budget_share"]],
+                color=f"C{i}",
+                lw=1.8,
+                label=f"{name} (C = {t.concentration_index:+.2f})",
+            )
             if i == 0 and np.isfinite(t.need_concentration):
-                ax.plot(x, np.r_[0, t.curve["cum_need_share"]], color="k", lw=1, ls="--", zorder=5,
-                        label="Bedarf" if de else "need")
+                ax.plot(
+                    x,
+                    np.r_[0, t.curve["cum_need_share"]],
+                    color="k",
+                    lw=1,
+                    ls="--",
+                    zorder=5,
+                    label="Bedarf" if de else "need",
+                )
         ax.plot([0, 100], [0, 100], color="0.6", lw=0.8)
         ax.set_xlim(0, 100)
         ax.set_ylim(0, 100)
-        ax.set_xlabel("kumulierter Anteil (%), höchster Bedarf zuerst" if de else
-                      "cumulative share (%), highest need first")
+        ax.set_xlabel(
+            "kumulierter Anteil (%), höchster Bedarf zuerst"
+            if de
+            else "cumulative share (%), highest need first"
+        )
         ax.set_ylabel("kumulierter Budgetanteil (%)" if de else "cumulative budget share (%)")
         ax.set_title("Verteilungsregeln im Vergleich" if de else "Allocation rules compared")
         ax.legend(fontsize="small", loc="lower right")
@@ -560,18 +694,28 @@ def compare_allocations(
     where = "compare_allocations"
     check_frame(df, where=where)
     if not isinstance(rules, Mapping) or not rules:
-        raise fail(where, "`rules` is empty or not a dict", "pass {name: {allocate arguments}} for each rule")
+        raise fail(
+            where,
+            "`rules` is empty or not a dict",
+            "pass {name: {allocate arguments}} for each rule",
+        )
     allocations: dict[str, Allocation] = {}
     for name, rule in rules.items():
         if isinstance(rule, Allocation):
             if not rule.table.index.equals(df.index):
-                raise fail(where, f"the allocation {name!r} is for other areas than `df`",
-                           "compute it on the same table")
+                raise fail(
+                    where,
+                    f"the allocation {name!r} is for other areas than `df`",
+                    "compute it on the same table",
+                )
             allocations[name] = rule
             continue
         if not isinstance(rule, Mapping):
-            raise fail(where, f"rule {name!r} is a {type(rule).__name__}",
-                       "give each rule as a dict of allocate() arguments")
+            raise fail(
+                where,
+                f"rule {name!r} is a {type(rule).__name__}",
+                "give each rule as a dict of allocate() arguments",
+            )
         kwargs = {**common, **rule}
         if "need" not in kwargs and need is not None:
             kwargs["need"] = need
@@ -591,12 +735,24 @@ def compare_allocations(
     for name, a in allocations.items():
         amounts[name] = a.amount
         t = a.targeting(ref_need, top=top)
-        rows.append({
-            "rule": name, "budget": a.budget, "n_floored": a.n_floored, "n_capped": a.n_capped,
-            "min": a.amount.min(), "median": a.amount.median(), "max": a.amount.max(),
-            "concentration_index": t.concentration_index, "kakwani": t.kakwani,
-            "top_budget_share": t.top_budget_share, "top_need_share": t.top_need_share,
-        })
-    return AllocationComparison(amounts=pd.DataFrame(amounts, index=df.index),
-                                summary=pd.DataFrame(rows).set_index("rule"),
-                                allocations=allocations, top=top)
+        rows.append(
+            {
+                "rule": name,
+                "budget": a.budget,
+                "n_floored": a.n_floored,
+                "n_capped": a.n_capped,
+                "min": a.amount.min(),
+                "median": a.amount.median(),
+                "max": a.amount.max(),
+                "concentration_index": t.concentration_index,
+                "kakwani": t.kakwani,
+                "top_budget_share": t.top_budget_share,
+                "top_need_share": t.top_need_share,
+            }
+        )
+    return AllocationComparison(
+        amounts=pd.DataFrame(amounts, index=df.index),
+        summary=pd.DataFrame(rows).set_index("rule"),
+        allocations=allocations,
+        top=top,
+    )

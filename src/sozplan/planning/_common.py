@@ -25,9 +25,15 @@ def html_table(df: pd.DataFrame, max_rows: int = 20, float_format: str = "{:,.2f
     return shown.to_html(float_format=float_format.format, na_rep="–", border=0) + more
 
 
-def html_block(title: str, table: pd.DataFrame | None = None, notes: Iterable[str] = (), *,
-               max_rows: int = 20, float_format: str = "{:,.2f}") -> str:
-    """A titled HTML block: bold title, optional table, bullet list of notes (warnings)."""
+def html_block(
+    title: str,
+    table: pd.DataFrame | None = None,
+    notes: Iterable[str] = (),
+    *,
+    max_rows: int = 20,
+    float_format: str = "{:,.2f}",
+) -> str:
+    """Render a titled HTML block: bold title, optional table, bullet list of notes."""
     parts = [f"<div><strong>{html.escape(title)}</strong>"]
     if table is not None:
         parts.append(html_table(table, max_rows, float_format))
@@ -44,12 +50,14 @@ def raise_problems(where: str, problems: list[tuple[str, str]]) -> None:
         return
     if len(problems) == 1:
         raise fail(where, *problems[0])
-    lines = "; ".join(f"({i}) {what} [fix: {fix.rstrip('.')}]" for i, (what, fix) in enumerate(problems, 1))
+    lines = "; ".join(
+        f"({i}) {what} [fix: {fix.rstrip('.')}]" for i, (what, fix) in enumerate(problems, 1)
+    )
     raise InputError(f"{where}: {len(problems)} problems: {lines}.")
 
 
 def area_ids(areas: Any, *, arg: str = "areas", where: str = "") -> pd.Index:
-    """The set of known area ids from a frame (its index, first level if long), Series or list."""
+    """Return the known area ids of a frame (index, first level if long), Series or list."""
     if areas is None:
         return None
     if isinstance(areas, pd.DataFrame | pd.Series):
@@ -62,34 +70,56 @@ def area_ids(areas: Any, *, arg: str = "areas", where: str = "") -> pd.Index:
     elif isinstance(areas, Iterable) and not isinstance(areas, str):
         idx = pd.Index(list(dict.fromkeys(areas)))
     else:
-        raise fail(where, f"`{arg}` is a {type(areas).__name__}",
-                   "pass the area table (ids as index) or a list of area ids")
+        raise fail(
+            where,
+            f"`{arg}` is a {type(areas).__name__}",
+            "pass the area table (ids as index) or a list of area ids",
+        )
     if len(idx) == 0:
         raise fail(where, f"`{arg}` holds no area ids", "pass at least one area")
     return pd.Index(idx.astype(str) if idx.dtype == object else idx)
 
 
-def as_values(df: pd.DataFrame, value: Any, *, arg: str, where: str, allow_none: bool = True,
-              scalar_ok: bool = True) -> np.ndarray | None:
-    """Resolve a column name, Series (aligned by index), scalar or None to a float array on ``df``'s rows."""
+def as_values(
+    df: pd.DataFrame,
+    value: Any,
+    *,
+    arg: str,
+    where: str,
+    allow_none: bool = True,
+    scalar_ok: bool = True,
+) -> np.ndarray | None:
+    """Resolve a column name, Series (by index), scalar or None to floats on ``df``'s rows."""
     if value is None:
         if allow_none:
             return None
-        raise fail(where, f"`{arg}` is missing", f"pass a column name of `df` or a Series for `{arg}`")
+        raise fail(
+            where, f"`{arg}` is missing", f"pass a column name of `df` or a Series for `{arg}`"
+        )
     if isinstance(value, pd.Series):
         missing = df.index.difference(value.index)
         if len(missing):
-            raise fail(where, f"`{arg}` (a Series) has no value for the area(s) {format_values(missing)}",
-                       "align it with the index of `df` (one value per area)")
+            raise fail(
+                where,
+                f"`{arg}` (a Series) has no value for the area(s) {format_values(missing)}",
+                "align it with the index of `df` (one value per area)",
+            )
         if not value.index.is_unique:
             check_unique_index(value.to_frame(), arg=arg, where=where)
         out = pd.to_numeric(value.reindex(df.index), errors="coerce")
         return out.to_numpy(dtype=float, na_value=np.nan)
-    if isinstance(value, Hashable) and not isinstance(value, int | float | np.number) and value in df.columns:
+    if (
+        isinstance(value, Hashable)
+        and not isinstance(value, int | float | np.number)
+        and value in df.columns
+    ):
         col = df[value]
         if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-            raise fail(where, f"column {value!r} (`{arg}`) is not numeric ({col.dtype})",
-                       "convert it with pd.to_numeric")
+            raise fail(
+                where,
+                f"column {value!r} (`{arg}`) is not numeric ({col.dtype})",
+                "convert it with pd.to_numeric",
+            )
         return col.to_numpy(dtype=float, na_value=np.nan)
     if scalar_ok and isinstance(value, int | float | np.number) and not isinstance(value, bool):
         return np.full(len(df), float(value))
@@ -98,24 +128,40 @@ def as_values(df: pd.DataFrame, value: Any, *, arg: str, where: str, allow_none:
 
         close = difflib.get_close_matches(value, [str(c) for c in df.columns], n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise fail(where, f"`{arg}` names no column of `df`: {value!r}{hint}",
-                   "pass an existing column name, a Series on the area ids" + (" or a number" if scalar_ok else ""))
-    raise fail(where, f"`{arg}` is a {type(value).__name__}",
-               "pass a column name, a Series on the area ids" + (" or a number" if scalar_ok else ""))
+        raise fail(
+            where,
+            f"`{arg}` names no column of `df`: {value!r}{hint}",
+            "pass an existing column name, a Series on the area ids"
+            + (" or a number" if scalar_ok else ""),
+        )
+    raise fail(
+        where,
+        f"`{arg}` is a {type(value).__name__}",
+        "pass a column name, a Series on the area ids" + (" or a number" if scalar_ok else ""),
+    )
 
 
 def check_finite(values: np.ndarray, index: pd.Index, *, arg: str, where: str) -> None:
     """Raise if any value is NaN or infinite, naming a few areas."""
     bad = ~np.isfinite(values)
     if bad.any():
-        raise fail(where, f"`{arg}` has {int(bad.sum())} missing or infinite value(s), at "
-                   f"{format_values(index[bad])}",
-                   "fill or exclude these areas explicitly before calling (nothing is dropped silently)")
+        raise fail(
+            where,
+            f"`{arg}` has {int(bad.sum())} missing or infinite value(s), at "
+            f"{format_values(index[bad])}",
+            "fill or exclude these areas explicitly before calling (nothing is dropped silently)",
+        )
 
 
-def check_probability(value: Any, *, arg: str, where: str, open_left: bool = False, open_right: bool = False) -> float:
+def check_probability(
+    value: Any, *, arg: str, where: str, open_left: bool = False, open_right: bool = False
+) -> float:
     """Check a number in [0, 1] (optionally open on a side)."""
-    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool) and np.isfinite(value)
+    ok = (
+        isinstance(value, int | float | np.number)
+        and not isinstance(value, bool)
+        and np.isfinite(value)
+    )
     if ok:
         v = float(value)
         ok = (v > 0 if open_left else v >= 0) and (v < 1 if open_right else v <= 1)

@@ -1,4 +1,4 @@
-"""Cost indicators and targeting: who gets the money, relative to need?"""
+"""Cost indicators and targeting: who gets the money, relative to need."""
 
 from __future__ import annotations
 
@@ -105,17 +105,31 @@ def concentration_index(values: Any, rank_by: Any, weights: Any = None) -> float
     r = np.asarray(rank_by, dtype=float)
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
     if not (y.shape == r.shape == w.shape) or y.ndim != 1 or len(y) == 0:
-        raise fail("concentration_index", "`values`, `rank_by` and `weights` differ in length or are empty",
-                   "pass three 1-d arrays of the same length")
+        raise fail(
+            "concentration_index",
+            "`values`, `rank_by` and `weights` differ in length or are empty",
+            "pass three 1-d arrays of the same length",
+        )
     if not (np.isfinite(y).all() and np.isfinite(r).all() and np.isfinite(w).all()):
-        raise fail("concentration_index", "inputs hold missing or infinite values", "drop or fill them first")
+        raise fail(
+            "concentration_index",
+            "inputs hold missing or infinite values",
+            "drop or fill them first",
+        )
     if (w < 0).any() or w.sum() <= 0:
-        raise fail("concentration_index", "`weights` are negative or sum to 0", "pass non-negative weights")
+        raise fail(
+            "concentration_index",
+            "`weights` are negative or sum to 0",
+            "pass non-negative weights",
+        )
     om = w / w.sum()
     mu = float(om @ y)
     if mu <= 0:
-        raise fail("concentration_index", f"the weighted mean of `values` is {mu:g}",
-                   "the index needs a positive mean (e.g. a budget that is not zero)")
+        raise fail(
+            "concentration_index",
+            f"the weighted mean of `values` is {mu:g}",
+            "the index needs a positive mean (e.g. a budget that is not zero)",
+        )
     rk = _fractional_rank(r, w)
     return float(2.0 / mu * np.sum(om * (y - mu) * (rk - 0.5)))
 
@@ -157,25 +171,31 @@ class Targeting:
 
     def summary(self) -> pd.DataFrame:
         """One row with the targeting figures."""
-        return pd.DataFrame({
-            "concentration_index": [self.concentration_index],
-            "need_concentration": [self.need_concentration],
-            "kakwani": [self.kakwani],
-            "top": [self.top],
-            "top_budget_share": [self.top_budget_share],
-            "top_need_share": [self.top_need_share],
-            "n_areas": [len(self.curve)],
-        })
+        return pd.DataFrame(
+            {
+                "concentration_index": [self.concentration_index],
+                "need_concentration": [self.need_concentration],
+                "kakwani": [self.kakwani],
+                "top": [self.top],
+                "top_budget_share": [self.top_budget_share],
+                "top_need_share": [self.top_need_share],
+                "n_areas": [len(self.curve)],
+            }
+        )
 
     def to_frame(self) -> pd.DataFrame:
-        """The targeting curve (areas in descending order of need, cumulative shares in %)."""
+        """Return the targeting curve (highest need first, cumulative shares in %)."""
         return self.curve.copy()
 
     def _title(self) -> str:
         unit = "residents" if self.weighted else "areas"
-        return (f"Targeting: C = {self.concentration_index:+.3f} (need {self.need_concentration:+.3f}, "
-                f"Kakwani-type {self.kakwani:+.3f}); the neediest {self.top:.0%} of {unit} get "
-                f"{self.top_budget_share:.1f} % of the budget (and have {self.top_need_share:.1f} % of the need)")
+        return (
+            f"Targeting: C = {self.concentration_index:+.3f} (need "
+            f"{self.need_concentration:+.3f}, "
+            f"Kakwani-type {self.kakwani:+.3f}); the neediest {self.top:.0%} of {unit} get "
+            f"{self.top_budget_share:.1f} % of the budget (and have {self.top_need_share:.1f} "
+            "% of the need)"
+        )
 
     def __repr__(self) -> str:
         return "\n".join([self._title(), *[f"note: {n}" for n in self.notes]])
@@ -191,21 +211,43 @@ class Targeting:
             _, ax = plt.subplots(figsize=(5, 5))
         de = language == "de"
         x = np.r_[0, self.curve["cum_population_share"].to_numpy()]
-        ax.plot(x, np.r_[0, self.curve["cum_budget_share"].to_numpy()], color="C0", lw=2,
-                label="Budget" if de else "budget")
+        ax.plot(
+            x,
+            np.r_[0, self.curve["cum_budget_share"].to_numpy()],
+            color="C0",
+            lw=2,
+            label="Budget" if de else "budget",
+        )
         if np.isfinite(self.need_concentration):
-            ax.plot(x, np.r_[0, self.curve["cum_need_share"].to_numpy()], color="C3", lw=1.2, ls="--",
-                    label="Bedarf" if de else "need")
-        ax.plot([0, 100], [0, 100], color="0.5", lw=0.8, label="Gleichverteilung" if de else "equal")
+            ax.plot(
+                x,
+                np.r_[0, self.curve["cum_need_share"].to_numpy()],
+                color="C3",
+                lw=1.2,
+                ls="--",
+                label="Bedarf" if de else "need",
+            )
+        ax.plot(
+            [0, 100], [0, 100], color="0.5", lw=0.8, label="Gleichverteilung" if de else "equal"
+        )
         ax.axvline(self.top * 100, color="0.7", lw=0.8, ls=":")
         ax.set_xlim(0, 100)
         ax.set_ylim(0, 100)
-        unit = ("Einwohner" if de else "residents") if self.weighted else ("Gebiete" if de else "areas")
-        ax.set_xlabel(f"kumulierter Anteil {unit} (%), höchster Bedarf zuerst" if de
-                      else f"cumulative share of {unit} (%), highest need first")
+        unit = (
+            ("Einwohner" if de else "residents")
+            if self.weighted
+            else ("Gebiete" if de else "areas")
+        )
+        ax.set_xlabel(
+            f"kumulierter Anteil {unit} (%), höchster Bedarf zuerst"
+            if de
+            else f"cumulative share of {unit} (%), highest need first"
+        )
         ax.set_ylabel("kumulierter Anteil (%)" if de else "cumulative share (%)")
-        ax.set_title(("Zielgenauigkeit" if de else "Targeting") + f": C = {self.concentration_index:+.2f}, "
-                     f"K = {self.kakwani:+.2f}")
+        ax.set_title(
+            ("Zielgenauigkeit" if de else "Targeting") + f": C = {self.concentration_index:+.2f}, "
+            f"K = {self.kakwani:+.2f}"
+        )
         ax.legend(loc="lower right", fontsize="small")
         return ax
 
@@ -278,50 +320,88 @@ def targeting(
     check_finite(n, df.index, arg="need", where=where)
     top = check_probability(top, arg="top", where=where, open_left=True)
     if (y < 0).any():
-        raise fail(where, f"`amount` is negative for {format_values(df.index[y < 0])}", "amounts must be >= 0")
+        raise fail(
+            where,
+            f"`amount` is negative for {format_values(df.index[y < 0])}",
+            "amounts must be >= 0",
+        )
     if y.sum() <= 0:
         raise fail(where, "`amount` sums to 0", "pass a budget that is positive somewhere")
     if population is not None:
         w = as_values(df, population, arg="population", where=where, scalar_ok=False)
         check_finite(w, df.index, arg="population", where=where)
         if (w < 0).any():
-            raise fail(where, f"`population` is negative for {format_values(df.index[w < 0])}", "correct the data")
+            raise fail(
+                where,
+                f"`population` is negative for {format_values(df.index[w < 0])}",
+                "correct the data",
+            )
         zero = (w == 0) & (y > 0)
         if zero.any():
-            raise fail(where, f"areas without residents receive money: {format_values(df.index[zero])}",
-                       "give them residents or evaluate without `population`")
+            raise fail(
+                where,
+                f"areas without residents receive money: {format_values(df.index[zero])}",
+                "give them residents or evaluate without `population`",
+            )
         keep = w > 0
     else:
         w = np.ones(len(df))
         keep = np.ones(len(df), dtype=bool)
     notes: list[str] = []
     if (~keep).any():
-        notes.append(f"{int((~keep).sum())} area(s) without residents and without money are left out of the "
-                     f"curve: {format_values(df.index[~keep])}")
+        notes.append(
+            f"{int((~keep).sum())} area(s) without residents and without money are left out "
+            "of the "
+            f"curve: {format_values(df.index[~keep])}"
+        )
     idx, y, n, w = df.index[keep], y[keep], n[keep], w[keep]
     per = y / w
     c_budget = concentration_index(per, n, w)
     need_count = n * w if population is not None else n
     if (n < 0).any():
         c_need = np.nan
-        notes.append("need takes negative values (e.g. a z-score index): it ranks the areas, but its own "
-                     "concentration and the Kakwani-type index are undefined")
+        notes.append(
+            "need takes negative values (e.g. a z-score index): it ranks the areas, but its own "
+            "concentration and the Kakwani-type index are undefined"
+        )
     else:
         c_need = concentration_index(n, n, w) if need_count.sum() > 0 else np.nan
     order = np.lexsort((np.arange(len(n)), -n))
     cum_w = np.cumsum(w[order]) / w.sum() * 100
     cum_y = np.cumsum(y[order]) / y.sum() * 100
-    cum_n = np.cumsum(need_count[order]) / need_count.sum() * 100 if np.isfinite(c_need) else np.full(len(n), np.nan)
-    curve = pd.DataFrame({
-        "need": n[order], "amount": y[order], "weight": w[order], "amount_per_weight": per[order],
-        "cum_population_share": cum_w, "cum_budget_share": cum_y, "cum_need_share": cum_n,
-    }, index=idx[order])
+    cum_n = (
+        np.cumsum(need_count[order]) / need_count.sum() * 100
+        if np.isfinite(c_need)
+        else np.full(len(n), np.nan)
+    )
+    curve = pd.DataFrame(
+        {
+            "need": n[order],
+            "amount": y[order],
+            "weight": w[order],
+            "amount_per_weight": per[order],
+            "cum_population_share": cum_w,
+            "cum_budget_share": cum_y,
+            "cum_need_share": cum_n,
+        },
+        index=idx[order],
+    )
     xp = np.r_[0.0, cum_w]
     top_budget = float(np.interp(top * 100, xp, np.r_[0.0, cum_y]))
-    top_need = float(np.interp(top * 100, xp, np.r_[0.0, cum_n])) if np.isfinite(c_need) else np.nan
-    return Targeting(concentration_index=c_budget, need_concentration=float(c_need),
-                     kakwani=float(c_budget - c_need), top=top, top_budget_share=top_budget,
-                     top_need_share=top_need, curve=curve, weighted=population is not None, notes=tuple(notes))
+    top_need = (
+        float(np.interp(top * 100, xp, np.r_[0.0, cum_n])) if np.isfinite(c_need) else np.nan
+    )
+    return Targeting(
+        concentration_index=c_budget,
+        need_concentration=float(c_need),
+        kakwani=float(c_budget - c_need),
+        top=top,
+        top_budget_share=top_budget,
+        top_need_share=top_need,
+        curve=curve,
+        weighted=population is not None,
+        notes=tuple(notes),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -377,27 +457,40 @@ def cost_summary(
     extra = [b for b in by_list if b not in c.columns]
     if extra:
         if measures is None:
-            raise fail(where, f"`by` names {format_values(extra)}, which are not columns of `costs`",
-                       "pass `measures=` to group by a measure attribute, or use a column of `costs`")
+            raise fail(
+                where,
+                f"`by` names {format_values(extra)}, which are not columns of `costs`",
+                "pass `measures=` to group by a measure attribute, or use a column of `costs`",
+            )
         m = validate_measures(measures).drop(columns=["gebiete", "n_gebiete"])
         missing = [b for b in extra if b not in m.columns]
         if missing:
-            raise fail(where, f"`by` names {format_values(missing)}, found neither in `costs` nor in `measures`",
-                       f"use columns of `costs` or of `measures` ({format_values(m.columns, 12)})")
+            raise fail(
+                where,
+                f"`by` names {format_values(missing)}, found neither in `costs` nor in `measures`",
+                f"use columns of `costs` or of `measures` ({format_values(m.columns, 12)})",
+            )
         c = c.join(m[extra], on="massnahme")
     cols = [*columns, "gesamt"]
     out = c.groupby(by_list, observed=True, dropna=False)[cols].sum()
-    out["foerderquote"] = ((out["gesamt"] - out[columns[0]]) / out["gesamt"] * 100).where(out["gesamt"] > 0)
+    out["foerderquote"] = ((out["gesamt"] - out[columns[0]]) / out["gesamt"] * 100).where(
+        out["gesamt"] > 0
+    )
     out["anteil"] = out["gesamt"] / out["gesamt"].sum() * 100
     if "jahr" in by_list:
         others = [b for b in by_list if b != "jahr"]
-        wide = out["gesamt"].unstack("jahr", fill_value=0.0) if others else out["gesamt"].to_frame().T
+        wide = (
+            out["gesamt"].unstack("jahr", fill_value=0.0) if others else out["gesamt"].to_frame().T
+        )
         years = sorted(wide.columns)
         wide = wide.reindex(columns=range(int(min(years)), int(max(years)) + 1), fill_value=0.0)
         prev = wide.shift(1, axis=1)
         change = (wide - prev).stack() if others else (wide - prev).iloc[0]
-        pct = ((wide - prev) / prev.where(prev > 0) * 100).stack() if others else \
-            ((wide - prev) / prev.where(prev > 0) * 100).iloc[0]
+        pct = (
+            ((wide - prev) / prev.where(prev > 0) * 100).stack()
+            if others
+            else ((wide - prev) / prev.where(prev > 0) * 100).iloc[0]
+        )
         if others:
             change = change.reorder_levels(by_list) if len(by_list) > 1 else change
             pct = pct.reorder_levels(by_list) if len(by_list) > 1 else pct
@@ -478,21 +571,37 @@ def cost_indicators(
     by = list(by)
     bad = [b for b in by if b not in ("jahr", "massnahme")]
     if bad:
-        raise fail(where, f"`by` holds {format_values(bad)}", "use 'jahr' and/or 'massnahme' (or () for totals)")
+        raise fail(
+            where,
+            f"`by` holds {format_values(bad)}",
+            "use 'jahr' and/or 'massnahme' (or () for totals)",
+        )
     long = isinstance(areas.index, pd.MultiIndex)
     if long and areas.index.nlevels != 2:
-        raise fail(where, "`areas` has a MultiIndex with more than two levels", "index it by (area id, jahr)")
+        raise fail(
+            where,
+            "`areas` has a MultiIndex with more than two levels",
+            "index it by (area id, jahr)",
+        )
     need_cols = [population] + ([need] if need is not None else [])
     for col in need_cols:
         if col not in areas.columns:
             raise fail(where, f"`areas` has no column {col!r}", "name a count column of `areas`")
     if cases is not None and cases not in c.columns:
-        raise fail(where, f"`costs` has no column {cases!r} (`cases`)", "name a column of `costs` with case numbers")
+        raise fail(
+            where,
+            f"`costs` has no column {cases!r} (`cases`)",
+            "name a column of `costs` with case numbers",
+        )
     ids = pd.Index(areas.index.get_level_values(0).unique().astype(str), name=area)
     unknown = ~c[area].isin(ids)
     if unknown.any():
-        raise fail(where, f"costs are booked on areas missing from `areas`: {format_values(c.loc[unknown, area].unique())}",
-                   "pass the full area table")
+        raise fail(
+            where,
+            "costs are booked on areas missing from `areas`: "
+            f"{format_values(c.loc[unknown, area].unique())}",
+            "pass the full area table",
+        )
     vals = [*columns, "gesamt"] + ([cases] if cases is not None else [])
     keys = [area, *by]
     grouped = c.groupby(keys)[vals].sum()
@@ -502,15 +611,20 @@ def cost_indicators(
     out = grouped.reindex(grid, fill_value=0.0)
     if long:
         den = areas[need_cols].copy()
-        den.index = pd.MultiIndex.from_arrays([den.index.get_level_values(0).astype(str),
-                                               den.index.get_level_values(1).astype(int)], names=[area, "jahr"])
+        den.index = pd.MultiIndex.from_arrays(
+            [den.index.get_level_values(0).astype(str), den.index.get_level_values(1).astype(int)],
+            names=[area, "jahr"],
+        )
         if "jahr" in by:
             years = out.index.get_level_values("jahr")
             have = set(den.index.get_level_values("jahr"))
             missing_years = sorted(set(years) - have)
             if missing_years:
-                raise fail(where, f"`areas` has no data for the cost year(s) {format_values(missing_years)}",
-                           "pass area data for every cost year (or `by=()` for totals)")
+                raise fail(
+                    where,
+                    f"`areas` has no data for the cost year(s) {format_values(missing_years)}",
+                    "pass area data for every cost year (or `by=()` for totals)",
+                )
             look = pd.MultiIndex.from_arrays([out.index.get_level_values(area), years])
             d = den.reindex(look)
         else:
@@ -523,11 +637,15 @@ def cost_indicators(
     out = out.copy()
     out["einwohner"] = d[population].to_numpy(dtype=float)
     pop = out["einwohner"].to_numpy()
-    out["je_einwohner"] = np.where(pop > 0, out["gesamt"].to_numpy() / np.where(pop > 0, pop, 1), np.nan)
+    out["je_einwohner"] = np.where(
+        pop > 0, out["gesamt"].to_numpy() / np.where(pop > 0, pop, 1), np.nan
+    )
     if need is not None:
         out["bedarf"] = d[need].to_numpy(dtype=float)
         b = out["bedarf"].to_numpy()
-        out["je_bedarf"] = np.where(b > 0, out["gesamt"].to_numpy() / np.where(b > 0, b, 1), np.nan)
+        out["je_bedarf"] = np.where(
+            b > 0, out["gesamt"].to_numpy() / np.where(b > 0, b, 1), np.nan
+        )
     if cases is not None:
         out = out.rename(columns={cases: "faelle"})
         f = out["faelle"].to_numpy(dtype=float)

@@ -94,8 +94,9 @@ def validate_measures(measures: pd.DataFrame, *, areas: Any = None) -> pd.DataFr
     >>> validate_measures(m, areas=["01", "02", "03"])
     Traceback (most recent call last):
     ...
-    sozplan.errors.InputError: validate_measures: `measures` has 1 measure(s) that end before they start: \
-'M2' (2024-2023). Fix: correct `beginn`/`ende` (years, the end year is the last year of the run time).
+    sozplan.errors.InputError: validate_measures: `measures` has 1 measure(s) that end before \
+they start: 'M2' (2024-2023). Fix: correct `beginn`/`ende` (years, the end year is the last \
+year of the run time).
     >>> validate_measures(m.assign(ende=[2025, 2026]))["gebiete"].tolist()
     [('01', '02'), ('03',)]
     """
@@ -108,40 +109,72 @@ def validate_measures(measures: pd.DataFrame, *, areas: Any = None) -> pd.DataFr
     problems: list[tuple[str, str]] = []
     missing = [c for c in ("beginn", "ende", "gebiete") if c not in out.columns]
     if missing:
-        raise fail(where, f"`measures` lacks the column(s) {format_values(missing)}",
-                   "add them: `beginn`/`ende` (years) and `gebiete` (area ids separated by spaces)")
+        raise fail(
+            where,
+            f"`measures` lacks the column(s) {format_values(missing)}",
+            "add them: `beginn`/`ende` (years) and `gebiete` (area ids separated by spaces)",
+        )
     if not out.index.is_unique:
-        problems.append((f"measure ids occur more than once: {format_values(out.index[out.index.duplicated()].unique())}",
-                         "give every measure its own id (or merge the rows)"))
+        problems.append(
+            (
+                "measure ids occur more than once: "
+                f"{format_values(out.index[out.index.duplicated()].unique())}",
+                "give every measure its own id (or merge the rows)",
+            )
+        )
     for col in ("beginn", "ende"):
         out[col], bad = _as_year(out[col])
         if len(bad):
-            problems.append((f"`{col}` is not a whole year for {format_values(bad)}",
-                             "write years as integers, e.g. 2023"))
+            problems.append(
+                (
+                    f"`{col}` is not a whole year for {format_values(bad)}",
+                    "write years as integers, e.g. 2023",
+                )
+            )
     both = out["beginn"].notna() & out["ende"].notna()
     wrong = both & (out["ende"] < out["beginn"])
     if wrong.any():
-        pairs = [f"{i!r} ({b}-{e})" for i, b, e in zip(out.index[wrong], out["beginn"][wrong], out["ende"][wrong],
-                                                       strict=True)]
-        problems.append((f"`measures` has {int(wrong.sum())} measure(s) that end before they start: "
-                         f"{', '.join(pairs[:5])}",
-                         "correct `beginn`/`ende` (years, the end year is the last year of the run time)"))
+        pairs = [
+            f"{i!r} ({b}-{e})"
+            for i, b, e in zip(
+                out.index[wrong], out["beginn"][wrong], out["ende"][wrong], strict=True
+            )
+        ]
+        problems.append(
+            (
+                f"`measures` has {int(wrong.sum())} measure(s) that end before they start: "
+                f"{', '.join(pairs[:5])}",
+                "correct `beginn`/`ende` (years, the end year is the last year of the run time)",
+            )
+        )
     gebiete = pd.Series([_split_areas(v) for v in out["gebiete"]], index=out.index, dtype=object)
     empty = gebiete.map(len) == 0
     if empty.any():
-        problems.append((f"measure(s) without areas: {format_values(out.index[empty])}",
-                         "list the planning areas a measure serves in `gebiete`"))
+        problems.append(
+            (
+                f"measure(s) without areas: {format_values(out.index[empty])}",
+                "list the planning areas a measure serves in `gebiete`",
+            )
+        )
     twice = gebiete.map(lambda g: len(g) != len(set(g)))
     if twice.any():
-        problems.append((f"measure(s) naming an area twice: {format_values(out.index[twice])}",
-                         "name each area once per measure"))
+        problems.append(
+            (
+                f"measure(s) naming an area twice: {format_values(out.index[twice])}",
+                "name each area once per measure",
+            )
+        )
     known = area_ids(areas, where=where)
     if known is not None:
         unknown = sorted({(m, a) for m, g in gebiete.items() for a in g if a not in known})
         if unknown:
-            problems.append((f"{len(unknown)} area id(s) in `gebiete` are not among the known areas: "
-                             f"{', '.join(f'{a!r} ({m})' for m, a in unknown[:5])}",
-                             "check the ids (zero-padded strings, e.g. '010101') against `areas`"))
+            problems.append(
+                (
+                    f"{len(unknown)} area id(s) in `gebiete` are not among the known areas: "
+                    f"{', '.join(f'{a!r} ({m})' for m, a in unknown[:5])}",
+                    "check the ids (zero-padded strings, e.g. '010101') against `areas`",
+                )
+            )
     raise_problems(where, problems)
     out["gebiete"] = gebiete
     out["n_gebiete"] = gebiete.map(len).astype("int64")
@@ -178,7 +211,9 @@ def measure_areas(measures: pd.DataFrame, *, area: str = "planungsraum") -> pd.D
     long = m.explode("gebiete").rename(columns={"gebiete": area}).drop(columns="n_gebiete")
     long[area] = long[area].astype(str)
     long = long.reset_index()
-    return long[["massnahme", area, *[c for c in long.columns if c not in ("massnahme", area)]]].reset_index(drop=True)
+    return long[
+        ["massnahme", area, *[c for c in long.columns if c not in ("massnahme", area)]]
+    ].reset_index(drop=True)
 
 
 def validate_costs(
@@ -230,13 +265,15 @@ def validate_costs(
     Examples
     --------
     >>> import pandas as pd
-    >>> c = pd.DataFrame({"massnahme": ["M1", "M1"], "planungsraum": ["01", "01"], "jahr": [2022, 2023],
-    ...                   "eigenmittel": [1000.0, -50.0], "foerdermittel": [0.0, 0.0], "drittmittel": [0.0, 0.0]})
+    >>> c = pd.DataFrame({"massnahme": ["M1", "M1"], "planungsraum": ["01", "01"],
+    ...                   "jahr": [2022, 2023], "eigenmittel": [1000.0, -50.0],
+    ...                   "foerdermittel": [0.0, 0.0], "drittmittel": [0.0, 0.0]})
     >>> validate_costs(c)
     Traceback (most recent call last):
     ...
-    sozplan.errors.InputError: validate_costs: column 'eigenmittel' has 1 negative cost(s): M1/01/2023 (-50). \
-Fix: costs are amounts spent (>= 0); book refunds as a separate negative-free row or net them before.
+    sozplan.errors.InputError: validate_costs: column 'eigenmittel' has 1 negative cost(s): \
+M1/01/2023 (-50). Fix: costs are amounts spent (>= 0); book refunds as a separate negative-free \
+row or net them before.
     """
     where = "validate_costs"
     check_frame(costs, arg="costs", where=where)
@@ -244,64 +281,120 @@ Fix: costs are amounts spent (>= 0); book refunds as a separate negative-free ro
     keys = ["massnahme", area, "jahr"]
     missing = [c for c in keys + columns if c not in costs.columns]
     if missing:
-        raise fail(where, f"`costs` lacks the column(s) {format_values(missing)}",
-                   f"pass a tidy table with {', '.join(keys)} and the cost columns {', '.join(columns)}")
+        raise fail(
+            where,
+            f"`costs` lacks the column(s) {format_values(missing)}",
+            f"pass a tidy table with {', '.join(keys)} and the cost columns {', '.join(columns)}",
+        )
     out = costs.copy()
     out["massnahme"] = out["massnahme"].astype(str)
     out[area] = out[area].astype(str)
     problems: list[tuple[str, str]] = []
     out["jahr"], bad = _as_year(out["jahr"])
     if len(bad):
-        problems.append((f"`jahr` is not a whole year in row(s) {format_values(bad)}", "write years as integers"))
+        problems.append(
+            (
+                f"`jahr` is not a whole year in row(s) {format_values(bad)}",
+                "write years as integers",
+            )
+        )
     labels = np.array(key_labels(out, keys), dtype=object)
     for col in columns:
         if not pd.api.types.is_numeric_dtype(out[col]):
-            problems.append((f"cost column {col!r} is not numeric ({out[col].dtype})",
-                             "convert it (sozplan.io.read_statistik reads German number formats)"))
+            problems.append(
+                (
+                    f"cost column {col!r} is not numeric ({out[col].dtype})",
+                    "convert it (sozplan.io.read_statistik reads German number formats)",
+                )
+            )
             continue
         vals = out[col].to_numpy(dtype=float, na_value=np.nan)
         nan = ~np.isfinite(vals)
         if nan.any():
-            problems.append((f"column {col!r} has {int(nan.sum())} missing cost(s): {format_values(labels[nan])}",
-                             "enter 0 where nothing was spent; unknown costs must be clarified"))
+            problems.append(
+                (
+                    f"column {col!r} has {int(nan.sum())} missing cost(s): "
+                    f"{format_values(labels[nan])}",
+                    "enter 0 where nothing was spent; unknown costs must be clarified",
+                )
+            )
         neg = vals < 0
         if neg.any():
-            shown = ", ".join(f"{lab} ({v:g})" for lab, v in zip(labels[neg][:5], vals[neg][:5], strict=True))
-            problems.append((f"column {col!r} has {int(neg.sum())} negative cost(s): {shown}",
-                             "costs are amounts spent (>= 0); book refunds as a separate negative-free row "
-                             "or net them before"))
+            shown = ", ".join(
+                f"{lab} ({v:g})" for lab, v in zip(labels[neg][:5], vals[neg][:5], strict=True)
+            )
+            problems.append(
+                (
+                    f"column {col!r} has {int(neg.sum())} negative cost(s): {shown}",
+                    "costs are amounts spent (>= 0); book refunds as a separate negative-free row "
+                    "or net them before",
+                )
+            )
     dup = out.duplicated(keys, keep=False).to_numpy()
     if dup.any():
-        problems.append((f"{int(dup.sum())} rows share a (measure, area, year): {format_values(dict.fromkeys(labels[dup]))}",
-                         "sum such rows first, e.g. costs.groupby([...]).sum()"))
+        problems.append(
+            (
+                f"{int(dup.sum())} rows share a (measure, area, year): "
+                f"{format_values(dict.fromkeys(labels[dup]))}",
+                "sum such rows first, e.g. costs.groupby([...]).sum()",
+            )
+        )
     known = area_ids(areas, where=where)
     if known is not None:
         unknown = ~out[area].isin(known).to_numpy()
         if unknown.any():
-            problems.append((f"{int(unknown.sum())} row(s) for unknown area(s): {format_values(labels[unknown])}",
-                             "check the area ids (zero-padded strings) against `areas`"))
+            problems.append(
+                (
+                    f"{int(unknown.sum())} row(s) for unknown area(s): "
+                    f"{format_values(labels[unknown])}",
+                    "check the area ids (zero-padded strings) against `areas`",
+                )
+            )
     if measures is not None:
         m = validate_measures(measures, areas=areas)
         unk = ~out["massnahme"].isin(m.index).to_numpy()
         if unk.any():
-            problems.append((f"{int(unk.sum())} row(s) for unknown measure(s): {format_values(labels[unk])}",
-                             "add the measure to `measures` or correct its id"))
+            problems.append(
+                (
+                    f"{int(unk.sum())} row(s) for unknown measure(s): "
+                    f"{format_values(labels[unk])}",
+                    "add the measure to `measures` or correct its id",
+                )
+            )
         ok = ~unk
-        served = np.array([a in m.at[mm, "gebiete"] if k else True
-                           for mm, a, k in zip(out["massnahme"], out[area], ok, strict=True)])
+        served = np.array(
+            [
+                a in m.at[mm, "gebiete"] if k else True
+                for mm, a, k in zip(out["massnahme"], out[area], ok, strict=True)
+            ]
+        )
         if (~served).any():
-            problems.append((f"{int((~served).sum())} row(s) book costs in an area the measure does not serve: "
-                             f"{format_values(labels[~served])}",
-                             "add the area to the measure's `gebiete` or book the costs on the right area"))
+            problems.append(
+                (
+                    f"{int((~served).sum())} row(s) book costs in an area the measure does "
+                    "not serve: "
+                    f"{format_values(labels[~served])}",
+                    "add the area to the measure's `gebiete` or book the costs on the right area",
+                )
+            )
         beg = out["massnahme"].map(m["beginn"]).to_numpy(dtype=float, na_value=np.nan)
         end = out["massnahme"].map(m["ende"]).to_numpy(dtype=float, na_value=np.nan)
         yr = out["jahr"].to_numpy(dtype=float, na_value=np.nan)
         outside = ok & ((yr < beg) | (yr > end))
         if outside.any():
-            shown = ", ".join(f"{lab} (run time {int(b)}-{int(e)})"
-                              for lab, b, e in zip(labels[outside][:5], beg[outside][:5], end[outside][:5], strict=True))
-            problems.append((f"{int(outside.sum())} cost row(s) lie outside the measure's run time: {shown}",
-                             "correct the year or extend the measure's `beginn`/`ende`"))
+            shown = ", ".join(
+                f"{lab} (run time {int(b)}-{int(e)})"
+                for lab, b, e in zip(
+                    labels[outside][:5], beg[outside][:5], end[outside][:5], strict=True
+                )
+            )
+            problems.append(
+                (
+                    f"{int(outside.sum())} cost row(s) lie outside the measure's run time: "
+                    f"{shown}",
+                    "correct the year or extend the measure's `beginn`/`ende`",
+                )
+            )
     raise_problems(where, problems)
     total = out[columns].sum(axis=1)
     out["gesamt"] = total
@@ -309,8 +402,13 @@ Fix: costs are amounts spent (>= 0); book refunds as a separate negative-free ro
     out["foerderquote"] = ((total - own) / total * 100).where(total > 0)
     zero = (total == 0).to_numpy()
     if zero.any():
-        warnings.warn(f"validate_costs: {int(zero.sum())} cost row(s) are all zero: {format_values(labels[zero])} "
-                      "(kept; drop them if they are placeholders)", DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            f"validate_costs: {int(zero.sum())} cost row(s) are all zero: "
+            f"{format_values(labels[zero])} "
+            "(kept; drop them if they are placeholders)",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     return out
 
 
@@ -381,70 +479,129 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
     req = ["indikator", area, "basiswert", "basisjahr", "zielwert", "zieljahr", "art"]
     missing = [c for c in req if c not in out.columns]
     if missing:
-        raise fail(where, f"`targets` lacks the column(s) {format_values(missing)}",
-                   f"pass one row per target with {', '.join(req)}")
+        raise fail(
+            where,
+            f"`targets` lacks the column(s) {format_values(missing)}",
+            f"pass one row per target with {', '.join(req)}",
+        )
     problems: list[tuple[str, str]] = []
     if not out.index.is_unique:
-        problems.append((f"target ids occur more than once: {format_values(out.index[out.index.duplicated()].unique())}",
-                         "give every target its own id"))
+        problems.append(
+            (
+                "target ids occur more than once: "
+                f"{format_values(out.index[out.index.duplicated()].unique())}",
+                "give every target its own id",
+            )
+        )
     out[area] = out[area].astype(str)
     out["indikator"] = out["indikator"].astype(str)
     for col in ("basisjahr", "zieljahr"):
         out[col], bad = _as_year(out[col])
         if len(bad):
-            problems.append((f"`{col}` is not a whole year for {format_values(bad)}", "write years as integers"))
+            problems.append(
+                (
+                    f"`{col}` is not a whole year for {format_values(bad)}",
+                    "write years as integers",
+                )
+            )
     for col in ("basiswert", "zielwert"):
         vals = pd.to_numeric(out[col], errors="coerce").astype(float)
         bad = ~np.isfinite(vals.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
-            problems.append((f"`{col}` is missing or not a number for {format_values(out.index[bad])}",
-                             "enter the baseline and target values as numbers"))
+            problems.append(
+                (
+                    f"`{col}` is missing or not a number for {format_values(out.index[bad])}",
+                    "enter the baseline and target values as numbers",
+                )
+            )
         out[col] = vals
     order = (out["zieljahr"] <= out["basisjahr"]).fillna(False).to_numpy(dtype=bool)
     if order.any():
-        problems.append((f"target year not after the baseline year for {format_values(out.index[order])}",
-                         "the target year (`zieljahr`) must come after the baseline year (`basisjahr`)"))
+        problems.append(
+            (
+                f"target year not after the baseline year for {format_values(out.index[order])}",
+                "the target year (`zieljahr`) must come after the baseline year (`basisjahr`)",
+            )
+        )
     kinds = ~out["art"].isin(TARGET_KINDS).to_numpy()
     if kinds.any():
-        problems.append((f"`art` must be 'sozial' or 'finanziell', not {format_values(out['art'][kinds].unique())} "
-                         f"(targets {format_values(out.index[kinds])})", "use 'sozial' or 'finanziell'"))
+        problems.append(
+            (
+                "`art` must be 'sozial' or 'finanziell', not "
+                f"{format_values(out['art'][kinds].unique())} "
+                f"(targets {format_values(out.index[kinds])})",
+                "use 'sozial' or 'finanziell'",
+            )
+        )
     diff = np.sign((out["zielwert"] - out["basiswert"]).to_numpy(dtype=float, na_value=np.nan))
     if "richtung" in out.columns:
-        given = pd.to_numeric(out["richtung"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        given = pd.to_numeric(out["richtung"], errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
         badv = ~np.isin(given, (-1.0, 1.0)) & ~np.isnan(given)
         if badv.any():
-            problems.append((f"`richtung` must be +1 or -1, not at {format_values(out.index[badv])}",
-                             "+1: higher is better, -1: lower is better"))
+            problems.append(
+                (
+                    f"`richtung` must be +1 or -1, not at {format_values(out.index[badv])}",
+                    "+1: higher is better, -1: lower is better",
+                )
+            )
         contra = (~np.isnan(given)) & (diff != 0) & (given != diff) & ~np.isnan(diff)
         if contra.any():
-            problems.append((f"`richtung` contradicts the values (target minus baseline) for {format_values(out.index[contra])}",
-                             "fix the direction or the values; leave `richtung` empty to infer it"))
+            problems.append(
+                (
+                    "`richtung` contradicts the values (target minus baseline) for "
+                    f"{format_values(out.index[contra])}",
+                    "fix the direction or the values; leave `richtung` empty to infer it",
+                )
+            )
         direction = np.where(np.isnan(given), diff, given)
     else:
         direction = diff
     hold = (diff == 0) & ~np.isin(direction, (-1.0, 1.0))
     if hold.any():
-        problems.append((f"target equals baseline but no `richtung` is given for {format_values(out.index[hold])}",
-                         "for 'hold the level' targets say in `richtung` whether higher (+1) or lower (-1) is better"))
+        problems.append(
+            (
+                "target equals baseline but no `richtung` is given for "
+                f"{format_values(out.index[hold])}",
+                "for 'hold the level' targets say in `richtung` whether higher (+1) or lower "
+                "(-1) is better",
+            )
+        )
     known = area_ids(areas, where=where)
     if known is not None:
         unk = ~(out[area].isin(known) | (out[area] == ALL_AREAS)).to_numpy()
         if unk.any():
-            shown = ", ".join(f"{i!r} ({a!r})" for i, a in zip(out.index[unk][:5], out[area][unk][:5], strict=True))
-            problems.append((f"{int(unk.sum())} target(s) refer to unknown areas: {shown}",
-                             f"use a known area id or {ALL_AREAS!r} for a city-wide target"))
+            shown = ", ".join(
+                f"{i!r} ({a!r})"
+                for i, a in zip(out.index[unk][:5], out[area][unk][:5], strict=True)
+            )
+            problems.append(
+                (
+                    f"{int(unk.sum())} target(s) refer to unknown areas: {shown}",
+                    f"use a known area id or {ALL_AREAS!r} for a city-wide target",
+                )
+            )
     if measures is not None and "massnahme" in out.columns:
         m = validate_measures(measures)
         given_m = out["massnahme"].notna().to_numpy()
         unk = given_m & ~out["massnahme"].astype(str).isin(m.index).to_numpy()
         if unk.any():
-            problems.append((f"target(s) for unknown measures: {format_values(out.index[unk])}",
-                             "add the measure or correct `massnahme`"))
+            problems.append(
+                (
+                    f"target(s) for unknown measures: {format_values(out.index[unk])}",
+                    "add the measure or correct `massnahme`",
+                )
+            )
     if indicators is not None:
         unk = ~out["indikator"].isin(list(indicators)).to_numpy()
         if unk.any():
-            problems.append((f"unknown indicator(s) {format_values(out['indikator'][unk].unique())}",
-                             f"use one of {format_values(indicators, 12)}"))
+            problems.append(
+                (
+                    f"unknown indicator(s) {format_values(out['indikator'][unk].unique())}",
+                    f"use one of {format_values(indicators, 12)}",
+                )
+            )
     raise_problems(where, problems)
     out["richtung"] = pd.array(direction, dtype="Float64").astype("Int64")
     return out
@@ -486,27 +643,47 @@ class PlanningData:
         out = self.measures.drop(columns="gebiete").copy()
         if self.costs is not None:
             sums = self.costs.groupby("massnahme")[[*COST_COLUMNS, "gesamt"]].sum()
-            out = out.join(sums).fillna({c: 0.0 for c in [*COST_COLUMNS, "gesamt"]})
+            out = out.join(sums).fillna(dict.fromkeys([*COST_COLUMNS, "gesamt"], 0.0))
             total = out["gesamt"]
             out["foerderquote"] = ((total - out[COST_COLUMNS[0]]) / total * 100).where(total > 0)
         if self.targets is not None and "massnahme" in self.targets.columns:
-            out["n_ziele"] = self.targets.groupby("massnahme").size().reindex(out.index, fill_value=0)
+            out["n_ziele"] = (
+                self.targets.groupby("massnahme").size().reindex(out.index, fill_value=0)
+            )
         return out
 
     def _title(self) -> str:
         n_c = 0 if self.costs is None else len(self.costs)
         n_t = 0 if self.targets is None else len(self.targets)
         total = "" if self.costs is None else f", costs {self.costs['gesamt'].sum():,.2f} EUR"
-        return (f"PlanningData: {len(self.areas)} areas, {len(self.measures)} measures, {n_c} cost rows, "
-                f"{n_t} targets{total}")
+        return (
+            f"PlanningData: {len(self.areas)} areas, {len(self.measures)} measures, {n_c} "
+            "cost rows, "
+            f"{n_t} targets{total}"
+        )
 
     def __repr__(self) -> str:
-        cols = [c for c in ("name", "beginn", "ende", "n_gebiete", "gesamt", "foerderquote") if c in self.to_frame()]
+        cols = [
+            c
+            for c in ("name", "beginn", "ende", "n_gebiete", "gesamt", "foerderquote")
+            if c in self.to_frame()
+        ]
         return self._title() + "\n" + self.to_frame()[cols].round(1).to_string(max_rows=20)
 
     def _repr_html_(self) -> str:
-        cols = [c for c in ("name", "handlungsfeld", "beginn", "ende", "n_gebiete", "gesamt", "foerderquote")
-                if c in self.to_frame()]
+        cols = [
+            c
+            for c in (
+                "name",
+                "handlungsfeld",
+                "beginn",
+                "ende",
+                "n_gebiete",
+                "gesamt",
+                "foerderquote",
+            )
+            if c in self.to_frame()
+        ]
         return html_block(self._title(), self.to_frame()[cols], self.notes)
 
 
@@ -556,8 +733,16 @@ def planning_data(
     where = "planning_data"
     ids = area_ids(areas, where=where)
     m = validate_measures(measures, areas=ids)
-    c = validate_costs(costs, measures=m, areas=ids, area=area, columns=cost_columns) if costs is not None else None
-    t = validate_targets(targets, areas=ids, measures=m, area=area) if targets is not None else None
+    c = (
+        validate_costs(costs, measures=m, areas=ids, area=area, columns=cost_columns)
+        if costs is not None
+        else None
+    )
+    t = (
+        validate_targets(targets, areas=ids, measures=m, area=area)
+        if targets is not None
+        else None
+    )
     notes = []
     if c is not None:
         no_cost = m.index.difference(c["massnahme"].unique())

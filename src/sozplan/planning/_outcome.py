@@ -1,4 +1,4 @@
-"""Outcome monitoring: difference-in-differences with matched comparison areas and pre-trend checks."""
+"""Outcome monitoring: difference-in-differences with matched comparison areas."""
 
 from __future__ import annotations
 
@@ -89,51 +89,92 @@ class DiDResult:
     settings: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
-        """The event-study table (one row per year)."""
+        """Return the event-study table (one row per year)."""
         return self.event_study.copy()
 
     def summary(self) -> pd.DataFrame:
         """One row: effect, interval, p-value, pre-trend test and sample sizes."""
-        return pd.DataFrame({
-            "outcome": [self.outcome], "measure": [self.measure], "effect": [self.effect], "se": [self.se],
-            "ci_low": [self.ci_low], "ci_high": [self.ci_high], "p_value": [self.p_value],
-            "pretrend_p": [self.pretrend_p], "pretrend_bias": [self.pretrend_bias],
-            "n_treated": [len(self.treated)], "n_controls": [self.matches["control"].nunique()],
-            "baseline": [self.baseline], "evaluation": [self.evaluation],
-        })
+        return pd.DataFrame(
+            {
+                "outcome": [self.outcome],
+                "measure": [self.measure],
+                "effect": [self.effect],
+                "se": [self.se],
+                "ci_low": [self.ci_low],
+                "ci_high": [self.ci_high],
+                "p_value": [self.p_value],
+                "pretrend_p": [self.pretrend_p],
+                "pretrend_bias": [self.pretrend_bias],
+                "n_treated": [len(self.treated)],
+                "n_controls": [self.matches["control"].nunique()],
+                "baseline": [self.baseline],
+                "evaluation": [self.evaluation],
+            }
+        )
 
     def _title(self) -> str:
-        lvl = int(round((1 - self.alpha) * 100))
+        lvl = round((1 - self.alpha) * 100)
         m = f" of {self.measure}" if self.measure else ""
-        return (f"Difference-in-differences{m} on {self.outcome!r}, {self.evaluation} vs {self.baseline}: "
-                f"{self.effect:+.3f} ({lvl}% CI {self.ci_low:+.3f} to {self.ci_high:+.3f}, p = {self.p_value:.3g}); "
-                f"{len(self.treated)} treated, {self.matches['control'].nunique()} matched controls of "
-                f"{self.n_pool}; pre-trend test p = {self.pretrend_p:.3g}")
+        return (
+            f"Difference-in-differences{m} on {self.outcome!r}, {self.evaluation} vs "
+            f"{self.baseline}: "
+            f"{self.effect:+.3f} ({lvl}% CI {self.ci_low:+.3f} to {self.ci_high:+.3f}, p = "
+            f"{self.p_value:.3g}); "
+            f"{len(self.treated)} treated, {self.matches['control'].nunique()} matched "
+            "controls of "
+            f"{self.n_pool}; pre-trend test p = {self.pretrend_p:.3g}"
+        )
 
     def __repr__(self) -> str:
-        tab = self.event_study[["estimate", "se", "ci_low", "ci_high", "p_value", "period"]].round(3)
-        return "\n".join([self._title(), tab.to_string(), *[f"warning: {w}" for w in self.warnings],
-                          *[f"note: {n}" for n in self.notes]])
+        tab = self.event_study[["estimate", "se", "ci_low", "ci_high", "p_value", "period"]].round(
+            3
+        )
+        return "\n".join(
+            [
+                self._title(),
+                tab.to_string(),
+                *[f"warning: {w}" for w in self.warnings],
+                *[f"note: {n}" for n in self.notes],
+            ]
+        )
 
     def _repr_html_(self) -> str:
-        return html_block(self._title(), self.event_study,
-                          [*[f"Warnung: {w}" for w in self.warnings], *self.notes], float_format="{:,.3f}")
+        return html_block(
+            self._title(),
+            self.event_study,
+            [*[f"Warnung: {w}" for w in self.warnings], *self.notes],
+            float_format="{:,.3f}",
+        )
 
     def plot(self, ax: Any = None, *, kind: str = "event", language: str = "de"):
-        """Event-study plot (``kind="event"``) or mean outcome of treated and matched controls (``"trends"``)."""
+        """Draw the event study (``kind="event"``) or the mean outcomes (``kind="trends"``)."""
         import matplotlib.pyplot as plt
 
         de = language == "de"
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.8))
         if kind == "trends":
-            ax.plot(self.means.index, self.means["treated"], "o-", color="C3",
-                    label="Maßnahmegebiete" if de else "treated areas")
-            ax.plot(self.means.index, self.means["controls"], "s--", color="C0",
-                    label="Vergleichsgebiete (gematcht)" if de else "matched comparison areas")
+            ax.plot(
+                self.means.index,
+                self.means["treated"],
+                "o-",
+                color="C3",
+                label="Maßnahmegebiete" if de else "treated areas",
+            )
+            ax.plot(
+                self.means.index,
+                self.means["controls"],
+                "s--",
+                color="C0",
+                label="Vergleichsgebiete (gematcht)" if de else "matched comparison areas",
+            )
             ax.axvline(self.start - 0.5, color="0.5", lw=0.8, ls=":")
             ax.set_ylabel(self.outcome)
-            ax.set_title(("Mittelwerte: Maßnahme- und Vergleichsgebiete" if de else "Means of treated and controls"))
+            ax.set_title(
+                "Mittelwerte: Maßnahme- und Vergleichsgebiete"
+                if de
+                else "Means of treated and controls"
+            )
             ax.set_xticks(self.means.index)
             ax.legend(fontsize="small")
             return ax
@@ -142,15 +183,27 @@ class DiDResult:
         es = self.event_study
         colour = es["period"].map({"pre": "C1", "baseline": "0.4", "post": "C0"}).to_numpy()
         for (yr, r), c in zip(es.iterrows(), colour, strict=True):
-            ax.errorbar(yr, r["estimate"], yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
-                        fmt="o", color=c, capsize=3)
+            ax.errorbar(
+                yr,
+                r["estimate"],
+                yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
+                fmt="o",
+                color=c,
+                capsize=3,
+            )
         ax.axhline(0, color="0.3", lw=0.8)
         ax.axvline(self.start - 0.5, color="0.5", lw=0.8, ls=":")
-        lvl = int(round((1 - self.alpha) * 100))
+        lvl = round((1 - self.alpha) * 100)
         ax.set_xticks(es.index)
         ax.set_xlabel("Jahr" if de else "year")
-        ax.set_ylabel((f"Effekt auf {self.outcome} ({lvl}-%-KI)" if de else f"effect on {self.outcome} ({lvl}% CI)"))
-        title = ("Ereignisstudie" if de else "Event study") + (f" {self.measure}" if self.measure else "")
+        ax.set_ylabel(
+            f"Effekt auf {self.outcome} ({lvl}-%-KI)"
+            if de
+            else f"effect on {self.outcome} ({lvl}% CI)"
+        )
+        title = ("Ereignisstudie" if de else "Event study") + (
+            f" {self.measure}" if self.measure else ""
+        )
         if self.warnings:
             title += " – Vortrend!" if de else " – pre-trend!"
         ax.set_title(title)
@@ -166,7 +219,11 @@ def _outcome_values(panel: pd.DataFrame, outcome: Hashable, where: str) -> pd.Se
     from sozplan.indicators import evaluate, resolve_specs
 
     if not isinstance(outcome, str):
-        raise fail(where, f"`outcome` {outcome!r} is no column of `panel`", "name a column or an indicator key")
+        raise fail(
+            where,
+            f"`outcome` {outcome!r} is no column of `panel`",
+            "name a column or an indicator key",
+        )
     spec = resolve_specs(outcome, panel, where=where)[0]
     _, _, value = evaluate(panel, spec)
     return pd.Series(value, index=panel.index, name=outcome)
@@ -180,20 +237,22 @@ def _t_test(d: np.ndarray, alpha: float) -> tuple[float, float, float, float, fl
         return est, np.nan, np.nan, np.nan, np.nan
     se = float(d.std(ddof=1) / np.sqrt(n))
     q = stats.t.ppf(1 - alpha / 2, n - 1)
-    if se == 0:
-        p = 1.0 if est == 0 else 0.0
-    else:
-        p = float(2 * stats.t.sf(abs(est / se), n - 1))
+    p = (1.0 if est == 0 else 0.0) if se == 0 else float(2 * stats.t.sf(abs(est / se), n - 1))
     return est, se, est - q * se, est + q * se, p
 
 
 def _match(dist: np.ndarray, k: int, replace: bool, caliper: float | None) -> list[list[int]]:
     """Control positions matched to each treated row of ``dist`` (treated x pool)."""
-    n_t, n_c = dist.shape
+    n_t = dist.shape[0]
     big = 1e12
     d = dist if caliper is None else np.where(dist <= caliper, dist, big)
     if replace:
-        order = np.argsort(d, axis=1, kind="stable")[:, :k]
+        if k < d.shape[1]:
+            part = np.argpartition(d, k - 1, axis=1)[:, :k]
+            near = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+            order = np.take_along_axis(part, near, axis=1)
+        else:
+            order = np.argsort(d, axis=1, kind="stable")
         out = [[int(j) for j in order[i] if d[i, j] < big] for i in range(n_t)]
     else:
         rep = np.repeat(d, k, axis=0)
@@ -345,7 +404,8 @@ def difference_in_differences(
     --------
     >>> from sozplan.datasets import load_measures, load_musterstadt, load_truth
     >>> panel = load_musterstadt("planning_area", year="all")
-    >>> res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=load_measures())
+    >>> res = difference_in_differences(panel, "sgb2_quote", measure="M01",
+    ...                                 measures=load_measures())
     >>> truth = load_truth()["measures"]["effect"]["effect_pp"]
     >>> bool(res.ci_low <= truth <= res.ci_high)
     True
@@ -353,34 +413,54 @@ def difference_in_differences(
     where = "difference_in_differences"
     check_frame(panel, arg="panel", where=where)
     if not isinstance(panel.index, pd.MultiIndex) or panel.index.nlevels != 2:
-        raise fail(where, "`panel` is not indexed by (area id, year)",
-                   "pass a long table, e.g. load_musterstadt('planning_area', year='all')")
+        raise fail(
+            where,
+            "`panel` is not indexed by (area id, year)",
+            "pass a long table, e.g. load_musterstadt('planning_area', year='all')",
+        )
     if not panel.index.is_unique:
-        raise fail(where, "`panel` has duplicate (area, year) rows", "keep one row per area and year")
+        raise fail(
+            where, "`panel` has duplicate (area, year) rows", "keep one row per area and year"
+        )
     alpha = check_probability(alpha, arg="alpha", where=where, open_left=True, open_right=True)
-    pretrend_alpha = check_probability(pretrend_alpha, arg="pretrend_alpha", where=where, open_left=True,
-                                       open_right=True)
+    pretrend_alpha = check_probability(
+        pretrend_alpha, arg="pretrend_alpha", where=where, open_left=True, open_right=True
+    )
     if ci not in ("cluster", "bootstrap"):
         raise fail(where, f"`ci` is {ci!r}", "use 'cluster' or 'bootstrap'")
     if not isinstance(n_neighbors, int | np.integer) or n_neighbors < 1:
         raise fail(where, f"`n_neighbors` is {n_neighbors!r}", "pass a positive integer")
     if caliper is not None and (not isinstance(caliper, int | float) or caliper <= 0):
-        raise fail(where, f"`caliper` is {caliper!r}", "pass a positive number of standard deviations or None")
+        raise fail(
+            where,
+            f"`caliper` is {caliper!r}",
+            "pass a positive number of standard deviations or None",
+        )
     notes: list[str] = []
     warns: list[str] = []
     m_table = validate_measures(measures) if measures is not None else None
     if measure is not None:
         if m_table is None:
-            raise fail(where, "`measure` is given without `measures`", "pass the measures table as `measures=`")
+            raise fail(
+                where,
+                "`measure` is given without `measures`",
+                "pass the measures table as `measures=`",
+            )
         if measure not in m_table.index:
-            raise fail(where, f"unknown measure {measure!r}", f"use one of {format_values(m_table.index)}")
+            raise fail(
+                where, f"unknown measure {measure!r}", f"use one of {format_values(m_table.index)}"
+            )
         if treated is None:
             treated = list(m_table.at[measure, "gebiete"])
         if start is None:
             start = int(m_table.at[measure, "beginn"])
     if treated is None or start is None:
-        raise fail(where, "`treated` and `start` are needed", "pass them, or `measure=` with `measures=`")
-    treated = [str(a) for a in treated] if panel.index.levels[0].dtype != "int64" else list(treated)
+        raise fail(
+            where, "`treated` and `start` are needed", "pass them, or `measure=` with `measures=`"
+        )
+    treated = (
+        [str(a) for a in treated] if panel.index.levels[0].dtype != "int64" else list(treated)
+    )
     if len(set(treated)) != len(treated):
         raise fail(where, "`treated` names an area twice", "name each area once")
     y = _outcome_values(panel, outcome, where)
@@ -389,24 +469,39 @@ def difference_in_differences(
     wide.columns = years
     unknown = [a for a in treated if a not in wide.index]
     if unknown:
-        raise fail(where, f"treated area(s) not in `panel`: {format_values(unknown)}",
-                   "check the ids against the panel's index")
+        raise fail(
+            where,
+            f"treated area(s) not in `panel`: {format_values(unknown)}",
+            "check the ids against the panel's index",
+        )
     start = int(start)
     baseline = start - 1 if baseline is None else int(baseline)
     evaluation = years[-1] if evaluation is None else int(evaluation)
     if baseline not in years:
-        raise fail(where, f"the baseline year {baseline} is not in the panel ({years[0]}-{years[-1]})",
-                   "choose a start or baseline within the panel years")
+        raise fail(
+            where,
+            f"the baseline year {baseline} is not in the panel ({years[0]}-{years[-1]})",
+            "choose a start or baseline within the panel years",
+        )
     if baseline >= start:
-        raise fail(where, f"the baseline year {baseline} is not before the start {start}",
-                   "choose a baseline year before the measure starts")
+        raise fail(
+            where,
+            f"the baseline year {baseline} is not before the start {start}",
+            "choose a baseline year before the measure starts",
+        )
     if evaluation not in years or evaluation < start:
-        raise fail(where, f"the evaluation year {evaluation} is not a panel year from the start {start} on",
-                   f"choose one of {format_values([v for v in years if v >= start])}")
+        raise fail(
+            where,
+            f"the evaluation year {evaluation} is not a panel year from the start {start} on",
+            f"choose one of {format_values([v for v in years if v >= start])}",
+        )
     bad_t = wide.loc[treated].isna().any(axis=1)
     if bad_t.any():
-        raise fail(where, f"the outcome is missing for treated area(s) {format_values(bad_t.index[bad_t])}",
-                   "fill the data or leave these areas out of `treated`")
+        raise fail(
+            where,
+            f"the outcome is missing for treated area(s) {format_values(bad_t.index[bad_t])}",
+            "fill the data or leave these areas out of `treated`",
+        )
     # control pool
     pool = wide.index.difference(pd.Index(treated))
     dropped: dict[str, list] = {}
@@ -424,20 +519,30 @@ def difference_in_differences(
     if population is not None and min_population is not None and population in panel.columns:
         pop_b = panel[population].xs(baseline, level=1)
         small = pop_b.index[pop_b < min_population]
-        dropped[f"fewer than {min_population:g} residents in {baseline}"] = sorted(set(pool) & set(small))
+        dropped[f"fewer than {min_population:g} residents in {baseline}"] = sorted(
+            set(pool) & set(small)
+        )
         pool = pool.difference(small)
         small_t = [a for a in treated if a in set(small)]
         if small_t:
-            notes.append(f"treated area(s) with fewer than {min_population:g} residents (noisy): "
-                         f"{format_values(small_t)}")
+            notes.append(
+                f"treated area(s) with fewer than {min_population:g} residents (noisy): "
+                f"{format_values(small_t)}"
+            )
     miss = wide.loc[pool].isna().any(axis=1)
     dropped["missing outcome"] = list(miss.index[miss])
     pool = pool[~miss.to_numpy()]
     for reason, ids in dropped.items():
         if ids:
-            notes.append(f"{len(ids)} candidate control(s) left out ({reason}): {format_values(ids)}")
+            notes.append(
+                f"{len(ids)} candidate control(s) left out ({reason}): {format_values(ids)}"
+            )
     # matching variables at baseline
-    match_cols = [match_on] if isinstance(match_on, str) or not isinstance(match_on, Sequence) else list(match_on)
+    match_cols = (
+        [match_on]
+        if isinstance(match_on, str) or not isinstance(match_on, Sequence)
+        else list(match_on)
+    )
     X = {}
     for c in match_cols:
         if c == "outcome":
@@ -445,23 +550,34 @@ def difference_in_differences(
         elif c in panel.columns:
             X[c] = pd.to_numeric(panel[c].xs(baseline, level=1), errors="coerce")
         else:
-            raise fail(where, f"`match_on` names {c!r}, neither 'outcome' nor a column of `panel`",
-                       "use 'outcome' or columns of the panel")
+            raise fail(
+                where,
+                f"`match_on` names {c!r}, neither 'outcome' nor a column of `panel`",
+                "use 'outcome' or columns of the panel",
+            )
     X = pd.DataFrame(X).reindex(wide.index)
     nanx = X.loc[treated].isna().any(axis=1)
     if nanx.any():
-        raise fail(where, f"matching variables missing for treated area(s) {format_values(nanx.index[nanx])}",
-                   "fill them or choose other `match_on`")
+        raise fail(
+            where,
+            f"matching variables missing for treated area(s) {format_values(nanx.index[nanx])}",
+            "fill them or choose other `match_on`",
+        )
     nanp = X.loc[pool].isna().any(axis=1)
     if nanp.any():
-        notes.append(f"{int(nanp.sum())} candidate control(s) left out (missing matching variables): "
-                     f"{format_values(pool[nanp.to_numpy()])}")
+        notes.append(
+            f"{int(nanp.sum())} candidate control(s) left out (missing matching variables): "
+            f"{format_values(pool[nanp.to_numpy()])}"
+        )
         pool = pool[~nanp.to_numpy()]
     need = n_neighbors * len(treated) if not replace else n_neighbors
     if len(pool) < need:
-        raise fail(where, f"only {len(pool)} candidate control area(s) for {len(treated)} treated area(s) and "
-                   f"{n_neighbors} neighbour(s) each{' without replacement' if not replace else ''}",
-                   "allow `replace=True`, fewer `n_neighbors`, or a larger pool (exclude fewer areas)")
+        raise fail(
+            where,
+            f"only {len(pool)} candidate control area(s) for {len(treated)} treated area(s) and "
+            f"{n_neighbors} neighbour(s) each{' without replacement' if not replace else ''}",
+            "allow `replace=True`, fewer `n_neighbors`, or a larger pool (exclude fewer areas)",
+        )
     both = X.loc[list(treated) + list(pool)]
     sd = both.std(ddof=1).replace(0, 1.0).fillna(1.0)
     Zt = (X.loc[treated] / sd).to_numpy()
@@ -471,26 +587,44 @@ def difference_in_differences(
     rows = []
     for i, js in enumerate(matched):
         for j in js:
-            rows.append({"treated": treated[i], "control": pool[j], "distance": float(dist[i, j]),
-                         "weight": 1.0 / len(js)})
+            rows.append(
+                {
+                    "treated": treated[i],
+                    "control": pool[j],
+                    "distance": float(dist[i, j]),
+                    "weight": 1.0 / len(js),
+                }
+            )
     matches = pd.DataFrame(rows, columns=["treated", "control", "distance", "weight"])
     unmatched = tuple(t for t, js in zip(treated, matched, strict=True) if not js)
     if unmatched:
-        msg = (f"{len(unmatched)} treated area(s) have no control within the caliper {caliper:g} and are left "
-               f"out: {format_values(unmatched)}")
+        msg = (
+            f"{len(unmatched)} treated area(s) have no control within the caliper {caliper:g} "
+            "and are left "
+            f"out: {format_values(unmatched)}"
+        )
         warns.append(msg)
         warnings.warn(f"{where}: {msg}", MethodWarning, stacklevel=2)
     used = [t for t in treated if t not in unmatched]
     if len(used) < 2:
-        raise fail(where, f"only {len(used)} treated area(s) could be matched", "widen the caliper or add areas")
+        raise fail(
+            where,
+            f"only {len(used)} treated area(s) could be matched",
+            "widen the caliper or add areas",
+        )
     if replace:
         reuse = matches["control"].value_counts()
         if (reuse > 1).any():
-            notes.append(f"{int((reuse > 1).sum())} control(s) are used by several treated areas (up to "
-                         f"{int(reuse.max())} times): the intervals ignore this dependence and are somewhat narrow")
+            notes.append(
+                f"{int((reuse > 1).sum())} control(s) are used by several treated areas (up to "
+                f"{int(reuse.max())} times): the intervals ignore this dependence and are "
+                "somewhat narrow"
+            )
     # per-unit differences d_it
     change = wide.sub(wide[baseline], axis=0)
-    w_mat = matches.pivot_table(index="treated", columns="control", values="weight", aggfunc="sum", fill_value=0.0)
+    w_mat = matches.pivot_table(
+        index="treated", columns="control", values="weight", aggfunc="sum", fill_value=0.0
+    )
     w_mat = w_mat.reindex(index=used)
     ctrl_change = w_mat.to_numpy() @ change.loc[w_mat.columns].to_numpy()
     D = change.loc[used].to_numpy() - ctrl_change  # treated x years
@@ -503,8 +637,17 @@ def difference_in_differences(
         d = D[yr].to_numpy()
         period = "baseline" if yr == baseline else ("pre" if yr < start else "post")
         if yr == baseline:
-            es_rows.append({"jahr": yr, "estimate": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_value": np.nan,
-                            "period": period})
+            es_rows.append(
+                {
+                    "jahr": yr,
+                    "estimate": 0.0,
+                    "se": 0.0,
+                    "ci_low": 0.0,
+                    "ci_high": 0.0,
+                    "p_value": np.nan,
+                    "period": period,
+                }
+            )
             continue
         est, se, lo, hi, p = _t_test(d, alpha)
         if boot_idx is not None:
@@ -512,8 +655,17 @@ def difference_in_differences(
             se = float(bs.std(ddof=1))
             lo, hi = (float(v) for v in np.quantile(bs, [alpha / 2, 1 - alpha / 2]))
             p = float(min(1.0, 2 * min((bs <= 0).mean(), (bs >= 0).mean()) + 1 / (n_boot + 1)))
-        es_rows.append({"jahr": yr, "estimate": est, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p,
-                        "period": period})
+        es_rows.append(
+            {
+                "jahr": yr,
+                "estimate": est,
+                "se": se,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": p,
+                "period": period,
+            }
+        )
     es = pd.DataFrame(es_rows).set_index("jahr")
     es.insert(0, "relative_year", es.index - start)
     # pre-trend test
@@ -534,20 +686,30 @@ def difference_in_differences(
                 p_pre = float(min(1.0, k * min(_t_test(P[:, j], alpha)[4] for j in range(k))))
         else:
             p_pre = float(min(1.0, k * min(_t_test(P[:, j], alpha)[4] for j in range(k))))
-            notes.append("fewer treated areas than pre-years: Bonferroni test of the pre-period estimates")
+            notes.append(
+                "fewer treated areas than pre-years: Bonferroni test of the pre-period estimates"
+            )
         pts = sorted([*pre_years, baseline])
         slope = float(np.polyfit(pts, es.loc[pts, "estimate"].to_numpy(), 1)[0])
         bias = slope * (evaluation - baseline)
         if np.isfinite(p_pre) and p_pre < pretrend_alpha:
             shown = ", ".join(f"{t}: {es.at[t, 'estimate']:+.2f}" for t in pre_years)
-            msg = (f"pre-trends differ between treated and matched comparison areas (joint test p = {p_pre:.3g} "
-                   f"< {pretrend_alpha:g}; pre-period estimates {shown}); the estimate is likely biased "
-                   f"(a continued linear pre-trend would add {bias:+.2f} by {evaluation})")
+            msg = (
+                "pre-trends differ between treated and matched comparison areas (joint test "
+                f"p = {p_pre:.3g} "
+                f"< {pretrend_alpha:g}; pre-period estimates {shown}); the estimate is likely "
+                "biased "
+                f"(a continued linear pre-trend would add {bias:+.2f} by {evaluation})"
+            )
             warns.append(msg)
             warnings.warn(f"{where}: {msg}", MethodWarning, stacklevel=2)
         else:
-            notes.append(f"pre-trend test p = {p_pre:.3g} with {len(used)} treated areas (low power: not proof of "
-                         f"parallel trends); a continued linear pre-trend would change the estimate by {bias:+.2f}")
+            notes.append(
+                f"pre-trend test p = {p_pre:.3g} with {len(used)} treated areas (low power: "
+                "not proof of "
+                "parallel trends); a continued linear pre-trend would change the estimate by "
+                f"{bias:+.2f}"
+            )
     else:
         p_pre, slope, bias = np.nan, np.nan, np.nan
         msg = "no pre-period besides the baseline year: parallel trends cannot be checked"
@@ -561,24 +723,65 @@ def difference_in_differences(
         xp = X.loc[pool, c]
         xm = float(np.average(X.loc[ctrl_w.index, c], weights=ctrl_w.to_numpy()))
         s = float(np.sqrt((xt.var(ddof=1) + xp.var(ddof=1)) / 2)) or 1.0
-        bal.append({"variable": c, "treated": xt.mean(), "pool": xp.mean(), "matched": xm,
-                    "std_diff_before": (xt.mean() - xp.mean()) / s, "std_diff_after": (xt.mean() - xm) / s})
+        bal.append(
+            {
+                "variable": c,
+                "treated": xt.mean(),
+                "pool": xp.mean(),
+                "matched": xm,
+                "std_diff_before": (xt.mean() - xp.mean()) / s,
+                "std_diff_after": (xt.mean() - xm) / s,
+            }
+        )
     balance = pd.DataFrame(bal).set_index("variable")
-    means = pd.DataFrame({
-        "treated": wide.loc[used].mean(),
-        "controls": pd.Series(np.average(wide.loc[ctrl_w.index].to_numpy(), axis=0,
-                                         weights=ctrl_w.to_numpy()), index=years),
-    })
+    means = pd.DataFrame(
+        {
+            "treated": wide.loc[used].mean(),
+            "controls": pd.Series(
+                np.average(wide.loc[ctrl_w.index].to_numpy(), axis=0, weights=ctrl_w.to_numpy()),
+                index=years,
+            ),
+        }
+    )
     means.index.name = "jahr"
     eff = es.loc[evaluation]
-    settings = {"match_on": match_cols, "n_neighbors": int(n_neighbors), "replace": replace, "caliper": caliper,
-                "clean_controls": clean_controls, "min_population": min_population, "ci": ci, "n_boot": n_boot,
-                "alpha": alpha, "pretrend_alpha": pretrend_alpha}
+    settings = {
+        "match_on": match_cols,
+        "n_neighbors": int(n_neighbors),
+        "replace": replace,
+        "caliper": caliper,
+        "clean_controls": clean_controls,
+        "min_population": min_population,
+        "ci": ci,
+        "n_boot": n_boot,
+        "alpha": alpha,
+        "pretrend_alpha": pretrend_alpha,
+    }
     return DiDResult(
-        outcome=str(outcome), effect=float(eff["estimate"]), se=float(eff["se"]), ci_low=float(eff["ci_low"]),
-        ci_high=float(eff["ci_high"]), p_value=float(eff["p_value"]), df=len(used) - 1, alpha=alpha,
-        ci_method=ci, start=start, baseline=baseline, evaluation=evaluation, event_study=es,
-        pretrend_p=float(p_pre), pretrend_slope=float(slope), pretrend_bias=float(bias), matches=matches,
-        balance=balance, means=means, treated=tuple(used), unmatched=unmatched, n_pool=len(pool),
-        measure=measure, warnings=tuple(warns), notes=tuple(notes), settings=settings,
+        outcome=str(outcome),
+        effect=float(eff["estimate"]),
+        se=float(eff["se"]),
+        ci_low=float(eff["ci_low"]),
+        ci_high=float(eff["ci_high"]),
+        p_value=float(eff["p_value"]),
+        df=len(used) - 1,
+        alpha=alpha,
+        ci_method=ci,
+        start=start,
+        baseline=baseline,
+        evaluation=evaluation,
+        event_study=es,
+        pretrend_p=float(p_pre),
+        pretrend_slope=float(slope),
+        pretrend_bias=float(bias),
+        matches=matches,
+        balance=balance,
+        means=means,
+        treated=tuple(used),
+        unmatched=unmatched,
+        n_pool=len(pool),
+        measure=measure,
+        warnings=tuple(warns),
+        notes=tuple(notes),
+        settings=settings,
     )

@@ -30,8 +30,14 @@ STATUS_LABELS_DE: dict[str, str] = {
     "missed": "verfehlt",
     "no_data": "keine Daten",
 }
-_COLOURS = {"baseline": "0.4", "on_track": "#1a9850", "at_risk": "#fdae61", "achieved": "#006837",
-            "missed": "#d73027", "no_data": "0.8"}
+_COLOURS = {
+    "baseline": "0.4",
+    "on_track": "#1a9850",
+    "at_risk": "#fdae61",
+    "achieved": "#006837",
+    "missed": "#d73027",
+    "no_data": "0.8",
+}
 
 
 def _observed_long(observed: pd.DataFrame, area: str, where: str) -> pd.DataFrame:
@@ -46,16 +52,22 @@ def _observed_long(observed: pd.DataFrame, area: str, where: str) -> pd.DataFram
         out = wide.stack(dropna=False) if False else wide.stack()
         out = out.rename("wert").reset_index()
     else:
-        raise fail(where, "`observed` is neither a tidy table (indikator, area, jahr, wert) nor indexed by "
-                   "(area, jahr) with one column per indicator",
-                   "pass e.g. rates(panel, [...]).value (indexed by area and year) or a tidy table")
+        raise fail(
+            where,
+            "`observed` is neither a tidy table (indikator, area, jahr, wert) nor indexed by "
+            "(area, jahr) with one column per indicator",
+            "pass e.g. rates(panel, [...]).value (indexed by area and year) or a tidy table",
+        )
     out[area] = out[area].astype(str)
     out["jahr"] = pd.to_numeric(out["jahr"]).astype(int)
     out["wert"] = pd.to_numeric(out["wert"], errors="coerce").astype(float)
     dup = out.duplicated(["indikator", area, "jahr"])
     if dup.any():
-        raise fail(where, f"`observed` has {int(dup.sum())} duplicate (indicator, area, year) rows",
-                   "give one value per indicator, area and year")
+        raise fail(
+            where,
+            f"`observed` has {int(dup.sum())} duplicate (indicator, area, year) rows",
+            "give one value per indicator, area and year",
+        )
     return out
 
 
@@ -79,17 +91,32 @@ class Attainment:
     notes: tuple[str, ...] = field(default=())
 
     def to_frame(self) -> pd.DataFrame:
-        """The tidy table: ``ziel``, ``jahr``, ``indikator``, area, ``art``, ``erwartet`` (linear path),
-        ``beobachtet``, ``abstand`` (signed distance to the path, positive = ahead), ``toleranz``,
-        ``fortschritt`` (% of the planned change achieved), ``status`` and ``status_de``."""
+        """Return the tidy table, one row per target and year.
+
+        Columns: ``ziel``, ``jahr``, ``indikator``, area, ``art``, ``erwartet`` (linear
+        path), ``beobachtet``, ``abstand`` (signed distance to the path, positive =
+        ahead), ``toleranz``, ``fortschritt`` (% of the planned change achieved),
+        ``status`` and ``status_de``.
+        """
         return self.table.copy()
 
     def summary(self) -> pd.DataFrame:
         """Latest observed status of every target (one row per target)."""
         obs = self.table[self.table["status"] != "no_data"]
         last = obs.sort_values("jahr").groupby("ziel").tail(1).set_index("ziel")
-        cols = ["indikator", "art", "basiswert", "zielwert", "zieljahr", "jahr", "beobachtet", "erwartet",
-                "fortschritt", "status", "status_de"]
+        cols = [
+            "indikator",
+            "art",
+            "basiswert",
+            "zielwert",
+            "zieljahr",
+            "jahr",
+            "beobachtet",
+            "erwartet",
+            "fortschritt",
+            "status",
+            "status_de",
+        ]
         return last.reindex(self.targets.index)[[c for c in cols if c in last.columns]]
 
     def _title(self) -> str:
@@ -98,14 +125,20 @@ class Attainment:
         return f"Attainment of {len(self.targets)} target(s) ({counts})"
 
     def __repr__(self) -> str:
-        return "\n".join([self._title(), "rule: " + self.rule,
-                          self.summary().round(2).to_string(max_rows=20), *[f"note: {n}" for n in self.notes]])
+        return "\n".join(
+            [
+                self._title(),
+                "rule: " + self.rule,
+                self.summary().round(2).to_string(max_rows=20),
+                *[f"note: {n}" for n in self.notes],
+            ]
+        )
 
     def _repr_html_(self) -> str:
         return html_block(self._title(), self.summary(), ["Regel: " + self.rule, *self.notes])
 
     def plot(self, ziel: Hashable | None = None, ax: Any = None, *, language: str = "de"):
-        """Planned path (line), tolerance band and observed values (coloured by status) of one target.
+        """Draw the planned path, tolerance band and observed values (by status) of a target.
 
         Without ``ziel`` and ``ax``, draw all targets in a grid and return the axes array.
         """
@@ -113,19 +146,27 @@ class Attainment:
 
         if ziel is None:
             if ax is not None:
-                raise fail("Attainment.plot", "`ax` given without `ziel`", "name the target to draw on `ax`")
+                raise fail(
+                    "Attainment.plot",
+                    "`ax` given without `ziel`",
+                    "name the target to draw on `ax`",
+                )
             ids = list(self.targets.index)
             ncol = min(3, len(ids))
             nrow = int(np.ceil(len(ids) / ncol))
             fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
             for a, z in zip(axes.flat, ids, strict=False):
                 self.plot(z, ax=a, language=language)
-            for a in axes.flat[len(ids):]:
+            for a in axes.flat[len(ids) :]:
                 a.set_visible(False)
             fig.tight_layout()
             return axes
         if ziel not in self.targets.index:
-            raise fail("Attainment.plot", f"no target {ziel!r}", f"use one of {format_values(self.targets.index)}")
+            raise fail(
+                "Attainment.plot",
+                f"no target {ziel!r}",
+                f"use one of {format_values(self.targets.index)}",
+            )
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3.5))
         de = language == "de"
@@ -142,11 +183,27 @@ class Attainment:
         ax.fill_between(years, path, band, color="0.85", label="Toleranz" if de else "tolerance")
         ax.plot(tab["jahr"], tab["beobachtet"], color="C0", lw=0.8)
         for st, grp in tab.groupby("status"):
-            ax.scatter(grp["jahr"], grp["beobachtet"], color=_COLOURS[st], zorder=3, s=30,
-                       label=STATUS_LABELS_DE[st] if de else st)
-        ax.scatter([yT], [t["zielwert"]], marker="*", s=120, color="k", zorder=4, label="Ziel" if de else "target")
+            ax.scatter(
+                grp["jahr"],
+                grp["beobachtet"],
+                color=_COLOURS[st],
+                zorder=3,
+                s=30,
+                label=STATUS_LABELS_DE[st] if de else st,
+            )
+        ax.scatter(
+            [yT],
+            [t["zielwert"]],
+            marker="*",
+            s=120,
+            color="k",
+            zorder=4,
+            label="Ziel" if de else "target",
+        )
         name = t["name"] if "name" in t.index and isinstance(t["name"], str) else t["indikator"]
-        ax.set_title(f"{ziel}: {name} ({t[self.targets.attrs.get('area', 'planungsraum')]})", fontsize=9)
+        ax.set_title(
+            f"{ziel}: {name} ({t[self.targets.attrs.get('area', 'planungsraum')]})", fontsize=9
+        )
         ax.set_xticks(years)
         ax.legend(fontsize="x-small")
         return ax
@@ -225,9 +282,15 @@ def target_attainment(
     """
     where = "target_attainment"
     if tolerance_kind not in ("relative", "absolute"):
-        raise fail(where, f"`tolerance_kind` is {tolerance_kind!r}", "use 'relative' or 'absolute'")
-    if not isinstance(tolerance, int | float) or isinstance(tolerance, bool) or not np.isfinite(tolerance) \
-            or tolerance < 0:
+        raise fail(
+            where, f"`tolerance_kind` is {tolerance_kind!r}", "use 'relative' or 'absolute'"
+        )
+    if (
+        not isinstance(tolerance, int | float)
+        or isinstance(tolerance, bool)
+        or not np.isfinite(tolerance)
+        or tolerance < 0
+    ):
         raise fail(where, f"`tolerance` is {tolerance!r}", "pass a non-negative number")
     tg = validate_targets(targets, areas=areas, area=area)
     tg.attrs["area"] = area
@@ -243,8 +306,16 @@ def target_attainment(
         y0, yT = int(t["basisjahr"]), int(t["zieljahr"])
         v0, vT, d = float(t["basiswert"]), float(t["zielwert"]), int(t["richtung"])
         change = vT - v0
-        tol_t = float(t["toleranz"]) if "toleranz" in tg.columns and pd.notna(t.get("toleranz")) else tolerance
-        tol = tol_t * (abs(change) if change != 0 else abs(v0)) if tolerance_kind == "relative" else tol_t
+        tol_t = (
+            float(t["toleranz"])
+            if "toleranz" in tg.columns and pd.notna(t.get("toleranz"))
+            else tolerance
+        )
+        tol = (
+            tol_t * (abs(change) if change != 0 else abs(v0))
+            if tolerance_kind == "relative"
+            else tol_t
+        )
         for yr in range(y0, max(yT, last_year) + 1):
             if yr > last_year:
                 break
@@ -260,22 +331,44 @@ def target_attainment(
                 status = "on_track" if d * (o - e) >= -tol - 1e-12 else "at_risk"
             else:
                 status = "missed"
-            rows.append({"ziel": zid, "jahr": yr, "indikator": t["indikator"], area: t[area], "art": t["art"],
-                         "basiswert": v0, "zielwert": vT, "zieljahr": yT, "erwartet": e, "beobachtet": o,
-                         "abstand": d * (o - e), "toleranz": tol,
-                         "fortschritt": (o - v0) / change * 100 if change != 0 else np.nan,
-                         "status": status, "status_de": STATUS_LABELS_DE[status]})
+            rows.append(
+                {
+                    "ziel": zid,
+                    "jahr": yr,
+                    "indikator": t["indikator"],
+                    area: t[area],
+                    "art": t["art"],
+                    "basiswert": v0,
+                    "zielwert": vT,
+                    "zieljahr": yT,
+                    "erwartet": e,
+                    "beobachtet": o,
+                    "abstand": d * (o - e),
+                    "toleranz": tol,
+                    "fortschritt": (o - v0) / change * 100 if change != 0 else np.nan,
+                    "status": status,
+                    "status_de": STATUS_LABELS_DE[status],
+                }
+            )
     table = pd.DataFrame(rows)
     base_rows = table["status"] == "baseline"
-    mismatch = base_rows & table["beobachtet"].notna() & ~np.isclose(table["beobachtet"], table["basiswert"],
-                                                                        rtol=1e-3, atol=1e-9)
+    mismatch = (
+        base_rows
+        & table["beobachtet"].notna()
+        & ~np.isclose(table["beobachtet"], table["basiswert"], rtol=1e-3, atol=1e-9)
+    )
     if mismatch.any():
-        notes.append(f"the observed value in the baseline year differs from `basiswert` for "
-                     f"{format_values(table.loc[mismatch, 'ziel'])}")
-    rule = (f"linear path from baseline to target; achieved if the target value is reached; before the target "
-            f"year on track if at most {tolerance:g} "
-            + ("x the planned change" if tolerance_kind == "relative" else "(indicator units)")
-            + " behind the path, else at risk; from the target year on missed if not reached")
+        notes.append(
+            f"the observed value in the baseline year differs from `basiswert` for "
+            f"{format_values(table.loc[mismatch, 'ziel'])}"
+        )
+    rule = (
+        "linear path from baseline to target; achieved if the target value is reached; "
+        "before the target "
+        f"year on track if at most {tolerance:g} "
+        + ("x the planned change" if tolerance_kind == "relative" else "(indicator units)")
+        + " behind the path, else at risk; from the target year on missed if not reached"
+    )
     return Attainment(table=table, rule=rule, targets=tg, notes=tuple(notes))
 
 
@@ -294,13 +387,16 @@ class Timeline:
     today: int | None = None
 
     def to_frame(self) -> pd.DataFrame:
-        """The tidy table of events."""
+        """Return the tidy table of events."""
         return self.events.copy()
 
     def _title(self) -> str:
         kinds = self.events["art"].value_counts()
-        return ("Timeline: " + ", ".join(f"{int(v)} {k}" for k, v in kinds.items())
-                + f" ({int(self.events['beginn'].min())}-{int(self.events['ende'].max())})")
+        return (
+            "Timeline: "
+            + ", ".join(f"{int(v)} {k}" for k, v in kinds.items())
+            + f" ({int(self.events['beginn'].min())}-{int(self.events['ende'].max())})"
+        )
 
     def __repr__(self) -> str:
         return self._title() + "\n" + self.events.to_string(max_rows=20)
@@ -309,7 +405,7 @@ class Timeline:
         return html_block(self._title(), self.events, float_format="{:g}")
 
     def plot(self, ax: Any = None, *, language: str = "de"):
-        """Gantt chart: a bar per measure (coloured by field of action), milestones and target years."""
+        """Draw a Gantt chart: measures (by field of action), milestones and target years."""
         import matplotlib.pyplot as plt
         from matplotlib.patches import Patch
 
@@ -325,14 +421,22 @@ class Timeline:
         fields = list(dict.fromkeys(ms["handlungsfeld"].fillna("–")))
         cmap = {f: f"C{i % 10}" for i, f in enumerate(fields)}
         for _, r in ms.iterrows():
-            ax.barh(ypos[r["massnahme"]], r["ende"] + 1 - r["beginn"], left=r["beginn"], height=0.6,
-                    color=cmap[r["handlungsfeld"] if isinstance(r["handlungsfeld"], str) else "–"], alpha=0.8)
+            ax.barh(
+                ypos[r["massnahme"]],
+                r["ende"] + 1 - r["beginn"],
+                left=r["beginn"],
+                height=0.6,
+                color=cmap[r["handlungsfeld"] if isinstance(r["handlungsfeld"], str) else "–"],
+                alpha=0.8,
+            )
         mil = ev[ev["art"] == "meilenstein"]
         for _, r in mil.iterrows():
             y = ypos.get(r["massnahme"] if isinstance(r["massnahme"], str) else "gesamt")
             done = r.get("erreicht")
             face = "k" if done is True else ("white" if done is False else "0.5")
-            ax.scatter(r["beginn"] + 0.5, y, marker="D", s=40, facecolor=face, edgecolor="k", zorder=3)
+            ax.scatter(
+                r["beginn"] + 0.5, y, marker="D", s=40, facecolor=face, edgecolor="k", zorder=3
+            )
         zl = ev[ev["art"] == "ziel"]
         for _, r in zl.iterrows():
             y = ypos.get(r["massnahme"] if isinstance(r["massnahme"], str) else "gesamt")
@@ -348,12 +452,30 @@ class Timeline:
         ax.set_xticks(np.arange(lo, hi + 2), minor=True)
         ax.tick_params(axis="x", which="major", length=0)
         handles = [Patch(color=cmap[f], label=f) for f in fields]
-        handles += [plt.Line2D([], [], marker="D", ls="", mfc="0.5", mec="k", label="Meilenstein" if de else
-                               "milestone"),
-                    plt.Line2D([], [], marker="*", ls="", color="#d73027", ms=10, label="Zieljahr" if de else
-                               "target year")]
+        handles += [
+            plt.Line2D(
+                [],
+                [],
+                marker="D",
+                ls="",
+                mfc="0.5",
+                mec="k",
+                label="Meilenstein" if de else "milestone",
+            ),
+            plt.Line2D(
+                [],
+                [],
+                marker="*",
+                ls="",
+                color="#d73027",
+                ms=10,
+                label="Zieljahr" if de else "target year",
+            ),
+        ]
         ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
-        ax.set_title("Maßnahmen, Meilensteine und Ziele" if de else "Measures, milestones and targets")
+        ax.set_title(
+            "Maßnahmen, Meilensteine und Ziele" if de else "Measures, milestones and targets"
+        )
         ax.grid(axis="x", which="minor", color="0.85")
         return ax
 
@@ -394,37 +516,77 @@ def timeline(
     where = "timeline"
     m = validate_measures(measures)
     label = m["name"] if "name" in m.columns else pd.Series("", index=m.index)
-    field_ = m["handlungsfeld"] if "handlungsfeld" in m.columns else pd.Series(pd.NA, index=m.index)
-    ev = [pd.DataFrame({"art": "massnahme", "massnahme": m.index, "label": label.to_numpy(),
-                        "handlungsfeld": field_.to_numpy(), "beginn": m["beginn"].to_numpy(dtype=int),
-                        "ende": m["ende"].to_numpy(dtype=int)})]
+    field_ = (
+        m["handlungsfeld"] if "handlungsfeld" in m.columns else pd.Series(pd.NA, index=m.index)
+    )
+    ev = [
+        pd.DataFrame(
+            {
+                "art": "massnahme",
+                "massnahme": m.index,
+                "label": label.to_numpy(),
+                "handlungsfeld": field_.to_numpy(),
+                "beginn": m["beginn"].to_numpy(dtype=int),
+                "ende": m["ende"].to_numpy(dtype=int),
+            }
+        )
+    ]
     if milestones is not None:
         check_frame(milestones, arg="milestones", where=where)
         need = [c for c in ("massnahme", "jahr", "meilenstein") if c not in milestones.columns]
         if need:
-            raise fail(where, f"`milestones` lacks {format_values(need)}", "pass columns massnahme, jahr, meilenstein")
+            raise fail(
+                where,
+                f"`milestones` lacks {format_values(need)}",
+                "pass columns massnahme, jahr, meilenstein",
+            )
         mm = milestones["massnahme"]
         unknown = mm.notna() & ~mm.astype(str).isin(m.index)
         if unknown.any():
-            raise fail(where, f"milestones for unknown measures: {format_values(mm[unknown].unique())}",
-                       "use the ids of `measures` (or leave `massnahme` empty for city-wide milestones)")
+            raise fail(
+                where,
+                f"milestones for unknown measures: {format_values(mm[unknown].unique())}",
+                "use the ids of `measures` (or leave `massnahme` empty for city-wide milestones)",
+            )
         yrs = pd.to_numeric(milestones["jahr"], errors="coerce")
         if yrs.isna().any():
-            raise fail(where, "`milestones` has missing or non-numeric years", "give every milestone a year")
-        ms_ = pd.DataFrame({"art": "meilenstein", "massnahme": mm.where(mm.isna(), mm.astype(str)).to_numpy(),
-                            "label": milestones["meilenstein"].astype(str).to_numpy(),
-                            "handlungsfeld": pd.NA, "beginn": yrs.astype(int).to_numpy(),
-                            "ende": yrs.astype(int).to_numpy()})
+            raise fail(
+                where,
+                "`milestones` has missing or non-numeric years",
+                "give every milestone a year",
+            )
+        ms_ = pd.DataFrame(
+            {
+                "art": "meilenstein",
+                "massnahme": mm.where(mm.isna(), mm.astype(str)).to_numpy(),
+                "label": milestones["meilenstein"].astype(str).to_numpy(),
+                "handlungsfeld": pd.NA,
+                "beginn": yrs.astype(int).to_numpy(),
+                "ende": yrs.astype(int).to_numpy(),
+            }
+        )
         if "erreicht" in milestones.columns:
             ms_["erreicht"] = milestones["erreicht"].astype(object).to_numpy()
         ev.append(ms_)
     if targets is not None:
         tg = validate_targets(targets, measures=m)
         mm = tg["massnahme"] if "massnahme" in tg.columns else pd.Series(pd.NA, index=tg.index)
-        ev.append(pd.DataFrame({"art": "ziel", "massnahme": mm.to_numpy(dtype=object),
-                                "label": [f"{i}: {ind}" for i, ind in zip(tg.index, tg["indikator"], strict=True)],
-                                "handlungsfeld": pd.NA, "beginn": tg["zieljahr"].to_numpy(dtype=int),
-                                "ende": tg["zieljahr"].to_numpy(dtype=int)}))
+        ev.append(
+            pd.DataFrame(
+                {
+                    "art": "ziel",
+                    "massnahme": mm.to_numpy(dtype=object),
+                    "label": [
+                        f"{i}: {ind}" for i, ind in zip(tg.index, tg["indikator"], strict=True)
+                    ],
+                    "handlungsfeld": pd.NA,
+                    "beginn": tg["zieljahr"].to_numpy(dtype=int),
+                    "ende": tg["zieljahr"].to_numpy(dtype=int),
+                }
+            )
+        )
     events = pd.concat(ev, ignore_index=True)
-    events["massnahme"] = events["massnahme"].astype(object).where(events["massnahme"].notna(), None)
+    events["massnahme"] = (
+        events["massnahme"].astype(object).where(events["massnahme"].notna(), None)
+    )
     return Timeline(events=events, today=today)
