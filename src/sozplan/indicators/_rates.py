@@ -251,17 +251,19 @@ def _status(
     min_population: float | None,
     min_denominator: float | None,
 ) -> np.ndarray:
-    status = np.full(len(num), "ok", dtype=object)
+    """Return status codes (positions in :data:`STATUS`), later rules taking precedence."""
+    code = {name: np.int8(i) for i, name in enumerate(STATUS)}
+    status = np.full(len(num), code["ok"], dtype=np.int8)
     if min_denominator is not None and spec.kind != "ratio":
-        status[den < min_denominator] = "small_denominator"
+        status[den < min_denominator] = code["small_denominator"]
     if pop is not None and min_population is not None:
-        status[pop < min_population] = "small_population"
+        status[pop < min_population] = code["small_population"]
     implausible = den < 0
     if spec.kind == "share":
         implausible |= num > den
-    status[implausible] = "implausible"
-    status[den == 0] = "zero_denominator"
-    status[~(np.isfinite(num) & np.isfinite(den))] = "suppressed"
+    status[implausible] = code["implausible"]
+    status[den == 0] = code["zero_denominator"]
+    status[~(np.isfinite(num) & np.isfinite(den))] = code["suppressed"]
     return status
 
 
@@ -587,7 +589,14 @@ def rates(
     for name, data in out.items():
         frame = pd.DataFrame(data, index=df.index, columns=[s.key for s in spec_tuple])
         if name == "status":
-            frame = frame.astype(pd.CategoricalDtype(list(STATUS)))
+            frame = pd.DataFrame(
+                {
+                    k: pd.Categorical.from_codes(v, categories=list(STATUS))
+                    for k, v in data.items()
+                },
+                index=df.index,
+                columns=[s.key for s in spec_tuple],
+            )
         frame.columns.name = "indicator"
         frames[name] = frame
 
@@ -612,7 +621,7 @@ def rates(
         ),
     ):
         mask = (
-            np.column_stack([status_arrays[k] == code for k in keys])
+            np.column_stack([status_arrays[k] == list(STATUS).index(code) for k in keys])
             if keys
             else np.zeros((len(df), 0), bool)
         )
