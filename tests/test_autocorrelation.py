@@ -277,6 +277,19 @@ def test_join_counts_per_class_equals_esda_bb(case):
     np.testing.assert_allclose(rb.simulations, [s.bb + s.ww for s in sims])
 
 
+def test_exact_order_graphs_equal_libpysal_higher_order():
+    from sozplan.autocorrelation._global import _order_graphs
+
+    g = Graph.from_lattice(6, 5, rook=False)
+    for k, gk in enumerate(_order_graphs(g, 5), start=1):
+        ref = g.transform("b") if k == 1 else g.transform("b").higher_order(k, lower_order=False)
+        assert list(gk.unique_ids) == list(ref.unique_ids)
+        mine = gk.adjacency[gk.adjacency > 0].sort_index().index
+        theirs = ref.adjacency[ref.adjacency > 0].sort_index().index
+        assert mine.equals(theirs)
+        assert list(gk.isolates) == list(ref.isolates)
+
+
 def test_correlogram_orders_and_bands_equal_esda(case):
     df, g, _ = case
     res = moran_correlogram(df, "y", graph=g, orders=3, permutations=9, rng=1)

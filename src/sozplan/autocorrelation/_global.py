@@ -1090,6 +1090,33 @@ class CorrelogramResult:
         return ax
 
 
+def _order_graphs(graph: Graph, orders: int) -> list[Graph]:
+    """Graphs of exactly order 1..``orders`` (shortest path length), by breadth-first levels.
+
+    Equal to ``graph.transform("b").higher_order(k, lower_order=False)`` for each k
+    (checked in the tests), but computed in one pass of sparse products instead of
+    one shortest-path search per order.
+    """
+    from scipy import sparse
+
+    ids = pd.Index(graph.unique_ids)
+    adj = graph.transform("b").sparse.tocsr().astype(bool)
+    adj.setdiag(False)
+    adj.eliminate_zeros()
+    n = adj.shape[0]
+    reached = (sparse.identity(n, dtype=bool, format="csr") + adj).astype(bool)
+    frontier = adj
+    out = []
+    for k in range(1, orders + 1):
+        if k > 1:
+            step = (frontier.astype(np.int32) @ adj.astype(np.int32)).astype(bool)
+            frontier = (step.astype(np.int8) - step.multiply(reached).astype(np.int8)).astype(bool)
+            frontier.eliminate_zeros()
+            reached = (reached + frontier).astype(bool)
+        out.append(Graph.from_sparse(frontier.astype(float).tocsr(), ids=ids))
+    return out
+
+
 def _band_graphs(gdf: Any, distances: Sequence[float]) -> list[tuple[float, float, Graph]]:
     """Annular distance-band graphs (lower, upper] between centroids."""
     from sozplan.graph import _geometry_for_points
@@ -1193,9 +1220,7 @@ def moran_correlogram(
     if orders is not None:
         if isinstance(orders, bool) or not isinstance(orders, int | np.integer) or orders < 1:
             raise fail(where, f"`orders` is {orders!r}", "pass a whole number >= 1, e.g. 5")
-        binary = base.transform("b")
-        for k in range(1, int(orders) + 1):
-            gk = binary if k == 1 else binary.higher_order(k, lower_order=False)
+        for k, gk in enumerate(_order_graphs(base, int(orders)), start=1):
             lags.append((float(k), float(k), gk))
         by = "order"
     else:
