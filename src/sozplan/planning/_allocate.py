@@ -11,7 +11,13 @@ import pandas as pd
 
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.errors import InputError
-from sozplan.planning._common import as_values, check_finite, check_probability, html_block
+from sozplan.planning._common import (
+    as_values,
+    check_finite,
+    check_probability,
+    html_block,
+    population_values,
+)
 from sozplan.planning._costs import Targeting, targeting
 
 __all__ = [
@@ -428,14 +434,7 @@ def allocate(
     budget_c = _to_cents(float(budget), arg="budget", where=where)
     s = check_probability(base_share, arg="base_share", where=where)
     if population is not None:
-        p = as_values(df, population, arg="population", where=where, scalar_ok=False)
-        check_finite(p, df.index, arg="population", where=where)
-        if (p < 0).any():
-            raise fail(
-                where,
-                f"`population` is negative for {format_values(df.index[p < 0])}",
-                "correct the data",
-            )
+        p = population_values(df, population, where=where)
         if p.sum() <= 0:
             raise fail(where, "`population` sums to 0", "pass the residents per area")
         weight = n * p

@@ -175,3 +175,16 @@ def check_probability(
 def key_labels(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     """'M01/060306/2022'-style labels of rows, for error messages."""
     return ["/".join(str(v) for v in row) for row in frame[columns].itertuples(index=False)]
+
+
+def population_values(df: pd.DataFrame, population: Any, *, where: str) -> np.ndarray:
+    """Residents per area from a column or Series: finite and non-negative, else InputError."""
+    p = as_values(df, population, arg="population", where=where, scalar_ok=False)
+    check_finite(p, df.index, arg="population", where=where)
+    if (p < 0).any():
+        raise fail(
+            where,
+            f"`population` is negative for {format_values(df.index[p < 0])}",
+            "correct the data",
+        )
+    return p

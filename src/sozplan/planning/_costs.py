@@ -16,6 +16,7 @@ from sozplan.planning._common import (
     check_finite,
     check_probability,
     html_block,
+    population_values,
 )
 from sozplan.planning._model import validate_costs, validate_measures
 
@@ -328,14 +329,7 @@ def targeting(
     if y.sum() <= 0:
         raise fail(where, "`amount` sums to 0", "pass a budget that is positive somewhere")
     if population is not None:
-        w = as_values(df, population, arg="population", where=where, scalar_ok=False)
-        check_finite(w, df.index, arg="population", where=where)
-        if (w < 0).any():
-            raise fail(
-                where,
-                f"`population` is negative for {format_values(df.index[w < 0])}",
-                "correct the data",
-            )
+        w = population_values(df, population, where=where)
         zero = (w == 0) & (y > 0)
         if zero.any():
             raise fail(

@@ -46,6 +46,19 @@ def _as_year(values: pd.Series) -> tuple[pd.Series, pd.Index]:
     return num.astype("Float64").round().astype("Int64").where(~bad), values.index[bad]
 
 
+def _years(out: pd.DataFrame, columns: Sequence[str], problems: list[tuple[str, str]]) -> None:
+    """Convert year columns of ``out`` in place (a private copy) and record bad entries."""
+    for col in columns:
+        out[col], bad = _as_year(out[col])
+        if len(bad):
+            problems.append(
+                (
+                    f"`{col}` is not a whole year for {format_values(bad)}",
+                    "write years as integers, e.g. 2023",
+                )
+            )
+
+
 def _split_areas(value: Any) -> tuple[str, ...]:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ()
@@ -122,15 +135,7 @@ year of the run time).
                 "give every measure its own id (or merge the rows)",
             )
         )
-    for col in ("beginn", "ende"):
-        out[col], bad = _as_year(out[col])
-        if len(bad):
-            problems.append(
-                (
-                    f"`{col}` is not a whole year for {format_values(bad)}",
-                    "write years as integers, e.g. 2023",
-                )
-            )
+    _years(out, ("beginn", "ende"), problems)
     both = out["beginn"].notna() & out["ende"].notna()
     wrong = both & (out["ende"] < out["beginn"])
     if wrong.any():
@@ -290,14 +295,7 @@ row or net them before.
     out["massnahme"] = out["massnahme"].astype(str)
     out[area] = out[area].astype(str)
     problems: list[tuple[str, str]] = []
-    out["jahr"], bad = _as_year(out["jahr"])
-    if len(bad):
-        problems.append(
-            (
-                f"`jahr` is not a whole year in row(s) {format_values(bad)}",
-                "write years as integers",
-            )
-        )
+    _years(out, ("jahr",), problems)
     labels = np.array(key_labels(out, keys), dtype=object)
     for col in columns:
         if not pd.api.types.is_numeric_dtype(out[col]):
@@ -495,15 +493,7 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
         )
     out[area] = out[area].astype(str)
     out["indikator"] = out["indikator"].astype(str)
-    for col in ("basisjahr", "zieljahr"):
-        out[col], bad = _as_year(out[col])
-        if len(bad):
-            problems.append(
-                (
-                    f"`{col}` is not a whole year for {format_values(bad)}",
-                    "write years as integers",
-                )
-            )
+    _years(out, ("basisjahr", "zieljahr"), problems)
     for col in ("basiswert", "zielwert"):
         vals = pd.to_numeric(out[col], errors="coerce").astype(float)
         bad = ~np.isfinite(vals.to_numpy(dtype=float, na_value=np.nan))
