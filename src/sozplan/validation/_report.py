@@ -174,7 +174,10 @@ class ValidationReport:
         tab = pd.crosstab(
             [f["check"].astype(str), f["rule"].astype(str)], f["severity"].astype(str)
         )
-        return tab.reindex(columns=list(SEVERITIES), fill_value=0)
+        order = sorted(
+            tab.index, key=lambda cr: (list(CHECKS).index(cr[0]), list(RULES).index(cr[1]))
+        )
+        return tab.reindex(index=order, columns=list(SEVERITIES), fill_value=0)
 
     def summary(self) -> str:
         """Return a German text summary of the report (for notes and reports)."""
@@ -246,7 +249,7 @@ class ValidationReport:
         ax.invert_yaxis()
         ax.set_xlabel("Anzahl Befunde")
         ax.set_title("Datenprüfung: Befunde je Regel")
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="best", fontsize="small")
         return ax
 
     def __repr__(self) -> str:
