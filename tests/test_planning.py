@@ -702,6 +702,29 @@ class TestDiD:
         assert not res.warnings
         assert res.balance.loc["outcome", "std_diff_after"] == pytest.approx(0, abs=0.1)
 
+    def test_musterstadt_event_study_covers_truth_by_year(self, panel, measures):
+        truth = load_truth()["measures"]["effect"]
+        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures)
+        es = res.event_study
+        base = truth["effect_pp_by_year"][str(truth["baseline_year"])]
+        for year, eff in truth["effect_pp_by_year"].items():
+            y = int(year)
+            if y == truth["baseline_year"]:
+                continue
+            assert es.at[y, "ci_low"] <= eff - base <= es.at[y, "ci_high"], y
+
+    def test_match_years(self, panel, measures):
+        res = difference_in_differences(
+            panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2020, 2021]
+        )
+        assert list(res.balance.index) == ["outcome_2020", "outcome_2021"]
+        assert any("balanced by construction" in n for n in res.notes)
+        assert res.ci_low <= -2.0 <= res.ci_high
+        with pytest.raises(InputError, match="before the start"):
+            difference_in_differences(
+                panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2022]
+            )
+
     @pytest.mark.parametrize(
         "kwargs", [{"replace": True}, {"n_neighbors": 2}, {"ci": "bootstrap", "rng": 1}]
     )

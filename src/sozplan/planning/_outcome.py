@@ -275,6 +275,7 @@ def difference_in_differences(
     baseline: int | None = None,
     evaluation: int | None = None,
     match_on: Hashable | Sequence[Hashable] = "outcome",
+    match_years: Sequence[int] | None = None,
     n_neighbors: int = 1,
     replace: bool = False,
     caliper: float | None = None,
@@ -344,8 +345,12 @@ def difference_in_differences(
     evaluation : int, optional
         Year of the reported effect (default: the last year of ``panel``).
     match_on : str or list of str, default "outcome"
-        Matching variables, taken in the baseline year: ``"outcome"`` and/or columns of
-        ``panel``.
+        Matching variables: ``"outcome"`` and/or columns of ``panel`` (e.g. a status
+        index computed per year).
+    match_years : list of int, optional
+        Years in which the matching variables are taken (default: the baseline year).
+        Matching on several pre-years matches on the pre-trend as well; the pre-trend
+        test is then no longer an independent check (the note says so).
     n_neighbors : int, default 1
     replace : bool, default False
     caliper : float, optional
@@ -543,18 +548,29 @@ def difference_in_differences(
         if isinstance(match_on, str) or not isinstance(match_on, Sequence)
         else list(match_on)
     )
+    m_years = [baseline] if match_years is None else [int(v) for v in match_years]
+    late = [v for v in m_years if v not in years or v >= start]
+    if late or not m_years:
+        raise fail(
+            where,
+            f"`match_years` {format_values(late) if late else '(empty)'} are not panel years "
+            f"before the start {start}",
+            "match only on years before the measure starts",
+        )
     X = {}
     for c in match_cols:
-        if c == "outcome":
-            X["outcome"] = wide[baseline]
-        elif c in panel.columns:
-            X[c] = pd.to_numeric(panel[c].xs(baseline, level=1), errors="coerce")
-        else:
-            raise fail(
-                where,
-                f"`match_on` names {c!r}, neither 'outcome' nor a column of `panel`",
-                "use 'outcome' or columns of the panel",
-            )
+        for v in m_years:
+            name = c if len(m_years) == 1 else f"{c}_{v}"
+            if c == "outcome":
+                X[name] = wide[v]
+            elif c in panel.columns:
+                X[name] = pd.to_numeric(panel[c].xs(v, level=1), errors="coerce")
+            else:
+                raise fail(
+                    where,
+                    f"`match_on` names {c!r}, neither 'outcome' nor a column of `panel`",
+                    "use 'outcome' or columns of the panel",
+                )
     X = pd.DataFrame(X).reindex(wide.index)
     nanx = X.loc[treated].isna().any(axis=1)
     if nanx.any():
@@ -689,6 +705,12 @@ def difference_in_differences(
             notes.append(
                 "fewer treated areas than pre-years: Bonferroni test of the pre-period estimates"
             )
+        matched_pre = sorted(set(pre_years) & set(m_years)) if "outcome" in match_cols else []
+        if matched_pre:
+            notes.append(
+                f"the outcome of {format_values(matched_pre)} was used for matching: the "
+                "pre-trend test of these years is balanced by construction (not independent)"
+            )
         pts = sorted([*pre_years, baseline])
         slope = float(np.polyfit(pts, es.loc[pts, "estimate"].to_numpy(), 1)[0])
         bias = slope * (evaluation - baseline)
@@ -747,6 +769,7 @@ def difference_in_differences(
     eff = es.loc[evaluation]
     settings = {
         "match_on": match_cols,
+        "match_years": m_years,
         "n_neighbors": int(n_neighbors),
         "replace": replace,
         "caliper": caliper,
