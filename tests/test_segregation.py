@@ -677,8 +677,10 @@ def test_musterstadt_planted_group_is_most_segregated(blocks, truth):
     h = {g: S.entropy(blocks, g, "einwohner").statistic for g in CITIZENSHIP}
     local_m = S.local_mutual_information(blocks, CITIZENSHIP, by="groups")["ls"]
     others = [g for g in CITIZENSHIP if g != planted]
-    # "clearly": at least 1.5 times the next group (observed: D 0.43 vs 0.27,
-    # H 0.23 vs 0.06, group-specific M 1.16 vs 0.20)
+    # "clearly": at least 1.5 times the next group (observed 2026-11-25: D 0.52 vs 0.27,
+    # H 0.33 vs 0.06, group-specific M L_k 1.84 vs 0.20). The two-group M of the group
+    # against the rest is NOT compared: it is bounded by the entropy of the split and so
+    # small for a 0.7 % group (0.015 vs 0.037 for Germans); see docs/methods/segregation.md
     assert d[planted] > 1.5 * max(d[g] for g in others)
     assert h[planted] > 1.5 * max(h[g] for g in others)
     assert local_m[planted] > 1.5 * local_m[others].max()

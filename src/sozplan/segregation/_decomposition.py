@@ -72,20 +72,49 @@ class DecompositionResult:
         """The component table (a copy)."""
         return self.table.copy()
 
-    def plot(self, ax: Any = None) -> Any:
-        """Horizontal bar chart of the components; returns the axis."""
+    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+        """Horizontal bar chart of the additive components; returns the axis.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        language : {"de", "en"}, default "de"
+            Language of the labels.
+        """
         import matplotlib.pyplot as plt
 
+        table = self.table
+        if self.kind == "change":
+            table = table[~table["component"].isin(["M1", "M2", "difference"])]
+        labels = [_label(c, language) for c in table["component"].astype(str)]
         if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * len(self.table)))
-        vals = self.table["value"].to_numpy(dtype=float)
+            _, ax = plt.subplots(figsize=(6.5, 0.6 + 0.45 * len(table)))
+        vals = table["value"].to_numpy(dtype=float)
         colors = np.where(vals >= 0, "#2166ac", "#b2182b")
-        ax.barh(self.table["component"].astype(str), vals, color=colors)
+        ax.barh(labels, vals, color=colors)
         ax.axvline(0, color="black", lw=0.8)
         ax.invert_yaxis()
         ax.set_xlabel(self.index)
-        ax.set_title(f"Zerlegung: {self.kind}")
+        title = _KIND_DE.get(self.kind, self.kind) if language == "de" else self.kind
+        ax.set_title(("Zerlegung: " if language == "de" else "Decomposition: ") + title)
         return ax
+
+
+_KIND_DE = {"hierarchy": "Gebietshierarchie", "change": "Veränderung",
+            "spatial_attribute": "Raum und Merkmal"}
+_WORDS_DE = {"additions": "neue Gebiete", "removals": "weggefallene Gebiete",
+             "group_marginal": "Gruppengrößen", "unit_marginal": "Gebietsgrößen",
+             "structural": "Struktur", "spatial": "räumlich", "attribute": "Merkmal"}
+
+
+def _label(component: str, language: str) -> str:
+    """German label of a component id (the table keeps the English ids)."""
+    if language != "de":
+        return component
+    if component in _WORDS_DE:
+        return _WORDS_DE[component]
+    return (component.replace("within ", "innerhalb ").replace("between ", "zwischen ")
+            .replace("(units)", "(Einheiten)"))
 
 
 # ------------------------------------------------------------------- helpers

@@ -62,15 +62,15 @@ def _k_mdis(c: np.ndarray) -> np.ndarray:
 
 
 def _k_mgini(c: np.ndarray) -> np.ndarray:
-    t, big_t, share, p = _parts(c)
+    t = c.sum(axis=2)  # (B, n)
+    big_t = t.sum(axis=1)
+    share = c.sum(axis=1) / big_t[:, None]
     inter = (share * (1 - share)).sum(axis=1)
-    b, n, k = c.shape
-    pk = np.moveaxis(p, 2, 1)  # (B, K, n)
-    ck = np.moveaxis(c, 2, 1)
-    tk = np.broadcast_to(t[:, None, :], pk.shape)
-    order = np.argsort(pk, axis=2, kind="stable")
+    ck = np.ascontiguousarray(np.moveaxis(c, 2, 1))  # (B, K, n), contiguous for sorting
+    pk = safe_div(ck, t[:, None, :])
+    order = np.argsort(pk, axis=2)  # ties contribute 0: any order is exact
     xs = np.take_along_axis(ck, order, axis=2)
-    ts = np.take_along_axis(tk, order, axis=2)
+    ts = np.take_along_axis(t[:, None, :], order, axis=2)
     half = (xs * (np.cumsum(ts, axis=2) - ts) - ts * (np.cumsum(xs, axis=2) - xs)).sum(axis=(1, 2))
     return half / (big_t**2 * inter)
 
@@ -122,6 +122,33 @@ def _k_simpson_i(c: np.ndarray) -> np.ndarray:
 def _k_diversity(c: np.ndarray, normalized: bool = False) -> np.ndarray:
     e = _k_entropy_city(c)
     return e / np.log(c.shape[2]) if normalized else e
+
+
+def all_multigroup(c: np.ndarray) -> dict[str, float]:
+    """All multigroup indices of one (n, K) table from shared intermediates (for the table)."""
+    t = c.sum(axis=1)
+    big_t = t.sum()
+    grp = c.sum(axis=0)
+    share = grp / big_t
+    k = c.shape[1]
+    inter = float((share * (1 - share)).sum())
+    expected = t[:, None] * share[None, :]
+    dev = c - expected  # t_i (p_ik - P_k)
+    sq = (safe_div(dev**2, t[:, None])).sum(axis=0)  # sum_i t_i (p_ik - P_k)^2, per group
+    m = float(xlogy_ratio(c, expected).sum() / big_t)
+    e = float(-(share * np.log(share)).sum())
+    return {
+        "multigroup_dissimilarity": float(np.abs(dev).sum() / (2 * big_t * inter)),
+        "multigroup_gini": float(_k_mgini(c[None])[0]),
+        "information_theory": m / e,
+        "mutual_information": m,
+        "relative_diversity": float(sq.sum() / (big_t * inter)),
+        "squared_coefficient_of_variation": float((sq / share).sum() / (big_t * (k - 1))),
+        "normalized_exposure": float((sq / (1 - share)).sum() / big_t),
+        "simpson_concentration": float((share**2).sum()),
+        "simpson_interaction": inter,
+        "diversity": e,
+    }
 
 
 # ------------------------------------------------------------------ machinery

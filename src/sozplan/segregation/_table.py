@@ -108,10 +108,10 @@ def segregation_table(
         if graph is not None:
             variants.append((lag_counts(environment_matrix(df, graph, where), counts), True))
         for arr, is_spatial in variants:
+            values = mg.all_multigroup(arr)
             for func in MULTIGROUP:
                 spec = func._segregation_spec
-                value = float(spec.kernel(arr[None])[0])
-                rows.append(_row(spec, value, is_spatial, label, len(arr)))
+                rows.append(_row(spec, values[spec.name], is_spatial, label, len(arr)))
     else:
         if group is None or total is None:
             raise fail(where, "neither `groups` nor both `group` and `total` were passed",
