@@ -624,3 +624,31 @@ def test_statistik_table_keeps_din_status(recwarn):
     planted = next(e for e in load_truth()["data_errors"] if e["kind"] == "suppressed_value")
     assert sup["area"].tolist() == [planted["id"]]
     assert sup["message"].iloc[0].endswith("geheimgehalten (.).")
+
+
+def test_noise_gives_structure_and_stability_warnings():
+    """Independent noise: Bartlett cannot reject sphericity, KMO is poor, ranks are unstable."""
+    rng = np.random.default_rng(11)
+    frames = [
+        pd.DataFrame(
+            rng.normal(size=(120, 4)), columns=list("abcd"), index=[f"{i:03d}" for i in range(120)]
+        ).assign(jahr=y)
+        for y in (2023, 2024)
+    ]
+    long = pd.concat(frames).set_index("jahr", append=True)
+    report = validate(long, columns=list("abcd"), dimensions={"d": ["a", "b"]})
+    last = frames[1][list("abcd")]
+    stat_ref, p = calculate_bartlett_sphericity(last)  # factor_analyzer
+    assert report.bartlett["statistic"] == pytest.approx(stat_ref, rel=1e-10)
+    assert report.bartlett["dof"] == 6
+    assert report.bartlett["p_value"] == pytest.approx(p, abs=1e-10)
+    if p > 0.05:
+        assert report.select("bartlett")["severity"].iloc[0] == "warning"
+    assert report.kmo == pytest.approx(calculate_kmo(last)[1], abs=1e-8)
+    assert (report.select("kmo")["severity"] == ("warning" if report.kmo < 0.6 else "info")).all()
+    rho = report.select("rank_correlation").set_index("indicator")
+    assert (rho["severity"] == "warning").all()  # no stability between independent years
+    assert rho.loc["a", "value"] == pytest.approx(
+        stats.spearmanr(frames[0]["a"], frames[1]["a"]).statistic, abs=1e-12
+    )
+    assert report.select("cronbach_alpha")["severity"].iloc[0] == "warning"
