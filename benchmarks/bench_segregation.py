@@ -33,13 +33,37 @@ import sozplan.segregation as S
 
 warnings.filterwarnings("ignore")
 
-GROUPS = ["deutsche", "auslaender_eu", "auslaender_tuerkei", "auslaender_asyl",
-          "auslaender_sonstige"]
-PYSAL_TWO = ["Dissim", "Gini", "Entropy", "Atkinson", "HutchensSqrt", "MinMax",
-             "DensityCorrectedDissim", "Isolation", "Interaction", "CorrelationR"]
-PYSAL_MULTI = ["MultiDissim", "MultiGini", "MultiInfoTheory", "MultiDivergence",
-               "MultiRelativeDiversity", "MultiSquaredCoefVar", "MultiNormExposure",
-               "SimpsonsConcentration", "SimpsonsInteraction", "MultiDiversity"]
+GROUPS = [
+    "deutsche",
+    "auslaender_eu",
+    "auslaender_tuerkei",
+    "auslaender_asyl",
+    "auslaender_sonstige",
+]
+PYSAL_TWO = [
+    "Dissim",
+    "Gini",
+    "Entropy",
+    "Atkinson",
+    "HutchensSqrt",
+    "MinMax",
+    "DensityCorrectedDissim",
+    "Isolation",
+    "Interaction",
+    "CorrelationR",
+]
+PYSAL_MULTI = [
+    "MultiDissim",
+    "MultiGini",
+    "MultiInfoTheory",
+    "MultiDivergence",
+    "MultiRelativeDiversity",
+    "MultiSquaredCoefVar",
+    "MultiNormExposure",
+    "SimpsonsConcentration",
+    "SimpsonsInteraction",
+    "MultiDiversity",
+]
 
 
 def city(n: int, geo: bool = False) -> pd.DataFrame:
@@ -81,10 +105,8 @@ def pysal_table(df: pd.DataFrame, names: list[str], multi: bool, skip=()) -> dic
             continue
         cls = getattr(mg if multi else sg, name)
         t0 = time.perf_counter()
-        if multi:
-            cls(df, GROUPS).statistic
-        else:
-            cls(df, "auslaender", "einwohner").statistic
+        args = (GROUPS,) if multi else ("auslaender", "einwohner")
+        _ = cls(df, *args).statistic
         out[name] = time.perf_counter() - t0
     return out
 
@@ -97,8 +119,10 @@ def row(label: str, ours: float, theirs: float, note: str = "") -> None:
 def main(quick: bool = False) -> None:
     sizes = [10_000] if quick else [10_000, 100_000]
     repeats = 3 if quick else 5
-    print(f"sozplan.segregation vs PySAL segregation; python {sys.version.split()[0]}, "
-          f"numpy {np.__version__}, pandas {pd.__version__}")
+    print(
+        f"sozplan.segregation vs PySAL segregation; python {sys.version.split()[0]}, "
+        f"numpy {np.__version__}, pandas {pd.__version__}"
+    )
     print(f"{'task':<52} {'sozplan':>13} {'PySAL':>15} {'ratio':>10}")
     # warm PySAL's numba Gini once so compile time is not counted
     import segregation.singlegroup as sg
@@ -107,22 +131,32 @@ def main(quick: bool = False) -> None:
     sg.Gini(small, "auslaender", "einwohner")
     for n in sizes:
         df = city(n)
-        ours_two = timeit(lambda df=df: S.segregation_table(df, "auslaender", "einwohner"),
-                          repeats)
+        ours_two = timeit(
+            lambda df=df: S.segregation_table(df, "auslaender", "einwohner"), repeats
+        )
         ours_multi = timeit(lambda df=df: S.segregation_table(df, groups=GROUPS), repeats)
         big = n > 20_000
         # PySAL's DensityCorrectedDissim runs Nelder-Mead per unit (~13 ms/unit here):
         # only at 10,000 units; its MultiGini builds n x n matrices (80 GB at 100,000)
-        p_two = pysal_table(df, PYSAL_TWO, multi=False,
-                            skip=("DensityCorrectedDissim",) if big else ())
+        p_two = pysal_table(
+            df, PYSAL_TWO, multi=False, skip=("DensityCorrectedDissim",) if big else ()
+        )
         p_multi = pysal_table(df, PYSAL_MULTI, multi=True, skip=("MultiGini",) if big else ())
         no_dc = sum(v for k, v in p_two.items() if k != "DensityCorrectedDissim")
         if not big:
             row(f"two-group table, all 10 indices, n={n:,}", ours_two, sum(p_two.values()))
-        row(f"two-group table, n={n:,}", ours_two, no_dc,
-            "(ours: all 10; PySAL: 9, without density-corrected D)")
-        row(f"multigroup table, n={n:,}", ours_multi, sum(p_multi.values()),
-            "(ours: all 10; PySAL: 9, MultiGini infeasible)" if big else "(10 indices each)")
+        row(
+            f"two-group table, n={n:,}",
+            ours_two,
+            no_dc,
+            "(ours: all 10; PySAL: 9, without density-corrected D)",
+        )
+        row(
+            f"multigroup table, n={n:,}",
+            ours_multi,
+            sum(p_multi.values()),
+            "(ours: all 10; PySAL: 9, MultiGini infeasible)" if big else "(10 indices each)",
+        )
         slowest = sorted(p_two.items(), key=lambda kv: -kv[1])[:3]
         print("    PySAL slowest two-group: " + ", ".join(f"{k} {v:.2f}s" for k, v in slowest))
         tracemalloc.start()
@@ -130,30 +164,71 @@ def main(quick: bool = False) -> None:
         S.segregation_table(df, groups=GROUPS)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"    peak memory of our tables: {peak / 1e6:.1f} MB = {peak / n:.0f} bytes per unit")
+        print(
+            f"    peak memory of our tables: {peak / 1e6:.1f} MB = {peak / n:.0f} bytes per unit"
+        )
 
     # randomisation test: 999 iterations at 10,000 units
     from segregation.inference import SingleValueTest
 
     df = city(10_000, geo=True)
     for null in ("systematic", "evenness"):
-        ours = timeit(lambda df=df, null=null: S.randomization_test(
-            S.dissimilarity, df, group="auslaender", total="einwohner", iterations=999,
-            null=null, rng=0, progress=False), repeats)
+        ours = timeit(
+            lambda df=df, null=null: S.randomization_test(
+                S.dissimilarity,
+                df,
+                group="auslaender",
+                total="einwohner",
+                iterations=999,
+                null=null,
+                rng=0,
+                progress=False,
+            ),
+            repeats,
+        )
         t0 = time.perf_counter()
-        SingleValueTest(sg.Dissim(df, "auslaender", "einwohner"), iterations_under_null=999,
-                        null_approach=null, n_jobs=1)
+        SingleValueTest(
+            sg.Dissim(df, "auslaender", "einwohner"),
+            iterations_under_null=999,
+            null_approach=null,
+            n_jobs=1,
+        )
         theirs = time.perf_counter() - t0
-        row(f"randomisation test D, 999 it., {null}, n=10,000", ours, theirs,
-            "(PySAL once, n_jobs=1)")
-    ours_perm = timeit(lambda df=df: S.randomization_test(
-        S.dissimilarity, df, group="auslaender", total="einwohner", iterations=999,
-        null="permutation", rng=0, progress=False), repeats)
-    print(f"{'randomisation test D, 999 it., permutation':<52} {ours_perm * 1e3:>10.1f} ms "
-          f"{'(PySAL person_permutation explodes persons)':>30}")
-    ours_m = timeit(lambda df=df: S.randomization_test(
-        S.mutual_information, df, groups=GROUPS, iterations=999, null="systematic", rng=0,
-        progress=False), repeats)
+        row(
+            f"randomisation test D, 999 it., {null}, n=10,000",
+            ours,
+            theirs,
+            "(PySAL once, n_jobs=1)",
+        )
+    ours_perm = timeit(
+        lambda df=df: S.randomization_test(
+            S.dissimilarity,
+            df,
+            group="auslaender",
+            total="einwohner",
+            iterations=999,
+            null="permutation",
+            rng=0,
+            progress=False,
+        ),
+        repeats,
+    )
+    print(
+        f"{'randomisation test D, 999 it., permutation':<52} {ours_perm * 1e3:>10.1f} ms "
+        f"{'(PySAL person_permutation explodes persons)':>30}"
+    )
+    ours_m = timeit(
+        lambda df=df: S.randomization_test(
+            S.mutual_information,
+            df,
+            groups=GROUPS,
+            iterations=999,
+            null="systematic",
+            rng=0,
+            progress=False,
+        ),
+        repeats,
+    )
     print(f"{'randomisation test M (5 groups), 999 it., systematic':<52} {ours_m * 1e3:>10.1f} ms")
 
 

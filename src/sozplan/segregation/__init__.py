@@ -19,6 +19,14 @@ from sozplan.segregation._inference import (
     compare_indices,
     randomization_test,
 )
+from sozplan.segregation._local import (
+    local_diversity,
+    local_entropy,
+    local_mutual_information,
+    local_simpson_concentration,
+    local_simpson_interaction,
+    location_quotients,
+)
 from sozplan.segregation._multigroup import (
     diversity,
     information_theory,
@@ -30,14 +38,6 @@ from sozplan.segregation._multigroup import (
     simpson_concentration,
     simpson_interaction,
     squared_coefficient_of_variation,
-)
-from sozplan.segregation._local import (
-    local_diversity,
-    local_entropy,
-    local_mutual_information,
-    local_simpson_concentration,
-    local_simpson_interaction,
-    location_quotients,
 )
 from sozplan.segregation._result import SegregationResult
 from sozplan.segregation._spatial import (

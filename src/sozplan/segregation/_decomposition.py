@@ -64,12 +64,14 @@ class DecompositionResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>Zerlegung ({html.escape(self.kind)})</b> von {html.escape(self.index)}: " \
-               f"{self.total:.6f}</p>"
+        head = (
+            f"<p><b>Zerlegung ({html.escape(self.kind)})</b> von {html.escape(self.index)}: "
+            f"{self.total:.6f}</p>"
+        )
         return head + self.table.to_html(index=False, float_format=lambda v: f"{v:.6f}")
 
     def to_frame(self) -> pd.DataFrame:
-        """The component table (a copy)."""
+        """Return the component table (a copy)."""
         return self.table.copy()
 
     def plot(self, ax: Any = None, *, language: str = "de") -> Any:
@@ -100,11 +102,20 @@ class DecompositionResult:
         return ax
 
 
-_KIND_DE = {"hierarchy": "Gebietshierarchie", "change": "Veränderung",
-            "spatial_attribute": "Raum und Merkmal"}
-_WORDS_DE = {"additions": "neue Gebiete", "removals": "weggefallene Gebiete",
-             "group_marginal": "Gruppengrößen", "unit_marginal": "Gebietsgrößen",
-             "structural": "Struktur", "spatial": "räumlich", "attribute": "Merkmal"}
+_KIND_DE = {
+    "hierarchy": "Gebietshierarchie",
+    "change": "Veränderung",
+    "spatial_attribute": "Raum und Merkmal",
+}
+_WORDS_DE = {
+    "additions": "neue Gebiete",
+    "removals": "weggefallene Gebiete",
+    "group_marginal": "Gruppengrößen",
+    "unit_marginal": "Gebietsgrößen",
+    "structural": "Struktur",
+    "spatial": "räumlich",
+    "attribute": "Merkmal",
+}
 
 
 def _label(component: str, language: str) -> str:
@@ -113,8 +124,11 @@ def _label(component: str, language: str) -> str:
         return component
     if component in _WORDS_DE:
         return _WORDS_DE[component]
-    return (component.replace("within ", "innerhalb ").replace("between ", "zwischen ")
-            .replace("(units)", "(Einheiten)"))
+    return (
+        component.replace("within ", "innerhalb ")
+        .replace("between ", "zwischen ")
+        .replace("(units)", "(Einheiten)")
+    )
 
 
 # ------------------------------------------------------------------- helpers
@@ -139,8 +153,11 @@ def _group_table(
     df: pd.DataFrame, groups: Any, group: Any, total: Any, where: str
 ) -> tuple[np.ndarray, list[str]]:
     if groups is not None and (group is not None or total is not None):
-        raise fail(where, "both `groups` and `group`/`total` were passed",
-                   "pass either groups=[...] or group=... with total=...")
+        raise fail(
+            where,
+            "both `groups` and `group`/`total` were passed",
+            "pass either groups=[...] or group=... with total=...",
+        )
     if groups is not None:
         cols = as_column_list(groups, arg="groups")
         return multigroup_array(df, cols, where=where), [str(c) for c in cols]
@@ -227,14 +244,20 @@ def decompose_mutual_information(
     for col in levels:
         if df[col].isna().any():
             bad = df.index[df[col].isna().to_numpy()]
-            raise fail(where, f"column {col!r} has missing ids at {format_values(bad)}",
-                       "assign every unit to an area of each level")
+            raise fail(
+                where,
+                f"column {col!r} has missing ids at {format_values(bad)}",
+                "assign every unit to an area of each level",
+            )
     # nesting: each area of level l lies in one area of level l-1
     keys = [df[c].astype(str).to_numpy() for c in levels]
     paths = []
     for i in range(len(levels)):
-        paths.append(np.array(["\x1f".join(row) for row in zip(*keys[: i + 1], strict=True)])
-                     if i else keys[0])
+        paths.append(
+            np.array(["\x1f".join(row) for row in zip(*keys[: i + 1], strict=True)])
+            if i
+            else keys[0]
+        )
     for i in range(1, len(levels)):
         parent_count = pd.Series(keys[i - 1]).groupby(keys[i]).nunique()
         bad = parent_count[parent_count > 1]
@@ -253,10 +276,7 @@ def decompose_mutual_information(
     previous = 0.0
     labels = [*levels, "units"]
     for i, lab in enumerate(labels):
-        if lab == "units":
-            key = np.arange(len(counts)).astype(str)
-        else:
-            key = paths[i]
+        key = np.arange(len(counts)).astype(str) if lab == "units" else paths[i]
         agg = pd.DataFrame(counts).groupby(key, sort=False).sum().to_numpy()
         m_here = _m(agg) / log
         part = m_here - previous
@@ -264,25 +284,39 @@ def decompose_mutual_information(
         if i == 0:
             comp = f"between {lab}"
         else:
-            comp = f"within {labels[i - 1]}" + (" (units)" if lab == "units" else f", between {lab}")
+            comp = f"within {labels[i - 1]}" + (
+                " (units)" if lab == "units" else f", between {lab}"
+            )
         rows.append({"level": str(lab), "component": comp, "value": part})
         if i > 0:
             parent = paths[i - 1]
             frame = pd.DataFrame(counts)
             frame["_parent"], frame["_key"] = parent, key
             for pid, sub in frame.groupby("_parent", sort=False):
-                inner = sub.groupby("_key", sort=False)[list(range(counts.shape[1]))].sum().to_numpy()
+                inner = (
+                    sub.groupby("_key", sort=False)[list(range(counts.shape[1]))].sum().to_numpy()
+                )
                 w = inner.sum() / big_t
                 mw = _m(inner) / log
-                details.append({"level": str(lab), "parent": str(pid).split("\x1f")[-1],
-                                "parent_path": str(pid).replace("\x1f", "/"),
-                                "weight": w, "M_within": mw, "contribution": w * mw})
+                details.append(
+                    {
+                        "level": str(lab),
+                        "parent": str(pid).split("\x1f")[-1],
+                        "parent_path": str(pid).replace("\x1f", "/"),
+                        "weight": w,
+                        "M_within": mw,
+                        "contribution": w * mw,
+                    }
+                )
     table = pd.DataFrame(rows)
     table["share"] = table["value"] / total_m if total_m > 0 else np.nan
     table["H"] = table["value"] / e
     table = table[["level", "component", "value", "share", "H"]]
     return DecompositionResult(
-        kind="hierarchy", index="mutual_information", total=total_m, table=table,
+        kind="hierarchy",
+        index="mutual_information",
+        total=total_m,
+        table=table,
         details=pd.DataFrame(details),
         extras={"entropy": e, "H": total_m / e, "groups": names, "by": [str(c) for c in levels]},
     )
@@ -291,16 +325,20 @@ def decompose_mutual_information(
 # ------------------------------------------------------------------ change
 
 
-def _ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float, max_iter: int,
-         where: str) -> np.ndarray:
-    """Iterative proportional fitting of ``seed`` (shares) to row and column margins."""
+def _ipf(
+    seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float, max_iter: int, where: str
+) -> np.ndarray:
+    """Fit ``seed`` (shares) to row and column margins by iterative proportional fitting."""
     fit = seed / seed.sum()
     for _ in range(max_iter):
         r = fit.sum(axis=1)
         fit = fit * np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
         c = fit.sum(axis=0)
         fit = fit * np.divide(cols, c, out=np.zeros_like(c), where=c > 0)[None, :]
-        if np.abs(fit.sum(axis=1) - rows).max() < tol and np.abs(fit.sum(axis=0) - cols).max() < tol:
+        if (
+            np.abs(fit.sum(axis=1) - rows).max() < tol
+            and np.abs(fit.sum(axis=0) - cols).max() < tol
+        ):
             return fit
     raise fail(
         where,
@@ -385,14 +423,20 @@ def decompose_change(
     t2 = pd.Series(c2.sum(axis=1), index=df2.index)
     common = t1.index[t1.to_numpy() > 0].intersection(t2.index[t2.to_numpy() > 0], sort=False)
     if len(common) < 2:
-        raise fail(where, f"the tables share {len(common)} populated area(s)",
-                   "index both tables by the same area ids")
+        raise fail(
+            where,
+            f"the tables share {len(common)} populated area(s)",
+            "index both tables by the same area ids",
+        )
     pos1 = df1.index.get_indexer(common)
     pos2 = df2.index.get_indexer(common)
     o1, o2 = c1[pos1], c2[pos2]
     if (o1.sum(axis=0) == 0).any() or (o2.sum(axis=0) == 0).any():
-        raise fail(where, "a group has no members in the common areas of one table",
-                   "drop that group from `groups`")
+        raise fail(
+            where,
+            "a group has no members in the common areas of one table",
+            "drop that group from `groups`",
+        )
     m1, m2 = _m(c1) / log, _m(c2) / log
     m1c, m2c = _m(o1) / log, _m(o2) / log
     tables = {1: o1 / o1.sum(), 2: o2 / o2.sum()}
@@ -425,8 +469,11 @@ def decompose_change(
                 phi += w * (value(*state) - without)
         shapley[name] = phi
     comps = [
-        ("M1", m1), ("M2", m2), ("difference", m2 - m1),
-        ("additions", m2 - m2c), ("removals", m1c - m1),
+        ("M1", m1),
+        ("M2", m2),
+        ("difference", m2 - m1),
+        ("additions", m2 - m2c),
+        ("removals", m1c - m1),
         ("group_marginal", shapley["group_marginal"]),
         ("unit_marginal", shapley["unit_marginal"]),
         ("structural", shapley["structural"]),
@@ -436,13 +483,23 @@ def decompose_change(
     table["share"] = table["value"] / diff if diff != 0 else np.nan
     table.loc[:2, "share"] = np.nan
     details = pd.DataFrame(
-        [{"unit_marginal": u, "group_marginal": g, "structure": s, "M": value(u, g, s)}
-         for u, g, s in itertools.product((1, 2), repeat=3)]
+        [
+            {"unit_marginal": u, "group_marginal": g, "structure": s, "M": value(u, g, s)}
+            for u, g, s in itertools.product((1, 2), repeat=3)
+        ]
     )
     return DecompositionResult(
-        kind="change", index="mutual_information", total=diff, table=table, details=details,
-        extras={"n_common": len(common), "n_added": int((t2 > 0).sum() - len(common)),
-                "n_removed": int((t1 > 0).sum() - len(common)), "groups": names},
+        kind="change",
+        index="mutual_information",
+        total=diff,
+        table=table,
+        details=details,
+        extras={
+            "n_common": len(common),
+            "n_added": int((t2 > 0).sum() - len(common)),
+            "n_removed": int((t1 > 0).sum() - len(common)),
+            "groups": names,
+        },
     )
 
 
@@ -492,7 +549,7 @@ def decompose_spatial_attribute(
     counterfactual: str = "composition",
     **index_kwargs: Any,
 ) -> DecompositionResult:
-    r"""Split the difference of a two-group index between two cities into spatial and attribute parts.
+    r"""Split the difference of a two-group index between two cities: space vs. attribute.
 
     Rey, Cortes & Knaap (2021): with :math:`G(S_a, A_b)` the index of a city with the
     spatial structure of city *a* and the group distribution ("attribute") of city *b*,
@@ -541,11 +598,16 @@ def decompose_spatial_attribute(
     """
     where = "decompose_spatial_attribute"
     if counterfactual not in ("composition", "share", "dual_composition"):
-        raise fail(where, f"`counterfactual` is {counterfactual!r}",
-                   "choose 'composition', 'share' or 'dual_composition'")
+        raise fail(
+            where,
+            f"`counterfactual` is {counterfactual!r}",
+            "choose 'composition', 'share' or 'dual_composition'",
+        )
     spec = getattr(index, "_segregation_spec", None)
     if spec is None or spec.kind != "twogroup":
-        raise fail(where, f"`index` is {index!r}", "pass a two-group index function, e.g. dissimilarity")
+        raise fail(
+            where, f"`index` is {index!r}", "pass a two-group index function, e.g. dissimilarity"
+        )
     x1, t1 = twogroup_arrays(df1, group, total, where=where)
     x2, t2 = twogroup_arrays(df2, group, total, where=where)
     (cg1, ct1), (cg2, ct2) = _counterfactual_shares(x1, t1, x2, t2, counterfactual)
@@ -569,6 +631,10 @@ def decompose_spatial_attribute(
         {"structure": [1, 1, 2, 2], "attribute": [1, 2, 1, 2], "statistic": [g11, g12, g21, g22]}
     )
     return DecompositionResult(
-        kind="spatial_attribute", index=spec.name, total=diff, table=table, details=details,
+        kind="spatial_attribute",
+        index=spec.name,
+        total=diff,
+        table=table,
+        details=details,
         extras={"counterfactual": counterfactual},
     )

@@ -89,7 +89,8 @@ def simulate_tables(
     ``"permutation"`` residents are permuted among areas, keeping area sizes and group
     totals (multivariate hypergeometric); ``"bootstrap"`` areas are resampled with
     replacement; ``"geographic"`` the areas' counts are permuted among the locations
-    (only spatial versions change); ``"parametric"`` each group is redrawn from its own observed spatial
+    (only spatial versions change); ``"parametric"`` each group is redrawn from its own
+    observed spatial
     distribution (Allen et al. 2015).
     """
     counts = np.asarray(counts, dtype=float)
@@ -193,9 +194,11 @@ def prepare_index(
         try:
             group, total = kwargs.pop("group"), kwargs.pop("total")
         except KeyError as exc:
-            raise fail(where, f"{spec.name} needs `group=` and `total=`",
-                       "pass them as keyword arguments, e.g. group='auslaender', "
-                       "total='einwohner'") from exc
+            raise fail(
+                where,
+                f"{spec.name} needs `group=` and `total=`",
+                "pass them as keyword arguments, e.g. group='auslaender', total='einwohner'",
+            ) from exc
         x, t = twogroup_arrays(df, group, total, where=where)
         check_integer_counts(df, [group, total], where)
         counts = np.column_stack([x, t - x])
@@ -208,8 +211,11 @@ def prepare_index(
         try:
             groups = kwargs.pop("groups")
         except KeyError as exc:
-            raise fail(where, f"{spec.name} needs `groups=`",
-                       "pass the list of group columns as a keyword argument") from exc
+            raise fail(
+                where,
+                f"{spec.name} needs `groups=`",
+                "pass the list of group columns as a keyword argument",
+            ) from exc
         counts = multigroup_array(df, groups, where=where)
         check_integer_counts(df, list(groups), where)
         names = tuple(str(g) for g in groups)
@@ -219,8 +225,11 @@ def prepare_index(
 
     unknown = set(kwargs) - _kernel_params(spec.kernel, spec.kind)
     if unknown:
-        raise fail(where, f"{spec.name} got unexpected argument(s) {format_values(sorted(unknown))}",
-                   "pass only the index's own keyword arguments")
+        raise fail(
+            where,
+            f"{spec.name} got unexpected argument(s) {format_values(sorted(unknown))}",
+            "pass only the index's own keyword arguments",
+        )
     if graph is not None:
         mat = environment_matrix(df, graph, where)
 
@@ -251,13 +260,18 @@ def _pvalue(sim: np.ndarray, obs: float, alternative: str) -> float:
 
 
 def _check_common(iterations: Any, alpha: Any, alternative: str, where: str) -> int:
-    if isinstance(iterations, bool) or not isinstance(iterations, int | np.integer) or iterations < 1:
+    if (
+        isinstance(iterations, bool)
+        or not isinstance(iterations, int | np.integer)
+        or iterations < 1
+    ):
         raise fail(where, f"`iterations` is {iterations!r}", "pass a positive integer, e.g. 999")
     if not isinstance(alpha, float | int) or not 0 < alpha < 1:
         raise fail(where, f"`alpha` is {alpha!r}", "pass a level between 0 and 1, e.g. 0.05")
     if alternative not in ("greater", "less", "two-sided"):
-        raise fail(where, f"`alternative` is {alternative!r}",
-                   "choose 'greater', 'less' or 'two-sided'")
+        raise fail(
+            where, f"`alternative` is {alternative!r}", "choose 'greater', 'less' or 'two-sided'"
+        )
     return int(iterations)
 
 
@@ -279,7 +293,7 @@ def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
 
 @dataclass(frozen=True, repr=False)
 class RandomizationResult:
-    """Outcome of :func:`randomization_test`.
+    r"""Outcome of :func:`randomization_test`.
 
     Attributes
     ----------
@@ -353,18 +367,27 @@ class RandomizationResult:
             ("Intervall", f"[{lo:.4f}, {hi:.4f}] ({1 - self.alpha:.0%})"),
             ("bereinigt", f"{self.bias_corrected:.4f}"),
         ]
-        body = "".join(f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows)
+        body = "".join(
+            f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows
+        )
         return f"<table class='sozplan-result'>{body}</table>"
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table of the figures (without the simulated values)."""
         return pd.DataFrame(
             {
-                "index": [self.index], "statistic": [self.statistic], "null": [self.null],
-                "alternative": [self.alternative], "p_value": [self.p_value],
-                "expected": [self.expected], "std": [self.std], "ci_low": [self.ci[0]],
-                "ci_high": [self.ci[1]], "bias_corrected": [self.bias_corrected],
-                "z": [self.z], "n_iterations": [self.n_iterations],
+                "index": [self.index],
+                "statistic": [self.statistic],
+                "null": [self.null],
+                "alternative": [self.alternative],
+                "p_value": [self.p_value],
+                "expected": [self.expected],
+                "std": [self.std],
+                "ci_low": [self.ci[0]],
+                "ci_high": [self.ci[1]],
+                "bias_corrected": [self.bias_corrected],
+                "z": [self.z],
+                "n_iterations": [self.n_iterations],
             }
         )
 
@@ -471,15 +494,26 @@ def randomization_test(
     else:
         p_value = _pvalue(finite, observed, alternative)
         corrected = (
-            (observed - expected) / (1 - expected) if observed >= expected
+            (observed - expected) / (1 - expected)
+            if observed >= expected
             else (observed - expected) / expected
         )
     return RandomizationResult(
-        index=spec.name, label=spec.label, statistic=observed, null=null,
-        alternative=alternative, p_value=p_value, expected=expected, std=std,
-        ci=(float(lo), float(hi)), bias_corrected=float(corrected),
+        index=spec.name,
+        label=spec.label,
+        statistic=observed,
+        null=null,
+        alternative=alternative,
+        p_value=p_value,
+        expected=expected,
+        std=std,
+        ci=(float(lo), float(hi)),
+        bias_corrected=float(corrected),
         z=(observed - expected) / std if std and std > 0 else float("nan"),
-        n_iterations=iterations, alpha=float(alpha), groups=names, simulated=simulated,
+        n_iterations=iterations,
+        alpha=float(alpha),
+        groups=names,
+        simulated=simulated,
     )
 
 
@@ -529,22 +563,31 @@ class ComparisonResult:
 
     def _repr_html_(self) -> str:
         rows = [
-            ("Index", html.escape(self.label)), ("Wert 1", f"{self.statistic_1:.4f}"),
-            ("Wert 2", f"{self.statistic_2:.4f}"), ("Differenz", f"<b>{self.difference:+.4f}</b>"),
+            ("Index", html.escape(self.label)),
+            ("Wert 1", f"{self.statistic_1:.4f}"),
+            ("Wert 2", f"{self.statistic_2:.4f}"),
+            ("Differenz", f"<b>{self.difference:+.4f}</b>"),
             ("Intervall", f"[{self.ci[0]:+.4f}, {self.ci[1]:+.4f}]"),
             ("p-Wert", f"{self.p_value:.4g} ({html.escape(self.method)})"),
         ]
-        body = "".join(f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows)
+        body = "".join(
+            f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows
+        )
         return f"<table class='sozplan-result'>{body}</table>"
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table."""
         return pd.DataFrame(
             {
-                "index": [self.index], "statistic_1": [self.statistic_1],
-                "statistic_2": [self.statistic_2], "difference": [self.difference],
-                "method": [self.method], "p_value": [self.p_value], "ci_low": [self.ci[0]],
-                "ci_high": [self.ci[1]], "n_iterations": [self.n_iterations],
+                "index": [self.index],
+                "statistic_1": [self.statistic_1],
+                "statistic_2": [self.statistic_2],
+                "difference": [self.difference],
+                "method": [self.method],
+                "p_value": [self.p_value],
+                "ci_low": [self.ci[0]],
+                "ci_high": [self.ci[1]],
+                "n_iterations": [self.n_iterations],
             }
         )
 
@@ -611,8 +654,11 @@ def compare_indices(
     if method not in ("bootstrap", "random_label"):
         raise fail(where, f"`method` is {method!r}", "choose 'bootstrap' or 'random_label'")
     if "graph" in index_kwargs:
-        raise fail(where, "`graph` was passed", "compare aspatial indices, or compare spatial "
-                   "ones with two randomisation tests")
+        raise fail(
+            where,
+            "`graph` was passed",
+            "compare aspatial indices, or compare spatial ones with two randomisation tests",
+        )
     rng = check_rng(rng, where=where)
     spec, c1, kernel, _ = prepare_index(index, df1, index_kwargs, where)
     _, c2, _, _ = prepare_index(index, df2, index_kwargs, where)
@@ -644,7 +690,15 @@ def compare_indices(
         lo, hi = np.quantile(sim, [alpha / 2, 1 - alpha / 2])
         p = (1 + np.count_nonzero(np.abs(sim) >= abs(diff) - 1e-12)) / (len(sim) + 1)
     return ComparisonResult(
-        index=spec.name, label=spec.label, statistic_1=s1, statistic_2=s2, difference=diff,
-        method=method, p_value=float(p), ci=(float(lo), float(hi)), n_iterations=iterations,
-        alpha=float(alpha), simulated=sim,
+        index=spec.name,
+        label=spec.label,
+        statistic_1=s1,
+        statistic_2=s2,
+        difference=diff,
+        method=method,
+        p_value=float(p),
+        ci=(float(lo), float(hi)),
+        n_iterations=iterations,
+        alpha=float(alpha),
+        simulated=sim,
     )

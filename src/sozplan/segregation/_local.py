@@ -24,7 +24,9 @@ __all__ = [
 ]
 
 
-def _shares(df: pd.DataFrame, groups: Sequence[Hashable], where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _shares(
+    df: pd.DataFrame, groups: Sequence[Hashable], where: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     counts = multigroup_array(df, groups, where=where)
     t = counts.sum(axis=1)
     p = safe_div(counts, t[:, None])
@@ -148,7 +150,8 @@ def local_simpson_concentration(df: pd.DataFrame, groups: Sequence[Hashable]) ->
     """
     _, t, p = _shares(df, groups, "local_simpson_concentration")
     return pd.Series(
-        np.where(t > 0, (p**2).sum(axis=1), np.nan), index=df.index,
+        np.where(t > 0, (p**2).sum(axis=1), np.nan),
+        index=df.index,
         name="local_simpson_concentration",
     )
 
@@ -175,7 +178,8 @@ def local_simpson_interaction(df: pd.DataFrame, groups: Sequence[Hashable]) -> p
     """
     _, t, p = _shares(df, groups, "local_simpson_interaction")
     return pd.Series(
-        np.where(t > 0, (p * (1 - p)).sum(axis=1), np.nan), index=df.index,
+        np.where(t > 0, (p * (1 - p)).sum(axis=1), np.nan),
+        index=df.index,
         name="local_simpson_interaction",
     )
 
@@ -241,8 +245,10 @@ def local_mutual_information(
         spread = counts / counts.sum(axis=0)  # p_{i|k}
         pop = (t / t.sum())[:, None]
         lsk = xlogy_ratio(spread, np.broadcast_to(pop, spread.shape)).sum(axis=0) / np.log(base)
-        out = pd.DataFrame({"ls": lsk, "p": share, "contribution": share * lsk},
-                           index=pd.Index([str(g) for g in groups], name="group"))
+        out = pd.DataFrame(
+            {"ls": lsk, "p": share, "contribution": share * lsk},
+            index=pd.Index([str(g) for g in groups], name="group"),
+        )
         return out
     ls = xlogy_ratio(p, np.broadcast_to(share, p.shape)).sum(axis=1) / np.log(base)
     weight = t / t.sum()

@@ -155,8 +155,13 @@ def all_multigroup(c: np.ndarray) -> dict[str, float]:
 
 
 def compute_multigroup(
-    func: Any, df: pd.DataFrame, groups: Sequence[Hashable], *, graph: Any = None,
-    extras: dict[str, Any] | None = None, **params: Any,
+    func: Any,
+    df: pd.DataFrame,
+    groups: Sequence[Hashable],
+    *,
+    graph: Any = None,
+    extras: dict[str, Any] | None = None,
+    **params: Any,
 ) -> SegregationResult:
     """Validate, build local environments if a graph is given, and run the kernel."""
     spec = func._segregation_spec
@@ -173,15 +178,17 @@ def compute_multigroup(
         n_units=len(counts),
         groups=tuple(str(g) for g in groups),
         spatial=graph is not None,
-        extras={"n_groups": counts.shape[1], "n_empty_units": int((counts.sum(1) == 0).sum()),
-                **shown, **(extras or {})},
+        extras={
+            "n_groups": counts.shape[1],
+            "n_empty_units": int((counts.sum(1) == 0).sum()),
+            **shown,
+            **(extras or {}),
+        },
     )
 
 
 def _spec(name: str, label: str, dimension: str, kernel: Any) -> IndexSpec:
     return IndexSpec(name, label, dimension, "multigroup", kernel)
-
-
 
 
 @register(_spec("multigroup_dissimilarity", "Multigroup dissimilarity D", "evenness", _k_mdis))
@@ -333,8 +340,9 @@ def mutual_information(
     counts = multigroup_array(df, groups, where="mutual_information")
     e = float(_k_entropy_city(counts[None])[0]) / np.log(base)
     res = compute_multigroup(mutual_information, df, groups, graph=graph, base=float(base))
-    return SegregationResult(**{**res.__dict__, "extras": {**res.extras, "entropy": e,
-                                                           "H": res.statistic / e}})
+    return SegregationResult(
+        **{**res.__dict__, "extras": {**res.extras, "entropy": e, "H": res.statistic / e}}
+    )
 
 
 @register(_spec("normalized_exposure", "Normalised exposure P", "exposure", _k_nexp))
@@ -401,8 +409,14 @@ def relative_diversity(
     return compute_multigroup(relative_diversity, df, groups, graph=graph)
 
 
-@register(_spec("squared_coefficient_of_variation", "Squared coefficient of variation C",
-                "evenness", _k_scv))
+@register(
+    _spec(
+        "squared_coefficient_of_variation",
+        "Squared coefficient of variation C",
+        "evenness",
+        _k_scv,
+    )
+)
 def squared_coefficient_of_variation(
     df: pd.DataFrame, groups: Sequence[Hashable], *, graph: Any = None
 ) -> SegregationResult:
@@ -434,8 +448,7 @@ def squared_coefficient_of_variation(
     return compute_multigroup(squared_coefficient_of_variation, df, groups, graph=graph)
 
 
-@register(_spec("simpson_concentration", "Simpson's concentration λ", "diversity",
-                _k_simpson_c))
+@register(_spec("simpson_concentration", "Simpson's concentration λ", "diversity", _k_simpson_c))
 def simpson_concentration(
     df: pd.DataFrame, groups: Sequence[Hashable], *, graph: Any = None
 ) -> SegregationResult:

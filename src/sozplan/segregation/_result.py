@@ -86,14 +86,13 @@ class SegregationResult:
         return self.statistic
 
     def _scalar_extras(self) -> dict[str, Any]:
-        return {
-            k: v for k, v in self.extras.items() if isinstance(v, int | float | str | bool)
-        }
+        return {k: v for k, v in self.extras.items() if isinstance(v, int | float | str | bool)}
 
     def __repr__(self) -> str:
+        spatial = ", spatial" if self.spatial else ""
         lines = [
             f"{self.label}: {self.statistic:.4f}",
-            f"  index          {self.name} ({self.dimension}{', spatial' if self.spatial else ''})",
+            f"  index          {self.name} ({self.dimension}{spatial})",
             f"  groups         {_fmt(self.groups)}",
             f"  n_units        {self.n_units}",
         ]
@@ -109,7 +108,9 @@ class SegregationResult:
             ("Gebiete", str(self.n_units)),
         ]
         rows += [(html.escape(k), html.escape(_fmt(v))) for k, v in self._scalar_extras().items()]
-        body = "".join(f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows)
+        body = "".join(
+            f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows
+        )
         return f"<table class='sozplan-result'>{body}</table>"
 
     def to_frame(self) -> pd.DataFrame:

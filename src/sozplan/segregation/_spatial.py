@@ -1,4 +1,6 @@
-r"""Spatial two-group indices (concentration, centralisation, clustering, adjusted D) and multiscalar profiles.
+r"""Spatial two-group indices and multiscalar profiles.
+
+Concentration, centralisation, clustering and adjusted D.
 
 These indices use the geometry of the areas (a GeoDataFrame in a projected CRS) or a
 ``libpysal.graph.Graph``. Notation as in :mod:`sozplan.segregation._twogroup`;
@@ -46,19 +48,32 @@ BLOCK_ELEMENTS = 2_000_000
 
 
 def _spec(name: str, label: str, dimension: str) -> IndexSpec:
-    return IndexSpec(name, label, dimension, "twogroup", None, spatial=True,  # type: ignore[arg-type]
-                     randomizable=False)
+    return IndexSpec(
+        name,
+        label,
+        dimension,
+        "twogroup",
+        None,
+        spatial=True,  # type: ignore[arg-type]
+        randomizable=False,
+    )
 
 
 def _geo(gdf: Any, where: str) -> None:
     if not hasattr(gdf, "geometry") or not hasattr(gdf, "crs"):
-        raise fail(where, f"`df` is a {type(gdf).__name__} without geometry",
-                   "pass a GeoDataFrame of the areas (in a projected CRS, e.g. EPSG:25832)")
+        raise fail(
+            where,
+            f"`df` is a {type(gdf).__name__} without geometry",
+            "pass a GeoDataFrame of the areas (in a projected CRS, e.g. EPSG:25832)",
+        )
     check_projected_crs(gdf, arg="df", where=where, purpose="areas and distances")
     empty = gdf.geometry.is_empty.to_numpy() | gdf.geometry.isna().to_numpy()
     if empty.any():
-        raise fail(where, f"areas without geometry: {format_values(gdf.index[empty])}",
-                   "repair or drop these areas explicitly")
+        raise fail(
+            where,
+            f"areas without geometry: {format_values(gdf.index[empty])}",
+            "repair or drop these areas explicitly",
+        )
 
 
 def _area(gdf: Any, area: Hashable | None, where: str) -> np.ndarray:
@@ -71,11 +86,26 @@ def _area(gdf: Any, area: Hashable | None, where: str) -> np.ndarray:
     return gdf.geometry.area.to_numpy(dtype=float)
 
 
-def _result(name: str, label: str, dimension: str, value: float, n: int, group: Hashable,
-            total: Hashable, extras: dict[str, Any]) -> SegregationResult:
-    return SegregationResult(name=name, label=label, statistic=float(value), dimension=dimension,
-                             n_units=n, groups=(str(group), str(total)), spatial=True,
-                             extras=extras)
+def _result(
+    name: str,
+    label: str,
+    dimension: str,
+    value: float,
+    n: int,
+    group: Hashable,
+    total: Hashable,
+    extras: dict[str, Any],
+) -> SegregationResult:
+    return SegregationResult(
+        name=name,
+        label=label,
+        statistic=float(value),
+        dimension=dimension,
+        n_units=n,
+        groups=(str(group), str(total)),
+        spatial=True,
+        extras=extras,
+    )
 
 
 # ----------------------------------------------------------------- concentration
@@ -115,10 +145,12 @@ def delta(
     >>> delta(df, "g", "t", area="a").statistic
     0.75
     """
-    x, t = twogroup_arrays(df, group, total, where="delta")
+    x, _ = twogroup_arrays(df, group, total, where="delta")
     a = _area(df, area, "delta")
     value = 0.5 * np.abs(x / x.sum() - a / a.sum()).sum()
-    return _result("delta", "Delta index (Hoover)", "concentration", value, len(x), group, total, {})
+    return _result(
+        "delta", "Delta index (Hoover)", "concentration", value, len(x), group, total, {}
+    )
 
 
 def _concentration_parts(x: np.ndarray, t: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -173,8 +205,16 @@ def absolute_concentration(
     low = (ts * as_ / t1)[:n1].sum()
     high = (ts * as_ / t2)[n2:].sum()
     value = 1 - ((xs * as_ / x.sum()).sum() - low) / (high - low)
-    return _result("absolute_concentration", "Absolute concentration ACO", "concentration",
-                   value, len(x), group, total, {})
+    return _result(
+        "absolute_concentration",
+        "Absolute concentration ACO",
+        "concentration",
+        value,
+        len(x),
+        group,
+        total,
+        {},
+    )
 
 
 @register(_spec("relative_concentration", "Relative concentration RCO", "concentration"))
@@ -215,15 +255,24 @@ def relative_concentration(
     ys = y[asc]
     num = (xs * as_ / x.sum()).sum() / (ys * as_ / y.sum()).sum() - 1
     den = (ts * as_)[:n1].sum() / t1 / ((ts * as_)[n2:].sum() / t2) - 1
-    return _result("relative_concentration", "Relative concentration RCO", "concentration",
-                   num / den, len(x), group, total, {})
+    return _result(
+        "relative_concentration",
+        "Relative concentration RCO",
+        "concentration",
+        num / den,
+        len(x),
+        group,
+        total,
+        {},
+    )
 
 
 # ---------------------------------------------------------------- centralisation
 
 
-def _center(gdf: Any, cx: np.ndarray, cy: np.ndarray, t: np.ndarray, center: Any,
-            where: str) -> tuple[float, float]:
+def _center(
+    gdf: Any, cx: np.ndarray, cy: np.ndarray, t: np.ndarray, center: Any, where: str
+) -> tuple[float, float]:
     if isinstance(center, str):
         if center == "mean":
             return float(cx.mean()), float(cy.mean())
@@ -234,20 +283,27 @@ def _center(gdf: Any, cx: np.ndarray, cy: np.ndarray, t: np.ndarray, center: Any
         if center == "largest_population":
             m = t == t.max()
             return float(cx[m].mean()), float(cy[m].mean())
-        raise fail(where, f"`center` is {center!r}",
-                   "choose 'mean', 'median', 'population_weighted_mean', "
-                   "'largest_population', an area id, or a coordinate pair (x, y)")
+        raise fail(
+            where,
+            f"`center` is {center!r}",
+            "choose 'mean', 'median', 'population_weighted_mean', "
+            "'largest_population', an area id, or a coordinate pair (x, y)",
+        )
     if isinstance(center, tuple | list | np.ndarray) and len(center) == 2:
         return float(center[0]), float(center[1])
     if center in gdf.index:
         pos = gdf.index.get_loc(center)
         return float(cx[pos]), float(cy[pos])
-    raise fail(where, f"`center` {center!r} is neither a method, an area id nor a point",
-               "pass e.g. center='mean', an id of `df`, or (x, y) in the CRS of `df`")
+    raise fail(
+        where,
+        f"`center` {center!r} is neither a method, an area id nor a point",
+        "pass e.g. center='mean', an id of `df`, or (x, y) in the CRS of `df`",
+    )
 
 
-def _centralization(df: Any, group: Hashable, total: Hashable, center: Any, where: str,
-                    relative: bool) -> SegregationResult:
+def _centralization(
+    df: Any, group: Hashable, total: Hashable, center: Any, where: str, relative: bool
+) -> SegregationResult:
     x, t = twogroup_arrays(df, group, total, where=where)
     _geo(df, where)
     cent = df.geometry.centroid
@@ -260,8 +316,16 @@ def _centralization(df: Any, group: Hashable, total: Hashable, center: Any, wher
     value = (cum_x[:-1] * cum_o[1:]).sum() - (cum_x[1:] * cum_o[:-1]).sum()
     name = "relative_centralization" if relative else "absolute_centralization"
     label = "Relative centralisation RCE" if relative else "Absolute centralisation ACE"
-    return _result(name, label, "centralisation", value, len(x), group, total,
-                   {"center_x": c0[0], "center_y": c0[1]})
+    return _result(
+        name,
+        label,
+        "centralisation",
+        value,
+        len(x),
+        group,
+        total,
+        {"center_x": c0[0], "center_y": c0[1]},
+    )
 
 
 @register(_spec("absolute_centralization", "Absolute centralisation ACE", "centralisation"))
@@ -351,8 +415,11 @@ def _proximity_products(
     """Return ``C @ vectors`` for the Massey-Denton proximity matrix, in row blocks."""
     _geo(df, where)
     if alpha < 0 or beta < 0 or scale <= 0:
-        raise fail(where, f"`alpha`={alpha}, `beta`={beta}, `scale`={scale}",
-                   "pass non-negative alpha and beta and a positive scale")
+        raise fail(
+            where,
+            f"`alpha`={alpha}, `beta`={beta}, `scale`={scale}",
+            "pass non-negative alpha and beta and a positive scale",
+        )
     cent = df.geometry.centroid
     xy = np.column_stack([cent.x.to_numpy(), cent.y.to_numpy()]) / scale
     a = df.geometry.area.to_numpy(dtype=float) / scale**2
@@ -369,8 +436,9 @@ def _proximity_products(
     return out
 
 
-def _decay_common(df: Any, group: Hashable, total: Hashable, alpha: float, beta: float,
-                  scale: float, where: str) -> tuple[np.ndarray, ...]:
+def _decay_common(
+    df: Any, group: Hashable, total: Hashable, alpha: float, beta: float, scale: float, where: str
+) -> tuple[np.ndarray, ...]:
     x, t = twogroup_arrays(df, group, total, where=where)
     y = t - x
     vec = np.column_stack([x, y, t, np.ones_like(x), safe_div(x, t) * t, safe_div(y, t) * t])
@@ -380,7 +448,12 @@ def _decay_common(df: Any, group: Hashable, total: Hashable, alpha: float, beta:
 
 @register(_spec("absolute_clustering", "Absolute clustering ACL", "clustering"))
 def absolute_clustering(
-    df: Any, group: Hashable, total: Hashable, *, alpha: float = 0.6, beta: float = 0.5,
+    df: Any,
+    group: Hashable,
+    total: Hashable,
+    *,
+    alpha: float = 0.6,
+    beta: float = 0.5,
     scale: float = 1000.0,
 ) -> SegregationResult:
     r"""Absolute clustering ACL (Massey & Denton 1988).
@@ -419,18 +492,31 @@ def absolute_clustering(
     >>> absolute_clustering(g, "g", "t").statistic > 0
     True
     """
-    x, y, t, cv = _decay_common(df, group, total, alpha, beta, scale, "absolute_clustering")
+    x, _, _, cv = _decay_common(df, group, total, alpha, beta, scale, "absolute_clustering")
     big_x, n = x.sum(), len(x)
     csum = cv[:, 3].sum()
     num = (x / big_x * cv[:, 0]).sum() - big_x / n**2 * csum
     den = (x / big_x * cv[:, 2]).sum() - big_x / n**2 * csum
-    return _result("absolute_clustering", "Absolute clustering ACL", "clustering", num / den,
-                   n, group, total, {"alpha": alpha, "beta": beta, "scale": scale})
+    return _result(
+        "absolute_clustering",
+        "Absolute clustering ACL",
+        "clustering",
+        num / den,
+        n,
+        group,
+        total,
+        {"alpha": alpha, "beta": beta, "scale": scale},
+    )
 
 
 @register(_spec("relative_clustering", "Relative clustering RCL", "clustering"))
 def relative_clustering(
-    df: Any, group: Hashable, total: Hashable, *, alpha: float = 0.6, beta: float = 0.5,
+    df: Any,
+    group: Hashable,
+    total: Hashable,
+    *,
+    alpha: float = 0.6,
+    beta: float = 0.5,
     scale: float = 1000.0,
 ) -> SegregationResult:
     r"""Relative clustering RCL: the group's mean proximity to itself relative to the rest's.
@@ -462,16 +548,29 @@ def relative_clustering(
     >>> relative_clustering(g, "g", "t").statistic
     0.0
     """
-    x, y, t, cv = _decay_common(df, group, total, alpha, beta, scale, "relative_clustering")
+    x, y, _, cv = _decay_common(df, group, total, alpha, beta, scale, "relative_clustering")
     pxx = (x * cv[:, 0]).sum() / x.sum() ** 2
     pyy = (y * cv[:, 1]).sum() / y.sum() ** 2
-    return _result("relative_clustering", "Relative clustering RCL", "clustering", pxx / pyy - 1,
-                   len(x), group, total, {"alpha": alpha, "beta": beta, "scale": scale})
+    return _result(
+        "relative_clustering",
+        "Relative clustering RCL",
+        "clustering",
+        pxx / pyy - 1,
+        len(x),
+        group,
+        total,
+        {"alpha": alpha, "beta": beta, "scale": scale},
+    )
 
 
 @register(_spec("spatial_proximity", "Spatial proximity SP", "clustering"))
 def spatial_proximity(
-    df: Any, group: Hashable, total: Hashable, *, alpha: float = 0.6, beta: float = 0.5,
+    df: Any,
+    group: Hashable,
+    total: Hashable,
+    *,
+    alpha: float = 0.6,
+    beta: float = 0.5,
     scale: float = 1000.0,
 ) -> SegregationResult:
     r"""Spatial proximity SP (White 1983): 1 when groups are mixed, above 1 when clustered apart.
@@ -508,26 +607,54 @@ def spatial_proximity(
     pyy = (y * cv[:, 1]).sum() / y.sum() ** 2
     ptt = (t * cv[:, 2]).sum() / t.sum() ** 2
     value = (x.sum() * pxx + y.sum() * pyy) / (t.sum() * ptt)
-    return _result("spatial_proximity", "Spatial proximity SP", "clustering", value, len(x),
-                   group, total, {"alpha": alpha, "beta": beta, "scale": scale})
+    return _result(
+        "spatial_proximity",
+        "Spatial proximity SP",
+        "clustering",
+        value,
+        len(x),
+        group,
+        total,
+        {"alpha": alpha, "beta": beta, "scale": scale},
+    )
 
 
-def _decay_exposure(df: Any, group: Hashable, total: Hashable, alpha: float, beta: float,
-                    scale: float, isolation: bool) -> SegregationResult:
+def _decay_exposure(
+    df: Any,
+    group: Hashable,
+    total: Hashable,
+    alpha: float,
+    beta: float,
+    scale: float,
+    isolation: bool,
+) -> SegregationResult:
     where = "distance_decay_isolation" if isolation else "distance_decay_exposure"
-    x, y, t, cv = _decay_common(df, group, total, alpha, beta, scale, where)
+    x, _, _, cv = _decay_common(df, group, total, alpha, beta, scale, where)
     # k_ij = c_ij t_j / sum_j c_ij t_j;  sum_j k_ij x_j / t_j = (C @ x)_i / (C @ t)_i
     target = cv[:, 0] if isolation else cv[:, 1]
     local = safe_div(target, cv[:, 2])
     value = (x / x.sum() * local).sum()
     label = "Distance-decay isolation DPxx" if isolation else "Distance-decay exposure DPxy"
-    return _result(where, label, "clustering" if isolation else "exposure", value, len(x),
-                   group, total, {"alpha": alpha, "beta": beta, "scale": scale})
+    return _result(
+        where,
+        label,
+        "clustering" if isolation else "exposure",
+        value,
+        len(x),
+        group,
+        total,
+        {"alpha": alpha, "beta": beta, "scale": scale},
+    )
 
 
 @register(_spec("distance_decay_isolation", "Distance-decay isolation DPxx", "clustering"))
 def distance_decay_isolation(
-    df: Any, group: Hashable, total: Hashable, *, alpha: float = 0.6, beta: float = 0.5,
+    df: Any,
+    group: Hashable,
+    total: Hashable,
+    *,
+    alpha: float = 0.6,
+    beta: float = 0.5,
     scale: float = 1000.0,
 ) -> SegregationResult:
     r"""Distance-decay isolation :math:`DP_{xx}` (Morgan 1983; Massey & Denton 1988).
@@ -572,7 +699,12 @@ def distance_decay_isolation(
 
 @register(_spec("distance_decay_exposure", "Distance-decay exposure DPxy", "exposure"))
 def distance_decay_exposure(
-    df: Any, group: Hashable, total: Hashable, *, alpha: float = 0.6, beta: float = 0.5,
+    df: Any,
+    group: Hashable,
+    total: Hashable,
+    *,
+    alpha: float = 0.6,
+    beta: float = 0.5,
     scale: float = 1000.0,
 ) -> SegregationResult:
     r"""Distance-decay exposure (interaction) :math:`DP_{xy} = 1 - DP_{xx}`.
@@ -619,8 +751,9 @@ def _pairs(graph: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return focal[keep], neigh[keep], w[keep]
 
 
-def _adjusted_d(df: Any, group: Hashable, total: Hashable, graph: Any, where: str,
-                standardize: bool) -> tuple[float, np.ndarray, np.ndarray]:
+def _adjusted_d(
+    df: Any, group: Hashable, total: Hashable, graph: Any, where: str, standardize: bool
+) -> tuple[float, np.ndarray, np.ndarray]:
     from sozplan.checks import check_graph_alignment
 
     x, t = twogroup_arrays(df, group, total, where=where)
@@ -675,8 +808,16 @@ def spatial_dissimilarity(
     0.0
     """
     d, contrast, w = _adjusted_d(df, group, total, graph, "spatial_dissimilarity", standardize)
-    return _result("spatial_dissimilarity", "Adjusted D(adj) (Morrill)", "evenness",
-                   d - contrast.sum() / w.sum(), len(df), group, total, {"dissimilarity": d})
+    return _result(
+        "spatial_dissimilarity",
+        "Adjusted D(adj) (Morrill)",
+        "evenness",
+        d - contrast.sum() / w.sum(),
+        len(df),
+        group,
+        total,
+        {"dissimilarity": d},
+    )
 
 
 @register(_spec("boundary_dissimilarity", "Boundary-adjusted D(w) (Wong)", "evenness"))
@@ -727,12 +868,19 @@ def boundary_dissimilarity(
     p = safe_div(x, t)
     d = _k_dissimilarity(x[None], t[None])[0]
     value = d - (np.abs(p[i] - p[j]) * w).sum() / w.sum()
-    return _result(where, "Boundary-adjusted D(w) (Wong)", "evenness", value, len(x), group,
-                   total, {"dissimilarity": d})
+    return _result(
+        where,
+        "Boundary-adjusted D(w) (Wong)",
+        "evenness",
+        value,
+        len(x),
+        group,
+        total,
+        {"dissimilarity": d},
+    )
 
 
-@register(_spec("perimeter_area_dissimilarity", "Perimeter/area-adjusted D(s) (Wong)",
-                "evenness"))
+@register(_spec("perimeter_area_dissimilarity", "Perimeter/area-adjusted D(s) (Wong)", "evenness"))
 def perimeter_area_dissimilarity(
     df: Any, group: Hashable, total: Hashable, *, standardize: bool = True
 ) -> SegregationResult:
@@ -780,8 +928,16 @@ def perimeter_area_dissimilarity(
     p = safe_div(x, t)
     d = _k_dissimilarity(x[None], t[None])[0]
     value = d - (np.abs(p[i] - p[j]) * w * (pa[i] + pa[j])).sum() / (2 * pa.max())
-    return _result(where, "Perimeter/area-adjusted D(s) (Wong)", "evenness", value, len(x),
-                   group, total, {"dissimilarity": d})
+    return _result(
+        where,
+        "Perimeter/area-adjusted D(s) (Wong)",
+        "evenness",
+        value,
+        len(x),
+        group,
+        total,
+        {"dissimilarity": d},
+    )
 
 
 # ------------------------------------------------------------ multiscalar
@@ -845,8 +1001,11 @@ def multiscalar_profile(
         raise fail(where, "`graph` was passed", "the profile builds its own kernel graphs")
     dist = [float(d) for d in distances]
     if any(d <= 0 for d in dist):
-        raise fail(where, f"`distances` contains non-positive values: {format_values(dist)}",
-                   "pass bandwidths in metres greater than 0")
+        raise fail(
+            where,
+            f"`distances` contains non-positive values: {format_values(dist)}",
+            "pass bandwidths in metres greater than 0",
+        )
     from libpysal.graph import Graph
 
     cent = df.geometry.centroid

@@ -22,20 +22,43 @@ from sozplan.segregation._validate import (
 __all__ = ["segregation_table"]
 
 TWOGROUP_ASPATIAL = (
-    tg.dissimilarity, tg.gini, tg.entropy, tg.atkinson, tg.hutchens, tg.min_max,
-    tg.density_corrected_dissimilarity, tg.isolation, tg.exposure, tg.correlation_ratio,
+    tg.dissimilarity,
+    tg.gini,
+    tg.entropy,
+    tg.atkinson,
+    tg.hutchens,
+    tg.min_max,
+    tg.density_corrected_dissimilarity,
+    tg.isolation,
+    tg.exposure,
+    tg.correlation_ratio,
 )
 TWOGROUP_SPATIAL = (
-    sp.spatial_dissimilarity, sp.boundary_dissimilarity, sp.perimeter_area_dissimilarity,
-    sp.delta, sp.absolute_concentration, sp.relative_concentration,
-    sp.absolute_centralization, sp.relative_centralization, sp.absolute_clustering,
-    sp.relative_clustering, sp.spatial_proximity, sp.distance_decay_isolation,
+    sp.spatial_dissimilarity,
+    sp.boundary_dissimilarity,
+    sp.perimeter_area_dissimilarity,
+    sp.delta,
+    sp.absolute_concentration,
+    sp.relative_concentration,
+    sp.absolute_centralization,
+    sp.relative_centralization,
+    sp.absolute_clustering,
+    sp.relative_clustering,
+    sp.spatial_proximity,
+    sp.distance_decay_isolation,
     sp.distance_decay_exposure,
 )
 MULTIGROUP = (
-    mg.multigroup_dissimilarity, mg.multigroup_gini, mg.information_theory,
-    mg.mutual_information, mg.relative_diversity, mg.squared_coefficient_of_variation,
-    mg.normalized_exposure, mg.simpson_concentration, mg.simpson_interaction, mg.diversity,
+    mg.multigroup_dissimilarity,
+    mg.multigroup_gini,
+    mg.information_theory,
+    mg.mutual_information,
+    mg.relative_diversity,
+    mg.squared_coefficient_of_variation,
+    mg.normalized_exposure,
+    mg.simpson_concentration,
+    mg.simpson_interaction,
+    mg.diversity,
 )
 COLUMNS = ["index", "label", "statistic", "dimension", "spatial", "groups", "n_units"]
 _ORDER = ["evenness", "exposure", "concentration", "centralisation", "clustering", "diversity"]
@@ -99,9 +122,12 @@ def segregation_table(
     rows: list[dict[str, Any]] = []
     if groups is not None:
         if group is not None or total is not None or spatial:
-            raise fail(where, "`groups` was passed together with `group`/`total`/`spatial`",
-                       "use groups=[...] for multigroup indices, or group= and total= "
-                       "(optionally spatial=True) for two-group indices")
+            raise fail(
+                where,
+                "`groups` was passed together with `group`/`total`/`spatial`",
+                "use groups=[...] for multigroup indices, or group= and total= "
+                "(optionally spatial=True) for two-group indices",
+            )
         counts = multigroup_array(df, groups, where=where)
         label = ", ".join(str(g) for g in groups)
         variants = [(counts, False)]
@@ -114,8 +140,11 @@ def segregation_table(
                 rows.append(_row(spec, values[spec.name], is_spatial, label, len(arr)))
     else:
         if group is None or total is None:
-            raise fail(where, "neither `groups` nor both `group` and `total` were passed",
-                       "pass group= and total= (two-group) or groups=[...] (multigroup)")
+            raise fail(
+                where,
+                "neither `groups` nor both `group` and `total` were passed",
+                "pass group= and total= (two-group) or groups=[...] (multigroup)",
+            )
         x, t = twogroup_arrays(df, group, total, where=where)
         label = f"{group}, {total}"
         variants = [(x, t, False)]

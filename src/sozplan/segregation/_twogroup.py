@@ -417,8 +417,11 @@ def exposure(
     return compute_twogroup(exposure, df, group, total, graph=graph)
 
 
-@register(_spec("correlation_ratio", "Correlation ratio V (eta squared)", "exposure",
-                _k_correlation_ratio))
+@register(
+    _spec(
+        "correlation_ratio", "Correlation ratio V (eta squared)", "exposure", _k_correlation_ratio
+    )
+)
 def correlation_ratio(
     df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
 ) -> SegregationResult:
@@ -519,8 +522,14 @@ def min_max(
     return compute_twogroup(min_max, df, group, total, graph=graph)
 
 
-@register(_spec("density_corrected_dissimilarity", "Density-corrected D (Allen et al.)",
-                "evenness", _k_density_corrected))
+@register(
+    _spec(
+        "density_corrected_dissimilarity",
+        "Density-corrected D (Allen et al.)",
+        "evenness",
+        _k_density_corrected,
+    )
+)
 def density_corrected_dissimilarity(
     df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
 ) -> SegregationResult:
@@ -578,7 +587,11 @@ def _simulated_reference(
 
 
 def _check_iterations(iterations: Any, where: str) -> int:
-    if isinstance(iterations, bool) or not isinstance(iterations, int | np.integer) or iterations < 2:
+    if (
+        isinstance(iterations, bool)
+        or not isinstance(iterations, int | np.integer)
+        or iterations < 2
+    ):
         raise fail(where, f"`iterations` is {iterations!r}", "pass an integer of at least 2")
     return int(iterations)
 
@@ -589,8 +602,15 @@ def _carrington_troske(observed: float, expected: float) -> float:
     return (observed - expected) / expected
 
 
-@register(_spec("bias_corrected_dissimilarity", "Bias-corrected D (Allen et al.)", "evenness",
-                _k_dissimilarity, randomizable=False))
+@register(
+    _spec(
+        "bias_corrected_dissimilarity",
+        "Bias-corrected D (Allen et al.)",
+        "evenness",
+        _k_dissimilarity,
+        randomizable=False,
+    )
+)
 def bias_corrected_dissimilarity(
     df: pd.DataFrame,
     group: Hashable,
@@ -653,26 +673,52 @@ def bias_corrected_dissimilarity(
     observed = float(kernel(x[None], t[None])[0])
     boot = _simulated_reference(kernel, x, t, null="parametric", iterations=iterations, rng=rng)
     return _result_from(
-        where, "Bias-corrected D (Allen et al.)", 2 * observed - boot.mean(), x, group, total,
-        graph, {"dissimilarity": observed, "bootstrap_mean": float(boot.mean()),
-                "iterations": iterations},
+        where,
+        "Bias-corrected D (Allen et al.)",
+        2 * observed - boot.mean(),
+        x,
+        group,
+        total,
+        graph,
+        {
+            "dissimilarity": observed,
+            "bootstrap_mean": float(boot.mean()),
+            "iterations": iterations,
+        },
     )
 
 
 def _result_from(
-    name: str, label: str, value: float, x: np.ndarray, group: Hashable, total: Hashable,
-    graph: Any, extras: dict[str, Any],
+    name: str,
+    label: str,
+    value: float,
+    x: np.ndarray,
+    group: Hashable,
+    total: Hashable,
+    graph: Any,
+    extras: dict[str, Any],
 ) -> SegregationResult:
     return SegregationResult(
-        name=name, label=label, statistic=float(value), dimension="evenness",
-        n_units=len(x), groups=(str(group), str(total)), spatial=graph is not None,
+        name=name,
+        label=label,
+        statistic=float(value),
+        dimension="evenness",
+        n_units=len(x),
+        groups=(str(group), str(total)),
+        spatial=graph is not None,
         extras=extras,
     )
 
 
 def _modified(
-    where: str, label: str, kernel: Any, df: pd.DataFrame, group: Hashable, total: Hashable,
-    iterations: int, rng: Any,
+    where: str,
+    label: str,
+    kernel: Any,
+    df: pd.DataFrame,
+    group: Hashable,
+    total: Hashable,
+    iterations: int,
+    rng: Any,
 ) -> SegregationResult:
     from sozplan.segregation._validate import check_integer_counts
 
@@ -685,13 +731,26 @@ def _modified(
         _simulated_reference(kernel, x, t, null="evenness", iterations=iterations, rng=rng).mean()
     )
     return _result_from(
-        where, label, _carrington_troske(observed, expected), x, group, total, None,
+        where,
+        label,
+        _carrington_troske(observed, expected),
+        x,
+        group,
+        total,
+        None,
         {"unadjusted": observed, "expected": expected, "iterations": iterations},
     )
 
 
-@register(_spec("modified_dissimilarity", "Modified D (Carrington & Troske)", "evenness",
-                _k_dissimilarity, randomizable=False))
+@register(
+    _spec(
+        "modified_dissimilarity",
+        "Modified D (Carrington & Troske)",
+        "evenness",
+        _k_dissimilarity,
+        randomizable=False,
+    )
+)
 def modified_dissimilarity(
     df: pd.DataFrame, group: Hashable, total: Hashable, *, iterations: int = 500, rng: Any = None
 ) -> SegregationResult:
@@ -736,13 +795,26 @@ def modified_dissimilarity(
     True
     """
     return _modified(
-        "modified_dissimilarity", "Modified D (Carrington & Troske)", _k_dissimilarity,
-        df, group, total, iterations, rng,
+        "modified_dissimilarity",
+        "Modified D (Carrington & Troske)",
+        _k_dissimilarity,
+        df,
+        group,
+        total,
+        iterations,
+        rng,
     )
 
 
-@register(_spec("modified_gini", "Modified Gini (Carrington & Troske)", "evenness", _k_gini,
-                randomizable=False))
+@register(
+    _spec(
+        "modified_gini",
+        "Modified Gini (Carrington & Troske)",
+        "evenness",
+        _k_gini,
+        randomizable=False,
+    )
+)
 def modified_gini(
     df: pd.DataFrame, group: Hashable, total: Hashable, *, iterations: int = 500, rng: Any = None
 ) -> SegregationResult:
@@ -774,6 +846,12 @@ def modified_gini(
     True
     """
     return _modified(
-        "modified_gini", "Modified Gini (Carrington & Troske)", _k_gini, df, group, total,
-        iterations, rng,
+        "modified_gini",
+        "Modified Gini (Carrington & Troske)",
+        _k_gini,
+        df,
+        group,
+        total,
+        iterations,
+        rng,
     )

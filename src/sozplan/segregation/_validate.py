@@ -134,15 +134,14 @@ def check_integer_counts(df: pd.DataFrame, columns: Sequence[Hashable], where: s
 
 
 def xlogy_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a * log(a / b)`` with ``0 log 0 = 0`` (b > 0 wherever a > 0)."""
+    """Return ``a * log(a / b)`` with ``0 log 0 = 0`` (b > 0 wherever a > 0)."""
     a = np.asarray(a, dtype=float)
-    ratio = np.divide(a, b, out=np.ones(np.broadcast_shapes(a.shape, np.shape(b))),
-                      where=a > 0)
+    ratio = np.divide(a, b, out=np.ones(np.broadcast_shapes(a.shape, np.shape(b))), where=a > 0)
     return a * np.log(ratio)
 
 
 def safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a / b`` with 0 where ``b == 0``."""
+    """Return ``a / b`` with 0 where ``b == 0``."""
     shape = np.broadcast_shapes(np.shape(a), np.shape(b))
     return np.divide(a, b, out=np.zeros(shape), where=np.broadcast_to(np.asarray(b) > 0, shape))
 
