@@ -11,6 +11,6 @@ Examples
 from __future__ import annotations
 
 from sozplan.report._builder import Sozialbericht
-from sozplan.report._config import load_config
+from sozplan.report._config import CHAPTERS, DEFAULTS, ConfigError, ReportConfig, load_config
 
-__all__ = ["Sozialbericht", "load_config"]
+__all__ = ["CHAPTERS", "DEFAULTS", "ConfigError", "ReportConfig", "Sozialbericht", "load_config"]

@@ -38,6 +38,32 @@ _NAV = {
     "profiles": ("steckbriefe/index.html", "Steckbriefe", "Area profiles"),
 }
 
+#: Readable names of count columns (German, English) for table headers.
+_COUNT_LABELS = {
+    "einwohner": ("Einwohner insgesamt", "residents"),
+    "einwohner_0_5": ("0 bis 5 Jahre", "aged 0-5"),
+    "einwohner_6_14": ("6 bis 14 Jahre", "aged 6-14"),
+    "einwohner_15_17": ("15 bis 17 Jahre", "aged 15-17"),
+    "einwohner_18_64": ("18 bis 64 Jahre", "aged 18-64"),
+    "einwohner_65_plus": ("65 Jahre und älter", "aged 65+"),
+    "deutsche": ("Deutsche", "Germans"),
+    "auslaender": ("Ausländer/-innen", "foreign nationals"),
+    "auslaender_eu": ("Ausländer/-innen aus der EU", "EU nationals"),
+    "auslaender_tuerkei": ("türkische Staatsangehörige", "Turkish nationals"),
+    "auslaender_asyl": ("aus Asylherkunftsländern", "nationals of main asylum countries"),
+    "auslaender_sonstige": ("sonstige Ausländer/-innen", "other foreign nationals"),
+    "haushalte": ("Haushalte", "households"),
+    "haushalte_mit_kindern": ("Haushalte mit Kindern", "households with children"),
+    "haushalte_alleinerziehend": ("Alleinerziehenden-Haushalte", "single-parent households"),
+    "arbeitslose_sgb2": ("Arbeitslose (SGB II)", "unemployed (SGB II)"),
+    "sgb2_leistungsberechtigte": ("SGB-II-Leistungsberechtigte", "SGB II recipients"),
+    "sgb2_unter15": ("SGB-II-Leistungsberechtigte unter 15", "SGB II recipients under 15"),
+    "sgb12_grundsicherung_65_plus": ("Grundsicherung im Alter (65+)", "old-age basic income (65+)"),
+    "zuzuege": ("Zuzüge", "moves in"),
+    "fortzuege": ("Fortzüge", "moves out"),
+    "wohndauer_5_jahre_plus": ("Wohndauer 5 Jahre und mehr", "5+ years at address"),
+}
+
 _TEXT = {
     "de": {"skip": "Zum Inhalt springen", "chapters": "Kapitel", "made_with": "Erstellt mit", "created": "am",
            "spec": "Indexversion", "hash": "Prüfsumme"},
@@ -138,7 +164,10 @@ class Sozialbericht:
         for msg, fn in steps:
             t0 = time.perf_counter()
             ctx.say(msg)
-            fn()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fn()
+            ctx.note_warnings("data_method", caught)
             self.timings[msg] = time.perf_counter() - t0
         if "clusters" in self.config["chapters"]:
             ctx.attempt("clusters", ctx.start_clusters)
@@ -230,6 +259,7 @@ class _Context:
         self.all_pages: list[Page] = []
         self.n_figures = 0
         self.messages: list[str] = []
+        self.chapter_warnings: dict[str, list[str]] = {}
         self.created = _dt.datetime.now().strftime("%d.%m.%Y")
         self.src_note = cfg["data"]["source_note"] or "eigene Berechnungen"
 
@@ -243,7 +273,10 @@ class _Context:
 
     def attempt(self, key: str, fn: Callable[[], None]) -> None:
         try:
-            fn()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fn()
+            self.note_warnings(key, caught)
         except _Skip as exc:
             self.errors[key] = str(exc)
         except ImportError as exc:
@@ -253,6 +286,17 @@ class _Context:
             self.say(f"  übersprungen: {type(exc).__name__}: {exc}")
             if self.cfg.get("_debug"):
                 traceback.print_exc()
+
+    def note_warnings(self, key: str, caught: list) -> None:
+        """Keep sozplan's data-quality and method warnings of a step for its chapter."""
+        from sozplan.errors import SozplanWarning
+
+        texts = [str(w.message) for w in caught if issubclass(w.category, SozplanWarning)]
+        if texts:
+            self.chapter_warnings.setdefault(key, [])
+            for t in texts:
+                if t not in self.chapter_warnings[key]:
+                    self.chapter_warnings[key].append(t)
 
     def prepare_folder(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -282,6 +326,10 @@ class _Context:
     def label(self, key: str) -> str:
         spec = self.specs[key]
         return spec.label_de if self.lang == "de" else spec.label_en
+
+    def count_label(self, column: str) -> str:
+        de, en = _COUNT_LABELS.get(column, (column, column))
+        return self.L(de, en)
 
     def unit(self, key: str) -> str:
         return self.specs[key].unit or ""
@@ -503,6 +551,14 @@ class _Context:
         else:
             raise _Skip(self.errors.get("clusters_start", "nicht gestartet"))
         self.messages += msgs
+        c = self.cfg["clusters"]
+        n = len(self.lisa)
+        if c["correction"] == "fdr" and (c["permutations"] + 1) * c["alpha"] < n:
+            self.messages.append(self.L(
+                f"Mit {c['permutations']} Permutationen ist das kleinste mögliche p = 1/{c['permutations'] + 1}; bei "
+                f"{n} Tests und FDR-Korrektur reicht das kaum für Signifikanz. Empfehlung: mindestens "
+                f"{int(np.ceil(n / c['alpha']))} Permutationen (clusters.permutations).",
+                f"{c['permutations']} permutations are too few for {n} FDR-corrected tests."))
         self.lisa_full = self.lisa.reindex(self.gdf.index)
         cl = self.lisa_full["cluster"].astype(object).where(self.lisa_full["cluster"].notna(), "isolate")
         self.lisa_codes = cl
@@ -525,7 +581,7 @@ class _Context:
             raise self.cfg.error("segregation.groups", f"Spalten {missing} fehlen in den Daten", "Gruppen prüfen")
         rows = []
         for g in groups:
-            row = {"gruppe": g}
+            row = {"gruppe": self.count_label(g)}
             for name, fn in (("D", seg.dissimilarity), ("Gini", seg.gini), ("Isolation", seg.isolation),
                              ("Entropie H", seg.entropy)):
                 row[name] = float(fn(df, g, total).statistic)
@@ -611,7 +667,14 @@ class _Context:
     def add_page(self, key: str, fn: Callable[[], Page]) -> None:
         href, de, en = _NAV[key]
         try:
-            page = fn()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                page = fn()
+            self.note_warnings(key, caught)
+            notes = self.chapter_warnings.get(key, [])
+            if notes:
+                page.blocks.append(H.heading(2, self.L("Hinweise zu diesem Kapitel", "Notes on this chapter")))
+                page.blocks.append(H.bullets(notes[:12]))
         except Exception as exc:
             if key in ("overview",):
                 raise
@@ -826,7 +889,7 @@ class _Context:
         m = self.cfg["maps"]
         dcol = self.cfg["data"]["district_column"]
         outl = self.districts
-        gdf = self.gdf.join(self.public_values, rsuffix="_wert")
+        gdf = self.gdf.join(self.public_values.add_suffix("_wert"))
         b.append(H.para(L(
             "Jede Karte zeigt eine Kennzahl je Gebiet in Klassen mit etwa gleich vielen Gebieten. Die Tabelle am "
             "Ende enthält alle Werte; die Zählungen stehen in der Tabelle „Bevölkerung und Fallzahlen“.",
@@ -834,11 +897,12 @@ class _Context:
         toc = [f'<a href="#k-{k}">{H.esc(self.label(k))}</a>' for k in self.keys]
         b.append(H.bullets(toc, raw=True))
         for k in self.keys:
-            col = k if k in gdf.columns and k not in self.gdf.columns else f"{k}_wert"
+            col = f"{k}_wert"
             b.append(H.heading(2, self.label(k), anchor=f"k-{k}"))
             spec = self.specs[k]
             b.append(H.para(spec.definition))
-            disp = choropleth(gdf, col, scheme=m["scheme"], k=m["k"], label=self.label(k), unit=spec.unit,
+            cmap = "YlOrRd" if spec.direction == 1 else "YlGnBu"
+            disp = choropleth(gdf, col, scheme=m["scheme"], k=m["k"], label=self.label(k), unit=spec.unit, cmap=cmap,
                               outlines=outl, outline_labels="name" if outl is not None else None,
                               source=self.src_note, title=f"{self.label(k)} {self.year}", language=self.lang)
             b.append(self.figure(f"karte_{k}", disp, L(
@@ -881,12 +945,15 @@ class _Context:
         b.append(H.heading(2, L("Bevölkerung und Fallzahlen", "Population and counts")))
         counts = self.published_counts.copy()
         counts.index.name = "ID"
+        counts.columns = [self.count_label(c) for c in counts.columns]
+        hidden_named = self.hidden.copy()
+        hidden_named.columns = counts.columns
         links = self.publish("fallzahlen", counts, L(f"Bevölkerung und Fallzahlen je Gebiet {self.year}",
                                                      "Counts by area"), count_columns=tuple(counts.columns),
-                             hidden=self.hidden)
+                             hidden=hidden_named)
         b.append(H.table(counts, L(f"Tabelle: Bevölkerung und Fallzahlen je Gebiet {self.year} („.“: geheim)",
                                    "Table: counts by area ('.': suppressed)"),
-                         language=self.lang, hidden=self.hidden, count_columns=tuple(counts.columns),
+                         language=self.lang, hidden=hidden_named, count_columns=tuple(counts.columns),
                          downloads=links, decimals=0, links={i: self.profile_href(i) for i in counts.index}))
         return Page("indicators", _NAV["indicators"][0], self.nav_title("indicators"), b)
 
@@ -1039,13 +1106,15 @@ class _Context:
             f"Alle Gruppen zugleich: mehrgruppen-Dissimilarität {self._fmt(self.seg_multi['D_multi'], 3)}, "
             f"Theils Informationsindex H {self._fmt(self.seg_multi['H_multi'], 3)}.",
             f"Multigroup D {self.seg_multi['D_multi']:.3f}, H {self.seg_multi['H_multi']:.3f}.")))
-        disp = segregation_curve(self.seg_frame, self.seg_groups[:4], self.seg_total, language=self.lang)
+        disp = segregation_curve(self.seg_frame, self.seg_groups[:4], self.seg_total, language=self.lang,
+                                 labels={g: self.count_label(g) for g in self.seg_groups})
         b.append(H.heading(2, L("Segregationskurven", "Segregation curves")))
         b.append(self.figure("segregationskurve", disp, L(
             "Segregationskurven: je weiter unter der Diagonale, desto ungleicher verteilt.", "Segregation curves.")))
         if self.seg_lq is not None:
-            top = self.seg_table["D"].idxmax()
-            lq = self.seg_lq[top] if top in self.seg_lq.columns else None
+            top_col = self.seg_groups[int(np.argmax(self.seg_table["D"].to_numpy()))]
+            top = self.count_label(top_col)
+            lq = self.seg_lq[top_col] if top_col in self.seg_lq.columns else None
             if lq is not None:
                 g = self.gdf.assign(lq=lq.where(self.gdf[self.seg_total] >= self.cfg["index"]["min_population"]))
                 disp = choropleth(g, "lq", scheme="manual", cuts=[0.5, 0.8, 1.25, 2.0], diverging=True, center=1.0,
@@ -1188,6 +1257,8 @@ class _Context:
             counts.columns = [L("Anzahl", "count")]
             hid = self.hidden.loc[[ident]].T
             hid.columns = counts.columns
+            counts.index = [self.count_label(c) for c in counts.index]
+            hid.index = counts.index
             counts.index.name = L("Merkmal", "variable")
             blocks.append(H.heading(2, L("Fallzahlen", "Counts")))
             blocks.append(H.table(counts, L(f"Tabelle: Bevölkerung und Fallzahlen {self.year} („.“: geheim)",

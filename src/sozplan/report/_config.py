@@ -58,7 +58,7 @@ DEFAULTS: dict[str, Any] = {
         "dynamics_cuts": [-1.0, 1.0],
         "weighted": False,
     },
-    "clusters": {"indicator": "sgb2_quote", "permutations": 499, "alpha": 0.05, "correction": "fdr", "seed": 2024},
+    "clusters": {"indicator": "sgb2_quote", "permutations": 9999, "alpha": 0.05, "correction": "fdr", "seed": 2024},
     "segregation": {"level": "block", "total": "einwohner",
                     "groups": ["auslaender_eu", "auslaender_tuerkei", "auslaender_asyl", "auslaender_sonstige"]},
     "typology": {"indicators": None, "k": 5, "method": "ward", "seed": 2024},

@@ -163,7 +163,7 @@ def bar_table(rows: list[dict], caption: str, columns: list[str], *, language: s
             width = 0 if text == "–" or vmax <= 0 else max(0.0, 100 * v / vmax)
             bar = (f'<span class="bar bar-{j}" style="width:{width:.0f}%" aria-hidden="true"></span>'
                    if text != "–" else "")
-            cells.append(f'<td class="num barcell">{bar}<span class="val">{esc(text + unit)}</span></td>')
+            cells.append(f'<td class="num barcell"><span class="val">{esc(text + unit)}</span>{bar}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return Block(f'<div class="table-wrap"><table class="profile"><caption>{esc(caption)}</caption>'
                  f'<thead><tr><th scope="col">{"Kennzahl" if language == "de" else "Indicator"}</th>{head}</tr>'
@@ -182,6 +182,9 @@ class SvgLocator:
         self.districts = "".join(self._path(g.simplify(tolerance)) for g in districts.geometry)
         self.areas = {i: self._path(g.simplify(tolerance / 2)) for i, g in zip(areas.index, areas.geometry,
                                                                                strict=True)}
+        pts = areas.geometry.representative_point()
+        self.centres = {i: ((p.x - minx) * self.scale, (maxy - p.y) * self.scale + 1)
+                        for i, p in zip(areas.index, pts, strict=True)}
 
     def _coords(self, ring: Any) -> str:
         xs, ys = ring.xy
@@ -203,4 +206,12 @@ class SvgLocator:
                 f'width="{self.width}" height="{self.height}" xmlns="http://www.w3.org/2000/svg">'
                 f"<title>{esc(title)}</title>"
                 f'<path d="{self.districts}" fill="#f2f2f2" stroke="#555" stroke-width="0.8" fill-rule="evenodd"/>'
-                f'<path d="{self.areas.get(area, "")}" fill="#d55e00" stroke="#000" stroke-width="1"/></svg>')
+                f'<path d="{self.areas.get(area, "")}" fill="#d55e00" stroke="#000" stroke-width="1"/>'
+                f'{self._ring(area)}</svg>')
+
+    def _ring(self, area: Any) -> str:
+        c = self.centres.get(area)
+        if c is None:
+            return ""
+        return (f'<circle cx="{c[0]:.1f}" cy="{c[1]:.1f}" r="14" fill="none" stroke="#d55e00" '
+                'stroke-width="2.5"/>')
