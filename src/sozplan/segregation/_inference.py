@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_rng, fail, format_values
+from sozplan.segregation._result import carrington_troske, html_table
 from sozplan.segregation._validate import (
     check_integer_counts,
     environment_matrix,
@@ -367,10 +368,7 @@ class RandomizationResult:
             ("Intervall", f"[{lo:.4f}, {hi:.4f}] ({1 - self.alpha:.0%})"),
             ("bereinigt", f"{self.bias_corrected:.4f}"),
         ]
-        body = "".join(
-            f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows
-        )
-        return f"<table class='sozplan-result'>{body}</table>"
+        return html_table(rows)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table of the figures (without the simulated values)."""
@@ -493,11 +491,7 @@ def randomization_test(
         corrected = 2 * observed - expected
     else:
         p_value = _pvalue(finite, observed, alternative)
-        corrected = (
-            (observed - expected) / (1 - expected)
-            if observed >= expected
-            else (observed - expected) / expected
-        )
+        corrected = carrington_troske(observed, expected)
     return RandomizationResult(
         index=spec.name,
         label=spec.label,
@@ -570,10 +564,7 @@ class ComparisonResult:
             ("Intervall", f"[{self.ci[0]:+.4f}, {self.ci[1]:+.4f}]"),
             ("p-Wert", f"{self.p_value:.4g} ({html.escape(self.method)})"),
         ]
-        body = "".join(
-            f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows
-        )
-        return f"<table class='sozplan-result'>{body}</table>"
+        return html_table(rows)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table."""

@@ -31,6 +31,19 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def html_table(rows: list[tuple[str, str]]) -> str:
+    """Render (label, value) pairs as the small HTML table of a result's ``_repr_html_``."""
+    body = "".join(f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows)
+    return f"<table class='sozplan-result'>{body}</table>"
+
+
+def carrington_troske(observed: float, expected: float) -> float:
+    """Adjust an index for its expectation under random allocation (Carrington & Troske 1997)."""
+    if observed >= expected:
+        return (observed - expected) / (1.0 - expected)
+    return (observed - expected) / expected
+
+
 @dataclass(frozen=True, repr=False)
 class SegregationResult:
     """The value of one segregation index, with what it was computed from.
@@ -108,10 +121,7 @@ class SegregationResult:
             ("Gebiete", str(self.n_units)),
         ]
         rows += [(html.escape(k), html.escape(_fmt(v))) for k, v in self._scalar_extras().items()]
-        body = "".join(
-            f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows
-        )
-        return f"<table class='sozplan-result'>{body}</table>"
+        return html_table(rows)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table: index, label, statistic, dimension, spatial, groups, n_units."""
@@ -126,3 +136,28 @@ class SegregationResult:
                 "n_units": [self.n_units],
             }
         )
+
+
+def twogroup_result(
+    name: str,
+    label: str,
+    dimension: str,
+    value: float,
+    n_units: int,
+    group: Any,
+    total: Any,
+    *,
+    spatial: bool,
+    extras: Mapping[str, Any],
+) -> SegregationResult:
+    """Build the result of a two-group index."""
+    return SegregationResult(
+        name=name,
+        label=label,
+        statistic=float(value),
+        dimension=dimension,
+        n_units=n_units,
+        groups=(str(group), str(total)),
+        spatial=spatial,
+        extras=extras,
+    )

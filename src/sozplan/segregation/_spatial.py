@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_projected_crs, fail, format_values
-from sozplan.segregation._result import SegregationResult
+from sozplan.segregation._result import SegregationResult, twogroup_result
 from sozplan.segregation._twogroup import _k_dissimilarity
 from sozplan.segregation._validate import IndexSpec, register, safe_div, twogroup_arrays
 
@@ -96,15 +96,8 @@ def _result(
     total: Hashable,
     extras: dict[str, Any],
 ) -> SegregationResult:
-    return SegregationResult(
-        name=name,
-        label=label,
-        statistic=float(value),
-        dimension=dimension,
-        n_units=n,
-        groups=(str(group), str(total)),
-        spatial=True,
-        extras=extras,
+    return twogroup_result(
+        name, label, dimension, value, n, group, total, spatial=True, extras=extras
     )
 
 

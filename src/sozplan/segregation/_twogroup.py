@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_rng, fail
-from sozplan.segregation._result import SegregationResult
+from sozplan.segregation._result import SegregationResult, carrington_troske, twogroup_result
 from sozplan.segregation._validate import (
     IndexSpec,
     environment_matrix,
@@ -181,13 +181,14 @@ def compute_twogroup(
         x, t = lag_counts(mat, x), lag_counts(mat, t)
     value = spec.kernel(x[None, :], t[None, :], **params)[0]
     info = {"n_empty_units": int((t == 0).sum()), **params, **(extras or {})}
-    return SegregationResult(
-        name=spec.name,
-        label=spec.label + (" (spatial)" if graph is not None else ""),
-        statistic=float(value),
-        dimension=spec.dimension,
-        n_units=len(x),
-        groups=(str(group), str(total)),
+    return twogroup_result(
+        spec.name,
+        spec.label + (" (spatial)" if graph is not None else ""),
+        spec.dimension,
+        value,
+        len(x),
+        group,
+        total,
         spatial=graph is not None or spec.spatial,
         extras=info,
     )
@@ -596,12 +597,6 @@ def _check_iterations(iterations: Any, where: str) -> int:
     return int(iterations)
 
 
-def _carrington_troske(observed: float, expected: float) -> float:
-    if observed >= expected:
-        return (observed - expected) / (1.0 - expected)
-    return (observed - expected) / expected
-
-
 @register(
     _spec(
         "bias_corrected_dissimilarity",
@@ -672,41 +667,20 @@ def bias_corrected_dissimilarity(
 
     observed = float(kernel(x[None], t[None])[0])
     boot = _simulated_reference(kernel, x, t, null="parametric", iterations=iterations, rng=rng)
-    return _result_from(
+    return twogroup_result(
         where,
         "Bias-corrected D (Allen et al.)",
+        "evenness",
         2 * observed - boot.mean(),
-        x,
+        len(x),
         group,
         total,
-        graph,
-        {
+        spatial=graph is not None,
+        extras={
             "dissimilarity": observed,
             "bootstrap_mean": float(boot.mean()),
             "iterations": iterations,
         },
-    )
-
-
-def _result_from(
-    name: str,
-    label: str,
-    value: float,
-    x: np.ndarray,
-    group: Hashable,
-    total: Hashable,
-    graph: Any,
-    extras: dict[str, Any],
-) -> SegregationResult:
-    return SegregationResult(
-        name=name,
-        label=label,
-        statistic=float(value),
-        dimension="evenness",
-        n_units=len(x),
-        groups=(str(group), str(total)),
-        spatial=graph is not None,
-        extras=extras,
     )
 
 
@@ -730,15 +704,16 @@ def _modified(
     expected = float(
         _simulated_reference(kernel, x, t, null="evenness", iterations=iterations, rng=rng).mean()
     )
-    return _result_from(
+    return twogroup_result(
         where,
         label,
-        _carrington_troske(observed, expected),
-        x,
+        "evenness",
+        carrington_troske(observed, expected),
+        len(x),
         group,
         total,
-        None,
-        {"unadjusted": observed, "expected": expected, "iterations": iterations},
+        spatial=False,
+        extras={"unadjusted": observed, "expected": expected, "iterations": iterations},
     )
 
 
