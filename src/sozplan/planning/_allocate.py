@@ -504,24 +504,26 @@ def allocate(
         scaled = np.where(u > 0, t * u, 0.0)
     floored = (x <= lo + 1e-6) & (scaled < lo - 1e-6)
     capped = np.isfinite(hi) & (x >= hi - 1e-6) & (scaled > hi + 1e-6)
-    table = pd.DataFrame(index=df.index)
-    table["need"] = n
-    table["need_weight"] = weight
+    amount = cents / 100
+    cols: dict[str, Any] = {"need": n, "need_weight": weight}
     if p is not None:
-        table["population"] = p
-    table["base_part"] = base_part / 100
-    table["need_part"] = need_part / 100
-    table["unconstrained"] = u / 100
-    table["floor"] = lo / 100
-    table["cap"] = hi / 100
-    table["amount"] = cents / 100
-    table["amount_cents"] = cents
-    table["adjustment"] = table["amount"] - table["unconstrained"]
-    table["floored"] = floored
-    table["capped"] = capped
-    table["share"] = cents / budget_c * 100
+        cols["population"] = p
+    cols.update(
+        base_part=base_part / 100,
+        need_part=need_part / 100,
+        unconstrained=u / 100,
+        floor=lo / 100,
+        cap=hi / 100,
+        amount=amount,
+        amount_cents=cents,
+        adjustment=amount - u / 100,
+        floored=floored,
+        capped=capped,
+        share=cents / budget_c * 100,
+    )
     if p is not None:
-        table["per_resident"] = np.where(p > 0, table["amount"] / np.where(p > 0, p, 1), np.nan)
+        cols["per_resident"] = np.where(p > 0, amount / np.where(p > 0, p, 1), np.nan)
+    table = pd.DataFrame(cols, index=df.index)
     parts = []
     if s > 0:
         parts.append(f"{s:.0%} base " + ("per resident" if p is not None else "equal per area"))
