@@ -476,6 +476,30 @@ class TestTargeting:
             targeting(df, "b", "q", population="ew")
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1e3, allow_nan=False),
+            st.integers(0, 6),
+            st.floats(0.1, 1e3, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_concentration_index_equals_grouped_curve_area(rows):
+    # independent formula with ties: merge tied units, then C = 1 - 2 * trapezoid area
+    y, r, w = (np.array(v, dtype=float) for v in zip(*rows, strict=True))
+    assume((w * y).sum() > 1e-9)
+    g = pd.DataFrame({"wy": w * y, "w": w, "r": r}).groupby("r").sum().sort_index()
+    lc = np.r_[0, np.cumsum(g["wy"]) / g["wy"].sum()]
+    p = np.r_[0, np.cumsum(g["w"]) / g["w"].sum()]
+    c = concentration_index(y, r, w)
+    assert c == pytest.approx(1 - 2 * np.trapezoid(lc, p), abs=1e-9)
+    assert -1 <= c <= 1
+
+
 class TestCosts:
     def test_summary_totals(self, costs, measures):
         s = cost_summary(costs, "massnahme", measures=measures)
