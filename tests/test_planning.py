@@ -526,6 +526,14 @@ class TestCosts:
         row = ind[ind["gesamt"] > 0].iloc[0]
         assert row["je_einwohner"] == pytest.approx(row["gesamt"] / row["einwohner"])
         assert row["je_bedarf"] == pytest.approx(row["gesamt"] / row["bedarf"])
+        # development over years: previous year of the same area
+        first = ind.index.get_level_values("jahr").min()
+        area_rows = ind.xs(row.name[0], level="planungsraum")
+        y1 = area_rows.index[1]
+        assert area_rows.loc[y1, "veraenderung"] == pytest.approx(
+            area_rows.loc[y1, "gesamt"] - area_rows.loc[y1 - 1, "gesamt"]
+        )
+        assert ind.xs(first, level="jahr")["veraenderung"].isna().all()
         # every euro is in the grid
         assert ind["gesamt"].sum() == pytest.approx(validate_costs(costs)["gesamt"].sum())
 

@@ -547,7 +547,9 @@ def cost_indicators(
     DataFrame
         Indexed by (area, *by): cost columns, ``gesamt``, ``einwohner`` (population),
         ``je_einwohner`` and, if requested, ``bedarf``/``je_bedarf`` and
-        ``faelle``/``je_fall``.
+        ``faelle``/``je_fall``; with ``jahr`` in ``by`` also the development from the
+        previous year of the same area (and measure): ``veraenderung`` (euros) and
+        ``veraenderung_je_einwohner`` (euros per resident).
 
     Examples
     --------
@@ -600,7 +602,12 @@ def cost_indicators(
     keys = [area, *by]
     grouped = c.groupby(keys)[vals].sum()
     # full grid: every area, every key combination present in the costs
-    levels = [ids] + [pd.Index(sorted(c[b].unique()), name=b) for b in by]
+    levels = [ids] + [
+        pd.RangeIndex(int(c[b].min()), int(c[b].max()) + 1, name=b)
+        if b == "jahr"
+        else pd.Index(sorted(c[b].unique()), name=b)
+        for b in by
+    ]
     grid = pd.MultiIndex.from_product(levels) if by else ids
     out = grouped.reindex(grid, fill_value=0.0)
     if long:
@@ -644,4 +651,10 @@ def cost_indicators(
         out = out.rename(columns={cases: "faelle"})
         f = out["faelle"].to_numpy(dtype=float)
         out["je_fall"] = np.where(f > 0, out["gesamt"].to_numpy() / np.where(f > 0, f, 1), np.nan)
+    if "jahr" in by:
+        # the grid holds every year of the costs for every area, so shift(1) is the previous year
+        others = [area, *[b for b in by if b != "jahr"]]
+        prev = out.groupby(level=others, sort=False)[["gesamt", "je_einwohner"]].shift(1)
+        out["veraenderung"] = out["gesamt"] - prev["gesamt"]
+        out["veraenderung_je_einwohner"] = out["je_einwohner"] - prev["je_einwohner"]
     return out
