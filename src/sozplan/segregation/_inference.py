@@ -284,11 +284,27 @@ def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
-    ax.hist(sim, bins=40, color="#9fb4c7", edgecolor="white")
+    sim = sim[np.isfinite(sim)]
+    lo, hi = min(sim.min(), obs), max(sim.max(), obs)
+    pad = 0.05 * (hi - lo) if hi > lo else 0.01
+    # bins over the whole range, so that a null far from the observed value stays visible
+    bins = np.linspace(lo - pad, hi + pad, 61)
+    ax.hist(sim, bins=bins, color="#6b8bad", edgecolor="white", label="simuliert")
     ax.axvline(obs, color="#b2182b", lw=2, label=label)
+    sd = sim.std()
+    if sd > 0:
+        ax.annotate(
+            f"z = {(obs - sim.mean()) / sd:.1f}",
+            xy=(obs, 0.9),
+            xycoords=("data", "axes fraction"),
+            xytext=(-6, 0),
+            textcoords="offset points",
+            ha="right",
+            color="#b2182b",
+        )
     ax.set_title(title)
     ax.set_ylabel("Häufigkeit")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper left")
     return ax
 
 
