@@ -96,8 +96,16 @@ def _gen_after_seed(rng):
 def _perms(rng, n, k):
     """The first k permutations a global statistic draws for ``rng`` (see permutation_chunks)."""
     gen = _gen_after_seed(rng)
-    rows = np.vstack(list(permutation_chunks(gen, n, k)))
-    return rows[:k]
+    return [gen.permutation(n) for _ in range(k)]
+
+
+def test_permutation_chunks_are_documented_draws():
+    values = np.arange(10.0) ** 2
+    blocks = list(permutation_chunks(np.random.default_rng(4), values, 7))
+    cols = np.hstack(blocks).T
+    gen = np.random.default_rng(4)
+    for col in cols:
+        np.testing.assert_array_equal(col, values[gen.permutation(10)])
 
 
 # ====================================================================== global: esda parity

@@ -62,6 +62,18 @@ def quiet_esda():
         yield
 
 
+def row_lag(graph: Graph, values: np.ndarray) -> np.ndarray:
+    """Spatial lag with row-standardised weights, from the graph's (cached) sparse matrix.
+
+    Equal to ``graph.transform("r").lag(values)`` without building a transformed copy
+    of the adjacency table (seconds on 100,000 areas); isolates get 0.
+    """
+    sp = graph.sparse
+    rows = np.asarray(sp.sum(axis=1)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rows != 0, (sp @ values) / rows, 0.0)
+
+
 def seed_from_rng(rng: Any, *, where: str = "") -> tuple[np.random.Generator, int]:
     """Return the Generator for ``rng`` and an integer seed drawn from it.
 
@@ -180,18 +192,23 @@ def adjust_pvalues(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, bonf
 
 
-def permutation_chunks(gen: np.random.Generator, n: int, permutations: int):
-    """Yield arrays of permuted positions, shape (chunk, n), drawn with ``gen.permuted``.
+def permutation_chunks(gen: np.random.Generator, values: np.ndarray, permutations: int):
+    """Yield (n, chunk) matrices whose columns are ``gen.permutation(values)``.
 
-    Exactly this sequence of draws is what the global statistics use, so that a
-    test can reproduce the reference distribution.
+    Column k holds ``values[gen.permutation(n)]`` for the k-th draw (numpy gives the
+    same order for ``gen.permutation(values)``); exactly this sequence of draws is what
+    the global statistics use, so that a test can reproduce the reference
+    distribution. Chunks are cache-sized (about 1.3 MB) for fast sparse products.
     """
+    n = len(values)
     chunk = max(1, min(permutations, _CHUNK_VALUES // max(n, 1)))
-    base = np.arange(n)
     done = 0
     while done < permutations:
         c = min(chunk, permutations - done)
-        yield gen.permuted(np.broadcast_to(base, (c, n)), axis=1)
+        out = np.empty((n, c), dtype=values.dtype)
+        for k in range(c):
+            out[:, k] = gen.permutation(values)
+        yield out
         done += c
 
 

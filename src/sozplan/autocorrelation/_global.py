@@ -254,8 +254,8 @@ def _simulate(
     """Permutation distribution: ``batch`` gets an (n, chunk) matrix of permuted ``values``."""
     sims = np.empty(permutations)
     pos = 0
-    for idx in permutation_chunks(gen, len(values), permutations):
-        out = batch(np.ascontiguousarray(values[idx].T))
+    for block in permutation_chunks(gen, values, permutations):
+        out = batch(block)
         sims[pos : pos + len(out)] = out
         pos += len(out)
     return sims
@@ -337,9 +337,10 @@ def _moran_on(
     return m, sims
 
 
-def _scatter_moran(y: np.ndarray, graph: Graph, transformation: str, de: bool = True) -> tuple:
+def _scatter_moran(y: np.ndarray, transformed: Graph, de: bool = True) -> tuple:
+    """Axes of the Moran scatter plot; ``transformed`` is the graph esda transformed."""
     z = (y - y.mean()) / y.std()
-    lag = graph.transform(transformation).lag(z)
+    lag = transformed.lag(z)
     return (
         z,
         lag,
@@ -377,11 +378,11 @@ def moran(
     permutations : int, default 999
         Random permutations of the values for the pseudo p-value (0 skips them).
     rng : None, int or numpy.random.Generator
-        Source of randomness. The permutations are drawn with
-        ``numpy.random.default_rng(rng).permuted`` (global statistics); local
-        statistics pass ``seed = int(gen.integers(2**31 - 1))`` to esda's numba
-        engine. The same ``rng`` gives the same numbers; the global numpy state is
-        never touched.
+        Source of randomness, ``gen = numpy.random.default_rng(rng)``. First a seed
+        ``int(gen.integers(2**31 - 1))`` is drawn (reported as ``result.seed``; local
+        statistics pass it to esda's numba engine); global statistics then draw each
+        permutation as ``gen.permutation(values)``. The same ``rng`` gives the same
+        numbers; numpy's global random state is never touched.
     alternative : {"two-sided", "greater", "lesser", "folded", "directed"}
         Alternative hypothesis of the permutation test (esda's definitions).
     transformation : str, default "r"
@@ -447,7 +448,7 @@ def moran(
         graph=graph,
         transformation=transformation,
         messages=messages,
-        scatter=_scatter_moran(y, graph, transformation),
+        scatter=_scatter_moran(y, m.w),
     )
 
 
@@ -644,7 +645,7 @@ def moran_bv(
 
     sims = _simulate(batch, m.zy, gen, permutations) if permutations else np.empty(0)
     zxs = (xv - xv.mean()) / xv.std()
-    lag = graph.transform(transformation).lag((yv - yv.mean()) / yv.std())
+    lag = m.w.lag((yv - yv.mean()) / yv.std())
     scatter = (zxs, lag, f"{x} (standardisiert)", f"Räumlicher Lag von {y} (standardisiert)")
     nan = float("nan")
     return _finish(
@@ -756,7 +757,7 @@ def moran_rate(
             "choose a rate that varies",
         )
     m, sims = _moran_on(y, graph, transformation, permutations, gen)
-    scatter = _scatter_moran(y, graph, transformation)
+    scatter = _scatter_moran(y, m.w)
     scatter = (scatter[0], scatter[1], "EB-standardisierte Rate", scatter[3])
     return _finish(
         "Moran's I (EB rate)",
@@ -977,8 +978,8 @@ def join_counts(
     if permutations:
         per_class = np.empty((len(classes), permutations))
         pos = 0
-        for idx in permutation_chunks(gen, len(codes), permutations):
-            out = joins(np.ascontiguousarray(codes[idx].T))
+        for block in permutation_chunks(gen, codes, permutations):
+            out = joins(block)
             per_class[:, pos : pos + out.shape[1]] = out
             pos += out.shape[1]
         sims = per_class.sum(axis=0)

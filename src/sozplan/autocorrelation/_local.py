@@ -19,6 +19,7 @@ from sozplan.autocorrelation._common import (
     check_permutations,
     prepare,
     quiet_esda,
+    row_lag,
     seed_from_rng,
 )
 from sozplan.autocorrelation._global import check_rate_columns, eb_rates
@@ -521,7 +522,11 @@ def local_getis_ord(
             alternative=alternative,
         )
     z = _std(y)
-    lag = graph.transform(transformation).lag(z)
+    lag = (
+        row_lag(graph, z)
+        if transformation.lower() == "r"
+        else graph.transform(transformation).lag(z)
+    )
     return _local_frame(
         df.index,
         name="local G*" if star else "local G",
@@ -599,7 +604,7 @@ def local_geary(
         ).fit(y)
     e, sd = _sim_moments(lg.rlocalG)
     z = _std(y)
-    lag = graph.transform("r").lag(z)
+    lag = row_lag(graph, z)
     return _local_frame(
         df.index,
         name="local Geary's c",
@@ -705,7 +710,7 @@ def local_join_counts(
         ).fit(x)
     e, sd = _sim_moments(ljc.rjoins)
     z = _std(x)
-    lag = graph.transform("r").lag(z)
+    lag = row_lag(graph, z)
     return _local_frame(
         df.index,
         name="local join count",
