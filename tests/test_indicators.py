@@ -433,12 +433,14 @@ def test_empirical_bayes_agrees_with_esda(areas):
     assert ours.index.equals(df.index)
 
 
+@pytest.mark.parametrize("weights_type", ["Graph", "W"])
 @pytest.mark.parametrize("rook", [False, True])
-def test_spatial_empirical_bayes_agrees_with_esda(areas, rook):
+def test_spatial_empirical_bayes_agrees_with_esda(areas, rook, weights_type):
     df = _kids(areas)
     graph = Graph.build_contiguity(areas, rook=rook)
-    ours = empirical_bayes(df, "sgb2_unter15", "kinder", graph=graph, multiplier=100)
     w = graph.to_W()
+    given_graph = graph if weights_type == "Graph" else w
+    ours = empirical_bayes(df, "sgb2_unter15", "kinder", graph=given_graph, multiplier=100)
     ref = esda_smoothing.Spatial_Empirical_Bayes(
         df["sgb2_unter15"].to_numpy(), df["kinder"].to_numpy(), w
     ).r.ravel()

@@ -65,7 +65,8 @@ def empirical_bayes(
         of several columns as a column of its own.
     graph : libpysal.graph.Graph, optional
         Neighbourhoods for spatial EB, aligned with ``df.index`` (same ids, same order;
-        see :func:`sozplan.graph.build_graph`).
+        see :func:`sozplan.graph.build_graph`). A legacy ``libpysal.weights.W`` is
+        converted with ``Graph.from_W``.
     multiplier : float, default 1
         Scale of the result (100 for per cent).
 
@@ -101,6 +102,10 @@ def empirical_bayes(
         a = max(a, 0.0)
         name = f"{group}_eb"
     else:
+        if not hasattr(graph, "unique_ids") and hasattr(graph, "neighbors"):
+            from libpysal.graph import Graph  # a legacy libpysal.weights.W
+
+            graph = Graph.from_W(graph)
         check_graph_alignment(df, graph, where=where)
         nb = _neighbourhood(graph, len(df))
         bi = nb @ b
