@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.graph import Graph
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from statsmodels.stats.rates import confint_poisson
 
 from sozplan.datasets import DATA_DICTIONARY, load_musterstadt, load_truth
@@ -388,6 +388,21 @@ def test_change_points_and_percent():
         ch[("kinderarmut", "percent")].to_numpy(), ((kb / ka.where(ka != 0) - 1) * 100).to_numpy()
     )
     assert ch.columns.names == ["indicator", "measure"]
+    # interval of the difference: Newcombe's hybrid score interval
+    # (statsmodels: confint_proportions_2indep(method="newcomb", compare="diff"))
+    for area in ka.index[:5]:
+        x1, n1 = (
+            b.loc[area, "sgb2_unter15"],
+            b.loc[area, ["einwohner_0_5", "einwohner_6_14"]].sum(),
+        )
+        x0, n0 = (
+            a.loc[area, "sgb2_unter15"],
+            a.loc[area, ["einwohner_0_5", "einwohner_6_14"]].sum(),
+        )
+        lo, hi = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb", compare="diff")
+        got = ch.loc[area, "kinderarmut"]
+        assert got["difference_lower"] == pytest.approx(lo * 100, abs=1e-9)
+        assert got["difference_upper"] == pytest.approx(hi * 100, abs=1e-9)
 
 
 def test_change_of_value_columns_and_zero_start():
@@ -396,6 +411,7 @@ def test_change_of_value_columns_and_zero_start():
     assert ch.loc["a", ("S4", "difference")] == 3
     assert np.isnan(ch.loc["a", ("S4", "percent")])
     assert np.isnan(ch.loc["b", ("S4", "end")])  # area missing in 2020: NaN, not dropped
+    assert np.isnan(ch[("S4", "difference_lower")]).all()  # no counts, no interval
 
 
 @pytest.mark.parametrize(

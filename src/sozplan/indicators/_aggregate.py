@@ -12,7 +12,7 @@ import pandas as pd
 from sozplan.checks import as_column_list, check_counts, check_frame, fail, format_values
 from sozplan.datasets._dictionary import COUNT_COLUMNS, LEVELS
 from sozplan.errors import DataQualityWarning
-from sozplan.indicators._rates import evaluate
+from sozplan.indicators._rates import _intervals, evaluate
 from sozplan.indicators._spec import load_catalogue, resolve_specs
 
 __all__ = ["aggregate", "change"]
@@ -247,8 +247,10 @@ def change(
     years: tuple[int, int],
     columns: Sequence[str] | None = None,
     year: str = "jahr",
+    alpha: float = 0.05,
+    method: str = "wilson",
 ) -> pd.DataFrame:
-    r"""Change of indicators between two years, in points and in per cent.
+    r"""Change of indicators between two years, in points and in per cent, with intervals.
 
     For each area and indicator with values :math:`y_{t_0}` and :math:`y_{t_1}`:
 
@@ -261,6 +263,20 @@ def change(
     dynamics indicator of the Berlin Monitoring Soziale Stadtentwicklung
     (share(t) - share(t-2), e.g. ``years=(2018, 2020)``). :math:`\Delta_\%` is NaN
     when :math:`y_{t_0} = 0`.
+
+    For indicators computed from counts, the interval of :math:`\Delta` combines the
+    intervals :math:`[l_0, u_0]`, :math:`[l_1, u_1]` of both years (see :func:`rates`)
+    by the method of variance estimates recovery (MOVER; Newcombe 1998 for shares with
+    Wilson intervals, Zou & Donner 2008 in general):
+
+    .. math::
+
+        \Delta - \sqrt{(y_{t_1} - l_1)^2 + (u_0 - y_{t_0})^2}, \qquad
+        \Delta + \sqrt{(u_1 - y_{t_1})^2 + (y_{t_0} - l_0)^2}.
+
+    It treats the two years as independent samples; since much of an area's population
+    stays, the real interval is usually narrower, so a change whose interval excludes 0
+    is a robust signal, and one whose interval includes 0 may be noise.
 
     Parameters
     ----------
@@ -275,13 +291,28 @@ def change(
     columns : list of str, optional
         Columns holding indicator values already (used as they are).
     year : str, default "jahr"
+    alpha : float, default 0.05
+        1 - confidence level of the interval of the difference.
+    method : {"wilson", "clopper-pearson"}, default "wilson"
+        Interval of shares in each year.
 
     Returns
     -------
     DataFrame
         Indexed by area id; MultiIndex columns (indicator, measure) with measures
-        ``start``, ``end``, ``difference`` (points) and ``percent``. Areas present in
-        only one of the years get NaN.
+        ``start``, ``end``, ``difference`` (points), ``difference_lower``,
+        ``difference_upper`` (NaN for ``columns`` and ratios) and ``percent``. Areas
+        present in only one of the years get NaN.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Statistics in Medicine 17(8), 873-890.
+    doi:10.1002/(SICI)1097-0258(19980430)17:8<873::AID-SIM779>3.0.CO;2-I
+
+    Zou, G. Y., & Donner, A. (2008). Construction of confidence limits about effect
+    measures: a general approach. Statistics in Medicine 27(10), 1693-1702.
+    doi:10.1002/sim.3095
 
     Examples
     --------
@@ -290,10 +321,15 @@ def change(
     >>> df = pd.DataFrame({"jahr": [2018, 2020], "einwohner_0_5": [50, 50],
     ...                    "einwohner_6_14": [50, 50], "sgb2_unter15": [20, 25]},
     ...                   index=pd.Index(["01", "01"], name="plr"))
-    >>> change(df, ["kinderarmut"], years=(2018, 2020))["kinderarmut"]
+    >>> ch = change(df, ["kinderarmut"], years=(2018, 2020))["kinderarmut"]
+    >>> ch[["start", "end", "difference", "percent"]]
     measure  start   end  difference  percent
     plr
     01        20.0  25.0         5.0     25.0
+    >>> ch[["difference_lower", "difference_upper"]].round(1)  # Newcombe: 0 is inside
+    measure  difference_lower  difference_upper
+    plr
+    01                   -6.6              16.4
     """
     where = "change"
     check_frame(df, where=where)
@@ -319,12 +355,20 @@ def change(
                 )
         values = {c: pd.to_numeric(table[c], errors="coerce") for c in cols}
         values = pd.DataFrame(values, index=table.index)
+        lower = upper = values * np.nan
     else:
         spec_list = resolve_specs(specs, table, where=where)
-        values = pd.DataFrame({s.key: evaluate(table, s)[2] for s in spec_list}, index=table.index)
+        vals, los, his = {}, {}, {}
+        for s in spec_list:
+            num, den, vals[s.key] = evaluate(table, s)
+            num = np.clip(num, 0, None) if s.kind == "share" else num
+            los[s.key], his[s.key] = _intervals(table, s, num, den, method, alpha)
+        values = pd.DataFrame(vals, index=table.index)
+        lower = pd.DataFrame(los, index=table.index)
+        upper = pd.DataFrame(his, index=table.index)
     parts = {}
     for y in years:
-        part = values[yrs == y]
+        part = pd.concat({"v": values, "l": lower, "u": upper}, axis=1)[yrs == y]
         if not part.index.is_unique:
             dup = part.index[part.index.duplicated()].unique()
             raise fail(
@@ -339,10 +383,22 @@ def change(
     start, end = start.reindex(ids), end.reindex(ids)
     out = {}
     for c in values.columns:
-        a, b = start[c], end[c]
+        a, b = start[("v", c)], end[("v", c)]
+        d = b - a
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = (b - a) / a.where(a != 0) * 100
-        out[c] = pd.DataFrame({"start": a, "end": b, "difference": b - a, "percent": pct})
+        lo = d - np.sqrt((b - end[("l", c)]) ** 2 + (start[("u", c)] - a) ** 2)
+        hi = d + np.sqrt((end[("u", c)] - b) ** 2 + (a - start[("l", c)]) ** 2)
+        out[c] = pd.DataFrame(
+            {
+                "start": a,
+                "end": b,
+                "difference": d,
+                "difference_lower": lo,
+                "difference_upper": hi,
+                "percent": pct,
+            }
+        )
     result = pd.concat(out, axis=1, names=["indicator", "measure"])
     result.attrs["years"] = tuple(years)
     return result
