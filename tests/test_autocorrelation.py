@@ -360,6 +360,26 @@ def test_local_moran_equals_esda(case):
     assert res.attrs["alternative"] == "two-sided"
 
 
+def test_local_moran_without_simulations_uses_analytical_moments(case):
+    df, g, w = case
+    res = local_moran(df, "y", graph=g, permutations=99, rng=4, keep_simulations=False)
+    full = local_moran(df, "y", graph=g, permutations=99, rng=4)
+    ref = esda.Moran_Local(
+        df["y"].to_numpy(),
+        w,
+        permutations=99,
+        seed=_seed(4),
+        alternative="two-sided",
+        keep_simulations=False,
+    )
+    np.testing.assert_allclose(res["expected"], ref.EIc, rtol=1e-12)
+    np.testing.assert_allclose(res["z"], (ref.Is - ref.EIc) / np.sqrt(ref.VIc), rtol=1e-10)
+    # same permutations, same p-values as with the simulations kept
+    np.testing.assert_allclose(res["p_value"], full["p_value"], rtol=1e-6)
+    # the analytical and the simulated null moments agree roughly
+    assert np.corrcoef(res["z"], full["z"])[0, 1] > 0.95
+
+
 def test_published_local_moran_desmith_quadrants():
     # esda docs (Moran_Local): desmith.gal / desmith.txt z, q = [4,4,4,2,3,3,1,4,3,3]
     df, g = _gal_frame("desmith.gal", "desmith.txt", ["z"])
