@@ -180,17 +180,6 @@ def test_lisa_map_colours_labels_and_patterns(pr, districts):
         lisa_map(pr, lisa.iloc[:10])
 
 
-def test_lisa_map_from_local_moran(pr):
-    from sozplan.autocorrelation import local_moran
-    from sozplan.graph import build_graph
-
-    sub = pr.dropna(subset=["sgb2"])
-    g = build_graph(sub, "queen", islands="nearest")
-    lisa = local_moran(sub, "sgb2", graph=g, permutations=99, rng=1, correction="none")
-    d = lisa_map(sub, lisa)
-    assert sum(d.counts) == len(sub)
-
-
 def test_status_dynamics_map_matrix_legend(pr):
     from sozplan.index import status_dynamics
 
@@ -271,7 +260,7 @@ def test_segregation_curve_matches_independent_implementations():
     from sozplan.datasets import load_musterstadt
     from sozplan.segregation import dissimilarity
 
-    blocks = load_musterstadt("block")
+    blocks = load_musterstadt("planning_area")
     d = segregation_curve(blocks, ["auslaender_asyl", "auslaender_eu"], "einwohner",
                           labels={"auslaender_asyl": "Asylherkunft"})
     ours = d.data["dissimilarity"]["auslaender_asyl"]

@@ -1,15 +1,65 @@
-"""Data loading for the report and the ``validate`` command."""
+"""Data files for the ``sozplan validate`` command."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 __all__ = ["validate_file"]
 
 
-def validate_file(path: Path) -> tuple[bool, str]:
-    """Validate a data file; return (ok, text)."""
-    from sozplan.io import read_statistik
+def _read(path: Path):
+    """Read a statistics CSV (DIN 55301 signs kept) or a geodata file, indexed by its area key."""
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt"}:
+        from sozplan.io import read_statistik
 
-    df = read_statistik(path)
-    return True, f"{path}: {len(df)} Zeilen gelesen."
+        table = read_statistik(path)
+        keys = list(getattr(table, "key_columns", []) or [])
+        if keys:
+            table = read_statistik(path, index_col=keys[0])
+        return table
+    import geopandas as gpd
+
+    frame = gpd.read_file(path)
+    for col in frame.columns:
+        textual = frame[col].dtype == object or str(frame[col].dtype) in {"str", "string"}
+        if col != "geometry" and textual and frame[col].is_unique:
+            return frame.set_index(col)
+    return frame
+
+
+def validate_file(path: str | Path) -> tuple[bool, str]:
+    """Validate a data file with :func:`sozplan.validation.validate`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A statistics CSV (read with :func:`sozplan.io.read_statistik`, so that DIN 55301
+        signs such as ``.`` are reported as suppressed values) or a GeoPackage /
+        GeoJSON file.
+
+    Returns
+    -------
+    (bool, str)
+        Whether no finding has severity ``error``, and the German summary.
+
+    Examples
+    --------
+    >>> from sozplan.datasets._files import data_dir
+    >>> ok, text = validate_file(data_dir() / "bloecke_2024_roh.csv")
+    >>> ok, "Zähler größer als Nenner" in text
+    (False, True)
+    """
+    from sozplan.validation import validate
+
+    path = Path(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = _read(path)
+        report = validate(table)
+    lines = [f"{path}:", report.summary()]
+    read_notes = [str(w.message) for w in caught]
+    if read_notes:
+        lines.append("Hinweise beim Lesen: " + "; ".join(dict.fromkeys(read_notes[:5])))
+    return report.ok, "\n".join(lines)
