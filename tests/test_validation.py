@@ -227,6 +227,9 @@ def test_geometry_rules():
     assert report.select("geometry_without_data")["area"].tolist() == ["999"]
     good = gpd.GeoSeries([box(i, 0, i + 1, 1) for i in range(4)], index=df.index, crs=25832)
     assert validate(df, geometry=good).ok
+    assert validate(df, geometry=gpd.GeoDataFrame(geometry=good)).ok  # a GeoDataFrame works too
+    wrong = validate(df, geometry=[box(0, 0, 1, 1)])
+    assert "keine Geometrie" in wrong.select("missing_geometry")["message"].iloc[0]
 
 
 # ----  plausibility
@@ -607,6 +610,27 @@ def test_berlin_mss_2021_context_indicators(berlin_dir):
         stats.spearmanr(both["KI_01"], both["S3"]).statistic, abs=1e-12
     )
     assert ext.loc["KI_01", "spearman"] > 0.8
+    # geometry and hierarchy of the LOR 2021: PLR -> Bezirksregion -> Prognoseraum -> Bezirk
+    lor = gpd.read_file(berlin_dir / "lor_planungsraeume_2021.gpkg", layer="planungsraeume")
+    lor = lor.set_index("PLR_ID")
+    hier = pd.read_csv(berlin_dir / "lor_2021_hierarchie.csv", dtype=str)
+    hier = hier.set_index("Planungsraum (Nummer)")
+    with_parents = kontext.assign(
+        bzr=hier["Bezirksregion (Nummer)"], pgr=hier["Prognoseraum (Nummer)"]
+    )
+    full_report = validate(
+        with_parents,
+        columns=ki,
+        population="EW",
+        na_values=[-9999],
+        geometry=lor,
+        hierarchy=["bzr", "pgr", "BEZ_ID"],
+    )
+    assert full_report.ok
+    assert full_report.select("missing_geometry").empty == kontext.index.isin(lor.index).all()
+    assert len(full_report.select("invalid_geometry")) == int((~lor.geometry.is_valid).sum())
+    nested = with_parents.groupby("bzr")["pgr"].nunique().le(1).all()
+    assert full_report.select("hierarchy_nesting").empty == nested
     # without declaring the sentinel, -9999 shows up as shares out of range
     naive = validate(kontext, columns=ki, population="EW", shares=KI_SHARES)
     assert not naive.ok

@@ -756,12 +756,11 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
             return
         gids, gyears = data.ids, data.yrs
     else:
-        geom = (
-            geometry.geometry
-            if hasattr(geometry, "geometry") and not hasattr(geometry, "is_empty")
-            else geometry
-        )
-        if not hasattr(geom, "is_empty"):
+        try:  # GeoDataFrame -> its active geometry; a GeoSeries is its own .geometry
+            geom = geometry.geometry
+        except Exception:
+            geom = None
+        if not (hasattr(geom, "is_empty") and hasattr(geom, "index") and geom.ndim == 1):
             out.add(
                 "missing_geometry",
                 "error",
