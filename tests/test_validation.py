@@ -283,6 +283,10 @@ def test_hierarchy_totals_and_nesting():
         "hierarchy_nesting"
     )
     assert set(nest["area"]) == {bad.iloc[0]["bezirksregion"]}
+    skipped = validate(blocks, specs=[], hierarchy={"planungsraum": [1, 2]}).select(
+        "hierarchy_total"
+    )
+    assert skipped["severity"].tolist() == ["warning"]
     missing = validate(blocks, specs=[], hierarchy=["gemeinde"]).select("missing_column")
     assert missing["indicator"].tolist() == ["gemeinde"]
 

@@ -871,7 +871,16 @@ def _rule_hierarchy(
                 value=bad.to_numpy().astype(float),
             )
     for parent, table in totals.items():
-        if parent not in df.columns or not isinstance(table, pd.DataFrame):
+        if parent not in df.columns:
+            continue  # reported above as a missing column
+        if not isinstance(table, pd.DataFrame):
+            out.add(
+                "hierarchy_total",
+                "warning",
+                f"Summenprüfung für {parent!r} übersprungen: die übergeordnete Tabelle ist ein "
+                f"{type(table).__name__}, kein DataFrame.",
+                indicator=str(parent),
+            )
             continue
         common = [
             c for c in data.counts.columns if c in table.columns and c not in data.value_columns
