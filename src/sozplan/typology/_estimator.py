@@ -21,8 +21,12 @@ from sklearn.base import (
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.mixture import GaussianMixture
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 __all__ = ["METHODS", "TypologyClusterer"]
+
+#: Below this many rows, fits run single-threaded.
+SMALL = 20_000
 
 #: Clustering methods of :class:`TypologyClusterer`.
 METHODS = ("ward", "kmeans", "gmm", "kmedoids")
@@ -188,6 +192,8 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         Standardisation.
     inertia_ : float
         Weighted within sum of squares in standardised units.
+    n_iter_ : int
+        Iterations of the best start (1 for Ward and k-medoids).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         When fitted on a DataFrame with string column names.
@@ -253,6 +259,14 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         self
         """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
+        if X.shape[0] < SMALL:
+            # typologies of a few hundred areas gain nothing from threads, and OpenMP
+            # threads that spin on a busy machine make k-means 100 times slower
+            with threadpool_limits(limits=1):
+                return self._fit(X, sample_weight)
+        return self._fit(X, sample_weight)
+
+    def _fit(self, X: np.ndarray, sample_weight: Any) -> TypologyClusterer:
         n = X.shape[0]
         self._validate_params_(n)
         weighted = sample_weight is not None
@@ -274,6 +288,7 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         rng = self._seed()
         seed = int(rng.integers(2**31 - 1))
         self._gmm = None
+        self.n_iter_ = 1
         if self.method == "ward":
             if k == 1:
                 labels = np.zeros(n, dtype=int)
@@ -285,6 +300,7 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         elif self.method == "kmeans":
             km = KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter, random_state=seed)
             labels = km.fit(z, sample_weight=sw).labels_
+            self.n_iter_ = int(km.n_iter_)
             centers = None
         elif self.method == "gmm":
             gm = GaussianMixture(
@@ -295,6 +311,7 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
                 random_state=seed,
             ).fit(z)
             labels = gm.predict(z)
+            self.n_iter_ = int(gm.n_iter_)
             self._gmm = gm
             centers = gm.means_
         else:
@@ -326,12 +343,15 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         """Fit and return the type of each row (``labels_``)."""
         return self.fit(X, sample_weight=sample_weight).labels_
 
+    def _distances(self, X: np.ndarray) -> np.ndarray:
+        z = self._z(X)
+        return np.linalg.norm(z[:, None, :] - self.cluster_centers_z_[None, :, :], axis=2)
+
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distance of each row to each type centre, in standardised units."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        z = self._z(X)
-        return np.linalg.norm(z[:, None, :] - self.cluster_centers_z_[None, :, :], axis=2)
+        return self._distances(X)
 
     def predict(self, X: Any) -> np.ndarray:
         """Assign new rows to the fitted types (nearest centre; most probable component for GMM)."""
@@ -342,7 +362,7 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
             remap = np.empty(len(self._gmm_order), dtype=int)
             remap[self._gmm_order] = np.arange(len(self._gmm_order))
             return remap[raw].astype(np.int64)
-        return self.transform(X).argmin(axis=1).astype(np.int64)
+        return self._distances(X).argmin(axis=1).astype(np.int64)
 
     @property
     def _n_features_out(self) -> int:
