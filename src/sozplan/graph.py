@@ -224,51 +224,69 @@ def _components(graph: Graph, ids: pd.Index | None = None) -> tuple[pd.Series, p
     return pd.Series(labels, index=ids, name="component"), isolates
 
 
-def _nearest_links(graph: Graph, geoms: Any) -> tuple[Graph, pd.DataFrame]:
-    """Link every component but the largest to its nearest area, until connected."""
-    rows: list[tuple[Any, Any, float]] = []
-    adjacency = graph.adjacency
+def _graph_from_positions(ids: pd.Index, i: np.ndarray, j: np.ndarray, w: np.ndarray) -> Graph:
+    """Build a Graph in the canonical order of ``ids`` from positional links (one pass)."""
+    n = len(ids)
+    missing = np.setdiff1d(np.arange(n), i)  # isolates: zero-weight self-loops (libpysal)
+    i = np.concatenate([i, missing])
+    j = np.concatenate([j, missing])
+    w = np.concatenate([w, np.zeros(len(missing))])
+    order = np.lexsort((j, i))
+    index = pd.MultiIndex(
+        levels=[ids, ids], codes=[i[order], j[order]], names=["focal", "neighbor"]
+    )
+    return Graph(pd.Series(w[order], index=index, name="weight"), is_sorted=True)
+
+
+def _nearest_links(graph: Graph, geoms: Any, ids: pd.Index) -> tuple[Graph, pd.DataFrame]:
+    """Link every component but the largest to its nearest area, until connected.
+
+    Works on the sparse matrix and builds the Graph once at the end (positions follow
+    ``ids``, the canonical order of ``graph``).
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    sp = graph.sparse.tocsr()
+    sp.eliminate_zeros()
     weight = 1.0
-    positive = adjacency[adjacency > 0]
-    if len(positive) and not np.allclose(positive.to_numpy(), 1.0):
-        weight = float(positive.min())  # kernel graphs: the weakest existing link
+    if sp.nnz and not np.allclose(sp.data, 1.0):
+        weight = float(sp.data.min())  # kernel graphs: the weakest existing link
+    geoms = geoms.loc[ids]
+    rows: list[tuple[int, int, float]] = []
+    n = sp.shape[0]
     while True:
-        labels, _ = _components(graph)
-        if labels.nunique() <= 1:
+        _, labels = connected_components(sp, directed=True, connection="weak")
+        counts = np.bincount(labels)
+        if len(counts) <= 1:
             break
-        sizes = labels.value_counts()
         new = []
-        for comp in sizes.index[1:]:
-            inside = labels.index[labels.to_numpy() == comp]
-            outside = labels.index[labels.to_numpy() != comp]
-            out_geoms = geoms.loc[outside]
+        for comp in np.argsort(-counts, kind="stable")[1:]:
+            inside = np.flatnonzero(labels == comp)
+            outside = np.flatnonzero(labels != comp)
+            out_geoms = geoms.iloc[outside]
             (src, dst), dist = out_geoms.sindex.nearest(
-                geoms.loc[inside], return_all=False, return_distance=True
+                geoms.iloc[inside], return_all=False, return_distance=True
             )
             best = int(np.argmin(dist))
-            a, b = inside[src[best]], outside[dst[best]]
-            new.append((a, b, float(dist[best])))
+            new.append((int(inside[src[best]]), int(outside[dst[best]]), float(dist[best])))
         rows.extend(new)
-        focal = [a for a, b, _ in new] + [b for a, b, _ in new]
-        neigh = [b for a, b, _ in new] + [a for a, b, _ in new]
-        extra = pd.Series(
-            np.full(len(focal), weight),
-            index=pd.MultiIndex.from_arrays([focal, neigh], names=["focal", "neighbor"]),
-            name="weight",
-        )
-        adj = graph.adjacency
-        adj = adj[adj > 0]  # drop the zero self-loops that encode isolates
-        combined = pd.concat([adj, extra])
-        combined = combined[~combined.index.duplicated()]
-        ids = graph.unique_ids
-        graph = Graph.from_arrays(
-            combined.index.get_level_values("focal"),
-            combined.index.get_level_values("neighbor"),
-            combined.to_numpy(),
-        )
-        graph = graph.subgraph(ids)  # restore the canonical order of the areas
-    added = pd.DataFrame(rows, columns=["focal", "neighbor", "distance"])
-    return graph, added
+        a = np.array([r[0] for r in new] + [r[1] for r in new])
+        b = np.array([r[1] for r in new] + [r[0] for r in new])
+        extra = sparse.csr_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+        extra.sum_duplicates()  # two components may pick the same pair
+        extra.data[:] = weight  # new links join components, so none existed before
+        sp = (sp + extra).tocsr()
+    coo = sp.tocoo()
+    out = _graph_from_positions(ids, coo.row, coo.col, coo.data.astype(float))
+    added = pd.DataFrame(
+        {
+            "focal": [ids[r[0]] for r in rows],
+            "neighbor": [ids[r[1]] for r in rows],
+            "distance": [r[2] for r in rows],
+        }
+    )
+    return out, added
 
 
 def _raise_islands(isolates: pd.Index, labels: pd.Series, kind: str) -> None:
@@ -409,7 +427,7 @@ def build_graph(
         if islands == "raise":
             _raise_islands(isolates, labels, kind)
         elif islands == "nearest":
-            graph, added = _nearest_links(raw, gdf.geometry)
+            graph, added = _nearest_links(raw, gdf.geometry, pd.Index(gdf.index))
         elif islands == "drop":
             main = labels.value_counts().index[0]
             keep = labels.index[labels.to_numpy() == main]
