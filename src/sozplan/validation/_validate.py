@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sozplan.checks import check_frame, fail
+from sozplan.checks import check_frame
 from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS, LEVELS
 from sozplan.indicators._rates import _intervals, evaluate
-from sozplan.indicators._spec import IndicatorSpec, load_catalogue
+from sozplan.indicators._spec import IndicatorSpec, resolve_specs
 from sozplan.validation._report import (
     FINDING_COLUMNS,
     RULES,
@@ -248,39 +248,12 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
 def _resolve(
     df: pd.DataFrame, specs: Any, columns: Any, out: _Collector
 ) -> tuple[list[IndicatorSpec], list[str]]:
-    shipped = load_catalogue()
     if specs is None:
-        spec_list = (
-            []
-            if columns is not None
-            else [s for s in shipped.values() if all(c in df.columns for c in s.columns)]
-        )
+        found = () if columns is not None else resolve_specs(None, df, strict=False)
+        spec_list = list(found)
     else:
-        items = (
-            [specs]
-            if isinstance(specs, (str, IndicatorSpec))
-            else list(specs.values())
-            if isinstance(specs, Mapping)
-            else list(specs)
-        )
         spec_list = []
-        for s in items:
-            if isinstance(s, str):
-                if s not in shipped:
-                    raise fail(
-                        "validate",
-                        f"`specs` names the unknown indicator {s!r}",
-                        "use keys of the shipped catalogue or IndicatorSpec objects",
-                    )
-                s = shipped[s]
-            elif isinstance(s, Mapping):
-                s = IndicatorSpec.from_dict(s)
-            elif not isinstance(s, IndicatorSpec):
-                raise fail(
-                    "validate",
-                    f"`specs` holds a {type(s).__name__}",
-                    "pass IndicatorSpec objects or keys",
-                )
+        for s in resolve_specs(specs, None, where="validate"):  # raises on unknown keys
             missing = [c for c in s.columns if c not in df.columns]
             if missing:
                 out.add(
