@@ -26,7 +26,8 @@ def test_no_command_prints_help(capsys):
 
 def test_parser_defaults():
     args = build_parser().parse_args(["report"])
-    assert args.out == "bericht" and args.config is None
+    assert args.out == "bericht"
+    assert args.config is None
 
 
 def test_report_with_config_shows_progress_and_location(tmp_path, capsys):
@@ -35,7 +36,8 @@ def test_report_with_config_shows_progress_and_location(tmp_path, capsys):
     out = tmp_path / "bericht"
     assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "Daten laden" in text and "] " in text  # progress lines with elapsed time
+    assert "Daten laden" in text
+    assert "] " in text
     assert f"Bericht geschrieben: {(out / 'index.html').resolve()}" in text
     assert "Kurzbericht" in (out / "index.html").read_text(encoding="utf-8")
 
@@ -45,7 +47,9 @@ def test_report_config_error_names_line_and_key(tmp_path, capsys):
     cfg.write_text("title: X\nclusters:\n  permutations: viele\n", encoding="utf-8")
     assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "b")]) == 2
     err = capsys.readouterr().err
-    assert "Zeile 3" in err and "clusters.permutations" in err and "Lösung" in err
+    assert "Zeile 3" in err
+    assert "clusters.permutations" in err
+    assert "Lösung" in err
 
 
 def test_validate_config_and_data(tmp_path, capsys):
@@ -59,15 +63,23 @@ def test_validate_config_and_data(tmp_path, capsys):
     assert "chapters[1]" in capsys.readouterr().err
     from sozplan.datasets._files import data_dir
 
-    assert main(["validate", str(data_dir() / "bloecke_2024_roh.csv")]) == 1  # the planted data errors
+    assert (
+        main(["validate", str(data_dir() / "bloecke_2024_roh.csv")]) == 1
+    )  # the planted data errors
     out = capsys.readouterr().out
-    assert "Zähler größer als Nenner" in out and "Gebietsschlüssel mehrfach" in out
+    assert "Zähler größer als Nenner" in out
+    assert "Gebietsschlüssel mehrfach" in out
     assert main(["validate", str(tmp_path / "fehlt.csv")]) == 2
 
 
 def test_installed_entry_point():
-    exe = shutil.which("sozplan") or str((__import__("pathlib").Path(sys.executable).parent / "sozplan"))
+    exe = shutil.which("sozplan") or str(
+        __import__("pathlib").Path(sys.executable).parent / "sozplan"
+    )
     if not __import__("pathlib").Path(exe).exists():
         pytest.skip("the console script is not installed")
-    proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0 and __version__ in proc.stdout
+    proc = subprocess.run(
+        [exe, "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0
+    assert __version__ in proc.stdout

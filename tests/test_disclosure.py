@@ -8,14 +8,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sozplan.disclosure import DisclosureError, audit_suppression, check_disclosure, suppress_small_counts
+from sozplan.disclosure import (
+    DisclosureError,
+    audit_suppression,
+    check_disclosure,
+    suppress_small_counts,
+)
 from sozplan.errors import InputError
 
 
 def test_primary_suppression_hides_small_counts_not_zeros():
     df = pd.DataFrame({"n": [0, 1, 2, 3, 50, 60]}, index=list("abcdef"))
     res = suppress_small_counts(df, 3, secondary=False)
-    assert res.status["n"].tolist() == ["published", "primary", "primary", "published", "published", "published"]
+    assert res.status["n"].tolist() == [
+        "published",
+        "primary",
+        "primary",
+        "published",
+        "published",
+        "published",
+    ]
     assert res.table["n"].isna().tolist() == [False, True, True, False, False, False]
 
 
@@ -33,12 +45,15 @@ def test_hidden_sum_must_reach_the_threshold():
     # two hidden cells 1 + 1 = 2 < 3 would still tell that both are small
     df = pd.DataFrame({"a": [1, 1, 40, 50]}, index=list("abcd"))
     res = suppress_small_counts(df)
-    assert res.n_primary == 2 and res.n_secondary == 1
+    assert res.n_primary == 2
+    assert res.n_secondary == 1
     assert res.status.loc["c", "a"] == "secondary"
 
 
 def test_group_totals_are_protected_within_groups():
-    df = pd.DataFrame({"sgb12": [2, 40, 35, 0], "bezirk": ["A", "A", "B", "B"]}, index=["01", "02", "03", "04"])
+    df = pd.DataFrame(
+        {"sgb12": [2, 40, 35, 0], "bezirk": ["A", "A", "B", "B"]}, index=["01", "02", "03", "04"]
+    )
     res = suppress_small_counts(df, columns=["sgb12"], by="bezirk")
     # the partner is chosen inside district A (its total is published), not in B
     assert res.table["sgb12"].isna().tolist() == [True, True, False, False]
@@ -46,9 +61,11 @@ def test_group_totals_are_protected_within_groups():
 
 
 def test_row_relations_are_protected():
-    df = pd.DataFrame({"total": [13, 50, 60], "kids": [1, 20, 25], "adults": [12, 30, 35]}, index=list("abc"))
+    df = pd.DataFrame(
+        {"total": [13, 50, 60], "kids": [1, 20, 25], "adults": [12, 30, 35]}, index=list("abc")
+    )
     res = suppress_small_counts(df, additive={"total": ["kids", "adults"]})
-    # kids=1 hidden; the row relation needs a second hidden cell in row a, columns need partners too
+    # kids=1 hidden; row a needs a second hidden cell, and the columns need partners too
     assert res.status.loc["a", "kids"] == "primary"
     assert (res.status.loc["a"] != "published").sum() >= 2
     assert not audit_suppression(res)["disclosed"].any()
@@ -58,7 +75,8 @@ def test_naive_suppression_is_disclosed_by_the_audit():
     df = pd.DataFrame({"a": [1, 10, 12]}, index=["x", "y", "z"])
     res = suppress_small_counts(df, secondary=False)
     audit = audit_suppression(res)
-    assert audit["disclosed"].all() and audit["lower"].iloc[0] == pytest.approx(1)
+    assert audit["disclosed"].all()
+    assert audit["lower"].iloc[0] == pytest.approx(1)
 
 
 counts = st.lists(st.integers(0, 30), min_size=4, max_size=4)
@@ -86,7 +104,8 @@ def test_result_views():
     res = suppress_small_counts(df)
     assert res.formatted()["a"].tolist() == [".", ".", "12"]
     long = res.to_frame()
-    assert list(long.columns) == ["value", "status"] and len(long) == 6
+    assert list(long.columns) == ["value", "status"]
+    assert len(long) == 6
     assert "1 primary, 1 secondary" in repr(res)
     assert "<table" in res._repr_html_()
 
@@ -108,5 +127,5 @@ def test_bad_input():
         suppress_small_counts(df.assign(b=[1, 1, 1], c=[1, 1, 1]), additive={"a": ["b", "c"]})
     with pytest.raises(InputError, match="no integer column"):
         suppress_small_counts(pd.DataFrame({"x": ["a"]}))
-    with pytest.raises(InputError, match="duplicate|unique"):
+    with pytest.raises(InputError, match=r"duplicate|unique"):
         suppress_small_counts(pd.DataFrame({"a": [1, 2]}, index=["x", "x"]))

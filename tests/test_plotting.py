@@ -63,7 +63,9 @@ def _texts(fig):
 
 
 def _assert_min_font(fig):
-    small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < MIN_FONT_SIZE]
+    small = [
+        (t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < MIN_FONT_SIZE
+    ]
     assert not small, small
 
 
@@ -78,7 +80,10 @@ def test_format_number_german_and_english():
 def test_class_labels_right_and_left_closed():
     assert class_labels([5.25, 10]) == ["bis 5,2", "über 5,2 bis 10,0", "über 10,0"]
     assert class_labels([1000.0], decimals=0, unit="EW") == ["bis 1.000 EW", "über 1.000 EW"]
-    assert class_labels([0.5], closed="left", decimals=1, language="en") == ["below 0.5", "0.5 and above"]
+    assert class_labels([0.5], closed="left", decimals=1, language="en") == [
+        "below 0.5",
+        "0.5 and above",
+    ]
 
 
 @given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=0, max_size=8, unique=True))
@@ -91,13 +96,23 @@ def test_class_labels_one_more_than_cuts(cuts):
 
 # ---------------------------------------------------------------- choropleth
 def test_choropleth_legend_counts_units_and_missing(pr, districts):
-    d = choropleth(pr, "sgb2", k=5, label="SGB-II-Quote", unit="%", outlines=districts, outline_labels="name",
-                   source="Musterstadt")
-    assert isinstance(d, FigureDisplay) and d.kind == "choropleth"
+    d = choropleth(
+        pr,
+        "sgb2",
+        k=5,
+        label="SGB-II-Quote",
+        unit="%",
+        outlines=districts,
+        outline_labels="name",
+        source="Musterstadt",
+    )
+    assert isinstance(d, FigureDisplay)
+    assert d.kind == "choropleth"
     n_missing = int(pr["sgb2"].isna().sum())
     assert n_missing > 0
     # legend: 5 classes plus "ohne Wert", counts add up to all areas
-    assert len(d.labels) == 6 and sum(d.counts) == len(pr)
+    assert len(d.labels) == 6
+    assert sum(d.counts) == len(pr)
     assert d.labels[-1] == f"ohne Wert (n = {n_missing})"
     assert all(" %" in lab for lab in d.labels[:5])
     assert all("," in lab for lab in d.labels[:5])  # decimal commas
@@ -115,9 +130,12 @@ def test_choropleth_legend_counts_units_and_missing(pr, districts):
     # outlines on top, district labels, scale bar, source line
     assert d.artists["outlines"].get_zorder() > coll.get_zorder()
     assert {t.get_text() for t in d.artists["labels"]} == set(districts["name"])
-    assert any(t.get_text().endswith("km") for t in d.artists["scale_bar"] if hasattr(t, "get_text"))
+    assert any(
+        t.get_text().endswith("km") for t in d.artists["scale_bar"] if hasattr(t, "get_text")
+    )
     assert d.artists["source"].get_text() == "Quelle: Musterstadt"
-    assert "SGB-II-Quote" in d.alt_text and "schraffiert" in d.alt_text
+    assert "SGB-II-Quote" in d.alt_text
+    assert "schraffiert" in d.alt_text
     _assert_min_font(d.figure)
 
 
@@ -142,9 +160,10 @@ def test_choropleth_diverging_for_z_values(pr):
 
 
 def test_choropleth_on_given_axes_and_english(pr):
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     d = choropleth(pr, "sgb2", ax=ax, language="en", k=3)
-    assert d.ax is ax and d.labels[-1].startswith("no value")
+    assert d.ax is ax
+    assert d.labels[-1].startswith("no value")
     assert d.labels[0].startswith("up to")
 
 
@@ -184,8 +203,12 @@ def test_status_dynamics_map_matrix_legend(pr):
     from sozplan.index import status_dynamics
 
     rng = np.random.default_rng(0)
-    df = pr.assign(a=pr["sgb2"].fillna(0), b=rng.normal(size=len(pr)), da=rng.normal(size=len(pr)),
-                   db=rng.normal(size=len(pr)))
+    df = pr.assign(
+        a=pr["sgb2"].fillna(0),
+        b=rng.normal(size=len(pr)),
+        da=rng.normal(size=len(pr)),
+        db=rng.normal(size=len(pr)),
+    )
     res = status_dynamics(df, ["a", "b"], ["da", "db"], population="einwohner")
     d = status_dynamics_map(pr, res)
     np.testing.assert_array_equal(d.data["matrix"].to_numpy(), res.matrix().to_numpy())
@@ -193,12 +216,21 @@ def test_status_dynamics_map_matrix_legend(pr):
     cell_texts = sorted(int(t.get_text()) for t in lax.texts)
     assert cell_texts == sorted(res.matrix().to_numpy().ravel().tolist())
     assert [t.get_text() for t in lax.get_xticklabels()] == ["positiv", "stabil", "negativ"]
-    assert [t.get_text() for t in lax.get_yticklabels()] == ["hoch", "mittel", "niedrig", "sehr niedrig"]
+    assert [t.get_text() for t in lax.get_yticklabels()] == [
+        "hoch",
+        "mittel",
+        "niedrig",
+        "sehr niedrig",
+    ]
     n_unrated = int((~res.rated).sum())
     assert d.labels[-1] == f"ohne Zuordnung (n = {n_unrated})"
     # dynamics readable without colour: negative hatched, positive dotted
-    hatches = {lab.split(", ")[1].split(" (")[0]: h for lab, h in zip(d.labels[:12], d.hatches[:12], strict=True)}
-    assert hatches["Dynamik positiv"] == ".." and hatches["Dynamik negativ"] != ""
+    hatches = {
+        lab.split(", ")[1].split(" (")[0]: h
+        for lab, h in zip(d.labels[:12], d.hatches[:12], strict=True)
+    }
+    assert hatches["Dynamik positiv"] == ".."
+    assert hatches["Dynamik negativ"] != ""
     assert len(set(d.colors[:12])) == 12
     _assert_min_font(d.figure)
     with pytest.raises(InputError, match="dynamics"):
@@ -213,24 +245,33 @@ def test_small_multiples_share_classes(pr):
     np.testing.assert_allclose(panels[0].data["cuts"], panels[1].data["cuts"])
     np.testing.assert_allclose(panels[0].data["cuts"], d.data["cuts"])
     assert panels[1].counts[3] > panels[0].counts[3]  # higher values fill the top class
-    assert [t.get_text() for t in d.legend.get_texts()][0] == "ohne Wert"
+    assert next(t.get_text() for t in d.legend.get_texts()) == "ohne Wert"
 
 
 def test_category_map(pr):
     d = category_map(pr, "bezirk", labels={"01": "Mitte"})
     assert d.labels[0].startswith("Mitte (n = ")
-    assert len(set(d.hatches)) > 1 and len(set(d.colors)) == len(d.colors)
+    assert len(set(d.hatches)) > 1
+    assert len(set(d.colors)) == len(d.colors)
 
 
 # -------------------------------------------------------------------- charts
 def test_area_profile_texts_and_patterns():
-    d = area_profile({"Eichenpark": pd.Series({"a": 41.94, "b": 12.0}), "Bezirk": pd.Series({"a": 13.3, "b": np.nan}),
-                      "Stadt": pd.Series({"a": 15.1, "b": 8.4})}, labels={"a": "SGB-II-Quote"}, units={"a": "%"})
+    d = area_profile(
+        {
+            "Eichenpark": pd.Series({"a": 41.94, "b": 12.0}),
+            "Bezirk": pd.Series({"a": 13.3, "b": np.nan}),
+            "Stadt": pd.Series({"a": 15.1, "b": 8.4}),
+        },
+        labels={"a": "SGB-II-Quote"},
+        units={"a": "%"},
+    )
     assert d.labels == ("Eichenpark", "Bezirk", "Stadt")
     assert d.data["texts"] == ["41,9 %", "12,0", "13,3 %", "–", "15,1 %", "8,4"]
     assert len(set(d.hatches)) == 3
     assert [t.get_text() for t in d.ax.get_yticklabels()] == ["SGB-II-Quote", "b"]
-    assert "Eichenpark" in d.alt_text and "41,9" in d.alt_text
+    assert "Eichenpark" in d.alt_text
+    assert "41,9" in d.alt_text
     _assert_min_font(d.figure)
 
 
@@ -241,7 +282,10 @@ def test_transition_chart_matrix_and_flows():
     after = pd.Series(["hoch", "niedrig", "mittel", "niedrig", "mittel"], index=list("abcde"))
     tab = transition_matrix(before, after)
     d = transition_chart(tab, before="2022", after="2024")
-    assert d.data == {"stayed": 4, "moved": 1, "table": tab} or (d.data["stayed"], d.data["moved"]) == (4, 1)
+    assert d.data == {"stayed": 4, "moved": 1, "table": tab} or (
+        d.data["stayed"],
+        d.data["moved"],
+    ) == (4, 1)
     texts = [t.get_text() for t in d.artists["texts"]]
     assert texts == [str(int(v)) for v in tab.to_numpy().ravel()]
     assert "mittel → niedrig: 1" in d.alt_text
@@ -261,13 +305,23 @@ def test_segregation_curve_matches_independent_implementations():
     from sozplan.segregation import dissimilarity
 
     blocks = load_musterstadt("planning_area")
-    d = segregation_curve(blocks, ["auslaender_asyl", "auslaender_eu"], "einwohner",
-                          labels={"auslaender_asyl": "Asylherkunft"})
+    d = segregation_curve(
+        blocks,
+        ["auslaender_asyl", "auslaender_eu"],
+        "einwohner",
+        labels={"auslaender_asyl": "Asylherkunft"},
+    )
     ours = d.data["dissimilarity"]["auslaender_asyl"]
-    assert ours == pytest.approx(dissimilarity(blocks, "auslaender_asyl", "einwohner").statistic, abs=1e-9)
-    pysal = Dissim(pd.DataFrame(blocks[["auslaender_asyl", "einwohner"]]), "auslaender_asyl", "einwohner")
+    assert ours == pytest.approx(
+        dissimilarity(blocks, "auslaender_asyl", "einwohner").statistic, abs=1e-9
+    )
+    pysal = Dissim(
+        pd.DataFrame(blocks[["auslaender_asyl", "einwohner"]]), "auslaender_asyl", "einwohner"
+    )
     assert ours == pytest.approx(pysal.statistic, abs=1e-9)
-    gini = Gini(pd.DataFrame(blocks[["auslaender_asyl", "einwohner"]]), "auslaender_asyl", "einwohner")
+    gini = Gini(
+        pd.DataFrame(blocks[["auslaender_asyl", "einwohner"]]), "auslaender_asyl", "einwohner"
+    )
     assert d.data["gini"]["auslaender_asyl"] == pytest.approx(gini.statistic, abs=1e-6)
     assert d.labels[0].startswith("Asylherkunft (D = ")
     assert len({line.get_linestyle() for line in d.artists["lines"].values()}) == 2
@@ -285,10 +339,12 @@ def test_profile_heatmap_text_contrast():
     p = pd.DataFrame({"x": [2.5, -2.5], "y": [0.0, 0.1]}, index=["A", "B"])
     d = profile_heatmap(p, labels={"x": "SGB II"})
     assert d.data["texts"] == ["2,5", "0,0", "-2,5", "0,1"]
-    texts = [t for t in d.ax.texts]
-    assert texts[0].get_color() == "white" and texts[1].get_color() == "black"
+    texts = list(d.ax.texts)
+    assert texts[0].get_color() == "white"
+    assert texts[1].get_color() == "black"
     assert [t.get_text() for t in d.ax.get_xticklabels()] == ["SGB II", "y"]
-    assert text_color_for((1, 1, 1, 1)) == "black" and text_color_for((0, 0, 0.3, 1)) == "white"
+    assert text_color_for((1, 1, 1, 1)) == "black"
+    assert text_color_for((0, 0, 0.3, 1)) == "white"
 
 
 def test_moran_scatter_reuses_result_plot(pr):
@@ -298,7 +354,8 @@ def test_moran_scatter_reuses_result_plot(pr):
     sub = pr.dropna(subset=["sgb2"])
     res = moran(sub, "sgb2", graph=build_graph(sub, "queen", islands="nearest"), permutations=0)
     d = moran_scatter(res, label="SGB-II-Quote")
-    assert "Moran's I" in d.alt_text and d.data["statistic"] == res.statistic
+    assert "Moran's I" in d.alt_text
+    assert d.data["statistic"] == res.statistic
     assert d.ax.collections  # the scatter drawn by GlobalResult.plot
     with pytest.raises(InputError):
         moran_scatter(object())

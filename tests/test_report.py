@@ -9,24 +9,31 @@ configuration errors point to line and key, failing chapters are skipped with a 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 import html5lib
-import numpy as np
 import pandas as pd
 import pytest
 
 from sozplan.report import ConfigError, Sozialbericht, load_config
 from sozplan.report._config import DEFAULTS
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +43,13 @@ def built(tmp_path_factory):
     messages: list[str] = []
     t0 = time.perf_counter()
     index = report.build(out, progress=messages.append)
-    return {"report": report, "out": out, "index": index, "messages": messages,
-            "seconds": time.perf_counter() - t0}
+    return {
+        "report": report,
+        "out": out,
+        "index": index,
+        "messages": messages,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def _pages(out: Path) -> list[Path]:
@@ -53,8 +65,16 @@ def _parse(path: Path):
 def test_report_writes_all_pages(built):
     out = built["out"]
     assert built["index"] == out / "index.html"
-    for name in ("index", "daten-und-methode", "kennzahlen", "sozialindex", "cluster", "segregation",
-                 "typologie", "datenpruefung"):
+    for name in (
+        "index",
+        "daten-und-methode",
+        "kennzahlen",
+        "sozialindex",
+        "cluster",
+        "segregation",
+        "typologie",
+        "datenpruefung",
+    ):
         assert (out / f"{name}.html").exists(), name
     profiles = list((out / "steckbriefe").glob("*.html"))
     from sozplan.datasets import load_musterstadt
@@ -79,13 +99,19 @@ def test_links_and_images_resolve(built):
         for ref in refs:
             assert ref, f"empty reference in {page.name}"
             if ref.startswith(("http:", "https:", "mailto:")):
-                pytest.fail(f"external reference {ref} in {page.name}: the report must be self-contained")
+                pytest.fail(
+                    f"external reference {ref} in {page.name}: the report must be self-contained"
+                )
             target = ref.split("#")[0]
             if not target:
                 anchor = ref[1:]
-                assert tree.find(f".//*[@id='{anchor}']") is not None, f"{page.name}: missing anchor {ref}"
+                assert tree.find(f".//*[@id='{anchor}']") is not None, (
+                    f"{page.name}: missing anchor {ref}"
+                )
                 continue
-            assert (page.parent / unquote(target)).resolve().exists(), f"{page.name}: broken link {ref}"
+            assert (page.parent / unquote(target)).resolve().exists(), (
+                f"{page.name}: broken link {ref}"
+            )
 
 
 def test_accessible_markup(built):
@@ -94,25 +120,38 @@ def test_accessible_markup(built):
         root = tree if tree.tag == "html" else tree.find("html")
         assert root.get("lang") == "de"
         skip = tree.find(".//a[@class='skip-link']")
-        assert skip is not None and skip.get("href") == "#inhalt"
+        assert skip is not None
+        assert skip.get("href") == "#inhalt"
         assert tree.find(".//main[@id='inhalt']") is not None
-        levels = [int(el.tag[1]) for el in tree.iter() if isinstance(el.tag, str) and re.fullmatch(r"h[1-6]", el.tag)]
-        assert levels[0] == 1 and levels.count(1) == 1, page.name
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (page.name, levels)
+        levels = [
+            int(el.tag[1])
+            for el in tree.iter()
+            if isinstance(el.tag, str) and re.fullmatch(r"h[1-6]", el.tag)
+        ]
+        assert levels[0] == 1, page.name
+        assert levels.count(1) == 1, page.name
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), (
+            page.name,
+            levels,
+        )
         for img in tree.iter("img"):
             assert len(img.get("alt", "")) > 20, (page.name, img.get("src"))
         for table in tree.iter("table"):
             assert table.find("caption") is not None
             assert all(th.get("scope") == "col" for th in table.find("thead").iter("th"))
-            assert all(tr.find("th").get("scope") == "row" for tr in table.find("tbody").iter("tr"))
+            assert all(
+                tr.find("th").get("scope") == "row" for tr in table.find("tbody").iter("tr")
+            )
         for svg in tree.iter("svg"):
-            assert svg.get("role") == "img" and svg.get("aria-label")
+            assert svg.get("role") == "img"
+            assert svg.get("aria-label")
 
 
 def test_css_is_local_with_print_stylesheet(built):
     out = built["out"]
     css = (out / "assets" / "bericht.css").read_text(encoding="utf-8")
-    assert "@import" not in css and "http" not in css
+    assert "@import" not in css
+    assert "http" not in css
     assert "@page" in (out / "assets" / "druck.css").read_text(encoding="utf-8")
     html = (out / "index.html").read_text(encoding="utf-8")
     assert 'media="print"' in html
@@ -135,7 +174,9 @@ def test_tables_exported_to_csv_and_excel(built):
     meta = json.loads((folder / "tabellen.json").read_text(encoding="utf-8"))
     assert {"kennzahlen", "fallzahlen", "sozialindex", "segregation"} <= set(meta)
     for name in meta:
-        df = pd.read_csv(folder / f"{name}.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+        df = pd.read_csv(
+            folder / f"{name}.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str
+        )
         assert len(df) == meta[name]["rows"]
     wb = openpyxl.load_workbook(folder / "sozialbericht_tabellen.xlsx", read_only=True)
     assert set(wb.sheetnames) == {n[:31] for n in meta}
@@ -162,9 +203,13 @@ def test_no_published_count_below_threshold(built):
     for name, info in meta.items():
         if not info["count_columns"]:
             continue
-        df = pd.read_csv(out / "tabellen" / f"{name}.csv", sep=";", encoding="utf-8-sig", dtype=str)
+        df = pd.read_csv(
+            out / "tabellen" / f"{name}.csv", sep=";", encoding="utf-8-sig", dtype=str
+        )
         for col in info["count_columns"]:
-            vals = pd.to_numeric(df[col].str.replace(".", "", regex=False).where(df[col] != "."), errors="coerce")
+            vals = pd.to_numeric(
+                df[col].str.replace(".", "", regex=False).where(df[col] != "."), errors="coerce"
+            )
             assert not ((vals > 0) & (vals < m)).any(), (name, col)
     # the raw data do contain such counts, so the check is not vacuous
     raw = built["report"]
@@ -177,57 +222,102 @@ def test_secondary_suppression_resists_the_lp_attack(built):
     from sozplan.disclosure import audit_suppression, suppress_small_counts
 
     pr = load_musterstadt("planning_area")
-    cols = ["einwohner", "einwohner_0_5", "einwohner_6_14", "einwohner_15_17", "einwohner_18_64",
-            "einwohner_65_plus", "sgb12_grundsicherung_65_plus", "sgb2_unter15"]
-    res = suppress_small_counts(pr[[*cols, "bezirk"]], 3, columns=cols, by="bezirk",
-                                additive={"einwohner": cols[1:6]})
-    assert res.n_primary > 0 and res.n_secondary > 0
+    cols = [
+        "einwohner",
+        "einwohner_0_5",
+        "einwohner_6_14",
+        "einwohner_15_17",
+        "einwohner_18_64",
+        "einwohner_65_plus",
+        "sgb12_grundsicherung_65_plus",
+        "sgb2_unter15",
+    ]
+    res = suppress_small_counts(
+        pr[[*cols, "bezirk"]], 3, columns=cols, by="bezirk", additive={"einwohner": cols[1:6]}
+    )
+    assert res.n_primary > 0
+    assert res.n_secondary > 0
     audit = audit_suppression(res)
     assert not audit["disclosed"].any()
     # without secondary suppression, the column totals would reveal primary cells
-    naive = suppress_small_counts(pr[[*cols, "bezirk"]], 3, False, columns=cols, by="bezirk",
-                                  additive={"einwohner": cols[1:6]})
+    naive = suppress_small_counts(
+        pr[[*cols, "bezirk"]],
+        3,
+        False,
+        columns=cols,
+        by="bezirk",
+        additive={"einwohner": cols[1:6]},
+    )
     assert audit_suppression(naive)["disclosed"].any()
 
 
 def test_derived_values_of_hidden_counts_are_hidden(built):
     report_dir = built["out"]
-    kz = pd.read_csv(report_dir / "tabellen" / "kennzahlen.csv", sep=";", encoding="utf-8-sig", dtype=str,
-                     index_col=0)
-    fz = pd.read_csv(report_dir / "tabellen" / "fallzahlen.csv", sep=";", encoding="utf-8-sig", dtype=str,
-                     index_col=0)
+    kz = pd.read_csv(
+        report_dir / "tabellen" / "kennzahlen.csv",
+        sep=";",
+        encoding="utf-8-sig",
+        dtype=str,
+        index_col=0,
+    )
+    fz = pd.read_csv(
+        report_dir / "tabellen" / "fallzahlen.csv",
+        sep=";",
+        encoding="utf-8-sig",
+        dtype=str,
+        index_col=0,
+    )
     hidden_sgb12 = fz["Grundsicherung im Alter (65+)"] == "."
     assert hidden_sgb12.any()
-    alt = [c for c in kz.columns if c.startswith("Altersarmut")][0]
+    alt = next(c for c in kz.columns if c.startswith("Altersarmut"))
     assert (kz.loc[hidden_sgb12[hidden_sgb12].index, alt] == ".").all()
 
 
 # ------------------------------------------------------------------ browser
 def test_headless_chromium_loads_every_page(built, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    chromium = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
     if chromium is None:
         pytest.skip("chromium is not installed (CI installs the Debian package 'chromium')")
     out = built["out"]
     pages = [p.relative_to(out).as_posix() for p in _pages(out)]
     harness = out / "_pruefung.html"
     harness.write_text(
-        "<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'><title>check</title></head><body>"
+        "<!DOCTYPE html><html lang='de'><head><meta "
+        "charset='utf-8'><title>check</title></head><body>"
         "<pre id='result'>pending</pre><iframe id='f' width='1200' height='900'></iframe><script>"
         f"const pages = {json.dumps(pages)}; const res = {{}}; let i = 0;"
         "const f = document.getElementById('f');"
-        "function next() { if (i >= pages.length) { document.getElementById('result').textContent ="
+        "function next() { if (i >= pages.length) { "
+        "document.getElementById('result').textContent ="
         " JSON.stringify(res); return; } f.src = pages[i]; }"
-        "f.onload = () => { const p = pages[i]; let d; try { d = f.contentDocument; } catch (e) { d = null; }"
+        "f.onload = () => { const p = pages[i]; let d; try { d = f.contentDocument; } catch (e) "
+        "{ d = null; }"
         " if (!d) { res[p] = {error: 'no access'}; i++; next(); return; }"
-        " const imgs = Array.from(d.images); const wait = imgs.map(im => im.complete ? Promise.resolve() :"
+        " const imgs = Array.from(d.images); const wait = imgs.map(im => im.complete ? "
+        "Promise.resolve() :"
         " new Promise(r => { im.onload = r; im.onerror = r; }));"
-        " Promise.all(wait).then(() => { res[p] = {title: d.title, h1: (d.querySelector('h1')||{}).textContent,"
-        " images: imgs.length, broken: imgs.filter(im => !(im.naturalWidth > 0)).map(im => im.src),"
+        " Promise.all(wait).then(() => { res[p] = {title: d.title, h1: "
+        "(d.querySelector('h1')||{}).textContent,"
+        " images: imgs.length, broken: imgs.filter(im => !(im.naturalWidth > 0)).map(im => "
+        "im.src),"
         " sheets: d.styleSheets.length}; i++; next(); }); };"
-        "next();</script></body></html>", encoding="utf-8")
+        "next();</script></body></html>",
+        encoding="utf-8",
+    )
     profile = tmp_path / "chromium-profile"
-    cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--allow-file-access-from-files",
-           "--virtual-time-budget=120000", "--dump-dom", harness.as_uri()]
+    cmd = [
+        chromium,
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={profile}",
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=120000",
+        "--dump-dom",
+        harness.as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False)
     match = re.search(r"<pre id=\"result\">(.*?)</pre>", proc.stdout, re.S)
     assert match, proc.stderr[-2000:]
@@ -245,17 +335,33 @@ def test_headless_chromium_loads_every_page(built, tmp_path):
     assert sum(info.get("images", 0) for info in result.values()) >= 15
     harness.unlink()
     shot = tmp_path / "bericht_index.png"
-    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p2'}", "--hide-scrollbars",
-                    "--window-size=1280,2000", f"--screenshot={shot}", (out / "index.html").as_uri()],
-                   capture_output=True, timeout=120, check=False)
-    assert shot.exists() and shot.stat().st_size > 20_000
+    subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'p2'}",
+            "--hide-scrollbars",
+            "--window-size=1280,2000",
+            f"--screenshot={shot}",
+            (out / "index.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.exists()
+    assert shot.stat().st_size > 20_000
 
 
 # ------------------------------------------------------ configuration, skip
 def test_config_errors_point_to_line_and_key(tmp_path):
     cfg = tmp_path / "bericht.yaml"
-    cfg.write_text("title: Test\nindicators:\n  - sgb2_quote\nindex:\n  window: zwei\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"bericht.yaml, Zeile 5, Spalte 3, Schlüssel 'index.window'"):
+    cfg.write_text(
+        "title: Test\nindicators:\n  - sgb2_quote\nindex:\n  window: zwei\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        ConfigError, match=r"bericht.yaml, Zeile 5, Spalte 3, Schlüssel 'index.window'"
+    ):
         load_config(cfg)
     cfg.write_text("title: Test\nmaps:\n  farben: 5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"Zeile 3.*'maps.farben'.*unbekannter Schlüssel"):
@@ -269,36 +375,51 @@ def test_config_errors_point_to_line_and_key(tmp_path):
 
 def test_unknown_indicator_is_reported_with_its_line(tmp_path):
     cfg = tmp_path / "b.yaml"
-    cfg.write_text("indicators:\n  - sgb2_quote\n  - gibtsnicht\nchapters: [overview]\n", encoding="utf-8")
+    cfg.write_text(
+        "indicators:\n  - sgb2_quote\n  - gibtsnicht\nchapters: [overview]\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match=r"Zeile 3.*indicators\[1\].*gibtsnicht"):
         Sozialbericht.from_yaml(cfg).build(tmp_path / "out")
 
 
 def test_failing_chapter_is_skipped_with_a_note(tmp_path):
-    cfg = load_config({"chapters": ["overview", "typology", "data_method"], "typology": {"method": "gibtsnicht"}})
+    cfg = load_config(
+        {"chapters": ["overview", "typology", "data_method"], "typology": {"method": "gibtsnicht"}}
+    )
     report = Sozialbericht(cfg)
     index = report.build(tmp_path / "out")
     assert "typology" in report.skipped
     page = (tmp_path / "out" / "typologie.html").read_text(encoding="utf-8")
-    assert "note-skipped" in page and "übersprungen" in page
+    assert "note-skipped" in page
+    assert "übersprungen" in page
     assert "Übersprungene Kapitel" in index.read_text(encoding="utf-8")
 
 
 def test_english_report(tmp_path):
-    report = Sozialbericht({"language": "en", "chapters": ["overview", "data_method"], "title": "Social report"})
+    report = Sozialbericht(
+        {"language": "en", "chapters": ["overview", "data_method"], "title": "Social report"}
+    )
     index = report.build(tmp_path / "en")
     text = index.read_text(encoding="utf-8")
-    assert 'lang="en"' in text and "Skip to content" in text
+    assert 'lang="en"' in text
+    assert "Skip to content" in text
     _parse(index)
 
 
 def test_small_counts_only_with_explicit_permission(tmp_path):
-    cfg = {"chapters": ["overview", "indicators"], "indicators": ["altersarmut"],
-           "disclosure": {"publish_small_counts": True}}
+    cfg = {
+        "chapters": ["overview", "indicators"],
+        "indicators": ["altersarmut"],
+        "disclosure": {"publish_small_counts": True},
+    }
     report = Sozialbericht(cfg)
     report.build(tmp_path / "open")
-    fz = pd.read_csv(tmp_path / "open" / "tabellen" / "fallzahlen.csv", sep=";", encoding="utf-8-sig",
-                     index_col=0)
+    fz = pd.read_csv(
+        tmp_path / "open" / "tabellen" / "fallzahlen.csv",
+        sep=";",
+        encoding="utf-8-sig",
+        index_col=0,
+    )
     vals = fz.to_numpy(dtype=float)
     assert ((vals > 0) & (vals < 3)).any()  # published only because the configuration says so
     assert DEFAULTS["disclosure"]["publish_small_counts"] is False

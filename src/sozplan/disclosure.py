@@ -67,7 +67,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_columns, check_counts, check_frame, check_unique_index, fail, format_values
+from sozplan.checks import (
+    check_columns,
+    check_counts,
+    check_frame,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.errors import InputError
 
 __all__ = [
@@ -132,31 +139,40 @@ class Suppression:
         return self.status != PUBLISHED
 
     def formatted(self, *, sign: str = ".", language: str = "de") -> pd.DataFrame:
-        """The table as text with thousands separators and ``sign`` (DIN 55301 ``.``) for hidden cells."""
+        """Format the table as text: thousands separators, ``sign`` (DIN 55301 ``.``) if hidden."""
         from sozplan.plotting._style import format_number
 
         out = self.table.copy()
         for c in self.columns:
-            out[c] = [sign if pd.isna(v) else format_number(float(v), 0, language) for v in self.table[c]]
+            out[c] = [
+                sign if pd.isna(v) else format_number(float(v), 0, language) for v in self.table[c]
+            ]
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy table: one row per protected cell with ``value`` (published, NA if hidden) and ``status``."""
+        """Return a tidy table: one row per protected cell with ``value`` and ``status``."""
         val = self.table[list(self.columns)].stack(future_stack=True).rename("value")
         st = self.status.stack(future_stack=True).rename("status")
         return pd.concat([val, st], axis=1)
 
     def __repr__(self) -> str:
         n = self.status.size
-        return (f"Suppression(min_count={self.min_count}): {n} cells in {len(self.columns)} columns, "
-                f"{self.n_primary} primary, {self.n_secondary} secondary suppressions"
-                + (f", {len(self.unprotectable)} unprotectable line(s)" if self.unprotectable else ""))
+        return (
+            f"Suppression(min_count={self.min_count}): {n} cells in {len(self.columns)} columns, "
+            f"{self.n_primary} primary, {self.n_secondary} secondary suppressions"
+            + (f", {len(self.unprotectable)} unprotectable line(s)" if self.unprotectable else "")
+        )
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(repr(self))}</p>" + self.formatted().head(20).to_html()
 
 
-def _lines(df: pd.DataFrame, columns: list, by: Any, additive: Mapping[Hashable, Sequence[Hashable]] | None):
+def _lines(
+    df: pd.DataFrame,
+    columns: list,
+    by: Any,
+    additive: Mapping[Hashable, Sequence[Hashable]] | None,
+):
     """Build the relations as (name, list of (row, col, coefficient), external_total or None)."""
     n = len(df)
     col_pos = {c: j for j, c in enumerate(columns)}
@@ -165,14 +181,26 @@ def _lines(df: pd.DataFrame, columns: list, by: Any, additive: Mapping[Hashable,
         j = col_pos[c]
         lines.append((f"Summe {c}", [(i, j, 1) for i in range(n)], True))
     if by is not None:
-        keys = df[by].astype(str) if not isinstance(by, list) else df[by].astype(str).agg("|".join, axis=1)
+        keys = (
+            df[by].astype(str)
+            if not isinstance(by, list)
+            else df[by].astype(str).agg("|".join, axis=1)
+        )
         for key, pos in pd.Series(np.arange(n), index=keys.to_numpy()).groupby(level=0):
             for c in columns:
-                lines.append((f"{by}={key}: Summe {c}", [(int(i), col_pos[c], 1) for i in pos.to_numpy()], True))
+                lines.append(
+                    (
+                        f"{by}={key}: Summe {c}",
+                        [(int(i), col_pos[c], 1) for i in pos.to_numpy()],
+                        True,
+                    )
+                )
     for total, parts in (additive or {}).items():
         for i in range(n):
             cells = [(i, col_pos[p], 1) for p in parts] + [(i, col_pos[total], -1)]
-            lines.append((f"Zeile {df.index[i]}: {total} = {' + '.join(map(str, parts))}", cells, False))
+            lines.append(
+                (f"Zeile {df.index[i]}: {total} = {' + '.join(map(str, parts))}", cells, False)
+            )
     # short lines first: a complementary cell chosen inside a group also protects the
     # longer lines (city totals) that contain the group
     return sorted(lines, key=lambda line: len(line[1]))
@@ -238,12 +266,20 @@ def suppress_small_counts(
     where = "suppress_small_counts"
     check_frame(df, where=where)
     check_unique_index(df, where=where)
-    if not (isinstance(min_count, int | np.integer) and not isinstance(min_count, bool) and min_count >= 1):
+    if not (
+        isinstance(min_count, int | np.integer)
+        and not isinstance(min_count, bool)
+        and min_count >= 1
+    ):
         raise fail(where, f"`min_count` is {min_count!r}", "pass a positive integer, e.g. 3")
     if columns is None:
         columns = [c for c in df.columns if pd.api.types.is_integer_dtype(df[c]) and c != by]
         if not columns:
-            raise fail(where, "`df` has no integer column to protect", "name the count columns with columns=[...]")
+            raise fail(
+                where,
+                "`df` has no integer column to protect",
+                "name the count columns with columns=[...]",
+            )
     columns = check_columns(df, list(columns), where=where)
     check_counts(df, columns, where=where)
     if by is not None:
@@ -252,13 +288,19 @@ def suppress_small_counts(
         check_columns(df, [total, *parts], arg="additive", where=where)
         missing = [c for c in [total, *parts] if c not in columns]
         if missing:
-            raise fail(where, f"`additive` uses {format_values(missing)}, which are not protected columns",
-                       "add them to `columns`")
+            raise fail(
+                where,
+                f"`additive` uses {format_values(missing)}, which are not protected columns",
+                "add them to `columns`",
+            )
         diff = df[list(parts)].sum(axis=1) - df[total]
         if (diff != 0).any():
-            raise fail(where, f"`additive`: {format_values(parts)} do not add up to {total!r} at "
-                       f"{format_values(df.index[(diff != 0).to_numpy()])}",
-                       "pass only relations that hold exactly in the table")
+            raise fail(
+                where,
+                f"`additive`: {format_values(parts)} do not add up to {total!r} at "
+                f"{format_values(df.index[(diff != 0).to_numpy()])}",
+                "pass only relations that hold exactly in the table",
+            )
     x = df[columns].to_numpy(dtype=float)
     hidden = (x > 0) & (x < min_count)
     status = np.where(hidden, PRIMARY, PUBLISHED).astype(object)
@@ -296,13 +338,19 @@ def suppress_small_counts(
         col[hidden[:, j]] = pd.NA
         table[c] = col
     status_df = pd.DataFrame(status, index=df.index, columns=columns).astype("string")
-    return Suppression(table=table, status=status_df, original=df.copy(), columns=tuple(columns),
-                       min_count=int(min_count), lines=tuple((n, c, e) for n, c, e in lines),
-                       unprotectable=tuple(unprotectable))
+    return Suppression(
+        table=table,
+        status=status_df,
+        original=df.copy(),
+        columns=tuple(columns),
+        min_count=int(min_count),
+        lines=tuple((n, c, e) for n, c, e in lines),
+        unprotectable=tuple(unprotectable),
+    )
 
 
 def audit_suppression(result: Suppression) -> pd.DataFrame:
-    """Intervals an attacker can infer for every hidden cell (linear programming).
+    r"""Intervals an attacker can infer for every hidden cell (linear programming).
 
     For each hidden cell :math:`x_c` solve :math:`\\min x_c` and :math:`\\max x_c`
     subject to every line relation of the table (with the published values and
@@ -364,14 +412,27 @@ def audit_suppression(result: Suppression) -> pd.DataFrame:
         r2 = linprog(-c, A_eq=a_eq, b_eq=rhs, bounds=(0, None), method="highs")
         lo[k] = r1.fun if r1.status == 0 else np.nan
         hi[k] = -r2.fun if r2.status == 0 else np.inf
-    idx = pd.MultiIndex.from_tuples([(result.status.index[i], result.columns[j]) for i, j in hid],
-                                    names=[result.status.index.name or "id", "column"])
+    idx = pd.MultiIndex.from_tuples(
+        [(result.status.index[i], result.columns[j]) for i, j in hid],
+        names=[result.status.index.name or "id", "column"],
+    )
     width = hi - lo
-    return pd.DataFrame({"true_value": x[hid[:, 0], hid[:, 1]], "status": status[hid[:, 0], hid[:, 1]],
-                         "lower": lo, "upper": hi, "width": width, "disclosed": width < 0.5}, index=idx)
+    return pd.DataFrame(
+        {
+            "true_value": x[hid[:, 0], hid[:, 1]],
+            "status": status[hid[:, 0], hid[:, 1]],
+            "lower": lo,
+            "upper": hi,
+            "width": width,
+            "disclosed": width < 0.5,
+        },
+        index=idx,
+    )
 
 
-def check_disclosure(df: pd.DataFrame, columns: Sequence[Hashable], min_count: int = 3, *, name: str = "table") -> None:
+def check_disclosure(
+    df: pd.DataFrame, columns: Sequence[Hashable], min_count: int = 3, *, name: str = "table"
+) -> None:
     """Raise :class:`DisclosureError` if a column shows a count from 1 to ``min_count - 1``.
 
     Hidden cells (NA) pass. Used by the report as the last guard before writing a table.
@@ -383,7 +444,7 @@ def check_disclosure(df: pd.DataFrame, columns: Sequence[Hashable], min_count: i
     >>> check_disclosure(pd.DataFrame({"n": [2, 5]}, index=["a", "b"]), ["n"])
     Traceback (most recent call last):
     ...
-    sozplan.disclosure.DisclosureError: check_disclosure: table shows counts below 3 in column 'n' at 'a'; ...
+    sozplan.disclosure.DisclosureError: check_disclosure: table shows counts below 3 ...
     """
     for c in columns:
         v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -391,6 +452,8 @@ def check_disclosure(df: pd.DataFrame, columns: Sequence[Hashable], min_count: i
         if bad.any():
             raise DisclosureError(
                 f"check_disclosure: {name} shows counts below {min_count} in column {c!r} at "
-                f"{format_values(df.index[bad])}; suppress them with suppress_small_counts first, or allow "
-                "small counts explicitly (report configuration: disclosure: publish_small_counts: true)."
+                f"{format_values(df.index[bad])}; suppress them with suppress_small_counts "
+                "first, or allow "
+                "small counts explicitly (report configuration: disclosure: "
+                "publish_small_counts: true)."
             )

@@ -4,7 +4,8 @@ Every function computes its figures once, draws on a given matplotlib axes (or a
 one) and returns a :class:`FigureDisplay` that keeps the artists, the legend entries,
 the colours and an alt text:
 
-- maps: :func:`choropleth`, :func:`category_map` (classified, German legends with decimal commas and n per
+- maps: :func:`choropleth` and :func:`category_map` (classified, German legends with decimal
+  commas and n per
   class, missing values hatched, outlines, scale bar, source line), :func:`lisa_map`,
   :func:`status_dynamics_map` (with its 4 x 3 matrix legend), :func:`small_multiples`;
 - charts: :func:`area_profile`, :func:`transition_chart`, :func:`segregation_curve`,
@@ -16,7 +17,13 @@ colour where classes matter, text at least 9 pt, and an alt text for every figur
 
 from __future__ import annotations
 
-from sozplan.plotting._charts import area_profile, moran_scatter, profile_heatmap, segregation_curve, transition_chart
+from sozplan.plotting._charts import (
+    area_profile,
+    moran_scatter,
+    profile_heatmap,
+    segregation_curve,
+    transition_chart,
+)
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._maps import (
     LISA_COLORS,

@@ -1,4 +1,4 @@
-"""Charts: area profiles, class transitions, segregation curves, profile heat maps, Moran scatter."""
+"""Charts: area profiles, class transitions, segregation curves, heat maps, Moran scatter."""
 
 from __future__ import annotations
 
@@ -21,9 +21,21 @@ from sozplan.plotting._style import (
     text_color_for,
 )
 
-__all__ = ["area_profile", "moran_scatter", "profile_heatmap", "segregation_curve", "transition_chart"]
+__all__ = [
+    "area_profile",
+    "moran_scatter",
+    "profile_heatmap",
+    "segregation_curve",
+    "transition_chart",
+]
 
-_SERIES_STYLE = (("#0072B2", ""), ("#E69F00", "//"), ("#999999", ".."), ("#009E73", "xx"), ("#CC79A7", "\\\\"))
+_SERIES_STYLE = (
+    ("#0072B2", ""),
+    ("#E69F00", "//"),
+    ("#999999", ".."),
+    ("#009E73", "xx"),
+    ("#CC79A7", "\\\\"),
+)
 
 
 def area_profile(
@@ -67,7 +79,8 @@ def area_profile(
     >>> import pandas as pd
     >>> d = area_profile({"Gebiet": pd.Series({"sgb2_quote": 21.5, "kinderarmut": 35.0}),
     ...                   "Stadt": pd.Series({"sgb2_quote": 12.0, "kinderarmut": 20.25})},
-    ...                  labels={"sgb2_quote": "SGB-II-Quote", "kinderarmut": "Kinderarmut"}, units={"sgb2_quote": "%"})
+    ...                  labels={"sgb2_quote": "SGB-II-Quote", "kinderarmut": "Kinderarmut"},
+    ...                  units={"sgb2_quote": "%"})
     >>> d.labels
     ('Gebiet', 'Stadt')
     >>> d.data["texts"][:2]
@@ -88,24 +101,49 @@ def area_profile(
     with style():
         fig, ax = new_axes(ax, (7.5, 0.55 * n_ind * max(1.5, n_ser * 0.6) + 1.2))
         bars = {}
-        vmax = np.nanmax(np.abs(frame.to_numpy(dtype=float))) if np.isfinite(frame.to_numpy(dtype=float)).any() else 1
+        vmax = (
+            np.nanmax(np.abs(frame.to_numpy(dtype=float)))
+            if np.isfinite(frame.to_numpy(dtype=float)).any()
+            else 1
+        )
         for j, name in enumerate(series):
             color, hatch = _SERIES_STYLE[j % len(_SERIES_STYLE)]
             y = np.arange(n_ind) + (j - (n_ser - 1) / 2) * height
             v = frame[name].to_numpy(dtype=float)
-            b = ax.barh(y, np.nan_to_num(v), height=height * 0.92, color=color, hatch=hatch or None,
-                        edgecolor="white" if not hatch else "#333333", linewidth=0.4, label=str(name))
+            b = ax.barh(
+                y,
+                np.nan_to_num(v),
+                height=height * 0.92,
+                color=color,
+                hatch=hatch or None,
+                edgecolor="white" if not hatch else "#333333",
+                linewidth=0.4,
+                label=str(name),
+            )
             bars[name] = b
             for yi, vi, key in zip(y, v, inds, strict=True):
                 u = units.get(key)
-                text = (format_number(vi, decimals, language) + (f" {u}" if u else "")) if np.isfinite(vi) else "–"
+                text = (
+                    (format_number(vi, decimals, language) + (f" {u}" if u else ""))
+                    if np.isfinite(vi)
+                    else "–"
+                )
                 texts.append(text)
-                ax.text((vi if np.isfinite(vi) else 0) + vmax * 0.01, yi, text, va="center", ha="left", fontsize=9)
+                ax.text(
+                    (vi if np.isfinite(vi) else 0) + vmax * 0.01,
+                    yi,
+                    text,
+                    va="center",
+                    ha="left",
+                    fontsize=9,
+                )
         ax.set_yticks(np.arange(n_ind), [labels.get(k, str(k)) for k in inds])
         ax.invert_yaxis()
         ax.set_xlim(0, vmax * 1.18)
         ax.set_xlabel("Wert" if language == "de" else "value")
-        legend = ax.legend(loc="lower right", frameon=False, bbox_to_anchor=(1.0, 1.0), ncols=min(n_ser, 3))
+        legend = ax.legend(
+            loc="lower right", frameon=False, bbox_to_anchor=(1.0, 1.0), ncols=min(n_ser, 3)
+        )
         if title:
             ax.set_title(title, loc="left", fontweight="bold", pad=26)
         enforce_min_font(fig)
@@ -113,16 +151,37 @@ def area_profile(
     parts = []
     for key in inds:
         vals = frame.loc[key]
-        others = "; ".join(f"{s}: {format_number(vals[s], decimals, language)}" for s in series[1:])
-        parts.append(f"{labels.get(key, key)} {format_number(vals[area], decimals, language)}"
-                     + (f" ({others})" if others else ""))
-    alt = (f"Balkendiagramm: Kennzahlen von {area} im Vergleich zu {', '.join(map(str, series[1:])) or '–'}. "
-           + ". ".join(parts) + ".") if language == "de" else (
-           f"Bar chart: indicators of {area} compared with {', '.join(map(str, series[1:]))}. " + ". ".join(parts) + ".")
-    return FigureDisplay(ax=ax, kind="profile", alt_text=alt, labels=tuple(map(str, series)),
-                         colors=tuple(_SERIES_STYLE[j % 5][0] for j in range(n_ser)),
-                         hatches=tuple(_SERIES_STYLE[j % 5][1] for j in range(n_ser)), counts=(),
-                         legend=legend, artists={"bars": bars}, data={"texts": texts, "values": frame})
+        others = "; ".join(
+            f"{s}: {format_number(vals[s], decimals, language)}" for s in series[1:]
+        )
+        parts.append(
+            f"{labels.get(key, key)} {format_number(vals[area], decimals, language)}"
+            + (f" ({others})" if others else "")
+        )
+    alt = (
+        (
+            f"Balkendiagramm: Kennzahlen von {area} im Vergleich zu "
+            f"{', '.join(map(str, series[1:])) or '–'}. " + ". ".join(parts) + "."
+        )
+        if language == "de"
+        else (
+            f"Bar chart: indicators of {area} compared with {', '.join(map(str, series[1:]))}. "
+            + ". ".join(parts)
+            + "."
+        )
+    )
+    return FigureDisplay(
+        ax=ax,
+        kind="profile",
+        alt_text=alt,
+        labels=tuple(map(str, series)),
+        colors=tuple(_SERIES_STYLE[j % 5][0] for j in range(n_ser)),
+        hatches=tuple(_SERIES_STYLE[j % 5][1] for j in range(n_ser)),
+        counts=(),
+        legend=legend,
+        artists={"bars": bars},
+        data={"texts": texts, "values": frame},
+    )
 
 
 def transition_chart(
@@ -186,7 +245,9 @@ def transition_chart(
     before = before or str(table.index.name or ("vorher" if language == "de" else "before"))
     after = after or str(table.columns.name or ("nachher" if language == "de" else "after"))
     common = [r for r in rows if r in cols]
-    stayed = int(sum(table.loc[table.index[rows.index(c)], table.columns[cols.index(c)]] for c in common))
+    stayed = int(
+        sum(table.loc[table.index[rows.index(c)], table.columns[cols.index(c)]] for c in common)
+    )
     total = int(m.sum())
     arts: dict = {}
     counts: list[int] = []
@@ -200,11 +261,24 @@ def transition_chart(
             arts["texts"] = []
             for (i, j), v in np.ndenumerate(m):
                 rgba = cmap(v / (vmax * 1.1))
-                arts["texts"].append(ax.text(j, i, format_number(v, 0, language), ha="center", va="center",
-                                             fontsize=10.5, color=text_color_for(rgba)))
+                arts["texts"].append(
+                    ax.text(
+                        j,
+                        i,
+                        format_number(v, 0, language),
+                        ha="center",
+                        va="center",
+                        fontsize=10.5,
+                        color=text_color_for(rgba),
+                    )
+                )
                 counts.append(int(v))
                 if rows[i] == cols[j]:
-                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#E69F00", lw=2.2))
+                    ax.add_patch(
+                        Rectangle(
+                            (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#E69F00", lw=2.2
+                        )
+                    )
             ax.set_xticks(range(len(cols)), cols, rotation=30, ha="left")
             ax.set_yticks(range(len(rows)), rows)
             ax.xaxis.set_ticks_position("top")
@@ -223,14 +297,18 @@ def transition_chart(
             for i, r in enumerate(rows):
                 h = m[i].sum()
                 left_y[r] = y
-                ax.add_patch(Rectangle((0, y), 0.08, h, facecolor=color_of[r], edgecolor="black", lw=0.5))
+                ax.add_patch(
+                    Rectangle((0, y), 0.08, h, facecolor=color_of[r], edgecolor="black", lw=0.5)
+                )
                 ax.text(-0.02, y + h / 2, f"{r} ({int(h)})", ha="right", va="center", fontsize=10)
                 y += h + gap
             right_y, y = {}, 0.0
             for j, c in enumerate(cols):
                 h = m[:, j].sum()
                 right_y[c] = y
-                ax.add_patch(Rectangle((0.92, y), 0.08, h, facecolor=color_of[c], edgecolor="black", lw=0.5))
+                ax.add_patch(
+                    Rectangle((0.92, y), 0.08, h, facecolor=color_of[c], edgecolor="black", lw=0.5)
+                )
                 ax.text(1.02, y + h / 2, f"{c} ({int(h)})", ha="left", va="center", fontsize=10)
                 y += h + gap
             t = np.linspace(0, 1, 50)
@@ -261,16 +339,34 @@ def transition_chart(
             ax.set_title(title, loc="left", fontweight="bold", pad=30 if kind == "matrix" else 18)
         enforce_min_font(fig)
     moved = total - stayed
-    alt = (f"Übergänge zwischen Klassen von {before} nach {after}: {total} Gebiete, davon {stayed} in derselben "
-           f"Klasse und {moved} in einer anderen." if language == "de" else
-           f"Class transitions from {before} to {after}: {total} areas, {stayed} stayed and {moved} changed class.")
-    big = [(rows[i], cols[j], int(m[i, j])) for i, j in zip(*np.nonzero(m), strict=True) if rows[i] != cols[j]]
+    alt = (
+        f"Übergänge zwischen Klassen von {before} nach {after}: {total} Gebiete, davon {stayed} "
+        "in derselben "
+        f"Klasse und {moved} in einer anderen."
+        if language == "de"
+        else f"Class transitions from {before} to {after}: {total} areas, {stayed} stayed and "
+        f"{moved} changed class."
+    )
+    big = [
+        (rows[i], cols[j], int(m[i, j]))
+        for i, j in zip(*np.nonzero(m), strict=True)
+        if rows[i] != cols[j]
+    ]
     big.sort(key=lambda x: -x[2])
     if big and language == "de":
         alt += " Häufigste Wechsel: " + "; ".join(f"{a} → {b}: {n}" for a, b, n in big[:3]) + "."
-    return FigureDisplay(ax=ax, kind="transition", alt_text=alt, labels=tuple(rows), colors=(), hatches=(),
-                         counts=tuple(counts), legend=None, artists=arts,
-                         data={"stayed": stayed, "moved": moved, "table": table})
+    return FigureDisplay(
+        ax=ax,
+        kind="transition",
+        alt_text=alt,
+        labels=tuple(rows),
+        colors=(),
+        hatches=(),
+        counts=tuple(counts),
+        legend=None,
+        artists=arts,
+        data={"stayed": stayed, "moved": moved, "table": table},
+    )
 
 
 def segregation_curve(
@@ -338,19 +434,32 @@ def segregation_curve(
     styles = ["-", "--", "-.", ":"]
     with style():
         fig, ax = new_axes(ax, (5.8, 5.6))
-        ax.plot([0, 1], [0, 1], color="#777777", lw=1, label="Gleichverteilung" if language == "de" else "even")
+        ax.plot(
+            [0, 1],
+            [0, 1],
+            color="#777777",
+            lw=1,
+            label="Gleichverteilung" if language == "de" else "even",
+        )
         lines = {}
         for i, g in enumerate(groups):
             x = df[g].to_numpy(dtype=float)
             if np.any(x > t):
                 bad = df.index[x > t]
-                raise fail(where, f"column {g!r} exceeds {total!r} at {format_values(bad)}",
-                           "a group cannot be larger than the total population; correct the data")
+                raise fail(
+                    where,
+                    f"column {g!r} exceeds {total!r} at {format_values(bad)}",
+                    "a group cannot be larger than the total population; correct the data",
+                )
             rest = t - x
             keep = t > 0
             x, rest, tt = x[keep], rest[keep], t[keep]
             if x.sum() == 0 or rest.sum() == 0:
-                raise fail(where, f"group {g!r} is empty or is everybody", "choose a group with members and non-members")
+                raise fail(
+                    where,
+                    f"group {g!r} is empty or is everybody",
+                    "choose a group with members and non-members",
+                )
             order = np.argsort(x / tt, kind="stable")
             cx = np.concatenate([[0], np.cumsum(rest[order]) / rest.sum()])
             cy = np.concatenate([[0], np.cumsum(x[order]) / x.sum()])
@@ -358,35 +467,73 @@ def segregation_curve(
             g_vals[g] = float(1 - np.sum((cx[1:] - cx[:-1]) * (cy[1:] + cy[:-1])))
             curves[g] = (cx, cy)
             name = labels.get(g, str(g))
-            lines[g] = ax.plot(cx, cy, lw=2, ls=styles[i % 4], color=OKABE_ITO[[4, 5, 2, 6][i % 4]],
-                               label=f"{name} (D = {format_number(d_vals[g], 2, language)}, "
-                                     f"Gini = {format_number(g_vals[g], 2, language)})")[0]
+            lines[g] = ax.plot(
+                cx,
+                cy,
+                lw=2,
+                ls=styles[i % 4],
+                color=OKABE_ITO[[4, 5, 2, 6][i % 4]],
+                label=f"{name} (D = {format_number(d_vals[g], 2, language)}, "
+                f"Gini = {format_number(g_vals[g], 2, language)})",
+            )[0]
             k = int(np.argmax(cx - cy))
             if i == 0:
                 ax.vlines(cx[k], cy[k], cx[k], color=lines[g].get_color(), lw=1, ls=":")
-                ax.annotate(f"D = {format_number(d_vals[g], 2, language)}", (cx[k], (cx[k] + cy[k]) / 2),
-                            xytext=(6, 0), textcoords="offset points", fontsize=9.5, va="center")
+                ax.annotate(
+                    f"D = {format_number(d_vals[g], 2, language)}",
+                    (cx[k], (cx[k] + cy[k]) / 2),
+                    xytext=(6, 0),
+                    textcoords="offset points",
+                    fontsize=9.5,
+                    va="center",
+                )
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
         rest_word = "übrige Bevölkerung" if language == "de" else "rest of the population"
-        ax.set_xlabel(f"kumulierter Anteil {rest_word}" if language == "de" else f"cumulative share, {rest_word}")
-        ax.set_ylabel("kumulierter Anteil der Gruppe" if language == "de" else "cumulative share of the group")
+        ax.set_xlabel(
+            f"kumulierter Anteil {rest_word}"
+            if language == "de"
+            else f"cumulative share, {rest_word}"
+        )
+        ax.set_ylabel(
+            "kumulierter Anteil der Gruppe"
+            if language == "de"
+            else "cumulative share of the group"
+        )
         legend = ax.legend(loc="upper left", frameon=False)
         if title:
             ax.set_title(title, loc="left", fontweight="bold")
         enforce_min_font(fig)
-    alt = ("Segregationskurve: " + "; ".join(
-        f"{labels.get(g, g)}: Dissimilaritätsindex D = {format_number(d_vals[g], 2, language)}, "
-        f"Gini = {format_number(g_vals[g], 2, language)}" for g in groups)
-        + ". Je weiter die Kurve unter der Diagonale liegt, desto ungleicher ist die Gruppe verteilt."
-        if language == "de" else "Segregation curve: " + "; ".join(
-            f"{labels.get(g, g)}: D = {d_vals[g]:.2f}, Gini = {g_vals[g]:.2f}" for g in groups) + ".")
-    return FigureDisplay(ax=ax, kind="segregation_curve", alt_text=alt,
-                         labels=tuple(line.get_label() for line in lines.values()),
-                         colors=tuple(line.get_color() for line in lines.values()), hatches=(), counts=(),
-                         legend=legend, artists={"lines": lines},
-                         data={"dissimilarity": d_vals, "gini": g_vals, "curves": curves})
+    alt = (
+        "Segregationskurve: "
+        + "; ".join(
+            f"{labels.get(g, g)}: Dissimilaritätsindex D = "
+            f"{format_number(d_vals[g], 2, language)}, "
+            f"Gini = {format_number(g_vals[g], 2, language)}"
+            for g in groups
+        )
+        + ". Je weiter die Kurve unter der Diagonale liegt, desto ungleicher ist die Gruppe "
+        "verteilt."
+        if language == "de"
+        else "Segregation curve: "
+        + "; ".join(
+            f"{labels.get(g, g)}: D = {d_vals[g]:.2f}, Gini = {g_vals[g]:.2f}" for g in groups
+        )
+        + "."
+    )
+    return FigureDisplay(
+        ax=ax,
+        kind="segregation_curve",
+        alt_text=alt,
+        labels=tuple(line.get_label() for line in lines.values()),
+        colors=tuple(line.get_color() for line in lines.values()),
+        hatches=(),
+        counts=(),
+        legend=legend,
+        artists={"lines": lines},
+        data={"dissimilarity": d_vals, "gini": g_vals, "curves": curves},
+    )
 
 
 def profile_heatmap(
@@ -460,16 +607,29 @@ def profile_heatmap(
         for (i, j), v in np.ndenumerate(m):
             text = format_number(v, decimals, language) if np.isfinite(v) else "–"
             texts.append(text)
-            ax.text(j, i, text, ha="center", va="center", fontsize=9.5,
-                    color=text_color_for(cm(norm(v))) if np.isfinite(v) else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9.5,
+                color=text_color_for(cm(norm(v))) if np.isfinite(v) else "black",
+            )
         ax.set_xticks(range(len(cols)), cols, rotation=35, ha="right")
         ax.set_yticks(range(len(rows)), rows)
         ax.tick_params(length=0)
         for sp in ax.spines.values():
             sp.set_visible(False)
         cb = fig.colorbar(im, ax=ax, shrink=0.8)
-        cb.set_label(colorbar_label or ("Abweichung vom Stadtmittel (z-Wert)" if language == "de"
-                                        else "deviation from the city mean (z-score)"))
+        cb.set_label(
+            colorbar_label
+            or (
+                "Abweichung vom Stadtmittel (z-Wert)"
+                if language == "de"
+                else "deviation from the city mean (z-score)"
+            )
+        )
         if title:
             ax.set_title(title, loc="left", fontweight="bold")
         enforce_min_font(fig)
@@ -479,16 +639,38 @@ def profile_heatmap(
         if np.isfinite(row).any():
             hi = int(np.nanargmax(row))
             lo = int(np.nanargmin(row))
-            parts.append(f"{r}: am höchsten {cols[hi]} ({texts[i * len(cols) + hi]}), am niedrigsten "
-                         f"{cols[lo]} ({texts[i * len(cols) + lo]})" if language == "de" else
-                         f"{r}: highest {cols[hi]}, lowest {cols[lo]}")
-    alt = (f"Heatmap der Profile von {len(rows)} Typen über {len(cols)} Kennzahlen. " if language == "de" else
-           f"Heat map of {len(rows)} type profiles over {len(cols)} indicators. ") + "; ".join(parts) + "."
-    return FigureDisplay(ax=ax, kind="heatmap", alt_text=alt, labels=tuple(rows), colors=(), hatches=(), counts=(),
-                         legend=None, artists={"image": im, "colorbar": cb}, data={"texts": texts})
+            parts.append(
+                f"{r}: am höchsten {cols[hi]} ({texts[i * len(cols) + hi]}), am niedrigsten "
+                f"{cols[lo]} ({texts[i * len(cols) + lo]})"
+                if language == "de"
+                else f"{r}: highest {cols[hi]}, lowest {cols[lo]}"
+            )
+    alt = (
+        (
+            f"Heatmap der Profile von {len(rows)} Typen über {len(cols)} Kennzahlen. "
+            if language == "de"
+            else f"Heat map of {len(rows)} type profiles over {len(cols)} indicators. "
+        )
+        + "; ".join(parts)
+        + "."
+    )
+    return FigureDisplay(
+        ax=ax,
+        kind="heatmap",
+        alt_text=alt,
+        labels=tuple(rows),
+        colors=(),
+        hatches=(),
+        counts=(),
+        legend=None,
+        artists={"image": im, "colorbar": cb},
+        data={"texts": texts},
+    )
 
 
-def moran_scatter(result: Any, *, ax: Any = None, label: str | None = None, language: str = "de") -> FigureDisplay:
+def moran_scatter(
+    result: Any, *, ax: Any = None, label: str | None = None, language: str = "de"
+) -> FigureDisplay:
     """Moran scatter plot of a global Moran result, as a display object with alt text.
 
     The drawing is the result's own ``plot()`` (:class:`sozplan.autocorrelation.GlobalResult`);
@@ -510,7 +692,11 @@ def moran_scatter(result: Any, *, ax: Any = None, label: str | None = None, lang
     where = "moran_scatter"
     language = check_language(language, where)
     if not hasattr(result, "plot") or not hasattr(result, "statistic"):
-        raise fail(where, f"`result` is a {type(result).__name__}", "pass the result of sozplan.autocorrelation.moran")
+        raise fail(
+            where,
+            f"`result` is a {type(result).__name__}",
+            "pass the result of sozplan.autocorrelation.moran",
+        )
     with style():
         fig, ax = new_axes(ax, (5.8, 5.4))
         result.plot(ax=ax, language=language)
@@ -518,9 +704,25 @@ def moran_scatter(result: Any, *, ax: Any = None, label: str | None = None, lang
     stat = format_number(result.statistic, 3, language)
     p = result.p_value
     ptxt = "p < 0,001" if p < 0.001 else f"p = {format_number(p, 3, language)}"
-    alt = (f"Moran-Streudiagramm{f' für {label}' if label else ''}: standardisierter Wert gegen den räumlich "
-           f"verzögerten Wert der Nachbarn; Moran's I = {stat} ({ptxt}). Punkte oben rechts und unten links zeigen "
-           f"Gebiete, die ihren Nachbarn ähneln." if language == "de" else
-           f"Moran scatter plot{f' of {label}' if label else ''}: Moran's I = {result.statistic:.3f}, p = {p:.3g}.")
-    return FigureDisplay(ax=ax, kind="moran_scatter", alt_text=alt, labels=(), colors=(), hatches=(), counts=(),
-                         legend=ax.get_legend(), artists={}, data={"statistic": result.statistic, "p_value": p})
+    alt = (
+        f"Moran-Streudiagramm{f' für {label}' if label else ''}: standardisierter Wert gegen den "
+        "räumlich "
+        f"verzögerten Wert der Nachbarn; Moran's I = {stat} ({ptxt}). Punkte oben rechts und "
+        "unten links zeigen "
+        f"Gebiete, die ihren Nachbarn ähneln."
+        if language == "de"
+        else f"Moran scatter plot{f' of {label}' if label else ''}: Moran's I = "
+        f"{result.statistic:.3f}, p = {p:.3g}."
+    )
+    return FigureDisplay(
+        ax=ax,
+        kind="moran_scatter",
+        alt_text=alt,
+        labels=(),
+        colors=(),
+        hatches=(),
+        counts=(),
+        legend=ax.get_legend(),
+        artists={},
+        data={"statistic": result.statistic, "p_value": p},
+    )

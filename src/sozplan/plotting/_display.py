@@ -85,12 +85,18 @@ class FigureDisplay:
 
     def __repr__(self) -> str:
         legend = "; ".join(self.labels[:8]) + (" ..." if len(self.labels) > 8 else "")
-        return f"FigureDisplay(kind={self.kind!r}, entries={len(self.labels)})\n  legend: {legend}\n  alt: {self.alt_text}"
+        return (
+            f"FigureDisplay(kind={self.kind!r}, entries={len(self.labels)})\n  legend: "
+            f"{legend}\n  alt: {self.alt_text}"
+        )
 
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td style='background:{c};width:1.5em'></td><td>{html.escape(lab)}</td></tr>"
             for lab, c in zip(self.labels, self.colors, strict=False)
         )
-        return (f"<div><b>FigureDisplay</b> ({html.escape(self.kind)})<br><i>{html.escape(self.alt_text)}</i>"
-                f"<table>{rows}</table></div>")
+        return (
+            "<div><b>FigureDisplay</b> "
+            f"({html.escape(self.kind)})<br><i>{html.escape(self.alt_text)}</i>"
+            f"<table>{rows}</table></div>"
+        )

@@ -68,12 +68,21 @@ _DYNAMICS_HATCHES = ("..", "", "\\\\")
 def _check_gdf(gdf: Any, where: str) -> None:
     check_frame(gdf, arg="gdf", where=where)
     if not hasattr(gdf, "geometry"):
-        raise fail(where, f"`gdf` is a {type(gdf).__name__} without geometry",
-                   "pass a GeoDataFrame, e.g. sozplan.datasets.load_musterstadt('planning_area')")
+        raise fail(
+            where,
+            f"`gdf` is a {type(gdf).__name__} without geometry",
+            "pass a GeoDataFrame, e.g. sozplan.datasets.load_musterstadt('planning_area')",
+        )
 
 
-def class_labels(cuts: Sequence[float], *, closed: str = "right", decimals: int = 1, language: str = "de",
-                 unit: str | None = None) -> list[str]:
+def class_labels(
+    cuts: Sequence[float],
+    *,
+    closed: str = "right",
+    decimals: int = 1,
+    language: str = "de",
+    unit: str | None = None,
+) -> list[str]:
     """Readable class labels with decimal commas, e.g. ``"über 5,0 bis 10,0 %"``.
 
     Parameters
@@ -123,7 +132,9 @@ def class_labels(cuts: Sequence[float], *, closed: str = "right", decimals: int 
     return out
 
 
-def _class_colors(n: int, cmap: str, diverging: bool, mids: np.ndarray | None, center: float) -> list[str]:
+def _class_colors(
+    n: int, cmap: str, diverging: bool, mids: np.ndarray | None, center: float
+) -> list[str]:
     import matplotlib as mpl
     from matplotlib.colors import to_hex
 
@@ -155,20 +166,38 @@ def add_scale_bar(ax: Any, *, language: str = "de", location: str = "lower left"
     h = 0.012 * (y1 - y0)
     half = length / 2
     arts = [
-        ax.add_patch(Rectangle((bx, by), half, h, facecolor="black", edgecolor="black", lw=0.6, zorder=6)),
-        ax.add_patch(Rectangle((bx + half, by), half, h, facecolor="white", edgecolor="black", lw=0.6, zorder=6)),
+        ax.add_patch(
+            Rectangle((bx, by), half, h, facecolor="black", edgecolor="black", lw=0.6, zorder=6)
+        ),
+        ax.add_patch(
+            Rectangle(
+                (bx + half, by), half, h, facecolor="white", edgecolor="black", lw=0.6, zorder=6
+            )
+        ),
     ]
-    text = (format_number(length / 1000, 0 if length >= 1000 else 1, language) + " km") if length >= 500 \
+    text = (
+        (format_number(length / 1000, 0 if length >= 1000 else 1, language) + " km")
+        if length >= 500
         else f"{length:.0f} m"
-    arts.append(ax.text(bx + length, by + 1.6 * h, text, ha="center", va="bottom", fontsize=9.5, zorder=6))
+    )
+    arts.append(
+        ax.text(bx + length, by + 1.6 * h, text, ha="center", va="bottom", fontsize=9.5, zorder=6)
+    )
     arts.append(ax.text(bx, by + 1.6 * h, "0", ha="center", va="bottom", fontsize=9.5, zorder=6))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     return arts
 
 
-def add_outlines(ax: Any, outlines: Any, *, color: str = "#252525", linewidth: float = 1.3,
-                 labels: Hashable | None = None, fontsize: float = 9.5) -> dict:
+def add_outlines(
+    ax: Any,
+    outlines: Any,
+    *,
+    color: str = "#252525",
+    linewidth: float = 1.3,
+    labels: Hashable | None = None,
+    fontsize: float = 9.5,
+) -> dict:
     """Draw the outlines of larger areas (e.g. districts) on top of a map.
 
     Parameters
@@ -190,12 +219,24 @@ def add_outlines(ax: Any, outlines: Any, *, color: str = "#252525", linewidth: f
     geo = outlines.geometry if hasattr(outlines, "geometry") else outlines
     before = len(ax.collections)
     geo.boundary.plot(ax=ax, color=color, linewidth=linewidth, zorder=4)
-    out: dict = {"outlines": ax.collections[before] if len(ax.collections) > before else None, "labels": []}
+    out: dict = {
+        "outlines": ax.collections[before] if len(ax.collections) > before else None,
+        "labels": [],
+    }
     if labels is not None:
         pts = geo.representative_point()
         for text, p in zip(outlines[labels].astype(str), pts, strict=True):
-            t = ax.text(p.x, p.y, text, ha="center", va="center", fontsize=fontsize, zorder=7,
-                        color="#111111", path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
+            t = ax.text(
+                p.x,
+                p.y,
+                text,
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                zorder=7,
+                color="#111111",
+                path_effects=[pe.withStroke(linewidth=2.5, foreground="white")],
+            )
             out["labels"].append(t)
     return out
 
@@ -204,19 +245,52 @@ def add_source(ax: Any, source: str, *, language: str = "de") -> Any:
     """Write a source line under the axes (``"Quelle: ..."`` unless it starts so)."""
     word = TEXTS[language]["source"]
     text = source if source.lower().startswith(word.lower()) else f"{word}: {source}"
-    return ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -6), textcoords="offset points",
-                       ha="left", va="top", fontsize=9, color="#333333")
+    return ax.annotate(
+        text,
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -6),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=9,
+        color="#333333",
+    )
 
 
-def _legend(ax: Any, labels, colors, hatches, title: str, *, loc: str = "center left",
-            anchor: tuple = (1.0, 0.5), edge: str = "#666666") -> Any:
+def _legend(
+    ax: Any,
+    labels,
+    colors,
+    hatches,
+    title: str,
+    *,
+    loc: str = "center left",
+    anchor: tuple = (1.0, 0.5),
+    edge: str = "#666666",
+) -> Any:
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=c, edgecolor=MISSING_EDGE if h == MISSING_HATCH else edge, hatch=h, label=lab,
-                     linewidth=0.6)
-               for lab, c, h in zip(labels, colors, hatches, strict=True)]
-    return ax.legend(handles=handles, title=title, loc=loc, bbox_to_anchor=anchor, frameon=False,
-                     alignment="left", handleheight=1.3, handlelength=2.0)
+    handles = [
+        Patch(
+            facecolor=c,
+            edgecolor=MISSING_EDGE if h == MISSING_HATCH else edge,
+            hatch=h,
+            label=lab,
+            linewidth=0.6,
+        )
+        for lab, c, h in zip(labels, colors, hatches, strict=True)
+    ]
+    return ax.legend(
+        handles=handles,
+        title=title,
+        loc=loc,
+        bbox_to_anchor=anchor,
+        frameon=False,
+        alignment="left",
+        handleheight=1.3,
+        handlelength=2.0,
+    )
 
 
 def _names(gdf: Any, ids: Sequence, name_column: Hashable | None, k: int = 3) -> str:
@@ -226,7 +300,9 @@ def _names(gdf: Any, ids: Sequence, name_column: Hashable | None, k: int = 3) ->
     return ", ".join(map(str, ids))
 
 
-def _finish_map(ax: Any, gdf: Any, *, outlines, outline_labels, scale_bar, source, title, language) -> dict:
+def _finish_map(
+    ax: Any, gdf: Any, *, outlines, outline_labels, scale_bar, source, title, language
+) -> dict:
     arts: dict = {}
     if outlines is not None:
         arts.update(add_outlines(ax, outlines, labels=outline_labels))
@@ -363,17 +439,25 @@ def choropleth(
     (col,) = check_columns(gdf, [column], arg="gdf", where=where)
     values = pd.to_numeric(gdf[col], errors="coerce").astype(float)
     if not pd.api.types.is_numeric_dtype(gdf[col]):
-        raise fail(where, f"column {col!r} is not numeric (dtype {gdf[col].dtype})",
-                   "map a numeric column; for categories use lisa_map or status_dynamics_map")
+        raise fail(
+            where,
+            f"column {col!r} is not numeric (dtype {gdf[col].dtype})",
+            "map a numeric column; for categories use lisa_map or status_dynamics_map",
+        )
     finite = np.isfinite(values.to_numpy())
     if not finite.any():
-        raise fail(where, f"column {col!r} has no finite value", "check the data; there is nothing to map")
+        raise fail(
+            where, f"column {col!r} has no finite value", "check the data; there is nothing to map"
+        )
     if not (isinstance(k, int | np.integer) and k >= 2):
         raise fail(where, f"`k` is {k!r}", "pass an integer of at least 2")
     vals = values[finite]
     if diverging is None:
-        diverging = scheme == "sd" or (vals.min() < center < vals.max() and scheme != "manual"
-                                       and abs(vals.mean() - center) < vals.std())
+        diverging = scheme == "sd" or (
+            vals.min() < center < vals.max()
+            and scheme != "manual"
+            and abs(vals.mean() - center) < vals.std()
+        )
     k_eff = int(min(k, max(2, vals.nunique())))
     kw: dict[str, Any] = {"k": k_eff, "language": language}
     if cuts is not None:
@@ -391,8 +475,13 @@ def choropleth(
     mids = None
     if diverging:
         lo, hi = float(vals.min()), float(vals.max())
-        edges = np.concatenate([[min(lo, cut_arr[0] - 1) if len(cut_arr) else lo], cut_arr,
-                                [max(hi, cut_arr[-1] + 1) if len(cut_arr) else hi]])
+        edges = np.concatenate(
+            [
+                [min(lo, cut_arr[0] - 1) if len(cut_arr) else lo],
+                cut_arr,
+                [max(hi, cut_arr[-1] + 1) if len(cut_arr) else hi],
+            ]
+        )
         if len(cut_arr) >= 2:
             edges[0] = cut_arr[0] - (cut_arr[1] - cut_arr[0]) if lo < cut_arr[0] else lo
             edges[-1] = cut_arr[-1] + (cut_arr[-1] - cut_arr[-2]) if hi > cut_arr[-1] else hi
@@ -412,13 +501,23 @@ def choropleth(
             if not sel.any():
                 continue
             before = len(ax.collections)
-            gdf[sel].plot(ax=ax, color=colors[i], edgecolor=edgecolor, linewidth=linewidth,
-                          hatch=class_hatches[i] or None)
+            gdf[sel].plot(
+                ax=ax,
+                color=colors[i],
+                edgecolor=edgecolor,
+                linewidth=linewidth,
+                hatch=class_hatches[i] or None,
+            )
             arts["classes"][texts[i]] = ax.collections[before]
         if n_missing:
             before = len(ax.collections)
-            gdf[~finite].plot(ax=ax, facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, linewidth=linewidth,
-                              hatch=MISSING_HATCH)
+            gdf[~finite].plot(
+                ax=ax,
+                facecolor=MISSING_COLOR,
+                edgecolor=MISSING_EDGE,
+                linewidth=linewidth,
+                hatch=MISSING_HATCH,
+            )
             arts["missing"] = ax.collections[before]
         leg_labels = [f"{s} ({t['n']} = {c})" for s, c in zip(texts, counts, strict=True)]
         leg_colors = list(colors)
@@ -431,35 +530,71 @@ def choropleth(
         if unit and not label:
             heading = f"{col} ({unit})"
         legend = _legend(ax, leg_labels[::-1], leg_colors[::-1], leg_hatches[::-1], heading)
-        arts.update(_finish_map(ax, gdf, outlines=outlines, outline_labels=outline_labels, scale_bar=scale_bar,
-                                source=source, title=title, language=language))
+        arts.update(
+            _finish_map(
+                ax,
+                gdf,
+                outlines=outlines,
+                outline_labels=outline_labels,
+                scale_bar=scale_bar,
+                source=source,
+                title=title,
+                language=language,
+            )
+        )
         enforce_min_font(fig)
     # alt text: what the map shows and where the extremes are
     order = vals.sort_values()
     u = f" {unit}" if unit else ""
-    scheme_de = {"quantiles": "Quantile", "fisher_jenks": "natürliche Brüche (Fisher-Jenks)",
-                 "equal_interval": "gleiche Intervalle", "sd": "Standardabweichungen", "manual": "feste Grenzen",
-                 "head_tail": "Head/Tail-Brüche"}.get(scheme, scheme)
+    scheme_de = {
+        "quantiles": "Quantile",
+        "fisher_jenks": "natürliche Brüche (Fisher-Jenks)",
+        "equal_interval": "gleiche Intervalle",
+        "sd": "Standardabweichungen",
+        "manual": "feste Grenzen",
+        "head_tail": "Head/Tail-Brüche",
+    }.get(scheme, scheme)
     if language == "de":
-        alt = (f"Karte: {heading} je Gebiet ({len(gdf)} Gebiete), {n} Klassen ({scheme_de}) von "
-               f"{format_number(vals.min(), decimals, language)}{u} bis {format_number(vals.max(), decimals, language)}{u}. "
-               f"Höchste Werte: {_names(gdf, order.index[::-1], name_column)}; "
-               f"niedrigste Werte: {_names(gdf, order.index, name_column)}.")
+        alt = (
+            f"Karte: {heading} je Gebiet ({len(gdf)} Gebiete), {n} Klassen ({scheme_de}) von "
+            f"{format_number(vals.min(), decimals, language)}{u} bis "
+            f"{format_number(vals.max(), decimals, language)}{u}. "
+            f"Höchste Werte: {_names(gdf, order.index[::-1], name_column)}; "
+            f"niedrigste Werte: {_names(gdf, order.index, name_column)}."
+        )
         if n_missing:
             alt += f" {n_missing} Gebiete ohne Wert (schraffiert)."
     else:
-        alt = (f"Map: {heading} by area ({len(gdf)} areas), {n} classes ({scheme}) from "
-               f"{format_number(vals.min(), decimals, language)}{u} to {format_number(vals.max(), decimals, language)}{u}. "
-               f"Highest: {_names(gdf, order.index[::-1], name_column)}; lowest: {_names(gdf, order.index, name_column)}.")
+        alt = (
+            f"Map: {heading} by area ({len(gdf)} areas), {n} classes ({scheme}) from "
+            f"{format_number(vals.min(), decimals, language)}{u} to "
+            f"{format_number(vals.max(), decimals, language)}{u}. "
+            f"Highest: {_names(gdf, order.index[::-1], name_column)}; lowest: "
+            f"{_names(gdf, order.index, name_column)}."
+        )
         if n_missing:
             alt += f" {n_missing} areas without a value (hatched)."
-    classes = pd.Series(pd.Categorical.from_codes(codes, categories=texts), index=gdf.index, name=f"{col}_class")
+    classes = pd.Series(
+        pd.Categorical.from_codes(codes, categories=texts), index=gdf.index, name=f"{col}_class"
+    )
     return FigureDisplay(
-        ax=ax, kind="choropleth", alt_text=alt, labels=tuple(leg_labels), colors=tuple(leg_colors),
-        hatches=tuple(leg_hatches), counts=(*map(int, counts), *([n_missing] if n_missing else [])),
-        legend=legend, artists=arts,
-        data={"cuts": cut_arr, "classes": classes, "scheme": scheme, "diverging": bool(diverging),
-              "n_missing": n_missing, "classification": cls},
+        ax=ax,
+        kind="choropleth",
+        alt_text=alt,
+        labels=tuple(leg_labels),
+        colors=tuple(leg_colors),
+        hatches=tuple(leg_hatches),
+        counts=(*map(int, counts), *([n_missing] if n_missing else [])),
+        legend=legend,
+        artists=arts,
+        data={
+            "cuts": cut_arr,
+            "classes": classes,
+            "scheme": scheme,
+            "diverging": bool(diverging),
+            "n_missing": n_missing,
+            "classification": cls,
+        },
     )
 
 
@@ -513,21 +648,31 @@ def lisa_map(
     language = check_language(language, where)
     check_frame(lisa, arg="lisa", where=where)
     if "cluster" not in lisa.columns:
-        raise fail(where, "`lisa` has no column 'cluster'", "pass the DataFrame returned by local_moran")
+        raise fail(
+            where, "`lisa` has no column 'cluster'", "pass the DataFrame returned by local_moran"
+        )
     missing = gdf.index.difference(lisa.index)
     if len(missing):
-        raise fail(where, f"{len(missing)} id(s) of `gdf` are not in `lisa`: {format_values(missing)}",
-                   "compute the local statistic on the same areas")
+        raise fail(
+            where,
+            f"{len(missing)} id(s) of `gdf` are not in `lisa`: {format_values(missing)}",
+            "compute the local statistic on the same areas",
+        )
     codes = lisa["cluster"].astype(object).reindex(gdf.index).astype(str)
     from sozplan.autocorrelation import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN
 
     names = CLUSTER_LABELS_DE if language == "de" else CLUSTER_LABELS_EN
-    extra = {"HH": " (Hot Spot)" if language != "de" else ": Hot Spot",
-             "LL": " (cold spot)" if language != "de" else ": Cold Spot"}
+    extra = {
+        "HH": " (Hot Spot)" if language != "de" else ": Hot Spot",
+        "LL": " (cold spot)" if language != "de" else ": Cold Spot",
+    }
     unknown = sorted(set(codes) - set(LISA_COLORS))
     if unknown:
-        raise fail(where, f"`lisa['cluster']` has unknown codes {format_values(unknown)}",
-                   f"use codes {format_values(list(LISA_COLORS))}")
+        raise fail(
+            where,
+            f"`lisa['cluster']` has unknown codes {format_values(unknown)}",
+            f"use codes {format_values(list(LISA_COLORS))}",
+        )
     order = [c for c in LISA_COLORS if (codes == c).any() or c in ("HH", "LL", "ns")]
     t = TEXTS[language]
     with style():
@@ -540,35 +685,70 @@ def lisa_map(
             text = names[c] + extra.get(c, "")
             if sel.any():
                 before = len(ax.collections)
-                gdf[sel].plot(ax=ax, facecolor=color, edgecolor="white" if c != "isolate" else MISSING_EDGE,
-                              linewidth=0.3, hatch=hatch or None)
+                gdf[sel].plot(
+                    ax=ax,
+                    facecolor=color,
+                    edgecolor="white" if c != "isolate" else MISSING_EDGE,
+                    linewidth=0.3,
+                    hatch=hatch or None,
+                )
                 arts["classes"][c] = ax.collections[before]
             labels.append(f"{text} ({t['n']} = {int(sel.sum())})")
             colors.append(color)
             hatches.append(hatch)
             counts.append(int(sel.sum()))
-        heading = ("Lokale Cluster" if language == "de" else "Local clusters") + (f": {label}" if label else "")
+        heading = ("Lokale Cluster" if language == "de" else "Local clusters") + (
+            f": {label}" if label else ""
+        )
         legend = _legend(ax, labels, colors, hatches, heading)
-        arts.update(_finish_map(ax, gdf, outlines=outlines, outline_labels=outline_labels, scale_bar=scale_bar,
-                                source=source, title=title, language=language))
+        arts.update(
+            _finish_map(
+                ax,
+                gdf,
+                outlines=outlines,
+                outline_labels=outline_labels,
+                scale_bar=scale_bar,
+                source=source,
+                title=title,
+                language=language,
+            )
+        )
         enforce_min_font(fig)
     hh = codes.index[codes == "HH"]
     ll = codes.index[codes == "LL"]
     attrs = lisa.attrs
     if language == "de":
-        alt = (f"Karte lokaler räumlicher Cluster{f' der Kennzahl {label}' if label else ''} "
-               f"({len(gdf)} Gebiete): {len(hh)} Gebiete in Hot Spots (hoch-hoch), {len(ll)} in Cold Spots "
-               f"(niedrig-niedrig), {int(codes.isin(['HL', 'LH']).sum())} räumliche Ausreißer."
-               + (f" Hot Spots u. a.: {_names(gdf, hh, name_column)}." if len(hh) else ""))
+        alt = (
+            f"Karte lokaler räumlicher Cluster{f' der Kennzahl {label}' if label else ''} "
+            f"({len(gdf)} Gebiete): {len(hh)} Gebiete in Hot Spots (hoch-hoch), {len(ll)} in "
+            "Cold Spots "
+            f"(niedrig-niedrig), {int(codes.isin(['HL', 'LH']).sum())} räumliche Ausreißer."
+            + (f" Hot Spots u. a.: {_names(gdf, hh, name_column)}." if len(hh) else "")
+        )
         if attrs.get("alpha") is not None:
-            alt += (f" Signifikanzniveau {format_number(attrs['alpha'], 2)}"
-                    f" ({'FDR-korrigiert' if attrs.get('correction') == 'fdr' else attrs.get('correction')}).")
+            alt += (
+                f" Signifikanzniveau {format_number(attrs['alpha'], 2)}"
+                f" ({'FDR-korrigiert' if attrs.get('correction') == 'fdr' else attrs.get('correction')})."  # noqa: E501
+            )
     else:
-        alt = (f"Map of local spatial clusters{f' of {label}' if label else ''} ({len(gdf)} areas): {len(hh)} in hot "
-               f"spots (high-high), {len(ll)} in cold spots (low-low), {int(codes.isin(['HL', 'LH']).sum())} outliers.")
-    return FigureDisplay(ax=ax, kind="lisa", alt_text=alt, labels=tuple(labels), colors=tuple(colors),
-                         hatches=tuple(hatches), counts=tuple(counts), legend=legend, artists=arts,
-                         data={"codes": codes})
+        alt = (
+            f"Map of local spatial clusters{f' of {label}' if label else ''} ({len(gdf)} areas): "
+            f"{len(hh)} in hot "
+            f"spots (high-high), {len(ll)} in cold spots (low-low), "
+            f"{int(codes.isin(['HL', 'LH']).sum())} outliers."
+        )
+    return FigureDisplay(
+        ax=ax,
+        kind="lisa",
+        alt_text=alt,
+        labels=tuple(labels),
+        colors=tuple(colors),
+        hatches=tuple(hatches),
+        counts=tuple(counts),
+        legend=legend,
+        artists=arts,
+        data={"codes": codes},
+    )
 
 
 def status_dynamics_map(
@@ -620,18 +800,26 @@ def status_dynamics_map(
         check_columns(result, ["status_class", "dynamics_class"], arg="result", where=where)
         s_cls, d_cls = result["status_class"], result["dynamics_class"]
     if d_cls is None:
-        raise fail(where, "the result has no dynamics classes", "pass `dynamics=` to status_dynamics")
+        raise fail(
+            where, "the result has no dynamics classes", "pass `dynamics=` to status_dynamics"
+        )
     missing = gdf.index.difference(s_cls.index)
     if len(missing):
-        raise fail(where, f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
-                   "compute the index on the same areas")
+        raise fail(
+            where,
+            f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
+            "compute the index on the same areas",
+        )
     from sozplan.index import DYNAMICS_LABELS, STATUS_LABELS
 
     s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_LABELS))
     d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_LABELS))
     if len(s_labels) != 4 or len(d_labels) != 3:
-        raise fail(where, f"the result has {len(s_labels)} status and {len(d_labels)} dynamics classes",
-                   "the matrix map needs the MSS scheme of 4 status and 3 dynamics classes")
+        raise fail(
+            where,
+            f"the result has {len(s_labels)} status and {len(d_labels)} dynamics classes",
+            "the matrix map needs the MSS scheme of 4 status and 3 dynamics classes",
+        )
     s = s_cls.astype(object).reindex(gdf.index)
     d = d_cls.astype(object).reindex(gdf.index)
     s_code = s.map({lab: i for i, lab in enumerate(s_labels)})
@@ -643,8 +831,9 @@ def status_dynamics_map(
         if ax is None:
             import matplotlib.pyplot as plt
 
-            fig, (ax, lax) = plt.subplots(1, 2, figsize=figsize, layout="constrained",
-                                          gridspec_kw={"width_ratios": [3.2, 1]})
+            fig, (ax, lax) = plt.subplots(
+                1, 2, figsize=figsize, layout="constrained", gridspec_kw={"width_ratios": [3.2, 1]}
+            )
         else:
             fig, lax = ax.figure, ax.inset_axes([1.08, 0.30, 0.32, 0.55])
         arts: dict = {"cells": {}}
@@ -657,38 +846,82 @@ def status_dynamics_map(
                 hatch = _DYNAMICS_HATCHES[di]
                 if sel.any():
                     before = len(ax.collections)
-                    gdf[sel].plot(ax=ax, facecolor=color, edgecolor="#ffffff" if not hatch else "#444444",
-                                  linewidth=0.3, hatch=hatch or None)
+                    gdf[sel].plot(
+                        ax=ax,
+                        facecolor=color,
+                        edgecolor="#ffffff" if not hatch else "#444444",
+                        linewidth=0.3,
+                        hatch=hatch or None,
+                    )
                     arts["cells"][(s_labels[si], d_labels[di])] = ax.collections[before]
                 status_word = "Status" if language == "de" else "status"
                 dyn_word = "Dynamik" if language == "de" else "dynamics"
-                labels.append(f"{status_word} {s_labels[si]}, {dyn_word} {d_labels[di]} ({t['n']} = {matrix[si, di]})")
+                labels.append(
+                    f"{status_word} {s_labels[si]}, {dyn_word} {d_labels[di]} ({t['n']} = "
+                    f"{matrix[si, di]})"
+                )
                 colors.append(color)
                 hatches.append(hatch)
                 counts.append(int(matrix[si, di]))
         n_unrated = int((~rated).sum())
         if n_unrated:
-            gdf[~rated].plot(ax=ax, facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, linewidth=0.3,
-                             hatch=MISSING_HATCH)
-            labels.append(f"{'ohne Zuordnung' if language == 'de' else 'not rated'} ({t['n']} = {n_unrated})")
+            gdf[~rated].plot(
+                ax=ax,
+                facecolor=MISSING_COLOR,
+                edgecolor=MISSING_EDGE,
+                linewidth=0.3,
+                hatch=MISSING_HATCH,
+            )
+            labels.append(
+                f"{'ohne Zuordnung' if language == 'de' else 'not rated'} ({t['n']} = {n_unrated})"
+            )
             colors.append(MISSING_COLOR)
             hatches.append(MISSING_HATCH)
             counts.append(n_unrated)
-        arts.update(_finish_map(ax, gdf, outlines=outlines, outline_labels=outline_labels, scale_bar=scale_bar,
-                                source=source, title=title, language=language))
+        arts.update(
+            _finish_map(
+                ax,
+                gdf,
+                outlines=outlines,
+                outline_labels=outline_labels,
+                scale_bar=scale_bar,
+                source=source,
+                title=title,
+                language=language,
+            )
+        )
         # the 4 x 3 matrix legend
         for si in range(4):
             for di in range(3):
                 color = STATUS_DYNAMICS_COLORS[(si, di)]
-                lax.add_patch(Rectangle((di, 3 - si), 1, 1, facecolor=color, edgecolor="#444444", lw=0.6,
-                                        hatch=_DYNAMICS_HATCHES[di] or None))
-                from sozplan.plotting._style import text_color_for
+                lax.add_patch(
+                    Rectangle(
+                        (di, 3 - si),
+                        1,
+                        1,
+                        facecolor=color,
+                        edgecolor="#444444",
+                        lw=0.6,
+                        hatch=_DYNAMICS_HATCHES[di] or None,
+                    )
+                )
                 from matplotlib.colors import to_rgba
 
-                lax.text(di + 0.5, 3 - si + 0.5, str(matrix[si, di]), ha="center", va="center", fontsize=10,
-                         fontweight="bold", color="black" if _DYNAMICS_HATCHES[di] else text_color_for(to_rgba(color)),
-                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
-                         if _DYNAMICS_HATCHES[di] else None)
+                from sozplan.plotting._style import text_color_for
+
+                lax.text(
+                    di + 0.5,
+                    3 - si + 0.5,
+                    str(matrix[si, di]),
+                    ha="center",
+                    va="center",
+                    fontsize=10,
+                    fontweight="bold",
+                    color="black" if _DYNAMICS_HATCHES[di] else text_color_for(to_rgba(color)),
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+                    if _DYNAMICS_HATCHES[di]
+                    else None,
+                )
         lax.set_xlim(0, 3)
         lax.set_ylim(0, 4)
         lax.set_aspect("equal")
@@ -705,27 +938,59 @@ def status_dynamics_map(
         if n_unrated:
             from matplotlib.patches import Patch
 
-            legend = lax.legend(handles=[Patch(facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, hatch=MISSING_HATCH,
-                                               label=labels[-1])], loc="upper left", bbox_to_anchor=(-0.35, -0.02),
-                                frameon=False)
+            legend = lax.legend(
+                handles=[
+                    Patch(
+                        facecolor=MISSING_COLOR,
+                        edgecolor=MISSING_EDGE,
+                        hatch=MISSING_HATCH,
+                        label=labels[-1],
+                    )
+                ],
+                loc="upper left",
+                bbox_to_anchor=(-0.35, -0.02),
+                frameon=False,
+            )
         else:
             legend = None
         enforce_min_font(fig)
     worst = s.index[(s_code == 3).to_numpy() & (d_code == 2).to_numpy()]
     if language == "de":
-        alt = (f"Karte der Status-Dynamik-Matrix ({len(gdf)} Gebiete, {int(rated.sum())} bewertet). "
-               f"Status hoch: {matrix[0].sum()}, mittel: {matrix[1].sum()}, niedrig: {matrix[2].sum()}, "
-               f"sehr niedrig: {matrix[3].sum()} Gebiete; Dynamik positiv: {matrix[:, 0].sum()}, stabil: "
-               f"{matrix[:, 1].sum()}, negativ: {matrix[:, 2].sum()}."
-               + (f" Status sehr niedrig und Dynamik negativ: {_names(gdf, worst, name_column, 5)}." if len(worst) else "")
-               + (f" {n_unrated} Gebiete ohne Zuordnung (schraffiert)." if n_unrated else ""))
+        alt = (
+            f"Karte der Status-Dynamik-Matrix ({len(gdf)} Gebiete, {int(rated.sum())} bewertet). "
+            f"Status hoch: {matrix[0].sum()}, mittel: {matrix[1].sum()}, niedrig: "
+            f"{matrix[2].sum()}, "
+            f"sehr niedrig: {matrix[3].sum()} Gebiete; Dynamik positiv: {matrix[:, 0].sum()}, "
+            "stabil: "
+            f"{matrix[:, 1].sum()}, negativ: {matrix[:, 2].sum()}."
+            + (
+                f" Status sehr niedrig und Dynamik negativ: {_names(gdf, worst, name_column, 5)}."
+                if len(worst)
+                else ""
+            )
+            + (f" {n_unrated} Gebiete ohne Zuordnung (schraffiert)." if n_unrated else "")
+        )
     else:
-        alt = (f"Map of the status/dynamics matrix ({len(gdf)} areas, {int(rated.sum())} rated); counts per cell in "
-               f"the 4 x 3 legend.")
-    mat = pd.DataFrame(matrix, index=pd.Index(s_labels, name="Status"), columns=pd.Index(d_labels, name="Dynamik"))
-    return FigureDisplay(ax=ax, kind="status_dynamics", alt_text=alt, labels=tuple(labels), colors=tuple(colors),
-                         hatches=tuple(hatches), counts=tuple(counts), legend=legend, artists=arts,
-                         data={"matrix": mat})
+        alt = (
+            f"Map of the status/dynamics matrix ({len(gdf)} areas, {int(rated.sum())} rated); "
+            "counts per cell in "
+            f"the 4 x 3 legend."
+        )
+    mat = pd.DataFrame(
+        matrix, index=pd.Index(s_labels, name="Status"), columns=pd.Index(d_labels, name="Dynamik")
+    )
+    return FigureDisplay(
+        ax=ax,
+        kind="status_dynamics",
+        alt_text=alt,
+        labels=tuple(labels),
+        colors=tuple(colors),
+        hatches=tuple(hatches),
+        counts=tuple(counts),
+        legend=legend,
+        artists=arts,
+        data={"matrix": mat},
+    )
 
 
 def small_multiples(
@@ -747,7 +1012,7 @@ def small_multiples(
     language: str = "de",
     panel_size: float = 3.4,
 ) -> FigureDisplay:
-    """Maps of several years (or variables) side by side, with one shared classification.
+    """Draw maps of several years (or variables) side by side, with one shared classification.
 
     The classes are computed once on the pooled values of all panels, so equal colours
     mean equal values in every panel (the precondition for reading change).
@@ -780,7 +1045,8 @@ def small_multiples(
     >>> matplotlib.use("Agg")
     >>> from sozplan.datasets import load_musterstadt
     >>> pr = load_musterstadt("planning_area")
-    >>> pr["a"], pr["b"] = pr["einwohner_65_plus"] / pr["einwohner"], pr["einwohner_0_5"] / pr["einwohner"]
+    >>> pr["a"] = pr["einwohner_65_plus"] / pr["einwohner"]
+    >>> pr["b"] = pr["einwohner_0_5"] / pr["einwohner"]
     >>> d = small_multiples(pr, {"65+": "a", "0-5": "b"}, k=4)
     >>> len(d.artists["axes"]), len(d.data["cuts"])
     (2, 3)
@@ -796,14 +1062,20 @@ def small_multiples(
     geoms: dict[Any, Any] = {}
     if by is not None:
         if column is None:
-            raise fail(where, "`by` needs `column`", "name the variable to map, e.g. column='sgb2_quote'")
+            raise fail(
+                where, "`by` needs `column`", "name the variable to map, e.g. column='sgb2_quote'"
+            )
         (col,) = check_columns(gdf, [column], arg="gdf", where=where)
         if isinstance(gdf.index, pd.MultiIndex) and by in gdf.index.names:
             keys = gdf.index.get_level_values(by)
         elif by in gdf.columns:
             keys = gdf[by]
         else:
-            raise fail(where, f"`by` {by!r} is neither an index level nor a column", "pass the year level, e.g. 'jahr'")
+            raise fail(
+                where,
+                f"`by` {by!r} is neither an index level nor a column",
+                "pass the year level, e.g. 'jahr'",
+            )
         for key in pd.unique(np.asarray(keys)):
             part = gdf[np.asarray(keys) == key]
             if isinstance(part.index, pd.MultiIndex):
@@ -812,7 +1084,11 @@ def small_multiples(
             geoms[key] = part
     else:
         if columns is None:
-            raise fail(where, "neither `columns` nor `by` given", "pass columns=[...] or by='jahr', column='...'")
+            raise fail(
+                where,
+                "neither `columns` nor `by` given",
+                "pass columns=[...] or by='jahr', column='...'",
+            )
         mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
         check_columns(gdf, list(mapping.values()), arg="gdf", where=where)
         for title, c in mapping.items():
@@ -831,17 +1107,34 @@ def small_multiples(
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
     with style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols + 2.6, panel_size * nrows + 0.6),
-                                 layout="constrained", squeeze=False)
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(panel_size * ncols + 2.6, panel_size * nrows + 0.6),
+            layout="constrained",
+            squeeze=False,
+        )
         flat = list(axes.ravel())
         shown = []
         first = None
         for i, (title, series) in enumerate(panels.items()):
             g = geoms[title].assign(_v=series.to_numpy())
-            d = choropleth(g, "_v", scheme="manual", cuts=shared, cmap=cmap, ax=flat[i], unit=unit,
-                           decimals=decimals, outlines=outlines, name_column=None, scale_bar=i == 0,
-                           label=label or str(column or ""), language=language,
-                           diverging=scheme == "sd" or None)
+            d = choropleth(
+                g,
+                "_v",
+                scheme="manual",
+                cuts=shared,
+                cmap=cmap,
+                ax=flat[i],
+                unit=unit,
+                decimals=decimals,
+                outlines=outlines,
+                name_column=None,
+                scale_bar=i == 0,
+                label=label or str(column or ""),
+                language=language,
+                diverging=scheme == "sd" or None,
+            )
             flat[i].set_title(str(title), loc="left", fontweight="bold")
             if d.legend is not None:
                 d.legend.remove()
@@ -862,21 +1155,46 @@ def small_multiples(
             hatches.append(MISSING_HATCH)
         from matplotlib.patches import Patch
 
-        handles = [Patch(facecolor=c, edgecolor="#666666", hatch=h, label=t) for t, c, h in
-                   zip(texts[::-1], colors[::-1], hatches[::-1], strict=True)]
-        legend = fig.legend(handles=handles, title=label or str(column or ""), loc="outside right center",
-                            frameon=False)
+        handles = [
+            Patch(facecolor=c, edgecolor="#666666", hatch=h, label=t)
+            for t, c, h in zip(texts[::-1], colors[::-1], hatches[::-1], strict=True)
+        ]
+        legend = fig.legend(
+            handles=handles,
+            title=label or str(column or ""),
+            loc="outside right center",
+            frameon=False,
+        )
         if source:
-            fig.text(0.01, 0.005, source if source.startswith(TEXTS[language]["source"])
-                     else f"{TEXTS[language]['source']}: {source}", fontsize=9, ha="left", va="bottom")
+            fig.text(
+                0.01,
+                0.005,
+                source
+                if source.startswith(TEXTS[language]["source"])
+                else f"{TEXTS[language]['source']}: {source}",
+                fontsize=9,
+                ha="left",
+                va="bottom",
+            )
         enforce_min_font(fig)
-    alt = (f"{n} Karten nebeneinander ({', '.join(map(str, panels))}) mit gemeinsamen Klassengrenzen "
-           f"({len(shared) + 1} Klassen){f' für {label}' if label else ''}." if language == "de" else
-           f"{n} maps side by side ({', '.join(map(str, panels))}) with shared class bounds.")
-    return FigureDisplay(ax=flat[0], kind="small_multiples", alt_text=alt, labels=tuple(texts), colors=tuple(colors),
-                         hatches=tuple(hatches), counts=(), legend=legend,
-                         artists={"axes": flat[:n], "panels": shown},
-                         data={"cuts": shared, "counts": counts_all, "panels": list(panels)})
+    alt = (
+        f"{n} Karten nebeneinander ({', '.join(map(str, panels))}) mit gemeinsamen Klassengrenzen "
+        f"({len(shared) + 1} Klassen){f' für {label}' if label else ''}."
+        if language == "de"
+        else f"{n} maps side by side ({', '.join(map(str, panels))}) with shared class bounds."
+    )
+    return FigureDisplay(
+        ax=flat[0],
+        kind="small_multiples",
+        alt_text=alt,
+        labels=tuple(texts),
+        colors=tuple(colors),
+        hatches=tuple(hatches),
+        counts=(),
+        legend=legend,
+        artists={"axes": flat[:n], "panels": shown},
+        data={"cuts": shared, "counts": counts_all, "panels": list(panels)},
+    )
 
 
 def category_map(
@@ -939,11 +1257,17 @@ def category_map(
     s = gdf[col]
     present = s.dropna()
     if order is None:
-        order = list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else sorted(present.unique())
+        order = (
+            list(s.cat.categories)
+            if isinstance(s.dtype, pd.CategoricalDtype)
+            else sorted(present.unique())
+        )
     order = list(order)
     extra = sorted(set(present.unique()) - set(order), key=str)
     if extra:
-        raise fail(where, f"categories {format_values(extra)} are not in `order`", "add them to `order`")
+        raise fail(
+            where, f"categories {format_values(extra)} are not in `order`", "add them to `order`"
+        )
     palette = list(colors or [c for c in OKABE_ITO if c != "#000000"])
     if len(order) > len(palette):
         import matplotlib as mpl
@@ -951,7 +1275,11 @@ def category_map(
 
         palette = palette + [to_hex(mpl.colormaps["tab20"](i / 20)) for i in range(20)]
     if len(order) > len(palette):
-        raise fail(where, f"{len(order)} categories are too many for one map", "merge categories (at most 27)")
+        raise fail(
+            where,
+            f"{len(order)} categories are too many for one map",
+            "merge categories (at most 27)",
+        )
     pats = ["", "//", "..", "\\\\", "xx", "oo", "++", "--", "||"]
     t = TEXTS[language]
     labels = dict(labels or {})
@@ -965,8 +1293,13 @@ def category_map(
             hatch = pats[i % len(pats)] if hatches else ""
             if sel.any():
                 before = len(ax.collections)
-                gdf[sel].plot(ax=ax, facecolor=color, edgecolor="white" if not hatch else "#333333",
-                              linewidth=0.3, hatch=hatch or None)
+                gdf[sel].plot(
+                    ax=ax,
+                    facecolor=color,
+                    edgecolor="white" if not hatch else "#333333",
+                    linewidth=0.3,
+                    hatch=hatch or None,
+                )
                 arts["classes"][cat] = ax.collections[before]
             texts.append(f"{labels.get(cat, cat)} ({t['n']} = {int(sel.sum())})")
             cols.append(color)
@@ -974,19 +1307,57 @@ def category_map(
             counts.append(int(sel.sum()))
         miss = s.isna().to_numpy()
         if miss.any():
-            gdf[miss].plot(ax=ax, facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, linewidth=0.3, hatch=MISSING_HATCH)
+            gdf[miss].plot(
+                ax=ax,
+                facecolor=MISSING_COLOR,
+                edgecolor=MISSING_EDGE,
+                linewidth=0.3,
+                hatch=MISSING_HATCH,
+            )
             texts.append(f"{t['missing']} ({t['n']} = {int(miss.sum())})")
             cols.append(MISSING_COLOR)
             hs.append(MISSING_HATCH)
             counts.append(int(miss.sum()))
         legend = _legend(ax, texts, cols, hs, label or str(col))
-        arts.update(_finish_map(ax, gdf, outlines=outlines, outline_labels=outline_labels, scale_bar=scale_bar,
-                                source=source, title=title, language=language))
+        arts.update(
+            _finish_map(
+                ax,
+                gdf,
+                outlines=outlines,
+                outline_labels=outline_labels,
+                scale_bar=scale_bar,
+                source=source,
+                title=title,
+                language=language,
+            )
+        )
         enforce_min_font(fig)
-    alt = ((f"Karte: {label or col} je Gebiet, {len(order)} Kategorien: "
-            + "; ".join(f"{labels.get(c, c)}: {n} Gebiete" for c, n in zip(order, counts, strict=False)) + ".")
-           if language == "de" else
-           (f"Map: {label or col} by area, {len(order)} categories: "
-            + "; ".join(f"{labels.get(c, c)}: {n} areas" for c, n in zip(order, counts, strict=False)) + "."))
-    return FigureDisplay(ax=ax, kind="categories", alt_text=alt, labels=tuple(texts), colors=tuple(cols),
-                         hatches=tuple(hs), counts=tuple(counts), legend=legend, artists=arts, data={"order": order})
+    alt = (
+        (
+            f"Karte: {label or col} je Gebiet, {len(order)} Kategorien: "
+            + "; ".join(
+                f"{labels.get(c, c)}: {n} Gebiete" for c, n in zip(order, counts, strict=False)
+            )
+            + "."
+        )
+        if language == "de"
+        else (
+            f"Map: {label or col} by area, {len(order)} categories: "
+            + "; ".join(
+                f"{labels.get(c, c)}: {n} areas" for c, n in zip(order, counts, strict=False)
+            )
+            + "."
+        )
+    )
+    return FigureDisplay(
+        ax=ax,
+        kind="categories",
+        alt_text=alt,
+        labels=tuple(texts),
+        colors=tuple(cols),
+        hatches=tuple(hs),
+        counts=tuple(counts),
+        legend=legend,
+        artists=arts,
+        data={"order": order},
+    )

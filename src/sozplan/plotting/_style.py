@@ -21,7 +21,16 @@ MIN_FONT_SIZE = 9.0
 SEQUENTIAL = "YlGnBu"
 SEQUENTIAL_DISADVANTAGE = "YlOrRd"
 DIVERGING = "RdBu_r"
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+OKABE_ITO = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#000000",
+)
 
 #: Fill and hatch of areas without a value (never plain white: white reads as "zero").
 MISSING_COLOR = "#d9d9d9"
@@ -68,7 +77,9 @@ def check_language(language: str, where: str) -> str:
     return language
 
 
-def format_number(x: float, decimals: int = 1, language: str = "de", *, thousands: bool = True) -> str:
+def format_number(
+    x: float, decimals: int = 1, language: str = "de", *, thousands: bool = True
+) -> str:
     """Format a number the German way (``1.234,5``) or the English way (``1,234.5``).
 
     Examples
@@ -142,7 +153,7 @@ def new_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
     import matplotlib.pyplot as plt
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        _fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax.figure, ax
 
 
@@ -159,6 +170,7 @@ def text_color_for(rgba: Sequence[float]) -> str:
 
     Uses the WCAG relative luminance (W3C 2008, WCAG 2.0, definition 1.4.3).
     """
+
     def lin(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 

@@ -58,17 +58,32 @@ _COUNT_LABELS = {
     "arbeitslose_sgb2": ("Arbeitslose (SGB II)", "unemployed (SGB II)"),
     "sgb2_leistungsberechtigte": ("SGB-II-Leistungsberechtigte", "SGB II recipients"),
     "sgb2_unter15": ("SGB-II-Leistungsberechtigte unter 15", "SGB II recipients under 15"),
-    "sgb12_grundsicherung_65_plus": ("Grundsicherung im Alter (65+)", "old-age basic income (65+)"),
+    "sgb12_grundsicherung_65_plus": (
+        "Grundsicherung im Alter (65+)",
+        "old-age basic income (65+)",
+    ),
     "zuzuege": ("Zuzüge", "moves in"),
     "fortzuege": ("Fortzüge", "moves out"),
     "wohndauer_5_jahre_plus": ("Wohndauer 5 Jahre und mehr", "5+ years at address"),
 }
 
 _TEXT = {
-    "de": {"skip": "Zum Inhalt springen", "chapters": "Kapitel", "made_with": "Erstellt mit", "created": "am",
-           "spec": "Indexversion", "hash": "Prüfsumme"},
-    "en": {"skip": "Skip to content", "chapters": "Chapters", "made_with": "Made with", "created": "on",
-           "spec": "index version", "hash": "hash"},
+    "de": {
+        "skip": "Zum Inhalt springen",
+        "chapters": "Kapitel",
+        "made_with": "Erstellt mit",
+        "created": "am",
+        "spec": "Indexversion",
+        "hash": "Prüfsumme",
+    },
+    "en": {
+        "skip": "Skip to content",
+        "chapters": "Chapters",
+        "made_with": "Made with",
+        "created": "on",
+        "spec": "index version",
+        "hash": "hash",
+    },
 }
 
 
@@ -123,19 +138,21 @@ class Sozialbericht:
 
     @classmethod
     def musterstadt(cls) -> Sozialbericht:
-        """The report of the bundled sample city Musterstadt."""
+        """Create the report of the bundled sample city Musterstadt."""
         return cls(None)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Sozialbericht:
-        """A report from a YAML configuration file."""
+        """Create a report from a YAML configuration file."""
         return cls(load_config(Path(path)))
 
     def __repr__(self) -> str:
         return f"Sozialbericht({self.config['title']!r}, chapters={self.config['chapters']})"
 
     # ------------------------------------------------------------------ build
-    def build(self, out: str | Path = "bericht", *, progress: Callable[[str], None] | None = None) -> Path:
+    def build(
+        self, out: str | Path = "bericht", *, progress: Callable[[str], None] | None = None
+    ) -> Path:
         """Run the analyses and write the report to ``out``; return the path of ``index.html``.
 
         Parameters
@@ -188,7 +205,11 @@ class Sozialbericht:
 
         def collect_clusters() -> None:
             # collected late: meanwhile the worker process compiled esda's numba engine
-            if "clusters" in chapters and "clusters" not in ctx.errors and not hasattr(ctx, "lisa"):
+            if (
+                "clusters" in chapters
+                and "clusters" not in ctx.errors
+                and not hasattr(ctx, "lisa")
+            ):
                 ctx.say("Analyse: Räumliche Cluster (LISA) abholen")
                 t0 = time.perf_counter()
                 ctx.attempt("clusters", ctx.analyse_clusters)
@@ -222,8 +243,15 @@ class Sozialbericht:
         ctx.add_page("overview", ctx.page_overview)
         ctx.write_tables()
         index = ctx.render()
-        self.pages, self.skipped, self.tables = ctx.pages_in_order(), dict(ctx.skipped), dict(ctx.tables)
-        ctx.say(f"fertig: {len(ctx.all_pages)} Seiten, {ctx.n_figures} Abbildungen, {len(ctx.tables)} Tabellen")
+        self.pages, self.skipped, self.tables = (
+            ctx.pages_in_order(),
+            dict(ctx.skipped),
+            dict(ctx.tables),
+        )
+        ctx.say(
+            f"fertig: {len(ctx.all_pages)} Seiten, {ctx.n_figures} Abbildungen, "
+            f"{len(ctx.tables)} Tabellen"
+        )
         return index
 
 
@@ -237,8 +265,15 @@ def _cluster_job(sub: Any, permutations: int, seed: int, alpha: float, correctio
         graph = build_graph(sub, "queen", islands="nearest")
         rng = np.random.default_rng(seed)
         mi = moran(sub, "wert", graph=graph, permutations=permutations, rng=rng)
-        lisa = local_moran(sub, "wert", graph=graph, permutations=permutations, rng=rng, alpha=alpha,
-                           correction=correction)
+        lisa = local_moran(
+            sub,
+            "wert",
+            graph=graph,
+            permutations=permutations,
+            rng=rng,
+            alpha=alpha,
+            correction=correction,
+        )
     return mi, lisa, sorted({str(w.message).split(";")[0] for w in caught})
 
 
@@ -264,11 +299,11 @@ class _Context:
         self.src_note = cfg["data"]["source_note"] or "eigene Berechnungen"
 
     # ------------------------------------------------------------ helpers
-    def L(self, de: str, en: str) -> str:  # noqa: N802 - short on purpose
+    def L(self, de: str, en: str) -> str:
         return de if self.lang == "de" else en
 
     def nav_title(self, key: str) -> str:
-        href, de, en = _NAV[key]
+        _href, de, en = _NAV[key]
         return self.L(de, en)
 
     def attempt(self, key: str, fn: Callable[[], None]) -> None:
@@ -280,7 +315,9 @@ class _Context:
         except _Skip as exc:
             self.errors[key] = str(exc)
         except ImportError as exc:
-            self.errors[key] = self.L(f"Das Modul fehlt ({exc}).", f"The module is missing ({exc}).")
+            self.errors[key] = self.L(
+                f"Das Modul fehlt ({exc}).", f"The module is missing ({exc})."
+            )
         except Exception as exc:  # a failing analysis must not stop the report
             self.errors[key] = f"{type(exc).__name__}: {exc}"
             self.say(f"  übersprungen: {type(exc).__name__}: {exc}")
@@ -307,7 +344,9 @@ class _Context:
             p.mkdir()
         static = resources.files("sozplan.report") / "static"
         for name in ("bericht.css", "druck.css"):
-            (self.out / "assets" / name).write_text((static / name).read_text(encoding="utf-8"), encoding="utf-8")
+            (self.out / "assets" / name).write_text(
+                (static / name).read_text(encoding="utf-8"), encoding="utf-8"
+            )
 
     def figure(self, name: str, display: Any, caption: str, *, root: str = "") -> H.Block:
         import matplotlib.pyplot as plt
@@ -319,9 +358,14 @@ class _Context:
         return H.figure(f"{root}abbildungen/{name}.png", display.alt_text, caption)
 
     def skipped_block(self, key: str) -> H.Block:
-        return H.note(self.L(f"Dieses Kapitel wurde übersprungen: {self.errors[key]}",
-                             f"This chapter was skipped: {self.errors[key]}"), "skipped",
-                      title=self.L("Hinweis:", "Note:"))
+        return H.note(
+            self.L(
+                f"Dieses Kapitel wurde übersprungen: {self.errors[key]}",
+                f"This chapter was skipped: {self.errors[key]}",
+            ),
+            "skipped",
+            title=self.L("Hinweis:", "Note:"),
+        )
 
     def label(self, key: str) -> str:
         spec = self.specs[key]
@@ -357,29 +401,42 @@ class _Context:
             self.panel = load_musterstadt(level, year="all")
             self.districts = load_musterstadt("district") if level != "district" else self.gdf
             self.blocks_loader = lambda: load_musterstadt("block", year=year)
-            self.source_label = self.L("Musterstadt (synthetische Beispieldaten von sozplan)",
-                                       "Musterstadt (synthetic sample data of sozplan)")
+            self.source_label = self.L(
+                "Musterstadt (synthetische Beispieldaten von sozplan)",
+                "Musterstadt (synthetic sample data of sozplan)",
+            )
         else:
             path = Path(d["source"])
             if not path.exists():
-                raise self.cfg.error("data.source", f"die Datei {path} existiert nicht", "Pfad prüfen")
+                raise self.cfg.error(
+                    "data.source", f"die Datei {path} existiert nicht", "Pfad prüfen"
+                )
             frame = gpd.read_file(path, layer=d["layer"]) if d["layer"] else gpd.read_file(path)
             idc = d["id_column"]
             if not idc or idc not in frame.columns:
-                raise self.cfg.error("data.id_column", f"Spalte {idc!r} fehlt in {path.name}",
-                                     f"eine der Spalten angeben: {', '.join(map(str, frame.columns[:12]))}")
+                raise self.cfg.error(
+                    "data.id_column",
+                    f"Spalte {idc!r} fehlt in {path.name}",
+                    f"eine der Spalten angeben: {', '.join(map(str, frame.columns[:12]))}",
+                )
             frame[idc] = frame[idc].astype(str)
             yc = d["year_column"]
             if yc in frame.columns:
                 self.panel = frame.set_index([idc, yc]).sort_index()
                 if year not in self.panel.index.get_level_values(yc):
-                    raise self.cfg.error("data.year", f"das Jahr {year} fehlt in den Daten", "ein vorhandenes Jahr wählen")
+                    raise self.cfg.error(
+                        "data.year",
+                        f"das Jahr {year} fehlt in den Daten",
+                        "ein vorhandenes Jahr wählen",
+                    )
                 self.gdf = self.panel.xs(year, level=yc)
             else:
                 self.gdf = frame.set_index(idc)
                 self.panel = None
             dc = d["district_column"]
-            self.districts = self.gdf.dissolve(by=dc).reset_index() if dc and dc in self.gdf.columns else None
+            self.districts = (
+                self.gdf.dissolve(by=dc).reset_index() if dc and dc in self.gdf.columns else None
+            )
             if self.districts is not None:
                 self.districts = self.districts.set_index(dc)
                 self.districts[dc] = self.districts.index
@@ -390,17 +447,26 @@ class _Context:
             self.districts = self.districts.assign(name=self.districts.index.astype(str))
         pop = d["population"]
         if pop not in self.gdf.columns:
-            raise self.cfg.error("data.population", f"Spalte {pop!r} fehlt in den Daten", "Einwohnerspalte angeben")
+            raise self.cfg.error(
+                "data.population", f"Spalte {pop!r} fehlt in den Daten", "Einwohnerspalte angeben"
+            )
         if d["years"]:
             years = [int(y) for y in d["years"]]
             if self.panel is not None:
                 have = set(self.panel.index.get_level_values(-1))
                 miss = [y for y in years if y not in have]
                 if miss:
-                    raise self.cfg.error("data.years", f"Jahre {miss} fehlen in den Daten",
-                                         f"vorhanden sind {sorted(have)}")
+                    raise self.cfg.error(
+                        "data.years",
+                        f"Jahre {miss} fehlen in den Daten",
+                        f"vorhanden sind {sorted(have)}",
+                    )
                 self.panel = self.panel[self.panel.index.get_level_values(-1).isin(years)]
-        self.years = sorted(set(self.panel.index.get_level_values(-1))) if self.panel is not None else [year]
+        self.years = (
+            sorted(set(self.panel.index.get_level_values(-1)))
+            if self.panel is not None
+            else [year]
+        )
 
     def compute_indicators(self) -> None:
         from sozplan.indicators import load_catalogue, rates
@@ -409,19 +475,27 @@ class _Context:
         keys = list(self.cfg["indicators"])
         for i, k in enumerate(keys):
             if k not in catalogue:
-                raise self.cfg.error(f"indicators[{i}]", f"unbekannte Kennzahl {k!r}",
-                                     f"eine Kennzahl des Katalogs verwenden: {', '.join(catalogue)}")
+                raise self.cfg.error(
+                    f"indicators[{i}]",
+                    f"unbekannte Kennzahl {k!r}",
+                    f"eine Kennzahl des Katalogs verwenden: {', '.join(catalogue)}",
+                )
             missing = [c for c in catalogue[k].columns if c not in self.gdf.columns]
             if missing:
-                raise self.cfg.error(f"indicators[{i}]", f"für {k!r} fehlen die Spalten {missing}",
-                                     "die Zählspalten ergänzen oder die Kennzahl streichen")
+                raise self.cfg.error(
+                    f"indicators[{i}]",
+                    f"für {k!r} fehlen die Spalten {missing}",
+                    "die Zählspalten ergänzen oder die Kennzahl streichen",
+                )
         self.keys = keys
         self.specs = {k: catalogue[k] for k in keys}
         minpop = self.cfg["index"]["min_population"]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             self.rates = rates(self.gdf, keys, min_population=minpop)
-            self.panel_rates = rates(self.panel, keys, min_population=minpop) if self.panel is not None else None
+            self.panel_rates = (
+                rates(self.panel, keys, min_population=minpop) if self.panel is not None else None
+            )
             if self.districts is not None:
                 dc = self.cfg["data"]["district_column"]
                 dist = self.gdf.drop(columns="geometry").groupby(dc).sum(numeric_only=True)
@@ -439,8 +513,17 @@ class _Context:
         from sozplan.disclosure import audit_suppression, suppress_small_counts
 
         dcfg = self.cfg["disclosure"]
-        age = [c for c in ("einwohner_0_5", "einwohner_6_14", "einwohner_15_17", "einwohner_18_64",
-                           "einwohner_65_plus") if c in self.gdf.columns]
+        age = [
+            c
+            for c in (
+                "einwohner_0_5",
+                "einwohner_6_14",
+                "einwohner_15_17",
+                "einwohner_18_64",
+                "einwohner_65_plus",
+            )
+            if c in self.gdf.columns
+        ]
         pop = self.cfg["data"]["population"]
         cols = [pop, *age]
         for k in self.keys:
@@ -449,7 +532,11 @@ class _Context:
         counts = self.gdf[cols].astype("int64")
         dc = self.cfg["data"]["district_column"]
         frame = counts.join(self.gdf[[dc]]) if dc and dc in self.gdf.columns else counts
-        additive = {pop: age} if len(age) == 5 and (counts[age].sum(axis=1) == counts[pop]).all() else None
+        additive = (
+            {pop: age}
+            if len(age) == 5 and (counts[age].sum(axis=1) == counts[pop]).all()
+            else None
+        )
         self.count_columns = cols
         if dcfg["publish_small_counts"]:
             self.suppression = None
@@ -457,8 +544,14 @@ class _Context:
             self.published_counts = counts
             self.audit = None
         else:
-            res = suppress_small_counts(frame, dcfg["min_count"], dcfg["secondary"], columns=cols,
-                                        by=dc if dc in frame.columns else None, additive=additive)
+            res = suppress_small_counts(
+                frame,
+                dcfg["min_count"],
+                dcfg["secondary"],
+                columns=cols,
+                by=dc if dc in frame.columns else None,
+                additive=additive,
+            )
             self.suppression = res
             self.hidden = res.mask
             self.published_counts = res.table[cols]
@@ -482,11 +575,19 @@ class _Context:
         for part, keys in (("status", status), ("dynamics", dyn)):
             for i, k in enumerate(keys):
                 if k not in self.keys:
-                    raise self.cfg.error(f"index.{part}[{i}]", f"{k!r} steht nicht unter 'indicators'",
-                                         "die Kennzahl unter 'indicators' aufnehmen")
+                    raise self.cfg.error(
+                        f"index.{part}[{i}]",
+                        f"{k!r} steht nicht unter 'indicators'",
+                        "die Kennzahl unter 'indicators' aufnehmen",
+                    )
         pop = self.cfg["data"]["population"]
-        opts = {"population": pop, "min_population": icfg["min_population"], "weighted": icfg["weighted"],
-                "status_cuts": tuple(icfg["status_cuts"]), "dynamics_cuts": tuple(icfg["dynamics_cuts"])}
+        opts = {
+            "population": pop,
+            "min_population": icfg["min_population"],
+            "weighted": icfg["weighted"],
+            "status_cuts": tuple(icfg["status_cuts"]),
+            "dynamics_cuts": tuple(icfg["dynamics_cuts"]),
+        }
         window = icfg["window"]
         self.monitoring = None
         if dyn and self.panel_rates is not None and len(self.years) > window:
@@ -498,18 +599,37 @@ class _Context:
                 before = panel.xs(y - window, level=-1).reindex(now.index)
                 bad = now[status + dyn].isna().any(axis=1) | before[dyn].isna().any(axis=1)
                 bad &= now[pop] >= icfg["min_population"]
-                exclude[y] = {i: self.L("Kennzahl fehlt", "indicator missing") for i in now.index[bad]}
-            self.monitoring = monitor(panel, status, dyn, year=panel.index.names[-1], years=years_dyn,
-                                      window=window, exclude=exclude, **opts)
+                exclude[y] = {
+                    i: self.L("Kennzahl fehlt", "indicator missing") for i in now.index[bad]
+                }
+            self.monitoring = monitor(
+                panel,
+                status,
+                dyn,
+                year=panel.index.names[-1],
+                years=years_dyn,
+                window=window,
+                exclude=exclude,
+                **opts,
+            )
             self.sd = self.monitoring.results[self.year]
         else:
             df = self.rates.value.join(self.gdf[[pop]])
             bad = df[status].isna().any(axis=1) & (df[pop] >= icfg["min_population"])
-            self.sd = status_dynamics(df, status, None, exclude={i: "Kennzahl fehlt" for i in df.index[bad]},
-                                      **{k: v for k, v in opts.items() if k != "dynamics_cuts"})
-        payload = {"index": {k: icfg[k] for k in sorted(icfg)},
-                   "indicators": {k: self.specs[k].to_dict() for k in sorted(set(status + dyn))}}
-        canon = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+            self.sd = status_dynamics(
+                df,
+                status,
+                None,
+                exclude=dict.fromkeys(df.index[bad], "Kennzahl fehlt"),
+                **{k: v for k, v in opts.items() if k != "dynamics_cuts"},
+            )
+        payload = {
+            "index": {k: icfg[k] for k in sorted(icfg)},
+            "indicators": {k: self.specs[k].to_dict() for k in sorted(set(status + dyn))},
+        }
+        canon = json.dumps(
+            payload, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")
+        )
         self.spec_hash = hashlib.sha256(canon.encode("utf-8")).hexdigest()[:12]
 
     def start_clusters(self) -> None:
@@ -517,8 +637,11 @@ class _Context:
         c = self.cfg["clusters"]
         key = c["indicator"]
         if key not in self.keys:
-            raise self.cfg.error("clusters.indicator", f"{key!r} steht nicht unter 'indicators'",
-                                 "eine der berechneten Kennzahlen wählen")
+            raise self.cfg.error(
+                "clusters.indicator",
+                f"{key!r} steht nicht unter 'indicators'",
+                "eine der berechneten Kennzahlen wählen",
+            )
         v = self.values[key].dropna()
         sub = self.gdf.loc[v.index, ["geometry"]].assign(wert=v)
         args = (sub, c["permutations"], c["seed"], c["alpha"], c["correction"])
@@ -532,8 +655,12 @@ class _Context:
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
             try:
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (BLAS) is safe here
-                    self._pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context(method))
+                    warnings.simplefilter(
+                        "ignore", DeprecationWarning
+                    )  # fork with threads (BLAS) is safe here
+                    self._pool = cf.ProcessPoolExecutor(
+                        max_workers=1, mp_context=mp.get_context(method)
+                    )
                     self._cluster_future = self._pool.submit(_cluster_job, *args)
                 return
             except (OSError, RuntimeError):  # no subprocesses allowed here: run inline later
@@ -554,13 +681,22 @@ class _Context:
         c = self.cfg["clusters"]
         n = len(self.lisa)
         if c["correction"] == "fdr" and (c["permutations"] + 1) * c["alpha"] < n:
-            self.messages.append(self.L(
-                f"Mit {c['permutations']} Permutationen ist das kleinste mögliche p = 1/{c['permutations'] + 1}; bei "
-                f"{n} Tests und FDR-Korrektur reicht das kaum für Signifikanz. Empfehlung: mindestens "
-                f"{int(np.ceil(n / c['alpha']))} Permutationen (clusters.permutations).",
-                f"{c['permutations']} permutations are too few for {n} FDR-corrected tests."))
+            self.messages.append(
+                self.L(
+                    f"Mit {c['permutations']} Permutationen ist das kleinste mögliche p = "
+                    f"1/{c['permutations'] + 1}; bei "
+                    f"{n} Tests und FDR-Korrektur reicht das kaum für Signifikanz. Empfehlung: "
+                    "mindestens "
+                    f"{int(np.ceil(n / c['alpha']))} Permutationen (clusters.permutations).",
+                    f"{c['permutations']} permutations are too few for {n} FDR-corrected tests.",
+                )
+            )
         self.lisa_full = self.lisa.reindex(self.gdf.index)
-        cl = self.lisa_full["cluster"].astype(object).where(self.lisa_full["cluster"].notna(), "isolate")
+        cl = (
+            self.lisa_full["cluster"]
+            .astype(object)
+            .where(self.lisa_full["cluster"].notna(), "isolate")
+        )
         self.lisa_codes = cl
 
     def analyse_segregation(self) -> None:
@@ -569,8 +705,12 @@ class _Context:
         s = self.cfg["segregation"]
         if s["level"] == "block":
             if self.blocks_loader is None:
-                raise _Skip(self.L("Für die Segregation auf Blockebene fehlt 'data.blocks'.",
-                                   "Block-level segregation needs 'data.blocks'."))
+                raise _Skip(
+                    self.L(
+                        "Für die Segregation auf Blockebene fehlt 'data.blocks'.",
+                        "Block-level segregation needs 'data.blocks'.",
+                    )
+                )
             df = self.blocks_loader()
         else:
             df = self.gdf
@@ -578,12 +718,18 @@ class _Context:
         total = s["total"]
         missing = [g for g in [*groups, total] if g not in df.columns]
         if missing:
-            raise self.cfg.error("segregation.groups", f"Spalten {missing} fehlen in den Daten", "Gruppen prüfen")
+            raise self.cfg.error(
+                "segregation.groups", f"Spalten {missing} fehlen in den Daten", "Gruppen prüfen"
+            )
         rows = []
         for g in groups:
             row = {"gruppe": self.count_label(g)}
-            for name, fn in (("D", seg.dissimilarity), ("Gini", seg.gini), ("Isolation", seg.isolation),
-                             ("Entropie H", seg.entropy)):
+            for name, fn in (
+                ("D", seg.dissimilarity),
+                ("Gini", seg.gini),
+                ("Isolation", seg.isolation),
+                ("Entropie H", seg.entropy),
+            ):
                 row[name] = float(fn(df, g, total).statistic)
             row["D (Planungsräume)"] = float(seg.dissimilarity(self.gdf, g, total).statistic)
             row["Anteil %"] = 100 * df[g].sum() / df[total].sum()
@@ -609,27 +755,53 @@ class _Context:
         cols = list(t["indicators"] or self.keys)
         for i, k in enumerate(cols):
             if k not in self.keys:
-                raise self.cfg.error(f"typology.indicators[{i}]", f"{k!r} steht nicht unter 'indicators'",
-                                     "die Kennzahl unter 'indicators' aufnehmen")
+                raise self.cfg.error(
+                    f"typology.indicators[{i}]",
+                    f"{k!r} steht nicht unter 'indicators'",
+                    "die Kennzahl unter 'indicators' aufnehmen",
+                )
         df = self.values[cols].dropna()
         labels = {k: self.label(k) for k in cols}
-        self.typ = typology(df, cols, method=t["method"], k=t["k"], rng=t["seed"], n_boot=20, labels=labels,
-                            language=self.lang)
+        self.typ = typology(
+            df,
+            cols,
+            method=t["method"],
+            k=t["k"],
+            rng=t["seed"],
+            n_boot=20,
+            labels=labels,
+            language=self.lang,
+        )
         self.typ_cols = cols
 
     def analyse_validation(self) -> None:
         from sozplan.validation import validate
 
         if not self.cfg["validation"]["enabled"]:
-            raise _Skip(self.L("In der Konfiguration abgeschaltet.", "Switched off in the configuration."))
+            raise _Skip(
+                self.L("In der Konfiguration abgeschaltet.", "Switched off in the configuration.")
+            )
         data = self.panel if self.panel is not None else self.gdf
         data = pd.DataFrame(data.drop(columns="geometry", errors="ignore"))
-        self.validation = validate(data, self.keys, geometry=self.gdf.geometry, population=self.cfg["data"]["population"],
-                                   min_population=self.cfg["index"]["min_population"])
+        self.validation = validate(
+            data,
+            self.keys,
+            geometry=self.gdf.geometry,
+            population=self.cfg["data"]["population"],
+            min_population=self.cfg["index"]["min_population"],
+        )
 
     # -------------------------------------------------------------- tables
-    def publish(self, name: str, df: pd.DataFrame, caption: str, *, count_columns: tuple = (),
-                hidden: pd.DataFrame | None = None, root: str = "") -> list[tuple[str, str]]:
+    def publish(
+        self,
+        name: str,
+        df: pd.DataFrame,
+        caption: str,
+        *,
+        count_columns: tuple = (),
+        hidden: pd.DataFrame | None = None,
+        root: str = "",
+    ) -> list[tuple[str, str]]:
         """Register a table for CSV/Excel export; return the download links."""
         from sozplan.disclosure import check_disclosure
 
@@ -637,31 +809,53 @@ class _Context:
         if hidden is not None:
             for c in hidden.columns:
                 if c in out.columns:
-                    out[c] = out[c].astype(object).where(~hidden[c].reindex(out.index).fillna(False), None)
+                    out[c] = (
+                        out[c]
+                        .astype(object)
+                        .where(~hidden[c].reindex(out.index).fillna(False), None)
+                    )
         if not self.cfg["disclosure"]["publish_small_counts"] and count_columns:
             check_disclosure(out, count_columns, self.cfg["disclosure"]["min_count"], name=name)
         self.frames[name] = (out, caption)
-        self.tables[name] = {"caption": caption, "csv": f"tabellen/{name}.csv", "count_columns": list(count_columns),
-                             "rows": len(out)}
-        return [("CSV", f"{root}tabellen/{name}.csv"), ("Excel", f"{root}tabellen/sozialbericht_tabellen.xlsx")]
+        self.tables[name] = {
+            "caption": caption,
+            "csv": f"tabellen/{name}.csv",
+            "count_columns": list(count_columns),
+            "rows": len(out),
+        }
+        return [
+            ("CSV", f"{root}tabellen/{name}.csv"),
+            ("Excel", f"{root}tabellen/sozialbericht_tabellen.xlsx"),
+        ]
 
     def write_tables(self) -> None:
         folder = self.out / "tabellen"
         for name, (df, _cap) in self.frames.items():
-            df.to_csv(folder / f"{name}.csv", sep=";", decimal="," if self.lang == "de" else ".",
-                      encoding="utf-8-sig", na_rep=".")
+            df.to_csv(
+                folder / f"{name}.csv",
+                sep=";",
+                decimal="," if self.lang == "de" else ".",
+                encoding="utf-8-sig",
+                na_rep=".",
+            )
         try:
             import openpyxl  # noqa: F401
         except ImportError:
-            self.messages.append(self.L("Excel-Export übersprungen: openpyxl ist nicht installiert.",
-                                        "Excel export skipped: openpyxl is not installed."))
+            self.messages.append(
+                self.L(
+                    "Excel-Export übersprungen: openpyxl ist nicht installiert.",
+                    "Excel export skipped: openpyxl is not installed.",
+                )
+            )
         else:
             with pd.ExcelWriter(folder / "sozialbericht_tabellen.xlsx", engine="openpyxl") as xw:
                 for name, (df, cap) in self.frames.items():
                     sheet = name[:31]
                     df.to_excel(xw, sheet_name=sheet, startrow=1)
                     xw.sheets[sheet].cell(row=1, column=1, value=cap)
-        (folder / "tabellen.json").write_text(json.dumps(self.tables, ensure_ascii=False, indent=1), encoding="utf-8")
+        (folder / "tabellen.json").write_text(
+            json.dumps(self.tables, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
 
     # --------------------------------------------------------------- pages
     def add_page(self, key: str, fn: Callable[[], Page]) -> None:
@@ -673,7 +867,9 @@ class _Context:
             self.note_warnings(key, caught)
             notes = self.chapter_warnings.get(key, [])
             if notes:
-                page.blocks.append(H.heading(2, self.L("Hinweise zu diesem Kapitel", "Notes on this chapter")))
+                page.blocks.append(
+                    H.heading(2, self.L("Hinweise zu diesem Kapitel", "Notes on this chapter"))
+                )
                 page.blocks.append(H.bullets(notes[:12]))
         except Exception as exc:
             if key in ("overview",):
@@ -697,17 +893,33 @@ class _Context:
 
         from sozplan import __version__
 
-        env = jinja2.Environment(loader=jinja2.PackageLoader("sozplan.report", "templates"),
-                                 autoescape=jinja2.select_autoescape(["html", "j2"]))
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("sozplan.report", "templates"),
+            autoescape=jinja2.select_autoescape(["html", "j2"]),
+        )
         tpl = env.get_template("page.html.j2")
-        nav = [{"slug": k, "href": _NAV[k][0], "title": self.nav_title(k)} for k in self.cfg["chapters"]
-               if k in self.pages]
-        footer = self.L(f"{self.cfg['title']} · Datenquelle: {self.source_label} · Kleine Fallzahlen sind "
-                        "geheim gehalten (Zeichen „.“).",
-                        f"{self.cfg['title']} · Data: {self.source_label} · Small counts are suppressed (sign '.').")
-        common = {"lang": self.lang, "version": __version__, "report_title": self.cfg["title"], "nav": nav,
-                  "t": _TEXT[self.lang], "footer": footer, "created": self.created,
-                  "spec_version": str(self.cfg["index"]["version"]), "spec_hash": getattr(self, "spec_hash", "–")}
+        nav = [
+            {"slug": k, "href": _NAV[k][0], "title": self.nav_title(k)}
+            for k in self.cfg["chapters"]
+            if k in self.pages
+        ]
+        footer = self.L(
+            f"{self.cfg['title']} · Datenquelle: {self.source_label} · Kleine Fallzahlen sind "
+            "geheim gehalten (Zeichen „.“).",
+            f"{self.cfg['title']} · Data: {self.source_label} · Small counts are suppressed "
+            "(sign '.').",
+        )
+        common = {
+            "lang": self.lang,
+            "version": __version__,
+            "report_title": self.cfg["title"],
+            "nav": nav,
+            "t": _TEXT[self.lang],
+            "footer": footer,
+            "created": self.created,
+            "spec_version": str(self.cfg["index"]["version"]),
+            "spec_hash": getattr(self, "spec_hash", "–"),
+        }
 
         def write(page: Page, path: Path, root: str) -> None:
             from markupsafe import Markup
@@ -731,57 +943,102 @@ class _Context:
         pop = self.cfg["data"]["population"]
         b: list[H.Block] = []
         total_pop = int(self.gdf[pop].sum())
-        kf = [(fmt(total_pop, 0, self.lang), L("Einwohnerinnen und Einwohner", "residents")),
-              (str(len(self.gdf)), L("Planungsräume", "planning areas")
-               if self.cfg["data"]["level"] == "planning_area" else L("Gebiete", "areas"))]
+        kf = [
+            (fmt(total_pop, 0, self.lang), L("Einwohnerinnen und Einwohner", "residents")),
+            (
+                str(len(self.gdf)),
+                L("Planungsräume", "planning areas")
+                if self.cfg["data"]["level"] == "planning_area"
+                else L("Gebiete", "areas"),
+            ),
+        ]
         if self.districts is not None:
             kf.append((str(len(self.districts)), L("Bezirke", "districts")))
         first = self.keys[0]
         overall = self.city_rates.value.iloc[0][first]
-        kf.append((f"{fmt(overall, 1, self.lang)} {self.unit(first)}", f"{self.label(first)} ({self.year})"))
+        kf.append(
+            (
+                f"{fmt(overall, 1, self.lang)} {self.unit(first)}",
+                f"{self.label(first)} ({self.year})",
+            )
+        )
         b.append(H.keyfigures(kf))
-        b.append(H.para(L(
-            f"Dieser Bericht beschreibt die soziale Lage in {len(self.gdf)} Gebieten für das Jahr {self.year}: "
-            f"{len(self.keys)} Kennzahlen mit Karten und Tabellen, einen Sozialindex mit Status und Dynamik, "
-            "räumliche Häufungen, Segregation, Gebietstypen, die Prüfung der Daten und einen Steckbrief für "
-            "jedes Gebiet. Alle Zahlen sind aus Zählungen berechnet; Anteile werden nie gemittelt.",
-            f"This report describes the social situation of {len(self.gdf)} areas in {self.year}.")))
+        b.append(
+            H.para(
+                L(
+                    f"Dieser Bericht beschreibt die soziale Lage in {len(self.gdf)} Gebieten für "
+                    f"das Jahr {self.year}: "
+                    f"{len(self.keys)} Kennzahlen mit Karten und Tabellen, einen Sozialindex mit "
+                    "Status und Dynamik, "
+                    "räumliche Häufungen, Segregation, Gebietstypen, die Prüfung der Daten und "
+                    "einen Steckbrief für "
+                    "jedes Gebiet. Alle Zahlen sind aus Zählungen berechnet; Anteile werden nie "
+                    "gemittelt.",
+                    f"This report describes the social situation of {len(self.gdf)} areas in "
+                    f"{self.year}.",
+                )
+            )
+        )
         b.append(H.heading(2, L("Auf einen Blick", "At a glance")))
         items = []
         if hasattr(self, "sd") and "index" not in self.errors:
             sd = self.sd
             counts = sd.status_class.value_counts(sort=False)
-            items.append(L("Status-Index: ", "Status index: ") + ", ".join(
-                f"{k} {v}" for k, v in counts.items()) + L(" Gebiete.", " areas."))
+            items.append(
+                L("Status-Index: ", "Status index: ")
+                + ", ".join(f"{k} {v}" for k, v in counts.items())
+                + L(" Gebiete.", " areas.")
+            )
             if sd.dynamics_class is not None:
-                worst = sd.status_class.index[(sd.status_class.astype(object) == sd.settings["status_labels"][-1])
-                                              & (sd.dynamics_class.astype(object) == sd.settings["dynamics_labels"][-1])]
+                worst = sd.status_class.index[
+                    (sd.status_class.astype(object) == sd.settings["status_labels"][-1])
+                    & (sd.dynamics_class.astype(object) == sd.settings["dynamics_labels"][-1])
+                ]
                 if len(worst):
-                    items.append(L("Besonderer Handlungsbedarf (Status sehr niedrig, Dynamik negativ): ",
-                                   "Highest priority (status very low, dynamics negative): ")
-                                 + ", ".join(f'<a href="{self.profile_href(i)}">{H.esc(self.area_name(i))}</a>'
-                                             for i in worst[:12]))
+                    items.append(
+                        L(
+                            "Besonderer Handlungsbedarf (Status sehr niedrig, Dynamik negativ): ",
+                            "Highest priority (status very low, dynamics negative): ",
+                        )
+                        + ", ".join(
+                            f'<a href="{self.profile_href(i)}">{H.esc(self.area_name(i))}</a>'
+                            for i in worst[:12]
+                        )
+                    )
         if hasattr(self, "lisa_codes") and "clusters" not in self.errors:
             hh = self.lisa_codes.index[self.lisa_codes == "HH"]
-            items.append(L(f"{len(hh)} Gebiete bilden Hot Spots der Kennzahl "
-                           f"{self.label(self.cfg['clusters']['indicator'])} (hoch-hoch, FDR-korrigiert).",
-                           f"{len(hh)} areas form hot spots."))
+            items.append(
+                L(
+                    f"{len(hh)} Gebiete bilden Hot Spots der Kennzahl "
+                    f"{self.label(self.cfg['clusters']['indicator'])} (hoch-hoch, "
+                    "FDR-korrigiert).",
+                    f"{len(hh)} areas form hot spots.",
+                )
+            )
         if hasattr(self, "seg_table") and "segregation" not in self.errors:
             top = self.seg_table["D"].idxmax()
-            items.append(L(f"Am stärksten segregiert: {top} (Dissimilaritätsindex D = "
-                           f"{fmt(self.seg_table.at[top, 'D'], 2, self.lang)}).",
-                           f"Most segregated: {top} (D = {self.seg_table.at[top, 'D']:.2f})."))
+            items.append(
+                L(
+                    f"Am stärksten segregiert: {top} (Dissimilaritätsindex D = "
+                    f"{fmt(self.seg_table.at[top, 'D'], 2, self.lang)}).",
+                    f"Most segregated: {top} (D = {self.seg_table.at[top, 'D']:.2f}).",
+                )
+            )
         if items:
             b.append(H.bullets(items, raw=True))
         if "index" in self.pages and getattr(self, "sd_figure", None) is not None:
             b.append(self.sd_figure)
         b.append(H.heading(2, L("Inhalt", "Contents")))
         desc = {
-            "data_method": L("Datenquelle, Kennzahlen, Index, Verfahren und Geheimhaltung", "data, methods"),
+            "data_method": L(
+                "Datenquelle, Kennzahlen, Index, Verfahren und Geheimhaltung", "data, methods"
+            ),
             "indicators": L("Karten und Tabellen der Kennzahlen", "maps and tables"),
             "index": L("Status, Dynamik und Übergänge zwischen den Jahren", "status and dynamics"),
             "clusters": L("Hot Spots und Cold Spots (LISA)", "hot and cold spots"),
-            "segregation": L("Ungleiche Verteilung von Bevölkerungsgruppen", "segregation indices"),
+            "segregation": L(
+                "Ungleiche Verteilung von Bevölkerungsgruppen", "segregation indices"
+            ),
             "typology": L("Gebiete mit ähnlichem Profil", "area types"),
             "validation": L("Vollständigkeit, Plausibilität, kleine Fallzahlen", "data checks"),
             "profiles": L("Ein Steckbrief je Gebiet", "one profile per area"),
@@ -790,13 +1047,21 @@ class _Context:
         for k in self.cfg["chapters"]:
             if k == "overview":
                 continue
-            state = (L(" – übersprungen", " – skipped") if k in self.errors else "")
-            lis.append(f'<a href="{_NAV[k][0]}">{H.esc(self.nav_title(k))}</a>: {H.esc(desc.get(k, ""))}{state}')
+            state = L(" – übersprungen", " – skipped") if k in self.errors else ""
+            lis.append(
+                f'<a href="{_NAV[k][0]}">{H.esc(self.nav_title(k))}</a>: '
+                f"{H.esc(desc.get(k, ''))}{state}"
+            )
         b.append(H.bullets(lis, raw=True))
         skipped = {k: v for k, v in self.errors.items() if k in self.cfg["chapters"]}
         if skipped:
-            b.append(H.note("; ".join(f"{self.nav_title(k)}: {v}" for k, v in skipped.items()), "skipped",
-                            title=L("Übersprungene Kapitel:", "Skipped chapters:")))
+            b.append(
+                H.note(
+                    "; ".join(f"{self.nav_title(k)}: {v}" for k, v in skipped.items()),
+                    "skipped",
+                    title=L("Übersprungene Kapitel:", "Skipped chapters:"),
+                )
+            )
         return Page("overview", "index.html", self.cfg["title"], b, lead=self.cfg["subtitle"])
 
     def page_data_method(self) -> Page:
@@ -805,77 +1070,148 @@ class _Context:
         L = self.L
         d = self.cfg["data"]
         b = [H.heading(2, L("Daten", "Data"))]
-        b.append(H.para(L(
-            f"Datenquelle: {self.source_label}. Ebene: {len(self.gdf)} Gebiete ({d['level']}), Berichtsjahr "
-            f"{self.year}, Zeitreihe {self.years[0]}–{self.years[-1]}. Stichtag jeweils 31.12.",
-            f"Source: {self.source_label}; {len(self.gdf)} areas; year {self.year}.")))
+        b.append(
+            H.para(
+                L(
+                    f"Datenquelle: {self.source_label}. Ebene: {len(self.gdf)} Gebiete "
+                    f"({d['level']}), Berichtsjahr "
+                    f"{self.year}, Zeitreihe {self.years[0]}–{self.years[-1]}. Stichtag jeweils "
+                    "31.12.",
+                    f"Source: {self.source_label}; {len(self.gdf)} areas; year {self.year}.",
+                )
+            )
+        )
         rows = []
         for k in self.keys:
             s = self.specs[k]
-            rows.append({L("Kennzahl", "Indicator"): self.label(k), L("Einheit", "Unit"): s.unit,
-                         L("Zähler", "Numerator"): " + ".join(s.numerator),
-                         L("Nenner", "Denominator"): " ".join(s.denominator).replace(" -", " − "),
-                         L("Definition", "Definition"): s.definition})
+            rows.append(
+                {
+                    L("Kennzahl", "Indicator"): self.label(k),
+                    L("Einheit", "Unit"): s.unit,
+                    L("Zähler", "Numerator"): " + ".join(s.numerator),
+                    L("Nenner", "Denominator"): " ".join(s.denominator).replace(" -", " − "),
+                    L("Definition", "Definition"): s.definition,
+                }
+            )
         tab = pd.DataFrame(rows, index=pd.Index(self.keys, name=L("Schlüssel", "key")))
-        links = self.publish("kennzahlen_definitionen", tab, L("Definitionen der Kennzahlen", "Definitions"))
-        b.append(H.table(tab, L("Tabelle: Kennzahlen und ihre Definitionen", "Table: indicators"), language=self.lang,
-                         downloads=links))
+        links = self.publish(
+            "kennzahlen_definitionen", tab, L("Definitionen der Kennzahlen", "Definitions")
+        )
+        b.append(
+            H.table(
+                tab,
+                L("Tabelle: Kennzahlen und ihre Definitionen", "Table: indicators"),
+                language=self.lang,
+                downloads=links,
+            )
+        )
         b.append(H.heading(2, L("Sozialindex", "Social index")))
         ic = self.cfg["index"]
-        b.append(H.para(L(
-            f"Index „{ic['name']}“, Version {ic['version']}, Prüfsumme der Spezifikation "
-            f"{getattr(self, 'spec_hash', '–')} (SHA-256 der Indexeinstellungen und Kennzahldefinitionen, erste 12 "
-            "Zeichen; gleiche Prüfsumme heißt gleiche Methode). Verfahren wie im Monitoring Soziale "
-            "Stadtentwicklung Berlin: Statusindikatoren "
-            f"({', '.join(self.label(k) for k in ic['status'])}) werden über die bewerteten Gebiete z-standardisiert, "
-            "summiert und erneut standardisiert; Klassen an den Grenzen "
-            f"{', '.join(fmt(c, 1, self.lang) for c in ic['status_cuts'])} (hoch, mittel, niedrig, sehr niedrig). "
-            f"Die Dynamik nutzt die Veränderung derselben Kennzahlen über {ic['window']} Jahre in Prozentpunkten "
-            f"(Grenzen {', '.join(fmt(c, 1, self.lang) for c in ic['dynamics_cuts'])}). Gebiete mit weniger als "
-            f"{fmt(ic['min_population'], 0, self.lang)} Einwohnern werden nicht bewertet.",
-            f"Index '{ic['name']}', version {ic['version']}, hash {getattr(self, 'spec_hash', '–')}.")))
+        b.append(
+            H.para(
+                L(
+                    f"Index „{ic['name']}“, Version {ic['version']}, Prüfsumme der Spezifikation "
+                    f"{getattr(self, 'spec_hash', '–')} (SHA-256 der Indexeinstellungen und "
+                    "Kennzahldefinitionen, erste 12 "
+                    "Zeichen; gleiche Prüfsumme heißt gleiche Methode). Verfahren wie im "
+                    "Monitoring Soziale "
+                    "Stadtentwicklung Berlin: Statusindikatoren "
+                    f"({', '.join(self.label(k) for k in ic['status'])}) werden über die "
+                    "bewerteten Gebiete z-standardisiert, "
+                    "summiert und erneut standardisiert; Klassen an den Grenzen "
+                    f"{', '.join(fmt(c, 1, self.lang) for c in ic['status_cuts'])} (hoch, "
+                    "mittel, niedrig, sehr niedrig). "
+                    f"Die Dynamik nutzt die Veränderung derselben Kennzahlen über {ic['window']} "
+                    "Jahre in Prozentpunkten "
+                    f"(Grenzen {', '.join(fmt(c, 1, self.lang) for c in ic['dynamics_cuts'])}). "
+                    "Gebiete mit weniger als "
+                    f"{fmt(ic['min_population'], 0, self.lang)} Einwohnern werden nicht bewertet.",
+                    f"Index '{ic['name']}', version {ic['version']}, hash "
+                    f"{getattr(self, 'spec_hash', '–')}.",
+                )
+            )
+        )
         b.append(H.heading(2, L("Karten", "Maps")))
         m = self.cfg["maps"]
-        b.append(H.para(L(
-            f"Kennzahlkarten: {m['k']} Klassen ({m['scheme']}, berechnet mit mapclassify); je Klasse steht die Zahl "
-            "der Gebiete in der Legende. Schraffierte Gebiete haben keinen Wert (zu wenige Einwohner, fehlende Daten "
-            "oder geheim gehaltene Fallzahlen). Farben aus farbfehlsichtigkeitstauglichen ColorBrewer-Paletten.",
-            "Maps: classes by mapclassify; hatched areas have no value.")))
+        b.append(
+            H.para(
+                L(
+                    f"Kennzahlkarten: {m['k']} Klassen ({m['scheme']}, berechnet mit "
+                    "mapclassify); je Klasse steht die Zahl "
+                    "der Gebiete in der Legende. Schraffierte Gebiete haben keinen Wert (zu "
+                    "wenige Einwohner, fehlende Daten "
+                    "oder geheim gehaltene Fallzahlen). Farben aus "
+                    "farbfehlsichtigkeitstauglichen ColorBrewer-Paletten.",
+                    "Maps: classes by mapclassify; hatched areas have no value.",
+                )
+            )
+        )
         b.append(H.heading(2, L("Räumliche Cluster", "Spatial clusters")))
         c = self.cfg["clusters"]
-        b.append(H.para(L(
-            f"Globales und lokales Moran's I (Anselin 1995, doi:10.1111/j.1538-4632.1995.tb00338.x) mit Queen-"
-            f"Nachbarschaft, {c['permutations']} bedingten Permutationen (Startwert {c['seed']}), Signifikanzniveau "
-            f"{fmt(c['alpha'], 2, self.lang)} nach Korrektur für multiples Testen ({c['correction']}, "
-            "Benjamini & Hochberg 1995). Inseln ohne Nachbarn werden mit dem nächsten Gebiet verbunden.",
-            "Global and local Moran's I with permutation inference.")))
+        b.append(
+            H.para(
+                L(
+                    "Globales und lokales Moran's I (Anselin 1995, "
+                    "doi:10.1111/j.1538-4632.1995.tb00338.x) mit Queen-"
+                    f"Nachbarschaft, {c['permutations']} bedingten Permutationen (Startwert "
+                    f"{c['seed']}), Signifikanzniveau "
+                    f"{fmt(c['alpha'], 2, self.lang)} nach Korrektur für multiples Testen "
+                    f"({c['correction']}, "
+                    "Benjamini & Hochberg 1995). Inseln ohne Nachbarn werden mit dem nächsten "
+                    "Gebiet verbunden.",
+                    "Global and local Moran's I with permutation inference.",
+                )
+            )
+        )
         b.append(H.heading(2, L("Geheimhaltung", "Disclosure control")))
         dcfg = self.cfg["disclosure"]
         if self.suppression is None:
-            b.append(H.note(L(
-                "Die Konfiguration erlaubt die Veröffentlichung kleiner Fallzahlen (disclosure.publish_small_counts: "
-                "true). Dieser Bericht ist nicht zur Veröffentlichung bestimmt.",
-                "Small counts are published (configuration); not for publication."), "warning"))
+            b.append(
+                H.note(
+                    L(
+                        "Die Konfiguration erlaubt die Veröffentlichung kleiner Fallzahlen "
+                        "(disclosure.publish_small_counts: "
+                        "true). Dieser Bericht ist nicht zur Veröffentlichung bestimmt.",
+                        "Small counts are published (configuration); not for publication.",
+                    ),
+                    "warning",
+                )
+            )
         else:
             res = self.suppression
             audit_txt = ""
             if self.audit is not None and len(self.audit):
                 w = self.audit["width"].min()
                 audit_txt = L(
-                    f" Prüfung durch lineare Optimierung: keine der {len(self.audit)} gesperrten Zellen lässt sich aus "
-                    f"den veröffentlichten Summen genau berechnen (kleinster Spielraum {fmt(w, 0, self.lang)})."
-                    if not self.audit["disclosed"].any() else
-                    f" Achtung: {int(self.audit['disclosed'].sum())} gesperrte Zellen sind aus Summen berechenbar.",
-                    f" LP audit: {int(self.audit['disclosed'].sum())} hidden cells recoverable.")
-            b.append(H.para(L(
-                f"Fallzahlen von 1 bis {dcfg['min_count'] - 1} werden nicht veröffentlicht (primäre Sperrung, "
-                f"{res.n_primary} Zellen). Damit sie nicht aus Zeilen-, Bezirks- oder Stadtsummen zurückgerechnet "
-                f"werden können, sind weitere {res.n_secondary} Zellen gesperrt (sekundäre Sperrung: in jeder Summe "
-                f"mindestens zwei gesperrte Zellen mit zusammen mindestens {dcfg['min_count']} Fällen). Gesperrte "
-                "Zellen tragen das Zeichen „.“ (DIN 55301, „geheim“). Anteile, die aus gesperrten Zahlen berechnet "
-                "würden, sind ebenfalls gesperrt, auch in den Karten." + audit_txt,
-                f"Counts from 1 to {dcfg['min_count'] - 1} are suppressed ({res.n_primary} primary, "
-                f"{res.n_secondary} secondary cells)." + audit_txt)))
+                    f" Prüfung durch lineare Optimierung: keine der {len(self.audit)} gesperrten "
+                    "Zellen lässt sich aus "
+                    "den veröffentlichten Summen genau berechnen (kleinster Spielraum "
+                    f"{fmt(w, 0, self.lang)})."
+                    if not self.audit["disclosed"].any()
+                    else f" Achtung: {int(self.audit['disclosed'].sum())} gesperrte Zellen sind "
+                    "aus Summen berechenbar.",
+                    f" LP audit: {int(self.audit['disclosed'].sum())} hidden cells recoverable.",
+                )
+            b.append(
+                H.para(
+                    L(
+                        f"Fallzahlen von 1 bis {dcfg['min_count'] - 1} werden nicht "
+                        "veröffentlicht (primäre Sperrung, "
+                        f"{res.n_primary} Zellen). Damit sie nicht aus Zeilen-, Bezirks- oder "
+                        "Stadtsummen zurückgerechnet "
+                        f"werden können, sind weitere {res.n_secondary} Zellen gesperrt "
+                        "(sekundäre Sperrung: in jeder Summe "
+                        "mindestens zwei gesperrte Zellen mit zusammen mindestens "
+                        f"{dcfg['min_count']} Fällen). Gesperrte "
+                        "Zellen tragen das Zeichen „.“ (DIN 55301, „geheim“). Anteile, die aus "
+                        "gesperrten Zahlen berechnet "
+                        "würden, sind ebenfalls gesperrt, auch in den Karten." + audit_txt,
+                        f"Counts from 1 to {dcfg['min_count'] - 1} are suppressed "
+                        f"({res.n_primary} primary, "
+                        f"{res.n_secondary} secondary cells)." + audit_txt,
+                    )
+                )
+            )
         if self.messages:
             b.append(H.heading(2, L("Hinweise zur Datenqualität", "Data-quality notes")))
             b.append(H.bullets(self.messages[:15]))
@@ -890,10 +1226,17 @@ class _Context:
         dcol = self.cfg["data"]["district_column"]
         outl = self.districts
         gdf = self.gdf.join(self.public_values.add_suffix("_wert"))
-        b.append(H.para(L(
-            "Jede Karte zeigt eine Kennzahl je Gebiet in Klassen mit etwa gleich vielen Gebieten. Die Tabelle am "
-            "Ende enthält alle Werte; die Zählungen stehen in der Tabelle „Bevölkerung und Fallzahlen“.",
-            "Each map shows one indicator by area.")))
+        b.append(
+            H.para(
+                L(
+                    "Jede Karte zeigt eine Kennzahl je Gebiet in Klassen mit etwa gleich vielen "
+                    "Gebieten. Die Tabelle am "
+                    "Ende enthält alle Werte; die Zählungen stehen in der Tabelle „Bevölkerung "
+                    "und Fallzahlen“.",
+                    "Each map shows one indicator by area.",
+                )
+            )
+        )
         toc = [f'<a href="#k-{k}">{H.esc(self.label(k))}</a>' for k in self.keys]
         b.append(H.bullets(toc, raw=True))
         for k in self.keys:
@@ -902,59 +1245,142 @@ class _Context:
             spec = self.specs[k]
             b.append(H.para(spec.definition))
             cmap = "YlOrRd" if spec.direction == 1 else "YlGnBu"
-            disp = choropleth(gdf, col, scheme=m["scheme"], k=m["k"], label=self.label(k), unit=spec.unit, cmap=cmap,
-                              outlines=outl, outline_labels="name" if outl is not None else None,
-                              source=self.src_note, title=f"{self.label(k)} {self.year}", language=self.lang)
-            b.append(self.figure(f"karte_{k}", disp, L(
-                f"{self.label(k)} ({spec.unit}) je Gebiet {self.year}. Stadtwert: "
-                f"{H.esc(self._fmt(self.city_rates.value.iloc[0][k]))} {spec.unit}.",
-                f"{self.label(k)} by area, {self.year}.")))
+            disp = choropleth(
+                gdf,
+                col,
+                scheme=m["scheme"],
+                k=m["k"],
+                label=self.label(k),
+                unit=spec.unit,
+                cmap=cmap,
+                outlines=outl,
+                outline_labels="name" if outl is not None else None,
+                source=self.src_note,
+                title=f"{self.label(k)} {self.year}",
+                language=self.lang,
+            )
+            b.append(
+                self.figure(
+                    f"karte_{k}",
+                    disp,
+                    L(
+                        f"{self.label(k)} ({spec.unit}) je Gebiet {self.year}. Stadtwert: "
+                        f"{H.esc(self._fmt(self.city_rates.value.iloc[0][k]))} {spec.unit}.",
+                        f"{self.label(k)} by area, {self.year}.",
+                    ),
+                )
+            )
             v = self.public_values[k].dropna().sort_values(ascending=False)
-            top = pd.DataFrame({L("Gebiet", "Area"): [self.area_name(i) for i in v.index[:5]],
-                                f"{self.label(k)} ({spec.unit})": v.iloc[:5].to_numpy()},
-                               index=pd.Index(v.index[:5], name="ID"))
-            b.append(H.table(top, L(f"Die fünf Gebiete mit den höchsten Werten: {self.label(k)}",
-                                    f"Top five areas: {self.label(k)}"), language=self.lang,
-                             links={i: self.profile_href(i) for i in top.index}))
+            top = pd.DataFrame(
+                {
+                    L("Gebiet", "Area"): [self.area_name(i) for i in v.index[:5]],
+                    f"{self.label(k)} ({spec.unit})": v.iloc[:5].to_numpy(),
+                },
+                index=pd.Index(v.index[:5], name="ID"),
+            )
+            b.append(
+                H.table(
+                    top,
+                    L(
+                        f"Die fünf Gebiete mit den höchsten Werten: {self.label(k)}",
+                        f"Top five areas: {self.label(k)}",
+                    ),
+                    language=self.lang,
+                    links={i: self.profile_href(i) for i in top.index},
+                )
+            )
         if self.panel_rates is not None and len(self.years) >= 2:
             k = self.keys[0]
             show_years = sorted({self.years[0], self.years[len(self.years) // 2], self.years[-1]})
             pv = self.panel_rates.value[k].where(~self.panel_rates.status[k].isin(_HIDE_STATUS))
             geo = self.gdf[["geometry"]]
-            wide = geo.assign(**{str(y): pv.xs(y, level=-1).reindex(geo.index).to_numpy() for y in show_years})
-            disp = small_multiples(wide, {str(y): str(y) for y in show_years}, k=m["k"], label=self.label(k),
-                                   unit=self.unit(k), outlines=outl, source=self.src_note, language=self.lang)
+            wide = geo.assign(
+                **{str(y): pv.xs(y, level=-1).reindex(geo.index).to_numpy() for y in show_years}
+            )
+            disp = small_multiples(
+                wide,
+                {str(y): str(y) for y in show_years},
+                k=m["k"],
+                label=self.label(k),
+                unit=self.unit(k),
+                outlines=outl,
+                source=self.src_note,
+                language=self.lang,
+            )
             b.append(H.heading(2, L(f"Entwicklung: {self.label(k)}", f"Change: {self.label(k)}")))
-            b.append(self.figure(f"zeitreihe_{k}", disp, L(
-                f"{self.label(k)} in den Jahren {', '.join(map(str, show_years))} mit gleichen Klassengrenzen.",
-                "Same classes in every year.")))
+            b.append(
+                self.figure(
+                    f"zeitreihe_{k}",
+                    disp,
+                    L(
+                        f"{self.label(k)} in den Jahren {', '.join(map(str, show_years))} mit "
+                        "gleichen Klassengrenzen.",
+                        "Same classes in every year.",
+                    ),
+                )
+            )
         b.append(H.heading(2, L("Tabelle aller Kennzahlen", "Table of all indicators")))
-        tab = pd.DataFrame({L("Gebiet", "Area"): [self.area_name(i) for i in self.gdf.index]}, index=self.gdf.index)
+        tab = pd.DataFrame(
+            {L("Gebiet", "Area"): [self.area_name(i) for i in self.gdf.index]},
+            index=self.gdf.index,
+        )
         if dcol in self.gdf.columns:
             tab[L("Bezirk", "District")] = self.gdf[dcol].astype(str)
         for k in self.keys:
             tab[f"{self.label(k)} ({self.unit(k)})"] = self.values[k]
-        hidden = pd.DataFrame({f"{self.label(k)} ({self.unit(k)})": self.hidden_values[k] for k in self.keys})
+        hidden = pd.DataFrame(
+            {f"{self.label(k)} ({self.unit(k)})": self.hidden_values[k] for k in self.keys}
+        )
         tab.index.name = "ID"
-        links = self.publish("kennzahlen", tab, L(f"Kennzahlen je Gebiet {self.year}", "Indicators by area"),
-                             hidden=hidden)
-        b.append(H.table(tab, L(f"Tabelle: Kennzahlen je Gebiet {self.year} („–“: zu wenige Einwohner oder kein "
-                                "Wert; „.“: geheim)", "Table: indicators by area"),
-                         language=self.lang, hidden=hidden, downloads=links,
-                         links={i: self.profile_href(i) for i in tab.index}))
+        links = self.publish(
+            "kennzahlen",
+            tab,
+            L(f"Kennzahlen je Gebiet {self.year}", "Indicators by area"),
+            hidden=hidden,
+        )
+        b.append(
+            H.table(
+                tab,
+                L(
+                    f"Tabelle: Kennzahlen je Gebiet {self.year} („–“: zu wenige Einwohner oder "
+                    "kein "
+                    "Wert; „.“: geheim)",
+                    "Table: indicators by area",
+                ),
+                language=self.lang,
+                hidden=hidden,
+                downloads=links,
+                links={i: self.profile_href(i) for i in tab.index},
+            )
+        )
         b.append(H.heading(2, L("Bevölkerung und Fallzahlen", "Population and counts")))
         counts = self.published_counts.copy()
         counts.index.name = "ID"
         counts.columns = [self.count_label(c) for c in counts.columns]
         hidden_named = self.hidden.copy()
         hidden_named.columns = counts.columns
-        links = self.publish("fallzahlen", counts, L(f"Bevölkerung und Fallzahlen je Gebiet {self.year}",
-                                                     "Counts by area"), count_columns=tuple(counts.columns),
-                             hidden=hidden_named)
-        b.append(H.table(counts, L(f"Tabelle: Bevölkerung und Fallzahlen je Gebiet {self.year} („.“: geheim)",
-                                   "Table: counts by area ('.': suppressed)"),
-                         language=self.lang, hidden=hidden_named, count_columns=tuple(counts.columns),
-                         downloads=links, decimals=0, links={i: self.profile_href(i) for i in counts.index}))
+        links = self.publish(
+            "fallzahlen",
+            counts,
+            L(f"Bevölkerung und Fallzahlen je Gebiet {self.year}", "Counts by area"),
+            count_columns=tuple(counts.columns),
+            hidden=hidden_named,
+        )
+        b.append(
+            H.table(
+                counts,
+                L(
+                    f"Tabelle: Bevölkerung und Fallzahlen je Gebiet {self.year} („.“: geheim)",
+                    "Table: counts by area ('.': suppressed)",
+                ),
+                language=self.lang,
+                hidden=hidden_named,
+                count_columns=tuple(counts.columns),
+                downloads=links,
+                decimals=0,
+                links={i: self.profile_href(i) for i in counts.index},
+            )
+        )
         return Page("indicators", _NAV["indicators"][0], self.nav_title("indicators"), b)
 
     def _fmt(self, x: float, d: int = 1) -> str:
@@ -970,21 +1396,38 @@ class _Context:
         L = self.L
         sd = self.sd
         b: list[H.Block] = []
-        b.append(H.para(L(
-            "Der Status-Index fasst die soziale Lage zusammen (hoch = günstig, sehr niedrig = ungünstig); der "
-            "Dynamik-Index ihre Veränderung. Beide zusammen ergeben die Status-Dynamik-Matrix mit 4 × 3 Feldern.",
-            "Status index and dynamics index form a 4 x 3 matrix.")))
+        b.append(
+            H.para(
+                L(
+                    "Der Status-Index fasst die soziale Lage zusammen (hoch = günstig, sehr "
+                    "niedrig = ungünstig); der "
+                    "Dynamik-Index ihre Veränderung. Beide zusammen ergeben die "
+                    "Status-Dynamik-Matrix mit 4 × 3 Feldern.",
+                    "Status index and dynamics index form a 4 x 3 matrix.",
+                )
+            )
+        )
         self.sd_figure = None
         if sd.dynamics_class is not None:
-            disp = status_dynamics_map(self.gdf, sd, outlines=self.districts,
-                                       outline_labels="name" if self.districts is not None else None,
-                                       source=self.src_note, title=L(f"Status und Dynamik {self.year}",
-                                                                     f"Status and dynamics {self.year}"),
-                                       language=self.lang)
-            fig = self.figure("status_dynamik", disp, L(
-                "Status-Dynamik-Matrix je Gebiet. Farbe: Status; Helligkeit und Muster: Dynamik (Punkte positiv, "
-                "Schraffur negativ). Die Legende zeigt die Zahl der Gebiete je Feld.",
-                "Status/dynamics matrix by area."))
+            disp = status_dynamics_map(
+                self.gdf,
+                sd,
+                outlines=self.districts,
+                outline_labels="name" if self.districts is not None else None,
+                source=self.src_note,
+                title=L(f"Status und Dynamik {self.year}", f"Status and dynamics {self.year}"),
+                language=self.lang,
+            )
+            fig = self.figure(
+                "status_dynamik",
+                disp,
+                L(
+                    "Status-Dynamik-Matrix je Gebiet. Farbe: Status; Helligkeit und Muster: "
+                    "Dynamik (Punkte positiv, "
+                    "Schraffur negativ). Die Legende zeigt die Zahl der Gebiete je Feld.",
+                    "Status/dynamics matrix by area.",
+                ),
+            )
             self.sd_figure = fig
             b.append(H.heading(2, L("Status-Dynamik-Matrix", "Status/dynamics matrix")))
             b.append(fig)
@@ -992,53 +1435,127 @@ class _Context:
             mat.index = mat.index.astype(str)
             mat.columns = [str(c) for c in mat.columns]
             mat.index.name = L("Status", "Status")
-            links = self.publish("status_dynamik_matrix", mat, L("Gebiete je Feld der Matrix", "Areas per cell"))
-            b.append(H.table(mat, L("Tabelle: Zahl der Gebiete je Status- und Dynamikklasse",
-                                    "Table: areas per status and dynamics class"), language=self.lang,
-                             decimals=0, downloads=links))
+            links = self.publish(
+                "status_dynamik_matrix", mat, L("Gebiete je Feld der Matrix", "Areas per cell")
+            )
+            b.append(
+                H.table(
+                    mat,
+                    L(
+                        "Tabelle: Zahl der Gebiete je Status- und Dynamikklasse",
+                        "Table: areas per status and dynamics class",
+                    ),
+                    language=self.lang,
+                    decimals=0,
+                    downloads=links,
+                )
+            )
         b.append(H.heading(2, L("Status-Index", "Status index")))
         g = self.gdf.assign(status_index=sd.status_index)
-        disp = choropleth(g, "status_index", scheme="manual", cuts=list(self.cfg["index"]["status_cuts"]),
-                          diverging=True, label=L("Status-Index (z-Wert)", "status index (z)"), decimals=1,
-                          outlines=self.districts, source=self.src_note, language=self.lang, cmap="RdBu_r")
-        b.append(self.figure("status_index", disp, L(
-            "Status-Index je Gebiet; Klassengrenzen wie die Statusklassen. Rot: ungünstiger als der Durchschnitt.",
-            "Status index by area.")))
+        disp = choropleth(
+            g,
+            "status_index",
+            scheme="manual",
+            cuts=list(self.cfg["index"]["status_cuts"]),
+            diverging=True,
+            label=L("Status-Index (z-Wert)", "status index (z)"),
+            decimals=1,
+            outlines=self.districts,
+            source=self.src_note,
+            language=self.lang,
+            cmap="RdBu_r",
+        )
+        b.append(
+            self.figure(
+                "status_index",
+                disp,
+                L(
+                    "Status-Index je Gebiet; Klassengrenzen wie die Statusklassen. Rot: "
+                    "ungünstiger als der Durchschnitt.",
+                    "Status index by area.",
+                ),
+            )
+        )
         if self.monitoring is not None and len(self.monitoring.years) >= 2:
             y0, y1 = self.monitoring.years[0], self.monitoring.years[-1]
             tab = self.monitoring.transitions(y0, y1)
-            disp = transition_chart(tab, before=L(f"Statusklasse {y0}", f"status {y0}"),
-                                    after=L(f"Statusklasse {y1}", f"status {y1}"), language=self.lang)
+            disp = transition_chart(
+                tab,
+                before=L(f"Statusklasse {y0}", f"status {y0}"),
+                after=L(f"Statusklasse {y1}", f"status {y1}"),
+                language=self.lang,
+            )
             b.append(H.heading(2, L(f"Übergänge {y0}–{y1}", f"Transitions {y0}–{y1}")))
-            b.append(self.figure("uebergaenge", disp, L(
-                f"Wie viele Gebiete zwischen {y0} und {y1} in eine andere Statusklasse wechselten (umrandet: "
-                "gleiche Klasse).", "Class transitions.")))
+            b.append(
+                self.figure(
+                    "uebergaenge",
+                    disp,
+                    L(
+                        f"Wie viele Gebiete zwischen {y0} und {y1} in eine andere Statusklasse "
+                        "wechselten (umrandet: "
+                        "gleiche Klasse).",
+                        "Class transitions.",
+                    ),
+                )
+            )
             tab2 = tab.copy()
             tab2.index = tab2.index.astype(str)
             tab2.columns = [str(c) for c in tab2.columns]
-            self.publish("uebergaenge_status", tab2, L(f"Statusklassen {y0} (Zeilen) und {y1} (Spalten)",
-                                                       "Transitions"))
+            self.publish(
+                "uebergaenge_status",
+                tab2,
+                L(f"Statusklassen {y0} (Zeilen) und {y1} (Spalten)", "Transitions"),
+            )
         res = sd.to_frame()
-        keep = [c for c in ("status_index", "status_class", "dynamics_index", "dynamics_class", "matrix_code",
-                            "reason") if c in res.columns]
+        keep = [
+            c
+            for c in (
+                "status_index",
+                "status_class",
+                "dynamics_index",
+                "dynamics_class",
+                "matrix_code",
+                "reason",
+            )
+            if c in res.columns
+        ]
         tab = res[keep].copy()
         tab.insert(0, L("Gebiet", "Area"), [self.area_name(i) for i in tab.index])
         for c in ("status_class", "dynamics_class", "reason", "matrix_code"):
             if c in tab.columns:
                 tab[c] = tab[c].astype(object).where(tab[c].notna(), "–").astype(str)
-        tab = tab.rename(columns={"status_index": L("Status-Index", "status index"),
-                                  "status_class": L("Statusklasse", "status class"),
-                                  "dynamics_index": L("Dynamik-Index", "dynamics index"),
-                                  "dynamics_class": L("Dynamikklasse", "dynamics class"),
-                                  "matrix_code": L("Matrix", "matrix"), "reason": L("nicht bewertet, weil",
-                                                                                     "not rated because")})
+        tab = tab.rename(
+            columns={
+                "status_index": L("Status-Index", "status index"),
+                "status_class": L("Statusklasse", "status class"),
+                "dynamics_index": L("Dynamik-Index", "dynamics index"),
+                "dynamics_class": L("Dynamikklasse", "dynamics class"),
+                "matrix_code": L("Matrix", "matrix"),
+                "reason": L("nicht bewertet, weil", "not rated because"),
+            }
+        )
         tab.index.name = "ID"
-        tab = tab.sort_values(L("Status-Index", "status index"), ascending=False, na_position="last")
-        links = self.publish("sozialindex", tab, L(f"Sozialindex je Gebiet {self.year}", "Social index"))
+        tab = tab.sort_values(
+            L("Status-Index", "status index"), ascending=False, na_position="last"
+        )
+        links = self.publish(
+            "sozialindex", tab, L(f"Sozialindex je Gebiet {self.year}", "Social index")
+        )
         b.append(H.heading(2, L("Tabelle", "Table")))
-        b.append(H.table(tab, L(f"Tabelle: Status- und Dynamik-Index je Gebiet {self.year}, nach Status-Index "
-                                "absteigend", "Table: index by area"), language=self.lang, decimals=2,
-                         downloads=links, links={i: self.profile_href(i) for i in tab.index}))
+        b.append(
+            H.table(
+                tab,
+                L(
+                    f"Tabelle: Status- und Dynamik-Index je Gebiet {self.year}, nach Status-Index "
+                    "absteigend",
+                    "Table: index by area",
+                ),
+                language=self.lang,
+                decimals=2,
+                downloads=links,
+                links={i: self.profile_href(i) for i in tab.index},
+            )
+        )
         return Page("index", _NAV["index"][0], self.nav_title("index"), b)
 
     def page_clusters(self) -> Page:
@@ -1048,38 +1565,90 @@ class _Context:
             raise _Skip(self.errors["clusters"])
         L = self.L
         key = self.cfg["clusters"]["indicator"]
-        b: list[H.Block] = [H.para(L(
-            f"Gibt es Häufungen hoher oder niedriger Werte der Kennzahl {self.label(key)}? Moran's I misst, wie "
-            "sehr benachbarte Gebiete einander ähneln (0: keine Ähnlichkeit); die lokale Variante zeigt, wo.",
-            f"Clusters of {self.label(key)}."))]
+        b: list[H.Block] = [
+            H.para(
+                L(
+                    "Gibt es Häufungen hoher oder niedriger Werte der Kennzahl "
+                    f"{self.label(key)}? Moran's I misst, wie "
+                    "sehr benachbarte Gebiete einander ähneln (0: keine Ähnlichkeit); die lokale "
+                    "Variante zeigt, wo.",
+                    f"Clusters of {self.label(key)}.",
+                )
+            )
+        ]
         mi = self.moran
         disp = moran_scatter(mi, label=self.label(key), language=self.lang)
         b.append(H.heading(2, L("Globale Autokorrelation", "Global autocorrelation")))
-        b.append(H.para(L(f"Moran's I = {self._fmt(mi.statistic, 3)}, Pseudo-p = {self._fmt(mi.p_value, 3)} "
-                          f"({self.cfg['clusters']['permutations']} Permutationen).",
-                          f"Moran's I = {mi.statistic:.3f}, p = {mi.p_value:.3f}.")))
-        b.append(self.figure("moran_streudiagramm", disp, L("Moran-Streudiagramm: Wert eines Gebiets (z-Wert) "
-                                                           "gegen den Mittelwert seiner Nachbarn.",
-                                                           "Moran scatter plot.")))
+        b.append(
+            H.para(
+                L(
+                    f"Moran's I = {self._fmt(mi.statistic, 3)}, Pseudo-p = "
+                    f"{self._fmt(mi.p_value, 3)} "
+                    f"({self.cfg['clusters']['permutations']} Permutationen).",
+                    f"Moran's I = {mi.statistic:.3f}, p = {mi.p_value:.3f}.",
+                )
+            )
+        )
+        b.append(
+            self.figure(
+                "moran_streudiagramm",
+                disp,
+                L(
+                    "Moran-Streudiagramm: Wert eines Gebiets (z-Wert) "
+                    "gegen den Mittelwert seiner Nachbarn.",
+                    "Moran scatter plot.",
+                ),
+            )
+        )
         b.append(H.heading(2, L("Lokale Cluster", "Local clusters")))
         g = self.gdf
-        disp = lisa_map(g, pd.DataFrame({"cluster": self.lisa_codes}).assign(**{}), label=self.label(key),
-                        outlines=self.districts, outline_labels="name" if self.districts is not None else None,
-                        source=self.src_note, language=self.lang)
-        b.append(self.figure("lisa", disp, L(
-            "Lokale Cluster (LISA). Hot Spot: hoher Wert, umgeben von hohen Werten; Cold Spot: niedrig bei "
-            "niedrigen Nachbarn; Ausreißer gepunktet. Schraffiert: ohne Wert.", "LISA cluster map.")))
+        disp = lisa_map(
+            g,
+            pd.DataFrame({"cluster": self.lisa_codes}).assign(**{}),
+            label=self.label(key),
+            outlines=self.districts,
+            outline_labels="name" if self.districts is not None else None,
+            source=self.src_note,
+            language=self.lang,
+        )
+        b.append(
+            self.figure(
+                "lisa",
+                disp,
+                L(
+                    "Lokale Cluster (LISA). Hot Spot: hoher Wert, umgeben von hohen Werten; Cold "
+                    "Spot: niedrig bei "
+                    "niedrigen Nachbarn; Ausreißer gepunktet. Schraffiert: ohne Wert.",
+                    "LISA cluster map.",
+                ),
+            )
+        )
         lab = self.lisa_full
         sig = lab[lab["cluster"].isin(["HH", "LL", "HL", "LH"])]
-        tab = pd.DataFrame({L("Gebiet", "Area"): [self.area_name(i) for i in sig.index],
-                            L("Cluster", "Cluster"): sig["cluster_de" if self.lang == "de" else "cluster_en"]
-                            .astype(str).to_numpy(),
-                            "I": sig["statistic"].to_numpy(), L("q-Wert", "q-value"): sig["q_value"].to_numpy()},
-                           index=pd.Index(sig.index, name="ID")).sort_values(L("Cluster", "Cluster"))
-        links = self.publish("lisa_cluster", tab, L("Signifikante lokale Cluster", "Significant local clusters"))
-        b.append(H.table(tab, L("Tabelle: Gebiete in signifikanten Clustern", "Table: significant clusters"),
-                         language=self.lang, decimals={"I": 2, L("q-Wert", "q-value"): 3}, downloads=links,
-                         links={i: self.profile_href(i) for i in tab.index}))
+        tab = pd.DataFrame(
+            {
+                L("Gebiet", "Area"): [self.area_name(i) for i in sig.index],
+                L("Cluster", "Cluster"): sig["cluster_de" if self.lang == "de" else "cluster_en"]
+                .astype(str)
+                .to_numpy(),
+                "I": sig["statistic"].to_numpy(),
+                L("q-Wert", "q-value"): sig["q_value"].to_numpy(),
+            },
+            index=pd.Index(sig.index, name="ID"),
+        ).sort_values(L("Cluster", "Cluster"))
+        links = self.publish(
+            "lisa_cluster", tab, L("Signifikante lokale Cluster", "Significant local clusters")
+        )
+        b.append(
+            H.table(
+                tab,
+                L("Tabelle: Gebiete in signifikanten Clustern", "Table: significant clusters"),
+                language=self.lang,
+                decimals={"I": 2, L("q-Wert", "q-value"): 3},
+                downloads=links,
+                links={i: self.profile_href(i) for i in tab.index},
+            )
+        )
         return Page("clusters", _NAV["clusters"][0], self.nav_title("clusters"), b)
 
     def page_segregation(self) -> Page:
@@ -1088,42 +1657,104 @@ class _Context:
         if "segregation" in self.errors:
             raise _Skip(self.errors["segregation"])
         L = self.L
-        unit_word = {"block": L("Baublöcke", "blocks"), "planning_area": L("Planungsräume", "planning areas")}.get(
-            self.seg_unit, self.seg_unit)
-        b: list[H.Block] = [H.para(L(
-            f"Wie ungleich wohnen Bevölkerungsgruppen über die Stadt verteilt? Berechnet auf Ebene der {unit_word}. "
-            "Der Dissimilaritätsindex D (Duncan & Duncan 1955, doi:10.2307/2088328) ist der Anteil einer Gruppe, "
-            "der umziehen müsste, damit sie überall gleich stark vertreten wäre. Auf gröberen Ebenen fällt D "
-            "kleiner aus (MAUP); darum steht der Wert für Planungsräume daneben.",
-            "How unevenly are groups distributed? D is the share that would have to move."))]
+        unit_word = {
+            "block": L("Baublöcke", "blocks"),
+            "planning_area": L("Planungsräume", "planning areas"),
+        }.get(self.seg_unit, self.seg_unit)
+        b: list[H.Block] = [
+            H.para(
+                L(
+                    "Wie ungleich wohnen Bevölkerungsgruppen über die Stadt verteilt? Berechnet "
+                    f"auf Ebene der {unit_word}. "
+                    "Der Dissimilaritätsindex D (Duncan & Duncan 1955, doi:10.2307/2088328) ist "
+                    "der Anteil einer Gruppe, "
+                    "der umziehen müsste, damit sie überall gleich stark vertreten wäre. Auf "
+                    "gröberen Ebenen fällt D "
+                    "kleiner aus (MAUP); darum steht der Wert für Planungsräume daneben.",
+                    "How unevenly are groups distributed? D is the share that would have to move.",
+                )
+            )
+        ]
         tab = self.seg_table.copy()
         tab.index.name = L("Gruppe", "Group")
         links = self.publish("segregation", tab, L("Segregationsindizes", "Segregation indices"))
-        b.append(H.table(tab, L(f"Tabelle: Segregation je Gruppe gegenüber der übrigen Bevölkerung ({unit_word})",
-                                "Table: segregation indices"), language=self.lang,
-                         decimals={c: 3 for c in tab.columns} | {"Anteil %": 1}, downloads=links))
-        b.append(H.para(L(
-            f"Alle Gruppen zugleich: mehrgruppen-Dissimilarität {self._fmt(self.seg_multi['D_multi'], 3)}, "
-            f"Theils Informationsindex H {self._fmt(self.seg_multi['H_multi'], 3)}.",
-            f"Multigroup D {self.seg_multi['D_multi']:.3f}, H {self.seg_multi['H_multi']:.3f}.")))
-        disp = segregation_curve(self.seg_frame, self.seg_groups[:4], self.seg_total, language=self.lang,
-                                 labels={g: self.count_label(g) for g in self.seg_groups})
+        b.append(
+            H.table(
+                tab,
+                L(
+                    "Tabelle: Segregation je Gruppe gegenüber der übrigen Bevölkerung "
+                    f"({unit_word})",
+                    "Table: segregation indices",
+                ),
+                language=self.lang,
+                decimals=dict.fromkeys(tab.columns, 3) | {"Anteil %": 1},
+                downloads=links,
+            )
+        )
+        b.append(
+            H.para(
+                L(
+                    "Alle Gruppen zugleich: mehrgruppen-Dissimilarität "
+                    f"{self._fmt(self.seg_multi['D_multi'], 3)}, "
+                    f"Theils Informationsindex H {self._fmt(self.seg_multi['H_multi'], 3)}.",
+                    f"Multigroup D {self.seg_multi['D_multi']:.3f}, H "
+                    f"{self.seg_multi['H_multi']:.3f}.",
+                )
+            )
+        )
+        disp = segregation_curve(
+            self.seg_frame,
+            self.seg_groups[:4],
+            self.seg_total,
+            language=self.lang,
+            labels={g: self.count_label(g) for g in self.seg_groups},
+        )
         b.append(H.heading(2, L("Segregationskurven", "Segregation curves")))
-        b.append(self.figure("segregationskurve", disp, L(
-            "Segregationskurven: je weiter unter der Diagonale, desto ungleicher verteilt.", "Segregation curves.")))
+        b.append(
+            self.figure(
+                "segregationskurve",
+                disp,
+                L(
+                    "Segregationskurven: je weiter unter der Diagonale, desto ungleicher "
+                    "verteilt.",
+                    "Segregation curves.",
+                ),
+            )
+        )
         if self.seg_lq is not None:
             top_col = self.seg_groups[int(np.argmax(self.seg_table["D"].to_numpy()))]
             top = self.count_label(top_col)
             lq = self.seg_lq[top_col] if top_col in self.seg_lq.columns else None
             if lq is not None:
-                g = self.gdf.assign(lq=lq.where(self.gdf[self.seg_total] >= self.cfg["index"]["min_population"]))
-                disp = choropleth(g, "lq", scheme="manual", cuts=[0.5, 0.8, 1.25, 2.0], diverging=True, center=1.0,
-                                  label=L(f"Lokationsquotient {top}", f"location quotient {top}"), decimals=2,
-                                  outlines=self.districts, source=self.src_note, language=self.lang)
+                g = self.gdf.assign(
+                    lq=lq.where(self.gdf[self.seg_total] >= self.cfg["index"]["min_population"])
+                )
+                disp = choropleth(
+                    g,
+                    "lq",
+                    scheme="manual",
+                    cuts=[0.5, 0.8, 1.25, 2.0],
+                    diverging=True,
+                    center=1.0,
+                    label=L(f"Lokationsquotient {top}", f"location quotient {top}"),
+                    decimals=2,
+                    outlines=self.districts,
+                    source=self.src_note,
+                    language=self.lang,
+                )
                 b.append(H.heading(2, L(f"Wo lebt die Gruppe {top}?", f"Where does {top} live?")))
-                b.append(self.figure("lokationsquotient", disp, L(
-                    "Lokationsquotient: Anteil im Gebiet geteilt durch den Anteil in der Stadt (1 = wie in der "
-                    "Stadt). Gebiete unter der Mindestgröße sind schraffiert.", "Location quotient.")))
+                b.append(
+                    self.figure(
+                        "lokationsquotient",
+                        disp,
+                        L(
+                            "Lokationsquotient: Anteil im Gebiet geteilt durch den Anteil in der "
+                            "Stadt (1 = wie in der "
+                            "Stadt). Gebiete unter der Mindestgröße sind schraffiert.",
+                            "Location quotient.",
+                        ),
+                    )
+                )
         return Page("segregation", _NAV["segregation"][0], self.nav_title("segregation"), b)
 
     def page_typology(self) -> Page:
@@ -1133,41 +1764,86 @@ class _Context:
             raise _Skip(self.errors["typology"])
         L = self.L
         t = self.typ
-        b: list[H.Block] = [H.para(L(
-            f"Gebiete mit ähnlichem Profil aus {len(self.typ_cols)} Kennzahlen, gebildet mit einer Clusteranalyse "
-            f"({t.method}, {t.k} Typen) auf z-standardisierten Werten. Die Stabilität gibt an, wie oft ein Typ beim "
-            "Ziehen von Stichproben wiedergefunden wird (Jaccard, Hennig 2007; ab 0,75 stabil).",
-            f"Areas with similar profiles ({t.method}, {t.k} types)."))]
+        b: list[H.Block] = [
+            H.para(
+                L(
+                    f"Gebiete mit ähnlichem Profil aus {len(self.typ_cols)} Kennzahlen, gebildet "
+                    "mit einer Clusteranalyse "
+                    f"({t.method}, {t.k} Typen) auf z-standardisierten Werten. Die Stabilität "
+                    "gibt an, wie oft ein Typ beim "
+                    "Ziehen von Stichproben wiedergefunden wird (Jaccard, Hennig 2007; ab 0,75 "
+                    "stabil).",
+                    f"Areas with similar profiles ({t.method}, {t.k} types).",
+                )
+            )
+        ]
         labels = t.labels.reindex(self.gdf.index)
         names = {c: f"Typ {c}" for c in pd.unique(t.labels.dropna())}
         desc = t.descriptions.to_dict() if hasattr(t, "descriptions") else {}
         g = self.gdf.assign(typ=labels)
         order = sorted(pd.unique(t.labels.dropna()), key=str)
-        disp = category_map(g, "typ", order=order, labels={c: f"{names[c]}" for c in order},
-                            label=L("Gebietstyp", "area type"), outlines=self.districts, source=self.src_note,
-                            language=self.lang)
-        b.append(self.figure("typen_karte", disp, L("Gebietstypen; jeder Typ hat Farbe und Muster.", "Area types.")))
+        disp = category_map(
+            g,
+            "typ",
+            order=order,
+            labels={c: f"{names[c]}" for c in order},
+            label=L("Gebietstyp", "area type"),
+            outlines=self.districts,
+            source=self.src_note,
+            language=self.lang,
+        )
+        b.append(
+            self.figure(
+                "typen_karte",
+                disp,
+                L("Gebietstypen; jeder Typ hat Farbe und Muster.", "Area types."),
+            )
+        )
         zp = t.z_profiles.copy()
         zp.index = [names.get(i, str(i)) for i in zp.index]
         sizes = t.labels.value_counts()
-        disp = profile_heatmap(zp, labels={k: self.label(k) for k in self.typ_cols if k in self.specs},
-                               counts={names[c]: int(sizes.get(c, 0)) for c in order}, language=self.lang)
-        b.append(self.figure("typen_profile", disp, L(
-            "Profile der Typen: mittlere z-Werte (0 = Stadtdurchschnitt; rot über, blau unter dem Durchschnitt).",
-            "Type profiles.")))
+        disp = profile_heatmap(
+            zp,
+            labels={k: self.label(k) for k in self.typ_cols if k in self.specs},
+            counts={names[c]: int(sizes.get(c, 0)) for c in order},
+            language=self.lang,
+        )
+        b.append(
+            self.figure(
+                "typen_profile",
+                disp,
+                L(
+                    "Profile der Typen: mittlere z-Werte (0 = Stadtdurchschnitt; rot über, blau "
+                    "unter dem Durchschnitt).",
+                    "Type profiles.",
+                ),
+            )
+        )
         rows = []
         stab = getattr(t, "stability", None)
         for c in order:
-            row = {L("Typ", "Type"): names[c], L("Gebiete", "Areas"): int(sizes.get(c, 0)),
-                   L("Beschreibung", "Description"): str(desc.get(c, ""))}
+            row = {
+                L("Typ", "Type"): names[c],
+                L("Gebiete", "Areas"): int(sizes.get(c, 0)),
+                L("Beschreibung", "Description"): str(desc.get(c, "")),
+            }
             if stab is not None and c in stab.index:
                 val = stab.loc[c]
-                row[L("Stabilität", "Stability")] = float(val.iloc[0] if hasattr(val, "iloc") else val)
+                row[L("Stabilität", "Stability")] = float(
+                    val.iloc[0] if hasattr(val, "iloc") else val
+                )
             rows.append(row)
         tab = pd.DataFrame(rows).set_index(L("Typ", "Type"))
         links = self.publish("gebietstypen", tab, L("Gebietstypen", "Area types"))
-        b.append(H.table(tab, L("Tabelle: Gebietstypen mit Beschreibung und Stabilität", "Table: area types"),
-                         language=self.lang, decimals=2, downloads=links))
+        b.append(
+            H.table(
+                tab,
+                L("Tabelle: Gebietstypen mit Beschreibung und Stabilität", "Table: area types"),
+                language=self.lang,
+                decimals=2,
+                downloads=links,
+            )
+        )
         self.type_names = {i: names.get(v, "–") for i, v in labels.items() if pd.notna(v)}
         return Page("typology", _NAV["typology"][0], self.nav_title("typology"), b)
 
@@ -1176,29 +1852,63 @@ class _Context:
             raise _Skip(self.errors["validation"])
         L = self.L
         v = self.validation
-        b: list[H.Block] = [H.para(L(
-            "Bevor Kennzahlen veröffentlicht werden, prüft sozplan Vollständigkeit, Plausibilität, kleine Fallzahlen, "
-            "Verteilungen, Redundanz und Zuverlässigkeit. Fehler müssen vor der Auswertung behoben werden; Warnungen "
-            "und Hinweise sind beim Lesen zu beachten.", "Data validation findings."))]
+        b: list[H.Block] = [
+            H.para(
+                L(
+                    "Bevor Kennzahlen veröffentlicht werden, prüft sozplan Vollständigkeit, "
+                    "Plausibilität, kleine Fallzahlen, "
+                    "Verteilungen, Redundanz und Zuverlässigkeit. Fehler müssen vor der "
+                    "Auswertung behoben werden; Warnungen "
+                    "und Hinweise sind beim Lesen zu beachten.",
+                    "Data validation findings.",
+                )
+            )
+        ]
         kind = "info" if v.ok else "warning"
-        b.append(H.note("<br>".join(H.esc(line) for line in v.summary().splitlines()), kind, raw=True))
+        b.append(
+            H.note("<br>".join(H.esc(line) for line in v.summary().splitlines()), kind, raw=True)
+        )
         counts = v.counts()
         if len(counts):
             counts = counts.copy()
             counts.index = [f"{a} / {r}" for a, r in counts.index]
             counts.index.name = L("Prüfung / Regel", "check / rule")
-            links = self.publish("datenpruefung", counts, L("Befunde der Datenprüfung", "Validation findings"))
-            b.append(H.table(counts, L("Tabelle: Befunde je Prüfung, Regel und Schwere", "Table: findings"),
-                             language=self.lang, decimals=0, downloads=links))
+            links = self.publish(
+                "datenpruefung", counts, L("Befunde der Datenprüfung", "Validation findings")
+            )
+            b.append(
+                H.table(
+                    counts,
+                    L("Tabelle: Befunde je Prüfung, Regel und Schwere", "Table: findings"),
+                    language=self.lang,
+                    decimals=0,
+                    downloads=links,
+                )
+            )
         f = v.findings
-        areas = f.dropna(subset=["area"]).groupby("rule", observed=True)["area"].apply(
-            lambda s: ", ".join(sorted(set(map(str, s)))[:15]) + (" …" if s.nunique() > 15 else ""))
+        areas = (
+            f.dropna(subset=["area"])
+            .groupby("rule", observed=True)["area"]
+            .apply(
+                lambda s: (
+                    ", ".join(sorted(set(map(str, s)))[:15]) + (" …" if s.nunique() > 15 else "")
+                )
+            )
+        )
         if len(areas):
             tab = areas.to_frame(L("betroffene Gebiete", "areas")).astype(str)
             tab.index = tab.index.astype(str)
             tab.index.name = L("Regel", "rule")
-            b.append(H.table(tab, L("Tabelle: betroffene Gebiete je Regel (ohne Werte, wegen Geheimhaltung)",
-                                    "Table: areas per rule"), language=self.lang))
+            b.append(
+                H.table(
+                    tab,
+                    L(
+                        "Tabelle: betroffene Gebiete je Regel (ohne Werte, wegen Geheimhaltung)",
+                        "Table: areas per rule",
+                    ),
+                    language=self.lang,
+                )
+            )
         return Page("validation", _NAV["validation"][0], self.nav_title("validation"), b)
 
     def page_profiles(self) -> Page:
@@ -1214,45 +1924,94 @@ class _Context:
         for ident in self.gdf.index:
             name = self.area_name(ident)
             dist = str(self.gdf.at[ident, dcol]) if dcol in self.gdf.columns else None
-            dname = (str(self.districts.at[dist, "name"]) if self.districts is not None and dist in
-                     self.districts.index else dist)
+            dname = (
+                str(self.districts.at[dist, "name"])
+                if self.districts is not None and dist in self.districts.index
+                else dist
+            )
             by_district.setdefault(dname or "–", []).append(ident)
             blocks: list[H.Block] = []
             p_pop = self.published_counts.at[ident, pop]
-            kf = [(fmt(float(p_pop), 0, self.lang) if pd.notna(p_pop) else ".", L("Einwohner", "residents"))]
+            kf = [
+                (
+                    fmt(float(p_pop), 0, self.lang) if pd.notna(p_pop) else ".",
+                    L("Einwohner", "residents"),
+                )
+            ]
             if sd is not None:
-                kf.append((str(sd.status_class.get(ident, "–")), L("Statusklasse", "status class")))
+                kf.append(
+                    (str(sd.status_class.get(ident, "–")), L("Statusklasse", "status class"))
+                )
                 if sd.dynamics_class is not None:
-                    kf.append((str(sd.dynamics_class.get(ident, "–")), L("Dynamikklasse", "dynamics class")))
+                    kf.append(
+                        (
+                            str(sd.dynamics_class.get(ident, "–")),
+                            L("Dynamikklasse", "dynamics class"),
+                        )
+                    )
             if hasattr(self, "lisa_codes") and "clusters" not in self.errors:
                 from sozplan.autocorrelation import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN
 
                 code = self.lisa_codes.get(ident, "ns")
-                lab = (CLUSTER_LABELS_DE if self.lang == "de" else CLUSTER_LABELS_EN).get(code, code)
+                lab = (CLUSTER_LABELS_DE if self.lang == "de" else CLUSTER_LABELS_EN).get(
+                    code, code
+                )
                 kf.append((lab, L("Lokaler Cluster", "local cluster")))
             if getattr(self, "type_names", None):
                 kf.append((self.type_names.get(ident, "–"), L("Gebietstyp", "area type")))
             blocks.append(H.keyfigures(kf))
             reason = sd.reason.get(ident) if sd is not None else None
             if reason is not None and pd.notna(reason):
-                blocks.append(H.note(L(f"Nicht im Sozialindex bewertet: {reason}.", f"Not rated: {reason}."),
-                                     "warning"))
+                blocks.append(
+                    H.note(
+                        L(f"Nicht im Sozialindex bewertet: {reason}.", f"Not rated: {reason}."),
+                        "warning",
+                    )
+                )
             rows = []
             for k in self.keys:
                 area_v = self.values.at[ident, k]
-                dv = (self.district_rates.value.at[dist, k] if self.district_rates is not None
-                      and dist in self.district_rates.value.index else np.nan)
+                dv = (
+                    self.district_rates.value.at[dist, k]
+                    if self.district_rates is not None and dist in self.district_rates.value.index
+                    else np.nan
+                )
                 cv = self.city_rates.value.iloc[0][k]
-                rows.append({"label": self.label(k), "values": [area_v, dv, cv], "unit": self.unit(k),
-                             "hidden": [bool(self.hidden_values.at[ident, k]), False, False]})
-            cols = [name, L(f"Bezirk {dname}", f"district {dname}") if dname else "–", L("Stadt", "city")]
-            table_block = H.bar_table(rows, L(f"Kennzahlen {self.year}: {name} im Vergleich",
-                                              f"Indicators {self.year}: {name} compared"), cols, language=self.lang)
+                rows.append(
+                    {
+                        "label": self.label(k),
+                        "values": [area_v, dv, cv],
+                        "unit": self.unit(k),
+                        "hidden": [bool(self.hidden_values.at[ident, k]), False, False],
+                    }
+                )
+            cols = [
+                name,
+                L(f"Bezirk {dname}", f"district {dname}") if dname else "–",
+                L("Stadt", "city"),
+            ]
+            table_block = H.bar_table(
+                rows,
+                L(
+                    f"Kennzahlen {self.year}: {name} im Vergleich",
+                    f"Indicators {self.year}: {name} compared",
+                ),
+                cols,
+                language=self.lang,
+            )
             side = ""
             if locator is not None:
-                side = (f"<div>{locator.svg(ident, L(f'Lage von {name} im Stadtgebiet', f'Location of {name}'))}"
-                        f"<p class=\"table-more\">{H.esc(L('Lage im Stadtgebiet (orange), Bezirksgrenzen grau.', 'Location (orange).'))}</p></div>")
-            blocks.append(H.Block(f'<div class="two-col"><div>{table_block.html}</div>{side}</div>', "table"))
+                where_text = L(f"Lage von {name} im Stadtgebiet", f"Location of {name}")
+                legend_text = L(
+                    "Lage im Stadtgebiet (orange), Bezirksgrenzen grau.", "Location (orange)."
+                )
+                side = (
+                    f"<div>{locator.svg(ident, where_text)}"
+                    f'<p class="table-more">{H.esc(legend_text)}</p></div>'
+                )
+            blocks.append(
+                H.Block(f'<div class="two-col"><div>{table_block.html}</div>{side}</div>', "table")
+            )
             counts = self.published_counts.loc[[ident]].T
             counts.columns = [L("Anzahl", "count")]
             hid = self.hidden.loc[[ident]].T
@@ -1261,21 +2020,54 @@ class _Context:
             hid.index = counts.index
             counts.index.name = L("Merkmal", "variable")
             blocks.append(H.heading(2, L("Fallzahlen", "Counts")))
-            blocks.append(H.table(counts, L(f"Tabelle: Bevölkerung und Fallzahlen {self.year} („.“: geheim)",
-                                            "Table: counts"), language=self.lang, hidden=hid,
-                                  count_columns=tuple(counts.columns), decimals=0))
-            blocks.append(H.para(f'<a href="index.html">{H.esc(L("Alle Steckbriefe", "All profiles"))}</a> · '
-                                 f'<a href="../kennzahlen.html">{H.esc(L("Kennzahlen", "Indicators"))}</a>', raw=True))
+            blocks.append(
+                H.table(
+                    counts,
+                    L(
+                        f"Tabelle: Bevölkerung und Fallzahlen {self.year} („.“: geheim)",
+                        "Table: counts",
+                    ),
+                    language=self.lang,
+                    hidden=hid,
+                    count_columns=tuple(counts.columns),
+                    decimals=0,
+                )
+            )
+            blocks.append(
+                H.para(
+                    f'<a href="index.html">{H.esc(L("Alle Steckbriefe", "All profiles"))}</a> · '
+                    f'<a href="../kennzahlen.html">{H.esc(L("Kennzahlen", "Indicators"))}</a>',
+                    raw=True,
+                )
+            )
             title = L(f"Steckbrief {name}", f"Profile {name}")
-            lead = L(f"Planungsraum {ident}" + (f", Bezirk {dname}" if dname else ""), f"Area {ident}")
-            pages.append(Page(f"steckbrief-{ident}", f"steckbriefe/{ident}.html", title, blocks, lead))
+            lead = L(
+                f"Planungsraum {ident}" + (f", Bezirk {dname}" if dname else ""), f"Area {ident}"
+            )
+            pages.append(
+                Page(f"steckbrief-{ident}", f"steckbriefe/{ident}.html", title, blocks, lead)
+            )
         self.profile_pages = pages
-        b: list[H.Block] = [H.para(L("Ein Steckbrief je Gebiet: Kennzahlen im Vergleich zu Bezirk und Stadt, "
-                                     "Klassen des Sozialindex, Lage und Fallzahlen.", "One profile per area."))]
+        b: list[H.Block] = [
+            H.para(
+                L(
+                    "Ein Steckbrief je Gebiet: Kennzahlen im Vergleich zu Bezirk und Stadt, "
+                    "Klassen des Sozialindex, Lage und Fallzahlen.",
+                    "One profile per area.",
+                )
+            )
+        ]
         for dname, ids in sorted(by_district.items()):
             b.append(H.heading(2, L(f"Bezirk {dname}", f"District {dname}")))
-            items = [f'<a href="{ident}.html">{H.esc(self.area_name(ident))}</a> ({H.esc(ident)})' for ident in ids]
-            b.append(H.Block('<ul class="area-list">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"))
+            items = [
+                f'<a href="{ident}.html">{H.esc(self.area_name(ident))}</a> ({H.esc(ident)})'
+                for ident in ids
+            ]
+            b.append(
+                H.Block(
+                    '<ul class="area-list">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+                )
+            )
         return Page("profiles", _NAV["profiles"][0], self.nav_title("profiles"), b)
 
 

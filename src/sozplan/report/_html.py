@@ -29,38 +29,44 @@ class Block:
 
 
 def heading(level: int, text: str, anchor: str | None = None) -> Block:
-    """A heading ``<h2>`` ... ``<h4>`` with an optional id."""
+    """Return a heading ``<h2>`` ... ``<h4>`` with an optional id."""
     ident = f' id="{esc(anchor)}"' if anchor else ""
-    return Block(f"<h{level}{ident}>{esc(text)}</h{level}>", "heading", {"level": level, "text": text})
+    return Block(
+        f"<h{level}{ident}>{esc(text)}</h{level}>", "heading", {"level": level, "text": text}
+    )
 
 
 def para(text: str, *, raw: bool = False, cls: str | None = None) -> Block:
-    """A paragraph (escaped unless ``raw``)."""
+    """Return a paragraph (escaped unless ``raw``)."""
     c = f' class="{cls}"' if cls else ""
     return Block(f"<p{c}>{text if raw else esc(text)}</p>")
 
 
 def bullets(items: list[str], *, raw: bool = False) -> Block:
-    """An unordered list."""
+    """Return an unordered list."""
     lis = "".join(f"<li>{i if raw else esc(i)}</li>" for i in items)
     return Block(f"<ul>{lis}</ul>")
 
 
 def note(text: str, kind: str = "info", *, raw: bool = False, title: str | None = None) -> Block:
-    """A highlighted note (``info``, ``warning`` or ``skipped``)."""
+    """Return a highlighted note (``info``, ``warning`` or ``skipped``)."""
     head = f"<strong>{esc(title)}</strong> " if title else ""
     role = ' role="note"'
-    return Block(f'<div class="note note-{kind}"{role}>{head}{text if raw else esc(text)}</div>', "note",
-                 {"kind": kind, "text": text})
+    return Block(
+        f'<div class="note note-{kind}"{role}>{head}{text if raw else esc(text)}</div>',
+        "note",
+        {"kind": kind, "text": text},
+    )
 
 
 def figure(src: str, alt: str, caption: str, *, width: int | None = None) -> Block:
-    """An image with alt text and a visible caption."""
+    """Return an image with alt text and a visible caption."""
     w = f' width="{width}"' if width else ""
     return Block(
         f'<figure><img src="{esc(src)}" alt="{esc(alt)}" loading="lazy"{w}>'
         f"<figcaption>{esc(caption)}</figcaption></figure>",
-        "figure", {"src": src, "alt": alt},
+        "figure",
+        {"src": src, "alt": alt},
     )
 
 
@@ -69,7 +75,9 @@ def _cell(value: Any, language: str, decimals: int) -> tuple[str, str]:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return "–", "num missing"
     if isinstance(value, bool | np.bool_):
-        return ("ja" if language == "de" else "yes") if value else ("nein" if language == "de" else "no"), ""
+        return ("ja" if language == "de" else "yes") if value else (
+            "nein" if language == "de" else "no"
+        ), ""
     if isinstance(value, int | np.integer):
         return format_number(float(value), 0, language), "num"
     if isinstance(value, float | np.floating):
@@ -91,16 +99,22 @@ def table(
     max_rows: int | None = None,
     sign: str = ".",
 ) -> Block:
-    """An accessible table: ``<caption>``, ``<th scope="col">`` and ``<th scope="row">``.
+    """Return an accessible table: ``<caption>``, ``<th scope="col">`` and ``<th scope="row">``.
 
     Count cells carry the class ``count``; hidden (suppressed) cells show ``sign`` (DIN
     55301 ``.``, "secret") with a title and the class ``suppressed``.
     """
     rows = df if max_rows is None else df.head(max_rows)
     idx_name = index_label or (df.index.name or "")
-    head = f'<th scope="col">{esc(idx_name)}</th>' + "".join(f'<th scope="col">{esc(c)}</th>' for c in df.columns)
+    head = f'<th scope="col">{esc(idx_name)}</th>' + "".join(
+        f'<th scope="col">{esc(c)}</th>' for c in df.columns
+    )
     body = []
-    secret = "geheim (Geheimhaltung kleiner Fallzahlen)" if language == "de" else "suppressed (small counts)"
+    secret = (
+        "geheim (Geheimhaltung kleiner Fallzahlen)"
+        if language == "de"
+        else "suppressed (small counts)"
+    )
     for ident, row in rows.iterrows():
         label = esc(ident)
         if links and ident in links:
@@ -112,7 +126,9 @@ def table(
             is_hidden = hidden is not None and c in hidden.columns and bool(hidden.at[ident, c])
             cls_extra = " count" if c in count_columns else ""
             if is_hidden:
-                cells.append(f'<td class="num suppressed{cls_extra}" title="{esc(secret)}">{esc(sign)}</td>')
+                cells.append(
+                    f'<td class="num suppressed{cls_extra}" title="{esc(secret)}">{esc(sign)}</td>'
+                )
                 continue
             text, cls = _cell(v, language, d)
             cls = (cls + cls_extra).strip()
@@ -120,28 +136,43 @@ def table(
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
     if max_rows is not None and len(df) > max_rows:
-        more = (f'<p class="table-more">{len(df) - max_rows} weitere Zeilen in der Tabelle zum Herunterladen.</p>'
-                if language == "de" else f'<p class="table-more">{len(df) - max_rows} more rows in the download.</p>')
+        more = (
+            f'<p class="table-more">{len(df) - max_rows} weitere Zeilen in der Tabelle zum '
+            "Herunterladen.</p>"
+            if language == "de"
+            else f'<p class="table-more">{len(df) - max_rows} more rows in the download.</p>'
+        )
     dl = ""
     if downloads:
         word = "Herunterladen" if language == "de" else "Download"
-        dl = ('<p class="downloads">' + word + ": "
-              + " · ".join(f'<a href="{esc(href)}">{esc(lab)}</a>' for lab, href in downloads) + "</p>")
+        dl = (
+            '<p class="downloads">'
+            + word
+            + ": "
+            + " · ".join(f'<a href="{esc(href)}">{esc(lab)}</a>' for lab, href in downloads)
+            + "</p>"
+        )
     return Block(
-        f'<div class="table-wrap"><table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table><caption>{esc(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>{more}{dl}",
-        "table", {"caption": caption},
+        "table",
+        {"caption": caption},
     )
 
 
 def keyfigures(items: list[tuple[str, str]]) -> Block:
-    """A row of key figures (value over label) as a description list."""
-    parts = "".join(f'<div class="kf"><dt>{esc(lab)}</dt><dd>{esc(val)}</dd></div>' for val, lab in items)
+    """Return a row of key figures (value over label) as a description list."""
+    parts = "".join(
+        f'<div class="kf"><dt>{esc(lab)}</dt><dd>{esc(val)}</dd></div>' for val, lab in items
+    )
     return Block(f'<dl class="keyfigures">{parts}</dl>')
 
 
-def bar_table(rows: list[dict], caption: str, columns: list[str], *, language: str = "de") -> Block:
-    """A table of values with small inline bars (decorative, hidden from screen readers).
+def bar_table(
+    rows: list[dict], caption: str, columns: list[str], *, language: str = "de"
+) -> Block:
+    """Return a table of values with small inline bars (decorative, hidden from screen readers).
 
     ``rows`` items: ``{"label": str, "values": [float...], "unit": str, "decimals": int,
     "hidden": [bool...]}``; the first value is drawn as a bar relative to the row maximum.
@@ -158,16 +189,30 @@ def bar_table(rows: list[dict], caption: str, columns: list[str], *, language: s
             if hid:
                 cells.append('<td class="num suppressed" title="geheim">.</td>')
                 continue
-            text = format_number(v, r.get("decimals", 1), language) if v is not None and np.isfinite(v) else "–"
+            text = (
+                format_number(v, r.get("decimals", 1), language)
+                if v is not None and np.isfinite(v)
+                else "–"
+            )
             unit = f" {r['unit']}" if r.get("unit") and text != "–" else ""
             width = 0 if text == "–" or vmax <= 0 else max(0.0, 100 * v / vmax)
-            bar = (f'<span class="bar bar-{j}" style="width:{width:.0f}%" aria-hidden="true"></span>'
-                   if text != "–" else "")
-            cells.append(f'<td class="num barcell"><span class="val">{esc(text + unit)}</span>{bar}</td>')
+            bar = (
+                f'<span class="bar bar-{j}" style="width:{width:.0f}%" aria-hidden="true"></span>'
+                if text != "–"
+                else ""
+            )
+            cells.append(
+                f'<td class="num barcell"><span class="val">{esc(text + unit)}</span>{bar}</td>'
+            )
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return Block(f'<div class="table-wrap"><table class="profile"><caption>{esc(caption)}</caption>'
-                 f'<thead><tr><th scope="col">{"Kennzahl" if language == "de" else "Indicator"}</th>{head}</tr>'
-                 f"</thead><tbody>{''.join(body)}</tbody></table></div>", "table", {"caption": caption})
+    return Block(
+        f'<div class="table-wrap"><table class="profile"><caption>{esc(caption)}</caption>'
+        "<thead><tr><th "
+        f'scope="col">{"Kennzahl" if language == "de" else "Indicator"}</th>{head}</tr>'
+        f"</thead><tbody>{''.join(body)}</tbody></table></div>",
+        "table",
+        {"caption": caption},
+    )
 
 
 class SvgLocator:
@@ -180,16 +225,26 @@ class SvgLocator:
         self.height = int((maxy - miny) * self.scale) + 2
         self.minx, self.maxy = minx, maxy
         self.districts = "".join(self._path(g.simplify(tolerance)) for g in districts.geometry)
-        self.areas = {i: self._path(g.simplify(tolerance / 2)) for i, g in zip(areas.index, areas.geometry,
-                                                                               strict=True)}
+        self.areas = {
+            i: self._path(g.simplify(tolerance / 2))
+            for i, g in zip(areas.index, areas.geometry, strict=True)
+        }
         pts = areas.geometry.representative_point()
-        self.centres = {i: ((p.x - minx) * self.scale, (maxy - p.y) * self.scale + 1)
-                        for i, p in zip(areas.index, pts, strict=True)}
+        self.centres = {
+            i: ((p.x - minx) * self.scale, (maxy - p.y) * self.scale + 1)
+            for i, p in zip(areas.index, pts, strict=True)
+        }
 
     def _coords(self, ring: Any) -> str:
         xs, ys = ring.xy
-        return "M" + "L".join(f"{(x - self.minx) * self.scale:.1f},{(self.maxy - y) * self.scale + 1:.1f}"
-                              for x, y in zip(xs, ys, strict=True)) + "Z"
+        return (
+            "M"
+            + "L".join(
+                f"{(x - self.minx) * self.scale:.1f},{(self.maxy - y) * self.scale + 1:.1f}"
+                for x, y in zip(xs, ys, strict=True)
+            )
+            + "Z"
+        )
 
     def _path(self, geom: Any) -> str:
         polys = getattr(geom, "geoms", [geom])
@@ -201,17 +256,23 @@ class SvgLocator:
         return d
 
     def svg(self, area: Any, title: str) -> str:
-        """The SVG element for ``area`` with an accessible title."""
-        return (f'<svg class="locator" role="img" aria-label="{esc(title)}" viewBox="0 0 {self.width} {self.height}" '
-                f'width="{self.width}" height="{self.height}" xmlns="http://www.w3.org/2000/svg">'
-                f"<title>{esc(title)}</title>"
-                f'<path d="{self.districts}" fill="#f2f2f2" stroke="#555" stroke-width="0.8" fill-rule="evenodd"/>'
-                f'<path d="{self.areas.get(area, "")}" fill="#d55e00" stroke="#000" stroke-width="1"/>'
-                f'{self._ring(area)}</svg>')
+        """Return the SVG element for ``area`` with an accessible title."""
+        return (
+            f'<svg class="locator" role="img" aria-label="{esc(title)}" viewBox="0 0 '
+            f'{self.width} {self.height}" '
+            f'width="{self.width}" height="{self.height}" xmlns="http://www.w3.org/2000/svg">'
+            f"<title>{esc(title)}</title>"
+            f'<path d="{self.districts}" fill="#f2f2f2" stroke="#555" stroke-width="0.8" '
+            'fill-rule="evenodd"/>'
+            f'<path d="{self.areas.get(area, "")}" fill="#d55e00" stroke="#000" stroke-width="1"/>'
+            f"{self._ring(area)}</svg>"
+        )
 
     def _ring(self, area: Any) -> str:
         c = self.centres.get(area)
         if c is None:
             return ""
-        return (f'<circle cx="{c[0]:.1f}" cy="{c[1]:.1f}" r="14" fill="none" stroke="#d55e00" '
-                'stroke-width="2.5"/>')
+        return (
+            f'<circle cx="{c[0]:.1f}" cy="{c[1]:.1f}" r="14" fill="none" stroke="#d55e00" '
+            'stroke-width="2.5"/>'
+        )
