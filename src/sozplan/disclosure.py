@@ -352,9 +352,9 @@ def suppress_small_counts(
 def audit_suppression(result: Suppression) -> pd.DataFrame:
     r"""Intervals an attacker can infer for every hidden cell (linear programming).
 
-    For each hidden cell :math:`x_c` solve :math:`\\min x_c` and :math:`\\max x_c`
+    For each hidden cell :math:`x_c` solve :math:`\min x_c` and :math:`\max x_c`
     subject to every line relation of the table (with the published values and
-    totals) and :math:`x \\ge 0`.
+    totals) and :math:`x \ge 0`.
 
     Parameters
     ----------
