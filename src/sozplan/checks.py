@@ -209,15 +209,16 @@ def check_unique_index(df: pd.DataFrame, *, arg: str = "df", where: str = "") ->
     Traceback (most recent call last):
     ...
     sozplan.errors.InputError: rates: the index of `df` (the area ids) has duplicates: '01'. \
-Fix: make each area id occur once, e.g. aggregate duplicates with sozplan.indicators.aggregate or drop them.
+Fix: inspect them with df[df.index.duplicated(keep=False)], then drop repeated deliveries or correct the ids \
+(sozplan.validation.validate lists them).
     """
     if not df.index.is_unique:
         dup = df.index[df.index.duplicated()].unique()
         raise fail(
             where,
             f"the index of `{arg}` (the area ids) has duplicates: {format_values(dup)}",
-            "make each area id occur once, e.g. aggregate duplicates with "
-            "sozplan.indicators.aggregate or drop them",
+            "inspect them with df[df.index.duplicated(keep=False)], then drop repeated deliveries "
+            "or correct the ids (sozplan.validation.validate lists them)",
         )
 
 
