@@ -873,3 +873,48 @@ def test_berlin_foreign_residents(berlin_dir):
     assert parts.sum() == pytest.approx(dec.total)
     assert S.entropy(df, "ausländer", "Gesamt").statistic == pytest.approx(dec.extras["H"])
     assert 0 < parts["bezirk"] < dec.total
+
+
+def test_change_decomposition_symmetries_as_in_r_segregation():
+    # Cases and properties of the tests of R's segregation package (Elbers),
+    # tests/testthat/test_mutual_difference.R: 2 units x 4 groups in two years
+    d1 = pd.DataFrame(
+        {"g1": [40, 5], "g2": [30, 10], "g3": [20, 15], "g4": [10, 20]}, index=["a", "b"]
+    )
+    d2 = pd.DataFrame(
+        {"g1": [20, 5], "g2": [20, 10], "g3": [20, 10], "g4": [15, 15]}, index=["a", "b"]
+    )
+    g = list(d1.columns)
+
+    def parts(a, b, cols):
+        return S.decompose_change(a, b, cols).table.set_index("component")["value"]
+
+    sh1 = parts(d1, d2, g)
+    sh3 = parts(d2, d1, g)
+    # swapping the roles of units and groups (transposed tables)
+    t1, t2 = d1.T, d2.T
+    sh2 = parts(t1, t2, list(t1.columns))
+    assert sh1["additions"] == 0
+    assert sh1["removals"] == 0
+    comps = ["group_marginal", "unit_marginal", "structural"]
+    assert sh1[comps].sum() == pytest.approx(sh1["difference"], abs=1e-12)
+    for c in comps:  # reversing time reverses every part
+        assert sh1[c] == pytest.approx(-sh3[c], abs=1e-8)
+    assert sh1["M1"] == pytest.approx(sh2["M1"])  # M is symmetric in units and groups
+    assert sh1["group_marginal"] == pytest.approx(sh2["unit_marginal"], abs=1e-8)
+    assert sh1["unit_marginal"] == pytest.approx(sh2["group_marginal"], abs=1e-8)
+    assert sh1["structural"] == pytest.approx(sh2["structural"], abs=1e-8)
+    # doubling one unit's row changes only margins: no structural change
+    base = pd.DataFrame({"g1": [25, 28, 2], "g2": [25, 2, 18]}, index=["a", "b", "c"])
+    rows = base.copy()
+    rows.loc["c"] *= 2
+    r = parts(base, rows, ["g1", "g2"])
+    assert r["structural"] == pytest.approx(0, abs=1e-9)
+    assert abs(r["unit_marginal"]) == pytest.approx(r[comps].abs().max())
+
+
+def test_randomisation_refuses_geometry_and_simulated_indices(grid, toy):
+    with pytest.raises(InputError, match="geometry"):
+        S.randomization_test(S.delta, grid, group="x", total="t", iterations=9)
+    with pytest.raises(InputError, match="simulation-based"):
+        S.randomization_test(S.modified_dissimilarity, toy, group="a", total="t", iterations=9)

@@ -184,11 +184,17 @@ def prepare_index(
     """Return (spec, counts (n, K), vectorised kernel on (b, n, K) tables, group names)."""
     spec = spec_of(index, where)
     if not spec.randomizable:
-        raise fail(
-            where,
-            f"`index` {spec.name} is itself a simulation-based estimate",
-            "test the underlying index instead (e.g. dissimilarity)",
-        )
+        if spec.spatial:
+            what = f"`index` {spec.name} is computed from the geometry and cannot be simulated"
+            fix = (
+                "use the spatial version of an aspatial index with graph= (e.g. "
+                "dissimilarity(..., graph=g)) and null='geographic', or compare "
+                "multiscalar profiles"
+            )
+        else:
+            what = f"`index` {spec.name} is itself a simulation-based estimate"
+            fix = "test the underlying index instead (e.g. dissimilarity)"
+        raise fail(where, what, fix)
     kwargs = dict(kwargs)
     graph = kwargs.pop("graph", None)
     if spec.kind == "twogroup":
