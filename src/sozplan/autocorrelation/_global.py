@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import esda
 import numpy as np
@@ -274,9 +274,7 @@ def _finish(
     expected,
     variance,
     z,
-    permutations,
-    alternative,
-    seed,
+    run,
     n,
     graph,
     transformation,
@@ -293,7 +291,7 @@ def _finish(
         name=name,
         columns=tuple(columns),
         statistic=float(statistic),
-        p_value=_pseudo_p(statistic, sims, alternative),
+        p_value=_pseudo_p(statistic, sims, run.alternative),
         expected=float(expected),
         variance=float(variance),
         z=float(z),
@@ -301,9 +299,9 @@ def _finish(
         expected_sim=e_sim,
         std_sim=s_sim,
         z_sim=z_sim,
-        permutations=permutations,
-        alternative=alternative,
-        seed=seed,
+        permutations=run.permutations,
+        alternative=run.alternative,
+        seed=run.seed,
         n=n,
         n_isolates=len(graph.isolates),
         transformation=transformation,
@@ -313,11 +311,20 @@ def _finish(
     )
 
 
-def _common_args(permutations, alternative, rng, where):
+class _Run(NamedTuple):
+    """Checked permutation settings of one global test."""
+
+    permutations: int
+    alternative: str
+    gen: np.random.Generator
+    seed: int
+
+
+def _common_args(permutations, alternative, rng, where) -> _Run:
     permutations = check_permutations(permutations, where=where)
     alternative = check_alternative(alternative, where=where)
     gen, seed = seed_from_rng(rng, where=where)
-    return permutations, alternative, gen, seed
+    return _Run(permutations, alternative, gen, seed)
 
 
 def _moran_on(
@@ -430,7 +437,8 @@ def moran(
     (0.7083, -0.0667)
     """
     where = "moran"
-    permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
+    run = _common_args(permutations, alternative, rng, where)
+    permutations, gen = run.permutations, run.gen
     (y,), graph, messages = prepare(df, [column], graph, where=where)
     m, sims = _moran_on(y, graph, transformation, permutations, gen)
     return _finish(
@@ -441,9 +449,7 @@ def moran(
         expected=m.EI,
         variance=m.VI_rand,
         z=m.z_rand,
-        permutations=permutations,
-        alternative=alternative,
-        seed=seed,
+        run=run,
         n=m.n,
         graph=graph,
         transformation=transformation,
@@ -491,7 +497,8 @@ def geary(
     0.2734
     """
     where = "geary"
-    permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
+    run = _common_args(permutations, alternative, rng, where)
+    permutations, gen = run.permutations, run.gen
     (y,), graph, messages = prepare(df, [column], graph, where=where)
     c = esda.Geary(y, graph, transformation=transformation, permutations=0)
     wsp = c.w.sparse.tocsr()
@@ -514,9 +521,7 @@ def geary(
         expected=c.EC,
         variance=c.VC_rand,
         z=c.z_rand,
-        permutations=permutations,
-        alternative=alternative,
-        seed=seed,
+        run=run,
         n=n,
         graph=graph,
         transformation=transformation,
@@ -561,7 +566,8 @@ def getis_ord_general(
     (0.2297, 0.2)
     """
     where = "getis_ord_general"
-    permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
+    run = _common_args(permutations, alternative, rng, where)
+    permutations, gen = run.permutations, run.gen
     (y,), graph, messages = prepare(df, [column], graph, where=where)
     if (y < 0).any():
         raise fail(
@@ -585,9 +591,7 @@ def getis_ord_general(
         expected=g.EG,
         variance=g.VG,
         z=g.z_norm,
-        permutations=permutations,
-        alternative=alternative,
-        seed=seed,
+        run=run,
         n=g.n,
         graph=graph,
         transformation="b",
@@ -634,7 +638,8 @@ def moran_bv(
     0.5417
     """
     where = "moran_bv"
-    permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
+    run = _common_args(permutations, alternative, rng, where)
+    permutations, gen = run.permutations, run.gen
     (xv, yv), graph, messages = prepare(df, [x, y], graph, where=where)
     m = esda.Moran_BV(xv, yv, graph, transformation=transformation, permutations=0)
     wsp = m.w.sparse.tocsr()
@@ -656,9 +661,7 @@ def moran_bv(
         expected=nan,
         variance=nan,
         z=nan,
-        permutations=permutations,
-        alternative=alternative,
-        seed=seed,
+        run=run,
         n=len(xv),
         graph=graph,
         transformation=transformation,
@@ -746,7 +749,8 @@ def moran_rate(
     0.317
     """
     where = "moran_rate"
-    permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
+    run = _common_args(permutations, alternative, rng, where)
+    permutations, gen = run.permutations, run.gen
     check_rate_columns(df, events, population, where=where)
     _, graph, messages = prepare(df, [events, population], graph, where=where, constant_check=())
     y = eb_rates(df, events, population)
@@ -767,9 +771,7 @@ def moran_rate(
         expected=m.EI,
         variance=m.VI_rand,
         z=m.z_rand,
-        permutations=permutations,
-        alternative=alternative,
-        seed=seed,
+        run=run,
         n=m.n,
         graph=graph,
         transformation=transformation,
@@ -943,7 +945,8 @@ def join_counts(
     (7.0, 12.0)
     """
     where = "join_counts"
-    permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
+    run = _common_args(permutations, alternative, rng, where)
+    permutations, alternative, gen, seed = run
     check_frame(df, where=where)
     check_columns(df, [column], where=where, numeric=False)
     check_unique_index(df, where=where)
@@ -1209,7 +1212,8 @@ def moran_correlogram(
     [0.84, 0.538, 0.147]
     """
     where = "moran_correlogram"
-    permutations, alternative, gen, seed = _common_args(permutations, alternative, rng, where)
+    run = _common_args(permutations, alternative, rng, where)
+    permutations, alternative, gen, seed = run
     if (orders is None) == (distances is None):
         raise fail(
             where,

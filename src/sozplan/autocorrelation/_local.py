@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import esda
@@ -69,7 +70,29 @@ _RETURNS_DOC = """
 """
 
 
-def _check_local_args(permutations, alternative, rng, alpha, correction, where):
+@dataclass(frozen=True)
+class _Opts:
+    """Checked test options shared by the local statistics."""
+
+    permutations: int
+    alternative: str
+    seed: int
+    alpha: float
+    correction: str
+    n_jobs: int
+
+    def esda_kwargs(self, keep_simulations: bool = True) -> dict:
+        """Keyword arguments of esda's permutation engine."""
+        return {
+            "permutations": self.permutations,
+            "n_jobs": self.n_jobs,
+            "keep_simulations": keep_simulations,
+            "seed": self.seed,
+            "alternative": self.alternative,
+        }
+
+
+def _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs=1):
     permutations = check_permutations(permutations, where=where)
     if permutations == 0:
         raise fail(
@@ -80,7 +103,7 @@ def _check_local_args(permutations, alternative, rng, alpha, correction, where):
     alternative = check_alternative(alternative, where=where)
     check_alpha_correction(alpha, correction, where=where)
     _, seed = seed_from_rng(rng, where=where)
-    return permutations, alternative, seed
+    return _Opts(permutations, alternative, seed, alpha, correction, n_jobs)
 
 
 def _std(v: np.ndarray) -> np.ndarray:
@@ -99,11 +122,7 @@ def _local_frame(
     graph: Graph,
     value_std: np.ndarray,
     lag_std: np.ndarray,
-    alpha: float,
-    correction: str,
-    permutations: int,
-    seed: int,
-    alternative: str,
+    opts: _Opts,
     messages: list[str],
 ) -> pd.DataFrame:
     card = graph.cardinalities.to_numpy().astype(int)
@@ -118,8 +137,8 @@ def _local_frame(
     expected = np.where(isolate, np.nan, expected)
     z[isolate] = np.nan
     q, bonf = adjust_pvalues(p)
-    decide = {"fdr": q, "bonferroni": bonf, "none": p}[correction]
-    significant = np.nan_to_num(decide, nan=2.0) <= alpha
+    decide = {"fdr": q, "bonferroni": bonf, "none": p}[opts.correction]
+    significant = np.nan_to_num(decide, nan=2.0) <= opts.alpha
     hi_v, hi_l = value_std > 0, lag_std > 0
     codes = np.full(len(statistic), "ns", dtype=object)
     quad = np.select([hi_v & hi_l, ~hi_v & hi_l, ~hi_v & ~hi_l], ["HH", "LH", "LL"], "HL")
@@ -166,11 +185,11 @@ def _local_frame(
     )
     out.attrs.update(
         statistic=name,
-        alpha=alpha,
-        correction=correction,
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
+        alpha=opts.alpha,
+        correction=opts.correction,
+        permutations=opts.permutations,
+        seed=opts.seed,
+        alternative=opts.alternative,
         warnings=list(messages),
     )
     return out
@@ -263,20 +282,14 @@ def local_moran(
     ['statistic', 'expected', 'z', 'p_value', 'q_value', 'p_bonferroni']
     """
     where = "local_moran"
-    permutations, alternative, seed = _check_local_args(
-        permutations, alternative, rng, alpha, correction, where
-    )
+    opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     (y,), graph, messages = prepare(df, [column], graph, where=where)
     with quiet_esda():
         lm = esda.Moran_Local(
             y,
             graph,
             transformation=transformation,
-            permutations=permutations,
-            n_jobs=n_jobs,
-            keep_simulations=keep_simulations,
-            seed=seed,
-            alternative=alternative,
+            **opts.esda_kwargs(keep_simulations),
         )
     lag = lm.w.lag(lm.z)
     expected, sd = (lm.EI_sim, lm.seI_sim) if keep_simulations else (lm.EIc, np.sqrt(lm.VIc))
@@ -291,11 +304,7 @@ def local_moran(
         graph=graph,
         value_std=lm.z,
         lag_std=lag,
-        alpha=alpha,
-        correction=correction,
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
+        opts=opts,
         messages=messages,
     )
 
@@ -340,9 +349,7 @@ def local_moran_bv(
     ['ns', 'ns']
     """
     where = "local_moran_bv"
-    permutations, alternative, seed = _check_local_args(
-        permutations, alternative, rng, alpha, correction, where
-    )
+    opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     (xv, yv), graph, messages = prepare(df, [x, y], graph, where=where)
     with quiet_esda():
         lm = esda.Moran_Local_BV(
@@ -350,11 +357,7 @@ def local_moran_bv(
             yv,
             graph,
             transformation=transformation,
-            permutations=permutations,
-            n_jobs=n_jobs,
-            keep_simulations=True,
-            seed=seed,
-            alternative=alternative,
+            **opts.esda_kwargs(),
         )
     lag = lm.w.lag(lm.zy)
     return _local_frame(
@@ -368,11 +371,7 @@ def local_moran_bv(
         graph=graph,
         value_std=lm.zx,
         lag_std=lag,
-        alpha=alpha,
-        correction=correction,
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
+        opts=opts,
         messages=messages,
     )
 
@@ -417,9 +416,7 @@ def local_moran_rate(
     [1.05, -0.03, -0.55]
     """
     where = "local_moran_rate"
-    permutations, alternative, seed = _check_local_args(
-        permutations, alternative, rng, alpha, correction, where
-    )
+    opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     check_rate_columns(df, events, population, where=where)
     _, graph, messages = prepare(df, [events, population], graph, where=where, constant_check=())
     if np.ptp(eb_rates(df, events, population)) == 0:
@@ -435,11 +432,7 @@ def local_moran_rate(
             graph,
             adjusted=True,
             transformation=transformation,
-            permutations=permutations,
-            n_jobs=n_jobs,
-            keep_simulations=True,
-            seed=seed,
-            alternative=alternative,
+            **opts.esda_kwargs(),
         )
     lag = lm.w.lag(lm.z)
     return _local_frame(
@@ -453,11 +446,7 @@ def local_moran_rate(
         graph=graph,
         value_std=lm.z,
         lag_std=lag,
-        alpha=alpha,
-        correction=correction,
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
+        opts=opts,
         messages=messages,
     )
 
@@ -505,9 +494,7 @@ def local_getis_ord(
     [0.025, 0.031]
     """
     where = "local_getis_ord"
-    permutations, alternative, seed = _check_local_args(
-        permutations, alternative, rng, alpha, correction, where
-    )
+    opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     (y,), graph, messages = prepare(df, [column], graph, where=where)
     if (y < 0).any():
         raise fail(
@@ -522,12 +509,8 @@ def local_getis_ord(
             y,
             g_in,
             transform=transformation.upper(),
-            permutations=permutations,
             star=star,
-            keep_simulations=True,
-            n_jobs=n_jobs,
-            seed=seed,
-            alternative=alternative,
+            **opts.esda_kwargs(),
         )
     z = _std(y)
     lag = (
@@ -546,11 +529,7 @@ def local_getis_ord(
         graph=graph,
         value_std=z,
         lag_std=lag,
-        alpha=alpha,
-        correction=correction,
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
+        opts=opts,
         messages=messages,
     )
 
@@ -596,19 +575,13 @@ def local_geary(
     [0.0, 0.267, 0.267]
     """
     where = "local_geary"
-    permutations, alternative, seed = _check_local_args(
-        permutations, alternative, rng, alpha, correction, where
-    )
+    opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     (y,), graph, messages = prepare(df, [column], graph, where=where)
     with quiet_esda():
         lg = esda.Geary_Local(
             connectivity=graph,
             labels=False,
-            permutations=permutations,
-            n_jobs=n_jobs,
-            keep_simulations=True,
-            seed=seed,
-            alternative=alternative,
+            **opts.esda_kwargs(),
         ).fit(y)
     e, sd = _sim_moments(lg.rlocalG)
     z = _std(y)
@@ -624,11 +597,7 @@ def local_geary(
         graph=graph,
         value_std=z,
         lag_std=lag,
-        alpha=alpha,
-        correction=correction,
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
+        opts=opts,
         messages=messages,
     )
 
@@ -676,9 +645,7 @@ def local_join_counts(
     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0]
     """
     where = "local_join_counts"
-    permutations, alternative, seed = _check_local_args(
-        permutations, alternative, rng, alpha, correction, where
-    )
+    opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     check_frame(df, where=where)
     check_columns(df, [column], where=where, numeric=False)
     series = df[column]
@@ -710,11 +677,7 @@ def local_join_counts(
     with quiet_esda():
         ljc = esda.Join_Counts_Local(
             connectivity=graph,
-            permutations=permutations,
-            n_jobs=n_jobs,
-            keep_simulations=True,
-            seed=seed,
-            alternative=alternative,
+            **opts.esda_kwargs(),
         ).fit(x)
     e, sd = _sim_moments(ljc.rjoins)
     z = _std(x)
@@ -730,11 +693,7 @@ def local_join_counts(
         graph=graph,
         value_std=z,
         lag_std=lag,
-        alpha=alpha,
-        correction=correction,
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
+        opts=opts,
         messages=messages,
     )
 
