@@ -752,9 +752,10 @@ def _adjusted_d(
     x, t = twogroup_arrays(df, group, total, where=where)
     if graph is None:
         _geo(df, where)
-        from libpysal.graph import Graph
+        from sozplan.graph import build_graph
 
-        graph = Graph.build_contiguity(df, rook=False)
+        # binary queen contiguity; areas without neighbours simply add no contrast
+        graph = build_graph(df, "queen", islands="keep", transform="b")
     check_graph_alignment(df, graph, where=where)
     i, j, w = _pairs(graph)
     if standardize:
