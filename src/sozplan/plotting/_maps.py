@@ -49,7 +49,8 @@ LISA_COLORS = {
     "OP": ("#f4a582", ""),
     "NEG": ("#92c5de", ""),
     "ns": ("#f0f0f0", ""),
-    "isolate": (MISSING_COLOR, MISSING_HATCH),
+    "isolate": ("#bdbdbd", "xx"),
+    "_missing": (MISSING_COLOR, MISSING_HATCH),
 }
 
 _STATUS_BASE = {
@@ -658,15 +659,17 @@ def lisa_map(
             f"{len(missing)} id(s) of `gdf` are not in `lisa`: {format_values(missing)}",
             "compute the local statistic on the same areas",
         )
-    codes = lisa["cluster"].astype(object).reindex(gdf.index).astype(str)
+    raw = lisa["cluster"].astype(object).reindex(gdf.index)
+    codes = raw.where(raw.notna(), "_missing").astype(str)
     from sozplan.autocorrelation import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN
 
-    names = CLUSTER_LABELS_DE if language == "de" else CLUSTER_LABELS_EN
+    names = dict(CLUSTER_LABELS_DE if language == "de" else CLUSTER_LABELS_EN)
+    names["_missing"] = TEXTS[language]["missing"]
     extra = {
         "HH": " (Hot Spot)" if language != "de" else ": Hot Spot",
         "LL": " (cold spot)" if language != "de" else ": Cold Spot",
     }
-    unknown = sorted(set(codes) - set(LISA_COLORS))
+    unknown = sorted(set(codes) - set(LISA_COLORS) - {"_missing"})
     if unknown:
         raise fail(
             where,
@@ -674,6 +677,7 @@ def lisa_map(
             f"use codes {format_values(list(LISA_COLORS))}",
         )
     order = [c for c in LISA_COLORS if (codes == c).any() or c in ("HH", "LL", "ns")]
+    where_isolate = {"isolate", "_missing"}
     t = TEXTS[language]
     with style():
         fig, ax = new_axes(ax, figsize)
@@ -688,7 +692,7 @@ def lisa_map(
                 gdf[sel].plot(
                     ax=ax,
                     facecolor=color,
-                    edgecolor="white" if c != "isolate" else MISSING_EDGE,
+                    edgecolor="white" if c not in where_isolate else MISSING_EDGE,
                     linewidth=0.3,
                     hatch=hatch or None,
                 )

@@ -692,12 +692,7 @@ class _Context:
                 )
             )
         self.lisa_full = self.lisa.reindex(self.gdf.index)
-        cl = (
-            self.lisa_full["cluster"]
-            .astype(object)
-            .where(self.lisa_full["cluster"].notna(), "isolate")
-        )
-        self.lisa_codes = cl
+        self.lisa_codes = self.lisa_full["cluster"].astype(object)
 
     def analyse_segregation(self) -> None:
         import sozplan.segregation as seg
@@ -1383,6 +1378,10 @@ class _Context:
         )
         return Page("indicators", _NAV["indicators"][0], self.nav_title("indicators"), b)
 
+    def _pfmt(self, p: float) -> str:
+        """Format a p-value: "< 0,001" below 0.001, else "= 0,012"."""
+        return "< " + self._fmt(0.001, 3) if p < 0.001 else "= " + self._fmt(p, 3)
+
     def _fmt(self, x: float, d: int = 1) -> str:
         from sozplan.plotting import format_number
 
@@ -1582,8 +1581,8 @@ class _Context:
         b.append(
             H.para(
                 L(
-                    f"Moran's I = {self._fmt(mi.statistic, 3)}, Pseudo-p = "
-                    f"{self._fmt(mi.p_value, 3)} "
+                    f"Moran's I = {self._fmt(mi.statistic, 3)}, Pseudo-p "
+                    f"{self._pfmt(mi.p_value)} "
                     f"({self.cfg['clusters']['permutations']} Permutationen).",
                     f"Moran's I = {mi.statistic:.3f}, p = {mi.p_value:.3f}.",
                 )
@@ -1952,10 +1951,10 @@ class _Context:
             if hasattr(self, "lisa_codes") and "clusters" not in self.errors:
                 from sozplan.autocorrelation import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN
 
-                code = self.lisa_codes.get(ident, "ns")
-                lab = (CLUSTER_LABELS_DE if self.lang == "de" else CLUSTER_LABELS_EN).get(
-                    code, code
-                )
+                code = self.lisa_codes.get(ident)
+                names = CLUSTER_LABELS_DE if self.lang == "de" else CLUSTER_LABELS_EN
+                no_value = L("ohne Wert", "no value")
+                lab = names.get(code, code) if isinstance(code, str) else no_value
                 kf.append((lab, L("Lokaler Cluster", "local cluster")))
             if getattr(self, "type_names", None):
                 kf.append((self.type_names.get(ident, "–"), L("Gebietstyp", "area type")))
