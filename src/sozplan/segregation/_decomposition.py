@@ -170,6 +170,36 @@ def _group_table(
 # --------------------------------------------------------------- hierarchy
 
 
+def _within_parts(
+    counts: np.ndarray, parent: np.ndarray, key: np.ndarray, level: str, big_t: float, log: float
+) -> pd.DataFrame:
+    """M among the children (``key``) inside each parent area, vectorised over parents."""
+    k = counts.shape[1]
+    frame = pd.DataFrame(counts)
+    frame["_parent"], frame["_key"] = parent, key
+    child = frame.groupby(["_parent", "_key"], sort=False).sum()
+    codes, uniques = pd.factorize(child.index.get_level_values(0))
+    c = child[list(range(k))].to_numpy(dtype=float)
+    grp = np.zeros((len(uniques), k))
+    np.add.at(grp, codes, c)
+    tot = grp.sum(axis=1)
+    expected = c.sum(axis=1, keepdims=True) * grp[codes] / tot[codes, None]
+    m_within = np.bincount(codes, xlogy_ratio(c, expected).sum(axis=1), len(uniques))
+    m_within = np.divide(m_within, tot, out=np.zeros_like(tot), where=tot > 0) / log
+    weight = tot / big_t
+    ids = pd.Index(uniques).astype(str)
+    return pd.DataFrame(
+        {
+            "level": level,
+            "parent": ids.str.split("\x1f").str[-1],
+            "parent_path": ids.str.replace("\x1f", "/"),
+            "weight": weight,
+            "M_within": m_within,
+            "contribution": weight * m_within,
+        }
+    )
+
+
 def decompose_mutual_information(
     df: pd.DataFrame,
     groups: Sequence[Hashable] | None = None,
@@ -289,25 +319,7 @@ def decompose_mutual_information(
             )
         rows.append({"level": str(lab), "component": comp, "value": part})
         if i > 0:
-            parent = paths[i - 1]
-            frame = pd.DataFrame(counts)
-            frame["_parent"], frame["_key"] = parent, key
-            for pid, sub in frame.groupby("_parent", sort=False):
-                inner = (
-                    sub.groupby("_key", sort=False)[list(range(counts.shape[1]))].sum().to_numpy()
-                )
-                w = inner.sum() / big_t
-                mw = _m(inner) / log
-                details.append(
-                    {
-                        "level": str(lab),
-                        "parent": str(pid).split("\x1f")[-1],
-                        "parent_path": str(pid).replace("\x1f", "/"),
-                        "weight": w,
-                        "M_within": mw,
-                        "contribution": w * mw,
-                    }
-                )
+            details.append(_within_parts(counts, paths[i - 1], key, str(lab), big_t, log))
     table = pd.DataFrame(rows)
     table["share"] = table["value"] / total_m if total_m > 0 else np.nan
     table["H"] = table["value"] / e
@@ -317,7 +329,7 @@ def decompose_mutual_information(
         index="mutual_information",
         total=total_m,
         table=table,
-        details=pd.DataFrame(details),
+        details=pd.concat(details, ignore_index=True) if details else pd.DataFrame(),
         extras={"entropy": e, "H": total_m / e, "groups": names, "by": [str(c) for c in levels]},
     )
 
