@@ -171,9 +171,19 @@ def _group_table(
 
 
 def _within_parts(
-    counts: np.ndarray, parent: np.ndarray, key: np.ndarray, level: str, big_t: float, log: float
+    counts: np.ndarray,
+    parent: np.ndarray,
+    key: np.ndarray,
+    parent_labels: pd.DataFrame,
+    level: str,
+    big_t: float,
+    log: float,
 ) -> pd.DataFrame:
-    """M among the children (``key``) inside each parent area, vectorised over parents."""
+    """M among the children (``key``) inside each parent area, vectorised over parents.
+
+    ``parent`` and ``key`` are integer codes per row; ``parent_labels`` gives the id
+    (``parent``) and the path (``parent_path``) of each parent code.
+    """
     k = counts.shape[1]
     frame = pd.DataFrame(counts)
     frame["_parent"], frame["_key"] = parent, key
@@ -183,16 +193,17 @@ def _within_parts(
     grp = np.zeros((len(uniques), k))
     np.add.at(grp, codes, c)
     tot = grp.sum(axis=1)
-    expected = c.sum(axis=1, keepdims=True) * grp[codes] / tot[codes, None]
+    share = np.divide(grp, tot[:, None], out=np.zeros_like(grp), where=tot[:, None] > 0)
+    expected = c.sum(axis=1, keepdims=True) * share[codes]
     m_within = np.bincount(codes, xlogy_ratio(c, expected).sum(axis=1), len(uniques))
     m_within = np.divide(m_within, tot, out=np.zeros_like(tot), where=tot > 0) / log
     weight = tot / big_t
-    ids = pd.Index(uniques).astype(str)
+    lab = parent_labels.iloc[np.asarray(uniques)]
     return pd.DataFrame(
         {
             "level": level,
-            "parent": ids.str.split("\x1f").str[-1],
-            "parent_path": ids.str.replace("\x1f", "/"),
+            "parent": lab["parent"].to_numpy(),
+            "parent_path": lab["parent_path"].to_numpy(),
             "weight": weight,
             "M_within": m_within,
             "contribution": weight * m_within,
@@ -281,12 +292,23 @@ def decompose_mutual_information(
             )
     # nesting: each area of level l lies in one area of level l-1
     keys = [df[c].astype(str).to_numpy() for c in levels]
-    paths = []
+    # integer code of each unit's area at every level (path from the top, so that ids
+    # repeated in different parents stay apart) and a label table per level
+    paths, path_labels = [], []
     for i in range(len(levels)):
-        paths.append(
-            np.array(["\x1f".join(row) for row in zip(*keys[: i + 1], strict=True)])
-            if i
-            else keys[0]
+        ids = pd.DataFrame({str(j): keys[j] for j in range(i + 1)})
+        grouped = ids.groupby(list(ids.columns), sort=False)
+        paths.append(grouped.ngroup().to_numpy())
+        first = ids.groupby(paths[-1], sort=True).first()
+        path_labels.append(
+            pd.DataFrame(
+                {
+                    "parent": first[str(i)].to_numpy(),
+                    "parent_path": [
+                        "/".join(row) for row in first.itertuples(index=False, name=None)
+                    ],
+                }
+            )
         )
     for i in range(1, len(levels)):
         parent_count = pd.Series(keys[i - 1]).groupby(keys[i]).nunique()
@@ -306,7 +328,7 @@ def decompose_mutual_information(
     previous = 0.0
     labels = [*levels, "units"]
     for i, lab in enumerate(labels):
-        key = np.arange(len(counts)).astype(str) if lab == "units" else paths[i]
+        key = np.arange(len(counts)) if lab == "units" else paths[i]
         agg = pd.DataFrame(counts).groupby(key, sort=False).sum().to_numpy()
         m_here = _m(agg) / log
         part = m_here - previous
@@ -319,7 +341,9 @@ def decompose_mutual_information(
             )
         rows.append({"level": str(lab), "component": comp, "value": part})
         if i > 0:
-            details.append(_within_parts(counts, paths[i - 1], key, str(lab), big_t, log))
+            details.append(
+                _within_parts(counts, paths[i - 1], key, path_labels[i - 1], str(lab), big_t, log)
+            )
     table = pd.DataFrame(rows)
     table["share"] = table["value"] / total_m if total_m > 0 else np.nan
     table["H"] = table["value"] / e
