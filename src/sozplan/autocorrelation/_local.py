@@ -110,6 +110,14 @@ def _std(v: np.ndarray) -> np.ndarray:
     return (v - v.mean()) / v.std()
 
 
+def _cardinalities(graph: Graph) -> np.ndarray:
+    """Non-zero neighbours per area from the (cached) sparse matrix, as Graph.cardinalities."""
+    sp = graph.sparse
+    n = sp.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(sp.indptr))
+    return np.bincount(rows[sp.data != 0], minlength=n)
+
+
 def _local_frame(
     index: pd.Index,
     *,
@@ -125,7 +133,7 @@ def _local_frame(
     opts: _Opts,
     messages: list[str],
 ) -> pd.DataFrame:
-    card = graph.cardinalities.to_numpy().astype(int)
+    card = _cardinalities(graph)
     isolate = card == 0
     statistic = np.asarray(statistic, dtype=float)
     expected = np.asarray(expected, dtype=float) * np.ones_like(statistic)
