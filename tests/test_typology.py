@@ -226,7 +226,7 @@ def test_population_weighted_typology(planted):
 def test_result_object(planted):
     pa, _, cols = planted
     t = typology(pa, cols, k=4, n_boot=5, rng=0)
-    assert "TypologyResult: 4 types of 187 areas" in repr(t)
+    assert f"TypologyResult: 4 types of {len(pa)} areas" in repr(t)
     assert "<table" in t._repr_html_()
     frame = t.to_frame()
     assert {"n_areas", "jaccard_mean", "assessment", "beschreibung"} <= set(frame.columns)

@@ -64,6 +64,8 @@ class Engine:
     bounds: Bounds
     log: list[str] = field(default_factory=list)
 
+    smooth: int = 0
+
     def __post_init__(self) -> None:
         self.n = self.z.shape[0]
         self.indptr = self.adj.indptr
@@ -364,13 +366,140 @@ class Engine:
                 st.s1[r] = 0
                 alive[r] = False
                 continue
-            if not self._grow(labels, r, st):
+            if self._merge_resplit(labels, r, nb, st):
+                continue
+            saved = (labels.copy(), st.n.copy(), st.pop.copy(), st.s1.copy(), st.s2.copy())
+            if self._grow(labels, r, st):
+                continue
+            labels[:], st.n[:], st.pop[:], st.s1[:], st.s2[:] = saved
+            if self._dissolve(labels, r, st):
+                alive[r] = False
+                continue
+            labels[:], st.n[:], st.pop[:], st.s1[:], st.s2[:] = saved
+            if True:
                 self.log.append(
                     f"region of {len(members)} blocks ({st.pop[r]:.0f} residents) stays below the floor: "
                     "no neighbour can take it or give blocks"
                 )
                 alive[r] = False  # give up on it; reported by the quality table
         return relabel(labels)
+
+    def _merge_resplit(self, labels: np.ndarray, r: int, nb: np.ndarray, st: Stats) -> bool:
+        """Merge ``r`` with a neighbour although the union exceeds the ceiling, then re-cut the union.
+
+        Tries the neighbours in order of the Ward merging cost; the union is cut at
+        its best spanning-tree edge with both parts within the bounds.
+        """
+        floor, ceiling = self.bounds.floor, self.bounds.ceiling
+        cr = st.centre(r)
+        costs = sorted(
+            (st.n[r] * st.n[s] / (st.n[r] + st.n[s]) * float(((cr - st.centre(s)) ** 2).sum()), int(s)) for s in nb
+        )
+        for _, s in costs:
+            union = np.flatnonzero((labels == r) | (labels == s))
+            res = self.best_split(union)
+            part = None if res is None else res[1]
+            if part is not None:
+                p1 = float(self.pop[part].sum())
+                p2 = float(st.pop[r] + st.pop[s] - p1)
+                if not (floor <= p1 <= ceiling and floor <= p2 <= ceiling):
+                    part = None
+            if part is None:
+                part = self.peel_split(union)
+            if part is None:
+                continue
+            labels[union] = s
+            labels[part] = r
+            for q in (r, s):
+                m = labels == q
+                st.n[q] = m.sum()
+                st.pop[q] = self.pop[m].sum()
+                st.s1[q] = self.z[m].sum(axis=0)
+                st.s2[q] = self.sqnorm[m].sum()
+            return True
+        return False
+
+    def _dissolve(self, labels: np.ndarray, r: int, st: Stats) -> bool:
+        """Hand the blocks of region ``r`` one by one to adjacent regions with room under the ceiling.
+
+        Blocks on the edge of ``r`` go first, each to the adjacent region with the
+        most room left; ``r`` stays connected throughout. Returns False (labels partly
+        changed; the caller restores them) if some block cannot be placed.
+        """
+        ceiling = self.bounds.ceiling
+        while st.n[r] > 0:
+            members = np.flatnonzero(labels == r)
+            moved = False
+            for i in members:
+                nl = labels[self.neighbours(i)]
+                targets = np.unique(nl[nl != r])
+                if len(targets) == 0:
+                    continue
+                if st.n[r] > 1 and not self.stays_connected(labels, int(i)):
+                    continue
+                best, best_room = -1, -np.inf
+                for s in targets:
+                    room = ceiling - st.pop[s] - self.pop[i]
+                    if room < 0:
+                        continue
+                    if room > best_room:  # fill the emptiest neighbour first
+                        best, best_room = int(s), room
+                if best < 0:
+                    continue
+                self._move(labels, st, int(i), r, best)
+                moved = True
+            if not moved:
+                return False
+        return True
+
+    def peel_split(self, members: np.ndarray) -> np.ndarray | None:
+        """Split a connected set of blocks into two parts within the bounds by peeling.
+
+        A part grows from the block farthest (in steps) from the set's attribute
+        centre outwards, each time taking the adjacent block nearest in attribute
+        space whose removal keeps the rest connected, until it reaches the floor.
+        Returns the part, or None if the rest would miss the bounds.
+        """
+        floor, ceiling = self.bounds.floor, self.bounds.ceiling
+        total = float(self.pop[members].sum())
+        tmp = np.full(self.n, -1, dtype=np.int64)
+        tmp[members] = 0
+        centre = self.z[members].mean(axis=0)
+        # seed: a block on the far side, the last one reached by a BFS from the most typical block
+        start = int(members[np.argmin(((self.z[members] - centre) ** 2).sum(axis=1))])
+        seen = {start}
+        dq = deque([start])
+        last = start
+        while dq:
+            u = dq.popleft()
+            last = u
+            for v in self.neighbours(u):
+                if tmp[v] == 0 and int(v) not in seen:
+                    seen.add(int(v))
+                    dq.append(int(v))
+        part = [last]
+        tmp[last] = 1
+        p = float(self.pop[last])
+        pc = self.z[last].copy()
+        while p < floor:
+            cand = np.unique(np.concatenate([self.neighbours(i) for i in part]))
+            cand = cand[tmp[cand] == 0]
+            if len(cand) == 0:
+                return None
+            order = np.argsort(((self.z[cand] - pc / len(part)) ** 2).sum(axis=1))
+            for i in cand[order]:
+                if self.stays_connected(tmp, int(i)):
+                    tmp[i] = 1
+                    part.append(int(i))
+                    p += float(self.pop[i])
+                    pc += self.z[i]
+                    break
+            else:
+                return None
+        rest = total - p
+        if not (p <= ceiling and floor <= rest <= ceiling):
+            return None
+        return np.array(part)
 
     def _grow(self, labels: np.ndarray, r: int, st: Stats) -> bool:
         """Move border blocks from neighbouring regions into region ``r`` until it meets the floor."""
@@ -396,22 +525,52 @@ class Engine:
         return True
 
     def stays_connected(self, labels: np.ndarray, i: int) -> bool:
-        """Whether region ``labels[i]`` stays contiguous without block ``i``."""
+        """Whether region ``labels[i]`` stays contiguous without block ``i``.
+
+        First a local test: if the region's neighbours of ``i`` are connected among
+        themselves, removing ``i`` cannot disconnect the region. Otherwise a
+        breadth-first search inside the region, stopped as soon as all of them are
+        reached.
+        """
         r = labels[i]
-        nb = [int(j) for j in self.neighbours(i) if labels[j] == r and j != i]
+        indptr, indices = self.indptr, self.indices
+        nbrs = indices[indptr[i] : indptr[i + 1]]
+        nb = nbrs[labels[nbrs] == r]
         if len(nb) <= 1:
             return True
-        targets = set(nb[1:])
-        seen = {i, nb[0]}
-        dq = deque([nb[0]])
-        indptr, indices = self.indptr, self.indices
+        nbset = set(nb.tolist())
+        # local test: union-find over edges among the neighbours
+        root = {u: u for u in nbset}
+
+        def find(u: int) -> int:
+            while root[u] != u:
+                root[u] = root[root[u]]
+                u = root[u]
+            return u
+
+        groups = len(nbset)
+        for u in nbset:
+            for v in indices[indptr[u] : indptr[u + 1]]:
+                v = int(v)
+                if v in nbset:
+                    ru, rv = find(u), find(v)
+                    if ru != rv:
+                        root[ru] = rv
+                        groups -= 1
+        if groups == 1:
+            return True
+        first = int(nb[0])
+        targets = nbset - {first}
+        seen = {i, first}
+        dq = deque([first])
         while dq and targets:
             u = dq.popleft()
-            for v in indices[indptr[u] : indptr[u + 1]]:
-                if v not in seen and labels[v] == r:
-                    seen.add(int(v))
-                    targets.discard(int(v))
-                    dq.append(int(v))
+            cand = indices[indptr[u] : indptr[u + 1]]
+            for v in cand[labels[cand] == r].tolist():
+                if v not in seen:
+                    seen.add(v)
+                    targets.discard(v)
+                    dq.append(v)
         return not targets
 
     def _move(self, labels: np.ndarray, st: Stats, i: int, a: int, b: int) -> None:
@@ -466,8 +625,9 @@ class Engine:
                 aa = int(labels[ii])
                 if aa == bb or st.n[aa] <= 1:
                     continue
-                if not np.any(labels[self.neighbours(ii)] == bb):
-                    continue
+                nl = labels[self.neighbours(ii)]
+                if np.count_nonzero(nl == bb) < np.count_nonzero(nl == aa) + self.smooth:
+                    continue  # keep boundaries smooth: most neighbours must lie in the receiver
                 na1, nb1 = st.n[aa], st.n[bb]
                 g = -na1 / (na1 - 1) * float(((self.z[ii] - st.s1[aa] / na1) ** 2).sum()) + nb1 / (
                     nb1 + 1

@@ -55,7 +55,11 @@ def compactness(geometry: Any, codes: np.ndarray, k: int) -> np.ndarray:
         part = part[~shapely.is_missing(part)]
         if len(part) == 0:
             continue
-        merged = shapely.union_all(part)
+        merged = shapely.coverage_union_all(part)  # fast for a tiling of blocks
+        if not shapely.is_valid(merged) or abs(shapely.area(merged) - shapely.area(part).sum()) > 1e-6 * max(
+            shapely.area(merged), 1.0
+        ):
+            merged = shapely.union_all(part)  # overlaps or gaps: the robust union
         perim = shapely.length(merged)
         if perim > 0:
             out[r] = 4.0 * np.pi * shapely.area(merged) / perim**2

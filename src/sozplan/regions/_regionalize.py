@@ -491,26 +491,49 @@ def regionalize(
         z = (x - mean) / sd
     else:
         z = x.copy()
-    eng = Engine(adj, z, pop_arr, bounds)
     deadline = t0 + time_limit
     target = n_regions
-    if method == "ward":
-        n_cut = n_regions
-        if n_cut is None and bounds.floor > 0:
-            n_cut = max(n_comp, int(pop_arr.sum() // bounds.floor))
-        labels = eng.ward_cut(n_cut, comp, n_comp)
-    elif method == "skater":
-        labels = comp.astype(np.int64)
-    else:
-        if n_regions is not None:
-            raise fail(where, "method='maxp' chooses the number of regions itself", "leave n_regions=None")
-        labels = _maxp(gdf, z, pop_arr, graph, bounds.floor, gen, max_iterations, where)
-    labels = eng.split_oversized(relabel(labels))
-    labels = eng.merge_small(labels, comp)
+    if method == "maxp" and n_regions is not None:
+        raise fail(where, "method='maxp' chooses the number of regions itself", "leave n_regions=None")
+    n_cut = n_regions
+    if n_cut is None and bounds.floor > 0:
+        n_cut = max(n_comp, int(pop_arr.sum() // bounds.floor))
+    # first attempt with the chosen engine; if the repair cannot meet the bounds,
+    # retry with fewer initial regions (more slack) and with the other tree engine
+    attempts = [(method, n_cut)]
     if method != "maxp":
-        labels = eng.split_until(labels, target, deadline)
-    if target is not None and labels.max() + 1 > target:
-        labels = merge_to_count(eng, labels, target)
+        other = "skater" if method == "ward" else "ward"
+        attempts.append((other, n_cut))
+        if n_regions is None and n_cut is not None:
+            attempts += [(m, c) for c in range(n_cut - 1, max(n_comp, n_cut - 4) - 1, -1) for m in (method, other)]
+    notes: list[str] = []
+    best = None
+    for attempt, (engine, cut) in enumerate(attempts):
+        eng = Engine(adj, z, pop_arr, bounds)
+        # in max-p mode the first attempt maximises the count; retries aim at `cut`
+        goal = target if target is not None else (cut if attempt > 0 else None)
+        if engine == "ward":
+            labels = eng.ward_cut(cut, comp, n_comp)
+        elif engine == "skater":
+            labels = comp.astype(np.int64)
+        else:
+            labels = _maxp(gdf, z, pop_arr, graph, bounds.floor, gen, max_iterations, where)
+        labels = eng.split_oversized(relabel(labels))
+        labels = eng.merge_small(labels, comp)
+        if engine != "maxp":
+            labels = eng.split_until(labels, goal, deadline)
+        if goal is not None and labels.max() + 1 > goal:
+            labels = merge_to_count(eng, labels, goal)
+        rp = np.bincount(relabel(labels), weights=pop_arr)
+        violation = float(np.maximum(bounds.floor - rp, 0).sum() + np.maximum(rp - bounds.ceiling, 0).sum())
+        violation += 0.0 if target is None or rp.size == target else 1e-9 * abs(rp.size - target)
+        if best is None or violation < best[0]:
+            best = (violation, labels, eng, engine, cut, attempt)
+        if violation == 0 or time.perf_counter() > deadline:
+            break
+    _, labels, eng, engine, cut, attempt = best
+    if attempt > 0:
+        notes.append(f"bounds met after retry with engine {engine!r} from {cut} initial regions")
     n_moves = 0
     if refine:
         labels, n_moves = eng.refine(labels, max_sweeps=max_sweeps, deadline=deadline)
@@ -530,6 +553,7 @@ def regionalize(
         ceiling=max_population,
     )
     log = list(eng.log)
+    retry_notes = tuple(notes)
     if target is not None and k != target:
         log.append(f"{k} regions instead of the {target} asked for (bounds or time limit)")
     if not summary.get("all_meet_floor", True) or not summary.get("all_meet_ceiling", True):
@@ -547,6 +571,6 @@ def regionalize(
         n_moves=n_moves,
         runtime=time.perf_counter() - t0,
         filled=filled,
-        log=tuple(log),
+        log=tuple(log) + retry_notes,
         geometry=geometry,
     )
