@@ -195,6 +195,8 @@ def prepare_index(
             what = f"`index` {spec.name} is itself a simulation-based estimate"
             fix = "test the underlying index instead (e.g. dissimilarity)"
         raise fail(where, what, fix)
+    index_kernel = spec.kernel
+    assert index_kernel is not None  # every randomisable index has a kernel
     kwargs = dict(kwargs)
     graph = kwargs.pop("graph", None)
     if spec.kind == "twogroup":
@@ -212,7 +214,7 @@ def prepare_index(
         names: tuple[str, ...] = (str(group), str(total))
 
         def base(c: np.ndarray, _p: dict[str, Any] = kwargs) -> np.ndarray:
-            return spec.kernel(c[:, :, 0], c.sum(axis=2), **_p)
+            return index_kernel(c[:, :, 0], c[:, :, 0] + c[:, :, 1], **_p)
 
     else:
         try:
@@ -228,9 +230,9 @@ def prepare_index(
         names = tuple(str(g) for g in groups)
 
         def base(c: np.ndarray, _p: dict[str, Any] = kwargs) -> np.ndarray:
-            return spec.kernel(c, **_p)
+            return index_kernel(c, **_p)
 
-    unknown = set(kwargs) - _kernel_params(spec.kernel, spec.kind)
+    unknown = set(kwargs) - _kernel_params(index_kernel, spec.kind)
     if unknown:
         raise fail(
             where,

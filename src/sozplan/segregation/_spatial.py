@@ -54,7 +54,7 @@ def _spec(name: str, label: str, dimension: str) -> IndexSpec:
         dimension,
         "twogroup",
         None,
-        spatial=True,  # type: ignore[arg-type]
+        spatial=True,
         randomizable=False,
     )
 
@@ -146,7 +146,7 @@ def delta(
     )
 
 
-def _concentration_parts(x: np.ndarray, t: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, ...]:
+def _concentration_parts(x: np.ndarray, t: np.ndarray, a: np.ndarray) -> tuple[Any, ...]:
     big_x, big_t = x.sum(), t.sum()
     asc = np.argsort(a, kind="stable")
     desc = np.argsort(-a, kind="stable")

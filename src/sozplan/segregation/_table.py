@@ -13,6 +13,7 @@ from sozplan.segregation import _multigroup as mg
 from sozplan.segregation import _spatial as sp
 from sozplan.segregation import _twogroup as tg
 from sozplan.segregation._validate import (
+    REGISTRY,
     environment_matrix,
     lag_counts,
     multigroup_array,
@@ -130,13 +131,13 @@ def segregation_table(
             )
         counts = multigroup_array(df, groups, where=where)
         label = ", ".join(str(g) for g in groups)
-        variants = [(counts, False)]
+        tables = [(counts, False)]
         if graph is not None:
-            variants.append((lag_counts(environment_matrix(df, graph, where), counts), True))
-        for arr, is_spatial in variants:
+            tables.append((lag_counts(environment_matrix(df, graph, where), counts), True))
+        for arr, is_spatial in tables:
             values = mg.all_multigroup(arr)
             for func in MULTIGROUP:
-                spec = func._segregation_spec
+                spec = REGISTRY[func]
                 rows.append(_row(spec, values[spec.name], is_spatial, label, len(arr)))
     else:
         if group is None or total is None:
@@ -153,13 +154,14 @@ def segregation_table(
             variants.append((lag_counts(mat, x), lag_counts(mat, t), True))
         for xx, tt, is_spatial in variants:
             for func in TWOGROUP_ASPATIAL:
-                spec = func._segregation_spec
+                spec = REGISTRY[func]
+                assert spec.kernel is not None  # aspatial indices all have a kernel
                 value = float(spec.kernel(xx[None], tt[None])[0])
                 rows.append(_row(spec, value, is_spatial, label, len(xx)))
         if spatial:
             for func in TWOGROUP_SPATIAL:
                 res = func(df, group, total)
-                rows.append(_row(func._segregation_spec, res.statistic, True, label, len(x)))
+                rows.append(_row(REGISTRY[func], res.statistic, True, label, len(x)))
     rows.sort(key=lambda r: (_ORDER.index(r["dimension"]), r["spatial"]))  # stable
     return pd.DataFrame({c: [r[c] for r in rows] for c in COLUMNS})
 

@@ -15,7 +15,7 @@ as in PySAL's ``w=`` option).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -658,12 +658,14 @@ def bias_corrected_dissimilarity(
     x, t = twogroup_arrays(df, group, total, where=where)
     check_integer_counts(df, [group, total], where)
     rng = check_rng(rng, where=where)
-    kernel = _k_dissimilarity
+    kernel: Callable[[np.ndarray, np.ndarray], np.ndarray] = _k_dissimilarity
     if graph is not None:
         mat = environment_matrix(df, graph, where)
 
-        def kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        def lagged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             return _k_dissimilarity(lag_counts(mat, a), lag_counts(mat, b))
+
+        kernel = lagged
 
     observed = float(kernel(x[None], t[None])[0])
     boot = _simulated_reference(kernel, x, t, null="parametric", iterations=iterations, rng=rng)

@@ -30,7 +30,7 @@ class IndexSpec:
     label: str
     dimension: str
     kind: str  # "twogroup" or "multigroup"
-    kernel: Callable[..., np.ndarray]  # vectorised over a leading axis of iterations
+    kernel: Callable[..., np.ndarray] | None  # vectorised over a leading axis of iterations
     spatial: bool = False
     randomizable: bool = True
 
