@@ -172,6 +172,13 @@ class Sozialbericht:
         matplotlib.use("Agg", force=False)
         ctx = _Context(self.config, Path(out), progress or (lambda _m: None))
         ctx.prepare_folder()
+        ctx.open_pool()
+        try:
+            return self._build(ctx)
+        finally:
+            ctx.close_pool()
+
+    def _build(self, ctx: _Context) -> Path:
         self.pages, self.skipped, self.tables, self.timings = [], {}, {}, {}
         steps = [
             ("Daten laden", ctx.load_data),
@@ -242,6 +249,10 @@ class Sozialbericht:
         ctx.say("Überblick und Tabellen schreiben")
         ctx.add_page("overview", ctx.page_overview)
         ctx.write_tables()
+        ctx.say(f"Abbildungen fertigstellen ({ctx.n_figures})")
+        t0 = time.perf_counter()
+        ctx.resolve_figures()
+        self.timings["Abbildungen (Warten auf die Prozesse)"] = time.perf_counter() - t0
         index = ctx.render()
         self.pages, self.skipped, self.tables = (
             ctx.pages_in_order(),
@@ -253,6 +264,28 @@ class Sozialbericht:
             f"{len(ctx.tables)} Tabellen"
         )
         return index
+
+
+@dataclass
+class _Plot:
+    """A recorded call of a sozplan.plotting function."""
+
+    func: Callable
+    args: tuple
+    kwargs: dict
+
+
+def _figure_job(func: Callable, args: tuple, kwargs: dict, path: Path) -> str:
+    """Draw one figure, save it as PNG and return its alt text (runs in a worker process)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    display = func(*args, **kwargs)
+    display.savefig(path, dpi=96, bbox_inches="tight")
+    plt.close(display.figure)
+    return display.alt_text
 
 
 def _cluster_job(sub: Any, permutations: int, seed: int, alpha: float, correction: str) -> tuple:
@@ -294,6 +327,8 @@ class _Context:
         self.all_pages: list[Page] = []
         self.n_figures = 0
         self.messages: list[str] = []
+        self.pending: list = []
+        self.pool: Any = None
         self.chapter_warnings: dict[str, list[str]] = {}
         self.created = _dt.datetime.now().strftime("%d.%m.%Y")
         self.src_note = cfg["data"]["source_note"] or "eigene Berechnungen"
@@ -348,14 +383,52 @@ class _Context:
                 (static / name).read_text(encoding="utf-8"), encoding="utf-8"
             )
 
-    def figure(self, name: str, display: Any, caption: str, *, root: str = "") -> H.Block:
-        import matplotlib.pyplot as plt
+    def draw(self, func: Callable, *args: Any, **kwargs: Any) -> _Plot:
+        """Record a plotting call; :meth:`figure` runs it (in a worker process if possible)."""
+        return _Plot(func, args, kwargs)
 
+    def figure(self, name: str, plot: _Plot, caption: str, *, root: str = "") -> H.Block:
+        """Return a figure block; the drawing runs in the worker pool and is collected later."""
         path = self.out / "abbildungen" / f"{name}.png"
-        display.savefig(path, dpi=96, bbox_inches="tight")
-        plt.close(display.figure)
+        future = None
+        if self.pool is not None:
+            try:
+                future = self.pool.submit(_figure_job, plot.func, plot.args, plot.kwargs, path)
+            except Exception:  # a broken pool: draw in this process when resolving
+                future = None
+        block = H.Block("", "figure", {"src": f"{root}abbildungen/{name}.png", "name": name})
+        self.pending.append((block, future, plot, path, caption, root))
         self.n_figures += 1
-        return H.figure(f"{root}abbildungen/{name}.png", display.alt_text, caption)
+        return block
+
+    def resolve_figures(self) -> None:
+        """Wait for every figure; redraw in this process what failed in a worker."""
+        for block, future, plot, path, caption, _root in self.pending:
+            alt = None
+            if future is not None:
+                try:
+                    alt = future.result()
+                except Exception:
+                    alt = None
+            if alt is None:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        alt = _figure_job(plot.func, plot.args, plot.kwargs, path)
+                except Exception as exc:
+                    note = H.note(
+                        self.L(
+                            f"Die Abbildung fehlt: {type(exc).__name__}: {exc}",
+                            f"Figure missing: {type(exc).__name__}: {exc}",
+                        ),
+                        "skipped",
+                    )
+                    block.html, block.kind = note.html, "note"
+                    continue
+            done = H.figure(block.meta["src"], alt, caption)
+            block.html = done.html
+            block.meta["alt"] = alt
+        self.pending = []
 
     def skipped_block(self, key: str) -> H.Block:
         return H.note(
@@ -646,33 +719,44 @@ class _Context:
         sub = self.gdf.loc[v.index, ["geometry"]].assign(wert=v)
         args = (sub, c["permutations"], c["seed"], c["alpha"], c["correction"])
         self._cluster_future = None
-        if self.cfg.get("_parallel", True) and (os.cpu_count() or 1) > 1:
-            import concurrent.futures as cf
-            import multiprocessing as mp
-
-            # "fork": the worker inherits the loaded modules and does not re-run the caller's
-            # script (as "spawn" would without a __main__ guard); the worker only computes
-            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        if self.pool is not None:
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter(
-                        "ignore", DeprecationWarning
-                    )  # fork with threads (BLAS) is safe here
-                    self._pool = cf.ProcessPoolExecutor(
-                        max_workers=1, mp_context=mp.get_context(method)
-                    )
-                    self._cluster_future = self._pool.submit(_cluster_job, *args)
+                self._cluster_future = self.pool.submit(_cluster_job, *args)
                 return
-            except (OSError, RuntimeError):  # no subprocesses allowed here: run inline later
+            except Exception:  # no working pool: run inline later
                 self._cluster_future = None
         self._cluster_args = args
 
+    def open_pool(self) -> None:
+        """Worker processes for the LISA permutations and the figures (2 cores: 3 workers)."""
+        self.pool = None
+        if not self.cfg.get("_parallel", True) or (os.cpu_count() or 1) < 2:
+            return
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        # "fork": workers inherit the loaded modules and do not re-run the caller's script
+        # (as "spawn" would without a __main__ guard); they only compute and draw
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
+                self.pool = cf.ProcessPoolExecutor(
+                    max_workers=3, mp_context=mp.get_context(method)
+                )
+        except (OSError, RuntimeError, ValueError):
+            self.pool = None
+
+    def close_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
     def analyse_clusters(self) -> None:
         if getattr(self, "_cluster_future", None) is not None:
-            try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
                 self.moran, self.lisa, msgs = self._cluster_future.result()
-            finally:
-                self._pool.shutdown()
         elif hasattr(self, "_cluster_args"):
             self.moran, self.lisa, msgs = _cluster_job(*self._cluster_args)
         else:
@@ -1240,7 +1324,8 @@ class _Context:
             spec = self.specs[k]
             b.append(H.para(spec.definition))
             cmap = "YlOrRd" if spec.direction == 1 else "YlGnBu"
-            disp = choropleth(
+            disp = self.draw(
+                choropleth,
                 gdf,
                 col,
                 scheme=m["scheme"],
@@ -1292,7 +1377,8 @@ class _Context:
             wide = geo.assign(
                 **{str(y): pv.xs(y, level=-1).reindex(geo.index).to_numpy() for y in show_years}
             )
-            disp = small_multiples(
+            disp = self.draw(
+                small_multiples,
                 wide,
                 {str(y): str(y) for y in show_years},
                 k=m["k"],
@@ -1408,7 +1494,8 @@ class _Context:
         )
         self.sd_figure = None
         if sd.dynamics_class is not None:
-            disp = status_dynamics_map(
+            disp = self.draw(
+                status_dynamics_map,
                 self.gdf,
                 sd,
                 outlines=self.districts,
@@ -1451,7 +1538,8 @@ class _Context:
             )
         b.append(H.heading(2, L("Status-Index", "Status index")))
         g = self.gdf.assign(status_index=sd.status_index)
-        disp = choropleth(
+        disp = self.draw(
+            choropleth,
             g,
             "status_index",
             scheme="manual",
@@ -1478,7 +1566,8 @@ class _Context:
         if self.monitoring is not None and len(self.monitoring.years) >= 2:
             y0, y1 = self.monitoring.years[0], self.monitoring.years[-1]
             tab = self.monitoring.transitions(y0, y1)
-            disp = transition_chart(
+            disp = self.draw(
+                transition_chart,
                 tab,
                 before=L(f"Statusklasse {y0}", f"status {y0}"),
                 after=L(f"Statusklasse {y1}", f"status {y1}"),
@@ -1576,7 +1665,7 @@ class _Context:
             )
         ]
         mi = self.moran
-        disp = moran_scatter(mi, label=self.label(key), language=self.lang)
+        disp = self.draw(moran_scatter, mi, label=self.label(key), language=self.lang)
         b.append(H.heading(2, L("Globale Autokorrelation", "Global autocorrelation")))
         b.append(
             H.para(
@@ -1601,7 +1690,8 @@ class _Context:
         )
         b.append(H.heading(2, L("Lokale Cluster", "Local clusters")))
         g = self.gdf
-        disp = lisa_map(
+        disp = self.draw(
+            lisa_map,
             g,
             pd.DataFrame({"cluster": self.lisa_codes}).assign(**{}),
             label=self.label(key),
@@ -1701,7 +1791,8 @@ class _Context:
                 )
             )
         )
-        disp = segregation_curve(
+        disp = self.draw(
+            segregation_curve,
             self.seg_frame,
             self.seg_groups[:4],
             self.seg_total,
@@ -1728,7 +1819,8 @@ class _Context:
                 g = self.gdf.assign(
                     lq=lq.where(self.gdf[self.seg_total] >= self.cfg["index"]["min_population"])
                 )
-                disp = choropleth(
+                disp = self.draw(
+                    choropleth,
                     g,
                     "lq",
                     scheme="manual",
@@ -1781,7 +1873,8 @@ class _Context:
         desc = t.descriptions.to_dict() if hasattr(t, "descriptions") else {}
         g = self.gdf.assign(typ=labels)
         order = sorted(pd.unique(t.labels.dropna()), key=str)
-        disp = category_map(
+        disp = self.draw(
+            category_map,
             g,
             "typ",
             order=order,
@@ -1801,7 +1894,8 @@ class _Context:
         zp = t.z_profiles.copy()
         zp.index = [names.get(i, str(i)) for i in zp.index]
         sizes = t.labels.value_counts()
-        disp = profile_heatmap(
+        disp = self.draw(
+            profile_heatmap,
             zp,
             labels={k: self.label(k) for k in self.typ_cols if k in self.specs},
             counts={names[c]: int(sizes.get(c, 0)) for c in order},
