@@ -218,7 +218,7 @@ def bar_table(
 class SvgLocator:
     """Small SVG locator maps: the district outlines with one area highlighted."""
 
-    def __init__(self, areas: Any, districts: Any, *, width: int = 320, tolerance: float = 40.0):
+    def __init__(self, areas: Any, districts: Any, *, width: int = 240, tolerance: float = 40.0):
         minx, miny, maxx, maxy = districts.total_bounds
         self.scale = width / (maxx - minx)
         self.width = width
