@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import matplotlib
 import numpy as np
@@ -15,7 +17,7 @@ from shapely.geometry import box
 from sklearn.metrics import adjusted_rand_score, mutual_info_score
 
 from sozplan.datasets import load_musterstadt, load_truth
-from sozplan.errors import DataQualityWarning, InputError
+from sozplan.errors import InputError
 from sozplan.graph import build_graph
 from sozplan.regions import (
     areal_interpolate,
@@ -62,24 +64,41 @@ def grid(nx, ny, values=None):
 def test_regionalize_recovers_planted_regions(district, truth, method):
     t = truth["regions"]
     r = regionalize(
-        district, t["columns"], n_regions=t["n_regions"], population="einwohner",
-        min_population=t["population_floor"], max_population=t["population_ceiling"], method=method,
+        district,
+        t["columns"],
+        n_regions=t["n_regions"],
+        population="einwohner",
+        min_population=t["population_floor"],
+        max_population=t["population_ceiling"],
+        method=method,
     )
     planted = pd.Series(t["labels"]).reindex(district.index)
     ari = adjusted_rand_score(planted, r.labels)
     # acceptance (issue 8): ARI >= 0.9 for the default engine; Ward gives 1.0
     assert ari >= (0.9 if method == "ward" else 0.8)
     s = r.summary
-    assert s["all_meet_floor"] and s["all_meet_ceiling"] and s["all_contiguous"]
-    assert r.labels.index.equals(district.index) and r.labels.name == "region"
+    assert s["all_meet_floor"]
+    assert s["all_meet_ceiling"]
+    assert s["all_contiguous"]
+    assert r.labels.index.equals(district.index)
+    assert r.labels.name == "region"
 
 
-@pytest.mark.parametrize(("floor", "ceiling", "n"), [(20_000, 100_000, 6), (30_000, 90_000, 6), (40_000, 60_000, None)])
+@pytest.mark.parametrize(
+    ("floor", "ceiling", "n"), [(20_000, 100_000, 6), (30_000, 90_000, 6), (40_000, 60_000, None)]
+)
 def test_regionalize_respects_tight_bounds(district, truth, floor, ceiling, n):
-    r = regionalize(district, truth["regions"]["columns"], n_regions=n, population="einwohner",
-                    min_population=floor, max_population=ceiling)
+    r = regionalize(
+        district,
+        truth["regions"]["columns"],
+        n_regions=n,
+        population="einwohner",
+        min_population=floor,
+        max_population=ceiling,
+    )
     q = r.quality
-    assert (q["population"] >= floor).all() and (q["population"] <= ceiling).all()
+    assert (q["population"] >= floor).all()
+    assert (q["population"] <= ceiling).all()
     assert q["contiguous"].all()
     if n is not None:
         assert r.n_regions == n
@@ -119,7 +138,9 @@ def test_balance_values():
 
 def test_islands_keep_policy_and_fill(blocks, truth):
     g = build_graph(blocks, islands="keep")
-    r = regionalize(blocks, ["sgb2_quote", "wohndauer"], graph=g, n_regions=30, fill_nan="neighbours")
+    r = regionalize(
+        blocks, ["sgb2_quote", "wohndauer"], graph=g, n_regions=30, fill_nan="neighbours"
+    )
     island = truth["island_block"]
     # the island is never joined through attribute space: it is a region of its own
     assert (r.labels == r.labels[island]).sum() == 1
@@ -131,20 +152,34 @@ def test_maxp_engine_respects_floor(district, truth):
     pytest.importorskip("spopt")
     sub = district[district["planungsraum"].str[:4] == "0801"]
     g = build_graph(sub, islands="nearest")
-    r = regionalize(sub, truth["regions"]["columns"], graph=g, method="maxp", population="einwohner",
-                    min_population=5000, max_population=20000, rng=0, max_iterations=5)
-    assert (r.quality["population"] >= 5000).all() and (r.quality["population"] <= 20000).all()
+    r = regionalize(
+        sub,
+        truth["regions"]["columns"],
+        graph=g,
+        method="maxp",
+        population="einwohner",
+        min_population=5000,
+        max_population=20000,
+        rng=0,
+        max_iterations=5,
+    )
+    assert (r.quality["population"] >= 5000).all()
+    assert (r.quality["population"] <= 20000).all()
     assert r.quality["contiguous"].all()
 
 
 def test_result_object(district, truth):
     t = truth["regions"]
-    r = regionalize(district, t["columns"], n_regions=6, population="einwohner", min_population=8000)
-    assert "RegionalizationResult" in repr(r) and "between / total SS" in repr(r)
+    r = regionalize(
+        district, t["columns"], n_regions=6, population="einwohner", min_population=8000
+    )
+    assert "RegionalizationResult" in repr(r)
+    assert "between / total SS" in repr(r)
     assert "<table" in r._repr_html_()
     assert list(r.to_frame().index) == list(range(1, 7))
     regions = r.dissolve()
-    assert len(regions) == 6 and regions.crs == district.crs
+    assert len(regions) == 6
+    assert regions.crs == district.crs
     ax = r.plot()
     assert ax.get_title().startswith("6 Regionen")
 
@@ -155,11 +190,13 @@ def test_bad_input(district, truth, blocks):
     total = district["einwohner"].sum()
     with pytest.raises(InputError, match=r"above the total population .* Fix: lower the floor"):
         regionalize(district, cols, population="einwohner", min_population=total + 1)
-    with pytest.raises(InputError, match=r"below the population of .* Fix: raise the ceiling to at least"):
+    with pytest.raises(
+        InputError, match=r"below the population of .* Fix: raise the ceiling to at least"
+    ):
         regionalize(district, cols, population="einwohner", n_regions=6, max_population=100)
-    with pytest.raises(InputError, match="need .* ask for at most"):
+    with pytest.raises(InputError, match=r"need .* ask for at most"):
         regionalize(district, cols, population="einwohner", n_regions=60, min_population=10_000)
-    with pytest.raises(InputError, match="needs? .*population|no `population`"):
+    with pytest.raises(InputError, match=r"no `population`"):
         regionalize(district, cols, min_population=1000)
     with pytest.raises(InputError, match="neither `n_regions` nor a population bound"):
         regionalize(district, cols)
@@ -172,11 +209,18 @@ def test_bad_input(district, truth, blocks):
         regionalize(blocks, ["einwohner"], n_regions=5)
     # NaN in the attributes (blocks without residents have no rates)
     with pytest.raises(InputError, match=r"missing or infinite .* blocks without residents"):
-        regionalize(blocks, ["sgb2_quote"], graph=build_graph(blocks, islands="nearest"), n_regions=5)
+        regionalize(
+            blocks, ["sgb2_quote"], graph=build_graph(blocks, islands="nearest"), n_regions=5
+        )
     # an island part below the floor under the 'keep' policy
     with pytest.raises(InputError, match="separate part"):
-        regionalize(blocks, ["einwohner"], graph=build_graph(blocks, islands="keep"), population="einwohner",
-                    min_population=5000)
+        regionalize(
+            blocks,
+            ["einwohner"],
+            graph=build_graph(blocks, islands="keep"),
+            population="einwohner",
+            min_population=5000,
+        )
     with pytest.raises(InputError, match="`method` is 'azp'"):
         regionalize(district, cols, n_regions=3, method="azp")
 
@@ -191,26 +235,35 @@ def test_heterogeneity_flags_platte_und_penthouse_first(blocks, truth):
     high = groups[d.groupby("group")["sgb2_quote"].mean().idxmax()]
     assert high == set(pp["high_rise_blocks"])
     assert set(h.excluded) == set(blocks.index[blocks["einwohner"] == 0])
-    assert "HeterogeneityResult" in repr(h) and "<table" in h._repr_html_()
+    assert "HeterogeneityResult" in repr(h)
+    assert "<table" in h._repr_html_()
     assert h.plot().get_xlabel().startswith("Binnenvarianz")
 
 
 def test_bimodality_coefficient_against_scipy():
     x = np.random.default_rng(0).gamma(2.0, size=50)
     g, k, n = skew(x, bias=False), kurtosis(x, bias=False), len(x)
-    assert bimodality_coefficient(x) == pytest.approx((g**2 + 1) / (k + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
+    assert bimodality_coefficient(x) == pytest.approx(
+        (g**2 + 1) / (k + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
+    )
     assert np.isnan(bimodality_coefficient([1, 2, 3]))
 
 
 def test_ashman_d_separated_and_unimodal():
     rng = np.random.default_rng(1)
     d, comp = ashman_d(np.r_[rng.normal(0, 1, 40), rng.normal(8, 1, 40)])
-    assert d == pytest.approx(8 * np.sqrt(2) / np.sqrt(2), rel=0.2)  # sqrt(2)|mu1-mu2|/sqrt(2 sigma^2)
-    assert comp[:40].sum() == 0 and comp[40:].sum() == 40
+    assert d == pytest.approx(
+        8 * np.sqrt(2) / np.sqrt(2), rel=0.2
+    )  # sqrt(2)|mu1-mu2|/sqrt(2 sigma^2)
+    assert comp[:40].sum() == 0
+    assert comp[40:].sum() == 40
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(0.0, 100.0, allow_subnormal=False), min_size=4, max_size=30), st.integers(0, 1000))
+@given(
+    st.lists(st.floats(0.0, 100.0, allow_subnormal=False), min_size=4, max_size=30),
+    st.integers(0, 1000),
+)
 def test_theil_decomposition_adds_up(y, seed):
     rng = np.random.default_rng(seed)
     y = np.array(y)
@@ -239,7 +292,9 @@ def test_variation_of_information_against_entropies():
         return -(p * np.log(p)).sum()
 
     # VI = H(A) + H(B) - 2 I(A;B); mutual information from scikit-learn (nats)
-    assert variation_of_information(a, b) == pytest.approx(h(a) + h(b) - 2 * mutual_info_score(a, b))
+    assert variation_of_information(a, b) == pytest.approx(
+        h(a) + h(b) - 2 * mutual_info_score(a, b)
+    )
     assert variation_of_information(a, a) == pytest.approx(0.0, abs=1e-12)
     assert variation_of_information(a, b) == pytest.approx(variation_of_information(b, a))
 
@@ -260,15 +315,24 @@ def test_compare_zonings_musterstadt(district, truth):
     assert pw.loc[("Planungsräume", "Bezirksregionen"), "adjusted_rand"] == pytest.approx(
         adjusted_rand_score(district["planungsraum"], district["bezirksregion"])
     )
-    assert 0 <= pw["class_change_share"].min() and pw["class_change_share"].max() <= 1
-    same = compare_zonings(district, {"a": "planungsraum", "b": "planungsraum"}, t["columns"], population="einwohner")
+    assert pw["class_change_share"].min() >= 0
+    assert pw["class_change_share"].max() <= 1
+    same = compare_zonings(
+        district, {"a": "planungsraum", "b": "planungsraum"}, t["columns"], population="einwohner"
+    )
     row = same.pairwise.iloc[0]
-    assert row["adjusted_rand"] == 1.0 and row["variation_of_information"] == pytest.approx(0.0, abs=1e-12)
-    assert row["class_change_share"] == 0.0 and row["rank_spearman"] == pytest.approx(1.0)
+    assert row["adjusted_rand"] == 1.0
+    assert row["variation_of_information"] == pytest.approx(0.0, abs=1e-12)
+    assert row["class_change_share"] == 0.0
+    assert row["rank_spearman"] == pytest.approx(1.0)
     # zone values of catalogue indicators are recomputed from summed counts
     from sozplan.indicators import aggregate, rates
 
-    pa = district.drop(columns="geometry").groupby("planungsraum")[["sgb2_leistungsberechtigte", "einwohner", "einwohner_65_plus"]].sum()
+    pa = (
+        district.drop(columns="geometry")
+        .groupby("planungsraum")[["sgb2_leistungsberechtigte", "einwohner", "einwohner_65_plus"]]
+        .sum()
+    )
     expected = rates(pa, "sgb2_quote", min_population=None).value["sgb2_quote"]
     got = c.zone_values["Planungsräume"]["sgb2_quote"]
     np.testing.assert_allclose(got.to_numpy(), expected.reindex(got.index).to_numpy())
@@ -280,17 +344,30 @@ def test_compare_zonings_musterstadt(district, truth):
 
 # --------------------------------------------------------------------- interpolation
 def test_areal_interpolate_area_and_population():
-    src = gpd.GeoDataFrame({"n": [100.0, 50.0], "rate": [10.0, 20.0]},
-                           geometry=[box(0, 0, 2, 1), box(2, 0, 4, 1)], index=["a", "b"], crs=25832)
-    tgt = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 4, 1)], index=["x", "y"], crs=25832)
+    src = gpd.GeoDataFrame(
+        {"n": [100.0, 50.0], "rate": [10.0, 20.0]},
+        geometry=[box(0, 0, 2, 1), box(2, 0, 4, 1)],
+        index=["a", "b"],
+        crs=25832,
+    )
+    tgt = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 1, 1), box(1, 0, 4, 1)], index=["x", "y"], crs=25832
+    )
     out = areal_interpolate(src, tgt, extensive="n", intensive="rate")
-    assert out.loc["x", "n"] == 50 and out.loc["y", "n"] == 100
+    assert out.loc["x", "n"] == 50
+    assert out.loc["y", "n"] == 100
     assert out.loc["y", "rate"] == pytest.approx((10 * 1 + 20 * 2) / 3)
     # population weighting: everybody of source a lives in its right half
-    blocks = gpd.GeoDataFrame({"ew": [0.0, 30.0, 10.0, 10.0]},
-                              geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1), box(3, 0, 4, 1)], crs=25832)
-    outp = areal_interpolate(src, tgt, extensive="n", intensive="rate", population="ew", blocks=blocks)
-    assert outp.loc["x", "n"] == 0 and outp.loc["y", "n"] == 150
+    blocks = gpd.GeoDataFrame(
+        {"ew": [0.0, 30.0, 10.0, 10.0]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1), box(3, 0, 4, 1)],
+        crs=25832,
+    )
+    outp = areal_interpolate(
+        src, tgt, extensive="n", intensive="rate", population="ew", blocks=blocks
+    )
+    assert outp.loc["x", "n"] == 0
+    assert outp.loc["y", "n"] == 150
     assert np.isnan(outp.loc["x", "rate"])  # nobody lives there
     with pytest.raises(InputError, match="different CRS"):
         areal_interpolate(src, tgt.to_crs(25833), extensive="n")
@@ -305,9 +382,14 @@ def test_areal_interpolate_preserves_counts(nsrc, ntgt, seed):
     rng = np.random.default_rng(seed)
     cuts_s = np.r_[0, np.sort(rng.uniform(0.1, 5.9, nsrc - 1)), 6]
     cuts_t = np.r_[0, np.sort(rng.uniform(0.1, 5.9, ntgt - 1)), 6]
-    src = gpd.GeoDataFrame({"n": rng.integers(0, 1000, nsrc).astype(float)},
-                           geometry=[box(a, 0, b, 1) for a, b in zip(cuts_s[:-1], cuts_s[1:], strict=True)], crs=25832)
-    tgt = gpd.GeoDataFrame(geometry=[box(a, 0, b, 1) for a, b in zip(cuts_t[:-1], cuts_t[1:], strict=True)], crs=25832)
+    src = gpd.GeoDataFrame(
+        {"n": rng.integers(0, 1000, nsrc).astype(float)},
+        geometry=[box(a, 0, b, 1) for a, b in itertools.pairwise(cuts_s)],
+        crs=25832,
+    )
+    tgt = gpd.GeoDataFrame(
+        geometry=[box(a, 0, b, 1) for a, b in itertools.pairwise(cuts_t)], crs=25832
+    )
     out = areal_interpolate(src, tgt, extensive="n")
     assert out["n"].sum() == pytest.approx(src["n"].sum())
     np.testing.assert_allclose(out["coverage"], 1.0)

@@ -44,22 +44,31 @@ def _blobs(rng, centres, n=20, sd=0.3):
 
 
 # ---------------------------------------------------------------- scikit-learn contract
+RESTARTS = "random starts differ on repeated rows"
+
+
 def _expected_failures(est):
     # GaussianMixture has no case weights; k-means restarts on shuffled, repeated
     # rows draw different k-means++ seeds (scikit-learn marks KMeans the same way).
     if est.method in ("gmm", "kmeans"):
-        return {
-            "check_sample_weight_equivalence_on_dense_data": "random starts differ on repeated rows",
-            "check_sample_weights_not_an_array": "gmm has no sample weights",
-            "check_sample_weights_list": "gmm has no sample weights",
-            "check_sample_weights_shape": "gmm has no sample weights",
-            "check_sample_weights_not_adjusts_input_X": "gmm has no sample weights",
-            "check_sample_weights_invariance": "gmm has no sample weights",
-            "check_sample_weights_pandas_series": "gmm has no sample weights",
-            "check_sample_weights_not_overwritten": "gmm has no sample weights",
-        } if est.method == "gmm" else {
-            "check_sample_weight_equivalence_on_dense_data": "random starts differ on repeated rows",
-        } if est.method == "kmeans" else {}
+        return (
+            {
+                "check_sample_weight_equivalence_on_dense_data": RESTARTS,
+                "check_sample_weights_not_an_array": "gmm has no sample weights",
+                "check_sample_weights_list": "gmm has no sample weights",
+                "check_sample_weights_shape": "gmm has no sample weights",
+                "check_sample_weights_not_adjusts_input_X": "gmm has no sample weights",
+                "check_sample_weights_invariance": "gmm has no sample weights",
+                "check_sample_weights_pandas_series": "gmm has no sample weights",
+                "check_sample_weights_not_overwritten": "gmm has no sample weights",
+            }
+            if est.method == "gmm"
+            else {
+                "check_sample_weight_equivalence_on_dense_data": RESTARTS,
+            }
+            if est.method == "kmeans"
+            else {}
+        )
     return {}
 
 
@@ -72,8 +81,12 @@ def test_sklearn_contract(estimator, check):
 
 
 def test_pipeline_and_feature_names():
-    df = pd.DataFrame(_blobs(np.random.default_rng(0), [[0, 0], [4, 0], [0, 4]]), columns=["a", "b"])
-    pipe = make_pipeline(FunctionTransformer(), TypologyClusterer(3)).set_output(transform="pandas")
+    df = pd.DataFrame(
+        _blobs(np.random.default_rng(0), [[0, 0], [4, 0], [0, 4]]), columns=["a", "b"]
+    )
+    pipe = make_pipeline(FunctionTransformer(), TypologyClusterer(3)).set_output(
+        transform="pandas"
+    )
     out = pipe.fit(df).transform(df)
     assert list(out.columns) == ["typologyclusterer0", "typologyclusterer1", "typologyclusterer2"]
     assert (pipe.predict(df) == pipe[-1].labels_).mean() > 0.95
@@ -121,9 +134,11 @@ def test_kmedoids_finds_the_optimum_on_small_data():
     rng = np.random.default_rng(3)
     z = _blobs(rng, [[0, 0], [2, 2]], n=6, sd=0.6)
     w = np.ones(len(z))
-    med, labels, cost = _kmedoids(z, w, 2, np.random.default_rng(0), n_init=10, max_iter=100)
+    med, _labels, cost = _kmedoids(z, w, 2, np.random.default_rng(0), n_init=10, max_iter=100)
     d = np.linalg.norm(z[:, None] - z[None], axis=2)
-    best = min(d[:, list(pair)].min(axis=1).sum() for pair in itertools.combinations(range(len(z)), 2))
+    best = min(
+        d[:, list(pair)].min(axis=1).sum() for pair in itertools.combinations(range(len(z)), 2)
+    )
     assert cost == pytest.approx(best)
     assert set(med) <= set(range(len(z)))
 
@@ -150,7 +165,10 @@ def test_gap_statistic_log_w_is_the_pooled_within_ss():
     # W_k = sum_r D_r / (2 n_r) = within SS (Tibshirani et al. 2001, eq. 2)
     z = _blobs(np.random.default_rng(6), [[0, 0], [5, 5]], n=10)
     lab = AgglomerativeClustering(2, linkage="ward").fit_predict(z)
-    dr = sum(((z[lab == c][:, None] - z[lab == c][None]) ** 2).sum() / (2 * (lab == c).sum()) for c in (0, 1))
+    dr = sum(
+        ((z[lab == c][:, None] - z[lab == c][None]) ** 2).sum() / (2 * (lab == c).sum())
+        for c in (0, 1)
+    )
     g = gap_statistic(z, [2], rng=0, n_refs=2)
     assert g.loc[2, "log_w"] == pytest.approx(np.log(dr / 2.0))
 
@@ -200,7 +218,7 @@ def test_musterstadt_gmm(planted):
 
 
 def test_musterstadt_k_is_chosen(planted):
-    pa, truth, cols = planted
+    pa, _truth, cols = planted
     t = typology(pa, cols, n_boot=0, rng=0)
     # silhouette proposes 2, Calinski-Harabasz 4, the gap statistic 6: the median is the
     # planted number of types
@@ -212,7 +230,8 @@ def test_musterstadt_k_is_chosen(planted):
 def test_population_weighted_typology(planted):
     pa, truth, cols = planted
     t = typology(pa, cols, k=4, weights="einwohner", n_boot=10, rng=0)
-    assert t.weighted and "population" in t.sizes
+    assert t.weighted
+    assert "population" in t.sizes
     assert adjusted_rand_score(truth, t.labels) >= 0.8
     # the weighted profile is the population-weighted mean of the members
     members = t.labels == 1
@@ -244,7 +263,9 @@ def test_bad_input(planted):
     bad = pa.copy()
     bad["x"] = 1.0
     bad.loc[bad.index[:2], "x"] = np.nan
-    with pytest.raises(InputError, match=r"missing or infinite in 2 area\(s\): '010101', '010102'"):
+    with pytest.raises(
+        InputError, match=r"missing or infinite in 2 area\(s\): '010101', '010102'"
+    ):
         typology(bad, ["x", "einwohner"], k=2, n_boot=0)
     with pytest.raises(InputError, match="`method` is 'dbscan'"):
         typology(pa, cols, method="dbscan")
@@ -280,7 +301,9 @@ BERLIN_LABELS = {
 
 @pytest.mark.berlin
 def test_berlin_typology(berlin_dir):
-    d = pd.read_csv(berlin_dir / "mss_2021_kontext_indikatoren.csv", dtype={"PLR_ID": str, "BEZ_ID": str})
+    d = pd.read_csv(
+        berlin_dir / "mss_2021_kontext_indikatoren.csv", dtype={"PLR_ID": str, "BEZ_ID": str}
+    )
     d = d.set_index("PLR_ID")
     assert (d.index.str.len() == 8).all()
     rated = d[d["KOM"] == "gültig"]
@@ -291,8 +314,11 @@ def test_berlin_typology(berlin_dir):
     # the small type of 4 areas with extreme migration volume and one other type are
     # unstable under bootstrap, which the user is warned about
     with pytest.warns(MethodWarning, match="unstable under bootstrap"):
-        t = typology(values, cols, k_values=range(3, 9), n_boot=20, n_refs=10, rng=0, labels=BERLIN_LABELS)
-    assert len(t.labels) == 536 and t.k == 6
+        t = typology(
+            values, cols, k_values=range(3, 9), n_boot=20, n_refs=10, rng=0, labels=BERLIN_LABELS
+        )
+    assert len(t.labels) == 536
+    assert t.k == 6
     assert set(t.k_choice) >= {"silhouette", "calinski_harabasz", "gap", "k"}
     # the type with the highest youth unemployment is the deprived inner-city type of
     # the MSS: old-age poverty and migration background far above average, and stable

@@ -20,7 +20,11 @@ def zone_labels(blocks: pd.DataFrame, zone: Any, *, where: str, arg: str = "zone
     if isinstance(zone, pd.Series):
         missing = blocks.index.difference(zone.index)
         if len(missing):
-            raise fail(where, f"`{arg}` lacks the blocks {format_values(missing)}", "give a zone to every block")
+            raise fail(
+                where,
+                f"`{arg}` lacks the blocks {format_values(missing)}",
+                "give a zone to every block",
+            )
         lab = zone.reindex(blocks.index)
     elif isinstance(zone, Hashable) and zone in blocks.columns:
         lab = blocks[zone]
@@ -28,12 +32,14 @@ def zone_labels(blocks: pd.DataFrame, zone: Any, *, where: str, arg: str = "zone
         raise fail(
             where,
             f"`{arg}` is {zone!r}, neither a column of `blocks` nor a Series of zone ids",
-            "pass the name of the column with the zone id of each block (e.g. 'planungsraum') or a Series",
+            "pass the name of the column with the zone id of each block "
+            "(e.g. 'planungsraum') or a Series",
         )
     if lab.isna().any():
         raise fail(
             where,
-            f"`{arg}` has no zone for the blocks {format_values(blocks.index[lab.isna().to_numpy()])}",
+            f"`{arg}` has no zone for the blocks "
+            f"{format_values(blocks.index[lab.isna().to_numpy()])}",
             "assign every block to a zone",
         )
     return lab.rename(arg if not isinstance(zone, str) else zone)
@@ -65,7 +71,8 @@ def block_values(
         rows = bad.any(axis=1)
         raise fail(
             where,
-            f"the attributes {format_values([c for c, b in zip(cols, bad.any(axis=0), strict=True) if b])} "
+            "the attributes "
+            f"{format_values([c for c, b in zip(cols, bad.any(axis=0), strict=True) if b])} "
             f"are missing or infinite in {int(rows.sum())} block(s) with residents: "
             f"{format_values(blocks.index[rows])}",
             "impute or drop these blocks explicitly before calling",
@@ -75,7 +82,9 @@ def block_values(
     for j in range(x.shape[1]):
         m = cw[:, j] > 0
         if not m.any():
-            raise fail(where, f"the indicator {cols[j]!r} is undefined in every block", "leave it out")
+            raise fail(
+                where, f"the indicator {cols[j]!r} is undefined in every block", "leave it out"
+            )
         mean, sd = weighted_mean_std(x[m, j : j + 1], cw[m, j])
         z[m, j] = (x[m, j] - mean[0]) / (sd[0] if sd[0] > 0 else 1.0)
     out = pd.DataFrame(x, index=values.index, columns=cols)

@@ -84,10 +84,12 @@ class Engine:
         return connected_components(a, directed=False)
 
     def region_parts(self, labels: np.ndarray) -> np.ndarray:
-        """Number of connected parts of each region (1 = contiguous)."""
+        """Count the connected parts of each region (1 = contiguous)."""
         coo = self.adj.tocoo()
         keep = labels[coo.row] == labels[coo.col]
-        sub = sparse.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(self.n, self.n))
+        sub = sparse.csr_matrix(
+            (np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(self.n, self.n)
+        )
         _, comp = connected_components(sub, directed=False)
         k = labels.max() + 1
         parts = np.zeros(k, dtype=int)
@@ -117,7 +119,9 @@ class Engine:
                 regions.append((c, -1 - int(members[0])))
                 continue
             sub = self.adj[members][:, members]
-            children, _, n_leaves, _, dist = ward_tree(self.z[members], connectivity=sub, return_distance=True)
+            children, _, n_leaves, _, dist = ward_tree(
+                self.z[members], connectivity=sub, return_distance=True
+            )
             trees[c] = (members, children, dist)
             root = n_leaves + len(children) - 1
             regions.append((c, root))
@@ -200,7 +204,9 @@ class Engine:
         return labels
 
     # ------------------------------------------------------------- SKATER split
-    def best_split(self, members: np.ndarray, *, need_floor: bool = True) -> tuple[float, np.ndarray] | None:
+    def best_split(
+        self, members: np.ndarray, *, need_floor: bool = True
+    ) -> tuple[float, np.ndarray] | None:
         """Best cut of one region's minimum spanning tree (SKATER, Assunção et al. 2006).
 
         Returns the decrease of the within sum of squares and the members of one
@@ -270,7 +276,9 @@ class Engine:
         return float(gain[j]), self._subtree(members, parent, order_a, cand[j])
 
     @staticmethod
-    def _subtree(members: np.ndarray, parent: np.ndarray, order: np.ndarray, root: int) -> np.ndarray:
+    def _subtree(
+        members: np.ndarray, parent: np.ndarray, order: np.ndarray, root: int
+    ) -> np.ndarray:
         inside = np.zeros(len(members), dtype=bool)
         inside[root] = True
         for u in order:  # BFS order: parents come before children
@@ -278,7 +286,9 @@ class Engine:
                 inside[u] = True
         return members[inside]
 
-    def split_until(self, labels: np.ndarray, n_regions: int | None, deadline: float) -> np.ndarray:
+    def split_until(
+        self, labels: np.ndarray, n_regions: int | None, deadline: float
+    ) -> np.ndarray:
         """Split regions (best SKATER cut first) until ``n_regions`` or no feasible cut."""
         labels = labels.copy()
         k = int(labels.max()) + 1
@@ -353,7 +363,12 @@ class Engine:
             for s in nb:
                 if st.pop[r] + st.pop[s] > ceiling:
                     continue
-                cost = st.n[r] * st.n[s] / (st.n[r] + st.n[s]) * float(((cr - st.centre(s)) ** 2).sum())
+                cost = (
+                    st.n[r]
+                    * st.n[s]
+                    / (st.n[r] + st.n[s])
+                    * float(((cr - st.centre(s)) ** 2).sum())
+                )
                 if cost < best_cost:
                     best, best_cost = int(s), cost
             if best >= 0:
@@ -378,14 +393,15 @@ class Engine:
             labels[:], st.n[:], st.pop[:], st.s1[:], st.s2[:] = saved
             if True:
                 self.log.append(
-                    f"region of {len(members)} blocks ({st.pop[r]:.0f} residents) stays below the floor: "
+                    f"region of {len(members)} blocks ({st.pop[r]:.0f} residents) stays below "
+                    "the floor: "
                     "no neighbour can take it or give blocks"
                 )
                 alive[r] = False  # give up on it; reported by the quality table
         return relabel(labels)
 
     def _merge_resplit(self, labels: np.ndarray, r: int, nb: np.ndarray, st: Stats) -> bool:
-        """Merge ``r`` with a neighbour although the union exceeds the ceiling, then re-cut the union.
+        """Merge ``r`` with a neighbour beyond the ceiling, then re-cut the union.
 
         Tries the neighbours in order of the Ward merging cost; the union is cut at
         its best spanning-tree edge with both parts within the bounds.
@@ -393,7 +409,11 @@ class Engine:
         floor, ceiling = self.bounds.floor, self.bounds.ceiling
         cr = st.centre(r)
         costs = sorted(
-            (st.n[r] * st.n[s] / (st.n[r] + st.n[s]) * float(((cr - st.centre(s)) ** 2).sum()), int(s)) for s in nb
+            (
+                st.n[r] * st.n[s] / (st.n[r] + st.n[s]) * float(((cr - st.centre(s)) ** 2).sum()),
+                int(s),
+            )
+            for s in nb
         )
         for _, s in costs:
             union = np.flatnonzero((labels == r) | (labels == s))
@@ -420,7 +440,7 @@ class Engine:
         return False
 
     def _dissolve(self, labels: np.ndarray, r: int, st: Stats) -> bool:
-        """Hand the blocks of region ``r`` one by one to adjacent regions with room under the ceiling.
+        """Hand the blocks of region ``r`` one by one to adjacent regions with room.
 
         Blocks on the edge of ``r`` go first, each to the adjacent region with the
         most room left; ``r`` stays connected throughout. Returns False (labels partly
@@ -502,7 +522,7 @@ class Engine:
         return np.array(part)
 
     def _grow(self, labels: np.ndarray, r: int, st: Stats) -> bool:
-        """Move border blocks from neighbouring regions into region ``r`` until it meets the floor."""
+        """Move border blocks from neighbouring regions into ``r`` until it meets the floor."""
         floor = self.bounds.floor
         while st.pop[r] < floor:
             members = np.flatnonzero(labels == r)
@@ -586,7 +606,9 @@ class Engine:
         st.s2[b] += self.sqnorm[i]
 
     # ------------------------------------------------------------------ refine
-    def refine(self, labels: np.ndarray, *, max_sweeps: int, deadline: float) -> tuple[np.ndarray, int]:
+    def refine(
+        self, labels: np.ndarray, *, max_sweeps: int, deadline: float
+    ) -> tuple[np.ndarray, int]:
         """Move border blocks to the adjacent region when that lowers the within SS.
 
         A move must keep the donor contiguous and both regions within the bounds
@@ -612,7 +634,9 @@ class Engine:
             ca = st.s1[a] / na[:, None]
             cb = st.s1[b] / nb_[:, None]
             with np.errstate(divide="ignore", invalid="ignore"):
-                rem = np.where(na > 1, -na / (na - 1) * ((self.z[i] - ca) ** 2).sum(axis=1), np.inf)
+                rem = np.where(
+                    na > 1, -na / (na - 1) * ((self.z[i] - ca) ** 2).sum(axis=1), np.inf
+                )
             add = nb_ / (nb_ + 1) * ((self.z[i] - cb) ** 2).sum(axis=1)
             gain = rem + add
             good = gain < -1e-9
@@ -670,11 +694,18 @@ def merge_to_count(eng: Engine, labels: np.ndarray, n_regions: int) -> np.ndarra
         for a, b in pairs:
             if st.pop[a] + st.pop[b] > eng.bounds.ceiling:
                 continue
-            cost = st.n[a] * st.n[b] / (st.n[a] + st.n[b]) * float(((st.centre(a) - st.centre(b)) ** 2).sum())
+            cost = (
+                st.n[a]
+                * st.n[b]
+                / (st.n[a] + st.n[b])
+                * float(((st.centre(a) - st.centre(b)) ** 2).sum())
+            )
             if cost < best_cost:
                 best, best_cost = (int(a), int(b)), cost
         if best is None:
-            eng.log.append(f"cannot merge down to {n_regions} regions within the ceiling; {k} remain")
+            eng.log.append(
+                f"cannot merge down to {n_regions} regions within the ceiling; {k} remain"
+            )
             break
         a, b = best
         labels[labels == b] = a

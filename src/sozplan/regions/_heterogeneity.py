@@ -1,9 +1,8 @@
-"""heterogeneity(): within-zone variance, Theil decomposition, bimodality ("Platte und Penthouse")."""
+"""heterogeneity(): within-zone variance, Theil decomposition, bimodality of blocks."""
 
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -181,7 +180,11 @@ def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.S
     w = np.asarray(w, dtype=float)
     g = pd.Index(groups)
     if (y < 0).any():
-        raise fail("theil_decomposition", "`y` has negative values", "Theil's T needs a non-negative variable")
+        raise fail(
+            "theil_decomposition",
+            "`y` has negative values",
+            "Theil's T needs a non-negative variable",
+        )
     codes, uniq = pd.factorize(g, sort=True)
     k = len(uniq)
     P = w.sum()
@@ -215,14 +218,19 @@ def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.S
         index=pd.Index(uniq, name="zone"),
     )
     tot = pd.Series(
-        {"theil": total, "between": between, "within": within, "between_share": between / total if total > 0 else np.nan}
+        {
+            "theil": total,
+            "between": between,
+            "within": within,
+            "between_share": between / total if total > 0 else np.nan,
+        }
     )
     return per, tot
 
 
 @dataclass(frozen=True, repr=False, eq=False)
 class HeterogeneityResult:
-    """Within-zone heterogeneity of blocks, with flags for zones whose mean hides mixed populations.
+    """Within-zone heterogeneity of blocks; flags zones whose mean hides mixed populations.
 
     Attributes
     ----------
@@ -267,7 +275,7 @@ class HeterogeneityResult:
         return t.index[t["flag"].to_numpy()]
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-zone table."""
+        """Return the per-zone table."""
         return self.table.copy()
 
     def _lines(self) -> list[str]:
@@ -280,7 +288,8 @@ class HeterogeneityResult:
         for z in self.flagged[:5]:
             row = t.loc[z]
             lines.append(
-                f"  {z}: ratio {row['heterogeneity_ratio']:.2f}, BC {row['bimodality_coefficient']:.2f}, "
+                f"  {z}: ratio {row['heterogeneity_ratio']:.2f}, "
+                f"BC {row['bimodality_coefficient']:.2f}, "
                 f"Ashman D {row['ashman_d']:.1f}"
             )
         return lines
@@ -290,7 +299,8 @@ class HeterogeneityResult:
 
     def _repr_html_(self) -> str:
         head = html.escape(self._lines()[0])
-        return f"<div class='sozplan-result'><p><b>{head}</b></p>{self.table.head(15).round(3).to_html()}</div>"
+        table = self.table.head(15).round(3).to_html()
+        return f"<div class='sozplan-result'><p><b>{head}</b></p>{table}</div>"
 
     def plot(self, ax: Any = None, *, language: str = "de", annotate: int = 5) -> Any:
         """Scatter of heterogeneity ratio against bimodality coefficient; flagged zones in red."""
@@ -300,14 +310,25 @@ class HeterogeneityResult:
             _, ax = plt.subplots(figsize=(6.5, 4.5))
         t = self.table
         f = t["flag"].to_numpy()
-        ax.scatter(t["heterogeneity_ratio"][~f], t["bimodality_coefficient"][~f], s=14, color="#999999")
-        ax.scatter(t["heterogeneity_ratio"][f], t["bimodality_coefficient"][f], s=30, color="#c0392b")
+        ax.scatter(
+            t["heterogeneity_ratio"][~f], t["bimodality_coefficient"][~f], s=14, color="#999999"
+        )
+        ax.scatter(
+            t["heterogeneity_ratio"][f], t["bimodality_coefficient"][f], s=30, color="#c0392b"
+        )
         for z in self.flagged[:annotate]:
-            ax.annotate(str(z), (t.loc[z, "heterogeneity_ratio"], t.loc[z, "bimodality_coefficient"]),
-                        xytext=(4, 4), textcoords="offset points", fontsize=8)
+            ax.annotate(
+                str(z),
+                (t.loc[z, "heterogeneity_ratio"], t.loc[z, "bimodality_coefficient"]),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=8,
+            )
         ax.axhline(BC_CRITICAL, color="black", lw=0.6, ls="--")
         de = language == "de"
-        ax.set_xlabel("Binnenvarianz / Varianz der Stadt" if de else "within-zone / citywide variance")
+        ax.set_xlabel(
+            "Binnenvarianz / Varianz der Stadt" if de else "within-zone / citywide variance"
+        )
         ax.set_ylabel("Bimodalitätskoeffizient" if de else "bimodality coefficient")
         ax.set_title("Heterogenität der Gebiete" if de else "heterogeneity of zones")
         return ax
@@ -323,7 +344,7 @@ def heterogeneity(
     min_blocks: int = 6,
     rng: Any = None,
 ) -> HeterogeneityResult:
-    r"""Within-zone heterogeneity of blocks; flag zones whose mean hides very different populations.
+    r"""Measure within-zone heterogeneity; flag zones whose mean hides different populations.
 
     The block values are z-standardised over the city (population-weighted mean and
     SD). For each zone:
@@ -393,7 +414,7 @@ def heterogeneity(
     where = "heterogeneity"
     check_frame(blocks, arg="blocks", where=where)
     check_unique_index(blocks, arg="blocks", where=where)
-    gen = check_rng(rng, where=where)
+    check_rng(rng, where=where)  # accepted for API symmetry; the mixture fits are deterministic
     labels = zone_labels(blocks, zone, where=where)
     values, cw, z, w, excluded = block_values(blocks, columns, population, where=where)
     cols = list(values.columns)
@@ -448,9 +469,13 @@ def heterogeneity(
         minor_ok[r] = min(int((comp == 0).sum()), int((comp == 1).sum())) >= 2
     bimodal = (bc > BC_CRITICAL) | ((ad > 2.0) & minor_ok)
     tab["flag"] = (tab["heterogeneity_ratio"].to_numpy() >= min_ratio) & bimodal
-    order = tab.sort_values(["flag", "contrast", "heterogeneity_ratio"], ascending=[False, False, False]).index
+    order = tab.sort_values(
+        ["flag", "contrast", "heterogeneity_ratio"], ascending=[False, False, False]
+    ).index
     tab = tab.loc[order]
-    tab["rank"] = pd.array([i + 1 if f else pd.NA for i, f in enumerate(tab["flag"])], dtype="Int64")
+    tab["rank"] = pd.array(
+        [i + 1 if f else pd.NA for i, f in enumerate(tab["flag"])], dtype="Int64"
+    )
     # drivers and groups of flagged zones
     names = indicator_labels(cols)
     drv_rows, grp_rows = [], []
@@ -475,14 +500,25 @@ def heterogeneity(
             sel = m[comp == g]
             if len(sel) == 0:
                 continue
-            row = {"zone": zname, "group": "AB"[g], "n_blocks": len(sel), "population": w[sel].sum()}
+            row = {
+                "zone": zname,
+                "group": "AB"[g],
+                "n_blocks": len(sel),
+                "population": w[sel].sum(),
+            }
             for j, c in enumerate(cols):
                 ws = cw[sel, j]
-                row[c] = float((ws * np.nan_to_num(values.iloc[sel, j].to_numpy())).sum() / ws.sum()) if ws.sum() > 0 else np.nan
+                row[c] = (
+                    float((ws * np.nan_to_num(values.iloc[sel, j].to_numpy())).sum() / ws.sum())
+                    if ws.sum() > 0
+                    else np.nan
+                )
             grp_rows.append(row)
     drivers = pd.DataFrame(drv_rows)
     if len(drivers):
-        drivers = drivers.sort_values(["zone", "share_within_ss"], ascending=[True, False], ignore_index=True)
+        drivers = drivers.sort_values(
+            ["zone", "share_within_ss"], ascending=[True, False], ignore_index=True
+        )
     groups = pd.DataFrame(grp_rows)
     # Theil per indicator (non-negative ones)
     theil_rows, tsum = [], {}

@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import as_column_list, check_columns, check_projected_crs, check_unique_index, fail, format_values
+from sozplan.checks import (
+    as_column_list,
+    check_columns,
+    check_projected_crs,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.errors import DataQualityWarning
 
 __all__ = ["areal_interpolate"]
@@ -19,12 +26,20 @@ def _check_gdf(gdf: Any, arg: str, where: str) -> None:
     import geopandas as gpd
 
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise fail(where, f"`{arg}` is a {type(gdf).__name__}, not a GeoDataFrame", "pass polygons with a projected CRS")
+        raise fail(
+            where,
+            f"`{arg}` is a {type(gdf).__name__}, not a GeoDataFrame",
+            "pass polygons with a projected CRS",
+        )
     check_unique_index(gdf, arg=arg, where=where)
     check_projected_crs(gdf, arg=arg, where=where, purpose="areas")
     missing = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing.any():
-        raise fail(where, f"`{arg}` has missing geometries at {format_values(gdf.index[missing.to_numpy()])}", "repair or drop them")
+        raise fail(
+            where,
+            f"`{arg}` has missing geometries at {format_values(gdf.index[missing.to_numpy()])}",
+            "repair or drop them",
+        )
 
 
 def areal_interpolate(
@@ -95,8 +110,10 @@ def areal_interpolate(
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> src = gpd.GeoDataFrame({"n": [100.0, 50.0], "rate": [10.0, 20.0]},
-    ...                        geometry=[box(0, 0, 2, 1), box(2, 0, 4, 1)], index=["a", "b"], crs=25832)
-    >>> tgt = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 4, 1)], index=["x", "y"], crs=25832)
+    ...                        geometry=[box(0, 0, 2, 1), box(2, 0, 4, 1)],
+    ...                        index=["a", "b"], crs=25832)
+    >>> tgt = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 4, 1)],
+    ...                        index=["x", "y"], crs=25832)
     >>> areal_interpolate(src, tgt, extensive="n", intensive="rate")
           n       rate  coverage
     x  50.0  10.000000       1.0
@@ -108,40 +125,68 @@ def areal_interpolate(
     _check_gdf(source, "source", where)
     _check_gdf(target, "target", where)
     if source.crs != target.crs:
-        raise fail(where, f"`source` ({source.crs.to_string()}) and `target` ({target.crs.to_string()}) have different CRS",
-                   "reproject one, e.g. target.to_crs(source.crs)")
+        raise fail(
+            where,
+            f"`source` ({source.crs.to_string()}) and `target` ({target.crs.to_string()}) "
+            "have different CRS",
+            "reproject one, e.g. target.to_crs(source.crs)",
+        )
     ext = as_column_list(extensive) if extensive is not None else []
     inten = as_column_list(intensive) if intensive is not None else []
     if not ext and not inten:
-        raise fail(where, "neither `extensive` nor `intensive` columns were given", "name the columns to interpolate")
+        raise fail(
+            where,
+            "neither `extensive` nor `intensive` columns were given",
+            "name the columns to interpolate",
+        )
     check_columns(source, ext + inten, arg="source", where=where)
     sv = source[ext + inten].to_numpy(dtype=float, na_value=np.nan)
     s_ids = pd.Index(source.index)
     t_ids = pd.Index(target.index)
-    src = gpd.GeoDataFrame({"_s": np.arange(len(source))}, geometry=source.geometry.to_numpy(), crs=source.crs)
-    tgt = gpd.GeoDataFrame({"_t": np.arange(len(target))}, geometry=target.geometry.to_numpy(), crs=target.crs)
+    src = gpd.GeoDataFrame(
+        {"_s": np.arange(len(source))}, geometry=source.geometry.to_numpy(), crs=source.crs
+    )
+    tgt = gpd.GeoDataFrame(
+        {"_t": np.arange(len(target))}, geometry=target.geometry.to_numpy(), crs=target.crs
+    )
     pieces = gpd.overlay(src, tgt, how="intersection", keep_geom_type=True)
     ps, pt = pieces["_s"].to_numpy(), pieces["_t"].to_numpy()
     if population is None:
         if blocks is not None:
-            raise fail(where, "`blocks` was given without `population`", "name the residents column, e.g. population='einwohner'")
+            raise fail(
+                where,
+                "`blocks` was given without `population`",
+                "name the residents column, e.g. population='einwohner'",
+            )
         wpiece = pieces.geometry.area.to_numpy()
         wsource = source.geometry.area.to_numpy()
         wtarget = target.geometry.area.to_numpy()
     else:
         if blocks is None:
-            raise fail(where, "`population` needs `blocks` with residents", "pass blocks=<GeoDataFrame of blocks>")
+            raise fail(
+                where,
+                "`population` needs `blocks` with residents",
+                "pass blocks=<GeoDataFrame of blocks>",
+            )
         _check_gdf(blocks, "blocks", where)
         check_columns(blocks, [population], arg="blocks", where=where)
         if blocks.crs != source.crs:
-            raise fail(where, "`blocks` has another CRS than `source`", "reproject it, e.g. blocks.to_crs(source.crs)")
+            raise fail(
+                where,
+                "`blocks` has another CRS than `source`",
+                "reproject it, e.g. blocks.to_crs(source.crs)",
+            )
         pts = gpd.GeoDataFrame(
             {"_p": blocks[population].to_numpy(dtype=float)},
             geometry=blocks.geometry.representative_point().to_numpy(),
             crs=blocks.crs,
         )
-        joined = gpd.sjoin(pts, pieces.reset_index(names="_piece"), how="inner", predicate="within")
-        wpiece = np.bincount(joined["_piece"].to_numpy(), weights=joined["_p"].to_numpy(), minlength=len(pieces))
+        joined = gpd.sjoin(
+            pts, pieces.reset_index(names="_piece"), how="inner", predicate="within"
+        )
+        wpiece = np.bincount(
+            joined["_piece"].to_numpy(), weights=joined["_p"].to_numpy(), minlength=len(pieces)
+        )
         wsource = np.bincount(ps, weights=wpiece, minlength=len(source))
         area_piece = pieces.geometry.area.to_numpy()
         empty = np.flatnonzero(wsource <= 0)
@@ -157,7 +202,9 @@ def areal_interpolate(
             wpiece = np.where(fill, area_piece / src_area[ps], wpiece)
             wsource = np.where(wsource <= 0, 1.0, wsource)
         pts_t = gpd.sjoin(pts, tgt, how="inner", predicate="within")
-        wtarget = np.bincount(pts_t["_t"].to_numpy(), weights=pts_t["_p"].to_numpy(), minlength=len(target))
+        wtarget = np.bincount(
+            pts_t["_t"].to_numpy(), weights=pts_t["_p"].to_numpy(), minlength=len(target)
+        )
     out = pd.DataFrame(index=t_ids)
     k = len(target)
     share_s = np.where(wsource[ps] > 0, wpiece / np.where(wsource[ps] > 0, wsource[ps], 1), 0.0)
@@ -172,5 +219,7 @@ def areal_interpolate(
         with np.errstate(invalid="ignore", divide="ignore"):
             out[c] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["coverage"] = np.where(wtarget > 0, np.minimum(covered / np.where(wtarget > 0, wtarget, 1), 1.0), np.nan)
+        out["coverage"] = np.where(
+            wtarget > 0, np.minimum(covered / np.where(wtarget > 0, wtarget, 1), 1.0), np.nan
+        )
     return out

@@ -1,4 +1,4 @@
-"""Quality of a zoning as GeoDa reports it: sums of squares, population balance, compactness, contiguity."""
+"""Quality of a zoning as GeoDa reports it: sums of squares, balance, compactness, contiguity."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def sums_of_squares(z: np.ndarray, codes: np.ndarray, k: int) -> tuple[float, np
 
 
 def balance(pop: np.ndarray) -> tuple[float, float]:
-    r"""Population balance of zones: normalised entropy and normalised Simpson (inverse) index.
+    r"""Measure the population balance of zones: normalised entropy and inverse Simpson.
 
     With shares :math:`p_r` of the population in :math:`k` zones:
     :math:`E = -\sum_r p_r \ln p_r / \ln k` and :math:`S = (1/\sum_r p_r^2)/k`;
@@ -56,9 +56,9 @@ def compactness(geometry: Any, codes: np.ndarray, k: int) -> np.ndarray:
         if len(part) == 0:
             continue
         merged = shapely.coverage_union_all(part)  # fast for a tiling of blocks
-        if not shapely.is_valid(merged) or abs(shapely.area(merged) - shapely.area(part).sum()) > 1e-6 * max(
-            shapely.area(merged), 1.0
-        ):
+        if not shapely.is_valid(merged) or abs(
+            shapely.area(merged) - shapely.area(part).sum()
+        ) > 1e-6 * max(shapely.area(merged), 1.0):
             merged = shapely.union_all(part)  # overlaps or gaps: the robust union
         perim = shapely.length(merged)
         if perim > 0:
@@ -67,11 +67,13 @@ def compactness(geometry: Any, codes: np.ndarray, k: int) -> np.ndarray:
 
 
 def n_parts(adj: sparse.csr_matrix, codes: np.ndarray, k: int) -> np.ndarray:
-    """Number of connected parts of each zone in the contiguity graph (1 = contiguous)."""
+    """Count the connected parts of each zone in the contiguity graph (1 = contiguous)."""
     coo = adj.tocoo()
     keep = codes[coo.row] == codes[coo.col]
     n = len(codes)
-    sub = sparse.csr_matrix((np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=(n, n))
+    sub = sparse.csr_matrix(
+        (np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=(n, n)
+    )
     _, comp = connected_components(sub, directed=False)
     pairs = np.unique(np.column_stack([codes, comp]), axis=0)
     parts = np.zeros(k, dtype=int)

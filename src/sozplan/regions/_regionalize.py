@@ -1,4 +1,4 @@
-"""regionalize(): contiguous, homogeneous regions from blocks with a population floor and ceiling."""
+"""regionalize(): contiguous, homogeneous regions from blocks with population floor and ceiling."""
 
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ __all__ = ["METHODS", "RegionalizationResult", "contiguity_matrix", "regionalize
 METHODS = ("ward", "skater", "maxp")
 
 
-def contiguity_matrix(gdf: pd.DataFrame, graph: Any, *, where: str) -> tuple[Any, sparse.csr_matrix]:
-    """The graph aligned with ``gdf`` and its symmetric binary adjacency (CSR, no diagonal)."""
+def contiguity_matrix(
+    gdf: pd.DataFrame, graph: Any, *, where: str
+) -> tuple[Any, sparse.csr_matrix]:
+    """Align the graph with ``gdf``; return it and its symmetric binary adjacency (CSR)."""
     from sozplan.graph import align_graph, build_graph
 
     if graph is None:
@@ -41,7 +43,9 @@ def contiguity_matrix(gdf: pd.DataFrame, graph: Any, *, where: str) -> tuple[Any
     return graph, a
 
 
-def _check_components(graph: Any, adj: sparse.csr_matrix, index: pd.Index, where: str) -> tuple[int, np.ndarray]:
+def _check_components(
+    graph: Any, adj: sparse.csr_matrix, index: pd.Index, where: str
+) -> tuple[int, np.ndarray]:
     from sozplan.graph import island_report
 
     n_comp, comp = connected_components(adj, directed=False)
@@ -52,16 +56,21 @@ def _check_components(graph: Any, adj: sparse.csr_matrix, index: pd.Index, where
             small = index[comp != np.argmax(sizes)]
             raise fail(
                 where,
-                f"`graph` falls into {n_comp} disconnected parts (sizes {format_values(sorted(sizes, reverse=True))}; "
-                f"outside the largest: {format_values(small)}) and no island policy says how to treat "
+                f"`graph` falls into {n_comp} disconnected parts "
+                f"(sizes {format_values(sorted(sizes, reverse=True))}; "
+                f"outside the largest: {format_values(small)}) and no island policy says how to "
+                "treat "
                 "them; regions are never joined through attribute space",
                 "build the graph with sozplan.graph.build_graph(gdf, islands='nearest') to link "
-                "islands to their nearest area, or islands='keep' to regionalise each part on its own",
+                "islands to their nearest area, or islands='keep' to regionalise each part on its "
+                "own",
             )
     return n_comp, comp
 
 
-def _fill_from_neighbours(values: pd.DataFrame, adj: sparse.csr_matrix) -> tuple[pd.DataFrame, tuple]:
+def _fill_from_neighbours(
+    values: pd.DataFrame, adj: sparse.csr_matrix
+) -> tuple[pd.DataFrame, tuple]:
     """Fill missing values with the mean of the neighbours' values (repeatedly), then the mean."""
     x = values.to_numpy(dtype=float).copy()
     filled_rows = np.flatnonzero(~np.isfinite(x).all(axis=1))
@@ -82,7 +91,9 @@ def _fill_from_neighbours(values: pd.DataFrame, adj: sparse.csr_matrix) -> tuple
     if bad.any():
         col_mean = np.nanmean(np.where(bad, np.nan, x), axis=0)
         x[bad] = np.take(col_mean, np.nonzero(bad)[1])
-    return pd.DataFrame(x, index=values.index, columns=values.columns), tuple(values.index[filled_rows])
+    return pd.DataFrame(x, index=values.index, columns=values.columns), tuple(
+        values.index[filled_rows]
+    )
 
 
 def _check_bounds(
@@ -95,8 +106,12 @@ def _check_bounds(
     where: str,
 ) -> Bounds:
     for name, val in (("min_population", min_population), ("max_population", max_population)):
-        if val is not None and (not isinstance(val, int | float | np.number) or not np.isfinite(val) or val < 0):
-            raise fail(where, f"`{name}` is {val!r}", "pass a non-negative number of residents or None")
+        if val is not None and (
+            not isinstance(val, int | float | np.number) or not np.isfinite(val) or val < 0
+        ):
+            raise fail(
+                where, f"`{name}` is {val!r}", "pass a non-negative number of residents or None"
+            )
     if (min_population is not None or max_population is not None) and pop is None:
         raise fail(
             where,
@@ -110,10 +125,18 @@ def _check_bounds(
             "pass n_regions=..., or min_population=... (then as many regions as the floor allows)",
         )
     if n_regions is not None:
-        if not isinstance(n_regions, int | np.integer) or isinstance(n_regions, bool) or n_regions < 1:
+        if (
+            not isinstance(n_regions, int | np.integer)
+            or isinstance(n_regions, bool)
+            or n_regions < 1
+        ):
             raise fail(where, f"`n_regions` is {n_regions!r}", "pass a positive integer or None")
         if n_regions > n:
-            raise fail(where, f"`n_regions` is {n_regions} but there are only {n} blocks", "ask for fewer regions")
+            raise fail(
+                where,
+                f"`n_regions` is {n_regions} but there are only {n} blocks",
+                "ask for fewer regions",
+            )
     floor = float(min_population or 0.0)
     ceiling = float(max_population) if max_population is not None else np.inf
     if pop is not None:
@@ -154,14 +177,15 @@ def _check_bounds(
                     where,
                     f"{n_regions} regions of at most {ceiling:,.0f} residents hold "
                     f"{n_regions * ceiling:,.0f}, fewer than the {total:,.0f} residents",
-                    f"ask for at least {int(np.ceil(total / ceiling))} regions or raise the ceiling",
+                    f"ask for at least {int(np.ceil(total / ceiling))} regions or raise the "
+                    "ceiling",
                 )
     return Bounds(floor=floor, ceiling=ceiling)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
 class RegionalizationResult:
-    """Regions built from blocks, with the quality table of GeoDa.
+    r"""Regions built from blocks, with the quality table of GeoDa.
 
     Attributes
     ----------
@@ -171,7 +195,7 @@ class RegionalizationResult:
         One row per region: ``n_blocks``, ``population``, ``population_share``,
         ``within_ss`` (sum of squared deviations of the standardised attributes from
         the region mean), ``within_ss_share`` (of the total SS), ``compactness``
-        (isoperimetric quotient :math:`4\\pi A/P^2` of the dissolved region),
+        (isoperimetric quotient :math:`4\pi A/P^2` of the dissolved region),
         ``n_parts`` and ``contiguous`` (in the graph), ``meets_floor``,
         ``meets_ceiling``, and the (population-weighted) mean of every attribute.
     summary : Series
@@ -214,7 +238,7 @@ class RegionalizationResult:
         return int(self.summary["n_zones"])
 
     def to_frame(self) -> pd.DataFrame:
-        """The quality table (one row per region)."""
+        """Return the quality table (one row per region)."""
         return self.quality.copy()
 
     def dissolve(self) -> Any:
@@ -222,8 +246,16 @@ class RegionalizationResult:
         import geopandas as gpd
 
         if self.geometry is None:
-            raise fail("RegionalizationResult.dissolve", "no geometry was given", "pass a GeoDataFrame to regionalize")
-        g = gpd.GeoDataFrame({"region": self.labels.to_numpy()}, geometry=self.geometry.to_numpy(), crs=self.geometry.crs)
+            raise fail(
+                "RegionalizationResult.dissolve",
+                "no geometry was given",
+                "pass a GeoDataFrame to regionalize",
+            )
+        g = gpd.GeoDataFrame(
+            {"region": self.labels.to_numpy()},
+            geometry=self.geometry.to_numpy(),
+            crs=self.geometry.crs,
+        )
         out = g.dissolve(by="region")
         return out.join(self.quality)
 
@@ -235,13 +267,28 @@ class RegionalizationResult:
             ("between / total SS", f"{s['between_total_ratio']:.3f}"),
         ]
         if "population_min" in s:
-            rows.append(("population min / max", f"{s['population_min']:,.0f} / {s['population_max']:,.0f}"))
-            rows.append(("balance (entropy, Simpson)", f"{s['balance_entropy']:.3f}, {s['balance_simpson']:.3f}"))
-        if self.min_population is not None or self.max_population is not None:
             rows.append(
-                ("bounds", f"floor {self.min_population or 0:,.0f} {'ok' if s.get('all_meet_floor', True) else 'VIOLATED'}, "
-                 f"ceiling {self.max_population if self.max_population is not None else np.inf:,.0f} "
-                 f"{'ok' if s.get('all_meet_ceiling', True) else 'VIOLATED'}")
+                (
+                    "population min / max",
+                    f"{s['population_min']:,.0f} / {s['population_max']:,.0f}",
+                )
+            )
+            rows.append(
+                (
+                    "balance (entropy, Simpson)",
+                    f"{s['balance_entropy']:.3f}, {s['balance_simpson']:.3f}",
+                )
+            )
+        if self.min_population is not None or self.max_population is not None:
+            floor_ok = "ok" if s.get("all_meet_floor", True) else "VIOLATED"
+            ceiling = self.max_population if self.max_population is not None else np.inf
+            rows.append(
+                (
+                    "bounds",
+                    f"floor {self.min_population or 0:,.0f} {floor_ok}, "
+                    f"ceiling {ceiling:,.0f} "
+                    f"{'ok' if s.get('all_meet_ceiling', True) else 'VIOLATED'}",
+                )
             )
         if "compactness_mean" in s:
             rows.append(("compactness (mean IPQ)", f"{s['compactness_mean']:.3f}"))
@@ -258,7 +305,8 @@ class RegionalizationResult:
 
     def _repr_html_(self) -> str:
         body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in self._rows()
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in self._rows()
         )
         return (
             f"<div class='sozplan-result'><table><caption>Regionalisierung</caption>{body}</table>"
@@ -270,28 +318,52 @@ class RegionalizationResult:
         import matplotlib.pyplot as plt
 
         if self.geometry is None:
-            raise fail("RegionalizationResult.plot", "no geometry was given", "pass a GeoDataFrame to regionalize")
+            raise fail(
+                "RegionalizationResult.plot",
+                "no geometry was given",
+                "pass a GeoDataFrame to regionalize",
+            )
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 7))
         regions = self.dissolve()
-        regions.reset_index().plot(column="region", categorical=True, cmap="tab20", ax=ax, edgecolor="white", linewidth=0.8)
+        regions.reset_index().plot(
+            column="region",
+            categorical=True,
+            cmap="tab20",
+            ax=ax,
+            edgecolor="white",
+            linewidth=0.8,
+        )
         if boundaries is not None:
             boundaries.boundary.plot(ax=ax, color="black", linewidth=0.6, linestyle="--")
         ax.set_axis_off()
+        ratio = self.summary["between_total_ratio"]
         ax.set_title(
-            f"{self.n_regions} Regionen (zwischen/gesamt = {self.summary['between_total_ratio']:.2f})"
+            f"{self.n_regions} Regionen (zwischen/gesamt = {ratio:.2f})"
             if language == "de"
-            else f"{self.n_regions} regions (between/total = {self.summary['between_total_ratio']:.2f})"
+            else f"{self.n_regions} regions (between/total = {ratio:.2f})"
         )
         return ax
 
 
-def _maxp(gdf: pd.DataFrame, z: np.ndarray, pop: np.ndarray, graph: Any, floor: float, rng: np.random.Generator,
-          max_iterations: int, where: str) -> np.ndarray:
+def _maxp(
+    gdf: pd.DataFrame,
+    z: np.ndarray,
+    pop: np.ndarray,
+    graph: Any,
+    floor: float,
+    rng: np.random.Generator,
+    max_iterations: int,
+    where: str,
+) -> np.ndarray:
     try:
         from spopt.region import MaxPHeuristic
     except ImportError as exc:  # pragma: no cover - spopt is a test dependency
-        raise fail(where, "method='maxp' needs the package spopt", "pip install spopt, or use method='ward'") from exc
+        raise fail(
+            where,
+            "method='maxp' needs the package spopt",
+            "pip install spopt, or use method='ward'",
+        ) from exc
     if floor <= 0:
         raise fail(where, "method='maxp' needs a population floor", "pass min_population=...")
     cols = [f"_z{j}" for j in range(z.shape[1])]
@@ -302,21 +374,36 @@ def _maxp(gdf: pd.DataFrame, z: np.ndarray, pop: np.ndarray, graph: Any, floor: 
     w = graph.to_W()
     from libpysal.weights import W
 
-    w = W({i: [gdf.index.get_loc(j) for j in w.neighbors[idx]] for i, idx in enumerate(gdf.index)}, silence_warnings=True)
+    w = W(
+        {i: [gdf.index.get_loc(j) for j in w.neighbors[idx]] for i, idx in enumerate(gdf.index)},
+        silence_warnings=True,
+    )
     # spopt draws from numpy's global generator; seed it from rng and restore the state
-    state = np.random.get_state()
-    np.random.seed(int(rng.integers(2**31 - 1)))
+    state = np.random.get_state()  # noqa: NPY002 - restored below
+    np.random.seed(int(rng.integers(2**31 - 1)))  # noqa: NPY002 - spopt uses the global generator
     try:
-        model = MaxPHeuristic(frame, w, cols, "_pop", floor, top_n=2,
-                              max_iterations_construction=max_iterations, max_iterations_sa=max(1, max_iterations // 10))
+        model = MaxPHeuristic(
+            frame,
+            w,
+            cols,
+            "_pop",
+            floor,
+            top_n=2,
+            max_iterations_construction=max_iterations,
+            max_iterations_sa=max(1, max_iterations // 10),
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.solve()
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
     lab = np.asarray(model.labels_, dtype=np.int64)
     if (lab < 0).any() or lab.max() < 0:
-        raise fail(where, "max-p found no feasible regions for this floor", "lower min_population or use method='ward'")
+        raise fail(
+            where,
+            "max-p found no feasible regions for this floor",
+            "lower min_population or use method='ward'",
+        )
     return relabel(lab)
 
 
@@ -439,7 +526,8 @@ def regionalize(
     >>> blocks = load_musterstadt("block")
     >>> blocks = blocks[blocks["bezirk"] == t["district"]]
     >>> r = regionalize(blocks, t["columns"], n_regions=6, population="einwohner",
-    ...                 min_population=t["population_floor"], max_population=t["population_ceiling"])
+    ...                 min_population=t["population_floor"],
+    ...                 max_population=t["population_ceiling"])
     >>> r.n_regions, bool(r.summary["all_meet_floor"]), bool(r.summary["all_contiguous"])
     (6, True, True)
     """
@@ -452,7 +540,9 @@ def regionalize(
     if fill_nan not in ("raise", "neighbours"):
         raise fail(where, f"`fill_nan` is {fill_nan!r}", "use 'raise' or 'neighbours'")
     gen = check_rng(rng, where=where)
-    values = indicator_values(gdf, columns, where=where, arg="gdf", allow_nan=fill_nan == "neighbours")
+    values = indicator_values(
+        gdf, columns, where=where, arg="gdf", allow_nan=fill_nan == "neighbours"
+    )
     cols = list(values.columns)
     if fill_nan == "raise":
         pass
@@ -469,7 +559,8 @@ def regionalize(
         if n_regions is not None and n_regions < n_comp:
             raise fail(
                 where,
-                f"the graph has {n_comp} separate parts (island policy 'keep'), each a region at least, "
+                f"the graph has {n_comp} separate parts (island policy 'keep'), each a region "
+                "at least, "
                 f"but n_regions is {n_regions}",
                 f"ask for at least {n_comp} regions or link the parts with islands='nearest'",
             )
@@ -480,7 +571,8 @@ def regionalize(
                 ids = gdf.index[np.isin(comp, low)]
                 raise fail(
                     where,
-                    f"{len(low)} separate part(s) of the graph (island policy 'keep') have fewer residents "
+                    f"{len(low)} separate part(s) of the graph (island policy 'keep') have fewer "
+                    "residents "
                     f"than the floor: blocks {format_values(ids)}",
                     "link them with build_graph(..., islands='nearest') or lower min_population",
                 )
@@ -494,7 +586,9 @@ def regionalize(
     deadline = t0 + time_limit
     target = n_regions
     if method == "maxp" and n_regions is not None:
-        raise fail(where, "method='maxp' chooses the number of regions itself", "leave n_regions=None")
+        raise fail(
+            where, "method='maxp' chooses the number of regions itself", "leave n_regions=None"
+        )
     n_cut = n_regions
     if n_cut is None and bounds.floor > 0:
         n_cut = max(n_comp, int(pop_arr.sum() // bounds.floor))
@@ -505,7 +599,11 @@ def regionalize(
         other = "skater" if method == "ward" else "ward"
         attempts.append((other, n_cut))
         if n_regions is None and n_cut is not None:
-            attempts += [(m, c) for c in range(n_cut - 1, max(n_comp, n_cut - 4) - 1, -1) for m in (method, other)]
+            attempts += [
+                (m, c)
+                for c in range(n_cut - 1, max(n_comp, n_cut - 4) - 1, -1)
+                for m in (method, other)
+            ]
     notes: list[str] = []
     best = None
     for attempt, (engine, cut) in enumerate(attempts):
@@ -525,7 +623,9 @@ def regionalize(
         if goal is not None and labels.max() + 1 > goal:
             labels = merge_to_count(eng, labels, goal)
         rp = np.bincount(relabel(labels), weights=pop_arr)
-        violation = float(np.maximum(bounds.floor - rp, 0).sum() + np.maximum(rp - bounds.ceiling, 0).sum())
+        violation = float(
+            np.maximum(bounds.floor - rp, 0).sum() + np.maximum(rp - bounds.ceiling, 0).sum()
+        )
         violation += 0.0 if target is None or rp.size == target else 1e-9 * abs(rp.size - target)
         if best is None or violation < best[0]:
             best = (violation, labels, eng, engine, cut, attempt)

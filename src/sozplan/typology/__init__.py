@@ -1,4 +1,4 @@
-"""Typologies of areas (Sozialraumtypen): cluster analysis with choice of k, profiles and stability.
+"""Typologies of areas (Sozialraumtypen): clusters with choice of k, profiles and stability.
 
 - :func:`typology`: standardise, cluster (Ward, k-means, Gaussian mixture, k-medoids),
   choose the number of types by silhouette, Calinski-Harabasz and the gap statistic,

@@ -103,7 +103,12 @@ def _weighted_ward(z: np.ndarray, w: np.ndarray, n_clusters: int) -> np.ndarray:
 
 
 def _kmedoids(
-    z: np.ndarray, w: np.ndarray, n_clusters: int, rng: np.random.Generator, n_init: int, max_iter: int
+    z: np.ndarray,
+    w: np.ndarray,
+    n_clusters: int,
+    rng: np.random.Generator,
+    n_init: int,
+    max_iter: int,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Weighted k-medoids, alternating algorithm (Park & Jun 2009) with k-medoids++ starts.
 
@@ -149,7 +154,9 @@ def _kmedoids(
     return best
 
 
-class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+class TypologyClusterer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
+):
     r"""Standardise and cluster areas into types (scikit-learn estimator).
 
     Parameters
@@ -276,7 +283,9 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
                 "method='gmm' does not support sample_weight; use 'kmeans', 'ward' or 'kmedoids'"
             )
         if sw.sum() <= 0:
-            raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight")
+            raise ValueError(
+                "sample_weight sums to zero; at least one sample needs a positive weight"
+            )
         if self.standardize:
             mean, scale = weighted_mean_std(X, sw)
             scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
@@ -298,7 +307,9 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
                 labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(z)
             centers = None
         elif self.method == "kmeans":
-            km = KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter, random_state=seed)
+            km = KMeans(
+                n_clusters=k, n_init=self.n_init, max_iter=self.max_iter, random_state=seed
+            )
             labels = km.fit(z, sample_weight=sw).labels_
             self.n_iter_ = int(km.n_iter_)
             centers = None
@@ -354,7 +365,7 @@ class TypologyClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         return self._distances(X)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Assign new rows to the fitted types (nearest centre; most probable component for GMM)."""
+        """Assign new rows to the fitted types (nearest centre; GMM: likeliest component)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         if self._gmm is not None:

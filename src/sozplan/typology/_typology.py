@@ -56,7 +56,9 @@ def _within_ss(z: np.ndarray, labels: np.ndarray, w: np.ndarray | None = None) -
     return total
 
 
-def _fit_labels(z: np.ndarray, k: int, method: str, w: np.ndarray | None, seed: int, n_init: int) -> np.ndarray:
+def _fit_labels(
+    z: np.ndarray, k: int, method: str, w: np.ndarray | None, seed: int, n_init: int
+) -> np.ndarray:
     est = TypologyClusterer(k, method=method, standardize=False, n_init=n_init, random_state=seed)
     return est.fit(z, sample_weight=w).labels_
 
@@ -137,7 +139,12 @@ def gap_statistic(
     expected = ref.mean(axis=0)
     se = ref.std(axis=0, ddof=0) * np.sqrt(1.0 + 1.0 / n_refs)
     out = pd.DataFrame(
-        {"log_w": log_w, "expected_log_w": expected, "gap": expected - np.array(log_w), "gap_se": se},
+        {
+            "log_w": log_w,
+            "expected_log_w": expected,
+            "gap": expected - np.array(log_w),
+            "gap_se": se,
+        },
         index=pd.Index(ks, name="k"),
     )
     return out
@@ -335,11 +342,12 @@ def describe_profile(
     language: str = "de",
     max_items: int = 4,
 ) -> str:
-    """Describe a type from its z-profile (mean z-value per indicator).
+    r"""Describe a type from its z-profile (mean z-value per indicator).
 
-    Indicators with :math:`|z| \\ge` ``threshold`` are listed, largest first, as
+    Indicators with :math:`|z| \ge` ``threshold`` are listed, largest first, as
     above or below the average, e.g.
-    ``"überdurchschnittlich: SGB-II-Quote (+1,8 SD), Kinderarmut (+1,5 SD); unterdurchschnittlich: Wohndauer (−1,2 SD)"``.
+    ``"überdurchschnittlich: SGB-II-Quote (+1,8 SD), Kinderarmut (+1,5 SD);
+    unterdurchschnittlich: Wohndauer (−1,2 SD)"``.
 
     Parameters
     ----------
@@ -381,7 +389,11 @@ def describe_profile(
     if len(below):
         parts.append(("unterdurchschnittlich: " if de else "below average: ") + items(below))
     if not parts:
-        return "durchschnittlich in allen Merkmalen" if de else "close to the average in all indicators"
+        return (
+            "durchschnittlich in allen Merkmalen"
+            if de
+            else "close to the average in all indicators"
+        )
     return "; ".join(parts)
 
 
@@ -442,14 +454,18 @@ class TypologyResult:
     def stable(self) -> pd.Series:
         """Whether each type is stable (mean bootstrap Jaccard >= 0.75, Hennig 2007)."""
         if self.stability is None:
-            raise fail("TypologyResult.stable", "stability was not computed (n_boot=0)", "pass n_boot > 0")
+            raise fail(
+                "TypologyResult.stable", "stability was not computed (n_boot=0)", "pass n_boot > 0"
+            )
         return self.stability["jaccard_mean"] >= 0.75
 
     def predict(self, df: pd.DataFrame) -> pd.Series:
         """Assign new areas (same indicators) to the types (nearest type centre)."""
         values = indicator_values(df, list(self.columns), where="TypologyResult.predict")
         raw = self.estimator.predict(values.to_numpy(dtype=float))
-        return pd.Series([self._relabel[int(r)] for r in raw], index=df.index, name="typ", dtype="int64")
+        return pd.Series(
+            [self._relabel[int(r)] for r in raw], index=df.index, name="typ", dtype="int64"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per type: size, stability, description and the profile in original units."""
@@ -471,7 +487,8 @@ class TypologyResult:
         for t in self.profiles.index:
             stab = ""
             if self.stability is not None:
-                stab = f", Jaccard {self.stability.loc[t, 'jaccard_mean']:.2f} ({self.stability.loc[t, 'assessment']})"
+                j = self.stability.loc[t, "jaccard_mean"]
+                stab = f", Jaccard {j:.2f} ({self.stability.loc[t, 'assessment']})"
             lines.append(f"  Typ {t}: {int(self.sizes.loc[t, 'n_areas'])} areas{stab}")
             lines.append(f"     {self.descriptions.loc[t]}")
         if self.warnings:
@@ -486,7 +503,12 @@ class TypologyResult:
         table = self.to_frame().round(2).to_html()
         sel = ""
         if self.selection is not None:
-            sel = "<p>Wahl von k: " + html.escape(str(dict(self.k_choice))) + "</p>" + self.selection.round(3).to_html()
+            sel = (
+                "<p>Wahl von k: "
+                + html.escape(str(dict(self.k_choice)))
+                + "</p>"
+                + self.selection.round(3).to_html()
+            )
         return f"<div class='sozplan-result'><p><b>{head}</b></p>{table}{sel}</div>"
 
     def plot(self, ax: Any = None, *, language: str = "de") -> Any:
@@ -499,7 +521,9 @@ class TypologyResult:
         lim = max(1.0, float(np.nanmax(np.abs(zp.to_numpy()))))
         im = ax.imshow(zp.to_numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
         ax.set_xticks(range(len(zp.columns)))
-        ax.set_xticklabels([self.indicator_labels.get(c, c) for c in zp.columns], rotation=40, ha="right")
+        ax.set_xticklabels(
+            [self.indicator_labels.get(c, c) for c in zp.columns], rotation=40, ha="right"
+        )
         ax.set_yticks(range(len(zp)))
         ax.set_yticklabels([f"Typ {t}" if language == "de" else f"type {t}" for t in zp.index])
         for i in range(zp.shape[0]):
@@ -514,7 +538,9 @@ def _check_k_values(k_values: Any, n: int, where: str) -> list[int]:
     try:
         ks = sorted({int(k) for k in k_values})
     except (TypeError, ValueError) as exc:
-        raise fail(where, f"`k_values` is {k_values!r}", "pass integers, e.g. range(2, 9)") from exc
+        raise fail(
+            where, f"`k_values` is {k_values!r}", "pass integers, e.g. range(2, 9)"
+        ) from exc
     ks = [k for k in ks if k >= 2]
     if not ks:
         raise fail(where, "`k_values` has no number of types >= 2", "pass e.g. range(2, 9)")
@@ -638,7 +664,11 @@ def typology(
     if method not in METHODS:
         raise fail(where, f"`method` is {method!r}", f"use one of {format_values(METHODS)}")
     if select_by not in ("vote", "silhouette", "calinski_harabasz", "gap"):
-        raise fail(where, f"`select_by` is {select_by!r}", "use 'vote', 'silhouette', 'calinski_harabasz' or 'gap'")
+        raise fail(
+            where,
+            f"`select_by` is {select_by!r}",
+            "use 'vote', 'silhouette', 'calinski_harabasz' or 'gap'",
+        )
     if language not in ("de", "en"):
         raise fail(where, f"`language` is {language!r}", "use 'de' or 'en'")
     values = indicator_values(df, columns, where=where)
@@ -657,7 +687,11 @@ def typology(
     mean, sd = weighted_mean_std(x, wx)
     const = [c for c, s in zip(cols, sd, strict=True) if s <= 1e-12]
     if const:
-        raise fail(where, f"the indicator(s) {format_values(const)} are constant", "leave them out of `columns`")
+        raise fail(
+            where,
+            f"the indicator(s) {format_values(const)} are constant",
+            "leave them out of `columns`",
+        )
     z = (x - mean) / sd
     messages: list[str] = []
     selection = None
@@ -690,7 +724,11 @@ def typology(
             raise fail(where, f"`k` is {k} but there are only {n} areas", "choose fewer types")
     k = int(k)
     est = TypologyClusterer(
-        k, method=method, standardize=True, n_init=n_init, random_state=int(gen.integers(2**31 - 1))
+        k,
+        method=method,
+        standardize=True,
+        n_init=n_init,
+        random_state=int(gen.integers(2**31 - 1)),
     )
     est.fit(x, sample_weight=w)
     raw = est.labels_
@@ -703,14 +741,24 @@ def typology(
     types = pd.Index(range(1, k + 1), name="typ")
     grp = pd.Series(wx, index=df.index)
     profiles = pd.DataFrame(
-        [np.average(x[lab == t], axis=0, weights=wx[lab == t]) if wx[lab == t].sum() > 0 else x[lab == t].mean(axis=0) for t in types],
+        [
+            np.average(x[lab == t], axis=0, weights=wx[lab == t])
+            if wx[lab == t].sum() > 0
+            else x[lab == t].mean(axis=0)
+            for t in types
+        ],
         index=types,
         columns=cols,
     )
     z_profiles = (profiles - mean) / sd
     names = indicator_labels(cols, labels, language)
     desc = pd.Series(
-        [describe_profile(z_profiles.loc[t].rename(names), threshold=threshold, language=language) for t in types],
+        [
+            describe_profile(
+                z_profiles.loc[t].rename(names), threshold=threshold, language=language
+            )
+            for t in types
+        ],
         index=types,
         name="beschreibung" if language == "de" else "description",
     )
@@ -721,14 +769,23 @@ def typology(
         sizes["share_population"] = sizes["population"] / grp.sum()
     stability = None
     if n_boot:
-        st = cluster_stability(z, lab - 1, method=method, weights=w, n_boot=int(n_boot), rng=gen, n_init=min(n_init, 3))
+        st = cluster_stability(
+            z,
+            lab - 1,
+            method=method,
+            weights=w,
+            n_boot=int(n_boot),
+            rng=gen,
+            n_init=min(n_init, 3),
+        )
         st.index = types
         st["assessment"] = [_assess(j, language) for j in st["jaccard_mean"]]
         stability = st
         unstable = st.index[st["jaccard_mean"] < 0.6].tolist()
         if unstable:
             msg = (
-                f"type(s) {format_values(unstable)} are unstable under bootstrap (mean Jaccard < 0.6, "
+                f"type(s) {format_values(unstable)} are unstable under bootstrap "
+                "(mean Jaccard < 0.6, "
                 "Hennig 2007): do not interpret their members"
             )
             messages.append(msg)

@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import as_column_list, check_columns, check_frame, check_unique_index, fail, format_values
+from sozplan.checks import (
+    as_column_list,
+    check_columns,
+    check_frame,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.errors import SozplanWarning
 
 __all__ = ["indicator_bases", "indicator_labels", "indicator_values", "population_weights"]
@@ -64,7 +71,9 @@ def indicator_values(
         vals = out.to_numpy(dtype=float)
         bad_rows = ~np.isfinite(vals).all(axis=1)
         if bad_rows.any():
-            bad_cols = [c for c, b in zip(cols, (~np.isfinite(vals)).any(axis=0), strict=True) if b]
+            bad_cols = [
+                c for c, b in zip(cols, (~np.isfinite(vals)).any(axis=0), strict=True) if b
+            ]
             computed_note = (
                 " (indicators computed from counts are undefined where the denominator is 0, "
                 "e.g. blocks without residents)"
@@ -74,7 +83,8 @@ def indicator_values(
             raise fail(
                 where,
                 f"the attributes {format_values(bad_cols)} are missing or infinite in "
-                f"{int(bad_rows.sum())} area(s): {format_values(df.index[bad_rows])}{computed_note}",
+                f"{int(bad_rows.sum())} area(s): {format_values(df.index[bad_rows])}"
+                f"{computed_note}",
                 "impute or drop these areas explicitly before calling (nothing is dropped "
                 "silently), or aggregate them into larger areas first",
             )
@@ -138,7 +148,8 @@ def population_weights(
     if bad.any():
         raise fail(
             where,
-            f"`{arg}` has missing, infinite or negative values at ids {format_values(df.index[bad])}",
+            f"`{arg}` has missing, infinite or negative values at ids "
+            f"{format_values(df.index[bad])}",
             "pass non-negative counts of residents",
         )
     if values.sum() <= 0:
