@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: Parameters of the shipped sample city.
-MUSTERSTADT: dict[str, Any] = {"n_blocks": 4_000, "seed": 0, "years": (2020, 2021, 2022, 2023, 2024)}
+MUSTERSTADT: dict[str, Any] = {"n_blocks": 4_000, "seed": 2, "years": (2020, 2021, 2022, 2023, 2024)}
 
 Level = Literal["block", "planning_area", "district_region", "district"]
 

@@ -174,13 +174,22 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         planted[np.unique(pa_of_block[in_reg])] = True
         pop_by_pa = np.bincount(pa_of_block, (~empty) * pop_scale, len(pa_ids))
 
-        def pick(cond_types, r_lo, r_hi, avoid_types=(), min_blocks=10):
+        def near(i, rings):
+            """Planning areas within ``rings`` steps of contiguity from area ``i`` (with ``i``)."""
+            found, frontier = {i}, {i}
+            for _ in range(rings):
+                frontier = set().union(*(pa_neighbours[j] for j in frontier)) - found
+                found |= frontier
+            return found
+
+        def pick(cond_types, r_lo, r_hi, avoid_types=(), min_blocks=10, distance=1):
+            """A random unplanted area of a type, away from planted areas and from some types."""
             pr_pa = np.bincount(pa_of_block, r, len(pa_ids)) / np.bincount(pa_of_block)
             nblocks = np.bincount(pa_of_block, ~empty, len(pa_ids))
             cands = [
                 i for i in range(len(pa_ids))
                 if type_of_pa[i] in cond_types and r_lo <= pr_pa[i] <= r_hi and nblocks[i] >= min_blocks
-                and not planted[i] and not any(planted[j] for j in pa_neighbours[i])
+                and not any(planted[j] for j in near(i, distance))
                 and not any(type_of_pa[j] in avoid_types for j in pa_neighbours[i])
             ]
             if not cands:
@@ -190,13 +199,22 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
             return choice
 
         wq, gw, ef, inn = (TYPE_NAMES.index(t) for t in ("wohnquartier", "grosswohnsiedlung", "einfamilienhaus", "innenstadt"))
-        hot = [pick([wq, gw], 0.35, 0.85, avoid_types=[gw, inn], min_blocks=20) for _ in range(2)]
-        cold_pa = pick([wq], 0.3, 0.8, avoid_types=[gw, inn, ef], min_blocks=14)
-        # the affluent enclave spans its planning area and the largest neighbouring one
+        # hot spots: deprived estates among below-average neighbours, far from each other (LISA
+        # marks a neighbour as HH only if its own value is above the mean)
+        hot = []
+        for _ in range(2):  # each a large estate over two neighbouring planning areas
+            first = pick([wq, ef], 0.35, 0.85, avoid_types=[gw, inn], min_blocks=16, distance=3)
+            nblocks = np.bincount(pa_of_block, minlength=len(pa_ids))
+            ring = sorted((j for j in pa_neighbours[first] if not planted[j] and type_of_pa[j] in (wq, ef)), key=lambda j: -nblocks[j])
+            hot.append([first, *ring[:1]])
+            planted[hot[-1]] = True
+        # cold spot: an affluent enclave of three planning areas among average ones, large enough
+        # that most of its blocks have most of their neighbours inside it
+        cold_pa = pick([wq], 0.3, 0.8, avoid_types=[gw, ef], min_blocks=14, distance=2)
         nblocks = np.bincount(pa_of_block, minlength=len(pa_ids))
-        second = max((j for j in pa_neighbours[cold_pa] if not planted[j]), key=lambda j: nblocks[j])
-        planted[second] = True
-        cold_pas = [cold_pa, second]
+        ring = sorted((j for j in pa_neighbours[cold_pa] if not planted[j]), key=lambda j: -nblocks[j])
+        cold_pas = [cold_pa, *ring[:2]]
+        planted[cold_pas] = True
         pp = pick([wq], 0.3, 0.7)
         gent = pick([inn, wq], 0.1, 0.5)
         small = [pick([wq, ef, inn, gw], 0.2, 0.95, min_blocks=4) for _ in range(2)]
@@ -206,8 +224,8 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
             empty[blk[0]] = False
             pop_scale[blk[0]] = 120
         decl = pick([wq, gw], 0.3, 0.8)
-        for k, pa in enumerate(hot):
-            blk = pa_of_block == pa
+        for pas in hot:
+            blk = np.isin(pa_of_block, pas)
             empty[blk] = False
             latent[blk, 0] = 2.7 + 0.25 * rng.normal(size=blk.sum())
             pop_scale[blk] = 650
@@ -215,7 +233,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         empty[blk] = False
         latent[blk, 0] = -3.2 + 0.2 * rng.normal(size=blk.sum())
         latent[blk, 2] = 1.2
-        pop_scale[blk] = 110
+        pop_scale[blk] = 180
         # Platte und Penthouse: high-rise estate in the west half, villas in the east half
         blk = np.flatnonzero(pa_of_block == pp)
         empty[blk] = False
@@ -231,7 +249,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         empty[in_reg] = False
         pop_scale[in_reg] = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[reg_types[reg_labels[in_reg]]]
         # segregated group: shared accommodation for refugees in scattered blocks
-        cand = np.flatnonzero(~empty & ~in_reg & ~np.isin(pa_of_block, [*hot, *cold_pas, pp]))
+        cand = np.flatnonzero(~empty & ~in_reg & ~np.isin(pa_of_block, [*sum(hot, []), *cold_pas, pp]))
         shelters = rng.choice(cand, size=max(3, n // 100), replace=False)
         # measures: need-based programme with a planted effect, and one with a pre-trend
         status_pa = np.bincount(pa_of_block, latent[:, 0] * (~empty), len(pa_ids)) / np.maximum(np.bincount(pa_of_block, ~empty, len(pa_ids)), 1)
@@ -290,8 +308,8 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
     if plant:
         ids = lambda mask: sorted(block_id[mask].tolist())  # noqa: E731
         truth["hot_spots"] = [
-            {"name": f"Brennpunkt {k + 1}", "planning_areas": [pa_ids[pa]], "blocks": ids(pa_of_block == pa), "expected_status_class": "sehr niedrig", "expected_lisa": "HH"}
-            for k, pa in enumerate(hot)
+            {"name": f"Brennpunkt {k + 1}", "planning_areas": sorted(pa_ids[pas].tolist()), "blocks": ids(np.isin(pa_of_block, pas)), "expected_status_class": "sehr niedrig", "expected_lisa": "HH"}
+            for k, pas in enumerate(hot)
         ]
         truth["cold_spot"] = {"name": "Villenviertel", "planning_areas": sorted(pa_ids[cold_pas].tolist()), "blocks": ids(np.isin(pa_of_block, cold_pas)), "expected_status_class": "hoch", "expected_lisa": "LL"}
         truth["island_block"] = block_id[geom.island_position]
@@ -322,7 +340,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         truth["declining"] = {"planning_area": pa_ids[decl], "expected_dynamics_class": "negativ"}
         truth["regions"] = _regions_truth(block_id, in_reg, reg_labels, reg_types, base_pop, reg_district)
         truth["types"] = {
-            "labels": {pa_ids[i]: TYPE_NAMES[type_of_pa[i]] for i in np.setdiff1d(np.arange(len(pa_ids)), [*np.unique(pa_of_block[in_reg]), pp, *hot, *cold_pas])},
+            "labels": {pa_ids[i]: TYPE_NAMES[type_of_pa[i]] for i in np.setdiff1d(np.arange(len(pa_ids)), [*np.unique(pa_of_block[in_reg]), pp, *sum(hot, []), *cold_pas])},
             "profiles": {k: {"label": v["label"], "latent": list(v["latent"])} for k, v in TYPES.items()},
             "columns": ["sgb2_quote", "kinderarmut", "auslaenderanteil", "anteil_65_plus", "anteil_unter_18", "altersarmut", "wohndauer", "wanderungsvolumen"],
             "note": "planning areas outside the regions district and the other planted areas",
@@ -369,8 +387,8 @@ def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
     kids = ages[:, 0] + ages[:, 1]
     p_kids = np.clip(expit(-1.08 + 0.86 * dep) - 2.2 * effect, 0.001, 1)
     sgb2_u15 = np.minimum(_binom(rng, kids, p_kids), sgb2)
-    alo = _binom(rng, sgb2 - sgb2_u15, 0.7)
-    oldage = _binom(rng, ages[:, 4], expit(-2.75 + 0.45 * dep + 0.6 * mig + 0.35 * noise[:, 1]))
+    alo = _binom(rng, sgb2 - sgb2_u15, 0.58)
+    oldage = _binom(rng, ages[:, 4], expit(-3.45 + 0.7 * dep + 0.85 * mig + 0.35 * noise[:, 1]))
     # moves and residence
     volume = np.clip(0.11 + 0.05 * np.tanh(mig) - 0.03 * np.tanh(stab), 0.02, 0.4)
     moves_in = rng.poisson(pop * volume * (1 + 0.05 * rng.normal(size=n)).clip(0.5))
