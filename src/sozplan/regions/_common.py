@@ -10,31 +10,21 @@ import pandas as pd
 
 from sozplan.checks import fail, format_values
 from sozplan.typology._estimator import weighted_mean_std
-from sozplan.typology._values import indicator_bases, indicator_values, population_weights
+from sozplan.typology._values import (
+    column_or_series,
+    indicator_bases,
+    indicator_values,
+    population_weights,
+)
 
 __all__ = ["block_values", "zone_labels", "zone_means"]
 
 
 def zone_labels(blocks: pd.DataFrame, zone: Any, *, where: str, arg: str = "zone") -> pd.Series:
     """Zone id per block from a column name or a Series aligned by index."""
-    if isinstance(zone, pd.Series):
-        missing = blocks.index.difference(zone.index)
-        if len(missing):
-            raise fail(
-                where,
-                f"`{arg}` lacks the blocks {format_values(missing)}",
-                "give a zone to every block",
-            )
-        lab = zone.reindex(blocks.index)
-    elif isinstance(zone, Hashable) and zone in blocks.columns:
-        lab = blocks[zone]
-    else:
-        raise fail(
-            where,
-            f"`{arg}` is {zone!r}, neither a column of `blocks` nor a Series of zone ids",
-            "pass the name of the column with the zone id of each block "
-            "(e.g. 'planungsraum') or a Series",
-        )
+    lab = column_or_series(
+        blocks, zone, where=where, arg=arg, what="the zone id of each block", numeric=False
+    )
     if lab.isna().any():
         raise fail(
             where,

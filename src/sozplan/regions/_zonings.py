@@ -224,8 +224,9 @@ def compare_zonings(
     >>> b = b[b["bezirk"] == "08"]
     >>> zonings = {"Planungsräume": "planungsraum", "Bezirksregionen": "bezirksregion"}
     >>> c = compare_zonings(b, zonings, ["sgb2_quote", "wohndauer"], population="einwohner")
-    >>> c.summary["n_zones"].tolist()
-    [42, 7]
+    >>> n = c.summary["n_zones"]
+    >>> bool(n["Planungsräume"] == b["planungsraum"].nunique())
+    True
     >>> hom = c.summary["homogeneity"]
     >>> bool(hom["Planungsräume"] > hom["Bezirksregionen"])
     True

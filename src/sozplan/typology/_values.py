@@ -19,7 +19,13 @@ from sozplan.checks import (
 )
 from sozplan.errors import SozplanWarning
 
-__all__ = ["indicator_bases", "indicator_labels", "indicator_values", "population_weights"]
+__all__ = [
+    "column_or_series",
+    "indicator_bases",
+    "indicator_labels",
+    "indicator_values",
+    "population_weights",
+]
 
 
 def _catalogue() -> dict:
@@ -126,24 +132,40 @@ def indicator_labels(
     return out
 
 
+def column_or_series(
+    df: pd.DataFrame, value: Any, *, where: str, arg: str, what: str, numeric: bool = True
+) -> pd.Series:
+    """Resolve a column name of ``df`` or a Series aligned with ``df`` by index."""
+    if isinstance(value, pd.Series):
+        missing = df.index.difference(value.index)
+        if len(missing):
+            raise fail(
+                where,
+                f"`{arg}` (a Series) lacks the ids {format_values(missing)}",
+                f"pass a Series with {what} for every area, or a column name",
+            )
+        return value.reindex(df.index)
+    if isinstance(value, Hashable) and value in df.columns:
+        if numeric:
+            check_columns(df, [value], where=where)
+        return df[value]
+    raise fail(
+        where,
+        f"`{arg}` is {value!r}, neither a column of the table nor a Series",
+        f"pass the name of the column with {what} or a Series indexed like the table",
+    )
+
+
 def population_weights(
     df: pd.DataFrame, population: Any, *, where: str, arg: str = "population"
 ) -> np.ndarray | None:
     """Weights from a column name or a Series aligned by index (None stays None)."""
     if population is None:
         return None
-    if isinstance(population, pd.Series):
-        missing = df.index.difference(population.index)
-        if len(missing):
-            raise fail(
-                where,
-                f"`{arg}` (a Series) lacks the ids {format_values(missing)}",
-                "pass a Series indexed by the same area ids, or a column name",
-            )
-        values = population.reindex(df.index).to_numpy(dtype=float, na_value=np.nan)
-    else:
-        check_columns(df, [population], where=where)
-        values = df[population].to_numpy(dtype=float, na_value=np.nan)
+    if not isinstance(population, pd.Series):
+        check_columns(df, [population], where=where)  # close-match hint for typos
+    values = column_or_series(df, population, where=where, arg=arg, what="the residents")
+    values = values.to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         raise fail(
