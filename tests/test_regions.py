@@ -74,7 +74,7 @@ def test_regionalize_recovers_planted_regions(district, truth, method):
     )
     planted = pd.Series(t["labels"]).reindex(district.index)
     ari = adjusted_rand_score(planted, r.labels)
-    # acceptance (issue 8): ARI >= 0.9 for the default engine (Ward: 0.996). SKATER is an
+    # acceptance (issue 8): ARI >= 0.9 for the default engine (Ward: 1.0). SKATER is an
     # alternative, not the acceptance engine: its greedy spanning-tree cuts miss parts of
     # the planted boundaries (0.80-0.85 on the generated city), so only a sanity bound
     assert ari >= (0.9 if method == "ward" else 0.7)
