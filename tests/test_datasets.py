@@ -258,9 +258,20 @@ def test_segregated_group_is_concentrated_in_shelters(blocks, truth):
     def dissimilarity(g):
         return 0.5 * np.abs(b[g] / b[g].sum() - (b.einwohner - b[g]) / (b.einwohner - b[g]).sum()).sum()
 
-    d = {g: dissimilarity(g) for g in CITIZENSHIP_GROUPS if g != "deutsche"}
-    assert max(d, key=d.get) == col
+    def mutual_information(g):  # two-group M (Theil & Finizza 1971), group against everyone else
+        x = np.c_[b[g], b.einwohner - b[g]].astype(float)
+        t = x.sum(axis=1)
+        p, big_p = x / t[:, None], x.sum(axis=0) / t.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float((t / t.sum() * np.where(p > 0, p * np.log(p / big_p), 0).sum(axis=1)).sum())
+
+    minorities = [g for g in CITIZENSHIP_GROUPS if g != "deutsche"]
+    d = {g: dissimilarity(g) for g in minorities}
+    m = {g: mutual_information(g) for g in minorities}
+    assert max(d, key=d.get) == col and max(m, key=m.get) == col
     assert d[col] > max(v for g, v in d.items() if g != col) + 0.2
+    assert m[col] > 1.5 * max(v for g, v in m.items() if g != col)
+    assert 0.015 < b[col].sum() / b.einwohner.sum() < 0.04  # a small minority, as in German cities
 
 
 def test_island_block_has_no_contiguous_neighbour(blocks, truth):

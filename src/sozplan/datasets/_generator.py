@@ -250,7 +250,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         pop_scale[in_reg] = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[reg_types[reg_labels[in_reg]]]
         # segregated group: shared accommodation for refugees in scattered blocks
         cand = np.flatnonzero(~empty & ~in_reg & ~np.isin(pa_of_block, [*sum(hot, []), *cold_pas, pp]))
-        shelters = rng.choice(cand, size=max(3, n // 100), replace=False)
+        shelters = rng.choice(cand, size=max(3, n // 40), replace=False)
         # measures: need-based programme with a planted effect, and one with a pre-trend
         status_pa = np.bincount(pa_of_block, latent[:, 0] * (~empty), len(pa_ids)) / np.maximum(np.bincount(pa_of_block, ~empty, len(pa_ids)), 1)
         order = np.argsort(-status_pa)
@@ -355,45 +355,47 @@ def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
     dep, mig, age, stab = lat.T
     n = len(pop)
     noise = np.random.default_rng(12345 + len(pop)).normal(size=(n, 2))  # fixed block traits
+    # one independent stream per family of counts, so that tuning one family leaves the others as they are
+    r_age, r_cit, r_hh, r_tr, r_mv = rng.spawn(5)
     # age structure
     p65 = expit(logit(0.15) + 0.55 * age - 0.1 * mig)
     pu18 = expit(logit(0.178) - 0.22 * age + 0.12 * dep - 0.1 * mig)
     p = np.c_[pu18 * 0.36, pu18 * 0.48, pu18 * 0.16, 1 - pu18 - p65, p65]
-    ages = _multinomial_fast(rng, pop, p)
+    ages = _multinomial_fast(r_age, pop, p)
     # citizenship
     pf = expit(logit(0.235) + 0.62 * mig + 0.18 * dep)
-    foreign = _binom(rng, pop, pf)
-    asyl_share = 0.008 + 0.015 * (dep > 0.8)
+    foreign = _binom(r_cit, pop, pf)
+    asyl_share = 0.025 + 0.05 * (dep > 0.8)
     asyl_share[shelters] = 0.85
     shares = np.c_[np.full(n, 0.36) + 0.1 * np.tanh(-dep), expit(0.2 * mig + 0.4 * dep - 1.2 + 0.0 * age), asyl_share, np.full(n, 0.34)]
     shares = shares / shares.sum(axis=1, keepdims=True)
-    groups = _multinomial_fast(rng, foreign, shares)
+    groups = _multinomial_fast(r_cit, foreign, shares)
     # in shelters most residents are refugees, whatever the latent says
     in_shelter = np.zeros(n, bool)
     in_shelter[shelters] = True
-    extra = np.where(in_shelter, _binom(rng, pop - foreign, 0.5), 0)
+    extra = np.where(in_shelter, _binom(r_cit, pop - foreign, 0.5), 0)
     groups[:, 2] += extra
     foreign = foreign + extra
     # households
-    hh_size = np.clip(1.85 + 0.2 * np.tanh(age) - 0.2 * np.tanh(mig) + 0.05 * rng.normal(size=n), 1.3, 2.6)
+    hh_size = np.clip(1.85 + 0.2 * np.tanh(age) - 0.2 * np.tanh(mig) + 0.05 * r_hh.normal(size=n), 1.3, 2.6)
     households = np.round(pop / hh_size).astype(np.int64)
     children = ages[:, 0] + ages[:, 1] + ages[:, 2]
     hh_children = np.minimum(households, np.round(children / 1.65).astype(np.int64))
-    single = _binom(rng, hh_children, expit(logit(0.30) + 0.2 * dep + 0.5 * noise[:, 0]))
+    single = _binom(r_hh, hh_children, expit(logit(0.30) + 0.2 * dep + 0.5 * noise[:, 0]))
     # transfers
     under65 = pop - ages[:, 4]
     p_sgb2 = np.clip(expit(-2.1 + 0.72 * dep) - effect, 0.001, 1)
-    sgb2 = _binom(rng, under65, p_sgb2)
+    sgb2 = _binom(r_tr, under65, p_sgb2)
     kids = ages[:, 0] + ages[:, 1]
     p_kids = np.clip(expit(-1.08 + 0.86 * dep) - 2.2 * effect, 0.001, 1)
-    sgb2_u15 = np.minimum(_binom(rng, kids, p_kids), sgb2)
-    alo = _binom(rng, sgb2 - sgb2_u15, 0.58)
-    oldage = _binom(rng, ages[:, 4], expit(-3.45 + 0.7 * dep + 0.85 * mig + 0.35 * noise[:, 1]))
+    sgb2_u15 = np.minimum(_binom(r_tr, kids, p_kids), sgb2)
+    alo = _binom(r_tr, sgb2 - sgb2_u15, 0.58)
+    oldage = _binom(r_tr, ages[:, 4], expit(-3.45 + 0.7 * dep + 0.85 * mig + 0.35 * noise[:, 1]))
     # moves and residence
     volume = np.clip(0.11 + 0.05 * np.tanh(mig) - 0.03 * np.tanh(stab), 0.02, 0.4)
-    moves_in = rng.poisson(pop * volume * (1 + 0.05 * rng.normal(size=n)).clip(0.5))
-    moves_out = rng.poisson(pop * volume * (1 + 0.05 * rng.normal(size=n)).clip(0.5))
-    stay = _binom(rng, pop, expit(0.25 + 0.55 * stab - 0.25 * mig))
+    moves_in = r_mv.poisson(pop * volume * (1 + 0.05 * r_mv.normal(size=n)).clip(0.5))
+    moves_out = r_mv.poisson(pop * volume * (1 + 0.05 * r_mv.normal(size=n)).clip(0.5))
+    stay = _binom(r_mv, pop, expit(0.25 + 0.55 * stab - 0.25 * mig))
     out = {"jahr": np.full(n, year), "einwohner": pop}
     out.update(dict(zip(AGE_BANDS, ages.T, strict=True)))
     out["deutsche"] = pop - foreign
