@@ -363,7 +363,7 @@ def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
     p = np.c_[pu18 * 0.36, pu18 * 0.48, pu18 * 0.16, 1 - pu18 - p65, p65]
     ages = _multinomial_fast(r_age, pop, p)
     # citizenship
-    pf = expit(logit(0.235) + 0.62 * mig + 0.18 * dep)
+    pf = expit(logit(0.18) + 0.62 * mig + 0.18 * dep)
     foreign = _binom(r_cit, pop, pf)
     asyl_share = 0.025 + 0.05 * (dep > 0.8)
     asyl_share[shelters] = 0.85
