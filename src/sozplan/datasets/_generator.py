@@ -255,8 +255,10 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         status_pa = np.bincount(pa_of_block, latent[:, 0] * (~empty), len(pa_ids)) / np.maximum(np.bincount(pa_of_block, ~empty, len(pa_ids)), 1)
         order = np.argsort(-status_pa)
         eligible = [i for i in order if not planted[i]]
-        treated = eligible[5:13]
-        pretrend = eligible[13:19]
+        # interleaved over one band of high need, so that comparable untreated areas exist
+        band = eligible[6:54]
+        treated = band[0::6]
+        pretrend = band[3::8]
         for i in treated + pretrend:
             planted[i] = True
     else:
@@ -269,7 +271,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
             base_pop[pa_of_block == pa] = np.minimum(base_pop[pa_of_block == pa], 200)
     # ---- years --------------------------------------------------------------------------
     years = list(years)
-    drift = 0.045 * rng.normal(size=(len(pa_ids), len(years))).cumsum(axis=1)
+    drift = 0.03 * rng.normal(size=(len(pa_ids), len(years))).cumsum(axis=1)
     rows = []
     for t, year in enumerate(years):
         lat = latent.copy()
@@ -280,7 +282,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
             lat[pa_of_block == gent, 3] -= 0.2 * t
             lat[pa_of_block == decl, 0] += 0.42 * t
             for i in pretrend:  # rising deprivation already before the measure starts (2023)
-                lat[pa_of_block == i, 0] += 0.12 * t
+                lat[pa_of_block == i, 0] += 0.2 * t
         growth = (1 + 0.004 * t + 0.01 * rng.normal(size=n) * (t > 0))
         pop = np.where(base_pop > 0, np.round(base_pop * growth), 0).astype(np.int64)
         if plant:
