@@ -266,8 +266,12 @@ def local_moran(
     Notes
     -----
     Computed by ``esda.Moran_Local(..., seed=seed, alternative=alternative,
-    keep_simulations=True)``; on first use in a session numba compiles the
-    permutation engine (a few seconds, see the benchmark).
+    keep_simulations=keep_simulations)``. On first use in a session numba compiles
+    esda's permutation engine: about 35-70 s on a shared two-core machine (measured
+    by ``benchmarks/bench_autocorrelation.py``), once per session; each further
+    local statistic with another kernel (G, Geary, join counts) compiles a few seconds
+    more. Later calls run at esda's speed (about 2 s for 10,000 blocks and 999
+    permutations).
 
     References
     ----------
