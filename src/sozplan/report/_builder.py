@@ -937,6 +937,29 @@ class _Context:
             ("Excel", f"{root}tabellen/sozialbericht_tabellen.xlsx"),
         ]
 
+    def table_block(
+        self,
+        name: str,
+        df: pd.DataFrame,
+        export_caption: str,
+        caption: str,
+        *,
+        count_columns: tuple = (),
+        hidden: pd.DataFrame | None = None,
+        **table_kw: Any,
+    ) -> H.Block:
+        """Publish a table (CSV and Excel, disclosure-checked) and return its HTML block."""
+        links = self.publish(name, df, export_caption, count_columns=count_columns, hidden=hidden)
+        return H.table(
+            df,
+            caption,
+            language=self.lang,
+            hidden=hidden,
+            count_columns=count_columns,
+            downloads=links,
+            **table_kw,
+        )
+
     def write_tables(self) -> None:
         folder = self.out / "tabellen"
         for name, (df, _cap) in self.frames.items():
@@ -970,6 +993,8 @@ class _Context:
     def add_page(self, key: str, fn: Callable[[], Page]) -> None:
         href, de, en = _NAV[key]
         try:
+            if key in self.errors:  # its analysis failed: the page says why
+                raise _Skip(self.errors[key])
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 page = fn()
@@ -1203,15 +1228,12 @@ class _Context:
                 }
             )
         tab = pd.DataFrame(rows, index=pd.Index(self.keys, name=L("Schlüssel", "key")))
-        links = self.publish(
-            "kennzahlen_definitionen", tab, L("Definitionen der Kennzahlen", "Definitions")
-        )
         b.append(
-            H.table(
+            self.table_block(
+                "kennzahlen_definitionen",
                 tab,
+                L("Definitionen der Kennzahlen", "Definitions"),
                 L("Tabelle: Kennzahlen und ihre Definitionen", "Table: indicators"),
-                language=self.lang,
-                downloads=links,
             )
         )
         b.append(H.heading(2, L("Sozialindex", "Social index")))
@@ -1443,24 +1465,18 @@ class _Context:
             {f"{self.label(k)} ({self.unit(k)})": self.hidden_values[k] for k in self.keys}
         )
         tab.index.name = "ID"
-        links = self.publish(
-            "kennzahlen",
-            tab,
-            L(f"Kennzahlen je Gebiet {self.year}", "Indicators by area"),
-            hidden=hidden,
-        )
         b.append(
-            H.table(
+            self.table_block(
+                "kennzahlen",
                 tab,
+                L(f"Kennzahlen je Gebiet {self.year}", "Indicators by area"),
                 L(
                     f"Tabelle: Kennzahlen je Gebiet {self.year} („–“: zu wenige Einwohner oder "
                     "kein "
                     "Wert; „.“: geheim)",
                     "Table: indicators by area",
                 ),
-                language=self.lang,
                 hidden=hidden,
-                downloads=links,
                 links={i: self.profile_href(i) for i in tab.index},
             )
         )
@@ -1470,24 +1486,17 @@ class _Context:
         counts.columns = [self.count_label(c) for c in counts.columns]
         hidden_named = self.hidden.copy()
         hidden_named.columns = counts.columns
-        links = self.publish(
-            "fallzahlen",
-            counts,
-            L(f"Bevölkerung und Fallzahlen je Gebiet {self.year}", "Counts by area"),
-            count_columns=tuple(counts.columns),
-            hidden=hidden_named,
-        )
         b.append(
-            H.table(
+            self.table_block(
+                "fallzahlen",
                 counts,
+                L(f"Bevölkerung und Fallzahlen je Gebiet {self.year}", "Counts by area"),
                 L(
                     f"Tabelle: Bevölkerung und Fallzahlen je Gebiet {self.year} („.“: geheim)",
                     "Table: counts by area ('.': suppressed)",
                 ),
-                language=self.lang,
-                hidden=hidden_named,
                 count_columns=tuple(counts.columns),
-                downloads=links,
+                hidden=hidden_named,
                 decimals=0,
                 links={i: self.profile_href(i) for i in counts.index},
             )
@@ -1506,8 +1515,6 @@ class _Context:
     def page_index(self) -> Page:
         from sozplan.plotting import choropleth, status_dynamics_map, transition_chart
 
-        if "index" in self.errors:
-            raise _Skip(self.errors["index"])
         L = self.L
         sd = self.sd
         b: list[H.Block] = []
@@ -1551,19 +1558,16 @@ class _Context:
             mat.index = mat.index.astype(str)
             mat.columns = [str(c) for c in mat.columns]
             mat.index.name = L("Status", "Status")
-            links = self.publish(
-                "status_dynamik_matrix", mat, L("Gebiete je Feld der Matrix", "Areas per cell")
-            )
             b.append(
-                H.table(
+                self.table_block(
+                    "status_dynamik_matrix",
                     mat,
+                    L("Gebiete je Feld der Matrix", "Areas per cell"),
                     L(
                         "Tabelle: Zahl der Gebiete je Status- und Dynamikklasse",
                         "Table: areas per status and dynamics class",
                     ),
-                    language=self.lang,
                     decimals=0,
-                    downloads=links,
                 )
             )
         b.append(H.heading(2, L("Status-Index", "Status index")))
@@ -1656,21 +1660,18 @@ class _Context:
         tab = tab.sort_values(
             L("Status-Index", "status index"), ascending=False, na_position="last"
         )
-        links = self.publish(
-            "sozialindex", tab, L(f"Sozialindex je Gebiet {self.year}", "Social index")
-        )
         b.append(H.heading(2, L("Tabelle", "Table")))
         b.append(
-            H.table(
+            self.table_block(
+                "sozialindex",
                 tab,
+                L(f"Sozialindex je Gebiet {self.year}", "Social index"),
                 L(
                     f"Tabelle: Status- und Dynamik-Index je Gebiet {self.year}, nach Status-Index "
                     "absteigend",
                     "Table: index by area",
                 ),
-                language=self.lang,
                 decimals=2,
-                downloads=links,
                 links={i: self.profile_href(i) for i in tab.index},
             )
         )
@@ -1679,8 +1680,6 @@ class _Context:
     def page_clusters(self) -> Page:
         from sozplan.plotting import lisa_map, moran_scatter
 
-        if "clusters" in self.errors:
-            raise _Skip(self.errors["clusters"])
         L = self.L
         key = self.cfg["clusters"]["indicator"]
         b: list[H.Block] = [
@@ -1755,16 +1754,13 @@ class _Context:
             },
             index=pd.Index(sig.index, name="ID"),
         ).sort_values(L("Cluster", "Cluster"))
-        links = self.publish(
-            "lisa_cluster", tab, L("Signifikante lokale Cluster", "Significant local clusters")
-        )
         b.append(
-            H.table(
+            self.table_block(
+                "lisa_cluster",
                 tab,
+                L("Signifikante lokale Cluster", "Significant local clusters"),
                 L("Tabelle: Gebiete in signifikanten Clustern", "Table: significant clusters"),
-                language=self.lang,
                 decimals={"I": 2, L("q-Wert", "q-value"): 3},
-                downloads=links,
                 links={i: self.profile_href(i) for i in tab.index},
             )
         )
@@ -1773,8 +1769,6 @@ class _Context:
     def page_segregation(self) -> Page:
         from sozplan.plotting import choropleth, segregation_curve
 
-        if "segregation" in self.errors:
-            raise _Skip(self.errors["segregation"])
         L = self.L
         unit_word = {
             "block": L("Baublöcke", "blocks"),
@@ -1796,18 +1790,17 @@ class _Context:
         ]
         tab = self.seg_table.copy()
         tab.index.name = L("Gruppe", "Group")
-        links = self.publish("segregation", tab, L("Segregationsindizes", "Segregation indices"))
         b.append(
-            H.table(
+            self.table_block(
+                "segregation",
                 tab,
+                L("Segregationsindizes", "Segregation indices"),
                 L(
                     "Tabelle: Segregation je Gruppe gegenüber der übrigen Bevölkerung "
                     f"({unit_word})",
                     "Table: segregation indices",
                 ),
-                language=self.lang,
                 decimals=dict.fromkeys(tab.columns, 3) | {"Anteil %": 1},
-                downloads=links,
             )
         )
         b.append(
@@ -1881,8 +1874,6 @@ class _Context:
     def page_typology(self) -> Page:
         from sozplan.plotting import category_map, profile_heatmap
 
-        if "typology" in self.errors:
-            raise _Skip(self.errors["typology"])
         L = self.L
         t = self.typ
         b: list[H.Block] = [
@@ -1957,22 +1948,19 @@ class _Context:
                 )
             rows.append(row)
         tab = pd.DataFrame(rows).set_index(L("Typ", "Type"))
-        links = self.publish("gebietstypen", tab, L("Gebietstypen", "Area types"))
         b.append(
-            H.table(
+            self.table_block(
+                "gebietstypen",
                 tab,
+                L("Gebietstypen", "Area types"),
                 L("Tabelle: Gebietstypen mit Beschreibung und Stabilität", "Table: area types"),
-                language=self.lang,
                 decimals=2,
-                downloads=links,
             )
         )
         self.type_names = {i: names.get(v, "–") for i, v in labels.items() if pd.notna(v)}
         return Page("typology", _NAV["typology"][0], self.nav_title("typology"), b)
 
     def page_validation(self) -> Page:
-        if "validation" in self.errors:
-            raise _Skip(self.errors["validation"])
         L = self.L
         v = self.validation
         b: list[H.Block] = [
@@ -1996,16 +1984,13 @@ class _Context:
             counts = counts.copy()
             counts.index = [f"{a} / {r}" for a, r in counts.index]
             counts.index.name = L("Prüfung / Regel", "check / rule")
-            links = self.publish(
-                "datenpruefung", counts, L("Befunde der Datenprüfung", "Validation findings")
-            )
             b.append(
-                H.table(
+                self.table_block(
+                    "datenpruefung",
                     counts,
+                    L("Befunde der Datenprüfung", "Validation findings"),
                     L("Tabelle: Befunde je Prüfung, Regel und Schwere", "Table: findings"),
-                    language=self.lang,
                     decimals=0,
-                    downloads=links,
                 )
             )
         f = v.findings
