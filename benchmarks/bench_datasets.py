@@ -38,7 +38,9 @@ def main() -> None:
     for n in args.sizes:
         runs = []
         for _ in range(args.repeat):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True
+            )
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         secs = [r["seconds"] for r in runs]
         print(

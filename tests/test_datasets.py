@@ -32,12 +32,16 @@ def quotes(d: pd.DataFrame) -> pd.DataFrame:
     """Indicators in percent, written out independently of sozplan.indicators."""
     return pd.DataFrame(
         {
-            "arbeitslose_sgb2_quote": d.arbeitslose_sgb2 / (d.einwohner_15_17 + d.einwohner_18_64) * 100,
+            "arbeitslose_sgb2_quote": d.arbeitslose_sgb2
+            / (d.einwohner_15_17 + d.einwohner_18_64)
+            * 100,
             "sgb2_quote": d.sgb2_leistungsberechtigte / (d.einwohner - d.einwohner_65_plus) * 100,
             "kinderarmut_quote": d.sgb2_unter15 / (d.einwohner_0_5 + d.einwohner_6_14) * 100,
             "auslaender_anteil": d.auslaender / d.einwohner * 100,
             "anteil_65_plus": d.einwohner_65_plus / d.einwohner * 100,
-            "anteil_unter_18": (d.einwohner_0_5 + d.einwohner_6_14 + d.einwohner_15_17) / d.einwohner * 100,
+            "anteil_unter_18": (d.einwohner_0_5 + d.einwohner_6_14 + d.einwohner_15_17)
+            / d.einwohner
+            * 100,
             "alleinerziehende_anteil": d.haushalte_alleinerziehend / d.haushalte_mit_kindern * 100,
             "altersarmut_quote": d.sgb12_grundsicherung_65_plus / d.einwohner_65_plus * 100,
         },
@@ -100,7 +104,11 @@ def test_ids_encode_the_hierarchy(blocks):
 def test_hierarchy_sums_match_at_every_level(year):
     frames = {level: load_musterstadt(level, year=year) for level in LEVELS}
     block = frames["block"]
-    for level, col in [("planning_area", "planungsraum"), ("district_region", "bezirksregion"), ("district", "bezirk")]:
+    for level, col in [
+        ("planning_area", "planungsraum"),
+        ("district_region", "bezirksregion"),
+        ("district", "bezirk"),
+    ]:
         expected = block.groupby(col)[COUNTS].sum()
         pd.testing.assert_frame_equal(frames[level][COUNTS], expected, check_names=False)
     city_total = block[COUNTS].sum()
@@ -139,11 +147,11 @@ def test_data_dictionary_lists_every_column(blocks):
 
 
 def test_loaders_reject_bad_arguments():
-    with pytest.raises(InputError, match="`level`.*'block'"):
+    with pytest.raises(InputError, match=r"`level`.*'block'"):
         load_musterstadt("blocks")
     with pytest.raises(InputError, match="`year` is 2019"):
         load_musterstadt("block", year=2019)
-    with pytest.raises(InputError, match="raw copy exists for level='block' and year=2024"):
+    with pytest.raises(InputError, match=r"raw copy exists for level='block' and year=2024"):
         load_musterstadt("district", raw=True)
     with pytest.raises(InputError, match="at least 400"):
         make_city(10)
@@ -160,11 +168,14 @@ def test_loaders_return_copies():
 
 def test_measures_and_costs(truth):
     m, c = load_measures(), load_costs()
-    assert m.index.is_unique and (m["ende"] >= m["beginn"]).all()
+    assert m.index.is_unique
+    assert (m["ende"] >= m["beginn"]).all()
     pa = set(load_musterstadt("planning_area").index)
     assert set(c["planungsraum"]) <= pa
     assert (c[["eigenmittel", "foerdermittel", "drittmittel"]] >= 0).all().all()
-    assert set(m.loc["M01", "gebiete"].split()) == set(truth["measures"]["effect"]["planning_areas"])
+    assert set(m.loc["M01", "gebiete"].split()) == set(
+        truth["measures"]["effect"]["planning_areas"]
+    )
 
 
 # --- calibration against the Berlin planning areas ------------------------------------
@@ -256,19 +267,25 @@ def test_segregated_group_is_concentrated_in_shelters(blocks, truth):
     b = blocks[blocks.einwohner > 0]
 
     def dissimilarity(g):
-        return 0.5 * np.abs(b[g] / b[g].sum() - (b.einwohner - b[g]) / (b.einwohner - b[g]).sum()).sum()
+        return (
+            0.5
+            * np.abs(b[g] / b[g].sum() - (b.einwohner - b[g]) / (b.einwohner - b[g]).sum()).sum()
+        )
 
     def mutual_information(g):  # two-group M (Theil & Finizza 1971), group against everyone else
         x = np.c_[b[g], b.einwohner - b[g]].astype(float)
         t = x.sum(axis=1)
         p, big_p = x / t[:, None], x.sum(axis=0) / t.sum()
         with np.errstate(divide="ignore", invalid="ignore"):
-            return float((t / t.sum() * np.where(p > 0, p * np.log(p / big_p), 0).sum(axis=1)).sum())
+            return float(
+                (t / t.sum() * np.where(p > 0, p * np.log(p / big_p), 0).sum(axis=1)).sum()
+            )
 
     minorities = [g for g in CITIZENSHIP_GROUPS if g != "deutsche"]
     d = {g: dissimilarity(g) for g in minorities}
     m = {g: mutual_information(g) for g in minorities}
-    assert max(d, key=d.get) == col and max(m, key=m.get) == col
+    assert max(d, key=d.get) == col
+    assert max(m, key=m.get) == col
     assert d[col] > max(v for g, v in d.items() if g != col) + 0.2
     assert m[col] > 1.5 * max(v for g, v in m.items() if g != col)
     assert 0.015 < b[col].sum() / b.einwohner.sum() < 0.04  # a small minority, as in German cities
@@ -300,7 +317,8 @@ def test_true_regions_are_contiguous_homogeneous_and_within_bounds(blocks, truth
         g = Graph.build_contiguity(b.loc[ids], rook=False)
         assert g.n_components == 1, region
     pop = b.einwohner.groupby(labels).sum()
-    assert (pop >= reg["population_floor"]).all() and (pop <= reg["population_ceiling"]).all()
+    assert (pop >= reg["population_floor"]).all()
+    assert (pop <= reg["population_ceiling"]).all()
     q = quotes(b)["sgb2_quote"]
     between = q.groupby(labels).transform("mean")
     assert ((between - q.mean()) ** 2).sum() / ((q - q.mean()) ** 2).sum() > 0.8
@@ -320,17 +338,27 @@ def test_raw_copy_contains_exactly_the_planted_errors(truth):
     raw = load_musterstadt("block", raw=True)
     clean = load_musterstadt("block")
     errors = {e["kind"]: e for e in truth["data_errors"]}
-    assert set(errors) == {"numerator_above_denominator", "suppressed_value", "duplicate_id", "missing_geometry"}
+    assert set(errors) == {
+        "numerator_above_denominator",
+        "suppressed_value",
+        "duplicate_id",
+        "missing_geometry",
+    }
     e = errors["numerator_above_denominator"]
     row = raw.loc[e["id"]]
     assert row[e["numerator"]] > row[e["denominator"]]
-    assert np.isnan(raw.loc[errors["suppressed_value"]["id"], errors["suppressed_value"]["column"]])
+    assert np.isnan(
+        raw.loc[errors["suppressed_value"]["id"], errors["suppressed_value"]["column"]]
+    )
     assert raw.index.duplicated().sum() == 1
     assert raw.index[raw.index.duplicated()][0] == errors["duplicate_id"]["id"]
     missing = errors["missing_geometry"]["id"]
-    assert missing not in clean.index and raw.loc[missing, "geometry"] is None
+    assert missing not in clean.index
+    assert raw.loc[missing, "geometry"] is None
     # everything else equals the clean 2024 data
-    ok = raw[~raw.index.duplicated(keep="first")].drop(index=[missing, e["id"], errors["suppressed_value"]["id"]])
+    ok = raw[~raw.index.duplicated(keep="first")].drop(
+        index=[missing, e["id"], errors["suppressed_value"]["id"]]
+    )
     pd.testing.assert_frame_equal(
         ok[COUNTS].astype("int64"), clean.loc[ok.index, COUNTS], check_names=False
     )
@@ -338,7 +366,8 @@ def test_raw_copy_contains_exactly_the_planted_errors(truth):
 
 def test_truth_json_records_the_planted_measure_effects(truth):
     eff = truth["measures"]["effect"]
-    assert eff["effect_pp"] == -2.0 and eff["start"] == 2022
+    assert eff["effect_pp"] == -2.0
+    assert eff["start"] == 2022
     assert truth["measures"]["pretrend"]["true_effect_pp"] == 0.0
     assert not set(eff["planning_areas"]) & set(truth["measures"]["pretrend"]["planning_areas"])
 
@@ -347,11 +376,15 @@ def test_truth_json_records_the_planted_measure_effects(truth):
 
 
 def test_shipped_files_equal_a_fresh_generation(blocks):
-    city = generate_city(MUSTERSTADT["n_blocks"], seed=MUSTERSTADT["seed"], years=MUSTERSTADT["years"])
+    city = generate_city(
+        MUSTERSTADT["n_blocks"], seed=MUSTERSTADT["seed"], years=MUSTERSTADT["years"]
+    )
     fresh = city.counts.xs(2024, level="jahr").sort_index()
     pd.testing.assert_frame_equal(fresh[COUNTS], blocks[COUNTS].sort_index(), check_names=False)
     assert shapely.equals_exact(
-        city.blocks.geometry.sort_index().to_numpy(), blocks.geometry.sort_index().to_numpy(), tolerance=0.02
+        city.blocks.geometry.sort_index().to_numpy(),
+        blocks.geometry.sort_index().to_numpy(),
+        tolerance=0.02,
     ).all()
 
 
@@ -361,7 +394,8 @@ def test_make_city_is_deterministic_and_sized():
     c = make_city(600, seed=4)
     pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
     assert not a["einwohner"].equals(c["einwohner"])
-    assert len(a) == 600 and a.index.is_unique
+    assert len(a) == 600
+    assert a.index.is_unique
 
 
 def test_make_city_all_years_long_format():

@@ -11,18 +11,18 @@ import sozplan
 
 
 def test_import_loads_no_heavy_dependency_and_writes_nothing(tmp_path):
-    code = (
-        "import sys, sozplan; "
-        "heavy = [m for m in ('pandas', 'geopandas', 'numpy', 'esda', 'libpysal', 'socket', 'urllib.request') if m in sys.modules]; "
-        "print(heavy)"
+    heavy = ("pandas", "geopandas", "numpy", "esda", "libpysal", "socket", "urllib.request")
+    code = f"import sys, sozplan; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert list(tmp_path.iterdir()) == []
 
 
 def test_version_is_a_string():
-    assert isinstance(sozplan.__version__, str) and sozplan.__version__
+    assert isinstance(sozplan.__version__, str)
+    assert sozplan.__version__
 
 
 @pytest.mark.parametrize("name", sorted(sozplan._SUBMODULES))
@@ -32,7 +32,9 @@ def test_every_listed_submodule_imports_and_has_all(name):
     if name not in {"cli"}:
         assert hasattr(module, "__all__"), f"sozplan.{name} lacks __all__"
         for public in module.__all__:
-            assert hasattr(module, public), f"sozplan.{name}.{public} listed in __all__ but missing"
+            assert hasattr(module, public), (
+                f"sozplan.{name}.{public} listed in __all__ but missing"
+            )
 
 
 def test_unknown_attribute_raises():

@@ -123,7 +123,9 @@ def as_column_list(columns: Hashable | Sequence[Hashable], *, arg: str = "column
     out = list(columns)
     if len(out) != len(set(out)):
         dup = [c for c in dict.fromkeys(out) if out.count(c) > 1]
-        raise fail("", f"`{arg}` names {format_values(dup)} more than once", "name each column once")
+        raise fail(
+            "", f"`{arg}` names {format_values(dup)} more than once", "name each column once"
+        )
     return out
 
 
@@ -187,7 +189,11 @@ def check_columns(
                 f"pass the name of an existing column; available: {format_values(available, 12)}",
             )
     if numeric:
-        bad = [c for c in cols if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))]
+        bad = [
+            c
+            for c in cols
+            if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
+        ]
         if bad:
             dtypes = ", ".join(f"{c!r} ({df[c].dtype})" for c in bad[:MAX_SHOWN])
             raise fail(
@@ -307,7 +313,10 @@ Fix: the group must be part of the total; check the columns or the data.
     den = df[denominator].to_numpy(dtype=float, na_value=np.nan)
     bad = num > den
     if bad.any():
-        pairs = [f"{a:g} > {b:g}" for a, b in zip(num[bad][:MAX_SHOWN], den[bad][:MAX_SHOWN], strict=True)]
+        pairs = [
+            f"{a:g} > {b:g}"
+            for a, b in zip(num[bad][:MAX_SHOWN], den[bad][:MAX_SHOWN], strict=True)
+        ]
         raise fail(
             where,
             f"{numerator!r} exceeds {denominator!r} in {int(bad.sum())} area(s): "
@@ -316,7 +325,9 @@ Fix: the group must be part of the total; check the columns or the data.
         )
 
 
-def check_projected_crs(gdf: Any, *, arg: str = "gdf", where: str = "", purpose: str = "distances") -> None:
+def check_projected_crs(
+    gdf: Any, *, arg: str = "gdf", where: str = "", purpose: str = "distances"
+) -> None:
     """Check that a GeoDataFrame has a projected CRS (metres), needed for ``purpose``.
 
     Examples
@@ -430,5 +441,7 @@ def check_rng(rng: Any, *, where: str = "") -> np.random.Generator:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as exc:
         raise fail(
-            where, f"`rng` cannot seed a random generator ({exc})", "pass an integer seed or a Generator"
+            where,
+            f"`rng` cannot seed a random generator ({exc})",
+            "pass an integer seed or a Generator",
         ) from exc

@@ -27,7 +27,13 @@ import geopandas as gpd
 import pandas as pd
 
 from sozplan.checks import fail
-from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS, COUNT_COLUMNS, DATA_DICTIONARY, LEVELS
+from sozplan.datasets._dictionary import (
+    AGE_BANDS,
+    CITIZENSHIP_GROUPS,
+    COUNT_COLUMNS,
+    DATA_DICTIONARY,
+    LEVELS,
+)
 from sozplan.datasets._files import RAW_YEAR, data_dir, load_level, read_truth, write_city
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
 
@@ -49,7 +55,11 @@ __all__ = [
 ]
 
 #: Parameters of the shipped sample city.
-MUSTERSTADT: dict[str, Any] = {"n_blocks": 4_000, "seed": 2, "years": (2020, 2021, 2022, 2023, 2024)}
+MUSTERSTADT: dict[str, Any] = {
+    "n_blocks": 4_000,
+    "seed": 2,
+    "years": (2020, 2021, 2022, 2023, 2024),
+}
 
 Level = Literal["block", "planning_area", "district_region", "district"]
 
@@ -59,7 +69,9 @@ def _check_level(level: str, where: str) -> None:
         raise fail(where, f"`level` is {level!r}", f"use one of {', '.join(map(repr, LEVELS))}")
 
 
-def load_musterstadt(level: Level = "block", year: int | Literal["all"] = 2024, raw: bool = False) -> gpd.GeoDataFrame:
+def load_musterstadt(
+    level: Level = "block", year: int | Literal["all"] = 2024, raw: bool = False
+) -> gpd.GeoDataFrame:
     """Load the synthetic sample city Musterstadt at one level of its hierarchy.
 
     Counts of higher levels are sums of the block counts (rates are never averaged).
@@ -97,12 +109,16 @@ def load_musterstadt(level: Level = "block", year: int | Literal["all"] = 2024, 
     _check_level(level, "load_musterstadt")
     years = MUSTERSTADT["years"]
     if year != "all" and year not in years:
-        raise fail("load_musterstadt", f"`year` is {year!r}", f"use one of {', '.join(map(str, years))} or 'all'")
+        raise fail(
+            "load_musterstadt",
+            f"`year` is {year!r}",
+            f"use one of {', '.join(map(str, years))} or 'all'",
+        )
     return load_level(level, year, raw)
 
 
 def load_truth() -> dict[str, Any]:
-    """The planted truth of Musterstadt (``data-samples/musterstadt/truth.json``).
+    """Return the planted truth of Musterstadt (``data-samples/musterstadt/truth.json``).
 
     Returns
     -------
@@ -136,7 +152,9 @@ def load_measures() -> pd.DataFrame:
     >>> m.loc["M01", "name"]
     'Quartiersmanagement'
     """
-    return pd.read_csv(data_dir() / "massnahmen.csv", index_col="massnahme", dtype={"gebiete": str})
+    return pd.read_csv(
+        data_dir() / "massnahmen.csv", index_col="massnahme", dtype={"gebiete": str}
+    )
 
 
 def load_costs() -> pd.DataFrame:
@@ -203,11 +221,15 @@ def make_city(
 def _block_frame(city: City, year: int | str) -> gpd.GeoDataFrame:
     counts = city.counts if year == "all" else city.counts.xs(year, level="jahr")
     static = city.blocks
-    if year == "all":
-        data = counts.join(static, on="block")
-    else:
-        data = static.join(counts)
-    cols = ["planungsraum", "bezirksregion", "bezirk", "flaeche_m2", *[c for c in COUNT_COLUMNS if c != "flaeche_m2"], "geometry"]
+    data = counts.join(static, on="block") if year == "all" else static.join(counts)
+    cols = [
+        "planungsraum",
+        "bezirksregion",
+        "bezirk",
+        "flaeche_m2",
+        *[c for c in COUNT_COLUMNS if c != "flaeche_m2"],
+        "geometry",
+    ]
     return gpd.GeoDataFrame(data[cols], geometry="geometry", crs=static.crs)
 
 
@@ -224,7 +246,9 @@ def build_musterstadt(folder: str | Path | None = None) -> list[Path]:
     list of Path
         The files written.
     """
-    city = generate_city(MUSTERSTADT["n_blocks"], seed=MUSTERSTADT["seed"], years=MUSTERSTADT["years"])
+    city = generate_city(
+        MUSTERSTADT["n_blocks"], seed=MUSTERSTADT["seed"], years=MUSTERSTADT["years"]
+    )
     return write_city(city, folder or data_dir())
 
 

@@ -25,25 +25,115 @@ CITIZENSHIP_GROUPS = {
 _ROWS = [
     # (column, kind, unit, definition German, definition English)
     ("jahr", "key", "Jahr", "Berichtsjahr (Stichtag 31.12.)", "reporting year (as of 31 Dec)"),
-    ("planungsraum", "key", "Schlüssel", "Schlüssel des Planungsraums (6 Ziffern: Bezirk, Bezirksregion, Planungsraum)", "planning-area id"),
-    ("bezirksregion", "key", "Schlüssel", "Schlüssel der Bezirksregion (4 Ziffern)", "district-region id"),
+    (
+        "planungsraum",
+        "key",
+        "Schlüssel",
+        "Schlüssel des Planungsraums (6 Ziffern: Bezirk, Bezirksregion, Planungsraum)",
+        "planning-area id",
+    ),
+    (
+        "bezirksregion",
+        "key",
+        "Schlüssel",
+        "Schlüssel der Bezirksregion (4 Ziffern)",
+        "district-region id",
+    ),
     ("bezirk", "key", "Schlüssel", "Schlüssel des Bezirks (2 Ziffern)", "district id"),
     ("name", "label", "Text", "Name des Gebiets", "name of the area"),
     ("flaeche_m2", "count", "m²", "Fläche des Gebiets", "area in square metres"),
-    ("einwohner", "count", "Personen", "Einwohnerinnen und Einwohner mit Hauptwohnsitz", "residents (main residence)"),
-    *[(c, "count", "Personen", f"Einwohner/-innen {lab}", f"residents aged {c.removeprefix('einwohner_').replace('_', '-')}") for c, lab in AGE_BANDS.items()],
-    *[(c, "count", "Personen", lab, f"residents by citizenship: {c}") for c, lab in CITIZENSHIP_GROUPS.items()],
-    ("auslaender", "count", "Personen", "Ausländer/-innen insgesamt (Summe der auslaender_*-Gruppen)", "foreign citizens, total"),
+    (
+        "einwohner",
+        "count",
+        "Personen",
+        "Einwohnerinnen und Einwohner mit Hauptwohnsitz",
+        "residents (main residence)",
+    ),
+    *[
+        (
+            c,
+            "count",
+            "Personen",
+            f"Einwohner/-innen {lab}",
+            f"residents aged {c.removeprefix('einwohner_').replace('_', '-')}",
+        )
+        for c, lab in AGE_BANDS.items()
+    ],
+    *[
+        (c, "count", "Personen", lab, f"residents by citizenship: {c}")
+        for c, lab in CITIZENSHIP_GROUPS.items()
+    ],
+    (
+        "auslaender",
+        "count",
+        "Personen",
+        "Ausländer/-innen insgesamt (Summe der auslaender_*-Gruppen)",
+        "foreign citizens, total",
+    ),
     ("haushalte", "count", "Haushalte", "Privathaushalte", "private households"),
-    ("haushalte_mit_kindern", "count", "Haushalte", "Haushalte mit Kindern unter 18 Jahren", "households with children under 18"),
-    ("haushalte_alleinerziehend", "count", "Haushalte", "Haushalte von Alleinerziehenden mit Kindern unter 18 Jahren", "single-parent households"),
-    ("arbeitslose_sgb2", "count", "Personen", "Arbeitslose im Rechtskreis SGB II (15 bis unter 65 Jahre)", "unemployed under SGB II, aged 15-64"),
-    ("sgb2_leistungsberechtigte", "count", "Personen", "Leistungsberechtigte nach SGB II (unter 65 Jahre)", "SGB II benefit recipients under 65"),
-    ("sgb2_unter15", "count", "Personen", "Nicht erwerbsfähige Leistungsberechtigte nach SGB II unter 15 Jahren", "SGB II recipients under 15"),
-    ("sgb12_grundsicherung_65_plus", "count", "Personen", "Empfänger/-innen von Grundsicherung im Alter nach SGB XII (65 Jahre und älter)", "basic income support in old age (SGB XII), 65+"),
-    ("zuzuege", "count", "Personen", "Zuzüge über die Gebietsgrenze im Jahr", "moves into the area during the year"),
-    ("fortzuege", "count", "Personen", "Fortzüge über die Gebietsgrenze im Jahr", "moves out of the area during the year"),
-    ("wohndauer_5_jahre_plus", "count", "Personen", "Einwohner/-innen, die seit mindestens 5 Jahren an derselben Adresse wohnen", "residents at the same address for 5 years or more"),
+    (
+        "haushalte_mit_kindern",
+        "count",
+        "Haushalte",
+        "Haushalte mit Kindern unter 18 Jahren",
+        "households with children under 18",
+    ),
+    (
+        "haushalte_alleinerziehend",
+        "count",
+        "Haushalte",
+        "Haushalte von Alleinerziehenden mit Kindern unter 18 Jahren",
+        "single-parent households",
+    ),
+    (
+        "arbeitslose_sgb2",
+        "count",
+        "Personen",
+        "Arbeitslose im Rechtskreis SGB II (15 bis unter 65 Jahre)",
+        "unemployed under SGB II, aged 15-64",
+    ),
+    (
+        "sgb2_leistungsberechtigte",
+        "count",
+        "Personen",
+        "Leistungsberechtigte nach SGB II (unter 65 Jahre)",
+        "SGB II benefit recipients under 65",
+    ),
+    (
+        "sgb2_unter15",
+        "count",
+        "Personen",
+        "Nicht erwerbsfähige Leistungsberechtigte nach SGB II unter 15 Jahren",
+        "SGB II recipients under 15",
+    ),
+    (
+        "sgb12_grundsicherung_65_plus",
+        "count",
+        "Personen",
+        "Empfänger/-innen von Grundsicherung im Alter nach SGB XII (65 Jahre und älter)",
+        "basic income support in old age (SGB XII), 65+",
+    ),
+    (
+        "zuzuege",
+        "count",
+        "Personen",
+        "Zuzüge über die Gebietsgrenze im Jahr",
+        "moves into the area during the year",
+    ),
+    (
+        "fortzuege",
+        "count",
+        "Personen",
+        "Fortzüge über die Gebietsgrenze im Jahr",
+        "moves out of the area during the year",
+    ),
+    (
+        "wohndauer_5_jahre_plus",
+        "count",
+        "Personen",
+        "Einwohner/-innen, die seit mindestens 5 Jahren an derselben Adresse wohnen",
+        "residents at the same address for 5 years or more",
+    ),
 ]
 
 #: Columns of Musterstadt with kind, unit and German/English definitions.
@@ -52,7 +142,9 @@ DATA_DICTIONARY: pd.DataFrame = pd.DataFrame(
 ).set_index("column")
 
 #: The count columns (summed, never averaged, when aggregating).
-COUNT_COLUMNS: list[str] = [c for c, k in zip(DATA_DICTIONARY.index, DATA_DICTIONARY["kind"], strict=True) if k == "count"]
+COUNT_COLUMNS: list[str] = [
+    c for c, k in zip(DATA_DICTIONARY.index, DATA_DICTIONARY["kind"], strict=True) if k == "count"
+]
 
 #: Levels of the hierarchy: level name -> id column in the block table.
 LEVELS = {

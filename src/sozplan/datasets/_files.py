@@ -32,7 +32,7 @@ _PARENTS = ["planungsraum", "bezirksregion", "bezirk"]
 
 
 def data_dir() -> Path:
-    """The folder of the shipped Musterstadt files (in the wheel or in the source tree)."""
+    """Return the folder of the shipped Musterstadt files (in the wheel or in the source tree)."""
     packaged = Path(__file__).resolve().parents[1] / "_data" / "musterstadt"
     if (packaged / TRUTH).exists():
         return packaged
@@ -54,7 +54,7 @@ def write_city(city: City, folder: str | Path) -> list[Path]:
     for level in ("planning_area", "district_region", "district"):
         col = LEVELS[level]
         parents = _PARENTS[_PARENTS.index(col) + 1 :]
-        agg = {"flaeche_m2": "sum", **{p: "first" for p in parents}}
+        agg = {"flaeche_m2": "sum", **dict.fromkeys(parents, "first")}
         layer = blocks.dissolve(by=col, aggfunc=agg)
         layer.insert(0, "name", city.names[col].reindex(layer.index).to_numpy())
         layer.index.name = col
@@ -92,7 +92,9 @@ def write_city(city: City, folder: str | Path) -> list[Path]:
         city.measures.to_csv(folder / MEASURES, lineterminator="\n")
         city.costs.to_csv(folder / COSTS, index=False, lineterminator="\n")
         written += [folder / MEASURES, folder / COSTS]
-    (folder / TRUTH).write_text(json.dumps(city.truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (folder / TRUTH).write_text(
+        json.dumps(city.truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     written.append(folder / TRUTH)
     if "hot_spots" in city.truth:
         from sozplan.datasets._readme import readme_text
@@ -103,7 +105,7 @@ def write_city(city: City, folder: str | Path) -> list[Path]:
 
 
 def _raw_copy(city: City) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
-    """The 2024 block table as a statistics office would deliver it, with four planted errors."""
+    """Build the 2024 block table as a statistics office delivers it, with four planted errors."""
     table = city.counts.xs(RAW_YEAR, level="jahr").copy()
     table.insert(0, "planungsraum", city.blocks["planungsraum"])
     table = table.reset_index()
@@ -120,12 +122,22 @@ def _raw_copy(city: City) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, An
     # 1. a numerator above its denominator (typing error in the single-parent count)
     i = table.index[table["block"] == a][0]
     table.loc[i, "haushalte_alleinerziehend"] = table.loc[i, "haushalte_mit_kindern"] + 7
-    errors.append({"kind": "numerator_above_denominator", "id": str(a), "numerator": "haushalte_alleinerziehend", "denominator": "haushalte_mit_kindern", "level": "block"})
+    errors.append(
+        {
+            "kind": "numerator_above_denominator",
+            "id": str(a),
+            "numerator": "haushalte_alleinerziehend",
+            "denominator": "haushalte_mit_kindern",
+            "level": "block",
+        }
+    )
     # 2. a suppressed value ('.' in the file)
     i = table.index[table["block"] == b][0]
     table.loc[i, "sgb2_unter15"] = np.nan
     status.loc[i, "sgb2_unter15"] = "suppressed"
-    errors.append({"kind": "suppressed_value", "id": str(b), "column": "sgb2_unter15", "level": "block"})
+    errors.append(
+        {"kind": "suppressed_value", "id": str(b), "column": "sgb2_unter15", "level": "block"}
+    )
     # 3. a duplicated id (a block delivered twice, the second time with other counts)
     i = table.index[table["block"] == c][0]
     dup = table.loc[[i]].copy()
@@ -137,7 +149,7 @@ def _raw_copy(city: City) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, An
     errors.append({"kind": "duplicate_id", "id": str(c), "level": "block"})
     # 4. a block that is not in the geometry (a new building, not yet digitised)
     last = table["block"].max()
-    new_id = last[: -3] + "999"
+    new_id = last[:-3] + "999"
     new = table.loc[[table.index[table["block"] == last][0]]].copy()
     new["block"] = new_id
     table = pd.concat([table, new], ignore_index=True)
@@ -150,7 +162,9 @@ def _raw_copy(city: City) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, An
 def _read_geometry(layer: str) -> gpd.GeoDataFrame:
     path = data_dir() / GPKG
     if not path.exists():  # pragma: no cover - broken installation
-        raise FileNotFoundError(f"Musterstadt data not found at {path}; reinstall sozplan or run `python -m sozplan.datasets`")
+        raise FileNotFoundError(
+            f"Musterstadt data not found at {path}; reinstall sozplan or run `python -m sozplan.datasets`"
+        )
     return gpd.read_file(path, layer=layer, engine="pyogrio")
 
 
@@ -162,7 +176,7 @@ def _read_counts() -> pd.DataFrame:
 
 @functools.cache
 def read_truth() -> dict[str, Any]:
-    """The planted truth as a dict (cached; callers get a deep copy from ``load_truth``)."""
+    """Read the planted truth (cached; callers get a deep copy from ``load_truth``)."""
     return json.loads((data_dir() / TRUTH).read_text(encoding="utf-8"))
 
 
@@ -186,7 +200,9 @@ def load_level(level: str, year: int | str, raw: bool) -> gpd.GeoDataFrame:
         data = summed.reset_index().merge(layer, on=col, how="left", validate="many_to_one")
         keys = [col, "jahr"]
     first = [c for c in ["name", *_PARENTS, "flaeche_m2"] if c in data.columns and c != col]
-    value_cols = [c for c in DATA_DICTIONARY.index if c in data.columns and c not in (*first, *keys)]
+    value_cols = [
+        c for c in DATA_DICTIONARY.index if c in data.columns and c not in (*first, *keys)
+    ]
     data = data[[*keys, *first, *value_cols, "geometry"]]
     gdf = gpd.GeoDataFrame(data, geometry="geometry", crs=blocks.crs)
     if year == "all":
@@ -205,7 +221,9 @@ def _load_raw(level: str, year: int | str) -> gpd.GeoDataFrame:
         )
     table = read_statistik(data_dir() / RAW, key_columns=["block", "planungsraum"])
     values = table.values
-    blocks = _read_geometry(LAYERS["block"])[["block", "bezirksregion", "bezirk", "flaeche_m2", "geometry"]]
+    blocks = _read_geometry(LAYERS["block"])[
+        ["block", "bezirksregion", "bezirk", "flaeche_m2", "geometry"]
+    ]
     data = values.merge(blocks, on="block", how="left")
     gdf = gpd.GeoDataFrame(data, geometry="geometry", crs=blocks.crs).set_index("block")
     first = ["planungsraum", "bezirksregion", "bezirk", "flaeche_m2"]

@@ -1,5 +1,7 @@
-"""The social model of the synthetic city: latent living conditions, counts per block and
-year, and the planted structure that tests must recover.
+"""The social model of the synthetic city.
+
+Latent living conditions, counts per block and year, and the planted structure that tests
+must recover.
 
 Calibration targets are the real Berlin planning areas (Monitoring Soziale Stadtentwicklung
 2021, 536 rated Planungsräume, data as of 31.12.2020; population 30.06.2022), measured with
@@ -10,6 +12,8 @@ needs no external data. The generated planning areas are checked against them in
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,20 +57,99 @@ BERLIN_TARGETS: dict[str, Any] = {
 #: Profiles of the planted area types in latent units: deprivation, migration/urbanity,
 #: age (older is higher), stability (longer residence is higher); block population scale.
 TYPES: dict[str, dict[str, Any]] = {
-    "innenstadt": {"label": "Innerstädtisches Mischgebiet", "latent": (0.35, 1.3, -1.0, -1.1), "pop": 420},
-    "grosswohnsiedlung": {"label": "Großwohnsiedlung", "latent": (1.35, 0.35, 0.1, 0.2), "pop": 600},
-    "einfamilienhaus": {"label": "Einfamilienhaus- und Villengebiet", "latent": (-1.3, -1.0, 1.1, 1.2), "pop": 90},
-    "wohnquartier": {"label": "Gemischtes Wohnquartier", "latent": (-0.15, -0.25, 0.2, 0.2), "pop": 240},
+    "innenstadt": {
+        "label": "Innerstädtisches Mischgebiet",
+        "latent": (0.35, 1.3, -1.0, -1.1),
+        "pop": 420,
+    },
+    "grosswohnsiedlung": {
+        "label": "Großwohnsiedlung",
+        "latent": (1.35, 0.35, 0.1, 0.2),
+        "pop": 600,
+    },
+    "einfamilienhaus": {
+        "label": "Einfamilienhaus- und Villengebiet",
+        "latent": (-1.3, -1.0, 1.1, 1.2),
+        "pop": 90,
+    },
+    "wohnquartier": {
+        "label": "Gemischtes Wohnquartier",
+        "latent": (-0.15, -0.25, 0.2, 0.2),
+        "pop": 240,
+    },
 }
 TYPE_NAMES = list(TYPES)
 
-DISTRICT_NAMES = ["Mitte", "Lindenau", "Hafenstadt", "Eichwald", "Neudorf", "Bergheim", "Rosental", "Auenfeld"]
-_STEMS = (
-    "Linden Birken Eichen Buchen Ahorn Erlen Tannen Kiefern Ulmen Weiden Rosen Tulpen Nelken Mühlen "
-    "Brunnen Schloss Kirch Markt Hafen Burg Berg Sonnen Wiesen Feld Wald Stein Garten Bach See Heide "
-    "Moor Fuchs Hasen Falken Adler Raben Kranich Storch Schwanen Lerchen"
-).split()
-_SUFFIXES = "hof feld au berg grund park siedlung viertel platz ring weg dorf winkel tal anger kamp".split()
+DISTRICT_NAMES = [
+    "Mitte",
+    "Lindenau",
+    "Hafenstadt",
+    "Eichwald",
+    "Neudorf",
+    "Bergheim",
+    "Rosental",
+    "Auenfeld",
+]
+_STEMS = [
+    "Linden",
+    "Birken",
+    "Eichen",
+    "Buchen",
+    "Ahorn",
+    "Erlen",
+    "Tannen",
+    "Kiefern",
+    "Ulmen",
+    "Weiden",
+    "Rosen",
+    "Tulpen",
+    "Nelken",
+    "Mühlen",
+    "Brunnen",
+    "Schloss",
+    "Kirch",
+    "Markt",
+    "Hafen",
+    "Burg",
+    "Berg",
+    "Sonnen",
+    "Wiesen",
+    "Feld",
+    "Wald",
+    "Stein",
+    "Garten",
+    "Bach",
+    "See",
+    "Heide",
+    "Moor",
+    "Fuchs",
+    "Hasen",
+    "Falken",
+    "Adler",
+    "Raben",
+    "Kranich",
+    "Storch",
+    "Schwanen",
+    "Lerchen",
+]
+_SUFFIXES = [
+    "hof",
+    "feld",
+    "au",
+    "berg",
+    "grund",
+    "park",
+    "siedlung",
+    "viertel",
+    "platz",
+    "ring",
+    "weg",
+    "dorf",
+    "winkel",
+    "tal",
+    "anger",
+    "kamp",
+]
 
 
 @dataclass
@@ -83,7 +166,13 @@ class City:
     costs: pd.DataFrame | None = None
 
 
-def _ids(labels: np.ndarray, parent_ids: np.ndarray | None, x: np.ndarray, y: np.ndarray, width: int | None = None) -> np.ndarray:
+def _ids(
+    labels: np.ndarray,
+    parent_ids: np.ndarray | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    width: int | None = None,
+) -> np.ndarray:
     """Zero-padded hierarchical ids: parent id + running number within the parent (west to east)."""
     n_groups = labels.max() + 1
     cx = np.bincount(labels, x, n_groups) / np.bincount(labels, minlength=n_groups)
@@ -94,12 +183,14 @@ def _ids(labels: np.ndarray, parent_ids: np.ndarray | None, x: np.ndarray, y: np
     frame["rank"] = frame.sort_values(["parent", "cy", "cx"]).groupby("parent").cumcount() + 1
     if width is None:
         width = max(2, len(str(int(frame["rank"].max()))))
-    group_ids = (frame["parent"].astype(str) + frame["rank"].astype(str).str.zfill(width)).to_numpy()
+    group_ids = (
+        frame["parent"].astype(str) + frame["rank"].astype(str).str.zfill(width)
+    ).to_numpy()
     return group_ids[labels]
 
 
 def _smooth_field(x, y, rng, length: float, n_features: int = 48) -> np.ndarray:
-    """A smooth Gaussian random field (random Fourier features), standardised to sd 1."""
+    """Draw a smooth Gaussian random field (random Fourier features), standardised to sd 1."""
     out = np.zeros(len(x))
     omega = rng.normal(size=(n_features, 2)) / length
     phase = rng.uniform(0, 2 * np.pi, n_features)
@@ -112,7 +203,9 @@ def _binom(rng, n, p):
     return rng.binomial(np.asarray(n, dtype=np.int64), np.clip(p, 0, 1))
 
 
-def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022, 2023, 2024), plant: bool = True) -> City:
+def generate_city(
+    n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022, 2023, 2024), plant: bool = True
+) -> City:
     """Generate a synthetic city (see :func:`sozplan.datasets.make_city`)."""
     rng = np.random.default_rng(seed)
     geom = make_geometry(n_blocks, rng)
@@ -135,8 +228,12 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
     near_estate = np.max([np.cos(pt - a) for a in estate_dir], axis=0)
     score = np.c_[
         3.5 * (0.36 - pr) + 0.5 * pa_mean(f[0]),
-        2.2 * np.clip(near_estate - 0.75, 0, None) / 0.25 * np.clip(1 - np.abs(pr - 0.72) / 0.3, 0, None)
-        + 0.5 * pa_mean(f[1]) - 0.45,
+        2.2
+        * np.clip(near_estate - 0.75, 0, None)
+        / 0.25
+        * np.clip(1 - np.abs(pr - 0.72) / 0.3, 0, None)
+        + 0.5 * pa_mean(f[1])
+        - 0.45,
         2.4 * (pr - 0.62) + 0.5 * pa_mean(f[2]),
         0.5 * pa_mean(f[3]),
     ]
@@ -144,7 +241,11 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
 
     # ---- latent living conditions per block ---------------------------------------------
     prof = np.array([TYPES[t]["latent"] for t in TYPE_NAMES])
-    latent = prof[pa_type[p_lab]] + 0.35 * rng.normal(size=(n, 4)) + np.c_[0.4 * f[4], 0.25 * f[0], 0.25 * f[1], 0.25 * f[2]]
+    latent = (
+        prof[pa_type[p_lab]]
+        + 0.35 * rng.normal(size=(n, 4))
+        + np.c_[0.4 * f[4], 0.25 * f[0], 0.25 * f[1], 0.25 * f[2]]
+    )
     pop_scale = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[pa_type[p_lab]]
     # empty blocks: parks (patches of a smooth field) and industry near the river
     park = _smooth_field(x, y, rng, 0.06 * geom.radius) > 1.65
@@ -153,7 +254,12 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
     empty = park | industry
     empty[geom.island_position] = False
 
-    truth: dict[str, Any] = {"seed": seed, "n_blocks": int(n), "years": list(map(int, years)), "crs": "EPSG:25832"}
+    truth: dict[str, Any] = {
+        "seed": seed,
+        "n_blocks": int(n),
+        "years": list(map(int, years)),
+        "crs": "EPSG:25832",
+    }
     pa_ids = np.unique(pa_id)
     pa_index = {p: i for i, p in enumerate(pa_ids)}
     pa_of_block = np.array([pa_index[p] for p in pa_id])
@@ -161,8 +267,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
     type_of_pa = np.empty(len(pa_ids), dtype=int)
     type_of_pa[pa_of_block] = pa_type[p_lab]
     planted = np.zeros(len(pa_ids), dtype=bool)
-    dyn = np.zeros((len(pa_ids), 1))  # per-year change of deprivation for planted trends
-    year_effect_p = {}  # planted direct effects on the SGB II probability (measure effect)
+    np.zeros((len(pa_ids), 1))  # per-year change of deprivation for planted trends
 
     # planning-area contiguity (through blocks' shared edges) for choosing planted areas
     pa_neighbours = _pa_neighbours(geom.blocks, pa_of_block, len(pa_ids))
@@ -172,7 +277,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         reg_district = _pick_regions_district(district_id, pa_id, empty)
         in_reg = district_id == reg_district
         planted[np.unique(pa_of_block[in_reg])] = True
-        pop_by_pa = np.bincount(pa_of_block, (~empty) * pop_scale, len(pa_ids))
+        np.bincount(pa_of_block, (~empty) * pop_scale, len(pa_ids))
 
         def near(i, rings):
             """Planning areas within ``rings`` steps of contiguity from area ``i`` (with ``i``)."""
@@ -183,36 +288,49 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
             return found
 
         def pick(cond_types, r_lo, r_hi, avoid_types=(), min_blocks=10, distance=1):
-            """A random unplanted area of a type, away from planted areas and from some types."""
+            """Pick a random unplanted area of a type, away from planted areas and some types."""
             pr_pa = np.bincount(pa_of_block, r, len(pa_ids)) / np.bincount(pa_of_block)
             nblocks = np.bincount(pa_of_block, ~empty, len(pa_ids))
             cands = [
-                i for i in range(len(pa_ids))
-                if type_of_pa[i] in cond_types and r_lo <= pr_pa[i] <= r_hi and nblocks[i] >= min_blocks
+                i
+                for i in range(len(pa_ids))
+                if type_of_pa[i] in cond_types
+                and r_lo <= pr_pa[i] <= r_hi
+                and nblocks[i] >= min_blocks
                 and not any(planted[j] for j in near(i, distance))
                 and not any(type_of_pa[j] in avoid_types for j in pa_neighbours[i])
             ]
             if not cands:
-                cands = [i for i in range(len(pa_ids)) if not planted[i] and nblocks[i] >= min_blocks]
+                cands = [
+                    i for i in range(len(pa_ids)) if not planted[i] and nblocks[i] >= min_blocks
+                ]
             choice = cands[rng.integers(len(cands))]
             planted[choice] = True
             return choice
 
-        wq, gw, ef, inn = (TYPE_NAMES.index(t) for t in ("wohnquartier", "grosswohnsiedlung", "einfamilienhaus", "innenstadt"))
+        wq, gw, ef, inn = (
+            TYPE_NAMES.index(t)
+            for t in ("wohnquartier", "grosswohnsiedlung", "einfamilienhaus", "innenstadt")
+        )
         # hot spots: deprived estates among below-average neighbours, far from each other (LISA
         # marks a neighbour as HH only if its own value is above the mean)
         hot = []
         for _ in range(2):  # each a large estate over two neighbouring planning areas
             first = pick([wq, ef], 0.35, 0.85, avoid_types=[gw, inn], min_blocks=16, distance=3)
             nblocks = np.bincount(pa_of_block, minlength=len(pa_ids))
-            ring = sorted((j for j in pa_neighbours[first] if not planted[j] and type_of_pa[j] in (wq, ef)), key=lambda j: -nblocks[j])
+            ring = sorted(
+                (j for j in pa_neighbours[first] if not planted[j] and type_of_pa[j] in (wq, ef)),
+                key=lambda j: -nblocks[j],
+            )
             hot.append([first, *ring[:1]])
             planted[hot[-1]] = True
         # cold spot: an affluent enclave of three planning areas among average ones, large enough
         # that most of its blocks have most of their neighbours inside it
         cold_pa = pick([wq], 0.3, 0.8, avoid_types=[gw, ef], min_blocks=14, distance=2)
         nblocks = np.bincount(pa_of_block, minlength=len(pa_ids))
-        ring = sorted((j for j in pa_neighbours[cold_pa] if not planted[j]), key=lambda j: -nblocks[j])
+        ring = sorted(
+            (j for j in pa_neighbours[cold_pa] if not planted[j]), key=lambda j: -nblocks[j]
+        )
         cold_pas = [cold_pa, *ring[:2]]
         planted[cold_pas] = True
         pp = pick([wq], 0.3, 0.7)
@@ -245,14 +363,24 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
         pop_scale[blk[~west]] = 70
         # regions district: piecewise-constant profiles on contiguous groups of blocks
         reg_labels, reg_types = _true_regions(geom, in_reg, rng)
-        latent[in_reg] = prof[reg_types[reg_labels[in_reg]]] + 0.12 * rng.normal(size=(in_reg.sum(), 4))
+        latent[in_reg] = prof[reg_types[reg_labels[in_reg]]] + 0.12 * rng.normal(
+            size=(in_reg.sum(), 4)
+        )
         empty[in_reg] = False
-        pop_scale[in_reg] = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[reg_types[reg_labels[in_reg]]]
+        pop_scale[in_reg] = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[
+            reg_types[reg_labels[in_reg]]
+        ]
         # segregated group: shared accommodation for refugees in scattered blocks
-        cand = np.flatnonzero(~empty & ~in_reg & ~np.isin(pa_of_block, [*sum(hot, []), *cold_pas, pp]))
+        cand = np.flatnonzero(
+            ~empty
+            & ~in_reg
+            & ~np.isin(pa_of_block, [*functools.reduce(operator.iadd, hot, []), *cold_pas, pp])
+        )
         shelters = rng.choice(cand, size=max(3, n // 40), replace=False)
         # measures: need-based programme with a planted effect, and one with a pre-trend
-        status_pa = np.bincount(pa_of_block, latent[:, 0] * (~empty), len(pa_ids)) / np.maximum(np.bincount(pa_of_block, ~empty, len(pa_ids)), 1)
+        status_pa = np.bincount(pa_of_block, latent[:, 0] * (~empty), len(pa_ids)) / np.maximum(
+            np.bincount(pa_of_block, ~empty, len(pa_ids)), 1
+        )
         order = np.argsort(-status_pa)
         eligible = [i for i in order if not planted[i]]
         # interleaved over one band of high need, so that comparable untreated areas exist
@@ -283,7 +411,7 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
             lat[pa_of_block == decl, 0] += 0.42 * t
             for i in pretrend:  # rising deprivation already before the measure starts (2023)
                 lat[pa_of_block == i, 0] += 0.2 * t
-        growth = (1 + 0.004 * t + 0.01 * rng.normal(size=n) * (t > 0))
+        growth = 1 + 0.004 * t + 0.01 * rng.normal(size=n) * (t > 0)
         pop = np.where(base_pop > 0, np.round(base_pop * growth), 0).astype(np.int64)
         if plant:
             gent_blocks = pa_of_block == gent
@@ -294,12 +422,19 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
             effect[np.isin(pa_of_block, treated)] = ramp
         rows.append(_counts(lat, pop, shelters, effect, rng, year))
     counts = pd.concat(rows)
-    counts.index = pd.MultiIndex.from_arrays([np.tile(block_id, len(years)), counts["jahr"].to_numpy()], names=["block", "jahr"])
+    counts.index = pd.MultiIndex.from_arrays(
+        [np.tile(block_id, len(years)), counts["jahr"].to_numpy()], names=["block", "jahr"]
+    )
     counts = counts.drop(columns="jahr")
 
     areas = shapely.area(geom.blocks)
     blocks = gpd.GeoDataFrame(
-        {"planungsraum": pa_id, "bezirksregion": region_id, "bezirk": district_id, "flaeche_m2": np.round(areas).astype(np.int64)},
+        {
+            "planungsraum": pa_id,
+            "bezirksregion": region_id,
+            "bezirk": district_id,
+            "flaeche_m2": np.round(areas).astype(np.int64),
+        },
         geometry=geom.blocks,
         index=pd.Index(block_id, name="block"),
         crs="EPSG:25832",
@@ -310,12 +445,28 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
     if plant:
         ids = lambda mask: sorted(block_id[mask].tolist())  # noqa: E731
         truth["hot_spots"] = [
-            {"name": f"Brennpunkt {k + 1}", "planning_areas": sorted(pa_ids[pas].tolist()), "blocks": ids(np.isin(pa_of_block, pas)), "expected_status_class": "sehr niedrig", "expected_lisa": "HH"}
+            {
+                "name": f"Brennpunkt {k + 1}",
+                "planning_areas": sorted(pa_ids[pas].tolist()),
+                "blocks": ids(np.isin(pa_of_block, pas)),
+                "expected_status_class": "sehr niedrig",
+                "expected_lisa": "HH",
+            }
             for k, pas in enumerate(hot)
         ]
-        truth["cold_spot"] = {"name": "Villenviertel", "planning_areas": sorted(pa_ids[cold_pas].tolist()), "blocks": ids(np.isin(pa_of_block, cold_pas)), "expected_status_class": "hoch", "expected_lisa": "LL"}
+        truth["cold_spot"] = {
+            "name": "Villenviertel",
+            "planning_areas": sorted(pa_ids[cold_pas].tolist()),
+            "blocks": ids(np.isin(pa_of_block, cold_pas)),
+            "expected_status_class": "hoch",
+            "expected_lisa": "LL",
+        }
         truth["island_block"] = block_id[geom.island_position]
-        pa_pop = counts["einwohner"].groupby([np.tile(pa_id, len(years)), counts.index.get_level_values("jahr")]).sum()
+        pa_pop = (
+            counts["einwohner"]
+            .groupby([np.tile(pa_id, len(years)), counts.index.get_level_values("jahr")])
+            .sum()
+        )
         below = sorted(pa_pop[pa_pop < 300].index.get_level_values(0).unique().tolist())
         truth["small_areas"] = {
             "planning_areas": below,
@@ -338,13 +489,41 @@ def generate_city(n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022,
             "high_rise_blocks": sorted(block_id[blk[west]].tolist()),
             "villa_blocks": sorted(block_id[blk[~west]].tolist()),
         }
-        truth["gentrifying"] = {"planning_area": pa_ids[gent], "expected_dynamics_class": "positiv", "note": "deprivation falls, population and EU migration rise, residence duration falls"}
+        truth["gentrifying"] = {
+            "planning_area": pa_ids[gent],
+            "expected_dynamics_class": "positiv",
+            "note": "deprivation falls, population and EU migration rise, residence duration falls",
+        }
         truth["declining"] = {"planning_area": pa_ids[decl], "expected_dynamics_class": "negativ"}
-        truth["regions"] = _regions_truth(block_id, in_reg, reg_labels, reg_types, base_pop, reg_district)
+        truth["regions"] = _regions_truth(
+            block_id, in_reg, reg_labels, reg_types, base_pop, reg_district
+        )
         truth["types"] = {
-            "labels": {pa_ids[i]: TYPE_NAMES[type_of_pa[i]] for i in np.setdiff1d(np.arange(len(pa_ids)), [*np.unique(pa_of_block[in_reg]), pp, *sum(hot, []), *cold_pas])},
-            "profiles": {k: {"label": v["label"], "latent": list(v["latent"])} for k, v in TYPES.items()},
-            "columns": ["sgb2_quote", "kinderarmut", "auslaenderanteil", "anteil_65_plus", "anteil_unter_18", "altersarmut", "wohndauer", "wanderungsvolumen"],
+            "labels": {
+                pa_ids[i]: TYPE_NAMES[type_of_pa[i]]
+                for i in np.setdiff1d(
+                    np.arange(len(pa_ids)),
+                    [
+                        *np.unique(pa_of_block[in_reg]),
+                        pp,
+                        *functools.reduce(operator.iadd, hot, []),
+                        *cold_pas,
+                    ],
+                )
+            },
+            "profiles": {
+                k: {"label": v["label"], "latent": list(v["latent"])} for k, v in TYPES.items()
+            },
+            "columns": [
+                "sgb2_quote",
+                "kinderarmut",
+                "auslaenderanteil",
+                "anteil_65_plus",
+                "anteil_unter_18",
+                "altersarmut",
+                "wohndauer",
+                "wanderungsvolumen",
+            ],
             "note": "planning areas outside the regions district and the other planted areas",
         }
         city.truth = truth
@@ -369,7 +548,12 @@ def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
     foreign = _binom(r_cit, pop, pf)
     asyl_share = 0.025 + 0.05 * (dep > 0.8)
     asyl_share[shelters] = 0.85
-    shares = np.c_[np.full(n, 0.36) + 0.1 * np.tanh(-dep), expit(0.2 * mig + 0.4 * dep - 1.2 + 0.0 * age), asyl_share, np.full(n, 0.34)]
+    shares = np.c_[
+        np.full(n, 0.36) + 0.1 * np.tanh(-dep),
+        expit(0.2 * mig + 0.4 * dep - 1.2 + 0.0 * age),
+        asyl_share,
+        np.full(n, 0.34),
+    ]
     shares = shares / shares.sum(axis=1, keepdims=True)
     groups = _multinomial_fast(r_cit, foreign, shares)
     # in shelters most residents are refugees, whatever the latent says
@@ -379,7 +563,9 @@ def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
     groups[:, 2] += extra
     foreign = foreign + extra
     # households
-    hh_size = np.clip(1.85 + 0.2 * np.tanh(age) - 0.2 * np.tanh(mig) + 0.05 * r_hh.normal(size=n), 1.3, 2.6)
+    hh_size = np.clip(
+        1.85 + 0.2 * np.tanh(age) - 0.2 * np.tanh(mig) + 0.05 * r_hh.normal(size=n), 1.3, 2.6
+    )
     households = np.round(pop / hh_size).astype(np.int64)
     children = ages[:, 0] + ages[:, 1] + ages[:, 2]
     hh_children = np.minimum(households, np.round(children / 1.65).astype(np.int64))
@@ -447,7 +633,7 @@ def _pa_neighbours(polys: np.ndarray, pa_of_block: np.ndarray, n_pa: int) -> lis
 
 
 def _pick_regions_district(district_id, pa_id, empty) -> str:
-    """The outermost district (highest number) holds the true regions."""
+    """Choose the outermost district (highest number) to hold the true regions."""
     return str(np.unique(district_id)[-1])
 
 
@@ -480,7 +666,14 @@ def _regions_truth(block_id, in_reg, labels, types, pop, district) -> dict[str, 
         "n_regions": int(labels.max() + 1),
         "labels": {b: f"R{labels[i] + 1}" for i, b in enumerate(block_id) if in_reg[i]},
         "types": {f"R{r + 1}": TYPE_NAMES[t] for r, t in enumerate(types)},
-        "columns": ["sgb2_quote", "kinderarmut", "auslaenderanteil", "anteil_65_plus", "altersarmut", "wohndauer"],
+        "columns": [
+            "sgb2_quote",
+            "kinderarmut",
+            "auslaenderanteil",
+            "anteil_65_plus",
+            "altersarmut",
+            "wohndauer",
+        ],
         "population_by_region_2020": {f"R{r + 1}": int(p) for r, p in enumerate(reg_pop)},
         "population_floor": int(np.floor(0.7 * reg_pop.min() / 1000) * 1000),
         "population_ceiling": int(np.ceil(1.3 * reg_pop.max() / 1000) * 1000),
@@ -492,9 +685,26 @@ def _regions_truth(block_id, in_reg, labels, types, pop, district) -> dict[str, 
 def _names(pa_ids, region_ids, district_ids, rng) -> dict[str, pd.Series]:
     combos = [s + x for s in _STEMS for x in _SUFFIXES]
     order = rng.permutation(len(combos))
-    pa_names = [combos[order[i % len(combos)]] + ("" if i < len(combos) else f" {i // len(combos) + 1}") for i in range(len(pa_ids))]
-    d_names = {d: DISTRICT_NAMES[i] if i < len(DISTRICT_NAMES) else f"Bezirk {d}" for i, d in enumerate(district_ids)}
-    parts = ["Nord", "Süd", "Ost", "West", "Mitte", "Nordost", "Südwest", "Nordwest", "Südost", "Zentrum"]
+    pa_names = [
+        combos[order[i % len(combos)]] + ("" if i < len(combos) else f" {i // len(combos) + 1}")
+        for i in range(len(pa_ids))
+    ]
+    d_names = {
+        d: DISTRICT_NAMES[i] if i < len(DISTRICT_NAMES) else f"Bezirk {d}"
+        for i, d in enumerate(district_ids)
+    }
+    parts = [
+        "Nord",
+        "Süd",
+        "Ost",
+        "West",
+        "Mitte",
+        "Nordost",
+        "Südwest",
+        "Nordwest",
+        "Südost",
+        "Zentrum",
+    ]
     r_names = {}
     counter: dict[str, int] = {}
     for r in region_ids:
@@ -509,60 +719,149 @@ def _names(pa_ids, region_ids, district_ids, rng) -> dict[str, pd.Series]:
     }
 
 
-_FIELDS = ["Bildung", "Familie", "Arbeit und Beschäftigung", "Gesundheit", "Integration", "Senioren", "Wohnen und Quartier"]
+_FIELDS = [
+    "Bildung",
+    "Familie",
+    "Arbeit und Beschäftigung",
+    "Gesundheit",
+    "Integration",
+    "Senioren",
+    "Wohnen und Quartier",
+]
 _MEASURE_NAMES = {
     "Bildung": ["Lernwerkstatt", "Bildungsverbund", "Hausaufgabenhilfe"],
     "Familie": ["Familienzentrum", "Stadtteilmütter", "Frühe Hilfen"],
-    "Arbeit und Beschäftigung": ["Jobcoaching im Quartier", "Beschäftigungsprojekt", "Ausbildungslotsen"],
+    "Arbeit und Beschäftigung": [
+        "Jobcoaching im Quartier",
+        "Beschäftigungsprojekt",
+        "Ausbildungslotsen",
+    ],
     "Gesundheit": ["Gesundheitskiosk", "Bewegte Kita", "Präventionskette"],
     "Integration": ["Integrationslotsen", "Sprachcafé", "Willkommensnetzwerk"],
     "Senioren": ["Seniorentreff", "Nachbarschaftshilfe 65+", "Mobile Altenhilfe"],
     "Wohnen und Quartier": ["Quartiersfonds", "Mieterberatung", "Nachbarschaftshaus"],
 }
-_PROGRAMMES = ["Sozialer Zusammenhalt (Städtebauförderung)", "ESF Plus", "BIWAQ", "Landesprogramm Familie", "keine"]
+_PROGRAMMES = [
+    "Sozialer Zusammenhalt (Städtebauförderung)",
+    "ESF Plus",
+    "BIWAQ",
+    "Landesprogramm Familie",
+    "keine",
+]
 
 
 def _plant_measures(city: City, pa_ids, treated, pretrend, status_pa, rng) -> None:
     """Measures (Maßnahmen) and their costs per planning area and year, with planted effects."""
     years = city.truth["years"]
     measures = [
-        {"massnahme": "M01", "name": "Quartiersmanagement", "handlungsfeld": "Wohnen und Quartier", "zielgruppe": "Bewohnerinnen und Bewohner", "traeger": "Bezirksamt, QM-Team", "beginn": 2022, "ende": 2026, "programm": _PROGRAMMES[0], "gebiete": [pa_ids[i] for i in treated]},
-        {"massnahme": "M02", "name": "Familienzentrum plus", "handlungsfeld": "Familie", "zielgruppe": "Familien mit Kindern", "traeger": "Jugendamt", "beginn": 2023, "ende": 2027, "programm": _PROGRAMMES[3], "gebiete": [pa_ids[i] for i in pretrend]},
+        {
+            "massnahme": "M01",
+            "name": "Quartiersmanagement",
+            "handlungsfeld": "Wohnen und Quartier",
+            "zielgruppe": "Bewohnerinnen und Bewohner",
+            "traeger": "Bezirksamt, QM-Team",
+            "beginn": 2022,
+            "ende": 2026,
+            "programm": _PROGRAMMES[0],
+            "gebiete": [pa_ids[i] for i in treated],
+        },
+        {
+            "massnahme": "M02",
+            "name": "Familienzentrum plus",
+            "handlungsfeld": "Familie",
+            "zielgruppe": "Familien mit Kindern",
+            "traeger": "Jugendamt",
+            "beginn": 2023,
+            "ende": 2027,
+            "programm": _PROGRAMMES[3],
+            "gebiete": [pa_ids[i] for i in pretrend],
+        },
     ]
     eligible = np.argsort(-status_pa)[: len(pa_ids) // 2]
     k = 3
     for field_name in _FIELDS:
         for name in _MEASURE_NAMES[field_name][: 2 + (field_name in ("Bildung", "Familie"))]:
             start = int(rng.choice(years[:-1]))
-            areas = sorted(pa_ids[rng.choice(eligible, size=int(rng.integers(1, 4)), replace=False)].tolist())
-            measures.append({"massnahme": f"M{k:02d}", "name": name, "handlungsfeld": field_name, "zielgruppe": {"Senioren": "Ältere Menschen", "Bildung": "Kinder und Jugendliche", "Familie": "Familien mit Kindern", "Arbeit und Beschäftigung": "Langzeitarbeitslose", "Integration": "Zugewanderte", "Gesundheit": "Alle Altersgruppen", "Wohnen und Quartier": "Bewohnerinnen und Bewohner"}[field_name], "traeger": rng.choice(["Bezirksamt", "Freier Träger", "Jobcenter", "Verein"]), "beginn": start, "ende": start + int(rng.integers(2, 6)), "programm": rng.choice(_PROGRAMMES[1:]), "gebiete": areas})
+            areas = sorted(
+                pa_ids[rng.choice(eligible, size=int(rng.integers(1, 4)), replace=False)].tolist()
+            )
+            measures.append(
+                {
+                    "massnahme": f"M{k:02d}",
+                    "name": name,
+                    "handlungsfeld": field_name,
+                    "zielgruppe": {
+                        "Senioren": "Ältere Menschen",
+                        "Bildung": "Kinder und Jugendliche",
+                        "Familie": "Familien mit Kindern",
+                        "Arbeit und Beschäftigung": "Langzeitarbeitslose",
+                        "Integration": "Zugewanderte",
+                        "Gesundheit": "Alle Altersgruppen",
+                        "Wohnen und Quartier": "Bewohnerinnen und Bewohner",
+                    }[field_name],
+                    "traeger": rng.choice(["Bezirksamt", "Freier Träger", "Jobcenter", "Verein"]),
+                    "beginn": start,
+                    "ende": start + int(rng.integers(2, 6)),
+                    "programm": rng.choice(_PROGRAMMES[1:]),
+                    "gebiete": areas,
+                }
+            )
             k += 1
     cost_rows = []
     for m in measures:
-        annual = {"M01": 240_000.0, "M02": 180_000.0}.get(m["massnahme"], float(rng.integers(30, 160)) * 1_000)
-        funded = 0.0 if m["programm"] == "keine" else (0.67 if m["massnahme"] == "M01" else float(rng.choice([0.5, 0.6, 0.8])))
+        annual = {"M01": 240_000.0, "M02": 180_000.0}.get(
+            m["massnahme"], float(rng.integers(30, 160)) * 1_000
+        )
+        funded = (
+            0.0
+            if m["programm"] == "keine"
+            else (0.67 if m["massnahme"] == "M01" else float(rng.choice([0.5, 0.6, 0.8])))
+        )
         for pa in m["gebiete"]:
             for year in years:
                 if m["beginn"] <= year <= m["ende"]:
                     total = round(annual * float(rng.uniform(0.9, 1.1)), 2)
                     third = round(total * (0.05 if m["traeger"] == "Freier Träger" else 0.0), 2)
                     funding = round((total - third) * funded, 2)
-                    cost_rows.append({"massnahme": m["massnahme"], "planungsraum": pa, "jahr": year, "eigenmittel": round(total - third - funding, 2), "foerdermittel": funding, "drittmittel": third, "programm": m["programm"]})
+                    cost_rows.append(
+                        {
+                            "massnahme": m["massnahme"],
+                            "planungsraum": pa,
+                            "jahr": year,
+                            "eigenmittel": round(total - third - funding, 2),
+                            "foerdermittel": funding,
+                            "drittmittel": third,
+                            "programm": m["programm"],
+                        }
+                    )
     table = pd.DataFrame(measures)
     table["gebiete"] = table["gebiete"].map(" ".join)
     city.measures = table.set_index("massnahme")
     city.costs = pd.DataFrame(cost_rows)
     city.truth["measures"] = {
         "effect": {
-            "measure": "M01", "planning_areas": [pa_ids[i] for i in treated], "start": 2022,
-            "outcome": "sgb2_quote", "effect_pp": -2.0,
-            "effect_pp_by_year": {"2020": 0.0, "2021": 0.0, "2022": -0.7, "2023": -1.4, "2024": -2.0},
-            "baseline_year": 2021, "evaluation_year": 2024,
+            "measure": "M01",
+            "planning_areas": [pa_ids[i] for i in treated],
+            "start": 2022,
+            "outcome": "sgb2_quote",
+            "effect_pp": -2.0,
+            "effect_pp_by_year": {
+                "2020": 0.0,
+                "2021": 0.0,
+                "2022": -0.7,
+                "2023": -1.4,
+                "2024": -2.0,
+            },
+            "baseline_year": 2021,
+            "evaluation_year": 2024,
             "note": "absolute reduction of the probability of SGB II receipt of under-65s in the treated areas; "
             "treated areas were chosen by need (high deprivation), so compare with matched areas",
         },
         "pretrend": {
-            "measure": "M02", "planning_areas": [pa_ids[i] for i in pretrend], "start": 2023, "true_effect_pp": 0.0,
+            "measure": "M02",
+            "planning_areas": [pa_ids[i] for i in pretrend],
+            "start": 2023,
+            "true_effect_pp": 0.0,
             "note": "deprivation in these areas rises steadily from 2020 on, before the measure starts: "
             "a difference-in-differences estimate is biased and the pre-trend must be warned about",
         },

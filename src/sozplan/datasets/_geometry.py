@@ -1,5 +1,8 @@
-"""Geometry of a synthetic city: outline, river with bridges and an island, Voronoi blocks,
-and a nested hierarchy of districts, district regions and planning areas."""
+"""Geometry of a synthetic city.
+
+Outline, river with bridges and an island, Voronoi blocks, and a nested hierarchy of
+districts, district regions and planning areas.
+"""
 
 from __future__ import annotations
 
@@ -40,11 +43,13 @@ def _outline(rng: np.random.Generator, radius: float) -> shapely.Polygon:
         + 0.07 * np.sin(3 * theta + phases[1])
         + 0.04 * np.sin(5 * theta + phases[2])
     )
-    return shapely.Polygon(np.c_[CENTRE[0] + 1.15 * r * np.cos(theta), CENTRE[1] + r * np.sin(theta)])
+    return shapely.Polygon(
+        np.c_[CENTRE[0] + 1.15 * r * np.cos(theta), CENTRE[1] + r * np.sin(theta)]
+    )
 
 
 def _river_y(x: np.ndarray, radius: float, phase: float) -> np.ndarray:
-    """The river's centre line: a meander crossing the city from west to east."""
+    """Return the river's centre line: a meander crossing the city from west to east."""
     u = (x - CENTRE[0]) / radius
     return CENTRE[1] - 0.12 * radius + 0.18 * radius * np.sin(2.2 * u + phase) + 0.05 * radius * u
 
@@ -60,12 +65,19 @@ def _river(rng: np.random.Generator, radius: float, spacing: float):
     iy = float(_river_y(np.array([ix]), radius, phase)[0])
     lake = shapely.Point(ix, iy).buffer(1.0, quad_segs=32)
     lake = shapely.affinity.scale(lake, 2.6 * spacing, 1.4 * spacing)
-    island = shapely.affinity.scale(shapely.Point(ix, iy).buffer(1.0, quad_segs=32), 1.5 * spacing, 0.6 * spacing)
+    island = shapely.affinity.scale(
+        shapely.Point(ix, iy).buffer(1.0, quad_segs=32), 1.5 * spacing, 0.6 * spacing
+    )
     water = shapely.union(water, lake)
     # bridges: narrow gaps in the water where blocks of both banks touch
     bridge_x = CENTRE[0] + radius * np.array([-0.9, -0.5, -0.15, 0.05, 0.6, 0.95])
     gaps = [
-        shapely.box(bx - 0.12 * spacing, CENTRE[1] - 2 * radius, bx + 0.12 * spacing, CENTRE[1] + 2 * radius)
+        shapely.box(
+            bx - 0.12 * spacing,
+            CENTRE[1] - 2 * radius,
+            bx + 0.12 * spacing,
+            CENTRE[1] + 2 * radius,
+        )
         for bx in bridge_x
     ]
     water_with_bridges = shapely.difference(water, shapely.union_all(gaps))
@@ -106,7 +118,9 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
         pts = np.vstack([pts, cand[inside & dry]])
     pts = pts[:n]
     cells = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=outline.envelope, ordered=True)
+        shapely.voronoi_polygons(
+            shapely.multipoints(pts), extend_to=outline.envelope, ordered=True
+        )
     )
     # clip to land; only cells that are not entirely inside need the expensive intersection
     within = shapely.within(cells, land)
@@ -143,7 +157,12 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
 
 
 def _lloyd_within(
-    x: np.ndarray, y: np.ndarray, parent: np.ndarray, n_children: np.ndarray, rng, iterations: int = 6
+    x: np.ndarray,
+    y: np.ndarray,
+    parent: np.ndarray,
+    n_children: np.ndarray,
+    rng,
+    iterations: int = 6,
 ) -> np.ndarray:
     """Split points into compact groups nested in ``parent`` (k-means within each parent).
 
@@ -196,7 +215,9 @@ def make_hierarchy(geom: CityGeometry, rng: np.random.Generator, n_districts: in
     x, y = geom.x, geom.y
     main = np.arange(n) != geom.island_position
     district = np.zeros(n, dtype=int)
-    district[main] = _lloyd_within(x[main], y[main], np.zeros(main.sum(), int), np.array([n_districts]), rng)
+    district[main] = _lloyd_within(
+        x[main], y[main], np.zeros(main.sum(), int), np.array([n_districts]), rng
+    )
     # number districts from the centre outwards ("01" is the centre)
     counts = np.bincount(district[main], minlength=n_districts)
     dx = np.bincount(district[main], x[main], n_districts) / counts - CENTRE[0]
@@ -214,7 +235,9 @@ def make_hierarchy(geom: CityGeometry, rng: np.random.Generator, n_districts: in
     region[main] = _lloyd_within(x[main], y[main], key[main], n_children, rng)
     rsizes = np.bincount(region[main])
     planning = np.zeros(n, dtype=int)
-    planning[main] = _lloyd_within(x[main], y[main], region[main], _split_counts(rsizes, n_pa_total), rng)
+    planning[main] = _lloyd_within(
+        x[main], y[main], region[main], _split_counts(rsizes, n_pa_total), rng
+    )
     # the island joins the planning area of its nearest block
     tree = cKDTree(np.c_[x[main], y[main]])
     _, j = tree.query([x[geom.island_position], y[geom.island_position]])
