@@ -295,7 +295,7 @@ class Engine:
         cache: dict[int, tuple[float, np.ndarray] | None] = {}
         heap: list[tuple[float, int]] = []
         for r in range(k):
-            res = self.best_split(np.flatnonzero(labels == r))
+            res = self.feasible_split(np.flatnonzero(labels == r))
             cache[r] = res
             if res is not None:
                 heapq.heappush(heap, (-res[0], r))
@@ -307,12 +307,33 @@ class Engine:
             part = res[1]
             labels[part] = k
             for rr in (r, k):
-                res2 = self.best_split(np.flatnonzero(labels == rr))
+                res2 = self.feasible_split(np.flatnonzero(labels == rr))
                 cache[rr] = res2
                 if res2 is not None:
                     heapq.heappush(heap, (-res2[0], rr))
             k += 1
         return labels
+
+    def feasible_split(self, members: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """Best spanning-tree cut with both parts above the floor, else a peeled part.
+
+        Peeling (see :meth:`peel_split`) finds splits that no single spanning-tree edge
+        offers, so that the floor allows more regions.
+        """
+        res = self.best_split(members)
+        floor = self.bounds.floor
+        if res is not None or floor <= 0 or self.pop[members].sum() < 2 * floor:
+            return res
+        part = self.peel_split(members)
+        if part is None:
+            return None
+        rest = np.setdiff1d(members, part, assume_unique=True)
+
+        def ss(m: np.ndarray) -> float:
+            zm = self.z[m]
+            return float(((zm - zm.mean(axis=0)) ** 2).sum())
+
+        return ss(members) - ss(part) - ss(rest), part
 
     def split_oversized(self, labels: np.ndarray) -> np.ndarray:
         """Split every region above the ceiling (SKATER cuts) until all are under it."""
