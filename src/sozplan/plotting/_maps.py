@@ -759,10 +759,9 @@ def lisa_map(
             + (f" Hot Spots u. a.: {_names(gdf, hh, name_column)}." if len(hh) else "")
         )
         if attrs.get("alpha") is not None:
-            alt += (
-                f" Signifikanzniveau {format_number(attrs['alpha'], 2)}"
-                f" ({'FDR-korrigiert' if attrs.get('correction') == 'fdr' else attrs.get('correction')})."  # noqa: E501
-            )
+            corr = attrs.get("correction")
+            corr_text = "FDR-korrigiert" if corr == "fdr" else corr
+            alt += f" Signifikanzniveau {format_number(attrs['alpha'], 2)} ({corr_text})."
     else:
         alt = (
             f"Map of local spatial clusters{f' of {label}' if label else ''} ({len(gdf)} areas): "
