@@ -360,7 +360,7 @@ class _Context:
         self.pending: list = []
         self.pool: Any = None
         self.chapter_warnings: dict[str, list[str]] = {}
-        self.created = _dt.datetime.now().strftime("%d.%m.%Y")
+        self.created = _dt.datetime.now().strftime("%d.%m.%Y" if self.lang == "de" else "%Y-%m-%d")
         self.src_note = cfg["data"]["source_note"] or "eigene Berechnungen"
 
     # ------------------------------------------------------------ helpers
