@@ -21,6 +21,7 @@ _SUBMODULES = frozenset(
         "checks",
         "cli",
         "datasets",
+        "disclosure",
         "errors",
         "graph",
         "index",
