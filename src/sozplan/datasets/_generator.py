@@ -408,7 +408,7 @@ def generate_city(
             lat[pa_of_block == gent, 0] -= 0.42 * t
             lat[pa_of_block == gent, 1] += 0.15 * t
             lat[pa_of_block == gent, 3] -= 0.2 * t
-            lat[pa_of_block == decl, 0] += 0.42 * t
+            lat[pa_of_block == decl, 0] += 0.2 * t
             for i in pretrend:  # rising deprivation already before the measure starts (2023)
                 lat[pa_of_block == i, 0] += 0.2 * t
         growth = 1 + 0.004 * t + 0.01 * rng.normal(size=n) * (t > 0)
