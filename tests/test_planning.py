@@ -856,3 +856,24 @@ class TestDiD:
             difference_in_differences(df, "y", tr, 2022)
         with pytest.raises(InputError, match="without `measures`"):
             difference_in_differences(df, "y", measure="M01")
+
+
+def test_comparison_plot_uses_the_common_need_of_the_summary():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    df = pd.DataFrame(
+        {"ew": [1000, 2000, 1500, 500], "quote": [5.0, 10.0, 20.0, 30.0], "alt": [1.0, 9.0, 2.0, 3.0]},
+        index=["a", "b", "c", "d"],
+    )
+    cmp = compare_allocations(
+        df,
+        {"Bedarf": {"base_share": 0.0}, "anderer Bedarf": {"need": "alt", "base_share": 0.0}},
+        need="quote",
+        budget=100_000,
+        population="ew",
+    )
+    ax = cmp.plot()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    for rule, c in cmp.summary["concentration_index"].items():
+        assert any(label.startswith(rule) and f"{c:+.2f}" in label for label in labels)

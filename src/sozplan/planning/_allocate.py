@@ -576,12 +576,16 @@ class AllocationComparison:
         reaching the neediest areas).
     allocations : dict
         The :class:`Allocation` of every rule.
+    need : Series
+        The common need measure against which all rules are compared (in ``summary`` and
+        in :meth:`plot`).
     """
 
     amounts: pd.DataFrame
     summary: pd.DataFrame
     allocations: dict
     top: float
+    need: pd.Series | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy long table: one row per area and rule with ``amount``, ``floored``, ``capped``."""
@@ -608,8 +612,15 @@ class AllocationComparison:
     def plot(
         self, ax: Any = None, *, need: Hashable | pd.Series | None = None, language: str = "de"
     ):
-        """Targeting curves of all rules in one plot."""
+        """Targeting curves of all rules in one plot.
+
+        ``need`` defaults to the common need measure of ``summary``, so that the legend
+        shows the same concentration indices as the table.
+        """
         import matplotlib.pyplot as plt
+
+        if need is None:
+            need = self.need
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 5))
@@ -756,4 +767,5 @@ def compare_allocations(
         summary=pd.DataFrame(rows).set_index("rule"),
         allocations=allocations,
         top=top,
+        need=ref_need,
     )
