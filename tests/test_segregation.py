@@ -918,3 +918,15 @@ def test_randomisation_refuses_geometry_and_simulated_indices(grid, toy):
         S.randomization_test(S.delta, grid, group="x", total="t", iterations=9)
     with pytest.raises(InputError, match="simulation-based"):
         S.randomization_test(S.modified_dissimilarity, toy, group="a", total="t", iterations=9)
+
+
+def test_change_decomposition_display_omits_undefined_shares_and_warns_on_tiny_differences():
+    from sozplan.segregation import decompose_change
+
+    a = pd.DataFrame({"x": [50, 10, 30, 10], "y": [10, 50, 20, 20]}, index=list("abcd"))
+    b = a.copy()
+    b.loc["a", "x"] += 1  # a tiny change
+    res = decompose_change(a, b, groups=["x", "y"])
+    text = repr(res)
+    assert "nan%" not in text
+    assert "unstable" in text

@@ -60,15 +60,33 @@ class DecompositionResult:
     def __repr__(self) -> str:
         lines = [f"Decomposition ({self.kind}) of {self.index}: total {self.total:.6f}"]
         for _, row in self.table.iterrows():
-            lines.append(f"  {row['component']:<42} {row['value']:+.6f}  ({row['share']:6.1%})")
-        return "\n".join(lines)
+            share = f"  ({row['share']:6.1%})" if np.isfinite(row["share"]) else ""
+            lines.append(f"  {row['component']:<42} {row['value']:+.6f}{share}")
+        note = self._small_total_note()
+        return "\n".join([*lines, *([note] if note else [])])
+
+    def _small_total_note(self) -> str:
+        """A warning line when shares are taken of a difference near zero."""
+        if self.kind != "change":
+            return ""
+        values = self.table.set_index("component")["value"]
+        level = max(abs(values.get("M1", 0.0)), abs(values.get("M2", 0.0)))
+        if level > 0 and abs(self.total) < 0.05 * level:
+            return (
+                f"  note: the difference is {abs(self.total) / level:.1%} of M; shares of it are "
+                "unstable, read the components in units of M"
+            )
+        return ""
 
     def _repr_html_(self) -> str:
         head = (
             f"<p><b>Zerlegung ({html.escape(self.kind)})</b> von {html.escape(self.index)}: "
             f"{self.total:.6f}</p>"
         )
-        return head + self.table.to_html(index=False, float_format=lambda v: f"{v:.6f}")
+        note = self._small_total_note()
+        foot = f"<p><i>{html.escape(note.strip())}</i></p>" if note else ""
+        table = self.table.to_html(index=False, float_format=lambda v: f"{v:.6f}", na_rep="")
+        return head + table + foot
 
     def to_frame(self) -> pd.DataFrame:
         """Return the component table (a copy)."""
