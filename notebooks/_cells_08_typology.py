@@ -15,12 +15,13 @@
 # (Kontextindikatoren K01–K17). Die Kürzel in Klammern nennen den Indikator des MSS.
 
 # %%
-from pathlib import Path
 import warnings
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import display
 
 from sozplan.typology import typology
 
@@ -29,8 +30,9 @@ if not (BERLIN / "mss_2021_kontext_indikatoren.csv").exists():
     print("Berliner Daten nicht gefunden (nur im Projektarbeitsbereich): Abschnitt übersprungen.")
     kontext = None
 else:
-    kontext = pd.read_csv(BERLIN / "mss_2021_kontext_indikatoren.csv",
-                          dtype={"PLR_ID": str, "BEZ_ID": str}).set_index("PLR_ID")
+    kontext = pd.read_csv(
+        BERLIN / "mss_2021_kontext_indikatoren.csv", dtype={"PLR_ID": str, "BEZ_ID": str}
+    ).set_index("PLR_ID")
     kontext = kontext[kontext["KOM"] == "gültig"]
     print(f"{len(kontext)} bewertete Planungsräume")
 
@@ -50,8 +52,16 @@ if kontext is not None:
     assert werte.notna().all().all()
     with warnings.catch_warnings(record=True) as hinweise:
         warnings.simplefilter("always")
-        typen = typology(werte, list(MERKMALE), method="ward", k_values=range(3, 9),
-                         n_boot=50, n_refs=10, rng=2021, labels=MERKMALE)
+        typen = typology(
+            werte,
+            list(MERKMALE),
+            method="ward",
+            k_values=range(3, 9),
+            n_boot=50,
+            n_refs=10,
+            rng=2021,
+            labels=MERKMALE,
+        )
     for h in hinweise:
         print("Hinweis:", h.message)
     display(typen.selection.round(3))
@@ -91,9 +101,16 @@ if kontext is not None:
     karte = plr.join(typen.labels.astype(str), how="left")
     fig, ax = plt.subplots(figsize=(9, 7.5))
     karte[karte["typ"].isna()].plot(ax=ax, color="#dddddd", edgecolor="white", linewidth=0.2)
-    karte[karte["typ"].notna()].plot(column="typ", categorical=True, cmap="Set2", legend=True, ax=ax,
-                                     edgecolor="white", linewidth=0.2,
-                                     legend_kwds={"title": "Typ", "loc": "lower left"})
+    karte[karte["typ"].notna()].plot(
+        column="typ",
+        categorical=True,
+        cmap="Set2",
+        legend=True,
+        ax=ax,
+        edgecolor="white",
+        linewidth=0.2,
+        legend_kwds={"title": "Typ", "loc": "lower left"},
+    )
     ax.set_axis_off()
     ax.set_title(f"Sozialraumtypen Berlin (MSS 2021, Ward, k = {typen.k}); grau: nicht bewertet")
 
@@ -104,6 +121,8 @@ if kontext is not None:
 
 # %%
 if kontext is not None:
-    indizes = pd.read_csv(BERLIN / "mss_2021_indizes.csv", dtype={"PLR_ID": str}).set_index("PLR_ID")
+    indizes = pd.read_csv(BERLIN / "mss_2021_indizes.csv", dtype={"PLR_ID": str}).set_index(
+        "PLR_ID"
+    )
     status = indizes["SI_V"].reindex(typen.labels.index)
     display(pd.crosstab(typen.labels.rename("Typ"), status.rename("Statusklasse MSS 2021")))
