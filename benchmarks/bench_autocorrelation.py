@@ -1,7 +1,7 @@
 """Benchmark sozplan.graph / sozplan.autocorrelation against plain libpysal / esda in one run.
 
 Run:  /work/venv/bin/python benchmarks/bench_autocorrelation.py [--sizes 10000 100000]
-      [--repeats 3]
+      [--repeats 4]
 
 Data: ``sozplan.datasets.make_city`` blocks (10,000 and 100,000 blocks, seed 0), the
 blocks with residents under 65; variable: SGB II quota of the under-65s. The city is
@@ -11,8 +11,9 @@ Each task runs in a fresh worker process that
 
 * measures the **first-call cost** (numba compiling esda's permutation engine) on a
   10 x 10 lattice before any timed call;
-* then times ours and the anchor **alternately** (``--repeats`` times each), so that
-  the load of a shared machine hits both sides alike; medians are reported;
+* then times ours and the anchor **alternately** (``--repeats`` times each, swapping
+  which goes first), so that load and warm caches hit both sides alike; medians are
+  reported;
 * records the **peak memory** of each call as the peak resident set size (polled
   every 5 ms) above the level before the call; it includes arrays allocated inside
   numba, which tracemalloc does not see.
@@ -178,8 +179,11 @@ def worker(task: str, path: str, repeats: int) -> dict:
         ours()
 
     out = {"ours": {"times": [], "peaks": []}, "anchor": {"times": [], "peaks": []}}
-    for _ in range(repeats):  # alternate, so that load drift hits both sides alike
-        for side, call in (("ours", ours), ("anchor", anchor)):
+    pairs = (("ours", ours), ("anchor", anchor))
+    for rep in range(repeats):
+        # alternate the sides and swap who goes first (the first of a pair runs on colder
+        # caches), so that load drift and warm-up hit both sides alike
+        for side, call in pairs if rep % 2 == 0 else pairs[::-1]:
             with PeakRSS() as mem:
                 t0 = time.perf_counter()
                 result = call()
@@ -204,7 +208,7 @@ def run_worker(task, path, repeats) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
