@@ -335,6 +335,53 @@ class Engine:
 
         return ss(members) - ss(part) - ss(rest), part
 
+    def pairs_to_triples(
+        self, labels: np.ndarray, n_regions: int | None, deadline: float
+    ) -> np.ndarray:
+        """Re-cut pairs of adjacent regions into three where the floor allows it.
+
+        Two regions holding at least three floors together are united and re-cut:
+        a part just above the floor is peeled off, the rest split at its best feasible
+        cut. Raises the number of regions towards what the floor allows (max-p).
+        """
+        floor = self.bounds.floor
+        if floor <= 0:
+            return labels
+        labels = relabel(labels)
+        coo = self.adj.tocoo()
+        failed: set[tuple[int, int]] = set()  # pairs that cannot be re-cut (until they change)
+        changed = True
+        while changed and time.perf_counter() < deadline:
+            changed = False
+            k = int(labels.max()) + 1
+            if n_regions is not None and k >= n_regions:
+                break
+            pop = np.bincount(labels, weights=self.pop, minlength=k)
+            la, lb = labels[coo.row], labels[coo.col]
+            pairs = np.unique(np.column_stack([la, lb])[la < lb], axis=0)
+            pairs = pairs[pop[pairs[:, 0]] + pop[pairs[:, 1]] >= 3 * floor]
+            order = np.argsort(-(pop[pairs[:, 0]] + pop[pairs[:, 1]]))
+            for a, b in pairs[order]:
+                if (int(a), int(b)) in failed:
+                    continue
+                union = np.flatnonzero((labels == a) | (labels == b))
+                part = self.peel_split(union)
+                res = None
+                if part is not None:
+                    rest = np.setdiff1d(union, part, assume_unique=True)
+                    if connected_components(self.adj[rest][:, rest], directed=False)[0] == 1:
+                        res = self.feasible_split(rest)
+                if res is None or part is None:
+                    failed.add((int(a), int(b)))
+                    continue
+                failed = {p for p in failed if not ({a, b} & set(p))}
+                labels[union] = a
+                labels[res[1]] = b
+                labels[part] = k
+                changed = True
+                break
+        return relabel(labels)
+
     def split_oversized(self, labels: np.ndarray) -> np.ndarray:
         """Split every region above the ceiling (SKATER cuts) until all are under it."""
         labels = labels.copy()

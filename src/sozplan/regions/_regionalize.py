@@ -620,6 +620,7 @@ def regionalize(
         labels = eng.merge_small(labels, comp)
         if engine != "maxp":
             labels = eng.split_until(labels, goal, deadline)
+            labels = eng.pairs_to_triples(labels, goal, deadline)
         if goal is not None and labels.max() + 1 > goal:
             labels = merge_to_count(eng, labels, goal)
         rp = np.bincount(relabel(labels), weights=pop_arr)
