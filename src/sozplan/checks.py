@@ -409,7 +409,8 @@ def check_graph_alignment(df: pd.DataFrame, graph: Any, *, where: str = "") -> N
             where,
             "`graph` has the ids of `df` but in another order; positional statistics would mix "
             "up areas",
-            "reorder the data with df.loc[graph.unique_ids] or rebuild the graph from df",
+            "reorder the graph with sozplan.graph.align_graph(graph, df), or the data with "
+            "df.loc[graph.unique_ids]",
         )
 
 
