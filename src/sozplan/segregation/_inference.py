@@ -9,6 +9,7 @@ vectorised call; there is no Python loop per iteration.
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,7 +158,9 @@ def _progress(total: int, show: bool | None, work: int, desc: str) -> Any:
     if not show:
         return None
     try:
-        from tqdm.auto import tqdm
+        with warnings.catch_warnings():  # tqdm.auto warns in Jupyter without ipywidgets
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover - optional
         return _SimpleBar(total, desc)
     return tqdm(total=total, desc=desc)
