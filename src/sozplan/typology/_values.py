@@ -34,6 +34,15 @@ def _catalogue() -> dict:
     return load_catalogue()
 
 
+def _catalogue_rates(df: pd.DataFrame, keys: list) -> Any:
+    """Catalogue indicators from counts; undefined values (NaN) are judged by the caller."""
+    from sozplan.indicators import rates
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SozplanWarning)
+        return rates(df, keys, min_population=None, min_denominator=None)
+
+
 def indicator_values(
     df: pd.DataFrame,
     columns: Hashable | Sequence[Hashable],
@@ -64,11 +73,7 @@ def indicator_values(
     for c in present:
         out[c] = df[c].to_numpy(dtype=float, na_value=np.nan)
     if missing:
-        from sozplan.indicators import rates
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SozplanWarning)
-            computed = rates(df, missing, min_population=None, min_denominator=None).value
+        computed = _catalogue_rates(df, missing).value
         for c in missing:
             out[c] = computed[c].to_numpy(dtype=float)
     out = out[cols]
@@ -106,11 +111,7 @@ def indicator_bases(df: pd.DataFrame, columns: Sequence[Hashable]) -> pd.DataFra
     out = pd.DataFrame(np.nan, index=df.index, columns=list(columns))
     keys = [c for c in columns if c not in df.columns]
     if keys:
-        from sozplan.indicators import rates
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SozplanWarning)
-            den = rates(df, keys, min_population=None, min_denominator=None).denominator
+        den = _catalogue_rates(df, keys).denominator
         for c in keys:
             out[c] = den[c].to_numpy(dtype=float)
     return out
