@@ -808,7 +808,10 @@ def test_musterstadt_jaccard_acceptance(musterstadt, musterstadt_lisa):
     types = _block_types(sub, truth)
     planted = {b for h in truth["hot_spots"] for b in h["blocks"]} | cold
     sig = lisa["q_value"] <= 0.05
-    for code, explained in [("HH", {"grosswohnsiedlung", "innenstadt"}), ("LL", {"einfamilienhaus"})]:
+    for code, explained in [
+        ("HH", {"grosswohnsiedlung", "innenstadt"}),
+        ("LL", {"einfamilienhaus"}),
+    ]:
         other = lisa.index[sig & (lisa["cluster"] == code) & ~lisa.index.isin(list(planted))]
         assert types.loc[other].isin(explained).mean() >= 0.95, code
 

@@ -863,7 +863,11 @@ def test_comparison_plot_uses_the_common_need_of_the_summary():
 
     matplotlib.use("Agg")
     df = pd.DataFrame(
-        {"ew": [1000, 2000, 1500, 500], "quote": [5.0, 10.0, 20.0, 30.0], "alt": [1.0, 9.0, 2.0, 3.0]},
+        {
+            "ew": [1000, 2000, 1500, 500],
+            "quote": [5.0, 10.0, 20.0, 30.0],
+            "alt": [1.0, 9.0, 2.0, 3.0],
+        },
         index=["a", "b", "c", "d"],
     )
     cmp = compare_allocations(

@@ -66,7 +66,7 @@ class DecompositionResult:
         return "\n".join([*lines, *([note] if note else [])])
 
     def _small_total_note(self) -> str:
-        """A warning line when shares are taken of a difference near zero."""
+        """Return a warning line when shares are taken of a difference near zero."""
         if self.kind != "change":
             return ""
         values = self.table.set_index("component")["value"]
