@@ -43,7 +43,14 @@ suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
 
 # --- API reference ----------------------------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    # scikit-learn generates these per class; their docstrings point into sklearn's docs
+    "exclude-members": "set_fit_request,set_transform_request,set_predict_request,"
+    "set_score_request,set_inverse_transform_request,set_partial_fit_request,"
+    "get_metadata_routing",
+}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

@@ -676,7 +676,7 @@ def changes(
     window : int, default 2
         Years between the two observations (MSS: 2; Hamburg-style: 3).
     year : str, default "jahr"
-    prefix : str, default "d_"
+    prefix : str, default ``"d_"``
         Prefix of the result columns.
 
     Returns

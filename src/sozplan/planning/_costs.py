@@ -545,7 +545,7 @@ def cost_indicators(
     Returns
     -------
     DataFrame
-        Indexed by (area, *by): cost columns, ``gesamt``, ``einwohner`` (population),
+        Indexed by ``(area, *by)``: cost columns, ``gesamt``, ``einwohner`` (population),
         ``je_einwohner`` and, if requested, ``bedarf``/``je_bedarf`` and
         ``faelle``/``je_fall``; with ``jahr`` in ``by`` also the development from the
         previous year of the same area (and measure): ``veraenderung`` (euros) and
