@@ -175,6 +175,17 @@ def check_columns(
     -------
     list
         The columns as a list.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"einwohner": [10, 20], "name": ["Nord", "Süd"]})
+    >>> check_columns(df, "einwohner")
+    ['einwohner']
+    >>> check_columns(df, ["name"], where="rates")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: rates: column(s) 'name' (...) of `df` are not numeric. Fix: ...
     """
     check_frame(df, arg=arg, where=where, allow_empty=True)
     cols = as_column_list(columns)
@@ -231,7 +242,17 @@ Fix: inspect them with df[df.index.duplicated(keep=False)], then drop repeated d
 def check_no_nan(
     df: pd.DataFrame, columns: Sequence[Hashable], *, arg: str = "df", where: str = ""
 ) -> None:
-    """Check that ``columns`` hold no missing or infinite values."""
+    """Check that ``columns`` hold no missing or infinite values.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"quote": [4.2, np.nan]}, index=["01", "02"])
+    >>> check_no_nan(df, ["quote"], where="moran")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: moran: column 'quote' of `df` has 1 missing or infinite value(s), at ids '02'. Fix: ...
+    """
     for col in columns:
         values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = ~np.isfinite(values)
@@ -401,6 +422,17 @@ def check_graph_alignment(df: pd.DataFrame, graph: Any, *, where: str = "") -> N
 
     ``Graph.lag`` and esda work by position, so ids must match one to one and in
     order; use :func:`sozplan.graph.align_graph` (or ``df.loc[graph.unique_ids]``) to fix.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from libpysal.graph import Graph
+    >>> g = Graph.from_arrays(["a", "b"], ["b", "a"], [1.0, 1.0])
+    >>> check_graph_alignment(pd.DataFrame({"x": [1, 2]}, index=["a", "b"]), g)
+    >>> check_graph_alignment(pd.DataFrame({"x": [2, 1]}, index=["b", "a"]), g, where="moran")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: moran: `graph` has the ids of `df` but in another order; ...
     """
     ids = pd.Index(graph.unique_ids)
     check_aligned_index(df.index, ids, where=where)
@@ -417,7 +449,17 @@ def check_graph_alignment(df: pd.DataFrame, graph: Any, *, where: str = "") -> N
 def check_geometry_ids(
     data: pd.DataFrame, geometry: Any, *, arg: str = "df", where: str = ""
 ) -> None:
-    """Check that the ids of a data table and of a geometry layer match."""
+    """Check that the ids of a data table and of a geometry layer match.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"x": [1, 2]}, index=["01", "02"])
+    >>> check_geometry_ids(data, pd.DataFrame(index=["01", "03"]), where="validate")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: validate: the ids of `df` and `geometry` differ: 1 id(s) only in `df` ('02'), ...
+    """
     check_unique_index(geometry, arg="geometry", where=where)
     check_aligned_index(data.index, geometry.index, arg=arg, other_arg="geometry", where=where)
 

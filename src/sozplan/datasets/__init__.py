@@ -245,6 +245,15 @@ def build_musterstadt(folder: str | Path | None = None) -> list[Path]:
     -------
     list of Path
         The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = sorted(path.name for path in build_musterstadt(folder))
+    >>> written  # doctest: +NORMALIZE_WHITESPACE
+    ['README.md', 'bloecke_2024_roh.csv', 'bloecke_zeitreihe.csv', 'kosten.csv',
+     'massnahmen.csv', 'musterstadt.gpkg', 'truth.json']
     """
     city = generate_city(
         MUSTERSTADT["n_blocks"], seed=MUSTERSTADT["seed"], years=MUSTERSTADT["years"]

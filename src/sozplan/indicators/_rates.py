@@ -214,6 +214,16 @@ def evaluate(df: pd.DataFrame, spec: IndicatorSpec) -> tuple[np.ndarray, np.ndar
     Returns
     -------
     numerator, denominator, value : ndarray
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sozplan.indicators import IndicatorSpec
+    >>> spec = IndicatorSpec(key="q", label_de="Quote", label_en="rate", numerator="a",
+    ...                      denominator="b", multiplier=100)
+    >>> num, den, value = evaluate(pd.DataFrame({"a": [1, 3], "b": [4, 0]}), spec)
+    >>> value.tolist()
+    [25.0, nan]
     """
     num = _sum_terms(df, spec.numerator)
     den = _sum_terms(df, spec.denominator)

@@ -313,6 +313,18 @@ def save_catalogue(
     -------
     Path
         The path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sozplan.indicators import load_catalogue
+    >>> specs = resolve_specs(["sgb2_quote"])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = save_catalogue(specs, Path(folder) / "kennzahlen.yaml")
+    ...     again = load_catalogue(path)
+    >>> [s.key for s in (again.values() if isinstance(again, dict) else again)]
+    ['sgb2_quote']
     """
     items = list(specs.values()) if isinstance(specs, Mapping) else list(specs)
     if not all(isinstance(s, IndicatorSpec) for s in items):
@@ -338,6 +350,11 @@ def resolve_specs(
     ``None`` gives the shipped specs whose columns are all in ``df``; a key or list of
     keys picks shipped specs; specs (or a dict of them) are used as given. With
     ``strict``, a spec whose columns are missing from ``df`` raises.
+
+    Examples
+    --------
+    >>> [s.key for s in resolve_specs(["sgb2_quote", "kinderarmut"])]
+    ['sgb2_quote', 'kinderarmut']
     """
     shipped = load_catalogue()
     if specs is None:

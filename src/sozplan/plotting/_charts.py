@@ -688,6 +688,19 @@ def moran_scatter(
     Returns
     -------
     FigureDisplay
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from libpysal.graph import Graph
+    >>> from sozplan.autocorrelation import moran
+    >>> df = pd.DataFrame({"x": [1.0, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]})
+    >>> res = moran(df, "x", graph=Graph.from_lattice(4, 4, rook=True), permutations=99, rng=7)
+    >>> display = moran_scatter(res, label="x")
+    >>> bool(display.alt_text)
+    True
+    >>> plt.close("all")
     """
     where = "moran_scatter"
     language = check_language(language, where)

@@ -153,6 +153,16 @@ def add_scale_bar(ax: Any, *, language: str = "de", location: str = "lower left"
 
     Assumes map units in metres (a projected CRS such as EPSG:25832). Returns the
     artists (bar rectangles and text) as a list.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from sozplan.datasets import load_musterstadt
+    >>> ax = load_musterstadt("district").plot()
+    >>> artists = add_scale_bar(ax)
+    >>> len(artists) > 0
+    True
+    >>> plt.close("all")
     """
     from matplotlib.patches import Rectangle
 
@@ -214,6 +224,16 @@ def add_outlines(
     -------
     dict
         ``{"outlines": collection, "labels": [Text, ...]}``
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from sozplan.datasets import load_musterstadt
+    >>> ax = load_musterstadt("planning_area").plot(color="0.9")
+    >>> drawn = add_outlines(ax, load_musterstadt("district"), labels="name")
+    >>> isinstance(drawn, dict)
+    True
+    >>> plt.close("all")
     """
     import matplotlib.patheffects as pe
 
@@ -243,7 +263,17 @@ def add_outlines(
 
 
 def add_source(ax: Any, source: str, *, language: str = "de") -> Any:
-    """Write a source line under the axes (``"Quelle: ..."`` unless it starts so)."""
+    """Write a source line under the axes (``"Quelle: ..."`` unless it starts so).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> text = add_source(ax, "Statistikstelle Musterstadt, 31.12.2024")
+    >>> "Musterstadt" in text.get_text()
+    True
+    >>> plt.close(fig)
+    """
     word = TEXTS[language]["source"]
     text = source if source.lower().startswith(word.lower()) else f"{word}: {source}"
     return ax.annotate(
@@ -819,6 +849,23 @@ def status_dynamics_map(
     FigureDisplay
         ``data["matrix"]`` holds the 4 x 3 counts; ``artists["matrix_legend"]`` the
         legend axes.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from sozplan.datasets import load_musterstadt
+    >>> from sozplan.index import status_dynamics
+    >>> def sgb2_quote(d):
+    ...     under65 = d["einwohner"] - d["einwohner_65_plus"]
+    ...     return 100 * d["sgb2_leistungsberechtigte"] / under65.where(under65 > 0)
+    >>> pr = load_musterstadt("planning_area").copy()
+    >>> pr["sgb2"] = sgb2_quote(pr)
+    >>> pr["d_sgb2"] = pr["sgb2"] - sgb2_quote(load_musterstadt("planning_area", year=2022))
+    >>> result = status_dynamics(pr, ["sgb2"], ["d_sgb2"], population="einwohner")
+    >>> display = status_dynamics_map(pr, result)
+    >>> int(display.data["matrix"].to_numpy().sum()) == int(result.rated.sum())
+    True
+    >>> plt.close("all")
     """
     from matplotlib.patches import Rectangle
 
