@@ -554,6 +554,124 @@ def test_randomization_test_detects_segregation_and_is_reproducible():
     assert np.array_equal(again.simulated, runs[0].simulated)
 
 
+def _alias_probabilities(table: np.ndarray) -> np.ndarray:
+    """Probabilities of each column implied by an alias table (independent of _draws)."""
+    size = len(table)
+    prob = table[:, 0].copy()
+    np.add.at(prob, np.arange(size) + table[:, 1].astype(int), 1.0 - table[:, 0])
+    return prob / size
+
+
+@pytest.mark.parametrize(
+    ("kind", "a", "p"),
+    [
+        ("poisson", 0.0, 0.0),
+        ("poisson", 0.3, 0.0),
+        ("poisson", 7.5, 0.0),
+        ("poisson", 57.25, 0.0),
+        ("poisson", 1950.0, 0.0),
+        ("poisson", 40_000.0, 0.0),
+        ("binomial", 0, 0.25),
+        ("binomial", 1, 0.25),
+        ("binomial", 37, 0.02),
+        ("binomial", 2614, 0.25),
+        ("binomial", 500, 0.999),
+        ("binomial", 12, 0.0),
+        ("binomial", 12, 1.0),
+    ],
+)
+def test_alias_tables_hold_the_exact_distribution(kind, a, p):
+    # every table's implied probabilities equal scipy.stats to 1e-11 relative and the mass
+    # left out of the window is below 1e-15 (the uniforms resolve 2**-53 = 1.1e-16).
+    # scipy's pmf exp(k log(a) - a - lgamma(k + 1)) itself loses about eps * a relative
+    # to cancellation, hence the tolerance that grows with a
+    from scipy import stats
+
+    from sozplan.segregation._draws import binomial_sampler, poisson_sampler
+
+    sampler = (
+        poisson_sampler(np.array([a])) if kind == "poisson" else binomial_sampler(np.array([a]), p)
+    )
+    lo, start, size, table = sampler.tables
+    values = lo[0] + np.arange(size[0])
+    prob = _alias_probabilities(table[start[0] : start[0] + size[0]])
+    dist = stats.poisson(a) if kind == "poisson" else stats.binom(a, p)
+    assert np.allclose(prob, dist.pmf(values), rtol=1e-11 + 1e-14 * a, atol=1e-14)
+    outside = dist.cdf(values[0] - 1) + dist.sf(values[-1])
+    assert outside < 1e-15
+    assert ((table[:, 0] >= 0) & (table[:, 0] <= 1)).all()
+    target = np.arange(size[0]) + table[start[0] : start[0] + size[0], 1]
+    assert ((target >= 0) & (target < size[0])).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 1e4), min_size=1, max_size=30))
+def test_alias_tables_are_distributions(lams):
+    from sozplan.segregation._draws import poisson_sampler
+
+    sampler = poisson_sampler(np.array(lams))
+    _, start, size, table = sampler.tables
+    for j in range(len(size)):
+        prob = _alias_probabilities(table[start[j] : start[j] + size[j]])
+        assert prob.sum() == pytest.approx(1.0, abs=1e-12)
+        assert (prob >= -1e-15).all()
+
+
+@pytest.mark.parametrize("total", [0, 1, 3, 40, 5_000])
+def test_multinomial_sampler_is_exact(total):
+    # Poissonisation with rejection plus one-by-one allocation: rows sum to G exactly,
+    # and the cell frequencies pass a chi-square test against Mult(G, p)
+    from scipy import stats
+
+    from sozplan.segregation._draws import MultinomialSampler
+
+    probs = np.array([0.5, 0.0, 0.3, 0.15, 0.05])
+    rows = np.zeros((4000, len(probs)))
+    MultinomialSampler(total, probs).draw(np.random.default_rng(5), rows)
+    assert np.array_equal(rows.sum(axis=1), np.full(len(rows), total))
+    assert (rows[:, 1] == 0).all()
+    if total == 3:  # the 35 outcomes of Mult(3, p), each against its exact probability
+        keys, seen = np.unique(rows.astype(int), axis=0, return_counts=True)
+        expected = stats.multinomial(3, probs).pmf(keys) * len(rows)
+        assert expected.sum() == pytest.approx(len(rows), rel=0.01)
+        assert stats.chisquare(seen, expected * seen.sum() / expected.sum()).pvalue > 1e-3
+    if total >= 40:
+        mean = rows.mean(axis=0)
+        se = np.sqrt(total * probs * (1 - probs) / len(rows))
+        assert np.all(np.abs(mean - total * probs) <= 4 * se + 1e-12)
+        cov = np.cov(rows[:, [0, 2]].T)
+        assert cov[0, 1] == pytest.approx(-total * 0.5 * 0.3, rel=0.15)
+
+
+def test_samplers_fall_back_to_numpy_for_huge_tables(monkeypatch):
+    import sozplan.segregation._draws as draws
+
+    monkeypatch.setattr(draws, "MAX_TABLE_ENTRIES", 0)
+    probs = np.array([0.2, 0.8])
+    sampler = draws.MultinomialSampler(10_000, probs)
+    assert sampler.poisson is not None
+    assert sampler.poisson.tables is None
+    out = np.zeros((2000, 2))
+    sampler.draw(np.random.default_rng(1), out)
+    assert np.array_equal(out.sum(axis=1), np.full(2000, 10_000))
+    assert out[:, 0].mean() == pytest.approx(2000, abs=4 * 40 / np.sqrt(2000))
+    binom = draws.binomial_sampler(np.array([100, 7]), 0.3)
+    assert binom.tables is None
+    binom.draw(np.random.default_rng(2), out)
+    assert out[:, 0].mean() == pytest.approx(30, abs=0.5)
+
+
+def test_randomization_test_does_not_depend_on_threads():
+    rng = np.random.default_rng(3)
+    t = rng.integers(0, 400, 3000)
+    df = pd.DataFrame({"a": rng.binomial(t, 0.2), "t": t})
+    kwargs = {"group": "a", "total": "t", "iterations": 300, "rng": 9}
+    for null in ("systematic", "evenness"):
+        one = S.randomization_test(S.dissimilarity, df, null=null, workers=1, **kwargs)
+        two = S.randomization_test(S.dissimilarity, df, null=null, workers=3, **kwargs)
+        assert np.array_equal(one.simulated, two.simulated)
+
+
 def test_randomization_test_null_is_calibrated():
     # data drawn under the evenness null: p-values should be roughly uniform
     rng = np.random.default_rng(11)
@@ -767,6 +885,9 @@ def test_inference_and_spatial_bad_input(toy, grid):
         S.randomization_test(np.mean, toy, group="a", total="t")
     with pytest.raises(InputError, match="`null`"):
         S.randomization_test(S.dissimilarity, toy, group="a", total="t", null="random")
+    for workers in (0, 1.5, True):
+        with pytest.raises(InputError, match="`workers`"):
+            S.randomization_test(S.dissimilarity, toy, group="a", total="t", workers=workers)
     with pytest.raises(InputError, match="group="):
         S.randomization_test(S.dissimilarity, toy, iterations=9)
     with pytest.raises(InputError, match="unexpected"):

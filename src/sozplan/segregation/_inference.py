@@ -36,8 +36,11 @@ __all__ = [
 ]
 
 NULLS = ("systematic", "evenness", "permutation", "bootstrap", "geographic")
-#: Elements (iterations x units x groups) held in memory at once.
-CHUNK_ELEMENTS = 4_000_000
+#: Elements (iterations x units x groups) simulated at once: large enough that each
+#: unit's alias table is reused for many iterations, small enough to bound memory.
+CHUNK_ELEMENTS = 524_288
+#: Elements an index is evaluated on at once: its numpy passes then run in the CPU cache.
+KERNEL_ELEMENTS = 131_072
 
 
 # ------------------------------------------------------------------ simulation
@@ -52,37 +55,16 @@ def _chunks(iterations: int, n: int, k: int) -> Iterator[int]:
         yield b
 
 
-def multinomial_rows(
-    total: int, probs: np.ndarray, size: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Exact multinomial draws, shape ``(size, len(probs))``, by Poissonisation.
-
-    Independent Poisson counts with means ``total * probs`` are, given their sum S, a
-    multinomial sample of S persons. Rows with S < total receive ``total - S`` further
-    persons drawn with ``probs``; rows with S > total lose ``S - total`` persons chosen
-    uniformly without replacement. Both corrections leave an exact ``Mult(total, probs)``
-    sample, and cost O(sqrt(total)) per row instead of one binomial draw per category.
-    """
-    n = len(probs)
-    out = rng.poisson(total * probs, size=(size, n))
-    diff = total - out.sum(axis=1)
-    add = np.flatnonzero(diff > 0)
-    if len(add):
-        k = diff[add]
-        cats = rng.choice(n, size=int(k.sum()), p=probs)
-        rows = np.repeat(add, k)
-        out += np.bincount(rows * n + cats, minlength=size * n).reshape(size, n)
-    for r in np.flatnonzero(diff < 0):
-        cum = np.cumsum(out[r])
-        gone = rng.choice(int(cum[-1]), size=int(-diff[r]), replace=False)
-        out[r] -= np.bincount(np.searchsorted(cum, gone, side="right"), minlength=n)
-    return out
+def evaluate(kernel: Callable[[np.ndarray], np.ndarray], sim: np.ndarray) -> np.ndarray:
+    """``kernel(sim)`` evaluated on blocks of rows that fit in the CPU cache."""
+    step = max(1, KERNEL_ELEMENTS // max(1, sim[0].size))
+    if step >= len(sim):
+        return kernel(sim)
+    return np.concatenate([kernel(sim[a : a + step]) for a in range(0, len(sim), step)])
 
 
-def simulate_tables(
-    counts: np.ndarray, *, null: str, iterations: int, rng: np.random.Generator
-) -> Iterator[np.ndarray]:
-    """Yield simulated count tables of shape ``(b, n, K)`` whose ``b`` add up to ``iterations``.
+class Simulator:
+    """Draws simulated count tables of shape ``(b, n, K)`` under one null model.
 
     ``null``:
     ``"systematic"`` each group is spread over the areas by a multinomial draw with
@@ -92,35 +74,62 @@ def simulate_tables(
     totals (multivariate hypergeometric); ``"bootstrap"`` areas are resampled with
     replacement; ``"geographic"`` the areas' counts are permuted among the locations
     (only spatial versions change); ``"parametric"`` each group is redrawn from its own
-    observed spatial
-    distribution (Allen et al. 2015).
+    observed spatial distribution (Allen et al. 2015).
+
+    The per-unit alias tables of :mod:`sozplan.segregation._draws` are built once here
+    and shared (read-only) by every call of :meth:`draw`, also from several threads.
     """
-    counts = np.asarray(counts, dtype=float)
-    n, k = counts.shape
-    tot = counts.sum(axis=1)
-    grp = counts.sum(axis=0)
-    t_int = np.rint(tot).astype(np.int64)
-    g_int = np.rint(grp).astype(np.int64)
-    for b in _chunks(iterations, n, k):
-        out = np.empty((b, n, k))
+
+    def __init__(self, counts: np.ndarray, null: str) -> None:
+        from sozplan.segregation._draws import MultinomialSampler, binomial_sampler
+
+        self.counts = np.asarray(counts, dtype=float)
+        self.null = null
+        tot = self.counts.sum(axis=1)
+        self.grp = self.counts.sum(axis=0)
+        self.t_int = np.rint(tot).astype(np.int64)
+        self.g_int = np.rint(self.grp).astype(np.int64)
+        k = self.counts.shape[1]
+        self.samplers: list[Any] = []
         if null == "systematic":
-            probs = tot / tot.sum()
-            for j in range(k):
-                out[:, :, j] = multinomial_rows(int(g_int[j]), probs, b, rng)
+            self.samplers = [MultinomialSampler(self.g_int[j], tot / tot.sum()) for j in range(k)]
         elif null == "parametric":
-            for j in range(k):
-                out[:, :, j] = multinomial_rows(int(g_int[j]), counts[:, j] / grp[j], b, rng)
+            self.samplers = [
+                MultinomialSampler(self.g_int[j], self.counts[:, j] / self.grp[j])
+                for j in range(k)
+            ]
         elif null == "evenness":
-            remaining = np.broadcast_to(t_int, (b, n)).copy()
-            share_left = 1.0
-            for j in range(k - 1):
-                p = min(1.0, max(0.0, (grp[j] / grp.sum()) / share_left))
-                draw = rng.binomial(remaining, p)
-                out[:, :, j] = draw
-                remaining -= draw
-                share_left -= grp[j] / grp.sum()
-            out[:, :, k - 1] = remaining
-        elif null == "permutation":
+            self.samplers = [binomial_sampler(self.t_int, self.grp[0] / self.grp.sum())]
+        elif null not in NULLS:  # pragma: no cover - checked by callers
+            raise ValueError(null)
+
+    def draw(self, b: int, rng: np.random.Generator) -> np.ndarray:
+        """``b`` simulated tables, shape ``(b, n, K)``.
+
+        Redrawn counts are stored group by group (``(b, K, n)`` in memory), so that one
+        group's counts over the units are contiguous for the index kernels.
+        """
+        counts, t_int, g_int, grp = self.counts, self.t_int, self.g_int, self.grp
+        n, k = counts.shape
+        if self.null in ("systematic", "parametric", "evenness"):
+            planes = np.empty((b, k, n))
+            if self.null == "evenness":
+                self.samplers[0].draw(rng, planes[:, 0])
+                remaining = t_int[None, :] - planes[:, 0].astype(np.int64)
+                share_left = 1.0 - grp[0] / grp.sum()
+                for j in range(1, k - 1):
+                    p = min(1.0, max(0.0, (grp[j] / grp.sum()) / share_left))
+                    planes[:, j] = draw = rng.binomial(remaining, p)
+                    remaining -= draw
+                    share_left -= grp[j] / grp.sum()
+                if k > 1:
+                    planes[:, k - 1] = remaining
+            else:
+                for j, sampler in enumerate(self.samplers):
+                    sampler.draw(rng, planes[:, j])
+            return planes.transpose(0, 2, 1)
+        out = np.empty((b, n, k))
+        if self.null == "permutation":
             first = rng.multivariate_hypergeometric(t_int, g_int[0], size=b, method="marginals")
             out[:, :, 0] = first
             capacity = t_int[None, :] - first
@@ -132,15 +141,68 @@ def simulate_tables(
                 capacity = capacity - out[:, :, j].astype(np.int64)
             if k > 1:
                 out[:, :, k - 1] = capacity
-        elif null == "bootstrap":
-            idx = rng.integers(0, n, size=(b, n))
-            out[:] = counts[idx]
-        elif null == "geographic":
-            idx = rng.permuted(np.broadcast_to(np.arange(n), (b, n)), axis=1)
-            out[:] = counts[idx]
-        else:  # pragma: no cover - checked by callers
-            raise ValueError(null)
-        yield out
+        elif self.null == "bootstrap":
+            out[:] = counts[rng.integers(0, n, size=(b, n))]
+        else:  # geographic
+            out[:] = counts[rng.permuted(np.broadcast_to(np.arange(n), (b, n)), axis=1)]
+        return out
+
+
+def simulate_tables(
+    counts: np.ndarray, *, null: str, iterations: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Yield simulated tables of shape ``(b, n, K)`` whose ``b`` add up to ``iterations``.
+
+    One stream, one chunk after the other; see :class:`Simulator` for the nulls.
+    """
+    sim = Simulator(counts, null)
+    n, k = sim.counts.shape
+    for b in _chunks(iterations, n, k):
+        yield sim.draw(b, rng)
+
+
+def run_chunks(
+    work: Callable[[int, np.random.Generator], np.ndarray],
+    sizes: list[int],
+    rng: np.random.Generator,
+    *,
+    workers: int | None,
+    bar: Any = None,
+) -> np.ndarray:
+    """Concatenate ``work(b, generator)`` over the chunk sizes, on several threads.
+
+    Chunk ``c`` always draws from its own generator, seeded from ``rng`` in chunk order,
+    so the result depends on ``rng`` only, not on the number of threads or on which
+    thread finishes first. The compiled samplers and numpy's generators and ufuncs
+    release the GIL, so the threads run in parallel.
+    """
+    seeds = rng.integers(0, 2**63, size=len(sizes))
+    jobs = [(b, np.random.default_rng(s)) for b, s in zip(sizes, seeds, strict=True)]
+    n_threads = _n_threads(workers, len(jobs))
+
+    def one(job: tuple[int, np.random.Generator]) -> np.ndarray:
+        values = work(*job)
+        if bar is not None:
+            bar.update(job[0])
+        return values
+
+    if n_threads == 1:
+        return np.concatenate([one(job) for job in jobs])
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        return np.concatenate(list(pool.map(one, jobs)))
+
+
+def _n_threads(workers: int | None, n_jobs: int) -> int:
+    import os
+
+    if workers is None:
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not on Linux
+            workers = os.cpu_count() or 1
+    return max(1, min(int(workers), n_jobs))
 
 
 def simulate_twogroup(
@@ -432,6 +494,7 @@ def randomization_test(
     alpha: float = 0.05,
     rng: Any = None,
     progress: bool | None = None,
+    workers: int | None = None,
     **index_kwargs: Any,
 ) -> RandomizationResult:
     r"""Test a segregation index against random allocation, or bootstrap it.
@@ -463,6 +526,10 @@ def randomization_test(
     rng : None, int or numpy.random.Generator
     progress : bool, optional
         Show a progress bar (tqdm if installed); by default only for long runs.
+    workers : int, optional
+        Threads used for the simulation; by default every CPU core available to the
+        process. The result does not depend on it: each chunk of iterations draws from
+        its own generator, seeded from ``rng`` in a fixed order.
     **index_kwargs
         Arguments of the index: ``group=``/``total=`` or ``groups=``, optionally
         ``graph=`` and index parameters such as ``b=`` or ``base=``.
@@ -475,6 +542,12 @@ def randomization_test(
     -----
     Memory stays bounded: tables are simulated in chunks of at most
     ``CHUNK_ELEMENTS`` counts. Counts must be whole numbers.
+
+    Speed: the systematic, evenness and parametric nulls draw every count from a
+    precomputed alias table per distinct area size (:mod:`sozplan.segregation._draws`:
+    one uniform number and one look-up per count, exact to the resolution of the
+    uniforms), the index is evaluated on cache-sized blocks of tables, and chunks run
+    on ``workers`` threads.
 
     References
     ----------
@@ -498,17 +571,26 @@ def randomization_test(
     if null not in NULLS:
         raise fail(where, f"`null` is {null!r}", f"choose one of {format_values(NULLS)}")
     rng = check_rng(rng, where=where)
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1
+    ):
+        raise fail(where, f"`workers` is {workers!r}", "pass a positive integer or None")
     spec, counts, kernel, names = prepare_index(index, df, index_kwargs, where)
     observed = float(kernel(counts[None])[0])
+    simulator = Simulator(counts, null)
+    sizes = list(_chunks(iterations, *counts.shape))
     bar = _progress(iterations, progress, iterations * counts.size, spec.name)
-    parts = []
-    for sim in simulate_tables(counts, null=null, iterations=iterations, rng=rng):
-        parts.append(kernel(sim))
+    try:
+        simulated = run_chunks(
+            lambda b, gen: evaluate(kernel, simulator.draw(b, gen)),
+            sizes,
+            rng,
+            workers=workers,
+            bar=bar,
+        )
+    finally:
         if bar is not None:
-            bar.update(len(sim))
-    if bar is not None:
-        bar.close()
-    simulated = np.concatenate(parts)
+            bar.close()
     finite = simulated[np.isfinite(simulated)]
     expected = float(finite.mean())
     std = float(finite.std(ddof=1)) if len(finite) > 1 else float("nan")
