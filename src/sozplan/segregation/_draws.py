@@ -24,8 +24,11 @@ probabilities :math:`p_i` (an alias table over the units). Given :math:`S = s`,
 :math:`N` is :math:`\mathrm{Mult}(s, p)` whatever the acceptance rule, and adding an
 independent :math:`\mathrm{Mult}(G - s, p)` gives exactly :math:`\mathrm{Mult}(G, p)`.
 
-All uniform numbers come from the caller's ``numpy.random.Generator`` in bulk, so a
-seed reproduces the result on every machine.
+The uniform numbers come from an SFC64 generator (Doty-Humphrey's Small Fast Chaotic
+generator, one of numpy's bit generators) stepped inside the compiled loops: the stream
+of the caller's generator when that is SFC64 (as in the chunks of
+:func:`~sozplan.segregation.randomization_test`), else one seeded from it. A seed
+reproduces the result on every machine.
 
 References
 ----------
@@ -193,9 +196,33 @@ def _pmf_table(w: np.ndarray) -> np.ndarray:
     return table
 
 
+_U11, _U3, _U24, _U40, _U1 = (np.uint64(v) for v in (11, 3, 24, 40, 1))
+_TO_DOUBLE = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@_jit
+def _step(
+    a: np.uint64, b: np.uint64, c: np.uint64, w: np.uint64
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, float]:
+    """One step of SFC64 from state (a, b, c, w): the new state and a double in [0, 1).
+
+    The same sequence as ``numpy.random.Generator(SFC64).random()``: Doty-Humphrey's
+    Small Fast Chaotic generator as in numpy's ``sfc64.h``, then the upper 53 bits
+    scaled to [0, 1). Inlined in the loops below, the state stays in registers.
+    """
+    tmp = a + b + w
+    return (
+        b ^ (b >> _U11),
+        c + (c << _U3),
+        ((c << _U24) | (c >> _U40)) + tmp,
+        w + _U1,
+        (tmp >> _U11) * _TO_DOUBLE,
+    )
+
+
 @_jit
 def _draw_units(
-    u: np.ndarray,
+    state: np.ndarray,
     unit_table: np.ndarray,
     lo: np.ndarray,
     start: np.ndarray,
@@ -207,12 +234,12 @@ def _draw_units(
     """Fill out (rows x units) with one draw per unit and row; sums[s] = row sums.
 
     Units whose distribution is a single point (e.g. no residents) take no uniform
-    number; the others take the rows of ``u`` (shape ``(units with a spread, b)``) in
-    order.
+    number; the others take theirs unit by unit, row by row, from the SFC64 ``state``
+    (advanced in place).
     """
     b = out.shape[0]
     sums[:] = 0.0
-    a = 0
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for i in range(out.shape[1]):
         tab = table[start[unit_table[i]] :]
         k_size = float(size[unit_table[i]])
@@ -223,26 +250,51 @@ def _draw_units(
                 sums[s] += base
             continue
         for s in range(b):
-            w = u[a, s] * k_size
+            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+            w = u * k_size
             k = int(w)
             value = base + k + tab[k, 1] * (w - k >= tab[k, 0])
             out[s, i] = value
             sums[s] += value
-        a += 1
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
 @_jit
-def _add_persons(u: np.ndarray, need: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
+def _add_persons(state: np.ndarray, need: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
     """Allocate need[s] further persons to row s of out (rows x units), one uniform each."""
     size = float(len(table))
-    pos = 0
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for s in range(len(need)):
         row = out[s]
         for _ in range(need[s]):
-            w = u[pos] * size
+            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+            w = u * size
             k = int(w)
             row[k + int(table[k, 1] * (w - k >= table[k, 0]))] += 1.0
-            pos += 1
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+
+
+class _Stream:
+    """The SFC64 state the compiled samplers advance, tied to a numpy Generator.
+
+    With an SFC64 generator the compiled code continues its very stream and writes the
+    state back, so numbers drawn afterwards with numpy follow on; any other generator
+    seeds a fresh SFC64 stream from one of its integers.
+    """
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.bit_generator = rng.bit_generator
+        if not isinstance(self.bit_generator, np.random.SFC64):
+            self.bit_generator = np.random.SFC64(rng.integers(0, 2**63))
+        self.full = self.bit_generator.state
+        self.state = np.array(self.full["state"]["state"], dtype=np.uint64)
+
+    def __enter__(self) -> np.ndarray:
+        return self.state
+
+    def __exit__(self, *exc: object) -> None:
+        self.full["state"]["state"] = self.state
+        self.bit_generator.state = self.full
 
 
 class UnitSampler:
@@ -275,7 +327,8 @@ class UnitSampler:
                 out[:] = rng.binomial(self.a.astype(np.int64), self.p, size=(b, n))
             return out.sum(axis=1)
         sums = np.empty(b)
-        _draw_units(rng.random((self.n_spread, b)), self.unit_table, *self.tables, out, sums)
+        with _Stream(rng) as state:
+            _draw_units(state, self.unit_table, *self.tables, out, sums)
         return sums
 
 
@@ -310,7 +363,8 @@ class MultinomialSampler:
         if self.total == 0:
             return
         need = (self.total - sums).astype(np.int64)
-        _add_persons(rng.random(int(need.sum())), need, self.table, out)
+        with _Stream(rng) as state:
+            _add_persons(state, need, self.table, out)
 
 
 def poisson_sampler(lam: np.ndarray) -> UnitSampler:

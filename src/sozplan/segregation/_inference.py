@@ -80,7 +80,7 @@ class Simulator:
     and shared (read-only) by every call of :meth:`draw`, also from several threads.
     """
 
-    def __init__(self, counts: np.ndarray, null: str) -> None:
+    def __init__(self, counts: np.ndarray, null: str, *, workers: int | None = 1) -> None:
         from sozplan.segregation._draws import MultinomialSampler, binomial_sampler
 
         self.counts = np.asarray(counts, dtype=float)
@@ -91,13 +91,14 @@ class Simulator:
         self.g_int = np.rint(self.grp).astype(np.int64)
         k = self.counts.shape[1]
         self.samplers: list[Any] = []
-        if null == "systematic":
-            self.samplers = [MultinomialSampler(self.g_int[j], tot / tot.sum()) for j in range(k)]
-        elif null == "parametric":
-            self.samplers = [
-                MultinomialSampler(self.g_int[j], self.counts[:, j] / self.grp[j])
+        if null in ("systematic", "parametric"):
+            probs = [
+                tot / tot.sum() if null == "systematic" else self.counts[:, j] / self.grp[j]
                 for j in range(k)
             ]
+            self.samplers = thread_map(
+                lambda j: MultinomialSampler(self.g_int[j], probs[j]), range(k), workers
+            )
         elif null == "evenness":
             self.samplers = [binomial_sampler(self.t_int, self.grp[0] / self.grp.sum())]
         elif null not in NULLS:  # pragma: no cover - checked by callers
@@ -177,8 +178,11 @@ def run_chunks(
     release the GIL, so the threads run in parallel.
     """
     seeds = rng.integers(0, 2**63, size=len(sizes))
-    jobs = [(b, np.random.default_rng(s)) for b, s in zip(sizes, seeds, strict=True)]
-    n_threads = _n_threads(workers, len(jobs))
+    # SFC64: a fast generator of high statistical quality (numpy's own); each chunk's
+    # stream is fixed by its seed
+    jobs = [
+        (b, np.random.Generator(np.random.SFC64(s))) for b, s in zip(sizes, seeds, strict=True)
+    ]
 
     def one(job: tuple[int, np.random.Generator]) -> np.ndarray:
         values = work(*job)
@@ -186,12 +190,19 @@ def run_chunks(
             bar.update(job[0])
         return values
 
+    return np.concatenate(thread_map(one, jobs, workers))
+
+
+def thread_map(func: Callable[[Any], Any], items: Any, workers: int | None) -> list[Any]:
+    """``[func(x) for x in items]`` in order, on up to ``workers`` threads."""
+    items = list(items)
+    n_threads = _n_threads(workers, len(items))
     if n_threads == 1:
-        return np.concatenate([one(job) for job in jobs])
+        return [func(x) for x in items]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=n_threads) as pool:
-        return np.concatenate(list(pool.map(one, jobs)))
+        return list(pool.map(func, items))
 
 
 def _n_threads(workers: int | None, n_jobs: int) -> int:
@@ -577,7 +588,7 @@ def randomization_test(
         raise fail(where, f"`workers` is {workers!r}", "pass a positive integer or None")
     spec, counts, kernel, names = prepare_index(index, df, index_kwargs, where)
     observed = float(kernel(counts[None])[0])
-    simulator = Simulator(counts, null)
+    simulator = Simulator(counts, null, workers=workers)
     sizes = list(_chunks(iterations, *counts.shape))
     bar = _progress(iterations, progress, iterations * counts.size, spec.name)
     try:
