@@ -42,6 +42,7 @@ __all__ = [
     "check_projected_crs",
     "check_rng",
     "check_unique_index",
+    "count_block",
     "fail",
     "format_values",
 ]
@@ -239,6 +240,13 @@ Fix: inspect them with df[df.index.duplicated(keep=False)], then drop repeated d
         )
 
 
+def _as_float(series: pd.Series) -> np.ndarray:
+    """Return a column as floats, with anything that is not a number as NaN."""
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+        return series.to_numpy(dtype=float)  # plain numpy numbers: no parsing needed
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def check_no_nan(
     df: pd.DataFrame, columns: Sequence[Hashable], *, arg: str = "df", where: str = ""
 ) -> None:
@@ -254,7 +262,10 @@ def check_no_nan(
     sozplan.errors.InputError: moran: column 'quote' of `df` has 1 missing or infinite value(s), at ids '02'. Fix: ...
     """
     for col in columns:
-        values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        series = df[col]
+        if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+            continue  # numpy integers and booleans cannot be missing
+        values = _as_float(series)
         bad = ~np.isfinite(values)
         if bad.any():
             raise fail(
@@ -286,28 +297,68 @@ def check_counts(
     sozplan.errors.InputError: dissimilarity: column 'einwohner' of `df` has 1 negative count(s), \
 at ids '02' (values -3). Fix: counts cannot be negative; correct the data.
     """
+    count_block(df, columns, arg=arg, where=where, integer=integer, allow_nan=allow_nan)
+
+
+def count_block(
+    df: pd.DataFrame,
+    columns: Sequence[Hashable],
+    *,
+    arg: str = "df",
+    where: str = "",
+    integer: bool = False,
+    allow_nan: bool = False,
+) -> np.ndarray:
+    """Check count columns as :func:`check_counts` does and return them as floats (n x k).
+
+    The columns are converted once and tested together; only when something is wrong
+    are they gone through one by one, to name the column, the ids and the values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [1, 2], "b": [3.0, 0.0]})
+    >>> count_block(df, ["a", "b"])
+    array([[1., 3.],
+           [2., 0.]])
+    """
     cols = check_columns(df, columns, arg=arg, where=where)
-    if not allow_nan:
+    kinds = {d.kind if isinstance(d, np.dtype) else "?" for d in df.dtypes[cols]}
+    if df.columns.is_unique and kinds <= set("iuf"):
+        block = df[cols].to_numpy(dtype=float)  # plain numpy numbers: no parsing needed
+    else:
+        block = np.column_stack([_as_float(df[c]) for c in cols]).reshape(len(df), len(cols))
+    if df.columns.is_unique and kinds <= set("iu"):  # integers: finite and whole
+        finite = whole = np.ones_like(block, dtype=bool)
+        if not (block < 0).any():
+            return block
+    else:
+        finite = np.isfinite(block)
+        whole = block == np.round(block)
+    if not allow_nan and not finite.all():
         check_no_nan(df, cols, arg=arg, where=where)
-    for col in cols:
-        values = df[col].to_numpy(dtype=float, na_value=np.nan)
-        neg = values < 0
-        if neg.any():
-            raise fail(
-                where,
-                f"column {col!r} of `{arg}` has {int(neg.sum())} negative count(s), at ids "
-                f"{format_values(df.index[neg])} (values {_fmt_numbers(values[neg])})",
-                "counts cannot be negative; correct the data",
-            )
-        if integer:
-            frac = np.isfinite(values) & (values != np.round(values))
-            if frac.any():
+    if (block < 0).any() or (integer and not (whole | ~finite).all()):
+        for j, col in enumerate(cols):
+            values = block[:, j]
+            neg = values < 0
+            if neg.any():
                 raise fail(
                     where,
-                    f"column {col!r} of `{arg}` has non-integer counts at ids "
-                    f"{format_values(df.index[frac])} (values {_fmt_numbers(values[frac])})",
-                    "pass whole numbers of persons; round estimates explicitly if that is intended",
+                    f"column {col!r} of `{arg}` has {int(neg.sum())} negative count(s), at ids "
+                    f"{format_values(df.index[neg])} (values {_fmt_numbers(values[neg])})",
+                    "counts cannot be negative; correct the data",
                 )
+            if integer:
+                frac = finite[:, j] & ~whole[:, j]
+                if frac.any():
+                    raise fail(
+                        where,
+                        f"column {col!r} of `{arg}` has non-integer counts at ids "
+                        f"{format_values(df.index[frac])} (values {_fmt_numbers(values[frac])})",
+                        "pass whole numbers of persons; round estimates explicitly if that is "
+                        "intended",
+                    )
+    return block
 
 
 def check_numerator_denominator(

@@ -41,11 +41,10 @@ distribution. IEEE TSE 17(9), 972-975. doi:10.1109/32.92917
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
-import numba
 import numpy as np
+
+from sozplan.segregation._compiled import jit
 
 #: Tail mass left out of a table (per side).
 TAIL = 1e-20
@@ -57,12 +56,7 @@ SPARE = 1.5
 _POISSON, _BINOMIAL = 0, 1
 
 
-def _jit(func: Callable[..., Any]) -> Any:
-    """Compile with numba, caching the machine code on disk where that is possible."""
-    try:
-        return numba.njit(cache=True, nogil=True)(func)
-    except RuntimeError:  # pragma: no cover - no writable cache location
-        return numba.njit(nogil=True)(func)
+_jit = jit
 
 
 @_jit

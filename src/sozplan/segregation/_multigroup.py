@@ -47,38 +47,37 @@ __all__ = [
 # Every kernel takes counts of shape (B, n, K) and returns shape (B,).
 
 
-def _parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    t = c.sum(axis=2)  # (B, n)
-    big_t = t.sum(axis=1)  # (B,)
-    share = c.sum(axis=1) / big_t[:, None]  # (B, K)
-    p = safe_div(c, t[:, :, None])
-    return t, big_t, share, p
+def _sums(c: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(group shares (B, K), T (B,), sum |d| (B, K), sum d^2 / t (B, K), T M (B,))."""
+    from sozplan.segregation._compiled import multigroup_sums
+
+    c = np.asarray(c, dtype=float)
+    scratch = np.empty((2, c.shape[1]))
+    grp, big_t, abs_dev, sq_dev, info = multigroup_sums(c, scratch[0], scratch[1])
+    return grp / big_t[:, None], big_t, abs_dev, sq_dev, info
 
 
 def _k_mdis(c: np.ndarray) -> np.ndarray:
-    t, big_t, share, _ = _parts(c)
+    share, big_t, abs_dev, _, _ = _sums(c)
     inter = (share * (1 - share)).sum(axis=1)
-    return np.abs(c - t[:, :, None] * share[:, None, :]).sum(axis=(1, 2)) / (2 * big_t * inter)
+    return abs_dev.sum(axis=1) / (2 * big_t * inter)
 
 
 def _k_mgini(c: np.ndarray) -> np.ndarray:
+    from sozplan.segregation._compiled import gini_half
+
     t = c.sum(axis=2)  # (B, n)
     big_t = t.sum(axis=1)
     share = c.sum(axis=1) / big_t[:, None]
     inter = (share * (1 - share)).sum(axis=1)
     ck = np.ascontiguousarray(np.moveaxis(c, 2, 1))  # (B, K, n), contiguous for sorting
-    pk = safe_div(ck, t[:, None, :])
-    order = np.argsort(pk, axis=2)  # ties contribute 0: any order is exact
-    xs = np.take_along_axis(ck, order, axis=2)
-    ts = np.take_along_axis(t[:, None, :], order, axis=2)
-    half = (xs * (np.cumsum(ts, axis=2) - ts) - ts * (np.cumsum(xs, axis=2) - xs)).sum(axis=(1, 2))
-    return half / (big_t**2 * inter)
+    order = np.argsort(safe_div(ck, t[:, None, :]), axis=2)
+    return gini_half(ck, np.ascontiguousarray(t), order) / (big_t**2 * inter)
 
 
 def _k_m(c: np.ndarray, base: float = np.e) -> np.ndarray:
-    t, big_t, share, _ = _parts(c)
-    expected = t[:, :, None] * share[:, None, :]
-    return xlogy_ratio(c, expected).sum(axis=(1, 2)) / big_t / np.log(base)
+    _, big_t, _, _, info = _sums(c)
+    return info / big_t / np.log(base)
 
 
 def _k_entropy_city(c: np.ndarray) -> np.ndarray:
@@ -91,22 +90,18 @@ def _k_h(c: np.ndarray) -> np.ndarray:
 
 
 def _k_nexp(c: np.ndarray) -> np.ndarray:
-    t, big_t, share, p = _parts(c)
-    sq = t[:, :, None] * (p - share[:, None, :]) ** 2 / (1 - share[:, None, :])
-    return sq.sum(axis=(1, 2)) / big_t
+    share, big_t, _, sq, _ = _sums(c)
+    return (sq / (1 - share)).sum(axis=1) / big_t
 
 
 def _k_rdiv(c: np.ndarray) -> np.ndarray:
-    t, big_t, share, p = _parts(c)
-    inter = (share * (1 - share)).sum(axis=1)
-    return (t[:, :, None] * (p - share[:, None, :]) ** 2).sum(axis=(1, 2)) / (big_t * inter)
+    share, big_t, _, sq, _ = _sums(c)
+    return sq.sum(axis=1) / (big_t * (share * (1 - share)).sum(axis=1))
 
 
 def _k_scv(c: np.ndarray) -> np.ndarray:
-    t, big_t, share, p = _parts(c)
-    k = c.shape[2]
-    sq = t[:, :, None] * (p - share[:, None, :]) ** 2 / share[:, None, :]
-    return sq.sum(axis=(1, 2)) / (big_t * (k - 1))
+    share, big_t, _, sq, _ = _sums(c)
+    return (sq / share).sum(axis=1) / (big_t * (c.shape[2] - 1))
 
 
 def _k_simpson_c(c: np.ndarray) -> np.ndarray:
@@ -124,22 +119,20 @@ def _k_diversity(c: np.ndarray, normalized: bool = False) -> np.ndarray:
     return e / np.log(c.shape[2]) if normalized else e
 
 
-def all_multigroup(c: np.ndarray) -> dict[str, float]:
-    """All multigroup indices of one (n, K) table from shared intermediates (for the table)."""
-    t = c.sum(axis=1)
-    big_t = t.sum()
-    grp = c.sum(axis=0)
-    share = grp / big_t
+def all_multigroup(c: np.ndarray, *, gini: bool = True) -> dict[str, float]:
+    """All multigroup indices of one (n, K) table from shared sums (for the table).
+
+    ``gini=False`` leaves out the multigroup Gini (NaN), the one index that sorts.
+    """
+    shares, totals, abs_devs, sqs, infos = _sums(c[None])
+    share, big_t, abs_dev, sq = shares[0], float(totals[0]), abs_devs[0], sqs[0]
+    m = float(infos[0]) / big_t
     k = c.shape[1]
     inter = float((share * (1 - share)).sum())
-    expected = t[:, None] * share[None, :]
-    dev = c - expected  # t_i (p_ik - P_k)
-    sq = (safe_div(dev**2, t[:, None])).sum(axis=0)  # sum_i t_i (p_ik - P_k)^2, per group
-    m = float(xlogy_ratio(c, expected).sum() / big_t)
     e = float(-(share * np.log(share)).sum())
     return {
-        "multigroup_dissimilarity": float(np.abs(dev).sum() / (2 * big_t * inter)),
-        "multigroup_gini": float(_k_mgini(c[None])[0]),
+        "multigroup_dissimilarity": float(abs_dev.sum() / (2 * big_t * inter)),
+        "multigroup_gini": float(_k_mgini(c[None])[0]) if gini else float("nan"),
         "information_theory": m / e,
         "mutual_information": m,
         "relative_diversity": float(sq.sum() / (big_t * inter)),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import fail
+from sozplan.checks import fail, format_values
 from sozplan.segregation import _multigroup as mg
 from sozplan.segregation import _spatial as sp
 from sozplan.segregation import _twogroup as tg
@@ -73,6 +73,7 @@ def segregation_table(
     groups: Sequence[Hashable] | None = None,
     graph: Any = None,
     spatial: bool = False,
+    indices: Sequence[str | Callable[..., Any]] | None = None,
 ) -> pd.DataFrame:
     """Compute every applicable segregation index at once.
 
@@ -94,6 +95,11 @@ def segregation_table(
         centralisation, clustering, adjusted D). Needs a GeoDataFrame in a projected
         CRS; the distance-decay indices take time growing with the square of the
         number of areas.
+    indices : list of str or functions, optional
+        Only these indices, by function name (``"dissimilarity"``) or the functions
+        themselves; by default every one that applies. Leaving out the expensive ones
+        saves time on large tables: the multigroup Gini sorts the areas once per group,
+        the density-corrected D solves one equation per area.
 
     Returns
     -------
@@ -122,6 +128,7 @@ def segregation_table(
     where = "segregation_table"
     rows: list[dict[str, Any]] = []
     if groups is not None:
+        wanted = _selected(indices, MULTIGROUP, where)
         if group is not None or total is not None or spatial:
             raise fail(
                 where,
@@ -135,8 +142,8 @@ def segregation_table(
         if graph is not None:
             tables.append((lag_counts(environment_matrix(df, graph, where), counts), True))
         for arr, is_spatial in tables:
-            values = mg.all_multigroup(arr)
-            for func in MULTIGROUP:
+            values = mg.all_multigroup(arr, gini=mg.multigroup_gini in wanted)
+            for func in wanted:
                 spec = REGISTRY[func]
                 rows.append(_row(spec, values[spec.name], is_spatial, label, len(arr)))
     else:
@@ -146,6 +153,9 @@ def segregation_table(
                 "neither `groups` nor both `group` and `total` were passed",
                 "pass group= and total= (two-group) or groups=[...] (multigroup)",
             )
+        wanted = _selected(
+            indices, TWOGROUP_ASPATIAL + (TWOGROUP_SPATIAL if spatial else ()), where
+        )
         x, t = twogroup_arrays(df, group, total, where=where)
         label = f"{group}, {total}"
         variants = [(x, t, False)]
@@ -153,17 +163,39 @@ def segregation_table(
             mat = environment_matrix(df, graph, where)
             variants.append((lag_counts(mat, x), lag_counts(mat, t), True))
         for xx, tt, is_spatial in variants:
-            for func in TWOGROUP_ASPATIAL:
+            for func in (f for f in TWOGROUP_ASPATIAL if f in wanted):
                 spec = REGISTRY[func]
                 assert spec.kernel is not None  # aspatial indices all have a kernel
                 value = float(spec.kernel(xx[None], tt[None])[0])
                 rows.append(_row(spec, value, is_spatial, label, len(xx)))
         if spatial:
-            for func in TWOGROUP_SPATIAL:
+            for func in (f for f in TWOGROUP_SPATIAL if f in wanted):
                 res = func(df, group, total)
                 rows.append(_row(REGISTRY[func], res.statistic, True, label, len(x)))
     rows.sort(key=lambda r: (_ORDER.index(r["dimension"]), r["spatial"]))  # stable
     return pd.DataFrame({c: [r[c] for r in rows] for c in COLUMNS})
+
+
+def _selected(
+    indices: Sequence[str | Callable[..., Any]] | None,
+    available: tuple[Callable[..., Any], ...],
+    where: str,
+) -> tuple[Callable[..., Any], ...]:
+    """Return the index functions asked for by ``indices``, in the table's order."""
+    if indices is None:
+        return available
+    if isinstance(indices, str) or callable(indices):
+        indices = [indices]
+    by_name = {f.__name__: f for f in available}
+    names = [i if isinstance(i, str) else getattr(i, "__name__", repr(i)) for i in indices]
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise fail(
+            where,
+            f"`indices` names {format_values(unknown)}, which this table cannot hold",
+            f"choose among {format_values(sorted(by_name), limit=len(by_name))}",
+        )
+    return tuple(f for f in available if f.__name__ in names)
 
 
 def _row(spec: Any, value: float, is_spatial: bool, label: str, n: int) -> dict[str, Any]:

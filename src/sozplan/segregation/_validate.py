@@ -15,6 +15,7 @@ from sozplan.checks import (
     check_frame,
     check_numerator_denominator,
     check_unique_index,
+    count_block,
     fail,
     format_values,
 )
@@ -105,8 +106,7 @@ def multigroup_array(
             "pass at least two mutually exclusive groups that add up to the population, "
             "e.g. groups=['deutsche', 'auslaender']",
         )
-    check_counts(df, cols, where=where)
-    counts = df[cols].to_numpy(dtype=float)
+    counts = count_block(df, cols, where=where)
     _check_units(len(counts), min_units, where)
     col_tot = counts.sum(axis=0)
     empty = [c for c, s in zip(cols, col_tot, strict=True) if s <= 0]
