@@ -824,6 +824,18 @@ def test_segregation_table(toy, grid):
     assert full["spatial"].sum() == len(full) - len(tab)
     multi = S.segregation_table(toy.assign(b=toy["t"] - toy["a"]), groups=["a", "b"])
     assert set(multi["dimension"]) == {"evenness", "exposure", "diversity"}
+    # a subset by name or function, in the table's order, with the same values
+    some = S.segregation_table(toy, "a", "t", indices=[S.gini, "dissimilarity"])
+    assert list(some["index"]) == ["dissimilarity", "gini"]
+    assert np.allclose(some["statistic"], tab.set_index("index").loc[some["index"], "statistic"])
+    one = S.segregation_table(
+        toy.assign(b=toy["t"] - toy["a"]), groups=["a", "b"], indices="mutual_information"
+    )
+    assert one["statistic"].item() == pytest.approx(
+        multi.set_index("index").loc["mutual_information", "statistic"]
+    )
+    with pytest.raises(InputError, match="choose among 'atkinson'"):
+        S.segregation_table(toy, "a", "t", indices=["mutual_information"])
 
 
 def test_result_objects(toy):
