@@ -68,9 +68,7 @@ class IndexSpec:
     first 12 hex digits) that reports print, so a published index can be traced to
     its exact settings.
 
-    Keys
-    ----
-    ``name``, ``version`` (of *your* index, e.g. ``"2024.1"``), ``description``;
+    The keys of a spec: ``name``, ``version`` (of *your* index, e.g. ``"2024.1"``), ``description``;
     ``indicators``: list of ``{column, direction (+1/-1), weight, label}``;
     ``population`` (column for weighted normalisation, optional);
     ``treatment``: ``None`` or ``{winmax, skew_threshold, kurtosis_threshold, log_fallback}``;
