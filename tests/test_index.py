@@ -542,6 +542,10 @@ def test_sensitivity_finds_the_dominant_factor():
     idx = res.indices
     assert idx["ST"].idxmax() == "normalisation"
     assert idx.loc["normalisation", "ST"] > 5 * idx.drop("normalisation")["ST"].max()
+    negative = idx.index[(idx[["S1", "S1_ranks"]] < 0).any(axis=1)]
+    assert ("negative S1" in repr(res)) == (len(negative) > 0)
+    if len(negative):  # the note names exactly those factors
+        assert all(str(f) in repr(res).splitlines()[-1] for f in negative)
 
 
 # ------------------------------------------------------------------ status / dynamics

@@ -645,6 +645,13 @@ class SensitivityResult:
         indices of each area's rank.
     by_area_first, by_area_total : DataFrame
         Indices of each area's rank (rows: areas, columns: factors).
+
+    Notes
+    -----
+    The indices are Monte Carlo estimates from ``n`` base samples. With small ``n`` a
+    factor without effect can get a slightly negative ``S1`` (or ``S1 > ST``): read
+    it as "not distinguishable from 0" and raise ``n`` until the estimates settle;
+    :meth:`__repr__` says so when it happens.
     """
 
     indices: pd.DataFrame
@@ -658,10 +665,17 @@ class SensitivityResult:
         return self.indices
 
     def __repr__(self) -> str:
-        return (
+        text = (
             f"SensitivityResult(N={self.n}, {self.n_evaluations} index builds)\n"
             f"{self.indices.round(3).to_string()}"
         )
+        negative = self.indices.index[(self.indices[["S1", "S1_ranks"]] < 0).any(axis=1)]
+        if len(negative):
+            text += (
+                f"\nnegative S1 for {', '.join(map(str, negative))}: Monte Carlo noise at "
+                f"N={self.n}, read as 0 (a larger n narrows it)"
+            )
+        return text
 
     def _repr_html_(self) -> str:
         return f"<b>SensitivityResult</b> N={self.n}" + html_table(self.indices)
