@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from sozplan._yaml import key_positions as _positions
 from sozplan.errors import InputError
 
 __all__ = [
@@ -168,22 +169,6 @@ class ConfigError(InputError):
 def default_config_path() -> Path:
     """Path of the shipped configuration for Musterstadt (``musterstadt.yaml``)."""
     return Path(str(resources.files("sozplan.report") / "musterstadt.yaml"))
-
-
-def _positions(node: Any, prefix: str = "") -> dict[str, tuple[int, int]]:
-    """Key path -> (line, column), 1-based, from a yaml node tree."""
-    out: dict[str, tuple[int, int]] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            out[path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out.update(_positions(value_node, path))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            path = f"{prefix}[{i}]"
-            out[path] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            out.update(_positions(item, path))
-    return out
 
 
 def _merge(base: dict, over: Mapping) -> dict:
