@@ -19,6 +19,7 @@ _SUBMODULES = frozenset(
     {
         "autocorrelation",
         "checks",
+        "city",
         "cli",
         "datasets",
         "disclosure",
@@ -38,7 +39,10 @@ _SUBMODULES = frozenset(
     }
 )
 
-__all__ = ["__version__", *sorted(_SUBMODULES)]
+#: Public names re-exported from submodules, loaded on first access.
+_ATTRIBUTES = {"CitySpec": "city", "load_city": "city"}
+
+__all__ = ["__version__", *sorted(_ATTRIBUTES), *sorted(_SUBMODULES)]
 
 
 def _version() -> str:
@@ -54,6 +58,10 @@ def __getattr__(name: str):
     if name == "__version__":  # read from the installed metadata only when asked for
         value = globals()["__version__"] = _version()
         return value
+    if name in _ATTRIBUTES:
+        value = getattr(importlib.import_module(f"sozplan.{_ATTRIBUTES[name]}"), name)
+        globals()[name] = value
+        return value
     if name in _SUBMODULES:
         module = importlib.import_module(f"sozplan.{name}")
         globals()[name] = module
@@ -62,4 +70,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SUBMODULES)
+    return sorted(set(globals()) | _SUBMODULES | set(_ATTRIBUTES))

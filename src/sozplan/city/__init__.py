@@ -14,7 +14,7 @@ Examples
 >>> spec = musterstadt_description()
 >>> spec.population
 'einwohner'
->>> load_city(spec, level="district", year=2024).data.shape[0]
+>>> load_city(spec, level="bezirk", year=2024).data.shape[0]
 8
 """
 

@@ -87,7 +87,10 @@ class LoadReport:
     def to_frame(self) -> pd.DataFrame:
         """One row per finding: ``kind``, ``id``, ``detail``."""
         rows: list[tuple[str, str, str]] = []
-        rows += [("without_statistics", i, "in the geometry, in no table") for i in self.without_statistics]
+        rows += [
+            ("without_statistics", i, "in the geometry, in no table")
+            for i in self.without_statistics
+        ]
         for file, ids in self.without_geometry.items():
             rows += [("without_geometry", i, f"in {file}, not in the geometry") for i in ids]
         rows += [("repaired", i, "invalid polygon repaired (make_valid)") for i in self.repaired]
@@ -97,8 +100,11 @@ class LoadReport:
         if len(self.check_sums):
             bad = self.check_sums[self.check_sums["difference"].abs() >= 1e-6]
             rows += [
-                ("check_sum", str(r.id), f"{r.column} {r.year}: published {r.published:g}, "
-                 f"summed {r.summed:g}")
+                (
+                    "check_sum",
+                    str(r.id),
+                    f"{r.column} {r.year}: published {r.published:g}, summed {r.summed:g}",
+                )
                 for r in bad.itertuples()
             ]
         rows += [("sentinel", c, f"{n} cell(s) set missing") for c, n in self.sentinels.items()]
@@ -131,9 +137,13 @@ class LoadReport:
                 "of the areas"
             )
         if self.repaired:
-            out.append(f"{len(self.repaired)} invalid polygon(s) repaired: {format_values(self.repaired)}")
+            out.append(
+                f"{len(self.repaired)} invalid polygon(s) repaired: {format_values(self.repaired)}"
+            )
         if self.excluded:
-            out.append(f"{len(self.excluded)} area(s) excluded: {format_values(list(self.excluded))}")
+            out.append(
+                f"{len(self.excluded)} area(s) excluded: {format_values(list(self.excluded))}"
+            )
         for c, n in self.sentinels.items():
             out.append(f"{n} sentinel cell(s) of {c!r} set missing")
         for lv, ids in self.unplaced.items():
@@ -167,7 +177,7 @@ class CityData:
     spec: CitySpec
 
     def to_frame(self) -> gpd.GeoDataFrame:
-        """The data (a GeoDataFrame)."""
+        """Return the data (a GeoDataFrame)."""
         return self.data
 
     def __repr__(self) -> str:
@@ -181,13 +191,19 @@ class CityData:
 def _read_geo(spec: CitySpec, file: str, layer: Any, key: str) -> gpd.GeoDataFrame:
     path = spec.path(file)
     if not path.exists():
-        raise spec.error(f"{key}.file", f"the file {path} does not exist", "check the path "
-                         "(relative paths start at the description's folder)")
+        raise spec.error(
+            f"{key}.file",
+            f"the file {path} does not exist",
+            "check the path (relative paths start at the description's folder)",
+        )
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
-    except Exception as exc:  # noqa: BLE001 - any reader failure becomes an InputError
-        raise spec.error(f"{key}.file", f"{path} cannot be read as geometry ({exc})",
-                         "pass a GeoPackage, Shapefile or GeoJSON (and `layer:`)") from None
+    except Exception as exc:
+        raise spec.error(
+            f"{key}.file",
+            f"{path} cannot be read as geometry ({exc})",
+            "pass a GeoPackage, Shapefile or GeoJSON (and `layer:`)",
+        ) from None
 
 
 def _column(spec: CitySpec, frame: pd.DataFrame, col: str, key: str, what: str) -> pd.Series:
@@ -211,15 +227,21 @@ def _ids(series: pd.Series, length: int | None) -> pd.Series:
     return s.astype(object)
 
 
-def _read_plain(spec: CitySpec, file: str, key: str, sep: Any = None, encoding: Any = None) -> pd.DataFrame:
+def _read_plain(
+    spec: CitySpec, file: str, key: str, sep: Any = None, encoding: Any = None
+) -> pd.DataFrame:
     path = spec.path(file)
     if not path.exists():
         raise spec.error(key, f"the file {path} does not exist", "check the path")
     enc = encoding or "utf-8-sig"
     try:
-        return pd.read_csv(path, dtype=str, sep=sep, engine="python", encoding=enc, keep_default_na=False)
+        return pd.read_csv(
+            path, dtype=str, sep=sep, engine="python", encoding=enc, keep_default_na=False
+        )
     except UnicodeDecodeError:
-        return pd.read_csv(path, dtype=str, sep=sep, engine="python", encoding="cp1252", keep_default_na=False)
+        return pd.read_csv(
+            path, dtype=str, sep=sep, engine="python", encoding="cp1252", keep_default_na=False
+        )
 
 
 def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
@@ -228,20 +250,35 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
     path = spec.path(file)
     key = f"tables[{i}]"
     if not path.exists():
-        raise spec.error(f"{key}.file", f"the file {path} does not exist", "check the path "
-                         "(relative paths start at the description's folder)")
+        raise spec.error(
+            f"{key}.file",
+            f"the file {path} does not exist",
+            "check the path (relative paths start at the description's folder)",
+        )
     keys = [t.id]
     texts = [c for c in (t.name, t.exclusions.get("column"), *t.category) if c]
-    texts += [c.source[0] for c in spec.columns.values() if c.kind == "text" and c.source
-              and t.layout == "wide" and (c.table in (None, i))]
+    texts += [
+        c.source[0]
+        for c in spec.columns.values()
+        if c.kind == "text" and c.source and t.layout == "wide" and (c.table in (None, i))
+    ]
     head = read_statistik(path, nrows=1, **dict(t.options)).values
-    for col, what in [(t.id, "`id`"), *[(c, "`category`") for c in t.category],
-                      (t.value, "`value`"), (t.name, "`name`"),
-                      (t.exclusions.get("column"), "`exclusions.column`")] + (
-                          [(t.year, "`year`")] if isinstance(t.year, str) else []):
+    for col, what in [
+        (t.id, "`id`"),
+        *[(c, "`category`") for c in t.category],
+        (t.value, "`value`"),
+        (t.name, "`name`"),
+        (t.exclusions.get("column"), "`exclusions.column`"),
+    ] + ([(t.year, "`year`")] if isinstance(t.year, str) else []):
         if col is not None:
-            sub = {"`id`": "id", "`category`": "category", "`value`": "value", "`name`": "name",
-                   "`exclusions.column`": "exclusions.column", "`year`": "year"}[what]
+            sub = {
+                "`id`": "id",
+                "`category`": "category",
+                "`value`": "value",
+                "`name`": "name",
+                "`exclusions.column`": "exclusions.column",
+                "`year`": "year",
+            }[what]
             _column(spec, head, col, f"{key}.{sub}", what)
     texts = [c for c in texts if c in head.columns]
     table = read_statistik(path, key_columns=keys, text_columns=texts, **dict(t.options))
@@ -249,7 +286,9 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------- hierarchy
-def _areas(spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index) -> tuple[pd.DataFrame, dict, dict]:
+def _areas(
+    spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index
+) -> tuple[pd.DataFrame, dict, dict]:
     """Parent ids of every smallest area and the names of every level."""
     areas = pd.DataFrame(index=ids)
     names: dict[str, dict[str, str]] = {}
@@ -259,10 +298,17 @@ def _areas(spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index) -> tuple[pd.Dat
         h = spec.hierarchy
         hier = _read_plain(spec, h["file"], "hierarchy.file", h.get("sep"), h.get("encoding"))
         hier.columns = [str(c).strip() for c in hier.columns]
-        hid = _ids(_column(spec, hier, h["id"], "hierarchy.id", "`hierarchy.id`"), spec.levels[0].id_length)
+        hid = _ids(
+            _column(spec, hier, h["id"], "hierarchy.id", "`hierarchy.id`"),
+            spec.levels[0].id_length,
+        )
         if hid.duplicated().any():
-            raise spec.error("hierarchy.id", f"ids occur twice in the hierarchy table: "
-                             f"{format_values(hid[hid.duplicated()].unique())}", "keep one row per area")
+            raise spec.error(
+                "hierarchy.id",
+                f"ids occur twice in the hierarchy table: "
+                f"{format_values(hid[hid.duplicated()].unique())}",
+                "keep one row per area",
+            )
         hier.index = pd.Index(hid, name=spec.levels[0].key)
     geo_attr = pd.DataFrame(geo.drop(columns="geometry")).set_index(ids)
 
@@ -272,8 +318,11 @@ def _areas(spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index) -> tuple[pd.Dat
         if hier is not None and col in hier.columns:
             return hier[col].str.strip().reindex(ids)
         avail = [*map(str, geo_attr.columns), *([] if hier is None else map(str, hier.columns))]
-        raise spec.error(key, f"the column {col!r} is neither in the geometry nor in the hierarchy "
-                         "table", f"{_did_you_mean(col, avail)}use one of {format_values(avail, 15)}")
+        raise spec.error(
+            key,
+            f"the column {col!r} is neither in the geometry nor in the hierarchy table",
+            f"{_did_you_mean(col, avail)}use one of {format_values(avail, 15)}",
+        )
 
     lv0 = spec.levels[0]
     for pos, lv in enumerate(spec.levels):
@@ -289,9 +338,17 @@ def _areas(spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index) -> tuple[pd.Dat
         else:
             sp = lv.parent["spatial"]
             pgeo = _read_geo(spec, sp["file"], sp.get("layer"), f"{key}.parent.spatial")
-            pid = _ids(_column(spec, pgeo, sp["id"], f"{key}.parent.spatial.id", "`id`"), lv.id_length)
-            pts = gpd.GeoDataFrame(geometry=geo.geometry.representative_point().to_numpy(), index=ids, crs=geo.crs)
-            pgeo = gpd.GeoDataFrame({"_pid": pid.to_numpy()}, geometry=pgeo.geometry.to_crs(geo.crs).to_numpy(), crs=geo.crs)
+            pid = _ids(
+                _column(spec, pgeo, sp["id"], f"{key}.parent.spatial.id", "`id`"), lv.id_length
+            )
+            pts = gpd.GeoDataFrame(
+                geometry=geo.geometry.representative_point().to_numpy(), index=ids, crs=geo.crs
+            )
+            pgeo = gpd.GeoDataFrame(
+                {"_pid": pid.to_numpy()},
+                geometry=pgeo.geometry.to_crs(geo.crs).to_numpy(),
+                crs=geo.crs,
+            )
             joined = gpd.sjoin(pts, pgeo, how="left", predicate="within")
             joined = joined[~joined.index.duplicated()]
             level_ids = joined["_pid"].reindex(ids)
@@ -303,27 +360,56 @@ def _areas(spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index) -> tuple[pd.Dat
             if lv.id_length is not None:
                 bad = level_ids.dropna()[level_ids.dropna().str.len() != lv.id_length]
                 if len(bad):
-                    raise spec.error(f"{key}.id_length", f"{len(bad)} {lv.key} id(s) do not have "
-                                     f"{lv.id_length} characters: {format_values(bad.unique())}",
-                                     "correct `id_length` or the way the ids are derived")
+                    raise spec.error(
+                        f"{key}.id_length",
+                        f"{len(bad)} {lv.key} id(s) do not have "
+                        f"{lv.id_length} characters: {format_values(bad.unique())}",
+                        "correct `id_length` or the way the ids are derived",
+                    )
         # names
         nm = lv.names
         if "mapping" in nm:
             names[lv.key] = dict(nm["mapping"])
         elif "column" in nm:
             col = nm["column"]
-            vals = source_frame(col, f"{key}.names.column") if pos else (
-                geo_attr[col].astype(str) if col in geo_attr.columns else source_frame(col, f"{key}.names.column"))
+            vals = (
+                source_frame(col, f"{key}.names.column")
+                if pos
+                else (
+                    geo_attr[col].astype(str)
+                    if col in geo_attr.columns
+                    else source_frame(col, f"{key}.names.column")
+                )
+            )
             pairs = pd.DataFrame({"id": level_ids.to_numpy(), "name": vals.to_numpy()}).dropna()
             clash = pairs.groupby("id")["name"].nunique()
             if (clash > 1).any():
-                raise spec.error(f"{key}.names.column", f"level {lv.key!r} has ids with more than one "
-                                 f"name in {col!r}: {format_values(clash.index[clash > 1])}",
-                                 "name a column with one name per id")
+                raise spec.error(
+                    f"{key}.names.column",
+                    f"level {lv.key!r} has ids with more than one "
+                    f"name in {col!r}: {format_values(clash.index[clash > 1])}",
+                    "name a column with one name per id",
+                )
             names[lv.key] = dict(zip(pairs["id"], pairs["name"], strict=True))
+        elif pos > 0 and lv.geometry.get("name"):
+            lg = lv.geometry
+            own = _read_geo(
+                spec, lg.get("file", spec.geometry["file"]), lg.get("layer"), f"{key}.geometry"
+            )
+            own_ids = _ids(
+                _column(spec, own, lg["id"], f"{key}.geometry.id", "`id`"), lv.id_length
+            )
+            own_names = _column(spec, own, lg["name"], f"{key}.geometry.name", "`name`")
+            names[lv.key] = dict(zip(own_ids, own_names, strict=True))
         elif pos == 0 and spec.geometry.get("name"):
             col = spec.geometry["name"]
-            names[lv.key] = dict(zip(ids, _column(spec, geo_attr, col, "geometry.name", "`name`").astype(str), strict=True))
+            names[lv.key] = dict(
+                zip(
+                    ids,
+                    _column(spec, geo_attr, col, "geometry.name", "`name`").astype(str),
+                    strict=True,
+                )
+            )
     # nesting: every id of a level lies in exactly one area of each larger level
     keys = [lv.key for lv in spec.levels[1:]]
     for a in range(len(keys)):
@@ -342,7 +428,9 @@ def _areas(spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index) -> tuple[pd.Dat
 
 
 # ----------------------------------------------------------------- statistics
-def _collect(spec: CitySpec, geo_ids: pd.Index, areas: pd.DataFrame) -> dict[str, Any]:
+def _collect(
+    spec: CitySpec, geo_ids: pd.Index, areas: pd.DataFrame, geo_attrs: pd.DataFrame
+) -> dict[str, Any]:
     """Read every table; return area rows, aggregate rows, unmatched ids, exclusions."""
     ycol = spec.year_column
     level_sets = {lv.key: set(areas[lv.key].dropna()) for lv in spec.levels[1:]}
@@ -357,18 +445,39 @@ def _collect(spec: CitySpec, geo_ids: pd.Index, areas: pd.DataFrame) -> dict[str
     found: set[str] = set()
     available: dict[int, list[str]] = {}
     geo_set = set(geo_ids)
+    geo_cols = [c for c in spec.columns.values() if c.table == "geometry"]
+    if geo_cols:
+        attrs = geo_attrs
+        frame = pd.DataFrame(
+            index=pd.MultiIndex.from_arrays(
+                [geo_ids, np.full(len(geo_ids), -1)], names=["id", ycol]
+            )
+        )
+        for c in geo_cols:
+            frame[c.name] = _column(
+                spec, attrs, c.source[0], f"columns.{c.name}.from", "`from`"
+            ).to_numpy()
+            found.add(c.name)
+        parts.append(frame)
     for i, t in enumerate(spec.tables):
         key = f"tables[{i}]"
-        mine = [c for c in spec.columns.values() if not c.expr and c.table in (None, i)]
+        mine = [
+            c
+            for c in spec.columns.values()
+            if not c.expr and c.table in (None, i) and c.name not in found
+        ]
         for file in t.files:
             raw = _read_table(spec, t, i, file)
             ids = _ids(raw[t.id], spec.levels[0].id_length if False else None)
             if isinstance(t.year, str):
                 years = pd.to_numeric(raw[t.year], errors="coerce")
                 if years.isna().any():
-                    raise spec.error(f"{key}.year", f"the year column {t.year!r} of {file} has "
-                                     f"{int(years.isna().sum())} cell(s) that are no year",
-                                     "fix the file or name the right column")
+                    raise spec.error(
+                        f"{key}.year",
+                        f"the year column {t.year!r} of {file} has "
+                        f"{int(years.isna().sum())} cell(s) that are no year",
+                        "fix the file or name the right column",
+                    )
                 years = years.astype("int64")
             elif isinstance(t.year, int):
                 years = pd.Series(t.year, index=raw.index, dtype="int64")
@@ -380,21 +489,31 @@ def _collect(spec: CitySpec, geo_ids: pd.Index, areas: pd.DataFrame) -> dict[str
                 raise spec.error(f"{key}.files", "mixed years", "one file per year")
             if t.layout == "long":
                 cat = raw[list(t.category)].astype("string").apply(lambda s: s.str.strip())
-                catkey = pd.Series(list(zip(*[cat[c] for c in t.category], strict=True)), index=raw.index)
+                catkey = pd.Series(
+                    list(zip(*[cat[c] for c in t.category], strict=True)), index=raw.index
+                )
                 wanted = {c.source: c.name for c in mine}
                 hit = catkey.map(wanted)
                 available[i] = sorted({" / ".join(map(str, k)) for k in catkey.unique()})
                 sel = hit.notna()
-                long = pd.DataFrame({"id": ids[sel].to_numpy(), ycol: years[sel].to_numpy(),
-                                     "column": hit[sel].to_numpy(),
-                                     "value": pd.to_numeric(raw.loc[sel, t.value], errors="coerce").to_numpy()})
+                long = pd.DataFrame(
+                    {
+                        "id": ids[sel].to_numpy(),
+                        ycol: years[sel].to_numpy(),
+                        "column": hit[sel].to_numpy(),
+                        "value": pd.to_numeric(raw.loc[sel, t.value], errors="coerce").to_numpy(),
+                    }
+                )
                 dup = long.duplicated(["id", ycol, "column"])
                 if dup.any():
                     ex = long[dup].head(3)
-                    raise spec.error(f"{key}.id", f"{file} holds the same area, year and category more than "
-                                     f"once (e.g. {format_values(list(zip(ex['id'], ex[ycol], ex['column'], strict=True)))})",
-                                     "declare the category columns that tell the rows apart, or remove the "
-                                     "duplicated rows")
+                    raise spec.error(
+                        f"{key}.id",
+                        f"{file} holds the same area, year and category more than "
+                        f"once (e.g. {format_values(list(zip(ex['id'], ex[ycol], ex['column'], strict=True)))})",
+                        "declare the category columns that tell the rows apart, or remove the "
+                        "duplicated rows",
+                    )
                 frame = long.pivot(index=["id", ycol], columns="column", values="value")
                 frame.columns.name = None
                 found |= set(frame.columns)
@@ -402,15 +521,24 @@ def _collect(spec: CitySpec, geo_ids: pd.Index, areas: pd.DataFrame) -> dict[str
                 id_for_names = ids[sel]
                 excl_src = None
             else:
-                cols = {c.source[0]: c.name for c in mine if c.source[0] in raw.columns and c.name not in found}
+                cols = {
+                    c.source[0]: c.name
+                    for c in mine
+                    if c.source[0] in raw.columns and c.name not in found
+                }
                 available[i] = [str(c) for c in raw.columns]
-                frame = pd.DataFrame({new: raw[old].to_numpy() for old, new in cols.items()}, index=raw.index)
+                frame = pd.DataFrame(
+                    {new: raw[old].to_numpy() for old, new in cols.items()}, index=raw.index
+                )
                 frame["id"], frame[ycol] = ids.to_numpy(), years.to_numpy()
                 dup = frame.duplicated(["id", ycol])
                 if dup.any():
-                    raise spec.error(f"{key}.id", f"{file} holds {int(dup.sum())} duplicated id(s): "
-                                     f"{format_values(frame.loc[dup, 'id'].unique())}",
-                                     "remove the duplicates (or declare `year:` if the rows are years)")
+                    raise spec.error(
+                        f"{key}.id",
+                        f"{file} holds {int(dup.sum())} duplicated id(s): "
+                        f"{format_values(frame.loc[dup, 'id'].unique())}",
+                        "remove the duplicates (or declare `year:` if the rows are years)",
+                    )
                 frame = frame.set_index(["id", ycol])
                 found |= set(cols.values())
                 names_src = raw[t.name] if t.name else None
@@ -430,9 +558,9 @@ def _collect(spec: CitySpec, geo_ids: pd.Index, areas: pd.DataFrame) -> dict[str
             for pattern, lv in t.aggregate_rows.items():
                 m = pd.Series(idx_ids).str.fullmatch(pattern).fillna(False).to_numpy()
                 role[m & role.isna().to_numpy()] = lv
-            in_geo = np.isin(idx_ids, list(geo_set))
+            in_geo = pd.Index(idx_ids).isin(geo_set)
             for lv, ids_set in level_sets.items():
-                m = ~in_geo & role.isna().to_numpy() & np.isin(idx_ids, list(ids_set))
+                m = ~in_geo & role.isna().to_numpy() & pd.Index(idx_ids).isin(ids_set)
                 role[m] = lv
             is_agg = role.notna().to_numpy()
             if is_agg.any():
@@ -463,7 +591,11 @@ def _collect(spec: CitySpec, geo_ids: pd.Index, areas: pd.DataFrame) -> dict[str
         raise spec.error(
             f"columns.{c.name}.from" if True else "",
             f"the column {c.name!r} comes from {shown!r}, which no table holds"
-            + (f" (also missing: {format_values([m.name for m in missing[1:]])})" if len(missing) > 1 else ""),
+            + (
+                f" (also missing: {format_values([m.name for m in missing[1:]])})"
+                if len(missing) > 1
+                else ""
+            ),
             f"{_did_you_mean(shown, avail)}use one of {format_values(avail, 12)}",
         )
     return {
@@ -483,9 +615,6 @@ def _combine(spec: CitySpec, parts: list[pd.DataFrame]) -> pd.DataFrame:
     ycol = spec.year_column
     timed = [p for p in parts if len(p) and (p.index.get_level_values(ycol) != -1).all()]
     timeless = [p for p in parts if len(p) and (p.index.get_level_values(ycol) == -1).all()]
-    mixed = [p for p in parts if len(p) and p not in timed and p not in timeless]
-    if mixed:  # pragma: no cover - cannot happen, a table is either timed or timeless
-        raise AssertionError
     out = None
     for p in _merge_same_columns(timed):
         out = p if out is None else out.join(p, how="outer")
@@ -524,7 +653,9 @@ def _repair(spec: CitySpec, geo: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, tu
     if not bad.any():
         return geo, ()
     geo = geo.copy()
-    fixed = shapely.make_valid(geo.geometry.to_numpy()[bad], method="structure", keep_collapsed=False)
+    fixed = shapely.make_valid(
+        geo.geometry.to_numpy()[bad], method="structure", keep_collapsed=False
+    )
     geo.loc[bad, "geometry"] = fixed
     return geo, tuple(map(str, geo.index[bad]))
 
@@ -587,13 +718,17 @@ def load_city(
     Examples
     --------
     >>> from sozplan.datasets import musterstadt_description
-    >>> city = load_city(musterstadt_description(), level="district", year=2024)
+    >>> city = load_city(musterstadt_description(), level="bezirk", year=2024)
     >>> len(city.data), city.data.index.name
     (8, 'bezirk')
     >>> city.report.without_statistics
     ()
     """
-    spec = description if isinstance(description, CitySpec) else CitySpec.from_yaml(description, where=_WHERE)
+    spec = (
+        description
+        if isinstance(description, CitySpec)
+        else CitySpec.from_yaml(description, where=_WHERE)
+    )
     lv = spec.level(level)
     pos = spec.levels.index(lv)
     ycol = spec.year_column
@@ -602,22 +737,30 @@ def load_city(
     lv0 = spec.levels[0]
     ids = _ids(_column(spec, geo, g["id"], "geometry.id", "`geometry.id`"), lv0.id_length)
     if ids.isna().any():
-        raise spec.error("geometry.id", f"{int(ids.isna().sum())} polygon(s) have no id", "fill in the ids")
+        raise spec.error(
+            "geometry.id", f"{int(ids.isna().sum())} polygon(s) have no id", "fill in the ids"
+        )
     if ids.duplicated().any():
-        raise spec.error("geometry.id", f"ids occur more than once in the geometry: "
-                         f"{format_values(ids[ids.duplicated()].unique())}",
-                         "keep one polygon per area (dissolve multi-part areas first)")
+        raise spec.error(
+            "geometry.id",
+            f"ids occur more than once in the geometry: "
+            f"{format_values(ids[ids.duplicated()].unique())}",
+            "keep one polygon per area (dissolve multi-part areas first)",
+        )
     if lv0.id_length is not None:
         bad = ids[ids.str.len() != lv0.id_length]
         if len(bad):
-            raise spec.error("levels[0].id_length", f"{len(bad)} id(s) do not have {lv0.id_length} "
-                             f"characters: {format_values(bad)}", "correct `id_length`")
+            raise spec.error(
+                "levels[0].id_length",
+                f"{len(bad)} id(s) do not have {lv0.id_length} characters: {format_values(bad)}",
+                "correct `id_length`",
+            )
     geo.index = pd.Index(ids, name=lv0.key)
     if g.get("crs"):
         geo = geo.set_crs(g["crs"], allow_override=True)
     geo, repaired = _repair(spec, geo)
     areas, names, unplaced = _areas(spec, geo, geo.index)
-    col = _collect(spec, geo.index, areas)
+    col = _collect(spec, geo.index, areas, pd.DataFrame(geo.drop(columns="geometry")))
     data = _combine(spec, col["parts"])
     data = _derive(spec, data)
     notes = list(col["notes"])
@@ -628,8 +771,11 @@ def load_city(
     all_years = sorted(set(data.index.get_level_values(ycol)) - {-1})
     if year is not None:
         if all_years and year not in all_years:
-            raise spec.error("tables", f"`year` is {year!r}, which no table holds",
-                             f"use one of {format_values(all_years)}")
+            raise spec.error(
+                "tables",
+                f"`year` is {year!r}, which no table holds",
+                f"use one of {format_values(all_years)}",
+            )
         data = data[np.isin(data.index.get_level_values(ycol), [year, -1])]
         empty = [c for c in data.columns if data[c].isna().all()]
         if empty:
@@ -660,7 +806,8 @@ def load_city(
         placed = pd.notna(parent_ids)
         frame = data[counts][placed]
         frame.index = pd.MultiIndex.from_arrays(
-            [parent_ids[placed], frame.index.get_level_values(ycol)], names=[keyname, ycol])
+            [parent_ids[placed], frame.index.get_level_values(ycol)], names=[keyname, ycol]
+        )
         out = frame.groupby(level=[0, 1], sort=True).sum(min_count=1)
         counted = frame.notna().groupby(level=[0, 1], sort=True).all()
         out = out.where(counted)
@@ -668,25 +815,31 @@ def load_city(
         if dropped:
             notes.append(f"not summed up to {lv.key} (not counts): {format_values(dropped)}")
         higher = [lvx.key for lvx in spec.levels[pos + 1 :]]
-        up = areas[[lv.key, *higher]].dropna(subset=[lv.key]).drop_duplicates(lv.key).set_index(lv.key)
+        up = (
+            areas[[lv.key, *higher]]
+            .dropna(subset=[lv.key])
+            .drop_duplicates(lv.key)
+            .set_index(lv.key)
+        )
         for k in reversed(higher):
             out.insert(0, k, up[k].reindex(out.index.get_level_values(0)).to_numpy())
         geometry = _level_geometry(spec, lv, geo, areas)
     if names.get(lv.key):
-        out.insert(0, "name", pd.Series(names[lv.key]).reindex(out.index.get_level_values(0)).to_numpy())
+        out.insert(
+            0, "name", pd.Series(names[lv.key]).reindex(out.index.get_level_values(0)).to_numpy()
+        )
     out["geometry"] = geometry.reindex(out.index.get_level_values(0)).to_numpy()
     gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=geo.crs)
     single = year is not None or len(years_here) == 1
-    if single:
+    if single or years_here == [-1]:
         gdf = gdf.droplevel(ycol)
-    else:
-        gdf = gdf.sort_index()
-        if years_here == [-1]:
-            gdf = gdf.droplevel(ycol)
+    gdf = gdf.sort_index()
     report = LoadReport(
         city=spec.name,
         level=lv.key,
-        year=year if year is not None else (years_here[0] if len(years_here) == 1 and years_here[0] != -1 else None),
+        year=year
+        if year is not None
+        else (years_here[0] if len(years_here) == 1 and years_here[0] != -1 else None),
         spec_hash=spec.hash,
         n_areas=int(gdf.index.get_level_values(0).nunique()),
         without_statistics=without_stats,
@@ -703,18 +856,39 @@ def load_city(
     return CityData(data=gdf, report=report, spec=spec)
 
 
-def _level_geometry(spec: CitySpec, lv: Level, geo: gpd.GeoDataFrame, areas: pd.DataFrame) -> gpd.GeoSeries:
+def _level_geometry(
+    spec: CitySpec, lv: Level, geo: gpd.GeoDataFrame, areas: pd.DataFrame
+) -> gpd.GeoSeries:
+    if lv.geometry:
+        pos = spec.levels.index(lv)
+        lg = lv.geometry
+        own = _read_geo(
+            spec, lg.get("file", spec.geometry["file"]), lg.get("layer"), f"levels[{pos}].geometry"
+        )
+        own_ids = _ids(
+            _column(spec, own, lg["id"], f"levels[{pos}].geometry.id", "`id`"), lv.id_length
+        )
+        out = (
+            own.geometry.to_crs(geo.crs)
+            if own.crs is not None and geo.crs is not None
+            else own.geometry
+        )
+        out.index = pd.Index(own_ids, name=lv.key)
+        return out
     parent = areas[lv.key].reindex(geo.index)
     placed = parent.notna().to_numpy()
-    g = gpd.GeoDataFrame({"_k": parent[placed].to_numpy()}, geometry=geo.geometry[placed].to_numpy(), crs=geo.crs)
+    g = gpd.GeoDataFrame(
+        {"_k": parent[placed].to_numpy()}, geometry=geo.geometry[placed].to_numpy(), crs=geo.crs
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         dissolved = g.dissolve(by="_k")
     return dissolved.geometry
 
 
-def _check_sums(spec: CitySpec, data: pd.DataFrame, areas: pd.DataFrame, aggregates: Any,
-                counts: list[str]) -> pd.DataFrame:
+def _check_sums(
+    spec: CitySpec, data: pd.DataFrame, areas: pd.DataFrame, aggregates: Any, counts: list[str]
+) -> pd.DataFrame:
     """Compare every aggregate row with the sum of the smallest areas (per year and count)."""
     cols = ["level", "id", "year", "column", "published", "summed", "difference"]
     if aggregates is None or not counts:
@@ -742,11 +916,18 @@ def _check_sums(spec: CitySpec, data: pd.DataFrame, areas: pd.DataFrame, aggrega
             published = published.copy()
             ids = published.index.get_level_values("id")
             published.index = pd.MultiIndex.from_arrays(
-                [np.full(len(published), "__city__", dtype=object),
-                 published.index.get_level_values(ycol)], names=["id", ycol])
+                [
+                    np.full(len(published), "__city__", dtype=object),
+                    published.index.get_level_values(ycol),
+                ],
+                names=["id", ycol],
+            )
         pub = published.stack().rename("published")
-        summ = summed.reindex(published.index)[use].stack(dropna=False) if False else (
-            summed.reindex(published.index)[use].stack().rename("summed"))
+        summ = (
+            summed.reindex(published.index)[use].stack(dropna=False)
+            if False
+            else (summed.reindex(published.index)[use].stack().rename("summed"))
+        )
         both = pd.concat([pub, summ], axis=1).reset_index()
         both.columns = ["id", "year", "column", "published", "summed"]
         if lvkey == "city":

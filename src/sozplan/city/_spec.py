@@ -66,9 +66,7 @@ class _Source:
         pos = locate(dict(self.positions), key) if key else None
         at = f", line {pos[0]}" if pos else ""
         prefix = f"{self.where}: " if self.where else ""
-        return CityError(
-            f"{prefix}{self.name}{at}, key `{key}`: {what}. Fix: {fix.rstrip('.')}."
-        )
+        return CityError(f"{prefix}{self.name}{at}, key `{key}`: {what}. Fix: {fix.rstrip('.')}.")
 
 
 @dataclass(frozen=True)
@@ -93,6 +91,9 @@ class Level:
         Where the names of this level's areas come from: ``{"column": c}``,
         ``{"mapping": {id: name}}`` or ``{"tables": True}`` (the name column of the
         aggregate rows of the statistics tables); empty for none.
+    geometry : mapping
+        Optional polygons of this level (``file``, ``layer``, ``id``, ``name``); without
+        them the polygons of the smallest level are dissolved.
     """
 
     key: str
@@ -100,6 +101,7 @@ class Level:
     id_length: int | None = None
     parent: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     names: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    geometry: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,9 @@ class ColumnSource:
         Output column name.
     source : tuple of str
         Wide: the source column (one element); long: the category values.
-    table : int or None
-        Index of the table it comes from (None: the first table that has it).
+    table : int, "geometry" or None
+        Index of the table it comes from (None: the first table that has it), or
+        ``"geometry"`` for an attribute of the smallest level's geometry file.
     kind : {"count", "rate", "value", "text"}
         Counts are summed up the hierarchy; the others are kept at the smallest level.
     label : str
@@ -171,7 +174,7 @@ class ColumnSource:
 
     name: str
     source: tuple[str, ...]
-    table: int | None = None
+    table: int | str | None = None
     kind: str = "count"
     label: str = ""
     expr: tuple[tuple[int, str], ...] = ()
@@ -193,7 +196,7 @@ _TOP = {
     "years",
     "year_column",
 }
-_LEVEL_KEYS = {"key", "label", "id_length", "parent", "names"}
+_LEVEL_KEYS = {"key", "label", "id_length", "parent", "names", "geometry"}
 _TABLE_KEYS = {
     "file",
     "files",
@@ -311,7 +314,9 @@ class CitySpec:
 
     # ------------------------------------------------------------------ reading
     @classmethod
-    def from_yaml(cls, source: str | Path, *, where: str = "CitySpec") -> CitySpec:
+    def from_yaml(
+        cls, source: str | Path, *, where: str = "CitySpec", base: str | Path | None = None
+    ) -> CitySpec:
         """Read a description from a YAML file or from YAML text.
 
         Parameters
@@ -320,6 +325,9 @@ class CitySpec:
             A file path (``.yaml``/``.yml``, or any existing file) or YAML text.
         where : str, default "CitySpec"
             Name of the calling function, used in error messages.
+        base : path, optional
+            Folder the relative file names refer to; default the description's folder
+            (the working directory for YAML text).
 
         Returns
         -------
@@ -346,8 +354,9 @@ class CitySpec:
         data, positions = load_with_positions(text, name=name, where=where)
         src = _Source(name, MappingProxyType(positions), where)
         spec = cls.from_dict(data, _source=src)
-        base = path.parent.resolve() if path else None
-        object.__setattr__(spec, "base", base)
+        if base is None:
+            base = path.parent.resolve() if path else None
+        object.__setattr__(spec, "base", Path(base) if base is not None else None)
         return spec
 
     @classmethod
@@ -385,6 +394,8 @@ class CitySpec:
                 d["parent"] = _thaw(lv.parent)
             if lv.names:
                 d["names"] = _thaw(lv.names)
+            if lv.geometry:
+                d["geometry"] = _thaw(lv.geometry)
             out["levels"].append(d)
         out["geometry"] = _thaw(self.geometry)
         if self.hierarchy:
@@ -446,7 +457,7 @@ class CitySpec:
 
     # ------------------------------------------------------------------ helpers
     def level(self, key: str | None) -> Level:
-        """The level called ``key`` (None: the smallest)."""
+        """Return the level called ``key`` (None: the smallest)."""
         if key is None:
             return self.levels[0]
         for lv in self.levels:
@@ -466,7 +477,7 @@ class CitySpec:
         return p
 
     def error(self, key: str, what: str, fix: str, *, where: str = "load_city") -> CityError:
-        """A :class:`CityError` naming the description's file, the line of ``key``."""
+        """Return a :class:`CityError` naming the description's file and the line of ``key``."""
         return _Source(self.origin, self._positions, where).error(key, what, fix)
 
     def counts(self) -> list[str]:
@@ -474,7 +485,7 @@ class CitySpec:
         return [c.name for c in self.columns.values() if c.kind == "count"]
 
     def validation_rules(self) -> list[Any]:
-        """The validation rules this description implies, for :func:`sozplan.validation.validate`.
+        """Return the validation rules this description implies (for ``validate``).
 
         - the age bands sum to the population (``SumEquals``);
         - the citizenship groups sum to the population (``SumEquals``);
@@ -562,7 +573,7 @@ def _need(src: _Source, data: Mapping, key: str, path: str, types: Any, what: st
 
 
 def _typed(src: _Source, value: Any, path: str, types: Any, what: str) -> Any:
-    if not isinstance(value, types) or isinstance(value, bool) and bool not in _as_tuple(types):
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in _as_tuple(types)):
         raise src.error(path, f"{value!r} is not {what}", f"write {what}")
     return value
 
@@ -674,7 +685,9 @@ def _parse_levels(src: _Source, raw: list) -> tuple[Level, ...]:
         _unknown(src, item, _LEVEL_KEYS, path)
         key = _need(src, item, "key", path, str, "a level name")
         if not _NAME.match(key):
-            raise src.error(f"{path}.key", f"{key!r} is not a plain name", "use letters, digits, _")
+            raise src.error(
+                f"{path}.key", f"{key!r} is not a plain name", "use letters, digits, _"
+            )
         if key in seen:
             raise src.error(f"{path}.key", f"the level {key!r} is listed twice", "rename one")
         seen.add(key)
@@ -716,6 +729,11 @@ def _parse_levels(src: _Source, raw: list) -> tuple[Level, ...]:
             if "mapping" in names:
                 m = _typed(src, names["mapping"], f"{path}.names.mapping", dict, "id: name pairs")
                 names = {**names, "mapping": {str(k): str(v) for k, v in m.items()}}
+        lgeo = item.get("geometry") or {}
+        if lgeo:
+            _typed(src, lgeo, f"{path}.geometry", dict, "a mapping")
+            _unknown(src, lgeo, {"file", "layer", "id", "name"}, f"{path}.geometry")
+            _need(src, lgeo, "id", f"{path}.geometry", str, "the id column of this level")
         out.append(
             Level(
                 key=key,
@@ -723,6 +741,7 @@ def _parse_levels(src: _Source, raw: list) -> tuple[Level, ...]:
                 id_length=length,
                 parent=_freeze(parent),
                 names=_freeze(names),
+                geometry=_freeze(lgeo),
             )
         )
     return tuple(out)
@@ -824,10 +843,26 @@ def _parse_columns(src: _Source, raw: Any, tables: tuple[Table, ...]) -> dict:
                 None,
                 item.get("kind", "count"),
                 str(item.get("label", "")),
-                tuple(parse_expr(item["expr"], lambda what, fix: src.error(f"{path}.expr", what, fix))),
+                tuple(
+                    parse_expr(
+                        item["expr"],
+                        lambda what, fix, key=f"{path}.expr": src.error(key, what, fix),
+                    )
+                ),
             )
             continue
         table = item.get("table")
+        if table == "geometry":
+            source = item.get("from", name)
+            kind = item.get("kind", "count")
+            if kind not in KINDS:
+                raise src.error(
+                    f"{path}.kind", f"`kind` is {kind!r}", f"use one of {', '.join(KINDS)}"
+                )
+            out[str(name)] = ColumnSource(
+                str(name), (str(source),), "geometry", kind, str(item.get("label", ""))
+            )
+            continue
         if table is not None:
             _typed(src, table, f"{path}.table", int, "a table number (0 = first)")
             if not 0 <= table < len(tables):
@@ -849,7 +884,9 @@ def _parse_columns(src: _Source, raw: Any, tables: tuple[Table, ...]) -> dict:
             )
         kind = item.get("kind", "count")
         if kind not in KINDS:
-            raise src.error(f"{path}.kind", f"`kind` is {kind!r}", f"use one of {', '.join(KINDS)}")
+            raise src.error(
+                f"{path}.kind", f"`kind` is {kind!r}", f"use one of {', '.join(KINDS)}"
+            )
         out[str(name)] = ColumnSource(str(name), source, table, kind, str(item.get("label", "")))
     for name, c in out.items():
         if c.expr:
@@ -885,10 +922,12 @@ def _parse_roles(src: _Source, raw: Any, columns: Mapping) -> dict:
             path = f"roles.age_bands.{col}"
             _check_names(src, [col], path, columns)
             ok = isinstance(ages, list) and len(ages) == 2 and isinstance(ages[0], int)
-            ok = ok and (ages[1] is None or isinstance(ages[1], int) and ages[1] > ages[0])
+            ok = ok and (ages[1] is None or (isinstance(ages[1], int) and ages[1] > ages[0]))
             if not ok:
                 raise src.error(
-                    path, f"{ages!r} is not an age range", "write [from, to) e.g. [0, 3] or [75, null]"
+                    path,
+                    f"{ages!r} is not an age range",
+                    "write [from, to) e.g. [0, 3] or [75, null]",
                 )
             parsed[col] = (ages[0], ages[1])
         ranges = sorted(parsed.items(), key=lambda kv: kv[1][0])
@@ -993,7 +1032,7 @@ def format_expr(terms: Sequence[tuple[int, str]]) -> str:
 
 
 def _expand(src: _Source, expr: Any, path: str, columns: Mapping) -> list[str]:
-    """A part of a sum rule: a column or a sum of columns ``a + b`` (no differences)."""
+    """Expand a part of a sum rule: a column or a sum of columns ``a + b`` (no differences)."""
     terms = parse_expr(expr, lambda what, fix: src.error(path, what, fix))
     if any(sign < 0 for sign, _ in terms):
         raise src.error(path, f"{expr!r} subtracts; parts of a sum add up", "use + only")

@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ import geopandas as gpd
 import pandas as pd
 
 from sozplan.checks import fail
+from sozplan.city import CitySpec, load_city
 from sozplan.datasets._dictionary import (
     AGE_BANDS,
     CITIZENSHIP_GROUPS,
@@ -34,7 +36,7 @@ from sozplan.datasets._dictionary import (
     DATA_DICTIONARY,
     LEVELS,
 )
-from sozplan.datasets._files import RAW_YEAR, data_dir, load_level, read_truth, write_city
+from sozplan.datasets._files import RAW_YEAR, _load_raw, data_dir, read_truth, write_city
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "load_musterstadt",
     "load_truth",
     "make_city",
+    "musterstadt_description",
 ]
 
 #: Parameters of the shipped sample city.
@@ -114,7 +117,50 @@ def load_musterstadt(
             f"`year` is {year!r}",
             f"use one of {', '.join(map(str, years))} or 'all'",
         )
-    return load_level(level, year, raw)
+    if raw:
+        return _load_raw(level, year)
+    return _load_cached(level, year).copy()
+
+
+def _load_cached(level: str, year: int | str) -> gpd.GeoDataFrame:
+    data = _load_all_years(level)
+    if year != "all":
+        data = data.xs(year, level="jahr")
+    return data
+
+
+@functools.cache
+def _load_all_years(level: str) -> gpd.GeoDataFrame:
+    data = load_city(musterstadt_description(), level=LEVELS[level]).data
+    if level == "block":  # ids as read from the block table (pandas' string dtype)
+        index = data.index
+        data.index = index.set_levels(index.levels[0].astype("str"), level=0)
+    return data
+
+
+@functools.cache
+def musterstadt_description() -> CitySpec:
+    """Return the city description of Musterstadt (``datasets/musterstadt.yaml``).
+
+    :func:`load_musterstadt` is :func:`sozplan.load_city` on it; it is also the model
+    for describing one's own city (see :class:`sozplan.CitySpec`).
+
+    Returns
+    -------
+    CitySpec
+
+    Examples
+    --------
+    >>> spec = musterstadt_description()
+    >>> spec.name, spec.population, [lv.key for lv in spec.levels]
+    ('Musterstadt', 'einwohner', ['block', 'planungsraum', 'bezirksregion', 'bezirk'])
+    >>> list(spec.roles["age_bands"])[:2]
+    ['einwohner_0_5', 'einwohner_6_14']
+    """
+    from importlib import resources
+
+    path = Path(str(resources.files("sozplan.datasets") / "musterstadt.yaml"))
+    return CitySpec.from_yaml(path, where="musterstadt_description", base=data_dir())
 
 
 def load_truth() -> dict[str, Any]:

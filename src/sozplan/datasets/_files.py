@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sozplan.datasets._dictionary import COUNT_COLUMNS, DATA_DICTIONARY, LEVELS
+from sozplan.datasets._dictionary import LEVELS
 from sozplan.datasets._generator import City
 
 #: Layer names of the GeoPackage per level.
@@ -169,45 +169,9 @@ def _read_geometry(layer: str) -> gpd.GeoDataFrame:
 
 
 @functools.cache
-def _read_counts() -> pd.DataFrame:
-    dtypes = {"block": str, **{c: "int64" for c in COUNT_COLUMNS if c != "flaeche_m2"}}
-    return pd.read_csv(data_dir() / COUNTS, dtype=dtypes)
-
-
-@functools.cache
 def read_truth() -> dict[str, Any]:
     """Read the planted truth (cached; callers get a deep copy from ``load_truth``)."""
     return json.loads((data_dir() / TRUTH).read_text(encoding="utf-8"))
-
-
-def load_level(level: str, year: int | str, raw: bool) -> gpd.GeoDataFrame:
-    """Load one level of Musterstadt (see :func:`sozplan.datasets.load_musterstadt`)."""
-    col = LEVELS[level]
-    if raw:
-        return _load_raw(level, year)
-    blocks = _read_geometry(LAYERS["block"])
-    counts = _read_counts()
-    if year != "all":
-        counts = counts[counts["jahr"] == year]
-    if level == "block":
-        data = counts.merge(blocks, on="block", how="left", validate="many_to_one")
-        keys = ["block", "jahr"]
-    else:
-        parents = blocks[["block", col]]
-        merged = counts.merge(parents, on="block", how="left", validate="many_to_one")
-        summed = merged.drop(columns="block").groupby([col, "jahr"], sort=True).sum()
-        layer = _read_geometry(LAYERS[level])
-        data = summed.reset_index().merge(layer, on=col, how="left", validate="many_to_one")
-        keys = [col, "jahr"]
-    first = [c for c in ["name", *_PARENTS, "flaeche_m2"] if c in data.columns and c != col]
-    value_cols = [
-        c for c in DATA_DICTIONARY.index if c in data.columns and c not in (*first, *keys)
-    ]
-    data = data[[*keys, *first, *value_cols, "geometry"]]
-    gdf = gpd.GeoDataFrame(data, geometry="geometry", crs=blocks.crs)
-    if year == "all":
-        return gdf.set_index(keys).sort_index()
-    return gdf.drop(columns="jahr").set_index(col).sort_index()
 
 
 def _load_raw(level: str, year: int | str) -> gpd.GeoDataFrame:
