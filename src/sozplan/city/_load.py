@@ -255,8 +255,9 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
             f"the file {path} does not exist",
             "check the path (relative paths start at the description's folder)",
         )
-    keys = [t.id]
-    texts = [c for c in (t.name, t.exclusions.get("column"), *t.category) if c]
+    # ids are read as text: their lengths are checked by the loader (aggregate rows of
+    # larger areas have shorter ids on purpose)
+    texts = [c for c in (t.id, t.name, t.exclusions.get("column"), *t.category) if c]
     texts += [
         c.source[0]
         for c in spec.columns.values()
@@ -281,18 +282,19 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
             }[what]
             _column(spec, head, col, f"{key}.{sub}", what)
     texts = [c for c in texts if c in head.columns]
-    table = read_statistik(path, key_columns=keys, text_columns=texts, **dict(t.options))
+    table = read_statistik(path, key_columns=[], text_columns=texts, **dict(t.options))
     return table.values
 
 
 # ----------------------------------------------------------------- hierarchy
 def _areas(
     spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index
-) -> tuple[pd.DataFrame, dict, dict]:
+) -> tuple[pd.DataFrame, dict, dict, list[str]]:
     """Parent ids of every smallest area and the names of every level."""
     areas = pd.DataFrame(index=ids)
     names: dict[str, dict[str, str]] = {}
     unplaced: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
     hier = None
     if spec.hierarchy:
         h = spec.hierarchy
@@ -310,6 +312,18 @@ def _areas(
                 "keep one row per area",
             )
         hier.index = pd.Index(hid, name=spec.levels[0].key)
+        lacking = [str(i) for i in ids if i not in set(hier.index)]
+        extra = [str(i) for i in hier.index if i not in set(ids)]
+        if lacking:
+            notes.append(
+                f"{len(lacking)} area(s) of the geometry not in the hierarchy table: "
+                f"{format_values(lacking)}"
+            )
+        if extra:
+            notes.append(
+                f"{len(extra)} id(s) of the hierarchy table not in the geometry: "
+                f"{format_values(extra)}"
+            )
     geo_attr = pd.DataFrame(geo.drop(columns="geometry")).set_index(ids)
 
     def source_frame(col: str, key: str) -> pd.Series:
@@ -424,7 +438,7 @@ def _areas(
                     "list the levels in the order they nest",
                 )
     _ = lv0
-    return areas, names, unplaced
+    return areas, names, unplaced, notes
 
 
 # ----------------------------------------------------------------- statistics
@@ -464,7 +478,7 @@ def _collect(
         mine = [
             c
             for c in spec.columns.values()
-            if not c.expr and c.table in (None, i) and c.name not in found
+            if not c.expr and c.table in (None, i) and (c.name not in found or t.layout == "wide")
         ]
         for file in t.files:
             raw = _read_table(spec, t, i, file)
@@ -521,11 +535,11 @@ def _collect(
                 id_for_names = ids[sel]
                 excl_src = None
             else:
-                cols = {
-                    c.source[0]: c.name
-                    for c in mine
-                    if c.source[0] in raw.columns and c.name not in found
-                }
+                cols = {}
+                for c in mine:
+                    source = t.columns.get(c.name, c.source[0])
+                    if source in raw.columns and c.name not in cols.values():
+                        cols[source] = c.name
                 available[i] = [str(c) for c in raw.columns]
                 frame = pd.DataFrame(
                     {new: raw[old].to_numpy() for old, new in cols.items()}, index=raw.index
@@ -617,7 +631,7 @@ def _combine(spec: CitySpec, parts: list[pd.DataFrame]) -> pd.DataFrame:
     timeless = [p for p in parts if len(p) and (p.index.get_level_values(ycol) == -1).all()]
     out = None
     for p in _merge_same_columns(timed):
-        out = p if out is None else out.join(p, how="outer")
+        out = p if out is None else _join(out, p, spec)
     for p in _merge_same_columns(timeless):
         p = p.droplevel(ycol)
         if out is None:
@@ -626,6 +640,27 @@ def _combine(spec: CitySpec, parts: list[pd.DataFrame]) -> pd.DataFrame:
             out = out.join(p, on="id", how="left")
     cols = [c for c in spec.columns if c in out.columns]
     return out[cols]
+
+
+def _join(out: pd.DataFrame, p: pd.DataFrame, spec: CitySpec) -> pd.DataFrame:
+    """Outer join on (id, year); a column two tables give is filled from both, never overwritten."""
+    shared = [c for c in p.columns if c in out.columns]
+    out = out.join(p[[c for c in p.columns if c not in shared]], how="outer")
+    if shared:
+        extra = p[shared].reindex(out.index)
+        for c in shared:
+            both = out[c].notna() & extra[c].notna()
+            clash = both & (out[c] != extra[c])
+            if clash.any():
+                ids = out.index[clash.to_numpy()][:3].tolist()
+                raise spec.error(
+                    f"columns.{c}",
+                    f"two tables give different values of {c!r} for the same area and year "
+                    f"(e.g. {format_values(ids)})",
+                    "keep the column in one table (`table:`), or give the tables different years",
+                )
+            out[c] = out[c].where(out[c].notna(), extra[c])
+    return out
 
 
 def _merge_same_columns(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
@@ -759,11 +794,11 @@ def load_city(
     if g.get("crs"):
         geo = geo.set_crs(g["crs"], allow_override=True)
     geo, repaired = _repair(spec, geo)
-    areas, names, unplaced = _areas(spec, geo, geo.index)
+    areas, names, unplaced, hier_notes = _areas(spec, geo, geo.index)
     col = _collect(spec, geo.index, areas, pd.DataFrame(geo.drop(columns="geometry")))
     data = _combine(spec, col["parts"])
     data = _derive(spec, data)
-    notes = list(col["notes"])
+    notes = [*hier_notes, *col["notes"]]
     for lvx in spec.levels:
         if lvx.names.get("tables"):
             level_ids = set(areas[lvx.key].dropna()) if lvx is not lv0 else set(geo.index)

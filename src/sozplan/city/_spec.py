@@ -136,6 +136,9 @@ class Table:
         listed as excluded (e.g. not rated).
     options : mapping
         Reader options passed on (``sep``, ``encoding``, ``decimal``).
+    columns : mapping
+        Wide layout: output column -> this table's column, where this table names a
+        column differently (e.g. the residents ``EW`` here, ``Gesamt`` in another file).
     """
 
     files: tuple[str, ...]
@@ -149,6 +152,7 @@ class Table:
     aggregate_rows: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     exclusions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,7 @@ _TABLE_KEYS = {
     "sep",
     "encoding",
     "decimal",
+    "columns",
 }
 _ROLE_KEYS = {"age_bands", "foreigners", "groups", "citizenship", "benefits", "published_rates"}
 
@@ -416,6 +421,8 @@ class CitySpec:
                 d["aggregate_rows"] = dict(t.aggregate_rows)
             if t.exclusions:
                 d["exclusions"] = _thaw(t.exclusions)
+            if t.columns:
+                d["columns"] = dict(t.columns)
             d.update(_thaw(t.options))
             out["tables"].append(d)
         cols: dict[str, Any] = {}
@@ -623,7 +630,23 @@ def _parse(data: Any, src: _Source) -> CitySpec:
     )
     if not tables:
         raise src.error("tables", "no statistics table is listed", "add at least one table")
+    for i, lv in enumerate(levels):
+        if lv.names.get("tables") and not any(t.name for t in tables):
+            raise src.error(
+                f"levels[{i}].names",
+                "the names are to come from the tables, but no table declares a `name:` column",
+                "add `name: COLUMN` to the table that holds the names, or take them from a "
+                "`column` or a `mapping`",
+            )
     columns = _parse_columns(src, data.get("columns") or {}, tables)
+    for i, t in enumerate(tables):
+        for out_name in t.columns:
+            if out_name not in columns:
+                raise src.error(
+                    f"tables[{i}].columns.{out_name}",
+                    f"{out_name!r} is not a key of `columns`",
+                    f"{_did_you_mean(out_name, list(columns))}declare it under `columns:` first",
+                )
     population = data.get("population")
     if population is not None:
         _typed(src, population, "population", str, "a column name")
@@ -816,6 +839,7 @@ def _parse_table(src: _Source, raw: Any, path: str, levels: list[str]) -> Table:
         aggregate_rows=MappingProxyType({str(k): str(v) for k, v in aggregate.items()}),
         exclusions=_freeze(exclusions),
         options=MappingProxyType(options),
+        columns=MappingProxyType({str(k): str(v) for k, v in (raw.get("columns") or {}).items()}),
     )
 
 
