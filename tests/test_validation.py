@@ -18,7 +18,7 @@ from shapely.geometry import Polygon, box
 from sklearn.decomposition import PCA
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from sozplan.datasets import load_musterstadt, load_truth
+from sozplan.datasets import LEVELS, load_musterstadt, load_truth, musterstadt_rules
 from sozplan.errors import InputError
 from sozplan.indicators import evaluate, load_catalogue, proportion_ci
 from sozplan.validation import (
@@ -200,8 +200,10 @@ def test_suppressed_values_signs_text_and_sentinels():
     df.loc["004", "sgb2_leistungsberechtigte"] = -9999
     report = validate(df, na_values=[-9999])
     sup = report.select("suppressed_value")
-    assert set(sup["area"]) == {"001", "002", "004"}
-    assert sup.set_index("area").loc["002", "message"].endswith("als fehlend behandelt.")
+    assert set(sup["area"]) == {"001", "004"}
+    unreadable = report.select("unreadable_value")
+    assert unreadable["area"].tolist() == ["002"]
+    assert unreadable["message"].iloc[0].endswith("als fehlend behandelt.")
     assert report.select("negative_count").empty
     assert validate(_counts(8)).select("suppressed_value").empty
 
@@ -249,14 +251,19 @@ def test_negative_counts_and_numerator_above_denominator():
 def test_parts_must_add_up_and_subset_rules():
     df = _counts(5).assign(einwohner_0_5=10, einwohner_6_14=10, einwohner_15_17=10)
     df["einwohner_18_64"] = df["einwohner"] - df["einwohner_65_plus"] - 30
-    assert validate(df).select("parts_not_total").empty
+    rules = musterstadt_rules()
+    assert validate(df, rules=rules).select("parts_not_total").empty
     df.loc["003", "einwohner_18_64"] += 7
-    found = validate(df).select("parts_not_total")
+    found = validate(df, rules=rules).select("parts_not_total")
     assert found["area"].tolist() == ["003"]
     assert found["value"].iloc[0] == 7
+    # without rules nothing is summed, and the report says so
+    silent = validate(df)
+    assert silent.select("parts_not_total").empty
+    assert "keine Teil- und Summenregeln angegeben" in silent.summary()
     df2 = _counts(5).assign(sgb2_unter15=5)
     df2.loc["004", "sgb2_unter15"] = df2.loc["004", "sgb2_leistungsberechtigte"] + 1
-    nad = validate(df2, specs=[]).select("numerator_above_denominator")
+    nad = validate(df2, specs=[], rules=rules).select("numerator_above_denominator")
     assert nad["area"].tolist() == ["004"]
     assert nad["indicator"].iloc[0] == "sgb2_unter15<=sgb2_leistungsberechtigte"
 
@@ -302,12 +309,12 @@ def test_jumps_between_years():
         ).clip(0)
         frames.append(df.assign(jahr=y))
     long = pd.concat(frames).set_index("jahr", append=True)
-    base = validate(long).select("jump")
+    base = validate(long, population="einwohner").select("jump")
     long.loc[("010", 2023), "sgb2_leistungsberechtigte"] = (
         long.loc[("010", 2022), "sgb2_leistungsberechtigte"] + 300
     )
     long.loc[("020", 2023), "einwohner"] = long.loc[("020", 2022), "einwohner"] * 3
-    jumps = validate(long).select("jump")
+    jumps = validate(long, population="einwohner").select("jump")
     assert "010" in set(jumps.query("indicator == 'sgb2_quote'")["area"])
     assert "020" in set(jumps.query("indicator == 'einwohner'")["area"])
     assert "010" not in set(base["area"])
@@ -327,7 +334,7 @@ def test_small_numbers_with_interval_width():
         },
         index=["a", "b", "c"],
     )
-    found = validate(df).select("small_numbers").set_index("area")
+    found = validate(df, population="einwohner").select("small_numbers").set_index("area")
     assert set(found.index) == {"b", "c"}  # b: < 300 residents; c: only 20 under 65
     # the widest interval of b is old-age poverty: 2 of 20 (Wilson, in points)
     lo, hi = proportion_ci(2, 20)
@@ -529,7 +536,7 @@ def test_report_display(areas):
     matplotlib.use("Agg")
     ax = report.plot()
     assert ax.get_title() == "Datenprüfung: Befunde je Regel"
-    assert validate(pd.DataFrame()).plot().get_title() == "Datenprüfung: keine Befunde"
+    assert validate(pd.DataFrame()).nothing_checked
 
 
 # ----  real data: Berlin

@@ -36,6 +36,7 @@ from sozplan.datasets._dictionary import (
 )
 from sozplan.datasets._files import RAW_YEAR, data_dir, load_level, read_truth, write_city
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
+from sozplan.datasets._rules import musterstadt_rules
 
 __all__ = [
     "AGE_BANDS",
@@ -52,6 +53,7 @@ __all__ = [
     "load_musterstadt",
     "load_truth",
     "make_city",
+    "musterstadt_rules",
 ]
 
 #: Parameters of the shipped sample city.
