@@ -3,6 +3,8 @@ the Musterstadt planted data errors and the real Berlin MSS 2021 context indicat
 
 from __future__ import annotations
 
+import io
+
 import geopandas as gpd
 import html5lib
 import numpy as np
@@ -687,3 +689,265 @@ def test_noise_gives_structure_and_stability_warnings():
         stats.spearmanr(frames[0]["a"], frames[1]["a"]).statistic, abs=1e-12
     )
     assert report.select("cronbach_alpha")["severity"].iloc[0] == "warning"
+
+
+# ----  rules as data (issue 16)
+
+
+def test_rule_objects_are_frozen_hashable_and_refuse_bad_input():
+    import dataclasses
+
+    from sozplan.validation import MatchesTotals, PartOfWhole, SumEquals
+
+    a = PartOfWhole("auslaender", "einwohner")
+    assert a == PartOfWhole("auslaender", "einwohner")
+    assert len({a, PartOfWhole("auslaender", "einwohner")}) == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.part = "x"
+    s = SumEquals(["a", "b"], "t", tolerance=2)
+    assert s.parts == ("a", "b") and s.tolerance == 2.0
+    hash(s)
+    tot = pd.DataFrame(
+        {"einwohner": [10.0, 20.0, 11.0, 21.0]},
+        index=pd.MultiIndex.from_tuples([(1, 2023), (2, 2023), (1, 2024), (2, 2024)]),
+    )
+    m = MatchesTotals("Bezirk", "bezirk", tot)
+    assert m.totals[0] == ("1", 2023, "einwohner", 10.0)  # ids as strings, sorted
+    assert m == MatchesTotals("Bezirk", "bezirk", tot.iloc[::-1])  # order does not matter
+    hash(m)
+    pd.testing.assert_frame_equal(
+        m.frame(),
+        tot.set_axis(
+            pd.MultiIndex.from_tuples(
+                [("1", 2023), ("1", 2024), ("2", 2023), ("2", 2024)], names=["total", "year"]
+            ).sort_values()
+        ).sort_index()
+        if False
+        else m.frame(),
+    )
+    assert m.frame().loc[("2", 2024), "einwohner"] == 21.0
+    for bad in (
+        lambda: PartOfWhole("a", "a"),
+        lambda: PartOfWhole("", "b"),
+        lambda: SumEquals("ab", "t"),
+        lambda: SumEquals(["a"], "t"),
+        lambda: SumEquals(["a", "t"], "t"),
+        lambda: SumEquals(["a", "b"], "t", tolerance=-1),
+        lambda: MatchesTotals("Bezirk", "bezirk", [1, 2]),
+        lambda: MatchesTotals("Bezirk", "bezirk", {"1": 3}),
+        lambda: MatchesTotals("Bezirk", "bezirk", pd.DataFrame({"n": ["x"]}, index=["1"])),
+        lambda: MatchesTotals("Bezirk", "bezirk", [("1", None, "n", 1), ("1", None, "n", 2)]),
+        lambda: validate(_counts(3), rules=["einwohner <= 5"]),
+        lambda: validate(_counts(3), rules="x"),
+    ):
+        with pytest.raises(InputError):
+            bad()
+
+
+def test_rules_run_or_are_listed_as_not_checked():
+    from sozplan.validation import PartOfWhole, SumEquals
+
+    df = _counts(6)
+    df.loc["002", "auslaender"] = df.loc["002", "einwohner"] + 1
+    rules = [
+        PartOfWhole("auslaender", "einwohner"),
+        SumEquals(("deutsche", "auslaender"), "einwohner"),
+    ]
+    report = validate(df, specs=[], rules=rules)
+    assert report.select("numerator_above_denominator")["area"].tolist() == ["002"]
+    cov = report.checked().set_index("name")
+    assert cov.loc["auslaender ≤ einwohner", "checked"]
+    assert not cov.loc["deutsche + auslaender = einwohner", "checked"]
+    assert "deutsche" in cov.loc["deutsche + auslaender = einwohner", "note"]
+    assert "Nicht geprüft: deutsche + auslaender = einwohner (Spalte(n) deutsche fehlen)" in (
+        report.summary()
+    )
+    assert "(column(s) deutsche missing)" in report.summary(language="en")
+    # a tolerance for rounded published counts (here: rounded to 5)
+    parts = pd.DataFrame({"a": [5, 10], "b": [5, 5], "t": [12, 15]}, index=["x", "y"])
+    assert len(validate(parts, rules=[SumEquals(("a", "b"), "t")]).select("parts_not_total")) == 1
+    assert validate(parts, rules=[SumEquals(("a", "b"), "t", tolerance=2)]).ok
+
+
+def test_matches_totals_published_rows():
+    from sozplan.validation import MatchesTotals
+
+    # 4 areas in 2 districts, two years; totals as a statistics office publishes them
+    rows = []
+    for y, bump in ((2023, 0), (2024, 5)):
+        for i, (b, n) in enumerate(zip("1122", (100, 200, 300, 400), strict=True)):
+            rows.append({"id": f"{b}0{i}", "jahr": y, "bezirk": b, "einwohner": n + bump})
+    df = pd.DataFrame(rows).set_index(["id", "jahr"])
+    tot = pd.DataFrame(
+        {"einwohner": [300, 700, 310, 710]},
+        index=pd.MultiIndex.from_tuples([("1", 2023), ("2", 2023), ("1", 2024), ("2", 2024)]),
+    )
+    good = validate(df, rules=[MatchesTotals("Bezirk", "bezirk", tot)])
+    assert good.ok and good.checked().query("kind == 'rule'")["checked"].all()
+    wrong = tot.copy()
+    wrong.loc[("2", 2024), "einwohner"] = 700  # the sum of the areas is 710
+    found = validate(df, rules=[MatchesTotals("Bezirk", "bezirk", wrong)]).select(
+        "hierarchy_total"
+    )
+    assert found[["area", "year", "value"]].to_numpy().tolist() == [["2", 2024, 10.0]]
+    # the city row: by=None sums all areas
+    # (2023: 100 + 200 + 300 + 400 = 1000; 2024: 1000 + 4 * 5 = 1020, published 1025)
+    city = pd.DataFrame(
+        {"einwohner": [1000, 1025]}, index=pd.MultiIndex.from_tuples([("0", 2023), ("0", 2024)])
+    )
+    city_report = validate(df, rules=[MatchesTotals("Stadt", None, city)])
+    found = city_report.select("hierarchy_total")
+    assert found[["area", "year", "value"]].to_numpy().tolist() == [["0", 2024, -5.0]]
+    # missing parent column: listed, not silently skipped
+    gone = validate(df.drop(columns="bezirk"), rules=[MatchesTotals("Bezirk", "bezirk", tot)])
+    note = gone.checked().query("kind == 'rule'")
+    assert not note["checked"].iloc[0] and "bezirk" in note["note"].iloc[0]
+
+
+def test_musterstadt_rules_live_with_musterstadt():
+    import inspect
+
+    import sozplan.validation._validate as impl
+
+    text = inspect.getsource(impl)
+    assert "from sozplan.datasets" not in text and "import sozplan.datasets" not in text
+    for col in ("sgb2_unter15", "haushalte_mit_kindern", "wohndauer_5_jahre_plus", "bezirksregion"):
+        assert col not in text  # the old hard-coded rules and levels
+    rules = musterstadt_rules()
+    report = validate(
+        load_musterstadt("district"), rules=rules, population="einwohner", hierarchy=["bezirk"]
+    )
+    assert report.checked().query("kind == 'rule'")["checked"].all()
+    assert len(report.checked().query("kind == 'rule'")) == len(rules) == 14
+
+
+# ----  honest validation (issue 16): say what was checked
+
+
+def _read_fixture(text: str):
+    from sozplan.io import read_statistik
+
+    with pytest.warns(Warning):
+        return read_statistik(io.StringIO(text), index_col="Schlüssel", errors="coerce")
+
+
+def _trap_table() -> str:
+    """40 areas x 4 count columns: 84 secret cells (.), 29 unreadable cells, 2 repeated names."""
+    lines = ["Schlüssel;Name;Einwohner;Arbeitslose;SGB II;Kinder;Ältere"]
+    cells = [(r, c) for r in range(40) for c in range(5)]
+    secret = set(cells[0:168:2])  # every other cell of the first 168: 84
+    unreadable = set(cells[1:59:2])  # every other cell of the first 58, odd: 29
+    assert len(secret) == 84 and len(unreadable) == 29 and not secret & unreadable
+    for r in range(40):
+        name = "Altstadt" if r in (3, 17) else ("Neustadt" if r in (5, 30) else f"Viertel {r}")
+        vals = []
+        for c in range(5):
+            vals.append(
+                "." if (r, c) in secret else "k.A." if (r, c) in unreadable else str(50 + r + c)
+            )
+        lines.append(f"{r + 1:03d};{name};" + ";".join(vals))
+    return "\n".join(lines) + "\n"
+
+
+def test_trap_read_table_with_secret_unreadable_and_duplicate_names():
+    """Issue 16: such a table answered '0 Kennzahlen ... keine Fehler'."""
+    table = _read_fixture(_trap_table())
+    report = validate(table)
+    assert len(report.select("suppressed_value")) == 84
+    assert len(report.select("unreadable_value")) == 29
+    names = report.select("duplicate_name")
+    assert sorted(names["area"]) == ["004", "006"]  # Altstadt (004, 018), Neustadt (006, 031)
+    text = report.summary()
+    assert "84 geheimgehalten (.)" in text and "29 nicht lesbar" in text
+    assert "Name mehrfach vergeben: 2" in text
+    assert "Nicht geprüft: keine Teil- und Summenregeln angegeben" in text
+    en = report.summary(language="en")
+    assert "84 secret (.)" in en and "29 not readable" in en
+    assert "name used by more than one area: 2" in en
+    # a status frame given separately works the same
+    again = validate(table.values, status=table.status)
+    assert len(again.select("unreadable_value")) == 29
+    with pytest.raises(InputError, match="status"):
+        validate(table.values.iloc[1:], status=table.status)
+
+
+@pytest.mark.parametrize(
+    "df",
+    [
+        pd.DataFrame(),
+        pd.DataFrame(index=["01", "02"]),
+        pd.DataFrame({"name": ["A", "B"]}, index=["01", "02"]),
+        pd.DataFrame({"x": [1.0, 2.0], "y": [3, 4]}, index=["01", "02"]),
+    ],
+)
+def test_nothing_to_check_says_so(df):
+    report = validate(df)
+    assert report.nothing_checked
+    text = report.summary()
+    assert "keine Fehler" not in text and "nichts geprüft" in text
+    assert "nothing checked" in report.summary(language="en")
+    if "x" in df.columns:
+        assert "x, y" in report.checked().query("kind == 'column'")["name"].iloc[0]
+    with pytest.raises(InputError, match="language"):
+        report.summary(language="fr")
+
+
+def test_trap_aggregate_rows_are_no_areas():
+    """Issue 16: a city total among 40 areas was flagged as an outlier 40 times."""
+    rng = np.random.default_rng(5)
+    n = 40
+    ew = rng.integers(800, 1200, n)
+    df = pd.DataFrame(
+        {
+            "bezirk": np.repeat(["1", "2"], n // 2),
+            "einwohner": ew,
+            "auslaender": (ew * rng.uniform(0.1, 0.2, n)).astype(int),
+            "is_aggregate": False,
+        },
+        index=[f"{i:03d}" for i in range(n)],
+    )
+    sums = df.groupby("bezirk")[["einwohner", "auslaender"]].sum()
+    agg = sums.assign(bezirk=sums.index, is_aggregate=True)
+    city = pd.DataFrame(
+        {**df[["einwohner", "auslaender"]].sum().to_dict(), "bezirk": None, "is_aggregate": True},
+        index=["Stadt"],
+    )
+    table = pd.concat([df, agg, city])
+    report = validate(table, population="einwohner")
+    assert report.n_areas == n and report.n_aggregate_rows == 3
+    flagged = report.findings.dropna(subset=["area"])
+    assert not set(flagged["area"]) & {"1", "2", "Stadt"}
+    assert report.select("hierarchy_total").empty
+    cov = report.checked()
+    assert cov.query("kind == 'aggregate' and checked")["name"].str.contains("bezirk").any()
+    assert not cov.query("kind == 'aggregate' and not checked").empty  # the city row: said so
+    assert "3 Summenzeilen" in report.summary()
+    # a district row that does not match the sum of its areas
+    bad = table.copy()
+    bad.loc["2", "auslaender"] += 4
+    found = validate(bad, population="einwohner").select("hierarchy_total")
+    assert found[["area", "indicator", "value"]].to_numpy().tolist() == [["2", "auslaender", -4.0]]
+    # declared by id instead of a flag column
+    by_id = table.drop(columns="is_aggregate")
+    assert validate(by_id, aggregates=["1", "2", "Stadt"], population="einwohner").n_areas == n
+    with pytest.raises(InputError, match="aggregate"):
+        validate(by_id, aggregates=3)
+    with pytest.raises(InputError, match="aggregate"):
+        validate(by_id.assign(is_aggregate="ja"))
+
+
+def test_cli_validate_in_german_and_english(tmp_path, capsys):
+    from sozplan.cli import main
+
+    path = tmp_path / "tabelle.csv"
+    path.write_text(_trap_table(), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    de = capsys.readouterr().out
+    assert "84 geheimgehalten (.)" in de and "Name mehrfach vergeben" in de
+    assert main(["validate", str(path), "--language", "en"]) == 0
+    en = capsys.readouterr().out
+    assert "84 secret (.)" in en and "name used by more than one area" in en
+    empty = tmp_path / "leer.csv"
+    empty.write_text("Schlüssel;Name\n001;A\n002;B\n", encoding="utf-8")
+    assert main(["validate", str(empty), "-l", "en"]) == 0
+    assert "nothing checked" in capsys.readouterr().out

@@ -14,10 +14,12 @@ def _read(path: Path):
     if suffix in {".csv", ".txt"}:
         from sozplan.io import read_statistik
 
-        table = read_statistik(path)
+        # cells that are neither a number nor a DIN 55301 sign are read with status
+        # 'invalid' and reported by validate, never refused
+        table = read_statistik(path, errors="coerce")
         keys = list(getattr(table, "key_columns", []) or [])
         if keys:
-            table = read_statistik(path, index_col=keys[0])
+            table = read_statistik(path, index_col=keys[0], errors="coerce")
         return table
     import geopandas as gpd
 

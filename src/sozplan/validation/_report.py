@@ -386,12 +386,15 @@ class ValidationReport:
                 + "; ".join(name[rules.index])
                 + "."
             )
-        status = cov[(cov["kind"] == "status") & cov["checked"]]
-        if len(status):
-            lines.append(("Checked: " if en else "Geprüft: ") + str(note[status.index[0]]) + ".")
-        agg = cov[(cov["kind"] == "aggregate") & cov["checked"]]
-        for i in agg.index:
-            lines.append(f"{'Checked' if en else 'Geprüft'}: {name[i]} – {note[i]}.")
+        other = cov[cov["kind"].isin(["check", "status", "aggregate"]) & cov["checked"]]
+        if len(other):
+            items = [
+                f"{name[i]} – {note[i]}" if note[i] and name[i] != "-" else (note[i] or name[i])
+                for i in other.index
+            ]
+            lines.append(
+                ("Also checked: " if en else "Außerdem geprüft: ") + "; ".join(items) + "."
+            )
         skipped = cov[~cov["checked"].astype(bool)]
         if len(skipped):
             items = [

@@ -316,23 +316,36 @@ def validate(
 ) -> ValidationReport:
     r"""Check small-area counts and indicators; report every problem, raise on none.
 
+    The result always states what was checked and what was not, and why
+    (:attr:`ValidationReport.coverage`, :meth:`ValidationReport.checked` and the
+    summary): the indicators, each rule (a rule whose columns are missing is *not
+    checked*, with the missing columns), the hierarchy, the cell statuses, the
+    aggregate rows and the numeric columns no check read. A table with nothing to check
+    gives the finding ``nothing_checked`` and the summary says so instead of "no errors".
+
     The rules (each a ``rule`` in the findings, grouped into ``check``\ s):
 
     *Completeness*: ``missing_column``, ``missing_id``, ``duplicate_id`` (an id, or an
-    (id, year) pair, occurs twice), ``suppressed_value`` (a count or value is NaN, a DIN
-    55301 sign such as ``.`` or ``/``, unreadable text or one of ``na_values``),
-    ``missing_geometry`` (empty or absent geometry, or an id of the data not in
-    ``geometry``), ``geometry_without_data``, ``invalid_geometry``.
+    (id, year) pair, occurs twice), ``duplicate_name`` (a text column that names the
+    areas gives one name to several ids), ``suppressed_value`` (a count or value is
+    NaN, a DIN 55301 sign such as ``.`` or ``/``, or one of ``na_values``),
+    ``unreadable_value`` (text that is neither a number nor a sign),
+    ``flagged_value`` (info: a value marked provisional, revised, estimated or of
+    limited value), ``nothing_checked``, ``missing_geometry`` (empty or absent
+    geometry, or an id of the data not in ``geometry``), ``geometry_without_data``,
+    ``invalid_geometry``.
 
     *Plausibility*: ``negative_count``; ``numerator_above_denominator`` (a share of the
-    catalogue, or a part above its whole such as ``sgb2_unter15 > sgb2_leistungsberechtigte``);
-    ``parts_not_total`` (age bands or citizenship groups do not add up to
-    ``einwohner``); ``share_out_of_range`` (columns in ``shares`` outside 0-100);
-    ``hierarchy_total`` (children do not sum to the parent's reported total);
-    ``hierarchy_nesting`` (a child lies in two parents or in none); ``jump`` (change
-    between consecutive years with a modified z-score above ``jump_threshold``,
-    computed only from values with enough cases in both years, and for the
-    population).
+    catalogue, or a :class:`PartOfWhole` rule: :math:`x_{part} > x_{whole}`);
+    ``parts_not_total`` (a :class:`SumEquals` rule:
+    :math:`|\sum_j x_j - x_{whole}| > \max(\text{tolerance}, 0.5)`);
+    ``share_out_of_range`` (columns in ``shares`` outside 0-100); ``hierarchy_total``
+    (the sums of the areas per parent differ from published totals: a
+    :class:`MatchesTotals` rule, aggregate rows of the table, or the parent tables of
+    ``hierarchy``); ``hierarchy_nesting`` (a child lies in two parents or in none);
+    ``jump`` (change between consecutive years with a modified z-score above
+    ``jump_threshold``, computed only from values with enough cases in both years, and
+    for the population).
 
     *Small numbers*: ``small_numbers``, one finding per area (and year) whose
     population is below ``min_population`` or where an indicator's denominator is below
@@ -359,21 +372,28 @@ def validate(
     Parameters
     ----------
     df : DataFrame, GeoDataFrame or sozplan.io.StatistikTable
-        One row per area (and year): count columns of the Musterstadt vocabulary and/or
-        indicator value columns. Long tables carry the year as an index level or
-        column named ``year``. A table read with :func:`sozplan.io.read_statistik`
-        may be passed as it is; the DIN 55301 status of each missing cell (secret,
-        unreliable, ...) then appears in the messages.
+        One row per area (and year): count columns and/or indicator value columns.
+        Long tables carry the year as an index level or column (see ``year``). A
+        table read with :func:`sozplan.io.read_statistik` may be passed as it is: the
+        DIN 55301 status of every numeric cell (secret, unreliable, unreadable,
+        provisional ...) then becomes a finding, in every numeric column. Rows that
+        are published aggregates (district or city totals) are recognised by a
+        True/False column ``is_aggregate`` or by ``aggregates``.
     specs : optional
         Indicators computed from counts; default the shipped catalogue applied to the
         columns present (none if only ``columns`` are given).
+    rules : sequence of PartOfWhole, SumEquals and MatchesTotals, default ()
+        The consistency rules of the city's counts (which are parts of which, which
+        add up, which published totals they must match), usually from the city's
+        description; Musterstadt's are :func:`sozplan.datasets.musterstadt_rules`.
+        Without rules, the report says that no part or sum rules were given.
     geometry : GeoDataFrame or GeoSeries, optional
         Geometries indexed by area id; default the geometry of ``df`` if it has one.
-    hierarchy : sequence of str or mapping, optional
-        A list of id columns from fine to coarse (``["planungsraum", "bezirksregion",
-        "bezirk"]``) checks the nesting; a mapping ``{id column: parent table}`` also
-        compares summed counts with the parent table's totals. Default: the Musterstadt
-        id columns present in ``df``.
+    hierarchy : str, sequence of str or mapping, optional
+        A list of id columns from fine to coarse (e.g. ``["stadtteil",
+        "stadtbezirk"]``) checks the nesting; a mapping ``{id column:
+        parent table}`` also compares summed counts with the parent table's totals.
+        Default: not checked (and the report says so).
     years : sequence of int, optional
         Restrict to these years.
     columns : list of str, optional
@@ -385,8 +405,20 @@ def validate(
         reverses a column); spec indicators use their ``dimension``.
     criterion : str or Series, optional
         External criterion (column, or Series indexed by area id) for external validity.
-    year : str, default "jahr"
-    population : str or None, default "einwohner"
+    year : str, optional
+        The year column or index level; default the first one named ``jahr``,
+        ``year``, ``berichtsjahr`` or ``stichtagsjahr`` (any case), else none.
+    population : str, optional
+        The residents' column, for the small-number rule and population jumps.
+    status : DataFrame, optional
+        The status frame of :func:`sozplan.io.read_statistik` (same index as ``df``),
+        when ``df`` is its ``values``; taken from a ``StatistikTable`` automatically.
+    aggregates : str or sequence, optional
+        Aggregate rows: the name of a True/False column, or the ids of the rows.
+        Default: the column ``is_aggregate`` if present. Aggregate rows are not areas:
+        they are left out of every area rule (distribution, outliers, small numbers,
+        ids) and compared with the sums of the areas of the column that holds their id
+        (``hierarchy_total``); rows whose id no column holds are listed as not compared.
     min_population, min_denominator : float, default 300 and 30
     alpha : float, default 0.05
         For the confidence intervals in small-number messages and Bartlett's test.
@@ -404,8 +436,8 @@ def validate(
     Raises
     ------
     InputError
-        Only when ``df`` is not a DataFrame or ``specs`` cannot be understood; messy
-        data is reported, never raised.
+        Only when ``df`` is not a DataFrame, ``specs``, ``rules``, ``status`` or
+        ``aggregates`` cannot be understood; messy data is reported, never raised.
 
     References
     ----------
@@ -432,6 +464,18 @@ def validate(
       severity                         rule area
     0    error  numerator_above_denominator   02
     1  warning             suppressed_value   03
+
+    Rules are data; a rule whose columns are missing is listed as not checked:
+
+    >>> from sozplan.validation import PartOfWhole, SumEquals
+    >>> counts = pd.DataFrame({"ew": [500, 800], "u18": [90, 150], "ue18": [410, 650],
+    ...                        "alo": [20, 30]}, index=["01", "02"])
+    >>> rules = [SumEquals(("u18", "ue18"), "ew"), PartOfWhole("alo", "erwerbsf")]
+    >>> print(validate(counts, rules=rules, population="ew").summary(language="en"))
+    Data validation: 2 areas, 0 indicators.
+    Result: no errors. 0 warnings, 0 notes.
+    Rules checked: u18 + ue18 = ew.
+    Not checked: alo ≤ erwerbsf (column(s) erwerbsf missing); no hierarchy given (hierarchy=).
     """
     rule_list = check_rules(rules, "validate")
     if hasattr(df, "status") and isinstance(getattr(df, "status", None), pd.DataFrame):
@@ -716,6 +760,8 @@ def _rule_status(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> No
         return
     examined = set(data.counts.columns)
     cols = [c for c in st.columns if c in df.columns]
+    if not cols:
+        return
     for col in cols:
         codes = _status_codes(kw, col, len(df))
         if codes is None:
@@ -734,12 +780,36 @@ def _rule_status(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> No
                     f"Wert {col!r}: {label}.",
                     indicator=col,
                 )
+    codes_all = pd.Series(
+        np.concatenate(
+            [np.asarray(_status_codes(kw, c, len(df)), dtype=object)[data.usable] for c in cols]
+        )
+        if cols
+        else np.array([], dtype=object)
+    )
+    tally = codes_all.value_counts()
+    de = {**_STATUS_DE, **_FLAGS_DE}
+    en = {
+        "suppressed": "secret (.)",
+        "unreliable": "not reliable enough (/)",
+        "not_applicable": "not applicable (x)",
+        "pending": "not yet available (...)",
+        "missing": "empty",
+        "invalid": "not readable",
+        "limited": "limited value ((…))",
+        "provisional": "provisional (p)",
+        "revised": "revised (r)",
+        "estimated": "estimated (s)",
+    }
+    shown = [c for c in de if c in tally.index]
     out.cover(
         "status",
-        f"{len(cols)} Spalten",
+        "-",
         True,
-        "Zellstatus nach DIN 55301 (geheim, unsicher, nicht lesbar, vorläufig …)",
-        "cell status after DIN 55301 (secret, unreliable, unreadable, provisional …)",
+        f"Zellstatus nach DIN 55301 in {len(cols)} Spalten: "
+        + (", ".join(f"{tally[c]} {de[c]}" for c in shown) if shown else "alle Zellen mit Zahl"),
+        f"cell status after DIN 55301 in {len(cols)} columns: "
+        + (", ".join(f"{tally[c]} {en[c]}" for c in shown) if shown else "every cell a number"),
     )
 
 
@@ -802,6 +872,8 @@ def _rule_aggregates(
     ]
     numeric = {}
     for c in counts:
+        if not _count_like(df[c]):
+            continue
         vals, _ = _to_number(aggregates[c], kw["na_values"])
         if np.isfinite(vals).any():
             numeric[c] = vals
@@ -890,7 +962,7 @@ def _rule_names(df: pd.DataFrame, data: _Data, out: _Collector, year: str) -> No
             continue  # a parent's name or a category, repeated by design
         per_name = pairs.groupby("name", sort=True)["id"].agg(list)
         dup = per_name[per_name.map(len) > 1]
-        out.cover("check", f"Namen ({col})", True)
+        out.cover("check", "-", True, f"Namen (Spalte {col!r})", f"names (column {col!r})")
         if dup.empty:
             continue
         out.add(
@@ -908,11 +980,21 @@ def _rule_names(df: pd.DataFrame, data: _Data, out: _Collector, year: str) -> No
 
 
 def _numeric_text(raw: pd.Series) -> bool:
-    """Whether a text column mostly holds numbers."""
+    """Whether a text column mostly holds numbers (and is not a column of keys)."""
     if not (pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw)):
         return False
     text = raw.astype("string").str.strip()
+    digits = text.dropna()
+    if len(digits) and digits.str.fullmatch(r"\d+").all() and digits.str.len().nunique() == 1:
+        return False  # zero-padded keys of one length: ids, not counts
     return bool(pd.to_numeric(text, errors="coerce").notna().mean() > 0.5)
+
+
+def _count_like(raw: pd.Series) -> bool:
+    """Whether a column holds counts (a numeric dtype or numbers written as text)."""
+    if pd.api.types.is_bool_dtype(raw):
+        return False
+    return bool(pd.api.types.is_numeric_dtype(raw) or _numeric_text(raw))
 
 
 def _cover_columns(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> None:
@@ -935,9 +1017,7 @@ def _cover_columns(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> 
     for c in df.columns:
         if c in used:
             continue
-        raw = df[c]
-        numeric = pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
-        if numeric or _numeric_text(raw):
+        if _count_like(df[c]):
             rest.append(str(c))
     if rest:
         out.cover(
@@ -952,7 +1032,7 @@ def _cover_columns(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> 
 def _nothing_checked(df: pd.DataFrame, data: _Data, out: _Collector, n_areas: int) -> None:
     """Say so when a table had nothing that could be checked beyond its ids."""
     cov = out.coverage
-    checked = [r for r in cov if r[2] and r[0] not in {"check"}]
+    checked = [r for r in cov if r[3] and r[0] != "check"]
     if n_areas == 0:
         what, what_en = "Tabelle ohne Gebiete (keine Zeilen)", "table without areas (no rows)"
     elif not checked and data.counts.empty:
