@@ -482,3 +482,23 @@ def test_berlin_residents_and_bezirk_names(berlin):
     assert df["einwohner"].sum() == plr["einwohner"].sum()
     bands = list(city.spec.roles["age_bands"])
     assert (plr[bands].sum(axis=1) == plr["einwohner"]).all()
+
+
+def test_koeln_validation_names_both_rules_as_checked(koeln):
+    from sozplan.validation import validate
+
+    report = validate(
+        koeln.data, rules=koeln.validation_rules(), year="jahr", population="einwohner"
+    )
+    rules = report.checked().query("kind == 'rule'").set_index("name")["checked"]
+    bands = next(n for n in rules.index if n.startswith("einwohner_0_3 +"))
+    assert rules[bands]  # the age bands sum to the residents
+    assert rules[next(n for n in rules.index if "Zeilen Stadtbezirk" in n)]
+    assert rules[next(n for n in rules.index if "Zeilen Stadt (" in n)]
+    assert report.ok
+
+
+def test_musterstadt_rules_come_from_its_description():
+    from sozplan.datasets import musterstadt_description, musterstadt_rules
+
+    assert set(musterstadt_description().validation_rules()) == set(musterstadt_rules())

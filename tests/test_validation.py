@@ -3,6 +3,8 @@ the Musterstadt planted data errors and the real Berlin MSS 2021 context indicat
 
 from __future__ import annotations
 
+import io
+
 import geopandas as gpd
 import html5lib
 import numpy as np
@@ -18,8 +20,8 @@ from shapely.geometry import Polygon, box
 from sklearn.decomposition import PCA
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from sozplan.datasets import load_musterstadt, load_truth
-from sozplan.errors import InputError
+from sozplan.datasets import load_musterstadt, load_truth, musterstadt_rules
+from sozplan.errors import DataQualityWarning, InputError
 from sozplan.indicators import evaluate, load_catalogue, proportion_ci
 from sozplan.validation import (
     RULES,
@@ -200,8 +202,10 @@ def test_suppressed_values_signs_text_and_sentinels():
     df.loc["004", "sgb2_leistungsberechtigte"] = -9999
     report = validate(df, na_values=[-9999])
     sup = report.select("suppressed_value")
-    assert set(sup["area"]) == {"001", "002", "004"}
-    assert sup.set_index("area").loc["002", "message"].endswith("als fehlend behandelt.")
+    assert set(sup["area"]) == {"001", "004"}
+    unreadable = report.select("unreadable_value")
+    assert unreadable["area"].tolist() == ["002"]
+    assert unreadable["message"].iloc[0].endswith("als fehlend behandelt.")
     assert report.select("negative_count").empty
     assert validate(_counts(8)).select("suppressed_value").empty
 
@@ -249,14 +253,19 @@ def test_negative_counts_and_numerator_above_denominator():
 def test_parts_must_add_up_and_subset_rules():
     df = _counts(5).assign(einwohner_0_5=10, einwohner_6_14=10, einwohner_15_17=10)
     df["einwohner_18_64"] = df["einwohner"] - df["einwohner_65_plus"] - 30
-    assert validate(df).select("parts_not_total").empty
+    rules = musterstadt_rules()
+    assert validate(df, rules=rules).select("parts_not_total").empty
     df.loc["003", "einwohner_18_64"] += 7
-    found = validate(df).select("parts_not_total")
+    found = validate(df, rules=rules).select("parts_not_total")
     assert found["area"].tolist() == ["003"]
     assert found["value"].iloc[0] == 7
+    # without rules nothing is summed, and the report says so
+    silent = validate(df)
+    assert silent.select("parts_not_total").empty
+    assert "keine Teil- und Summenregeln angegeben" in silent.summary()
     df2 = _counts(5).assign(sgb2_unter15=5)
     df2.loc["004", "sgb2_unter15"] = df2.loc["004", "sgb2_leistungsberechtigte"] + 1
-    nad = validate(df2, specs=[]).select("numerator_above_denominator")
+    nad = validate(df2, specs=[], rules=rules).select("numerator_above_denominator")
     assert nad["area"].tolist() == ["004"]
     assert nad["indicator"].iloc[0] == "sgb2_unter15<=sgb2_leistungsberechtigte"
 
@@ -302,12 +311,12 @@ def test_jumps_between_years():
         ).clip(0)
         frames.append(df.assign(jahr=y))
     long = pd.concat(frames).set_index("jahr", append=True)
-    base = validate(long).select("jump")
+    base = validate(long, population="einwohner").select("jump")
     long.loc[("010", 2023), "sgb2_leistungsberechtigte"] = (
         long.loc[("010", 2022), "sgb2_leistungsberechtigte"] + 300
     )
     long.loc[("020", 2023), "einwohner"] = long.loc[("020", 2022), "einwohner"] * 3
-    jumps = validate(long).select("jump")
+    jumps = validate(long, population="einwohner").select("jump")
     assert "010" in set(jumps.query("indicator == 'sgb2_quote'")["area"])
     assert "020" in set(jumps.query("indicator == 'einwohner'")["area"])
     assert "010" not in set(base["area"])
@@ -327,7 +336,7 @@ def test_small_numbers_with_interval_width():
         },
         index=["a", "b", "c"],
     )
-    found = validate(df).select("small_numbers").set_index("area")
+    found = validate(df, population="einwohner").select("small_numbers").set_index("area")
     assert set(found.index) == {"b", "c"}  # b: < 300 residents; c: only 20 under 65
     # the widest interval of b is old-age poverty: 2 of 20 (Wilson, in points)
     lo, hi = proportion_ci(2, 20)
@@ -529,7 +538,7 @@ def test_report_display(areas):
     matplotlib.use("Agg")
     ax = report.plot()
     assert ax.get_title() == "Datenprüfung: Befunde je Regel"
-    assert validate(pd.DataFrame()).plot().get_title() == "Datenprüfung: keine Befunde"
+    assert validate(pd.DataFrame()).nothing_checked
 
 
 # ----  real data: Berlin
@@ -680,3 +689,273 @@ def test_noise_gives_structure_and_stability_warnings():
         stats.spearmanr(frames[0]["a"], frames[1]["a"]).statistic, abs=1e-12
     )
     assert report.select("cronbach_alpha")["severity"].iloc[0] == "warning"
+
+
+# ----  rules as data (issue 16)
+
+
+def test_rule_objects_are_frozen_hashable_and_refuse_bad_input():
+    import dataclasses
+
+    from sozplan.validation import MatchesTotals, PartOfWhole, SumEquals
+
+    a = PartOfWhole("auslaender", "einwohner")
+    assert a == PartOfWhole("auslaender", "einwohner")
+    assert len({a, PartOfWhole("auslaender", "einwohner")}) == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.part = "x"
+    s = SumEquals(["a", "b"], "t", tolerance=2)
+    assert s.parts == ("a", "b")
+    assert s.tolerance == 2.0
+    hash(s)
+    tot = pd.DataFrame(
+        {"einwohner": [10.0, 20.0, 11.0, 21.0]},
+        index=pd.MultiIndex.from_tuples([(1, 2023), (2, 2023), (1, 2024), (2, 2024)]),
+    )
+    m = MatchesTotals("Bezirk", "bezirk", tot)
+    assert m.totals[0] == ("1", 2023, "einwohner", 10.0)  # ids as strings, sorted
+    assert m == MatchesTotals("Bezirk", "bezirk", tot.iloc[::-1])  # order does not matter
+    hash(m)
+    assert m.frame().index.names == ["total", "year"]
+    assert m.frame().loc[("2", 2024), "einwohner"] == 21.0
+    for bad in (
+        lambda: PartOfWhole("a", "a"),
+        lambda: PartOfWhole("", "b"),
+        lambda: SumEquals("ab", "t"),
+        lambda: SumEquals(["a"], "t"),
+        lambda: SumEquals(["a", "t"], "t"),
+        lambda: SumEquals(["a", "b"], "t", tolerance=-1),
+        lambda: MatchesTotals("Bezirk", "bezirk", [1, 2]),
+        lambda: MatchesTotals("Bezirk", "bezirk", {"1": 3}),
+        lambda: MatchesTotals("Bezirk", "bezirk", pd.DataFrame({"n": ["x"]}, index=["1"])),
+        lambda: MatchesTotals("Bezirk", "bezirk", [("1", None, "n", 1), ("1", None, "n", 2)]),
+        lambda: validate(_counts(3), rules=["einwohner <= 5"]),
+        lambda: validate(_counts(3), rules="x"),
+    ):
+        with pytest.raises(InputError):
+            bad()
+
+
+def test_rules_run_or_are_listed_as_not_checked():
+    from sozplan.validation import PartOfWhole, SumEquals
+
+    df = _counts(6)
+    df.loc["002", "auslaender"] = df.loc["002", "einwohner"] + 1
+    rules = [
+        PartOfWhole("auslaender", "einwohner"),
+        SumEquals(("deutsche", "auslaender"), "einwohner"),
+    ]
+    report = validate(df, specs=[], rules=rules)
+    assert report.select("numerator_above_denominator")["area"].tolist() == ["002"]
+    cov = report.checked().set_index("name")
+    assert cov.loc["auslaender ≤ einwohner", "checked"]
+    assert not cov.loc["deutsche + auslaender = einwohner", "checked"]
+    assert "deutsche" in cov.loc["deutsche + auslaender = einwohner", "note"]
+    assert "Nicht geprüft: deutsche + auslaender = einwohner (Spalte(n) deutsche fehlen)" in (
+        report.summary()
+    )
+    assert "(column(s) deutsche missing)" in report.summary(language="en")
+    # a tolerance for rounded published counts (here: rounded to 5)
+    parts = pd.DataFrame({"a": [5, 10], "b": [5, 5], "t": [12, 15]}, index=["x", "y"])
+    assert len(validate(parts, rules=[SumEquals(("a", "b"), "t")]).select("parts_not_total")) == 1
+    assert validate(parts, rules=[SumEquals(("a", "b"), "t", tolerance=2)]).ok
+
+
+def test_matches_totals_published_rows():
+    from sozplan.validation import MatchesTotals
+
+    # 4 areas in 2 districts, two years; totals as a statistics office publishes them
+    rows = []
+    for y, bump in ((2023, 0), (2024, 5)):
+        for i, (b, n) in enumerate(zip("1122", (100, 200, 300, 400), strict=True)):
+            rows.append({"id": f"{b}0{i}", "jahr": y, "bezirk": b, "einwohner": n + bump})
+    df = pd.DataFrame(rows).set_index(["id", "jahr"])
+    tot = pd.DataFrame(
+        {"einwohner": [300, 700, 310, 710]},
+        index=pd.MultiIndex.from_tuples([("1", 2023), ("2", 2023), ("1", 2024), ("2", 2024)]),
+    )
+    good = validate(df, rules=[MatchesTotals("Bezirk", "bezirk", tot)])
+    assert good.ok
+    assert good.checked().query("kind == 'rule'")["checked"].all()
+    wrong = tot.copy()
+    wrong.loc[("2", 2024), "einwohner"] = 700  # the sum of the areas is 710
+    found = validate(df, rules=[MatchesTotals("Bezirk", "bezirk", wrong)]).select(
+        "hierarchy_total"
+    )
+    assert found[["area", "year", "value"]].to_numpy().tolist() == [["2", 2024, 10.0]]
+    # the city row: by=None sums all areas
+    # (2023: 100 + 200 + 300 + 400 = 1000; 2024: 1000 + 4 * 5 = 1020, published 1025)
+    city = pd.DataFrame(
+        {"einwohner": [1000, 1025]}, index=pd.MultiIndex.from_tuples([("0", 2023), ("0", 2024)])
+    )
+    city_report = validate(df, rules=[MatchesTotals("Stadt", None, city)])
+    found = city_report.select("hierarchy_total")
+    assert found[["area", "year", "value"]].to_numpy().tolist() == [["0", 2024, -5.0]]
+    # missing parent column: listed, not silently skipped
+    gone = validate(df.drop(columns="bezirk"), rules=[MatchesTotals("Bezirk", "bezirk", tot)])
+    note = gone.checked().query("kind == 'rule'")
+    assert not note["checked"].iloc[0]
+    assert "bezirk" in note["note"].iloc[0]
+
+
+def test_musterstadt_rules_live_with_musterstadt():
+    import inspect
+
+    import sozplan.validation._validate as impl
+
+    text = inspect.getsource(impl)
+    assert "from sozplan.datasets" not in text
+    assert "import sozplan.datasets" not in text
+    for col in (
+        "sgb2_unter15",
+        "haushalte_mit_kindern",
+        "wohndauer_5_jahre_plus",
+        "bezirksregion",
+    ):
+        assert col not in text  # the old hard-coded rules and levels
+    rules = musterstadt_rules()
+    report = validate(
+        load_musterstadt("district"), rules=rules, population="einwohner", hierarchy=["bezirk"]
+    )
+    assert report.checked().query("kind == 'rule'")["checked"].all()
+    assert len(report.checked().query("kind == 'rule'")) == len(rules) == 14
+
+
+# ----  honest validation (issue 16): say what was checked
+
+
+def _read_fixture(text: str):
+    from sozplan.io import read_statistik
+
+    with pytest.warns(DataQualityWarning, match="neither a number"):
+        return read_statistik(io.StringIO(text), index_col="Schlüssel", errors="coerce")
+
+
+def _trap_table() -> str:
+    """40 areas x 4 count columns: 84 secret cells (.), 29 unreadable cells, 2 repeated names."""
+    lines = ["Schlüssel;Name;Einwohner;Arbeitslose;SGB II;Kinder;Ältere"]
+    cells = [(r, c) for r in range(40) for c in range(5)]
+    secret = set(cells[0:168:2])  # every other cell of the first 168: 84
+    unreadable = set(cells[1:59:2])  # every other cell of the first 58, odd: 29
+    assert len(secret) == 84
+    assert len(unreadable) == 29
+    assert not secret & unreadable
+    for r in range(40):
+        name = "Altstadt" if r in (3, 17) else ("Neustadt" if r in (5, 30) else f"Viertel {r}")
+        vals = []
+        for c in range(5):
+            vals.append(
+                "." if (r, c) in secret else "k.A." if (r, c) in unreadable else str(50 + r + c)
+            )
+        lines.append(f"{r + 1:03d};{name};" + ";".join(vals))
+    return "\n".join(lines) + "\n"
+
+
+def test_trap_read_table_with_secret_unreadable_and_duplicate_names():
+    """Issue 16: such a table answered '0 Kennzahlen ... keine Fehler'."""
+    table = _read_fixture(_trap_table())
+    report = validate(table)
+    assert len(report.select("suppressed_value")) == 84
+    assert len(report.select("unreadable_value")) == 29
+    names = report.select("duplicate_name")
+    assert sorted(names["area"]) == ["004", "006"]  # Altstadt (004, 018), Neustadt (006, 031)
+    text = report.summary()
+    assert "84 geheimgehalten (.)" in text
+    assert "29 nicht lesbar" in text
+    assert "Name mehrfach vergeben: 2" in text
+    assert "Nicht geprüft: keine Teil- und Summenregeln angegeben" in text
+    en = report.summary(language="en")
+    assert "84 secret (.)" in en
+    assert "29 not readable" in en
+    assert "name used by more than one area: 2" in en
+    # a status frame given separately works the same
+    again = validate(table.values, status=table.status)
+    assert len(again.select("unreadable_value")) == 29
+    with pytest.raises(InputError, match="status"):
+        validate(table.values.iloc[1:], status=table.status)
+
+
+@pytest.mark.parametrize(
+    "df",
+    [
+        pd.DataFrame(),
+        pd.DataFrame(index=["01", "02"]),
+        pd.DataFrame({"name": ["A", "B"]}, index=["01", "02"]),
+        pd.DataFrame({"x": [1.0, 2.0], "y": [3, 4]}, index=["01", "02"]),
+    ],
+)
+def test_nothing_to_check_says_so(df):
+    report = validate(df)
+    assert report.nothing_checked
+    text = report.summary()
+    assert "keine Fehler" not in text
+    assert "nichts geprüft" in text
+    assert "nothing checked" in report.summary(language="en")
+    if "x" in df.columns:
+        assert "x, y" in report.checked().query("kind == 'column'")["name"].iloc[0]
+    with pytest.raises(InputError, match="language"):
+        report.summary(language="fr")
+
+
+def test_trap_aggregate_rows_are_no_areas():
+    """Issue 16: a city total among 40 areas was flagged as an outlier 40 times."""
+    rng = np.random.default_rng(5)
+    n = 40
+    ew = rng.integers(800, 1200, n)
+    df = pd.DataFrame(
+        {
+            "bezirk": np.repeat(["1", "2"], n // 2),
+            "einwohner": ew,
+            "auslaender": (ew * rng.uniform(0.1, 0.2, n)).astype(int),
+            "is_aggregate": False,
+        },
+        index=[f"{i:03d}" for i in range(n)],
+    )
+    sums = df.groupby("bezirk")[["einwohner", "auslaender"]].sum()
+    agg = sums.assign(bezirk=sums.index, is_aggregate=True)
+    city = pd.DataFrame(
+        {**df[["einwohner", "auslaender"]].sum().to_dict(), "bezirk": None, "is_aggregate": True},
+        index=["Stadt"],
+    )
+    table = pd.concat([df, agg, city])
+    report = validate(table, population="einwohner")
+    assert report.n_areas == n
+    assert report.n_aggregate_rows == 3
+    flagged = report.findings.dropna(subset=["area"])
+    assert not set(flagged["area"]) & {"1", "2", "Stadt"}
+    assert report.select("hierarchy_total").empty
+    cov = report.checked()
+    assert cov.query("kind == 'aggregate' and checked")["name"].str.contains("bezirk").any()
+    assert not cov.query("kind == 'aggregate' and not checked").empty  # the city row: said so
+    assert "3 Summenzeilen" in report.summary()
+    # a district row that does not match the sum of its areas
+    bad = table.copy()
+    bad.loc["2", "auslaender"] += 4
+    found = validate(bad, population="einwohner").select("hierarchy_total")
+    assert found[["area", "indicator", "value"]].to_numpy().tolist() == [["2", "auslaender", -4.0]]
+    # declared by id instead of a flag column
+    by_id = table.drop(columns="is_aggregate")
+    assert validate(by_id, aggregates=["1", "2", "Stadt"], population="einwohner").n_areas == n
+    with pytest.raises(InputError, match="aggregate"):
+        validate(by_id, aggregates=3)
+    with pytest.raises(InputError, match="aggregate"):
+        validate(by_id.assign(is_aggregate="ja"))
+
+
+def test_cli_validate_in_german_and_english(tmp_path, capsys):
+    from sozplan.cli import main
+
+    path = tmp_path / "tabelle.csv"
+    path.write_text(_trap_table(), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    de = capsys.readouterr().out
+    assert "84 geheimgehalten (.)" in de
+    assert "Name mehrfach vergeben" in de
+    assert main(["validate", str(path), "--language", "en"]) == 0
+    en = capsys.readouterr().out
+    assert "84 secret (.)" in en
+    assert "name used by more than one area" in en
+    empty = tmp_path / "leer.csv"
+    empty.write_text("Schlüssel;Name\n001;A\n002;B\n", encoding="utf-8")
+    assert main(["validate", str(empty), "-l", "en"]) == 0
+    assert "nothing checked" in capsys.readouterr().out

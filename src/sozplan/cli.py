@@ -44,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
         "YAML-Berichtskonfiguration auf Fehler.",
     )
     val.add_argument("file", help="CSV-, GeoPackage- oder YAML-Datei")
+    val.add_argument(
+        "--language",
+        "-l",
+        choices=("de", "en"),
+        default="de",
+        help="Sprache der Ausgabe / language of the output (Standard: de)",
+    )
+    val.add_argument(
+        "--population",
+        default=None,
+        help="Spalte der Einwohnerzahl (für die Prüfung kleiner Fallzahlen)",
+    )
     return parser
 
 
@@ -73,18 +85,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.file)
+    en = getattr(args, "language", "de") == "en"
     if not path.exists():
-        print(f"Fehler: Datei {path} nicht gefunden.", file=sys.stderr)
+        print(
+            f"Error: file {path} not found." if en else f"Fehler: Datei {path} nicht gefunden.",
+            file=sys.stderr,
+        )
         return 2
     if path.suffix.lower() in {".yaml", ".yml"}:
         from sozplan.report import load_config
 
         load_config(path)
-        print(f"{path}: Konfiguration in Ordnung.")
+        print(f"{path}: configuration is fine." if en else f"{path}: Konfiguration in Ordnung.")
         return 0
     from sozplan.report._data import validate_file
 
-    ok, text = validate_file(path)
+    ok, text = validate_file(
+        path, language=args.language, population=getattr(args, "population", None)
+    )
     print(text)
     return 0 if ok else 1
 

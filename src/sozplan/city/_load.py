@@ -180,6 +180,46 @@ class CityData:
         """Return the data (a GeoDataFrame)."""
         return self.data
 
+    def validation_rules(self) -> list[Any]:
+        """Return the description's rules plus the published aggregate rows as check sums.
+
+        Every level whose aggregate rows the tables hold becomes a
+        ``sozplan.validation.MatchesTotals`` rule (the city row one with ``by=None``),
+        provided the data carry that level's id column.
+
+        Returns
+        -------
+        list
+            For :func:`sozplan.validation.validate` (``rules=``).
+
+        Examples
+        --------
+        >>> from sozplan.datasets import musterstadt_description
+        >>> city = load_city(musterstadt_description(), level="bezirk", year=2024)
+        >>> len(city.validation_rules()) == len(city.spec.validation_rules())
+        True
+        """
+        from sozplan.validation import MatchesTotals
+
+        rules = list(self.spec.validation_rules())
+        cs = self.report.check_sums
+        if not len(cs):
+            return rules
+        ycol = self.spec.year_column
+        by_year = isinstance(self.data.index, pd.MultiIndex)
+        labels = {lv.key: lv.label for lv in self.spec.levels}
+        for level, sub in cs.groupby("level", sort=False):
+            by = None if level == "city" else str(level)
+            if by is not None and by not in self.data.columns:
+                continue
+            keys = ["id", "year"] if by_year else ["id"]
+            totals = sub.pivot_table(index=keys, columns="column", values="published")
+            totals.columns.name = None
+            if by_year:
+                totals.index = totals.index.set_names(["id", ycol])
+            rules.append(MatchesTotals(labels.get(str(level), "Stadt"), by, totals))
+        return rules
+
     def __repr__(self) -> str:
         return f"CityData({self.spec.name!r}, {len(self.data)} rows)\n{self.report!r}"
 

@@ -496,26 +496,30 @@ class CitySpec:
 
         - the age bands sum to the population (``SumEquals``);
         - the citizenship groups sum to the population (``SumEquals``);
-        - the foreign-origin groups sum to at most the foreigners, each is a part of them,
-          and the foreigners and every benefit count are parts of the population
-          (``PartOfWhole``);
+        - the foreigners are a part of the population and every foreign-origin group a
+          part of the foreigners (``PartOfWhole``);
         - ``rules.sums`` and ``rules.parts`` as written.
 
-        Check sums (aggregate rows) are compared by :func:`sozplan.city.check_totals`
-        and listed in the load report.
+        The published aggregate rows (check sums) are data, not description: take
+        :meth:`CityData.validation_rules` to add them as ``MatchesTotals`` rules.
 
         Returns
         -------
         list
-            ``sozplan.validation.SumEquals`` and ``PartOfWhole`` objects.
-        """
-        from sozplan import validation
+            ``sozplan.validation.PartOfWhole`` and ``SumEquals`` objects.
 
-        rules: list[Any] = []
+        Examples
+        --------
+        >>> from sozplan.datasets import musterstadt_description
+        >>> rules = musterstadt_description().validation_rules()
+        >>> rules[0]
+        PartOfWhole(part='auslaender', whole='einwohner')
+        """
+        from sozplan.validation import PartOfWhole, SumEquals
+
+        rules: list[Any] = [PartOfWhole(part=p, whole=w) for p, w in self.part_rules()]
         for whole, parts, tol in self.sum_rules():
-            rules.append(validation.SumEquals(parts=tuple(parts), whole=whole, tolerance=tol))
-        for part, whole in self.part_rules():
-            rules.append(validation.PartOfWhole(part=part, whole=whole))
+            rules.append(SumEquals(parts=tuple(parts), whole=whole, tolerance=tol))
         return rules
 
     def sum_rules(self) -> list[tuple[str, tuple[str, ...], float]]:
@@ -540,13 +544,11 @@ class CitySpec:
         if pop and foreigners:
             out.append((foreigners, pop))
         for g in self.roles.get("groups", ()):
-            out.append((g, foreigners or pop))
-        for b in self.roles.get("benefits", ()):
-            if pop:
-                out.append((b, pop))
+            if foreigners or pop:
+                out.append((g, foreigners or pop))
         for r in self.rules.get("parts", ()):
             out.append((r["part"], r["whole"]))
-        return [(p, w) for p, w in out if w is not None]
+        return list(dict.fromkeys(out))
 
     def __repr__(self) -> str:
         levels = " > ".join(lv.key for lv in self.levels)

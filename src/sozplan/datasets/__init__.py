@@ -38,6 +38,7 @@ from sozplan.datasets._dictionary import (
 )
 from sozplan.datasets._files import RAW_YEAR, _load_raw, data_dir, read_truth, write_city
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
+from sozplan.datasets._rules import musterstadt_rules
 
 __all__ = [
     "AGE_BANDS",
@@ -55,6 +56,7 @@ __all__ = [
     "load_truth",
     "make_city",
     "musterstadt_description",
+    "musterstadt_rules",
 ]
 
 #: Parameters of the shipped sample city.

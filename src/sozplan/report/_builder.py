@@ -892,11 +892,23 @@ class _Context:
             )
         data = self.panel if self.panel is not None else self.gdf
         data = pd.DataFrame(data.drop(columns="geometry", errors="ignore"))
+        d = self.cfg["data"]
+        rules: tuple = ()
+        if d["source"] == "musterstadt":
+            from sozplan.datasets import LEVELS, musterstadt_rules
+
+            rules = musterstadt_rules()
+            hierarchy = [c for c in LEVELS.values() if c in data.columns]
+        else:
+            hierarchy = [c for c in [d["district_column"]] if c and c in data.columns]
         self.validation = validate(
             data,
             self.keys,
+            rules=rules,
             geometry=self.gdf.geometry,
-            population=self.cfg["data"]["population"],
+            hierarchy=hierarchy or None,
+            year=d["year_column"],
+            population=d["population"],
             min_population=self.cfg["index"]["min_population"],
         )
 
@@ -1975,14 +1987,27 @@ class _Context:
                 )
             )
         ]
-        kind = "info" if v.ok else "warning"
+        kind = "info" if v.ok and not v.nothing_checked else "warning"
         b.append(
-            H.note("<br>".join(H.esc(line) for line in v.summary().splitlines()), kind, raw=True)
+            H.note(
+                "<br>".join(H.esc(line) for line in v.summary(language=self.lang).splitlines()),
+                kind,
+                raw=True,
+            )
         )
         counts = v.counts()
         if len(counts):
+            from sozplan.validation import CHECKS, CHECKS_EN, RULES, RULES_EN
+
             counts = counts.copy()
-            counts.index = [f"{a} / {r}" for a, r in counts.index]
+            if self.lang == "de":
+                counts.index = [f"{CHECKS[a]} / {RULES[r][1]}" for a, r in counts.index]
+                counts.columns = [
+                    {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}[c]
+                    for c in counts.columns
+                ]
+            else:
+                counts.index = [f"{CHECKS_EN[a]} / {RULES_EN[r]}" for a, r in counts.index]
             counts.index.name = L("Prüfung / Regel", "check / rule")
             b.append(
                 self.table_block(
@@ -2004,8 +2029,12 @@ class _Context:
             )
         )
         if len(areas):
+            from sozplan.validation import RULES, RULES_EN
+
             tab = areas.to_frame(L("betroffene Gebiete", "areas")).astype(str)
-            tab.index = tab.index.astype(str)
+            tab.index = [
+                RULES[str(r)][1] if self.lang == "de" else RULES_EN[str(r)] for r in tab.index
+            ]
             tab.index.name = L("Regel", "rule")
             b.append(
                 H.table(

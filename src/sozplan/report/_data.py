@@ -14,10 +14,12 @@ def _read(path: Path):
     if suffix in {".csv", ".txt"}:
         from sozplan.io import read_statistik
 
-        table = read_statistik(path)
+        # cells that are neither a number nor a DIN 55301 sign are read with status
+        # 'invalid' and reported by validate, never refused
+        table = read_statistik(path, errors="coerce")
         keys = list(getattr(table, "key_columns", []) or [])
         if keys:
-            table = read_statistik(path, index_col=keys[0])
+            table = read_statistik(path, index_col=keys[0], errors="coerce")
         return table
     import geopandas as gpd
 
@@ -29,20 +31,27 @@ def _read(path: Path):
     return frame
 
 
-def validate_file(path: str | Path) -> tuple[bool, str]:
+def validate_file(
+    path: str | Path, *, language: str = "de", population: str | None = None
+) -> tuple[bool, str]:
     """Validate a data file with :func:`sozplan.validation.validate`.
 
     Parameters
     ----------
     path : str or Path
-        A statistics CSV (read with :func:`sozplan.io.read_statistik`, so that DIN 55301
-        signs such as ``.`` are reported as suppressed values) or a GeoPackage /
-        GeoJSON file.
+        A statistics CSV (read with :func:`sozplan.io.read_statistik`, so that the DIN
+        55301 status of every cell, such as ``.`` for secret, becomes a finding) or a
+        GeoPackage / GeoJSON file.
+    language : {"de", "en"}, default "de"
+        Language of the summary.
+    population : str, optional
+        The residents' column (for the small-number rule).
 
     Returns
     -------
     (bool, str)
-        Whether no finding has severity ``error``, and the German summary.
+        Whether no finding has severity ``error``, and the summary: what was checked,
+        what was not and why, and the findings.
 
     Examples
     --------
@@ -57,9 +66,10 @@ def validate_file(path: str | Path) -> tuple[bool, str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         table = _read(path)
-        report = validate(table)
-    lines = [f"{path}:", report.summary()]
+        report = validate(table, population=population)
+    lines = [f"{path}:", report.summary(language=language)]
     read_notes = [str(w.message) for w in caught]
     if read_notes:
-        lines.append("Hinweise beim Lesen: " + "; ".join(dict.fromkeys(read_notes[:5])))
+        head = "Notes while reading: " if language == "en" else "Hinweise beim Lesen: "
+        lines.append(head + "; ".join(dict.fromkeys(read_notes[:5])))
     return report.ok, "\n".join(lines)

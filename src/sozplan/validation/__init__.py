@@ -14,7 +14,7 @@ Examples
 >>> import pandas as pd
 >>> from sozplan.validation import validate
 >>> df = pd.DataFrame({"einwohner": [500, 800], "auslaender": [50, 900]}, index=["01", "02"])
->>> report = validate(df, ["auslaenderanteil"])
+>>> report = validate(df, ["auslaenderanteil"], population="einwohner")
 >>> report.ok
 False
 >>> print(report.select("numerator_above_denominator")["message"].iloc[0])
@@ -23,7 +23,15 @@ Ausländeranteil: Zähler 900 (auslaender) größer als Nenner 800 (einwohner).
 
 from __future__ import annotations
 
-from sozplan.validation._report import CHECKS, RULES, SEVERITIES, ValidationReport
+from sozplan.validation._report import (
+    CHECKS,
+    CHECKS_EN,
+    RULES,
+    RULES_EN,
+    SEVERITIES,
+    ValidationReport,
+)
+from sozplan.validation._rules import MatchesTotals, PartOfWhole, SumEquals
 from sozplan.validation._stats import (
     bartlett_sphericity,
     cronbach_alpha,
@@ -35,8 +43,13 @@ from sozplan.validation._validate import validate
 
 __all__ = [
     "CHECKS",
+    "CHECKS_EN",
     "RULES",
+    "RULES_EN",
     "SEVERITIES",
+    "MatchesTotals",
+    "PartOfWhole",
+    "SumEquals",
     "ValidationReport",
     "bartlett_sphericity",
     "cronbach_alpha",

@@ -9,7 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CHECKS", "FINDING_COLUMNS", "RULES", "SEVERITIES", "ValidationReport"]
+__all__ = [
+    "CHECKS",
+    "CHECKS_EN",
+    "COVERAGE_COLUMNS",
+    "FINDING_COLUMNS",
+    "RULES",
+    "RULES_EN",
+    "SEVERITIES",
+    "ValidationReport",
+]
 
 #: Severity levels, most serious first. ``ok`` is False when any finding is an error.
 SEVERITIES = ("error", "warning", "info")
@@ -31,7 +40,11 @@ RULES = {
     "missing_column": ("completeness", "Spalte fehlt; Kennzahl nicht berechenbar"),
     "missing_id": ("completeness", "Gebiet ohne Schlüssel"),
     "duplicate_id": ("completeness", "Gebietsschlüssel mehrfach vorhanden"),
+    "nothing_checked": ("completeness", "nichts geprüft"),
     "suppressed_value": ("completeness", "Wert fehlt oder ist geheimgehalten"),
+    "unreadable_value": ("completeness", "Zelle nicht lesbar"),
+    "flagged_value": ("completeness", "Wert vorläufig, geschätzt oder eingeschränkt"),
+    "duplicate_name": ("completeness", "Name mehrfach vergeben"),
     "missing_geometry": ("completeness", "Gebiet ohne Geometrie"),
     "geometry_without_data": ("completeness", "Geometrie ohne Daten"),
     "invalid_geometry": ("completeness", "ungültige Geometrie"),
@@ -63,8 +76,67 @@ RULES = {
     "external_correlation": ("external", "Korrelation mit dem Außenkriterium"),
 }
 
+#: English names of the checks (same keys as :data:`CHECKS`).
+CHECKS_EN = {
+    "completeness": "Completeness",
+    "plausibility": "Plausibility",
+    "small_numbers": "Small numbers",
+    "distribution": "Distribution",
+    "redundancy": "Redundancy",
+    "reliability": "Reliability and structure",
+    "stability": "Temporal stability",
+    "external": "External validity",
+}
+
+#: English descriptions of the rules (same keys as :data:`RULES`).
+RULES_EN = {
+    "missing_column": "column missing; indicator not computable",
+    "missing_id": "area without id",
+    "duplicate_id": "area id occurs more than once",
+    "nothing_checked": "nothing checked",
+    "suppressed_value": "value missing or secret",
+    "unreadable_value": "cell not readable",
+    "flagged_value": "value provisional, estimated or limited",
+    "duplicate_name": "name used by more than one area",
+    "missing_geometry": "area without geometry",
+    "geometry_without_data": "geometry without data",
+    "invalid_geometry": "invalid geometry",
+    "negative_count": "negative count",
+    "numerator_above_denominator": "part larger than its whole",
+    "parts_not_total": "parts do not add up to the total",
+    "share_out_of_range": "share outside 0 to 100 %",
+    "hierarchy_total": "sum of the areas differs from the published total",
+    "hierarchy_nesting": "area lies in no or more than one parent area",
+    "jump": "change between years beyond the robust threshold",
+    "small_numbers": "indicators rest on too few cases",
+    "skew_kurtosis": "skewness and kurtosis above the COINr threshold",
+    "outlier": "robust outlier (median/MAD)",
+    "constant": "indicator without variation",
+    "high_correlation": "pair of indicators with |r| above the threshold",
+    "high_vif": "variance inflation factor above the threshold",
+    "cronbach_alpha": "Cronbach's alpha of the dimension",
+    "kmo": "Kaiser-Meyer-Olkin criterion",
+    "bartlett": "Bartlett's test of sphericity",
+    "pca": "principal component analysis",
+    "rank_correlation": "rank correlation between years",
+    "class_change": "share of areas changing class",
+    "external_correlation": "correlation with the external criterion",
+}
+
+#: Columns of the coverage table: what was checked and what was not, and why.
+COVERAGE_COLUMNS = ("kind", "name", "name_en", "checked", "note", "note_en")
+
 #: Columns of the findings table.
 FINDING_COLUMNS = ["severity", "check", "rule", "area", "year", "indicator", "value", "message"]
+
+
+def _language(language: str) -> bool:
+    """Return True for English, False for German; refuse anything else."""
+    if language not in ("de", "en"):
+        from sozplan.checks import fail
+
+        raise fail("ValidationReport.summary", f"`language` is {language!r}", "use 'de' or 'en'")
+    return language == "en"
 
 
 def empty_findings() -> pd.DataFrame:
@@ -117,7 +189,16 @@ class ValidationReport:
     external : DataFrame
         Correlations with the external criterion.
     n_areas : int
+        Areas checked (aggregate rows not counted).
     years : tuple
+    coverage : DataFrame
+        What was checked and what was not, and why: one row per indicator, rule,
+        check (``hierarchy``, names, geometry), cell status, aggregate rows and unread
+        columns, with columns ``kind``, ``name``, ``checked`` (bool), ``note`` (German)
+        and ``note_en`` (English).
+    n_aggregate_rows : int
+        Rows of the table recognised as published aggregates (district or city totals):
+        compared with the sums of the areas, never treated as areas.
     """
 
     findings: pd.DataFrame
@@ -135,6 +216,10 @@ class ValidationReport:
     external: pd.DataFrame
     n_areas: int
     years: tuple = field(default=())
+    coverage: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(COVERAGE_COLUMNS))
+    )
+    n_aggregate_rows: int = 0
 
     @property
     def n_indicators(self) -> int:
@@ -179,24 +264,84 @@ class ValidationReport:
         )
         return tab.reindex(index=order, columns=list(SEVERITIES), fill_value=0)
 
-    def summary(self) -> str:
-        """Return a German text summary of the report (for notes and reports)."""
+    @property
+    def nothing_checked(self) -> bool:
+        """True when the table held nothing to check (no rows, or no usable column)."""
+        return bool((self.findings["rule"] == "nothing_checked").any())
+
+    def checked(self, language: str = "de") -> pd.DataFrame:
+        """Return the coverage table with the note in one language.
+
+        Parameters
+        ----------
+        language : {"de", "en"}
+
+        Returns
+        -------
+        DataFrame
+            Columns ``kind``, ``name``, ``checked`` and ``note``.
+        """
+        en = _language(language)
+        cov = self.coverage
+        if cov.empty:
+            return pd.DataFrame(columns=["kind", "name", "checked", "note"])
+        out = cov[["kind", "name_en" if en else "name", "checked"]].copy()
+        out.columns = ["kind", "name", "checked"]
+        out["note"] = cov["note_en" if en else "note"].to_numpy()
+        return out
+
+    def summary(self, language: str = "de") -> str:
+        """Return a text summary: what was checked, what was not and why, and the findings.
+
+        Parameters
+        ----------
+        language : {"de", "en"}, default "de"
+        """
+        en = _language(language)
         f = self.findings
         n_err = int((f["severity"] == "error").sum())
         n_warn = int((f["severity"] == "warning").sum())
         n_info = int((f["severity"] == "info").sum())
-        years = f", Jahre {', '.join(map(str, self.years))}" if self.years else ""
-        lines = [
-            f"Datenprüfung: {self.n_areas:,} Gebiete".replace(",", ".")
-            + f"{years}, {self.n_indicators} Kennzahlen.",
-            (
-                "Ergebnis: keine Fehler."
-                if n_err == 0
+        sep = "," if en else "."
+        n_areas = f"{self.n_areas:,}".replace(",", sep)
+        if en:
+            years = f", years {', '.join(map(str, self.years))}" if self.years else ""
+            head = f"Data validation: {n_areas} areas{years}, {self.n_indicators} indicators."
+        else:
+            years = f", Jahre {', '.join(map(str, self.years))}" if self.years else ""
+            head = f"Datenprüfung: {n_areas} Gebiete{years}, {self.n_indicators} Kennzahlen."
+        if self.n_aggregate_rows:
+            head += (
+                f" {self.n_aggregate_rows} aggregate rows (district or city totals) compared "
+                "with the sums, not counted as areas."
+                if en
+                else f" {self.n_aggregate_rows} Summenzeilen (Bezirks- oder Stadtsummen) mit den "
+                "Summen verglichen, nicht als Gebiete gezählt."
+            )
+        if self.nothing_checked:
+            verdict = (
+                "Result: nothing checked – no statement about errors possible."
+                if en
+                else "Ergebnis: nichts geprüft – keine Aussage über Fehler möglich."
+            )
+        elif n_err == 0:
+            verdict = "Result: no errors." if en else "Ergebnis: keine Fehler."
+        else:
+            verdict = (
+                f"Result: {n_err} errors – fix them before the analysis."
+                if en
                 else f"Ergebnis: {n_err} Fehler – vor der Auswertung beheben."
             )
-            + f" {n_warn} Warnungen, {n_info} Hinweise.",
-        ]
-        for check, label in CHECKS.items():
+        verdict += (
+            f" {n_warn} warnings, {n_info} notes."
+            if en
+            else f" {n_warn} Warnungen, {n_info} Hinweise."
+        )
+        lines = [head, verdict]
+        lines += self._coverage_lines(en)
+        checks = CHECKS_EN if en else CHECKS
+        rules = RULES_EN if en else {k: v[1] for k, v in RULES.items()}
+        for check, label in checks.items():
             sub = f[f["check"] == check]
             if sub.empty:
                 continue
@@ -206,9 +351,13 @@ class ValidationReport:
                 ids = ""
                 if len(areas):
                     shown = ", ".join(map(str, areas[:5]))
-                    more = f" und {len(areas) - 5} weitere" if len(areas) > 5 else ""
-                    ids = f" (Gebiete {shown}{more})"
-                parts.append(f"{RULES[rule][1]}: {len(grp)}{ids}")
+                    more = (
+                        (f" and {len(areas) - 5} more" if en else f" und {len(areas) - 5} weitere")
+                        if len(areas) > 5
+                        else ""
+                    )
+                    ids = f" ({'areas' if en else 'Gebiete'} {shown}{more})"
+                parts.append(f"{rules[rule]}: {len(grp)}{ids}")
             lines.append(f"- {label}: " + "; ".join(parts) + ".")
         if np.isfinite(self.kmo):
             lines.append(
@@ -216,8 +365,44 @@ class ValidationReport:
             )
         if not self.reliability.empty:
             alphas = ", ".join(f"{d} {a:.2f}" for d, a in self.reliability["alpha"].items())
-            lines.append(f"Cronbachs Alpha je Dimension: {alphas}.")
+            lines.append(
+                f"Cronbach's alpha per dimension: {alphas}."
+                if en
+                else f"Cronbachs Alpha je Dimension: {alphas}."
+            )
         return "\n".join(lines)
+
+    def _coverage_lines(self, en: bool) -> list[str]:
+        cov = self.coverage
+        if cov.empty:
+            return []
+        note = cov["note_en" if en else "note"].fillna("")
+        name = cov["name_en" if en else "name"].astype(str)
+        lines = []
+        rules = cov[(cov["kind"] == "rule") & cov["checked"]]
+        if len(rules):
+            lines.append(
+                ("Rules checked: " if en else "Geprüfte Regeln: ")
+                + "; ".join(name[rules.index])
+                + "."
+            )
+        other = cov[cov["kind"].isin(["check", "status", "aggregate"]) & cov["checked"]]
+        if len(other):
+            items = [
+                f"{name[i]} – {note[i]}" if note[i] and name[i] != "-" else (note[i] or name[i])
+                for i in other.index
+            ]
+            lines.append(
+                ("Also checked: " if en else "Außerdem geprüft: ") + "; ".join(items) + "."
+            )
+        skipped = cov[~cov["checked"].astype(bool)]
+        if len(skipped):
+            items = [
+                f"{n} ({t})" if n != "-" else str(t)
+                for n, t in zip(name[skipped.index], note[skipped.index], strict=True)
+            ]
+            lines.append(("Not checked: " if en else "Nicht geprüft: ") + "; ".join(items) + ".")
+        return lines
 
     def plot(self, ax: Any = None) -> Any:
         """Draw the number of findings per rule, stacked by severity (log scale).

@@ -12,16 +12,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sozplan.checks import check_frame
-from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS, LEVELS
+from sozplan.checks import check_frame, fail
 from sozplan.indicators._rates import _intervals, evaluate
 from sozplan.indicators._spec import IndicatorSpec, resolve_specs
 from sozplan.validation._report import (
+    COVERAGE_COLUMNS,
     FINDING_COLUMNS,
     RULES,
     ValidationReport,
     empty_findings,
 )
+from sozplan.validation._rules import MatchesTotals, PartOfWhole, SumEquals, check_rules
 from sozplan.validation._stats import (
     bartlett_sphericity,
     cronbach_alpha,
@@ -32,27 +33,8 @@ from sozplan.validation._stats import (
 
 __all__ = ["validate"]
 
-#: Count columns that must not exceed another (part, whole), beyond the catalogue's shares.
-SUBSET_RULES = [
-    ("einwohner_65_plus", "einwohner"),
-    ("auslaender", "einwohner"),
-    ("auslaender_eu", "auslaender"),
-    ("auslaender_tuerkei", "auslaender"),
-    ("auslaender_asyl", "auslaender"),
-    ("auslaender_sonstige", "auslaender"),
-    ("sgb2_unter15", "sgb2_leistungsberechtigte"),
-    ("arbeitslose_sgb2", "sgb2_leistungsberechtigte"),
-    ("haushalte_mit_kindern", "haushalte"),
-    ("haushalte_alleinerziehend", "haushalte_mit_kindern"),
-    ("wohndauer_5_jahre_plus", "einwohner"),
-]
-
-#: Groups of columns that must add up to a total (parts, total).
-SUM_RULES = [
-    (list(AGE_BANDS), "einwohner"),
-    (list(CITIZENSHIP_GROUPS), "einwohner"),
-    ([c for c in CITIZENSHIP_GROUPS if c != "deutsche"], "auslaender"),
-]
+#: Names of a year column or index level recognised when ``year`` is not given.
+_YEAR_NAMES = ("jahr", "year", "berichtsjahr", "stichtagsjahr")
 
 #: DIN 55301 whole-cell signs that mean "no number" (suppressed, unknown, not applicable).
 _NA_SIGNS = {".", "·", "/", "x", "...", "…", "", "nan", "NaN", "NA", "<NA>"}
@@ -65,10 +47,40 @@ def _fmt(v: float) -> str:
 
 
 class _Collector:
-    """Collects findings as column chunks and builds the table once."""
+    """Collects findings as column chunks and builds the table once; records coverage."""
 
     def __init__(self) -> None:
         self.parts: list[dict[str, Any]] = []
+        self.coverage: list[tuple[str, str, bool, str, str]] = []
+
+    def cover(
+        self,
+        kind: str,
+        name: Any,
+        checked: bool,
+        de: str = "",
+        en: str = "",
+    ) -> None:
+        """Record that ``name`` (an indicator, rule, column or check) was checked or why not.
+
+        ``name`` is one string for both languages or a rule object (labelled per language).
+        """
+        if hasattr(name, "label"):
+            name_de, name_en = name.label("de"), name.label("en")
+        else:
+            name_de = name_en = str(name)
+        self.coverage.append((kind, name_de, name_en, bool(checked), de, en))
+
+    def coverage_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.coverage, columns=list(COVERAGE_COLUMNS)).astype(
+            {
+                "kind": "string",
+                "name": "string",
+                "checked": bool,
+                "note": "string",
+                "note_en": "string",
+            }
+        )
 
     def add(
         self,
@@ -279,6 +291,7 @@ def validate(
     df: pd.DataFrame,
     specs: Any = None,
     *,
+    rules: Sequence[PartOfWhole | SumEquals | MatchesTotals] = (),
     geometry: Any = None,
     hierarchy: Any = None,
     years: Sequence[int] | None = None,
@@ -286,8 +299,10 @@ def validate(
     shares: Sequence[str] | None = None,
     dimensions: Mapping[str, Sequence[str]] | None = None,
     criterion: str | pd.Series | None = None,
-    year: str = "jahr",
-    population: str | None = "einwohner",
+    year: str | None = None,
+    population: str | None = None,
+    status: pd.DataFrame | None = None,
+    aggregates: str | Sequence[Hashable] | None = None,
     min_population: float = 300,
     min_denominator: float = 30,
     alpha: float = 0.05,
@@ -301,23 +316,36 @@ def validate(
 ) -> ValidationReport:
     r"""Check small-area counts and indicators; report every problem, raise on none.
 
+    The result always states what was checked and what was not, and why
+    (:attr:`ValidationReport.coverage`, :meth:`ValidationReport.checked` and the
+    summary): the indicators, each rule (a rule whose columns are missing is *not
+    checked*, with the missing columns), the hierarchy, the cell statuses, the
+    aggregate rows and the numeric columns no check read. A table with nothing to check
+    gives the finding ``nothing_checked`` and the summary says so instead of "no errors".
+
     The rules (each a ``rule`` in the findings, grouped into ``check``\ s):
 
     *Completeness*: ``missing_column``, ``missing_id``, ``duplicate_id`` (an id, or an
-    (id, year) pair, occurs twice), ``suppressed_value`` (a count or value is NaN, a DIN
-    55301 sign such as ``.`` or ``/``, unreadable text or one of ``na_values``),
-    ``missing_geometry`` (empty or absent geometry, or an id of the data not in
-    ``geometry``), ``geometry_without_data``, ``invalid_geometry``.
+    (id, year) pair, occurs twice), ``duplicate_name`` (a text column that names the
+    areas gives one name to several ids), ``suppressed_value`` (a count or value is
+    NaN, a DIN 55301 sign such as ``.`` or ``/``, or one of ``na_values``),
+    ``unreadable_value`` (text that is neither a number nor a sign),
+    ``flagged_value`` (info: a value marked provisional, revised, estimated or of
+    limited value), ``nothing_checked``, ``missing_geometry`` (empty or absent
+    geometry, or an id of the data not in ``geometry``), ``geometry_without_data``,
+    ``invalid_geometry``.
 
     *Plausibility*: ``negative_count``; ``numerator_above_denominator`` (a share of the
-    catalogue, or a part above its whole such as ``sgb2_unter15 > sgb2_leistungsberechtigte``);
-    ``parts_not_total`` (age bands or citizenship groups do not add up to
-    ``einwohner``); ``share_out_of_range`` (columns in ``shares`` outside 0-100);
-    ``hierarchy_total`` (children do not sum to the parent's reported total);
-    ``hierarchy_nesting`` (a child lies in two parents or in none); ``jump`` (change
-    between consecutive years with a modified z-score above ``jump_threshold``,
-    computed only from values with enough cases in both years, and for the
-    population).
+    catalogue, or a :class:`PartOfWhole` rule: :math:`x_{part} > x_{whole}`);
+    ``parts_not_total`` (a :class:`SumEquals` rule:
+    :math:`|\sum_j x_j - x_{whole}| > \max(\text{tolerance}, 0.5)`);
+    ``share_out_of_range`` (columns in ``shares`` outside 0-100); ``hierarchy_total``
+    (the sums of the areas per parent differ from published totals: a
+    :class:`MatchesTotals` rule, aggregate rows of the table, or the parent tables of
+    ``hierarchy``); ``hierarchy_nesting`` (a child lies in two parents or in none);
+    ``jump`` (change between consecutive years with a modified z-score above
+    ``jump_threshold``, computed only from values with enough cases in both years, and
+    for the population).
 
     *Small numbers*: ``small_numbers``, one finding per area (and year) whose
     population is below ``min_population`` or where an indicator's denominator is below
@@ -344,21 +372,28 @@ def validate(
     Parameters
     ----------
     df : DataFrame, GeoDataFrame or sozplan.io.StatistikTable
-        One row per area (and year): count columns of the Musterstadt vocabulary and/or
-        indicator value columns. Long tables carry the year as an index level or
-        column named ``year``. A table read with :func:`sozplan.io.read_statistik`
-        may be passed as it is; the DIN 55301 status of each missing cell (secret,
-        unreliable, ...) then appears in the messages.
+        One row per area (and year): count columns and/or indicator value columns.
+        Long tables carry the year as an index level or column (see ``year``). A
+        table read with :func:`sozplan.io.read_statistik` may be passed as it is: the
+        DIN 55301 status of every numeric cell (secret, unreliable, unreadable,
+        provisional ...) then becomes a finding, in every numeric column. Rows that
+        are published aggregates (district or city totals) are recognised by a
+        True/False column ``is_aggregate`` or by ``aggregates``.
     specs : optional
         Indicators computed from counts; default the shipped catalogue applied to the
         columns present (none if only ``columns`` are given).
+    rules : sequence of PartOfWhole, SumEquals and MatchesTotals, default ()
+        The consistency rules of the city's counts (which are parts of which, which
+        add up, which published totals they must match), usually from the city's
+        description; Musterstadt's are :func:`sozplan.datasets.musterstadt_rules`.
+        Without rules, the report says that no part or sum rules were given.
     geometry : GeoDataFrame or GeoSeries, optional
         Geometries indexed by area id; default the geometry of ``df`` if it has one.
-    hierarchy : sequence of str or mapping, optional
-        A list of id columns from fine to coarse (``["planungsraum", "bezirksregion",
-        "bezirk"]``) checks the nesting; a mapping ``{id column: parent table}`` also
-        compares summed counts with the parent table's totals. Default: the Musterstadt
-        id columns present in ``df``.
+    hierarchy : str, sequence of str or mapping, optional
+        A list of id columns from fine to coarse (e.g. ``["stadtteil",
+        "stadtbezirk"]``) checks the nesting; a mapping ``{id column:
+        parent table}`` also compares summed counts with the parent table's totals.
+        Default: not checked (and the report says so).
     years : sequence of int, optional
         Restrict to these years.
     columns : list of str, optional
@@ -370,8 +405,20 @@ def validate(
         reverses a column); spec indicators use their ``dimension``.
     criterion : str or Series, optional
         External criterion (column, or Series indexed by area id) for external validity.
-    year : str, default "jahr"
-    population : str or None, default "einwohner"
+    year : str, optional
+        The year column or index level; default the first one named ``jahr``,
+        ``year``, ``berichtsjahr`` or ``stichtagsjahr`` (any case), else none.
+    population : str, optional
+        The residents' column, for the small-number rule and population jumps.
+    status : DataFrame, optional
+        The status frame of :func:`sozplan.io.read_statistik` (same index as ``df``),
+        when ``df`` is its ``values``; taken from a ``StatistikTable`` automatically.
+    aggregates : str or sequence, optional
+        Aggregate rows: the name of a True/False column, or the ids of the rows.
+        Default: the column ``is_aggregate`` if present. Aggregate rows are not areas:
+        they are left out of every area rule (distribution, outliers, small numbers,
+        ids) and compared with the sums of the areas of the column that holds their id
+        (``hierarchy_total``); rows whose id no column holds are listed as not compared.
     min_population, min_denominator : float, default 300 and 30
     alpha : float, default 0.05
         For the confidence intervals in small-number messages and Bartlett's test.
@@ -389,8 +436,8 @@ def validate(
     Raises
     ------
     InputError
-        Only when ``df`` is not a DataFrame or ``specs`` cannot be understood; messy
-        data is reported, never raised.
+        Only when ``df`` is not a DataFrame, ``specs``, ``rules``, ``status`` or
+        ``aggregates`` cannot be understood; messy data is reported, never raised.
 
     References
     ----------
@@ -417,16 +464,49 @@ def validate(
       severity                         rule area
     0    error  numerator_above_denominator   02
     1  warning             suppressed_value   03
+
+    Rules are data; a rule whose columns are missing is listed as not checked:
+
+    >>> from sozplan.validation import PartOfWhole, SumEquals
+    >>> counts = pd.DataFrame({"ew": [500, 800], "u18": [90, 150], "ue18": [410, 650],
+    ...                        "alo": [20, 30]}, index=["01", "02"])
+    >>> rules = [SumEquals(("u18", "ue18"), "ew"), PartOfWhole("alo", "erwerbsf")]
+    >>> print(validate(counts, rules=rules, population="ew").summary(language="en"))
+    Data validation: 2 areas, 0 indicators.
+    Result: no errors. 0 warnings, 0 notes.
+    Rules checked: u18 + ue18 = ew.
+    Not checked: alo ≤ erwerbsf (column(s) erwerbsf missing); no hierarchy given (hierarchy=).
     """
-    status = None
-    if (
-        hasattr(df, "values")
-        and hasattr(df, "status")
-        and isinstance(getattr(df, "status", None), pd.DataFrame)
-    ):
-        status = df.status  # a sozplan.io.StatistikTable: keep the DIN 55301 status of each cell
+    rule_list = check_rules(rules, "validate")
+    if hasattr(df, "status") and isinstance(getattr(df, "status", None), pd.DataFrame):
+        # a sozplan.io.StatistikTable: keep the DIN 55301 status of each cell
+        if status is None:
+            status = df.status
         df = df.values
     check_frame(df, where="validate", allow_empty=True)
+    if status is not None:
+        if not isinstance(status, pd.DataFrame):
+            raise fail(
+                "validate",
+                f"`status` is a {type(status).__name__}",
+                "give the status frame of a table read with sozplan.io.read_statistik",
+            )
+        if len(status) != len(df) or not status.index.equals(df.index):
+            raise fail(
+                "validate",
+                f"`status` has {len(status)} rows on another index than the {len(df)} rows of "
+                "`df`",
+                "pass the status frame that belongs to the table (same index, same order)",
+            )
+    if year is None:
+        year = next(
+            (
+                n
+                for n in [*df.index.names, *df.columns]
+                if isinstance(n, str) and n.strip().lower() in _YEAR_NAMES
+            ),
+            "\0no year column",
+        )
     out = _Collector()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -434,6 +514,7 @@ def validate(
             df,
             specs,
             out,
+            rules=rule_list,
             geometry=geometry,
             hierarchy=hierarchy,
             years=years,
@@ -443,6 +524,7 @@ def validate(
             criterion=criterion,
             year=year,
             status=status,
+            aggregates=aggregates,
             population=population,
             min_population=min_population,
             min_denominator=min_denominator,
@@ -459,10 +541,21 @@ def validate(
 
 def _validate(df: pd.DataFrame, specs: Any, out: _Collector, **kw: Any) -> ValidationReport:
     year = kw["year"]
+    status = kw["status"]
+    is_agg = _aggregate_mask(df, kw["aggregates"], out)
+    aggregates = df[is_agg]
+    if is_agg.any():
+        df = df[~is_agg]
+        status = None if status is None else status[~is_agg]
     ids, yrs = _split(df, year)
     if kw["years"] is not None and yrs is not None:
         keep = np.isin(yrs, np.asarray(list(kw["years"]), dtype=float))
         df, ids, yrs = df[keep], ids[keep], yrs[keep]
+        status = None if status is None else status[keep]
+        if len(aggregates):
+            _, ayrs = _split(aggregates, year)
+            aggregates = aggregates[np.isin(ayrs, np.asarray(list(kw["years"]), dtype=float))]
+    kw["status"] = status
     year_list = tuple(int(y) for y in np.unique(yrs[np.isfinite(yrs)])) if yrs is not None else ()
 
     spec_list, value_cols = _resolve(df, specs, kw["columns"], out)
@@ -475,11 +568,15 @@ def _validate(df: pd.DataFrame, specs: Any, out: _Collector, **kw: Any) -> Valid
     )
 
     _rule_ids(data, out)
+    _rule_names(df, data, out, year)
     _rule_numbers(df, data, out, kw)
+    _rule_status(df, data, out, kw)
     _compute_values(data, kw)
     _rule_plausibility(data, out, kw)
+    _rule_totals(df, data, out, kw)
+    _rule_aggregates(df, aggregates, data, out, kw)
     _rule_geometry(df, data, kw["geometry"], out)
-    _rule_hierarchy(df, data, kw["hierarchy"], out, year)
+    _rule_hierarchy(df, data, kw["hierarchy"], out, year, kw["na_values"], kw["shares"])
     _rule_small_numbers(data, out, kw)
     _rule_jumps(data, out, kw)
     indicator_table = _rule_distribution(data, out, kw)
@@ -487,6 +584,8 @@ def _validate(df: pd.DataFrame, specs: Any, out: _Collector, **kw: Any) -> Valid
     stability = _rule_stability(data, out, kw)
     external = _rule_external(df, data, kw["criterion"], out, kw)
     n_areas = len(pd.unique(ids[~pd.isna(ids)]))
+    _cover_columns(df, data, out, kw)
+    _nothing_checked(df, data, out, n_areas)
     return ValidationReport(
         findings=out.frame(),
         indicators=indicator_table,
@@ -494,6 +593,8 @@ def _validate(df: pd.DataFrame, specs: Any, out: _Collector, **kw: Any) -> Valid
         external=external,
         n_areas=n_areas,
         years=year_list,
+        coverage=out.coverage_frame(),
+        n_aggregate_rows=len(aggregates),
         **tables,
     )
 
@@ -535,15 +636,88 @@ def _rule_ids(data: _Data, out: _Collector) -> None:
         )
 
 
+def _rule_count_columns(rule: Any) -> tuple[str, ...]:
+    """Return the count columns a rule reads (not the parent-id column of MatchesTotals)."""
+    if isinstance(rule, MatchesTotals):
+        return rule.columns if rule.by is None else rule.columns[1:]
+    return rule.columns
+
+
+#: German labels of the DIN 55301 statuses of :func:`sozplan.io.read_statistik` (no number).
+_STATUS_DE = {
+    "suppressed": "geheimgehalten (.)",
+    "unreliable": "nicht sicher genug (/)",
+    "not_applicable": "nicht sinnvoll (x)",
+    "pending": "noch nicht verfügbar (...)",
+    "missing": "leer",
+    "invalid": "nicht lesbar",
+}
+#: Statuses that keep a number but qualify it.
+_FLAGS_DE = {
+    "limited": "Aussagewert eingeschränkt ((…))",
+    "provisional": "vorläufig (p)",
+    "revised": "berichtigt (r)",
+    "estimated": "geschätzt (s)",
+}
+
+
+def _status_codes(kw: dict, col: str, n: int) -> np.ndarray | None:
+    st = kw.get("status")
+    if st is None or col not in st.columns or len(st) != n:
+        return None
+    return st[col].astype("string").to_numpy(dtype=object, na_value=None)
+
+
+def _missing_cells(
+    data: _Data,
+    out: _Collector,
+    col: str,
+    vals: np.ndarray,
+    unreadable: np.ndarray,
+    codes: np.ndarray | None,
+    what: str,
+) -> None:
+    """Report missing cells of one column: ``unreadable_value`` or ``suppressed_value``."""
+    if codes is not None:
+        unreadable = unreadable | (codes == "invalid")
+    miss = (np.isnan(vals) | unreadable) & data.usable
+    if not miss.any():
+        return
+    if miss.all() and len(miss) > 1 and not unreadable.any():
+        out.add(
+            "suppressed_value",
+            "warning",
+            f"Spalte {col!r} enthält keinen einzigen Wert ({int(miss.sum())} Zeilen fehlen "
+            "oder sind geheimgehalten).",
+            indicator=col,
+            value=float(miss.sum()),
+        )
+        return
+    bad = miss & unreadable
+    if bad.any():
+        out.at(
+            data,
+            bad,
+            "unreadable_value",
+            "warning",
+            f"{what} {col!r}: Zelle nicht lesbar (Text), als fehlend behandelt.",
+            indicator=col,
+        )
+    gone = miss & ~unreadable
+    if gone.any():
+        msgs: Any = f"{what} {col!r} fehlt oder ist geheimgehalten."
+        if codes is not None:
+            msgs = [
+                f"{what} {col!r} fehlt: {_STATUS_DE[c]}." if c in _STATUS_DE else msgs
+                for c in codes[gone]
+            ]
+        out.at(data, gone, "suppressed_value", "warning", msgs, indicator=col)
+
+
 def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> None:
     needed = list(dict.fromkeys(c for s in data.specs for c in s.columns))
-    for part, whole in SUBSET_RULES:
-        for c in (part, whole):
-            if part in df.columns and whole in df.columns and c not in needed:
-                needed.append(c)
-    for parts, total in SUM_RULES:
-        if total in df.columns and all(p in df.columns for p in parts):
-            needed += [c for c in [*parts, total] if c not in needed]
+    for rule in kw["rules"]:
+        needed += [c for c in _rule_count_columns(rule) if c in df.columns and c not in needed]
     pop = kw["population"]
     if pop is not None and pop in df.columns and pop not in needed:
         needed.append(pop)
@@ -551,50 +725,8 @@ def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> N
     for col in [*needed, *data.value_columns]:
         vals, unreadable = _to_number(df[col], kw["na_values"])
         counts[col] = vals
-        miss = np.isnan(vals) & data.usable
-        if miss.all() and len(miss) > 1:
-            out.add(
-                "suppressed_value",
-                "warning",
-                f"Spalte {col!r} enthält keinen einzigen Wert ({int(miss.sum())} Zeilen fehlen "
-                "oder sind geheimgehalten).",
-                indicator=col,
-                value=float(miss.sum()),
-            )
-        elif miss.any():
-            is_value = col in data.value_columns
-            what = "Kennzahl" if is_value else "Fallzahl"
-            msgs = np.where(
-                unreadable[miss],
-                f"{what} {col!r}: Zelle nicht lesbar (Text), als fehlend behandelt.",
-                f"{what} {col!r} fehlt oder ist geheimgehalten.",
-            ).astype(object)
-            st = kw.get("status")
-            if st is not None and col in st.columns and len(st) == len(df):
-                codes = st[col].astype("string").to_numpy(dtype=object)[miss]
-                labels = {
-                    "suppressed": "geheimgehalten (.)",
-                    "unreliable": "nicht sicher genug (/)",
-                    "not_applicable": "nicht sinnvoll (x)",
-                    "pending": "noch nicht verfügbar (...)",
-                    "missing": "leer",
-                    "invalid": "nicht lesbar",
-                }
-                msgs = np.array(
-                    [
-                        f"{what} {col!r} fehlt: {labels[c]}." if c in labels else m
-                        for c, m in zip(codes, msgs, strict=True)
-                    ],
-                    dtype=object,
-                )
-            out.at(
-                data,
-                miss,
-                "suppressed_value",
-                "warning",
-                msgs,
-                indicator=col,
-            )
+        what = "Kennzahl" if col in data.value_columns else "Fallzahl"
+        _missing_cells(data, out, col, vals, unreadable, _status_codes(kw, col, len(df)), what)
         if col not in data.value_columns:
             neg = vals < 0
             if neg.any():
@@ -608,6 +740,308 @@ def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> N
                     value=vals[neg],
                 )
     data.counts = pd.DataFrame(counts, index=pd.RangeIndex(len(df)))
+    if pop is not None:
+        if pop in df.columns:
+            out.cover("population", pop, True)
+        else:
+            out.cover(
+                "population",
+                pop,
+                False,
+                f"Spalte {pop!r} fehlt; kleine Fallzahlen nur über die Nenner geprüft",
+                f"column {pop!r} is missing; small numbers judged by denominators only",
+            )
+
+
+def _rule_status(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> None:
+    """Statuses of read cells (secret, unreliable, unreadable, flagged) become findings."""
+    st = kw.get("status")
+    if st is None:
+        return
+    examined = set(data.counts.columns)
+    cols = [c for c in st.columns if c in df.columns]
+    if not cols:
+        return
+    for col in cols:
+        codes = _status_codes(kw, col, len(df))
+        if codes is None:
+            continue
+        if col not in examined:
+            vals, unreadable = _to_number(df[col], kw["na_values"])
+            _missing_cells(data, out, col, vals, unreadable, codes, "Wert")
+        for code, label in _FLAGS_DE.items():
+            flagged = (codes == code) & data.usable
+            if flagged.any():
+                out.at(
+                    data,
+                    flagged,
+                    "flagged_value",
+                    "info",
+                    f"Wert {col!r}: {label}.",
+                    indicator=col,
+                )
+    codes_all = pd.Series(
+        np.concatenate(
+            [np.asarray(_status_codes(kw, c, len(df)), dtype=object)[data.usable] for c in cols]
+        )
+        if cols
+        else np.array([], dtype=object)
+    )
+    tally = codes_all.value_counts()
+    de = {**_STATUS_DE, **_FLAGS_DE}
+    en = {
+        "suppressed": "secret (.)",
+        "unreliable": "not reliable enough (/)",
+        "not_applicable": "not applicable (x)",
+        "pending": "not yet available (...)",
+        "missing": "empty",
+        "invalid": "not readable",
+        "limited": "limited value ((…))",
+        "provisional": "provisional (p)",
+        "revised": "revised (r)",
+        "estimated": "estimated (s)",
+    }
+    shown = [c for c in de if c in tally.index]
+    out.cover(
+        "status",
+        "-",
+        True,
+        f"Zellstatus nach DIN 55301 in {len(cols)} Spalten: "
+        + (", ".join(f"{tally[c]} {de[c]}" for c in shown) if shown else "alle Zellen mit Zahl"),
+        f"cell status after DIN 55301 in {len(cols)} columns: "
+        + (", ".join(f"{tally[c]} {en[c]}" for c in shown) if shown else "every cell a number"),
+    )
+
+
+#: Column recognised as the aggregate-row flag when ``aggregates`` is not given.
+_AGGREGATE_FLAG = "is_aggregate"
+
+
+def _aggregate_mask(df: pd.DataFrame, aggregates: Any, out: _Collector) -> np.ndarray:
+    """Rows that are published aggregates (district or city totals), not areas."""
+    if aggregates is None:
+        if _AGGREGATE_FLAG not in df.columns:
+            return np.zeros(len(df), dtype=bool)
+        aggregates = _AGGREGATE_FLAG
+    if isinstance(aggregates, str) and aggregates in df.columns:
+        flag = df[aggregates]
+        if not (pd.api.types.is_bool_dtype(flag) or set(flag.dropna().unique()) <= {0, 1}):
+            raise fail(
+                "validate",
+                f"the aggregate-row column {aggregates!r} holds {flag.dropna().unique()[:3]!r}",
+                "give a column of True/False (True = a district or city row, not an area)",
+            )
+        return flag.fillna(False).astype(bool).to_numpy()
+    if isinstance(aggregates, str) or not isinstance(aggregates, (list, tuple, set, pd.Index)):
+        raise fail(
+            "validate",
+            f"`aggregates` is {aggregates!r}, neither a column of `df` nor a list of ids",
+            "name the True/False column that marks aggregate rows, or list their ids",
+        )
+    ids = df.index.get_level_values(0) if isinstance(df.index, pd.MultiIndex) else df.index
+    wanted = {str(a) for a in aggregates}
+    mask = np.array([str(i) in wanted for i in ids], dtype=bool)
+    unknown = sorted(wanted - {str(i) for i in ids})
+    if unknown:
+        out.cover(
+            "aggregate",
+            ", ".join(unknown[:5]),
+            False,
+            "als Summenzeile angegeben, aber nicht in der Tabelle",
+            "declared as aggregate rows but not in the table",
+        )
+    return mask
+
+
+def _rule_aggregates(
+    df: pd.DataFrame, aggregates: pd.DataFrame, data: _Data, out: _Collector, kw: dict
+) -> None:
+    """Compare aggregate rows of the table with the sums of the areas, never as areas."""
+    if aggregates.empty:
+        return
+    year = kw["year"]
+    aids, ayrs = _split(aggregates, year)
+    skip = {year, kw["aggregates"] if isinstance(kw["aggregates"], str) else None, _AGGREGATE_FLAG}
+    counts = [
+        c
+        for c in aggregates.columns
+        if c not in skip
+        and c in df.columns
+        and c not in data.value_columns
+        and not (kw["shares"] and c in kw["shares"])
+    ]
+    numeric = {}
+    for c in counts:
+        if not _count_like(df[c]):
+            continue
+        vals, _ = _to_number(aggregates[c], kw["na_values"])
+        if np.isfinite(vals).any():
+            numeric[c] = vals
+    if data.yrs is not None and ayrs is None:
+        ayrs = np.full(len(aggregates), np.nan)
+    # which column of the areas holds each aggregate id?
+    text_cols = [
+        c
+        for c in df.columns
+        if c not in numeric and c != getattr(df, "_geometry_column_name", None)
+    ]
+    values = {c: {str(v) for v in pd.unique(df[c].dropna())} for c in text_cols}
+    by_col: dict[str, str | None] = {}
+    for a in pd.unique(aids):
+        by_col[str(a)] = next((c for c, v in values.items() if str(a) in v), None)
+    unplaced = sorted(a for a, c in by_col.items() if c is None)
+    if unplaced:
+        out.cover(
+            "aggregate",
+            ", ".join(unplaced[:10]),
+            False,
+            "Summenzeile(n) ohne Spalte der Gebiete mit diesem Schlüssel; nicht verglichen "
+            "(Stadtsumme: MatchesTotals(level, None, ...))",
+            "aggregate row(s) whose id no column of the areas holds; not compared (city "
+            "total: MatchesTotals(level, None, ...))",
+        )
+    if not numeric:
+        out.cover(
+            "aggregate",
+            f"{len(aggregates)} Summenzeilen",
+            False,
+            "keine Zählspalten zum Vergleich",
+            "no count columns to compare",
+        )
+        return
+    extra = {c: v for c, v in numeric.items() if c not in data.counts.columns}
+    if extra:
+        full = {c: _to_number(df[c], kw["na_values"])[0] for c in extra}
+        data.counts = data.counts.assign(**full)
+    for col in sorted({c for c in by_col.values() if c is not None}):
+        rows = np.array([by_col[str(a)] == col for a in aids], dtype=bool)
+        ref = pd.DataFrame({c: v[rows] for c, v in numeric.items()})
+        ref.index = pd.MultiIndex.from_arrays(
+            [
+                np.array([str(a) for a in aids[rows]], dtype=object),
+                ayrs[rows] if data.yrs is not None else np.zeros(int(rows.sum())),
+            ]
+        )
+        sub = ref.index.get_level_values(0)
+        parents = np.array(
+            [str(v) if str(v) in set(sub) else None for v in df[col].to_numpy(dtype=object)],
+            dtype=object,
+        )
+        _compare_totals(data, out, parents, ref, f"{col!r} (Summenzeile)", 0.5)
+        out.cover(
+            "aggregate",
+            f"{int(rows.sum())} Summenzeilen über {col!r}",
+            True,
+            f"mit den Summen der Gebiete verglichen ({', '.join(numeric)}); nicht als Gebiete "
+            "gezählt",
+            f"compared with the sums of the areas ({', '.join(numeric)}); not counted as areas",
+        )
+    if extra:
+        data.counts = data.counts.drop(columns=list(extra))
+
+
+def _rule_names(df: pd.DataFrame, data: _Data, out: _Collector, year: str) -> None:
+    """Report a name shared by areas with different ids (``duplicate_name``)."""
+    n_ids = len(pd.unique(data.ids[data.usable]))
+    if n_ids < 2:
+        return
+    for col in df.columns:
+        if col == year or col == getattr(df, "_geometry_column_name", None):
+            continue
+        raw = df[col]
+        if not (pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw)):
+            continue
+        text = raw.astype("string").str.strip()
+        if pd.to_numeric(text, errors="coerce").notna().mean() > 0.5:
+            continue  # numbers written as text, not names
+        pairs = pd.DataFrame({"id": data.ids, "name": text.to_numpy(dtype=object)})[data.usable]
+        pairs = pairs.dropna().drop_duplicates()
+        if pairs["id"].duplicated().any():
+            continue  # a name that changes within an area: not a name column
+        if pairs["name"].nunique() < 0.8 * n_ids:
+            continue  # a parent's name or a category, repeated by design
+        per_name = pairs.groupby("name", sort=True)["id"].agg(list)
+        dup = per_name[per_name.map(len) > 1]
+        out.cover("check", "-", True, f"Namen (Spalte {col!r})", f"names (column {col!r})")
+        if dup.empty:
+            continue
+        out.add(
+            "duplicate_name",
+            "warning",
+            [
+                f"Name {n!r} ({col}) gehört zu {len(ids)} Gebieten: "
+                f"{', '.join(map(str, ids[:5]))}{' …' if len(ids) > 5 else ''}."
+                for n, ids in dup.items()
+            ],
+            area=[str(ids[0]) for ids in dup],
+            indicator=str(col),
+            value=[float(len(ids)) for ids in dup],
+        )
+
+
+def _numeric_text(raw: pd.Series) -> bool:
+    """Whether a text column mostly holds numbers (and is not a column of keys)."""
+    if not (pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw)):
+        return False
+    text = raw.astype("string").str.strip()
+    digits = text.dropna()
+    if len(digits) and digits.str.fullmatch(r"\d+").all() and digits.str.len().nunique() == 1:
+        return False  # zero-padded keys of one length: ids, not counts
+    return bool(pd.to_numeric(text, errors="coerce").notna().mean() > 0.5)
+
+
+def _count_like(raw: pd.Series) -> bool:
+    """Whether a column holds counts (a numeric dtype or numbers written as text)."""
+    if pd.api.types.is_bool_dtype(raw):
+        return False
+    return bool(pd.api.types.is_numeric_dtype(raw) or _numeric_text(raw))
+
+
+def _cover_columns(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> None:
+    """List the indicators checked and the columns that no check read."""
+    for s in data.specs:
+        out.cover("indicator", s.key, True)
+    for c in data.value_columns:
+        out.cover("indicator", c, True)
+    used = set(data.counts.columns) | set(data.value_columns)
+    used |= {c for r in kw["rules"] for c in r.columns}
+    st = kw.get("status")
+    if st is not None:
+        used |= set(st.columns)
+    hier = kw["hierarchy"]
+    if hier is not None:
+        used |= {hier} if isinstance(hier, str) else set(hier)
+    used |= {kw["year"], kw["criterion"] if isinstance(kw["criterion"], str) else None}
+    used |= {getattr(df, "_geometry_column_name", None), _AGGREGATE_FLAG}
+    rest = []
+    for c in df.columns:
+        if c in used:
+            continue
+        if _count_like(df[c]):
+            rest.append(str(c))
+    if rest:
+        out.cover(
+            "column",
+            ", ".join(rest),
+            False,
+            f"{len(rest)} Zahlenspalte(n) von keiner Kennzahl, Regel und keinem Status gelesen",
+            f"{len(rest)} numeric column(s) read by no indicator, rule or status",
+        )
+
+
+def _nothing_checked(df: pd.DataFrame, data: _Data, out: _Collector, n_areas: int) -> None:
+    """Say so when a table had nothing that could be checked beyond its ids."""
+    cov = out.coverage
+    checked = [r for r in cov if r[3] and r[0] != "check"]
+    if n_areas == 0:
+        what, what_en = "Tabelle ohne Gebiete (keine Zeilen)", "table without areas (no rows)"
+    elif not checked and data.counts.empty:
+        what = "keine Kennzahl, keine Regel, kein Zellstatus und keine Zahlenspalte geprüft"
+        what_en = "no indicator, rule, cell status or numeric column checked"
+    else:
+        return
+    out.add("nothing_checked", "warning", f"Nichts geprüft: {what}.", value=float(n_areas))
+    out.cover("check", "-", False, what, what_en)
 
 
 def _compute_values(data: _Data, kw: dict) -> None:
@@ -660,42 +1094,65 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
                 indicator=s.key,
                 value=num[bad] - den[bad],
             )
-    for part, whole in SUBSET_RULES:
-        if part not in c.columns or whole not in c.columns or ((part,), (whole,)) in covered:
-            continue
-        a, b = c[part].to_numpy(), c[whole].to_numpy()
-        bad = a > b
-        if bad.any():
-            out.at(
-                data,
-                bad,
-                "numerator_above_denominator",
-                "error",
-                [
-                    f"{part!r} ({_fmt(x)}) größer als {whole!r} ({_fmt(y)})."
-                    for x, y in zip(a[bad], b[bad], strict=True)
-                ],
-                indicator=f"{part}<={whole}",
-                value=a[bad] - b[bad],
+    rules = kw["rules"]
+    if not rules:
+        out.cover(
+            "rule",
+            "-",
+            False,
+            "keine Teil- und Summenregeln angegeben (rules=)",
+            "no part-of-whole or sum rules given (rules=)",
+        )
+    for rule in rules:
+        if isinstance(rule, MatchesTotals):
+            continue  # compared in _rule_totals
+        missing = [col for col in rule.columns if col not in c.columns]
+        if missing:
+            out.cover(
+                "rule",
+                rule,
+                False,
+                f"Spalte(n) {', '.join(missing)} fehlen",
+                f"column(s) {', '.join(missing)} missing",
             )
-    for parts, total in SUM_RULES:
-        if total not in c.columns or not all(p in c.columns for p in parts):
             continue
-        diff = c[parts].to_numpy().sum(axis=1) - c[total].to_numpy()
-        bad = np.abs(diff) > 0.5
-        if bad.any():
-            out.at(
-                data,
-                bad,
-                "parts_not_total",
-                "warning",
-                [
-                    f"Summe von {', '.join(parts)} weicht um {_fmt(d)} von {total!r} ab."
-                    for d in diff[bad]
-                ],
-                indicator=total,
-                value=diff[bad],
-            )
+        out.cover("rule", rule, True)
+        if isinstance(rule, PartOfWhole):
+            part, whole = rule.part, rule.whole
+            if ((part,), (whole,)) in covered:
+                continue  # reported by the share of the catalogue
+            a, b = c[part].to_numpy(), c[whole].to_numpy()
+            bad = a > b
+            if bad.any():
+                out.at(
+                    data,
+                    bad,
+                    "numerator_above_denominator",
+                    "error",
+                    [
+                        f"{part!r} ({_fmt(x)}) größer als {whole!r} ({_fmt(y)})."
+                        for x, y in zip(a[bad], b[bad], strict=True)
+                    ],
+                    indicator=f"{part}<={whole}",
+                    value=a[bad] - b[bad],
+                )
+        else:
+            parts, total = list(rule.parts), rule.whole
+            diff = c[parts].to_numpy().sum(axis=1) - c[total].to_numpy()
+            bad = np.abs(diff) > max(rule.tolerance, 0.5)
+            if bad.any():
+                out.at(
+                    data,
+                    bad,
+                    "parts_not_total",
+                    "warning",
+                    [
+                        f"Summe von {', '.join(parts)} weicht um {_fmt(d)} von {total!r} ab."
+                        for d in diff[bad]
+                    ],
+                    indicator=total,
+                    value=diff[bad],
+                )
     for col in kw["shares"] or []:
         if col not in data.counts.columns:
             if col not in data.value_columns:
@@ -791,21 +1248,37 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
 
 
 def _rule_hierarchy(
-    df: pd.DataFrame, data: _Data, hierarchy: Any, out: _Collector, year: str
+    df: pd.DataFrame,
+    data: _Data,
+    hierarchy: Any,
+    out: _Collector,
+    year: str,
+    kw_na: Sequence[float] = (),
+    kw_shares: Sequence[str] | None = None,
 ) -> None:
     if hierarchy is None:
-        levels: list[Hashable] = [c for c in LEVELS.values() if c in df.columns]
-        if not levels:
-            return
-        totals: Mapping = {}
-    elif isinstance(hierarchy, str):
+        out.cover(
+            "check",
+            "-",
+            False,
+            "keine Hierarchie angegeben (hierarchy=)",
+            "no hierarchy given (hierarchy=)",
+        )
+        return
+    out.cover(
+        "check",
+        ", ".join(map(str, [hierarchy] if isinstance(hierarchy, str) else list(hierarchy))),
+        True,
+        "Hierarchie",
+        "hierarchy",
+    )
+    totals: Mapping
+    if isinstance(hierarchy, str):
         levels, totals = [hierarchy], {}
     elif isinstance(hierarchy, Mapping):
         levels, totals = list(hierarchy), hierarchy
     else:
         levels, totals = list(hierarchy), {}
-    levels = [LEVELS.get(c, c) if isinstance(c, str) else c for c in levels]
-    totals = {LEVELS.get(k, k) if isinstance(k, str) else k: v for k, v in totals.items()}
     missing_cols = [c for c in levels if c not in df.columns]
     for c in missing_cols:
         out.add("missing_column", "error", f"Hierarchiespalte {c!r} fehlt.", indicator=str(c))
@@ -855,42 +1328,145 @@ def _rule_hierarchy(
                 indicator=str(parent),
             )
             continue
+        skip = {year, *levels, *data.value_columns, *(kw_shares or [])}
         common = [
-            c for c in data.counts.columns if c in table.columns and c not in data.value_columns
+            c
+            for c in table.columns
+            if c in df.columns
+            and c not in skip
+            and pd.api.types.is_numeric_dtype(table[c])
+            and not pd.api.types.is_bool_dtype(table[c])
         ]
         if not common:
+            out.cover(
+                "check",
+                f"{parent}: Summen",
+                False,
+                "keine gemeinsame Zahlenspalte mit der übergeordneten Tabelle",
+                "no numeric column shared with the parent table",
+            )
             continue
-        child = data.counts[common].copy()
-        child["_p"] = df[parent].to_numpy(dtype=object)
-        child["_y"] = yrs
-        child = child[data.usable]
-        sums = child.groupby(["_p", "_y"], sort=False)[common].sum(min_count=1)
+        extra = [c for c in common if c not in data.counts.columns]
+        if extra:
+            data.counts = data.counts.assign(**{c: _to_number(df[c], kw_na)[0] for c in extra})
         ptab, pyrs = _split(table, year)
         ref = table[common].apply(pd.to_numeric, errors="coerce")
         ref.index = pd.MultiIndex.from_arrays(
-            [ptab, pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table))]
+            [
+                np.array([None if pd.isna(x) else str(x) for x in ptab], dtype=object),
+                pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table)),
+            ]
         )
-        ref = ref[~ref.index.duplicated()]
-        sums.index = sums.index.set_names(ref.index.names)
-        joined = sums.add_suffix("_sum").join(ref.add_suffix("_ref"), how="outer")
-        for col in common:
-            s, r = joined[f"{col}_sum"].to_numpy(), joined[f"{col}_ref"].to_numpy()
-            bad = ~np.isclose(s, r, rtol=0, atol=0.5) & ~(np.isnan(s) & np.isnan(r))
-            if bad.any():
-                keys = joined.index[bad]
-                out.add(
-                    "hierarchy_total",
-                    "error",
-                    [
-                        f"Summe der Teilgebiete für {col!r} = {_fmt(a)}, Wert des Gebiets "
-                        f"{parent!r} = {_fmt(b)}."
-                        for a, b in zip(s[bad], r[bad], strict=True)
-                    ],
-                    area=[k[0] for k in keys],
-                    year=[k[1] if data.yrs is not None else None for k in keys],
-                    indicator=col,
-                    value=s[bad] - r[bad],
-                )
+        _compare_totals(data, out, df[parent].to_numpy(dtype=object), ref, repr(parent), 0.5)
+        if extra:
+            data.counts = data.counts.drop(columns=extra)
+
+
+def _compare_totals(
+    data: _Data,
+    out: _Collector,
+    parents: np.ndarray,
+    ref: pd.DataFrame,
+    level: str,
+    tolerance: float,
+) -> None:
+    """Compare the sums of the areas per (parent, year) with ``ref`` (index: id, year)."""
+    yrs = data.yrs if data.yrs is not None else np.zeros(len(parents))
+    common = list(ref.columns)
+    child = data.counts[common].copy()
+    child["_p"] = np.array([None if pd.isna(x) else str(x) for x in parents], dtype=object)
+    child["_y"] = yrs
+    child = child[data.usable & ~pd.isna(child["_p"]).to_numpy()]
+    sums = child.groupby(["_p", "_y"], sort=False)[common].sum(min_count=1)
+    ref = ref[~ref.index.duplicated()]
+    sums.index = sums.index.set_names(ref.index.names)
+    joined = sums.add_suffix("_sum").join(ref.add_suffix("_ref"), how="outer")
+    for col in common:
+        s, r = joined[f"{col}_sum"].to_numpy(), joined[f"{col}_ref"].to_numpy()
+        bad = ~np.isclose(s, r, rtol=0, atol=max(tolerance, 0.5)) & ~(np.isnan(s) & np.isnan(r))
+        if bad.any():
+            keys = joined.index[bad]
+            out.add(
+                "hierarchy_total",
+                "error",
+                [
+                    f"Summe der Teilgebiete für {col!r} = {_fmt(a)}, Wert des Gebiets "
+                    f"{level} = {_fmt(b)}."
+                    for a, b in zip(s[bad], r[bad], strict=True)
+                ],
+                area=[k[0] for k in keys],
+                year=[k[1] if data.yrs is not None else None for k in keys],
+                indicator=col,
+                value=s[bad] - r[bad],
+            )
+
+
+def _rule_totals(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> None:
+    """Run the MatchesTotals rules: sums of the areas per parent equal published rows."""
+    for rule in kw["rules"]:
+        if isinstance(rule, MatchesTotals):
+            _match_totals(df, data, out, rule)
+
+
+def _match_totals(df: pd.DataFrame, data: _Data, out: _Collector, rule: MatchesTotals) -> None:
+    name = rule
+    missing = [c for c in rule.columns if c not in df.columns]
+    if rule.by is not None and rule.by in missing:
+        out.cover(
+            "rule",
+            name,
+            False,
+            f"Spalte {rule.by!r} mit dem übergeordneten Schlüssel fehlt",
+            f"the parent-id column {rule.by!r} is missing",
+        )
+        return
+    counts = [c for c in _rule_count_columns(rule) if c in data.counts.columns]
+    if not counts:
+        out.cover(
+            "rule",
+            name,
+            False,
+            f"keine der Spalten {', '.join(missing)} ist vorhanden",
+            f"none of the columns {', '.join(missing)} is present",
+        )
+        return
+    frame = rule.frame()[counts]
+    if rule.has_years != (data.yrs is not None):
+        single = data.yrs is not None and len(np.unique(data.yrs[np.isfinite(data.yrs)])) == 1
+        if not (single and not rule.has_years):
+            out.cover(
+                "rule",
+                name,
+                False,
+                "Summen mit Jahr, Tabelle ohne Jahr (oder umgekehrt)",
+                "totals with years but a table without (or the reverse)",
+            )
+            return
+        frame.index = pd.MultiIndex.from_arrays(
+            [frame.index, np.full(len(frame), float(data.yrs[np.isfinite(data.yrs)][0]))]
+        )
+    elif not rule.has_years:
+        frame.index = pd.MultiIndex.from_arrays([frame.index, np.zeros(len(frame))])
+    else:
+        frame.index = frame.index.set_levels(frame.index.levels[1].astype(float), level=1)
+    if rule.by is None:
+        ids = frame.index.get_level_values(0).unique()
+        if len(ids) != 1:
+            out.cover(
+                "rule",
+                name,
+                False,
+                f"ohne `by` ist genau eine Summenzeile je Jahr nötig, nicht {len(ids)}",
+                f"without `by` one total row per year is needed, not {len(ids)}",
+            )
+            return
+        parents = np.full(len(df), ids[0], dtype=object)
+    else:
+        parents = df[rule.by].to_numpy(dtype=object)
+    _compare_totals(data, out, parents, frame, rule.level, 0.5)
+    note = f"nicht verglichen: {', '.join(missing)} fehlen" if missing else ""
+    note_en = f"not compared: {', '.join(missing)} missing" if missing else ""
+    out.cover("rule", name, True, note, note_en)
 
 
 def _rule_small_numbers(data: _Data, out: _Collector, kw: dict) -> None:
