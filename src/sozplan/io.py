@@ -189,8 +189,13 @@ class StatistikTable:
         column names), ``n_rows``, ``header_lines`` and ``footer_lines`` (the
         non-empty lines above and below the table), ``source_title`` (the first
         line above the table), ``numeric_columns``, ``text_columns``,
-        ``key_widths`` and ``quality_columns`` (GENESIS flag columns and the
-        value column each was applied to).
+        ``key_widths``, ``quality_columns`` (GENESIS flag columns and the
+        value column each was applied to), ``header_rows`` (number of heading
+        lines), ``header_levels`` (per column its heading cells, top to
+        bottom), ``column_notes`` (per column the footnote markers removed from
+        its heading), ``rejected_lines`` (``(line number, text)`` of the rows
+        left out with ``errors="coerce"``) and ``na_values`` (per column the
+        number of cells that held a code of ``na_values=``).
     warnings : tuple of str
         Data-quality problems found while reading (also issued as
         :class:`~sozplan.errors.DataQualityWarning`).
@@ -213,6 +218,36 @@ class StatistikTable:
     def numeric_columns(self) -> list[str]:
         """Names of the numeric columns (those with a status)."""
         return list(self.status.columns)
+
+    def column_levels(self) -> pd.MultiIndex:
+        r"""Return the heading cells of the columns of ``values`` as a MultiIndex.
+
+        One level per heading line of the file (one for a plain header). Cells
+        that a heading spans to its right are filled in, as in the flat names
+        (see the Notes of :func:`read_statistik`).
+
+        Returns
+        -------
+        MultiIndex
+            Aligned with ``values.columns``.
+
+        Examples
+        --------
+        >>> import io
+        >>> t = read_statistik(io.StringIO(
+        ...     "Kreis;Einwohner;\n;Deutsche;Ausländer\nKiel;212.597;35.120\nLübeck;191.233;26.862"))
+        >>> list(t.values.columns)
+        ['Kreis', 'Einwohner Deutsche', 'Einwohner Ausländer']
+        >>> t.column_levels().tolist()
+        [('Kreis', ''), ('Einwohner', 'Deutsche'), ('Einwohner', 'Ausländer')]
+        """
+        levels = self.meta.get("header_levels") or {}
+        tuples = [tuple(levels.get(c, (str(c),))) for c in self.values.columns]
+        depth = max((len(t) for t in tuples), default=1)
+        tuples = [t + ("",) * (depth - len(t)) for t in tuples]
+        if not tuples:
+            return pd.MultiIndex.from_tuples([], names=[None] * depth)
+        return pd.MultiIndex.from_tuples(tuples)
 
     def status_counts(self) -> pd.DataFrame:
         r"""Count the statuses per numeric column.
@@ -311,9 +346,18 @@ class StatistikTable:
             f"  format:    encoding {meta.get('encoding')}, separator {meta.get('separator')!r}, "
             f"decimal {meta.get('decimal')!r}, thousands {meta.get('thousands')!r}"
         )
+        if meta.get("header_rows", 1) > 1:
+            lines.append(f"  header:    {meta['header_rows']} lines, joined into flat names")
         counts = self._status_totals()
         if counts:
             lines.append("  status:    " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        declared = {c: n for c, n in (meta.get("na_values") or {}).items() if n}
+        if meta.get("na_values"):
+            shown = ", ".join(f"{c} {n}" for c, n in declared.items()) or "none found"
+            lines.append(f"  declared missing (na_values): {shown}")
+        if meta.get("rejected_lines"):
+            numbers = [ln for ln, _ in meta["rejected_lines"]]
+            lines.append(f"  rejected:  line(s) {format_values(numbers)} (wrong number of fields)")
         for w in self.warnings:
             lines.append(f"  warning:   {w}")
         return "\n".join(lines)
@@ -1248,29 +1292,25 @@ def _header_names(
     grid = [_fit(rows[i], width) for i in layout.header]
     split = [[_split_marker(c) for c in row] for row in grid]
     n_levels = len(grid)
-    current: list[str] = [""] * n_levels
+    current: list[tuple[str, str]] = [("", "")] * n_levels  # (heading, marker) per line
     levels: list[tuple[str, ...]] = []
     marks: list[str] = []
     for j in range(width):
-        col = [split[k][j][0] for k in range(n_levels)]
         out = []
+        found = []
         for k in range(n_levels):
-            if col[k]:
-                current[k] = col[k]
-                current[k + 1 :] = [""] * (n_levels - k - 1)
-                out.append(col[k])
-            elif any(col[k + 1 :]):
-                out.append(current[k])
+            text, mark = split[k][j]
+            if text:
+                current[k] = (text, mark)
+                current[k + 1 :] = [("", "")] * (n_levels - k - 1)
+            elif any(split[m][j][0] for m in range(k + 1, n_levels)):
+                text, mark = current[k]  # under the heading on its left
             else:
-                out.append("")
+                mark = ""
+            out.append(text)
+            if mark:
+                found.append(mark)
         levels.append(tuple(out))
-        found = [split[k][j][1] for k in range(n_levels) if split[k][j][1]]
-        if not found:  # a marker on the spanning heading belongs to its columns
-            found = [
-                m
-                for k in range(n_levels)
-                if not col[k] and out[k] and (m := _marker_of(split[k], j))
-            ]
         marks.append(", ".join(dict.fromkeys(found)))
     flat = []
     for lv in levels:
@@ -1282,14 +1322,6 @@ def _header_names(
     names = _column_names(flat, collected)
     notes = {n: m for n, m in zip(names, marks, strict=True) if m}
     return names, levels, notes
-
-
-def _marker_of(level: Sequence[tuple[str, str]], j: int) -> str:
-    """Return the marker of the nearest heading left of column j on one heading line."""
-    for text, mark in reversed(level[:j]):
-        if text:
-            return mark
-    return ""
 
 
 def _fit(row: Sequence[str], width: int) -> list[str]:
