@@ -683,9 +683,9 @@ def read_statistik(
     )
     _declare_numbers_missing(parsed, declared, n_declared)
     values_df = pd.DataFrame(parsed.values, columns=names)
-    status_df = pd.DataFrame(parsed.status, index=values_df.index, columns=list(parsed.status))
-    for col in status_df.columns:
-        status_df[col] = pd.Categorical(status_df[col], categories=STATUS_CODES)
+    status_df = pd.DataFrame(
+        {c: _status_categorical(s) for c, s in parsed.status.items()}, index=values_df.index
+    )
     values_df, status_df = _set_index(values_df, status_df, index_col, names, collected)
 
     def note_lines(indices: Iterable[int]) -> tuple[str, ...]:
@@ -883,33 +883,41 @@ def _parse_lines(lines: Sequence[str], sep: str) -> list[list[str]]:
 
 
 def _split_quoted(line: str, sep: str) -> list[str]:
-    """Split a line with quoted fields without the limits of the csv module."""
+    """Split a line with quoted fields without the limits of the csv module.
+
+    Handles cells above the csv field limit, NUL characters and unbalanced
+    quotes (an unclosed quote runs to the end of the line).
+    """
     fields: list[str] = []
-    buf: list[str] = []
-    quoted = False
-    at_start = True
     i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
-        if quoted:
-            if ch == '"' and i + 1 < n and line[i + 1] == '"':
-                buf.append('"')
-                i += 1
-            elif ch == '"':
-                quoted = False
-            else:
-                buf.append(ch)
-        elif ch == sep:
-            fields.append("".join(buf))
-            buf, at_start = [], True
-        elif ch == '"' and at_start:
-            quoted, at_start = True, False
+    while True:
+        j = i
+        while j < n and line[j] in _SPACES:
+            j += 1
+        if j < n and line[j] == '"':  # a quoted field, "" is a quote inside it
+            parts, k = [], j + 1
+            while True:
+                q = line.find('"', k)
+                if q < 0:
+                    parts.append(line[k:])
+                    k = n
+                    break
+                if line.startswith('""', q):
+                    parts.append(line[k : q + 1])
+                    k = q + 2
+                    continue
+                parts.append(line[k:q])
+                k = q + 1
+                break
+            end = line.find(sep, k)
+            parts.append(line[k:] if end < 0 else line[k:end])
+            fields.append("".join(parts))
         else:
-            buf.append(ch)
-            at_start = at_start and ch in _SPACES
-        i += 1
-    fields.append("".join(buf))
-    return fields
+            end = line.find(sep, i)
+            fields.append(line[i:] if end < 0 else line[i:end])
+        if end < 0:
+            return fields
+        i = end + 1
 
 
 def _needs_strip(line: str) -> bool:
@@ -993,15 +1001,29 @@ def _best_run(rows: Sequence[Sequence[str]]) -> tuple[int, int] | None:
 
 
 def _detect_separator(lines: Sequence[str]) -> str:
+    """Choose the separator under which most lines have the table's width.
+
+    The width is the most frequent field count among lines with at least two
+    filled fields; lines padded to it (titles, notes) count too. A row broken
+    by a stray separator costs one line, not the table, and a decimal comma
+    does not make ``,`` win: under ``,`` the header of a ``;`` file has one
+    field. Ties go to ``;``, then tab, then ``,``.
+    """
     sample = list(lines[:1000])
     scores = []
     for rank, sep in enumerate(_SEPARATORS):
         rows = _parse_lines(sample, sep)
-        run = _best_run(rows)
-        length = 0 if run is None else run[1] - run[0]
-        fields = 0 if run is None else len(rows[run[0]])
-        scores.append((length, fields > 1, -rank, sep))
-    return max(scores)[3]
+        counts: dict[int, int] = {}
+        for row in rows:
+            if len(row) >= 2 and _n_filled(row) >= 2:
+                counts[len(row)] = counts.get(len(row), 0) + 1
+        if not counts:
+            scores.append((0, -rank, sep))
+            continue
+        width = max(counts, key=lambda w: counts[w])
+        score = sum(1 for row in rows if any(row) and _fits(row, width))
+        scores.append((score, -rank, sep))
+    return max(scores)[2]
 
 
 def _fits(row: Sequence[str], width: int) -> bool:
@@ -1374,6 +1396,17 @@ def _cell_frame(
     names = [names[i] for i in keep]
     cells.columns = names
     return cells, names, [levels[i] for i in keep]
+
+
+_STATUS_DTYPE = pd.CategoricalDtype(STATUS_CODES)
+_STATUS_INDEX = {code: i for i, code in enumerate(STATUS_CODES)}
+
+
+def _status_categorical(codes: Any) -> pd.Categorical:
+    """Turn an array of status strings into the status categorical (fast path)."""
+    index = _STATUS_INDEX
+    ints = np.fromiter((index[c] for c in codes), dtype="int8", count=len(codes))
+    return pd.Categorical.from_codes(ints, dtype=_STATUS_DTYPE)
 
 
 def _as_text(col: pd.Series) -> pd.Series:
