@@ -1273,3 +1273,13 @@ def test_real_koeln_population_long_file():
     city_2012 = v[(v["tab_id"] == "005") & (v["jahr"] == 2012) & (v["raum_id"] == "000")]
     assert city_2012["zahl"].tolist() == [1_044_555]  # Einwohner in Köln, 31.12.2012
     assert t.values["raum"].iloc[0] == "Stadt Köln"
+
+
+def test_text_row_with_empty_key_is_data_not_a_heading():
+    # ";Mitte;" under named columns is a data row (round trip of a table with a missing key)
+    df = pd.DataFrame(
+        {"Kennziffer": [None, "02"], "Bezirk": ["Mitte", "Pankow"], "Wert": [NAN, 1.0]}
+    )
+    t = read(write_statistik(df))
+    assert t.meta["header_rows"] == 1
+    assert list(t.values["Bezirk"]) == ["Mitte", "Pankow"]

@@ -1198,10 +1198,21 @@ def _join(row: Sequence[str]) -> str:
     return ";".join(row)
 
 
+#: A line of units below the column names ("Anzahl", "%", "je 1 000 EW" ...).
+_UNIT_RE = re.compile(
+    r"^(?:Anzahl|Anz\.|Personen|Fälle|Prozent|%|in %|v\. ?H\.|EUR|€|Tsd\.?|1 ?000|Mio\.?|"
+    r"ha|km²|m²|qm|Jahre|je .{1,20}|pro .{1,20}|number|count|percent|share)$",
+    re.IGNORECASE,
+)
+
+
 def _count_header_rows(rows: Sequence[Sequence[str]], start: int, width: int) -> int:
     """Count the heading lines.
 
-    The first, plus up to three with an empty first field and no numbers (years aside).
+    The first, plus up to three lines with an empty first field and no numbers
+    (years aside). The second heading line must name a column the first leaves
+    unnamed (a heading spanning several columns) or hold only units, so that a
+    data row with an empty key and only text is not taken for a heading.
     """
     n = 1
     while n < 4 and start + n < len(rows):
@@ -1209,6 +1220,14 @@ def _count_header_rows(rows: Sequence[Sequence[str]], start: int, width: int) ->
         if not (_fits(row, width) and row and not row[0] and any(row)):
             break
         if any(_number_like(c) for c in row):
+            break
+        above = _fit(rows[start + n - 1], width)
+        filled = [j for j in range(width) if row[j]]
+        if not (
+            n > 1  # below a heading already split over two lines
+            or any(not above[j] for j in filled)
+            or all(_UNIT_RE.match(row[j]) for j in filled)
+        ):
             break
         n += 1
     return n
