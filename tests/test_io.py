@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -138,9 +139,11 @@ def test_cp1252_web_export_fixture():
             (4850, "ok"),
         ],
     )  # row 3: the en dash "–" (byte 0x96) as typeset tables print the zero sign
+    # the footnote marker "¹)" leaves the name and is kept in meta
+    assert t.meta["column_notes"] == {"Ausländer": "¹)"}
     assert_cells(
         t,
-        "Ausländer¹)",
+        "Ausländer",
         [
             (1509, "ok"),
             (1065, "ok"),
@@ -800,3 +803,483 @@ def test_genesis_flat_file_quality_columns():
     text = "Zeit;PREIS1__VPI__2020=100;PREIS1__VPI__q\n2021;103,1;e\n2022;110,2;r\n"
     t = read(text)
     assert list(t.status["PREIS1__VPI__2020=100"]) == ["ok", "revised"]
+
+
+# --------------------------------------------------------------------------- Länder exports
+# Fixtures in the formats of issue 16: each expected number below is a cell of the file.
+
+
+def test_laender_export_three_heading_lines():
+    t = read_statistik(DATA / "laender_3zeilen_cp1252.csv")
+    assert t.meta["encoding"] == "cp1252"
+    assert t.meta["header_rows"] == 3
+    assert t.meta["header_line"] == 2
+    assert list(t.values.columns) == [
+        "Gebietsschlüssel",
+        "Gebietseinheit",
+        "Zeit",
+        "Alter",
+        "Bevölkerung insgesamt",
+        "Bevölkerung männlich",
+        "Bevölkerung weiblich",
+        "Bevölkerung Deutsche zusammen",
+        "Bevölkerung Deutsche männlich",
+        "Bevölkerung Deutsche weiblich",
+        "Bevölkerung Ausländer zusammen",
+        "Bevölkerung Ausländer männlich",
+        "Bevölkerung Ausländer weiblich",
+    ]
+    levels = t.column_levels()
+    assert levels.nlevels == 3
+    assert levels[0] == ("Gebietsschlüssel", "", "")
+    assert levels[8] == ("Bevölkerung", "Deutsche", "männlich")
+    assert t.meta["header_levels"]["Bevölkerung Ausländer weiblich"] == (
+        "Bevölkerung",
+        "Ausländer",
+        "weiblich",
+    )
+    # "Bevölkerung 1)" and "Ausländer 2)": markers leave the names, stay in meta
+    assert t.meta["column_notes"]["Bevölkerung insgesamt"] == "1)"
+    assert t.meta["column_notes"]["Bevölkerung Ausländer männlich"] == "1), 2)"
+    assert "Gebietsschlüssel" not in t.meta["column_notes"]
+    assert t.key_columns == ("Gebietsschlüssel",)
+    assert list(t.values["Gebietsschlüssel"])[:2] == ["01001", "01002"]
+    assert t.values["Gebietseinheit"].iloc[2] == "Lübeck, Hansestadt"
+    assert t.meta["text_columns"] == ("Gebietseinheit", "Zeit", "Alter")
+    assert list(t.values["Bevölkerung insgesamt"]) == [
+        92550, 247717, 218095, 80196, 133447, 203606, 168467, 201572,
+    ]  # fmt: skip
+    # the parts make the whole in every row where all are numbers (file cells)
+    v = t.values
+    assert (
+        v["Bevölkerung männlich"] + v["Bevölkerung weiblich"] == v["Bevölkerung insgesamt"]
+    ).all()
+    assert (
+        v["Bevölkerung Deutsche zusammen"] + v["Bevölkerung Ausländer zusammen"]
+        == v["Bevölkerung insgesamt"]
+    ).all()
+    assert list(t.status["Bevölkerung Ausländer männlich"].iloc[[4, 6]]) == [
+        "suppressed",
+        "unreliable",
+    ]
+    assert t.status["Bevölkerung Ausländer weiblich"].iloc[6] == "not_applicable"
+    assert t.meta["source_title"].startswith("Bevölkerung nach Geschlecht")
+    assert t.meta["footer_lines"][1].startswith("1) Quelle:")
+    assert t.meta["footer_lines"][-1].startswith("© Statistisches Amt")
+    assert t.warnings == ()
+    assert "header:    3 lines" in repr(t)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # years as the second heading line are headings, not data
+        ("Bezirk;Einwohner;\n;2021;2022\nMitte;1;2\nPankow;3;4\n", ["Bezirk", "Einwohner 2021", "Einwohner 2022"]),
+        # a unit line below the names
+        ("Bezirk;Einwohner;Quote\n;Anzahl;%\nMitte;1;2,5\n", ["Bezirk", "Einwohner Anzahl", "Quote %"]),
+        # a heading repeated by the line below is not repeated in the name
+        ("Gebiet;Alter;\n;Alter;unter 18\nA;1;2\nB;3;4\n", ["Gebiet", "Alter", "Alter unter 18"]),
+        # markers: superscript, star, "n)"
+        ("Gebiet;Einwohner*;Quote²;Saldo 3)\nA;1;2;3\nB;1;2;3\n", ["Gebiet", "Einwohner", "Quote", "Saldo"]),
+        # a heading cell with a quoted line break
+        ('Gebiet;"Bevölkerung\ninsgesamt"\nA;1\nB;2\n', ["Gebiet", "Bevölkerung insgesamt"]),
+    ],
+)  # fmt: skip
+def test_heading_names(text, names):
+    t = read(text)
+    assert list(t.values.columns) == names
+    assert len(t) == 2 or text.count("\n") == 3
+
+
+def test_heading_notes_and_single_line_levels():
+    t = read("Gebiet;Einwohner*;Quote²;Saldo 3)\nA;1;2;3\nB;1;2;3\n")
+    assert t.meta["column_notes"] == {"Einwohner": "*", "Quote": "²", "Saldo": "3)"}
+    assert t.meta["header_rows"] == 1
+    assert t.column_levels().nlevels == 1
+
+
+# --------------------------------------------------------------------------- signs with blanks
+
+
+def test_nord_export_signs_with_blanks():
+    t = read_statistik(DATA / "nord_vorzeichen_cp1252.csv")
+    saldo = t.values["Wanderungssaldo"]
+    assert list(saldo) == [23, 384, -23, -215, 252, -62, 106, 468]
+    assert saldo.notna().all()
+    assert (t.status["Wanderungssaldo"] == "ok").all()
+    # independent check from the same file: Zuzüge - Fortzüge = Saldo in every row
+    assert (t.values["Zuzüge"] - t.values["Fortzüge"] == saldo).all()
+    assert saldo.mean() == 933 / 8  # 23+384-23-215+252-62+106+468 = 933
+    assert list(t.values["Zuzüge"])[2] == 1873  # "  1 873": blanks group thousands
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("-  23", -23),
+        ("- 23", -23),
+        ("−\u00a023", -23),
+        ("– 7", -7),
+        ("+ 5", 5),
+        ("-  1 204", -1204),
+    ],
+)
+def test_sign_followed_by_blanks(cell, value):
+    t = read(f"Gebiet;Saldo;Anker\nA;{cell};1\nB;2;1\n")
+    assert t.values["Saldo"].iloc[0] == value
+    assert t.status["Saldo"].iloc[0] == "ok"
+
+
+# --------------------------------------------------------------------------- na_values
+
+
+def test_na_values_mss_like_fixture():
+    path = DATA / "mss_wie_berlin.csv"
+    plain = read_statistik(path)
+    assert (plain.values["S1"] == -9999).sum() == 2  # without the declaration: numbers
+    t = read_statistik(path, na_values={"S1": [-9999], "S3": -9999})
+    assert t.values["S1"].isna().sum() == 2
+    assert list(t.status["S1"].iloc[2:4]) == ["missing", "missing"]
+    assert t.values["S4"].min() == -9999  # not declared for S4
+    assert t.meta["na_values"] == {"S1": 2, "S3": 2}
+    assert "declared missing (na_values): S1 2, S3 2" in repr(t)
+    t = read_statistik(path, na_values=[-9999])
+    assert all(t.values[c].isna().sum() == 2 for c in ["S1", "S3", "S4", "D1"])
+    assert t.meta["na_values"]["EW"] == 0
+    assert t.values["EW"].isna().sum() == 1  # an empty cell, status missing
+    assert t.values.loc[0, "S1"] == pytest.approx(4.22594)
+    assert list(t.values["PLR_ID"])[2] == "03300515"
+
+
+def test_na_values_strings_and_spellings():
+    text = "Gebiet;Wert;Text\nA;-9.999;k.A.\nB;-9999,0;x1\nC;k.A.;y\nD;5;z\n"
+    t = read(text, na_values=[-9999, "k.A."])
+    assert list(t.status["Wert"]) == ["missing", "missing", "missing", "ok"]
+    assert t.values["Text"].isna().tolist() == [True, False, False, False]
+    assert t.meta["na_values"] == {"Gebiet": 0, "Wert": 3, "Text": 1}
+    with pytest.raises(InputError, match=r"na_values.*'Wret'"):
+        read(text, na_values={"Wret": [-9999]})
+    with pytest.raises(InputError, match="na_values"):
+        read(text, na_values=[True])
+    with pytest.raises(InputError, match="na_values"):
+        read(text, na_values={"Wert": object()})
+
+
+def test_berlin_population_style_fixture_dash_is_zero():
+    t = read_statistik(DATA / "einwohner_gedankenstrich.csv", index_col="PLR-ID")
+    assert t.meta["encoding"] == "utf-8-sig"
+    assert (t.values.loc["03400831"] == 0).all()  # the row of dashes: six exact zeros
+    assert (t.status.loc["03400831"] == "zero").all()
+    assert t.values.loc["04400725", "unter6"] == 0
+    assert t.values.notna().all().all()
+    assert t.values["Gesamt"].sum() == 3503 + 52 + 0 + 116 + 15645
+
+
+# --------------------------------------------------------------------------- broken rows
+
+ROWS = [
+    "Bezirke;;",
+    "Bezirk;Einwohner;Quote",
+    "Mitte;397.134;12,1",
+    "Pankow;424.307;8,5",
+    "Spandau;245.197;9,9",
+    "Neukölln;330.017;15,2",
+    "",
+    "Quelle: Amt für Statistik;;",
+]
+
+
+def with_line(i: int, line: str) -> str:
+    rows = list(ROWS)
+    rows[i] = line
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("i", "line"),
+    [
+        (3, "Pankow;424.307;8,5;1"),  # a stray value at the end
+        (3, "Pan;kow;424.307;8,5"),  # a stray separator inside a name
+        (3, "Pankow;424.3078,5"),  # a missing separator
+        (2, "Mitte;397.134"),  # the first row
+        (5, "Neukölln;330;017;15,2"),  # the last row
+    ],
+)
+def test_row_with_wrong_field_count_is_named(i, line):
+    text = with_line(i, line)
+    with pytest.raises(InputError) as err:
+        read(text)
+    msg = str(err.value)
+    assert f"line {i + 1} (" in msg
+    assert line[:20] in msg
+    assert "errors='coerce'" in msg
+    with pytest.warns(DataQualityWarning, match=r"left out"):
+        t = read(text, errors="coerce")
+    assert len(t) == 3  # the other three rows, none lost
+    assert t.meta["rejected_lines"] == ((i + 1, line),)
+    assert t.meta["footer_lines"] == ("Quelle: Amt für Statistik",)
+    assert "rejected:  line(s)" in repr(t)
+
+
+def test_broken_header_line_is_named():
+    text = with_line(1, "Bezirk;Einwohner;Quote;Anteil")
+    with pytest.raises(InputError, match=r"line 2 looks like the column names but has 4"):
+        read(text)
+    with pytest.warns(DataQualityWarning, match="cut or padded"):
+        t = read(text, errors="coerce")
+    assert list(t.values.columns) == ["Bezirk", "Einwohner", "Quote"]
+    assert len(t) == 4
+
+
+def test_trailing_separators_only_on_data_rows_are_fine():
+    t = read("Bezirk;Einwohner\nMitte;1;\nPankow;2;\nSpandau;3;\n")
+    assert list(t.values.columns) == ["Bezirk", "Einwohner"]
+    assert len(t) == 3
+
+
+def test_footer_block_is_not_a_broken_row():
+    text = (
+        "\n".join(ROWS[:6]) + "\n__________\nZeichenerklärung: - nichts; . geheim\n© Amt, 2024\n"
+    )
+    t = read(text)
+    assert len(t) == 4
+    assert t.meta["footer_lines"] == (
+        "__________",
+        "Zeichenerklärung: - nichts; . geheim",
+        "© Amt, 2024",
+    )
+
+
+def test_rows_behind_a_blank_line_are_reported():
+    text = "Bezirk;Einwohner\nMitte;1\nPankow;2\nSpandau;3\n\nNeukölln;4\n"
+    with pytest.warns(DataQualityWarning, match=r"line\(s\) 6 \(a second table"):
+        t = read(text)
+    assert len(t) == 3
+
+
+# --------------------------------------------------------------------------- encodings, huge cells
+
+
+def test_utf8_file_with_a_line_in_cp1252():
+    raw = "Bezirk;Einwohner\nNeukölln;1\n".encode() + "Köpenick;2\n".encode("cp1252")
+    with pytest.warns(DataQualityWarning, match=r"1 line\(s\) are not valid utf-8.*line\(s\) 3"):
+        t = read_statistik(io.BytesIO(raw))
+    assert list(t.values["Bezirk"]) == ["Neukölln", "Köpenick"]
+    raw = b"\xef\xbb\xbf" + raw  # with a byte-order mark
+    with pytest.warns(DataQualityWarning, match="utf-8-sig"):
+        assert read_statistik(io.BytesIO(raw)).values["Bezirk"].iloc[1] == "Köpenick"
+
+
+def test_broken_utf16_is_an_input_error():
+    raw = "a;b\n1;2\n".encode("utf-16") + b"\x00"
+    with pytest.raises(InputError, match="not valid utf-16"):
+        read_statistik(io.BytesIO(raw))
+
+
+def test_huge_quoted_cell():
+    big = "Ü" * 200_000
+    t = read(f'Gebiet;Name;Wert\nA;"{big}";1\nB;b;2\n')
+    assert len(t.values["Name"].iloc[0]) == 200_000
+    with pytest.raises(InputError) as err:
+        read(f'Gebiet;Wert\nA;"1{big}"\nB;2\nC;3\n')
+    assert len(str(err.value)) < 2000  # the message quotes a snippet, not 200 kB
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+FUZZ_SIGNS = ["-  23", "– 7", "-", "–", ".", "/", "x", "...", "(1,5)", "3 p", "- ", "−4", "12a", "-9999"]  # fmt: skip
+
+
+def _fuzz_bases() -> list[bytes]:
+    bases = []
+    for path in sorted(DATA.glob("*.csv")):
+        raw = path.read_bytes()
+        text = (
+            raw.decode("cp1252") if b"\x96" in raw or b"\xfc" in raw else raw.decode("utf-8-sig")
+        )
+        bases.append(text.replace("\r\n", "\n").encode("utf-8"))
+    return bases
+
+
+def _mutate(raw: bytes, rng: np.random.Generator, depth: int = 0) -> bytes:
+    """One random corruption of a file: separators, encodings, truncation, cells, lines."""
+    lines = raw.decode("utf-8").split("\n")
+    i = int(rng.integers(len(lines)))
+    line = lines[i]
+    fields = line.split(";")
+    k = int(rng.integers(len(fields)))
+    kind = int(rng.integers(14))
+    if kind == 0:  # a stray separator
+        p = int(rng.integers(len(line) + 1))
+        lines[i] = line[:p] + ";" + line[p:]
+    elif kind == 1 and len(fields) > 1:  # a missing separator
+        lines[i] = (
+            ";".join(fields[:k]) + "".join(fields[k : k + 2]) + ";".join(["", *fields[k + 2 :]])
+        )
+    elif kind == 2:  # one line in windows-1252
+        out = [ln.encode("utf-8") for ln in lines]
+        out[i] = line.encode("cp1252", errors="replace")
+        return b"\n".join(out)
+    elif kind == 3:  # the whole file in another encoding
+        enc = ["cp1252", "utf-16", "utf-8-sig", "latin-1", "utf-16-le"][int(rng.integers(5))]
+        return "\n".join(lines).encode(enc, errors="replace")
+    elif kind == 4:  # stray high bytes
+        b = bytearray(raw)
+        for _ in range(int(rng.integers(1, 4))):
+            b.insert(int(rng.integers(len(b) + 1)), int(rng.integers(0x80, 0x100)))
+        return bytes(b)
+    elif kind == 5:  # truncated
+        return raw[: int(rng.integers(len(raw) + 1))]
+    elif kind == 6:  # a huge quoted cell
+        fields[k] = '"' + "Ü" * int(rng.integers(1_000, 200_000)) + '"'
+        lines[i] = ";".join(fields)
+    elif kind == 7:  # a sign or an odd number
+        fields[k] = FUZZ_SIGNS[int(rng.integers(len(FUZZ_SIGNS)))]
+        lines[i] = ";".join(fields)
+    elif kind == 8:  # a line repeated (a second heading line) or dropped
+        if rng.random() < 0.5:
+            lines.insert(i, line)
+        else:
+            del lines[i]
+    elif kind == 9:  # a stray quote
+        p = int(rng.integers(len(line) + 1))
+        lines[i] = line[:p] + '"' + line[p:]
+    elif kind == 10:  # control characters
+        p = int(rng.integers(len(line) + 1))
+        lines[i] = (
+            line[:p] + ["\x00", "\x1a", "\r", "\t", "\u00a0"][int(rng.integers(5))] + line[p:]
+        )
+    elif kind == 11:  # a blank line
+        lines.insert(i, "")
+    elif kind == 12:  # another separator in one line
+        lines[i] = line.replace(";", [",", "\t", " "][int(rng.integers(3))])
+    elif depth < 2:  # several at once
+        out = _mutate(raw, rng, depth + 1)
+        try:
+            return _mutate(out.decode("utf-8").encode("utf-8"), rng, depth + 1)
+        except UnicodeDecodeError:
+            return out
+    return "\n".join(lines).encode("utf-8")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fuzzed_files_end_in_a_result_or_input_error(seed):
+    # 4 x 300 = 1,200 corrupted variants of the hand-written fixtures: every outcome is a
+    # table (its warnings listed in the result) or an InputError, never another exception
+    bases = _fuzz_bases()
+    rng = np.random.default_rng(seed)
+    outcomes = {"table": 0, "InputError": 0}
+    for v in range(300):
+        data = _mutate(bases[v % len(bases)], rng)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                t = read_statistik(io.BytesIO(data), errors=("raise", "coerce")[v % 2])
+            except InputError:
+                outcomes["InputError"] += 1
+                continue
+        outcomes["table"] += 1
+        issued = [str(w.message).removeprefix("read_statistik: ") for w in caught]
+        assert all(issubclass(w.category, DataQualityWarning) for w in caught)
+        assert issued == list(t.warnings)  # every warning is listed in the result
+        assert len(t.values) == t.meta["n_rows"]
+    assert outcomes["table"] > 50, outcomes
+    assert outcomes["InputError"] > 50, outcomes
+
+
+# --------------------------------------------------------------------------- real data: MSS, Köln
+
+
+def _csv_rows(path: Path, delimiter: str, encoding: str = "utf-8") -> list[list[str]]:
+    with open(path, encoding=encoding, newline="") as fh:  # independent reading
+        return list(csv.reader(fh, delimiter=delimiter))
+
+
+@pytest.mark.berlin
+@pytest.mark.parametrize(
+    "name",
+    ["mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv", "mss_2021_kontext_indikatoren.csv"],
+)
+def test_real_berlin_mss_tables(berlin_dir, name):
+    path = berlin_dir / name
+    rows = _csv_rows(path, ",")
+    header, body = rows[0], rows[1:]
+    t = read_statistik(path, index_col="PLR_ID", na_values=[-9999])
+    assert len(t) == len(body) == 542
+    assert list(t.values.index) == [r[1] for r in body]
+    assert t.values.index[0] == "01100101"
+    assert set(t.values["BEZ_ID"]) == {f"{i:02d}" for i in range(1, 13)}
+    unrated = {r[1] for r in body if "-9999" in r}
+    assert len(unrated) == 6
+    for j, col in enumerate(header):
+        if col not in t.status.columns:
+            continue
+        cells = [r[j] for r in body]
+        declared = sum(c == "-9999" for c in cells)
+        assert t.meta["na_values"][col] == declared
+        got = t.values[col].to_numpy(dtype=float)
+        for pos, c in enumerate(cells):
+            if c in ("", "-9999"):
+                assert math.isnan(got[pos])
+                assert t.status[col].iloc[pos] == "missing"
+            else:
+                assert got[pos] == float(c)
+                assert t.status[col].iloc[pos] in ("ok", "rounded_zero")
+    assert t.values["PLR_NAME"].iloc[0] == "Stülerstraße"
+
+
+@pytest.mark.berlin
+def test_real_berlin_mss_z_values(berlin_dir):
+    path = berlin_dir / "mss_2021_index_zwerte.csv"
+    rows = _csv_rows(path, ";", "utf-8-sig")
+    header, body = rows[0], rows[1:]
+    t = read_statistik(path, index_col="PLR-ID")
+    assert t.meta["encoding"] == "utf-8-sig"
+    assert t.meta["decimal"] == "."
+    assert len(t) == 542
+    assert list(t.values.columns) == [h.strip() for h in header[1:]]
+    j = header.index("zS1")
+    got = t.values["zS1"].to_numpy(dtype=float)
+    want = np.array([float(r[j]) if r[j] else np.nan for r in body])
+    np.testing.assert_array_equal(got, want)
+    assert t.status["zS1"].value_counts()["missing"] == sum(r[j] == "" for r in body)
+
+
+KOELN_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "koeln"
+
+
+@pytest.mark.berlin
+def test_real_koeln_population_long_file():
+    path = KOELN_DIR / "bevoelkerung.csv"
+    if not path.exists():
+        pytest.skip(f"Köln open data not found at {KOELN_DIR} (only in the project workspace)")
+    rows = _csv_rows(path, ",")
+    header, body = rows[0], rows[1:]
+    # zei_id (row codes 10 ... 100) is taken for a key column and its lengths differ
+    with pytest.warns(DataQualityWarning, match="'zei_id' has keys of different lengths"):
+        t = read_statistik(path)
+    assert len(t) == len(body) == 29135
+    assert list(t.values.columns) == header
+    assert t.meta["decimal"] == "."
+    assert t.meta["numeric_columns"] == ("jahr", "zahl")
+    assert set(t.key_columns) >= {"tab_id", "raum_id"}
+    assert list(t.values["raum_id"].iloc[:2]) == ["000", "001"]
+    np.testing.assert_array_equal(t.values["zahl"].to_numpy(), [float(r[8]) for r in body])
+    # "0.0" is a plain 0: DIN 55301 reads it as rounded_zero (the exact zero is "-")
+    zero = np.array([float(r[8]) == 0 for r in body])
+    assert (t.status["zahl"][~zero] == "ok").all()
+    assert (t.status["zahl"][zero] == "rounded_zero").all()
+    v = t.values
+    city_2012 = v[(v["tab_id"] == "005") & (v["jahr"] == 2012) & (v["raum_id"] == "000")]
+    assert city_2012["zahl"].tolist() == [1_044_555]  # Einwohner in Köln, 31.12.2012
+    assert t.values["raum"].iloc[0] == "Stadt Köln"
+
+
+def test_text_row_with_empty_key_is_data_not_a_heading():
+    # ";Mitte;" under named columns is a data row (round trip of a table with a missing key)
+    df = pd.DataFrame(
+        {"Kennziffer": [None, "02"], "Bezirk": ["Mitte", "Pankow"], "Wert": [NAN, 1.0]}
+    )
+    t = read(write_statistik(df))
+    assert t.meta["header_rows"] == 1
+    assert list(t.values["Bezirk"]) == ["Mitte", "Pankow"]

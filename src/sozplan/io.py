@@ -189,8 +189,13 @@ class StatistikTable:
         column names), ``n_rows``, ``header_lines`` and ``footer_lines`` (the
         non-empty lines above and below the table), ``source_title`` (the first
         line above the table), ``numeric_columns``, ``text_columns``,
-        ``key_widths`` and ``quality_columns`` (GENESIS flag columns and the
-        value column each was applied to).
+        ``key_widths``, ``quality_columns`` (GENESIS flag columns and the
+        value column each was applied to), ``header_rows`` (number of heading
+        lines), ``header_levels`` (per column its heading cells, top to
+        bottom), ``column_notes`` (per column the footnote markers removed from
+        its heading), ``rejected_lines`` (``(line number, text)`` of the rows
+        left out with ``errors="coerce"``) and ``na_values`` (per column the
+        number of cells that held a code of ``na_values=``).
     warnings : tuple of str
         Data-quality problems found while reading (also issued as
         :class:`~sozplan.errors.DataQualityWarning`).
@@ -213,6 +218,36 @@ class StatistikTable:
     def numeric_columns(self) -> list[str]:
         """Names of the numeric columns (those with a status)."""
         return list(self.status.columns)
+
+    def column_levels(self) -> pd.MultiIndex:
+        r"""Return the heading cells of the columns of ``values`` as a MultiIndex.
+
+        One level per heading line of the file (one for a plain header). Cells
+        that a heading spans to its right are filled in, as in the flat names
+        (see the Notes of :func:`read_statistik`).
+
+        Returns
+        -------
+        MultiIndex
+            Aligned with ``values.columns``.
+
+        Examples
+        --------
+        >>> import io
+        >>> t = read_statistik(io.StringIO(
+        ...     "Kreis;Einwohner;\n;Deutsche;Ausländer\nKiel;212.597;35.120\nLübeck;191.233;26.862"))
+        >>> list(t.values.columns)
+        ['Kreis', 'Einwohner Deutsche', 'Einwohner Ausländer']
+        >>> t.column_levels().tolist()
+        [('Kreis', ''), ('Einwohner', 'Deutsche'), ('Einwohner', 'Ausländer')]
+        """
+        levels = self.meta.get("header_levels") or {}
+        tuples = [tuple(levels.get(c, (str(c),))) for c in self.values.columns]
+        depth = max((len(t) for t in tuples), default=1)
+        tuples = [t + ("",) * (depth - len(t)) for t in tuples]
+        if not tuples:
+            return pd.MultiIndex.from_tuples([], names=[None] * depth)
+        return pd.MultiIndex.from_tuples(tuples)
 
     def status_counts(self) -> pd.DataFrame:
         r"""Count the statuses per numeric column.
@@ -311,9 +346,18 @@ class StatistikTable:
             f"  format:    encoding {meta.get('encoding')}, separator {meta.get('separator')!r}, "
             f"decimal {meta.get('decimal')!r}, thousands {meta.get('thousands')!r}"
         )
+        if meta.get("header_rows", 1) > 1:
+            lines.append(f"  header:    {meta['header_rows']} lines, joined into flat names")
         counts = self._status_totals()
         if counts:
             lines.append("  status:    " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        declared = {c: n for c, n in (meta.get("na_values") or {}).items() if n}
+        if meta.get("na_values"):
+            shown = ", ".join(f"{c} {n}" for c, n in declared.items()) or "none found"
+            lines.append(f"  declared missing (na_values): {shown}")
+        if meta.get("rejected_lines"):
+            numbers = [ln for ln, _ in meta["rejected_lines"]]
+            lines.append(f"  rejected:  line(s) {format_values(numbers)} (wrong number of fields)")
         for w in self.warnings:
             lines.append(f"  warning:   {w}")
         return "\n".join(lines)
@@ -404,13 +448,15 @@ def read_statistik(
     text_columns: Sequence[str] = (),
     index_col: str | None = None,
     errors: Literal["raise", "coerce"] = "raise",
+    na_values: Any = None,
 ) -> StatistikTable:
     r"""Read a statistics table in the format of German statistics offices.
 
-    Reads municipal and GENESIS exports: ``;`` (or tab or ``,``) separated,
-    decimal comma or point, thousands separators, UTF-8 (with or without
-    byte-order mark), UTF-16 with byte-order mark or windows-1252, title lines
-    above and source lines and footnotes below the table, and the signs of
+    Reads municipal, Länder and GENESIS exports as published: ``;`` (or tab
+    or ``,``) separated, decimal comma or point, thousands separators, UTF-8
+    (with or without byte-order mark), UTF-16 with byte-order mark or
+    windows-1252, title lines above and source lines and footnotes below the
+    table, column headings over one, two or three lines, and the signs of
     DIN 55301. Every cell is read as text first; whole-cell signs and markers
     are mapped to a status, then the numbers are converted.
 
@@ -418,7 +464,9 @@ def read_statistik(
     cell                        value                   status
     ==========================  ======================  ==================
     ``123``, ``1.234,5``        the number              ``ok``
-    ``-``                       0 (never NaN)           ``zero``
+    ``-  23``, ``– 23``         -23 (blanks after the   ``ok``
+                                sign are allowed)
+    ``-`` or ``–``              0 (never NaN)           ``zero``
     ``0``, ``0,0``              0                       ``rounded_zero``
     ``.`` or ``·``              NaN                     ``suppressed``
     ``/``                       NaN                     ``unreliable``
@@ -428,7 +476,7 @@ def read_statistik(
     ``12,3 p`` / ``r`` / ``s``  12.3                    ``provisional`` /
                                                         ``revised`` /
                                                         ``estimated``
-    empty                       NaN                     ``missing``
+    empty, or in ``na_values``  NaN                     ``missing``
     ==========================  ======================  ==================
 
     Parameters
@@ -438,7 +486,8 @@ def read_statistik(
     encoding : str, optional
         Text encoding. Default: detected; a byte-order mark decides (UTF-8 or
         UTF-16), otherwise UTF-8 is tried and windows-1252 (``cp1252``) used
-        when the bytes are not valid UTF-8.
+        when the bytes are not valid UTF-8. A UTF-8 file with a few lines in
+        windows-1252 is read line by line, with a warning naming the lines.
     sep : str, optional
         Field separator. Default: whichever of ``;``, tab and ``,`` gives the
         longest block of lines with the same number of fields.
@@ -452,10 +501,13 @@ def read_statistik(
         with a decimal point. Blanks (also no-break spaces) always group
         thousands. Pass ``""`` to allow no grouping character.
     header : int or "infer", default "infer"
-        0-based line number of the line with the column names. ``"infer"``
-        takes the longest run of lines with the same number of fields (blank
-        lines end a run); its first line with at least two non-empty fields is
-        the header; lines above are title lines, lines below footer lines.
+        0-based line number of the (first) line of column names. ``"infer"``:
+        the table's width is the most frequent number of fields among lines
+        with at least two filled fields; the table is the block (between blank
+        lines and footnotes) with most such lines, and its first such line is
+        the header. Up to three more heading lines follow when their first
+        field is empty and they hold no numbers (years aside). Lines above are
+        title lines, lines after the last data row footer lines.
     nrows : int, optional
         Read at most this many data rows after the header.
     key_columns : sequence of str, optional
@@ -474,31 +526,45 @@ def read_statistik(
         Column to use as the index of ``values`` and ``status``.
     errors : {"raise", "coerce"}, default "raise"
         What to do with a cell of a numeric column that is neither a number
-        nor a known sign (e.g. ``12a``): ``"raise"`` an
-        :class:`~sozplan.errors.InputError` naming each such cell by line and
-        column; ``"coerce"`` it to NaN with status ``invalid`` and a
+        nor a known sign (e.g. ``12a``) and with a data row whose number of
+        fields differs from the column names (a stray or missing separator):
+        ``"raise"`` an :class:`~sozplan.errors.InputError` naming each such
+        cell or line; ``"coerce"`` reads such a cell as NaN with status
+        ``invalid`` and leaves such a row out, each listed in ``warnings``
+        (and the rows in ``meta["rejected_lines"]``) and issued as a
         :class:`~sozplan.errors.DataQualityWarning`.
+    na_values : scalar, sequence or mapping, optional
+        Codes that mean "no value" in this file, such as ``-9999``: a list
+        for all columns, or ``{column: list}`` per column (e.g.
+        ``{"S1": [-9999]}``). Numbers match numeric cells by value (``-9999``,
+        ``-9.999`` and ``-9999,0`` alike), strings match whole cells
+        (``"k.A."``). Matching cells become NaN with status ``missing``;
+        ``meta["na_values"]`` counts them per column.
 
     Returns
     -------
     StatistikTable
         ``values`` (numbers; keys and text as strings), ``status`` (one
         categorical status per numeric value), ``key_columns``, ``meta``
-        (encoding, separator, decimal, header and footer lines, title) and
+        (encoding, separator, decimal, header rows and levels, title and
+        footer lines, rejected lines, declared missing values) and
         ``warnings``. ``to_frame()`` gives the tidy long form with a status
-        per value.
+        per value; ``column_levels()`` the heading rows as a MultiIndex.
 
     Raises
     ------
     InputError
-        The file does not exist, holds no table, or a numeric column holds a
-        cell that cannot be read (with ``errors="raise"``).
+        The file does not exist, holds no table, or (with ``errors="raise"``)
+        a data row has a wrong number of fields or a numeric column holds a
+        cell that cannot be read; the message names the line.
 
     Warns
     -----
     DataQualityWarning
         Keys of differing lengths (lost leading zeros?), duplicated column
-        names, duplicated ids in ``index_col``, unreadable cells coerced.
+        names, duplicated ids in ``index_col``, lines in another encoding,
+        rows that look like table rows outside the table, unreadable cells
+        coerced, rows left out.
 
     See Also
     --------
@@ -506,6 +572,25 @@ def read_statistik(
 
     Notes
     -----
+    *Column names from several heading lines.* The exports of the
+    statistical offices of the Länder put headings over two or three lines
+    (``Bevölkerung 1)`` over ``insgesamt``, ``männlich`` ... over
+    ``zusammen``, ``männlich``). The flat name of a column joins its non-empty
+    heading cells from top to bottom with a blank. A heading cell that is
+    empty while a lower line names the column belongs to the heading on its
+    left (a heading spans the columns to its right until the next one at the
+    same or a higher level). A word repeated by the next level is not
+    repeated, and footnote markers at the end of a heading (``1)``, ``¹)``,
+    ``*``) are removed from the name and kept in ``meta["column_notes"]``.
+    Names that still collide get ``.1``, ``.2`` (with a warning).
+    ``meta["header_levels"]`` keeps every column's heading cells.
+
+    *Rows with a wrong number of fields.* A data row is any line between the
+    header and the last line with the table's width; one with another number
+    of fields is a broken row, not the end of the table. Below the last row
+    the footer begins with the first blank line, footnote (``1)``, ``©``,
+    ``Quelle:`` ...) or line without the shape of a data row.
+
     GENESIS flat files (``ffcsv``) carry quality flags in columns ending in
     ``_q``: a flag column ``X_q`` belongs to the numeric column ``X`` (or to
     the nearest numeric column on its left). Its ``p``/``r``/``s`` flags mark
@@ -535,14 +620,31 @@ def read_statistik(
     1   Bremen  04011000  Population        NaN   unreliable
     2  Hamburg  02000000       Share       15.3  provisional
     3   Bremen  04011000       Share        9.8      limited
+
+    A Länder export with headings over three lines, a footnote marker and
+    a negative number written with blanks after the sign:
+
+    >>> text = '''Bevölkerung am 31.12.2023;;;;
+    ... Schlüssel;Gebiet;Bevölkerung 1);;Saldo
+    ... ;;insgesamt;Deutsche;
+    ... ;;;zusammen;
+    ... 01001;Flensburg;92.550;80.516;-  23
+    ... 01002;Kiel;247.717;212.597;1.204
+    ... 1) Quelle: Statistikamt Nord;;;;'''
+    >>> t = read_statistik(io.StringIO(text))
+    >>> list(t.values.columns)
+    ['Schlüssel', 'Gebiet', 'Bevölkerung insgesamt', 'Bevölkerung Deutsche zusammen', 'Saldo']
+    >>> t.values["Saldo"].tolist(), t.meta["header_rows"], t.meta["column_notes"]
+    ([-23, 1204], 3, {'Bevölkerung insgesamt': '1)', 'Bevölkerung Deutsche zusammen': '1)'})
     """
     if errors not in ("raise", "coerce"):
         raise fail(_WHERE_READ, f"`errors` is {errors!r}", "pass 'raise' or 'coerce'")
     if isinstance(key_columns, str):
         key_columns = [key_columns]
     text_columns = [text_columns] if isinstance(text_columns, str) else list(text_columns)
-    text, used_encoding, source = _read_text(path_or_buffer, encoding)
-    lines = _split_lines(text)
+    collected: list[str] = []
+    text, used_encoding, source = _read_text(path_or_buffer, encoding, collected)
+    lines, line_no = _split_lines(text)
     if not any(line.strip() for line in lines):
         raise fail(
             _WHERE_READ,
@@ -554,30 +656,9 @@ def read_statistik(
     elif not isinstance(sep, str) or len(sep) != 1:
         raise fail(_WHERE_READ, f"`sep` is {sep!r}", "pass a single character such as ';'")
     rows = _parse_lines(lines, sep)
-    start, stop = _find_block(rows, header, source)
-    if nrows is not None:
-        if not isinstance(nrows, int | np.integer) or nrows < 0:
-            raise fail(_WHERE_READ, f"`nrows` is {nrows!r}", "pass a non-negative integer")
-        stop = min(stop, start + 1 + int(nrows))
-    collected: list[str] = []
-    names = _column_names(rows[start], collected)
-    width = len(names)
-    body = [row if len(row) == width else _fit(row, width) for row in rows[start + 1 : stop]]
-    line_numbers = np.arange(start + 2, stop + 1)  # 1-based file line numbers
-    columns = list(zip(*body, strict=True)) if body else [()] * width
-    cells = pd.DataFrame(
-        {i: pd.Series(np.array(col, dtype=object), dtype=object) for i, col in enumerate(columns)}
-    )
-    # drop artefact columns: no name and no content (trailing separators)
-    keep = [
-        i
-        for i, name in enumerate(names)
-        if not (name.startswith("Unnamed: ") and not cells[i].astype(bool).any())
-    ]
-    names = [names[i] for i in keep]
-    cells = cells[keep]
-    cells.columns = names
-
+    layout = _locate_table(rows, line_no, header, nrows, errors, source, collected)
+    names, levels, notes = _header_names(rows, layout, collected)
+    cells, names, levels = _cell_frame(rows, layout, names, levels)
     for arg, cols in (("text_columns", text_columns), ("key_columns", key_columns or ())):
         unknown = [c for c in cols if c not in names]
         if unknown:
@@ -586,110 +667,59 @@ def read_statistik(
                 f"`{arg}` names {format_values(unknown)}, which the table does not have",
                 f"pass column names of the table: {format_values(names, 12)}",
             )
-    keys = _detect_keys(cells, key_columns, text_columns)
-    widths = _key_widths(key_width, keys)
-    quality = [c for c in names if c not in keys and _is_quality_column(c, cells[c])]
-    as_text = set(text_columns) | set(quality)
-    factorized = {
-        c: pd.factorize(cells[c].to_numpy(dtype=object), use_na_sentinel=False)
-        for c in names
-        if c not in keys and c not in as_text
-    }
-    decimal, thousands, matches = _decide_number_format(
-        {c: uniques for c, (_, uniques) in factorized.items()}, sep, decimal, thousands
+    declared = _check_na_values(na_values, names)
+    n_declared = _blank_declared_cells(cells, declared)
+    parsed = _convert_columns(
+        cells,
+        line_no=np.asarray([line_no[i] for i in layout.body], dtype="int64"),
+        key_columns=key_columns,
+        key_width=key_width,
+        text_columns=text_columns,
+        sep=sep,
+        decimal=decimal,
+        thousands=thousands,
+        errors=errors,
+        collected=collected,
     )
-
-    values: dict[str, Any] = {}
-    status: dict[str, Any] = {}
-    bad_cells: list[tuple[int, str, str]] = []
-    text_cols: list[str] = []
-    for col in names:
-        if col in keys:
-            values[col] = _as_keys(cells[col], col, widths.get(col), collected)
-            continue
-        if col in as_text:
-            values[col] = _as_text(cells[col])
-            text_cols.append(col)
-            continue
-        codes, uniques = factorized[col]
-        parsed = _parse_column(codes, uniques, matches[col], decimal, thousands)
-        if parsed is None:
-            values[col] = _as_text(cells[col])
-            text_cols.append(col)
-            continue
-        vals, sts, bad = parsed
-        bad_cells.extend((int(line_numbers[i]), col, cells[col].iloc[i]) for i in bad)
-        values[col] = vals
-        status[col] = sts
-
-    if bad_cells:
-        shown = "; ".join(f"line {ln}, column {c!r}: {v!r}" for ln, c, v in bad_cells[:5])
-        more = f" and {len(bad_cells) - 5} more" if len(bad_cells) > 5 else ""
-        what = (
-            f"{len(bad_cells)} cell(s) of numeric columns are neither a number (decimal "
-            f"{decimal!r}, thousands {thousands!r}) nor a DIN 55301 sign: {shown}{more}"
-        )
-        if errors == "raise":
-            raise fail(
-                _WHERE_READ,
-                what,
-                "correct the cells, pass decimal=/thousands= if the number format was "
-                "misdetected, text_columns=[...] for text columns, or errors='coerce' to read "
-                "them as NaN with status 'invalid'",
-            )
-        collected.append(what + "; read as NaN with status 'invalid'")
-
-    paired = _apply_quality_columns(quality, cells, names, values, status)
-    values_df = pd.DataFrame(values, columns=names)
-    status_df = pd.DataFrame(status, index=values_df.index, columns=list(status))
-    for col in status_df.columns:
-        status_df[col] = pd.Categorical(status_df[col], categories=STATUS_CODES)
-    if index_col is not None:
-        if index_col not in names:
-            raise fail(
-                _WHERE_READ,
-                f"`index_col` {index_col!r} is not a column of the table",
-                f"pass one of {format_values(names, 12)}",
-            )
-        idx = pd.Index(values_df[index_col], name=index_col)
-        if not idx.is_unique:
-            dup = idx[idx.duplicated()].unique()
-            collected.append(
-                f"index column {index_col!r} has duplicated ids: {format_values(dup)}"
-            )
-        values_df = values_df.drop(columns=index_col).set_axis(idx, axis=0)
-        status_df = status_df.drop(columns=[index_col], errors="ignore").set_axis(idx, axis=0)
-
-    title_lines = tuple(
-        t
-        for r, ln in zip(rows[:start], lines[:start], strict=True)
-        if (t := _note_text(r, ln, sep))
+    _declare_numbers_missing(parsed, declared, n_declared)
+    values_df = pd.DataFrame(parsed.values, columns=names)
+    status_df = pd.DataFrame(
+        {c: _status_categorical(s) for c, s in parsed.status.items()}, index=values_df.index
     )
-    footer = tuple(
-        t for r, ln in zip(rows[stop:], lines[stop:], strict=True) if (t := _note_text(r, ln, sep))
-    )
+    values_df, status_df = _set_index(values_df, status_df, index_col, names, collected)
+
+    def note_lines(indices: Iterable[int]) -> tuple[str, ...]:
+        return tuple(t for i in indices if (t := _note_text(rows[i], lines[i], sep)))
+
+    title_lines = note_lines(range(layout.header[0]))
+    header_levels = dict(zip(names, levels, strict=True))
     meta = {
         "source": source,
         "encoding": used_encoding,
         "separator": sep,
-        "decimal": decimal,
-        "thousands": thousands,
-        "header_line": start + 1,
+        "decimal": parsed.decimal,
+        "thousands": parsed.thousands,
+        "header_line": line_no[layout.header[0]],
+        "header_rows": len(layout.header),
+        "header_levels": header_levels,
+        "column_notes": {n: notes[n] for n in names if n in notes},
         "n_rows": len(values_df),
         "header_lines": title_lines,
-        "footer_lines": footer,
+        "footer_lines": note_lines(range(layout.stop, len(rows))),
         "source_title": title_lines[0] if title_lines else None,
         "numeric_columns": tuple(status_df.columns),
-        "text_columns": tuple(text_cols),
-        "key_widths": {c: _width_summary(values_df, c) for c in keys if c in values_df},
-        "quality_columns": paired,
+        "text_columns": tuple(parsed.text_columns),
+        "key_widths": {c: _width_summary(values_df, c) for c in parsed.keys if c in values_df},
+        "quality_columns": parsed.quality,
+        "rejected_lines": tuple((line_no[i], _snippet(lines[i], 80)) for i in layout.broken),
+        "na_values": n_declared,
     }
     for message in collected:
         warnings.warn(f"{_WHERE_READ}: {message}", DataQualityWarning, stacklevel=2)
     return StatistikTable(
         values=values_df,
         status=status_df,
-        key_columns=tuple(keys),
+        key_columns=tuple(parsed.keys),
         meta=meta,
         warnings=tuple(collected),
     )
@@ -699,7 +729,17 @@ def _describe(source: str | None) -> str:
     return f"the file {source!r}" if source else "the buffer"
 
 
-def _read_text(obj: Any, encoding: str | None) -> tuple[str, str | None, str | None]:
+def _snippet(text: str, width: int = 40) -> str:
+    """Shorten a cell or line for a message (a 200 kB cell must not flood it)."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# ----------------------------------------------------------------- reading: bytes to lines
+
+
+def _read_text(
+    obj: Any, encoding: str | None, collected: list[str]
+) -> tuple[str, str | None, str | None]:
     """Return the decoded text, the encoding used and the source path."""
     source = None
     if isinstance(obj, str | os.PathLike):
@@ -728,56 +768,160 @@ def _read_text(obj: Any, encoding: str | None) -> tuple[str, str | None, str | N
         )
     if isinstance(raw, str):
         return raw.removeprefix("\ufeff"), None, source
+    if not isinstance(raw, bytes | bytearray):
+        raise fail(
+            _WHERE_READ,
+            f"reading `path_or_buffer` gave a {type(raw).__name__}, not text or bytes",
+            "pass a file path or an open file",
+        )
     if encoding is not None:
-        try:
-            return raw.decode(encoding).removeprefix("\ufeff"), encoding, source
-        except LookupError:
-            raise fail(
-                _WHERE_READ,
-                f"`encoding` {encoding!r} is unknown",
-                "pass e.g. 'utf-8-sig' or 'cp1252'",
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise fail(
-                _WHERE_READ,
-                f"{_describe(source)} is not valid {encoding} (byte {raw[exc.start]:#04x} at "
-                f"position {exc.start})",
-                "leave `encoding` unset to detect it, or pass the right one (e.g. 'cp1252')",
-            ) from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig", source
+        return _decode_as(bytes(raw), encoding, source), encoding, source
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16", source
+        return _decode_as(bytes(raw), "utf-16", source), "utf-16", source
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return _decode_utf8(bytes(raw[3:]), "utf-8-sig", collected), "utf-8-sig", source
     try:
         return raw.decode("utf-8"), "utf-8", source
     except UnicodeDecodeError:
         pass
+    has_utf8 = any(ord(ch) > 127 for ch in raw.decode("utf-8", errors="ignore"))
+    if has_utf8:  # mostly UTF-8 with a few lines in another encoding
+        return _decode_utf8(bytes(raw), "utf-8", collected), "utf-8", source
+    return _decode_cp1252(bytes(raw)), "cp1252", source
+
+
+def _decode_as(raw: bytes, encoding: str, source: str | None) -> str:
     try:
-        return raw.decode("cp1252"), "cp1252", source
+        return raw.decode(encoding).removeprefix("\ufeff")
+    except LookupError:
+        raise fail(
+            _WHERE_READ,
+            f"`encoding` {encoding!r} is unknown",
+            "pass e.g. 'utf-8-sig' or 'cp1252'",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise fail(
+            _WHERE_READ,
+            f"{_describe(source)} is not valid {encoding} (byte {raw[exc.start]:#04x} at "
+            f"position {exc.start}, line {raw.count(b'\n', 0, exc.start) + 1})",
+            "leave `encoding` unset to detect it, or pass the right one (e.g. 'cp1252')",
+        ) from None
+
+
+def _decode_cp1252(raw: bytes) -> str:
+    try:
+        return raw.decode("cp1252")
     except UnicodeDecodeError:  # bytes undefined in cp1252 (0x81, 0x8d, ...)
-        return raw.decode("latin-1"), "latin-1", source
+        return raw.decode("latin-1")
 
 
-def _split_lines(text: str) -> list[str]:
+def _decode_utf8(raw: bytes, label: str, collected: list[str]) -> str:
+    """Decode UTF-8 line by line; lines that are not UTF-8 are read as windows-1252."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    parts = raw.split(b"\n")
+    bad = []
+    for i, part in enumerate(parts):
+        try:
+            parts[i] = part.decode("utf-8")
+        except UnicodeDecodeError:
+            parts[i] = _decode_cp1252(part)
+            bad.append(i + 1)
+    collected.append(
+        f"{len(bad)} line(s) are not valid {label} and were read as windows-1252 (cp1252): "
+        f"line(s) {format_values(bad)}; the file mixes two encodings: check the letters in "
+        "these lines"
+    )
+    return "\n".join(parts)  # type: ignore[arg-type]
+
+
+def _split_lines(text: str) -> tuple[list[str], list[int]]:
+    r"""Split into logical lines; return them and the 1-based number of their first line.
+
+    A quoted cell with a line break (``"Bevölkerung\ninsgesamt"``) joins its lines
+    into one logical line when the quotes balance within a few lines.
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return lines
+    numbers = list(range(1, len(lines) + 1))
+    if '"' not in text:
+        return lines, numbers
+    out: list[str] = []
+    out_numbers: list[int] = []
+    i = 0
+    while i < len(lines):
+        line, first = lines[i], i
+        if line.count('"') % 2:
+            joined, j = line, i
+            while joined.count('"') % 2 and j + 1 < len(lines) and j - i < 20:
+                j += 1
+                joined += "\n" + lines[j]
+            if not joined.count('"') % 2:
+                line, i = joined, j
+        out.append(line)
+        out_numbers.append(numbers[first])
+        i += 1
+    return out, out_numbers
 
 
 def _parse_lines(lines: Sequence[str], sep: str) -> list[list[str]]:
     """Split each line into stripped fields (quotes removed); one row per line."""
     rows = []
     for line in lines:
-        # quoted fields: let the csv module unquote them
-        quoted = '"' in line
-        fields = next(csv.reader([line], delimiter=sep), []) if quoted else line.split(sep)
+        if '"' in line:  # quoted fields: let the csv module unquote them
+            try:
+                fields = next(csv.reader([line], delimiter=sep), [])
+            except csv.Error:  # a cell above the csv field limit, a stray quote
+                fields = _split_quoted(line, sep)
+        else:
+            fields = line.split(sep)
         rows.append([f.strip() for f in fields] if _needs_strip(line) else fields)
     return rows
 
 
+def _split_quoted(line: str, sep: str) -> list[str]:
+    """Split a line with quoted fields without the limits of the csv module.
+
+    Handles cells above the csv field limit, NUL characters and unbalanced
+    quotes (an unclosed quote runs to the end of the line).
+    """
+    fields: list[str] = []
+    i, n = 0, len(line)
+    while True:
+        j = i
+        while j < n and line[j] in _SPACES:
+            j += 1
+        if j < n and line[j] == '"':  # a quoted field, "" is a quote inside it
+            parts, k = [], j + 1
+            while True:
+                q = line.find('"', k)
+                if q < 0:
+                    parts.append(line[k:])
+                    k = n
+                    break
+                if line.startswith('""', q):
+                    parts.append(line[k : q + 1])
+                    k = q + 2
+                    continue
+                parts.append(line[k:q])
+                k = q + 1
+                break
+            end = line.find(sep, k)
+            parts.append(line[k:] if end < 0 else line[k:end])
+            fields.append("".join(parts))
+        else:
+            end = line.find(sep, i)
+            fields.append(line[i:] if end < 0 else line[i:end])
+        if end < 0:
+            return fields
+        i = end + 1
+
+
 def _needs_strip(line: str) -> bool:
-    return " " in line or "\t" in line or "\u00a0" in line or "\u202f" in line
+    return " " in line or "\t" in line or "\u00a0" in line or "\u202f" in line or "\n" in line
 
 
 def _note_text(row: Sequence[str], line: str, sep: str) -> str:
@@ -786,6 +930,9 @@ def _note_text(row: Sequence[str], line: str, sep: str) -> str:
     if len(filled) <= 1:
         return filled[0] if filled else ""
     return line.strip().rstrip(sep + _SPACES).strip()
+
+
+# ----------------------------------------------------------------- reading: the table block
 
 
 def _runs(rows: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
@@ -828,6 +975,20 @@ def _is_note(row: Sequence[str]) -> bool:
     return bool(re.search(r"\s|:|©|^\d+\)|^\*", text))
 
 
+#: The start of a footnote, source or legend line below a table.
+_FOOTNOTE_RE = re.compile(
+    r"^(?:\d{1,2}\)|[¹²³⁴⁵⁶⁷⁸⁹]|©|\(c\)|\*|_{3,}|-{3,}|(?:Quelle|Quellen|Stand|Anmerkung|"
+    r"Anmerkungen|Hinweis|Hinweise|Fußnote|Fußnoten|Zeichenerklärung|Erläuterung|Source|"
+    r"Sources|Note|Notes)\b)|:\s",
+    re.IGNORECASE,
+)
+
+
+def _is_footnote(row: Sequence[str]) -> bool:
+    first = next((f for f in row if f), "")
+    return bool(_FOOTNOTE_RE.search(first[:200]))
+
+
 def _best_run(rows: Sequence[Sequence[str]]) -> tuple[int, int] | None:
     best = None
     for start, stop in _runs(rows):
@@ -840,46 +1001,368 @@ def _best_run(rows: Sequence[Sequence[str]]) -> tuple[int, int] | None:
 
 
 def _detect_separator(lines: Sequence[str]) -> str:
+    """Choose the separator under which most lines have the table's width.
+
+    The width is the most frequent field count among lines with at least two
+    filled fields; lines padded to it (titles, notes) count too. A row broken
+    by a stray separator costs one line, not the table, and a decimal comma
+    does not make ``,`` win: under ``,`` the header of a ``;`` file has one
+    field. Ties go to ``;``, then tab, then ``,``.
+    """
     sample = list(lines[:1000])
     scores = []
     for rank, sep in enumerate(_SEPARATORS):
         rows = _parse_lines(sample, sep)
-        run = _best_run(rows)
-        length = 0 if run is None else run[1] - run[0]
-        fields = 0 if run is None else len(rows[run[0]])
-        scores.append((length, fields > 1, -rank, sep))
-    return max(scores)[3]
+        counts: dict[int, int] = {}
+        for row in rows:
+            if len(row) >= 2 and _n_filled(row) >= 2:
+                counts[len(row)] = counts.get(len(row), 0) + 1
+        if not counts:
+            scores.append((0, -rank, sep))
+            continue
+        width = max(counts, key=lambda w: counts[w])
+        score = sum(1 for row in rows if any(row) and _fits(row, width))
+        scores.append((score, -rank, sep))
+    return max(scores)[2]
 
 
-def _find_block(rows: Sequence[Sequence[str]], header: Any, source: str | None) -> tuple[int, int]:
-    """Return (header row index, stop) of the table block."""
-    if isinstance(header, str) and header == "infer":
-        run = _best_run(rows)
-        if run is None or run[1] - run[0] < 2:
+def _fits(row: Sequence[str], width: int) -> bool:
+    """Tell whether a row has the table's width (extra trailing fields may be empty)."""
+    return len(row) == width or (len(row) > width and not any(row[width:]))
+
+
+@dataclass
+class _Layout:
+    """Where the parts of the table are: indices into the parsed rows."""
+
+    header: list[int]  # the heading lines
+    body: list[int]  # the data rows read
+    broken: list[int]  # data rows with a wrong number of fields, left out
+    stop: int  # the first footer line
+    width: int  # fields per row
+
+
+def _locate_table(
+    rows: Sequence[Sequence[str]],
+    line_no: Sequence[int],
+    header: Any,
+    nrows: Any,
+    errors: str,
+    source: str | None,
+    collected: list[str],
+) -> _Layout:
+    """Find the heading lines, the data rows, the broken rows and the footer."""
+    if nrows is not None and (
+        not isinstance(nrows, int | np.integer) or isinstance(nrows, bool) or nrows < 0
+    ):
+        raise fail(_WHERE_READ, f"`nrows` is {nrows!r}", "pass a non-negative integer")
+    infer = isinstance(header, str) and header == "infer"
+    if infer:
+        start, width = _infer_header(rows, source)
+        start = _repair_header(rows, line_no, start, width, errors, collected)
+    else:
+        if not isinstance(header, int | np.integer) or isinstance(header, bool):
+            raise fail(
+                _WHERE_READ, f"`header` is {header!r}", "pass 'infer' or a 0-based line number"
+            )
+        start = int(header)
+        if not 0 <= start < len(rows):
             raise fail(
                 _WHERE_READ,
-                f"{_describe(source)} holds no table: no block of at least two lines "
-                "(column names and data) with the same number of separated fields",
-                "check that it is a CSV export; pass sep= for an unusual separator or header= "
-                "with the 0-based line number of the column names",
+                f"`header` is {start}, but {_describe(source)} has {len(rows)} line(s)",
+                "pass the 0-based line number of the column names",
             )
-        return run
-    if not isinstance(header, int | np.integer) or isinstance(header, bool):
-        raise fail(_WHERE_READ, f"`header` is {header!r}", "pass 'infer' or a 0-based line number")
-    header = int(header)
-    if not 0 <= header < len(rows):
+        width = len(rows[start])
+    n_head = _count_header_rows(rows, start, width)
+    header_rows = list(range(start, start + n_head))
+    body, broken, stop = _scan_body(rows, start + n_head, width)
+    if nrows is not None and int(nrows) < len(body):
+        stop = body[int(nrows)]
+        body = body[: int(nrows)]
+        broken = [i for i in broken if i < stop]
+    if not body and infer:
         raise fail(
             _WHERE_READ,
-            f"`header` is {header}, but {_describe(source)} has {len(rows)} line(s)",
-            "pass the 0-based line number of the column names",
+            f"{_describe(source)} holds no table: no block of at least two lines "
+            "(column names and data) with the same number of separated fields",
+            "check that it is a CSV export; pass sep= for an unusual separator or header= "
+            "with the 0-based line number of the column names",
         )
-    width = len(rows[header])
-    stop = header + 1
-    while stop < len(rows) and len(rows[stop]) == width and any(rows[stop]):
-        stop += 1
-    while stop - 1 > header and _is_note(rows[stop - 1]):
-        stop -= 1
-    return header, stop
+    if broken:
+        _report_broken(rows, line_no, broken, header_rows, width, errors, collected)
+    if infer and nrows is None:
+        outside = [
+            line_no[i]
+            for i in [*range(start), *range(stop, len(rows))]
+            if _fits(rows[i], width)
+            and _n_filled(rows[i]) >= 2
+            and not _is_footnote(rows[i])
+            and any(_number_like(c) for c in rows[i])
+        ]
+        if outside:
+            collected.append(
+                f"{len(outside)} line(s) outside the table have its {width} fields and look "
+                f"like table rows, but were not read: line(s) {format_values(outside)} (a "
+                "second table, or rows cut off by a blank line?); pass header= to choose the "
+                "table, or remove the blank line"
+            )
+    return _Layout(header_rows, body, broken, stop, width)
+
+
+def _infer_header(rows: Sequence[Sequence[str]], source: str | None) -> tuple[int, int]:
+    """Return the first line of the table and its width (see ``header`` of read_statistik)."""
+    counts: dict[int, int] = {}
+    for row in rows:
+        if _n_filled(row) >= 2:
+            counts[len(row)] = counts.get(len(row), 0) + 1
+    if not counts or max(counts.values()) < 2:
+        raise fail(
+            _WHERE_READ,
+            f"{_describe(source)} holds no table: no block of at least two lines "
+            "(column names and data) with the same number of separated fields",
+            "check that it is a CSV export; pass sep= for an unusual separator or header= "
+            "with the 0-based line number of the column names",
+        )
+    width = max(counts, key=lambda w: counts[w])  # ties: the first width seen
+    best, best_n, first, n_in_block = -1, 0, -1, 0
+    for i, row in enumerate([*rows, []]):
+        if not any(row) or (
+            _n_filled(row) == 1 and not _fits(row, width) and _is_footnote(row)
+        ):  # a blank line or a footnote ends a block
+            if n_in_block > best_n:
+                best, best_n = first, n_in_block
+            first, n_in_block = -1, 0
+        elif _fits(row, width) and _n_filled(row) >= 2:
+            if first < 0:
+                first = i
+            n_in_block += 1
+    return best, width
+
+
+def _number_like(cell: str) -> bool:
+    """Tell whether a cell holds a number or a DIN 55301 sign (a year such as 2023 not)."""
+    if not cell:
+        return False
+    if cell in _SIGN_STATUS:
+        return True
+    if len(cell) == 4 and cell.isdigit() and cell[:2] in ("19", "20"):
+        return False
+    return bool(_PATTERNS[","].match(cell) or _PATTERNS["."].match(cell))
+
+
+def _repair_header(
+    rows: Sequence[Sequence[str]],
+    line_no: Sequence[int],
+    start: int,
+    width: int,
+    errors: str,
+    collected: list[str],
+) -> int:
+    """Check whether the line above the table is the column names with wrong fields.
+
+    Returns the index of the first heading line.
+    """
+    if start < 1:
+        return start
+    above = rows[start - 1]
+    n = _n_filled(above)
+    first = rows[start]
+    if (
+        n < 2
+        or abs(len(above) - width) > 2
+        or any(_number_like(c) for c in above)
+        or not (first and (not first[0] or any(_number_like(c) for c in first[1:])))
+    ):
+        return start  # a title line, or the first table line is a proper header
+    if len(above) < width:  # data rows with trailing separators?
+        tail = [r for r in rows[start:] if _fits(r, width)]
+        if not any(any(r[len(above) : width]) for r in tail):
+            return start - 1
+    what = (
+        f"line {line_no[start - 1]} looks like the column names but has {len(above)} "
+        f"fields where the rows below have {width}: {_snippet(_join(above), 80)!r}"
+    )
+    if errors == "raise":
+        raise fail(
+            _WHERE_READ,
+            what,
+            "correct the separators in that line (a ';' inside a name must be quoted), pass "
+            "header= with the 0-based line number of the column names, or errors='coerce' to "
+            "fit the names to the rows",
+        )
+    collected.append(what + "; the names were cut or padded to fit")
+    return start - 1
+
+
+def _join(row: Sequence[str]) -> str:
+    return ";".join(row)
+
+
+#: A line of units below the column names ("Anzahl", "%", "je 1 000 EW" ...).
+_UNIT_RE = re.compile(
+    r"^(?:Anzahl|Anz\.|Personen|Fälle|Prozent|%|in %|v\. ?H\.|EUR|€|Tsd\.?|1 ?000|Mio\.?|"
+    r"ha|km²|m²|qm|Jahre|je .{1,20}|pro .{1,20}|number|count|percent|share)$",
+    re.IGNORECASE,
+)
+
+
+def _count_header_rows(rows: Sequence[Sequence[str]], start: int, width: int) -> int:
+    """Count the heading lines.
+
+    The first, plus up to three lines with an empty first field and no numbers
+    (years aside). The second heading line must name a column the first leaves
+    unnamed (a heading spanning several columns) or hold only units, so that a
+    data row with an empty key and only text is not taken for a heading.
+    """
+    n = 1
+    while n < 4 and start + n < len(rows):
+        row = rows[start + n]
+        if not (_fits(row, width) and row and not row[0] and any(row)):
+            break
+        if any(_number_like(c) for c in row):
+            break
+        above = _fit(rows[start + n - 1], width)
+        filled = [j for j in range(width) if row[j]]
+        if not (
+            n > 1  # below a heading already split over two lines
+            or any(not above[j] for j in filled)
+            or all(_UNIT_RE.match(row[j]) for j in filled)
+        ):
+            break
+        n += 1
+    return n
+
+
+def _scan_body(
+    rows: Sequence[Sequence[str]], first: int, width: int
+) -> tuple[list[int], list[int], int]:
+    """Walk down from the first data row: return data rows, broken rows and the footer start.
+
+    Rows of the table's width with at least two filled fields are data. Lines
+    between them with another width are broken rows; padded lines with one
+    filled field are data rows (a label without numbers). After the last full
+    row, broken rows continue until a blank line, a footnote or a line without
+    data shape; the footer starts there.
+    """
+    body: list[int] = []
+    broken: list[int] = []
+    pending: list[int] = []
+    i = first
+    while i < len(rows):
+        row = rows[i]
+        if not any(row) or (_n_filled(row) == 1 and not _fits(row, width) and _is_footnote(row)):
+            break
+        if _fits(row, width) and _n_filled(row) >= 2:
+            for p in pending:
+                (body if _fits(rows[p], width) else broken).append(p)
+            pending = []
+            body.append(i)
+        else:
+            pending.append(i)
+        i += 1
+    stop = i
+    for p in pending:
+        row = rows[p]
+        if _fits(row, width):
+            if _is_note(row) or _is_footnote(row):
+                stop = p
+                break
+            body.append(p)
+        elif _n_filled(row) >= 2 and not _is_footnote(row):
+            broken.append(p)
+        else:
+            stop = p
+            break
+    return sorted(body), broken, stop
+
+
+def _report_broken(
+    rows: Sequence[Sequence[str]],
+    line_no: Sequence[int],
+    broken: Sequence[int],
+    header_rows: Sequence[int],
+    width: int,
+    errors: str,
+    collected: list[str],
+) -> None:
+    shown = "; ".join(
+        f"line {line_no[i]} ({len(rows[i])} fields): {_snippet(_join(rows[i]), 60)!r}"
+        for i in broken[:3]
+    )
+    more = f" and {len(broken) - 3} more (lines {format_values([line_no[i] for i in broken[3:]])})"
+    what = (
+        f"{len(broken)} data row(s) have another number of fields than the column names "
+        f"(line {line_no[header_rows[0]]}, {width} fields): {shown}"
+        + (more if len(broken) > 3 else "")
+    )
+    if errors == "raise":
+        raise fail(
+            _WHERE_READ,
+            what,
+            "correct the separators in these lines (a ';' inside a name must be quoted, "
+            "every row needs one field per column), or pass errors='coerce' to leave the rows "
+            "out and list them in meta['rejected_lines']",
+        )
+    collected.append(what + "; these rows were left out (meta['rejected_lines'])")
+
+
+# ----------------------------------------------------------------- reading: column names
+
+#: A footnote marker at the end of a heading: "Bevölkerung 1)", "Ausländer¹)", "Einwohner*".
+_MARKER_RE = re.compile(
+    r"(?:(?<=[^\W\d_])|(?<=[%)\]]))\s*(?P<mark>[¹²³⁴⁵⁶⁷⁸⁹⁰]+\)?|\*{1,3}|\d{1,2}\))$"
+)
+
+
+def _split_marker(cell: str) -> tuple[str, str]:
+    cell = " ".join(cell.split())  # line breaks and double blanks inside a heading
+    m = _MARKER_RE.search(cell)
+    if m is None or m.start() == 0:
+        return cell, ""
+    return cell[: m.start()].rstrip(), m["mark"]
+
+
+def _header_names(
+    rows: Sequence[Sequence[str]], layout: _Layout, collected: list[str]
+) -> tuple[list[str], list[tuple[str, ...]], dict[str, str]]:
+    """Flat column names, the heading cells per column and the footnote markers.
+
+    See the Notes of :func:`read_statistik` for the rule.
+    """
+    width = layout.width
+    grid = [_fit(rows[i], width) for i in layout.header]
+    split = [[_split_marker(c) for c in row] for row in grid]
+    n_levels = len(grid)
+    current: list[tuple[str, str]] = [("", "")] * n_levels  # (heading, marker) per line
+    levels: list[tuple[str, ...]] = []
+    marks: list[str] = []
+    for j in range(width):
+        out = []
+        found = []
+        for k in range(n_levels):
+            text, mark = split[k][j]
+            if text:
+                current[k] = (text, mark)
+                current[k + 1 :] = [("", "")] * (n_levels - k - 1)
+            elif any(split[m][j][0] for m in range(k + 1, n_levels)):
+                text, mark = current[k]  # under the heading on its left
+            else:
+                mark = ""
+            out.append(text)
+            if mark:
+                found.append(mark)
+        levels.append(tuple(out))
+        marks.append(", ".join(dict.fromkeys(found)))
+    flat = []
+    for lv in levels:
+        parts: list[str] = []
+        for p in lv:
+            if p and (not parts or parts[-1] != p):
+                parts.append(p)
+        flat.append(" ".join(parts))
+    names = _column_names(flat, collected)
+    notes = {n: m for n, m in zip(names, marks, strict=True) if m}
+    return names, levels, notes
 
 
 def _fit(row: Sequence[str], width: int) -> list[str]:
@@ -909,9 +1392,231 @@ def _column_names(row: Sequence[str], collected: list[str]) -> list[str]:
     return out
 
 
+def _cell_frame(
+    rows: Sequence[Sequence[str]],
+    layout: _Layout,
+    names: list[str],
+    levels: list[tuple[str, ...]],
+) -> tuple[pd.DataFrame, list[str], list[tuple[str, ...]]]:
+    """Return the data cells as text, one column per name, unnamed empty columns dropped."""
+    width = layout.width
+    body = [_fit(rows[i], width) for i in layout.body]
+    columns = list(zip(*body, strict=True)) if body else [()] * width
+    cells = pd.DataFrame(
+        {i: pd.Series(np.array(col, dtype=object), dtype=object) for i, col in enumerate(columns)}
+    )
+    # drop artefact columns: no name and no content (trailing separators)
+    keep = [
+        i
+        for i, name in enumerate(names)
+        if not (name.startswith("Unnamed: ") and not cells[i].astype(bool).any())
+    ]
+    cells = cells[keep]
+    names = [names[i] for i in keep]
+    cells.columns = names
+    return cells, names, [levels[i] for i in keep]
+
+
+_STATUS_DTYPE = pd.CategoricalDtype(STATUS_CODES)
+_STATUS_INDEX = {code: i for i, code in enumerate(STATUS_CODES)}
+
+
+def _status_categorical(codes: Any) -> pd.Categorical:
+    """Turn an array of status strings into the status categorical (fast path)."""
+    index = _STATUS_INDEX
+    ints = np.fromiter((index[c] for c in codes), dtype="int8", count=len(codes))
+    return pd.Categorical.from_codes(ints, dtype=_STATUS_DTYPE)
+
+
 def _as_text(col: pd.Series) -> pd.Series:
     out = col.astype("str")
     return out.where(col != "", None) if len(out) else out
+
+
+# ----------------------------------------------------------------- reading: cells to values
+
+
+@dataclass
+class _Parsed:
+    """The converted columns and what was decided on the way."""
+
+    values: dict[str, Any]
+    status: dict[str, Any]
+    keys: list[str]
+    text_columns: list[str]
+    quality: dict[str, str]
+    decimal: str
+    thousands: str
+
+
+def _convert_columns(
+    cells: pd.DataFrame,
+    *,
+    line_no: np.ndarray,
+    key_columns: Sequence[str] | None,
+    key_width: Any,
+    text_columns: Sequence[str],
+    sep: str,
+    decimal: str | None,
+    thousands: str | None,
+    errors: str,
+    collected: list[str],
+) -> _Parsed:
+    """Keys to padded strings, text to strings, numbers and signs to values and statuses."""
+    names = list(cells.columns)
+    keys = _detect_keys(cells, key_columns, text_columns)
+    widths = _key_widths(key_width, keys)
+    quality = [c for c in names if c not in keys and _is_quality_column(c, cells[c])]
+    as_text = set(text_columns) | set(quality)
+    factorized = {
+        c: pd.factorize(cells[c].to_numpy(dtype=object), use_na_sentinel=False)
+        for c in names
+        if c not in keys and c not in as_text
+    }
+    decimal, thousands, matches = _decide_number_format(
+        {c: uniques for c, (_, uniques) in factorized.items()}, sep, decimal, thousands
+    )
+    values: dict[str, Any] = {}
+    status: dict[str, Any] = {}
+    bad_cells: list[tuple[int, str, str]] = []
+    text_cols: list[str] = []
+    for col in names:
+        if col in keys:
+            values[col] = _as_keys(cells[col], col, widths.get(col), collected)
+            continue
+        parsed = None
+        if col not in as_text:
+            codes, uniques = factorized[col]
+            parsed = _parse_column(codes, uniques, matches[col], decimal, thousands)
+        if parsed is None:
+            values[col] = _as_text(cells[col])
+            text_cols.append(col)
+            continue
+        vals, sts, bad = parsed
+        bad_cells.extend((int(line_no[i]), col, cells[col].iloc[i]) for i in bad)
+        values[col] = vals
+        status[col] = sts
+    if bad_cells:
+        shown = "; ".join(
+            f"line {ln}, column {c!r}: {_snippet(v)!r}" for ln, c, v in bad_cells[:5]
+        )
+        more = f" and {len(bad_cells) - 5} more" if len(bad_cells) > 5 else ""
+        what = (
+            f"{len(bad_cells)} cell(s) of numeric columns are neither a number (decimal "
+            f"{decimal!r}, thousands {thousands!r}) nor a DIN 55301 sign: {shown}{more}"
+        )
+        if errors == "raise":
+            raise fail(
+                _WHERE_READ,
+                what,
+                "correct the cells, pass decimal=/thousands= if the number format was "
+                "misdetected, text_columns=[...] for text columns, na_values= for codes of "
+                "missing values, or errors='coerce' to read them as NaN with status 'invalid'",
+            )
+        collected.append(what + "; read as NaN with status 'invalid'")
+    paired = _apply_quality_columns(quality, cells, names, values, status)
+    return _Parsed(values, status, keys, text_cols, paired, decimal, thousands)
+
+
+def _check_na_values(na_values: Any, names: Sequence[str]) -> dict[str, tuple]:
+    """Normalise ``na_values`` to ``{column: codes}``."""
+    if na_values is None:
+        return {}
+
+    def codes(v: Any, where: str) -> tuple:
+        items = [v] if isinstance(v, str | int | float | np.number) else v
+        if not isinstance(items, Iterable):
+            raise fail(
+                _WHERE_READ,
+                f"`na_values`{where} is a {type(v).__name__}",
+                "pass a code, a list of codes or a mapping {column: [codes]}",
+            )
+        items = tuple(items)
+        for x in items:
+            if isinstance(x, bool) or not isinstance(x, str | int | float | np.number):
+                raise fail(
+                    _WHERE_READ,
+                    f"`na_values`{where} holds {x!r}",
+                    "pass numbers (e.g. -9999) or strings (e.g. 'k.A.')",
+                )
+        return items
+
+    if isinstance(na_values, Mapping):
+        unknown = [c for c in na_values if c not in names]
+        if unknown:
+            raise fail(
+                _WHERE_READ,
+                f"`na_values` names {format_values(unknown)}, which the table does not have",
+                f"pass column names of the table: {format_values(names, 12)}",
+            )
+        return {c: codes(v, f" for {c!r}") for c, v in na_values.items()}
+    shared = codes(na_values, "")
+    return dict.fromkeys(names, shared)
+
+
+def _code_texts(code: Any) -> set[str]:
+    """Return the spellings of a declared code as a whole cell."""
+    if isinstance(code, str):
+        return {code.strip()}
+    value = float(code)
+    texts = {str(code)}
+    if value.is_integer():
+        texts.add(str(int(value)))
+    return texts
+
+
+def _blank_declared_cells(cells: pd.DataFrame, declared: Mapping[str, tuple]) -> dict[str, int]:
+    """Empty the cells that hold a declared code as text; count them per column."""
+    counts = {}
+    for col, codes in declared.items():
+        texts = set().union(*(_code_texts(c) for c in codes)) if codes else set()
+        hit = cells[col].isin(texts)
+        counts[col] = int(hit.sum())
+        if counts[col]:
+            cells[col] = cells[col].where(~hit, "")
+    return counts
+
+
+def _declare_numbers_missing(
+    parsed: _Parsed, declared: Mapping[str, tuple], counts: dict[str, int]
+) -> None:
+    """Numeric codes in numeric columns match by value (``-9.999`` is ``-9999``)."""
+    for col, codes in declared.items():
+        numbers = [float(c) for c in codes if not isinstance(c, str)]
+        if col not in parsed.status or not numbers:
+            continue
+        vals = np.asarray(parsed.values[col], dtype="float64")
+        hit = np.isin(vals, numbers)
+        if hit.any():
+            vals = vals.copy()
+            vals[hit] = np.nan
+            parsed.values[col] = vals
+            parsed.status[col] = np.where(hit, "missing", parsed.status[col]).astype(object)
+            counts[col] += int(hit.sum())
+
+
+def _set_index(
+    values: pd.DataFrame,
+    status: pd.DataFrame,
+    index_col: str | None,
+    names: Sequence[str],
+    collected: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if index_col is None:
+        return values, status
+    if index_col not in names:
+        raise fail(
+            _WHERE_READ,
+            f"`index_col` {index_col!r} is not a column of the table",
+            f"pass one of {format_values(names, 12)}",
+        )
+    idx = pd.Index(values[index_col], name=index_col)
+    if not idx.is_unique:
+        dup = idx[idx.duplicated()].unique()
+        collected.append(f"index column {index_col!r} has duplicated ids: {format_values(dup)}")
+    values = values.drop(columns=index_col).set_axis(idx, axis=0)
+    status = status.drop(columns=[index_col], errors="ignore").set_axis(idx, axis=0)
+    return values, status
 
 
 # --------------------------------------------------------------------------- quality flags
@@ -1062,7 +1767,10 @@ def _number_body(decimal: str, thousands: str) -> str:
     group = "[" + re.escape(thousands + _SPACES) + "]" if thousands else f"[{_SPACES}]"
     dec = re.escape(decimal)
     # grouped digits start with 1-9: "0,123" is never "zero thousand one hundred ..."
-    return rf"[-+\u2212]?(?:(?:[1-9]\d{{0,2}}(?:{group}\d{{3}})+|\d+)(?:{dec}\d+)?|{dec}\d+)"
+    # a sign may be followed by blanks ("-  23" in older Statistikamt Nord exports); the
+    # en dash is a typeset minus when digits follow (alone it is the zero sign)
+    sign = rf"(?:[-+\u2212\u2013][{_SPACES}]*)?"
+    return rf"{sign}(?:(?:[1-9]\d{{0,2}}(?:{group}\d{{3}})+|\d+)(?:{dec}\d+)?|{dec}\d+)"
 
 
 def _cell_pattern(decimal: str, thousands: str) -> re.Pattern[str]:
@@ -1145,7 +1853,9 @@ def _parse_column(
     n = len(uniques)
     value_u = np.full(n, np.nan)
     status_u = np.empty(n, dtype=object)
-    table = str.maketrans({decimal: ".", "\u2212": "-", **dict.fromkeys(thousands + _SPACES)})
+    table = str.maketrans(
+        {decimal: ".", "\u2212": "-", "\u2013": "-", **dict.fromkeys(thousands + _SPACES)}
+    )
     n_bad = n_numbers = 0
     has_decimals = False
     for i, (cell, m) in enumerate(zip(uniques, matches, strict=True)):
