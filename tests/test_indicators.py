@@ -516,3 +516,15 @@ def test_aggregate_is_the_base_weighted_mean(rows):
     )
     direct = aggregate(df, None, counts=["einwohner", "auslaender"])
     assert city["auslaenderanteil"].iloc[0] == pytest.approx(direct["auslaenderanteil"].iloc[0])
+
+
+def test_aggregate_takes_counts_and_levels_from_a_description(blocks):
+    from sozplan.datasets import musterstadt_description
+
+    spec = musterstadt_description()
+    agg = aggregate(blocks, "Planungsraum", description=spec, specs=[])
+    ref = load_musterstadt("planning_area")
+    assert agg.index.name == "planungsraum"
+    counts = [c for c in spec.counts() if c in blocks.columns]
+    assert list(agg.columns) == [*counts, "anzahl_gebiete"]
+    pd.testing.assert_frame_equal(agg[counts], pd.DataFrame(ref[counts]), check_names=False)

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import as_column_list, check_counts, check_frame, fail, format_values
-from sozplan.datasets._dictionary import COUNT_COLUMNS, LEVELS
 from sozplan.errors import DataQualityWarning
 from sozplan.indicators._rates import _intervals, evaluate
 from sozplan.indicators._spec import load_catalogue, resolve_specs
@@ -26,12 +25,23 @@ _PLATTE = (
 )
 
 
-def _level_column(name: Hashable) -> Hashable:
-    """Map English level names ('planning_area') to id columns ('planungsraum')."""
-    return LEVELS.get(name, name) if isinstance(name, str) else name
+def _level_names(description: Any) -> dict[str, str]:
+    """Level names that `by` may use instead of an id column.
+
+    With a city description: its level labels (``"Stadtbezirk"``) -> level keys. Without
+    one, the English level names of the sample city (``"planning_area"``), as
+    :func:`sozplan.datasets.load_musterstadt` takes them.
+    """
+    if description is not None:
+        return {lv.label: lv.key for lv in description.levels}
+    from sozplan.datasets import LEVELS
+
+    return dict(LEVELS)
 
 
-def _keys(df: pd.DataFrame, by: Any, where: str) -> tuple[list, list[Hashable]]:
+def _keys(
+    df: pd.DataFrame, by: Any, where: str, description: Any = None
+) -> tuple[list, list[Hashable]]:
     """Return grouping keys (arrays) and their names from columns or index levels."""
     if by is None:
         return [np.full(len(df), "gesamt", dtype=object)], ["gebiet"]
@@ -41,8 +51,9 @@ def _keys(df: pd.DataFrame, by: Any, where: str) -> tuple[list, list[Hashable]]:
         name = by.name if by.name is not None else "gebiet"
         return [np.asarray(by)], [name]
     keys, names = [], []
+    levels = _level_names(description)
     for b in as_column_list(by, arg="by"):
-        col = _level_column(b)
+        col = b if b in df.columns or not isinstance(b, str) else levels.get(b, b)
         if col in df.columns:
             keys.append(df[col].to_numpy())
         elif col in (df.index.names or []):
@@ -53,7 +64,7 @@ def _keys(df: pd.DataFrame, by: Any, where: str) -> tuple[list, list[Hashable]]:
                 where,
                 f"`by` names {b!r}, which is neither a column nor an index level of `df`",
                 f"use one of {format_values(avail, 12)}, or a level name "
-                f"({format_values(LEVELS)}), or None for the whole city",
+                f"({format_values(levels)}), or None for the whole city",
             )
         names.append(col)
     return keys, names
@@ -68,6 +79,7 @@ def aggregate(
     rates: Sequence[str] | None = None,
     weights: str | None = None,
     year: str = "jahr",
+    description: Any = None,
 ) -> pd.DataFrame:
     r"""Sum counts up the area hierarchy and recompute indicators from the sums.
 
@@ -89,12 +101,14 @@ def aggregate(
         larger areas. A long frame with a year (column or index level ``year``) is
         aggregated per year.
     by : str, list of str, Series or None
-        Column(s) or index level(s) with the ids of the larger areas; level names
-        ``"planning_area"``, ``"district_region"``, ``"district"`` are translated to the
-        Musterstadt id columns. ``None`` aggregates to the whole city (id ``"gesamt"``).
+        Column(s) or index level(s) with the ids of the larger areas, or level labels
+        of ``description`` (without one, the sample city's level names
+        ``"planning_area"``, ``"district_region"``, ``"district"``). ``None`` aggregates
+        to the whole city (id ``"gesamt"``).
     counts : list of str, optional
-        Count columns to sum. Default: all columns of the data dictionary present in
-        ``df`` plus the columns the indicators need.
+        Count columns to sum. Default: the counts of ``description`` present in ``df``;
+        without a description, every column of integer dtype (counts as read) that is
+        no grouping key; plus the columns the indicators need.
     specs : optional
         Indicators to recompute (see :func:`rates`); default: every shipped indicator
         computable from the summed counts. Pass ``[]`` for none.
@@ -104,6 +118,9 @@ def aggregate(
         Count column used as weights for ``rates`` (normally the rate's denominator).
     year : str, default "jahr"
         Name of the year column or index level; kept as a grouping key when present.
+    description : CitySpec, optional
+        The city description (:class:`sozplan.CitySpec`) naming the count columns and
+        the levels.
 
     Returns
     -------
@@ -133,15 +150,22 @@ def aggregate(
     """
     where = "aggregate"
     check_frame(df, where=where)
-    keys, names = _keys(df, by, where)
+    keys, names = _keys(df, by, where, description)
     has_year = year not in names and (year in df.columns or year in (df.index.names or []))
     if has_year:
-        ykeys, ynames = _keys(df, [year], where)
+        ykeys, ynames = _keys(df, [year], where, description)
         keys, names = keys + ykeys, names + ynames
     catalogue = load_catalogue()
     spec_list = resolve_specs(specs, df, where=where, strict=True) if specs is not None else None
     if counts is None:
-        counts = [c for c in COUNT_COLUMNS if c in df.columns]
+        if description is not None:
+            counts = [c for c in description.counts() if c in df.columns]
+        else:
+            counts = [
+                c
+                for c in df.columns
+                if c not in names and c != year and pd.api.types.is_integer_dtype(df[c].dtype)
+            ]
         if spec_list:
             counts += [c for s in spec_list for c in s.columns if c not in counts]
     counts = as_column_list(counts, arg="counts")
