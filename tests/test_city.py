@@ -502,3 +502,31 @@ def test_musterstadt_rules_come_from_its_description():
     from sozplan.datasets import musterstadt_description, musterstadt_rules
 
     assert set(musterstadt_description().validation_rules()) == set(musterstadt_rules())
+
+
+# ----------------------------------------------------------------- init
+def test_init_writes_a_description_that_loads(tiny):
+    from sozplan.city import init
+
+    out = tiny / "entwurf.yaml"
+    text = init(tiny / "gebiete.gpkg", tiny / "lang.csv", out=out, language="en", name="Klein")
+    assert "Join: 4 of 4 areas of the geometry found (100%)" in text
+    assert "layout: long" in text
+    assert "category: [merkmal]" in text
+    assert '"00": city' in text  # '00' is all zeros: the city row
+    assert "population: einwohner" in text
+    city = load_city(out, year=2023)
+    assert city.data["einwohner"].sum() == 200
+    assert city.report.check_sums_ok
+    german = init(tiny / "gebiete.gpkg", tiny / "zahlen.csv")
+    assert "Verknüpfung: 4 von 4 Gebieten" in german
+    assert "Schlüssel ohne Geometrie" in german
+    assert "'999'" in german  # the unmatched id is named
+
+
+def test_init_refuses_unrelated_files(tiny):
+    from sozplan.city import init
+
+    (tiny / "fremd.csv").write_text("X;Y\nA;1\nB;2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no column of .* holds ids of the geometry"):
+        init(tiny / "gebiete.gpkg", tiny / "fremd.csv")

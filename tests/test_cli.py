@@ -83,3 +83,19 @@ def test_installed_entry_point():
     )
     assert proc.returncode == 0
     assert __version__ in proc.stdout
+
+
+def test_init_prints_a_description(tmp_path, capsys):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    gpd.GeoDataFrame(
+        {"ID": ["11", "12"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:25832"
+    ).to_file(tmp_path / "g.gpkg")
+    (tmp_path / "t.csv").write_text("ID;EW\n11;5\n12;7\n", encoding="utf-8")
+    assert main(["init", str(tmp_path / "g.gpkg"), str(tmp_path / "t.csv"), "-l", "en"]) == 0
+    assert "Join: 2 of 2 areas" in capsys.readouterr().out
+    out = tmp_path / "stadt.yaml"
+    assert main(["init", str(tmp_path / "g.gpkg"), str(tmp_path / "t.csv"), "-o", str(out)]) == 0
+    assert "Entwurf geschrieben" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8").startswith("# Erster Entwurf")

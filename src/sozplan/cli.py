@@ -56,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="Spalte der Einwohnerzahl (für die Prüfung kleiner Fallzahlen)",
     )
+    ini = sub.add_parser(
+        "init",
+        help="Stadtbeschreibung aus Geometrie- und Statistikdateien entwerfen",
+        description="Sieht sich die Dateien an (Schlüssel, Verknüpfung, Jahre, Hierarchie, "
+        "Einwohnerspalten, Zählspalten, Schlüssel ohne Partner) und schreibt einen "
+        "kommentierten ersten Entwurf einer Stadtbeschreibung (sozplan: city/1).",
+    )
+    ini.add_argument("geometry", help="GeoPackage, Shapefile oder GeoJSON der kleinsten Gebiete")
+    ini.add_argument("tables", nargs="+", help="Statistiktabelle(n), CSV")
+    ini.add_argument("--out", "-o", default=None, help="Zieldatei (Standard: Ausgabe)")
+    ini.add_argument("--language", "-l", choices=("de", "en"), default="de", help="Sprache")
+    ini.add_argument("--name", default=None, help="Name der Stadt")
     return parser
 
 
@@ -80,6 +92,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
         bericht = Sozialbericht.from_yaml(args.config)
     index = bericht.build(args.out, progress=show)
     print(f"Bericht geschrieben: {Path(index).resolve()}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from sozplan.city import init
+
+    text = init(args.geometry, *args.tables, out=args.out, language=args.language, name=args.name)
+    if args.out is None:
+        print(text, end="")
+    else:
+        done = {"de": "Entwurf geschrieben", "en": "Draft written"}[args.language]
+        print(f"{done}: {Path(args.out).resolve()}")
     return 0
 
 
@@ -130,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "init":
+            return _cmd_init(args)
         return _cmd_validate(args)
     except SozplanError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)

@@ -303,7 +303,7 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
         for c in spec.columns.values()
         if c.kind == "text" and c.source and t.layout == "wide" and (c.table in (None, i))
     ]
-    head = read_statistik(path, nrows=1, **dict(t.options)).values
+    head = read_statistik(path, nrows=1, key_columns=[], **dict(t.options)).values
     for col, what in [
         (t.id, "`id`"),
         *[(c, "`category`") for c in t.category],
