@@ -303,26 +303,29 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
         for c in spec.columns.values()
         if c.kind == "text" and c.source and t.layout == "wide" and (c.table in (None, i))
     ]
-    head = read_statistik(path, nrows=1, key_columns=[], **dict(t.options)).values
-    for col, what in [
-        (t.id, "`id`"),
-        *[(c, "`category`") for c in t.category],
-        (t.value, "`value`"),
-        (t.name, "`name`"),
-        (t.exclusions.get("column"), "`exclusions.column`"),
-    ] + ([(t.year, "`year`")] if isinstance(t.year, str) else []):
+    from sozplan.errors import InputError
+
+    table = None
+    try:  # one read in the common case; on a missing column, read again to say which
+        table = read_statistik(path, key_columns=[], text_columns=texts, **dict(t.options))
+        head = table.values
+    except InputError as exc:
+        if "`text_columns` names" not in str(exc):
+            raise
+        head = read_statistik(path, nrows=1, key_columns=[], **dict(t.options)).values
+    for col, sub, what in [
+        (t.id, "id", "`id`"),
+        *[(c, "category", "`category`") for c in t.category],
+        (t.value, "value", "`value`"),
+        (t.name, "name", "`name`"),
+        (t.exclusions.get("column"), "exclusions.column", "`exclusions.column`"),
+        *([(t.year, "year", "`year`")] if isinstance(t.year, str) else []),
+    ]:
         if col is not None:
-            sub = {
-                "`id`": "id",
-                "`category`": "category",
-                "`value`": "value",
-                "`name`": "name",
-                "`exclusions.column`": "exclusions.column",
-                "`year`": "year",
-            }[what]
             _column(spec, head, col, f"{key}.{sub}", what)
-    texts = [c for c in texts if c in head.columns]
-    table = read_statistik(path, key_columns=[], text_columns=texts, **dict(t.options))
+    if table is None:  # an optional text column is in another table
+        texts = [c for c in texts if c in head.columns]
+        table = read_statistik(path, key_columns=[], text_columns=texts, **dict(t.options))
     return table.values
 
 
