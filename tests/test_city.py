@@ -530,3 +530,18 @@ def test_init_refuses_unrelated_files(tiny):
     (tiny / "fremd.csv").write_text("X;Y\nA;1\nB;2\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"no column of .* holds ids of the geometry"):
         init(tiny / "gebiete.gpkg", tiny / "fremd.csv")
+
+
+def test_parents_by_spatial_join(tiny):
+    # two district polygons: x < 1 is district "W", x > 1 is district "O"
+    districts = gpd.GeoDataFrame(
+        {"BEZ": ["W", "O"]}, geometry=[box(0, 0, 1, 2), box(1, 0, 2, 2)], crs="EPSG:25832"
+    )
+    districts.to_file(tiny / "bezirke.gpkg", driver="GPKG")
+    text = WIDE.replace(
+        'parent: {prefix: 1, pad: 2},\n     names: {mapping: {"01": Bezirk Eins, "02": Bezirk Zwei}}',
+        "parent: {spatial: {file: bezirke.gpkg, id: BEZ}}",
+    ).replace("id_length: 2, ", "")
+    city = load_city(write(tiny, text), level="bezirk", year=2024)
+    # W = 101 + 201 = 110 + 33; O = 102 + 202 = 55 + 22
+    assert city.data["einwohner"].to_dict() == {"O": 77, "W": 143}
