@@ -875,8 +875,17 @@ def _rule_aggregates(
         if not _count_like(df[c]):
             continue
         vals, _ = _to_number(aggregates[c], kw["na_values"])
-        if np.isfinite(vals).any():
-            numeric[c] = vals
+        if not np.isfinite(vals).any():
+            continue
+        if c not in data.counts.columns:
+            # only counts add up: whole numbers >= 0 in areas and aggregate rows (no rates)
+            area_vals = _to_number(df[c], kw["na_values"])[0]
+            both = np.concatenate([vals, area_vals])
+            both = both[np.isfinite(both)]
+            if (both < 0).any() or not np.allclose(both, np.round(both)):
+                continue
+        numeric[c] = vals
+    kw["_aggregate_columns"] = tuple(numeric)
     if data.yrs is not None and ayrs is None:
         ayrs = np.full(len(aggregates), np.nan)
     # which column of the areas holds each aggregate id?
@@ -903,16 +912,18 @@ def _rule_aggregates(
     if not numeric:
         out.cover(
             "aggregate",
-            f"{len(aggregates)} Summenzeilen",
+            "-",
             False,
-            "keine Zählspalten zum Vergleich",
-            "no count columns to compare",
+            f"{len(aggregates)} Summenzeilen: keine Zählspalten zum Vergleich",
+            f"{len(aggregates)} aggregate rows: no count columns to compare",
         )
         return
     extra = {c: v for c, v in numeric.items() if c not in data.counts.columns}
     if extra:
         full = {c: _to_number(df[c], kw["na_values"])[0] for c in extra}
         data.counts = data.counts.assign(**full)
+    names = list(numeric)
+    shown = ", ".join(names) if len(names) <= 5 else f"{', '.join(names[:4])}, … ({len(names)})"
     for col in sorted({c for c in by_col.values() if c is not None}):
         rows = np.array([by_col[str(a)] == col for a in aids], dtype=bool)
         ref = pd.DataFrame({c: v[rows] for c, v in numeric.items()})
@@ -930,11 +941,12 @@ def _rule_aggregates(
         _compare_totals(data, out, parents, ref, f"{col!r} (Summenzeile)", 0.5)
         out.cover(
             "aggregate",
-            f"{int(rows.sum())} Summenzeilen über {col!r}",
+            "-",
             True,
-            f"mit den Summen der Gebiete verglichen ({', '.join(numeric)}); nicht als Gebiete "
-            "gezählt",
-            f"compared with the sums of the areas ({', '.join(numeric)}); not counted as areas",
+            f"{int(rows.sum())} Summenzeilen über {col!r} mit den Summen der Gebiete "
+            f"verglichen ({shown}); nicht als Gebiete gezählt",
+            f"{int(rows.sum())} aggregate rows by {col!r} compared with the sums of the areas "
+            f"({shown}); not counted as areas",
         )
     if extra:
         data.counts = data.counts.drop(columns=list(extra))
@@ -1013,6 +1025,7 @@ def _cover_columns(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> 
         used |= {hier} if isinstance(hier, str) else set(hier)
     used |= {kw["year"], kw["criterion"] if isinstance(kw["criterion"], str) else None}
     used |= {getattr(df, "_geometry_column_name", None), _AGGREGATE_FLAG}
+    used |= set(kw.get("_aggregate_columns", ()))
     rest = []
     for c in df.columns:
         if c in used:
@@ -1022,7 +1035,7 @@ def _cover_columns(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> 
     if rest:
         out.cover(
             "column",
-            ", ".join(rest),
+            ", ".join(rest) if len(rest) <= 8 else f"{', '.join(rest[:8])}, …",
             False,
             f"{len(rest)} Zahlenspalte(n) von keiner Kennzahl, Regel und keinem Status gelesen",
             f"{len(rest)} numeric column(s) read by no indicator, rule or status",
