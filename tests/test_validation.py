@@ -540,6 +540,9 @@ def test_report_display(areas):
     ax = report.plot()
     assert ax.get_title() == "Datenprüfung: Befunde je Regel"
     assert validate(pd.DataFrame()).nothing_checked
+    ax_en = report.plot(language="en")
+    assert ax_en.get_title() == "Data validation: findings per rule"
+    assert "area id occurs more than once" in [t.get_text() for t in ax_en.get_yticklabels()]
 
 
 # ----  real data: Berlin
