@@ -51,7 +51,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.parts: list[dict[str, Any]] = []
-        self.coverage: list[tuple[str, str, bool, str, str]] = []
+        self.coverage: list[tuple[str, str, str, bool, str, str]] = []
 
     def cover(
         self,
@@ -475,7 +475,8 @@ def validate(
     Data validation: 2 areas, 0 indicators.
     Result: no errors. 0 warnings, 0 notes.
     Rules checked: u18 + ue18 = ew.
-    Not checked: alo ≤ erwerbsf (column(s) erwerbsf missing); no hierarchy given (hierarchy=).
+    Not checked: alo ≤ erwerbsf (column(s) erwerbsf missing); no geometry (neither a
+    GeoDataFrame nor geometry=); no hierarchy given (hierarchy=).
     """
     rule_list = check_rules(rules, "validate")
     if hasattr(df, "status") and isinstance(getattr(df, "status", None), pd.DataFrame):
@@ -1188,14 +1189,22 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
 def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector) -> None:
     own = geometry is None
     if own:
-        if not hasattr(df, "geometry") or (
-            "geometry" not in getattr(df, "columns", [])
-            and getattr(df, "_geometry_column_name", None) not in df.columns
-        ):
-            return
         try:
-            geom = df.geometry
+            has_geometry = hasattr(df, "geometry") and (
+                "geometry" in getattr(df, "columns", [])
+                or getattr(df, "_geometry_column_name", None) in df.columns
+            )
+            geom = df.geometry if has_geometry else None
         except Exception:
+            geom = None
+        if geom is None:
+            out.cover(
+                "check",
+                "-",
+                False,
+                "keine Geometrie (weder GeoDataFrame noch geometry=)",
+                "no geometry (neither a GeoDataFrame nor geometry=)",
+            )
             return
         gids, gyears = data.ids, data.yrs
     else:
@@ -1211,6 +1220,7 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
             )
             return
         gids, gyears = np.asarray(geom.index, dtype=object), None
+    out.cover("check", "-", True, "Geometrie", "geometry")
     missing = (geom.isna() | geom.is_empty).to_numpy()
     if missing.any():
         out.add(
