@@ -1085,6 +1085,28 @@ def _compute_values(data: _Data, kw: dict) -> None:
     data.reliable = pd.DataFrame(reliable, index=c.index)
 
 
+def _above(
+    data: _Data,
+    out: _Collector,
+    num: np.ndarray,
+    den: np.ndarray,
+    message: Any,
+    indicator: str,
+) -> None:
+    """Report ``numerator_above_denominator`` where ``num > den``."""
+    bad = num > den
+    if bad.any():
+        out.at(
+            data,
+            bad,
+            "numerator_above_denominator",
+            "error",
+            [message(a, b) for a, b in zip(num[bad], den[bad], strict=True)],
+            indicator=indicator,
+            value=num[bad] - den[bad],
+        )
+
+
 def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
     c = data.counts
     covered = set()
@@ -1093,21 +1115,17 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
             continue
         num, den, _ = evaluate(c, s)
         covered.add((s.numerator_columns, s.denominator_columns))
-        bad = num > den
-        if bad.any():
-            out.at(
-                data,
-                bad,
-                "numerator_above_denominator",
-                "error",
-                [
-                    f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als Nenner "
-                    f"{_fmt(b)} ({'+'.join(s.denominator)})."
-                    for a, b in zip(num[bad], den[bad], strict=True)
-                ],
-                indicator=s.key,
-                value=num[bad] - den[bad],
-            )
+        _above(
+            data,
+            out,
+            num,
+            den,
+            lambda a, b, s=s: (
+                f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als Nenner "
+                f"{_fmt(b)} ({'+'.join(s.denominator)})."
+            ),
+            s.key,
+        )
     rules = kw["rules"]
     if not rules:
         out.cover(
@@ -1135,21 +1153,14 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
             part, whole = rule.part, rule.whole
             if ((part,), (whole,)) in covered:
                 continue  # reported by the share of the catalogue
-            a, b = c[part].to_numpy(), c[whole].to_numpy()
-            bad = a > b
-            if bad.any():
-                out.at(
-                    data,
-                    bad,
-                    "numerator_above_denominator",
-                    "error",
-                    [
-                        f"{part!r} ({_fmt(x)}) größer als {whole!r} ({_fmt(y)})."
-                        for x, y in zip(a[bad], b[bad], strict=True)
-                    ],
-                    indicator=f"{part}<={whole}",
-                    value=a[bad] - b[bad],
-                )
+            _above(
+                data,
+                out,
+                c[part].to_numpy(),
+                c[whole].to_numpy(),
+                lambda x, y, p=part, w=whole: f"{p!r} ({_fmt(x)}) größer als {w!r} ({_fmt(y)}).",
+                f"{part}<={whole}",
+            )
         else:
             parts, total = list(rule.parts), rule.whole
             diff = c[parts].to_numpy().sum(axis=1) - c[total].to_numpy()
