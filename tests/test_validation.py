@@ -1019,3 +1019,25 @@ def test_koeln_aggregate_rows_and_sum_rules(koeln_wide):
     assert found.select("hierarchy_total")[["area", "value"]].to_numpy().tolist() == [
         ["003", -100.0]
     ]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(
+        st.lists(st.integers(0, 10_000), min_size=3, max_size=3), min_size=2, max_size=15
+    ),
+    shift=st.integers(-3, 3),
+)
+def test_sum_and_part_rules_invariants(parts, shift):
+    """Parts that add up are never flagged; a whole changed by more than 0.5 always is."""
+    from sozplan.validation import PartOfWhole, SumEquals
+
+    x = np.array(parts)
+    df = pd.DataFrame(x, columns=["a", "b", "c"], index=[f"{i:02d}" for i in range(len(x))])
+    df["t"] = x.sum(axis=1)
+    rules = [SumEquals(("a", "b", "c"), "t"), PartOfWhole("a", "t")]
+    assert validate(df, specs=[], rules=rules).ok
+    df.loc["00", "t"] += shift
+    found = validate(df, specs=[], rules=rules).select("parts_not_total")
+    assert found["area"].tolist() == ([] if shift == 0 else ["00"])
+    assert found["value"].tolist() == ([] if shift == 0 else [float(-shift)])
