@@ -4,6 +4,7 @@ the Musterstadt planted data errors and the real Berlin MSS 2021 context indicat
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import geopandas as gpd
 import html5lib
@@ -539,6 +540,9 @@ def test_report_display(areas):
     ax = report.plot()
     assert ax.get_title() == "Datenprüfung: Befunde je Regel"
     assert validate(pd.DataFrame()).nothing_checked
+    ax_en = report.plot(language="en")
+    assert ax_en.get_title() == "Data validation: findings per rule"
+    assert "area id occurs more than once" in [t.get_text() for t in ax_en.get_yticklabels()]
 
 
 # ----  real data: Berlin
@@ -925,7 +929,7 @@ def test_trap_aggregate_rows_are_no_areas():
     assert not set(flagged["area"]) & {"1", "2", "Stadt"}
     assert report.select("hierarchy_total").empty
     cov = report.checked()
-    assert cov.query("kind == 'aggregate' and checked")["name"].str.contains("bezirk").any()
+    assert cov.query("kind == 'aggregate' and checked")["note"].str.contains("bezirk").any()
     assert not cov.query("kind == 'aggregate' and not checked").empty  # the city row: said so
     assert "3 Summenzeilen" in report.summary()
     # a district row that does not match the sum of its areas
@@ -959,3 +963,81 @@ def test_cli_validate_in_german_and_english(tmp_path, capsys):
     empty.write_text("Schlüssel;Name\n001;A\n002;B\n", encoding="utf-8")
     assert main(["validate", str(empty), "-l", "en"]) == 0
     assert "nothing checked" in capsys.readouterr().out
+
+
+KOELN_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "koeln"
+
+
+@pytest.fixture(scope="module")
+def koeln_wide() -> pd.DataFrame:
+    """Köln 2012 from the shared open data: 86 Stadtteile, 9 Stadtbezirk rows and the city row."""
+    path = KOELN_DIR / "bevoelkerung.csv"
+    if not path.exists():
+        pytest.skip(f"Köln open data not found at {KOELN_DIR} (only in the project workspace)")
+    raw = pd.read_csv(path, dtype={"raum_id": str, "tab_id": str})
+    sub = raw[raw["tab_id"].isin(["005", "020", "030"]) & (raw["jahr"] == 2012)]
+    wide = sub.pivot_table(index="raum_id", columns="zeile", values="zahl", aggfunc="sum")
+    wide.columns.name = None
+    ids = wide.index
+    wide["is_aggregate"] = ids.str.startswith("00")  # 000 city, 001-009 Stadtbezirke
+    wide["stadtbezirk"] = [None if i.startswith("00") else "00" + i[0] for i in ids]
+    return wide
+
+
+def test_koeln_aggregate_rows_and_sum_rules(koeln_wide):
+    from sozplan.validation import MatchesTotals, SumEquals
+
+    wide = koeln_wide
+    ages = tuple(c for c in wide.columns if c[:2].isdigit())  # 13 bands "00 - < 03" ...
+    origins = ("Afrika", "Amerika", "Asien", "Europäische Union", "Sonstige", "Türkei")
+    city = wide.loc[["000"], ["Einwohner"]]
+    rules = [
+        SumEquals(ages, "Einwohner"),
+        SumEquals((*origins, "Übriges Europa"), "Ausländer"),
+        MatchesTotals("Stadt", None, city),
+    ]
+    cols = ["Einwohner", "Ausländer", "75 und älter"]
+    report = validate(wide, columns=cols, rules=rules, population="Einwohner")
+    assert report.n_areas == 86
+    assert report.n_aggregate_rows == 10
+    # Stadt Köln, Offene Daten: 1,044,555 residents at 31.12.2012 (the city row)
+    assert city.iloc[0, 0] == 1_044_555
+    assert report.checked().query("kind == 'rule'")["checked"].all()
+    assert report.select("parts_not_total").empty
+    assert report.select("hierarchy_total").empty  # Stadtbezirk and city rows = sums
+    aggregate_ids = {"000", *(f"00{i}" for i in range(1, 10))}
+    assert not set(report.findings["area"].dropna()) & aggregate_ids
+    # the trap: read as if every row were an area, the 10 totals are outliers in each column
+    naive = validate(wide.drop(columns="is_aggregate"), columns=cols, population="Einwohner")
+    out = naive.select("outlier")
+    assert len(out[out["area"].isin(aggregate_ids)]) == 30
+    # a Stadtbezirk row changed by 100 residents is found (counts, not value columns, are
+    # compared with the aggregate rows)
+    bad = wide.copy()
+    bad.loc["003", "Einwohner"] += 100
+    found = validate(bad, rules=rules, population="Einwohner")
+    assert found.select("hierarchy_total")[["area", "value"]].to_numpy().tolist() == [
+        ["003", -100.0]
+    ]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(
+        st.lists(st.integers(0, 10_000), min_size=3, max_size=3), min_size=2, max_size=15
+    ),
+    shift=st.integers(-3, 3),
+)
+def test_sum_and_part_rules_invariants(parts, shift):
+    """Parts that add up are never flagged; a whole changed by more than 0.5 always is."""
+    from sozplan.validation import PartOfWhole, SumEquals
+
+    x = np.array(parts)
+    df = pd.DataFrame(x, columns=["a", "b", "c"], index=[f"{i:02d}" for i in range(len(x))])
+    df["t"] = x.sum(axis=1)
+    rules = [SumEquals(("a", "b", "c"), "t"), PartOfWhole("a", "t")]
+    assert validate(df, specs=[], rules=rules).ok
+    df.loc["00", "t"] += shift
+    found = validate(df, specs=[], rules=rules).select("parts_not_total")
+    assert found["area"].tolist() == ([] if shift == 0 else ["00"])
+    assert found["value"].tolist() == ([] if shift == 0 else [float(-shift)])

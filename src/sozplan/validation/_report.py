@@ -404,12 +404,13 @@ class ValidationReport:
             lines.append(("Not checked: " if en else "Nicht geprüft: ") + "; ".join(items) + ".")
         return lines
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
         """Draw the number of findings per rule, stacked by severity (log scale).
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
+        language : {"de", "en"}, default "de"
 
         Returns
         -------
@@ -417,23 +418,30 @@ class ValidationReport:
         """
         import matplotlib.pyplot as plt
 
+        en = _language(language)
         counts = self.counts()
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 0.3 * max(len(counts), 3) + 1))
         if counts.empty:
-            ax.set_title("Datenprüfung: keine Befunde")
+            ax.set_title("Data validation: no findings" if en else "Datenprüfung: keine Befunde")
             return ax
-        labels = [RULES[r][1] for _, r in counts.index]
+        labels = [RULES_EN[r] if en else RULES[r][1] for _, r in counts.index]
         left = np.zeros(len(counts))
         colours = {"error": "#b42318", "warning": "#f79009", "info": "#98a2b3"}
-        names = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}
+        names = (
+            {"error": "error", "warning": "warning", "info": "note"}
+            if en
+            else {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}
+        )
         for sev in SEVERITIES:
             ax.barh(labels, counts[sev], left=left, color=colours[sev], label=names[sev])
             left = left + counts[sev].to_numpy()
         ax.set_xscale("symlog")
         ax.invert_yaxis()
-        ax.set_xlabel("Anzahl Befunde")
-        ax.set_title("Datenprüfung: Befunde je Regel")
+        ax.set_xlabel("number of findings" if en else "Anzahl Befunde")
+        ax.set_title(
+            "Data validation: findings per rule" if en else "Datenprüfung: Befunde je Regel"
+        )
         ax.legend(loc="best", fontsize="small")
         return ax
 

@@ -51,7 +51,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.parts: list[dict[str, Any]] = []
-        self.coverage: list[tuple[str, str, bool, str, str]] = []
+        self.coverage: list[tuple[str, str, str, bool, str, str]] = []
 
     def cover(
         self,
@@ -475,7 +475,8 @@ def validate(
     Data validation: 2 areas, 0 indicators.
     Result: no errors. 0 warnings, 0 notes.
     Rules checked: u18 + ue18 = ew.
-    Not checked: alo ≤ erwerbsf (column(s) erwerbsf missing); no hierarchy given (hierarchy=).
+    Not checked: alo ≤ erwerbsf (column(s) erwerbsf missing); no geometry (neither a
+    GeoDataFrame nor geometry=); no hierarchy given (hierarchy=).
     """
     rule_list = check_rules(rules, "validate")
     if hasattr(df, "status") and isinstance(getattr(df, "status", None), pd.DataFrame):
@@ -875,8 +876,17 @@ def _rule_aggregates(
         if not _count_like(df[c]):
             continue
         vals, _ = _to_number(aggregates[c], kw["na_values"])
-        if np.isfinite(vals).any():
-            numeric[c] = vals
+        if not np.isfinite(vals).any():
+            continue
+        if c not in data.counts.columns:
+            # only counts add up: whole numbers >= 0 in areas and aggregate rows (no rates)
+            area_vals = _to_number(df[c], kw["na_values"])[0]
+            both = np.concatenate([vals, area_vals])
+            both = both[np.isfinite(both)]
+            if (both < 0).any() or not np.allclose(both, np.round(both)):
+                continue
+        numeric[c] = vals
+    kw["_aggregate_columns"] = tuple(numeric)
     if data.yrs is not None and ayrs is None:
         ayrs = np.full(len(aggregates), np.nan)
     # which column of the areas holds each aggregate id?
@@ -903,16 +913,18 @@ def _rule_aggregates(
     if not numeric:
         out.cover(
             "aggregate",
-            f"{len(aggregates)} Summenzeilen",
+            "-",
             False,
-            "keine Zählspalten zum Vergleich",
-            "no count columns to compare",
+            f"{len(aggregates)} Summenzeilen: keine Zählspalten zum Vergleich",
+            f"{len(aggregates)} aggregate rows: no count columns to compare",
         )
         return
     extra = {c: v for c, v in numeric.items() if c not in data.counts.columns}
     if extra:
         full = {c: _to_number(df[c], kw["na_values"])[0] for c in extra}
         data.counts = data.counts.assign(**full)
+    names = list(numeric)
+    shown = ", ".join(names) if len(names) <= 5 else f"{', '.join(names[:4])}, … ({len(names)})"
     for col in sorted({c for c in by_col.values() if c is not None}):
         rows = np.array([by_col[str(a)] == col for a in aids], dtype=bool)
         ref = pd.DataFrame({c: v[rows] for c, v in numeric.items()})
@@ -930,11 +942,12 @@ def _rule_aggregates(
         _compare_totals(data, out, parents, ref, f"{col!r} (Summenzeile)", 0.5)
         out.cover(
             "aggregate",
-            f"{int(rows.sum())} Summenzeilen über {col!r}",
+            "-",
             True,
-            f"mit den Summen der Gebiete verglichen ({', '.join(numeric)}); nicht als Gebiete "
-            "gezählt",
-            f"compared with the sums of the areas ({', '.join(numeric)}); not counted as areas",
+            f"{int(rows.sum())} Summenzeilen über {col!r} mit den Summen der Gebiete "
+            f"verglichen ({shown}); nicht als Gebiete gezählt",
+            f"{int(rows.sum())} aggregate rows by {col!r} compared with the sums of the areas "
+            f"({shown}); not counted as areas",
         )
     if extra:
         data.counts = data.counts.drop(columns=list(extra))
@@ -1013,6 +1026,7 @@ def _cover_columns(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> 
         used |= {hier} if isinstance(hier, str) else set(hier)
     used |= {kw["year"], kw["criterion"] if isinstance(kw["criterion"], str) else None}
     used |= {getattr(df, "_geometry_column_name", None), _AGGREGATE_FLAG}
+    used |= set(kw.get("_aggregate_columns", ()))
     rest = []
     for c in df.columns:
         if c in used:
@@ -1022,7 +1036,7 @@ def _cover_columns(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> 
     if rest:
         out.cover(
             "column",
-            ", ".join(rest),
+            ", ".join(rest) if len(rest) <= 8 else f"{', '.join(rest[:8])}, …",
             False,
             f"{len(rest)} Zahlenspalte(n) von keiner Kennzahl, Regel und keinem Status gelesen",
             f"{len(rest)} numeric column(s) read by no indicator, rule or status",
@@ -1071,6 +1085,28 @@ def _compute_values(data: _Data, kw: dict) -> None:
     data.reliable = pd.DataFrame(reliable, index=c.index)
 
 
+def _above(
+    data: _Data,
+    out: _Collector,
+    num: np.ndarray,
+    den: np.ndarray,
+    message: Any,
+    indicator: str,
+) -> None:
+    """Report ``numerator_above_denominator`` where ``num > den``."""
+    bad = num > den
+    if bad.any():
+        out.at(
+            data,
+            bad,
+            "numerator_above_denominator",
+            "error",
+            [message(a, b) for a, b in zip(num[bad], den[bad], strict=True)],
+            indicator=indicator,
+            value=num[bad] - den[bad],
+        )
+
+
 def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
     c = data.counts
     covered = set()
@@ -1079,21 +1115,17 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
             continue
         num, den, _ = evaluate(c, s)
         covered.add((s.numerator_columns, s.denominator_columns))
-        bad = num > den
-        if bad.any():
-            out.at(
-                data,
-                bad,
-                "numerator_above_denominator",
-                "error",
-                [
-                    f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als Nenner "
-                    f"{_fmt(b)} ({'+'.join(s.denominator)})."
-                    for a, b in zip(num[bad], den[bad], strict=True)
-                ],
-                indicator=s.key,
-                value=num[bad] - den[bad],
-            )
+        _above(
+            data,
+            out,
+            num,
+            den,
+            lambda a, b, s=s: (
+                f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als Nenner "
+                f"{_fmt(b)} ({'+'.join(s.denominator)})."
+            ),
+            s.key,
+        )
     rules = kw["rules"]
     if not rules:
         out.cover(
@@ -1121,21 +1153,14 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
             part, whole = rule.part, rule.whole
             if ((part,), (whole,)) in covered:
                 continue  # reported by the share of the catalogue
-            a, b = c[part].to_numpy(), c[whole].to_numpy()
-            bad = a > b
-            if bad.any():
-                out.at(
-                    data,
-                    bad,
-                    "numerator_above_denominator",
-                    "error",
-                    [
-                        f"{part!r} ({_fmt(x)}) größer als {whole!r} ({_fmt(y)})."
-                        for x, y in zip(a[bad], b[bad], strict=True)
-                    ],
-                    indicator=f"{part}<={whole}",
-                    value=a[bad] - b[bad],
-                )
+            _above(
+                data,
+                out,
+                c[part].to_numpy(),
+                c[whole].to_numpy(),
+                lambda x, y, p=part, w=whole: f"{p!r} ({_fmt(x)}) größer als {w!r} ({_fmt(y)}).",
+                f"{part}<={whole}",
+            )
         else:
             parts, total = list(rule.parts), rule.whole
             diff = c[parts].to_numpy().sum(axis=1) - c[total].to_numpy()
@@ -1175,14 +1200,22 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
 def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector) -> None:
     own = geometry is None
     if own:
-        if not hasattr(df, "geometry") or (
-            "geometry" not in getattr(df, "columns", [])
-            and getattr(df, "_geometry_column_name", None) not in df.columns
-        ):
-            return
         try:
-            geom = df.geometry
+            has_geometry = hasattr(df, "geometry") and (
+                "geometry" in getattr(df, "columns", [])
+                or getattr(df, "_geometry_column_name", None) in df.columns
+            )
+            geom = df.geometry if has_geometry else None
         except Exception:
+            geom = None
+        if geom is None:
+            out.cover(
+                "check",
+                "-",
+                False,
+                "keine Geometrie (weder GeoDataFrame noch geometry=)",
+                "no geometry (neither a GeoDataFrame nor geometry=)",
+            )
             return
         gids, gyears = data.ids, data.yrs
     else:
@@ -1198,6 +1231,7 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
             )
             return
         gids, gyears = np.asarray(geom.index, dtype=object), None
+    out.cover("check", "-", True, "Geometrie", "geometry")
     missing = (geom.isna() | geom.is_empty).to_numpy()
     if missing.any():
         out.add(
