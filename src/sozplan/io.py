@@ -955,7 +955,7 @@ def _runs(rows: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
 
 
 def _n_filled(row: Sequence[str]) -> int:
-    return sum(1 for f in row if f)
+    return len(row) - row.count("")
 
 
 def _trim_run(rows: Sequence[Sequence[str]], start: int, stop: int) -> tuple[int, int]:
@@ -1400,7 +1400,7 @@ def _cell_frame(
 ) -> tuple[pd.DataFrame, list[str], list[tuple[str, ...]]]:
     """Return the data cells as text, one column per name, unnamed empty columns dropped."""
     width = layout.width
-    body = [_fit(rows[i], width) for i in layout.body]
+    body = [rows[i] if len(rows[i]) == width else _fit(rows[i], width) for i in layout.body]
     columns = list(zip(*body, strict=True)) if body else [()] * width
     cells = pd.DataFrame(
         {i: pd.Series(np.array(col, dtype=object), dtype=object) for i, col in enumerate(columns)}
