@@ -1322,3 +1322,26 @@ def test_one_stray_or_missing_separator_never_loses_rows_silently():
                     t = read(mutated, errors="coerce")
                 assert len(t) + len(t.meta["rejected_lines"]) == n
     assert n_variants >= 90
+
+
+def test_database_export_with_unnamed_key_columns():
+    # GENESIS database table layout: the first columns have no heading; "DG" is Germany
+    text = (
+        "12411-01-01-4: Bevölkerung nach Geschlecht - Stichtag 31.12.\n"
+        "Bevölkerungsstand (Anzahl)\n"
+        ";;;Insgesamt;männlich;weiblich\n"
+        "31.12.2022;DG;Deutschland;84358845;41523165;42835680\n"
+        "31.12.2022;01;Schleswig-Holstein;2953270;1446452;1506818\n"
+        "31.12.2022;01001;Flensburg, Stadt;92550;45460;47090\n"
+        "__________\n"
+        "(C)opyright Statistische Ämter des Bundes und der Länder, 2024\n"
+    )
+    with pytest.warns(DataQualityWarning, match="different lengths"):  # three levels in one table
+        t = read(text)
+    assert list(t.values.columns) == [
+        "Unnamed: 0", "Unnamed: 1", "Unnamed: 2", "Insgesamt", "männlich", "weiblich",
+    ]  # fmt: skip
+    assert t.key_columns == ("Unnamed: 1",)
+    assert list(t.values["Unnamed: 1"]) == ["DG", "01", "01001"]
+    assert list(t.values["Insgesamt"]) == [84358845, 2953270, 92550]
+    assert t.meta["footer_lines"][0] == "__________"

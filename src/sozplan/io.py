@@ -1691,12 +1691,15 @@ def _detect_keys(
         filled = [v for v in pd.unique(cells[col].to_numpy(dtype=object)) if v]
         if not filled:
             continue
+        unnamed = str(col).startswith("Unnamed: ")
         if _KEY_NAME_RE.search(str(col)):
             if all(_CODE_RE.match(v) for v in filled):
                 keys.append(col)
         elif any(len(v) > 1 and v[0] == "0" and v.isdigit() for v in filled) and all(
-            v.isdigit() for v in filled
+            v.isdigit() or (unnamed and v.isalnum() and len(v) <= 12) for v in filled
         ):
+            # digits with leading zeros; in a column without heading (database exports
+            # leave the key column unnamed) also letter codes such as "DG" for Germany
             keys.append(col)
     return keys
 
