@@ -935,36 +935,8 @@ def _note_text(row: Sequence[str], line: str, sep: str) -> str:
 # ----------------------------------------------------------------- reading: the table block
 
 
-def _runs(rows: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
-    """Find runs [start, stop) of non-blank lines with the same field count (>= 2)."""
-    runs = []
-    start = None
-    width = -1
-    for i, row in enumerate(rows):
-        ok = len(row) >= 2 and any(row)
-        if ok and start is not None and len(row) == width:
-            continue
-        if start is not None:
-            runs.append((start, i))
-            start = None
-        if ok:
-            start, width = i, len(row)
-    if start is not None:
-        runs.append((start, len(rows)))
-    return runs
-
-
 def _n_filled(row: Sequence[str]) -> int:
     return len(row) - row.count("")
-
-
-def _trim_run(rows: Sequence[Sequence[str]], start: int, stop: int) -> tuple[int, int]:
-    """Drop padded title lines (one filled field) above and notes below the table."""
-    while start < stop and _n_filled(rows[start]) < 2:
-        start += 1
-    while stop - 1 > start and _is_note(rows[stop - 1]):
-        stop -= 1
-    return start, stop
 
 
 def _is_note(row: Sequence[str]) -> bool:
@@ -987,17 +959,6 @@ _FOOTNOTE_RE = re.compile(
 def _is_footnote(row: Sequence[str]) -> bool:
     first = next((f for f in row if f), "")
     return bool(_FOOTNOTE_RE.search(first[:200]))
-
-
-def _best_run(rows: Sequence[Sequence[str]]) -> tuple[int, int] | None:
-    best = None
-    for start, stop in _runs(rows):
-        start, stop = _trim_run(rows, start, stop)
-        if stop - start < 1:
-            continue
-        if best is None or (stop - start) > (best[1] - best[0]):
-            best = (start, stop)
-    return best
 
 
 def _detect_separator(lines: Sequence[str]) -> str:
@@ -1076,18 +1037,12 @@ def _locate_table(
     n_head = _count_header_rows(rows, start, width)
     header_rows = list(range(start, start + n_head))
     body, broken, stop = _scan_body(rows, start + n_head, width)
+    if not body and infer:
+        raise _no_table(source)
     if nrows is not None and int(nrows) < len(body):
         stop = body[int(nrows)]
         body = body[: int(nrows)]
         broken = [i for i in broken if i < stop]
-    if not body and infer:
-        raise fail(
-            _WHERE_READ,
-            f"{_describe(source)} holds no table: no block of at least two lines "
-            "(column names and data) with the same number of separated fields",
-            "check that it is a CSV export; pass sep= for an unusual separator or header= "
-            "with the 0-based line number of the column names",
-        )
     if broken:
         _report_broken(rows, line_no, broken, header_rows, width, errors, collected)
     if infer and nrows is None:
@@ -1109,6 +1064,16 @@ def _locate_table(
     return _Layout(header_rows, body, broken, stop, width)
 
 
+def _no_table(source: str | None) -> InputError:
+    return fail(
+        _WHERE_READ,
+        f"{_describe(source)} holds no table: no block of at least two lines "
+        "(column names and data) with the same number of separated fields",
+        "check that it is a CSV export; pass sep= for an unusual separator or header= "
+        "with the 0-based line number of the column names",
+    )
+
+
 def _infer_header(rows: Sequence[Sequence[str]], source: str | None) -> tuple[int, int]:
     """Return the first line of the table and its width (see ``header`` of read_statistik)."""
     counts: dict[int, int] = {}
@@ -1116,13 +1081,7 @@ def _infer_header(rows: Sequence[Sequence[str]], source: str | None) -> tuple[in
         if _n_filled(row) >= 2:
             counts[len(row)] = counts.get(len(row), 0) + 1
     if not counts or max(counts.values()) < 2:
-        raise fail(
-            _WHERE_READ,
-            f"{_describe(source)} holds no table: no block of at least two lines "
-            "(column names and data) with the same number of separated fields",
-            "check that it is a CSV export; pass sep= for an unusual separator or header= "
-            "with the 0-based line number of the column names",
-        )
+        raise _no_table(source)
     width = max(counts, key=lambda w: counts[w])  # ties: the first width seen
     best, best_n, first, n_in_block = -1, 0, -1, 0
     for i, row in enumerate([*rows, []]):
