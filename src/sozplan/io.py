@@ -656,7 +656,7 @@ def read_statistik(
     elif not isinstance(sep, str) or len(sep) != 1:
         raise fail(_WHERE_READ, f"`sep` is {sep!r}", "pass a single character such as ';'")
     rows = _parse_lines(lines, sep)
-    layout = _locate_table(rows, line_no, header, nrows, errors, source, collected)
+    layout = _locate_table(rows, line_no, header, nrows, errors, source, collected, sep)
     names, levels, notes = _header_names(rows, layout, collected)
     cells, names, levels = _cell_frame(rows, layout, names, levels)
     for arg, cols in (("text_columns", text_columns), ("key_columns", key_columns or ())):
@@ -1011,6 +1011,7 @@ def _locate_table(
     errors: str,
     source: str | None,
     collected: list[str],
+    sep: str,
 ) -> _Layout:
     """Find the heading lines, the data rows, the broken rows and the footer."""
     if nrows is not None and (
@@ -1020,7 +1021,7 @@ def _locate_table(
     infer = isinstance(header, str) and header == "infer"
     if infer:
         start, width = _infer_header(rows, source)
-        start = _repair_header(rows, line_no, start, width, errors, collected)
+        start = _repair_header(rows, line_no, start, width, errors, collected, sep)
     else:
         if not isinstance(header, int | np.integer) or isinstance(header, bool):
             raise fail(
@@ -1044,7 +1045,7 @@ def _locate_table(
         body = body[: int(nrows)]
         broken = [i for i in broken if i < stop]
     if broken:
-        _report_broken(rows, line_no, broken, header_rows, width, errors, collected)
+        _report_broken(rows, line_no, broken, header_rows, width, errors, collected, sep)
     if infer and nrows is None:
         outside = [
             line_no[i]
@@ -1116,6 +1117,7 @@ def _repair_header(
     width: int,
     errors: str,
     collected: list[str],
+    sep: str,
 ) -> int:
     """Check whether the line above the table is the column names with wrong fields.
 
@@ -1139,22 +1141,18 @@ def _repair_header(
             return start - 1
     what = (
         f"line {line_no[start - 1]} looks like the column names but has {len(above)} "
-        f"fields where the rows below have {width}: {_snippet(_join(above), 80)!r}"
+        f"fields where the rows below have {width}: {_snippet(sep.join(above), 80)!r}"
     )
     if errors == "raise":
         raise fail(
             _WHERE_READ,
             what,
-            "correct the separators in that line (a ';' inside a name must be quoted), pass "
-            "header= with the 0-based line number of the column names, or errors='coerce' to "
-            "fit the names to the rows",
+            f"correct the separators in that line (a {sep!r} inside a name must be quoted), "
+            "pass header= with the 0-based line number of the column names, or "
+            "errors='coerce' to fit the names to the rows",
         )
     collected.append(what + "; the names were cut or padded to fit")
     return start - 1
-
-
-def _join(row: Sequence[str]) -> str:
-    return ";".join(row)
 
 
 #: A line of units below the column names ("Anzahl", "%", "je 1 000 EW" ...).
@@ -1243,9 +1241,10 @@ def _report_broken(
     width: int,
     errors: str,
     collected: list[str],
+    sep: str,
 ) -> None:
     shown = "; ".join(
-        f"line {line_no[i]} ({len(rows[i])} fields): {_snippet(_join(rows[i]), 60)!r}"
+        f"line {line_no[i]} ({len(rows[i])} fields): {_snippet(sep.join(rows[i]), 60)!r}"
         for i in broken[:3]
     )
     more = f" and {len(broken) - 3} more (lines {format_values([line_no[i] for i in broken[3:]])})"
@@ -1258,7 +1257,7 @@ def _report_broken(
         raise fail(
             _WHERE_READ,
             what,
-            "correct the separators in these lines (a ';' inside a name must be quoted, "
+            f"correct the separators in these lines (a {sep!r} inside a name must be quoted, "
             "every row needs one field per column), or pass errors='coerce' to leave the rows "
             "out and list them in meta['rejected_lines']",
         )
