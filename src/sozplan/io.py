@@ -659,14 +659,8 @@ def read_statistik(
     layout = _locate_table(rows, line_no, header, nrows, errors, source, collected, sep)
     names, levels, notes = _header_names(rows, layout, collected)
     cells, names, levels = _cell_frame(rows, layout, names, levels)
-    for arg, cols in (("text_columns", text_columns), ("key_columns", key_columns or ())):
-        unknown = [c for c in cols if c not in names]
-        if unknown:
-            raise fail(
-                _WHERE_READ,
-                f"`{arg}` names {format_values(unknown)}, which the table does not have",
-                f"pass column names of the table: {format_values(names, 12)}",
-            )
+    _check_names("text_columns", text_columns, names)
+    _check_names("key_columns", key_columns or (), names)
     declared = _check_na_values(na_values, names)
     n_declared = _blank_declared_cells(cells, declared)
     parsed = _convert_columns(
@@ -1476,6 +1470,16 @@ def _convert_columns(
     return _Parsed(values, status, keys, text_cols, paired, decimal, thousands)
 
 
+def _check_names(arg: str, columns: Iterable[Any], names: Sequence[str]) -> None:
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        raise fail(
+            _WHERE_READ,
+            f"`{arg}` names {format_values(unknown)}, which the table does not have",
+            f"pass column names of the table: {format_values(names, 12)}",
+        )
+
+
 def _check_na_values(na_values: Any, names: Sequence[str]) -> dict[str, tuple]:
     """Normalise ``na_values`` to ``{column: codes}``."""
     if na_values is None:
@@ -1500,13 +1504,7 @@ def _check_na_values(na_values: Any, names: Sequence[str]) -> dict[str, tuple]:
         return items
 
     if isinstance(na_values, Mapping):
-        unknown = [c for c in na_values if c not in names]
-        if unknown:
-            raise fail(
-                _WHERE_READ,
-                f"`na_values` names {format_values(unknown)}, which the table does not have",
-                f"pass column names of the table: {format_values(names, 12)}",
-            )
+        _check_names("na_values", na_values, names)
         return {c: codes(v, f" for {c!r}") for c, v in na_values.items()}
     shared = codes(na_values, "")
     return dict.fromkeys(names, shared)
