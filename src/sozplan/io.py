@@ -778,7 +778,7 @@ def _read_text(
         return raw.decode("utf-8"), "utf-8", source
     except UnicodeDecodeError:
         pass
-    has_utf8 = any(ord(ch) > 127 for ch in raw.decode("utf-8", errors="ignore"))
+    has_utf8 = not raw.decode("utf-8", errors="ignore").isascii()
     if has_utf8:  # mostly UTF-8 with a few lines in another encoding
         return _decode_utf8(bytes(raw), "utf-8", collected), "utf-8", source
     return _decode_cp1252(bytes(raw)), "cp1252", source
