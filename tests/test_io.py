@@ -944,6 +944,7 @@ def test_na_values_mss_like_fixture():
     assert t.values["S4"].min() == -9999  # not declared for S4
     assert t.meta["na_values"] == {"S1": 2, "S3": 2}
     assert "declared missing (na_values): S1 2, S3 2" in repr(t)
+    assert "declared missing (na_values): S1 2, S3 2" in t._repr_html_()
     t = read_statistik(path, na_values=[-9999])
     assert all(t.values[c].isna().sum() == 2 for c in ["S1", "S3", "S4", "D1"])
     assert t.meta["na_values"]["EW"] == 0
@@ -1020,6 +1021,7 @@ def test_row_with_wrong_field_count_is_named(i, line):
     assert t.meta["rejected_lines"] == ((i + 1, line),)
     assert t.meta["footer_lines"] == ("Quelle: Amt für Statistik",)
     assert "rejected:  line(s)" in repr(t)
+    assert "rejected lines (wrong number of fields): " in t._repr_html_()
 
 
 def test_broken_header_line_is_named():

@@ -424,6 +424,17 @@ class StatistikTable:
                 + ", ".join(f"{html.escape(k)} {v}" for k, v in counts.items())
                 + "</small></p>"
             )
+        declared = meta.get("na_values") or {}
+        if declared:
+            shown = ", ".join(f"{c} {n}" for c, n in declared.items() if n) or "none found"
+            out.append(f"<p><small>declared missing (na_values): {html.escape(shown)}</small></p>")
+        rejected = meta.get("rejected_lines") or ()
+        if rejected:
+            out.append(
+                "<p><small>rejected lines (wrong number of fields): "
+                + html.escape(format_values([ln for ln, _ in rejected]))
+                + "</small></p>"
+            )
         if self.warnings:
             out.append("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings))
             out.append("</ul>")
