@@ -1347,3 +1347,18 @@ def test_database_export_with_unnamed_key_columns():
     assert list(t.values["Unnamed: 1"]) == ["DG", "01", "01001"]
     assert list(t.values["Insgesamt"]) == [84358845, 2953270, 92550]
     assert t.meta["footer_lines"][0] == "__________"
+
+
+@pytest.mark.parametrize(
+    ("text", "header_line"),
+    [
+        ("Tabelle 1\n\nBezirk;Einwohner;Quote\n\nMitte;397.134;12,1\nPankow;424.307;8,5\n", 3),
+        ("Bezirk;Einwohner;Quote\n;;\nMitte;397.134;12,1\nPankow;424.307;8,5\n", 1),
+        ("Bezirk;Bevölkerung;\n;insgesamt;Ausländer\n\nMitte;397.134;12\nPankow;424.307;8\n", 1),
+    ],
+)
+def test_blank_line_between_headings_and_data(text, header_line):
+    t = read(text)
+    assert list(t.values["Bezirk"]) == ["Mitte", "Pankow"]
+    assert t.values.iloc[:, 1].tolist() == [397134, 424307]
+    assert t.meta["header_line"] == header_line

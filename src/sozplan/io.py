@@ -1026,6 +1026,7 @@ def _locate_table(
     infer = isinstance(header, str) and header == "infer"
     if infer:
         start, width = _infer_header(rows, source)
+        start = _header_above_blank(rows, start, width)
         start = _repair_header(rows, line_no, start, width, errors, collected, sep)
     else:
         if not isinstance(header, int | np.integer) or isinstance(header, bool):
@@ -1042,7 +1043,10 @@ def _locate_table(
         width = len(rows[start])
     n_head = _count_header_rows(rows, start, width)
     header_rows = list(range(start, start + n_head))
-    body, broken, stop = _scan_body(rows, start + n_head, width)
+    first = start + n_head
+    while first < len(rows) and not any(rows[first]):  # blank lines below the headings
+        first += 1
+    body, broken, stop = _scan_body(rows, first, width)
     if not body and infer:
         raise _no_table(source)
     if nrows is not None and int(nrows) < len(body):
@@ -1102,6 +1106,31 @@ def _infer_header(rows: Sequence[Sequence[str]], source: str | None) -> tuple[in
                 first = i
             n_in_block += 1
     return best, width
+
+
+def _header_above_blank(rows: Sequence[Sequence[str]], start: int, width: int) -> int:
+    """Return the first heading line when a blank line separates the headings from the data.
+
+    ``start`` is the first line of the chosen block. If it looks like data and the
+    lines above the blank line(s) are of the table's width without numbers, those
+    are the headings (one line, or several whose lower ones start with an empty field).
+    """
+    if not any(_number_like(c) for c in rows[start][1:]):
+        return start
+    j = start - 1
+    while j >= 0 and start - j <= 2 and not any(rows[j]):
+        j -= 1
+    if j == start - 1 or j < 0:
+        return start
+
+    def heading(row: Sequence[str]) -> bool:
+        return _fits(row, width) and any(row) and not any(_number_like(c) for c in row)
+
+    if not (heading(rows[j]) and _n_filled(rows[j]) >= 1):
+        return start
+    while j - 1 >= 0 and not rows[j][0] and heading(rows[j - 1]) and start - j < 6:
+        j -= 1
+    return j if _n_filled(rows[j]) >= 2 else start
 
 
 def _number_like(cell: str) -> bool:
