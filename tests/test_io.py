@@ -1362,3 +1362,23 @@ def test_blank_line_between_headings_and_data(text, header_line):
     assert list(t.values["Bezirk"]) == ["Mitte", "Pankow"]
     assert t.values.iloc[:, 1].tolist() == [397134, 424307]
     assert t.meta["header_line"] == header_line
+
+
+def test_write_heading_levels_round_trip():
+    t = read_statistik(DATA / "laender_3zeilen_cp1252.csv")
+    levels = t.column_levels()
+    numeric = levels[[c in t.status.columns for c in t.values.columns]]
+    text = write_statistik(
+        t.values.set_axis(levels, axis=1), status=t.status.set_axis(numeric, axis=1)
+    )
+    lines = text.split("\r\n")
+    assert lines[1].startswith(";;;;insgesamt;männlich;weiblich;Deutsche;;;Ausländer;;")
+    back = read(text)
+    assert back.meta["header_rows"] == 3
+    assert back.meta["header_levels"] == t.meta["header_levels"]
+    pd.testing.assert_frame_equal(back.values, t.values)
+    pd.testing.assert_frame_equal(back.status, t.status)
+    # a shape the reader could not tell from data is refused, not written
+    bad = pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("A", "x"), ("B", "y")]))
+    with pytest.raises(InputError, match="would not read back as headings"):
+        write_statistik(bad)

@@ -1941,6 +1941,11 @@ def write_statistik(
     df : DataFrame or StatistikTable
         The table. Numeric columns (numeric dtype) are formatted, all other
         columns written as text. A :class:`StatistikTable` brings its status.
+        Columns with a MultiIndex are written as one heading line per level,
+        a heading that spans several columns written once (as the statistical
+        offices of the Länder do); :func:`read_statistik` reads them back into
+        the same flat names and levels. ``status`` may then use either the
+        MultiIndex or the flat names.
     path_or_buffer : str, path or file-like, optional
         Where to write. ``None`` returns the text.
     status : DataFrame, optional
@@ -2033,6 +2038,13 @@ def write_statistik(
     frame = df.reset_index() if index else df
     if len(set(frame.columns)) != len(frame.columns):
         raise fail(_WHERE_WRITE, "`df` has duplicated column names", "rename the columns")
+    headings = _heading_lines(frame.columns)
+    if isinstance(frame.columns, pd.MultiIndex):
+        flat = [_flat_name(t) for t in frame.columns]
+        frame = frame.set_axis(flat, axis=1)
+        df = df.set_axis(flat[len(flat) - df.shape[1] :], axis=1)
+        if isinstance(status, pd.DataFrame) and isinstance(status.columns, pd.MultiIndex):
+            status = status.set_axis([_flat_name(t) for t in status.columns], axis=1)
     numeric = [
         c
         for c in frame.columns
@@ -2070,7 +2082,8 @@ def write_statistik(
         writer.writerow([line])
     if header_lines:
         writer.writerow([])
-    writer.writerow([str(c) for c in frame.columns])
+    for line in headings:
+        writer.writerow(line)
     for i in range(len(frame)):
         writer.writerow([columns_text[c][i] for c in frame.columns])
     if footer_lines:
@@ -2107,6 +2120,47 @@ def write_statistik(
             "pass a file path, an open file or None",
         )
     return None
+
+
+def _flat_name(levels: tuple) -> str:
+    """Join heading cells as :func:`read_statistik` does (a repeated cell once)."""
+    parts: list[str] = []
+    for p in levels:
+        p = "" if p is None or p != p else str(p)
+        if p and (not parts or parts[-1] != p):
+            parts.append(p)
+    return " ".join(parts)
+
+
+def _heading_lines(columns: pd.Index) -> list[list[str]]:
+    """Heading lines of a table: one, or one per level of a MultiIndex.
+
+    A cell that repeats the heading on its left (same cells on all higher levels) is
+    left empty when a lower line names the column, so that the heading spans; the
+    result is checked to read back with the same number of heading lines.
+    """
+    if not isinstance(columns, pd.MultiIndex):
+        return [[str(c) for c in columns]]
+    cells = [["" if v is None or v != v else str(v) for v in t] for t in columns.to_flat_index()]
+    n_levels, width = columns.nlevels, len(cells)
+    lines = [["" for _ in range(width)] for _ in range(n_levels)]
+    for j, col in enumerate(cells):
+        for k in range(n_levels):
+            spanned = j > 0 and cells[j - 1][: k + 1] == col[: k + 1] and any(col[k + 1 :])
+            lines[k][j] = "" if spanned else col[k]
+    probe = [[_split_marker(c)[0] for c in line] for line in lines] + [["x"] * width]
+    if _count_header_rows(probe, 0, width) != n_levels or any(
+        _number_like(c) for line in lines[1:] for c in line
+    ):
+        raise fail(
+            _WHERE_WRITE,
+            f"the {n_levels} heading lines of the MultiIndex columns would not read back as "
+            "headings (the first column needs empty cells below its name, and the second "
+            "line must name a column the first leaves empty or hold units; no numbers "
+            "except years)",
+            "put the key column first with empty lower levels, or flatten the columns",
+        )
+    return lines
 
 
 def _check_status(status: Any, df: pd.DataFrame, numeric: Sequence[Hashable]) -> dict:
