@@ -424,6 +424,17 @@ class StatistikTable:
                 + ", ".join(f"{html.escape(k)} {v}" for k, v in counts.items())
                 + "</small></p>"
             )
+        declared = meta.get("na_values") or {}
+        if declared:
+            shown = ", ".join(f"{c} {n}" for c, n in declared.items() if n) or "none found"
+            out.append(f"<p><small>declared missing (na_values): {html.escape(shown)}</small></p>")
+        rejected = meta.get("rejected_lines") or ()
+        if rejected:
+            out.append(
+                "<p><small>rejected lines (wrong number of fields): "
+                + html.escape(format_values([ln for ln, _ in rejected]))
+                + "</small></p>"
+            )
         if self.warnings:
             out.append("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings))
             out.append("</ul>")
@@ -656,17 +667,11 @@ def read_statistik(
     elif not isinstance(sep, str) or len(sep) != 1:
         raise fail(_WHERE_READ, f"`sep` is {sep!r}", "pass a single character such as ';'")
     rows = _parse_lines(lines, sep)
-    layout = _locate_table(rows, line_no, header, nrows, errors, source, collected)
+    layout = _locate_table(rows, line_no, header, nrows, errors, source, collected, sep)
     names, levels, notes = _header_names(rows, layout, collected)
     cells, names, levels = _cell_frame(rows, layout, names, levels)
-    for arg, cols in (("text_columns", text_columns), ("key_columns", key_columns or ())):
-        unknown = [c for c in cols if c not in names]
-        if unknown:
-            raise fail(
-                _WHERE_READ,
-                f"`{arg}` names {format_values(unknown)}, which the table does not have",
-                f"pass column names of the table: {format_values(names, 12)}",
-            )
+    _check_names("text_columns", text_columns, names)
+    _check_names("key_columns", key_columns or (), names)
     declared = _check_na_values(na_values, names)
     n_declared = _blank_declared_cells(cells, declared)
     parsed = _convert_columns(
@@ -784,7 +789,7 @@ def _read_text(
         return raw.decode("utf-8"), "utf-8", source
     except UnicodeDecodeError:
         pass
-    has_utf8 = any(ord(ch) > 127 for ch in raw.decode("utf-8", errors="ignore"))
+    has_utf8 = not raw.decode("utf-8", errors="ignore").isascii()
     if has_utf8:  # mostly UTF-8 with a few lines in another encoding
         return _decode_utf8(bytes(raw), "utf-8", collected), "utf-8", source
     return _decode_cp1252(bytes(raw)), "cp1252", source
@@ -935,36 +940,8 @@ def _note_text(row: Sequence[str], line: str, sep: str) -> str:
 # ----------------------------------------------------------------- reading: the table block
 
 
-def _runs(rows: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
-    """Find runs [start, stop) of non-blank lines with the same field count (>= 2)."""
-    runs = []
-    start = None
-    width = -1
-    for i, row in enumerate(rows):
-        ok = len(row) >= 2 and any(row)
-        if ok and start is not None and len(row) == width:
-            continue
-        if start is not None:
-            runs.append((start, i))
-            start = None
-        if ok:
-            start, width = i, len(row)
-    if start is not None:
-        runs.append((start, len(rows)))
-    return runs
-
-
 def _n_filled(row: Sequence[str]) -> int:
-    return sum(1 for f in row if f)
-
-
-def _trim_run(rows: Sequence[Sequence[str]], start: int, stop: int) -> tuple[int, int]:
-    """Drop padded title lines (one filled field) above and notes below the table."""
-    while start < stop and _n_filled(rows[start]) < 2:
-        start += 1
-    while stop - 1 > start and _is_note(rows[stop - 1]):
-        stop -= 1
-    return start, stop
+    return len(row) - row.count("")
 
 
 def _is_note(row: Sequence[str]) -> bool:
@@ -987,17 +964,6 @@ _FOOTNOTE_RE = re.compile(
 def _is_footnote(row: Sequence[str]) -> bool:
     first = next((f for f in row if f), "")
     return bool(_FOOTNOTE_RE.search(first[:200]))
-
-
-def _best_run(rows: Sequence[Sequence[str]]) -> tuple[int, int] | None:
-    best = None
-    for start, stop in _runs(rows):
-        start, stop = _trim_run(rows, start, stop)
-        if stop - start < 1:
-            continue
-        if best is None or (stop - start) > (best[1] - best[0]):
-            best = (start, stop)
-    return best
 
 
 def _detect_separator(lines: Sequence[str]) -> str:
@@ -1050,6 +1016,7 @@ def _locate_table(
     errors: str,
     source: str | None,
     collected: list[str],
+    sep: str,
 ) -> _Layout:
     """Find the heading lines, the data rows, the broken rows and the footer."""
     if nrows is not None and (
@@ -1059,7 +1026,8 @@ def _locate_table(
     infer = isinstance(header, str) and header == "infer"
     if infer:
         start, width = _infer_header(rows, source)
-        start = _repair_header(rows, line_no, start, width, errors, collected)
+        start = _header_above_blank(rows, start, width)
+        start = _repair_header(rows, line_no, start, width, errors, collected, sep)
     else:
         if not isinstance(header, int | np.integer) or isinstance(header, bool):
             raise fail(
@@ -1075,21 +1043,18 @@ def _locate_table(
         width = len(rows[start])
     n_head = _count_header_rows(rows, start, width)
     header_rows = list(range(start, start + n_head))
-    body, broken, stop = _scan_body(rows, start + n_head, width)
+    first = start + n_head
+    while first < len(rows) and not any(rows[first]):  # blank lines below the headings
+        first += 1
+    body, broken, stop = _scan_body(rows, first, width)
+    if not body and infer:
+        raise _no_table(source)
     if nrows is not None and int(nrows) < len(body):
         stop = body[int(nrows)]
         body = body[: int(nrows)]
         broken = [i for i in broken if i < stop]
-    if not body and infer:
-        raise fail(
-            _WHERE_READ,
-            f"{_describe(source)} holds no table: no block of at least two lines "
-            "(column names and data) with the same number of separated fields",
-            "check that it is a CSV export; pass sep= for an unusual separator or header= "
-            "with the 0-based line number of the column names",
-        )
     if broken:
-        _report_broken(rows, line_no, broken, header_rows, width, errors, collected)
+        _report_broken(rows, line_no, broken, header_rows, width, errors, collected, sep)
     if infer and nrows is None:
         outside = [
             line_no[i]
@@ -1109,6 +1074,16 @@ def _locate_table(
     return _Layout(header_rows, body, broken, stop, width)
 
 
+def _no_table(source: str | None) -> InputError:
+    return fail(
+        _WHERE_READ,
+        f"{_describe(source)} holds no table: no block of at least two lines "
+        "(column names and data) with the same number of separated fields",
+        "check that it is a CSV export; pass sep= for an unusual separator or header= "
+        "with the 0-based line number of the column names",
+    )
+
+
 def _infer_header(rows: Sequence[Sequence[str]], source: str | None) -> tuple[int, int]:
     """Return the first line of the table and its width (see ``header`` of read_statistik)."""
     counts: dict[int, int] = {}
@@ -1116,13 +1091,7 @@ def _infer_header(rows: Sequence[Sequence[str]], source: str | None) -> tuple[in
         if _n_filled(row) >= 2:
             counts[len(row)] = counts.get(len(row), 0) + 1
     if not counts or max(counts.values()) < 2:
-        raise fail(
-            _WHERE_READ,
-            f"{_describe(source)} holds no table: no block of at least two lines "
-            "(column names and data) with the same number of separated fields",
-            "check that it is a CSV export; pass sep= for an unusual separator or header= "
-            "with the 0-based line number of the column names",
-        )
+        raise _no_table(source)
     width = max(counts, key=lambda w: counts[w])  # ties: the first width seen
     best, best_n, first, n_in_block = -1, 0, -1, 0
     for i, row in enumerate([*rows, []]):
@@ -1137,6 +1106,31 @@ def _infer_header(rows: Sequence[Sequence[str]], source: str | None) -> tuple[in
                 first = i
             n_in_block += 1
     return best, width
+
+
+def _header_above_blank(rows: Sequence[Sequence[str]], start: int, width: int) -> int:
+    """Return the first heading line when a blank line separates the headings from the data.
+
+    ``start`` is the first line of the chosen block. If it looks like data and the
+    lines above the blank line(s) are of the table's width without numbers, those
+    are the headings (one line, or several whose lower ones start with an empty field).
+    """
+    if not any(_number_like(c) for c in rows[start][1:]):
+        return start
+    j = start - 1
+    while j >= 0 and start - j <= 2 and not any(rows[j]):
+        j -= 1
+    if j == start - 1 or j < 0:
+        return start
+
+    def heading(row: Sequence[str]) -> bool:
+        return _fits(row, width) and any(row) and not any(_number_like(c) for c in row)
+
+    if not (heading(rows[j]) and _n_filled(rows[j]) >= 1):
+        return start
+    while j - 1 >= 0 and not rows[j][0] and heading(rows[j - 1]) and start - j < 6:
+        j -= 1
+    return j if _n_filled(rows[j]) >= 2 else start
 
 
 def _number_like(cell: str) -> bool:
@@ -1157,6 +1151,7 @@ def _repair_header(
     width: int,
     errors: str,
     collected: list[str],
+    sep: str,
 ) -> int:
     """Check whether the line above the table is the column names with wrong fields.
 
@@ -1180,22 +1175,18 @@ def _repair_header(
             return start - 1
     what = (
         f"line {line_no[start - 1]} looks like the column names but has {len(above)} "
-        f"fields where the rows below have {width}: {_snippet(_join(above), 80)!r}"
+        f"fields where the rows below have {width}: {_snippet(sep.join(above), 80)!r}"
     )
     if errors == "raise":
         raise fail(
             _WHERE_READ,
             what,
-            "correct the separators in that line (a ';' inside a name must be quoted), pass "
-            "header= with the 0-based line number of the column names, or errors='coerce' to "
-            "fit the names to the rows",
+            f"correct the separators in that line (a {sep!r} inside a name must be quoted), "
+            "pass header= with the 0-based line number of the column names, or "
+            "errors='coerce' to fit the names to the rows",
         )
     collected.append(what + "; the names were cut or padded to fit")
     return start - 1
-
-
-def _join(row: Sequence[str]) -> str:
-    return ";".join(row)
 
 
 #: A line of units below the column names ("Anzahl", "%", "je 1 000 EW" ...).
@@ -1284,9 +1275,10 @@ def _report_broken(
     width: int,
     errors: str,
     collected: list[str],
+    sep: str,
 ) -> None:
     shown = "; ".join(
-        f"line {line_no[i]} ({len(rows[i])} fields): {_snippet(_join(rows[i]), 60)!r}"
+        f"line {line_no[i]} ({len(rows[i])} fields): {_snippet(sep.join(rows[i]), 60)!r}"
         for i in broken[:3]
     )
     more = f" and {len(broken) - 3} more (lines {format_values([line_no[i] for i in broken[3:]])})"
@@ -1299,7 +1291,7 @@ def _report_broken(
         raise fail(
             _WHERE_READ,
             what,
-            "correct the separators in these lines (a ';' inside a name must be quoted, "
+            f"correct the separators in these lines (a {sep!r} inside a name must be quoted, "
             "every row needs one field per column), or pass errors='coerce' to leave the rows "
             "out and list them in meta['rejected_lines']",
         )
@@ -1400,7 +1392,7 @@ def _cell_frame(
 ) -> tuple[pd.DataFrame, list[str], list[tuple[str, ...]]]:
     """Return the data cells as text, one column per name, unnamed empty columns dropped."""
     width = layout.width
-    body = [_fit(rows[i], width) for i in layout.body]
+    body = [rows[i] if len(rows[i]) == width else _fit(rows[i], width) for i in layout.body]
     columns = list(zip(*body, strict=True)) if body else [()] * width
     cells = pd.DataFrame(
         {i: pd.Series(np.array(col, dtype=object), dtype=object) for i, col in enumerate(columns)}
@@ -1518,6 +1510,16 @@ def _convert_columns(
     return _Parsed(values, status, keys, text_cols, paired, decimal, thousands)
 
 
+def _check_names(arg: str, columns: Iterable[Any], names: Sequence[str]) -> None:
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        raise fail(
+            _WHERE_READ,
+            f"`{arg}` names {format_values(unknown)}, which the table does not have",
+            f"pass column names of the table: {format_values(names, 12)}",
+        )
+
+
 def _check_na_values(na_values: Any, names: Sequence[str]) -> dict[str, tuple]:
     """Normalise ``na_values`` to ``{column: codes}``."""
     if na_values is None:
@@ -1542,13 +1544,7 @@ def _check_na_values(na_values: Any, names: Sequence[str]) -> dict[str, tuple]:
         return items
 
     if isinstance(na_values, Mapping):
-        unknown = [c for c in na_values if c not in names]
-        if unknown:
-            raise fail(
-                _WHERE_READ,
-                f"`na_values` names {format_values(unknown)}, which the table does not have",
-                f"pass column names of the table: {format_values(names, 12)}",
-            )
+        _check_names("na_values", na_values, names)
         return {c: codes(v, f" for {c!r}") for c, v in na_values.items()}
     shared = codes(na_values, "")
     return dict.fromkeys(names, shared)
@@ -1691,12 +1687,15 @@ def _detect_keys(
         filled = [v for v in pd.unique(cells[col].to_numpy(dtype=object)) if v]
         if not filled:
             continue
+        unnamed = str(col).startswith("Unnamed: ")
         if _KEY_NAME_RE.search(str(col)):
             if all(_CODE_RE.match(v) for v in filled):
                 keys.append(col)
         elif any(len(v) > 1 and v[0] == "0" and v.isdigit() for v in filled) and all(
-            v.isdigit() for v in filled
+            v.isdigit() or (unnamed and v.isalnum() and len(v) <= 12) for v in filled
         ):
+            # digits with leading zeros; in a column without heading (database exports
+            # leave the key column unnamed) also letter codes such as "DG" for Germany
             keys.append(col)
     return keys
 
@@ -1942,6 +1941,11 @@ def write_statistik(
     df : DataFrame or StatistikTable
         The table. Numeric columns (numeric dtype) are formatted, all other
         columns written as text. A :class:`StatistikTable` brings its status.
+        Columns with a MultiIndex are written as one heading line per level,
+        a heading that spans several columns written once (as the statistical
+        offices of the Länder do); :func:`read_statistik` reads them back into
+        the same flat names and levels. ``status`` may then use either the
+        MultiIndex or the flat names.
     path_or_buffer : str, path or file-like, optional
         Where to write. ``None`` returns the text.
     status : DataFrame, optional
@@ -2034,6 +2038,13 @@ def write_statistik(
     frame = df.reset_index() if index else df
     if len(set(frame.columns)) != len(frame.columns):
         raise fail(_WHERE_WRITE, "`df` has duplicated column names", "rename the columns")
+    headings = _heading_lines(frame.columns)
+    if isinstance(frame.columns, pd.MultiIndex):
+        flat = [_flat_name(t) for t in frame.columns]
+        frame = frame.set_axis(flat, axis=1)
+        df = df.set_axis(flat[len(flat) - df.shape[1] :], axis=1)
+        if isinstance(status, pd.DataFrame) and isinstance(status.columns, pd.MultiIndex):
+            status = status.set_axis([_flat_name(t) for t in status.columns], axis=1)
     numeric = [
         c
         for c in frame.columns
@@ -2071,7 +2082,8 @@ def write_statistik(
         writer.writerow([line])
     if header_lines:
         writer.writerow([])
-    writer.writerow([str(c) for c in frame.columns])
+    for line in headings:
+        writer.writerow(line)
     for i in range(len(frame)):
         writer.writerow([columns_text[c][i] for c in frame.columns])
     if footer_lines:
@@ -2108,6 +2120,47 @@ def write_statistik(
             "pass a file path, an open file or None",
         )
     return None
+
+
+def _flat_name(levels: tuple) -> str:
+    """Join heading cells as :func:`read_statistik` does (a repeated cell once)."""
+    parts: list[str] = []
+    for p in levels:
+        p = "" if p is None or p != p else str(p)
+        if p and (not parts or parts[-1] != p):
+            parts.append(p)
+    return " ".join(parts)
+
+
+def _heading_lines(columns: pd.Index) -> list[list[str]]:
+    """Heading lines of a table: one, or one per level of a MultiIndex.
+
+    A cell that repeats the heading on its left (same cells on all higher levels) is
+    left empty when a lower line names the column, so that the heading spans; the
+    result is checked to read back with the same number of heading lines.
+    """
+    if not isinstance(columns, pd.MultiIndex):
+        return [[str(c) for c in columns]]
+    cells = [["" if v is None or v != v else str(v) for v in t] for t in columns.to_flat_index()]
+    n_levels, width = columns.nlevels, len(cells)
+    lines = [["" for _ in range(width)] for _ in range(n_levels)]
+    for j, col in enumerate(cells):
+        for k in range(n_levels):
+            spanned = j > 0 and cells[j - 1][: k + 1] == col[: k + 1] and any(col[k + 1 :])
+            lines[k][j] = "" if spanned else col[k]
+    probe = [[_split_marker(c)[0] for c in line] for line in lines] + [["x"] * width]
+    if _count_header_rows(probe, 0, width) != n_levels or any(
+        _number_like(c) for line in lines[1:] for c in line
+    ):
+        raise fail(
+            _WHERE_WRITE,
+            f"the {n_levels} heading lines of the MultiIndex columns would not read back as "
+            "headings (the first column needs empty cells below its name, and the second "
+            "line must name a column the first leaves empty or hold units; no numbers "
+            "except years)",
+            "put the key column first with empty lower levels, or flatten the columns",
+        )
+    return lines
 
 
 def _check_status(status: Any, df: pd.DataFrame, numeric: Sequence[Hashable]) -> dict:
