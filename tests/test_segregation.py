@@ -185,6 +185,79 @@ def test_spatial_environment_equals_pysal_with_binary_weights(planning_areas, fu
     assert ours == pytest.approx(theirs, abs=1e-8)
 
 
+def _three_by_three():
+    """3 areas x 3 groups in a row of squares: the shape a batch axis could be mistaken for."""
+    return gpd.GeoDataFrame(
+        {"a": [10, 5, 2], "b": [3, 8, 4], "c": [1, 2, 9]},
+        geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(3)],
+        crs=25832,
+        index=["x", "y", "z"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("func", "cls"), MULTIGROUP_PAIRS, ids=lambda v: getattr(v, "__name__", v)
+)
+@pytest.mark.parametrize("shape", ["planning_areas", "areas_equal_groups"])
+@pytest.mark.parametrize("weights", ["from_W", "native"])
+def test_spatial_multigroup_equals_pysal(planning_areas, func, cls, shape, weights):
+    # PySAL adds the unit itself (fill_diagonal) and rounds local environments to
+    # integers; with binary contiguity weights and whole persons they are integers
+    # already, so both must agree to 1e-8
+    from libpysal.weights import Queen
+
+    if shape == "planning_areas":
+        gdf, groups = planning_areas[[*CITIZENSHIP, "geometry"]], CITIZENSHIP
+    else:
+        gdf, groups = _three_by_three(), ["a", "b", "c"]
+    w = Queen.from_dataframe(gdf, use_index=True)
+    w.transform = "B"
+    graph = Graph.from_W(w) if weights == "from_W" else Graph.build_contiguity(gdf, rook=False)
+    theirs = _pysal(getattr(pysal_mg, cls), gdf, groups, w=w)
+    ours = func(gdf, groups, graph=graph)
+    assert ours.spatial
+    assert ours.statistic == pytest.approx(theirs, abs=1e-8)
+
+
+def test_spatial_multigroup_three_by_three_values():
+    # PySAL 2.6 (MultiDissim, MultiDivergence with w=Queen, binary) on the 3 x 3 table
+    gdf = _three_by_three()
+    graph = Graph.build_contiguity(gdf, rook=False)
+    d = S.multigroup_dissimilarity(gdf, ["a", "b", "c"], graph=graph).statistic
+    m = S.mutual_information(gdf, ["a", "b", "c"], graph=graph).statistic
+    assert d == pytest.approx(0.14652698048220433, abs=1e-12)
+    assert m == pytest.approx(0.03963446122765865, abs=1e-12)
+
+
+def test_segregation_table_multigroup_with_graph(planning_areas):
+    gdf = planning_areas[[*CITIZENSHIP, "geometry"]]
+    graph = Graph.build_contiguity(gdf, rook=False)
+    tab = S.segregation_table(gdf, groups=CITIZENSHIP, graph=graph)
+    spatial = tab[tab["spatial"]].set_index("index")["statistic"]
+    assert len(spatial) == len(MULTIGROUP_PAIRS)
+    for func, _ in MULTIGROUP_PAIRS:
+        expected = func(gdf, CITIZENSHIP, graph=graph).statistic
+        assert spatial[func.__name__] == pytest.approx(expected, abs=1e-12)
+
+
+def test_multiscalar_profile_multigroup():
+    gdf = _three_by_three()
+    groups = ["a", "b", "c"]
+    prof = S.multiscalar_profile(S.information_theory, gdf, [150, 250], groups=groups)
+    assert prof["distance"].tolist() == [0.0, 150.0, 250.0]
+    assert prof["statistic"].iloc[0] == pytest.approx(
+        S.information_theory(gdf, groups).statistic, abs=1e-12
+    )
+    cent = gdf.geometry.centroid
+    for d, value in zip([150, 250], prof["statistic"].iloc[1:], strict=True):
+        g = Graph.build_kernel(cent, kernel="triangular", bandwidth=d)
+        assert value == pytest.approx(
+            S.information_theory(gdf, groups, graph=g).statistic, abs=1e-12
+        )
+    # environments flatten the differences: the profile declines with scale
+    assert prof["statistic"].is_monotonic_decreasing
+
+
 def test_density_corrected_d_close_to_pysal(blocks):
     # PySAL finds each unit's folded-normal mode with Nelder-Mead (xatol 1e-5) and
     # returns the second-best simplex vertex; we solve z = theta tanh(theta z) exactly,

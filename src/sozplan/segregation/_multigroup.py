@@ -22,7 +22,7 @@ from sozplan.segregation._result import SegregationResult
 from sozplan.segregation._validate import (
     IndexSpec,
     environment_matrix,
-    lag_counts,
+    lag_table,
     multigroup_array,
     register,
     safe_div,
@@ -160,7 +160,7 @@ def compute_multigroup(
     spec = func._segregation_spec
     counts = multigroup_array(df, groups, where=spec.name)
     if graph is not None:
-        counts = lag_counts(environment_matrix(df, graph, spec.name), counts)
+        counts = lag_table(environment_matrix(df, graph, spec.name), counts)
     value = spec.kernel(counts[None], **params)[0]
     shown = {k: v for k, v in params.items() if k != "base" or v != np.e}
     return SegregationResult(

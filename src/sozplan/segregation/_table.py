@@ -16,6 +16,7 @@ from sozplan.segregation._validate import (
     REGISTRY,
     environment_matrix,
     lag_counts,
+    lag_table,
     multigroup_array,
     twogroup_arrays,
 )
@@ -140,7 +141,7 @@ def segregation_table(
         label = ", ".join(str(g) for g in groups)
         tables = [(counts, False)]
         if graph is not None:
-            tables.append((lag_counts(environment_matrix(df, graph, where), counts), True))
+            tables.append((lag_table(environment_matrix(df, graph, where), counts), True))
         for arr, is_spatial in tables:
             values = mg.all_multigroup(arr, gini=mg.multigroup_gini in wanted)
             for func in wanted:

@@ -171,12 +171,36 @@ def environment_matrix(df: pd.DataFrame, graph: Any, where: str) -> Any:
 
 
 def lag_counts(mat: Any, counts: np.ndarray) -> np.ndarray:
-    """Apply the environment matrix to counts of shape (..., n) or (..., n, K)."""
+    """Apply the environment matrix to a batch of counts: shape (n,), (B, n) or (B, n, K).
+
+    The area axis is the last axis of a two-group batch (B, n) and the middle axis of a
+    multigroup batch (B, n, K). A single multigroup table of shape (n, K) is not a batch:
+    pass it to :func:`lag_table` (or as ``counts[None]``), since (n, K) cannot be told
+    apart from (B, n) when the numbers of areas and groups happen to be equal.
+    """
     arr = np.asarray(counts, dtype=float)
+    n = mat.shape[1]
     if arr.ndim == 1:
+        _check_area_axis(arr.shape[0], n)
         return mat @ arr
     if arr.ndim == 2:  # (B, n)
+        _check_area_axis(arr.shape[1], n)
         return (mat @ arr.T).T
-    b, n, k = arr.shape  # (B, n, K)
-    flat = np.moveaxis(arr, 1, 0).reshape(n, b * k)
-    return np.moveaxis((mat @ flat).reshape(n, b, k), 0, 1)
+    b, m, k = arr.shape  # (B, n, K)
+    _check_area_axis(m, n)
+    flat = np.moveaxis(arr, 1, 0).reshape(m, b * k)
+    return np.moveaxis((mat @ flat).reshape(m, b, k), 0, 1)
+
+
+def lag_table(mat: Any, counts: np.ndarray) -> np.ndarray:
+    """Apply the environment matrix to one (n, K) table of group counts (areas x groups)."""
+    arr = np.asarray(counts, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"lag_table expects an (areas, groups) table, got shape {arr.shape}")
+    _check_area_axis(arr.shape[0], mat.shape[1])
+    return np.asarray(mat @ arr)
+
+
+def _check_area_axis(got: int, n: int) -> None:
+    if got != n:  # a programming error inside sozplan, never the user's input
+        raise ValueError(f"counts have {got} areas along the area axis, the graph has {n}")
