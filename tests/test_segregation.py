@@ -20,7 +20,7 @@ from libpysal.graph import Graph
 from shapely.geometry import box
 
 import sozplan.segregation as S
-from sozplan.errors import InputError
+from sozplan.errors import DataQualityWarning, InputError
 from sozplan.segregation._inference import simulate_tables
 
 matplotlib.use("Agg")
@@ -578,12 +578,12 @@ def test_change_decomposition_adds_up(seed):
 
 def test_change_decomposition_isolates_margins():
     # table 2 = table 1 refitted to new group margins: only the group margin changed
-    from sozplan.segregation._decomposition import _ipf
+    from sozplan.segregation._change import ipf_fit
 
     d1 = pd.DataFrame({"a": [30, 5, 10], "b": [5, 30, 20], "c": [10, 10, 40]})
     seed = d1.to_numpy(float) / d1.to_numpy().sum()
     new_cols = np.array([0.5, 0.3, 0.2])
-    fit = _ipf(seed, seed.sum(axis=1), new_cols, 1e-14, 10_000, "test")
+    fit = ipf_fit(seed, seed.sum(axis=1), new_cols, tol=1e-14, max_iter=10_000, where="test")
     d2 = pd.DataFrame(fit * 1000, columns=list("abc"))
     parts = S.decompose_change(d1, d2, list("abc")).table.set_index("component")["value"]
     assert parts["structural"] == pytest.approx(0, abs=1e-9)
@@ -1166,3 +1166,220 @@ def test_change_decomposition_display_omits_undefined_shares_and_warns_on_tiny_d
     text = repr(res)
     assert "nan%" not in text
     assert "unstable" in text
+
+
+# ------------------------------------------- change decomposition as in R's segregation
+# Elbers' R package ``segregation`` (github.com/elbersb/segregation), files
+# R/mutual_difference.R (shapley_compute, km_compute, mrc_compute), R/ipf.R and
+# tests/testthat/test_mutual_difference.R, test_ipf.R. R's default IPF precision
+# (1e-3 on shares, random first margin) makes its printed components differ from the
+# converged ones in the 3rd-4th decimal; R's own tests compare with tolerance 1e-4 or
+# 1e-3, and so do ours where they follow R, while exact identities are tested to 1e-10.
+
+R_D1 = pd.DataFrame(  # test_mutual_difference.R, lines 4-8 (units a, b x groups 1-4)
+    {"1": [40, 5], "2": [30, 10], "3": [20, 15], "4": [10, 20]}, index=["a", "b"]
+)
+R_D2 = pd.DataFrame(  # test_mutual_difference.R, lines 9-13
+    {"1": [20, 5], "2": [20, 10], "3": [20, 10], "4": [15, 15]}, index=["a", "b"]
+)
+
+
+def _parts(a, b, method="shapley", **kw):
+    cols = list(a.columns)
+    return S.decompose_change(a, b, cols, method=method, **kw).table.set_index("component")[
+        "value"
+    ]
+
+
+@pytest.mark.parametrize("method", ["shapley", "shapley_detailed", "km", "mrc", "shapley_flat"])
+def test_change_methods_add_up_and_report_no_additions(method):
+    # test_mutual_difference.R lines 19-37 (shapley), 75-99 (km), 103-124 (mrc)
+    for a, b in ((R_D1, R_D2), (R_D2, R_D1), (R_D1.T, R_D2.T)):
+        p = _parts(a, b, method)
+        assert p["difference"] == pytest.approx(p["M2"] - p["M1"], abs=1e-15)
+        assert p.iloc[3:].sum() == pytest.approx(p["difference"], abs=1e-10)
+        assert p["additions"] == 0
+        assert p["removals"] == 0
+        # M1 and M2 are mutual_total's M (lines 93-94, 118-119)
+        assert p["M1"] == pytest.approx(S.mutual_information(a, list(a.columns)).statistic)
+        assert p["M2"] == pytest.approx(S.mutual_information(b, list(b.columns)).statistic)
+    rows = ["M1", "M2", "difference", "additions", "removals"]
+    extra = {"km": ["group_marginal", "unit_marginal", "interaction", "structural"]}
+    expected = extra.get(
+        method,
+        ["unit_marginal", "group_marginal", "structural"]
+        if method == "mrc"
+        else ["group_marginal", "unit_marginal", "structural"],
+    )
+    assert p.index.tolist() == rows + expected  # 9 rows for km, 8 otherwise (lines 96, 121)
+
+
+def test_change_shapley_symmetries_as_in_r():
+    # test_mutual_difference.R lines 39-71: exchanging groups and units exchanges the
+    # two marginal parts; exchanging the tables reverses every part (R: tolerance 1e-4,
+    # here the converged fitting gives 1e-9)
+    sh1, sh2 = _parts(R_D1, R_D2), _parts(R_D1.T, R_D2.T)
+    sh3, sh4 = _parts(R_D2, R_D1), _parts(R_D2.T, R_D1.T)
+    for x, y in ((sh1, sh2), (sh3, sh4)):
+        assert x["group_marginal"] == pytest.approx(y["unit_marginal"], abs=1e-9)
+        assert x["unit_marginal"] == pytest.approx(y["group_marginal"], abs=1e-9)
+        assert x["structural"] == pytest.approx(y["structural"], abs=1e-9)
+    for x, y in ((sh1, sh3), (sh2, sh4)):
+        for c in ("group_marginal", "unit_marginal", "structural"):
+            assert x[c] == pytest.approx(-y[c], abs=1e-9)
+
+
+def test_change_km_is_symmetric_in_groups_and_units():
+    # test_mutual_difference.R lines 84-100 (R rounds to 5 decimals before comparing)
+    k1, k2 = _parts(R_D1, R_D2, "km"), _parts(R_D1.T, R_D2.T, "km")
+    assert k1["unit_marginal"] == pytest.approx(k2["group_marginal"], abs=1e-9)
+    assert k1["group_marginal"] == pytest.approx(k2["unit_marginal"], abs=1e-9)
+    assert k1["interaction"] == pytest.approx(k2["interaction"], abs=1e-9)
+    assert k1["structural"] == pytest.approx(k2["structural"], abs=1e-9)
+
+
+def test_change_nested_shapley_formula_and_flat_differs():
+    # R/mutual_difference.R, shapley_compute: the nested weights of the eight m_XYZ
+    r = S.decompose_change(R_D1, R_D2, list(R_D1.columns))
+    m = r.details.set_index(["group_marginal", "unit_marginal", "structure"])["M"]
+    aaa, bbb, bba, aab = m[1, 1, 1], m[2, 2, 2], m[2, 2, 1], m[1, 1, 2]
+    aba, baa, bab, abb = m[1, 2, 1], m[2, 1, 1], m[2, 1, 2], m[1, 2, 2]
+    p = r.table.set_index("component")["value"]
+    assert p["structural"] == pytest.approx(0.5 * (aab - aaa) + 0.5 * (bbb - bba), abs=1e-14)
+    g = 0.25 * (baa - aaa + (bba - aba) + bbb - abb + (bab - aab))
+    u = 0.25 * (aba - aaa + (bba - baa) + bbb - bab + (abb - aab))
+    assert p["group_marginal"] == pytest.approx(g, abs=1e-14)
+    assert p["unit_marginal"] == pytest.approx(u, abs=1e-14)
+    flat = _parts(R_D1, R_D2, "shapley_flat")
+    assert flat["structural"] != pytest.approx(p["structural"], abs=1e-6)
+    assert flat.iloc[5:].sum() == pytest.approx(p.iloc[5:].sum(), abs=1e-12)
+
+
+def test_change_detailed_units_add_up_to_structural():
+    # test_mutual_difference.R "SHAPLEY detailed": same components with and without
+    # detail; the units' totals add up to the structural part
+    r = S.decompose_change(R_D2, R_D1, list(R_D1.columns), method="shapley_detailed")
+    p = r.table.set_index("component")["value"]
+    assert p.equals(_parts(R_D2, R_D1, "shapley"))
+    assert list(r.by_unit.columns) == ["p1", "p2", "ls_diff1", "ls_diff2", "ls_diff_mean", "total"]
+    assert r.by_unit.index.tolist() == ["a", "b"]
+    assert r.by_unit["total"].sum() == pytest.approx(p["structural"], abs=1e-9)
+    assert r.by_unit["p1"].sum() == pytest.approx(1)
+
+
+def test_change_zero_weights_and_absent_units_as_in_r():
+    # test_mutual_difference.R lines 155-191: zero cells, unit c only in table 1,
+    # unit d only in table 2; M1 and M2 are mutual_total's, and dividing table 1's
+    # counts by 1000 leaves the structural part unchanged (R: tolerance 1e-3)
+    t1 = pd.DataFrame(
+        {"1": [0, 5, 4], "2": [30, 10, 3], "3": [20, 15, 2], "4": [10, 20, 1]}, index=list("abc")
+    )
+    t2 = pd.DataFrame(
+        {"1": [40, 5, 1], "2": [20, 10, 2], "3": [20, 10, 3], "4": [15, 0, 4]}, index=list("abd")
+    )
+    cols = list(t1.columns)
+    for method in ("shapley", "km", "mrc"):
+        if method == "mrc":
+            r = S.decompose_change(t1, t2, cols, method=method)
+        else:
+            with pytest.warns(DataQualityWarning):
+                r = S.decompose_change(t1, t2, cols, method=method)
+            assert any("tiny count" in w for w in r.warnings)
+        p = r.table.set_index("component")["value"]
+        assert p["M1"] == pytest.approx(S.mutual_information(t1, cols).statistic, abs=1e-15)
+        assert p["M2"] == pytest.approx(S.mutual_information(t2, cols).statistic, abs=1e-15)
+        assert p.iloc[3:].sum() == pytest.approx(p["difference"], abs=1e-10)
+        assert r.extras["n_added"] == 1
+        assert r.extras["n_removed"] == 1
+    with pytest.warns(Warning, match="tiny count"):
+        small = _parts(t1 / 1000, t2)
+    with pytest.warns(Warning, match="tiny count"):
+        full = _parts(t1, t2)
+    assert small["structural"] == pytest.approx(full["structural"], abs=1e-3)
+
+
+def test_change_marginal_only_changes_as_in_r():
+    # test_mutual_difference.R lines 194-223: doubling the cells of one group in two
+    # units ("cols") or of one unit ("rows") is a change of margins, not of structure
+    base = pd.DataFrame({"1": [25, 28, 2], "2": [25, 2, 18]}, index=list("abc"))
+    cols_ = base.copy()
+    cols_.loc["c"] *= 2
+    rows_ = base.copy()
+    rows_.loc["a", "2"] *= 2
+    rows_.loc["b", "2"] *= 2
+    rows_.loc["c", "2"] *= 2
+    p = _parts(base, cols_)
+    assert p["structural"] == pytest.approx(0, abs=1e-9)
+    assert abs(p["unit_marginal"]) == pytest.approx(p.iloc[5:].abs().max())
+    q = _parts(base, rows_)
+    assert q["structural"] == pytest.approx(0, abs=1e-9)
+
+
+def test_change_group_present_in_one_table_counts_as_addition():
+    # R: categories present in only one table are estimated as additions/removals
+    d1 = pd.DataFrame({"x": [20, 5, 10], "y": [5, 20, 10], "z": [0, 0, 0]}, index=list("abc"))
+    d2 = pd.DataFrame({"x": [18, 6, 10], "y": [5, 22, 9], "z": [10, 0, 1]}, index=list("abc"))
+    with pytest.warns(Warning, match="counted under `additions`"):
+        r = S.decompose_change(d1, d2, ["x", "y", "z"])
+    p = r.table.set_index("component")["value"]
+    m2c = S.mutual_information(d2, ["x", "y"]).statistic
+    assert p["additions"] == pytest.approx(p["M2"] - m2c, abs=1e-14)
+    assert p["removals"] == 0
+    assert r.extras["common_groups"] == ["x", "y"]
+    assert p.iloc[3:].sum() == pytest.approx(p["difference"], abs=1e-10)
+    with pytest.warns(Warning, match="counted under `removals`"):
+        back = _parts(d2, d1)
+    assert back["removals"] == pytest.approx(-p["additions"], abs=1e-14)
+
+
+def test_change_removals_match_restricted_m_as_in_r_ipf_test():
+    # test_ipf.R lines 27-45: M1 + removals = M of table 1 on the common units, and
+    # km's structural part = M2(common) - M(table 1 fitted to table 2's margins)
+    d1 = pd.DataFrame({"x": [20, 5, 10, 7], "y": [5, 20, 10, 1]}, index=list("abcd"))
+    d2 = pd.DataFrame({"x": [18, 6, 10, 4], "y": [5, 22, 9, 4]}, index=list("abce"))
+    p = _parts(d1, d2, "km")
+    common = list("abc")
+    m00 = S.mutual_information(d1.loc[common], ["x", "y"]).statistic
+    m05 = S.mutual_information(d2.loc[common], ["x", "y"]).statistic
+    assert p["M1"] + p["removals"] == pytest.approx(m00, abs=1e-14)
+    assert p["M2"] - p["additions"] == pytest.approx(m05, abs=1e-14)
+    adj = S.ipf(d1.loc[common], d2.loc[common], ["x", "y"])
+    m_marg = S.mutual_information(adj, ["x", "y"]).statistic
+    assert p["structural"] == pytest.approx(m05 - m_marg, abs=1e-9)
+
+
+def test_ipf_karmel_maclachlan_example():
+    # test_ipf.R lines 48-73: Karmel & Maclachlan (1988), precision 0, rounded to 0.1
+    source = pd.DataFrame({"1": [100, 50], "2": [50, 50], "3": [100, 50]}, index=["m", "f"])
+    target = pd.DataFrame({"1": [125, 100], "2": [100, 100], "3": [100, 75]}, index=["m", "f"])
+    adj = S.ipf(source, target, ["1", "2", "3"], tol=1e-13)
+    assert adj.round(1).to_numpy().tolist() == [[134.7, 85.5, 104.8], [90.3, 114.5, 70.2]]
+    assert np.allclose(adj.sum(axis=1), target.sum(axis=1))
+    assert np.allclose(adj.sum(axis=0), target.sum(axis=0))
+
+
+def test_change_bootstrap_like_r_se():
+    # test_mutual_difference.R lines 127-145: with se, every positive part has se > 0
+    for method, n_rows in (("shapley", 8), ("km", 9), ("mrc", 8)):
+        r = S.decompose_change(
+            R_D1, R_D2, list(R_D1.columns), method=method, se=True, n_bootstrap=20, rng=5
+        )
+        assert len(r.table) == n_rows
+        assert {"se", "bias", "ci_low", "ci_high"} <= set(r.table.columns)
+        t = r.table.set_index("component")
+        assert (t.loc[t["value"] > 0, "se"] > 0).all()
+        assert (t["ci_low"] <= t["ci_high"]).all()
+    again = S.decompose_change(R_D1, R_D2, list(R_D1.columns), se=True, n_bootstrap=20, rng=5)
+    same = S.decompose_change(R_D1, R_D2, list(R_D1.columns), se=True, n_bootstrap=20, rng=5)
+    pd.testing.assert_frame_equal(again.table, same.table)
+    with pytest.raises(InputError, match="whole number"):
+        S.decompose_change(R_D1 / 7, R_D2, list(R_D1.columns), se=True, n_bootstrap=5, rng=1)
+
+
+def test_change_log_base_and_bad_method():
+    # test_mutual_difference.R lines 148-152 and 15-17
+    e = _parts(R_D1, R_D2)
+    two = _parts(R_D1, R_D2, base=2)
+    assert np.allclose(two.to_numpy(), e.to_numpy() / np.log(2))
+    with pytest.raises(InputError, match="method"):
+        S.decompose_change(R_D1, R_D2, list(R_D1.columns), method="X")

@@ -7,6 +7,7 @@ computes every applicable index at once. Two-group indices take
 versions take ``graph=`` (a ``libpysal.graph.Graph``) or use the geometry.
 """
 
+from sozplan.segregation._change import ipf
 from sozplan.segregation._decomposition import (
     DecompositionResult,
     decompose_change,
@@ -100,6 +101,7 @@ __all__ = [
     "gini",
     "hutchens",
     "information_theory",
+    "ipf",
     "isolation",
     "local_diversity",
     "local_entropy",
