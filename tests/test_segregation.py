@@ -969,7 +969,7 @@ def test_bad_input_errors(toy):
         S.isolation(toy, "aa", "t")
     with pytest.raises(InputError, match="duplicates"):
         S.dissimilarity(toy.set_axis(["01", "01", "02"]), "a", "t")
-    with pytest.raises(InputError, match="no members"):
+    with pytest.raises(InputError, match="only 1 of the groups"):
         S.mutual_information(toy.assign(b=0), ["a", "b"])
     with pytest.raises(InputError, match="at least two"):
         S.mutual_information(toy, ["a"])
@@ -1383,3 +1383,29 @@ def test_change_log_base_and_bad_method():
     assert np.allclose(two.to_numpy(), e.to_numpy() / np.log(2))
     with pytest.raises(InputError, match="method"):
         S.decompose_change(R_D1, R_D2, list(R_D1.columns), method="X")
+
+
+def test_group_empty_everywhere_is_dropped_as_in_r():
+    # test_mutual_total.R (elbersb/segregation), "max bound correct": units a, b x groups
+    # 1-4 with n = 40, 0, 0, 0 / 0, 0, 0, 40; R keeps positive cells only, so groups 2
+    # and 3 vanish and M = log 2, H = 1
+    df = pd.DataFrame({"1": [40, 0], "2": [0, 0], "3": [0, 0], "4": [0, 40]}, index=["a", "b"])
+    groups = ["1", "2", "3", "4"]
+    with pytest.warns(DataQualityWarning, match="left out"):
+        r = S.mutual_information(df, groups)
+    assert r.statistic == pytest.approx(math.log(2), abs=1e-15)
+    assert r.extras["H"] == pytest.approx(1.0, abs=1e-15)
+    assert r.groups == ("1", "4")
+    assert "'2'" in r.warnings[0] and "warning" in repr(r)
+    # every multigroup index describes the table of the remaining groups
+    for func, _ in MULTIGROUP_PAIRS:
+        with pytest.warns(DataQualityWarning):
+            ours = func(df, groups).statistic
+        assert ours == pytest.approx(func(df[["1", "4"]], ["1", "4"]).statistic, abs=1e-15)
+    with pytest.warns(DataQualityWarning):
+        tab = S.segregation_table(df, groups=groups)
+    assert set(tab["groups"]) == {"1, 4"}
+    with pytest.warns(DataQualityWarning):
+        dec = S.decompose_mutual_information(df.assign(d=["x", "x"]), groups, by="d")
+    assert dec.warnings
+    assert dec.total == pytest.approx(math.log(2))

@@ -282,6 +282,12 @@ def change_warnings(
     g1, g2 = c1.sum(axis=0) > 0, c2.sum(axis=0) > 0
     only2 = [n for n, a, b in zip(names, g1, g2, strict=True) if b and not a]
     only1 = [n for n, a, b in zip(names, g1, g2, strict=True) if a and not b]
+    never = [n for n, a, b in zip(names, g1, g2, strict=True) if not a and not b]
+    if never:
+        msgs.append(
+            f"group(s) {format_values(never)} have no members in either table and were left "
+            "out (as R's segregation does)"
+        )
     if only2:
         msgs.append(
             f"group(s) {format_values(only2)} have no members in table 1: their effect is "

@@ -20,7 +20,7 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import DataQualityWarning
-from sozplan.segregation._validate import multigroup_array, twogroup_arrays, xlogy_ratio
+from sozplan.segregation._validate import multigroup_table, twogroup_arrays, xlogy_ratio
 
 __all__ = [
     "DecompositionResult",
@@ -181,7 +181,7 @@ def _entropy(counts: np.ndarray) -> float:
 
 def _group_table(
     df: pd.DataFrame, groups: Any, group: Any, total: Any, where: str
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
     if groups is not None and (group is not None or total is not None):
         raise fail(
             where,
@@ -190,11 +190,12 @@ def _group_table(
         )
     if groups is not None:
         cols = as_column_list(groups, arg="groups")
-        return multigroup_array(df, cols, where=where), [str(c) for c in cols]
+        counts, kept, messages = multigroup_table(df, cols, where=where)
+        return counts, [str(c) for c in kept], messages
     if group is None or total is None:
         raise fail(where, "no groups were given", "pass groups=[...] or group=... and total=...")
     x, t = twogroup_arrays(df, group, total, where=where)
-    return np.column_stack([x, t - x]), [str(group), f"{total} - {group}"]
+    return np.column_stack([x, t - x]), [str(group), f"{total} - {group}"], ()
 
 
 # --------------------------------------------------------------- hierarchy
@@ -311,7 +312,7 @@ def decompose_mutual_information(
     check_columns(df, levels, where=where, numeric=False)
     if not isinstance(base, int | float) or base <= 1:
         raise fail(where, f"`base` is {base!r}", "pass a number > 1")
-    counts, names = _group_table(df, groups, group, total, where)
+    counts, names, messages = _group_table(df, groups, group, total, where)
     for col in levels:
         if df[col].isna().any():
             bad = df.index[df[col].isna().to_numpy()]
@@ -385,6 +386,7 @@ def decompose_mutual_information(
         table=table,
         details=pd.concat(details, ignore_index=True) if details else pd.DataFrame(),
         extras={"entropy": e, "H": total_m / e, "groups": names, "by": [str(c) for c in levels]},
+        warnings=messages,
     )
 
 

@@ -17,7 +17,7 @@ from sozplan.segregation._validate import (
     environment_matrix,
     lag_counts,
     lag_table,
-    multigroup_array,
+    multigroup_table,
     twogroup_arrays,
 )
 
@@ -137,7 +137,7 @@ def segregation_table(
                 "use groups=[...] for multigroup indices, or group= and total= "
                 "(optionally spatial=True) for two-group indices",
             )
-        counts = multigroup_array(df, groups, where=where)
+        counts, groups, _ = multigroup_table(df, groups, where=where)
         label = ", ".join(str(g) for g in groups)
         tables = [(counts, False)]
         if graph is not None:

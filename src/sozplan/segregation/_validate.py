@@ -119,6 +119,53 @@ def multigroup_array(
     return counts
 
 
+def multigroup_table(
+    df: Any, groups: Sequence[Hashable], *, where: str, min_units: int = 2
+) -> tuple[np.ndarray, list[Hashable], tuple[str, ...]]:
+    """Validate a multigroup table, dropping groups that are empty everywhere.
+
+    As R's ``segregation`` (which keeps only cells with positive counts), a group with
+    no members anywhere is no category of the table: it is dropped with a
+    :class:`~sozplan.errors.DataQualityWarning`. Returns the (n, K') counts of the
+    remaining groups, their names and the warning messages.
+    """
+    import warnings
+
+    from sozplan.errors import DataQualityWarning
+
+    check_frame(df, where=where)
+    check_unique_index(df, where=where)
+    cols = as_column_list(groups, arg="groups")
+    if len(cols) < 2:
+        raise fail(
+            where,
+            f"`groups` names {len(cols)} column(s)",
+            "pass at least two mutually exclusive groups that add up to the population, "
+            "e.g. groups=['deutsche', 'auslaender']",
+        )
+    counts = count_block(df, cols, where=where)
+    _check_units(len(counts), min_units, where)
+    present = counts.sum(axis=0) > 0
+    messages: tuple[str, ...] = ()
+    if not present.all():
+        empty = [c for c, k in zip(cols, present, strict=True) if not k]
+        if present.sum() < 2:
+            raise fail(
+                where,
+                f"only {int(present.sum())} of the groups has members "
+                f"(empty: {format_values(empty)})",
+                "segregation needs at least two groups with members; check the columns",
+            )
+        messages = (
+            f"group(s) {format_values(empty)} have no members in any area and were left "
+            "out (as R's segregation does); the index describes the other groups",
+        )
+        warnings.warn(messages[0], DataQualityWarning, stacklevel=4)
+        counts = counts[:, present]
+        cols = [c for c, k in zip(cols, present, strict=True) if k]
+    return counts, cols, messages
+
+
 def _check_units(n: int, min_units: int, where: str) -> None:
     if n < min_units:
         raise fail(
