@@ -1410,3 +1410,103 @@ def test_group_empty_everywhere_is_dropped_as_in_r():
         dec = S.decompose_mutual_information(df.assign(d=["x", "x"]), groups, by="d")
     assert dec.warnings
     assert dec.total == pytest.approx(math.log(2))
+
+
+# ------------------------------------------- bootstrap, expected values, within terms
+# test data of tests/testthat/test_mutual_within.R and test_mutual_total.R (elbersb/
+# segregation): units g = 1..4 nested in supergroups 12 and 34, groups a and b
+R_WITHIN = pd.DataFrame(
+    {"a": [40, 20, 5, 1], "b": [20, 40, 60, 80], "super": ["12", "12", "34", "34"]},
+    index=["1", "2", "3", "4"],
+)
+
+
+def test_mutual_information_within_adds_up_as_in_r():
+    # test_mutual_within.R lines 20-37 and 60-67; test_mutual_total.R lines 29-44
+    w = S.mutual_information_within(R_WITHIN, ["a", "b"], within="super")
+    assert list(w.columns) == ["M", "p", "H", "ent_ratio", "h_weight"]
+    total = S.mutual_information(R_WITHIN, ["a", "b"])
+    between = S.mutual_information(R_WITHIN.groupby("super")[["a", "b"]].sum(), ["a", "b"])
+    m_within = (w["p"] * w["M"]).sum()
+    assert total.statistic == pytest.approx(between.statistic + m_within, abs=1e-14)
+    h_within = (w["h_weight"] * w["H"]).sum()
+    assert m_within == pytest.approx(h_within * total.extras["entropy"], abs=1e-14)
+    assert ((w["H"] >= 0) & (w["H"] <= 1)).all()
+    for sid, sub in R_WITHIN.groupby("super"):
+        assert w.loc[sid, "M"] == pytest.approx(
+            S.mutual_information(sub, ["a", "b"]).statistic, abs=1e-14
+        )
+    dec = S.decompose_mutual_information(R_WITHIN, ["a", "b"], by="super")
+    assert dec.details.set_index("parent")["M_within"].to_numpy() == pytest.approx(
+        w["M"].to_numpy(), abs=1e-14
+    )
+
+
+def test_bootstrap_mutual_information_observed_values_and_shape():
+    r = S.bootstrap_mutual_information(R_WITHIN, ["a", "b"], within="super", n_bootstrap=40, rng=2)
+    obs = r.observed
+    m = S.mutual_information(R_WITHIN, ["a", "b"])
+    assert obs["total", "", "M"] == pytest.approx(m.statistic, abs=1e-14)
+    assert obs["total", "", "H"] == pytest.approx(m.extras["H"], abs=1e-14)
+    local = S.local_mutual_information(R_WITHIN, ["a", "b"])
+    assert obs.xs(("local",), level=["part"]).xs("ls", level="stat").to_numpy() == (
+        pytest.approx(local["ls"].to_numpy(), abs=1e-14)
+    )
+    within = S.mutual_information_within(R_WITHIN, ["a", "b"], within="super")
+    assert r.within.xs("H", level="stat")["estimate"].shape == (2,)
+    assert obs["within", "12", "H"] == pytest.approx(within.loc["12", "H"], abs=1e-14)
+    assert r.total.index.tolist() == ["M", "H"]
+    assert (r.total["se"] > 0).all()  # test_mutual_within.R line 69: se > 0
+    assert (r.total["bias"] == r.total["bias"]).all()
+    table = r.to_frame()
+    assert set(table["part"]) == {"total", "local", "within"}
+    again = S.bootstrap_mutual_information(
+        R_WITHIN, ["a", "b"], within="super", n_bootstrap=40, rng=2
+    )
+    pd.testing.assert_frame_equal(r.total, again.total)
+    assert "Bootstrap" in repr(r)
+    with pytest.raises(InputError, match="whole number"):
+        S.bootstrap_mutual_information(R_WITHIN.assign(a=[40.5, 20, 5, 1]), ["a", "b"])
+
+
+def test_bootstrap_bias_matches_the_chi_square_approximation():
+    # without segregation, 2 N M is asymptotically chi-square with (n-1)(K-1) degrees
+    # of freedom (Mora & Ruiz-Castillo 2011), so E[M] - M = (n-1)(K-1) / (2N); the
+    # bootstrap's bias estimate must find it
+    n, k, per = 20, 3, 1000
+    df = pd.DataFrame(np.tile([per * 5, per * 3, per * 2], (n, 1)), columns=list("abc"))
+    r = S.bootstrap_mutual_information(df, list("abc"), n_bootstrap=300, rng=11)
+    big_n = df.to_numpy().sum()
+    theory = (n - 1) * (k - 1) / (2 * big_n)
+    assert r.total.loc["M", "bias"] == pytest.approx(theory, rel=0.15)
+    assert r.total.loc["M", "estimate"] == pytest.approx(-theory, abs=0.3 * theory)
+
+
+def test_expected_mutual_information_as_in_r():
+    # test_mutual_local_expected.R (data2: 10 units with 1 and 9 members): the
+    # population-weighted expected local scores give the expected M (R: tol 0.01);
+    # and 2 N E[M] is close to its chi-square degrees of freedom (n-1)(K-1)
+    data2 = pd.DataFrame({"a": [10] * 10, "b": [90] * 10})
+    e = S.expected_mutual_information(data2, ["a", "b"], n_bootstrap=400, rng=4)
+    loc = S.expected_local_mutual_information(data2, ["a", "b"], n_bootstrap=400, rng=4)
+    assert (loc["p"] * loc["ls"]).sum() == pytest.approx(e.loc["M under 0", "expected"], abs=1e-12)
+    big_n = 1000
+    assert e.loc["M under 0", "expected"] == pytest.approx(9 / (2 * big_n), rel=0.1)
+    free = S.expected_mutual_information(
+        data2, ["a", "b"], fixed_margins=False, n_bootstrap=400, rng=4
+    )
+    assert free.loc["M under 0", "expected"] == pytest.approx(9 / (2 * big_n), rel=0.1)
+    assert list(loc.columns) == ["ls", "se", "p"]
+
+
+def test_exposure_matrix_rows_isolation_and_symmetry(planning_areas):
+    df = pd.DataFrame(planning_areas[CITIZENSHIP])
+    mat = S.exposure_matrix(df, CITIZENSHIP)
+    assert np.allclose(mat.sum(axis=1), 1)
+    sizes = df.sum().to_numpy(float)
+    assert np.allclose(mat.to_numpy() * sizes[:, None], (mat.to_numpy() * sizes[:, None]).T)
+    two = pd.DataFrame({"x": df["auslaender_asyl"], "t": df[CITIZENSHIP].sum(axis=1)})
+    two["rest"] = two["t"] - two["x"]
+    m2 = S.exposure_matrix(two, ["x", "rest"])
+    assert m2.loc["x", "x"] == pytest.approx(S.isolation(two, "x", "t").statistic, abs=1e-12)
+    assert m2.loc["x", "rest"] == pytest.approx(S.exposure(two, "x", "t").statistic, abs=1e-12)
