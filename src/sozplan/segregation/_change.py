@@ -63,15 +63,14 @@ def ipf_fit(
     rows = rows / rows.sum()
     cols = cols / cols.sum()
     fit = seed / seed.sum()
+    r = fit.sum(axis=1)
     for _ in range(max_iter):
-        r = fit.sum(axis=1)
-        fit = fit * np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
+        fit *= np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
         c = fit.sum(axis=0)
-        fit = fit * np.divide(cols, c, out=np.zeros_like(c), where=c > 0)[None, :]
-        if (
-            np.abs(fit.sum(axis=1) - rows).max() <= tol
-            and np.abs(fit.sum(axis=0) - cols).max() <= tol
-        ):
+        fit *= np.divide(cols, c, out=np.zeros_like(c), where=c > 0)[None, :]
+        # the column margins are exact now; the row sums are also the next step's
+        r = fit.sum(axis=1)
+        if np.abs(r - rows).max() <= tol:
             return fit
     raise fail(
         where,
@@ -317,18 +316,27 @@ def bootstrap_summary(estimate: pd.Series, draws: np.ndarray, ci: float) -> pd.D
 
     ``draws`` has one row per bootstrap table and one column per entry of ``estimate``.
     The bias is ``mean(draws) - estimate``; the reported estimate is ``estimate - bias``;
-    the interval is the percentile interval of the draws shifted by ``-bias``.
+    the interval is the percentile interval of the draws moved onto the corrected
+    estimate (shifted by ``-2 bias``; for a symmetric bootstrap distribution this is the
+    basic bootstrap interval).
     """
-    mean = np.nanmean(draws, axis=0)
+    with warnings.catch_warnings():  # statistics undefined in every draw stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(draws, axis=0)
+        sd = np.nanstd(draws, axis=0, ddof=1)
+        q = [(1 - ci) / 2, 1 - (1 - ci) / 2]
+        lo, hi = np.quantile(draws, q, axis=0)
+        gaps = np.flatnonzero(np.isnan(draws).any(axis=0))
+        if len(gaps):  # only where a draw left a statistic undefined (e.g. an empty area)
+            lo[gaps], hi[gaps] = np.nanquantile(draws[:, gaps], q, axis=0)
     bias = mean - estimate.to_numpy(dtype=float)
-    lo, hi = np.nanquantile(draws, [(1 - ci) / 2, 1 - (1 - ci) / 2], axis=0)
     return pd.DataFrame(
         {
             "estimate": estimate.to_numpy(dtype=float) - bias,
-            "se": np.nanstd(draws, axis=0, ddof=1),
+            "se": sd,
             "bias": bias,
-            "ci_low": lo - bias,
-            "ci_high": hi - bias,
+            "ci_low": lo - 2 * bias,
+            "ci_high": hi - 2 * bias,
         },
         index=estimate.index,
     )
@@ -347,12 +355,12 @@ def multinomial_tables(counts: np.ndarray, n_bootstrap: int, rng: Any, where: st
             f"the table holds {total:g} persons, not a whole number",
             "the bootstrap redraws persons: pass whole-number counts (scale weights up)",
         )
+    from sozplan.segregation._draws import MultinomialSampler
+
     flat = counts.ravel()
-    return (
-        rng.multinomial(round(total), flat / flat.sum(), size=n_bootstrap)
-        .reshape((n_bootstrap, *counts.shape))
-        .astype(float)
-    )
+    out = np.empty((n_bootstrap, flat.size))
+    MultinomialSampler(round(total), flat / flat.sum()).draw(rng, out)
+    return out.reshape((n_bootstrap, *counts.shape))
 
 
 def check_bootstrap_args(n_bootstrap: Any, ci: Any, rng: Any, where: str) -> Any:

@@ -494,8 +494,8 @@ def decompose_change(
         are redrawn person by person (multinomial over the cells of each table) and
         decomposed; ``value`` becomes the bias-corrected estimate
         (estimate - (mean of draws - estimate)) and ``se``, ``bias``, ``ci_low``,
-        ``ci_high`` (percentile interval, bias-corrected) are added. Needs whole-number
-        counts.
+        ``ci_high`` (percentile interval moved onto the corrected estimate) are added.
+        Needs whole-number counts.
     n_bootstrap : int, default 100
     ci : float, default 0.95
         Coverage of the bootstrap interval.
