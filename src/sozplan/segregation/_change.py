@@ -304,7 +304,7 @@ def change_warnings(
             "can carry the other table's margins; the observed M1 and M2 are unaffected"
         )
     for msg in msgs:
-        warnings.warn(msg, DataQualityWarning, stacklevel=4)
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
     return msgs
 
 
