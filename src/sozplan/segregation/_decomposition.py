@@ -20,6 +20,7 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import DataQualityWarning
+from sozplan.segregation._change import m_value
 from sozplan.segregation._validate import multigroup_table, twogroup_arrays, xlogy_ratio
 
 __all__ = [
@@ -162,16 +163,6 @@ def _label(component: str, language: str) -> str:
 
 
 # ------------------------------------------------------------------- helpers
-
-
-def _m(counts: np.ndarray) -> float:
-    """Mutual information (natural log) of an (n, K) table."""
-    total = counts.sum()
-    if total <= 0:
-        return 0.0
-    t = counts.sum(axis=1, keepdims=True)
-    share = counts.sum(axis=0, keepdims=True) / total
-    return float(xlogy_ratio(counts, t * share).sum() / total)
 
 
 def _entropy(counts: np.ndarray) -> float:
@@ -352,7 +343,7 @@ def decompose_mutual_information(
                 "the hierarchy must be nested (e.g. planning-area ids unique within districts)",
             )
     log = np.log(base)
-    total_m = _m(counts) / log
+    total_m = m_value(counts) / log
     e = _entropy(counts) / log
     big_t = counts.sum()
     rows, details = [], []
@@ -361,7 +352,7 @@ def decompose_mutual_information(
     for i, lab in enumerate(labels):
         key = np.arange(len(counts)) if lab == "units" else paths[i]
         agg = pd.DataFrame(counts).groupby(key, sort=False).sum().to_numpy()
-        m_here = _m(agg) / log
+        m_here = m_value(agg) / log
         part = m_here - previous
         previous = m_here
         if i == 0:

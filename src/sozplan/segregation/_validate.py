@@ -95,7 +95,23 @@ def twogroup_arrays(
 def multigroup_array(
     df: Any, groups: Sequence[Hashable], *, where: str, min_units: int = 2
 ) -> np.ndarray:
-    """Validate a multigroup table and return the (n, K) count matrix."""
+    """Validate a multigroup table and return the (n, K) count matrix (no empty group)."""
+    counts, cols = _multigroup_counts(df, groups, where, min_units)
+    col_tot = counts.sum(axis=0)
+    empty = [c for c, s in zip(cols, col_tot, strict=True) if s <= 0]
+    if empty:
+        raise fail(
+            where,
+            f"group(s) {format_values(empty)} have no members",
+            "drop empty groups from `groups`; the multigroup indices need every group present",
+        )
+    return counts
+
+
+def _multigroup_counts(
+    df: Any, groups: Sequence[Hashable], where: str, min_units: int
+) -> tuple[np.ndarray, list[Hashable]]:
+    """Run the shared checks of a multigroup table: frame, ids, >= 2 groups, units."""
     check_frame(df, where=where)
     check_unique_index(df, where=where)
     cols = as_column_list(groups, arg="groups")
@@ -108,15 +124,7 @@ def multigroup_array(
         )
     counts = count_block(df, cols, where=where)
     _check_units(len(counts), min_units, where)
-    col_tot = counts.sum(axis=0)
-    empty = [c for c, s in zip(cols, col_tot, strict=True) if s <= 0]
-    if empty:
-        raise fail(
-            where,
-            f"group(s) {format_values(empty)} have no members",
-            "drop empty groups from `groups`; the multigroup indices need every group present",
-        )
-    return counts
+    return counts, cols
 
 
 def multigroup_table(
@@ -133,18 +141,7 @@ def multigroup_table(
 
     from sozplan.errors import DataQualityWarning
 
-    check_frame(df, where=where)
-    check_unique_index(df, where=where)
-    cols = as_column_list(groups, arg="groups")
-    if len(cols) < 2:
-        raise fail(
-            where,
-            f"`groups` names {len(cols)} column(s)",
-            "pass at least two mutually exclusive groups that add up to the population, "
-            "e.g. groups=['deutsche', 'auslaender']",
-        )
-    counts = count_block(df, cols, where=where)
-    _check_units(len(counts), min_units, where)
+    counts, cols = _multigroup_counts(df, groups, where, min_units)
     present = counts.sum(axis=0) > 0
     messages: tuple[str, ...] = ()
     if not present.all():
