@@ -69,7 +69,8 @@ class DecompositionResult:
     def __repr__(self) -> str:
         lines = [f"Decomposition ({self.kind}) of {self.index}: total {self.total:.6f}"]
         for _, row in self.table.iterrows():
-            share = f"  ({row['share']:6.1%})" if np.isfinite(row["share"]) else ""
+            shown = np.isfinite(row["share"]) and row["value"] != 0
+            share = f"  ({row['share']:6.1%})" if shown else ""
             interval = (
                 f"  [{row['ci_low']:+.6f}, {row['ci_high']:+.6f}]" if "ci_low" in row.index else ""
             )
