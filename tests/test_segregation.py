@@ -1510,3 +1510,122 @@ def test_exposure_matrix_rows_isolation_and_symmetry(planning_areas):
     m2 = S.exposure_matrix(two, ["x", "rest"])
     assert m2.loc["x", "x"] == pytest.approx(S.isolation(two, "x", "t").statistic, abs=1e-12)
     assert m2.loc["x", "rest"] == pytest.approx(S.exposure(two, "x", "t").statistic, abs=1e-12)
+
+
+def _r_mutual_difference(d1, d2, method):
+    """Independent long-format port of R's ``mutual_difference`` (elbersb/segregation,
+    R/mutual_difference.R: shapley_compute, km_compute, mrc_compute; R/ipf.R:
+    create_common_data, ipf_compute), written with pandas group-bys on (unit, group,
+    freq) rows like R's data.table code, with the IPF run to convergence."""
+
+    def long(d):
+        x = d.rename_axis("u").rename_axis(columns="g").stack().rename("freq").reset_index()
+        return x[x.freq > 0]  # prepare_data keeps positive weights only
+
+    def m(x, w):
+        n = x[w].sum()
+        n_unit = x.groupby("u")[w].transform("sum")
+        p_group = x.groupby("g")[w].transform("sum") / n
+        cond = (x[w] / n_unit).fillna(0)
+        ratio = (cond / p_group).where(cond > 0, 1.0)
+        ls = (cond * np.log(ratio)).groupby(x["u"]).sum()
+        p_unit = x.groupby("u")[w].sum() / n
+        return float((p_unit * ls).sum())
+
+    l1, l2 = long(d1), long(d2)
+    m1, m2 = m(l1, "freq"), m(l2, "freq")
+    groups = sorted(set(l1.g) & set(l2.g))
+    units = sorted(set(l1.u) & set(l2.u))
+    common = pd.MultiIndex.from_product([units, groups], names=["u", "g"]).to_frame(index=False)
+    common = common.merge(l1.rename(columns={"freq": "orig1"}), how="left")
+    common = common.merge(l2.rename(columns={"freq": "orig2"}), how="left")
+    min_freq = min(l1.freq.min(), l2.freq.min())
+    fill = 1e-10 if min_freq >= 1e-10 else min_freq / 1000
+    common["f1"] = common.orig1.fillna(fill)
+    common["f2"] = common.orig2.fillna(fill)
+    common[["orig1", "orig2"]] = common[["orig1", "orig2"]].fillna(0)
+
+    def ipf(src, tgt_group, tgt_unit):
+        x = common.assign(p=common[src] / common[src].sum())
+        for _ in range(100_000):
+            x["p"] *= tgt_unit / x.groupby("u")["p"].transform("sum")
+            x["p"] *= tgt_group / x.groupby("g")["p"].transform("sum")
+            if (x.groupby("u")["p"].transform("sum") - tgt_unit).abs().max() < 1e-14:
+                return x.rename(columns={"p": "n"})
+        raise AssertionError("no convergence")
+
+    margin = {
+        (k, by): common.groupby(by)[f].transform("sum") / common[f].sum()
+        for k, f in ((1, "f1"), (2, "f2"))
+        for by in ("u", "g")
+    }
+    aaa, bbb = m(common, "orig1"), m(common, "orig2")
+    head = {"M1": m1, "M2": m2, "difference": m2 - m1, "additions": m2 - bbb, "removals": aaa - m1}
+    if method == "mrc":
+
+        def parts(w):
+            x = common[common[w] > 0]
+            p_unit = x.groupby("u")[w].sum() / x[w].sum()
+            cond = x[w] / x.groupby("u")[w].transform("sum")
+            s = (cond * np.log(cond)).groupby(x["u"]).sum()
+            pg = x.groupby("g")[w].sum() / x[w].sum()
+            return p_unit, s, float(-(pg * np.log(pg)).sum())
+
+        p1, s1, e1 = parts("orig1")
+        p2, s2, e2 = parts("orig2")
+        p1, p2 = p1.reindex(units, fill_value=0), p2.reindex(units, fill_value=0)
+        s1, s2 = s1.reindex(units, fill_value=0), s2.reindex(units, fill_value=0)
+        return {
+            **head,
+            "unit_marginal": float(0.5 * ((p2 - p1) * s2).sum() + 0.5 * ((p2 - p1) * s1).sum()),
+            "group_marginal": e2 - e1,
+            "structural": float(0.5 * (p1 * (s2 - s1)).sum() + 0.5 * (p2 * (s2 - s1)).sum()),
+        }
+    # d_XYZ: group margins X, unit margins Y, structure Z
+    bba = m(ipf("f1", margin[2, "g"], margin[2, "u"]), "n")
+    if method == "km":
+        n_group = common.groupby("g")["f1"].transform("sum")
+        n_group_t = common.groupby("g")["f2"].transform("sum")
+        n_unit = common.groupby("u")["f1"].transform("sum")
+        n_unit_t = common.groupby("u")["f2"].transform("sum")
+        mg = m(common.assign(a=common.f1 * n_group_t / n_group), "a") - aaa
+        mu = m(common.assign(a=common.f1 * n_unit_t / n_unit), "a") - aaa
+        return {
+            **head,
+            "group_marginal": mg,
+            "unit_marginal": mu,
+            "interaction": bba - aaa - mg - mu,
+            "structural": bbb - bba,
+        }
+    aba = m(ipf("f1", margin[1, "g"], margin[2, "u"]), "n")
+    baa = m(ipf("f1", margin[2, "g"], margin[1, "u"]), "n")
+    aab = m(ipf("f2", margin[1, "g"], margin[1, "u"]), "n")
+    bab = m(ipf("f2", margin[2, "g"], margin[1, "u"]), "n")
+    abb = m(ipf("f2", margin[1, "g"], margin[2, "u"]), "n")
+    return {
+        **head,
+        "group_marginal": 0.25 * (baa - aaa + (bba - aba) + bbb - abb + (bab - aab)),
+        "unit_marginal": 0.25 * (aba - aaa + (bba - baa) + bbb - bab + (abb - aab)),
+        "structural": 0.5 * (aab - aaa) + 0.5 * (bbb - bba),
+    }
+
+
+@pytest.mark.parametrize("method", ["shapley", "km", "mrc"])
+def test_change_equals_long_format_port_of_r(method):
+    # the zero-weight case of test_mutual_difference.R (lines 155-167) plus a group
+    # present only in table 2: every component equals the port of R's code to 1e-9
+    t1 = pd.DataFrame(
+        {"1": [0, 5, 4], "2": [30, 10, 3], "3": [20, 15, 2], "4": [10, 20, 1], "5": [0, 0, 0]},
+        index=list("abc"),
+    )
+    t2 = pd.DataFrame(
+        {"1": [40, 5, 1], "2": [20, 10, 2], "3": [20, 10, 3], "4": [15, 0, 4], "5": [3, 0, 2]},
+        index=list("abd"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        ours = _parts(t1, t2, method)
+    theirs = _r_mutual_difference(t1, t2, method)
+    assert set(ours.index) == set(theirs)
+    for k, v in theirs.items():
+        assert ours[k] == pytest.approx(v, abs=1e-9), k
