@@ -1629,3 +1629,31 @@ def test_change_equals_long_format_port_of_r(method):
     assert set(ours.index) == set(theirs)
     for k, v in theirs.items():
         assert ours[k] == pytest.approx(v, abs=1e-9), k
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000))
+def test_change_shapley_is_antisymmetric_in_time_and_adds_up(seed):
+    rng = np.random.default_rng(seed)
+    d1 = pd.DataFrame(rng.integers(1, 60, (6, 3)), columns=list("abc"))
+    d2 = pd.DataFrame(rng.integers(1, 60, (6, 3)), columns=list("abc"))
+    fwd, back = _parts(d1, d2), _parts(d2, d1)
+    assert fwd.iloc[3:].sum() == pytest.approx(fwd["difference"], abs=1e-10)
+    for c in ("group_marginal", "unit_marginal", "structural"):
+        assert fwd[c] == pytest.approx(-back[c], abs=1e-9)
+    km = _parts(d1, d2, "km")
+    assert km.iloc[3:].sum() == pytest.approx(km["difference"], abs=1e-10)
+
+
+def test_elbers_results_display_and_plot():
+    r = S.decompose_change(R_D1, R_D2, list(R_D1.columns), method="km")
+    ax = r.plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Wechselwirkung der Ränder" in labels
+    assert "<table" in r._repr_html_()
+    b = S.bootstrap_mutual_information(R_WITHIN, ["a", "b"], n_bootstrap=20, rng=1)
+    ax = b.plot(language="en")
+    assert "Local scores" in ax.get_title()
+    assert "<table" in b._repr_html_()
+    assert b.within.empty
+    matplotlib.pyplot.close("all")
