@@ -29,25 +29,42 @@ FILL = 1e-10
 
 
 # ------------------------------------------------------------------- kernels
+# Tables have a leading batch axis: (B, n, K) counts, one pair of tables per draw.
 
 
 def m_value(counts: np.ndarray) -> float:
     """Mutual information (natural log) of an (n, K) table; rows without people weigh 0."""
-    total = counts.sum()
-    if total <= 0:
-        return 0.0
-    t = counts.sum(axis=1, keepdims=True)
-    share = counts.sum(axis=0, keepdims=True) / total
-    return float(xlogy_ratio(counts, t * share).sum() / total)
+    return float(m_batch(np.asarray(counts, dtype=float)[None])[0])
 
 
-def local_scores(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return unit shares ``p_u`` and local scores ``ls_u = sum_g p(g|u) log(p(g|u) / p(g))``."""
-    total = counts.sum()
-    t = counts.sum(axis=1)
-    share = counts.sum(axis=0) / total
-    cond = np.divide(counts, t[:, None], out=np.zeros_like(counts), where=t[:, None] > 0)
-    return t / total, xlogy_ratio(cond, np.broadcast_to(share, cond.shape)).sum(axis=1)
+def _row_sums(c: np.ndarray) -> np.ndarray:
+    """Sum over the groups, (B, n): a matrix product, several times faster than ``sum``."""
+    return c @ np.ones(c.shape[-1])
+
+
+def _col_sums(c: np.ndarray) -> np.ndarray:
+    """Sum over the units, (B, K)."""
+    return np.ones(c.shape[-2]) @ c
+
+
+def m_batch(c: np.ndarray) -> np.ndarray:
+    """Mutual information (natural log) of each (n, K) table of a (B, n, K) batch."""
+    grp = _col_sums(c)
+    total = grp.sum(axis=1)
+    t = _row_sums(c)[:, :, None]
+    share = grp[:, None, :] / np.where(total > 0, total, 1)[:, None, None]
+    info = xlogy_ratio(c, np.where(c > 0, t * share, 1.0)).sum(axis=(1, 2))
+    return np.divide(info, total, out=np.zeros_like(info), where=total > 0)
+
+
+def local_scores(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return unit shares ``p_u`` and local scores ``ls_u`` of a (B, n, K) batch."""
+    total = c.sum(axis=(1, 2))[:, None]
+    t = c.sum(axis=2)
+    share = c.sum(axis=1) / total
+    cond = np.divide(c, t[..., None], out=np.zeros_like(c), where=t[..., None] > 0)
+    ratio = np.where(cond > 0, cond / np.where(share > 0, share, 1)[:, None, :], 1.0)
+    return t / total, (cond * np.log(ratio)).sum(axis=2)
 
 
 def ipf_fit(
@@ -59,19 +76,25 @@ def ipf_fit(
     max_iter: int,
     where: str,
 ) -> np.ndarray:
-    """Fit ``seed`` (any scale) to row and column shares; returns shares summing to 1."""
-    rows = rows / rows.sum()
-    cols = cols / cols.sum()
-    fit = seed / seed.sum()
-    r = fit.sum(axis=1)
+    """Fit ``seed`` to row and column shares; shapes (B, n, K), (B, n), (B, K) or unbatched.
+
+    Returns shares that sum to 1 per table. Rows or columns with a zero target stay zero.
+    """
+    batched = seed.ndim == 3
+    if not batched:
+        seed, rows, cols = seed[None], rows[None], cols[None]
+    rows = rows / rows.sum(axis=1, keepdims=True)
+    cols = cols / cols.sum(axis=1, keepdims=True)
+    fit = seed / seed.sum(axis=(1, 2), keepdims=True)
+    r = _row_sums(fit)
     for _ in range(max_iter):
-        fit *= np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
-        c = fit.sum(axis=0)
-        fit *= np.divide(cols, c, out=np.zeros_like(c), where=c > 0)[None, :]
+        fit *= np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, :, None]
+        c = _col_sums(fit)
+        fit *= np.divide(cols, c, out=np.zeros_like(c), where=c > 0)[:, None, :]
         # the column margins are exact now; the row sums are also the next step's
-        r = fit.sum(axis=1)
+        r = _row_sums(fit)
         if np.abs(r - rows).max() <= tol:
-            return fit
+            return fit if batched else fit[0]
     raise fail(
         where,
         f"iterative proportional fitting did not converge in {max_iter} iterations "
@@ -83,20 +106,23 @@ def ipf_fit(
 # ------------------------------------------------------------ the components
 
 
-def _common(
-    c1: np.ndarray, c2: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Masks of the units (rows) and groups (columns) present in both tables."""
-    rows = (c1.sum(axis=1) > 0) & (c2.sum(axis=1) > 0)
-    cols = (c1.sum(axis=0) > 0) & (c2.sum(axis=0) > 0)
-    return rows, cols, c1[np.ix_(rows, cols)], c2[np.ix_(rows, cols)]
+def _common(c1: np.ndarray, c2: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Units (B, n) and groups (B, K) present in both tables, and the tables masked to them."""
+    rows = (_row_sums(c1) > 0) & (_row_sums(c2) > 0)
+    cols = (_col_sums(c1) > 0) & (_col_sums(c2) > 0)
+    mask = rows[:, :, None] & cols[:, None, :]
+    return rows, cols, mask, np.where(mask, c1, 0.0), np.where(mask, c2, 0.0)
 
 
-def _fill(c1: np.ndarray, c2: np.ndarray, o1: np.ndarray, o2: np.ndarray) -> tuple[Any, ...]:
+def _fill(c1: np.ndarray, c2: np.ndarray, mask: np.ndarray, o1: np.ndarray, o2: np.ndarray) -> Any:
     """Replace empty cells of the common tables by a tiny count, as R's segregation does."""
-    positive = np.concatenate([c1[c1 > 0], c2[c2 > 0]])
-    fill = FILL if positive.min() >= FILL else positive.min() / 1000
-    return np.where(o1 > 0, o1, fill), np.where(o2 > 0, o2, fill)
+    big = np.inf
+    low = np.minimum(
+        np.where(c1 > 0, c1, big).min(axis=(1, 2)), np.where(c2 > 0, c2, big).min(axis=(1, 2))
+    )
+    fill = np.where(low >= FILL, FILL, low / 1000)[:, None, None]
+    empty1, empty2 = mask & (o1 == 0), mask & (o2 == 0)
+    return np.where(empty1, fill, o1), np.where(empty2, fill, o2), int(empty1.sum() + empty2.sum())
 
 
 def change_parts(
@@ -107,34 +133,35 @@ def change_parts(
     tol: float,
     max_iter: int,
     where: str,
-) -> tuple[dict[str, float], pd.DataFrame, dict[str, Any]]:
-    """Components (natural log) of ``M(c2) - M(c1)`` for one pair of aligned tables.
+) -> tuple[dict[str, np.ndarray], pd.DataFrame, dict[str, Any]]:
+    """Components (natural log) of ``M(c2) - M(c1)`` for a batch of aligned table pairs.
 
-    ``c1`` and ``c2`` have the same rows (union of the areas) and columns (groups);
-    absent units and groups are rows/columns of zeros. Returns the ordered components,
-    the counterfactual values of M and a dict with by-unit detail and bookkeeping.
+    ``c1`` and ``c2`` have shape (B, n, K): the same rows (union of the areas) and
+    columns (groups); absent units and groups are rows/columns of zeros. All B pairs are
+    decomposed at once (one proportional fitting over the batch per counterfactual).
+    Returns the ordered components (arrays of shape (B,)), the counterfactual values of
+    M of the first pair and a dict with by-unit detail and bookkeeping.
     """
-    m1, m2 = m_value(c1), m_value(c2)
-    rows, cols, o1, o2 = _common(c1, c2)
-    if rows.sum() < 1 or cols.sum() < 1:
+    m1, m2 = m_batch(c1), m_batch(c2)
+    rows, cols, mask, o1, o2 = _common(c1, c2)
+    if (rows.sum(axis=1) < 1).any() or (cols.sum(axis=1) < 1).any():
         raise fail(
             where,
             "the two tables share no populated area or no group",
             "index both tables by the same area ids and use the same group columns",
         )
-    m1r, m2r = m_value(o1), m_value(o2)
+    m1r, m2r = m_batch(o1), m_batch(o2)
     head = {"M1": m1, "M2": m2, "difference": m2 - m1, "additions": m2 - m2r, "removals": m1r - m1}
-    info: dict[str, Any] = {"rows": rows, "cols": cols, "n_zero_cells": 0}
+    info: dict[str, Any] = {"rows": rows[0], "cols": cols[0], "n_zero_cells": 0}
     if method == "mrc":
         return {**head, **_mrc(o1, o2)}, pd.DataFrame(), info
-    f1, f2 = _fill(c1, c2, o1, o2)
-    info["n_zero_cells"] = int((o1 == 0).sum() + (o2 == 0).sum())
+    f1, f2, info["n_zero_cells"] = _fill(c1, c2, mask, o1, o2)
     tables = {1: f1, 2: f2}
-    margins = {k: (v.sum(axis=1), v.sum(axis=0)) for k, v in tables.items()}
+    margins = {k: (_row_sums(v), _col_sums(v)) for k, v in tables.items()}
     fits: dict[tuple[int, int, int], np.ndarray] = {}
 
     def fitted(u: int, g: int, s: int) -> np.ndarray:
-        """Table with unit margins of ``u``, group margins of ``g``, structure of ``s``."""
+        """Tables with unit margins of ``u``, group margins of ``g``, structure of ``s``."""
         if (u, g, s) not in fits:
             if u == g == s:
                 fits[(u, g, s)] = o1 if s == 1 else o2  # R: unadjusted counts
@@ -149,17 +176,16 @@ def change_parts(
                 )
         return fits[(u, g, s)]
 
+    values: dict[tuple[int, int, int], np.ndarray] = {}
+
+    def m(u: int, g: int, s: int) -> np.ndarray:
+        if (u, g, s) not in values:
+            values[(u, g, s)] = m_batch(fitted(u, g, s))
+        return values[(u, g, s)]
+
     if method == "km":
-        parts = _km(f1, f2, m1r, m2r, m_value(fitted(2, 2, 1)))
-        details = pd.DataFrame(
-            [{"unit_marginal": 2, "group_marginal": 2, "structure": 1, "M": parts.pop("_m_bba")}]
-        )
-        return {**head, **parts}, details, info
-
-    def m(u: int, g: int, s: int) -> float:
-        return m_value(fitted(u, g, s))
-
-    if method == "shapley_flat":
+        parts = _km(f1, f2, m1r, m2r, m(2, 2, 1))
+    elif method == "shapley_flat":
         parts = _flat_shapley(m)
     else:
         # R's shapley_compute, with m_XYZ = M(group margins X, unit margins Y, structure Z)
@@ -173,11 +199,13 @@ def change_parts(
             "structural": 0.5 * (aab - aaa) + 0.5 * (bbb - bba),
         }
         if method == "shapley_detailed":
-            p1, ls_aaa = local_scores(fitted(1, 1, 1))
-            p2, ls_bbb = local_scores(fitted(2, 2, 2))
-            _, ls_aab = local_scores(fitted(1, 1, 2))
-            _, ls_bba = local_scores(fitted(2, 2, 1))
-            d1, d2 = ls_aab - ls_aaa, ls_bbb - ls_bba
+            keep = rows[0]
+            p1, ls_aaa = local_scores(fitted(1, 1, 1)[:1])
+            p2, ls_bbb = local_scores(fitted(2, 2, 2)[:1])
+            _, ls_aab = local_scores(fitted(1, 1, 2)[:1])
+            _, ls_bba = local_scores(fitted(2, 2, 1)[:1])
+            d1, d2 = (ls_aab - ls_aaa)[0, keep], (ls_bbb - ls_bba)[0, keep]
+            p1, p2 = p1[0, keep], p2[0, keep]
             info["by_unit"] = pd.DataFrame(
                 {
                     "p1": p1,
@@ -190,14 +218,14 @@ def change_parts(
             )
     details = pd.DataFrame(
         [
-            {"unit_marginal": u, "group_marginal": g, "structure": s, "M": m(u, g, s)}
-            for u, g, s in itertools.product((1, 2), repeat=3)
+            {"unit_marginal": u, "group_marginal": g, "structure": s, "M": float(v[0])}
+            for (u, g, s), v in sorted(values.items())
         ]
     )
     return {**head, **parts}, details, info
 
 
-def _flat_shapley(m: Any) -> dict[str, float]:
+def _flat_shapley(m: Any) -> dict[str, np.ndarray]:
     """Three-player Shapley value over (unit margins, group margins, structure)."""
     names = ("unit_marginal", "group_marginal", "structural")
     out = {}
@@ -212,41 +240,45 @@ def _flat_shapley(m: Any) -> dict[str, float]:
                     state[i] = 2
                 without = m(*state)
                 state[j] = 2
-                phi += w * (m(*state) - without)
+                phi = phi + w * (m(*state) - without)
         out[name] = phi
     return {k: out[k] for k in ("group_marginal", "unit_marginal", "structural")}
 
 
-def _km(f1: np.ndarray, f2: np.ndarray, m1r: float, m2r: float, m_bba: float) -> dict[str, float]:
+def _km(
+    f1: np.ndarray, f2: np.ndarray, m1r: np.ndarray, m2r: np.ndarray, m_bba: np.ndarray
+) -> dict[str, np.ndarray]:
     """Karmel-Maclachlan: table 1 brought to table 2's margins, one factor at a time."""
-    g_adj = f1 * (f2.sum(axis=0) / f1.sum(axis=0))[None, :]
-    u_adj = f1 * (f2.sum(axis=1) / f1.sum(axis=1))[:, None]
-    mix, mix_g, mix_u = m_bba - m1r, m_value(g_adj) - m1r, m_value(u_adj) - m1r
+    g1, g2 = _col_sums(f1), _col_sums(f2)
+    u1, u2 = _row_sums(f1), _row_sums(f2)
+    g_adj = f1 * np.divide(g2, g1, out=np.zeros_like(g1), where=g1 > 0)[:, None, :]
+    u_adj = f1 * np.divide(u2, u1, out=np.zeros_like(u1), where=u1 > 0)[:, :, None]
+    mix, mix_g, mix_u = m_bba - m1r, m_batch(g_adj) - m1r, m_batch(u_adj) - m1r
     return {
         "group_marginal": mix_g,
         "unit_marginal": mix_u,
         "interaction": mix - mix_g - mix_u,
         "structural": m2r - m_bba,
-        "_m_bba": m_bba,
     }
 
 
-def _mrc(o1: np.ndarray, o2: np.ndarray) -> dict[str, float]:
+def _mrc(o1: np.ndarray, o2: np.ndarray) -> dict[str, np.ndarray]:
     """Mora & Ruiz-Castillo (2009): M = E(groups) + sum_u p_u sum_g p(g|u) log p(g|u)."""
 
-    def parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        t = c.sum(axis=1)
-        cond = np.divide(c, t[:, None], out=np.zeros_like(c), where=t[:, None] > 0)
-        share = c.sum(axis=0) / c.sum()
-        ent = float(-xlogy_ratio(share, np.ones_like(share)).sum())
-        return t / c.sum(), xlogy_ratio(cond, np.ones_like(cond)).sum(axis=1), ent
+    def parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        total = c.sum(axis=(1, 2))
+        t = c.sum(axis=2)
+        cond = np.divide(c, t[..., None], out=np.zeros_like(c), where=t[..., None] > 0)
+        share = c.sum(axis=1) / total[:, None]
+        ent = -xlogy_ratio(share, np.ones_like(share)).sum(axis=1)
+        return t / total[:, None], xlogy_ratio(cond, np.ones_like(cond)).sum(axis=2), ent
 
     p1, s1, e1 = parts(o1)
     p2, s2, e2 = parts(o2)
     return {
         "group_marginal": e2 - e1,
-        "unit_marginal": float(0.5 * ((p2 - p1) * s2).sum() + 0.5 * ((p2 - p1) * s1).sum()),
-        "structural": float(0.5 * (p1 * (s2 - s1)).sum() + 0.5 * (p2 * (s2 - s1)).sum()),
+        "unit_marginal": 0.5 * ((p2 - p1) * s2).sum(axis=1) + 0.5 * ((p2 - p1) * s1).sum(axis=1),
+        "structural": 0.5 * (p1 * (s2 - s1)).sum(axis=1) + 0.5 * (p2 * (s2 - s1)).sum(axis=1),
     }
 
 
@@ -439,11 +471,12 @@ def ipf(
     where = "ipf"
     cols = list(groups)
     c1, c2, ids = aligned_tables(source, target, cols, where)
-    rows, keep, o1, o2 = _common(c1, c2)
-    f1, f2 = _fill(c1, c2, o1, o2)
-    fit = ipf_fit(f1, f2.sum(axis=1), f2.sum(axis=0), tol=tol, max_iter=max_iter, where=where)
+    rows, keep, mask, o1, o2 = _common(c1[None], c2[None])
+    f1, f2, _ = _fill(c1[None], c2[None], mask, o1, o2)
+    fit = ipf_fit(f1, f2.sum(axis=2), f2.sum(axis=1), tol=tol, max_iter=max_iter, where=where)
+    fit = fit[0][np.ix_(rows[0], keep[0])]
     return pd.DataFrame(
         fit * f2.sum(),
-        index=ids[rows],
-        columns=[c for c, k in zip(cols, keep, strict=True) if k],
+        index=ids[rows[0]],
+        columns=[c for c, k in zip(cols, keep[0], strict=True) if k],
     )

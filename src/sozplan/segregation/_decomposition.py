@@ -565,10 +565,12 @@ def decompose_change(
         c1, c2, ids = aligned_tables(frames[0], frames[1], ["g", "rest"], where)
         names = [str(group), f"{total} - {group}"]
     log = np.log(base)
-    values, details, info = change_parts(c1, c2, method, tol=tol, max_iter=max_iter, where=where)
+    values, details, info = change_parts(
+        c1[None], c2[None], method, tol=tol, max_iter=max_iter, where=where
+    )
     messages = change_warnings(c1, c2, info, names, method)
     order = ["M1", "M2", "difference", "additions", "removals", *_CHANGE_ORDER[method]]
-    table = pd.DataFrame({"component": order, "value": [values[k] / log for k in order]})
+    table = pd.DataFrame({"component": order, "value": [float(values[k][0]) / log for k in order]})
     if not details.empty:
         details["M"] = details["M"] / log
     by_unit = info.get("by_unit", pd.DataFrame())
@@ -580,13 +582,19 @@ def decompose_change(
         draws1 = multinomial_tables(c1, n_bootstrap, gen, where)
         draws2 = multinomial_tables(c2, n_bootstrap, gen, where)
         boot = np.empty((n_bootstrap, len(order)))
+        step = max(1, 500_000 // c1.size)  # draws decomposed together (about 4 MB per table)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            for b in range(n_bootstrap):
+            for b in range(0, n_bootstrap, step):
                 v, _, _ = change_parts(
-                    draws1[b], draws2[b], method, tol=tol, max_iter=max_iter, where=where
+                    draws1[b : b + step],
+                    draws2[b : b + step],
+                    "shapley" if method == "shapley_detailed" else method,
+                    tol=tol,
+                    max_iter=max_iter,
+                    where=where,
                 )
-                boot[b] = [v[k] / log for k in order]
+                boot[b : b + step] = np.column_stack([v[k] for k in order]) / log
         summary = bootstrap_summary(table.set_index("component")["value"], boot, ci)
         table = pd.concat([table[["component"]], summary.reset_index(drop=True)], axis=1).rename(
             columns={"estimate": "value"}
