@@ -37,21 +37,21 @@ def m_value(counts: np.ndarray) -> float:
     return float(m_batch(np.asarray(counts, dtype=float)[None])[0])
 
 
-def _row_sums(c: np.ndarray) -> np.ndarray:
+def row_sums(c: np.ndarray) -> np.ndarray:
     """Sum over the groups, (B, n): a matrix product, several times faster than ``sum``."""
     return c @ np.ones(c.shape[-1])
 
 
-def _col_sums(c: np.ndarray) -> np.ndarray:
+def col_sums(c: np.ndarray) -> np.ndarray:
     """Sum over the units, (B, K)."""
     return np.ones(c.shape[-2]) @ c
 
 
 def m_batch(c: np.ndarray) -> np.ndarray:
     """Mutual information (natural log) of each (n, K) table of a (B, n, K) batch."""
-    grp = _col_sums(c)
+    grp = col_sums(c)
     total = grp.sum(axis=1)
-    t = _row_sums(c)[:, :, None]
+    t = row_sums(c)[:, :, None]
     share = grp[:, None, :] / np.where(total > 0, total, 1)[:, None, None]
     info = xlogy_ratio(c, np.where(c > 0, t * share, 1.0)).sum(axis=(1, 2))
     return np.divide(info, total, out=np.zeros_like(info), where=total > 0)
@@ -86,13 +86,13 @@ def ipf_fit(
     rows = rows / rows.sum(axis=1, keepdims=True)
     cols = cols / cols.sum(axis=1, keepdims=True)
     fit = seed / seed.sum(axis=(1, 2), keepdims=True)
-    r = _row_sums(fit)
+    r = row_sums(fit)
     for _ in range(max_iter):
         fit *= np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, :, None]
-        c = _col_sums(fit)
+        c = col_sums(fit)
         fit *= np.divide(cols, c, out=np.zeros_like(c), where=c > 0)[:, None, :]
         # the column margins are exact now; the row sums are also the next step's
-        r = _row_sums(fit)
+        r = row_sums(fit)
         if np.abs(r - rows).max() <= tol:
             return fit if batched else fit[0]
     raise fail(
@@ -108,8 +108,8 @@ def ipf_fit(
 
 def _common(c1: np.ndarray, c2: np.ndarray) -> tuple[np.ndarray, ...]:
     """Units (B, n) and groups (B, K) present in both tables, and the tables masked to them."""
-    rows = (_row_sums(c1) > 0) & (_row_sums(c2) > 0)
-    cols = (_col_sums(c1) > 0) & (_col_sums(c2) > 0)
+    rows = (row_sums(c1) > 0) & (row_sums(c2) > 0)
+    cols = (col_sums(c1) > 0) & (col_sums(c2) > 0)
     mask = rows[:, :, None] & cols[:, None, :]
     return rows, cols, mask, np.where(mask, c1, 0.0), np.where(mask, c2, 0.0)
 
@@ -157,7 +157,7 @@ def change_parts(
         return {**head, **_mrc(o1, o2)}, pd.DataFrame(), info
     f1, f2, info["n_zero_cells"] = _fill(c1, c2, mask, o1, o2)
     tables = {1: f1, 2: f2}
-    margins = {k: (_row_sums(v), _col_sums(v)) for k, v in tables.items()}
+    margins = {k: (row_sums(v), col_sums(v)) for k, v in tables.items()}
     fits: dict[tuple[int, int, int], np.ndarray] = {}
 
     def fitted(u: int, g: int, s: int) -> np.ndarray:
@@ -249,8 +249,8 @@ def _km(
     f1: np.ndarray, f2: np.ndarray, m1r: np.ndarray, m2r: np.ndarray, m_bba: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Karmel-Maclachlan: table 1 brought to table 2's margins, one factor at a time."""
-    g1, g2 = _col_sums(f1), _col_sums(f2)
-    u1, u2 = _row_sums(f1), _row_sums(f2)
+    g1, g2 = col_sums(f1), col_sums(f2)
+    u1, u2 = row_sums(f1), row_sums(f2)
     g_adj = f1 * np.divide(g2, g1, out=np.zeros_like(g1), where=g1 > 0)[:, None, :]
     u_adj = f1 * np.divide(u2, u1, out=np.zeros_like(u1), where=u1 > 0)[:, :, None]
     mix, mix_g, mix_u = m_bba - m1r, m_batch(g_adj) - m1r, m_batch(u_adj) - m1r

@@ -21,7 +21,9 @@ from sozplan.checks import check_columns, fail, format_values
 from sozplan.segregation._change import (
     bootstrap_summary,
     check_bootstrap_args,
+    col_sums,
     multinomial_tables,
+    row_sums,
 )
 from sozplan.segregation._validate import multigroup_table, xlogy_ratio
 
@@ -45,11 +47,12 @@ def _entropy(share: np.ndarray) -> np.ndarray:
 
 def _local(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(p_u (B, n), ls_u (B, n; NaN where empty), M (B,), E (B,)) in natural logs."""
-    total = c.sum(axis=(1, 2))
-    t = c.sum(axis=2)
-    share = c.sum(axis=1) / total[:, None]
+    t = row_sums(c)
+    grp = col_sums(c)
+    total = grp.sum(axis=1)
+    share = grp / total[:, None]
     cond = np.divide(c, t[..., None], out=np.zeros_like(c), where=t[..., None] > 0)
-    ls = xlogy_ratio(cond, np.broadcast_to(share[:, None, :], cond.shape)).sum(axis=2)
+    ls = row_sums(xlogy_ratio(cond, np.broadcast_to(share[:, None, :], cond.shape)))
     p = t / total[:, None]
     m = (p * ls).sum(axis=1)
     return p, np.where(t > 0, ls, np.nan), m, _entropy(share)
@@ -62,9 +65,9 @@ def _within(c: np.ndarray, codes: np.ndarray, n_super: int) -> dict[str, np.ndar
     grp = np.einsum("wn,bnk->bwk", member, c)
     tot_w = grp.sum(axis=2)
     share_w = np.divide(grp, tot_w[..., None], out=np.zeros_like(grp), where=tot_w[..., None] > 0)
-    t = c.sum(axis=2)
+    t = row_sums(c)
     expected = t[..., None] * share_w[:, codes, :]
-    parts = xlogy_ratio(c, np.where(c > 0, expected, 1.0)).sum(axis=2)  # (B, n)
+    parts = row_sums(xlogy_ratio(c, np.where(c > 0, expected, 1.0)))  # (B, n)
     m_sum = parts @ member.T
     m_w = np.divide(m_sum, tot_w, out=np.zeros_like(m_sum), where=tot_w > 0)
     e_w = _entropy(share_w)
