@@ -487,7 +487,9 @@ def decompose_change(
         decomposed; ``value`` becomes the bias-corrected estimate
         (estimate - (mean of draws - estimate)) and ``se``, ``bias``, ``ci_low``,
         ``ci_high`` (percentile interval moved onto the corrected estimate) are added.
-        Needs whole-number counts.
+        Needs whole-number counts. The draws are decomposed together in chunks
+        (vectorised fitting); with ``"shapley_detailed"`` the bootstrap covers the
+        table's rows, not ``by_unit``.
     n_bootstrap : int, default 100
     ci : float, default 0.95
         Coverage of the bootstrap interval.
