@@ -20,7 +20,7 @@ from libpysal.graph import Graph
 from shapely.geometry import box
 
 import sozplan.segregation as S
-from sozplan.errors import InputError
+from sozplan.errors import DataQualityWarning, InputError
 from sozplan.segregation._inference import simulate_tables
 
 matplotlib.use("Agg")
@@ -183,6 +183,79 @@ def test_spatial_environment_equals_pysal_with_binary_weights(planning_areas, fu
     theirs = _pysal(getattr(pysal_sg, cls), gdf, "auslaender_asyl", "einwohner", w=w)
     ours = func(gdf, "auslaender_asyl", "einwohner", graph=Graph.from_W(w)).statistic
     assert ours == pytest.approx(theirs, abs=1e-8)
+
+
+def _three_by_three():
+    """3 areas x 3 groups in a row of squares: the shape a batch axis could be mistaken for."""
+    return gpd.GeoDataFrame(
+        {"a": [10, 5, 2], "b": [3, 8, 4], "c": [1, 2, 9]},
+        geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(3)],
+        crs=25832,
+        index=["x", "y", "z"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("func", "cls"), MULTIGROUP_PAIRS, ids=lambda v: getattr(v, "__name__", v)
+)
+@pytest.mark.parametrize("shape", ["planning_areas", "areas_equal_groups"])
+@pytest.mark.parametrize("weights", ["from_W", "native"])
+def test_spatial_multigroup_equals_pysal(planning_areas, func, cls, shape, weights):
+    # PySAL adds the unit itself (fill_diagonal) and rounds local environments to
+    # integers; with binary contiguity weights and whole persons they are integers
+    # already, so both must agree to 1e-8
+    from libpysal.weights import Queen
+
+    if shape == "planning_areas":
+        gdf, groups = planning_areas[[*CITIZENSHIP, "geometry"]], CITIZENSHIP
+    else:
+        gdf, groups = _three_by_three(), ["a", "b", "c"]
+    w = Queen.from_dataframe(gdf, use_index=True)
+    w.transform = "B"
+    graph = Graph.from_W(w) if weights == "from_W" else Graph.build_contiguity(gdf, rook=False)
+    theirs = _pysal(getattr(pysal_mg, cls), gdf, groups, w=w)
+    ours = func(gdf, groups, graph=graph)
+    assert ours.spatial
+    assert ours.statistic == pytest.approx(theirs, abs=1e-8)
+
+
+def test_spatial_multigroup_three_by_three_values():
+    # PySAL 2.6 (MultiDissim, MultiDivergence with w=Queen, binary) on the 3 x 3 table
+    gdf = _three_by_three()
+    graph = Graph.build_contiguity(gdf, rook=False)
+    d = S.multigroup_dissimilarity(gdf, ["a", "b", "c"], graph=graph).statistic
+    m = S.mutual_information(gdf, ["a", "b", "c"], graph=graph).statistic
+    assert d == pytest.approx(0.14652698048220433, abs=1e-12)
+    assert m == pytest.approx(0.03963446122765865, abs=1e-12)
+
+
+def test_segregation_table_multigroup_with_graph(planning_areas):
+    gdf = planning_areas[[*CITIZENSHIP, "geometry"]]
+    graph = Graph.build_contiguity(gdf, rook=False)
+    tab = S.segregation_table(gdf, groups=CITIZENSHIP, graph=graph)
+    spatial = tab[tab["spatial"]].set_index("index")["statistic"]
+    assert len(spatial) == len(MULTIGROUP_PAIRS)
+    for func, _ in MULTIGROUP_PAIRS:
+        expected = func(gdf, CITIZENSHIP, graph=graph).statistic
+        assert spatial[func.__name__] == pytest.approx(expected, abs=1e-12)
+
+
+def test_multiscalar_profile_multigroup():
+    gdf = _three_by_three()
+    groups = ["a", "b", "c"]
+    prof = S.multiscalar_profile(S.information_theory, gdf, [150, 250], groups=groups)
+    assert prof["distance"].tolist() == [0.0, 150.0, 250.0]
+    assert prof["statistic"].iloc[0] == pytest.approx(
+        S.information_theory(gdf, groups).statistic, abs=1e-12
+    )
+    cent = gdf.geometry.centroid
+    for d, value in zip([150, 250], prof["statistic"].iloc[1:], strict=True):
+        g = Graph.build_kernel(cent, kernel="triangular", bandwidth=d)
+        assert value == pytest.approx(
+            S.information_theory(gdf, groups, graph=g).statistic, abs=1e-12
+        )
+    # environments flatten the differences: the profile declines with scale
+    assert prof["statistic"].is_monotonic_decreasing
 
 
 def test_density_corrected_d_close_to_pysal(blocks):
@@ -505,12 +578,12 @@ def test_change_decomposition_adds_up(seed):
 
 def test_change_decomposition_isolates_margins():
     # table 2 = table 1 refitted to new group margins: only the group margin changed
-    from sozplan.segregation._decomposition import _ipf
+    from sozplan.segregation._change import ipf_fit
 
     d1 = pd.DataFrame({"a": [30, 5, 10], "b": [5, 30, 20], "c": [10, 10, 40]})
     seed = d1.to_numpy(float) / d1.to_numpy().sum()
     new_cols = np.array([0.5, 0.3, 0.2])
-    fit = _ipf(seed, seed.sum(axis=1), new_cols, 1e-14, 10_000, "test")
+    fit = ipf_fit(seed, seed.sum(axis=1), new_cols, tol=1e-14, max_iter=10_000, where="test")
     d2 = pd.DataFrame(fit * 1000, columns=list("abc"))
     parts = S.decompose_change(d1, d2, list("abc")).table.set_index("component")["value"]
     assert parts["structural"] == pytest.approx(0, abs=1e-9)
@@ -896,7 +969,7 @@ def test_bad_input_errors(toy):
         S.isolation(toy, "aa", "t")
     with pytest.raises(InputError, match="duplicates"):
         S.dissimilarity(toy.set_axis(["01", "01", "02"]), "a", "t")
-    with pytest.raises(InputError, match="no members"):
+    with pytest.raises(InputError, match="only 1 of the groups"):
         S.mutual_information(toy.assign(b=0), ["a", "b"])
     with pytest.raises(InputError, match="at least two"):
         S.mutual_information(toy, ["a"])
@@ -1093,3 +1166,494 @@ def test_change_decomposition_display_omits_undefined_shares_and_warns_on_tiny_d
     text = repr(res)
     assert "nan%" not in text
     assert "unstable" in text
+
+
+# ------------------------------------------- change decomposition as in R's segregation
+# Elbers' R package ``segregation`` (github.com/elbersb/segregation), files
+# R/mutual_difference.R (shapley_compute, km_compute, mrc_compute), R/ipf.R and
+# tests/testthat/test_mutual_difference.R, test_ipf.R. R's default IPF precision
+# (1e-3 on shares, random first margin) makes its printed components differ from the
+# converged ones in the 3rd-4th decimal; R's own tests compare with tolerance 1e-4 or
+# 1e-3, and so do ours where they follow R, while exact identities are tested to 1e-10.
+
+R_D1 = pd.DataFrame(  # test_mutual_difference.R, lines 4-8 (units a, b x groups 1-4)
+    {"1": [40, 5], "2": [30, 10], "3": [20, 15], "4": [10, 20]}, index=["a", "b"]
+)
+R_D2 = pd.DataFrame(  # test_mutual_difference.R, lines 9-13
+    {"1": [20, 5], "2": [20, 10], "3": [20, 10], "4": [15, 15]}, index=["a", "b"]
+)
+
+
+def _parts(a, b, method="shapley", **kw):
+    cols = list(a.columns)
+    return S.decompose_change(a, b, cols, method=method, **kw).table.set_index("component")[
+        "value"
+    ]
+
+
+@pytest.mark.parametrize("method", ["shapley", "shapley_detailed", "km", "mrc", "shapley_flat"])
+def test_change_methods_add_up_and_report_no_additions(method):
+    # test_mutual_difference.R lines 19-37 (shapley), 75-99 (km), 103-124 (mrc)
+    for a, b in ((R_D1, R_D2), (R_D2, R_D1), (R_D1.T, R_D2.T)):
+        p = _parts(a, b, method)
+        assert p["difference"] == pytest.approx(p["M2"] - p["M1"], abs=1e-15)
+        assert p.iloc[3:].sum() == pytest.approx(p["difference"], abs=1e-10)
+        assert p["additions"] == 0
+        assert p["removals"] == 0
+        # M1 and M2 are mutual_total's M (lines 93-94, 118-119)
+        assert p["M1"] == pytest.approx(S.mutual_information(a, list(a.columns)).statistic)
+        assert p["M2"] == pytest.approx(S.mutual_information(b, list(b.columns)).statistic)
+    rows = ["M1", "M2", "difference", "additions", "removals"]
+    extra = {"km": ["group_marginal", "unit_marginal", "interaction", "structural"]}
+    expected = extra.get(
+        method,
+        ["unit_marginal", "group_marginal", "structural"]
+        if method == "mrc"
+        else ["group_marginal", "unit_marginal", "structural"],
+    )
+    assert p.index.tolist() == rows + expected  # 9 rows for km, 8 otherwise (lines 96, 121)
+
+
+def test_change_shapley_symmetries_as_in_r():
+    # test_mutual_difference.R lines 39-71: exchanging groups and units exchanges the
+    # two marginal parts; exchanging the tables reverses every part (R: tolerance 1e-4,
+    # here the converged fitting gives 1e-9)
+    sh1, sh2 = _parts(R_D1, R_D2), _parts(R_D1.T, R_D2.T)
+    sh3, sh4 = _parts(R_D2, R_D1), _parts(R_D2.T, R_D1.T)
+    for x, y in ((sh1, sh2), (sh3, sh4)):
+        assert x["group_marginal"] == pytest.approx(y["unit_marginal"], abs=1e-9)
+        assert x["unit_marginal"] == pytest.approx(y["group_marginal"], abs=1e-9)
+        assert x["structural"] == pytest.approx(y["structural"], abs=1e-9)
+    for x, y in ((sh1, sh3), (sh2, sh4)):
+        for c in ("group_marginal", "unit_marginal", "structural"):
+            assert x[c] == pytest.approx(-y[c], abs=1e-9)
+
+
+def test_change_km_is_symmetric_in_groups_and_units():
+    # test_mutual_difference.R lines 84-100 (R rounds to 5 decimals before comparing)
+    k1, k2 = _parts(R_D1, R_D2, "km"), _parts(R_D1.T, R_D2.T, "km")
+    assert k1["unit_marginal"] == pytest.approx(k2["group_marginal"], abs=1e-9)
+    assert k1["group_marginal"] == pytest.approx(k2["unit_marginal"], abs=1e-9)
+    assert k1["interaction"] == pytest.approx(k2["interaction"], abs=1e-9)
+    assert k1["structural"] == pytest.approx(k2["structural"], abs=1e-9)
+
+
+def test_change_nested_shapley_formula_and_flat_differs():
+    # R/mutual_difference.R, shapley_compute: the nested weights of the eight m_XYZ
+    r = S.decompose_change(R_D1, R_D2, list(R_D1.columns))
+    m = r.details.set_index(["group_marginal", "unit_marginal", "structure"])["M"]
+    aaa, bbb, bba, aab = m[1, 1, 1], m[2, 2, 2], m[2, 2, 1], m[1, 1, 2]
+    aba, baa, bab, abb = m[1, 2, 1], m[2, 1, 1], m[2, 1, 2], m[1, 2, 2]
+    p = r.table.set_index("component")["value"]
+    assert p["structural"] == pytest.approx(0.5 * (aab - aaa) + 0.5 * (bbb - bba), abs=1e-14)
+    g = 0.25 * (baa - aaa + (bba - aba) + bbb - abb + (bab - aab))
+    u = 0.25 * (aba - aaa + (bba - baa) + bbb - bab + (abb - aab))
+    assert p["group_marginal"] == pytest.approx(g, abs=1e-14)
+    assert p["unit_marginal"] == pytest.approx(u, abs=1e-14)
+    flat = _parts(R_D1, R_D2, "shapley_flat")
+    assert flat["structural"] != pytest.approx(p["structural"], abs=1e-6)
+    assert flat.iloc[5:].sum() == pytest.approx(p.iloc[5:].sum(), abs=1e-12)
+
+
+def test_change_detailed_units_add_up_to_structural():
+    # test_mutual_difference.R "SHAPLEY detailed": same components with and without
+    # detail; the units' totals add up to the structural part
+    r = S.decompose_change(R_D2, R_D1, list(R_D1.columns), method="shapley_detailed")
+    p = r.table.set_index("component")["value"]
+    assert p.equals(_parts(R_D2, R_D1, "shapley"))
+    assert list(r.by_unit.columns) == ["p1", "p2", "ls_diff1", "ls_diff2", "ls_diff_mean", "total"]
+    assert r.by_unit.index.tolist() == ["a", "b"]
+    assert r.by_unit["total"].sum() == pytest.approx(p["structural"], abs=1e-9)
+    assert r.by_unit["p1"].sum() == pytest.approx(1)
+
+
+def test_change_zero_weights_and_absent_units_as_in_r():
+    # test_mutual_difference.R lines 155-191: zero cells, unit c only in table 1,
+    # unit d only in table 2; M1 and M2 are mutual_total's, and dividing table 1's
+    # counts by 1000 leaves the structural part unchanged (R: tolerance 1e-3)
+    t1 = pd.DataFrame(
+        {"1": [0, 5, 4], "2": [30, 10, 3], "3": [20, 15, 2], "4": [10, 20, 1]}, index=list("abc")
+    )
+    t2 = pd.DataFrame(
+        {"1": [40, 5, 1], "2": [20, 10, 2], "3": [20, 10, 3], "4": [15, 0, 4]}, index=list("abd")
+    )
+    cols = list(t1.columns)
+    for method in ("shapley", "km", "mrc"):
+        if method == "mrc":
+            r = S.decompose_change(t1, t2, cols, method=method)
+        else:
+            with pytest.warns(DataQualityWarning):
+                r = S.decompose_change(t1, t2, cols, method=method)
+            assert any("tiny count" in w for w in r.warnings)
+        p = r.table.set_index("component")["value"]
+        assert p["M1"] == pytest.approx(S.mutual_information(t1, cols).statistic, abs=1e-15)
+        assert p["M2"] == pytest.approx(S.mutual_information(t2, cols).statistic, abs=1e-15)
+        assert p.iloc[3:].sum() == pytest.approx(p["difference"], abs=1e-10)
+        assert r.extras["n_added"] == 1
+        assert r.extras["n_removed"] == 1
+    with pytest.warns(Warning, match="tiny count"):
+        small = _parts(t1 / 1000, t2)
+    with pytest.warns(Warning, match="tiny count"):
+        full = _parts(t1, t2)
+    assert small["structural"] == pytest.approx(full["structural"], abs=1e-3)
+
+
+def test_change_marginal_only_changes_as_in_r():
+    # test_mutual_difference.R lines 194-223: doubling the cells of one group in two
+    # units ("cols") or of one unit ("rows") is a change of margins, not of structure
+    base = pd.DataFrame({"1": [25, 28, 2], "2": [25, 2, 18]}, index=list("abc"))
+    cols_ = base.copy()
+    cols_.loc["c"] *= 2
+    rows_ = base.copy()
+    rows_.loc["a", "2"] *= 2
+    rows_.loc["b", "2"] *= 2
+    rows_.loc["c", "2"] *= 2
+    p = _parts(base, cols_)
+    assert p["structural"] == pytest.approx(0, abs=1e-9)
+    assert abs(p["unit_marginal"]) == pytest.approx(p.iloc[5:].abs().max())
+    q = _parts(base, rows_)
+    assert q["structural"] == pytest.approx(0, abs=1e-9)
+
+
+def test_change_group_present_in_one_table_counts_as_addition():
+    # R: categories present in only one table are estimated as additions/removals
+    d1 = pd.DataFrame({"x": [20, 5, 10], "y": [5, 20, 10], "z": [0, 0, 0]}, index=list("abc"))
+    d2 = pd.DataFrame({"x": [18, 6, 10], "y": [5, 22, 9], "z": [10, 0, 1]}, index=list("abc"))
+    with pytest.warns(Warning, match="counted under `additions`"):
+        r = S.decompose_change(d1, d2, ["x", "y", "z"])
+    p = r.table.set_index("component")["value"]
+    m2c = S.mutual_information(d2, ["x", "y"]).statistic
+    assert p["additions"] == pytest.approx(p["M2"] - m2c, abs=1e-14)
+    assert p["removals"] == 0
+    assert r.extras["common_groups"] == ["x", "y"]
+    assert p.iloc[3:].sum() == pytest.approx(p["difference"], abs=1e-10)
+    with pytest.warns(Warning, match="counted under `removals`"):
+        back = _parts(d2, d1)
+    assert back["removals"] == pytest.approx(-p["additions"], abs=1e-14)
+
+
+def test_change_removals_match_restricted_m_as_in_r_ipf_test():
+    # test_ipf.R lines 27-45: M1 + removals = M of table 1 on the common units, and
+    # km's structural part = M2(common) - M(table 1 fitted to table 2's margins)
+    d1 = pd.DataFrame({"x": [20, 5, 10, 7], "y": [5, 20, 10, 1]}, index=list("abcd"))
+    d2 = pd.DataFrame({"x": [18, 6, 10, 4], "y": [5, 22, 9, 4]}, index=list("abce"))
+    p = _parts(d1, d2, "km")
+    common = list("abc")
+    m00 = S.mutual_information(d1.loc[common], ["x", "y"]).statistic
+    m05 = S.mutual_information(d2.loc[common], ["x", "y"]).statistic
+    assert p["M1"] + p["removals"] == pytest.approx(m00, abs=1e-14)
+    assert p["M2"] - p["additions"] == pytest.approx(m05, abs=1e-14)
+    adj = S.ipf(d1.loc[common], d2.loc[common], ["x", "y"])
+    m_marg = S.mutual_information(adj, ["x", "y"]).statistic
+    assert p["structural"] == pytest.approx(m05 - m_marg, abs=1e-9)
+
+
+def test_ipf_karmel_maclachlan_example():
+    # test_ipf.R lines 48-73: Karmel & Maclachlan (1988), precision 0, rounded to 0.1
+    source = pd.DataFrame({"1": [100, 50], "2": [50, 50], "3": [100, 50]}, index=["m", "f"])
+    target = pd.DataFrame({"1": [125, 100], "2": [100, 100], "3": [100, 75]}, index=["m", "f"])
+    adj = S.ipf(source, target, ["1", "2", "3"], tol=1e-13)
+    assert adj.round(1).to_numpy().tolist() == [[134.7, 85.5, 104.8], [90.3, 114.5, 70.2]]
+    assert np.allclose(adj.sum(axis=1), target.sum(axis=1))
+    assert np.allclose(adj.sum(axis=0), target.sum(axis=0))
+
+
+def test_change_bootstrap_like_r_se():
+    # test_mutual_difference.R lines 127-145: with se, every positive part has se > 0
+    for method, n_rows in (("shapley", 8), ("km", 9), ("mrc", 8)):
+        r = S.decompose_change(
+            R_D1, R_D2, list(R_D1.columns), method=method, se=True, n_bootstrap=20, rng=5
+        )
+        assert len(r.table) == n_rows
+        assert {"se", "bias", "ci_low", "ci_high"} <= set(r.table.columns)
+        t = r.table.set_index("component")
+        assert (t.loc[t["value"] > 0, "se"] > 0).all()
+        assert (t["ci_low"] <= t["ci_high"]).all()
+    again = S.decompose_change(R_D1, R_D2, list(R_D1.columns), se=True, n_bootstrap=20, rng=5)
+    same = S.decompose_change(R_D1, R_D2, list(R_D1.columns), se=True, n_bootstrap=20, rng=5)
+    pd.testing.assert_frame_equal(again.table, same.table)
+    with pytest.raises(InputError, match="whole number"):
+        S.decompose_change(R_D1 / 7, R_D2, list(R_D1.columns), se=True, n_bootstrap=5, rng=1)
+
+
+def test_change_log_base_and_bad_method():
+    # test_mutual_difference.R lines 148-152 and 15-17
+    e = _parts(R_D1, R_D2)
+    two = _parts(R_D1, R_D2, base=2)
+    assert np.allclose(two.to_numpy(), e.to_numpy() / np.log(2))
+    with pytest.raises(InputError, match="method"):
+        S.decompose_change(R_D1, R_D2, list(R_D1.columns), method="X")
+
+
+def test_group_empty_everywhere_is_dropped_as_in_r():
+    # test_mutual_total.R (elbersb/segregation), "max bound correct": units a, b x groups
+    # 1-4 with n = 40, 0, 0, 0 / 0, 0, 0, 40; R keeps positive cells only, so groups 2
+    # and 3 vanish and M = log 2, H = 1
+    df = pd.DataFrame({"1": [40, 0], "2": [0, 0], "3": [0, 0], "4": [0, 40]}, index=["a", "b"])
+    groups = ["1", "2", "3", "4"]
+    with pytest.warns(DataQualityWarning, match="left out"):
+        r = S.mutual_information(df, groups)
+    assert r.statistic == pytest.approx(math.log(2), abs=1e-15)
+    assert r.extras["H"] == pytest.approx(1.0, abs=1e-15)
+    assert r.groups == ("1", "4")
+    assert "'2'" in r.warnings[0]
+    assert "warning" in repr(r)
+    # every multigroup index describes the table of the remaining groups
+    for func, _ in MULTIGROUP_PAIRS:
+        with pytest.warns(DataQualityWarning):
+            ours = func(df, groups).statistic
+        assert ours == pytest.approx(func(df[["1", "4"]], ["1", "4"]).statistic, abs=1e-15)
+    with pytest.warns(DataQualityWarning):
+        tab = S.segregation_table(df, groups=groups)
+    assert set(tab["groups"]) == {"1, 4"}
+    with pytest.warns(DataQualityWarning):
+        dec = S.decompose_mutual_information(df.assign(d=["x", "x"]), groups, by="d")
+    assert dec.warnings
+    assert dec.total == pytest.approx(math.log(2))
+
+
+# ------------------------------------------- bootstrap, expected values, within terms
+# test data of tests/testthat/test_mutual_within.R and test_mutual_total.R (elbersb/
+# segregation): units g = 1..4 nested in supergroups 12 and 34, groups a and b
+R_WITHIN = pd.DataFrame(
+    {"a": [40, 20, 5, 1], "b": [20, 40, 60, 80], "super": ["12", "12", "34", "34"]},
+    index=["1", "2", "3", "4"],
+)
+
+
+def test_mutual_information_within_adds_up_as_in_r():
+    # test_mutual_within.R lines 20-37 and 60-67; test_mutual_total.R lines 29-44
+    w = S.mutual_information_within(R_WITHIN, ["a", "b"], within="super")
+    assert list(w.columns) == ["M", "p", "H", "ent_ratio", "h_weight"]
+    total = S.mutual_information(R_WITHIN, ["a", "b"])
+    between = S.mutual_information(R_WITHIN.groupby("super")[["a", "b"]].sum(), ["a", "b"])
+    m_within = (w["p"] * w["M"]).sum()
+    assert total.statistic == pytest.approx(between.statistic + m_within, abs=1e-14)
+    h_within = (w["h_weight"] * w["H"]).sum()
+    assert m_within == pytest.approx(h_within * total.extras["entropy"], abs=1e-14)
+    assert ((w["H"] >= 0) & (w["H"] <= 1)).all()
+    for sid, sub in R_WITHIN.groupby("super"):
+        assert w.loc[sid, "M"] == pytest.approx(
+            S.mutual_information(sub, ["a", "b"]).statistic, abs=1e-14
+        )
+    dec = S.decompose_mutual_information(R_WITHIN, ["a", "b"], by="super")
+    assert dec.details.set_index("parent")["M_within"].to_numpy() == pytest.approx(
+        w["M"].to_numpy(), abs=1e-14
+    )
+
+
+def test_bootstrap_mutual_information_observed_values_and_shape():
+    r = S.bootstrap_mutual_information(R_WITHIN, ["a", "b"], within="super", n_bootstrap=40, rng=2)
+    obs = r.observed
+    m = S.mutual_information(R_WITHIN, ["a", "b"])
+    assert obs["total", "", "M"] == pytest.approx(m.statistic, abs=1e-14)
+    assert obs["total", "", "H"] == pytest.approx(m.extras["H"], abs=1e-14)
+    local = S.local_mutual_information(R_WITHIN, ["a", "b"])
+    assert obs.xs(("local",), level=["part"]).xs("ls", level="stat").to_numpy() == (
+        pytest.approx(local["ls"].to_numpy(), abs=1e-14)
+    )
+    within = S.mutual_information_within(R_WITHIN, ["a", "b"], within="super")
+    assert r.within.xs("H", level="stat")["estimate"].shape == (2,)
+    assert obs["within", "12", "H"] == pytest.approx(within.loc["12", "H"], abs=1e-14)
+    assert r.total.index.tolist() == ["M", "H"]
+    assert (r.total["se"] > 0).all()  # test_mutual_within.R line 69: se > 0
+    assert (r.total["bias"] == r.total["bias"]).all()
+    table = r.to_frame()
+    assert set(table["part"]) == {"total", "local", "within"}
+    again = S.bootstrap_mutual_information(
+        R_WITHIN, ["a", "b"], within="super", n_bootstrap=40, rng=2
+    )
+    pd.testing.assert_frame_equal(r.total, again.total)
+    assert "Bootstrap" in repr(r)
+    with pytest.raises(InputError, match="whole number"):
+        S.bootstrap_mutual_information(R_WITHIN.assign(a=[40.5, 20, 5, 1]), ["a", "b"])
+
+
+def test_bootstrap_bias_matches_the_chi_square_approximation():
+    # without segregation, 2 N M is asymptotically chi-square with (n-1)(K-1) degrees
+    # of freedom (Mora & Ruiz-Castillo 2011), so E[M] - M = (n-1)(K-1) / (2N); the
+    # bootstrap's bias estimate must find it
+    n, k, per = 20, 3, 1000
+    df = pd.DataFrame(np.tile([per * 5, per * 3, per * 2], (n, 1)), columns=list("abc"))
+    r = S.bootstrap_mutual_information(df, list("abc"), n_bootstrap=300, rng=11)
+    big_n = df.to_numpy().sum()
+    theory = (n - 1) * (k - 1) / (2 * big_n)
+    assert r.total.loc["M", "bias"] == pytest.approx(theory, rel=0.15)
+    assert r.total.loc["M", "estimate"] == pytest.approx(-theory, abs=0.3 * theory)
+
+
+def test_expected_mutual_information_as_in_r():
+    # test_mutual_local_expected.R (data2: 10 units with 1 and 9 members): the
+    # population-weighted expected local scores give the expected M (R: tol 0.01);
+    # and 2 N E[M] is close to its chi-square degrees of freedom (n-1)(K-1)
+    data2 = pd.DataFrame({"a": [10] * 10, "b": [90] * 10})
+    e = S.expected_mutual_information(data2, ["a", "b"], n_bootstrap=400, rng=4)
+    loc = S.expected_local_mutual_information(data2, ["a", "b"], n_bootstrap=400, rng=4)
+    assert (loc["p"] * loc["ls"]).sum() == pytest.approx(e.loc["M under 0", "expected"], abs=1e-12)
+    big_n = 1000
+    assert e.loc["M under 0", "expected"] == pytest.approx(9 / (2 * big_n), rel=0.1)
+    free = S.expected_mutual_information(
+        data2, ["a", "b"], fixed_margins=False, n_bootstrap=400, rng=4
+    )
+    assert free.loc["M under 0", "expected"] == pytest.approx(9 / (2 * big_n), rel=0.1)
+    assert list(loc.columns) == ["ls", "se", "p"]
+
+
+def test_exposure_matrix_rows_isolation_and_symmetry(planning_areas):
+    df = pd.DataFrame(planning_areas[CITIZENSHIP])
+    mat = S.exposure_matrix(df, CITIZENSHIP)
+    assert np.allclose(mat.sum(axis=1), 1)
+    sizes = df.sum().to_numpy(float)
+    assert np.allclose(mat.to_numpy() * sizes[:, None], (mat.to_numpy() * sizes[:, None]).T)
+    two = pd.DataFrame({"x": df["auslaender_asyl"], "t": df[CITIZENSHIP].sum(axis=1)})
+    two["rest"] = two["t"] - two["x"]
+    m2 = S.exposure_matrix(two, ["x", "rest"])
+    assert m2.loc["x", "x"] == pytest.approx(S.isolation(two, "x", "t").statistic, abs=1e-12)
+    assert m2.loc["x", "rest"] == pytest.approx(S.exposure(two, "x", "t").statistic, abs=1e-12)
+
+
+def _r_mutual_difference(d1, d2, method):
+    """Independent long-format port of R's ``mutual_difference`` (elbersb/segregation,
+    R/mutual_difference.R: shapley_compute, km_compute, mrc_compute; R/ipf.R:
+    create_common_data, ipf_compute), written with pandas group-bys on (unit, group,
+    freq) rows like R's data.table code, with the IPF run to convergence."""
+
+    def long(d):
+        x = d.rename_axis("u").rename_axis(columns="g").stack().rename("freq").reset_index()
+        return x[x.freq > 0]  # prepare_data keeps positive weights only
+
+    def m(x, w):
+        n = x[w].sum()
+        n_unit = x.groupby("u")[w].transform("sum")
+        p_group = x.groupby("g")[w].transform("sum") / n
+        cond = (x[w] / n_unit).fillna(0)
+        ratio = (cond / p_group).where(cond > 0, 1.0)
+        ls = (cond * np.log(ratio)).groupby(x["u"]).sum()
+        p_unit = x.groupby("u")[w].sum() / n
+        return float((p_unit * ls).sum())
+
+    l1, l2 = long(d1), long(d2)
+    m1, m2 = m(l1, "freq"), m(l2, "freq")
+    groups = sorted(set(l1.g) & set(l2.g))
+    units = sorted(set(l1.u) & set(l2.u))
+    common = pd.MultiIndex.from_product([units, groups], names=["u", "g"]).to_frame(index=False)
+    common = common.merge(l1.rename(columns={"freq": "orig1"}), how="left")
+    common = common.merge(l2.rename(columns={"freq": "orig2"}), how="left")
+    min_freq = min(l1.freq.min(), l2.freq.min())
+    fill = 1e-10 if min_freq >= 1e-10 else min_freq / 1000
+    common["f1"] = common.orig1.fillna(fill)
+    common["f2"] = common.orig2.fillna(fill)
+    common[["orig1", "orig2"]] = common[["orig1", "orig2"]].fillna(0)
+
+    def ipf(src, tgt_group, tgt_unit):
+        x = common.assign(p=common[src] / common[src].sum())
+        for _ in range(100_000):
+            x["p"] *= tgt_unit / x.groupby("u")["p"].transform("sum")
+            x["p"] *= tgt_group / x.groupby("g")["p"].transform("sum")
+            if (x.groupby("u")["p"].transform("sum") - tgt_unit).abs().max() < 1e-14:
+                return x.rename(columns={"p": "n"})
+        raise AssertionError("no convergence")
+
+    margin = {
+        (k, by): common.groupby(by)[f].transform("sum") / common[f].sum()
+        for k, f in ((1, "f1"), (2, "f2"))
+        for by in ("u", "g")
+    }
+    aaa, bbb = m(common, "orig1"), m(common, "orig2")
+    head = {"M1": m1, "M2": m2, "difference": m2 - m1, "additions": m2 - bbb, "removals": aaa - m1}
+    if method == "mrc":
+
+        def parts(w):
+            x = common[common[w] > 0]
+            p_unit = x.groupby("u")[w].sum() / x[w].sum()
+            cond = x[w] / x.groupby("u")[w].transform("sum")
+            s = (cond * np.log(cond)).groupby(x["u"]).sum()
+            pg = x.groupby("g")[w].sum() / x[w].sum()
+            return p_unit, s, float(-(pg * np.log(pg)).sum())
+
+        p1, s1, e1 = parts("orig1")
+        p2, s2, e2 = parts("orig2")
+        p1, p2 = p1.reindex(units, fill_value=0), p2.reindex(units, fill_value=0)
+        s1, s2 = s1.reindex(units, fill_value=0), s2.reindex(units, fill_value=0)
+        return {
+            **head,
+            "unit_marginal": float(0.5 * ((p2 - p1) * s2).sum() + 0.5 * ((p2 - p1) * s1).sum()),
+            "group_marginal": e2 - e1,
+            "structural": float(0.5 * (p1 * (s2 - s1)).sum() + 0.5 * (p2 * (s2 - s1)).sum()),
+        }
+    # d_XYZ: group margins X, unit margins Y, structure Z
+    bba = m(ipf("f1", margin[2, "g"], margin[2, "u"]), "n")
+    if method == "km":
+        n_group = common.groupby("g")["f1"].transform("sum")
+        n_group_t = common.groupby("g")["f2"].transform("sum")
+        n_unit = common.groupby("u")["f1"].transform("sum")
+        n_unit_t = common.groupby("u")["f2"].transform("sum")
+        mg = m(common.assign(a=common.f1 * n_group_t / n_group), "a") - aaa
+        mu = m(common.assign(a=common.f1 * n_unit_t / n_unit), "a") - aaa
+        return {
+            **head,
+            "group_marginal": mg,
+            "unit_marginal": mu,
+            "interaction": bba - aaa - mg - mu,
+            "structural": bbb - bba,
+        }
+    aba = m(ipf("f1", margin[1, "g"], margin[2, "u"]), "n")
+    baa = m(ipf("f1", margin[2, "g"], margin[1, "u"]), "n")
+    aab = m(ipf("f2", margin[1, "g"], margin[1, "u"]), "n")
+    bab = m(ipf("f2", margin[2, "g"], margin[1, "u"]), "n")
+    abb = m(ipf("f2", margin[1, "g"], margin[2, "u"]), "n")
+    return {
+        **head,
+        "group_marginal": 0.25 * (baa - aaa + (bba - aba) + bbb - abb + (bab - aab)),
+        "unit_marginal": 0.25 * (aba - aaa + (bba - baa) + bbb - bab + (abb - aab)),
+        "structural": 0.5 * (aab - aaa) + 0.5 * (bbb - bba),
+    }
+
+
+@pytest.mark.parametrize("method", ["shapley", "km", "mrc"])
+def test_change_equals_long_format_port_of_r(method):
+    # the zero-weight case of test_mutual_difference.R (lines 155-167) plus a group
+    # present only in table 2: every component equals the port of R's code to 1e-9
+    t1 = pd.DataFrame(
+        {"1": [0, 5, 4], "2": [30, 10, 3], "3": [20, 15, 2], "4": [10, 20, 1], "5": [0, 0, 0]},
+        index=list("abc"),
+    )
+    t2 = pd.DataFrame(
+        {"1": [40, 5, 1], "2": [20, 10, 2], "3": [20, 10, 3], "4": [15, 0, 4], "5": [3, 0, 2]},
+        index=list("abd"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        ours = _parts(t1, t2, method)
+    theirs = _r_mutual_difference(t1, t2, method)
+    assert set(ours.index) == set(theirs)
+    for k, v in theirs.items():
+        assert ours[k] == pytest.approx(v, abs=1e-9), k
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000))
+def test_change_shapley_is_antisymmetric_in_time_and_adds_up(seed):
+    rng = np.random.default_rng(seed)
+    d1 = pd.DataFrame(rng.integers(1, 60, (6, 3)), columns=list("abc"))
+    d2 = pd.DataFrame(rng.integers(1, 60, (6, 3)), columns=list("abc"))
+    fwd, back = _parts(d1, d2), _parts(d2, d1)
+    assert fwd.iloc[3:].sum() == pytest.approx(fwd["difference"], abs=1e-10)
+    for c in ("group_marginal", "unit_marginal", "structural"):
+        assert fwd[c] == pytest.approx(-back[c], abs=1e-9)
+    km = _parts(d1, d2, "km")
+    assert km.iloc[3:].sum() == pytest.approx(km["difference"], abs=1e-10)
+
+
+def test_elbers_results_display_and_plot():
+    r = S.decompose_change(R_D1, R_D2, list(R_D1.columns), method="km")
+    ax = r.plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Wechselwirkung der Ränder" in labels
+    assert "<table" in r._repr_html_()
+    b = S.bootstrap_mutual_information(R_WITHIN, ["a", "b"], n_bootstrap=20, rng=1)
+    ax = b.plot(language="en")
+    assert "Local scores" in ax.get_title()
+    assert "<table" in b._repr_html_()
+    assert b.within.empty
+    matplotlib.pyplot.close("all")

@@ -7,6 +7,7 @@ computes every applicable index at once. Two-group indices take
 versions take ``graph=`` (a ``libpysal.graph.Graph``) or use the geometry.
 """
 
+from sozplan.segregation._change import ipf
 from sozplan.segregation._decomposition import (
     DecompositionResult,
     decompose_change,
@@ -38,6 +39,14 @@ from sozplan.segregation._multigroup import (
     simpson_concentration,
     simpson_interaction,
     squared_coefficient_of_variation,
+)
+from sozplan.segregation._mutual import (
+    MutualBootstrapResult,
+    bootstrap_mutual_information,
+    expected_local_mutual_information,
+    expected_mutual_information,
+    exposure_matrix,
+    mutual_information_within,
 )
 from sozplan.segregation._result import SegregationResult
 from sozplan.segregation._spatial import (
@@ -76,6 +85,7 @@ from sozplan.segregation._twogroup import (
 __all__ = [
     "ComparisonResult",
     "DecompositionResult",
+    "MutualBootstrapResult",
     "RandomizationResult",
     "SegregationResult",
     "absolute_centralization",
@@ -83,6 +93,7 @@ __all__ = [
     "absolute_concentration",
     "atkinson",
     "bias_corrected_dissimilarity",
+    "bootstrap_mutual_information",
     "boundary_dissimilarity",
     "compare_indices",
     "correlation_ratio",
@@ -96,10 +107,14 @@ __all__ = [
     "distance_decay_isolation",
     "diversity",
     "entropy",
+    "expected_local_mutual_information",
+    "expected_mutual_information",
     "exposure",
+    "exposure_matrix",
     "gini",
     "hutchens",
     "information_theory",
+    "ipf",
     "isolation",
     "local_diversity",
     "local_entropy",
@@ -114,6 +129,7 @@ __all__ = [
     "multigroup_gini",
     "multiscalar_profile",
     "mutual_information",
+    "mutual_information_within",
     "normalized_exposure",
     "perimeter_area_dissimilarity",
     "randomization_test",

@@ -3,10 +3,9 @@ r"""Decompositions: M and H along a nested hierarchy, change over time, space vs
 from __future__ import annotations
 
 import html
-import itertools
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from math import factorial
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,9 @@ from sozplan.checks import (
     fail,
     format_values,
 )
-from sozplan.segregation._validate import multigroup_array, twogroup_arrays, xlogy_ratio
+from sozplan.errors import DataQualityWarning
+from sozplan.segregation._change import m_value
+from sozplan.segregation._validate import multigroup_table, twogroup_arrays, xlogy_ratio
 
 __all__ = [
     "DecompositionResult",
@@ -48,6 +49,12 @@ class DecompositionResult:
     details : DataFrame
         Further rows: per-parent within parts (hierarchy), the values of the index in
         the observed and counterfactual tables (change, spatial/attribute).
+    extras : dict
+        Bookkeeping (method, numbers of common/added/removed areas, groups, ...).
+    by_unit : DataFrame
+        Per-area contributions to the structural change (``method="shapley_detailed"``).
+    warnings : tuple of str
+        Data problems met on the way (also issued as warnings).
     """
 
     kind: str
@@ -56,12 +63,18 @@ class DecompositionResult:
     table: pd.DataFrame
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
     extras: dict[str, Any] = field(default_factory=dict)
+    by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         lines = [f"Decomposition ({self.kind}) of {self.index}: total {self.total:.6f}"]
         for _, row in self.table.iterrows():
-            share = f"  ({row['share']:6.1%})" if np.isfinite(row["share"]) else ""
-            lines.append(f"  {row['component']:<42} {row['value']:+.6f}{share}")
+            shown = np.isfinite(row["share"]) and row["value"] != 0
+            share = f"  ({row['share']:6.1%})" if shown else ""
+            interval = (
+                f"  [{row['ci_low']:+.6f}, {row['ci_high']:+.6f}]" if "ci_low" in row.index else ""
+            )
+            lines.append(f"  {row['component']:<42} {row['value']:+.6f}{share}{interval}")
         note = self._small_total_note()
         return "\n".join([*lines, *([note] if note else [])])
 
@@ -126,8 +139,9 @@ _KIND_DE = {
     "spatial_attribute": "Raum und Merkmal",
 }
 _WORDS_DE = {
-    "additions": "neue Gebiete",
-    "removals": "weggefallene Gebiete",
+    "additions": "neue Gebiete/Gruppen",
+    "removals": "weggefallene Gebiete/Gruppen",
+    "interaction": "Wechselwirkung der Ränder",
     "group_marginal": "Gruppengrößen",
     "unit_marginal": "Gebietsgrößen",
     "structural": "Struktur",
@@ -152,16 +166,6 @@ def _label(component: str, language: str) -> str:
 # ------------------------------------------------------------------- helpers
 
 
-def _m(counts: np.ndarray) -> float:
-    """Mutual information (natural log) of an (n, K) table."""
-    total = counts.sum()
-    if total <= 0:
-        return 0.0
-    t = counts.sum(axis=1, keepdims=True)
-    share = counts.sum(axis=0, keepdims=True) / total
-    return float(xlogy_ratio(counts, t * share).sum() / total)
-
-
 def _entropy(counts: np.ndarray) -> float:
     share = counts.sum(axis=0) / counts.sum()
     return float(-xlogy_ratio(share, np.ones_like(share)).sum())
@@ -169,7 +173,7 @@ def _entropy(counts: np.ndarray) -> float:
 
 def _group_table(
     df: pd.DataFrame, groups: Any, group: Any, total: Any, where: str
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
     if groups is not None and (group is not None or total is not None):
         raise fail(
             where,
@@ -178,11 +182,12 @@ def _group_table(
         )
     if groups is not None:
         cols = as_column_list(groups, arg="groups")
-        return multigroup_array(df, cols, where=where), [str(c) for c in cols]
+        counts, kept, messages = multigroup_table(df, cols, where=where)
+        return counts, [str(c) for c in kept], messages
     if group is None or total is None:
         raise fail(where, "no groups were given", "pass groups=[...] or group=... and total=...")
     x, t = twogroup_arrays(df, group, total, where=where)
-    return np.column_stack([x, t - x]), [str(group), f"{total} - {group}"]
+    return np.column_stack([x, t - x]), [str(group), f"{total} - {group}"], ()
 
 
 # --------------------------------------------------------------- hierarchy
@@ -299,7 +304,7 @@ def decompose_mutual_information(
     check_columns(df, levels, where=where, numeric=False)
     if not isinstance(base, int | float) or base <= 1:
         raise fail(where, f"`base` is {base!r}", "pass a number > 1")
-    counts, names = _group_table(df, groups, group, total, where)
+    counts, names, messages = _group_table(df, groups, group, total, where)
     for col in levels:
         if df[col].isna().any():
             bad = df.index[df[col].isna().to_numpy()]
@@ -339,7 +344,7 @@ def decompose_mutual_information(
                 "the hierarchy must be nested (e.g. planning-area ids unique within districts)",
             )
     log = np.log(base)
-    total_m = _m(counts) / log
+    total_m = m_value(counts) / log
     e = _entropy(counts) / log
     big_t = counts.sum()
     rows, details = [], []
@@ -348,7 +353,7 @@ def decompose_mutual_information(
     for i, lab in enumerate(labels):
         key = np.arange(len(counts)) if lab == "units" else paths[i]
         agg = pd.DataFrame(counts).groupby(key, sort=False).sum().to_numpy()
-        m_here = _m(agg) / log
+        m_here = m_value(agg) / log
         part = m_here - previous
         previous = m_here
         if i == 0:
@@ -373,33 +378,19 @@ def decompose_mutual_information(
         table=table,
         details=pd.concat(details, ignore_index=True) if details else pd.DataFrame(),
         extras={"entropy": e, "H": total_m / e, "groups": names, "by": [str(c) for c in levels]},
+        warnings=messages,
     )
 
 
 # ------------------------------------------------------------------ change
 
-
-def _ipf(
-    seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float, max_iter: int, where: str
-) -> np.ndarray:
-    """Fit ``seed`` (shares) to row and column margins by iterative proportional fitting."""
-    fit = seed / seed.sum()
-    for _ in range(max_iter):
-        r = fit.sum(axis=1)
-        fit = fit * np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
-        c = fit.sum(axis=0)
-        fit = fit * np.divide(cols, c, out=np.zeros_like(c), where=c > 0)[None, :]
-        if (
-            np.abs(fit.sum(axis=1) - rows).max() < tol
-            and np.abs(fit.sum(axis=0) - cols).max() < tol
-        ):
-            return fit
-    raise fail(
-        where,
-        f"iterative proportional fitting did not converge in {max_iter} iterations "
-        "(the zero pattern of one table cannot carry the margins of the other)",
-        "raise `max_iter`, or merge sparse units/groups before decomposing",
-    )
+_CHANGE_ORDER = {
+    "shapley": ("group_marginal", "unit_marginal", "structural"),
+    "shapley_detailed": ("group_marginal", "unit_marginal", "structural"),
+    "shapley_flat": ("group_marginal", "unit_marginal", "structural"),
+    "km": ("group_marginal", "unit_marginal", "interaction", "structural"),
+    "mrc": ("unit_marginal", "group_marginal", "structural"),
+}
 
 
 def decompose_change(
@@ -409,52 +400,122 @@ def decompose_change(
     *,
     group: Hashable | None = None,
     total: Hashable | None = None,
+    method: str = "shapley",
     base: float = np.e,
     tol: float = 1e-12,
     max_iter: int = 10_000,
+    se: bool = False,
+    n_bootstrap: int = 100,
+    ci: float = 0.95,
+    rng: Any = None,
 ) -> DecompositionResult:
-    r"""Decompose the change of M between two tables into marginal and structural parts.
+    r"""Decompose the change of M between two tables (Elbers 2023; R ``mutual_difference``).
 
-    Following Elbers (2023), the difference :math:`M_2 - M_1` is split into
+    The difference :math:`M_2 - M_1` is split into
 
-    * ``additions``: :math:`M_2 - M_2^{c}`, the effect of areas present only in table 2;
-    * ``removals``: :math:`M_1^{c} - M_1`, the effect of areas present only in table 1;
-    * on the common areas (:math:`M_2^{c} - M_1^{c}`), a Shapley decomposition over
-      three factors: the areas' population sizes (``unit_marginal``), the groups'
-      overall sizes (``group_marginal``) and the association between area and group
-      net of both margins (``structural``). Counterfactual tables combine the margins
-      of one table with the structure (odds ratios) of the other by iterative
-      proportional fitting; each factor's part is its average marginal effect over
-      the 3! orders of switching factors from table 1 to table 2.
+    * ``additions`` :math:`= M_2 - M_2^{c}` and ``removals`` :math:`= M_1^{c} - M_1`:
+      the effect of areas **and groups** present in only one table (:math:`M^{c}` is M
+      of the table restricted to the areas and groups present in both);
+    * on the common table, :math:`M_2^{c} - M_1^{c}` = ``group_marginal`` +
+      ``unit_marginal`` + ``structural`` (+ ``interaction`` for ``"km"``).
 
-    Areas are matched by index; an area with no residents in one table counts as
-    absent from it. The parts add up to the difference exactly.
+    Write :math:`m_{XYZ}` for M of the table with the group margins of table X, the
+    area margins of table Y and the association (all odds ratios) of table Z, obtained
+    by iterative proportional fitting (:func:`ipf`). ``method`` chooses:
+
+    ``"shapley"`` (default; R's ``method = "shapley"``)
+        Nested Shapley values: marginal against structural change half and half,
+
+        .. math:: S = \tfrac12 (m_{AAB} - m_{AAA}) + \tfrac12 (m_{BBB} - m_{BBA}),
+
+        and the marginal part shared between group and area margins,
+
+        .. math:: G = \tfrac14 [m_{BAA} - m_{AAA} + m_{BBA} - m_{ABA}
+                  + m_{BBB} - m_{ABB} + m_{BAB} - m_{AAB}]
+
+        and :math:`U` likewise with the roles of groups and areas exchanged.
+        Symmetric in the two tables and in groups/areas.
+    ``"shapley_detailed"``
+        As ``"shapley"``, plus ``by_unit``: each common area's contribution to the
+        structural part, :math:`\tfrac12 p_{1u} (ls_u^{AAB} - ls_u^{AAA}) + \tfrac12
+        p_{2u} (ls_u^{BBB} - ls_u^{BBA})` with the local scores :math:`ls_u`; the
+        contributions add up to ``structural`` to the fitting's precision.
+    ``"km"``
+        Karmel & Maclachlan (1988): table 1 is brought to table 2's margins (forward
+        only, not symmetric): ``group_marginal`` and ``unit_marginal`` from rescaling
+        table 1 to one margin of table 2 in a single step, ``interaction`` the rest of
+        :math:`m_{BBA} - m_{AAA}`, ``structural`` :math:`= m_{BBB} - m_{BBA}`.
+    ``"mrc"``
+        Mora & Ruiz-Castillo (2009, 2011), algebraic, no fitting: with
+        :math:`M = E(G) + \sum_u p_u \sum_g p_{g|u} \ln p_{g|u}`, ``group_marginal`` is
+        the change of the group entropy :math:`E(G)` and the second term is split by
+        Shapley into area shares (``unit_marginal``) and conditional shares
+        (``structural``). Not symmetric in groups and areas; often far from the others.
+    ``"shapley_flat"``
+        A different decomposition, kept for comparison with sozplan < 0.x: the flat
+        three-player Shapley value over (area margins, group margins, structure), each
+        factor averaged over the 3! orders. It is *not* R's ``"shapley"``: it weights the
+        eight values of :math:`m_{XYZ}` differently (e.g. 2 % of the structural part on
+        Elbers' schools data).
+
+    Zeros: a cell of the common table that is empty in one table would stop the fitting
+    from reaching the other table's margins. As R's ``segregation`` does, such cells are
+    set to a tiny count (:math:`10^{-10}`) before fitting, with a
+    :class:`~sozplan.errors.DataQualityWarning` listed in ``warnings``; the observed
+    :math:`M_1, M_2, M_1^c, M_2^c` use the unchanged counts.
 
     Parameters
     ----------
     df1, df2 : DataFrame
         The two tables (e.g. two years), indexed by area id, with the same group columns.
+        An area with no residents (or a group with no members) in one table counts as
+        absent from it.
     groups : list of str, optional
         Group columns; or ``group=`` and ``total=`` for the two-group form.
     group, total : str, optional
+    method : {"shapley", "shapley_detailed", "km", "mrc", "shapley_flat"}, default "shapley"
     base : float, default e
+        Base of the logarithm.
     tol : float, default 1e-12
-        Convergence tolerance of the proportional fitting (on shares).
+        Convergence tolerance of the proportional fitting on shares. R's default
+        (``precision = .001``) stops early; its printed numbers differ from the
+        converged ones in the third or fourth decimal.
     max_iter : int, default 10000
+    se : bool, default False
+        Individual-level bootstrap as R's ``se = TRUE``: ``n_bootstrap`` pairs of tables
+        are redrawn person by person (multinomial over the cells of each table) and
+        decomposed; ``value`` becomes the bias-corrected estimate
+        (estimate - (mean of draws - estimate)) and ``se``, ``bias``, ``ci_low``,
+        ``ci_high`` (percentile interval moved onto the corrected estimate) are added.
+        Needs whole-number counts. The draws are decomposed together in chunks
+        (vectorised fitting); with ``"shapley_detailed"`` the bootstrap covers the
+        table's rows, not ``by_unit``.
+    n_bootstrap : int, default 100
+    ci : float, default 0.95
+        Coverage of the bootstrap interval.
+    rng : numpy.random.Generator or int, optional
+        Source of randomness of the bootstrap.
 
     Returns
     -------
     DecompositionResult
-        ``table`` with ``component`` in (M1, M2, difference, additions, removals,
-        group_marginal, unit_marginal, structural) ... the first three are reference
-        rows, the last five add up to ``difference`` (= ``total``); ``details`` holds
-        the eight counterfactual values of M on the common areas.
+        ``table`` with ``component`` in M1, M2, difference (reference rows), then
+        additions, removals and the method's components, which add up to
+        ``difference`` (= ``total``); ``details`` the counterfactual values of M;
+        ``by_unit`` (``"shapley_detailed"``) one row per common area; ``warnings``.
 
     References
     ----------
     Elbers, B. (2023). A method for studying differences in segregation across time
     and space. Sociological Methods & Research 52(1), 5-42.
     doi:10.1177/0049124121986204; R package ``segregation``, ``mutual_difference``.
+    Karmel, T., & Maclachlan, M. (1988). Occupational sex segregation - increasing or
+    decreasing? Economic Record 64(3), 187-195. doi:10.1111/j.1475-4932.1988.tb02057.x.
+    Mora, R., & Ruiz-Castillo, J. (2011). Entropy-based segregation indices.
+    Sociological Methodology 41(1), 159-194. doi:10.1111/j.1467-9531.2011.01237.x.
+    Deutsch, J., Flückiger, Y., & Silber, J. (2009). Analyzing changes in occupational
+    segregation: the case of Switzerland (1970-2000). Research on Economic Inequality
+    17, 171-202. doi:10.1108/S1049-2585(2009)0000017012
 
     Examples
     --------
@@ -465,83 +526,85 @@ def decompose_change(
     >>> parts = r.table.set_index("component")["value"]
     >>> bool(abs(parts.iloc[3:].sum() - parts["difference"]) < 1e-10)
     True
+    >>> r.table["component"].tolist()[3:]
+    ['additions', 'removals', 'group_marginal', 'unit_marginal', 'structural']
     """
-    where = "decompose_change"
-    for d, arg in ((df1, "df1"), (df2, "df2")):
-        check_frame(d, arg=arg, where=where)
-        check_unique_index(d, arg=arg, where=where)
-    c1, names = _group_table(df1, groups, group, total, where)
-    c2, _ = _group_table(df2, groups, group, total, where)
-    log = np.log(base)
-    t1 = pd.Series(c1.sum(axis=1), index=df1.index)
-    t2 = pd.Series(c2.sum(axis=1), index=df2.index)
-    common = t1.index[t1.to_numpy() > 0].intersection(t2.index[t2.to_numpy() > 0], sort=False)
-    if len(common) < 2:
-        raise fail(
-            where,
-            f"the tables share {len(common)} populated area(s)",
-            "index both tables by the same area ids",
-        )
-    pos1 = df1.index.get_indexer(common)
-    pos2 = df2.index.get_indexer(common)
-    o1, o2 = c1[pos1], c2[pos2]
-    if (o1.sum(axis=0) == 0).any() or (o2.sum(axis=0) == 0).any():
-        raise fail(
-            where,
-            "a group has no members in the common areas of one table",
-            "drop that group from `groups`",
-        )
-    m1, m2 = _m(c1) / log, _m(c2) / log
-    m1c, m2c = _m(o1) / log, _m(o2) / log
-    tables = {1: o1 / o1.sum(), 2: o2 / o2.sum()}
-    unit_m = {k: v.sum(axis=1) for k, v in tables.items()}
-    group_m = {k: v.sum(axis=0) for k, v in tables.items()}
-    cache: dict[tuple[int, int, int], float] = {}
-
-    def value(u: int, g: int, s: int) -> float:
-        if (u, g, s) not in cache:
-            if u == g == s:
-                cache[(u, g, s)] = _m(tables[s]) / log
-            else:
-                fit = _ipf(tables[s], unit_m[u], group_m[g], tol, max_iter, where)
-                cache[(u, g, s)] = _m(fit) / log
-        return cache[(u, g, s)]
-
-    factors = ("unit_marginal", "group_marginal", "structural")
-    shapley = {}
-    for j, name in enumerate(factors):
-        others = [i for i in range(3) if i != j]
-        phi = 0.0
-        for size in range(3):
-            for subset in itertools.combinations(others, size):
-                w = factorial(size) * factorial(2 - size) / factorial(3)
-                state = [1, 1, 1]
-                for i in subset:
-                    state[i] = 2
-                without = value(*state)
-                state[j] = 2
-                phi += w * (value(*state) - without)
-        shapley[name] = phi
-    comps = [
-        ("M1", m1),
-        ("M2", m2),
-        ("difference", m2 - m1),
-        ("additions", m2 - m2c),
-        ("removals", m1c - m1),
-        ("group_marginal", shapley["group_marginal"]),
-        ("unit_marginal", shapley["unit_marginal"]),
-        ("structural", shapley["structural"]),
-    ]
-    table = pd.DataFrame(comps, columns=["component", "value"])
-    diff = m2 - m1
-    table["share"] = table["value"] / diff if diff != 0 else np.nan
-    table.loc[:2, "share"] = np.nan
-    details = pd.DataFrame(
-        [
-            {"unit_marginal": u, "group_marginal": g, "structure": s, "M": value(u, g, s)}
-            for u, g, s in itertools.product((1, 2), repeat=3)
-        ]
+    from sozplan.segregation._change import (
+        METHODS,
+        aligned_tables,
+        bootstrap_summary,
+        change_parts,
+        change_warnings,
+        check_bootstrap_args,
+        multinomial_tables,
     )
+
+    where = "decompose_change"
+    if method not in METHODS:
+        raise fail(where, f"`method` is {method!r}", f"choose one of {format_values(METHODS)}")
+    if not isinstance(base, int | float) or base <= 1:
+        raise fail(where, f"`base` is {base!r}", "pass a number > 1")
+    if groups is not None and (group is not None or total is not None):
+        raise fail(
+            where,
+            "both `groups` and `group`/`total` were passed",
+            "pass either groups=[...] or group=... with total=...",
+        )
+    if groups is not None:
+        cols = as_column_list(groups, arg="groups")
+        if len(cols) < 2:
+            raise fail(where, f"`groups` names {len(cols)} column(s)", "pass at least two groups")
+        c1, c2, ids = aligned_tables(df1, df2, cols, where)
+        names = [str(c) for c in cols]
+    else:
+        if group is None or total is None:
+            raise fail(where, "no groups were given", "pass groups=[...] or group= and total=")
+        pairs = [twogroup_arrays(d, group, total, where=where) for d in (df1, df2)]
+        frames = [
+            pd.DataFrame({"g": x, "rest": t - x}, index=d.index)
+            for (x, t), d in zip(pairs, (df1, df2), strict=True)
+        ]
+        c1, c2, ids = aligned_tables(frames[0], frames[1], ["g", "rest"], where)
+        names = [str(group), f"{total} - {group}"]
+    log = np.log(base)
+    values, details, info = change_parts(
+        c1[None], c2[None], method, tol=tol, max_iter=max_iter, where=where
+    )
+    messages = change_warnings(c1, c2, info, names, method)
+    order = ["M1", "M2", "difference", "additions", "removals", *_CHANGE_ORDER[method]]
+    table = pd.DataFrame({"component": order, "value": [float(values[k][0]) / log for k in order]})
+    if not details.empty:
+        details["M"] = details["M"] / log
+    by_unit = info.get("by_unit", pd.DataFrame())
+    if not by_unit.empty:
+        by_unit.index = ids[info["rows"]]
+        by_unit[["ls_diff1", "ls_diff2", "ls_diff_mean", "total"]] /= log
+    if se:
+        gen = check_bootstrap_args(n_bootstrap, ci, rng, where)
+        draws1 = multinomial_tables(c1, n_bootstrap, gen, where)
+        draws2 = multinomial_tables(c2, n_bootstrap, gen, where)
+        boot = np.empty((n_bootstrap, len(order)))
+        step = max(1, 500_000 // c1.size)  # draws decomposed together (about 4 MB per table)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            for b in range(0, n_bootstrap, step):
+                v, _, _ = change_parts(
+                    draws1[b : b + step],
+                    draws2[b : b + step],
+                    "shapley" if method == "shapley_detailed" else method,
+                    tol=tol,
+                    max_iter=max_iter,
+                    where=where,
+                )
+                boot[b : b + step] = np.column_stack([v[k] for k in order]) / log
+        summary = bootstrap_summary(table.set_index("component")["value"], boot, ci)
+        table = pd.concat([table[["component"]], summary.reset_index(drop=True)], axis=1).rename(
+            columns={"estimate": "value"}
+        )
+    diff = float(table["value"].iloc[2])
+    table.insert(2, "share", table["value"] / diff if diff != 0 else np.nan)
+    table.loc[:2, "share"] = np.nan
+    n_rows = info["rows"]
     return DecompositionResult(
         kind="change",
         index="mutual_information",
@@ -549,11 +612,16 @@ def decompose_change(
         table=table,
         details=details,
         extras={
-            "n_common": len(common),
-            "n_added": int((t2 > 0).sum() - len(common)),
-            "n_removed": int((t1 > 0).sum() - len(common)),
+            "method": method,
+            "n_common": int(n_rows.sum()),
+            "n_added": int(((c2.sum(axis=1) > 0) & ~n_rows).sum()),
+            "n_removed": int(((c1.sum(axis=1) > 0) & ~n_rows).sum()),
             "groups": names,
+            "common_groups": [n for n, k in zip(names, info["cols"], strict=True) if k],
+            **({"n_bootstrap": n_bootstrap, "ci": ci} if se else {}),
         },
+        by_unit=by_unit,
+        warnings=tuple(messages),
     )
 
 

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import fail
+from sozplan.checks import count_block, fail
 from sozplan.segregation._result import SegregationResult
 from sozplan.segregation._validate import (
     IndexSpec,
     environment_matrix,
-    lag_counts,
-    multigroup_array,
+    lag_table,
+    multigroup_table,
     register,
     safe_div,
     xlogy_ratio,
@@ -158,9 +158,9 @@ def compute_multigroup(
 ) -> SegregationResult:
     """Validate, build local environments if a graph is given, and run the kernel."""
     spec = func._segregation_spec
-    counts = multigroup_array(df, groups, where=spec.name)
+    counts, groups, messages = multigroup_table(df, groups, where=spec.name)
     if graph is not None:
-        counts = lag_counts(environment_matrix(df, graph, spec.name), counts)
+        counts = lag_table(environment_matrix(df, graph, spec.name), counts)
     value = spec.kernel(counts[None], **params)[0]
     shown = {k: v for k, v in params.items() if k != "base" or v != np.e}
     return SegregationResult(
@@ -177,6 +177,7 @@ def compute_multigroup(
             **shown,
             **(extras or {}),
         },
+        warnings=messages,
     )
 
 
@@ -330,9 +331,9 @@ def mutual_information(
     """
     if not isinstance(base, int | float) or base <= 1:
         raise fail("mutual_information", f"`base` is {base!r}", "pass a number > 1, e.g. 2 or e")
-    counts = multigroup_array(df, groups, where="mutual_information")
-    e = float(_k_entropy_city(counts[None])[0]) / np.log(base)
     res = compute_multigroup(mutual_information, df, groups, graph=graph, base=float(base))
+    counts = count_block(df, list(res.groups), where="mutual_information")
+    e = float(_k_entropy_city(counts[None])[0]) / np.log(base)
     return SegregationResult(
         **{**res.__dict__, "extras": {**res.extras, "entropy": e, "H": res.statistic / e}}
     )

@@ -68,6 +68,9 @@ class SegregationResult:
         Whether the index uses a graph or geometry.
     extras : Mapping
         Further figures (e.g. per-group parts, the centre used, parameters).
+    warnings : tuple of str
+        Data problems met on the way (also issued as sozplan warnings), e.g. groups
+        without members that were left out.
 
     Examples
     --------
@@ -90,6 +93,7 @@ class SegregationResult:
     groups: tuple[str, ...] = ()
     spatial: bool = False
     extras: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "statistic", float(self.statistic))
@@ -110,6 +114,7 @@ class SegregationResult:
             f"  n_units        {self.n_units}",
         ]
         lines += [f"  {k:<14} {_fmt(v)}" for k, v in self._scalar_extras().items()]
+        lines += [f"  warning        {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -121,6 +126,7 @@ class SegregationResult:
             ("Gebiete", str(self.n_units)),
         ]
         rows += [(html.escape(k), html.escape(_fmt(v))) for k, v in self._scalar_extras().items()]
+        rows += [("Hinweis", html.escape(w)) for w in self.warnings]
         return html_table(rows)
 
     def to_frame(self) -> pd.DataFrame:

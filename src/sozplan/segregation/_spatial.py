@@ -988,6 +988,15 @@ def multiscalar_profile(
     >>> prof = multiscalar_profile(dissimilarity, g, [150, 250], group="g", total="t")
     >>> prof["statistic"].round(3).tolist()
     [1.0, 0.778, 0.524]
+
+    A multigroup index takes ``groups=``:
+
+    >>> from sozplan.segregation import information_theory
+    >>> g["h"], g["u"] = [0, 10, 10, 0], [0, 0, 0, 10]
+    >>> g["g"] = [10, 0, 0, 0]
+    >>> prof = multiscalar_profile(information_theory, g, [150], groups=["g", "h", "u"])
+    >>> prof["statistic"].round(3).tolist()
+    [1.0, 0.469]
     """
     where = "multiscalar_profile"
     _geo(df, where)

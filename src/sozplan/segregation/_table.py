@@ -16,7 +16,8 @@ from sozplan.segregation._validate import (
     REGISTRY,
     environment_matrix,
     lag_counts,
-    multigroup_array,
+    lag_table,
+    multigroup_table,
     twogroup_arrays,
 )
 
@@ -136,11 +137,11 @@ def segregation_table(
                 "use groups=[...] for multigroup indices, or group= and total= "
                 "(optionally spatial=True) for two-group indices",
             )
-        counts = multigroup_array(df, groups, where=where)
+        counts, groups, _ = multigroup_table(df, groups, where=where)
         label = ", ".join(str(g) for g in groups)
         tables = [(counts, False)]
         if graph is not None:
-            tables.append((lag_counts(environment_matrix(df, graph, where), counts), True))
+            tables.append((lag_table(environment_matrix(df, graph, where), counts), True))
         for arr, is_spatial in tables:
             values = mg.all_multigroup(arr, gini=mg.multigroup_gini in wanted)
             for func in wanted:

@@ -95,7 +95,23 @@ def twogroup_arrays(
 def multigroup_array(
     df: Any, groups: Sequence[Hashable], *, where: str, min_units: int = 2
 ) -> np.ndarray:
-    """Validate a multigroup table and return the (n, K) count matrix."""
+    """Validate a multigroup table and return the (n, K) count matrix (no empty group)."""
+    counts, cols = _multigroup_counts(df, groups, where, min_units)
+    col_tot = counts.sum(axis=0)
+    empty = [c for c, s in zip(cols, col_tot, strict=True) if s <= 0]
+    if empty:
+        raise fail(
+            where,
+            f"group(s) {format_values(empty)} have no members",
+            "drop empty groups from `groups`; the multigroup indices need every group present",
+        )
+    return counts
+
+
+def _multigroup_counts(
+    df: Any, groups: Sequence[Hashable], where: str, min_units: int
+) -> tuple[np.ndarray, list[Hashable]]:
+    """Run the shared checks of a multigroup table: frame, ids, >= 2 groups, units."""
     check_frame(df, where=where)
     check_unique_index(df, where=where)
     cols = as_column_list(groups, arg="groups")
@@ -108,15 +124,43 @@ def multigroup_array(
         )
     counts = count_block(df, cols, where=where)
     _check_units(len(counts), min_units, where)
-    col_tot = counts.sum(axis=0)
-    empty = [c for c, s in zip(cols, col_tot, strict=True) if s <= 0]
-    if empty:
-        raise fail(
-            where,
-            f"group(s) {format_values(empty)} have no members",
-            "drop empty groups from `groups`; the multigroup indices need every group present",
+    return counts, cols
+
+
+def multigroup_table(
+    df: Any, groups: Sequence[Hashable], *, where: str, min_units: int = 2
+) -> tuple[np.ndarray, list[Hashable], tuple[str, ...]]:
+    """Validate a multigroup table, dropping groups that are empty everywhere.
+
+    As R's ``segregation`` (which keeps only cells with positive counts), a group with
+    no members anywhere is no category of the table: it is dropped with a
+    :class:`~sozplan.errors.DataQualityWarning`. Returns the (n, K') counts of the
+    remaining groups, their names and the warning messages.
+    """
+    import warnings
+
+    from sozplan.errors import DataQualityWarning
+
+    counts, cols = _multigroup_counts(df, groups, where, min_units)
+    present = counts.sum(axis=0) > 0
+    messages: tuple[str, ...] = ()
+    if not present.all():
+        empty = [c for c, k in zip(cols, present, strict=True) if not k]
+        if present.sum() < 2:
+            raise fail(
+                where,
+                f"only {int(present.sum())} of the groups has members "
+                f"(empty: {format_values(empty)})",
+                "segregation needs at least two groups with members; check the columns",
+            )
+        messages = (
+            f"group(s) {format_values(empty)} have no members in any area and were left "
+            "out (as R's segregation does); the index describes the other groups",
         )
-    return counts
+        warnings.warn(messages[0], DataQualityWarning, stacklevel=4)
+        counts = counts[:, present]
+        cols = [c for c, k in zip(cols, present, strict=True) if k]
+    return counts, cols, messages
 
 
 def _check_units(n: int, min_units: int, where: str) -> None:
@@ -171,12 +215,36 @@ def environment_matrix(df: pd.DataFrame, graph: Any, where: str) -> Any:
 
 
 def lag_counts(mat: Any, counts: np.ndarray) -> np.ndarray:
-    """Apply the environment matrix to counts of shape (..., n) or (..., n, K)."""
+    """Apply the environment matrix to a batch of counts: shape (n,), (B, n) or (B, n, K).
+
+    The area axis is the last axis of a two-group batch (B, n) and the middle axis of a
+    multigroup batch (B, n, K). A single multigroup table of shape (n, K) is not a batch:
+    pass it to :func:`lag_table` (or as ``counts[None]``), since (n, K) cannot be told
+    apart from (B, n) when the numbers of areas and groups happen to be equal.
+    """
     arr = np.asarray(counts, dtype=float)
+    n = mat.shape[1]
     if arr.ndim == 1:
+        _check_area_axis(arr.shape[0], n)
         return mat @ arr
     if arr.ndim == 2:  # (B, n)
+        _check_area_axis(arr.shape[1], n)
         return (mat @ arr.T).T
-    b, n, k = arr.shape  # (B, n, K)
-    flat = np.moveaxis(arr, 1, 0).reshape(n, b * k)
-    return np.moveaxis((mat @ flat).reshape(n, b, k), 0, 1)
+    b, m, k = arr.shape  # (B, n, K)
+    _check_area_axis(m, n)
+    flat = np.moveaxis(arr, 1, 0).reshape(m, b * k)
+    return np.moveaxis((mat @ flat).reshape(m, b, k), 0, 1)
+
+
+def lag_table(mat: Any, counts: np.ndarray) -> np.ndarray:
+    """Apply the environment matrix to one (n, K) table of group counts (areas x groups)."""
+    arr = np.asarray(counts, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"lag_table expects an (areas, groups) table, got shape {arr.shape}")
+    _check_area_axis(arr.shape[0], mat.shape[1])
+    return np.asarray(mat @ arr)
+
+
+def _check_area_axis(got: int, n: int) -> None:
+    if got != n:  # a programming error inside sozplan, never the user's input
+        raise ValueError(f"counts have {got} areas along the area axis, the graph has {n}")
