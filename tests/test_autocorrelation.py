@@ -470,9 +470,11 @@ def test_local_geary_and_join_counts_equal_esda(case):
     assert set(res["cluster"].astype(str)) <= {"HH", "LL", "OP", "NEG", "ns"}
     res = local_join_counts(df, "klasse", category="c", graph=g, permutations=99, rng=3)
     x = (df["klasse"] == "c").to_numpy(float)
+    # esda's Join_Counts_Local.fit has its own `permutations=999` and ignores the
+    # constructor's: pass it to fit
     ref = esda.Join_Counts_Local(
         connectivity=w, permutations=99, seed=_seed(3), alternative="two-sided"
-    ).fit(x)
+    ).fit(x, permutations=99)
     np.testing.assert_allclose(res["statistic"], ref.LJC)
     np.testing.assert_allclose(res["p_value"], np.minimum(ref.p_sim, 1), equal_nan=True)
     assert res.loc[ref.LJC == 0, "p_value"].isna().all()  # no test where no same-class join
