@@ -30,6 +30,7 @@ If no folder is writable the kernels are compiled in memory (once per process).
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import numpy as np
@@ -58,13 +59,13 @@ def _jit(**options):
 @_jit()
 def draw_ids(n_minus_1, max_card, permutations, seed):  # pragma: no cover - compiled
     """Neighbour positions, ``(permutations, max_card)``, exactly as esda's ``vec_permutations``."""
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - numba's own generator, as esda seeds it
     out = np.empty((permutations, max_card), dtype=np.int64)
     buf = np.empty(n_minus_1, dtype=np.int64)
     for k in range(permutations):
         for t in range(n_minus_1):
             buf[t] = t
-        np.random.shuffle(buf)
+        np.random.shuffle(buf)  # noqa: NPY002 - numba's own generator
         for t in range(max_card):
             out[k, t] = buf[t]
     return out
@@ -260,7 +261,7 @@ def conditional_permutation(
             list(
                 pool.map(
                     lambda ab: crand_block(ab[0], ab[1], *args),
-                    zip(bounds[:-1], bounds[1:], strict=True),
+                    itertools.pairwise(bounds),
                 )
             )
     return p, mean, sd

@@ -209,14 +209,12 @@ def _local_frame(
 
 
 def _weights(graph: Graph, transformation: str, *, where: str):
-    """The graph's sparse weights transformed as ``graph.transform(transformation)``.
+    """Return the graph's sparse weights transformed as ``graph.transform(transformation)``.
 
     ``"r"`` and ``"b"`` are computed on the graph's cached CSR matrix (entry order kept),
     which avoids building a transformed copy of the adjacency table; other
     transformations go through :meth:`libpysal.graph.Graph.transform`.
     """
-    from scipy import sparse as sp
-
     t = str(transformation).lower()
     if t not in ("r", "b"):
         try:
@@ -581,7 +579,7 @@ def local_getis_ord(
         )
     from scipy import sparse as sps
 
-    from sozplan.autocorrelation._kernels import G, G_STAR
+    from sozplan.autocorrelation._kernels import G_STAR, G
 
     if star:  # binary weights with self-weight 1, then transformed (esda.G_Local, star=True)
         b = _weights(graph, "b", where=where)
