@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from libpysal.graph import Graph
-from scipy import stats
 
 from sozplan.checks import (
     check_columns,
@@ -22,6 +20,9 @@ from sozplan.checks import (
 )
 from sozplan.errors import DataQualityWarning
 from sozplan.graph import align_graph, build_graph
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
 
 __all__: list[str] = []
 
@@ -52,6 +53,15 @@ CLUSTER_LABELS_EN = {
 
 #: Values per permutation chunk (n x chunk doubles, about 1.3 MB: cache-friendly sparse products).
 _CHUNK_VALUES = 160_000
+
+
+def load_esda():
+    """Import esda (seconds: it loads libpysal, scipy.stats and numba) when first needed."""
+    with warnings.catch_warnings():
+        # esda imports tqdm.auto, which warns inside Jupyter when ipywidgets is missing
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import esda
+    return esda
 
 
 @contextlib.contextmanager
@@ -187,6 +197,8 @@ def adjust_pvalues(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = np.isfinite(p)
     m = int(ok.sum())
     if m:
+        from scipy import stats
+
         q[ok] = stats.false_discovery_control(p[ok], method="bh")
         bonf[ok] = np.minimum(p[ok] * m, 1.0)
     return q, bonf

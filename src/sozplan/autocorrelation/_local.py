@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
 
 from sozplan.autocorrelation._common import (
     CLUSTER_LABELS_DE,
@@ -23,6 +22,9 @@ from sozplan.autocorrelation._common import (
 )
 from sozplan.autocorrelation._global import check_rate_columns, eb_rates
 from sozplan.checks import check_columns, check_frame, fail, format_values
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
 
 __all__ = [
     "local_geary",
