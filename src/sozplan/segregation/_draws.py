@@ -217,6 +217,7 @@ def _step(
 @_jit
 def _draw_units(
     state: np.ndarray,
+    order: np.ndarray,
     unit_table: np.ndarray,
     lo: np.ndarray,
     start: np.ndarray,
@@ -234,7 +235,8 @@ def _draw_units(
     b = out.shape[0]
     sums[:] = 0.0
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    for i in range(out.shape[1]):
+    for r in range(out.shape[1]):
+        i = order[r]
         tab = table[start[unit_table[i]] :]
         k_size = float(size[unit_table[i]])
         base = lo[unit_table[i]]
@@ -308,6 +310,9 @@ class UnitSampler:
         self.tables: tuple[np.ndarray, ...] | None = None
         if estimate <= MAX_TABLE_ENTRIES:
             self.unit_table = unit_table.astype(np.int64)
+            # units in the order of their tables: units of one size share a table, and the
+            # tables are read front to back, which keeps them in the CPU caches
+            self.order = np.argsort(self.unit_table, kind="stable")
             self.tables = _unit_tables(kind, keys, np.full(len(keys), self.p))
             self.n_spread = int(np.count_nonzero(self.tables[2][self.unit_table] > 1))
 
@@ -322,7 +327,7 @@ class UnitSampler:
             return out.sum(axis=1)
         sums = np.empty(b)
         with _Stream(rng) as state:
-            _draw_units(state, self.unit_table, *self.tables, out, sums)
+            _draw_units(state, self.order, self.unit_table, *self.tables, out, sums)
         return sums
 
 
