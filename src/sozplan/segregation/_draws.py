@@ -228,9 +228,10 @@ def _draw_units(
 ) -> None:
     """Fill out (rows x units) with one draw per unit and row; sums[s] = row sums.
 
-    Units whose distribution is a single point (e.g. no residents) take no uniform
-    number; the others take theirs unit by unit, row by row, from the SFC64 ``state``
-    (advanced in place).
+    Units are visited in ``order`` (sorted by their table, so that units of one size
+    reuse a table while it is in the CPU caches). Units whose distribution is a single
+    point (e.g. no residents) take no uniform number; the others take theirs unit by
+    unit, row by row, from the SFC64 ``state`` (advanced in place).
     """
     b = out.shape[0]
     sums[:] = 0.0
