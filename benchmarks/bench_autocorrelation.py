@@ -222,17 +222,16 @@ gdf = load_musterstadt("planning_area")
 col = "sgb2_leistungsberechtigte"
 sub = gdf[gdf["einwohner"] > 0].copy()
 sub["quote"] = sub[col] / sub["einwohner"]
-t1 = time.perf_counter()
+from sozplan.graph import build_graph
+g = build_graph(sub, islands="nearest")
 if {esda!r}:
     import esda
-    from sozplan.graph import build_graph
-    g = build_graph(sub, islands="nearest")
+    t1 = time.perf_counter()
     esda.Moran_Local(sub["quote"].to_numpy(), g, permutations=999, seed=1,
                      alternative="two-sided", n_jobs=1)
 else:
     from sozplan.autocorrelation import local_moran
-    from sozplan.graph import build_graph
-    g = build_graph(sub, islands="nearest")
+    t1 = time.perf_counter()
     local_moran(sub, "quote", graph=g, permutations=999, rng=0)
 t2 = time.perf_counter()
 print(len(sub), t2 - t0, t2 - t1)
@@ -318,7 +317,7 @@ def run_worker(task, path, repeats) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--first-call-runs", type=int, default=5)
     parser.add_argument("--million", action="store_true")
@@ -338,7 +337,8 @@ def main() -> None:
         n, esda_wall, esda_call = first_call(esda_side=True)
         print(
             f"first local_moran in a fresh process, Musterstadt planning areas ({n}), "
-            f"999 permutations (process start to result / the call alone):"
+            f"999 permutations (process start to result / the call alone, after data, "
+            f"imports and graph):"
         )
         print(f"  cold (cache removed: {removed} files) {cold:8.2f} s / {cold_call:6.2f} s")
         print(

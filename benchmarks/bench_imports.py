@@ -6,8 +6,8 @@ For each module ``python -X importtime -c "import sozplan.<module>"`` runs ``--r
 in a new process; the time of a run is the sum of the cumulative times of the top-level
 imports that ``import sozplan.<module>`` triggers (the package and the module with all they
 import, not the interpreter's own start-up). Printed: the median, the minimum, and the
-heaviest third-party packages pulled in (median cumulative time of the top-level third-party
-entries inside the tree). ``import numpy`` and ``import pandas`` are measured the same way
+heavy third-party packages pulled in (median over runs of the largest cumulative time of one
+entry of the package: a lower bound of what it costs). ``import numpy`` and ``import pandas`` are measured the same way
 as anchors. With ``--markdown`` the table is printed in the form of the docs page.
 """
 
@@ -54,7 +54,7 @@ def one(module: str) -> tuple[float, dict[str, float]]:
         if indent == 1 and (name == root or name.startswith(root + ".")):
             total += cumulative / 1e6
         top = name.split(".")[0]
-        if top in HEAVY and "." not in name:
+        if top in HEAVY:  # the largest subtree of the package (a lower bound of its cost)
             heavy[top] = max(heavy.get(top, 0.0), cumulative / 1e6)
     return total, heavy
 
