@@ -157,7 +157,11 @@ def row(label: str, ours: float, theirs: float, note: str = "") -> None:
     print(f"{label:<52} {ours * 1e3:>10.1f} ms {theirs * 1e3:>12.1f} ms {ratio:>9.0f}x  {note}")
 
 
-def main(quick: bool = False, tests_only: bool = False) -> None:
+def main(
+    quick: bool = False,
+    tests_only: bool = False,
+    nulls: tuple[str, ...] = ("systematic", "evenness"),
+) -> None:
     sizes = [] if tests_only else [10_000] if quick else [10_000, 100_000]
     repeats = 3 if quick else 5
     print(
@@ -245,7 +249,7 @@ def main(quick: bool = False, tests_only: bool = False) -> None:
             f"  {label}: totals {int(df['einwohner'].min())}-{int(df['einwohner'].max())}, "
             f"median {int(df['einwohner'].median())}"
         )
-        randomisation_rows(df, label, repeats, pysal_repeats)
+        randomisation_rows(df, label, repeats, pysal_repeats, nulls)
     ours_perm = timeit(
         lambda df=blocks: S.randomization_test(
             S.dissimilarity,
@@ -278,7 +282,9 @@ def main(quick: bool = False, tests_only: bool = False) -> None:
     print(f"{'randomisation test M (5 groups), 999 it., systematic':<52} {ours_m * 1e3:>10.1f} ms")
 
 
-def randomisation_rows(df: pd.DataFrame, label: str, repeats: int, pysal_repeats: int) -> None:
+def randomisation_rows(
+    df: pd.DataFrame, label: str, repeats: int, pysal_repeats: int, nulls: tuple[str, ...]
+) -> None:
     """Rows of ours vs PySAL SingleValueTest (D, 999 iterations) on one table."""
     import segregation.singlegroup as sg
     from segregation.inference import SingleValueTest
@@ -307,7 +313,7 @@ def randomisation_rows(df: pd.DataFrame, label: str, repeats: int, pysal_repeats
 
     ours("systematic", None)  # numba: load (or compile) the samplers once
     cores = _n_threads(None, 10**6)
-    for null in ("systematic", "evenness"):
+    for null in nulls:
         t_one, t_all, p_one, p_all = [], [], [], []
         for _ in range(pysal_repeats):
             t_one.append(timeit(lambda null=null: ours(null, 1), repeats))
@@ -341,5 +347,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--tests-only", action="store_true", help="only the randomisation tests (item 2)"
     )
+    parser.add_argument("--nulls", nargs="+", default=["systematic", "evenness"])
     args = parser.parse_args()
-    main(args.quick, args.tests_only)
+    main(args.quick, args.tests_only, tuple(args.nulls))
