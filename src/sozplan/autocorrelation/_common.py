@@ -87,7 +87,8 @@ def row_lag(graph: Graph, values: np.ndarray) -> np.ndarray:
 def seed_from_rng(rng: Any, *, where: str = "") -> tuple[np.random.Generator, int]:
     """Return the Generator for ``rng`` and an integer seed drawn from it.
 
-    esda's numba permutation engine takes an integer ``seed``; it is drawn as
+    The local statistics' permutation kernels (like esda's engine) take an integer
+    ``seed``; it is drawn as
     ``int(gen.integers(2**31 - 1))`` from ``gen = numpy.random.default_rng(rng)``.
     The same ``rng`` (an int, or a Generator in the same state) therefore gives
     the same seed and the same numbers; a Generator advances by one draw.

@@ -389,7 +389,8 @@ def moran(
     rng : None, int or numpy.random.Generator
         Source of randomness, ``gen = numpy.random.default_rng(rng)``. First a seed
         ``int(gen.integers(2**31 - 1))`` is drawn (reported as ``result.seed``; local
-        statistics pass it to esda's numba engine); global statistics then draw each
+        statistics seed their compiled draws with it as esda's engine would be seeded);
+        global statistics then draw each
         permutation as ``gen.permutation(values)``. The same ``rng`` gives the same
         numbers; numpy's global random state is never touched.
     alternative : {"two-sided", "greater", "lesser", "folded", "directed"}
