@@ -42,6 +42,9 @@ Tasks (ours vs anchor, same data and graph, same options):
    with sozplan's own compiled kernel, streaming the permutations, plus our checks,
    q-values and labels); local_moran_lean: ours with ``keep_simulations=False``.
 
+``--lattice 316``: ``local_moran`` against ``esda.Moran_Local`` (warm, alternating) on a
+316 x 316 rook lattice (99,856 units) in one fresh process, without generating a city.
+
 ``--million``: peak memory and time of ``local_moran`` (999 permutations) on a
 1000 x 1000 rook lattice (1,000,000 units) in a fresh process (esda would keep the
 8 GB of simulated values; it is not run).
@@ -276,6 +279,52 @@ def first_call(esda_side: bool = False) -> tuple[int, float, float]:
     return int(n), wall, float(call)
 
 
+LATTICE = """
+import time, numpy as np, pandas as pd, scipy.sparse as sp
+from libpysal.graph import Graph
+side = {side}
+n = side * side
+eye = sp.eye_array(side)
+path = sp.diags_array([np.ones(side - 1), np.ones(side - 1)], offsets=[-1, 1])
+adj = (sp.kron(eye, path) + sp.kron(path, eye)).tocsr()
+g = Graph.from_sparse(adj)
+i, j = np.divmod(np.arange(n), side)
+y = np.sin(i / 50) + np.cos(j / 70) + np.random.default_rng(0).normal(size=n)
+df = pd.DataFrame({{"y": y}}, index=g.unique_ids)
+"""
+
+COMPARE = (
+    LATTICE
+    + """
+import statistics, esda
+from sozplan.autocorrelation import local_moran
+from sozplan.autocorrelation._common import seed_from_rng
+seed = seed_from_rng(0)[1]
+ours = lambda: local_moran(df, "y", graph=g, permutations=999, rng=0)
+theirs = lambda: esda.Moran_Local(y, g, permutations=999, seed=seed, alternative="two-sided",
+                                  keep_simulations=True, n_jobs=1)
+ours(); theirs()  # compile / load both engines, warm the graph's caches
+times = {{"ours": [], "esda": []}}
+for rep in range({repeats}):
+    pairs = [("ours", ours), ("esda", theirs)]
+    for side_, call in pairs if rep % 2 == 0 else pairs[::-1]:
+        t0 = time.perf_counter(); call(); times[side_].append(time.perf_counter() - t0)
+print(statistics.median(times["ours"]), statistics.median(times["esda"]))
+"""
+)
+
+
+def lattice_compare(side: int, repeats: int) -> tuple[float, float]:
+    """Median seconds of local_moran and esda.Moran_Local (warm) on a side x side lattice."""
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    code = COMPARE.format(side=side, repeats=repeats)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    ours, theirs = map(float, out.stdout.split()[-2:])
+    return ours, theirs
+
+
 MILLION = """
 import time, numpy as np, pandas as pd, scipy.sparse as sp
 from libpysal.graph import Graph
@@ -321,6 +370,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--first-call-runs", type=int, default=5)
     parser.add_argument("--million", action="store_true")
+    parser.add_argument(
+        "--lattice",
+        type=int,
+        default=0,
+        help="also compare local_moran and esda.Moran_Local (warm) on a LATTICE x LATTICE "
+        "rook lattice (e.g. 316: 99,856 units)",
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -347,6 +403,13 @@ def main() -> None:
             f"{statistics.median(w[2] for w in warm):6.2f} s"
         )
         print(f"  esda.Moran_Local (compiles)        {esda_wall:8.2f} s / {esda_call:6.2f} s")
+    if args.lattice:
+        ours, theirs = lattice_compare(args.lattice, args.repeats)
+        print(
+            f"local_moran vs esda.Moran_Local (warm, 999 permutations, "
+            f"{args.lattice**2:,} units, rook lattice): {ours:.2f} s vs {theirs:.2f} s "
+            f"(ratio {ours / theirs:.2f}, medians of {args.repeats} alternating runs)"
+        )
     if args.million:
         dt, before, peak = million()
         print(
