@@ -325,19 +325,10 @@ def lattice_compare(side: int, repeats: int) -> tuple[float, float]:
     return ours, theirs
 
 
-MILLION = """
-import time, numpy as np, pandas as pd, scipy.sparse as sp
-from libpysal.graph import Graph
+MILLION = (
+    LATTICE.format(side=1000)
+    + """
 from sozplan.autocorrelation import local_moran
-side = 1000
-n = side * side
-eye = sp.eye_array(side)
-path = sp.diags_array([np.ones(side - 1), np.ones(side - 1)], offsets=[-1, 1])
-adj = (sp.kron(eye, path) + sp.kron(path, eye)).tocsr()
-g = Graph.from_sparse(adj)
-i, j = np.divmod(np.arange(n), side)
-y = np.sin(i / 50) + np.cos(j / 70) + np.random.default_rng(0).normal(size=n)
-df = pd.DataFrame({"y": y}, index=g.unique_ids)
 import resource
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
@@ -346,6 +337,7 @@ dt = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(dt, before / 1024, peak / 1024)
 """
+)
 
 
 def million() -> tuple[float, float, float]:
