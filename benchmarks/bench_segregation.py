@@ -15,7 +15,10 @@ counts if the generator is unavailable). Measures
    matrices); ours with ``indices=`` for the like-for-like rows;
 2. a randomisation test of D with 999 iterations at 10,000 units - ours
    ``randomization_test`` (one thread, and all cores) vs PySAL ``SingleValueTest``
-   (``n_jobs=1`` and ``n_jobs=-1``) under the same null, runs alternating;
+   (``n_jobs=1`` and ``n_jobs=-1``) under the same null, runs alternating; for
+   block-sized units (the city's blocks) and for planning-area-sized units (the same
+   blocks with totals drawn uniformly from 50-3,000 and the group drawn as
+   ``Bin(total, block share)``, seed 1);
 3. peak memory (tracemalloc) of our aspatial table per unit.
 
 Prints medians of several runs and the ratios.
@@ -154,8 +157,12 @@ def row(label: str, ours: float, theirs: float, note: str = "") -> None:
     print(f"{label:<52} {ours * 1e3:>10.1f} ms {theirs * 1e3:>12.1f} ms {ratio:>9.0f}x  {note}")
 
 
-def main(quick: bool = False) -> None:
-    sizes = [10_000] if quick else [10_000, 100_000]
+def main(
+    quick: bool = False,
+    tests_only: bool = False,
+    nulls: tuple[str, ...] = ("systematic", "evenness"),
+) -> None:
+    sizes = [] if tests_only else [10_000] if quick else [10_000, 100_000]
     repeats = 3 if quick else 5
     print(
         f"sozplan.segregation vs PySAL segregation; python {sys.version.split()[0]}, "
@@ -230,10 +237,57 @@ def main(quick: bool = False) -> None:
 
     # randomisation test: 999 iterations at 10,000 units. Runs alternate between
     # sozplan and PySAL so that load on the shared machine hits both alike.
-    from segregation.inference import SingleValueTest
-
-    df = city(10_000, geo=True)
+    blocks = city(10_000, geo=True)
     pysal_repeats = 1 if quick else 3
+    gen = np.random.default_rng(1)
+    big = blocks.copy()
+    share = (blocks["auslaender"] / blocks["einwohner"].where(blocks["einwohner"] > 0)).fillna(0)
+    big["einwohner"] = gen.integers(50, 3001, len(big))
+    big["auslaender"] = gen.binomial(big["einwohner"], share.clip(0, 1))
+    for label, df in (("blocks", blocks), ("planning-area sized", big)):
+        print(
+            f"  {label}: totals {int(df['einwohner'].min())}-{int(df['einwohner'].max())}, "
+            f"median {int(df['einwohner'].median())}"
+        )
+        randomisation_rows(df, label, repeats, pysal_repeats, nulls)
+    ours_perm = timeit(
+        lambda df=blocks: S.randomization_test(
+            S.dissimilarity,
+            df,
+            group="auslaender",
+            total="einwohner",
+            iterations=999,
+            null="permutation",
+            rng=0,
+            progress=False,
+        ),
+        repeats,
+    )
+    print(
+        f"{'randomisation test D, 999 it., permutation':<52} {ours_perm * 1e3:>10.1f} ms "
+        f"{'(PySAL person_permutation explodes persons)':>30}"
+    )
+    ours_m = timeit(
+        lambda df=blocks: S.randomization_test(
+            S.mutual_information,
+            df,
+            groups=GROUPS,
+            iterations=999,
+            null="systematic",
+            rng=0,
+            progress=False,
+        ),
+        repeats,
+    )
+    print(f"{'randomisation test M (5 groups), 999 it., systematic':<52} {ours_m * 1e3:>10.1f} ms")
+
+
+def randomisation_rows(
+    df: pd.DataFrame, label: str, repeats: int, pysal_repeats: int, nulls: tuple[str, ...]
+) -> None:
+    """Rows of ours vs PySAL SingleValueTest (D, 999 iterations) on one table."""
+    import segregation.singlegroup as sg
+    from segregation.inference import SingleValueTest
 
     def ours(null: str, workers: int | None) -> None:
         S.randomization_test(
@@ -259,7 +313,7 @@ def main(quick: bool = False) -> None:
 
     ours("systematic", None)  # numba: load (or compile) the samplers once
     cores = _n_threads(None, 10**6)
-    for null in ("systematic", "evenness"):
+    for null in nulls:
         t_one, t_all, p_one, p_all = [], [], [], []
         for _ in range(pysal_repeats):
             t_one.append(timeit(lambda null=null: ours(null, 1), repeats))
@@ -268,56 +322,31 @@ def main(quick: bool = False) -> None:
             p_all.append(timeit(lambda null=null: theirs(null, -1), 1))
         med = statistics.median
         row(
-            f"randomisation test D, 999 it., {null}, n=10,000",
+            f"randomisation test D, 999 it., {null}, {label}",
             med(t_one),
             med(p_one),
             f"(1 thread vs PySAL n_jobs=1; {pysal_repeats} PySAL runs)",
         )
         row(
-            f"randomisation test D, 999 it., {null}, n=10,000",
+            f"randomisation test D, 999 it., {null}, {label}",
             med(t_all),
             med(p_all),
             f"({cores} threads vs PySAL n_jobs=-1)",
         )
         row(
-            f"randomisation test D, 999 it., {null}, n=10,000",
+            f"randomisation test D, 999 it., {null}, {label}",
             med(t_all),
             med(p_one),
             f"({cores} threads vs PySAL n_jobs=1)",
         )
-    ours_perm = timeit(
-        lambda df=df: S.randomization_test(
-            S.dissimilarity,
-            df,
-            group="auslaender",
-            total="einwohner",
-            iterations=999,
-            null="permutation",
-            rng=0,
-            progress=False,
-        ),
-        repeats,
-    )
-    print(
-        f"{'randomisation test D, 999 it., permutation':<52} {ours_perm * 1e3:>10.1f} ms "
-        f"{'(PySAL person_permutation explodes persons)':>30}"
-    )
-    ours_m = timeit(
-        lambda df=df: S.randomization_test(
-            S.mutual_information,
-            df,
-            groups=GROUPS,
-            iterations=999,
-            null="systematic",
-            rng=0,
-            progress=False,
-        ),
-        repeats,
-    )
-    print(f"{'randomisation test M (5 groups), 999 it., systematic':<52} {ours_m * 1e3:>10.1f} ms")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 units only, 3 repeats")
-    main(parser.parse_args().quick)
+    parser.add_argument(
+        "--tests-only", action="store_true", help="only the randomisation tests (item 2)"
+    )
+    parser.add_argument("--nulls", nargs="+", default=["systematic", "evenness"])
+    args = parser.parse_args()
+    main(args.quick, args.tests_only, tuple(args.nulls))

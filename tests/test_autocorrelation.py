@@ -360,6 +360,49 @@ def test_local_moran_equals_esda(case):
     assert res.attrs["alternative"] == "two-sided"
 
 
+@pytest.mark.parametrize("alternative", ["greater", "lesser", "folded", "directed"])
+def test_local_moran_alternatives_equal_esda(alternative):
+    # every alternative of esda.significance, on sozplan's kernel and esda's engine
+    df = _field()
+    g = Graph.from_lattice(N_SIDE, N_SIDE, rook=False)
+    res = local_moran(df, "y", graph=g, permutations=99, rng=5, alternative=alternative)
+    ref = esda.Moran_Local(
+        df["y"].to_numpy(), g, permutations=99, seed=_seed(5), alternative=alternative
+    )
+    _check_local(res, ref.Is, ref.p_sim, ref.EI_sim, ref.seI_sim, df.index)
+
+
+def test_kernel_draws_are_esdas_and_threads_change_nothing():
+    from esda.crand import vec_permutations
+
+    from sozplan.autocorrelation._kernels import draw_ids
+
+    # the table of drawn positions is esda's for the same seed (numba's Mersenne Twister)
+    np.testing.assert_array_equal(draw_ids(48, 8, 99, 12345), vec_permutations(8, 49, 99, 12345))
+    df = _field()
+    g = Graph.from_lattice(N_SIDE, N_SIDE, rook=False)
+    one = local_getis_ord(df, "pos", graph=g, permutations=99, rng=2, n_jobs=1)
+    two = local_getis_ord(df, "pos", graph=g, permutations=99, rng=2, n_jobs=2)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_local_weights_with_self_loops_and_kernel_weights_equal_esda():
+    # non-binary weights with a self-weight: the pairing of weights and drawn positions and
+    # the self-weight term must follow esda's engine exactly
+    rng = np.random.default_rng(0)
+    n = 30
+    dense = rng.random((n, n)) * (rng.random((n, n)) < 0.2)
+    dense = dense + dense.T
+    np.fill_diagonal(dense, 0.5)
+    g = Graph.from_dense(dense)
+    df = pd.DataFrame({"y": rng.normal(size=n)}, index=g.unique_ids)
+    res = local_moran(df, "y", graph=g, permutations=49, rng=1, transformation="r")
+    ref = esda.Moran_Local(
+        df["y"].to_numpy(), g, permutations=49, seed=_seed(1), alternative="two-sided"
+    )
+    _check_local(res, ref.Is, ref.p_sim, ref.EI_sim, ref.seI_sim, df.index)
+
+
 def test_local_moran_without_simulations_uses_analytical_moments(case):
     df, g, w = case
     res = local_moran(df, "y", graph=g, permutations=99, rng=4, keep_simulations=False)
@@ -470,9 +513,11 @@ def test_local_geary_and_join_counts_equal_esda(case):
     assert set(res["cluster"].astype(str)) <= {"HH", "LL", "OP", "NEG", "ns"}
     res = local_join_counts(df, "klasse", category="c", graph=g, permutations=99, rng=3)
     x = (df["klasse"] == "c").to_numpy(float)
+    # esda's Join_Counts_Local.fit has its own `permutations=999` and ignores the
+    # constructor's: pass it to fit
     ref = esda.Join_Counts_Local(
         connectivity=w, permutations=99, seed=_seed(3), alternative="two-sided"
-    ).fit(x)
+    ).fit(x, permutations=99)
     np.testing.assert_allclose(res["statistic"], ref.LJC)
     np.testing.assert_allclose(res["p_value"], np.minimum(ref.p_sim, 1), equal_nan=True)
     assert res.loc[ref.LJC == 0, "p_value"].isna().all()  # no test where no same-class join

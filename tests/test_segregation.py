@@ -679,8 +679,9 @@ def test_alias_tables_hold_the_exact_distribution(kind, a, p):
 
 def test_compiled_draws_follow_numpys_sfc64_stream():
     # the compiled loop steps SFC64 itself; numpy's SFC64 uniforms in the same order
-    # (unit by unit, row by row, point distributions skipped) and an independent numpy
-    # alias look-up give the same table, and the generator continues where it stopped
+    # (unit by unit in the order of their tables, row by row, point distributions
+    # skipped) and an independent numpy alias look-up give the same table, and the
+    # generator continues where it stopped
     from sozplan.segregation._draws import poisson_sampler
 
     sampler = poisson_sampler(np.array([0.0, 3.5, 40.0, 3.5, 0.0, 900.0]))
@@ -690,7 +691,9 @@ def test_compiled_draws_follow_numpys_sfc64_stream():
     lo, start, size, table = sampler.tables
     ref_gen = np.random.Generator(np.random.SFC64(11))
     ref = np.empty_like(out)
-    for i, tb in enumerate(sampler.unit_table):
+    assert list(sampler.order) == [0, 4, 1, 3, 2, 5]  # sizes 0, 0, 3.5, 3.5, 40, 900
+    for i in sampler.order:
+        tb = sampler.unit_table[i]
         if size[tb] == 1:
             ref[:, i] = lo[tb]
             continue

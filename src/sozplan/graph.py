@@ -39,11 +39,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
 
 from sozplan.checks import (
     check_aligned_index,
@@ -53,6 +52,9 @@ from sozplan.checks import (
     fail,
     format_values,
 )
+
+if TYPE_CHECKING:  # libpysal takes seconds to import: it is imported where a graph is built
+    from libpysal.graph import Graph
 
 __all__ = [
     "GraphSummary",
@@ -173,6 +175,8 @@ def _build_raw(
     bandwidth: float | None,
     kernel: str,
 ) -> Graph:
+    from libpysal.graph import Graph
+
     where = "build_graph"
     if kind in ("queen", "rook"):
         return Graph.build_contiguity(gdf.geometry, rook=(kind == "rook"), strict=False)
@@ -231,6 +235,8 @@ def _graph_from_positions(ids: pd.Index, i: np.ndarray, j: np.ndarray, w: np.nda
     i = np.concatenate([i, missing])
     j = np.concatenate([j, missing])
     w = np.concatenate([w, np.zeros(len(missing))])
+    from libpysal.graph import Graph
+
     order = np.lexsort((j, i))
     index = pd.MultiIndex(
         levels=[ids, ids], codes=[i[order], j[order]], names=["focal", "neighbor"]
@@ -498,6 +504,8 @@ def align_graph(graph: Graph, df: pd.DataFrame, *, where: str = "align_graph") -
     ...
     sozplan.errors.InputError: align_graph: the ids of `df` and `graph` differ: ...
     """
+    from libpysal.graph import Graph
+
     if not isinstance(graph, Graph):
         raise fail(
             where,
@@ -681,6 +689,8 @@ def graph_summary(graph: Graph) -> GraphSummary:
     >>> s.isolates, s.n_components
     (('insel',), 2)
     """
+    from libpysal.graph import Graph
+
     if not isinstance(graph, Graph):
         raise fail(
             "graph_summary",

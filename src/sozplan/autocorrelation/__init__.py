@@ -31,13 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
-
-with warnings.catch_warnings():
-    # esda imports tqdm.auto, which warns inside Jupyter when ipywidgets is missing
-    warnings.filterwarnings("ignore", message="IProgress not found")
-    import esda  # noqa: F401
-
 from sozplan.autocorrelation._common import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN
 from sozplan.autocorrelation._global import (
     CorrelogramResult,

@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from libpysal.graph import Graph
-from scipy import stats
 
 from sozplan.checks import (
     check_columns,
@@ -22,6 +20,9 @@ from sozplan.checks import (
 )
 from sozplan.errors import DataQualityWarning
 from sozplan.graph import align_graph, build_graph
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
 
 __all__: list[str] = []
 
@@ -54,6 +55,15 @@ CLUSTER_LABELS_EN = {
 _CHUNK_VALUES = 160_000
 
 
+def load_esda():
+    """Import esda (seconds: it loads libpysal, scipy.stats and numba) when first needed."""
+    with warnings.catch_warnings():
+        # esda imports tqdm.auto, which warns inside Jupyter when ipywidgets is missing
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import esda
+    return esda
+
+
 @contextlib.contextmanager
 def quiet_esda():
     """Silence esda's internal pandas deprecation notices and 0/0 warnings of isolates."""
@@ -77,7 +87,8 @@ def row_lag(graph: Graph, values: np.ndarray) -> np.ndarray:
 def seed_from_rng(rng: Any, *, where: str = "") -> tuple[np.random.Generator, int]:
     """Return the Generator for ``rng`` and an integer seed drawn from it.
 
-    esda's numba permutation engine takes an integer ``seed``; it is drawn as
+    The local statistics' permutation kernels (like esda's engine) take an integer
+    ``seed``; it is drawn as
     ``int(gen.integers(2**31 - 1))`` from ``gen = numpy.random.default_rng(rng)``.
     The same ``rng`` (an int, or a Generator in the same state) therefore gives
     the same seed and the same numbers; a Generator advances by one draw.
@@ -187,6 +198,8 @@ def adjust_pvalues(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = np.isfinite(p)
     m = int(ok.sum())
     if m:
+        from scipy import stats
+
         q[ok] = stats.false_discovery_control(p[ok], method="bh")
         bonf[ok] = np.minimum(p[ok] * m, 1.0)
     return q, bonf

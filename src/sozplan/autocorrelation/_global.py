@@ -5,19 +5,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import esda
 import numpy as np
 import pandas as pd
-from esda.smoothing import assuncao_rate
-from libpysal.graph import Graph
-from scipy import stats
 
 from sozplan.autocorrelation._common import (
     as_html_table,
     check_alternative,
     check_permutations,
+    load_esda,
     permutation_chunks,
     prepare,
     seed_from_rng,
@@ -32,6 +29,9 @@ from sozplan.checks import (
     fail,
     format_values,
 )
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
 
 __all__ = [
     "CorrelogramResult",
@@ -262,6 +262,8 @@ def _simulate(
 
 
 def _two_sided_norm(z: float) -> float:
+    from scipy import stats
+
     return float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else float("nan")
 
 
@@ -331,7 +333,7 @@ def _moran_on(
     y: np.ndarray, graph: Graph, transformation: str, permutations: int, gen: np.random.Generator
 ) -> tuple[Any, np.ndarray]:
     """esda.Moran (analytical part) plus our reproducible permutation distribution."""
-    m = esda.Moran(y, graph, transformation=transformation, permutations=0, two_tailed=True)
+    m = load_esda().Moran(y, graph, transformation=transformation, permutations=0, two_tailed=True)
     wsp = m.w.sparse.tocsr()
     n, s0 = m.n, m.summary.s0
     z = y - y.mean()
@@ -387,7 +389,8 @@ def moran(
     rng : None, int or numpy.random.Generator
         Source of randomness, ``gen = numpy.random.default_rng(rng)``. First a seed
         ``int(gen.integers(2**31 - 1))`` is drawn (reported as ``result.seed``; local
-        statistics pass it to esda's numba engine); global statistics then draw each
+        statistics seed their compiled draws with it as esda's engine would be seeded);
+        global statistics then draw each
         permutation as ``gen.permutation(values)``. The same ``rng`` gives the same
         numbers; numpy's global random state is never touched.
     alternative : {"two-sided", "greater", "lesser", "folded", "directed"}
@@ -500,7 +503,7 @@ def geary(
     run = _common_args(permutations, alternative, rng, where)
     permutations, gen = run.permutations, run.gen
     (y,), graph, messages = prepare(df, [column], graph, where=where)
-    c = esda.Geary(y, graph, transformation=transformation, permutations=0)
+    c = load_esda().Geary(y, graph, transformation=transformation, permutations=0)
     wsp = c.w.sparse.tocsr()
     rows = np.asarray(wsp.sum(axis=1)).ravel()
     cols = np.asarray(wsp.sum(axis=0)).ravel()
@@ -576,7 +579,7 @@ def getis_ord_general(
             f"{format_values(df.index[y < 0])}; general G needs non-negative values",
             "use a count or rate, or use moran() for centred variables",
         )
-    g = esda.G(y, graph, permutations=0)
+    g = load_esda().G(y, graph, permutations=0)
     wsp = g.w.sparse.tocsr()
 
     def batch(yy: np.ndarray) -> np.ndarray:
@@ -641,7 +644,7 @@ def moran_bv(
     run = _common_args(permutations, alternative, rng, where)
     permutations, gen = run.permutations, run.gen
     (xv, yv), graph, messages = prepare(df, [x, y], graph, where=where)
-    m = esda.Moran_BV(xv, yv, graph, transformation=transformation, permutations=0)
+    m = load_esda().Moran_BV(xv, yv, graph, transformation=transformation, permutations=0)
     wsp = m.w.sparse.tocsr()
     zx = m.zx
 
@@ -688,6 +691,8 @@ def check_rate_columns(df: Any, events: Hashable, population: Hashable, *, where
 
 def eb_rates(df: Any, events: Hashable, population: Hashable) -> np.ndarray:
     """Assuncao-Reis empirical-Bayes standardised rates (``esda.smoothing.assuncao_rate``)."""
+    from esda.smoothing import assuncao_rate
+
     return np.asarray(
         assuncao_rate(df[events].to_numpy(dtype=float), df[population].to_numpy(dtype=float)),
         dtype=float,
@@ -1101,6 +1106,7 @@ def _order_graphs(graph: Graph, orders: int) -> list[Graph]:
     (checked in the tests), but computed in one pass of sparse products instead of
     one shortest-path search per order.
     """
+    from libpysal.graph import Graph
     from scipy import sparse
 
     ids = pd.Index(graph.unique_ids)
@@ -1123,6 +1129,8 @@ def _order_graphs(graph: Graph, orders: int) -> list[Graph]:
 
 def _band_graphs(gdf: Any, distances: Sequence[float]) -> list[tuple[float, float, Graph]]:
     """Annular distance-band graphs (lower, upper] between centroids."""
+    from libpysal.graph import Graph
+
     from sozplan.graph import _geometry_for_points
 
     pts = _geometry_for_points(gdf)

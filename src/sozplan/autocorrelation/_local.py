@@ -1,15 +1,13 @@
-"""Local indicators of spatial association (LISA) on esda's numba permutation engine."""
+"""Local indicators of spatial association (LISA) with compiled, cached permutation kernels."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import esda
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
 
 from sozplan.autocorrelation._common import (
     CLUSTER_LABELS_DE,
@@ -19,12 +17,14 @@ from sozplan.autocorrelation._common import (
     check_alternative,
     check_permutations,
     prepare,
-    quiet_esda,
     row_lag,
     seed_from_rng,
 )
 from sozplan.autocorrelation._global import check_rate_columns, eb_rates
 from sozplan.checks import check_columns, check_frame, fail, format_values
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
 
 __all__ = [
     "local_geary",
@@ -81,15 +81,22 @@ class _Opts:
     correction: str
     n_jobs: int
 
-    def esda_kwargs(self, keep_simulations: bool = True) -> dict:
-        """Keyword arguments of esda's permutation engine."""
-        return {
-            "permutations": self.permutations,
-            "n_jobs": self.n_jobs,
-            "keep_simulations": keep_simulations,
-            "seed": self.seed,
-            "alternative": self.alternative,
-        }
+    def simulate(self, kind, focal, drawn, observed, sparse, scaling=1.0):
+        """Conditional-permutation null: p-values, means and sds (streamed, compiled)."""
+        from sozplan.autocorrelation._kernels import conditional_permutation
+
+        return conditional_permutation(
+            kind,
+            focal,
+            drawn,
+            observed,
+            sparse,
+            scaling=scaling,
+            permutations=self.permutations,
+            seed=self.seed,
+            alternative=self.alternative,
+            n_jobs=self.n_jobs,
+        )
 
 
 def _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs=1):
@@ -203,9 +210,74 @@ def _local_frame(
     return out
 
 
-def _sim_moments(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row means and standard deviations of an (n, permutations) array."""
-    return sims.mean(axis=1), sims.std(axis=1)
+def _weights(graph: Graph, transformation: str, *, where: str):
+    """Return the graph's sparse weights transformed as ``graph.transform(transformation)``.
+
+    ``"r"`` and ``"b"`` are computed on the graph's cached CSR matrix (entry order kept),
+    which avoids building a transformed copy of the adjacency table; other
+    transformations go through :meth:`libpysal.graph.Graph.transform`.
+    """
+    t = str(transformation).lower()
+    if t not in ("r", "b"):
+        try:
+            return graph.transform(transformation).sparse.tocsr()
+        except (ValueError, KeyError) as err:
+            raise fail(
+                where,
+                f"`transformation` is {transformation!r} ({err})",
+                "use 'r' (row-standardised), 'b' (binary) or another libpysal transformation",
+            ) from None
+    return _transform_csr(graph.sparse, t)
+
+
+def _transform_csr(matrix, t: str):
+    """Row-standardised (``"r"``) or binary (``"b"``) copy of a sparse matrix, entry order kept."""
+    from scipy import sparse as sp
+
+    csr = matrix.tocsr()
+    data = np.asarray(csr.data, dtype=float)
+    if t == "b":
+        data = (data != 0).astype(float)
+    else:
+        counts = np.diff(csr.indptr)
+        rows = np.repeat(np.arange(len(counts)), counts)
+        rows = np.bincount(rows, weights=data, minlength=len(counts))[rows]
+        data = np.divide(data, rows, out=np.zeros_like(data), where=rows != 0)
+    return sp.csr_array((data, csr.indices, csr.indptr), shape=csr.shape)
+
+
+def _pair_sum(w, focal: np.ndarray, other: np.ndarray, func) -> np.ndarray:
+    """``sum_j w_ij func(focal_i, other_j)`` over the stored entries of ``w``, per row."""
+    n = w.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(w.indptr))
+    vals = w.data * func(focal[rows], other[w.indices])
+    return np.bincount(rows, weights=vals, minlength=n)
+
+
+def _moran_core(zx: np.ndarray, zy: np.ndarray, w, opts: _Opts, keep_simulations: bool = True):
+    r"""Local Moran of ``zx`` against the lag of ``zy`` and its conditional-permutation null.
+
+    As ``esda.Moran_Local`` (``zx is zy``) and ``esda.Moran_Local_BV``:
+    :math:`I_i = (n-1) z^x_i (Wz^y)_i / \sum_k (z^x_k)^2`.
+    """
+    from sozplan.autocorrelation._kernels import MORAN
+
+    n = len(zx)
+    den = (zx * zx).sum()
+    lag = w @ zy
+    stat = (n - 1) * zx * lag / den
+    p, e_sim, sd_sim = opts.simulate(MORAN, zx, zy, stat, w, scaling=(n - 1) / den)
+    if keep_simulations:
+        return stat, e_sim, sd_sim, p, lag
+    # conditional randomisation null, Sokal, Oden & Thomson (1998), eqs. A7-A8
+    m2 = den / n
+    wi = np.asarray(w.sum(axis=1)).ravel()
+    wi2 = np.asarray(w.multiply(w).sum(axis=1)).ravel()
+    expected = -(zx**2 * wi) / ((n - 1) * m2)
+    variance = (
+        (zx / m2) ** 2 * (n / (n - 2)) * (wi2 - (wi**2 / (n - 1))) * (m2 - (zx**2 / (n - 1)))
+    )
+    return stat, expected, np.sqrt(variance), p, lag
 
 
 def local_moran(
@@ -241,10 +313,11 @@ def local_moran(
     graph : libpysal.graph.Graph, optional
         Aligned by id; default ``sozplan.graph.build_graph(df)`` (queen).
     permutations : int, default 999
-        Conditional permutations per area (esda's numba engine).
+        Conditional permutations per area.
     rng : None, int or Generator
-        ``seed = int(numpy.random.default_rng(rng).integers(2**31 - 1))`` is passed
-        to esda; the same ``rng`` gives identical results.
+        ``seed = int(numpy.random.default_rng(rng).integers(2**31 - 1))`` seeds the
+        draws exactly as esda's engine would be seeded; the same ``rng`` gives
+        identical results.
     alternative : str, default "two-sided"
     alpha : float, default 0.05
         Significance level for ``significant`` and ``cluster``.
@@ -254,24 +327,27 @@ def local_moran(
         made).
     transformation : str, default "r"
     n_jobs : int, default 1
-        Threads for esda's engine (results do not depend on it).
+        Threads working on blocks of areas (results do not depend on it; -1: all
+        cores).
     keep_simulations : bool, default True
-        Keep the n x ``permutations`` simulated values to give ``expected`` and ``z``
-        from them (8 bytes each: 0.8 GB for 100,000 areas and 999 permutations). With
-        False, ``expected`` and ``z`` are the analytical moments of the same
-        conditional-randomisation null (Sokal, Oden & Thomson 1998, eqs. A7-A8;
-        esda's ``EIc``/``VIc``) and the p-values are unchanged.
+        ``expected`` and ``z`` from the mean and standard deviation of the simulated
+        values (computed while streaming, never stored). With False, ``expected`` and
+        ``z`` are the analytical moments of the same conditional-randomisation null
+        (Sokal, Oden & Thomson 1998, eqs. A7-A8; esda's ``EIc``/``VIc``); the
+        p-values are the same either way.
     {returns}
 
     Notes
     -----
-    Computed by ``esda.Moran_Local(..., seed=seed, alternative=alternative,
-    keep_simulations=keep_simulations)``. On first use in a session numba compiles
-    esda's permutation engine: about 35-70 s on a shared two-core machine (measured
-    by ``benchmarks/bench_autocorrelation.py``), once per session; each further
-    local statistic with another kernel (G, Geary, join counts) compiles a few seconds
-    more. Later calls run at esda's speed (about 2 s for 10,000 blocks and 999
-    permutations).
+    Equal to ``esda.Moran_Local(y, graph, transformation=transformation,
+    permutations=permutations, seed=seed, alternative=alternative)`` (statistics to
+    1e-12, the same draws and p-values), computed by sozplan's own compiled kernel
+    (``sozplan.autocorrelation._kernels``): the permutations are streamed area by area,
+    so memory stays at a few arrays of length n (one million areas with 999
+    permutations fit in well under 8 GB). numba compiles the kernel once per machine
+    and caches it on disk (in the package's ``__pycache__`` folder, or the user cache
+    folder when that is read-only); a new process loads it in a fraction of a second.
+    See the methods page on spatial autocorrelation for how the draws are made.
 
     References
     ----------
@@ -296,25 +372,19 @@ def local_moran(
     where = "local_moran"
     opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     (y,), graph, messages = prepare(df, [column], graph, where=where)
-    with quiet_esda():
-        lm = esda.Moran_Local(
-            y,
-            graph,
-            transformation=transformation,
-            **opts.esda_kwargs(keep_simulations),
-        )
-    lag = lm.w.lag(lm.z)
-    expected, sd = (lm.EI_sim, lm.seI_sim) if keep_simulations else (lm.EIc, np.sqrt(lm.VIc))
+    z = _std(y)
+    w = _weights(graph, transformation, where=where)
+    stat, expected, sd, p, lag = _moran_core(z, z, w, opts, keep_simulations)
     return _local_frame(
         df.index,
         name="local Moran's I",
         kind="moran",
-        statistic=lm.Is,
+        statistic=stat,
         expected=expected,
         sd=sd,
-        p_sim=lm.p_sim,
+        p_sim=p,
         graph=graph,
-        value_std=lm.z,
+        value_std=z,
         lag_std=lag,
         opts=opts,
         messages=messages,
@@ -363,25 +433,19 @@ def local_moran_bv(
     where = "local_moran_bv"
     opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     (xv, yv), graph, messages = prepare(df, [x, y], graph, where=where)
-    with quiet_esda():
-        lm = esda.Moran_Local_BV(
-            xv,
-            yv,
-            graph,
-            transformation=transformation,
-            **opts.esda_kwargs(),
-        )
-    lag = lm.w.lag(lm.zy)
+    zx, zy = _std(xv), _std(yv)
+    w = _weights(graph, transformation, where=where)
+    stat, expected, sd, p, lag = _moran_core(zx, zy, w, opts)
     return _local_frame(
         df.index,
         name="local bivariate Moran's I",
         kind="moran",
-        statistic=lm.Is,
-        expected=lm.EI_sim,
-        sd=lm.seI_sim,
-        p_sim=lm.p_sim,
+        statistic=stat,
+        expected=expected,
+        sd=sd,
+        p_sim=p,
         graph=graph,
-        value_std=lm.zx,
+        value_std=zx,
         lag_std=lag,
         opts=opts,
         messages=messages,
@@ -431,32 +495,26 @@ def local_moran_rate(
     opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     check_rate_columns(df, events, population, where=where)
     _, graph, messages = prepare(df, [events, population], graph, where=where, constant_check=())
-    if np.ptp(eb_rates(df, events, population)) == 0:
+    rates = eb_rates(df, events, population)
+    if np.ptp(rates) == 0:
         raise fail(
             where,
             f"the rate {events!r}/{population!r} is the same in all areas",
             "choose a rate that varies",
         )
-    with quiet_esda():
-        lm = esda.Moran_Local_Rate(
-            df[events].to_numpy(dtype=float),
-            df[population].to_numpy(dtype=float),
-            graph,
-            adjusted=True,
-            transformation=transformation,
-            **opts.esda_kwargs(),
-        )
-    lag = lm.w.lag(lm.z)
+    z = _std(rates)
+    w = _weights(graph, transformation, where=where)
+    stat, expected, sd, p, lag = _moran_core(z, z, w, opts)
     return _local_frame(
         df.index,
         name="local Moran's I (EB rate)",
         kind="moran",
-        statistic=lm.Is,
-        expected=lm.EI_sim,
-        sd=lm.seI_sim,
-        p_sim=lm.p_sim,
+        statistic=stat,
+        expected=expected,
+        sd=sd,
+        p_sim=p,
         graph=graph,
-        value_std=lm.z,
+        value_std=z,
         lag_std=lag,
         opts=opts,
         messages=messages,
@@ -515,15 +573,29 @@ def local_getis_ord(
             f"{format_values(df.index[y < 0])}; G_i needs non-negative values",
             "use a count or rate, or local_moran() for centred variables",
         )
-    g_in = graph.transform("b").assign_self_weight(1) if star else graph
-    with quiet_esda():
-        lg = esda.G_Local(
-            y,
-            g_in,
-            transform=transformation.upper(),
-            star=star,
-            **opts.esda_kwargs(),
+    if str(transformation).lower() not in ("r", "b"):
+        raise fail(
+            where,
+            f"`transformation` is {transformation!r}",
+            "use 'r' (row-standardised) or 'b' (binary) weights for G_i",
         )
+    from scipy import sparse as sps
+
+    from sozplan.autocorrelation._kernels import G_STAR, G
+
+    if star:  # binary weights with self-weight 1, then transformed (esda.G_Local, star=True)
+        b = _weights(graph, "b", where=where)
+        b = b - sps.diags_array(b.diagonal()) + sps.eye_array(len(y), format="csr")
+        w = _transform_csr(b, transformation.lower())
+    else:  # without self-weights
+        from sozplan.autocorrelation._kernels import split_diagonal
+
+        indptr, indices, data, _ = split_diagonal(graph.sparse)
+        off = sps.csr_array((data, indices, indptr), shape=(len(y), len(y)))
+        w = _transform_csr(off, transformation.lower())
+    total = y.sum()
+    stat = (w @ y) / (total if star else total - y)
+    p, e_sim, sd_sim = opts.simulate(G_STAR if star else G, y, y, stat, w, scaling=total)
     z = _std(y)
     lag = (
         row_lag(graph, z)
@@ -534,10 +606,10 @@ def local_getis_ord(
         df.index,
         name="local G*" if star else "local G",
         kind="g",
-        statistic=lg.Gs,
-        expected=lg.EG_sim,
-        sd=lg.seG_sim,
-        p_sim=lg.p_sim,
+        statistic=stat,
+        expected=e_sim,
+        sd=sd_sim,
+        p_sim=p,
         graph=graph,
         value_std=z,
         lag_std=lag,
@@ -589,23 +661,21 @@ def local_geary(
     where = "local_geary"
     opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     (y,), graph, messages = prepare(df, [column], graph, where=where)
-    with quiet_esda():
-        lg = esda.Geary_Local(
-            connectivity=graph,
-            labels=False,
-            **opts.esda_kwargs(),
-        ).fit(y)
-    e, sd = _sim_moments(lg.rlocalG)
+    from sozplan.autocorrelation._kernels import GEARY
+
     z = _std(y)
+    w = _weights(graph, "r", where=where)
+    stat = _pair_sum(w, z, z, lambda a, b: (a - b) ** 2)
+    p, e, sd = opts.simulate(GEARY, z, z, stat, w)
     lag = row_lag(graph, z)
     return _local_frame(
         df.index,
         name="local Geary's c",
         kind="geary",
-        statistic=np.asarray(lg.localG, dtype=float),
+        statistic=stat,
         expected=e,
         sd=sd,
-        p_sim=lg.p_sim,
+        p_sim=p,
         graph=graph,
         value_std=z,
         lag_std=lag,
@@ -686,22 +756,26 @@ def local_join_counts(
             )
         x = (series == category).to_numpy(dtype=float)
     _, graph, messages = prepare(df.assign(_x=x), ["_x"], graph, where=where)
-    with quiet_esda():
-        ljc = esda.Join_Counts_Local(
-            connectivity=graph,
-            **opts.esda_kwargs(),
-        ).fit(x)
-    e, sd = _sim_moments(ljc.rjoins)
+    from scipy import sparse as sps
+
+    from sozplan.autocorrelation._kernels import JOIN, split_diagonal
+
+    # binary weights without self-joins (esda.Join_Counts_Local)
+    indptr, indices, data, _ = split_diagonal(graph.sparse)
+    w = sps.csr_array((np.ones_like(data), indices, indptr), shape=(len(x), len(x)))
+    stat = _pair_sum(w, x, x, lambda a, b: ((a == 1) & (b == 1)).astype(float))
+    p, e, sd = opts.simulate(JOIN, x, x, stat, w)
+    p[stat == 0] = np.nan  # no same-class join: no test
     z = _std(x)
     lag = row_lag(graph, z)
     return _local_frame(
         df.index,
         name="local join count",
         kind="jc",
-        statistic=np.asarray(ljc.LJC, dtype=float),
+        statistic=stat,
         expected=e,
         sd=sd,
-        p_sim=np.asarray(ljc.p_sim, dtype=float),
+        p_sim=p,
         graph=graph,
         value_std=z,
         lag_std=lag,

