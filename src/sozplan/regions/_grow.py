@@ -38,6 +38,8 @@ __all__ = [
     "local_search",
     "shed",
     "sweep_rank",
+    "tabu_search",
+    "tree_cut",
     "within_ss",
 ]
 
@@ -479,3 +481,231 @@ def shed(
         if over == 0 or moved == 0:
             break
     return labels
+
+
+@_jit
+def tabu_search(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    pop: np.ndarray,
+    z: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    floor: float,
+    ceiling: float,
+    max_iter: int,
+    patience: int,
+    tenure: int,
+) -> tuple[np.ndarray, int]:
+    """Tabu search over single border moves (deterministic).
+
+    Each iteration makes the best allowed move, even one that raises the within SS:
+    a block that moved may not move again for ``tenure`` iterations unless the move
+    gives a new best partition (aspiration). Moves keep the donor connected and both
+    regions within the bounds. Stops after ``patience`` iterations without a new best
+    or ``max_iter`` in all; returns the best partition met and the moves made.
+    """
+    labels = labels.copy()
+    best_labels = labels.copy()
+    n, d = z.shape
+    cnt, rpop, s1 = _stats(labels, pop, z, k)
+    seen = np.full(n, -1, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    frozen = np.full(n, -1, dtype=np.int64)
+    mark = 0
+    cur = within_ss(z, labels, k)
+    best_ss = cur
+    since = 0
+    moves = 0
+    for it in range(max_iter):
+        mv_i = -1
+        mv_b = -1
+        mv_gain = -np.inf
+        for i in range(n):
+            a = labels[i]
+            if cnt[a] <= 1 or rpop[a] - pop[i] < floor:
+                continue
+            border = False
+            for q in range(indptr[i], indptr[i + 1]):
+                if labels[indices[q]] != a:
+                    border = True
+                    break
+            if not border:
+                continue
+            dist_a = 0.0
+            for j in range(d):
+                diff = z[i, j] - s1[a, j] / cnt[a]
+                dist_a += diff * diff
+            remove = cnt[a] / (cnt[a] - 1.0) * dist_a
+            for q in range(indptr[i], indptr[i + 1]):
+                b = labels[indices[q]]
+                if b == a or rpop[b] + pop[i] > ceiling:
+                    continue
+                gain = remove - _add_cost(z, i, s1, cnt, b)
+                if gain <= mv_gain:
+                    continue
+                if frozen[i] > it and cur - gain >= best_ss - 1e-12:
+                    continue
+                mark += 1
+                if not _stays_connected(indptr, indices, labels, i, seen, mark, queue):
+                    break
+                mv_gain = gain
+                mv_i = i
+                mv_b = b
+        if mv_i < 0:
+            break
+        a = labels[mv_i]
+        labels[mv_i] = mv_b
+        cnt[a] -= 1.0
+        cnt[mv_b] += 1.0
+        rpop[a] -= pop[mv_i]
+        rpop[mv_b] += pop[mv_i]
+        for j in range(d):
+            s1[a, j] -= z[mv_i, j]
+            s1[mv_b, j] += z[mv_i, j]
+        frozen[mv_i] = it + tenure
+        cur -= mv_gain
+        moves += 1
+        if cur < best_ss - 1e-9 * (1.0 + abs(best_ss)):
+            best_ss = cur
+            best_labels[:] = labels
+            since = 0
+        else:
+            since += 1
+            if since >= patience:
+                break
+    return best_labels, moves
+
+
+@_jit
+def tree_cut(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    members: np.ndarray,
+    z: np.ndarray,
+    pop: np.ndarray,
+    floor: float,
+    ceiling: float,
+    need_floor: bool,
+    loc: np.ndarray,
+) -> tuple[float, np.ndarray, bool]:
+    """Best cut of the minimum spanning tree of a connected set of blocks (SKATER step).
+
+    The tree (Prim's algorithm, edge weight: Euclidean attribute distance) is cut at
+    the edge that lowers the within SS most among the cuts leaving both parts at or
+    above the floor (if ``need_floor``); with a finite ceiling, cuts with both parts
+    under it come first, and if there are none while the set is above it, the most
+    balanced cut. Returns the gain, a mask of the cut-off part (over ``members``) and
+    whether a cut was found (False also when the set is not connected). ``loc`` is a
+    scratch array of length n filled with -1 (restored on return).
+    """
+    m = len(members)
+    d = z.shape[1]
+    mask = np.zeros(m, dtype=np.bool_)
+    if m < 2:
+        return 0.0, mask, False
+    for t in range(m):
+        loc[members[t]] = t
+    # Prim on the induced subgraph
+    key = np.full(m, np.inf)
+    parent = np.full(m, -1, dtype=np.int64)
+    used = np.zeros(m, dtype=np.bool_)
+    order = np.empty(m, dtype=np.int64)
+    key[0] = 0.0
+    for step in range(m):
+        u = -1
+        bestkey = np.inf
+        for t in range(m):
+            if not used[t] and key[t] < bestkey:
+                bestkey = key[t]
+                u = t
+        if u < 0:
+            for t in range(m):
+                loc[members[t]] = -1
+            return 0.0, mask, False
+        used[u] = True
+        order[step] = u
+        gu = members[u]
+        for q in range(indptr[gu], indptr[gu + 1]):
+            v = loc[indices[q]]
+            if v < 0 or used[v]:
+                continue
+            dist = 0.0
+            for j in range(d):
+                diff = z[gu, j] - z[members[v], j]
+                dist += diff * diff
+            dist = np.sqrt(dist)
+            if dist < key[v]:
+                key[v] = dist
+                parent[v] = u
+    for t in range(m):
+        loc[members[t]] = -1
+    # subtree sums in reverse Prim order (parents are added before their children)
+    cnt = np.ones(m)
+    sp = np.empty(m)
+    s1 = np.empty((m, d))
+    s2 = np.zeros(m)
+    for t in range(m):
+        g = members[t]
+        sp[t] = pop[g]
+        for j in range(d):
+            s1[t, j] = z[g, j]
+            s2[t] += z[g, j] * z[g, j]
+    for step in range(m - 1, 0, -1):
+        u = order[step]
+        p = parent[u]
+        cnt[p] += cnt[u]
+        sp[p] += sp[u]
+        for j in range(d):
+            s1[p, j] += s1[u, j]
+        s2[p] += s2[u]
+    root = order[0]
+    tot_ss = s2[root]
+    for j in range(d):
+        tot_ss -= s1[root, j] * s1[root, j] / cnt[root]
+    tot_pop = sp[root]
+    best_gain = -np.inf
+    best_u = -1
+    best_under = False
+    best_bal = np.inf
+    finite = np.isfinite(ceiling)
+    for step in range(1, m):
+        u = order[step]
+        ap = sp[u]
+        bp = tot_pop - ap
+        if need_floor and floor > 0 and (ap < floor or bp < floor):
+            continue
+        ss_a = s2[u]
+        ss_b = s2[root] - s2[u]
+        for j in range(d):
+            ss_a -= s1[u, j] * s1[u, j] / cnt[u]
+            rest = s1[root, j] - s1[u, j]
+            ss_b -= rest * rest / (cnt[root] - cnt[u])
+        gain = tot_ss - ss_a - ss_b
+        under = finite and ap <= ceiling and bp <= ceiling
+        bal = max(ap, bp)
+        if finite:
+            if under and not best_under:
+                best_under = True
+                best_gain = gain
+                best_u = u
+                continue
+            if best_under and not under:
+                continue
+            if not best_under and tot_pop > ceiling:
+                if bal < best_bal:
+                    best_bal = bal
+                    best_gain = gain
+                    best_u = u
+                continue
+        if gain > best_gain:
+            best_gain = gain
+            best_u = u
+    if best_u < 0:
+        return 0.0, mask, False
+    mask[best_u] = True
+    for step in range(1, m):
+        u = order[step]
+        if mask[parent[u]]:
+            mask[u] = True
+    return best_gain, mask, True

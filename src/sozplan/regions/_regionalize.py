@@ -414,7 +414,7 @@ def _maxp_mode(
     bounds: Bounds,
     comp: np.ndarray,
     *,
-    n_starts: int,
+    n_starts: int | None,
     rng: np.random.Generator | None,
     max_sweeps: int,
     deadline: float,
@@ -426,11 +426,14 @@ def _maxp_mode(
     search runs again with the ceiling, with the repaired floor-only solution among
     its candidates.
     """
-    from sozplan.regions._maxp import maxp_search, start_blocks
+    from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
 
+    if n_starts is None:
+        n_starts = default_starts(len(pop))
     starts = start_blocks(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), n_starts, rng)
     free = Engine(adj, z, pop, Bounds(floor=bounds.floor))
     res = maxp_search(free, comp, starts=starts, max_sweeps=max_sweeps, deadline=deadline)
+    free.log.extend(res.log)
     if not np.isfinite(bounds.ceiling):
         return res.labels, res.n_moves, free
     top = float(np.bincount(res.labels, weights=pop).max())
@@ -449,6 +452,7 @@ def _maxp_mode(
         deadline=max(deadline, time.perf_counter() + 1.0),
         initial=res.labels,
     )
+    eng.log.extend(capped.log)
     notes.append(
         f"the ceiling binds: {capped.n_regions} regions, {res.n_regions} with the floor alone"
     )
@@ -472,7 +476,7 @@ def regionalize(
     max_sweeps: int = 30,
     time_limit: float = 120.0,
     max_iterations: int = 99,
-    n_starts: int = 16,
+    n_starts: int | None = None,
 ) -> RegionalizationResult:
     r"""Build contiguous, homogeneous regions from blocks, with a population floor and ceiling.
 
@@ -498,9 +502,12 @@ def regionalize(
     similarity give greedy constructions (regions grown one after another up to the
     floor, sweeping outwards from the start, each step taking the frontier block most
     surrounded by the region and nearest to its mean); enclaves go to the adjacent
-    region whose :math:`W` rises least, regions holding two floors are split; the
-    construction with the most regions, after the border search below, the least
-    :math:`W`, wins. A ceiling that the floor-only solution meets changes nothing (that
+    region whose :math:`W` rises least, regions holding two floors are split; of the
+    constructions with the most regions, the one with the least :math:`W` after a
+    greedy border search wins and is improved by re-cutting pairs of adjacent regions
+    (the best spanning-tree cut of their union), a short tabu search over border
+    moves and a last greedy descent (all moves keep regions connected and within the
+    bounds). A ceiling that the floor-only solution meets changes nothing (that
     solution is returned); a ceiling that binds is met by moving border blocks out of
     regions above it, splitting and merging, searched again with the ceiling, the
     repaired floor-only solution among the candidates.
@@ -551,9 +558,11 @@ def regionalize(
         Seconds after which splitting and refinement stop early.
     max_iterations : int, default 99
         Construction iterations of max-p.
-    n_starts : int, default 16
+    n_starts : int, optional
         Starting blocks of the growth search in max-p mode (three constructions each);
-        more can find more regions, at proportional cost.
+        more can find more regions or a lower :math:`W`, at proportional cost. Default:
+        :math:`\min(64, \max(16, \lfloor 200{,}000 / n \rfloor))` for :math:`n`
+        blocks.
 
     Returns
     -------
@@ -612,8 +621,10 @@ def regionalize(
     if fill_nan not in ("raise", "neighbours"):
         raise fail(where, f"`fill_nan` is {fill_nan!r}", "use 'raise' or 'neighbours'")
     gen = check_rng(rng, where=where)
-    if not isinstance(n_starts, int | np.integer) or isinstance(n_starts, bool) or n_starts < 1:
-        raise fail(where, f"`n_starts` is {n_starts!r}", "pass a positive integer, e.g. 16")
+    if n_starts is not None and (
+        not isinstance(n_starts, int | np.integer) or isinstance(n_starts, bool) or n_starts < 1
+    ):
+        raise fail(where, f"`n_starts` is {n_starts!r}", "pass a positive integer or None")
     values = indicator_values(
         gdf, columns, where=where, arg="gdf", allow_nan=fill_nan == "neighbours"
     )
