@@ -30,8 +30,9 @@ __all__ = ["ALPHAS", "MaxPSearch", "default_starts", "maxp_search", "pair_recut"
 
 #: Weights of attribute similarity against compactness in the growth step.
 ALPHAS = (0.05, 0.2, 0.5)
-#: Iterations of the tabu search on the winner, and iterations without a new best.
-TABU_ITER, TABU_PATIENCE = 1000, 200
+#: Work budget (blocks x iterations) of the tabu search on the winner; its
+#: iterations are clipped to 50..1000 and it stops after 200 without a new best.
+TABU_WORK, TABU_PATIENCE = 5_000_000, 200
 
 
 def default_starts(n: int) -> int:
@@ -202,15 +203,16 @@ def maxp_search(
     deadline: float = np.inf,
     initial: np.ndarray | None = None,
     n_repair: int = 3,
-    n_polish: int = 8,
+    n_polish: int | None = None,
     polish: bool = True,
 ) -> MaxPSearch:
     """Run the constructions and keep the best by (violation, -count, within SS).
 
     Every construction is completed by the fast steps; the ``n_repair`` best that
     still miss a bound get the slower repair, the ``n_polish`` best by (violation,
-    -count) the local search. ``initial`` (labels) joins the candidates (used to
-    repair the floor-only solution when a ceiling binds). With ``polish`` the
+    -count) the local search (default: 8, fewer from 25,000 blocks on).
+    ``initial`` (labels) joins the candidates (used to repair the floor-only
+    solution when a ceiling binds). With ``polish`` the
     winner is improved further by :func:`pair_recut`, a tabu search and a greedy
     descent.
     """
@@ -247,6 +249,8 @@ def maxp_search(
         pool[j] = (_violation(lab, pop, floor, ceiling), -int(lab.max()) - 1, order, lab, e)
         repaired += 1
     pool.sort(key=lambda c: c[:3])
+    if n_polish is None:  # 8 up to 25,000 blocks, 2 from 100,000 on
+        n_polish = int(np.clip(200_000 // len(pop), 2, 8))
     best: MaxPSearch | None = None
     for viol, negk, _, lab, e in pool[:n_polish]:
         if best is not None and (viol, negk) > (best.violation, -best.n_regions):
@@ -263,8 +267,9 @@ def maxp_search(
         k = best.n_regions
         lab, _ = pair_recut(eng, best.labels, deadline=deadline)
         if time.perf_counter() < deadline:
+            iters = int(np.clip(TABU_WORK // len(pop), 50, 1000))
             lab, _ = tabu_search(
-                indptr, indices, pop, z, lab, k, floor, ceiling, TABU_ITER, TABU_PATIENCE, 10
+                indptr, indices, pop, z, lab, k, floor, ceiling, iters, TABU_PATIENCE, 10
             )
         lab, moves = local_search(indptr, indices, pop, z, lab, k, floor, ceiling, max_sweeps)
         ss = float(within_ss(z, lab, k))
