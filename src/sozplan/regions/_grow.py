@@ -199,6 +199,39 @@ def _add_cost(z: np.ndarray, i: int, s1: np.ndarray, cnt: np.ndarray, r: int) ->
 
 
 @_jit
+def _apply_move(
+    labels: np.ndarray,
+    cnt: np.ndarray,
+    rpop: np.ndarray,
+    s1: np.ndarray,
+    z: np.ndarray,
+    pop: np.ndarray,
+    i: int,
+    b: int,
+) -> None:
+    """Move block ``i`` to region ``b`` and update the running sums."""
+    a = labels[i]
+    labels[i] = b
+    cnt[a] -= 1.0
+    cnt[b] += 1.0
+    rpop[a] -= pop[i]
+    rpop[b] += pop[i]
+    for j in range(z.shape[1]):
+        s1[a, j] -= z[i, j]
+        s1[b, j] += z[i, j]
+
+
+@_jit
+def _remove_cost(z: np.ndarray, i: int, s1: np.ndarray, cnt: np.ndarray, a: int) -> float:
+    """Fall of region ``a``'s sum of squares when block ``i`` leaves it."""
+    dist = 0.0
+    for j in range(z.shape[1]):
+        diff = z[i, j] - s1[a, j] / cnt[a]
+        dist += diff * diff
+    return cnt[a] / (cnt[a] - 1.0) * dist
+
+
+@_jit
 def assign_enclaves(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -329,7 +362,7 @@ def local_search(
     Returns the labels and the number of moves.
     """
     labels = labels.copy()
-    n, d = z.shape
+    n = z.shape[0]
     cnt, rpop, s1 = _stats(labels, pop, z, k)
     seen = np.full(n, -1, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
@@ -343,11 +376,7 @@ def local_search(
                 continue
             if rpop[a] - pop[i] < floor:
                 continue
-            dist_a = 0.0
-            for j in range(d):
-                diff = z[i, j] - s1[a, j] / cnt[a]
-                dist_a += diff * diff
-            remove = cnt[a] / (cnt[a] - 1.0) * dist_a
+            remove = _remove_cost(z, i, s1, cnt, a)
             best = -1
             best_gain = 1e-9 * (1.0 + remove)
             for q in range(indptr[i], indptr[i + 1]):
@@ -365,14 +394,7 @@ def local_search(
             mark += 1
             if not _stays_connected(indptr, indices, labels, i, seen, mark, queue):
                 continue
-            labels[i] = best
-            cnt[a] -= 1.0
-            cnt[best] += 1.0
-            rpop[a] -= pop[i]
-            rpop[best] += pop[i]
-            for j in range(d):
-                s1[a, j] -= z[i, j]
-                s1[best, j] += z[i, j]
+            _apply_move(labels, cnt, rpop, s1, z, pop, i, best)
             moved += 1
         moves += moved
         if moved == 0:
@@ -439,7 +461,7 @@ def shed(
     or a sweep moves nothing.
     """
     labels = labels.copy()
-    n, d = z.shape
+    n = z.shape[0]
     cnt, rpop, s1 = _stats(labels, pop, z, k)
     seen = np.full(n, -1, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
@@ -469,14 +491,7 @@ def shed(
             mark += 1
             if not _stays_connected(indptr, indices, labels, i, seen, mark, queue):
                 continue
-            labels[i] = best
-            cnt[a] -= 1.0
-            cnt[best] += 1.0
-            rpop[a] -= pop[i]
-            rpop[best] += pop[i]
-            for j in range(d):
-                s1[a, j] -= z[i, j]
-                s1[best, j] += z[i, j]
+            _apply_move(labels, cnt, rpop, s1, z, pop, i, best)
             moved += 1
         if over == 0 or moved == 0:
             break
@@ -507,7 +522,7 @@ def tabu_search(
     """
     labels = labels.copy()
     best_labels = labels.copy()
-    n, d = z.shape
+    n = z.shape[0]
     cnt, rpop, s1 = _stats(labels, pop, z, k)
     seen = np.full(n, -1, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
@@ -532,11 +547,7 @@ def tabu_search(
                     break
             if not border:
                 continue
-            dist_a = 0.0
-            for j in range(d):
-                diff = z[i, j] - s1[a, j] / cnt[a]
-                dist_a += diff * diff
-            remove = cnt[a] / (cnt[a] - 1.0) * dist_a
+            remove = _remove_cost(z, i, s1, cnt, a)
             for q in range(indptr[i], indptr[i + 1]):
                 b = labels[indices[q]]
                 if b == a or rpop[b] + pop[i] > ceiling:
@@ -554,15 +565,7 @@ def tabu_search(
                 mv_b = b
         if mv_i < 0:
             break
-        a = labels[mv_i]
-        labels[mv_i] = mv_b
-        cnt[a] -= 1.0
-        cnt[mv_b] += 1.0
-        rpop[a] -= pop[mv_i]
-        rpop[mv_b] += pop[mv_i]
-        for j in range(d):
-            s1[a, j] -= z[mv_i, j]
-            s1[mv_b, j] += z[mv_i, j]
+        _apply_move(labels, cnt, rpop, s1, z, pop, mv_i, mv_b)
         frozen[mv_i] = it + tenure
         cur -= mv_gain
         moves += 1
