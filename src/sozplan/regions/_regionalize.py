@@ -314,7 +314,11 @@ class RegionalizationResult:
         )
 
     def plot(self, ax: Any = None, *, boundaries: Any = None, language: str = "de") -> Any:
-        """Map of the regions (qualitative colours), optionally with other boundaries on top."""
+        """Map of the regions, optionally with other boundaries on top.
+
+        Adjacent regions get different colours (a greedy colouring of the regions'
+        adjacency, largest degree first, from ten qualitative colours).
+        """
         import matplotlib.pyplot as plt
 
         if self.geometry is None:
@@ -326,10 +330,10 @@ class RegionalizationResult:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 7))
         regions = self.dissolve()
-        regions.reset_index().plot(
-            column="region",
-            categorical=True,
-            cmap="tab20",
+        palette = plt.get_cmap("tab10").colors
+        colour = _map_colouring(regions.geometry, len(palette))
+        regions.plot(
+            color=[palette[c] for c in colour],
             ax=ax,
             edgecolor="white",
             linewidth=0.8,
@@ -344,6 +348,20 @@ class RegionalizationResult:
             else f"{self.n_regions} regions (between/total = {ratio:.2f})"
         )
         return ax
+
+
+def _map_colouring(geometry: Any, n_colours: int) -> np.ndarray:
+    """Colour index per polygon such that touching polygons differ where possible."""
+    left, right = geometry.sindex.query(geometry, predicate="intersects")
+    keep = left != right
+    k = len(geometry)
+    adj = sparse.csr_matrix((np.ones(keep.sum()), (left[keep], right[keep])), shape=(k, k))
+    colour = np.full(k, -1)
+    for i in np.argsort(-np.diff(adj.indptr), kind="stable"):
+        used = set(colour[adj.indices[adj.indptr[i] : adj.indptr[i + 1]]].tolist())
+        free = [c for c in range(n_colours) if c not in used]
+        colour[i] = free[0] if free else int(i % n_colours)
+    return colour
 
 
 def _maxp(
