@@ -573,7 +573,8 @@ def regionalize(
     max_sweeps : int, default 30
         Refinement sweeps over all border blocks.
     time_limit : float, default 120
-        Seconds after which splitting and refinement stop early.
+        Seconds after which splitting and refinement (in max-p mode: further
+        constructions and the improvement of the winner) stop early.
     max_iterations : int, default 99
         Construction iterations of max-p.
     n_starts : int, optional
