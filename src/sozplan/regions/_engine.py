@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+from scipy.sparse.csgraph import (
+    connected_components,
+)
 
 __all__ = ["Bounds", "Engine"]
 
@@ -67,12 +69,25 @@ class Engine:
     smooth: int = 0
 
     def __post_init__(self) -> None:
+        self._seen: np.ndarray | None = None
+        self._mark = 0
         self.n = self.z.shape[0]
         self.indptr = self.adj.indptr
         self.indices = self.adj.indices
         self.sqnorm = (self.z**2).sum(axis=1)
 
     # ------------------------------------------------------------------ helpers
+    def _scratch(self) -> None:
+        """Arrays for the compiled helpers (made on first use)."""
+        if self._seen is None:
+            self._seen = np.full(self.n, -1, dtype=np.int64)
+            self._loc = np.full(self.n, -1, dtype=np.int64)
+            self._queue = np.empty(self.n, dtype=np.int64)
+            self._indptr64 = self.indptr.astype(np.int64)
+            self._indices64 = self.indices.astype(np.int64)
+            self._z64 = np.ascontiguousarray(self.z, dtype=float)
+            self._pop64 = np.ascontiguousarray(self.pop, dtype=float)
+
     def neighbours(self, i: int) -> np.ndarray:
         return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
@@ -210,81 +225,30 @@ class Engine:
         """Best cut of one region's minimum spanning tree (SKATER, Assunção et al. 2006).
 
         Returns the decrease of the within sum of squares and the members of one
-        part, or None if no cut leaves both parts at or above the floor.
+        part, or None if no cut leaves both parts at or above the floor. With a
+        ceiling, cuts that bring both parts under it are preferred; if there is none
+        while the region is above it, the most balanced cut is taken (compiled, see
+        :func:`sozplan.regions._grow.tree_cut`).
         """
-        m = len(members)
-        if m < 2:
-            return None
-        sub = self.adj[members][:, members].tocoo()
-        upper = sub.row < sub.col
-        r, c = sub.row[upper], sub.col[upper]
-        zm = self.z[members]
-        d = np.sqrt(((zm[r] - zm[c]) ** 2).sum(axis=1)) + 1e-9
-        mst = minimum_spanning_tree(sparse.csr_matrix((d, (r, c)), shape=(m, m)))
-        mst = (mst + mst.T).tocsr()
-        # root the tree at 0 (the region is contiguous, so the MST spans it)
-        order = []
-        parent = np.full(m, -1)
-        seen = np.zeros(m, dtype=bool)
-        seen[0] = True
-        dq = deque([0])
-        ip, ix = mst.indptr, mst.indices
-        while dq:
-            u = dq.popleft()
-            order.append(u)
-            for v in ix[ip[u] : ip[u + 1]]:
-                if not seen[v]:
-                    seen[v] = True
-                    parent[v] = u
-                    dq.append(v)
-        if not seen.all():
-            return None
-        order_a = np.array(order)
-        sub_n = np.ones(m)
-        sub_pop = self.pop[members].astype(float).copy()
-        sub_s1 = zm.copy()
-        sub_s2 = self.sqnorm[members].copy()
-        for u in order_a[::-1][:-1]:
-            p = parent[u]
-            sub_n[p] += sub_n[u]
-            sub_pop[p] += sub_pop[u]
-            sub_s1[p] += sub_s1[u]
-            sub_s2[p] += sub_s2[u]
-        tot_n, tot_pop, tot_s1, tot_s2 = sub_n[0], sub_pop[0], sub_s1[0], sub_s2[0]
-        ss_tot = tot_s2 - (tot_s1**2).sum() / tot_n
-        cand = order_a[1:]
-        an, ap, a1, a2 = sub_n[cand], sub_pop[cand], sub_s1[cand], sub_s2[cand]
-        bn, bp, b1, b2 = tot_n - an, tot_pop - ap, tot_s1 - a1, tot_s2 - a2
-        ss_a = a2 - (a1**2).sum(axis=1) / an
-        ss_b = b2 - (b1**2).sum(axis=1) / bn
-        gain = ss_tot - ss_a - ss_b
-        ok = np.ones(len(cand), dtype=bool)
-        if need_floor and self.bounds.floor > 0:
-            ok &= (ap >= self.bounds.floor) & (bp >= self.bounds.floor)
-        if not ok.any():
-            return None
-        if np.isfinite(self.bounds.ceiling):
-            # prefer cuts that bring both parts under the ceiling, then balance
-            under = ok & (ap <= self.bounds.ceiling) & (bp <= self.bounds.ceiling)
-            if not under.any() and tot_pop > self.bounds.ceiling:
-                score = -np.maximum(ap, bp)
-                j = int(np.argmax(np.where(ok, score, -np.inf)))
-                return float(gain[j]), self._subtree(members, parent, order_a, cand[j])
-            if under.any():
-                ok = under
-        j = int(np.argmax(np.where(ok, gain, -np.inf)))
-        return float(gain[j]), self._subtree(members, parent, order_a, cand[j])
+        from sozplan.regions._grow import tree_cut
 
-    @staticmethod
-    def _subtree(
-        members: np.ndarray, parent: np.ndarray, order: np.ndarray, root: int
-    ) -> np.ndarray:
-        inside = np.zeros(len(members), dtype=bool)
-        inside[root] = True
-        for u in order:  # BFS order: parents come before children
-            if parent[u] >= 0 and inside[parent[u]]:
-                inside[u] = True
-        return members[inside]
+        if len(members) < 2:
+            return None
+        self._scratch()
+        gain, mask, ok = tree_cut(
+            self._indptr64,
+            self._indices64,
+            np.asarray(members, dtype=np.int64),
+            self._z64,
+            self._pop64,
+            float(self.bounds.floor),
+            float(self.bounds.ceiling),
+            need_floor,
+            self._loc,
+        )
+        if not ok:
+            return None
+        return float(gain), np.asarray(members)[mask]
 
     def split_until(
         self, labels: np.ndarray, n_regions: int | None, deadline: float
@@ -615,51 +579,26 @@ class Engine:
     def stays_connected(self, labels: np.ndarray, i: int) -> bool:
         """Whether region ``labels[i]`` stays contiguous without block ``i``.
 
-        First a local test: if the region's neighbours of ``i`` are connected among
-        themselves, removing ``i`` cannot disconnect the region. Otherwise a
-        breadth-first search inside the region, stopped as soon as all of them are
-        reached.
+        A breadth-first search inside the region from one of the region's neighbours
+        of ``i``, stopped as soon as all of them are reached (compiled).
         """
-        r = labels[i]
-        indptr, indices = self.indptr, self.indices
-        nbrs = indices[indptr[i] : indptr[i + 1]]
-        nb = nbrs[labels[nbrs] == r]
-        if len(nb) <= 1:
-            return True
-        nbset = set(nb.tolist())
-        # local test: union-find over edges among the neighbours
-        root = {u: u for u in nbset}
+        from sozplan.regions._grow import _stays_connected
 
-        def find(u: int) -> int:
-            while root[u] != u:
-                root[u] = root[root[u]]
-                u = root[u]
-            return u
-
-        groups = len(nbset)
-        for u in nbset:
-            for v in indices[indptr[u] : indptr[u + 1]]:
-                v = int(v)
-                if v in nbset:
-                    ru, rv = find(u), find(v)
-                    if ru != rv:
-                        root[ru] = rv
-                        groups -= 1
-        if groups == 1:
-            return True
-        first = int(nb[0])
-        targets = nbset - {first}
-        seen = {i, first}
-        dq = deque([first])
-        while dq and targets:
-            u = dq.popleft()
-            cand = indices[indptr[u] : indptr[u + 1]]
-            for v in cand[labels[cand] == r].tolist():
-                if v not in seen:
-                    seen.add(v)
-                    targets.discard(v)
-                    dq.append(v)
-        return not targets
+        self._scratch()
+        if labels.dtype != np.int64:
+            labels = labels.astype(np.int64)
+        self._mark += 1
+        return bool(
+            _stays_connected(
+                self._indptr64,
+                self._indices64,
+                labels,
+                int(i),
+                self._seen,
+                self._mark,
+                self._queue,
+            )
+        )
 
     def _move(self, labels: np.ndarray, st: Stats, i: int, a: int, b: int) -> None:
         labels[i] = b

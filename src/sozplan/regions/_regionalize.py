@@ -314,7 +314,11 @@ class RegionalizationResult:
         )
 
     def plot(self, ax: Any = None, *, boundaries: Any = None, language: str = "de") -> Any:
-        """Map of the regions (qualitative colours), optionally with other boundaries on top."""
+        """Map of the regions, optionally with other boundaries on top.
+
+        Adjacent regions get different colours (a greedy colouring of the regions'
+        adjacency, largest degree first, from ten qualitative colours).
+        """
         import matplotlib.pyplot as plt
 
         if self.geometry is None:
@@ -326,10 +330,10 @@ class RegionalizationResult:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 7))
         regions = self.dissolve()
-        regions.reset_index().plot(
-            column="region",
-            categorical=True,
-            cmap="tab20",
+        palette = plt.get_cmap("tab10").colors
+        colour = _map_colouring(regions.geometry, len(palette))
+        regions.plot(
+            color=[palette[c] for c in colour],
             ax=ax,
             edgecolor="white",
             linewidth=0.8,
@@ -344,6 +348,20 @@ class RegionalizationResult:
             else f"{self.n_regions} regions (between/total = {ratio:.2f})"
         )
         return ax
+
+
+def _map_colouring(geometry: Any, n_colours: int) -> np.ndarray:
+    """Colour index per polygon such that touching polygons differ where possible."""
+    left, right = geometry.sindex.query(geometry, predicate="intersects")
+    keep = left != right
+    k = len(geometry)
+    adj = sparse.csr_matrix((np.ones(keep.sum()), (left[keep], right[keep])), shape=(k, k))
+    colour = np.full(k, -1)
+    for i in np.argsort(-np.diff(adj.indptr), kind="stable"):
+        used = set(colour[adj.indices[adj.indptr[i] : adj.indptr[i + 1]]].tolist())
+        free = [c for c in range(n_colours) if c not in used]
+        colour[i] = free[0] if free else int(i % n_colours)
+    return colour
 
 
 def _maxp(
@@ -407,6 +425,58 @@ def _maxp(
     return relabel(lab)
 
 
+def _maxp_mode(
+    adj: sparse.csr_matrix,
+    z: np.ndarray,
+    pop: np.ndarray,
+    bounds: Bounds,
+    comp: np.ndarray,
+    *,
+    n_starts: int | None,
+    rng: np.random.Generator | None,
+    max_sweeps: int,
+    deadline: float,
+    notes: list[str],
+) -> tuple[np.ndarray, int, Engine]:
+    """Max-p mode: the growth search for the floor, then the ceiling if it binds.
+
+    The floor-only solution is returned unchanged when it meets the ceiling; else the
+    search runs again with the ceiling, with the repaired floor-only solution among
+    its candidates.
+    """
+    from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
+
+    if n_starts is None:
+        n_starts = default_starts(len(pop))
+    starts = start_blocks(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), n_starts, rng)
+    free = Engine(adj, z, pop, Bounds(floor=bounds.floor))
+    res = maxp_search(free, comp, starts=starts, max_sweeps=max_sweeps, deadline=deadline)
+    free.log.extend(res.log)
+    if not np.isfinite(bounds.ceiling):
+        return res.labels, res.n_moves, free
+    top = float(np.bincount(res.labels, weights=pop).max())
+    if top <= bounds.ceiling:
+        notes.append(
+            f"the ceiling does not bind: the floor-only solution ({res.n_regions} regions, "
+            f"largest {top:,.0f} residents) meets it"
+        )
+        return res.labels, res.n_moves, free
+    eng = Engine(adj, z, pop, bounds)
+    capped = maxp_search(
+        eng,
+        comp,
+        starts=starts,
+        max_sweeps=max_sweeps,
+        deadline=max(deadline, time.perf_counter() + 1.0),
+        initial=res.labels,
+    )
+    eng.log.extend(capped.log)
+    notes.append(
+        f"the ceiling binds: {capped.n_regions} regions, {res.n_regions} with the floor alone"
+    )
+    return capped.labels, capped.n_moves, eng
+
+
 def regionalize(
     gdf: pd.DataFrame,
     columns: Hashable | Sequence[Hashable],
@@ -424,6 +494,7 @@ def regionalize(
     max_sweeps: int = 30,
     time_limit: float = 120.0,
     max_iterations: int = 99,
+    n_starts: int | None = None,
 ) -> RegionalizationResult:
     r"""Build contiguous, homogeneous regions from blocks, with a population floor and ceiling.
 
@@ -441,6 +512,23 @@ def regionalize(
       that lowers :math:`W` most among those leaving both parts above the floor;
     * ``"maxp"``: spopt's max-p heuristic (Wei, Rey & Knaap 2021) for the floor,
       bounded by ``max_iterations``.
+
+    **Max-p mode.** With a floor and without ``n_regions``, the objective is that of
+    max-p (Duque, Anselin & Rey 2012): first as many regions as possible, then the
+    least :math:`W`. ``"ward"`` and ``"skater"`` then both run a compiled growth
+    search: ``n_starts`` starting blocks times three weights of attribute
+    similarity give greedy constructions (regions grown one after another up to the
+    floor, sweeping outwards from the start, each step taking the frontier block most
+    surrounded by the region and nearest to its mean); enclaves go to the adjacent
+    region whose :math:`W` rises least, regions holding two floors are split; of the
+    constructions with the most regions, the one with the least :math:`W` after a
+    greedy border search wins and is improved by re-cutting pairs of adjacent regions
+    (the best spanning-tree cut of their union), a short tabu search over border
+    moves and a last greedy descent (all moves keep regions connected and within the
+    bounds). A ceiling that the floor-only solution meets changes nothing (that
+    solution is returned); a ceiling that binds is met by moving border blocks out of
+    regions above it, splitting and merging, searched again with the ceiling, the
+    repaired floor-only solution among the candidates.
 
     A repair step then enforces the bounds while keeping every region connected:
     regions above the ceiling are split at their best spanning-tree cut, regions
@@ -472,7 +560,9 @@ def regionalize(
         Residents per block.
     method : {"ward", "skater", "maxp"}, default "ward"
     rng : None, int or Generator
-        Only ``"maxp"`` is random.
+        Without it every engine is deterministic. ``"maxp"`` seeds spopt from it; in
+        max-p mode with ``"ward"``/``"skater"`` it draws the ``n_starts`` starting
+        blocks at random (instead of spreading them by farthest-point sampling).
     standardize : bool, default True
         z-standardise the attributes (mean 0, SD 1 over blocks, divisor n).
     refine : bool, default True
@@ -483,9 +573,15 @@ def regionalize(
     max_sweeps : int, default 30
         Refinement sweeps over all border blocks.
     time_limit : float, default 120
-        Seconds after which splitting and refinement stop early.
+        Seconds after which splitting and refinement (in max-p mode: further
+        constructions and the improvement of the winner) stop early.
     max_iterations : int, default 99
         Construction iterations of max-p.
+    n_starts : int, optional
+        Starting blocks of the growth search in max-p mode (three constructions each);
+        more can find more regions or a lower :math:`W`, at proportional cost. Default:
+        :math:`\min(64, \max(16, \lfloor 200{,}000 / n \rfloor))` for :math:`n`
+        blocks.
 
     Returns
     -------
@@ -516,6 +612,10 @@ def regionalize(
     in region-building, partitioning and spatial modelling. *Transactions of the
     IBG* 2(4), 459-472. doi:10.2307/622300
 
+    Wei, R., Rey, S. & Knaap, E. (2021). Efficient regionalization for spatially
+    explicit neighborhood delineation. *IJGIS* 35(1), 135-151.
+    doi:10.1080/13658816.2020.1759806
+
     Anselin, L. (2020). *Spatial Clustering (2): Spatially Constrained Clustering*.
     GeoDa documentation (quality measures).
 
@@ -540,6 +640,10 @@ def regionalize(
     if fill_nan not in ("raise", "neighbours"):
         raise fail(where, f"`fill_nan` is {fill_nan!r}", "use 'raise' or 'neighbours'")
     gen = check_rng(rng, where=where)
+    if n_starts is not None and (
+        not isinstance(n_starts, int | np.integer) or isinstance(n_starts, bool) or n_starts < 1
+    ):
+        raise fail(where, f"`n_starts` is {n_starts!r}", "pass a positive integer or None")
     values = indicator_values(
         gdf, columns, where=where, arg="gdf", allow_nan=fill_nan == "neighbours"
     )
@@ -606,6 +710,20 @@ def regionalize(
             ]
     notes: list[str] = []
     best = None
+    if method != "maxp" and target is None and bounds.floor > 0:
+        attempts = []  # max-p mode: the growth search below
+        labels, n_moves, eng = _maxp_mode(
+            adj,
+            z,
+            pop_arr,
+            bounds,
+            comp,
+            n_starts=n_starts,
+            rng=None if rng is None else gen,
+            max_sweeps=max_sweeps if refine else 0,
+            deadline=deadline,
+            notes=notes,
+        )
     for attempt, (engine, cut) in enumerate(attempts):
         eng = Engine(adj, z, pop_arr, bounds)
         # in max-p mode the first attempt maximises the count; retries aim at `cut`
@@ -632,12 +750,15 @@ def regionalize(
             best = (violation, labels, eng, engine, cut, attempt)
         if violation == 0 or time.perf_counter() > deadline:
             break
-    _, labels, eng, engine, cut, attempt = best
-    if attempt > 0:
-        notes.append(f"bounds met after retry with engine {engine!r} from {cut} initial regions")
-    n_moves = 0
-    if refine:
-        labels, n_moves = eng.refine(labels, max_sweeps=max_sweeps, deadline=deadline)
+    if best is not None:
+        _, labels, eng, engine, cut, attempt = best
+        if attempt > 0:
+            notes.append(
+                f"bounds met after retry with engine {engine!r} from {cut} initial regions"
+            )
+        n_moves = 0
+        if refine:
+            labels, n_moves = eng.refine(labels, max_sweeps=max_sweeps, deadline=deadline)
     labels = relabel(labels)
     k = int(labels.max()) + 1
     ids = pd.Index(range(1, k + 1), name="region")
