@@ -1,0 +1,430 @@
+"""Hamilton-Perry projection: cohort-change ratios from two censuses of stocks by age."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sozplan.checks import fail
+from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix
+from sozplan.projection._common import html_table, reconcile, stocks_by_year
+
+__all__ = ["ProjectionResult", "hamilton_perry"]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ProjectionResult:
+    """A projection of stocks by age band per area and year.
+
+    Attributes
+    ----------
+    population : DataFrame
+        Indexed by (area, year), one column per age band; the launch year holds the
+        observed stocks, later years the projection.
+    bands : AgeBands
+    method : str
+        ``"hamilton_perry"`` or ``"cohort_component"``.
+    launch_year, target_year : int
+    ratios : DataFrame or None
+        Hamilton-Perry: the cohort-change ratios (or differences) per area, one column per
+        age unit (band or single year) they apply to; the youngest units hold the
+        child-adult ratios.
+    components : DataFrame or None
+        Cohort-component: births, deaths, in- and out-migrants, new-build move-ins and the
+        reconciliation adjustment per (area, year); they add up to the change of the total.
+    intervals : DataFrame or None
+        Prediction intervals (simulation), indexed by (area, year), columns
+        ``(band, "lower")`` and ``(band, "upper")``.
+    settings : mapping
+        The choices that produced the projection (read-only).
+    notes : tuple of str
+        What the method did that the user should know (fallbacks, clipping, splitting).
+    """
+
+    population: pd.DataFrame
+    bands: AgeBands
+    method: str
+    launch_year: int
+    target_year: int
+    ratios: pd.DataFrame | None = None
+    components: pd.DataFrame | None = None
+    intervals: pd.DataFrame | None = None
+    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    notes: tuple[str, ...] = ()
+
+    @property
+    def years(self) -> list[int]:
+        """Years in :attr:`population` (launch year first)."""
+        return sorted(set(self.population.index.get_level_values(-1)))
+
+    def total(self) -> pd.DataFrame:
+        """City totals per year and band (sum over areas)."""
+        return self.population.groupby(level=-1).sum()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per area, year and band with the column ``einwohner``."""
+        long = self.population.stack()
+        long.index = long.index.set_names([*self.population.index.names[:2], "altersgruppe"])
+        out = long.rename("einwohner").reset_index()
+        out["projiziert"] = out[self.population.index.names[1]] > self.launch_year
+        return out
+
+    def __repr__(self) -> str:
+        areas = self.population.index.get_level_values(0).nunique()
+        tot = self.total()
+        first, last = tot.iloc[0].sum(), tot.iloc[-1].sum()
+        lines = [
+            f"ProjectionResult({self.method}, {areas} areas, {self.launch_year} -> {self.target_year})",
+            f"  bands: {', '.join(map(str, self.bands.columns))}",
+            f"  total: {first:,.0f} -> {last:,.0f}",
+        ]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return html_table(
+            f"Projektion ({self.method}), {self.launch_year} bis {self.target_year}",
+            [*self.notes],
+            self.total().round(1),
+        )
+
+    def plot(
+        self,
+        area: Hashable | None = None,
+        *,
+        years: Sequence[int] | None = None,
+        ax: Any = None,
+        language: str = "de",
+    ):
+        """Age structure of one area (or the city) in two or more years, as a pyramid.
+
+        Delegates to :func:`sozplan.plotting.age_pyramid`.
+        """
+        from sozplan.plotting import age_pyramid
+
+        pop = self.total() if area is None else self.population.xs(area, level=0)
+        years = list(years) if years is not None else [self.launch_year, self.target_year]
+        name = ("Stadt" if language == "de" else "city") if area is None else str(area)
+        return age_pyramid(
+            pop.loc[years], labels=self.bands.labels(), title=name, ax=ax, language=language
+        )
+
+
+def _units(bands: AgeBands, split: str | None, where: str) -> tuple[list[int], list[int | None]]:
+    """Lower and upper ages of the projection units (bands, or single years + open band)."""
+    if split is None:
+        return list(bands.lower), list(bands.upper)
+    top = bands.top
+    lower = list(range(top))
+    upper: list[int | None] = list(range(1, top + 1))
+    if bands.open:
+        lower.append(top)
+        upper.append(None)
+    return lower, upper
+
+
+def _age_forward(u: np.ndarray, s: int, is_open: bool) -> np.ndarray:
+    """Move every unit ``s`` units older; the open last unit collects those who reach it."""
+    out = np.zeros_like(u)
+    m = u.shape[-1]
+    if is_open:
+        out[..., s : m - 1] = u[..., : m - 1 - s]
+        out[..., m - 1] = u[..., m - 1 - s :].sum(axis=-1)
+    else:
+        out[..., s:] = u[..., : m - s]
+    return out
+
+
+def hamilton_perry(
+    df: pd.DataFrame,
+    bands: AgeBands | Sequence[Hashable] | Mapping,
+    *,
+    base_year: int,
+    launch_year: int,
+    target_year: int,
+    step: int | None = None,
+    split: str | None = None,
+    year: Hashable = "jahr",
+    mothers: tuple[int, int] = (15, 45),
+    method: str = "ratio",
+    limits: tuple[float, float] | None = None,
+    control: pd.Series | pd.DataFrame | None = None,
+) -> ProjectionResult:
+    r"""Project stocks by age band with the Hamilton-Perry method.
+
+    Only stocks by age are needed (most open data). The cohort-change ratio of age unit
+    :math:`a` over a period of :math:`k` years,
+
+    .. math::
+
+        \mathrm{CCR}_a = \frac{P_{a}(t)}{P_{a-k}(t-k)},\qquad
+        P_{a}(t+k) = \mathrm{CCR}_a \, P_{a-k}(t),
+
+    bundles survival and migration; the open last band uses
+    :math:`P_{\ge A}(t) / (P_{A-k..A-1}(t-k) + P_{\ge A}(t-k))`. The youngest :math:`k`
+    years have no cohort :math:`k` years earlier: they follow the child-adult ratio
+    :math:`\mathrm{CAR}_a = P_a(t) / P_{15..44}(t)` (the child-woman ratio when only
+    adults of both sexes are known), applied to the projected adults
+    (Hamilton & Perry 1962, doi:10.2307/2172755; Baker et al. 2017,
+    doi:10.4324/9781315659602, ch. 6).
+
+    Two layouts:
+
+    - ``split=None``: work on the bands themselves. All closed bands must have the same
+      width :math:`w`, the ratio period ``step`` equals :math:`w` and the horizon
+      ``target_year - launch_year`` must be a multiple of :math:`w`.
+    - ``split="uniform"`` or ``"monotone"``: bands of any width are split into single years
+      (:func:`split_ages`), ratios are computed per single year over ``step`` years and
+      the result is re-aggregated to the input bands. The horizon must be a multiple of
+      ``step``. With ``step`` shorter than ``launch_year - base_year`` the ratios of all
+      periods :math:`t \to t+k` in the base period are pooled (sums of numerators over
+      sums of denominators), which needs the stocks of every year in between.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Stocks, indexed by (area, year), one column per band.
+    bands : AgeBands, list of columns (parsed) or dict {column: (lower, upper)}
+    base_year, launch_year, target_year : int
+        Start and end of the base period, and the year to project to.
+    step : int, optional
+        Length of the ratio period in years; defaults to the band width (``split=None``)
+        or to ``launch_year - base_year``.
+    split : {None, "uniform", "monotone"}, default None
+    year : hashable, default "jahr"
+        Name of the year level of the index.
+    mothers : (int, int), default (15, 45)
+        Ages of the adults behind the child-adult ratio: the units (bands or single years)
+        whose first age lies in ``[mothers[0], mothers[1])``.
+    method : {"ratio", "difference"}, default "ratio"
+        Cohort-change ratios, or cohort-change differences :math:`P_a(t) - P_{a-k}(t-k)`
+        (Baker et al. 2017: better for small areas whose cohorts shrink to zero;
+        negative results are set to 0 and counted in the notes).
+    limits : (float, float), optional
+        Lower and upper limit of the cohort-change ratios (Baker et al. 2017 cap them to
+        damp growth of tiny cohorts), e.g. ``(0.5, 2.0)``. Not applied to child ratios.
+    control : Series or DataFrame, optional
+        City-level control by year (a total) or by year and band (DataFrame indexed by
+        year with the band columns): every projected year is scaled proportionally so
+        that its sums equal the control exactly.
+
+    Returns
+    -------
+    ProjectionResult
+
+    Raises
+    ------
+    InputError
+        Negative or missing stocks, bands that do not tile the ages, unequal bands without
+        ``split``, a horizon that is not a multiple of the band width (or ``step``), years
+        missing from ``df``, areas that differ between years.
+
+    Examples
+    --------
+    A hand-computed example (5-year bands, base 2010, launch 2015, target 2020); the ratio
+    of band 5-9 in area A is 110 / 100 = 1.1, so 2020's 5-9 year olds are 1.1 x 120 = 132:
+
+    >>> import pandas as pd
+    >>> idx = pd.MultiIndex.from_product([["A"], [2010, 2015]], names=["gebiet", "jahr"])
+    >>> df = pd.DataFrame({"0_4": [100, 120], "5_9": [90, 110], "10_14": [80, 95],
+    ...                    "15_plus": [400, 420]}, index=idx)
+    >>> res = hamilton_perry(df, ["0_4", "5_9", "10_14", "15_plus"], base_year=2010,
+    ...                      launch_year=2015, target_year=2020, mothers=(15, 50))
+    >>> res.population.loc[("A", 2020)].round(2).tolist()
+    [128.75, 132.0, 116.11, 450.62]
+
+    The open band: 420 / (80 + 400) = 0.875, times (95 + 420) = 450.625; the children:
+    120 / 420 adults in 2015, times the 450.625 adults of 2020 = 128.75.
+    """
+    where = "hamilton_perry"
+    b = _as_bands(bands, where)
+    if method not in ("ratio", "difference"):
+        raise fail(where, f"`method` is {method!r}", "use 'ratio' or 'difference'")
+    if split not in (None, "uniform", "monotone"):
+        raise fail(where, f"`split` is {split!r}", "use None, 'uniform' or 'monotone'")
+    if not base_year < launch_year < target_year:
+        raise fail(
+            where,
+            f"the years are base {base_year}, launch {launch_year}, target {target_year}",
+            "pass base_year < launch_year < target_year",
+        )
+    horizon = target_year - launch_year
+    if split is None:
+        widths = {w for w in b.widths if w is not None}
+        if len(widths) != 1:
+            raise fail(
+                where,
+                f"the bands have different widths ({', '.join(str(w) for w in b.widths)}); "
+                "cohorts cannot move one band per period",
+                "pass split='uniform' (or 'monotone') to project single years of age and "
+                "re-aggregate, or use bands of equal width",
+            )
+        width = widths.pop()
+        if step is not None and step != width:
+            raise fail(where, f"`step` is {step} but the bands are {width} years wide", f"use step={width} or split=")
+        step = width
+        shift = 1
+        if horizon % width:
+            raise fail(
+                where,
+                f"the horizon {launch_year} -> {target_year} ({horizon} years) is not a multiple "
+                f"of the band width ({width} years)",
+                f"choose a target year {launch_year + width * max(1, horizon // width)} or "
+                f"{launch_year + width * (horizon // width + 1)}, or pass split='uniform' "
+                "with a matching `step`",
+            )
+    else:
+        step = launch_year - base_year if step is None else int(step)
+        shift = step
+        if step < 1 or horizon % step:
+            raise fail(
+                where,
+                f"the horizon {launch_year} -> {target_year} ({horizon} years) is not a multiple "
+                f"of the ratio period `step` ({step} years)",
+                "choose a target year a multiple of `step` after the launch year, or a `step` "
+                "that divides the horizon (step=1 pools the annual ratios of the base period)",
+            )
+    if launch_year - base_year < step:
+        raise fail(
+            where,
+            f"the base period {base_year} -> {launch_year} is shorter than the ratio period ({step} years)",
+            "choose an earlier base year",
+        )
+    if (launch_year - base_year) % step:
+        raise fail(
+            where,
+            f"the base period ({launch_year - base_year} years) is not a multiple of `step` ({step})",
+            "choose base and launch years a multiple of `step` apart",
+        )
+    if limits is not None and not (0 <= limits[0] <= limits[1]):
+        raise fail(where, f"`limits` is {limits!r}", "pass (lower, upper) with 0 <= lower <= upper")
+    starts = list(range(base_year, launch_year - step + 1, 1 if step < launch_year - base_year else step))
+    need = sorted({*starts, *(t + step for t in starts), launch_year})
+    areas, stocks = stocks_by_year(df, b, need, year, where)
+
+    lower, upper = _units(b, split, where)
+    m0, m1 = mothers
+    adult_mask = np.array([m0 <= lo < m1 for lo in lower])
+    if not adult_mask.any():
+        raise fail(
+            where,
+            f"no age unit lies within `mothers` {mothers}",
+            "choose `mothers` on band edges (e.g. (15, 45)) or pass split=",
+        )
+    young = np.zeros(len(lower), dtype=bool)
+    young[:shift] = True
+
+    def units(values: np.ndarray) -> np.ndarray:
+        return values if split is None else _split_matrix(values, b, split)
+
+    is_open = b.open
+    num = 0.0
+    den = 0.0
+    for t in starts:
+        start, end = units(stocks[t]), units(stocks[t + step])
+        aged = _age_forward(start, shift, is_open)
+        aged[:, young] = end[:, adult_mask].sum(axis=1, keepdims=True)
+        num = num + end
+        den = den + aged
+    num, den = np.asarray(num), np.asarray(den)
+    n_pairs = len(starts)
+    notes: list[str] = []
+    if split is not None:
+        notes.append(
+            f"bands split into single years ({split}), ratios over {step} year(s)"
+            + (f", pooled over {n_pairs} periods" if n_pairs > 1 else "")
+            + ", re-aggregated to the bands"
+        )
+    city_ratio = np.divide(num.sum(axis=0), den.sum(axis=0), out=np.ones(num.shape[1]), where=den.sum(axis=0) > 0)
+    zero_den = den <= 0
+    ratio = np.divide(num, den, out=np.broadcast_to(city_ratio, num.shape).copy(), where=~zero_den)
+    if zero_den.any():
+        notes.append(
+            f"{int(zero_den.sum())} ratio(s) without a base cohort took the city-wide ratio"
+        )
+    diff = (num - np.where(young, 0.0, den)) / n_pairs
+    if limits is not None:
+        clipped = (~young) & ((ratio < limits[0]) | (ratio > limits[1]))
+        ratio = np.where(young, ratio, np.clip(ratio, *limits))
+        notes.append(f"{int(clipped.sum())} cohort-change ratio(s) limited to {limits}")
+
+    current = units(stocks[launch_year])
+    out_years = list(range(launch_year + step, target_year + 1, step))
+    results = {launch_year: stocks[launch_year]}
+    n_negative = 0
+    for y in out_years:
+        aged = _age_forward(current, shift, is_open)
+        if method == "ratio":
+            nxt = ratio * aged
+        else:
+            nxt = aged + diff
+            n_negative += int((nxt[:, ~young] < 0).sum())
+            nxt = np.clip(nxt, 0, None)
+        adults = nxt[:, adult_mask].sum(axis=1, keepdims=True)
+        nxt[:, young] = ratio[:, young] * adults
+        current = nxt
+        results[y] = current if split is None else _aggregate_matrix(current, b)
+    if n_negative:
+        notes.append(f"{n_negative} negative projected cohort(s) set to 0 (difference method)")
+
+    results = _apply_control(results, control, b, launch_year, where, notes)
+    population = _stack(results, areas, b, year)
+    labels = [f"{lo}+" if u is None else (str(lo) if split else f"{lo}-{u - 1}") for lo, u in zip(lower, upper)]
+    ratios = pd.DataFrame(ratio if method == "ratio" else np.where(young, ratio, diff), index=areas, columns=labels)
+    settings = MappingProxyType(
+        {
+            "base_year": base_year,
+            "step": step,
+            "split": split,
+            "mothers": mothers,
+            "method_variant": method,
+            "limits": limits,
+            "control": control is not None,
+        }
+    )
+    return ProjectionResult(
+        population=population,
+        bands=b,
+        method="hamilton_perry",
+        launch_year=launch_year,
+        target_year=target_year,
+        ratios=ratios,
+        settings=settings,
+        notes=tuple(notes),
+    )
+
+
+def _apply_control(results, control, b, launch_year, where, notes):
+    if control is None:
+        return results
+    out = dict(results)
+    for y in results:
+        if y == launch_year:
+            continue
+        if isinstance(control, pd.DataFrame):
+            if y not in control.index:
+                raise fail(where, f"`control` has no row for {y}", "give a control for every projected year")
+            missing = [c for c in b.columns if c not in control.columns]
+            if missing:
+                raise fail(where, f"`control` lacks the band column(s) {missing}", "give one control column per band")
+            target = control.loc[y, list(b.columns)].to_numpy(dtype=float)
+        else:
+            if y not in control.index:
+                raise fail(where, f"`control` has no value for {y}", "give a control for every projected year")
+            target = float(control.loc[y])
+        out[y] = reconcile(results[y], target)
+    notes.append("reconciled to the city-level control (proportional scaling)")
+    return out
+
+
+def _stack(results: dict[int, np.ndarray], areas: pd.Index, b: AgeBands, year: Hashable) -> pd.DataFrame:
+    frames = []
+    for y, values in sorted(results.items()):
+        idx = pd.MultiIndex.from_arrays([areas, np.full(len(areas), y)], names=[areas.name or "gebiet", year])
+        frames.append(pd.DataFrame(values, index=idx, columns=list(b.columns)))
+    return pd.concat(frames).sort_index(level=0, sort_remaining=True)
