@@ -106,12 +106,21 @@ def _area_band_frame(value, areas, b: AgeBands, name, where, *, rate: bool) -> n
     return arr
 
 
-def _expand(arr: np.ndarray, b: AgeBands, n_ages: int, *, spread: bool) -> np.ndarray:
-    """Band values (n, k) to single ages (n, n_ages): rates repeated, counts spread evenly."""
+def _expand(
+    arr: np.ndarray, b: AgeBands, n_ages: int, *, spread: bool, surv: np.ndarray | None = None
+) -> np.ndarray:
+    """Band values (n, k) to single ages (n, n_ages): rates repeated, counts spread evenly
+    (in the open band in proportion to the life-table survivors)."""
     out = np.zeros((arr.shape[0], n_ages))
     for j, (lo, u) in enumerate(zip(b.lower, b.upper)):
         hi = n_ages if u is None else min(u, n_ages)
-        out[:, lo:hi] = arr[:, [j]] / (hi - lo) if spread else arr[:, [j]]
+        if not spread:
+            out[:, lo:hi] = arr[:, [j]]
+        elif u is None and surv is not None:
+            lx = np.concatenate([[1.0], np.cumprod(surv[lo : n_ages - 1])])
+            out[:, lo:hi] = arr[:, [j]] * (lx / lx.sum())[None, :]
+        else:
+            out[:, lo:hi] = arr[:, [j]] / (hi - lo)
     return out
 
 
@@ -266,7 +275,13 @@ def cohort_component(
     lev_m = _area_vector(mortality_level, areas, "mortality_level", where) * scen.get("mortality", 1.0)
     out_rate = _expand(_area_band_frame(out_migration, areas, b, "out_migration", where, rate=True), b, n_ages, spread=False)
     out_rate = np.clip(out_rate * scen.get("out_migration", 1.0), 0, 1)
-    inflow = _expand(_area_band_frame(in_migration, areas, b, "in_migration", where, rate=False), b, n_ages, spread=True)
+    inflow = _expand(
+        _area_band_frame(in_migration, areas, b, "in_migration", where, rate=False),
+        b,
+        n_ages,
+        spread=True,
+        surv=surv,
+    )
     inflow = inflow * scen.get("in_migration", 1.0)
     years = list(range(launch_year + 1, launch_year + horizon + 1))
     build = _new_build(new_build, occupancy, areas, years, n_ages, where) * scen.get("new_build", 1.0)

@@ -66,6 +66,22 @@ class ProjectionResult:
         """City totals per year and band (sum over areas)."""
         return self.population.groupby(level=-1).sum()
 
+    def balance(self) -> pd.DataFrame:
+        """Components with signs beside the change of each area's total (cohort-component).
+
+        Columns: the signed components (deaths and out-migrants negative), their sum
+        ``komponenten`` and the change ``veraenderung`` of the total; the two agree to
+        rounding error.
+        """
+        if self.components is None:
+            raise fail("ProjectionResult.balance", "this projection has no components", "use cohort_component")
+        comp = self.components.copy()
+        comp[["sterbefaelle", "fortzuege"]] *= -1
+        comp["komponenten"] = comp.sum(axis=1)
+        totals = self.population.sum(axis=1).unstack(-1)
+        change = totals.diff(axis=1).stack().rename("veraenderung")
+        return comp.join(change)
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per area, year and band with the column ``einwohner``."""
         long = self.population.stack()
