@@ -27,6 +27,12 @@ import geopandas as gpd
 import pandas as pd
 
 from sozplan.checks import fail
+from sozplan.datasets._demography import (
+    COMPONENTS_FILE,
+    NEW_BUILD_FILE,
+    demography_schedules,
+    write_demography,
+)
 from sozplan.datasets._dictionary import (
     AGE_BANDS,
     CITIZENSHIP_GROUPS,
@@ -35,12 +41,6 @@ from sozplan.datasets._dictionary import (
     LEVELS,
 )
 from sozplan.datasets._files import RAW_YEAR, data_dir, load_level, read_truth, write_city
-from sozplan.datasets._demography import (
-    COMPONENTS_FILE,
-    NEW_BUILD_FILE,
-    demography_schedules,
-    write_demography,
-)
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
 
 __all__ = [
@@ -215,7 +215,7 @@ def load_components() -> pd.DataFrame:
 
 
 def load_new_build() -> pd.DataFrame:
-    """The planted new-build quarter of Musterstadt: dwellings completed per block and year.
+    """Load the planted new-build quarter of Musterstadt: dwellings per block and year.
 
     Construction starts in 2023; 600 dwellings are completed from 2025 to 2027 in six
     blocks of one planning area (``load_truth()["projection"]["new_build"]``). Pass it to

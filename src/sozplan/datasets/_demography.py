@@ -55,7 +55,13 @@ OUT_RATES = {
     "einwohner_65_plus": 0.04,
 }
 #: Gompertz-Makeham mortality mu(x) = a + b exp(c x); b fitted to e0 = 78.6 (m), 83.4 (w).
-_GOMPERTZ = {"a": 1e-4, "c": 0.105, "b_maennlich": 1.527119e-05, "b_weiblich": 9.076318e-06, "q0": 0.0032}
+_GOMPERTZ = {
+    "a": 1e-4,
+    "c": 0.105,
+    "b_maennlich": 1.527119e-05,
+    "b_weiblich": 9.076318e-06,
+    "q0": 0.0032,
+}
 #: Fertility: total fertility rate and a normal shape around the mean age at birth.
 _FERTILITY = {"tfr": 1.55, "mean_age": 31.5, "sd": 5.5, "ages": (15, 50)}
 #: Completions of the new-build quarter (dwellings per year); construction starts 2023.
@@ -101,7 +107,12 @@ def demography_schedules() -> dict[str, pd.Series | pd.DataFrame]:
     occ[45:65] = 0.0125
     occ[65:80] = 0.0067
     occupancy = pd.Series(occ, index=pd.Index(ages, name="alter"), name="personen_je_wohnung")
-    return {"survival": survival, "fertility": fertility, "female_share": female, "occupancy": occupancy}
+    return {
+        "survival": survival,
+        "fertility": fertility,
+        "female_share": female,
+        "occupancy": occupancy,
+    }
 
 
 def _band_means(schedules: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +166,9 @@ def generate_components(stocks: pd.DataFrame, *, seed: int = 21) -> pd.DataFrame
         closed = np.isfinite(widths)
         # residents of the band's oldest year who stay in the block move on to the next band
         # (those who move away leave from their old band); newborns stay in the youngest band
-        age_out[:, closed] = rng.binomial(alive[:, closed], (1 - out_rates[closed]) / widths[closed])
+        age_out[:, closed] = rng.binomial(
+            alive[:, closed], (1 - out_rates[closed]) / widths[closed]
+        )
         infant_deaths = rng.binomial(births, qb[0])
         deaths[:, 0] += infant_deaths
         alive[:, 0] += births - infant_deaths
@@ -165,8 +178,11 @@ def generate_components(stocks: pd.DataFrame, *, seed: int = 21) -> pd.DataFrame
         avail = alive - age_out + age_in
         out = np.minimum(np.maximum(rng.binomial(prev, out_rates[None, :]), -net), avail)
         inn = out + net
-        assert (inn >= 0).all() and (out >= 0).all()
-        idx = pd.MultiIndex.from_product([blocks, [y], cols], names=["block", "jahr", "altersgruppe"])
+        assert (inn >= 0).all()
+        assert (out >= 0).all()
+        idx = pd.MultiIndex.from_product(
+            [blocks, [y], cols], names=["block", "jahr", "altersgruppe"]
+        )
         b_col = np.zeros_like(prev)
         b_col[:, 0] = births
         frames.append(
@@ -185,9 +201,10 @@ def generate_components(stocks: pd.DataFrame, *, seed: int = 21) -> pd.DataFrame
     return pd.concat(frames).sort_index()
 
 
-def _new_build_quarter(stocks: pd.DataFrame, blocks_info: pd.DataFrame | None) -> tuple[str, list[str]]:
-    """The planning area of the quarter: the least populated one with at least 8 blocks,
-    among planning areas of the outer districts (deterministic)."""
+def _new_build_quarter(
+    stocks: pd.DataFrame, blocks_info: pd.DataFrame | None
+) -> tuple[str, list[str]]:
+    """Choose the quarter: six blocks of the least populated planning area with 8+ blocks."""
     last = stocks.xs(max(stocks.index.get_level_values("jahr")), level="jahr")
     pr = last.index.str[:6]
     sizes = last.groupby(pr)["einwohner"].agg(["sum", "size"])
@@ -204,7 +221,11 @@ def write_demography(folder: str | Path) -> list[Path]:
     changes). Returns the files written.
     """
     folder = Path(folder)
-    stocks = pd.read_csv(folder / "bloecke_zeitreihe.csv", dtype={"block": str}).set_index(["block", "jahr"]).sort_index()
+    stocks = (
+        pd.read_csv(folder / "bloecke_zeitreihe.csv", dtype={"block": str})
+        .set_index(["block", "jahr"])
+        .sort_index()
+    )
     comps = generate_components(stocks)
     comps.to_csv(folder / COMPONENTS_FILE)
     area, quarter = _new_build_quarter(stocks, None)
@@ -212,7 +233,10 @@ def write_demography(folder: str | Path) -> list[Path]:
     for y, dwellings in NEW_BUILD_COMPLETIONS.items():
         share = np.full(len(quarter), dwellings // len(quarter))
         share[: dwellings - share.sum()] += 1
-        rows += [{"block": b, "jahr": y, "wohnungen": int(n)} for b, n in zip(quarter, share)]
+        rows += [
+            {"block": b, "jahr": y, "wohnungen": int(n)}
+            for b, n in zip(quarter, share, strict=False)
+        ]
     new_build = pd.DataFrame(rows)
     new_build.to_csv(folder / NEW_BUILD_FILE, index=False)
     sched = demography_schedules()
@@ -235,7 +259,11 @@ def write_demography(folder: str | Path) -> list[Path]:
             "block_fertility_level": "gamma, mean 1, sd 0.2",
         },
         "city_flows": {
-            str(int(y)): {k: int(v) for k, v in row.items() if k not in ("aufrueckende_ein", "aufrueckende_aus")}
+            str(int(y)): {
+                k: int(v)
+                for k, v in row.items()
+                if k not in ("aufrueckende_ein", "aufrueckende_aus")
+            }
             for y, row in by_year.iterrows()
         },
         "city_stocks_2024": {c: int(v) for c, v in city.loc[2024].items()},

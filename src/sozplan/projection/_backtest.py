@@ -51,7 +51,7 @@ class BacktestResult:
         return e.groupby("method", sort=False)["ape"].mean()
 
     def to_frame(self) -> pd.DataFrame:
-        """The error table (:attr:`errors`)."""
+        """Return the error table (:attr:`errors`)."""
         return self.errors.copy()
 
     def __repr__(self) -> str:
@@ -76,7 +76,9 @@ class BacktestResult:
 
         mape = self.summary.xs("mape", axis=1, level=0)
         title = "MAPE in % nach Altersgruppe" if language == "de" else "MAPE in % by age band"
-        return area_profile(mape, units=dict.fromkeys(mape.index, "%"), ax=ax, title=title, language=language)
+        return area_profile(
+            mape, units=dict.fromkeys(mape.index, "%"), ax=ax, title=title, language=language
+        )
 
 
 def backtest(
@@ -150,16 +152,28 @@ def backtest(
         raise fail(where, f"`control` is {control!r}", "use 'actual' or None")
     if not isinstance(size_classes, int) or size_classes < 1:
         raise fail(where, f"`size_classes` is {size_classes!r}", "pass a positive integer")
-    areas, stocks = stocks_by_year(df, b, sorted({base_year, launch_year, target_year}), year, where)
+    areas, stocks = stocks_by_year(
+        df, b, sorted({base_year, launch_year, target_year}), year, where
+    )
     actual = stocks[target_year]
     city_target = actual.sum(axis=0)
-    control_frame = (
-        pd.DataFrame([city_target], index=[target_year], columns=list(b.columns)) if control else None
+    (
+        pd.DataFrame([city_target], index=[target_year], columns=list(b.columns))
+        if control
+        else None
     )
-    years_between = [y for y in sorted(set(df.index.get_level_values(year))) if launch_year < y < target_year]
+    years_between = [
+        y for y in sorted(set(df.index.get_level_values(year))) if launch_year < y < target_year
+    ]
     hp_df = df[df.index.get_level_values(year) <= launch_year]
     hp = hamilton_perry(
-        hp_df, b, base_year=base_year, launch_year=launch_year, target_year=target_year, year=year, **options
+        hp_df,
+        b,
+        base_year=base_year,
+        launch_year=launch_year,
+        target_year=target_year,
+        year=year,
+        **options,
     )
     hp_values = hp.population.xs(target_year, level=year).reindex(areas).to_numpy()
     if control:
@@ -179,7 +193,9 @@ def backtest(
     }
     total_launch = launch.sum(axis=1)
     if size_classes > 1:
-        size = pd.qcut(pd.Series(total_launch).rank(method="first"), size_classes, labels=False).to_numpy()
+        size = pd.qcut(
+            pd.Series(total_launch).rank(method="first"), size_classes, labels=False
+        ).to_numpy()
     else:
         size = np.zeros(len(areas), dtype=int)
     rows = []
@@ -205,16 +221,24 @@ def backtest(
     notes = list(hp.notes)
     n_zero = int((~pos).sum() // len(projected))
     if n_zero:
-        notes.append(f"{n_zero} area-band cell(s) with 0 actual residents left out of MAPE and bias")
+        notes.append(
+            f"{n_zero} area-band cell(s) with 0 actual residents left out of MAPE and bias"
+        )
     if control:
         notes.append(f"all methods reconciled to the known city totals by band of {target_year}")
     _ = years_between
-    summary = errors.groupby(["band", "method"], sort=False).agg(mape=("ape", "mean"), bias=("pe", "mean"))
+    summary = errors.groupby(["band", "method"], sort=False).agg(
+        mape=("ape", "mean"), bias=("pe", "mean")
+    )
     summary = summary.unstack("method")
     summary = summary.reindex(list(b.columns))
-    summary = summary.reindex(columns=pd.MultiIndex.from_product([["mape", "bias"], list(projected)]))
+    summary = summary.reindex(
+        columns=pd.MultiIndex.from_product([["mape", "bias"], list(projected)])
+    )
     by_size = (
-        errors.groupby(["size_class", "band", "method"], sort=False)["ape"].mean().unstack("method")
+        errors.groupby(["size_class", "band", "method"], sort=False)["ape"]
+        .mean()
+        .unstack("method")
     )[list(projected)]
     settings = MappingProxyType(
         {
@@ -222,7 +246,9 @@ def backtest(
             "launch_year": launch_year,
             "target_year": target_year,
             "control": control,
-            **{k: v for k, v in options.items()},
+            **dict(options.items()),
         }
     )
-    return BacktestResult(errors=errors, summary=summary, by_size=by_size, settings=settings, notes=tuple(notes))
+    return BacktestResult(
+        errors=errors, summary=summary, by_size=by_size, settings=settings, notes=tuple(notes)
+    )

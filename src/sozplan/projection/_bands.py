@@ -101,8 +101,10 @@ class AgeBands:
 
     @classmethod
     def planning(cls) -> AgeBands:
-        """Bands of social-infrastructure planning: Kita (under 3, 3 to 6), primary school
-        (6 to 10), lower and upper secondary, working ages, 65 to 80 and 80+ (care).
+        """Return the bands of social-infrastructure planning.
+
+        Kita (under 3, 3 to 6), primary school (6 to 10), lower and upper secondary,
+        working ages, 65 to 80 and 80+ (care).
 
         Examples
         --------
@@ -111,13 +113,18 @@ class AgeBands:
         """
         edges = [0, 3, 6, 10, 16, 18, 25, 45, 65, 80]
         uppers = [*edges[1:], None]
-        cols = [f"{lo}_plus" if u is None else f"{lo}_{u - 1}" for lo, u in zip(edges, uppers)]
+        cols = [
+            f"{lo}_plus" if u is None else f"{lo}_{u - 1}"
+            for lo, u in zip(edges, uppers, strict=False)
+        ]
         return cls(tuple(cols), tuple(edges), tuple(uppers))
 
     @property
     def widths(self) -> tuple[int | None, ...]:
         """Width of each band in years (``None`` for the open band)."""
-        return tuple(None if u is None else u - lo for lo, u in zip(self.lower, self.upper))
+        return tuple(
+            None if u is None else u - lo for lo, u in zip(self.lower, self.upper, strict=False)
+        )
 
     @property
     def open(self) -> bool:
@@ -133,7 +140,7 @@ class AgeBands:
         """German labels such as ``"6 bis unter 10"`` and ``"75 und älter"``."""
         return [
             f"{lo} und älter" if u is None else f"{lo} bis unter {u}"
-            for lo, u in zip(self.lower, self.upper)
+            for lo, u in zip(self.lower, self.upper, strict=False)
         ]
 
     def select(self, lower: int, upper: int | None, where: str) -> list[Hashable]:
@@ -166,9 +173,17 @@ def _check_tiling(columns, lower, upper, where) -> None:
     for i in range(len(columns)):
         u = upper[i]
         if u is None and i != len(columns) - 1:
-            raise fail(where, f"band {columns[i]!r} is open but not the last", "only the oldest band may be open")
+            raise fail(
+                where,
+                f"band {columns[i]!r} is open but not the last",
+                "only the oldest band may be open",
+            )
         if u is not None and u <= lower[i]:
-            raise fail(where, f"band {columns[i]!r} ends at {u} before it starts at {lower[i]}", "check the edges")
+            raise fail(
+                where,
+                f"band {columns[i]!r} ends at {u} before it starts at {lower[i]}",
+                "check the edges",
+            )
         if i and lower[i] != upper[i - 1]:
             raise fail(
                 where,
@@ -215,8 +230,9 @@ def _split_matrix(values: np.ndarray, bands: AgeBands, method: str) -> np.ndarra
         for j in range(closed):
             lo, u = bands.lower[j], bands.upper[j]
             s = out[:, lo:u].sum(axis=1, keepdims=True)
-            out[:, lo:u] = np.where(s > 0, out[:, lo:u] / np.where(s > 0, s, 1), 1 / (u - lo)) * (
-                values[:, [j]]
+            out[:, lo:u] = (
+                np.where(s > 0, out[:, lo:u] / np.where(s > 0, s, 1), 1 / (u - lo))
+                * (values[:, [j]])
             )
     if bands.open:
         out[:, top] = values[:, -1]
@@ -226,7 +242,7 @@ def _split_matrix(values: np.ndarray, bands: AgeBands, method: str) -> np.ndarra
 def _aggregate_matrix(single: np.ndarray, bands: AgeBands) -> np.ndarray:
     """Re-aggregate single ages (n, top + 1) to the bands (n, k)."""
     cols = []
-    for j, (lo, u) in enumerate(zip(bands.lower, bands.upper)):
+    for j, (lo, u) in enumerate(zip(bands.lower, bands.upper, strict=False)):
         if u is None:
             cols.append(single[:, lo:].sum(axis=1))
         else:
@@ -278,7 +294,9 @@ def split_ages(
     return pd.DataFrame(single[:, : b.top], index=df.index, columns=cols)
 
 
-def aggregate_ages(single: pd.DataFrame, bands: AgeBands | Sequence[Hashable] | Mapping) -> pd.DataFrame:
+def aggregate_ages(
+    single: pd.DataFrame, bands: AgeBands | Sequence[Hashable] | Mapping
+) -> pd.DataFrame:
     """Re-aggregate single years of age (as from :func:`split_ages`) to age bands.
 
     Examples

@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_rng, fail, format_values
-from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix, _stock_values
+from sozplan.projection._bands import (
+    AgeBands,
+    _aggregate_matrix,
+    _as_bands,
+    _split_matrix,
+    _stock_values,
+)
 from sozplan.projection._common import reconcile
 from sozplan.projection._hamilton_perry import ProjectionResult, _stack
 
@@ -23,31 +29,52 @@ COMPONENTS = ("geburten", "sterbefaelle", "zuzuege", "neubau_zuzuege", "fortzueg
 SCENARIO_KEYS = ("fertility", "mortality", "in_migration", "out_migration", "new_build")
 
 
+def _fmt_unique(values: np.ndarray) -> str:
+    uniq = pd.unique(values)
+    return ", ".join(f"{v:g}" for v in uniq[:5]) + (
+        f" and {len(uniq) - 5} more" if len(uniq) > 5 else ""
+    )
+
+
 def _rate_check(values: np.ndarray, name: str, where: str, ids: Sequence | None = None) -> None:
     bad = ~np.isfinite(values) | (values < 0) | (values > 1)
     if bad.any():
-        shown = format_values(np.asarray(values)[bad].ravel())
+        shown = _fmt_unique(np.asarray(values)[bad].ravel())
         raise fail(
             where,
-            f"`{name}` has {int(bad.sum())} value(s) outside [0, 1] ({shown})",
+            f"`{name}` has {int(bad.sum())} value(s) outside [0, 1]: {shown}",
             "pass probabilities or rates per person and year between 0 and 1 (not per 1,000)",
         )
 
 
 def _by_age(
-    values: pd.Series | float, n_ages: int, name: str, where: str, *, rate: bool, carry: bool = False
+    values: pd.Series | float,
+    n_ages: int,
+    name: str,
+    where: str,
+    *,
+    rate: bool,
+    carry: bool = False,
 ) -> np.ndarray:
-    """A schedule by single age 0 .. n_ages - 1 (missing ages 0, or the last one carried forward)."""
+    """Return a schedule by single age (missing ages 0, or the last one carried forward)."""
     if np.isscalar(values):
         out = np.full(n_ages, float(values))
     else:
         if not isinstance(values, pd.Series):
-            raise fail(where, f"`{name}` is a {type(values).__name__}", "pass a Series indexed by single age")
+            raise fail(
+                where,
+                f"`{name}` is a {type(values).__name__}",
+                "pass a Series indexed by single age",
+            )
         s = values.astype(float)
         try:
             ages = s.index.astype(int)
         except (TypeError, ValueError):
-            raise fail(where, f"`{name}` is not indexed by single years of age", "index it by 0, 1, 2, ...") from None
+            raise fail(
+                where,
+                f"`{name}` is not indexed by single years of age",
+                "index it by 0, 1, 2, ...",
+            ) from None
         s.index = ages
         s = s.reindex(range(n_ages))
         out = (s.ffill().bfill() if carry else s.fillna(0.0)).to_numpy()
@@ -87,18 +114,34 @@ def _area_band_frame(value, areas, b: AgeBands, name, where, *, rate: bool) -> n
     elif isinstance(value, pd.Series):
         missing = [c for c in b.columns if c not in value.index]
         if missing:
-            raise fail(where, f"`{name}` lacks the band(s) {format_values(missing)}", "give one value per band")
+            raise fail(
+                where,
+                f"`{name}` lacks the band(s) {format_values(missing)}",
+                "give one value per band",
+            )
         arr = np.tile(value[list(b.columns)].to_numpy(dtype=float), (len(areas), 1))
     elif isinstance(value, pd.DataFrame):
         missing_cols = [c for c in b.columns if c not in value.columns]
         if missing_cols:
-            raise fail(where, f"`{name}` lacks the band column(s) {format_values(missing_cols)}", "one column per band")
+            raise fail(
+                where,
+                f"`{name}` lacks the band column(s) {format_values(missing_cols)}",
+                "one column per band",
+            )
         gone = areas.difference(value.index)
         if len(gone):
-            raise fail(where, f"`{name}` has no row for the area(s) {format_values(gone)}", "give a row for every area")
+            raise fail(
+                where,
+                f"`{name}` has no row for the area(s) {format_values(gone)}",
+                "give a row for every area",
+            )
         arr = value.reindex(areas)[list(b.columns)].to_numpy(dtype=float)
     else:
-        raise fail(where, f"`{name}` is a {type(value).__name__}", "pass a number, a Series by band or a DataFrame")
+        raise fail(
+            where,
+            f"`{name}` is a {type(value).__name__}",
+            "pass a number, a Series by band or a DataFrame",
+        )
     if rate:
         _rate_check(arr, name, where)
     elif (~np.isfinite(arr) | (arr < 0)).any():
@@ -109,10 +152,12 @@ def _area_band_frame(value, areas, b: AgeBands, name, where, *, rate: bool) -> n
 def _expand(
     arr: np.ndarray, b: AgeBands, n_ages: int, *, spread: bool, surv: np.ndarray | None = None
 ) -> np.ndarray:
-    """Band values (n, k) to single ages (n, n_ages): rates repeated, counts spread evenly
-    (in the open band in proportion to the life-table survivors)."""
+    """Expand band values (n, k) to single ages: rates repeated, counts spread evenly.
+
+    Counts of the open band are spread in proportion to the life-table survivors.
+    """
     out = np.zeros((arr.shape[0], n_ages))
-    for j, (lo, u) in enumerate(zip(b.lower, b.upper)):
+    for j, (lo, u) in enumerate(zip(b.lower, b.upper, strict=False)):
         hi = n_ages if u is None else min(u, n_ages)
         if not spread:
             out[:, lo:hi] = arr[:, [j]]
@@ -124,7 +169,9 @@ def _expand(
     return out
 
 
-def _split_launch(values: np.ndarray, b: AgeBands, split: str, surv: np.ndarray, n_ages: int) -> np.ndarray:
+def _split_launch(
+    values: np.ndarray, b: AgeBands, split: str, surv: np.ndarray, n_ages: int
+) -> np.ndarray:
     """Single ages at launch; an open band is spread in proportion to life-table survivors."""
     single = _split_matrix(values, b, split)
     out = np.zeros((values.shape[0], n_ages))
@@ -257,23 +304,40 @@ def cohort_component(
     if split not in ("uniform", "monotone"):
         raise fail(where, f"`split` is {split!r}", "use 'uniform' or 'monotone'")
     if max_age <= max(b.top, ob.top):
-        raise fail(where, f"`max_age` {max_age} is not above the bands' top age", "raise `max_age`")
+        raise fail(
+            where, f"`max_age` {max_age} is not above the bands' top age", "raise `max_age`"
+        )
     scen = dict(scenario or {})
     unknown = [k for k in scen if k not in SCENARIO_KEYS]
     if unknown:
-        raise fail(where, f"`scenario` has unknown key(s) {format_values(unknown)}", f"use {', '.join(SCENARIO_KEYS)}")
+        raise fail(
+            where,
+            f"`scenario` has unknown key(s) {format_values(unknown)}",
+            f"use {', '.join(SCENARIO_KEYS)}",
+        )
     if any((not np.isfinite(v)) or v < 0 for v in scen.values()):
         raise fail(where, "`scenario` has a negative multiplier", "pass multipliers of at least 0")
     if not 0 < interval < 1:
-        raise fail(where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9")
+        raise fail(
+            where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9"
+        )
     n_ages = max_age + 1
     values = _stock_values(df, b, where)
     areas = df.index
     surv, fs = _survival(survival, female_share, n_ages, where)
     fert = _by_age(fertility, n_ages, "fertility", where, rate=True)
-    lev_f = _area_vector(fertility_level, areas, "fertility_level", where) * scen.get("fertility", 1.0)
-    lev_m = _area_vector(mortality_level, areas, "mortality_level", where) * scen.get("mortality", 1.0)
-    out_rate = _expand(_area_band_frame(out_migration, areas, b, "out_migration", where, rate=True), b, n_ages, spread=False)
+    lev_f = _area_vector(fertility_level, areas, "fertility_level", where) * scen.get(
+        "fertility", 1.0
+    )
+    lev_m = _area_vector(mortality_level, areas, "mortality_level", where) * scen.get(
+        "mortality", 1.0
+    )
+    out_rate = _expand(
+        _area_band_frame(out_migration, areas, b, "out_migration", where, rate=True),
+        b,
+        n_ages,
+        spread=False,
+    )
     out_rate = np.clip(out_rate * scen.get("out_migration", 1.0), 0, 1)
     inflow = _expand(
         _area_band_frame(in_migration, areas, b, "in_migration", where, rate=False),
@@ -284,7 +348,9 @@ def cohort_component(
     )
     inflow = inflow * scen.get("in_migration", 1.0)
     years = list(range(launch_year + 1, launch_year + horizon + 1))
-    build = _new_build(new_build, occupancy, areas, years, n_ages, where) * scen.get("new_build", 1.0)
+    build = _new_build(new_build, occupancy, areas, years, n_ages, where) * scen.get(
+        "new_build", 1.0
+    )
     qx = np.clip((1 - surv)[None, :] * lev_m[:, None], 0, 1)
     fert_w = fs * fert
     pop0 = _split_launch(values, b, split, surv, n_ages)
@@ -332,7 +398,9 @@ def cohort_component(
     population = _stack(results, areas, ob, "jahr")
     comp_frames = []
     for y, c in comps.items():
-        idx = pd.MultiIndex.from_arrays([areas, np.full(len(areas), y)], names=[areas.name or "gebiet", "jahr"])
+        idx = pd.MultiIndex.from_arrays(
+            [areas, np.full(len(areas), y)], names=[areas.name or "gebiet", "jahr"]
+        )
         comp_frames.append(pd.DataFrame(c, index=idx, columns=list(COMPONENTS)))
     components = pd.concat(comp_frames).sort_index()
     intervals = None
@@ -349,9 +417,17 @@ def cohort_component(
         lo, hi = np.quantile(sims, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
         frames = []
         for t, y in enumerate(years):
-            idx = pd.MultiIndex.from_arrays([areas, np.full(len(areas), y)], names=[areas.name or "gebiet", "jahr"])
+            idx = pd.MultiIndex.from_arrays(
+                [areas, np.full(len(areas), y)], names=[areas.name or "gebiet", "jahr"]
+            )
             cols = pd.MultiIndex.from_product([list(ob.columns), ["lower", "upper"]])
-            frames.append(pd.DataFrame(np.stack([lo[t], hi[t]], axis=2).reshape(len(areas), -1), index=idx, columns=cols))
+            frames.append(
+                pd.DataFrame(
+                    np.stack([lo[t], hi[t]], axis=2).reshape(len(areas), -1),
+                    index=idx,
+                    columns=cols,
+                )
+            )
         intervals = pd.concat(frames).sort_index()
         notes.append(
             f"{interval:.0%} prediction intervals from {n_simulations} simulations (Poisson births, deaths "
@@ -362,7 +438,12 @@ def cohort_component(
     if scen:
         notes.append("scenario: " + ", ".join(f"{k} x {v:g}" for k, v in scen.items()))
     settings = MappingProxyType(
-        {"split": split, "max_age": max_age, "scenario": MappingProxyType(scen), "control": control is not None}
+        {
+            "split": split,
+            "max_age": max_age,
+            "scenario": MappingProxyType(scen),
+            "control": control is not None,
+        }
     )
     return ProjectionResult(
         population=population,
@@ -383,10 +464,16 @@ def _area_vector(value, areas: pd.Index, name: str, where: str) -> np.ndarray:
     else:
         gone = areas.difference(value.index)
         if len(gone):
-            raise fail(where, f"`{name}` has no value for the area(s) {format_values(gone)}", "give one value per area")
+            raise fail(
+                where,
+                f"`{name}` has no value for the area(s) {format_values(gone)}",
+                "give one value per area",
+            )
         arr = value.reindex(areas).to_numpy(dtype=float)
     if (~np.isfinite(arr) | (arr < 0)).any():
-        raise fail(where, f"`{name}` has negative or missing values", "pass non-negative multipliers")
+        raise fail(
+            where, f"`{name}` has negative or missing values", "pass non-negative multipliers"
+        )
     return arr
 
 
@@ -395,14 +482,28 @@ def _new_build(new_build, occupancy, areas, years, n_ages, where) -> np.ndarray:
     if new_build is None:
         return out
     if occupancy is None:
-        raise fail(where, "`new_build` is given without `occupancy`", "pass the persons per dwelling by age")
+        raise fail(
+            where,
+            "`new_build` is given without `occupancy`",
+            "pass the persons per dwelling by age",
+        )
     occ = _by_age(occupancy, n_ages, "occupancy", where, rate=False)
-    if not isinstance(new_build, pd.DataFrame) or not {"gebiet", "jahr", "wohnungen"} <= set(new_build.columns):
-        raise fail(where, "`new_build` lacks the columns 'gebiet', 'jahr', 'wohnungen'", "pass one row per area and year")
+    if not isinstance(new_build, pd.DataFrame) or not {"gebiet", "jahr", "wohnungen"} <= set(
+        new_build.columns
+    ):
+        raise fail(
+            where,
+            "`new_build` lacks the columns 'gebiet', 'jahr', 'wohnungen'",
+            "pass one row per area and year",
+        )
     nb = new_build.groupby(["gebiet", "jahr"])["wohnungen"].sum()
     unknown = nb.index.get_level_values(0).difference(areas)
     if len(unknown):
-        raise fail(where, f"`new_build` names unknown area(s) {format_values(unknown)}", "use ids of `df`'s index")
+        raise fail(
+            where,
+            f"`new_build` names unknown area(s) {format_values(unknown)}",
+            "use ids of `df`'s index",
+        )
     if (nb < 0).any():
         raise fail(where, "`new_build` has negative dwellings", "pass completions of at least 0")
     pos = pd.Series(np.arange(len(areas)), index=areas)
@@ -417,17 +518,26 @@ def _control_year(pop: np.ndarray, control, y: int, ob: AgeBands, where: str) ->
         return pop
     if isinstance(control, pd.DataFrame):
         if y not in control.index:
-            raise fail(where, f"`control` has no row for {y}", "give a control for every projected year")
+            raise fail(
+                where, f"`control` has no row for {y}", "give a control for every projected year"
+            )
         target = control.loc[y, list(ob.columns)].to_numpy(dtype=float)
         bands_now = _aggregate_matrix(pop, ob)
         scaled = reconcile(bands_now, target)
-        factor = np.divide(scaled.sum(axis=0), bands_now.sum(axis=0), out=np.ones(len(target)), where=bands_now.sum(axis=0) > 0)
+        factor = np.divide(
+            scaled.sum(axis=0),
+            bands_now.sum(axis=0),
+            out=np.ones(len(target)),
+            where=bands_now.sum(axis=0) > 0,
+        )
         per_age = np.ones(pop.shape[1])
-        for j, (lo, u) in enumerate(zip(ob.lower, ob.upper)):
+        for j, (lo, u) in enumerate(zip(ob.lower, ob.upper, strict=False)):
             per_age[lo : (pop.shape[1] if u is None else u)] = factor[j]
         return pop * per_age
     if y not in control.index:
-        raise fail(where, f"`control` has no value for {y}", "give a control for every projected year")
+        raise fail(
+            where, f"`control` has no value for {y}", "give a control for every projected year"
+        )
     return reconcile(pop, float(control.loc[y]))
 
 
@@ -476,7 +586,11 @@ def estimate_rates(
     b = _as_bands(bands, where)
     need = {"geburten", "sterbefaelle", "zuzuege", "fortzuege"}
     if not need <= set(components.columns):
-        raise fail(where, f"`components` lacks {format_values(sorted(need - set(components.columns)))}", "pass the four component columns")
+        raise fail(
+            where,
+            f"`components` lacks {format_values(sorted(need - set(components.columns)))}",
+            "pass the four component columns",
+        )
     comp = components.copy()
     lvl = comp.index.names
     area_name, year_name, band_name = lvl[0], lvl[1], lvl[2]
@@ -486,13 +600,21 @@ def estimate_rates(
     fert = _by_age(fertility, n_ages, "fertility", where, rate=True)
     prev = stocks[stocks.index.get_level_values(year).isin([y - 1 for y in years])]
     if len(set(prev.index.get_level_values(year))) != len(years):
-        raise fail(where, "`stocks` lacks the year before some component year", "pass the stocks of every previous year")
+        raise fail(
+            where,
+            "`stocks` lacks the year before some component year",
+            "pass the stocks of every previous year",
+        )
     _stock_values(prev, b, where, arg="stocks")
     exposure = prev.groupby(level=0)[list(b.columns)].sum()
     areas = exposure.index
     flows = comp.groupby([area_name, band_name])[["sterbefaelle", "zuzuege", "fortzuege"]].sum()
+
     def wide(col):
-        return flows[col].unstack(band_name).reindex(index=areas, columns=list(b.columns)).fillna(0.0)
+        return (
+            flows[col].unstack(band_name).reindex(index=areas, columns=list(b.columns)).fillna(0.0)
+        )
+
     out = wide("fortzuege") / exposure.where(exposure > 0)
     out = out.fillna(0.0).clip(upper=1.0)
     inn = wide("zuzuege") / len(years)
@@ -505,6 +627,15 @@ def estimate_rates(
         single = _split_launch(p, b, "uniform", surv, n_ages)
         exp_b += single @ (fs * fert)
         exp_d += single @ (1 - surv)
-    fl = pd.Series(np.divide(births.to_numpy(), exp_b, out=np.ones(len(areas)), where=exp_b > 0), index=areas)
-    ml = pd.Series(np.divide(deaths.to_numpy(), exp_d, out=np.ones(len(areas)), where=exp_d > 0), index=areas)
-    return {"out_migration": out, "in_migration": inn, "fertility_level": fl, "mortality_level": ml}
+    fl = pd.Series(
+        np.divide(births.to_numpy(), exp_b, out=np.ones(len(areas)), where=exp_b > 0), index=areas
+    )
+    ml = pd.Series(
+        np.divide(deaths.to_numpy(), exp_d, out=np.ones(len(areas)), where=exp_d > 0), index=areas
+    )
+    return {
+        "out_migration": out,
+        "in_migration": inn,
+        "fertility_level": fl,
+        "mortality_level": ml,
+    }

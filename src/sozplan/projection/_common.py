@@ -28,7 +28,11 @@ def stocks_by_year(
     frame = pd.DataFrame(values, index=df.index, columns=list(bands.columns))
     if not frame.index.is_unique:
         dup = frame.index[frame.index.duplicated()]
-        raise fail(where, f"`df` has duplicated (area, year) rows: {format_values(dup)}", "keep one row per area and year")
+        raise fail(
+            where,
+            f"`df` has duplicated (area, year) rows: {format_values(dup)}",
+            "keep one row per area and year",
+        )
     have = set(frame.index.get_level_values(year))
     missing = [y for y in years if y not in have]
     if missing:
@@ -68,7 +72,11 @@ def reconcile(values: np.ndarray, control: np.ndarray | float) -> np.ndarray:
     if np.ndim(control) == 0:
         total = values.sum()
         if total <= 0:
-            raise fail("reconcile", "the projection sums to zero", "a zero total cannot be scaled to a control")
+            raise fail(
+                "reconcile",
+                "the projection sums to zero",
+                "a zero total cannot be scaled to a control",
+            )
         return values * (float(control) / total)
     sums = values.sum(axis=0)
     control = np.asarray(control, dtype=float)
@@ -84,7 +92,7 @@ def reconcile(values: np.ndarray, control: np.ndarray | float) -> np.ndarray:
 
 
 def html_table(title: str, lines: list[str], frame: pd.DataFrame | None = None) -> str:
-    """A small HTML block: a title, a few lines and an optional table."""
+    """Return a small HTML block: a title, a few lines and an optional table."""
     import html
 
     parts = [f"<div><strong>{html.escape(title)}</strong><ul>"]

@@ -65,11 +65,17 @@ def demand(
     """
     where = "demand"
     if not isinstance(projection, ProjectionResult):
-        raise fail(where, f"`projection` is a {type(projection).__name__}", "pass a ProjectionResult")
+        raise fail(
+            where, f"`projection` is a {type(projection).__name__}", "pass a ProjectionResult"
+        )
     groups = dict(DEMAND_GROUPS if groups is None else groups)
     unknown = [g for g in rates if g not in groups]
     if unknown:
-        raise fail(where, f"`rates` names unknown group(s) {unknown}", f"use {', '.join(groups)} or pass `groups=`")
+        raise fail(
+            where,
+            f"`rates` names unknown group(s) {unknown}",
+            f"use {', '.join(groups)} or pass `groups=`",
+        )
     pop = projection.population
     areas = pop.index.get_level_values(0)
     out = {}
@@ -80,12 +86,18 @@ def demand(
         if isinstance(rate, pd.Series):
             r = rate.reindex(areas).to_numpy(dtype=float)
             if np.isnan(r).any():
-                raise fail(where, f"the rate of {g!r} has no value for some areas", "give one rate per area")
+                raise fail(
+                    where,
+                    f"the rate of {g!r} has no value for some areas",
+                    "give one rate per area",
+                )
         else:
             r = float(rate)
         if np.any(np.asarray(r) < 0) or np.any(np.asarray(r) > 1):
-            raise fail(where, f"the rate of {g!r} lies outside [0, 1]", "pass a share between 0 and 1 (not a percentage)")
+            raise fail(
+                where,
+                f"the rate of {g!r} lies outside [0, 1]",
+                "pass a share between 0 and 1 (not a percentage)",
+            )
         out[g] = pop[cols].sum(axis=1).to_numpy() * r
     return pd.DataFrame(out, index=pop.index)
-
-

@@ -74,7 +74,11 @@ class ProjectionResult:
         rounding error.
         """
         if self.components is None:
-            raise fail("ProjectionResult.balance", "this projection has no components", "use cohort_component")
+            raise fail(
+                "ProjectionResult.balance",
+                "this projection has no components",
+                "use cohort_component",
+            )
         comp = self.components.copy()
         comp[["sterbefaelle", "fortzuege"]] *= -1
         comp["komponenten"] = comp.sum(axis=1)
@@ -282,7 +286,11 @@ def hamilton_perry(
             )
         width = widths.pop()
         if step is not None and step != width:
-            raise fail(where, f"`step` is {step} but the bands are {width} years wide", f"use step={width} or split=")
+            raise fail(
+                where,
+                f"`step` is {step} but the bands are {width} years wide",
+                f"use step={width} or split=",
+            )
         step = width
         shift = 1
         if horizon % width:
@@ -318,8 +326,12 @@ def hamilton_perry(
             "choose base and launch years a multiple of `step` apart",
         )
     if limits is not None and not (0 <= limits[0] <= limits[1]):
-        raise fail(where, f"`limits` is {limits!r}", "pass (lower, upper) with 0 <= lower <= upper")
-    starts = list(range(base_year, launch_year - step + 1, 1 if step < launch_year - base_year else step))
+        raise fail(
+            where, f"`limits` is {limits!r}", "pass (lower, upper) with 0 <= lower <= upper"
+        )
+    starts = list(
+        range(base_year, launch_year - step + 1, 1 if step < launch_year - base_year else step)
+    )
     need = sorted({*starts, *(t + step for t in starts), launch_year})
     areas, stocks = stocks_by_year(df, b, need, year, where)
 
@@ -356,7 +368,9 @@ def hamilton_perry(
             + (f", pooled over {n_pairs} periods" if n_pairs > 1 else "")
             + ", re-aggregated to the bands"
         )
-    city_ratio = np.divide(num.sum(axis=0), den.sum(axis=0), out=np.ones(num.shape[1]), where=den.sum(axis=0) > 0)
+    city_ratio = np.divide(
+        num.sum(axis=0), den.sum(axis=0), out=np.ones(num.shape[1]), where=den.sum(axis=0) > 0
+    )
     zero_den = den <= 0
     ratio = np.divide(num, den, out=np.broadcast_to(city_ratio, num.shape).copy(), where=~zero_den)
     if zero_den.any():
@@ -390,8 +404,13 @@ def hamilton_perry(
 
     results = _apply_control(results, control, b, launch_year, where, notes)
     population = _stack(results, areas, b, year)
-    labels = [f"{lo}+" if u is None else (str(lo) if split else f"{lo}-{u - 1}") for lo, u in zip(lower, upper)]
-    ratios = pd.DataFrame(ratio if method == "ratio" else np.where(young, ratio, diff), index=areas, columns=labels)
+    labels = [
+        f"{lo}+" if u is None else (str(lo) if split else f"{lo}-{u - 1}")
+        for lo, u in zip(lower, upper, strict=False)
+    ]
+    ratios = pd.DataFrame(
+        ratio if method == "ratio" else np.where(young, ratio, diff), index=areas, columns=labels
+    )
     settings = MappingProxyType(
         {
             "base_year": base_year,
@@ -424,23 +443,39 @@ def _apply_control(results, control, b, launch_year, where, notes):
             continue
         if isinstance(control, pd.DataFrame):
             if y not in control.index:
-                raise fail(where, f"`control` has no row for {y}", "give a control for every projected year")
+                raise fail(
+                    where,
+                    f"`control` has no row for {y}",
+                    "give a control for every projected year",
+                )
             missing = [c for c in b.columns if c not in control.columns]
             if missing:
-                raise fail(where, f"`control` lacks the band column(s) {missing}", "give one control column per band")
+                raise fail(
+                    where,
+                    f"`control` lacks the band column(s) {missing}",
+                    "give one control column per band",
+                )
             target = control.loc[y, list(b.columns)].to_numpy(dtype=float)
         else:
             if y not in control.index:
-                raise fail(where, f"`control` has no value for {y}", "give a control for every projected year")
+                raise fail(
+                    where,
+                    f"`control` has no value for {y}",
+                    "give a control for every projected year",
+                )
             target = float(control.loc[y])
         out[y] = reconcile(results[y], target)
     notes.append("reconciled to the city-level control (proportional scaling)")
     return out
 
 
-def _stack(results: dict[int, np.ndarray], areas: pd.Index, b: AgeBands, year: Hashable) -> pd.DataFrame:
+def _stack(
+    results: dict[int, np.ndarray], areas: pd.Index, b: AgeBands, year: Hashable
+) -> pd.DataFrame:
     frames = []
     for y, values in sorted(results.items()):
-        idx = pd.MultiIndex.from_arrays([areas, np.full(len(areas), y)], names=[areas.name or "gebiet", year])
+        idx = pd.MultiIndex.from_arrays(
+            [areas, np.full(len(areas), y)], names=[areas.name or "gebiet", year]
+        )
         frames.append(pd.DataFrame(values, index=idx, columns=list(b.columns)))
     return pd.concat(frames).sort_index(level=0, sort_remaining=True)
