@@ -111,8 +111,8 @@ def backtest(
     :math:`\mathrm{PE} = 100\,(\hat P - P)/P` per area and band (cells with :math:`P = 0`
     are left out of the means and counted in the notes); MAPE and bias (mean PE) by band,
     and MAPE by area size class (quantiles of the launch-year total), as recommended for
-    small-area evaluations by Baker et al. (2017, ch. 13, doi:10.4324/9781315659602) and
-    Wilson (2012, doi:10.1007/s11113-011-9212-7).
+    small-area evaluations (Baker, Swanson & Tayman 2021, doi:10.1007/s11113-020-09601-y;
+    Wilson et al. 2021, doi:10.1007/s11113-021-09671-6).
 
     Parameters
     ----------

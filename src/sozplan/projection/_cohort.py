@@ -231,7 +231,8 @@ def cohort_component(
     (per output band if ``control`` has bands) so that the city sums equal the control
     exactly; its effect is the component ``abgleich``. Births + in-migrants + new-build
     move-ins - deaths - out-migrants + ``abgleich`` equal the change of every area's total
-    exactly (Baker et al. 2017, ch. 5, doi:10.4324/9781315659602; Rees & Wilson 1977).
+    exactly (see Wilson et al. 2021, doi:10.1007/s11113-021-09671-6, on small-area
+    cohort-component models).
 
     Parameters
     ----------
@@ -348,61 +349,67 @@ def cohort_component(
     )
     inflow = inflow * scen.get("in_migration", 1.0)
     years = list(range(launch_year + 1, launch_year + horizon + 1))
-    build = _new_build(new_build, occupancy, areas, years, n_ages, where) * scen.get(
-        "new_build", 1.0
-    )
+    dwellings, occ = _new_build(new_build, occupancy, areas, years, n_ages, where)
+    dwellings = dwellings * scen.get("new_build", 1.0)
     qx = np.clip((1 - surv)[None, :] * lev_m[:, None], 0, 1)
     fert_w = fs * fert
     pop0 = _split_launch(values, b, split, surv, n_ages)
 
+    inflow_sum = inflow.sum(axis=1)
+    occ_sum = float(occ.sum())
+    infant_q = (1 - surv[0]) * lev_m
+
     def run(pop: np.ndarray, draw: Any = None):
+        # memory: a handful of (areas x ages) arrays at a time, freed as soon as summed
         out_pop, comps = {launch_year: _aggregate_matrix(pop, ob)}, {}
         for t, y in enumerate(years):
+            births = lev_f * (pop @ fert_w)
+            if draw is not None:
+                births = draw.poisson(births).astype(float)
             o = out_rate * pop
-            births_exp = lev_f * (pop @ fert_w)
             if draw is not None:
                 o = np.minimum(draw.poisson(o), pop)
-            stay = pop - o
-            d = stay * qx
-            births = births_exp if draw is None else draw.poisson(births_exp).astype(float)
+            o_sum = o.sum(axis=1)
+            alive = np.subtract(pop, o, out=o)  # reuse the buffer
+            d = alive * qx
             if draw is not None:
-                d = np.minimum(draw.poisson(d), stay)
-            infant_deaths = births * (1 - surv[0]) * lev_m.clip(0, None)
-            infant_deaths = np.minimum(infant_deaths, births)
-            i_n = inflow if draw is None else draw.poisson(inflow).astype(float)
-            n_b = build[t]
+                d = np.minimum(draw.poisson(d), alive)
+            alive -= d
+            infant_deaths = np.minimum(births * infant_q, births)
+            d_sum = d.sum(axis=1) + infant_deaths
+            del d
             nxt = np.empty_like(pop)
-            alive = stay - d
             nxt[:, 1:] = alive[:, :-1]
             nxt[:, -1] += alive[:, -1]
             nxt[:, 0] = births - infant_deaths
-            nxt += i_n + n_b
-            before = nxt.sum(axis=1)
-            nxt = _control_year(nxt, control, y, ob, where)
+            del alive
+            if draw is None:
+                nxt += inflow
+                in_sum = inflow_sum
+            else:
+                i_n = draw.poisson(inflow)
+                nxt += i_n
+                in_sum = i_n.sum(axis=1)
+                del i_n
+            rows = np.flatnonzero(dwellings[t])
+            if rows.size:
+                nxt[rows] += dwellings[t][rows, None] * occ[None, :]
+            if control is None:
+                adjust = np.zeros(len(births))
+            else:
+                before = nxt.sum(axis=1)
+                nxt = _control_year(nxt, control, y, ob, where)
+                adjust = nxt.sum(axis=1) - before
             comps[y] = np.stack(
-                [
-                    births,
-                    d.sum(axis=1) + infant_deaths,
-                    i_n.sum(axis=1),
-                    n_b.sum(axis=1),
-                    o.sum(axis=1),
-                    nxt.sum(axis=1) - before,
-                ],
-                axis=1,
+                [births, d_sum, in_sum, dwellings[t] * occ_sum, o_sum, adjust], axis=1
             )
             pop = nxt
             out_pop[y] = _aggregate_matrix(pop, ob)
         return out_pop, comps
 
     results, comps = run(pop0)
-    population = _stack(results, areas, ob, "jahr")
-    comp_frames = []
-    for y, c in comps.items():
-        idx = pd.MultiIndex.from_arrays(
-            [areas, np.full(len(areas), y)], names=[areas.name or "gebiet", "jahr"]
-        )
-        comp_frames.append(pd.DataFrame(c, index=idx, columns=list(COMPONENTS)))
-    components = pd.concat(comp_frames).sort_index()
+    population = _stack(results, areas, ob.columns, "jahr")
+    components = _stack(comps, areas, COMPONENTS, "jahr")
     intervals = None
     notes = [f"bands split into single years ({split}); open band spread by life-table survivors"]
     if n_simulations:
@@ -415,20 +422,12 @@ def cohort_component(
             for t, y in enumerate(years):
                 sims[r, t] = res_r[y]
         lo, hi = np.quantile(sims, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
-        frames = []
-        for t, y in enumerate(years):
-            idx = pd.MultiIndex.from_arrays(
-                [areas, np.full(len(areas), y)], names=[areas.name or "gebiet", "jahr"]
-            )
-            cols = pd.MultiIndex.from_product([list(ob.columns), ["lower", "upper"]])
-            frames.append(
-                pd.DataFrame(
-                    np.stack([lo[t], hi[t]], axis=2).reshape(len(areas), -1),
-                    index=idx,
-                    columns=cols,
-                )
-            )
-        intervals = pd.concat(frames).sort_index()
+        cols = pd.MultiIndex.from_product([list(ob.columns), ["lower", "upper"]])
+        bounds = {
+            y: np.stack([lo[t], hi[t]], axis=2).reshape(len(areas), -1)
+            for t, y in enumerate(years)
+        }
+        intervals = _stack(bounds, areas, cols, "jahr")
         notes.append(
             f"{interval:.0%} prediction intervals from {n_simulations} simulations (Poisson births, deaths "
             "and moves; without parameter uncertainty)"
@@ -477,10 +476,11 @@ def _area_vector(value, areas: pd.Index, name: str, where: str) -> np.ndarray:
     return arr
 
 
-def _new_build(new_build, occupancy, areas, years, n_ages, where) -> np.ndarray:
-    out = np.zeros((len(years), len(areas), n_ages))
+def _new_build(new_build, occupancy, areas, years, n_ages, where) -> tuple[np.ndarray, np.ndarray]:
+    """Dwellings completed per (year, area) and the occupancy profile by age."""
+    out = np.zeros((len(years), len(areas)))
     if new_build is None:
-        return out
+        return out, np.zeros(n_ages)
     if occupancy is None:
         raise fail(
             where,
@@ -509,8 +509,8 @@ def _new_build(new_build, occupancy, areas, years, n_ages, where) -> np.ndarray:
     pos = pd.Series(np.arange(len(areas)), index=areas)
     for (area, y), dwellings in nb.items():
         if y in years:
-            out[years.index(y), pos[area]] += dwellings * occ
-    return out
+            out[years.index(y), pos[area]] += dwellings
+    return out, occ
 
 
 def _control_year(pop: np.ndarray, control, y: int, ob: AgeBands, where: str) -> np.ndarray:
