@@ -30,6 +30,7 @@ _SUBMODULES = frozenset(
         "planning",
         "plotting",
         "presets",
+        "projection",
         "regions",
         "report",
         "segregation",

@@ -285,4 +285,25 @@ def write_demography(folder: str | Path) -> list[Path]:
         ],
     }
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    readme = folder / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if README_SECTION.splitlines()[0] not in text:
+            readme.write_text(text.rstrip("\n") + "\n\n" + README_SECTION, encoding="utf-8")
     return [folder / COMPONENTS_FILE, folder / NEW_BUILD_FILE, truth_path]
+
+
+README_SECTION = """## Demographic components and new build (`komponenten.csv`, `neubau.csv`)
+
+- `komponenten.csv`: births, deaths and moves per block, year (2021-2024) and age band, with the
+  residents ageing into and out of each band (`aufrueckende_ein`, `aufrueckende_aus`). They turn the
+  stocks of `bloecke_zeitreihe.csv` into the next year's stocks exactly. Generated from the shipped
+  stocks by `sozplan.datasets._demography` (synthetic life table with life expectancy 78.6/83.4
+  years, total fertility 1.55, block fertility levels with sd 0.2, band out-migration rates).
+- `neubau.csv`: the planted new-build quarter, construction from 2023, 600 dwellings completed
+  2025-2027 in six blocks of one planning area (`truth.json`, key `projection`), with an occupancy
+  profile of young families (`load_demography()["occupancy"]`): its children must appear in a
+  projected Kita demand.
+- `truth.json`, key `projection`: what a projection launched in 2020 should see (the 2024 city
+  total within 1 %; the city flows; the new-build quarter and the children it brings).
+"""
