@@ -21,6 +21,9 @@ from sozplan.plotting._style import (
 
 __all__ = ["age_pyramid", "demand_curve"]
 
+#: Colours of the years (Okabe-Ito blue, vermillion, bluish green, black).
+_PYRAMID_COLORS = (OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2], OKABE_ITO[7])
+
 #: Drawn height of an open last band (years), marked with a hatch.
 OPEN_BAND_HEIGHT = 10
 
@@ -98,7 +101,7 @@ def age_pyramid(
         fig, ax = new_axes(ax, (6.5, 5.0))
         artists = {}
         for k, (yr, row) in enumerate(per_year.iterrows()):
-            color = OKABE_ITO[4] if k == 0 else OKABE_ITO[(k * 2 - 1) % len(OKABE_ITO)]
+            color = _PYRAMID_COLORS[k % len(_PYRAMID_COLORS)]
             if k == 0:
                 hatches = ["" if u is not None else "//" for u in uppers]
                 bars = ax.barh(
@@ -202,6 +205,8 @@ def demand_curve(
         raise fail(where, "`demand` is empty", "pass demand by year (a Series or DataFrame)")
     lo = lower.to_frame() if isinstance(lower, pd.Series) else lower
     hi = upper.to_frame() if isinstance(upper, pd.Series) else upper
+    if lo is not None and hi is not None:  # years without an interval (the launch) stay empty
+        lo, hi = lo.reindex(frame.index), hi.reindex(frame.index)
     names = []
     with style():
         fig, ax = new_axes(ax, (7.0, 4.0))

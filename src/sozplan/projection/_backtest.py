@@ -239,7 +239,7 @@ def backtest(
         errors.groupby(["size_class", "band", "method"], sort=False)["ape"]
         .mean()
         .unstack("method")
-    )[list(projected)]
+    )[list(projected)].sort_index(level=0, sort_remaining=False)
     settings = MappingProxyType(
         {
             "base_year": base_year,
