@@ -170,7 +170,7 @@ def test_hamilton_perry_bad_stocks_and_bands(three_areas):
     args = {"base_year": 2010, "launch_year": 2015, "target_year": 2020, "mothers": (15, 50)}
     neg = three_areas.copy()
     neg.loc[("B", 2015), "5_9"] = -3
-    with pytest.raises(InputError, match=r"negative stocks.*'B'"):
+    with pytest.raises(InputError, match=r"negative count.*'B'"):
         hamilton_perry(neg, BANDS5, **args)
     with pytest.raises(InputError, match="do not tile the ages"):
         hamilton_perry(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import fail, format_values
+from sozplan.checks import fail
 
 __all__ = ["AgeBands", "aggregate_ages", "split_ages"]
 
@@ -314,25 +314,7 @@ def aggregate_ages(
 
 def _stock_values(df: pd.DataFrame, bands: AgeBands, where: str, arg: str = "df") -> np.ndarray:
     """Band counts as a float array, checked: columns exist, numeric, no NaN, not negative."""
-    from sozplan.checks import check_columns, check_frame
+    from sozplan.checks import check_frame, count_block
 
     check_frame(df, arg=arg, where=where)
-    check_columns(df, list(bands.columns), arg=arg, where=where)
-    values = df[list(bands.columns)].to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        rows = df.index[bad.any(axis=1)]
-        raise fail(
-            where,
-            f"`{arg}` has missing or infinite counts in {bad.sum()} cells (rows {format_values(rows)})",
-            "fill or drop these rows before projecting; nothing is imputed silently",
-        )
-    neg = values < 0
-    if neg.any():
-        rows = df.index[neg.any(axis=1)]
-        raise fail(
-            where,
-            f"`{arg}` has negative stocks in {neg.sum()} cells (rows {format_values(rows)})",
-            "population counts cannot be negative; correct the data",
-        )
-    return values
+    return count_block(df, list(bands.columns), arg=arg, where=where)

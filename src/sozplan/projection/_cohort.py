@@ -17,7 +17,7 @@ from sozplan.projection._bands import (
     _split_matrix,
     _stock_values,
 )
-from sozplan.projection._common import reconcile
+from sozplan.projection._common import control_target, reconcile
 from sozplan.projection._hamilton_perry import ProjectionResult, _stack
 
 __all__ = ["COMPONENTS", "SCENARIO_KEYS", "cohort_component", "estimate_rates"]
@@ -162,8 +162,7 @@ def _expand(
         if not spread:
             out[:, lo:hi] = arr[:, [j]]
         elif u is None and surv is not None:
-            lx = np.concatenate([[1.0], np.cumprod(surv[lo : n_ages - 1])])
-            out[:, lo:hi] = arr[:, [j]] * (lx / lx.sum())[None, :]
+            out[:, lo:hi] = arr[:, [j]] * _survivor_profile(surv, lo, n_ages)[None, :]
         else:
             out[:, lo:hi] = arr[:, [j]] / (hi - lo)
     return out
@@ -178,10 +177,14 @@ def _split_launch(
     top = b.top
     out[:, :top] = single[:, :top]
     if b.open:
-        lx = np.concatenate([[1.0], np.cumprod(surv[top : n_ages - 1])])
-        lx = lx / lx.sum()
-        out[:, top:] = single[:, [top]] * lx[None, :]
+        out[:, top:] = single[:, [top]] * _survivor_profile(surv, top, n_ages)[None, :]
     return out
+
+
+def _survivor_profile(surv: np.ndarray, first: int, n_ages: int) -> np.ndarray:
+    """Shares of the ages ``first .. n_ages - 1`` in a stationary population (life-table l_x)."""
+    lx = np.concatenate([[1.0], np.cumprod(surv[first : n_ages - 1])])
+    return lx / lx.sum()
 
 
 def cohort_component(
@@ -514,31 +517,19 @@ def _new_build(new_build, occupancy, areas, years, n_ages, where) -> tuple[np.nd
 
 
 def _control_year(pop: np.ndarray, control, y: int, ob: AgeBands, where: str) -> np.ndarray:
+    """Scale single ages so that the city sums equal the control of year ``y``."""
     if control is None:
         return pop
-    if isinstance(control, pd.DataFrame):
-        if y not in control.index:
-            raise fail(
-                where, f"`control` has no row for {y}", "give a control for every projected year"
-            )
-        target = control.loc[y, list(ob.columns)].to_numpy(dtype=float)
-        bands_now = _aggregate_matrix(pop, ob)
-        scaled = reconcile(bands_now, target)
-        factor = np.divide(
-            scaled.sum(axis=0),
-            bands_now.sum(axis=0),
-            out=np.ones(len(target)),
-            where=bands_now.sum(axis=0) > 0,
-        )
-        per_age = np.ones(pop.shape[1])
-        for j, (lo, u) in enumerate(zip(ob.lower, ob.upper, strict=False)):
-            per_age[lo : (pop.shape[1] if u is None else u)] = factor[j]
-        return pop * per_age
-    if y not in control.index:
-        raise fail(
-            where, f"`control` has no value for {y}", "give a control for every projected year"
-        )
-    return reconcile(pop, float(control.loc[y]))
+    target = control_target(control, y, ob, where)
+    if np.ndim(target) == 0:
+        return reconcile(pop, float(target))
+    bands_now = _aggregate_matrix(pop, ob)
+    sums = bands_now.sum(axis=0)
+    factor = reconcile(bands_now, target).sum(axis=0) / np.where(sums > 0, sums, 1.0)
+    per_age = np.ones(pop.shape[1])
+    for j, (lo, u) in enumerate(zip(ob.lower, ob.upper, strict=True)):
+        per_age[lo : (pop.shape[1] if u is None else u)] = factor[j]
+    return pop * per_age
 
 
 def estimate_rates(

@@ -91,6 +91,24 @@ def reconcile(values: np.ndarray, control: np.ndarray | float) -> np.ndarray:
     return values * factor
 
 
+def control_target(control, y: int, bands: AgeBands, where: str) -> np.ndarray | float:
+    """Return the control of year ``y``: a total (Series by year) or one value per band."""
+    if y not in control.index:
+        raise fail(
+            where, f"`control` has no value for {y}", "give a control for every projected year"
+        )
+    if isinstance(control, pd.DataFrame):
+        missing = [c for c in bands.columns if c not in control.columns]
+        if missing:
+            raise fail(
+                where,
+                f"`control` lacks the band column(s) {format_values(missing)}",
+                "give one column per band",
+            )
+        return control.loc[y, list(bands.columns)].to_numpy(dtype=float)
+    return float(control.loc[y])
+
+
 def html_table(title: str, lines: list[str], frame: pd.DataFrame | None = None) -> str:
     """Return a small HTML block: a title, a few lines and an optional table."""
     import html

@@ -12,7 +12,7 @@ import pandas as pd
 
 from sozplan.checks import fail
 from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix
-from sozplan.projection._common import html_table, reconcile, stocks_by_year
+from sozplan.projection._common import control_target, html_table, reconcile, stocks_by_year
 
 __all__ = ["ProjectionResult", "hamilton_perry"]
 
@@ -439,34 +439,10 @@ def hamilton_perry(
 def _apply_control(results, control, b, launch_year, where, notes):
     if control is None:
         return results
-    out = dict(results)
-    for y in results:
-        if y == launch_year:
-            continue
-        if isinstance(control, pd.DataFrame):
-            if y not in control.index:
-                raise fail(
-                    where,
-                    f"`control` has no row for {y}",
-                    "give a control for every projected year",
-                )
-            missing = [c for c in b.columns if c not in control.columns]
-            if missing:
-                raise fail(
-                    where,
-                    f"`control` lacks the band column(s) {missing}",
-                    "give one control column per band",
-                )
-            target = control.loc[y, list(b.columns)].to_numpy(dtype=float)
-        else:
-            if y not in control.index:
-                raise fail(
-                    where,
-                    f"`control` has no value for {y}",
-                    "give a control for every projected year",
-                )
-            target = float(control.loc[y])
-        out[y] = reconcile(results[y], target)
+    out = {
+        y: v if y == launch_year else reconcile(v, control_target(control, y, b, where))
+        for y, v in results.items()
+    }
     notes.append("reconciled to the city-level control (proportional scaling)")
     return out
 
