@@ -546,3 +546,71 @@ def test_musterstadt_projection_from_2020_and_new_build_kita_demand(musterstadt)
     # 0.73 * 234 = 170 places by 2027 (less ageing and moves away, plus their births)
     assert 100 < extra.loc[2027] < 260
     assert extra.loc[2027] > extra.loc[2025]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    stocks=st.lists(st.integers(0, 3000), min_size=8, max_size=8),
+    out_rate=st.floats(0, 0.5),
+    inflow=st.floats(0, 50),
+    growth=st.floats(0.95, 1.05),
+)
+def test_cohort_component_invariants(stocks, out_rate, inflow, growth):
+    # components add up to the change and the control holds exactly, whatever the inputs
+    df = pd.DataFrame(
+        np.array(stocks, dtype=float).reshape(2, 4), index=["A", "B"], columns=CC_BANDS
+    )
+    total = df.to_numpy().sum()
+    control = pd.Series({2025: max(total, 1.0) * growth, 2026: max(total, 1.0) * growth**2})
+    res = cohort_component(
+        df,
+        CC_BANDS,
+        launch_year=2024,
+        horizon=2,
+        survival=flat_survival(0.98),
+        fertility=pd.Series(0.05, index=range(20, 40)),
+        out_migration=out_rate,
+        in_migration=inflow,
+        control=control if total > 0 or inflow > 0 else None,
+    )
+    bal = res.balance().dropna()
+    np.testing.assert_allclose(bal["komponenten"], bal["veraenderung"], atol=1e-8)
+    assert (res.population.to_numpy() >= 0).all()
+    if total > 0 or inflow > 0:
+        sums = res.population.groupby(level="jahr").sum().sum(axis=1).loc[[2025, 2026]]
+        np.testing.assert_allclose(sums.to_numpy(), control.to_numpy(), rtol=1e-12)
+
+
+def test_backtest_and_demand_plots():
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from sozplan.plotting import demand_curve
+
+    matplotlib.use("Agg")
+    idx = pd.MultiIndex.from_product([["A", "B"], [2010, 2015, 2020]], names=["gebiet", "jahr"])
+    df = pd.DataFrame(
+        {"0_4": [10, 12, 14, 20, 20, 21], "5_plus": [90, 95, 99, 80, 82, 85]}, index=idx
+    )
+    bt = backtest(
+        df,
+        ["0_4", "5_plus"],
+        base_year=2010,
+        launch_year=2015,
+        target_year=2020,
+        mothers=(5, 50),
+        size_classes=2,
+    )
+    assert "<table" in bt._repr_html_()
+    assert bt.plot().kind == "profile"
+    d = demand_curve(
+        pd.DataFrame({"Basis": [10.0, 12.0, 13.0]}, index=[2024, 2025, 2026]),
+        capacity=12,
+        lower=pd.Series([11.0, 12.0], index=[2025, 2026]),
+        upper=pd.Series([13.0, 15.0], index=[2025, 2026]),
+        launch_year=2024,
+        language="en",
+    )
+    assert d.labels == ("Basis", "places")
+    assert "Line chart" in d.alt_text
+    plt.close("all")
