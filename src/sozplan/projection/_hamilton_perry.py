@@ -300,9 +300,12 @@ def hamilton_perry(
                 where,
                 f"the horizon {launch_year} -> {target_year} ({horizon} years) is not a multiple "
                 f"of the band width ({width} years)",
-                f"choose a target year {launch_year + width * max(1, horizon // width)} or "
-                f"{launch_year + width * (horizon // width + 1)}, or pass split='uniform' "
-                "with a matching `step`",
+                "choose the target year "
+                + " or ".join(
+                    str(launch_year + width * k)
+                    for k in sorted({max(1, horizon // width), horizon // width + 1})
+                )
+                + ", or pass split='uniform' with a `step` that divides the horizon",
             )
     else:
         step = launch_year - base_year if step is None else int(step)
