@@ -78,6 +78,50 @@ def test_hamilton_perry_three_areas_by_hand(three_areas):
     assert any("city-wide ratio" in n for n in res.notes)
 
 
+def test_hamilton_perry_child_woman_ratio_by_hand():
+    idx = pd.MultiIndex.from_product([["A"], [2010, 2015]], names=["gebiet", "jahr"])
+    df = pd.DataFrame(
+        {
+            "0_4": [100, 120],
+            "5_9": [90, 110],
+            "10_14": [80, 95],
+            "15_plus": [400, 420],
+            "w0_4": [50, 60],
+            "w5_9": [45, 55],
+            "w10_14": [40, 47],
+            "w15_plus": [210, 220],
+        },
+        index=idx,
+    )
+    res = hamilton_perry(
+        df,
+        BANDS5,
+        base_year=2010,
+        launch_year=2015,
+        target_year=2020,
+        mothers=(15, 50),
+        women=["w0_4", "w5_9", "w10_14", "w15_plus"],
+    )
+    got = res.population.loc[("A", 2020)]
+    # women 15+ in 2020: 220 / (40 + 210) * (47 + 220) = 234.96
+    # children 0-4: child-woman ratio 120 / 220, times 234.96 = 128.16
+    assert got["0_4"] == pytest.approx(120 / 220 * 234.96, rel=1e-12)
+    assert got["5_9"] == pytest.approx(132.0, rel=1e-12)  # 110 / 100 * 120, as without women
+    assert got["15_plus"] == pytest.approx(450.625, rel=1e-12)
+    assert any("child-woman" in n for n in res.notes)
+    bad = df.assign(w5_9=[45, 500])
+    with pytest.raises(InputError, match="exceed the residents"):
+        hamilton_perry(
+            bad,
+            BANDS5,
+            base_year=2010,
+            launch_year=2015,
+            target_year=2020,
+            mothers=(15, 50),
+            women=["w0_4", "w5_9", "w10_14", "w15_plus"],
+        )
+
+
 def test_hamilton_perry_two_steps_and_difference(three_areas):
     res = hamilton_perry(
         three_areas, BANDS5, base_year=2010, launch_year=2015, target_year=2025, mothers=(15, 50)

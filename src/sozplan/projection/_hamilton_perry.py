@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import fail
+from sozplan.checks import fail, format_values
 from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix
 from sozplan.projection._common import control_target, html_table, reconcile, stocks_by_year
 
@@ -174,6 +174,7 @@ def hamilton_perry(
     method: str = "ratio",
     limits: tuple[float, float] | None = None,
     control: pd.Series | pd.DataFrame | None = None,
+    women: Sequence[Hashable] | None = None,
 ) -> ProjectionResult:
     r"""Project stocks by age band with the Hamilton-Perry method.
 
@@ -234,6 +235,11 @@ def hamilton_perry(
         City-level control by year (a total) or by year and band (DataFrame indexed by
         year with the band columns): every projected year is scaled proportionally so
         that its sums equal the control exactly.
+    women : sequence of column names, optional
+        The women of each band (one column per band, in the order of ``bands``). Then the
+        women are projected with their own cohort-change ratios and the youngest follow
+        the child-woman ratio :math:`P_a(t) / W_{15..44}(t)` applied to the projected
+        women, as in Hamilton & Perry (1962); without it, all adults of ``mothers`` ages.
 
     Returns
     -------
@@ -356,51 +362,91 @@ def hamilton_perry(
         return values if split is None else _split_matrix(values, b, split)
 
     is_open = b.open
-    num = 0.0
-    den = 0.0
-    for t in starts:
-        start, end = units(stocks[t]), units(stocks[t + step])
-        aged = _age_forward(start, shift, is_open)
-        aged[:, young] = end[:, adult_mask].sum(axis=1, keepdims=True)
-        num = num + end
-        den = den + aged
-    num, den = np.asarray(num), np.asarray(den)
-    n_pairs = len(starts)
+    if women is not None:
+        wb = AgeBands(tuple(women), b.lower, b.upper) if len(women) == len(b.columns) else None
+        if wb is None:
+            raise fail(
+                where,
+                f"`women` names {len(women)} columns for {len(b.columns)} bands",
+                "give one column of women per band, in the order of `bands`",
+            )
+        _, female = stocks_by_year(df, wb, need, year, where)
+        above = [y for y in need if (female[y] > stocks[y] + 1e-9).any()]
+        if above:
+            raise fail(
+                where,
+                f"`women` exceed the residents of their band in {format_values(above)}",
+                "pass the women of each band as a part of the band's residents",
+            )
+    else:
+        female = None
+    # the adults behind the child ratios: women if given (child-woman ratio), else everybody
+    mothers_of = female if female is not None else stocks
     notes: list[str] = []
+    n_pairs = len(starts)
+
+    def pooled_ratios(stk: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        num = 0.0
+        den = 0.0
+        for t in starts:
+            aged = _age_forward(units(stk[t]), shift, is_open)
+            aged[:, young] = units(mothers_of[t + step])[:, adult_mask].sum(axis=1, keepdims=True)
+            num = num + units(stk[t + step])
+            den = den + aged
+        num, den = np.asarray(num), np.asarray(den)
+        city = np.divide(
+            num.sum(axis=0), den.sum(axis=0), out=np.ones(num.shape[1]), where=den.sum(axis=0) > 0
+        )
+        zero = den <= 0
+        ratio = np.divide(num, den, out=np.broadcast_to(city, num.shape).copy(), where=~zero)
+        if zero.any():
+            notes.append(
+                f"{int(zero.sum())} ratio(s) without a base cohort took the city-wide ratio"
+            )
+        diff = (num - np.where(young, 0.0, den)) / n_pairs
+        if limits is not None:
+            clipped = (~young) & ((ratio < limits[0]) | (ratio > limits[1]))
+            ratio = np.where(young, ratio, np.clip(ratio, *limits))
+            notes.append(f"{int(clipped.sum())} cohort-change ratio(s) limited to {limits}")
+        return ratio, diff
+
     if split is not None:
         notes.append(
             f"bands split into single years ({split}), ratios over {step} year(s)"
             + (f", pooled over {n_pairs} periods" if n_pairs > 1 else "")
             + ", re-aggregated to the bands"
         )
-    city_ratio = np.divide(
-        num.sum(axis=0), den.sum(axis=0), out=np.ones(num.shape[1]), where=den.sum(axis=0) > 0
-    )
-    zero_den = den <= 0
-    ratio = np.divide(num, den, out=np.broadcast_to(city_ratio, num.shape).copy(), where=~zero_den)
-    if zero_den.any():
+    ratio, diff = pooled_ratios(stocks)
+    if female is not None:
+        ratio_f, diff_f = pooled_ratios(female)
         notes.append(
-            f"{int(zero_den.sum())} ratio(s) without a base cohort took the city-wide ratio"
+            "child-woman ratios: the youngest follow the projected women of `mothers` ages"
         )
-    diff = (num - np.where(young, 0.0, den)) / n_pairs
-    if limits is not None:
-        clipped = (~young) & ((ratio < limits[0]) | (ratio > limits[1]))
-        ratio = np.where(young, ratio, np.clip(ratio, *limits))
-        notes.append(f"{int(clipped.sum())} cohort-change ratio(s) limited to {limits}")
 
-    current = units(stocks[launch_year])
-    out_years = list(range(launch_year + step, target_year + 1, step))
-    results = {launch_year: stocks[launch_year]}
     n_negative = 0
-    for y in out_years:
+
+    def advance(current: np.ndarray, r: np.ndarray, d: np.ndarray) -> np.ndarray:
+        nonlocal n_negative
         aged = _age_forward(current, shift, is_open)
         if method == "ratio":
-            nxt = ratio * aged
+            return r * aged
+        nxt = aged + d
+        n_negative += int((nxt[:, ~young] < 0).sum())
+        return np.clip(nxt, 0, None)
+
+    current = units(stocks[launch_year])
+    current_f = units(female[launch_year]) if female is not None else None
+    out_years = list(range(launch_year + step, target_year + 1, step))
+    results = {launch_year: stocks[launch_year]}
+    for y in out_years:
+        nxt = advance(current, ratio, diff)
+        if current_f is not None:
+            nxt_f = advance(current_f, ratio_f, diff_f)
+            adults = nxt_f[:, adult_mask].sum(axis=1, keepdims=True)
+            nxt_f[:, young] = ratio_f[:, young] * adults
+            current_f = nxt_f
         else:
-            nxt = aged + diff
-            n_negative += int((nxt[:, ~young] < 0).sum())
-            nxt = np.clip(nxt, 0, None)
-        adults = nxt[:, adult_mask].sum(axis=1, keepdims=True)
+            adults = nxt[:, adult_mask].sum(axis=1, keepdims=True)
         nxt[:, young] = ratio[:, young] * adults
         current = nxt
         results[y] = current if split is None else _aggregate_matrix(current, b)
@@ -425,6 +471,7 @@ def hamilton_perry(
             "method_variant": method,
             "limits": limits,
             "control": control is not None,
+            "women": tuple(women) if women is not None else None,
         }
     )
     return ProjectionResult(
