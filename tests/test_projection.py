@@ -400,6 +400,11 @@ def test_cohort_component_scenario_and_intervals():
             "without `occupancy`",
         ),
         ({"in_migration": -1.0}, "negative"),
+        ({"df": small_city().set_index(pd.Index(["A", "A", "C"]))}, "has duplicates"),
+        (
+            {"df": pd.concat({2024: small_city()}, names=["jahr"]).swaplevel()},
+            "2-level index",
+        ),
     ],
 )
 def test_cohort_component_bad_input(kwargs, message):
@@ -409,8 +414,9 @@ def test_cohort_component_bad_input(kwargs, message):
         "survival": flat_survival(0.99),
         "fertility": pd.Series(0.05, index=range(20, 40)),
     }
+    df = kwargs.pop("df", small_city())
     with pytest.raises(InputError, match=message):
-        cohort_component(small_city(), CC_BANDS, **{**args, **kwargs})
+        cohort_component(df, CC_BANDS, **{**args, **kwargs})
 
 
 def test_demand_and_bad_rates():
@@ -658,3 +664,36 @@ def test_backtest_and_demand_plots():
     assert d.labels == ("Basis", "places")
     assert "Line chart" in d.alt_text
     plt.close("all")
+
+
+def test_estimate_rates_by_hand():
+    bands = ["0_14", "15_44", "45_plus"]
+    stocks = pd.DataFrame(
+        [[100, 200, 100], [104, 190, 98]],
+        index=pd.MultiIndex.from_tuples([("A", 2020), ("A", 2021)], names=["gebiet", "jahr"]),
+        columns=bands,
+    )
+    comp = pd.DataFrame(
+        {
+            "geburten": [10, 0, 0],
+            "sterbefaelle": [0, 1, 5],
+            "zuzuege": [10, 20, 5],
+            "fortzuege": [5, 30, 2],
+        },
+        index=pd.MultiIndex.from_product(
+            [["A"], [2021], bands], names=["gebiet", "jahr", "altersgruppe"]
+        ),
+    )
+    rates = estimate_rates(
+        comp,
+        stocks,
+        bands,
+        survival=flat_survival(0.99),
+        fertility=pd.Series(0.1, index=range(15, 45)),
+    )
+    # out-migration: 5/100, 30/200, 2/100; in-migration: the counts of the one year
+    np.testing.assert_allclose(rates["out_migration"].loc["A"], [0.05, 0.15, 0.02])
+    np.testing.assert_allclose(rates["in_migration"].loc["A"], [10, 20, 5])
+    # expected births 0.5 women x 0.1 x 200 = 10 (observed 10); expected deaths 0.01 x 400 = 4
+    assert rates["fertility_level"].loc["A"] == pytest.approx(1.0)
+    assert rates["mortality_level"].loc["A"] == pytest.approx(6 / 4)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_rng, fail, format_values
+from sozplan.checks import check_rng, check_unique_index, fail, format_values
 from sozplan.projection._bands import (
     AgeBands,
     _aggregate_matrix,
@@ -326,7 +326,14 @@ def cohort_component(
             where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9"
         )
     n_ages = max_age + 1
+    if isinstance(df, pd.DataFrame) and isinstance(df.index, pd.MultiIndex):
+        raise fail(
+            where,
+            f"`df` has a {df.index.nlevels}-level index ({', '.join(map(str, df.index.names))})",
+            "pass one row per area at the launch year, e.g. df.xs(launch_year, level='jahr')",
+        )
     values = _stock_values(df, b, where)
+    check_unique_index(df, where=where)
     areas = df.index
     surv, fs = _survival(survival, female_share, n_ages, where)
     fert = _by_age(fertility, n_ages, "fertility", where, rate=True)
