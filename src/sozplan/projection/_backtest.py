@@ -34,7 +34,8 @@ class BacktestResult:
     summary : DataFrame
         MAPE and mean signed percentage error (bias) per band (rows) and method.
     by_size : DataFrame
-        MAPE per size class, band and method.
+        MAPE and bias per size class and band (rows) and method (columns
+        ``("mape", method)``, ``("bias", method)``); class 1 holds the smallest areas.
     settings : mapping
     notes : tuple of str
     """
@@ -162,9 +163,6 @@ def backtest(
         if control
         else None
     )
-    years_between = [
-        y for y in sorted(set(df.index.get_level_values(year))) if launch_year < y < target_year
-    ]
     hp_df = df[df.index.get_level_values(year) <= launch_year]
     hp = hamilton_perry(
         hp_df,
@@ -226,7 +224,6 @@ def backtest(
         )
     if control:
         notes.append(f"all methods reconciled to the known city totals by band of {target_year}")
-    _ = years_between
     summary = errors.groupby(["band", "method"], sort=False).agg(
         mape=("ape", "mean"), bias=("pe", "mean")
     )
@@ -236,10 +233,12 @@ def backtest(
         columns=pd.MultiIndex.from_product([["mape", "bias"], list(projected)])
     )
     by_size = (
-        errors.groupby(["size_class", "band", "method"], sort=False)["ape"]
-        .mean()
+        errors.groupby(["size_class", "band", "method"], sort=False)
+        .agg(mape=("ape", "mean"), bias=("pe", "mean"))
         .unstack("method")
-    )[list(projected)].sort_index(level=0, sort_remaining=False)
+        .reindex(columns=pd.MultiIndex.from_product([["mape", "bias"], list(projected)]))
+        .sort_index(level=0, sort_remaining=False)
+    )
     settings = MappingProxyType(
         {
             "base_year": base_year,
