@@ -111,7 +111,7 @@ def backtest(
     Errors: :math:`\mathrm{APE} = 100\,|\hat P - P| / P` and the signed
     :math:`\mathrm{PE} = 100\,(\hat P - P)/P` per area and band (cells with :math:`P = 0`
     are left out of the means and counted in the notes); MAPE and bias (mean PE) by band,
-    and MAPE by area size class (quantiles of the launch-year total), as recommended for
+    and by area size class (quantiles of the launch-year total), as recommended for
     small-area evaluations (Baker, Swanson & Tayman 2021, doi:10.1007/s11113-020-09601-y;
     Wilson et al. 2021, doi:10.1007/s11113-021-09671-6).
 
