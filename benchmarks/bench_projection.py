@@ -89,7 +89,6 @@ def run_cc(data: dict, demo: dict, years: int, control: bool = True):
 
 def loop_anchor(data: dict, demo: dict, years: int) -> np.ndarray:
     """The same recurrence, one area at a time (no control, no new build)."""
-    from sozplan.projection._bands import _split_matrix
     from sozplan.projection._cohort import _expand, _split_launch
 
     n_ages = 101
@@ -97,7 +96,6 @@ def loop_anchor(data: dict, demo: dict, years: int) -> np.ndarray:
     fs = demo["female_share"].to_numpy()
     surv = (1 - fs) * s["maennlich"].to_numpy() + fs * s["weiblich"].to_numpy()
     fert_w = fs * demo["fertility"].to_numpy()
-    _ = _split_matrix
     pop_all = _split_launch(data["stocks"].to_numpy(float), BANDS, "uniform", surv, n_ages)
     out_all = _expand(data["out_migration"].to_numpy(), BANDS, n_ages, spread=False)
     in_all = _expand(data["in_migration"].to_numpy(), BANDS, n_ages, spread=True, surv=surv)

@@ -91,7 +91,7 @@ def age_pyramid(
         edges = [int(e) for e in edges]
         uppers = [*edges[1:], None]
     heights = np.array(
-        [OPEN_BAND_HEIGHT if u is None else u - lo for lo, u in zip(edges, uppers, strict=False)],
+        [OPEN_BAND_HEIGHT if u is None else u - lo for lo, u in zip(edges, uppers, strict=True)],
         dtype=float,
     )
     per_year = population.astype(float) / heights
@@ -115,12 +115,12 @@ def age_pyramid(
                     linewidth=0.5,
                     label=str(yr),
                 )
-                for bar, h in zip(bars, hatches, strict=False):
+                for bar, h in zip(bars, hatches, strict=True):
                     bar.set_hatch(h or None)
                 artists[yr] = bars
             else:
                 xs, ys = [], []
-                for lo, h, v in zip(edges, heights, row.to_numpy(), strict=False):
+                for lo, h, v in zip(edges, heights, row.to_numpy(), strict=True):
                     xs += [v, v]
                     ys += [lo, lo + h]
                 (line,) = ax.plot(xs, ys, color=color, linewidth=2.0, label=str(yr))
@@ -137,7 +137,7 @@ def age_pyramid(
     first, last = population.iloc[0], population.iloc[-1]
     changes = "; ".join(
         f"{lab}: {format_number(a, 0, language)} -> {format_number(z, 0, language)}"
-        for lab, a, z in zip(label_list, first, last, strict=False)
+        for lab, a, z in zip(label_list, first, last, strict=True)
     )
     alt = (
         f"Altersaufbau{' ' + title if title else ''}, {years[0]} bis {years[-1]}: {changes}."

@@ -115,7 +115,7 @@ class AgeBands:
         uppers = [*edges[1:], None]
         cols = [
             f"{lo}_plus" if u is None else f"{lo}_{u - 1}"
-            for lo, u in zip(edges, uppers, strict=False)
+            for lo, u in zip(edges, uppers, strict=True)
         ]
         return cls(tuple(cols), tuple(edges), tuple(uppers))
 
@@ -123,7 +123,7 @@ class AgeBands:
     def widths(self) -> tuple[int | None, ...]:
         """Width of each band in years (``None`` for the open band)."""
         return tuple(
-            None if u is None else u - lo for lo, u in zip(self.lower, self.upper, strict=False)
+            None if u is None else u - lo for lo, u in zip(self.lower, self.upper, strict=True)
         )
 
     @property
@@ -140,7 +140,7 @@ class AgeBands:
         """German labels such as ``"6 bis unter 10"`` and ``"75 und älter"``."""
         return [
             f"{lo} und älter" if u is None else f"{lo} bis unter {u}"
-            for lo, u in zip(self.lower, self.upper, strict=False)
+            for lo, u in zip(self.lower, self.upper, strict=True)
         ]
 
     def select(self, lower: int, upper: int | None, where: str) -> list[Hashable]:
@@ -242,12 +242,11 @@ def _split_matrix(values: np.ndarray, bands: AgeBands, method: str) -> np.ndarra
 def _aggregate_matrix(single: np.ndarray, bands: AgeBands) -> np.ndarray:
     """Re-aggregate single ages (n, top + 1) to the bands (n, k)."""
     cols = []
-    for j, (lo, u) in enumerate(zip(bands.lower, bands.upper, strict=False)):
+    for lo, u in zip(bands.lower, bands.upper, strict=True):
         if u is None:
             cols.append(single[:, lo:].sum(axis=1))
         else:
             cols.append(single[:, lo : min(u, single.shape[1])].sum(axis=1))
-        _ = j
     return np.stack(cols, axis=1)
 
 

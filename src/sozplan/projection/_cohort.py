@@ -157,7 +157,7 @@ def _expand(
     Counts of the open band are spread in proportion to the life-table survivors.
     """
     out = np.zeros((arr.shape[0], n_ages))
-    for j, (lo, u) in enumerate(zip(b.lower, b.upper, strict=False)):
+    for j, (lo, u) in enumerate(zip(b.lower, b.upper, strict=True)):
         hi = n_ages if u is None else min(u, n_ages)
         if not spread:
             out[:, lo:hi] = arr[:, [j]]

@@ -135,7 +135,7 @@ class ProjectionResult:
         )
 
 
-def _units(bands: AgeBands, split: str | None, where: str) -> tuple[list[int], list[int | None]]:
+def _units(bands: AgeBands, split: str | None) -> tuple[list[int], list[int | None]]:
     """Lower and upper ages of the projection units (bands, or single years + open band)."""
     if split is None:
         return list(bands.lower), list(bands.upper)
@@ -346,7 +346,7 @@ def hamilton_perry(
     need = sorted({*starts, *(t + step for t in starts), launch_year})
     areas, stocks = stocks_by_year(df, b, need, year, where)
 
-    lower, upper = _units(b, split, where)
+    lower, upper = _units(b, split)
     m0, m1 = mothers
     adult_mask = np.array([m0 <= lo < m1 for lo in lower])
     if not adult_mask.any():
@@ -457,7 +457,7 @@ def hamilton_perry(
     population = _stack(results, areas, b.columns, year)
     labels = [
         f"{lo}+" if u is None else (str(lo) if split else f"{lo}-{u - 1}")
-        for lo, u in zip(lower, upper, strict=False)
+        for lo, u in zip(lower, upper, strict=True)
     ]
     ratios = pd.DataFrame(
         ratio if method == "ratio" else np.where(young, ratio, diff), index=areas, columns=labels
