@@ -219,14 +219,14 @@ def cohort_component(
 
     .. math::
 
-        O_{ia} &= o_{ia} P_{ia}, \qquad D_{ia} = (P_{ia} - O_{ia})(1 - s_a m_i') \\
+        O_{ia} &= o_{ia} P_{ia}, \qquad D_{ia} = (P_{ia} - O_{ia})\,(1 - s_a)\,m_i \\
         B_i &= \ell_i \sum_a w_a f_a P_{ia}, \\
         P'_{i,a+1} &= (P_{ia} - O_{ia}) - D_{ia} + I_{i,a+1} + N_{i,a+1}, \qquad
-        P'_{i0} = s_0 B_i + I_{i0} + N_{i0},
+        P'_{i0} = B_i\,(1 - (1 - s_0)\,m_i) + I_{i0} + N_{i0},
 
     with out-migration rates :math:`o`, survival :math:`s` (life table, both sexes weighted
-    by the female share :math:`w_a`), the area's mortality level applied to the death
-    probabilities (:math:`1 - s_a` times the level), fertility :math:`f` by age of mother
+    by the female share :math:`w_a`), the area's mortality level :math:`m_i` applied to the
+    death probabilities :math:`1 - s_a`, fertility :math:`f` by age of mother
     times the area's level :math:`\ell_i` (indirectly standardised, see
     :func:`estimate_rates`), in-migrants :math:`I` (counts at their age at year end) and
     new-build move-ins :math:`N` = dwellings x occupancy profile. The oldest age is an
