@@ -369,30 +369,28 @@ def cohort_component(
     occ_sum = float(occ.sum())
     infant_q = (1 - surv[0]) * lev_m
 
-    def run(pop: np.ndarray, draw: Any = None):
-        # memory: a handful of (areas x ages) arrays at a time, freed as soon as summed
+    def run(start: np.ndarray, draw: Any = None):
+        # three (areas x ages) work buffers, reused every year (no fresh allocations)
+        pop, nxt, work = start.copy(), np.empty_like(start), np.empty_like(start)
         out_pop, comps = {launch_year: _aggregate_matrix(pop, ob)}, {}
         for t, y in enumerate(years):
             births = lev_f * (pop @ fert_w)
             if draw is not None:
                 births = draw.poisson(births).astype(float)
-            o = out_rate * pop
+            o = np.multiply(out_rate, pop, out=work)
             if draw is not None:
-                o = np.minimum(draw.poisson(o), pop)
+                o = np.minimum(draw.poisson(o), pop, out=work)
             o_sum = o.sum(axis=1)
-            alive = np.subtract(pop, o, out=o)  # reuse the buffer
-            d = alive * qx
+            alive = np.subtract(pop, o, out=work)
+            d = np.multiply(alive, qx, out=nxt)
             if draw is not None:
-                d = np.minimum(draw.poisson(d), alive)
-            alive -= d
+                d = np.minimum(draw.poisson(d), alive, out=nxt)
             infant_deaths = np.minimum(births * infant_q, births)
             d_sum = d.sum(axis=1) + infant_deaths
-            del d
-            nxt = np.empty_like(pop)
+            alive -= d
             nxt[:, 1:] = alive[:, :-1]
             nxt[:, -1] += alive[:, -1]
             nxt[:, 0] = births - infant_deaths
-            del alive
             if draw is None:
                 nxt += inflow
                 in_sum = inflow_sum
@@ -404,16 +402,11 @@ def cohort_component(
             rows = np.flatnonzero(dwellings[t])
             if rows.size:
                 nxt[rows] += dwellings[t][rows, None] * occ[None, :]
-            if control is None:
-                adjust = np.zeros(len(births))
-            else:
-                before = nxt.sum(axis=1)
-                nxt = _control_year(nxt, control, y, ob, where)
-                adjust = nxt.sum(axis=1) - before
+            adjust = _control_year(nxt, control, y, ob, where)
             comps[y] = np.stack(
                 [births, d_sum, in_sum, dwellings[t] * occ_sum, o_sum, adjust], axis=1
             )
-            pop = nxt
+            pop, nxt = nxt, pop
             out_pop[y] = _aggregate_matrix(pop, ob)
         return out_pop, comps
 
@@ -524,19 +517,31 @@ def _new_build(new_build, occupancy, areas, years, n_ages, where) -> tuple[np.nd
 
 
 def _control_year(pop: np.ndarray, control, y: int, ob: AgeBands, where: str) -> np.ndarray:
-    """Scale single ages so that the city sums equal the control of year ``y``."""
+    """Scale ``pop`` in place so that the city sums equal the control of year ``y``.
+
+    Returns the change of each area's total (the component ``abgleich``).
+    """
     if control is None:
-        return pop
+        return np.zeros(pop.shape[0])
     target = control_target(control, y, ob, where)
+    before = pop.sum(axis=1)
     if np.ndim(target) == 0:
-        return reconcile(pop, float(target))
+        total = before.sum()
+        if total <= 0:
+            raise fail(
+                where, f"the projection for {y} sums to zero", "a zero total cannot be scaled"
+            )
+        factor = float(target) / total
+        pop *= factor
+        return before * (factor - 1)
     bands_now = _aggregate_matrix(pop, ob)
     sums = bands_now.sum(axis=0)
     factor = reconcile(bands_now, target).sum(axis=0) / np.where(sums > 0, sums, 1.0)
     per_age = np.ones(pop.shape[1])
     for j, (lo, u) in enumerate(zip(ob.lower, ob.upper, strict=True)):
         per_age[lo : (pop.shape[1] if u is None else u)] = factor[j]
-    return pop * per_age
+    pop *= per_age
+    return pop.sum(axis=1) - before
 
 
 def estimate_rates(
