@@ -134,8 +134,9 @@ def load_truth() -> dict[str, Any]:
     dict
         Keys include ``hot_spots``, ``cold_spot``, ``island_block``, ``small_areas``,
         ``segregated_group``, ``platte_und_penthouse``, ``gentrifying``, ``declining``,
-        ``regions``, ``types``, ``measures`` and ``data_errors``; see the README of the
-        data folder for their meaning.
+        ``regions``, ``types``, ``measures``, ``data_errors`` and ``projection`` (what a
+        population projection launched in 2020 should see, and the new-build quarter); see
+        the README of the data folder for their meaning.
 
     Examples
     --------
