@@ -458,11 +458,15 @@ def test_results_display_and_plot():
         horizon=2,
         survival=flat_survival(0.99),
         fertility=pd.Series(0.05, index=range(20, 40)),
+        output_bands=AgeBands.planning(),
     )
     assert "cohort_component" in repr(res)
     assert "<table" in res._repr_html_()
     tidy = res.to_frame()
     assert set(tidy.columns) >= {"gebiet", "jahr", "altersgruppe", "einwohner", "projiziert"}
+    curve = res.plot_demand({"kita_u3": 0.5}, ["A", "B"], capacity=40)
+    assert curve.kind == "demand_curve"
+    assert curve.labels == ("kita_u3", "Plätze")
     disp = res.plot("A", language="en")
     assert disp.kind == "age_pyramid"
     assert "Age structure" in disp.alt_text

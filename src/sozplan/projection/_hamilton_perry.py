@@ -134,6 +134,44 @@ class ProjectionResult:
             pop.loc[years], labels=self.bands.labels(), title=name, ax=ax, language=language
         )
 
+    def plot_demand(
+        self,
+        rates: Mapping[str, float],
+        area: Hashable | Sequence[Hashable] | None = None,
+        *,
+        capacity: float | pd.Series | None = None,
+        ax: Any = None,
+        language: str = "de",
+    ):
+        """Demand curves of one area, a list of areas (summed) or the city.
+
+        Computes :func:`sozplan.projection.demand` with ``rates`` and draws one line per
+        group with :func:`sozplan.plotting.demand_curve`; prediction intervals are not
+        drawn here (their sum over groups is not an interval of the sum).
+        """
+        from sozplan.plotting import demand_curve
+        from sozplan.projection._demand import demand
+
+        need = demand(self, rates)
+        if area is None:
+            part = need
+            name = "Stadt" if language == "de" else "city"
+        elif isinstance(area, list | tuple):
+            part = need.loc[list(area)]
+            name = f"{len(area)} Gebiete" if language == "de" else f"{len(area)} areas"
+        else:
+            part = need.xs(area, level=0, drop_level=False)
+            name = str(area)
+        by_year = part.groupby(level=-1).sum()
+        return demand_curve(
+            by_year,
+            capacity=capacity,
+            launch_year=self.launch_year,
+            title=name,
+            ax=ax,
+            language=language,
+        )
+
 
 def _units(bands: AgeBands, split: str | None) -> tuple[list[int], list[int | None]]:
     """Lower and upper ages of the projection units (bands, or single years + open band)."""
