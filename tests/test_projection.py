@@ -656,7 +656,9 @@ def test_backtest_and_demand_plots():
         size_classes=2,
     )
     assert "<table" in bt._repr_html_()
-    assert bt.plot().kind == "profile"
+    disp = bt.plot()
+    assert disp.kind == "profile"
+    assert disp.labels == ("Hamilton-Perry", "konstante Anteile", "linearer Trend")
     d = demand_curve(
         pd.DataFrame({"Basis": [10.0, 12.0, 13.0]}, index=[2024, 2025, 2026]),
         capacity=12,

@@ -17,6 +17,20 @@ from sozplan.projection._hamilton_perry import hamilton_perry
 
 __all__ = ["BacktestResult", "backtest"]
 
+#: Readable names of the methods in charts.
+METHOD_LABELS = {
+    "de": {
+        "hamilton_perry": "Hamilton-Perry",
+        "constant_share": "konstante Anteile",
+        "linear_trend": "linearer Trend",
+    },
+    "en": {
+        "hamilton_perry": "Hamilton-Perry",
+        "constant_share": "constant shares",
+        "linear_trend": "linear trend",
+    },
+}
+
 #: The methods :func:`backtest` compares.
 BACKTEST_METHODS = ("hamilton_perry", "constant_share", "linear_trend")
 
@@ -76,6 +90,7 @@ class BacktestResult:
         from sozplan.plotting import area_profile
 
         mape = self.summary.xs("mape", axis=1, level=0)
+        mape = mape.rename(columns=METHOD_LABELS.get(language, {}))
         title = "MAPE in % nach Altersgruppe" if language == "de" else "MAPE in % by age band"
         return area_profile(
             mape, units=dict.fromkeys(mape.index, "%"), ax=ax, title=title, language=language
