@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 KOELN_DIR = ROOT.parent / "shared" / "data" / "koeln"
 
 BANDS5 = ["0_4", "5_9", "10_14", "15_plus"]
+#: Base, launch and target year and mothers' ages of the hand-made Hamilton-Perry examples.
+HP_ARGS = {"base_year": 2010, "launch_year": 2015, "target_year": 2020, "mothers": (15, 50)}
 
 
 @pytest.fixture
@@ -96,10 +98,7 @@ def test_hamilton_perry_child_woman_ratio_by_hand():
     res = hamilton_perry(
         df,
         BANDS5,
-        base_year=2010,
-        launch_year=2015,
-        target_year=2020,
-        mothers=(15, 50),
+        **HP_ARGS,
         women=["w0_4", "w5_9", "w10_14", "w15_plus"],
     )
     got = res.population.loc[("A", 2020)]
@@ -114,10 +113,7 @@ def test_hamilton_perry_child_woman_ratio_by_hand():
         hamilton_perry(
             bad,
             BANDS5,
-            base_year=2010,
-            launch_year=2015,
-            target_year=2020,
-            mothers=(15, 50),
+            **HP_ARGS,
             women=["w0_4", "w5_9", "w10_14", "w15_plus"],
         )
 
@@ -130,10 +126,7 @@ def test_hamilton_perry_two_steps_and_difference(three_areas):
     diff = hamilton_perry(
         three_areas,
         BANDS5,
-        base_year=2010,
-        launch_year=2015,
-        target_year=2020,
-        mothers=(15, 50),
+        **HP_ARGS,
         method="difference",
     )
     # A: CCD(5-9) = 110 - 100 = 10 -> 120 + 10 = 130
@@ -144,10 +137,7 @@ def test_hamilton_perry_limits(three_areas):
     res = hamilton_perry(
         three_areas,
         BANDS5,
-        base_year=2010,
-        launch_year=2015,
-        target_year=2020,
-        mothers=(15, 50),
+        **HP_ARGS,
         limits=(0.95, 1.05),
     )
     # A's CCR(5-9) of 1.1 is capped at 1.05 -> 1.05 * 120
@@ -160,10 +150,7 @@ def test_hamilton_perry_control_is_exact(three_areas):
     res = hamilton_perry(
         three_areas,
         BANDS5,
-        base_year=2010,
-        launch_year=2015,
-        target_year=2020,
-        mothers=(15, 50),
+        **HP_ARGS,
         control=by_band,
     )
     sums = res.population.xs(2020, level="jahr").sum()
@@ -171,10 +158,7 @@ def test_hamilton_perry_control_is_exact(three_areas):
     total = hamilton_perry(
         three_areas,
         BANDS5,
-        base_year=2010,
-        launch_year=2015,
-        target_year=2020,
-        mothers=(15, 50),
+        **HP_ARGS,
         control=pd.Series({2020: 2500.0}),
     )
     assert total.population.xs(2020, level="jahr").to_numpy().sum() == pytest.approx(
@@ -478,21 +462,25 @@ def test_results_display_and_plot():
 # --- back-testing ----------------------------------------------------------------------------
 
 
-def test_backtest_naive_methods_by_hand():
+def two_area_backtest(**kwargs):
+    """Back-test of two areas with 2010, 2015 and 2020 known (hand-made numbers)."""
     idx = pd.MultiIndex.from_product([["A", "B"], [2010, 2015, 2020]], names=["gebiet", "jahr"])
     df = pd.DataFrame(
         {"0_4": [10, 12, 14, 20, 20, 21], "5_plus": [90, 95, 99, 80, 82, 85]}, index=idx
     )
-    bt = backtest(
+    return backtest(
         df,
         ["0_4", "5_plus"],
         base_year=2010,
         launch_year=2015,
         target_year=2020,
         mothers=(5, 50),
-        size_classes=1,
-        control=None,
+        **kwargs,
     )
+
+
+def test_backtest_naive_methods_by_hand():
+    bt = two_area_backtest(size_classes=1, control=None)
     e = bt.errors.set_index(["method", "area", "band"])
     # linear trend, A, 0-4: 12 + (12 - 10) = 14 -> error 0
     assert e.loc[("linear_trend", "A", "0_4"), "error"] == pytest.approx(0.0)
@@ -642,19 +630,7 @@ def test_backtest_and_demand_plots():
     from sozplan.plotting import demand_curve
 
     matplotlib.use("Agg")
-    idx = pd.MultiIndex.from_product([["A", "B"], [2010, 2015, 2020]], names=["gebiet", "jahr"])
-    df = pd.DataFrame(
-        {"0_4": [10, 12, 14, 20, 20, 21], "5_plus": [90, 95, 99, 80, 82, 85]}, index=idx
-    )
-    bt = backtest(
-        df,
-        ["0_4", "5_plus"],
-        base_year=2010,
-        launch_year=2015,
-        target_year=2020,
-        mothers=(5, 50),
-        size_classes=2,
-    )
+    bt = two_area_backtest(size_classes=2)
     assert "<table" in bt._repr_html_()
     disp = bt.plot()
     assert disp.kind == "profile"
