@@ -129,7 +129,10 @@ def age_pyramid(
         ax.set_xlabel(
             "Einwohner je Altersjahr" if language == "de" else "residents per year of age"
         )
-        legend = ax.legend(frameon=False, loc="upper right")
+        order = [artists[yr] for yr in per_year.index]  # legend in year order
+        legend = ax.legend(
+            order, [str(yr) for yr in per_year.index], frameon=False, loc="upper right"
+        )
         if title:
             ax.set_title(title, loc="left", fontweight="bold")
         enforce_min_font(fig)
