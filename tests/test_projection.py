@@ -133,6 +133,34 @@ def test_hamilton_perry_two_steps_and_difference(three_areas):
     assert diff.population.loc[("A", 2020), "5_9"] == pytest.approx(130.0, abs=1e-12)
 
 
+def test_closed_top_band():
+    # Hamilton-Perry: a closed top band (e.g. only the young) works, cohorts age out of it
+    idx = pd.MultiIndex.from_product([["A"], [2010, 2015]], names=["gebiet", "jahr"])
+    df = pd.DataFrame({"0_4": [100, 120], "5_9": [90, 110], "10_19": [80, 95]}, index=idx)
+    bands = {"0_4": (0, 5), "5_9": (5, 10), "10_19": (10, 20)}
+    res = hamilton_perry(
+        df,
+        bands,
+        base_year=2010,
+        launch_year=2015,
+        target_year=2020,
+        split="uniform",
+        mothers=(10, 20),
+    )
+    # 5-9 in 2020 are the 0-4 of 2015 times 110/100 (uniform split keeps this exact)
+    assert res.population.loc[("A", 2020), "5_9"] == pytest.approx(132.0)
+    # the cohort-component method refuses it: people would leave the table unaccounted
+    with pytest.raises(InputError, match="make the oldest band open"):
+        cohort_component(
+            df.xs(2015, level="jahr"),
+            bands,
+            launch_year=2015,
+            horizon=1,
+            survival=flat_survival(),
+            fertility=pd.Series(0.0, index=range(101)),
+        )
+
+
 def test_hamilton_perry_limits(three_areas):
     res = hamilton_perry(
         three_areas,

@@ -307,6 +307,14 @@ def cohort_component(
         raise fail(where, f"`horizon` is {horizon!r}", "pass a whole number of years, at least 1")
     if split not in ("uniform", "monotone"):
         raise fail(where, f"`split` is {split!r}", "use 'uniform' or 'monotone'")
+    for arg, bb in (("bands", b), ("output_bands", ob)):
+        if not bb.open:
+            raise fail(
+                where,
+                f"the oldest of `{arg}` ends at age {bb.top}; people ageing beyond it would leave "
+                "the table unaccounted",
+                "make the oldest band open (e.g. '75 und älter', upper edge None)",
+            )
     if max_age <= max(b.top, ob.top):
         raise fail(
             where, f"`max_age` {max_age} is not above the bands' top age", "raise `max_age`"

@@ -397,7 +397,10 @@ def hamilton_perry(
     young[:shift] = True
 
     def units(values: np.ndarray) -> np.ndarray:
-        return values if split is None else _split_matrix(values, b, split)
+        if split is None:
+            return values
+        single = _split_matrix(values, b, split)
+        return single if b.open else single[:, : b.top]  # a closed top band: no open unit
 
     is_open = b.open
     if women is not None:
