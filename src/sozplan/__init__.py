@@ -31,6 +31,7 @@ _SUBMODULES = frozenset(
         "planning",
         "plotting",
         "presets",
+        "projection",
         "regions",
         "report",
         "segregation",

@@ -9,7 +9,8 @@ the colours and an alt text:
   class, missing values hatched, outlines, scale bar, source line), :func:`lisa_map`,
   :func:`status_dynamics_map` (with its 4 x 3 matrix legend), :func:`small_multiples`;
 - charts: :func:`area_profile`, :func:`transition_chart`, :func:`segregation_curve`,
-  :func:`profile_heatmap`, :func:`moran_scatter`.
+  :func:`profile_heatmap`, :func:`moran_scatter`;
+- projections: :func:`age_pyramid`, :func:`demand_curve`.
 
 Accessibility: colour-blind-safe ColorBrewer and Okabe-Ito palettes, patterns besides
 colour where classes matter, text at least 9 pt, and an alt text for every figure.
@@ -38,6 +39,7 @@ from sozplan.plotting._maps import (
     small_multiples,
     status_dynamics_map,
 )
+from sozplan.plotting._projection import age_pyramid, demand_curve
 from sozplan.plotting._style import MIN_FONT_SIZE, format_number
 
 __all__ = [
@@ -48,10 +50,12 @@ __all__ = [
     "add_outlines",
     "add_scale_bar",
     "add_source",
+    "age_pyramid",
     "area_profile",
     "category_map",
     "choropleth",
     "class_labels",
+    "demand_curve",
     "format_number",
     "lisa_map",
     "moran_scatter",

@@ -1,0 +1,122 @@
+"""Shared pieces of the projection module: reading stocks by (area, year), reconciliation."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+import pandas as pd
+
+from sozplan.checks import fail, format_values
+from sozplan.projection._bands import AgeBands, _stock_values
+
+__all__: list[str] = []
+
+
+def stocks_by_year(
+    df: pd.DataFrame, bands: AgeBands, years: list[int], year: Hashable, where: str
+) -> tuple[pd.Index, dict[int, np.ndarray]]:
+    """Band stocks per year as arrays on one common area index (that of the first year)."""
+    values = _stock_values(df, bands, where)
+    if not isinstance(df.index, pd.MultiIndex) or year not in df.index.names:
+        raise fail(
+            where,
+            f"`df` is not indexed by (area, {year!r})",
+            f"pass a long table indexed by area and year, e.g. df.set_index(['gebiet', {year!r}]), "
+            "or name the year level with `year=`",
+        )
+    frame = pd.DataFrame(values, index=df.index, columns=list(bands.columns))
+    if not frame.index.is_unique:
+        dup = frame.index[frame.index.duplicated()]
+        raise fail(
+            where,
+            f"`df` has duplicated (area, year) rows: {format_values(dup)}",
+            "keep one row per area and year",
+        )
+    have = set(frame.index.get_level_values(year))
+    missing = [y for y in years if y not in have]
+    if missing:
+        raise fail(
+            where,
+            f"`df` has no rows for the year(s) {format_values(missing)} (it has {format_values(sorted(have))})",
+            "pass stocks for every year the method needs",
+        )
+    out: dict[int, np.ndarray] = {}
+    areas: pd.Index | None = None
+    for y in years:
+        part = frame.xs(y, level=year)
+        if areas is None:
+            areas = part.index
+        elif not part.index.equals(areas):
+            gone = areas.difference(part.index)
+            new = part.index.difference(areas)
+            if len(gone) or len(new):
+                raise fail(
+                    where,
+                    f"the areas differ between {years[0]} and {y}: missing {format_values(gone) or 'none'}, "
+                    f"new {format_values(new) or 'none'}",
+                    "project on areas that exist in every year (harmonise boundary changes first)",
+                )
+            part = part.reindex(areas)
+        out[y] = part.to_numpy()
+    assert areas is not None
+    return areas, out
+
+
+def reconcile(values: np.ndarray, control: np.ndarray | float) -> np.ndarray:
+    """Scale ``values`` (n, k) proportionally so that column sums equal ``control`` exactly.
+
+    ``control`` is one total per column (or one overall total). A column that sums to zero
+    with a positive control cannot be scaled and raises.
+    """
+    if np.ndim(control) == 0:
+        total = values.sum()
+        if total <= 0:
+            raise fail(
+                "reconcile",
+                "the projection sums to zero",
+                "a zero total cannot be scaled to a control",
+            )
+        return values * (float(control) / total)
+    sums = values.sum(axis=0)
+    control = np.asarray(control, dtype=float)
+    bad = (sums <= 0) & (control > 0)
+    if bad.any():
+        raise fail(
+            "reconcile",
+            f"{bad.sum()} band(s) sum to zero but their control is positive",
+            "use a control by total only, or bands with people in them",
+        )
+    factor = np.divide(control, sums, out=np.zeros_like(sums), where=sums > 0)
+    return values * factor
+
+
+def control_target(control, y: int, bands: AgeBands, where: str) -> np.ndarray | float:
+    """Return the control of year ``y``: a total (Series by year) or one value per band."""
+    if y not in control.index:
+        raise fail(
+            where, f"`control` has no value for {y}", "give a control for every projected year"
+        )
+    if isinstance(control, pd.DataFrame):
+        missing = [c for c in bands.columns if c not in control.columns]
+        if missing:
+            raise fail(
+                where,
+                f"`control` lacks the band column(s) {format_values(missing)}",
+                "give one column per band",
+            )
+        return control.loc[y, list(bands.columns)].to_numpy(dtype=float)
+    return float(control.loc[y])
+
+
+def html_table(title: str, lines: list[str], frame: pd.DataFrame | None = None) -> str:
+    """Return a small HTML block: a title, a few lines and an optional table."""
+    import html
+
+    parts = [f"<div><strong>{html.escape(title)}</strong><ul>"]
+    parts += [f"<li>{html.escape(line)}</li>" for line in lines]
+    parts.append("</ul>")
+    if frame is not None:
+        parts.append(frame.to_html(max_rows=12, float_format=lambda x: f"{x:,.1f}"))
+    parts.append("</div>")
+    return "".join(parts)
