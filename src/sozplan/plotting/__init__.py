@@ -9,7 +9,8 @@ the colours and an alt text:
   class, missing values hatched, outlines, scale bar, source line), :func:`lisa_map`,
   :func:`status_dynamics_map` (with its 4 x 3 matrix legend), :func:`small_multiples`;
 - charts: :func:`area_profile`, :func:`transition_chart`, :func:`segregation_curve`,
-  :func:`profile_heatmap`, :func:`moran_scatter`.
+  :func:`profile_heatmap`, :func:`moran_scatter`;
+- social infrastructure: :func:`facility_map`, :func:`concentration_curve`.
 
 Accessibility: colour-blind-safe ColorBrewer and Okabe-Ito palettes, patterns besides
 colour where classes matter, text at least 9 pt, and an alt text for every figure.
@@ -38,6 +39,7 @@ from sozplan.plotting._maps import (
     small_multiples,
     status_dynamics_map,
 )
+from sozplan.plotting._services import concentration_curve, facility_map
 from sozplan.plotting._style import MIN_FONT_SIZE, format_number
 
 __all__ = [
@@ -52,6 +54,8 @@ __all__ = [
     "category_map",
     "choropleth",
     "class_labels",
+    "concentration_curve",
+    "facility_map",
     "format_number",
     "lisa_map",
     "moran_scatter",
