@@ -20,6 +20,7 @@ _TEXTS = {
         "facilities": "Einrichtungen (Größe: Plätze)",
         "new": "vorgeschlagener Standort",
         "equality": "Gleichverteilung",
+        "curve": "Konzentrationskurve",
         "x": "kumulierter Bevölkerungsanteil\n(Gebiete von geringer zu hoher Benachteiligung)",
         "y": "kumulierter Anteil der Versorgung",
         "ci": "Konzentrationsindex",
@@ -30,6 +31,7 @@ _TEXTS = {
         "facilities": "facilities (size: places)",
         "new": "proposed site",
         "equality": "equality",
+        "curve": "concentration curve",
         "x": "cumulative population share\n(areas from least to most deprived)",
         "y": "cumulative share of supply",
         "ci": "concentration index",
@@ -103,7 +105,7 @@ def facility_map(
                 "reproject the facilities, e.g. facilities.to_crs(gdf.crs)",
             )
         cap = pd.to_numeric(facilities[capacity], errors="coerce").fillna(0).to_numpy()
-        size = 8 + 60 * np.sqrt(cap / max(cap.max(), 1))
+        size = 3 + 30 * np.sqrt(cap / max(cap.max(), 1))
         pts = facilities.geometry
         artists["facilities"] = ax.scatter(
             pts.x,

@@ -29,13 +29,14 @@ class SiteProposal:
     ----------
     sites : DataFrame
         The chosen candidates, best first: ``rank``, ``places`` (proposed places),
-        ``unmet_served`` (unmet demand, in residents, allocated to the site) and
-        ``cost_mean`` (mean cost of that demand to the site).
+        ``unmet_covered`` (unmet demand, in places, of the origins assigned to the site:
+        nearest chosen site, within ``max_cost`` for the MCLP) and ``cost_mean`` (mean
+        cost of that demand to the site).
     before, after : Accessibility
         2SFCA without and with the new sites.
     unmet : Series
-        Unmet demand per origin before (residents of the band without a place at the
-        target ratio), the weights of the model.
+        Unmet demand per origin before (places missing to the target ratio), the
+        weights of the model.
     method : str
     k : int
     notes : tuple of str
@@ -60,11 +61,13 @@ class SiteProposal:
         return self.sites.copy()
 
     def __repr__(self) -> str:
-        lines = [f"SiteProposal({self.method}, k={self.k}): unmet demand {self.unmet.sum():,.0f}"]
+        lines = [
+            f"SiteProposal({self.method}, k={self.k}): unmet demand {self.unmet.sum():,.0f} places"
+        ]
         for site, row in self.sites.iterrows():
             lines.append(
-                f"  {int(row['rank'])}. {site}: {row['places']:.0f} places, serves "
-                f"{row['unmet_served']:,.0f} unmet"
+                f"  {int(row['rank'])}. {site}: {row['places']:.0f} places, covers "
+                f"{row['unmet_covered']:,.0f} places of unmet demand"
             )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -139,7 +142,7 @@ def propose_sites(
        (MCLP, Church & ReVelle 1974) maximises the unmet demand within ``max_cost``.
     3. The chosen sites get ``places`` each and the 2SFCA is recomputed (*after*).
 
-    Sites are ranked by the unmet demand they serve. Origins without unmet demand do
+    Sites are ranked by the unmet demand they cover. Origins without unmet demand do
     not enter the model. The model is solved with CBC through PuLP.
 
     Parameters
@@ -303,8 +306,8 @@ def propose_sites(
     )
     ids = candidates.index[chosen]
     sites = pd.DataFrame(
-        {"places": float(places), "unmet_served": served, "cost_mean": mean_cost}, index=ids
-    ).sort_values("unmet_served", ascending=False)
+        {"places": float(places), "unmet_covered": served, "cost_mean": mean_cost}, index=ids
+    ).sort_values("unmet_covered", ascending=False)
     sites.insert(0, "rank", np.arange(1, len(sites) + 1))
     sites.index.name = candidates.index.name or "site"
     new = pd.DataFrame({capacity: float(places)}, index=ids)
