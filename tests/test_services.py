@@ -300,6 +300,14 @@ def test_straight_line_costs_are_labelled_fallback():
     assert tc.to_frame()["cost"].iloc[0] == pytest.approx(100.0)
 
 
+def test_catchment_beyond_stored_costs_is_noted(three_by_two):
+    blocks, kitas, od = three_by_two
+    costs = S.od_costs(od, blocks, kitas, max_cost=10)
+    acc = S.two_step_fca(blocks, "kinder", kitas, costs=costs, max_cost=30)
+    assert acc.max_cost == 10
+    assert any("wirksam ist 10" in note for note in acc.notes)
+
+
 def test_od_costs_keep_zero_costs():
     od = pd.DataFrame({"origin": ["a"], "destination": ["k"], "cost": [0.0]})
     tc = S.od_costs(od, ["a"], ["k"])

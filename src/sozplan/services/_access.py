@@ -376,6 +376,11 @@ def two_step_fca(
         ratio = np.where(demand_j > 0, s / demand_j, np.nan)
     a = w @ np.nan_to_num(ratio, nan=0.0) * per
     notes = list(costs.notes)
+    if max_cost is not None and float(max_cost) > costs.max_cost:
+        notes.append(
+            f"Einzugsbereich {float(max_cost):g} größer als die gespeicherten Reisekosten "
+            f"({costs.max_cost:g}): wirksam ist {costs.max_cost:g}."
+        )
     empty = costs.facilities[~(demand_j > 0)]
     if len(empty):
         notes.append(

@@ -296,25 +296,31 @@ def od_costs(
             f"{format_values([tuple(r) for r in shown])}",
             "fill or remove them; unreachable pairs are rows left out (missing='beyond')",
         )
-    key = rows.astype(np.int64) * len(f_ids) + cols
-    uniq, counts = np.unique(key, return_counts=True)
-    if (counts > 1).any():
-        k = uniq[counts > 1][:5]
-        pairs = [(o_ids[i // len(f_ids)], f_ids[i % len(f_ids)]) for i in k]
+    n_o, n_f = len(o_ids), len(f_ids)
+    count = sp.csr_array(
+        (np.ones(len(rows), dtype=np.int32), (rows.astype(np.int64), cols.astype(np.int64))),
+        shape=(n_o, n_f),
+    )
+    count.sum_duplicates()  # the number of rows per pair, one stored entry per pair
+    if count.nnz < len(rows):
+        coo = count.tocoo()
+        many = np.flatnonzero(coo.data > 1)
+        pairs = [(o_ids[coo.row[i]], f_ids[coo.col[i]]) for i in many[:5]]
         raise fail(
             where,
-            f"`od` has {int((counts > 1).sum())} duplicated pair(s), e.g. {format_values(pairs)}",
+            f"`od` has {len(many)} duplicated pair(s), e.g. {format_values(pairs)}",
             "keep one row per origin-facility pair",
         )
-    n_pairs = len(o_ids) * len(f_ids)
-    if missing == "error" and len(uniq) < n_pairs:
-        present = np.zeros(n_pairs, dtype=bool)
-        present[uniq] = True
-        absent = np.flatnonzero(~present)[:5]
-        pairs = [(o_ids[i // len(f_ids)], f_ids[i % len(f_ids)]) for i in absent]
+    n_pairs = n_o * n_f
+    if missing == "error" and count.nnz < n_pairs:
+        per_row = np.diff(count.indptr)
+        row = int(np.flatnonzero(per_row < n_f)[0])
+        have = count.indices[count.indptr[row] : count.indptr[row + 1]]
+        absent = np.setdiff1d(np.arange(n_f), have)[:5]
+        pairs = [(o_ids[row], f_ids[j]) for j in absent]
         raise fail(
             where,
-            f"`od` lacks {n_pairs - len(uniq)} of {n_pairs} origin-facility pairs, e.g. "
+            f"`od` lacks {n_pairs - count.nnz} of {n_pairs} origin-facility pairs, e.g. "
             f"{format_values(pairs, limit=3)}",
             "complete the table, or pass missing='beyond' if it was cut off at a maximum cost",
         )
