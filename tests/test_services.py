@@ -469,6 +469,20 @@ def test_propose_sites_p_median_and_mclp_small():
         assert list(res.sites.index) == ["c2"]
         # c2 serves b2 and b3: 126 / 180 = 0.7 -> 70 places per 100
         np.testing.assert_allclose(res.after.values, [70.0, 70.0, 70.0])
+    # capacitated p-median (spopt facility_capacities): unmet 70 + 56 = 126 places fit into c2
+    res = S.propose_sites(
+        blocks,
+        "kinder",
+        kitas,
+        cand,
+        costs=costs,
+        max_cost=10,
+        target=70,
+        places=126,
+        capacitated=True,
+    )
+    assert list(res.sites.index) == ["c2"]
+    np.testing.assert_allclose(res.sites["unmet_covered"], [126.0])
     with pytest.raises(InputError, match="infeasible"):
         S.propose_sites(
             blocks,

@@ -167,6 +167,21 @@ def _ids(values: Any, arg: str, where: str) -> pd.Index:
     return idx
 
 
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Positions of ``values`` in ``index`` (-1 if absent); binary search for sorted numbers."""
+    v = values.to_numpy()
+    if (
+        index.is_monotonic_increasing
+        and pd.api.types.is_integer_dtype(index.dtype)
+        and pd.api.types.is_integer_dtype(v.dtype)
+    ):
+        keys = index.to_numpy()
+        pos = np.searchsorted(keys, v)
+        pos = np.minimum(pos, len(keys) - 1)
+        return np.where(keys[pos] == v, pos, -1).astype(np.int64, copy=False)
+    return index.get_indexer(v).astype(np.int64, copy=False)
+
+
 def _finish(
     rows: np.ndarray,
     cols: np.ndarray,
@@ -180,7 +195,10 @@ def _finish(
     notes: tuple[str, ...] = (),
 ) -> TravelCosts:
     matrix = sp.csr_array(
-        (cost.astype(float), (rows.astype(np.int64), cols.astype(np.int64))),
+        (
+            cost.astype(float, copy=False),
+            (rows.astype(np.int64, copy=False), cols.astype(np.int64, copy=False)),
+        ),
         shape=(len(origins), len(facilities)),
     )
     matrix.sort_indices()
@@ -276,8 +294,8 @@ def od_costs(
     limit = _check_max_cost(max_cost, where)
     if missing not in ("error", "beyond"):
         raise fail(where, f"`missing` is {missing!r}", "use 'error' or 'beyond'")
-    rows = o_ids.get_indexer(od[origin])
-    cols = f_ids.get_indexer(od[destination])
+    rows = _positions(o_ids, od[origin])
+    cols = _positions(f_ids, od[destination])
     for pos, ids, arg in ((rows, od[origin], "origins"), (cols, od[destination], "facilities")):
         if (pos < 0).any():
             bad = pd.unique(np.asarray(ids)[pos < 0])
@@ -297,30 +315,20 @@ def od_costs(
             "fill or remove them; unreachable pairs are rows left out (missing='beyond')",
         )
     n_o, n_f = len(o_ids), len(f_ids)
-    count = sp.csr_array(
-        (np.ones(len(rows), dtype=np.int32), (rows.astype(np.int64), cols.astype(np.int64))),
-        shape=(n_o, n_f),
-    )
-    count.sum_duplicates()  # the number of rows per pair, one stored entry per pair
-    if count.nnz < len(rows):
-        coo = count.tocoo()
-        many = np.flatnonzero(coo.data > 1)
-        pairs = [(o_ids[coo.row[i]], f_ids[coo.col[i]]) for i in many[:5]]
+    n_pairs = n_o * n_f
+    dup_pairs, absent_pairs, n_unique = _pair_counts(rows, cols, n_o, n_f)
+    if len(dup_pairs):
+        pairs = [(o_ids[i], f_ids[j]) for i, j in dup_pairs[:5]]
         raise fail(
             where,
-            f"`od` has {len(many)} duplicated pair(s), e.g. {format_values(pairs)}",
+            f"`od` has {len(dup_pairs)} duplicated pair(s), e.g. {format_values(pairs)}",
             "keep one row per origin-facility pair",
         )
-    n_pairs = n_o * n_f
-    if missing == "error" and count.nnz < n_pairs:
-        per_row = np.diff(count.indptr)
-        row = int(np.flatnonzero(per_row < n_f)[0])
-        have = count.indices[count.indptr[row] : count.indptr[row + 1]]
-        absent = np.setdiff1d(np.arange(n_f), have)[:5]
-        pairs = [(o_ids[row], f_ids[j]) for j in absent]
+    if missing == "error" and n_unique < n_pairs:
+        pairs = [(o_ids[i], f_ids[j]) for i, j in absent_pairs[:5]]
         raise fail(
             where,
-            f"`od` lacks {n_pairs - count.nnz} of {n_pairs} origin-facility pairs, e.g. "
+            f"`od` lacks {n_pairs - n_unique} of {n_pairs} origin-facility pairs, e.g. "
             f"{format_values(pairs, limit=3)}",
             "complete the table, or pass missing='beyond' if it was cut off at a maximum cost",
         )
@@ -328,6 +336,36 @@ def od_costs(
     return _finish(
         rows[keep], cols[keep], values[keep], o_ids, f_ids, kind="od", unit=unit, max_cost=limit
     )
+
+
+def _pair_counts(
+    rows: np.ndarray, cols: np.ndarray, n_o: int, n_f: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
+    """Duplicated pairs (all), absent pairs (the first few) and the number of distinct pairs."""
+    n_pairs = n_o * n_f
+    if n_pairs <= max(4 * len(rows), 10_000_000):  # dense counts: one pass, no sorting
+        counts = np.bincount(rows * n_f + cols, minlength=n_pairs)
+        dup = np.flatnonzero(counts > 1)
+        absent = np.flatnonzero(counts == 0)[:5]
+        n_unique = n_pairs - int(np.count_nonzero(counts == 0))
+        return (
+            [(int(k // n_f), int(k % n_f)) for k in dup],
+            [(int(k // n_f), int(k % n_f)) for k in absent],
+            n_unique,
+        )
+    count = sp.csr_array((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n_o, n_f))
+    count.sum_duplicates()
+    coo = count.tocoo()
+    many = np.flatnonzero(coo.data > 1)
+    dup = [(int(coo.row[i]), int(coo.col[i])) for i in many]
+    absent: list[tuple[int, int]] = []
+    per_row = np.diff(count.indptr)
+    short = np.flatnonzero(per_row < n_f)
+    if len(short):
+        row = int(short[0])
+        have = count.indices[count.indptr[row] : count.indptr[row + 1]]
+        absent = [(row, int(j)) for j in np.setdiff1d(np.arange(n_f), have)[:5]]
+    return dup, absent, count.nnz
 
 
 # --------------------------------------------------------------------------------------
