@@ -628,3 +628,43 @@ def test_results_repr_and_plot():
     eq = S.service_equity(quote.table.assign(i=[0.0, 1.0]), "ratio_residence", "i")
     assert eq.plot(language="en").kind == "concentration_curve"
     plt.close("all")
+
+
+@pytest.mark.parametrize("bad", [4, 9, 0])
+def test_od_costs_sorted_integer_ids_unknown(bad):
+    # binary-search path for sorted integer ids: a value between, above or below the keys
+    od = pd.DataFrame({"origin": [1, 3, 5, bad], "destination": [7] * 4, "cost": [1.0] * 4})
+    with pytest.raises(InputError, match=rf"not among `origins`: {bad}"):
+        S.od_costs(od, [1, 3, 5], [7])
+    ok = S.od_costs(od.iloc[:3], [1, 3, 5], [7])
+    assert ok.to_frame()["origin"].tolist() == [1, 3, 5]
+
+
+def test_propose_sites_by_area():
+    blocks = pd.DataFrame({"kinder": [100, 100, 80]}, index=["b1", "b2", "b3"])
+    area = pd.Series(["A", "B", "B"], index=blocks.index, name="pr")
+    kitas = pd.DataFrame({"plaetze": [70]}, index=["k1"])
+    cand = pd.DataFrame(index=["c1", "c2"])
+    od = pd.DataFrame(
+        {
+            "origin": np.repeat(["b1", "b2", "b3"], 3),
+            "destination": ["k1", "c1", "c2"] * 3,
+            "cost": [2, 1, 19, 15, 12, 1, 18, 14, 3],
+        }
+    )
+    costs = S.od_costs(od, blocks, ["k1", "c1", "c2"])
+    res = S.propose_sites(
+        blocks,
+        "kinder",
+        kitas,
+        cand,
+        costs=costs,
+        max_cost=10,
+        target=70,
+        places=126,
+        method="mclp",
+        by=area,
+    )
+    # area B (b2 and b3, unmet 70 + 56) is reached by c2 (weighted mean cost 1.9)
+    assert list(res.sites.index) == ["c2"]
+    np.testing.assert_allclose(res.sites["cost_mean"], [(70 * 1 + 56 * 3) / 126])
