@@ -43,6 +43,9 @@ from sozplan.datasets._dictionary import (
     LEVELS,
 )
 from sozplan.datasets._files import RAW_YEAR, _load_raw, data_dir, read_truth, write_city
+from sozplan.datasets._facilities_gen import FACILITIES_FILE
+from sozplan.datasets._facilities_gen import make_facilities as _make_facilities
+from sozplan.datasets._files import RAW_YEAR, data_dir, load_level, read_truth, write_city
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
 from sozplan.datasets._rules import musterstadt_rules
 
@@ -59,6 +62,7 @@ __all__ = [
     "load_components",
     "load_costs",
     "load_demography",
+    "load_facilities",
     "load_measures",
     "load_musterstadt",
     "load_new_build",
@@ -66,6 +70,7 @@ __all__ = [
     "make_city",
     "musterstadt_description",
     "musterstadt_rules",
+    "make_facilities",
 ]
 
 #: Parameters of the shipped sample city.
@@ -304,6 +309,81 @@ def load_demography() -> dict[str, Any]:
     1.55
     """
     return demography_schedules()
+def load_facilities() -> gpd.GeoDataFrame:
+    """Social infrastructure of Musterstadt: Kitas, primary schools, youth centres, care homes.
+
+    One row per facility (index ``einrichtung``), points in EPSG:25832. Columns: ``art``
+    (``"kita"``, ``"grundschule"``, ``"jugendzentrum"``, ``"pflegeheim"``), ``name``,
+    ``plaetze`` (places), ``eroeffnung`` (opening year), ``block`` (the block it lies
+    in), ``x``, ``y``. One planning area with high child poverty is planted
+    under-supplied with Kitas and one with low need over-supplied:
+    ``load_truth()["facilities"]``.
+
+    Examples
+    --------
+    >>> f = load_facilities()
+    >>> f.crs.to_epsg(), sorted(f["art"].unique())
+    (25832, ['grundschule', 'jugendzentrum', 'kita', 'pflegeheim'])
+    >>> bool((f["plaetze"] > 0).all())
+    True
+    """
+    table = pd.read_csv(
+        data_dir() / FACILITIES_FILE, index_col="einrichtung", dtype={"block": str}
+    )
+    return gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table["x"], table["y"]), crs="EPSG:25832"
+    )
+
+
+def make_facilities(
+    blocks: gpd.GeoDataFrame,
+    *,
+    rng: Any = None,
+    plant: bool = True,
+    return_truth: bool = False,
+) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Generate Kitas, primary schools, youth centres and care homes for a synthetic city.
+
+    The number of places per type follows the orientation values of
+    :data:`sozplan.services.FACILITY_TYPES` (95 % of the target on average); facilities
+    are placed in blocks with probability rising with the residents of the age band,
+    with capacities drawn around typical sizes (Kita 75, primary school 360, youth
+    centre 60, care home 110 places). With ``plant``, the planning area with the
+    highest child poverty among those with many children gets no Kita in it or within
+    1.5 km of its centre (*under-supplied*), and one with low need gets about twice
+    the target places (*over-supplied*).
+
+    Parameters
+    ----------
+    blocks : GeoDataFrame
+        Blocks as from :func:`make_city` or :func:`load_musterstadt` (level
+        ``"block"``): the age bands, ``sgb2_unter15`` and ``planungsraum``.
+    rng : int or numpy.random.Generator, optional
+        Seed or generator.
+    plant : bool, default True
+    return_truth : bool, default False
+        Also return the planted truth (as in ``load_truth()["facilities"]``).
+
+    Returns
+    -------
+    GeoDataFrame or (GeoDataFrame, dict)
+        Columns as :func:`load_facilities`.
+
+    Examples
+    --------
+    >>> city = make_city(500, seed=1)
+    >>> fac, truth = make_facilities(city, rng=1, return_truth=True)
+    >>> sorted(fac["art"].unique())
+    ['grundschule', 'jugendzentrum', 'kita', 'pflegeheim']
+    >>> truth["under_supplied"]["planning_area"] in set(city["planungsraum"])
+    True
+    """
+    from sozplan.checks import check_columns
+
+    needed = ["planungsraum", *AGE_BANDS, "sgb2_unter15"]
+    check_columns(blocks, needed, where="make_facilities", arg="blocks", numeric=False)
+    facilities, truth = _make_facilities(blocks, rng=rng, plant=plant)
+    return (facilities, truth) if return_truth else facilities
 
 
 def make_city(

@@ -11,6 +11,7 @@ the colours and an alt text:
 - charts: :func:`area_profile`, :func:`transition_chart`, :func:`segregation_curve`,
   :func:`profile_heatmap`, :func:`moran_scatter`;
 - projections: :func:`age_pyramid`, :func:`demand_curve`.
+- social infrastructure: :func:`facility_map`, :func:`concentration_curve`.
 
 Accessibility: colour-blind-safe ColorBrewer and Okabe-Ito palettes, patterns besides
 colour where classes matter, text at least 9 pt, and an alt text for every figure.
@@ -40,6 +41,7 @@ from sozplan.plotting._maps import (
     status_dynamics_map,
 )
 from sozplan.plotting._projection import age_pyramid, demand_curve
+from sozplan.plotting._services import concentration_curve, facility_map
 from sozplan.plotting._style import MIN_FONT_SIZE, format_number
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "choropleth",
     "class_labels",
     "demand_curve",
+    "concentration_curve",
+    "facility_map",
     "format_number",
     "lisa_map",
     "moran_scatter",
