@@ -34,7 +34,16 @@ from sozplan.datasets._dictionary import (
     DATA_DICTIONARY,
     LEVELS,
 )
-from sozplan.datasets._files import RAW_YEAR, data_dir, load_level, read_truth, write_city
+from sozplan.datasets._files import (
+    RAW_YEAR,
+    add_truth,
+    data_dir,
+    load_level,
+    read_truth,
+    write_city,
+)
+from sozplan.datasets._funding import PLANTED as PLANTED_FINANCING
+from sozplan.datasets._funding import FinancingData, read_funding, write_funding
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
 
 __all__ = [
@@ -48,6 +57,7 @@ __all__ = [
     "TYPES",
     "build_musterstadt",
     "load_costs",
+    "load_financing",
     "load_measures",
     "load_musterstadt",
     "load_truth",
@@ -172,6 +182,35 @@ def load_costs() -> pd.DataFrame:
     return pd.read_csv(data_dir() / "kosten.csv", dtype={"planungsraum": str})
 
 
+def load_financing() -> FinancingData:
+    """Musterstadt's funding landscape: programmes, cost plan, funding, own funds, execution.
+
+    Five tidy tables for :mod:`sozplan.planning`'s financing level, derived from the
+    measures and their costs, with three planted problems (``load_truth()["financing"]``):
+    the Land programme ``LF`` ends in 2025 while measure M02 runs until 2027; the own share
+    of M10 in 2025 is not budgeted; M12's personnel costs of 2023 are funded twice (ESF Plus
+    and the Land programme).
+
+    Returns
+    -------
+    FinancingData
+        A frozen bundle with ``programmes``, ``cost_plan`` (measure, year, cost type),
+        ``funding`` (measure, programme, year, cost type), ``own_funds`` (measure, year,
+        product group), ``execution`` (planned, committed and paid up to September 2024)
+        and ``measures`` (with ``produktgruppe``).
+
+    Examples
+    --------
+    >>> from sozplan.planning import financing_plan
+    >>> fin = load_financing()
+    >>> plan = financing_plan(fin.cost_plan, fin.programmes, fin.funding,
+    ...                       own_funds=fin.own_funds, measures=fin.measures)
+    >>> sorted(set(plan.problems["problem"]) & {"programme_ended", "double_funding"})
+    ['double_funding', 'programme_ended']
+    """
+    return read_funding(data_dir(), load_measures())
+
+
 def make_city(
     n_blocks: int = 4_000,
     *,
@@ -251,14 +290,20 @@ def build_musterstadt(folder: str | Path | None = None) -> list[Path]:
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     written = sorted(path.name for path in build_musterstadt(folder))
-    >>> written  # doctest: +NORMALIZE_WHITESPACE
-    ['README.md', 'bloecke_2024_roh.csv', 'bloecke_zeitreihe.csv', 'kosten.csv',
-     'massnahmen.csv', 'musterstadt.gpkg', 'truth.json']
+    >>> {"musterstadt.gpkg", "bloecke_zeitreihe.csv", "foerderprogramme.csv"} <= set(written)
+    True
     """
     city = generate_city(
         MUSTERSTADT["n_blocks"], seed=MUSTERSTADT["seed"], years=MUSTERSTADT["years"]
     )
-    return write_city(city, folder or data_dir())
+    folder = Path(folder or data_dir())
+    written = write_city(city, folder)
+    measures = pd.read_csv(folder / "massnahmen.csv", dtype=str)
+    measures[["beginn", "ende"]] = measures[["beginn", "ende"]].astype(int)
+    costs = pd.read_csv(folder / "kosten.csv", dtype={"planungsraum": str})
+    written += write_funding(folder, measures, costs)
+    add_truth(folder, "financing", PLANTED_FINANCING)
+    return written
 
 
 def __getattr__(name: str):  # pragma: no cover - helpful message for a common typo

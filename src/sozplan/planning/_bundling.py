@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.planning._common import html_block
@@ -89,25 +89,33 @@ def bundle_funding(
     r"""Combine funding programmes so that the municipality's own share is smallest.
 
     With costs :math:`C_k` (cents) per cell :math:`k = (m, y, c)` (measure, year, cost
-    type) and :math:`x_{kp} \in \mathbb{Z}_{\ge 0}` the cents programme :math:`p` pays,
-    the mixed-integer programme is
+    type), :math:`g = (m, y)` its measure-year and :math:`x_{kp} \in \mathbb{Z}_{\ge 0}`
+    the cents programme :math:`p` pays, the problem is
 
     .. math::
 
         \max \sum_{k,p} x_{kp} \quad\text{s.t.}\quad
-        x_{kp} \le \lfloor r_p C_k \rfloor\,u_{mp}, \qquad
+        x_{kp} \le \lfloor r_p C_k \rfloor\,[s_p \le t_g], \qquad
         \sum_p x_{kp} \le C_k, \qquad
-        \sum_{m} \sum_{c} x_{(m,y,c)p} \le H_{py},
-
-        \sum_{c,q} x_{(m,y,c)q} + \lceil s_p C_{my} \rceil\, u_{mp} \le C_{my},
+        \sum_{k \in y} x_{kp} \le H_{py}, \qquad
+        \sum_{k \in g,\,p} x_{kp} \le C_g - \lceil t_g C_g \rceil,
 
     with :math:`x_{kp}` defined only where :math:`p` may fund :math:`k` (running period,
     cost types, fields of action), :math:`r_p` the funding rate, :math:`H_{py}` the yearly
-    ceiling, :math:`s_p` the required own share and :math:`u_{mp} \in \{0, 1\}` whether
-    :math:`p` funds measure :math:`m` at all. The second row forbids double funding of the
-    same costs; the last says that a programme requiring an own share :math:`s_p` may only
-    be used where the municipality carries at least that share of the measure-year. The
-    own share is :math:`\sum_k C_k - \sum x`.
+    ceiling, :math:`s_p` the own share the programme requires and :math:`t_g` the own-share
+    rule the measure-year accepts (one of the :math:`s_p`, or 0). The second condition
+    forbids double funding of the same costs; the last says that a programme requiring
+    an own share :math:`s_p` may only fund a measure-year where the municipality carries at
+    least that share. The own share is :math:`\sum_k C_k - \sum x`.
+
+    Without binding ceilings the measure-years are independent and each is solved in
+    closed form over its thresholds :math:`t_g`. When a ceiling binds, the thresholds are
+    chosen by a mixed-integer programme (one binary per measure-year and threshold,
+    HiGHS through :func:`scipy.optimize.milp`) and :math:`x` is re-solved for the chosen
+    thresholds: the rows then form two laminar families (cells within measure-years;
+    programme-years), the matrix is totally unimodular, and a basic solution is whole
+    cents. Programmes are drawn on in the order of ``programmes`` where the optimum
+    leaves a choice; the own share is unique, the split between programmes may not be.
 
     Parameters
     ----------
@@ -156,203 +164,248 @@ def bundle_funding(
         raise fail(where, f"`time_limit` is {time_limit!r}", "pass a positive number of seconds")
     fields = _fields(measures)
     costs = costs[costs["cent"] > 0].reset_index(drop=True)
-    n_cells = len(costs)
-    # eligible (cell, programme) pairs, vectorised over programmes
-    rows, cols = [], []
-    year = costs["jahr"].to_numpy()
-    kind = costs["kostenart"].to_numpy()
-    field = np.array([fields.get(m) for m in costs["massnahme"]], dtype=object)
-    for j, (_, pr) in enumerate(progs.iterrows()):
-        ok = (year >= pr["beginn"]) & (year <= pr["ende"])
-        if pr["kostenarten"]:
-            ok &= np.isin(kind, list(pr["kostenarten"]))
-        if pr["handlungsfelder"]:
-            ok &= np.array([f is None or f in pr["handlungsfelder"] for f in field])
-        idx = np.flatnonzero(ok & (pr["foerdersatz"] > 0))
-        rows.append(idx)
-        cols.append(np.full(len(idx), j))
-    cell = np.concatenate(rows) if rows else np.zeros(0, int)
-    prog = np.concatenate(cols) if cols else np.zeros(0, int)
-    cost_c = costs["cent"].to_numpy()
-    rate = progs["foerdersatz"].to_numpy()
-    ub = np.floor(rate[prog] * cost_c[cell] + 1e-6)
-    keep = ub > 0
-    cell, prog, ub = cell[keep], prog[keep], ub[keep]
-    n_x = len(cell)
-    # measure-year groups and binary "programme used by measure"
-    my_codes, my_index = pd.factorize(pd.MultiIndex.from_arrays([costs["massnahme"], year]))
-    m_codes, _ = pd.factorize(costs["massnahme"])
-    mp = pd.factorize(pd.MultiIndex.from_arrays([m_codes[cell], prog]))
-    mp_codes, mp_index = mp
+    cell, prog, ub = _eligible_pairs(costs, progs, fields)
+    g_codes, g_index = pd.factorize(pd.MultiIndex.from_arrays([costs["massnahme"], costs["jahr"]]))
+    cost_c = costs["cent"].to_numpy(dtype=np.int64)
+    cost_g = np.bincount(g_codes, weights=cost_c, minlength=len(g_index)).astype(np.int64)
     share = progs["eigenanteil"].to_numpy()
-    needs_u = share[mp_index.get_level_values(1)] > 0
-    u_of_x = np.where(needs_u[mp_codes], mp_codes, -1)
-    u_ids = np.flatnonzero(needs_u)
-    u_pos = np.full(len(mp_index), -1)
-    u_pos[u_ids] = np.arange(len(u_ids))
-    n_u = len(u_ids)
-    n = n_x + n_u
-    blocks: list[sp.csr_matrix] = []
-    lo: list[np.ndarray] = []
-    hi: list[np.ndarray] = []
-    names: list[tuple] = []
-    # (1) no double funding: sum over programmes <= cell costs
-    a = sp.csr_matrix((np.ones(n_x), (cell, np.arange(n_x))), shape=(n_cells, n))
-    blocks.append(a)
-    lo.append(np.full(n_cells, -np.inf))
-    hi.append(cost_c.astype(float))
-    names += [("kosten", i) for i in range(n_cells)]
-    # (2) x <= ub * u for programmes that require an own share
-    with_u = np.flatnonzero(u_of_x >= 0)
-    if len(with_u):
-        r = np.arange(len(with_u))
-        data = np.concatenate([np.ones(len(with_u)), -ub[with_u]])
-        rr = np.concatenate([r, r])
-        cc = np.concatenate([with_u, n_x + u_pos[u_of_x[with_u]]])
-        blocks.append(sp.csr_matrix((data, (rr, cc)), shape=(len(with_u), n)))
-        lo.append(np.full(len(with_u), -np.inf))
-        hi.append(np.zeros(len(with_u)))
-        names += [("link", int(i)) for i in with_u]
-    # (3) yearly ceilings per programme
-    cap = progs["hoechstbetrag"].to_numpy()
-    py_codes, py_index = pd.factorize(pd.MultiIndex.from_arrays([prog, year[cell]]))
-    capped = np.isfinite(cap[py_index.get_level_values(0)]) if n_x else np.zeros(0, bool)
-    if capped.any():
-        ids = np.flatnonzero(capped)
-        pos = np.full(len(py_index), -1)
-        pos[ids] = np.arange(len(ids))
-        sel = pos[py_codes] >= 0
-        blocks.append(
-            sp.csr_matrix(
-                (np.ones(sel.sum()), (pos[py_codes][sel], np.flatnonzero(sel))),
-                shape=(len(ids), n),
-            )
-        )
-        lo.append(np.full(len(ids), -np.inf))
-        hi.append(np.rint(cap[py_index.get_level_values(0)[ids]] * 100))
-        names += [
-            (
-                "hoechstbetrag",
-                (
-                    progs.index[py_index.get_level_values(0)[i]],
-                    int(py_index.get_level_values(1)[i]),
-                ),
-            )
-            for i in ids
-        ]
-    # (4) required own share per measure-year and programme used there
-    cost_my = np.bincount(my_codes, weights=cost_c, minlength=len(my_index))
-    if n_u:
-        # pairs (measure-year g, binary v) where programme of v may fund some cell of g
-        g_of_x = my_codes[cell]
-        pairs = pd.unique(pd.MultiIndex.from_arrays([g_of_x[with_u], u_pos[u_of_x[with_u]]]))
-        g_ids = np.array([g for g, _ in pairs], dtype=int)
-        v_ids = np.array([v for _, v in pairs], dtype=int)
-        # each row: all x of measure-year g + ceil(s_p C_g) u_v <= C_g
-        x_by_g = pd.Series(np.arange(n_x)).groupby(g_of_x).apply(np.asarray)
-        rr, cc, dd = [], [], []
-        need = np.ceil(share[mp_index.get_level_values(1)[u_ids[v_ids]]] * cost_my[g_ids] - 1e-6)
-        for r, (g, v) in enumerate(zip(g_ids, v_ids, strict=True)):
-            xs = x_by_g[g]
-            rr.append(np.full(len(xs) + 1, r))
-            cc.append(np.append(xs, n_x + v))
-            dd.append(np.append(np.ones(len(xs)), need[r]))
-        blocks.append(
-            sp.csr_matrix(
-                (np.concatenate(dd), (np.concatenate(rr), np.concatenate(cc))),
-                shape=(len(g_ids), n),
-            )
-        )
-        lo.append(np.full(len(g_ids), -np.inf))
-        hi.append(cost_my[g_ids].astype(float))
-        names += [("eigenanteil", (int(g), int(v))) for g, v in zip(g_ids, v_ids, strict=True)]
-    c = np.concatenate([-np.ones(n_x), np.zeros(n_u)])
-    a_all = sp.vstack(blocks, format="csr")
-    res = milp(
-        c,
-        constraints=LinearConstraint(a_all, np.concatenate(lo), np.concatenate(hi)),
-        integrality=np.ones(n),
-        bounds=Bounds(np.zeros(n), np.concatenate([ub, np.ones(n_u)])),
-        options={"time_limit": float(time_limit), "mip_rel_gap": 0.0},
+    pairs_of_g = _group(g_codes[cell], len(g_index))
+    x = _closed_form(cell, prog, ub, cost_c, cost_g, share, pairs_of_g)
+    cap = np.rint(progs["hoechstbetrag"].to_numpy() * 100)
+    py_codes, py_index = pd.factorize(
+        pd.MultiIndex.from_arrays([prog, costs["jahr"].to_numpy()[cell]])
     )
-    if res.x is None:
-        raise fail(where, f"the solver found no solution ({res.message})", "check the rules")
-    x = np.rint(res.x[:n_x]).astype(np.int64)
+    cap_py = cap[py_index.get_level_values(0)] if len(py_index) else np.zeros(0)
+    drawn = np.bincount(py_codes, weights=x, minlength=len(py_index))
+    status = "optimal (each measure-year solved exactly; no ceiling binds)"
+    if (np.isfinite(cap_py) & (drawn > cap_py)).any():
+        x, status = _milp(
+            cell, prog, ub, cost_c, cost_g, share, pairs_of_g, py_codes, cap_py, time_limit
+        )
     fund = costs.iloc[cell][["massnahme", "jahr", "kostenart"]].reset_index(drop=True)
     fund.insert(1, "programm", progs.index.to_numpy()[prog])
     fund["cent"] = x
     fund = fund[fund["cent"] > 0].sort_values(["massnahme", "jahr", "kostenart", "programm"])
     fund["betrag"] = _euros(fund["cent"])
-    fund = fund[["massnahme", "programm", "jahr", "kostenart", "betrag", "cent"]].reset_index(
-        drop=True
-    )
-    funded_my = np.bincount(my_codes[cell], weights=x, minlength=len(my_index)).astype(np.int64)
+    fund = fund[["massnahme", "programm", "jahr", "kostenart", "betrag", "cent"]]
+    fund = fund.reset_index(drop=True)
+    funded_g = np.bincount(g_codes[cell], weights=x, minlength=len(g_index)).astype(np.int64)
     own = pd.DataFrame(
         {
-            "kosten": _euros(cost_my.astype(np.int64)),
-            "foerderung": _euros(funded_my),
-            "eigenanteil": _euros(cost_my.astype(np.int64) - funded_my),
+            "kosten": _euros(cost_g),
+            "foerderung": _euros(funded_g),
+            "eigenanteil": _euros(cost_g - funded_g),
         },
-        index=pd.MultiIndex.from_tuples(list(my_index), names=["massnahme", "jahr"]),
+        index=pd.MultiIndex.from_tuples(list(g_index), names=["massnahme", "jahr"]),
     ).sort_index()
-    slack = np.concatenate(hi) - a_all @ np.concatenate([x, np.rint(res.x[n_x:])])
-    binding = _binding(names, slack, costs, progs, cell, prog, my_index, mp_index, u_ids, ub, x)
+    binding = _binding(costs, progs, cell, prog, ub, x, g_codes, g_index, cost_g, funded_g,
+                       py_codes, py_index, cap_py)  # fmt: skip
     total_own = int(cost_c.sum() - x.sum())
-    status = "optimal" if res.status == 0 else f"not proven optimal: {res.message}"
     return Bundling(fund, own, binding, total_own / 100.0, status)
 
 
-def _binding(names, slack, costs, progs, cell, prog, my_index, mp_index, u_ids, ub, x):
-    """List the rules with zero slack, in words."""
-    out = []
-    pid = progs.index.to_numpy()
-    for (rule, ref), s in zip(names, slack, strict=True):
-        if s > 0.5 or rule == "link":
+def _eligible_pairs(costs, progs, fields):
+    """(cell, programme) pairs where the programme may fund the cell, with their bounds."""
+    rows, cols = [], []
+    year = costs["jahr"].to_numpy()
+    kind = costs["kostenart"].to_numpy()
+    field = np.array([fields.get(m) for m in costs["massnahme"]], dtype=object)
+    for j, (_, pr) in enumerate(progs.iterrows()):
+        ok = (year >= pr["beginn"]) & (year <= pr["ende"]) & (pr["foerdersatz"] > 0)
+        if pr["kostenarten"]:
+            ok &= np.isin(kind, list(pr["kostenarten"]))
+        if pr["handlungsfelder"]:
+            ok &= np.array([f is None or f in pr["handlungsfelder"] for f in field], dtype=bool)
+        idx = np.flatnonzero(ok)
+        rows.append(idx)
+        cols.append(np.full(len(idx), j))
+    cell = np.concatenate(rows).astype(np.int64)
+    prog = np.concatenate(cols).astype(np.int64)
+    rate = progs["foerdersatz"].to_numpy()
+    ub = np.floor(rate[prog] * costs["cent"].to_numpy()[cell] + 1e-6).astype(np.int64)
+    keep = ub > 0
+    order = np.lexsort((prog[keep], cell[keep]))  # by cell, then programme order
+    return cell[keep][order], prog[keep][order], ub[keep][order]
+
+
+def _group(codes: np.ndarray, n: int) -> list[np.ndarray]:
+    """Positions of each code 0..n-1 (stable)."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+def _need(t: float, cost: int) -> int:
+    return int(np.ceil(t * cost - 1e-9))
+
+
+def _closed_form(cell, prog, ub, cost_c, cost_g, share, pairs_of_g):
+    """Optimal funding per measure-year when no ceiling binds (exact, in cents).
+
+    Using a programme with own-share rule s makes every programme with a rule of at most s
+    free to use as well, so the optimum of a measure-year g is the best threshold t among
+    the programmes' rules (and 0): funding min(C_g - ceil(t C_g), sum over cells c of
+    min(C_c, sum of the bounds of the programmes with a rule of at most t)).
+    """
+    x = np.zeros(len(cell), dtype=np.int64)
+    for g, idx in enumerate(pairs_of_g):
+        if not len(idx):
             continue
-        if rule == "kosten":
-            r = costs.iloc[ref]
-            out.append(
-                (
-                    "kosten",
-                    r.massnahme,
-                    None,
-                    r.jahr,
-                    r.kostenart,
-                    f"{r.massnahme} {r.jahr}: {r.kostenart}kosten voll gefördert",
-                )
-            )
-        elif rule == "hoechstbetrag":
-            p, y = ref
-            out.append(("hoechstbetrag", None, p, y, None, f"{p} {y}: Höchstbetrag ausgeschöpft"))
-        elif rule == "eigenanteil":
-            g, v = ref
-            m, y = my_index[g]
-            p = pid[mp_index.get_level_values(1)[u_ids[v]]]
-            if x[(prog == mp_index.get_level_values(1)[u_ids[v]])].sum() == 0:
-                continue
-            out.append(
-                (
-                    "eigenanteil",
-                    m,
-                    p,
-                    y,
-                    None,
-                    f"{m} {y}: Eigenanteil genau so hoch, wie {p} fordert",
-                )
-            )
-    at_rate = np.flatnonzero((x >= ub) & (x > 0))
-    for i in at_rate:
-        r = costs.iloc[cell[i]]
-        out.append(
-            (
-                "foerdersatz",
-                r.massnahme,
-                pid[prog[i]],
-                r.jahr,
-                r.kostenart,
-                f"{pid[prog[i]]} zahlt den vollen Fördersatz für {r.massnahme} {r.jahr}",
-            )
+        s_here = share[prog[idx]]
+        best_f, best_t = -1, 0.0
+        for t in np.unique(np.concatenate([[0.0], s_here])):
+            ok = s_here <= t + 1e-12
+            cells, inv = np.unique(cell[idx[ok]], return_inverse=True)
+            avail = np.minimum(np.bincount(inv, weights=ub[idx[ok]]), cost_c[cells]).sum()
+            f = int(min(cost_g[g] - _need(t, cost_g[g]), avail))
+            if f > best_f:
+                best_f, best_t = f, t
+        left = best_f
+        room = {}
+        for i in idx[s_here <= best_t + 1e-12]:  # cells in order, programmes in table order
+            if left <= 0:
+                break
+            c = cell[i]
+            r = room.setdefault(c, int(cost_c[c]))
+            take = int(min(ub[i], r, left))
+            x[i] = take
+            room[c] = r - take
+            left -= take
+    return x
+
+
+def _milp(cell, prog, ub, cost_c, cost_g, share, pairs_of_g, py_codes, cap_py, time_limit):
+    """Mixed-integer programme with one threshold per measure-year, for binding ceilings."""
+    n_x = len(cell)
+    z_g, z_t = [], []
+    for g, idx in enumerate(pairs_of_g):
+        ts = np.unique(np.concatenate([[0.0], share[prog[idx]]]))
+        z_g += [g] * len(ts)
+        z_t += list(ts)
+    z_g, z_t = np.array(z_g), np.array(z_t)
+    n_z = len(z_g)
+    n = n_x + n_z
+    rows_r, rows_c, rows_d, lo, hi = [], [], [], [], []
+    r0 = 0
+
+    def add(rr, cc, dd, low, high):
+        nonlocal r0
+        rows_r.append(np.asarray(rr) + r0)
+        rows_c.append(np.asarray(cc))
+        rows_d.append(np.asarray(dd, dtype=float))
+        lo.append(np.asarray(low, dtype=float))
+        hi.append(np.asarray(high, dtype=float))
+        r0 += len(low)
+
+    # cells: sum over programmes <= costs
+    ucell, inv = np.unique(cell, return_inverse=True)
+    add(inv, np.arange(n_x), np.ones(n_x), np.full(len(ucell), -np.inf), cost_c[ucell])
+    # ceilings
+    capped = np.flatnonzero(np.isfinite(cap_py))
+    pos = np.full(len(cap_py), -1)
+    pos[capped] = np.arange(len(capped))
+    sel = pos[py_codes] >= 0
+    add(pos[py_codes][sel], np.flatnonzero(sel), np.ones(sel.sum()),
+        np.full(len(capped), -np.inf), cap_py[capped])  # fmt: skip
+    # one threshold per measure-year
+    n_g = len(pairs_of_g)
+    add(z_g, n_x + np.arange(n_z), np.ones(n_z), np.ones(n_g), np.ones(n_g))
+    # own share: funding of g + need(t) z_gt <= C_g
+    g_of_x = np.empty(n_x, dtype=np.int64)
+    for g, idx in enumerate(pairs_of_g):
+        g_of_x[idx] = g
+    needs = np.array([_need(t, cost_g[g]) for g, t in zip(z_g, z_t, strict=True)])
+    add(np.concatenate([g_of_x, z_g]), np.concatenate([np.arange(n_x), n_x + np.arange(n_z)]),
+        np.concatenate([np.ones(n_x), needs]), np.full(n_g, -np.inf), cost_g)  # fmt: skip
+    # link: x_cp <= ub_cp * sum of z_gt with t >= s_p
+    rr, cc, dd = [np.arange(n_x)], [np.arange(n_x)], [np.ones(n_x)]
+    zs_of_g = _group(z_g, n_g)
+    for i in range(n_x):
+        zs = zs_of_g[g_of_x[i]]
+        zs = zs[z_t[zs] >= share[prog[i]] - 1e-12]
+        rr.append(np.full(len(zs), i))
+        cc.append(n_x + zs)
+        dd.append(np.full(len(zs), -float(ub[i])))
+    add(np.concatenate(rr), np.concatenate(cc), np.concatenate(dd),
+        np.full(n_x, -np.inf), np.zeros(n_x))  # fmt: skip
+    a = sp.csr_matrix(
+        (np.concatenate(rows_d), (np.concatenate(rows_r), np.concatenate(rows_c))), shape=(r0, n)
+    )
+    lo_all, hi_all = np.concatenate(lo), np.concatenate(hi)
+    res = milp(
+        np.concatenate([-np.ones(n_x), np.zeros(n_z)]),
+        constraints=LinearConstraint(a, lo_all, hi_all),
+        integrality=np.concatenate([np.zeros(n_x), np.ones(n_z)]),
+        bounds=Bounds(np.zeros(n), np.concatenate([ub, np.ones(n_z)])),
+        options={"time_limit": float(time_limit), "mip_rel_gap": 0.9 / max(cost_c.sum(), 1)},
+    )
+    if res.x is None:
+        raise fail(
+            "bundle_funding", f"the solver found no solution ({res.message})", "check the rules"
         )
+    z = np.rint(res.x[n_x:])
+    x = _integral_x(a, lo_all, hi_all, ub, z, n_x)
+    status = "optimal" if res.status == 0 else f"not proven optimal: {res.message}"
+    return x, status
+
+
+def _integral_x(a_all, lo_all, hi_all, ub, z, n_x):
+    """Re-solve for x with the thresholds fixed; return whole cents.
+
+    For fixed thresholds the rows form two laminar families (cells within measure-years;
+    programme-years), so the matrix is totally unimodular and a basic solution, which the
+    dual simplex returns, is integral. Should it not be, the floor is taken and cents are
+    added back greedily where every row has room.
+    """
+    a_x = a_all[:, :n_x]
+    shift = a_all[:, n_x:] @ z
+    eq = np.isfinite(lo_all)
+    a_ub = a_x[~eq]
+    rhs = (hi_all - shift)[~eq]
+    res = linprog(-np.ones(n_x), A_ub=a_ub, b_ub=rhs,
+                  bounds=np.column_stack([np.zeros(n_x), ub]), method="highs-ds")  # fmt: skip
+    xf = res.x if res.x is not None else np.zeros(n_x)
+    x = np.rint(xf).astype(np.int64)
+    if np.abs(xf - x).max(initial=0) > 1e-6 or (a_ub @ x > rhs + 0.5).any():
+        x = np.floor(xf + 1e-9).astype(np.int64)
+        room = rhs - a_ub @ x
+        a_csc = a_ub.tocsc()
+        for j in range(n_x):
+            rows = a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]]
+            add = int(min(ub[j] - x[j], room[rows].min() if len(rows) else ub[j]))
+            if add > 0:
+                x[j] += add
+                room[rows] -= add
+    return x
+
+
+def _binding(costs, progs, cell, prog, ub, x, g_codes, g_index, cost_g, funded_g,
+             py_codes, py_index, cap_py):  # fmt: skip
+    """List the rules that limit the result (zero slack), in words."""
+    pid = progs.index.to_numpy()
+    share = progs["eigenanteil"].to_numpy()
+    out = []
+    for i in np.flatnonzero((x >= ub) & (x > 0)):
+        r = costs.iloc[cell[i]]
+        out.append(("foerdersatz", r.massnahme, pid[prog[i]], r.jahr, r.kostenart,
+                    f"{pid[prog[i]]} zahlt den vollen Fördersatz für {r.massnahme} {r.jahr}"))  # fmt: skip
+    per_cell = np.bincount(cell, weights=x, minlength=len(costs))
+    for c in np.flatnonzero((per_cell >= costs["cent"].to_numpy()) & (per_cell > 0)):
+        r = costs.iloc[c]
+        out.append(("kosten", r.massnahme, None, r.jahr, r.kostenart,
+                    f"{r.massnahme} {r.jahr}: {r.kostenart}kosten voll gefördert"))  # fmt: skip
+    used = x > 0
+    t_g = np.zeros(len(g_index))
+    np.maximum.at(t_g, g_codes[cell[used]], share[prog[used]])
+    for g in np.flatnonzero(t_g > 0):
+        if funded_g[g] >= cost_g[g] - _need(t_g[g], cost_g[g]):
+            m, y = g_index[g]
+            out.append(("eigenanteil", m, None, y, None,
+                        f"{m} {y}: Eigenanteil genau so hoch wie gefordert ({t_g[g]:.0%})"))  # fmt: skip
+    drawn = np.bincount(py_codes, weights=x, minlength=len(py_index))
+    for k in np.flatnonzero(np.isfinite(cap_py) & (drawn >= cap_py)):
+        p, y = pid[py_index[k][0]], int(py_index[k][1])
+        out.append(("hoechstbetrag", None, p, y, None, f"{p} {y}: Höchstbetrag ausgeschöpft"))
     return pd.DataFrame(
         out, columns=["regel", "massnahme", "programm", "jahr", "kostenart", "text"]
     )
