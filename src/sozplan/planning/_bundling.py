@@ -169,8 +169,8 @@ def bundle_funding(
     cost_c = costs["cent"].to_numpy(dtype=np.int64)
     cost_g = np.bincount(g_codes, weights=cost_c, minlength=len(g_index)).astype(np.int64)
     share = progs["eigenanteil"].to_numpy()
-    pairs_of_g = _group(g_codes[cell], len(g_index))
-    x = _closed_form(cell, prog, ub, cost_c, cost_g, share, pairs_of_g)
+    g_of_pair = g_codes[cell]
+    x = _closed_form(cell, prog, ub, cost_c, cost_g, share, g_of_pair)
     cap = np.rint(progs["hoechstbetrag"].to_numpy() * 100)
     py_codes, py_index = pd.factorize(
         pd.MultiIndex.from_arrays([prog, costs["jahr"].to_numpy()[cell]])
@@ -180,7 +180,7 @@ def bundle_funding(
     status = "optimal (each measure-year solved exactly; no ceiling binds)"
     if (np.isfinite(cap_py) & (drawn > cap_py)).any():
         x, status = _milp(
-            cell, prog, ub, cost_c, cost_g, share, pairs_of_g, py_codes, cap_py, time_limit
+            cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, time_limit
         )
     fund = costs.iloc[cell][["massnahme", "jahr", "kostenart"]].reset_index(drop=True)
     fund.insert(1, "programm", progs.index.to_numpy()[prog])
@@ -239,104 +239,129 @@ def _need(t: float, cost: int) -> int:
     return int(np.ceil(t * cost - 1e-9))
 
 
-def _closed_form(cell, prog, ub, cost_c, cost_g, share, pairs_of_g):
+def _closed_form(cell, prog, ub, cost_c, cost_g, share, g_of_pair):
     """Optimal funding per measure-year when no ceiling binds (exact, in cents).
 
     Using a programme with own-share rule s makes every programme with a rule of at most s
     free to use as well, so the optimum of a measure-year g is the best threshold t among
     the programmes' rules (and 0): funding min(C_g - ceil(t C_g), sum over cells c of
-    min(C_c, sum of the bounds of the programmes with a rule of at most t)).
+    min(C_c, sum of the bounds of the programmes with a rule of at most t)). The money is
+    then filled in cell by cell and, within a cell, in the order of the programmes.
     """
-    x = np.zeros(len(cell), dtype=np.int64)
-    for g, idx in enumerate(pairs_of_g):
-        if not len(idx):
-            continue
-        s_here = share[prog[idx]]
-        best_f, best_t = -1, 0.0
-        for t in np.unique(np.concatenate([[0.0], s_here])):
-            ok = s_here <= t + 1e-12
-            cells, inv = np.unique(cell[idx[ok]], return_inverse=True)
-            avail = np.minimum(np.bincount(inv, weights=ub[idx[ok]]), cost_c[cells]).sum()
-            f = int(min(cost_g[g] - _need(t, cost_g[g]), avail))
-            if f > best_f:
-                best_f, best_t = f, t
-        left = best_f
-        room = {}
-        for i in idx[s_here <= best_t + 1e-12]:  # cells in order, programmes in table order
-            if left <= 0:
-                break
-            c = cell[i]
-            r = room.setdefault(c, int(cost_c[c]))
-            take = int(min(ub[i], r, left))
-            x[i] = take
-            room[c] = r - take
-            left -= take
-    return x
+    n_g = len(cost_g)
+    s_pair = share[prog]
+    best_f = np.full(n_g, -1, dtype=np.int64)
+    best_t = np.zeros(n_g)
+    for t in np.unique(np.concatenate([[0.0], s_pair])):
+        ok = s_pair <= t + 1e-12
+        eff = np.zeros(n_g)
+        np.maximum.at(eff, g_of_pair[ok], s_pair[ok])
+        per_cell = np.bincount(cell[ok], weights=ub[ok], minlength=len(cost_c))
+        avail_c = np.minimum(per_cell, cost_c)
+        # cells of a measure-year: the pairs' cells, each counted once
+        first = np.zeros(len(cost_c), dtype=bool)
+        first[cell] = True
+        g_of_cell = np.full(len(cost_c), -1)
+        g_of_cell[cell] = g_of_pair
+        avail = np.bincount(g_of_cell[first], weights=avail_c[first], minlength=n_g)
+        need = np.ceil(eff * cost_g - 1e-9)
+        f = np.minimum(cost_g - need, avail).astype(np.int64)
+        better = f > best_f
+        best_f[better] = f[better]
+        best_t[better] = t
+    sel = s_pair <= best_t[g_of_pair] + 1e-12
+    u = np.where(sel, ub, 0)
+    # pairs are sorted by cell, then programme: fill each cell in programme order
+    before = _cumsum_within(cell, u) - u
+    x1 = np.minimum(u, np.maximum(cost_c[cell] - before, 0))
+    # then fill the measure-year in cell order up to its optimum
+    order = np.lexsort((np.arange(len(cell)), g_of_pair))
+    x1o = x1[order]
+    before_g = _cumsum_within(g_of_pair[order], x1o) - x1o
+    xo = np.minimum(x1o, np.maximum(best_f[g_of_pair[order]] - before_g, 0))
+    x = np.empty_like(xo)
+    x[order] = xo
+    return x.astype(np.int64)
 
 
-def _milp(cell, prog, ub, cost_c, cost_g, share, pairs_of_g, py_codes, cap_py, time_limit):
-    """Mixed-integer programme with one threshold per measure-year, for binding ceilings."""
-    n_x = len(cell)
-    z_g, z_t = [], []
-    for g, idx in enumerate(pairs_of_g):
-        ts = np.unique(np.concatenate([[0.0], share[prog[idx]]]))
-        z_g += [g] * len(ts)
-        z_t += list(ts)
-    z_g, z_t = np.array(z_g), np.array(z_t)
+def _cumsum_within(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Cumulative sums of ``values`` restarting where ``keys`` (sorted runs) change."""
+    if not len(values):
+        return values.copy()
+    c = np.cumsum(values)
+    start = np.r_[True, keys[1:] != keys[:-1]]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(c)), 0))
+    return c - (c - values)[first]
+
+
+def _milp(cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, time_limit):
+    """Choose one own-share threshold per measure-year when ceilings bind (MILP).
+
+    Disjunctive (convex-hull) formulation: a copy x^t of the funding for every threshold t
+    of a measure-year, switched by its binary z_gt; the relaxation is then the convex hull
+    of each measure-year's choices, which keeps the branch and bound short.
+    """
+    n_g = len(cost_g)
+    s_pair = share[prog]
+    # thresholds per measure-year: 0 and the rules of its eligible programmes
+    th = pd.DataFrame({"g": np.concatenate([np.arange(n_g), g_of_pair]),
+                       "t": np.concatenate([np.zeros(n_g), s_pair])}).drop_duplicates()  # fmt: skip
+    th = th.sort_values(["g", "t"]).reset_index(drop=True)
+    z_g, z_t = th["g"].to_numpy(), th["t"].to_numpy()
     n_z = len(z_g)
+    # copies: pair i for every threshold of its g with t >= s_i
+    cp = pd.DataFrame({"i": np.arange(len(cell)), "g": g_of_pair}).merge(
+        th.reset_index(names="z"), on="g"
+    )
+    cp = cp[cp["t"].to_numpy() >= s_pair[cp["i"].to_numpy()] - 1e-12]
+    pi, pz = cp["i"].to_numpy(), cp["z"].to_numpy()
+    n_x = len(pi)
     n = n_x + n_z
-    rows_r, rows_c, rows_d, lo, hi = [], [], [], [], []
+    rr, cc, dd, lo, hi = [], [], [], [], []
     r0 = 0
 
-    def add(rr, cc, dd, low, high):
+    def add(r, c, d, low, high):
         nonlocal r0
-        rows_r.append(np.asarray(rr) + r0)
-        rows_c.append(np.asarray(cc))
-        rows_d.append(np.asarray(dd, dtype=float))
+        rr.append(np.asarray(r) + r0)
+        cc.append(np.asarray(c))
+        dd.append(np.asarray(d, dtype=float))
         lo.append(np.asarray(low, dtype=float))
         hi.append(np.asarray(high, dtype=float))
         r0 += len(low)
 
-    # cells: sum over programmes <= costs
-    ucell, inv = np.unique(cell, return_inverse=True)
-    add(inv, np.arange(n_x), np.ones(n_x), np.full(len(ucell), -np.inf), cost_c[ucell])
-    # ceilings
+    xs = np.arange(n_x)
+    # x^t_i <= ub_i z_t
+    add(np.r_[xs, xs], np.r_[xs, n_x + pz], np.r_[np.ones(n_x), -ub[pi].astype(float)],
+        np.full(n_x, -np.inf), np.zeros(n_x))  # fmt: skip
+    # cell per threshold: sum_p x^t_cp <= C_c z_t
+    ct_codes, ct_index = pd.factorize(pd.MultiIndex.from_arrays([cell[pi], pz]))
+    ct_cell = ct_index.get_level_values(0).to_numpy()
+    ct_z = ct_index.get_level_values(1).to_numpy()
+    m = len(ct_index)
+    add(np.r_[ct_codes, np.arange(m)], np.r_[xs, n_x + ct_z],
+        np.r_[np.ones(n_x), -cost_c[ct_cell].astype(float)], np.full(m, -np.inf), np.zeros(m))  # fmt: skip
+    # measure-year per threshold: sum x^t <= (C_g - ceil(t C_g)) z_t
+    need = np.ceil(z_t * cost_g[z_g] - 1e-9)
+    add(np.r_[pz, np.arange(n_z)], np.r_[xs, n_x + np.arange(n_z)],
+        np.r_[np.ones(n_x), -(cost_g[z_g] - need)], np.full(n_z, -np.inf), np.zeros(n_z))  # fmt: skip
+    # one threshold per measure-year
+    add(z_g, n_x + np.arange(n_z), np.ones(n_z), np.ones(n_g), np.ones(n_g))
+    # ceilings per programme and year
     capped = np.flatnonzero(np.isfinite(cap_py))
     pos = np.full(len(cap_py), -1)
     pos[capped] = np.arange(len(capped))
-    sel = pos[py_codes] >= 0
-    add(pos[py_codes][sel], np.flatnonzero(sel), np.ones(sel.sum()),
-        np.full(len(capped), -np.inf), cap_py[capped])  # fmt: skip
-    # one threshold per measure-year
-    n_g = len(pairs_of_g)
-    add(z_g, n_x + np.arange(n_z), np.ones(n_z), np.ones(n_g), np.ones(n_g))
-    # own share: funding of g + need(t) z_gt <= C_g
-    g_of_x = np.empty(n_x, dtype=np.int64)
-    for g, idx in enumerate(pairs_of_g):
-        g_of_x[idx] = g
-    needs = np.array([_need(t, cost_g[g]) for g, t in zip(z_g, z_t, strict=True)])
-    add(np.concatenate([g_of_x, z_g]), np.concatenate([np.arange(n_x), n_x + np.arange(n_z)]),
-        np.concatenate([np.ones(n_x), needs]), np.full(n_g, -np.inf), cost_g)  # fmt: skip
-    # link: x_cp <= ub_cp * sum of z_gt with t >= s_p
-    rr, cc, dd = [np.arange(n_x)], [np.arange(n_x)], [np.ones(n_x)]
-    zs_of_g = _group(z_g, n_g)
-    for i in range(n_x):
-        zs = zs_of_g[g_of_x[i]]
-        zs = zs[z_t[zs] >= share[prog[i]] - 1e-12]
-        rr.append(np.full(len(zs), i))
-        cc.append(n_x + zs)
-        dd.append(np.full(len(zs), -float(ub[i])))
-    add(np.concatenate(rr), np.concatenate(cc), np.concatenate(dd),
-        np.full(n_x, -np.inf), np.zeros(n_x))  # fmt: skip
+    row = pos[py_codes[pi]]
+    sel = row >= 0
+    add(row[sel], xs[sel], np.ones(sel.sum()), np.full(len(capped), -np.inf), cap_py[capped])
     a = sp.csr_matrix(
-        (np.concatenate(rows_d), (np.concatenate(rows_r), np.concatenate(rows_c))), shape=(r0, n)
+        (np.concatenate(dd), (np.concatenate(rr), np.concatenate(cc))), shape=(r0, n)
     )
     lo_all, hi_all = np.concatenate(lo), np.concatenate(hi)
     res = milp(
-        np.concatenate([-np.ones(n_x), np.zeros(n_z)]),
+        np.r_[-np.ones(n_x), np.zeros(n_z)],
         constraints=LinearConstraint(a, lo_all, hi_all),
-        integrality=np.concatenate([np.zeros(n_x), np.ones(n_z)]),
-        bounds=Bounds(np.zeros(n), np.concatenate([ub, np.ones(n_z)])),
+        integrality=np.r_[np.zeros(n_x), np.ones(n_z)],
+        bounds=Bounds(np.zeros(n), np.r_[ub[pi].astype(float), np.ones(n_z)]),
         options={"time_limit": float(time_limit), "mip_rel_gap": 0.9 / max(cost_c.sum(), 1)},
     )
     if res.x is None:
@@ -344,8 +369,13 @@ def _milp(cell, prog, ub, cost_c, cost_g, share, pairs_of_g, py_codes, cap_py, t
             "bundle_funding", f"the solver found no solution ({res.message})", "check the rules"
         )
     z = np.rint(res.x[n_x:])
-    x = _integral_x(a, lo_all, hi_all, ub, z, n_x)
-    status = "optimal" if res.status == 0 else f"not proven optimal: {res.message}"
+    xt = _integral_x(a, lo_all, hi_all, ub[pi], z, n_x)
+    x = np.bincount(pi, weights=xt, minlength=len(cell)).astype(np.int64)
+    if res.status == 0:
+        status = "optimal"
+    else:
+        gap = (-res.fun - (-res.mip_dual_bound)) if res.mip_dual_bound is not None else np.nan
+        status = f"not proven optimal: {res.message}; at most {abs(gap) / 100:,.2f} EUR from the optimum"
     return x, status
 
 
@@ -384,31 +414,45 @@ def _binding(costs, progs, cell, prog, ub, x, g_codes, g_index, cost_g, funded_g
     """List the rules that limit the result (zero slack), in words."""
     pid = progs.index.to_numpy()
     share = progs["eigenanteil"].to_numpy()
-    out = []
-    for i in np.flatnonzero((x >= ub) & (x > 0)):
-        r = costs.iloc[cell[i]]
-        out.append(("foerdersatz", r.massnahme, pid[prog[i]], r.jahr, r.kostenart,
-                    f"{pid[prog[i]]} zahlt den vollen Fördersatz für {r.massnahme} {r.jahr}"))  # fmt: skip
+    m_c = costs["massnahme"].to_numpy()
+    y_c = costs["jahr"].to_numpy()
+    k_c = costs["kostenart"].to_numpy()
+    parts = []
+    i = np.flatnonzero((x >= ub) & (x > 0))
+    parts.append(pd.DataFrame({"regel": "foerdersatz", "massnahme": m_c[cell[i]],
+                               "programm": pid[prog[i]], "jahr": y_c[cell[i]],
+                               "kostenart": k_c[cell[i]]}))  # fmt: skip
     per_cell = np.bincount(cell, weights=x, minlength=len(costs))
-    for c in np.flatnonzero((per_cell >= costs["cent"].to_numpy()) & (per_cell > 0)):
-        r = costs.iloc[c]
-        out.append(("kosten", r.massnahme, None, r.jahr, r.kostenart,
-                    f"{r.massnahme} {r.jahr}: {r.kostenart}kosten voll gefördert"))  # fmt: skip
+    c = np.flatnonzero((per_cell >= costs["cent"].to_numpy()) & (per_cell > 0))
+    parts.append(pd.DataFrame({"regel": "kosten", "massnahme": m_c[c], "programm": None,
+                               "jahr": y_c[c], "kostenart": k_c[c]}))  # fmt: skip
     used = x > 0
     t_g = np.zeros(len(g_index))
     np.maximum.at(t_g, g_codes[cell[used]], share[prog[used]])
-    for g in np.flatnonzero(t_g > 0):
-        if funded_g[g] >= cost_g[g] - _need(t_g[g], cost_g[g]):
-            m, y = g_index[g]
-            out.append(("eigenanteil", m, None, y, None,
-                        f"{m} {y}: Eigenanteil genau so hoch wie gefordert ({t_g[g]:.0%})"))  # fmt: skip
+    need = np.ceil(t_g * cost_g - 1e-9)
+    g = np.flatnonzero((t_g > 0) & (funded_g >= cost_g - need))
+    parts.append(pd.DataFrame({"regel": "eigenanteil",
+                               "massnahme": g_index.get_level_values(0)[g],
+                               "programm": None, "jahr": g_index.get_level_values(1)[g],
+                               "kostenart": None}))  # fmt: skip
     drawn = np.bincount(py_codes, weights=x, minlength=len(py_index))
-    for k in np.flatnonzero(np.isfinite(cap_py) & (drawn >= cap_py)):
-        p, y = pid[py_index[k][0]], int(py_index[k][1])
-        out.append(("hoechstbetrag", None, p, y, None, f"{p} {y}: Höchstbetrag ausgeschöpft"))
-    return pd.DataFrame(
-        out, columns=["regel", "massnahme", "programm", "jahr", "kostenart", "text"]
+    k = np.flatnonzero(np.isfinite(cap_py) & (drawn >= cap_py))
+    parts.append(pd.DataFrame({"regel": "hoechstbetrag", "massnahme": None,
+                               "programm": pid[py_index.get_level_values(0)[k]],
+                               "jahr": py_index.get_level_values(1)[k], "kostenart": None}))  # fmt: skip
+    out = (
+        pd.concat([q for q in parts if len(q)], ignore_index=True)
+        if any(len(q) for q in parts)
+        else pd.DataFrame(columns=["regel", "massnahme", "programm", "jahr", "kostenart"])
     )
+    texts = {
+        "foerdersatz": "{programm} zahlt den vollen Fördersatz für {massnahme} {jahr}",
+        "kosten": "{massnahme} {jahr}: {kostenart}kosten voll gefördert",
+        "eigenanteil": "{massnahme} {jahr}: Eigenanteil genau so hoch wie gefordert",
+        "hoechstbetrag": "{programm} {jahr}: Höchstbetrag ausgeschöpft",
+    }
+    out["text"] = [texts[r.regel].format(**r._asdict()) for r in out.itertuples(index=False)]
+    return out
 
 
 @dataclass(frozen=True)
