@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 import warnings
+from itertools import product as _product
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog as _linprog
 
-from sozplan.datasets import load_costs, load_measures, load_musterstadt, load_truth
+from sozplan.datasets import (
+    load_costs,
+    load_financing,
+    load_measures,
+    load_musterstadt,
+    load_truth,
+)
 from sozplan.errors import DataQualityWarning, InputError, MethodWarning
 from sozplan.planning import (
     Allocation,
     allocate,
+    budget_execution,
+    bundle_funding,
     compare_allocations,
     concentration_index,
     cost_indicators,
+    cost_per_target,
     cost_summary,
     difference_in_differences,
+    financing_plan,
     measure_areas,
     planning_data,
+    prioritise,
     target_attainment,
     targeting,
     timeline,
+    validate_cost_plan,
     validate_costs,
+    validate_funding,
     validate_measures,
+    validate_programmes,
     validate_targets,
 )
 
@@ -881,3 +897,310 @@ def test_comparison_plot_uses_the_common_need_of_the_summary():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     for rule, c in cmp.summary["concentration_index"].items():
         assert any(label.startswith(rule) and f"{c:+.2f}" in label for label in labels)
+
+
+# --- the financing level ---------------------------------------------------------------------
+
+
+def _programmes(**over):
+    base = {
+        "programm": ["L", "E"],
+        "ebene": ["land", "eu"],
+        "foerdersatz": [0.5, 0.6],
+        "eigenanteil": [0.0, 0.4],
+        "beginn": [2024, 2024],
+        "ende": [2025, 2025],
+    }
+    base.update(over)
+    return pd.DataFrame(base)
+
+
+def _costs(amounts=(1000.0, 500.0), years=(2024,)):
+    rows = [
+        (m, y, k, a)
+        for m in ("M1",)
+        for y in years
+        for k, a in zip(("personal", "sach"), amounts, strict=True)
+    ]
+    return pd.DataFrame(rows, columns=["massnahme", "jahr", "kostenart", "betrag"])
+
+
+def test_financing_plan_hand_example():
+    # 2024: costs 1,500 €, Land pays 50 % of personnel (500 €), ESF 60 % of material (300 €)
+    # -> funding 800 €, own share 700 €; budgeted 600 € -> gap 100 €.
+    fund = pd.DataFrame(
+        {
+            "massnahme": ["M1", "M1"],
+            "programm": ["L", "E"],
+            "jahr": [2024, 2024],
+            "kostenart": ["personal", "sach"],
+            "betrag": [500.0, 300.0],
+        }
+    )
+    own = pd.DataFrame({"massnahme": ["M1"], "jahr": [2024], "betrag": [600.0]})
+    plan = financing_plan(_costs(), _programmes(), fund, own_funds=own)
+    row = plan.table.loc[("M1", 2024)]
+    assert row[["kosten", "land", "eu", "foerderung", "eigenanteil", "luecke"]].tolist() == [
+        1500.0, 500.0, 300.0, 800.0, 700.0, 100.0
+    ]  # fmt: skip
+    assert plan.problems["problem"].tolist() == ["own_share_unbudgeted"]
+    assert "own_share_unbudgeted" in plan.checked
+
+
+def test_financing_plan_finds_each_rule():
+    # double funding (L 500 + E 600 > 1,000 personnel), rate exceeded (E pays 100 % of sach),
+    # own share too low (E requires 40 % of 1,500 = 600 €; own share is 0 €)
+    fund = pd.DataFrame(
+        {
+            "massnahme": "M1",
+            "programm": ["L", "E", "E"],
+            "jahr": 2024,
+            "kostenart": ["personal", "personal", "sach"],
+            "betrag": [500.0, 600.0, 500.0],
+        }
+    )
+    plan = financing_plan(_costs(), _programmes(), fund)
+    kinds = set(plan.problems["problem"])
+    assert {"double_funding", "rate_exceeded", "own_share_too_low"} <= kinds
+    dbl = plan.problems.set_index("problem").loc["double_funding"]
+    assert dbl["betrag"] == 100.0  # 1,100 € on 1,000 € of costs
+    assert plan.not_checked  # no own funds given: said, not silent
+
+
+def test_financing_plan_rejects_orphan_funding():
+    fund = pd.DataFrame(
+        {"massnahme": ["M1"], "programm": ["L"], "jahr": [2030], "kostenart": ["personal"],
+         "betrag": [1.0]}
+    )  # fmt: skip
+    with pytest.raises(InputError, match="financing_plan: `funding` funds 1 measure-year"):
+        financing_plan(_costs(), _programmes(), fund)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"foerdersatz": [1.5, 0.6]}, "between 0 and 1"),
+        ({"eigenanteil": [-0.1, 0.4]}, "between 0 and 1"),
+        ({"ende": [2020, 2025]}, "ends before it starts"),
+        ({"ebene": ["kommune", "eu"]}, "unknown `ebene`"),
+        ({"foerdersatz": [0.5, 0.7]}, "exceed 100 %"),
+        ({"programm": ["L", "L"]}, "more than once"),
+    ],
+)
+def test_validate_programmes_bad_input(change, match):
+    with pytest.raises(InputError, match=f"validate_programmes: .*{match}"):
+        validate_programmes(_programmes(**change))
+
+
+@pytest.mark.parametrize(
+    ("betrag", "match"), [(-1.0, "negative"), (np.nan, "missing"), (np.inf, "infinite")]
+)
+def test_validate_cost_plan_bad_amounts(betrag, match):
+    with pytest.raises(InputError, match=f"validate_cost_plan: .*{match}"):
+        validate_cost_plan(_costs(amounts=(betrag, 1.0)))
+
+
+def test_validate_funding_unknown_measure():
+    fund = pd.DataFrame(
+        {"massnahme": ["MX"], "programm": ["L"], "jahr": [2024], "kostenart": ["sach"],
+         "betrag": [1.0]}
+    )  # fmt: skip
+    with pytest.raises(InputError, match="'MX' that are not in `measures`"):
+        validate_funding(fund, programmes=_programmes(), measures=["M1"])
+
+
+def test_musterstadt_planted_funding_problems():
+    fin = load_financing()
+    truth = load_truth()["financing"]
+    plan = financing_plan(
+        fin.cost_plan, fin.programmes, fin.funding, own_funds=fin.own_funds,
+        measures=fin.measures,
+    )  # fmt: skip
+    p = plan.problems
+    ended = p[p.problem == "programme_ended"]
+    assert set(ended.massnahme) == {truth["programme_ended"]["massnahme"]}
+    assert sorted(ended.jahr) == truth["programme_ended"]["jahre"]
+    assert set(ended.programm) == {truth["programme_ended"]["programm"]}
+    unb = p[p.problem == "own_share_unbudgeted"]
+    assert (
+        truth["own_share_unbudgeted"]["massnahme"],
+        truth["own_share_unbudgeted"]["jahr"],
+    ) in set(zip(unb.massnahme, unb.jahr, strict=True))
+    dbl = p[p.problem == "double_funding"]
+    assert dbl.massnahme.tolist() == [truth["double_funding"]["massnahme"]]
+    assert dbl.jahr.tolist() == [truth["double_funding"]["jahr"]]
+    # the sums balance to the cent
+    t = plan.table
+    assert (np.rint(t.kosten * 100) == np.rint((t.foerderung + t.eigenanteil) * 100)).all()
+
+
+def test_bundle_hand_example():
+    # ESF (60 %, own share 40 %) + Land (50 %, no own share) on 1,000 € personnel and 500 €
+    # material: with ESF the own share must be >= 600 €, so funding <= 900 €; Land alone
+    # pays 750 €. Optimum: 900 € funding, own share 600 €.
+    b = bundle_funding(_costs(), _programmes())
+    assert b.own_share_total == 600.0
+    assert (b.binding.regel == "eigenanteil").any()
+    # the result is a valid funding table for the financing plan: no problems
+    plan = financing_plan(_costs(), _programmes(), b.funding)
+    assert plan.problems.empty
+
+
+def _brute_force_own_share(costs, progs):
+    """Smallest own share by enumerating the programme subsets of every measure-year.
+
+    For each combination the remaining problem is a linear programme (scipy linprog);
+    independent of bundle_funding's closed form and threshold MILP.
+    """
+    pr = validate_programmes(progs)
+    c = validate_cost_plan(costs)
+    c = c[c.cent > 0].reset_index(drop=True)
+    groups = sorted(set(zip(c.massnahme, c.jahr, strict=True)))
+    pids = list(pr.index)
+    best = None
+    for subsets in _product(*[list(_product([0, 1], repeat=len(pids))) for _ in groups]):
+        var = []  # (cell, programme, ub)
+        for k, r in c.iterrows():
+            g = groups.index((r.massnahme, r.jahr))
+            for j, p in enumerate(pids):
+                row = pr.loc[p]
+                in_period = subsets[g][j] and row.beginn <= r.jahr <= row.ende
+                if in_period and (not row.kostenarten or r.kostenart in row.kostenarten):
+                    var.append((k, j, np.floor(row.foerdersatz * r.cent + 1e-6)))
+        if not var:
+            funded = 0.0
+        else:
+            a, b = [], []
+            for k in range(len(c)):
+                a.append([1.0 if v[0] == k else 0.0 for v in var])
+                b.append(c.cent[k])
+            for g, (m, y) in enumerate(groups):
+                used = [pr.iloc[j].eigenanteil for j in range(len(pids)) if subsets[g][j]]
+                cg = c[(c.massnahme == m) & (c.jahr == y)].cent.sum()
+                a.append(
+                    [1.0 if (c.massnahme[v[0]], c.jahr[v[0]]) == (m, y) else 0.0 for v in var]
+                )
+                b.append(cg - np.ceil(max(used, default=0.0) * cg - 1e-9))
+            for j, p in enumerate(pids):
+                cap = pr.loc[p].hoechstbetrag
+                if np.isfinite(cap):
+                    for y in sorted(set(c.jahr)):
+                        a.append([1.0 if (v[1] == j and c.jahr[v[0]] == y) else 0.0 for v in var])
+                        b.append(np.rint(cap * 100))
+            res = _linprog(-np.ones(len(var)), A_ub=a, b_ub=b,
+                           bounds=[(0, v[2]) for v in var], method="highs")  # fmt: skip
+            if res.status != 0:
+                continue
+            funded = -res.fun
+        own = c.cent.sum() - funded
+        best = own if best is None else min(best, own)
+    return best
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rates=st.lists(st.sampled_from([0.3, 0.5, 0.6, 0.8]), min_size=2, max_size=2),
+    shares=st.lists(st.sampled_from([0.0, 0.1, 0.2]), min_size=2, max_size=2),
+    amounts=st.lists(st.integers(1, 5000), min_size=4, max_size=4),
+    cap=st.one_of(st.none(), st.integers(100, 4000)),
+)
+def test_bundle_equals_brute_force(rates, shares, amounts, cap):
+    progs = _programmes(foerdersatz=rates, eigenanteil=shares,
+                        hoechstbetrag=[np.nan, np.nan if cap is None else float(cap)])  # fmt: skip
+    costs = _costs(years=(2024, 2025), amounts=(1.0, 1.0))
+    costs["betrag"] = [float(a) for a in amounts]
+    b = bundle_funding(costs, progs)
+    expected_cents = _brute_force_own_share(costs, progs)
+    assert round(b.own_share_total * 100) == round(expected_cents)
+    # sums exact to the cent
+    assert round(b.own_share["eigenanteil"].sum() * 100) == round(b.own_share_total * 100)
+    assert (b.funding["cent"] == np.rint(b.funding["betrag"] * 100)).all()
+
+
+def test_bundle_musterstadt_respects_rules():
+    fin = load_financing()
+    b = bundle_funding(fin.cost_plan, fin.programmes, measures=fin.measures)
+    assert b.status.startswith("optimal")
+    plan = financing_plan(fin.cost_plan, fin.programmes, b.funding, measures=fin.measures)
+    broken = {"double_funding", "rate_exceeded", "own_share_too_low", "ceiling_exceeded"}
+    assert broken.isdisjoint(plan.problems["problem"])
+    # bundling never costs more own share than the city's own funding plan
+    own_plan = financing_plan(fin.cost_plan, fin.programmes, fin.funding, measures=fin.measures)
+    assert b.own_share_total <= own_plan.table["eigenanteil"].sum() + 1e-9
+
+
+def test_budget_execution_rules_and_bad_input():
+    ex = pd.DataFrame(
+        {"massnahme": ["M1", "M2", "M3"], "jahr": 2024, "soll": [1200.0, 1000.0, 0.0],
+         "gebunden": [1200.0, 700.0, 10.0], "gezahlt": [900.0, 450.0, 0.0]}
+    )  # fmt: skip
+    res = budget_execution(ex, month=9)
+    # M1: max(1200, 900*12/9=1200) = 1200 -> 0 % green; M2: max(700, 600) = 700 -> -30 % red;
+    # M3: nothing planned but 10 € committed -> red
+    assert res.table["prognose"].tolist() == [1200.0, 700.0, 10.0]
+    assert res.table["ampel"].tolist() == ["gruen", "rot", "rot"]
+    with pytest.raises(InputError, match="budget_execution: payments exceed commitments"):
+        budget_execution(ex.assign(gezahlt=[1300.0, 0.0, 0.0]))
+    with pytest.raises(InputError, match="budget_execution: `month`"):
+        budget_execution(ex, month=13)
+
+
+def test_budget_execution_musterstadt_by_product():
+    fin = load_financing()
+    res = budget_execution(fin.execution, month=9, measures=fin.measures)
+    assert res.by_product is not None
+    assert np.isclose(res.by_product["soll"].sum(), res.table["soll"].sum())
+
+
+def test_cost_per_target():
+    att = pd.DataFrame(
+        {"massnahme": ["M1", "M2"], "basiswert": [20.0, 10.0], "beobachtet": [18.0, 11.0],
+         "jahr": [2024, 2024], "richtung": [-1, -1]},
+        index=pd.Index(["Z1", "Z2"], name="ziel"),
+    )  # fmt: skip
+    spent = pd.Series(
+        [50_000.0, 50_000.0, 10.0],
+        index=pd.MultiIndex.from_tuples([("M1", 2023), ("M1", 2024), ("M2", 2024)]),
+    )
+    out = cost_per_target(att, spent)
+    assert out.loc["Z1", "kosten_je_einheit"] == 50_000.0  # 100,000 € for 2 points
+    assert np.isnan(out.loc["Z2", "kosten_je_einheit"])  # went the wrong way
+    assert out.loc["Z2", "hinweis"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    need=st.lists(st.floats(0, 1), min_size=2, max_size=8),
+    data=st.data(),
+)
+def test_prioritise_equals_brute_force(need, data):
+    n = len(need)
+    effect = data.draw(st.lists(st.floats(0, 1), min_size=n, max_size=n))
+    cost = data.draw(st.lists(st.integers(1, 100), min_size=n, max_size=n))
+    budget = data.draw(st.integers(0, 300))
+    c = pd.DataFrame({"need": need, "effect": effect, "cost": cost},
+                     index=[f"M{i}" for i in range(n)])  # fmt: skip
+    p = prioritise(c, budget, need="need", effect="effect", cost="cost", sensitivity_steps=0)
+    b = p.table["nutzen"].to_numpy()
+    best = max(
+        sum(b[i] for i in range(n) if s[i])
+        for s in _product([0, 1], repeat=n)
+        if sum(cost[i] for i in range(n) if s[i]) <= budget
+    )
+    assert p.benefit == pytest.approx(best, abs=1e-9)
+    assert p.cost <= budget
+
+
+def test_prioritise_ceilings_must_and_sensitivity():
+    c = pd.DataFrame({"n": [1.0, 0.5, 0.0], "e": [0.0, 0.5, 1.0], "k": [10.0, 10.0, 10.0]},
+                     index=["A", "B", "C"])  # fmt: skip
+    draws = pd.DataFrame({"ESF": [5.0, 5.0, 0.0]}, index=["A", "B", "C"])
+    p = prioritise(c, 20, need="n", effect="e", cost="k", draws=draws,
+                   ceilings=pd.Series({"ESF": 5.0}), must=["B"])  # fmt: skip
+    assert "B" in p.chosen  # must
+    assert "A" not in p.chosen  # the ceiling allows only one of A, B
+    assert p.sensitivity.shape == (3, 5)
+    with pytest.raises(InputError, match="prioritise: `weights`"):
+        prioritise(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
+    with pytest.raises(InputError, match="prioritise: `need` names the column 'x'"):
+        prioritise(c, 20, need="x", effect="e", cost="k")

@@ -42,10 +42,18 @@ from sozplan.datasets._dictionary import (
     DATA_DICTIONARY,
     LEVELS,
 )
-from sozplan.datasets._files import RAW_YEAR, _load_raw, data_dir, read_truth, write_city
 from sozplan.datasets._facilities_gen import FACILITIES_FILE
 from sozplan.datasets._facilities_gen import make_facilities as _make_facilities
-from sozplan.datasets._files import RAW_YEAR, data_dir, load_level, read_truth, write_city
+from sozplan.datasets._files import (
+    RAW_YEAR,
+    _load_raw,
+    add_truth,
+    data_dir,
+    read_truth,
+    write_city,
+)
+from sozplan.datasets._funding import PLANTED as PLANTED_FINANCING
+from sozplan.datasets._funding import FinancingData, read_funding, write_funding
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
 from sozplan.datasets._rules import musterstadt_rules
 
@@ -63,14 +71,15 @@ __all__ = [
     "load_costs",
     "load_demography",
     "load_facilities",
+    "load_financing",
     "load_measures",
     "load_musterstadt",
     "load_new_build",
     "load_truth",
     "make_city",
+    "make_facilities",
     "musterstadt_description",
     "musterstadt_rules",
-    "make_facilities",
 ]
 
 #: Parameters of the shipped sample city.
@@ -384,6 +393,33 @@ def make_facilities(
     check_columns(blocks, needed, where="make_facilities", arg="blocks", numeric=False)
     facilities, truth = _make_facilities(blocks, rng=rng, plant=plant)
     return (facilities, truth) if return_truth else facilities
+def load_financing() -> FinancingData:
+    """Musterstadt's funding landscape: programmes, cost plan, funding, own funds, execution.
+
+    Five tidy tables for :mod:`sozplan.planning`'s financing level, derived from the
+    measures and their costs, with three planted problems (``load_truth()["financing"]``):
+    the Land programme ``LF`` ends in 2025 while measure M02 runs until 2027; the own share
+    of M10 in 2025 is not budgeted; M12's personnel costs of 2023 are funded twice (ESF Plus
+    and the Land programme).
+
+    Returns
+    -------
+    FinancingData
+        A frozen bundle with ``programmes``, ``cost_plan`` (measure, year, cost type),
+        ``funding`` (measure, programme, year, cost type), ``own_funds`` (measure, year,
+        product group), ``execution`` (planned, committed and paid up to September 2024)
+        and ``measures`` (with ``produktgruppe``).
+
+    Examples
+    --------
+    >>> from sozplan.planning import financing_plan
+    >>> fin = load_financing()
+    >>> plan = financing_plan(fin.cost_plan, fin.programmes, fin.funding,
+    ...                       own_funds=fin.own_funds, measures=fin.measures)
+    >>> sorted(set(plan.problems["problem"]) & {"programme_ended", "double_funding"})
+    ['double_funding', 'programme_ended']
+    """
+    return read_funding(data_dir(), load_measures())
 
 
 def make_city(
@@ -465,15 +501,21 @@ def build_musterstadt(folder: str | Path | None = None) -> list[Path]:
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     written = sorted(path.name for path in build_musterstadt(folder))
-    >>> written  # doctest: +NORMALIZE_WHITESPACE
-    ['README.md', 'bloecke_2024_roh.csv', 'bloecke_zeitreihe.csv', 'komponenten.csv', 'kosten.csv',
-     'massnahmen.csv', 'musterstadt.gpkg', 'neubau.csv', 'truth.json']
+    >>> {"musterstadt.gpkg", "komponenten.csv", "foerderprogramme.csv"} <= set(written)
+    True
     """
     city = generate_city(
         MUSTERSTADT["n_blocks"], seed=MUSTERSTADT["seed"], years=MUSTERSTADT["years"]
     )
-    written = write_city(city, folder or data_dir())
-    return [*written, *write_demography(folder or data_dir())[:2]]
+    folder = Path(folder or data_dir())
+    written = write_city(city, folder)
+    written += list(write_demography(folder)[:2])
+    measures = pd.read_csv(folder / "massnahmen.csv", dtype=str)
+    measures[["beginn", "ende"]] = measures[["beginn", "ende"]].astype(int)
+    costs = pd.read_csv(folder / "kosten.csv", dtype={"planungsraum": str})
+    written += write_funding(folder, measures, costs)
+    add_truth(folder, "financing", PLANTED_FINANCING)
+    return written
 
 
 def __getattr__(name: str):  # pragma: no cover - helpful message for a common typo

@@ -40,6 +40,14 @@ def data_dir() -> Path:
     return source
 
 
+def add_truth(folder: str | Path, key: str, value: Any) -> None:
+    """Add (or replace) one top-level key of ``truth.json`` in ``folder``, keeping the rest."""
+    path = Path(folder) / TRUTH
+    truth = json.loads(path.read_text(encoding="utf-8"))
+    truth[key] = value
+    path.write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def write_city(city: City, folder: str | Path) -> list[Path]:
     """Write a generated city to ``folder`` (GeoPackage, CSV tables, raw export, truth)."""
     from sozplan.io import write_statistik

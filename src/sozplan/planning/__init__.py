@@ -16,6 +16,13 @@ small, checked data model and the computations a planning office and its treasur
   :func:`targeting`, :func:`concentration_index`;
 - **targets and milestones**: :func:`target_attainment` (on track / at risk / achieved /
   missed against a linear path, rule stated), :func:`timeline`;
+- **financing level**: funding programmes, cost plans and own funds
+  (:func:`validate_programmes`, :func:`validate_cost_plan`, :func:`validate_funding`,
+  :func:`validate_own_funds`), the multi-year :func:`financing_plan` with its problems
+  (programme ends, unbudgeted own shares, double funding, ...), the cheapest
+  :func:`bundle_funding` of programmes (mixed-integer programme, exact to the cent),
+  :func:`budget_execution` (Soll/Ist, Mittelabfluss, forecast, traffic lights),
+  :func:`cost_per_target` and the :func:`prioritise` of measures under a budget;
 - **outcome monitoring**: :func:`difference_in_differences` with matched comparison
   areas, event study, confidence intervals and an honest pre-trend warning.
 
@@ -37,6 +44,7 @@ from sozplan.planning._allocate import (
     allocate,
     compare_allocations,
 )
+from sozplan.planning._bundling import Bundling, Portfolio, bundle_funding, prioritise
 from sozplan.planning._common import COST_COLUMNS
 from sozplan.planning._costs import (
     Targeting,
@@ -44,6 +52,23 @@ from sozplan.planning._costs import (
     cost_indicators,
     cost_summary,
     targeting,
+)
+from sozplan.planning._execution import (
+    TRAFFIC_LIGHT_LABELS,
+    BudgetExecution,
+    budget_execution,
+    cost_per_target,
+)
+from sozplan.planning._financing import (
+    LEVELS_OF_FUNDING,
+    PROBLEM_LABELS,
+    FinancingPlan,
+    financing_plan,
+    to_cents,
+    validate_cost_plan,
+    validate_funding,
+    validate_own_funds,
+    validate_programmes,
 )
 from sozplan.planning._model import (
     ALL_AREAS,
@@ -67,27 +92,44 @@ from sozplan.planning._targets import (
 __all__ = [
     "ALL_AREAS",
     "COST_COLUMNS",
+    "LEVELS_OF_FUNDING",
+    "PROBLEM_LABELS",
     "STATUS_LABELS_DE",
     "TARGET_KINDS",
+    "TRAFFIC_LIGHT_LABELS",
     "Allocation",
     "AllocationComparison",
     "Attainment",
+    "BudgetExecution",
+    "Bundling",
     "DiDResult",
+    "FinancingPlan",
     "PlanningData",
+    "Portfolio",
     "Targeting",
     "Timeline",
     "allocate",
+    "budget_execution",
+    "bundle_funding",
     "compare_allocations",
     "concentration_index",
     "cost_indicators",
+    "cost_per_target",
     "cost_summary",
     "difference_in_differences",
+    "financing_plan",
     "measure_areas",
     "planning_data",
+    "prioritise",
     "target_attainment",
     "targeting",
     "timeline",
+    "to_cents",
+    "validate_cost_plan",
     "validate_costs",
+    "validate_funding",
     "validate_measures",
+    "validate_own_funds",
+    "validate_programmes",
     "validate_targets",
 ]
