@@ -273,7 +273,9 @@ def load_components() -> pd.DataFrame:
     [2021, 2022, 2023, 2024]
     """
     return pd.read_csv(
-        data_dir() / COMPONENTS_FILE, dtype={"block": str}, index_col=["block", "jahr", "altersgruppe"]
+        data_dir() / COMPONENTS_FILE,
+        dtype={"block": str},
+        index_col=["block", "jahr", "altersgruppe"],
     )
 
 
@@ -318,6 +320,8 @@ def load_demography() -> dict[str, Any]:
     1.55
     """
     return demography_schedules()
+
+
 def load_facilities() -> gpd.GeoDataFrame:
     """Social infrastructure of Musterstadt: Kitas, primary schools, youth centres, care homes.
 
@@ -393,6 +397,8 @@ def make_facilities(
     check_columns(blocks, needed, where="make_facilities", arg="blocks", numeric=False)
     facilities, truth = _make_facilities(blocks, rng=rng, plant=plant)
     return (facilities, truth) if return_truth else facilities
+
+
 def load_financing() -> FinancingData:
     """Musterstadt's funding landscape: programmes, cost plan, funding, own funds, execution.
 
