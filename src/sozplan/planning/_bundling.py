@@ -374,7 +374,9 @@ def _milp(cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, ti
     if res.status == 0:
         status = "optimal"
     else:
-        gap = (-res.fun - (-res.mip_dual_bound)) if res.mip_dual_bound is not None else np.nan
+        # the objective is minus the funding in cents of the copies; the gap bounds how much
+        # more funding (less own share) an optimum could find
+        gap = res.mip_gap * abs(res.fun) if res.mip_gap is not None else np.nan
         status = f"not proven optimal: {res.message}; at most {abs(gap) / 100:,.2f} EUR from the optimum"
     return x, status
 
