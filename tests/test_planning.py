@@ -1204,3 +1204,79 @@ def test_prioritise_ceilings_must_and_sensitivity():
         prioritise(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
     with pytest.raises(InputError, match="prioritise: `need` names the column 'x'"):
         prioritise(c, 20, need="x", effect="e", cost="k")
+
+
+# --- financing_workbook: the treasury's Excel workbook ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def financing_results():
+    from sozplan.datasets import load_financing
+    from sozplan.planning import budget_execution, bundle_funding, financing_plan
+
+    fin = load_financing()
+    plan = financing_plan(fin.cost_plan, fin.programmes, fin.funding,
+                          own_funds=fin.own_funds, measures=fin.measures)  # fmt: skip
+    bundling = bundle_funding(fin.cost_plan, fin.programmes, measures=fin.measures)
+    execution = budget_execution(fin.execution, month=9, measures=fin.measures)
+    return plan, bundling, execution
+
+
+def test_financing_workbook_sheets_formats_and_exact_values(tmp_path, financing_results):
+    openpyxl = pytest.importorskip("openpyxl")
+    from sozplan.planning import financing_workbook
+
+    plan, bundling, execution = financing_results
+    out = financing_workbook(tmp_path / "f.xlsx", plan=plan, bundling=bundling,
+                             execution=execution, source="Musterstadt (synthetisch)")  # fmt: skip
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:4] == ["Übersicht", "Finanzierungsplan", "Probleme", "Förderprogramme"]
+    assert {"Bündelung", "Soll-Ist", "Bindende Regeln"} <= set(wb.sheetnames)
+    ws = wb["Finanzierungsplan"]
+    headers = [c.value for c in ws[1]]
+    j = headers.index("Eigenanteil") + 1
+    assert ws.cell(row=2, column=j).number_format == '#,##0.00 "€"'
+    assert ws.freeze_panes == "A2"
+    # the sum over the sheet equals the plan's total to the cent (numbers, not text)
+    col = [ws.cell(row=i, column=j).value for i in range(2, ws.max_row + 1)]
+    assert round(sum(col), 2) == round(float(plan.totals()["eigenanteil"]), 2)
+    # every planted problem is on the problems sheet by its German label
+    labels = {c.value for c in wb["Probleme"]["A"][1:]}
+    assert {"Förderprogramm endet vor der Maßnahme", "Doppelförderung derselben Kosten",
+            "Eigenanteil nicht im Haushalt veranschlagt"} <= labels  # fmt: skip
+    lights = [c.value for c in wb["Soll-Ist"][1]]
+    assert "Ampel" in lights
+
+
+def test_financing_workbook_english(tmp_path, financing_results):
+    openpyxl = pytest.importorskip("openpyxl")
+    from sozplan.planning import financing_workbook
+
+    plan, _, execution = financing_results
+    out = financing_workbook(tmp_path / "f.xlsx", plan=plan, execution=execution, language="en")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:2] == ["Overview", "Financing plan"]
+    assert "Own share" in [c.value for c in wb["Financing plan"][1]]
+    assert {c.value for c in wb["Planned vs actual"]["A"][1:]}  # rows written
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({}, "no result was given"),
+        ({"plan": "x"}, "is a str, not a FinancingPlan"),
+        ({"language": "fr"}, "`language` is 'fr'"),
+    ],
+)
+def test_financing_workbook_bad_input(tmp_path, kwargs, match):
+    from sozplan.planning import financing_workbook
+
+    with pytest.raises(InputError, match=match):
+        financing_workbook(tmp_path / "f.xlsx", **kwargs)
+
+
+def test_financing_workbook_refuses_other_suffix(tmp_path, financing_results):
+    from sozplan.planning import financing_workbook
+
+    with pytest.raises(InputError, match=r"financing_workbook: `path` ends in '\.csv'"):
+        financing_workbook(tmp_path / "f.csv", plan=financing_results[0])
