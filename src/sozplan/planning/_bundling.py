@@ -372,6 +372,11 @@ def _capped(x, cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_p
         f"{n} independent part{'s' if n != 1 else ''} with binding ceilings "
         f"({n_open} measure-years)"
     )
+    if not n:
+        return x, (
+            "optimal (closed form: the ceilings hold once the measure-years that reach their "
+            "optimum without capped programmes do without them)"
+        )
     if not bad:
         return x, f"optimal ({part} solved exactly, the rest in closed form)"
     return x, f"{bad[0]} ({len(bad)} of {part} not proven optimal)"
