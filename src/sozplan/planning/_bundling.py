@@ -561,7 +561,8 @@ def _binding(costs, progs, cell, prog, ub, x, g_codes, g_index, cost_g, funded_g
         else pd.DataFrame(columns=["regel", "massnahme", "programm", "jahr", "kostenart"])
     )
     texts = {
-        "foerdersatz": "{programm} zahlt den vollen Fördersatz für {massnahme} {jahr}",
+        "foerdersatz": "{programm} zahlt den vollen Fördersatz für {massnahme} {jahr} "
+        "({kostenart})",
         "kosten": "{massnahme} {jahr}: {kostenart}kosten voll gefördert",
         "eigenanteil": "{massnahme} {jahr}: Eigenanteil genau so hoch wie gefordert",
         "hoechstbetrag": "{programm} {jahr}: Höchstbetrag ausgeschöpft",
