@@ -27,6 +27,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import hashlib
 import inspect
@@ -64,6 +65,13 @@ _DEFAULT_LABELS = {
     "dynamics_labels": {"de": DYNAMICS_LABELS, "en": ("positive", "stable", "negative")},
     "unassigned": {"de": "ohne Zuordnung", "en": "not rated"},
 }
+
+
+def _unknown_keys(unknown: Sequence[str], allowed: Sequence[str]) -> str:
+    """``unknown key(s) 'combin' (did you mean 'combine'?)`` for an error message."""
+    close = difflib.get_close_matches(str(unknown[0]), list(allowed), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key(s) {format_values(unknown)}{hint}"
 
 
 def _ro(d: Mapping) -> Mapping:
@@ -142,7 +150,7 @@ def _indicators(raw: Any, key: str, src: _Source, *, required: bool) -> tuple:
         if unknown:
             raise src.error(
                 f"{k}.{unknown[0]}",
-                f"unknown key(s) {format_values(unknown)} in an indicator",
+                f"{_unknown_keys(unknown, _IND_KEYS)} in an indicator",
                 f"use only {format_values(_IND_KEYS)}",
             )
         col = str(item["column"])
@@ -189,6 +197,14 @@ def _cuts(raw: Any, key: str, src: _Source) -> tuple:
 def _labels(raw: Any, key: str, n: int, src: _Source) -> Mapping:
     default = _DEFAULT_LABELS[key]
     if raw is None:
+        if len(default["de"]) != n:
+            cuts = key.replace("labels", "cuts")
+            raise src.error(
+                cuts,
+                f"`{cuts}` makes {n} classes, but no `{key}` are written (the default "
+                f"labels are for {len(default['de'])} classes)",
+                f"add {key}: {{de: [...], en: [...]}} with {n} labels each",
+            )
         raw = default
     if isinstance(raw, Sequence) and not isinstance(raw, str):
         raw = {"de": raw}
@@ -243,7 +259,7 @@ def _exclude(raw: Any, src: _Source) -> Mapping:
     if unknown:
         raise src.error(
             f"exclude.{unknown[0]}",
-            f"unknown key(s) {format_values(unknown)} in `exclude`",
+            f"{_unknown_keys(unknown, _EXCLUDE_KEYS)} in `exclude`",
             f"use only {format_values(_EXCLUDE_KEYS)}",
         )
     out: dict[str, Any] = {}
@@ -534,7 +550,7 @@ class MonitoringSpec:
         if unknown:
             raise fail(
                 where,
-                f"unknown key(s) {format_values(unknown)}",
+                _unknown_keys(unknown, allowed),
                 f"use one of {format_values(allowed, 40)}",
             )
         data = {**self.to_dict(), **_thaw(overrides)}
@@ -607,7 +623,7 @@ def _parse(data: Any, src: _Source) -> MonitoringSpec:
     if unknown:
         raise src.error(
             unknown[0],
-            f"unknown key(s) {format_values(unknown)}",
+            _unknown_keys(unknown, _ALLOWED),
             f"use one of {format_values(_ALLOWED, 40)}",
         )
     fmt = data.get("sozplan", MONITORING_FORMAT)
