@@ -60,7 +60,7 @@ _COMBINE = ("sum", "mean")
 _CLOSED = ("inner", "right", "left")
 _IND_KEYS = ("column", "direction", "label")
 _EXCLUDE_KEYS = ("column", "rated", "areas")
-_DEFAULT_LABELS = {
+_DEFAULT_LABELS: dict[str, dict[str, Any]] = {
     "status_labels": {"de": STATUS_LABELS, "en": ("high", "medium", "low", "very low")},
     "dynamics_labels": {"de": DYNAMICS_LABELS, "en": ("positive", "stable", "negative")},
     "unassigned": {"de": "ohne Zuordnung", "en": "not rated"},
@@ -674,7 +674,7 @@ def _parse(data: Any, src: _Source) -> MonitoringSpec:
         data.get("dynamics_labels"), "dynamics_labels", len(kw["dynamics_cuts"]) + 1, src
     )
     kw["unassigned"] = _unassigned(data.get("unassigned"), src)
-    codes = data.get("missing_codes") or ()
+    codes: Any = data.get("missing_codes") or ()
     if isinstance(codes, int | float) and not isinstance(codes, bool):
         codes = (codes,)
     try:

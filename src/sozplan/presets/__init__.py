@@ -29,10 +29,9 @@ from dataclasses import fields
 
 import pandas as pd
 
-from sozplan.checks import check_frame, fail, format_values
+from sozplan.checks import check_columns, check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning
 from sozplan.index import Monitoring, MonitoringSpec, StatusDynamics, monitor, status_dynamics
-from sozplan.index._monitoring_spec import apply_status_dynamics
 from sozplan.presets._registry import available_presets, get_preset, register_preset
 
 __all__ = [
@@ -142,7 +141,8 @@ def berlin_mss_2021(table: pd.DataFrame, *, language: str = "de") -> StatusDynam
     check_frame(table, arg="table", where=where)
     t = _plr_index(table, where)
     spec = get_preset("berlin_mss_2021")
-    return apply_status_dynamics(status_dynamics.__wrapped__, {"df": t}, spec, language, where)
+    check_columns(t, list(spec.columns), arg="table", where=where, numeric=False)
+    return status_dynamics(t, spec=spec, language=language)
 
 
 def hamburg_style(
