@@ -1210,3 +1210,11 @@ def test_monitor_takes_a_spec():
     assert m.results[2023].settings["spec_hash"] == spec.hash
     with pytest.raises(InputError, match="both `spec` and 'window'"):
         monitor(p, spec=spec, window=2)
+    # a reason column is read per year
+    p["pruefung"] = "ok"
+    p.loc[("05", 2022), "pruefung"] = "Baustelle"
+    by_column = monitor(p, spec=spec.replace(exclude={"column": "pruefung", "rated": "ok"}))
+    reasons = by_column.to_frame()["reason"]
+    assert reasons[("05", 2022)] == "Baustelle"
+    assert pd.isna(reasons[("05", 2023)]) or reasons[("05", 2023)] != "Baustelle"
+    assert list(spec.to_frame()["part"]) == ["status", "status", "dynamics", "dynamics"]

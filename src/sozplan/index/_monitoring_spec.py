@@ -533,6 +533,28 @@ class MonitoringSpec:
             cols.append(self.exclude["column"])
         return tuple(dict.fromkeys(cols))
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per indicator: ``part`` (status/dynamics), ``column``, ``direction``, labels.
+
+        Examples
+        --------
+        >>> MonitoringSpec.from_dict({"name": "x", "status": ["alq"]}).to_frame()
+          part column  direction label_de label_en
+        0  status    alq          1      alq      alq
+        """
+        rows = [
+            {
+                "part": part,
+                "column": i["column"],
+                "direction": i["direction"],
+                "label_de": i["label"]["de"],
+                "label_en": i["label"]["en"],
+            }
+            for part, items in (("status", self.status), ("dynamics", self.dynamics))
+            for i in items
+        ]
+        return pd.DataFrame(rows, columns=["part", "column", "direction", "label_de", "label_en"])
+
     def replace(self, **overrides: Any) -> MonitoringSpec:
         """Copy with some keys changed, checked again like a new spec.
 
