@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import hashlib
 import inspect
 import itertools
 import json
@@ -48,6 +47,7 @@ from sozplan._yaml import error_at, load_with_positions
 from sozplan.checks import fail, format_values
 from sozplan.errors import InputError
 from sozplan.index._classify import DYNAMICS_LABELS, STATUS_LABELS
+from sozplan.index._common import content_hash
 
 __all__ = ["MONITORING_FORMAT", "MonitoringSpec"]
 
@@ -72,6 +72,16 @@ def _unknown_keys(unknown: Sequence[str], allowed: Sequence[str]) -> str:
     close = difflib.get_close_matches(str(unknown[0]), list(allowed), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown key(s) {format_values(unknown)}{hint}"
+
+
+def _only_keys(d: Mapping, allowed: Sequence[str], key: str, what: str, src: _Source) -> None:
+    unknown = sorted(str(u) for u in set(d) - set(allowed))
+    if unknown:
+        raise src.error(
+            f"{key}.{unknown[0]}",
+            f"{_unknown_keys(unknown, allowed)} in {what}",
+            f"use only {format_values(allowed)}",
+        )
 
 
 def _ro(d: Mapping) -> Mapping:
@@ -146,13 +156,7 @@ def _indicators(raw: Any, key: str, src: _Source, *, required: bool) -> tuple:
             item = {"column": str(item)}
         if not isinstance(item, Mapping) or "column" not in item:
             raise src.error(k, f"entry {item!r} has no `column`", "write {column: name, ...}")
-        unknown = sorted(str(u) for u in set(item) - set(_IND_KEYS))
-        if unknown:
-            raise src.error(
-                f"{k}.{unknown[0]}",
-                f"{_unknown_keys(unknown, _IND_KEYS)} in an indicator",
-                f"use only {format_values(_IND_KEYS)}",
-            )
+        _only_keys(item, _IND_KEYS, k, "an indicator", src)
         col = str(item["column"])
         d = item.get("direction", 1)
         d = d.item() if isinstance(d, np.generic) else d
@@ -255,13 +259,7 @@ def _exclude(raw: Any, src: _Source) -> Mapping:
             "write {column: <reason column>, rated: [<values of rated areas>]} and/or "
             "{areas: {<id>: <reason>}}",
         )
-    unknown = sorted(str(u) for u in set(raw) - set(_EXCLUDE_KEYS))
-    if unknown:
-        raise src.error(
-            f"exclude.{unknown[0]}",
-            f"{_unknown_keys(unknown, _EXCLUDE_KEYS)} in `exclude`",
-            f"use only {format_values(_EXCLUDE_KEYS)}",
-        )
+    _only_keys(raw, _EXCLUDE_KEYS, "exclude", "`exclude`", src)
     out: dict[str, Any] = {}
     if raw.get("column") is not None:
         out["column"] = str(raw["column"])
@@ -502,10 +500,7 @@ class MonitoringSpec:
     @property
     def hash(self) -> str:
         """Content hash: first 12 hex digits of SHA-256 of the canonical JSON."""
-        canon = json.dumps(
-            self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
-        return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:12]
+        return content_hash(self.to_dict())
 
     # ------------------------------------------------------------------ views
     @property
