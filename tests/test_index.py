@@ -994,6 +994,11 @@ def test_monitoring_spec_is_frozen_all_the_way_down():
     with pytest.raises(TypeError):
         direct.status_labels["de"] = ()  # type: ignore[index]
     assert {spec: 1}[MonitoringSpec.from_yaml(TOY_SPEC)] == 1  # hashable, by content
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(spec)) == spec
+    assert copy.deepcopy(spec) == spec
 
 
 def test_monitoring_spec_round_trips(tmp_path):

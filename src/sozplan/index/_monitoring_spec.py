@@ -583,6 +583,10 @@ class MonitoringSpec:
     def __hash__(self) -> int:
         return hash(self.hash)
 
+    def __reduce__(self) -> tuple:
+        # read-only mappings do not pickle: rebuild from plain data (copy, multiprocessing)
+        return (MonitoringSpec.from_dict, (self.to_dict(),))
+
     def _repr_html_(self) -> str:
         from html import escape
 
