@@ -972,6 +972,8 @@ def test_monitoring_spec_english_labels():
     # without a spec, language= picks the default labels too
     plain = status_dynamics(df, ["alq", "sgb2"], population="ew", language="en")
     assert plain.status_class["03"] == "not rated"
+    with pytest.raises(InputError, match="`language` is 'fr'"):
+        status_dynamics(df, ["alq", "sgb2"], language="fr")
 
 
 def test_monitoring_spec_is_frozen_all_the_way_down():
