@@ -1153,6 +1153,8 @@ def test_monitoring_spec_replace_and_spec_conflicts():
         status_dynamics(df)
     with pytest.raises(InputError, match="`spec` is a int"):
         status_dynamics(df, spec=3)
+    with pytest.raises(InputError, match="unexpected keyword argument 'mindest'"):
+        status_dynamics(df, spec=spec, mindest=3)
     # a preset whose indicators are missing: named, with the fix
     with pytest.raises(InputError, match=r"needs column\(s\) 'sgb2', 'pruefung'.*spec\.replace"):
         status_dynamics(df.drop(columns=["sgb2", "pruefung"]), spec=spec)

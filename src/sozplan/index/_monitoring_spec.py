@@ -926,7 +926,12 @@ def accepts_spec(apply: Callable) -> Callable:
             spec = kwargs.pop("spec", None)
             if spec is None:
                 return func(*args, **kwargs)
-            bound = sig.bind_partial(*args, **kwargs).arguments
+            try:
+                bound = sig.bind_partial(*args, **kwargs).arguments
+            except TypeError as exc:
+                raise fail(
+                    where, f"{exc} (with `spec`)", f"see the parameters of {where}() in its help"
+                ) from None
             bound.update(bound.pop("options", {}))
             language = bound.pop("language", "de")
             both = [k for k in bound if k in _KNOBS]
