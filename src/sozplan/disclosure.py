@@ -516,7 +516,10 @@ class PublishedRate:
     name : str
         Name of the rate (used by :class:`PublishedIndex`).
     numerator, denominator : str or sequence of str
-        Count columns (summed) of the table passed to :func:`audit_linear`.
+        Count columns (summed) of the table passed to :func:`audit_linear`; a name
+        with a leading ``-`` is subtracted, as in
+        :class:`~sozplan.indicators.IndicatorSpec` (``["einwohner",
+        "-einwohner_65_plus"]``).
     multiplier : float, default 100
         Scale :math:`m` (100: per cent).
     decimals : int or None, default 1
@@ -552,12 +555,32 @@ class PublishedRate:
         object.__setattr__(self, "decimals", _check_decimals(self.decimals, where))
         object.__setattr__(self, "hidden", _hidden_ids(self.hidden, where))
 
+    @classmethod
+    def from_spec(cls, spec: Any, *, decimals: int | None = 1, hidden: Any = ()) -> PublishedRate:
+        """Build the rate of an :class:`~sozplan.indicators.IndicatorSpec` (named by its key).
+
+        Examples
+        --------
+        >>> from sozplan.indicators import load_catalogue
+        >>> rate = PublishedRate.from_spec(load_catalogue()["sgb2_quote"])
+        >>> rate.name, rate.denominator
+        ('sgb2_quote', ('einwohner', '-einwohner_65_plus'))
+        """
+        return cls(
+            spec.key,
+            tuple(spec.numerator),
+            tuple(spec.denominator),
+            multiplier=spec.multiplier,
+            decimals=decimals,
+            hidden=hidden,
+        )
+
     def __repr__(self) -> str:
         shown = "not published" if self.decimals is None else f"{self.decimals} decimal(s)"
         hid = f", hidden in {len(self.hidden)} area(s)" if self.hidden else ""
         return (
-            f"PublishedRate({self.name!r} = {self.multiplier:g} * {'+'.join(map(str, self.numerator))}"
-            f" / {'+'.join(map(str, self.denominator))}, {shown}{hid})"
+            f"PublishedRate({self.name!r} = {self.multiplier:g} * {_terms_text(self.numerator)}"
+            f" / {_terms_text(self.denominator)}, {shown}{hid})"
         )
 
 
@@ -845,14 +868,15 @@ def _build(
 
     def expr(i: int, names: tuple) -> tuple[float, dict, float]:
         const, coef, truth = 0.0, {}, 0.0
-        for c in names:
-            v = values[c][i]
+        for term in names:
+            c, sign = _term(term)
+            v = sign * values[c][i]
             truth += v
             k = var.get((i, c))
             if k is None:
                 const += v
             else:
-                coef[k] = coef.get(k, 0.0) + 1.0
+                coef[k] = coef.get(k, 0.0) + sign
         return const, coef, truth
 
     def link(coef_n: dict, const_n: float, coef_d: dict, const_d: float, m: float, r: float):
@@ -944,11 +968,25 @@ def _build(
     return _Problem(cells, len(bounds), rows, bounds, notes)
 
 
+def _terms_text(terms: tuple) -> str:
+    """Write terms as ``a``, or ``(a + b - c)`` for several."""
+    parts = [(_term(t)[0], _term(t)[1]) for t in terms]
+    text = " ".join(f"{'-' if s < 0 else '+'} {c}" for c, s in parts)
+    text = text[2:] if text.startswith("+ ") else text
+    return text if len(parts) == 1 else f"({text})"
+
+
+def _term(term: Hashable) -> tuple[Hashable, float]:
+    """Column and sign of a term: ``"-einwohner_65_plus"`` subtracts (as in IndicatorSpec)."""
+    if isinstance(term, str) and term.startswith("-"):
+        return term[1:], -1.0
+    return term, 1.0
+
+
 def _used(cols: Sequence, rates: Sequence[PublishedRate]) -> set:
     used = set(cols)
     for r in rates:
-        used.update(r.numerator)
-        used.update(r.denominator)
+        used.update(_term(t)[0] for t in (*r.numerator, *r.denominator))
     return used
 
 
