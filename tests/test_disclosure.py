@@ -423,3 +423,24 @@ def test_linear_audit_bad_input():
         PublishedIndex("i", {"a": 1.0}, decimals=-1)
     with pytest.raises(InputError, match="not positive"):
         PublishedIndex.from_standardized("i", {"a": 1.0}, {"a": 0.0})
+
+
+@pytest.mark.parametrize("combine", ["sum", "mean"])
+def test_from_moments_reproduces_the_status_index(combine):
+    from sozplan.index import status_dynamics
+
+    rng = np.random.default_rng(18)
+    df = pd.DataFrame(
+        rng.uniform(1, 30, size=(40, 3)),
+        columns=["s1", "s3", "s4"],
+        index=[f"{i:03d}" for i in range(40)],
+    )
+    sd = status_dynamics(
+        df, ["s1", "s3", "s4"], min_population=None, combine=combine, directions={"s3": -1}
+    )
+    ix = PublishedIndex.from_moments(
+        "status", sd.moments, ["s1", "s3", "s4"], "status_sum", combine=combine
+    )
+    coef = dict(ix.coefficients)
+    got = ix.intercept + sum(a * df[k] for k, a in coef.items())
+    np.testing.assert_allclose(got, sd.status_index, atol=1e-12)

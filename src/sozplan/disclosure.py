@@ -696,6 +696,62 @@ class PublishedIndex:
         c0 = -(sum(w[k] * float(means[k]) / float(sds[k]) for k in keys) + center) / scale
         return cls(name, coef, intercept=c0, decimals=decimals, hidden=hidden)
 
+    @classmethod
+    def from_moments(
+        cls,
+        name: str,
+        moments: pd.DataFrame,
+        indicators: Sequence[str],
+        sum_row: str,
+        *,
+        combine: str = "sum",
+        decimals: int | None = 3,
+        hidden: Any = (),
+    ) -> PublishedIndex:
+        r"""Build the index of a z-score monitoring result from its ``moments`` table.
+
+        ``moments`` has the rows ``indicators`` and ``sum_row`` with the columns
+        ``mean``, ``sd`` and ``direction``, as
+        :attr:`sozplan.index.StatusDynamics.moments`: the index is
+        :math:`(\sum_k d_k (r_k - \mu_k)/\sigma_k - \mu_S)/\sigma_S` (the sum, or
+        the mean with ``combine="mean"``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> moments = pd.DataFrame(
+        ...     {"mean": [10.0, 4.0, 0.0], "sd": [2.0, 1.0, 1.5], "direction": [1, -1, None]},
+        ...     index=["a", "b", "status_sum"])
+        >>> ix = PublishedIndex.from_moments("status", moments, ["a", "b"], "status_sum")
+        >>> [round(a, 4) for _, a in ix.coefficients], round(ix.intercept, 4)
+        ([0.3333, -0.6667], -0.6667)
+        """
+        where = "PublishedIndex.from_moments"
+        need = [*indicators, sum_row]
+        missing = [k for k in need if k not in moments.index]
+        if missing or not {"mean", "sd", "direction"} <= set(moments.columns):
+            raise fail(
+                where,
+                f"`moments` lacks the row(s) {format_values(missing)}"
+                if missing
+                else "`moments` lacks the columns mean, sd, direction",
+                "pass the `moments` of the StatusDynamics result of these indicators",
+            )
+        if combine not in ("sum", "mean"):
+            raise fail(where, f"`combine` is {combine!r}", "pass 'sum' or 'mean'")
+        k = len(indicators) if combine == "mean" else 1
+        weights = {c: float(moments.loc[c, "direction"]) / k for c in indicators}
+        return cls.from_standardized(
+            name,
+            {c: float(moments.loc[c, "mean"]) for c in indicators},
+            {c: float(moments.loc[c, "sd"]) for c in indicators},
+            weights=weights,
+            center=float(moments.loc[sum_row, "mean"]),
+            scale=float(moments.loc[sum_row, "sd"]),
+            decimals=decimals,
+            hidden=hidden,
+        )
+
     def __repr__(self) -> str:
         terms = " ".join(f"{'-' if a < 0 else '+'} {abs(a):g} * {k}" for k, a in self.coefficients)
         shown = "not published" if self.decimals is None else f"{self.decimals} decimal(s)"
