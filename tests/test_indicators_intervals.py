@@ -46,6 +46,9 @@ def test_poisson_interval_per_thousand():
 def test_missing_and_zero_denominator_flow_through(counts):
     out = rate_ci(counts, ["x", "a"], "n")  # several numerator columns are summed
     assert out.loc["p1", "numerator"] == 17
+    signed = rate_ci(counts, "x", ["n", "-a"])  # as IndicatorSpec: "-a" is subtracted
+    assert signed.loc["p1", "denominator"] == 75
+    assert signed.loc["p1", "value"] == pytest.approx(16.0)
     assert np.isnan(out.loc["p4", ["value", "lower", "upper"]].to_numpy(dtype=float)).all()
     assert np.isnan(out.loc["p5", ["value", "lower", "upper"]].to_numpy(dtype=float)).all()
 

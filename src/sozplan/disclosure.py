@@ -1084,11 +1084,14 @@ def _solve(prob: _Problem, targets: Sequence[int]) -> tuple[np.ndarray, np.ndarr
         ridx = np.flatnonzero(row_comp == c)
         pos = {int(v): j for j, v in enumerate(vidx)}
         sub = a_all[ridx][:, vidx]
+        if sub.shape[0] * sub.shape[1] <= 4_000_000:  # dense input: less overhead in linprog
+            sub = sub.toarray()
         slb, sub_ub = lb[ridx], ub[ridx]
         eq = np.isclose(slb, sub_ub, rtol=0, atol=1e-12)
         fin_ub = ~eq & np.isfinite(sub_ub)
         fin_lb = ~eq & np.isfinite(slb)
-        a_ub = vstack([sub[fin_ub], -sub[fin_lb]]) if (fin_ub.any() or fin_lb.any()) else None
+        stack = vstack if hasattr(sub, "tocsr") else np.vstack
+        a_ub = stack([sub[fin_ub], -sub[fin_lb]]) if (fin_ub.any() or fin_lb.any()) else None
         b_ub = np.concatenate([sub_ub[fin_ub], -slb[fin_lb]]) if a_ub is not None else None
         a_eq = sub[eq] if eq.any() else None
         b_eq = slb[eq] if eq.any() else None

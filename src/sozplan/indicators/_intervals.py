@@ -23,10 +23,16 @@ __all__ = ["format_interval", "rate_ci"]
 _METHODS = ("wilson", "clopper-pearson", "poisson")
 
 
-def _summed(df: pd.DataFrame, columns: list) -> np.ndarray:
+def _column(term: Hashable) -> Hashable:
+    return term[1:] if isinstance(term, str) and term.startswith("-") else term
+
+
+def _summed(df: pd.DataFrame, terms: list) -> np.ndarray:
+    """Sum of columns; a name with a leading ``-`` is subtracted (as in IndicatorSpec)."""
     out = np.zeros(len(df))
-    for c in columns:
-        out = out + df[c].to_numpy(dtype=float, na_value=np.nan)
+    for t in terms:
+        sign = -1.0 if _column(t) is not t else 1.0
+        out = out + sign * df[_column(t)].to_numpy(dtype=float, na_value=np.nan)
     return out
 
 
@@ -57,7 +63,8 @@ def rate_ci(
     df : DataFrame
         One row per area.
     numerator, denominator : str or list of str
-        Count column(s); several columns are summed.
+        Count column(s); several columns are summed, a name with a leading ``-`` is
+        subtracted (as in :class:`IndicatorSpec`: ``["einwohner", "-einwohner_65_plus"]``).
     multiplier : float, default 100
         Scale of the rate (100: per cent, 1000: per thousand).
     method : {"wilson", "clopper-pearson", "poisson"}, default "wilson"
@@ -111,9 +118,10 @@ def rate_ci(
     check_frame(df, where=where)
     num_cols = as_column_list(numerator, arg="numerator")
     den_cols = as_column_list(denominator, arg="denominator")
-    check_columns(df, num_cols, arg="numerator", where=where)
-    check_columns(df, den_cols, arg="denominator", where=where)
-    check_counts(df, list(dict.fromkeys(num_cols + den_cols)), where=where, allow_nan=True)
+    check_columns(df, [_column(t) for t in num_cols], arg="numerator", where=where)
+    check_columns(df, [_column(t) for t in den_cols], arg="denominator", where=where)
+    used = list(dict.fromkeys(_column(t) for t in num_cols + den_cols))
+    check_counts(df, used, where=where, allow_nan=True)
     method = {"exact": "clopper-pearson", "beta": "clopper-pearson"}.get(method, method)
     if method not in _METHODS:
         raise fail(
