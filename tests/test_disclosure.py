@@ -384,15 +384,23 @@ def test_linear_audit_views_and_notes():
 
 
 def test_safe_precision_says_when_rounding_is_not_enough():
-    # one hidden cell whose rate is published: at 0 decimals, 100 * x / 10 in [5, 35] %
-    # gives x in [0.5, 3.5] i.e. {1, 2, 3} (width 2), below a threshold of 5
+    # 2 of 10 residents: 20 %; even whole per cent, [19.5, 20.5] %, confines x to
+    # [1.95, 2.05]: no rounding protects it, so the decimals are kept and the result says so
     counts = pd.DataFrame({"k": [2, 30], "n": [10, 900]}, index=["a", "b"])
     hidden = pd.DataFrame({"k": [True, False]}, index=counts.index)
     rate = PublishedRate("q", "k", "n", decimals=1)
-    res = safe_precision(counts, hidden, rates=[rate], totals=False, threshold=5)
+    res = safe_precision(counts, hidden, rates=[rate], totals=False)
     assert not res.safe
+    assert res.decimals["q"] == 1
+    assert res.steps == (
+        "1 hidden cell(s) stay determined even with every rate and index at 0 decimal(s) "
+        "(a/k); hide the rate or index values of these areas or suppress more counts",
+    )
+    # 2 of 900 = 0.22 %: "0.2" gives x in [1.35, 2.25] (exactly 2), "0" gives [0, 4.5]
+    big = counts.assign(n=[900, 900])
+    res = safe_precision(big, hidden, rates=[rate], totals=False, threshold=3)
+    assert res.safe
     assert res.decimals["q"] == 0
-    assert "hide the rate or index values" in res.steps[-1]
 
 
 def test_linear_audit_bad_input():

@@ -1393,9 +1393,10 @@ def safe_precision(
     cells (ties: the one with the most decimals, indices before rates, then the
     given order). Only the determined cells are re-examined for each trial (fewer
     decimals widen every rounding interval around the true value); every accepted
-    step is checked by a full audit. It stops when nothing is determined or every
-    relation is at ``min_decimals``; then the result says which cells remain (hide
-    those rate or index values, or suppress more counts).
+    step is checked by a full audit. It stops when nothing is determined, or when not
+    even every rate and index at ``min_decimals`` would protect the cells still
+    determined; then the result says which cells remain (hide those rate or index
+    values, or suppress more counts) and keeps the decimals that did not help.
 
     Parameters
     ----------
@@ -1469,11 +1470,16 @@ def safe_precision(
             trial = dict(current, **{name: d - 1})
             n = _audit(frame, mask, lines, *specs(trial), thr, only=bad).n_determined
             trials.append((n, -d, pos, name))
-        if not trials:
-            cells = ", ".join(f"{i}/{c}" for i, c in list(bad)[:8])
+        floor = {k: (v if v is None else min(v, md)) for k, v in current.items()}
+        stuck = not trials or (
+            min(trials)[0] >= len(bad)
+            and _audit(frame, mask, lines, *specs(floor), thr, only=bad).n_determined >= len(bad)
+        )
+        if stuck:  # no rounding of the published values protects these cells
+            cells = ", ".join(f"{i}/{c}" for i, c in sorted(bad, key=str)[:8])
             steps.append(
-                f"every rate and index is at {md} decimal(s) and {len(bad)} hidden cell(s) are "
-                f"still determined ({cells}); hide the rate or index values of these areas "
+                f"{len(bad)} hidden cell(s) stay determined even with every rate and index at "
+                f"{md} decimal(s) ({cells}); hide the rate or index values of these areas "
                 "or suppress more counts"
             )
             break
