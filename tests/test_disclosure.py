@@ -452,3 +452,17 @@ def test_from_moments_reproduces_the_status_index(combine):
     coef = dict(ix.coefficients)
     got = ix.intercept + sum(a * df[k] for k, a in coef.items())
     np.testing.assert_allclose(got, sd.status_index, atol=1e-12)
+
+
+def test_missing_denominator_means_the_rate_was_not_published():
+    # b's denominator is missing: its rate cannot have been published, the audit goes on;
+    # a: 2 of 10 at 0 decimals (20 %) gives 2 exactly, c: 4 of 40 (10 %) gives [3.8, 4.2]: 4
+    counts = pd.DataFrame({"k": [2, 30, 4], "n": [10.0, np.nan, 40.0]}, index=list("abc"))
+    hidden = pd.DataFrame({"k": [True, False, True]}, index=counts.index)
+    audit = audit_linear(counts, hidden, rates=[PublishedRate("q", "k", "n", decimals=0)])
+    assert dict(audit.relations) == {"sum": 1, "rate": 2}
+    assert audit.n_determined == 2
+    with pytest.raises(InputError, match="column 'k' of `counts` has 1 missing"):
+        audit_linear(counts.assign(k=[2, np.nan, 4]), hidden)
+    with pytest.raises(InputError, match="non-integer"):
+        audit_linear(counts.assign(k=[2, 1.5, 4]), hidden)

@@ -953,7 +953,7 @@ def _build(
                 continue
             cn, vn, tn = expr(i, rate.numerator)
             cd, vd, td = expr(i, rate.denominator)
-            if not td > 0:
+            if not (td > 0 and np.isfinite(tn)):  # no value, nothing published
                 continue
             p, h = _published(m * tn / td, rate.decimals)
             published[(rate.name, i)] = (p - h, p + h)
@@ -985,7 +985,7 @@ def _build(
                 m = rate.multiplier
                 cn, vn, tn = expr(i, rate.numerator)
                 cd, vd, td = expr(i, rate.denominator)
-                if not td > 0:
+                if not (td > 0 and np.isfinite(tn)):
                     ok = False
                     break
                 truth += a * m * tn / td
@@ -1206,7 +1206,13 @@ def _prepare(
             )
     used = sorted(_used(list(mask.columns), rates), key=str)
     check_columns(frame, used, arg="rates", where=where)
-    check_counts(frame, used, where=where)
+    table_cols = list(mask.columns)
+    # the auditor needs every cell of the protected table; a missing count elsewhere
+    # (a denominator of a rate) only means that value cannot have been published
+    check_counts(frame, table_cols, arg="counts", where=where, integer=True)
+    check_counts(
+        frame, [c for c in used if c not in table_cols], arg="counts", where=where, allow_nan=True
+    )
     for obj in (*rates, *indices):
         unknown = [i for i in obj.hidden if i not in frame.index]
         if unknown:
