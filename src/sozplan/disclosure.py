@@ -492,6 +492,14 @@ def _check_decimals(decimals: Any, where: str) -> int | None:
     return int(decimals)
 
 
+def _check_published(obj: Any, where: str) -> None:
+    """Check the name and normalise ``decimals`` and ``hidden`` of a published value."""
+    if not isinstance(obj.name, str) or not obj.name:
+        raise fail(where, f"`name` is {obj.name!r}", "pass a non-empty string")
+    object.__setattr__(obj, "decimals", _check_decimals(obj.decimals, where))
+    object.__setattr__(obj, "hidden", _hidden_ids(obj.hidden, where))
+
+
 def _hidden_ids(hidden: Any, where: str) -> frozenset:
     """Ids where a value is not published: an iterable of ids or a boolean Series."""
     if isinstance(hidden, pd.Series):
@@ -544,16 +552,13 @@ class PublishedRate:
 
     def __post_init__(self) -> None:
         where = "PublishedRate"
-        if not isinstance(self.name, str) or not self.name:
-            raise fail(where, f"`name` is {self.name!r}", "pass a non-empty string")
+        _check_published(self, where)
         object.__setattr__(self, "numerator", _names(self.numerator, "numerator", where))
         object.__setattr__(self, "denominator", _names(self.denominator, "denominator", where))
         m = self.multiplier
         if not isinstance(m, int | float | np.number) or isinstance(m, bool) or not m > 0:
             raise fail(where, f"`multiplier` is {m!r}", "pass a positive number, e.g. 100")
         object.__setattr__(self, "multiplier", float(m))
-        object.__setattr__(self, "decimals", _check_decimals(self.decimals, where))
-        object.__setattr__(self, "hidden", _hidden_ids(self.hidden, where))
 
     @classmethod
     def from_spec(cls, spec: Any, *, decimals: int | None = 1, hidden: Any = ()) -> PublishedRate:
@@ -620,8 +625,7 @@ class PublishedIndex:
 
     def __post_init__(self) -> None:
         where = "PublishedIndex"
-        if not isinstance(self.name, str) or not self.name:
-            raise fail(where, f"`name` is {self.name!r}", "pass a non-empty string")
+        _check_published(self, where)
         coef = self.coefficients
         pairs = tuple(coef.items()) if isinstance(coef, Mapping) else tuple(coef)
         ok = bool(pairs) and all(
@@ -643,8 +647,6 @@ class PublishedIndex:
         ):
             raise fail(where, f"`intercept` is {self.intercept!r}", "pass a finite number")
         object.__setattr__(self, "intercept", float(self.intercept))
-        object.__setattr__(self, "decimals", _check_decimals(self.decimals, where))
-        object.__setattr__(self, "hidden", _hidden_ids(self.hidden, where))
 
     @classmethod
     def from_standardized(
