@@ -127,6 +127,15 @@ def test_status_frame_and_statistik_table(tmp_path):
     assert ws["B4"].number_format.startswith('General" p"')
 
 
+def test_object_column_of_numbers_and_gaps_is_numeric(tmp_path):
+    # a table whose hidden cells were set to None (object dtype) is still written as numbers
+    df = pd.DataFrame({"q": [12.345, None, 3]}, index=pd.Index(["a", "b", "c"], name="id"))
+    df["q"] = df["q"].astype(object).where(df["q"].notna(), None)
+    path = tmp_path / "t.csv"
+    write_table(df, path, decimals=1)
+    assert path.read_bytes().decode("utf-8-sig").split("\r\n")[1:4] == ["a;12,3", "b;", "c;3,0"]
+
+
 def test_bad_input(table, tmp_path):
     with pytest.raises(InputError, match=r"write_table: `path` ends in '\.txt'"):
         write_table(table, tmp_path / "t.txt")

@@ -2452,7 +2452,7 @@ def write_table(
 def _signs_to_status(
     table: pd.DataFrame, status: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Split object columns of numbers and DIN 55301 signs into numbers plus statuses."""
+    """Split object columns of numbers, gaps and DIN 55301 signs into numbers plus statuses."""
     frame = table
     extra: dict[Hashable, list[str | None]] = {}
     for col in table.columns:
@@ -2468,7 +2468,8 @@ def _signs_to_status(
             isinstance(v, str) and v.strip() in _SIGN_STATUS and v.strip() != "" for v in vals
         ]
         is_none = [v is None or v is pd.NA or (isinstance(v, float) and v != v) for v in vals]
-        if not any(is_sign) or not all(
+        # numbers with signs or gaps (e.g. cells hidden by setting None): a numeric column
+        if not (any(is_sign) or any(is_num)) or not all(
             a or b or c for a, b, c in zip(is_num, is_sign, is_none, strict=True)
         ):
             continue
