@@ -79,7 +79,7 @@ def musterstadt(repeats: int) -> None:
     cols = list(dict.fromkeys(["einwohner", *age, *(c for k in keys for c in _columns(cat[k]))]))
     counts = gdf[cols].astype("int64").join(gdf[["bezirk"]])
     sup = suppress_small_counts(counts, 3, columns=cols, by="bezirk", additive={"einwohner": age})
-    r = rates(gdf, [cat[k] for k in keys], min_population=300)
+    r = rates(gdf, [cat[k] for k in keys], min_population=300, population="einwohner")
     hide = r.status.isin(HIDE)
     sd = status_dynamics(r.value.join(gdf[["einwohner"]]), status, None, population="einwohner")
     published = [
