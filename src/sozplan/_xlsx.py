@@ -65,7 +65,7 @@ def write_sheet(
     frame: pd.DataFrame,
     *,
     numeric: Sequence[Hashable],
-    status: Mapping[Hashable, Sequence[str | None]],
+    status: Mapping[Hashable, Sequence[str | None] | None],
     signs: Mapping[str, str],
     decimals: Mapping[Hashable, int],
     sheet_name: str,

@@ -396,7 +396,7 @@ def audit_suppression(result: Suppression) -> pd.DataFrame:
     var = {(int(i), int(j)): k for k, (i, j) in enumerate(hid)}
     eqs, rhs = [], []
     for _name, cells, _external in result.lines:
-        coef = {}
+        coef: dict[int, float] = {}
         known = 0.0
         for i, j, a in cells:
             if (i, j) in var:
@@ -925,7 +925,8 @@ def _build(
             rows.append((coef, total - known, total - known, "sum"))
 
     def expr(i: int, names: tuple) -> tuple[float, dict, float]:
-        const, coef, truth = 0.0, {}, 0.0
+        const, truth = 0.0, 0.0
+        coef: dict[int, float] = {}
         for term in names:
             c, sign = _term(term)
             v = sign * values[c][i]
@@ -1450,7 +1451,10 @@ def safe_precision(
     frame, mask, lines, rates, indices, thr = _prepare(
         counts, hidden, rates, indices, by, additive, totals, threshold, where
     )
-    md = _check_decimals(min_decimals, where)
+    md_checked = _check_decimals(min_decimals, where)
+    if md_checked is None:
+        raise fail(where, "`min_decimals` is None", "pass an integer >= 0, e.g. 0")
+    md: int = md_checked
     requested = {r.name: r.decimals for r in rates} | {ix.name: ix.decimals for ix in indices}
     dup = [ix.name for ix in indices if ix.name in {r.name for r in rates}]
     if dup:
@@ -1470,7 +1474,7 @@ def safe_precision(
     order = [ix.name for ix in indices] + [r.name for r in rates]
     while audit.n_determined:
         bad = set(audit.determined.index)
-        trials = []
+        trials: list[tuple[int, int, int, str]] = []
         for pos, name in enumerate(order):
             d = current[name]
             if d is None or d <= md:
@@ -1478,7 +1482,9 @@ def safe_precision(
             trial = dict(current, **{name: d - 1})
             n = _audit(frame, mask, lines, *specs(trial), thr, only=bad).n_determined
             trials.append((n, -d, pos, name))
-        floor = {k: (v if v is None else min(v, md)) for k, v in current.items()}
+        floor: dict[str, int | None] = {
+            k: (v if v is None else min(v, md)) for k, v in current.items()
+        }
         stuck = not trials or (
             min(trials)[0] >= len(bad)
             and _audit(frame, mask, lines, *specs(floor), thr, only=bad).n_determined >= len(bad)
@@ -1491,12 +1497,12 @@ def safe_precision(
                 "or suppress more counts"
             )
             break
-        n, _, _, name = min(trials)
+        n, minus_d, _, name = min(trials)
         before = audit.n_determined
-        current[name] -= 1
+        current[name] = -minus_d - 1
         audit = _audit(frame, mask, lines, *specs(current), thr)
         steps.append(
-            f"{name}: {current[name] + 1} -> {current[name]} decimal(s): determined hidden "
+            f"{name}: {-minus_d} -> {-minus_d - 1} decimal(s): determined hidden "
             f"cells {before} -> {audit.n_determined}"
         )
     r_out, i_out = specs(current)

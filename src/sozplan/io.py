@@ -2422,7 +2422,7 @@ def write_table(
         index = any(n is not None for n in frame.index.names)
     out = frame.reset_index() if index else frame
     st = _check_status(status, frame, numeric) if status is not None else {}
-    codes = {c: st.get(c) for c in numeric}
+    codes: dict[Hashable, Any] = {c: st.get(c) for c in numeric}
     used = {
         c
         for col in numeric
