@@ -34,7 +34,7 @@ from sozplan.planning import (
     financing_plan,
     measure_areas,
     planning_data,
-    prioritise,
+    prioritize,
     target_attainment,
     targeting,
     timeline,
@@ -537,7 +537,7 @@ class TestCosts:
             cost_summary(costs, "handlungsfeld")
 
     def test_indicators_per_resident_and_need(self, costs, panel):
-        ind = cost_indicators(costs, panel, need="sgb2_leistungsberechtigte")
+        ind = cost_indicators(costs, panel, need="sgb2_leistungsberechtigte", population="einwohner")
         assert len(ind) == panel.index.get_level_values(0).nunique() * costs["jahr"].nunique()
         row = ind[ind["gesamt"] > 0].iloc[0]
         assert row["je_einwohner"] == pytest.approx(row["gesamt"] / row["einwohner"])
@@ -555,7 +555,7 @@ class TestCosts:
 
     def test_indicators_per_case_and_measure(self, costs, areas):
         c = costs.assign(teilnehmende=20)
-        ind = cost_indicators(c, areas, cases="teilnehmende", by=("massnahme",))
+        ind = cost_indicators(c, areas, cases="teilnehmende", by=("massnahme",), population="einwohner")
         row = ind[ind["gesamt"] > 0].iloc[0]
         assert row["je_fall"] == pytest.approx(row["gesamt"] / row["faelle"])
 
@@ -563,7 +563,7 @@ class TestCosts:
         c = costs.copy()
         c.loc[0, "jahr"] = 2019
         with pytest.raises(InputError, match="no data for the cost year"):
-            cost_indicators(c, panel)
+            cost_indicators(c, panel, population="einwohner")
 
 
 # --------------------------------------------------------------------------------------
@@ -739,7 +739,7 @@ class TestDiD:
     def test_musterstadt_effect_recovered(self, panel, measures):
         truth = load_truth()["measures"]["effect"]
         res = difference_in_differences(
-            panel, truth["outcome"], measure=truth["measure"], measures=measures
+            panel, truth["outcome"], measure=truth["measure"], measures=measures, population="einwohner"
         )
         assert sorted(res.treated) == sorted(truth["planning_areas"])
         assert res.start == truth["start"]
@@ -752,7 +752,7 @@ class TestDiD:
 
     def test_musterstadt_event_study_covers_truth_by_year(self, panel, measures):
         truth = load_truth()["measures"]["effect"]
-        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures)
+        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures, population="einwohner")
         es = res.event_study
         base = truth["effect_pp_by_year"][str(truth["baseline_year"])]
         for year, eff in truth["effect_pp_by_year"].items():
@@ -763,14 +763,14 @@ class TestDiD:
 
     def test_match_years(self, panel, measures):
         res = difference_in_differences(
-            panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2020, 2021]
+            panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2020, 2021], population="einwohner"
         )
         assert list(res.balance.index) == ["outcome_2020", "outcome_2021"]
         assert any("balanced by construction" in n for n in res.notes)
         assert res.ci_low <= -2.0 <= res.ci_high
         with pytest.raises(InputError, match="before the start"):
             difference_in_differences(
-                panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2022]
+                panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2022], population="einwohner"
             )
 
     @pytest.mark.parametrize(
@@ -792,7 +792,7 @@ class TestDiD:
                 truth["planning_areas"],
                 truth["start"],
                 measures=measures,
-                measure=truth["measure"],
+                measure=truth["measure"], population="einwohner",
             )
         assert res.warnings
         assert "pre-trends differ" in res.warnings[0]
@@ -809,7 +809,7 @@ class TestDiD:
             measures=measures,
             ci="bootstrap",
             rng=5,
-            n_boot=199,
+            n_bootstrap=199, population="einwohner",
         )
         b = difference_in_differences(
             panel,
@@ -818,7 +818,7 @@ class TestDiD:
             measures=measures,
             ci="bootstrap",
             rng=5,
-            n_boot=199,
+            n_bootstrap=199, population="einwohner",
         )
         assert a.ci_low == b.ci_low
         assert a.ci_high == b.ci_high
@@ -827,7 +827,7 @@ class TestDiD:
         import matplotlib
 
         matplotlib.use("Agg")
-        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures)
+        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures, population="einwohner")
         assert "Difference-in-differences of M01" in repr(res)
         assert "<table" in res._repr_html_()
         assert list(res.to_frame().index) == [2020, 2021, 2022, 2023, 2024]
@@ -1180,7 +1180,7 @@ def test_prioritise_equals_brute_force(need, data):
     budget = data.draw(st.integers(0, 300))
     c = pd.DataFrame({"need": need, "effect": effect, "cost": cost},
                      index=[f"M{i}" for i in range(n)])  # fmt: skip
-    p = prioritise(c, budget, need="need", effect="effect", cost="cost", sensitivity_steps=0)
+    p = prioritize(c, budget, need="need", effect="effect", cost="cost", sensitivity_steps=0)
     b = p.table["nutzen"].to_numpy()
     best = max(
         sum(b[i] for i in range(n) if s[i])
@@ -1195,12 +1195,12 @@ def test_prioritise_ceilings_must_and_sensitivity():
     c = pd.DataFrame({"n": [1.0, 0.5, 0.0], "e": [0.0, 0.5, 1.0], "k": [10.0, 10.0, 10.0]},
                      index=["A", "B", "C"])  # fmt: skip
     draws = pd.DataFrame({"ESF": [5.0, 5.0, 0.0]}, index=["A", "B", "C"])
-    p = prioritise(c, 20, need="n", effect="e", cost="k", draws=draws,
+    p = prioritize(c, 20, need="n", effect="e", cost="k", draws=draws,
                    ceilings=pd.Series({"ESF": 5.0}), must=["B"])  # fmt: skip
     assert "B" in p.chosen  # must
     assert "A" not in p.chosen  # the ceiling allows only one of A, B
     assert p.sensitivity.shape == (3, 5)
-    with pytest.raises(InputError, match="prioritise: `weights`"):
-        prioritise(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
-    with pytest.raises(InputError, match="prioritise: `need` names the column 'x'"):
-        prioritise(c, 20, need="x", effect="e", cost="k")
+    with pytest.raises(InputError, match="prioritize: `weights`"):
+        prioritize(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
+    with pytest.raises(InputError, match="prioritize: `need` names the column 'x'"):
+        prioritize(c, 20, need="x", effect="e", cost="k")

@@ -562,7 +562,7 @@ def test_musterstadt_first_site_in_or_next_to_under_supplied_area(musterstadt):
         kitas,
         cand,
         costs=costs,
-        k=1,
+        n_sites=1,
         method="mclp",
         max_cost=1000,
         target=70,

@@ -33,7 +33,7 @@ BERLIN_MSS_2021: dict[str, Any] = {
     "weighted": False,
     "ddof": 0,
     "combine": "sum",
-    "restandardise": True,
+    "restandardize": True,
     "status_cuts": (-1.0, 1.0, 1.5),
     "dynamics_cuts": (-1.0, 1.0),
     "closed": "inner",

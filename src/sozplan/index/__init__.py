@@ -42,12 +42,12 @@ from sozplan.index._monitoring import (
     transition_matrix,
 )
 from sozplan.index._transform import (
-    NORMALISATIONS,
+    STANDARDIZATIONS,
     Imputer,
-    Normalizer,
+    Standardizer,
     OutlierTreatment,
     impute,
-    normalise,
+    standardize,
     treat_outliers,
 )
 from sozplan.index._uncertainty import (
@@ -73,7 +73,7 @@ from sozplan.index._weights import (
 __all__ = [
     "AGGREGATIONS",
     "DYNAMICS_LABELS",
-    "NORMALISATIONS",
+    "STANDARDIZATIONS",
     "SPEC_FORMAT",
     "STATUS_LABELS",
     "UNASSIGNED",
@@ -84,7 +84,7 @@ __all__ = [
     "IndexResult",
     "IndexSpec",
     "Monitoring",
-    "Normalizer",
+    "Standardizer",
     "OutlierTreatment",
     "SensitivityResult",
     "SobolResult",
@@ -104,7 +104,7 @@ __all__ = [
     "impute",
     "interval_labels",
     "monitor",
-    "normalise",
+    "standardize",
     "pca_weights",
     "saltelli_design",
     "sensitivity",

@@ -65,7 +65,7 @@ def spec_of(index: Any, where: str) -> IndexSpec:
 
 
 def twogroup_arrays(
-    df: Any, group: Hashable, total: Hashable, *, where: str, min_units: int = 2
+    df: Any, group: Hashable, population: Hashable, *, where: str, min_units: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate a two-group table and return ``(x, t)`` as float arrays.
 
@@ -75,10 +75,10 @@ def twogroup_arrays(
     """
     check_frame(df, where=where)
     check_unique_index(df, where=where)
-    check_counts(df, [group, total], where=where)
-    check_numerator_denominator(df, group, total, where=where)
+    check_counts(df, [group, population], where=where)
+    check_numerator_denominator(df, group, population, where=where)
     x = df[group].to_numpy(dtype=float)
-    t = df[total].to_numpy(dtype=float)
+    t = df[population].to_numpy(dtype=float)
     _check_units(len(t), min_units, where)
     big_x, big_t = x.sum(), t.sum()
     if big_x <= 0 or big_x >= big_t:
