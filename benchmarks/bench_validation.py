@@ -83,8 +83,8 @@ def main(n_blocks: int = 100_000, repeats: int = 3) -> None:
     print(report)
 
     one_year = city.xs(2024, level="jahr")
-    sec_r, _ = timed(lambda: rates(one_year, specs), repeats)
-    mem_r = peak_mb(lambda: rates(one_year, specs))
+    sec_r, _ = timed(lambda: rates(one_year, specs, population="einwohner"), repeats)
+    mem_r = peak_mb(lambda: rates(one_year, specs, population="einwohner"))
 
     shares = [s for s in specs if s.kind == "share"]
     others = [s for s in specs if s.kind == "rate"]

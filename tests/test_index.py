@@ -21,8 +21,8 @@ from sozplan.index import (
     STATUS_LABELS,
     Imputer,
     IndexSpec,
-    Standardizer,
     OutlierTreatment,
+    Standardizer,
     aggregate,
     changes,
     classify,
@@ -30,11 +30,11 @@ from sozplan.index import (
     copeland,
     impute,
     monitor,
-    standardize,
     pca_weights,
     sensitivity,
     sobol_from_samples,
     sobol_indices,
+    standardize,
     status_dynamics,
     threshold_sensitivity,
     transition_matrix,
@@ -118,7 +118,9 @@ def test_directions_and_methods():
 
 def test_rank_ties_equal_scipy():
     x = np.array([[3.0], [1.0], [3.0], [2.0], [3.0]])
-    np.testing.assert_allclose(Standardizer("rank").fit_transform(x)[:, 0], stats.rankdata(x[:, 0]))
+    np.testing.assert_allclose(
+        Standardizer("rank").fit_transform(x)[:, 0], stats.rankdata(x[:, 0])
+    )
 
 
 @pytest.mark.parametrize(
@@ -537,7 +539,12 @@ def test_uncertainty_bad_input():
 def test_sensitivity_finds_the_dominant_factor():
     df = _toy(60)
     res = sensitivity(
-        df, MSS_LIKE, n_draws=64, alternatives={"standardization": ["rank"]}, weight_noise=0.02, rng=0
+        df,
+        MSS_LIKE,
+        n_draws=64,
+        alternatives={"standardization": ["rank"]},
+        weight_noise=0.02,
+        rng=0,
     )
     idx = res.indices
     assert idx["ST"].idxmax() == "standardization"

@@ -185,7 +185,7 @@ def test_share_interval_contains_value(x, n, method):
 
 def test_rates_values_match_counts(areas):
     r = (
-        rates(areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"])
+        rates(areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"], population="einwohner")
         if (areas["einwohner"] >= 300).all()
         else _quiet_rates(
             areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"]
@@ -211,7 +211,7 @@ def test_rates_values_match_counts(areas):
 
 def test_rates_default_specs_flags_and_tidy_frame(blocks):
     with pytest.warns(DataQualityWarning) as rec:
-        r = rates(blocks, method="clopper-pearson")
+        r = rates(blocks, method="clopper-pearson", population="einwohner")
     assert len(r.specs) == len(load_catalog())
     assert r.warnings
     assert any(
@@ -242,7 +242,7 @@ def test_rates_suppressed_input_is_nan_with_status():
         index=["a", "b"],
     )
     with pytest.warns(DataQualityWarning, match="suppressed"):
-        r = rates(df, "altersarmut")
+        r = rates(df, "altersarmut", population="einwohner")
     assert np.isnan(r.value.loc["b", "altersarmut"])
     assert r.status.loc["b", "altersarmut"] == "suppressed"
     assert r.status.loc["a", "altersarmut"] == "ok"
@@ -250,7 +250,7 @@ def test_rates_suppressed_input_is_nan_with_status():
 
 def test_rates_thresholds_are_configurable():
     df = pd.DataFrame({"einwohner": [250], "auslaender": [20]}, index=["a"])
-    r = rates(df, "auslaenderanteil", min_population=200, min_denominator=None)
+    r = rates(df, "auslaenderanteil", min_population=200, min_denominator=None, population="einwohner")
     assert r.status.iloc[0, 0] == "ok"
 
 
@@ -285,7 +285,7 @@ def test_rates_thresholds_are_configurable():
 )
 def test_rates_bad_input(df, specs, match):
     with pytest.raises(InputError, match=match):
-        rates(df, specs)
+        rates(df, specs, population="einwohner")
 
 
 def test_rates_plot(areas, tmp_path):

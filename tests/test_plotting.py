@@ -239,7 +239,9 @@ def test_status_dynamics_map_matrix_legend(pr):
 
 def test_small_multiples_share_classes(pr):
     g = pr.assign(y1=pr["sgb2"], y2=pr["sgb2"] * 1.5)
-    d = small_multiples(g, {"2020": "y1", "2024": "y2"}, n_classes=4, label="SGB-II-Quote", unit="%")
+    d = small_multiples(
+        g, {"2020": "y1", "2024": "y2"}, n_classes=4, label="SGB-II-Quote", unit="%"
+    )
     panels = d.artists["panels"]
     assert len(panels) == 2
     np.testing.assert_allclose(panels[0].data["cuts"], panels[1].data["cuts"])

@@ -623,7 +623,9 @@ def test_randomization_test_detects_segregation_and_is_reproducible():
         assert r.p_value == pytest.approx(1 / 200)
         assert r.expected < r.statistic
         assert 0 < r.bias_corrected < r.statistic
-    again = S.randomization_test(S.dissimilarity, seg, group="a", population="t", permutations=199, rng=7)
+    again = S.randomization_test(
+        S.dissimilarity, seg, group="a", population="t", permutations=199, rng=7
+    )
     assert np.array_equal(again.simulated, runs[0].simulated)
 
 
@@ -787,7 +789,13 @@ def test_randomization_test_null_is_calibrated():
         df = pd.DataFrame({"a": rng.binomial(t, 0.3), "t": t})
         ps.append(
             S.randomization_test(
-                S.dissimilarity, df, group="a", population="t", permutations=99, null="evenness", rng=rng
+                S.dissimilarity,
+                df,
+                group="a",
+                population="t",
+                permutations=99,
+                null="evenness",
+                rng=rng,
             ).p_value
         )
     ps = np.array(ps)
@@ -849,7 +857,9 @@ def test_bootstrap_and_multigroup_and_graph_inference(grid):
     )
     assert sp.statistic == pytest.approx(S.dissimilarity(grid, "x", "t", graph=g).statistic)
     assert sp.p_value < 0.05  # the gradient is spatially clustered
-    at = S.randomization_test(S.atkinson, grid, group="x", population="t", b=0.8, permutations=20, rng=0)
+    at = S.randomization_test(
+        S.atkinson, grid, group="x", population="t", b=0.8, permutations=20, rng=0
+    )
     assert at.statistic == pytest.approx(S.atkinson(grid, "x", "t", b=0.8).statistic)
 
 
@@ -858,13 +868,22 @@ def test_compare_indices():
     b = pd.DataFrame({"g": [20, 15, 18, 27, 22, 17, 19, 21], "t": [50] * 8})
     for method in ("bootstrap", "random_label"):
         r = S.compare_indices(
-            S.dissimilarity, a, b, group="g", population="t", permutations=300, method=method, rng=0
+            S.dissimilarity,
+            a,
+            b,
+            group="g",
+            population="t",
+            permutations=300,
+            method=method,
+            rng=0,
         )
         assert r.difference == pytest.approx(
             S.dissimilarity(b, "g", "t").statistic - S.dissimilarity(a, "g", "t").statistic
         )
         assert r.p_value < 0.05
-    same = S.compare_indices(S.dissimilarity, a, a, group="g", population="t", permutations=200, rng=0)
+    same = S.compare_indices(
+        S.dissimilarity, a, a, group="g", population="t", permutations=200, rng=0
+    )
     assert same.difference == 0
     assert same.p_value > 0.5
     assert "difference" in repr(same)
@@ -922,7 +941,9 @@ def test_result_objects(toy):
     assert float(r) == r.statistic
     with pytest.raises(AttributeError):
         r.statistic = 0.0  # frozen
-    rt = S.randomization_test(S.dissimilarity, toy, group="a", population="t", permutations=20, rng=0)
+    rt = S.randomization_test(
+        S.dissimilarity, toy, group="a", population="t", permutations=20, rng=0
+    )
     assert "p_value" in repr(rt)
     assert "<table" in rt._repr_html_()
     assert rt.to_frame().shape[0] == 1
@@ -1009,7 +1030,9 @@ def test_inference_and_spatial_bad_input(toy, grid):
     with pytest.raises(InputError, match="group="):
         S.randomization_test(S.dissimilarity, toy, permutations=9)
     with pytest.raises(InputError, match="unexpected"):
-        S.randomization_test(S.dissimilarity, toy, group="a", population="t", b=0.3, permutations=9)
+        S.randomization_test(
+            S.dissimilarity, toy, group="a", population="t", b=0.3, permutations=9
+        )
     with pytest.raises(InputError, match="legacy"):
         S.randomization_test(
             S.dissimilarity, toy, group="a", population="t", rng=np.random.RandomState(0)
@@ -1156,7 +1179,9 @@ def test_randomisation_refuses_geometry_and_simulated_indices(grid, toy):
     with pytest.raises(InputError, match="geometry"):
         S.randomization_test(S.delta, grid, group="x", population="t", permutations=9)
     with pytest.raises(InputError, match="simulation-based"):
-        S.randomization_test(S.modified_dissimilarity, toy, group="a", population="t", permutations=9)
+        S.randomization_test(
+            S.modified_dissimilarity, toy, group="a", population="t", permutations=9
+        )
 
 
 def test_change_decomposition_display_omits_undefined_shares_and_warns_on_tiny_differences():

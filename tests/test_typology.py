@@ -283,7 +283,9 @@ def test_bad_input(planted):
 def test_no_structure_warns():
     df = pd.DataFrame(np.random.default_rng(8).uniform(size=(80, 6)), columns=list("abcdef"))
     with pytest.warns(MethodWarning, match="no cluster structure|unstable"):
-        typology(df, list(df.columns), n_clusters_range=range(2, 5), n_refs=5, n_bootstrap=10, rng=0)
+        typology(
+            df, list(df.columns), n_clusters_range=range(2, 5), n_refs=5, n_bootstrap=10, rng=0
+        )
 
 
 # -------------------------------------------------------------------------- real data
@@ -315,7 +317,13 @@ def test_berlin_typology(berlin_dir):
     # unstable under bootstrap, which the user is warned about
     with pytest.warns(MethodWarning, match="unstable under bootstrap"):
         t = typology(
-            values, cols, n_clusters_range=range(3, 9), n_bootstrap=20, n_refs=10, rng=0, labels=BERLIN_LABELS
+            values,
+            cols,
+            n_clusters_range=range(3, 9),
+            n_bootstrap=20,
+            n_refs=10,
+            rng=0,
+            labels=BERLIN_LABELS,
         )
     assert len(t.labels) == 536
     assert t.n_clusters == 6

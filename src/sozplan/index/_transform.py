@@ -25,8 +25,8 @@ from sozplan.index._common import parse_directions, weighted_moments
 __all__ = [
     "STANDARDIZATIONS",
     "Imputer",
-    "Standardizer",
     "OutlierTreatment",
+    "Standardizer",
     "impute",
     "standardize",
     "treat_outliers",

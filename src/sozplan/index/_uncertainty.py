@@ -315,7 +315,9 @@ class _IndexModel:
 
             self.weight_sets.append(check_weights(ws, cols, where=where).to_numpy())
         imputed = nominal.imputed
-        norm_kw = {k: v for k, v in spec.standardization.items() if k not in ("method", "weighted")}
+        norm_kw = {
+            k: v for k, v in spec.standardization.items() if k not in ("method", "weighted")
+        }
         sw = None
         if spec.standardization.get("weighted"):
             sw = df[spec.population].to_numpy(dtype=float)
@@ -768,9 +770,17 @@ def sensitivity(
     Rk = _ranks(Y).T  # (runs, areas)
     r0 = model.nominal.rank.to_numpy()
     shift = np.abs(Rk - r0[None, :]).mean(axis=1)
-    f_A, f_B, f_AB = shift[:n_draws], shift[n_draws : 2 * n_draws], shift[2 * n_draws :].reshape(d, n_draws)
+    f_A, f_B, f_AB = (
+        shift[:n_draws],
+        shift[n_draws : 2 * n_draws],
+        shift[2 * n_draws :].reshape(d, n_draws),
+    )
     S1, ST = sobol_from_samples(f_A, f_B, f_AB)
-    g_A, g_B, g_AB = Rk[:n_draws], Rk[n_draws : 2 * n_draws], Rk[2 * n_draws :].reshape(d, n_draws, -1)
+    g_A, g_B, g_AB = (
+        Rk[:n_draws],
+        Rk[n_draws : 2 * n_draws],
+        Rk[2 * n_draws :].reshape(d, n_draws, -1),
+    )
     S1a, STa = sobol_from_samples(g_A, g_B, g_AB)  # (d, areas)
     V = np.var(np.concatenate([g_A, g_B]), axis=0)
     ok = V > 0

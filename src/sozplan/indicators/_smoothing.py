@@ -13,14 +13,18 @@ from sozplan.checks import check_counts, check_frame, check_graph_alignment, fai
 __all__ = ["assuncao_reis", "empirical_bayes", "location_quotient"]
 
 
-def _counts(df: pd.DataFrame, group: str, population: str, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _counts(
+    df: pd.DataFrame, group: str, population: str, where: str
+) -> tuple[np.ndarray, np.ndarray]:
     check_frame(df, where=where)
     check_counts(df, [group, population], where=where)
     e = df[group].to_numpy(dtype=float)
     b = df[population].to_numpy(dtype=float)
     if b.sum() <= 0:
         raise fail(
-            where, f"column {population!r} sums to 0", "pass a base (population at risk) with cases"
+            where,
+            f"column {population!r} sums to 0",
+            "pass a base (population at risk) with cases",
         )
     return e, b
 

@@ -228,9 +228,7 @@ def _read_text(path: str | Path | None) -> tuple[str, str]:
         return text, "yaml"
     path = Path(path)
     if not path.exists():
-        raise fail(
-            "load_catalog", f"`path` {str(path)!r} does not exist", "pass an existing file"
-        )
+        raise fail("load_catalog", f"`path` {str(path)!r} does not exist", "pass an existing file")
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
     return path.read_text(encoding="utf-8"), fmt
 
@@ -277,9 +275,7 @@ def _parse(text: str, fmt: str) -> dict[str, IndicatorSpec]:
     try:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise fail(
-            "load_catalog", f"the file cannot be parsed ({exc})", "fix its syntax"
-        ) from exc
+        raise fail("load_catalog", f"the file cannot be parsed ({exc})", "fix its syntax") from exc
     entries = data.get("indicators") if isinstance(data, Mapping) else data
     if not isinstance(entries, list):
         raise fail(

@@ -17,6 +17,7 @@ from sozplan.planning._common import (
     check_probability,
     html_block,
     population_values,
+    resolve_id_column,
 )
 from sozplan.planning._model import validate_costs, validate_measures
 
@@ -406,7 +407,7 @@ def cost_summary(
     by: Hashable | Sequence[Hashable] = "massnahme",
     *,
     measures: pd.DataFrame | None = None,
-    id_column: str = "planungsraum",
+    id_column: str | None = None,
     columns: Sequence[str] = COST_COLUMNS,
 ) -> pd.DataFrame:
     r"""Costs summed by measure, area, year, field of action or funding programme.
@@ -427,7 +428,9 @@ def cost_summary(
         ``handlungsfeld``, ``traeger``, ``zielgruppe``), joined by measure id.
     measures : DataFrame, optional
         Measures table, needed to group by a measure attribute; also validates the costs.
-    id_column : str, default "planungsraum"
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     columns : sequence of str
         Cost columns; the first is the own budget.
 
@@ -439,11 +442,13 @@ def cost_summary(
     Examples
     --------
     >>> from sozplan.datasets import load_costs, load_measures
-    >>> s = cost_summary(load_costs(), ["handlungsfeld", "jahr"], measures=load_measures())
+    >>> s = cost_summary(load_costs(), ["handlungsfeld", "jahr"], measures=load_measures(),
+    ...                  id_column="planungsraum")
     >>> list(s.columns)[-4:]
     ['foerderquote', 'anteil', 'veraenderung', 'veraenderung_prozent']
     """
     where = "cost_summary"
+    id_column = resolve_id_column(id_column, None, where)
     c = validate_costs(costs, measures=measures, id_column=id_column, columns=columns)
     by_list = [by] if isinstance(by, str) or not isinstance(by, Sequence) else list(by)
     if not by_list:
@@ -501,7 +506,7 @@ def cost_indicators(
     need: Hashable | None = None,
     cases: Hashable | None = None,
     by: Sequence[Hashable] = ("jahr",),
-    id_column: str = "planungsraum",
+    id_column: str | None = None,
     columns: Sequence[str] = COST_COLUMNS,
     measures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -537,7 +542,9 @@ def cost_indicators(
     by : sequence of str, default ("jahr",)
         Keys besides the area: ``"jahr"`` and/or ``"massnahme"``; ``()`` for totals over
         the whole period (denominators of the latest year).
-    id_column : str, default "planungsraum"
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     columns : sequence of str
     measures : DataFrame, optional
         Validates the costs against the measures.
@@ -562,6 +569,7 @@ def cost_indicators(
     True
     """
     where = "cost_indicators"
+    id_column = resolve_id_column(id_column, areas, where)
     c = validate_costs(costs, measures=measures, id_column=id_column, columns=columns)
     check_frame(areas, arg="areas", where=where)
     by = list(by)

@@ -17,7 +17,14 @@ import pandas as pd
 
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning
-from sozplan.planning._common import COST_COLUMNS, area_ids, html_block, key_labels, raise_problems
+from sozplan.planning._common import (
+    COST_COLUMNS,
+    area_ids,
+    html_block,
+    key_labels,
+    raise_problems,
+    resolve_id_column,
+)
 
 __all__ = [
     "ALL_AREAS",
@@ -186,15 +193,15 @@ year of the run time).
     return out
 
 
-def measure_areas(measures: pd.DataFrame, *, id_column: str = "planungsraum") -> pd.DataFrame:
+def measure_areas(measures: pd.DataFrame, *, id_column: str | None = None) -> pd.DataFrame:
     """Tidy table of measures and the areas they serve: one row per measure and area.
 
     Parameters
     ----------
     measures : DataFrame
         A table as accepted by :func:`validate_measures`.
-    id_column : str, default "planungsraum"
-        Name of the area id column of the result.
+    id_column : str
+        Column of the area ids in the result (required).
 
     Returns
     -------
@@ -207,11 +214,12 @@ def measure_areas(measures: pd.DataFrame, *, id_column: str = "planungsraum") ->
     >>> import pandas as pd
     >>> m = pd.DataFrame({"beginn": [2022], "ende": [2025], "gebiete": ["01 02"]},
     ...                  index=pd.Index(["M1"], name="massnahme"))
-    >>> measure_areas(m)
+    >>> measure_areas(m, id_column="planungsraum")
       massnahme planungsraum  beginn  ende
     0        M1           01    2022  2025
     1        M1           02    2022  2025
     """
+    id_column = resolve_id_column(id_column, None, "measure_areas")
     m = validate_measures(measures)
     long = m.explode("gebiete").rename(columns={"gebiete": id_column}).drop(columns="n_gebiete")
     long[id_column] = long[id_column].astype(str)
@@ -226,7 +234,7 @@ def validate_costs(
     *,
     measures: pd.DataFrame | None = None,
     areas: Any = None,
-    id_column: str = "planungsraum",
+    id_column: str | None = None,
     columns: Sequence[str] = COST_COLUMNS,
 ) -> pd.DataFrame:
     """Check a cost table (per measure, area and year) and return a clean copy with totals.
@@ -243,8 +251,9 @@ def validate_costs(
         to a known measure, to one of its areas and to a year of its run time.
     areas : DataFrame, Series, Index or list, optional
         Known area ids.
-    id_column : str, default "planungsraum"
-        Name of the area id column.
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     columns : sequence of str
         The cost columns.
 
@@ -273,7 +282,7 @@ def validate_costs(
     >>> c = pd.DataFrame({"massnahme": ["M1", "M1"], "planungsraum": ["01", "01"],
     ...                   "jahr": [2022, 2023], "eigenmittel": [1000.0, -50.0],
     ...                   "foerdermittel": [0.0, 0.0], "drittmittel": [0.0, 0.0]})
-    >>> validate_costs(c)
+    >>> validate_costs(c, id_column="planungsraum")
     Traceback (most recent call last):
     ...
     sozplan.errors.InputError: validate_costs: column 'eigenmittel' has 1 negative cost(s): \
@@ -281,6 +290,7 @@ M1/01/2023 (-50). Fix: costs are amounts spent (>= 0); book refunds as a separat
 row or net them before.
     """
     where = "validate_costs"
+    id_column = resolve_id_column(id_column, areas, where)
     check_frame(costs, arg="costs", where=where)
     columns = list(columns)
     keys = ["massnahme", id_column, "jahr"]
@@ -416,7 +426,7 @@ def validate_targets(
     areas: Any = None,
     measures: pd.DataFrame | None = None,
     indicators: Sequence[Hashable] | None = None,
-    id_column: str = "planungsraum",
+    id_column: str | None = None,
 ) -> pd.DataFrame:
     """Check a table of social and financial targets and return a clean copy.
 
@@ -438,8 +448,9 @@ def validate_targets(
         Known measures; a ``massnahme`` of a target must be one of them.
     indicators : sequence, optional
         Known indicator keys.
-    id_column : str, default "planungsraum"
-        Name of the area column.
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
 
     Returns
     -------
@@ -460,15 +471,16 @@ def validate_targets(
     >>> t = pd.DataFrame({"ziel": ["Z1"], "indikator": ["sgb2_quote"], "planungsraum": ["99"],
     ...                   "basiswert": [25.0], "basisjahr": [2021], "zielwert": [22.0],
     ...                   "zieljahr": [2026], "art": ["sozial"]})
-    >>> validate_targets(t, areas=["01", "02"])
+    >>> validate_targets(t, areas=["01", "02"], id_column="planungsraum")
     Traceback (most recent call last):
     ...
     sozplan.errors.InputError: validate_targets: 1 target(s) refer to unknown areas: 'Z1' ('99'). \
 Fix: use a known area id or 'gesamt' for a city-wide target.
-    >>> validate_targets(t)["richtung"].tolist()
+    >>> validate_targets(t, id_column="planungsraum")["richtung"].tolist()
     [-1]
     """
     where = "validate_targets"
+    id_column = resolve_id_column(id_column, areas, where)
     check_frame(targets, arg="targets", where=where)
     out = targets.copy()
     if "ziel" in out.columns:
@@ -621,7 +633,7 @@ class PlanningData:
     measures: pd.DataFrame
     costs: pd.DataFrame | None = None
     targets: pd.DataFrame | None = None
-    id_column: str = "planungsraum"
+    id_column: str = ""
     notes: tuple[str, ...] = field(default=())
 
     def measure_areas(self) -> pd.DataFrame:
@@ -683,7 +695,7 @@ def planning_data(
     costs: pd.DataFrame | None = None,
     targets: pd.DataFrame | None = None,
     *,
-    id_column: str = "planungsraum",
+    id_column: str | None = None,
     cost_columns: Sequence[str] = COST_COLUMNS,
 ) -> PlanningData:
     """Validate areas, measures, costs and targets together (the planning data model).
@@ -698,8 +710,9 @@ def planning_data(
         See :func:`validate_costs`.
     targets : DataFrame, optional
         See :func:`validate_targets`.
-    id_column : str, default "planungsraum"
-        Name of the area column in costs and targets.
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     cost_columns : sequence of str
         Cost columns of ``costs``.
 
@@ -721,6 +734,7 @@ def planning_data(
     (18, True)
     """
     where = "planning_data"
+    id_column = resolve_id_column(id_column, areas, where)
     ids = area_ids(areas, where=where)
     m = validate_measures(measures, areas=ids)
     c = (
@@ -738,4 +752,6 @@ def planning_data(
         no_cost = m.index.difference(c["massnahme"].unique())
         if len(no_cost):
             notes.append(f"{len(no_cost)} measure(s) without costs: {format_values(no_cost)}")
-    return PlanningData(areas=ids, measures=m, costs=c, targets=t, id_column=id_column, notes=tuple(notes))
+    return PlanningData(
+        areas=ids, measures=m, costs=c, targets=t, id_column=id_column, notes=tuple(notes)
+    )

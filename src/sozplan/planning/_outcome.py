@@ -647,7 +647,9 @@ def difference_in_differences(
     D = pd.DataFrame(D, index=pd.Index(used, name="treated"), columns=years)
     # event study
     rng_ = check_rng(rng, where=where) if ci == "bootstrap" else None
-    boot_idx = rng_.integers(0, len(used), size=(n_bootstrap, len(used))) if rng_ is not None else None
+    boot_idx = (
+        rng_.integers(0, len(used), size=(n_bootstrap, len(used))) if rng_ is not None else None
+    )
     es_rows = []
     for yr in years:
         d = D[yr].to_numpy()
@@ -670,7 +672,9 @@ def difference_in_differences(
             bs = d[boot_idx].mean(axis=1)
             se = float(bs.std(ddof=1))
             lo, hi = (float(v) for v in np.quantile(bs, [alpha / 2, 1 - alpha / 2]))
-            p = float(min(1.0, 2 * min((bs <= 0).mean(), (bs >= 0).mean()) + 1 / (n_bootstrap + 1)))
+            p = float(
+                min(1.0, 2 * min((bs <= 0).mean(), (bs >= 0).mean()) + 1 / (n_bootstrap + 1))
+            )
         es_rows.append(
             {
                 "jahr": yr,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_frame, fail, format_values
-from sozplan.planning._common import html_block
+from sozplan.planning._common import html_block, resolve_id_column
 from sozplan.planning._model import validate_measures, validate_targets
 
 __all__ = [
@@ -215,7 +215,7 @@ def target_attainment(
     *,
     tolerance: float = 0.1,
     tolerance_kind: str = "relative",
-    id_column: str = "planungsraum",
+    id_column: str | None = None,
     areas: Any = None,
 ) -> Attainment:
     r"""Attainment of social and financial targets per year, against a linear target path.
@@ -255,7 +255,9 @@ def target_attainment(
     tolerance : float, default 0.1
         See the rule.
     tolerance_kind : {"relative", "absolute"}, default "relative"
-    id_column : str, default "planungsraum"
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     areas : optional
         Known area ids, to validate the targets.
 
@@ -273,7 +275,7 @@ def target_attainment(
     ...                   "zieljahr": [2025], "art": ["sozial"]})
     >>> obs = pd.DataFrame({"sgb2_quote": [25.0, 24.2, 23.8, 23.7]},
     ...                    index=pd.MultiIndex.from_tuples([("01", y) for y in range(2021, 2025)]))
-    >>> target_attainment(t, obs).to_frame()[["jahr", "erwartet", "beobachtet", "status"]]
+    >>> target_attainment(t, obs, id_column="planungsraum").to_frame()[["jahr", "erwartet", "beobachtet", "status"]]
        jahr  erwartet  beobachtet    status
     0  2021      25.0        25.0  baseline
     1  2022      24.0        24.2  on_track
@@ -281,6 +283,7 @@ def target_attainment(
     3  2024      22.0        23.7   at_risk
     """
     where = "target_attainment"
+    id_column = resolve_id_column(id_column, areas, where)
     if tolerance_kind not in ("relative", "absolute"):
         raise fail(
             where, f"`tolerance_kind` is {tolerance_kind!r}", "use 'relative' or 'absolute'"
@@ -486,6 +489,7 @@ def timeline(
     milestones: pd.DataFrame | None = None,
     targets: pd.DataFrame | None = None,
     today: int | None = None,
+    id_column: str | None = None,
 ) -> Timeline:
     """Timeline of measures, milestones and target years (a Gantt chart with ``plot()``).
 
@@ -501,6 +505,8 @@ def timeline(
         their ``massnahme`` (or of the whole city).
     today : int, optional
         Year to mark with a line (e.g. the reporting year).
+    id_column : str, optional
+        Column of the area ids in ``targets`` (required with ``targets``).
 
     Returns
     -------
@@ -569,7 +575,9 @@ def timeline(
             ms_["erreicht"] = milestones["erreicht"].astype(object).to_numpy()
         ev.append(ms_)
     if targets is not None:
-        tg = validate_targets(targets, measures=m)
+        tg = validate_targets(
+            targets, measures=m, id_column=resolve_id_column(id_column, None, where)
+        )
         mm = tg["massnahme"] if "massnahme" in tg.columns else pd.Series(pd.NA, index=tg.index)
         ev.append(
             pd.DataFrame(

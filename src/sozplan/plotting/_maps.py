@@ -1149,7 +1149,10 @@ def small_multiples(
         raise fail(where, "there is no panel to draw", "check `columns` or `by`")
     pooled = pd.concat(list(panels.values()), ignore_index=True)
     pooled = pooled[np.isfinite(pooled.to_numpy())]
-    kw: dict[str, Any] = {"n_classes": int(min(n_classes, max(2, pooled.nunique()))), "language": language}
+    kw: dict[str, Any] = {
+        "n_classes": int(min(n_classes, max(2, pooled.nunique()))),
+        "language": language,
+    }
     if cuts is not None:
         kw["cuts"] = cuts
     cls = classify(pooled, scheme, **kw)

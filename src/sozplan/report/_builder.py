@@ -565,9 +565,12 @@ class _Context:
         minpop = self.cfg["index"]["min_population"]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            self.rates = rates(self.gdf, keys, min_population=minpop)
+            pop = self.cfg["data"]["population"]
+            self.rates = rates(self.gdf, keys, min_population=minpop, population=pop)
             self.panel_rates = (
-                rates(self.panel, keys, min_population=minpop) if self.panel is not None else None
+                rates(self.panel, keys, min_population=minpop, population=pop)
+                if self.panel is not None
+                else None
             )
             if self.districts is not None:
                 dc = self.cfg["data"]["district_column"]

@@ -185,7 +185,9 @@ def _group_table(
         counts, kept, messages = multigroup_table(df, cols, where=where)
         return counts, [str(c) for c in kept], messages
     if group is None or population is None:
-        raise fail(where, "no groups were given", "pass groups=[...] or group=... and population=...")
+        raise fail(
+            where, "no groups were given", "pass groups=[...] or group=... and population=..."
+        )
     x, t = twogroup_arrays(df, group, population, where=where)
     return np.column_stack([x, t - x]), [str(group), f"{population} - {group}"], ()
 
@@ -558,7 +560,9 @@ def decompose_change(
         names = [str(c) for c in cols]
     else:
         if group is None or population is None:
-            raise fail(where, "no groups were given", "pass groups=[...] or group= and population=")
+            raise fail(
+                where, "no groups were given", "pass groups=[...] or group= and population="
+            )
         pairs = [twogroup_arrays(d, group, population, where=where) for d in (df1, df2)]
         frames = [
             pd.DataFrame({"g": x, "rest": t - x}, index=d.index)
@@ -742,8 +746,12 @@ def decompose_spatial_attribute(
 
     g11 = index(df1, group=group, population=population, **index_kwargs).statistic
     g22 = index(df2, group=group, population=population, **index_kwargs).statistic
-    g12 = index(with_counts(df1, cg1, ct1), group=group, population=population, **index_kwargs).statistic
-    g21 = index(with_counts(df2, cg2, ct2), group=group, population=population, **index_kwargs).statistic
+    g12 = index(
+        with_counts(df1, cg1, ct1), group=group, population=population, **index_kwargs
+    ).statistic
+    g21 = index(
+        with_counts(df2, cg2, ct2), group=group, population=population, **index_kwargs
+    ).statistic
     c_s = 0.5 * (g11 - g21 + g12 - g22)
     c_a = 0.5 * (g11 - g12 + g21 - g22)
     diff = g11 - g22

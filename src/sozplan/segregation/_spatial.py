@@ -430,7 +430,13 @@ def _proximity_products(
 
 
 def _decay_common(
-    df: Any, group: Hashable, population: Hashable, alpha: float, beta: float, scale: float, where: str
+    df: Any,
+    group: Hashable,
+    population: Hashable,
+    alpha: float,
+    beta: float,
+    scale: float,
+    where: str,
 ) -> tuple[np.ndarray, ...]:
     x, t = twogroup_arrays(df, group, population, where=where)
     y = t - x
@@ -813,7 +819,9 @@ def spatial_dissimilarity(
     >>> spatial_dissimilarity(g, "g", "t").statistic
     0.0
     """
-    d, contrast, w = _adjusted_d(df, group, population, graph, "spatial_dissimilarity", standardize)
+    d, contrast, w = _adjusted_d(
+        df, group, population, graph, "spatial_dissimilarity", standardize
+    )
     return _result(
         "spatial_dissimilarity",
         "Adjusted D(adj) (Morrill)",

@@ -222,7 +222,9 @@ def propose_sites(
     if method not in _METHODS:
         raise fail(where, f"`method` is {method!r}", f"use one of {format_values(_METHODS)}")
     if not isinstance(n_sites, int | np.integer) or n_sites < 1 or n_sites > len(candidates):
-        raise fail(where, f"`n_sites` is {n_sites!r}", f"pass an integer from 1 to {len(candidates)}")
+        raise fail(
+            where, f"`n_sites` is {n_sites!r}", f"pass an integer from 1 to {len(candidates)}"
+        )
     both = facilities.index.intersection(candidates.index)
     if len(both):
         raise fail(

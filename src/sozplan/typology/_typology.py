@@ -455,7 +455,9 @@ class TypologyResult:
         """Whether each type is stable (mean bootstrap Jaccard >= 0.75, Hennig 2007)."""
         if self.stability is None:
             raise fail(
-                "TypologyResult.stable", "stability was not computed (n_bootstrap=0)", "pass n_bootstrap > 0"
+                "TypologyResult.stable",
+                "stability was not computed (n_bootstrap=0)",
+                "pass n_bootstrap > 0",
             )
         return self.stability["jaccard_mean"] >= 0.75
 
@@ -543,7 +545,9 @@ def _check_k_values(n_clusters_range: Any, n: int, where: str) -> list[int]:
         ) from exc
     ks = [k for k in ks if k >= 2]
     if not ks:
-        raise fail(where, "`n_clusters_range` has no number of types >= 2", "pass e.g. range(2, 9)")
+        raise fail(
+            where, "`n_clusters_range` has no number of types >= 2", "pass e.g. range(2, 9)"
+        )
     if ks[-1] >= n:
         raise fail(
             where,
@@ -718,10 +722,22 @@ def typology(
         choice["k"] = k_sel
         n_clusters = k_sel
     else:
-        if not isinstance(n_clusters, int | np.integer) or isinstance(n_clusters, bool) or n_clusters < 1:
-            raise fail(where, f"`n_clusters` is {n_clusters!r}", "pass a positive integer number of types or None")
+        if (
+            not isinstance(n_clusters, int | np.integer)
+            or isinstance(n_clusters, bool)
+            or n_clusters < 1
+        ):
+            raise fail(
+                where,
+                f"`n_clusters` is {n_clusters!r}",
+                "pass a positive integer number of types or None",
+            )
         if n_clusters > n:
-            raise fail(where, f"`n_clusters` is {n_clusters} but there are only {n} areas", "choose fewer types")
+            raise fail(
+                where,
+                f"`n_clusters` is {n_clusters} but there are only {n} areas",
+                "choose fewer types",
+            )
     n_clusters = int(n_clusters)
     est = TypologyClusterer(
         n_clusters,
