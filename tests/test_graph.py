@@ -257,7 +257,7 @@ def test_graph_summary_figures_and_views(with_islands):
     assert s.n == 12
     assert s.n_links == int(g.nonzero)
     assert s.cardinalities["004"] == 8
-    assert s.neighbour_distribution().sum() == 12
+    assert s.neighbor_distribution().sum() == 12
     assert s.n_asymmetric == 0
     frame = s.to_frame()
     assert frame.loc["insel", "isolate"]

@@ -573,11 +573,11 @@ class GraphSummary:
     islands: IslandReport | None = field(repr=False, default=None)
 
     @property
-    def mean_neighbours(self) -> float:
+    def mean_neighbors(self) -> float:
         """Mean number of neighbours per area."""
         return float(self.cardinalities.mean())
 
-    def neighbour_distribution(self) -> pd.Series:
+    def neighbor_distribution(self) -> pd.Series:
         """Return the number of areas per number of neighbours."""
         counts = self.cardinalities.value_counts().sort_index()
         counts.index.name = "n_neighbours"
@@ -653,7 +653,7 @@ class GraphSummary:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
-        dist = self.neighbour_distribution()
+        dist = self.neighbor_distribution()
         ax.bar(dist.index, dist.to_numpy(), color="#4c72b0")
         de = language == "de"
         ax.set_xlabel("Anzahl Nachbarn" if de else "number of neighbours")
