@@ -37,6 +37,26 @@ _NAMES = {
 }
 
 
+#: Musterstadt's age-band columns and the ages they hold (from, to exclusive)
+_BAND_AGES = {
+    "einwohner_0_5": (0, 6),
+    "einwohner_6_14": (6, 15),
+    "einwohner_15_17": (15, 18),
+    "einwohner_18_64": (18, 65),
+    "einwohner_65_plus": (65, None),
+}
+
+
+def _band_columns(ages: tuple[int, int | None]) -> list[str]:
+    """Musterstadt's age-band columns that make up the ages ``[from, to)`` of a type."""
+    lo, hi = ages
+    return [
+        c
+        for c, (a, b) in _BAND_AGES.items()
+        if a >= lo and (hi is None or (b is not None and b <= hi))
+    ]
+
+
 def child_poverty(areas: pd.DataFrame) -> pd.Series:
     """Children under 15 receiving SGB II per 100 residents under 15 (NaN without children)."""
     num, dens = NEED
@@ -74,7 +94,7 @@ def make_facilities(
         over = str(need[low].idxmin())
     frames = []
     for kind, spec in FACILITY_SIZES.items():
-        cols = list(FACILITY_TYPES[kind]["population"])
+        cols = _band_columns(FACILITY_TYPES[kind]["ages"])
         target = float(FACILITY_TYPES[kind]["target"])
         eligible = blocks[cols].sum(axis=1).to_numpy(dtype=float)
         total = supply_level * target / 100 * eligible.sum()
