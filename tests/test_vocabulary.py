@@ -359,3 +359,100 @@ SOURCE_ALLOWED: dict[tuple[str, str], str] = {
 def test_no_musterstadt_column_hard_coded_in_src():
     hits = _source_hits()
     assert not hits, "Musterstadt column names in library code:\n" + "\n".join(hits)
+
+
+# ------------------------------------------------------------- graph: one behaviour
+
+
+@pytest.fixture(scope="module")
+def grid():
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import box
+
+    rng = np.random.default_rng(4)
+    cells = [
+        box(100 * i, 100 * j, 100 * i + 100, 100 * j + 100) for i in range(5) for j in range(5)
+    ]
+    t = rng.integers(50, 200, len(cells))
+    return gpd.GeoDataFrame(
+        {"x": rng.binomial(t, 0.3), "t": t, "y": rng.normal(size=len(cells))},
+        geometry=cells,
+        index=pd.Index([f"{i:03d}" for i in range(len(cells))], name="id"),
+        crs=25832,
+    )
+
+
+def _calls():
+    from sozplan import autocorrelation as A
+    from sozplan import indicators as I
+    from sozplan import segregation as S
+
+    return {
+        "moran": lambda df, g: A.moran(df, "y", graph=g, permutations=0).statistic,
+        "local_moran": lambda df, g: A.local_moran(df, "y", graph=g, permutations=9, rng=0).loc[
+            "000", "statistic"
+        ],
+        "dissimilarity": lambda df, g: S.dissimilarity(df, "x", "t", graph=g).statistic,
+        "spatial_dissimilarity": lambda df, g: (
+            S.spatial_dissimilarity(df, "x", "t", graph=g).statistic
+        ),
+        "empirical_bayes": lambda df, g: I.empirical_bayes(df, "x", "t", graph=g).loc["000"],
+    }
+
+
+@pytest.mark.parametrize("name", list(_calls()))
+def test_a_graph_in_another_order_is_aligned_by_id(grid, name):
+    from libpysal.graph import Graph
+
+    call = _calls()[name]
+    g = Graph.build_contiguity(grid, rook=False)
+    shuffled = grid.iloc[::-1]
+    assert call(shuffled, g) == pytest.approx(call(grid, g), abs=1e-12)
+
+
+@pytest.mark.parametrize("name", list(_calls()))
+def test_a_graph_with_other_ids_is_refused(grid, name):
+    from libpysal.graph import Graph
+
+    from sozplan.errors import InputError
+
+    g = Graph.build_contiguity(grid, rook=False)
+    with pytest.raises(InputError, match="differ"):
+        _calls()[name](grid.iloc[:-1], g)
+
+
+def test_graph_none_means_no_spatial_weights(grid):
+    from sozplan import autocorrelation as A
+    from sozplan import regions as R
+    from sozplan import segregation as S
+    from sozplan.errors import InputError
+
+    # functions that need weights default to "queen" and refuse None ...
+    for call in (
+        lambda: A.moran(grid, "y", graph=None),
+        lambda: A.local_moran(grid, "y", graph=None),
+        lambda: S.spatial_dissimilarity(grid, "x", "t", graph=None),
+        lambda: R.regionalize(grid, ["y"], n_clusters=2, graph=None),
+    ):
+        with pytest.raises(InputError, match="no spatial weights"):
+            call()
+    assert A.moran(grid, "y", permutations=0).statistic == pytest.approx(
+        A.moran(grid, "y", graph="queen", permutations=0).statistic
+    )
+    # ... and where None is allowed it is the aspatial variant
+    assert S.dissimilarity(grid, "x", "t").statistic == pytest.approx(
+        S.dissimilarity(grid, "x", "t", graph=None).statistic
+    )
+
+
+def test_every_graph_default_is_none_or_a_kind():
+    defaults = {
+        name: p.default
+        for name, _, p in SIGNATURES
+        if p.name == "graph" and p.default is not inspect.Parameter.empty
+    }
+    assert defaults  # the walk found them
+    odd = {n: d for n, d in defaults.items() if d is not None and d not in ("queen", "rook")}
+    assert not odd

@@ -1167,7 +1167,7 @@ def moran_correlogram(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     orders: int | None = None,
     distances: Sequence[float] | None = None,
     permutations: int = 99,

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sozplan.checks import check_counts, check_frame, check_graph_alignment, fail, format_values
+from sozplan.checks import check_counts, check_frame, fail, format_values
+from sozplan.graph import align_graph
 
 __all__ = ["assuncao_reis", "empirical_bayes", "location_quotient"]
 
@@ -110,7 +111,7 @@ def empirical_bayes(
             from libpysal.graph import Graph  # a legacy libpysal.weights.W
 
             graph = Graph.from_W(graph)
-        check_graph_alignment(df, graph, where=where)
+        graph = align_graph(graph, df, where=where)
         nb = _neighbourhood(graph, len(df))
         bi = nb @ b
         m = (nb @ e) / bi

@@ -753,7 +753,7 @@ def _pairs(graph: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _adjusted_d(
     df: Any, group: Hashable, population: Hashable, graph: Any, where: str, standardize: bool
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    from sozplan.checks import check_graph_alignment
+    from sozplan.graph import align_graph
 
     x, t = twogroup_arrays(df, group, population, where=where)
     if graph is None:
@@ -768,7 +768,7 @@ def _adjusted_d(
 
         # binary contiguity; areas without neighbours simply add no contrast
         graph = build_graph(df, graph, islands="keep", transform="b")
-    check_graph_alignment(df, graph, where=where)
+    graph = align_graph(graph, df, where=where)
     i, j, w = _pairs(graph)
     if standardize:
         rowsum = np.bincount(i, weights=w, minlength=len(x))

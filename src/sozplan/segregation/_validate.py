@@ -198,7 +198,7 @@ def environment_matrix(df: pd.DataFrame, graph: Any, where: str) -> Any:
     """
     import scipy.sparse as sp
 
-    from sozplan.checks import check_graph_alignment
+    from sozplan.graph import align_graph
 
     if not hasattr(graph, "sparse") or not hasattr(graph, "unique_ids"):
         raise fail(
@@ -207,7 +207,7 @@ def environment_matrix(df: pd.DataFrame, graph: Any, where: str) -> Any:
             "build one with sozplan.graph.build_graph(gdf) or libpysal.graph.Graph.build_*; "
             "convert a legacy W with Graph.from_W(w)",
         )
-    check_graph_alignment(df, graph, where=where)
+    graph = align_graph(graph, df, where=where)
     mat = sp.csr_array(graph.sparse, dtype=float)
     if not mat.diagonal().any():
         mat = mat + sp.eye_array(mat.shape[0], format="csr")
