@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sozplan.errors import InputError
 from sozplan.index import (
-    STATUS_LABELS,
+    STATUS_CLASSES,
     Imputer,
     IndexSpec,
     OutlierTreatment,
@@ -312,7 +312,7 @@ MSS_LIKE = {
     "classes": {
         "scheme": "manual",
         "cuts": [-1, 1, 1.5],
-        "labels": list(STATUS_LABELS),
+        "labels": list(STATUS_CLASSES),
         "closed": "inner",
     },
 }
@@ -407,7 +407,7 @@ def test_composite_bad_data():
 def test_classify_inner_convention_mss():
     # Berlin MSS: hoch x < -1; mittel -1 <= x <= 1; niedrig 1 < x <= 1.5; sehr niedrig x > 1.5
     z = pd.Series([-1.0001, -1.0, 1.0, 1.0001, 1.5, 1.5001])
-    res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_LABELS, closed="inner")
+    res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_CLASSES, closed="inner")
     assert res.classes.tolist() == [
         "hoch",
         "mittel",

@@ -185,7 +185,11 @@ def test_share_interval_contains_value(x, n, method):
 
 def test_rates_values_match_counts(areas):
     r = (
-        rates(areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"], population="einwohner")
+        rates(
+            areas,
+            ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"],
+            population="einwohner",
+        )
         if (areas["einwohner"] >= 300).all()
         else _quiet_rates(
             areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"]
@@ -250,7 +254,9 @@ def test_rates_suppressed_input_is_nan_with_status():
 
 def test_rates_thresholds_are_configurable():
     df = pd.DataFrame({"einwohner": [250], "auslaender": [20]}, index=["a"])
-    r = rates(df, "auslaenderanteil", min_population=200, min_denominator=None, population="einwohner")
+    r = rates(
+        df, "auslaenderanteil", min_population=200, min_denominator=None, population="einwohner"
+    )
     assert r.status.iloc[0, 0] == "ok"
 
 

@@ -176,7 +176,7 @@ def test_choropleth_bad_input(pr):
         choropleth(pr.assign(x=np.nan), "x")
     with pytest.raises(InputError, match="language"):
         choropleth(pr, "sgb2", language="fr")
-    with pytest.raises(InputError, match="k"):
+    with pytest.raises(InputError, match="`n_classes`"):
         choropleth(pr, "sgb2", n_classes=1)
     with pytest.raises(InputError, match="geometry"):
         choropleth(pd.DataFrame(pr.drop(columns="geometry")), "sgb2")

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from sozplan.index._aggregate import AGGREGATIONS, aggregate, aggregate_matrix, copeland
 from sozplan.index._classify import (
-    DYNAMICS_LABELS,
-    STATUS_LABELS,
+    DYNAMICS_CLASSES,
+    STATUS_CLASSES,
     Classification,
     ThresholdSensitivity,
     assign_classes,
@@ -72,10 +72,10 @@ from sozplan.index._weights import (
 
 __all__ = [
     "AGGREGATIONS",
-    "DYNAMICS_LABELS",
+    "DYNAMICS_CLASSES",
     "SPEC_FORMAT",
     "STANDARDIZATIONS",
-    "STATUS_LABELS",
+    "STATUS_CLASSES",
     "UNASSIGNED",
     "Classification",
     "FactorWeights",

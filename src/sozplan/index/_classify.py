@@ -19,8 +19,8 @@ from sozplan.checks import fail, format_values
 from sozplan.index._common import as_series, html_table
 
 __all__ = [
-    "DYNAMICS_LABELS",
-    "STATUS_LABELS",
+    "DYNAMICS_CLASSES",
+    "STATUS_CLASSES",
     "Classification",
     "ThresholdSensitivity",
     "assign_classes",
@@ -30,9 +30,9 @@ __all__ = [
 ]
 
 #: Status classes of the Berlin MSS and the Hamburg Sozialmonitoring (index: higher = worse).
-STATUS_LABELS = ("hoch", "mittel", "niedrig", "sehr niedrig")
+STATUS_CLASSES = ("hoch", "mittel", "niedrig", "sehr niedrig")
 #: Dynamics classes of the Berlin MSS and the Hamburg Sozialmonitoring.
-DYNAMICS_LABELS = ("positiv", "stabil", "negativ")
+DYNAMICS_CLASSES = ("positiv", "stabil", "negativ")
 
 _MAPCLASSIFY = {
     "quantiles": "Quantiles",
@@ -297,7 +297,7 @@ def classify(
     --------
     >>> import pandas as pd
     >>> z = pd.Series([-1.5, -0.2, 0.0, 0.3, 1.2, 1.9], index=list("abcdef"))
-    >>> res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_LABELS)
+    >>> res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_CLASSES)
     >>> res.classes.tolist()
     ['hoch', 'mittel', 'mittel', 'mittel', 'niedrig', 'sehr niedrig']
     >>> classify(z, "quantiles", n_classes=2).counts.tolist()

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
-from sozplan.index._classify import DYNAMICS_LABELS, STATUS_LABELS, _check_cuts, assign_classes
+from sozplan.index._classify import DYNAMICS_CLASSES, STATUS_CLASSES, _check_cuts, assign_classes
 from sozplan.index._common import html_table, parse_directions, weighted_moments
 
 __all__ = [
@@ -350,8 +350,8 @@ def status_dynamics(
     restandardize: bool = True,
     status_cuts: Sequence[float] = (-1.0, 1.0, 1.5),
     dynamics_cuts: Sequence[float] = (-1.0, 1.0),
-    status_labels: Sequence[str] = STATUS_LABELS,
-    dynamics_labels: Sequence[str] = DYNAMICS_LABELS,
+    status_labels: Sequence[str] = STATUS_CLASSES,
+    dynamics_labels: Sequence[str] = DYNAMICS_CLASSES,
     closed: str = "inner",
     unassigned: str = UNASSIGNED,
     reference: StatusDynamics | pd.DataFrame | None = None,

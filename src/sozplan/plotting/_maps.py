@@ -889,10 +889,10 @@ def status_dynamics_map(
             f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
             "compute the index on the same areas",
         )
-    from sozplan.index import DYNAMICS_LABELS, STATUS_LABELS
+    from sozplan.index import DYNAMICS_CLASSES, STATUS_CLASSES
 
-    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_LABELS))
-    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_LABELS))
+    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_CLASSES))
+    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_CLASSES))
     if len(s_labels) != 4 or len(d_labels) != 3:
         raise fail(
             where,

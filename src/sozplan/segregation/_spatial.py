@@ -24,7 +24,7 @@ import pandas as pd
 from sozplan.checks import check_projected_crs, fail, format_values
 from sozplan.segregation._result import SegregationResult, twogroup_result
 from sozplan.segregation._twogroup import _k_dissimilarity
-from sozplan.segregation._validate import IndexSpec, register, safe_div, twogroup_arrays
+from sozplan.segregation._validate import IndexInfo, register, safe_div, twogroup_arrays
 
 __all__ = [
     "absolute_centralization",
@@ -47,8 +47,8 @@ __all__ = [
 BLOCK_ELEMENTS = 2_000_000
 
 
-def _spec(name: str, label: str, dimension: str) -> IndexSpec:
-    return IndexSpec(
+def _spec(name: str, label: str, dimension: str) -> IndexInfo:
+    return IndexInfo(
         name,
         label,
         dimension,

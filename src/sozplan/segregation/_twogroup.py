@@ -24,7 +24,7 @@ import pandas as pd
 from sozplan.checks import check_rng, fail
 from sozplan.segregation._result import SegregationResult, carrington_troske, twogroup_result
 from sozplan.segregation._validate import (
-    IndexSpec,
+    IndexInfo,
     environment_matrix,
     lag_counts,
     register,
@@ -194,8 +194,8 @@ def compute_twogroup(
     )
 
 
-def _spec(name: str, label: str, dimension: str, kernel: Any, **kw: Any) -> IndexSpec:
-    return IndexSpec(name, label, dimension, "twogroup", kernel, **kw)
+def _spec(name: str, label: str, dimension: str, kernel: Any, **kw: Any) -> IndexInfo:
+    return IndexInfo(name, label, dimension, "twogroup", kernel, **kw)
 
 
 # ----------------------------------------------------------------------- public API

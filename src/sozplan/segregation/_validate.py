@@ -24,8 +24,12 @@ __all__: list[str] = []
 
 
 @dataclass(frozen=True)
-class IndexSpec:
-    """What the inference and table machinery needs to know about a public index."""
+class IndexInfo:
+    """Registry entry of a segregation index: what inference and tables need to know.
+
+    Not to be confused with :class:`sozplan.index.IndexSpec`, the specification of a
+    composite social index.
+    """
 
     name: str
     label: str
@@ -36,10 +40,10 @@ class IndexSpec:
     randomizable: bool = True
 
 
-REGISTRY: dict[Callable[..., Any], IndexSpec] = {}
+REGISTRY: dict[Callable[..., Any], IndexInfo] = {}
 
 
-def register(spec: IndexSpec) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def register(spec: IndexInfo) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Attach ``spec`` to a public index function (used by ``randomization_test``)."""
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,7 +54,7 @@ def register(spec: IndexSpec) -> Callable[[Callable[..., Any]], Callable[..., An
     return deco
 
 
-def spec_of(index: Any, where: str) -> IndexSpec:
+def spec_of(index: Any, where: str) -> IndexInfo:
     """Return the registered spec of an index function or raise a helpful error."""
     spec = getattr(index, "_segregation_spec", None)
     if spec is None:
