@@ -16,6 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from sozplan.datasets._demography import BANDS
+
 #: Mean and range of places per facility, and the range of opening years, per type.
 FACILITY_SIZES: dict[str, dict[str, Any]] = {
     "kita": {"mean": 75, "low": 20, "high": 180, "years": (1965, 2024), "prefix": "KT"},
@@ -37,23 +39,11 @@ _NAMES = {
 }
 
 
-#: Musterstadt's age-band columns and the ages they hold (from, to exclusive)
-_BAND_AGES = {
-    "einwohner_0_5": (0, 6),
-    "einwohner_6_14": (6, 15),
-    "einwohner_15_17": (15, 18),
-    "einwohner_18_64": (18, 65),
-    "einwohner_65_plus": (65, None),
-}
-
-
 def _band_columns(ages: tuple[int, int | None]) -> list[str]:
     """Musterstadt's age-band columns that make up the ages ``[from, to)`` of a type."""
     lo, hi = ages
     return [
-        c
-        for c, (a, b) in _BAND_AGES.items()
-        if a >= lo and (hi is None or (b is not None and b <= hi))
+        c for c, (a, b) in BANDS.items() if a >= lo and (hi is None or (b is not None and b <= hi))
     ]
 
 
