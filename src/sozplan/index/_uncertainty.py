@@ -75,7 +75,7 @@ def saltelli_design(
         if n_draws & (n_draws - 1):
             raise fail(
                 "saltelli_design",
-                f"`n` is {n_draws}, not a power of 2",
+                f"`n_draws` is {n_draws}, not a power of 2",
                 "use n = 2**m or sampler='random'",
             )
         base = stats.qmc.Sobol(2 * d, scramble=True, rng=gen).random_base2(int(np.log2(n_draws)))
@@ -575,7 +575,7 @@ def uncertainty(
     where = "uncertainty"
     gen = check_rng(rng, where=where)
     if not (isinstance(n_draws, int | np.integer) and n_draws >= 2):
-        raise fail(where, f"`n` is {n_draws!r}", "pass a whole number of runs >= 2, e.g. 1000")
+        raise fail(where, f"`n_draws` is {n_draws!r}", "pass a whole number of runs >= 2, e.g. 1000")
     if not 0 <= weight_noise < 1:
         raise fail(
             where, f"`weight_noise` is {weight_noise!r}", "pass a number in [0, 1), e.g. 0.25"
