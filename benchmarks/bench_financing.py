@@ -21,7 +21,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from sozplan.planning import bundle_funding, prioritise
+from sozplan.planning import bundle_funding, prioritize
 
 
 def landscape(n_measures=1_000, n_programmes=20, n_years=10, seed=0):
@@ -107,11 +107,11 @@ def main():
                                   aggfunc="sum", fill_value=0.0).reindex(own.index, fill_value=0.0)  # fmt: skip
     ceilings = draws.sum() * 0.5
     budget = own.sum() / 3
-    t3, p = median_time(repeat, prioritise, cand, budget, need="bedarf", effect="wirkung",
+    t3, p = median_time(repeat, prioritize, cand, budget, need="bedarf", effect="wirkung",
                         cost="kosten", draws=draws, ceilings=ceilings)  # fmt: skip
     c3 = median_time.cpu
     print(
-        f"prioritise (with 5-point sensitivity): {t3:7.2f} s, CPU {c3:.2f} s  ({len(p.chosen)} chosen)"
+        f"prioritize (with 5-point sensitivity): {t3:7.2f} s, CPU {c3:.2f} s  ({len(p.chosen)} chosen)"
     )
     print(f"bundling with binding ceilings + portfolio: {t2 + t3:.2f} s, CPU {c2 + c3:.2f} s "
           "(target < 10 s)")  # fmt: skip

@@ -18,12 +18,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sozplan.errors import InputError
 from sozplan.index import (
-    STATUS_LABELS,
+    STATUS_CLASSES,
     Imputer,
     IndexSpec,
     MonitoringSpec,
-    Normalizer,
     OutlierTreatment,
+    Standardizer,
     aggregate,
     changes,
     classify,
@@ -31,11 +31,11 @@ from sozplan.index import (
     copeland,
     impute,
     monitor,
-    normalise,
     pca_weights,
     sensitivity,
     sobol_from_samples,
     sobol_indices,
+    standardize,
     status_dynamics,
     threshold_sensitivity,
     transition_matrix,
@@ -58,13 +58,13 @@ def _toy(n=40, k=3, seed=0):
 # ------------------------------------------------------------------ scikit-learn contract
 @parametrize_with_checks(
     [
-        Normalizer(),
-        Normalizer("zscore", ddof=1),
-        Normalizer("minmax", scale=100.0),
-        Normalizer("goalposts", goalposts=(-5.0, 5.0)),
-        Normalizer("rank"),
-        Normalizer("percentile"),
-        Normalizer("distance", reference=3.0),
+        Standardizer(),
+        Standardizer("zscore", ddof=1),
+        Standardizer("minmax", scale=100.0),
+        Standardizer("goalposts", goalposts=(-5.0, 5.0)),
+        Standardizer("rank"),
+        Standardizer("percentile"),
+        Standardizer("distance", reference=3.0),
         OutlierTreatment(),
         Imputer(),
         Imputer("median"),
@@ -78,7 +78,7 @@ def test_sklearn_compatible(estimator, check):
 
 def test_pipeline_with_pandas_output():
     df = _toy()[["alq", "sgb2", "kinder"]]
-    pipe = make_pipeline(OutlierTreatment(), Normalizer("minmax")).set_output(transform="pandas")
+    pipe = make_pipeline(OutlierTreatment(), Standardizer("minmax")).set_output(transform="pandas")
     out = pipe.fit_transform(df)
     assert list(out.columns) == ["alq", "sgb2", "kinder"]
     assert out.index.equals(df.index)
@@ -89,37 +89,39 @@ def test_pipeline_with_pandas_output():
 def test_zscore_equals_scipy():
     x = _toy()[["alq", "sgb2"]]
     for ddof in (0, 1):
-        ours = Normalizer(ddof=ddof).fit_transform(x)
+        ours = Standardizer(ddof=ddof).fit_transform(x)
         np.testing.assert_allclose(ours, stats.zscore(x.to_numpy(), ddof=ddof), rtol=1e-12)
 
 
 def test_weighted_zscore_equals_repeated_rows():
     x = np.array([[1.0], [2.0], [4.0], [8.0]])
     w = np.array([1, 3, 2, 1])
-    a = Normalizer(ddof=1).fit(x, sample_weight=w).transform(x)
-    b = Normalizer(ddof=1).fit(np.repeat(x, w, axis=0)).transform(x)
+    a = Standardizer(ddof=1).fit(x, sample_weight=w).transform(x)
+    b = Standardizer(ddof=1).fit(np.repeat(x, w, axis=0)).transform(x)
     np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
 def test_directions_and_methods():
     x = pd.DataFrame({"alq": [1.0, 2.0, 3.0, 4.0], "abi": [40.0, 30.0, 20.0, 10.0]})
     for method in ("zscore", "minmax", "rank", "percentile"):
-        out = normalise(x, ["alq", "abi"], method, directions={"abi": -1})
+        out = standardize(x, ["alq", "abi"], method, directions={"abi": -1})
         np.testing.assert_allclose(
             out["alq"], out["abi"], err_msg=method
         )  # same ordering after the flip
-    np.testing.assert_allclose(normalise(x, ["alq"], "rank")["alq"], stats.rankdata(x["alq"]))
-    gp = normalise(x, ["alq"], "goalposts", goalposts=(2.0, 3.0))["alq"]
+    np.testing.assert_allclose(standardize(x, ["alq"], "rank")["alq"], stats.rankdata(x["alq"]))
+    gp = standardize(x, ["alq"], "goalposts", goalposts=(2.0, 3.0))["alq"]
     assert gp.tolist() == [0.0, 0.0, 1.0, 1.0]
-    dist = normalise(x, ["alq"], "distance", reference=2.0)["alq"]
+    dist = standardize(x, ["alq"], "distance", reference=2.0)["alq"]
     assert dist.tolist() == [-0.5, 0.0, 0.5, 1.0]
-    pct = normalise(x, ["alq"], "percentile")["alq"]
+    pct = standardize(x, ["alq"], "percentile")["alq"]
     assert pct.tolist() == [0.125, 0.375, 0.625, 0.875]
 
 
 def test_rank_ties_equal_scipy():
     x = np.array([[3.0], [1.0], [3.0], [2.0], [3.0]])
-    np.testing.assert_allclose(Normalizer("rank").fit_transform(x)[:, 0], stats.rankdata(x[:, 0]))
+    np.testing.assert_allclose(
+        Standardizer("rank").fit_transform(x)[:, 0], stats.rankdata(x[:, 0])
+    )
 
 
 @pytest.mark.parametrize(
@@ -133,14 +135,14 @@ def test_rank_ties_equal_scipy():
 )
 def test_normalizer_bad_input(kwargs, match):
     with pytest.raises(InputError, match=match):
-        Normalizer(**kwargs).fit(np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 5.0]]))
+        Standardizer(**kwargs).fit(np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 5.0]]))
 
 
 def test_normalizer_constant_and_nan():
     with pytest.raises(InputError, match="constant"):
-        Normalizer().fit(np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0]]))
+        Standardizer().fit(np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0]]))
     with pytest.raises(InputError, match="NaN"):
-        Normalizer().fit(np.array([[1.0], [np.nan], [3.0]]))
+        Standardizer().fit(np.array([[1.0], [np.nan], [3.0]]))
 
 
 # ------------------------------------------------------------------ outliers and imputation
@@ -267,7 +269,7 @@ def test_generalised_mean_special_cases():
         aggregate(df, df.columns, wd, method="generalised", p=2.0), np.sqrt((X**2) @ w)
     )
     np.testing.assert_allclose(aggregate(df, df.columns, method="sum"), X.sum(axis=1))
-    z = aggregate(df, df.columns, method="sum", restandardise=True)
+    z = aggregate(df, df.columns, method="sum", restandardize=True)
     assert abs(z.mean()) < 1e-12
     assert abs(z.std(ddof=0) - 1) < 1e-12
 
@@ -305,13 +307,13 @@ MSS_LIKE = {
     "name": "MSS-artig",
     "version": "2024.1",
     "indicators": [{"column": "alq"}, {"column": "sgb2"}, {"column": "kinder"}],
-    "normalisation": {"method": "zscore", "ddof": 0},
+    "standardization": {"method": "zscore", "ddof": 0},
     "aggregation": {"method": "sum"},
-    "restandardise": True,
+    "restandardize": True,
     "classes": {
         "scheme": "manual",
         "cuts": [-1, 1, 1.5],
-        "labels": list(STATUS_LABELS),
+        "labels": list(STATUS_CLASSES),
         "closed": "inner",
     },
 }
@@ -341,7 +343,7 @@ def test_composite_equals_status_dynamics():
     assert res.spec.hash in repr(res)
     frame = res.to_frame()
     assert {"n_alq", "aggregated", "index", "rank", "class"} <= set(frame.columns)
-    for table in (res.raw, res.treated, res.imputed, res.normalised):
+    for table in (res.raw, res.treated, res.imputed, res.standardized):
         assert table.index.equals(df.index)
 
 
@@ -359,17 +361,17 @@ def test_composite_full_pipeline():
         "population": "ew",
         "treatment": {"winmax": 5},
         "imputation": {"method": "group_mean", "by": "bez"},
-        "normalisation": {"method": "minmax", "scale": 100},
+        "standardization": {"method": "minmax", "scale": 100},
         "weighting": {"method": "pca"},
         "aggregation": {"method": "mean"},
-        "classes": {"scheme": "quantiles", "k": 5},
+        "classes": {"scheme": "quantiles", "n_classes": 5},
     }
     res = composite_index(df, spec)
     assert res.imputed.notna().all().all()
     assert res.treated["sgb2"].isna().sum() == 1
     assert res.treatment is not None
-    assert res.normalised.min().min() >= 0
-    assert res.normalised.max().max() <= 100
+    assert res.standardized.min().min() >= 0
+    assert res.standardized.max().max() <= 100
     assert res.classification.counts.tolist() == [16] * 5
     assert abs(res.weights.sum() - 1) < 1e-12
 
@@ -381,7 +383,7 @@ def test_composite_full_pipeline():
         ({"indicators": [{"column": "alq", "direction": "up"}]}, "direction"),
         ({"indicators": [{"column": "nope"}]}, "no column 'nope'"),
         ({"indicators": []}, "missing or empty"),
-        ({"normalisation": {"method": "softmax"}}, "normalisation method"),
+        ({"standardization": {"method": "softmax"}}, "standardization method"),
         ({"colour": "red"}, "unknown key"),
         ({"format": "other/9"}, "format"),
     ],
@@ -406,7 +408,7 @@ def test_composite_bad_data():
 def test_classify_inner_convention_mss():
     # Berlin MSS: hoch x < -1; mittel -1 <= x <= 1; niedrig 1 < x <= 1.5; sehr niedrig x > 1.5
     z = pd.Series([-1.0001, -1.0, 1.0, 1.0001, 1.5, 1.5001])
-    res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_LABELS, closed="inner")
+    res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_CLASSES, closed="inner")
     assert res.classes.tolist() == [
         "hoch",
         "mittel",
@@ -424,7 +426,7 @@ def test_classify_against_mapclassify():
         ("equal_interval", mapclassify.EqualInterval),
         ("fisher_jenks", mapclassify.FisherJenks),
     ]:
-        ours = classify(y, scheme, k=5)
+        ours = classify(y, scheme, n_classes=5)
         ref = kls(y.to_numpy(), k=5)
         np.testing.assert_allclose(ours.cuts, ref.bins[:-1])
         assert (ours.codes.to_numpy() - 1 == ref.yb).all(), scheme
@@ -439,7 +441,7 @@ def test_classify_sd_and_labels():
     np.testing.assert_allclose(res.cuts, [mean - sd, mean + sd])
     assert res.labels[0].startswith("unter")
     assert res.labels[1].endswith(f"bis {mean + sd:.2f}".replace(".", ","))
-    assert classify(y, "quantiles", k=2, language="en").labels[0].startswith("up to")
+    assert classify(y, "quantiles", n_classes=2, language="en").labels[0].startswith("up to")
     assert "Classification" in repr(res)
 
 
@@ -510,39 +512,44 @@ def test_sobol_bad_input():
 
 def test_uncertainty_degenerate_and_reproducible():
     df = _toy(50)
-    u0 = uncertainty(df, MSS_LIKE, n=50, weight_noise=0.0, rng=0)
+    u0 = uncertainty(df, MSS_LIKE, n_draws=50, weight_noise=0.0, rng=0)
     np.testing.assert_allclose(u0.rank_low, u0.nominal_rank)
     np.testing.assert_allclose(u0.rank_high, u0.nominal_rank)
     assert (u0.to_frame()["p_nominal_class"] == 1).all()
-    alt = {"normalisation": ["minmax", "rank"], "aggregation": ["geometric"]}
-    a = uncertainty(df, MSS_LIKE, n=100, alternatives=alt, cut_shift=0.1, rng=3)
-    b = uncertainty(df, MSS_LIKE, n=100, alternatives=alt, cut_shift=0.1, rng=3)
+    alt = {"standardization": ["minmax", "rank"], "aggregation": ["geometric"]}
+    a = uncertainty(df, MSS_LIKE, n_draws=100, alternatives=alt, cut_shift=0.1, rng=3)
+    b = uncertainty(df, MSS_LIKE, n_draws=100, alternatives=alt, cut_shift=0.1, rng=3)
     np.testing.assert_array_equal(a.ranks, b.ranks)
     np.testing.assert_allclose(a.class_probabilities.sum(axis=1), 1.0)
     assert (a.rank_low <= a.rank_median).all()
     assert (a.rank_median <= a.rank_high).all()
-    assert set(a.design["normalisation"]) == {"zscore", "minmax", "rank"}
+    assert set(a.design["standardization"]) == {"zscore", "minmax", "rank"}
     assert (a.rank_high - a.rank_low).max() > 0
 
 
 def test_uncertainty_bad_input():
     df = _toy()
     with pytest.raises(InputError, match="unknown key"):
-        uncertainty(df, MSS_LIKE, n=10, alternatives={"norm": ["minmax"]})
+        uncertainty(df, MSS_LIKE, n_draws=10, alternatives={"norm": ["minmax"]})
     with pytest.raises(InputError, match="weight_noise"):
-        uncertainty(df, MSS_LIKE, n=10, weight_noise=1.5)
+        uncertainty(df, MSS_LIKE, n_draws=10, weight_noise=1.5)
     with pytest.raises(InputError, match="rng"):
-        uncertainty(df, MSS_LIKE, n=10, rng=np.random.RandomState(0))
+        uncertainty(df, MSS_LIKE, n_draws=10, rng=np.random.RandomState(0))
 
 
 def test_sensitivity_finds_the_dominant_factor():
     df = _toy(60)
     res = sensitivity(
-        df, MSS_LIKE, n=64, alternatives={"normalisation": ["rank"]}, weight_noise=0.02, rng=0
+        df,
+        MSS_LIKE,
+        n_draws=64,
+        alternatives={"standardization": ["rank"]},
+        weight_noise=0.02,
+        rng=0,
     )
     idx = res.indices
-    assert idx["ST"].idxmax() == "normalisation"
-    assert idx.loc["normalisation", "ST"] > 5 * idx.drop("normalisation")["ST"].max()
+    assert idx["ST"].idxmax() == "standardization"
+    assert idx.loc["standardization", "ST"] > 5 * idx.drop("standardization")["ST"].max()
     negative = idx.index[(idx[["S1", "S1_ranks"]] < 0).any(axis=1)]
     assert ("negative S1" in repr(res)) == (len(negative) > 0)
     if len(negative):  # the note names exactly those factors
@@ -577,7 +584,7 @@ def test_status_dynamics_knobs():
     m = status_dynamics(df, cols, population="ew", min_population=None, combine="mean")
     np.testing.assert_allclose(s.status_index, m.status_index)  # equal after re-standardising
     np.testing.assert_allclose(s.status_sum / 3, m.status_sum)
-    raw = status_dynamics(df, cols, min_population=None, combine="mean", restandardise=False)
+    raw = status_dynamics(df, cols, min_population=None, combine="mean", restandardize=False)
     np.testing.assert_allclose(raw.status_index, m.status_sum)
     w = status_dynamics(df, cols, population="ew", min_population=None, weighted=True)
     wm = np.average(w.status_z["alq"], weights=df["ew"])
@@ -850,8 +857,8 @@ def test_result_objects_display_and_plot():
         res,
         res.classification,
         threshold_sensitivity(res.index, [-1, 1, 1.5]),
-        uncertainty(df, MSS_LIKE, n=20, rng=0),
-        sensitivity(df, MSS_LIKE, n=16, rng=0),
+        uncertainty(df, MSS_LIKE, n_draws=20, rng=0),
+        sensitivity(df, MSS_LIKE, n_draws=16, rng=0),
         sobol_indices(_ishigami, [(-np.pi, np.pi)] * 3, 64, rng=0, n_bootstrap=5),
         sd,
         monitor(_panel(), ["alq", "sgb2"], population="ew"),
@@ -873,17 +880,17 @@ def test_weighted_spec_equals_weighted_status_dynamics():
     spec = {
         **MSS_LIKE,
         "population": "ew",
-        "normalisation": {"method": "zscore", "weighted": True},
+        "standardization": {"method": "zscore", "weighted": True},
     }
     res = composite_index(df, spec)
-    z = normalise(df, ["alq", "sgb2", "kinder"], population="ew")
-    np.testing.assert_allclose(res.normalised, z)
+    z = standardize(df, ["alq", "sgb2", "kinder"], population="ew")
+    np.testing.assert_allclose(res.standardized, z)
     sd = status_dynamics(
         df, ["alq", "sgb2", "kinder"], population="ew", min_population=None, weighted=True
     )
-    np.testing.assert_allclose(res.normalised, sd.status_z)
+    np.testing.assert_allclose(res.standardized, sd.status_z)
     np.testing.assert_allclose(res.index, sd.status_index)
-    u = uncertainty(df, spec, n=10, weight_noise=0.0, rng=0)
+    u = uncertainty(df, spec, n_draws=10, weight_noise=0.0, rng=0)
     np.testing.assert_allclose(u.rank_median, res.rank)
     with pytest.raises(InputError, match="population"):
         composite_index(df, {**spec, "population": None})
@@ -891,15 +898,15 @@ def test_weighted_spec_equals_weighted_status_dynamics():
 
 def test_uncertainty_weight_sets_and_quantile_classes():
     df = _toy(50)
-    spec = {**MSS_LIKE, "classes": {"scheme": "quantiles", "k": 4}}
+    spec = {**MSS_LIKE, "classes": {"scheme": "quantiles", "n_classes": 4}}
     alt = {"weights": [{"alq": 2, "sgb2": 1, "kinder": 1}], "aggregation": ["copeland"]}
-    u = uncertainty(df, spec, n=60, alternatives=alt, weight_noise=0.0, rng=5)
+    u = uncertainty(df, spec, n_draws=60, alternatives=alt, weight_noise=0.0, rng=5)
     assert set(u.design["weight_set"]) == {0, 1}
     assert set(u.design["aggregation"]) == {"sum", "copeland"}
     # quartiles: every run puts (about) a quarter of the areas in each class
     np.testing.assert_allclose(u.class_probabilities.sum(axis=0) / 50, 0.25, atol=0.03)
     with pytest.raises(InputError, match="not supported"):
-        uncertainty(df, {**MSS_LIKE, "classes": {"scheme": "fisher_jenks"}}, n=10)
+        uncertainty(df, {**MSS_LIKE, "classes": {"scheme": "fisher_jenks"}}, n_draws=10)
 
 
 # --------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from sozplan.planning import (
     financing_plan,
     measure_areas,
     planning_data,
-    prioritise,
+    prioritize,
     target_attainment,
     targeting,
     timeline,
@@ -101,12 +101,12 @@ class TestDataModel:
     def test_inputs_not_mutated(self, measures, costs):
         m0, c0 = measures.copy(), costs.copy()
         validate_measures(measures)
-        validate_costs(costs, measures=measures)
+        validate_costs(costs, measures=measures, id_column="planungsraum")
         pd.testing.assert_frame_equal(measures, m0)
         pd.testing.assert_frame_equal(costs, c0)
 
     def test_measure_areas_long(self, measures):
-        long = measure_areas(measures)
+        long = measure_areas(measures, id_column="planungsraum")
         n = sum(len(g.split()) for g in measures["gebiete"])
         assert len(long) == n
         assert list(long.columns[:2]) == ["massnahme", "planungsraum"]
@@ -147,7 +147,7 @@ class TestDataModel:
         bad = costs.copy()
         bad.loc[3, "eigenmittel"] = -100.0
         with pytest.raises(InputError, match="negative cost"):
-            validate_costs(bad)
+            validate_costs(bad, id_column="planungsraum")
 
     def test_costs_outside_run_time_and_area(self, measures, costs):
         bad = costs.copy()
@@ -156,7 +156,12 @@ class TestDataModel:
         other = bad.index[bad["massnahme"] == "M02"][0]
         bad.loc[other, "planungsraum"] = "999999"
         with pytest.raises(InputError) as exc:
-            validate_costs(bad, measures=measures, areas=load_musterstadt("planning_area"))
+            validate_costs(
+                bad,
+                measures=measures,
+                areas=load_musterstadt("planning_area"),
+                id_column="planungsraum",
+            )
         msg = str(exc.value)
         assert "outside the measure's run time" in msg
         assert "does not serve" in msg
@@ -167,7 +172,7 @@ class TestDataModel:
         bad.loc[1, "massnahme"] = "M99"
         bad.loc[2, "drittmittel"] = np.nan
         with pytest.raises(InputError) as exc:
-            validate_costs(bad, measures=measures)
+            validate_costs(bad, measures=measures, id_column="planungsraum")
         msg = str(exc.value)
         assert "unknown measure" in msg
         assert "share a (measure, area, year)" in msg
@@ -185,15 +190,17 @@ class TestDataModel:
             }
         )
         with pytest.warns(DataQualityWarning, match="all zero"):
-            out = validate_costs(c)
+            out = validate_costs(c, id_column="planungsraum")
         assert np.isnan(out["foerderquote"].iloc[0])
 
     def test_targets_unknown_area(self):
         with pytest.raises(InputError, match="unknown areas: 'Z1' \\('99'\\)"):
-            validate_targets(_targets(planungsraum=["99"]), areas=["01"])
+            validate_targets(_targets(planungsraum=["99"]), areas=["01"], id_column="planungsraum")
 
     def test_targets_city_wide_ok(self):
-        out = validate_targets(_targets(planungsraum=["gesamt"]), areas=["01"])
+        out = validate_targets(
+            _targets(planungsraum=["gesamt"]), areas=["01"], id_column="planungsraum"
+        )
         assert out["richtung"].tolist() == [-1]
 
     @pytest.mark.parametrize(
@@ -208,11 +215,13 @@ class TestDataModel:
     )
     def test_targets_bad(self, over, match):
         with pytest.raises(InputError, match=match):
-            validate_targets(_targets(**over))
+            validate_targets(_targets(**over), id_column="planungsraum")
 
     def test_targets_unknown_measure(self, measures):
         with pytest.raises(InputError, match="unknown measures"):
-            validate_targets(_targets(massnahme=["M99"]), measures=measures)
+            validate_targets(
+                _targets(massnahme=["M99"]), measures=measures, id_column="planungsraum"
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -518,26 +527,30 @@ def test_concentration_index_equals_grouped_curve_area(rows):
 
 class TestCosts:
     def test_summary_totals(self, costs, measures):
-        s = cost_summary(costs, "massnahme", measures=measures)
+        s = cost_summary(costs, "massnahme", measures=measures, id_column="planungsraum")
         assert s["gesamt"].sum() == pytest.approx(
             costs[["eigenmittel", "foerdermittel", "drittmittel"]].sum().sum()
         )
         assert s["anteil"].sum() == pytest.approx(100)
 
     def test_summary_change_over_years(self, costs):
-        s = cost_summary(costs, "jahr")
+        s = cost_summary(costs, "jahr", id_column="planungsraum")
         g = s["gesamt"]
         assert s["veraenderung"].iloc[1] == pytest.approx(g.iloc[1] - g.iloc[0])
         assert np.isnan(s["veraenderung"].iloc[0])
 
     def test_summary_by_measure_attribute(self, costs, measures):
-        s = cost_summary(costs, ["handlungsfeld", "jahr"], measures=measures)
+        s = cost_summary(
+            costs, ["handlungsfeld", "jahr"], measures=measures, id_column="planungsraum"
+        )
         assert s.index.names == ["handlungsfeld", "jahr"]
         with pytest.raises(InputError, match="pass `measures=`"):
-            cost_summary(costs, "handlungsfeld")
+            cost_summary(costs, "handlungsfeld", id_column="planungsraum")
 
     def test_indicators_per_resident_and_need(self, costs, panel):
-        ind = cost_indicators(costs, panel, need="sgb2_leistungsberechtigte")
+        ind = cost_indicators(
+            costs, panel, need="sgb2_leistungsberechtigte", population="einwohner"
+        )
         assert len(ind) == panel.index.get_level_values(0).nunique() * costs["jahr"].nunique()
         row = ind[ind["gesamt"] > 0].iloc[0]
         assert row["je_einwohner"] == pytest.approx(row["gesamt"] / row["einwohner"])
@@ -551,11 +564,15 @@ class TestCosts:
         )
         assert ind.xs(first, level="jahr")["veraenderung"].isna().all()
         # every euro is in the grid
-        assert ind["gesamt"].sum() == pytest.approx(validate_costs(costs)["gesamt"].sum())
+        assert ind["gesamt"].sum() == pytest.approx(
+            validate_costs(costs, id_column="planungsraum")["gesamt"].sum()
+        )
 
     def test_indicators_per_case_and_measure(self, costs, areas):
         c = costs.assign(teilnehmende=20)
-        ind = cost_indicators(c, areas, cases="teilnehmende", by=("massnahme",))
+        ind = cost_indicators(
+            c, areas, cases="teilnehmende", by=("massnahme",), population="einwohner"
+        )
         row = ind[ind["gesamt"] > 0].iloc[0]
         assert row["je_fall"] == pytest.approx(row["gesamt"] / row["faelle"])
 
@@ -563,7 +580,7 @@ class TestCosts:
         c = costs.copy()
         c.loc[0, "jahr"] = 2019
         with pytest.raises(InputError, match="no data for the cost year"):
-            cost_indicators(c, panel)
+            cost_indicators(c, panel, population="einwohner")
 
 
 # --------------------------------------------------------------------------------------
@@ -579,7 +596,7 @@ class TestTargets:
     def test_rule(self):
         # path 25 -> 21 over 2021..2025: 24, 23, 22, 21; tolerance 0.1 * 4 = 0.4
         obs = self._obs([25.0, 24.4, 23.41, 20.9, 21.2, 20.9])
-        a = target_attainment(_targets(), obs)
+        a = target_attainment(_targets(), obs, id_column="planungsraum")
         assert a.to_frame()["status"].tolist() == [
             "baseline",
             "on_track",
@@ -593,9 +610,11 @@ class TestTargets:
 
     def test_absolute_tolerance_and_override(self):
         obs = self._obs([25.0, 24.4, 23.41])
-        a = target_attainment(_targets(), obs, tolerance=0.5, tolerance_kind="absolute")
+        a = target_attainment(
+            _targets(), obs, tolerance=0.5, tolerance_kind="absolute", id_column="planungsraum"
+        )
         assert a.to_frame()["status"].tolist() == ["baseline", "on_track", "on_track"]
-        b = target_attainment(_targets(toleranz=[0.0]), obs)
+        b = target_attainment(_targets(toleranz=[0.0]), obs, id_column="planungsraum")
         assert b.to_frame()["status"].tolist() == ["baseline", "at_risk", "at_risk"]
 
     def test_hold_target_and_financial_tidy(self):
@@ -615,7 +634,7 @@ class TestTargets:
                 "wert": [60.0, 55.0, 61.0],
             }
         )
-        a = target_attainment(t, obs)
+        a = target_attainment(t, obs, id_column="planungsraum")
         # tolerance 0.1 * |60| = 6 for a hold target; 2023/2024 without data
         assert a.to_frame()["status"].tolist() == [
             "baseline",
@@ -627,17 +646,24 @@ class TestTargets:
 
     def test_unknown_area_raises(self):
         with pytest.raises(InputError, match="unknown areas"):
-            target_attainment(_targets(planungsraum=["77"]), self._obs([25.0]), areas=["01"])
+            target_attainment(
+                _targets(planungsraum=["77"]),
+                self._obs([25.0]),
+                areas=["01"],
+                id_column="planungsraum",
+            )
 
     def test_bad_tolerance(self):
         with pytest.raises(InputError, match="tolerance_kind"):
-            target_attainment(_targets(), self._obs([25.0]), tolerance_kind="percent")
+            target_attainment(
+                _targets(), self._obs([25.0]), tolerance_kind="percent", id_column="planungsraum"
+            )
 
     def test_plot(self):
         import matplotlib
 
         matplotlib.use("Agg")
-        a = target_attainment(_targets(), self._obs([25.0, 24.4, 23.41]))
+        a = target_attainment(_targets(), self._obs([25.0, 24.4, 23.41]), id_column="planungsraum")
         ax = a.plot("Z1")
         assert ax.get_title().startswith("Z1")
         axes = a.plot()
@@ -650,7 +676,13 @@ class TestTargets:
         ms = pd.DataFrame(
             {"massnahme": ["M01", None], "jahr": [2023, 2024], "meilenstein": ["A", "B"]}
         )
-        tl = timeline(measures, milestones=ms, targets=_targets(massnahme=["M01"]), today=2024)
+        tl = timeline(
+            measures,
+            milestones=ms,
+            targets=_targets(massnahme=["M01"]),
+            today=2024,
+            id_column="planungsraum",
+        )
         ev = tl.to_frame()
         assert (ev["art"] == "massnahme").sum() == len(measures)
         assert set(ev["art"]) == {"massnahme", "meilenstein", "ziel"}
@@ -739,7 +771,11 @@ class TestDiD:
     def test_musterstadt_effect_recovered(self, panel, measures):
         truth = load_truth()["measures"]["effect"]
         res = difference_in_differences(
-            panel, truth["outcome"], measure=truth["measure"], measures=measures
+            panel,
+            truth["outcome"],
+            measure=truth["measure"],
+            measures=measures,
+            population="einwohner",
         )
         assert sorted(res.treated) == sorted(truth["planning_areas"])
         assert res.start == truth["start"]
@@ -752,7 +788,9 @@ class TestDiD:
 
     def test_musterstadt_event_study_covers_truth_by_year(self, panel, measures):
         truth = load_truth()["measures"]["effect"]
-        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures)
+        res = difference_in_differences(
+            panel, "sgb2_quote", measure="M01", measures=measures, population="einwohner"
+        )
         es = res.event_study
         base = truth["effect_pp_by_year"][str(truth["baseline_year"])]
         for year, eff in truth["effect_pp_by_year"].items():
@@ -763,14 +801,24 @@ class TestDiD:
 
     def test_match_years(self, panel, measures):
         res = difference_in_differences(
-            panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2020, 2021]
+            panel,
+            "sgb2_quote",
+            measure="M01",
+            measures=measures,
+            match_years=[2020, 2021],
+            population="einwohner",
         )
         assert list(res.balance.index) == ["outcome_2020", "outcome_2021"]
         assert any("balanced by construction" in n for n in res.notes)
         assert res.ci_low <= -2.0 <= res.ci_high
         with pytest.raises(InputError, match="before the start"):
             difference_in_differences(
-                panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2022]
+                panel,
+                "sgb2_quote",
+                measure="M01",
+                measures=measures,
+                match_years=[2022],
+                population="einwohner",
             )
 
     @pytest.mark.parametrize(
@@ -793,6 +841,7 @@ class TestDiD:
                 truth["start"],
                 measures=measures,
                 measure=truth["measure"],
+                population="einwohner",
             )
         assert res.warnings
         assert "pre-trends differ" in res.warnings[0]
@@ -809,7 +858,8 @@ class TestDiD:
             measures=measures,
             ci="bootstrap",
             rng=5,
-            n_boot=199,
+            n_bootstrap=199,
+            population="einwohner",
         )
         b = difference_in_differences(
             panel,
@@ -818,7 +868,8 @@ class TestDiD:
             measures=measures,
             ci="bootstrap",
             rng=5,
-            n_boot=199,
+            n_bootstrap=199,
+            population="einwohner",
         )
         assert a.ci_low == b.ci_low
         assert a.ci_high == b.ci_high
@@ -827,7 +878,9 @@ class TestDiD:
         import matplotlib
 
         matplotlib.use("Agg")
-        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures)
+        res = difference_in_differences(
+            panel, "sgb2_quote", measure="M01", measures=measures, population="einwohner"
+        )
         assert "Difference-in-differences of M01" in repr(res)
         assert "<table" in res._repr_html_()
         assert list(res.to_frame().index) == [2020, 2021, 2022, 2023, 2024]
@@ -1224,7 +1277,7 @@ def test_prioritise_equals_brute_force(need, data):
     budget = data.draw(st.integers(0, 300))
     c = pd.DataFrame({"need": need, "effect": effect, "cost": cost},
                      index=[f"M{i}" for i in range(n)])  # fmt: skip
-    p = prioritise(c, budget, need="need", effect="effect", cost="cost", sensitivity_steps=0)
+    p = prioritize(c, budget, need="need", effect="effect", cost="cost", sensitivity_steps=0)
     b = p.table["nutzen"].to_numpy()
     best = max(
         sum(b[i] for i in range(n) if s[i])
@@ -1239,15 +1292,15 @@ def test_prioritise_ceilings_must_and_sensitivity():
     c = pd.DataFrame({"n": [1.0, 0.5, 0.0], "e": [0.0, 0.5, 1.0], "k": [10.0, 10.0, 10.0]},
                      index=["A", "B", "C"])  # fmt: skip
     draws = pd.DataFrame({"ESF": [5.0, 5.0, 0.0]}, index=["A", "B", "C"])
-    p = prioritise(c, 20, need="n", effect="e", cost="k", draws=draws,
+    p = prioritize(c, 20, need="n", effect="e", cost="k", draws=draws,
                    ceilings=pd.Series({"ESF": 5.0}), must=["B"])  # fmt: skip
     assert "B" in p.chosen  # must
     assert "A" not in p.chosen  # the ceiling allows only one of A, B
     assert p.sensitivity.shape == (3, 5)
-    with pytest.raises(InputError, match="prioritise: `weights`"):
-        prioritise(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
-    with pytest.raises(InputError, match="prioritise: `need` names the column 'x'"):
-        prioritise(c, 20, need="x", effect="e", cost="k")
+    with pytest.raises(InputError, match="prioritize: `weights`"):
+        prioritize(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
+    with pytest.raises(InputError, match="prioritize: `need` names the column 'x'"):
+        prioritize(c, 20, need="x", effect="e", cost="k")
 
 
 # --- financing_workbook: the treasury's Excel workbook ---------------------------------------

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from sozplan.index._aggregate import AGGREGATIONS, aggregate, aggregate_matrix, copeland
 from sozplan.index._classify import (
-    DYNAMICS_LABELS,
-    STATUS_LABELS,
+    DYNAMICS_CLASSES,
+    STATUS_CLASSES,
     Classification,
     ThresholdSensitivity,
     assign_classes,
@@ -43,12 +43,12 @@ from sozplan.index._monitoring import (
 )
 from sozplan.index._monitoring_spec import MONITORING_FORMAT, MonitoringSpec
 from sozplan.index._transform import (
-    NORMALISATIONS,
+    STANDARDIZATIONS,
     Imputer,
-    Normalizer,
     OutlierTreatment,
+    Standardizer,
     impute,
-    normalise,
+    standardize,
     treat_outliers,
 )
 from sozplan.index._uncertainty import (
@@ -73,11 +73,11 @@ from sozplan.index._weights import (
 
 __all__ = [
     "AGGREGATIONS",
-    "DYNAMICS_LABELS",
+    "DYNAMICS_CLASSES",
     "MONITORING_FORMAT",
-    "NORMALISATIONS",
     "SPEC_FORMAT",
-    "STATUS_LABELS",
+    "STANDARDIZATIONS",
+    "STATUS_CLASSES",
     "UNASSIGNED",
     "Classification",
     "FactorWeights",
@@ -87,10 +87,10 @@ __all__ = [
     "IndexSpec",
     "Monitoring",
     "MonitoringSpec",
-    "Normalizer",
     "OutlierTreatment",
     "SensitivityResult",
     "SobolResult",
+    "Standardizer",
     "StatusDynamics",
     "ThresholdSensitivity",
     "UncertaintyResult",
@@ -107,12 +107,12 @@ __all__ = [
     "impute",
     "interval_labels",
     "monitor",
-    "normalise",
     "pca_weights",
     "saltelli_design",
     "sensitivity",
     "sobol_from_samples",
     "sobol_indices",
+    "standardize",
     "status_dynamics",
     "threshold_sensitivity",
     "transition_matrix",

@@ -63,7 +63,7 @@ class StatusDynamics:
     status_sum, dynamics_sum : Series
         Sum (or mean) of the z-values.
     status_index, dynamics_index : Series
-        The re-standardised sums (or the sums themselves if ``restandardise=False``).
+        The re-standardised sums (or the sums themselves if ``restandardize=False``).
     status_class, dynamics_class : Series
         Ordered categoricals; unrated areas get ``"ohne Zuordnung"``.
     matrix_code : Series
@@ -243,7 +243,7 @@ def _stage(
     *,
     ddof: float,
     combine: str,
-    restandardise: bool,
+    restandardize: bool,
     names: list,
     sum_name: str,
     reference: pd.DataFrame | None,
@@ -280,7 +280,7 @@ def _stage(
     total = z.sum(axis=1) if combine == "sum" else z.mean(axis=1)
     smean: Any
     ssd: Any
-    if restandardise:
+    if restandardize:
         if reference is None:
             smean, ssd = weighted_moments(total[rated], wr, ddof)
             if not ssd > 0:
@@ -360,7 +360,7 @@ def status_dynamics(
     weighted: bool = False,
     ddof: float = 0,
     combine: str = "sum",
-    restandardise: bool = True,
+    restandardize: bool = True,
     status_cuts: Sequence[float] = (-1.0, 1.0, 1.5),
     dynamics_cuts: Sequence[float] = (-1.0, 1.0),
     status_labels: Sequence[str] | None = None,
@@ -409,7 +409,7 @@ def status_dynamics(
         Delta degrees of freedom of the standard deviation (the MSS 2021 uses 0).
     combine : {"sum", "mean"}, default "sum"
         Sum or mean of the z-values (equal after re-standardisation, different without).
-    restandardise : bool, default True
+    restandardize : bool, default True
         z-standardise the sum again (the MSS index); if False, classify the sum itself.
     status_cuts, dynamics_cuts : sequence of float
         Inner cut points of the index; defaults: MSS (-1, +1, +1.5) and (-1, +1).
@@ -582,7 +582,7 @@ def status_dynamics(
     common = {
         "ddof": ddof,
         "combine": combine,
-        "restandardise": restandardise,
+        "restandardize": restandardize,
         "reference": ref,
         "where": where,
         "ids": df.index,
@@ -604,7 +604,7 @@ def status_dynamics(
         "weighted": weighted,
         "ddof": ddof,
         "combine": combine,
-        "restandardise": restandardise,
+        "restandardize": restandardize,
         "status_cuts": s_cuts.tolist(),
         "status_labels": tuple(status_labels),
         "closed": closed,

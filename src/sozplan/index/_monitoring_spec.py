@@ -46,7 +46,7 @@ import pandas as pd
 from sozplan._yaml import error_at, load_with_positions
 from sozplan.checks import fail, format_values
 from sozplan.errors import InputError
-from sozplan.index._classify import DYNAMICS_LABELS, STATUS_LABELS
+from sozplan.index._classify import DYNAMICS_CLASSES, STATUS_CLASSES
 from sozplan.index._common import content_hash
 
 __all__ = ["MONITORING_FORMAT", "MonitoringSpec"]
@@ -61,8 +61,8 @@ _CLOSED = ("inner", "right", "left")
 _IND_KEYS = ("column", "direction", "label")
 _EXCLUDE_KEYS = ("column", "rated", "areas")
 _DEFAULT_LABELS: dict[str, dict[str, Any]] = {
-    "status_labels": {"de": STATUS_LABELS, "en": ("high", "medium", "low", "very low")},
-    "dynamics_labels": {"de": DYNAMICS_LABELS, "en": ("positive", "stable", "negative")},
+    "status_labels": {"de": STATUS_CLASSES, "en": ("high", "medium", "low", "very low")},
+    "dynamics_labels": {"de": DYNAMICS_CLASSES, "en": ("positive", "stable", "negative")},
     "unassigned": {"de": "ohne Zuordnung", "en": "not rated"},
 }
 

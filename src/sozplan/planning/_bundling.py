@@ -25,7 +25,7 @@ from sozplan.planning._financing import (
     validate_programmes,
 )
 
-__all__ = ["Bundling", "Portfolio", "bundle_funding", "prioritise"]
+__all__ = ["Bundling", "Portfolio", "bundle_funding", "prioritize"]
 
 
 @dataclass(frozen=True)
@@ -573,7 +573,7 @@ def _binding(costs, progs, cell, prog, ub, x, g_codes, g_index, cost_g, funded_g
 
 @dataclass(frozen=True)
 class Portfolio:
-    """The chosen measures under a budget; see :func:`prioritise`.
+    """The chosen measures under a budget; see :func:`prioritize`.
 
     Attributes
     ----------
@@ -646,7 +646,7 @@ def _knapsack(benefit, cost_c, budget_c, draws, caps, must, exclude):
     return np.rint(res.x).astype(bool)
 
 
-def prioritise(
+def prioritize(
     candidates: pd.DataFrame,
     budget: float,
     *,
@@ -712,11 +712,11 @@ def prioritise(
     >>> import pandas as pd
     >>> c = pd.DataFrame({"bedarf": [0.9, 0.5, 0.1], "wirkung": [0.5, 0.9, 0.2],
     ...                   "kosten": [60_000, 50_000, 10_000]}, index=["M1", "M2", "M3"])
-    >>> p = prioritise(c, 100_000, need="bedarf", effect="wirkung", cost="kosten")
+    >>> p = prioritize(c, 100_000, need="bedarf", effect="wirkung", cost="kosten")
     >>> p.chosen  # M2 alone (benefit 0.75) beats M1 + M3 (0.71 + 0.00)
     ('M2',)
     """
-    where = "prioritise"
+    where = "prioritize"
     check_frame(candidates, arg="candidates", where=where)
     if candidates.empty:
         _fail_empty(where, "candidates")
