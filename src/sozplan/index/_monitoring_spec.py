@@ -528,6 +528,21 @@ class MonitoringSpec:
             cols.append(self.exclude["column"])
         return tuple(dict.fromkeys(cols))
 
+    def missing_columns(self, data: pd.DataFrame | Sequence[Hashable]) -> tuple:
+        """Columns the spec reads that ``data`` (a frame or a list of column names) lacks.
+
+        For checking a configuration before any computation (an empty tuple: all there).
+
+        Examples
+        --------
+        >>> spec = MonitoringSpec.from_dict({"name": "x", "status": ["alq", "sgb2"],
+        ...                                  "population": "ew"})
+        >>> spec.missing_columns(["alq", "ew"])
+        ('sgb2',)
+        """
+        have = set(data.columns if isinstance(data, pd.DataFrame) else data)
+        return tuple(c for c in self.columns if c not in have)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator: ``part`` (status/dynamics), ``column``, ``direction``, labels.
 
@@ -740,7 +755,7 @@ def resolve_spec(spec: Any, where: str) -> MonitoringSpec:
 
 def spec_frame(df: pd.DataFrame, spec: MonitoringSpec, where: str, arg: str) -> pd.DataFrame:
     """Check that ``df`` has the spec's columns; replace its missing codes by NaN (a copy)."""
-    missing = [c for c in spec.columns if c not in df.columns]
+    missing = list(spec.missing_columns(df))
     if missing:
         raise fail(
             where,
