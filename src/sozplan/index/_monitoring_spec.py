@@ -528,6 +528,21 @@ class MonitoringSpec:
             cols.append(self.exclude["column"])
         return tuple(dict.fromkeys(cols))
 
+    def missing_columns(self, data: pd.DataFrame | Sequence[Hashable]) -> tuple:
+        """Columns the spec reads that ``data`` (a frame or a list of column names) lacks.
+
+        For checking a configuration before any computation (an empty tuple: all there).
+
+        Examples
+        --------
+        >>> spec = MonitoringSpec.from_dict({"name": "x", "status": ["alq", "sgb2"],
+        ...                                  "population": "ew"})
+        >>> spec.missing_columns(["alq", "ew"])
+        ('sgb2',)
+        """
+        have = set(data.columns if isinstance(data, pd.DataFrame) else data)
+        return tuple(c for c in self.columns if c not in have)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator: ``part`` (status/dynamics), ``column``, ``direction``, labels.
 
@@ -740,7 +755,7 @@ def resolve_spec(spec: Any, where: str) -> MonitoringSpec:
 
 def spec_frame(df: pd.DataFrame, spec: MonitoringSpec, where: str, arg: str) -> pd.DataFrame:
     """Check that ``df`` has the spec's columns; replace its missing codes by NaN (a copy)."""
-    missing = [c for c in spec.columns if c not in df.columns]
+    missing = list(spec.missing_columns(df))
     if missing:
         raise fail(
             where,
@@ -864,7 +879,7 @@ def apply_status_dynamics(func, args: dict, spec: MonitoringSpec, language: str,
     df = spec_frame(args.pop("df"), spec, where, "df")
     knobs = spec_knobs(spec, language, where)
     knobs["exclude"] = spec_exclusions(df, spec, where)
-    return _record(func(df, **args, **_rename(func, knobs), language=language), spec)
+    return _record(func(df, **args, **knobs, language=language), spec)
 
 
 def apply_monitor(func, args: dict, spec: MonitoringSpec, language: str, where: str):
@@ -872,19 +887,9 @@ def apply_monitor(func, args: dict, spec: MonitoringSpec, language: str, where: 
     knobs = spec_knobs(spec, language, where)
     knobs["window"] = spec.window
     knobs["exclude"] = _panel_exclusions(panel, spec, args.get("year", "jahr"), where)
-    m = func(panel, **args, **_rename(func, knobs), language=language)
+    m = func(panel, **args, **knobs, language=language)
     results = {y: _record(r, spec) for y, r in m.results.items()}
     return dataclasses.replace(m, results=results)
-
-
-def _rename(func, knobs: dict) -> dict:
-    """Spell ``restandardize`` as :func:`status_dynamics` does (old spelling until renamed)."""
-    from sozplan.index._monitoring import status_dynamics
-
-    target = inspect.signature(status_dynamics.__wrapped__).parameters
-    if "restandardize" not in target:
-        knobs["restandardise"] = knobs.pop("restandardize")
-    return knobs
 
 
 _KNOBS = (
@@ -897,7 +902,6 @@ _KNOBS = (
     "ddof",
     "combine",
     "restandardize",
-    "restandardise",
     "status_cuts",
     "dynamics_cuts",
     "status_labels",
