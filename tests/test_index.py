@@ -21,6 +21,7 @@ from sozplan.index import (
     STATUS_CLASSES,
     Imputer,
     IndexSpec,
+    MonitoringSpec,
     OutlierTreatment,
     Standardizer,
     aggregate,
@@ -906,3 +907,330 @@ def test_uncertainty_weight_sets_and_quantile_classes():
     np.testing.assert_allclose(u.class_probabilities.sum(axis=0) / 50, 0.25, atol=0.03)
     with pytest.raises(InputError, match="not supported"):
         uncertainty(df, {**MSS_LIKE, "classes": {"scheme": "fisher_jenks"}}, n_draws=10)
+
+
+# --------------------------------------------------------------------------------------
+# MonitoringSpec: a status/dynamics monitoring as data (sozplan: monitoring/1)
+# --------------------------------------------------------------------------------------
+def _toy_monitoring_frame():
+    # hand-made: 8 areas, two status rates, their changes, residents, a reason column
+    return pd.DataFrame(
+        {
+            "ew": [500, 800, 200, 900, 700, 650, 1200, 400],
+            "alq": [2.0, 4.0, 9.0, 6.0, 12.0, 3.0, 5.0, 7.5],
+            "sgb2": [5.0, 9.0, 20.0, 11.0, 25.0, 6.0, 10.0, 16.0],
+            "d_alq": [0.1, -0.4, 0.9, 0.2, 1.5, -1.0, 0.0, 0.3],
+            "d_sgb2": [0.5, -0.2, 1.2, 0.1, 2.0, -1.3, 0.2, 0.6],
+            "pruefung": ["ok", "ok", "ok", "ok", "ok", "ok", "Ausreißer", "ok"],
+        },
+        index=pd.Index([f"{i:02d}" for i in range(1, 9)], name="gebiet"),
+    )
+
+
+TOY_SPEC = """\
+sozplan: monitoring/1
+name: toy
+title: Spielzeug
+version: "2024"
+status:
+  - {column: alq, direction: 1, label: {de: Arbeitslose, en: unemployed}}
+  - sgb2
+dynamics: [d_alq, d_sgb2]
+population: ew
+min_population: 300
+combine: sum
+exclude:
+  column: pruefung
+  rated: [ok]
+"""
+
+
+def test_monitoring_spec_equals_the_knobs():
+    """spec= gives exactly what the same knobs give (the spec is only a container)."""
+    df = _toy_monitoring_frame()
+    spec = MonitoringSpec.from_yaml(TOY_SPEC)
+    by_spec = status_dynamics(df, spec=spec)
+    by_knobs = status_dynamics(
+        df,
+        ["alq", "sgb2"],
+        ["d_alq", "d_sgb2"],
+        population="ew",
+        exclude={"07": "Ausreißer"},
+    )
+    pd.testing.assert_frame_equal(by_spec.to_frame(), by_knobs.to_frame())
+    assert by_spec.reason["07"] == "Ausreißer"
+    assert by_spec.reason["03"] == "EW unter 300"
+    assert by_spec.settings["spec_hash"] == spec.hash
+    assert by_spec.settings["spec"] == "toy"
+
+
+def test_monitoring_spec_english_labels():
+    df = _toy_monitoring_frame()
+    res = status_dynamics(df, spec=MonitoringSpec.from_yaml(TOY_SPEC), language="en")
+    assert list(res.status_class.cat.categories) == [
+        "high",
+        "medium",
+        "low",
+        "very low",
+        "not rated",
+    ]
+    assert res.status_class["07"] == "not rated"
+    assert str(res.matrix_label["01"]).startswith("status ")
+    # without a spec, language= picks the default labels too
+    plain = status_dynamics(df, ["alq", "sgb2"], population="ew", language="en")
+    assert plain.status_class["03"] == "not rated"
+    with pytest.raises(InputError, match="`language` is 'fr'"):
+        status_dynamics(df, ["alq", "sgb2"], language="fr")
+
+
+def test_monitoring_spec_is_frozen_all_the_way_down():
+    spec = MonitoringSpec.from_yaml(TOY_SPEC)
+    with pytest.raises(AttributeError):
+        spec.ddof = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        spec.status[0]["column"] = "x"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        spec.exclude["column"] = "x"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        spec.status_labels["de"] = ("a",)  # type: ignore[index]
+    assert isinstance(spec.status, tuple)
+    assert isinstance(spec.status_cuts, tuple)
+    assert isinstance(spec.exclude["rated"], tuple)
+    # the direct constructor freezes (and checks) as well
+    direct = MonitoringSpec("direkt", ["alq"], status_cuts=[-1, 1], status_labels=["a", "b", "c"])
+    assert direct.status[0]["direction"] == 1
+    assert direct.status_labels["en"] == ("a", "b", "c")
+    with pytest.raises(TypeError):
+        direct.status_labels["de"] = ()  # type: ignore[index]
+    assert {spec: 1}[MonitoringSpec.from_yaml(TOY_SPEC)] == 1  # hashable, by content
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(spec)) == spec
+    assert copy.deepcopy(spec) == spec
+
+
+def test_monitoring_spec_round_trips(tmp_path):
+    spec = MonitoringSpec.from_yaml(TOY_SPEC)
+    assert MonitoringSpec.from_yaml(spec.to_yaml()) == spec
+    assert MonitoringSpec.from_json(spec.to_json()) == spec
+    spec.to_yaml(tmp_path / "toy.yaml")
+    spec.to_json(tmp_path / "toy.json")
+    assert MonitoringSpec.from_yaml(tmp_path / "toy.yaml").hash == spec.hash
+    assert MonitoringSpec.from_json(str(tmp_path / "toy.json")).hash == spec.hash
+    assert spec.to_dict()["sozplan"] == "monitoring/1"
+    assert spec.replace(ddof=1).hash != spec.hash
+    assert spec.replace(ddof=0) == spec  # 0 and 0.0 are the same spec
+
+
+def test_monitoring_spec_hash_is_the_same_in_every_process():
+    # SHA-256 of the canonical JSON does not depend on PYTHONHASHSEED or dict order: the
+    # value below was computed in other processes (PYTHONHASHSEED=0 and 77) and must
+    # never change for the same spec, since reports print it
+    assert MonitoringSpec.from_yaml(TOY_SPEC).hash == "2c8f9d961357"
+
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+
+
+@st.composite
+def _monitoring_dicts(draw):
+    cols = draw(st.lists(_names, min_size=1, max_size=4, unique=True))
+    dyn = draw(st.lists(_names.map(lambda c: f"d_{c}"), max_size=3, unique=True))
+    cuts = sorted(
+        draw(
+            st.sets(
+                st.floats(-3, 3, allow_nan=False).map(lambda x: round(x, 2)),
+                min_size=1,
+                max_size=4,
+            )
+        )
+    )
+    return {
+        "sozplan": "monitoring/1",
+        "name": draw(_names),
+        "status": [{"column": c, "direction": draw(st.sampled_from([1, -1]))} for c in cols],
+        "dynamics": dyn,
+        "population": draw(st.none() | _names),
+        "min_population": draw(st.none() | st.integers(0, 1000)),
+        "ddof": draw(st.sampled_from([0, 1, 0.0, 1.0])),
+        "combine": draw(st.sampled_from(["sum", "mean"])),
+        "restandardize": draw(st.booleans()),
+        "status_cuts": cuts,
+        "status_labels": {"de": [f"K{i}" for i in range(len(cuts) + 1)]},
+        "closed": draw(st.sampled_from(["inner", "left", "right"])),
+        "missing_codes": draw(st.lists(st.sampled_from([-9999, -1, 999]), unique=True)),
+        "exclude": draw(st.sampled_from([{}, {"areas": {"01": "Ausreißer"}}])),
+    }
+
+
+def _shuffled(value, rnd):
+    """The same data with the keys of every mapping in another order."""
+    if isinstance(value, dict):
+        keys = list(value)
+        rnd.shuffle(keys)
+        return {k: _shuffled(value[k], rnd) for k in keys}
+    if isinstance(value, list):
+        return [_shuffled(v, rnd) for v in value]
+    return value
+
+
+@settings(max_examples=60, deadline=None)
+@given(d=_monitoring_dicts(), seed=st.integers(0, 2**16))
+def test_monitoring_spec_hash_invariants(d, seed):
+    import random
+
+    spec = MonitoringSpec.from_dict(d)
+    # key order does not matter, nor YAML against JSON, nor a round trip
+    assert MonitoringSpec.from_dict(_shuffled(d, random.Random(seed))).hash == spec.hash
+    assert MonitoringSpec.from_yaml(spec.to_yaml()).hash == spec.hash
+    assert MonitoringSpec.from_json(spec.to_json()).hash == spec.hash
+    assert MonitoringSpec.from_dict(_shuffled(spec.to_dict(), random.Random(seed))) == spec
+    # replace() without a change is the same spec
+    assert spec.replace() == spec
+    assert spec.replace(name=spec.name, ddof=spec.ddof).hash == spec.hash
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "match"),
+    [
+        ("sozplan: monitoring/1\nname: x\nstatus: [a\n", r"line \d+, column \d+: YAML syntax"),
+        ("sozplan: monitoring/2\nname: x\nstatus: [a]\n", "line 1, key `sozplan`"),
+        ("sozplan: monitoring/1\nname: x\nstatus: [a]\ncombin: sum\n", "did you mean 'combine'"),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: []\n",
+            "line 3, key `status`: `status` is empty",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus:\n  - column: a\n    direction: up\n",
+            r"line 5, key `status\[0\].direction`.*Fix: use \+1",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a]\nstatus_cuts: [1, 0]\n",
+            "line 4, key `status_cuts`.*increasing",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a]\nstatus_labels: {de: [a, b]}\n",
+            "key `status_labels.de`: 2 labels for 4 classes",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a]\nweighted: true\n",
+            "line 4, key `weighted`.*add population",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a]\nexclude: {column: k}\n",
+            "key `exclude.rated`",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a, a]\n",
+            "'a' listed twice",
+        ),
+        ("sozplan: monitoring/1\nname: zwei worte\nstatus: [a]\n", "line 2, key `name`"),
+    ],
+)
+def test_monitoring_spec_bad_yaml_names_line_key_and_fix(yaml_text, match):
+    with pytest.raises(InputError, match=match) as err:
+        MonitoringSpec.from_yaml(yaml_text)
+    assert "Fix: " in str(err.value)
+
+
+def test_monitoring_spec_bad_file_names_the_file(tmp_path):
+    path = tmp_path / "kaputt.yaml"
+    path.write_text("sozplan: monitoring/1\nname: x\nstatus: [a]\nddof: -1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"kaputt\.yaml, line 4, key `ddof`"):
+        MonitoringSpec.from_yaml(path)
+    with pytest.raises(InputError, match="does not exist"):
+        MonitoringSpec.from_yaml(tmp_path / "fehlt.yaml")
+    with pytest.raises(InputError, match="JSON syntax error"):
+        MonitoringSpec.from_json('{"name": ')
+
+
+def test_monitoring_spec_replace_and_spec_conflicts():
+    df = _toy_monitoring_frame()
+    spec = MonitoringSpec.from_yaml(TOY_SPEC)
+    with pytest.raises(InputError, match=r"unknown key\(s\) 'cuts'.*'status_cuts'"):
+        spec.replace(cuts=[0])
+    with pytest.raises(InputError, match="did you mean 'restandardize'"):
+        spec.replace(restandardise=False)
+    with pytest.raises(InputError, match="both `spec` and 'ddof'"):
+        status_dynamics(df, spec=spec, ddof=0)  # an explicit default counts as given
+    with pytest.raises(InputError, match=r"both `spec` and 'status'.*spec\.replace\(status="):
+        status_dynamics(df, ["alq"], spec=spec)
+    with pytest.raises(InputError, match="neither `status` nor `spec`"):
+        status_dynamics(df)
+    with pytest.raises(InputError, match="`spec` is a int"):
+        status_dynamics(df, spec=3)
+    with pytest.raises(InputError, match="unexpected keyword argument 'mindest'"):
+        status_dynamics(df, spec=spec, mindest=3)
+    # a preset whose indicators are missing: named, with the fix
+    with pytest.raises(InputError, match=r"needs column\(s\) 'sgb2', 'pruefung'.*spec\.replace"):
+        status_dynamics(df.drop(columns=["sgb2", "pruefung"]), spec=spec)
+    # fixed exclusions must name areas of the data
+    bad = spec.replace(exclude={"areas": {"99": "Ausreißer"}})
+    with pytest.raises(InputError, match=r"'99'.*not in the index"):
+        status_dynamics(df, spec=bad)
+    # overrides through replace work
+    res = status_dynamics(df, spec=spec.replace(min_population=None, exclude=None))
+    assert res.n_rated == 8
+
+
+def test_monitoring_spec_missing_codes_become_missing():
+    df = _toy_monitoring_frame()
+    df.loc["07", ["alq", "sgb2", "ew"]] = -9999
+    spec = MonitoringSpec.from_yaml(TOY_SPEC).replace(missing_codes=[-9999])
+    res = status_dynamics(df, spec=spec)
+    assert res.reason["07"] == "Ausreißer"
+    assert df.loc["07", "alq"] == -9999  # the input is not changed
+    # without the code, -9999 residents are an error, not a silent number
+    with pytest.raises(InputError, match="negative"):
+        status_dynamics(df, spec=spec.replace(missing_codes=[]))
+
+
+def test_monitor_takes_a_spec():
+    rng = np.random.default_rng(5)
+    idx = pd.MultiIndex.from_product(
+        [[f"{i:02d}" for i in range(25)], range(2019, 2024)], names=["id", "jahr"]
+    )
+    p = pd.DataFrame(
+        {
+            "ew": rng.integers(100, 3000, len(idx)),
+            "alq": rng.gamma(4, 2, len(idx)),
+            "sgb2": rng.gamma(4, 3, len(idx)),
+        },
+        index=idx,
+    )
+    spec = MonitoringSpec.from_dict(
+        {
+            "name": "panel",
+            "status": ["alq", {"column": "sgb2", "direction": 1}],
+            "dynamics": ["alq", "sgb2"],
+            "window": 3,
+            "population": "ew",
+            "combine": "mean",
+            "exclude": {"areas": {"03": "Sondergebiet"}},
+        }
+    )
+    m = monitor(p, spec=spec)
+    knobs = monitor(
+        p,
+        ["alq", "sgb2"],
+        ["alq", "sgb2"],
+        window=3,
+        population="ew",
+        combine="mean",
+        exclude={y: {"03": "Sondergebiet"} for y in range(2019, 2024)},
+    )
+    pd.testing.assert_frame_equal(m.to_frame(), knobs.to_frame())
+    assert m.window == 3
+    assert m.results[2021].dynamics_class is None
+    assert m.results[2023].settings["spec_hash"] == spec.hash
+    with pytest.raises(InputError, match="both `spec` and 'window'"):
+        monitor(p, spec=spec, window=2)
+    # a reason column is read per year
+    p["pruefung"] = "ok"
+    p.loc[("05", 2022), "pruefung"] = "Baustelle"
+    by_column = monitor(p, spec=spec.replace(exclude={"column": "pruefung", "rated": "ok"}))
+    reasons = by_column.to_frame()["reason"]
+    assert reasons[("05", 2022)] == "Baustelle"
+    assert pd.isna(reasons[("05", 2023)]) or reasons[("05", 2023)] != "Baustelle"
+    assert list(spec.to_frame()["part"]) == ["status", "status", "dynamics", "dynamics"]

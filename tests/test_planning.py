@@ -1170,6 +1170,50 @@ def test_bundle_equals_brute_force(rates, shares, amounts, cap):
     assert (b.funding["cent"] == np.rint(b.funding["betrag"] * 100)).all()
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bundle_reductions_equal_the_whole_milp(seed):
+    """The reductions (measure-years without capped money kept, independent parts solved one
+    by one) give the own share of one MILP over everything (independent reference: the
+    undecomposed disjunctive programme of the previous version)."""
+    from sozplan.planning import _bundling as B
+    from sozplan.planning._financing import validate_cost_plan, validate_programmes
+
+    rng = np.random.default_rng(seed)
+    n_p, n_m, years = 6, 25, (2024, 2025, 2026)
+    progs = pd.DataFrame({
+        "programm": [f"P{j}" for j in range(n_p)], "ebene": "land",
+        "foerdersatz": rng.choice([0.3, 0.5, 0.6, 0.8], n_p),
+        "eigenanteil": rng.choice([0.0, 0.1, 0.2], n_p), "beginn": 2024,
+        "ende": rng.choice([2025, 2026], n_p),
+    })  # fmt: skip
+    progs["eigenanteil"] = np.minimum(progs["eigenanteil"], 1 - progs["foerdersatz"])
+    costs = pd.DataFrame(
+        [(f"M{m}", y, k, float(rng.integers(1_000, 50_000)))
+         for m in range(n_m) for y in years for k in ("personal", "sach")],
+        columns=["massnahme", "jahr", "kostenart", "betrag"],
+    )  # fmt: skip
+    free = bundle_funding(costs, progs)
+    drawn = free.funding.groupby("programm")["betrag"].sum() / len(years)
+    progs["hoechstbetrag"] = np.nan
+    for p in drawn.index[::2]:
+        progs.loc[progs["programm"] == p, "hoechstbetrag"] = round(0.5 * drawn[p], 2)
+    b = bundle_funding(costs, progs)
+    assert b.status.startswith("optimal")
+    # reference: the whole problem in one MILP
+    pr, co = validate_programmes(progs), validate_cost_plan(costs)
+    co = co[co["cent"] > 0].reset_index(drop=True)
+    cell, prog, ub = B._eligible_pairs(co, pr, {})
+    g_codes, _ = pd.factorize(pd.MultiIndex.from_arrays([co["massnahme"], co["jahr"]]))
+    cost_c = co["cent"].to_numpy(dtype=np.int64)
+    cost_g = np.bincount(g_codes, weights=cost_c).astype(np.int64)
+    py_codes, py_index = pd.factorize(pd.MultiIndex.from_arrays([prog, co["jahr"].to_numpy()[cell]]))
+    cap = np.rint(pr["hoechstbetrag"].to_numpy() * 100)[py_index.get_level_values(0)]
+    x, status = B._milp(cell, prog, ub, cost_c, cost_g, pr["eigenanteil"].to_numpy(),
+                        g_codes[cell], py_codes, cap, 60.0)  # fmt: skip
+    assert status == "optimal"
+    assert round(b.own_share_total * 100) == int(cost_c.sum() - x.sum())
+
+
 def test_bundle_musterstadt_respects_rules():
     fin = load_financing()
     b = bundle_funding(fin.cost_plan, fin.programmes, measures=fin.measures)
@@ -1257,3 +1301,79 @@ def test_prioritise_ceilings_must_and_sensitivity():
         prioritize(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
     with pytest.raises(InputError, match="prioritize: `need` names the column 'x'"):
         prioritize(c, 20, need="x", effect="e", cost="k")
+
+
+# --- financing_workbook: the treasury's Excel workbook ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def financing_results():
+    from sozplan.datasets import load_financing
+    from sozplan.planning import budget_execution, bundle_funding, financing_plan
+
+    fin = load_financing()
+    plan = financing_plan(fin.cost_plan, fin.programmes, fin.funding,
+                          own_funds=fin.own_funds, measures=fin.measures)  # fmt: skip
+    bundling = bundle_funding(fin.cost_plan, fin.programmes, measures=fin.measures)
+    execution = budget_execution(fin.execution, month=9, measures=fin.measures)
+    return plan, bundling, execution
+
+
+def test_financing_workbook_sheets_formats_and_exact_values(tmp_path, financing_results):
+    openpyxl = pytest.importorskip("openpyxl")
+    from sozplan.planning import financing_workbook
+
+    plan, bundling, execution = financing_results
+    out = financing_workbook(tmp_path / "f.xlsx", plan=plan, bundling=bundling,
+                             execution=execution, source="Musterstadt (synthetisch)")  # fmt: skip
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:4] == ["Übersicht", "Finanzierungsplan", "Probleme", "Förderprogramme"]
+    assert {"Bündelung", "Soll-Ist", "Bindende Regeln"} <= set(wb.sheetnames)
+    ws = wb["Finanzierungsplan"]
+    headers = [c.value for c in ws[1]]
+    j = headers.index("Eigenanteil") + 1
+    assert ws.cell(row=2, column=j).number_format == '#,##0.00 "€"'
+    assert ws.freeze_panes == "A2"
+    # the sum over the sheet equals the plan's total to the cent (numbers, not text)
+    col = [ws.cell(row=i, column=j).value for i in range(2, ws.max_row + 1)]
+    assert round(sum(col), 2) == round(float(plan.totals()["eigenanteil"]), 2)
+    # every planted problem is on the problems sheet by its German label
+    labels = {c.value for c in wb["Probleme"]["A"][1:]}
+    assert {"Förderprogramm endet vor der Maßnahme", "Doppelförderung derselben Kosten",
+            "Eigenanteil nicht im Haushalt veranschlagt"} <= labels  # fmt: skip
+    lights = [c.value for c in wb["Soll-Ist"][1]]
+    assert "Ampel" in lights
+
+
+def test_financing_workbook_english(tmp_path, financing_results):
+    openpyxl = pytest.importorskip("openpyxl")
+    from sozplan.planning import financing_workbook
+
+    plan, _, execution = financing_results
+    out = financing_workbook(tmp_path / "f.xlsx", plan=plan, execution=execution, language="en")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:2] == ["Overview", "Financing plan"]
+    assert "Own share" in [c.value for c in wb["Financing plan"][1]]
+    assert {c.value for c in wb["Planned vs actual"]["A"][1:]}  # rows written
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({}, "no result was given"),
+        ({"plan": "x"}, "is a str, not a FinancingPlan"),
+        ({"language": "fr"}, "`language` is 'fr'"),
+    ],
+)
+def test_financing_workbook_bad_input(tmp_path, kwargs, match):
+    from sozplan.planning import financing_workbook
+
+    with pytest.raises(InputError, match=match):
+        financing_workbook(tmp_path / "f.xlsx", **kwargs)
+
+
+def test_financing_workbook_refuses_other_suffix(tmp_path, financing_results):
+    from sozplan.planning import financing_workbook
+
+    with pytest.raises(InputError, match=r"financing_workbook: `path` ends in '\.csv'"):
+        financing_workbook(tmp_path / "f.csv", plan=financing_results[0])

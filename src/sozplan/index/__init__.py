@@ -41,6 +41,7 @@ from sozplan.index._monitoring import (
     status_dynamics,
     transition_matrix,
 )
+from sozplan.index._monitoring_spec import MONITORING_FORMAT, MonitoringSpec
 from sozplan.index._transform import (
     STANDARDIZATIONS,
     Imputer,
@@ -73,6 +74,7 @@ from sozplan.index._weights import (
 __all__ = [
     "AGGREGATIONS",
     "DYNAMICS_CLASSES",
+    "MONITORING_FORMAT",
     "SPEC_FORMAT",
     "STANDARDIZATIONS",
     "STATUS_CLASSES",
@@ -84,6 +86,7 @@ __all__ = [
     "IndexResult",
     "IndexSpec",
     "Monitoring",
+    "MonitoringSpec",
     "OutlierTreatment",
     "SensitivityResult",
     "SobolResult",

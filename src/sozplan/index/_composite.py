@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,13 @@ import pandas as pd
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate
 from sozplan.index._classify import Classification, classify
-from sozplan.index._common import html_escape, html_table, parse_directions, weighted_moments
+from sozplan.index._common import (
+    content_hash,
+    html_escape,
+    html_table,
+    parse_directions,
+    weighted_moments,
+)
 from sozplan.index._transform import (
     IMPUTATIONS,
     STANDARDIZATIONS,
@@ -269,14 +274,7 @@ class IndexSpec:
     @property
     def hash(self) -> str:
         """Content hash: first 12 hex digits of SHA-256 of the canonical JSON."""
-        canon = json.dumps(
-            self.to_dict(),
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            default=_jsonable,
-        )
-        return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:12]
+        return content_hash(self.to_dict(), default=_jsonable)
 
     @property
     def columns(self) -> list:

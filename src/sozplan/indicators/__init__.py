@@ -29,6 +29,7 @@ planungsraum
 from __future__ import annotations
 
 from sozplan.indicators._aggregate import aggregate, change
+from sozplan.indicators._intervals import format_interval, rate_ci
 from sozplan.indicators._rates import STATUS, Rates, evaluate, poisson_ci, proportion_ci, rates
 from sozplan.indicators._smoothing import assuncao_reis, empirical_bayes, location_quotient
 from sozplan.indicators._spec import (
@@ -49,10 +50,12 @@ __all__ = [
     "change",
     "empirical_bayes",
     "evaluate",
+    "format_interval",
     "load_catalog",
     "location_quotient",
     "poisson_ci",
     "proportion_ci",
+    "rate_ci",
     "rates",
     "resolve_specs",
     "save_catalog",

@@ -88,6 +88,7 @@ from sozplan.planning._targets import (
     target_attainment,
     timeline,
 )
+from sozplan.planning._workbook import financing_workbook
 
 __all__ = [
     "ALL_AREAS",
@@ -118,6 +119,7 @@ __all__ = [
     "cost_summary",
     "difference_in_differences",
     "financing_plan",
+    "financing_workbook",
     "measure_areas",
     "planning_data",
     "prioritize",
