@@ -864,7 +864,7 @@ def apply_status_dynamics(func, args: dict, spec: MonitoringSpec, language: str,
     df = spec_frame(args.pop("df"), spec, where, "df")
     knobs = spec_knobs(spec, language, where)
     knobs["exclude"] = spec_exclusions(df, spec, where)
-    return _record(func(df, **args, **_rename(func, knobs), language=language), spec)
+    return _record(func(df, **args, **knobs, language=language), spec)
 
 
 def apply_monitor(func, args: dict, spec: MonitoringSpec, language: str, where: str):
@@ -872,19 +872,9 @@ def apply_monitor(func, args: dict, spec: MonitoringSpec, language: str, where: 
     knobs = spec_knobs(spec, language, where)
     knobs["window"] = spec.window
     knobs["exclude"] = _panel_exclusions(panel, spec, args.get("year", "jahr"), where)
-    m = func(panel, **args, **_rename(func, knobs), language=language)
+    m = func(panel, **args, **knobs, language=language)
     results = {y: _record(r, spec) for y, r in m.results.items()}
     return dataclasses.replace(m, results=results)
-
-
-def _rename(func, knobs: dict) -> dict:
-    """Spell ``restandardize`` as :func:`status_dynamics` does (old spelling until renamed)."""
-    from sozplan.index._monitoring import status_dynamics
-
-    target = inspect.signature(status_dynamics.__wrapped__).parameters
-    if "restandardize" not in target:
-        knobs["restandardise"] = knobs.pop("restandardize")
-    return knobs
 
 
 _KNOBS = (
@@ -897,7 +887,6 @@ _KNOBS = (
     "ddof",
     "combine",
     "restandardize",
-    "restandardise",
     "status_cuts",
     "dynamics_cuts",
     "status_labels",

@@ -208,8 +208,6 @@ def hamburg_style(
     known = {f.name for f in fields(MonitoringSpec)}
     changes = {k: v for k, v in options.items() if k in known}
     rest = {k: v for k, v in options.items() if k not in known}
-    if "restandardise" in rest:  # the old spelling of the knob
-        changes["restandardize"] = rest.pop("restandardise")
     spec = get_preset("hamburg_style").replace(
         status=list(status),
         dynamics=list(dynamics),
