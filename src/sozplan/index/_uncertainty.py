@@ -575,7 +575,9 @@ def uncertainty(
     where = "uncertainty"
     gen = check_rng(rng, where=where)
     if not (isinstance(n_draws, int | np.integer) and n_draws >= 2):
-        raise fail(where, f"`n_draws` is {n_draws!r}", "pass a whole number of runs >= 2, e.g. 1000")
+        raise fail(
+            where, f"`n_draws` is {n_draws!r}", "pass a whole number of runs >= 2, e.g. 1000"
+        )
     if not 0 <= weight_noise < 1:
         raise fail(
             where, f"`weight_noise` is {weight_noise!r}", "pass a number in [0, 1), e.g. 0.25"
