@@ -1233,12 +1233,37 @@ def _prepare(
     return frame, mask, lines, rates, indices, float(threshold)
 
 
+def _pinned(prob: _Problem) -> dict[int, float]:
+    """Count variables that a single one-variable relation fixes to one whole number."""
+    lo = np.zeros(len(prob.cells))
+    hi = np.full(len(prob.cells), np.inf)
+    for coef, lb, ub, _kind in prob.rows:
+        if len(coef) != 1:
+            continue
+        ((k, a),) = coef.items()
+        if k >= len(prob.cells) or a == 0:
+            continue
+        b1, b2 = (lb / a, ub / a) if a > 0 else (ub / a, lb / a)
+        lo[k] = max(lo[k], b1)
+        hi[k] = min(hi[k], b2)
+    with np.errstate(invalid="ignore"):
+        lo_i, hi_i = np.ceil(lo - 1e-6), np.floor(hi + 1e-6)
+    return {int(k): float(lo_i[k]) for k in np.flatnonzero(lo_i == hi_i)}
+
+
 def _audit(frame, mask, lines, rates, indices, threshold, only=None) -> LinearAudit:
     prob = _build(frame, mask, lines, rates, indices)
     targets = list(range(len(prob.cells)))
     if only is not None:
         targets = [k for k in targets if (frame.index[prob.cells[k][0]], prob.cells[k][1]) in only]
-    lo, hi, notes = _solve(prob, targets) if targets else (np.array([]), np.array([]), [])
+    # a cell pinned to one integer by a single relation (a rate with a known base) needs no
+    # LP: every further relation can only confirm that value
+    pinned = _pinned(prob)
+    todo = [k for k in targets if k not in pinned]
+    lo_s, hi_s, notes = _solve(prob, todo) if todo else (np.array([]), np.array([]), [])
+    solved = dict(zip(todo, zip(lo_s, hi_s, strict=True), strict=True))
+    lo = np.array([pinned[k] if k in pinned else solved[k][0] for k in targets], dtype=float)
+    hi = np.array([pinned[k] if k in pinned else solved[k][1] for k in targets], dtype=float)
     with np.errstate(invalid="ignore"):
         lo_i = np.ceil(lo - 1e-6)
         hi_i = np.floor(hi + 1e-6)
