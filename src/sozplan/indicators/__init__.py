@@ -2,7 +2,7 @@
 
 The building blocks of small-area social reporting:
 
-- :class:`IndicatorSpec` and the shipped catalogue (:func:`load_catalogue`): what an
+- :class:`IndicatorSpec` and the shipped catalogue (:func:`load_catalog`): what an
   indicator is (numerator and denominator counts, multiplier, unit, direction of
   disadvantage, dimension, definition and source), serialisable to YAML and JSON;
 - :func:`rates`: values with confidence intervals (Wilson, Clopper-Pearson, exact
@@ -35,9 +35,9 @@ from sozplan.indicators._smoothing import assuncao_reis, empirical_bayes, locati
 from sozplan.indicators._spec import (
     KINDS,
     IndicatorSpec,
-    load_catalogue,
+    load_catalog,
     resolve_specs,
-    save_catalogue,
+    save_catalog,
 )
 
 __all__ = [
@@ -51,12 +51,12 @@ __all__ = [
     "empirical_bayes",
     "evaluate",
     "format_interval",
-    "load_catalogue",
+    "load_catalog",
     "location_quotient",
     "poisson_ci",
     "proportion_ci",
     "rate_ci",
     "rates",
     "resolve_specs",
-    "save_catalogue",
+    "save_catalog",
 ]
