@@ -40,7 +40,7 @@ from sozplan.disclosure import (
 )
 from sozplan.errors import SozplanWarning
 from sozplan.index import status_dynamics
-from sozplan.indicators import load_catalogue, rates
+from sozplan.indicators import load_catalog, rates
 
 KOELN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "koeln"
 HIDE = ["small_population", "suppressed", "zero_denominator", "implausible"]
@@ -62,7 +62,7 @@ def _columns(spec) -> list[str]:
 
 def musterstadt(repeats: int) -> None:
     gdf = load_musterstadt("planning_area", 2024)
-    cat = load_catalogue()
+    cat = load_catalog()
     keys = [
         "sgb2_quote",
         "kinderarmut",

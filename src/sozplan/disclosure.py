@@ -493,7 +493,7 @@ def _check_decimals(decimals: Any, where: str) -> int | None:
 
 
 def _check_published(obj: Any, where: str) -> None:
-    """Check the name and normalise ``decimals`` and ``hidden`` of a published value."""
+    """Check the name and normalize ``decimals`` and ``hidden`` of a published value."""
     if not isinstance(obj.name, str) or not obj.name:
         raise fail(where, f"`name` is {obj.name!r}", "pass a non-empty string")
     object.__setattr__(obj, "decimals", _check_decimals(obj.decimals, where))
@@ -566,8 +566,8 @@ class PublishedRate:
 
         Examples
         --------
-        >>> from sozplan.indicators import load_catalogue
-        >>> rate = PublishedRate.from_spec(load_catalogue()["sgb2_quote"])
+        >>> from sozplan.indicators import load_catalog
+        >>> rate = PublishedRate.from_spec(load_catalog()["sgb2_quote"])
         >>> rate.name, rate.denominator
         ('sgb2_quote', ('einwohner', '-einwohner_65_plus'))
         """
