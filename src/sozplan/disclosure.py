@@ -1351,7 +1351,9 @@ def audit_linear(
     threshold : float, default 1
         Protection threshold on the width of the attacker's integer interval, e.g.
         the ``min_count`` of the suppression to demand that a hidden cell stays
-        uncertain by at least that many cases.
+        uncertain by at least that many cases. Since counts are not negative, a cell
+        that passes ``threshold=min_count`` also cannot be proven to be a small count
+        (its upper bound is at least ``min_count``).
 
     Returns
     -------
