@@ -1049,7 +1049,9 @@ def _used(cols: Sequence, rates: Sequence[PublishedRate]) -> set:
     return used
 
 
-def _solve(prob: _Problem, targets: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list]:
+def _solve(
+    prob: _Problem, targets: Sequence[int], fixed: Mapping[int, float] | None = None
+) -> tuple[np.ndarray, np.ndarray, list]:
     """Min and max of each target count over the attacker's integer feasible set (HiGHS).
 
     Each bound is first found by a linear program; when its optimum is not a whole
@@ -1098,7 +1100,9 @@ def _solve(prob: _Problem, targets: Sequence[int]) -> tuple[np.ndarray, np.ndarr
         b_ub = np.concatenate([sub_ub[fin_ub], -slb[fin_lb]]) if a_ub is not None else None
         a_eq = sub[eq] if eq.any() else None
         b_eq = slb[eq] if eq.any() else None
-        bnds = [prob.bounds[v] for v in vidx]
+        # variables known to hold one value are fixed (the presolve then removes them)
+        fix = fixed or {}
+        bnds = [(fix[v], fix[v]) if v in fix else prob.bounds[v] for v in vidx]
         integral = (vidx < len(prob.cells)).astype(int)
         box = Bounds([b[0] for b in bnds], [np.inf if b[1] is None else b[1] for b in bnds])
         rows = LinearConstraint(sub, slb, sub_ub) if len(ridx) else None
@@ -1260,7 +1264,7 @@ def _audit(frame, mask, lines, rates, indices, threshold, only=None) -> LinearAu
     # LP: every further relation can only confirm that value
     pinned = _pinned(prob)
     todo = [k for k in targets if k not in pinned]
-    lo_s, hi_s, notes = _solve(prob, todo) if todo else (np.array([]), np.array([]), [])
+    lo_s, hi_s, notes = _solve(prob, todo, pinned) if todo else (np.array([]), np.array([]), [])
     solved = dict(zip(todo, zip(lo_s, hi_s, strict=True), strict=True))
     lo = np.array([pinned[k] if k in pinned else solved[k][0] for k in targets], dtype=float)
     hi = np.array([pinned[k] if k in pinned else solved[k][1] for k in targets], dtype=float)
