@@ -1326,9 +1326,11 @@ def audit_linear(
       relaxation noted in the result.)
 
     For every hidden cell the attacker's interval is the minimum and maximum of the
-    cell over this polyhedron (two linear programs, HiGHS via
-    :func:`scipy.optimize.linprog`, solved per block of linked cells), rounded inward
-    to integers. A cell is **determined** if the interval is narrower than
+    cell over the whole numbers in this polyhedron: two linear programs (HiGHS via
+    :func:`scipy.optimize.linprog`, solved per block of linked cells), and where an
+    optimum is fractional a mixed-integer program (:func:`scipy.optimize.milp`); a cell
+    that a single relation pins to one value needs neither. A cell is **determined**
+    if the interval is narrower than
     ``threshold`` (1: exact recovery). The audit is the linear-programming attack of
     disclosure control (Hundepool et al. 2012, sec. 4.2; Fischetti & Salazar-González
     2001) extended by the rounding intervals of derived statistics.
