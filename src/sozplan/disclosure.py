@@ -1102,7 +1102,7 @@ def _solve(
         b_eq = slb[eq] if eq.any() else None
         # variables known to hold one value are fixed (the presolve then removes them)
         fix = fixed or {}
-        bnds = [(fix[v], fix[v]) if v in fix else prob.bounds[v] for v in vidx]
+        bnds = [(fix[v], fix[v]) if v in fix else prob.bounds[v] for v in vidx.tolist()]
         integral = (vidx < len(prob.cells)).astype(int)
         box = Bounds([b[0] for b in bnds], [np.inf if b[1] is None else b[1] for b in bnds])
         rows = LinearConstraint(sub, slb, sub_ub) if len(ridx) else None
