@@ -466,3 +466,74 @@ def test_missing_denominator_means_the_rate_was_not_published():
         audit_linear(counts.assign(k=[2, np.nan, 4]), hidden)
     with pytest.raises(InputError, match="non-integer"):
         audit_linear(counts.assign(k=[2, 1.5, 4]), hidden)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(1, 8)), min_size=3, max_size=3
+    ),
+    st.lists(
+        st.tuples(st.integers(0, 2), st.sampled_from(["a", "b", "ew"])), min_size=1, max_size=2
+    ),
+    st.sampled_from([0, 1, 2]),
+    st.sampled_from([None, 1, 2]),
+    st.booleans(),
+)
+@settings(max_examples=40, deadline=None)
+def test_property_hidden_denominators(rows, picks, d_rate, d_index, with_index):
+    # hidden residents (denominators): rates are exact linear pairs of inequalities, so the
+    # audit equals the brute-force attacker; through an index the hidden-denominator rate is
+    # relaxed, so the audit may only be wider (never narrower) than the attacker's interval
+    counts = pd.DataFrame(rows, columns=["a", "b", "extra"], index=["p0", "p1", "p2"])
+    counts["ew"] = counts["a"] + counts["b"] + counts["extra"]
+    cols = ["a", "b", "ew"]
+    cells = sorted({(i, c) for i, c in picks})
+    hidden = pd.DataFrame(False, index=counts.index, columns=cols)
+    for i, c in cells:
+        hidden.iloc[i, cols.index(c)] = True
+    rates = [
+        PublishedRate("qa", "a", "ew", decimals=d_rate),
+        PublishedRate("qb", "b", "ew", decimals=None),
+    ]
+    indices = (
+        [PublishedIndex("i", {"qa": 1.0, "qb": 0.5}, decimals=d_index)]
+        if with_index and d_index is not None
+        else []
+    )
+    audit = audit_linear(counts[cols], hidden, rates=rates, indices=indices)
+    totals = counts[cols].sum()
+    grids = np.meshgrid(*[np.arange(totals[c] + 1) for _, c in cells], indexing="ij")
+    cand = np.stack([g.ravel() for g in grids], axis=1).astype(float)
+    ok = np.ones(len(cand), bool)
+
+    def value(i, col):
+        for k, cell in enumerate(cells):
+            if cell == (i, col):
+                return cand[:, k]
+        return np.full(len(cand), float(counts[col].iloc[i]))
+
+    for c in cols:
+        ok &= sum(value(i, c) for i in range(3)) == totals[c]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in range(3):
+            ew = value(i, "ew")
+            qa, qb = 100 * value(i, "a") / ew, 100 * value(i, "b") / ew
+            ok &= ew > 0
+            t_ew = counts["ew"].iloc[i]
+            t_qa, t_qb = 100 * counts["a"].iloc[i] / t_ew, 100 * counts["b"].iloc[i] / t_ew
+            p = float(f"{t_qa:.{d_rate}f}")
+            ok &= np.abs(qa - p) <= 0.5 * 10.0**-d_rate + 1e-9
+            if indices:
+                p = float(f"{t_qa + 0.5 * t_qb:.{d_index}f}")
+                ok &= np.abs(qa + 0.5 * qb - p) <= 0.5 * 10.0**-d_index + 1e-9
+    feasible = cand[ok]
+    assert len(feasible)
+    for k, (i, c) in enumerate(cells):
+        row = audit.cells.loc[(counts.index[i], c)]
+        lo, hi = feasible[:, k].min(), feasible[:, k].max()
+        assert row["lower"] <= row["true_value"] <= row["upper"]
+        assert row["lower"] <= lo
+        assert row["upper"] >= hi
+        relaxed = any("relaxation" in n for n in audit.notes)
+        if not relaxed:
+            assert (row["lower"], row["upper"]) == (lo, hi)

@@ -136,6 +136,22 @@ def test_object_column_of_numbers_and_gaps_is_numeric(tmp_path):
     assert path.read_bytes().decode("utf-8-sig").split("\r\n")[1:4] == ["a;12,3", "b;", "c;3,0"]
 
 
+def test_multiindex_columns(tmp_path):
+    # headings over two lines stay in the CSV; decimals and Excel use the flat names
+    df = pd.DataFrame(
+        [[1.25, 2.0, "a"], [3.5, 4.0, "b"]],
+        columns=pd.MultiIndex.from_tuples([("Quote", "2022"), ("Quote", "2024"), ("Name", "")]),
+        index=pd.Index(["01", "02"], name="id"),
+    )
+    write_table(df, tmp_path / "t.csv", decimals={("Quote", "2022"): 1, "Quote 2024": 0})
+    back = read_statistik(tmp_path / "t.csv").values
+    assert back["Quote 2022"].tolist() == [1.2, 3.5]  # 1.25 is 1.2 (round half to even)
+    assert back["Quote 2024"].tolist() == [2, 4]
+    write_table(df, tmp_path / "t.xlsx", decimals=1)
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert [c.value for c in ws[1]] == ["id", "Quote 2022", "Quote 2024", "Name"]
+
+
 def test_bad_input(table, tmp_path):
     with pytest.raises(InputError, match=r"write_table: `path` ends in '\.txt'"):
         write_table(table, tmp_path / "t.txt")

@@ -493,7 +493,7 @@ def _check_decimals(decimals: Any, where: str) -> int | None:
 
 
 def _check_published(obj: Any, where: str) -> None:
-    """Check the name and normalise ``decimals`` and ``hidden`` of a published value."""
+    """Check the name and normalize ``decimals`` and ``hidden`` of a published value."""
     if not isinstance(obj.name, str) or not obj.name:
         raise fail(where, f"`name` is {obj.name!r}", "pass a non-empty string")
     object.__setattr__(obj, "decimals", _check_decimals(obj.decimals, where))
@@ -1049,7 +1049,9 @@ def _used(cols: Sequence, rates: Sequence[PublishedRate]) -> set:
     return used
 
 
-def _solve(prob: _Problem, targets: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list]:
+def _solve(
+    prob: _Problem, targets: Sequence[int], fixed: Mapping[int, float] | None = None
+) -> tuple[np.ndarray, np.ndarray, list]:
     """Min and max of each target count over the attacker's integer feasible set (HiGHS).
 
     Each bound is first found by a linear program; when its optimum is not a whole
@@ -1098,7 +1100,9 @@ def _solve(prob: _Problem, targets: Sequence[int]) -> tuple[np.ndarray, np.ndarr
         b_ub = np.concatenate([sub_ub[fin_ub], -slb[fin_lb]]) if a_ub is not None else None
         a_eq = sub[eq] if eq.any() else None
         b_eq = slb[eq] if eq.any() else None
-        bnds = [prob.bounds[v] for v in vidx]
+        # variables known to hold one value are fixed (the presolve then removes them)
+        fix = fixed or {}
+        bnds = [(fix[v], fix[v]) if v in fix else prob.bounds[v] for v in vidx.tolist()]
         integral = (vidx < len(prob.cells)).astype(int)
         box = Bounds([b[0] for b in bnds], [np.inf if b[1] is None else b[1] for b in bnds])
         rows = LinearConstraint(sub, slb, sub_ub) if len(ridx) else None
@@ -1233,12 +1237,37 @@ def _prepare(
     return frame, mask, lines, rates, indices, float(threshold)
 
 
+def _pinned(prob: _Problem) -> dict[int, float]:
+    """Count variables that a single one-variable relation fixes to one whole number."""
+    lo = np.zeros(len(prob.cells))
+    hi = np.full(len(prob.cells), np.inf)
+    for coef, lb, ub, _kind in prob.rows:
+        if len(coef) != 1:
+            continue
+        ((k, a),) = coef.items()
+        if k >= len(prob.cells) or a == 0:
+            continue
+        b1, b2 = (lb / a, ub / a) if a > 0 else (ub / a, lb / a)
+        lo[k] = max(lo[k], b1)
+        hi[k] = min(hi[k], b2)
+    with np.errstate(invalid="ignore"):
+        lo_i, hi_i = np.ceil(lo - 1e-6), np.floor(hi + 1e-6)
+    return {int(k): float(lo_i[k]) for k in np.flatnonzero(lo_i == hi_i)}
+
+
 def _audit(frame, mask, lines, rates, indices, threshold, only=None) -> LinearAudit:
     prob = _build(frame, mask, lines, rates, indices)
     targets = list(range(len(prob.cells)))
     if only is not None:
         targets = [k for k in targets if (frame.index[prob.cells[k][0]], prob.cells[k][1]) in only]
-    lo, hi, notes = _solve(prob, targets) if targets else (np.array([]), np.array([]), [])
+    # a cell pinned to one integer by a single relation (a rate with a known base) needs no
+    # LP: every further relation can only confirm that value
+    pinned = _pinned(prob)
+    todo = [k for k in targets if k not in pinned]
+    lo_s, hi_s, notes = _solve(prob, todo, pinned) if todo else (np.array([]), np.array([]), [])
+    solved = dict(zip(todo, zip(lo_s, hi_s, strict=True), strict=True))
+    lo = np.array([pinned[k] if k in pinned else solved[k][0] for k in targets], dtype=float)
+    hi = np.array([pinned[k] if k in pinned else solved[k][1] for k in targets], dtype=float)
     with np.errstate(invalid="ignore"):
         lo_i = np.ceil(lo - 1e-6)
         hi_i = np.floor(hi + 1e-6)
@@ -1297,9 +1326,11 @@ def audit_linear(
       relaxation noted in the result.)
 
     For every hidden cell the attacker's interval is the minimum and maximum of the
-    cell over this polyhedron (two linear programs, HiGHS via
-    :func:`scipy.optimize.linprog`, solved per block of linked cells), rounded inward
-    to integers. A cell is **determined** if the interval is narrower than
+    cell over the whole numbers in this polyhedron: two linear programs (HiGHS via
+    :func:`scipy.optimize.linprog`, solved per block of linked cells), and where an
+    optimum is fractional a mixed-integer program (:func:`scipy.optimize.milp`); a cell
+    that a single relation pins to one value needs neither. A cell is **determined**
+    if the interval is narrower than
     ``threshold`` (1: exact recovery). The audit is the linear-programming attack of
     disclosure control (Hundepool et al. 2012, sec. 4.2; Fischetti & Salazar-González
     2001) extended by the rounding intervals of derived statistics.
@@ -1326,7 +1357,9 @@ def audit_linear(
     threshold : float, default 1
         Protection threshold on the width of the attacker's integer interval, e.g.
         the ``min_count`` of the suppression to demand that a hidden cell stays
-        uncertain by at least that many cases.
+        uncertain by at least that many cases. Since counts are not negative, a cell
+        that passes ``threshold=min_count`` also cannot be proven to be a small count
+        (its upper bound is at least ``min_count``).
 
     Returns
     -------

@@ -2389,6 +2389,18 @@ def write_table(
             "name a file ending in .csv (German CSV) or .xlsx (Excel)",
         )
     frame, status = _signs_to_status(table, status)
+    csv_frame, csv_status = frame, status
+    if isinstance(frame.columns, pd.MultiIndex):
+        # headings over several lines: the CSV keeps them, everything else uses the flat
+        # names read_statistik gives back ("Quote 2024"); decimals may use either form
+        flat = [_flat_name(t) for t in frame.columns]
+        if isinstance(decimals, Mapping):
+            decimals = {
+                (_flat_name(k) if isinstance(k, tuple) else k): d for k, d in decimals.items()
+            }
+        frame = frame.set_axis(flat, axis=1)
+        if isinstance(status, pd.DataFrame) and isinstance(status.columns, pd.MultiIndex):
+            status = status.set_axis([_flat_name(t) for t in status.columns], axis=1)
     numeric = [
         c
         for c in frame.columns
@@ -2397,6 +2409,7 @@ def write_table(
     digits = _table_decimals(decimals, frame, numeric)
     lines = [attribution] if isinstance(attribution, str) else list(attribution or ())
     if suffix == ".csv":
+        frame, status = csv_frame, csv_status
         write_statistik(
             frame,
             path,
@@ -2421,6 +2434,7 @@ def write_table(
     if index is None:
         index = any(n is not None for n in frame.index.names)
     out = frame.reset_index() if index else frame
+    out = out.set_axis([_flat_name(c) if isinstance(c, tuple) else c for c in out.columns], axis=1)
     st = _check_status(status, frame, numeric) if status is not None else {}
     codes: dict[Hashable, Any] = {c: st.get(c) for c in numeric}
     used = {
