@@ -387,7 +387,7 @@ def audit_suppression(result: Suppression) -> pd.DataFrame:
     var = {(int(i), int(j)): k for k, (i, j) in enumerate(hid)}
     eqs, rhs = [], []
     for _name, cells, _external in result.lines:
-        coef = {}
+        coef: dict[int, float] = {}
         known = 0.0
         for i, j, a in cells:
             if (i, j) in var:

@@ -343,15 +343,15 @@ def generate_city(
             pop_scale[blk[0]] = 120
         decl = pick([wq, gw], 0.3, 0.8)
         for pas in hot:
-            blk = np.isin(pa_of_block, pas)
-            empty[blk] = False
-            latent[blk, 0] = 2.7 + 0.25 * rng.normal(size=blk.sum())
-            pop_scale[blk] = 650
-        blk = np.isin(pa_of_block, cold_pas)
-        empty[blk] = False
-        latent[blk, 0] = -3.2 + 0.2 * rng.normal(size=blk.sum())
-        latent[blk, 2] = 1.2
-        pop_scale[blk] = 180
+            in_pas = np.isin(pa_of_block, pas)
+            empty[in_pas] = False
+            latent[in_pas, 0] = 2.7 + 0.25 * rng.normal(size=in_pas.sum())
+            pop_scale[in_pas] = 650
+        in_pas = np.isin(pa_of_block, cold_pas)
+        empty[in_pas] = False
+        latent[in_pas, 0] = -3.2 + 0.2 * rng.normal(size=in_pas.sum())
+        latent[in_pas, 2] = 1.2
+        pop_scale[in_pas] = 180
         # Platte und Penthouse: high-rise estate in the west half, villas in the east half
         blk = np.flatnonzero(pa_of_block == pp)
         empty[blk] = False
@@ -753,7 +753,7 @@ _PROGRAMMES = [
 def _plant_measures(city: City, pa_ids, treated, pretrend, status_pa, rng) -> None:
     """Measures (Maßnahmen) and their costs per planning area and year, with planted effects."""
     years = city.truth["years"]
-    measures = [
+    measures: list[dict[str, Any]] = [
         {
             "massnahme": "M01",
             "name": "Quartiersmanagement",

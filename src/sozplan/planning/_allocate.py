@@ -310,7 +310,7 @@ class Allocation:
 def _bound(df: pd.DataFrame, value: Any, *, arg: str, where: str, default: float) -> np.ndarray:
     if value is None:
         return np.full(len(df), default)
-    out = as_values(df, value, arg=arg, where=where)
+    out = as_values(df, value, arg=arg, where=where, allow_none=False)
     if np.isnan(out).any():
         if isinstance(value, int | float):
             raise fail(where, f"`{arg}` is NaN", "pass a number of euros or None")
@@ -740,8 +740,10 @@ def compare_allocations(
     first = next(iter(allocations.values()))
     ref_need = need if need is not None else first.table["need"]
     if isinstance(ref_need, Hashable) and not isinstance(ref_need, pd.Series):
-        ref_need = as_values(df, ref_need, arg="need", where=where, scalar_ok=False)
-        ref_need = pd.Series(ref_need, index=df.index)
+        ref_values = as_values(
+            df, ref_need, arg="need", where=where, allow_none=False, scalar_ok=False
+        )
+        ref_need = pd.Series(ref_values, index=df.index)
     rows = []
     amounts = {}
     for name, a in allocations.items():

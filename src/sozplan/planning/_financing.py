@@ -12,7 +12,7 @@ they are returned in euros with two decimals.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,7 +112,7 @@ def _tokens(value: Any, sep: str | None = None) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _require(df: pd.DataFrame, columns: Sequence[str], arg: str, where: str) -> None:
+def _require(df: pd.DataFrame, columns: Sequence[Hashable], arg: str, where: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise fail(

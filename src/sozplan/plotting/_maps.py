@@ -77,7 +77,7 @@ def _check_gdf(gdf: Any, where: str) -> None:
 
 
 def class_labels(
-    cuts: Sequence[float],
+    cuts: Sequence[float] | np.ndarray,
     *,
     closed: str = "right",
     decimals: int = 1,
@@ -427,7 +427,7 @@ def choropleth(
     *,
     scheme: str = "quantiles",
     k: int = 5,
-    cuts: Sequence[float] | None = None,
+    cuts: Sequence[float] | np.ndarray | None = None,
     cmap: str | None = None,
     diverging: bool | None = None,
     center: float = 0.0,
@@ -1052,7 +1052,7 @@ def small_multiples(
     column: Hashable | None = None,
     scheme: str = "quantiles",
     k: int = 5,
-    cuts: Sequence[float] | None = None,
+    cuts: Sequence[float] | np.ndarray | None = None,
     cmap: str | None = None,
     label: str | None = None,
     unit: str | None = None,
@@ -1193,6 +1193,7 @@ def small_multiples(
             first = first or d
         for a in flat[n:]:
             a.set_axis_off()
+        assert first is not None  # at least one panel was drawn
         base = first
         counts_all = [d.counts for d in shown]
         # one legend for all panels: class labels without per-panel counts

@@ -58,7 +58,7 @@ def _by_age(
 ) -> np.ndarray:
     """Return a schedule by single age (missing ages 0, or the last one carried forward)."""
     if np.isscalar(values):
-        out = np.full(n_ages, float(values))
+        out = np.full(n_ages, values, dtype=float)
     else:
         if not isinstance(values, pd.Series):
             raise fail(
@@ -110,7 +110,7 @@ def _area_band_frame(value, areas, b: AgeBands, name, where, *, rate: bool) -> n
     if value is None:
         return np.zeros((len(areas), k))
     if np.isscalar(value):
-        arr = np.full((len(areas), k), float(value))
+        arr = np.full((len(areas), k), value, dtype=float)
     elif isinstance(value, pd.Series):
         missing = [c for c in b.columns if c not in value.index]
         if missing:
@@ -470,7 +470,7 @@ def cohort_component(
 
 def _area_vector(value, areas: pd.Index, name: str, where: str) -> np.ndarray:
     if np.isscalar(value):
-        arr = np.full(len(areas), float(value))
+        arr = np.full(len(areas), value, dtype=float)
     else:
         gone = areas.difference(value.index)
         if len(gone):

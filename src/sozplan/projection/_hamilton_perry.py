@@ -427,14 +427,14 @@ def hamilton_perry(
     n_pairs = len(starts)
 
     def pooled_ratios(stk: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        num = 0.0
-        den = 0.0
-        for t in starts:
+        num: np.ndarray = np.zeros(0)
+        den: np.ndarray = np.zeros(0)
+        for i, t in enumerate(starts):
             aged = _age_forward(units(stk[t]), shift, is_open)
             aged[:, young] = units(mothers_of[t + step])[:, adult_mask].sum(axis=1, keepdims=True)
-            num = num + units(stk[t + step])
-            den = den + aged
-        num, den = np.asarray(num), np.asarray(den)
+            later = units(stk[t + step]).astype(float)  # a copy: the sums never alias `stk`
+            num = later if i == 0 else num + later
+            den = aged.astype(float) if i == 0 else den + aged
         city = np.divide(
             num.sum(axis=0), den.sum(axis=0), out=np.ones(num.shape[1]), where=den.sum(axis=0) > 0
         )
