@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sozplan._optional import import_optional
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.errors import MethodWarning
 from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
@@ -330,7 +331,8 @@ class RegionalizationResult:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 7))
         regions = self.dissolve()
-        palette = plt.get_cmap("tab10").colors
+        tab10 = plt.get_cmap("tab10")
+        palette = [tuple(rgba[:3]) for rgba in tab10(np.arange(tab10.N))]
         colour = _map_colouring(regions.geometry, len(palette))
         regions.plot(
             color=[palette[c] for c in colour],
@@ -374,14 +376,9 @@ def _maxp(
     max_iterations: int,
     where: str,
 ) -> np.ndarray:
-    try:
-        from spopt.region import MaxPHeuristic
-    except ImportError as exc:  # pragma: no cover - spopt is a test dependency
-        raise fail(
-            where,
-            "method='maxp' needs the package spopt",
-            "pip install spopt, or use method='ward'",
-        ) from exc
+    region = import_optional(
+        "spopt.region", where=where, purpose="method='maxp'", alternative="use method='ward'"
+    )
     if floor <= 0:
         raise fail(where, "method='maxp' needs a population floor", "pass min_population=...")
     cols = [f"_z{j}" for j in range(z.shape[1])]
@@ -400,7 +397,7 @@ def _maxp(
     state = np.random.get_state()  # noqa: NPY002 - restored below
     np.random.seed(int(rng.integers(2**31 - 1)))  # noqa: NPY002 - spopt uses the global generator
     try:
-        model = MaxPHeuristic(
+        model = region.MaxPHeuristic(
             frame,
             w,
             cols,

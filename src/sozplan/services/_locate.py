@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._optional import import_optional
 from sozplan.checks import check_columns, fail, format_values
 from sozplan.services._access import Accessibility, _check_costs, two_step_fca
 from sozplan.services._costs import TravelCosts
@@ -346,8 +347,10 @@ def _solve(
     where: str,
 ) -> Any:
     """Build and solve the spopt model (CBC through PuLP)."""
-    import pulp
-    from spopt.locate import MCLP, PMedian
+    purpose = "location-allocation"
+    pulp = import_optional("pulp", where=where, purpose=purpose)
+    locate = import_optional("spopt.locate", where=where, purpose=purpose)
+    MCLP, PMedian = locate.MCLP, locate.PMedian
 
     solver = pulp.PULP_CBC_CMD(msg=False)
     if method == "mclp":
