@@ -867,40 +867,10 @@ def status_dynamics_map(
     True
     >>> plt.close("all")
     """
-    from matplotlib.patches import Rectangle
-
     where = "status_dynamics_map"
     _check_gdf(gdf, where)
     language = check_language(language, where)
-    if hasattr(result, "status_class"):
-        s_cls, d_cls = result.status_class, result.dynamics_class
-    else:
-        check_frame(result, arg="result", where=where)
-        check_columns(result, ["status_class", "dynamics_class"], arg="result", where=where)
-        s_cls, d_cls = result["status_class"], result["dynamics_class"]
-    if d_cls is None:
-        raise fail(
-            where, "the result has no dynamics classes", "pass `dynamics=` to status_dynamics"
-        )
-    missing = gdf.index.difference(s_cls.index)
-    if len(missing):
-        raise fail(
-            where,
-            f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
-            "compute the index on the same areas",
-        )
-    from sozplan.index import DYNAMICS_LABELS, STATUS_LABELS
-
-    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_LABELS))
-    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_LABELS))
-    if len(s_labels) != 4 or len(d_labels) != 3:
-        raise fail(
-            where,
-            f"the result has {len(s_labels)} status and {len(d_labels)} dynamics classes",
-            "the matrix map needs the MSS scheme of 4 status and 3 dynamics classes",
-        )
-    s = s_cls.astype(object).reindex(gdf.index)
-    d = d_cls.astype(object).reindex(gdf.index)
+    s, d, s_labels, d_labels = _status_dynamics_classes(gdf, result, where)
     s_code = s.map({lab: i for i, lab in enumerate(s_labels)})
     d_code = d.map({lab: i for i, lab in enumerate(d_labels)})
     rated = (s_code.notna() & d_code.notna()).to_numpy()
@@ -941,86 +911,12 @@ def status_dynamics_map(
         counts = layers.counts
         arts = {"cells": {k: v for k, v in layers.artists.items() if k != "missing"}}
         arts.update(_finish_map(ax, gdf, **decor))
-        # the 4 x 3 matrix legend
-        for si in range(4):
-            for di in range(3):
-                color = STATUS_DYNAMICS_COLORS[(si, di)]
-                lax.add_patch(
-                    Rectangle(
-                        (di, 3 - si),
-                        1,
-                        1,
-                        facecolor=color,
-                        edgecolor="#444444",
-                        lw=0.6,
-                        hatch=_DYNAMICS_HATCHES[di] or None,
-                    )
-                )
-                from matplotlib.colors import to_rgba
-
-                from sozplan.plotting._style import text_color_for
-
-                lax.text(
-                    di + 0.5,
-                    3 - si + 0.5,
-                    str(matrix[si, di]),
-                    ha="center",
-                    va="center",
-                    fontsize=10,
-                    fontweight="bold",
-                    color="black" if _DYNAMICS_HATCHES[di] else text_color_for(to_rgba(color)),
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
-                    if _DYNAMICS_HATCHES[di]
-                    else None,
-                )
-        lax.set_xlim(0, 3)
-        lax.set_ylim(0, 4)
-        lax.set_aspect("equal")
-        lax.set_xticks([0.5, 1.5, 2.5], d_labels)
-        lax.set_yticks([3.5, 2.5, 1.5, 0.5], s_labels)
-        lax.tick_params(length=0, labelsize=9.5)
-        lax.xaxis.set_ticks_position("top")
-        lax.xaxis.set_label_position("top")
-        lax.set_xlabel("Dynamik-Index" if language == "de" else "dynamics index", fontsize=10)
-        lax.set_ylabel("Status-Index" if language == "de" else "status index", fontsize=10)
-        for sp in lax.spines.values():
-            sp.set_visible(False)
-        arts["matrix_legend"] = lax
-        if n_unrated:
-            from matplotlib.patches import Patch
-
-            legend = lax.legend(
-                handles=[
-                    Patch(
-                        facecolor=MISSING_COLOR,
-                        edgecolor=MISSING_EDGE,
-                        hatch=MISSING_HATCH,
-                        label=labels[-1],
-                    )
-                ],
-                loc="upper left",
-                bbox_to_anchor=(-0.35, -0.02),
-                frameon=False,
-            )
-        else:
-            legend = None
+        arts["matrix_legend"] = _matrix_legend(lax, matrix, s_labels, d_labels, language)
+        legend = _unrated_legend(lax, labels[-1]) if n_unrated else None
         enforce_min_font(fig)
     worst = s.index[(s_code == 3).to_numpy() & (d_code == 2).to_numpy()]
     if language == "de":
-        alt = (
-            f"Karte der Status-Dynamik-Matrix ({len(gdf)} Gebiete, {int(rated.sum())} bewertet). "
-            f"Status hoch: {matrix[0].sum()}, mittel: {matrix[1].sum()}, niedrig: "
-            f"{matrix[2].sum()}, "
-            f"sehr niedrig: {matrix[3].sum()} Gebiete; Dynamik positiv: {matrix[:, 0].sum()}, "
-            "stabil: "
-            f"{matrix[:, 1].sum()}, negativ: {matrix[:, 2].sum()}."
-            + (
-                f" Status sehr niedrig und Dynamik negativ: {_names(gdf, worst, name_column, 5)}."
-                if len(worst)
-                else ""
-            )
-            + (f" {n_unrated} Gebiete ohne Zuordnung (schraffiert)." if n_unrated else "")
-        )
+        alt = _status_dynamics_alt_de(gdf, matrix, worst, name_column, n_unrated)
     else:
         alt = (
             f"Map of the status/dynamics matrix ({len(gdf)} areas, {int(rated.sum())} rated); "
@@ -1041,6 +937,130 @@ def status_dynamics_map(
         legend=legend,
         artists=arts,
         data={"matrix": mat},
+    )
+
+
+def _status_dynamics_classes(
+    gdf: Any, result: Any, where: str
+) -> tuple[pd.Series, pd.Series, list, list]:
+    """Status and dynamics class of each area of ``gdf`` and the labels of the two schemes."""
+    if hasattr(result, "status_class"):
+        s_cls, d_cls = result.status_class, result.dynamics_class
+    else:
+        check_frame(result, arg="result", where=where)
+        check_columns(result, ["status_class", "dynamics_class"], arg="result", where=where)
+        s_cls, d_cls = result["status_class"], result["dynamics_class"]
+    if d_cls is None:
+        raise fail(
+            where, "the result has no dynamics classes", "pass `dynamics=` to status_dynamics"
+        )
+    missing = gdf.index.difference(s_cls.index)
+    if len(missing):
+        raise fail(
+            where,
+            f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
+            "compute the index on the same areas",
+        )
+    from sozplan.index import DYNAMICS_LABELS, STATUS_LABELS
+
+    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_LABELS))
+    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_LABELS))
+    if len(s_labels) != 4 or len(d_labels) != 3:
+        raise fail(
+            where,
+            f"the result has {len(s_labels)} status and {len(d_labels)} dynamics classes",
+            "the matrix map needs the MSS scheme of 4 status and 3 dynamics classes",
+        )
+    s = s_cls.astype(object).reindex(gdf.index)
+    d = d_cls.astype(object).reindex(gdf.index)
+    return s, d, s_labels, d_labels
+
+
+def _matrix_legend(
+    lax: Any, matrix: np.ndarray, s_labels: list, d_labels: list, language: str
+) -> Any:
+    """Draw the 4 x 3 status/dynamics matrix with the number of areas in every cell."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+
+    from sozplan.plotting._style import text_color_for
+
+    for si in range(4):
+        for di in range(3):
+            color = STATUS_DYNAMICS_COLORS[(si, di)]
+            lax.add_patch(
+                Rectangle(
+                    (di, 3 - si),
+                    1,
+                    1,
+                    facecolor=color,
+                    edgecolor="#444444",
+                    lw=0.6,
+                    hatch=_DYNAMICS_HATCHES[di] or None,
+                )
+            )
+            lax.text(
+                di + 0.5,
+                3 - si + 0.5,
+                str(matrix[si, di]),
+                ha="center",
+                va="center",
+                fontsize=10,
+                fontweight="bold",
+                color="black" if _DYNAMICS_HATCHES[di] else text_color_for(to_rgba(color)),
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+                if _DYNAMICS_HATCHES[di]
+                else None,
+            )
+    lax.set_xlim(0, 3)
+    lax.set_ylim(0, 4)
+    lax.set_aspect("equal")
+    lax.set_xticks([0.5, 1.5, 2.5], d_labels)
+    lax.set_yticks([3.5, 2.5, 1.5, 0.5], s_labels)
+    lax.tick_params(length=0, labelsize=9.5)
+    lax.xaxis.set_ticks_position("top")
+    lax.xaxis.set_label_position("top")
+    lax.set_xlabel("Dynamik-Index" if language == "de" else "dynamics index", fontsize=10)
+    lax.set_ylabel("Status-Index" if language == "de" else "status index", fontsize=10)
+    for sp in lax.spines.values():
+        sp.set_visible(False)
+    return lax
+
+
+def _unrated_legend(lax: Any, label: str) -> Any:
+    """Legend entry of the unrated (hatched grey) areas below the matrix."""
+    from matplotlib.patches import Patch
+
+    return lax.legend(
+        handles=[
+            Patch(
+                facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, hatch=MISSING_HATCH, label=label
+            )
+        ],
+        loc="upper left",
+        bbox_to_anchor=(-0.35, -0.02),
+        frameon=False,
+    )
+
+
+def _status_dynamics_alt_de(
+    gdf: Any, matrix: np.ndarray, worst: pd.Index, name_column: Hashable | None, n_unrated: int
+) -> str:
+    """German alternative text of the status/dynamics map."""
+    rated = int(matrix.sum())
+    return (
+        f"Karte der Status-Dynamik-Matrix ({len(gdf)} Gebiete, {rated} bewertet). "
+        f"Status hoch: {matrix[0].sum()}, mittel: {matrix[1].sum()}, niedrig: "
+        f"{matrix[2].sum()}, "
+        f"sehr niedrig: {matrix[3].sum()} Gebiete; Dynamik positiv: {matrix[:, 0].sum()}, "
+        "stabil: "
+        f"{matrix[:, 1].sum()}, negativ: {matrix[:, 2].sum()}."
+        + (
+            f" Status sehr niedrig und Dynamik negativ: {_names(gdf, worst, name_column, 5)}."
+            if len(worst)
+            else ""
+        )
+        + (f" {n_unrated} Gebiete ohne Zuordnung (schraffiert)." if n_unrated else "")
     )
 
 
