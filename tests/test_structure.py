@@ -28,7 +28,6 @@ TO_SPLIT = {
     "planning/_model.py::validate_costs": 136,
     "planning/_model.py::validate_targets": 135,
     "projection/_cohort.py::cohort_component": 190,
-    "projection/_hamilton_perry.py::hamilton_perry": 234,
     "regions/_grow.py::tree_cut": 121,
     "regions/_heterogeneity.py::heterogeneity": 143,
     "regions/_regionalize.py::regionalize": 184,
