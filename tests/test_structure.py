@@ -27,7 +27,6 @@ TO_SPLIT = {
     "planning/_allocate.py::allocate": 160,
     "planning/_model.py::validate_costs": 136,
     "planning/_model.py::validate_targets": 135,
-    "projection/_cohort.py::cohort_component": 190,
     "regions/_grow.py::tree_cut": 121,
     "regions/_heterogeneity.py::heterogeneity": 143,
     "regions/_regionalize.py::regionalize": 184,
