@@ -19,7 +19,6 @@ ALLOWED_FOLDERS = ("report/", "io.py", "city/")
 #: split below MAX_LINES must leave the list (the test says so), none may be added.
 TO_SPLIT = {
     "index/_monitoring.py::status_dynamics": 204,
-    "planning/_financing.py::financing_plan": 236,
     "plotting/_charts.py::segregation_curve": 122,
     "plotting/_charts.py::transition_chart": 149,
     "plotting/_maps.py::choropleth": 162,
