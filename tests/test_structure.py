@@ -24,8 +24,6 @@ TO_SPLIT = {
     "plotting/_maps.py::choropleth": 162,
     "plotting/_maps.py::small_multiples": 164,
     "planning/_allocate.py::allocate": 160,
-    "planning/_model.py::validate_costs": 136,
-    "planning/_model.py::validate_targets": 135,
     "regions/_grow.py::tree_cut": 121,
     "regions/_heterogeneity.py::heterogeneity": 143,
     "regions/_regionalize.py::regionalize": 184,
