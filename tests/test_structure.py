@@ -20,11 +20,9 @@ ALLOWED_FOLDERS = ("report/", "io.py", "city/")
 TO_SPLIT = {
     "index/_monitoring.py::status_dynamics": 204,
     "plotting/_charts.py::segregation_curve": 122,
-    "plotting/_charts.py::transition_chart": 149,
     "plotting/_maps.py::choropleth": 162,
     "plotting/_maps.py::small_multiples": 164,
     "planning/_allocate.py::allocate": 160,
-    "regions/_grow.py::tree_cut": 121,
     "regions/_heterogeneity.py::heterogeneity": 143,
     "regions/_regionalize.py::regionalize": 184,
     "regions/_zonings.py::compare_zonings": 125,
