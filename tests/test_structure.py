@@ -19,7 +19,6 @@ ALLOWED_FOLDERS = ("report/", "io.py", "city/")
 #: split below MAX_LINES must leave the list (the test says so), none may be added.
 TO_SPLIT = {
     "index/_monitoring.py::status_dynamics": 204,
-    "plotting/_charts.py::segregation_curve": 122,
     "plotting/_maps.py::choropleth": 162,
     "plotting/_maps.py::small_multiples": 164,
     "planning/_allocate.py::allocate": 160,

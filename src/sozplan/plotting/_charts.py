@@ -471,26 +471,7 @@ def segregation_curve(
         )
         lines = {}
         for i, g in enumerate(groups):
-            x = df[g].to_numpy(dtype=float)
-            if np.any(x > t):
-                bad = df.index[x > t]
-                raise fail(
-                    where,
-                    f"column {g!r} exceeds {total!r} at {format_values(bad)}",
-                    "a group cannot be larger than the total population; correct the data",
-                )
-            rest = t - x
-            keep = t > 0
-            x, rest, tt = x[keep], rest[keep], t[keep]
-            if x.sum() == 0 or rest.sum() == 0:
-                raise fail(
-                    where,
-                    f"group {g!r} is empty or is everybody",
-                    "choose a group with members and non-members",
-                )
-            order = np.argsort(x / tt, kind="stable")
-            cx = np.concatenate([[0], np.cumsum(rest[order]) / rest.sum()])
-            cy = np.concatenate([[0], np.cumsum(x[order]) / x.sum()])
+            cx, cy = _segregation_curve_points(df, g, t, total, where)
             d_vals[g] = float(np.max(cx - cy))
             g_vals[g] = float(1 - np.sum((cx[1:] - cx[:-1]) * (cy[1:] + cy[:-1])))
             curves[g] = (cx, cy)
@@ -562,6 +543,33 @@ def segregation_curve(
         artists={"lines": lines},
         data={"dissimilarity": d_vals, "gini": g_vals, "curves": curves},
     )
+
+
+def _segregation_curve_points(
+    df: pd.DataFrame, g: Hashable, t: np.ndarray, total: Hashable, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative shares of the rest (x) and of group ``g`` (y), areas sorted by the share."""
+    x = df[g].to_numpy(dtype=float)
+    if np.any(x > t):
+        bad = df.index[x > t]
+        raise fail(
+            where,
+            f"column {g!r} exceeds {total!r} at {format_values(bad)}",
+            "a group cannot be larger than the total population; correct the data",
+        )
+    rest = t - x
+    keep = t > 0
+    x, rest, tt = x[keep], rest[keep], t[keep]
+    if x.sum() == 0 or rest.sum() == 0:
+        raise fail(
+            where,
+            f"group {g!r} is empty or is everybody",
+            "choose a group with members and non-members",
+        )
+    order = np.argsort(x / tt, kind="stable")
+    cx = np.concatenate([[0], np.cumsum(rest[order]) / rest.sum()])
+    cy = np.concatenate([[0], np.cumsum(x[order]) / x.sum()])
+    return cx, cy
 
 
 def profile_heatmap(
