@@ -24,7 +24,6 @@ TO_SPLIT = {
     "planning/_allocate.py::allocate": 160,
     "regions/_heterogeneity.py::heterogeneity": 143,
     "regions/_regionalize.py::regionalize": 184,
-    "regions/_zonings.py::compare_zonings": 125,
     "typology/_typology.py::typology": 165,
     "index/_composite.py::composite_index": 122,
     "validation/_validate.py::_rule_structure": 145,
