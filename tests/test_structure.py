@@ -22,7 +22,6 @@ TO_SPLIT = {
     "plotting/_maps.py::choropleth": 162,
     "plotting/_maps.py::small_multiples": 164,
     "planning/_allocate.py::allocate": 160,
-    "regions/_heterogeneity.py::heterogeneity": 143,
     "regions/_regionalize.py::regionalize": 184,
     "typology/_typology.py::typology": 165,
     "index/_composite.py::composite_index": 122,
