@@ -21,7 +21,6 @@ TO_SPLIT = {
     "index/_monitoring.py::status_dynamics": 204,
     "plotting/_maps.py::choropleth": 162,
     "plotting/_maps.py::small_multiples": 164,
-    "planning/_allocate.py::allocate": 160,
     "regions/_regionalize.py::regionalize": 184,
     "typology/_typology.py::typology": 165,
     "index/_composite.py::composite_index": 122,
