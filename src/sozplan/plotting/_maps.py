@@ -539,18 +539,8 @@ def choropleth(
     _check_gdf(gdf, where)
     language = check_language(language, where)
     (col,) = check_columns(gdf, [column], arg="gdf", where=where)
+    finite = _finite_mask(gdf, col, where)
     values = pd.to_numeric(gdf[col], errors="coerce").astype(float)
-    if not pd.api.types.is_numeric_dtype(gdf[col]):
-        raise fail(
-            where,
-            f"column {col!r} is not numeric (dtype {gdf[col].dtype})",
-            "map a numeric column; for categories use lisa_map or status_dynamics_map",
-        )
-    finite = np.isfinite(values.to_numpy())
-    if not finite.any():
-        raise fail(
-            where, f"column {col!r} has no finite value", "check the data; there is nothing to map"
-        )
     if not (isinstance(k, int | np.integer) and k >= 2):
         raise fail(where, f"`k` is {k!r}", "pass an integer of at least 2")
     vals = values[finite]
@@ -574,20 +564,7 @@ def choropleth(
     closed = "left" if cls.closed == "left" else "right"
     texts = class_labels(cut_arr, closed=closed, decimals=decimals, language=language, unit=unit)
     counts = np.bincount(codes[codes >= 0], minlength=n)
-    mids = None
-    if diverging:
-        lo, hi = float(vals.min()), float(vals.max())
-        edges = np.concatenate(
-            [
-                [min(lo, cut_arr[0] - 1) if len(cut_arr) else lo],
-                cut_arr,
-                [max(hi, cut_arr[-1] + 1) if len(cut_arr) else hi],
-            ]
-        )
-        if len(cut_arr) >= 2:
-            edges[0] = cut_arr[0] - (cut_arr[1] - cut_arr[0]) if lo < cut_arr[0] else lo
-            edges[-1] = cut_arr[-1] + (cut_arr[-1] - cut_arr[-2]) if hi > cut_arr[-1] else hi
-        mids = (edges[:-1] + edges[1:]) / 2
+    mids = _class_mids(vals, cut_arr) if diverging else None
     cmap = cmap or (DIVERGING if diverging else SEQUENTIAL)
     colors = _class_colors(n, cmap, bool(diverging), mids, center)
     from sozplan.plotting._style import CLASS_HATCHES
@@ -616,7 +593,79 @@ def choropleth(
         if n_missing:
             arts["missing"] = layers.artists["missing"]
     leg_labels, leg_colors, leg_hatches = layers.labels, layers.colors, layers.hatches
-    # alt text: what the map shows and where the extremes are
+    alt = _choropleth_alt(
+        gdf, vals, heading, n, scheme, decimals, unit, name_column, n_missing, language
+    )
+    classes = pd.Series(
+        pd.Categorical.from_codes(codes, categories=texts), index=gdf.index, name=f"{col}_class"
+    )
+    return FigureDisplay(
+        ax=ax,
+        kind="choropleth",
+        alt_text=alt,
+        labels=tuple(leg_labels),
+        colors=tuple(leg_colors),
+        hatches=tuple(leg_hatches),
+        counts=(*map(int, counts), *([n_missing] if n_missing else [])),
+        legend=legend,
+        artists=arts,
+        data={
+            "cuts": cut_arr,
+            "classes": classes,
+            "scheme": scheme,
+            "diverging": bool(diverging),
+            "n_missing": n_missing,
+            "classification": cls,
+        },
+    )
+
+
+def _finite_mask(gdf: Any, col: Hashable, where: str) -> np.ndarray:
+    """Areas with a finite value of a numeric column (InputError if none or not numeric)."""
+    values = pd.to_numeric(gdf[col], errors="coerce").astype(float)
+    if not pd.api.types.is_numeric_dtype(gdf[col]):
+        raise fail(
+            where,
+            f"column {col!r} is not numeric (dtype {gdf[col].dtype})",
+            "map a numeric column; for categories use lisa_map or status_dynamics_map",
+        )
+    finite = np.isfinite(values.to_numpy())
+    if not finite.any():
+        raise fail(
+            where, f"column {col!r} has no finite value", "check the data; there is nothing to map"
+        )
+    return finite
+
+
+def _class_mids(vals: pd.Series, cut_arr: np.ndarray) -> np.ndarray:
+    """Midpoints of the classes (outer classes as wide as their neighbours), for diverging colours."""
+    lo, hi = float(vals.min()), float(vals.max())
+    edges = np.concatenate(
+        [
+            [min(lo, cut_arr[0] - 1) if len(cut_arr) else lo],
+            cut_arr,
+            [max(hi, cut_arr[-1] + 1) if len(cut_arr) else hi],
+        ]
+    )
+    if len(cut_arr) >= 2:
+        edges[0] = cut_arr[0] - (cut_arr[1] - cut_arr[0]) if lo < cut_arr[0] else lo
+        edges[-1] = cut_arr[-1] + (cut_arr[-1] - cut_arr[-2]) if hi > cut_arr[-1] else hi
+    return (edges[:-1] + edges[1:]) / 2
+
+
+def _choropleth_alt(
+    gdf: Any,
+    vals: pd.Series,
+    heading: str,
+    n: int,
+    scheme: str,
+    decimals: int,
+    unit: str | None,
+    name_column: Hashable | None,
+    n_missing: int,
+    language: str,
+) -> str:
+    """Alternative text of a choropleth: what the map shows and where the extremes are."""
     order = vals.sort_values()
     u = f" {unit}" if unit else ""
     scheme_de = {
@@ -647,28 +696,7 @@ def choropleth(
         )
         if n_missing:
             alt += f" {n_missing} areas without a value (hatched)."
-    classes = pd.Series(
-        pd.Categorical.from_codes(codes, categories=texts), index=gdf.index, name=f"{col}_class"
-    )
-    return FigureDisplay(
-        ax=ax,
-        kind="choropleth",
-        alt_text=alt,
-        labels=tuple(leg_labels),
-        colors=tuple(leg_colors),
-        hatches=tuple(leg_hatches),
-        counts=(*map(int, counts), *([n_missing] if n_missing else [])),
-        legend=legend,
-        artists=arts,
-        data={
-            "cuts": cut_arr,
-            "classes": classes,
-            "scheme": scheme,
-            "diverging": bool(diverging),
-            "n_missing": n_missing,
-            "classification": cls,
-        },
-    )
+    return alt
 
 
 def lisa_map(
