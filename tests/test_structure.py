@@ -19,7 +19,6 @@ ALLOWED_FOLDERS = ("report/", "io.py", "city/")
 #: split below MAX_LINES must leave the list (the test says so), none may be added.
 TO_SPLIT = {
     "index/_monitoring.py::status_dynamics": 204,
-    "plotting/_maps.py::small_multiples": 164,
     "regions/_regionalize.py::regionalize": 184,
     "typology/_typology.py::typology": 165,
     "index/_composite.py::composite_index": 122,

@@ -1157,42 +1157,7 @@ def small_multiples(
     where = "small_multiples"
     _check_gdf(gdf, where)
     language = check_language(language, where)
-    panels: dict[Any, pd.Series] = {}
-    geoms: dict[Any, Any] = {}
-    if by is not None:
-        if column is None:
-            raise fail(
-                where, "`by` needs `column`", "name the variable to map, e.g. column='sgb2_quote'"
-            )
-        (col,) = check_columns(gdf, [column], arg="gdf", where=where)
-        if isinstance(gdf.index, pd.MultiIndex) and by in gdf.index.names:
-            keys = gdf.index.get_level_values(by)
-        elif by in gdf.columns:
-            keys = gdf[by]
-        else:
-            raise fail(
-                where,
-                f"`by` {by!r} is neither an index level nor a column",
-                "pass the year level, e.g. 'jahr'",
-            )
-        for key in pd.unique(np.asarray(keys)):
-            part = gdf[np.asarray(keys) == key]
-            if isinstance(part.index, pd.MultiIndex):
-                part = part.droplevel(by)
-            panels[key] = part[col].astype(float)
-            geoms[key] = part
-    else:
-        if columns is None:
-            raise fail(
-                where,
-                "neither `columns` nor `by` given",
-                "pass columns=[...] or by='jahr', column='...'",
-            )
-        mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
-        check_columns(gdf, list(mapping.values()), arg="gdf", where=where)
-        for title, c in mapping.items():
-            panels[title] = gdf[c].astype(float)
-            geoms[title] = gdf
+    panels, geoms = _panels(gdf, columns, by, column, where)
     if not panels:
         raise fail(where, "there is no panel to draw", "check `columns` or `by`")
     pooled = pd.concat(list(panels.values()), ignore_index=True)
@@ -1242,29 +1207,8 @@ def small_multiples(
         for a in flat[n:]:
             a.set_axis_off()
         assert first is not None  # at least one panel was drawn
-        base = first
         counts_all = [d.counts for d in shown]
-        # one legend for all panels: class labels without per-panel counts
-        texts = [lab.rsplit(" (", 1)[0] for lab in base.labels]
-        colors = list(base.colors)
-        hatches = list(base.hatches)
-        missing_word = TEXTS[language]["missing"]
-        if any(d.data["n_missing"] for d in shown) and missing_word not in texts:
-            texts.append(missing_word)
-            colors.append(MISSING_COLOR)
-            hatches.append(MISSING_HATCH)
-        from matplotlib.patches import Patch
-
-        handles = [
-            Patch(facecolor=c, edgecolor="#666666", hatch=h, label=t)
-            for t, c, h in zip(texts[::-1], colors[::-1], hatches[::-1], strict=True)
-        ]
-        legend = fig.legend(
-            handles=handles,
-            title=label or str(column or ""),
-            loc="outside right center",
-            frameon=False,
-        )
+        texts, colors, hatches, legend = _shared_legend(fig, first, shown, label, column, language)
         if source:
             fig.text(
                 0.01,
@@ -1295,6 +1239,85 @@ def small_multiples(
         artists={"axes": flat[:n], "panels": shown},
         data={"cuts": shared, "counts": counts_all, "panels": list(panels)},
     )
+
+
+def _panels(
+    gdf: Any,
+    columns: Sequence[Hashable] | Mapping[Any, Hashable] | None,
+    by: Hashable | None,
+    column: Hashable | None,
+    where: str,
+) -> tuple[dict[Any, pd.Series], dict[Any, Any]]:
+    """Values and geometries of each panel: one per value of ``by``, or one per column."""
+    panels: dict[Any, pd.Series] = {}
+    geoms: dict[Any, Any] = {}
+    if by is not None:
+        if column is None:
+            raise fail(
+                where, "`by` needs `column`", "name the variable to map, e.g. column='sgb2_quote'"
+            )
+        (col,) = check_columns(gdf, [column], arg="gdf", where=where)
+        if isinstance(gdf.index, pd.MultiIndex) and by in gdf.index.names:
+            keys = gdf.index.get_level_values(by)
+        elif by in gdf.columns:
+            keys = gdf[by]
+        else:
+            raise fail(
+                where,
+                f"`by` {by!r} is neither an index level nor a column",
+                "pass the year level, e.g. 'jahr'",
+            )
+        for key in pd.unique(np.asarray(keys)):
+            part = gdf[np.asarray(keys) == key]
+            if isinstance(part.index, pd.MultiIndex):
+                part = part.droplevel(by)
+            panels[key] = part[col].astype(float)
+            geoms[key] = part
+    else:
+        if columns is None:
+            raise fail(
+                where,
+                "neither `columns` nor `by` given",
+                "pass columns=[...] or by='jahr', column='...'",
+            )
+        mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+        check_columns(gdf, list(mapping.values()), arg="gdf", where=where)
+        for title, c in mapping.items():
+            panels[title] = gdf[c].astype(float)
+            geoms[title] = gdf
+    return panels, geoms
+
+
+def _shared_legend(
+    fig: Any,
+    base: FigureDisplay,
+    shown: list[FigureDisplay],
+    label: str | None,
+    column: Hashable | None,
+    language: str,
+) -> tuple[list, list, list, Any]:
+    """Draw one legend for all panels: the class labels without per-panel counts."""
+    texts = [lab.rsplit(" (", 1)[0] for lab in base.labels]
+    colors = list(base.colors)
+    hatches = list(base.hatches)
+    missing_word = TEXTS[language]["missing"]
+    if any(d.data["n_missing"] for d in shown) and missing_word not in texts:
+        texts.append(missing_word)
+        colors.append(MISSING_COLOR)
+        hatches.append(MISSING_HATCH)
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=c, edgecolor="#666666", hatch=h, label=t)
+        for t, c, h in zip(texts[::-1], colors[::-1], hatches[::-1], strict=True)
+    ]
+    legend = fig.legend(
+        handles=handles,
+        title=label or str(column or ""),
+        loc="outside right center",
+        frameon=False,
+    )
+    return texts, colors, hatches, legend
 
 
 def category_map(
