@@ -281,10 +281,10 @@ def difference_in_differences(
     caliper: float | None = None,
     exclude: Sequence[Hashable] | None = None,
     clean_controls: bool = True,
-    population: Hashable | None = "einwohner",
+    population: Hashable | None = None,
     min_population: float | None = 300,
     ci: str = "cluster",
-    n_boot: int = 999,
+    n_bootstrap: int = 999,
     alpha: float = 0.05,
     pretrend_alpha: float = 0.1,
     rng: Any = None,
@@ -311,7 +311,7 @@ def difference_in_differences(
     **Inference.** ``ci="cluster"``: the match sets are the clusters (Abadie & Spiess
     2022), :math:`\widehat{se} = s_d / \sqrt{|T|}` with a t distribution with
     :math:`|T| - 1` degrees of freedom; ``ci="bootstrap"``: match sets resampled
-    ``n_boot`` times, percentile interval. With replacement, controls used by several
+    ``n_bootstrap`` times, percentile interval. With replacement, controls used by several
     treated areas make the match sets dependent and both intervals somewhat too narrow
     (a note says how often controls are reused).
 
@@ -366,7 +366,7 @@ def difference_in_differences(
         Candidate controls with fewer residents in the baseline year are left out (noisy
         rates); treated areas below it only give a note.
     ci : {"cluster", "bootstrap"}, default "cluster"
-    n_boot : int, default 999
+    n_bootstrap : int, default 999
     alpha : float, default 0.05
     pretrend_alpha : float, default 0.1
     rng : None, int or Generator
@@ -410,7 +410,7 @@ def difference_in_differences(
     >>> from sozplan.datasets import load_measures, load_musterstadt, load_truth
     >>> panel = load_musterstadt("planning_area", year="all")
     >>> res = difference_in_differences(panel, "sgb2_quote", measure="M01",
-    ...                                 measures=load_measures())
+    ...                                 measures=load_measures(), population="einwohner")
     >>> truth = load_truth()["measures"]["effect"]["effect_pp"]
     >>> bool(res.ci_low <= truth <= res.ci_high)
     True
@@ -455,7 +455,7 @@ def difference_in_differences(
     )
     D = _unit_differences(wide, matches, used, baseline)
     rng_ = check_rng(rng, where=where) if ci == "bootstrap" else None
-    es = _event_study(D, start, baseline, alpha, rng_, n_boot)
+    es = _event_study(D, start, baseline, alpha, rng_, n_bootstrap)
     matched_years = m_years if "outcome" in match_cols else []
     p_pre, slope, bias = _pretrend_check(
         D, es, (start, baseline, evaluation), matched_years, (alpha, pretrend_alpha), notes, warns
@@ -471,7 +471,7 @@ def difference_in_differences(
         "clean_controls": clean_controls,
         "min_population": min_population,
         "ci": ci,
-        "n_boot": n_boot,
+        "n_bootstrap": n_bootstrap,
         "alpha": alpha,
         "pretrend_alpha": pretrend_alpha,
     }
@@ -834,11 +834,11 @@ def _event_study(
     baseline: int,
     alpha: float,
     rng: np.random.Generator | None,
-    n_boot: int,
+    n_bootstrap: int,
 ) -> pd.DataFrame:
     """Estimate per year: t interval over the match sets, or the bootstrap with ``rng``."""
     used = len(D)
-    boot_idx = rng.integers(0, used, size=(n_boot, used)) if rng is not None else None
+    boot_idx = rng.integers(0, used, size=(n_bootstrap, used)) if rng is not None else None
     es_rows = []
     for yr in D.columns:
         d = D[yr].to_numpy()
@@ -861,7 +861,9 @@ def _event_study(
             bs = d[boot_idx].mean(axis=1)
             se = float(bs.std(ddof=1))
             lo, hi = (float(v) for v in np.quantile(bs, [alpha / 2, 1 - alpha / 2]))
-            p = float(min(1.0, 2 * min((bs <= 0).mean(), (bs >= 0).mean()) + 1 / (n_boot + 1)))
+            p = float(
+                min(1.0, 2 * min((bs <= 0).mean(), (bs >= 0).mean()) + 1 / (n_bootstrap + 1))
+            )
         es_rows.append(
             {
                 "jahr": yr,

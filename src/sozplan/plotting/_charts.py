@@ -400,7 +400,7 @@ def _transition_flows(
 def segregation_curve(
     df: pd.DataFrame,
     group: Hashable | Sequence[Hashable],
-    total: Hashable,
+    population: Hashable,
     *,
     labels: Mapping[Hashable, str] | None = None,
     ax: Any = None,
@@ -421,8 +421,8 @@ def segregation_curve(
         One row per area with count columns.
     group : str or list of str
         Group column(s); one curve each.
-    total : str
-        Column of the total population (``group <= total``).
+    population : str
+        Column of the total population (``group <= population``).
     labels : dict, optional
         Readable names of the groups.
     ax : matplotlib Axes, optional
@@ -454,10 +454,10 @@ def segregation_curve(
     language = check_language(language, where)
     check_frame(df, where=where)
     groups = [group] if isinstance(group, str) or not isinstance(group, Sequence) else list(group)
-    check_columns(df, [*groups, total], where=where)
-    check_counts(df, [*groups, total], where=where)
+    check_columns(df, [*groups, population], where=where)
+    check_counts(df, [*groups, population], where=where)
     labels = dict(labels or {})
-    t = df[total].to_numpy(dtype=float)
+    t = df[population].to_numpy(dtype=float)
     d_vals, g_vals, curves = {}, {}, {}
     styles = ["-", "--", "-.", ":"]
     with style():
@@ -471,7 +471,7 @@ def segregation_curve(
         )
         lines = {}
         for i, g in enumerate(groups):
-            cx, cy = _segregation_curve_points(df, g, t, total, where)
+            cx, cy = _segregation_curve_points(df, g, t, population, where)
             d_vals[g] = float(np.max(cx - cy))
             g_vals[g] = float(1 - np.sum((cx[1:] - cx[:-1]) * (cy[1:] + cy[:-1])))
             curves[g] = (cx, cy)
@@ -546,7 +546,7 @@ def segregation_curve(
 
 
 def _segregation_curve_points(
-    df: pd.DataFrame, g: Hashable, t: np.ndarray, total: Hashable, where: str
+    df: pd.DataFrame, g: Hashable, t: np.ndarray, population: Hashable, where: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative shares of the rest (x) and of group ``g`` (y), areas sorted by the share."""
     x = df[g].to_numpy(dtype=float)
@@ -554,7 +554,7 @@ def _segregation_curve_points(
         bad = df.index[x > t]
         raise fail(
             where,
-            f"column {g!r} exceeds {total!r} at {format_values(bad)}",
+            f"column {g!r} exceeds {population!r} at {format_values(bad)}",
             "a group cannot be larger than the total population; correct the data",
         )
     rest = t - x
