@@ -7,7 +7,7 @@ import time
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ def contiguity_matrix(
     gdf: pd.DataFrame, graph: Any, *, where: str
 ) -> tuple[Any, sparse.csr_matrix]:
     """Align the graph with ``gdf``; return it and its symmetric binary adjacency (CSR)."""
-    from sozplan.graph import align_graph, build_graph
+    from sozplan.graph import Kind, align_graph, build_graph
 
     if graph is None:
         raise fail(
@@ -41,7 +41,7 @@ def contiguity_matrix(
             "pass graph='queen' (the default), 'rook' or a libpysal Graph",
         )
     if isinstance(graph, str):
-        graph = build_graph(gdf, kind=graph, islands="raise")
+        graph = build_graph(gdf, kind=cast(Kind, graph), islands="raise")
     graph = align_graph(graph, gdf, where=where)
     a = graph.sparse.tocsr()
     a = ((a + a.T) != 0).astype(np.int8).tocsr()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -249,9 +249,9 @@ def compare_zonings(
         from sozplan.regions._regionalize import contiguity_matrix
 
         if isinstance(graph, str):
-            from sozplan.graph import build_graph
+            from sozplan.graph import Kind, build_graph
 
-            graph = build_graph(blocks, kind=graph, islands="keep")
+            graph = build_graph(blocks, kind=cast(Kind, graph), islands="keep")
         _, adj = contiguity_matrix(blocks, graph, where=where)
     rows, zone_tables, block_idx, block_cls, block_rank, block_val = {}, {}, {}, {}, {}, {}
     total_var = np.array([(cw[:, j] * z[:, j] ** 2).sum() for j in range(len(cols))])
