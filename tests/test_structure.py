@@ -20,7 +20,6 @@ ALLOWED_FOLDERS = ("report/", "io.py", "city/")
 TO_SPLIT = {
     "regions/_regionalize.py::regionalize": 184,
     "typology/_typology.py::typology": 177,
-    "index/_composite.py::composite_index": 122,
     # came in with the merge of stage 1 (publish, vocab)
     "disclosure.py::_build": 130,
     "planning/_bundling.py::prioritize": 126,
