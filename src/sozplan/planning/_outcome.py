@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -12,11 +12,102 @@ import pandas as pd
 from scipy import optimize, stats
 
 from sozplan.checks import check_frame, check_rng, fail, format_values
-from sozplan.errors import MethodWarning
+from sozplan.errors import InputError, MethodWarning
 from sozplan.planning._common import check_probability, html_block
 from sozplan.planning._model import validate_measures
 
-__all__ = ["DiDResult", "difference_in_differences"]
+__all__ = ["DiDResult", "Matching", "difference_in_differences"]
+
+
+@dataclass(frozen=True)
+class Matching:
+    """How :func:`difference_in_differences` finds the comparison areas (before the start).
+
+    Parameters
+    ----------
+    match_on : str or sequence of str, default "outcome"
+        Matching variables: ``"outcome"`` and/or columns of the panel (e.g. a status
+        index computed per year).
+    match_years : sequence of int, optional
+        Years in which the matching variables are taken (default: the baseline year).
+        Matching on several pre-years matches on the pre-trend as well; the pre-trend
+        test is then no longer an independent check (the result's notes say so).
+    n_neighbors : int, default 1
+        Controls per treated area.
+    replace : bool, default False
+        With replacement (nearest neighbours; a control may serve several treated
+        areas) or without (optimal assignment, Rosenbaum 1989).
+    caliper : float, optional
+        Maximal distance (standard deviations); treated areas without a control within
+        it are left out (listed, MethodWarning).
+    exclude : sequence of area ids, optional
+        Areas never to be used as controls.
+    clean_controls : bool, default True
+        With ``measures``, areas served by *other* measures running up to the
+        evaluation year are not used as controls.
+
+    Examples
+    --------
+    >>> Matching(n_neighbors=2, replace=True).n_neighbors
+    2
+    >>> Matching(caliper=-1)
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: Matching: `caliper` is -1. Fix: pass a positive number of standard deviations or None.
+    """
+
+    match_on: Hashable | tuple[Hashable, ...] = "outcome"
+    match_years: tuple[int, ...] | None = None
+    n_neighbors: int = 1
+    replace: bool = False
+    caliper: float | None = None
+    exclude: tuple[Hashable, ...] | None = None
+    clean_controls: bool = True
+
+    def __post_init__(self) -> None:
+        where = "Matching"
+        n = self.n_neighbors
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise fail(where, f"`n_neighbors` is {n!r}", "pass a positive integer")
+        c = self.caliper
+        if c is not None and (isinstance(c, bool) or not isinstance(c, int | float) or c <= 0):
+            raise fail(
+                where,
+                f"`caliper` is {c!r}",
+                "pass a positive number of standard deviations or None",
+            )
+        # sequences become tuples: the options are immutable and hashable
+        for name in ("match_on", "match_years", "exclude"):
+            value = getattr(self, name)
+            if isinstance(value, Sequence | pd.Index | np.ndarray) and not isinstance(value, str):
+                object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "n_neighbors", int(n))
+
+
+def _as_matching(matching: Any, where: str) -> Matching:
+    """Return a Matching from None (the defaults), a Matching or a mapping of its fields."""
+    if matching is None:
+        return Matching()
+    if isinstance(matching, Matching):
+        return matching
+    if isinstance(matching, Mapping):
+        known = [f.name for f in fields(Matching)]
+        unknown = [k for k in matching if k not in known]
+        if unknown:
+            raise fail(
+                where,
+                f"`matching` has unknown key(s) {format_values(unknown)}",
+                f"use {', '.join(known)}",
+            )
+        try:
+            return Matching(**matching)
+        except InputError as exc:
+            raise InputError(str(exc).replace("Matching:", f"{where}: `matching`:", 1)) from exc
+    raise fail(
+        where,
+        f"`matching` is a {type(matching).__name__}",
+        "pass a Matching(...), a dict of its fields or None",
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -274,13 +365,7 @@ def difference_in_differences(
     measures: pd.DataFrame | None = None,
     baseline: int | None = None,
     evaluation: int | None = None,
-    match_on: Hashable | Sequence[Hashable] = "outcome",
-    match_years: Sequence[int] | None = None,
-    n_neighbors: int = 1,
-    replace: bool = False,
-    caliper: float | None = None,
-    exclude: Sequence[Hashable] | None = None,
-    clean_controls: bool = True,
+    matching: Matching | Mapping[str, Any] | None = None,
     population: Hashable | None = None,
     min_population: float | None = 300,
     ci: str = "cluster",
@@ -338,28 +423,19 @@ def difference_in_differences(
     measure : str, optional
         Measure id in ``measures``: its areas are ``treated`` and its ``beginn`` the start.
     measures : DataFrame, optional
-        Measures table; with ``clean_controls``, areas served by *other* measures
-        running up to the evaluation year are not used as controls.
+        Measures table; with ``Matching(clean_controls=True)`` (the default), areas
+        served by *other* measures running up to the evaluation year are not used as
+        controls.
     baseline : int, optional
         Reference year (default ``start - 1``).
     evaluation : int, optional
         Year of the reported effect (default: the last year of ``panel``).
-    match_on : str or list of str, default "outcome"
-        Matching variables: ``"outcome"`` and/or columns of ``panel`` (e.g. a status
-        index computed per year).
-    match_years : list of int, optional
-        Years in which the matching variables are taken (default: the baseline year).
-        Matching on several pre-years matches on the pre-trend as well; the pre-trend
-        test is then no longer an independent check (the note says so).
-    n_neighbors : int, default 1
-    replace : bool, default False
-    caliper : float, optional
-        Maximal distance (standard deviations); treated areas without a control within
-        it are left out (listed, MethodWarning).
-    exclude : sequence of area ids, optional
-        Areas never to be used as controls.
-    clean_controls : bool, default True
-        See ``measures``.
+    matching : Matching or dict, optional
+        How the comparison areas are matched: variables and years, neighbours per
+        treated area, with or without replacement, caliper, excluded areas, clean
+        controls (:class:`Matching`; a dict of its fields works too). Default:
+        ``Matching()``, one control per treated area on the outcome in the baseline
+        year, without replacement.
     population : str, optional
         Residents column, for ``min_population``.
     min_population : float or None, default 300
@@ -417,9 +493,8 @@ def difference_in_differences(
     """
     where = "difference_in_differences"
     check_frame(panel, arg="panel", where=where)
-    alpha, pretrend_alpha = _check_did_options(
-        panel, alpha, pretrend_alpha, ci, n_neighbors, caliper, where
-    )
+    alpha, pretrend_alpha = _check_did_options(panel, alpha, pretrend_alpha, ci, where)
+    match = _as_matching(matching, where)
     notes: list[str] = []
     warns: list[str] = []
     m_table = validate_measures(measures) if measures is not None else None
@@ -438,20 +513,22 @@ def difference_in_differences(
         panel,
         wide,
         treated,
-        exclude=exclude,
+        exclude=match.exclude,
         served=_served_by_other_measures(m_table, measure, evaluation, years[0])
-        if clean_controls
+        if match.clean_controls
         else None,
         population=population,
         min_population=min_population,
         baseline=baseline,
         notes=notes,
     )
-    match_cols, m_years = _match_design(match_on, match_years, years, start, baseline, where)
+    match_cols, m_years = _match_design(
+        match.match_on, match.match_years, years, start, baseline, where
+    )
     X = _matching_variables(panel, wide, match_cols, m_years, where)
     pool = _drop_unmatchable(X, treated, pool, notes, where)
     matches, used, unmatched = _match_controls(
-        X, treated, pool, n_neighbors, replace, caliper, notes, warns, where
+        X, treated, pool, match.n_neighbors, match.replace, match.caliper, notes, warns, where
     )
     D = _unit_differences(wide, matches, used, baseline)
     rng_ = check_rng(rng, where=where) if ci == "bootstrap" else None
@@ -465,10 +542,10 @@ def difference_in_differences(
     settings = {
         "match_on": match_cols,
         "match_years": m_years,
-        "n_neighbors": int(n_neighbors),
-        "replace": replace,
-        "caliper": caliper,
-        "clean_controls": clean_controls,
+        "n_neighbors": match.n_neighbors,
+        "replace": match.replace,
+        "caliper": match.caliper,
+        "clean_controls": match.clean_controls,
         "min_population": min_population,
         "ci": ci,
         "n_bootstrap": n_bootstrap,
@@ -510,8 +587,6 @@ def _check_did_options(
     alpha: float,
     pretrend_alpha: float,
     ci: str,
-    n_neighbors: int,
-    caliper: float | None,
     where: str,
 ) -> tuple[float, float]:
     """Check the panel's index and the options; return the two checked levels."""
@@ -531,14 +606,6 @@ def _check_did_options(
     )
     if ci not in ("cluster", "bootstrap"):
         raise fail(where, f"`ci` is {ci!r}", "use 'cluster' or 'bootstrap'")
-    if not isinstance(n_neighbors, int | np.integer) or n_neighbors < 1:
-        raise fail(where, f"`n_neighbors` is {n_neighbors!r}", "pass a positive integer")
-    if caliper is not None and (not isinstance(caliper, int | float) or caliper <= 0):
-        raise fail(
-            where,
-            f"`caliper` is {caliper!r}",
-            "pass a positive number of standard deviations or None",
-        )
     return alpha, pretrend_alpha
 
 
