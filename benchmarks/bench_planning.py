@@ -31,7 +31,12 @@ import numpy as np
 import pandas as pd
 
 from sozplan.datasets import load_measures, load_musterstadt
-from sozplan.planning import allocate, concentration_index, difference_in_differences
+from sozplan.planning import (
+    Matching,
+    allocate,
+    concentration_index,
+    difference_in_differences,
+)
 
 warnings.filterwarnings("ignore")
 
@@ -160,7 +165,12 @@ def main():
     did_kw = {"measure": "M01", "measures": measures}
     t_ours, _ = median_time(repeat, difference_in_differences, panel, "sgb2_quote", **did_kw)
     t_rep, _ = median_time(
-        repeat, difference_in_differences, panel, "sgb2_quote", replace=True, **did_kw
+        repeat,
+        difference_in_differences,
+        panel,
+        "sgb2_quote",
+        matching=Matching(replace=True),
+        **did_kw,
     )
     rows.append(
         {
@@ -178,7 +188,9 @@ def main():
         pan, tr = synthetic_panel(n, 200, rng)
         rep = max(1, repeat - 2)
         t_ours, res = median_time(rep, difference_in_differences, pan, "y", tr, 2022)
-        t_rep, _ = median_time(rep, difference_in_differences, pan, "y", tr, 2022, replace=True)
+        t_rep, _ = median_time(
+            rep, difference_in_differences, pan, "y", tr, 2022, matching=Matching(replace=True)
+        )
         rows.append(
             {
                 "task": "DiD synthetic, 200 treated",

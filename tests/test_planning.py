@@ -22,6 +22,7 @@ from sozplan.datasets import (
 from sozplan.errors import DataQualityWarning, InputError, MethodWarning
 from sozplan.planning import (
     Allocation,
+    Matching,
     allocate,
     budget_execution,
     bundle_funding,
@@ -805,7 +806,7 @@ class TestDiD:
             "sgb2_quote",
             measure="M01",
             measures=measures,
-            match_years=[2020, 2021],
+            matching=Matching(match_years=[2020, 2021]),
             population="einwohner",
         )
         assert list(res.balance.index) == ["outcome_2020", "outcome_2021"]
@@ -817,12 +818,17 @@ class TestDiD:
                 "sgb2_quote",
                 measure="M01",
                 measures=measures,
-                match_years=[2022],
+                matching={"match_years": [2022]},
                 population="einwohner",
             )
 
     @pytest.mark.parametrize(
-        "kwargs", [{"replace": True}, {"n_neighbors": 2}, {"ci": "bootstrap", "rng": 1}]
+        "kwargs",
+        [
+            {"matching": Matching(replace=True)},
+            {"matching": {"n_neighbors": 2}},
+            {"ci": "bootstrap", "rng": 1},
+        ],
     )
     def test_musterstadt_effect_variants(self, panel, measures, kwargs):
         truth = load_truth()["measures"]["effect"]
@@ -892,7 +898,7 @@ class TestDiD:
         df, tr = _synthetic_panel(noise=0.5)
         df.loc[(tr[0], slice(None)), "y"] += 100  # far away from every control
         with pytest.warns(MethodWarning, match="no control within the caliper"):
-            res = difference_in_differences(df, "y", tr, 2022, caliper=0.5)
+            res = difference_in_differences(df, "y", tr, 2022, matching=Matching(caliper=0.5))
         assert tr[0] in res.unmatched
 
     def test_no_pre_period_warns(self):
@@ -906,9 +912,14 @@ class TestDiD:
             ({"treated": ["999"], "start": 2022}, "not in `panel`"),
             ({"treated": None, "start": 2022}, "are needed"),
             ({"start": 2030}, "is not in the panel"),
-            ({"start": 2022, "n_neighbors": 0}, "n_neighbors"),
+            ({"start": 2022, "matching": {"n_neighbors": 0}}, "`matching`: `n_neighbors` is 0"),
+            ({"start": 2022, "matching": {"neighbours": 2}}, "unknown key"),
+            ({"start": 2022, "matching": 2}, "`matching` is a int"),
             ({"start": 2022, "ci": "hc3"}, "`ci` is 'hc3'"),
-            ({"start": 2022, "match_on": "status"}, "neither 'outcome' nor a column"),
+            (
+                {"start": 2022, "matching": {"match_on": "status"}},
+                "neither 'outcome' nor a column",
+            ),
         ],
     )
     def test_bad_input(self, kwargs, match):
@@ -1206,7 +1217,9 @@ def test_bundle_reductions_equal_the_whole_milp(seed):
     g_codes, _ = pd.factorize(pd.MultiIndex.from_arrays([co["massnahme"], co["jahr"]]))
     cost_c = co["cent"].to_numpy(dtype=np.int64)
     cost_g = np.bincount(g_codes, weights=cost_c).astype(np.int64)
-    py_codes, py_index = pd.factorize(pd.MultiIndex.from_arrays([prog, co["jahr"].to_numpy()[cell]]))
+    py_codes, py_index = pd.factorize(
+        pd.MultiIndex.from_arrays([prog, co["jahr"].to_numpy()[cell]])
+    )
     cap = np.rint(pr["hoechstbetrag"].to_numpy() * 100)[py_index.get_level_values(0)]
     x, status = B._milp(cell, prog, ub, cost_c, cost_g, pr["eigenanteil"].to_numpy(),
                         g_codes[cell], py_codes, cap, 60.0)  # fmt: skip

@@ -18,6 +18,7 @@ __all__ = [
     "DataQualityWarning",
     "InputError",
     "MethodWarning",
+    "MissingDependencyError",
     "SmallNumbersWarning",
     "SozplanError",
     "SozplanWarning",
@@ -32,6 +33,15 @@ class InputError(SozplanError, ValueError):
     """Bad arguments or unusable data.
 
     The message names the argument, says what was wrong and how to fix it.
+    """
+
+
+class MissingDependencyError(SozplanError, ImportError):
+    """An optional package that the called function needs is not installed.
+
+    Raised only when such a function is called (importing sozplan never needs an
+    optional package); the message names the extra to install, e.g.
+    ``pip install "sozplan[regions]"``.
     """
 
 

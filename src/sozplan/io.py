@@ -827,20 +827,20 @@ def _decode_utf8(raw: bytes, label: str, collected: list[str]) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    parts = raw.split(b"\n")
+    parts: list[str] = []
     bad = []
-    for i, part in enumerate(parts):
+    for i, part in enumerate(raw.split(b"\n")):
         try:
-            parts[i] = part.decode("utf-8")
+            parts.append(part.decode("utf-8"))
         except UnicodeDecodeError:
-            parts[i] = _decode_cp1252(part)
+            parts.append(_decode_cp1252(part))
             bad.append(i + 1)
     collected.append(
         f"{len(bad)} line(s) are not valid {label} and were read as windows-1252 (cp1252): "
         f"line(s) {format_values(bad)}; the file mixes two encodings: check the letters in "
         "these lines"
     )
-    return "\n".join(parts)  # type: ignore[arg-type]
+    return "\n".join(parts)
 
 
 def _split_lines(text: str) -> tuple[list[str], list[int]]:
@@ -2083,8 +2083,8 @@ def write_statistik(
         writer.writerow([line])
     if header_lines:
         writer.writerow([])
-    for line in headings:
-        writer.writerow(line)
+    for heading in headings:
+        writer.writerow(heading)
     for i in range(len(frame)):
         writer.writerow([columns_text[c][i] for c in frame.columns])
     if footer_lines:

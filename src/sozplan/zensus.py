@@ -42,7 +42,7 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -385,7 +385,7 @@ def read_zensus_grid(
                 f"`columns` names {format_values(missing)}, not value columns of {path.name}",
                 f"pass some of {format_values(value_cols)}",
             )
-        value_cols = list(columns)
+        value_cols = [str(c) for c in columns]  # each is one of the value columns (checked)
     raw, num = _read_table(path, encs, header, id_col, value_cols)
     cells = parse_grid_ids(raw[id_col].to_numpy(dtype=object))
     census_2011 = not str(raw[id_col].iloc[0]).strip().startswith("CRS") if len(raw) else False
@@ -684,9 +684,12 @@ def grid_to_areas(
         raise fail(where, f"`method` is {method!r}", 'pass "centre" or "share"')
     if missing not in ("propagate", "skip"):
         raise fail(where, f"`missing` is {missing!r}", 'pass "propagate" or "skip"')
-    cols = list(grid.values.columns) if columns is None else (
-        [columns] if isinstance(columns, str) else list(columns)
-    )  # fmt: skip
+    if columns is None:
+        cols = list(grid.values.columns)
+    elif isinstance(columns, str) or not isinstance(columns, Iterable):
+        cols = [columns]
+    else:
+        cols = list(columns)
     absent = [c for c in cols if c not in grid.values.columns]
     if absent:
         raise fail(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import DataQualityWarning
-from sozplan.graph import align_graph, build_graph
+from sozplan.graph import Kind, align_graph, build_graph
 
 if TYPE_CHECKING:
     from libpysal.graph import Graph
@@ -153,9 +153,9 @@ def prepare(
                 "GeoDataFrame",
                 "pass a GeoDataFrame or a libpysal Graph with the ids of `df`",
             )
-        graph = build_graph(df, graph)
+        aligned = build_graph(df, cast(Kind, graph))  # an unknown kind raises InputError
     else:
-        graph = align_graph(graph, df, where=where)
+        aligned = align_graph(graph, df, where=where)
     values = [df[c].to_numpy(dtype=float) for c in cols]
     for col, v in zip(cols, values, strict=True):
         if constant_check is not None and col not in constant_check:
@@ -168,7 +168,7 @@ def prepare(
                 "choose a variable that varies between areas",
             )
     messages: list[str] = []
-    isolates = graph.isolates
+    isolates = aligned.isolates
     if warn_isolates and len(isolates):
         msg = (
             f"{where}: the graph has {len(isolates)} area(s) without neighbours "
@@ -178,7 +178,7 @@ def prepare(
         )
         warnings.warn(msg, DataQualityWarning, stacklevel=3)
         messages.append(msg)
-    return values, graph, messages
+    return values, aligned, messages
 
 
 def check_alpha_correction(alpha: float, correction: str, *, where: str) -> None:

@@ -1128,7 +1128,7 @@ def _order_graphs(graph: Graph, orders: int) -> list[Graph]:
     return out
 
 
-def _band_graphs(gdf: Any, distances: Sequence[float]) -> list[tuple[float, float, Graph]]:
+def _band_graphs(gdf: Any, distances: np.ndarray) -> list[tuple[float, float, Graph]]:
     """Annular distance-band graphs (lower, upper] between centroids."""
     from libpysal.graph import Graph
 
@@ -1239,6 +1239,7 @@ def moran_correlogram(
             lags.append((float(k), float(k), gk))
         by = "order"
     else:
+        assert distances is not None  # exactly one of the two is given (checked above)
         dist = np.asarray(list(distances), dtype=float)
         if dist.size == 0 or (dist <= 0).any() or (np.diff(dist) <= 0).any():
             raise fail(

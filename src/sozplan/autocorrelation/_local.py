@@ -241,8 +241,8 @@ def _transform_csr(matrix, t: str):
     else:
         counts = np.diff(csr.indptr)
         rows = np.repeat(np.arange(len(counts)), counts)
-        rows = np.bincount(rows, weights=data, minlength=len(counts))[rows]
-        data = np.divide(data, rows, out=np.zeros_like(data), where=rows != 0)
+        row_sums = np.bincount(rows, weights=data, minlength=len(counts))[rows]
+        data = np.divide(data, row_sums, out=np.zeros_like(data), where=row_sums != 0)
     return sp.csr_array((data, csr.indices, csr.indptr), shape=csr.shape)
 
 
@@ -792,5 +792,5 @@ for _f in (
     local_geary,
     local_join_counts,
 ):
-    _f.__doc__ = _f.__doc__.replace("{returns}", _RETURNS_DOC)
+    _f.__doc__ = (_f.__doc__ or "").replace("{returns}", _RETURNS_DOC)
 del _f

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -500,7 +500,7 @@ def _collect(
     table_names: dict[str, dict[str, str]] = {}
     notes: list[str] = []
     found: set[str] = set()
-    available: dict[int, list[str]] = {}
+    available: dict[int | str, list[str]] = {}
     geo_set = set(geo_ids)
     geo_cols = [c for c in spec.columns.values() if c.table == "geometry"]
     if geo_cols:
@@ -578,7 +578,7 @@ def _collect(
                 id_for_names = ids[sel]
                 excl_src = None
             else:
-                cols = {}
+                cols: dict[Hashable, str] = {}
                 for c in mine:
                     source = t.columns.get(c.name, c.source[0])
                     if source in raw.columns and c.name not in cols.values():
@@ -681,6 +681,7 @@ def _combine(spec: CitySpec, parts: list[pd.DataFrame]) -> pd.DataFrame:
             out = p.assign(**{ycol: -1}).set_index(ycol, append=True)
         else:
             out = out.join(p, on="id", how="left")
+    assert out is not None  # the tables gave at least one frame
     cols = [c for c in spec.columns if c in out.columns]
     return out[cols]
 

@@ -544,8 +544,9 @@ class CitySpec:
         if pop and foreigners:
             out.append((foreigners, pop))
         for g in self.roles.get("groups", ()):
-            if foreigners or pop:
-                out.append((g, foreigners or pop))
+            whole = foreigners or pop
+            if whole:
+                out.append((g, whole))
         for r in self.rules.get("parts", ()):
             out.append((r["part"], r["whole"]))
         return list(dict.fromkeys(out))
@@ -1034,7 +1035,8 @@ def parse_expr(expr: Any, error: Any) -> list[tuple[int, str]]:
     [(1, 'einwohner'), (-1, 'deutsche')]
     """
     text = str(expr)
-    pos, terms = 0, []
+    pos = 0
+    terms: list[tuple[int, str]] = []
     while pos < len(text):
         m = _TERM.match(text, pos)
         if not m or m.end() == pos or (terms and m.group(1) is None):

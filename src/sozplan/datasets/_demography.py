@@ -55,7 +55,7 @@ OUT_RATES = {
     "einwohner_65_plus": 0.04,
 }
 #: Gompertz-Makeham mortality mu(x) = a + b exp(c x); b fitted to e0 = 78.6 (m), 83.4 (w).
-_GOMPERTZ = {
+_GOMPERTZ: dict[str, float] = {
     "a": 1e-4,
     "c": 0.105,
     "b_maennlich": 1.527119e-05,
@@ -63,7 +63,7 @@ _GOMPERTZ = {
     "q0": 0.0032,
 }
 #: Fertility: total fertility rate and a normal shape around the mean age at birth.
-_FERTILITY = {"tfr": 1.55, "mean_age": 31.5, "sd": 5.5, "ages": (15, 50)}
+_FERTILITY: dict[str, Any] = {"tfr": 1.55, "mean_age": 31.5, "sd": 5.5, "ages": (15, 50)}
 #: Completions of the new-build quarter (dwellings per year); construction starts 2023.
 NEW_BUILD_COMPLETIONS = {2025: 150, 2026: 250, 2027: 200}
 

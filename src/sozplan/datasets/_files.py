@@ -96,7 +96,7 @@ def write_city(city: City, folder: str | Path) -> list[Path]:
     written.append(folder / RAW)
     city.truth["data_errors"] = errors
 
-    if city.measures is not None:
+    if city.measures is not None and city.costs is not None:
         city.measures.to_csv(folder / MEASURES, lineterminator="\n")
         city.costs.to_csv(folder / COSTS, index=False, lineterminator="\n")
         written += [folder / MEASURES, folder / COSTS]

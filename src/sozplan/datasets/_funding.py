@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,7 @@ _REPORT_MONTH = 9
 _PERSONNEL_SHARE = 0.7
 
 #: The planted problems (also written to truth.json).
-PLANTED = {
+PLANTED: dict[str, dict[str, Any]] = {
     "programme_ended": {"massnahme": "M02", "programm": "LF", "jahre": [2026, 2027]},
     "own_share_unbudgeted": {"massnahme": "M10", "jahr": 2025},
     "double_funding": {"massnahme": "M12", "programme": ["ESF", "LF"], "jahr": 2023},
@@ -146,8 +147,8 @@ def make_funding(measures: pd.DataFrame, costs: pd.DataFrame) -> dict[str, pd.Da
         "own_funds": own[["massnahme", "jahr", "produktgruppe", "cent"]],
         "execution": ex,
     }
-    for key in ("cost_plan", "funding", "own_funds"):
-        out[key] = out[key].assign(betrag=out[key]["cent"] / 100).drop(columns="cent")
+    for table in ("cost_plan", "funding", "own_funds"):
+        out[table] = out[table].assign(betrag=out[table]["cent"] / 100).drop(columns="cent")
     for col in ("soll", "gebunden", "gezahlt"):
         out["execution"][col] = out["execution"][col] / 100
     return out

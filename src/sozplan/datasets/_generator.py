@@ -203,6 +203,40 @@ def _binom(rng, n, p):
     return rng.binomial(np.asarray(n, dtype=np.int64), np.clip(p, 0, 1))
 
 
+@dataclass
+class _Planted:
+    """The planted structure of :func:`generate_city` (planning-area positions, block masks)."""
+
+    hot: list[list[int]]
+    cold_pas: list[int]
+    pp: int
+    gent: int
+    small: list[int]
+    decl: int
+    in_reg: np.ndarray
+    reg_labels: np.ndarray
+    reg_types: np.ndarray
+    reg_district: str
+    mask: np.ndarray  # planning areas taken by a planted structure
+    status_pa: np.ndarray
+    treated: list[int]
+    pretrend: list[int]
+
+
+@dataclass
+class _Layout:
+    """Blocks and planning areas of the city being generated (arrays per block or area)."""
+
+    geom: Any
+    x: np.ndarray
+    y: np.ndarray
+    r: np.ndarray  # relative distance from the centre
+    pa_ids: np.ndarray
+    pa_of_block: np.ndarray
+    type_of_pa: np.ndarray
+    pa_neighbours: list[set[int]]
+
+
 def generate_city(
     n_blocks: int = 4_000, seed: int = 0, years=(2020, 2021, 2022, 2023, 2024), plant: bool = True
 ) -> City:
@@ -216,13 +250,74 @@ def generate_city(
     region_id = _ids(r_lab, district_id, x, y)
     pa_id = _ids(p_lab, region_id, x, y)
     block_id = _ids(np.arange(n), pa_id, x, y, width=max(3, len(str(np.bincount(p_lab).max()))))
-
-    # ---- planning-area types: position in the city plus smooth noise -------------------
     r = np.hypot(x - CENTRE[0], (y - CENTRE[1]) * 1.15) / geom.radius
+    pa_type, f = _pa_types(x, y, r, p_lab, geom.radius, rng)
+    latent, pop_scale, empty = _latent_conditions(geom, pa_type[p_lab], f, rng)
+    truth: dict[str, Any] = {
+        "seed": seed,
+        "n_blocks": int(n),
+        "years": list(map(int, years)),
+        "crs": "EPSG:25832",
+    }
+    pa_ids = np.unique(pa_id)
+    pa_index = {p: i for i, p in enumerate(pa_ids)}
+    pa_of_block = np.array([pa_index[p] for p in pa_id])
+    # p_lab and pa_of_block describe the same partition; use the sorted-id numbering from now on
+    type_of_pa = np.empty(len(pa_ids), dtype=int)
+    type_of_pa[pa_of_block] = pa_type[p_lab]
+    # planning-area contiguity (through blocks' shared edges) for choosing planted areas
+    pa_neighbours = _pa_neighbours(geom.blocks, pa_of_block, len(pa_ids))
+    layout = _Layout(geom, x, y, r, pa_ids, pa_of_block, type_of_pa, pa_neighbours)
+    planted: _Planted | None = None
+    if plant:
+        planted = _plant(layout, district_id, pa_id, latent, pop_scale, empty, rng)
+        shelters = _shelters(layout, planted, empty, rng)
+        _choose_measure_areas(layout, planted, latent, empty)
+    else:
+        shelters = rng.choice(np.flatnonzero(~empty), size=max(3, n // 100), replace=False)
+    base_pop = np.where(empty, 0, np.round(pop_scale * rng.lognormal(0, 0.45, n))).astype(np.int64)
+    if planted is not None:
+        for pa in planted.small:  # stays below the MSS threshold of 300 residents in every year
+            base_pop[pa_of_block == pa] = np.minimum(base_pop[pa_of_block == pa], 200)
+    years = list(years)
+    counts = _yearly_counts(layout, planted, latent, base_pop, shelters, years, rng)
+    counts.index = pd.MultiIndex.from_arrays(
+        [np.tile(block_id, len(years)), counts["jahr"].to_numpy()], names=["block", "jahr"]
+    )
+    counts = counts.drop(columns="jahr")
+    blocks = gpd.GeoDataFrame(
+        {
+            "planungsraum": pa_id,
+            "bezirksregion": region_id,
+            "bezirk": district_id,
+            "flaeche_m2": np.round(shapely.area(geom.blocks)).astype(np.int64),
+        },
+        geometry=geom.blocks,
+        index=pd.Index(block_id, name="block"),
+        crs="EPSG:25832",
+    )
+    names = _names(pa_ids, np.unique(region_id), np.unique(district_id), rng)
+    city = City(blocks=blocks, counts=counts, names=names, river=geom.river, outline=geom.outline)
+    if planted is not None:
+        truth.update(
+            _planted_truth(layout, planted, block_id, pa_id, counts, base_pop, shelters, years)
+        )
+        city.truth = truth
+        _plant_measures(city, pa_ids, planted.treated, planted.pretrend, planted.status_pa, rng)
+    return city
+
+
+def _pa_types(
+    x: np.ndarray, y: np.ndarray, r: np.ndarray, p_lab: np.ndarray, radius: float, rng
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Type of each planning area from its position in the city plus smooth noise fields."""
     theta = np.arctan2(y - CENTRE[1], x - CENTRE[0])
-    f = [_smooth_field(x, y, rng, 0.25 * geom.radius) for _ in range(5)]
+    f = [_smooth_field(x, y, rng, 0.25 * radius) for _ in range(5)]
     n_pa = p_lab.max() + 1
-    pa_mean = lambda v: np.bincount(p_lab, v, n_pa) / np.bincount(p_lab, minlength=n_pa)  # noqa: E731
+
+    def pa_mean(v: np.ndarray) -> np.ndarray:
+        return np.bincount(p_lab, v, n_pa) / np.bincount(p_lab, minlength=n_pa)
+
     pr, pt = pa_mean(r), pa_mean(theta)
     estate_dir = rng.uniform(-np.pi, np.pi, 2)
     near_estate = np.max([np.cos(pt - a) for a in estate_dir], axis=0)
@@ -237,298 +332,343 @@ def generate_city(
         2.4 * (pr - 0.62) + 0.5 * pa_mean(f[2]),
         0.5 * pa_mean(f[3]),
     ]
-    pa_type = np.argmax(score, axis=1)
+    return np.argmax(score, axis=1), f
 
-    # ---- latent living conditions per block ---------------------------------------------
+
+def _latent_conditions(
+    geom: Any, block_type: np.ndarray, f: list[np.ndarray], rng
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Latent living conditions, population scale and emptiness (parks, industry) per block."""
+    x, y = geom.x, geom.y
+    n = len(x)
     prof = np.array([TYPES[t]["latent"] for t in TYPE_NAMES])
     latent = (
-        prof[pa_type[p_lab]]
+        prof[block_type]
         + 0.35 * rng.normal(size=(n, 4))
         + np.c_[0.4 * f[4], 0.25 * f[0], 0.25 * f[1], 0.25 * f[2]]
     )
-    pop_scale = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[pa_type[p_lab]]
+    pop_scale = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[block_type]
     # empty blocks: parks (patches of a smooth field) and industry near the river
     park = _smooth_field(x, y, rng, 0.06 * geom.radius) > 1.65
     river_dist = shapely.distance(shapely.points(np.c_[x, y]), geom.river)
     industry = (river_dist < 1.2 * geom.spacing) & (rng.random(n) < 0.25)
     empty = park | industry
     empty[geom.island_position] = False
+    return latent, pop_scale, empty
 
-    truth: dict[str, Any] = {
-        "seed": seed,
-        "n_blocks": int(n),
-        "years": list(map(int, years)),
-        "crs": "EPSG:25832",
-    }
-    pa_ids = np.unique(pa_id)
-    pa_index = {p: i for i, p in enumerate(pa_ids)}
-    pa_of_block = np.array([pa_index[p] for p in pa_id])
-    # p_lab and pa_of_block describe the same partition; use the sorted-id numbering from now on
-    type_of_pa = np.empty(len(pa_ids), dtype=int)
-    type_of_pa[pa_of_block] = pa_type[p_lab]
-    planted = np.zeros(len(pa_ids), dtype=bool)
-    np.zeros((len(pa_ids), 1))  # per-year change of deprivation for planted trends
 
-    # planning-area contiguity (through blocks' shared edges) for choosing planted areas
-    pa_neighbours = _pa_neighbours(geom.blocks, pa_of_block, len(pa_ids))
+def _plant(
+    lay: _Layout,
+    district_id: np.ndarray,
+    pa_id: np.ndarray,
+    latent: np.ndarray,
+    pop_scale: np.ndarray,
+    empty: np.ndarray,
+    rng,
+) -> _Planted:
+    """Plant hot and cold spots, special areas and true regions (changes the block arrays)."""
+    n_pa = len(lay.pa_ids)
+    pa_of_block, type_of_pa, pa_neighbours = lay.pa_of_block, lay.type_of_pa, lay.pa_neighbours
+    planted = np.zeros(n_pa, dtype=bool)
+    # one district keeps true homogeneous regions for regionalisation tests (latent is set below)
+    reg_district = _pick_regions_district(district_id, pa_id, empty)
+    in_reg = district_id == reg_district
+    planted[np.unique(pa_of_block[in_reg])] = True
 
-    if plant:
-        # one district keeps true homogeneous regions for regionalisation tests (latent is set below)
-        reg_district = _pick_regions_district(district_id, pa_id, empty)
-        in_reg = district_id == reg_district
-        planted[np.unique(pa_of_block[in_reg])] = True
-        np.bincount(pa_of_block, (~empty) * pop_scale, len(pa_ids))
+    def near(i, rings):
+        """Planning areas within ``rings`` steps of contiguity from area ``i`` (with ``i``)."""
+        found, frontier = {i}, {i}
+        for _ in range(rings):
+            frontier = set().union(*(pa_neighbours[j] for j in frontier)) - found
+            found |= frontier
+        return found
 
-        def near(i, rings):
-            """Planning areas within ``rings`` steps of contiguity from area ``i`` (with ``i``)."""
-            found, frontier = {i}, {i}
-            for _ in range(rings):
-                frontier = set().union(*(pa_neighbours[j] for j in frontier)) - found
-                found |= frontier
-            return found
-
-        def pick(cond_types, r_lo, r_hi, avoid_types=(), min_blocks=10, distance=1):
-            """Pick a random unplanted area of a type, away from planted areas and some types."""
-            pr_pa = np.bincount(pa_of_block, r, len(pa_ids)) / np.bincount(pa_of_block)
-            nblocks = np.bincount(pa_of_block, ~empty, len(pa_ids))
-            cands = [
-                i
-                for i in range(len(pa_ids))
-                if type_of_pa[i] in cond_types
-                and r_lo <= pr_pa[i] <= r_hi
-                and nblocks[i] >= min_blocks
-                and not any(planted[j] for j in near(i, distance))
-                and not any(type_of_pa[j] in avoid_types for j in pa_neighbours[i])
-            ]
-            if not cands:
-                cands = [
-                    i for i in range(len(pa_ids)) if not planted[i] and nblocks[i] >= min_blocks
-                ]
-            choice = cands[rng.integers(len(cands))]
-            planted[choice] = True
-            return choice
-
-        wq, gw, ef, inn = (
-            TYPE_NAMES.index(t)
-            for t in ("wohnquartier", "grosswohnsiedlung", "einfamilienhaus", "innenstadt")
-        )
-        # hot spots: deprived estates among below-average neighbours, far from each other (LISA
-        # marks a neighbour as HH only if its own value is above the mean)
-        hot = []
-        for _ in range(2):  # each a large estate over two neighbouring planning areas
-            first = pick([wq, ef], 0.35, 0.85, avoid_types=[gw, inn], min_blocks=16, distance=3)
-            nblocks = np.bincount(pa_of_block, minlength=len(pa_ids))
-            ring = sorted(
-                (j for j in pa_neighbours[first] if not planted[j] and type_of_pa[j] in (wq, ef)),
-                key=lambda j: -nblocks[j],
-            )
-            hot.append([first, *ring[:1]])
-            planted[hot[-1]] = True
-        # cold spot: an affluent enclave of three planning areas among average ones, large enough
-        # that most of its blocks have most of their neighbours inside it
-        cold_pa = pick([wq], 0.3, 0.8, avoid_types=[gw, ef], min_blocks=14, distance=2)
-        nblocks = np.bincount(pa_of_block, minlength=len(pa_ids))
-        ring = sorted(
-            (j for j in pa_neighbours[cold_pa] if not planted[j]), key=lambda j: -nblocks[j]
-        )
-        cold_pas = [cold_pa, *ring[:2]]
-        planted[cold_pas] = True
-        pp = pick([wq], 0.3, 0.7)
-        gent = pick([inn, wq], 0.1, 0.5)
-        small = [pick([wq, ef, inn, gw], 0.2, 0.95, min_blocks=4) for _ in range(2)]
-        for pa in small:  # industrial estates: one small residential block each
-            blk = np.flatnonzero(pa_of_block == pa)
-            empty[blk] = True
-            empty[blk[0]] = False
-            pop_scale[blk[0]] = 120
-        decl = pick([wq, gw], 0.3, 0.8)
-        for pas in hot:
-            blk = np.isin(pa_of_block, pas)
-            empty[blk] = False
-            latent[blk, 0] = 2.7 + 0.25 * rng.normal(size=blk.sum())
-            pop_scale[blk] = 650
-        blk = np.isin(pa_of_block, cold_pas)
-        empty[blk] = False
-        latent[blk, 0] = -3.2 + 0.2 * rng.normal(size=blk.sum())
-        latent[blk, 2] = 1.2
-        pop_scale[blk] = 180
-        # Platte und Penthouse: high-rise estate in the west half, villas in the east half
-        blk = np.flatnonzero(pa_of_block == pp)
-        empty[blk] = False
-        west = x[blk] < np.median(x[blk])
-        latent[blk[west]] = (2.3, 0.6, -0.2, -0.3)
-        latent[blk[~west]] = (-2.4, -1.2, 1.3, 1.4)
-        latent[blk] += 0.15 * rng.normal(size=(len(blk), 4))
-        pop_scale[blk[west]] = 700
-        pop_scale[blk[~west]] = 70
-        # regions district: piecewise-constant profiles on contiguous groups of blocks
-        reg_labels, reg_types = _true_regions(geom, in_reg, rng)
-        latent[in_reg] = prof[reg_types[reg_labels[in_reg]]] + 0.12 * rng.normal(
-            size=(in_reg.sum(), 4)
-        )
-        empty[in_reg] = False
-        pop_scale[in_reg] = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[
-            reg_types[reg_labels[in_reg]]
+    def pick(cond_types, r_lo, r_hi, avoid_types=(), min_blocks=10, distance=1):
+        """Pick a random unplanted area of a type, away from planted areas and some types."""
+        pr_pa = np.bincount(pa_of_block, lay.r, n_pa) / np.bincount(pa_of_block)
+        nblocks = np.bincount(pa_of_block, ~empty, n_pa)
+        cands = [
+            i
+            for i in range(n_pa)
+            if type_of_pa[i] in cond_types
+            and r_lo <= pr_pa[i] <= r_hi
+            and nblocks[i] >= min_blocks
+            and not any(planted[j] for j in near(i, distance))
+            and not any(type_of_pa[j] in avoid_types for j in pa_neighbours[i])
         ]
-        # segregated group: shared accommodation for refugees in scattered blocks
-        cand = np.flatnonzero(
-            ~empty
-            & ~in_reg
-            & ~np.isin(pa_of_block, [*functools.reduce(operator.iadd, hot, []), *cold_pas, pp])
-        )
-        shelters = rng.choice(cand, size=max(3, n // 40), replace=False)
-        # measures: need-based programme with a planted effect, and one with a pre-trend
-        status_pa = np.bincount(pa_of_block, latent[:, 0] * (~empty), len(pa_ids)) / np.maximum(
-            np.bincount(pa_of_block, ~empty, len(pa_ids)), 1
-        )
-        order = np.argsort(-status_pa)
-        eligible = [i for i in order if not planted[i]]
-        # interleaved over one band of high need, so that comparable untreated areas exist
-        band = eligible[6:54]
-        treated = band[0::6]
-        pretrend = band[3::8]
-        for i in treated + pretrend:
-            planted[i] = True
-    else:
-        shelters = rng.choice(np.flatnonzero(~empty), size=max(3, n // 100), replace=False)
+        if not cands:
+            cands = [i for i in range(n_pa) if not planted[i] and nblocks[i] >= min_blocks]
+        choice = cands[rng.integers(len(cands))]
+        planted[choice] = True
+        return choice
 
-    # ---- population ------------------------------------------------------------------------
-    base_pop = np.where(empty, 0, np.round(pop_scale * rng.lognormal(0, 0.45, n))).astype(np.int64)
-    if plant:
-        for pa in small:  # stays below the MSS threshold of 300 residents in every year
-            base_pop[pa_of_block == pa] = np.minimum(base_pop[pa_of_block == pa], 200)
-    # ---- years --------------------------------------------------------------------------
-    years = list(years)
-    drift = 0.03 * rng.normal(size=(len(pa_ids), len(years))).cumsum(axis=1)
+    wq, gw, ef, inn = (
+        TYPE_NAMES.index(t)
+        for t in ("wohnquartier", "grosswohnsiedlung", "einfamilienhaus", "innenstadt")
+    )
+    # hot spots: deprived estates among below-average neighbours, far from each other (LISA
+    # marks a neighbour as HH only if its own value is above the mean)
+    hot = []
+    for _ in range(2):  # each a large estate over two neighbouring planning areas
+        first = pick([wq, ef], 0.35, 0.85, avoid_types=[gw, inn], min_blocks=16, distance=3)
+        nblocks = np.bincount(pa_of_block, minlength=n_pa)
+        ring = sorted(
+            (j for j in pa_neighbours[first] if not planted[j] and type_of_pa[j] in (wq, ef)),
+            key=lambda j: -nblocks[j],
+        )
+        hot.append([first, *ring[:1]])
+        planted[hot[-1]] = True
+    # cold spot: an affluent enclave of three planning areas among average ones, large enough
+    # that most of its blocks have most of their neighbours inside it
+    cold_pa = pick([wq], 0.3, 0.8, avoid_types=[gw, ef], min_blocks=14, distance=2)
+    nblocks = np.bincount(pa_of_block, minlength=n_pa)
+    ring = sorted((j for j in pa_neighbours[cold_pa] if not planted[j]), key=lambda j: -nblocks[j])
+    cold_pas = [cold_pa, *ring[:2]]
+    planted[cold_pas] = True
+    pp = pick([wq], 0.3, 0.7)
+    gent = pick([inn, wq], 0.1, 0.5)
+    small = [pick([wq, ef, inn, gw], 0.2, 0.95, min_blocks=4) for _ in range(2)]
+    for pa in small:  # industrial estates: one small residential block each
+        blk = np.flatnonzero(pa_of_block == pa)
+        empty[blk] = True
+        empty[blk[0]] = False
+        pop_scale[blk[0]] = 120
+    decl = pick([wq, gw], 0.3, 0.8)
+    _set_spot_conditions(lay, hot, cold_pas, pp, latent, pop_scale, empty, rng)
+    # regions district: piecewise-constant profiles on contiguous groups of blocks
+    reg_labels, reg_types = _true_regions(lay.geom, in_reg, rng)
+    prof = np.array([TYPES[t]["latent"] for t in TYPE_NAMES])
+    latent[in_reg] = prof[reg_types[reg_labels[in_reg]]] + 0.12 * rng.normal(
+        size=(in_reg.sum(), 4)
+    )
+    empty[in_reg] = False
+    pop_scale[in_reg] = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[
+        reg_types[reg_labels[in_reg]]
+    ]
+    return _Planted(
+        hot=hot,
+        cold_pas=cold_pas,
+        pp=pp,
+        gent=gent,
+        small=small,
+        decl=decl,
+        in_reg=in_reg,
+        reg_labels=reg_labels,
+        reg_types=reg_types,
+        reg_district=reg_district,
+        mask=planted,
+        status_pa=np.zeros(0),
+        treated=[],
+        pretrend=[],
+    )
+
+
+def _set_spot_conditions(
+    lay: _Layout,
+    hot: list[list[int]],
+    cold_pas: list[int],
+    pp: int,
+    latent: np.ndarray,
+    pop_scale: np.ndarray,
+    empty: np.ndarray,
+    rng,
+) -> None:
+    """Latent conditions of the hot spots, the cold spot and 'Platte und Penthouse'."""
+    pa_of_block = lay.pa_of_block
+    for pas in hot:
+        in_pas = np.isin(pa_of_block, pas)
+        empty[in_pas] = False
+        latent[in_pas, 0] = 2.7 + 0.25 * rng.normal(size=in_pas.sum())
+        pop_scale[in_pas] = 650
+    in_pas = np.isin(pa_of_block, cold_pas)
+    empty[in_pas] = False
+    latent[in_pas, 0] = -3.2 + 0.2 * rng.normal(size=in_pas.sum())
+    latent[in_pas, 2] = 1.2
+    pop_scale[in_pas] = 180
+    # Platte und Penthouse: high-rise estate in the west half, villas in the east half
+    blk = np.flatnonzero(pa_of_block == pp)
+    empty[blk] = False
+    west = lay.x[blk] < np.median(lay.x[blk])
+    latent[blk[west]] = (2.3, 0.6, -0.2, -0.3)
+    latent[blk[~west]] = (-2.4, -1.2, 1.3, 1.4)
+    latent[blk] += 0.15 * rng.normal(size=(len(blk), 4))
+    pop_scale[blk[west]] = 700
+    pop_scale[blk[~west]] = 70
+
+
+def _spot_areas(planted: _Planted) -> list[int]:
+    """Planning areas of the hot spots, the cold spot and 'Platte und Penthouse'."""
+    return [*functools.reduce(operator.iadd, planted.hot, []), *planted.cold_pas, planted.pp]
+
+
+def _shelters(lay: _Layout, planted: _Planted, empty: np.ndarray, rng) -> np.ndarray:
+    """Segregated group: shared accommodation for refugees in scattered blocks."""
+    cand = np.flatnonzero(
+        ~empty & ~planted.in_reg & ~np.isin(lay.pa_of_block, _spot_areas(planted))
+    )
+    return rng.choice(cand, size=max(3, len(lay.x) // 40), replace=False)
+
+
+def _choose_measure_areas(
+    lay: _Layout, planted: _Planted, latent: np.ndarray, empty: np.ndarray
+) -> None:
+    """Areas of a need-based programme with a planted effect, and of one with a pre-trend."""
+    n_pa = len(lay.pa_ids)
+    status_pa = np.bincount(lay.pa_of_block, latent[:, 0] * (~empty), n_pa) / np.maximum(
+        np.bincount(lay.pa_of_block, ~empty, n_pa), 1
+    )
+    eligible = [i for i in np.argsort(-status_pa) if not planted.mask[i]]
+    # interleaved over one band of high need, so that comparable untreated areas exist
+    band = eligible[6:54]
+    planted.status_pa = status_pa
+    planted.treated = band[0::6]
+    planted.pretrend = band[3::8]
+
+
+def _yearly_counts(
+    lay: _Layout,
+    planted: _Planted | None,
+    latent: np.ndarray,
+    base_pop: np.ndarray,
+    shelters: np.ndarray,
+    years: list[int],
+    rng,
+) -> pd.DataFrame:
+    """Draw the counts of every block and year (column ``jahr``), planted trends and effect."""
+    n = len(base_pop)
+    pa_of_block = lay.pa_of_block
+    drift = 0.03 * rng.normal(size=(len(lay.pa_ids), len(years))).cumsum(axis=1)
     rows = []
     for t, year in enumerate(years):
         lat = latent.copy()
         lat[:, 0] += -0.05 * t + drift[pa_of_block, t]
-        if plant:
-            lat[pa_of_block == gent, 0] -= 0.42 * t
-            lat[pa_of_block == gent, 1] += 0.15 * t
-            lat[pa_of_block == gent, 3] -= 0.2 * t
-            lat[pa_of_block == decl, 0] += 0.2 * t
-            for i in pretrend:  # rising deprivation already before the measure starts (2023)
+        if planted is not None:
+            gent = pa_of_block == planted.gent
+            lat[gent, 0] -= 0.42 * t
+            lat[gent, 1] += 0.15 * t
+            lat[gent, 3] -= 0.2 * t
+            lat[pa_of_block == planted.decl, 0] += 0.2 * t
+            for i in planted.pretrend:  # rising deprivation already before the measure (2023)
                 lat[pa_of_block == i, 0] += 0.2 * t
         growth = 1 + 0.004 * t + 0.01 * rng.normal(size=n) * (t > 0)
         pop = np.where(base_pop > 0, np.round(base_pop * growth), 0).astype(np.int64)
-        if plant:
-            gent_blocks = pa_of_block == gent
-            pop[gent_blocks] = np.round(pop[gent_blocks] * (1 + 0.03 * t)).astype(np.int64)
         effect = np.zeros(n)
-        if plant:
+        if planted is not None:
+            gent = pa_of_block == planted.gent
+            pop[gent] = np.round(pop[gent] * (1 + 0.03 * t)).astype(np.int64)
             ramp = {2020: 0.0, 2021: 0.0, 2022: 0.007, 2023: 0.014, 2024: 0.02}.get(year, 0.02)
-            effect[np.isin(pa_of_block, treated)] = ramp
+            effect[np.isin(pa_of_block, planted.treated)] = ramp
         rows.append(_counts(lat, pop, shelters, effect, rng, year))
-    counts = pd.concat(rows)
-    counts.index = pd.MultiIndex.from_arrays(
-        [np.tile(block_id, len(years)), counts["jahr"].to_numpy()], names=["block", "jahr"]
-    )
-    counts = counts.drop(columns="jahr")
+    return pd.concat(rows)
 
-    areas = shapely.area(geom.blocks)
-    blocks = gpd.GeoDataFrame(
+
+def _planted_truth(
+    lay: _Layout,
+    planted: _Planted,
+    block_id: np.ndarray,
+    pa_id: np.ndarray,
+    counts: pd.DataFrame,
+    base_pop: np.ndarray,
+    shelters: np.ndarray,
+    years: list[int],
+) -> dict[str, Any]:
+    """Describe the planted structure as written to truth.json."""
+    pa_ids, pa_of_block = lay.pa_ids, lay.pa_of_block
+
+    def ids(mask: np.ndarray) -> list:
+        return sorted(block_id[mask].tolist())
+
+    truth: dict[str, Any] = {}
+    truth["hot_spots"] = [
         {
-            "planungsraum": pa_id,
-            "bezirksregion": region_id,
-            "bezirk": district_id,
-            "flaeche_m2": np.round(areas).astype(np.int64),
-        },
-        geometry=geom.blocks,
-        index=pd.Index(block_id, name="block"),
-        crs="EPSG:25832",
+            "name": f"Brennpunkt {k + 1}",
+            "planning_areas": sorted(pa_ids[pas].tolist()),
+            "blocks": ids(np.isin(pa_of_block, pas)),
+            "expected_status_class": "sehr niedrig",
+            "expected_lisa": "HH",
+        }
+        for k, pas in enumerate(planted.hot)
+    ]
+    truth["cold_spot"] = {
+        "name": "Villenviertel",
+        "planning_areas": sorted(pa_ids[planted.cold_pas].tolist()),
+        "blocks": ids(np.isin(pa_of_block, planted.cold_pas)),
+        "expected_status_class": "hoch",
+        "expected_lisa": "LL",
+    }
+    truth["island_block"] = block_id[lay.geom.island_position]
+    pa_pop = (
+        counts["einwohner"]
+        .groupby([np.tile(pa_id, len(years)), counts.index.get_level_values("jahr")])
+        .sum()
     )
-    names = _names(pa_ids, np.unique(region_id), np.unique(district_id), rng)
+    below = sorted(pa_pop[pa_pop < 300].index.get_level_values(0).unique().tolist())
+    truth["small_areas"] = {
+        "planning_areas": below,
+        "planted": sorted(pa_ids[planted.small].tolist()),
+        "note": "planning areas with fewer than 300 residents in at least one year (two industrial "
+        "estates are planted, others are mostly parks): not rated by an MSS-style index",
+    }
+    truth["empty_blocks"] = ids(base_pop == 0)
+    truth["segregated_group"] = {
+        "column": "auslaender_asyl",
+        "dominant_level": "block",
+        "shelter_blocks": ids(np.isin(np.arange(len(base_pop)), shelters)),
+        "note": "refugees live mostly in shared accommodation scattered over all districts, so their "
+        "segregation lies within planning areas (between blocks), not between districts",
+    }
+    blk = np.flatnonzero(pa_of_block == planted.pp)
+    west = lay.x[blk] < np.median(lay.x[blk])
+    truth["platte_und_penthouse"] = {
+        "planning_area": pa_ids[planted.pp],
+        "high_rise_blocks": sorted(block_id[blk[west]].tolist()),
+        "villa_blocks": sorted(block_id[blk[~west]].tolist()),
+    }
+    truth["gentrifying"] = {
+        "planning_area": pa_ids[planted.gent],
+        "expected_dynamics_class": "positiv",
+        "note": "deprivation falls, population and EU migration rise, residence duration falls",
+    }
+    truth["declining"] = {
+        "planning_area": pa_ids[planted.decl],
+        "expected_dynamics_class": "negativ",
+    }
+    truth["regions"] = _regions_truth(
+        block_id,
+        planted.in_reg,
+        planted.reg_labels,
+        planted.reg_types,
+        base_pop,
+        planted.reg_district,
+    )
+    truth["types"] = _types_truth(lay, planted)
+    return truth
 
-    city = City(blocks=blocks, counts=counts, names=names, river=geom.river, outline=geom.outline)
-    if plant:
-        ids = lambda mask: sorted(block_id[mask].tolist())  # noqa: E731
-        truth["hot_spots"] = [
-            {
-                "name": f"Brennpunkt {k + 1}",
-                "planning_areas": sorted(pa_ids[pas].tolist()),
-                "blocks": ids(np.isin(pa_of_block, pas)),
-                "expected_status_class": "sehr niedrig",
-                "expected_lisa": "HH",
-            }
-            for k, pas in enumerate(hot)
-        ]
-        truth["cold_spot"] = {
-            "name": "Villenviertel",
-            "planning_areas": sorted(pa_ids[cold_pas].tolist()),
-            "blocks": ids(np.isin(pa_of_block, cold_pas)),
-            "expected_status_class": "hoch",
-            "expected_lisa": "LL",
-        }
-        truth["island_block"] = block_id[geom.island_position]
-        pa_pop = (
-            counts["einwohner"]
-            .groupby([np.tile(pa_id, len(years)), counts.index.get_level_values("jahr")])
-            .sum()
-        )
-        below = sorted(pa_pop[pa_pop < 300].index.get_level_values(0).unique().tolist())
-        truth["small_areas"] = {
-            "planning_areas": below,
-            "planted": sorted(pa_ids[small].tolist()),
-            "note": "planning areas with fewer than 300 residents in at least one year (two industrial "
-            "estates are planted, others are mostly parks): not rated by an MSS-style index",
-        }
-        truth["empty_blocks"] = ids(base_pop == 0)
-        truth["segregated_group"] = {
-            "column": "auslaender_asyl",
-            "dominant_level": "block",
-            "shelter_blocks": ids(np.isin(np.arange(n), shelters)),
-            "note": "refugees live mostly in shared accommodation scattered over all districts, so their "
-            "segregation lies within planning areas (between blocks), not between districts",
-        }
-        blk = np.flatnonzero(pa_of_block == pp)
-        west = x[blk] < np.median(x[blk])
-        truth["platte_und_penthouse"] = {
-            "planning_area": pa_ids[pp],
-            "high_rise_blocks": sorted(block_id[blk[west]].tolist()),
-            "villa_blocks": sorted(block_id[blk[~west]].tolist()),
-        }
-        truth["gentrifying"] = {
-            "planning_area": pa_ids[gent],
-            "expected_dynamics_class": "positiv",
-            "note": "deprivation falls, population and EU migration rise, residence duration falls",
-        }
-        truth["declining"] = {"planning_area": pa_ids[decl], "expected_dynamics_class": "negativ"}
-        truth["regions"] = _regions_truth(
-            block_id, in_reg, reg_labels, reg_types, base_pop, reg_district
-        )
-        truth["types"] = {
-            "labels": {
-                pa_ids[i]: TYPE_NAMES[type_of_pa[i]]
-                for i in np.setdiff1d(
-                    np.arange(len(pa_ids)),
-                    [
-                        *np.unique(pa_of_block[in_reg]),
-                        pp,
-                        *functools.reduce(operator.iadd, hot, []),
-                        *cold_pas,
-                    ],
-                )
-            },
-            "profiles": {
-                k: {"label": v["label"], "latent": list(v["latent"])} for k, v in TYPES.items()
-            },
-            "columns": [
-                "sgb2_quote",
-                "kinderarmut",
-                "auslaenderanteil",
-                "anteil_65_plus",
-                "anteil_unter_18",
-                "altersarmut",
-                "wohndauer",
-                "wanderungsvolumen",
-            ],
-            "note": "planning areas outside the regions district and the other planted areas",
-        }
-        city.truth = truth
-        _plant_measures(city, pa_ids, treated, pretrend, status_pa, rng)
-    return city
+
+def _types_truth(lay: _Layout, planted: _Planted) -> dict[str, Any]:
+    """Planted types of the planning areas outside the regions district and the spots."""
+    special = [*np.unique(lay.pa_of_block[planted.in_reg]), planted.pp]
+    special += [*functools.reduce(operator.iadd, planted.hot, []), *planted.cold_pas]
+    return {
+        "labels": {
+            lay.pa_ids[i]: TYPE_NAMES[lay.type_of_pa[i]]
+            for i in np.setdiff1d(np.arange(len(lay.pa_ids)), special)
+        },
+        "profiles": {
+            k: {"label": v["label"], "latent": list(v["latent"])} for k, v in TYPES.items()
+        },
+        "columns": [
+            "sgb2_quote",
+            "kinderarmut",
+            "auslaenderanteil",
+            "anteil_65_plus",
+            "anteil_unter_18",
+            "altersarmut",
+            "wohndauer",
+            "wanderungsvolumen",
+        ],
+        "note": "planning areas outside the regions district and the other planted areas",
+    }
 
 
 def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
@@ -753,7 +893,7 @@ _PROGRAMMES = [
 def _plant_measures(city: City, pa_ids, treated, pretrend, status_pa, rng) -> None:
     """Measures (Maßnahmen) and their costs per planning area and year, with planted effects."""
     years = city.truth["years"]
-    measures = [
+    measures: list[dict[str, Any]] = [
         {
             "massnahme": "M01",
             "name": "Quartiersmanagement",

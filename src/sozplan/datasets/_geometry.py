@@ -180,17 +180,17 @@ def _lloyd_within(
             members = order[bounds[p] : bounds[p + 1]]
             seed_idx.extend(rng.choice(members, size=min(k, len(members)), replace=False))
             seed_parent.extend([p] * min(k, len(members)))
-    seed_parent = np.asarray(seed_parent)
+    parent_of_seed = np.asarray(seed_parent)
     sx, sy = x[seed_idx].astype(float), y[seed_idx].astype(float)
     pts = np.c_[x, y, parent * offset]
     for _ in range(iterations):
-        tree = cKDTree(np.c_[sx, sy, seed_parent * offset])
+        tree = cKDTree(np.c_[sx, sy, parent_of_seed * offset])
         _, label = tree.query(pts)
         counts = np.bincount(label, minlength=len(sx))
         keep = counts > 0
         sx = np.where(keep, np.bincount(label, x, len(sx)) / np.maximum(counts, 1), sx)
         sy = np.where(keep, np.bincount(label, y, len(sx)) / np.maximum(counts, 1), sy)
-    tree = cKDTree(np.c_[sx, sy, seed_parent * offset])
+    tree = cKDTree(np.c_[sx, sy, parent_of_seed * offset])
     _, label = tree.query(pts)
     # renumber so that empty seeds disappear
     _, label = np.unique(label, return_inverse=True)

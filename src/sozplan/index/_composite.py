@@ -461,33 +461,9 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
     cols = check_columns(df, spec.columns, where=where)
     raw = df[cols].astype(float)
     values = raw.to_numpy()
-    inf = np.isinf(values)
-    if inf.any():
-        raise fail(
-            where,
-            f"infinite values at {format_values(df.index[inf.any(axis=1)])}",
-            "check the rates (division by zero?)",
-        )
     nan = np.isnan(values)
     imp_method = spec.imputation.get("method", "none")
-    if nan.any() and imp_method == "none":
-        bad_cols = [c for c, b in zip(cols, nan.any(axis=0), strict=True) if b]
-        raise fail(
-            where,
-            f"{int(nan.any(axis=1).sum())} area(s) have missing values in "
-            f"{format_values(bad_cols)}: "
-            f"{format_values(df.index[nan.any(axis=1)])}",
-            "set imputation: {method: mean|median|group_mean, by: ...} in the spec "
-            "or drop these areas",
-        )
-    const = [c for c in cols if raw[c].nunique(dropna=True) <= 1]
-    if const:
-        raise fail(
-            where,
-            f"indicator(s) {format_values(const)} are constant over all areas",
-            "drop them from the spec; a constant indicator carries no information "
-            "about differences",
-        )
+    _check_index_values(df, raw, cols, imp_method, where)
     # 1 outlier treatment (on observed values; missing values stay missing)
     treated, treatment = raw, None
     if spec.treatment:
@@ -518,15 +494,7 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
         **norm_kw,
     )
     # 4 weights
-    wm = spec.weighting.get("method", "manual")
-    if wm == "equal":
-        weights = check_weights(None, cols, where=where)
-    elif wm == "pca":
-        weights = pca_weights(normalised, cols).weights
-    elif wm == "importance":
-        weights = weights_for_importance(normalised, cols, spec.weighting.get("target")).weights
-    else:
-        weights = check_weights([i["weight"] for i in spec.indicators], cols, where=where)
+    weights = _index_weights(spec, normalised, cols, where)
     # 5 aggregation
     agg = spec.aggregation.get("method", "mean")
     aggregated = aggregate(
@@ -568,3 +536,49 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
         index=index,
         classification=classification,
     )
+
+
+def _check_index_values(
+    df: pd.DataFrame, raw: pd.DataFrame, cols: list, imp_method: str, where: str
+) -> None:
+    """Raise on infinite values, on missing values without imputation and on constant columns."""
+    values = raw.to_numpy()
+    inf = np.isinf(values)
+    if inf.any():
+        raise fail(
+            where,
+            f"infinite values at {format_values(df.index[inf.any(axis=1)])}",
+            "check the rates (division by zero?)",
+        )
+    nan = np.isnan(values)
+    if nan.any() and imp_method == "none":
+        bad_cols = [c for c, b in zip(cols, nan.any(axis=0), strict=True) if b]
+        raise fail(
+            where,
+            f"{int(nan.any(axis=1).sum())} area(s) have missing values in "
+            f"{format_values(bad_cols)}: "
+            f"{format_values(df.index[nan.any(axis=1)])}",
+            "set imputation: {method: mean|median|group_mean, by: ...} in the spec "
+            "or drop these areas",
+        )
+    const = [c for c in cols if raw[c].nunique(dropna=True) <= 1]
+    if const:
+        raise fail(
+            where,
+            f"indicator(s) {format_values(const)} are constant over all areas",
+            "drop them from the spec; a constant indicator carries no information "
+            "about differences",
+        )
+
+
+def _index_weights(spec: IndexSpec, normalised: pd.DataFrame, cols: list, where: str) -> Any:
+    """Return the indicator weights of the spec: manual, equal, PCA or for a target importance."""
+    wm = spec.weighting.get("method", "manual")
+    if wm == "equal":
+        return check_weights(None, cols, where=where)
+    elif wm == "pca":
+        return pca_weights(normalised, cols).weights
+    elif wm == "importance":
+        return weights_for_importance(normalised, cols, spec.weighting.get("target")).weights
+    else:
+        return check_weights([i["weight"] for i in spec.indicators], cols, where=where)

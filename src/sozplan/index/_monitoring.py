@@ -347,6 +347,18 @@ def _matrix_codes(
     return code, number, label
 
 
+#: Fields of :class:`StatusDynamics` that need dynamics indicators.
+_DYNAMICS_FIELDS = (
+    "dynamics_z",
+    "dynamics_sum",
+    "dynamics_index",
+    "dynamics_class",
+    "matrix_code",
+    "matrix_number",
+    "matrix_label",
+)
+
+
 @accepts_spec(apply_status_dynamics)
 def status_dynamics(
     df: pd.DataFrame,
@@ -488,6 +500,91 @@ def status_dynamics(
         raise fail(
             where, "`dynamics` is empty", "name at least one dynamics indicator or pass None"
         )
+    s_cuts, d_cuts = _check_scheme(
+        combine, ddof, status_cuts, status_labels, dyn, dynamics_cuts, dynamics_labels, where
+    )
+    all_cols = status + (dyn or [])
+    dirs_all = parse_directions(directions, list(dict.fromkeys(all_cols)), where=where)
+    dmap = dict(zip(dict.fromkeys(all_cols), dirs_all, strict=True))
+
+    reason, pop, rated = _rating(df, exclude, population, min_population, weighted, where)
+    _check_rated_values(df, all_cols, rated, where)
+    w = _rating_weights(pop, rated, where) if weighted else None
+    ref = _reference_moments(reference, where)
+    common = {
+        "ddof": ddof,
+        "combine": combine,
+        "restandardize": restandardize,
+        "reference": ref,
+        "where": where,
+        "ids": df.index,
+    }
+
+    def stage(cols: list, sum_name: str):
+        x = df[cols].to_numpy(dtype=float, na_value=np.nan)
+        dirs = np.array([dmap[c] for c in cols])
+        return _stage(x, rated, dirs, w, names=cols, sum_name=sum_name, **common)
+
+    zs, ssum, sidx, mom_s = stage(status, "status_sum")
+    s_codes = assign_classes(sidx, s_cuts, closed=closed)
+    ids = df.index
+    settings = {
+        "status": status,
+        "dynamics": dyn,
+        "population": population,
+        "min_population": min_population,
+        "weighted": weighted,
+        "ddof": ddof,
+        "combine": combine,
+        "restandardize": restandardize,
+        "status_cuts": s_cuts.tolist(),
+        "status_labels": tuple(status_labels),
+        "closed": closed,
+        "directions": {c: int(v) for c, v in dmap.items()},
+        "reference": ref is not None,
+        "unassigned": unassigned,
+    }
+    out: dict[str, Any] = {
+        "status_z": pd.DataFrame(zs, index=ids, columns=status),
+        "status_sum": pd.Series(ssum, index=ids, name="status_sum"),
+        "status_index": pd.Series(sidx, index=ids, name="status_index"),
+        "status_class": _categorical(s_codes, status_labels, unassigned, ids, "status_class"),
+        **dict.fromkeys(_DYNAMICS_FIELDS),  # filled below if there are dynamics indicators
+    }
+    moments = mom_s
+    if dyn is not None and d_cuts is not None:
+        zd, dsum, didx, mom_d = stage(dyn, "dynamics_sum")
+        d_codes = assign_classes(didx, d_cuts, closed=closed)
+        labels = (status_labels, dynamics_labels, unassigned)
+        out.update(_dynamics_fields(zd, dsum, didx, s_codes, d_codes, dyn, ids, labels, language))
+        moments = pd.concat(
+            [mom_s, mom_d[~mom_d.index.isin(mom_s.index) | (mom_d.index == "dynamics_sum")]]
+        )
+        moments = moments[~moments.index.duplicated()]
+        settings.update(
+            {"dynamics_cuts": d_cuts.tolist(), "dynamics_labels": tuple(dynamics_labels)}
+        )
+    return StatusDynamics(
+        **out,
+        rated=pd.Series(rated, index=ids, name="rated"),
+        reason=reason,
+        population=pop,
+        moments=moments,
+        settings=settings,
+    )
+
+
+def _check_scheme(
+    combine: str,
+    ddof: float,
+    status_cuts: Sequence[float],
+    status_labels: Sequence[str],
+    dyn: list | None,
+    dynamics_cuts: Sequence[float],
+    dynamics_labels: Sequence[str],
+    where: str,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Check the combination options, cuts and labels; return the status and dynamics cuts."""
     if combine not in ("sum", "mean"):
         raise fail(where, f"`combine` is {combine!r}", "use 'sum' or 'mean'")
     if not (isinstance(ddof, int | float) and ddof >= 0):
@@ -499,6 +596,7 @@ def status_dynamics(
             f"{len(status_labels)} `status_labels` for {len(s_cuts)} `status_cuts`",
             "give one label more than cuts",
         )
+    d_cuts = None
     if dyn is not None:
         d_cuts = _check_cuts(dynamics_cuts, where)
         if len(dynamics_labels) != len(d_cuts) + 1:
@@ -507,10 +605,18 @@ def status_dynamics(
                 f"{len(dynamics_labels)} `dynamics_labels` for {len(d_cuts)} `dynamics_cuts`",
                 "give one label more than cuts",
             )
-    all_cols = status + (dyn or [])
-    dirs_all = parse_directions(directions, list(dict.fromkeys(all_cols)), where=where)
-    dmap = dict(zip(dict.fromkeys(all_cols), dirs_all, strict=True))
+    return s_cuts, d_cuts
 
+
+def _rating(
+    df: pd.DataFrame,
+    exclude: Any,
+    population: Hashable | None,
+    min_population: float | None,
+    weighted: bool,
+    where: str,
+) -> tuple[pd.Series, pd.Series | None, np.ndarray]:
+    """Reason why each area is not rated (NaN: rated), the residents and the rated mask."""
     reason = _exclusions(df, exclude, where)
     pop = None
     if population is not None:
@@ -551,6 +657,11 @@ def status_dynamics(
             f"only {int(rated.sum())} area(s) are rated",
             "standardising needs at least 3 rated areas",
         )
+    return reason, pop, rated
+
+
+def _check_rated_values(df: pd.DataFrame, all_cols: list, rated: np.ndarray, where: str) -> None:
+    """Raise if a rated area has a missing or infinite indicator value."""
     x_all = df[all_cols].to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(x_all) & rated[:, None]
     if bad.any():
@@ -562,16 +673,10 @@ def status_dynamics(
             f"{format_values(df.index[rows])}",
             "impute them or exclude these areas with a reason, e.g. exclude={id: 'Daten fehlen'}",
         )
-    w = None
-    if weighted:
-        assert pop is not None  # checked above
-        w = pop.to_numpy(dtype=float, na_value=np.nan)
-        if np.any(w[rated] <= 0):
-            raise fail(
-                where,
-                "population weights of rated areas must be positive",
-                "check the population column",
-            )
+
+
+def _reference_moments(reference: Any, where: str) -> pd.DataFrame | None:
+    """Return the moments of a reference result (or table) to standardize against."""
     ref = reference.moments if isinstance(reference, StatusDynamics) else reference
     if ref is not None and not isinstance(ref, pd.DataFrame):
         raise fail(
@@ -579,87 +684,55 @@ def status_dynamics(
             f"`reference` is a {type(reference).__name__}",
             "pass a StatusDynamics result or its `moments` table",
         )
-    common = {
-        "ddof": ddof,
-        "combine": combine,
-        "restandardize": restandardize,
-        "reference": ref,
-        "where": where,
-        "ids": df.index,
-    }
+    return ref
 
-    def stage(cols: list, sum_name: str):
-        x = df[cols].to_numpy(dtype=float, na_value=np.nan)
-        dirs = np.array([dmap[c] for c in cols])
-        return _stage(x, rated, dirs, w, names=cols, sum_name=sum_name, **common)
 
-    zs, ssum, sidx, mom_s = stage(status, "status_sum")
-    s_codes = assign_classes(sidx, s_cuts, closed=closed)
-    ids = df.index
-    settings = {
-        "status": status,
-        "dynamics": dyn,
-        "population": population,
-        "min_population": min_population,
-        "weighted": weighted,
-        "ddof": ddof,
-        "combine": combine,
-        "restandardize": restandardize,
-        "status_cuts": s_cuts.tolist(),
-        "status_labels": tuple(status_labels),
-        "closed": closed,
-        "directions": {c: int(v) for c, v in dmap.items()},
-        "reference": ref is not None,
-        "unassigned": unassigned,
-    }
-    out: dict[str, Any] = {
-        "status_z": pd.DataFrame(zs, index=ids, columns=status),
-        "status_sum": pd.Series(ssum, index=ids, name="status_sum"),
-        "status_index": pd.Series(sidx, index=ids, name="status_index"),
-        "status_class": _categorical(s_codes, status_labels, unassigned, ids, "status_class"),
-        "dynamics_z": None,
-        "dynamics_sum": None,
-        "dynamics_index": None,
-        "dynamics_class": None,
-        "matrix_code": None,
-        "matrix_number": None,
-        "matrix_label": None,
-    }
-    moments = mom_s
-    if dyn is not None:
-        zd, dsum, didx, mom_d = stage(dyn, "dynamics_sum")
-        d_codes = assign_classes(didx, d_cuts, closed=closed)
-        code, number, label = _matrix_codes(
-            s_codes, d_codes, len(d_cuts) + 1, status_labels, dynamics_labels, unassigned, language
+def _rating_weights(pop: pd.Series | None, rated: np.ndarray, where: str) -> np.ndarray:
+    """Return the population weights of ``weighted=True``, positive for every rated area."""
+    assert pop is not None  # checked by _rating
+    w = pop.to_numpy(dtype=float, na_value=np.nan)
+    if np.any(w[rated] <= 0):
+        raise fail(
+            where,
+            "population weights of rated areas must be positive",
+            "check the population column",
         )
-        out.update(
-            {
-                "dynamics_z": pd.DataFrame(zd, index=ids, columns=dyn),
-                "dynamics_sum": pd.Series(dsum, index=ids, name="dynamics_sum"),
-                "dynamics_index": pd.Series(didx, index=ids, name="dynamics_index"),
-                "dynamics_class": _categorical(
-                    d_codes, dynamics_labels, unassigned, ids, "dynamics_class"
-                ),
-                "matrix_code": pd.Series(code, index=ids, name="matrix_code"),
-                "matrix_number": pd.Series(number, index=ids, name="matrix_number"),
-                "matrix_label": pd.Series(label, index=ids, name="matrix_label"),
-            }
-        )
-        moments = pd.concat(
-            [mom_s, mom_d[~mom_d.index.isin(mom_s.index) | (mom_d.index == "dynamics_sum")]]
-        )
-        moments = moments[~moments.index.duplicated()]
-        settings.update(
-            {"dynamics_cuts": d_cuts.tolist(), "dynamics_labels": tuple(dynamics_labels)}
-        )
-    return StatusDynamics(
-        **out,
-        rated=pd.Series(rated, index=ids, name="rated"),
-        reason=reason,
-        population=pop,
-        moments=moments,
-        settings=settings,
+    return w
+
+
+def _dynamics_fields(
+    zd: np.ndarray,
+    dsum: np.ndarray,
+    didx: np.ndarray,
+    s_codes: np.ndarray,
+    d_codes: np.ndarray,
+    dyn: list,
+    ids: pd.Index,
+    labels: tuple[Sequence[str], Sequence[str], str],
+    language: str,
+) -> dict[str, Any]:
+    """Fields of the dynamics index and of the status/dynamics matrix."""
+    status_labels, dynamics_labels, unassigned = labels
+    code, number, label = _matrix_codes(
+        s_codes,
+        d_codes,
+        len(dynamics_labels),
+        status_labels,
+        dynamics_labels,
+        unassigned,
+        language,
     )
+    return {
+        "dynamics_z": pd.DataFrame(zd, index=ids, columns=dyn),
+        "dynamics_sum": pd.Series(dsum, index=ids, name="dynamics_sum"),
+        "dynamics_index": pd.Series(didx, index=ids, name="dynamics_index"),
+        "dynamics_class": _categorical(
+            d_codes, dynamics_labels, unassigned, ids, "dynamics_class"
+        ),
+        "matrix_code": pd.Series(code, index=ids, name="matrix_code"),
+        "matrix_number": pd.Series(number, index=ids, name="matrix_number"),
+        "matrix_label": pd.Series(label, index=ids, name="matrix_label"),
+    }
 
 
 # --------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ from sozplan.planning._model import (
     validate_measures,
     validate_targets,
 )
-from sozplan.planning._outcome import DiDResult, difference_in_differences
+from sozplan.planning._outcome import DiDResult, Matching, difference_in_differences
 from sozplan.planning._targets import (
     STATUS_LABELS_DE,
     Attainment,
@@ -105,6 +105,7 @@ __all__ = [
     "Bundling",
     "DiDResult",
     "FinancingPlan",
+    "Matching",
     "PlanningData",
     "Portfolio",
     "Targeting",

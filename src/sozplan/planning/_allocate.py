@@ -307,10 +307,78 @@ class Allocation:
         return ax
 
 
+def _need_values(df: pd.DataFrame, need: Any, where: str) -> np.ndarray:
+    """Need per area: finite and non-negative, else InputError."""
+    n = as_values(df, need, arg="need", where=where, allow_none=False, scalar_ok=False)
+    check_finite(n, df.index, arg="need", where=where)
+    if (n < 0).any():
+        raise fail(
+            where,
+            f"`need` is negative for {format_values(df.index[n < 0])} "
+            f"(values {', '.join(f'{v:g}' for v in n[n < 0][:5])})",
+            "need must be >= 0; shift a z-score index (e.g. index - index.min()) or use a "
+            "count of "
+            "people in need",
+        )
+    return n
+
+
+def _cent_bounds(
+    df: pd.DataFrame, floor: Any, cap: Any, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Floors (rounded up) and caps (rounded down) per area in cents; checked."""
+    lo_e = _bound(df, floor, arg="floor", where=where, default=0.0)
+    hi_e = _bound(df, cap, arg="cap", where=where, default=np.inf)
+    if (lo_e < 0).any():
+        raise fail(
+            where,
+            f"`floor` is negative for {format_values(df.index[lo_e < 0])}",
+            "floors must be >= 0",
+        )
+    if (hi_e < 0).any():
+        raise fail(
+            where,
+            f"`cap` is negative for {format_values(df.index[hi_e < 0])}",
+            "caps must be >= 0",
+        )
+    lo = np.ceil(np.round(lo_e * 100, 6))
+    hi = np.where(np.isfinite(hi_e), np.floor(np.round(hi_e * 100, 6)), np.inf)
+    crossed = hi < lo
+    if crossed.any():
+        shown = ", ".join(
+            f"{i!r} ({a:g} > {b:g})"
+            for i, a, b in zip(
+                df.index[crossed][:5], lo_e[crossed][:5], hi_e[crossed][:5], strict=True
+            )
+        )
+        raise fail(
+            where,
+            f"`cap` is below `floor` in {int(crossed.sum())} area(s): {shown}",
+            "make every cap at least as large as the floor",
+        )
+    return lo, hi
+
+
+def _rule_text(s: float, per_resident: bool, floors: bool, caps: bool, t: float) -> str:
+    """One line describing the allocation rule."""
+    parts = []
+    if s > 0:
+        parts.append(f"{s:.0%} base " + ("per resident" if per_resident else "equal per area"))
+    if s < 1:
+        parts.append(f"{1 - s:.0%} by need" + (" x residents" if per_resident else ""))
+    if floors:
+        parts.append("floors")
+    if caps:
+        parts.append("caps")
+    return (
+        ", ".join(parts) + "; free areas scaled by t = " + f"{t:.6g}" + "; largest-remainder cents"
+    )
+
+
 def _bound(df: pd.DataFrame, value: Any, *, arg: str, where: str, default: float) -> np.ndarray:
     if value is None:
         return np.full(len(df), default)
-    out = as_values(df, value, arg=arg, where=where)
+    out = as_values(df, value, arg=arg, where=where, allow_none=False)
     if np.isnan(out).any():
         if isinstance(value, int | float):
             raise fail(where, f"`{arg}` is NaN", "pass a number of euros or None")
@@ -413,17 +481,7 @@ def allocate(
     where = "allocate"
     check_frame(df, where=where)
     check_unique_index(df, where=where)
-    n = as_values(df, need, arg="need", where=where, allow_none=False, scalar_ok=False)
-    check_finite(n, df.index, arg="need", where=where)
-    if (n < 0).any():
-        raise fail(
-            where,
-            f"`need` is negative for {format_values(df.index[n < 0])} "
-            f"(values {', '.join(f'{v:g}' for v in n[n < 0][:5])})",
-            "need must be >= 0; shift a z-score index (e.g. index - index.min()) or use a "
-            "count of "
-            "people in need",
-        )
+    n = _need_values(df, need, where)
     if (
         not isinstance(budget, int | float | np.number)
         or isinstance(budget, bool)
@@ -449,35 +507,7 @@ def allocate(
             "`need` is 0 in every area (times population), so the need part cannot be distributed",
             "check the need column or set base_share=1",
         )
-    lo_e = _bound(df, floor, arg="floor", where=where, default=0.0)
-    hi_e = _bound(df, cap, arg="cap", where=where, default=np.inf)
-    if (lo_e < 0).any():
-        raise fail(
-            where,
-            f"`floor` is negative for {format_values(df.index[lo_e < 0])}",
-            "floors must be >= 0",
-        )
-    if (hi_e < 0).any():
-        raise fail(
-            where,
-            f"`cap` is negative for {format_values(df.index[hi_e < 0])}",
-            "caps must be >= 0",
-        )
-    lo = np.ceil(np.round(lo_e * 100, 6))
-    hi = np.where(np.isfinite(hi_e), np.floor(np.round(hi_e * 100, 6)), np.inf)
-    crossed = hi < lo
-    if crossed.any():
-        shown = ", ".join(
-            f"{i!r} ({a:g} > {b:g})"
-            for i, a, b in zip(
-                df.index[crossed][:5], lo_e[crossed][:5], hi_e[crossed][:5], strict=True
-            )
-        )
-        raise fail(
-            where,
-            f"`cap` is below `floor` in {int(crossed.sum())} area(s): {shown}",
-            "make every cap at least as large as the floor",
-        )
+    lo, hi = _cent_bounds(df, floor, cap, where)
     if lo.sum() > budget_c:
         raise fail(
             where,
@@ -524,18 +554,7 @@ def allocate(
     if p is not None:
         cols["per_resident"] = np.where(p > 0, amount / np.where(p > 0, p, 1), np.nan)
     table = pd.DataFrame(cols, index=df.index)
-    parts = []
-    if s > 0:
-        parts.append(f"{s:.0%} base " + ("per resident" if p is not None else "equal per area"))
-    if s < 1:
-        parts.append(f"{1 - s:.0%} by need" + (" x residents" if p is not None else ""))
-    if floor is not None:
-        parts.append("floors")
-    if cap is not None:
-        parts.append("caps")
-    rule = (
-        ", ".join(parts) + "; free areas scaled by t = " + f"{t:.6g}" + "; largest-remainder cents"
-    )
+    rule = _rule_text(s, p is not None, floor is not None, cap is not None, t)
     notes = []
     zero = (u == 0) & (lo == 0)
     if zero.any():
@@ -740,8 +759,10 @@ def compare_allocations(
     first = next(iter(allocations.values()))
     ref_need = need if need is not None else first.table["need"]
     if isinstance(ref_need, Hashable) and not isinstance(ref_need, pd.Series):
-        ref_need = as_values(df, ref_need, arg="need", where=where, scalar_ok=False)
-        ref_need = pd.Series(ref_need, index=df.index)
+        ref_values = as_values(
+            df, ref_need, arg="need", where=where, allow_none=False, scalar_ok=False
+        )
+        ref_need = pd.Series(ref_values, index=df.index)
     rows = []
     amounts = {}
     for name, a in allocations.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -720,37 +721,12 @@ def prioritize(
     check_frame(candidates, arg="candidates", where=where)
     if candidates.empty:
         _fail_empty(where, "candidates")
-    for arg, col in (("need", need), ("effect", effect), ("cost", cost)):
-        if col not in candidates.columns:
-            raise fail(
-                where,
-                f"`{arg}` names the column {col!r}, which `candidates` lacks",
-                f"pass one of {format_values(list(candidates.columns))}",
-            )
-    vals = {}
-    for arg, col in (("need", need), ("effect", effect), ("cost", cost)):
-        v = pd.to_numeric(candidates[col], errors="coerce").to_numpy(dtype=float)
-        if not np.isfinite(v).all():
-            bad = candidates.index[~np.isfinite(v)]
-            raise fail(
-                where,
-                f"`{arg}` ({col!r}) is missing or not finite for {format_values(bad)}",
-                "give every candidate a value, or leave it out of `candidates`",
-            )
-        vals[arg] = v
+    vals = _candidate_values(candidates, need, effect, cost, where)
     if (vals["cost"] < 0).any():
         raise fail(where, "`cost` has negative values", "costs are euros >= 0")
     if not (np.isfinite(budget) and budget >= 0):
         raise fail(where, f"`budget` is {budget!r}", "pass the money available, euros >= 0")
-    w = {"need": 0.5, "effect": 0.5} if weights is None else dict(weights)
-    if set(w) != {"need", "effect"} or any(not np.isfinite(v) or v < 0 for v in w.values()):
-        raise fail(
-            where,
-            f"`weights` is {weights!r}",
-            'pass {"need": w1, "effect": w2} with non-negative numbers',
-        )
-    if w["need"] + w["effect"] == 0:
-        raise fail(where, "both weights are zero", "give at least one weight > 0")
+    w = _check_priority_weights(weights, where)
     if not (isinstance(sensitivity_steps, int | np.integer) and sensitivity_steps >= 0):
         raise fail(
             where, f"`sensitivity_steps` is {sensitivity_steps!r}", "pass a whole number >= 0"
@@ -766,20 +742,7 @@ def prioritize(
     excl_b = ids.isin(list(exclude))
     if (must_b & excl_b).any():
         raise fail(where, "a candidate is both in `must` and in `exclude`", "choose one")
-    draw_m, caps = None, None
-    if draws is not None:
-        if ceilings is None:
-            raise fail(where, "`draws` given without `ceilings`", "pass the ceilings too")
-        missing = ids.difference(draws.index)
-        if len(missing):
-            raise fail(where, f"`draws` lacks the candidates {format_values(missing)}", "add rows")
-        unknown = draws.columns.difference(ceilings.index)
-        if len(unknown):
-            raise fail(
-                where, f"`ceilings` lacks the programmes {format_values(unknown)}", "add them"
-            )
-        draw_m = draws.reindex(ids).to_numpy(dtype=float).T
-        caps = ceilings.reindex(draws.columns).to_numpy(dtype=float)
+    draw_m, caps = _draw_matrix(draws, ceilings, ids, where) if draws is not None else (None, None)
     n_need, n_eff = _minmax(vals["need"]), _minmax(vals["effect"])
     cost_c = np.rint(vals["cost"] * 100)
     budget_c = float(np.rint(budget * 100))
@@ -828,3 +791,59 @@ def prioritize(
         tuple(sorted(w.items())),
         sens,
     )
+
+
+def _candidate_values(
+    candidates: pd.DataFrame, need: Hashable, effect: Hashable, cost: Hashable, where: str
+) -> dict[str, np.ndarray]:
+    """Need, effect and cost of every candidate: existing columns, finite values."""
+    for arg, col in (("need", need), ("effect", effect), ("cost", cost)):
+        if col not in candidates.columns:
+            raise fail(
+                where,
+                f"`{arg}` names the column {col!r}, which `candidates` lacks",
+                f"pass one of {format_values(list(candidates.columns))}",
+            )
+    vals = {}
+    for arg, col in (("need", need), ("effect", effect), ("cost", cost)):
+        v = pd.to_numeric(candidates[col], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(v).all():
+            bad = candidates.index[~np.isfinite(v)]
+            raise fail(
+                where,
+                f"`{arg}` ({col!r}) is missing or not finite for {format_values(bad)}",
+                "give every candidate a value, or leave it out of `candidates`",
+            )
+        vals[arg] = v
+    return vals
+
+
+def _check_priority_weights(weights: Any, where: str) -> dict[str, float]:
+    """Weights of need and effect: both given, non-negative, not both zero."""
+    w = {"need": 0.5, "effect": 0.5} if weights is None else dict(weights)
+    if set(w) != {"need", "effect"} or any(not np.isfinite(v) or v < 0 for v in w.values()):
+        raise fail(
+            where,
+            f"`weights` is {weights!r}",
+            'pass {"need": w1, "effect": w2} with non-negative numbers',
+        )
+    if w["need"] + w["effect"] == 0:
+        raise fail(where, "both weights are zero", "give at least one weight > 0")
+    return w
+
+
+def _draw_matrix(
+    draws: pd.DataFrame, ceilings: Any, ids: pd.Index, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the draws on each programme (programmes x candidates) and the ceilings."""
+    if ceilings is None:
+        raise fail(where, "`draws` given without `ceilings`", "pass the ceilings too")
+    missing = ids.difference(draws.index)
+    if len(missing):
+        raise fail(where, f"`draws` lacks the candidates {format_values(missing)}", "add rows")
+    unknown = draws.columns.difference(ceilings.index)
+    if len(unknown):
+        raise fail(where, f"`ceilings` lacks the programmes {format_values(unknown)}", "add them")
+    draw_m = draws.reindex(ids).to_numpy(dtype=float).T
+    caps = ceilings.reindex(draws.columns).to_numpy(dtype=float)
+    return draw_m, caps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -98,6 +98,30 @@ def area_ids(areas: Any, *, arg: str = "areas", where: str = "") -> pd.Index:
     if len(idx) == 0:
         raise fail(where, f"`{arg}` holds no area ids", "pass at least one area")
     return pd.Index(idx.astype(str) if idx.dtype == object else idx)
+
+
+@overload
+def as_values(
+    df: pd.DataFrame,
+    value: Any,
+    *,
+    arg: str,
+    where: str,
+    allow_none: Literal[False],
+    scalar_ok: bool = True,
+) -> np.ndarray: ...
+
+
+@overload
+def as_values(
+    df: pd.DataFrame,
+    value: Any,
+    *,
+    arg: str,
+    where: str,
+    allow_none: bool = True,
+    scalar_ok: bool = True,
+) -> np.ndarray | None: ...
 
 
 def as_values(
@@ -199,7 +223,7 @@ def key_labels(frame: pd.DataFrame, columns: list[str]) -> list[str]:
 
 def population_values(df: pd.DataFrame, population: Any, *, where: str) -> np.ndarray:
     """Residents per area from a column or Series: finite and non-negative, else InputError."""
-    p = as_values(df, population, arg="population", where=where, scalar_ok=False)
+    p = as_values(df, population, arg="population", where=where, allow_none=False, scalar_ok=False)
     check_finite(p, df.index, arg="population", where=where)
     if (p < 0).any():
         raise fail(

@@ -12,7 +12,7 @@ they are returned in euros with two decimals.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,7 +112,7 @@ def _tokens(value: Any, sep: str | None = None) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _require(df: pd.DataFrame, columns: Sequence[str], arg: str, where: str) -> None:
+def _require(df: pd.DataFrame, columns: Sequence[Hashable], arg: str, where: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise fail(
@@ -646,7 +646,6 @@ def financing_plan(
         if len(funding)
         else pd.DataFrame(columns=["massnahme", "programm", "jahr", "kostenart", "betrag", "cent"])
     )
-    fields = _fields(measures)
     cell_keys = ["massnahme", "jahr", "kostenart"]
     cell_cost = costs.set_index(cell_keys)["cent"]
     if len(fund):
@@ -665,123 +664,13 @@ def financing_plan(
     if len(fund):
         f = fund.merge(costs[[*cell_keys, "cent"]], on=cell_keys, suffixes=("", "_kosten"))
         f = f.join(progs[["foerdersatz", "eigenanteil", "beginn", "ende"]], on="programm")
-        # double funding: more than the costs of a cell
-        per_cell = f.groupby(cell_keys)["cent"].agg(["sum", "count"])
-        over = per_cell[per_cell["sum"] > cell_cost.reindex(per_cell.index)]
-        for (m, y, c), row in over.iterrows():
-            excess = int(row["sum"] - cell_cost[(m, y, c)])
-            who = ", ".join(
-                f.loc[(f.massnahme == m) & (f.jahr == y) & (f.kostenart == c)].programm
-            )
-            problems.append(
-                _problem(
-                    "double_funding",
-                    m,
-                    who,
-                    y,
-                    c,
-                    excess,
-                    f"{m} {y}, {c}: Förderung aus {who} übersteigt die Kosten um "
-                    f"{excess / 100:,.2f} €",
-                )
-            )
-        # funding rate per programme and cell
-        limit = np.floor(f["foerdersatz"].to_numpy() * f["cent_kosten"].to_numpy() + 1e-6)
-        for i in np.flatnonzero(f["cent"].to_numpy() > limit):
-            r = f.iloc[i]
-            problems.append(
-                _problem(
-                    "rate_exceeded",
-                    r.massnahme,
-                    r.programm,
-                    r.jahr,
-                    r.kostenart,
-                    int(r.cent - limit[i]),
-                    f"{r.massnahme} {r.jahr}: {r.programm} zahlt mehr als "
-                    f"{r.foerdersatz:.0%} der {r.kostenart}kosten",
-                )
-            )
-        in_period = (f["jahr"] >= f["beginn"]) & (f["jahr"] <= f["ende"])
-        for r in f[~in_period].itertuples():
-            problems.append(
-                _problem(
-                    "outside_period",
-                    r.massnahme,
-                    r.programm,
-                    r.jahr,
-                    r.kostenart,
-                    r.cent,
-                    f"{r.programm} fördert nur {r.beginn}-{r.ende}, "
-                    f"geplant ist {r.jahr} für {r.massnahme}",
-                )
-            )
-        kinds = progs["kostenarten"].reindex(f["programm"]).to_numpy()
-        flds = progs["handlungsfelder"].reindex(f["programm"]).to_numpy()
-        bad_kind = np.array(
-            [
-                (bool(k) and c not in k) or (bool(h) and fields.get(m) not in (None, *h))
-                for k, h, c, m in zip(kinds, flds, f["kostenart"], f["massnahme"], strict=True)
-            ],
-            dtype=bool,
-        )
-        for r in f[in_period.to_numpy() & bad_kind].itertuples():
-            problems.append(
-                _problem(
-                    "ineligible_cost_type",
-                    r.massnahme,
-                    r.programm,
-                    r.jahr,
-                    r.kostenart,
-                    r.cent,
-                    f"{r.programm} fördert keine {r.kostenart}kosten "
-                    f"(oder nicht das Handlungsfeld von {r.massnahme})",
-                )
-            )
-        # programme ended while the measure continues and nothing replaces its money
-        funded_my = f.groupby(["massnahme", "jahr"])["cent"].sum()
-        last = f.groupby(["massnahme", "programm"]).agg(
-            ende=("ende", "first"), letztes=("jahr", "max")
-        )
-        p_my = f.groupby(["massnahme", "programm", "jahr"])["cent"].sum()
-        cost_years = costs.groupby(["massnahme", "jahr"])["cent"].sum()
-        for (m, p), row in last.iterrows():
-            before = int(p_my[(m, p, row["letztes"])])
-            later = cost_years.loc[m]
-            for y, cents in later[later.index > row["ende"]].items():
-                now = int(funded_my.get((m, y), 0))
-                if now < before:
-                    problems.append(
-                        _problem(
-                            "programme_ended",
-                            m,
-                            p,
-                            int(y),
-                            None,
-                            before - now,
-                            f"{p} endet {row['ende']}, {m} läuft weiter: {y} fehlen "
-                            f"{(before - now) / 100:,.2f} € Förderung "
-                            f"(Kosten {cents / 100:,.2f} €)",
-                        )
-                    )
-        # ceilings per programme and year
-        per_py = f.groupby(["programm", "jahr"])["cent"].sum()
-        cap = progs["hoechstbetrag"]
-        for (p, y), cents in per_py.items():
-            if np.isfinite(cap[p]) and cents > round(cap[p] * 100):
-                problems.append(
-                    _problem(
-                        "ceiling_exceeded",
-                        None,
-                        p,
-                        y,
-                        None,
-                        int(cents - round(cap[p] * 100)),
-                        f"{p} {y}: geplant {cents / 100:,.2f} €, Höchstbetrag {cap[p]:,.2f} €",
-                    )
-                )
+        problems += _double_funding(f, cell_cost, cell_keys)
+        problems += _rate_exceeded(f)
+        problems += _ineligible(f, progs, _fields(measures))
+        problems += _programme_ended(f, costs)
+        problems += _ceiling_exceeded(f, progs)
     # the plan per measure and year
-    my = costs.groupby(["massnahme", "jahr"])["cent"].sum().rename("kosten")
-    table = my.to_frame()
+    table = costs.groupby(["massnahme", "jahr"])["cent"].sum().rename("kosten").to_frame()
     level_cents = pd.DataFrame(
         0, index=table.index, columns=list(LEVELS_OF_FUNDING), dtype="int64"
     )
@@ -792,41 +681,12 @@ def financing_plan(
     funded = level_cents.sum(axis=1)
     own = table["kosten"] - funded
     if len(fund):
-        # own share required by the programmes that fund the measure-year
-        req = fund.join(progs["eigenanteil"], on="programm").groupby(["massnahme", "jahr"])
-        req = req["eigenanteil"].max().reindex(table.index).fillna(0.0)
-        need = np.ceil(req.to_numpy() * table["kosten"].to_numpy() - 1e-6).astype(np.int64)
-        for (m, y), e, n in zip(table.index, own.to_numpy(), need, strict=True):
-            if e < n:
-                problems.append(
-                    _problem(
-                        "own_share_too_low",
-                        m,
-                        None,
-                        y,
-                        None,
-                        int(n - e),
-                        f"{m} {y}: Eigenanteil {e / 100:,.2f} € liegt unter dem geforderten "
-                        f"{n / 100:,.2f} €",
-                    )
-                )
+        problems += _own_share_too_low(fund, progs, table["kosten"], own)
     if own_funds is not None:
         budget = validate_own_funds(own_funds, measures=measures)
         bud = budget.set_index(["massnahme", "jahr"])["cent"].reindex(table.index, fill_value=0)
         gap = np.maximum(own - bud, 0)
-        for (m, y), g in gap[gap > 0].items():
-            problems.append(
-                _problem(
-                    "own_share_unbudgeted",
-                    m,
-                    None,
-                    y,
-                    None,
-                    int(g),
-                    f"{m} {y}: Eigenanteil {own[(m, y)] / 100:,.2f} €, veranschlagt "
-                    f"{bud[(m, y)] / 100:,.2f} €: {g / 100:,.2f} € fehlen im Haushalt",
-                )
-            )
+        problems += _own_share_unbudgeted(own, bud, gap)
         checked.append("own_share_unbudgeted")
     else:
         bud = pd.Series(np.nan, index=table.index)
@@ -866,3 +726,183 @@ def financing_plan(
         probs = probs.sort_values(["problem", "massnahme", "jahr"], na_position="first")
         probs = probs.reset_index(drop=True)
     return FinancingPlan(out, by_prog, probs, tuple(checked), tuple(not_checked))
+
+
+def _double_funding(f: pd.DataFrame, cell_cost: pd.Series, cell_keys: list[str]) -> list[dict]:
+    """Cells (measure, year, cost type) funded with more than their costs."""
+    problems = []
+    per_cell = f.groupby(cell_keys)["cent"].agg(["sum", "count"])
+    over = per_cell[per_cell["sum"] > cell_cost.reindex(per_cell.index)]
+    for (m, y, c), row in over.iterrows():
+        excess = int(row["sum"] - cell_cost[(m, y, c)])
+        who = ", ".join(f.loc[(f.massnahme == m) & (f.jahr == y) & (f.kostenart == c)].programm)
+        problems.append(
+            _problem(
+                "double_funding",
+                m,
+                who,
+                y,
+                c,
+                excess,
+                f"{m} {y}, {c}: Förderung aus {who} übersteigt die Kosten um "
+                f"{excess / 100:,.2f} €",
+            )
+        )
+    return problems
+
+
+def _rate_exceeded(f: pd.DataFrame) -> list[dict]:
+    """Funding above the programme's rate of a cell's costs."""
+    problems = []
+    limit = np.floor(f["foerdersatz"].to_numpy() * f["cent_kosten"].to_numpy() + 1e-6)
+    for i in np.flatnonzero(f["cent"].to_numpy() > limit):
+        r = f.iloc[i]
+        problems.append(
+            _problem(
+                "rate_exceeded",
+                r.massnahme,
+                r.programm,
+                r.jahr,
+                r.kostenart,
+                int(r.cent - limit[i]),
+                f"{r.massnahme} {r.jahr}: {r.programm} zahlt mehr als "
+                f"{r.foerdersatz:.0%} der {r.kostenart}kosten",
+            )
+        )
+    return problems
+
+
+def _ineligible(f: pd.DataFrame, progs: pd.DataFrame, fields: dict) -> list[dict]:
+    """Funding outside the programme's period, or of cost types or fields it does not fund."""
+    problems = []
+    in_period = (f["jahr"] >= f["beginn"]) & (f["jahr"] <= f["ende"])
+    for r in f[~in_period].itertuples():
+        problems.append(
+            _problem(
+                "outside_period",
+                r.massnahme,
+                r.programm,
+                r.jahr,
+                r.kostenart,
+                r.cent,
+                f"{r.programm} fördert nur {r.beginn}-{r.ende}, "
+                f"geplant ist {r.jahr} für {r.massnahme}",
+            )
+        )
+    kinds = progs["kostenarten"].reindex(f["programm"]).to_numpy()
+    flds = progs["handlungsfelder"].reindex(f["programm"]).to_numpy()
+    bad_kind = np.array(
+        [
+            (bool(k) and c not in k) or (bool(h) and fields.get(m) not in (None, *h))
+            for k, h, c, m in zip(kinds, flds, f["kostenart"], f["massnahme"], strict=True)
+        ],
+        dtype=bool,
+    )
+    for r in f[in_period.to_numpy() & bad_kind].itertuples():
+        problems.append(
+            _problem(
+                "ineligible_cost_type",
+                r.massnahme,
+                r.programm,
+                r.jahr,
+                r.kostenart,
+                r.cent,
+                f"{r.programm} fördert keine {r.kostenart}kosten "
+                f"(oder nicht das Handlungsfeld von {r.massnahme})",
+            )
+        )
+    return problems
+
+
+def _programme_ended(f: pd.DataFrame, costs: pd.DataFrame) -> list[dict]:
+    """Find programmes that end while the measure continues and nothing replaces their money."""
+    problems = []
+    funded_my = f.groupby(["massnahme", "jahr"])["cent"].sum()
+    last = f.groupby(["massnahme", "programm"]).agg(
+        ende=("ende", "first"), letztes=("jahr", "max")
+    )
+    p_my = f.groupby(["massnahme", "programm", "jahr"])["cent"].sum()
+    cost_years = costs.groupby(["massnahme", "jahr"])["cent"].sum()
+    for (m, p), row in last.iterrows():
+        before = int(p_my[(m, p, row["letztes"])])
+        later = cost_years.loc[m]
+        for y, cents in later[later.index > row["ende"]].items():
+            now = int(funded_my.get((m, y), 0))
+            if now < before:
+                problems.append(
+                    _problem(
+                        "programme_ended",
+                        m,
+                        p,
+                        int(y),
+                        None,
+                        before - now,
+                        f"{p} endet {row['ende']}, {m} läuft weiter: {y} fehlen "
+                        f"{(before - now) / 100:,.2f} € Förderung "
+                        f"(Kosten {cents / 100:,.2f} €)",
+                    )
+                )
+    return problems
+
+
+def _ceiling_exceeded(f: pd.DataFrame, progs: pd.DataFrame) -> list[dict]:
+    """Programme-years planned above the programme's ceiling."""
+    problems = []
+    per_py = f.groupby(["programm", "jahr"])["cent"].sum()
+    cap = progs["hoechstbetrag"]
+    for (p, y), cents in per_py.items():
+        if np.isfinite(cap[p]) and cents > round(cap[p] * 100):
+            problems.append(
+                _problem(
+                    "ceiling_exceeded",
+                    None,
+                    p,
+                    y,
+                    None,
+                    int(cents - round(cap[p] * 100)),
+                    f"{p} {y}: geplant {cents / 100:,.2f} €, Höchstbetrag {cap[p]:,.2f} €",
+                )
+            )
+    return problems
+
+
+def _own_share_too_low(
+    fund: pd.DataFrame, progs: pd.DataFrame, cost: pd.Series, own: pd.Series
+) -> list[dict]:
+    """Measure-years whose own share is below what their programmes require."""
+    problems = []
+    req = fund.join(progs["eigenanteil"], on="programm").groupby(["massnahme", "jahr"])
+    req = req["eigenanteil"].max().reindex(cost.index).fillna(0.0)
+    need = np.ceil(req.to_numpy() * cost.to_numpy() - 1e-6).astype(np.int64)
+    for (m, y), e, n in zip(cost.index, own.to_numpy(), need, strict=True):
+        if e < n:
+            problems.append(
+                _problem(
+                    "own_share_too_low",
+                    m,
+                    None,
+                    y,
+                    None,
+                    int(n - e),
+                    f"{m} {y}: Eigenanteil {e / 100:,.2f} € liegt unter dem geforderten "
+                    f"{n / 100:,.2f} €",
+                )
+            )
+    return problems
+
+
+def _own_share_unbudgeted(own: pd.Series, bud: pd.Series, gap: pd.Series) -> list[dict]:
+    """Measure-years whose own share exceeds the own funds budgeted for them."""
+    return [
+        _problem(
+            "own_share_unbudgeted",
+            m,
+            None,
+            y,
+            None,
+            int(g),
+            f"{m} {y}: Eigenanteil {own[(m, y)] / 100:,.2f} €, veranschlagt "
+            f"{bud[(m, y)] / 100:,.2f} €: {g / 100:,.2f} € fehlen im Haushalt",
+        )
+        for (m, y), g in gap[gap > 0].items()
+    ]

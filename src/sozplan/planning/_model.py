@@ -307,6 +307,51 @@ row or net them before.
     problems: list[tuple[str, str]] = []
     _years(out, ("jahr",), problems)
     labels = np.array(key_labels(out, keys), dtype=object)
+    _check_cost_values(out, columns, labels, problems)
+    dup = out.duplicated(keys, keep=False).to_numpy()
+    if dup.any():
+        problems.append(
+            (
+                f"{int(dup.sum())} rows share a (measure, area, year): "
+                f"{format_values(dict.fromkeys(labels[dup]))}",
+                "sum such rows first, e.g. costs.groupby([...]).sum()",
+            )
+        )
+    known = area_ids(areas, where=where)
+    if known is not None:
+        unknown = ~out[id_column].isin(known).to_numpy()
+        if unknown.any():
+            problems.append(
+                (
+                    f"{int(unknown.sum())} row(s) for unknown area(s): "
+                    f"{format_values(labels[unknown])}",
+                    "check the area ids (zero-padded strings) against `areas`",
+                )
+            )
+    if measures is not None:
+        m = validate_measures(measures, areas=areas)
+        _check_cost_measures(out, id_column, m, labels, problems)
+    raise_problems(where, problems)
+    total = out[columns].sum(axis=1)
+    out["gesamt"] = total
+    own = out[columns[0]] if columns else 0.0
+    out["foerderquote"] = ((total - own) / total * 100).where(total > 0)
+    zero = (total == 0).to_numpy()
+    if zero.any():
+        warnings.warn(
+            f"validate_costs: {int(zero.sum())} cost row(s) are all zero: "
+            f"{format_values(labels[zero])} "
+            "(kept; drop them if they are placeholders)",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def _check_cost_values(
+    out: pd.DataFrame, columns: list, labels: np.ndarray, problems: list[tuple[str, str]]
+) -> None:
+    """Note cost columns that are not numeric, missing or negative."""
     for col in columns:
         if not pd.api.types.is_numeric_dtype(out[col]):
             problems.append(
@@ -338,86 +383,57 @@ row or net them before.
                     "or net them before",
                 )
             )
-    dup = out.duplicated(keys, keep=False).to_numpy()
-    if dup.any():
+
+
+def _check_cost_measures(
+    out: pd.DataFrame,
+    id_column: str,
+    m: pd.DataFrame,
+    labels: np.ndarray,
+    problems: list[tuple[str, str]],
+) -> None:
+    """Note cost rows of unknown measures, of areas or years the measure does not cover."""
+    unk = ~out["massnahme"].isin(m.index).to_numpy()
+    if unk.any():
         problems.append(
             (
-                f"{int(dup.sum())} rows share a (measure, area, year): "
-                f"{format_values(dict.fromkeys(labels[dup]))}",
-                "sum such rows first, e.g. costs.groupby([...]).sum()",
+                f"{int(unk.sum())} row(s) for unknown measure(s): {format_values(labels[unk])}",
+                "add the measure to `measures` or correct its id",
             )
         )
-    known = area_ids(areas, where=where)
-    if known is not None:
-        unknown = ~out[id_column].isin(known).to_numpy()
-        if unknown.any():
-            problems.append(
-                (
-                    f"{int(unknown.sum())} row(s) for unknown area(s): "
-                    f"{format_values(labels[unknown])}",
-                    "check the area ids (zero-padded strings) against `areas`",
-                )
+    ok = ~unk
+    served = np.array(
+        [
+            a in m.at[mm, "gebiete"] if k else True
+            for mm, a, k in zip(out["massnahme"], out[id_column], ok, strict=True)
+        ]
+    )
+    if (~served).any():
+        problems.append(
+            (
+                f"{int((~served).sum())} row(s) book costs in an area the measure does "
+                "not serve: "
+                f"{format_values(labels[~served])}",
+                "add the area to the measure's `gebiete` or book the costs on the right area",
             )
-    if measures is not None:
-        m = validate_measures(measures, areas=areas)
-        unk = ~out["massnahme"].isin(m.index).to_numpy()
-        if unk.any():
-            problems.append(
-                (
-                    f"{int(unk.sum())} row(s) for unknown measure(s): "
-                    f"{format_values(labels[unk])}",
-                    "add the measure to `measures` or correct its id",
-                )
-            )
-        ok = ~unk
-        served = np.array(
-            [
-                a in m.at[mm, "gebiete"] if k else True
-                for mm, a, k in zip(out["massnahme"], out[id_column], ok, strict=True)
-            ]
         )
-        if (~served).any():
-            problems.append(
-                (
-                    f"{int((~served).sum())} row(s) book costs in an area the measure does "
-                    "not serve: "
-                    f"{format_values(labels[~served])}",
-                    "add the area to the measure's `gebiete` or book the costs on the right area",
-                )
+    beg = out["massnahme"].map(m["beginn"]).to_numpy(dtype=float, na_value=np.nan)
+    end = out["massnahme"].map(m["ende"]).to_numpy(dtype=float, na_value=np.nan)
+    yr = out["jahr"].to_numpy(dtype=float, na_value=np.nan)
+    outside = ok & ((yr < beg) | (yr > end))
+    if outside.any():
+        shown = ", ".join(
+            f"{lab} (run time {int(b)}-{int(e)})"
+            for lab, b, e in zip(
+                labels[outside][:5], beg[outside][:5], end[outside][:5], strict=True
             )
-        beg = out["massnahme"].map(m["beginn"]).to_numpy(dtype=float, na_value=np.nan)
-        end = out["massnahme"].map(m["ende"]).to_numpy(dtype=float, na_value=np.nan)
-        yr = out["jahr"].to_numpy(dtype=float, na_value=np.nan)
-        outside = ok & ((yr < beg) | (yr > end))
-        if outside.any():
-            shown = ", ".join(
-                f"{lab} (run time {int(b)}-{int(e)})"
-                for lab, b, e in zip(
-                    labels[outside][:5], beg[outside][:5], end[outside][:5], strict=True
-                )
-            )
-            problems.append(
-                (
-                    f"{int(outside.sum())} cost row(s) lie outside the measure's run time: "
-                    f"{shown}",
-                    "correct the year or extend the measure's `beginn`/`ende`",
-                )
-            )
-    raise_problems(where, problems)
-    total = out[columns].sum(axis=1)
-    out["gesamt"] = total
-    own = out[columns[0]] if columns else 0.0
-    out["foerderquote"] = ((total - own) / total * 100).where(total > 0)
-    zero = (total == 0).to_numpy()
-    if zero.any():
-        warnings.warn(
-            f"validate_costs: {int(zero.sum())} cost row(s) are all zero: "
-            f"{format_values(labels[zero])} "
-            "(kept; drop them if they are placeholders)",
-            DataQualityWarning,
-            stacklevel=2,
         )
-    return out
+        problems.append(
+            (
+                f"{int(outside.sum())} cost row(s) lie outside the measure's run time: {shown}",
+                "correct the year or extend the measure's `beginn`/`ende`",
+            )
+        )
 
 
 def validate_targets(
@@ -535,6 +551,15 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
                 "use 'sozial' or 'finanziell'",
             )
         )
+    direction = _target_direction(out, problems)
+    _check_target_references(out, id_column, areas, measures, indicators, problems, where)
+    raise_problems(where, problems)
+    out["richtung"] = pd.array(direction, dtype="Float64").astype("Int64")
+    return out
+
+
+def _target_direction(out: pd.DataFrame, problems: list[tuple[str, str]]) -> np.ndarray:
+    """Direction of each target (+1: higher is better), given in `richtung` or inferred."""
     diff = np.sign((out["zielwert"] - out["basiswert"]).to_numpy(dtype=float, na_value=np.nan))
     if "richtung" in out.columns:
         given = pd.to_numeric(out["richtung"], errors="coerce").to_numpy(
@@ -570,6 +595,19 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
                 "(-1) is better",
             )
         )
+    return direction
+
+
+def _check_target_references(
+    out: pd.DataFrame,
+    id_column: str,
+    areas: Any,
+    measures: pd.DataFrame | None,
+    indicators: Any,
+    problems: list[tuple[str, str]],
+    where: str,
+) -> None:
+    """Note targets of unknown areas, measures or indicators."""
     known = area_ids(areas, where=where)
     if known is not None:
         unk = ~(out[id_column].isin(known) | (out[id_column] == ALL_AREAS)).to_numpy()
@@ -604,9 +642,6 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
                     f"use one of {format_values(indicators, 12)}",
                 )
             )
-    raise_problems(where, problems)
-    out["richtung"] = pd.array(direction, dtype="Float64").astype("Int64")
-    return out
 
 
 @dataclass(frozen=True, repr=False)

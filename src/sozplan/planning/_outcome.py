@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -12,11 +12,102 @@ import pandas as pd
 from scipy import optimize, stats
 
 from sozplan.checks import check_frame, check_rng, fail, format_values
-from sozplan.errors import MethodWarning
+from sozplan.errors import InputError, MethodWarning
 from sozplan.planning._common import check_probability, html_block
 from sozplan.planning._model import validate_measures
 
-__all__ = ["DiDResult", "difference_in_differences"]
+__all__ = ["DiDResult", "Matching", "difference_in_differences"]
+
+
+@dataclass(frozen=True)
+class Matching:
+    """How :func:`difference_in_differences` finds the comparison areas (before the start).
+
+    Parameters
+    ----------
+    match_on : str or sequence of str, default "outcome"
+        Matching variables: ``"outcome"`` and/or columns of the panel (e.g. a status
+        index computed per year).
+    match_years : sequence of int, optional
+        Years in which the matching variables are taken (default: the baseline year).
+        Matching on several pre-years matches on the pre-trend as well; the pre-trend
+        test is then no longer an independent check (the result's notes say so).
+    n_neighbors : int, default 1
+        Controls per treated area.
+    replace : bool, default False
+        With replacement (nearest neighbours; a control may serve several treated
+        areas) or without (optimal assignment, Rosenbaum 1989).
+    caliper : float, optional
+        Maximal distance (standard deviations); treated areas without a control within
+        it are left out (listed, MethodWarning).
+    exclude : sequence of area ids, optional
+        Areas never to be used as controls.
+    clean_controls : bool, default True
+        With ``measures``, areas served by *other* measures running up to the
+        evaluation year are not used as controls.
+
+    Examples
+    --------
+    >>> Matching(n_neighbors=2, replace=True).n_neighbors
+    2
+    >>> Matching(caliper=-1)
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: Matching: `caliper` is -1. Fix: pass a positive number of standard deviations or None.
+    """
+
+    match_on: Hashable | tuple[Hashable, ...] = "outcome"
+    match_years: tuple[int, ...] | None = None
+    n_neighbors: int = 1
+    replace: bool = False
+    caliper: float | None = None
+    exclude: tuple[Hashable, ...] | None = None
+    clean_controls: bool = True
+
+    def __post_init__(self) -> None:
+        where = "Matching"
+        n = self.n_neighbors
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise fail(where, f"`n_neighbors` is {n!r}", "pass a positive integer")
+        c = self.caliper
+        if c is not None and (isinstance(c, bool) or not isinstance(c, int | float) or c <= 0):
+            raise fail(
+                where,
+                f"`caliper` is {c!r}",
+                "pass a positive number of standard deviations or None",
+            )
+        # sequences become tuples: the options are immutable and hashable
+        for name in ("match_on", "match_years", "exclude"):
+            value = getattr(self, name)
+            if isinstance(value, Sequence | pd.Index | np.ndarray) and not isinstance(value, str):
+                object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "n_neighbors", int(n))
+
+
+def _as_matching(matching: Any, where: str) -> Matching:
+    """Return a Matching from None (the defaults), a Matching or a mapping of its fields."""
+    if matching is None:
+        return Matching()
+    if isinstance(matching, Matching):
+        return matching
+    if isinstance(matching, Mapping):
+        known = [f.name for f in fields(Matching)]
+        unknown = [k for k in matching if k not in known]
+        if unknown:
+            raise fail(
+                where,
+                f"`matching` has unknown key(s) {format_values(unknown)}",
+                f"use {', '.join(known)}",
+            )
+        try:
+            return Matching(**matching)
+        except InputError as exc:
+            raise InputError(str(exc).replace("Matching:", f"{where}: `matching`:", 1)) from exc
+    raise fail(
+        where,
+        f"`matching` is a {type(matching).__name__}",
+        "pass a Matching(...), a dict of its fields or None",
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -274,13 +365,7 @@ def difference_in_differences(
     measures: pd.DataFrame | None = None,
     baseline: int | None = None,
     evaluation: int | None = None,
-    match_on: Hashable | Sequence[Hashable] = "outcome",
-    match_years: Sequence[int] | None = None,
-    n_neighbors: int = 1,
-    replace: bool = False,
-    caliper: float | None = None,
-    exclude: Sequence[Hashable] | None = None,
-    clean_controls: bool = True,
+    matching: Matching | Mapping[str, Any] | None = None,
     population: Hashable | None = None,
     min_population: float | None = 300,
     ci: str = "cluster",
@@ -338,28 +423,19 @@ def difference_in_differences(
     measure : str, optional
         Measure id in ``measures``: its areas are ``treated`` and its ``beginn`` the start.
     measures : DataFrame, optional
-        Measures table; with ``clean_controls``, areas served by *other* measures
-        running up to the evaluation year are not used as controls.
+        Measures table; with ``Matching(clean_controls=True)`` (the default), areas
+        served by *other* measures running up to the evaluation year are not used as
+        controls.
     baseline : int, optional
         Reference year (default ``start - 1``).
     evaluation : int, optional
         Year of the reported effect (default: the last year of ``panel``).
-    match_on : str or list of str, default "outcome"
-        Matching variables: ``"outcome"`` and/or columns of ``panel`` (e.g. a status
-        index computed per year).
-    match_years : list of int, optional
-        Years in which the matching variables are taken (default: the baseline year).
-        Matching on several pre-years matches on the pre-trend as well; the pre-trend
-        test is then no longer an independent check (the note says so).
-    n_neighbors : int, default 1
-    replace : bool, default False
-    caliper : float, optional
-        Maximal distance (standard deviations); treated areas without a control within
-        it are left out (listed, MethodWarning).
-    exclude : sequence of area ids, optional
-        Areas never to be used as controls.
-    clean_controls : bool, default True
-        See ``measures``.
+    matching : Matching or dict, optional
+        How the comparison areas are matched: variables and years, neighbours per
+        treated area, with or without replacement, caliper, excluded areas, clean
+        controls (:class:`Matching`; a dict of its fields works too). Default:
+        ``Matching()``, one control per treated area on the outcome in the baseline
+        year, without replacement.
     population : str, optional
         Residents column, for ``min_population``.
     min_population : float or None, default 300
@@ -417,6 +493,103 @@ def difference_in_differences(
     """
     where = "difference_in_differences"
     check_frame(panel, arg="panel", where=where)
+    alpha, pretrend_alpha = _check_did_options(panel, alpha, pretrend_alpha, ci, where)
+    match = _as_matching(matching, where)
+    notes: list[str] = []
+    warns: list[str] = []
+    m_table = validate_measures(measures) if measures is not None else None
+    treated, start = _treated_and_start(panel, treated, start, measure, m_table, where)
+    wide = _wide_outcome(panel, outcome, treated, where)
+    years = list(wide.columns)
+    baseline, evaluation = _did_years(years, start, baseline, evaluation, where)
+    bad_t = wide.loc[treated].isna().any(axis=1)
+    if bad_t.any():
+        raise fail(
+            where,
+            f"the outcome is missing for treated area(s) {format_values(bad_t.index[bad_t])}",
+            "fill the data or leave these areas out of `treated`",
+        )
+    pool = _control_pool(
+        panel,
+        wide,
+        treated,
+        exclude=match.exclude,
+        served=_served_by_other_measures(m_table, measure, evaluation, years[0])
+        if match.clean_controls
+        else None,
+        population=population,
+        min_population=min_population,
+        baseline=baseline,
+        notes=notes,
+    )
+    match_cols, m_years = _match_design(
+        match.match_on, match.match_years, years, start, baseline, where
+    )
+    X = _matching_variables(panel, wide, match_cols, m_years, where)
+    pool = _drop_unmatchable(X, treated, pool, notes, where)
+    matches, used, unmatched = _match_controls(
+        X, treated, pool, match.n_neighbors, match.replace, match.caliper, notes, warns, where
+    )
+    D = _unit_differences(wide, matches, used, baseline)
+    rng_ = check_rng(rng, where=where) if ci == "bootstrap" else None
+    es = _event_study(D, start, baseline, alpha, rng_, n_bootstrap)
+    matched_years = m_years if "outcome" in match_cols else []
+    p_pre, slope, bias = _pretrend_check(
+        D, es, (start, baseline, evaluation), matched_years, (alpha, pretrend_alpha), notes, warns
+    )
+    ctrl_w = matches[matches["treated"].isin(used)].groupby("control")["weight"].sum()
+    eff = es.loc[evaluation]
+    settings = {
+        "match_on": match_cols,
+        "match_years": m_years,
+        "n_neighbors": match.n_neighbors,
+        "replace": match.replace,
+        "caliper": match.caliper,
+        "clean_controls": match.clean_controls,
+        "min_population": min_population,
+        "ci": ci,
+        "n_bootstrap": n_bootstrap,
+        "alpha": alpha,
+        "pretrend_alpha": pretrend_alpha,
+    }
+    return DiDResult(
+        outcome=str(outcome),
+        effect=float(eff["estimate"]),
+        se=float(eff["se"]),
+        ci_low=float(eff["ci_low"]),
+        ci_high=float(eff["ci_high"]),
+        p_value=float(eff["p_value"]),
+        df=len(used) - 1,
+        alpha=alpha,
+        ci_method=ci,
+        start=start,
+        baseline=baseline,
+        evaluation=evaluation,
+        event_study=es,
+        pretrend_p=float(p_pre),
+        pretrend_slope=float(slope),
+        pretrend_bias=float(bias),
+        matches=matches,
+        balance=_balance(X, used, pool, ctrl_w),
+        means=_means(wide, used, ctrl_w),
+        treated=tuple(used),
+        unmatched=unmatched,
+        n_pool=len(pool),
+        measure=measure,
+        warnings=tuple(warns),
+        notes=tuple(notes),
+        settings=settings,
+    )
+
+
+def _check_did_options(
+    panel: pd.DataFrame,
+    alpha: float,
+    pretrend_alpha: float,
+    ci: str,
+    where: str,
+) -> tuple[float, float]:
+    """Check the panel's index and the options; return the two checked levels."""
     if not isinstance(panel.index, pd.MultiIndex) or panel.index.nlevels != 2:
         raise fail(
             where,
@@ -433,17 +606,18 @@ def difference_in_differences(
     )
     if ci not in ("cluster", "bootstrap"):
         raise fail(where, f"`ci` is {ci!r}", "use 'cluster' or 'bootstrap'")
-    if not isinstance(n_neighbors, int | np.integer) or n_neighbors < 1:
-        raise fail(where, f"`n_neighbors` is {n_neighbors!r}", "pass a positive integer")
-    if caliper is not None and (not isinstance(caliper, int | float) or caliper <= 0):
-        raise fail(
-            where,
-            f"`caliper` is {caliper!r}",
-            "pass a positive number of standard deviations or None",
-        )
-    notes: list[str] = []
-    warns: list[str] = []
-    m_table = validate_measures(measures) if measures is not None else None
+    return alpha, pretrend_alpha
+
+
+def _treated_and_start(
+    panel: pd.DataFrame,
+    treated: Sequence[Hashable] | None,
+    start: int | None,
+    measure: str | None,
+    m_table: pd.DataFrame | None,
+    where: str,
+) -> tuple[list, int]:
+    """Return the treated areas (ids as in the panel) and the start year (given or of `measure`)."""
     if measure is not None:
         if m_table is None:
             raise fail(
@@ -463,15 +637,19 @@ def difference_in_differences(
         raise fail(
             where, "`treated` and `start` are needed", "pass them, or `measure=` with `measures=`"
         )
-    treated = (
-        [str(a) for a in treated] if panel.index.levels[0].dtype != "int64" else list(treated)
-    )
-    if len(set(treated)) != len(treated):
+    ids = [str(a) for a in treated] if panel.index.levels[0].dtype != "int64" else list(treated)
+    if len(set(ids)) != len(ids):
         raise fail(where, "`treated` names an area twice", "name each area once")
-    y = _outcome_values(panel, outcome, where)
-    wide = y.unstack(level=1)
-    years = sorted(int(v) for v in wide.columns)
-    wide.columns = years
+    return ids, int(start)
+
+
+def _wide_outcome(
+    panel: pd.DataFrame, outcome: Hashable, treated: list, where: str
+) -> pd.DataFrame:
+    """Return the outcome as areas x years (int years, sorted); every treated area in it."""
+    wide = _outcome_values(panel, outcome, where).unstack(level=1)
+    wide.columns = [int(v) for v in wide.columns]
+    wide = wide[sorted(wide.columns)]
     unknown = [a for a in treated if a not in wide.index]
     if unknown:
         raise fail(
@@ -479,7 +657,13 @@ def difference_in_differences(
             f"treated area(s) not in `panel`: {format_values(unknown)}",
             "check the ids against the panel's index",
         )
-    start = int(start)
+    return wide
+
+
+def _did_years(
+    years: list[int], start: int, baseline: int | None, evaluation: int | None, where: str
+) -> tuple[int, int]:
+    """Baseline (default ``start - 1``) and evaluation year (default: the last), checked."""
     baseline = start - 1 if baseline is None else int(baseline)
     evaluation = years[-1] if evaluation is None else int(evaluation)
     if baseline not in years:
@@ -500,27 +684,43 @@ def difference_in_differences(
             f"the evaluation year {evaluation} is not a panel year from the start {start} on",
             f"choose one of {format_values([v for v in years if v >= start])}",
         )
-    bad_t = wide.loc[treated].isna().any(axis=1)
-    if bad_t.any():
-        raise fail(
-            where,
-            f"the outcome is missing for treated area(s) {format_values(bad_t.index[bad_t])}",
-            "fill the data or leave these areas out of `treated`",
-        )
-    # control pool
+    return baseline, evaluation
+
+
+def _served_by_other_measures(
+    m_table: pd.DataFrame | None, measure: str | None, evaluation: int, first_year: int
+) -> set | None:
+    """Areas of the other measures running in the panel years up to the evaluation year."""
+    if m_table is None:
+        return None
+    run = m_table[(m_table["beginn"] <= evaluation) & (m_table["ende"] >= first_year)]
+    if measure is not None:
+        run = run.drop(index=measure, errors="ignore")
+    return {a for g in run["gebiete"] for a in g}
+
+
+def _control_pool(
+    panel: pd.DataFrame,
+    wide: pd.DataFrame,
+    treated: list,
+    *,
+    exclude: Sequence[Hashable] | None,
+    served: set | None,
+    population: Hashable | None,
+    min_population: float | None,
+    baseline: int,
+    notes: list[str],
+) -> pd.Index:
+    """Candidate controls: untreated areas less the excluded, served, small and incomplete."""
     pool = wide.index.difference(pd.Index(treated))
     dropped: dict[str, list] = {}
     if exclude is not None:
         ex = pd.Index([str(a) for a in exclude])
         dropped["excluded"] = list(pool.intersection(ex))
         pool = pool.difference(ex)
-    if clean_controls and m_table is not None:
-        run = m_table[(m_table["beginn"] <= evaluation) & (m_table["ende"] >= years[0])]
-        if measure is not None:
-            run = run.drop(index=measure, errors="ignore")
-        other = {a for g in run["gebiete"] for a in g}
-        dropped["served by other measures"] = sorted(set(pool) & other)
-        pool = pool.difference(pd.Index(sorted(other)))
+    if served is not None:
+        dropped["served by other measures"] = sorted(set(pool) & served)
+        pool = pool.difference(pd.Index(sorted(served)))
     if population is not None and min_population is not None and population in panel.columns:
         pop_b = panel[population].xs(baseline, level=1)
         small = pop_b.index[pop_b < min_population]
@@ -542,7 +742,18 @@ def difference_in_differences(
             notes.append(
                 f"{len(ids)} candidate control(s) left out ({reason}): {format_values(ids)}"
             )
-    # matching variables at baseline
+    return pool
+
+
+def _match_design(
+    match_on: Hashable | Sequence[Hashable],
+    match_years: Sequence[int] | None,
+    years: list[int],
+    start: int,
+    baseline: int,
+    where: str,
+) -> tuple[list, list[int]]:
+    """Return the matching variables and the (pre-start) years they are taken in."""
     match_cols = (
         [match_on]
         if isinstance(match_on, str) or not isinstance(match_on, Sequence)
@@ -557,6 +768,13 @@ def difference_in_differences(
             f"before the start {start}",
             "match only on years before the measure starts",
         )
+    return match_cols, m_years
+
+
+def _matching_variables(
+    panel: pd.DataFrame, wide: pd.DataFrame, match_cols: list, m_years: list[int], where: str
+) -> pd.DataFrame:
+    """One column per matching variable and year, on the areas of ``wide``."""
     X = {}
     for c in match_cols:
         for v in m_years:
@@ -571,7 +789,13 @@ def difference_in_differences(
                     f"`match_on` names {c!r}, neither 'outcome' nor a column of `panel`",
                     "use 'outcome' or columns of the panel",
                 )
-    X = pd.DataFrame(X).reindex(wide.index)
+    return pd.DataFrame(X).reindex(wide.index)
+
+
+def _drop_unmatchable(
+    X: pd.DataFrame, treated: list, pool: pd.Index, notes: list[str], where: str
+) -> pd.Index:
+    """Raise if a treated area lacks a matching variable; leave such candidates out (noted)."""
     nanx = X.loc[treated].isna().any(axis=1)
     if nanx.any():
         raise fail(
@@ -586,6 +810,38 @@ def difference_in_differences(
             f"{format_values(pool[nanp.to_numpy()])}"
         )
         pool = pool[~nanp.to_numpy()]
+    return pool
+
+
+def _unit_differences(
+    wide: pd.DataFrame, matches: pd.DataFrame, used: list, baseline: int
+) -> pd.DataFrame:
+    """Return d_it: change of each treated area since baseline less its controls' weighted change."""
+    change = wide.sub(wide[baseline], axis=0)
+    w_mat = matches.pivot_table(
+        index="treated", columns="control", values="weight", aggfunc="sum", fill_value=0.0
+    )
+    w_mat = w_mat.reindex(index=used)
+    ctrl_change = w_mat.to_numpy() @ change.loc[w_mat.columns].to_numpy()
+    return pd.DataFrame(
+        change.loc[used].to_numpy() - ctrl_change,  # treated x years
+        index=pd.Index(used, name="treated"),
+        columns=wide.columns,
+    )
+
+
+def _match_controls(
+    X: pd.DataFrame,
+    treated: list,
+    pool: pd.Index,
+    n_neighbors: int,
+    replace: bool,
+    caliper: float | None,
+    notes: list[str],
+    warns: list[str],
+    where: str,
+) -> tuple[pd.DataFrame, list, tuple]:
+    """Nearest-neighbour matching on standardised variables: (matches, used, unmatched)."""
     need = n_neighbors * len(treated) if not replace else n_neighbors
     if len(pool) < need:
         raise fail(
@@ -620,7 +876,7 @@ def difference_in_differences(
             f"out: {format_values(unmatched)}"
         )
         warns.append(msg)
-        warnings.warn(f"{where}: {msg}", MethodWarning, stacklevel=2)
+        warnings.warn(f"{where}: {msg}", MethodWarning, stacklevel=3)
     used = [t for t in treated if t not in unmatched]
     if len(used) < 2:
         raise fail(
@@ -636,22 +892,22 @@ def difference_in_differences(
                 f"{int(reuse.max())} times): the intervals ignore this dependence and are "
                 "somewhat narrow"
             )
-    # per-unit differences d_it
-    change = wide.sub(wide[baseline], axis=0)
-    w_mat = matches.pivot_table(
-        index="treated", columns="control", values="weight", aggfunc="sum", fill_value=0.0
-    )
-    w_mat = w_mat.reindex(index=used)
-    ctrl_change = w_mat.to_numpy() @ change.loc[w_mat.columns].to_numpy()
-    D = change.loc[used].to_numpy() - ctrl_change  # treated x years
-    D = pd.DataFrame(D, index=pd.Index(used, name="treated"), columns=years)
-    # event study
-    rng_ = check_rng(rng, where=where) if ci == "bootstrap" else None
-    boot_idx = (
-        rng_.integers(0, len(used), size=(n_bootstrap, len(used))) if rng_ is not None else None
-    )
+    return matches, used, unmatched
+
+
+def _event_study(
+    D: pd.DataFrame,
+    start: int,
+    baseline: int,
+    alpha: float,
+    rng: np.random.Generator | None,
+    n_bootstrap: int,
+) -> pd.DataFrame:
+    """Estimate per year: t interval over the match sets, or the bootstrap with ``rng``."""
+    used = len(D)
+    boot_idx = rng.integers(0, used, size=(n_bootstrap, used)) if rng is not None else None
     es_rows = []
-    for yr in years:
+    for yr in D.columns:
         d = D[yr].to_numpy()
         period = "baseline" if yr == baseline else ("pre" if yr < start else "post")
         if yr == baseline:
@@ -688,61 +944,90 @@ def difference_in_differences(
         )
     es = pd.DataFrame(es_rows).set_index("jahr")
     es.insert(0, "relative_year", es.index - start)
-    # pre-trend test
-    pre_years = [t for t in years if t < start and t != baseline]
-    if pre_years:
-        P = D[pre_years].to_numpy()
-        n, k = P.shape
-        if k == 1:
-            p_pre = _t_test(P[:, 0], alpha)[4]
-        elif n > k:
-            mean = P.mean(axis=0)
-            S = np.cov(P, rowvar=False, ddof=1)
-            try:
-                t2 = float(n * mean @ np.linalg.solve(S, mean))
-                f = (n - k) / (k * (n - 1)) * t2
-                p_pre = float(stats.f.sf(f, k, n - k))
-            except np.linalg.LinAlgError:
-                p_pre = float(min(1.0, k * min(_t_test(P[:, j], alpha)[4] for j in range(k))))
-        else:
-            p_pre = float(min(1.0, k * min(_t_test(P[:, j], alpha)[4] for j in range(k))))
-            notes.append(
-                "fewer treated areas than pre-years: Bonferroni test of the pre-period estimates"
-            )
-        matched_pre = sorted(set(pre_years) & set(m_years)) if "outcome" in match_cols else []
-        if matched_pre:
-            notes.append(
-                f"the outcome of {format_values(matched_pre)} was used for matching: the "
-                "pre-trend test of these years is balanced by construction (not independent)"
-            )
-        pts = sorted([*pre_years, baseline])
-        slope = float(np.polyfit(pts, es.loc[pts, "estimate"].to_numpy(), 1)[0])
-        bias = slope * (evaluation - baseline)
-        if np.isfinite(p_pre) and p_pre < pretrend_alpha:
-            shown = ", ".join(f"{t}: {es.at[t, 'estimate']:+.2f}" for t in pre_years)
-            msg = (
-                "pre-trends differ between treated and matched comparison areas (joint test "
-                f"p = {p_pre:.3g} "
-                f"< {pretrend_alpha:g}; pre-period estimates {shown}); the estimate is likely "
-                "biased "
-                f"(a continued linear pre-trend would add {bias:+.2f} by {evaluation})"
-            )
-            warns.append(msg)
-            warnings.warn(f"{where}: {msg}", MethodWarning, stacklevel=2)
-        else:
-            notes.append(
-                f"pre-trend test p = {p_pre:.3g} with {len(used)} treated areas (low power: "
-                "not proof of "
-                "parallel trends); a continued linear pre-trend would change the estimate by "
-                f"{bias:+.2f}"
-            )
-    else:
-        p_pre, slope, bias = np.nan, np.nan, np.nan
+    return es
+
+
+def _pretrend_p(P: np.ndarray, alpha: float, notes: list[str]) -> float:
+    """Joint test that the pre-period estimates are 0 (t, Hotelling's T², or Bonferroni)."""
+    n, k = P.shape
+    if k == 1:
+        return _t_test(P[:, 0], alpha)[4]
+    if n > k:
+        mean = P.mean(axis=0)
+        S = np.cov(P, rowvar=False, ddof=1)
+        try:
+            t2 = float(n * mean @ np.linalg.solve(S, mean))
+            f = (n - k) / (k * (n - 1)) * t2
+            return float(stats.f.sf(f, k, n - k))
+        except np.linalg.LinAlgError:
+            return float(min(1.0, k * min(_t_test(P[:, j], alpha)[4] for j in range(k))))
+    notes.append("fewer treated areas than pre-years: Bonferroni test of the pre-period estimates")
+    return float(min(1.0, k * min(_t_test(P[:, j], alpha)[4] for j in range(k))))
+
+
+def _pretrend_check(
+    D: pd.DataFrame,
+    es: pd.DataFrame,
+    design_years: tuple[int, int, int],
+    matched_years: list[int],
+    levels: tuple[float, float],
+    notes: list[str],
+    warns: list[str],
+) -> tuple[float, float, float]:
+    """Pre-trend test, slope and the bias a continued pre-trend would cause; warns if they differ.
+
+    ``design_years`` is (start, baseline, evaluation), ``levels`` (alpha, pretrend_alpha).
+    """
+    start, baseline, evaluation = design_years
+    alpha, pretrend_alpha = levels
+    where = "difference_in_differences"
+    pre_years = [t for t in D.columns if t < start and t != baseline]
+    if not pre_years:
         msg = "no pre-period besides the baseline year: parallel trends cannot be checked"
         warns.append(msg)
-        warnings.warn(f"{where}: {msg}", MethodWarning, stacklevel=2)
-    # balance and means
-    ctrl_w = matches[matches["treated"].isin(used)].groupby("control")["weight"].sum()
+        warnings.warn(f"{where}: {msg}", MethodWarning, stacklevel=3)
+        return np.nan, np.nan, np.nan
+    p_pre = _pretrend_p(D[pre_years].to_numpy(), alpha, notes)
+    matched_pre = sorted(set(pre_years) & set(matched_years))
+    if matched_pre:
+        notes.append(
+            f"the outcome of {format_values(matched_pre)} was used for matching: the "
+            "pre-trend test of these years is balanced by construction (not independent)"
+        )
+    pts = sorted([*pre_years, baseline])
+    slope = float(np.polyfit(pts, es.loc[pts, "estimate"].to_numpy(), 1)[0])
+    bias = slope * (evaluation - baseline)
+    if np.isfinite(p_pre) and p_pre < pretrend_alpha:
+        shown = ", ".join(f"{t}: {es.at[t, 'estimate']:+.2f}" for t in pre_years)
+        msg = (
+            "pre-trends differ between treated and matched comparison areas (joint test "
+            f"p = {p_pre:.3g} "
+            f"< {pretrend_alpha:g}; pre-period estimates {shown}); the estimate is likely "
+            "biased "
+            f"(a continued linear pre-trend would add {bias:+.2f} by {evaluation})"
+        )
+        warns.append(msg)
+        warnings.warn(f"{where}: {msg}", MethodWarning, stacklevel=3)
+    else:
+        notes.append(
+            f"pre-trend test p = {p_pre:.3g} with {len(D)} treated areas (low power: "
+            "not proof of "
+            "parallel trends); a continued linear pre-trend would change the estimate by "
+            f"{bias:+.2f}"
+        )
+    return p_pre, slope, bias
+
+
+def _means(wide: pd.DataFrame, used: list, ctrl_w: pd.Series) -> pd.DataFrame:
+    """Mean outcome per year of the treated areas and (weighted) of their controls."""
+    controls = np.average(wide.loc[ctrl_w.index].to_numpy(), axis=0, weights=ctrl_w.to_numpy())
+    return pd.DataFrame(
+        {"treated": wide.loc[used].mean(), "controls": pd.Series(controls, index=wide.columns)}
+    ).rename_axis("jahr")
+
+
+def _balance(X: pd.DataFrame, used: list, pool: pd.Index, ctrl_w: pd.Series) -> pd.DataFrame:
+    """Means of the matching variables and standardised differences before and after matching."""
     bal = []
     for c in X.columns:
         xt = X.loc[used, c]
@@ -759,56 +1044,4 @@ def difference_in_differences(
                 "std_diff_after": (xt.mean() - xm) / s,
             }
         )
-    balance = pd.DataFrame(bal).set_index("variable")
-    means = pd.DataFrame(
-        {
-            "treated": wide.loc[used].mean(),
-            "controls": pd.Series(
-                np.average(wide.loc[ctrl_w.index].to_numpy(), axis=0, weights=ctrl_w.to_numpy()),
-                index=years,
-            ),
-        }
-    )
-    means.index.name = "jahr"
-    eff = es.loc[evaluation]
-    settings = {
-        "match_on": match_cols,
-        "match_years": m_years,
-        "n_neighbors": int(n_neighbors),
-        "replace": replace,
-        "caliper": caliper,
-        "clean_controls": clean_controls,
-        "min_population": min_population,
-        "ci": ci,
-        "n_bootstrap": n_bootstrap,
-        "alpha": alpha,
-        "pretrend_alpha": pretrend_alpha,
-    }
-    return DiDResult(
-        outcome=str(outcome),
-        effect=float(eff["estimate"]),
-        se=float(eff["se"]),
-        ci_low=float(eff["ci_low"]),
-        ci_high=float(eff["ci_high"]),
-        p_value=float(eff["p_value"]),
-        df=len(used) - 1,
-        alpha=alpha,
-        ci_method=ci,
-        start=start,
-        baseline=baseline,
-        evaluation=evaluation,
-        event_study=es,
-        pretrend_p=float(p_pre),
-        pretrend_slope=float(slope),
-        pretrend_bias=float(bias),
-        matches=matches,
-        balance=balance,
-        means=means,
-        treated=tuple(used),
-        unmatched=unmatched,
-        n_pool=len(pool),
-        measure=measure,
-        warnings=tuple(warns),
-        notes=tuple(notes),
-        settings=settings,
-    )
+    return pd.DataFrame(bal).set_index("variable")

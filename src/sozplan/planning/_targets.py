@@ -49,7 +49,7 @@ def _observed_long(observed: pd.DataFrame, id_column: str, where: str) -> pd.Dat
         wide = observed.select_dtypes("number")
         wide.index = wide.index.set_names([id_column, "jahr"])
         wide.columns.name = "indikator"
-        out = wide.stack(dropna=False) if False else wide.stack()
+        out = wide.stack()
         out = out.rename("wert").reset_index()
     else:
         raise fail(
@@ -410,6 +410,7 @@ class Timeline:
     def plot(self, ax: Any = None, *, language: str = "de"):
         """Draw a Gantt chart: measures (by field of action), milestones and target years."""
         import matplotlib.pyplot as plt
+        from matplotlib.artist import Artist
         from matplotlib.patches import Patch
 
         de = language == "de"
@@ -454,7 +455,7 @@ class Timeline:
         ax.set_xlim(lo, hi + 1)
         ax.set_xticks(np.arange(lo, hi + 2), minor=True)
         ax.tick_params(axis="x", which="major", length=0)
-        handles = [Patch(color=cmap[f], label=f) for f in fields]
+        handles: list[Artist] = [Patch(color=cmap[f], label=f) for f in fields]
         handles += [
             plt.Line2D(
                 [],

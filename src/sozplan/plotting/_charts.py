@@ -228,10 +228,6 @@ def transition_chart(
     >>> transition_chart(tab, kind="flows").counts
     (5, 1, 2, 7)
     """
-    import matplotlib as mpl
-    from matplotlib.colors import to_rgba
-    from matplotlib.patches import Rectangle
-
     where = "transition_chart"
     language = check_language(language, where)
     check_frame(table, arg="table", where=where)
@@ -254,87 +250,10 @@ def transition_chart(
     with style():
         if kind == "matrix":
             fig, ax = new_axes(ax, (1.2 * len(cols) + 2.8, 0.8 * len(rows) + 2))
-            cmap = mpl.colormaps["Blues"]
-            vmax = m.max() or 1
-            im = ax.imshow(m, cmap=cmap, vmin=0, vmax=vmax * 1.1, aspect="auto")
-            arts["image"] = im
-            arts["texts"] = []
-            for (i, j), v in np.ndenumerate(m):
-                rgba = cmap(v / (vmax * 1.1))
-                arts["texts"].append(
-                    ax.text(
-                        j,
-                        i,
-                        format_number(v, 0, language),
-                        ha="center",
-                        va="center",
-                        fontsize=10.5,
-                        color=text_color_for(rgba),
-                    )
-                )
-                counts.append(int(v))
-                if rows[i] == cols[j]:
-                    ax.add_patch(
-                        Rectangle(
-                            (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#E69F00", lw=2.2
-                        )
-                    )
-            ax.set_xticks(range(len(cols)), cols, rotation=30, ha="left")
-            ax.set_yticks(range(len(rows)), rows)
-            ax.xaxis.set_ticks_position("top")
-            ax.xaxis.set_label_position("top")
-            ax.set_xlabel(after)
-            ax.set_ylabel(before)
-            for sp in ax.spines.values():
-                sp.set_visible(False)
-            ax.tick_params(length=0)
+            _transition_matrix(ax, m, rows, cols, before, after, arts, counts, language)
         else:
             fig, ax = new_axes(ax, (7.5, 5))
-            colors = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(max(len(rows), len(cols)))]
-            color_of = {lab: colors[i] for i, lab in enumerate(dict.fromkeys(rows + cols))}
-            gap = total * 0.02
-            left_y, y = {}, 0.0
-            for i, r in enumerate(rows):
-                h = m[i].sum()
-                left_y[r] = y
-                ax.add_patch(
-                    Rectangle((0, y), 0.08, h, facecolor=color_of[r], edgecolor="black", lw=0.5)
-                )
-                ax.text(-0.02, y + h / 2, f"{r} ({int(h)})", ha="right", va="center", fontsize=10)
-                y += h + gap
-            right_y, y = {}, 0.0
-            for j, c in enumerate(cols):
-                h = m[:, j].sum()
-                right_y[c] = y
-                ax.add_patch(
-                    Rectangle((0.92, y), 0.08, h, facecolor=color_of[c], edgecolor="black", lw=0.5)
-                )
-                ax.text(1.02, y + h / 2, f"{c} ({int(h)})", ha="left", va="center", fontsize=10)
-                y += h + gap
-            t = np.linspace(0, 1, 50)
-            s = 3 * t**2 - 2 * t**3
-            out_off = dict.fromkeys(rows, 0.0)
-            in_off = dict.fromkeys(cols, 0.0)
-            arts["flows"] = []
-            for i, r in enumerate(rows):
-                for j, c in enumerate(cols):
-                    v = m[i, j]
-                    counts.append(int(v))
-                    if v <= 0:
-                        continue
-                    y0 = left_y[r] + out_off[r]
-                    y1 = right_y[c] + in_off[c]
-                    out_off[r] += v
-                    in_off[c] += v
-                    xs = 0.08 + 0.84 * t
-                    lo = y0 + (y1 - y0) * s
-                    rgba = to_rgba(color_of[r], alpha=0.35 if r == c else 0.6)
-                    arts["flows"].append(ax.fill_between(xs, lo, lo + v, color=rgba, lw=0))
-            ax.set_xlim(-0.45, 1.45)
-            ax.set_ylim(y + gap, -gap)
-            ax.set_axis_off()
-            ax.text(0.04, -gap * 1.5, before, ha="center", va="bottom", fontweight="bold")
-            ax.text(0.96, -gap * 1.5, after, ha="center", va="bottom", fontweight="bold")
+            _transition_flows(ax, m, rows, cols, before, after, arts, counts)
         if title:
             ax.set_title(title, loc="left", fontweight="bold", pad=30 if kind == "matrix" else 18)
         enforce_min_font(fig)
@@ -367,6 +286,115 @@ def transition_chart(
         artists=arts,
         data={"stayed": stayed, "moved": moved, "table": table},
     )
+
+
+def _transition_matrix(
+    ax: Any,
+    m: np.ndarray,
+    rows: list[str],
+    cols: list[str],
+    before: str,
+    after: str,
+    arts: dict,
+    counts: list[int],
+    language: str,
+) -> None:
+    """Draw the transition table as a matrix (stayers framed)."""
+    import matplotlib as mpl
+    from matplotlib.patches import Rectangle
+
+    cmap = mpl.colormaps["Blues"]
+    vmax = m.max() or 1
+    im = ax.imshow(m, cmap=cmap, vmin=0, vmax=vmax * 1.1, aspect="auto")
+    arts["image"] = im
+    arts["texts"] = []
+    for (i, j), v in np.ndenumerate(m):
+        rgba = cmap(v / (vmax * 1.1))
+        arts["texts"].append(
+            ax.text(
+                j,
+                i,
+                format_number(v, 0, language),
+                ha="center",
+                va="center",
+                fontsize=10.5,
+                color=text_color_for(rgba),
+            )
+        )
+        counts.append(int(v))
+        if rows[i] == cols[j]:
+            ax.add_patch(
+                Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#E69F00", lw=2.2)
+            )
+    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="left")
+    ax.set_yticks(range(len(rows)), rows)
+    ax.xaxis.set_ticks_position("top")
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel(after)
+    ax.set_ylabel(before)
+    for sp in ax.spines.values():
+        sp.set_visible(False)
+    ax.tick_params(length=0)
+
+
+def _transition_flows(
+    ax: Any,
+    m: np.ndarray,
+    rows: list[str],
+    cols: list[str],
+    before: str,
+    after: str,
+    arts: dict,
+    counts: list[int],
+) -> None:
+    """Draw the transition table as flows between two stacked bars."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+
+    total = int(m.sum())
+    colors = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(max(len(rows), len(cols)))]
+    color_of = {lab: colors[i] for i, lab in enumerate(dict.fromkeys(rows + cols))}
+    gap = total * 0.02
+    left_y, y = {}, 0.0
+    for i, r in enumerate(rows):
+        h = m[i].sum()
+        left_y[r] = y
+        ax.add_patch(Rectangle((0, y), 0.08, h, facecolor=color_of[r], edgecolor="black", lw=0.5))
+        ax.text(-0.02, y + h / 2, f"{r} ({int(h)})", ha="right", va="center", fontsize=10)
+        y += h + gap
+    right_y, y = {}, 0.0
+    for j, c in enumerate(cols):
+        h = m[:, j].sum()
+        right_y[c] = y
+        ax.add_patch(
+            Rectangle((0.92, y), 0.08, h, facecolor=color_of[c], edgecolor="black", lw=0.5)
+        )
+        ax.text(1.02, y + h / 2, f"{c} ({int(h)})", ha="left", va="center", fontsize=10)
+        y += h + gap
+    t = np.linspace(0, 1, 50)
+    s = 3 * t**2 - 2 * t**3
+    out_off = dict.fromkeys(rows, 0.0)
+    in_off = dict.fromkeys(cols, 0.0)
+    arts["flows"] = []
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            v = m[i, j]
+            counts.append(int(v))
+            if v <= 0:
+                continue
+            y0 = left_y[r] + out_off[r]
+            y1 = right_y[c] + in_off[c]
+            out_off[r] += v
+            in_off[c] += v
+            xs = 0.08 + 0.84 * t
+            lo = y0 + (y1 - y0) * s
+            rgba = to_rgba(color_of[r], alpha=0.35 if r == c else 0.6)
+            arts["flows"].append(ax.fill_between(xs, lo, lo + v, color=rgba, lw=0))
+    ax.set_xlim(-0.45, 1.45)
+    ax.set_ylim(y + gap, -gap)
+    ax.set_axis_off()
+    ax.text(0.04, -gap * 1.5, before, ha="center", va="bottom", fontweight="bold")
+    ax.text(0.96, -gap * 1.5, after, ha="center", va="bottom", fontweight="bold")
 
 
 def segregation_curve(
@@ -443,26 +471,7 @@ def segregation_curve(
         )
         lines = {}
         for i, g in enumerate(groups):
-            x = df[g].to_numpy(dtype=float)
-            if np.any(x > t):
-                bad = df.index[x > t]
-                raise fail(
-                    where,
-                    f"column {g!r} exceeds {population!r} at {format_values(bad)}",
-                    "a group cannot be larger than the total population; correct the data",
-                )
-            rest = t - x
-            keep = t > 0
-            x, rest, tt = x[keep], rest[keep], t[keep]
-            if x.sum() == 0 or rest.sum() == 0:
-                raise fail(
-                    where,
-                    f"group {g!r} is empty or is everybody",
-                    "choose a group with members and non-members",
-                )
-            order = np.argsort(x / tt, kind="stable")
-            cx = np.concatenate([[0], np.cumsum(rest[order]) / rest.sum()])
-            cy = np.concatenate([[0], np.cumsum(x[order]) / x.sum()])
+            cx, cy = _segregation_curve_points(df, g, t, population, where)
             d_vals[g] = float(np.max(cx - cy))
             g_vals[g] = float(1 - np.sum((cx[1:] - cx[:-1]) * (cy[1:] + cy[:-1])))
             curves[g] = (cx, cy)
@@ -534,6 +543,33 @@ def segregation_curve(
         artists={"lines": lines},
         data={"dissimilarity": d_vals, "gini": g_vals, "curves": curves},
     )
+
+
+def _segregation_curve_points(
+    df: pd.DataFrame, g: Hashable, t: np.ndarray, population: Hashable, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative shares of the rest (x) and of group ``g`` (y), areas sorted by the share."""
+    x = df[g].to_numpy(dtype=float)
+    if np.any(x > t):
+        bad = df.index[x > t]
+        raise fail(
+            where,
+            f"column {g!r} exceeds {population!r} at {format_values(bad)}",
+            "a group cannot be larger than the total population; correct the data",
+        )
+    rest = t - x
+    keep = t > 0
+    x, rest, tt = x[keep], rest[keep], t[keep]
+    if x.sum() == 0 or rest.sum() == 0:
+        raise fail(
+            where,
+            f"group {g!r} is empty or is everybody",
+            "choose a group with members and non-members",
+        )
+    order = np.argsort(x / tt, kind="stable")
+    cx = np.concatenate([[0], np.cumsum(rest[order]) / rest.sum()])
+    cy = np.concatenate([[0], np.cumsum(x[order]) / x.sum()])
+    return cx, cy
 
 
 def profile_heatmap(

@@ -77,7 +77,7 @@ def _check_gdf(gdf: Any, where: str) -> None:
 
 
 def class_labels(
-    cuts: Sequence[float],
+    cuts: Sequence[float] | np.ndarray,
     *,
     closed: str = "right",
     decimals: int = 1,
@@ -427,7 +427,7 @@ def choropleth(
     *,
     scheme: str = "quantiles",
     n_classes: int = 5,
-    cuts: Sequence[float] | None = None,
+    cuts: Sequence[float] | np.ndarray | None = None,
     cmap: str | None = None,
     diverging: bool | None = None,
     center: float = 0.0,
@@ -539,18 +539,8 @@ def choropleth(
     _check_gdf(gdf, where)
     language = check_language(language, where)
     (col,) = check_columns(gdf, [column], arg="gdf", where=where)
+    finite = _finite_mask(gdf, col, where)
     values = pd.to_numeric(gdf[col], errors="coerce").astype(float)
-    if not pd.api.types.is_numeric_dtype(gdf[col]):
-        raise fail(
-            where,
-            f"column {col!r} is not numeric (dtype {gdf[col].dtype})",
-            "map a numeric column; for categories use lisa_map or status_dynamics_map",
-        )
-    finite = np.isfinite(values.to_numpy())
-    if not finite.any():
-        raise fail(
-            where, f"column {col!r} has no finite value", "check the data; there is nothing to map"
-        )
     if not (isinstance(n_classes, int | np.integer) and n_classes >= 2):
         raise fail(where, f"`n_classes` is {n_classes!r}", "pass an integer of at least 2")
     vals = values[finite]
@@ -574,20 +564,7 @@ def choropleth(
     closed = "left" if cls.closed == "left" else "right"
     texts = class_labels(cut_arr, closed=closed, decimals=decimals, language=language, unit=unit)
     counts = np.bincount(codes[codes >= 0], minlength=n)
-    mids = None
-    if diverging:
-        lo, hi = float(vals.min()), float(vals.max())
-        edges = np.concatenate(
-            [
-                [min(lo, cut_arr[0] - 1) if len(cut_arr) else lo],
-                cut_arr,
-                [max(hi, cut_arr[-1] + 1) if len(cut_arr) else hi],
-            ]
-        )
-        if len(cut_arr) >= 2:
-            edges[0] = cut_arr[0] - (cut_arr[1] - cut_arr[0]) if lo < cut_arr[0] else lo
-            edges[-1] = cut_arr[-1] + (cut_arr[-1] - cut_arr[-2]) if hi > cut_arr[-1] else hi
-        mids = (edges[:-1] + edges[1:]) / 2
+    mids = _class_mids(vals, cut_arr) if diverging else None
     cmap = cmap or (DIVERGING if diverging else SEQUENTIAL)
     colors = _class_colors(n, cmap, bool(diverging), mids, center)
     from sozplan.plotting._style import CLASS_HATCHES
@@ -616,7 +593,79 @@ def choropleth(
         if n_missing:
             arts["missing"] = layers.artists["missing"]
     leg_labels, leg_colors, leg_hatches = layers.labels, layers.colors, layers.hatches
-    # alt text: what the map shows and where the extremes are
+    alt = _choropleth_alt(
+        gdf, vals, heading, n, scheme, decimals, unit, name_column, n_missing, language
+    )
+    classes = pd.Series(
+        pd.Categorical.from_codes(codes, categories=texts), index=gdf.index, name=f"{col}_class"
+    )
+    return FigureDisplay(
+        ax=ax,
+        kind="choropleth",
+        alt_text=alt,
+        labels=tuple(leg_labels),
+        colors=tuple(leg_colors),
+        hatches=tuple(leg_hatches),
+        counts=(*map(int, counts), *([n_missing] if n_missing else [])),
+        legend=legend,
+        artists=arts,
+        data={
+            "cuts": cut_arr,
+            "classes": classes,
+            "scheme": scheme,
+            "diverging": bool(diverging),
+            "n_missing": n_missing,
+            "classification": cls,
+        },
+    )
+
+
+def _finite_mask(gdf: Any, col: Hashable, where: str) -> np.ndarray:
+    """Areas with a finite value of a numeric column (InputError if none or not numeric)."""
+    values = pd.to_numeric(gdf[col], errors="coerce").astype(float)
+    if not pd.api.types.is_numeric_dtype(gdf[col]):
+        raise fail(
+            where,
+            f"column {col!r} is not numeric (dtype {gdf[col].dtype})",
+            "map a numeric column; for categories use lisa_map or status_dynamics_map",
+        )
+    finite = np.isfinite(values.to_numpy())
+    if not finite.any():
+        raise fail(
+            where, f"column {col!r} has no finite value", "check the data; there is nothing to map"
+        )
+    return finite
+
+
+def _class_mids(vals: pd.Series, cut_arr: np.ndarray) -> np.ndarray:
+    """Midpoints of the classes (outer classes as wide as their neighbours), for diverging colours."""
+    lo, hi = float(vals.min()), float(vals.max())
+    edges = np.concatenate(
+        [
+            [min(lo, cut_arr[0] - 1) if len(cut_arr) else lo],
+            cut_arr,
+            [max(hi, cut_arr[-1] + 1) if len(cut_arr) else hi],
+        ]
+    )
+    if len(cut_arr) >= 2:
+        edges[0] = cut_arr[0] - (cut_arr[1] - cut_arr[0]) if lo < cut_arr[0] else lo
+        edges[-1] = cut_arr[-1] + (cut_arr[-1] - cut_arr[-2]) if hi > cut_arr[-1] else hi
+    return (edges[:-1] + edges[1:]) / 2
+
+
+def _choropleth_alt(
+    gdf: Any,
+    vals: pd.Series,
+    heading: str,
+    n: int,
+    scheme: str,
+    decimals: int,
+    unit: str | None,
+    name_column: Hashable | None,
+    n_missing: int,
+    language: str,
+) -> str:
+    """Alternative text of a choropleth: what the map shows and where the extremes are."""
     order = vals.sort_values()
     u = f" {unit}" if unit else ""
     scheme_de = {
@@ -647,28 +696,7 @@ def choropleth(
         )
         if n_missing:
             alt += f" {n_missing} areas without a value (hatched)."
-    classes = pd.Series(
-        pd.Categorical.from_codes(codes, categories=texts), index=gdf.index, name=f"{col}_class"
-    )
-    return FigureDisplay(
-        ax=ax,
-        kind="choropleth",
-        alt_text=alt,
-        labels=tuple(leg_labels),
-        colors=tuple(leg_colors),
-        hatches=tuple(leg_hatches),
-        counts=(*map(int, counts), *([n_missing] if n_missing else [])),
-        legend=legend,
-        artists=arts,
-        data={
-            "cuts": cut_arr,
-            "classes": classes,
-            "scheme": scheme,
-            "diverging": bool(diverging),
-            "n_missing": n_missing,
-            "classification": cls,
-        },
-    )
+    return alt
 
 
 def lisa_map(
@@ -867,40 +895,10 @@ def status_dynamics_map(
     True
     >>> plt.close("all")
     """
-    from matplotlib.patches import Rectangle
-
     where = "status_dynamics_map"
     _check_gdf(gdf, where)
     language = check_language(language, where)
-    if hasattr(result, "status_class"):
-        s_cls, d_cls = result.status_class, result.dynamics_class
-    else:
-        check_frame(result, arg="result", where=where)
-        check_columns(result, ["status_class", "dynamics_class"], arg="result", where=where)
-        s_cls, d_cls = result["status_class"], result["dynamics_class"]
-    if d_cls is None:
-        raise fail(
-            where, "the result has no dynamics classes", "pass `dynamics=` to status_dynamics"
-        )
-    missing = gdf.index.difference(s_cls.index)
-    if len(missing):
-        raise fail(
-            where,
-            f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
-            "compute the index on the same areas",
-        )
-    from sozplan.index import DYNAMICS_CLASSES, STATUS_CLASSES
-
-    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_CLASSES))
-    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_CLASSES))
-    if len(s_labels) != 4 or len(d_labels) != 3:
-        raise fail(
-            where,
-            f"the result has {len(s_labels)} status and {len(d_labels)} dynamics classes",
-            "the matrix map needs the MSS scheme of 4 status and 3 dynamics classes",
-        )
-    s = s_cls.astype(object).reindex(gdf.index)
-    d = d_cls.astype(object).reindex(gdf.index)
+    s, d, s_labels, d_labels = _status_dynamics_classes(gdf, result, where)
     s_code = s.map({lab: i for i, lab in enumerate(s_labels)})
     d_code = d.map({lab: i for i, lab in enumerate(d_labels)})
     rated = (s_code.notna() & d_code.notna()).to_numpy()
@@ -941,86 +939,12 @@ def status_dynamics_map(
         counts = layers.counts
         arts = {"cells": {k: v for k, v in layers.artists.items() if k != "missing"}}
         arts.update(_finish_map(ax, gdf, **decor))
-        # the 4 x 3 matrix legend
-        for si in range(4):
-            for di in range(3):
-                color = STATUS_DYNAMICS_COLORS[(si, di)]
-                lax.add_patch(
-                    Rectangle(
-                        (di, 3 - si),
-                        1,
-                        1,
-                        facecolor=color,
-                        edgecolor="#444444",
-                        lw=0.6,
-                        hatch=_DYNAMICS_HATCHES[di] or None,
-                    )
-                )
-                from matplotlib.colors import to_rgba
-
-                from sozplan.plotting._style import text_color_for
-
-                lax.text(
-                    di + 0.5,
-                    3 - si + 0.5,
-                    str(matrix[si, di]),
-                    ha="center",
-                    va="center",
-                    fontsize=10,
-                    fontweight="bold",
-                    color="black" if _DYNAMICS_HATCHES[di] else text_color_for(to_rgba(color)),
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
-                    if _DYNAMICS_HATCHES[di]
-                    else None,
-                )
-        lax.set_xlim(0, 3)
-        lax.set_ylim(0, 4)
-        lax.set_aspect("equal")
-        lax.set_xticks([0.5, 1.5, 2.5], d_labels)
-        lax.set_yticks([3.5, 2.5, 1.5, 0.5], s_labels)
-        lax.tick_params(length=0, labelsize=9.5)
-        lax.xaxis.set_ticks_position("top")
-        lax.xaxis.set_label_position("top")
-        lax.set_xlabel("Dynamik-Index" if language == "de" else "dynamics index", fontsize=10)
-        lax.set_ylabel("Status-Index" if language == "de" else "status index", fontsize=10)
-        for sp in lax.spines.values():
-            sp.set_visible(False)
-        arts["matrix_legend"] = lax
-        if n_unrated:
-            from matplotlib.patches import Patch
-
-            legend = lax.legend(
-                handles=[
-                    Patch(
-                        facecolor=MISSING_COLOR,
-                        edgecolor=MISSING_EDGE,
-                        hatch=MISSING_HATCH,
-                        label=labels[-1],
-                    )
-                ],
-                loc="upper left",
-                bbox_to_anchor=(-0.35, -0.02),
-                frameon=False,
-            )
-        else:
-            legend = None
+        arts["matrix_legend"] = _matrix_legend(lax, matrix, s_labels, d_labels, language)
+        legend = _unrated_legend(lax, labels[-1]) if n_unrated else None
         enforce_min_font(fig)
     worst = s.index[(s_code == 3).to_numpy() & (d_code == 2).to_numpy()]
     if language == "de":
-        alt = (
-            f"Karte der Status-Dynamik-Matrix ({len(gdf)} Gebiete, {int(rated.sum())} bewertet). "
-            f"Status hoch: {matrix[0].sum()}, mittel: {matrix[1].sum()}, niedrig: "
-            f"{matrix[2].sum()}, "
-            f"sehr niedrig: {matrix[3].sum()} Gebiete; Dynamik positiv: {matrix[:, 0].sum()}, "
-            "stabil: "
-            f"{matrix[:, 1].sum()}, negativ: {matrix[:, 2].sum()}."
-            + (
-                f" Status sehr niedrig und Dynamik negativ: {_names(gdf, worst, name_column, 5)}."
-                if len(worst)
-                else ""
-            )
-            + (f" {n_unrated} Gebiete ohne Zuordnung (schraffiert)." if n_unrated else "")
-        )
+        alt = _status_dynamics_alt_de(gdf, matrix, worst, name_column, n_unrated)
     else:
         alt = (
             f"Map of the status/dynamics matrix ({len(gdf)} areas, {int(rated.sum())} rated); "
@@ -1044,6 +968,130 @@ def status_dynamics_map(
     )
 
 
+def _status_dynamics_classes(
+    gdf: Any, result: Any, where: str
+) -> tuple[pd.Series, pd.Series, list, list]:
+    """Status and dynamics class of each area of ``gdf`` and the labels of the two schemes."""
+    if hasattr(result, "status_class"):
+        s_cls, d_cls = result.status_class, result.dynamics_class
+    else:
+        check_frame(result, arg="result", where=where)
+        check_columns(result, ["status_class", "dynamics_class"], arg="result", where=where)
+        s_cls, d_cls = result["status_class"], result["dynamics_class"]
+    if d_cls is None:
+        raise fail(
+            where, "the result has no dynamics classes", "pass `dynamics=` to status_dynamics"
+        )
+    missing = gdf.index.difference(s_cls.index)
+    if len(missing):
+        raise fail(
+            where,
+            f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
+            "compute the index on the same areas",
+        )
+    from sozplan.index import DYNAMICS_CLASSES, STATUS_CLASSES
+
+    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_CLASSES))
+    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_CLASSES))
+    if len(s_labels) != 4 or len(d_labels) != 3:
+        raise fail(
+            where,
+            f"the result has {len(s_labels)} status and {len(d_labels)} dynamics classes",
+            "the matrix map needs the MSS scheme of 4 status and 3 dynamics classes",
+        )
+    s = s_cls.astype(object).reindex(gdf.index)
+    d = d_cls.astype(object).reindex(gdf.index)
+    return s, d, s_labels, d_labels
+
+
+def _matrix_legend(
+    lax: Any, matrix: np.ndarray, s_labels: list, d_labels: list, language: str
+) -> Any:
+    """Draw the 4 x 3 status/dynamics matrix with the number of areas in every cell."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+
+    from sozplan.plotting._style import text_color_for
+
+    for si in range(4):
+        for di in range(3):
+            color = STATUS_DYNAMICS_COLORS[(si, di)]
+            lax.add_patch(
+                Rectangle(
+                    (di, 3 - si),
+                    1,
+                    1,
+                    facecolor=color,
+                    edgecolor="#444444",
+                    lw=0.6,
+                    hatch=_DYNAMICS_HATCHES[di] or None,
+                )
+            )
+            lax.text(
+                di + 0.5,
+                3 - si + 0.5,
+                str(matrix[si, di]),
+                ha="center",
+                va="center",
+                fontsize=10,
+                fontweight="bold",
+                color="black" if _DYNAMICS_HATCHES[di] else text_color_for(to_rgba(color)),
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+                if _DYNAMICS_HATCHES[di]
+                else None,
+            )
+    lax.set_xlim(0, 3)
+    lax.set_ylim(0, 4)
+    lax.set_aspect("equal")
+    lax.set_xticks([0.5, 1.5, 2.5], d_labels)
+    lax.set_yticks([3.5, 2.5, 1.5, 0.5], s_labels)
+    lax.tick_params(length=0, labelsize=9.5)
+    lax.xaxis.set_ticks_position("top")
+    lax.xaxis.set_label_position("top")
+    lax.set_xlabel("Dynamik-Index" if language == "de" else "dynamics index", fontsize=10)
+    lax.set_ylabel("Status-Index" if language == "de" else "status index", fontsize=10)
+    for sp in lax.spines.values():
+        sp.set_visible(False)
+    return lax
+
+
+def _unrated_legend(lax: Any, label: str) -> Any:
+    """Legend entry of the unrated (hatched grey) areas below the matrix."""
+    from matplotlib.patches import Patch
+
+    return lax.legend(
+        handles=[
+            Patch(
+                facecolor=MISSING_COLOR, edgecolor=MISSING_EDGE, hatch=MISSING_HATCH, label=label
+            )
+        ],
+        loc="upper left",
+        bbox_to_anchor=(-0.35, -0.02),
+        frameon=False,
+    )
+
+
+def _status_dynamics_alt_de(
+    gdf: Any, matrix: np.ndarray, worst: pd.Index, name_column: Hashable | None, n_unrated: int
+) -> str:
+    """German alternative text of the status/dynamics map."""
+    rated = int(matrix.sum())
+    return (
+        f"Karte der Status-Dynamik-Matrix ({len(gdf)} Gebiete, {rated} bewertet). "
+        f"Status hoch: {matrix[0].sum()}, mittel: {matrix[1].sum()}, niedrig: "
+        f"{matrix[2].sum()}, "
+        f"sehr niedrig: {matrix[3].sum()} Gebiete; Dynamik positiv: {matrix[:, 0].sum()}, "
+        "stabil: "
+        f"{matrix[:, 1].sum()}, negativ: {matrix[:, 2].sum()}."
+        + (
+            f" Status sehr niedrig und Dynamik negativ: {_names(gdf, worst, name_column, 5)}."
+            if len(worst)
+            else ""
+        )
+        + (f" {n_unrated} Gebiete ohne Zuordnung (schraffiert)." if n_unrated else "")
+    )
+
+
 def small_multiples(
     gdf: Any,
     columns: Sequence[Hashable] | Mapping[Any, Hashable] | None = None,
@@ -1052,7 +1100,7 @@ def small_multiples(
     column: Hashable | None = None,
     scheme: str = "quantiles",
     n_classes: int = 5,
-    cuts: Sequence[float] | None = None,
+    cuts: Sequence[float] | np.ndarray | None = None,
     cmap: str | None = None,
     label: str | None = None,
     unit: str | None = None,
@@ -1109,42 +1157,7 @@ def small_multiples(
     where = "small_multiples"
     _check_gdf(gdf, where)
     language = check_language(language, where)
-    panels: dict[Any, pd.Series] = {}
-    geoms: dict[Any, Any] = {}
-    if by is not None:
-        if column is None:
-            raise fail(
-                where, "`by` needs `column`", "name the variable to map, e.g. column='sgb2_quote'"
-            )
-        (col,) = check_columns(gdf, [column], arg="gdf", where=where)
-        if isinstance(gdf.index, pd.MultiIndex) and by in gdf.index.names:
-            keys = gdf.index.get_level_values(by)
-        elif by in gdf.columns:
-            keys = gdf[by]
-        else:
-            raise fail(
-                where,
-                f"`by` {by!r} is neither an index level nor a column",
-                "pass the year level, e.g. 'jahr'",
-            )
-        for key in pd.unique(np.asarray(keys)):
-            part = gdf[np.asarray(keys) == key]
-            if isinstance(part.index, pd.MultiIndex):
-                part = part.droplevel(by)
-            panels[key] = part[col].astype(float)
-            geoms[key] = part
-    else:
-        if columns is None:
-            raise fail(
-                where,
-                "neither `columns` nor `by` given",
-                "pass columns=[...] or by='jahr', column='...'",
-            )
-        mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
-        check_columns(gdf, list(mapping.values()), arg="gdf", where=where)
-        for title, c in mapping.items():
-            panels[title] = gdf[c].astype(float)
-            geoms[title] = gdf
+    panels, geoms = _panels(gdf, columns, by, column, where)
     if not panels:
         raise fail(where, "there is no panel to draw", "check `columns` or `by`")
     pooled = pd.concat(list(panels.values()), ignore_index=True)
@@ -1196,29 +1209,9 @@ def small_multiples(
             first = first or d
         for a in flat[n:]:
             a.set_axis_off()
-        base = first
+        assert first is not None  # at least one panel was drawn
         counts_all = [d.counts for d in shown]
-        # one legend for all panels: class labels without per-panel counts
-        texts = [lab.rsplit(" (", 1)[0] for lab in base.labels]
-        colors = list(base.colors)
-        hatches = list(base.hatches)
-        missing_word = TEXTS[language]["missing"]
-        if any(d.data["n_missing"] for d in shown) and missing_word not in texts:
-            texts.append(missing_word)
-            colors.append(MISSING_COLOR)
-            hatches.append(MISSING_HATCH)
-        from matplotlib.patches import Patch
-
-        handles = [
-            Patch(facecolor=c, edgecolor="#666666", hatch=h, label=t)
-            for t, c, h in zip(texts[::-1], colors[::-1], hatches[::-1], strict=True)
-        ]
-        legend = fig.legend(
-            handles=handles,
-            title=label or str(column or ""),
-            loc="outside right center",
-            frameon=False,
-        )
+        texts, colors, hatches, legend = _shared_legend(fig, first, shown, label, column, language)
         if source:
             fig.text(
                 0.01,
@@ -1249,6 +1242,85 @@ def small_multiples(
         artists={"axes": flat[:n], "panels": shown},
         data={"cuts": shared, "counts": counts_all, "panels": list(panels)},
     )
+
+
+def _panels(
+    gdf: Any,
+    columns: Sequence[Hashable] | Mapping[Any, Hashable] | None,
+    by: Hashable | None,
+    column: Hashable | None,
+    where: str,
+) -> tuple[dict[Any, pd.Series], dict[Any, Any]]:
+    """Values and geometries of each panel: one per value of ``by``, or one per column."""
+    panels: dict[Any, pd.Series] = {}
+    geoms: dict[Any, Any] = {}
+    if by is not None:
+        if column is None:
+            raise fail(
+                where, "`by` needs `column`", "name the variable to map, e.g. column='sgb2_quote'"
+            )
+        (col,) = check_columns(gdf, [column], arg="gdf", where=where)
+        if isinstance(gdf.index, pd.MultiIndex) and by in gdf.index.names:
+            keys = gdf.index.get_level_values(by)
+        elif by in gdf.columns:
+            keys = gdf[by]
+        else:
+            raise fail(
+                where,
+                f"`by` {by!r} is neither an index level nor a column",
+                "pass the year level, e.g. 'jahr'",
+            )
+        for key in pd.unique(np.asarray(keys)):
+            part = gdf[np.asarray(keys) == key]
+            if isinstance(part.index, pd.MultiIndex):
+                part = part.droplevel(by)
+            panels[key] = part[col].astype(float)
+            geoms[key] = part
+    else:
+        if columns is None:
+            raise fail(
+                where,
+                "neither `columns` nor `by` given",
+                "pass columns=[...] or by='jahr', column='...'",
+            )
+        mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+        check_columns(gdf, list(mapping.values()), arg="gdf", where=where)
+        for title, c in mapping.items():
+            panels[title] = gdf[c].astype(float)
+            geoms[title] = gdf
+    return panels, geoms
+
+
+def _shared_legend(
+    fig: Any,
+    base: FigureDisplay,
+    shown: list[FigureDisplay],
+    label: str | None,
+    column: Hashable | None,
+    language: str,
+) -> tuple[list, list, list, Any]:
+    """Draw one legend for all panels: the class labels without per-panel counts."""
+    texts = [lab.rsplit(" (", 1)[0] for lab in base.labels]
+    colors = list(base.colors)
+    hatches = list(base.hatches)
+    missing_word = TEXTS[language]["missing"]
+    if any(d.data["n_missing"] for d in shown) and missing_word not in texts:
+        texts.append(missing_word)
+        colors.append(MISSING_COLOR)
+        hatches.append(MISSING_HATCH)
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=c, edgecolor="#666666", hatch=h, label=t)
+        for t, c, h in zip(texts[::-1], colors[::-1], hatches[::-1], strict=True)
+    ]
+    legend = fig.legend(
+        handles=handles,
+        title=label or str(column or ""),
+        loc="outside right center",
+        frameon=False,
+    )
+    return texts, colors, hatches, legend
 
 
 def category_map(

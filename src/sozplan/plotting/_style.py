@@ -101,7 +101,7 @@ def format_number(
     return text
 
 
-def nice_decimals(values: Sequence[float]) -> int:
+def nice_decimals(values: Sequence[float] | np.ndarray) -> int:
     """Decimals for class bounds: one for values up to 1,000, more for small spans.
 
     Examples
@@ -129,22 +129,23 @@ def style() -> Iterator[None]:
     """Matplotlib settings of sozplan figures: readable minimum font sizes, no chartjunk."""
     import matplotlib as mpl
 
-    rc = {
-        "font.size": 10.5,
-        "axes.titlesize": 12,
-        "axes.labelsize": 10.5,
-        "xtick.labelsize": MIN_FONT_SIZE + 0.5,
-        "ytick.labelsize": MIN_FONT_SIZE + 0.5,
-        "legend.fontsize": MIN_FONT_SIZE + 0.5,
-        "legend.title_fontsize": 10.5,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "hatch.linewidth": 0.6,
-        "figure.dpi": 100,
-        "savefig.dpi": 110,
-        "svg.fonttype": "none",
-    }
-    with mpl.rc_context(rc):
+    with mpl.rc_context(
+        {
+            "font.size": 10.5,
+            "axes.titlesize": 12,
+            "axes.labelsize": 10.5,
+            "xtick.labelsize": MIN_FONT_SIZE + 0.5,
+            "ytick.labelsize": MIN_FONT_SIZE + 0.5,
+            "legend.fontsize": MIN_FONT_SIZE + 0.5,
+            "legend.title_fontsize": 10.5,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "hatch.linewidth": 0.6,
+            "figure.dpi": 100,
+            "savefig.dpi": 110,
+            "svg.fonttype": "none",
+        }
+    ):
         yield
 
 

@@ -79,7 +79,8 @@ class AgeBands:
         Understood: ``"..._0_5"`` (0 to 5 inclusive), ``"00 - < 03"`` (0 to under 3),
         ``"6-9"`` (inclusive), ``"..._65_plus"``, ``"65+"``, ``"75 und älter"`` (open).
         """
-        lower, upper = [], []
+        lower: list[int] = []
+        upper: list[int | None] = []
         for col in columns:
             text = str(col)
             nums = [int(x) for x in re.findall(r"\d+", text)]
@@ -218,6 +219,7 @@ def _split_matrix(values: np.ndarray, bands: AgeBands, method: str) -> np.ndarra
     if method == "uniform":
         for j in range(closed):
             lo, u = bands.lower[j], bands.upper[j]
+            assert u is not None  # only the last band can be open
             out[:, lo:u] = values[:, [j]] / (u - lo)
     else:  # monotone: PCHIP through the cumulative counts at the band edges (Fritsch-Carlson)
         from scipy.interpolate import PchipInterpolator
@@ -229,6 +231,7 @@ def _split_matrix(values: np.ndarray, bands: AgeBands, method: str) -> np.ndarra
         # restore the band totals exactly after clipping
         for j in range(closed):
             lo, u = bands.lower[j], bands.upper[j]
+            assert u is not None  # only the last band can be open
             s = out[:, lo:u].sum(axis=1, keepdims=True)
             out[:, lo:u] = (
                 np.where(s > 0, out[:, lo:u] / np.where(s > 0, s, 1), 1 / (u - lo))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -58,7 +59,7 @@ def _by_age(
 ) -> np.ndarray:
     """Return a schedule by single age (missing ages 0, or the last one carried forward)."""
     if np.isscalar(values):
-        out = np.full(n_ages, float(values))
+        out = np.full(n_ages, values, dtype=float)
     else:
         if not isinstance(values, pd.Series):
             raise fail(
@@ -110,7 +111,7 @@ def _area_band_frame(value, areas, b: AgeBands, name, where, *, rate: bool) -> n
     if value is None:
         return np.zeros((len(areas), k))
     if np.isscalar(value):
-        arr = np.full((len(areas), k), float(value))
+        arr = np.full((len(areas), k), value, dtype=float)
     elif isinstance(value, pd.Series):
         missing = [c for c in b.columns if c not in value.index]
         if missing:
@@ -303,36 +304,7 @@ def cohort_component(
     where = "cohort_component"
     b = _as_bands(bands, where)
     ob = b if output_bands is None else _as_bands(output_bands, where)
-    if not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise fail(where, f"`horizon` is {horizon!r}", "pass a whole number of years, at least 1")
-    if split not in ("uniform", "monotone"):
-        raise fail(where, f"`split` is {split!r}", "use 'uniform' or 'monotone'")
-    for arg, bb in (("bands", b), ("output_bands", ob)):
-        if not bb.open:
-            raise fail(
-                where,
-                f"the oldest of `{arg}` ends at age {bb.top}; people ageing beyond it would leave "
-                "the table unaccounted",
-                "make the oldest band open (e.g. '75 und älter', upper edge None)",
-            )
-    if max_age <= max(b.top, ob.top):
-        raise fail(
-            where, f"`max_age` {max_age} is not above the bands' top age", "raise `max_age`"
-        )
-    scen = dict(scenario or {})
-    unknown = [k for k in scen if k not in SCENARIO_KEYS]
-    if unknown:
-        raise fail(
-            where,
-            f"`scenario` has unknown key(s) {format_values(unknown)}",
-            f"use {', '.join(SCENARIO_KEYS)}",
-        )
-    if any((not np.isfinite(v)) or v < 0 for v in scen.values()):
-        raise fail(where, "`scenario` has a negative multiplier", "pass multipliers of at least 0")
-    if not 0 < interval < 1:
-        raise fail(
-            where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9"
-        )
+    scen = _check_cohort_options(b, ob, horizon, split, max_age, scenario, interval, where)
     n_ages = max_age + 1
     if isinstance(df, pd.DataFrame) and isinstance(df.index, pd.MultiIndex):
         raise fail(
@@ -368,57 +340,22 @@ def cohort_component(
     inflow = inflow * scen.get("in_migration", 1.0)
     years = list(range(launch_year + 1, launch_year + horizon + 1))
     dwellings, occ = _new_build(new_build, occupancy, areas, years, n_ages, where)
-    dwellings = dwellings * scen.get("new_build", 1.0)
-    qx = np.clip((1 - surv)[None, :] * lev_m[:, None], 0, 1)
-    fert_w = fs * fert
+    flows = _Flows(
+        launch_year=launch_year,
+        years=years,
+        lev_f=lev_f,
+        fert_w=fs * fert,
+        out_rate=out_rate,
+        qx=np.clip((1 - surv)[None, :] * lev_m[:, None], 0, 1),
+        infant_q=(1 - surv[0]) * lev_m,
+        inflow=inflow,
+        dwellings=dwellings * scen.get("new_build", 1.0),
+        occ=occ,
+        control=control,
+        ob=ob,
+    )
     pop0 = _split_launch(values, b, split, surv, n_ages)
-
-    inflow_sum = inflow.sum(axis=1)
-    occ_sum = float(occ.sum())
-    infant_q = (1 - surv[0]) * lev_m
-
-    def run(start: np.ndarray, draw: Any = None):
-        # three (areas x ages) work buffers, reused every year (no fresh allocations)
-        pop, nxt, work = start.copy(), np.empty_like(start), np.empty_like(start)
-        out_pop, comps = {launch_year: _aggregate_matrix(pop, ob)}, {}
-        for t, y in enumerate(years):
-            births = lev_f * (pop @ fert_w)
-            if draw is not None:
-                births = draw.poisson(births).astype(float)
-            o = np.multiply(out_rate, pop, out=work)
-            if draw is not None:
-                o = np.minimum(draw.poisson(o), pop, out=work)
-            o_sum = o.sum(axis=1)
-            alive = np.subtract(pop, o, out=work)
-            d = np.multiply(alive, qx, out=nxt)
-            if draw is not None:
-                d = np.minimum(draw.poisson(d), alive, out=nxt)
-            infant_deaths = np.minimum(births * infant_q, births)
-            d_sum = d.sum(axis=1) + infant_deaths
-            alive -= d
-            nxt[:, 1:] = alive[:, :-1]
-            nxt[:, -1] += alive[:, -1]
-            nxt[:, 0] = births - infant_deaths
-            if draw is None:
-                nxt += inflow
-                in_sum = inflow_sum
-            else:
-                i_n = draw.poisson(inflow)
-                nxt += i_n
-                in_sum = i_n.sum(axis=1)
-                del i_n
-            rows = np.flatnonzero(dwellings[t])
-            if rows.size:
-                nxt[rows] += dwellings[t][rows, None] * occ[None, :]
-            adjust = _control_year(nxt, control, y, ob, where)
-            comps[y] = np.stack(
-                [births, d_sum, in_sum, dwellings[t] * occ_sum, o_sum, adjust], axis=1
-            )
-            pop, nxt = nxt, pop
-            out_pop[y] = _aggregate_matrix(pop, ob)
-        return out_pop, comps
-
-    results, comps = run(pop0)
+    results, comps = flows.run(pop0)
     population = _stack(results, areas, ob.columns, "jahr")
     components = _stack(comps, areas, COMPONENTS, "jahr")
     intervals = None
@@ -427,18 +364,7 @@ def cohort_component(
         if not isinstance(n_draws, int) or n_draws < 2:
             raise fail(where, f"`n_draws` is {n_draws!r}", "pass 0 or at least 2")
         gen = check_rng(rng, where=where)
-        sims = np.empty((n_draws, len(years), len(areas), len(ob.columns)), dtype=np.float32)
-        for r in range(n_draws):
-            res_r, _ = run(pop0, gen)
-            for t, y in enumerate(years):
-                sims[r, t] = res_r[y]
-        lo, hi = np.quantile(sims, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
-        cols = pd.MultiIndex.from_product([list(ob.columns), ["lower", "upper"]])
-        bounds = {
-            y: np.stack([lo[t], hi[t]], axis=2).reshape(len(areas), -1)
-            for t, y in enumerate(years)
-        }
-        intervals = _stack(bounds, areas, cols, "jahr")
+        intervals = _simulated_intervals(flows, pop0, n_draws, gen, interval, areas)
         notes.append(
             f"{interval:.0%} prediction intervals from {n_draws} simulations (Poisson births, deaths "
             "and moves; without parameter uncertainty)"
@@ -468,9 +394,138 @@ def cohort_component(
     )
 
 
+def _check_cohort_options(
+    b: AgeBands,
+    ob: AgeBands,
+    horizon: int,
+    split: str,
+    max_age: int,
+    scenario: Mapping[str, float] | None,
+    interval: float,
+    where: str,
+) -> dict[str, float]:
+    """Check the options of :func:`cohort_component`; return the scenario multipliers."""
+    if not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise fail(where, f"`horizon` is {horizon!r}", "pass a whole number of years, at least 1")
+    if split not in ("uniform", "monotone"):
+        raise fail(where, f"`split` is {split!r}", "use 'uniform' or 'monotone'")
+    for arg, bb in (("bands", b), ("output_bands", ob)):
+        if not bb.open:
+            raise fail(
+                where,
+                f"the oldest of `{arg}` ends at age {bb.top}; people ageing beyond it would leave "
+                "the table unaccounted",
+                "make the oldest band open (e.g. '75 und älter', upper edge None)",
+            )
+    if max_age <= max(b.top, ob.top):
+        raise fail(
+            where, f"`max_age` {max_age} is not above the bands' top age", "raise `max_age`"
+        )
+    scen = dict(scenario or {})
+    unknown = [k for k in scen if k not in SCENARIO_KEYS]
+    if unknown:
+        raise fail(
+            where,
+            f"`scenario` has unknown key(s) {format_values(unknown)}",
+            f"use {', '.join(SCENARIO_KEYS)}",
+        )
+    if any((not np.isfinite(v)) or v < 0 for v in scen.values()):
+        raise fail(where, "`scenario` has a negative multiplier", "pass multipliers of at least 0")
+    if not 0 < interval < 1:
+        raise fail(
+            where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9"
+        )
+    return scen
+
+
+@dataclass(frozen=True)
+class _Flows:
+    """Rates and flows of a cohort-component projection (areas x single years of age)."""
+
+    launch_year: int
+    years: list[int]
+    lev_f: np.ndarray  # fertility level per area
+    fert_w: np.ndarray  # births per resident by age (female share x fertility)
+    out_rate: np.ndarray
+    qx: np.ndarray  # death probabilities per area and age
+    infant_q: np.ndarray
+    inflow: np.ndarray
+    dwellings: np.ndarray  # new dwellings per year and area
+    occ: np.ndarray  # residents per new dwelling by age
+    control: Any
+    ob: AgeBands
+
+    def run(self, start: np.ndarray, draw: Any = None) -> tuple[dict, dict]:
+        """Stocks by output band and components per year; Poisson draws with ``draw``."""
+        # three (areas x ages) work buffers, reused every year (no fresh allocations)
+        pop, nxt, work = start.copy(), np.empty_like(start), np.empty_like(start)
+        out_pop, comps = {self.launch_year: _aggregate_matrix(pop, self.ob)}, {}
+        inflow_sum = self.inflow.sum(axis=1)
+        occ_sum = float(self.occ.sum())
+        for t, y in enumerate(self.years):
+            births = self.lev_f * (pop @ self.fert_w)
+            if draw is not None:
+                births = draw.poisson(births).astype(float)
+            o = np.multiply(self.out_rate, pop, out=work)
+            if draw is not None:
+                o = np.minimum(draw.poisson(o), pop, out=work)
+            o_sum = o.sum(axis=1)
+            alive = np.subtract(pop, o, out=work)
+            d = np.multiply(alive, self.qx, out=nxt)
+            if draw is not None:
+                d = np.minimum(draw.poisson(d), alive, out=nxt)
+            infant_deaths = np.minimum(births * self.infant_q, births)
+            d_sum = d.sum(axis=1) + infant_deaths
+            alive -= d
+            nxt[:, 1:] = alive[:, :-1]
+            nxt[:, -1] += alive[:, -1]
+            nxt[:, 0] = births - infant_deaths
+            if draw is None:
+                nxt += self.inflow
+                in_sum = inflow_sum
+            else:
+                i_n = draw.poisson(self.inflow)
+                nxt += i_n
+                in_sum = i_n.sum(axis=1)
+                del i_n
+            rows = np.flatnonzero(self.dwellings[t])
+            if rows.size:
+                nxt[rows] += self.dwellings[t][rows, None] * self.occ[None, :]
+            adjust = _control_year(nxt, self.control, y, self.ob, "cohort_component")
+            comps[y] = np.stack(
+                [births, d_sum, in_sum, self.dwellings[t] * occ_sum, o_sum, adjust], axis=1
+            )
+            pop, nxt = nxt, pop
+            out_pop[y] = _aggregate_matrix(pop, self.ob)
+        return out_pop, comps
+
+
+def _simulated_intervals(
+    flows: _Flows,
+    pop0: np.ndarray,
+    n_draws: int,
+    gen: np.random.Generator,
+    interval: float,
+    areas: pd.Index,
+) -> pd.DataFrame:
+    """Prediction intervals (lower, upper per band) from Poisson simulations of the flows."""
+    years, ob = flows.years, flows.ob
+    sims = np.empty((n_draws, len(years), len(areas), len(ob.columns)), dtype=np.float32)
+    for r in range(n_draws):
+        res_r, _ = flows.run(pop0, gen)
+        for t, y in enumerate(years):
+            sims[r, t] = res_r[y]
+    lo, hi = np.quantile(sims, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
+    cols = pd.MultiIndex.from_product([list(ob.columns), ["lower", "upper"]])
+    bounds = {
+        y: np.stack([lo[t], hi[t]], axis=2).reshape(len(areas), -1) for t, y in enumerate(years)
+    }
+    return _stack(bounds, areas, cols, "jahr")
+
+
 def _area_vector(value, areas: pd.Index, name: str, where: str) -> np.ndarray:
     if np.isscalar(value):
-        arr = np.full(len(areas), float(value))
+        arr = np.full(len(areas), value, dtype=float)
     else:
         gone = areas.difference(value.index)
         if len(gone):

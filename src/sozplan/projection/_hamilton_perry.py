@@ -313,6 +313,95 @@ def hamilton_perry(
         raise fail(where, f"`method` is {method!r}", "use 'ratio' or 'difference'")
     if split not in (None, "uniform", "monotone"):
         raise fail(where, f"`split` is {split!r}", "use None, 'uniform' or 'monotone'")
+    step, shift = _periods(b, split, step, base_year, launch_year, target_year, where)
+    if limits is not None and not (0 <= limits[0] <= limits[1]):
+        raise fail(
+            where, f"`limits` is {limits!r}", "pass (lower, upper) with 0 <= lower <= upper"
+        )
+    starts = list(
+        range(base_year, launch_year - step + 1, 1 if step < launch_year - base_year else step)
+    )
+    need = sorted({*starts, *(t + step for t in starts), launch_year})
+    areas, stocks = stocks_by_year(df, b, need, year, where)
+    lower, upper = _units(b, split)
+    m0, m1 = mothers
+    adult_mask = np.array([m0 <= lo < m1 for lo in lower])
+    if not adult_mask.any():
+        raise fail(
+            where,
+            f"no age unit lies within `mothers` {mothers}",
+            "choose `mothers` on band edges (e.g. (15, 45)) or pass split=",
+        )
+    young = np.zeros(len(lower), dtype=bool)
+    young[:shift] = True
+    female = _women_stocks(df, women, b, need, year, stocks, where)
+    notes: list[str] = []
+    model = _Model(b, split, step, shift, young, adult_mask, method, limits, notes)
+    # the adults behind the child ratios: women if given (child-woman ratio), else everybody
+    mothers_of = female if female is not None else stocks
+    if split is not None:
+        notes.append(
+            f"bands split into single years ({split}), ratios over {step} year(s)"
+            + (f", pooled over {len(starts)} periods" if len(starts) > 1 else "")
+            + ", re-aggregated to the bands"
+        )
+    ratio, diff = model.pooled_ratios(stocks, mothers_of, starts)
+    female_model = None
+    if female is not None:
+        female_model = (*model.pooled_ratios(female, mothers_of, starts), female[launch_year])
+        notes.append(
+            "child-woman ratios: the youngest follow the projected women of `mothers` ages"
+        )
+    out_years = list(range(launch_year + step, target_year + 1, step))
+    results = {launch_year: stocks[launch_year]}
+    results.update(model.project(stocks[launch_year], ratio, diff, female_model, out_years))
+    if model.n_negative:
+        notes.append(
+            f"{model.n_negative} negative projected cohort(s) set to 0 (difference method)"
+        )
+    results = _apply_control(results, control, b, launch_year, where, notes)
+    population = _stack(results, areas, b.columns, year)
+    labels = [
+        f"{lo}+" if u is None else (str(lo) if split else f"{lo}-{u - 1}")
+        for lo, u in zip(lower, upper, strict=True)
+    ]
+    ratios = pd.DataFrame(
+        ratio if method == "ratio" else np.where(young, ratio, diff), index=areas, columns=labels
+    )
+    settings = MappingProxyType(
+        {
+            "base_year": base_year,
+            "step": step,
+            "split": split,
+            "mothers": mothers,
+            "method_variant": method,
+            "limits": limits,
+            "control": control is not None,
+            "women": tuple(women) if women is not None else None,
+        }
+    )
+    return ProjectionResult(
+        population=population,
+        bands=b,
+        method="hamilton_perry",
+        launch_year=launch_year,
+        target_year=target_year,
+        ratios=ratios,
+        settings=settings,
+        notes=tuple(notes),
+    )
+
+
+def _periods(
+    b: AgeBands,
+    split: str | None,
+    step: int | None,
+    base_year: int,
+    launch_year: int,
+    target_year: int,
+    where: str,
+) -> tuple[int, int]:
+    """Check the years; return the ratio period and the age shift per period (in units)."""
     if not base_year < launch_year < target_year:
         raise fail(
             where,
@@ -374,157 +463,129 @@ def hamilton_perry(
             f"the base period ({launch_year - base_year} years) is not a multiple of `step` ({step})",
             "choose base and launch years a multiple of `step` apart",
         )
-    if limits is not None and not (0 <= limits[0] <= limits[1]):
-        raise fail(
-            where, f"`limits` is {limits!r}", "pass (lower, upper) with 0 <= lower <= upper"
-        )
-    starts = list(
-        range(base_year, launch_year - step + 1, 1 if step < launch_year - base_year else step)
-    )
-    need = sorted({*starts, *(t + step for t in starts), launch_year})
-    areas, stocks = stocks_by_year(df, b, need, year, where)
+    return step, shift
 
-    lower, upper = _units(b, split)
-    m0, m1 = mothers
-    adult_mask = np.array([m0 <= lo < m1 for lo in lower])
-    if not adult_mask.any():
+
+def _women_stocks(
+    df: pd.DataFrame,
+    women: Sequence[Hashable] | None,
+    b: AgeBands,
+    need: list[int],
+    year: Hashable,
+    stocks: dict[int, np.ndarray],
+    where: str,
+) -> dict[int, np.ndarray] | None:
+    """Women per band and year (a part of the band's residents), if `women` is given."""
+    if women is None:
+        return None
+    if len(women) != len(b.columns):
         raise fail(
             where,
-            f"no age unit lies within `mothers` {mothers}",
-            "choose `mothers` on band edges (e.g. (15, 45)) or pass split=",
+            f"`women` names {len(women)} columns for {len(b.columns)} bands",
+            "give one column of women per band, in the order of `bands`",
         )
-    young = np.zeros(len(lower), dtype=bool)
-    young[:shift] = True
+    _, female = stocks_by_year(df, AgeBands(tuple(women), b.lower, b.upper), need, year, where)
+    above = [y for y in need if (female[y] > stocks[y] + 1e-9).any()]
+    if above:
+        raise fail(
+            where,
+            f"`women` exceed the residents of their band in {format_values(above)}",
+            "pass the women of each band as a part of the band's residents",
+        )
+    return female
 
-    def units(values: np.ndarray) -> np.ndarray:
-        if split is None:
+
+@dataclass
+class _Model:
+    """Age units, cohort shift and options of one Hamilton-Perry projection."""
+
+    b: AgeBands
+    split: str | None
+    step: int
+    shift: int
+    young: np.ndarray  # units born during one period (their ratio is a child ratio)
+    adult_mask: np.ndarray  # units of the mothers' ages
+    method: str
+    limits: tuple[float, float] | None
+    notes: list[str]
+    n_negative: int = 0
+
+    def units(self, values: np.ndarray) -> np.ndarray:
+        """Stocks by projection unit: the bands, or single years of age with ``split``."""
+        if self.split is None:
             return values
-        single = _split_matrix(values, b, split)
-        return single if b.open else single[:, : b.top]  # a closed top band: no open unit
+        single = _split_matrix(values, self.b, self.split)
+        return single if self.b.open else single[:, : self.b.top]  # closed top band: no open unit
 
-    is_open = b.open
-    if women is not None:
-        wb = AgeBands(tuple(women), b.lower, b.upper) if len(women) == len(b.columns) else None
-        if wb is None:
-            raise fail(
-                where,
-                f"`women` names {len(women)} columns for {len(b.columns)} bands",
-                "give one column of women per band, in the order of `bands`",
+    def pooled_ratios(
+        self, stk: dict[int, np.ndarray], mothers_of: dict[int, np.ndarray], starts: list[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Cohort-change ratios and differences pooled over the base periods."""
+        young, step = self.young, self.step
+        num: np.ndarray = np.zeros(0)
+        den: np.ndarray = np.zeros(0)
+        for i, t in enumerate(starts):
+            aged = _age_forward(self.units(stk[t]), self.shift, self.b.open)
+            aged[:, young] = self.units(mothers_of[t + step])[:, self.adult_mask].sum(
+                axis=1, keepdims=True
             )
-        _, female = stocks_by_year(df, wb, need, year, where)
-        above = [y for y in need if (female[y] > stocks[y] + 1e-9).any()]
-        if above:
-            raise fail(
-                where,
-                f"`women` exceed the residents of their band in {format_values(above)}",
-                "pass the women of each band as a part of the band's residents",
-            )
-    else:
-        female = None
-    # the adults behind the child ratios: women if given (child-woman ratio), else everybody
-    mothers_of = female if female is not None else stocks
-    notes: list[str] = []
-    n_pairs = len(starts)
-
-    def pooled_ratios(stk: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        num = 0.0
-        den = 0.0
-        for t in starts:
-            aged = _age_forward(units(stk[t]), shift, is_open)
-            aged[:, young] = units(mothers_of[t + step])[:, adult_mask].sum(axis=1, keepdims=True)
-            num = num + units(stk[t + step])
-            den = den + aged
-        num, den = np.asarray(num), np.asarray(den)
+            later = self.units(stk[t + step]).astype(float)  # a copy: sums never alias `stk`
+            num = later if i == 0 else num + later
+            den = aged.astype(float) if i == 0 else den + aged
         city = np.divide(
             num.sum(axis=0), den.sum(axis=0), out=np.ones(num.shape[1]), where=den.sum(axis=0) > 0
         )
         zero = den <= 0
         ratio = np.divide(num, den, out=np.broadcast_to(city, num.shape).copy(), where=~zero)
         if zero.any():
-            notes.append(
+            self.notes.append(
                 f"{int(zero.sum())} ratio(s) without a base cohort took the city-wide ratio"
             )
-        diff = (num - np.where(young, 0.0, den)) / n_pairs
-        if limits is not None:
-            clipped = (~young) & ((ratio < limits[0]) | (ratio > limits[1]))
-            ratio = np.where(young, ratio, np.clip(ratio, *limits))
-            notes.append(f"{int(clipped.sum())} cohort-change ratio(s) limited to {limits}")
+        diff = (num - np.where(young, 0.0, den)) / len(starts)
+        if self.limits is not None:
+            clipped = (~young) & ((ratio < self.limits[0]) | (ratio > self.limits[1]))
+            ratio = np.where(young, ratio, np.clip(ratio, *self.limits))
+            self.notes.append(
+                f"{int(clipped.sum())} cohort-change ratio(s) limited to {self.limits}"
+            )
         return ratio, diff
 
-    if split is not None:
-        notes.append(
-            f"bands split into single years ({split}), ratios over {step} year(s)"
-            + (f", pooled over {n_pairs} periods" if n_pairs > 1 else "")
-            + ", re-aggregated to the bands"
-        )
-    ratio, diff = pooled_ratios(stocks)
-    if female is not None:
-        ratio_f, diff_f = pooled_ratios(female)
-        notes.append(
-            "child-woman ratios: the youngest follow the projected women of `mothers` ages"
-        )
-
-    n_negative = 0
-
-    def advance(current: np.ndarray, r: np.ndarray, d: np.ndarray) -> np.ndarray:
-        nonlocal n_negative
-        aged = _age_forward(current, shift, is_open)
-        if method == "ratio":
+    def advance(self, current: np.ndarray, r: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """Age the cohorts by one period and apply the ratios (or differences)."""
+        aged = _age_forward(current, self.shift, self.b.open)
+        if self.method == "ratio":
             return r * aged
         nxt = aged + d
-        n_negative += int((nxt[:, ~young] < 0).sum())
+        self.n_negative += int((nxt[:, ~self.young] < 0).sum())
         return np.clip(nxt, 0, None)
 
-    current = units(stocks[launch_year])
-    current_f = units(female[launch_year]) if female is not None else None
-    out_years = list(range(launch_year + step, target_year + 1, step))
-    results = {launch_year: stocks[launch_year]}
-    for y in out_years:
-        nxt = advance(current, ratio, diff)
-        if current_f is not None:
-            nxt_f = advance(current_f, ratio_f, diff_f)
-            adults = nxt_f[:, adult_mask].sum(axis=1, keepdims=True)
-            nxt_f[:, young] = ratio_f[:, young] * adults
-            current_f = nxt_f
-        else:
-            adults = nxt[:, adult_mask].sum(axis=1, keepdims=True)
-        nxt[:, young] = ratio[:, young] * adults
-        current = nxt
-        results[y] = current if split is None else _aggregate_matrix(current, b)
-    if n_negative:
-        notes.append(f"{n_negative} negative projected cohort(s) set to 0 (difference method)")
-
-    results = _apply_control(results, control, b, launch_year, where, notes)
-    population = _stack(results, areas, b.columns, year)
-    labels = [
-        f"{lo}+" if u is None else (str(lo) if split else f"{lo}-{u - 1}")
-        for lo, u in zip(lower, upper, strict=True)
-    ]
-    ratios = pd.DataFrame(
-        ratio if method == "ratio" else np.where(young, ratio, diff), index=areas, columns=labels
-    )
-    settings = MappingProxyType(
-        {
-            "base_year": base_year,
-            "step": step,
-            "split": split,
-            "mothers": mothers,
-            "method_variant": method,
-            "limits": limits,
-            "control": control is not None,
-            "women": tuple(women) if women is not None else None,
-        }
-    )
-    return ProjectionResult(
-        population=population,
-        bands=b,
-        method="hamilton_perry",
-        launch_year=launch_year,
-        target_year=target_year,
-        ratios=ratios,
-        settings=settings,
-        notes=tuple(notes),
-    )
+    def project(
+        self,
+        launch: np.ndarray,
+        ratio: np.ndarray,
+        diff: np.ndarray,
+        female: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        out_years: list[int],
+    ) -> dict[int, np.ndarray]:
+        """Stocks by band in every output year, from the launch-year stocks."""
+        young, adult_mask = self.young, self.adult_mask
+        current = self.units(launch)
+        current_f = self.units(female[2]) if female is not None else None
+        results = {}
+        for y in out_years:
+            nxt = self.advance(current, ratio, diff)
+            if female is not None and current_f is not None:
+                ratio_f, diff_f, _ = female
+                nxt_f = self.advance(current_f, ratio_f, diff_f)
+                adults = nxt_f[:, adult_mask].sum(axis=1, keepdims=True)
+                nxt_f[:, young] = ratio_f[:, young] * adults
+                current_f = nxt_f
+            else:
+                adults = nxt[:, adult_mask].sum(axis=1, keepdims=True)
+            nxt[:, young] = ratio[:, young] * adults
+            current = nxt
+            results[y] = current if self.split is None else _aggregate_matrix(current, self.b)
+        return results
 
 
 def _apply_control(results, control, b, launch_year, where, notes):

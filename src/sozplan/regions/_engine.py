@@ -88,7 +88,7 @@ class Engine:
             self._z64 = np.ascontiguousarray(self.z, dtype=float)
             self._pop64 = np.ascontiguousarray(self.pop, dtype=float)
 
-    def neighbours(self, i: int) -> np.ndarray:
+    def neighbours(self, i: int | np.integer) -> np.ndarray:
         return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
     def components(self, mask: np.ndarray | None = None) -> tuple[int, np.ndarray]:
@@ -124,8 +124,8 @@ class Engine:
         from sklearn.cluster import ward_tree
 
         n = self.n
-        node_members: dict[int, np.ndarray] = {}
-        heap: list[tuple[float, int, int]] = []  # (-height, tiebreak, node)
+        node_members: dict[tuple[int, int], np.ndarray] = {}
+        heap: list[tuple[float, int, int, int]] = []  # (-height, tiebreak, component, node)
         regions: list[tuple[int, int]] = []  # (component, node)
         trees: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for c in range(n_comp):
@@ -423,13 +423,11 @@ class Engine:
                 alive[r] = False
                 continue
             labels[:], st.n[:], st.pop[:], st.s1[:], st.s2[:] = saved
-            if True:
-                self.log.append(
-                    f"region of {len(members)} blocks ({st.pop[r]:.0f} residents) stays below "
-                    "the floor: "
-                    "no neighbour can take it or give blocks"
-                )
-                alive[r] = False  # give up on it; reported by the quality table
+            self.log.append(
+                f"region of {len(members)} blocks ({st.pop[r]:.0f} residents) stays below "
+                "the floor: no neighbour can take it or give blocks"
+            )
+            alive[r] = False  # give up on it; reported by the quality table
         return relabel(labels)
 
     def _merge_resplit(self, labels: np.ndarray, r: int, nb: np.ndarray, st: Stats) -> bool:

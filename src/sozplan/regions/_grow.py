@@ -607,42 +607,9 @@ def tree_cut(
     mask = np.zeros(m, dtype=np.bool_)
     if m < 2:
         return 0.0, mask, False
-    for t in range(m):
-        loc[members[t]] = t
-    # Prim on the induced subgraph
-    key = np.full(m, np.inf)
-    parent = np.full(m, -1, dtype=np.int64)
-    used = np.zeros(m, dtype=np.bool_)
-    order = np.empty(m, dtype=np.int64)
-    key[0] = 0.0
-    for step in range(m):
-        u = -1
-        bestkey = np.inf
-        for t in range(m):
-            if not used[t] and key[t] < bestkey:
-                bestkey = key[t]
-                u = t
-        if u < 0:
-            for t in range(m):
-                loc[members[t]] = -1
-            return 0.0, mask, False
-        used[u] = True
-        order[step] = u
-        gu = members[u]
-        for q in range(indptr[gu], indptr[gu + 1]):
-            v = loc[indices[q]]
-            if v < 0 or used[v]:
-                continue
-            dist = 0.0
-            for j in range(d):
-                diff = z[gu, j] - z[members[v], j]
-                dist += diff * diff
-            dist = np.sqrt(dist)
-            if dist < key[v]:
-                key[v] = dist
-                parent[v] = u
-    for t in range(m):
-        loc[members[t]] = -1
+    order, parent, connected = _prim(indptr, indices, members, z, loc)
+    if not connected:
+        return 0.0, mask, False
     # subtree sums in reverse Prim order (parents are added before their children)
     cnt = np.ones(m)
     sp = np.empty(m)
@@ -712,3 +679,53 @@ def tree_cut(
         if mask[parent[u]]:
             mask[u] = True
     return best_gain, mask, True
+
+
+@_jit
+def _prim(
+    indptr: np.ndarray, indices: np.ndarray, members: np.ndarray, z: np.ndarray, loc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Minimum spanning tree of the blocks ``members`` (Prim): visiting order and parents.
+
+    Returns False as the third value if the blocks are not connected. ``loc`` is a
+    scratch array of length n filled with -1 (restored on return).
+    """
+    m = len(members)
+    d = z.shape[1]
+    for t in range(m):
+        loc[members[t]] = t
+    # Prim on the induced subgraph
+    key = np.full(m, np.inf)
+    parent = np.full(m, -1, dtype=np.int64)
+    used = np.zeros(m, dtype=np.bool_)
+    order = np.empty(m, dtype=np.int64)
+    key[0] = 0.0
+    for step in range(m):
+        u = -1
+        bestkey = np.inf
+        for t in range(m):
+            if not used[t] and key[t] < bestkey:
+                bestkey = key[t]
+                u = t
+        if u < 0:
+            for t in range(m):
+                loc[members[t]] = -1
+            return order, parent, False
+        used[u] = True
+        order[step] = u
+        gu = members[u]
+        for q in range(indptr[gu], indptr[gu + 1]):
+            v = loc[indices[q]]
+            if v < 0 or used[v]:
+                continue
+            dist = 0.0
+            for j in range(d):
+                diff = z[gu, j] - z[members[v], j]
+                dist += diff * diff
+            dist = np.sqrt(dist)
+            if dist < key[v]:
+                key[v] = dist
+                parent[v] = u
+    for t in range(m):
+        loc[members[t]] = -1
+    return order, parent, True

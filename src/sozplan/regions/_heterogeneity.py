@@ -435,23 +435,7 @@ def heterogeneity(
             within[:, j] = np.bincount(codes, weights=cw[:, j] * dev[:, j] ** 2, minlength=k) / den
         tab[f"within_var_{c}"] = within[:, j]
     tab["heterogeneity_ratio"] = np.nanmean(within, axis=1)
-    bc = np.full(k, np.nan)
-    ad = np.full(k, np.nan)
-    comp_of: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for r in range(k):
-        m = np.flatnonzero((codes == r) & keep)
-        if len(m) < max(min_blocks, 4):
-            continue
-        d = dev[m]
-        ww = wk[m]
-        cov = (ww[:, None] * d).T @ d / ww.sum()
-        _, vecs = np.linalg.eigh(cov)
-        score = d @ vecs[:, -1]
-        if np.ptp(score) <= 1e-12:
-            continue
-        bc[r] = bimodality_coefficient(score)
-        ad[r], comp = ashman_d(score)
-        comp_of[r] = (m, comp, score)
+    bc, ad, comp_of = _bimodality(codes, keep, dev, wk, k, min_blocks)
     tab["bimodality_coefficient"] = bc
     tab["ashman_d"] = ad
     contrast = np.full(k, np.nan)
@@ -476,8 +460,68 @@ def heterogeneity(
     tab["rank"] = pd.array(
         [i + 1 if f else pd.NA for i, f in enumerate(tab["flag"])], dtype="Int64"
     )
-    # drivers and groups of flagged zones
     names = indicator_labels(cols)
+    drv_rows, grp_rows = _drivers_and_groups(blocks.index, tab, uniq, comp_of, values, cw, dev, w)
+    drivers = pd.DataFrame(drv_rows)
+    if len(drivers):
+        drivers = drivers.sort_values(
+            ["zone", "share_within_ss"], ascending=[True, False], ignore_index=True
+        )
+    groups = pd.DataFrame(grp_rows)
+    theil, theil_summary = _theil_by_indicator(values, cw, labels)
+    return HeterogeneityResult(
+        table=tab,
+        theil=theil,
+        theil_summary=theil_summary,
+        drivers=drivers,
+        groups=groups,
+        columns=tuple(cols),
+        excluded=tuple(excluded),
+        indicator_labels=names,
+    )
+
+
+def _bimodality(
+    codes: np.ndarray,
+    keep: np.ndarray,
+    dev: np.ndarray,
+    wk: np.ndarray,
+    k: int,
+    min_blocks: int,
+) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """Bimodality coefficient and Ashman's D of each zone's blocks on their main axis."""
+    bc = np.full(k, np.nan)
+    ad = np.full(k, np.nan)
+    comp_of: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for r in range(k):
+        m = np.flatnonzero((codes == r) & keep)
+        if len(m) < max(min_blocks, 4):
+            continue
+        d = dev[m]
+        ww = wk[m]
+        cov = (ww[:, None] * d).T @ d / ww.sum()
+        _, vecs = np.linalg.eigh(cov)
+        score = d @ vecs[:, -1]
+        if np.ptp(score) <= 1e-12:
+            continue
+        bc[r] = bimodality_coefficient(score)
+        ad[r], comp = ashman_d(score)
+        comp_of[r] = (m, comp, score)
+    return bc, ad, comp_of
+
+
+def _drivers_and_groups(
+    block_ids: pd.Index,
+    tab: pd.DataFrame,
+    uniq: np.ndarray,
+    comp_of: dict,
+    values: pd.DataFrame,
+    cw: np.ndarray,
+    dev: np.ndarray,
+    w: np.ndarray,
+) -> tuple[list[dict], list[dict]]:
+    """Rows of the blocks (share of the within SS) and of the two groups of flagged zones."""
+    cols = list(values.columns)
     drv_rows, grp_rows = [], []
     pos = {zname: i for i, zname in enumerate(uniq)}
     for zname in tab.index[tab["flag"].to_numpy()]:
@@ -488,7 +532,7 @@ def heterogeneity(
         for i, bi in enumerate(m):
             row = {
                 "zone": zname,
-                "block": blocks.index[bi],
+                "block": block_ids[bi],
                 "group": "AB"[int(comp[i])],
                 "population": w[bi],
                 "score": score[i],
@@ -514,13 +558,14 @@ def heterogeneity(
                     else np.nan
                 )
             grp_rows.append(row)
-    drivers = pd.DataFrame(drv_rows)
-    if len(drivers):
-        drivers = drivers.sort_values(
-            ["zone", "share_within_ss"], ascending=[True, False], ignore_index=True
-        )
-    groups = pd.DataFrame(grp_rows)
-    # Theil per indicator (non-negative ones)
+    return drv_rows, grp_rows
+
+
+def _theil_by_indicator(
+    values: pd.DataFrame, cw: np.ndarray, labels: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Theil decomposition (between and within zones) of each non-negative indicator."""
+    cols = list(values.columns)
     theil_rows, tsum = [], {}
     for j, c in enumerate(cols):
         yk = np.nan_to_num(values[c].to_numpy(dtype=float))
@@ -534,13 +579,4 @@ def heterogeneity(
     theil = pd.concat(theil_rows, ignore_index=True) if theil_rows else pd.DataFrame()
     theil_summary = pd.DataFrame(tsum).T
     theil_summary.index.name = "indicator"
-    return HeterogeneityResult(
-        table=tab,
-        theil=theil,
-        theil_summary=theil_summary,
-        drivers=drivers,
-        groups=groups,
-        columns=tuple(cols),
-        excluded=tuple(excluded),
-        indicator_labels=names,
-    )
+    return theil, theil_summary

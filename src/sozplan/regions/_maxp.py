@@ -165,7 +165,7 @@ def pair_recut(
     for _ in range(max_passes):
         la, lb = labels[coo.row], labels[coo.col]
         pairs = np.unique(np.column_stack([la, lb])[la < lb], axis=0)
-        changed = set()
+        changed: set[int] = set()
         for a, b in pairs:
             if time.perf_counter() > deadline:
                 return labels, n_recut

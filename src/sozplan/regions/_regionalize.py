@@ -7,13 +7,14 @@ import time
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sozplan._optional import import_optional
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.errors import MethodWarning
 from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
@@ -31,7 +32,7 @@ def contiguity_matrix(
     gdf: pd.DataFrame, graph: Any, *, where: str
 ) -> tuple[Any, sparse.csr_matrix]:
     """Align the graph with ``gdf``; return it and its symmetric binary adjacency (CSR)."""
-    from sozplan.graph import align_graph, build_graph
+    from sozplan.graph import Kind, align_graph, build_graph
 
     if graph is None:
         raise fail(
@@ -40,7 +41,7 @@ def contiguity_matrix(
             "pass graph='queen' (the default), 'rook' or a libpysal Graph",
         )
     if isinstance(graph, str):
-        graph = build_graph(gdf, kind=graph, islands="raise")
+        graph = build_graph(gdf, kind=cast(Kind, graph), islands="raise")
     graph = align_graph(graph, gdf, where=where)
     a = graph.sparse.tocsr()
     a = ((a + a.T) != 0).astype(np.int8).tocsr()
@@ -336,7 +337,8 @@ class RegionalizationResult:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 7))
         regions = self.dissolve()
-        palette = plt.get_cmap("tab10").colors
+        tab10 = plt.get_cmap("tab10")
+        palette = [tuple(rgba[:3]) for rgba in tab10(np.arange(tab10.N))]
         colour = _map_colouring(regions.geometry, len(palette))
         regions.plot(
             color=[palette[c] for c in colour],
@@ -380,14 +382,9 @@ def _maxp(
     max_iterations: int,
     where: str,
 ) -> np.ndarray:
-    try:
-        from spopt.region import MaxPHeuristic
-    except ImportError as exc:  # pragma: no cover - spopt is a test dependency
-        raise fail(
-            where,
-            "method='maxp' needs the package spopt",
-            "pip install spopt, or use method='ward'",
-        ) from exc
+    region = import_optional(
+        "spopt.region", where=where, purpose="method='maxp'", alternative="use method='ward'"
+    )
     if floor <= 0:
         raise fail(where, "method='maxp' needs a population floor", "pass min_population=...")
     cols = [f"_z{j}" for j in range(z.shape[1])]
@@ -406,7 +403,7 @@ def _maxp(
     state = np.random.get_state()  # noqa: NPY002 - restored below
     np.random.seed(int(rng.integers(2**31 - 1)))  # noqa: NPY002 - spopt uses the global generator
     try:
-        model = MaxPHeuristic(
+        model = region.MaxPHeuristic(
             frame,
             w,
             cols,
@@ -481,6 +478,120 @@ def _maxp_mode(
         f"the ceiling binds: {capped.n_regions} regions, {res.n_regions} with the floor alone"
     )
     return capped.labels, capped.n_moves, eng
+
+
+def _check_parts(
+    n_comp: int,
+    comp: np.ndarray,
+    n_clusters: int | None,
+    floor: float,
+    pop_arr: np.ndarray,
+    index: pd.Index,
+    where: str,
+) -> None:
+    """Raise if a graph of several parts cannot give each part its own regions."""
+    if n_clusters is not None and n_clusters < n_comp:
+        raise fail(
+            where,
+            f"the graph has {n_comp} separate parts (island policy 'keep'), each a region "
+            "at least, "
+            f"but n_clusters is {n_clusters}",
+            f"ask for at least {n_comp} regions or link the parts with islands='nearest'",
+        )
+    if floor > 0:
+        comp_pop = np.bincount(comp, weights=pop_arr)
+        low = np.flatnonzero(comp_pop < floor)
+        if len(low):
+            ids = index[np.isin(comp, low)]
+            raise fail(
+                where,
+                f"{len(low)} separate part(s) of the graph (island policy 'keep') have fewer "
+                "residents "
+                f"than the floor: blocks {format_values(ids)}",
+                "link them with build_graph(..., islands='nearest') or lower min_population",
+            )
+
+
+def _standardized(x: np.ndarray) -> np.ndarray:
+    """Z-scores of the columns (a constant column stays centred, divisor 1)."""
+    mean, sd = weighted_mean_std(x, np.ones(len(x)))
+    sd = np.where(sd > 0, sd, 1.0)
+    return (x - mean) / sd
+
+
+def _attempt_plan(
+    method: str, n_cut: int | None, n_clusters: int | None, n_comp: int
+) -> list[tuple[str, int | None]]:
+    """Engines and initial region counts to try, in order.
+
+    First the chosen engine; if the repair cannot meet the bounds, the other tree
+    engine and then fewer initial regions (more slack).
+    """
+    attempts: list[tuple[str, int | None]] = [(method, n_cut)]
+    if method != "maxp":
+        other = "skater" if method == "ward" else "ward"
+        attempts.append((other, n_cut))
+        if n_clusters is None and n_cut is not None:
+            attempts += [
+                (m, c)
+                for c in range(n_cut - 1, max(n_comp, n_cut - 4) - 1, -1)
+                for m in (method, other)
+            ]
+    return attempts
+
+
+def _best_attempt(
+    attempts: list[tuple[str, int | None]],
+    adj: Any,
+    z: np.ndarray,
+    pop_arr: np.ndarray,
+    bounds: Bounds,
+    comp: np.ndarray,
+    n_comp: int,
+    target: int | None,
+    deadline: float,
+    maxp_args: tuple,
+) -> tuple | None:
+    """Run the attempts until one meets the bounds: (violation, labels, engine, name, cut, i)."""
+    gdf, graph, gen, max_iterations, where = maxp_args
+    best = None
+    for attempt, (engine, cut) in enumerate(attempts):
+        eng = Engine(adj, z, pop_arr, bounds)
+        # in max-p mode the first attempt maximises the count; retries aim at `cut`
+        goal = target if target is not None else (cut if attempt > 0 else None)
+        if engine == "ward":
+            labels = eng.ward_cut(cut, comp, n_comp)
+        elif engine == "skater":
+            labels = comp.astype(np.int64)
+        else:
+            labels = _maxp(gdf, z, pop_arr, graph, bounds.floor, gen, max_iterations, where)
+        labels = eng.split_oversized(relabel(labels))
+        labels = eng.merge_small(labels, comp)
+        if engine != "maxp":
+            labels = eng.split_until(labels, goal, deadline)
+            labels = eng.pairs_to_triples(labels, goal, deadline)
+        if goal is not None and labels.max() + 1 > goal:
+            labels = merge_to_count(eng, labels, goal)
+        rp = np.bincount(relabel(labels), weights=pop_arr)
+        violation = float(
+            np.maximum(bounds.floor - rp, 0).sum() + np.maximum(rp - bounds.ceiling, 0).sum()
+        )
+        violation += 0.0 if target is None or rp.size == target else 1e-9 * abs(rp.size - target)
+        if best is None or violation < best[0]:
+            best = (violation, labels, eng, engine, cut, attempt)
+        if violation == 0 or time.perf_counter() > deadline:
+            break
+    return best
+
+
+def _result_log(engine_log: list[str], k: int, target: int | None, summary: dict) -> list[str]:
+    """Messages of the engine plus a missed count or missed bounds."""
+    log = list(engine_log)
+    if target is not None and k != target:
+        log.append(f"{k} regions instead of the {target} asked for (bounds or time limit)")
+    if not summary.get("all_meet_floor", True) or not summary.get("all_meet_ceiling", True):
+        log.append("some regions violate the population bounds (see quality)")
+    return log
 
 
 def regionalize(
@@ -655,8 +766,6 @@ def regionalize(
         gdf, columns, where=where, arg="gdf", allow_nan=fill_nan == "neighbours"
     )
     cols = list(values.columns)
-    if fill_nan == "raise":
-        pass
     graph, adj = contiguity_matrix(gdf, graph, where=where)
     filled: tuple = ()
     if fill_nan == "neighbours":
@@ -667,33 +776,9 @@ def regionalize(
     n_comp, comp = _check_components(graph, adj, gdf.index, where)
     pop_arr = np.zeros(n) if pop is None else pop
     if n_comp > 1:
-        if n_clusters is not None and n_clusters < n_comp:
-            raise fail(
-                where,
-                f"the graph has {n_comp} separate parts (island policy 'keep'), each a region "
-                "at least, "
-                f"but n_clusters is {n_clusters}",
-                f"ask for at least {n_comp} regions or link the parts with islands='nearest'",
-            )
-        if bounds.floor > 0:
-            comp_pop = np.bincount(comp, weights=pop_arr)
-            low = np.flatnonzero(comp_pop < bounds.floor)
-            if len(low):
-                ids = gdf.index[np.isin(comp, low)]
-                raise fail(
-                    where,
-                    f"{len(low)} separate part(s) of the graph (island policy 'keep') have fewer "
-                    "residents "
-                    f"than the floor: blocks {format_values(ids)}",
-                    "link them with build_graph(..., islands='nearest') or lower min_population",
-                )
+        _check_parts(n_comp, comp, n_clusters, bounds.floor, pop_arr, gdf.index, where)
     x = values.to_numpy(dtype=float)
-    if standardize:
-        mean, sd = weighted_mean_std(x, np.ones(n))
-        sd = np.where(sd > 0, sd, 1.0)
-        z = (x - mean) / sd
-    else:
-        z = x.copy()
+    z = _standardized(x) if standardize else x.copy()
     deadline = t0 + time_limit
     target = n_clusters
     if method == "maxp" and n_clusters is not None:
@@ -703,20 +788,8 @@ def regionalize(
     n_cut = n_clusters
     if n_cut is None and bounds.floor > 0:
         n_cut = max(n_comp, int(pop_arr.sum() // bounds.floor))
-    # first attempt with the chosen engine; if the repair cannot meet the bounds,
-    # retry with fewer initial regions (more slack) and with the other tree engine
-    attempts = [(method, n_cut)]
-    if method != "maxp":
-        other = "skater" if method == "ward" else "ward"
-        attempts.append((other, n_cut))
-        if n_clusters is None and n_cut is not None:
-            attempts += [
-                (m, c)
-                for c in range(n_cut - 1, max(n_comp, n_cut - 4) - 1, -1)
-                for m in (method, other)
-            ]
+    attempts = _attempt_plan(method, n_cut, n_clusters, n_comp)
     notes: list[str] = []
-    best = None
     if method != "maxp" and target is None and bounds.floor > 0:
         attempts = []  # max-p mode: the growth search below
         labels, n_moves, eng = _maxp_mode(
@@ -731,32 +804,10 @@ def regionalize(
             deadline=deadline,
             notes=notes,
         )
-    for attempt, (engine, cut) in enumerate(attempts):
-        eng = Engine(adj, z, pop_arr, bounds)
-        # in max-p mode the first attempt maximises the count; retries aim at `cut`
-        goal = target if target is not None else (cut if attempt > 0 else None)
-        if engine == "ward":
-            labels = eng.ward_cut(cut, comp, n_comp)
-        elif engine == "skater":
-            labels = comp.astype(np.int64)
-        else:
-            labels = _maxp(gdf, z, pop_arr, graph, bounds.floor, gen, max_iterations, where)
-        labels = eng.split_oversized(relabel(labels))
-        labels = eng.merge_small(labels, comp)
-        if engine != "maxp":
-            labels = eng.split_until(labels, goal, deadline)
-            labels = eng.pairs_to_triples(labels, goal, deadline)
-        if goal is not None and labels.max() + 1 > goal:
-            labels = merge_to_count(eng, labels, goal)
-        rp = np.bincount(relabel(labels), weights=pop_arr)
-        violation = float(
-            np.maximum(bounds.floor - rp, 0).sum() + np.maximum(rp - bounds.ceiling, 0).sum()
-        )
-        violation += 0.0 if target is None or rp.size == target else 1e-9 * abs(rp.size - target)
-        if best is None or violation < best[0]:
-            best = (violation, labels, eng, engine, cut, attempt)
-        if violation == 0 or time.perf_counter() > deadline:
-            break
+    maxp_args = (gdf, graph, gen, max_iterations, where)
+    best = _best_attempt(
+        attempts, adj, z, pop_arr, bounds, comp, n_comp, target, deadline, maxp_args
+    )
     if best is not None:
         _, labels, eng, engine, cut, attempt = best
         if attempt > 0:
@@ -781,12 +832,8 @@ def regionalize(
         floor=min_population,
         ceiling=max_population,
     )
-    log = list(eng.log)
+    log = _result_log(eng.log, k, target, summary)
     retry_notes = tuple(notes)
-    if target is not None and k != target:
-        log.append(f"{k} regions instead of the {target} asked for (bounds or time limit)")
-    if not summary.get("all_meet_floor", True) or not summary.get("all_meet_ceiling", True):
-        log.append("some regions violate the population bounds (see quality)")
     for msg in log:
         warnings.warn(f"regionalize: {msg}", MethodWarning, stacklevel=2)
     return RegionalizationResult(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -249,9 +249,9 @@ def compare_zonings(
         from sozplan.regions._regionalize import contiguity_matrix
 
         if isinstance(graph, str):
-            from sozplan.graph import build_graph
+            from sozplan.graph import Kind, build_graph
 
-            graph = build_graph(blocks, kind=graph, islands="keep")
+            graph = build_graph(blocks, kind=cast(Kind, graph), islands="keep")
         _, adj = contiguity_matrix(blocks, graph, where=where)
     rows, zone_tables, block_idx, block_cls, block_rank, block_val = {}, {}, {}, {}, {}, {}
     total_var = np.array([(cw[:, j] * z[:, j] ** 2).sum() for j in range(len(cols))])
@@ -285,21 +285,15 @@ def compare_zonings(
         if adj is not None:
             row["share_contiguous"] = float((n_parts(adj, codes, k) == 1).mean())
         rows[name] = row
-        # zone values, MSS-style index and classes
-        zv = pd.DataFrame(
-            zone_means(x, cw, codes, k), index=pd.Index(uniq, name="zone"), columns=cols
+        zv = _zone_index_table(
+            pd.DataFrame(
+                zone_means(x, cw, codes, k), index=pd.Index(uniq, name="zone"), columns=cols
+            ),
+            pop,
         )
-        zz = (zv - zv.mean()) / zv.std(ddof=0).replace(0, 1)
-        ssum = zz.sum(axis=1, min_count=1)
-        sd = ssum.std(ddof=0)
-        idx = (ssum - ssum.mean()) / (sd if sd > 0 else 1.0)
-        zv["index"] = idx
-        zv["class"] = pd.cut(idx, CLASS_BREAKS, labels=False, right=True).astype("Int64") + 1
-        zv["rank_pct"] = idx.rank(pct=True)
-        zv["population"] = pop
         zone_tables[name] = zv
         block_val[name] = zv[cols].to_numpy()[codes]
-        block_idx[name] = idx.to_numpy()[codes]
+        block_idx[name] = zv["index"].to_numpy()[codes]
         block_cls[name] = zv["class"].to_numpy(dtype=float, na_value=np.nan)[codes]
         block_rank[name] = zv["rank_pct"].to_numpy()[codes]
         rows[name]["_codes"] = codes
@@ -311,20 +305,9 @@ def compare_zonings(
         pr["adjusted_rand"] = float(adjusted_rand_score(ca, cb))
         pr["variation_of_information"] = variation_of_information(ca, cb)
         pr["vi_normalized"] = variation_of_information(ca, cb, normalized=True)
-        for j, c in enumerate(cols):
-            va, vb = block_val[a][:, j], block_val[b][:, j]
-            pr[f"corr_{c}"] = _weighted_corr(va, vb, bw)
-            m = np.isfinite(va) & np.isfinite(vb) & live
-            pr[f"mad_{c}"] = (
-                float(np.average(np.abs(va[m] - vb[m]), weights=bw[m])) if m.any() else np.nan
-            )
-        ra, rb = block_rank[a], block_rank[b]
-        m = np.isfinite(ra) & np.isfinite(rb) & live
-        pr["rank_spearman"] = float(spearmanr(ra[m], rb[m]).statistic) if m.sum() > 2 else np.nan
-        ka, kb = block_cls[a], block_cls[b]
-        m = np.isfinite(ka) & np.isfinite(kb) & live
-        pr["class_change_share"] = (
-            float(bw[m][ka[m] != kb[m]].sum() / bw[m].sum()) if m.any() else np.nan
+        pr.update(_value_agreement(block_val[a], block_val[b], cols, bw, live))
+        pr.update(
+            _rank_agreement(block_rank[a], block_rank[b], block_cls[a], block_cls[b], bw, live)
         )
         pair_rows.append(pr)
     for r in rows.values():
@@ -348,3 +331,49 @@ def compare_zonings(
         block_values=bv,
         columns=tuple(cols),
     )
+
+
+def _zone_index_table(zv: pd.DataFrame, pop: np.ndarray) -> pd.DataFrame:
+    """Add an MSS-style index (z-scored sum of z-scores), its class and rank to zone values."""
+    zz = (zv - zv.mean()) / zv.std(ddof=0).replace(0, 1)
+    ssum = zz.sum(axis=1, min_count=1)
+    sd = ssum.std(ddof=0)
+    idx = (ssum - ssum.mean()) / (sd if sd > 0 else 1.0)
+    zv["index"] = idx
+    zv["class"] = pd.cut(idx, CLASS_BREAKS, labels=False, right=True).astype("Int64") + 1
+    zv["rank_pct"] = idx.rank(pct=True)
+    zv["population"] = pop
+    return zv
+
+
+def _value_agreement(
+    val_a: np.ndarray, val_b: np.ndarray, cols: list, bw: np.ndarray, live: np.ndarray
+) -> dict[str, float]:
+    """Weighted correlation and mean absolute difference of the blocks' zone values."""
+    out = {}
+    for j, c in enumerate(cols):
+        va, vb = val_a[:, j], val_b[:, j]
+        out[f"corr_{c}"] = _weighted_corr(va, vb, bw)
+        m = np.isfinite(va) & np.isfinite(vb) & live
+        out[f"mad_{c}"] = (
+            float(np.average(np.abs(va[m] - vb[m]), weights=bw[m])) if m.any() else np.nan
+        )
+    return out
+
+
+def _rank_agreement(
+    ra: np.ndarray,
+    rb: np.ndarray,
+    ka: np.ndarray,
+    kb: np.ndarray,
+    bw: np.ndarray,
+    live: np.ndarray,
+) -> dict[str, float]:
+    """Spearman correlation of the blocks' index ranks and the share changing class."""
+    m = np.isfinite(ra) & np.isfinite(rb) & live
+    out = {"rank_spearman": float(spearmanr(ra[m], rb[m]).statistic) if m.sum() > 2 else np.nan}
+    m = np.isfinite(ka) & np.isfinite(kb) & live
+    out["class_change_share"] = (
+        float(bw[m][ka[m] != kb[m]].sum() / bw[m].sum()) if m.any() else np.nan
+    )
+    return out

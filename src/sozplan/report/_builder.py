@@ -473,7 +473,9 @@ class _Context:
             self.gdf = load_musterstadt(level, year=year)
             self.panel = load_musterstadt(level, year="all")
             self.districts = load_musterstadt("district") if level != "district" else self.gdf
-            self.blocks_loader = lambda: load_musterstadt("block", year=year)
+            self.blocks_loader: Callable[[], Any] | None = lambda: load_musterstadt(
+                "block", year=year
+            )
             self.source_label = self.L(
                 "Musterstadt (synthetische Beispieldaten von sozplan)",
                 "Musterstadt (synthetic sample data of sozplan)",
@@ -575,7 +577,7 @@ class _Context:
             if self.districts is not None:
                 dc = self.cfg["data"]["district_column"]
                 dist = self.gdf.drop(columns="geometry").groupby(dc).sum(numeric_only=True)
-                self.district_rates = rates(dist, keys, min_population=None)
+                self.district_rates: Any = rates(dist, keys, min_population=None)
             else:
                 self.district_rates = None
             city = self.gdf.drop(columns="geometry").sum(numeric_only=True).to_frame().T
@@ -756,10 +758,11 @@ class _Context:
             self.pool = None
 
     def analyse_clusters(self) -> None:
-        if getattr(self, "_cluster_future", None) is not None:
+        future = getattr(self, "_cluster_future", None)
+        if future is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                self.moran, self.lisa, msgs = self._cluster_future.result()
+                self.moran, self.lisa, msgs = future.result()
         elif hasattr(self, "_cluster_args"):
             self.moran, self.lisa, msgs = _cluster_job(*self._cluster_args)
         else:
@@ -805,7 +808,7 @@ class _Context:
             )
         rows = []
         for g in groups:
-            row = {"gruppe": self.count_label(g)}
+            row: dict[str, Any] = {"gruppe": self.count_label(g)}
             for name, fn in (
                 ("D", seg.dissimilarity),
                 ("Gini", seg.gini),
@@ -1145,8 +1148,9 @@ class _Context:
             )
         if items:
             b.append(H.bullets(items, raw=True))
-        if "index" in self.pages and getattr(self, "sd_figure", None) is not None:
-            b.append(self.sd_figure)
+        sd_figure = getattr(self, "sd_figure", None)
+        if "index" in self.pages and sd_figure is not None:
+            b.append(sd_figure)
         b.append(H.heading(2, L("Inhalt", "Contents")))
         desc = {
             "data_method": L(

@@ -228,10 +228,10 @@ def change_parts(
 def _flat_shapley(m: Any) -> dict[str, np.ndarray]:
     """Three-player Shapley value over (unit margins, group margins, structure)."""
     names = ("unit_marginal", "group_marginal", "structural")
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for j, name in enumerate(names):
         others = [i for i in range(3) if i != j]
-        phi = 0.0
+        phi = np.zeros(())  # broadcasts to the shape of m's values
         for size in range(3):
             for subset in itertools.combinations(others, size):
                 w = factorial(size) * factorial(2 - size) / factorial(3)

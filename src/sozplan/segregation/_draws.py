@@ -63,7 +63,7 @@ _jit = jit
 def _log_mode(kind: int, a: float, p: float) -> tuple[float, float]:
     """Mode and log-probability at the mode of Poisson(a) or Bin(a, p)."""
     if kind == 0:
-        m = math.floor(a)
+        m = float(math.floor(a))
         return m, m * math.log(a) - a - math.lgamma(m + 1.0)
     m = min(math.floor((a + 1.0) * p), a)
     log_pm = (

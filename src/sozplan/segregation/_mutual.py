@@ -327,7 +327,7 @@ def bootstrap_mutual_information(
         cols = [m / log, m / e, ls / log, p]
         keys = [("total", "", "M"), ("total", "", "H")]
         keys += [("local", u, "ls") for u in df.index] + [("local", u, "p") for u in df.index]
-        if codes is not None:
+        if codes is not None and ids is not None:
             w = _within(c, codes, len(ids))
             w["M"] = w["M"] / log
             for stat in ("M", "p", "H", "ent_ratio", "h_weight"):

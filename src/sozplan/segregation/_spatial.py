@@ -16,7 +16,7 @@ with :math:`n`.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -764,10 +764,10 @@ def _adjusted_d(
         )
     if isinstance(graph, str):
         _geo(df, where)
-        from sozplan.graph import build_graph
+        from sozplan.graph import Kind, build_graph
 
         # binary contiguity; areas without neighbours simply add no contrast
-        graph = build_graph(df, graph, islands="keep", transform="b")
+        graph = build_graph(df, cast(Kind, graph), islands="keep", transform="b")
     graph = align_graph(graph, df, where=where)
     i, j, w = _pairs(graph)
     if standardize:

@@ -110,7 +110,11 @@ class TravelCosts:
         out = pd.DataFrame(
             {
                 "facility": pd.Series(
-                    np.where(fac >= 0, np.asarray(self.facilities, dtype=object)[fac], None),
+                    np.where(
+                        fac >= 0,
+                        np.asarray(self.facilities, dtype=object)[fac],
+                        np.array(None, dtype=object),
+                    ),
                     index=self.origins,
                 ),
                 "cost": pd.Series(cost, index=self.origins),
@@ -345,12 +349,12 @@ def _pair_counts(
     n_pairs = n_o * n_f
     if n_pairs <= max(4 * len(rows), 10_000_000):  # dense counts: one pass, no sorting
         counts = np.bincount(rows * n_f + cols, minlength=n_pairs)
-        dup = np.flatnonzero(counts > 1)
-        absent = np.flatnonzero(counts == 0)[:5]
+        dup_keys = np.flatnonzero(counts > 1)
+        absent_keys = np.flatnonzero(counts == 0)[:5]
         n_unique = n_pairs - int(np.count_nonzero(counts == 0))
         return (
-            [(int(k // n_f), int(k % n_f)) for k in dup],
-            [(int(k // n_f), int(k % n_f)) for k in absent],
+            [(int(k // n_f), int(k % n_f)) for k in dup_keys],
+            [(int(k // n_f), int(k % n_f)) for k in absent_keys],
             n_unique,
         )
     count = sp.csr_array((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n_o, n_f))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._optional import import_optional
 from sozplan.checks import check_columns, fail, format_values
 from sozplan.services._access import Accessibility, _check_costs, two_step_fca
 from sozplan.services._costs import TravelCosts
@@ -233,22 +234,7 @@ def propose_sites(
             "give candidates their own ids",
         )
     check_columns(facilities, [capacity], where=where, arg="facilities")
-    need_ids = facilities.index.append(candidates.index)
-    unknown = need_ids.difference(costs.facilities)
-    if len(unknown):
-        raise fail(
-            where,
-            f"`costs` has no column for {len(unknown)} facility or candidate id(s) "
-            f"({format_values(unknown)})",
-            "build the costs to the existing facilities and the candidates together",
-        )
-    extra = costs.facilities.difference(need_ids)
-    if len(extra):
-        raise fail(
-            where,
-            f"`costs` has {len(extra)} unknown facility id(s) ({format_values(extra)})",
-            "pass costs to exactly the facilities and candidates",
-        )
+    _check_cost_columns(costs, facilities.index.append(candidates.index), where)
     if places is None:
         places = float(pd.to_numeric(facilities[capacity]).median())
     if not np.isfinite(places) or places <= 0:
@@ -291,26 +277,8 @@ def propose_sites(
             f"{int((~stored.any(axis=1)).sum())} Nachfragepunkt(e) mit ungedecktem Bedarf "
             "erreichen keinen Kandidaten."
         )
-    # allocate unmet demand to the nearest chosen site (within reach) to rank the sites
-    sel = cost_arr[:, chosen]
-    best = np.argmin(sel, axis=1)
-    reach = stored[:, chosen][np.arange(len(best)), best]
-    if method == "mclp":
-        reach &= sel[np.arange(len(best)), best] <= max_cost
-    served = np.array([weights[(best == i) & reach].sum() for i in range(len(chosen))])
-    mean_cost = np.array(
-        [
-            np.average(sel[(best == i) & reach, i], weights=weights[(best == i) & reach])
-            if weights[(best == i) & reach].sum() > 0
-            else np.nan
-            for i in range(len(chosen))
-        ]
-    )
     ids = candidates.index[chosen]
-    sites = pd.DataFrame(
-        {"places": float(places), "unmet_covered": served, "cost_mean": mean_cost}, index=ids
-    ).sort_values("unmet_covered", ascending=False)
-    sites.insert(0, "rank", np.arange(1, len(sites) + 1))
+    sites = _rank_sites(cost_arr, stored, weights, chosen, method, max_cost, places, ids)
     sites.index.name = candidates.index.name or "site"
     new = pd.DataFrame({capacity: float(places)}, index=ids)
     grown = pd.concat([facilities[[capacity]], new])
@@ -337,6 +305,57 @@ def propose_sites(
     )
 
 
+def _check_cost_columns(costs: TravelCosts, need_ids: pd.Index, where: str) -> None:
+    """Raise unless the costs lead to exactly the facilities and candidates."""
+    unknown = need_ids.difference(costs.facilities)
+    if len(unknown):
+        raise fail(
+            where,
+            f"`costs` has no column for {len(unknown)} facility or candidate id(s) "
+            f"({format_values(unknown)})",
+            "build the costs to the existing facilities and the candidates together",
+        )
+    extra = costs.facilities.difference(need_ids)
+    if len(extra):
+        raise fail(
+            where,
+            f"`costs` has {len(extra)} unknown facility id(s) ({format_values(extra)})",
+            "pass costs to exactly the facilities and candidates",
+        )
+
+
+def _rank_sites(
+    cost_arr: np.ndarray,
+    stored: np.ndarray,
+    weights: np.ndarray,
+    chosen: list[int],
+    method: str,
+    max_cost: float,
+    places: float,
+    ids: pd.Index,
+) -> pd.DataFrame:
+    """Rank the chosen sites by the unmet demand they cover (nearest chosen site in reach)."""
+    sel = cost_arr[:, chosen]
+    best = np.argmin(sel, axis=1)
+    reach = stored[:, chosen][np.arange(len(best)), best]
+    if method == "mclp":
+        reach &= sel[np.arange(len(best)), best] <= max_cost
+    served = np.array([weights[(best == i) & reach].sum() for i in range(len(chosen))])
+    mean_cost = np.array(
+        [
+            np.average(sel[(best == i) & reach, i], weights=weights[(best == i) & reach])
+            if weights[(best == i) & reach].sum() > 0
+            else np.nan
+            for i in range(len(chosen))
+        ]
+    )
+    sites = pd.DataFrame(
+        {"places": float(places), "unmet_covered": served, "cost_mean": mean_cost}, index=ids
+    ).sort_values("unmet_covered", ascending=False)
+    sites.insert(0, "rank", np.arange(1, len(sites) + 1))
+    return sites
+
+
 def _solve(
     method: str,
     cost_arr: np.ndarray,
@@ -348,8 +367,10 @@ def _solve(
     where: str,
 ) -> Any:
     """Build and solve the spopt model (CBC through PuLP)."""
-    import pulp
-    from spopt.locate import MCLP, PMedian
+    purpose = "location-allocation"
+    pulp = import_optional("pulp", where=where, purpose=purpose)
+    locate = import_optional("spopt.locate", where=where, purpose=purpose)
+    MCLP, PMedian = locate.MCLP, locate.PMedian
 
     solver = pulp.PULP_CBC_CMD(msg=False)
     if method == "mclp":

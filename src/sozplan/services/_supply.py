@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,7 +110,7 @@ class SupplyRatio:
 
 def supply_ratio(
     blocks: Any,
-    population: Hashable,
+    population: Hashable | Sequence[Hashable],
     facilities: Any,
     *,
     by: Hashable | None = None,
@@ -177,7 +177,11 @@ def supply_ratio(
     """
     where = "supply_ratio"
     check_frame(blocks, arg="blocks", where=where)
-    pop_cols = [population] if isinstance(population, str) else list(population)
+    pop_cols = (
+        list(population)
+        if isinstance(population, Iterable) and not isinstance(population, str)
+        else [population]
+    )
     check_columns(blocks, pop_cols, where=where, arg="blocks")
     if by is not None:
         check_columns(blocks, [by], where=where, arg="blocks", numeric=False)

@@ -557,6 +557,116 @@ def _check_k_values(n_clusters_range: Any, n: int, where: str) -> list[int]:
     return ks
 
 
+def _check_typology_options(method: str, select_by: str, language: str, where: str) -> None:
+    """Raise on an unknown method, selection rule or language."""
+    if method not in METHODS:
+        raise fail(where, f"`method` is {method!r}", f"use one of {format_values(METHODS)}")
+    if select_by not in ("vote", "silhouette", "calinski_harabasz", "gap"):
+        raise fail(
+            where,
+            f"`select_by` is {select_by!r}",
+            "use 'vote', 'silhouette', 'calinski_harabasz' or 'gap'",
+        )
+    if language not in ("de", "en"):
+        raise fail(where, f"`language` is {language!r}", "use 'de' or 'en'")
+
+
+def _choose_n_clusters(
+    z: np.ndarray,
+    n_clusters_range: Sequence[int],
+    method: str,
+    w: np.ndarray | None,
+    n_refs: int,
+    gen: np.random.Generator,
+    n_init: int,
+    select_by: str,
+    messages: list[str],
+) -> tuple[int, Any, dict[str, Any]]:
+    """Choose the number of types by ``select_by`` over ``n_clusters_range`` (with the table)."""
+    ks = _check_k_values(n_clusters_range, len(z), "typology")
+    selection, proposals = select_n_clusters(
+        z, ks, method=method, population=w, n_refs=n_refs, rng=gen, n_init=n_init
+    )
+    choice: dict[str, Any] = dict(proposals)
+    if proposals["gap"] == 1:
+        msg = (
+            "the gap statistic finds no cluster structure (k = 1): the types may be "
+            "arbitrary cuts through a continuum"
+        )
+        messages.append(msg)
+        warnings.warn(f"typology: {msg}", MethodWarning, stacklevel=3)
+    if select_by == "vote":
+        votes = sorted(v for v in proposals.values() if v >= 2)
+        k_sel = int(votes[(len(votes) - 1) // 2])
+    else:
+        k_sel = max(2, int(proposals[select_by]))
+    choice["rule"] = select_by
+    choice["k"] = k_sel
+    return k_sel, selection, choice
+
+
+def _check_n_clusters(n_clusters: Any, n: int, where: str) -> None:
+    """Raise unless ``n_clusters`` is a whole number from 1 to the number of areas."""
+    if (
+        not isinstance(n_clusters, int | np.integer)
+        or isinstance(n_clusters, bool)
+        or n_clusters < 1
+    ):
+        raise fail(
+            where,
+            f"`n_clusters` is {n_clusters!r}",
+            "pass a positive integer number of types or None",
+        )
+    if n_clusters > n:
+        raise fail(
+            where,
+            f"`n_clusters` is {n_clusters} but there are only {n} areas",
+            "choose fewer types",
+        )
+
+
+def _profiles(
+    x: np.ndarray, wx: np.ndarray, lab: np.ndarray, types: pd.Index, cols: list
+) -> pd.DataFrame:
+    """Weighted mean of each indicator per type (original units)."""
+    return pd.DataFrame(
+        [
+            np.average(x[lab == t], axis=0, weights=wx[lab == t])
+            if wx[lab == t].sum() > 0
+            else x[lab == t].mean(axis=0)
+            for t in types
+        ],
+        index=types,
+        columns=cols,
+    )
+
+
+def _stability(
+    z: np.ndarray,
+    lab: np.ndarray,
+    types: pd.Index,
+    method: str,
+    w: np.ndarray | None,
+    n_bootstrap: int,
+    gen: np.random.Generator,
+    n_init: int,
+    language: str,
+) -> pd.DataFrame:
+    """Bootstrap stability of each type (Hennig 2007) with an assessment in words."""
+    st = cluster_stability(
+        z,
+        lab - 1,
+        method=method,
+        population=w,
+        n_bootstrap=int(n_bootstrap),
+        rng=gen,
+        n_init=min(n_init, 3),
+    )
+    st.index = types
+    st["assessment"] = [_assess(j, language) for j in st["jaccard_mean"]]
+    return st
+
+
 def typology(
     df: pd.DataFrame,
     columns: Hashable | Sequence[Hashable],
@@ -665,16 +775,7 @@ def typology(
     True
     """
     where = "typology"
-    if method not in METHODS:
-        raise fail(where, f"`method` is {method!r}", f"use one of {format_values(METHODS)}")
-    if select_by not in ("vote", "silhouette", "calinski_harabasz", "gap"):
-        raise fail(
-            where,
-            f"`select_by` is {select_by!r}",
-            "use 'vote', 'silhouette', 'calinski_harabasz' or 'gap'",
-        )
-    if language not in ("de", "en"):
-        raise fail(where, f"`language` is {language!r}", "use 'de' or 'en'")
+    _check_typology_options(method, select_by, language, where)
     values = indicator_values(df, columns, where=where)
     cols = list(values.columns)
     x = values.to_numpy(dtype=float)
@@ -701,43 +802,11 @@ def typology(
     selection = None
     choice: dict[str, Any] = {}
     if n_clusters is None:
-        ks = _check_k_values(n_clusters_range, n, where)
-        selection, proposals = select_n_clusters(
-            z, ks, method=method, population=w, n_refs=n_refs, rng=gen, n_init=n_init
+        n_clusters, selection, choice = _choose_n_clusters(
+            z, n_clusters_range, method, w, n_refs, gen, n_init, select_by, messages
         )
-        choice = dict(proposals)
-        if proposals["gap"] == 1:
-            msg = (
-                "the gap statistic finds no cluster structure (k = 1): the types may be "
-                "arbitrary cuts through a continuum"
-            )
-            messages.append(msg)
-            warnings.warn(f"typology: {msg}", MethodWarning, stacklevel=2)
-        if select_by == "vote":
-            votes = sorted(v for v in proposals.values() if v >= 2)
-            k_sel = int(votes[(len(votes) - 1) // 2])
-        else:
-            k_sel = max(2, int(proposals[select_by]))
-        choice["rule"] = select_by
-        choice["k"] = k_sel
-        n_clusters = k_sel
     else:
-        if (
-            not isinstance(n_clusters, int | np.integer)
-            or isinstance(n_clusters, bool)
-            or n_clusters < 1
-        ):
-            raise fail(
-                where,
-                f"`n_clusters` is {n_clusters!r}",
-                "pass a positive integer number of types or None",
-            )
-        if n_clusters > n:
-            raise fail(
-                where,
-                f"`n_clusters` is {n_clusters} but there are only {n} areas",
-                "choose fewer types",
-            )
+        _check_n_clusters(n_clusters, n, where)
     n_clusters = int(n_clusters)
     est = TypologyClusterer(
         n_clusters,
@@ -756,16 +825,7 @@ def typology(
     labels_s = pd.Series(lab, index=df.index, name="typ", dtype="int64")
     types = pd.Index(range(1, n_clusters + 1), name="typ")
     grp = pd.Series(wx, index=df.index)
-    profiles = pd.DataFrame(
-        [
-            np.average(x[lab == t], axis=0, weights=wx[lab == t])
-            if wx[lab == t].sum() > 0
-            else x[lab == t].mean(axis=0)
-            for t in types
-        ],
-        index=types,
-        columns=cols,
-    )
+    profiles = _profiles(x, wx, lab, types, cols)
     z_profiles = (profiles - mean) / sd
     names = indicator_labels(cols, labels, language)
     desc = pd.Series(
@@ -785,19 +845,8 @@ def typology(
         sizes["share_population"] = sizes["population"] / grp.sum()
     stability = None
     if n_bootstrap:
-        st = cluster_stability(
-            z,
-            lab - 1,
-            method=method,
-            population=w,
-            n_bootstrap=int(n_bootstrap),
-            rng=gen,
-            n_init=min(n_init, 3),
-        )
-        st.index = types
-        st["assessment"] = [_assess(j, language) for j in st["jaccard_mean"]]
-        stability = st
-        unstable = st.index[st["jaccard_mean"] < 0.6].tolist()
+        stability = _stability(z, lab, types, method, w, n_bootstrap, gen, n_init, language)
+        unstable = stability.index[stability["jaccard_mean"] < 0.6].tolist()
         if unstable:
             msg = (
                 f"type(s) {format_values(unstable)} are unstable under bootstrap "

@@ -555,7 +555,8 @@ def _validate(df: pd.DataFrame, specs: Any, out: _Collector, **kw: Any) -> Valid
         status = None if status is None else status[keep]
         if len(aggregates):
             _, ayrs = _split(aggregates, year)
-            aggregates = aggregates[np.isin(ayrs, np.asarray(list(kw["years"]), dtype=float))]
+            if ayrs is not None:  # aggregate rows without years are kept for every year
+                aggregates = aggregates[np.isin(ayrs, np.asarray(list(kw["years"]), dtype=float))]
     kw["status"] = status
     year_list = tuple(int(y) for y in np.unique(yrs[np.isfinite(yrs)])) if yrs is not None else ()
 
@@ -931,7 +932,9 @@ def _rule_aggregates(
         ref.index = pd.MultiIndex.from_arrays(
             [
                 np.array([str(a) for a in aids[rows]], dtype=object),
-                ayrs[rows] if data.yrs is not None else np.zeros(int(rows.sum())),
+                ayrs[rows]
+                if data.yrs is not None and ayrs is not None
+                else np.zeros(int(rows.sum())),
             ]
         )
         sub = ref.index.get_level_values(0)
@@ -1198,6 +1201,7 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
 
 
 def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector) -> None:
+    geom: Any  # a GeoSeries, or whatever the caller passed as `geometry`
     own = geometry is None
     if own:
         try:
@@ -1466,7 +1470,10 @@ def _match_totals(df: pd.DataFrame, data: _Data, out: _Collector, rule: MatchesT
         return
     frame = rule.frame()[counts]
     if rule.has_years != (data.yrs is not None):
-        single = data.yrs is not None and len(np.unique(data.yrs[np.isfinite(data.yrs)])) == 1
+        years_present = (
+            np.unique(data.yrs[np.isfinite(data.yrs)]) if data.yrs is not None else np.array([])
+        )
+        single = len(years_present) == 1
         if not (single and not rule.has_years):
             out.cover(
                 "rule",
@@ -1477,7 +1484,7 @@ def _match_totals(df: pd.DataFrame, data: _Data, out: _Collector, rule: MatchesT
             )
             return
         frame.index = pd.MultiIndex.from_arrays(
-            [frame.index, np.full(len(frame), float(data.yrs[np.isfinite(data.yrs)][0]))]
+            [frame.index, np.full(len(frame), float(years_present[0]))]
         )
     elif not rule.has_years:
         frame.index = pd.MultiIndex.from_arrays([frame.index, np.zeros(len(frame))])
