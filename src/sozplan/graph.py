@@ -51,6 +51,7 @@ from sozplan.checks import (
     check_unique_index,
     fail,
     format_values,
+    public_functions,
 )
 
 if TYPE_CHECKING:  # libpysal takes seconds to import: it is imported where a graph is built
@@ -714,3 +715,6 @@ def graph_summary(graph: Graph) -> GraphSummary:
         pct_nonzero=float(graph.pct_nonzero),
         islands=island_report(graph),
     )
+
+
+public_functions(globals())

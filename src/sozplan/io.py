@@ -60,7 +60,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_frame, fail, format_values
+from sozplan.checks import check_frame, fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning, InputError
 
 __all__ = [
@@ -2249,3 +2249,6 @@ def _format_cell(
     if status in _FLAG_OF_STATUS:
         return f"{text} {_FLAG_OF_STATUS[status]}"
     return text
+
+
+public_functions(globals())

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from sozplan.checks import check_columns, check_frame, fail, format_values
+from sozplan.checks import check_columns, check_frame, fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning
 from sozplan.index import Monitoring, StatusDynamics, monitor, status_dynamics
 
@@ -209,3 +209,6 @@ def hamburg_style(
     return monitor(
         panel, status, dynamics, year=year, window=window, population=population, **settings
     )
+
+
+public_functions(globals())

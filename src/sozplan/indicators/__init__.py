@@ -28,6 +28,7 @@ planungsraum
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.indicators._aggregate import aggregate, change
 from sozplan.indicators._rates import STATUS, Rates, evaluate, poisson_ci, proportion_ci, rates
 from sozplan.indicators._smoothing import assuncao_reis, empirical_bayes, location_quotient
@@ -57,3 +58,5 @@ __all__ = [
     "resolve_specs",
     "save_catalogue",
 ]
+
+public_functions(globals())

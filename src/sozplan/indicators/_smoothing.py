@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sozplan.checks import check_counts, check_frame, check_graph_alignment, fail, format_values
+from sozplan.checks import (
+    check_counts,
+    check_frame,
+    check_graph_alignment,
+    check_numerator_denominator,
+    fail,
+    format_values,
+)
 
 __all__ = ["assuncao_reis", "empirical_bayes", "location_quotient"]
 
@@ -16,6 +23,7 @@ __all__ = ["assuncao_reis", "empirical_bayes", "location_quotient"]
 def _counts(df: pd.DataFrame, group: str, total: str, where: str) -> tuple[np.ndarray, np.ndarray]:
     check_frame(df, where=where)
     check_counts(df, [group, total], where=where)
+    check_numerator_denominator(df, group, total, where=where)
     e = df[group].to_numpy(dtype=float)
     b = df[total].to_numpy(dtype=float)
     if b.sum() <= 0:
@@ -223,6 +231,7 @@ def location_quotient(
     where = "location_quotient"
     check_frame(df, where=where)
     check_counts(df, [group, total], where=where)
+    check_numerator_denominator(df, group, total, where=where)
     g = df[group].to_numpy(dtype=float)
     t = df[total].to_numpy(dtype=float)
     if reference is None:
@@ -235,11 +244,11 @@ def location_quotient(
                 "pass (group count, total) of the reference",
             )
         big_g, big_t = map(float, reference)
-    if not (big_g > 0 and big_t > 0):
+    if not (0 < big_g <= big_t < np.inf):
         raise fail(
             where,
-            f"the reference share {big_g:g}/{big_t:g} is not positive",
-            "pass a group that occurs in the reference area",
+            f"the reference share {big_g:g}/{big_t:g} is not a share above 0 and up to 1",
+            "pass a finite group count that occurs in the reference area and is part of its total",
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         lq = np.where(t > 0, g / np.where(t > 0, t, 1.0), np.nan) / (big_g / big_t)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_frame, check_rng, check_unique_index, fail
+from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.regions._common import block_values, zone_labels, zone_means
 from sozplan.typology._values import indicator_labels
 
@@ -147,6 +147,55 @@ def ashman_d(x: Any, *, max_iter: int = 200) -> tuple[float, np.ndarray]:
     return d, comp
 
 
+def _theil_inputs(y: Any, w: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Check the inputs of :func:`theil_decomposition`; return them as arrays."""
+    where = "theil_decomposition"
+    arrays = []
+    for arg, values in (("y", y), ("w", w)):
+        try:
+            arr = np.asarray(values, dtype=float).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise fail(where, f"`{arg}` is not numeric ({exc})", "pass numbers") from exc
+        arrays.append(arr)
+    y_arr, w_arr = arrays
+    g = pd.Index(np.asarray(groups, dtype=object).reshape(-1))
+    if not len(y_arr) == len(w_arr) == len(g):
+        raise fail(
+            where,
+            f"`y`, `w` and `groups` have {len(y_arr)}, {len(w_arr)} and {len(g)} values",
+            "pass one value, weight and group per area",
+        )
+    if len(y_arr) == 0:
+        raise fail(where, "no areas given", "pass at least one area")
+    for arg, arr in (("y", y_arr), ("w", w_arr)):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            raise fail(
+                where,
+                f"`{arg}` has {int(bad.sum())} missing or infinite value(s) (positions "
+                f"{format_values(np.flatnonzero(bad))})",
+                "impute or drop these areas explicitly before calling",
+            )
+        neg = arr < 0
+        if neg.any():
+            raise fail(
+                where,
+                f"`{arg}` has {int(neg.sum())} negative value(s) (positions "
+                f"{format_values(np.flatnonzero(neg))})",
+                "Theil's T needs a non-negative variable and non-negative weights",
+            )
+    if g.hasnans:
+        raise fail(where, "`groups` has missing values", "assign every area to a group")
+    if (w_arr * y_arr).sum() <= 0:
+        raise fail(
+            where,
+            "the weights sum to 0 or `y` is 0 wherever the weight is positive; Theil's T "
+            "(a ratio to the mean) is undefined",
+            "pass positive weights (e.g. residents) and a variable that is not 0 everywhere",
+        )
+    return y_arr, w_arr, g
+
+
 def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.Series]:
     r"""Theil's T of a non-negative variable and its decomposition into groups.
 
@@ -176,15 +225,7 @@ def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.S
     >>> [round(float(tot[k]), 4) for k in ("theil", "between", "within")]
     [0.1308, 0.1308, 0.0]
     """
-    y = np.asarray(y, dtype=float)
-    w = np.asarray(w, dtype=float)
-    g = pd.Index(groups)
-    if (y < 0).any():
-        raise fail(
-            "theil_decomposition",
-            "`y` has negative values",
-            "Theil's T needs a non-negative variable",
-        )
+    y, w, g = _theil_inputs(y, w, groups)
     codes, uniq = pd.factorize(g, sort=True)
     k = len(uniq)
     P = w.sum()

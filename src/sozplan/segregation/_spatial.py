@@ -754,8 +754,9 @@ def _adjusted_d(
         _geo(df, where)
         from sozplan.graph import build_graph
 
-        # binary queen contiguity; areas without neighbours simply add no contrast
-        graph = build_graph(df, "queen", islands="keep", transform="b")
+        # binary queen contiguity; islands raise as in every statistic that builds its own
+        # graph (an area without neighbours would silently add no contrast)
+        graph = build_graph(df, "queen", islands="raise", transform="b")
     check_graph_alignment(df, graph, where=where)
     i, j, w = _pairs(graph)
     if standardize:
@@ -779,7 +780,10 @@ def spatial_dissimilarity(
     df : DataFrame or GeoDataFrame
     group, total : str
     graph : libpysal.graph.Graph, optional
-        Neighbour weights :math:`c_{ij}`; default queen contiguity of the geometry.
+        Neighbour weights :math:`c_{ij}`; default binary queen contiguity of the
+        geometry, which raises on areas without neighbours (islands), as every
+        statistic does that builds its own graph; to keep them, pass
+        ``graph=sozplan.graph.build_graph(df, islands="keep")``.
     standardize : bool, default False
         Row-standardise the weights first.
 
