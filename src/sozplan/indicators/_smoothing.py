@@ -179,11 +179,24 @@ def assuncao_reis(df: pd.DataFrame, group: str, total: str) -> pd.Series:
             f"{format_values(df.index[b <= 0])}",
             "leave areas without a base out (their rate is undefined)",
         )
+    if len(e) < 2:
+        raise fail(
+            where,
+            f"`df` has {len(e)} area(s); a standardisation against the city's rate needs several",
+            "pass all areas of the city",
+        )
+    if e.sum() <= 0:
+        raise fail(
+            where,
+            f"column {group!r} has no cases in any area; every rate is 0 and its standardised "
+            "value undefined",
+            "check the column; choose an indicator with cases",
+        )
     r = e / b
     m = e.sum() / b.sum()
     a = np.sum(b * (r - m) ** 2) / b.sum() - m / b.mean()
     v = a + m / b
-    v = np.where(v < 0, m / b, v)
+    v = np.where(v <= 0, m / b, v)
     return pd.Series((r - m) / np.sqrt(v), index=df.index, name=f"{group}_ar")
 
 

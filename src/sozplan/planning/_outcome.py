@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from sozplan.checks import check_frame, check_rng, fail, format_values
+from sozplan.checks import check_alpha, check_draws, check_frame, check_rng, fail, format_values
 from sozplan.errors import MethodWarning
-from sozplan.planning._common import check_probability, html_block
+from sozplan.planning._common import html_block
 from sozplan.planning._model import validate_measures
 
 __all__ = ["DiDResult", "difference_in_differences"]
@@ -427,12 +427,11 @@ def difference_in_differences(
         raise fail(
             where, "`panel` has duplicate (area, year) rows", "keep one row per area and year"
         )
-    alpha = check_probability(alpha, arg="alpha", where=where, open_left=True, open_right=True)
-    pretrend_alpha = check_probability(
-        pretrend_alpha, arg="pretrend_alpha", where=where, open_left=True, open_right=True
-    )
+    alpha = check_alpha(alpha, where=where)
+    pretrend_alpha = check_alpha(pretrend_alpha, arg="pretrend_alpha", where=where, example=0.1)
     if ci not in ("cluster", "bootstrap"):
         raise fail(where, f"`ci` is {ci!r}", "use 'cluster' or 'bootstrap'")
+    n_boot = check_draws(n_boot, arg="n_boot", where=where, minimum=2, example=999)
     if not isinstance(n_neighbors, int | np.integer) or n_neighbors < 1:
         raise fail(where, f"`n_neighbors` is {n_neighbors!r}", "pass a positive integer")
     if caliper is not None and (not isinstance(caliper, int | float) or caliper <= 0):

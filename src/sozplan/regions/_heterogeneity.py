@@ -217,7 +217,8 @@ def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.S
         ``theil_within`` (:math:`T_g`), ``weight`` (:math:`s_g`), ``contribution``
         (:math:`s_g T_g`), ``share_of_total`` (of :math:`T`), indexed by group.
     total : Series
-        ``theil``, ``between``, ``within``, ``between_share``.
+        ``theil``, ``between``, ``within``, ``between_share`` (NaN when :math:`T = 0`,
+        i.e. no inequality at all).
 
     Examples
     --------

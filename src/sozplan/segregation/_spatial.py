@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_projected_crs, fail, format_values
+from sozplan.checks import check_projected_crs, check_unique_index, fail, format_values
 from sozplan.segregation._result import SegregationResult, twogroup_result
 from sozplan.segregation._twogroup import _k_dissimilarity
 from sozplan.segregation._validate import IndexSpec, register, safe_div, twogroup_arrays
@@ -66,6 +66,7 @@ def _geo(gdf: Any, where: str) -> None:
             f"`df` is a {type(gdf).__name__} without geometry",
             "pass a GeoDataFrame of the areas (in a projected CRS, e.g. EPSG:25832)",
         )
+    check_unique_index(gdf, where=where)
     check_projected_crs(gdf, arg="df", where=where, purpose="areas and distances")
     empty = gdf.geometry.is_empty.to_numpy() | gdf.geometry.isna().to_numpy()
     if empty.any():
