@@ -318,9 +318,9 @@ CATALOGUE: dict[str, Entry] = {
             "absolute_concentration",
             "distance_decay_exposure",
             "distance_decay_isolation",
-            "absolute_clustering",
         )
     },
+    f"{SEG}.absolute_clustering": two_group("absolute_clustering", spatial=True),
     **{
         f"{SEG}.{n}": two_group(n, spatial=True, bounds=(-1.0, 1.0))
         for n in ("relative_concentration", "absolute_centralization", "relative_centralization")
@@ -439,7 +439,7 @@ CATALOGUE: dict[str, Entry] = {
         min_rows=1,
     ),
     "index.classify": Entry(
-        call=lambda df, kw: _mod("index").classify(df.get("x"), "quantile", k=3, **kw),
+        call=lambda df, kw: _mod("index").classify(df.get("x"), "quantiles", k=3, **kw),
         values=("x",),
         drop_geometry=True,
     ),
@@ -530,6 +530,14 @@ CATALOGUE: dict[str, Entry] = {
 
 #: (function, damage) -> why a non-finite or unusual answer is right.
 ACCEPTED: dict[tuple[str, str], str] = {
+    ("services.need_supply", "nan"): "areas without a value are kept at the end with the "
+    "flag 'ohne Wert' (documented)",
+    **{
+        (f"regions.{name}", label): "documented: NaN for too few values or a constant sample "
+        "(heterogeneity calls it on every region, small ones included)"
+        for name in ("bimodality_coefficient", "ashman_d")
+        for label in ("constant", "empty", "one_row")
+    },
     **{
         ("regions.theil_decomposition", label): "no inequality: T = 0, and the between share "
         "0/0 is NaN as documented"

@@ -26,6 +26,25 @@ __all__ = [
 BC_CRITICAL = 5.0 / 9.0
 
 
+def _sample(x: Any, where: str) -> np.ndarray:
+    """Return a one-dimensional sample of finite numbers, else raise InputError."""
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise fail(where, f"`x` is not numeric ({exc})", "pass numbers, e.g. a column") from exc
+    if arr.ndim != 1:
+        raise fail(where, f"`x` has shape {arr.shape}", "pass a one-dimensional sample")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise fail(
+            where,
+            f"`x` has {int(bad.sum())} missing or infinite value(s) (positions "
+            f"{format_values(np.flatnonzero(bad))})",
+            "drop or impute them explicitly before calling",
+        )
+    return arr
+
+
 def bimodality_coefficient(x: Any) -> float:
     r"""Sarle's bimodality coefficient with small-sample corrections.
 
@@ -62,7 +81,7 @@ def bimodality_coefficient(x: Any) -> float:
     >>> round(bimodality_coefficient([1, 2, 2, 3, 3, 3, 4, 4, 5]), 3)  # one peak
     0.233
     """
-    x = np.asarray(x, dtype=float)
+    x = _sample(x, "bimodality_coefficient")
     n = len(x)
     if n < 4:
         return float("nan")
@@ -117,7 +136,7 @@ def ashman_d(x: Any, *, max_iter: int = 200) -> tuple[float, np.ndarray]:
     >>> bool(d > 2), comp.tolist()
     (True, [0, 0, 0, 0, 1, 1, 1, 1])
     """
-    x = np.asarray(x, dtype=float)
+    x = _sample(x, "ashman_d")
     n = len(x)
     if n < 6 or np.ptp(x) <= 1e-12:
         return float("nan"), np.zeros(n, dtype=int)
