@@ -51,14 +51,14 @@ IDS = [f"a{i}" for i in range(9)]
 
 
 def grid(island: bool = False) -> Any:
-    """3 x 3 grid of 1 km squares; with ``island`` the last one moved 10 km away."""
+    """3 x 3 grid of rectangles of unequal sizes; with ``island`` the last one moved away."""
     box = shapely_geometry.box
+    edges = [0, 800, 1800, 3000]  # metres: the areas differ (concentration needs that)
     geoms = [
-        box(1000 * (i % 3), 1000 * (i // 3), 1000 * (i % 3 + 1), 1000 * (i // 3 + 1))
-        for i in range(9)
+        box(edges[i % 3], edges[i // 3], edges[i % 3 + 1], edges[i // 3 + 1]) for i in range(9)
     ]
     if island:
-        geoms[-1] = box(20_000, 20_000, 21_000, 21_000)
+        geoms[-1] = box(20_000, 20_000, 21_200, 21_200)
     return geopandas.GeoDataFrame(
         {
             "x": [1.0, 5.0, 2.0, 7.0, 3.0, 9.0, 4.0, 6.0, 8.0],

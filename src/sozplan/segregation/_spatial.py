@@ -148,6 +148,15 @@ def delta(
 
 
 def _concentration_parts(x: np.ndarray, t: np.ndarray, a: np.ndarray) -> tuple[Any, ...]:
+    if np.ptp(a) <= 0:
+        # no function name: the InputError is named after the public function called
+        raise fail(
+            "",
+            f"all {len(a)} areas have the same surface ({a[0]:g}); the concentration "
+            "indices compare the group's share of the smallest and the largest areas and "
+            "are undefined (0/0)",
+            "use an index of evenness or clustering for areas of equal size",
+        )
     big_x, big_t = x.sum(), t.sum()
     asc = np.argsort(a, kind="stable")
     desc = np.argsort(-a, kind="stable")
