@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sozplan.errors import InputError, SozplanWarning
+from sozplan.errors import DataQualityWarning, InputError, SozplanWarning
 
 geopandas = pytest.importorskip("geopandas")
 shapely_geometry = pytest.importorskip("shapely.geometry")
@@ -893,3 +893,166 @@ def test_every_public_function_is_classified() -> None:
     assert not unknown, f"not public (renamed or removed?): {sorted(unknown)}"
     missing = public - set(listed) - set(CATALOGUE)
     assert not missing, f"public functions neither in the catalogue nor listed: {sorted(missing)}"
+
+
+# ------------------------------------------------------------------ the cases of issue 17
+
+
+def _grid_plain() -> pd.DataFrame:
+    return pd.DataFrame(grid().drop(columns="geometry"))
+
+
+def _with(df: pd.DataFrame, column: str, row: str, value: Any) -> pd.DataFrame:
+    return _set(df, column, row, value)
+
+
+ISSUE_CASES = {
+    "theil NaN weight": (
+        lambda: _mod("regions").theil_decomposition([1, 2, 3], [1, np.nan, 1], list("aab")),
+        r"^theil_decomposition: `w` has 1 missing",
+    ),
+    "theil zero weights": (
+        lambda: _mod("regions").theil_decomposition([1, 2, 3], [0, 0, 0], list("aab")),
+        r"^theil_decomposition: the weights sum to 0",
+    ),
+    "theil negative weight": (
+        lambda: _mod("regions").theil_decomposition([1, 2, 3], [1, -1, 1], list("aab")),
+        r"^theil_decomposition: `w` has 1 negative",
+    ),
+    "theil empty": (
+        lambda: _mod("regions").theil_decomposition([], [], []),
+        r"^theil_decomposition: no areas",
+    ),
+    "impute fills inf": (
+        lambda: _mod("index").impute(_with(_grid_plain(), "x", "a1", np.inf), ["x"]),
+        r"^impute: column 'x' of `df` has 1 infinite value\(s\), at ids 'a1'",
+    ),
+    "location_quotient group > total": (
+        lambda: _mod("indicators").location_quotient(
+            _with(_grid_plain(), "grp", "a1", 1000), "grp", "tot"
+        ),
+        r"^location_quotient: 'grp' exceeds 'tot' in 1 area\(s\): 'a1'",
+    ),
+    "empirical_bayes group > total": (
+        lambda: _mod("indicators").empirical_bayes(
+            _with(_grid_plain(), "grp", "a1", 1000), "grp", "tot"
+        ),
+        r"^empirical_bayes: 'grp' exceeds 'tot'",
+    ),
+    "typology bootstrap 1.5": (
+        lambda: _mod("typology").typology(
+            _grid_plain(), ["x", "y", "z"], k=2, **{TYPOLOGY_BOOTSTRAP: 1.5}
+        ),
+        rf"^typology: `{TYPOLOGY_BOOTSTRAP}` is 1.5 \(a float\)",
+    ),
+    "typology bootstrap -1": (
+        lambda: _mod("typology").typology(
+            _grid_plain(), ["x", "y", "z"], k=2, **{TYPOLOGY_BOOTSTRAP: -1}
+        ),
+        rf"^typology: `{TYPOLOGY_BOOTSTRAP}` is -1, below the minimum of 0",
+    ),
+    "join_counts inf": (
+        lambda: _mod(AC).join_counts(_with(grid(), "c", "a1", np.inf), "c", permutations=0),
+        r"^join_counts: column 'c' has 1 infinite value",
+    ),
+    "join_counts text among numbers": (
+        lambda: _mod(AC).join_counts(_with(grid(), "c", "a1", "x"), "c", permutations=0),
+        r"^join_counts: column 'c' mixes text \('x' at ids 'a1'\) with numbers",
+    ),
+    "aggregate inf total": (
+        lambda: _mod("indicators").aggregate(
+            _with(_grid_plain(), "tot", "a1", np.inf), "bz", counts=["tot"]
+        ),
+        r"^aggregate: column 'tot' of `df` has 1 infinite value",
+    ),
+    "spatial_dissimilarity island (the policy of moran)": (
+        lambda: _mod(SEG).spatial_dissimilarity(grid(island=True), "grp", "tot"),
+        r"^spatial_dissimilarity: the queen graph has 1 area\(s\) without any neighbour",
+    ),
+    "moran island": (
+        lambda: _mod(AC).moran(grid(island=True), "x"),
+        r"^moran: the queen graph .* \(islands=, kind= are options of sozplan\.graph\.build_graph, "
+        r"which `moran` calls: call it yourself with them and pass its result to `moran`\)\.$",
+    ),
+    "uncertainty bad spec": (
+        lambda: _mod("index").uncertainty(_grid_plain(), ["x", "y"]),
+        r"^uncertainty: ",
+    ),
+    "check_disclosure missing column": (
+        lambda: _mod("disclosure").check_disclosure(_grid_plain(), ["nope"]),
+        r"^check_disclosure: `df` has no column 'nope'",
+    ),
+    "sensitivity draws 1.5": (
+        lambda: _mod("index").sensitivity(
+            _grid_plain(), {"indicators": ["x", "y"]}, **{N_DRAWS: 1.5}
+        ),
+        rf"^sensitivity: `{N_DRAWS}` is 1.5 \(a float\)",
+    ),
+    "pca_weights one row": (
+        lambda: _mod("index").pca_weights(_grid_plain().iloc[:1], ["x", "y", "z"]),
+        r"^pca_weights: `df` has 1 row\(s\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ISSUE_CASES))
+def test_issue_17_cases_raise_input_error_naming_the_called_function(case: str) -> None:
+    call, pattern = ISSUE_CASES[case]
+    with pytest.raises(InputError, match=pattern):
+        call()
+
+
+@pytest.mark.parametrize("name", ["kmo", "cronbach_alpha", "variance_inflation"])
+def test_listwise_deletion_is_a_listed_warning(name: str) -> None:
+    df = _with(_grid_plain(), "x", "a1", np.nan)
+    with pytest.warns(DataQualityWarning, match=rf"^{name}: 1 of 9 row\(s\) .* \(ids 'a1'\)"):
+        getattr(_mod("validation"), name)(df, ["x", "y", "z"])
+
+
+# ------------------------------------------------------------------ the shared checks
+
+
+@pytest.mark.parametrize("bad", [1.5, 100.0, -1, True, np.bool_(True), "99", None])
+def test_check_draws_refuses_what_is_not_a_whole_count(bad: Any) -> None:
+    from sozplan.checks import check_draws
+
+    with pytest.raises(InputError, match=r"^f: `permutations` is .* Fix: pass a whole number"):
+        check_draws(bad, arg="permutations", where="f", minimum=0)
+
+
+def test_check_draws_minimum_and_numpy_integers() -> None:
+    from sozplan.checks import check_draws
+
+    assert check_draws(np.int64(5), arg="n_bootstrap", minimum=2) == 5
+    assert check_draws(0, arg="permutations", minimum=0) == 0
+    with pytest.raises(InputError, match="below the minimum of 2"):
+        check_draws(1, arg="n_bootstrap", minimum=2)
+
+
+@pytest.mark.parametrize("bad", [0, 1, -0.1, 1.5, np.nan, True, "0.05", None])
+def test_check_alpha_refuses_levels_outside_the_open_unit_interval(bad: Any) -> None:
+    from sozplan.checks import check_alpha
+
+    with pytest.raises(InputError, match=r"^f: `alpha` is .* strictly between 0 and 1"):
+        check_alpha(bad, where="f")
+
+
+def test_check_alpha_accepts_numpy_floats() -> None:
+    from sozplan.checks import check_alpha
+
+    assert check_alpha(np.float32(0.1), arg="ci") == pytest.approx(0.1)
+
+
+def test_messages_keep_their_name_outside_sozplan_and_inside_the_called_function() -> None:
+    from sozplan.checks import check_columns
+
+    def users_own_helper() -> None:  # not a sozplan function: the message is unchanged
+        check_columns(pd.DataFrame({"a": [1]}), ["b"], where="mine")
+
+    with pytest.raises(InputError, match=r"^mine: `df` has no column 'b'"):
+        users_own_helper()
+    # the innermost public function is renamed to the outermost one on the stack
+    with pytest.raises(InputError, match=r"^uncertainty: "):
+        _mod("index").uncertainty(_grid_plain(), {"indicators": ["x", "nope"]})
+    with pytest.raises(InputError, match=r"^composite_index: "):
+        _mod("index").composite_index(_grid_plain(), {"indicators": ["x", "nope"]})
