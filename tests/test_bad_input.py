@@ -46,6 +46,7 @@ SEG_PERMUTATIONS = "iterations"  # segregation.randomization_test -> permutation
 N_BOOTSTRAP = "n_bootstrap"  # segregation bootstrap
 TYPOLOGY_BOOTSTRAP = "n_boot"  # typology -> n_bootstrap
 N_DRAWS = "n"  # index.uncertainty / sensitivity -> n_draws
+N_CLUSTERS = "n_regions"  # regions.regionalize -> n_clusters
 
 IDS = [f"a{i}" for i in range(9)]
 
@@ -122,14 +123,16 @@ def two_group(name: str, *, spatial: bool = False, **opts: Any) -> Entry:
     )
 
 
-def multigroup(name: str, *, pick: Callable[[Any], Any] | None = stat, **opts: Any) -> Entry:
+def multigroup(
+    name: str, *, pick: Callable[[Any], Any] | None = stat, bounds: Any = None, **defaults: Any
+) -> Entry:
     """A segregation index over several groups: (df, ["grp", "other"])."""
     return Entry(
-        call=lambda df, kw: getattr(_mod("segregation"), name)(df, ["grp", "other"], **kw),
+        call=calling("segregation", name, ["grp", "other"], **defaults),
+        bounds=bounds,
         values=("grp", "other"),
         pick=pick,
         drop_geometry=True,
-        **opts,
     )
 
 
@@ -439,7 +442,7 @@ CATALOGUE: dict[str, Entry] = {
         min_rows=1,
     ),
     "index.classify": Entry(
-        call=lambda df, kw: _mod("index").classify(df.get("x"), "quantiles", k=3, **kw),
+        call=lambda df, kw: _mod("index").classify(df.get("x"), "sd", **kw),
         values=("x",),
         drop_geometry=True,
     ),
@@ -479,6 +482,73 @@ CATALOGUE: dict[str, Entry] = {
         call=lambda df, kw: _mod("services").service_equity(df, "y", "x", **kw),
         values=("y", "x"),
         drop_geometry=True,
+    ),
+    "regions.heterogeneity": Entry(
+        call=calling("regions", "heterogeneity", "bz", ["x", "y"], min_blocks=3),
+        values=("x", "y"),
+        drop_geometry=True,
+    ),
+    "regions.regionalize": Entry(
+        call=calling("regions", "regionalize", ["x", "y"], **{N_CLUSTERS: 2, "rng": 0}),
+        values=("x", "y"),
+        spatial=True,
+        graph=True,
+        min_rows=3,
+    ),
+    "regions.compare_zonings": Entry(
+        call=lambda df, kw: _mod("regions").compare_zonings(
+            df, {"bz": df["bz"]}, ["x", "y"], **kw
+        ),
+        values=("x", "y"),
+        spatial=True,
+        graph=True,
+    ),
+    f"{AC}.moran_correlogram": Entry(
+        call=calling(AC, "moran_correlogram", "x", orders=2, **PERM9),
+        values=("x",),
+        spatial=True,
+        graph=True,
+        draws=PERMUTATIONS,
+        draws_zero_ok=True,
+        min_rows=3,
+    ),
+    f"{SEG}.mutual_information_within": multigroup(
+        "mutual_information_within", pick=None, within="bz"
+    ),
+    f"{SEG}.decompose_mutual_information": multigroup(
+        "decompose_mutual_information", pick=None, by="bz"
+    ),
+    f"{SEG}.compare_indices": Entry(
+        call=lambda df, kw: _mod(SEG).compare_indices(
+            _mod(SEG).dissimilarity,
+            df,
+            clean_base(CATALOGUE[f"{SEG}.dissimilarity"]).assign(
+                grp=[5, 30, 20, 60, 40, 10, 90, 5, 80]
+            ),
+            group="grp",
+            total="tot",
+            **{SEG_PERMUTATIONS: 9, "rng": 0, **kw},
+        ),
+        counts=("grp", "tot"),
+        draws=SEG_PERMUTATIONS,
+        drop_geometry=True,
+    ),
+    "disclosure.suppress_small_counts": Entry(
+        call=calling("disclosure", "suppress_small_counts", 3, columns=["grp", "tot"]),
+        values=("grp", "tot"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "index.status_dynamics": Entry(
+        call=calling("index", "status_dynamics", ["x", "y"]),
+        values=("x", "y"),
+        drop_geometry=True,
+    ),
+    "validation.validate": Entry(
+        call=calling("validation", "validate", columns=["x", "y", "z"]),
+        values=("x", "y", "z"),
+        drop_geometry=True,
+        min_rows=1,
     ),
     # regions
     "regions.theil_decomposition": Entry(
@@ -670,6 +740,8 @@ def test_bad_input_is_answered_well(name: str, label: str, make: Callable) -> No
         except Exception as exc:  # the point of the catalogue
             pytest.fail(f"{name} on {label}: raw {type(exc).__name__}: {exc}")
     listed = [w for w in caught if issubclass(w.category, SozplanWarning)]
+    if len(getattr(result, "findings", ())):  # a validation report lists what it found
+        listed.append(result)
     if (name, label) in ACCEPTED:
         return
     values = numbers(result)
@@ -805,7 +877,6 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "indicators.resolve_specs",
         "regions.balance",
         "regions.variation_of_information",
-        "segregation.compare_indices",
         "segregation.decompose_spatial_attribute",
         "segregation.multiscalar_profile",
         "services.exponential",
@@ -820,11 +891,8 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
     ),
     "needs a panel of years, two periods, facility layers, travel costs or planning "
     "tables; not yet in the catalogue": (
-        "autocorrelation.moran_correlogram",
-        "disclosure.suppress_small_counts",
         "index.changes",
         "index.monitor",
-        "index.status_dynamics",
         "indicators.change",
         "indicators.rates",
         "planning.budget_execution",
@@ -858,13 +926,8 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "projection.hamilton_perry",
         "projection.split_ages",
         "regions.areal_interpolate",
-        "regions.compare_zonings",
-        "regions.heterogeneity",
-        "regions.regionalize",
         "segregation.decompose_change",
-        "segregation.decompose_mutual_information",
         "segregation.ipf",
-        "segregation.mutual_information_within",
         "services.enhanced_two_step_fca",
         "services.gravity_access",
         "services.locate_facilities",
@@ -877,7 +940,6 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "services.supply_ratio",
         "services.two_step_fca",
         "services.validate_facilities",
-        "validation.validate",
     ),
 }
 

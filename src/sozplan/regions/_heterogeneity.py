@@ -479,6 +479,14 @@ def heterogeneity(
     labels = zone_labels(blocks, zone, where=where)
     values, cw, z, w, excluded = block_values(blocks, columns, population, where=where)
     cols = list(values.columns)
+    const = [c for c in cols if not np.nanmax(values[c]) > np.nanmin(values[c])]
+    if const:
+        raise fail(
+            where,
+            f"the indicator(s) {format_values(const)} are constant over all blocks; their "
+            "heterogeneity within zones is undefined (0/0)",
+            "leave them out of `columns`",
+        )
     keep = w > 0
     codes, uniq = pd.factorize(labels, sort=True)
     k = len(uniq)
