@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sozplan.errors import DataQualityWarning, InputError, SozplanWarning
 
@@ -1118,3 +1120,42 @@ def test_messages_keep_their_name_outside_sozplan_and_inside_the_called_function
         _mod("index").uncertainty(_grid_plain(), {"indicators": ["x", "nope"]})
     with pytest.raises(InputError, match=r"^composite_index: "):
         _mod("index").composite_index(_grid_plain(), {"indicators": ["x", "nope"]})
+
+
+_identifiers = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True)
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40).filter(
+    lambda t: " Fix: " not in t
+)
+
+
+@given(what=_text, fix=_text, keyword=_identifiers)
+@settings(max_examples=60, deadline=None)
+def test_renaming_keeps_what_and_fix_and_names_the_outer_function(
+    what: str, fix: str, keyword: str
+) -> None:
+    """Invariant: below a registered function, any message is renamed to it, losslessly."""
+    from sozplan.errors import register_public
+
+    def inner_step(x: Any) -> None:
+        raise InputError(f"inner_step: {what}. Fix: {fix} {keyword}=1")
+
+    def outer_call(x: Any, *, keyword_of_outer: Any = None) -> None:
+        inner_step(x)
+
+    register_public(inner_step, module="demo")
+    register_public(outer_call, module="demo")
+    with pytest.raises(InputError) as info:
+        outer_call(1)
+    message = str(info.value)
+    assert message.startswith(f"outer_call: {what}. Fix: {fix} {keyword}=1")
+    if keyword not in ("x", "keyword_of_outer"):  # parameters of outer_call stay as they are
+        assert f"({keyword}= is an option of demo.inner_step, which `outer_call` calls" in message
+
+
+def test_warnings_name_the_called_function_and_point_at_the_caller() -> None:
+    graph = _mod("graph").build_graph(grid(island=True), islands="keep")
+    with pytest.warns(
+        DataQualityWarning, match=r"^moran: the graph has 1 area\(s\) without"
+    ) as rec:
+        _mod(AC).moran(grid(island=True), "x", graph=graph, **PERM9)
+    assert rec[0].filename == __file__  # stacklevel still points at the user's line

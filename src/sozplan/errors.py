@@ -152,7 +152,16 @@ def _as_called(message: str) -> str:
 
 
 class SozplanWarning(UserWarning):
-    """Base class of all warnings issued by sozplan."""
+    """Base class of all warnings issued by sozplan.
+
+    Like :class:`InputError`, a warning issued below a public function names the
+    outermost public function the user called.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        if args and isinstance(args[0], str):
+            args = (_as_called(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class DataQualityWarning(SozplanWarning):
