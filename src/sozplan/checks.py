@@ -111,6 +111,8 @@ def fail(where: str, what: str, fix: str) -> InputError:
     'moran: `column` is constant. Fix: choose a column that varies.'
     """
     prefix = f"{where}: " if where else ""
+    if what.endswith(".") and not what.endswith(".."):  # e.g. a quoted library message
+        what = what[:-1]
     return InputError(f"{prefix}{what}. Fix: {fix.rstrip('.')}.")
 
 

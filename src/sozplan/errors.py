@@ -103,6 +103,13 @@ and pass its result to `outer`).
     public_name = name or obj.__name__
     _PUBLIC_PATH.setdefault(public_name, f"{module or obj.__module__}.{public_name}")
     if isinstance(obj, type):
+        # its public methods are entry points too (``Normalizer.fit``, ``TypologyResult.plot``)
+        for attr, member in vars(obj).items():
+            func = getattr(member, "__func__", member)  # classmethod, staticmethod
+            if not attr.startswith("_") and inspect.isfunction(func):
+                code = inspect.unwrap(func).__code__
+                params = frozenset(inspect.signature(func).parameters)
+                _PUBLIC_CODE.setdefault(code, (f"{public_name}.{attr}", params))
         return
     func = inspect.unwrap(obj)
     code = getattr(func, "__code__", None)
