@@ -552,6 +552,54 @@ CATALOGUE: dict[str, Entry] = {
         drop_geometry=True,
         min_rows=1,
     ),
+    "indicators.rates": Entry(
+        call=calling(
+            "indicators",
+            "rates",
+            [
+                {
+                    "key": "quote",
+                    "label_de": "Quote",
+                    "label_en": "share",
+                    "numerator": "grp",
+                    "denominator": "tot",
+                    "kind": "share",
+                }
+            ],
+            population="tot",
+        ),
+        counts=("grp", "tot"),
+        pick=lambda r: r.value,
+        bounds=(0.0, 100.0),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "index.threshold_sensitivity": Entry(
+        call=lambda df, kw: _mod("index").threshold_sensitivity(df.get("x"), [3.0, 6.0], **kw),
+        values=("x",),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "index.transition_matrix": Entry(
+        call=lambda df, kw: _mod("index").transition_matrix(
+            df.get("c"), clean_base(CATALOGUE["index.transition_matrix"])["c"].iloc[::-1], **kw
+        ),
+        values=("c",),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "graph.align_graph": Entry(
+        call=lambda df, kw: _mod("graph").align_graph(
+            kw.get("graph", _mod("graph").build_graph(grid())), df
+        ),
+        graph=True,
+        spatial=True,
+    ),
+    "services.straight_line_costs": Entry(
+        call=lambda df, kw: _mod("services").straight_line_costs(df, grid().iloc[:3], **kw),
+        spatial=True,
+        min_rows=1,
+    ),
     # regions
     "regions.theil_decomposition": Entry(
         call=lambda df, kw: _mod("regions").theil_decomposition(
@@ -857,7 +905,6 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
     "takes arrays, specs, graphs or other results rather than a table of areas; not yet in "
     "the catalogue": (
         "disclosure.audit_suppression",
-        "graph.align_graph",
         "graph.graph_summary",
         "graph.island_report",
         "index.aggregate_matrix",
@@ -870,8 +917,6 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "index.saltelli_design",
         "index.sobol_from_samples",
         "index.sobol_indices",
-        "index.threshold_sensitivity",
-        "index.transition_matrix",
         "index.weights_for_importance",
         "indicators.evaluate",
         "indicators.poisson_ci",
@@ -896,7 +941,6 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "index.changes",
         "index.monitor",
         "indicators.change",
-        "indicators.rates",
         "planning.budget_execution",
         "planning.bundle_funding",
         "planning.compare_allocations",
@@ -938,7 +982,6 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "services.od_costs",
         "services.propose_sites",
         "services.select_facilities",
-        "services.straight_line_costs",
         "services.supply_ratio",
         "services.two_step_fca",
         "services.validate_facilities",
