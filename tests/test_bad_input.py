@@ -26,6 +26,7 @@ import dataclasses
 import functools
 import importlib
 import inspect
+import pkgutil
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -85,7 +86,7 @@ class Entry:
 
     call: Callable[[Any, dict], Any]  # (df, extra keywords) -> result
     values: tuple[str, ...] = ()  # numeric input columns (nan, inf, text, constant, missing)
-    counts: tuple[str, str] | None = None  # (group, total) count columns
+    counts: tuple[str, ...] | None = None  # (group, total) count columns
     spatial: bool = False  # builds or takes a graph from the geometry
     graph: bool = False  # takes graph=
     draws: str | None = None  # keyword of a count of random draws
@@ -145,83 +146,42 @@ AC = "autocorrelation"
 SEG = "segregation"
 PERM9 = {PERMUTATIONS: 19, "rng": 0}
 
+
+def autocorrelation(name: str, *columns: str, counts: bool = False) -> Entry:
+    """A statistic of spatial autocorrelation: (df, *columns, graph=, permutations=, rng=)."""
+    return Entry(
+        call=calling(AC, name, *columns, **PERM9),
+        values=() if counts else columns,
+        counts=columns if counts else None,
+        spatial=True,
+        graph=True,
+        draws=PERMUTATIONS,
+        draws_zero_ok=True,
+        min_rows=3,
+    )
+
+
 CATALOGUE: dict[str, Entry] = {
-    # autocorrelation: one numeric column on a graph
+    # autocorrelation: a numeric column (two, a rate, or classes) on a graph
     **{
-        f"{AC}.{name}": Entry(
-            call=calling(AC, name, "x", **PERM9),
-            values=("x",),
-            spatial=True,
-            graph=True,
-            draws=PERMUTATIONS,
-            draws_zero_ok=True,
-            min_rows=3,
+        f"{AC}.{name}": autocorrelation(name, "x")
+        for name in (
+            "moran",
+            "geary",
+            "getis_ord_general",
+            "local_moran",
+            "local_geary",
+            "local_getis_ord",
         )
-        for name in ("moran", "geary", "getis_ord_general", "local_moran", "local_geary")
     },
-    f"{AC}.local_getis_ord": Entry(
-        call=lambda df, kw: _mod(AC).local_getis_ord(df, "x", **{**PERM9, **kw}),
-        values=("x",),
-        spatial=True,
-        graph=True,
-        draws=PERMUTATIONS,
-        draws_zero_ok=True,
-        min_rows=3,
-    ),
-    f"{AC}.moran_bv": Entry(
-        call=lambda df, kw: _mod(AC).moran_bv(df, "x", "y", **{**PERM9, **kw}),
-        values=("x", "y"),
-        spatial=True,
-        graph=True,
-        draws=PERMUTATIONS,
-        draws_zero_ok=True,
-        min_rows=3,
-    ),
-    f"{AC}.local_moran_bv": Entry(
-        call=lambda df, kw: _mod(AC).local_moran_bv(df, "x", "y", **{**PERM9, **kw}),
-        values=("x", "y"),
-        spatial=True,
-        graph=True,
-        draws=PERMUTATIONS,
-        draws_zero_ok=True,
-        min_rows=3,
-    ),
-    f"{AC}.moran_rate": Entry(
-        call=lambda df, kw: _mod(AC).moran_rate(df, "grp", "tot", **{**PERM9, **kw}),
-        counts=("grp", "tot"),
-        spatial=True,
-        graph=True,
-        draws=PERMUTATIONS,
-        draws_zero_ok=True,
-        min_rows=3,
-    ),
-    f"{AC}.local_moran_rate": Entry(
-        call=lambda df, kw: _mod(AC).local_moran_rate(df, "grp", "tot", **{**PERM9, **kw}),
-        counts=("grp", "tot"),
-        spatial=True,
-        graph=True,
-        draws=PERMUTATIONS,
-        draws_zero_ok=True,
-        min_rows=3,
-    ),
-    f"{AC}.join_counts": Entry(
-        call=lambda df, kw: _mod(AC).join_counts(df, "c", **{**PERM9, **kw}),
-        values=("c",),
-        spatial=True,
-        graph=True,
-        draws=PERMUTATIONS,
-        draws_zero_ok=True,
-        min_rows=3,
-    ),
-    f"{AC}.local_join_counts": Entry(
-        call=lambda df, kw: _mod(AC).local_join_counts(df, "c", **{**PERM9, **kw}),
-        values=("c",),
-        spatial=True,
-        graph=True,
-        draws=PERMUTATIONS,
-        draws_zero_ok=True,
-        min_rows=3,
-    ),
+    **{f"{AC}.{name}": autocorrelation(name, "x", "y") for name in ("moran_bv", "local_moran_bv")},
+    **{
+        f"{AC}.{name}": autocorrelation(name, "grp", "tot", counts=True)
+        for name in ("moran_rate", "local_moran_rate")
+    },
+    **{
+        f"{AC}.{name}": autocorrelation(name, "c") for name in ("join_counts", "local_join_counts")
+    },
     # segregation: two-group aspatial indices, all in [0, 1]
     **{
         f"{SEG}.{name}": Entry(
@@ -822,25 +782,12 @@ def test_clean_fixture_runs(name: str) -> None:
         entry.call(clean_base(entry), {})
 
 
-PUBLIC_MODULES = (
-    "autocorrelation",
-    "city",
-    "datasets",
-    "disclosure",
-    "graph",
-    "index",
-    "indicators",
-    "io",
-    "planning",
-    "plotting",
-    "presets",
-    "projection",
-    "regions",
-    "report",
-    "segregation",
-    "services",
-    "typology",
-    "validation",
+#: The public modules: every package or module of sozplan without a leading underscore,
+#: except the helpers and the command line.
+PUBLIC_MODULES = sorted(
+    m.name
+    for m in pkgutil.iter_modules(importlib.import_module("sozplan").__path__)
+    if not m.name.startswith("_") and m.name not in {"checks", "cli", "errors"}
 )
 
 

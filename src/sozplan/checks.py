@@ -224,7 +224,7 @@ def check_columns(
     return cols
 
 
-def check_unique_index(df: pd.DataFrame, *, arg: str = "df", where: str = "") -> None:
+def check_unique_index(df: pd.DataFrame | pd.Series, *, arg: str = "df", where: str = "") -> None:
     """Check that the area ids (the index) are unique.
 
     Examples

@@ -745,13 +745,7 @@ def transition_matrix(
                 f"`{arg}` is a {type(s).__name__}, not a pandas Series",
                 "pass the classes of the areas as a Series indexed by area id",
             )
-        if not s.index.is_unique:
-            dup = s.index[s.index.duplicated()].unique()
-            raise fail(
-                where,
-                f"the index of `{arg}` (the area ids) has duplicates: {format_values(dup)}",
-                "pass one class per area",
-            )
+        check_unique_index(s, arg=arg, where=where)
 
     def cats(s: pd.Series) -> list:
         if isinstance(s.dtype, pd.CategoricalDtype):

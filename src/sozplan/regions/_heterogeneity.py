@@ -26,20 +26,24 @@ __all__ = [
 BC_CRITICAL = 5.0 / 9.0
 
 
-def _sample(x: Any, where: str) -> np.ndarray:
+def _sample(x: Any, where: str, arg: str = "x") -> np.ndarray:
     """Return a one-dimensional sample of finite numbers, else raise InputError."""
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise fail(where, f"`x` is not numeric ({exc})", "pass numbers, e.g. a column") from exc
+        raise fail(
+            where, f"`{arg}` is not numeric ({exc})", "pass numbers, e.g. a column"
+        ) from exc
     if arr.ndim != 1:
-        raise fail(where, f"`x` has shape {arr.shape}", "pass a one-dimensional sample")
+        raise fail(where, f"`{arg}` has shape {arr.shape}", "pass a one-dimensional sample")
     bad = ~np.isfinite(arr)
     if bad.any():
+        at = x.index[bad] if isinstance(x, pd.Series) else np.flatnonzero(bad)
+        kind = "ids" if isinstance(x, pd.Series) else "positions"
         raise fail(
             where,
-            f"`x` has {int(bad.sum())} missing or infinite value(s) (positions "
-            f"{format_values(np.flatnonzero(bad))})",
+            f"`{arg}` has {int(bad.sum())} missing or infinite value(s) ({kind} "
+            f"{format_values(at)})",
             "drop or impute them explicitly before calling",
         )
     return arr
@@ -169,14 +173,7 @@ def ashman_d(x: Any, *, max_iter: int = 200) -> tuple[float, np.ndarray]:
 def _theil_inputs(y: Any, w: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Check the inputs of :func:`theil_decomposition`; return them as arrays."""
     where = "theil_decomposition"
-    arrays = []
-    for arg, values in (("y", y), ("w", w)):
-        try:
-            arr = np.asarray(values, dtype=float).reshape(-1)
-        except (TypeError, ValueError) as exc:
-            raise fail(where, f"`{arg}` is not numeric ({exc})", "pass numbers") from exc
-        arrays.append(arr)
-    y_arr, w_arr = arrays
+    y_arr, w_arr = _sample(y, where, "y"), _sample(w, where, "w")
     g = pd.Index(np.asarray(groups, dtype=object).reshape(-1))
     if not len(y_arr) == len(w_arr) == len(g):
         raise fail(
@@ -187,20 +184,11 @@ def _theil_inputs(y: Any, w: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, 
     if len(y_arr) == 0:
         raise fail(where, "no areas given", "pass at least one area")
     for arg, arr in (("y", y_arr), ("w", w_arr)):
-        bad = ~np.isfinite(arr)
-        if bad.any():
+        if (arr < 0).any():
             raise fail(
                 where,
-                f"`{arg}` has {int(bad.sum())} missing or infinite value(s) (positions "
-                f"{format_values(np.flatnonzero(bad))})",
-                "impute or drop these areas explicitly before calling",
-            )
-        neg = arr < 0
-        if neg.any():
-            raise fail(
-                where,
-                f"`{arg}` has {int(neg.sum())} negative value(s) (positions "
-                f"{format_values(np.flatnonzero(neg))})",
+                f"`{arg}` has {int((arr < 0).sum())} negative value(s) (positions "
+                f"{format_values(np.flatnonzero(arr < 0))})",
                 "Theil's T needs a non-negative variable and non-negative weights",
             )
     if g.hasnans:
