@@ -45,11 +45,11 @@ libpysal_graph = pytest.importorskip("libpysal.graph")
 
 # keyword names (one line each when the vocabulary renames them)
 PERMUTATIONS = "permutations"  # autocorrelation
-SEG_PERMUTATIONS = "iterations"  # segregation.randomization_test -> permutations
+SEG_PERMUTATIONS = "permutations"  # segregation.randomization_test, compare_indices
 N_BOOTSTRAP = "n_bootstrap"  # segregation bootstrap
-TYPOLOGY_BOOTSTRAP = "n_boot"  # typology -> n_bootstrap
-N_DRAWS = "n"  # index.uncertainty / sensitivity -> n_draws
-N_CLUSTERS = "n_regions"  # regions.regionalize -> n_clusters
+TYPOLOGY_BOOTSTRAP = "n_bootstrap"  # typology
+N_DRAWS = "n_draws"  # index.uncertainty / sensitivity, segregation Monte-Carlo
+N_CLUSTERS = "n_clusters"  # regions.regionalize, typology
 
 IDS = [f"a{i}" for i in range(9)]
 
@@ -253,7 +253,7 @@ CATALOGUE: dict[str, Entry] = {
             _mod(SEG).dissimilarity,
             df,
             group="grp",
-            total="tot",
+            population="tot",
             **{SEG_PERMUTATIONS: 19, "rng": 0, **kw},
         ),
         counts=("grp", "tot"),
@@ -273,7 +273,7 @@ CATALOGUE: dict[str, Entry] = {
         for n in ("min_max", "density_corrected_dissimilarity")
     },
     **{
-        f"{SEG}.{n}": two_group(n, draws=SEG_PERMUTATIONS)
+        f"{SEG}.{n}": two_group(n, draws=N_DRAWS)
         for n in ("bias_corrected_dissimilarity", "modified_dissimilarity", "modified_gini")
     },
     **{
@@ -359,8 +359,8 @@ CATALOGUE: dict[str, Entry] = {
         drop_geometry=True,
         min_rows=1,
     ),
-    "index.normalise": Entry(
-        call=lambda df, kw: _mod("index").normalise(df, ["x", "y"], **kw),
+    "index.standardize": Entry(
+        call=lambda df, kw: _mod("index").standardize(df, ["x", "y"], **kw),
         values=("x", "y"),
         drop_geometry=True,
     ),
@@ -488,7 +488,7 @@ CATALOGUE: dict[str, Entry] = {
                 grp=[5, 30, 20, 60, 40, 10, 90, 5, 80]
             ),
             group="grp",
-            total="tot",
+            population="tot",
             **{SEG_PERMUTATIONS: 9, "rng": 0, **kw},
         ),
         counts=("grp", "tot"),
@@ -588,7 +588,7 @@ CATALOGUE: dict[str, Entry] = {
     # typology
     "typology.typology": Entry(
         call=lambda df, kw: _mod("typology").typology(
-            df, ["x", "y", "z"], k=2, **{TYPOLOGY_BOOTSTRAP: 3, "rng": 0, **kw}
+            df, ["x", "y", "z"], **{N_CLUSTERS: 2, TYPOLOGY_BOOTSTRAP: 3, "rng": 0, **kw}
         ),
         values=("x", "y", "z"),
         draws=TYPOLOGY_BOOTSTRAP,
@@ -821,8 +821,11 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "datasets.make_city",
         "datasets.make_facilities",
         "datasets.musterstadt_rules",
-        "indicators.load_catalogue",
-        "indicators.save_catalogue",
+        "indicators.load_catalog",
+        "indicators.save_catalog",
+        "io.write_table",
+        "planning.financing_workbook",
+        "zensus.read_zensus_grid",
         "io.read_statistik",
         "io.write_statistik",
         "report.load_config",
@@ -852,7 +855,7 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
     "takes arrays, specs, graphs or other results rather than a table of areas; not yet in "
     "the catalogue": (
         "disclosure.audit_suppression",
-        "graph.graph_summary",
+        "graph.graph_report",
         "graph.island_report",
         "index.aggregate_matrix",
         "index.assign_classes",
@@ -881,7 +884,16 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "typology.cluster_stability",
         "typology.describe_profile",
         "typology.gap_statistic",
-        "typology.select_k",
+        "typology.select_n_clusters",
+        "disclosure.audit_linear",
+        "disclosure.safe_precision",
+        "indicators.format_interval",
+        "indicators.rate_ci",
+        "presets.available_presets",
+        "presets.get_preset",
+        "presets.register_preset",
+        "zensus.grid_cells",
+        "zensus.parse_grid_ids",
     ),
     "needs a panel of years, two periods, facility layers, travel costs or planning "
     "tables; not yet in the catalogue": (
@@ -898,7 +910,8 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "planning.financing_plan",
         "planning.measure_areas",
         "planning.planning_data",
-        "planning.prioritise",
+        "planning.prioritize",
+        "zensus.grid_to_areas",
         "planning.target_attainment",
         "planning.timeline",
         "planning.to_cents",
@@ -995,13 +1008,13 @@ ISSUE_CASES = {
     ),
     "typology bootstrap 1.5": (
         lambda: _mod("typology").typology(
-            _grid_plain(), ["x", "y", "z"], k=2, **{TYPOLOGY_BOOTSTRAP: 1.5}
+            _grid_plain(), ["x", "y", "z"], **{N_CLUSTERS: 2, TYPOLOGY_BOOTSTRAP: 1.5}
         ),
         rf"^typology: `{TYPOLOGY_BOOTSTRAP}` is 1.5 \(a float\)",
     ),
     "typology bootstrap -1": (
         lambda: _mod("typology").typology(
-            _grid_plain(), ["x", "y", "z"], k=2, **{TYPOLOGY_BOOTSTRAP: -1}
+            _grid_plain(), ["x", "y", "z"], **{N_CLUSTERS: 2, TYPOLOGY_BOOTSTRAP: -1}
         ),
         rf"^typology: `{TYPOLOGY_BOOTSTRAP}` is -1, below the minimum of 0",
     ),
@@ -1149,3 +1162,12 @@ def test_warnings_name_the_called_function_and_point_at_the_caller() -> None:
     ) as rec:
         _mod(AC).moran(grid(island=True), "x", graph=graph, **PERM9)
     assert rec[0].filename == __file__  # stacklevel still points at the user's line
+
+
+def test_every_public_function_is_an_entry_point() -> None:
+    """Each public module registers its functions, so that their errors name them."""
+    from sozplan.errors import _PUBLIC_CODE
+
+    registered = {name for name, _ in _PUBLIC_CODE.values()}
+    missing = [n for n in public_function_names() if n.split(".")[1] not in registered]
+    assert not missing, f"add public_functions(globals()) to their modules: {missing}"

@@ -285,7 +285,7 @@ def local_moran(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -311,8 +311,8 @@ def local_moran(
     df : DataFrame or GeoDataFrame
         One row per area, indexed by area id.
     column : str
-    graph : libpysal.graph.Graph, optional
-        Aligned by id; default ``sozplan.graph.build_graph(df)`` (queen).
+    graph : libpysal.graph.Graph or str, default "queen"
+        Aligned by id; a string names the kind built by :func:`sozplan.graph.build_graph`.
     permutations : int, default 999
         Conditional permutations per area.
     rng : None, int or Generator
@@ -397,7 +397,7 @@ def local_moran_bv(
     x: Hashable,
     y: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -458,7 +458,7 @@ def local_moran_rate(
     events: Hashable,
     population: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -526,7 +526,7 @@ def local_getis_ord(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     star: bool = False,
     permutations: int = 999,
     rng: Any = None,
@@ -623,7 +623,7 @@ def local_geary(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -690,7 +690,7 @@ def local_join_counts(
     column: Hashable,
     *,
     category: Any = None,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",

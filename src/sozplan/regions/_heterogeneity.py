@@ -170,20 +170,20 @@ def ashman_d(x: Any, *, max_iter: int = 200) -> tuple[float, np.ndarray]:
     return d, comp
 
 
-def _theil_inputs(y: Any, w: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+def _theil_inputs(y: Any, population: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Check the inputs of :func:`theil_decomposition`; return them as arrays."""
     where = "theil_decomposition"
-    y_arr, w_arr = _sample(y, where, "y"), _sample(w, where, "w")
+    y_arr, w_arr = _sample(y, where, "y"), _sample(population, where, "population")
     g = pd.Index(np.asarray(groups, dtype=object).reshape(-1))
     if not len(y_arr) == len(w_arr) == len(g):
         raise fail(
             where,
-            f"`y`, `w` and `groups` have {len(y_arr)}, {len(w_arr)} and {len(g)} values",
+            f"`y`, `population` and `groups` have {len(y_arr)}, {len(w_arr)} and {len(g)} values",
             "pass one value, weight and group per area",
         )
     if len(y_arr) == 0:
         raise fail(where, "no areas given", "pass at least one area")
-    for arg, arr in (("y", y_arr), ("w", w_arr)):
+    for arg, arr in (("y", y_arr), ("population", w_arr)):
         if (arr < 0).any():
             raise fail(
                 where,
@@ -196,14 +196,14 @@ def _theil_inputs(y: Any, w: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, 
     if (w_arr * y_arr).sum() <= 0:
         raise fail(
             where,
-            "the weights sum to 0 or `y` is 0 wherever the weight is positive; Theil's T "
+            "`population` sums to 0 or `y` is 0 wherever the population is positive; Theil's T "
             "(a ratio to the mean) is undefined",
             "pass positive weights (e.g. residents) and a variable that is not 0 everywhere",
         )
     return y_arr, w_arr, g
 
 
-def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.Series]:
+def theil_decomposition(y: Any, population: Any, groups: Any) -> tuple[pd.DataFrame, pd.Series]:
     r"""Theil's T of a non-negative variable and its decomposition into groups.
 
     With weights :math:`p_i` (e.g. residents), :math:`\bar y = \sum p_i y_i / P`:
@@ -233,7 +233,7 @@ def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.S
     >>> [round(float(tot[k]), 4) for k in ("theil", "between", "within")]
     [0.1308, 0.1308, 0.0]
     """
-    y, w, g = _theil_inputs(y, w, groups)
+    y, w, g = _theil_inputs(y, population, groups)
     codes, uniq = pd.factorize(g, sort=True)
     k = len(uniq)
     P = w.sum()
