@@ -1171,3 +1171,20 @@ def test_every_public_function_is_an_entry_point() -> None:
     registered = {name for name, _ in _PUBLIC_CODE.values()}
     missing = [n for n in public_function_names() if n.split(".")[1] not in registered]
     assert not missing, f"add public_functions(globals()) to their modules: {missing}"
+
+
+def test_segregation_table_passes_its_graph_to_adjusted_d() -> None:
+    """Islands raise in the spatial table unless the user chose a policy for its graph."""
+    seg, island = _mod(SEG), grid(island=True)
+    with pytest.raises(InputError, match=r"^segregation_table: the queen graph has 1 area"):
+        seg.segregation_table(
+            island, "grp", "tot", spatial=True, indices=["spatial_dissimilarity"]
+        )
+    kept = _mod("graph").build_graph(island, islands="keep", transform="b")
+    table = seg.segregation_table(
+        island, "grp", "tot", spatial=True, graph=kept, indices=["spatial_dissimilarity"]
+    )
+    direct = seg.spatial_dissimilarity(island, "grp", "tot", graph=kept).statistic
+    assert table.loc[table["index"] == "spatial_dissimilarity", "statistic"].iloc[
+        0
+    ] == pytest.approx(direct)
