@@ -977,15 +977,15 @@ def _with(df: pd.DataFrame, column: str, row: str, value: Any) -> pd.DataFrame:
 ISSUE_CASES = {
     "theil NaN weight": (
         lambda: _mod("regions").theil_decomposition([1, 2, 3], [1, np.nan, 1], list("aab")),
-        r"^theil_decomposition: `w` has 1 missing",
+        r"^theil_decomposition: `population` has 1 missing",
     ),
     "theil zero weights": (
         lambda: _mod("regions").theil_decomposition([1, 2, 3], [0, 0, 0], list("aab")),
-        r"^theil_decomposition: the weights sum to 0",
+        r"^theil_decomposition: `population` sums to 0",
     ),
     "theil negative weight": (
         lambda: _mod("regions").theil_decomposition([1, 2, 3], [1, -1, 1], list("aab")),
-        r"^theil_decomposition: `w` has 1 negative",
+        r"^theil_decomposition: `population` has 1 negative",
     ),
     "theil empty": (
         lambda: _mod("regions").theil_decomposition([], [], []),
