@@ -561,6 +561,12 @@ CATALOGUE: dict[str, Entry] = {
         spatial=True,
         min_rows=1,
     ),
+    "indicators.rate_ci": Entry(
+        call=calling("indicators", "rate_ci", "grp", "tot"),
+        counts=("grp", "tot"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
     # regions
     "regions.theil_decomposition": Entry(
         call=lambda df, kw: _mod("regions").theil_decomposition(
@@ -611,6 +617,11 @@ CATALOGUE: dict[str, Entry] = {
 
 #: (function, damage) -> why a non-finite or unusual answer is right.
 ACCEPTED: dict[tuple[str, str], str] = {
+    **{
+        ("indicators.rate_ci", label): "documented: a missing or secret count and a zero "
+        "denominator give NaN for value and bounds (a published table shows the sign)"
+        for label in ("nan", "zero_totals")
+    },
     ("services.need_supply", "nan"): "areas without a value are kept at the end with the "
     "flag 'ohne Wert' (documented)",
     **{
@@ -889,7 +900,6 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "disclosure.audit_linear",
         "disclosure.safe_precision",
         "indicators.format_interval",
-        "indicators.rate_ci",
         "presets.available_presets",
         "presets.get_preset",
         "presets.register_preset",
