@@ -171,8 +171,13 @@ def test_statistics_bad_input(func):
         func(pd.DataFrame({"a": np.arange(10.0)}))
     with pytest.raises(InputError, match="constant"):
         func(pd.DataFrame({"a": np.arange(10.0), "b": np.ones(10)}))
-    with pytest.raises(InputError, match="complete row"):
+    with (
+        pytest.warns(DataQualityWarning, match="1 of 3 row"),
+        pytest.raises(InputError, match="complete row"),
+    ):
         func(pd.DataFrame({"a": [1.0, 2.0, np.nan], "b": [1.0, 3.0, 2.0]}))
+    with pytest.raises(InputError, match="infinite"):
+        func(pd.DataFrame({"a": np.arange(10.0), "b": [np.inf, *range(9)]}))
 
 
 def test_singular_matrix_is_refused():

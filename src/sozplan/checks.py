@@ -21,21 +21,25 @@ Fix: pass the name of an existing column; available: 'einwohner'.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Hashable, Iterable, Sequence
+import types
+from collections.abc import Hashable, Iterable, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sozplan.errors import InputError
+from sozplan.errors import InputError, register_public
 
 __all__ = [
     "as_column_list",
     "check_aligned_index",
+    "check_alpha",
     "check_columns",
     "check_counts",
+    "check_draws",
     "check_frame",
     "check_geometry_ids",
+    "check_no_inf",
     "check_no_nan",
     "check_numerator_denominator",
     "check_projected_crs",
@@ -44,6 +48,7 @@ __all__ = [
     "count_block",
     "fail",
     "format_values",
+    "public_functions",
 ]
 
 #: How many offending ids or values an error message shows.
@@ -105,6 +110,8 @@ def fail(where: str, what: str, fix: str) -> InputError:
     'moran: `column` is constant. Fix: choose a column that varies.'
     """
     prefix = f"{where}: " if where else ""
+    if what.endswith(".") and not what.endswith(".."):  # e.g. a quoted library message
+        what = what[:-1]
     return InputError(f"{prefix}{what}. Fix: {fix.rstrip('.')}.")
 
 
@@ -216,7 +223,7 @@ def check_columns(
     return cols
 
 
-def check_unique_index(df: pd.DataFrame, *, arg: str = "df", where: str = "") -> None:
+def check_unique_index(df: pd.DataFrame | pd.Series, *, arg: str = "df", where: str = "") -> None:
     """Check that the area ids (the index) are unique.
 
     Examples
@@ -272,6 +279,38 @@ def check_no_nan(
                 f"column {col!r} of `{arg}` has {int(bad.sum())} missing or infinite value(s), "
                 f"at ids {format_values(df.index[bad])}",
                 "impute or drop these areas explicitly before calling (nothing is dropped silently)",
+            )
+
+
+def check_no_inf(
+    df: pd.DataFrame, columns: Sequence[Hashable], *, arg: str = "df", where: str = ""
+) -> None:
+    """Check that ``columns`` hold no infinite values (missing values are allowed).
+
+    For functions that handle gaps themselves (imputation, rates with suppressed
+    cells) but must not treat ``inf`` (a division by zero upstream) as a number.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"quote": [4.2, np.nan, np.inf]}, index=["01", "02", "03"])
+    >>> check_no_inf(df, ["quote"], where="impute")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: impute: column 'quote' of `df` has 1 infinite value(s), at ids '03'. Fix: ...
+    """
+    for col in columns:
+        series = df[col]
+        if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+            continue
+        bad = np.isinf(_as_float(series))
+        if bad.any():
+            raise fail(
+                where,
+                f"column {col!r} of `{arg}` has {int(bad.sum())} infinite value(s), at ids "
+                f"{format_values(df.index[bad])}",
+                "an infinite value usually comes from a division by zero upstream; correct it "
+                "or set it to NaN explicitly",
             )
 
 
@@ -334,8 +373,11 @@ def count_block(
     else:
         finite = np.isfinite(block)
         whole = block == np.round(block)
-    if not allow_nan and not finite.all():
-        check_no_nan(df, cols, arg=arg, where=where)
+    if not finite.all():
+        if allow_nan:
+            check_no_inf(df, cols, arg=arg, where=where)  # a gap may be missing, never infinite
+        else:
+            check_no_nan(df, cols, arg=arg, where=where)
     if (block < 0).any() or (integer and not (whole | ~finite).all()):
         for j, col in enumerate(cols):
             values = block[:, j]
@@ -509,3 +551,119 @@ def check_rng(rng: Any, *, where: str = "") -> np.random.Generator:
             f"`rng` cannot seed a random generator ({exc})",
             "pass an integer seed or a Generator",
         ) from exc
+
+
+def check_draws(
+    value: Any, *, arg: str, where: str = "", minimum: int = 1, example: int = 999
+) -> int:
+    """Check a count of random draws (permutations, bootstrap replicates, Monte-Carlo draws).
+
+    The one check behind ``permutations``, ``n_bootstrap`` and ``n_draws`` everywhere:
+    a whole number (a Python or numpy integer, not a bool, not a float such as ``1.5``
+    or ``100.0``) of at least ``minimum``.
+
+    Parameters
+    ----------
+    value : Any
+        What the user passed.
+    arg : str
+        The argument's name, for the message (e.g. ``"permutations"``).
+    where : str
+        The function the user called.
+    minimum : int, default 1
+        The smallest count that makes sense (``0`` where zero skips the test,
+        ``2`` where a spread needs at least two replicates).
+    example : int, default 999
+        A sensible value quoted in the fix.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> check_draws(99, arg="permutations")
+    99
+    >>> check_draws(1.5, arg="n_bootstrap", where="typology", minimum=2, example=100)
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: typology: `n_bootstrap` is 1.5 (a float). \
+Fix: pass a whole number >= 2, e.g. n_bootstrap=100.
+    >>> check_draws(True, arg="permutations", where="moran", minimum=0)
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: moran: `permutations` is True (a bool). \
+Fix: pass a whole number >= 0, e.g. permutations=999 (0 skips the random draws).
+    """
+    skip = " (0 skips the random draws)" if minimum == 0 else ""
+    fix = f"pass a whole number >= {minimum}, e.g. {arg}={example}{skip}"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise fail(where, f"`{arg}` is {value!r} (a {type(value).__name__})", fix)
+    if value < minimum:
+        raise fail(where, f"`{arg}` is {value!r}, below the minimum of {minimum}", fix)
+    return int(value)
+
+
+def check_alpha(
+    alpha: Any, *, where: str = "", arg: str = "alpha", example: float = 0.05
+) -> float:
+    """Check a probability strictly between 0 and 1 (a significance or coverage level).
+
+    The one check behind ``alpha`` (significance level) everywhere; with ``arg`` it
+    also checks coverage levels such as ``ci=0.95``.
+
+    Parameters
+    ----------
+    alpha : Any
+        What the user passed.
+    where : str
+        The function the user called.
+    arg : str, default "alpha"
+        The argument's name, for the message.
+    example : float, default 0.05
+        A sensible value quoted in the fix.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_alpha(0.1)
+    0.1
+    >>> check_alpha(5, where="local_moran")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: local_moran: `alpha` is 5, not between 0 and 1. \
+Fix: pass a level strictly between 0 and 1, e.g. alpha=0.05.
+    """
+    fix = f"pass a level strictly between 0 and 1, e.g. {arg}={example:g}"
+    if isinstance(alpha, bool | np.bool_) or not isinstance(alpha, int | float | np.number):
+        raise fail(where, f"`{arg}` is {alpha!r} (a {type(alpha).__name__})", fix)
+    if not 0 < alpha < 1:  # also refuses NaN
+        raise fail(where, f"`{arg}` is {alpha!r}, not between 0 and 1", fix)
+    return float(alpha)
+
+
+# ------------------------------------------------------------------ entry points
+
+
+def public_functions(namespace: MutableMapping[str, Any]) -> None:
+    """Register the functions in a public module's ``__all__`` as entry points.
+
+    Called once at the end of each public module (``public_functions(globals())``).
+    An :class:`~sozplan.errors.InputError` raised anywhere below a registered function
+    then names the outermost one the user called, whatever function raised it (see
+    :func:`sozplan.errors.register_public`). The functions themselves are not wrapped
+    or changed.
+
+    Parameters
+    ----------
+    namespace : mapping
+        The module's ``globals()``.
+    """
+    module = namespace["__name__"]
+    for attr in namespace.get("__all__", ()):
+        obj = namespace.get(attr)
+        if isinstance(obj, types.FunctionType | type):
+            register_public(obj, name=attr, module=module)

@@ -77,6 +77,7 @@ from sozplan.checks import (
     check_unique_index,
     fail,
     format_values,
+    public_functions,
 )
 from sozplan.errors import InputError
 
@@ -455,8 +456,20 @@ def check_disclosure(
     ...
     sozplan.disclosure.DisclosureError: check_disclosure: table shows counts below 3 ...
     """
+    where = "check_disclosure"
+    check_frame(df, where=where, allow_empty=True)
+    columns = check_columns(df, columns, where=where, numeric=False)
     for c in columns:
         v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        text = np.isnan(v) & df[c].notna().to_numpy()
+        if text.any():
+            raise fail(
+                where,
+                f"column {c!r} holds text that is not a number at ids "
+                f"{format_values(df.index[text])} (values {format_values(df[c][text])})",
+                "check counts before formatting them; hide cells as missing values (NA), "
+                "not as text",
+            )
         bad = np.isfinite(v) & (v > 0) & (v < min_count)
         if bad.any():
             raise DisclosureError(
@@ -1547,3 +1560,6 @@ def safe_precision(
         rates=r_out,
         indices=i_out,
     )
+
+
+public_functions(globals())

@@ -51,6 +51,7 @@ from sozplan.checks import (
     check_unique_index,
     fail,
     format_values,
+    public_functions,
 )
 
 if TYPE_CHECKING:  # libpysal takes seconds to import: it is imported where a graph is built
@@ -720,3 +721,6 @@ def graph_report(graph: Graph) -> GraphReport:
         pct_nonzero=float(graph.pct_nonzero),
         islands=island_report(graph),
     )
+
+
+public_functions(globals())

@@ -60,7 +60,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_frame, fail, format_values
+from sozplan.checks import check_frame, fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning, InputError
 
 __all__ = [
@@ -2530,3 +2530,6 @@ def _table_decimals(decimals: Any, frame: pd.DataFrame, numeric: Sequence[Hashab
         if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 0:
             raise fail(_WHERE_TABLE, f"`decimals` for {col!r} is {d!r}", "pass an integer >= 0")
     return dict(decimals)
+
+
+public_functions(globals())

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import fail, format_values
+from sozplan.checks import fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning
 
 __all__ = [
@@ -765,3 +765,6 @@ def grid_to_areas(
         method=method,
         notes=tuple(notes),
     )
+
+
+public_functions(globals())

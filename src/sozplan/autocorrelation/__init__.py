@@ -52,6 +52,7 @@ from sozplan.autocorrelation._local import (
     local_moran_bv,
     local_moran_rate,
 )
+from sozplan.checks import public_functions
 
 __all__ = [
     "CLUSTER_LABELS_DE",
@@ -73,3 +74,5 @@ __all__ = [
     "moran_correlogram",
     "moran_rate",
 ]
+
+public_functions(globals())

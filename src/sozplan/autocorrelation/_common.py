@@ -8,9 +8,12 @@ from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import pandas as pd
 
 from sozplan.checks import (
+    check_alpha,
     check_columns,
+    check_draws,
     check_frame,
     check_no_nan,
     check_rng,
@@ -98,18 +101,8 @@ def seed_from_rng(rng: Any, *, where: str = "") -> tuple[np.random.Generator, in
 
 
 def check_permutations(permutations: Any, *, where: str) -> int:
-    """Permutations must be a whole number >= 0."""
-    if (
-        isinstance(permutations, bool)
-        or not isinstance(permutations, int | np.integer)
-        or permutations < 0
-    ):
-        raise fail(
-            where,
-            f"`permutations` is {permutations!r}",
-            "pass a whole number >= 0, e.g. 999 (0 skips the permutation test)",
-        )
-    return int(permutations)
+    """Permutations must be a whole number >= 0 (0 skips the test)."""
+    return check_draws(permutations, arg="permutations", where=where, minimum=0)
 
 
 def check_alternative(alternative: str, *, where: str) -> str:
@@ -181,12 +174,48 @@ def prepare(
     return values, aligned, messages
 
 
+def check_classes(df: Any, column: Hashable, *, where: str) -> pd.Series:
+    """Check a column of classes: no gaps, no infinite codes, not numbers mixed with text.
+
+    Text, categorical, boolean and numeric codes are classes; a float column with
+    ``inf`` or an object column mixing numbers with text (a failed number conversion)
+    is refused rather than counted as one more class.
+    """
+    check_columns(df, [column], where=where, numeric=False)
+    series = df[column]
+    missing = series.isna().to_numpy()
+    if missing.any():
+        raise fail(
+            where,
+            f"column {column!r} has {int(missing.sum())} missing value(s) at ids "
+            f"{format_values(df.index[missing])}",
+            "assign a class or drop these areas explicitly",
+        )
+    if pd.api.types.is_float_dtype(series.dtype):
+        bad = np.isinf(series.to_numpy(dtype=float))
+        if bad.any():
+            raise fail(
+                where,
+                f"column {column!r} has {int(bad.sum())} infinite value(s) at ids "
+                f"{format_values(df.index[bad])}",
+                "correct them (a division by zero upstream?) or assign a class",
+            )
+    elif series.dtype == object:
+        is_text = series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if is_text.any() and not is_text.all():
+            raise fail(
+                where,
+                f"column {column!r} mixes text ({format_values(series[is_text].unique())} at ids "
+                f"{format_values(df.index[is_text])}) with numbers",
+                "convert the column to one type: numbers (pd.to_numeric) or text labels "
+                "(astype(str))",
+            )
+    return series
+
+
 def check_alpha_correction(alpha: float, correction: str, *, where: str) -> None:
     """Check significance level and multiple-testing correction."""
-    if not (0 < alpha < 1):
-        raise fail(
-            where, f"`alpha` is {alpha!r}", "pass a significance level between 0 and 1, e.g. 0.05"
-        )
+    check_alpha(alpha, where=where)
     if correction not in CORRECTIONS:
         raise fail(
             where, f"`correction` is {correction!r}", f"use one of {format_values(CORRECTIONS)}"

@@ -13,6 +13,7 @@ import pandas as pd
 from sozplan.autocorrelation._common import (
     as_html_table,
     check_alternative,
+    check_classes,
     check_permutations,
     load_esda,
     permutation_chunks,
@@ -20,7 +21,6 @@ from sozplan.autocorrelation._common import (
     seed_from_rng,
 )
 from sozplan.checks import (
-    check_columns,
     check_counts,
     check_frame,
     check_numerator_denominator,
@@ -954,16 +954,8 @@ def join_counts(
     run = _common_args(permutations, alternative, rng, where)
     permutations, alternative, gen, seed = run
     check_frame(df, where=where)
-    check_columns(df, [column], where=where, numeric=False)
+    series = check_classes(df, column, where=where)
     check_unique_index(df, where=where)
-    series = df[column]
-    if series.isna().any():
-        raise fail(
-            where,
-            f"column {column!r} has {int(series.isna().sum())} missing value(s) at ids "
-            f"{format_values(df.index[series.isna()])}",
-            "assign a class or drop these areas explicitly",
-        )
     codes, classes = pd.factorize(series, sort=True)
     if len(classes) < 2:
         raise fail(

@@ -15,13 +15,14 @@ from sozplan.autocorrelation._common import (
     adjust_pvalues,
     check_alpha_correction,
     check_alternative,
+    check_classes,
     check_permutations,
     prepare,
     row_lag,
     seed_from_rng,
 )
 from sozplan.autocorrelation._global import check_rate_columns, eb_rates
-from sozplan.checks import check_columns, check_frame, fail, format_values
+from sozplan.checks import check_frame, fail, format_values
 
 if TYPE_CHECKING:
     from libpysal.graph import Graph
@@ -729,15 +730,7 @@ def local_join_counts(
     where = "local_join_counts"
     opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     check_frame(df, where=where)
-    check_columns(df, [column], where=where, numeric=False)
-    series = df[column]
-    if series.isna().any():
-        raise fail(
-            where,
-            f"column {column!r} has {int(series.isna().sum())} missing value(s) at ids "
-            f"{format_values(df.index[series.isna()])}",
-            "assign a class or drop these areas explicitly",
-        )
+    series = check_classes(df, column, where=where)
     if category is None:
         vals = set(pd.unique(series))
         if not vals <= {0, 1}:

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.city._init import init
 from sozplan.city._load import CityData, LoadReport, load_city
 from sozplan.city._spec import CityError, CitySpec, ColumnSource, Level, Table
@@ -35,3 +36,5 @@ __all__ = [
     "init",
     "load_city",
 ]
+
+public_functions(globals())

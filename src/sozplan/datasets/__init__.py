@@ -27,7 +27,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from sozplan.checks import fail
+from sozplan.checks import fail, public_functions
 from sozplan.city import CitySpec, load_city
 from sozplan.datasets._demography import (
     COMPONENTS_FILE,
@@ -529,3 +529,5 @@ def __getattr__(name: str):  # pragma: no cover - helpful message for a common t
 
 
 _ = RAW_YEAR
+
+public_functions(globals())

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.index._aggregate import AGGREGATIONS, aggregate, aggregate_matrix, copeland
 from sozplan.index._classify import (
     DYNAMICS_CLASSES,
@@ -120,3 +121,5 @@ __all__ = [
     "uncertainty",
     "weights_for_importance",
 ]
+
+public_functions(globals())

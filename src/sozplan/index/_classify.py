@@ -350,10 +350,10 @@ def classify(
         else:
             codes = assign_classes(x, c, closed=closed)
     else:
-        import mapclassify
-
         if len(np.unique(x)) < 2:
             raise fail(where, "`values` are constant", "classes need values that vary")
+        import mapclassify  # slow to import (compiles): only when a scheme needs it
+
         kls = getattr(mapclassify, _MAPCLASSIFY[scheme])
         if scheme == "head_tail" or scheme in ("std_mean", "box_plot"):
             mc = kls(x)

@@ -846,14 +846,28 @@ def transition_matrix(
     >>> transition_matrix(a, b).loc["mittel", "niedrig"]
     np.int64(1)
     """
+    where = "transition_matrix"
     missing = "nicht vorhanden"
+    for arg, s in (("before", before), ("after", after)):
+        if not isinstance(s, pd.Series):
+            raise fail(
+                where,
+                f"`{arg}` is a {type(s).__name__}, not a pandas Series",
+                "pass the classes of the areas as a Series indexed by area id",
+            )
+        check_unique_index(s, arg=arg, where=where)
 
     def cats(s: pd.Series) -> list:
-        return (
-            list(s.cat.categories)
-            if isinstance(s.dtype, pd.CategoricalDtype)
-            else sorted(s.dropna().unique())
-        )
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return list(s.cat.categories)
+        try:
+            return sorted(s.dropna().unique())
+        except TypeError as exc:  # e.g. numbers mixed with text
+            raise fail(
+                where,
+                f"the classes of `{s.name}` mix types that cannot be ordered ({exc})",
+                "pass classes of one type (labels as text, or class numbers)",
+            ) from exc
 
     order = list(dict.fromkeys([*cats(before), *cats(after)]))
     ids = before.index.union(after.index)

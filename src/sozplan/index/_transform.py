@@ -506,6 +506,10 @@ def _frame(df, columns, where, allow_nan=False) -> tuple[pd.DataFrame, list]:
         from sozplan.checks import check_no_nan
 
         check_no_nan(df, cols, where=where)
+    else:
+        from sozplan.checks import check_no_inf
+
+        check_no_inf(df, cols, where=where)
     return df, cols
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sozplan.checks import check_rng, fail, format_values
+from sozplan.checks import check_alpha, check_draws, check_rng, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate_matrix
 from sozplan.index._classify import assign_classes
 from sozplan.index._common import html_table, weighted_moments
@@ -71,12 +71,14 @@ def saltelli_design(
     ((3, 8, 3), True)
     """
     gen = check_rng(rng, where="saltelli_design")
+    n_draws = check_draws(n_draws, arg="n_draws", where="saltelli_design", minimum=2, example=1024)
+    d = check_draws(d, arg="d", where="saltelli_design", minimum=1, example=3)
     if sampler == "sobol":
         if n_draws & (n_draws - 1):
             raise fail(
                 "saltelli_design",
                 f"`n_draws` is {n_draws}, not a power of 2",
-                "use n = 2**m or sampler='random'",
+                "use n_draws = 2**m or sampler='random'",
             )
         base = stats.qmc.Sobol(2 * d, scramble=True, rng=gen).random_base2(int(np.log2(n_draws)))
     elif sampler == "random":
@@ -233,6 +235,9 @@ def sobol_indices(
     """
     where = "sobol_indices"
     gen = check_rng(rng, where=where)
+    n_draws = check_draws(n_draws, arg="n_draws", where=where, minimum=2, example=1024)
+    n_bootstrap = check_draws(n_bootstrap, arg="n_bootstrap", where=where, minimum=0, example=100)
+    confidence = check_alpha(confidence, arg="confidence", where=where, example=0.95)
     b = np.asarray(bounds, dtype=float)
     if b.ndim != 2 or b.shape[1] != 2 or np.any(b[:, 1] <= b[:, 0]):
         raise fail(
@@ -574,10 +579,7 @@ def uncertainty(
     """
     where = "uncertainty"
     gen = check_rng(rng, where=where)
-    if not (isinstance(n_draws, int | np.integer) and n_draws >= 2):
-        raise fail(
-            where, f"`n_draws` is {n_draws!r}", "pass a whole number of runs >= 2, e.g. 1000"
-        )
+    n_draws = check_draws(n_draws, arg="n_draws", where=where, minimum=2, example=1000)
     if not 0 <= weight_noise < 1:
         raise fail(
             where, f"`weight_noise` is {weight_noise!r}", "pass a number in [0, 1), e.g. 0.25"
@@ -733,6 +735,15 @@ def sensitivity(
     """
     where = "sensitivity"
     gen = check_rng(rng, where=where)
+    n_draws = check_draws(n_draws, arg="n_draws", where=where, minimum=2, example=256)
+    if n_draws & (n_draws - 1):
+        raise fail(
+            where, f"`n_draws` is {n_draws}, not a power of 2", "use n_draws = 2**m, e.g. 256"
+        )
+    if not 0 <= weight_noise < 1:
+        raise fail(
+            where, f"`weight_noise` is {weight_noise!r}", "pass a number in [0, 1), e.g. 0.25"
+        )
     spec = _as_spec(spec)
     model = _IndexModel(df, spec, alternatives, where)
     if len(model.weight_sets) > 1:

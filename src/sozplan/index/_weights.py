@@ -202,6 +202,12 @@ def pca_weights(
         )
     check_no_nan(df, cols, where=where)
     X = df[cols].to_numpy(dtype=float)
+    if len(X) < 3:
+        raise fail(
+            where,
+            f"`df` has {len(X)} row(s); correlations between indicators need at least 3 areas",
+            "pass all areas of the city (PCA weights need many more areas than indicators)",
+        )
     sd = X.std(axis=0, ddof=1)
     if np.any(sd == 0):
         raise fail(

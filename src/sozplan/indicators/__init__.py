@@ -28,6 +28,7 @@ planungsraum
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.indicators._aggregate import aggregate, change
 from sozplan.indicators._intervals import format_interval, rate_ci
 from sozplan.indicators._rates import STATUS, Rates, evaluate, poisson_ci, proportion_ci, rates
@@ -60,3 +61,5 @@ __all__ = [
     "resolve_specs",
     "save_catalog",
 ]
+
+public_functions(globals())

@@ -9,7 +9,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import as_column_list, check_counts, check_frame, fail, format_values
+from sozplan.checks import (
+    as_column_list,
+    check_columns,
+    check_counts,
+    check_frame,
+    check_no_inf,
+    fail,
+    format_values,
+)
 from sozplan.errors import DataQualityWarning
 from sozplan.indicators._rates import _intervals, evaluate
 from sozplan.indicators._spec import load_catalog, resolve_specs
@@ -191,6 +199,8 @@ def aggregate(
                 "column>' to average the rates weighted by their base",
             )
         check_counts(df, [weights], arg="df", where=where, allow_nan=True)
+        check_columns(df, rates, where=where)
+        check_no_inf(df, rates, where=where)
     check_counts(df, counts, where=where, allow_nan=True)
     for k, n in zip(keys, names, strict=True):
         miss = pd.isna(k)

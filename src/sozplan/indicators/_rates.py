@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from sozplan.checks import check_counts, check_frame, check_unique_index, fail, format_values
+from sozplan.checks import (
+    check_alpha,
+    check_counts,
+    check_frame,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.errors import DataQualityWarning, SmallNumbersWarning
 from sozplan.indicators._spec import IndicatorSpec, resolve_specs
 
@@ -43,9 +50,7 @@ def _z(alpha: float) -> float:
 
 
 def _check_alpha(alpha: Any, where: str) -> float:
-    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise fail(where, f"`alpha` is {alpha!r}", "pass a number between 0 and 1, e.g. 0.05")
-    return float(alpha)
+    return check_alpha(alpha, where=where)
 
 
 def proportion_ci(

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sozplan.checks import check_counts, check_frame, fail, format_values
+from sozplan.checks import (
+    check_counts,
+    check_frame,
+    check_numerator_denominator,
+    fail,
+    format_values,
+)
 from sozplan.graph import align_graph
 
 __all__ = ["assuncao_reis", "empirical_bayes", "location_quotient"]
@@ -19,6 +25,7 @@ def _counts(
 ) -> tuple[np.ndarray, np.ndarray]:
     check_frame(df, where=where)
     check_counts(df, [group, population], where=where)
+    check_numerator_denominator(df, group, population, where=where)
     e = df[group].to_numpy(dtype=float)
     b = df[population].to_numpy(dtype=float)
     if b.sum() <= 0:
@@ -176,11 +183,24 @@ def assuncao_reis(df: pd.DataFrame, group: str, population: str) -> pd.Series:
             f"{format_values(df.index[b <= 0])}",
             "leave areas without a base out (their rate is undefined)",
         )
+    if len(e) < 2:
+        raise fail(
+            where,
+            f"`df` has {len(e)} area(s); a standardisation against the city's rate needs several",
+            "pass all areas of the city",
+        )
+    if e.sum() <= 0:
+        raise fail(
+            where,
+            f"column {group!r} has no cases in any area; every rate is 0 and its standardised "
+            "value undefined",
+            "check the column; choose an indicator with cases",
+        )
     r = e / b
     m = e.sum() / b.sum()
     a = np.sum(b * (r - m) ** 2) / b.sum() - m / b.mean()
     v = a + m / b
-    v = np.where(v < 0, m / b, v)
+    v = np.where(v <= 0, m / b, v)
     return pd.Series((r - m) / np.sqrt(v), index=df.index, name=f"{group}_ar")
 
 
@@ -228,6 +248,7 @@ def location_quotient(
     where = "location_quotient"
     check_frame(df, where=where)
     check_counts(df, [group, population], where=where)
+    check_numerator_denominator(df, group, population, where=where)
     g = df[group].to_numpy(dtype=float)
     t = df[population].to_numpy(dtype=float)
     if reference is None:
@@ -240,11 +261,11 @@ def location_quotient(
                 "pass (group count, total) of the reference",
             )
         big_g, big_t = map(float, reference)
-    if not (big_g > 0 and big_t > 0):
+    if not (0 < big_g <= big_t < np.inf):
         raise fail(
             where,
-            f"the reference share {big_g:g}/{big_t:g} is not positive",
-            "pass a group that occurs in the reference area",
+            f"the reference share {big_g:g}/{big_t:g} is not a share above 0 and up to 1",
+            "pass a finite group count that occurs in the reference area and is part of its total",
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         lq = np.where(t > 0, g / np.where(t > 0, t, 1.0), np.nan) / (big_g / big_t)

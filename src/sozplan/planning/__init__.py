@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.planning._allocate import (
     Allocation,
     AllocationComparison,
@@ -136,3 +137,5 @@ __all__ = [
     "validate_programmes",
     "validate_targets",
 ]
+
+public_functions(globals())

@@ -103,9 +103,16 @@ def concentration_index(values: Any, rank_by: Any, population: Any = None) -> fl
     >>> concentration_index([1, 1, 1, 1], [1, 2, 3, 4])
     0.0
     """
-    y = np.asarray(values, dtype=float)
-    r = np.asarray(rank_by, dtype=float)
-    w = np.ones_like(y) if population is None else np.asarray(population, dtype=float)
+    try:
+        y = np.asarray(values, dtype=float)
+        r = np.asarray(rank_by, dtype=float)
+        w = np.ones_like(y) if population is None else np.asarray(population, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise fail(
+            "concentration_index",
+            f"`values`, `rank_by` or `population` is not numeric ({exc})",
+            "pass numbers (convert text with pd.to_numeric first)",
+        ) from exc
     if not (y.shape == r.shape == w.shape) or y.ndim != 1 or len(y) == 0:
         raise fail(
             "concentration_index",

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from sozplan.checks import check_frame, check_rng, fail, format_values
+from sozplan.checks import check_alpha, check_draws, check_frame, check_rng, fail, format_values
 from sozplan.errors import InputError, MethodWarning
-from sozplan.planning._common import check_probability, html_block
+from sozplan.planning._common import html_block
 from sozplan.planning._model import validate_measures
 
 __all__ = ["DiDResult", "Matching", "difference_in_differences"]
@@ -494,6 +494,7 @@ def difference_in_differences(
     where = "difference_in_differences"
     check_frame(panel, arg="panel", where=where)
     alpha, pretrend_alpha = _check_did_options(panel, alpha, pretrend_alpha, ci, where)
+    n_bootstrap = check_draws(n_bootstrap, arg="n_bootstrap", where=where, minimum=2, example=999)
     match = _as_matching(matching, where)
     notes: list[str] = []
     warns: list[str] = []
@@ -600,10 +601,8 @@ def _check_did_options(
         raise fail(
             where, "`panel` has duplicate (area, year) rows", "keep one row per area and year"
         )
-    alpha = check_probability(alpha, arg="alpha", where=where, open_left=True, open_right=True)
-    pretrend_alpha = check_probability(
-        pretrend_alpha, arg="pretrend_alpha", where=where, open_left=True, open_right=True
-    )
+    alpha = check_alpha(alpha, where=where)
+    pretrend_alpha = check_alpha(pretrend_alpha, arg="pretrend_alpha", where=where, example=0.1)
     if ci not in ("cluster", "bootstrap"):
         raise fail(where, f"`ci` is {ci!r}", "use 'cluster' or 'bootstrap'")
     return alpha, pretrend_alpha

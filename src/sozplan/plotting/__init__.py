@@ -19,6 +19,7 @@ colour where classes matter, text at least 9 pt, and an alt text for every figur
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.plotting._charts import (
     area_profile,
     moran_scatter,
@@ -69,3 +70,5 @@ __all__ = [
     "status_dynamics_map",
     "transition_chart",
 ]
+
+public_functions(globals())

@@ -29,7 +29,7 @@ from dataclasses import fields
 
 import pandas as pd
 
-from sozplan.checks import check_columns, check_frame, fail, format_values
+from sozplan.checks import check_columns, check_frame, fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning
 from sozplan.index import Monitoring, MonitoringSpec, StatusDynamics, monitor, status_dynamics
 from sozplan.presets._registry import available_presets, get_preset, register_preset
@@ -216,3 +216,6 @@ def hamburg_style(
         **changes,
     )
     return monitor(panel, year=year, spec=spec, **rest)
+
+
+public_functions(globals())

@@ -14,6 +14,7 @@ re-aggregated (:func:`aggregate_ages`).
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.projection._backtest import BacktestResult, backtest
 from sozplan.projection._bands import AgeBands, aggregate_ages, split_ages
 from sozplan.projection._cohort import COMPONENTS, SCENARIO_KEYS, cohort_component, estimate_rates
@@ -35,3 +36,5 @@ __all__ = [
     "hamilton_perry",
     "split_ages",
 ]
+
+public_functions(globals())

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.regions._heterogeneity import (
     HeterogeneityResult,
     ashman_d,
@@ -40,3 +41,5 @@ __all__ = [
     "theil_decomposition",
     "variation_of_information",
 ]
+
+public_functions(globals())

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_frame, check_rng, check_unique_index, fail
+from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.regions._common import block_values, zone_labels, zone_means
 from sozplan.typology._values import indicator_labels
 
@@ -24,6 +24,29 @@ __all__ = [
 
 #: Sarle's bimodality coefficient of a uniform distribution; larger values suggest bimodality.
 BC_CRITICAL = 5.0 / 9.0
+
+
+def _sample(x: Any, where: str, arg: str = "x") -> np.ndarray:
+    """Return a one-dimensional sample of finite numbers, else raise InputError."""
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise fail(
+            where, f"`{arg}` is not numeric ({exc})", "pass numbers, e.g. a column"
+        ) from exc
+    if arr.ndim != 1:
+        raise fail(where, f"`{arg}` has shape {arr.shape}", "pass a one-dimensional sample")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        at = x.index[bad] if isinstance(x, pd.Series) else np.flatnonzero(bad)
+        kind = "ids" if isinstance(x, pd.Series) else "positions"
+        raise fail(
+            where,
+            f"`{arg}` has {int(bad.sum())} missing or infinite value(s) ({kind} "
+            f"{format_values(at)})",
+            "drop or impute them explicitly before calling",
+        )
+    return arr
 
 
 def bimodality_coefficient(x: Any) -> float:
@@ -62,7 +85,7 @@ def bimodality_coefficient(x: Any) -> float:
     >>> round(bimodality_coefficient([1, 2, 2, 3, 3, 3, 4, 4, 5]), 3)  # one peak
     0.233
     """
-    x = np.asarray(x, dtype=float)
+    x = _sample(x, "bimodality_coefficient")
     n = len(x)
     if n < 4:
         return float("nan")
@@ -117,7 +140,7 @@ def ashman_d(x: Any, *, max_iter: int = 200) -> tuple[float, np.ndarray]:
     >>> bool(d > 2), comp.tolist()
     (True, [0, 0, 0, 0, 1, 1, 1, 1])
     """
-    x = np.asarray(x, dtype=float)
+    x = _sample(x, "ashman_d")
     n = len(x)
     if n < 6 or np.ptp(x) <= 1e-12:
         return float("nan"), np.zeros(n, dtype=int)
@@ -147,6 +170,39 @@ def ashman_d(x: Any, *, max_iter: int = 200) -> tuple[float, np.ndarray]:
     return d, comp
 
 
+def _theil_inputs(y: Any, population: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Check the inputs of :func:`theil_decomposition`; return them as arrays."""
+    where = "theil_decomposition"
+    y_arr, w_arr = _sample(y, where, "y"), _sample(population, where, "population")
+    g = pd.Index(np.asarray(groups, dtype=object).reshape(-1))
+    if not len(y_arr) == len(w_arr) == len(g):
+        raise fail(
+            where,
+            f"`y`, `population` and `groups` have {len(y_arr)}, {len(w_arr)} and {len(g)} values",
+            "pass one value, weight and group per area",
+        )
+    if len(y_arr) == 0:
+        raise fail(where, "no areas given", "pass at least one area")
+    for arg, arr in (("y", y_arr), ("population", w_arr)):
+        if (arr < 0).any():
+            raise fail(
+                where,
+                f"`{arg}` has {int((arr < 0).sum())} negative value(s) (positions "
+                f"{format_values(np.flatnonzero(arr < 0))})",
+                "Theil's T needs a non-negative variable and non-negative weights",
+            )
+    if g.hasnans:
+        raise fail(where, "`groups` has missing values", "assign every area to a group")
+    if (w_arr * y_arr).sum() <= 0:
+        raise fail(
+            where,
+            "`population` sums to 0 or `y` is 0 wherever the population is positive; Theil's T "
+            "(a ratio to the mean) is undefined",
+            "pass positive weights (e.g. residents) and a variable that is not 0 everywhere",
+        )
+    return y_arr, w_arr, g
+
+
 def theil_decomposition(y: Any, population: Any, groups: Any) -> tuple[pd.DataFrame, pd.Series]:
     r"""Theil's T of a non-negative variable and its decomposition into groups.
 
@@ -168,7 +224,8 @@ def theil_decomposition(y: Any, population: Any, groups: Any) -> tuple[pd.DataFr
         ``theil_within`` (:math:`T_g`), ``weight`` (:math:`s_g`), ``contribution``
         (:math:`s_g T_g`), ``share_of_total`` (of :math:`T`), indexed by group.
     total : Series
-        ``theil``, ``between``, ``within``, ``between_share``.
+        ``theil``, ``between``, ``within``, ``between_share`` (NaN when :math:`T = 0`,
+        i.e. no inequality at all).
 
     Examples
     --------
@@ -176,15 +233,7 @@ def theil_decomposition(y: Any, population: Any, groups: Any) -> tuple[pd.DataFr
     >>> [round(float(tot[k]), 4) for k in ("theil", "between", "within")]
     [0.1308, 0.1308, 0.0]
     """
-    y = np.asarray(y, dtype=float)
-    w = np.asarray(population, dtype=float)
-    g = pd.Index(groups)
-    if (y < 0).any():
-        raise fail(
-            "theil_decomposition",
-            "`y` has negative values",
-            "Theil's T needs a non-negative variable",
-        )
+    y, w, g = _theil_inputs(y, population, groups)
     codes, uniq = pd.factorize(g, sort=True)
     k = len(uniq)
     P = w.sum()
@@ -418,6 +467,14 @@ def heterogeneity(
     labels = zone_labels(blocks, zone, where=where)
     values, cw, z, w, excluded = block_values(blocks, columns, population, where=where)
     cols = list(values.columns)
+    const = [c for c in cols if not np.nanmax(values[c]) > np.nanmin(values[c])]
+    if const:
+        raise fail(
+            where,
+            f"the indicator(s) {format_values(const)} are constant over all blocks; their "
+            "heterogeneity within zones is undefined (0/0)",
+            "leave them out of `columns`",
+        )
     keep = w > 0
     codes, uniq = pd.factorize(labels, sort=True)
     k = len(uniq)

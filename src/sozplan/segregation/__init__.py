@@ -7,6 +7,7 @@ computes every applicable index at once. Two-group indices take
 versions take ``graph=`` (a ``libpysal.graph.Graph``) or use the geometry.
 """
 
+from sozplan.checks import public_functions
 from sozplan.segregation._change import ipf
 from sozplan.segregation._decomposition import (
     DecompositionResult,
@@ -144,3 +145,5 @@ __all__ = [
     "spatial_proximity",
     "squared_coefficient_of_variation",
 ]
+
+public_functions(globals())

@@ -16,7 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
+from sozplan.checks import (
+    check_alpha,
+    check_draws,
+    check_frame,
+    check_rng,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.errors import DataQualityWarning
 from sozplan.segregation._validate import xlogy_ratio
 
@@ -397,12 +405,8 @@ def multinomial_tables(counts: np.ndarray, n_bootstrap: int, rng: Any, where: st
 
 def check_bootstrap_args(n_bootstrap: Any, ci: Any, rng: Any, where: str) -> Any:
     """Validate ``n_bootstrap`` and ``ci``; return a numpy Generator."""
-    if not isinstance(n_bootstrap, int | np.integer) or n_bootstrap < 2:
-        raise fail(
-            where, f"`n_bootstrap` is {n_bootstrap!r}", "pass a whole number >= 2, e.g. 100"
-        )
-    if not isinstance(ci, float | int) or not 0 < ci < 1:
-        raise fail(where, f"`ci` is {ci!r}", "pass the interval's coverage, e.g. 0.95")
+    check_draws(n_bootstrap, arg="n_bootstrap", where=where, minimum=2, example=100)
+    check_alpha(ci, arg="ci", where=where, example=0.95)
     return check_rng(rng, where=where)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_rng, fail, format_values
+from sozplan.checks import check_alpha, check_draws, check_rng, fail, format_values
 from sozplan.segregation._result import carrington_troske, html_table
 from sozplan.segregation._validate import (
     check_integer_counts,
@@ -347,14 +347,8 @@ def _pvalue(sim: np.ndarray, obs: float, alternative: str) -> float:
 
 
 def _check_common(iterations: Any, alpha: Any, alternative: str, where: str) -> int:
-    if (
-        isinstance(iterations, bool)
-        or not isinstance(iterations, int | np.integer)
-        or iterations < 1
-    ):
-        raise fail(where, f"`permutations` is {iterations!r}", "pass a positive integer, e.g. 999")
-    if not isinstance(alpha, float | int) or not 0 < alpha < 1:
-        raise fail(where, f"`alpha` is {alpha!r}", "pass a level between 0 and 1, e.g. 0.05")
+    iterations = check_draws(iterations, arg="permutations", where=where, minimum=1)
+    check_alpha(alpha, where=where)
     if alternative not in ("greater", "less", "two-sided"):
         raise fail(
             where, f"`alternative` is {alternative!r}", "choose 'greater', 'less' or 'two-sided'"

@@ -21,7 +21,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_projected_crs, fail, format_values
+from sozplan.checks import check_projected_crs, check_unique_index, fail, format_values
 from sozplan.segregation._result import SegregationResult, twogroup_result
 from sozplan.segregation._twogroup import _k_dissimilarity
 from sozplan.segregation._validate import IndexInfo, register, safe_div, twogroup_arrays
@@ -66,6 +66,7 @@ def _geo(gdf: Any, where: str) -> None:
             f"`df` is a {type(gdf).__name__} without geometry",
             "pass a GeoDataFrame of the areas (in a projected CRS, e.g. EPSG:25832)",
         )
+    check_unique_index(gdf, where=where)
     check_projected_crs(gdf, arg="df", where=where, purpose="areas and distances")
     empty = gdf.geometry.is_empty.to_numpy() | gdf.geometry.isna().to_numpy()
     if empty.any():
@@ -147,6 +148,15 @@ def delta(
 
 
 def _concentration_parts(x: np.ndarray, t: np.ndarray, a: np.ndarray) -> tuple[Any, ...]:
+    if np.ptp(a) <= 0:
+        # no function name: the InputError is named after the public function called
+        raise fail(
+            "",
+            f"all {len(a)} areas have the same surface ({a[0]:g}); the concentration "
+            "indices compare the group's share of the smallest and the largest areas and "
+            "are undefined (0/0)",
+            "use an index of evenness or clustering for areas of equal size",
+        )
     big_x, big_t = x.sum(), t.sum()
     asc = np.argsort(a, kind="stable")
     desc = np.argsort(-a, kind="stable")
@@ -766,8 +776,9 @@ def _adjusted_d(
         _geo(df, where)
         from sozplan.graph import Kind, build_graph
 
-        # binary contiguity; areas without neighbours simply add no contrast
-        graph = build_graph(df, cast(Kind, graph), islands="keep", transform="b")
+        # binary contiguity; islands raise as in every statistic that builds its own graph
+        # (an area without neighbours would silently add no contrast)
+        graph = build_graph(df, cast(Kind, graph), islands="raise", transform="b")
     graph = align_graph(graph, df, where=where)
     i, j, w = _pairs(graph)
     if standardize:
@@ -797,7 +808,9 @@ def spatial_dissimilarity(
     group, population : str
     graph : libpysal.graph.Graph or str, default "queen"
         Neighbour weights :math:`c_{ij}`, or the kind of contiguity to build from the
-        geometry (binary; areas without neighbours add no contrast).
+        geometry (binary), which raises on areas without neighbours (islands), as every
+        statistic does that builds its own graph; to keep them, pass
+        ``graph=sozplan.graph.build_graph(df, islands="keep")``.
     standardize : bool, default False
         Row-standardise the weights first.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -90,7 +91,9 @@ def segregation_table(
     groups : list of str, optional
         Multigroup form: mutually exclusive group columns.
     graph : libpysal.graph.Graph, optional
-        Adds the spatial (local-environment) version of every aspatial index.
+        Adds the spatial (local-environment) version of every aspatial index; with
+        ``spatial=True`` it is also the neighbourhood of the adjusted D (which otherwise
+        builds queen contiguity and raises on islands).
     spatial : bool, default False
         Two-group form only: add the geometry-based indices (concentration,
         centralisation, clustering, adjusted D). Needs a GeoDataFrame in a projected
@@ -171,7 +174,13 @@ def segregation_table(
                 rows.append(_row(spec, value, is_spatial, label, len(xx)))
         if spatial:
             for func in (f for f in TWOGROUP_SPATIAL if f in wanted):
-                res = func(df, group, population)
+                # the neighbourhood given for the table is also that of adjusted D
+                takes_graph = graph is not None and "graph" in inspect.signature(func).parameters
+                res = (
+                    func(df, group, population, graph=graph)
+                    if takes_graph
+                    else func(df, group, population)
+                )
                 rows.append(_row(REGISTRY[func], res.statistic, True, label, len(x)))
     rows.sort(key=lambda r: (_ORDER.index(r["dimension"]), r["spatial"]))  # stable
     return pd.DataFrame({c: [r[c] for r in rows] for c in COLUMNS})

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_rng, fail
+from sozplan.checks import check_draws, check_rng, fail
 from sozplan.segregation._result import SegregationResult, carrington_troske, twogroup_result
 from sozplan.segregation._validate import (
     IndexInfo,
@@ -588,13 +588,7 @@ def _simulated_reference(
 
 
 def _check_iterations(iterations: Any, where: str) -> int:
-    if (
-        isinstance(iterations, bool)
-        or not isinstance(iterations, int | np.integer)
-        or iterations < 2
-    ):
-        raise fail(where, f"`n_draws` is {iterations!r}", "pass an integer of at least 2")
-    return int(iterations)
+    return check_draws(iterations, arg="n_draws", where=where, minimum=2)
 
 
 @register(

@@ -37,6 +37,7 @@ True
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.services._access import (
     LUO_QI_STEPS,
     Accessibility,
@@ -86,3 +87,5 @@ __all__ = [
     "uniform",
     "validate_facilities",
 ]
+
+public_functions(globals())

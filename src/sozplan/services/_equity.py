@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_columns, check_frame, fail, format_values
+from sozplan.checks import check_columns, check_frame, check_no_inf, fail, format_values
 from sozplan.planning import concentration_index
 
 __all__ = ["Equity", "need_supply", "service_equity"]
@@ -227,6 +227,7 @@ def need_supply(
     where = "need_supply"
     check_frame(areas, arg="areas", where=where)
     check_columns(areas, [need, supply], where=where, arg="areas")
+    check_no_inf(areas, [need, supply], arg="areas", where=where)
     n = pd.to_numeric(areas[need], errors="coerce").astype(float)
     s = pd.to_numeric(areas[supply], errors="coerce").astype(float)
     ok = n.notna() & s.notna()

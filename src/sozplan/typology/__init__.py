@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.typology._estimator import METHODS, TypologyClusterer
 from sozplan.typology._typology import (
     TypologyResult,
@@ -43,3 +44,5 @@ __all__ = [
     "select_n_clusters",
     "typology",
 ]
+
+public_functions(globals())

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
 
-from sozplan.checks import check_rng, fail, format_values
+from sozplan.checks import check_draws, check_rng, fail, format_values
 from sozplan.errors import MethodWarning
 from sozplan.typology._estimator import METHODS, TypologyClusterer, weighted_mean_std
 from sozplan.typology._values import indicator_labels, indicator_values, population_weights
@@ -121,6 +121,7 @@ def gap_statistic(
     2
     """
     gen = check_rng(rng, where="gap_statistic")
+    n_refs = check_draws(n_refs, arg="n_refs", where="gap_statistic", minimum=1, example=20)
     ks = [int(k) for k in n_clusters_range]
     zc = z - z.mean(axis=0)
     _, _, vt = np.linalg.svd(zc, full_matrices=False)
@@ -290,6 +291,9 @@ def cluster_stability(
     [1.0, 1.0]
     """
     gen = check_rng(rng, where="cluster_stability")
+    n_bootstrap = check_draws(
+        n_bootstrap, arg="n_bootstrap", where="cluster_stability", minimum=1, example=100
+    )
     n = len(z)
     clusters = np.unique(labels)
     k = len(clusters)
@@ -776,6 +780,8 @@ def typology(
     """
     where = "typology"
     _check_typology_options(method, select_by, language, where)
+    n_bootstrap = check_draws(n_bootstrap, arg="n_bootstrap", where=where, minimum=0, example=100)
+    n_refs = check_draws(n_refs, arg="n_refs", where=where, minimum=1, example=20)
     values = indicator_values(df, columns, where=where)
     cols = list(values.columns)
     x = values.to_numpy(dtype=float)

@@ -23,6 +23,7 @@ Ausländeranteil: Zähler 900 (auslaender) größer als Nenner 800 (einwohner).
 
 from __future__ import annotations
 
+from sozplan.checks import public_functions
 from sozplan.validation._report import (
     CHECKS,
     CHECKS_EN,
@@ -58,3 +59,5 @@ __all__ = [
     "validate",
     "variance_inflation",
 ]
+
+public_functions(globals())

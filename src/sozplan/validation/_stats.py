@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sozplan.checks import check_columns, check_frame, fail, format_values
+from sozplan.checks import check_columns, check_frame, check_no_inf, fail, format_values
+from sozplan.errors import DataQualityWarning
 
 __all__ = [
     "bartlett_sphericity",
@@ -20,15 +22,28 @@ __all__ = [
 
 
 def _matrix(df: pd.DataFrame, columns: Any, where: str, min_columns: int = 2) -> pd.DataFrame:
-    """Complete cases of numeric columns; raises on too few columns, rows or constants."""
+    """Complete cases of numeric columns; raises on too few columns, rows or constants.
+
+    Rows with missing values are left out listwise with a ``DataQualityWarning`` that
+    counts them and names their ids; infinite values are refused.
+    """
     check_frame(df, where=where)
     cols = check_columns(df, list(df.columns) if columns is None else columns, where=where)
     if len(cols) < min_columns:
         raise fail(
             where, f"{len(cols)} column(s) given", f"pass at least {min_columns} indicators"
         )
-    data = df[cols].apply(pd.to_numeric, errors="coerce").astype(float)
-    data = data[np.isfinite(data.to_numpy()).all(axis=1)]
+    check_no_inf(df, cols, where=where)
+    data = df[cols].astype(float)
+    complete = data.notna().all(axis=1).to_numpy()
+    if not complete.all():
+        warnings.warn(
+            f"{where}: {int((~complete).sum())} of {len(data)} row(s) with missing values left "
+            f"out listwise (ids {format_values(df.index[~complete])})",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+        data = data[complete]
     if len(data) < len(cols) + 2:
         raise fail(
             where,

@@ -1,0 +1,1201 @@
+"""The bad-input catalogue: public functions on the standard bad inputs (issue 17).
+
+Every function of the table ``CATALOGUE`` is called on a small clean fixture (a 3 x 3
+grid of areas with indicator, count and class columns) after one standard damage
+(NaN, inf, negative count, group > total, zero totals, missing or non-numeric column,
+duplicate ids, empty frame, one row, constant column, geographic or missing CRS, an
+island, a misaligned graph, bad counts of random draws). An answer is good when it is
+
+* an :class:`~sozplan.errors.InputError` whose message starts with the called
+  function's name, or
+* a result with one of sozplan's own warnings or a validation report's findings (a listed
+  data problem; NaN allowed, inf not), or
+* a clean result: no more non-finite numbers than the call on the clean fixture returns
+  (documented NaN, e.g. undefined z-values) and, where the table gives bounds, every
+  number inside them.
+
+Anything else fails: another exception, a silent NaN or inf, a share above 1. Cases a
+function accepts on purpose with a non-finite result are listed in ``ACCEPTED`` with
+the reason. ``NOT_IN_CATALOGUE`` lists the public functions not (yet) in the table, so
+that a new public function must be added to one of the two.
+
+Keyword names of the vocabulary (counts of draws, of clusters) are module constants below:
+renaming one is a one-line change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+import inspect
+import pkgutil
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sozplan.errors import DataQualityWarning, InputError, SozplanWarning
+
+geopandas = pytest.importorskip("geopandas")
+shapely_geometry = pytest.importorskip("shapely.geometry")
+libpysal_graph = pytest.importorskip("libpysal.graph")
+
+# keyword names of the vocabulary (one line each if it renames them)
+PERMUTATIONS = "permutations"  # permutation / randomisation tests
+N_BOOTSTRAP = "n_bootstrap"  # bootstrap replicates
+N_DRAWS = "n_draws"  # Monte-Carlo draws
+N_CLUSTERS = "n_clusters"  # number of types or regions
+
+IDS = [f"a{i}" for i in range(9)]
+
+
+def grid(island: bool = False) -> Any:
+    """3 x 3 grid of rectangles of unequal sizes; with ``island`` the last one moved away."""
+    box = shapely_geometry.box
+    edges = [0, 800, 1800, 3000]  # metres: the areas differ (concentration needs that)
+    geoms = [
+        box(edges[i % 3], edges[i // 3], edges[i % 3 + 1], edges[i // 3 + 1]) for i in range(9)
+    ]
+    if island:
+        geoms[-1] = box(20_000, 20_000, 21_200, 21_200)
+    return geopandas.GeoDataFrame(
+        {
+            "x": [1.0, 5.0, 2.0, 7.0, 3.0, 9.0, 4.0, 6.0, 8.0],
+            "y": [2.0, 1.0, 4.0, 3.0, 6.0, 5.0, 8.0, 7.0, 9.0],
+            "z": [3.0, 3.5, 1.0, 9.0, 2.0, 4.0, 5.0, 6.0, 1.5],
+            "grp": [10, 25, 30, 45, 50, 20, 70, 15, 90],
+            "other": [90, 75, 170, 155, 250, 380, 230, 385, 410],
+            "tot": [100, 100, 200, 200, 300, 400, 300, 400, 500],
+            "c": [0, 1, 0, 1, 1, 0, 1, 0, 1],
+            "bz": list("aaabbbccc"),
+        },
+        geometry=geoms,
+        crs=25832,
+        index=pd.Index(IDS, name="id"),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """How to call one public function on the fixture, and which damages apply."""
+
+    call: Callable[[Any, dict], Any]  # (df, extra keywords) -> result
+    values: tuple[str, ...] = ()  # numeric input columns (nan, inf, text, constant, missing)
+    counts: tuple[str, ...] | None = None  # (group, total) count columns
+    spatial: bool = False  # builds or takes a graph from the geometry
+    graph: bool = False  # takes graph=
+    draws: str | None = None  # keyword of a count of random draws
+    draws_zero_ok: bool = False  # 0 is valid (skips the random draws)
+    bounds: tuple[float, float] | None = None  # range of every number in the result
+    pick: Callable[[Any], Any] | None = None  # the part of the result the bounds apply to
+    min_rows: int = 2  # below this, one row must be refused (or answered cleanly)
+    drop_geometry: bool = False  # pass a plain DataFrame
+
+
+def _mod(name: str) -> Any:
+    return importlib.import_module(f"sozplan.{name}")
+
+
+def calling(module: str, name: str, *args: Any, **defaults: Any) -> Callable[[Any, dict], Any]:
+    """``(df, kw) -> sozplan.<module>.<name>(df, *args, **defaults, **kw)``."""
+
+    def call(df: Any, kw: dict) -> Any:
+        return getattr(_mod(module), name)(df, *args, **{**defaults, **kw})
+
+    return call
+
+
+def stat(result: Any) -> Any:
+    return result.statistic
+
+
+def two_group(name: str, *, spatial: bool = False, **opts: Any) -> Entry:
+    """A segregation index of one group against a total: (df, "grp", "tot")."""
+    return Entry(
+        call=lambda df, kw: getattr(_mod("segregation"), name)(df, "grp", "tot", **kw),
+        counts=("grp", "tot"),
+        spatial=spatial,
+        pick=stat,
+        drop_geometry=not spatial,
+        **opts,
+    )
+
+
+def multigroup(
+    name: str, *, pick: Callable[[Any], Any] | None = stat, bounds: Any = None, **defaults: Any
+) -> Entry:
+    """A segregation index over several groups: (df, ["grp", "other"])."""
+    return Entry(
+        call=calling("segregation", name, ["grp", "other"], **defaults),
+        bounds=bounds,
+        values=("grp", "other"),
+        pick=pick,
+        drop_geometry=True,
+    )
+
+
+UNIT = (0.0, 1.0)
+
+
+AC = "autocorrelation"
+SEG = "segregation"
+PERM9 = {PERMUTATIONS: 19, "rng": 0}
+
+
+def autocorrelation(name: str, *columns: str, counts: bool = False) -> Entry:
+    """A statistic of spatial autocorrelation: (df, *columns, graph=, permutations=, rng=)."""
+    return Entry(
+        call=calling(AC, name, *columns, **PERM9),
+        values=() if counts else columns,
+        counts=columns if counts else None,
+        spatial=True,
+        graph=True,
+        draws=PERMUTATIONS,
+        draws_zero_ok=True,
+        min_rows=3,
+    )
+
+
+CATALOGUE: dict[str, Entry] = {
+    # autocorrelation: a numeric column (two, a rate, or classes) on a graph
+    **{
+        f"{AC}.{name}": autocorrelation(name, "x")
+        for name in (
+            "moran",
+            "geary",
+            "getis_ord_general",
+            "local_moran",
+            "local_geary",
+            "local_getis_ord",
+        )
+    },
+    **{f"{AC}.{name}": autocorrelation(name, "x", "y") for name in ("moran_bv", "local_moran_bv")},
+    **{
+        f"{AC}.{name}": autocorrelation(name, "grp", "tot", counts=True)
+        for name in ("moran_rate", "local_moran_rate")
+    },
+    **{
+        f"{AC}.{name}": autocorrelation(name, "c") for name in ("join_counts", "local_join_counts")
+    },
+    # segregation: two-group aspatial indices, all in [0, 1]
+    **{
+        f"{SEG}.{name}": Entry(
+            call=calling(SEG, name, "grp", "tot"),
+            counts=("grp", "tot"),
+            bounds=(0.0, 1.0),
+            pick=stat,
+            drop_geometry=True,
+        )
+        for name in (
+            "dissimilarity",
+            "gini",
+            "atkinson",
+            "exposure",
+            "isolation",
+            "entropy",
+            "hutchens",
+            "correlation_ratio",
+        )
+    },
+    f"{SEG}.spatial_dissimilarity": Entry(
+        call=lambda df, kw: _mod(SEG).spatial_dissimilarity(df, "grp", "tot", **kw),
+        counts=("grp", "tot"),
+        spatial=True,
+        graph=True,
+        bounds=(0.0, 1.0),
+        pick=stat,
+    ),
+    f"{SEG}.boundary_dissimilarity": Entry(
+        call=lambda df, kw: _mod(SEG).boundary_dissimilarity(df, "grp", "tot", **kw),
+        counts=("grp", "tot"),
+        spatial=True,
+        bounds=(0.0, 1.0),
+        pick=stat,
+    ),
+    f"{SEG}.spatial_proximity": Entry(
+        call=lambda df, kw: _mod(SEG).spatial_proximity(df, "grp", "tot", **kw),
+        counts=("grp", "tot"),
+        spatial=True,
+    ),
+    f"{SEG}.multigroup_dissimilarity": Entry(
+        call=lambda df, kw: _mod(SEG).multigroup_dissimilarity(df, ["grp", "other"], **kw),
+        values=("grp", "other"),
+        bounds=(0.0, 1.0),
+        pick=stat,
+        drop_geometry=True,
+    ),
+    f"{SEG}.mutual_information": Entry(
+        call=lambda df, kw: _mod(SEG).mutual_information(df, ["grp", "other"], **kw),
+        values=("grp", "other"),
+        pick=stat,
+        bounds=(0.0, np.inf),
+        drop_geometry=True,
+    ),
+    f"{SEG}.location_quotients": Entry(
+        call=lambda df, kw: _mod(SEG).location_quotients(df, ["grp", "other"], **kw),
+        values=("grp", "other"),
+        bounds=(0.0, np.inf),
+        drop_geometry=True,
+    ),
+    f"{SEG}.local_entropy": Entry(
+        call=lambda df, kw: _mod(SEG).local_entropy(df, ["grp", "other"], **kw),
+        values=("grp", "other"),
+        bounds=(0.0, 1.0),
+        drop_geometry=True,
+    ),
+    f"{SEG}.randomization_test": Entry(
+        call=lambda df, kw: _mod(SEG).randomization_test(
+            _mod(SEG).dissimilarity,
+            df,
+            group="grp",
+            population="tot",
+            **{PERMUTATIONS: 19, "rng": 0, **kw},
+        ),
+        counts=("grp", "tot"),
+        draws=PERMUTATIONS,
+        drop_geometry=True,
+    ),
+    f"{SEG}.bootstrap_mutual_information": Entry(
+        call=lambda df, kw: _mod(SEG).bootstrap_mutual_information(
+            df, ["grp", "other"], **{N_BOOTSTRAP: 5, "rng": 0, **kw}
+        ),
+        values=("grp", "other"),
+        draws=N_BOOTSTRAP,
+        drop_geometry=True,
+    ),
+    **{
+        f"{SEG}.{n}": two_group(n, bounds=UNIT)
+        for n in ("min_max", "density_corrected_dissimilarity")
+    },
+    **{
+        f"{SEG}.{n}": two_group(n, draws=N_DRAWS)
+        for n in ("bias_corrected_dissimilarity", "modified_dissimilarity", "modified_gini")
+    },
+    **{
+        f"{SEG}.{n}": two_group(n, spatial=True, bounds=UNIT)
+        for n in (
+            "delta",
+            "absolute_concentration",
+            "distance_decay_exposure",
+            "distance_decay_isolation",
+        )
+    },
+    f"{SEG}.absolute_clustering": two_group("absolute_clustering", spatial=True),
+    **{
+        f"{SEG}.{n}": two_group(n, spatial=True, bounds=(-1.0, 1.0))
+        for n in ("relative_concentration", "absolute_centralization", "relative_centralization")
+    },
+    **{
+        f"{SEG}.{n}": two_group(n, spatial=True)
+        for n in ("relative_clustering", "perimeter_area_dissimilarity")
+    },
+    **{
+        f"{SEG}.{n}": multigroup(n, bounds=UNIT)
+        for n in (
+            "information_theory",
+            "multigroup_gini",
+            "normalized_exposure",
+            "relative_diversity",
+            "simpson_concentration",
+            "simpson_interaction",
+            "squared_coefficient_of_variation",
+        )
+    },
+    f"{SEG}.diversity": multigroup("diversity", bounds=(0.0, np.inf)),
+    f"{SEG}.exposure_matrix": multigroup("exposure_matrix", pick=None, bounds=UNIT),
+    **{
+        f"{SEG}.{n}": multigroup(n, pick=None, bounds=UNIT)
+        for n in ("local_simpson_concentration", "local_simpson_interaction")
+    },
+    f"{SEG}.local_diversity": multigroup("local_diversity", pick=None, bounds=(0.0, np.inf)),
+    f"{SEG}.local_mutual_information": multigroup("local_mutual_information", pick=None),
+    **{
+        f"{SEG}.{n}": Entry(
+            call=calling(SEG, n, ["grp", "other"], **{N_BOOTSTRAP: 5, "rng": 0}),
+            values=("grp", "other"),
+            draws=N_BOOTSTRAP,
+            drop_geometry=True,
+        )
+        for n in ("expected_mutual_information", "expected_local_mutual_information")
+    },
+    f"{SEG}.segregation_table": Entry(
+        call=lambda df, kw: _mod(SEG).segregation_table(df, "grp", "tot", **kw),
+        counts=("grp", "tot"),
+        drop_geometry=True,
+    ),
+    # indicators
+    "indicators.location_quotient": Entry(
+        call=lambda df, kw: _mod("indicators").location_quotient(df, "grp", "tot", **kw),
+        counts=("grp", "tot"),
+        bounds=(0.0, np.inf),
+        drop_geometry=True,
+    ),
+    "indicators.empirical_bayes": Entry(
+        call=lambda df, kw: _mod("indicators").empirical_bayes(df, "grp", "tot", **kw),
+        counts=("grp", "tot"),
+        bounds=(0.0, 1.0),
+        drop_geometry=True,
+    ),
+    "indicators.assuncao_reis": Entry(
+        call=lambda df, kw: _mod("indicators").assuncao_reis(df, "grp", "tot", **kw),
+        counts=("grp", "tot"),
+        drop_geometry=True,
+    ),
+    "indicators.aggregate": Entry(
+        call=lambda df, kw: _mod("indicators").aggregate(df, "bz", counts=["grp", "tot"], **kw),
+        counts=("grp", "tot"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    # index
+    "index.impute": Entry(
+        call=lambda df, kw: _mod("index").impute(df, ["x", "y"], **kw),
+        values=("x", "y"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "index.standardize": Entry(
+        call=lambda df, kw: _mod("index").standardize(df, ["x", "y"], **kw),
+        values=("x", "y"),
+        drop_geometry=True,
+    ),
+    "index.pca_weights": Entry(
+        call=lambda df, kw: _mod("index").pca_weights(df, ["x", "y", "z"], **kw),
+        values=("x", "y", "z"),
+        drop_geometry=True,
+    ),
+    "index.composite_index": Entry(
+        call=lambda df, kw: _mod("index").composite_index(
+            df, {"indicators": ["x", "y", "z"]}, **kw
+        ),
+        values=("x", "y", "z"),
+        drop_geometry=True,
+    ),
+    "index.uncertainty": Entry(
+        call=lambda df, kw: _mod("index").uncertainty(
+            df, {"indicators": ["x", "y", "z"]}, **{N_DRAWS: 20, "rng": 0, **kw}
+        ),
+        values=("x", "y", "z"),
+        draws=N_DRAWS,
+        drop_geometry=True,
+    ),
+    "index.sensitivity": Entry(
+        call=lambda df, kw: _mod("index").sensitivity(
+            df, {"indicators": ["x", "y", "z"]}, **{N_DRAWS: 16, "rng": 0, **kw}
+        ),
+        values=("x", "y", "z"),
+        draws=N_DRAWS,
+        drop_geometry=True,
+    ),
+    "index.treat_outliers": Entry(
+        call=lambda df, kw: _mod("index").treat_outliers(df, ["x", "y"], **kw),
+        values=("x", "y"),
+        drop_geometry=True,
+    ),
+    "index.aggregate": Entry(
+        call=lambda df, kw: _mod("index").aggregate(df, ["x", "y", "z"], **kw),
+        values=("x", "y", "z"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "index.classify": Entry(
+        call=lambda df, kw: _mod("index").classify(df.get("x"), "sd", **kw),
+        values=("x",),
+        drop_geometry=True,
+    ),
+    "regions.bimodality_coefficient": Entry(
+        call=lambda df, kw: _mod("regions").bimodality_coefficient(df.get("x"), **kw),
+        values=("x",),
+        drop_geometry=True,
+    ),
+    "regions.ashman_d": Entry(
+        call=lambda df, kw: _mod("regions").ashman_d(df.get("x"), **kw),
+        values=("x",),
+        drop_geometry=True,
+    ),
+    "planning.allocate": Entry(
+        call=lambda df, kw: _mod("planning").allocate(df, "x", 100_000.0, **kw),
+        values=("x",),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "planning.targeting": Entry(
+        call=lambda df, kw: _mod("planning").targeting(df, "y", "x", **kw),
+        values=("x", "y"),
+        drop_geometry=True,
+    ),
+    "planning.concentration_index": Entry(
+        call=lambda df, kw: _mod("planning").concentration_index(df.get("y"), df.get("x"), **kw),
+        values=("x", "y"),
+        drop_geometry=True,
+        bounds=(-1.0, 1.0),
+    ),
+    "services.need_supply": Entry(
+        call=lambda df, kw: _mod("services").need_supply(df, "x", "y", **kw),
+        values=("x", "y"),
+        drop_geometry=True,
+    ),
+    "services.service_equity": Entry(
+        call=lambda df, kw: _mod("services").service_equity(df, "y", "x", **kw),
+        values=("y", "x"),
+        drop_geometry=True,
+    ),
+    "regions.heterogeneity": Entry(
+        call=calling("regions", "heterogeneity", "bz", ["x", "y"], min_blocks=3),
+        values=("x", "y"),
+        drop_geometry=True,
+    ),
+    "regions.regionalize": Entry(
+        call=calling("regions", "regionalize", ["x", "y"], **{N_CLUSTERS: 2, "rng": 0}),
+        values=("x", "y"),
+        spatial=True,
+        graph=True,
+        min_rows=3,
+    ),
+    "regions.compare_zonings": Entry(
+        call=lambda df, kw: _mod("regions").compare_zonings(
+            df, {"bz": df["bz"]}, ["x", "y"], **kw
+        ),
+        values=("x", "y"),
+        spatial=True,
+        graph=True,
+    ),
+    f"{AC}.moran_correlogram": Entry(
+        call=calling(AC, "moran_correlogram", "x", orders=2, **PERM9),
+        values=("x",),
+        spatial=True,
+        graph=True,
+        draws=PERMUTATIONS,
+        draws_zero_ok=True,
+        min_rows=3,
+    ),
+    f"{SEG}.mutual_information_within": multigroup(
+        "mutual_information_within", pick=None, within="bz"
+    ),
+    f"{SEG}.decompose_mutual_information": multigroup(
+        "decompose_mutual_information", pick=None, by="bz"
+    ),
+    f"{SEG}.compare_indices": Entry(
+        call=lambda df, kw: _mod(SEG).compare_indices(
+            _mod(SEG).dissimilarity,
+            df,
+            clean_base(CATALOGUE[f"{SEG}.dissimilarity"]).assign(
+                grp=[5, 30, 20, 60, 40, 10, 90, 5, 80]
+            ),
+            group="grp",
+            population="tot",
+            **{PERMUTATIONS: 9, "rng": 0, **kw},
+        ),
+        counts=("grp", "tot"),
+        draws=PERMUTATIONS,
+        drop_geometry=True,
+    ),
+    "disclosure.suppress_small_counts": Entry(
+        call=calling("disclosure", "suppress_small_counts", 3, columns=["grp", "tot"]),
+        values=("grp", "tot"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "index.status_dynamics": Entry(
+        call=calling("index", "status_dynamics", ["x", "y"]),
+        values=("x", "y"),
+        drop_geometry=True,
+    ),
+    "validation.validate": Entry(
+        call=calling("validation", "validate", columns=["x", "y", "z"]),
+        values=("x", "y", "z"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "indicators.rates": Entry(
+        call=calling(
+            "indicators",
+            "rates",
+            [
+                {
+                    "key": "quote",
+                    "label_de": "Quote",
+                    "label_en": "share",
+                    "numerator": "grp",
+                    "denominator": "tot",
+                    "kind": "share",
+                }
+            ],
+            population="tot",
+        ),
+        counts=("grp", "tot"),
+        pick=lambda r: r.value,
+        bounds=(0.0, 100.0),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "index.threshold_sensitivity": Entry(
+        call=lambda df, kw: _mod("index").threshold_sensitivity(df.get("x"), [3.0, 6.0], **kw),
+        values=("x",),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "index.transition_matrix": Entry(
+        call=lambda df, kw: _mod("index").transition_matrix(
+            df.get("c"), clean_base(CATALOGUE["index.transition_matrix"])["c"].iloc[::-1], **kw
+        ),
+        values=("c",),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    "graph.align_graph": Entry(
+        call=lambda df, kw: _mod("graph").align_graph(
+            kw.get("graph", _mod("graph").build_graph(grid())), df
+        ),
+        graph=True,
+        spatial=True,
+    ),
+    "services.straight_line_costs": Entry(
+        call=lambda df, kw: _mod("services").straight_line_costs(df, grid().iloc[:3], **kw),
+        spatial=True,
+        min_rows=1,
+    ),
+    "indicators.rate_ci": Entry(
+        call=calling("indicators", "rate_ci", "grp", "tot"),
+        counts=("grp", "tot"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+    # regions
+    "regions.theil_decomposition": Entry(
+        call=lambda df, kw: _mod("regions").theil_decomposition(
+            df.get("x"), df.get("tot"), df.get("bz")
+        ),
+        values=("x",),
+        counts=("grp", "tot"),
+        min_rows=1,
+    ),
+    # validation: indicator sets (listwise deletion is a listed warning)
+    **{
+        f"validation.{name}": Entry(
+            call=calling("validation", name, ["x", "y", "z"]),
+            values=("x", "y", "z"),
+            drop_geometry=True,
+            min_rows=5,
+        )
+        for name in (
+            "kmo",
+            "cronbach_alpha",
+            "variance_inflation",
+            "bartlett_sphericity",
+            "principal_components",
+        )
+    },
+    # typology
+    "typology.typology": Entry(
+        call=lambda df, kw: _mod("typology").typology(
+            df, ["x", "y", "z"], **{N_CLUSTERS: 2, N_BOOTSTRAP: 3, "rng": 0, **kw}
+        ),
+        values=("x", "y", "z"),
+        draws=N_BOOTSTRAP,
+        draws_zero_ok=True,
+        drop_geometry=True,
+        min_rows=3,
+    ),
+    # graph and disclosure
+    "graph.build_graph": Entry(
+        call=lambda df, kw: _mod("graph").build_graph(df, **kw), spatial=True
+    ),
+    "disclosure.check_disclosure": Entry(
+        call=lambda df, kw: _mod("disclosure").check_disclosure(df, ["grp", "tot"], **kw),
+        counts=("grp", "tot"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
+}
+
+#: (function, damage) -> why a non-finite or unusual answer is right.
+ACCEPTED: dict[tuple[str, str], str] = {
+    **{
+        ("indicators.rate_ci", label): "documented: a missing or secret count and a zero "
+        "denominator give NaN for value and bounds (a published table shows the sign)"
+        for label in ("nan", "zero_totals")
+    },
+    ("services.need_supply", "nan"): "areas without a value are kept at the end with the "
+    "flag 'ohne Wert' (documented)",
+    **{
+        (f"regions.{name}", label): "documented: NaN for too few values or a constant sample "
+        "(heterogeneity calls it on every region, small ones included)"
+        for name in ("bimodality_coefficient", "ashman_d")
+        for label in ("constant", "empty", "one_row")
+    },
+    **{
+        ("regions.theil_decomposition", label): "no inequality: T = 0, and the between share "
+        "0/0 is NaN as documented"
+        for label in ("constant", "one_row")
+    },
+}
+
+
+# ------------------------------------------------------------------ damages
+
+
+def _set(df: Any, column: str, row: str, value: Any) -> Any:
+    out = df.copy()
+    if isinstance(value, str):
+        out[column] = out[column].astype(object)
+    elif not pd.api.types.is_float_dtype(out[column]):
+        out[column] = out[column].astype(float)
+    out.loc[row, column] = value
+    return out
+
+
+def damages(name: str, entry: Entry) -> list[tuple[str, Callable[[], tuple[Any, dict]]]]:
+    """The applicable damages of one function: (label, () -> (df, extra keywords))."""
+    base = grid()
+    if entry.drop_geometry:
+        base = pd.DataFrame(base.drop(columns="geometry"))
+    out: list[tuple[str, Callable[[], tuple[Any, dict]]]] = []
+
+    def add(label: str, make: Callable[[], tuple[Any, dict]]) -> None:
+        out.append((label, make))
+
+    columns = list(entry.values) + (list(entry.counts) if entry.counts else [])
+    first = columns[0] if columns else None
+    if first is not None:
+        add("nan", lambda: (_set(base, first, "a1", np.nan), {}))
+        add("inf", lambda: (_set(base, first, "a1", np.inf), {}))
+        add("text", lambda: (_set(base, first, "a1", "12,5"), {}))
+        add("missing_column", lambda: (base.rename(columns={first: f"{first}_old"}), {}))
+        add("constant", lambda: (base.assign(**{first: base[first].iloc[0]}), {}))
+    if entry.counts:
+        group, total = entry.counts
+        add("negative_count", lambda: (_set(base, total, "a1", -5), {}))
+        add("group_gt_total", lambda: (_set(base, group, "a1", 1000), {}))
+        add("zero_totals", lambda: (base.assign(**{group: 0, total: 0}), {}))
+    add("duplicate_ids", lambda: (base.set_axis(["a0", *IDS[:-1]]), {}))
+    add("empty", lambda: (base.iloc[:0], {}))
+    add("one_row", lambda: (base.iloc[:1], {}))
+    if entry.spatial:
+        add("wrong_crs", lambda: (base.to_crs(4326), {}))
+        add("no_crs", lambda: (base.set_crs(None, allow_override=True), {}))
+        add("island", lambda: (grid(island=True), {}))
+    if entry.graph:
+
+        def misaligned() -> tuple[Any, dict]:
+            other = grid().set_axis([f"b{i}" for i in range(9)])
+            g = libpysal_graph.Graph.build_contiguity(other, rook=False)
+            return base, {"graph": g}
+
+        add("misaligned_graph", misaligned)
+    if entry.draws:
+        for bad in (1.5, -1, True) + (() if entry.draws_zero_ok else (0,)):
+            add(f"draws={bad!r}", functools.partial(lambda b: (base, {entry.draws: b}), bad))
+    return out
+
+
+CASES = [
+    pytest.param(name, label, make, id=f"{name}-{label}")
+    for name, entry in CATALOGUE.items()
+    for label, make in damages(name, entry)
+]
+
+
+# ------------------------------------------------------------------ checking answers
+
+
+def numbers(obj: Any, depth: int = 0) -> list[np.ndarray]:
+    """All numbers in a result (pandas objects, arrays, scalars, dataclass fields)."""
+    if depth > 3 or obj is None or isinstance(obj, bool | str):
+        return []
+    if isinstance(obj, int | float | np.number):
+        return [np.asarray([float(obj)])]
+    if isinstance(obj, pd.DataFrame):
+        num = obj.select_dtypes("number")
+        return [num.to_numpy(dtype=float).ravel()] if num.size else []
+    if isinstance(obj, pd.Series):
+        return [obj.to_numpy(dtype=float)] if pd.api.types.is_numeric_dtype(obj.dtype) else []
+    if isinstance(obj, np.ndarray):
+        return [obj.astype(float).ravel()] if obj.dtype.kind in "iuf" else []
+    if isinstance(obj, tuple | list):
+        return [a for item in obj for a in numbers(item, depth + 1)]
+    if dataclasses.is_dataclass(obj):
+        return [
+            a for f in dataclasses.fields(obj) for a in numbers(getattr(obj, f.name), depth + 1)
+        ]
+    return []
+
+
+def clean_base(entry: Entry) -> Any:
+    base = grid()
+    return pd.DataFrame(base.drop(columns="geometry")) if entry.drop_geometry else base
+
+
+@functools.cache
+def clean_non_finite(name: str) -> int:
+    """How many non-finite numbers the call on the clean fixture returns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SozplanWarning)
+        values = numbers(CATALOGUE[name].call(clean_base(CATALOGUE[name]), {}))
+    return int((~np.isfinite(np.concatenate(values))).sum()) if values else 0
+
+
+def short_name(name: str) -> str:
+    return name.rsplit(".", 1)[1]
+
+
+@pytest.mark.parametrize(("name", "label", "make"), CASES)
+def test_bad_input_is_answered_well(name: str, label: str, make: Callable) -> None:
+    entry = CATALOGUE[name]
+    df, kw = make()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = entry.call(df, kw)
+        except InputError as exc:
+            message = str(exc)
+            assert message.startswith(f"{short_name(name)}:"), (
+                f"{name} on {label}: the message names another function: {message[:200]}"
+            )
+            return
+        except Exception as exc:  # the point of the catalogue
+            pytest.fail(f"{name} on {label}: raw {type(exc).__name__}: {exc}")
+    listed = [w for w in caught if issubclass(w.category, SozplanWarning)]
+    if len(getattr(result, "findings", ())):  # a validation report lists what it found
+        listed.append(result)
+    if (name, label) in ACCEPTED:
+        return
+    values = numbers(result)
+    flat = np.concatenate(values) if values else np.empty(0)
+    if not listed:
+        # NaN that the clean call also returns is documented (e.g. undefined z-values);
+        # more of it means the damage leaked into the result
+        assert (~np.isfinite(flat)).sum() <= clean_non_finite(name), (
+            f"{name} on {label}: silent non-finite result without a listed warning"
+        )
+    assert np.isinf(flat).sum() <= clean_non_finite(name), f"{name} on {label}: infinite result"
+    if entry.bounds is not None:
+        picked = numbers(entry.pick(result) if entry.pick else result)
+        vals = np.concatenate(picked) if picked else np.empty(0)
+        vals = vals[np.isfinite(vals)]
+        lo, hi = entry.bounds
+        assert ((vals >= lo - 1e-12) & (vals <= hi + 1e-12)).all(), (
+            f"{name} on {label}: values outside [{lo}, {hi}]: {vals[(vals < lo) | (vals > hi)]}"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_clean_fixture_runs(name: str) -> None:
+    """Each minimal call works on the clean fixture (else the damages test nothing)."""
+    entry = CATALOGUE[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SozplanWarning)
+        entry.call(clean_base(entry), {})
+
+
+#: The public modules: every package or module of sozplan without a leading underscore,
+#: except the helpers and the command line.
+PUBLIC_MODULES = sorted(
+    m.name
+    for m in pkgutil.iter_modules(importlib.import_module("sozplan").__path__)
+    if not m.name.startswith("_") and m.name not in {"checks", "cli", "errors"}
+)
+
+
+def public_function_names() -> list[str]:
+    out = []
+    for module in PUBLIC_MODULES:
+        mod = _mod(module)
+        for attr in getattr(mod, "__all__", ()):
+            if inspect.isfunction(getattr(mod, attr)):
+                out.append(f"{module}.{attr}")
+    return out
+
+
+#: Public functions not in the catalogue (yet), by reason. Every public function is in
+#: ``CATALOGUE`` or here, so that a new one must be classified.
+NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
+    "reads or writes files, or builds the sample city; its bad input is tested with file "
+    "fixtures in its own test module": (
+        "city.init",
+        "city.load_city",
+        "datasets.build_musterstadt",
+        "datasets.load_components",
+        "datasets.load_costs",
+        "datasets.load_demography",
+        "datasets.load_facilities",
+        "datasets.load_financing",
+        "datasets.load_measures",
+        "datasets.load_musterstadt",
+        "datasets.load_new_build",
+        "datasets.load_truth",
+        "datasets.make_city",
+        "datasets.make_facilities",
+        "datasets.musterstadt_rules",
+        "indicators.load_catalog",
+        "indicators.save_catalog",
+        "io.write_table",
+        "planning.financing_workbook",
+        "zensus.read_zensus_grid",
+        "io.read_statistik",
+        "io.write_statistik",
+        "report.load_config",
+    ),
+    "draws a figure from a result object or formats a label; not yet in the catalogue "
+    "(needs result fixtures)": (
+        "plotting.add_outlines",
+        "plotting.add_scale_bar",
+        "plotting.add_source",
+        "plotting.age_pyramid",
+        "plotting.area_profile",
+        "plotting.category_map",
+        "plotting.choropleth",
+        "plotting.class_labels",
+        "plotting.concentration_curve",
+        "plotting.demand_curve",
+        "plotting.facility_map",
+        "plotting.format_number",
+        "plotting.lisa_map",
+        "plotting.moran_scatter",
+        "plotting.profile_heatmap",
+        "plotting.segregation_curve",
+        "plotting.small_multiples",
+        "plotting.status_dynamics_map",
+        "plotting.transition_chart",
+    ),
+    "takes arrays, specs, graphs or other results rather than a table of areas; not yet in "
+    "the catalogue": (
+        "disclosure.audit_suppression",
+        "graph.graph_report",
+        "graph.island_report",
+        "index.aggregate_matrix",
+        "index.assign_classes",
+        "index.check_weights",
+        "index.copeland",
+        "index.equal_weights",
+        "index.importance",
+        "index.interval_labels",
+        "index.saltelli_design",
+        "index.sobol_from_samples",
+        "index.sobol_indices",
+        "index.weights_for_importance",
+        "indicators.evaluate",
+        "indicators.poisson_ci",
+        "indicators.proportion_ci",
+        "indicators.resolve_specs",
+        "regions.balance",
+        "regions.variation_of_information",
+        "segregation.decompose_spatial_attribute",
+        "segregation.multiscalar_profile",
+        "services.exponential",
+        "services.gaussian",
+        "services.power",
+        "services.step",
+        "services.uniform",
+        "typology.cluster_stability",
+        "typology.describe_profile",
+        "typology.gap_statistic",
+        "typology.select_n_clusters",
+        "disclosure.audit_linear",
+        "disclosure.safe_precision",
+        "indicators.format_interval",
+        "presets.available_presets",
+        "presets.get_preset",
+        "presets.register_preset",
+        "zensus.grid_cells",
+        "zensus.parse_grid_ids",
+    ),
+    "needs a panel of years, two periods, facility layers, travel costs or planning "
+    "tables; not yet in the catalogue": (
+        "index.changes",
+        "index.monitor",
+        "indicators.change",
+        "planning.budget_execution",
+        "planning.bundle_funding",
+        "planning.compare_allocations",
+        "planning.cost_indicators",
+        "planning.cost_per_target",
+        "planning.cost_summary",
+        "planning.difference_in_differences",
+        "planning.financing_plan",
+        "planning.measure_areas",
+        "planning.planning_data",
+        "planning.prioritize",
+        "zensus.grid_to_areas",
+        "planning.target_attainment",
+        "planning.timeline",
+        "planning.to_cents",
+        "planning.validate_cost_plan",
+        "planning.validate_costs",
+        "planning.validate_funding",
+        "planning.validate_measures",
+        "planning.validate_own_funds",
+        "planning.validate_programmes",
+        "planning.validate_targets",
+        "presets.berlin_mss_2021",
+        "presets.hamburg_style",
+        "projection.aggregate_ages",
+        "projection.backtest",
+        "projection.cohort_component",
+        "projection.demand",
+        "projection.estimate_rates",
+        "projection.hamilton_perry",
+        "projection.split_ages",
+        "regions.areal_interpolate",
+        "segregation.decompose_change",
+        "segregation.ipf",
+        "services.enhanced_two_step_fca",
+        "services.gravity_access",
+        "services.locate_facilities",
+        "services.nearest_cost",
+        "services.network_costs",
+        "services.od_costs",
+        "services.propose_sites",
+        "services.select_facilities",
+        "services.supply_ratio",
+        "services.two_step_fca",
+        "services.validate_facilities",
+    ),
+}
+
+
+def test_every_public_function_is_classified() -> None:
+    """Each public function is in the catalogue or listed with the reason it is not."""
+    public = set(public_function_names())
+    listed = [n for names in NOT_IN_CATALOGUE.values() for n in names]
+    assert len(listed) == len(set(listed)), "a function is listed twice"
+    both = set(listed) & set(CATALOGUE)
+    assert not both, f"in the catalogue and listed as not in it: {sorted(both)}"
+    unknown = (set(listed) | set(CATALOGUE)) - public
+    assert not unknown, f"not public (renamed or removed?): {sorted(unknown)}"
+    missing = public - set(listed) - set(CATALOGUE)
+    assert not missing, f"public functions neither in the catalogue nor listed: {sorted(missing)}"
+
+
+# ------------------------------------------------------------------ the cases of issue 17
+
+
+def _grid_plain() -> pd.DataFrame:
+    return pd.DataFrame(grid().drop(columns="geometry"))
+
+
+def _with(df: pd.DataFrame, column: str, row: str, value: Any) -> pd.DataFrame:
+    return _set(df, column, row, value)
+
+
+ISSUE_CASES = {
+    "theil NaN weight": (
+        lambda: _mod("regions").theil_decomposition([1, 2, 3], [1, np.nan, 1], list("aab")),
+        r"^theil_decomposition: `population` has 1 missing",
+    ),
+    "theil zero weights": (
+        lambda: _mod("regions").theil_decomposition([1, 2, 3], [0, 0, 0], list("aab")),
+        r"^theil_decomposition: `population` sums to 0",
+    ),
+    "theil negative weight": (
+        lambda: _mod("regions").theil_decomposition([1, 2, 3], [1, -1, 1], list("aab")),
+        r"^theil_decomposition: `population` has 1 negative",
+    ),
+    "theil empty": (
+        lambda: _mod("regions").theil_decomposition([], [], []),
+        r"^theil_decomposition: no areas",
+    ),
+    "impute fills inf": (
+        lambda: _mod("index").impute(_with(_grid_plain(), "x", "a1", np.inf), ["x"]),
+        r"^impute: column 'x' of `df` has 1 infinite value\(s\), at ids 'a1'",
+    ),
+    "location_quotient group > total": (
+        lambda: _mod("indicators").location_quotient(
+            _with(_grid_plain(), "grp", "a1", 1000), "grp", "tot"
+        ),
+        r"^location_quotient: 'grp' exceeds 'tot' in 1 area\(s\): 'a1'",
+    ),
+    "empirical_bayes group > total": (
+        lambda: _mod("indicators").empirical_bayes(
+            _with(_grid_plain(), "grp", "a1", 1000), "grp", "tot"
+        ),
+        r"^empirical_bayes: 'grp' exceeds 'tot'",
+    ),
+    "typology bootstrap 1.5": (
+        lambda: _mod("typology").typology(
+            _grid_plain(), ["x", "y", "z"], **{N_CLUSTERS: 2, N_BOOTSTRAP: 1.5}
+        ),
+        rf"^typology: `{N_BOOTSTRAP}` is 1.5 \(a float\)",
+    ),
+    "typology bootstrap -1": (
+        lambda: _mod("typology").typology(
+            _grid_plain(), ["x", "y", "z"], **{N_CLUSTERS: 2, N_BOOTSTRAP: -1}
+        ),
+        rf"^typology: `{N_BOOTSTRAP}` is -1, below the minimum of 0",
+    ),
+    "join_counts inf": (
+        lambda: _mod(AC).join_counts(_with(grid(), "c", "a1", np.inf), "c", permutations=0),
+        r"^join_counts: column 'c' has 1 infinite value",
+    ),
+    "join_counts text among numbers": (
+        lambda: _mod(AC).join_counts(_with(grid(), "c", "a1", "x"), "c", permutations=0),
+        r"^join_counts: column 'c' mixes text \('x' at ids 'a1'\) with numbers",
+    ),
+    "aggregate inf total": (
+        lambda: _mod("indicators").aggregate(
+            _with(_grid_plain(), "tot", "a1", np.inf), "bz", counts=["tot"]
+        ),
+        r"^aggregate: column 'tot' of `df` has 1 infinite value",
+    ),
+    "spatial_dissimilarity island (the policy of moran)": (
+        lambda: _mod(SEG).spatial_dissimilarity(grid(island=True), "grp", "tot"),
+        r"^spatial_dissimilarity: the queen graph has 1 area\(s\) without any neighbour",
+    ),
+    "moran island": (
+        lambda: _mod(AC).moran(grid(island=True), "x"),
+        r"^moran: the queen graph .* \(islands=, kind= are options of sozplan\.graph\.build_graph, "
+        r"which `moran` calls: call it yourself with them and pass its result to `moran`\)\.$",
+    ),
+    "uncertainty bad spec": (
+        lambda: _mod("index").uncertainty(_grid_plain(), ["x", "y"]),
+        r"^uncertainty: ",
+    ),
+    "check_disclosure missing column": (
+        lambda: _mod("disclosure").check_disclosure(_grid_plain(), ["nope"]),
+        r"^check_disclosure: `df` has no column 'nope'",
+    ),
+    "sensitivity draws 1.5": (
+        lambda: _mod("index").sensitivity(
+            _grid_plain(), {"indicators": ["x", "y"]}, **{N_DRAWS: 1.5}
+        ),
+        rf"^sensitivity: `{N_DRAWS}` is 1.5 \(a float\)",
+    ),
+    "pca_weights one row": (
+        lambda: _mod("index").pca_weights(_grid_plain().iloc[:1], ["x", "y", "z"]),
+        r"^pca_weights: `df` has 1 row\(s\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ISSUE_CASES))
+def test_issue_17_cases_raise_input_error_naming_the_called_function(case: str) -> None:
+    call, pattern = ISSUE_CASES[case]
+    with pytest.raises(InputError, match=pattern):
+        call()
+
+
+@pytest.mark.parametrize("name", ["kmo", "cronbach_alpha", "variance_inflation"])
+def test_listwise_deletion_is_a_listed_warning(name: str) -> None:
+    df = _with(_grid_plain(), "x", "a1", np.nan)
+    with pytest.warns(DataQualityWarning, match=rf"^{name}: 1 of 9 row\(s\) .* \(ids 'a1'\)"):
+        getattr(_mod("validation"), name)(df, ["x", "y", "z"])
+
+
+# ------------------------------------------------------------------ the shared checks
+
+
+@pytest.mark.parametrize("bad", [1.5, 100.0, -1, True, np.bool_(True), "99", None])
+def test_check_draws_refuses_what_is_not_a_whole_count(bad: Any) -> None:
+    from sozplan.checks import check_draws
+
+    with pytest.raises(InputError, match=r"^f: `permutations` is .* Fix: pass a whole number"):
+        check_draws(bad, arg="permutations", where="f", minimum=0)
+
+
+def test_check_draws_minimum_and_numpy_integers() -> None:
+    from sozplan.checks import check_draws
+
+    assert check_draws(np.int64(5), arg="n_bootstrap", minimum=2) == 5
+    assert check_draws(0, arg="permutations", minimum=0) == 0
+    with pytest.raises(InputError, match="below the minimum of 2"):
+        check_draws(1, arg="n_bootstrap", minimum=2)
+
+
+@pytest.mark.parametrize("bad", [0, 1, -0.1, 1.5, np.nan, True, "0.05", None])
+def test_check_alpha_refuses_levels_outside_the_open_unit_interval(bad: Any) -> None:
+    from sozplan.checks import check_alpha
+
+    with pytest.raises(InputError, match=r"^f: `alpha` is .* strictly between 0 and 1"):
+        check_alpha(bad, where="f")
+
+
+def test_check_alpha_accepts_numpy_floats() -> None:
+    from sozplan.checks import check_alpha
+
+    assert check_alpha(np.float32(0.1), arg="ci") == pytest.approx(0.1)
+
+
+def test_messages_keep_their_name_outside_sozplan_and_inside_the_called_function() -> None:
+    from sozplan.checks import check_columns
+
+    def users_own_helper() -> None:  # not a sozplan function: the message is unchanged
+        check_columns(pd.DataFrame({"a": [1]}), ["b"], where="mine")
+
+    with pytest.raises(InputError, match=r"^mine: `df` has no column 'b'"):
+        users_own_helper()
+    # the innermost public function is renamed to the outermost one on the stack
+    with pytest.raises(InputError, match=r"^uncertainty: "):
+        _mod("index").uncertainty(_grid_plain(), {"indicators": ["x", "nope"]})
+    with pytest.raises(InputError, match=r"^composite_index: "):
+        _mod("index").composite_index(_grid_plain(), {"indicators": ["x", "nope"]})
+
+
+_identifiers = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True)
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40).filter(
+    lambda t: " Fix: " not in t
+)
+
+
+@given(what=_text, fix=_text, keyword=_identifiers)
+@settings(max_examples=60, deadline=None)
+def test_renaming_keeps_what_and_fix_and_names_the_outer_function(
+    what: str, fix: str, keyword: str
+) -> None:
+    """Invariant: below a registered function, any message is renamed to it, losslessly."""
+    from sozplan.errors import register_public
+
+    def inner_step(x: Any) -> None:
+        raise InputError(f"inner_step: {what}. Fix: {fix} {keyword}=1")
+
+    def outer_call(x: Any, *, keyword_of_outer: Any = None) -> None:
+        inner_step(x)
+
+    register_public(inner_step, module="demo")
+    register_public(outer_call, module="demo")
+    with pytest.raises(InputError) as info:
+        outer_call(1)
+    message = str(info.value)
+    assert message.startswith(f"outer_call: {what}. Fix: {fix} {keyword}=1")
+    if keyword not in ("x", "keyword_of_outer"):  # parameters of outer_call stay as they are
+        assert f"({keyword}= is an option of demo.inner_step, which `outer_call` calls" in message
+
+
+def test_warnings_name_the_called_function_and_point_at_the_caller() -> None:
+    graph = _mod("graph").build_graph(grid(island=True), islands="keep")
+    with pytest.warns(
+        DataQualityWarning, match=r"^moran: the graph has 1 area\(s\) without"
+    ) as rec:
+        _mod(AC).moran(grid(island=True), "x", graph=graph, **PERM9)
+    assert rec[0].filename == __file__  # stacklevel still points at the user's line
+
+
+def test_every_public_function_is_an_entry_point() -> None:
+    """Each public module registers its functions, so that their errors name them."""
+    from sozplan.errors import _PUBLIC_CODE
+
+    registered = {name for name, _ in _PUBLIC_CODE.values()}
+    missing = [n for n in public_function_names() if n.split(".")[1] not in registered]
+    assert not missing, f"add public_functions(globals()) to their modules: {missing}"
+
+
+def test_segregation_table_passes_its_graph_to_adjusted_d() -> None:
+    """Islands raise in the spatial table unless the user chose a policy for its graph."""
+    seg, island = _mod(SEG), grid(island=True)
+    with pytest.raises(InputError, match=r"^segregation_table: the queen graph has 1 area"):
+        seg.segregation_table(
+            island, "grp", "tot", spatial=True, indices=["spatial_dissimilarity"]
+        )
+    kept = _mod("graph").build_graph(island, islands="keep", transform="b")
+    table = seg.segregation_table(
+        island, "grp", "tot", spatial=True, graph=kept, indices=["spatial_dissimilarity"]
+    )
+    direct = seg.spatial_dissimilarity(island, "grp", "tot", graph=kept).statistic
+    assert table.loc[table["index"] == "spatial_dissimilarity", "statistic"].iloc[
+        0
+    ] == pytest.approx(direct)
