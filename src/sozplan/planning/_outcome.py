@@ -102,7 +102,9 @@ def _as_matching(matching: Any, where: str) -> Matching:
         try:
             return Matching(**matching)
         except InputError as exc:
-            raise InputError(str(exc).replace("Matching:", f"{where}: `matching`:", 1)) from exc
+            # the message names the called function already; say that the fault is in `matching`
+            text = str(exc).split(": ", 1)[-1]
+            raise InputError(f"{where}: `matching`: {text}") from exc
     raise fail(
         where,
         f"`matching` is a {type(matching).__name__}",
