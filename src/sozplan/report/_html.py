@@ -187,7 +187,8 @@ def bar_table(
         for j, v in enumerate(vals):
             hid = r.get("hidden", [False] * len(vals))[j]
             if hid:
-                cells.append('<td class="num suppressed" title="geheim">.</td>')
+                title = "geheim" if language == "de" else "suppressed"
+                cells.append(f'<td class="num suppressed" title="{title}">.</td>')
                 continue
             text = (
                 format_number(v, r.get("decimals", 1), language)
@@ -201,8 +202,11 @@ def bar_table(
                 if text != "–"
                 else ""
             )
+            note = r.get("note", "") if j == 0 else ""
+            extra = f'<span class="ci">{esc(note)}</span>' if note else ""
             cells.append(
-                f'<td class="num barcell"><span class="val">{esc(text + unit)}</span>{bar}</td>'
+                f'<td class="num barcell"><span class="val">{esc(text + unit)}</span>{extra}{bar}'
+                "</td>"
             )
         body.append("<tr>" + "".join(cells) + "</tr>")
     return Block(

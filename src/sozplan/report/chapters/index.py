@@ -1,0 +1,360 @@
+"""Chapter "Sozialindex": status and dynamics index with classes (Berlin MSS method).
+
+The index is computed by :func:`sozplan.index.status_dynamics` (one year; dynamics
+from published changes) or :func:`sozplan.index.monitor` (dynamics from the change of
+the indicators over ``window`` years). A preset (``preset: berlin_mss_2021``) supplies
+every setting; ``overrides`` changes single ones. Preset indicators are found by the
+source column the description reads them from (``S1`` -> ``s1_arbeitslosigkeit``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sozplan.report import _html as H
+from sozplan.report.chapters._base import ChapterSkipped, Key, Page
+
+NAME = "index"
+FILE = "sozialindex.html"
+SCHEMA = {
+    "preset": Key((str, type(None)), None),
+    "overrides": Key(dict, {}),
+    "name": Key(str, "Sozialindex"),
+    "version": Key((str, int, float), "1"),
+    "status": Key((list, type(None)), ["arbeitslosigkeit_sgb2", "sgb2_quote", "kinderarmut"]),
+    "dynamics": Key((list, type(None)), ["arbeitslosigkeit_sgb2", "sgb2_quote", "kinderarmut"]),
+    "dynamics_from": Key(str, "changes", ("changes", "published")),
+    "window": Key(int, 2),
+    "min_population": Key((int, float, type(None)), None),
+    "status_cuts": Key(list, [-1.0, 1.0, 1.5]),
+    "dynamics_cuts": Key(list, [-1.0, 1.0]),
+    "weighted": Key(bool, False),
+}
+
+_PRESET_KEYS = ("weighted", "ddof", "combine", "restandardise", "closed", "min_population")
+
+
+def check_config(cfg: Any, section: dict) -> None:
+    """Cuts ascending; a preset that exists."""
+    for key in ("status_cuts", "dynamics_cuts"):
+        cuts = section[key]
+        if not all(isinstance(c, int | float) for c in cuts) or list(cuts) != sorted(cuts):
+            raise cfg.error(
+                f"index.{key}",
+                f"{cuts} ist keine aufsteigende Zahlenliste",
+                "geben Sie aufsteigende Grenzen an, z. B. [-1.0, 1.0, 1.5]",
+            )
+    if section["preset"] is not None:
+        _preset(cfg, section["preset"])
+
+
+def _preset(cfg: Any, name: str) -> dict:
+    """Return the settings of a preset (until the monitoring-spec registry: the MSS 2021 dict)."""
+    from sozplan import presets
+
+    known = {"berlin_mss_2021": getattr(presets, "BERLIN_MSS_2021", None)}
+    settings = known.get(name)
+    if settings is None:
+        raise cfg.error(
+            "index.preset",
+            f"unbekanntes Preset {name!r}",
+            f"verwenden Sie {', '.join(k for k, v in known.items() if v is not None)}",
+        )
+    return dict(settings)
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """The status/dynamics result and how it was made."""
+
+    sd: Any
+    monitoring: Any
+    status: tuple[str, ...]
+    dynamics: tuple[str, ...]
+    settings: dict = field(compare=False)
+    name: str = ""
+    version: str = ""
+    preset: str | None = None
+    dynamics_from: str = "changes"
+    window: int = 2
+
+
+def _by_source(data: Any, name: str) -> str | None:
+    """Return the indicator reading ``name``: its key, its column, or the column read from ``name``."""
+    if name in data.keys:
+        return name
+    cols = {}
+    for col, src in data.spec.columns.items():
+        if tuple(getattr(src, "source", ())) == (name,):
+            cols[col] = True
+    for ind in data.indicators:
+        if ind.column == name or ind.column in cols:
+            return ind.key
+    return None
+
+
+def analyse(data: Any, config: dict) -> IndexResult:
+    """Compute status and dynamics (see the module notes)."""
+    from sozplan.index import monitor, status_dynamics
+
+    cfg_keys = dict(config)
+    settings: dict[str, Any] = {
+        "status_cuts": tuple(cfg_keys["status_cuts"]),
+        "dynamics_cuts": tuple(cfg_keys["dynamics_cuts"]),
+        "weighted": cfg_keys["weighted"],
+        "min_population": cfg_keys["min_population"]
+        if cfg_keys["min_population"] is not None
+        else data.min_population,
+    }
+    status, dyn = list(cfg_keys["status"] or []), list(cfg_keys["dynamics"] or [])
+    dynamics_from = cfg_keys["dynamics_from"]
+    if cfg_keys["preset"]:
+        from sozplan import presets
+
+        p = dict(presets.BERLIN_MSS_2021)
+        for k in _PRESET_KEYS:
+            if k in p:
+                settings[k] = p[k]
+        settings["status_cuts"] = tuple(p["status_cuts"])
+        settings["dynamics_cuts"] = tuple(p["dynamics_cuts"])
+        status, dyn, dynamics_from = list(p["status"]), list(p["dynamics"]), "published"
+        for k, v in cfg_keys["overrides"].items():
+            if k in ("status", "dynamics"):
+                status, dyn = (list(v), dyn) if k == "status" else (status, list(v))
+            else:
+                settings[k] = tuple(v) if isinstance(v, list) else v
+    resolved = {}
+    for part, names in (("status", status), ("dynamics", dyn)):
+        for name in names:
+            key = _by_source(data, name)
+            if key is None:
+                raise ChapterSkipped(_t(data, "index.missing_indicator", name=name, part=part))
+            resolved.setdefault(part, []).append(key)
+    status, dyn = resolved.get("status", []), resolved.get("dynamics", [])
+    if not status:
+        raise ChapterSkipped(_t(data, "index.no_status"))
+    pop = data.population
+    minpop = settings["min_population"]
+    opts = {k: v for k, v in settings.items() if k != "min_population"}
+    monitoring = None
+    df = data.values.value[list(dict.fromkeys(status + dyn))].join(data.areas[[pop]])
+    exclude = dict(data.excluded)
+    if dyn and dynamics_from == "changes":
+        if data.panel_values is None or len(data.years) <= cfg_keys["window"]:
+            raise ChapterSkipped(
+                _t(data, "index.no_panel", window=cfg_keys["window"], years=len(data.years))
+            )
+        window = cfg_keys["window"]
+        panel = data.panel_values[status + [d for d in dyn if d not in status]].join(
+            data.panel[[pop]]
+        )
+        years_dyn = [y for y in data.years if y - window in data.years]
+        excl: dict[int, dict] = {}
+        for y in years_dyn:
+            now = panel.xs(y, level=-1)
+            before = panel.xs(y - window, level=-1).reindex(now.index)
+            bad = now[status + dyn].isna().any(axis=1) | before[dyn].isna().any(axis=1)
+            bad &= now[pop] >= minpop
+            excl[y] = {
+                **{i: r for i, r in exclude.items() if i in now.index},
+                **{i: _t(data, "index.value_missing") for i in now.index[bad] if i not in exclude},
+            }
+        monitoring = monitor(
+            panel,
+            status,
+            dyn,
+            year=panel.index.names[-1],
+            years=years_dyn,
+            window=window,
+            exclude=excl,
+            population=pop,
+            min_population=minpop,
+            **opts,
+        )
+        if data.year not in monitoring.results:
+            raise ChapterSkipped(_t(data, "index.no_panel", window=window, years=len(data.years)))
+        sd = monitoring.results[data.year]
+    else:
+        small = df[pop] < minpop
+        bad = df[status + dyn].isna().any(axis=1) & ~small
+        for i in df.index[bad]:
+            exclude.setdefault(i, _t(data, "index.value_missing"))
+        sd = status_dynamics(
+            df,
+            status,
+            dyn or None,
+            population=pop,
+            min_population=minpop,
+            exclude=exclude,
+            **opts,
+        )
+    return IndexResult(
+        sd=sd,
+        monitoring=monitoring,
+        status=tuple(status),
+        dynamics=tuple(dyn),
+        settings=dict(settings),
+        name=cfg_keys["name"],
+        version=str(cfg_keys["version"]),
+        preset=cfg_keys["preset"],
+        dynamics_from=dynamics_from if dyn else "none",
+        window=cfg_keys["window"],
+    )
+
+
+def _t(data: Any, key: str, **kw: Any) -> str:
+    from sozplan.report._text import Texts
+
+    return Texts(getattr(data, "language", "de"))(key, **kw)
+
+
+def index_table(result: IndexResult, ctx: Any) -> pd.DataFrame:
+    """Return the published index table: area, index values, classes, reason if not rated."""
+    t = ctx.t
+    res = result.sd.to_frame()
+    keep = [
+        c
+        for c in (
+            "status_index",
+            "status_class",
+            "dynamics_index",
+            "dynamics_class",
+            "matrix_code",
+        )
+        if c in res.columns
+    ]
+    tab = res[keep].copy()
+    tab.insert(0, t("common.area"), [ctx.data.name(i) for i in tab.index])
+    for c in ("status_class", "dynamics_class", "matrix_code"):
+        if c in tab.columns:
+            tab[c] = tab[c].astype(object).where(tab[c].notna(), "–").astype(str)
+            tab[c] = [
+                t(f"index.class.{v}") if ctx.t.has(f"index.class.{v}") else v for v in tab[c]
+            ]
+    reason = res["reason"] if "reason" in res.columns else pd.Series(pd.NA, index=res.index)
+    tab["reason"] = reason.astype(object).where(reason.notna(), "").astype(str)
+    tab = tab.rename(columns={c: t(f"index.col.{c}") for c in [*keep, "reason"]})
+    tab.index.name = "ID"
+    return tab
+
+
+def render(result: IndexResult, ctx: Any) -> Page:
+    """Render the index page: matrix map and table, status map, transitions, the table."""
+    from sozplan.plotting import choropleth, status_dynamics_map, transition_chart
+
+    t, data, sd = ctx.t, ctx.data, result.sd
+    b: list = []
+    n_rated = int(sd.rated.sum())
+    n_status = len(sd.settings["status_labels"])
+    if sd.dynamics_class is not None:
+        n_dyn = len(sd.settings["dynamics_labels"])
+        b.append(H.para(t("index.lead_matrix", n_status=n_status, n_dyn=n_dyn, rated=n_rated)))
+    else:
+        b.append(H.para(t("index.lead_status", n_status=n_status, rated=n_rated)))
+    labels = ", ".join(ctx.label(k) for k in result.status)
+    b.append(H.para(t("index.method_status", indicators=labels)))
+    if result.dynamics:
+        dl = ", ".join(ctx.label(k) for k in result.dynamics)
+        key = (
+            "index.method_dyn_published"
+            if result.dynamics_from == "published"
+            else ("index.method_dyn_changes")
+        )
+        b.append(H.para(t(key, indicators=dl, window=result.window)))
+    if result.preset:
+        b.append(H.para(t("index.preset", preset=result.preset)))
+    districts = data.districts
+    outline_labels = "name" if districts is not None else None
+    if sd.dynamics_class is not None:
+        fig = ctx.figure(
+            "status_dynamik",
+            status_dynamics_map,
+            data.areas,
+            sd,
+            outlines=districts,
+            outline_labels=outline_labels,
+            source=data.attribution,
+            title=t("index.map_title", year=data.year),
+            caption=t("index.map_caption"),
+        )
+        b.append(H.heading(2, t("index.matrix")))
+        b.append(fig)
+        mat = sd.matrix()
+        mat.index = mat.index.astype(str)
+        mat.columns = [str(c) for c in mat.columns]
+        mat.index.name = t("index.col.status_class")
+        b.append(
+            ctx.table(
+                "status_dynamik_matrix",
+                mat,
+                t("index.matrix_caption"),
+                decimals=0,
+            )
+        )
+    b.append(H.heading(2, t("index.status_index")))
+    g = data.areas.assign(status_index=sd.status_index)
+    b.append(
+        ctx.figure(
+            "status_index",
+            choropleth,
+            g,
+            "status_index",
+            scheme="manual",
+            cuts=list(result.settings["status_cuts"]),
+            diverging=True,
+            label=t("index.status_index_label"),
+            decimals=1,
+            outlines=districts,
+            source=data.attribution,
+            cmap="RdBu_r",
+            caption=t("index.status_map_caption"),
+        )
+    )
+    mon = result.monitoring
+    if mon is not None and len(mon.years) >= 2:
+        y0, y1 = mon.years[0], mon.years[-1]
+        tab = mon.transitions(y0, y1)
+        b.append(H.heading(2, t("index.transitions", y0=y0, y1=y1)))
+        b.append(
+            ctx.figure(
+                "uebergaenge",
+                transition_chart,
+                tab,
+                before=t("index.class_in", year=y0),
+                after=t("index.class_in", year=y1),
+                caption=t("index.transitions_caption", y0=y0, y1=y1),
+            )
+        )
+        tab2 = tab.copy()
+        tab2.index = tab2.index.astype(str)
+        tab2.columns = [str(c) for c in tab2.columns]
+        ctx.publish(
+            "uebergaenge_status", tab2, t("index.transitions_export", y0=y0, y1=y1), decimals=0
+        )
+    if data.excluded:
+        rows = pd.DataFrame(
+            {
+                t("common.area"): [data.name(i) for i in data.excluded],
+                t("index.col.reason"): list(data.excluded.values()),
+            },
+            index=pd.Index(list(data.excluded), name="ID"),
+        )
+        b.append(H.heading(2, t("index.excluded")))
+        b.append(ctx.table(None, rows, t("index.excluded_caption", n=len(rows))))
+    tab = index_table(result, ctx)
+    sort_col = t("index.col.status_index")
+    tab = tab.sort_values(sort_col, ascending=False, na_position="last")
+    b.append(H.heading(2, t("common.table")))
+    b.append(
+        ctx.table(
+            "sozialindex",
+            tab,
+            t("index.table_caption", year=data.year),
+            decimals=2,
+            links={i: ctx.profile_href(i) for i in tab.index},
+        )
+    )
+    return Page(NAME, FILE, t("index.title"), b)
