@@ -269,6 +269,9 @@ def compute_values(
     for ind in indicators:
         if ind.column is None:
             continue
+        if ind.column not in df.columns:  # a published rate is not carried to larger areas
+            frames["status"][ind.key] = "not_aggregated"
+            continue
         v = pd.to_numeric(df[ind.column], errors="coerce").astype(float)
         frames["value"][ind.key] = v.to_numpy()
         st = np.where(v.isna(), "missing", "ok").astype(object)

@@ -14,6 +14,7 @@ Chapters read a :class:`ReportData`; none of them changes it.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -114,6 +115,12 @@ class ReportData:
     load_level: Callable[[str], Any] = field(repr=False, compare=False, default=None)
 
     # -------------------------------------------------------------- helpers
+    @property
+    def source_short(self) -> str:
+        """The attribution shortened for map footers (the page footer has it in full)."""
+        text = re.split(r" \(|;", self.attribution, maxsplit=1)[0].strip()
+        return text if len(text) <= 90 else text[:87] + "..."
+
     @property
     def keys(self) -> list[str]:
         """Keys of the indicators."""
@@ -296,6 +303,16 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
     import geopandas as gpd
 
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=frame.crs)
+    empty = [c for c in areas.columns if c != "geometry" and areas[c].isna().all()]
+    if empty:  # columns the tables hold only for other years
+        areas = areas.drop(columns=empty)
+        notes.append(
+            (
+                "Für {year} ohne Daten und darum nicht verwendet: {cols}."
+                if cfg["language"] == "de"
+                else "No data for {year}, so not used: {cols}."
+            ).format(year=year, cols=", ".join(empty))
+        )
     areas.index = areas.index.astype(str)
     pop = spec.population
     if not pop or pop not in areas.columns:

@@ -152,7 +152,7 @@ def render(result: ClusterResult, ctx: Any) -> Page:
             label=ctx.label(key),
             outlines=data.districts,
             outline_labels="name" if data.districts is not None else None,
-            source=data.attribution,
+            source=data.source_short,
             caption=t("clusters.map_caption"),
         )
     )

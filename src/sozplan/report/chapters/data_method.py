@@ -27,7 +27,7 @@ def render(_result: Any, ctx: Any) -> Page:
         H.para(
             t(
                 "data_method.source",
-                source=data.attribution,
+                source=data.source_short,
                 city=data.city,
                 n=len(data.areas),
                 level=ctx.level_word(),

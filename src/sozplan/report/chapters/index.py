@@ -276,7 +276,7 @@ def render(result: IndexResult, ctx: Any) -> Page:
             sd,
             outlines=districts,
             outline_labels=outline_labels,
-            source=data.attribution,
+            source=data.source_short,
             title=t("index.map_title", year=data.year),
             caption=t("index.map_caption"),
         )
@@ -308,7 +308,7 @@ def render(result: IndexResult, ctx: Any) -> Page:
             label=t("index.status_index_label"),
             decimals=1,
             outlines=districts,
-            source=data.attribution,
+            source=data.source_short,
             cmap="RdBu_r",
             caption=t("index.status_map_caption"),
         )

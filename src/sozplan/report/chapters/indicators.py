@@ -71,7 +71,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
                 cmap="YlGnBu" if ind.direction == -1 else "YlOrRd",
                 outlines=data.districts,
                 outline_labels="name" if data.districts is not None else None,
-                source=data.attribution,
+                source=data.source_short,
                 title=f"{ctx.label(k)} {data.year}",
                 caption=t(
                     "indicators.map_caption",
@@ -119,7 +119,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
                 label=ctx.label(k),
                 unit=ctx.unit(k),
                 outlines=data.districts,
-                source=data.attribution,
+                source=data.source_short,
                 caption=t(
                     "indicators.series_caption",
                     label=ctx.label(k),

@@ -33,13 +33,15 @@ def render(result: dict, ctx: Any) -> Page:
     ]
     if data.districts is not None:
         kf.append((str(len(data.districts)), ctx.district_word(plural=True)))
-    first = data.indicators[0]
-    kf.append(
-        (
-            f"{ctx.fmt(data.city_values.value.iloc[0][first.key], first.decimals)} {first.unit}",
-            f"{first.label(ctx.language)} ({data.year})",
+    city = data.city_values.value.iloc[0]
+    first = next((i for i in data.indicators if pd.notna(city[i.key])), None)
+    if first is not None:
+        kf.append(
+            (
+                f"{ctx.fmt(city[first.key], first.decimals)} {first.unit}",
+                f"{first.label(ctx.language)} ({data.year})",
+            )
         )
-    )
     b.append(H.keyfigures(kf))
     if result["missing"]:
         b.append(H.note(t("overview.residents_missing", n=result["missing"]), "info"))

@@ -171,7 +171,7 @@ def render(result: SegregationResult, ctx: Any) -> Page:
                 label=t("segregation.lq_label", group=names[top]),
                 decimals=2,
                 outlines=data.districts,
-                source=data.attribution,
+                source=data.source_short,
                 caption=t("segregation.lq_caption"),
             )
         )

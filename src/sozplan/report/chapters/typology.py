@@ -97,7 +97,7 @@ def render(chapter: TypologyChapter, ctx: Any) -> Page:
             labels=names,
             label=t("typology.map_label"),
             outlines=data.districts,
-            source=data.attribution,
+            source=data.source_short,
             caption=t("typology.map_caption"),
         )
     )
