@@ -345,15 +345,11 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
         )
         district_values = None
         if districts is not None and dlevel in areas.columns:
-            sums = pd.DataFrame(areas.drop(columns="geometry"))
-            grouped = sums.groupby(dlevel)[counts_cols].sum(min_count=1)
-            grouped.index = grouped.index.astype(str)
-            district_values = compute_values(
-                grouped.reindex(districts.index), indicators, population=pop, min_population=None
+            district_values = _summed_values(
+                areas, indicators, pop, areas[dlevel].astype(str), districts.index
             )
-        total = pd.DataFrame(areas[counts_cols].sum(min_count=1)).T
-        total.index = pd.Index(["city"])
-        city_values = compute_values(total, indicators, population=pop, min_population=None)
+        one = pd.Series("city", index=areas.index)
+        city_values = _summed_values(areas, indicators, pop, one, pd.Index(["city"]))
     notes += sorted({str(w.message).split(";")[0] for w in caught})
     n_missing = areas[counts_cols].isna().any(axis=1)
     if n_missing.any():
@@ -405,6 +401,30 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
         language=cfg["language"],
         change=tuple(cfg["data"]["change"]) if cfg["data"]["change"] else None,
         load_level=lambda lv, _s=spec, _y=int(year): _load(_s, lv, _y),
+    )
+
+
+def _summed_values(
+    areas: Any, indicators: Any, pop: str, groups: pd.Series, index: pd.Index
+) -> IndicatorValues:
+    """Indicators of larger areas from summed counts.
+
+    For each indicator only the areas whose counts it needs are all present enter the
+    sums (an area with a missing count is left out, not counted as zero), so numerator
+    and denominator always cover the same areas.
+    """
+    parts = []
+    for ind in indicators:
+        cols = list(dict.fromkeys([*ind.counts, pop])) if ind.spec is not None else [pop]
+        frame = pd.DataFrame(areas[cols]).apply(pd.to_numeric, errors="coerce")
+        complete = frame[list(ind.counts or [pop])].notna().all(axis=1)
+        sums = frame[complete].groupby(groups[complete]).sum(min_count=1).reindex(index)
+        parts.append(compute_values(sums, [ind], population=pop, min_population=None))
+    return IndicatorValues(
+        **{
+            f: pd.concat([getattr(p, f) for p in parts], axis=1)
+            for f in ("value", "lower", "upper", "numerator", "denominator", "status")
+        }
     )
 
 
