@@ -199,10 +199,15 @@ class Sozialbericht:
                         )
                     ],
                 )
-            chapter_notes = list(dict.fromkeys([*ctx.notes, *notes.get(name, [])]))
-            if chapter_notes:
+            library = [n for n in dict.fromkeys(notes.get(name, [])) if n not in ctx.notes]
+            if ctx.notes or library:
                 page.blocks.append(H.heading(2, t("common.chapter_notes")))
-                page.blocks.append(H.bullets(chapter_notes[:15]))
+                if ctx.notes:
+                    page.blocks.append(H.bullets(list(dict.fromkeys(ctx.notes))[:15]))
+                if library:  # sozplan's own warnings are English: marked as such
+                    page.blocks.append(H.para(t("common.library_notes")))
+                    lang = None if cfg["language"] == "en" else "en"
+                    page.blocks.append(H.bullets(library[:15], lang=lang))
             pages.append(page)
             self.timings[f"render {name}"] = time.perf_counter() - t0
         self.skipped = {k: v for k, v in errors.items() if k in chapters}

@@ -79,7 +79,9 @@ class ReportData:
     excluded : mapping
         Area id -> reason (description and configuration).
     notes : tuple of str
-        Notes of loading and computing (shown in the method chapter).
+        Notes of loading and computing in the report's language (method chapter).
+    library_notes : tuple of str
+        Messages of sozplan's loader and functions (in English), shown marked as such.
     attribution : str
         The data source, as it must be cited (footer of every page, every export).
     """
@@ -108,6 +110,7 @@ class ReportData:
     audit: Any
     excluded: Mapping[str, str]
     notes: tuple[str, ...]
+    library_notes: tuple[str, ...]
     attribution: str
     min_population: float
     language: str = "de"
@@ -273,7 +276,8 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
     city = _load(spec, level, None)
     frame = city.data
     ycol = spec.year_column
-    notes = [str(n) for n in city.report.notes]
+    notes: list[str] = []
+    library_notes = [str(n) for n in city.report.notes]
     if isinstance(frame.index, pd.MultiIndex):
         all_years = sorted(int(y) for y in frame.index.get_level_values(-1).unique())
     else:
@@ -350,7 +354,7 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
             )
         one = pd.Series("city", index=areas.index)
         city_values = _summed_values(areas, indicators, pop, one, pd.Index(["city"]))
-    notes += sorted({str(w.message).split(";")[0] for w in caught})
+    library_notes += sorted({str(w.message).split(";")[0] for w in caught})
     n_missing = areas[counts_cols].isna().any(axis=1)
     if n_missing.any():
         notes.append(
@@ -396,6 +400,7 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
         audit=audit,
         excluded=MappingProxyType(excluded),
         notes=tuple(dict.fromkeys(notes)),
+        library_notes=tuple(dict.fromkeys(library_notes)),
         attribution=attribution,
         min_population=float(minpop),
         language=cfg["language"],
@@ -407,7 +412,7 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
 def _summed_values(
     areas: Any, indicators: Any, pop: str, groups: pd.Series, index: pd.Index
 ) -> IndicatorValues:
-    """Indicators of larger areas from summed counts.
+    """Compute the indicators of larger areas from summed counts.
 
     For each indicator only the areas whose counts it needs are all present enter the
     sums (an area with a missing count is left out, not counted as zero), so numerator

@@ -177,6 +177,7 @@ def render(result: ClusterResult, ctx: Any) -> Page:
             links={i: ctx.profile_href(i) for i in tab.index},
         )
     )
-    for m in result.messages:
-        ctx.notes.append(m)
+    if result.messages:  # sozplan's own messages are English: marked as such
+        b.append(H.para(t("common.library_notes")))
+        b.append(H.bullets(list(result.messages), lang=None if ctx.language == "en" else "en"))
     return Page(NAME, FILE, t("clusters.title"), b)

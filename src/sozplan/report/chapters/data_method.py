@@ -119,7 +119,12 @@ def render(_result: Any, ctx: Any) -> Page:
     n_missing = int((data.count_status == "missing").to_numpy().sum())
     if n_missing:
         b.append(H.para(t("data_method.missing", n=n_missing)))
-    if data.notes:
+    if data.notes or data.library_notes:
         b.append(H.heading(2, t("data_method.notes")))
-        b.append(H.bullets(list(data.notes)[:15]))
+        if data.notes:
+            b.append(H.bullets(list(data.notes)[:15]))
+        if data.library_notes:
+            b.append(H.para(t("common.library_notes")))
+            lang = None if ctx.language == "en" else "en"
+            b.append(H.bullets(list(data.library_notes)[:15], lang=lang))
     return Page(NAME, FILE, t("data_method.title"), b)

@@ -174,6 +174,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
             links={i: ctx.profile_href(i) for i in tab.index},
         )
     )
+    b.append(intervals_block(data, ctx))
     b.append(H.heading(2, t("indicators.counts")))
     counts = data.counts.copy()
     counts.index.name = "ID"
@@ -197,6 +198,40 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
         )
     )
     return Page(NAME, FILE, t("indicators.title"), b)
+
+
+def intervals_block(data: Any, ctx: Any) -> Any:
+    """Export every shown value with its 95 % interval (one row per area and indicator)."""
+    t = ctx.t
+    rows = []
+    shown = data.shown
+    for ind in data.indicators:
+        for i in data.areas.index:
+            v = shown.at[i, ind.key]
+            rows.append(
+                {
+                    "ID": i,
+                    t("common.area"): data.name(i),
+                    t("data_method.col.indicator"): ind.label(ctx.language),
+                    t("data_method.col.unit"): ind.unit,
+                    t("indicators.col.value"): v,
+                    t("indicators.col.lower"): data.values.lower.at[i, ind.key]
+                    if pd.notna(v)
+                    else None,
+                    t("indicators.col.upper"): data.values.upper.at[i, ind.key]
+                    if pd.notna(v)
+                    else None,
+                }
+            )
+    long = pd.DataFrame(rows).set_index("ID")
+    links = ctx.publish(
+        "kennzahlen_intervalle",
+        long,
+        t("indicators.intervals_caption", year=data.year),
+        decimals=max((i.decimals for i in data.indicators), default=1),
+    )
+    items = " · ".join(f'<a href="{H.esc(href)}">{H.esc(lab)}</a>' for lab, href in links)
+    return H.para(H.esc(t("indicators.intervals", year=data.year)) + " " + items, raw=True)
 
 
 def count_label(data: Any, column: str, ctx: Any) -> str:

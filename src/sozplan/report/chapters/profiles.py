@@ -67,6 +67,10 @@ def render(_result: Any, ctx: Any) -> Page:
     pages = []
     by_district: dict[str, list] = {}
     city = data.city_values
+    labels_by_key = {ind.key: ind.label(ctx.language) for ind in data.indicators}
+    by_area: dict = {}
+    if data.panel_values is not None and len(data.years) > 1:
+        by_area = {k: g.droplevel(0) for k, g in data.panel_values.groupby(level=0)}
     for ident in data.areas.index:
         name = data.name(ident)
         dist = data.district_of(ident)
@@ -134,22 +138,25 @@ def render(_result: Any, ctx: Any) -> Page:
         blocks.append(
             H.Block(f'<div class="two-col"><div>{table_block.html}</div>{side}</div>', "table")
         )
-        if data.panel_values is not None and len(data.years) > 1:
-            series = (
-                data.panel_values.xs(ident, level=0)
-                if ident in data.panel_values.index.get_level_values(0)
-                else None
-            )
-            if series is not None:
-                s = series.copy()
-                s.index = s.index.astype(str)
-                s = s.T
-                s.index = [data.indicator(k).label(ctx.language) for k in s.index]
-                s.index.name = t("data_method.col.indicator")
-                blocks.append(H.heading(2, t("profiles.series")))
-                blocks.append(
-                    H.table(s, t("profiles.series_caption", name=name), language=ctx.language)
+        series = by_area.get(ident)
+        if series is not None:
+            s = series.copy()
+            s.index = s.index.astype(str)
+            s = s.T
+            s.index = [labels_by_key[k] for k in s.index]
+            s.index.name = t("data_method.col.indicator")
+            blocks.append(H.heading(2, t("profiles.series")))
+            blocks.append(
+                H.table(
+                    s,
+                    t("profiles.series_caption", name=name),
+                    language=ctx.language,
+                    decimals={
+                        lab: ind.decimals
+                        for lab, ind in zip(labels_by_key.values(), data.indicators, strict=True)
+                    },
                 )
+            )
         counts = data.counts.loc[[ident]].T
         counts.columns = [t("profiles.count")]
         hid = pd.DataFrame(
