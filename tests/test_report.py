@@ -911,3 +911,29 @@ def test_axe_finds_no_wcag_violation_berlin(berlin_report, tmp_path):
 @pytest.mark.slow
 def test_axe_finds_no_wcag_violation_koeln(koeln_report, tmp_path):
     assert _axe_violations(koeln_report[1], tmp_path) == {}
+
+
+def test_cli_builds_a_configuration_with_overrides(tmp_path, capsys):
+    from sozplan.cli import main
+
+    _tiny_city(tmp_path)
+    (tmp_path / "bericht.yaml").write_text(_OWN, encoding="utf-8")
+    code = main(
+        [
+            "report",
+            "--config",
+            str(tmp_path / "bericht.yaml"),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+            "--set",
+            "chapters=[overview, indicators]",
+            "--set",
+            "title=Kurzbericht",
+        ]
+    )
+    assert code == 0
+    assert "Kurzbericht" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert not (tmp_path / "out" / "sozialindex.html").exists()
+    assert main(["report", "--config", str(tmp_path / "bericht.yaml"), "--set", "x.y=1"]) != 0
+    assert "unbekannter Schlüssel 'x.y'" in capsys.readouterr().err

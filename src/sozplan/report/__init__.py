@@ -15,7 +15,14 @@ Examples
 from __future__ import annotations
 
 from sozplan.report._builder import Sozialbericht
-from sozplan.report._config import DEFAULTS, ConfigError, ReportConfig, defaults, load_config
+from sozplan.report._config import (
+    DEFAULTS,
+    ConfigError,
+    ReportConfig,
+    defaults,
+    load_config,
+    with_overrides,
+)
 from sozplan.report._indicators import ReportIndicator
 from sozplan.report._render import Deferred, RenderContext
 from sozplan.report._reportdata import ReportData
@@ -43,4 +50,5 @@ __all__ = [
     "defaults",
     "load_config",
     "register_chapter",
+    "with_overrides",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "default_config_path",
     "defaults",
     "load_config",
+    "with_overrides",
 ]
 
 #: Defaults of the report-wide keys; each chapter adds its own section (its ``SCHEMA``).
@@ -446,6 +447,44 @@ def _finish(data: dict, *, path: Path | None, positions: Mapping) -> ReportConfi
     if src != "musterstadt" and path is not None and not Path(src).is_absolute():
         cfg["data"]["description"] = str((path.parent / src).resolve())
     return cfg
+
+
+def with_overrides(cfg: ReportConfig, assignments: Sequence[str]) -> ReportConfig:
+    """Return the configuration with ``key.path=value`` assignments applied and checked.
+
+    Values are read as YAML (``99``, ``true``, ``[2005, 2012]``, text).
+
+    Examples
+    --------
+    >>> cfg = with_overrides(load_config(None), ["clusters.permutations=99"])
+    >>> cfg["clusters"]["permutations"]
+    99
+    >>> with_overrides(load_config(None), ["clusters.farbe=rot"])
+    Traceback (most recent call last):
+    ...
+    sozplan.report._config.ConfigError: --set clusters.farbe=rot: unbekannter Schlüssel ...
+    """
+    data = copy.deepcopy(dict(cfg))
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        parts = key.split(".")
+        node: Any = data
+        ok = bool(sep) and bool(key)
+        for part in parts[:-1]:
+            if not ok or not isinstance(node, dict) or part not in node:
+                ok = False
+                break
+            node = node[part]
+        if not ok or not isinstance(node, dict) or parts[-1] not in node:
+            raise ConfigError(
+                f"--set {item}: unbekannter Schlüssel '{key}'. Lösung: SCHLÜSSEL=WERT mit einem "
+                "Schlüssel der Konfiguration, z. B. clusters.permutations=99"
+            )
+        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else ""
+    out = ReportConfig(data, path=cfg.path, positions=cfg.positions)
+    _validate(out)
+    return out
 
 
 def as_list(value: Any) -> list:

@@ -196,7 +196,7 @@ class RenderContext:
         key = f"level.{self.data.level}.{'pl' if plural else 'sg'}"
         if self.t.has(key):
             return self.t(key)
-        return self.data.level_label
+        return self.data.level_label if not plural else self.t("common.areas")
 
     def district_word(self, plural: bool = False) -> str:
         """Return the district level's label (e.g. "Bezirk")."""

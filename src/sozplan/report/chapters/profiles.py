@@ -188,7 +188,7 @@ def render(_result: Any, ctx: Any) -> Page:
                 raw=True,
             )
         )
-        lead = t("profiles.lead_area", level=data.level_label, id=ident)
+        lead = t("profiles.lead_area", level=ctx.level_word(plural=False), id=ident)
         if dname:
             lead += t("profiles.lead_district", level=ctx.district_word(), name=dname)
         pages.append(

@@ -85,6 +85,13 @@ def analyse(data: Any, config: dict) -> SegregationResult:
         row["share"] = 100 * df[g].sum() / df[total].sum()
         rows.append(row)
     table = pd.DataFrame(rows).set_index("group")
+    if level != data.level and all(c in data.areas.columns for c in [*groups, total]):
+        # the same index on the report's areas: coarser units give smaller values (MAUP)
+        coarse = pd.DataFrame(data.areas[[*groups, total]]).apply(pd.to_numeric, errors="coerce")
+        coarse = coarse.dropna()
+        table["dissimilarity_report_level"] = [
+            float(seg.dissimilarity(coarse, g, total).statistic) for g in groups
+        ]
     rest = df[total] - df[groups].sum(axis=1)
     mg = df[groups].assign(_rest=rest.clip(lower=0))
     multigroup = {
@@ -114,20 +121,22 @@ def render(result: SegregationResult, ctx: Any) -> Page:
 
     t, data = ctx.t, ctx.data
     lang = ctx.language
+    key = f"level.{result.level}.sg"
+    level_label = t(key) if t.has(key) else result.level_label
     b: list = [
-        H.para(t("segregation.lead", n=result.n_units, level=result.level_label)),
+        H.para(t("segregation.lead", n=result.n_units, level=level_label)),
     ]
     names = {g: _group_label(data, g, lang) for g in result.groups}
     tab = result.table.copy()
     tab.index = [names[g] for g in tab.index]
     tab.index.name = t("segregation.col.group")
-    cols = {c: t(f"segregation.col.{c}") for c in tab.columns}
+    cols = {c: t(f"segregation.col.{c}", level=ctx.level_word(plural=False)) for c in tab.columns}
     tab = tab.rename(columns=cols)
     b.append(
         ctx.table(
             "segregation",
             tab,
-            t("segregation.table_caption", level=result.level_label),
+            t("segregation.table_caption", level=level_label),
             decimals={**dict.fromkeys(tab.columns, 3), cols["share"]: 1},
         )
     )
