@@ -45,7 +45,7 @@ def render(_result: Any, ctx: Any) -> Page:
         rows.append(
             {
                 t("data_method.col.indicator"): ind.label(ctx.language),
-                t("data_method.col.unit"): ind.unit,
+                t("data_method.col.unit"): ctx.unit(ind.key),
                 t("data_method.col.formula"): ind.formula(),
                 t("data_method.col.kind"): t(
                     "data_method.published" if ind.spec is None else "data_method.counted"
