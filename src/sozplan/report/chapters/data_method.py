@@ -71,7 +71,9 @@ def render(_result: Any, ctx: Any) -> Page:
         )
     b.append(H.heading(2, t("data_method.maps")))
     m = ctx.report["maps"]
-    b.append(H.para(t("data_method.maps_text", k=m["k"], scheme=t(f"scheme.{m['scheme']}"))))
+    b.append(
+        H.para(t("data_method.maps_text", k=m["n_classes"], scheme=t(f"scheme.{m['scheme']}")))
+    )
     c = ctx.report.get("clusters")
     if c is not None and "clusters" in ctx.report["chapters"]:
         b.append(H.heading(2, t("clusters.title")))
