@@ -439,7 +439,7 @@ def _summed_values(
 def published_rates(
     suppression: Any, indicators: Any, values: IndicatorValues, hidden: pd.DataFrame
 ) -> list:
-    """The rates the report publishes, as relations for :func:`sozplan.disclosure.audit_linear`.
+    """Return the rates the report publishes, as relations for :func:`sozplan.disclosure.audit_linear`.
 
     Counted indicators whose columns are all in the protected table, with their decimals
     and the areas where they are not shown.

@@ -51,7 +51,7 @@ def check_config(cfg: Any, section: dict) -> None:
 
 
 def _preset(cfg: Any, section: Mapping) -> Any:
-    """The preset's MonitoringSpec with the configuration's overrides (ConfigError if bad)."""
+    """Return the preset's MonitoringSpec with the configuration's overrides (ConfigError if bad)."""
     from sozplan.errors import InputError
     from sozplan.presets import available_presets, get_preset
 
@@ -230,7 +230,7 @@ def analyse(data: Any, config: dict) -> IndexResult:
 
 
 def _audit(data: Any, sd: Any, s_keys: list[str], spec: Any) -> Any:
-    """The disclosure audit with the published status index (affine in the status rates).
+    """Audit disclosure with the published status index (affine in the status rates).
 
     Returns None when there is nothing to audit (no suppression, or status indicators
     that are published rates rather than rates of protected counts).
