@@ -95,13 +95,13 @@ def render(_result: Any, ctx: Any) -> Page:
     else:
         res = data.suppression
         audit = ""
-        if data.audit is not None and len(data.audit):
-            n_disc = int(data.audit["disclosed"].sum())
+        if data.audit is not None and len(data.audit.cells):
+            n_disc = int(data.audit.n_determined)
             audit = (
                 t(
                     "data_method.audit_ok",
-                    n=len(data.audit),
-                    width=ctx.fmt(data.audit["width"].min(), 0),
+                    n=len(data.audit.cells),
+                    width=ctx.fmt(data.audit.cells["width"].min(), 1),
                 )
                 if n_disc == 0
                 else t("data_method.audit_bad", n=n_disc)
