@@ -37,6 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--config", "-c", default=None, help="YAML-Konfiguration des Berichts")
     rep.add_argument("--out", "-o", default="bericht", help="Zielordner (Standard: bericht)")
     rep.add_argument("--quiet", "-q", action="store_true", help="keine Fortschrittsanzeige")
+    rep.add_argument(
+        "--set",
+        "-s",
+        action="append",
+        default=[],
+        metavar="SCHLÜSSEL=WERT",
+        help="einen Wert der Konfiguration ersetzen, z. B. clusters.permutations=99 "
+        "(mehrfach möglich; der Wert wird als YAML gelesen)",
+    )
     val = sub.add_parser(
         "validate",
         help="Datei prüfen (Kennzahlen-Plausibilität oder Berichtskonfiguration)",
@@ -82,14 +91,13 @@ def _progress(quiet: bool):
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sozplan.report import Sozialbericht
+    from sozplan.report import Sozialbericht, load_config, with_overrides
 
     show = _progress(args.quiet)
     if args.config is None:
         show("Keine Konfiguration angegeben: Bericht für die Musterstadt.")
-        bericht = Sozialbericht.musterstadt()
-    else:
-        bericht = Sozialbericht.from_yaml(args.config)
+    cfg = load_config(None if args.config is None else Path(args.config))
+    bericht = Sozialbericht(with_overrides(cfg, args.set))
     index = bericht.build(args.out, progress=show)
     print(f"Bericht geschrieben: {Path(index).resolve()}")
     return 0

@@ -23,7 +23,15 @@ from __future__ import annotations
 from sozplan.checks import public_functions
 from sozplan.city._init import init
 from sozplan.city._load import CityData, LoadReport, load_city
-from sozplan.city._spec import CityError, CitySpec, ColumnSource, Level, Table
+from sozplan.city._spec import (
+    CityError,
+    CitySpec,
+    ColumnSource,
+    Level,
+    Table,
+    format_expr,
+    parse_expr,
+)
 
 __all__ = [
     "CityData",
@@ -33,8 +41,10 @@ __all__ = [
     "Level",
     "LoadReport",
     "Table",
+    "format_expr",
     "init",
     "load_city",
+    "parse_expr",
 ]
 
 public_functions(globals())

@@ -20,46 +20,30 @@ from sozplan._yaml import key_positions as _positions
 from sozplan.errors import InputError
 
 __all__ = [
-    "CHAPTERS",
     "DEFAULTS",
     "ConfigError",
     "ReportConfig",
     "default_config_path",
+    "defaults",
     "load_config",
+    "with_overrides",
 ]
 
-#: Chapters of the report, in their default order.
-CHAPTERS = (
-    "overview",
-    "data_method",
-    "indicators",
-    "index",
-    "clusters",
-    "segregation",
-    "typology",
-    "validation",
-    "profiles",
-)
-
-#: Defaults of every key; a configuration file overrides them key by key.
+#: Defaults of the report-wide keys; each chapter adds its own section (its ``SCHEMA``).
 DEFAULTS: dict[str, Any] = {
     "title": "Sozialbericht",
     "subtitle": "",
     "author": "",
     "language": "de",
     "data": {
-        "source": "musterstadt",
-        "level": "planning_area",
-        "year": 2024,
+        "description": "musterstadt",
+        "level": None,
+        "district_level": None,
+        "year": None,
         "years": None,
-        "id_column": None,
-        "year_column": "jahr",
-        "name_column": "name",
-        "district_column": "bezirk",
-        "population": "einwohner",
-        "layer": None,
-        "blocks": None,
-        "source_note": "",
+        "min_population": 300,
+        "change": None,
+        "attribution": "",
     },
     "indicators": [
         "sgb2_quote",
@@ -70,40 +54,10 @@ DEFAULTS: dict[str, Any] = {
         "anteil_unter_18",
         "anteil_65_plus",
     ],
-    "maps": {"scheme": "quantiles", "k": 5},
-    "index": {
-        "name": "Sozialindex",
-        "version": "1",
-        "status": ["arbeitslosigkeit_sgb2", "sgb2_quote", "kinderarmut"],
-        "dynamics": ["arbeitslosigkeit_sgb2", "sgb2_quote", "kinderarmut"],
-        "window": 2,
-        "min_population": 300,
-        "status_cuts": [-1.0, 1.0, 1.5],
-        "dynamics_cuts": [-1.0, 1.0],
-        "weighted": False,
-    },
-    "clusters": {
-        "indicator": "sgb2_quote",
-        "permutations": 9999,
-        "alpha": 0.05,
-        "correction": "fdr",
-        "seed": 2024,
-    },
-    "segregation": {
-        "level": "block",
-        "total": "einwohner",
-        "groups": [
-            "auslaender_eu",
-            "auslaender_tuerkei",
-            "auslaender_asyl",
-            "auslaender_sonstige",
-        ],
-    },
-    "typology": {"indicators": None, "k": 5, "method": "ward", "seed": 2024},
-    "validation": {"enabled": True},
+    "exclude": [],
+    "maps": {"scheme": "quantiles", "n_classes": 5},
     "disclosure": {"min_count": 3, "secondary": True, "publish_small_counts": False},
-    "profiles": {"enabled": True},
-    "chapters": list(CHAPTERS),
+    "chapters": None,
 }
 
 _TYPES: dict[str, Any] = {
@@ -111,55 +65,56 @@ _TYPES: dict[str, Any] = {
     "subtitle": str,
     "author": str,
     "language": str,
-    "data.source": str,
-    "data.level": str,
-    "data.year": int,
+    "data.description": str,
+    "data.level": (str, type(None)),
+    "data.district_level": (str, type(None)),
+    "data.year": (int, type(None)),
     "data.years": (list, type(None)),
-    "data.id_column": (str, type(None)),
-    "data.year_column": str,
-    "data.name_column": (str, type(None)),
-    "data.district_column": (str, type(None)),
-    "data.population": str,
-    "data.layer": (str, type(None)),
-    "data.blocks": (str, type(None)),
-    "data.source_note": str,
+    "data.min_population": (int, float),
+    "data.change": (list, type(None)),
+    "data.attribution": str,
     "indicators": list,
+    "exclude": (list, dict),
     "maps.scheme": str,
-    "maps.k": int,
-    "index.name": str,
-    "index.version": (str, int, float),
-    "index.status": list,
-    "index.dynamics": (list, type(None)),
-    "index.window": int,
-    "index.min_population": (int, float),
-    "index.status_cuts": list,
-    "index.dynamics_cuts": list,
-    "index.weighted": bool,
-    "clusters.indicator": str,
-    "clusters.permutations": int,
-    "clusters.alpha": float,
-    "clusters.correction": str,
-    "clusters.seed": int,
-    "segregation.level": str,
-    "segregation.total": str,
-    "segregation.groups": list,
-    "typology.indicators": (list, type(None)),
-    "typology.k": (int, type(None)),
-    "typology.method": str,
-    "typology.seed": int,
-    "validation.enabled": bool,
+    "maps.n_classes": int,
     "disclosure.min_count": int,
     "disclosure.secondary": bool,
     "disclosure.publish_small_counts": bool,
-    "profiles.enabled": bool,
-    "chapters": list,
+    "chapters": (list, type(None)),
 }
-_CHOICES = {
-    "language": ("de", "en"),
-    "data.level": ("block", "planning_area", "district_region", "district"),
-    "clusters.correction": ("fdr", "bonferroni", "none"),
-    "segregation.level": ("block", "planning_area", "district_region", "district"),
-}
+_CHOICES = {"language": ("de", "en")}
+
+#: Keys of an own indicator in ``indicators:`` (beside catalogue keys written as text).
+INDICATOR_KEYS = (
+    "key",
+    "label",
+    "numerator",
+    "denominator",
+    "column",
+    "unit",
+    "per",
+    "direction",
+    "decimals",
+    "kind",
+    "definition",
+)
+
+
+def _chapters() -> dict:
+    from sozplan.report.chapters import REGISTRY
+
+    return REGISTRY
+
+
+def defaults() -> dict[str, Any]:
+    """Every default: the report-wide keys and each registered chapter's section."""
+    out = copy.deepcopy(DEFAULTS)
+    reg = _chapters()
+    out["chapters"] = list(reg)
+    for name, mod in reg.items():
+        if mod.SCHEMA:
+            out[name] = {k: copy.deepcopy(key.default) for k, key in mod.SCHEMA.items()}
+    return out
 
 
 class ConfigError(InputError):
@@ -240,8 +195,36 @@ def _type_name(t: Any) -> str:
     return " oder ".join(names.get(x, x.__name__) for x in ts)
 
 
+def _all_types() -> tuple[dict[str, Any], dict[str, tuple]]:
+    types, choices = dict(_TYPES), dict(_CHOICES)
+    for name, mod in _chapters().items():
+        for k, key in mod.SCHEMA.items():
+            types[f"{name}.{k}"] = key.types
+            if key.choices:
+                choices[f"{name}.{k}"] = tuple(key.choices)
+    return types, choices
+
+
+def _check_type(cfg: ReportConfig, key: str, value: Any, t: Any) -> None:
+    ok_types = t if isinstance(t, tuple) else (t,)
+    if isinstance(value, bool) and bool not in ok_types:
+        ok = False
+    elif float in ok_types and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    else:
+        ok = isinstance(value, ok_types)
+    if not ok:
+        raise cfg.error(
+            key,
+            f"'{value}' ist {_type_name(type(value))}, erwartet {_type_name(t)}",
+            f"geben Sie für '{key}' {_type_name(t)} an",
+        )
+
+
 def _validate(cfg: ReportConfig) -> None:
-    known_sections = set(DEFAULTS)
+    reg = _chapters()
+    base = defaults()
+    known_sections = set(base)
     for key in cfg.positions:
         top = key.split(".")[0].split("[")[0]
         if top not in known_sections:
@@ -250,18 +233,22 @@ def _validate(cfg: ReportConfig) -> None:
                 f"unbekannter Schlüssel '{top}'",
                 f"erlaubt sind {', '.join(sorted(known_sections))}",
             )
-        if "." in key and "[" not in key:
+        if "." in key and "[" not in key.split(".")[0]:
             section, sub = key.split(".", 1)
-            if (
-                isinstance(DEFAULTS.get(section), dict)
-                and sub.split(".")[0] not in DEFAULTS[section]
-            ):
+            sub = sub.split(".")[0].split("[")[0]
+            allowed = base.get(section)
+            if section in ("exclude",) or not isinstance(allowed, dict):
+                continue
+            if section == "index" and key.startswith("index.overrides."):
+                continue
+            if sub not in allowed:
                 raise cfg.error(
                     key,
                     f"unbekannter Schlüssel '{sub}' im Abschnitt '{section}'",
-                    f"erlaubt sind {', '.join(sorted(DEFAULTS[section]))}",
+                    f"erlaubt sind {', '.join(sorted(allowed))}",
                 )
-    for key, t in _TYPES.items():
+    types, choices = _all_types()
+    for key, t in types.items():
         try:
             value = cfg.get_path(key)
         except (KeyError, TypeError):
@@ -271,30 +258,20 @@ def _validate(cfg: ReportConfig) -> None:
                 f"'{section}' muss ein Abschnitt mit Schlüsseln sein",
                 "rücken Sie die Schlüssel darunter ein",
             ) from None
-        ok_types = t if isinstance(t, tuple) else (t,)
-        if isinstance(value, bool) and bool not in ok_types:
-            ok = False
-        elif float in ok_types and isinstance(value, int) and not isinstance(value, bool):
-            ok = True
-        else:
-            ok = isinstance(value, ok_types)
-        if not ok:
+        _check_type(cfg, key, value, t)
+        if key in choices and value not in choices[key]:
             raise cfg.error(
-                key,
-                f"'{value}' ist {_type_name(type(value))}, erwartet {_type_name(t)}",
-                f"geben Sie für '{key}' {_type_name(t)} an",
-            )
-        if key in _CHOICES and value not in _CHOICES[key]:
-            raise cfg.error(
-                key, f"'{value}' ist nicht erlaubt", f"verwenden Sie {', '.join(_CHOICES[key])}"
+                key, f"'{value}' ist nicht erlaubt", f"verwenden Sie {', '.join(choices[key])}"
             )
     for i, ch in enumerate(cfg["chapters"]):
-        if ch not in CHAPTERS:
+        if ch not in reg:
             raise cfg.error(
                 f"chapters[{i}]",
                 f"unbekanntes Kapitel '{ch}'",
-                f"verwenden Sie {', '.join(CHAPTERS)}",
+                f"verwenden Sie {', '.join(reg)}",
             )
+    _validate_indicators(cfg)
+    _validate_exclude(cfg)
     d = cfg["disclosure"]
     if d["min_count"] < 1:
         raise cfg.error(
@@ -302,14 +279,92 @@ def _validate(cfg: ReportConfig) -> None:
             f"{d['min_count']} ist kleiner als 1",
             "geben Sie eine positive Zahl an (üblich: 3)",
         )
-    idx = cfg["index"]
-    for key in ("status_cuts", "dynamics_cuts"):
-        cuts = idx[key]
-        if not all(isinstance(c, int | float) for c in cuts) or list(cuts) != sorted(cuts):
+    for name, mod in reg.items():
+        check = getattr(mod, "check_config", None)
+        if check is not None and name in cfg:
+            check(cfg, cfg[name])
+
+
+def _validate_indicators(cfg: ReportConfig) -> None:
+    seen: set[str] = set()
+    for i, entry in enumerate(cfg["indicators"]):
+        where = f"indicators[{i}]"
+        if isinstance(entry, str):
+            key = entry
+        elif isinstance(entry, dict):
+            unknown = [k for k in entry if k not in INDICATOR_KEYS]
+            if unknown:
+                raise cfg.error(
+                    f"{where}.{unknown[0]}",
+                    f"unbekannter Schlüssel '{unknown[0]}' einer eigenen Kennzahl",
+                    f"erlaubt sind {', '.join(INDICATOR_KEYS)}",
+                )
+            raw_key = entry.get("key")
+            if not isinstance(raw_key, str) or not raw_key:
+                raise cfg.error(
+                    where,
+                    "eine eigene Kennzahl braucht 'key' (ihren Namen)",
+                    "z. B. 'key: anteil_unter_18'",
+                )
+            key = raw_key
+            has_num = "numerator" in entry or "denominator" in entry
+            if has_num == ("column" in entry):
+                raise cfg.error(
+                    where,
+                    f"die Kennzahl '{key}' braucht entweder 'numerator' und 'denominator' "
+                    "oder 'column' (eine veröffentlichte Quote)",
+                    "geben Sie genau eines davon an",
+                )
+            if has_num and not ("numerator" in entry and "denominator" in entry):
+                raise cfg.error(
+                    where,
+                    f"die Kennzahl '{key}' hat nur Zähler oder nur Nenner",
+                    "geben Sie 'numerator' und 'denominator' an",
+                )
+            if "direction" in entry and entry["direction"] not in (1, -1, 0):
+                raise cfg.error(
+                    f"{where}.direction",
+                    f"'{entry['direction']}' ist keine Richtung",
+                    "1 (hoch = ungünstig), -1 (niedrig = ungünstig) oder 0 (ohne Richtung)",
+                )
+            for k, t in (("decimals", int), ("per", (int, float)), ("unit", str)):
+                if k in entry:
+                    _check_type(cfg, f"{where}.{k}", entry[k], t)
+            label = entry.get("label")
+            if label is not None and not (
+                isinstance(label, str) or (isinstance(label, dict) and set(label) <= {"de", "en"})
+            ):
+                raise cfg.error(
+                    f"{where}.label",
+                    "'label' ist weder Text noch {de: ..., en: ...}",
+                    "z. B. 'label: {de: Anteil unter 18 Jahren, en: share under 18}'",
+                )
+        else:
             raise cfg.error(
-                f"index.{key}",
-                f"{cuts} ist keine aufsteigende Zahlenliste",
-                "geben Sie aufsteigende Grenzen an, z. B. [-1.0, 1.0, 1.5]",
+                where,
+                f"'{entry}' ist weder ein Katalogschlüssel noch eine eigene Kennzahl",
+                "geben Sie einen Schlüssel (Text) oder einen Abschnitt mit 'key' an",
+            )
+        if key in seen:
+            raise cfg.error(where, f"die Kennzahl '{key}' steht zweimal da", "einmal nennen")
+        seen.add(key)
+
+
+def _validate_exclude(cfg: ReportConfig) -> None:
+    raw = cfg["exclude"]
+    items = [raw] if isinstance(raw, dict) else list(raw)
+    for i, item in enumerate(items):
+        where = "exclude" if isinstance(raw, dict) else f"exclude[{i}]"
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("ids"), list)
+            or not isinstance(item.get("reason"), str)
+            or set(item) - {"ids", "reason"}
+        ):
+            raise cfg.error(
+                where,
+                "ein Ausschluss braucht 'ids' (Liste) und 'reason' (Text)",
+                "z. B. 'exclude: {ids: [\"0101\"], reason: Ausreißer}'",
             )
 
 
@@ -336,8 +391,8 @@ def load_config(source: str | Path | Mapping | None = None) -> ReportConfig:
     Examples
     --------
     >>> cfg = load_config("title: Test\nindex:\n  window: 3\n")
-    >>> cfg["index"]["window"], cfg["index"]["min_population"]
-    (3, 300)
+    >>> cfg["index"]["window"], cfg["data"]["description"]
+    (3, 'musterstadt')
     >>> load_config("title: Test\nindex:\n  window: drei\n")
     Traceback (most recent call last):
     ...
@@ -381,14 +436,56 @@ def load_config(source: str | Path | Mapping | None = None) -> ReportConfig:
 
 
 def _finish(data: dict, *, path: Path | None, positions: Mapping) -> ReportConfig:
-    cfg = ReportConfig(_merge(DEFAULTS, data), path=path, positions=positions)
-    # remember what the user wrote, to check unknown keys against the file only
+    data = dict(data)
+    if isinstance(data.get("data"), str):  # `data: stadt.yaml` is short for the description
+        data["data"] = {"description": data["data"]}
+        positions = dict(positions)
+        if "data" in positions:
+            positions["data.description"] = positions["data"]
+    cfg = ReportConfig(_merge(defaults(), data), path=path, positions=positions)
     _validate(cfg)
-    if cfg["data"]["source"] != "musterstadt" and path is not None:
-        src = Path(cfg["data"]["source"])
-        if not src.is_absolute():
-            cfg["data"]["source"] = str((path.parent / src).resolve())
+    src = cfg["data"]["description"]
+    if src != "musterstadt" and path is not None and not Path(src).is_absolute():
+        cfg["data"]["description"] = str((path.parent / src).resolve())
     return cfg
+
+
+def with_overrides(cfg: ReportConfig, assignments: Sequence[str]) -> ReportConfig:
+    """Return the configuration with ``key.path=value`` assignments applied and checked.
+
+    Values are read as YAML (``99``, ``true``, ``[2005, 2012]``, text).
+
+    Examples
+    --------
+    >>> cfg = with_overrides(load_config(None), ["clusters.permutations=99"])
+    >>> cfg["clusters"]["permutations"]
+    99
+    >>> with_overrides(load_config(None), ["clusters.farbe=rot"])
+    Traceback (most recent call last):
+    ...
+    sozplan.report._config.ConfigError: --set clusters.farbe=rot: unbekannter Schlüssel ...
+    """
+    data = copy.deepcopy(dict(cfg))
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        parts = key.split(".")
+        node: Any = data
+        ok = bool(sep) and bool(key)
+        for part in parts[:-1]:
+            if not ok or not isinstance(node, dict) or part not in node:
+                ok = False
+                break
+            node = node[part]
+        if not ok or not isinstance(node, dict) or parts[-1] not in node:
+            raise ConfigError(
+                f"--set {item}: unbekannter Schlüssel '{key}'. Lösung: SCHLÜSSEL=WERT mit einem "
+                "Schlüssel der Konfiguration, z. B. clusters.permutations=99"
+            )
+        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else ""
+    out = ReportConfig(data, path=cfg.path, positions=cfg.positions)
+    _validate(out)
+    return out
 
 
 def as_list(value: Any) -> list:

@@ -42,10 +42,11 @@ def para(text: str, *, raw: bool = False, cls: str | None = None) -> Block:
     return Block(f"<p{c}>{text if raw else esc(text)}</p>")
 
 
-def bullets(items: list[str], *, raw: bool = False) -> Block:
-    """Return an unordered list."""
+def bullets(items: list[str], *, raw: bool = False, lang: str | None = None) -> Block:
+    """Return an unordered list (``lang``: its language, if not the page's)."""
     lis = "".join(f"<li>{i if raw else esc(i)}</li>" for i in items)
-    return Block(f"<ul>{lis}</ul>")
+    attr = f' lang="{esc(lang)}"' if lang else ""
+    return Block(f"<ul{attr}>{lis}</ul>")
 
 
 def note(text: str, kind: str = "info", *, raw: bool = False, title: str | None = None) -> Block:
@@ -153,7 +154,8 @@ def table(
             + "</p>"
         )
     return Block(
-        f'<div class="table-wrap"><table><caption>{esc(caption)}</caption>'
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{esc(caption)}">'
+        f"<table><caption>{esc(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>{more}{dl}",
         "table",
@@ -187,7 +189,8 @@ def bar_table(
         for j, v in enumerate(vals):
             hid = r.get("hidden", [False] * len(vals))[j]
             if hid:
-                cells.append('<td class="num suppressed" title="geheim">.</td>')
+                title = "geheim" if language == "de" else "suppressed"
+                cells.append(f'<td class="num suppressed" title="{title}">.</td>')
                 continue
             text = (
                 format_number(v, r.get("decimals", 1), language)
@@ -201,12 +204,16 @@ def bar_table(
                 if text != "–"
                 else ""
             )
+            note = r.get("note", "") if j == 0 else ""
+            extra = f'<span class="ci">{esc(note)}</span>' if note else ""
             cells.append(
-                f'<td class="num barcell"><span class="val">{esc(text + unit)}</span>{bar}</td>'
+                f'<td class="num barcell"><span class="val">{esc(text + unit)}</span>{extra}{bar}'
+                "</td>"
             )
         body.append("<tr>" + "".join(cells) + "</tr>")
     return Block(
-        f'<div class="table-wrap"><table class="profile"><caption>{esc(caption)}</caption>'
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{esc(caption)}">'
+        f'<table class="profile"><caption>{esc(caption)}</caption>'
         "<thead><tr><th "
         f'scope="col">{"Kennzahl" if language == "de" else "Indicator"}</th>{head}</tr>'
         f"</thead><tbody>{''.join(body)}</tbody></table></div>",
