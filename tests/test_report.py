@@ -937,3 +937,27 @@ def test_cli_builds_a_configuration_with_overrides(tmp_path, capsys):
     assert not (tmp_path / "out" / "sozialindex.html").exists()
     assert main(["report", "--config", str(tmp_path / "bericht.yaml"), "--set", "x.y=1"]) != 0
     assert "unbekannter Schlüssel 'x.y'" in capsys.readouterr().err
+
+
+def test_linear_audit_with_rates_and_index_finds_no_determined_cell(built):
+    """The attacker knows the totals, the rounded rates and the status index (affine in them)."""
+    report = built["report"]
+    audit = report.data.audit
+    assert audit is not None
+    assert (
+        len(audit.cells) == report.data.suppression.n_primary + report.data.suppression.n_secondary
+    )
+    assert audit.n_determined == 0
+    index_audit = report.results["index"].audit
+    assert index_audit is not None
+    assert any("index" in str(r) for r in index_audit.relations)
+    assert index_audit.n_determined == 0
+    text = (built["out"] / "sozialindex.html").read_text(encoding="utf-8")
+    assert "findet 0 von" in text
+
+
+@pytest.mark.slow
+def test_linear_audit_real_cities(koeln_report):
+    report, _out = koeln_report
+    audit = report.data.audit
+    assert audit is None or audit.n_determined == 0

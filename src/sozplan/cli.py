@@ -91,9 +91,7 @@ def _progress(quiet: bool):
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sozplan.report import Sozialbericht
-
-    from sozplan.report import load_config, with_overrides
+    from sozplan.report import Sozialbericht, load_config, with_overrides
 
     show = _progress(args.quiet)
     if args.config is None:

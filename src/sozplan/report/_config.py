@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
         "anteil_65_plus",
     ],
     "exclude": [],
-    "maps": {"scheme": "quantiles", "k": 5},
+    "maps": {"scheme": "quantiles", "n_classes": 5},
     "disclosure": {"min_count": 3, "secondary": True, "publish_small_counts": False},
     "chapters": None,
 }
@@ -76,7 +76,7 @@ _TYPES: dict[str, Any] = {
     "indicators": list,
     "exclude": (list, dict),
     "maps.scheme": str,
-    "maps.k": int,
+    "maps.n_classes": int,
     "disclosure.min_count": int,
     "disclosure.secondary": bool,
     "disclosure.publish_small_counts": bool,

@@ -1,10 +1,10 @@
 """Exports of the published tables: CSV in the report's language and one Excel workbook.
 
-German CSV: ``;`` as separator, decimal comma, every number rounded as its column says,
-UTF-8 with byte-order mark, hidden cells as ``.`` (DIN 55301, "geheim"), the data
-source in a last line ``Quelle: ...``. The Excel workbook has one sheet per table with
-its caption above and the source below, numbers stored as numbers with a number format
-of the column's decimals.
+Both are written by :func:`sozplan.io.write_table`. German CSV: ``;`` as separator,
+decimal comma, every number rounded as its column says, UTF-8 with byte-order mark,
+hidden cells as ``.`` (DIN 55301, "geheim"), the data source in a last line
+``Quelle: ...``. The Excel workbook has one sheet per table, numbers stored as numbers
+with a number format of the column's decimals, the caption and the source below.
 """
 
 from __future__ import annotations
@@ -43,35 +43,65 @@ def format_cell(value: Any, decimals: int, language: str) -> str:
     return str(value)
 
 
+def _numeric(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns of numbers and empty cells as floats; text columns unchanged."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if col.dtype == object:
+            values = col.dropna()
+            if len(values) and all(
+                isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+                for v in values
+            ):
+                out[c] = pd.to_numeric(col, errors="coerce").astype(float)
+            elif not len(values):
+                out[c] = np.nan
+    return out
+
+
 def write_tables(sinks: Any, *, language: str, attribution: str) -> None:
-    """Write every published table as CSV, all of them into one workbook, and an index."""
+    """Write every published table as CSV, all of them into one workbook, and an index.
+
+    Both through :func:`sozplan.io.write_table`: numbers rounded as each column says,
+    empty cells (hidden, or missing in the source) with the sign ``.``, the source
+    below the table.
+    """
+    from sozplan.io import write_table
+
     folder = sinks.out / "tabellen"
     source = ("Quelle: " if language == "de" else "Source: ") + attribution
-    for name, (df, _cap, decimals) in sinks.frames.items():
-        text = df.copy().astype(object)
-        for c in df.columns:
-            d = _decimals(decimals, c)
-            text[c] = [format_cell(v, d, language) for v in df[c]]
-        body = text.to_csv(sep=";", lineterminator="\n")
-        (folder / f"{name}.csv").write_text(body + source + "\n", encoding="utf-8-sig")
-        sinks.tables[name]["source"] = attribution
     try:
         import openpyxl  # noqa: F401
+
+        excel = True
     except ImportError:
-        pass
-    else:
-        with pd.ExcelWriter(folder / "sozialbericht_tabellen.xlsx", engine="openpyxl") as xw:
-            for name, (df, cap, decimals) in sinks.frames.items():
-                sheet = name[:31]
-                df.to_excel(xw, sheet_name=sheet, startrow=1)
-                ws = xw.sheets[sheet]
-                ws.cell(row=1, column=1, value=cap)
-                ws.cell(row=len(df) + 4, column=1, value=source)
-                for j, c in enumerate(df.columns, start=2):
-                    d = _decimals(decimals, c)
-                    fmt = "0" if d == 0 else "0." + "0" * d
-                    for i in range(3, len(df) + 3):
-                        ws.cell(row=i, column=j).number_format = fmt
+        excel = False
+    first = True
+    for name, (df, cap, decimals) in sinks.frames.items():
+        table = _numeric(df)
+        if table.index.name is None:
+            table.index.name = "ID"
+        table.columns = [str(c) for c in table.columns]
+        numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+        dec = {c: _decimals(decimals, c) for c in numeric}
+        status = pd.DataFrame(
+            {c: np.where(table[c].isna(), "suppressed", "ok") for c in numeric},
+            index=table.index,
+        )
+        kw = {"decimals": dec, "language": language, "status": status, "index": True}
+        write_table(table, folder / f"{name}.csv", attribution=source, **kw)
+        if excel:
+            write_table(
+                table,
+                folder / "sozialbericht_tabellen.xlsx",
+                attribution=[cap, source],
+                sheet_name=name[:31],
+                mode="w" if first else "a",
+                **kw,
+            )
+            first = False
+        sinks.tables[name]["source"] = attribution
     (folder / "tabellen.json").write_text(
         json.dumps(sinks.tables, ensure_ascii=False, indent=1), encoding="utf-8"
     )

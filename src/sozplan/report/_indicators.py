@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.indicators import IndicatorSpec, load_catalogue
+from sozplan.indicators import IndicatorSpec, load_catalog
 
 __all__ = ["IndicatorValues", "ReportIndicator", "compute_values", "resolve_indicators"]
 
@@ -132,7 +132,7 @@ def resolve_indicators(cfg: Any, columns: Sequence[str]) -> tuple[ReportIndicato
     -------
     tuple of ReportIndicator
     """
-    catalogue = load_catalogue()
+    catalogue = load_catalog()
     have = {str(c) for c in columns}
     out = []
     for i, entry in enumerate(cfg["indicators"]):

@@ -189,7 +189,8 @@ class RenderContext:
 
     def unit(self, key: str) -> str:
         """Return the unit of an indicator."""
-        return self.data.indicator(key).unit
+        unit = self.data.indicator(key).unit
+        return self.t(f"unit.{unit}") if self.t.has(f"unit.{unit}") else unit
 
     def level_word(self, plural: bool = True) -> str:
         """Return the report level's label (e.g. "Planungsräume"), from the catalogue if known."""

@@ -368,12 +368,15 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
         )
     # ---------------------------------------------------------------- protect
     say("Geheimhaltung prüfen" if cfg["language"] == "de" else "Disclosure control")
-    counts, count_status, suppression, audit = _protect(cfg, spec, areas, counts_cols, dlevel)
+    counts, count_status, suppression, _additive = _protect(cfg, spec, areas, counts_cols, dlevel)
     hidden = pd.DataFrame(False, index=areas.index, columns=[i.key for i in indicators])
     for ind in indicators:
         used = [c for c in ind.counts if c in count_status.columns]
         if used:
             hidden[ind.key] = (count_status[used] == "secret").any(axis=1).to_numpy()
+    audit = None
+    if suppression is not None and suppression.n_primary + suppression.n_secondary <= 400:
+        audit = audit_published(suppression, indicators, values, hidden)
     attribution = cfg["data"]["attribution"] or spec.source or spec.name
     return ReportData(
         city=spec.name,
@@ -433,11 +436,53 @@ def _summed_values(
     )
 
 
+def published_rates(
+    suppression: Any, indicators: Any, values: IndicatorValues, hidden: pd.DataFrame
+) -> list:
+    """Return the rates the report publishes, as relations for :func:`sozplan.disclosure.audit_linear`.
+
+    Counted indicators whose columns are all in the protected table, with their decimals
+    and the areas where they are not shown.
+    """
+    from sozplan.disclosure import PublishedRate
+
+    cols = set(suppression.mask.columns)
+    out = []
+    for ind in indicators:
+        if ind.spec is None or not set(ind.counts) <= cols:
+            continue
+        shown = ~values.status[ind.key].isin(HIDE_STATUS) & ~hidden[ind.key]
+        out.append(
+            PublishedRate.from_spec(
+                ind.spec, decimals=ind.decimals, hidden=list(shown.index[~shown.to_numpy()])
+            )
+        )
+    return out
+
+
+def audit_published(
+    suppression: Any,
+    indicators: Any,
+    values: IndicatorValues,
+    hidden: pd.DataFrame,
+    *,
+    indices: tuple = (),
+    rates: list | None = None,
+) -> Any:
+    """Play the attacker on everything published: counts, totals, rates (and indices)."""
+    from sozplan.disclosure import audit_linear
+
+    rates = published_rates(suppression, indicators, values, hidden) if rates is None else rates
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return audit_linear(suppression, rates=rates, indices=indices)
+
+
 def _protect(
     cfg: Any, spec: Any, areas: Any, count_cols: list[str], dlevel: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, Any, Any]:
     """Suppress small counts; cells missing in the source stay empty with status 'missing'."""
-    from sozplan.disclosure import audit_suppression, suppress_small_counts
+    from sozplan.disclosure import suppress_small_counts
 
     dcfg = cfg["disclosure"]
     bands = [c for c in spec.roles.get("age_bands", {}) if c in areas.columns]
@@ -469,5 +514,4 @@ def _protect(
     secret = res.mask[cols].to_numpy(dtype=bool) & ~missing.to_numpy()
     status = status.mask(pd.DataFrame(secret, index=raw.index, columns=cols), "secret")
     published = raw.mask(status != "ok")
-    audit = audit_suppression(res) if res.n_primary + res.n_secondary <= 400 else None
-    return published, status, res, audit
+    return published, status, res, additive

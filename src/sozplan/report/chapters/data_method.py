@@ -45,7 +45,7 @@ def render(_result: Any, ctx: Any) -> Page:
         rows.append(
             {
                 t("data_method.col.indicator"): ind.label(ctx.language),
-                t("data_method.col.unit"): ind.unit,
+                t("data_method.col.unit"): ctx.unit(ind.key),
                 t("data_method.col.formula"): ind.formula(),
                 t("data_method.col.kind"): t(
                     "data_method.published" if ind.spec is None else "data_method.counted"
@@ -71,7 +71,9 @@ def render(_result: Any, ctx: Any) -> Page:
         )
     b.append(H.heading(2, t("data_method.maps")))
     m = ctx.report["maps"]
-    b.append(H.para(t("data_method.maps_text", k=m["k"], scheme=t(f"scheme.{m['scheme']}"))))
+    b.append(
+        H.para(t("data_method.maps_text", k=m["n_classes"], scheme=t(f"scheme.{m['scheme']}")))
+    )
     c = ctx.report.get("clusters")
     if c is not None and "clusters" in ctx.report["chapters"]:
         b.append(H.heading(2, t("clusters.title")))
@@ -93,13 +95,13 @@ def render(_result: Any, ctx: Any) -> Page:
     else:
         res = data.suppression
         audit = ""
-        if data.audit is not None and len(data.audit):
-            n_disc = int(data.audit["disclosed"].sum())
+        if data.audit is not None and len(data.audit.cells):
+            n_disc = int(data.audit.n_determined)
             audit = (
                 t(
                     "data_method.audit_ok",
-                    n=len(data.audit),
-                    width=ctx.fmt(data.audit["width"].min(), 0),
+                    n=len(data.audit.cells),
+                    width=ctx.fmt(data.audit.cells["width"].min(), 1),
                 )
                 if n_disc == 0
                 else t("data_method.audit_bad", n=n_disc)

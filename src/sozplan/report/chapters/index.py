@@ -9,6 +9,7 @@ source column the description reads them from (``S1`` -> ``s1_arbeitslosigkeit``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +35,9 @@ SCHEMA = {
     "weighted": Key(bool, False),
 }
 
-_PRESET_KEYS = ("weighted", "ddof", "combine", "restandardise", "closed", "min_population")
-
 
 def check_config(cfg: Any, section: dict) -> None:
-    """Cuts ascending; a preset that exists."""
+    """Cuts ascending; a preset that exists, with overrides it accepts."""
     for key in ("status_cuts", "dynamics_cuts"):
         cuts = section[key]
         if not all(isinstance(c, int | float) for c in cuts) or list(cuts) != sorted(cuts):
@@ -48,22 +47,30 @@ def check_config(cfg: Any, section: dict) -> None:
                 "geben Sie aufsteigende Grenzen an, z. B. [-1.0, 1.0, 1.5]",
             )
     if section["preset"] is not None:
-        _preset(cfg, section["preset"])
+        _preset(cfg, section)
 
 
-def _preset(cfg: Any, name: str) -> dict:
-    """Return the settings of a preset (until the monitoring-spec registry: the MSS 2021 dict)."""
-    from sozplan import presets
+def _preset(cfg: Any, section: Mapping) -> Any:
+    """Return the preset's MonitoringSpec with the configuration's overrides (ConfigError if bad)."""
+    from sozplan.errors import InputError
+    from sozplan.presets import available_presets, get_preset
 
-    known = {"berlin_mss_2021": getattr(presets, "BERLIN_MSS_2021", None)}
-    settings = known.get(name)
-    if settings is None:
+    name = section["preset"]
+    if name not in available_presets():
         raise cfg.error(
             "index.preset",
             f"unbekanntes Preset {name!r}",
-            f"verwenden Sie {', '.join(k for k, v in known.items() if v is not None)}",
+            f"verwenden Sie {', '.join(available_presets())}",
         )
-    return dict(settings)
+    spec = get_preset(name)
+    if section["overrides"]:
+        try:
+            spec = spec.replace(**section["overrides"])
+        except InputError as exc:
+            raise cfg.error(
+                "index.overrides", str(exc).split(": ", 1)[-1], "Schlüssel und Werte prüfen"
+            ) from None
+    return spec
 
 
 @dataclass(frozen=True)
@@ -80,128 +87,186 @@ class IndexResult:
     preset: str | None = None
     dynamics_from: str = "changes"
     window: int = 2
+    spec_hash: str = ""
+    audit: Any = None
 
 
 def _by_source(data: Any, name: str) -> str | None:
-    """Return the indicator reading ``name``: its key, its column, or the column read from ``name``."""
+    """Return the indicator reading ``name``: its key, its column, or the column read from it."""
     if name in data.keys:
         return name
-    cols = {}
-    for col, src in data.spec.columns.items():
-        if tuple(getattr(src, "source", ())) == (name,):
-            cols[col] = True
+    cols = {
+        col
+        for col, src in data.spec.columns.items()
+        if tuple(getattr(src, "source", ())) == (name,)
+    }
     for ind in data.indicators:
         if ind.column == name or ind.column in cols:
             return ind.key
     return None
 
 
+def _resolve(data: Any, entries: Any, part: str) -> list[dict]:
+    out = []
+    for e in entries:
+        name = e["column"] if isinstance(e, Mapping) else e
+        key = _by_source(data, name)
+        if key is None:
+            raise ChapterSkipped(_t(data, "index.missing_indicator", name=name, part=part))
+        d = dict(e) if isinstance(e, Mapping) else {}
+        out.append({**{k: v for k, v in d.items() if k != "label"}, "column": key})
+    return out
+
+
 def analyse(data: Any, config: dict) -> IndexResult:
     """Compute status and dynamics (see the module notes)."""
-    from sozplan.index import monitor, status_dynamics
+    from sozplan.index import MonitoringSpec, monitor, status_dynamics
 
-    cfg_keys = dict(config)
-    settings: dict[str, Any] = {
-        "status_cuts": tuple(cfg_keys["status_cuts"]),
-        "dynamics_cuts": tuple(cfg_keys["dynamics_cuts"]),
-        "weighted": cfg_keys["weighted"],
-        "min_population": cfg_keys["min_population"]
-        if cfg_keys["min_population"] is not None
-        else data.min_population,
-    }
-    status, dyn = list(cfg_keys["status"] or []), list(cfg_keys["dynamics"] or [])
-    dynamics_from = cfg_keys["dynamics_from"]
-    if cfg_keys["preset"]:
-        from sozplan import presets
+    c = dict(config)
+    pop = data.population
+    exclude = dict(data.excluded)
+    if c["preset"]:
+        from sozplan.presets import get_preset
 
-        p = dict(presets.BERLIN_MSS_2021)
-        for k in _PRESET_KEYS:
-            if k in p:
-                settings[k] = p[k]
-        settings["status_cuts"] = tuple(p["status_cuts"])
-        settings["dynamics_cuts"] = tuple(p["dynamics_cuts"])
-        status, dyn, dynamics_from = list(p["status"]), list(p["dynamics"]), "published"
-        for k, v in cfg_keys["overrides"].items():
-            if k in ("status", "dynamics"):
-                status, dyn = (list(v), dyn) if k == "status" else (status, list(v))
-            else:
-                settings[k] = tuple(v) if isinstance(v, list) else v
-    resolved = {}
-    for part, names in (("status", status), ("dynamics", dyn)):
-        for name in names:
-            key = _by_source(data, name)
-            if key is None:
-                raise ChapterSkipped(_t(data, "index.missing_indicator", name=name, part=part))
-            resolved.setdefault(part, []).append(key)
-    status, dyn = resolved.get("status", []), resolved.get("dynamics", [])
+        spec = get_preset(c["preset"])
+        if c["overrides"]:
+            spec = spec.replace(**c["overrides"])
+        status = _resolve(data, spec.status, "status")
+        dyn = _resolve(data, spec.dynamics, "dynamics")
+        dynamics_from = "published"
+    else:
+        status = _resolve(data, c["status"] or [], "status")
+        dyn = _resolve(data, c["dynamics"] or [], "dynamics")
+        dynamics_from = c["dynamics_from"]
+        spec = MonitoringSpec.from_dict(
+            {
+                "name": "bericht",
+                "title": c["name"],
+                "version": str(c["version"]),
+                "status": status or [{"column": "-"}],
+                "dynamics": dyn,
+                "window": c["window"],
+                "min_population": c["min_population"]
+                if c["min_population"] is not None
+                else data.min_population,
+                "weighted": c["weighted"],
+                "status_cuts": list(c["status_cuts"]),
+                "dynamics_cuts": list(c["dynamics_cuts"]),
+            }
+        )
     if not status:
         raise ChapterSkipped(_t(data, "index.no_status"))
-    pop = data.population
-    minpop = settings["min_population"]
-    opts = {k: v for k, v in settings.items() if k != "min_population"}
+    s_keys = [e["column"] for e in status]
+    d_keys = [e["column"] for e in dyn]
+    minpop = spec.min_population if spec.min_population is not None else 0
+    spec = spec.replace(status=status, dynamics=dyn, population=pop, missing_codes=[], exclude={})
     monitoring = None
-    df = data.values.value[list(dict.fromkeys(status + dyn))].join(data.areas[[pop]])
-    exclude = dict(data.excluded)
-    if dyn and dynamics_from == "changes":
-        if data.panel_values is None or len(data.years) <= cfg_keys["window"]:
+    if d_keys and dynamics_from == "changes":
+        if data.panel_values is None or len(data.years) <= spec.window:
             raise ChapterSkipped(
-                _t(data, "index.no_panel", window=cfg_keys["window"], years=len(data.years))
+                _t(data, "index.no_panel", window=spec.window, years=len(data.years))
             )
-        window = cfg_keys["window"]
-        panel = data.panel_values[status + [d for d in dyn if d not in status]].join(
-            data.panel[[pop]]
-        )
+        window = spec.window
+        cols = list(dict.fromkeys(s_keys + d_keys))
+        panel = data.panel_values[cols].join(data.panel[[pop]])
         years_dyn = [y for y in data.years if y - window in data.years]
         excl: dict[int, dict] = {}
         for y in years_dyn:
             now = panel.xs(y, level=-1)
             before = panel.xs(y - window, level=-1).reindex(now.index)
-            bad = now[status + dyn].isna().any(axis=1) | before[dyn].isna().any(axis=1)
+            bad = now[s_keys + d_keys].isna().any(axis=1) | before[d_keys].isna().any(axis=1)
             bad &= now[pop] >= minpop
             excl[y] = {
                 **{i: r for i, r in exclude.items() if i in now.index},
                 **{i: _t(data, "index.value_missing") for i in now.index[bad] if i not in exclude},
             }
+        knobs = {
+            "population": pop,
+            "min_population": spec.min_population,
+            "weighted": spec.weighted,
+            "ddof": spec.ddof,
+            "combine": spec.combine,
+            "restandardize": spec.restandardize,
+            "status_cuts": tuple(spec.status_cuts),
+            "dynamics_cuts": tuple(spec.dynamics_cuts),
+            "closed": spec.closed,
+            "language": data.language,
+        }
         monitoring = monitor(
             panel,
-            status,
-            dyn,
+            s_keys,
+            d_keys,
             year=panel.index.names[-1],
             years=years_dyn,
             window=window,
             exclude=excl,
-            population=pop,
-            min_population=minpop,
-            **opts,
+            **knobs,
         )
         if data.year not in monitoring.results:
             raise ChapterSkipped(_t(data, "index.no_panel", window=window, years=len(data.years)))
         sd = monitoring.results[data.year]
     else:
+        df = data.values.value[list(dict.fromkeys(s_keys + d_keys))].join(data.areas[[pop]])
         small = df[pop] < minpop
-        bad = df[status + dyn].isna().any(axis=1) & ~small
+        bad = df[s_keys + d_keys].isna().any(axis=1) & ~small
         for i in df.index[bad]:
             exclude.setdefault(i, _t(data, "index.value_missing"))
-        sd = status_dynamics(
-            df,
-            status,
-            dyn or None,
-            population=pop,
-            min_population=minpop,
-            exclude=exclude,
-            **opts,
-        )
+        spec = spec.replace(exclude={"areas": {str(k): v for k, v in exclude.items()}})
+        sd = status_dynamics(df, spec=spec, language=data.language)
     return IndexResult(
+        audit=_audit(data, sd, s_keys, spec),
         sd=sd,
         monitoring=monitoring,
-        status=tuple(status),
-        dynamics=tuple(dyn),
-        settings=dict(settings),
-        name=cfg_keys["name"],
-        version=str(cfg_keys["version"]),
-        preset=cfg_keys["preset"],
-        dynamics_from=dynamics_from if dyn else "none",
-        window=cfg_keys["window"],
+        status=tuple(s_keys),
+        dynamics=tuple(d_keys),
+        settings={"status_cuts": tuple(spec.status_cuts)},
+        name=c["name"] if not c["preset"] else (spec.title or c["name"]),
+        version=str(c["version"]) if not c["preset"] else spec.version,
+        preset=c["preset"],
+        dynamics_from=dynamics_from if d_keys else "none",
+        window=spec.window,
+        spec_hash=spec.hash,
+    )
+
+
+def _audit(data: Any, sd: Any, s_keys: list[str], spec: Any) -> Any:
+    """Audit disclosure with the published status index (affine in the status rates).
+
+    Returns None when there is nothing to audit (no suppression, or status indicators
+    that are published rates rather than rates of protected counts).
+    """
+    from sozplan.disclosure import PublishedIndex
+    from sozplan.report._reportdata import audit_published, published_rates
+
+    supp = data.suppression
+    if supp is None or supp.n_primary + supp.n_secondary > 400:
+        return None
+    rates = published_rates(supp, data.indicators, data.values, data.hidden_values)
+    if not set(s_keys) <= {r.name for r in rates}:
+        return None
+    m = sd.moments
+    k = len(s_keys)
+    weights = {
+        key: float(m.at[key, "direction"]) / (k if spec.combine == "mean" else 1) for key in s_keys
+    }
+    restd = spec.restandardize
+    index = PublishedIndex.from_standardized(
+        "status_index",
+        means={key: float(m.at[key, "mean"]) for key in s_keys},
+        sds={key: float(m.at[key, "sd"]) for key in s_keys},
+        weights=weights,
+        center=float(m.at["status_sum", "mean"]) if restd else 0.0,
+        scale=float(m.at["status_sum", "sd"]) if restd else 1.0,
+        decimals=2,
+        hidden=list(sd.rated.index[~sd.rated.to_numpy()]),
+    )
+    return audit_published(
+        supp,
+        data.indicators,
+        data.values,
+        data.hidden_values,
+        indices=(index,),
+        rates=rates,
     )
 
 
@@ -266,6 +331,9 @@ def render(result: IndexResult, ctx: Any) -> Page:
         b.append(H.para(t(key, indicators=dl, window=result.window)))
     if result.preset:
         b.append(H.para(t("index.preset", preset=result.preset)))
+    b.append(
+        H.para(t("index.spec", name=result.name, version=result.version, hash=result.spec_hash))
+    )
     districts = data.districts
     outline_labels = "name" if districts is not None else None
     if sd.dynamics_class is not None:
@@ -333,6 +401,16 @@ def render(result: IndexResult, ctx: Any) -> Page:
         tab2.columns = [str(c) for c in tab2.columns]
         ctx.publish(
             "uebergaenge_status", tab2, t("index.transitions_export", y0=y0, y1=y1), decimals=0
+        )
+    if result.audit is not None:
+        b.append(
+            H.para(
+                t(
+                    "index.audit",
+                    n=len(result.audit.cells),
+                    determined=int(result.audit.n_determined),
+                )
+            )
         )
     if data.excluded:
         rows = pd.DataFrame(

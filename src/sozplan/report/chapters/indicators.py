@@ -57,7 +57,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
         b.append(H.heading(2, ctx.label(k), anchor=f"k-{k}"))
         if ctx.language == "de" and ind.definition:
             b.append(H.para(ind.definition))
-        b.append(H.para(t("indicators.formula", formula=ind.formula(), unit=ind.unit)))
+        b.append(H.para(t("indicators.formula", formula=ind.formula(), unit=ctx.unit(ind.key))))
         b.append(
             ctx.figure(
                 f"karte_{k}",
@@ -65,10 +65,10 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
                 gdf,
                 f"{k}_wert",
                 scheme=m["scheme"],
-                k=m["k"],
+                n_classes=m["n_classes"],
                 label=ctx.label(k),
-                unit=ind.unit,
-                cmap="YlGnBu" if ind.direction == -1 else "YlOrRd",
+                unit=ctx.unit(ind.key),
+                cmap={1: "YlOrRd", -1: "YlGnBu"}.get(ind.direction, "PuBu"),
                 outlines=data.districts,
                 outline_labels="name" if data.districts is not None else None,
                 source=data.source_short,
@@ -76,7 +76,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
                 caption=t(
                     "indicators.map_caption",
                     label=ctx.label(k),
-                    unit=ind.unit,
+                    unit=ctx.unit(ind.key),
                     year=data.year,
                     city=ctx.fmt(city[k], ind.decimals),
                 ),
@@ -86,7 +86,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
         top = pd.DataFrame(
             {
                 t("common.area"): [data.name(i) for i in v.index[:5]],
-                f"{ctx.label(k)} ({ind.unit})": v.iloc[:5].to_numpy(),
+                f"{ctx.label(k)} ({ctx.unit(ind.key)})": v.iloc[:5].to_numpy(),
             },
             index=pd.Index(v.index[:5], name="ID"),
         )
@@ -115,7 +115,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
                 small_multiples,
                 wide,
                 {str(y): str(y) for y in show_years},
-                k=m["k"],
+                n_classes=m["n_classes"],
                 label=ctx.label(k),
                 unit=ctx.unit(k),
                 outlines=data.districts,
@@ -155,7 +155,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
         ]
     cols = {}
     for ind in data.indicators:
-        col = f"{ctx.label(ind.key)} ({ind.unit})"
+        col = f"{ctx.label(ind.key)} ({ctx.unit(ind.key)})"
         cols[ind.key] = col
         tab[col] = data.values.value[ind.key].where(
             ~data.values.status[ind.key].isin(
@@ -213,7 +213,7 @@ def intervals_block(data: Any, ctx: Any) -> Any:
                     "ID": i,
                     t("common.area"): data.name(i),
                     t("data_method.col.indicator"): ind.label(ctx.language),
-                    t("data_method.col.unit"): ind.unit,
+                    t("data_method.col.unit"): ctx.unit(ind.key),
                     t("indicators.col.value"): v,
                     t("indicators.col.lower"): data.values.lower.at[i, ind.key]
                     if pd.notna(v)

@@ -38,7 +38,7 @@ def render(result: dict, ctx: Any) -> Page:
     if first is not None:
         kf.append(
             (
-                f"{ctx.fmt(city[first.key], first.decimals)} {first.unit}",
+                f"{ctx.fmt(city[first.key], first.decimals)} {ctx.unit(first.key)}",
                 f"{first.label(ctx.language)} ({data.year})",
             )
         )

@@ -112,7 +112,7 @@ def render(_result: Any, ctx: Any) -> Page:
                 {
                     "label": ind.label(ctx.language),
                     "values": [area_v, dv, city.value.iloc[0][k]],
-                    "unit": ind.unit,
+                    "unit": ctx.unit(ind.key),
                     "decimals": ind.decimals,
                     "hidden": [hidden, False, False],
                     "note": ci,

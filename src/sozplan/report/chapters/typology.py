@@ -60,9 +60,9 @@ def analyse(data: Any, config: dict) -> TypologyChapter:
         df,
         cols,
         method=config["method"],
-        k=config["n_clusters"],
+        n_clusters=config["n_clusters"],
         rng=config["seed"],
-        n_boot=config["n_bootstrap"],
+        n_bootstrap=config["n_bootstrap"],
         labels=labels,
         language=data.language,
     )
@@ -80,7 +80,7 @@ def render(chapter: TypologyChapter, ctx: Any) -> Page:
                 "typology.lead",
                 n_ind=len(chapter.indicators),
                 method=res.method,
-                n=res.k,
+                n=res.n_clusters,
             )
         )
     ]
