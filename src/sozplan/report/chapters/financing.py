@@ -60,7 +60,9 @@ def _load(source: str, t: Any) -> Any:
     folder = Path(source)
     missing = [f for f in _FILES.values() if not (folder / f).exists()]
     if missing:
-        raise ChapterSkipped(t("financing.missing_files", folder=str(folder), files=", ".join(missing)))
+        raise ChapterSkipped(
+            t("financing.missing_files", folder=str(folder), files=", ".join(missing))
+        )
     text = {"massnahme": str, "programm": str, "produktgruppe": str, "kostenart": str}
     tables = {k: pd.read_csv(folder / f, dtype=text) for k, f in _FILES.items()}
     measures = tables.pop("measures").set_index("massnahme")
@@ -108,14 +110,16 @@ def render(chapter: FinancingChapter, ctx: Any) -> Page:
     b.append(H.heading(2, t("financing.problems_title"), "probleme"))
     if len(probs):
         tab = pd.DataFrame({
-            t("financing.col.problem"): [PROBLEM_LABELS[k][lang] for k in probs["problem"]],
             t("financing.col.measure"): probs["massnahme"].to_numpy(),
+            t("financing.col.problem"): [PROBLEM_LABELS[k][lang] for k in probs["problem"]],
             t("financing.col.programme"): probs["programm"].fillna("–").to_numpy(),
             t("financing.col.year"): probs["jahr"].astype(str).to_numpy(),
             t("financing.col.amount"): probs["betrag"].to_numpy(),
-        })  # fmt: skip
+        }).set_index(t("financing.col.measure"))  # fmt: skip
         b.append(H.para(t("financing.problems_lead", n=len(probs))))
-        b.append(ctx.table("finanzierung_probleme", tab, t("financing.problems_caption"), decimals=2))
+        b.append(
+            ctx.table("finanzierung_probleme", tab, t("financing.problems_caption"), decimals=2)
+        )
     else:
         b.append(H.para(t("financing.no_problems")))
     if plan.not_checked:
@@ -165,5 +169,7 @@ def render(chapter: FinancingChapter, ctx: Any) -> Page:
     out.parent.mkdir(parents=True, exist_ok=True)
     financing_workbook(out, plan=plan, bundling=chapter.bundling, execution=chapter.execution,
                        language=lang, source=ctx.data.attribution)  # fmt: skip
-    b.append(H.para(t("financing.workbook", href=f"{ctx.root}tabellen/finanzierung.xlsx"), raw=True))
+    b.append(
+        H.para(t("financing.workbook", href=f"{ctx.root}tabellen/finanzierung.xlsx"), raw=True)
+    )
     return Page(NAME, FILE, t("financing.title"), b)
