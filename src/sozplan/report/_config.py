@@ -447,7 +447,22 @@ def _finish(data: dict, *, path: Path | None, positions: Mapping) -> ReportConfi
     src = cfg["data"]["description"]
     if src != "musterstadt" and path is not None and not Path(src).is_absolute():
         cfg["data"]["description"] = str((path.parent / src).resolve())
+    _resolve_chapter_paths(cfg, path)
     return cfg
+
+
+def _resolve_chapter_paths(cfg: ReportConfig, path: Path | None) -> None:
+    """Make the file and folder keys a chapter declares (``PATH_KEYS``) relative to the file."""
+    from sozplan.report.chapters import REGISTRY
+
+    if path is None:
+        return
+    for name, mod in REGISTRY.items():
+        section = cfg.get(name)
+        for key in getattr(mod, "PATH_KEYS", ()):
+            value = section.get(key) if isinstance(section, dict) else None
+            if isinstance(value, str) and value != "musterstadt" and not Path(value).is_absolute():
+                section[key] = str((path.parent / value).resolve())
 
 
 def with_overrides(cfg: ReportConfig, assignments: Sequence[str]) -> ReportConfig:

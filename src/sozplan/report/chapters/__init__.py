@@ -19,6 +19,7 @@ from types import ModuleType
 from sozplan.report.chapters import (
     clusters,
     data_method,
+    financing,
     index,
     indicators,
     overview,
@@ -66,4 +67,5 @@ def register_chapter(module: ModuleType, *, before: str | None = None) -> None:
 for _m in (overview, data_method, indicators, index, clusters, segregation, typology):
     register_chapter(_m)
 register_chapter(validation)
+register_chapter(financing)
 register_chapter(profiles)
