@@ -842,7 +842,8 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "io.write_statistik",
         "report.load_config",
     ),
-    "configures the report (its bad input is tested with file and line in test_report.py) or parses expressions of the city description (tested in test_city.py)": (
+    "configures the report (its bad input is tested with file and line in test_report.py) "
+    "or parses expressions of the city description (tested in test_city.py)": (
         "city.format_expr",
         "city.parse_expr",
         "report.add_texts",

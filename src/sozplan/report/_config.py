@@ -459,8 +459,10 @@ def _resolve_chapter_paths(cfg: ReportConfig, path: Path | None) -> None:
         return
     for name, mod in REGISTRY.items():
         section = cfg.get(name)
+        if not isinstance(section, dict):
+            continue
         for key in getattr(mod, "PATH_KEYS", ()):
-            value = section.get(key) if isinstance(section, dict) else None
+            value = section.get(key)
             if isinstance(value, str) and value != "musterstadt" and not Path(value).is_absolute():
                 section[key] = str((path.parent / value).resolve())
 
