@@ -2089,6 +2089,9 @@ def _decide_number_format(
             f"`thousands` and `decimal` are both {decimal!r}",
             "pass different characters",
         )
+    for column in columns.values():  # keep only the reading that was chosen
+        for key in [k for k in column.parsed if k != (decimal, thousands)]:
+            del column.parsed[key]
     return decimal, thousands
 
 
