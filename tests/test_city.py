@@ -615,3 +615,23 @@ def test_init_guesses_berlin_lor_levels(berlin_dir):
     assert "die ersten 6 Zeichen des Schlüssels ergeben 143 größere Gebiete" in text
     assert "die ersten 4 Zeichen des Schlüssels ergeben 58 größere Gebiete" in text
     assert "die ersten 2 Zeichen des Schlüssels ergeben 12 größere Gebiete" in text
+
+
+def test_load_report_and_init_in_german_and_english(tiny):
+    from sozplan.city import init
+
+    city = load_city(write(tiny, WIDE), level="bezirk", year=2024)
+    de, en = city.report.summary(), city.report.summary("en")
+    assert de.startswith("Kleinstadt: 2 Gebiete der Ebene 'bezirk', Jahr 2024")
+    assert en.startswith("Kleinstadt: 2 areas at level 'bezirk', year 2024")
+    assert len(de.splitlines()) == len(en.splitlines())  # the same lines in both languages
+    assert "Koordinatenbezugssystem: EPSG:25832" in de
+    assert "1 id(s) of zahlen.csv without geometry: '999'" in en
+    assert "1 Schlüssel in zahlen.csv ohne Geometrie: '999'" in de
+    assert set(city.report.to_frame("de")["kind"]) == set(city.report.to_frame()["kind"])
+    with pytest.raises(InputError, match=r"LoadReport\.summary"):
+        city.report.summary("fr")
+    german = init(tiny / "gebiete.gpkg", tiny / "zahlen.csv")
+    english = init(tiny / "gebiete.gpkg", tiny / "zahlen.csv", language="en")
+    comments = [ln for ln in german.splitlines() if ln.lstrip().startswith("#")]
+    assert len(comments) == len([ln for ln in english.splitlines() if ln.lstrip().startswith("#")])

@@ -400,7 +400,7 @@ def init(
     geo_set = set(geo_ids)
     lines = [f"# {tx['head']}", f"# {tx['edit']}"]
     lines.append(f"# {tx['geometry'].format(n=len(geo), id=id_col, name=name_col)}")
-    lines.append(f"# {tx['crs'].format(crs=_crs_note(geo))}")
+    lines.append(f"# {tx['crs'].format(crs=_crs_note(geo, language))}")
     lines += [
         "sozplan: city/1",
         f"name: {_q(name or gpath.resolve().parent.name)}",
