@@ -9,9 +9,9 @@ handed back to the Python rules, so the two ways cannot disagree on such cells.
 * :func:`scan_lines` splits a buffer into lines and fields and counts, per line, the
   fields, the filled fields and the position of the last filled one (what the reader
   needs to find the table) without making a Python string.
-* :func:`next_field` gives the stripped byte spans of the next cell of every row.
-* :func:`hash_cells` and :func:`first_positions` factorize cells by their bytes;
-  :func:`same_bytes` proves that no two different cells share a hash.
+* :func:`next_field_hashed` gives the stripped byte spans of the next cell of every row
+  and two hashes of its bytes, by which the caller factorizes the cells
+  (:func:`first_positions` finds the first cell of each code).
 * :func:`parse_cells` reads numbers and DIN 55301 signs in a given decimal and
   thousands format, the grammar of ``sozplan.io._cell_pattern``:
   ``[(] [sign blanks*] (grouped | digits) [decimal digits] [)] [blanks* p|r|s]``.
@@ -162,40 +162,43 @@ def scan_lines(
 
 
 @jit
-def next_field(
+def next_field_hashed(
     buf: np.ndarray, cursor: np.ndarray, ends: np.ndarray, strip: np.ndarray, sep: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return the stripped spans of the fields at ``cursor`` (one per row); move ``cursor`` on.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the stripped spans of the fields at ``cursor`` and two hashes of their bytes.
 
-    A row without a field left (``cursor`` past its end) gets an empty span.
+    ``cursor`` (one position per row) moves on to the next field; a row without a field
+    left gets an empty span. The hashes are FNV-1a with two different offset bases, the length mixed in; cells
+    are factorized by the first and the second proves that no two different cells
+    share it (both colliding at once is a 2**-128 event).
     """
     m = len(cursor)
     a = np.empty(m, np.int64)
     b = np.empty(m, np.int64)
+    h1 = np.empty(m, np.uint64)
+    h2 = np.empty(m, np.uint64)
+    prime = np.uint64(1099511628211)
     for r in range(m):
         f, e = cursor[r], ends[r]
         if f > e:
-            a[r] = b[r] = e
-            continue
-        g = f
-        while g < e and buf[g] != sep:
-            g += 1
-        a[r], b[r] = (_strip(buf, f, g)) if strip[r] else (f, g)
-        cursor[r] = g + 1
-    return a, b
-
-
-@jit
-def hash_cells(buf: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """64-bit FNV-1a hash of the bytes of every span (the length mixed in)."""
-    out = np.empty(len(a), np.uint64)
-    prime = np.uint64(1099511628211)
-    for i in range(len(a)):
-        h = np.uint64(14695981039346656037)
-        for p in range(a[i], b[i]):
-            h = (h ^ np.uint64(buf[p])) * prime
-        out[i] = (h ^ np.uint64(b[i] - a[i])) * prime
-    return out
+            x = y = e
+        else:
+            g = f
+            while g < e and buf[g] != sep:
+                g += 1
+            x, y = (_strip(buf, f, g)) if strip[r] else (f, g)
+            cursor[r] = g + 1
+        a[r], b[r] = x, y
+        u = np.uint64(14695981039346656037)
+        v = np.uint64(7809847782465536322)
+        for p in range(x, y):
+            c = np.uint64(buf[p])
+            u = (u ^ c) * prime
+            v = (v ^ c) * prime + np.uint64(0x9E3779B97F4A7C15)
+        n = np.uint64(y - x)
+        h1[r] = (u ^ n) * prime
+        h2[r] = (v ^ n) * prime
+    return a, b, h1, h2
 
 
 @jit
@@ -207,24 +210,6 @@ def first_positions(codes: np.ndarray, n_uniques: int) -> np.ndarray:
         if first[c] < 0:
             first[c] = i
     return first
-
-
-@jit
-def same_bytes(
-    buf: np.ndarray, a: np.ndarray, b: np.ndarray, codes: np.ndarray, first: np.ndarray
-) -> bool:
-    """Whether every cell has the same bytes as the first cell of its code."""
-    for i in range(len(codes)):
-        j = first[codes[i]]
-        if j == i:
-            continue
-        n = b[i] - a[i]
-        if n != b[j] - a[j]:
-            return False
-        for k in range(n):
-            if buf[a[i] + k] != buf[a[j] + k]:
-                return False
-    return True
 
 
 @jit

@@ -982,7 +982,7 @@ class _Column:
         b: np.ndarray,
         texts: list[str] | None = None,
     ) -> None:
-        self.codes = codes
+        self.codes = codes.astype(np.int32) if len(codes) < 2**31 else codes
         self.raw = raw
         self.buf = np.frombuffer(raw, dtype=np.uint8)
         self.a = a
@@ -1000,12 +1000,13 @@ class _Column:
         return cls(codes, b"".join(parts), b - lengths, b, [str(u) for u in uniques])
 
     @classmethod
-    def from_spans(cls, raw: bytes, a: np.ndarray, b: np.ndarray) -> _Column | None:
-        """Factorize the cells ``raw[a[i]:b[i]]`` by their bytes; None on a hash collision."""
-        buf = np.frombuffer(raw, dtype=np.uint8)
-        codes, uniques = pd.factorize(_kernels.hash_cells(buf, a, b))
+    def from_hashes(
+        cls, raw: bytes, a: np.ndarray, b: np.ndarray, h1: np.ndarray, h2: np.ndarray
+    ) -> _Column | None:
+        """Factorize the cells ``raw[a[i]:b[i]]`` by their hashes; None on a collision."""
+        codes, uniques = pd.factorize(h1)
         first = _kernels.first_positions(codes, len(uniques))
-        if not _kernels.same_bytes(buf, a, b, codes, first):  # pragma: no cover - 2**-64
+        if not (h2[first][codes] == h2).all():  # pragma: no cover - 2**-128
             return None
         return cls(codes, raw, a[first], b[first])
 
@@ -1130,11 +1131,10 @@ class _ByteLines(_Lines):
         rows = np.asarray(body, dtype=np.int64)
         cursor = self.starts[rows]  # where the next field of each row starts
         out = []
+        ends, strip = self.ends[rows], self.strip[rows]
         for _ in range(width):
-            a, b = _kernels.next_field(
-                self.buf, cursor, self.ends[rows], self.strip[rows], ord(self.sep)
-            )
-            column = _Column.from_spans(self.raw, a, b)
+            spans = _kernels.next_field_hashed(self.buf, cursor, ends, strip, ord(self.sep))
+            column = _Column.from_hashes(self.raw, *spans)
             if column is None:  # pragma: no cover - a hash collision
                 return None
             out.append(column)
