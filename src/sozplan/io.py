@@ -846,19 +846,20 @@ def _decode_utf8(raw: bytes, label: str, collected: list[str]) -> str:
     except UnicodeDecodeError:
         pass
     parts = raw.split(b"\n")
+    texts: list[str] = []
     bad = []
     for i, part in enumerate(parts):
         try:
-            parts[i] = part.decode("utf-8")
+            texts.append(part.decode("utf-8"))
         except UnicodeDecodeError:
-            parts[i] = _decode_cp1252(part)
+            texts.append(_decode_cp1252(part))
             bad.append(i + 1)
     collected.append(
         f"{len(bad)} line(s) are not valid {label} and were read as windows-1252 (cp1252): "
         f"line(s) {format_values(bad)}; the file mixes two encodings: check the letters in "
         "these lines"
     )
-    return "\n".join(parts)  # type: ignore[arg-type]
+    return "\n".join(texts)
 
 
 def _split_lines(text: str) -> tuple[list[str], list[int]]:
@@ -1063,7 +1064,8 @@ class _Lines:
     def text(self, i: int) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def columns(self, body: np.ndarray, width: int) -> list[_Column]:  # pragma: no cover
+    def columns(self, body: np.ndarray, width: int) -> list[_Column] | None:  # pragma: no cover
+        """Return the cells of the data rows by column (None: read them in Python)."""
         raise NotImplementedError
 
     def fits(self, width: int) -> np.ndarray:
@@ -1090,7 +1092,7 @@ class _RowLines(_Lines):
     def text(self, i: int) -> str:
         return self.sep.join(self.rows[i])
 
-    def columns(self, body: np.ndarray, width: int) -> list[_Column]:
+    def columns(self, body: np.ndarray, width: int) -> list[_Column] | None:
         rows = self.rows
         cells = [rows[i] if len(rows[i]) == width else _fit(rows[i], width) for i in body]
         by_column = list(zip(*cells, strict=True)) if cells else [()] * width
@@ -1610,10 +1612,11 @@ def _cell_columns(
     lines: _Lines, layout: _Layout, names: list[str], levels: list[tuple[str, ...]]
 ) -> tuple[dict[str, _Column], list[tuple[str, ...]]]:
     """Return the data cells by column name, unnamed empty columns dropped."""
-    columns = lines.columns(layout.body, layout.width)
-    if columns is None:  # pragma: no cover - a hash collision: read the lines in Python
-        text = "\n".join(lines.text(i) for i in range(len(lines)))
-        columns = _TextLines(text, lines.sep).columns(layout.body, layout.width)
+    found = lines.columns(layout.body, layout.width)
+    if found is None:  # pragma: no cover - a hash collision: split the lines in Python
+        rows = _RowLines([lines.row(i) for i in range(len(lines))], lines.sep)
+        found = rows.columns(layout.body, layout.width)
+    columns: list[_Column] = found or []
     # drop artefact columns: no name and no content (trailing separators)
     keep = [
         i
@@ -2378,8 +2381,8 @@ def write_statistik(
         writer.writerow([line])
     if header_lines:
         writer.writerow([])
-    for line in headings:
-        writer.writerow(line)
+    for heading in headings:
+        writer.writerow(heading)
     for i in range(len(frame)):
         writer.writerow([columns_text[c][i] for c in frame.columns])
     if footer_lines:

@@ -422,7 +422,7 @@ def init(
         f"  - {{key: gebiet, label: Gebiet{f', id_length: {id_length}' if id_length else ''}}}"
     )
     has_names = any(t.name for t in inspected)
-    guesses = sorted(agg_levels.items(), reverse=True) or [
+    guesses: list[tuple[int, int | None]] = [*sorted(agg_levels.items(), reverse=True)] or [
         (k, None) for k, _ in _prefix_levels(list(geo_ids), _parent_candidates(geo, id_col))
     ]
     level_keys: dict[int, str] = {}
