@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -11,7 +13,7 @@ import pandas as pd
 
 from sozplan.checks import fail, format_values
 
-__all__ = ["as_series", "html_table", "parse_directions", "weighted_moments"]
+__all__ = ["as_series", "content_hash", "html_table", "parse_directions", "weighted_moments"]
 
 
 def as_series(values: Any, *, name: str = "values", where: str = "") -> pd.Series:
@@ -26,6 +28,23 @@ def as_series(values: Any, *, name: str = "values", where: str = "") -> pd.Serie
     except (TypeError, ValueError) as exc:
         raise fail(where, f"`{name}` is not numeric ({exc})", "pass numbers") from exc
     return out
+
+
+def content_hash(data: Any, *, default: Any = None, length: int = 12) -> str:
+    """First ``length`` hex digits of SHA-256 of the canonical JSON of ``data``.
+
+    Canonical: keys sorted, no spaces, UTF-8; so the hash is the same in every process
+    and for every key order (the hash of a serialisable spec).
+
+    Examples
+    --------
+    >>> content_hash({"b": 1, "a": [1.0, "ü"]}) == content_hash({"a": [1.0, "ü"], "b": 1})
+    True
+    """
+    canon = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default
+    )
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:length]
 
 
 def html_table(df: pd.DataFrame, max_rows: int = 20) -> str:

@@ -29,9 +29,9 @@ __all__ = [
 
 
 def _catalogue() -> dict:
-    from sozplan.indicators import load_catalogue
+    from sozplan.indicators import load_catalog
 
-    return load_catalogue()
+    return load_catalog()
 
 
 def _catalogue_rates(df: pd.DataFrame, keys: list) -> Any:
