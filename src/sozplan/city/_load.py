@@ -158,84 +158,85 @@ class LoadReport:
         """
         if language not in ("de", "en"):
             raise fail("LoadReport.summary", f"`language` is {language!r}", "use 'de' or 'en'")
-        return "\n".join(self._lines() if language == "en" else self._lines_de())
+        return "\n".join(self._lines(language))
 
-    def _lines_de(self) -> list[str]:
-        out = [
-            f"{self.city}: {self.n_areas} Gebiete der Ebene {self.level!r}"
-            + (f", Jahr {self.year}" if self.year is not None else "")
-            + f" (Beschreibung {self.spec_hash})"
-        ]
-        if self.crs_de or self.crs:
-            out.append(f"Koordinatenbezugssystem: {self.crs_de or self.crs}")
-        if self.without_statistics:
-            out.append(
-                f"{len(self.without_statistics)} Gebiet(e) der Geometrie ohne Statistik: "
-                f"{format_values(self.without_statistics)}"
-            )
-        for file, ids in self.without_geometry.items():
-            out.append(f"{len(ids)} Schlüssel in {file} ohne Geometrie: {format_values(ids)}")
-        for lv, n in self.aggregate_rows.items():
-            out.append(f"{n} Summenzeile(n) der Ebene {lv!r} als Kontrollsummen behalten")
-        if len(self.check_sums):
-            n_bad = int((self.check_sums["difference"].abs() >= 1e-6).sum())
-            out.append(
-                f"Kontrollsummen: {len(self.check_sums)} verglichen, {n_bad} weichen von der "
-                "Summe der Gebiete ab"
-            )
-        if self.repaired:
-            out.append(
-                f"{len(self.repaired)} ungültige Polygon(e) repariert: "
-                f"{format_values(self.repaired)}"
-            )
-        if self.excluded:
-            out.append(
-                f"{len(self.excluded)} Gebiet(e) ausgeschlossen: "
-                f"{format_values(list(self.excluded))}"
-            )
-        for c, n in self.sentinels.items():
-            out.append(f"{n} Zelle(n) von {c!r} mit Fehlwertcode als fehlend gesetzt")
-        for lv, ids in self.unplaced.items():
-            out.append(f"{len(ids)} Gebiet(e) ohne {lv}: {format_values(ids)}")
-        out += list(self.notes_de or self.notes)
-        return out
+    def _lines(self, language: str = "en") -> list[str]:
+        de = language == "de"
 
-    def _lines(self) -> list[str]:
+        def say(german: str, english: str) -> str:
+            return german if de else english
+
+        n, level, year = self.n_areas, self.level, self.year
         out = [
-            f"{self.city}: {self.n_areas} areas at level {self.level!r}"
-            + (f", year {self.year}" if self.year is not None else "")
-            + f" (description {self.spec_hash})"
+            say(
+                f"{self.city}: {n} Gebiete der Ebene {level!r}",
+                f"{self.city}: {n} areas at level {level!r}",
+            )
+            + (say(f", Jahr {year}", f", year {year}") if year is not None else "")
+            + say(f" (Beschreibung {self.spec_hash})", f" (description {self.spec_hash})")
         ]
         if self.crs:
-            out.append(f"CRS: {self.crs}")
-        if self.without_statistics:
             out.append(
-                f"{len(self.without_statistics)} area(s) in the geometry without statistics: "
-                f"{format_values(self.without_statistics)}"
+                say(f"Koordinatenbezugssystem: {self.crs_de or self.crs}", f"CRS: {self.crs}")
+            )
+        if self.without_statistics:
+            k, ids = len(self.without_statistics), format_values(self.without_statistics)
+            out.append(
+                say(
+                    f"{k} Gebiet(e) der Geometrie ohne Statistik: {ids}",
+                    f"{k} area(s) in the geometry without statistics: {ids}",
+                )
             )
         for file, ids in self.without_geometry.items():
-            out.append(f"{len(ids)} id(s) of {file} without geometry: {format_values(ids)}")
-        for lv, n in self.aggregate_rows.items():
-            out.append(f"{n} aggregate row(s) of level {lv!r} kept as check sums")
-        if len(self.check_sums):
-            n_bad = int((self.check_sums["difference"].abs() >= 1e-6).sum())
+            shown = format_values(ids)
             out.append(
-                f"check sums: {len(self.check_sums)} compared, {n_bad} differ from the sums "
-                "of the areas"
+                say(
+                    f"{len(ids)} Schlüssel in {file} ohne Geometrie: {shown}",
+                    f"{len(ids)} id(s) of {file} without geometry: {shown}",
+                )
+            )
+        for lv, k in self.aggregate_rows.items():
+            out.append(
+                say(
+                    f"{k} Summenzeile(n) der Ebene {lv!r} als Kontrollsummen behalten",
+                    f"{k} aggregate row(s) of level {lv!r} kept as check sums",
+                )
+            )
+        if len(self.check_sums):
+            k, bad = len(self.check_sums), int((self.check_sums["difference"].abs() >= 1e-6).sum())
+            out.append(
+                say(
+                    f"Kontrollsummen: {k} verglichen, {bad} weichen von der Summe der Gebiete ab",
+                    f"check sums: {k} compared, {bad} differ from the sums of the areas",
+                )
             )
         if self.repaired:
+            k, ids = len(self.repaired), format_values(self.repaired)
             out.append(
-                f"{len(self.repaired)} invalid polygon(s) repaired: {format_values(self.repaired)}"
+                say(
+                    f"{k} ungültige Polygon(e) repariert: {ids}",
+                    f"{k} invalid polygon(s) repaired: {ids}",
+                )
             )
         if self.excluded:
+            k, ids = len(self.excluded), format_values(list(self.excluded))
+            out.append(say(f"{k} Gebiet(e) ausgeschlossen: {ids}", f"{k} area(s) excluded: {ids}"))
+        for c, k in self.sentinels.items():
             out.append(
-                f"{len(self.excluded)} area(s) excluded: {format_values(list(self.excluded))}"
+                say(
+                    f"{k} Zelle(n) von {c!r} mit Fehlwertcode als fehlend gesetzt",
+                    f"{k} sentinel cell(s) of {c!r} set missing",
+                )
             )
-        for c, n in self.sentinels.items():
-            out.append(f"{n} sentinel cell(s) of {c!r} set missing")
         for lv, ids in self.unplaced.items():
-            out.append(f"{len(ids)} area(s) without a {lv}: {format_values(ids)}")
-        out += list(self.notes)
+            shown = format_values(ids)
+            out.append(
+                say(
+                    f"{len(ids)} Gebiet(e) ohne {lv}: {shown}",
+                    f"{len(ids)} area(s) without a {lv}: {shown}",
+                )
+            )
+        out += list((self.notes_de or self.notes) if de else self.notes)
         return out
 
     def __repr__(self) -> str:
