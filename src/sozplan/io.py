@@ -1017,6 +1017,8 @@ class _Column:
 
     def texts(self) -> list[str]:
         """Return the distinct cells as text."""
+        if self._texts is None and len(self.a) >= _KERNEL_MIN_CELLS:
+            self._texts = _ascii_texts(self.buf, self.a, self.b)
         if self._texts is None:
             raw = self.raw
             self._texts = [
@@ -1039,6 +1041,17 @@ class _Column:
         if self._texts is not None:
             self._texts = ["" if h else t for h, t in zip(hit.tolist(), self._texts, strict=True)]
         self.parsed.clear()
+
+
+def _ascii_texts(buf: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[str] | None:
+    """Decode many cells of one width of ASCII at once (keys); None for other cells."""
+    width = b - a
+    if not len(a) or (width != width[0]).any() or not 0 < width[0] <= 32:
+        return None
+    cells = buf[a[:, None] + np.arange(width[0])]
+    if (cells > 0x7E).any() or (cells < 0x20).any():
+        return None
+    return cells.view(f"S{width[0]}").ravel().astype(f"U{width[0]}").tolist()
 
 
 class _Lines:
