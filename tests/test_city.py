@@ -545,3 +545,93 @@ def test_parents_by_spatial_join(tiny):
     city = load_city(write(tiny, text), level="bezirk", year=2024)
     # W = 101 + 201 = 110 + 33; O = 102 + 202 = 55 + 22
     assert city.data["einwohner"].to_dict() == {"O": 77, "W": 143}
+
+
+# ----------------------------------------------------------------- init: the hierarchy guess
+def _counted(parents: dict[str, int], fmt: str = "{p}{c:02d}") -> list[str]:
+    """Ids of areas numbered 1..n within each parent (n = parents[p])."""
+    return [fmt.format(p=p, c=c) for p, n in parents.items() for c in range(1, n + 1)]
+
+
+# Hamburg: Stadtteil ids "101".."720": Bezirk 1 digit, Stadtteil 2 digits counted per
+# Bezirk (Hamburg-Mitte 101-112 ..., numbers of Stadtteile per Bezirk as in Hamburg)
+HAMBURG = _counted({"1": 12, "2": 14, "3": 9, "4": 17, "5": 16, "6": 20, "7": 16})
+# Munich: Stadtbezirk 01-25 and Bezirksteil (1 digit): "011", "012", ... "255"
+MUNICH = _counted({f"{b:02d}": 2 + b % 5 for b in range(1, 26)}, "{p}{c}")
+# Munich blocks: Stadtbezirk (2) + Bezirksteil (1) + block (3 digits, counted per Bezirksteil)
+MUNICH_BLOCKS = _counted(
+    {f"{b:02d}{t}": 3 + (b * t) % 28 for b in range(1, 26) for t in (1, 2, 3)}, "{p}{c:03d}"
+)
+# Köln: Stadtteil "101".."909", Stadtbezirk 1 digit (Stadtteile per Stadtbezirk as in Köln)
+KOELN_IDS = _counted(dict(zip("123456789", [8, 13, 13, 10, 6, 7, 9, 11, 9], strict=True)))
+# AGS of the Gemeinden of Schleswig-Holstein: Land 01, Regierungsbezirk 0, Kreis (the
+# real Kreis codes: 4 kreisfreie Städte with Gemeinde 000, 11 Kreise), Gemeinde 3 digits
+SH_KREISE = ["001", "002", "003", "004", *(f"0{k}" for k in range(51, 63) if k != 52)]
+SH_AGS = [f"01{k}000" for k in SH_KREISE[:4]] + _counted(
+    {f"01{k}": 20 + int(k) % 7 * 15 for k in SH_KREISE[4:]}, "{p}{c:03d}"
+)
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (HAMBURG, [(1, 7)]),
+        (MUNICH, [(2, 25)]),
+        (MUNICH_BLOCKS, [(3, 75), (2, 25)]),
+        (KOELN_IDS, [(1, 9)]),
+        (SH_AGS, [(5, 15)]),  # the Kreise; Land and Regierungsbezirk are one value
+    ],
+    ids=["hamburg", "munich", "munich-blocks", "koeln", "ags-schleswig-holstein"],
+)
+def test_prefix_levels_of_other_key_schemes(ids, expected):
+    from sozplan.city._init import _prefix_levels
+
+    assert _prefix_levels(ids) == expected
+
+
+def test_prefix_levels_need_several_children_and_a_column_confirms():
+    from sozplan.city._init import _prefix_levels
+
+    # every first digit is its own parent with one child: no level
+    assert _prefix_levels(["11", "21", "31", "41", "52", "62"]) == []
+    # three of four parents with a single child: no level
+    assert _prefix_levels(["11", "12", "13", "21", "31", "41", "51", "61", "71"]) == []
+    # "a0", "b0": the first character alone groups 2 + 2; a column naming them confirms
+    ids = ["a01", "a02", "a03", "b01", "b02", "b03"]
+    assert _prefix_levels(ids) == [(1, 2)]
+    assert _prefix_levels(ids, [pd.Series(["X", "X", "X", "Y", "Y", "Y"])]) == [(1, 2)]
+
+
+@pytest.mark.berlin
+def test_init_guesses_berlin_lor_levels(berlin_dir):
+    # Planungsraum 8 digits: Bezirksregion = first 6, Prognoseraum = first 4, Bezirk = 2
+    from sozplan.city import init
+
+    text = init(
+        berlin_dir / "lor_planungsraeume_2021.gpkg", berlin_dir / "einwohner_plr_2022-06.csv"
+    )
+    prefixes = [int(k) for k in __import__("re").findall(r"parent: \{prefix: (\d+)", text)]
+    assert prefixes == [6, 4, 2]
+    assert "die ersten 6 Zeichen des Schlüssels ergeben 143 größere Gebiete" in text
+    assert "die ersten 4 Zeichen des Schlüssels ergeben 58 größere Gebiete" in text
+    assert "die ersten 2 Zeichen des Schlüssels ergeben 12 größere Gebiete" in text
+
+
+def test_load_report_and_init_in_german_and_english(tiny):
+    from sozplan.city import init
+
+    city = load_city(write(tiny, WIDE), level="bezirk", year=2024)
+    de, en = city.report.summary(), city.report.summary("en")
+    assert de.startswith("Kleinstadt: 2 Gebiete der Ebene 'bezirk', Jahr 2024")
+    assert en.startswith("Kleinstadt: 2 areas at level 'bezirk', year 2024")
+    assert len(de.splitlines()) == len(en.splitlines())  # the same lines in both languages
+    assert "Koordinatenbezugssystem: EPSG:25832" in de
+    assert "1 id(s) of zahlen.csv without geometry: '999'" in en
+    assert "1 Schlüssel in zahlen.csv ohne Geometrie: '999'" in de
+    assert set(city.report.to_frame("de")["kind"]) == set(city.report.to_frame()["kind"])
+    with pytest.raises(InputError, match=r"LoadReport\.summary"):
+        city.report.summary("fr")
+    german = init(tiny / "gebiete.gpkg", tiny / "zahlen.csv")
+    english = init(tiny / "gebiete.gpkg", tiny / "zahlen.csv", language="en")
+    comments = [ln for ln in german.splitlines() if ln.lstrip().startswith("#")]
+    assert len(comments) == len([ln for ln in english.splitlines() if ln.lstrip().startswith("#")])

@@ -1190,6 +1190,118 @@ def test_fuzzed_files_end_in_a_result_or_input_error(seed):
     assert outcomes["InputError"] > 50, outcomes
 
 
+# ------------------------------------------------- the compiled path reads like the Python one
+#
+# Large files are split into lines and fields by compiled byte scanners and columns of
+# many distinct cells are parsed by a compiled kernel; small ones by the Python rules.
+# The tests lower both thresholds to 0 and require the same outcome on the fuzzed
+# files, on a large Länder-style export and on random cells.
+
+
+def _outcome(data: bytes, errors: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            t = read_statistik(io.BytesIO(data), errors=errors)
+        except InputError as exc:
+            return ("InputError", str(exc))
+    return ("table", t)
+
+
+def _assert_same(python, compiled) -> None:
+    assert python[0] == compiled[0]
+    if python[0] == "InputError":
+        assert python[1] == compiled[1]
+        return
+    a, b = python[1], compiled[1]
+    pd.testing.assert_frame_equal(a.values, b.values)
+    pd.testing.assert_frame_equal(a.status, b.status)
+    assert dict(a.meta) == dict(b.meta)
+    assert a.warnings == b.warnings
+    assert a.key_columns == b.key_columns
+
+
+@pytest.fixture
+def compiled(monkeypatch):
+    """Switch read_statistik to the compiled scanners and kernels for any size."""
+    import sozplan.io as sio
+
+    def use(on: bool) -> None:
+        monkeypatch.setattr(sio, "_FAST_MIN_CHARS", 0 if on else 10**15)
+        monkeypatch.setattr(sio, "_KERNEL_MIN_CELLS", 0 if on else 10**15)
+
+    return use
+
+
+@pytest.mark.parametrize("seed", [10, 11])
+def test_compiled_path_reads_fuzzed_files_like_python(seed, compiled):
+    # 2 x 150 corrupted variants of the fixtures: same table, warnings and meta, or the
+    # same InputError, whichever way the file is split and parsed
+    bases = _fuzz_bases()
+    rng = np.random.default_rng(seed)
+    for v in range(150):
+        data = _mutate(bases[v % len(bases)], rng)
+        errors = ("raise", "coerce")[v % 2]
+        compiled(False)
+        python = _outcome(data, errors)
+        compiled(True)
+        _assert_same(python, _outcome(data, errors))
+
+
+def test_compiled_path_reads_a_large_laender_export_like_python(compiled):
+    rng = np.random.default_rng(3)
+    lines = [
+        "Bevölkerung am 31.12.2023;;;;;",
+        "Schlüssel;Gebiet;Bevölkerung 1);;Saldo;Anteil",
+        ";;insgesamt;Deutsche;;",
+        ";;;zusammen;;",
+    ]
+    cells = ["-", ".", "/", "x", "...", "", "0", "(12)", "3 p", "-  23", "– 7", "1 234", "12a"]
+    for i in range(3000):
+        row = [f"{i:08d}", f"Gebiet {i % 97} ", f"{rng.integers(0, 10**6):,}".replace(",", ".")]
+        row += [str(rng.integers(-500, 500)), f"{rng.integers(-999, 999)}"]
+        row.append(f"{rng.random() * 100:.1f}".replace(".", ","))
+        if i % 7 == 0:
+            row[2 + i % 4] = cells[i % len(cells)]
+        lines.append(";".join(row) + (";" if i % 11 == 0 else ""))
+    lines[500] += ";stray"  # a broken row
+    lines += ["", "1) Quelle: Statistikamt;;;;;", "© Statistisches Amt;;;;;"]
+    data = "\r\n".join(lines).encode("cp1252")
+    for errors in ("raise", "coerce"):
+        compiled(False)
+        python = _outcome(data, errors)
+        compiled(True)
+        _assert_same(python, _outcome(data, errors))
+    assert python[0] == "table"
+    assert len(python[1]) == 2999
+    assert python[1].meta["rejected_lines"][0][0] == 501
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.text(alphabet="0123456789.,-+ ()prsxX/–\u00a0a", max_size=12), min_size=1),
+    st.sampled_from([(",", "."), (".", ","), (",", ""), (".", " ")]),
+)
+def test_compiled_cell_grammar_equals_the_regular_expression(cells, number_format):
+    # every cell (stripped, as the reader strips them) gets the same status, value and
+    # "has decimals" from the kernel as from the regular expression
+    import sozplan.io as sio
+
+    decimal, thousands = number_format
+    column = sio._Column.from_texts(np.array([c.strip() for c in cells], dtype=object))
+    old = sio._KERNEL_MIN_CELLS
+    try:
+        sio._KERNEL_MIN_CELLS = 0
+        fast = sio._parse_distinct(column, decimal, thousands)
+        column.parsed.clear()
+        sio._KERNEL_MIN_CELLS = 10**15
+        slow = sio._parse_distinct(column, decimal, thousands)
+    finally:
+        sio._KERNEL_MIN_CELLS = old
+    for f, s_ in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(f, s_)
+
+
 # --------------------------------------------------------------------------- real data: MSS, Köln
 
 

@@ -4,6 +4,7 @@ the Musterstadt planted data errors and the real Berlin MSS 2021 context indicat
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -83,6 +84,38 @@ def test_musterstadt_raw_finds_every_planted_error():
         found = report.select(err["kind"])
         assert err["id"] in set(found["area"].dropna()), err
         assert found["message"].str.len().min() > 10
+
+
+#: German words that must not appear in an English message.
+_GERMAN = re.compile(r"\b(?:fehlt|Gebiet|Kennzahl|Spalte|Fallzahl|Zeile|Wert|und|ist|größer)\b")
+
+
+def _messages_at_parity(report) -> None:
+    f = report.findings
+    assert f["message_en"].notna().all()
+    assert (f["message_en"].str.len() > 10).all()
+    german = f["message_en"].str.contains(_GERMAN)
+    assert not german.any(), f.loc[german, "message_en"].head().tolist()
+    english = report.to_frame(language="en")
+    assert list(english.columns) == [c for c in f.columns if c != "message_en"]
+    assert english["message"].tolist() == f["message_en"].tolist()
+    assert report.select(severity="error", language="de")["message"].tolist() == (
+        f.loc[f["severity"] == "error", "message"].tolist()
+    )
+
+
+def test_findings_in_german_and_english():
+    # every finding of the planted errors (ids, negatives, parts, shares, outliers,
+    # small numbers, distribution, redundancy) and of the temporal rules has an English
+    # message beside the German one
+    raw = validate(load_musterstadt("block", raw=True))
+    _messages_at_parity(raw)
+    long = validate(load_musterstadt("planning_area", year="all"))
+    _messages_at_parity(long)
+    rules = _rules(raw) | _rules(long)
+    assert len(rules) >= 12, rules
+    with pytest.raises(InputError, match="language"):
+        raw.to_frame(language="fr")
 
 
 def test_musterstadt_clean_has_none_of_them():
@@ -514,6 +547,7 @@ def test_validate_never_raises_on_messy_data(df):
         "indicator",
         "value",
         "message",
+        "message_en",
     ]
     assert set(report.findings["rule"].astype(str)) <= set(RULES)
 

@@ -60,6 +60,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from sozplan import _io_kernels as _kernels
 from sozplan.checks import check_frame, fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning, InputError
 
@@ -651,73 +652,63 @@ def read_statistik(
     """
     if errors not in ("raise", "coerce"):
         raise fail(_WHERE_READ, f"`errors` is {errors!r}", "pass 'raise' or 'coerce'")
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1):
+        raise fail(_WHERE_READ, f"`sep` is {sep!r}", "pass a single character such as ';'")
     if isinstance(key_columns, str):
         key_columns = [key_columns]
     text_columns = [text_columns] if isinstance(text_columns, str) else list(text_columns)
     collected: list[str] = []
     text, used_encoding, source = _read_text(path_or_buffer, encoding, collected)
-    lines, line_no = _split_lines(text)
-    if not any(line.strip() for line in lines):
+    if not re.search(r"\S", text):
         raise fail(
             _WHERE_READ,
             f"{_describe(source)} is empty",
             "pass a CSV file with a header line and at least one row of data",
         )
-    if sep is None:
-        sep = _detect_separator(lines)
-    elif not isinstance(sep, str) or len(sep) != 1:
-        raise fail(_WHERE_READ, f"`sep` is {sep!r}", "pass a single character such as ';'")
-    rows = _parse_lines(lines, sep)
-    layout = _locate_table(rows, line_no, header, nrows, errors, source, collected, sep)
-    names, levels, notes = _header_names(rows, layout, collected)
-    cells, names, levels = _cell_frame(rows, layout, names, levels)
+    lines = _split_file(text, sep)
+    del text
+    layout = _locate_table(lines, header, nrows, errors, source, collected)
+    names, levels, notes = _header_names(lines, layout, collected)
+    columns, levels = _cell_columns(lines, layout, names, levels)
+    names = list(columns)
     _check_names("text_columns", text_columns, names)
     _check_names("key_columns", key_columns or (), names)
     declared = _check_na_values(na_values, names)
-    n_declared = _blank_declared_cells(cells, declared)
+    n_declared = _blank_declared_cells(columns, declared)
     parsed = _convert_columns(
-        cells,
-        line_no=np.asarray([line_no[i] for i in layout.body], dtype="int64"),
+        columns,
+        line_no=lines.line_no[layout.body],
         key_columns=key_columns,
         key_width=key_width,
         text_columns=text_columns,
-        sep=sep,
+        sep=lines.sep,
         decimal=decimal,
         thousands=thousands,
         errors=errors,
         collected=collected,
     )
+    del columns
     _declare_numbers_missing(parsed, declared, n_declared)
     values_df = pd.DataFrame(parsed.values, columns=names)
     status_df = pd.DataFrame(
         {c: _status_categorical(s) for c, s in parsed.status.items()}, index=values_df.index
     )
     values_df, status_df = _set_index(values_df, status_df, index_col, names, collected)
-
-    def note_lines(indices: Iterable[int]) -> tuple[str, ...]:
-        return tuple(t for i in indices if (t := _note_text(rows[i], lines[i], sep)))
-
-    title_lines = note_lines(range(layout.header[0]))
-    header_levels = dict(zip(names, levels, strict=True))
+    found = _layout_meta(lines, layout, names, levels, notes)
     meta = {
         "source": source,
         "encoding": used_encoding,
-        "separator": sep,
+        "separator": lines.sep,
         "decimal": parsed.decimal,
         "thousands": parsed.thousands,
-        "header_line": line_no[layout.header[0]],
-        "header_rows": len(layout.header),
-        "header_levels": header_levels,
-        "column_notes": {n: notes[n] for n in names if n in notes},
+        **{k: found[k] for k in ("header_line", "header_rows", "header_levels", "column_notes")},
         "n_rows": len(values_df),
-        "header_lines": title_lines,
-        "footer_lines": note_lines(range(layout.stop, len(rows))),
-        "source_title": title_lines[0] if title_lines else None,
+        **{k: found[k] for k in ("header_lines", "footer_lines", "source_title")},
         "numeric_columns": tuple(status_df.columns),
         "text_columns": tuple(parsed.text_columns),
         "key_widths": {c: _width_summary(values_df, c) for c in parsed.keys if c in values_df},
         "quality_columns": parsed.quality,
-        "rejected_lines": tuple((line_no[i], _snippet(lines[i], 80)) for i in layout.broken),
+        "rejected_lines": found["rejected_lines"],
         "na_values": n_declared,
     }
     for message in collected:
@@ -729,6 +720,34 @@ def read_statistik(
         meta=meta,
         warnings=tuple(collected),
     )
+
+
+def _layout_meta(
+    lines: _Lines,
+    layout: _Layout,
+    names: Sequence[str],
+    levels: Sequence[tuple[str, ...]],
+    notes: Mapping[str, str],
+) -> dict[str, Any]:
+    """Return the entries of ``meta`` that tell where the table was found in the file."""
+    sep = lines.sep
+
+    def note_lines(indices: Iterable[int]) -> tuple[str, ...]:
+        return tuple(t for i in indices if (t := _note_text(lines.row(i), lines.text(i), sep)))
+
+    title_lines = note_lines(range(layout.header[0]))
+    return {
+        "header_line": int(lines.line_no[layout.header[0]]),
+        "header_rows": len(layout.header),
+        "header_levels": dict(zip(names, levels, strict=True)),
+        "column_notes": {n: notes[n] for n in names if n in notes},
+        "header_lines": title_lines,
+        "footer_lines": note_lines(range(layout.stop, len(lines))),
+        "source_title": title_lines[0] if title_lines else None,
+        "rejected_lines": tuple(
+            (int(lines.line_no[i]), _snippet(lines.text(i), 80)) for i in layout.broken
+        ),
+    }
 
 
 def _describe(source: str | None) -> str:
@@ -827,20 +846,20 @@ def _decode_utf8(raw: bytes, label: str, collected: list[str]) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    parts: list[str] = []
+    texts: list[str] = []
     bad = []
     for i, part in enumerate(raw.split(b"\n")):
         try:
-            parts.append(part.decode("utf-8"))
+            texts.append(part.decode("utf-8"))
         except UnicodeDecodeError:
-            parts.append(_decode_cp1252(part))
+            texts.append(_decode_cp1252(part))
             bad.append(i + 1)
     collected.append(
         f"{len(bad)} line(s) are not valid {label} and were read as windows-1252 (cp1252): "
         f"line(s) {format_values(bad)}; the file mixes two encodings: check the letters in "
         "these lines"
     )
-    return "\n".join(parts)
+    return "\n".join(texts)
 
 
 def _split_lines(text: str) -> tuple[list[str], list[int]]:
@@ -938,6 +957,228 @@ def _note_text(row: Sequence[str], line: str, sep: str) -> str:
     return line.strip().rstrip(sep + _SPACES).strip()
 
 
+#: Texts from this many characters on are split by the compiled scanner when they hold
+#: no quote and no lone carriage return; shorter ones line by line in Python (faster
+#: than the scanner's first compilation). Both give the same lines and fields.
+_FAST_MIN_CHARS = 200_000
+
+
+#: Columns with this many distinct cells are read by the compiled kernels, smaller ones
+#: by the regular expressions (the same rules; no compilation for a small file).
+_KERNEL_MIN_CELLS = 20_000
+
+
+class _Column:
+    """The cells of one column, factorized: per row a code into the distinct cells.
+
+    The distinct cells are byte spans ``a[k]:b[k]`` of the UTF-8 buffer ``buf`` (so
+    that the compiled kernels can read them); their texts are decoded when needed.
+    """
+
+    def __init__(
+        self,
+        codes: np.ndarray,
+        raw: bytes,
+        a: np.ndarray,
+        b: np.ndarray,
+        texts: list[str] | None = None,
+    ) -> None:
+        self.codes = codes.astype(np.int32) if len(codes) < 2**31 else codes
+        self.raw = raw
+        self.buf = np.frombuffer(raw, dtype=np.uint8)
+        self.a = a
+        self.b = b
+        self._texts = texts
+        self.parsed: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def from_texts(cls, cells: np.ndarray) -> _Column:
+        """Factorize text cells."""
+        codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+        parts = [str(u).encode("utf-8", "surrogatepass") for u in uniques]
+        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        b = np.cumsum(lengths)
+        return cls(codes, b"".join(parts), b - lengths, b, [str(u) for u in uniques])
+
+    @classmethod
+    def from_hashes(
+        cls, raw: bytes, a: np.ndarray, b: np.ndarray, h1: np.ndarray, h2: np.ndarray
+    ) -> _Column | None:
+        """Factorize the cells ``raw[a[i]:b[i]]`` by their hashes; None on a collision."""
+        codes, uniques = pd.factorize(h1)
+        first = _kernels.first_positions(codes, len(uniques))
+        if not (h2[first][codes] == h2).all():  # pragma: no cover - 2**-128
+            return None
+        return cls(codes, raw, a[first], b[first])
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def texts(self) -> list[str]:
+        """Return the distinct cells as text."""
+        if self._texts is None and len(self.a) >= _KERNEL_MIN_CELLS:
+            self._texts = _ascii_texts(self.buf, self.a, self.b)
+        if self._texts is None:
+            raw = self.raw
+            self._texts = [
+                raw[s:e].decode("utf-8", "surrogatepass")
+                for s, e in zip(self.a.tolist(), self.b.tolist(), strict=True)
+            ]
+        return self._texts
+
+    def cells(self) -> np.ndarray:
+        """Every cell as text (an object array)."""
+        return np.array(self.texts(), dtype=object)[self.codes]
+
+    def filled(self) -> np.ndarray:
+        """Per distinct cell: not empty."""
+        return self.b > self.a
+
+    def blank(self, hit: np.ndarray) -> None:
+        """Empty the distinct cells marked in ``hit``."""
+        self.a = np.where(hit, self.b, self.a)
+        if self._texts is not None:
+            self._texts = ["" if h else t for h, t in zip(hit.tolist(), self._texts, strict=True)]
+        self.parsed.clear()
+
+
+def _ascii_texts(buf: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[str] | None:
+    """Decode many cells of one width of ASCII at once (keys); None for other cells."""
+    width = b - a
+    if not len(a) or (width != width[0]).any() or not 0 < width[0] <= 32:
+        return None
+    cells = buf[a[:, None] + np.arange(width[0])]
+    if (cells > 0x7E).any() or (cells < 0x20).any():
+        return None
+    return cells.view(f"S{width[0]}").ravel().astype(f"U{width[0]}").tolist()
+
+
+class _Lines:
+    """The logical lines of a file: per-line counts for the layout, fields on demand.
+
+    ``n_fields``, ``n_filled`` and ``last`` (1-based position of the last filled
+    field, 0 if none) are arrays over the lines; ``row(i)`` gives the stripped fields
+    of line ``i``, ``text(i)`` its text and ``columns(body, width)`` the cells of the
+    data rows.
+    """
+
+    sep: str
+    line_no: np.ndarray
+    n_fields: np.ndarray
+    n_filled: np.ndarray
+    last: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.n_fields)
+
+    def row(self, i: int) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def text(self, i: int) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def columns(self, body: np.ndarray, width: int) -> list[_Column] | None:  # pragma: no cover
+        """Return the cells of the data rows by column (None: read them in Python)."""
+        raise NotImplementedError
+
+    def fits(self, width: int) -> np.ndarray:
+        """Per line: has the table's width (extra trailing fields may be empty)."""
+        return (self.n_fields == width) | ((self.n_fields > width) & (self.last <= width))
+
+
+class _RowLines(_Lines):
+    """Lines whose fields are already split (``rows``), e.g. the headings a writer made."""
+
+    def __init__(self, rows: list[list[str]], sep: str = ";") -> None:
+        self.rows = rows
+        self.sep = sep
+        n = len(rows)
+        self.line_no = np.arange(1, n + 1, dtype=np.int64)
+        self.n_fields = np.fromiter(map(len, rows), dtype=np.int64, count=n)
+        empty = np.fromiter((r.count("") for r in rows), dtype=np.int64, count=n)
+        self.n_filled = self.n_fields - empty
+        self.last = np.fromiter(map(_last_filled, rows), dtype=np.int64, count=n)
+
+    def row(self, i: int) -> list[str]:
+        return self.rows[i]
+
+    def text(self, i: int) -> str:
+        return self.sep.join(self.rows[i])
+
+    def columns(self, body: np.ndarray, width: int) -> list[_Column] | None:
+        rows = self.rows
+        cells = [rows[i] if len(rows[i]) == width else _fit(rows[i], width) for i in body]
+        by_column = list(zip(*cells, strict=True)) if cells else [()] * width
+        return [_Column.from_texts(np.array(c, dtype=object)) for c in by_column]
+
+
+class _TextLines(_RowLines):
+    """Lines split and parsed in Python (quoted cells, small files)."""
+
+    def __init__(self, text: str, sep: str | None) -> None:
+        self.lines, numbers = _split_lines(text)
+        sep = sep if sep is not None else _detect_separator(self.lines)
+        super().__init__(_parse_lines(self.lines, sep), sep)
+        self.line_no = np.asarray(numbers, dtype=np.int64)
+
+    def text(self, i: int) -> str:
+        return self.lines[i]
+
+
+class _ByteLines(_Lines):
+    """Lines split by the compiled scanner over the UTF-8 bytes of the text."""
+
+    def __init__(self, raw: bytes, sep: str) -> None:
+        self.raw = raw
+        self.buf = np.frombuffer(raw, dtype=np.uint8)
+        self.sep = sep
+        scanned = _kernels.scan_lines(self.buf, ord(sep))
+        self.starts, self.ends, self.strip, self.n_fields, self.n_filled, self.last = scanned
+        self.line_no = np.arange(1, len(self.starts) + 1, dtype=np.int64)
+
+    def text(self, i: int) -> str:
+        return self.raw[self.starts[i] : self.ends[i]].decode("utf-8", "surrogatepass")
+
+    def row(self, i: int) -> list[str]:
+        return _parse_lines([self.text(i)], self.sep)[0]
+
+    def columns(self, body: np.ndarray, width: int) -> list[_Column] | None:
+        rows = np.asarray(body, dtype=np.int64)
+        cursor = self.starts[rows]  # where the next field of each row starts
+        out = []
+        ends, strip = self.ends[rows], self.strip[rows]
+        for _ in range(width):
+            spans = _kernels.next_field_hashed(self.buf, cursor, ends, strip, ord(self.sep))
+            column = _Column.from_hashes(self.raw, *spans)
+            if column is None:  # pragma: no cover - a hash collision
+                return None
+            out.append(column)
+        return out
+
+
+def _last_filled(row: Sequence[str]) -> int:
+    for k in range(len(row) - 1, -1, -1):
+        if row[k]:
+            return k + 1
+    return 0
+
+
+def _split_file(text: str, sep: str | None) -> _Lines:
+    """Split the text into lines, with the compiled scanner where it reads the same."""
+    if (
+        len(text) >= _FAST_MIN_CHARS
+        and '"' not in text
+        and text.count("\r") == text.count("\r\n")
+        and (sep is None or sep.isascii())
+    ):
+        if sep is None:
+            head = text[: 1 << 20].split("\n", 1000)[:1000]
+            sep = _detect_separator([ln.removesuffix("\r") for ln in head])
+        if sep.isascii() and sep not in "\r\n":
+            return _ByteLines(text.encode("utf-8", "surrogatepass"), sep)
+    return _TextLines(text, sep)
+
+
 # ----------------------------------------------------------------- reading: the table block
 
 
@@ -1000,24 +1241,17 @@ def _fits(row: Sequence[str], width: int) -> bool:
 
 @dataclass
 class _Layout:
-    """Where the parts of the table are: indices into the parsed rows."""
+    """Where the parts of the table are: indices into the lines."""
 
     header: list[int]  # the heading lines
-    body: list[int]  # the data rows read
+    body: np.ndarray  # the data rows read
     broken: list[int]  # data rows with a wrong number of fields, left out
     stop: int  # the first footer line
     width: int  # fields per row
 
 
 def _locate_table(
-    rows: Sequence[Sequence[str]],
-    line_no: Sequence[int],
-    header: Any,
-    nrows: Any,
-    errors: str,
-    source: str | None,
-    collected: list[str],
-    sep: str,
+    lines: _Lines, header: Any, nrows: Any, errors: str, source: str | None, collected: list[str]
 ) -> _Layout:
     """Find the heading lines, the data rows, the broken rows and the footer."""
     if nrows is not None and (
@@ -1026,53 +1260,62 @@ def _locate_table(
         raise fail(_WHERE_READ, f"`nrows` is {nrows!r}", "pass a non-negative integer")
     infer = isinstance(header, str) and header == "infer"
     if infer:
-        start, width = _infer_header(rows, source)
-        start = _header_above_blank(rows, start, width)
-        start = _repair_header(rows, line_no, start, width, errors, collected, sep)
+        start, width = _infer_header(lines, source)
+        start = _header_above_blank(lines, start, width)
+        start = _repair_header(lines, start, width, errors, collected)
     else:
-        if not isinstance(header, int | np.integer) or isinstance(header, bool):
-            raise fail(
-                _WHERE_READ, f"`header` is {header!r}", "pass 'infer' or a 0-based line number"
-            )
-        start = int(header)
-        if not 0 <= start < len(rows):
-            raise fail(
-                _WHERE_READ,
-                f"`header` is {start}, but {_describe(source)} has {len(rows)} line(s)",
-                "pass the 0-based line number of the column names",
-            )
-        width = len(rows[start])
-    n_head = _count_header_rows(rows, start, width)
+        start, width = _given_header(lines, header, source)
+    n_head = _count_header_rows(lines, start, width)
     header_rows = list(range(start, start + n_head))
     first = start + n_head
-    while first < len(rows) and not any(rows[first]):  # blank lines below the headings
+    while first < len(lines) and not lines.n_filled[first]:  # blank lines below the headings
         first += 1
-    body, broken, stop = _scan_body(rows, first, width)
-    if not body and infer:
+    body, broken, stop = _scan_body(lines, first, width)
+    if not len(body) and infer:
         raise _no_table(source)
     if nrows is not None and int(nrows) < len(body):
-        stop = body[int(nrows)]
+        stop = int(body[int(nrows)])
         body = body[: int(nrows)]
         broken = [i for i in broken if i < stop]
     if broken:
-        _report_broken(rows, line_no, broken, header_rows, width, errors, collected, sep)
+        _report_broken(lines, broken, header_rows, width, errors, collected)
     if infer and nrows is None:
-        outside = [
-            line_no[i]
-            for i in [*range(start), *range(stop, len(rows))]
-            if _fits(rows[i], width)
-            and _n_filled(rows[i]) >= 2
-            and not _is_footnote(rows[i])
-            and any(_number_like(c) for c in rows[i])
-        ]
-        if outside:
-            collected.append(
-                f"{len(outside)} line(s) outside the table have its {width} fields and look "
-                f"like table rows, but were not read: line(s) {format_values(outside)} (a "
-                "second table, or rows cut off by a blank line?); pass header= to choose the "
-                "table, or remove the blank line"
-            )
+        _report_outside(lines, start, stop, width, collected)
     return _Layout(header_rows, body, broken, stop, width)
+
+
+def _given_header(lines: _Lines, header: Any, source: str | None) -> tuple[int, int]:
+    """Check ``header=`` (a 0-based line number); return it and the table's width."""
+    if not isinstance(header, int | np.integer) or isinstance(header, bool):
+        raise fail(_WHERE_READ, f"`header` is {header!r}", "pass 'infer' or a 0-based line number")
+    start = int(header)
+    if not 0 <= start < len(lines):
+        raise fail(
+            _WHERE_READ,
+            f"`header` is {start}, but {_describe(source)} has {len(lines)} line(s)",
+            "pass the 0-based line number of the column names",
+        )
+    return start, int(lines.n_fields[start])
+
+
+def _report_outside(
+    lines: _Lines, start: int, stop: int, width: int, collected: list[str]
+) -> None:
+    """Warn of lines above or below the table that look like its rows."""
+    candidates = lines.fits(width) & (lines.n_filled >= 2)
+    candidates[start:stop] = False
+    outside = []
+    for i in np.flatnonzero(candidates).tolist():
+        row = lines.row(i)
+        if not _is_footnote(row) and any(_number_like(c) for c in row):
+            outside.append(int(lines.line_no[i]))
+    if outside:
+        collected.append(
+            f"{len(outside)} line(s) outside the table have its {width} fields and look "
+            f"like table rows, but were not read: line(s) {format_values(outside)} (a "
+            "second table, or rows cut off by a blank line?); pass header= to choose the "
+            "table, or remove the blank line"
+        )
 
 
 def _no_table(source: str | None) -> InputError:
@@ -1085,53 +1328,55 @@ def _no_table(source: str | None) -> InputError:
     )
 
 
-def _infer_header(rows: Sequence[Sequence[str]], source: str | None) -> tuple[int, int]:
+def _infer_header(lines: _Lines, source: str | None) -> tuple[int, int]:
     """Return the first line of the table and its width (see ``header`` of read_statistik)."""
-    counts: dict[int, int] = {}
-    for row in rows:
-        if _n_filled(row) >= 2:
-            counts[len(row)] = counts.get(len(row), 0) + 1
-    if not counts or max(counts.values()) < 2:
+    full = lines.n_filled >= 2
+    widths, first_seen, counts = np.unique(
+        lines.n_fields[full], return_index=True, return_counts=True
+    )
+    if not len(counts) or counts.max() < 2:
         raise _no_table(source)
-    width = max(counts, key=lambda w: counts[w])  # ties: the first width seen
-    best, best_n, first, n_in_block = -1, 0, -1, 0
-    for i, row in enumerate([*rows, []]):
-        if not any(row) or (
-            _n_filled(row) == 1 and not _fits(row, width) and _is_footnote(row)
-        ):  # a blank line or a footnote ends a block
-            if n_in_block > best_n:
-                best, best_n = first, n_in_block
-            first, n_in_block = -1, 0
-        elif _fits(row, width) and _n_filled(row) >= 2:
-            if first < 0:
-                first = i
-            n_in_block += 1
-    return best, width
+    top = counts == counts.max()
+    width = int(widths[top][np.argmin(first_seen[top])])  # ties: the first width seen
+    fits = lines.fits(width)
+    members = np.flatnonzero(fits & full)
+    block = np.cumsum(_block_ends(lines, fits))[members]  # a blank line or a footnote ends one
+    _, first, sizes = np.unique(block, return_index=True, return_counts=True)
+    return int(members[first[np.argmax(sizes)]]), width
 
 
-def _header_above_blank(rows: Sequence[Sequence[str]], start: int, width: int) -> int:
+def _block_ends(lines: _Lines, fits: np.ndarray) -> np.ndarray:
+    """Per line: a blank line or a footnote that does not have the table's width."""
+    ends = lines.n_filled == 0
+    for i in np.flatnonzero((lines.n_filled == 1) & ~fits).tolist():
+        ends[i] = _is_footnote(lines.row(i))
+    return ends
+
+
+def _header_above_blank(lines: _Lines, start: int, width: int) -> int:
     """Return the first heading line when a blank line separates the headings from the data.
 
     ``start`` is the first line of the chosen block. If it looks like data and the
     lines above the blank line(s) are of the table's width without numbers, those
     are the headings (one line, or several whose lower ones start with an empty field).
     """
-    if not any(_number_like(c) for c in rows[start][1:]):
+    if not any(_number_like(c) for c in lines.row(start)[1:]):
         return start
     j = start - 1
-    while j >= 0 and start - j <= 2 and not any(rows[j]):
+    while j >= 0 and start - j <= 2 and not lines.n_filled[j]:
         j -= 1
     if j == start - 1 or j < 0:
         return start
 
-    def heading(row: Sequence[str]) -> bool:
+    def heading(i: int) -> bool:
+        row = lines.row(i)
         return _fits(row, width) and any(row) and not any(_number_like(c) for c in row)
 
-    if not (heading(rows[j]) and _n_filled(rows[j]) >= 1):
+    if not (heading(j) and lines.n_filled[j] >= 1):
         return start
-    while j - 1 >= 0 and not rows[j][0] and heading(rows[j - 1]) and start - j < 6:
+    while j - 1 >= 0 and not lines.row(j)[0] and heading(j - 1) and start - j < 6:
         j -= 1
-    return j if _n_filled(rows[j]) >= 2 else start
+    return j if lines.n_filled[j] >= 2 else start
 
 
 def _number_like(cell: str) -> bool:
@@ -1146,13 +1391,7 @@ def _number_like(cell: str) -> bool:
 
 
 def _repair_header(
-    rows: Sequence[Sequence[str]],
-    line_no: Sequence[int],
-    start: int,
-    width: int,
-    errors: str,
-    collected: list[str],
-    sep: str,
+    lines: _Lines, start: int, width: int, errors: str, collected: list[str]
 ) -> int:
     """Check whether the line above the table is the column names with wrong fields.
 
@@ -1160,9 +1399,9 @@ def _repair_header(
     """
     if start < 1:
         return start
-    above = rows[start - 1]
-    n = _n_filled(above)
-    first = rows[start]
+    above = lines.row(start - 1)
+    n = len(above) - above.count("")
+    first = lines.row(start)
     if (
         n < 2
         or abs(len(above) - width) > 2
@@ -1171,11 +1410,12 @@ def _repair_header(
     ):
         return start  # a title line, or the first table line is a proper header
     if len(above) < width:  # data rows with trailing separators?
-        tail = [r for r in rows[start:] if _fits(r, width)]
-        if not any(any(r[len(above) : width]) for r in tail):
+        filled_right = lines.fits(width)[start:] & (lines.last[start:] > len(above))
+        if not filled_right.any():
             return start - 1
+    sep = lines.sep
     what = (
-        f"line {line_no[start - 1]} looks like the column names but has {len(above)} "
+        f"line {lines.line_no[start - 1]} looks like the column names but has {len(above)} "
         f"fields where the rows below have {width}: {_snippet(sep.join(above), 80)!r}"
     )
     if errors == "raise":
@@ -1198,7 +1438,7 @@ _UNIT_RE = re.compile(
 )
 
 
-def _count_header_rows(rows: Sequence[Sequence[str]], start: int, width: int) -> int:
+def _count_header_rows(lines: _Lines, start: int, width: int) -> int:
     """Count the heading lines.
 
     The first, plus up to three lines with an empty first field and no numbers
@@ -1207,13 +1447,13 @@ def _count_header_rows(rows: Sequence[Sequence[str]], start: int, width: int) ->
     data row with an empty key and only text is not taken for a heading.
     """
     n = 1
-    while n < 4 and start + n < len(rows):
-        row = rows[start + n]
+    while n < 4 and start + n < len(lines):
+        row = lines.row(start + n)
         if not (_fits(row, width) and row and not row[0] and any(row)):
             break
         if any(_number_like(c) for c in row):
             break
-        above = _fit(rows[start + n - 1], width)
+        above = _fit(lines.row(start + n - 1), width)
         filled = [j for j in range(width) if row[j]]
         if not (
             n > 1  # below a heading already split over two lines
@@ -1225,9 +1465,7 @@ def _count_header_rows(rows: Sequence[Sequence[str]], start: int, width: int) ->
     return n
 
 
-def _scan_body(
-    rows: Sequence[Sequence[str]], first: int, width: int
-) -> tuple[list[int], list[int], int]:
+def _scan_body(lines: _Lines, first: int, width: int) -> tuple[np.ndarray, list[int], int]:
     """Walk down from the first data row: return data rows, broken rows and the footer start.
 
     Rows of the table's width with at least two filled fields are data. Lines
@@ -1236,50 +1474,40 @@ def _scan_body(
     row, broken rows continue until a blank line, a footnote or a line without
     data shape; the footer starts there.
     """
-    body: list[int] = []
-    broken: list[int] = []
-    pending: list[int] = []
-    i = first
-    while i < len(rows):
-        row = rows[i]
-        if not any(row) or (_n_filled(row) == 1 and not _fits(row, width) and _is_footnote(row)):
-            break
-        if _fits(row, width) and _n_filled(row) >= 2:
-            for p in pending:
-                (body if _fits(rows[p], width) else broken).append(p)
-            pending = []
-            body.append(i)
-        else:
-            pending.append(i)
-        i += 1
-    stop = i
+    fits = lines.fits(width)
+    ends = np.flatnonzero(_block_ends(lines, fits)[first:])
+    stop = first + int(ends[0]) if len(ends) else len(lines)
+    full = np.flatnonzero(fits[first:stop] & (lines.n_filled[first:stop] >= 2)) + first
+    pending = range(int(full[-1]) + 1 if len(full) else first, stop)
+    inside = np.arange(first, pending.start, dtype=np.int64)
+    body = [inside[fits[first : pending.start]]]
+    broken = inside[~fits[first : pending.start]].tolist()
     for p in pending:
-        row = rows[p]
-        if _fits(row, width):
+        row = lines.row(p)
+        if fits[p]:
             if _is_note(row) or _is_footnote(row):
                 stop = p
                 break
-            body.append(p)
-        elif _n_filled(row) >= 2 and not _is_footnote(row):
+            body.append(np.array([p], dtype=np.int64))
+        elif lines.n_filled[p] >= 2 and not _is_footnote(row):
             broken.append(p)
         else:
             stop = p
             break
-    return sorted(body), broken, stop
+    return np.concatenate(body), broken, stop
 
 
 def _report_broken(
-    rows: Sequence[Sequence[str]],
-    line_no: Sequence[int],
+    lines: _Lines,
     broken: Sequence[int],
     header_rows: Sequence[int],
     width: int,
     errors: str,
     collected: list[str],
-    sep: str,
 ) -> None:
+    sep, line_no = lines.sep, lines.line_no
     shown = "; ".join(
-        f"line {line_no[i]} ({len(rows[i])} fields): {_snippet(sep.join(rows[i]), 60)!r}"
+        f"line {line_no[i]} ({lines.n_fields[i]} fields): {_snippet(sep.join(lines.row(i)), 60)!r}"
         for i in broken[:3]
     )
     more = f" and {len(broken) - 3} more (lines {format_values([line_no[i] for i in broken[3:]])})"
@@ -1316,16 +1544,33 @@ def _split_marker(cell: str) -> tuple[str, str]:
 
 
 def _header_names(
-    rows: Sequence[Sequence[str]], layout: _Layout, collected: list[str]
+    lines: _Lines, layout: _Layout, collected: list[str]
 ) -> tuple[list[str], list[tuple[str, ...]], dict[str, str]]:
     """Flat column names, the heading cells per column and the footnote markers.
 
     See the Notes of :func:`read_statistik` for the rule.
     """
     width = layout.width
-    grid = [_fit(rows[i], width) for i in layout.header]
+    grid = [_fit(lines.row(i), width) for i in layout.header]
     split = [[_split_marker(c) for c in row] for row in grid]
-    n_levels = len(grid)
+    levels, marks = _heading_levels(split, width)
+    flat = []
+    for lv in levels:
+        parts: list[str] = []
+        for p in lv:
+            if p and (not parts or parts[-1] != p):
+                parts.append(p)
+        flat.append(" ".join(parts))
+    names = _column_names(flat, collected)
+    notes = {n: m for n, m in zip(names, marks, strict=True) if m}
+    return names, levels, notes
+
+
+def _heading_levels(
+    split: list[list[tuple[str, str]]], width: int
+) -> tuple[list[tuple[str, ...]], list[str]]:
+    """Per column its heading cells (spanning headings filled in) and footnote markers."""
+    n_levels = len(split)
     current: list[tuple[str, str]] = [("", "")] * n_levels  # (heading, marker) per line
     levels: list[tuple[str, ...]] = []
     marks: list[str] = []
@@ -1346,16 +1591,7 @@ def _header_names(
                 found.append(mark)
         levels.append(tuple(out))
         marks.append(", ".join(dict.fromkeys(found)))
-    flat = []
-    for lv in levels:
-        parts: list[str] = []
-        for p in lv:
-            if p and (not parts or parts[-1] != p):
-                parts.append(p)
-        flat.append(" ".join(parts))
-    names = _column_names(flat, collected)
-    notes = {n: m for n, m in zip(names, marks, strict=True) if m}
-    return names, levels, notes
+    return levels, marks
 
 
 def _fit(row: Sequence[str], width: int) -> list[str]:
@@ -1385,45 +1621,39 @@ def _column_names(row: Sequence[str], collected: list[str]) -> list[str]:
     return out
 
 
-def _cell_frame(
-    rows: Sequence[Sequence[str]],
-    layout: _Layout,
-    names: list[str],
-    levels: list[tuple[str, ...]],
-) -> tuple[pd.DataFrame, list[str], list[tuple[str, ...]]]:
-    """Return the data cells as text, one column per name, unnamed empty columns dropped."""
-    width = layout.width
-    body = [rows[i] if len(rows[i]) == width else _fit(rows[i], width) for i in layout.body]
-    columns = list(zip(*body, strict=True)) if body else [()] * width
-    cells = pd.DataFrame(
-        {i: pd.Series(np.array(col, dtype=object), dtype=object) for i, col in enumerate(columns)}
-    )
+def _cell_columns(
+    lines: _Lines, layout: _Layout, names: list[str], levels: list[tuple[str, ...]]
+) -> tuple[dict[str, _Column], list[tuple[str, ...]]]:
+    """Return the data cells by column name, unnamed empty columns dropped."""
+    found = lines.columns(layout.body, layout.width)
+    if found is None:  # pragma: no cover - a hash collision: split the lines in Python
+        rows = _RowLines([lines.row(i) for i in range(len(lines))], lines.sep)
+        found = rows.columns(layout.body, layout.width)
+    columns: list[_Column] = found or []
     # drop artefact columns: no name and no content (trailing separators)
     keep = [
         i
         for i, name in enumerate(names)
-        if not (name.startswith("Unnamed: ") and not cells[i].astype(bool).any())
+        if not (name.startswith("Unnamed: ") and not columns[i].filled().any())
     ]
-    cells = cells[keep]
-    names = [names[i] for i in keep]
-    cells.columns = names
-    return cells, names, [levels[i] for i in keep]
+    return {names[i]: columns[i] for i in keep}, [levels[i] for i in keep]
 
 
 _STATUS_DTYPE = pd.CategoricalDtype(STATUS_CODES)
 _STATUS_INDEX = {code: i for i, code in enumerate(STATUS_CODES)}
 
 
-def _status_categorical(codes: Any) -> pd.Categorical:
-    """Turn an array of status strings into the status categorical (fast path)."""
-    index = _STATUS_INDEX
-    ints = np.fromiter((index[c] for c in codes), dtype="int8", count=len(codes))
-    return pd.Categorical.from_codes(ints, dtype=_STATUS_DTYPE)
+def _status_categorical(codes: np.ndarray) -> pd.Categorical:
+    """Turn status codes (indices into :data:`STATUS_CODES`) into the status categorical."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), dtype=_STATUS_DTYPE)
 
 
-def _as_text(col: pd.Series) -> pd.Series:
-    out = col.astype("str")
-    return out.where(col != "", None) if len(out) else out
+def _as_text(column: _Column) -> pd.Series:
+    """Return the cells of a text column as strings, empty cells missing."""
+    cells = pd.Series(column.cells(), dtype="str")
+    if not len(cells):
+        return cells
+    return cells.where(column.filled()[column.codes], None)
 
 
 # ----------------------------------------------------------------- reading: cells to values
@@ -1443,7 +1673,7 @@ class _Parsed:
 
 
 def _convert_columns(
-    cells: pd.DataFrame,
+    columns: Mapping[str, _Column],
     *,
     line_no: np.ndarray,
     key_columns: Sequence[str] | None,
@@ -1456,59 +1686,62 @@ def _convert_columns(
     collected: list[str],
 ) -> _Parsed:
     """Keys to padded strings, text to strings, numbers and signs to values and statuses."""
-    names = list(cells.columns)
-    keys = _detect_keys(cells, key_columns, text_columns)
+    names = list(columns)
+    keys = _detect_keys(columns, key_columns, text_columns)
     widths = _key_widths(key_width, keys)
-    quality = [c for c in names if c not in keys and _is_quality_column(c, cells[c])]
+    quality = [c for c in names if c not in keys and _is_quality_column(c, columns[c])]
     as_text = set(text_columns) | set(quality)
-    factorized = {
-        c: pd.factorize(cells[c].to_numpy(dtype=object), use_na_sentinel=False)
-        for c in names
-        if c not in keys and c not in as_text
-    }
-    decimal, thousands, matches = _decide_number_format(
-        {c: uniques for c, (_, uniques) in factorized.items()}, sep, decimal, thousands
-    )
+    candidates = {c: columns[c] for c in names if c not in keys and c not in as_text}
+    decimal, thousands = _decide_number_format(candidates, sep, decimal, thousands)
     values: dict[str, Any] = {}
     status: dict[str, Any] = {}
     bad_cells: list[tuple[int, str, str]] = []
     text_cols: list[str] = []
     for col in names:
+        column = columns[col]
         if col in keys:
-            values[col] = _as_keys(cells[col], col, widths.get(col), collected)
+            values[col] = _as_keys(column, col, widths.get(col), collected)
             continue
-        parsed = None
-        if col not in as_text:
-            codes, uniques = factorized[col]
-            parsed = _parse_column(codes, uniques, matches[col], decimal, thousands)
+        parsed = _parse_column(column, decimal, thousands) if col in candidates else None
         if parsed is None:
-            values[col] = _as_text(cells[col])
+            values[col] = _as_text(column)
             text_cols.append(col)
             continue
         vals, sts, bad = parsed
-        bad_cells.extend((int(line_no[i]), col, cells[col].iloc[i]) for i in bad)
+        if len(bad):
+            texts = column.texts()
+            bad_cells.extend((int(line_no[i]), col, texts[column.codes[i]]) for i in bad[:5])
+            bad_cells.extend((0, col, "") for _ in bad[5:])
         values[col] = vals
         status[col] = sts
     if bad_cells:
-        shown = "; ".join(
-            f"line {ln}, column {c!r}: {_snippet(v)!r}" for ln, c, v in bad_cells[:5]
-        )
-        more = f" and {len(bad_cells) - 5} more" if len(bad_cells) > 5 else ""
-        what = (
-            f"{len(bad_cells)} cell(s) of numeric columns are neither a number (decimal "
-            f"{decimal!r}, thousands {thousands!r}) nor a DIN 55301 sign: {shown}{more}"
-        )
-        if errors == "raise":
-            raise fail(
-                _WHERE_READ,
-                what,
-                "correct the cells, pass decimal=/thousands= if the number format was "
-                "misdetected, text_columns=[...] for text columns, na_values= for codes of "
-                "missing values, or errors='coerce' to read them as NaN with status 'invalid'",
-            )
-        collected.append(what + "; read as NaN with status 'invalid'")
-    paired = _apply_quality_columns(quality, cells, names, values, status)
+        _report_bad_cells(bad_cells, decimal, thousands, errors, collected)
+    paired = _apply_quality_columns(quality, columns, names, values, status)
     return _Parsed(values, status, keys, text_cols, paired, decimal, thousands)
+
+
+def _report_bad_cells(
+    bad_cells: Sequence[tuple[int, str, str]],
+    decimal: str,
+    thousands: str,
+    errors: str,
+    collected: list[str],
+) -> None:
+    shown = "; ".join(f"line {ln}, column {c!r}: {_snippet(v)!r}" for ln, c, v in bad_cells[:5])
+    more = f" and {len(bad_cells) - 5} more" if len(bad_cells) > 5 else ""
+    what = (
+        f"{len(bad_cells)} cell(s) of numeric columns are neither a number (decimal "
+        f"{decimal!r}, thousands {thousands!r}) nor a DIN 55301 sign: {shown}{more}"
+    )
+    if errors == "raise":
+        raise fail(
+            _WHERE_READ,
+            what,
+            "correct the cells, pass decimal=/thousands= if the number format was "
+            "misdetected, text_columns=[...] for text columns, na_values= for codes of "
+            "missing values, or errors='coerce' to read them as NaN with status 'invalid'",
+        )
+    collected.append(what + "; read as NaN with status 'invalid'")
 
 
 def _check_names(arg: str, columns: Iterable[Any], names: Sequence[str]) -> None:
@@ -1562,15 +1795,27 @@ def _code_texts(code: Any) -> set[str]:
     return texts
 
 
-def _blank_declared_cells(cells: pd.DataFrame, declared: Mapping[str, tuple]) -> dict[str, int]:
+def _blank_declared_cells(
+    columns: Mapping[str, _Column], declared: Mapping[str, tuple]
+) -> dict[str, int]:
     """Empty the cells that hold a declared code as text; count them per column."""
     counts = {}
     for col, codes in declared.items():
         texts = set().union(*(_code_texts(c) for c in codes)) if codes else set()
-        hit = cells[col].isin(texts)
-        counts[col] = int(hit.sum())
+        column = columns[col]
+        lengths = {len(t.encode("utf-8", "surrogatepass")) for t in texts}
+        hit = np.zeros(len(column.a), dtype=bool)
+        for k in np.flatnonzero(np.isin(column.b - column.a, list(lengths))).tolist():
+            hit[k] = (
+                column.texts()[k] in texts
+                if column._texts is not None
+                else (
+                    column.raw[column.a[k] : column.b[k]].decode("utf-8", "surrogatepass") in texts
+                )
+            )
+        counts[col] = int(np.isin(column.codes, np.flatnonzero(hit)).sum()) if hit.any() else 0
         if counts[col]:
-            cells[col] = cells[col].where(~hit, "")
+            column.blank(hit)
     return counts
 
 
@@ -1588,7 +1833,9 @@ def _declare_numbers_missing(
             vals = vals.copy()
             vals[hit] = np.nan
             parsed.values[col] = vals
-            parsed.status[col] = np.where(hit, "missing", parsed.status[col]).astype(object)
+            parsed.status[col] = np.where(hit, _kernels.MISSING, parsed.status[col]).astype(
+                np.int8
+            )
             counts[col] += int(hit.sum())
 
 
@@ -1619,17 +1866,17 @@ def _set_index(
 # --------------------------------------------------------------------------- quality flags
 
 
-def _is_quality_column(name: str, col: pd.Series) -> bool:
+def _is_quality_column(name: str, column: _Column) -> bool:
     """Tell whether a column holds GENESIS quality flags (``value_q``, ``..._q``)."""
     if not re.search(r"_q$", str(name), re.IGNORECASE):
         return False
-    filled = [v for v in pd.unique(col.to_numpy(dtype=object)) if v]
+    filled = [v for v in column.texts() if v]
     return all(len(v) <= 3 and not any(ch.isdigit() for ch in v) for v in filled)
 
 
 def _apply_quality_columns(
     quality: Sequence[str],
-    cells: pd.DataFrame,
+    columns: Mapping[str, _Column],
     names: Sequence[str],
     values: dict[str, Any],
     status: dict[str, Any],
@@ -1644,6 +1891,7 @@ def _apply_quality_columns(
     Returns ``{flag column: value column}``.
     """
     paired: dict[str, str] = {}
+    index = _STATUS_INDEX
     for qcol in quality:
         base = re.sub(r"_{1,2}q$", "", qcol, flags=re.IGNORECASE)
         if base in status:
@@ -1653,16 +1901,16 @@ def _apply_quality_columns(
             if not left:
                 continue
             target = left[-1]
-        flags = cells[qcol].to_numpy(dtype=object)
+        flags = columns[qcol].cells()
         st = status[target]
-        plain = (st == "ok") | (st == "rounded_zero")
+        plain = (st == index["ok"]) | (st == index["rounded_zero"])
         for flag, new in _FLAGS.items():
-            st[plain & (flags == flag)] = new
-        empty = st == "missing"
+            st[plain & (flags == flag)] = index[new]
+        empty = st == index["missing"]
         for sign, new in _SIGN_STATUS.items():
             hit = empty & (flags == sign)
             if sign and hit.any():
-                st[hit] = new
+                st[hit] = index[new]
                 if new == "zero":
                     vals = np.asarray(values[target], dtype="float64").copy()
                     vals[hit] = 0.0
@@ -1675,30 +1923,60 @@ def _apply_quality_columns(
 
 
 def _detect_keys(
-    cells: pd.DataFrame, key_columns: Sequence[str] | None, text_columns: Sequence[str]
+    columns: Mapping[str, _Column],
+    key_columns: Sequence[str] | None,
+    text_columns: Sequence[str],
 ) -> list[str]:
     if key_columns is not None:
         if isinstance(key_columns, str):
             key_columns = [key_columns]
         return list(key_columns)
     keys = []
-    for col in cells.columns:
+    for col, column in columns.items():
         if col in set(text_columns):
             continue
-        filled = [v for v in pd.unique(cells[col].to_numpy(dtype=object)) if v]
-        if not filled:
+        filled = column.filled()
+        if not filled.any():
             continue
-        unnamed = str(col).startswith("Unnamed: ")
+        code, digits, leading_zero, short_alnum = (f[filled] for f in _key_facts(column))
         if _KEY_NAME_RE.search(str(col)):
-            if all(_CODE_RE.match(v) for v in filled):
+            if code.all():
                 keys.append(col)
-        elif any(len(v) > 1 and v[0] == "0" and v.isdigit() for v in filled) and all(
-            v.isdigit() or (unnamed and v.isalnum() and len(v) <= 12) for v in filled
+        elif (
+            leading_zero.any()
+            and (digits | (short_alnum if str(col).startswith("Unnamed: ") else False)).all()
         ):
             # digits with leading zeros; in a column without heading (database exports
             # leave the key column unnamed) also letter codes such as "DG" for Germany
             keys.append(col)
     return keys
+
+
+def _key_facts(column: _Column) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return per distinct cell the facts the key detection asks.
+
+    A code (letters and digits, one digit at least), all digits, digits with a
+    leading zero, letters and digits of at most 12 characters.
+    """
+    k = _kernels
+    if len(column.a) >= _KERNEL_MIN_CELLS:
+        bits = k.cell_properties(column.buf, column.a, column.b)
+    else:
+        bits = np.zeros(len(column.a), dtype=np.int8)  # all read in Python below
+    code = (bits & k.ALNUM > 0) & (bits & k.HAS_DIGIT > 0)
+    digits = bits & k.DIGITS > 0
+    leading_zero = bits & k.LEADING_ZERO > 0
+    short_alnum = (bits & k.ALNUM > 0) & (column.b - column.a <= 12)
+    slow = np.flatnonzero(bits & k.ASCII == 0)
+    if len(slow):
+        texts = column.texts()
+        for i in slow.tolist():
+            v = texts[i]
+            code[i] = bool(_CODE_RE.match(v))
+            digits[i] = v.isdigit()
+            leading_zero[i] = len(v) > 1 and v[0] == "0" and v.isdigit()
+            short_alnum[i] = v.isalnum() and len(v) <= 12
+    return code, digits, leading_zero, short_alnum
 
 
 def _key_widths(key_width: Any, keys: Sequence[str]) -> dict[str, int]:
@@ -1722,34 +2000,43 @@ def _key_widths(key_width: Any, keys: Sequence[str]) -> dict[str, int]:
     return {c: int(w) for c, w in widths.items()}
 
 
-def _as_keys(col: pd.Series, name: str, width: int | None, collected: list[str]) -> pd.Series:
-    keys = col.astype("str")
-    filled = keys != ""
+def _as_keys(column: _Column, name: str, width: int | None, collected: list[str]) -> pd.Series:
+    """Return the cells of a key column as strings padded to ``width``; warn of mixed lengths."""
+    texts = column.texts()
+    filled_u = column.filled()
     if width is not None:
-        short = filled & keys.str.isdigit() & (keys.str.len() < width)
-        if short.any():
-            keys = keys.where(~short, keys.str.zfill(width))
-        long_ = filled & (keys.str.len() > width)
+        digits = _key_facts(column)[1]
+        texts = [
+            t.zfill(width) if d and len(t) < width else t
+            for t, d in zip(texts, digits.tolist(), strict=True)
+        ]
+        long_u = filled_u & (np.fromiter(map(len, texts), np.int64, len(texts)) > width)
+        long_ = long_u[column.codes]
         if long_.any():
             collected.append(
                 f"key column {name!r} has {int(long_.sum())} key(s) longer than "
-                f"key_width={width}: {format_values(keys[long_].unique())}"
+                f"key_width={width}: {format_values([texts[i] for i in np.flatnonzero(long_u)])}"
             )
-    lengths = keys[filled].str.len()
-    if lengths.nunique() > 1:
-        counts = lengths.value_counts().sort_index()
+    length_u = np.fromiter(map(len, texts), np.int64, len(texts))
+    filled = filled_u[column.codes]
+    lengths = length_u[column.codes][filled]
+    if len(np.unique(lengths)) > 1:
+        codes = column.codes[filled]
+        found, counts = np.unique(lengths, return_counts=True)
         desc = ", ".join(
-            f"{int(n)} of length {int(ln)} (e.g. {keys[filled][lengths == ln].iloc[0]!r})"
-            for ln, n in counts.items()
+            f"{int(n)} of length {int(ln)} (e.g. {texts[codes[np.argmax(lengths == ln)]]!r})"
+            for ln, n in zip(found, counts, strict=True)
         )
+        all_digits = all(texts[i].isdigit() for i in np.flatnonzero(filled_u).tolist())
         fix = (
             "if leading zeros were lost (e.g. by a spreadsheet), pass "
             f"key_width={int(lengths.max())}"
-            if keys[filled].str.isdigit().all()
+            if all_digits
             else "check the keys"
         )
         collected.append(f"key column {name!r} has keys of different lengths: {desc}; {fix}")
-    return keys.where(filled, None)
+    keys = pd.Series(np.array(texts, dtype=object)[column.codes], dtype="str")
+    return keys.where(filled, None) if len(keys) else keys
 
 
 def _width_summary(values: pd.DataFrame, col: str) -> int | tuple[int, ...] | None:
@@ -1783,21 +2070,14 @@ def _cell_pattern(decimal: str, thousands: str) -> re.Pattern[str]:
 _PATTERNS = {",": _cell_pattern(",", "."), ".": _cell_pattern(".", ",")}
 _DEFAULT_THOUSANDS = {",": ".", ".": ","}
 
-_Matches = list[re.Match[str] | None]
-
-
-def _match_all(uniques: Iterable[str], pattern: re.Pattern[str]) -> _Matches:
-    signs = _SIGN_STATUS
-    return [None if u in signs else pattern.match(u) for u in uniques]
-
 
 def _decide_number_format(
-    columns: Mapping[str, np.ndarray],
+    columns: Mapping[str, _Column],
     sep: str,
     decimal: str | None,
     thousands: str | None,
-) -> tuple[str, str, dict[str, _Matches]]:
-    """Choose decimal and thousands separators; return the cell matches per column.
+) -> tuple[str, str]:
+    """Choose decimal and thousands separators.
 
     Every distinct cell votes: a valid German number that is no valid English
     one (``1,5``, ``1.234,5``, ``1.234.567``) votes for the decimal comma, and
@@ -1806,23 +2086,13 @@ def _decide_number_format(
     """
     if decimal is not None and decimal not in (",", "."):
         raise fail(_WHERE_READ, f"`decimal` is {decimal!r}", "pass ',' (German) or '.' (English)")
-    cache: dict[str, dict[str, _Matches]] = {}
     if decimal is None:
         votes = {",": 0, ".": 0}
-        for col, uniques in columns.items():
-            german = _match_all(uniques, _PATTERNS[","])
-            # cells without "," or "." read the same in both formats
-            english = [
-                m if ("," not in u and "." not in u) else _PATTERNS["."].match(u)
-                for u, m in zip(uniques, german, strict=True)
-            ]
-            english = [
-                None if u in _SIGN_STATUS else m for u, m in zip(uniques, english, strict=True)
-            ]
-            cache[col] = {",": german, ".": english}
-            for de, en in zip(german, english, strict=True):
-                if (de is None) != (en is None):
-                    votes["," if de is not None else "."] += 1
+        for column in columns.values():
+            german = np.isin(_parse_distinct(column, ",", ".")[0], _NUMBER_CODES)
+            english = np.isin(_parse_distinct(column, ".", ",")[0], _NUMBER_CODES)
+            votes[","] += int((german & ~english).sum())
+            votes["."] += int((english & ~german).sum())
         if votes[","] != votes["."]:
             decimal = "," if votes[","] > votes["."] else "."
         else:
@@ -1835,60 +2105,101 @@ def _decide_number_format(
             f"`thousands` and `decimal` are both {decimal!r}",
             "pass different characters",
         )
-    if thousands == _DEFAULT_THOUSANDS[decimal] and cache:
-        matches = {col: cache[col][decimal] for col in columns}
+    for column in columns.values():  # keep only the reading that was chosen
+        for key in [k for k in column.parsed if k != (decimal, thousands)]:
+            del column.parsed[key]
+    return decimal, thousands
+
+
+#: Status codes of cells that hold a number (not a sign, not unreadable).
+_NUMBER_CODES = np.array(
+    [
+        _STATUS_INDEX[s]
+        for s in ("ok", "rounded_zero", "limited", "provisional", "revised", "estimated")
+    ],
+    dtype=np.int8,
+)
+
+
+def _parse_distinct(
+    column: _Column, decimal: str, thousands: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct cell: status code, value and whether the number has decimals.
+
+    In columns of many distinct cells, printable ASCII cells are read by the compiled
+    kernel, the others (and every cell when ``thousands`` is not one ASCII character)
+    by the regular expression; both follow the same grammar.
+    """
+    key = (decimal, thousands)
+    if key in column.parsed:
+        return column.parsed[key]
+    tho = -1 if thousands == "" else ord(thousands) if len(thousands) == 1 else 256
+    if tho < 128 and len(column.a) >= _KERNEL_MIN_CELLS:
+        status, value, has_dec = _kernels.parse_cells(
+            column.buf, column.a, column.b, ord(decimal), tho
+        )
+        slow = np.flatnonzero(status == _kernels.PYTHON)
     else:
-        pattern = _cell_pattern(decimal, thousands)
-        matches = {col: _match_all(uniques, pattern) for col, uniques in columns.items()}
-    return decimal, thousands, matches
+        n = len(column.a)
+        status, value, has_dec = np.empty(n, np.int8), np.full(n, np.nan), np.zeros(n, bool)
+        slow = np.arange(n)
+    if len(slow):
+        pattern = (
+            _PATTERNS[decimal]
+            if thousands == _DEFAULT_THOUSANDS[decimal]
+            else _cell_pattern(decimal, thousands)
+        )
+        table = str.maketrans(
+            {decimal: ".", "\u2212": "-", "\u2013": "-", **dict.fromkeys(thousands + _SPACES)}
+        )
+        texts = column.texts()
+        for i in slow.tolist():
+            status[i], value[i], has_dec[i] = _parse_text(texts[i], pattern, decimal, table)
+    column.parsed[key] = (status, value, has_dec)
+    return status, value, has_dec
+
+
+def _parse_text(
+    cell: str, pattern: re.Pattern[str], decimal: str, table: dict[int, Any]
+) -> tuple[int, float, bool]:
+    """Status code, value and "has decimals" of one cell (the rule the kernel follows)."""
+    sign = _SIGN_STATUS.get(cell)
+    if sign is not None:
+        return _STATUS_INDEX[sign], 0.0 if sign == "zero" else np.nan, False
+    m = pattern.match(cell)
+    if m is None:
+        return _STATUS_INDEX["invalid"], np.nan, False
+    limited = m["limited"]
+    num = limited if limited is not None else m["num"]
+    value = float(num.translate(table))
+    if limited is not None:
+        status = "limited"
+    elif m["flag"]:
+        status = _FLAGS[m["flag"]]
+    else:
+        status = "rounded_zero" if value == 0 else "ok"
+    return _STATUS_INDEX[status], value, decimal in num
 
 
 def _parse_column(
-    codes: np.ndarray, uniques: Sequence[str], matches: _Matches, decimal: str, thousands: str
+    column: _Column, decimal: str, thousands: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Parse one column from its distinct cells; None if it is a text column.
 
-    Returns the values, the statuses and the positions of unreadable cells.
+    Returns the values, the status codes and the positions of unreadable cells.
     """
-    n = len(uniques)
-    value_u = np.full(n, np.nan)
-    status_u = np.empty(n, dtype=object)
-    table = str.maketrans(
-        {decimal: ".", "\u2212": "-", "\u2013": "-", **dict.fromkeys(thousands + _SPACES)}
-    )
-    n_bad = n_numbers = 0
-    has_decimals = False
-    for i, (cell, m) in enumerate(zip(uniques, matches, strict=True)):
-        sign = _SIGN_STATUS.get(cell)
-        if sign is not None:
-            status_u[i] = sign
-            if sign == "zero":
-                value_u[i] = 0.0
-            continue
-        if m is None:
-            status_u[i] = "invalid"
-            n_bad += 1
-            continue
-        n_numbers += 1
-        limited = m["limited"]
-        num = limited if limited is not None else m["num"]
-        has_decimals = has_decimals or decimal in num
-        value = float(num.translate(table))
-        value_u[i] = value
-        if limited is not None:
-            status_u[i] = "limited"
-        elif m["flag"]:
-            status_u[i] = _FLAGS[m["flag"]]
-        else:
-            status_u[i] = "rounded_zero" if value == 0 else "ok"
+    status_u, value_u, has_dec_u = _parse_distinct(column, decimal, thousands)
+    n_bad = int((status_u == _STATUS_INDEX["invalid"]).sum())
+    numbers = np.isin(status_u, _NUMBER_CODES)
+    n_numbers = int(numbers.sum())
     if n_bad and (n_numbers == 0 or n_bad > n_numbers):
         return None  # a text column (names, labels)
-    values = value_u[codes]
-    status = status_u[codes]
-    bad = np.flatnonzero(status == "invalid")
+    values = value_u[column.codes]
+    status = status_u[column.codes]
+    bad = np.flatnonzero(status == _STATUS_INDEX["invalid"])
     if (
         len(values)
-        and not has_decimals
+        and not has_dec_u[numbers].any()
         and np.isfinite(values).all()
         and (np.abs(values) < 2**53).all()
         and (values == np.round(values)).all()
@@ -2150,7 +2461,7 @@ def _heading_lines(columns: pd.Index) -> list[list[str]]:
             spanned = j > 0 and cells[j - 1][: k + 1] == col[: k + 1] and any(col[k + 1 :])
             lines[k][j] = "" if spanned else col[k]
     probe = [[_split_marker(c)[0] for c in line] for line in lines] + [["x"] * width]
-    if _count_header_rows(probe, 0, width) != n_levels or any(
+    if _count_header_rows(_RowLines(probe), 0, width) != n_levels or any(
         _number_like(c) for line in lines[1:] for c in line
     ):
         raise fail(

@@ -218,25 +218,107 @@ def _pattern(ids: list[str]) -> str:
     return "|".join(re.escape(i) for i in ids[:50])
 
 
-def _prefix_levels(ids: Sequence[str]) -> list[tuple[int, int]]:
-    """(k, n): the first k characters of the ids give n groups, for useful k."""
-    ids = list(ids)
-    lengths = {len(i) for i in ids}
-    if len(lengths) != 1:
+#: Prefix lengths of the official regional keys: AGS (8 digits: Land 2, Regierungsbezirk 3,
+#: Kreis 5) and ARS (12 digits: also Gemeindeverband 9).
+_OFFICIAL_PREFIXES = {8: (5, 3, 2), 12: (9, 5, 3, 2)}
+
+
+def _prefix_levels(ids: Sequence[str], columns: Sequence[pd.Series] = ()) -> list[tuple[int, int]]:
+    """Guess the levels above the areas from the ids: ``(k, n)``, longest prefix first.
+
+    The first ``k`` characters of the ids give ``n`` parents. A length ``k`` is kept
+    when
+
+    * the parents group the areas: ``2 <= n <= N / 2`` and at most half of the parents
+      have a single child;
+    * it ends a field of the key: of several lengths that give the same parents the
+      field is placed by :func:`_field_end` (Berlin's Prognoseraum ``0110``, whose
+      last digit is always 0, ends at 4; AGS Gemeinden ``001`` start at 5), the digit
+      before the field's end branches (the parents of ``k - 1`` characters split into
+      1.5 children each on average), and it is not the tens digit of a number that
+      goes on after it (a digit that is 0, 1 or 2 for 90 % of the ids followed by a
+      digit with five values or more: ``0110010`` in ``01100101`` cuts Berlin's
+      Planungsraum number ``01`` in two);
+    * or a column of the files (``columns``, aligned with ``ids``) is constant within
+      the parents and has ``n`` values (a Bezirk column beside the areas).
+
+    Ids of 8 or 12 digits that share a Land code (01 to 16) are read as AGS or ARS: the
+    prefixes of those keys that group the areas are the levels. At most three levels.
+    """
+    ids = [str(i) for i in ids]
+    widths = {len(i) for i in ids}
+    if len(widths) != 1 or len(ids) < 4:
         return []
-    width = lengths.pop()
-    out, last = [], len(ids)
-    for k in range(width - 1, 0, -1):
-        n = len({i[:k] for i in ids})
-        if 1 < n < last and n <= len(ids) / 2:
-            out.append((k, n))
-            last = n
-    # keep levels that halve the count at least
-    kept: list[tuple[int, int]] = []
-    for k, n in out:
-        if not kept or n <= kept[-1][1] / 2:
-            kept.append((k, n))
+    width, n_ids = widths.pop(), len(ids)
+    frame = pd.DataFrame({k: [i[:k] for i in ids] for k in range(width + 1)})
+    counts = {k: int(frame[k].nunique()) for k in range(width + 1)}
+
+    def groups(k: int) -> bool:
+        sizes = frame.groupby(k).size()
+        return 2 <= counts[k] <= n_ids / 2 and (sizes == 1).mean() <= 0.5
+
+    def confirmed(k: int) -> bool:
+        keys = frame[k].to_numpy()
+        for col in columns:
+            per = pd.Series(col.to_numpy()).groupby(keys).nunique(dropna=False)
+            if (per == 1).all() and col.nunique(dropna=False) == counts[k]:
+                return True
+        return False
+
+    def ends_field(first: int, last: int) -> bool:
+        # the digit before `first` branches and is not the tens digit of a number that
+        # goes on after the run (`last` is the first position that varies again)
+        if counts[first] / counts[first - 1] < 1.5:
+            return False
+        digit = pd.Series([i[first - 1] for i in ids])
+        after = {i[last] for i in ids}
+        return not (digit.isin(["0", "1", "2"]).mean() >= 0.9 and len(after) >= 5)
+
+    official = _OFFICIAL_PREFIXES.get(width, ())
+    one_land = len({i[:2] for i in ids}) == 1 and "01" <= ids[0][:2] <= "16"
+    if official and one_land and all(i.isdigit() for i in ids):  # an AGS (ARS) of one Land
+        kept = [(k, counts[k]) for k in official if groups(k) and counts[k] > counts[k - 1]]
+        return kept[:3]
+    kept = []
+    k = width - 1
+    while k >= 1:
+        first = k
+        while first > 1 and counts[first - 1] == counts[k]:
+            first -= 1  # the same parents: the digits first..k-1 are constant within them
+        k_run, k = k, first - 1
+        if not (counts[k_run] < counts[k_run + 1] and groups(k_run)):
+            continue
+        if ends_field(first, k_run) or confirmed(k_run):
+            kept.append((_field_end(ids, first, k_run), counts[k_run]))
     return kept[:3]
+
+
+def _field_end(ids: Sequence[str], first: int, last: int) -> int:
+    """Choose where a field ends when the prefixes ``first..last`` give the same parents.
+
+    The digits ``first..last-1`` are then constant within each parent. Zeros after a
+    digit that is never 0 and takes five values or more are the last digits of numbers
+    counted in tens (Berlin's Prognoseraum 10, 20, ... 90: the field ends at ``last``);
+    otherwise they are the leading zeros of the next field (a Gemeinde ``001`` of an
+    AGS, a block ``007`` below a Bezirksteil 1-3: the field ends at ``first``). A
+    heuristic: the draft names the guess and a person checks it.
+    """
+    if first == last:
+        return last
+    constant = {i[first:last] for i in ids}
+    before = {i[first - 1] for i in ids}
+    if constant == {"0" * (last - first)} and "0" not in before and len(before) >= 5:
+        return last
+    return first
+
+
+def _parent_candidates(geo: Any, id_col: str) -> list[pd.Series]:
+    """Columns of the geometry that could name a larger area (not the id, not unique)."""
+    return [
+        geo[c]
+        for c in geo.columns
+        if c not in (id_col, "geometry") and not geo[c].is_unique and geo[c].dtype.kind in "OUTi"
+    ]
 
 
 def init(
@@ -318,7 +400,7 @@ def init(
     geo_set = set(geo_ids)
     lines = [f"# {tx['head']}", f"# {tx['edit']}"]
     lines.append(f"# {tx['geometry'].format(n=len(geo), id=id_col, name=name_col)}")
-    lines.append(f"# {tx['crs'].format(crs=_crs_note(geo))}")
+    lines.append(f"# {tx['crs'].format(crs=_crs_note(geo, language))}")
     lines += [
         "sozplan: city/1",
         f"name: {_q(name or gpath.resolve().parent.name)}",
@@ -340,8 +422,8 @@ def init(
         f"  - {{key: gebiet, label: Gebiet{f', id_length: {id_length}' if id_length else ''}}}"
     )
     has_names = any(t.name for t in inspected)
-    guesses: list[tuple[int, int | None]] = sorted(agg_levels.items(), reverse=True) or [
-        (k, None) for k, _ in _prefix_levels(list(geo_ids))
+    guesses: list[tuple[int, int | None]] = [*sorted(agg_levels.items(), reverse=True)] or [
+        (k, None) for k, _ in _prefix_levels(list(geo_ids), _parent_candidates(geo, id_col))
     ]
     level_keys: dict[int, str] = {}
     for j, (k, width) in enumerate(guesses):

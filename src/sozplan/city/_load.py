@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import format_values
+from sozplan.checks import fail, format_values
 from sozplan.city._spec import CitySpec, Level, Table, _did_you_mean
 
 __all__ = ["CityData", "LoadReport", "load_city"]
@@ -57,7 +57,10 @@ class LoadReport:
         Level -> ids of the smallest level whose parent at that level is unknown.
     notes : tuple of str
         Everything else worth knowing (tables without the requested year, columns not
-        available for it, rates not carried to higher levels).
+        available for it, rates not carried to higher levels), in English.
+    notes_de, crs_de : tuple of str, str
+        ``notes`` and ``crs`` in German. :meth:`summary` gives the whole report in
+        either language.
     """
 
     city: str
@@ -77,6 +80,8 @@ class LoadReport:
     sentinels: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     unplaced: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     notes: tuple[str, ...] = ()
+    notes_de: tuple[str, ...] = ()
+    crs_de: str = ""
 
     @property
     def check_sums_ok(self) -> bool:
@@ -84,71 +89,154 @@ class LoadReport:
         cs = self.check_sums
         return bool(len(cs)) and bool((cs["difference"].abs() < 1e-6).all())
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per finding: ``kind``, ``id``, ``detail``."""
+    def to_frame(self, language: str = "en") -> pd.DataFrame:
+        """One row per finding: ``kind``, ``id``, ``detail`` (in English or German)."""
+        de = language == "de"
         rows: list[tuple[str, str, str]] = []
         rows += [
-            ("without_statistics", i, "in the geometry, in no table")
+            (
+                "without_statistics",
+                i,
+                "in der Geometrie, in keiner Tabelle" if de else "in the geometry, in no table",
+            )
             for i in self.without_statistics
         ]
         for file, ids in self.without_geometry.items():
-            rows += [("without_geometry", i, f"in {file}, not in the geometry") for i in ids]
-        rows += [("repaired", i, "invalid polygon repaired (make_valid)") for i in self.repaired]
+            detail = (
+                f"in {file}, nicht in der Geometrie" if de else f"in {file}, not in the geometry"
+            )
+            rows += [("without_geometry", i, detail) for i in ids]
+        detail = (
+            "ungültiges Polygon repariert (make_valid)"
+            if de
+            else "invalid polygon repaired (make_valid)"
+        )
+        rows += [("repaired", i, detail) for i in self.repaired]
         rows += [("excluded", i, r) for i, r in self.excluded.items()]
-        for lv, ids in self.unplaced.items():
-            rows += [("unplaced", i, f"no {lv} known") for i in ids]
+        for lv, lv_ids in self.unplaced.items():
+            rows += [
+                ("unplaced", i, f"kein {lv} bekannt" if de else f"no {lv} known") for i in lv_ids
+            ]
         if len(self.check_sums):
             bad = self.check_sums[self.check_sums["difference"].abs() >= 1e-6]
             rows += [
                 (
                     "check_sum",
                     str(r.id),
-                    f"{r.column} {r.year}: published {r.published:g}, summed {r.summed:g}",
+                    f"{r.column} {r.year}: veröffentlicht {r.published:g}, summiert {r.summed:g}"
+                    if de
+                    else f"{r.column} {r.year}: published {r.published:g}, summed {r.summed:g}",
                 )
                 for r in bad.itertuples()
             ]
-        rows += [("sentinel", c, f"{n} cell(s) set missing") for c, n in self.sentinels.items()]
-        rows += [("note", "", n) for n in self.notes]
+        rows += [
+            (
+                "sentinel",
+                c,
+                f"{n} Zelle(n) als fehlend gesetzt" if de else f"{n} cell(s) set missing",
+            )
+            for c, n in self.sentinels.items()
+        ]
+        rows += [("note", "", n) for n in (self.notes_de or self.notes if de else self.notes)]
         if self.crs:
-            rows.append(("crs", "", self.crs))
+            rows.append(("crs", "", (self.crs_de or self.crs) if de else self.crs))
         return pd.DataFrame(rows, columns=["kind", "id", "detail"])
 
-    def _lines(self) -> list[str]:
+    def summary(self, language: str = "de") -> str:
+        """Return the report as text in German (``"de"``) or English (``"en"``).
+
+        Examples
+        --------
+        >>> r = LoadReport(city="Klein", level="gebiet", year=2024, spec_hash="abc",
+        ...                n_areas=4, without_statistics=("104",))
+        >>> print(r.summary())
+        Klein: 4 Gebiete der Ebene 'gebiet', Jahr 2024 (Beschreibung abc)
+        1 Gebiet(e) der Geometrie ohne Statistik: '104'
+        >>> print(r.summary("en"))
+        Klein: 4 areas at level 'gebiet', year 2024 (description abc)
+        1 area(s) in the geometry without statistics: '104'
+        """
+        if language not in ("de", "en"):
+            raise fail("LoadReport.summary", f"`language` is {language!r}", "use 'de' or 'en'")
+        return "\n".join(self._lines(language))
+
+    def _lines(self, language: str = "en") -> list[str]:
+        de = language == "de"
+
+        def say(german: str, english: str) -> str:
+            return german if de else english
+
+        n, level, year = self.n_areas, self.level, self.year
         out = [
-            f"{self.city}: {self.n_areas} areas at level {self.level!r}"
-            + (f", year {self.year}" if self.year is not None else "")
-            + f" (description {self.spec_hash})"
+            say(
+                f"{self.city}: {n} Gebiete der Ebene {level!r}",
+                f"{self.city}: {n} areas at level {level!r}",
+            )
+            + (say(f", Jahr {year}", f", year {year}") if year is not None else "")
+            + say(f" (Beschreibung {self.spec_hash})", f" (description {self.spec_hash})")
         ]
         if self.crs:
-            out.append(f"CRS: {self.crs}")
-        if self.without_statistics:
             out.append(
-                f"{len(self.without_statistics)} area(s) in the geometry without statistics: "
-                f"{format_values(self.without_statistics)}"
+                say(f"Koordinatenbezugssystem: {self.crs_de or self.crs}", f"CRS: {self.crs}")
             )
-        for file, ids in self.without_geometry.items():
-            out.append(f"{len(ids)} id(s) of {file} without geometry: {format_values(ids)}")
-        for lv, n in self.aggregate_rows.items():
-            out.append(f"{n} aggregate row(s) of level {lv!r} kept as check sums")
-        if len(self.check_sums):
-            n_bad = int((self.check_sums["difference"].abs() >= 1e-6).sum())
+        if self.without_statistics:
+            k, ids = len(self.without_statistics), format_values(self.without_statistics)
             out.append(
-                f"check sums: {len(self.check_sums)} compared, {n_bad} differ from the sums "
-                "of the areas"
+                say(
+                    f"{k} Gebiet(e) der Geometrie ohne Statistik: {ids}",
+                    f"{k} area(s) in the geometry without statistics: {ids}",
+                )
+            )
+        for file, file_ids in self.without_geometry.items():
+            shown = format_values(file_ids)
+            out.append(
+                say(
+                    f"{len(file_ids)} Schlüssel in {file} ohne Geometrie: {shown}",
+                    f"{len(file_ids)} id(s) of {file} without geometry: {shown}",
+                )
+            )
+        for lv, k in self.aggregate_rows.items():
+            out.append(
+                say(
+                    f"{k} Summenzeile(n) der Ebene {lv!r} als Kontrollsummen behalten",
+                    f"{k} aggregate row(s) of level {lv!r} kept as check sums",
+                )
+            )
+        if len(self.check_sums):
+            k, bad = len(self.check_sums), int((self.check_sums["difference"].abs() >= 1e-6).sum())
+            out.append(
+                say(
+                    f"Kontrollsummen: {k} verglichen, {bad} weichen von der Summe der Gebiete ab",
+                    f"check sums: {k} compared, {bad} differ from the sums of the areas",
+                )
             )
         if self.repaired:
+            k, ids = len(self.repaired), format_values(self.repaired)
             out.append(
-                f"{len(self.repaired)} invalid polygon(s) repaired: {format_values(self.repaired)}"
+                say(
+                    f"{k} ungültige Polygon(e) repariert: {ids}",
+                    f"{k} invalid polygon(s) repaired: {ids}",
+                )
             )
         if self.excluded:
+            k, ids = len(self.excluded), format_values(list(self.excluded))
+            out.append(say(f"{k} Gebiet(e) ausgeschlossen: {ids}", f"{k} area(s) excluded: {ids}"))
+        for c, k in self.sentinels.items():
             out.append(
-                f"{len(self.excluded)} area(s) excluded: {format_values(list(self.excluded))}"
+                say(
+                    f"{k} Zelle(n) von {c!r} mit Fehlwertcode als fehlend gesetzt",
+                    f"{k} sentinel cell(s) of {c!r} set missing",
+                )
             )
-        for c, n in self.sentinels.items():
-            out.append(f"{n} sentinel cell(s) of {c!r} set missing")
-        for lv, ids in self.unplaced.items():
-            out.append(f"{len(ids)} area(s) without a {lv}: {format_values(ids)}")
-        out += list(self.notes)
+        for lv, lv_ids in self.unplaced.items():
+            shown = format_values(lv_ids)
+            out.append(
+                say(
+                    f"{len(lv_ids)} Gebiet(e) ohne {lv}: {shown}",
+                    f"{len(lv_ids)} area(s) without a {lv}: {shown}",
+                )
+            )
+        out += list((self.notes_de or self.notes) if de else self.notes)
         return out
 
     def __repr__(self) -> str:
@@ -332,12 +420,12 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
 # ----------------------------------------------------------------- hierarchy
 def _areas(
     spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index
-) -> tuple[pd.DataFrame, dict, dict, list[str]]:
+) -> tuple[pd.DataFrame, dict, dict, list[tuple[str, str]]]:
     """Parent ids of every smallest area and the names of every level."""
     areas = pd.DataFrame(index=ids)
     names: dict[str, dict[str, str]] = {}
     unplaced: dict[str, tuple[str, ...]] = {}
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []  # (English, German)
     hier = None
     if spec.hierarchy:
         h = spec.hierarchy
@@ -359,13 +447,21 @@ def _areas(
         extra = [str(i) for i in hier.index if i not in set(ids)]
         if lacking:
             notes.append(
-                f"{len(lacking)} area(s) of the geometry not in the hierarchy table: "
-                f"{format_values(lacking)}"
+                (
+                    f"{len(lacking)} area(s) of the geometry not in the hierarchy table: "
+                    f"{format_values(lacking)}",
+                    f"{len(lacking)} Gebiet(e) der Geometrie nicht in der Hierarchietabelle: "
+                    f"{format_values(lacking)}",
+                )
             )
         if extra:
             notes.append(
-                f"{len(extra)} id(s) of the hierarchy table not in the geometry: "
-                f"{format_values(extra)}"
+                (
+                    f"{len(extra)} id(s) of the hierarchy table not in the geometry: "
+                    f"{format_values(extra)}",
+                    f"{len(extra)} Schlüssel der Hierarchietabelle nicht in der Geometrie: "
+                    f"{format_values(extra)}",
+                )
             )
     geo_attr = pd.DataFrame(geo.drop(columns="geometry")).set_index(ids)
 
@@ -498,7 +594,7 @@ def _collect(
     excluded: dict[str, str] = {}
     sentinels: dict[str, int] = {}
     table_names: dict[str, dict[str, str]] = {}
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []  # (English, German)
     found: set[str] = set()
     available: dict[int | str, list[str]] = {}
     geo_set = set(geo_ids)
@@ -739,17 +835,32 @@ def _repair(spec: CitySpec, geo: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, tu
     return geo, tuple(map(str, geo.index[bad]))
 
 
-def _crs_note(geo: gpd.GeoDataFrame) -> str:
+def _crs_note(geo: gpd.GeoDataFrame, language: str = "en") -> str:
+    """Say how the coordinate reference system was taken, in English or German."""
+    de = language == "de"
     crs = geo.crs
     if crs is None:
-        return "no CRS in the geometry file: distances and areas are in the file's units"
+        return (
+            "kein Koordinatenbezugssystem in der Geometriedatei: Abstände und Flächen in den "
+            "Einheiten der Datei"
+            if de
+            else "no CRS in the geometry file: distances and areas are in the file's units"
+        )
     epsg = crs.to_epsg()
     if epsg is not None:
         return f"EPSG:{epsg}"
     if crs.is_projected:
         unit = crs.axis_info[0].unit_name if crs.axis_info else "?"
-        return f"projected CRS without EPSG code accepted ({crs.name}, unit {unit})"
-    return f"geographic CRS without EPSG code ({crs.name}): project it before measuring"
+        return (
+            f"projiziertes System ohne EPSG-Code übernommen ({crs.name}, Einheit {unit})"
+            if de
+            else f"projected CRS without EPSG code accepted ({crs.name}, unit {unit})"
+        )
+    return (
+        f"geographisches System ohne EPSG-Code ({crs.name}): vor dem Messen projizieren"
+        if de
+        else f"geographic CRS without EPSG code ({crs.name}): project it before measuring"
+    )
 
 
 def load_city(
@@ -858,7 +969,12 @@ def load_city(
         data = data[np.isin(data.index.get_level_values(ycol), [year, -1])]
         empty = [c for c in data.columns if data[c].isna().all()]
         if empty:
-            notes.append(f"not available for {year}: {format_values(empty)} (left out)")
+            notes.append(
+                (
+                    f"not available for {year}: {format_values(empty)} (left out)",
+                    f"für {year} nicht vorhanden: {format_values(empty)} (weggelassen)",
+                )
+            )
             data = data.drop(columns=empty)
     # areas in the geometry without any statistics row
     have = set(data.index.get_level_values("id"))
@@ -892,7 +1008,12 @@ def load_city(
         out = out.where(counted)
         dropped = [c for c in data.columns if c not in counts]
         if dropped:
-            notes.append(f"not summed up to {lv.key} (not counts): {format_values(dropped)}")
+            notes.append(
+                (
+                    f"not summed up to {lv.key} (not counts): {format_values(dropped)}",
+                    f"nicht zu {lv.key} aufsummiert (keine Fallzahlen): {format_values(dropped)}",
+                )
+            )
         higher = [lvx.key for lvx in spec.levels[pos + 1 :]]
         up = (
             areas[[lv.key, *higher]]
@@ -926,11 +1047,13 @@ def load_city(
         aggregate_rows=MappingProxyType(col["agg_counts"]),
         check_sums=check,
         crs=_crs_note(geo),
+        crs_de=_crs_note(geo, "de"),
         repaired=repaired,
         excluded=MappingProxyType(col["excluded"]),
         sentinels=MappingProxyType(col["sentinels"]),
         unplaced=MappingProxyType(unplaced),
-        notes=tuple(notes),
+        notes=tuple(en for en, _ in notes),
+        notes_de=tuple(de for _, de in notes),
     )
     return CityData(data=gdf, report=report, spec=spec)
 

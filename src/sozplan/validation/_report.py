@@ -127,7 +127,27 @@ RULES_EN = {
 COVERAGE_COLUMNS = ("kind", "name", "name_en", "checked", "note", "note_en")
 
 #: Columns of the findings table.
-FINDING_COLUMNS = ["severity", "check", "rule", "area", "year", "indicator", "value", "message"]
+FINDING_COLUMNS = [
+    "severity",
+    "check",
+    "rule",
+    "area",
+    "year",
+    "indicator",
+    "value",
+    "message",
+    "message_en",
+]
+
+
+def _in_language(findings: pd.DataFrame, language: str | None) -> pd.DataFrame:
+    """Keep the message column of one language (named ``message``), or both for None."""
+    if language is None:
+        return findings
+    en = _language(language)
+    out = findings.drop(columns=["message", "message_en"])
+    out["message"] = findings["message_en" if en else "message"].to_numpy()
+    return out
 
 
 def _language(language: str) -> bool:
@@ -151,6 +171,7 @@ def empty_findings() -> pd.DataFrame:
             "indicator": pd.Series([], dtype="string"),
             "value": pd.Series([], dtype=float),
             "message": pd.Series([], dtype="string"),
+            "message_en": pd.Series([], dtype="string"),
         }
     )
 
@@ -166,7 +187,8 @@ class ValidationReport:
         (completeness, plausibility, small_numbers, distribution, redundancy,
         reliability, stability, external), ``rule`` (see :data:`RULES`), ``area`` (id
         or NA for findings about an indicator as a whole), ``year``, ``indicator``,
-        ``value`` (the offending value or the statistic) and ``message`` (German).
+        ``value`` (the offending value or the statistic), ``message`` (German) and
+        ``message_en`` (English).
     indicators : DataFrame
         Per indicator (and year): n, missing, small-number count, mean, median, sd,
         skewness, kurtosis, number of outliers, the COINr flag and a suggestion.
@@ -233,14 +255,29 @@ class ValidationReport:
         """True when no finding has severity ``error``."""
         return not bool((self.findings["severity"] == "error").any())
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the tidy findings table (a copy)."""
-        return self.findings.copy()
+    def to_frame(self, language: str | None = None) -> pd.DataFrame:
+        """Return the tidy findings table (a copy).
+
+        Parameters
+        ----------
+        language : {"de", "en"}, optional
+            Keep one ``message`` column in this language; default: both (``message``
+            German, ``message_en`` English).
+        """
+        return _in_language(self.findings.copy(), language)
 
     def select(
-        self, rule: str | None = None, *, severity: str | None = None, check: str | None = None
+        self,
+        rule: str | None = None,
+        *,
+        severity: str | None = None,
+        check: str | None = None,
+        language: str | None = None,
     ) -> pd.DataFrame:
-        """Return the findings of one rule, severity or check."""
+        """Return the findings of one rule, severity or check.
+
+        ``language`` (``"de"`` or ``"en"``) keeps one ``message`` column in that language.
+        """
         f = self.findings
         mask = np.ones(len(f), dtype=bool)
         if rule is not None:
@@ -249,7 +286,7 @@ class ValidationReport:
             mask &= (f["severity"] == severity).to_numpy()
         if check is not None:
             mask &= (f["check"] == check).to_numpy()
-        return f[mask]
+        return _in_language(f[mask], language)
 
     def counts(self) -> pd.DataFrame:
         """Count findings per check, rule and severity (non-zero rows only)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,13 @@ def _fmt(v: float) -> str:
     if not np.isfinite(v):
         return "NA"
     return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}".replace(",", ".")
+
+
+def _fmt_en(v: float) -> str:
+    """Format a number for an English message (thousands with a comma)."""
+    if not np.isfinite(v):
+        return "NA"
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
 class _Collector:
@@ -88,14 +96,16 @@ class _Collector:
         severity: str,
         message: Any,
         *,
+        en: Any,
         area: Any = None,
         year: Any = None,
         indicator: Any = None,
         value: Any = np.nan,
     ) -> None:
+        """Add findings: ``message`` in German, ``en`` in English (a string or one per row)."""
         lengths = [
             len(x)
-            for x in (message, area, year, indicator, value)
+            for x in (message, en, area, year, indicator, value)
             if isinstance(x, (list, np.ndarray, pd.Index, pd.Series))
         ]
         n = lengths[0] if lengths else 1
@@ -117,6 +127,7 @@ class _Collector:
                 "indicator": col(indicator),
                 "value": col(value),
                 "message": col(message),
+                "message_en": col(en),
             }
         )
 
@@ -128,6 +139,7 @@ class _Collector:
         severity: str,
         message: Any,
         *,
+        en: Any,
         indicator: Any = None,
         value: Any = np.nan,
     ) -> None:
@@ -136,6 +148,7 @@ class _Collector:
             rule,
             severity,
             message,
+            en=en,
             area=data.ids[mask],
             year=data.year_of(mask),
             indicator=indicator,
@@ -167,6 +180,7 @@ class _Collector:
                     dtype=float
                 ),
                 "message": pd.array(data["message"], dtype="string"),
+                "message_en": pd.array(data["message_en"], dtype="string"),
             }
         )
         order = np.lexsort(
@@ -194,6 +208,11 @@ class _Data:
     usable: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     directions: dict[str, int] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    labels_en: dict[str, str] = field(default_factory=dict)
+
+    def label(self, col: str, en: bool = False) -> str:
+        """Return the label of an indicator or column in German or English."""
+        return (self.labels_en if en else self.labels).get(col, col)
 
     def year_of(self, mask: np.ndarray) -> Any:
         return None if self.yrs is None else self.yrs[mask]
@@ -273,6 +292,8 @@ def _resolve(
                     "error",
                     f"Kennzahl {s.key!r} nicht berechenbar: Spalte(n) {', '.join(missing)} "
                     "fehlen.",
+                    en=f"indicator {s.key!r} not computable: column(s) {', '.join(missing)} "
+                    "missing.",
                     indicator=s.key,
                 )
                 continue
@@ -281,7 +302,13 @@ def _resolve(
     if columns is not None:
         for c in [columns] if isinstance(columns, str) else list(columns):
             if c not in df.columns:
-                out.add("missing_column", "error", f"Spalte {c!r} fehlt.", indicator=str(c))
+                out.add(
+                    "missing_column",
+                    "error",
+                    f"Spalte {c!r} fehlt.",
+                    en=f"column {c!r} is missing.",
+                    indicator=str(c),
+                )
             else:
                 value_cols.append(c)
     return spec_list, value_cols
@@ -612,6 +639,7 @@ def _rule_ids(data: _Data, out: _Collector) -> None:
             "missing_id",
             "error",
             "Zeile ohne Gebietsschlüssel.",
+            en="row without an area id.",
             year=data.year_of(miss),
             value=np.flatnonzero(miss).astype(float),
         )
@@ -628,10 +656,17 @@ def _rule_ids(data: _Data, out: _Collector) -> None:
             + "."
             for a, y, n in zip(areas, years, counts.to_numpy(), strict=True)
         ]
+        msgs_en = [
+            f"area id {a!s} occurs {n} times"
+            + (f" (year {int(y)})" if y is not None and np.isfinite(y) else "")
+            + "."
+            for a, y, n in zip(areas, years, counts.to_numpy(), strict=True)
+        ]
         out.add(
             "duplicate_id",
             "error",
             msgs,
+            en=msgs_en,
             area=areas,
             year=years,
             value=counts.to_numpy().astype(float),
@@ -661,6 +696,41 @@ _FLAGS_DE = {
     "revised": "berichtigt (r)",
     "estimated": "geschätzt (s)",
 }
+#: English labels of the statuses (same keys as :data:`_STATUS_DE` and :data:`_FLAGS_DE`).
+_STATUS_EN = {
+    "suppressed": "secret (.)",
+    "unreliable": "not reliable enough (/)",
+    "not_applicable": "not applicable (x)",
+    "pending": "not yet available (...)",
+    "missing": "empty",
+    "invalid": "not readable",
+    "limited": "limited value ((…))",
+    "provisional": "provisional (p)",
+    "revised": "revised (r)",
+    "estimated": "estimated (s)",
+}
+#: The basis of the distribution checks in English.
+_BASIS_EN = {"ausreichende Fallzahl": "enough cases", "alle Werte": "all values"}
+
+
+def _suggestion_en(text: str) -> str:
+    """Return the treatment suggested by :func:`_suggest` in English."""
+    m = re.match(r"winsorisieren \((\d+) Werte? (oben|unten)\)", text)
+    if m:
+        n = int(m.group(1))
+        side = "top" if m.group(2) == "oben" else "bottom"
+        return f"winsorise ({n} value{'s' if n > 1 else ''} at the {side})"
+    return {
+        "Log-Transformation ln(x - min + 1)": "log transform ln(x - min + 1)",
+        "Spiegeln und Log-Transformation ln(max - x + 1)": "reflect and log transform "
+        "ln(max - x + 1)",
+        "keine Behandlung nötig": "no treatment needed",
+        "weglassen": "leave out",
+    }.get(text, text)
+
+
+#: What a column holds, in German and English (the ``what`` of the cell findings).
+_WHAT_EN = {"Kennzahl": "indicator", "Fallzahl": "count", "Wert": "value"}
 
 
 def _status_codes(kw: dict, col: str, n: int) -> np.ndarray | None:
@@ -691,6 +761,7 @@ def _missing_cells(
             "warning",
             f"Spalte {col!r} enthält keinen einzigen Wert ({int(miss.sum())} Zeilen fehlen "
             "oder sind geheimgehalten).",
+            en=f"column {col!r} holds no value at all ({int(miss.sum())} rows missing or secret).",
             indicator=col,
             value=float(miss.sum()),
         )
@@ -703,17 +774,25 @@ def _missing_cells(
             "unreadable_value",
             "warning",
             f"{what} {col!r}: Zelle nicht lesbar (Text), als fehlend behandelt.",
+            en=f"{_WHAT_EN[what]} {col!r}: cell not readable (text), treated as missing.",
             indicator=col,
         )
     gone = miss & ~unreadable
     if gone.any():
         msgs: Any = f"{what} {col!r} fehlt oder ist geheimgehalten."
+        msgs_en: Any = f"{_WHAT_EN[what]} {col!r} is missing or secret."
         if codes is not None:
             msgs = [
                 f"{what} {col!r} fehlt: {_STATUS_DE[c]}." if c in _STATUS_DE else msgs
                 for c in codes[gone]
             ]
-        out.at(data, gone, "suppressed_value", "warning", msgs, indicator=col)
+            msgs_en = [
+                f"{_WHAT_EN[what]} {col!r} is missing: {_STATUS_EN[c]}."
+                if c in _STATUS_DE
+                else msgs_en
+                for c in codes[gone]
+            ]
+        out.at(data, gone, "suppressed_value", "warning", msgs, en=msgs_en, indicator=col)
 
 
 def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> None:
@@ -738,6 +817,7 @@ def _rule_numbers(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> N
                     "negative_count",
                     "error",
                     [f"Fallzahl {col!r} ist negativ ({_fmt(v)})." for v in vals[neg]],
+                    en=[f"count {col!r} is negative ({_fmt_en(v)})." for v in vals[neg]],
                     indicator=col,
                     value=vals[neg],
                 )
@@ -780,6 +860,7 @@ def _rule_status(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> No
                     "flagged_value",
                     "info",
                     f"Wert {col!r}: {label}.",
+                    en=f"value {col!r}: {_STATUS_EN[code]}.",
                     indicator=col,
                 )
     codes_all = pd.Series(
@@ -791,18 +872,7 @@ def _rule_status(df: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> No
     )
     tally = codes_all.value_counts()
     de = {**_STATUS_DE, **_FLAGS_DE}
-    en = {
-        "suppressed": "secret (.)",
-        "unreliable": "not reliable enough (/)",
-        "not_applicable": "not applicable (x)",
-        "pending": "not yet available (...)",
-        "missing": "empty",
-        "invalid": "not readable",
-        "limited": "limited value ((…))",
-        "provisional": "provisional (p)",
-        "revised": "revised (r)",
-        "estimated": "estimated (s)",
-    }
+    en = _STATUS_EN
     shown = [c for c in de if c in tally.index]
     out.cover(
         "status",
@@ -989,6 +1059,11 @@ def _rule_names(df: pd.DataFrame, data: _Data, out: _Collector, year: str) -> No
                 f"{', '.join(map(str, ids[:5]))}{' …' if len(ids) > 5 else ''}."
                 for n, ids in dup.items()
             ],
+            en=[
+                f"name {n!r} ({col}) belongs to {len(ids)} areas: "
+                f"{', '.join(map(str, ids[:5]))}{' …' if len(ids) > 5 else ''}."
+                for n, ids in dup.items()
+            ],
             area=[str(ids[0]) for ids in dup],
             indicator=str(col),
             value=[float(len(ids)) for ids in dup],
@@ -1057,7 +1132,13 @@ def _nothing_checked(df: pd.DataFrame, data: _Data, out: _Collector, n_areas: in
         what_en = "no indicator, rule, cell status or numeric column checked"
     else:
         return
-    out.add("nothing_checked", "warning", f"Nichts geprüft: {what}.", value=float(n_areas))
+    out.add(
+        "nothing_checked",
+        "warning",
+        f"Nichts geprüft: {what}.",
+        en=f"Nothing checked: {what_en}.",
+        value=float(n_areas),
+    )
     out.cover("check", "-", False, what, what_en)
 
 
@@ -1077,6 +1158,7 @@ def _compute_values(data: _Data, kw: dict) -> None:
         reliable[s.key] = ok
         data.directions[s.key] = s.direction
         data.labels[s.key] = s.label_de
+        data.labels_en[s.key] = s.label_en
     for col in data.value_columns:
         values[col] = c[col].to_numpy()
         reliable[col] = np.isfinite(c[col].to_numpy())
@@ -1096,15 +1178,20 @@ def _above(
     message: Any,
     indicator: str,
 ) -> None:
-    """Report ``numerator_above_denominator`` where ``num > den``."""
+    """Report ``numerator_above_denominator`` where ``num > den``.
+
+    ``message(a, b, en)`` gives the message in German (``en=False``) or English.
+    """
     bad = num > den
     if bad.any():
+        pairs = list(zip(num[bad], den[bad], strict=True))
         out.at(
             data,
             bad,
             "numerator_above_denominator",
             "error",
-            [message(a, b) for a, b in zip(num[bad], den[bad], strict=True)],
+            [message(a, b, False) for a, b in pairs],
+            en=[message(a, b, True) for a, b in pairs],
             indicator=indicator,
             value=num[bad] - den[bad],
         )
@@ -1123,9 +1210,12 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
             out,
             num,
             den,
-            lambda a, b, s=s: (
-                f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als Nenner "
-                f"{_fmt(b)} ({'+'.join(s.denominator)})."
+            lambda a, b, en, s=s: (
+                f"{s.label_en}: numerator {_fmt_en(a)} ({'+'.join(s.numerator)}) larger than "
+                f"denominator {_fmt_en(b)} ({'+'.join(s.denominator)})."
+                if en
+                else f"{s.label_de}: Zähler {_fmt(a)} ({'+'.join(s.numerator)}) größer als "
+                f"Nenner {_fmt(b)} ({'+'.join(s.denominator)})."
             ),
             s.key,
         )
@@ -1161,7 +1251,11 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
                 out,
                 c[part].to_numpy(),
                 c[whole].to_numpy(),
-                lambda x, y, p=part, w=whole: f"{p!r} ({_fmt(x)}) größer als {w!r} ({_fmt(y)}).",
+                lambda x, y, en, p=part, w=whole: (
+                    f"{p!r} ({_fmt_en(x)}) larger than {w!r} ({_fmt_en(y)})."
+                    if en
+                    else f"{p!r} ({_fmt(x)}) größer als {w!r} ({_fmt(y)})."
+                ),
                 f"{part}<={whole}",
             )
         else:
@@ -1178,13 +1272,23 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
                         f"Summe von {', '.join(parts)} weicht um {_fmt(d)} von {total!r} ab."
                         for d in diff[bad]
                     ],
+                    en=[
+                        f"sum of {', '.join(parts)} differs from {total!r} by {_fmt_en(d)}."
+                        for d in diff[bad]
+                    ],
                     indicator=total,
                     value=diff[bad],
                 )
     for col in kw["shares"] or []:
         if col not in data.counts.columns:
             if col not in data.value_columns:
-                out.add("missing_column", "error", f"Spalte {col!r} fehlt.", indicator=str(col))
+                out.add(
+                    "missing_column",
+                    "error",
+                    f"Spalte {col!r} fehlt.",
+                    en=f"column {col!r} is missing.",
+                    indicator=str(col),
+                )
             continue
         v = data.counts[col].to_numpy()
         bad = (v < 0) | (v > 100)
@@ -1195,6 +1299,7 @@ def _rule_plausibility(data: _Data, out: _Collector, kw: dict) -> None:
                 "share_out_of_range",
                 "error",
                 [f"Anteil {col!r} = {_fmt(x)} % liegt außerhalb von 0 bis 100." for x in v[bad]],
+                en=[f"share {col!r} = {_fmt_en(x)} % is outside 0 to 100." for x in v[bad]],
                 indicator=col,
                 value=v[bad],
             )
@@ -1232,6 +1337,7 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
                 "missing_geometry",
                 "error",
                 "`geometry` ist keine Geometrie (GeoSeries/GeoDataFrame); Prüfung übersprungen.",
+                en="`geometry` is no geometry (GeoSeries/GeoDataFrame); check skipped.",
             )
             return
         gids, gyears = np.asarray(geom.index, dtype=object), None
@@ -1242,6 +1348,7 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
             "missing_geometry",
             "error",
             "Gebiet ohne Geometrie (leer oder fehlend).",
+            en="area without geometry (empty or missing).",
             area=gids[missing],
             year=None if gyears is None else gyears[missing],
         )
@@ -1253,6 +1360,7 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
             "invalid_geometry",
             "warning",
             "Geometrie ist ungültig (z. B. Selbstüberschneidung); mit make_valid reparieren.",
+            en="geometry is invalid (e.g. self-intersection); repair it with make_valid.",
             area=gids[invalid],
             year=None if gyears is None else gyears[invalid],
         )
@@ -1264,6 +1372,7 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
                 "duplicate_id",
                 "error",
                 "Gebietsschlüssel kommt in `geometry` mehrfach vor.",
+                en="area id occurs more than once in `geometry`.",
                 area=np.asarray(dupg, dtype=object),
             )
         data_ids = pd.Index(pd.unique(data.ids[~pd.isna(data.ids)]))
@@ -1274,6 +1383,7 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
                 "missing_geometry",
                 "error",
                 "Gebiet hat Daten, aber keine Geometrie in `geometry`.",
+                en="area has data but no geometry in `geometry`.",
                 area=np.asarray(only_data, dtype=object),
             )
         if len(only_geom):
@@ -1281,6 +1391,7 @@ def _rule_geometry(df: pd.DataFrame, data: _Data, geometry: Any, out: _Collector
                 "geometry_without_data",
                 "warning",
                 "Geometrie ohne Datenzeile.",
+                en="geometry without a data row.",
                 area=np.asarray(only_geom, dtype=object),
             )
 
@@ -1319,7 +1430,13 @@ def _rule_hierarchy(
         levels, totals = list(hierarchy), {}
     missing_cols = [c for c in levels if c not in df.columns]
     for c in missing_cols:
-        out.add("missing_column", "error", f"Hierarchiespalte {c!r} fehlt.", indicator=str(c))
+        out.add(
+            "missing_column",
+            "error",
+            f"Hierarchiespalte {c!r} fehlt.",
+            en=f"hierarchy column {c!r} is missing.",
+            indicator=str(c),
+        )
     levels = [c for c in levels if c in df.columns]
     yrs = data.yrs if data.yrs is not None else np.zeros(len(df))
     chain = [None, *levels]
@@ -1333,6 +1450,7 @@ def _rule_hierarchy(
                 "hierarchy_nesting",
                 "error",
                 f"Gebiet ohne übergeordnetes Gebiet ({parent!r} fehlt).",
+                en=f"area without a parent area ({parent!r} is missing).",
                 indicator=str(parent),
             )
         cv = data.ids if child is None else df[child].to_numpy(dtype=object)
@@ -1349,6 +1467,7 @@ def _rule_hierarchy(
                     f"Gebiet liegt in {n} verschiedenen {parent!r}-Gebieten."
                     for n in bad.to_numpy()
                 ],
+                en=[f"area lies in {n} different {parent!r} areas." for n in bad.to_numpy()],
                 area=[k[0] for k in bad.index],
                 year=[k[1] if data.yrs is not None else None for k in bad.index],
                 indicator=str(parent),
@@ -1363,6 +1482,8 @@ def _rule_hierarchy(
                 "warning",
                 f"Summenprüfung für {parent!r} übersprungen: die übergeordnete Tabelle ist ein "
                 f"{type(table).__name__}, kein DataFrame.",
+                en=f"sum check of {parent!r} skipped: the parent table is a "
+                f"{type(table).__name__}, not a DataFrame.",
                 indicator=str(parent),
             )
             continue
@@ -1430,6 +1551,11 @@ def _compare_totals(
                 [
                     f"Summe der Teilgebiete für {col!r} = {_fmt(a)}, Wert des Gebiets "
                     f"{level} = {_fmt(b)}."
+                    for a, b in zip(s[bad], r[bad], strict=True)
+                ],
+                en=[
+                    f"sum of the areas for {col!r} = {_fmt_en(a)}, value of the area "
+                    f"{level} = {_fmt_en(b)}."
                     for a, b in zip(s[bad], r[bad], strict=True)
                 ],
                 area=[k[0] for k in keys],
@@ -1553,7 +1679,7 @@ def _rule_small_numbers(data: _Data, out: _Collector, kw: dict) -> None:
         else np.full(flag.sum(), np.nan)
     )
     level = round((1 - kw["alpha"]) * 100)
-    msgs = []
+    msgs, msgs_en = [], []
     for p, ns, k, wm, sp in zip(popv, n_small, keys[jmax], wmax, small_pop[flag], strict=True):
         part = (
             f"{_fmt(p)} Einwohner (< {_fmt(kw['min_population'])})"
@@ -1564,12 +1690,22 @@ def _rule_small_numbers(data: _Data, out: _Collector, kw: dict) -> None:
             f"; breitestes {level}-%-Intervall: {k} {_fmt(wm)} Punkte" if np.isfinite(wm) else ""
         )
         msgs.append(f"Kleine Fallzahl: {part}{widest}.")
+        part_en = (
+            f"{_fmt_en(p)} residents (< {_fmt_en(kw['min_population'])})"
+            if sp
+            else f"{ns} indicator(s) with a denominator < {_fmt_en(kw['min_denominator'])}"
+        )
+        widest_en = (
+            f"; widest {level} % interval: {k} {_fmt_en(wm)} points" if np.isfinite(wm) else ""
+        )
+        msgs_en.append(f"Small numbers: {part_en}{widest_en}.")
     out.at(
         data,
         flag,
         "small_numbers",
         "warning",
         msgs,
+        en=msgs_en,
         indicator=np.where(has_w, keys[jmax], np.array(None, dtype=object)),
         value=wmax,
     )
@@ -1609,7 +1745,7 @@ def _rule_jumps(data: _Data, out: _Collector, kw: dict) -> None:
                 after - before,
                 (y0, y1),
                 col,
-                data.labels.get(col, col),
+                (data.label(col), data.label(col, en=True)),
                 kw["jump_threshold"],
             )
         if popw is not None:
@@ -1626,7 +1762,7 @@ def _rule_jumps(data: _Data, out: _Collector, kw: dict) -> None:
                 rel,
                 (y0, y1),
                 pop,
-                "Einwohnerzahl",
+                ("Einwohnerzahl", "residents"),
                 kw["jump_threshold"],
                 scale=100,
             )
@@ -1640,11 +1776,14 @@ def _jump_findings(
     change: np.ndarray,
     years: tuple[float, float],
     indicator: str,
-    label: str,
+    label: tuple[str, str],
     threshold: float,
     scale: float = 1.0,
 ) -> None:
-    """Flag changes whose modified z-score exceeds ``threshold`` (at least 10 changes)."""
+    """Flag changes whose modified z-score exceeds ``threshold`` (at least 10 changes).
+
+    ``label`` is the German and the English name of what changed.
+    """
     ok = np.isfinite(change)
     if ok.sum() < 10:
         return
@@ -1658,7 +1797,13 @@ def _jump_findings(
         "jump",
         "warning",
         [
-            f"{label}: Sprung von {_fmt(p)} auf {_fmt(q)} ({y0}→{y1}), robuster z-Wert {zz:.1f}."
+            f"{label[0]}: Sprung von {_fmt(p)} auf {_fmt(q)} ({y0}→{y1}), robuster z-Wert "
+            f"{zz:.1f}."
+            for p, q, zz in zip(before[bad], after[bad], z[bad], strict=True)
+        ],
+        en=[
+            f"{label[1]}: jump from {_fmt_en(p)} to {_fmt_en(q)} ({y0}→{y1}), robust z-score "
+            f"{zz:.1f}."
             for p, q, zz in zip(before[bad], after[bad], z[bad], strict=True)
         ],
         area=np.asarray(areas, dtype=object)[bad],
@@ -1733,6 +1878,8 @@ def _rule_distribution(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
                     "warning",
                     f"{data.labels.get(col, col)}: keine Streuung ({basis}); für Vergleiche "
                     "unbrauchbar.",
+                    en=f"{data.label(col, en=True)}: no variation ({_BASIS_EN[basis]}); useless "
+                    "for comparisons.",
                     year=yv,
                     indicator=col,
                     value=float(x[0]),
@@ -1753,6 +1900,11 @@ def _rule_distribution(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
                         f"(modifizierter z-Wert {zz:.1f}; Median {_fmt(row['median'])})."
                         for v, zz in zip(x[bad], z[bad], strict=True)
                     ],
+                    en=[
+                        f"{data.label(col, en=True)} = {_fmt_en(v)} is a robust outlier "
+                        f"(modified z-score {zz:.1f}; median {_fmt_en(row['median'])})."
+                        for v, zz in zip(x[bad], z[bad], strict=True)
+                    ],
                     area=ids,
                     year=yv,
                     indicator=col,
@@ -1765,6 +1917,9 @@ def _rule_distribution(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
                     "warning",
                     f"{data.labels.get(col, col)}: Schiefe {g1:.2f}, Wölbung {g2:.2f} (Schwelle "
                     f"|Schiefe| > 2 und Wölbung > 3,5); Vorschlag: {row['suggestion']}.",
+                    en=f"{data.label(col, en=True)}: skewness {g1:.2f}, kurtosis {g2:.2f} "
+                    "(threshold |skewness| > 2 and kurtosis > 3.5); suggestion: "
+                    f"{_suggestion_en(row['suggestion'])}.",
                     year=yv,
                     indicator=col,
                     value=g1,
@@ -1822,6 +1977,9 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
                     f"{data.labels.get(cols[i], cols[i])} und "
                     f"{data.labels.get(cols[j], cols[j])} korrelieren stark (Pearson {rp:.2f}, "
                     f"Spearman {rs:.2f}); eine der beiden ist redundant.",
+                    en=f"{data.label(cols[i], en=True)} and {data.label(cols[j], en=True)} "
+                    f"correlate strongly (Pearson {rp:.2f}, Spearman {rs:.2f}); one of them is "
+                    "redundant.",
                     indicator=f"{cols[i]}~{cols[j]}",
                     value=rp if abs(rp) >= abs(rs) else rs,
                 )
@@ -1834,6 +1992,8 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             "warning",
             "Korrelationsmatrix singulär: mindestens eine Kennzahl ist eine Linearkombination "
             "anderer.",
+            en="correlation matrix singular: at least one indicator is a linear combination of "
+            "others.",
             value=np.inf,
         )
     res["vif"] = vif
@@ -1843,6 +2003,7 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
                 "high_vif",
                 "warning",
                 f"{data.labels.get(col, col)}: VIF {v:.1f} > {kw['vif_threshold']:g}.",
+                en=f"{data.label(col, en=True)}: VIF {v:.1f} > {kw['vif_threshold']:g}.",
                 indicator=col,
                 value=v,
             )
@@ -1884,6 +2045,12 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
                 if a < kw["alpha_threshold"]
                 else "."
             ),
+            en=f"dimension {d!r}: Cronbach's alpha {a:.2f} ({len(present)} indicators)"
+            + (
+                f" < {kw['alpha_threshold']:g}: low internal consistency."
+                if a < kw["alpha_threshold"]
+                else "."
+            ),
             indicator=d,
             value=a,
         )
@@ -1892,15 +2059,15 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
     try:
         overall, per = kmo(x)
         res["kmo"], res["kmo_per_indicator"] = overall, per
-        label = next(
-            lab
-            for lim, lab in (
-                (0.9, "hervorragend"),
-                (0.8, "gut"),
-                (0.7, "mittel"),
-                (0.6, "mäßig"),
-                (0.5, "schlecht"),
-                (-1, "inakzeptabel"),
+        label, label_en = next(
+            (lab, lab_en)
+            for lim, lab, lab_en in (
+                (0.9, "hervorragend", "marvelous"),
+                (0.8, "gut", "meritorious"),
+                (0.7, "mittel", "middling"),
+                (0.6, "mäßig", "mediocre"),
+                (0.5, "schlecht", "miserable"),
+                (-1, "inakzeptabel", "unacceptable"),
             )
             if overall >= lim
         )
@@ -1908,6 +2075,7 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             "kmo",
             "warning" if overall < 0.6 else "info",
             f"KMO = {overall:.2f} ({label}; Kaiser 1974).",
+            en=f"KMO = {overall:.2f} ({label_en}; Kaiser 1974).",
             value=overall,
         )
         stat, dof, p = bartlett_sphericity(x)
@@ -1917,10 +2085,17 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             "warning" if p > kw["alpha"] else "info",
             f"Bartlett-Test: Chi² = {stat:.1f}, df = {dof}, p = {p:.3g}"
             + (" – die Kennzahlen sind kaum korreliert." if p > kw["alpha"] else "."),
+            en=f"Bartlett's test: chi² = {stat:.1f}, df = {dof}, p = {p:.3g}"
+            + (" – the indicators are hardly correlated." if p > kw["alpha"] else "."),
             value=p,
         )
     except Exception as exc:
-        out.add("kmo", "warning", f"KMO und Bartlett nicht berechenbar: {exc}")
+        out.add(
+            "kmo",
+            "warning",
+            f"KMO und Bartlett nicht berechenbar: {exc}",
+            en=f"KMO and Bartlett not computable: {exc}",
+        )
     try:
         explained, loadings = principal_components(x)
         res["pca_explained"], res["pca_loadings"] = explained, loadings
@@ -1931,6 +2106,9 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             "Hauptkomponentenanalyse: 1. Komponente erklärt "
             f"{explained['explained_variance_ratio'].iloc[0] * 100:.1f} % der Varianz; "
             f"{n_kaiser} Komponente(n) mit Eigenwert > 1.",
+            en="principal component analysis: the first component explains "
+            f"{explained['explained_variance_ratio'].iloc[0] * 100:.1f} % of the variance; "
+            f"{n_kaiser} component(s) with eigenvalue > 1.",
             value=float(explained["explained_variance_ratio"].iloc[0]),
         )
     except Exception:
@@ -1974,6 +2152,8 @@ def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
                 "warning" if rho < 0.7 else "info",
                 f"{lab}: Rangkorrelation {int(y0)}–{int(y1)} = {rho:.2f}"
                 + (" (instabil)." if rho < 0.7 else "."),
+                en=f"{data.label(col, en=True)}: rank correlation {int(y0)}–{int(y1)} = "
+                f"{rho:.2f}" + (" (unstable)." if rho < 0.7 else "."),
                 year=int(y1),
                 indicator=col,
                 value=rho,
@@ -1983,6 +2163,8 @@ def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
                 "warning" if share > 0.5 else "info",
                 f"{lab}: {share * 100:.0f} % der Gebiete wechseln die {k}-er Quantilsklasse "
                 f"({int(y0)}–{int(y1)}).",
+                en=f"{data.label(col, en=True)}: {share * 100:.0f} % of the areas change their "
+                f"class of {k} quantiles ({int(y0)}–{int(y1)}).",
                 year=int(y1),
                 indicator=col,
                 value=share,
@@ -2001,6 +2183,7 @@ def _rule_external(
                 "missing_column",
                 "error",
                 f"Außenkriterium {criterion!r} fehlt.",
+                en=f"external criterion {criterion!r} is missing.",
                 indicator=criterion,
             )
             return pd.DataFrame()
@@ -2018,6 +2201,8 @@ def _rule_external(
             "warning",
             f"`criterion` ist weder Spaltenname noch Series ({type(criterion).__name__}); "
             "übersprungen.",
+            en=f"`criterion` is neither a column name nor a Series ({type(criterion).__name__}); "
+            "skipped.",
         )
         return pd.DataFrame()
     vals = _wide(data, data.values)
@@ -2043,6 +2228,8 @@ def _rule_external(
             "info",
             f"{data.labels.get(col, col)} korreliert mit {name!r}: Pearson {rp:.2f}, Spearman "
             f"{rs:.2f} (n = {len(pair)}).",
+            en=f"{data.label(col, en=True)} correlates with {name!r}: Pearson {rp:.2f}, "
+            f"Spearman {rs:.2f} (n = {len(pair)}).",
             indicator=col,
             value=rs,
         )
