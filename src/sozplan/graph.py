@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from sozplan._core.registry import ObjectNotes
 from sozplan.checks import (
     check_aligned_index,
     check_frame,
@@ -71,8 +72,9 @@ IslandPolicy = Literal["raise", "nearest", "drop", "keep"]
 _KINDS = ("queen", "rook", "knn", "distance", "kernel")
 _POLICIES = ("raise", "nearest", "drop", "keep")
 _TRANSFORMS = ("r", "b", "v", "d", "o")
-#: Attribute under which build_graph stores its island report on the Graph object.
-_REPORT_ATTR = "_sozplan_islands"
+#: What build_graph found and did about islands, per graph it returned (kept in sozplan,
+#: never written onto libpysal's Graph).
+_ISLAND_REPORTS: ObjectNotes[IslandReport] = ObjectNotes()
 
 
 @dataclass(frozen=True, eq=False)
@@ -448,7 +450,7 @@ def build_graph(
         added_edges=added,
         dropped=dropped,
     )
-    object.__setattr__(graph, _REPORT_ATTR, report)
+    _ISLAND_REPORTS.set(graph, report)
     return graph
 
 
@@ -461,7 +463,7 @@ def island_report(graph: Graph) -> IslandReport | None:
     >>> island_report(Graph.from_dicts({"a": ["b"], "b": ["a"]})) is None
     True
     """
-    return getattr(graph, _REPORT_ATTR, None)
+    return _ISLAND_REPORTS.get(graph)
 
 
 def align_graph(graph: Graph, df: pd.DataFrame, *, where: str = "align_graph") -> Graph:
@@ -526,7 +528,7 @@ def align_graph(graph: Graph, df: pd.DataFrame, *, where: str = "align_graph") -
         out.transformation = transformation
     report = island_report(graph)
     if report is not None:
-        object.__setattr__(out, _REPORT_ATTR, report)
+        _ISLAND_REPORTS.set(out, report)
     return out
 
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import rows_table
 from sozplan.autocorrelation._common import (
-    as_html_table,
     check_alternative,
     check_permutations,
     load_esda,
@@ -137,7 +137,7 @@ class GlobalResult:
         return "\n".join([self.name] + [f"  {k:<{width}}  {v}" for k, v in rows])
 
     def _repr_html_(self) -> str:
-        return as_html_table(self._rows(), self.name)
+        return rows_table(self._rows(), self.name)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of the figures (index: the statistic's name)."""
@@ -862,7 +862,7 @@ class JoinCountsResult:
         return "\n".join(["Join counts"] + [f"  {k:<{width}}  {v}" for k, v in rows])
 
     def _repr_html_(self) -> str:
-        return as_html_table(self._rows(), "Join counts")
+        return rows_table(self._rows(), "Join counts")
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-class table plus a row ``"all"`` for the same-class joins."""

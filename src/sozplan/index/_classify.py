@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import frame_table
 from sozplan.checks import fail, format_values
-from sozplan.index._common import as_series, html_table
+from sozplan.index._common import as_series
 
 __all__ = [
     "DYNAMICS_LABELS",
@@ -231,7 +232,7 @@ class Classification:
         head = (
             f"<b>Classification</b> scheme={self.scheme}, cuts={np.round(self.cuts, 4).tolist()}"
         )
-        return head + html_table(self.counts.to_frame())
+        return head + frame_table(self.counts.to_frame())
 
     def plot(self, ax=None, *, bins: int = 40):
         """Histogram of the values with the cut points as vertical lines."""
@@ -425,7 +426,9 @@ class ThresholdSensitivity:
         return f"ThresholdSensitivity(cuts={cuts}, closed={self.closed!r})\n{s}"
 
     def _repr_html_(self) -> str:
-        return "<b>ThresholdSensitivity</b>" + html_table(self.summary.drop(columns="changed_ids"))
+        return "<b>ThresholdSensitivity</b>" + frame_table(
+            self.summary.drop(columns="changed_ids")
+        )
 
     def plot(self, ax=None):
         """Areas changing class against the shift of the cuts."""

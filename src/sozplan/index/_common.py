@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -11,7 +10,7 @@ import pandas as pd
 
 from sozplan.checks import fail, format_values
 
-__all__ = ["as_series", "html_table", "parse_directions", "weighted_moments"]
+__all__ = ["as_series", "parse_directions"]
 
 
 def as_series(values: Any, *, name: str = "values", where: str = "") -> pd.Series:
@@ -26,16 +25,6 @@ def as_series(values: Any, *, name: str = "values", where: str = "") -> pd.Serie
     except (TypeError, ValueError) as exc:
         raise fail(where, f"`{name}` is not numeric ({exc})", "pass numbers") from exc
     return out
-
-
-def html_table(df: pd.DataFrame, max_rows: int = 20) -> str:
-    """Render a small HTML table for ``_repr_html_``."""
-    return df.head(max_rows).to_html(float_format=lambda v: f"{v:.4g}", border=0)
-
-
-def html_escape(text: str) -> str:
-    """Escape text for HTML."""
-    return html.escape(str(text))
 
 
 _DIRECTION_WORDS = {1: 1, -1: -1, "+": 1, "-": -1, "+1": 1, "-1": -1}
@@ -94,25 +83,3 @@ def parse_directions(
             )
         out.append(_DIRECTION_WORDS[key])
     return np.asarray(out, dtype=float)
-
-
-def weighted_moments(
-    x: np.ndarray, w: np.ndarray | None, ddof: float, axis: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""Mean and standard deviation along ``axis``, with optional frequency weights.
-
-    With weights :math:`w_i` the mean is :math:`\sum w_i x_i / \sum w_i` and the
-    variance :math:`\sum w_i (x_i - \bar x)^2 / (\sum w_i - \mathrm{ddof})`
-    (frequency weights, so that integer weights equal repeated rows).
-    """
-    if w is None:
-        return x.mean(axis=axis), x.std(axis=axis, ddof=ddof)
-    w = np.asarray(w, dtype=float)
-    shape = [1] * x.ndim
-    shape[axis] = -1
-    ww = w.reshape(shape)
-    sw = w.sum()
-    mean = (ww * x).sum(axis=axis) / sw
-    dev = x - np.expand_dims(mean, axis)
-    var = (ww * dev**2).sum(axis=axis) / (sw - ddof)
-    return mean, np.sqrt(var)

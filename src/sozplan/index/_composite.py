@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import escape, frame_table
+from sozplan._core.stats import weighted_mean_std
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate
 from sozplan.index._classify import Classification, classify
-from sozplan.index._common import html_escape, html_table, parse_directions, weighted_moments
+from sozplan.index._common import parse_directions
 from sozplan.index._transform import (
     IMPUTATIONS,
     NORMALISATIONS,
@@ -388,10 +390,10 @@ class IndexResult:
     def _repr_html_(self) -> str:
         s = self.spec
         head = (
-            f"<b>IndexResult</b> {html_escape(s.name)} version {html_escape(s.version)} "
+            f"<b>IndexResult</b> {escape(s.name)} version {escape(s.version)} "
             f"(spec hash <code>{s.hash}</code>), {len(self.index)} areas"
         )
-        return head + html_table(self.weights.to_frame())
+        return head + frame_table(self.weights.to_frame())
 
     def plot(self, ax=None, *, top: int = 20):
         """Contributions of the indicators (weight x normalised value) for the ``top`` areas."""
@@ -543,7 +545,7 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
     if spec.restandardise:
         # same moments as the normalisation: population-weighted if it was
         pw = df[population].to_numpy(dtype=float) if population else None
-        mean, sd = weighted_moments(aggregated.to_numpy(), pw, spec.normalisation.get("ddof", 0))
+        mean, sd = weighted_mean_std(aggregated.to_numpy(), pw, spec.normalisation.get("ddof", 0))
         if not sd > 0:
             raise fail(
                 where,

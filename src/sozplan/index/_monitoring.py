@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import frame_table
+from sozplan._core.stats import weighted_mean_std
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._classify import DYNAMICS_LABELS, STATUS_LABELS, _check_cuts, assign_classes
-from sozplan.index._common import html_table, parse_directions, weighted_moments
+from sozplan.index._common import parse_directions
 
 __all__ = [
     "UNASSIGNED",
@@ -162,9 +164,9 @@ class StatusDynamics:
     def _repr_html_(self) -> str:
         body = f"<b>StatusDynamics</b>: {self.n_rated} of {len(self.rated)} areas rated"
         if self.dynamics_class is not None:
-            body += html_table(self.matrix())
+            body += frame_table(self.matrix())
         else:
-            body += html_table(self.status_class.value_counts(sort=False).to_frame())
+            body += frame_table(self.status_class.value_counts(sort=False).to_frame())
         return body
 
     def plot(self, ax=None, *, cmap: str = "Blues"):
@@ -247,7 +249,7 @@ def _stage(
     xr = x[rated]
     wr = None if w is None else w[rated]
     if reference is None:
-        mean, sd = weighted_moments(xr, wr, ddof)
+        mean, sd = weighted_mean_std(xr, wr, ddof)
         const = ~(sd > 0)
         if const.any():
             bad = [names[j] for j in np.flatnonzero(const)]
@@ -275,7 +277,7 @@ def _stage(
     ssd: Any
     if restandardise:
         if reference is None:
-            smean, ssd = weighted_moments(total[rated], wr, ddof)
+            smean, ssd = weighted_mean_std(total[rated], wr, ddof)
             if not ssd > 0:
                 ids_r = ids[rated]
                 raise fail(
@@ -845,7 +847,7 @@ class Monitoring:
 
     def _repr_html_(self) -> str:
         tab = self.classes("status")
-        return "<b>Monitoring</b> status classes per year" + html_table(
+        return "<b>Monitoring</b> status classes per year" + frame_table(
             tab.apply(lambda c: c.value_counts(sort=False)).T
         )
 

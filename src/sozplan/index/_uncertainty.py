@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sozplan._core.html import frame_table
+from sozplan._core.stats import weighted_mean_std
 from sozplan.checks import check_rng, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate_matrix
 from sozplan.index._classify import assign_classes
-from sozplan.index._common import html_table, weighted_moments
 from sozplan.index._composite import IndexSpec, composite_index
 from sozplan.index._transform import NORMALISATIONS, Normalizer
 
@@ -159,7 +160,7 @@ class SobolResult:
         return f"{head}\n{self.indices.round(4).to_string()}"
 
     def _repr_html_(self) -> str:
-        return f"<b>SobolResult</b> N={self.n}" + html_table(self.indices)
+        return f"<b>SobolResult</b> N={self.n}" + frame_table(self.indices)
 
     def plot(self, ax=None):
         """Bars of first-order and total indices per factor."""
@@ -375,7 +376,7 @@ class _IndexModel:
                     Ws = Ws / Ws.sum(axis=1, keepdims=True) * W.shape[1]
                 Y[:, sel] = aggregate_matrix(X, Ws, method, p=self.p)
         if self.restandardise:
-            mean, sd = weighted_moments(Y, self.pop_weights, self.ddof, axis=0)
+            mean, sd = weighted_mean_std(Y, self.pop_weights, self.ddof, axis=0)
             Y = (Y - mean) / sd
         return Y
 
@@ -470,7 +471,9 @@ class UncertaintyResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return f"<b>UncertaintyResult</b> {self.ranks.shape[1]} runs" + html_table(self.to_frame())
+        return f"<b>UncertaintyResult</b> {self.ranks.shape[1]} runs" + frame_table(
+            self.to_frame()
+        )
 
     def plot(self, ax=None, *, top: int | None = 40):
         """Rank intervals of the areas, sorted by nominal rank (the 'uncertainty plot')."""
@@ -678,7 +681,7 @@ class SensitivityResult:
         return text
 
     def _repr_html_(self) -> str:
-        return f"<b>SensitivityResult</b> N={self.n}" + html_table(self.indices)
+        return f"<b>SensitivityResult</b> N={self.n}" + frame_table(self.indices)
 
     def plot(self, ax=None):
         """Bars of S1 and ST (mean rank shift) per factor."""

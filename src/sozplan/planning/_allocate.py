@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.population import population_values
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.errors import InputError
 from sozplan.planning._common import (
@@ -16,7 +17,6 @@ from sozplan.planning._common import (
     check_finite,
     check_probability,
     html_block,
-    population_values,
 )
 from sozplan.planning._costs import Targeting, targeting
 
@@ -435,8 +435,6 @@ def allocate(
     s = check_probability(base_share, arg="base_share", where=where)
     if population is not None:
         p = population_values(df, population, where=where)
-        if p.sum() <= 0:
-            raise fail(where, "`population` sums to 0", "pass the residents per area")
         weight = n * p
         base_w = p / p.sum()
     else:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.population import population_values
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.planning._common import (
     COST_COLUMNS,
@@ -16,7 +17,6 @@ from sozplan.planning._common import (
     check_finite,
     check_probability,
     html_block,
-    population_values,
 )
 from sozplan.planning._model import validate_costs, validate_measures
 

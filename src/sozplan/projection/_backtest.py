@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import block
 from sozplan.checks import fail
 from sozplan.projection._bands import AgeBands, _as_bands
-from sozplan.projection._common import html_table, reconcile, stocks_by_year
+from sozplan.projection._common import reconcile, stocks_by_year
 from sozplan.projection._hamilton_perry import hamilton_perry
 
 __all__ = ["BacktestResult", "backtest"]
@@ -79,10 +80,12 @@ class BacktestResult:
         return head + "\nMAPE (%) by band and method:\n" + mape.to_string()
 
     def _repr_html_(self) -> str:
-        return html_table(
+        return block(
             "Rückrechnung (Backtest): MAPE und Verzerrung in %",
-            list(self.notes),
             self.summary.round(2),
+            lines=self.notes,
+            max_rows=12,
+            float_format="{:,.1f}",
         )
 
     def plot(self, *, ax: Any = None, language: str = "de"):

@@ -107,16 +107,3 @@ def control_target(control, y: int, bands: AgeBands, where: str) -> np.ndarray |
             )
         return control.loc[y, list(bands.columns)].to_numpy(dtype=float)
     return float(control.loc[y])
-
-
-def html_table(title: str, lines: list[str], frame: pd.DataFrame | None = None) -> str:
-    """Return a small HTML block: a title, a few lines and an optional table."""
-    import html
-
-    parts = [f"<div><strong>{html.escape(title)}</strong><ul>"]
-    parts += [f"<li>{html.escape(line)}</li>" for line in lines]
-    parts.append("</ul>")
-    if frame is not None:
-        parts.append(frame.to_html(max_rows=12, float_format=lambda x: f"{x:,.1f}"))
-    parts.append("</div>")
-    return "".join(parts)

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import block
 from sozplan.checks import fail, format_values
 from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix
-from sozplan.projection._common import control_target, html_table, reconcile, stocks_by_year
+from sozplan.projection._common import control_target, reconcile, stocks_by_year
 
 __all__ = ["ProjectionResult", "hamilton_perry"]
 
@@ -107,10 +108,12 @@ class ProjectionResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return html_table(
+        return block(
             f"Projektion ({self.method}), {self.launch_year} bis {self.target_year}",
-            [*self.notes],
             self.total().round(1),
+            lines=self.notes,
+            max_rows=12,
+            float_format="{:,.1f}",
         )
 
     def plot(

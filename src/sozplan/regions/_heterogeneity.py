@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.values import indicator_labels
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail
 from sozplan.regions._common import block_values, zone_labels, zone_means
-from sozplan.typology._values import indicator_labels
 
 __all__ = [
     "HeterogeneityResult",

@@ -14,12 +14,13 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sozplan._core.population import population_values
+from sozplan._core.stats import weighted_mean_std
+from sozplan._core.values import indicator_values
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.errors import MethodWarning
 from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
 from sozplan.regions._quality import zone_table
-from sozplan.typology._estimator import weighted_mean_std
-from sozplan.typology._values import indicator_values, population_weights
 
 __all__ = ["METHODS", "RegionalizationResult", "contiguity_matrix", "regionalize"]
 
@@ -654,7 +655,7 @@ def regionalize(
     filled: tuple = ()
     if fill_nan == "neighbours":
         values, filled = _fill_from_neighbours(values, adj)
-    pop = population_weights(gdf, population, where=where)
+    pop = population_values(gdf, population, where=where)
     n = len(gdf)
     bounds = _check_bounds(pop, gdf.index, n_regions, min_population, max_population, n, where)
     n_comp, comp = _check_components(graph, adj, gdf.index, where)

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import rows_table
 from sozplan.checks import check_rng, fail, format_values
-from sozplan.segregation._result import carrington_troske, html_table
+from sozplan.segregation._result import carrington_troske
 from sozplan.segregation._validate import (
     check_integer_counts,
     environment_matrix,
@@ -470,7 +471,7 @@ class RandomizationResult:
             ("Intervall", f"[{lo:.4f}, {hi:.4f}] ({1 - self.alpha:.0%})"),
             ("bereinigt", f"{self.bias_corrected:.4f}"),
         ]
-        return html_table(rows)
+        return rows_table(rows, markup=True)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table of the figures (without the simulated values)."""
@@ -686,7 +687,7 @@ class ComparisonResult:
             ("Intervall", f"[{self.ci[0]:+.4f}, {self.ci[1]:+.4f}]"),
             ("p-Wert", f"{self.p_value:.4g} ({html.escape(self.method)})"),
         ]
-        return html_table(rows)
+        return rows_table(rows, markup=True)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan._core.html import rows_table
+
 __all__ = ["SegregationResult"]
 
 #: German labels of the dimensions (Massey & Denton 1988, plus "diversity").
@@ -29,12 +31,6 @@ def _fmt(value: Any) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(str(v) for v in value)
     return str(value)
-
-
-def html_table(rows: list[tuple[str, str]]) -> str:
-    """Render (label, value) pairs as the small HTML table of a result's ``_repr_html_``."""
-    body = "".join(f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows)
-    return f"<table class='sozplan-result'>{body}</table>"
 
 
 def carrington_troske(observed: float, expected: float) -> float:
@@ -127,7 +123,7 @@ class SegregationResult:
         ]
         rows += [(html.escape(k), html.escape(_fmt(v))) for k, v in self._scalar_extras().items()]
         rows += [("Hinweis", html.escape(w)) for w in self.warnings]
-        return html_table(rows)
+        return rows_table(rows, markup=True)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table: index, label, statistic, dimension, spatial, groups, n_units."""

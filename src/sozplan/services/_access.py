@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, fail, format_values
 from sozplan.services._costs import TravelCosts
 from sozplan.services._decay import Decay, as_decay, step
@@ -145,7 +145,7 @@ class Accessibility:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(repr(self)) + "</pre>"
+        return preformatted(repr(self))
 
     def plot(
         self,

@@ -8,7 +8,6 @@ unit and the origins that reach no facility at all (listed, never dropped).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, check_projected_crs, fail, format_values
 
 __all__ = ["TravelCosts", "network_costs", "od_costs", "straight_line_costs"]
@@ -129,7 +129,7 @@ class TravelCosts:
         )
 
     def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(self.label)}</b>: {html.escape(repr(self))}</p>"
+        return preformatted(f"{self.label}\n{self!r}")
 
 
 # --------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail, format_values
 from sozplan.planning import concentration_index
 
@@ -64,7 +64,7 @@ class Equity:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(repr(self)) + "</pre>"
+        return preformatted(repr(self))
 
     def plot(self, ax: Any = None, *, language: str = "de"):
         """Concentration curve (Lorenz-type) with the line of equality.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import warnings
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, fail, format_values
 from sozplan.services._access import Accessibility, _check_costs, two_step_fca
 from sozplan.services._costs import TravelCosts
@@ -73,7 +73,7 @@ class SiteProposal:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(repr(self)) + "</pre>"
+        return preformatted(repr(self))
 
     def plot(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail
 from sozplan.services._access import Accessibility
 from sozplan.services._facilities import locate_facilities
@@ -63,7 +63,7 @@ class SupplyRatio:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(repr(self)) + "</pre>" + self.table.head(10).to_html()
+        return preformatted(repr(self), self.table)
 
     def plot(
         self,

@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
 
+from sozplan._core.population import population_values
+from sozplan._core.stats import weighted_mean_std
+from sozplan._core.values import indicator_labels, indicator_values
 from sozplan.checks import check_rng, fail, format_values
 from sozplan.errors import MethodWarning
-from sozplan.typology._estimator import METHODS, TypologyClusterer, weighted_mean_std
-from sozplan.typology._values import indicator_labels, indicator_values, population_weights
+from sozplan.typology._estimator import METHODS, TypologyClusterer
 
 __all__ = [
     "TypologyResult",
@@ -675,7 +677,7 @@ def typology(
     cols = list(values.columns)
     x = values.to_numpy(dtype=float)
     n = len(x)
-    w = population_weights(df, weights, where=where, arg="weights")
+    w = population_values(df, weights, where=where, arg="weights")
     if w is not None and method == "gmm":
         raise fail(
             where,
