@@ -76,6 +76,7 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import InputError
+from sozplan.plotting import format_number
 
 __all__ = [
     "DisclosureError",
@@ -140,8 +141,6 @@ class Suppression:
 
     def formatted(self, *, sign: str = ".", language: str = "de") -> pd.DataFrame:
         """Format the table as text: thousands separators, ``sign`` (DIN 55301 ``.``) if hidden."""
-        from sozplan.plotting._style import format_number
-
         out = self.table.copy()
         for c in self.columns:
             out[c] = [

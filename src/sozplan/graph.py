@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from sozplan._core.geometry import points_of
 from sozplan._core.registry import ObjectNotes
 from sozplan.checks import (
     check_aligned_index,
@@ -130,14 +131,6 @@ class IslandReport:
         return f"{found}; nothing to do"
 
 
-def _geometry_for_points(gdf: Any) -> Any:
-    """Centroids for polygons (points stay), for distance-based graphs."""
-    geom = gdf.geometry
-    if (geom.geom_type == "Point").all():
-        return geom
-    return geom.centroid
-
-
 def _check_inputs(gdf: Any, kind: str, islands: str, transform: str) -> None:
     where = "build_graph"
     check_frame(gdf, arg="gdf", where=where)
@@ -183,7 +176,7 @@ def _build_raw(
     if kind in ("queen", "rook"):
         return Graph.build_contiguity(gdf.geometry, rook=(kind == "rook"), strict=False)
     check_projected_crs(gdf, arg="gdf", where=where, purpose=f"{kind} weights (distances)")
-    points = _geometry_for_points(gdf)
+    points = points_of(gdf)
     if kind == "knn":
         if k is None or int(k) != k or k < 1 or k >= len(gdf):
             raise fail(

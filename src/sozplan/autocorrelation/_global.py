@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from sozplan._core.geometry import points_of
 from sozplan._core.html import rows_table
 from sozplan.autocorrelation._common import (
     check_alternative,
@@ -1131,9 +1132,7 @@ def _band_graphs(gdf: Any, distances: Sequence[float]) -> list[tuple[float, floa
     """Annular distance-band graphs (lower, upper] between centroids."""
     from libpysal.graph import Graph
 
-    from sozplan.graph import _geometry_for_points
-
-    pts = _geometry_for_points(gdf)
+    pts = points_of(gdf)
     top = float(max(distances))
     dist = Graph.build_distance_band(pts, threshold=top, binary=False, alpha=1.0)
     adj = dist.adjacency

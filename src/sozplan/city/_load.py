@@ -17,6 +17,9 @@ import pandas as pd
 
 from sozplan.checks import format_values
 from sozplan.city._spec import CitySpec, Level, Table, _did_you_mean
+from sozplan.errors import InputError
+from sozplan.io import read_statistik
+from sozplan.validation import MatchesTotals
 
 __all__ = ["CityData", "LoadReport", "load_city"]
 
@@ -199,8 +202,6 @@ class CityData:
         >>> len(city.validation_rules()) == len(city.spec.validation_rules())
         True
         """
-        from sozplan.validation import MatchesTotals
-
         rules = list(self.spec.validation_rules())
         cs = self.report.check_sums
         if not len(cs):
@@ -285,7 +286,6 @@ def _read_plain(
 
 
 def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
-    from sozplan.io import read_statistik
 
     path = spec.path(file)
     key = f"tables[{i}]"
@@ -303,7 +303,6 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
         for c in spec.columns.values()
         if c.kind == "text" and c.source and t.layout == "wide" and (c.table in (None, i))
     ]
-    from sozplan.errors import InputError
 
     table = None
     try:  # one read in the common case; on a missing column, read again to say which

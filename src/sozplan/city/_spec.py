@@ -15,6 +15,7 @@ import yaml
 
 from sozplan._yaml import load_with_positions, locate
 from sozplan.errors import InputError
+from sozplan.validation import PartOfWhole, SumEquals
 
 __all__ = [
     "FORMAT",
@@ -515,8 +516,6 @@ class CitySpec:
         >>> rules[0]
         PartOfWhole(part='auslaender', whole='einwohner')
         """
-        from sozplan.validation import PartOfWhole, SumEquals
-
         rules: list[Any] = [PartOfWhole(part=p, whole=w) for p, w in self.part_rules()]
         for whole, parts, tol in self.sum_rules():
             rules.append(SumEquals(parts=tuple(parts), whole=whole, tolerance=tol))

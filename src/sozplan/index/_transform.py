@@ -19,7 +19,14 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sozplan._core.stats import weighted_mean_std
-from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
+from sozplan.checks import (
+    check_columns,
+    check_frame,
+    check_no_nan,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.errors import InputError
 from sozplan.index._common import parse_directions
 
@@ -504,8 +511,6 @@ def _frame(df, columns, where, allow_nan=False) -> tuple[pd.DataFrame, list]:
     check_unique_index(df, where=where)
     cols = check_columns(df, columns, where=where)
     if not allow_nan:
-        from sozplan.checks import check_no_nan
-
         check_no_nan(df, cols, where=where)
     return df, cols
 

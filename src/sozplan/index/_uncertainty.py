@@ -26,6 +26,7 @@ from sozplan.index._aggregate import AGGREGATIONS, aggregate_matrix
 from sozplan.index._classify import assign_classes
 from sozplan.index._composite import IndexSpec, composite_index
 from sozplan.index._transform import NORMALISATIONS, Normalizer
+from sozplan.index._weights import check_weights
 
 __all__ = [
     "SensitivityResult",
@@ -312,8 +313,6 @@ class _IndexModel:
         self.w0 = nominal.weights.to_numpy()
         self.weight_sets = [np.asarray(self.w0)]
         for ws in alt.get("weights", []):
-            from sozplan.index._weights import check_weights
-
             self.weight_sets.append(check_weights(ws, cols, where=where).to_numpy())
         imputed = nominal.imputed
         norm_kw = {k: v for k, v in spec.normalisation.items() if k not in ("method", "weighted")}

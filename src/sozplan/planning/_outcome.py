@@ -13,6 +13,7 @@ from scipy import optimize, stats
 
 from sozplan.checks import check_frame, check_rng, fail, format_values
 from sozplan.errors import MethodWarning
+from sozplan.indicators import evaluate, resolve_specs
 from sozplan.planning._common import check_probability, html_block
 from sozplan.planning._model import validate_measures
 
@@ -216,7 +217,6 @@ def _outcome_values(panel: pd.DataFrame, outcome: Hashable, where: str) -> pd.Se
         if not pd.api.types.is_numeric_dtype(col):
             raise fail(where, f"outcome column {outcome!r} is not numeric", "convert it first")
         return col.astype(float)
-    from sozplan.indicators import evaluate, resolve_specs
 
     if not isinstance(outcome, str):
         raise fail(

@@ -82,7 +82,7 @@ def age_pyramid(
             "pass one row per year, one column per band",
         )
     if edges is None:
-        from sozplan.projection import AgeBands
+        from sozplan.projection import AgeBands  # cycle: projection plots here
 
         b = AgeBands.parse(list(labels) if labels is not None else list(population.columns))
         edges = list(b.lower)

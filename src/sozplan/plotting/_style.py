@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from sozplan.checks import fail
+
 __all__: list[str] = []
 
 #: Smallest font size (points) of any text in a sozplan figure (WCAG-minded print size).
@@ -70,8 +72,6 @@ TEXTS = {
 
 def check_language(language: str, where: str) -> str:
     """Return ``language`` if it is "de" or "en", else raise an InputError."""
-    from sozplan.checks import fail
-
     if language not in TEXTS:
         raise fail(where, f"`language` is {language!r}", "use 'de' or 'en'")
     return language

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sozplan._core.html import block
 from sozplan.checks import fail
+from sozplan.plotting import area_profile
 from sozplan.projection._bands import AgeBands, _as_bands
 from sozplan.projection._common import reconcile, stocks_by_year
 from sozplan.projection._hamilton_perry import hamilton_perry
@@ -90,8 +91,6 @@ class BacktestResult:
 
     def plot(self, *, ax: Any = None, language: str = "de"):
         """MAPE by band for each method (grouped bars, via :func:`sozplan.plotting.area_profile`)."""
-        from sozplan.plotting import area_profile
-
         mape = self.summary.xs("mape", axis=1, level=0)
         mape = mape.rename(columns=METHOD_LABELS.get(language, {}))
         title = "MAPE in % nach Altersgruppe" if language == "de" else "MAPE in % by age band"

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sozplan._core.html import block
 from sozplan.checks import fail, format_values
+from sozplan.plotting import age_pyramid, demand_curve
 from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix
 from sozplan.projection._common import control_target, reconcile, stocks_by_year
 
@@ -128,8 +129,6 @@ class ProjectionResult:
 
         Delegates to :func:`sozplan.plotting.age_pyramid`.
         """
-        from sozplan.plotting import age_pyramid
-
         pop = self.total() if area is None else self.population.xs(area, level=0)
         years = list(years) if years is not None else [self.launch_year, self.target_year]
         name = ("Stadt" if language == "de" else "city") if area is None else str(area)
@@ -152,8 +151,7 @@ class ProjectionResult:
         group with :func:`sozplan.plotting.demand_curve`; prediction intervals are not
         drawn here (their sum over groups is not an interval of the sum).
         """
-        from sozplan.plotting import demand_curve
-        from sozplan.projection._demand import demand
+        from sozplan.projection._demand import demand  # cycle: _demand imports this module
 
         need = demand(self, rates)
         if area is None:

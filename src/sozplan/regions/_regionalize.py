@@ -19,7 +19,9 @@ from sozplan._core.stats import weighted_mean_std
 from sozplan._core.values import indicator_values
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.errors import MethodWarning
+from sozplan.graph import align_graph, build_graph, island_report
 from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
+from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
 from sozplan.regions._quality import zone_table
 
 __all__ = ["METHODS", "RegionalizationResult", "contiguity_matrix", "regionalize"]
@@ -32,8 +34,6 @@ def contiguity_matrix(
     gdf: pd.DataFrame, graph: Any, *, where: str
 ) -> tuple[Any, sparse.csr_matrix]:
     """Align the graph with ``gdf``; return it and its symmetric binary adjacency (CSR)."""
-    from sozplan.graph import align_graph, build_graph
-
     if graph is None:
         graph = build_graph(gdf, kind="queen", islands="raise")
     graph = align_graph(graph, gdf, where=where)
@@ -47,7 +47,6 @@ def contiguity_matrix(
 def _check_components(
     graph: Any, adj: sparse.csr_matrix, index: pd.Index, where: str
 ) -> tuple[int, np.ndarray]:
-    from sozplan.graph import island_report
 
     n_comp, comp = connected_components(adj, directed=False)
     if n_comp > 1:
@@ -445,8 +444,6 @@ def _maxp_mode(
     search runs again with the ceiling, with the repaired floor-only solution among
     its candidates.
     """
-    from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
-
     if n_starts is None:
         n_starts = default_starts(len(pop))
     starts = start_blocks(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), n_starts, rng)

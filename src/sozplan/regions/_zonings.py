@@ -13,8 +13,10 @@ from scipy.stats import spearmanr
 from sklearn.metrics import adjusted_rand_score
 
 from sozplan.checks import check_frame, check_unique_index, fail
+from sozplan.graph import build_graph
 from sozplan.regions._common import block_values, zone_labels, zone_means
 from sozplan.regions._quality import balance, compactness, n_parts
+from sozplan.regions._regionalize import contiguity_matrix
 
 __all__ = ["ZoningComparison", "compare_zonings", "variation_of_information"]
 
@@ -246,11 +248,7 @@ def compare_zonings(
     has_geom = hasattr(blocks, "geometry") and "geometry" in blocks
     adj = None
     if graph is not None or has_geom:
-        from sozplan.regions._regionalize import contiguity_matrix
-
         if graph is None:
-            from sozplan.graph import build_graph
-
             graph = build_graph(blocks, kind="queen", islands="keep")
         _, adj = contiguity_matrix(blocks, graph, where=where)
     rows, zone_tables, block_idx, block_cls, block_rank, block_val = {}, {}, {}, {}, {}, {}

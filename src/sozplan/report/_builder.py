@@ -19,8 +19,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import sozplan.segregation as seg
+from sozplan import __version__
+from sozplan.autocorrelation import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN, local_moran, moran
+from sozplan.datasets import LEVELS, load_musterstadt, musterstadt_rules
+from sozplan.disclosure import audit_suppression, check_disclosure, suppress_small_counts
+from sozplan.errors import SozplanWarning
+from sozplan.graph import build_graph
+from sozplan.index import monitor, status_dynamics
+from sozplan.indicators import load_catalogue, rates
+from sozplan.plotting import (
+    category_map,
+    choropleth,
+    format_number,
+    lisa_map,
+    moran_scatter,
+    profile_heatmap,
+    segregation_curve,
+    small_multiples,
+    status_dynamics_map,
+    transition_chart,
+)
+from sozplan.plotting import format_number as fmt
 from sozplan.report import _html as H
 from sozplan.report._config import CHAPTERS, ReportConfig, load_config
+from sozplan.typology import typology
+from sozplan.validation import CHECKS, CHECKS_EN, RULES, RULES_EN, validate
 
 __all__ = ["Page", "Sozialbericht"]
 
@@ -290,9 +314,6 @@ def _figure_job(func: Callable, args: tuple, kwargs: dict, path: Path) -> str:
 
 def _cluster_job(sub: Any, permutations: int, seed: int, alpha: float, correction: str) -> tuple:
     """Global and local Moran's I of ``sub["wert"]`` (runs in a worker process)."""
-    from sozplan.autocorrelation import local_moran, moran
-    from sozplan.graph import build_graph
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         graph = build_graph(sub, "queen", islands="nearest")
@@ -361,8 +382,6 @@ class _Context:
 
     def note_warnings(self, key: str, caught: list) -> None:
         """Keep sozplan's data-quality and method warnings of a step for its chapter."""
-        from sozplan.errors import SozplanWarning
-
         texts = [str(w.message) for w in caught if issubclass(w.category, SozplanWarning)]
         if texts:
             self.chapter_warnings.setdefault(key, [])
@@ -468,8 +487,6 @@ class _Context:
         level, year = d["level"], d["year"]
         self.year = year
         if d["source"] == "musterstadt":
-            from sozplan.datasets import load_musterstadt
-
             self.gdf = load_musterstadt(level, year=year)
             self.panel = load_musterstadt(level, year="all")
             self.districts = load_musterstadt("district") if level != "district" else self.gdf
@@ -542,7 +559,6 @@ class _Context:
         )
 
     def compute_indicators(self) -> None:
-        from sozplan.indicators import load_catalogue, rates
 
         catalogue = load_catalogue()
         keys = list(self.cfg["indicators"])
@@ -583,8 +599,6 @@ class _Context:
 
     def protect_counts(self) -> None:
         """Suppress small counts in the one published count table; hide derived values."""
-        from sozplan.disclosure import audit_suppression, suppress_small_counts
-
         dcfg = self.cfg["disclosure"]
         age = [
             c
@@ -640,7 +654,6 @@ class _Context:
 
     # ----------------------------------------------------------- analyses
     def analyse_index(self) -> None:
-        from sozplan.index import monitor, status_dynamics
 
         icfg = self.cfg["index"]
         status = list(icfg["status"])
@@ -779,7 +792,6 @@ class _Context:
         self.lisa_codes = self.lisa_full["cluster"].astype(object)
 
     def analyse_segregation(self) -> None:
-        import sozplan.segregation as seg
 
         s = self.cfg["segregation"]
         if s["level"] == "block":
@@ -828,7 +840,6 @@ class _Context:
         self.seg_lq = lq
 
     def analyse_typology(self) -> None:
-        from sozplan.typology import typology
 
         t = self.cfg["typology"]
         cols = list(t["indicators"] or self.keys)
@@ -854,7 +865,6 @@ class _Context:
         self.typ_cols = cols
 
     def analyse_validation(self) -> None:
-        from sozplan.validation import validate
 
         if not self.cfg["validation"]["enabled"]:
             raise _Skip(
@@ -865,8 +875,6 @@ class _Context:
         d = self.cfg["data"]
         rules: tuple = ()
         if d["source"] == "musterstadt":
-            from sozplan.datasets import LEVELS, musterstadt_rules
-
             rules = musterstadt_rules()
             hierarchy = [c for c in LEVELS.values() if c in data.columns]
         else:
@@ -894,8 +902,6 @@ class _Context:
         root: str = "",
     ) -> list[tuple[str, str]]:
         """Register a table for CSV/Excel export; return the download links."""
-        from sozplan.disclosure import check_disclosure
-
         out = df.copy()
         if hidden is not None:
             for c in hidden.columns:
@@ -1007,8 +1013,6 @@ class _Context:
     def render(self) -> Path:
         import jinja2
 
-        from sozplan import __version__
-
         env = jinja2.Environment(
             loader=jinja2.PackageLoader("sozplan.report", "templates"),
             autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -1053,7 +1057,6 @@ class _Context:
 
     # ------------------------------------------------------------ chapters
     def page_overview(self) -> Page:
-        from sozplan.plotting import format_number as fmt
 
         L = self.L
         pop = self.cfg["data"]["population"]
@@ -1181,7 +1184,6 @@ class _Context:
         return Page("overview", "index.html", self.cfg["title"], b, lead=self.cfg["subtitle"])
 
     def page_data_method(self) -> Page:
-        from sozplan.plotting import format_number as fmt
 
         L = self.L
         d = self.cfg["data"]
@@ -1331,7 +1333,6 @@ class _Context:
         return Page("data_method", _NAV["data_method"][0], self.nav_title("data_method"), b)
 
     def page_indicators(self) -> Page:
-        from sozplan.plotting import choropleth, small_multiples
 
         L = self.L
         b: list[H.Block] = []
@@ -1490,12 +1491,10 @@ class _Context:
         return "< " + self._fmt(0.001, 3) if p < 0.001 else "= " + self._fmt(p, 3)
 
     def _fmt(self, x: float, d: int = 1) -> str:
-        from sozplan.plotting import format_number
 
         return format_number(x, d, self.lang)
 
     def page_index(self) -> Page:
-        from sozplan.plotting import choropleth, status_dynamics_map, transition_chart
 
         L = self.L
         sd = self.sd
@@ -1660,7 +1659,6 @@ class _Context:
         return Page("index", _NAV["index"][0], self.nav_title("index"), b)
 
     def page_clusters(self) -> Page:
-        from sozplan.plotting import lisa_map, moran_scatter
 
         L = self.L
         key = self.cfg["clusters"]["indicator"]
@@ -1749,7 +1747,6 @@ class _Context:
         return Page("clusters", _NAV["clusters"][0], self.nav_title("clusters"), b)
 
     def page_segregation(self) -> Page:
-        from sozplan.plotting import choropleth, segregation_curve
 
         L = self.L
         unit_word = {
@@ -1854,7 +1851,6 @@ class _Context:
         return Page("segregation", _NAV["segregation"][0], self.nav_title("segregation"), b)
 
     def page_typology(self) -> Page:
-        from sozplan.plotting import category_map, profile_heatmap
 
         L = self.L
         t = self.typ
@@ -1967,8 +1963,6 @@ class _Context:
         )
         counts = v.counts()
         if len(counts):
-            from sozplan.validation import CHECKS, CHECKS_EN, RULES, RULES_EN
-
             counts = counts.copy()
             if self.lang == "de":
                 counts.index = [f"{CHECKS[a]} / {RULES[r][1]}" for a, r in counts.index]
@@ -1999,8 +1993,6 @@ class _Context:
             )
         )
         if len(areas):
-            from sozplan.validation import RULES, RULES_EN
-
             tab = areas.to_frame(L("betroffene Gebiete", "areas")).astype(str)
             tab.index = [
                 RULES[str(r)][1] if self.lang == "de" else RULES_EN[str(r)] for r in tab.index
@@ -2019,7 +2011,6 @@ class _Context:
         return Page("validation", _NAV["validation"][0], self.nav_title("validation"), b)
 
     def page_profiles(self) -> Page:
-        from sozplan.plotting import format_number as fmt
 
         L = self.L
         dcol = self.cfg["data"]["district_column"]
@@ -2057,8 +2048,6 @@ class _Context:
                         )
                     )
             if hasattr(self, "lisa_codes") and "clusters" not in self.errors:
-                from sozplan.autocorrelation import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN
-
                 code = self.lisa_codes.get(ident)
                 names = CLUSTER_LABELS_DE if self.lang == "de" else CLUSTER_LABELS_EN
                 no_value = L("ohne Wert", "no value")

@@ -20,7 +20,16 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import DataQualityWarning
-from sozplan.segregation._change import m_value
+from sozplan.segregation._change import (
+    METHODS,
+    aligned_tables,
+    bootstrap_summary,
+    change_parts,
+    change_warnings,
+    check_bootstrap_args,
+    m_value,
+    multinomial_tables,
+)
 from sozplan.segregation._validate import multigroup_table, twogroup_arrays, xlogy_ratio
 
 __all__ = [
@@ -529,16 +538,6 @@ def decompose_change(
     >>> r.table["component"].tolist()[3:]
     ['additions', 'removals', 'group_marginal', 'unit_marginal', 'structural']
     """
-    from sozplan.segregation._change import (
-        METHODS,
-        aligned_tables,
-        bootstrap_summary,
-        change_parts,
-        change_warnings,
-        check_bootstrap_args,
-        multinomial_tables,
-    )
-
     where = "decompose_change"
     if method not in METHODS:
         raise fail(where, f"`method` is {method!r}", f"choose one of {format_values(METHODS)}")

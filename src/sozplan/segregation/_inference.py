@@ -19,6 +19,7 @@ import pandas as pd
 
 from sozplan._core.html import rows_table
 from sozplan.checks import check_rng, fail, format_values
+from sozplan.segregation._draws import MultinomialSampler, binomial_sampler
 from sozplan.segregation._result import carrington_troske
 from sozplan.segregation._validate import (
     check_integer_counts,
@@ -84,7 +85,6 @@ class Simulator:
     """
 
     def __init__(self, counts: np.ndarray, null: str, *, workers: int | None = 1) -> None:
-        from sozplan.segregation._draws import MultinomialSampler, binomial_sampler
 
         self.counts = np.asarray(counts, dtype=float)
         self.null = null

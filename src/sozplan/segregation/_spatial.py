@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_projected_crs, fail, format_values
+from sozplan.checks import (
+    check_counts,
+    check_graph_alignment,
+    check_projected_crs,
+    fail,
+    format_values,
+)
+from sozplan.graph import build_graph
 from sozplan.segregation._result import SegregationResult, twogroup_result
 from sozplan.segregation._twogroup import _k_dissimilarity
 from sozplan.segregation._validate import IndexSpec, register, safe_div, twogroup_arrays
@@ -78,8 +85,6 @@ def _geo(gdf: Any, where: str) -> None:
 
 def _area(gdf: Any, area: Hashable | None, where: str) -> np.ndarray:
     if area is not None:
-        from sozplan.checks import check_counts
-
         check_counts(gdf, [area], where=where)
         return gdf[area].to_numpy(dtype=float)
     _geo(gdf, where)
@@ -747,12 +752,10 @@ def _pairs(graph: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _adjusted_d(
     df: Any, group: Hashable, total: Hashable, graph: Any, where: str, standardize: bool
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    from sozplan.checks import check_graph_alignment
 
     x, t = twogroup_arrays(df, group, total, where=where)
     if graph is None:
         _geo(df, where)
-        from sozplan.graph import build_graph
 
         # binary queen contiguity; areas without neighbours simply add no contrast
         graph = build_graph(df, "queen", islands="keep", transform="b")

@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_rng, fail
+from sozplan.segregation._inference import simulate_twogroup
 from sozplan.segregation._result import SegregationResult, carrington_troske, twogroup_result
 from sozplan.segregation._validate import (
     IndexSpec,
+    check_integer_counts,
     environment_matrix,
     lag_counts,
     register,
@@ -581,7 +583,6 @@ def density_corrected_dissimilarity(
 def _simulated_reference(
     kernel: Any, x: np.ndarray, t: np.ndarray, *, null: str, iterations: int, rng: Any
 ) -> np.ndarray:
-    from sozplan.segregation._inference import simulate_twogroup
 
     sims = simulate_twogroup(x, t, null=null, iterations=iterations, rng=rng)
     return np.concatenate([kernel(sx, st) for sx, st in sims])
@@ -653,7 +654,6 @@ def bias_corrected_dissimilarity(
     """
     where = "bias_corrected_dissimilarity"
     iterations = _check_iterations(iterations, where)
-    from sozplan.segregation._validate import check_integer_counts
 
     x, t = twogroup_arrays(df, group, total, where=where)
     check_integer_counts(df, [group, total], where)
@@ -696,7 +696,6 @@ def _modified(
     iterations: int,
     rng: Any,
 ) -> SegregationResult:
-    from sozplan.segregation._validate import check_integer_counts
 
     iterations = _check_iterations(iterations, where)
     x, t = twogroup_arrays(df, group, total, where=where)

@@ -13,12 +13,14 @@ from sozplan.checks import (
     as_column_list,
     check_counts,
     check_frame,
+    check_graph_alignment,
     check_numerator_denominator,
     check_unique_index,
     count_block,
     fail,
     format_values,
 )
+from sozplan.errors import DataQualityWarning
 
 __all__: list[str] = []
 
@@ -139,8 +141,6 @@ def multigroup_table(
     """
     import warnings
 
-    from sozplan.errors import DataQualityWarning
-
     counts, cols = _multigroup_counts(df, groups, where, min_units)
     present = counts.sum(axis=0) > 0
     messages: tuple[str, ...] = ()
@@ -197,8 +197,6 @@ def environment_matrix(df: pd.DataFrame, graph: Any, where: str) -> Any:
     carries self-weights, which are then used as given (Reardon & O'Sullivan 2004).
     """
     import scipy.sparse as sp
-
-    from sozplan.checks import check_graph_alignment
 
     if not hasattr(graph, "sparse") or not hasattr(graph, "unique_ids"):
         raise fail(

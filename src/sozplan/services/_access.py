@@ -11,6 +11,7 @@ import pandas as pd
 
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, fail, format_values
+from sozplan.plotting import facility_map
 from sozplan.services._costs import TravelCosts
 from sozplan.services._decay import Decay, as_decay, step
 
@@ -175,8 +176,6 @@ class Accessibility:
         -------
         FigureDisplay
         """
-        from sozplan.plotting import facility_map
-
         if by is None:
             gdf = areas[[areas.geometry.name]].assign(value=self.values)
         else:

@@ -12,6 +12,7 @@ import pandas as pd
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail, format_values
 from sozplan.planning import concentration_index
+from sozplan.plotting import concentration_curve
 
 __all__ = ["Equity", "need_supply", "service_equity"]
 
@@ -73,8 +74,6 @@ class Equity:
         -------
         FigureDisplay
         """
-        from sozplan.plotting import concentration_curve
-
         return concentration_curve(
             self.curve, concentration=self.concentration, ax=ax, language=language
         )

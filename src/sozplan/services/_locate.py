@@ -12,8 +12,9 @@ import pandas as pd
 
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, fail, format_values
+from sozplan.plotting import facility_map
 from sozplan.services._access import Accessibility, _check_costs, two_step_fca
-from sozplan.services._costs import TravelCosts
+from sozplan.services._costs import TravelCosts, _finish
 from sozplan.services._decay import Decay
 
 __all__ = ["SiteProposal", "propose_sites"]
@@ -92,8 +93,6 @@ class SiteProposal:
         -------
         FigureDisplay
         """
-        from sozplan.plotting import facility_map
-
         gdf = areas[[by, areas.geometry.name]].dissolve(by=by)
         gdf["change"] = self.compare(areas[by])["change"]
         new = None if candidates is None else candidates.loc[self.sites.index]
@@ -401,7 +400,6 @@ def _model_costs(
 
 
 def _subset(costs: TravelCosts, cols: np.ndarray) -> TravelCosts:
-    from sozplan.services._costs import _finish
 
     m = costs.matrix[:, cols].tocoo()
     return _finish(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail
+from sozplan.plotting import facility_map
 from sozplan.services._access import Accessibility
 from sozplan.services._facilities import locate_facilities
 
@@ -92,8 +93,6 @@ class SupplyRatio:
         -------
         FigureDisplay
         """
-        from sozplan.plotting import facility_map
-
         if column is None:
             column = (
                 "ratio_residence" if "ratio_residence" in self.table.columns else "ratio_location"

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan.checks import fail
+
 __all__ = [
     "CHECKS",
     "CHECKS_EN",
@@ -133,8 +135,6 @@ FINDING_COLUMNS = ["severity", "check", "rule", "area", "year", "indicator", "va
 def _language(language: str) -> bool:
     """Return True for English, False for German; refuse anything else."""
     if language not in ("de", "en"):
-        from sozplan.checks import fail
-
         raise fail("ValidationReport.summary", f"`language` is {language!r}", "use 'de' or 'en'")
     return language == "en"
 
