@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import (
     check_columns,
     check_counts,
@@ -93,6 +94,7 @@ class DisclosureError(InputError):
     """A table would publish counts below the disclosure threshold."""
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Suppression:
     """Result of :func:`suppress_small_counts`.

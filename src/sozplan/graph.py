@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.geometry import points_of
 from sozplan._core.registry import ObjectNotes
 from sozplan.checks import (
@@ -78,6 +79,7 @@ _TRANSFORMS = ("r", "b", "v", "d", "o")
 _ISLAND_REPORTS: ObjectNotes[IslandReport] = ObjectNotes()
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class IslandReport:
     """What :func:`build_graph` found and did about islands and components.
@@ -525,6 +527,7 @@ def align_graph(graph: Graph, df: pd.DataFrame, *, where: str = "align_graph") -
     return out
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class GraphSummary:
     """Description of a spatial weights graph (see :func:`graph_summary`).

@@ -60,6 +60,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning, InputError
 
@@ -164,6 +165,7 @@ class _MissingFileError(InputError, FileNotFoundError):
 # --------------------------------------------------------------------------- result
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class StatistikTable:
     """A statistics table read by :func:`read_statistik`: values plus a status per value.

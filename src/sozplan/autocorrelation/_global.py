@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.geometry import points_of
 from sozplan._core.html import rows_table
 from sozplan.autocorrelation._common import (
@@ -52,6 +53,7 @@ def _fmt(x: float, digits: int = 4) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class GlobalResult:
     r"""Result of a global spatial autocorrelation test.
@@ -789,6 +791,7 @@ def moran_rate(
 # --------------------------------------------------------------------------- join counts
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class JoinCountsResult:
     """Result of :func:`join_counts`.
@@ -1034,6 +1037,7 @@ def join_counts(
 # --------------------------------------------------------------------------- correlogram
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class CorrelogramResult:
     """Moran's I over graph orders or distance bands (see :func:`moran_correlogram`).

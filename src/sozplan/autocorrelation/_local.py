@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.autocorrelation._common import (
     CLUSTER_LABELS_DE,
     CLUSTER_LABELS_EN,
@@ -79,6 +80,7 @@ _RETURNS_DOC = """
 """
 
 
+@immutable
 @dataclass(frozen=True)
 class _Opts:
     """Checked test options shared by the local statistics."""

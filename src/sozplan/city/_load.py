@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import format_values
 from sozplan.city._spec import CitySpec, Level, Table, _did_you_mean
 from sozplan.errors import InputError
@@ -26,6 +27,7 @@ __all__ = ["CityData", "LoadReport", "load_city"]
 _WHERE = "load_city"
 
 
+@immutable
 @dataclass(frozen=True)
 class LoadReport:
     """What :func:`load_city` joined, recognised, repaired and could not place.
@@ -162,6 +164,7 @@ class LoadReport:
         return f"<p><b>{html.escape(self._lines()[0])}</b></p><ul>{items}</ul>"
 
 
+@immutable
 @dataclass(frozen=True)
 class CityData:
     """The result of :func:`load_city`: the table of one level and the load report.

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+
 __all__ = ["FinancingData", "make_funding", "read_funding", "write_funding"]
 
 FILES = {
@@ -62,6 +64,7 @@ PLANTED = {
 }
 
 
+@immutable
 @dataclass(frozen=True)
 class FinancingData:
     """Musterstadt's funding landscape (see :func:`sozplan.datasets.load_financing`)."""

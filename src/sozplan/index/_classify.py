@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan.checks import fail, format_values
 from sozplan.index._common import as_series
@@ -183,6 +184,7 @@ def _check_cuts(cuts: Any, where: str) -> np.ndarray:
     return c
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Classification:
     """Classes of a set of values.
@@ -392,6 +394,7 @@ def classify(
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class ThresholdSensitivity:
     """How many and which areas change class when the cut points move.

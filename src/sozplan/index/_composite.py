@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable, thaw
 from sozplan._core.html import escape, frame_table
 from sozplan._core.stats import weighted_mean_std
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
@@ -61,6 +61,7 @@ def _check_keys(d: Mapping, allowed: set, what: str) -> None:
         )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class IndexSpec:
     """A serialisable description of a composite index.
@@ -236,21 +237,23 @@ class IndexSpec:
     # ---------------------------------------------------------------- serialisation
     def to_dict(self) -> dict:
         """Plain dict (JSON/YAML-ready) including the format tag."""
-        return {
-            "format": SPEC_FORMAT,
-            "name": self.name,
-            "version": self.version,
-            "description": self.description,
-            "indicators": [dict(i) for i in self.indicators],
-            "population": self.population,
-            "treatment": copy.deepcopy(self.treatment),
-            "imputation": dict(self.imputation),
-            "normalisation": dict(self.normalisation),
-            "weighting": dict(self.weighting),
-            "aggregation": dict(self.aggregation),
-            "restandardise": self.restandardise,
-            "classes": copy.deepcopy(self.classes),
-        }
+        return thaw(
+            {
+                "format": SPEC_FORMAT,
+                "name": self.name,
+                "version": self.version,
+                "description": self.description,
+                "indicators": self.indicators,
+                "population": self.population,
+                "treatment": self.treatment,
+                "imputation": self.imputation,
+                "normalisation": self.normalisation,
+                "weighting": self.weighting,
+                "aggregation": self.aggregation,
+                "restandardise": self.restandardise,
+                "classes": self.classes,
+            }
+        )
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (written to ``path`` if given)."""
@@ -313,6 +316,7 @@ def _jsonable(o: Any) -> Any:
     raise TypeError(f"not serialisable: {type(o).__name__}")
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class IndexResult:
     """Result of :func:`composite_index`, keeping every intermediate table.

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan._core.stats import weighted_mean_std
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
@@ -47,6 +48,7 @@ UNASSIGNED = "ohne Zuordnung"
 # --------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------
+@immutable
 @dataclass(frozen=True, repr=False)
 class StatusDynamics:
     """Result of :func:`status_dynamics`.
@@ -764,6 +766,7 @@ def transition_matrix(
     return tab
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Monitoring:
     """Result of :func:`monitor`: one :class:`StatusDynamics` per year.

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan._core.stats import weighted_mean_std
 from sozplan.checks import check_rng, fail, format_values
@@ -144,6 +145,7 @@ def sobol_from_samples(
     return S1, ST
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class SobolResult:
     """First-order and total Sobol indices with bootstrap confidence intervals."""
@@ -401,6 +403,7 @@ def _ranks(Y: np.ndarray) -> np.ndarray:
     return stats.rankdata(-Y, axis=0, method="average")
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class UncertaintyResult:
     """Result of :func:`uncertainty`.
@@ -634,6 +637,7 @@ def _as_spec(spec) -> IndexSpec:
     return IndexSpec.from_dict(spec)
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class SensitivityResult:
     r"""Result of :func:`sensitivity`.

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan.checks import check_columns, check_frame, check_no_nan, fail, format_values
 
@@ -117,6 +118,7 @@ def _varimax(loadings: np.ndarray, *, tol: float = 1e-8, max_iter: int = 500) ->
     return loadings @ rot
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class FactorWeights:
     """Result of :func:`pca_weights`.
@@ -274,6 +276,7 @@ def importance(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return r2 / r2.sum()
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class ImportanceWeights:
     """Result of :func:`weights_for_importance`."""

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_counts, check_frame, check_unique_index, fail, format_values
 from sozplan.errors import DataQualityWarning, SmallNumbersWarning
 from sozplan.indicators._spec import IndicatorSpec, resolve_specs
@@ -277,6 +278,7 @@ def _status(
     return status
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Rates:
     """Indicator values with confidence intervals, as returned by :func:`rates`.

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.errors import InputError
@@ -151,6 +152,7 @@ def _round_cents(
     return out
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Allocation:
     """A budget distributed over areas; see :func:`allocate`.
@@ -560,6 +562,7 @@ def allocate(
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class AllocationComparison:
     """Several allocation rules side by side; see :func:`compare_allocations`.

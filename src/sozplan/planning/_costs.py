@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.planning._common import (
@@ -138,6 +139,7 @@ def concentration_index(values: Any, rank_by: Any, weights: Any = None) -> float
 # --------------------------------------------------------------------------------------
 # targeting
 # --------------------------------------------------------------------------------------
+@immutable
 @dataclass(frozen=True, repr=False)
 class Targeting:
     """How well a budget reaches the areas of highest need; see :func:`targeting`.

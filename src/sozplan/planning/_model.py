@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning
 from sozplan.planning._common import COST_COLUMNS, area_ids, html_block, key_labels, raise_problems
@@ -597,6 +598,7 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
     return out
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class PlanningData:
     """Areas, measures, costs and targets, validated against each other.

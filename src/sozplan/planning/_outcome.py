@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, check_rng, fail, format_values
 from sozplan.errors import MethodWarning
 from sozplan.indicators import evaluate, resolve_specs
@@ -20,6 +21,7 @@ from sozplan.planning._model import validate_measures
 __all__ = ["DiDResult", "difference_in_differences"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class DiDResult:
     """Result of :func:`difference_in_differences`.

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.planning._common import html_block
 from sozplan.planning._model import validate_measures, validate_targets
@@ -71,6 +72,7 @@ def _observed_long(observed: pd.DataFrame, area: str, where: str) -> pd.DataFram
     return out
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Attainment:
     """Attainment of targets per year; see :func:`target_attainment`.
@@ -372,6 +374,7 @@ def target_attainment(
     return Attainment(table=table, rule=rule, targets=tg, notes=tuple(notes))
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Timeline:
     """Measures, milestones and target years on a time axis; see :func:`timeline`.

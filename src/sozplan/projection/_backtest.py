@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import block
 from sozplan.checks import fail
 from sozplan.plotting import area_profile
@@ -37,6 +38,7 @@ METHOD_LABELS = {
 BACKTEST_METHODS = ("hamilton_perry", "constant_share", "linear_trend")
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class BacktestResult:
     """Errors of projections from ``launch_year`` to ``target_year`` against the known stocks.

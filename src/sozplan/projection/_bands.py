@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, count_block, fail
 
 __all__ = ["AgeBands", "aggregate_ages", "split_ages"]
@@ -16,6 +17,7 @@ __all__ = ["AgeBands", "aggregate_ages", "split_ages"]
 _SPLIT_METHODS = ("uniform", "monotone")
 
 
+@immutable
 @dataclass(frozen=True)
 class AgeBands:
     """Age bands that tile the ages from 0 upwards, each tied to a column.

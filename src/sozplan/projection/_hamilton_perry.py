@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import block
 from sozplan.checks import fail, format_values
 from sozplan.plotting import age_pyramid, demand_curve
@@ -19,6 +20,7 @@ from sozplan.projection._common import control_target, reconcile, stocks_by_year
 __all__ = ["ProjectionResult", "hamilton_perry"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class ProjectionResult:
     """A projection of stocks by age band per area and year.

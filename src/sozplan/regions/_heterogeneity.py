@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.values import indicator_labels
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail
 from sozplan.regions._common import block_values, zone_labels, zone_means
@@ -228,6 +229,7 @@ def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.S
     return per, tot
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class HeterogeneityResult:
     """Within-zone heterogeneity of blocks; flags zones whose mean hides mixed populations.

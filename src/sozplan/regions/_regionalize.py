@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
 from sozplan._core.stats import weighted_mean_std
 from sozplan._core.values import indicator_values
@@ -183,6 +184,7 @@ def _check_bounds(
     return Bounds(floor=floor, ceiling=ceiling)
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class RegionalizationResult:
     r"""Regions built from blocks, with the quality table of GeoDa.

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import adjusted_rand_score
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, check_unique_index, fail
 from sozplan.graph import build_graph
 from sozplan.regions._common import block_values, zone_labels, zone_means
@@ -69,6 +70,7 @@ def variation_of_information(a: Any, b: Any, *, normalized: bool = False) -> flo
     return vi / np.log(n) if normalized and n > 1 else vi
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class ZoningComparison:
     """How alternative zonings of the same blocks differ (see :func:`compare_zonings`).

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import (
     as_column_list,
     check_columns,
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class DecompositionResult:
     """Additive parts of a segregation index.

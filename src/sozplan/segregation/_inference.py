@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import rows_table
 from sozplan.checks import check_rng, fail, format_values
 from sozplan.segregation._draws import MultinomialSampler, binomial_sampler
@@ -395,6 +396,7 @@ def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
     return ax
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class RandomizationResult:
     r"""Outcome of :func:`randomization_test`.
@@ -634,6 +636,7 @@ def randomization_test(
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class ComparisonResult:
     """Outcome of :func:`compare_indices`: two values of one index and their difference.

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_columns, fail, format_values
 from sozplan.segregation._change import (
     bootstrap_summary,
@@ -164,6 +165,7 @@ def mutual_information_within(
 # --------------------------------------------------------------- bootstrap
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class MutualBootstrapResult:
     """M, H, local scores and within terms with bootstrap standard errors and intervals.

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import rows_table
 
 __all__ = ["SegregationResult"]
@@ -40,6 +41,7 @@ def carrington_troske(observed: float, expected: float) -> float:
     return (observed - expected) / expected
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class SegregationResult:
     """The value of one segregation index, with what it was computed from.

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import (
     as_column_list,
     check_counts,
@@ -25,6 +26,7 @@ from sozplan.errors import DataQualityWarning
 __all__: list[str] = []
 
 
+@immutable
 @dataclass(frozen=True)
 class IndexSpec:
     """What the inference and table machinery needs to know about a public index."""

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, fail, format_values
 from sozplan.plotting import facility_map
@@ -35,6 +36,7 @@ _METHOD_LABELS = {
 }
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class Accessibility:
     """Accessibility of facilities per origin (block), aggregable to areas.

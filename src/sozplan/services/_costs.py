@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, check_projected_crs, fail, format_values
 
 __all__ = ["TravelCosts", "network_costs", "od_costs", "straight_line_costs"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class TravelCosts:
     """Travel costs from origins to facilities, as a sparse matrix.

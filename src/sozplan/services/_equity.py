@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail, format_values
 from sozplan.planning import concentration_index
@@ -17,6 +18,7 @@ from sozplan.plotting import concentration_curve
 __all__ = ["Equity", "need_supply", "service_equity"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class Equity:
     """Supply or accessibility across social-index classes and the deprivation gradient.

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, fail, format_values
 from sozplan.plotting import facility_map
@@ -22,6 +23,7 @@ __all__ = ["SiteProposal", "propose_sites"]
 _METHODS = ("p_median", "mclp")
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class SiteProposal:
     """New sites proposed by location-allocation, with supply before and after.

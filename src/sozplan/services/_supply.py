@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail
 from sozplan.plotting import facility_map
@@ -18,6 +19,7 @@ from sozplan.services._facilities import locate_facilities
 __all__ = ["SupplyRatio", "supply_ratio"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class SupplyRatio:
     """Supply ratios per area.

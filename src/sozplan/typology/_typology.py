@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
 
+from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
 from sozplan._core.stats import weighted_mean_std
 from sozplan._core.values import indicator_labels, indicator_values
@@ -399,6 +400,7 @@ def describe_profile(
     return "; ".join(parts)
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class TypologyResult:
     """Types of areas with profiles, descriptions, the choice of k and their stability.

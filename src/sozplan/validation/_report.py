@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import fail
 
 __all__ = [
@@ -155,6 +156,7 @@ def empty_findings() -> pd.DataFrame:
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class ValidationReport:
     """Findings and tables of :func:`~sozplan.validation.validate`.
