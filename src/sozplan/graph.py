@@ -47,6 +47,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.geometry import points_of
 from sozplan._core.registry import ObjectNotes
+from sozplan._core.text import german
 from sozplan.checks import (
     check_aligned_index,
     check_frame,
@@ -55,6 +56,7 @@ from sozplan.checks import (
     fail,
     format_values,
 )
+from sozplan.plotting import FigureDisplay
 
 if TYPE_CHECKING:  # libpysal takes seconds to import: it is imported where a graph is built
     from libpysal.graph import Graph
@@ -645,7 +647,7 @@ class GraphSummary:
         out["added_link"] = out.index.isin(list(linked))
         return out
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Bar chart of the number of areas per number of neighbours."""
         import matplotlib.pyplot as plt
 
@@ -653,7 +655,7 @@ class GraphSummary:
             _, ax = plt.subplots(figsize=(6, 3.5))
         dist = self.neighbour_distribution()
         ax.bar(dist.index, dist.to_numpy(), color="#4c72b0")
-        de = language == "de"
+        de = german(language, "GraphSummary.plot")
         ax.set_xlabel("Anzahl Nachbarn" if de else "number of neighbours")
         ax.set_ylabel("Gebiete" if de else "areas")
         ax.set_title(
@@ -661,7 +663,12 @@ class GraphSummary:
             if de
             else f"Neighbours: {self.n} areas, {len(self.isolates)} isolates"
         )
-        return ax
+        alt = (
+            "Balken: Zahl der Gebiete je Zahl der Nachbarn"
+            if de
+            else "Bars: number of areas per number of neighbours"
+        )
+        return FigureDisplay.from_axes(ax, "graph_summary", alt)
 
 
 def graph_summary(graph: Graph) -> GraphSummary:

@@ -13,6 +13,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.geometry import points_of
 from sozplan._core.html import rows_table
+from sozplan._core.text import german
 from sozplan.autocorrelation._common import (
     check_alternative,
     check_permutations,
@@ -31,6 +32,7 @@ from sozplan.checks import (
     fail,
     format_values,
 )
+from sozplan.plotting import FigureDisplay
 
 if TYPE_CHECKING:
     from libpysal.graph import Graph
@@ -163,7 +165,7 @@ class GlobalResult:
         }
         return pd.DataFrame([data], index=pd.Index([self.name], name="test"))
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Moran scatter plot (Moran-type statistics) or the permutation distribution (others).
 
         The scatter plot shows the standardised value against its spatial lag,
@@ -174,7 +176,7 @@ class GlobalResult:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 5))
-        de = language == "de"
+        de = german(language, "GlobalResult.plot")
         if self.scatter is not None:
             x, lag, xlabel, ylabel = self.scatter
             ax.scatter(x, lag, s=10, alpha=0.6, color="#4c72b0", edgecolor="none")
@@ -216,7 +218,12 @@ class GlobalResult:
             ax.set_xlabel(self.name)
             ax.set_ylabel("Häufigkeit (Permutationen)" if de else "count (permutations)")
             ax.set_title(f"{self.name} = {self.statistic:.3f}, p = {_fmt(self.p_value, 3)}")
-        return ax
+        alt = (
+            f"Streudiagramm bzw. Verteilung zu {self.name} von {self.column}"
+            if de
+            else f"Scatter plot or distribution for {self.name} of {self.column}"
+        )
+        return FigureDisplay.from_axes(ax, "moran_scatter", alt)
 
 
 def _pseudo_p(statistic: float, sims: np.ndarray, alternative: str) -> float:
@@ -885,7 +892,7 @@ class JoinCountsResult:
         )
         return pd.concat([self.table, total])
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Observed against expected same-class joins per class."""
         import matplotlib.pyplot as plt
 
@@ -906,7 +913,12 @@ class JoinCountsResult:
         ax.set_xticks(xs, [str(c) for c in t.index])
         ax.set_ylabel("Verbindungen gleicher Klasse" if language == "de" else "same-class joins")
         ax.legend(frameon=False)
-        return ax
+        alt = (
+            "Balken: beobachtete und erwartete Verbindungen gleicher Klasse je Klasse"
+            if german(language, "JoinCountsResult.plot")
+            else "Bars: observed and expected same-class joins per class"
+        )
+        return FigureDisplay.from_axes(ax, "join_counts", alt)
 
 
 def join_counts(
@@ -1081,7 +1093,7 @@ class CorrelogramResult:
         """Return the table of lags."""
         return self.table.copy()
 
-    def plot(self, ax: Any = None, *, alpha: float = 0.05, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, alpha: float = 0.05, language: str = "de") -> FigureDisplay:
         """Moran's I per lag; filled markers where the permutation p-value <= ``alpha``."""
         import matplotlib.pyplot as plt
 
@@ -1094,14 +1106,19 @@ class CorrelogramResult:
         ax.scatter(x[sig], t["statistic"][sig], color="#4c72b0", zorder=3)
         ax.scatter(x[~sig], t["statistic"][~sig], facecolor="white", edgecolor="#4c72b0", zorder=3)
         ax.plot(x, t["expected"], color="grey", ls="--", lw=0.8)
-        de = language == "de"
+        de = german(language, "CorrelogramResult.plot")
         if self.by == "order":
             ax.set_xlabel("Nachbarschaftsordnung" if de else "graph order")
         else:
             ax.set_xlabel("Distanzband bis ... m" if de else "distance band up to ... m")
         ax.set_ylabel("Moran's I")
         ax.set_title(f"Korrelogramm: {self.column}" if de else f"Correlogram: {self.column}")
-        return ax
+        alt = (
+            f"Korrelogramm: Moran's I von {self.column} je Nachbarschaftsordnung oder Distanzband"
+            if de
+            else f"Correlogram: Moran's I of {self.column} per graph order or distance band"
+        )
+        return FigureDisplay.from_axes(ax, "correlogram", alt)
 
 
 def _order_graphs(graph: Graph, orders: int) -> list[Graph]:

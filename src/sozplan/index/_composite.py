@@ -15,6 +15,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable, thaw
 from sozplan._core.html import escape, frame_table
 from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate
 from sozplan.index._classify import Classification, classify
@@ -27,6 +28,7 @@ from sozplan.index._transform import (
     normalise,
 )
 from sozplan.index._weights import check_weights, pca_weights, weights_for_importance
+from sozplan.plotting import FigureDisplay
 
 __all__ = ["SPEC_FORMAT", "IndexResult", "IndexSpec", "composite_index"]
 
@@ -399,19 +401,42 @@ class IndexResult:
         )
         return head + frame_table(self.weights.to_frame())
 
-    def plot(self, ax=None, *, top: int = 20):
-        """Contributions of the indicators (weight x normalised value) for the ``top`` areas."""
+    def plot(self, ax=None, *, top: int = 20, language: str = "de") -> FigureDisplay:
+        """Contributions of the indicators (weight x normalised value) for the ``top`` areas.
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "CompositeIndex.plot")
         contrib = self.normalised.mul(self.weights, axis=1)
         order = self.index.sort_values(ascending=False).index[:top]
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 0.3 * len(order) + 1))
         contrib.loc[order[::-1]].plot.barh(stacked=True, ax=ax, width=0.8)
-        ax.set_xlabel("Beitrag zum Index (Gewicht x normierter Wert)")
+        ax.set_xlabel(
+            "Beitrag zum Index (Gewicht x normierter Wert)"
+            if de
+            else "Contribution to the index (weight x normalised value)"
+        )
         ax.set_ylabel("")
-        ax.set_title(f"{self.spec.name}: die {len(order)} höchsten Werte")
-        return ax
+        title = (
+            f"{self.spec.name}: die {len(order)} höchsten Werte"
+            if de
+            else f"{self.spec.name}: the {len(order)} highest values"
+        )
+        ax.set_title(title)
+        alt = (
+            f"Gestapelte Balken: Beiträge der Indikatoren zum {self.spec.name} der "
+            f"{len(order)} Gebiete mit den höchsten Werten"
+            if de
+            else f"Stacked bars: contributions of the indicators to {self.spec.name} for the "
+            f"{len(order)} areas with the highest values"
+        )
+        return FigureDisplay.from_axes(
+            ax, "composite_index", alt, data={"contributions": contrib.loc[order]}
+        )
 
 
 def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str) -> IndexResult:

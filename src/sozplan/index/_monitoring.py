@@ -27,9 +27,11 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._classify import DYNAMICS_LABELS, STATUS_LABELS, _check_cuts, assign_classes
 from sozplan.index._common import parse_directions
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "UNASSIGNED",
@@ -171,10 +173,15 @@ class StatusDynamics:
             body += frame_table(self.status_class.value_counts(sort=False).to_frame())
         return body
 
-    def plot(self, ax=None, *, cmap: str = "Blues"):
-        """Draw the status x dynamics matrix as a heat map with counts."""
+    def plot(self, ax=None, *, cmap: str = "Blues", language: str = "de") -> FigureDisplay:
+        """Draw the status x dynamics matrix as a heat map with counts.
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "StatusDynamics.plot")
         m = self.matrix()
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 4))
@@ -190,9 +197,14 @@ class StatusDynamics:
             )
         ax.set_xticks(range(m.shape[1]), m.columns.astype(str))
         ax.set_yticks(range(m.shape[0]), m.index.astype(str))
-        ax.set_xlabel("Dynamik-Index")
-        ax.set_ylabel("Status-Index")
-        return ax
+        ax.set_xlabel("Dynamik-Index" if de else "Dynamics index")
+        ax.set_ylabel("Status-Index" if de else "Status index")
+        alt = (
+            "Matrix der Gebiete nach Status- und Dynamikklasse, mit Anzahl je Feld"
+            if de
+            else "Matrix of the areas by status and dynamics class, with counts per cell"
+        )
+        return FigureDisplay.from_axes(ax, "status_dynamics_matrix", alt, data={"matrix": m})
 
 
 # --------------------------------------------------------------------------------------
@@ -854,21 +866,33 @@ class Monitoring:
             tab.apply(lambda c: c.value_counts(sort=False)).T
         )
 
-    def plot(self, ax=None, *, kind: str = "status"):
-        """Stacked bars: share of areas per class and year."""
+    def plot(self, ax=None, *, kind: str = "status", language: str = "de") -> FigureDisplay:
+        """Stacked bars: share of areas per class and year.
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "Monitoring.plot")
         tab = self.classes(kind)
         shares = tab.apply(lambda c: c.value_counts(sort=False, normalize=True)).T
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         shares.plot.bar(stacked=True, ax=ax, colormap="RdYlBu_r" if kind == "status" else "PiYG_r")
-        ax.set_ylabel("Anteil Gebiete")
-        ax.set_xlabel("Jahr")
-        ax.legend(
-            title=f"{'Status' if kind == 'status' else 'Dynamik'}-Klasse", bbox_to_anchor=(1, 1)
+        ax.set_ylabel("Anteil Gebiete" if de else "Share of areas")
+        ax.set_xlabel("Jahr" if de else "Year")
+        if de:
+            title = f"{'Status' if kind == 'status' else 'Dynamik'}-Klasse"
+        else:
+            title = f"{'Status' if kind == 'status' else 'Dynamics'} class"
+        ax.legend(title=title, bbox_to_anchor=(1, 1))
+        alt = (
+            f"Gestapelte Balken: Anteil der Gebiete je {title} und Jahr"
+            if de
+            else f"Stacked bars: share of areas per {title.lower()} and year"
         )
-        return ax
+        return FigureDisplay.from_axes(ax, "monitoring", alt, data={"shares": shares})
 
 
 def monitor(

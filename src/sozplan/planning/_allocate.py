@@ -11,6 +11,7 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
+from sozplan._core.text import german
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.errors import InputError
 from sozplan.planning._common import (
@@ -20,6 +21,7 @@ from sozplan.planning._common import (
     html_block,
 )
 from sozplan.planning._costs import Targeting, targeting
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "Allocation",
@@ -259,7 +261,7 @@ class Allocation:
             need = tab["need"]
         return targeting(tab, "amount", need, population=pop, top=top)
 
-    def plot(self, ax: Any = None, *, language: str = "de", max_areas: int = 60):
+    def plot(self, ax: Any = None, *, language: str = "de", max_areas: int = 60) -> FigureDisplay:
         """Bars of the amount per area (highest need first), split into base and need part.
 
         Floors and caps are marked; with more than ``max_areas`` areas, only the first
@@ -267,7 +269,7 @@ class Allocation:
         """
         import matplotlib.pyplot as plt
 
-        de = language == "de"
+        de = german(language, "Allocation.plot")
         tab = self.table.sort_values("need_weight", ascending=False, kind="stable")
         n_all = len(tab)
         tab = tab.head(max_areas)
@@ -306,7 +308,12 @@ class Allocation:
             + shown
         )
         ax.legend(fontsize="small")
-        return ax
+        alt = (
+            "Balken: Betrag je Gebiet, höchster Bedarf zuerst"
+            if de
+            else "Bars: amount per area, highest need first"
+        )
+        return FigureDisplay.from_axes(ax, "allocation", alt)
 
 
 def _bound(df: pd.DataFrame, value: Any, *, arg: str, where: str, default: float) -> np.ndarray:
@@ -625,7 +632,7 @@ class AllocationComparison:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 5))
-        de = language == "de"
+        de = german(language, "AllocationComparison.plot")
         for i, (name, a) in enumerate(self.allocations.items()):
             t = a.targeting(need, top=self.top)
             x = np.r_[0, t.curve["cum_population_share"]]
@@ -657,7 +664,12 @@ class AllocationComparison:
         ax.set_ylabel("kumulierter Budgetanteil (%)" if de else "cumulative budget share (%)")
         ax.set_title("Verteilungsregeln im Vergleich" if de else "Allocation rules compared")
         ax.legend(fontsize="small", loc="lower right")
-        return ax
+        alt = (
+            "Linien: kumulierter Budgetanteil je Verteilungsregel"
+            if de
+            else "Lines: cumulative budget share per allocation rule"
+        )
+        return FigureDisplay.from_axes(ax, "allocation_comparison", alt)
 
 
 def compare_allocations(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
+from sozplan._core.text import german
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.planning._common import (
     COST_COLUMNS,
@@ -20,6 +21,7 @@ from sozplan.planning._common import (
     html_block,
 )
 from sozplan.planning._model import validate_costs, validate_measures
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "Targeting",
@@ -206,13 +208,13 @@ class Targeting:
     def _repr_html_(self) -> str:
         return html_block(self._title(), self.summary().round(4), self.notes)
 
-    def plot(self, ax: Any = None, *, language: str = "de"):
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Draw the targeting curve (cumulative budget share over cumulative population share)."""
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 5))
-        de = language == "de"
+        de = german(language, "Targeting.plot")
         x = np.r_[0, self.curve["cum_population_share"].to_numpy()]
         ax.plot(
             x,
@@ -252,7 +254,12 @@ class Targeting:
             f"K = {self.kakwani:+.2f}"
         )
         ax.legend(loc="lower right", fontsize="small")
-        return ax
+        alt = (
+            "Linien: kumulierter Budgetanteil über kumuliertem Bevölkerungsanteil"
+            if de
+            else "Lines: cumulative budget share over cumulative population share"
+        )
+        return FigureDisplay.from_axes(ax, "targeting", alt)
 
 
 def targeting(

@@ -12,11 +12,13 @@ import pandas as pd
 from scipy import optimize, stats
 
 from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import check_frame, check_rng, fail, format_values
 from sozplan.errors import MethodWarning
 from sozplan.indicators import evaluate, resolve_specs
 from sozplan.planning._common import check_probability, html_block
 from sozplan.planning._model import validate_measures
+from sozplan.plotting import FigureDisplay
 
 __all__ = ["DiDResult", "difference_in_differences"]
 
@@ -149,11 +151,11 @@ class DiDResult:
             float_format="{:,.3f}",
         )
 
-    def plot(self, ax: Any = None, *, kind: str = "event", language: str = "de"):
+    def plot(self, ax: Any = None, *, kind: str = "event", language: str = "de") -> FigureDisplay:
         """Draw the event study (``kind="event"``) or the mean outcomes (``kind="trends"``)."""
         import matplotlib.pyplot as plt
 
-        de = language == "de"
+        de = german(language, "DiDResult.plot")
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.8))
         if kind == "trends":
@@ -180,7 +182,12 @@ class DiDResult:
             )
             ax.set_xticks(self.means.index)
             ax.legend(fontsize="small")
-            return ax
+            alt = (
+                "Ereignisstudie bzw. mittlere Verläufe von Maßnahme- und Vergleichsgebieten"
+                if de
+                else "Event study or mean outcomes of treated and comparison areas"
+            )
+            return FigureDisplay.from_axes(ax, "difference_in_differences", alt)
         if kind != "event":
             raise fail("DiDResult.plot", f"`kind` is {kind!r}", "use 'event' or 'trends'")
         es = self.event_study
@@ -210,7 +217,12 @@ class DiDResult:
         if self.warnings:
             title += " – Vortrend!" if de else " – pre-trend!"
         ax.set_title(title)
-        return ax
+        alt = (
+            "Ereignisstudie bzw. mittlere Verläufe von Maßnahme- und Vergleichsgebieten"
+            if de
+            else "Event study or mean outcomes of treated and comparison areas"
+        )
+        return FigureDisplay.from_axes(ax, "difference_in_differences", alt)
 
 
 def _outcome_values(panel: pd.DataFrame, outcome: Hashable, where: str) -> pd.Series:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.text import check_language
 from sozplan.checks import check_columns, check_frame, fail, format_values
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
@@ -19,7 +20,6 @@ from sozplan.plotting._style import (
     OKABE_ITO,
     SEQUENTIAL,
     TEXTS,
-    check_language,
     enforce_min_font,
     format_number,
     new_axes,

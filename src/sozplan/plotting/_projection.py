@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.text import check_language
 from sozplan.checks import fail
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
     OKABE_ITO,
-    check_language,
     enforce_min_font,
     format_number,
     new_axes,

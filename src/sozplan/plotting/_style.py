@@ -9,8 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from sozplan.checks import fail
-
 __all__: list[str] = []
 
 #: Smallest font size (points) of any text in a sozplan figure (WCAG-minded print size).
@@ -68,13 +66,6 @@ TEXTS = {
         "no_value_note": "hatched: no value (too few residents or data missing)",
     },
 }
-
-
-def check_language(language: str, where: str) -> str:
-    """Return ``language`` if it is "de" or "en", else raise an InputError."""
-    if language not in TEXTS:
-        raise fail(where, f"`language` is {language!r}", "use 'de' or 'en'")
-    return language
 
 
 def format_number(

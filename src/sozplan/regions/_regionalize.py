@@ -17,10 +17,12 @@ from scipy.sparse.csgraph import connected_components
 from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
 from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
 from sozplan._core.values import indicator_values
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.errors import MethodWarning
 from sozplan.graph import align_graph, build_graph, island_report
+from sozplan.plotting import FigureDisplay
 from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
 from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
 from sozplan.regions._quality import zone_table
@@ -315,7 +317,9 @@ class RegionalizationResult:
             f"{self.quality.round(3).to_html()}</div>"
         )
 
-    def plot(self, ax: Any = None, *, boundaries: Any = None, language: str = "de") -> Any:
+    def plot(
+        self, ax: Any = None, *, boundaries: Any = None, language: str = "de"
+    ) -> FigureDisplay:
         """Map of the regions, optionally with other boundaries on top.
 
         Adjacent regions get different colours (a greedy colouring of the regions'
@@ -349,7 +353,12 @@ class RegionalizationResult:
             if language == "de"
             else f"{self.n_regions} regions (between/total = {ratio:.2f})"
         )
-        return ax
+        alt = (
+            "Karte der gebildeten Regionen"
+            if german(language, "RegionalizationResult.plot")
+            else "Map of the regions"
+        )
+        return FigureDisplay.from_axes(ax, "regionalization", alt)
 
 
 def _map_colouring(geometry: Any, n_colours: int) -> np.ndarray:

@@ -13,8 +13,10 @@ from scipy.stats import spearmanr
 from sklearn.metrics import adjusted_rand_score
 
 from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import check_frame, check_unique_index, fail
 from sozplan.graph import build_graph
+from sozplan.plotting import FigureDisplay
 from sozplan.regions._common import block_values, zone_labels, zone_means
 from sozplan.regions._quality import balance, compactness, n_parts
 from sozplan.regions._regionalize import contiguity_matrix
@@ -133,13 +135,13 @@ class ZoningComparison:
             f"{self.summary.round(3).to_html()}{self.pairwise.round(3).to_html()}</div>"
         )
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Bars of homogeneity, population balance and compactness per zoning."""
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 3.8))
-        de = language == "de"
+        de = german(language, "ZoningComparison.plot")
         names = {
             "homogeneity": "Homogenität" if de else "homogeneity",
             "balance_entropy": "Bevölkerungsbalance" if de else "population balance",
@@ -150,7 +152,12 @@ class ZoningComparison:
         ax.set_ylim(0, 1)
         ax.set_ylabel("0 .. 1")
         ax.set_title("Gebietsgliederungen im Vergleich" if de else "zonings compared")
-        return ax
+        alt = (
+            "Balken: Homogenität, Bevölkerungsbalance und Kompaktheit je Gebietsgliederung"
+            if de
+            else "Bars: homogeneity, population balance and compactness per zoning"
+        )
+        return FigureDisplay.from_axes(ax, "zoning_comparison", alt)
 
 
 def _weighted_corr(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> float:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import (
     as_column_list,
     check_columns,
@@ -21,6 +22,7 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import DataQualityWarning
+from sozplan.plotting import FigureDisplay
 from sozplan.segregation._change import (
     METHODS,
     aligned_tables,
@@ -116,7 +118,7 @@ class DecompositionResult:
         """Return the component table (a copy)."""
         return self.table.copy()
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Horizontal bar chart of the additive components; returns the axis.
 
         Parameters
@@ -141,7 +143,12 @@ class DecompositionResult:
         ax.set_xlabel(self.index)
         title = _KIND_DE.get(self.kind, self.kind) if language == "de" else self.kind
         ax.set_title(("Zerlegung: " if language == "de" else "Decomposition: ") + title)
-        return ax
+        alt = (
+            "Balken: additive Komponenten der Segregationszerlegung"
+            if german(language, "DecompositionResult.plot")
+            else "Bars: additive components of the segregation decomposition"
+        )
+        return FigureDisplay.from_axes(ax, "decomposition", alt)
 
 
 _KIND_DE = {

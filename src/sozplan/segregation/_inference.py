@@ -19,7 +19,9 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.html import rows_table
+from sozplan._core.text import german
 from sozplan.checks import check_rng, fail, format_values
+from sozplan.plotting import FigureDisplay
 from sozplan.segregation._draws import MultinomialSampler, binomial_sampler
 from sozplan.segregation._result import carrington_troske
 from sozplan.segregation._validate import (
@@ -367,7 +369,7 @@ def _check_common(iterations: Any, alpha: Any, alternative: str, where: str) -> 
 # -------------------------------------------------------------------- results
 
 
-def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
+def _hist(ax: Any, sim: np.ndarray, obs: float, title: str, de: bool) -> FigureDisplay:
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -377,8 +379,14 @@ def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
     pad = 0.05 * (hi - lo) if hi > lo else 0.01
     # bins over the whole range, so that a null far from the observed value stays visible
     bins = np.linspace(lo - pad, hi + pad, 61)
-    ax.hist(sim, bins=bins, color="#6b8bad", edgecolor="white", label="simuliert")
-    ax.axvline(obs, color="#b2182b", lw=2, label=label)
+    ax.hist(
+        sim,
+        bins=bins,
+        color="#6b8bad",
+        edgecolor="white",
+        label="simuliert" if de else "simulated",
+    )
+    ax.axvline(obs, color="#b2182b", lw=2, label="beobachtet" if de else "observed")
     sd = sim.std()
     if sd > 0:
         ax.annotate(
@@ -391,9 +399,14 @@ def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
             color="#b2182b",
         )
     ax.set_title(title)
-    ax.set_ylabel("Häufigkeit")
+    ax.set_ylabel("Häufigkeit" if de else "Frequency")
     ax.legend(frameon=False, loc="upper left")
-    return ax
+    alt = (
+        f"Histogramm von {len(sim)} simulierten Werten mit dem beobachteten Wert {obs:.4f}"
+        if de
+        else f"Histogram of {len(sim)} simulated values with the observed value {obs:.4f}"
+    )
+    return FigureDisplay.from_axes(ax, "null_distribution", alt, data={"simulated": sim})
 
 
 @immutable
@@ -494,10 +507,12 @@ class RandomizationResult:
             }
         )
 
-    def plot(self, ax: Any = None) -> Any:
-        """Histogram of the simulated values with the observed value; returns the axis."""
-        title = f"{self.label}: {self.null} ({self.n_iterations} Ziehungen)"
-        return _hist(ax, self.simulated, self.statistic, "beobachtet", title)
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
+        """Histogram of the simulated values with the observed value (a FigureDisplay)."""
+        de = german(language, "RandomizationResult.plot")
+        draws = "Ziehungen" if de else "draws"
+        title = f"{self.label}: {self.null} ({self.n_iterations} {draws})"
+        return _hist(ax, self.simulated, self.statistic, title, de)
 
 
 def randomization_test(
@@ -708,10 +723,11 @@ class ComparisonResult:
             }
         )
 
-    def plot(self, ax: Any = None) -> Any:
-        """Histogram of the simulated differences with the observed one."""
-        title = f"{self.label}: Differenz ({self.method})"
-        return _hist(ax, self.simulated, self.difference, "beobachtet", title)
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
+        """Histogram of the simulated differences with the observed one (a FigureDisplay)."""
+        de = german(language, "ComparisonResult.plot")
+        title = f"{self.label}: {'Differenz' if de else 'difference'} ({self.method})"
+        return _hist(ax, self.simulated, self.difference, title, de)
 
 
 def compare_indices(

@@ -15,9 +15,11 @@ from sklearn.metrics import calinski_harabasz_score, silhouette_score
 from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
 from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
 from sozplan._core.values import indicator_labels, indicator_values
 from sozplan.checks import check_rng, fail, format_values
 from sozplan.errors import MethodWarning
+from sozplan.plotting import FigureDisplay
 from sozplan.typology._estimator import METHODS, TypologyClusterer
 
 __all__ = [
@@ -515,7 +517,7 @@ class TypologyResult:
             )
         return f"<div class='sozplan-result'><p><b>{head}</b></p>{table}{sel}</div>"
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Heat map of the z-profiles (types x indicators), diverging colours."""
         import matplotlib.pyplot as plt
 
@@ -535,7 +537,12 @@ class TypologyResult:
                 ax.text(j, i, f"{zp.iat[i, j]:+.1f}", ha="center", va="center", fontsize=8)
         ax.figure.colorbar(im, ax=ax, label="z-Wert (SD)" if language == "de" else "z-value (SD)")
         ax.set_title("Typenprofile" if language == "de" else "type profiles")
-        return ax
+        alt = (
+            "Heatmap: z-Profile der Typen je Indikator"
+            if german(language, "TypologyResult.plot")
+            else "Heat map: z-profiles of the types per indicator"
+        )
+        return FigureDisplay.from_axes(ax, "typology", alt)
 
 
 def _check_k_values(k_values: Any, n: int, where: str) -> list[int]:

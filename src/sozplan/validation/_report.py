@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import fail
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "CHECKS",
@@ -406,7 +408,7 @@ class ValidationReport:
             lines.append(("Not checked: " if en else "Nicht geprüft: ") + "; ".join(items) + ".")
         return lines
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Draw the number of findings per rule, stacked by severity (log scale).
 
         Parameters
@@ -426,7 +428,12 @@ class ValidationReport:
             _, ax = plt.subplots(figsize=(7, 0.3 * max(len(counts), 3) + 1))
         if counts.empty:
             ax.set_title("Data validation: no findings" if en else "Datenprüfung: keine Befunde")
-            return ax
+            alt = (
+                "Balken: Zahl der Befunde je Regel, nach Schwere gestapelt"
+                if german(language, "ValidationReport.plot")
+                else "Bars: number of findings per rule, stacked by severity"
+            )
+            return FigureDisplay.from_axes(ax, "validation", alt)
         labels = [RULES_EN[r] if en else RULES[r][1] for _, r in counts.index]
         left = np.zeros(len(counts))
         colours = {"error": "#b42318", "warning": "#f79009", "info": "#98a2b3"}
@@ -445,7 +452,12 @@ class ValidationReport:
             "Data validation: findings per rule" if en else "Datenprüfung: Befunde je Regel"
         )
         ax.legend(loc="best", fontsize="small")
-        return ax
+        alt = (
+            "Balken: Zahl der Befunde je Regel, nach Schwere gestapelt"
+            if german(language, "ValidationReport.plot")
+            else "Bars: number of findings per rule, stacked by severity"
+        )
+        return FigureDisplay.from_axes(ax, "validation", alt)
 
     def __repr__(self) -> str:
         counts = self.counts()
