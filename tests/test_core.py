@@ -277,3 +277,71 @@ def test_population_values_aligns_by_id_and_refuses_garbage():
         with pytest.raises(InputError, match=match) as err:
             population_values(df, value, where="typology")
         assert str(err.value).startswith("typology")
+
+
+# ------------------------------------------------------------- plot() of results
+def _plot_classes():
+    seen = {}
+    for mod in _all_modules():
+        for _, obj in inspect.getmembers(mod, inspect.isclass):
+            if obj.__module__.startswith("sozplan") and callable(getattr(obj, "plot", None)):
+                if obj.__name__ == "FigureDisplay":
+                    continue
+                seen[f"{obj.__module__}.{obj.__qualname__}"] = obj
+    return [seen[k] for k in sorted(seen)]
+
+
+PLOTTERS = _plot_classes()
+
+
+def test_every_plotting_result_is_found():
+    assert len(PLOTTERS) >= 30
+
+
+@pytest.mark.parametrize("cls", PLOTTERS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
+def test_plot_takes_language_and_returns_a_display(cls):
+    sig = inspect.signature(cls.plot)
+    lang = sig.parameters.get("language")
+    assert lang is not None, f"{cls.__name__}.plot has no `language=`"
+    assert lang.kind is inspect.Parameter.KEYWORD_ONLY
+    assert lang.default == "de"
+    assert sig.return_annotation in ("FigureDisplay", "sozplan.plotting.FigureDisplay"), (
+        f"{cls.__name__}.plot is annotated {sig.return_annotation!r}, not FigureDisplay"
+    )
+
+
+def _drawn_results():
+    """A few results built cheaply, to draw in both languages."""
+    from sozplan.index import classify, composite_index, threshold_sensitivity
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.gamma(3, 2, size=(30, 2)), columns=["alq", "sgb2"])
+    z = pd.Series(rng.normal(size=60), name="status_index")
+    return {
+        "Classification": classify(z, "quantiles", k=4),
+        "ThresholdSensitivity": threshold_sensitivity(z, [-1.0, 1.0]),
+        "CompositeIndex": composite_index(df, {"indicators": ["alq", "sgb2"]}),
+    }
+
+
+@pytest.mark.parametrize("name", ["Classification", "ThresholdSensitivity", "CompositeIndex"])
+def test_plot_draws_in_both_languages(name):
+    import matplotlib.pyplot as plt
+
+    from sozplan.plotting import FigureDisplay
+
+    result = _drawn_results()[name]
+    texts = {}
+    for language in ("de", "en"):
+        display = result.plot(language=language)
+        assert isinstance(display, FigureDisplay)
+        assert display.alt_text
+        assert display.kind
+        ax = display.ax
+        texts[language] = (ax.get_xlabel(), ax.get_ylabel(), display.alt_text)
+        assert display.get_xlabel() == ax.get_xlabel()  # looked up on the axes
+        plt.close(display.figure)
+    assert texts["de"] != texts["en"]
+    with pytest.raises(InputError, match="language"):
+        result.plot(language="fr")
+    plt.close("all")

@@ -619,7 +619,7 @@ class AllocationComparison:
 
     def plot(
         self, ax: Any = None, *, need: Hashable | pd.Series | None = None, language: str = "de"
-    ):
+    ) -> FigureDisplay:
         """Targeting curves of all rules in one plot.
 
         ``need`` defaults to the common need measure of ``summary``, so that the legend

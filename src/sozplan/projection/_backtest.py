@@ -13,7 +13,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import block
 from sozplan.checks import fail
-from sozplan.plotting import area_profile
+from sozplan.plotting import FigureDisplay, area_profile
 from sozplan.projection._bands import AgeBands, _as_bands
 from sozplan.projection._common import reconcile, stocks_by_year
 from sozplan.projection._hamilton_perry import hamilton_perry
@@ -91,7 +91,7 @@ class BacktestResult:
             float_format="{:,.1f}",
         )
 
-    def plot(self, *, ax: Any = None, language: str = "de"):
+    def plot(self, *, ax: Any = None, language: str = "de") -> FigureDisplay:
         """MAPE by band for each method (grouped bars, via :func:`sozplan.plotting.area_profile`)."""
         mape = self.summary.xs("mape", axis=1, level=0)
         mape = mape.rename(columns=METHOD_LABELS.get(language, {}))

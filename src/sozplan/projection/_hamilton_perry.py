@@ -13,7 +13,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import block
 from sozplan.checks import fail, format_values
-from sozplan.plotting import age_pyramid, demand_curve
+from sozplan.plotting import FigureDisplay, age_pyramid, demand_curve
 from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix
 from sozplan.projection._common import control_target, reconcile, stocks_by_year
 
@@ -126,7 +126,7 @@ class ProjectionResult:
         years: Sequence[int] | None = None,
         ax: Any = None,
         language: str = "de",
-    ):
+    ) -> FigureDisplay:
         """Age structure of one area (or the city) in two or more years, as a pyramid.
 
         Delegates to :func:`sozplan.plotting.age_pyramid`.

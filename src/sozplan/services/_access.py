@@ -12,7 +12,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, fail, format_values
-from sozplan.plotting import facility_map
+from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._costs import TravelCosts
 from sozplan.services._decay import Decay, as_decay, step
 
@@ -159,7 +159,7 @@ class Accessibility:
         ax: Any = None,
         language: str = "de",
         **kwargs: Any,
-    ):
+    ) -> FigureDisplay:
         """Map of the accessibility, per area (``by``) or per origin.
 
         Parameters

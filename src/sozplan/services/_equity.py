@@ -13,7 +13,7 @@ from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail, format_values
 from sozplan.planning import concentration_index
-from sozplan.plotting import concentration_curve
+from sozplan.plotting import FigureDisplay, concentration_curve
 
 __all__ = ["Equity", "need_supply", "service_equity"]
 
@@ -69,7 +69,7 @@ class Equity:
     def _repr_html_(self) -> str:
         return preformatted(repr(self))
 
-    def plot(self, ax: Any = None, *, language: str = "de"):
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Concentration curve (Lorenz-type) with the line of equality.
 
         Returns

@@ -13,7 +13,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, fail, format_values
-from sozplan.plotting import facility_map
+from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._access import Accessibility, _check_costs, two_step_fca
 from sozplan.services._costs import TravelCosts, _finish
 from sozplan.services._decay import Decay
@@ -88,7 +88,7 @@ class SiteProposal:
         ax: Any = None,
         language: str = "de",
         **kwargs: Any,
-    ):
+    ) -> FigureDisplay:
         """Map of the change in supply per area with the proposed sites marked.
 
         Returns

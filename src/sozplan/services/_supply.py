@@ -12,7 +12,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail
-from sozplan.plotting import facility_map
+from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._access import Accessibility
 from sozplan.services._facilities import locate_facilities
 
@@ -77,7 +77,7 @@ class SupplyRatio:
         ax: Any = None,
         language: str = "de",
         **kwargs: Any,
-    ):
+    ) -> FigureDisplay:
         """Map of a ratio (default by residence when available) per area.
 
         Parameters
