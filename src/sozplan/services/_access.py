@@ -11,7 +11,7 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
-from sozplan.checks import check_columns, fail, format_values
+from sozplan.checks import check_aligned_index, check_columns, fail, format_values
 from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._costs import TravelCosts
 from sozplan.services._decay import Decay, as_decay, step
@@ -226,19 +226,14 @@ def _check_ids(index: pd.Index, expected: pd.Index, arg: str, where: str) -> Non
     if not index.is_unique:
         dup = index[index.duplicated()].unique()
         raise fail(where, f"`{arg}` has duplicated ids {format_values(dup)}", "make ids unique")
-    only_data = index.difference(expected)
-    only_costs = expected.difference(index)
-    if len(only_data) or len(only_costs):
-        parts = []
-        if len(only_data):
-            parts.append(f"{len(only_data)} only in `{arg}` ({format_values(only_data)})")
-        if len(only_costs):
-            parts.append(f"{len(only_costs)} only in `costs` ({format_values(only_costs)})")
-        raise fail(
-            where,
-            f"the ids of `{arg}` and of `costs` differ (unknown ids): {', '.join(parts)}",
-            f"build the travel costs from the same `{arg}`",
-        )
+    check_aligned_index(
+        index,
+        expected,
+        arg=arg,
+        other_arg="costs",
+        where=where,
+        fix=f"build the travel costs from the same `{arg}`",
+    )
 
 
 def _check_costs(costs: Any, where: str) -> TravelCosts:
