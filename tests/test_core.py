@@ -271,7 +271,7 @@ def test_population_values_aligns_by_id_and_refuses_garbage():
         (pd.Series([0.0, 0.0], index=["a", "b"]), "sums to zero"),
         ("eww", "eww"),
         ("name", "name"),
-        (1.5, "no column"),
+        (1.5, "neither a column"),
     ]
     for value, match in cases:
         with pytest.raises(InputError, match=match) as err:

@@ -16,7 +16,43 @@ import pandas as pd
 
 from sozplan.checks import check_columns, check_unique_index, fail, format_values
 
-__all__ = ["population_values"]
+__all__ = ["column_or_series", "population_values"]
+
+
+def column_or_series(
+    df: pd.DataFrame, value: Any, *, where: str, arg: str, what: str, numeric: bool = True
+) -> pd.Series:
+    """Resolve a column name of ``df`` or a Series aligned with ``df`` by id (not position).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"ew": [10, 30]}, index=["a", "b"])
+    >>> column_or_series(df, pd.Series({"b": 3, "a": 1}), where="f", arg="x", what="x").tolist()
+    [1, 3]
+    """
+    if isinstance(value, pd.Series):
+        missing = df.index.difference(value.index)
+        if len(missing):
+            raise fail(
+                where,
+                f"`{arg}` (a Series) has no value for the area(s) {format_values(missing)}",
+                f"pass a Series with {what} for every area (indexed by area id), or a column name",
+            )
+        if not value.index.is_unique:
+            check_unique_index(value.to_frame(), arg=arg, where=where)
+        return value.reindex(df.index)
+    if isinstance(value, Hashable) and not isinstance(value, bool) and value in df.columns:
+        if numeric:
+            check_columns(df, [value], where=where)
+        return df[value]
+    if isinstance(value, str):
+        check_columns(df, [value], where=where)  # names the close matches
+    raise fail(
+        where,
+        f"`{arg}` is {value!r}, neither a column of the table nor a Series",
+        f"pass the name of the column with {what} or a Series indexed like the table",
+    )
 
 
 def population_values(
@@ -69,28 +105,14 @@ def population_values(
     """
     if population is None:
         return None
-    if isinstance(population, pd.Series):
-        missing = df.index.difference(population.index)
-        if len(missing):
-            raise fail(
-                where,
-                f"`{arg}` (a Series) has no value for the area(s) {format_values(missing)}",
-                "pass a Series with the residents of every area (indexed by area id), "
-                "or a column name",
-            )
-        if not population.index.is_unique:
-            check_unique_index(population.to_frame(), arg=arg, where=where)
-        values = pd.to_numeric(population.reindex(df.index), errors="coerce")
-        p = values.to_numpy(dtype=float, na_value=np.nan)
-    elif isinstance(population, Hashable) and not isinstance(population, bool):
-        check_columns(df, [population], arg="df", where=where)
-        p = df[population].to_numpy(dtype=float, na_value=np.nan)
-    else:
+    if isinstance(population, bool) or not isinstance(population, pd.Series | Hashable):
         raise fail(
             where,
             f"`{arg}` is a {type(population).__name__}",
             "pass the name of the residents column or a Series indexed by area id",
         )
+    values = column_or_series(df, population, where=where, arg=arg, what="the residents")
+    p = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(p) | (p < 0)
     if bad.any():
         raise fail(

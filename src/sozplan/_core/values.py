@@ -21,7 +21,6 @@ from sozplan.errors import SozplanWarning
 from sozplan.indicators import load_catalogue, rates
 
 __all__ = [
-    "column_or_series",
     "indicator_bases",
     "indicator_labels",
     "indicator_values",
@@ -127,27 +126,3 @@ def indicator_labels(
         else:
             out[c] = str(c)
     return out
-
-
-def column_or_series(
-    df: pd.DataFrame, value: Any, *, where: str, arg: str, what: str, numeric: bool = True
-) -> pd.Series:
-    """Resolve a column name of ``df`` or a Series aligned with ``df`` by index."""
-    if isinstance(value, pd.Series):
-        missing = df.index.difference(value.index)
-        if len(missing):
-            raise fail(
-                where,
-                f"`{arg}` (a Series) lacks the ids {format_values(missing)}",
-                f"pass a Series with {what} for every area, or a column name",
-            )
-        return value.reindex(df.index)
-    if isinstance(value, Hashable) and value in df.columns:
-        if numeric:
-            check_columns(df, [value], where=where)
-        return df[value]
-    raise fail(
-        where,
-        f"`{arg}` is {value!r}, neither a column of the table nor a Series",
-        f"pass the name of the column with {what} or a Series indexed like the table",
-    )

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan._core.population import population_values
+from sozplan._core.population import column_or_series, population_values
 from sozplan._core.stats import weighted_mean_std
-from sozplan._core.values import column_or_series, indicator_bases, indicator_values
+from sozplan._core.values import indicator_bases, indicator_values
 from sozplan.checks import fail, format_values
 
 __all__ = ["block_values", "zone_labels", "zone_means"]

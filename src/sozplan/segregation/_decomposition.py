@@ -119,7 +119,7 @@ class DecompositionResult:
         return self.table.copy()
 
     def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
-        """Horizontal bar chart of the additive components; returns the axis.
+        """Horizontal bar chart of the additive components (a FigureDisplay).
 
         Parameters
         ----------

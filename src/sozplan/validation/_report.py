@@ -418,7 +418,7 @@ class ValidationReport:
 
         Returns
         -------
-        matplotlib Axes
+        sozplan.plotting.FigureDisplay
         """
         import matplotlib.pyplot as plt
 
