@@ -78,15 +78,15 @@ def main() -> None:
     spec = {
         "indicators": cols,
         "aggregation": {"method": "sum"},
-        "restandardise": True,
+        "restandardize": True,
         "classes": {"scheme": "sd", "cuts": [-1, 1, 1.5]},
     }
-    alt = {"normalisation": ["minmax", "rank"], "aggregation": ["geometric"]}
+    alt = {"standardization": ["minmax", "rank"], "aggregation": ["geometric"]}
     for label, kw in [
         ("weights noise only", {}),
         ("+ 3 normalisations, 2 aggregations, cut shift", {"alternatives": alt, "cut_shift": 0.1}),
     ]:
-        t, m = measure(lambda kw=kw: uncertainty(df, spec, n=1000, rng=0, **kw), args.repeat)
+        t, m = measure(lambda kw=kw: uncertainty(df, spec, n_draws=1000, rng=0, **kw), args.repeat)
         rows.append(("uncertainty 1,000 runs, 500 x 10", label, t, m))
     n_naive = 50
 

@@ -181,7 +181,7 @@ def main(
         def ours(df=df, **kw):
             return timeit(lambda: S.segregation_table(df, **kw), repeats)
 
-        two, multi = {"group": "auslaender", "total": "einwohner"}, {"groups": GROUPS}
+        two, multi = {"group": "auslaender", "population": "einwohner"}, {"groups": GROUPS}
         ours_two = ours(**two)
         ours_two9 = ours(
             **two, indices=[i for i in OURS_TWO if i != "density_corrected_dissimilarity"]
@@ -255,8 +255,8 @@ def main(
             S.dissimilarity,
             df,
             group="auslaender",
-            total="einwohner",
-            iterations=999,
+            population="einwohner",
+            permutations=999,
             null="permutation",
             rng=0,
             progress=False,
@@ -272,7 +272,7 @@ def main(
             S.mutual_information,
             df,
             groups=GROUPS,
-            iterations=999,
+            permutations=999,
             null="systematic",
             rng=0,
             progress=False,
@@ -294,12 +294,12 @@ def randomisation_rows(
             S.dissimilarity,
             df,
             group="auslaender",
-            total="einwohner",
-            iterations=999,
+            population="einwohner",
+            permutations=999,
             null=null,
             rng=0,
             progress=False,
-            workers=workers,
+            n_jobs=workers,
         )
 
     def theirs(null: str, n_jobs: int) -> None:

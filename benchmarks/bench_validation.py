@@ -26,7 +26,7 @@ import pandas as pd
 
 from sozplan.datasets import LEVELS, make_city, musterstadt_rules
 from sozplan.errors import SozplanWarning
-from sozplan.indicators import IndicatorSpec, evaluate, load_catalogue, rates
+from sozplan.indicators import IndicatorSpec, evaluate, load_catalog, rates
 from sozplan.validation import bartlett_sphericity, cronbach_alpha, kmo, validate
 
 EXTRA = [
@@ -68,7 +68,7 @@ def main(n_blocks: int = 100_000, repeats: int = 3) -> None:
     city = make_city(n_blocks, seed=0, year="all")
     city = pd.DataFrame(city[city.index.get_level_values("jahr") >= 2022].drop(columns="geometry"))
     print(f"make_city({n_blocks:,}) -> {len(city):,} rows in {time.perf_counter() - t:.1f} s")
-    specs = [*load_catalogue().values(), *EXTRA]
+    specs = [*load_catalog().values(), *EXTRA]
     rows = []
 
     # every rule as before the rules became data: Musterstadt's rules, population, hierarchy
@@ -83,8 +83,8 @@ def main(n_blocks: int = 100_000, repeats: int = 3) -> None:
     print(report)
 
     one_year = city.xs(2024, level="jahr")
-    sec_r, _ = timed(lambda: rates(one_year, specs), repeats)
-    mem_r = peak_mb(lambda: rates(one_year, specs))
+    sec_r, _ = timed(lambda: rates(one_year, specs, population="einwohner"), repeats)
+    mem_r = peak_mb(lambda: rates(one_year, specs, population="einwohner"))
 
     shares = [s for s in specs if s.kind == "share"]
     others = [s for s in specs if s.kind == "rate"]

@@ -127,7 +127,11 @@ def _private_cross(site: ImportSite) -> str | None:
     if target_pkg == own and target_pkg:
         return None
     private_module = any(part.startswith("_") for part in target.split(".")[2:])
-    private_names = [n for n in site.names if n.startswith("_") and not n.startswith("__")]
+    private_names = [
+        n
+        for n in site.names
+        if n.startswith("_") and not n.startswith("__") and not _is_shared(f"{target}.{n}")
+    ]
     if private_module:
         return f"private module {target}"
     if private_names:

@@ -46,7 +46,7 @@ from sozplan.autocorrelation import (
 )
 from sozplan.autocorrelation._common import permutation_chunks, seed_from_rng
 from sozplan.errors import DataQualityWarning, InputError
-from sozplan.graph import build_graph, graph_summary
+from sozplan.graph import build_graph, graph_report
 
 matplotlib.use("Agg")
 
@@ -761,11 +761,11 @@ def test_musterstadt_island_block_each_policy(musterstadt):
     with pytest.raises(InputError, match=island):
         build_graph(blocks)
     keep = build_graph(blocks, islands="keep")
-    summary = graph_summary(keep)
+    summary = graph_report(keep)
     assert island in summary.isolates
     near = build_graph(blocks, islands="nearest")
     assert near.cardinalities[island] == 1
-    assert island in set(graph_summary(near).islands.added_edges["focal"])
+    assert island in set(graph_report(near).islands.added_edges["focal"])
     assert island not in build_graph(blocks, islands="drop").unique_ids
     with pytest.warns(DataQualityWarning, match=island):
         res = local_moran(blocks, "einwohner", graph=keep, permutations=99, rng=0)

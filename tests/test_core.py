@@ -162,12 +162,13 @@ def test_freeze_thaw_round_trip(data):
 
 
 def test_index_spec_hash_cannot_be_changed():
-    # issue 17: `IndexSpec.normalisation["method"] = "bogus"` used to succeed and change the hash
+    # issue 17: `IndexSpec.normalisation["method"] = "bogus"` (now `standardization`) used to
+    # succeed and change the hash
     from sozplan.index import IndexSpec
 
     spec = IndexSpec.from_dict({"indicators": ["a", "b"], "classes": {"cuts": [-1, 1]}})
     before = spec.hash
-    for field in ("normalisation", "imputation", "weighting", "aggregation", "classes"):
+    for field in ("standardization", "imputation", "weighting", "aggregation", "classes"):
         with pytest.raises(TypeError):
             getattr(spec, field)["method"] = "bogus"
     with pytest.raises(TypeError):
@@ -318,7 +319,7 @@ def _drawn_results():
     df = pd.DataFrame(rng.gamma(3, 2, size=(30, 2)), columns=["alq", "sgb2"])
     z = pd.Series(rng.normal(size=60), name="status_index")
     return {
-        "Classification": classify(z, "quantiles", k=4),
+        "Classification": classify(z, "quantiles", n_classes=4),
         "ThresholdSensitivity": threshold_sensitivity(z, [-1.0, 1.0]),
         "CompositeIndex": composite_index(df, {"indicators": ["alq", "sgb2"]}),
     }

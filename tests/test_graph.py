@@ -1,4 +1,4 @@
-"""Tests of sozplan.graph: build_graph (kinds, island policies), graph_summary, align_graph."""
+"""Tests of sozplan.graph: build_graph (kinds, island policies), graph_report, align_graph."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from libpysal.graph import Graph
 from shapely.geometry import box
 
 from sozplan.errors import InputError
-from sozplan.graph import GraphSummary, align_graph, build_graph, graph_summary, island_report
+from sozplan.graph import GraphReport, align_graph, build_graph, graph_report, island_report
 
 matplotlib.use("Agg")
 
@@ -128,7 +128,7 @@ def test_nearest_links_every_island_and_component(with_islands):
     # links are symmetric
     assert len(g.asymmetry(intrinsic=False)) == 0
     # and said in the summary
-    text = repr(graph_summary(g))
+    text = repr(graph_report(g))
     assert "islands='nearest' linked 2" in text
     assert "'insel'-'ex2'" in text
 
@@ -137,13 +137,13 @@ def test_drop_keeps_largest_component(with_islands):
     g = build_graph(with_islands, islands="drop")
     assert set(g.unique_ids) == set(with_islands.index[:9])
     assert set(island_report(g).dropped) == {"insel", "ex1", "ex2"}
-    assert "removed 3 area(s)" in repr(graph_summary(g))
+    assert "removed 3 area(s)" in repr(graph_report(g))
 
 
 def test_keep_keeps_and_reports(with_islands):
     g = build_graph(with_islands, islands="keep")
     assert list(g.isolates) == ["insel"]
-    s = graph_summary(g)
+    s = graph_report(g)
     assert s.isolates == ("insel",)
     assert s.n_components == 3
     assert s.component_sizes == (9, 2, 1)
@@ -252,12 +252,12 @@ def test_align_graph_refuses_other_ids():
 
 def test_graph_summary_figures_and_views(with_islands):
     g = build_graph(with_islands, islands="keep", transform="b")
-    s = graph_summary(g)
-    assert isinstance(s, GraphSummary)
-    assert s.n == 12
-    assert s.n_links == int(g.nonzero)
+    s = graph_report(g)
+    assert isinstance(s, GraphReport)
+    assert s.n_nodes == 12
+    assert s.nonzero == int(g.nonzero)
     assert s.cardinalities["004"] == 8
-    assert s.neighbour_distribution().sum() == 12
+    assert s.neighbor_distribution().sum() == 12
     assert s.n_asymmetric == 0
     frame = s.to_frame()
     assert frame.loc["insel", "isolate"]
@@ -271,8 +271,8 @@ def test_graph_summary_figures_and_views(with_islands):
 
 def test_graph_summary_knn_asymmetry():
     g = grid(5, 1)
-    s = graph_summary(build_graph(g, "knn", k=1))
+    s = graph_report(build_graph(g, "knn", k=1))
     assert s.n_asymmetric > 0
     assert island_report(Graph.from_dicts({"a": ["b"], "b": ["a"]})) is None
     with pytest.raises(InputError, match=r"not a libpysal\.graph\.Graph"):
-        graph_summary("queen")
+        graph_report("queen")

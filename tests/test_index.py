@@ -18,11 +18,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sozplan.errors import InputError
 from sozplan.index import (
-    STATUS_LABELS,
+    STATUS_CLASSES,
     Imputer,
     IndexSpec,
-    Normalizer,
+    MonitoringSpec,
     OutlierTreatment,
+    Standardizer,
     aggregate,
     changes,
     classify,
@@ -30,11 +31,11 @@ from sozplan.index import (
     copeland,
     impute,
     monitor,
-    normalise,
     pca_weights,
     sensitivity,
     sobol_from_samples,
     sobol_indices,
+    standardize,
     status_dynamics,
     threshold_sensitivity,
     transition_matrix,
@@ -57,13 +58,13 @@ def _toy(n=40, k=3, seed=0):
 # ------------------------------------------------------------------ scikit-learn contract
 @parametrize_with_checks(
     [
-        Normalizer(),
-        Normalizer("zscore", ddof=1),
-        Normalizer("minmax", scale=100.0),
-        Normalizer("goalposts", goalposts=(-5.0, 5.0)),
-        Normalizer("rank"),
-        Normalizer("percentile"),
-        Normalizer("distance", reference=3.0),
+        Standardizer(),
+        Standardizer("zscore", ddof=1),
+        Standardizer("minmax", scale=100.0),
+        Standardizer("goalposts", goalposts=(-5.0, 5.0)),
+        Standardizer("rank"),
+        Standardizer("percentile"),
+        Standardizer("distance", reference=3.0),
         OutlierTreatment(),
         Imputer(),
         Imputer("median"),
@@ -77,7 +78,7 @@ def test_sklearn_compatible(estimator, check):
 
 def test_pipeline_with_pandas_output():
     df = _toy()[["alq", "sgb2", "kinder"]]
-    pipe = make_pipeline(OutlierTreatment(), Normalizer("minmax")).set_output(transform="pandas")
+    pipe = make_pipeline(OutlierTreatment(), Standardizer("minmax")).set_output(transform="pandas")
     out = pipe.fit_transform(df)
     assert list(out.columns) == ["alq", "sgb2", "kinder"]
     assert out.index.equals(df.index)
@@ -88,37 +89,39 @@ def test_pipeline_with_pandas_output():
 def test_zscore_equals_scipy():
     x = _toy()[["alq", "sgb2"]]
     for ddof in (0, 1):
-        ours = Normalizer(ddof=ddof).fit_transform(x)
+        ours = Standardizer(ddof=ddof).fit_transform(x)
         np.testing.assert_allclose(ours, stats.zscore(x.to_numpy(), ddof=ddof), rtol=1e-12)
 
 
 def test_weighted_zscore_equals_repeated_rows():
     x = np.array([[1.0], [2.0], [4.0], [8.0]])
     w = np.array([1, 3, 2, 1])
-    a = Normalizer(ddof=1).fit(x, sample_weight=w).transform(x)
-    b = Normalizer(ddof=1).fit(np.repeat(x, w, axis=0)).transform(x)
+    a = Standardizer(ddof=1).fit(x, sample_weight=w).transform(x)
+    b = Standardizer(ddof=1).fit(np.repeat(x, w, axis=0)).transform(x)
     np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
 def test_directions_and_methods():
     x = pd.DataFrame({"alq": [1.0, 2.0, 3.0, 4.0], "abi": [40.0, 30.0, 20.0, 10.0]})
     for method in ("zscore", "minmax", "rank", "percentile"):
-        out = normalise(x, ["alq", "abi"], method, directions={"abi": -1})
+        out = standardize(x, ["alq", "abi"], method, directions={"abi": -1})
         np.testing.assert_allclose(
             out["alq"], out["abi"], err_msg=method
         )  # same ordering after the flip
-    np.testing.assert_allclose(normalise(x, ["alq"], "rank")["alq"], stats.rankdata(x["alq"]))
-    gp = normalise(x, ["alq"], "goalposts", goalposts=(2.0, 3.0))["alq"]
+    np.testing.assert_allclose(standardize(x, ["alq"], "rank")["alq"], stats.rankdata(x["alq"]))
+    gp = standardize(x, ["alq"], "goalposts", goalposts=(2.0, 3.0))["alq"]
     assert gp.tolist() == [0.0, 0.0, 1.0, 1.0]
-    dist = normalise(x, ["alq"], "distance", reference=2.0)["alq"]
+    dist = standardize(x, ["alq"], "distance", reference=2.0)["alq"]
     assert dist.tolist() == [-0.5, 0.0, 0.5, 1.0]
-    pct = normalise(x, ["alq"], "percentile")["alq"]
+    pct = standardize(x, ["alq"], "percentile")["alq"]
     assert pct.tolist() == [0.125, 0.375, 0.625, 0.875]
 
 
 def test_rank_ties_equal_scipy():
     x = np.array([[3.0], [1.0], [3.0], [2.0], [3.0]])
-    np.testing.assert_allclose(Normalizer("rank").fit_transform(x)[:, 0], stats.rankdata(x[:, 0]))
+    np.testing.assert_allclose(
+        Standardizer("rank").fit_transform(x)[:, 0], stats.rankdata(x[:, 0])
+    )
 
 
 @pytest.mark.parametrize(
@@ -132,14 +135,14 @@ def test_rank_ties_equal_scipy():
 )
 def test_normalizer_bad_input(kwargs, match):
     with pytest.raises(InputError, match=match):
-        Normalizer(**kwargs).fit(np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 5.0]]))
+        Standardizer(**kwargs).fit(np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 5.0]]))
 
 
 def test_normalizer_constant_and_nan():
     with pytest.raises(InputError, match="constant"):
-        Normalizer().fit(np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0]]))
+        Standardizer().fit(np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0]]))
     with pytest.raises(InputError, match="NaN"):
-        Normalizer().fit(np.array([[1.0], [np.nan], [3.0]]))
+        Standardizer().fit(np.array([[1.0], [np.nan], [3.0]]))
 
 
 # ------------------------------------------------------------------ outliers and imputation
@@ -266,7 +269,7 @@ def test_generalised_mean_special_cases():
         aggregate(df, df.columns, wd, method="generalised", p=2.0), np.sqrt((X**2) @ w)
     )
     np.testing.assert_allclose(aggregate(df, df.columns, method="sum"), X.sum(axis=1))
-    z = aggregate(df, df.columns, method="sum", restandardise=True)
+    z = aggregate(df, df.columns, method="sum", restandardize=True)
     assert abs(z.mean()) < 1e-12
     assert abs(z.std(ddof=0) - 1) < 1e-12
 
@@ -304,13 +307,13 @@ MSS_LIKE = {
     "name": "MSS-artig",
     "version": "2024.1",
     "indicators": [{"column": "alq"}, {"column": "sgb2"}, {"column": "kinder"}],
-    "normalisation": {"method": "zscore", "ddof": 0},
+    "standardization": {"method": "zscore", "ddof": 0},
     "aggregation": {"method": "sum"},
-    "restandardise": True,
+    "restandardize": True,
     "classes": {
         "scheme": "manual",
         "cuts": [-1, 1, 1.5],
-        "labels": list(STATUS_LABELS),
+        "labels": list(STATUS_CLASSES),
         "closed": "inner",
     },
 }
@@ -340,7 +343,7 @@ def test_composite_equals_status_dynamics():
     assert res.spec.hash in repr(res)
     frame = res.to_frame()
     assert {"n_alq", "aggregated", "index", "rank", "class"} <= set(frame.columns)
-    for table in (res.raw, res.treated, res.imputed, res.normalised):
+    for table in (res.raw, res.treated, res.imputed, res.standardized):
         assert table.index.equals(df.index)
 
 
@@ -358,17 +361,17 @@ def test_composite_full_pipeline():
         "population": "ew",
         "treatment": {"winmax": 5},
         "imputation": {"method": "group_mean", "by": "bez"},
-        "normalisation": {"method": "minmax", "scale": 100},
+        "standardization": {"method": "minmax", "scale": 100},
         "weighting": {"method": "pca"},
         "aggregation": {"method": "mean"},
-        "classes": {"scheme": "quantiles", "k": 5},
+        "classes": {"scheme": "quantiles", "n_classes": 5},
     }
     res = composite_index(df, spec)
     assert res.imputed.notna().all().all()
     assert res.treated["sgb2"].isna().sum() == 1
     assert res.treatment is not None
-    assert res.normalised.min().min() >= 0
-    assert res.normalised.max().max() <= 100
+    assert res.standardized.min().min() >= 0
+    assert res.standardized.max().max() <= 100
     assert res.classification.counts.tolist() == [16] * 5
     assert abs(res.weights.sum() - 1) < 1e-12
 
@@ -380,7 +383,7 @@ def test_composite_full_pipeline():
         ({"indicators": [{"column": "alq", "direction": "up"}]}, "direction"),
         ({"indicators": [{"column": "nope"}]}, "no column 'nope'"),
         ({"indicators": []}, "missing or empty"),
-        ({"normalisation": {"method": "softmax"}}, "normalisation method"),
+        ({"standardization": {"method": "softmax"}}, "standardization method"),
         ({"colour": "red"}, "unknown key"),
         ({"format": "other/9"}, "format"),
     ],
@@ -405,7 +408,7 @@ def test_composite_bad_data():
 def test_classify_inner_convention_mss():
     # Berlin MSS: hoch x < -1; mittel -1 <= x <= 1; niedrig 1 < x <= 1.5; sehr niedrig x > 1.5
     z = pd.Series([-1.0001, -1.0, 1.0, 1.0001, 1.5, 1.5001])
-    res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_LABELS, closed="inner")
+    res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_CLASSES, closed="inner")
     assert res.classes.tolist() == [
         "hoch",
         "mittel",
@@ -423,7 +426,7 @@ def test_classify_against_mapclassify():
         ("equal_interval", mapclassify.EqualInterval),
         ("fisher_jenks", mapclassify.FisherJenks),
     ]:
-        ours = classify(y, scheme, k=5)
+        ours = classify(y, scheme, n_classes=5)
         ref = kls(y.to_numpy(), k=5)
         np.testing.assert_allclose(ours.cuts, ref.bins[:-1])
         assert (ours.codes.to_numpy() - 1 == ref.yb).all(), scheme
@@ -438,7 +441,7 @@ def test_classify_sd_and_labels():
     np.testing.assert_allclose(res.cuts, [mean - sd, mean + sd])
     assert res.labels[0].startswith("unter")
     assert res.labels[1].endswith(f"bis {mean + sd:.2f}".replace(".", ","))
-    assert classify(y, "quantiles", k=2, language="en").labels[0].startswith("up to")
+    assert classify(y, "quantiles", n_classes=2, language="en").labels[0].startswith("up to")
     assert "Classification" in repr(res)
 
 
@@ -509,39 +512,44 @@ def test_sobol_bad_input():
 
 def test_uncertainty_degenerate_and_reproducible():
     df = _toy(50)
-    u0 = uncertainty(df, MSS_LIKE, n=50, weight_noise=0.0, rng=0)
+    u0 = uncertainty(df, MSS_LIKE, n_draws=50, weight_noise=0.0, rng=0)
     np.testing.assert_allclose(u0.rank_low, u0.nominal_rank)
     np.testing.assert_allclose(u0.rank_high, u0.nominal_rank)
     assert (u0.to_frame()["p_nominal_class"] == 1).all()
-    alt = {"normalisation": ["minmax", "rank"], "aggregation": ["geometric"]}
-    a = uncertainty(df, MSS_LIKE, n=100, alternatives=alt, cut_shift=0.1, rng=3)
-    b = uncertainty(df, MSS_LIKE, n=100, alternatives=alt, cut_shift=0.1, rng=3)
+    alt = {"standardization": ["minmax", "rank"], "aggregation": ["geometric"]}
+    a = uncertainty(df, MSS_LIKE, n_draws=100, alternatives=alt, cut_shift=0.1, rng=3)
+    b = uncertainty(df, MSS_LIKE, n_draws=100, alternatives=alt, cut_shift=0.1, rng=3)
     np.testing.assert_array_equal(a.ranks, b.ranks)
     np.testing.assert_allclose(a.class_probabilities.sum(axis=1), 1.0)
     assert (a.rank_low <= a.rank_median).all()
     assert (a.rank_median <= a.rank_high).all()
-    assert set(a.design["normalisation"]) == {"zscore", "minmax", "rank"}
+    assert set(a.design["standardization"]) == {"zscore", "minmax", "rank"}
     assert (a.rank_high - a.rank_low).max() > 0
 
 
 def test_uncertainty_bad_input():
     df = _toy()
     with pytest.raises(InputError, match="unknown key"):
-        uncertainty(df, MSS_LIKE, n=10, alternatives={"norm": ["minmax"]})
+        uncertainty(df, MSS_LIKE, n_draws=10, alternatives={"norm": ["minmax"]})
     with pytest.raises(InputError, match="weight_noise"):
-        uncertainty(df, MSS_LIKE, n=10, weight_noise=1.5)
+        uncertainty(df, MSS_LIKE, n_draws=10, weight_noise=1.5)
     with pytest.raises(InputError, match="rng"):
-        uncertainty(df, MSS_LIKE, n=10, rng=np.random.RandomState(0))
+        uncertainty(df, MSS_LIKE, n_draws=10, rng=np.random.RandomState(0))
 
 
 def test_sensitivity_finds_the_dominant_factor():
     df = _toy(60)
     res = sensitivity(
-        df, MSS_LIKE, n=64, alternatives={"normalisation": ["rank"]}, weight_noise=0.02, rng=0
+        df,
+        MSS_LIKE,
+        n_draws=64,
+        alternatives={"standardization": ["rank"]},
+        weight_noise=0.02,
+        rng=0,
     )
     idx = res.indices
-    assert idx["ST"].idxmax() == "normalisation"
-    assert idx.loc["normalisation", "ST"] > 5 * idx.drop("normalisation")["ST"].max()
+    assert idx["ST"].idxmax() == "standardization"
+    assert idx.loc["standardization", "ST"] > 5 * idx.drop("standardization")["ST"].max()
     negative = idx.index[(idx[["S1", "S1_ranks"]] < 0).any(axis=1)]
     assert ("negative S1" in repr(res)) == (len(negative) > 0)
     if len(negative):  # the note names exactly those factors
@@ -576,7 +584,7 @@ def test_status_dynamics_knobs():
     m = status_dynamics(df, cols, population="ew", min_population=None, combine="mean")
     np.testing.assert_allclose(s.status_index, m.status_index)  # equal after re-standardising
     np.testing.assert_allclose(s.status_sum / 3, m.status_sum)
-    raw = status_dynamics(df, cols, min_population=None, combine="mean", restandardise=False)
+    raw = status_dynamics(df, cols, min_population=None, combine="mean", restandardize=False)
     np.testing.assert_allclose(raw.status_index, m.status_sum)
     w = status_dynamics(df, cols, population="ew", min_population=None, weighted=True)
     wm = np.average(w.status_z["alq"], weights=df["ew"])
@@ -849,8 +857,8 @@ def test_result_objects_display_and_plot():
         res,
         res.classification,
         threshold_sensitivity(res.index, [-1, 1, 1.5]),
-        uncertainty(df, MSS_LIKE, n=20, rng=0),
-        sensitivity(df, MSS_LIKE, n=16, rng=0),
+        uncertainty(df, MSS_LIKE, n_draws=20, rng=0),
+        sensitivity(df, MSS_LIKE, n_draws=16, rng=0),
         sobol_indices(_ishigami, [(-np.pi, np.pi)] * 3, 64, rng=0, n_bootstrap=5),
         sd,
         monitor(_panel(), ["alq", "sgb2"], population="ew"),
@@ -872,17 +880,17 @@ def test_weighted_spec_equals_weighted_status_dynamics():
     spec = {
         **MSS_LIKE,
         "population": "ew",
-        "normalisation": {"method": "zscore", "weighted": True},
+        "standardization": {"method": "zscore", "weighted": True},
     }
     res = composite_index(df, spec)
-    z = normalise(df, ["alq", "sgb2", "kinder"], population="ew")
-    np.testing.assert_allclose(res.normalised, z)
+    z = standardize(df, ["alq", "sgb2", "kinder"], population="ew")
+    np.testing.assert_allclose(res.standardized, z)
     sd = status_dynamics(
         df, ["alq", "sgb2", "kinder"], population="ew", min_population=None, weighted=True
     )
-    np.testing.assert_allclose(res.normalised, sd.status_z)
+    np.testing.assert_allclose(res.standardized, sd.status_z)
     np.testing.assert_allclose(res.index, sd.status_index)
-    u = uncertainty(df, spec, n=10, weight_noise=0.0, rng=0)
+    u = uncertainty(df, spec, n_draws=10, weight_noise=0.0, rng=0)
     np.testing.assert_allclose(u.rank_median, res.rank)
     with pytest.raises(InputError, match="population"):
         composite_index(df, {**spec, "population": None})
@@ -890,12 +898,339 @@ def test_weighted_spec_equals_weighted_status_dynamics():
 
 def test_uncertainty_weight_sets_and_quantile_classes():
     df = _toy(50)
-    spec = {**MSS_LIKE, "classes": {"scheme": "quantiles", "k": 4}}
+    spec = {**MSS_LIKE, "classes": {"scheme": "quantiles", "n_classes": 4}}
     alt = {"weights": [{"alq": 2, "sgb2": 1, "kinder": 1}], "aggregation": ["copeland"]}
-    u = uncertainty(df, spec, n=60, alternatives=alt, weight_noise=0.0, rng=5)
+    u = uncertainty(df, spec, n_draws=60, alternatives=alt, weight_noise=0.0, rng=5)
     assert set(u.design["weight_set"]) == {0, 1}
     assert set(u.design["aggregation"]) == {"sum", "copeland"}
     # quartiles: every run puts (about) a quarter of the areas in each class
     np.testing.assert_allclose(u.class_probabilities.sum(axis=0) / 50, 0.25, atol=0.03)
     with pytest.raises(InputError, match="not supported"):
-        uncertainty(df, {**MSS_LIKE, "classes": {"scheme": "fisher_jenks"}}, n=10)
+        uncertainty(df, {**MSS_LIKE, "classes": {"scheme": "fisher_jenks"}}, n_draws=10)
+
+
+# --------------------------------------------------------------------------------------
+# MonitoringSpec: a status/dynamics monitoring as data (sozplan: monitoring/1)
+# --------------------------------------------------------------------------------------
+def _toy_monitoring_frame():
+    # hand-made: 8 areas, two status rates, their changes, residents, a reason column
+    return pd.DataFrame(
+        {
+            "ew": [500, 800, 200, 900, 700, 650, 1200, 400],
+            "alq": [2.0, 4.0, 9.0, 6.0, 12.0, 3.0, 5.0, 7.5],
+            "sgb2": [5.0, 9.0, 20.0, 11.0, 25.0, 6.0, 10.0, 16.0],
+            "d_alq": [0.1, -0.4, 0.9, 0.2, 1.5, -1.0, 0.0, 0.3],
+            "d_sgb2": [0.5, -0.2, 1.2, 0.1, 2.0, -1.3, 0.2, 0.6],
+            "pruefung": ["ok", "ok", "ok", "ok", "ok", "ok", "Ausreißer", "ok"],
+        },
+        index=pd.Index([f"{i:02d}" for i in range(1, 9)], name="gebiet"),
+    )
+
+
+TOY_SPEC = """\
+sozplan: monitoring/1
+name: toy
+title: Spielzeug
+version: "2024"
+status:
+  - {column: alq, direction: 1, label: {de: Arbeitslose, en: unemployed}}
+  - sgb2
+dynamics: [d_alq, d_sgb2]
+population: ew
+min_population: 300
+combine: sum
+exclude:
+  column: pruefung
+  rated: [ok]
+"""
+
+
+def test_monitoring_spec_equals_the_knobs():
+    """spec= gives exactly what the same knobs give (the spec is only a container)."""
+    df = _toy_monitoring_frame()
+    spec = MonitoringSpec.from_yaml(TOY_SPEC)
+    by_spec = status_dynamics(df, spec=spec)
+    by_knobs = status_dynamics(
+        df,
+        ["alq", "sgb2"],
+        ["d_alq", "d_sgb2"],
+        population="ew",
+        exclude={"07": "Ausreißer"},
+    )
+    pd.testing.assert_frame_equal(by_spec.to_frame(), by_knobs.to_frame())
+    assert by_spec.reason["07"] == "Ausreißer"
+    assert by_spec.reason["03"] == "EW unter 300"
+    assert by_spec.settings["spec_hash"] == spec.hash
+    assert by_spec.settings["spec"] == "toy"
+
+
+def test_monitoring_spec_english_labels():
+    df = _toy_monitoring_frame()
+    res = status_dynamics(df, spec=MonitoringSpec.from_yaml(TOY_SPEC), language="en")
+    assert list(res.status_class.cat.categories) == [
+        "high",
+        "medium",
+        "low",
+        "very low",
+        "not rated",
+    ]
+    assert res.status_class["07"] == "not rated"
+    assert str(res.matrix_label["01"]).startswith("status ")
+    # without a spec, language= picks the default labels too
+    plain = status_dynamics(df, ["alq", "sgb2"], population="ew", language="en")
+    assert plain.status_class["03"] == "not rated"
+    with pytest.raises(InputError, match="`language` is 'fr'"):
+        status_dynamics(df, ["alq", "sgb2"], language="fr")
+
+
+def test_monitoring_spec_is_frozen_all_the_way_down():
+    spec = MonitoringSpec.from_yaml(TOY_SPEC)
+    with pytest.raises(AttributeError):
+        spec.ddof = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        spec.status[0]["column"] = "x"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        spec.exclude["column"] = "x"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        spec.status_labels["de"] = ("a",)  # type: ignore[index]
+    assert isinstance(spec.status, tuple)
+    assert isinstance(spec.status_cuts, tuple)
+    assert isinstance(spec.exclude["rated"], tuple)
+    # the direct constructor freezes (and checks) as well
+    direct = MonitoringSpec("direkt", ["alq"], status_cuts=[-1, 1], status_labels=["a", "b", "c"])
+    assert direct.status[0]["direction"] == 1
+    assert direct.status_labels["en"] == ("a", "b", "c")
+    with pytest.raises(TypeError):
+        direct.status_labels["de"] = ()  # type: ignore[index]
+    assert {spec: 1}[MonitoringSpec.from_yaml(TOY_SPEC)] == 1  # hashable, by content
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(spec)) == spec
+    assert copy.deepcopy(spec) == spec
+
+
+def test_monitoring_spec_round_trips(tmp_path):
+    spec = MonitoringSpec.from_yaml(TOY_SPEC)
+    assert MonitoringSpec.from_yaml(spec.to_yaml()) == spec
+    assert MonitoringSpec.from_json(spec.to_json()) == spec
+    spec.to_yaml(tmp_path / "toy.yaml")
+    spec.to_json(tmp_path / "toy.json")
+    assert MonitoringSpec.from_yaml(tmp_path / "toy.yaml").hash == spec.hash
+    assert MonitoringSpec.from_json(str(tmp_path / "toy.json")).hash == spec.hash
+    assert spec.to_dict()["sozplan"] == "monitoring/1"
+    assert spec.replace(ddof=1).hash != spec.hash
+    assert spec.replace(ddof=0) == spec  # 0 and 0.0 are the same spec
+
+
+def test_monitoring_spec_hash_is_the_same_in_every_process():
+    # SHA-256 of the canonical JSON does not depend on PYTHONHASHSEED or dict order: the
+    # value below was computed in other processes (PYTHONHASHSEED=0 and 77) and must
+    # never change for the same spec, since reports print it
+    assert MonitoringSpec.from_yaml(TOY_SPEC).hash == "2c8f9d961357"
+
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+
+
+@st.composite
+def _monitoring_dicts(draw):
+    cols = draw(st.lists(_names, min_size=1, max_size=4, unique=True))
+    dyn = draw(st.lists(_names.map(lambda c: f"d_{c}"), max_size=3, unique=True))
+    cuts = sorted(
+        draw(
+            st.sets(
+                st.floats(-3, 3, allow_nan=False).map(lambda x: round(x, 2)),
+                min_size=1,
+                max_size=4,
+            )
+        )
+    )
+    return {
+        "sozplan": "monitoring/1",
+        "name": draw(_names),
+        "status": [{"column": c, "direction": draw(st.sampled_from([1, -1]))} for c in cols],
+        "dynamics": dyn,
+        "population": draw(st.none() | _names),
+        "min_population": draw(st.none() | st.integers(0, 1000)),
+        "ddof": draw(st.sampled_from([0, 1, 0.0, 1.0])),
+        "combine": draw(st.sampled_from(["sum", "mean"])),
+        "restandardize": draw(st.booleans()),
+        "status_cuts": cuts,
+        "status_labels": {"de": [f"K{i}" for i in range(len(cuts) + 1)]},
+        "closed": draw(st.sampled_from(["inner", "left", "right"])),
+        "missing_codes": draw(st.lists(st.sampled_from([-9999, -1, 999]), unique=True)),
+        "exclude": draw(st.sampled_from([{}, {"areas": {"01": "Ausreißer"}}])),
+    }
+
+
+def _shuffled(value, rnd):
+    """The same data with the keys of every mapping in another order."""
+    if isinstance(value, dict):
+        keys = list(value)
+        rnd.shuffle(keys)
+        return {k: _shuffled(value[k], rnd) for k in keys}
+    if isinstance(value, list):
+        return [_shuffled(v, rnd) for v in value]
+    return value
+
+
+@settings(max_examples=60, deadline=None)
+@given(d=_monitoring_dicts(), seed=st.integers(0, 2**16))
+def test_monitoring_spec_hash_invariants(d, seed):
+    import random
+
+    spec = MonitoringSpec.from_dict(d)
+    # key order does not matter, nor YAML against JSON, nor a round trip
+    assert MonitoringSpec.from_dict(_shuffled(d, random.Random(seed))).hash == spec.hash
+    assert MonitoringSpec.from_yaml(spec.to_yaml()).hash == spec.hash
+    assert MonitoringSpec.from_json(spec.to_json()).hash == spec.hash
+    assert MonitoringSpec.from_dict(_shuffled(spec.to_dict(), random.Random(seed))) == spec
+    # replace() without a change is the same spec
+    assert spec.replace() == spec
+    assert spec.replace(name=spec.name, ddof=spec.ddof).hash == spec.hash
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "match"),
+    [
+        ("sozplan: monitoring/1\nname: x\nstatus: [a\n", r"line \d+, column \d+: YAML syntax"),
+        ("sozplan: monitoring/2\nname: x\nstatus: [a]\n", "line 1, key `sozplan`"),
+        ("sozplan: monitoring/1\nname: x\nstatus: [a]\ncombin: sum\n", "did you mean 'combine'"),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: []\n",
+            "line 3, key `status`: `status` is empty",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus:\n  - column: a\n    direction: up\n",
+            r"line 5, key `status\[0\].direction`.*Fix: use \+1",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a]\nstatus_cuts: [1, 0]\n",
+            "line 4, key `status_cuts`.*increasing",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a]\nstatus_labels: {de: [a, b]}\n",
+            "key `status_labels.de`: 2 labels for 4 classes",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a]\nweighted: true\n",
+            "line 4, key `weighted`.*add population",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a]\nexclude: {column: k}\n",
+            "key `exclude.rated`",
+        ),
+        (
+            "sozplan: monitoring/1\nname: x\nstatus: [a, a]\n",
+            "'a' listed twice",
+        ),
+        ("sozplan: monitoring/1\nname: zwei worte\nstatus: [a]\n", "line 2, key `name`"),
+    ],
+)
+def test_monitoring_spec_bad_yaml_names_line_key_and_fix(yaml_text, match):
+    with pytest.raises(InputError, match=match) as err:
+        MonitoringSpec.from_yaml(yaml_text)
+    assert "Fix: " in str(err.value)
+
+
+def test_monitoring_spec_bad_file_names_the_file(tmp_path):
+    path = tmp_path / "kaputt.yaml"
+    path.write_text("sozplan: monitoring/1\nname: x\nstatus: [a]\nddof: -1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"kaputt\.yaml, line 4, key `ddof`"):
+        MonitoringSpec.from_yaml(path)
+    with pytest.raises(InputError, match="does not exist"):
+        MonitoringSpec.from_yaml(tmp_path / "fehlt.yaml")
+    with pytest.raises(InputError, match="JSON syntax error"):
+        MonitoringSpec.from_json('{"name": ')
+
+
+def test_monitoring_spec_replace_and_spec_conflicts():
+    df = _toy_monitoring_frame()
+    spec = MonitoringSpec.from_yaml(TOY_SPEC)
+    with pytest.raises(InputError, match=r"unknown key\(s\) 'cuts'.*'status_cuts'"):
+        spec.replace(cuts=[0])
+    with pytest.raises(InputError, match="did you mean 'restandardize'"):
+        spec.replace(restandardise=False)
+    with pytest.raises(InputError, match="both `spec` and 'ddof'"):
+        status_dynamics(df, spec=spec, ddof=0)  # an explicit default counts as given
+    with pytest.raises(InputError, match=r"both `spec` and 'status'.*spec\.replace\(status="):
+        status_dynamics(df, ["alq"], spec=spec)
+    with pytest.raises(InputError, match="neither `status` nor `spec`"):
+        status_dynamics(df)
+    with pytest.raises(InputError, match="`spec` is a int"):
+        status_dynamics(df, spec=3)
+    with pytest.raises(InputError, match="unexpected keyword argument 'mindest'"):
+        status_dynamics(df, spec=spec, mindest=3)
+    # a preset whose indicators are missing: named, with the fix
+    with pytest.raises(InputError, match=r"needs column\(s\) 'sgb2', 'pruefung'.*spec\.replace"):
+        status_dynamics(df.drop(columns=["sgb2", "pruefung"]), spec=spec)
+    # fixed exclusions must name areas of the data
+    bad = spec.replace(exclude={"areas": {"99": "Ausreißer"}})
+    with pytest.raises(InputError, match=r"'99'.*not in the index"):
+        status_dynamics(df, spec=bad)
+    # overrides through replace work
+    res = status_dynamics(df, spec=spec.replace(min_population=None, exclude=None))
+    assert res.n_rated == 8
+
+
+def test_monitoring_spec_missing_codes_become_missing():
+    df = _toy_monitoring_frame()
+    df.loc["07", ["alq", "sgb2", "ew"]] = -9999
+    spec = MonitoringSpec.from_yaml(TOY_SPEC).replace(missing_codes=[-9999])
+    res = status_dynamics(df, spec=spec)
+    assert res.reason["07"] == "Ausreißer"
+    assert df.loc["07", "alq"] == -9999  # the input is not changed
+    # without the code, -9999 residents are an error, not a silent number
+    with pytest.raises(InputError, match="negative"):
+        status_dynamics(df, spec=spec.replace(missing_codes=[]))
+
+
+def test_monitor_takes_a_spec():
+    rng = np.random.default_rng(5)
+    idx = pd.MultiIndex.from_product(
+        [[f"{i:02d}" for i in range(25)], range(2019, 2024)], names=["id", "jahr"]
+    )
+    p = pd.DataFrame(
+        {
+            "ew": rng.integers(100, 3000, len(idx)),
+            "alq": rng.gamma(4, 2, len(idx)),
+            "sgb2": rng.gamma(4, 3, len(idx)),
+        },
+        index=idx,
+    )
+    spec = MonitoringSpec.from_dict(
+        {
+            "name": "panel",
+            "status": ["alq", {"column": "sgb2", "direction": 1}],
+            "dynamics": ["alq", "sgb2"],
+            "window": 3,
+            "population": "ew",
+            "combine": "mean",
+            "exclude": {"areas": {"03": "Sondergebiet"}},
+        }
+    )
+    m = monitor(p, spec=spec)
+    knobs = monitor(
+        p,
+        ["alq", "sgb2"],
+        ["alq", "sgb2"],
+        window=3,
+        population="ew",
+        combine="mean",
+        exclude={y: {"03": "Sondergebiet"} for y in range(2019, 2024)},
+    )
+    pd.testing.assert_frame_equal(m.to_frame(), knobs.to_frame())
+    assert m.window == 3
+    assert m.results[2021].dynamics_class is None
+    assert m.results[2023].settings["spec_hash"] == spec.hash
+    with pytest.raises(InputError, match="both `spec` and 'window'"):
+        monitor(p, spec=spec, window=2)
+    # a reason column is read per year
+    p["pruefung"] = "ok"
+    p.loc[("05", 2022), "pruefung"] = "Baustelle"
+    by_column = monitor(p, spec=spec.replace(exclude={"column": "pruefung", "rated": "ok"}))
+    reasons = by_column.to_frame()["reason"]
+    assert reasons[("05", 2022)] == "Baustelle"
+    assert pd.isna(reasons[("05", 2023)]) or reasons[("05", 2023)] != "Baustelle"
+    assert list(spec.to_frame()["part"]) == ["status", "status", "dynamics", "dynamics"]

@@ -24,12 +24,12 @@ from sozplan.indicators import (
     assuncao_reis,
     change,
     empirical_bayes,
-    load_catalogue,
+    load_catalog,
     location_quotient,
     poisson_ci,
     proportion_ci,
     rates,
-    save_catalogue,
+    save_catalog,
 )
 
 COUNTS = [c for c in DATA_DICTIONARY.index if DATA_DICTIONARY.loc[c, "kind"] == "count"]
@@ -54,7 +54,7 @@ def _quiet_rates(df, specs=None, **kw) -> Rates:
 
 
 def test_shipped_catalogue_covers_the_standard_indicators():
-    cat = load_catalogue()
+    cat = load_catalog()
     for key in [
         "sgb2_quote",
         "kinderarmut",
@@ -85,9 +85,9 @@ def test_shipped_catalogue_covers_the_standard_indicators():
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
 def test_catalogue_round_trip(tmp_path, suffix):
-    cat = load_catalogue()
-    path = save_catalogue(cat, tmp_path / f"cat{suffix}")
-    assert load_catalogue(path) == cat
+    cat = load_catalog()
+    path = save_catalog(cat, tmp_path / f"cat{suffix}")
+    assert load_catalog(path) == cat
     if suffix == ".json":
         assert json.loads(path.read_text("utf-8"))["indicators"][0]["key"] == "sgb2_quote"
 
@@ -130,11 +130,11 @@ def test_from_dict_and_load_bad_input(tmp_path):
             }
         )
     with pytest.raises(InputError, match="does not exist"):
-        load_catalogue(tmp_path / "missing.yaml")
+        load_catalog(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("indicators: 3\n", encoding="utf-8")
     with pytest.raises(InputError, match="no list"):
-        load_catalogue(bad)
+        load_catalog(bad)
 
 
 # ----------------------------------------------------------------------------- intervals
@@ -185,7 +185,11 @@ def test_share_interval_contains_value(x, n, method):
 
 def test_rates_values_match_counts(areas):
     r = (
-        rates(areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"])
+        rates(
+            areas,
+            ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"],
+            population="einwohner",
+        )
         if (areas["einwohner"] >= 300).all()
         else _quiet_rates(
             areas, ["sgb2_quote", "kinderarmut", "wanderungsvolumen", "wanderungssaldo"]
@@ -211,8 +215,8 @@ def test_rates_values_match_counts(areas):
 
 def test_rates_default_specs_flags_and_tidy_frame(blocks):
     with pytest.warns(DataQualityWarning) as rec:
-        r = rates(blocks, method="clopper-pearson")
-    assert len(r.specs) == len(load_catalogue())
+        r = rates(blocks, method="clopper-pearson", population="einwohner")
+    assert len(r.specs) == len(load_catalog())
     assert r.warnings
     assert any(
         isinstance(w.message, SmallNumbersWarning) and "small_population" in str(w.message)
@@ -242,7 +246,7 @@ def test_rates_suppressed_input_is_nan_with_status():
         index=["a", "b"],
     )
     with pytest.warns(DataQualityWarning, match="suppressed"):
-        r = rates(df, "altersarmut")
+        r = rates(df, "altersarmut", population="einwohner")
     assert np.isnan(r.value.loc["b", "altersarmut"])
     assert r.status.loc["b", "altersarmut"] == "suppressed"
     assert r.status.loc["a", "altersarmut"] == "ok"
@@ -250,7 +254,9 @@ def test_rates_suppressed_input_is_nan_with_status():
 
 def test_rates_thresholds_are_configurable():
     df = pd.DataFrame({"einwohner": [250], "auslaender": [20]}, index=["a"])
-    r = rates(df, "auslaenderanteil", min_population=200, min_denominator=None)
+    r = rates(
+        df, "auslaenderanteil", min_population=200, min_denominator=None, population="einwohner"
+    )
     assert r.status.iloc[0, 0] == "ok"
 
 
@@ -285,7 +291,7 @@ def test_rates_thresholds_are_configurable():
 )
 def test_rates_bad_input(df, specs, match):
     with pytest.raises(InputError, match=match):
-        rates(df, specs)
+        rates(df, specs, population="einwohner")
 
 
 def test_rates_plot(areas, tmp_path):

@@ -34,7 +34,7 @@ from sozplan.planning import (
     financing_plan,
     measure_areas,
     planning_data,
-    prioritise,
+    prioritize,
     target_attainment,
     targeting,
     timeline,
@@ -101,12 +101,12 @@ class TestDataModel:
     def test_inputs_not_mutated(self, measures, costs):
         m0, c0 = measures.copy(), costs.copy()
         validate_measures(measures)
-        validate_costs(costs, measures=measures)
+        validate_costs(costs, measures=measures, id_column="planungsraum")
         pd.testing.assert_frame_equal(measures, m0)
         pd.testing.assert_frame_equal(costs, c0)
 
     def test_measure_areas_long(self, measures):
-        long = measure_areas(measures)
+        long = measure_areas(measures, id_column="planungsraum")
         n = sum(len(g.split()) for g in measures["gebiete"])
         assert len(long) == n
         assert list(long.columns[:2]) == ["massnahme", "planungsraum"]
@@ -147,7 +147,7 @@ class TestDataModel:
         bad = costs.copy()
         bad.loc[3, "eigenmittel"] = -100.0
         with pytest.raises(InputError, match="negative cost"):
-            validate_costs(bad)
+            validate_costs(bad, id_column="planungsraum")
 
     def test_costs_outside_run_time_and_area(self, measures, costs):
         bad = costs.copy()
@@ -156,7 +156,12 @@ class TestDataModel:
         other = bad.index[bad["massnahme"] == "M02"][0]
         bad.loc[other, "planungsraum"] = "999999"
         with pytest.raises(InputError) as exc:
-            validate_costs(bad, measures=measures, areas=load_musterstadt("planning_area"))
+            validate_costs(
+                bad,
+                measures=measures,
+                areas=load_musterstadt("planning_area"),
+                id_column="planungsraum",
+            )
         msg = str(exc.value)
         assert "outside the measure's run time" in msg
         assert "does not serve" in msg
@@ -167,7 +172,7 @@ class TestDataModel:
         bad.loc[1, "massnahme"] = "M99"
         bad.loc[2, "drittmittel"] = np.nan
         with pytest.raises(InputError) as exc:
-            validate_costs(bad, measures=measures)
+            validate_costs(bad, measures=measures, id_column="planungsraum")
         msg = str(exc.value)
         assert "unknown measure" in msg
         assert "share a (measure, area, year)" in msg
@@ -185,15 +190,17 @@ class TestDataModel:
             }
         )
         with pytest.warns(DataQualityWarning, match="all zero"):
-            out = validate_costs(c)
+            out = validate_costs(c, id_column="planungsraum")
         assert np.isnan(out["foerderquote"].iloc[0])
 
     def test_targets_unknown_area(self):
         with pytest.raises(InputError, match="unknown areas: 'Z1' \\('99'\\)"):
-            validate_targets(_targets(planungsraum=["99"]), areas=["01"])
+            validate_targets(_targets(planungsraum=["99"]), areas=["01"], id_column="planungsraum")
 
     def test_targets_city_wide_ok(self):
-        out = validate_targets(_targets(planungsraum=["gesamt"]), areas=["01"])
+        out = validate_targets(
+            _targets(planungsraum=["gesamt"]), areas=["01"], id_column="planungsraum"
+        )
         assert out["richtung"].tolist() == [-1]
 
     @pytest.mark.parametrize(
@@ -208,11 +215,13 @@ class TestDataModel:
     )
     def test_targets_bad(self, over, match):
         with pytest.raises(InputError, match=match):
-            validate_targets(_targets(**over))
+            validate_targets(_targets(**over), id_column="planungsraum")
 
     def test_targets_unknown_measure(self, measures):
         with pytest.raises(InputError, match="unknown measures"):
-            validate_targets(_targets(massnahme=["M99"]), measures=measures)
+            validate_targets(
+                _targets(massnahme=["M99"]), measures=measures, id_column="planungsraum"
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -518,26 +527,30 @@ def test_concentration_index_equals_grouped_curve_area(rows):
 
 class TestCosts:
     def test_summary_totals(self, costs, measures):
-        s = cost_summary(costs, "massnahme", measures=measures)
+        s = cost_summary(costs, "massnahme", measures=measures, id_column="planungsraum")
         assert s["gesamt"].sum() == pytest.approx(
             costs[["eigenmittel", "foerdermittel", "drittmittel"]].sum().sum()
         )
         assert s["anteil"].sum() == pytest.approx(100)
 
     def test_summary_change_over_years(self, costs):
-        s = cost_summary(costs, "jahr")
+        s = cost_summary(costs, "jahr", id_column="planungsraum")
         g = s["gesamt"]
         assert s["veraenderung"].iloc[1] == pytest.approx(g.iloc[1] - g.iloc[0])
         assert np.isnan(s["veraenderung"].iloc[0])
 
     def test_summary_by_measure_attribute(self, costs, measures):
-        s = cost_summary(costs, ["handlungsfeld", "jahr"], measures=measures)
+        s = cost_summary(
+            costs, ["handlungsfeld", "jahr"], measures=measures, id_column="planungsraum"
+        )
         assert s.index.names == ["handlungsfeld", "jahr"]
         with pytest.raises(InputError, match="pass `measures=`"):
-            cost_summary(costs, "handlungsfeld")
+            cost_summary(costs, "handlungsfeld", id_column="planungsraum")
 
     def test_indicators_per_resident_and_need(self, costs, panel):
-        ind = cost_indicators(costs, panel, need="sgb2_leistungsberechtigte")
+        ind = cost_indicators(
+            costs, panel, need="sgb2_leistungsberechtigte", population="einwohner"
+        )
         assert len(ind) == panel.index.get_level_values(0).nunique() * costs["jahr"].nunique()
         row = ind[ind["gesamt"] > 0].iloc[0]
         assert row["je_einwohner"] == pytest.approx(row["gesamt"] / row["einwohner"])
@@ -551,11 +564,15 @@ class TestCosts:
         )
         assert ind.xs(first, level="jahr")["veraenderung"].isna().all()
         # every euro is in the grid
-        assert ind["gesamt"].sum() == pytest.approx(validate_costs(costs)["gesamt"].sum())
+        assert ind["gesamt"].sum() == pytest.approx(
+            validate_costs(costs, id_column="planungsraum")["gesamt"].sum()
+        )
 
     def test_indicators_per_case_and_measure(self, costs, areas):
         c = costs.assign(teilnehmende=20)
-        ind = cost_indicators(c, areas, cases="teilnehmende", by=("massnahme",))
+        ind = cost_indicators(
+            c, areas, cases="teilnehmende", by=("massnahme",), population="einwohner"
+        )
         row = ind[ind["gesamt"] > 0].iloc[0]
         assert row["je_fall"] == pytest.approx(row["gesamt"] / row["faelle"])
 
@@ -563,7 +580,7 @@ class TestCosts:
         c = costs.copy()
         c.loc[0, "jahr"] = 2019
         with pytest.raises(InputError, match="no data for the cost year"):
-            cost_indicators(c, panel)
+            cost_indicators(c, panel, population="einwohner")
 
 
 # --------------------------------------------------------------------------------------
@@ -579,7 +596,7 @@ class TestTargets:
     def test_rule(self):
         # path 25 -> 21 over 2021..2025: 24, 23, 22, 21; tolerance 0.1 * 4 = 0.4
         obs = self._obs([25.0, 24.4, 23.41, 20.9, 21.2, 20.9])
-        a = target_attainment(_targets(), obs)
+        a = target_attainment(_targets(), obs, id_column="planungsraum")
         assert a.to_frame()["status"].tolist() == [
             "baseline",
             "on_track",
@@ -593,9 +610,11 @@ class TestTargets:
 
     def test_absolute_tolerance_and_override(self):
         obs = self._obs([25.0, 24.4, 23.41])
-        a = target_attainment(_targets(), obs, tolerance=0.5, tolerance_kind="absolute")
+        a = target_attainment(
+            _targets(), obs, tolerance=0.5, tolerance_kind="absolute", id_column="planungsraum"
+        )
         assert a.to_frame()["status"].tolist() == ["baseline", "on_track", "on_track"]
-        b = target_attainment(_targets(toleranz=[0.0]), obs)
+        b = target_attainment(_targets(toleranz=[0.0]), obs, id_column="planungsraum")
         assert b.to_frame()["status"].tolist() == ["baseline", "at_risk", "at_risk"]
 
     def test_hold_target_and_financial_tidy(self):
@@ -615,7 +634,7 @@ class TestTargets:
                 "wert": [60.0, 55.0, 61.0],
             }
         )
-        a = target_attainment(t, obs)
+        a = target_attainment(t, obs, id_column="planungsraum")
         # tolerance 0.1 * |60| = 6 for a hold target; 2023/2024 without data
         assert a.to_frame()["status"].tolist() == [
             "baseline",
@@ -627,17 +646,24 @@ class TestTargets:
 
     def test_unknown_area_raises(self):
         with pytest.raises(InputError, match="unknown areas"):
-            target_attainment(_targets(planungsraum=["77"]), self._obs([25.0]), areas=["01"])
+            target_attainment(
+                _targets(planungsraum=["77"]),
+                self._obs([25.0]),
+                areas=["01"],
+                id_column="planungsraum",
+            )
 
     def test_bad_tolerance(self):
         with pytest.raises(InputError, match="tolerance_kind"):
-            target_attainment(_targets(), self._obs([25.0]), tolerance_kind="percent")
+            target_attainment(
+                _targets(), self._obs([25.0]), tolerance_kind="percent", id_column="planungsraum"
+            )
 
     def test_plot(self):
         import matplotlib
 
         matplotlib.use("Agg")
-        a = target_attainment(_targets(), self._obs([25.0, 24.4, 23.41]))
+        a = target_attainment(_targets(), self._obs([25.0, 24.4, 23.41]), id_column="planungsraum")
         ax = a.plot("Z1")
         assert ax.get_title().startswith("Z1")
         axes = a.plot()
@@ -650,7 +676,13 @@ class TestTargets:
         ms = pd.DataFrame(
             {"massnahme": ["M01", None], "jahr": [2023, 2024], "meilenstein": ["A", "B"]}
         )
-        tl = timeline(measures, milestones=ms, targets=_targets(massnahme=["M01"]), today=2024)
+        tl = timeline(
+            measures,
+            milestones=ms,
+            targets=_targets(massnahme=["M01"]),
+            today=2024,
+            id_column="planungsraum",
+        )
         ev = tl.to_frame()
         assert (ev["art"] == "massnahme").sum() == len(measures)
         assert set(ev["art"]) == {"massnahme", "meilenstein", "ziel"}
@@ -739,7 +771,11 @@ class TestDiD:
     def test_musterstadt_effect_recovered(self, panel, measures):
         truth = load_truth()["measures"]["effect"]
         res = difference_in_differences(
-            panel, truth["outcome"], measure=truth["measure"], measures=measures
+            panel,
+            truth["outcome"],
+            measure=truth["measure"],
+            measures=measures,
+            population="einwohner",
         )
         assert sorted(res.treated) == sorted(truth["planning_areas"])
         assert res.start == truth["start"]
@@ -752,7 +788,9 @@ class TestDiD:
 
     def test_musterstadt_event_study_covers_truth_by_year(self, panel, measures):
         truth = load_truth()["measures"]["effect"]
-        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures)
+        res = difference_in_differences(
+            panel, "sgb2_quote", measure="M01", measures=measures, population="einwohner"
+        )
         es = res.event_study
         base = truth["effect_pp_by_year"][str(truth["baseline_year"])]
         for year, eff in truth["effect_pp_by_year"].items():
@@ -763,14 +801,24 @@ class TestDiD:
 
     def test_match_years(self, panel, measures):
         res = difference_in_differences(
-            panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2020, 2021]
+            panel,
+            "sgb2_quote",
+            measure="M01",
+            measures=measures,
+            match_years=[2020, 2021],
+            population="einwohner",
         )
         assert list(res.balance.index) == ["outcome_2020", "outcome_2021"]
         assert any("balanced by construction" in n for n in res.notes)
         assert res.ci_low <= -2.0 <= res.ci_high
         with pytest.raises(InputError, match="before the start"):
             difference_in_differences(
-                panel, "sgb2_quote", measure="M01", measures=measures, match_years=[2022]
+                panel,
+                "sgb2_quote",
+                measure="M01",
+                measures=measures,
+                match_years=[2022],
+                population="einwohner",
             )
 
     @pytest.mark.parametrize(
@@ -793,6 +841,7 @@ class TestDiD:
                 truth["start"],
                 measures=measures,
                 measure=truth["measure"],
+                population="einwohner",
             )
         assert res.warnings
         assert "pre-trends differ" in res.warnings[0]
@@ -809,7 +858,8 @@ class TestDiD:
             measures=measures,
             ci="bootstrap",
             rng=5,
-            n_boot=199,
+            n_bootstrap=199,
+            population="einwohner",
         )
         b = difference_in_differences(
             panel,
@@ -818,7 +868,8 @@ class TestDiD:
             measures=measures,
             ci="bootstrap",
             rng=5,
-            n_boot=199,
+            n_bootstrap=199,
+            population="einwohner",
         )
         assert a.ci_low == b.ci_low
         assert a.ci_high == b.ci_high
@@ -827,7 +878,9 @@ class TestDiD:
         import matplotlib
 
         matplotlib.use("Agg")
-        res = difference_in_differences(panel, "sgb2_quote", measure="M01", measures=measures)
+        res = difference_in_differences(
+            panel, "sgb2_quote", measure="M01", measures=measures, population="einwohner"
+        )
         assert "Difference-in-differences of M01" in repr(res)
         assert "<table" in res._repr_html_()
         assert list(res.to_frame().index) == [2020, 2021, 2022, 2023, 2024]
@@ -1117,6 +1170,50 @@ def test_bundle_equals_brute_force(rates, shares, amounts, cap):
     assert (b.funding["cent"] == np.rint(b.funding["betrag"] * 100)).all()
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bundle_reductions_equal_the_whole_milp(seed):
+    """The reductions (measure-years without capped money kept, independent parts solved one
+    by one) give the own share of one MILP over everything (independent reference: the
+    undecomposed disjunctive programme of the previous version)."""
+    from sozplan.planning import _bundling as B
+    from sozplan.planning._financing import validate_cost_plan, validate_programmes
+
+    rng = np.random.default_rng(seed)
+    n_p, n_m, years = 6, 25, (2024, 2025, 2026)
+    progs = pd.DataFrame({
+        "programm": [f"P{j}" for j in range(n_p)], "ebene": "land",
+        "foerdersatz": rng.choice([0.3, 0.5, 0.6, 0.8], n_p),
+        "eigenanteil": rng.choice([0.0, 0.1, 0.2], n_p), "beginn": 2024,
+        "ende": rng.choice([2025, 2026], n_p),
+    })  # fmt: skip
+    progs["eigenanteil"] = np.minimum(progs["eigenanteil"], 1 - progs["foerdersatz"])
+    costs = pd.DataFrame(
+        [(f"M{m}", y, k, float(rng.integers(1_000, 50_000)))
+         for m in range(n_m) for y in years for k in ("personal", "sach")],
+        columns=["massnahme", "jahr", "kostenart", "betrag"],
+    )  # fmt: skip
+    free = bundle_funding(costs, progs)
+    drawn = free.funding.groupby("programm")["betrag"].sum() / len(years)
+    progs["hoechstbetrag"] = np.nan
+    for p in drawn.index[::2]:
+        progs.loc[progs["programm"] == p, "hoechstbetrag"] = round(0.5 * drawn[p], 2)
+    b = bundle_funding(costs, progs)
+    assert b.status.startswith("optimal")
+    # reference: the whole problem in one MILP
+    pr, co = validate_programmes(progs), validate_cost_plan(costs)
+    co = co[co["cent"] > 0].reset_index(drop=True)
+    cell, prog, ub = B._eligible_pairs(co, pr, {})
+    g_codes, _ = pd.factorize(pd.MultiIndex.from_arrays([co["massnahme"], co["jahr"]]))
+    cost_c = co["cent"].to_numpy(dtype=np.int64)
+    cost_g = np.bincount(g_codes, weights=cost_c).astype(np.int64)
+    py_codes, py_index = pd.factorize(pd.MultiIndex.from_arrays([prog, co["jahr"].to_numpy()[cell]]))
+    cap = np.rint(pr["hoechstbetrag"].to_numpy() * 100)[py_index.get_level_values(0)]
+    x, status = B._milp(cell, prog, ub, cost_c, cost_g, pr["eigenanteil"].to_numpy(),
+                        g_codes[cell], py_codes, cap, 60.0)  # fmt: skip
+    assert status == "optimal"
+    assert round(b.own_share_total * 100) == int(cost_c.sum() - x.sum())
+
+
 def test_bundle_musterstadt_respects_rules():
     fin = load_financing()
     b = bundle_funding(fin.cost_plan, fin.programmes, measures=fin.measures)
@@ -1180,7 +1277,7 @@ def test_prioritise_equals_brute_force(need, data):
     budget = data.draw(st.integers(0, 300))
     c = pd.DataFrame({"need": need, "effect": effect, "cost": cost},
                      index=[f"M{i}" for i in range(n)])  # fmt: skip
-    p = prioritise(c, budget, need="need", effect="effect", cost="cost", sensitivity_steps=0)
+    p = prioritize(c, budget, need="need", effect="effect", cost="cost", sensitivity_steps=0)
     b = p.table["nutzen"].to_numpy()
     best = max(
         sum(b[i] for i in range(n) if s[i])
@@ -1195,12 +1292,88 @@ def test_prioritise_ceilings_must_and_sensitivity():
     c = pd.DataFrame({"n": [1.0, 0.5, 0.0], "e": [0.0, 0.5, 1.0], "k": [10.0, 10.0, 10.0]},
                      index=["A", "B", "C"])  # fmt: skip
     draws = pd.DataFrame({"ESF": [5.0, 5.0, 0.0]}, index=["A", "B", "C"])
-    p = prioritise(c, 20, need="n", effect="e", cost="k", draws=draws,
+    p = prioritize(c, 20, need="n", effect="e", cost="k", draws=draws,
                    ceilings=pd.Series({"ESF": 5.0}), must=["B"])  # fmt: skip
     assert "B" in p.chosen  # must
     assert "A" not in p.chosen  # the ceiling allows only one of A, B
     assert p.sensitivity.shape == (3, 5)
-    with pytest.raises(InputError, match="prioritise: `weights`"):
-        prioritise(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
-    with pytest.raises(InputError, match="prioritise: `need` names the column 'x'"):
-        prioritise(c, 20, need="x", effect="e", cost="k")
+    with pytest.raises(InputError, match="prioritize: `weights`"):
+        prioritize(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
+    with pytest.raises(InputError, match="prioritize: `need` names the column 'x'"):
+        prioritize(c, 20, need="x", effect="e", cost="k")
+
+
+# --- financing_workbook: the treasury's Excel workbook ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def financing_results():
+    from sozplan.datasets import load_financing
+    from sozplan.planning import budget_execution, bundle_funding, financing_plan
+
+    fin = load_financing()
+    plan = financing_plan(fin.cost_plan, fin.programmes, fin.funding,
+                          own_funds=fin.own_funds, measures=fin.measures)  # fmt: skip
+    bundling = bundle_funding(fin.cost_plan, fin.programmes, measures=fin.measures)
+    execution = budget_execution(fin.execution, month=9, measures=fin.measures)
+    return plan, bundling, execution
+
+
+def test_financing_workbook_sheets_formats_and_exact_values(tmp_path, financing_results):
+    openpyxl = pytest.importorskip("openpyxl")
+    from sozplan.planning import financing_workbook
+
+    plan, bundling, execution = financing_results
+    out = financing_workbook(tmp_path / "f.xlsx", plan=plan, bundling=bundling,
+                             execution=execution, source="Musterstadt (synthetisch)")  # fmt: skip
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:4] == ["Übersicht", "Finanzierungsplan", "Probleme", "Förderprogramme"]
+    assert {"Bündelung", "Soll-Ist", "Bindende Regeln"} <= set(wb.sheetnames)
+    ws = wb["Finanzierungsplan"]
+    headers = [c.value for c in ws[1]]
+    j = headers.index("Eigenanteil") + 1
+    assert ws.cell(row=2, column=j).number_format == '#,##0.00 "€"'
+    assert ws.freeze_panes == "A2"
+    # the sum over the sheet equals the plan's total to the cent (numbers, not text)
+    col = [ws.cell(row=i, column=j).value for i in range(2, ws.max_row + 1)]
+    assert round(sum(col), 2) == round(float(plan.totals()["eigenanteil"]), 2)
+    # every planted problem is on the problems sheet by its German label
+    labels = {c.value for c in wb["Probleme"]["A"][1:]}
+    assert {"Förderprogramm endet vor der Maßnahme", "Doppelförderung derselben Kosten",
+            "Eigenanteil nicht im Haushalt veranschlagt"} <= labels  # fmt: skip
+    lights = [c.value for c in wb["Soll-Ist"][1]]
+    assert "Ampel" in lights
+
+
+def test_financing_workbook_english(tmp_path, financing_results):
+    openpyxl = pytest.importorskip("openpyxl")
+    from sozplan.planning import financing_workbook
+
+    plan, _, execution = financing_results
+    out = financing_workbook(tmp_path / "f.xlsx", plan=plan, execution=execution, language="en")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:2] == ["Overview", "Financing plan"]
+    assert "Own share" in [c.value for c in wb["Financing plan"][1]]
+    assert {c.value for c in wb["Planned vs actual"]["A"][1:]}  # rows written
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({}, "no result was given"),
+        ({"plan": "x"}, "is a str, not a FinancingPlan"),
+        ({"language": "fr"}, "`language` is 'fr'"),
+    ],
+)
+def test_financing_workbook_bad_input(tmp_path, kwargs, match):
+    from sozplan.planning import financing_workbook
+
+    with pytest.raises(InputError, match=match):
+        financing_workbook(tmp_path / "f.xlsx", **kwargs)
+
+
+def test_financing_workbook_refuses_other_suffix(tmp_path, financing_results):
+    from sozplan.planning import financing_workbook
+
+    with pytest.raises(InputError, match=r"financing_workbook: `path` ends in '\.csv'"):
+        financing_workbook(tmp_path / "f.csv", plan=financing_results[0])

@@ -99,7 +99,7 @@ def test_choropleth_legend_counts_units_and_missing(pr, districts):
     d = choropleth(
         pr,
         "sgb2",
-        k=5,
+        n_classes=5,
         label="SGB-II-Quote",
         unit="%",
         outlines=districts,
@@ -142,8 +142,8 @@ def test_choropleth_legend_counts_units_and_missing(pr, districts):
 def test_choropleth_classes_match_sozplan_classify(pr):
     from sozplan.index import classify
 
-    d = choropleth(pr, "sgb2", scheme="fisher_jenks", k=4)
-    ref = classify(pr["sgb2"].dropna(), "fisher_jenks", k=4)
+    d = choropleth(pr, "sgb2", scheme="fisher_jenks", n_classes=4)
+    ref = classify(pr["sgb2"].dropna(), "fisher_jenks", n_classes=4)
     np.testing.assert_allclose(d.data["cuts"], ref.cuts)
     assert d.counts[:4] == tuple(ref.counts.tolist())
     codes = d.data["classes"].cat.codes
@@ -161,7 +161,7 @@ def test_choropleth_diverging_for_z_values(pr):
 
 def test_choropleth_on_given_axes_and_english(pr):
     _fig, ax = plt.subplots()
-    d = choropleth(pr, "sgb2", ax=ax, language="en", k=3)
+    d = choropleth(pr, "sgb2", ax=ax, language="en", n_classes=3)
     assert d.ax is ax
     assert d.labels[-1].startswith("no value")
     assert d.labels[0].startswith("up to")
@@ -176,8 +176,8 @@ def test_choropleth_bad_input(pr):
         choropleth(pr.assign(x=np.nan), "x")
     with pytest.raises(InputError, match="language"):
         choropleth(pr, "sgb2", language="fr")
-    with pytest.raises(InputError, match="k"):
-        choropleth(pr, "sgb2", k=1)
+    with pytest.raises(InputError, match="`n_classes`"):
+        choropleth(pr, "sgb2", n_classes=1)
     with pytest.raises(InputError, match="geometry"):
         choropleth(pd.DataFrame(pr.drop(columns="geometry")), "sgb2")
 
@@ -239,7 +239,9 @@ def test_status_dynamics_map_matrix_legend(pr):
 
 def test_small_multiples_share_classes(pr):
     g = pr.assign(y1=pr["sgb2"], y2=pr["sgb2"] * 1.5)
-    d = small_multiples(g, {"2020": "y1", "2024": "y2"}, k=4, label="SGB-II-Quote", unit="%")
+    d = small_multiples(
+        g, {"2020": "y1", "2024": "y2"}, n_classes=4, label="SGB-II-Quote", unit="%"
+    )
     panels = d.artists["panels"]
     assert len(panels) == 2
     np.testing.assert_allclose(panels[0].data["cuts"], panels[1].data["cuts"])
@@ -364,7 +366,7 @@ def test_moran_scatter_reuses_result_plot(pr):
 def test_savefig_writes_png_with_alt_text(pr, tmp_path):
     from PIL import Image
 
-    d = choropleth(pr, "sgb2", k=3)
+    d = choropleth(pr, "sgb2", n_classes=3)
     path = d.savefig(tmp_path / "karte.png", close=True)
     with Image.open(path) as im:
         assert im.info.get("Description") == d.alt_text

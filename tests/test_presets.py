@@ -1,4 +1,4 @@
-"""Tests of sozplan.presets: Berlin MSS 2021 replication (real open data), Hamburg sketch."""
+"""Tests of sozplan.presets: the registry, Berlin MSS 2021 replication (real open data), Hamburg sketch."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from sozplan.errors import DataQualityWarning, InputError
-from sozplan.presets import berlin_mss_2021, hamburg_style
+from sozplan.index import MonitoringSpec, status_dynamics
+from sozplan.presets import (
+    _registry,
+    available_presets,
+    berlin_mss_2021,
+    get_preset,
+    hamburg_style,
+    register_preset,
+)
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +211,133 @@ def test_hamburg_style_is_a_few_lines():
     small = p.xs(2022, level="jahr")["ew"] < 300
     assert (last.status_class[small] == "ohne Zuordnung").all()
     assert last.settings["combine"] == "mean"
+
+
+# ------------------------------------------------------------------ the registry
+@pytest.fixture
+def clean_registry(monkeypatch):
+    """Registrations of a test do not leak into others."""
+    monkeypatch.setattr(_registry, "_REGISTERED", {})
+
+
+def test_shipped_presets_all_load():
+    names = available_presets()
+    assert {"berlin_mss_2021", "hamburg_style"} <= set(names)
+    for name in names:
+        spec = get_preset(name)
+        assert isinstance(spec, MonitoringSpec)
+        assert spec.name == name
+        assert spec.source, f"{name}: every preset cites its source"
+        assert MonitoringSpec.from_yaml(spec.to_yaml()) == spec
+    assert get_preset("berlin_mss_2021") is get_preset("berlin_mss_2021")  # read once
+
+
+def test_berlin_preset_says_what_the_booklet_says():
+    # MSS 2021 indicator booklet (see shared/data/berlin/README.md): S1, S3, S4 and
+    # D1, D3, D4; plain means, ddof 0, sum, re-standardised; cuts -1/+1/+1.5 and -1/+1
+    spec = get_preset("berlin_mss_2021")
+    assert spec.status_columns == ("S1", "S3", "S4")
+    assert spec.dynamics_columns == ("D1", "D3", "D4")
+    assert (spec.population, spec.min_population, spec.weighted) == ("EW", 300.0, False)
+    assert (spec.ddof, spec.combine, spec.restandardize, spec.closed) == (
+        0.0,
+        "sum",
+        True,
+        "inner",
+    )
+    assert spec.status_cuts == (-1.0, 1.0, 1.5)
+    assert spec.dynamics_cuts == (-1.0, 1.0)
+    assert spec.status_labels["de"] == ("hoch", "mittel", "niedrig", "sehr niedrig")
+    assert spec.exclude["column"] == "KOM"
+    assert not spec.sketch
+    assert spec.url.startswith("https://www.berlin.de/")
+
+
+def test_hamburg_preset_is_labelled_a_sketch():
+    spec = get_preset("hamburg_style")
+    assert spec.sketch
+    assert "SKETCH" in repr(spec)
+    assert "Skizze" in spec._repr_html_()
+    assert spec.window == 3
+
+
+def test_unknown_preset_lists_the_available_ones():
+    with pytest.raises(
+        InputError, match=r"no preset 'hamburg'.*'berlin_mss_2021'.*'hamburg_style'"
+    ):
+        get_preset("hamburg")
+    with pytest.raises(InputError, match="no preset 'hamburg'"):
+        status_dynamics(pd.DataFrame({"a": [1.0, 2.0, 3.0]}), spec="hamburg")
+    with pytest.raises(InputError, match="`name` is a int"):
+        get_preset(3)
+
+
+def test_register_preset(clean_registry, tmp_path):
+    own = get_preset("berlin_mss_2021").replace(name="berlin_gewichtet", weighted=True)
+    assert register_preset(own) is own
+    assert "berlin_gewichtet" in available_presets()
+    assert get_preset("berlin_gewichtet").weighted
+    with pytest.raises(InputError, match=r"exists already.*replace=True"):
+        register_preset(own)
+    with pytest.raises(InputError, match="exists already"):
+        register_preset(get_preset("berlin_mss_2021"))
+    register_preset(own.replace(ddof=1), replace=True)
+    assert get_preset("berlin_gewichtet").ddof == 1.0
+    # a statistics office writes a file: register it, or use it by its path
+    path = tmp_path / "hamburg_rise_2023.yaml"
+    get_preset("hamburg_style").replace(name="hamburg_rise_2023", sketch=False).to_yaml(path)
+    assert get_preset(path).name == "hamburg_rise_2023"
+    assert get_preset(str(path)).name == "hamburg_rise_2023"
+    register_preset(path)
+    assert "hamburg_rise_2023" in available_presets()
+    with pytest.raises(InputError, match="`spec` is a dict"):
+        register_preset({"name": "x"})
+
+
+def test_broken_preset_file_names_file_line_key_and_fix(tmp_path):
+    path = tmp_path / "rise.yaml"
+    path.write_text(
+        "sozplan: monitoring/1\nname: rise\nstatus: [sgb2]\nstatus_cuts: [-1, 1]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        InputError,
+        match=r"rise\.yaml, line 4, key `status_cuts`: .* 3 classes.*Fix: add status_labels",
+    ):
+        get_preset(path)
+    path.write_text("sozplan: monitoring/1\nname: rise\nstatus: [sgb2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"rise\.yaml, line \d+, column \d+: YAML syntax error"):
+        register_preset(path)
+
+
+def test_preset_with_missing_indicators_names_them():
+    df = pd.DataFrame({"alq": [1.0, 2.0, 3.0], "ew": [500, 600, 700]}, index=["1", "2", "3"])
+    with pytest.raises(
+        InputError,
+        match=r"status_dynamics: the monitoring spec 'berlin_mss_2021' needs column\(s\) 'S1'.*"
+        r"Fix: rename your columns.*spec\.replace\(status=",
+    ):
+        status_dynamics(df, spec="berlin_mss_2021")
+    with pytest.raises(InputError, match=r"berlin_mss_2021: .*'S4'"):
+        berlin_mss_2021(_toy_mss().drop(columns=["S4", "D1"]))
+
+
+@pytest.mark.berlin
+def test_berlin_from_the_preset_equals_official(mss_table, mss_official):
+    """status_dynamics(spec="berlin_mss_2021") on the table indexed by PLR_ID: 536/536."""
+    res = status_dynamics(mss_table.set_index("PLR_ID"), spec="berlin_mss_2021")
+    out = res.to_frame()
+    off = mss_official.loc[out.index]
+    rated = off["KOM"] == "gültig"
+    assert res.n_rated == int(rated.sum()) == 536
+    assert (out.loc[rated, "status_class"].astype(str) == off.loc[rated, "SI_V"]).all()
+    assert (out.loc[rated, "dynamics_class"].astype(str) == off.loc[rated, "DI_V"]).all()
+    assert (out.loc[rated, "matrix_code"].astype(str) == off.loc[rated, "SDI"]).all()
+    assert (out.loc[~rated, "reason"] == off.loc[~rated, "KOM"]).all()
+    assert (out.loc[~rated, "status_class"] == "ohne Zuordnung").all()
+    assert res.settings["spec_hash"] == get_preset("berlin_mss_2021").hash
+    # the same in English: the same classes under English labels
+    en = status_dynamics(mss_table.set_index("PLR_ID"), spec="berlin_mss_2021", language="en")
+    codes = res.status_class.cat.codes
+    pd.testing.assert_series_equal(en.status_class.cat.codes, codes)
+    assert en.status_class[~rated.to_numpy()].eq("not rated").all()

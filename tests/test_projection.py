@@ -383,8 +383,8 @@ def test_cohort_component_scenario_and_intervals():
     assert high.components.xs(2025, level="jahr")["geburten"].sum() == pytest.approx(
         1.2 * base.components.xs(2025, level="jahr")["geburten"].sum()
     )
-    sim1 = cohort_component(small_city(), CC_BANDS, n_simulations=200, rng=3, **kw)
-    sim2 = cohort_component(small_city(), CC_BANDS, n_simulations=200, rng=3, **kw)
+    sim1 = cohort_component(small_city(), CC_BANDS, n_draws=200, rng=3, **kw)
+    sim2 = cohort_component(small_city(), CC_BANDS, n_draws=200, rng=3, **kw)
     pd.testing.assert_frame_equal(sim1.intervals, sim2.intervals)
     point = base.population.xs(2027, level="jahr")["18_64"]
     iv = sim1.intervals.xs(2027, level="jahr")["18_64"]

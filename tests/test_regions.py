@@ -66,7 +66,7 @@ def test_regionalize_recovers_planted_regions(district, truth, method):
     r = regionalize(
         district,
         t["columns"],
-        n_regions=t["n_regions"],
+        n_clusters=t["n_regions"],
         population="einwohner",
         min_population=t["population_floor"],
         max_population=t["population_ceiling"],
@@ -93,7 +93,7 @@ def test_regionalize_respects_tight_bounds(district, truth, floor, ceiling, n):
     r = regionalize(
         district,
         truth["regions"]["columns"],
-        n_regions=n,
+        n_clusters=n,
         population="einwohner",
         min_population=floor,
         max_population=ceiling,
@@ -103,7 +103,7 @@ def test_regionalize_respects_tight_bounds(district, truth, floor, ceiling, n):
     assert (q["population"] <= ceiling).all()
     assert q["contiguous"].all()
     if n is not None:
-        assert r.n_regions == n
+        assert r.n_clusters == n
     assert q["population"].sum() == district["einwohner"].sum()
 
 
@@ -111,7 +111,7 @@ def test_quality_table_against_hand_computation():
     # 4 x 2 grid, two homogeneous halves: within SS 0 + 2*... computed by hand
     x = np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=float)
     g = grid(4, 2, {"x": x, "pop": np.full(8, 10.0)})
-    r = regionalize(g, ["x"], n_regions=2, population="pop", graph=build_graph(g, "rook"))
+    r = regionalize(g, ["x"], n_clusters=2, population="pop", graph=build_graph(g, "rook"))
     assert adjusted_rand_score(r.labels, x) == 1.0
     assert r.summary["between_total_ratio"] == pytest.approx(1.0)
     assert r.summary["within_ss"] == pytest.approx(0.0)
@@ -121,7 +121,7 @@ def test_quality_table_against_hand_computation():
     # GeoDa's ratio on a non-trivial split: by hand
     x2 = np.array([0, 1, 2, 3, 0, 1, 2, 3], dtype=float)
     g2 = grid(4, 2, {"x": x2})
-    r2 = regionalize(g2, ["x"], n_regions=2, graph=build_graph(g2, "rook"), refine=False)
+    r2 = regionalize(g2, ["x"], n_clusters=2, graph=build_graph(g2, "rook"), refine=False)
     z = (x2 - x2.mean()) / x2.std()
     lab = r2.labels.to_numpy()
     within = sum(((z[lab == k] - z[lab == k].mean()) ** 2).sum() for k in (1, 2))
@@ -141,7 +141,7 @@ def test_balance_values():
 def test_islands_keep_policy_and_fill(blocks, truth):
     g = build_graph(blocks, islands="keep")
     r = regionalize(
-        blocks, ["sgb2_quote", "wohndauer"], graph=g, n_regions=30, fill_nan="neighbours"
+        blocks, ["sgb2_quote", "wohndauer"], graph=g, n_clusters=30, fill_nan="neighbours"
     )
     island = truth["island_block"]
     # the island is never joined through attribute space: it is a region of its own
@@ -173,7 +173,7 @@ def test_maxp_engine_respects_floor(district, truth):
 def test_result_object(district, truth):
     t = truth["regions"]
     r = regionalize(
-        district, t["columns"], n_regions=6, population="einwohner", min_population=8000
+        district, t["columns"], n_clusters=6, population="einwohner", min_population=8000
     )
     assert "RegionalizationResult" in repr(r)
     assert "between / total SS" in repr(r)
@@ -242,7 +242,7 @@ def test_maxp_mode_floor_contiguity_and_count(nx, ny, seed, share):
     assert (np.bincount(lab, weights=pop)[1:] >= floor).all()  # floor met
     for k in np.unique(lab):
         assert region_is_connected(set(np.flatnonzero(lab == k)), adj)  # contiguity
-    assert r.n_regions >= greedy_count(adj, pop, floor)  # at least the plain greedy count
+    assert r.n_clusters >= greedy_count(adj, pop, floor)  # at least the plain greedy count
     # a ceiling the floor-only solution meets changes nothing (the same labels)
     top = float(np.bincount(lab, weights=pop).max())
     capped = regionalize(
@@ -263,8 +263,8 @@ def test_maxp_mode_binding_ceiling_on_a_grid():
     q = r.quality
     assert q["population"].between(40, 50).all()
     assert q["contiguous"].all()
-    assert r.n_regions >= 24  # 120 blocks in regions of 4 or 5 blocks: at least 24
-    assert r.n_regions <= free.n_regions <= 30
+    assert r.n_clusters >= 24  # 120 blocks in regions of 4 or 5 blocks: at least 24
+    assert r.n_clusters <= free.n_clusters <= 30
 
 
 def test_maxp_mode_default_is_deterministic_and_rng_draws_starts(district, truth):
@@ -299,7 +299,7 @@ def test_maxp_mode_beats_spopt_count_on_make_city():
         min_population=city["einwohner"].sum() / 40,
         fill_nan="neighbours",
     )
-    assert r.n_regions >= 37
+    assert r.n_clusters >= 37
     assert r.summary["between_total_ratio"] >= 0.454
     assert r.summary["all_meet_floor"]
     assert r.summary["all_contiguous"]
@@ -320,13 +320,13 @@ def test_berlin_bezirksregionen_sized_regions(berlin_dir):
     # 3.77 million residents allow at most 125 regions of 30,000. spopt's max-p
     # heuristic (defaults, seed 0; 709 s) finds 99 at between/total SS 0.244 on the
     # same graph, attributes and floor (run beside this code for issue 25)
-    assert r.n_regions >= 99
+    assert r.n_clusters >= 99
     assert r.summary["between_total_ratio"] >= 0.244
     for res in (r, capped):
         assert res.summary["all_meet_floor"]
         assert res.summary["all_contiguous"]
     assert capped.summary["all_meet_ceiling"]
-    assert capped.n_regions == r.n_regions
+    assert capped.n_clusters == r.n_clusters
 
 
 # ---------------------------------------------------------------------- bad input
@@ -338,24 +338,24 @@ def test_bad_input(district, truth, blocks):
     with pytest.raises(
         InputError, match=r"below the population of .* Fix: raise the ceiling to at least"
     ):
-        regionalize(district, cols, population="einwohner", n_regions=6, max_population=100)
+        regionalize(district, cols, population="einwohner", n_clusters=6, max_population=100)
     with pytest.raises(InputError, match=r"need .* ask for at most"):
-        regionalize(district, cols, population="einwohner", n_regions=60, min_population=10_000)
+        regionalize(district, cols, population="einwohner", n_clusters=60, min_population=10_000)
     with pytest.raises(InputError, match=r"no `population`"):
         regionalize(district, cols, min_population=1000)
-    with pytest.raises(InputError, match="neither `n_regions` nor a population bound"):
+    with pytest.raises(InputError, match="neither `n_clusters` nor a population bound"):
         regionalize(district, cols)
     # a disconnected graph without an island policy
     plain = Graph.build_contiguity(blocks, rook=False)
     with pytest.raises(InputError, match=r"disconnected parts .* islands='nearest'"):
-        regionalize(blocks, ["einwohner"], graph=plain, n_regions=5)
+        regionalize(blocks, ["einwohner"], graph=plain, n_clusters=5)
     # the default graph refuses islands too (build_graph's policy 'raise')
     with pytest.raises(InputError, match="without any neighbour"):
-        regionalize(blocks, ["einwohner"], n_regions=5)
+        regionalize(blocks, ["einwohner"], n_clusters=5)
     # NaN in the attributes (blocks without residents have no rates)
     with pytest.raises(InputError, match=r"missing or infinite .* blocks without residents"):
         regionalize(
-            blocks, ["sgb2_quote"], graph=build_graph(blocks, islands="nearest"), n_regions=5
+            blocks, ["sgb2_quote"], graph=build_graph(blocks, islands="nearest"), n_clusters=5
         )
     # an island part below the floor under the 'keep' policy
     with pytest.raises(InputError, match="separate part"):
@@ -367,7 +367,7 @@ def test_bad_input(district, truth, blocks):
             min_population=5000,
         )
     with pytest.raises(InputError, match="`method` is 'azp'"):
-        regionalize(district, cols, n_regions=3, method="azp")
+        regionalize(district, cols, n_clusters=3, method="azp")
 
 
 # -------------------------------------------------------------------- heterogeneity

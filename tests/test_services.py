@@ -562,7 +562,7 @@ def test_musterstadt_first_site_in_or_next_to_under_supplied_area(musterstadt):
         kitas,
         cand,
         costs=costs,
-        k=1,
+        n_sites=1,
         method="mclp",
         max_cost=1000,
         target=70,
@@ -618,13 +618,13 @@ def test_results_repr_and_plot():
     agg = acc.aggregate(blocks["pr"])
     assert agg.index.name == "pr"
     assert len(agg) == 2
-    disp = acc.plot(blocks, "pr", facilities=kitas, k=2)
+    disp = acc.plot(blocks, "pr", facilities=kitas, n_classes=2)
     assert disp.kind == "facility_map"
     assert len(disp.artists["facilities"].get_offsets()) == 2
     quote = S.supply_ratio(blocks, "kinder", kitas, by="pr", target=70, access=acc)
     assert "SupplyRatio(2 areas (pr)" in repr(quote)
     pr = blocks.dissolve(by="pr")
-    assert quote.plot(pr, k=2, language="en").kind == "facility_map"
+    assert quote.plot(pr, n_classes=2, language="en").kind == "facility_map"
     eq = S.service_equity(quote.table.assign(i=[0.0, 1.0]), "ratio_residence", "i")
     assert eq.plot(language="en").kind == "concentration_curve"
     plt.close("all")

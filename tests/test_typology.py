@@ -23,7 +23,7 @@ from sozplan.typology import (
     cluster_stability,
     describe_profile,
     gap_statistic,
-    select_k,
+    select_n_clusters,
     typology,
 )
 from sozplan.typology._estimator import _kmedoids, _weighted_ward
@@ -146,7 +146,7 @@ def test_kmedoids_finds_the_optimum_on_small_data():
 # ------------------------------------------------------------------------- choice of k
 def test_gap_statistic_finds_separated_clusters():
     z = _blobs(np.random.default_rng(4), [[0, 0], [3, 0], [0, 3]], n=25)
-    table, choice = select_k(z, range(2, 7), rng=0)
+    table, choice = select_n_clusters(z, range(2, 7), rng=0)
     assert choice == {"silhouette": 3, "calinski_harabasz": 3, "gap": 3}
     assert list(table.columns) == ["silhouette", "calinski_harabasz", "gap", "gap_se", "within_ss"]
     assert table.index.tolist() == list(range(1, 7))
@@ -177,12 +177,12 @@ def test_gap_statistic_log_w_is_the_pooled_within_ss():
 def test_stability_is_one_for_separated_and_low_for_noise():
     rng = np.random.default_rng(7)
     z = _blobs(rng, [[0, 0], [6, 0]], n=20, sd=0.2)
-    st_ = cluster_stability(z, np.repeat([0, 1], 20), n_boot=20, rng=0)
+    st_ = cluster_stability(z, np.repeat([0, 1], 20), n_bootstrap=20, rng=0)
     assert st_["jaccard_mean"].tolist() == [1.0, 1.0]
     assert st_["dissolved"].tolist() == [0.0, 0.0]
     noise = rng.uniform(size=(60, 2))
     lab = TypologyClusterer(6, standardize=False).fit(noise).labels_
-    st2 = cluster_stability(noise, lab, n_boot=20, rng=0)
+    st2 = cluster_stability(noise, lab, n_bootstrap=20, rng=0)
     assert st2["jaccard_mean"].min() < 0.75  # arbitrary cuts of a continuum are not stable
 
 
@@ -201,7 +201,7 @@ def test_describe_profile_german_and_english():
 @pytest.mark.parametrize("method", ["ward", "kmeans", "kmedoids"])
 def test_musterstadt_types_recovered_and_stable(planted, method):
     pa, truth, cols = planted
-    t = typology(pa, cols, method=method, k=4, n_boot=25, rng=0)
+    t = typology(pa, cols, method=method, n_clusters=4, n_bootstrap=25, rng=0)
     assert adjusted_rand_score(truth, t.labels) >= 0.8  # acceptance (issue 8); Ward 0.92
     assert t.stable.all()
     assert t.labels.index.equals(pa.index)
@@ -212,24 +212,24 @@ def test_musterstadt_types_recovered_and_stable(planted, method):
 
 def test_musterstadt_gmm(planted):
     pa, truth, cols = planted
-    t = typology(pa, cols, method="gmm", k=4, n_boot=0, n_init=2, rng=0)
+    t = typology(pa, cols, method="gmm", n_clusters=4, n_bootstrap=0, n_init=2, rng=0)
     assert adjusted_rand_score(truth, t.labels) >= 0.8
     assert t.stability is None
 
 
 def test_musterstadt_k_is_chosen(planted):
     pa, _truth, cols = planted
-    t = typology(pa, cols, n_boot=0, rng=0)
+    t = typology(pa, cols, n_bootstrap=0, rng=0)
     # the criteria disagree (silhouette 4, Calinski-Harabasz 4, gap 5 on the current city;
     # 2, 4, 6 on an earlier one): the median is the planted number of types
-    assert t.k == 4
+    assert t.n_clusters == 4
     assert t.k_choice["calinski_harabasz"] == 4
     assert t.selection.index.tolist() == list(range(1, 9))
 
 
 def test_population_weighted_typology(planted):
     pa, truth, cols = planted
-    t = typology(pa, cols, k=4, weights="einwohner", n_boot=10, rng=0)
+    t = typology(pa, cols, n_clusters=4, population="einwohner", n_bootstrap=10, rng=0)
     assert t.weighted
     assert "population" in t.sizes
     assert adjusted_rand_score(truth, t.labels) >= 0.8
@@ -244,7 +244,7 @@ def test_population_weighted_typology(planted):
 
 def test_result_object(planted):
     pa, _, cols = planted
-    t = typology(pa, cols, k=4, n_boot=5, rng=0)
+    t = typology(pa, cols, n_clusters=4, n_bootstrap=5, rng=0)
     assert f"TypologyResult: 4 types of {len(pa)} areas" in repr(t)
     assert "<table" in t._repr_html_()
     frame = t.to_frame()
@@ -253,7 +253,7 @@ def test_result_object(planted):
     assert len(ax.get_yticklabels()) == 4
     # Ward types are not nearest-centre cells; almost all areas keep their type
     assert (t.predict(pa) == t.labels).mean() > 0.9
-    km = typology(pa, cols, method="kmeans", k=4, n_boot=0, rng=0)
+    km = typology(pa, cols, method="kmeans", n_clusters=4, n_bootstrap=0, rng=0)
     np.testing.assert_array_equal(km.predict(pa).to_numpy(), km.labels.to_numpy())
 
 
@@ -266,24 +266,26 @@ def test_bad_input(planted):
     with pytest.raises(
         InputError, match=r"missing or infinite in 2 area\(s\): '010101', '010102'"
     ):
-        typology(bad, ["x", "einwohner"], k=2, n_boot=0)
+        typology(bad, ["x", "einwohner"], n_clusters=2, n_bootstrap=0)
     with pytest.raises(InputError, match="`method` is 'dbscan'"):
         typology(pa, cols, method="dbscan")
     with pytest.raises(InputError, match="did you mean 'einwohner'"):
         typology(pa, ["einwohnr"])
     with pytest.raises(InputError, match="cannot be used with method='gmm'"):
-        typology(pa, cols, method="gmm", weights="einwohner", k=3)
+        typology(pa, cols, method="gmm", population="einwohner", n_clusters=3)
     with pytest.raises(InputError, match="only 3 areas"):
-        typology(pa.iloc[:3], cols, k=4)
+        typology(pa.iloc[:3], cols, n_clusters=4)
     const = pa.assign(c=2.0)
     with pytest.raises(InputError, match="'c' are constant"):
-        typology(const, ["c", "einwohner"], k=2)
+        typology(const, ["c", "einwohner"], n_clusters=2)
 
 
 def test_no_structure_warns():
     df = pd.DataFrame(np.random.default_rng(8).uniform(size=(80, 6)), columns=list("abcdef"))
     with pytest.warns(MethodWarning, match="no cluster structure|unstable"):
-        typology(df, list(df.columns), k_values=range(2, 5), n_refs=5, n_boot=10, rng=0)
+        typology(
+            df, list(df.columns), n_clusters_range=range(2, 5), n_refs=5, n_bootstrap=10, rng=0
+        )
 
 
 # -------------------------------------------------------------------------- real data
@@ -315,10 +317,16 @@ def test_berlin_typology(berlin_dir):
     # unstable under bootstrap, which the user is warned about
     with pytest.warns(MethodWarning, match="unstable under bootstrap"):
         t = typology(
-            values, cols, k_values=range(3, 9), n_boot=20, n_refs=10, rng=0, labels=BERLIN_LABELS
+            values,
+            cols,
+            n_clusters_range=range(3, 9),
+            n_bootstrap=20,
+            n_refs=10,
+            rng=0,
+            labels=BERLIN_LABELS,
         )
     assert len(t.labels) == 536
-    assert t.k == 6
+    assert t.n_clusters == 6
     assert set(t.k_choice) >= {"silhouette", "calinski_harabasz", "gap", "k"}
     # the type with the highest youth unemployment is the deprived inner-city type of
     # the MSS: old-age poverty and migration background far above average, and stable

@@ -23,7 +23,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from sozplan.datasets import load_musterstadt, load_truth, musterstadt_rules
 from sozplan.errors import DataQualityWarning, InputError
-from sozplan.indicators import evaluate, load_catalogue, proportion_ci
+from sozplan.indicators import evaluate, load_catalog, proportion_ci
 from sozplan.validation import (
     RULES,
     ValidationReport,
@@ -35,7 +35,7 @@ from sozplan.validation import (
     variance_inflation,
 )
 
-CAT = load_catalogue()
+CAT = load_catalog()
 SOZIAL = ["sgb2_quote", "kinderarmut", "arbeitslosigkeit_sgb2", "altersarmut", "alleinerziehende"]
 
 

@@ -13,13 +13,14 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
 from sozplan.errors import InputError
 
-__all__ = ["key_positions", "load_with_positions", "locate"]
+__all__ = ["error_at", "key_positions", "load_with_positions", "locate"]
 
 
 def key_positions(node: Any, prefix: str = "") -> dict[str, tuple[int, int]]:
@@ -51,6 +52,34 @@ def locate(positions: dict[str, tuple[int, int]], key: str) -> tuple[int, int] |
         else:
             probe = ""
     return None
+
+
+def error_at(
+    positions: Mapping[str, tuple[int, int]],
+    key: str,
+    what: str,
+    fix: str,
+    *,
+    name: str = "",
+    where: str = "",
+    cls: type[InputError] = InputError,
+) -> InputError:
+    r"""Build an error that names the file, the line of ``key`` (or its parent) and the key.
+
+    Examples
+    --------
+    >>> _, pos = load_with_positions("a:\n  b: 1\n", name="x.yaml")
+    >>> str(error_at(pos, "a.b", "`b` is 1", "use 2", name="x.yaml", where="f"))
+    'f: x.yaml, line 2, key `a.b`: `b` is 1. Fix: use 2.'
+    """
+    pos = locate(dict(positions), key) if key else None
+    parts = [p for p in (name, f"line {pos[0]}" if pos else "") if p]
+    place = ", ".join(parts)
+    if key:
+        place = f"{place}, key `{key}`" if place else f"key `{key}`"
+    prefix = f"{where}: " if where else ""
+    head = f"{prefix}{place}: " if place else prefix
+    return cls(f"{head}{what}. Fix: {fix.rstrip('.')}.")
 
 
 def load_with_positions(

@@ -36,7 +36,6 @@ __all__ = [
     "check_counts",
     "check_frame",
     "check_geometry_ids",
-    "check_graph_alignment",
     "check_no_nan",
     "check_numerator_denominator",
     "check_projected_crs",
@@ -469,35 +468,6 @@ def check_aligned_index(
             fix
             or "build the graph from the same areas (sozplan.graph.build_graph(df)) or subset "
             "both to common ids",
-        )
-
-
-def check_graph_alignment(df: pd.DataFrame, graph: Any, *, where: str = "") -> None:
-    """Check that a ``libpysal.graph.Graph`` has exactly the ids of ``df`` **in the same order**.
-
-    ``Graph.lag`` and esda work by position, so ids must match one to one and in
-    order; use :func:`sozplan.graph.align_graph` (or ``df.loc[graph.unique_ids]``) to fix.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from libpysal.graph import Graph
-    >>> g = Graph.from_arrays(["a", "b"], ["b", "a"], [1.0, 1.0])
-    >>> check_graph_alignment(pd.DataFrame({"x": [1, 2]}, index=["a", "b"]), g)
-    >>> check_graph_alignment(pd.DataFrame({"x": [2, 1]}, index=["b", "a"]), g, where="moran")
-    Traceback (most recent call last):
-    ...
-    sozplan.errors.InputError: moran: `graph` has the ids of `df` but in another order; ...
-    """
-    ids = pd.Index(graph.unique_ids)
-    check_aligned_index(df.index, ids, where=where)
-    if not ids.equals(df.index):
-        raise fail(
-            where,
-            "`graph` has the ids of `df` but in another order; positional statistics would mix "
-            "up areas",
-            "reorder the graph with sozplan.graph.align_graph(graph, df), or the data with "
-            "df.loc[graph.unique_ids]",
         )
 
 

@@ -17,7 +17,7 @@ the raw libpysal calls removed:
   from; :func:`align_graph` puts it into the order of a data table and refuses
   tables with other ids.
 
-:func:`graph_summary` describes a graph (neighbours per area, isolates,
+:func:`graph_report` describes a graph (neighbours per area, isolates,
 components, asymmetry, and what the island policy did) as a result object with an
 HTML view for notebooks.
 
@@ -62,11 +62,11 @@ if TYPE_CHECKING:  # libpysal takes seconds to import: it is imported where a gr
     from libpysal.graph import Graph
 
 __all__ = [
-    "GraphSummary",
+    "GraphReport",
     "IslandReport",
     "align_graph",
     "build_graph",
-    "graph_summary",
+    "graph_report",
     "island_report",
 ]
 
@@ -311,7 +311,7 @@ def _raise_islands(isolates: pd.Index, labels: pd.Series, kind: str) -> None:
         "build_graph",
         f"the {kind} graph has " + " and ".join(parts),
         "choose a policy explicitly: islands='nearest' links each island/component to its "
-        "nearest area (listed in graph_summary), islands='drop' removes them (subset your data "
+        "nearest area (listed in graph_report), islands='drop' removes them (subset your data "
         "with df.loc[graph.unique_ids]), islands='keep' keeps them (statistics then flag the "
         "isolates); or use kind='knn'",
     )
@@ -362,7 +362,7 @@ def build_graph(
         * ``"nearest"``: link each isolate and each smaller component to the
           nearest area outside it (shortest distance between the geometries), in
           both directions, repeated until the graph is connected; the links are
-          listed by :func:`graph_summary` (weight 1, or the weakest existing weight
+          listed by :func:`graph_report` (weight 1, or the weakest existing weight
           for kernel graphs);
         * ``"drop"``: remove every area outside the largest component; the graph
           then covers fewer areas than ``gdf`` (subset the data with
@@ -377,7 +377,7 @@ def build_graph(
     libpysal.graph.Graph
         Ids equal to ``gdf.index`` and in its order (fewer with ``islands="drop"``).
         What the island policy found and did is available with
-        :func:`island_report` and :func:`graph_summary`.
+        :func:`island_report` and :func:`graph_report`.
 
     Raises
     ------
@@ -388,7 +388,7 @@ def build_graph(
 
     See Also
     --------
-    graph_summary, align_graph
+    graph_report, align_graph
 
     Notes
     -----
@@ -531,14 +531,20 @@ def align_graph(graph: Graph, df: pd.DataFrame, *, where: str = "align_graph") -
 
 @immutable
 @dataclass(frozen=True, eq=False)
-class GraphSummary:
-    """Description of a spatial weights graph (see :func:`graph_summary`).
+class GraphReport:
+    """Description of a spatial weights graph (see :func:`graph_report`).
+
+    libpysal's own ``Graph.summary()`` lists the full statistics of the weights
+    (cardinality and weight quantiles, sums of weights, traces); this report is the
+    planner's view: islands and what :func:`build_graph` did about them, components,
+    asymmetric links, an HTML table and a plot. Quantities that both give carry
+    libpysal's names (``n_nodes``, ``nonzero``, ``n_components``, ``pct_nonzero``).
 
     Attributes
     ----------
-    n : int
+    n_nodes : int
         Number of areas.
-    n_links : int
+    nonzero : int
         Number of non-zero directed links (each symmetric pair counts twice).
     transformation : str
         Weights transformation of the graph (``"R"``, ``"B"``, ...).
@@ -560,8 +566,8 @@ class GraphSummary:
         built elsewhere.
     """
 
-    n: int
-    n_links: int
+    n_nodes: int
+    nonzero: int
     transformation: str
     cardinalities: pd.Series = field(repr=False)
     isolates: tuple
@@ -573,11 +579,11 @@ class GraphSummary:
     islands: IslandReport | None = field(repr=False, default=None)
 
     @property
-    def mean_neighbours(self) -> float:
+    def mean_neighbors(self) -> float:
         """Mean number of neighbours per area."""
         return float(self.cardinalities.mean())
 
-    def neighbour_distribution(self) -> pd.Series:
+    def neighbor_distribution(self) -> pd.Series:
         """Return the number of areas per number of neighbours."""
         counts = self.cardinalities.value_counts().sort_index()
         counts.index.name = "n_neighbours"
@@ -587,8 +593,8 @@ class GraphSummary:
     def _rows(self) -> list[tuple[str, str]]:
         card = self.cardinalities
         rows = [
-            ("areas", f"{self.n:,}"),
-            ("links (directed, non-zero)", f"{self.n_links:,}"),
+            ("areas", f"{self.n_nodes:,}"),
+            ("links (directed, non-zero)", f"{self.nonzero:,}"),
             ("transformation", self.transformation),
             (
                 "neighbours per area",
@@ -619,7 +625,7 @@ class GraphSummary:
     def __repr__(self) -> str:
         rows = self._rows()
         width = max(len(k) for k, _ in rows)
-        lines = ["GraphSummary"] + [f"  {k:<{width}}  {v}" for k, v in rows]
+        lines = ["GraphReport"] + [f"  {k:<{width}}  {v}" for k, v in rows]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -653,15 +659,15 @@ class GraphSummary:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
-        dist = self.neighbour_distribution()
+        dist = self.neighbor_distribution()
         ax.bar(dist.index, dist.to_numpy(), color="#4c72b0")
         de = german(language, "GraphSummary.plot")
         ax.set_xlabel("Anzahl Nachbarn" if de else "number of neighbours")
         ax.set_ylabel("Gebiete" if de else "areas")
         ax.set_title(
-            (f"Nachbarschaften: {self.n} Gebiete, {len(self.isolates)} ohne Nachbarn")
+            (f"Nachbarschaften: {self.n_nodes} Gebiete, {len(self.isolates)} ohne Nachbarn")
             if de
-            else f"Neighbours: {self.n} areas, {len(self.isolates)} isolates"
+            else f"Neighbours: {self.n_nodes} areas, {len(self.isolates)} isolates"
         )
         alt = (
             "Balken: Zahl der Gebiete je Zahl der Nachbarn"
@@ -671,7 +677,7 @@ class GraphSummary:
         return FigureDisplay.from_axes(ax, "graph_summary", alt)
 
 
-def graph_summary(graph: Graph) -> GraphSummary:
+def graph_report(graph: Graph) -> GraphReport:
     """Summarise a graph: neighbours per area, isolates, components, asymmetry, island policy.
 
     Parameters
@@ -680,7 +686,7 @@ def graph_summary(graph: Graph) -> GraphSummary:
 
     Returns
     -------
-    GraphSummary
+    GraphReport
         With ``__repr__``, ``_repr_html_``, ``to_frame()`` (one row per area) and
         ``plot(ax=None)`` (distribution of the number of neighbours).
 
@@ -690,7 +696,7 @@ def graph_summary(graph: Graph) -> GraphSummary:
     >>> from shapely.geometry import box
     >>> cells = [box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)]
     >>> gdf = gpd.GeoDataFrame(geometry=cells, index=["a", "b", "insel"], crs=25832)
-    >>> s = graph_summary(build_graph(gdf, islands="keep"))
+    >>> s = graph_report(build_graph(gdf, islands="keep"))
     >>> s.isolates, s.n_components
     (('insel',), 2)
     """
@@ -698,7 +704,7 @@ def graph_summary(graph: Graph) -> GraphSummary:
 
     if not isinstance(graph, Graph):
         raise fail(
-            "graph_summary",
+            "graph_report",
             f"`graph` is a {type(graph).__name__}, not a libpysal.graph.Graph",
             "pass a Graph, e.g. from sozplan.graph.build_graph(gdf)",
         )
@@ -706,9 +712,9 @@ def graph_summary(graph: Graph) -> GraphSummary:
     labels = graph.component_labels
     sizes = tuple(int(s) for s in labels.value_counts().tolist())
     n_asym = len(graph.asymmetry(intrinsic=False))
-    return GraphSummary(
-        n=int(graph.n),
-        n_links=int(graph.nonzero),
+    return GraphReport(
+        n_nodes=int(graph.n),
+        nonzero=int(graph.nonzero),
         transformation=str(graph.transformation),
         cardinalities=card,
         isolates=tuple(graph.isolates),

@@ -60,6 +60,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from sozplan import _xlsx
 from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning, InputError
@@ -71,6 +72,7 @@ __all__ = [
     "StatistikTable",
     "read_statistik",
     "write_statistik",
+    "write_table",
 ]
 
 #: Every status a value can have, in the order used by the categorical dtype.
@@ -2251,3 +2253,267 @@ def _format_cell(
     if status in _FLAG_OF_STATUS:
         return f"{text} {_FLAG_OF_STATUS[status]}"
     return text
+
+
+# --------------------------------------------------------------------------- publishing
+
+_WHERE_TABLE = "write_table"
+#: Legend lines of the DIN 55301 signs, written below Excel tables that use them.
+_SIGN_LEGEND = {
+    "zero": ("-", "nichts vorhanden (genau null)", "nothing (exactly zero)"),
+    "rounded_zero": (
+        "0",
+        "weniger als die Hälfte von 1 in der letzten Stelle",
+        "less than half a unit",
+    ),
+    "suppressed": (".", "Zahlenwert geheim zu halten oder unbekannt", "secret or unknown"),
+    "unreliable": ("/", "Zahlenwert nicht sicher genug", "not reliable enough"),
+    "not_applicable": ("x", "Aussage nicht sinnvoll", "not applicable"),
+    "pending": ("...", "Angabe fällt später an", "due later"),
+    "limited": ("( )", "Aussagewert eingeschränkt", "limited informative value"),
+}
+
+
+def write_table(
+    table: pd.DataFrame | StatistikTable,
+    path: str | os.PathLike,
+    *,
+    decimals: int | Mapping[Hashable, int] | None = None,
+    language: Literal["de", "en"] = "de",
+    attribution: str | Sequence[str] | None = None,
+    sheet_name: str | None = None,
+    status: pd.DataFrame | None = None,
+    index: bool | None = None,
+    mode: Literal["w", "a"] = "w",
+) -> None:
+    r"""Write a table for publication: German (or English) CSV, or a formatted Excel sheet.
+
+    The file type follows the suffix of ``path``:
+
+    ``.csv``
+        German format (``language="de"``): ``;`` between fields, decimal comma, no
+        thousands separator, UTF-8 with byte-order mark, Windows line ends, exactly
+        ``decimals`` decimals per column, the DIN 55301 signs for values without a
+        number (``.`` secret, ``-`` exactly zero, ...). English: ``,`` and decimal
+        point. :func:`read_statistik` reads the file back to the same (rounded)
+        values and statuses; the attribution is a footer line.
+    ``.xlsx``
+        One sheet (openpyxl) with real numbers, rounded to ``decimals`` and shown
+        through Excel number formats (``#,##0.0``: Excel displays ``1.234,5`` in a
+        German locale), zeros shown as ``-``, signs as text, a bold shaded header
+        row, the header row and id column frozen, column widths that fit, and below
+        the table the attribution and a legend of the signs used.
+
+    Values are rounded before writing, so neither file shows more digits than
+    ``decimals`` allows (publication precision is part of disclosure control, see
+    :func:`sozplan.disclosure.audit_linear`).
+
+    Parameters
+    ----------
+    table : DataFrame or StatistikTable
+        The table. Numeric columns are formatted; object columns that hold only
+        numbers and DIN 55301 signs (``"."``, ``"-"``, ``"/"``, ``"x"``, ``"..."``)
+        are split into numbers and statuses; other columns are written as text.
+        A :class:`StatistikTable` brings its status.
+    path : str or path
+        Target file ending in ``.csv`` or ``.xlsx``.
+    decimals : int or mapping of column to int, optional
+        Decimals of all numeric columns, or per column (columns not named keep
+        their full precision). Default: full precision.
+    language : {"de", "en"}, default "de"
+        Number format and separator of the CSV, language of the Excel legend.
+    attribution : str or sequence of str, optional
+        Source and licence line(s), e.g. ``"Quelle: Amt für Statistik
+        Berlin-Brandenburg, CC BY 3.0 DE"``, written below the table.
+    sheet_name : str, optional
+        Name of the Excel sheet (at most 31 characters); default ``"Tabelle"``
+        (``"Table"`` in English). Ignored for CSV.
+    status : DataFrame, optional
+        Status per value (codes of :data:`STATUS_CODES`) as in
+        :func:`write_statistik`, e.g. ``"suppressed"`` for hidden cells.
+    index : bool, optional
+        Write the index as the first column; default when it has a name.
+    mode : {"w", "a"}, default "w"
+        ``"a"`` adds the sheet to an existing workbook (replacing a sheet of the
+        same name), to collect several tables in one ``.xlsx``. CSV files are
+        always written anew.
+
+    Raises
+    ------
+    InputError
+        An unknown suffix, a ``decimals`` entry for a column that is not in the
+        table or not numeric, an invalid sheet name, or any error of
+        :func:`write_statistik`.
+
+    See Also
+    --------
+    write_statistik : the CSV writer with all options (header lines, thousands, encoding).
+    sozplan.indicators.rate_ci, sozplan.indicators.format_interval :
+        confidence intervals beside published rates.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from sozplan.io import read_statistik, write_table
+    >>> df = pd.DataFrame({"Quote": [12.345, 0.0, 7.0], "Fälle": [120, 0, 3]},
+    ...                   index=pd.Index(["01", "02", "03"], name="PLR"))
+    >>> status = pd.DataFrame({"Fälle": ["ok", "zero", "suppressed"]}, index=df.index)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "quote.csv"
+    >>> write_table(df, path, decimals={"Quote": 1}, status=status,
+    ...             attribution="Quelle: Musterstadt")
+    >>> print(path.read_text(encoding="utf-8-sig").replace("\r", ""))
+    PLR;Quote;Fälle
+    01;12,3;120
+    02;-;-
+    03;7,0;.
+    <BLANKLINE>
+    Quelle: Musterstadt
+    <BLANKLINE>
+    >>> read_statistik(path).values
+      PLR  Quote  Fälle
+    0  01   12.3  120.0
+    1  02    0.0    0.0
+    2  03    7.0    NaN
+    """
+    if isinstance(table, StatistikTable):
+        if status is None:
+            status = table.status
+        table = table.values
+    check_frame(table, arg="table", where=_WHERE_TABLE, allow_empty=True)
+    if language not in ("de", "en"):
+        raise fail(_WHERE_TABLE, f"`language` is {language!r}", "pass 'de' or 'en'")
+    if mode not in ("w", "a"):
+        raise fail(_WHERE_TABLE, f"`mode` is {mode!r}", "pass 'w' (new file) or 'a' (add a sheet)")
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise fail(
+            _WHERE_TABLE,
+            f"`path` ends in {suffix or 'no suffix'!r}",
+            "name a file ending in .csv (German CSV) or .xlsx (Excel)",
+        )
+    frame, status = _signs_to_status(table, status)
+    numeric = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
+    digits = _table_decimals(decimals, frame, numeric)
+    lines = [attribution] if isinstance(attribution, str) else list(attribution or ())
+    if suffix == ".csv":
+        write_statistik(
+            frame,
+            path,
+            status=status,
+            language=language,
+            decimals=digits,
+            footer_lines=lines,
+            index=index,
+        )
+        return
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:  # pragma: no cover - openpyxl is a dependency
+        raise fail(
+            _WHERE_TABLE, "writing .xlsx needs openpyxl", "pip install openpyxl, or write .csv"
+        ) from None
+    name = _xlsx.check_sheet_name(
+        sheet_name or ("Tabelle" if language == "de" else "Table"), _WHERE_TABLE
+    )
+    if index is None:
+        index = any(n is not None for n in frame.index.names)
+    out = frame.reset_index() if index else frame
+    st = _check_status(status, frame, numeric) if status is not None else {}
+    codes: dict[Hashable, Any] = {c: st.get(c) for c in numeric}
+    used = {
+        c
+        for col in numeric
+        for c in (
+            codes[col]
+            if codes[col] is not None
+            else ["missing" if v != v else ("zero" if v == 0 else "ok") for v in frame[col]]
+        )
+    }
+    k = 1 if language == "de" else 2
+    legend = [f"{_SIGN_LEGEND[c][0]} {_SIGN_LEGEND[c][k]}" for c in _SIGN_LEGEND if c in used]
+    if legend:
+        legend = [("Zeichenerklärung: " if k == 1 else "Signs: ") + "; ".join(legend)]
+    _xlsx.write_sheet(
+        path,
+        out,
+        numeric=numeric,
+        status=codes,
+        signs=_SIGN_OF_STATUS,
+        decimals=digits or {},
+        sheet_name=name,
+        notes=[*lines, *legend],
+        mode=mode,
+    )
+
+
+def _signs_to_status(
+    table: pd.DataFrame, status: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Split object columns of numbers, gaps and DIN 55301 signs into numbers plus statuses."""
+    frame = table
+    extra: dict[Hashable, list[str | None]] = {}
+    for col in table.columns:
+        s = table[col]
+        if s.dtype != object or (status is not None and col in status.columns):
+            continue
+        vals = s.tolist()
+        is_num = [
+            isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+            for v in vals
+        ]
+        is_sign = [
+            isinstance(v, str) and v.strip() in _SIGN_STATUS and v.strip() != "" for v in vals
+        ]
+        is_none = [v is None or v is pd.NA or (isinstance(v, float) and v != v) for v in vals]
+        # numbers with signs or gaps (e.g. cells hidden by setting None): a numeric column
+        if not (any(is_sign) or any(is_num)) or not all(
+            a or b or c for a, b, c in zip(is_num, is_sign, is_none, strict=True)
+        ):
+            continue
+        if frame is table:
+            frame = table.copy()
+        frame[col] = [float(v) if n else np.nan for v, n in zip(vals, is_num, strict=True)]
+        extra[col] = [
+            _SIGN_STATUS[v.strip()] if g else None for v, g in zip(vals, is_sign, strict=True)
+        ]
+    if not extra:
+        return frame, status
+    add = pd.DataFrame(extra, index=table.index)
+    if status is not None:
+        add = pd.concat([status.astype(object), add], axis=1)
+    return frame, add
+
+
+def _table_decimals(decimals: Any, frame: pd.DataFrame, numeric: Sequence[Hashable]) -> Any:
+    """Check ``decimals`` of :func:`write_table` against the table's columns."""
+    if decimals is None or not isinstance(decimals, Mapping):
+        if decimals is not None and (
+            not isinstance(decimals, int | np.integer)
+            or isinstance(decimals, bool)
+            or decimals < 0
+        ):
+            raise fail(
+                _WHERE_TABLE, f"`decimals` is {decimals!r}", "pass an integer >= 0 or a mapping"
+            )
+        return decimals if decimals is None else dict.fromkeys(numeric, int(decimals))
+    unknown = [c for c in decimals if c not in numeric]
+    if unknown:
+        raise fail(
+            _WHERE_TABLE,
+            f"`decimals` names {format_values(unknown)}, which "
+            + (
+                "are not numeric columns"
+                if all(c in frame.columns for c in unknown)
+                else "are not columns"
+            )
+            + " of `table`",
+            f"name numeric columns: {format_values(numeric, 12)}",
+        )
+    for col, d in decimals.items():
+        if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 0:
+            raise fail(_WHERE_TABLE, f"`decimals` for {col!r} is {d!r}", "pass an integer >= 0")
+    return dict(decimals)

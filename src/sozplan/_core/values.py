@@ -18,7 +18,7 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import SozplanWarning
-from sozplan.indicators import load_catalogue, rates
+from sozplan.indicators import load_catalog, rates
 
 __all__ = [
     "indicator_bases",
@@ -28,7 +28,7 @@ __all__ = [
 
 
 def _catalogue() -> dict:
-    return load_catalogue()
+    return load_catalog()
 
 
 def _catalogue_rates(df: pd.DataFrame, keys: list) -> Any:

@@ -2,7 +2,7 @@
 
 The functions wrap esda and share one signature pattern::
 
-    moran(df, column, *, graph=None, permutations=999, rng=None, alternative="two-sided")
+    moran(df, column, *, graph="queen", permutations=999, rng=None, alternative="two-sided")
 
 * ``graph`` is a :class:`libpysal.graph.Graph` aligned **by id** with ``df``
   (default: :func:`sozplan.graph.build_graph`, queen contiguity, raising on islands);

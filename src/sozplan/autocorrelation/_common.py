@@ -124,7 +124,7 @@ def check_alternative(alternative: str, *, where: str) -> str:
 def prepare(
     df: Any,
     columns: Sequence[Hashable],
-    graph: Graph | None,
+    graph: Graph | str | None,
     *,
     where: str,
     constant_check: Sequence[Hashable] | None = None,
@@ -140,14 +140,20 @@ def prepare(
     check_unique_index(df, where=where)
     check_no_nan(df, cols, where=where)
     if graph is None:
+        raise fail(
+            where,
+            "`graph` is None (no spatial weights), but this statistic needs them",
+            "pass graph='queen' (the default), another kind such as 'rook', or a libpysal Graph",
+        )
+    if isinstance(graph, str):
         if not hasattr(df, "geometry"):
             raise fail(
                 where,
-                "no `graph` given and `df` is not a GeoDataFrame, so no neighbourhoods can be "
-                "built",
-                "pass graph=sozplan.graph.build_graph(gdf) or a GeoDataFrame",
+                f"graph={graph!r} is to be built from the geometry, but `df` is not a "
+                "GeoDataFrame",
+                "pass a GeoDataFrame or a libpysal Graph with the ids of `df`",
             )
-        graph = build_graph(df)
+        graph = build_graph(df, graph)
     else:
         graph = align_graph(graph, df, where=where)
     values = [df[c].to_numpy(dtype=float) for c in cols]

@@ -372,7 +372,7 @@ def moran(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -391,9 +391,10 @@ def moran(
         One row per area, indexed by area id.
     column : str
         Numeric column without missing values, not constant.
-    graph : libpysal.graph.Graph, optional
-        Spatial weights with the ids of ``df`` (any order; aligned by id). Default:
-        ``sozplan.graph.build_graph(df)`` (queen contiguity; raises on islands).
+    graph : libpysal.graph.Graph or str, default "queen"
+        Spatial weights with the ids of ``df`` (any order; aligned by id), or the kind
+        of weights to build from the geometry with :func:`sozplan.graph.build_graph`
+        (``"queen"`` contiguity by default; raises on islands).
     permutations : int, default 999
         Random permutations of the values for the pseudo p-value (0 skips them).
     rng : None, int or numpy.random.Generator
@@ -475,7 +476,7 @@ def geary(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -546,7 +547,7 @@ def getis_ord_general(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -617,7 +618,7 @@ def moran_bv(
     x: Hashable,
     y: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -714,7 +715,7 @@ def moran_rate(
     events: Hashable,
     population: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -925,7 +926,7 @@ def join_counts(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -1186,7 +1187,7 @@ def moran_correlogram(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     orders: int | None = None,
     distances: Sequence[float] | None = None,
     permutations: int = 99,
@@ -1210,8 +1211,9 @@ def moran_correlogram(
     ----------
     df : DataFrame or GeoDataFrame
     column : str
-    graph : Graph, optional
-        Base graph for ``orders`` (binary structure is used).
+    graph : Graph or str, default "queen"
+        Base graph for ``orders`` (binary structure is used); a string names the kind
+        built by :func:`sozplan.graph.build_graph`.
     orders : int, optional
     distances : sequence of float, optional
         Increasing upper limits of the bands in metres.

@@ -291,7 +291,7 @@ def local_moran(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -317,8 +317,8 @@ def local_moran(
     df : DataFrame or GeoDataFrame
         One row per area, indexed by area id.
     column : str
-    graph : libpysal.graph.Graph, optional
-        Aligned by id; default ``sozplan.graph.build_graph(df)`` (queen).
+    graph : libpysal.graph.Graph or str, default "queen"
+        Aligned by id; a string names the kind built by :func:`sozplan.graph.build_graph`.
     permutations : int, default 999
         Conditional permutations per area.
     rng : None, int or Generator
@@ -403,7 +403,7 @@ def local_moran_bv(
     x: Hashable,
     y: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -464,7 +464,7 @@ def local_moran_rate(
     events: Hashable,
     population: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -532,7 +532,7 @@ def local_getis_ord(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     star: bool = False,
     permutations: int = 999,
     rng: Any = None,
@@ -625,7 +625,7 @@ def local_geary(
     df: Any,
     column: Hashable,
     *,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",
@@ -691,7 +691,7 @@ def local_join_counts(
     column: Hashable,
     *,
     category: Any = None,
-    graph: Graph | None = None,
+    graph: Graph | str = "queen",
     permutations: int = 999,
     rng: Any = None,
     alternative: str = "two-sided",

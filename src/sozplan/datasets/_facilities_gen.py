@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_rng
+from sozplan.datasets._demography import BANDS
 from sozplan.services import FACILITY_TYPES
 
 #: Mean and range of places per facility, and the range of opening years, per type.
@@ -38,6 +39,14 @@ _NAMES = {
     "jugendzentrum": "Jugendfreizeiteinrichtung",
     "pflegeheim": "Pflegeheim",
 }
+
+
+def _band_columns(ages: tuple[int, int | None]) -> list[str]:
+    """Musterstadt's age-band columns that make up the ages ``[from, to)`` of a type."""
+    lo, hi = ages
+    return [
+        c for c, (a, b) in BANDS.items() if a >= lo and (hi is None or (b is not None and b <= hi))
+    ]
 
 
 def child_poverty(areas: pd.DataFrame) -> pd.Series:
@@ -74,7 +83,7 @@ def make_facilities(
         over = str(need[low].idxmin())
     frames = []
     for kind, spec in FACILITY_SIZES.items():
-        cols = list(FACILITY_TYPES[kind]["population"])
+        cols = _band_columns(FACILITY_TYPES[kind]["ages"])
         target = float(FACILITY_TYPES[kind]["target"])
         eligible = blocks[cols].sum(axis=1).to_numpy(dtype=float)
         total = supply_level * target / 100 * eligible.sum()

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from sozplan.index._aggregate import AGGREGATIONS, aggregate, aggregate_matrix, copeland
 from sozplan.index._classify import (
-    DYNAMICS_LABELS,
-    STATUS_LABELS,
+    DYNAMICS_CLASSES,
+    STATUS_CLASSES,
     Classification,
     ThresholdSensitivity,
     assign_classes,
@@ -41,13 +41,14 @@ from sozplan.index._monitoring import (
     status_dynamics,
     transition_matrix,
 )
+from sozplan.index._monitoring_spec import MONITORING_FORMAT, MonitoringSpec
 from sozplan.index._transform import (
-    NORMALISATIONS,
+    STANDARDIZATIONS,
     Imputer,
-    Normalizer,
     OutlierTreatment,
+    Standardizer,
     impute,
-    normalise,
+    standardize,
     treat_outliers,
 )
 from sozplan.index._uncertainty import (
@@ -72,10 +73,11 @@ from sozplan.index._weights import (
 
 __all__ = [
     "AGGREGATIONS",
-    "DYNAMICS_LABELS",
-    "NORMALISATIONS",
+    "DYNAMICS_CLASSES",
+    "MONITORING_FORMAT",
     "SPEC_FORMAT",
-    "STATUS_LABELS",
+    "STANDARDIZATIONS",
+    "STATUS_CLASSES",
     "UNASSIGNED",
     "Classification",
     "FactorWeights",
@@ -84,10 +86,11 @@ __all__ = [
     "IndexResult",
     "IndexSpec",
     "Monitoring",
-    "Normalizer",
+    "MonitoringSpec",
     "OutlierTreatment",
     "SensitivityResult",
     "SobolResult",
+    "Standardizer",
     "StatusDynamics",
     "ThresholdSensitivity",
     "UncertaintyResult",
@@ -104,12 +107,12 @@ __all__ = [
     "impute",
     "interval_labels",
     "monitor",
-    "normalise",
     "pca_weights",
     "saltelli_design",
     "sensitivity",
     "sobol_from_samples",
     "sobol_indices",
+    "standardize",
     "status_dynamics",
     "threshold_sensitivity",
     "transition_matrix",

@@ -108,7 +108,7 @@ def aggregate(
     *,
     method: str = "mean",
     p: float | None = None,
-    restandardise: bool = False,
+    restandardize: bool = False,
     ddof: float = 0,
     name: str = "index",
 ) -> pd.Series:
@@ -134,7 +134,7 @@ def aggregate(
     method : str, default "mean"
     p : float, optional
         Exponent of the generalised mean.
-    restandardise : bool, default False
+    restandardize : bool, default False
         z-standardise the result (:math:`(y - \bar y)/s_y`, divisor n - ddof), as the
         MSS does with its status sum.
     ddof : float, default 0
@@ -167,7 +167,7 @@ def aggregate(
         raise fail(where, f"`method` is {method!r}", f"use one of {format_values(AGGREGATIONS)}")
     if method == "generalised" and (p is None or not np.isfinite(p)):
         raise fail(where, "method 'generalised' needs the exponent `p`", "pass p=..., e.g. p=0.5")
-    w = check_weights(weights, cols, where=where, normalise=method != "sum")
+    w = check_weights(weights, cols, where=where, normalize=method != "sum")
     if method == "sum" and weights is None:
         w[:] = 1.0
     X = df[cols].to_numpy(dtype=float)
@@ -183,7 +183,7 @@ def aggregate(
                 "goalposts) or use method='mean'",
             )
     y = aggregate_matrix(X, w.to_numpy()[None, :], method, p=p)[:, 0]
-    if restandardise:
+    if restandardize:
         sd = y.std(ddof=ddof)
         if not sd > 0:
             raise fail(

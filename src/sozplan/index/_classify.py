@@ -23,8 +23,8 @@ from sozplan.index._common import as_series
 from sozplan.plotting import FigureDisplay
 
 __all__ = [
-    "DYNAMICS_LABELS",
-    "STATUS_LABELS",
+    "DYNAMICS_CLASSES",
+    "STATUS_CLASSES",
     "Classification",
     "ThresholdSensitivity",
     "assign_classes",
@@ -34,9 +34,9 @@ __all__ = [
 ]
 
 #: Status classes of the Berlin MSS and the Hamburg Sozialmonitoring (index: higher = worse).
-STATUS_LABELS = ("hoch", "mittel", "niedrig", "sehr niedrig")
+STATUS_CLASSES = ("hoch", "mittel", "niedrig", "sehr niedrig")
 #: Dynamics classes of the Berlin MSS and the Hamburg Sozialmonitoring.
-DYNAMICS_LABELS = ("positiv", "stabil", "negativ")
+DYNAMICS_CLASSES = ("positiv", "stabil", "negativ")
 
 _MAPCLASSIFY = {
     "quantiles": "Quantiles",
@@ -61,7 +61,7 @@ def interval_labels(
     *,
     closed: str = "right",
     language: str = "de",
-    centre: float = 0.0,
+    center: float = 0.0,
 ) -> list[str]:
     """Readable labels for the classes between ``cuts`` (German by default).
 
@@ -72,8 +72,8 @@ def interval_labels(
     closed : {"right", "left", "inner"}
         Which class a value exactly on a cut belongs to (see :func:`assign_classes`).
     language : {"de", "en"}
-    centre : float, default 0.0
-        For ``closed="inner"``: values on a cut belong to the class nearer ``centre``
+    center : float, default 0.0
+        For ``closed="inner"``: values on a cut belong to the class nearer ``center``
         (the mean, when the cuts are standard deviations around it).
 
     Returns
@@ -96,8 +96,8 @@ def interval_labels(
         lo = cuts[i - 1] if i > 0 else None
         hi = cuts[i] if i < len(cuts) else None
         # does this class include its upper / lower cut?
-        hi_in = hi is not None and (closed == "right" or (closed == "inner" and hi > centre))
-        lo_in = lo is not None and (closed == "left" or (closed == "inner" and lo <= centre))
+        hi_in = hi is not None and (closed == "right" or (closed == "inner" and hi > center))
+        lo_in = lo is not None and (closed == "left" or (closed == "inner" and lo <= center))
         if lo is None:
             assert hi is not None
             out.append(
@@ -268,7 +268,7 @@ def classify(
     scheme: str = "sd",
     *,
     cuts: Sequence[float] | None = None,
-    k: int = 5,
+    n_classes: int = 5,
     labels: Sequence[str] | None = None,
     closed: str | None = None,
     ddof: int = 0,
@@ -288,10 +288,10 @@ def classify(
         ``"quantiles"``, ``"equal_interval"``, ``"fisher_jenks"`` (Fisher 1958, exact
         natural breaks), ``"head_tail"`` (Jiang 2013, doi:10.1080/00330124.2012.700499),
         ``"max_breaks"``, ``"std_mean"``, ``"box_plot"``: computed with mapclassify
-        using ``k`` classes where it applies.
+        using ``n_classes`` classes where it applies.
     cuts : sequence of float, optional
         Inner cut points for ``"sd"`` and ``"manual"``.
-    k : int, default 5
+    n_classes : int, default 5
         Number of classes for the mapclassify schemes.
     labels : sequence of str, optional
         Class labels from the lowest to the highest values; default readable German
@@ -312,10 +312,10 @@ def classify(
     --------
     >>> import pandas as pd
     >>> z = pd.Series([-1.5, -0.2, 0.0, 0.3, 1.2, 1.9], index=list("abcdef"))
-    >>> res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_LABELS)
+    >>> res = classify(z, "manual", cuts=[-1, 1, 1.5], labels=STATUS_CLASSES)
     >>> res.classes.tolist()
     ['hoch', 'mittel', 'mittel', 'mittel', 'niedrig', 'sehr niedrig']
-    >>> classify(z, "quantiles", k=2).counts.tolist()
+    >>> classify(z, "quantiles", n_classes=2).counts.tolist()
     [3, 3]
     """
     where = "classify"
@@ -373,9 +373,9 @@ def classify(
         if scheme == "head_tail" or scheme in ("std_mean", "box_plot"):
             mc = kls(x)
         else:
-            if not (isinstance(k, int | np.integer) and k >= 2):
-                raise fail(where, f"`k` is {k!r}", "pass an integer of at least 2")
-            mc = kls(x, k=int(k))
+            if not (isinstance(n_classes, int | np.integer) and n_classes >= 2):
+                raise fail(where, f"`n_classes` is {n_classes!r}", "pass an integer of at least 2")
+            mc = kls(x, k=int(n_classes))
         bins = np.asarray(mc.bins, dtype=float)
         c = np.unique(bins[:-1])
         c = c[(c > x.min()) | (scheme in ("std_mean", "box_plot"))]
@@ -383,7 +383,7 @@ def classify(
         details = {"mapclassify": type(mc).__name__}
     n_classes = len(c) + 1
     if labels is None:
-        labels = interval_labels(c, closed=closed, language=language, centre=centre)
+        labels = interval_labels(c, closed=closed, language=language, center=centre)
     labels = tuple(str(lab) for lab in labels)
     if len(labels) != n_classes or len(set(labels)) != n_classes:
         raise fail(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -10,7 +12,7 @@ import pandas as pd
 
 from sozplan.checks import fail, format_values
 
-__all__ = ["as_series", "parse_directions"]
+__all__ = ["as_series", "content_hash", "parse_directions"]
 
 
 def as_series(values: Any, *, name: str = "values", where: str = "") -> pd.Series:
@@ -25,6 +27,23 @@ def as_series(values: Any, *, name: str = "values", where: str = "") -> pd.Serie
     except (TypeError, ValueError) as exc:
         raise fail(where, f"`{name}` is not numeric ({exc})", "pass numbers") from exc
     return out
+
+
+def content_hash(data: Any, *, default: Any = None, length: int = 12) -> str:
+    """First ``length`` hex digits of SHA-256 of the canonical JSON of ``data``.
+
+    Canonical: keys sorted, no spaces, UTF-8; so the hash is the same in every process
+    and for every key order (the hash of a serialisable spec).
+
+    Examples
+    --------
+    >>> content_hash({"b": 1, "a": [1.0, "ü"]}) == content_hash({"a": [1.0, "ü"], "b": 1})
+    True
+    """
+    canon = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default
+    )
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:length]
 
 
 _DIRECTION_WORDS = {1: 1, -1: -1, "+": 1, "-": -1, "+1": 1, "-1": -1}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,13 +18,13 @@ from sozplan._core.text import german
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate
 from sozplan.index._classify import Classification, classify
-from sozplan.index._common import parse_directions
+from sozplan.index._common import content_hash, parse_directions
 from sozplan.index._transform import (
     IMPUTATIONS,
-    NORMALISATIONS,
+    STANDARDIZATIONS,
     OutlierTreatment,
     impute,
-    normalise,
+    standardize,
 )
 from sozplan.index._weights import check_weights, pca_weights, weights_for_importance
 from sozplan.plotting import FigureDisplay
@@ -44,10 +43,10 @@ _TOP_KEYS = {
     "population",
     "treatment",
     "imputation",
-    "normalisation",
+    "standardization",
     "weighting",
     "aggregation",
-    "restandardise",
+    "restandardize",
     "classes",
 }
 _IND_KEYS = {"column", "direction", "weight", "label"}
@@ -78,11 +77,11 @@ class IndexSpec:
     ``population`` (column for weighted normalisation, optional);
     ``treatment``: ``None`` or ``{winmax, skew_threshold, kurtosis_threshold, log_fallback}``;
     ``imputation``: ``{method: mean|median|group_mean|group_median|none, by}``;
-    ``normalisation``: ``{method: zscore|minmax|goalposts|rank|percentile|distance, ddof,
+    ``standardization``: ``{method: zscore|minmax|goalposts|rank|percentile|distance, ddof,
     weighted, goalposts, reference, scale}``;
     ``weighting``: ``{method: manual|equal|pca|importance, target}``;
     ``aggregation``: ``{method: sum|mean|geometric|harmonic|generalised|copeland, p}``;
-    ``restandardise``: bool; ``classes``: ``None`` or ``{scheme, cuts, k, labels, closed}``.
+    ``restandardize``: bool; ``classes``: ``None`` or ``{scheme, cuts, n_classes, labels, closed}``.
 
     Examples
     --------
@@ -93,7 +92,7 @@ class IndexSpec:
     ...   - {column: alq, direction: 1}
     ...   - {column: sgb2, direction: 1}
     ... aggregation: {method: sum}
-    ... restandardise: true
+    ... restandardize: true
     ... classes: {scheme: sd, cuts: [-1, 1, 1.5], labels: [hoch, mittel, niedrig, sehr niedrig]}
     ... ''')
     >>> spec.columns, len(spec.hash)
@@ -107,10 +106,10 @@ class IndexSpec:
     population: str | None = None
     treatment: dict | None = None
     imputation: dict = field(default_factory=lambda: {"method": "none"})
-    normalisation: dict = field(default_factory=lambda: {"method": "zscore", "ddof": 0})
+    standardization: dict = field(default_factory=lambda: {"method": "zscore", "ddof": 0})
     weighting: dict = field(default_factory=lambda: {"method": "manual"})
     aggregation: dict = field(default_factory=lambda: {"method": "mean"})
-    restandardise: bool = False
+    restandardize: bool = False
     classes: dict | None = None
 
     # ---------------------------------------------------------------- construction
@@ -175,10 +174,10 @@ class IndexSpec:
                 kw[key] = str(d[key])
         kw["treatment"] = None if not d.get("treatment") else dict(d["treatment"])
         kw["imputation"] = dict(d.get("imputation") or {"method": "none"})
-        kw["normalisation"] = dict(d.get("normalisation") or {"method": "zscore", "ddof": 0})
+        kw["standardization"] = dict(d.get("standardization") or {"method": "zscore", "ddof": 0})
         kw["weighting"] = dict(d.get("weighting") or {"method": "manual"})
         kw["aggregation"] = dict(d.get("aggregation") or {"method": "mean"})
-        kw["restandardise"] = bool(d.get("restandardise", False))
+        kw["restandardize"] = bool(d.get("restandardize", False))
         kw["classes"] = None if not d.get("classes") else dict(d["classes"])
         spec = cls(**kw)
         spec._validate()
@@ -203,12 +202,12 @@ class IndexSpec:
         return cls.from_dict(json.loads(text))
 
     def _validate(self) -> None:
-        m = self.normalisation.get("method", "zscore")
-        if m not in NORMALISATIONS:
+        m = self.standardization.get("method", "zscore")
+        if m not in STANDARDIZATIONS:
             raise fail(
                 "IndexSpec",
-                f"normalisation method {m!r}",
-                f"use one of {format_values(NORMALISATIONS)}",
+                f"standardization method {m!r}",
+                f"use one of {format_values(STANDARDIZATIONS)}",
             )
         m = self.imputation.get("method", "none")
         if m not in IMPUTATIONS:
@@ -229,10 +228,10 @@ class IndexSpec:
                 f"weighting method {m!r}",
                 "use 'manual', 'equal', 'pca' or 'importance'",
             )
-        if self.normalisation.get("weighted") and not self.population:
+        if self.standardization.get("weighted") and not self.population:
             raise fail(
                 "IndexSpec",
-                "normalisation.weighted is true but no `population` column is named",
+                "standardization.weighted is true but no `population` column is named",
                 "add population: <column of residents>",
             )
 
@@ -249,10 +248,10 @@ class IndexSpec:
                 "population": self.population,
                 "treatment": self.treatment,
                 "imputation": self.imputation,
-                "normalisation": self.normalisation,
+                "standardization": self.standardization,
                 "weighting": self.weighting,
                 "aggregation": self.aggregation,
-                "restandardise": self.restandardise,
+                "restandardize": self.restandardize,
                 "classes": self.classes,
             }
         )
@@ -276,14 +275,7 @@ class IndexSpec:
     @property
     def hash(self) -> str:
         """Content hash: first 12 hex digits of SHA-256 of the canonical JSON."""
-        canon = json.dumps(
-            self.to_dict(),
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            default=_jsonable,
-        )
-        return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:12]
+        return content_hash(self.to_dict(), default=_jsonable)
 
     @property
     def columns(self) -> list:
@@ -305,7 +297,7 @@ class IndexSpec:
         return (
             f"IndexSpec({self.name!r}, version={self.version!r}, hash={self.hash}, "
             f"{len(self.indicators)} indicators, "
-            f"normalisation={self.normalisation.get('method')}, "
+            f"standardization={self.standardization.get('method')}, "
             f"aggregation={self.aggregation.get('method')})"
         )
 
@@ -333,7 +325,7 @@ class IndexResult:
     treatment : DataFrame or None
         Per indicator: skew, kurtosis, points winsorised, log transform.
     imputed : DataFrame
-    normalised : DataFrame
+    standardized : DataFrame
         Normalised indicators, all pointing the same way (higher = worse).
     weights : Series
         Weights used (sum 1).
@@ -349,7 +341,7 @@ class IndexResult:
     treated: pd.DataFrame
     treatment: pd.DataFrame | None
     imputed: pd.DataFrame
-    normalised: pd.DataFrame
+    standardized: pd.DataFrame
     weights: pd.Series
     aggregated: pd.Series
     index: pd.Series
@@ -368,7 +360,7 @@ class IndexResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per area: normalised indicators, aggregate, index, rank, class."""
         parts = [
-            self.normalised.add_prefix("n_"),
+            self.standardized.add_prefix("n_"),
             self.aggregated.rename("aggregated"),
             self.index.rename("index"),
             self.rank,
@@ -382,8 +374,8 @@ class IndexResult:
         lines = [
             f"IndexResult {s.name!r} version {s.version} (spec hash {s.hash}), "
             f"{len(self.index)} areas",
-            f"  {s.normalisation.get('method')} -> {s.aggregation.get('method')}"
-            f"{' -> re-standardised' if s.restandardise else ''}",
+            f"  {s.standardization.get('method')} -> {s.aggregation.get('method')}"
+            f"{' -> re-standardised' if s.restandardize else ''}",
             "  weights: " + ", ".join(f"{k} {v:.3f}" for k, v in self.weights.items()),
         ]
         if self.classification is not None:
@@ -410,7 +402,7 @@ class IndexResult:
         import matplotlib.pyplot as plt
 
         de = german(language, "CompositeIndex.plot")
-        contrib = self.normalised.mul(self.weights, axis=1)
+        contrib = self.standardized.mul(self.weights, axis=1)
         order = self.index.sort_values(ascending=False).index[:top]
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 0.3 * len(order) + 1))
@@ -471,7 +463,7 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
     ...                   index=["01", "02", "03", "04", "05"])
     >>> spec = {"name": "Demo",
     ...         "indicators": [{"column": "alq"}, {"column": "abi", "direction": -1}],
-    ...         "aggregation": {"method": "sum"}, "restandardise": True,
+    ...         "aggregation": {"method": "sum"}, "restandardize": True,
     ...         "classes": {"scheme": "sd", "cuts": [-1, 1, 1.5],
     ...                     "labels": ["hoch", "mittel", "niedrig", "sehr niedrig"]}}
     >>> res = composite_index(df, spec)
@@ -539,13 +531,13 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
         pd.concat([treated, df[[by]]], axis=1) if by else treated, cols, imp_method, by=by
     )
     # 3 normalisation
-    norm_kw = {k: v for k, v in spec.normalisation.items() if k not in ("method", "weighted")}
-    population = spec.population if spec.normalisation.get("weighted") else None
+    norm_kw = {k: v for k, v in spec.standardization.items() if k not in ("method", "weighted")}
+    population = spec.population if spec.standardization.get("weighted") else None
     frame = pd.concat([imputed, df[[population]]], axis=1) if population else imputed
-    normalised = normalise(
+    normalised = standardize(
         frame,
         cols,
-        spec.normalisation.get("method", "zscore"),
+        spec.standardization.get("method", "zscore"),
         directions=spec.directions,
         population=population,
         **norm_kw,
@@ -571,10 +563,12 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
         name="aggregated",
     )
     index = aggregated
-    if spec.restandardise:
+    if spec.restandardize:
         # same moments as the normalisation: population-weighted if it was
         pw = df[population].to_numpy(dtype=float) if population else None
-        mean, sd = weighted_mean_std(aggregated.to_numpy(), pw, spec.normalisation.get("ddof", 0))
+        mean, sd = weighted_mean_std(
+            aggregated.to_numpy(), pw, spec.standardization.get("ddof", 0)
+        )
         if not sd > 0:
             raise fail(
                 where,
@@ -595,7 +589,7 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
         treated=treated,
         treatment=treatment,
         imputed=imputed,
-        normalised=normalised,
+        standardized=normalised,
         weights=weights,
         aggregated=aggregated,
         index=index,

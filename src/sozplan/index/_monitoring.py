@@ -29,8 +29,15 @@ from sozplan._core.html import frame_table
 from sozplan._core.stats import weighted_mean_std
 from sozplan._core.text import german
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
-from sozplan.index._classify import DYNAMICS_LABELS, STATUS_LABELS, _check_cuts, assign_classes
+from sozplan.index._classify import _check_cuts, assign_classes
 from sozplan.index._common import parse_directions
+from sozplan.index._monitoring_spec import (
+    MonitoringSpec,
+    accepts_spec,
+    apply_monitor,
+    apply_status_dynamics,
+    default_labels,
+)
 from sozplan.plotting import FigureDisplay
 
 __all__ = [
@@ -62,7 +69,7 @@ class StatusDynamics:
     status_sum, dynamics_sum : Series
         Sum (or mean) of the z-values.
     status_index, dynamics_index : Series
-        The re-standardised sums (or the sums themselves if ``restandardise=False``).
+        The re-standardised sums (or the sums themselves if ``restandardize=False``).
     status_class, dynamics_class : Series
         Ordered categoricals; unrated areas get ``"ohne Zuordnung"``.
     matrix_code : Series
@@ -252,7 +259,7 @@ def _stage(
     *,
     ddof: float,
     combine: str,
-    restandardise: bool,
+    restandardize: bool,
     names: list,
     sum_name: str,
     reference: pd.DataFrame | None,
@@ -289,7 +296,7 @@ def _stage(
     total = z.sum(axis=1) if combine == "sum" else z.mean(axis=1)
     smean: Any
     ssd: Any
-    if restandardise:
+    if restandardize:
         if reference is None:
             smean, ssd = weighted_mean_std(total[rated], wr, ddof)
             if not ssd > 0:
@@ -328,7 +335,13 @@ def _categorical(
 
 
 def _matrix_codes(
-    s_codes: np.ndarray, d_codes: np.ndarray, n_dyn: int, s_labels, d_labels, unassigned: str
+    s_codes: np.ndarray,
+    d_codes: np.ndarray,
+    n_dyn: int,
+    s_labels,
+    d_labels,
+    unassigned: str,
+    language: str = "de",
 ):
     """MSS codes '2-', '1+/-', numbers 25 and 'Status mittel , Dynamik negativ' (categoricals)."""
     if n_dyn == 3:
@@ -337,9 +350,8 @@ def _matrix_codes(
         signs, dnum = [str(i + 1) for i in range(n_dyn)], list(range(1, n_dyn + 1))
     n_s = len(s_labels)
     codes = [f"{i + 1}{signs[j]}" for i in range(n_s) for j in range(n_dyn)] + [unassigned]
-    labels = [
-        f"Status {s_labels[i]} , Dynamik {d_labels[j]}" for i in range(n_s) for j in range(n_dyn)
-    ]
+    pattern = "Status {} , Dynamik {}" if language == "de" else "status {}, dynamics {}"
+    labels = [pattern.format(s_labels[i], d_labels[j]) for i in range(n_s) for j in range(n_dyn)]
     labels.append(unassigned)
     ok = (s_codes >= 0) & (d_codes >= 0)
     cell = np.where(ok, s_codes * n_dyn + d_codes, n_s * n_dyn)
@@ -351,9 +363,10 @@ def _matrix_codes(
     return code, number, label
 
 
+@accepts_spec(apply_status_dynamics)
 def status_dynamics(
     df: pd.DataFrame,
-    status: Sequence[Hashable],
+    status: Sequence[Hashable] | None = None,
     dynamics: Sequence[Hashable] | None = None,
     *,
     population: Hashable | None = None,
@@ -363,14 +376,16 @@ def status_dynamics(
     weighted: bool = False,
     ddof: float = 0,
     combine: str = "sum",
-    restandardise: bool = True,
+    restandardize: bool = True,
     status_cuts: Sequence[float] = (-1.0, 1.0, 1.5),
     dynamics_cuts: Sequence[float] = (-1.0, 1.0),
-    status_labels: Sequence[str] = STATUS_LABELS,
-    dynamics_labels: Sequence[str] = DYNAMICS_LABELS,
+    status_labels: Sequence[str] | None = None,
+    dynamics_labels: Sequence[str] | None = None,
     closed: str = "inner",
-    unassigned: str = UNASSIGNED,
+    unassigned: str | None = None,
     reference: StatusDynamics | pd.DataFrame | None = None,
+    language: str = "de",
+    spec: MonitoringSpec | str | None = None,
 ) -> StatusDynamics:
     r"""Staged status and dynamics index with classes (Berlin MSS / Hamburg method).
 
@@ -410,19 +425,31 @@ def status_dynamics(
         Delta degrees of freedom of the standard deviation (the MSS 2021 uses 0).
     combine : {"sum", "mean"}, default "sum"
         Sum or mean of the z-values (equal after re-standardisation, different without).
-    restandardise : bool, default True
+    restandardize : bool, default True
         z-standardise the sum again (the MSS index); if False, classify the sum itself.
     status_cuts, dynamics_cuts : sequence of float
         Inner cut points of the index; defaults: MSS (-1, +1, +1.5) and (-1, +1).
-    status_labels, dynamics_labels : sequence of str
-        Class labels from the lowest index (best) to the highest (worst).
+    status_labels, dynamics_labels : sequence of str, optional
+        Class labels from the lowest index (best) to the highest (worst); default
+        ``hoch, mittel, niedrig, sehr niedrig`` and ``positiv, stabil, negativ``
+        (``high ...``, ``positive ...`` with ``language="en"``).
     closed : {"inner", "right", "left"}, default "inner"
         A value on a cut goes to the class nearer 0 (MSS: "-1 <= x <= +1" is mittel).
-    unassigned : str, default "ohne Zuordnung"
-        Class label of unrated areas.
+    unassigned : str, optional
+        Class label of unrated areas (default ``"ohne Zuordnung"``, ``"not rated"``).
     reference : StatusDynamics or DataFrame, optional
         Use the means and standard deviations of another result (its ``moments``),
         e.g. a fixed base year, instead of standardising over this data.
+    language : {"de", "en"}, default "de"
+        Language of the default labels, of a spec's labels and of ``matrix_label``.
+    spec : MonitoringSpec or str, optional
+        All of the method's choices at once: a :class:`MonitoringSpec`, a preset name
+        (:func:`sozplan.presets.available_presets`) or a YAML file. It sets
+        ``status``, ``dynamics``, ``population``, ``min_population``, ``exclude``,
+        ``directions``, ``weighted``, ``ddof``, ``combine``, the re-standardisation,
+        the cuts, ``closed``, the labels and ``unassigned``; passing any of these as
+        well is an error (change the spec with :meth:`MonitoringSpec.replace`). The
+        spec's name, version and hash are kept in ``settings``.
 
     Returns
     -------
@@ -459,6 +486,16 @@ def status_dynamics(
     where = "status_dynamics"
     check_frame(df, where=where)
     check_unique_index(df, where=where)
+    if status is None:
+        raise fail(
+            where,
+            "neither `status` nor `spec` is given",
+            "name the status indicators, e.g. status=['alq', 'sgb2'], or pass "
+            "spec='berlin_mss_2021' (a preset) or a MonitoringSpec",
+        )
+    status_labels, dynamics_labels, unassigned = default_labels(
+        status_labels, dynamics_labels, unassigned, language, where
+    )
     status = check_columns(df, status, where=where)
     dyn = check_columns(df, dynamics, where=where) if dynamics is not None else None
     if not status:
@@ -561,7 +598,7 @@ def status_dynamics(
     common = {
         "ddof": ddof,
         "combine": combine,
-        "restandardise": restandardise,
+        "restandardize": restandardize,
         "reference": ref,
         "where": where,
         "ids": df.index,
@@ -583,7 +620,7 @@ def status_dynamics(
         "weighted": weighted,
         "ddof": ddof,
         "combine": combine,
-        "restandardise": restandardise,
+        "restandardize": restandardize,
         "status_cuts": s_cuts.tolist(),
         "status_labels": tuple(status_labels),
         "closed": closed,
@@ -609,7 +646,7 @@ def status_dynamics(
         zd, dsum, didx, mom_d = stage(dyn, "dynamics_sum")
         d_codes = assign_classes(didx, d_cuts, closed=closed)
         code, number, label = _matrix_codes(
-            s_codes, d_codes, len(d_cuts) + 1, status_labels, dynamics_labels, unassigned
+            s_codes, d_codes, len(d_cuts) + 1, status_labels, dynamics_labels, unassigned, language
         )
         out.update(
             {
@@ -895,9 +932,10 @@ class Monitoring:
         return FigureDisplay.from_axes(ax, "monitoring", alt, data={"shares": shares})
 
 
+@accepts_spec(apply_monitor)
 def monitor(
     panel: pd.DataFrame,
-    status: Sequence[Hashable],
+    status: Sequence[Hashable] | None = None,
     dynamics: Sequence[Hashable] | None = None,
     *,
     year: str = "jahr",
@@ -907,6 +945,8 @@ def monitor(
     population: Hashable | None = None,
     directions: Mapping[Hashable, Any] | None = None,
     exclude: Mapping[int, Any] | None = None,
+    language: str = "de",
+    spec: MonitoringSpec | str | None = None,
     **options: Any,
 ) -> Monitoring:
     """Run the status/dynamics procedure for several years, optionally against a base year.
@@ -934,6 +974,14 @@ def monitor(
     population, directions : see :func:`status_dynamics`
     exclude : dict {year: exclusions}, optional
         Exclusions per year, each as accepted by :func:`status_dynamics`.
+    language : {"de", "en"}, default "de"
+        Language of the class labels (see :func:`status_dynamics`).
+    spec : MonitoringSpec or str, optional
+        The method's choices at once, as in :func:`status_dynamics`; here the spec's
+        dynamics columns are the *levels* whose change over the spec's ``window`` is
+        taken, its reason column and fixed exclusions apply in every year. Passing
+        ``status``, ``dynamics``, ``window``, ``exclude`` or any knob of
+        :func:`status_dynamics` as well is an error.
     **options
         Passed on to :func:`status_dynamics` (``weighted``, ``ddof``, ``combine``,
         ``min_population``, cuts, labels ...).
@@ -958,6 +1006,13 @@ def monitor(
     """
     where = "monitor"
     p = _panel(panel, year, where)
+    if status is None:
+        raise fail(
+            where,
+            "neither `status` nor `spec` is given",
+            "name the status indicators, or pass spec= (a preset name or a MonitoringSpec)",
+        )
+    options = {**options, "language": language}
     status = check_columns(p, status, arg="panel", where=where)
     all_years = sorted(p.index.get_level_values(year).unique())
     years = all_years if years is None else list(years)
@@ -968,6 +1023,8 @@ def monitor(
             f"`years` {format_values(unknown)} are not in the panel",
             f"use {format_values(all_years)}",
         )
+    if directions is not None:
+        parse_directions(directions, [*status, *(dynamics or [])], where=where)
     dcols = None
     frame = p
     if dynamics is not None:
@@ -1035,6 +1092,9 @@ def _one_year(
             "choose a later base_year or a shorter window",
         )
     ex = None if exclude is None else exclude.get(y)
+    if directions is not None:  # a year without dynamics has no d_ columns
+        used = {*status, *(use_dyn or [])}
+        directions = {k: v for k, v in directions.items() if k in used}
     return status_dynamics(
         df,
         status,

@@ -4,7 +4,7 @@ Each learned step follows the scikit-learn contract (``fit`` returns ``self``,
 learned attributes end in ``_``, ``get_feature_names_out`` so that
 ``set_output(transform="pandas")`` and ``Pipeline`` work), and each has a one-call
 function on a DataFrame beside it (:func:`treat_outliers`, :func:`impute`,
-:func:`normalise`).
+:func:`standardize`).
 """
 
 from __future__ import annotations
@@ -31,16 +31,16 @@ from sozplan.errors import InputError
 from sozplan.index._common import parse_directions
 
 __all__ = [
-    "NORMALISATIONS",
+    "STANDARDIZATIONS",
     "Imputer",
-    "Normalizer",
     "OutlierTreatment",
+    "Standardizer",
     "impute",
-    "normalise",
+    "standardize",
     "treat_outliers",
 ]
 
-NORMALISATIONS = ("zscore", "minmax", "goalposts", "rank", "percentile", "distance")
+STANDARDIZATIONS = ("zscore", "minmax", "goalposts", "rank", "percentile", "distance")
 IMPUTATIONS = ("mean", "median", "group_mean", "group_median", "none")
 
 
@@ -320,7 +320,7 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 # --------------------------------------------------------------------------------------
 # normalisation
 # --------------------------------------------------------------------------------------
-class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class Standardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     r"""Bring indicators to a common scale, each in its direction.
 
     With direction :math:`d_k = +1` (higher = worse, default) or :math:`-1`:
@@ -341,7 +341,7 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     method : str, default "zscore"
-        One of ``NORMALISATIONS``.
+        One of ``STANDARDIZATIONS``.
     directions : sequence of +1/-1, optional
         One per column (default all +1).
     ddof : float, default 0
@@ -367,9 +367,9 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> X = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 60.0]])
-    >>> Normalizer("minmax", directions=[1, -1]).fit_transform(X).round(2).tolist()
+    >>> Standardizer("minmax", directions=[1, -1]).fit_transform(X).round(2).tolist()
     [[0.0, 1.0], [0.5, 0.8], [1.0, 0.0]]
-    >>> Normalizer("rank").fit_transform(X)[:, 1].tolist()
+    >>> Standardizer("rank").fit_transform(X)[:, 1].tolist()
     [1.0, 2.0, 3.0]
     """
 
@@ -391,12 +391,12 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None, sample_weight=None):
         """Learn location and scale (and the fitted distribution for ranks)."""
-        where = "Normalizer.fit"
-        if self.method not in NORMALISATIONS:
+        where = "Standardizer.fit"
+        if self.method not in STANDARDIZATIONS:
             raise fail(
                 where,
                 f"`method` is {self.method!r}",
-                f"use one of {format_values(NORMALISATIONS)}",
+                f"use one of {format_values(STANDARDIZATIONS)}",
             )
         X = _validate(self, X, reset=True, where=where)
         n, k = X.shape
@@ -476,7 +476,7 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Normalise with the learned parameters."""
         check_is_fitted(self)
-        X = _validate(self, X, reset=False, where="Normalizer.transform")
+        X = _validate(self, X, reset=False, where="Standardizer.transform")
         d = self.directions_
         m = self.method
         if m == "zscore":
@@ -593,7 +593,7 @@ def impute(
     return out.fillna(overall)
 
 
-def normalise(
+def standardize(
     df: pd.DataFrame,
     columns: Sequence[Hashable],
     method: str = "zscore",
@@ -602,7 +602,7 @@ def normalise(
     population: Hashable | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Normalise indicator columns (see :class:`Normalizer` for the formulas).
+    """Normalise indicator columns (see :class:`Standardizer` for the formulas).
 
     Parameters
     ----------
@@ -626,19 +626,19 @@ def normalise(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"alq": [2.0, 4.0, 6.0], "abi": [50.0, 30.0, 10.0]},
     ...                   index=["a", "b", "c"])
-    >>> normalise(df, ["alq", "abi"], directions={"abi": -1}).round(3)
+    >>> standardize(df, ["alq", "abi"], directions={"abi": -1}).round(3)
          alq    abi
     a -1.225 -1.225
     b  0.000  0.000
     c  1.225  1.225
     """
-    where = "normalise"
+    where = "standardize"
     df, cols = _frame(df, columns, where)
     dirs = parse_directions(directions, cols, where=where)
     w = None
     if population is not None:
         check_columns(df, [population], where=where)
         w = df[population].to_numpy(dtype=float)
-    est = Normalizer(method, directions=list(dirs), **options)
+    est = Standardizer(method, directions=list(dirs), **options)
     est.fit(df[cols], sample_weight=w)
     return pd.DataFrame(est.transform(df[cols]), index=df.index, columns=cols)

@@ -27,7 +27,7 @@ from sozplan.checks import check_rng, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate_matrix
 from sozplan.index._classify import assign_classes
 from sozplan.index._composite import IndexSpec, composite_index
-from sozplan.index._transform import NORMALISATIONS, Normalizer
+from sozplan.index._transform import STANDARDIZATIONS, Standardizer
 from sozplan.index._weights import check_weights
 from sozplan.plotting import FigureDisplay
 
@@ -49,13 +49,13 @@ _POSITIVE = ("geometric", "harmonic")
 # Sobol indices
 # --------------------------------------------------------------------------------------
 def saltelli_design(
-    n: int, d: int, *, rng=None, sampler: str = "sobol"
+    n_draws: int, d: int, *, rng=None, sampler: str = "sobol"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Saltelli's design: matrices A, B (n x d) and the d matrices AB_i (A, column i from B).
 
     Parameters
     ----------
-    n : int
+    n_draws : int
         Base sample size (a power of 2 for ``sampler="sobol"``).
     d : int
         Number of input factors.
@@ -77,15 +77,15 @@ def saltelli_design(
     """
     gen = check_rng(rng, where="saltelli_design")
     if sampler == "sobol":
-        if n & (n - 1):
+        if n_draws & (n_draws - 1):
             raise fail(
                 "saltelli_design",
-                f"`n` is {n}, not a power of 2",
+                f"`n_draws` is {n_draws}, not a power of 2",
                 "use n = 2**m or sampler='random'",
             )
-        base = stats.qmc.Sobol(2 * d, scramble=True, rng=gen).random_base2(int(np.log2(n)))
+        base = stats.qmc.Sobol(2 * d, scramble=True, rng=gen).random_base2(int(np.log2(n_draws)))
     elif sampler == "random":
-        base = gen.random((n, 2 * d))
+        base = gen.random((n_draws, 2 * d))
     else:
         raise fail("saltelli_design", f"`sampler` is {sampler!r}", "use 'sobol' or 'random'")
     A, B = base[:, :d], base[:, d:]
@@ -153,7 +153,7 @@ class SobolResult:
     """First-order and total Sobol indices with bootstrap confidence intervals."""
 
     indices: pd.DataFrame
-    n: int
+    n_draws: int
     n_evaluations: int
 
     def to_frame(self) -> pd.DataFrame:
@@ -161,11 +161,11 @@ class SobolResult:
         return self.indices
 
     def __repr__(self) -> str:
-        head = f"SobolResult(N={self.n}, {self.n_evaluations} model runs)"
+        head = f"SobolResult(N={self.n_draws}, {self.n_evaluations} model runs)"
         return f"{head}\n{self.indices.round(4).to_string()}"
 
     def _repr_html_(self) -> str:
-        return f"<b>SobolResult</b> N={self.n}" + frame_table(self.indices)
+        return f"<b>SobolResult</b> N={self.n_draws}" + frame_table(self.indices)
 
     def plot(self, ax=None, *, language: str = "de") -> FigureDisplay:
         """Bars of first-order and total indices per factor (a FigureDisplay)."""
@@ -206,7 +206,7 @@ def _bootstrap(f_A, f_B, f_AB, gen, n_boot: int, level: float):
 def sobol_indices(
     func: Callable[[np.ndarray], np.ndarray],
     bounds: Sequence[tuple[float, float]],
-    n: int = 1024,
+    n_draws: int = 1024,
     *,
     names: Sequence[str] | None = None,
     rng=None,
@@ -222,7 +222,7 @@ def sobol_indices(
         Takes an (m, d) array of inputs and returns m outputs (vectorised).
     bounds : list of (low, high)
         Uniform range of each input.
-    n : int, default 1024
+    n_draws : int, default 1024
         Base sample size; ``func`` is evaluated ``n * (d + 2)`` times.
     names : list of str, optional
     rng : seed or Generator
@@ -255,7 +255,7 @@ def sobol_indices(
     names = [f"x{i + 1}" for i in range(d)] if names is None else list(names)
     if len(names) != d:
         raise fail(where, f"{len(names)} `names` for {d} inputs", "give one name per input")
-    A, B, AB = saltelli_design(n, d, rng=gen, sampler=sampler)
+    A, B, AB = saltelli_design(n_draws, d, rng=gen, sampler=sampler)
     scale = lambda u: b[:, 0] + u * (b[:, 1] - b[:, 0])  # noqa: E731
     X = np.concatenate([scale(A), scale(B), scale(AB.reshape(-1, d))])
     Y = np.asarray(func(X), dtype=float)
@@ -265,7 +265,7 @@ def sobol_indices(
             f"`func` returned {Y.shape[0]} values for {X.shape[0]} input rows",
             "return one output per row",
         )
-    f_A, f_B, f_AB = Y[:n], Y[n : 2 * n], Y[2 * n :].reshape(d, n)
+    f_A, f_B, f_AB = Y[:n_draws], Y[n_draws : 2 * n_draws], Y[2 * n_draws :].reshape(d, n_draws)
     S1, ST = sobol_from_samples(f_A, f_B, f_AB)
     c1, cT = (
         (np.full(d, np.nan), np.full(d, np.nan))
@@ -275,7 +275,7 @@ def sobol_indices(
     table = pd.DataFrame(
         {"S1": S1, "S1_conf": c1, "ST": ST, "ST_conf": cT}, index=pd.Index(names, name="factor")
     )
-    return SobolResult(indices=table, n=n, n_evaluations=len(Y))
+    return SobolResult(indices=table, n_draws=n_draws, n_evaluations=len(Y))
 
 
 # --------------------------------------------------------------------------------------
@@ -291,24 +291,24 @@ class _IndexModel:
         self.nominal = nominal
         self.ids = nominal.index.index
         alt = dict(alternatives or {})
-        unknown = sorted(set(alt) - {"normalisation", "aggregation", "weights"})
+        unknown = sorted(set(alt) - {"standardization", "aggregation", "weights"})
         if unknown:
             raise fail(
                 where,
                 f"`alternatives` has unknown key(s) {format_values(unknown)}",
-                "use 'normalisation', 'aggregation' and/or 'weights'",
+                "use 'standardization', 'aggregation' and/or 'weights'",
             )
-        nm = spec.normalisation.get("method", "zscore")
-        self.norms = list(dict.fromkeys([nm, *alt.get("normalisation", [])]))
+        nm = spec.standardization.get("method", "zscore")
+        self.norms = list(dict.fromkeys([nm, *alt.get("standardization", [])]))
         self.aggs = list(
             dict.fromkeys([spec.aggregation.get("method", "mean"), *alt.get("aggregation", [])])
         )
         for m in self.norms:
-            if m not in NORMALISATIONS or (m in ("goalposts",) and m != nm):
+            if m not in STANDARDIZATIONS or (m in ("goalposts",) and m != nm):
                 raise fail(
                     where,
                     f"normalisation alternative {m!r} is not supported",
-                    f"use {format_values([x for x in NORMALISATIONS if x != 'goalposts'])}",
+                    f"use {format_values([x for x in STANDARDIZATIONS if x != 'goalposts'])}",
                 )
         for m in self.aggs:
             if m not in AGGREGATIONS or (m == "generalised" and spec.aggregation.get("p") is None):
@@ -324,15 +324,17 @@ class _IndexModel:
         for ws in alt.get("weights", []):
             self.weight_sets.append(check_weights(ws, cols, where=where).to_numpy())
         imputed = nominal.imputed
-        norm_kw = {k: v for k, v in spec.normalisation.items() if k not in ("method", "weighted")}
+        norm_kw = {
+            k: v for k, v in spec.standardization.items() if k not in ("method", "weighted")
+        }
         sw = None
-        if spec.normalisation.get("weighted"):
+        if spec.standardization.get("weighted"):
             sw = df[spec.population].to_numpy(dtype=float)
         dirs = [spec.directions[c] for c in cols]
         self.N: list[np.ndarray] = []
         for m in self.norms:
             kw = norm_kw if m == nm else {"ddof": norm_kw.get("ddof", 0)}
-            est = Normalizer(m, directions=dirs, **kw).fit(imputed.to_numpy(), sample_weight=sw)
+            est = Standardizer(m, directions=dirs, **kw).fit(imputed.to_numpy(), sample_weight=sw)
             self.N.append(est.transform(imputed.to_numpy()))
         # positive versions for geometric / harmonic: rescale each indicator to [1, 100]
         self.Npos = []
@@ -340,9 +342,9 @@ class _IndexModel:
             lo, hi = N.min(axis=0), N.max(axis=0)
             self.Npos.append(1 + 99 * (N - lo) / (hi - lo))
         self.p = spec.aggregation.get("p")
-        self.restandardise = spec.restandardise
+        self.restandardize = spec.restandardize
         self.pop_weights = sw
-        self.ddof = spec.normalisation.get("ddof", 0)
+        self.ddof = spec.standardization.get("ddof", 0)
         c = spec.classes
         self.scheme = None
         if c:
@@ -383,7 +385,7 @@ class _IndexModel:
                 else:
                     Ws = Ws / Ws.sum(axis=1, keepdims=True) * W.shape[1]
                 Y[:, sel] = aggregate_matrix(X, Ws, method, p=self.p)
-        if self.restandardise:
+        if self.restandardize:
             mean, sd = weighted_mean_std(Y, self.pop_weights, self.ddof, axis=0)
             Y = (Y - mean) / sd
         return Y
@@ -531,7 +533,7 @@ def uncertainty(
     df: pd.DataFrame,
     spec: IndexSpec | Mapping[str, Any] | str,
     *,
-    n: int = 1000,
+    n_draws: int = 1000,
     alternatives: Mapping[str, Sequence[Any]] | None = None,
     weight_noise: float = 0.25,
     cut_shift: float = 0.0,
@@ -540,9 +542,9 @@ def uncertainty(
 ) -> UncertaintyResult:
     r"""Monte Carlo uncertainty analysis of an index: rank intervals and class probabilities.
 
-    Each of the ``n`` runs draws, independently and uniformly,
+    Each of the ``n_draws`` runs draws, independently and uniformly,
 
-    - a normalisation from ``[spec's, *alternatives["normalisation"]]``,
+    - a normalisation from ``[spec's, *alternatives["standardization"]]``,
     - an aggregation from ``[spec's, *alternatives["aggregation"]]`` (geometric and
       harmonic means use the normalised indicators rescaled to [1, 100]),
     - a weight vector from ``[spec's, *alternatives["weights"]]``, each weight then
@@ -558,9 +560,9 @@ def uncertainty(
     ----------
     df : DataFrame
     spec : IndexSpec, dict or YAML/JSON
-    n : int, default 1000
+    n_draws : int, default 1000
     alternatives : dict, optional
-        Keys ``"normalisation"``, ``"aggregation"``, ``"weights"`` (list of weight
+        Keys ``"standardization"``, ``"aggregation"``, ``"weights"`` (list of weight
         dicts).
     weight_noise : float, default 0.25
         Relative uniform noise on every weight (0 switches it off).
@@ -587,15 +589,17 @@ def uncertainty(
     >>> df = pd.DataFrame(rng.gamma(3, 2, size=(50, 3)), columns=["alq", "sgb2", "kinder"],
     ...                   index=[f"{i:02d}" for i in range(50)])
     >>> spec = {"indicators": ["alq", "sgb2", "kinder"], "aggregation": {"method": "sum"},
-    ...         "restandardise": True, "classes": {"scheme": "sd", "cuts": [-1, 1, 1.5]}}
-    >>> u = uncertainty(df, spec, n=200, alternatives={"normalisation": ["minmax", "rank"]}, rng=1)
+    ...         "restandardize": True, "classes": {"scheme": "sd", "cuts": [-1, 1, 1.5]}}
+    >>> u = uncertainty(df, spec, n_draws=200, alternatives={"standardization": ["minmax", "rank"]}, rng=1)
     >>> bool((u.rank_low <= u.rank_high).all()), u.class_probabilities.shape
     (True, (50, 4))
     """
     where = "uncertainty"
     gen = check_rng(rng, where=where)
-    if not (isinstance(n, int | np.integer) and n >= 2):
-        raise fail(where, f"`n` is {n!r}", "pass a whole number of runs >= 2, e.g. 1000")
+    if not (isinstance(n_draws, int | np.integer) and n_draws >= 2):
+        raise fail(
+            where, f"`n_draws` is {n_draws!r}", "pass a whole number of runs >= 2, e.g. 1000"
+        )
     if not 0 <= weight_noise < 1:
         raise fail(
             where, f"`weight_noise` is {weight_noise!r}", "pass a number in [0, 1), e.g. 0.25"
@@ -604,7 +608,7 @@ def uncertainty(
         raise fail(where, f"`cut_shift` is {cut_shift!r}", "pass a non-negative number")
     spec = _as_spec(spec)
     model = _IndexModel(df, spec, alternatives, where)
-    norm_idx, agg_idx, wset, W, shift = _draw(model, int(n), gen, weight_noise, cut_shift)
+    norm_idx, agg_idx, wset, W, shift = _draw(model, int(n_draws), gen, weight_noise, cut_shift)
     Y = model.evaluate(norm_idx, agg_idx, W)
     R = _ranks(Y)
     lo, hi = np.quantile(R, quantiles, axis=1)
@@ -618,7 +622,7 @@ def uncertainty(
         nominal_class = model.nominal.classes.astype(str).rename("class")
     design = pd.DataFrame(
         {
-            "normalisation": np.asarray(model.norms, dtype=object)[norm_idx],
+            "standardization": np.asarray(model.norms, dtype=object)[norm_idx],
             "aggregation": np.asarray(model.aggs, dtype=object)[agg_idx],
             "weight_set": wset,
             "cut_shift": shift,
@@ -638,7 +642,7 @@ def uncertainty(
         ranks=R,
         quantiles=tuple(quantiles),
         settings={
-            "n": int(n),
+            "n": int(n_draws),
             "alternatives": dict(alternatives or {}),
             "weight_noise": weight_noise,
             "cut_shift": cut_shift,
@@ -680,7 +684,7 @@ class SensitivityResult:
     indices: pd.DataFrame
     by_area_first: pd.DataFrame
     by_area_total: pd.DataFrame
-    n: int
+    n_draws: int
     n_evaluations: int
 
     def to_frame(self) -> pd.DataFrame:
@@ -689,19 +693,19 @@ class SensitivityResult:
 
     def __repr__(self) -> str:
         text = (
-            f"SensitivityResult(N={self.n}, {self.n_evaluations} index builds)\n"
+            f"SensitivityResult(N={self.n_draws}, {self.n_evaluations} index builds)\n"
             f"{self.indices.round(3).to_string()}"
         )
         negative = self.indices.index[(self.indices[["S1", "S1_ranks"]] < 0).any(axis=1)]
         if len(negative):
             text += (
                 f"\nnegative S1 for {', '.join(map(str, negative))}: Monte Carlo noise at "
-                f"N={self.n}, read as 0 (a larger n narrows it)"
+                f"N={self.n_draws}, read as 0 (a larger n_draws narrows it)"
             )
         return text
 
     def _repr_html_(self) -> str:
-        return f"<b>SensitivityResult</b> N={self.n}" + frame_table(self.indices)
+        return f"<b>SensitivityResult</b> N={self.n_draws}" + frame_table(self.indices)
 
     def plot(self, ax=None, *, language: str = "de") -> FigureDisplay:
         """Bars of S1 and ST (mean rank shift) per factor (a FigureDisplay)."""
@@ -716,7 +720,7 @@ def sensitivity(
     df: pd.DataFrame,
     spec: IndexSpec | Mapping[str, Any] | str,
     *,
-    n: int = 256,
+    n_draws: int = 256,
     alternatives: Mapping[str, Sequence[Any]] | None = None,
     weight_noise: float = 0.25,
     rng=None,
@@ -724,7 +728,7 @@ def sensitivity(
     """Sobol sensitivity of the index ranks to normalisation, aggregation and each weight.
 
     Input factors: one per indicator weight (uniform relative noise as in
-    :func:`uncertainty`), plus ``normalisation`` and ``aggregation`` if alternatives
+    :func:`uncertainty`), plus ``standardization`` and ``aggregation`` if alternatives
     are given (discrete, uniform over the options). The index is rebuilt
     ``n * (d + 2)`` times on a Saltelli design and the indices estimated with
     :func:`sobol_from_samples`.
@@ -732,7 +736,7 @@ def sensitivity(
     Parameters
     ----------
     df, spec, alternatives, weight_noise, rng : see :func:`uncertainty`
-    n : int, default 256
+    n_draws : int, default 256
         Base sample size (a power of 2).
 
     Returns
@@ -750,9 +754,9 @@ def sensitivity(
     >>> rng = np.random.default_rng(0)
     >>> df = pd.DataFrame(rng.gamma(3, 2, size=(40, 3)), columns=["alq", "sgb2", "kinder"])
     >>> spec = {"indicators": ["alq", "sgb2", "kinder"], "aggregation": {"method": "sum"}}
-    >>> res = sensitivity(df, spec, n=64, alternatives={"normalisation": ["rank"]}, rng=1)
+    >>> res = sensitivity(df, spec, n_draws=64, alternatives={"standardization": ["rank"]}, rng=1)
     >>> res.indices.index.tolist()
-    ['w_alq', 'w_sgb2', 'w_kinder', 'normalisation']
+    ['w_alq', 'w_sgb2', 'w_kinder', 'standardization']
     """
     where = "sensitivity"
     gen = check_rng(rng, where=where)
@@ -768,7 +772,7 @@ def sensitivity(
     names = [f"w_{c}" for c in model.cols]
     discrete = []
     if len(model.norms) > 1:
-        names.append("normalisation")
+        names.append("standardization")
         discrete.append("norm")
     if len(model.aggs) > 1:
         names.append("aggregation")
@@ -780,7 +784,7 @@ def sensitivity(
             "nothing varies (weight_noise is 0 and no alternatives)",
             "set weight_noise or alternatives",
         )
-    A, B, AB = saltelli_design(n, d, rng=gen)
+    A, B, AB = saltelli_design(n_draws, d, rng=gen)
     U = np.concatenate([A, B, AB.reshape(-1, d)])
     W = model.w0[None, :] * (1 - weight_noise + 2 * weight_noise * U[:, :K])
     col = K
@@ -795,9 +799,17 @@ def sensitivity(
     Rk = _ranks(Y).T  # (runs, areas)
     r0 = model.nominal.rank.to_numpy()
     shift = np.abs(Rk - r0[None, :]).mean(axis=1)
-    f_A, f_B, f_AB = shift[:n], shift[n : 2 * n], shift[2 * n :].reshape(d, n)
+    f_A, f_B, f_AB = (
+        shift[:n_draws],
+        shift[n_draws : 2 * n_draws],
+        shift[2 * n_draws :].reshape(d, n_draws),
+    )
     S1, ST = sobol_from_samples(f_A, f_B, f_AB)
-    g_A, g_B, g_AB = Rk[:n], Rk[n : 2 * n], Rk[2 * n :].reshape(d, n, -1)
+    g_A, g_B, g_AB = (
+        Rk[:n_draws],
+        Rk[n_draws : 2 * n_draws],
+        Rk[2 * n_draws :].reshape(d, n_draws, -1),
+    )
     S1a, STa = sobol_from_samples(g_A, g_B, g_AB)  # (d, areas)
     V = np.var(np.concatenate([g_A, g_B]), axis=0)
     ok = V > 0
@@ -815,6 +827,6 @@ def sensitivity(
         indices=table,
         by_area_first=pd.DataFrame(S1a.T, index=model.ids, columns=names),
         by_area_total=pd.DataFrame(STa.T, index=model.ids, columns=names),
-        n=n,
+        n_draws=n_draws,
         n_evaluations=len(U),
     )

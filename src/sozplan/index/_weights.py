@@ -41,7 +41,7 @@ def check_weights(
     columns: Sequence[Hashable],
     *,
     where: str = "weights",
-    normalise: bool = True,
+    normalize: bool = True,
 ) -> pd.Series:
     """Validate manual weights (one non-negative number per indicator) and scale them to sum 1.
 
@@ -50,7 +50,7 @@ def check_weights(
     weights : dict, Series, sequence or None
         None gives equal weights; a mapping must name every indicator exactly.
     columns : list of str
-    normalise : bool, default True
+    normalize : bool, default True
         Scale to sum 1.
 
     Returns
@@ -95,7 +95,7 @@ def check_weights(
             f"`weights` must be non-negative finite numbers with a positive sum, got {w.tolist()}",
             "pass e.g. {'alq': 2, 'sgb2': 1}",
         )
-    if normalise:
+    if normalize:
         w = w / w.sum()
     return pd.Series(w, index=pd.Index(cols), name="weight")
 

@@ -2,7 +2,7 @@
 
 The building blocks of small-area social reporting:
 
-- :class:`IndicatorSpec` and the shipped catalogue (:func:`load_catalogue`): what an
+- :class:`IndicatorSpec` and the shipped catalogue (:func:`load_catalog`): what an
   indicator is (numerator and denominator counts, multiplier, unit, direction of
   disadvantage, dimension, definition and source), serialisable to YAML and JSON;
 - :func:`rates`: values with confidence intervals (Wilson, Clopper-Pearson, exact
@@ -29,14 +29,15 @@ planungsraum
 from __future__ import annotations
 
 from sozplan.indicators._aggregate import aggregate, change
+from sozplan.indicators._intervals import format_interval, rate_ci
 from sozplan.indicators._rates import STATUS, Rates, evaluate, poisson_ci, proportion_ci, rates
 from sozplan.indicators._smoothing import assuncao_reis, empirical_bayes, location_quotient
 from sozplan.indicators._spec import (
     KINDS,
     IndicatorSpec,
-    load_catalogue,
+    load_catalog,
     resolve_specs,
-    save_catalogue,
+    save_catalog,
 )
 
 __all__ = [
@@ -49,11 +50,13 @@ __all__ = [
     "change",
     "empirical_bayes",
     "evaluate",
-    "load_catalogue",
+    "format_interval",
+    "load_catalog",
     "location_quotient",
     "poisson_ci",
     "proportion_ci",
+    "rate_ci",
     "rates",
     "resolve_specs",
-    "save_catalogue",
+    "save_catalog",
 ]

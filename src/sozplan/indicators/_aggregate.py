@@ -12,7 +12,7 @@ import pandas as pd
 from sozplan.checks import as_column_list, check_counts, check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning
 from sozplan.indicators._rates import _intervals, evaluate
-from sozplan.indicators._spec import load_catalogue, resolve_specs
+from sozplan.indicators._spec import load_catalog, resolve_specs
 
 __all__ = ["aggregate", "change"]
 
@@ -155,7 +155,7 @@ def aggregate(
     if has_year:
         ykeys, ynames = _keys(df, [year], where, description)
         keys, names = keys + ykeys, names + ynames
-    catalogue = load_catalogue()
+    catalogue = load_catalog()
     spec_list = resolve_specs(specs, df, where=where, strict=True) if specs is not None else None
     if counts is None:
         if description is not None:

@@ -497,7 +497,7 @@ def rates(
     alpha: float = 0.05,
     min_population: float | None = 300,
     min_denominator: float | None = 30,
-    population: str | None = "einwohner",
+    population: str | None = None,
 ) -> Rates:
     r"""Compute indicators from counts, with confidence intervals and small-number flags.
 
@@ -524,7 +524,7 @@ def rates(
         One row per area (unique index of area ids), count columns.
     specs : IndicatorSpec, str, or sequence or dict of them, optional
         Indicators to compute; keys pick from the shipped catalogue
-        (:func:`load_catalogue`). Default: every shipped indicator whose columns are in
+        (:func:`load_catalog`). Default: every shipped indicator whose columns are in
         ``df``.
     method : {"wilson", "clopper-pearson"}, default "wilson"
         Interval for shares.
@@ -534,8 +534,9 @@ def rates(
         Flag areas with fewer residents (``population`` column); None disables.
     min_denominator : float or None, default 30
         Flag values whose denominator is smaller; None disables.
-    population : str or None, default "einwohner"
-        Column with the residents, used for ``min_population`` if present.
+    population : str or None, default None
+        Column with the residents, used for ``min_population`` if present; None:
+        no check of ``min_population``.
 
     Returns
     -------

@@ -8,19 +8,24 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sozplan.checks import check_counts, check_frame, check_graph_alignment, fail, format_values
+from sozplan.checks import check_counts, check_frame, fail, format_values
+from sozplan.graph import align_graph
 
 __all__ = ["assuncao_reis", "empirical_bayes", "location_quotient"]
 
 
-def _counts(df: pd.DataFrame, group: str, total: str, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _counts(
+    df: pd.DataFrame, group: str, population: str, where: str
+) -> tuple[np.ndarray, np.ndarray]:
     check_frame(df, where=where)
-    check_counts(df, [group, total], where=where)
+    check_counts(df, [group, population], where=where)
     e = df[group].to_numpy(dtype=float)
-    b = df[total].to_numpy(dtype=float)
+    b = df[population].to_numpy(dtype=float)
     if b.sum() <= 0:
         raise fail(
-            where, f"column {total!r} sums to 0", "pass a base (population at risk) with cases"
+            where,
+            f"column {population!r} sums to 0",
+            "pass a base (population at risk) with cases",
         )
     return e, b
 
@@ -35,7 +40,7 @@ def _neighbourhood(graph: Any, n: int) -> sparse.csr_matrix:
 
 
 def empirical_bayes(
-    df: pd.DataFrame, group: str, total: str, *, graph: Any = None, multiplier: float = 1.0
+    df: pd.DataFrame, group: str, population: str, *, graph: Any = None, multiplier: float = 1.0
 ) -> pd.Series:
     r"""Empirical Bayes smoothed rates (global or spatial), after Marshall (1991).
 
@@ -60,7 +65,7 @@ def empirical_bayes(
         One row per area.
     group : str
         Column of cases (events), e.g. ``"sgb2_unter15"``.
-    total : str
+    population : str
         Column of the base (population at risk), e.g. ``"einwohner_0_5"``; pass the sum
         of several columns as a column of its own.
     graph : libpysal.graph.Graph, optional
@@ -93,7 +98,7 @@ def empirical_bayes(
     [0.2841, 0.2597, 0.3717, 0.2113]
     """
     where = "empirical_bayes"
-    e, b = _counts(df, group, total, where)
+    e, b = _counts(df, group, population, where)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.where(b > 0, e / np.where(b > 0, b, 1.0), 0.0)
     if graph is None:
@@ -106,7 +111,7 @@ def empirical_bayes(
             from libpysal.graph import Graph  # a legacy libpysal.weights.W
 
             graph = Graph.from_W(graph)
-        check_graph_alignment(df, graph, where=where)
+        graph = align_graph(graph, df, where=where)
         nb = _neighbourhood(graph, len(df))
         bi = nb @ b
         m = (nb @ e) / bi
@@ -122,7 +127,7 @@ def empirical_bayes(
     return pd.Series(smoothed * multiplier, index=df.index, name=name)
 
 
-def assuncao_reis(df: pd.DataFrame, group: str, total: str) -> pd.Series:
+def assuncao_reis(df: pd.DataFrame, group: str, population: str) -> pd.Series:
     r"""Assunção-Reis standardised rates, for Moran's I of rates with unequal bases.
 
     .. math::
@@ -138,7 +143,7 @@ def assuncao_reis(df: pd.DataFrame, group: str, total: str) -> pd.Series:
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
         Columns of cases and of the base; every base must be positive.
 
     Returns
@@ -163,11 +168,11 @@ def assuncao_reis(df: pd.DataFrame, group: str, total: str) -> pd.Series:
     [1.0384, -0.041, -0.5625, -1.7306]
     """
     where = "assuncao_reis"
-    e, b = _counts(df, group, total, where)
+    e, b = _counts(df, group, population, where)
     if (b <= 0).any():
         raise fail(
             where,
-            f"column {total!r} is 0 in {int((b <= 0).sum())} area(s): "
+            f"column {population!r} is 0 in {int((b <= 0).sum())} area(s): "
             f"{format_values(df.index[b <= 0])}",
             "leave areas without a base out (their rate is undefined)",
         )
@@ -180,7 +185,7 @@ def assuncao_reis(df: pd.DataFrame, group: str, total: str) -> pd.Series:
 
 
 def location_quotient(
-    df: pd.DataFrame, group: str, total: str, *, reference: tuple[float, float] | None = None
+    df: pd.DataFrame, group: str, population: str, *, reference: tuple[float, float] | None = None
 ) -> pd.Series:
     r"""Location quotient of a group against the whole city (or a given reference).
 
@@ -193,7 +198,7 @@ def location_quotient(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
         Columns of the group count and the total.
     reference : (float, float), optional
         Group count and total of the reference area (e.g. the state), default the sums
@@ -222,9 +227,9 @@ def location_quotient(
     """
     where = "location_quotient"
     check_frame(df, where=where)
-    check_counts(df, [group, total], where=where)
+    check_counts(df, [group, population], where=where)
     g = df[group].to_numpy(dtype=float)
-    t = df[total].to_numpy(dtype=float)
+    t = df[population].to_numpy(dtype=float)
     if reference is None:
         big_g, big_t = g.sum(), t.sum()
     else:

@@ -20,9 +20,9 @@ from sozplan.checks import fail, format_values
 __all__ = [
     "KINDS",
     "IndicatorSpec",
-    "load_catalogue",
+    "load_catalog",
     "resolve_specs",
-    "save_catalogue",
+    "save_catalog",
 ]
 
 #: Kinds of indicator and the interval each gets (see :func:`sozplan.indicators.rates`).
@@ -230,14 +230,12 @@ def _read_text(path: str | Path | None) -> tuple[str, str]:
         return text, "yaml"
     path = Path(path)
     if not path.exists():
-        raise fail(
-            "load_catalogue", f"`path` {str(path)!r} does not exist", "pass an existing file"
-        )
+        raise fail("load_catalog", f"`path` {str(path)!r} does not exist", "pass an existing file")
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
     return path.read_text(encoding="utf-8"), fmt
 
 
-def load_catalogue(path: str | Path | None = None) -> dict[str, IndicatorSpec]:
+def load_catalog(path: str | Path | None = None) -> dict[str, IndicatorSpec]:
     """Read an indicator catalogue from YAML or JSON (default: the shipped catalogue).
 
     Parameters
@@ -256,8 +254,8 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, IndicatorSpec]:
 
     Examples
     --------
-    >>> from sozplan.indicators import load_catalogue
-    >>> cat = load_catalogue()
+    >>> from sozplan.indicators import load_catalog
+    >>> cat = load_catalog()
     >>> cat["kinderarmut"].denominator
     ('einwohner_0_5', 'einwohner_6_14')
     >>> cat["sgb2_quote"].label_en
@@ -279,13 +277,11 @@ def _parse(text: str, fmt: str) -> dict[str, IndicatorSpec]:
     try:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise fail(
-            "load_catalogue", f"the file cannot be parsed ({exc})", "fix its syntax"
-        ) from exc
+        raise fail("load_catalog", f"the file cannot be parsed ({exc})", "fix its syntax") from exc
     entries = data.get("indicators") if isinstance(data, Mapping) else data
     if not isinstance(entries, list):
         raise fail(
-            "load_catalogue",
+            "load_catalog",
             "the file holds no list of indicators",
             "write a list of entries, or a mapping with the key 'indicators'",
         )
@@ -294,17 +290,17 @@ def _parse(text: str, fmt: str) -> dict[str, IndicatorSpec]:
     dup = [k for k in dict.fromkeys(keys) if keys.count(k) > 1]
     if dup:
         raise fail(
-            "load_catalogue", f"the keys {format_values(dup)} occur twice", "make keys unique"
+            "load_catalog", f"the keys {format_values(dup)} occur twice", "make keys unique"
         )
     return {s.key: s for s in specs}
 
 
-def save_catalogue(
+def save_catalog(
     specs: Iterable[IndicatorSpec] | Mapping[str, IndicatorSpec], path: str | Path
 ) -> Path:
     """Write specs to a YAML (``.yaml``/``.yml``) or JSON (``.json``) file.
 
-    The file can be read back with :func:`load_catalogue`.
+    The file can be read back with :func:`load_catalog`.
 
     Parameters
     ----------
@@ -320,18 +316,18 @@ def save_catalogue(
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sozplan.indicators import load_catalogue
+    >>> from sozplan.indicators import load_catalog
     >>> specs = resolve_specs(["sgb2_quote"])
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = save_catalogue(specs, Path(folder) / "kennzahlen.yaml")
-    ...     again = load_catalogue(path)
+    ...     path = save_catalog(specs, Path(folder) / "kennzahlen.yaml")
+    ...     again = load_catalog(path)
     >>> [s.key for s in (again.values() if isinstance(again, dict) else again)]
     ['sgb2_quote']
     """
     items = list(specs.values()) if isinstance(specs, Mapping) else list(specs)
     if not all(isinstance(s, IndicatorSpec) for s in items):
         raise fail(
-            "save_catalogue", "`specs` holds objects that are not IndicatorSpec", "pass specs"
+            "save_catalog", "`specs` holds objects that are not IndicatorSpec", "pass specs"
         )
     path = Path(path)
     data = {"version": 1, "indicators": [s.to_dict() for s in items]}
@@ -358,7 +354,7 @@ def resolve_specs(
     >>> [s.key for s in resolve_specs(["sgb2_quote", "kinderarmut"])]
     ['sgb2_quote', 'kinderarmut']
     """
-    shipped = load_catalogue()
+    shipped = load_catalog()
     if specs is None:
         if df is None:
             return tuple(shipped.values())

@@ -22,7 +22,7 @@ small, checked data model and the computations a planning office and its treasur
   (programme ends, unbudgeted own shares, double funding, ...), the cheapest
   :func:`bundle_funding` of programmes (mixed-integer programme, exact to the cent),
   :func:`budget_execution` (Soll/Ist, Mittelabfluss, forecast, traffic lights),
-  :func:`cost_per_target` and the :func:`prioritise` of measures under a budget;
+  :func:`cost_per_target` and the :func:`prioritize` of measures under a budget;
 - **outcome monitoring**: :func:`difference_in_differences` with matched comparison
   areas, event study, confidence intervals and an honest pre-trend warning.
 
@@ -44,7 +44,7 @@ from sozplan.planning._allocate import (
     allocate,
     compare_allocations,
 )
-from sozplan.planning._bundling import Bundling, Portfolio, bundle_funding, prioritise
+from sozplan.planning._bundling import Bundling, Portfolio, bundle_funding, prioritize
 from sozplan.planning._common import COST_COLUMNS
 from sozplan.planning._costs import (
     Targeting,
@@ -88,6 +88,7 @@ from sozplan.planning._targets import (
     target_attainment,
     timeline,
 )
+from sozplan.planning._workbook import financing_workbook
 
 __all__ = [
     "ALL_AREAS",
@@ -118,9 +119,10 @@ __all__ = [
     "cost_summary",
     "difference_in_differences",
     "financing_plan",
+    "financing_workbook",
     "measure_areas",
     "planning_data",
-    "prioritise",
+    "prioritize",
     "target_attainment",
     "targeting",
     "timeline",

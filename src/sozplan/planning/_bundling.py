@@ -6,6 +6,7 @@ cents, so that the amounts balance to the cent and the binding rules can be name
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse.csgraph import connected_components
 
 from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
@@ -24,7 +26,7 @@ from sozplan.planning._financing import (
     validate_programmes,
 )
 
-__all__ = ["Bundling", "Portfolio", "bundle_funding", "prioritise"]
+__all__ = ["Bundling", "Portfolio", "bundle_funding", "prioritize"]
 
 
 @immutable
@@ -181,8 +183,18 @@ def bundle_funding(
     drawn = np.bincount(py_codes, weights=x, minlength=len(py_index))
     status = "optimal (each measure-year solved exactly; no ceiling binds)"
     if (np.isfinite(cap_py) & (drawn > cap_py)).any():
-        x, status = _milp(
-            cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, time_limit
+        x, status = _capped(
+            x,
+            cell,
+            prog,
+            ub,
+            cost_c,
+            cost_g,
+            share,
+            g_of_pair,
+            py_codes,
+            cap_py,
+            time_limit,
         )
     fund = costs.iloc[cell][["massnahme", "jahr", "kostenart"]].reset_index(drop=True)
     fund.insert(1, "programm", progs.index.to_numpy()[prog])
@@ -296,12 +308,93 @@ def _cumsum_within(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     return c - (c - values)[first]
 
 
+def _capped(x, cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py,
+            time_limit):  # fmt: skip
+    """Re-solve, where a ceiling binds, only the measure-years that compete for it.
+
+    Two reductions keep the integer programme small and exact:
+
+    1. A measure-year whose closed-form optimum is reached without any capped programme
+       (the optimum over the other programmes is as high) keeps that solution: it draws
+       nothing a ceiling limits, and no solution can fund it more.
+    2. The remaining measure-years interact only through the ceilings of the
+       programme-years they draw on. The connected components of the graph linking each
+       of them to those programme-years are independent problems (in practice one per
+       year, as ceilings are yearly): a component whose closed-form optimum keeps its
+       ceilings is optimal as it is, the others go to :func:`_milp` one by one.
+    """
+    n_g, n_py = len(cost_g), len(cap_py)
+    capped = np.isfinite(cap_py)
+    capped_pair = capped[py_codes]
+    x_free = _closed_form(
+        cell, prog, np.where(capped_pair, 0, ub), cost_c, cost_g, share, g_of_pair
+    )
+    f = np.bincount(g_of_pair, weights=x, minlength=n_g)
+    f_free = np.bincount(g_of_pair, weights=x_free, minlength=n_g)
+    open_g = f_free < f
+    open_pair = open_g[g_of_pair]
+    x = np.where(open_pair, x, x_free)
+    drawn = np.bincount(py_codes, weights=x, minlength=n_py)
+    e = capped_pair & open_pair
+    graph = sp.coo_matrix(
+        (np.ones(int(e.sum())), (g_of_pair[e], n_g + py_codes[e])), shape=(n_g + n_py,) * 2
+    )
+    _, comp = connected_components(graph, directed=False)
+    over = np.flatnonzero(capped & (drawn > cap_py))
+    todo = np.unique(comp[n_g + over])
+    # what the measure-years outside the integer programmes already draw on each ceiling
+    g_comp = comp[:n_g]
+    statuses = []
+    deadline = time.perf_counter() + time_limit
+    for j, c in enumerate(todo):
+        gs = np.flatnonzero((g_comp == c) & open_g)
+        pairs = np.flatnonzero(np.isin(g_of_pair, gs))
+        cells, cell_l = np.unique(cell[pairs], return_inverse=True)
+        g_l = np.searchsorted(gs, g_of_pair[pairs])
+        pys, py_l = np.unique(py_codes[pairs], return_inverse=True)
+        rest = drawn[pys] - np.bincount(py_l, weights=x[pairs], minlength=len(pys))
+        left = max((deadline - time.perf_counter()) / (len(todo) - j), 0.5)
+        x[pairs], st = _milp(
+            cell_l,
+            prog[pairs],
+            ub[pairs],
+            cost_c[cells],
+            cost_g[gs],
+            share,
+            g_l,
+            py_l,
+            cap_py[pys] - rest,
+            left,
+        )
+        statuses.append(st)
+    bad = [s for s in statuses if s != "optimal"]
+    n = len(statuses)
+    n_open = int(sum(np.isin(g_comp, todo) & open_g))
+    part = (
+        f"{n} independent part{'s' if n != 1 else ''} with binding ceilings "
+        f"({n_open} measure-years)"
+    )
+    if not n:
+        return x, (
+            "optimal (closed form: the ceilings hold once the measure-years that reach their "
+            "optimum without capped programmes do without them)"
+        )
+    if not bad:
+        return x, f"optimal ({part} solved exactly, the rest in closed form)"
+    return x, f"{bad[0]} ({len(bad)} of {part} not proven optimal)"
+
+
 def _milp(cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, time_limit):
     """Choose one own-share threshold per measure-year when ceilings bind (MILP).
 
     Disjunctive (convex-hull) formulation: a copy x^t of the funding for every threshold t
     of a measure-year, switched by its binary z_gt; the relaxation is then the convex hull
-    of each measure-year's choices, which keeps the branch and bound short.
+    of each measure-year's choices, which keeps the branch and bound short. Programmes
+    without a ceiling are interchangeable within a cell (each cent counts the same), so
+    they enter as one variable per cell and threshold with the sum of their bounds; the
+    money is split among them afterwards in the order of the programmes. That leaves one
+    variable per cell and threshold plus one per capped programme, whatever the number
+    of programmes.
     """
     n_g = len(cost_g)
     s_pair = share[prog]
@@ -317,7 +410,18 @@ def _milp(cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, ti
     )
     cp = cp[cp["t"].to_numpy() >= s_pair[cp["i"].to_numpy()] - 1e-12]
     pi, pz = cp["i"].to_numpy(), cp["z"].to_numpy()
-    n_x = len(pi)
+    capped = np.isfinite(cap_py)[py_codes][pi]
+    # variables: capped copies as they are, uncapped copies summed per cell and threshold
+    agg_codes, agg_index = pd.factorize(
+        pd.MultiIndex.from_arrays([cell[pi][~capped], pz[~capped]])
+    )
+    n_cap = int(capped.sum())
+    v_cell = np.r_[cell[pi][capped], agg_index.get_level_values(0).to_numpy(dtype=np.int64)]
+    v_z = np.r_[pz[capped], agg_index.get_level_values(1).to_numpy(dtype=np.int64)]
+    v_ub = np.r_[ub[pi][capped], np.bincount(agg_codes, weights=ub[pi][~capped],
+                                             minlength=len(agg_index))].astype(np.int64)  # fmt: skip
+    v_py = np.r_[py_codes[pi][capped], np.full(len(agg_index), -1)]
+    n_x = len(v_cell)
     n = n_x + n_z
     rr, cc, dd, lo, hi = [], [], [], [], []
     r0 = 0
@@ -332,11 +436,11 @@ def _milp(cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, ti
         r0 += len(low)
 
     xs = np.arange(n_x)
-    # x^t_i <= ub_i z_t
-    add(np.r_[xs, xs], np.r_[xs, n_x + pz], np.r_[np.ones(n_x), -ub[pi].astype(float)],
+    # x^t_v <= ub_v z_t
+    add(np.r_[xs, xs], np.r_[xs, n_x + v_z], np.r_[np.ones(n_x), -v_ub.astype(float)],
         np.full(n_x, -np.inf), np.zeros(n_x))  # fmt: skip
-    # cell per threshold: sum_p x^t_cp <= C_c z_t
-    ct_codes, ct_index = pd.factorize(pd.MultiIndex.from_arrays([cell[pi], pz]))
+    # cell per threshold: sum_v x^t_cv <= C_c z_t
+    ct_codes, ct_index = pd.factorize(pd.MultiIndex.from_arrays([v_cell, v_z]))
     ct_cell = ct_index.get_level_values(0).to_numpy()
     ct_z = ct_index.get_level_values(1).to_numpy()
     m = len(ct_index)
@@ -344,17 +448,17 @@ def _milp(cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, ti
         np.r_[np.ones(n_x), -cost_c[ct_cell].astype(float)], np.full(m, -np.inf), np.zeros(m))  # fmt: skip
     # measure-year per threshold: sum x^t <= (C_g - ceil(t C_g)) z_t
     need = np.ceil(z_t * cost_g[z_g] - 1e-9)
-    add(np.r_[pz, np.arange(n_z)], np.r_[xs, n_x + np.arange(n_z)],
+    add(np.r_[v_z, np.arange(n_z)], np.r_[xs, n_x + np.arange(n_z)],
         np.r_[np.ones(n_x), -(cost_g[z_g] - need)], np.full(n_z, -np.inf), np.zeros(n_z))  # fmt: skip
     # one threshold per measure-year
     add(z_g, n_x + np.arange(n_z), np.ones(n_z), np.ones(n_g), np.ones(n_g))
     # ceilings per programme and year
-    capped = np.flatnonzero(np.isfinite(cap_py))
+    rows_py = np.flatnonzero(np.isfinite(cap_py))
     pos = np.full(len(cap_py), -1)
-    pos[capped] = np.arange(len(capped))
-    row = pos[py_codes[pi]]
+    pos[rows_py] = np.arange(len(rows_py))
+    row = np.where(v_py >= 0, pos[np.maximum(v_py, 0)], -1)
     sel = row >= 0
-    add(row[sel], xs[sel], np.ones(sel.sum()), np.full(len(capped), -np.inf), cap_py[capped])
+    add(row[sel], xs[sel], np.ones(sel.sum()), np.full(len(rows_py), -np.inf), cap_py[rows_py])
     a = sp.csr_matrix(
         (np.concatenate(dd), (np.concatenate(rr), np.concatenate(cc))), shape=(r0, n)
     )
@@ -363,7 +467,7 @@ def _milp(cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, ti
         np.r_[-np.ones(n_x), np.zeros(n_z)],
         constraints=LinearConstraint(a, lo_all, hi_all),
         integrality=np.r_[np.zeros(n_x), np.ones(n_z)],
-        bounds=Bounds(np.zeros(n), np.r_[ub[pi].astype(float), np.ones(n_z)]),
+        bounds=Bounds(np.zeros(n), np.r_[v_ub.astype(float), np.ones(n_z)]),
         options={"time_limit": float(time_limit), "mip_rel_gap": 0.9 / max(cost_c.sum(), 1)},
     )
     if res.x is None:
@@ -371,7 +475,16 @@ def _milp(cell, prog, ub, cost_c, cost_g, share, g_of_pair, py_codes, cap_py, ti
             "bundle_funding", f"the solver found no solution ({res.message})", "check the rules"
         )
     z = np.rint(res.x[n_x:])
-    xt = _integral_x(a, lo_all, hi_all, ub[pi], z, n_x)
+    xv = _integral_x(a, lo_all, hi_all, v_ub, z, n_x)
+    # back to pairs: capped copies directly, the sums in programme order within the cell
+    xt = np.zeros(len(pi), dtype=np.int64)
+    xt[capped] = xv[:n_cap]
+    u_rows = np.flatnonzero(~capped)
+    order = np.lexsort((pi[u_rows], agg_codes))  # by aggregate, then programme order
+    u_sorted, codes_sorted = ub[pi][u_rows][order], agg_codes[order]
+    before = _cumsum_within(codes_sorted, u_sorted) - u_sorted
+    amount = xv[n_cap:][codes_sorted]
+    xt[u_rows[order]] = np.minimum(u_sorted, np.maximum(amount - before, 0))
     x = np.bincount(pi, weights=xt, minlength=len(cell)).astype(np.int64)
     if res.status == 0:
         status = "optimal"
@@ -450,7 +563,8 @@ def _binding(costs, progs, cell, prog, ub, x, g_codes, g_index, cost_g, funded_g
         else pd.DataFrame(columns=["regel", "massnahme", "programm", "jahr", "kostenart"])
     )
     texts = {
-        "foerdersatz": "{programm} zahlt den vollen Fördersatz für {massnahme} {jahr}",
+        "foerdersatz": "{programm} zahlt den vollen Fördersatz für {massnahme} {jahr} "
+        "({kostenart})",
         "kosten": "{massnahme} {jahr}: {kostenart}kosten voll gefördert",
         "eigenanteil": "{massnahme} {jahr}: Eigenanteil genau so hoch wie gefordert",
         "hoechstbetrag": "{programm} {jahr}: Höchstbetrag ausgeschöpft",
@@ -462,7 +576,7 @@ def _binding(costs, progs, cell, prog, ub, x, g_codes, g_index, cost_g, funded_g
 @immutable
 @dataclass(frozen=True)
 class Portfolio:
-    """The chosen measures under a budget; see :func:`prioritise`.
+    """The chosen measures under a budget; see :func:`prioritize`.
 
     Attributes
     ----------
@@ -535,7 +649,7 @@ def _knapsack(benefit, cost_c, budget_c, draws, caps, must, exclude):
     return np.rint(res.x).astype(bool)
 
 
-def prioritise(
+def prioritize(
     candidates: pd.DataFrame,
     budget: float,
     *,
@@ -601,11 +715,11 @@ def prioritise(
     >>> import pandas as pd
     >>> c = pd.DataFrame({"bedarf": [0.9, 0.5, 0.1], "wirkung": [0.5, 0.9, 0.2],
     ...                   "kosten": [60_000, 50_000, 10_000]}, index=["M1", "M2", "M3"])
-    >>> p = prioritise(c, 100_000, need="bedarf", effect="wirkung", cost="kosten")
+    >>> p = prioritize(c, 100_000, need="bedarf", effect="wirkung", cost="kosten")
     >>> p.chosen  # M2 alone (benefit 0.75) beats M1 + M3 (0.71 + 0.00)
     ('M2',)
     """
-    where = "prioritise"
+    where = "prioritize"
     check_frame(candidates, arg="candidates", where=where)
     if candidates.empty:
         _fail_empty(where, "candidates")
@@ -673,8 +787,16 @@ def prioritise(
     cost_c = np.rint(vals["cost"] * 100)
     budget_c = float(np.rint(budget * 100))
 
+    solved: dict[tuple[float, float], np.ndarray | None] = {}
+
     def solve(wn: float, we: float) -> np.ndarray | None:
-        return _knapsack(wn * n_need + we * n_eff, cost_c, budget_c, draw_m, caps, must_b, excl_b)
+        # the same benefit up to a positive factor gives the same portfolio: solve it once
+        key = (round(wn / (wn + we), 12), round(we / (wn + we), 12))
+        if key not in solved:
+            solved[key] = _knapsack(
+                wn * n_need + we * n_eff, cost_c, budget_c, draw_m, caps, must_b, excl_b
+            )
+        return solved[key]
 
     z = solve(w["need"], w["effect"])
     if z is None:

@@ -18,6 +18,26 @@ __all__: list[str] = []
 COST_COLUMNS: tuple[str, ...] = ("eigenmittel", "foerdermittel", "drittmittel")
 
 
+def resolve_id_column(id_column: Any, areas: Any, where: str) -> str:
+    """Return the column of the area ids in a long planning table.
+
+    ``id_column`` if given, else the name of the index of ``areas`` (area ids are the
+    index everywhere in sozplan, so the long tables name their id column after it).
+    """
+    if id_column is not None:
+        return str(id_column)
+    index = areas if isinstance(areas, pd.Index) else getattr(areas, "index", None)
+    name = index.names[0] if isinstance(index, pd.Index) else None
+    if name is None:
+        raise fail(
+            where,
+            "no `id_column` given and no named area index to take it from",
+            "pass id_column='<column of the area ids>', or `areas` indexed by the ids "
+            "with the index named after that column",
+        )
+    return str(name)
+
+
 def html_block(
     title: str,
     table: pd.DataFrame | None = None,

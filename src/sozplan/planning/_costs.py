@@ -19,6 +19,7 @@ from sozplan.planning._common import (
     check_finite,
     check_probability,
     html_block,
+    resolve_id_column,
 )
 from sozplan.planning._model import validate_costs, validate_measures
 from sozplan.plotting import FigureDisplay
@@ -53,7 +54,7 @@ def _fractional_rank(rank_by: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def concentration_index(values: Any, rank_by: Any, weights: Any = None) -> float:
+def concentration_index(values: Any, rank_by: Any, population: Any = None) -> float:
     r"""Concentration index of ``values`` over units ranked by ``rank_by`` (ascending).
 
     With weights :math:`w_i` (shares :math:`\omega_i = w_i / \sum w`), mean
@@ -79,8 +80,8 @@ def concentration_index(values: Any, rank_by: Any, weights: Any = None) -> float
         must be positive.
     rank_by : array-like
         Ranking variable (e.g. need per resident or the status index).
-    weights : array-like, optional
-        Unit weights (e.g. residents); default 1.
+    population : array-like, optional
+        Unit weights (residents); default 1.
 
     Returns
     -------
@@ -107,11 +108,11 @@ def concentration_index(values: Any, rank_by: Any, weights: Any = None) -> float
     """
     y = np.asarray(values, dtype=float)
     r = np.asarray(rank_by, dtype=float)
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    w = np.ones_like(y) if population is None else np.asarray(population, dtype=float)
     if not (y.shape == r.shape == w.shape) or y.ndim != 1 or len(y) == 0:
         raise fail(
             "concentration_index",
-            "`values`, `rank_by` and `weights` differ in length or are empty",
+            "`values`, `rank_by` and `population` differ in length or are empty",
             "pass three 1-d arrays of the same length",
         )
     if not (np.isfinite(y).all() and np.isfinite(r).all() and np.isfinite(w).all()):
@@ -123,8 +124,8 @@ def concentration_index(values: Any, rank_by: Any, weights: Any = None) -> float
     if (w < 0).any() or w.sum() <= 0:
         raise fail(
             "concentration_index",
-            "`weights` are negative or sum to 0",
-            "pass non-negative weights",
+            "`population` is negative or sums to 0",
+            "pass non-negative residents",
         )
     om = w / w.sum()
     mu = float(om @ y)
@@ -415,7 +416,7 @@ def cost_summary(
     by: Hashable | Sequence[Hashable] = "massnahme",
     *,
     measures: pd.DataFrame | None = None,
-    area: str = "planungsraum",
+    id_column: str | None = None,
     columns: Sequence[str] = COST_COLUMNS,
 ) -> pd.DataFrame:
     r"""Costs summed by measure, area, year, field of action or funding programme.
@@ -436,7 +437,9 @@ def cost_summary(
         ``handlungsfeld``, ``traeger``, ``zielgruppe``), joined by measure id.
     measures : DataFrame, optional
         Measures table, needed to group by a measure attribute; also validates the costs.
-    area : str, default "planungsraum"
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     columns : sequence of str
         Cost columns; the first is the own budget.
 
@@ -448,12 +451,14 @@ def cost_summary(
     Examples
     --------
     >>> from sozplan.datasets import load_costs, load_measures
-    >>> s = cost_summary(load_costs(), ["handlungsfeld", "jahr"], measures=load_measures())
+    >>> s = cost_summary(load_costs(), ["handlungsfeld", "jahr"], measures=load_measures(),
+    ...                  id_column="planungsraum")
     >>> list(s.columns)[-4:]
     ['foerderquote', 'anteil', 'veraenderung', 'veraenderung_prozent']
     """
     where = "cost_summary"
-    c = validate_costs(costs, measures=measures, area=area, columns=columns)
+    id_column = resolve_id_column(id_column, None, where)
+    c = validate_costs(costs, measures=measures, id_column=id_column, columns=columns)
     by_list = [by] if isinstance(by, str) or not isinstance(by, Sequence) else list(by)
     if not by_list:
         raise fail(where, "`by` is empty", "name at least one grouping column, e.g. 'massnahme'")
@@ -506,11 +511,11 @@ def cost_indicators(
     costs: pd.DataFrame,
     areas: pd.DataFrame,
     *,
-    population: Hashable = "einwohner",
+    population: Hashable,
     need: Hashable | None = None,
     cases: Hashable | None = None,
     by: Sequence[Hashable] = ("jahr",),
-    area: str = "planungsraum",
+    id_column: str | None = None,
     columns: Sequence[str] = COST_COLUMNS,
     measures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -537,7 +542,7 @@ def cost_indicators(
         Area data indexed by area id, or a long table indexed by (area id, ``jahr``)
         (e.g. ``load_musterstadt("planning_area", year="all")``), then each year's
         denominators are used.
-    population : str, default "einwohner"
+    population : str
         Residents column of ``areas``.
     need : str, optional
         Column of ``areas`` with the persons in need.
@@ -546,7 +551,9 @@ def cost_indicators(
     by : sequence of str, default ("jahr",)
         Keys besides the area: ``"jahr"`` and/or ``"massnahme"``; ``()`` for totals over
         the whole period (denominators of the latest year).
-    area : str, default "planungsraum"
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     columns : sequence of str
     measures : DataFrame, optional
         Validates the costs against the measures.
@@ -564,14 +571,15 @@ def cost_indicators(
     --------
     >>> from sozplan.datasets import load_costs, load_musterstadt
     >>> ind = cost_indicators(load_costs(), load_musterstadt("planning_area", year="all"),
-    ...                       need="sgb2_leistungsberechtigte")
+    ...                       need="sgb2_leistungsberechtigte", population="einwohner")
     >>> ind.index.names
     FrozenList(['planungsraum', 'jahr'])
     >>> bool((ind["gesamt"] >= 0).all())
     True
     """
     where = "cost_indicators"
-    c = validate_costs(costs, measures=measures, area=area, columns=columns)
+    id_column = resolve_id_column(id_column, areas, where)
+    c = validate_costs(costs, measures=measures, id_column=id_column, columns=columns)
     check_frame(areas, arg="areas", where=where)
     by = list(by)
     bad = [b for b in by if b not in ("jahr", "massnahme")]
@@ -598,17 +606,17 @@ def cost_indicators(
             f"`costs` has no column {cases!r} (`cases`)",
             "name a column of `costs` with case numbers",
         )
-    ids = pd.Index(areas.index.get_level_values(0).unique().astype(str), name=area)
-    unknown = ~c[area].isin(ids)
+    ids = pd.Index(areas.index.get_level_values(0).unique().astype(str), name=id_column)
+    unknown = ~c[id_column].isin(ids)
     if unknown.any():
         raise fail(
             where,
             "costs are booked on areas missing from `areas`: "
-            f"{format_values(c.loc[unknown, area].unique())}",
+            f"{format_values(c.loc[unknown, id_column].unique())}",
             "pass the full area table",
         )
     vals = [*columns, "gesamt"] + ([cases] if cases is not None else [])
-    keys = [area, *by]
+    keys = [id_column, *by]
     grouped = c.groupby(keys)[vals].sum()
     # full grid: every area, every key combination present in the costs
     levels = [ids] + [
@@ -623,7 +631,7 @@ def cost_indicators(
         den = areas[need_cols].copy()
         den.index = pd.MultiIndex.from_arrays(
             [den.index.get_level_values(0).astype(str), den.index.get_level_values(1).astype(int)],
-            names=[area, "jahr"],
+            names=[id_column, "jahr"],
         )
         if "jahr" in by:
             years = out.index.get_level_values("jahr")
@@ -635,15 +643,15 @@ def cost_indicators(
                     f"`areas` has no data for the cost year(s) {format_values(missing_years)}",
                     "pass area data for every cost year (or `by=()` for totals)",
                 )
-            look = pd.MultiIndex.from_arrays([out.index.get_level_values(area), years])
+            look = pd.MultiIndex.from_arrays([out.index.get_level_values(id_column), years])
             d = den.reindex(look)
         else:
             last = den.xs(max(den.index.get_level_values("jahr")), level="jahr")
-            d = last.reindex(out.index.get_level_values(area))
+            d = last.reindex(out.index.get_level_values(id_column))
     else:
         den = areas[need_cols].copy()
         den.index = den.index.astype(str)
-        d = den.reindex(out.index.get_level_values(area) if by else out.index)
+        d = den.reindex(out.index.get_level_values(id_column) if by else out.index)
     out = out.copy()
     out["einwohner"] = d[population].to_numpy(dtype=float)
     pop = out["einwohner"].to_numpy()
@@ -662,7 +670,7 @@ def cost_indicators(
         out["je_fall"] = np.where(f > 0, out["gesamt"].to_numpy() / np.where(f > 0, f, 1), np.nan)
     if "jahr" in by:
         # the grid holds every year of the costs for every area, so shift(1) is the previous year
-        others = [area, *[b for b in by if b != "jahr"]]
+        others = [id_column, *[b for b in by if b != "jahr"]]
         prev = out.groupby(level=others, sort=False)[["gesamt", "je_einwohner"]].shift(1)
         out["veraenderung"] = out["gesamt"] - prev["gesamt"]
         out["veraenderung_je_einwohner"] = out["je_einwohner"] - prev["je_einwohner"]

@@ -39,12 +39,15 @@ class BudgetExecution:
         The same sums per product group and year, when the measures' product groups are
         known.
     rule : str
-        The forecast and traffic-light rules in words.
+        The forecast and traffic-light rules in words (German).
+    rule_en : str
+        The same in English.
     """
 
     table: pd.DataFrame
     by_product: pd.DataFrame | None
     rule: str
+    rule_en: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """One row per measure and year (a copy of :attr:`table`)."""
@@ -191,7 +194,12 @@ def budget_execution(
         f"gezahlt); Ampel: grün bei |Prognose − Soll| ≤ {lo:.0%} des Solls, gelb bis {hi:.0%}, "
         "sonst rot"
     )
-    return BudgetExecution(out, by_product, rule)
+    rule_en = (
+        f"forecast = max(committed, paid × 12 / {month}) in {latest}, else max(committed, "
+        f"paid); traffic light: green if |forecast − planned| ≤ {lo:.0%} of planned, amber up "
+        f"to {hi:.0%}, else red"
+    )
+    return BudgetExecution(out, by_product, rule, rule_en)
 
 
 def cost_per_target(

@@ -144,7 +144,11 @@ def _rate(df: pd.DataFrame, col: str, arg: str, where: str, default: float | Non
     num = pd.to_numeric(df[col], errors="coerce")
     bad = num.isna() | (num < 0) | (num > 1)
     if bad.any():
-        vals = ", ".join(f"{i!s}: {df.loc[i, col]!r}" for i in df.index[bad][:5])
+        raw = [df.loc[i, col] for i in df.index[bad][:5]]
+        vals = ", ".join(
+            f"{i!s}: {v.item() if hasattr(v, 'item') else v!r}"
+            for i, v in zip(df.index[bad][:5], raw, strict=True)
+        )
         raise fail(
             where,
             f"`{arg}`: `{col}` must be a share between 0 and 1; it is not for {vals}",

@@ -18,7 +18,14 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning
-from sozplan.planning._common import COST_COLUMNS, area_ids, html_block, key_labels, raise_problems
+from sozplan.planning._common import (
+    COST_COLUMNS,
+    area_ids,
+    html_block,
+    key_labels,
+    raise_problems,
+    resolve_id_column,
+)
 
 __all__ = [
     "ALL_AREAS",
@@ -187,20 +194,20 @@ year of the run time).
     return out
 
 
-def measure_areas(measures: pd.DataFrame, *, area: str = "planungsraum") -> pd.DataFrame:
+def measure_areas(measures: pd.DataFrame, *, id_column: str | None = None) -> pd.DataFrame:
     """Tidy table of measures and the areas they serve: one row per measure and area.
 
     Parameters
     ----------
     measures : DataFrame
         A table as accepted by :func:`validate_measures`.
-    area : str, default "planungsraum"
-        Name of the area id column of the result.
+    id_column : str
+        Column of the area ids in the result (required).
 
     Returns
     -------
     DataFrame
-        Columns ``massnahme``, ``area`` and the other columns of the measures (without
+        Columns ``massnahme``, ``id_column`` and the other columns of the measures (without
         ``gebiete``/``n_gebiete``).
 
     Examples
@@ -208,17 +215,18 @@ def measure_areas(measures: pd.DataFrame, *, area: str = "planungsraum") -> pd.D
     >>> import pandas as pd
     >>> m = pd.DataFrame({"beginn": [2022], "ende": [2025], "gebiete": ["01 02"]},
     ...                  index=pd.Index(["M1"], name="massnahme"))
-    >>> measure_areas(m)
+    >>> measure_areas(m, id_column="planungsraum")
       massnahme planungsraum  beginn  ende
     0        M1           01    2022  2025
     1        M1           02    2022  2025
     """
+    id_column = resolve_id_column(id_column, None, "measure_areas")
     m = validate_measures(measures)
-    long = m.explode("gebiete").rename(columns={"gebiete": area}).drop(columns="n_gebiete")
-    long[area] = long[area].astype(str)
+    long = m.explode("gebiete").rename(columns={"gebiete": id_column}).drop(columns="n_gebiete")
+    long[id_column] = long[id_column].astype(str)
     long = long.reset_index()
     return long[
-        ["massnahme", area, *[c for c in long.columns if c not in ("massnahme", area)]]
+        ["massnahme", id_column, *[c for c in long.columns if c not in ("massnahme", id_column)]]
     ].reset_index(drop=True)
 
 
@@ -227,7 +235,7 @@ def validate_costs(
     *,
     measures: pd.DataFrame | None = None,
     areas: Any = None,
-    area: str = "planungsraum",
+    id_column: str | None = None,
     columns: Sequence[str] = COST_COLUMNS,
 ) -> pd.DataFrame:
     """Check a cost table (per measure, area and year) and return a clean copy with totals.
@@ -235,7 +243,7 @@ def validate_costs(
     Parameters
     ----------
     costs : DataFrame
-        One row per measure, area and year (tidy), with columns ``massnahme``, ``area``,
+        One row per measure, area and year (tidy), with columns ``massnahme``, ``id_column``,
         ``jahr`` and the cost columns in euros, by default ``eigenmittel`` (own budget),
         ``foerdermittel`` (funding programmes) and ``drittmittel`` (third parties), as in
         :func:`sozplan.datasets.load_costs`.
@@ -244,8 +252,9 @@ def validate_costs(
         to a known measure, to one of its areas and to a year of its run time.
     areas : DataFrame, Series, Index or list, optional
         Known area ids.
-    area : str, default "planungsraum"
-        Name of the area id column.
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     columns : sequence of str
         The cost columns.
 
@@ -274,7 +283,7 @@ def validate_costs(
     >>> c = pd.DataFrame({"massnahme": ["M1", "M1"], "planungsraum": ["01", "01"],
     ...                   "jahr": [2022, 2023], "eigenmittel": [1000.0, -50.0],
     ...                   "foerdermittel": [0.0, 0.0], "drittmittel": [0.0, 0.0]})
-    >>> validate_costs(c)
+    >>> validate_costs(c, id_column="planungsraum")
     Traceback (most recent call last):
     ...
     sozplan.errors.InputError: validate_costs: column 'eigenmittel' has 1 negative cost(s): \
@@ -282,9 +291,10 @@ M1/01/2023 (-50). Fix: costs are amounts spent (>= 0); book refunds as a separat
 row or net them before.
     """
     where = "validate_costs"
+    id_column = resolve_id_column(id_column, areas, where)
     check_frame(costs, arg="costs", where=where)
     columns = list(columns)
-    keys = ["massnahme", area, "jahr"]
+    keys = ["massnahme", id_column, "jahr"]
     missing = [c for c in keys + columns if c not in costs.columns]
     if missing:
         raise fail(
@@ -294,7 +304,7 @@ row or net them before.
         )
     out = costs.copy()
     out["massnahme"] = out["massnahme"].astype(str)
-    out[area] = out[area].astype(str)
+    out[id_column] = out[id_column].astype(str)
     problems: list[tuple[str, str]] = []
     _years(out, ("jahr",), problems)
     labels = np.array(key_labels(out, keys), dtype=object)
@@ -340,7 +350,7 @@ row or net them before.
         )
     known = area_ids(areas, where=where)
     if known is not None:
-        unknown = ~out[area].isin(known).to_numpy()
+        unknown = ~out[id_column].isin(known).to_numpy()
         if unknown.any():
             problems.append(
                 (
@@ -364,7 +374,7 @@ row or net them before.
         served = np.array(
             [
                 a in m.at[mm, "gebiete"] if k else True
-                for mm, a, k in zip(out["massnahme"], out[area], ok, strict=True)
+                for mm, a, k in zip(out["massnahme"], out[id_column], ok, strict=True)
             ]
         )
         if (~served).any():
@@ -417,7 +427,7 @@ def validate_targets(
     areas: Any = None,
     measures: pd.DataFrame | None = None,
     indicators: Sequence[Hashable] | None = None,
-    area: str = "planungsraum",
+    id_column: str | None = None,
 ) -> pd.DataFrame:
     """Check a table of social and financial targets and return a clean copy.
 
@@ -426,7 +436,7 @@ def validate_targets(
     targets : DataFrame
         One row per target, indexed by the target id (or a column ``ziel``), with columns
         ``indikator`` (indicator key, e.g. ``"sgb2_quote"`` or a financial key such as
-        ``"foerderquote"``), ``area`` (an area id, or ``"gesamt"`` for the whole city),
+        ``"foerderquote"``), ``id_column`` (an area id, or ``"gesamt"`` for the whole city),
         ``basiswert``/``basisjahr`` (baseline value and year), ``zielwert``/``zieljahr``
         (target value and year) and ``art`` (``"sozial"`` or ``"finanziell"``).
         Optional: ``richtung`` (+1 if higher is better, -1 if lower is better; inferred
@@ -439,8 +449,9 @@ def validate_targets(
         Known measures; a ``massnahme`` of a target must be one of them.
     indicators : sequence, optional
         Known indicator keys.
-    area : str, default "planungsraum"
-        Name of the area column.
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
 
     Returns
     -------
@@ -461,21 +472,22 @@ def validate_targets(
     >>> t = pd.DataFrame({"ziel": ["Z1"], "indikator": ["sgb2_quote"], "planungsraum": ["99"],
     ...                   "basiswert": [25.0], "basisjahr": [2021], "zielwert": [22.0],
     ...                   "zieljahr": [2026], "art": ["sozial"]})
-    >>> validate_targets(t, areas=["01", "02"])
+    >>> validate_targets(t, areas=["01", "02"], id_column="planungsraum")
     Traceback (most recent call last):
     ...
     sozplan.errors.InputError: validate_targets: 1 target(s) refer to unknown areas: 'Z1' ('99'). \
 Fix: use a known area id or 'gesamt' for a city-wide target.
-    >>> validate_targets(t)["richtung"].tolist()
+    >>> validate_targets(t, id_column="planungsraum")["richtung"].tolist()
     [-1]
     """
     where = "validate_targets"
+    id_column = resolve_id_column(id_column, areas, where)
     check_frame(targets, arg="targets", where=where)
     out = targets.copy()
     if "ziel" in out.columns:
         out = out.set_index("ziel")
     out.index = pd.Index(out.index.astype(str), name="ziel")
-    req = ["indikator", area, "basiswert", "basisjahr", "zielwert", "zieljahr", "art"]
+    req = ["indikator", id_column, "basiswert", "basisjahr", "zielwert", "zieljahr", "art"]
     missing = [c for c in req if c not in out.columns]
     if missing:
         raise fail(
@@ -492,7 +504,7 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
                 "give every target its own id",
             )
         )
-    out[area] = out[area].astype(str)
+    out[id_column] = out[id_column].astype(str)
     out["indikator"] = out["indikator"].astype(str)
     _years(out, ("basisjahr", "zieljahr"), problems)
     for col in ("basiswert", "zielwert"):
@@ -561,11 +573,11 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
         )
     known = area_ids(areas, where=where)
     if known is not None:
-        unk = ~(out[area].isin(known) | (out[area] == ALL_AREAS)).to_numpy()
+        unk = ~(out[id_column].isin(known) | (out[id_column] == ALL_AREAS)).to_numpy()
         if unk.any():
             shown = ", ".join(
                 f"{i!r} ({a!r})"
-                for i, a in zip(out.index[unk][:5], out[area][unk][:5], strict=True)
+                for i, a in zip(out.index[unk][:5], out[id_column][unk][:5], strict=True)
             )
             problems.append(
                 (
@@ -615,7 +627,7 @@ class PlanningData:
         See :func:`validate_costs`.
     targets : DataFrame or None
         See :func:`validate_targets`.
-    area : str
+    id_column : str
         Name of the area column.
     """
 
@@ -623,12 +635,12 @@ class PlanningData:
     measures: pd.DataFrame
     costs: pd.DataFrame | None = None
     targets: pd.DataFrame | None = None
-    area: str = "planungsraum"
+    id_column: str = ""
     notes: tuple[str, ...] = field(default=())
 
     def measure_areas(self) -> pd.DataFrame:
         """One row per measure and area (see :func:`measure_areas`)."""
-        return measure_areas(self.measures, area=self.area)
+        return measure_areas(self.measures, id_column=self.id_column)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per measure: run time, number of areas and summed costs by source."""
@@ -685,7 +697,7 @@ def planning_data(
     costs: pd.DataFrame | None = None,
     targets: pd.DataFrame | None = None,
     *,
-    area: str = "planungsraum",
+    id_column: str | None = None,
     cost_columns: Sequence[str] = COST_COLUMNS,
 ) -> PlanningData:
     """Validate areas, measures, costs and targets together (the planning data model).
@@ -700,8 +712,9 @@ def planning_data(
         See :func:`validate_costs`.
     targets : DataFrame, optional
         See :func:`validate_targets`.
-    area : str, default "planungsraum"
-        Name of the area column in costs and targets.
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     cost_columns : sequence of str
         Cost columns of ``costs``.
 
@@ -723,15 +736,16 @@ def planning_data(
     (18, True)
     """
     where = "planning_data"
+    id_column = resolve_id_column(id_column, areas, where)
     ids = area_ids(areas, where=where)
     m = validate_measures(measures, areas=ids)
     c = (
-        validate_costs(costs, measures=m, areas=ids, area=area, columns=cost_columns)
+        validate_costs(costs, measures=m, areas=ids, id_column=id_column, columns=cost_columns)
         if costs is not None
         else None
     )
     t = (
-        validate_targets(targets, areas=ids, measures=m, area=area)
+        validate_targets(targets, areas=ids, measures=m, id_column=id_column)
         if targets is not None
         else None
     )
@@ -740,4 +754,6 @@ def planning_data(
         no_cost = m.index.difference(c["massnahme"].unique())
         if len(no_cost):
             notes.append(f"{len(no_cost)} measure(s) without costs: {format_values(no_cost)}")
-    return PlanningData(areas=ids, measures=m, costs=c, targets=t, area=area, notes=tuple(notes))
+    return PlanningData(
+        areas=ids, measures=m, costs=c, targets=t, id_column=id_column, notes=tuple(notes)
+    )

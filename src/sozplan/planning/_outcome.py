@@ -295,10 +295,10 @@ def difference_in_differences(
     caliper: float | None = None,
     exclude: Sequence[Hashable] | None = None,
     clean_controls: bool = True,
-    population: Hashable | None = "einwohner",
+    population: Hashable | None = None,
     min_population: float | None = 300,
     ci: str = "cluster",
-    n_boot: int = 999,
+    n_bootstrap: int = 999,
     alpha: float = 0.05,
     pretrend_alpha: float = 0.1,
     rng: Any = None,
@@ -325,7 +325,7 @@ def difference_in_differences(
     **Inference.** ``ci="cluster"``: the match sets are the clusters (Abadie & Spiess
     2022), :math:`\widehat{se} = s_d / \sqrt{|T|}` with a t distribution with
     :math:`|T| - 1` degrees of freedom; ``ci="bootstrap"``: match sets resampled
-    ``n_boot`` times, percentile interval. With replacement, controls used by several
+    ``n_bootstrap`` times, percentile interval. With replacement, controls used by several
     treated areas make the match sets dependent and both intervals somewhat too narrow
     (a note says how often controls are reused).
 
@@ -380,7 +380,7 @@ def difference_in_differences(
         Candidate controls with fewer residents in the baseline year are left out (noisy
         rates); treated areas below it only give a note.
     ci : {"cluster", "bootstrap"}, default "cluster"
-    n_boot : int, default 999
+    n_bootstrap : int, default 999
     alpha : float, default 0.05
     pretrend_alpha : float, default 0.1
     rng : None, int or Generator
@@ -424,7 +424,7 @@ def difference_in_differences(
     >>> from sozplan.datasets import load_measures, load_musterstadt, load_truth
     >>> panel = load_musterstadt("planning_area", year="all")
     >>> res = difference_in_differences(panel, "sgb2_quote", measure="M01",
-    ...                                 measures=load_measures())
+    ...                                 measures=load_measures(), population="einwohner")
     >>> truth = load_truth()["measures"]["effect"]["effect_pp"]
     >>> bool(res.ci_low <= truth <= res.ci_high)
     True
@@ -661,7 +661,9 @@ def difference_in_differences(
     D = pd.DataFrame(D, index=pd.Index(used, name="treated"), columns=years)
     # event study
     rng_ = check_rng(rng, where=where) if ci == "bootstrap" else None
-    boot_idx = rng_.integers(0, len(used), size=(n_boot, len(used))) if rng_ is not None else None
+    boot_idx = (
+        rng_.integers(0, len(used), size=(n_bootstrap, len(used))) if rng_ is not None else None
+    )
     es_rows = []
     for yr in years:
         d = D[yr].to_numpy()
@@ -684,7 +686,9 @@ def difference_in_differences(
             bs = d[boot_idx].mean(axis=1)
             se = float(bs.std(ddof=1))
             lo, hi = (float(v) for v in np.quantile(bs, [alpha / 2, 1 - alpha / 2]))
-            p = float(min(1.0, 2 * min((bs <= 0).mean(), (bs >= 0).mean()) + 1 / (n_boot + 1)))
+            p = float(
+                min(1.0, 2 * min((bs <= 0).mean(), (bs >= 0).mean()) + 1 / (n_bootstrap + 1))
+            )
         es_rows.append(
             {
                 "jahr": yr,
@@ -790,7 +794,7 @@ def difference_in_differences(
         "clean_controls": clean_controls,
         "min_population": min_population,
         "ci": ci,
-        "n_boot": n_boot,
+        "n_bootstrap": n_bootstrap,
         "alpha": alpha,
         "pretrend_alpha": pretrend_alpha,
     }

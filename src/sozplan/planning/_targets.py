@@ -12,7 +12,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.text import german
 from sozplan.checks import check_frame, fail, format_values
-from sozplan.planning._common import html_block
+from sozplan.planning._common import html_block, resolve_id_column
 from sozplan.planning._model import validate_measures, validate_targets
 from sozplan.plotting import FigureDisplay
 
@@ -43,14 +43,14 @@ _COLOURS = {
 }
 
 
-def _observed_long(observed: pd.DataFrame, area: str, where: str) -> pd.DataFrame:
+def _observed_long(observed: pd.DataFrame, id_column: str, where: str) -> pd.DataFrame:
     """Observed values as a tidy table (indikator, area, jahr, wert)."""
     check_frame(observed, arg="observed", where=where)
-    if {"indikator", area, "jahr", "wert"} <= set(observed.columns):
-        out = observed[["indikator", area, "jahr", "wert"]].copy()
+    if {"indikator", id_column, "jahr", "wert"} <= set(observed.columns):
+        out = observed[["indikator", id_column, "jahr", "wert"]].copy()
     elif isinstance(observed.index, pd.MultiIndex) and observed.index.nlevels == 2:
         wide = observed.select_dtypes("number")
-        wide.index = wide.index.set_names([area, "jahr"])
+        wide.index = wide.index.set_names([id_column, "jahr"])
         wide.columns.name = "indikator"
         out = wide.stack(dropna=False) if False else wide.stack()
         out = out.rename("wert").reset_index()
@@ -61,10 +61,10 @@ def _observed_long(observed: pd.DataFrame, area: str, where: str) -> pd.DataFram
             "(area, jahr) with one column per indicator",
             "pass e.g. rates(panel, [...]).value (indexed by area and year) or a tidy table",
         )
-    out[area] = out[area].astype(str)
+    out[id_column] = out[id_column].astype(str)
     out["jahr"] = pd.to_numeric(out["jahr"]).astype(int)
     out["wert"] = pd.to_numeric(out["wert"], errors="coerce").astype(float)
-    dup = out.duplicated(["indikator", area, "jahr"])
+    dup = out.duplicated(["indikator", id_column, "jahr"])
     if dup.any():
         raise fail(
             where,
@@ -232,7 +232,7 @@ def target_attainment(
     *,
     tolerance: float = 0.1,
     tolerance_kind: str = "relative",
-    area: str = "planungsraum",
+    id_column: str | None = None,
     areas: Any = None,
 ) -> Attainment:
     r"""Attainment of social and financial targets per year, against a linear target path.
@@ -272,7 +272,9 @@ def target_attainment(
     tolerance : float, default 0.1
         See the rule.
     tolerance_kind : {"relative", "absolute"}, default "relative"
-    area : str, default "planungsraum"
+    id_column : str, optional
+        Column of the area ids; default: the name of the index of ``areas`` (required
+        without ``areas``).
     areas : optional
         Known area ids, to validate the targets.
 
@@ -290,7 +292,7 @@ def target_attainment(
     ...                   "zieljahr": [2025], "art": ["sozial"]})
     >>> obs = pd.DataFrame({"sgb2_quote": [25.0, 24.2, 23.8, 23.7]},
     ...                    index=pd.MultiIndex.from_tuples([("01", y) for y in range(2021, 2025)]))
-    >>> target_attainment(t, obs).to_frame()[["jahr", "erwartet", "beobachtet", "status"]]
+    >>> target_attainment(t, obs, id_column="planungsraum").to_frame()[["jahr", "erwartet", "beobachtet", "status"]]
        jahr  erwartet  beobachtet    status
     0  2021      25.0        25.0  baseline
     1  2022      24.0        24.2  on_track
@@ -298,6 +300,7 @@ def target_attainment(
     3  2024      22.0        23.7   at_risk
     """
     where = "target_attainment"
+    id_column = resolve_id_column(id_column, areas, where)
     if tolerance_kind not in ("relative", "absolute"):
         raise fail(
             where, f"`tolerance_kind` is {tolerance_kind!r}", "use 'relative' or 'absolute'"
@@ -309,15 +312,15 @@ def target_attainment(
         or tolerance < 0
     ):
         raise fail(where, f"`tolerance` is {tolerance!r}", "pass a non-negative number")
-    tg = validate_targets(targets, areas=areas, area=area)
-    tg.attrs["area"] = area
-    obs = _observed_long(observed, area, where)
+    tg = validate_targets(targets, areas=areas, id_column=id_column)
+    tg.attrs["area"] = id_column
+    obs = _observed_long(observed, id_column, where)
     unknown_ind = sorted(set(tg["indikator"]) - set(obs["indikator"]))
     notes = []
     if unknown_ind:
         notes.append(f"no observed values for the indicator(s) {format_values(unknown_ind)}")
     last_year = int(obs["jahr"].max())
-    look = obs.set_index(["indikator", area, "jahr"])["wert"]
+    look = obs.set_index(["indikator", id_column, "jahr"])["wert"]
     rows = []
     for zid, t in tg.iterrows():
         y0, yT = int(t["basisjahr"]), int(t["zieljahr"])
@@ -337,7 +340,7 @@ def target_attainment(
             if yr > last_year:
                 break
             e = v0 + change * min(1.0, (yr - y0) / (yT - y0))
-            o = look.get((t["indikator"], t[area], yr), np.nan)
+            o = look.get((t["indikator"], t[id_column], yr), np.nan)
             if yr == y0:
                 status = "baseline"
             elif not np.isfinite(o):
@@ -353,7 +356,7 @@ def target_attainment(
                     "ziel": zid,
                     "jahr": yr,
                     "indikator": t["indikator"],
-                    area: t[area],
+                    id_column: t[id_column],
                     "art": t["art"],
                     "basiswert": v0,
                     "zielwert": vT,
@@ -509,6 +512,7 @@ def timeline(
     milestones: pd.DataFrame | None = None,
     targets: pd.DataFrame | None = None,
     today: int | None = None,
+    id_column: str | None = None,
 ) -> Timeline:
     """Timeline of measures, milestones and target years (a Gantt chart with ``plot()``).
 
@@ -524,6 +528,8 @@ def timeline(
         their ``massnahme`` (or of the whole city).
     today : int, optional
         Year to mark with a line (e.g. the reporting year).
+    id_column : str, optional
+        Column of the area ids in ``targets`` (required with ``targets``).
 
     Returns
     -------
@@ -592,7 +598,9 @@ def timeline(
             ms_["erreicht"] = milestones["erreicht"].astype(object).to_numpy()
         ev.append(ms_)
     if targets is not None:
-        tg = validate_targets(targets, measures=m)
+        tg = validate_targets(
+            targets, measures=m, id_column=resolve_id_column(id_column, None, where)
+        )
         mm = tg["massnahme"] if "massnahme" in tg.columns else pd.Series(pd.NA, index=tg.index)
         ev.append(
             pd.DataFrame(

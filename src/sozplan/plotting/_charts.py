@@ -372,7 +372,7 @@ def transition_chart(
 def segregation_curve(
     df: pd.DataFrame,
     group: Hashable | Sequence[Hashable],
-    total: Hashable,
+    population: Hashable,
     *,
     labels: Mapping[Hashable, str] | None = None,
     ax: Any = None,
@@ -393,8 +393,8 @@ def segregation_curve(
         One row per area with count columns.
     group : str or list of str
         Group column(s); one curve each.
-    total : str
-        Column of the total population (``group <= total``).
+    population : str
+        Column of the total population (``group <= population``).
     labels : dict, optional
         Readable names of the groups.
     ax : matplotlib Axes, optional
@@ -426,10 +426,10 @@ def segregation_curve(
     language = check_language(language, where)
     check_frame(df, where=where)
     groups = [group] if isinstance(group, str) or not isinstance(group, Sequence) else list(group)
-    check_columns(df, [*groups, total], where=where)
-    check_counts(df, [*groups, total], where=where)
+    check_columns(df, [*groups, population], where=where)
+    check_counts(df, [*groups, population], where=where)
     labels = dict(labels or {})
-    t = df[total].to_numpy(dtype=float)
+    t = df[population].to_numpy(dtype=float)
     d_vals, g_vals, curves = {}, {}, {}
     styles = ["-", "--", "-.", ":"]
     with style():
@@ -448,7 +448,7 @@ def segregation_curve(
                 bad = df.index[x > t]
                 raise fail(
                     where,
-                    f"column {g!r} exceeds {total!r} at {format_values(bad)}",
+                    f"column {g!r} exceeds {population!r} at {format_values(bad)}",
                     "a group cannot be larger than the total population; correct the data",
                 )
             rest = t - x

@@ -429,7 +429,7 @@ def choropleth(
     column: Hashable,
     *,
     scheme: str = "quantiles",
-    k: int = 5,
+    n_classes: int = 5,
     cuts: Sequence[float] | None = None,
     cmap: str | None = None,
     diverging: bool | None = None,
@@ -470,7 +470,7 @@ def choropleth(
         ``"fisher_jenks"``, ``"equal_interval"``, ``"head_tail"``, ``"sd"`` (standard
         deviations; implies diverging colours), ``"manual"`` (``cuts`` in the units of
         the column) ...
-    k : int, default 5
+    n_classes : int, default 5
         Number of classes for the mapclassify schemes.
     cuts : sequence of float, optional
         Bounds for ``"manual"`` (values) or ``"sd"`` (standard deviations).
@@ -530,7 +530,7 @@ def choropleth(
     >>> from sozplan.plotting import choropleth
     >>> pr = load_musterstadt("planning_area")
     >>> pr["dichte"] = pr["einwohner"] / pr["flaeche_m2"] * 1e6
-    >>> d = choropleth(pr, "dichte", k=4, label="Einwohnerdichte", unit="EW/km²")
+    >>> d = choropleth(pr, "dichte", n_classes=4, label="Einwohnerdichte", unit="EW/km²")
     >>> d.labels[0]  # doctest: +ELLIPSIS
     'bis ... EW/km² (n = ...)'
     >>> len(d.colors), sum(d.counts) == len(pr)
@@ -554,8 +554,8 @@ def choropleth(
         raise fail(
             where, f"column {col!r} has no finite value", "check the data; there is nothing to map"
         )
-    if not (isinstance(k, int | np.integer) and k >= 2):
-        raise fail(where, f"`k` is {k!r}", "pass an integer of at least 2")
+    if not (isinstance(n_classes, int | np.integer) and n_classes >= 2):
+        raise fail(where, f"`n_classes` is {n_classes!r}", "pass an integer of at least 2")
     vals = values[finite]
     if diverging is None:
         diverging = scheme == "sd" or (
@@ -563,8 +563,8 @@ def choropleth(
             and scheme != "manual"
             and abs(vals.mean() - center) < vals.std()
         )
-    k_eff = int(min(k, max(2, vals.nunique())))
-    kw: dict[str, Any] = {"k": k_eff, "language": language}
+    k_eff = int(min(n_classes, max(2, vals.nunique())))
+    kw: dict[str, Any] = {"n_classes": k_eff, "language": language}
     if cuts is not None:
         kw["cuts"] = cuts
     cls = classify(vals, scheme, **kw)
@@ -891,10 +891,10 @@ def status_dynamics_map(
             f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
             "compute the index on the same areas",
         )
-    from sozplan.index import DYNAMICS_LABELS, STATUS_LABELS  # cycle: index plots here
+    from sozplan.index import DYNAMICS_CLASSES, STATUS_CLASSES  # cycle: index plots here
 
-    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_LABELS))
-    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_LABELS))
+    s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_CLASSES))
+    d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_CLASSES))
     if len(s_labels) != 4 or len(d_labels) != 3:
         raise fail(
             where,
@@ -1051,7 +1051,7 @@ def small_multiples(
     by: Hashable | None = None,
     column: Hashable | None = None,
     scheme: str = "quantiles",
-    k: int = 5,
+    n_classes: int = 5,
     cuts: Sequence[float] | None = None,
     cmap: str | None = None,
     label: str | None = None,
@@ -1079,7 +1079,7 @@ def small_multiples(
         Index level (or column) of a long frame whose values make the panels.
     column : str, optional
         The mapped variable of a long frame.
-    scheme, k, cuts, cmap, label, unit, decimals, outlines, source, language
+    scheme, n_classes, cuts, cmap, label, unit, decimals, outlines, source, language
         As in :func:`choropleth`.
     ncols : int, default 3
     panel_size : float, default 3.4
@@ -1098,7 +1098,7 @@ def small_multiples(
     >>> pr = load_musterstadt("planning_area")
     >>> pr["a"] = pr["einwohner_65_plus"] / pr["einwohner"]
     >>> pr["b"] = pr["einwohner_0_5"] / pr["einwohner"]
-    >>> d = small_multiples(pr, {"65+": "a", "0-5": "b"}, k=4)
+    >>> d = small_multiples(pr, {"65+": "a", "0-5": "b"}, n_classes=4)
     >>> len(d.artists["axes"]), len(d.data["cuts"])
     (2, 3)
     """
@@ -1149,7 +1149,10 @@ def small_multiples(
         raise fail(where, "there is no panel to draw", "check `columns` or `by`")
     pooled = pd.concat(list(panels.values()), ignore_index=True)
     pooled = pooled[np.isfinite(pooled.to_numpy())]
-    kw: dict[str, Any] = {"k": int(min(k, max(2, pooled.nunique()))), "language": language}
+    kw: dict[str, Any] = {
+        "n_classes": int(min(n_classes, max(2, pooled.nunique()))),
+        "language": language,
+    }
     if cuts is not None:
         kw["cuts"] = cuts
     cls = classify(pooled, scheme, **kw)

@@ -85,7 +85,7 @@ def facility_map(
     >>> areas = gpd.GeoDataFrame({"quote": [60.0, 80.0]},
     ...     geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=25832)
     >>> kitas = gpd.GeoDataFrame({"plaetze": [80]}, geometry=[Point(500, 500)], crs=25832)
-    >>> disp = facility_map(areas, "quote", facilities=kitas, k=2)
+    >>> disp = facility_map(areas, "quote", facilities=kitas, n_classes=2)
     >>> disp.kind, len(disp.artists["facilities"].get_offsets())
     ('facility_map', 1)
     """

@@ -195,7 +195,7 @@ def cohort_component(
     female_share: float | pd.Series = 0.5,
     scenario: Mapping[str, float] | None = None,
     max_age: int = 100,
-    n_simulations: int = 0,
+    n_draws: int = 0,
     interval: float = 0.9,
     rng: Any = None,
 ) -> ProjectionResult:
@@ -264,7 +264,7 @@ def cohort_component(
         ``"out_migration"`` and ``"new_build"``, e.g. ``{"in_migration": 1.2}``.
     max_age : int, default 100
         Oldest single age (an open group).
-    n_simulations : int, default 0
+    n_draws : int, default 0
         Number of simulation runs for prediction intervals (0: none). Each run draws
         births, deaths and moves as Poisson counts around their expectation (demographic
         randomness; parameter uncertainty is not included).
@@ -411,12 +411,12 @@ def cohort_component(
     components = _stack(comps, areas, COMPONENTS, "jahr")
     intervals = None
     notes = [f"bands split into single years ({split}); open band spread by life-table survivors"]
-    if n_simulations:
-        if not isinstance(n_simulations, int) or n_simulations < 2:
-            raise fail(where, f"`n_simulations` is {n_simulations!r}", "pass 0 or at least 2")
+    if n_draws:
+        if not isinstance(n_draws, int) or n_draws < 2:
+            raise fail(where, f"`n_draws` is {n_draws!r}", "pass 0 or at least 2")
         gen = check_rng(rng, where=where)
-        sims = np.empty((n_simulations, len(years), len(areas), len(ob.columns)), dtype=np.float32)
-        for r in range(n_simulations):
+        sims = np.empty((n_draws, len(years), len(areas), len(ob.columns)), dtype=np.float32)
+        for r in range(n_draws):
             res_r, _ = run(pop0, gen)
             for t, y in enumerate(years):
                 sims[r, t] = res_r[y]
@@ -428,7 +428,7 @@ def cohort_component(
         }
         intervals = _stack(bounds, areas, cols, "jahr")
         notes.append(
-            f"{interval:.0%} prediction intervals from {n_simulations} simulations (Poisson births, deaths "
+            f"{interval:.0%} prediction intervals from {n_draws} simulations (Poisson births, deaths "
             "and moves; without parameter uncertainty)"
         )
     if control is not None:

@@ -121,7 +121,7 @@ class ProjectionResult:
 
     def plot(
         self,
-        area: Hashable | None = None,
+        area_id: Hashable | None = None,
         *,
         years: Sequence[int] | None = None,
         ax: Any = None,
@@ -131,9 +131,9 @@ class ProjectionResult:
 
         Delegates to :func:`sozplan.plotting.age_pyramid`.
         """
-        pop = self.total() if area is None else self.population.xs(area, level=0)
+        pop = self.total() if area_id is None else self.population.xs(area_id, level=0)
         years = list(years) if years is not None else [self.launch_year, self.target_year]
-        name = ("Stadt" if language == "de" else "city") if area is None else str(area)
+        name = ("Stadt" if language == "de" else "city") if area_id is None else str(area_id)
         return age_pyramid(
             pop.loc[years], labels=self.bands.labels(), title=name, ax=ax, language=language
         )
@@ -141,7 +141,7 @@ class ProjectionResult:
     def plot_demand(
         self,
         rates: Mapping[str, float],
-        area: Hashable | Sequence[Hashable] | None = None,
+        area_id: Hashable | Sequence[Hashable] | None = None,
         *,
         capacity: float | pd.Series | None = None,
         ax: Any = None,
@@ -156,15 +156,15 @@ class ProjectionResult:
         from sozplan.projection._demand import demand  # cycle: _demand imports this module
 
         need = demand(self, rates)
-        if area is None:
+        if area_id is None:
             part = need
             name = "Stadt" if language == "de" else "city"
-        elif isinstance(area, list | tuple):
-            part = need.loc[list(area)]
-            name = f"{len(area)} Gebiete" if language == "de" else f"{len(area)} areas"
+        elif isinstance(area_id, list | tuple):
+            part = need.loc[list(area_id)]
+            name = f"{len(area_id)} Gebiete" if language == "de" else f"{len(area_id)} areas"
         else:
-            part = need.xs(area, level=0, drop_level=False)
-            name = str(area)
+            part = need.xs(area_id, level=0, drop_level=False)
+            name = str(area_id)
         by_year = part.groupby(level=-1).sum()
         return demand_curve(
             by_year,

@@ -150,7 +150,7 @@ def ashman_d(x: Any, *, max_iter: int = 200) -> tuple[float, np.ndarray]:
     return d, comp
 
 
-def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.Series]:
+def theil_decomposition(y: Any, population: Any, groups: Any) -> tuple[pd.DataFrame, pd.Series]:
     r"""Theil's T of a non-negative variable and its decomposition into groups.
 
     With weights :math:`p_i` (e.g. residents), :math:`\bar y = \sum p_i y_i / P`:
@@ -180,7 +180,7 @@ def theil_decomposition(y: Any, w: Any, groups: Any) -> tuple[pd.DataFrame, pd.S
     [0.1308, 0.1308, 0.0]
     """
     y = np.asarray(y, dtype=float)
-    w = np.asarray(w, dtype=float)
+    w = np.asarray(population, dtype=float)
     g = pd.Index(groups)
     if (y < 0).any():
         raise fail(

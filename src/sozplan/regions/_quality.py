@@ -25,7 +25,7 @@ def sums_of_squares(z: np.ndarray, codes: np.ndarray, k: int) -> tuple[float, np
     return total, np.maximum(within, 0.0)
 
 
-def balance(pop: np.ndarray) -> tuple[float, float]:
+def balance(population: np.ndarray) -> tuple[float, float]:
     r"""Measure the population balance of zones: normalised entropy and inverse Simpson.
 
     With shares :math:`p_r` of the population in :math:`k` zones:
@@ -41,7 +41,7 @@ def balance(pop: np.ndarray) -> tuple[float, float]:
     >>> [round(v, 3) for v in balance(np.array([280, 10, 10]))]
     [0.265, 0.382]
     """
-    pop = np.asarray(pop, dtype=float)
+    pop = np.asarray(population, dtype=float)
     k = len(pop)
     if k <= 1 or pop.sum() <= 0:
         return 1.0, 1.0

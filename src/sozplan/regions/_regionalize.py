@@ -38,7 +38,13 @@ def contiguity_matrix(
 ) -> tuple[Any, sparse.csr_matrix]:
     """Align the graph with ``gdf``; return it and its symmetric binary adjacency (CSR)."""
     if graph is None:
-        graph = build_graph(gdf, kind="queen", islands="raise")
+        raise fail(
+            where,
+            "`graph` is None (no spatial weights), but contiguity is needed",
+            "pass graph='queen' (the default), 'rook' or a libpysal Graph",
+        )
+    if isinstance(graph, str):
+        graph = build_graph(gdf, kind=graph, islands="raise")
     graph = align_graph(graph, gdf, where=where)
     a = graph.sparse.tocsr()
     a = ((a + a.T) != 0).astype(np.int8).tocsr()
@@ -102,7 +108,7 @@ def _fill_from_neighbours(
 def _check_bounds(
     pop: np.ndarray | None,
     index: pd.Index,
-    n_regions: int | None,
+    n_clusters: int | None,
     min_population: float | None,
     max_population: float | None,
     n: int,
@@ -121,23 +127,23 @@ def _check_bounds(
             "a population floor or ceiling was given but no `population`",
             "name the residents column, e.g. population='einwohner'",
         )
-    if n_regions is None and min_population is None and max_population is None:
+    if n_clusters is None and min_population is None and max_population is None:
         raise fail(
             where,
-            "neither `n_regions` nor a population bound was given",
-            "pass n_regions=..., or min_population=... (then as many regions as the floor allows)",
+            "neither `n_clusters` nor a population bound was given",
+            "pass n_clusters=..., or min_population=... (then as many regions as the floor allows)",
         )
-    if n_regions is not None:
+    if n_clusters is not None:
         if (
-            not isinstance(n_regions, int | np.integer)
-            or isinstance(n_regions, bool)
-            or n_regions < 1
+            not isinstance(n_clusters, int | np.integer)
+            or isinstance(n_clusters, bool)
+            or n_clusters < 1
         ):
-            raise fail(where, f"`n_regions` is {n_regions!r}", "pass a positive integer or None")
-        if n_regions > n:
+            raise fail(where, f"`n_clusters` is {n_clusters!r}", "pass a positive integer or None")
+        if n_clusters > n:
             raise fail(
                 where,
-                f"`n_regions` is {n_regions} but there are only {n} blocks",
+                f"`n_clusters` is {n_clusters} but there are only {n} blocks",
                 "ask for fewer regions",
             )
     floor = float(min_population or 0.0)
@@ -167,19 +173,19 @@ def _check_bounds(
                 f"`min_population` ({floor:,.0f}) is above `max_population` ({ceiling:,.0f})",
                 "swap or correct the bounds",
             )
-        if n_regions is not None:
-            if n_regions * floor > total:
+        if n_clusters is not None:
+            if n_clusters * floor > total:
                 raise fail(
                     where,
-                    f"{n_regions} regions of at least {floor:,.0f} residents need "
-                    f"{n_regions * floor:,.0f}, but there are only {total:,.0f}",
+                    f"{n_clusters} regions of at least {floor:,.0f} residents need "
+                    f"{n_clusters * floor:,.0f}, but there are only {total:,.0f}",
                     f"ask for at most {int(total // floor)} regions or lower the floor",
                 )
-            if n_regions * ceiling < total:
+            if n_clusters * ceiling < total:
                 raise fail(
                     where,
-                    f"{n_regions} regions of at most {ceiling:,.0f} residents hold "
-                    f"{n_regions * ceiling:,.0f}, fewer than the {total:,.0f} residents",
+                    f"{n_clusters} regions of at most {ceiling:,.0f} residents hold "
+                    f"{n_clusters * ceiling:,.0f}, fewer than the {total:,.0f} residents",
                     f"ask for at least {int(np.ceil(total / ceiling))} regions or raise the "
                     "ceiling",
                 )
@@ -237,7 +243,7 @@ class RegionalizationResult:
     geometry: Any = field(default=None, repr=False)
 
     @property
-    def n_regions(self) -> int:
+    def n_clusters(self) -> int:
         """Number of regions."""
         return int(self.summary["n_zones"])
 
@@ -267,7 +273,7 @@ class RegionalizationResult:
         s = self.summary
         rows = [
             ("method", self.method),
-            ("regions", f"{self.n_regions} from {len(self.labels):,} blocks"),
+            ("regions", f"{self.n_clusters} from {len(self.labels):,} blocks"),
             ("between / total SS", f"{s['between_total_ratio']:.3f}"),
         ]
         if "population_min" in s:
@@ -349,9 +355,9 @@ class RegionalizationResult:
         ax.set_axis_off()
         ratio = self.summary["between_total_ratio"]
         ax.set_title(
-            f"{self.n_regions} Regionen (zwischen/gesamt = {ratio:.2f})"
+            f"{self.n_clusters} Regionen (zwischen/gesamt = {ratio:.2f})"
             if language == "de"
-            else f"{self.n_regions} regions (between/total = {ratio:.2f})"
+            else f"{self.n_clusters} regions (between/total = {ratio:.2f})"
         )
         alt = (
             "Karte der gebildeten Regionen"
@@ -490,8 +496,8 @@ def regionalize(
     gdf: pd.DataFrame,
     columns: Hashable | Sequence[Hashable],
     *,
-    graph: Any = None,
-    n_regions: int | None = None,
+    graph: Any = "queen",
+    n_clusters: int | None = None,
     min_population: float | None = None,
     max_population: float | None = None,
     population: Any = None,
@@ -522,7 +528,7 @@ def regionalize(
     * ``"maxp"``: spopt's max-p heuristic (Wei, Rey & Knaap 2021) for the floor,
       bounded by ``max_iterations``.
 
-    **Max-p mode.** With a floor and without ``n_regions``, the objective is that of
+    **Max-p mode.** With a floor and without ``n_clusters``, the objective is that of
     max-p (Duque, Anselin & Rey 2012): first as many regions as possible, then the
     least :math:`W`. ``"ward"`` and ``"skater"`` then both run a compiled growth
     search: ``n_starts`` starting blocks times three weights of attribute
@@ -555,12 +561,13 @@ def regionalize(
         compactness; a plain DataFrame works with an explicit ``graph``.
     columns : str or sequence
         Attribute columns, or indicator keys of the catalogue (computed from counts).
-    graph : libpysal.graph.Graph, optional
-        Contiguity; default ``sozplan.graph.build_graph(gdf, "queen", islands="raise")``.
+    graph : libpysal.graph.Graph or str, default "queen"
+        Contiguity, or the kind to build with
+        ``sozplan.graph.build_graph(gdf, graph, islands="raise")``.
         A graph with several parts must come from
         ``build_graph(..., islands="keep")`` (each part is regionalised on its own)
         or be connected (``islands="nearest"``).
-    n_regions : int, optional
+    n_clusters : int, optional
         Number of regions. Without it, as many regions as the floor allows
         (max-p), or the fewest the ceiling forces.
     min_population, max_population : float, optional
@@ -600,7 +607,7 @@ def regionalize(
     ------
     InputError
         NaN in the attributes, a floor above the total population, a ceiling below
-        the largest block, ``n_regions`` incompatible with the bounds, a disconnected
+        the largest block, ``n_clusters`` incompatible with the bounds, a disconnected
         graph without an island policy, an island part below the floor.
 
     Warns
@@ -634,10 +641,10 @@ def regionalize(
     >>> t = load_truth()["regions"]
     >>> blocks = load_musterstadt("block")
     >>> blocks = blocks[blocks["bezirk"] == t["district"]]
-    >>> r = regionalize(blocks, t["columns"], n_regions=6, population="einwohner",
+    >>> r = regionalize(blocks, t["columns"], n_clusters=6, population="einwohner",
     ...                 min_population=t["population_floor"],
     ...                 max_population=t["population_ceiling"])
-    >>> r.n_regions, bool(r.summary["all_meet_floor"]), bool(r.summary["all_contiguous"])
+    >>> r.n_clusters, bool(r.summary["all_meet_floor"]), bool(r.summary["all_contiguous"])
     (6, True, True)
     """
     where = "regionalize"
@@ -665,16 +672,16 @@ def regionalize(
         values, filled = _fill_from_neighbours(values, adj)
     pop = population_values(gdf, population, where=where)
     n = len(gdf)
-    bounds = _check_bounds(pop, gdf.index, n_regions, min_population, max_population, n, where)
+    bounds = _check_bounds(pop, gdf.index, n_clusters, min_population, max_population, n, where)
     n_comp, comp = _check_components(graph, adj, gdf.index, where)
     pop_arr = np.zeros(n) if pop is None else pop
     if n_comp > 1:
-        if n_regions is not None and n_regions < n_comp:
+        if n_clusters is not None and n_clusters < n_comp:
             raise fail(
                 where,
                 f"the graph has {n_comp} separate parts (island policy 'keep'), each a region "
                 "at least, "
-                f"but n_regions is {n_regions}",
+                f"but n_clusters is {n_clusters}",
                 f"ask for at least {n_comp} regions or link the parts with islands='nearest'",
             )
         if bounds.floor > 0:
@@ -697,12 +704,12 @@ def regionalize(
     else:
         z = x.copy()
     deadline = t0 + time_limit
-    target = n_regions
-    if method == "maxp" and n_regions is not None:
+    target = n_clusters
+    if method == "maxp" and n_clusters is not None:
         raise fail(
-            where, "method='maxp' chooses the number of regions itself", "leave n_regions=None"
+            where, "method='maxp' chooses the number of regions itself", "leave n_clusters=None"
         )
-    n_cut = n_regions
+    n_cut = n_clusters
     if n_cut is None and bounds.floor > 0:
         n_cut = max(n_comp, int(pop_arr.sum() // bounds.floor))
     # first attempt with the chosen engine; if the repair cannot meet the bounds,
@@ -711,7 +718,7 @@ def regionalize(
     if method != "maxp":
         other = "skater" if method == "ward" else "ward"
         attempts.append((other, n_cut))
-        if n_regions is None and n_cut is not None:
+        if n_clusters is None and n_cut is not None:
             attempts += [
                 (m, c)
                 for c in range(n_cut - 1, max(n_comp, n_cut - 4) - 1, -1)

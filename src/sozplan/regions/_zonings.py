@@ -177,7 +177,7 @@ def compare_zonings(
     columns: Hashable | Sequence[Hashable],
     population: Any = None,
     *,
-    graph: Any = None,
+    graph: Any = "queen",
 ) -> ZoningComparison:
     r"""Compare zonings of the same blocks: homogeneity, balance, compactness, MAUP sensitivity.
 
@@ -213,9 +213,9 @@ def compare_zonings(
         disadvantage (or accept the mixed direction).
     population : str or Series, optional
         Residents per block.
-    graph : libpysal.graph.Graph, optional
-        Contiguity for the contiguity check; built from the geometry if None
-        (``islands="keep"``).
+    graph : libpysal.graph.Graph, str or None, default "queen"
+        Contiguity for the contiguity check; a string names the kind built from the
+        geometry (``islands="keep"``; skipped without geometry); None: no check.
 
     Returns
     -------
@@ -256,9 +256,9 @@ def compare_zonings(
     x = values.to_numpy(dtype=float)
     has_geom = hasattr(blocks, "geometry") and "geometry" in blocks
     adj = None
-    if graph is not None or has_geom:
-        if graph is None:
-            graph = build_graph(blocks, kind="queen", islands="keep")
+    if graph is not None and (has_geom or not isinstance(graph, str)):
+        if isinstance(graph, str):
+            graph = build_graph(blocks, kind=graph, islands="keep")
         _, adj = contiguity_matrix(blocks, graph, where=where)
     rows, zone_tables, block_idx, block_cls, block_rank, block_val = {}, {}, {}, {}, {}, {}
     total_var = np.array([(cw[:, j] * z[:, j] ** 2).sum() for j in range(len(cols))])

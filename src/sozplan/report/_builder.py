@@ -27,7 +27,7 @@ from sozplan.disclosure import audit_suppression, check_disclosure, suppress_sma
 from sozplan.errors import SozplanWarning
 from sozplan.graph import build_graph
 from sozplan.index import monitor, status_dynamics
-from sozplan.indicators import load_catalogue, rates
+from sozplan.indicators import load_catalog, rates
 from sozplan.plotting import (
     category_map,
     choropleth,
@@ -560,7 +560,7 @@ class _Context:
 
     def compute_indicators(self) -> None:
 
-        catalogue = load_catalogue()
+        catalogue = load_catalog()
         keys = list(self.cfg["indicators"])
         for i, k in enumerate(keys):
             if k not in catalogue:
@@ -581,9 +581,12 @@ class _Context:
         minpop = self.cfg["index"]["min_population"]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            self.rates = rates(self.gdf, keys, min_population=minpop)
+            pop = self.cfg["data"]["population"]
+            self.rates = rates(self.gdf, keys, min_population=minpop, population=pop)
             self.panel_rates = (
-                rates(self.panel, keys, min_population=minpop) if self.panel is not None else None
+                rates(self.panel, keys, min_population=minpop, population=pop)
+                if self.panel is not None
+                else None
             )
             if self.districts is not None:
                 dc = self.cfg["data"]["district_column"]
@@ -856,9 +859,9 @@ class _Context:
             df,
             cols,
             method=t["method"],
-            k=t["k"],
+            n_clusters=t["k"],
             rng=t["seed"],
-            n_boot=20,
+            n_bootstrap=20,
             labels=labels,
             language=self.lang,
         )
@@ -1364,7 +1367,7 @@ class _Context:
                 gdf,
                 col,
                 scheme=m["scheme"],
-                k=m["k"],
+                n_classes=m["k"],
                 label=self.label(k),
                 unit=spec.unit,
                 cmap=cmap,
@@ -1416,7 +1419,7 @@ class _Context:
                 small_multiples,
                 wide,
                 {str(y): str(y) for y in show_years},
-                k=m["k"],
+                n_classes=m["k"],
                 label=self.label(k),
                 unit=self.unit(k),
                 outlines=outl,
@@ -1859,11 +1862,11 @@ class _Context:
                 L(
                     f"Gebiete mit ähnlichem Profil aus {len(self.typ_cols)} Kennzahlen, gebildet "
                     "mit einer Clusteranalyse "
-                    f"({t.method}, {t.k} Typen) auf z-standardisierten Werten. Die Stabilität "
+                    f"({t.method}, {t.n_clusters} Typen) auf z-standardisierten Werten. Die Stabilität "
                     "gibt an, wie oft ein Typ beim "
                     "Ziehen von Stichproben wiedergefunden wird (Jaccard, Hennig 2007; ab 0,75 "
                     "stabil).",
-                    f"Areas with similar profiles ({t.method}, {t.k} types).",
+                    f"Areas with similar profiles ({t.method}, {t.n_clusters} types).",
                 )
             )
         ]

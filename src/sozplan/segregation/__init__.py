@@ -3,7 +3,7 @@
 Plain functions that take a table with one row per area and the names of count
 columns and return a small :class:`SegregationResult`; :func:`segregation_table`
 computes every applicable index at once. Two-group indices take
-``(df, group=..., total=...)``, multigroup indices ``(df, groups=[...])``; spatial
+``(df, group=..., population=...)``, multigroup indices ``(df, groups=[...])``; spatial
 versions take ``graph=`` (a ``libpysal.graph.Graph``) or use the geometry.
 """
 

@@ -190,22 +190,24 @@ def _entropy(counts: np.ndarray) -> float:
 
 
 def _group_table(
-    df: pd.DataFrame, groups: Any, group: Any, total: Any, where: str
+    df: pd.DataFrame, groups: Any, group: Any, population: Any, where: str
 ) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
-    if groups is not None and (group is not None or total is not None):
+    if groups is not None and (group is not None or population is not None):
         raise fail(
             where,
-            "both `groups` and `group`/`total` were passed",
-            "pass either groups=[...] or group=... with total=...",
+            "both `groups` and `group`/`population` were passed",
+            "pass either groups=[...] or group=... with population=...",
         )
     if groups is not None:
         cols = as_column_list(groups, arg="groups")
         counts, kept, messages = multigroup_table(df, cols, where=where)
         return counts, [str(c) for c in kept], messages
-    if group is None or total is None:
-        raise fail(where, "no groups were given", "pass groups=[...] or group=... and total=...")
-    x, t = twogroup_arrays(df, group, total, where=where)
-    return np.column_stack([x, t - x]), [str(group), f"{total} - {group}"], ()
+    if group is None or population is None:
+        raise fail(
+            where, "no groups were given", "pass groups=[...] or group=... and population=..."
+        )
+    x, t = twogroup_arrays(df, group, population, where=where)
+    return np.column_stack([x, t - x]), [str(group), f"{population} - {group}"], ()
 
 
 # --------------------------------------------------------------- hierarchy
@@ -258,7 +260,7 @@ def decompose_mutual_information(
     *,
     by: Sequence[Hashable] | Hashable,
     group: Hashable | None = None,
-    total: Hashable | None = None,
+    population: Hashable | None = None,
     base: float = np.e,
 ) -> DecompositionResult:
     r"""Split M (and H) into between and within parts along a nested hierarchy of areas.
@@ -281,12 +283,12 @@ def decompose_mutual_information(
         One row per finest unit (e.g. block) with count columns and the id columns of
         the coarser levels.
     groups : list of str, optional
-        Mutually exclusive group columns; or pass ``group=`` and ``total=``.
+        Mutually exclusive group columns; or pass ``group=`` and ``population=``.
     by : str or list of str
         Columns of the coarser levels, coarsest first, e.g. ``["bezirk", "planungsraum"]``.
         Any depth; each area must lie in exactly one area of the level above.
-    group, total : str, optional
-        Two-group form: the group against the rest of ``total``.
+    group, population : str, optional
+        Two-group form: the group against the rest of ``population``.
     base : float, default e
         Base of the logarithm.
 
@@ -322,7 +324,7 @@ def decompose_mutual_information(
     check_columns(df, levels, where=where, numeric=False)
     if not isinstance(base, int | float) or base <= 1:
         raise fail(where, f"`base` is {base!r}", "pass a number > 1")
-    counts, names, messages = _group_table(df, groups, group, total, where)
+    counts, names, messages = _group_table(df, groups, group, population, where)
     for col in levels:
         if df[col].isna().any():
             bad = df.index[df[col].isna().to_numpy()]
@@ -417,7 +419,7 @@ def decompose_change(
     groups: Sequence[Hashable] | None = None,
     *,
     group: Hashable | None = None,
-    total: Hashable | None = None,
+    population: Hashable | None = None,
     method: str = "shapley",
     base: float = np.e,
     tol: float = 1e-12,
@@ -489,8 +491,8 @@ def decompose_change(
         An area with no residents (or a group with no members) in one table counts as
         absent from it.
     groups : list of str, optional
-        Group columns; or ``group=`` and ``total=`` for the two-group form.
-    group, total : str, optional
+        Group columns; or ``group=`` and ``population=`` for the two-group form.
+    group, population : str, optional
     method : {"shapley", "shapley_detailed", "km", "mrc", "shapley_flat"}, default "shapley"
     base : float, default e
         Base of the logarithm.
@@ -519,7 +521,7 @@ def decompose_change(
     DecompositionResult
         ``table`` with ``component`` in M1, M2, difference (reference rows), then
         additions, removals and the method's components, which add up to
-        ``difference`` (= ``total``); ``details`` the counterfactual values of M;
+        ``difference`` (= ``population``); ``details`` the counterfactual values of M;
         ``by_unit`` (``"shapley_detailed"``) one row per common area; ``warnings``.
 
     References
@@ -552,11 +554,11 @@ def decompose_change(
         raise fail(where, f"`method` is {method!r}", f"choose one of {format_values(METHODS)}")
     if not isinstance(base, int | float) or base <= 1:
         raise fail(where, f"`base` is {base!r}", "pass a number > 1")
-    if groups is not None and (group is not None or total is not None):
+    if groups is not None and (group is not None or population is not None):
         raise fail(
             where,
-            "both `groups` and `group`/`total` were passed",
-            "pass either groups=[...] or group=... with total=...",
+            "both `groups` and `group`/`population` were passed",
+            "pass either groups=[...] or group=... with population=...",
         )
     if groups is not None:
         cols = as_column_list(groups, arg="groups")
@@ -565,15 +567,17 @@ def decompose_change(
         c1, c2, ids = aligned_tables(df1, df2, cols, where)
         names = [str(c) for c in cols]
     else:
-        if group is None or total is None:
-            raise fail(where, "no groups were given", "pass groups=[...] or group= and total=")
-        pairs = [twogroup_arrays(d, group, total, where=where) for d in (df1, df2)]
+        if group is None or population is None:
+            raise fail(
+                where, "no groups were given", "pass groups=[...] or group= and population="
+            )
+        pairs = [twogroup_arrays(d, group, population, where=where) for d in (df1, df2)]
         frames = [
             pd.DataFrame({"g": x, "rest": t - x}, index=d.index)
             for (x, t), d in zip(pairs, (df1, df2), strict=True)
         ]
         c1, c2, ids = aligned_tables(frames[0], frames[1], ["g", "rest"], where)
-        names = [str(group), f"{total} - {group}"]
+        names = [str(group), f"{population} - {group}"]
     log = np.log(base)
     values, details, info = change_parts(
         c1[None], c2[None], method, tol=tol, max_iter=max_iter, where=where
@@ -675,7 +679,7 @@ def decompose_spatial_attribute(
     df2: pd.DataFrame,
     *,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     counterfactual: str = "composition",
     **index_kwargs: Any,
 ) -> DecompositionResult:
@@ -696,7 +700,7 @@ def decompose_spatial_attribute(
     index : callable
         A two-group index function, e.g. :func:`~sozplan.segregation.dissimilarity`.
     df1, df2 : DataFrame or GeoDataFrame
-    group, total : str
+    group, population : str
     counterfactual : {"composition", "share", "dual_composition"}
         ``"composition"``: each area's group share :math:`p_i` is replaced by the other
         city's share at the same percentile; ``"dual_composition"``: the same for both
@@ -708,7 +712,7 @@ def decompose_spatial_attribute(
     Returns
     -------
     DecompositionResult
-        ``table`` rows ``spatial`` and ``attribute`` (sum: ``total`` =
+        ``table`` rows ``spatial`` and ``attribute`` (sum: ``population`` =
         :math:`G_1 - G_2`); ``details`` the four values of G.
 
     References
@@ -722,7 +726,7 @@ def decompose_spatial_attribute(
     >>> from sozplan.segregation import dissimilarity
     >>> a = pd.DataFrame({"g": [40, 2, 3, 35], "t": [50, 50, 50, 50]})
     >>> b = pd.DataFrame({"g": [20, 15, 18, 27, 5], "t": [50, 50, 50, 50, 40]})
-    >>> r = decompose_spatial_attribute(dissimilarity, a, b, group="g", total="t")
+    >>> r = decompose_spatial_attribute(dissimilarity, a, b, group="g", population="t")
     >>> bool(abs(r.table["value"].sum() - r.total) < 1e-12)
     True
     """
@@ -738,20 +742,24 @@ def decompose_spatial_attribute(
         raise fail(
             where, f"`index` is {index!r}", "pass a two-group index function, e.g. dissimilarity"
         )
-    x1, t1 = twogroup_arrays(df1, group, total, where=where)
-    x2, t2 = twogroup_arrays(df2, group, total, where=where)
+    x1, t1 = twogroup_arrays(df1, group, population, where=where)
+    x2, t2 = twogroup_arrays(df2, group, population, where=where)
     (cg1, ct1), (cg2, ct2) = _counterfactual_shares(x1, t1, x2, t2, counterfactual)
 
     def with_counts(d: pd.DataFrame, g: np.ndarray, t: np.ndarray) -> pd.DataFrame:
         out = d.copy()
         out[group] = g
-        out[total] = t
+        out[population] = t
         return out
 
-    g11 = index(df1, group=group, total=total, **index_kwargs).statistic
-    g22 = index(df2, group=group, total=total, **index_kwargs).statistic
-    g12 = index(with_counts(df1, cg1, ct1), group=group, total=total, **index_kwargs).statistic
-    g21 = index(with_counts(df2, cg2, ct2), group=group, total=total, **index_kwargs).statistic
+    g11 = index(df1, group=group, population=population, **index_kwargs).statistic
+    g22 = index(df2, group=group, population=population, **index_kwargs).statistic
+    g12 = index(
+        with_counts(df1, cg1, ct1), group=group, population=population, **index_kwargs
+    ).statistic
+    g21 = index(
+        with_counts(df2, cg2, ct2), group=group, population=population, **index_kwargs
+    ).statistic
     c_s = 0.5 * (g11 - g21 + g12 - g22)
     c_a = 0.5 * (g11 - g12 + g21 - g22)
     diff = g11 - g22

@@ -283,17 +283,17 @@ def prepare_index(
     graph = kwargs.pop("graph", None)
     if spec.kind == "twogroup":
         try:
-            group, total = kwargs.pop("group"), kwargs.pop("total")
+            group, population = kwargs.pop("group"), kwargs.pop("population")
         except KeyError as exc:
             raise fail(
                 where,
-                f"{spec.name} needs `group=` and `total=`",
-                "pass them as keyword arguments, e.g. group='auslaender', total='einwohner'",
+                f"{spec.name} needs `group=` and `population=`",
+                "pass them as keyword arguments, e.g. group='<group column>', population='<residents column>'",
             ) from exc
-        x, t = twogroup_arrays(df, group, total, where=where)
-        check_integer_counts(df, [group, total], where)
+        x, t = twogroup_arrays(df, group, population, where=where)
+        check_integer_counts(df, [group, population], where)
         counts = np.column_stack([x, t - x])
-        names: tuple[str, ...] = (str(group), str(total))
+        names: tuple[str, ...] = (str(group), str(population))
 
         def base(c: np.ndarray, _p: dict[str, Any] = kwargs) -> np.ndarray:
             return index_kernel(c[:, :, 0], c[:, :, 0] + c[:, :, 1], **_p)
@@ -356,7 +356,7 @@ def _check_common(iterations: Any, alpha: Any, alternative: str, where: str) -> 
         or not isinstance(iterations, int | np.integer)
         or iterations < 1
     ):
-        raise fail(where, f"`iterations` is {iterations!r}", "pass a positive integer, e.g. 999")
+        raise fail(where, f"`permutations` is {iterations!r}", "pass a positive integer, e.g. 999")
     if not isinstance(alpha, float | int) or not 0 < alpha < 1:
         raise fail(where, f"`alpha` is {alpha!r}", "pass a level between 0 and 1, e.g. 0.05")
     if alternative not in ("greater", "less", "two-sided"):
@@ -424,7 +424,7 @@ class RandomizationResult:
         ``"systematic"``, ``"evenness"``, ``"permutation"`` or ``"bootstrap"``.
     alternative : str
     p_value : float
-        Share of simulated values at least as extreme, ``(1 + k) / (iterations + 1)``;
+        Share of simulated values at least as extreme, ``(1 + k) / (permutations + 1)``;
         NaN for ``null="bootstrap"`` (a bootstrap gives an interval, not a test).
     expected : float
         Mean of the simulated values: the index expected under random allocation (null
@@ -440,7 +440,7 @@ class RandomizationResult:
         :math:`(I - E)/E` when :math:`I < E`).
     z : float
         ``(statistic - expected) / std``.
-    n_iterations : int
+    n_permutations : int
     simulated : numpy.ndarray
         All simulated values.
     """
@@ -456,7 +456,7 @@ class RandomizationResult:
     ci: tuple[float, float]
     bias_corrected: float
     z: float
-    n_iterations: int
+    n_permutations: int
     alpha: float
     groups: tuple[str, ...] = ()
     simulated: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -467,7 +467,7 @@ class RandomizationResult:
         return (
             f"Randomisation test of {self.label}\n"
             f"  statistic       {self.statistic:.4f}\n"
-            f"  null            {self.null} ({self.n_iterations} iterations, "
+            f"  null            {self.null} ({self.n_permutations} permutations, "
             f"alternative={self.alternative})\n"
             f"  expected        {self.expected:.4f} (sd {self.std:.4f}, z {self.z:.2f})\n"
             f"  p_value         {self.p_value:.4g}\n"
@@ -480,7 +480,7 @@ class RandomizationResult:
         rows = [
             ("Index", html.escape(self.label)),
             ("Wert", f"<b>{self.statistic:.4f}</b>"),
-            ("Nullmodell", f"{html.escape(self.null)} ({self.n_iterations} Ziehungen)"),
+            ("Nullmodell", f"{html.escape(self.null)} ({self.n_permutations} Ziehungen)"),
             ("Erwartungswert", f"{self.expected:.4f}"),
             ("p-Wert", f"{self.p_value:.4g}"),
             ("Intervall", f"[{lo:.4f}, {hi:.4f}] ({1 - self.alpha:.0%})"),
@@ -503,7 +503,7 @@ class RandomizationResult:
                 "ci_high": [self.ci[1]],
                 "bias_corrected": [self.bias_corrected],
                 "z": [self.z],
-                "n_iterations": [self.n_iterations],
+                "n_permutations": [self.n_permutations],
             }
         )
 
@@ -511,7 +511,7 @@ class RandomizationResult:
         """Histogram of the simulated values with the observed value (a FigureDisplay)."""
         de = german(language, "RandomizationResult.plot")
         draws = "Ziehungen" if de else "draws"
-        title = f"{self.label}: {self.null} ({self.n_iterations} {draws})"
+        title = f"{self.label}: {self.null} ({self.n_permutations} {draws})"
         return _hist(ax, self.simulated, self.statistic, title, de)
 
 
@@ -519,13 +519,13 @@ def randomization_test(
     index: Callable[..., Any],
     df: pd.DataFrame,
     *,
-    iterations: int = 999,
+    permutations: int = 999,
     null: str = "systematic",
     alternative: str = "greater",
     alpha: float = 0.05,
     rng: Any = None,
     progress: bool | None = None,
-    workers: int | None = None,
+    n_jobs: int | None = None,
     **index_kwargs: Any,
 ) -> RandomizationResult:
     r"""Test a segregation index against random allocation, or bootstrap it.
@@ -538,7 +538,7 @@ def randomization_test(
         :func:`~sozplan.segregation.mutual_information`.
     df : DataFrame
         One row per area with whole-number counts.
-    iterations : int, default 999
+    permutations : int, default 999
     null : {"systematic", "evenness", "permutation", "bootstrap", "geographic"}
         ``"systematic"``: every group is allocated to areas by a multinomial draw with
         probabilities :math:`t_i / T` (area sizes vary; PySAL's "systematic").
@@ -557,12 +557,12 @@ def randomization_test(
     rng : None, int or numpy.random.Generator
     progress : bool, optional
         Show a progress bar (tqdm if installed); by default only for long runs.
-    workers : int, optional
+    n_jobs : int, optional
         Threads used for the simulation; by default every CPU core available to the
         process. The result does not depend on it: each chunk of iterations draws from
         its own generator, seeded from ``rng`` in a fixed order.
     **index_kwargs
-        Arguments of the index: ``group=``/``total=`` or ``groups=``, optionally
+        Arguments of the index: ``group=``/``population=`` or ``groups=``, optionally
         ``graph=`` and index parameters such as ``b=`` or ``base=``.
 
     Returns
@@ -578,7 +578,7 @@ def randomization_test(
     precomputed alias table per distinct area size (:mod:`sozplan.segregation._draws`:
     one uniform number and one look-up per count, exact to the resolution of the
     uniforms), the index is evaluated on cache-sized blocks of tables, and chunks run
-    on ``workers`` threads.
+    on ``n_jobs`` threads.
 
     References
     ----------
@@ -592,31 +592,31 @@ def randomization_test(
     >>> import pandas as pd
     >>> from sozplan.segregation import dissimilarity
     >>> df = pd.DataFrame({"a": [40, 2, 3, 35], "t": [50, 50, 50, 50]})
-    >>> r = randomization_test(dissimilarity, df, group="a", total="t",
-    ...                        iterations=199, rng=0)
+    >>> r = randomization_test(dissimilarity, df, group="a", population="t",
+    ...                        permutations=199, rng=0)
     >>> r.p_value
     0.005
     """
     where = "randomization_test"
-    iterations = _check_common(iterations, alpha, alternative, where)
+    permutations = _check_common(permutations, alpha, alternative, where)
     if null not in NULLS:
         raise fail(where, f"`null` is {null!r}", f"choose one of {format_values(NULLS)}")
     rng = check_rng(rng, where=where)
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs < 1
     ):
-        raise fail(where, f"`workers` is {workers!r}", "pass a positive integer or None")
+        raise fail(where, f"`n_jobs` is {n_jobs!r}", "pass a positive integer or None")
     spec, counts, kernel, names = prepare_index(index, df, index_kwargs, where)
     observed = float(kernel(counts[None])[0])
-    simulator = Simulator(counts, null, workers=workers)
-    sizes = list(_chunks(iterations, *counts.shape))
-    bar = _progress(iterations, progress, iterations * counts.size, spec.name)
+    simulator = Simulator(counts, null, workers=n_jobs)
+    sizes = list(_chunks(permutations, *counts.shape))
+    bar = _progress(permutations, progress, permutations * counts.size, spec.name)
     try:
         simulated = run_chunks(
             lambda b, gen: evaluate(kernel, simulator.draw(b, gen)),
             sizes,
             rng,
-            workers=workers,
+            workers=n_jobs,
             bar=bar,
         )
     finally:
@@ -644,7 +644,7 @@ def randomization_test(
         ci=(float(lo), float(hi)),
         bias_corrected=float(corrected),
         z=(observed - expected) / std if std and std > 0 else float("nan"),
-        n_iterations=iterations,
+        n_permutations=permutations,
         alpha=float(alpha),
         groups=names,
         simulated=simulated,
@@ -669,7 +669,7 @@ class ComparisonResult:
     ci : tuple of float
         Bootstrap percentile interval of the difference (``method="bootstrap"``), or the
         central range of differences under random labelling.
-    n_iterations : int
+    n_permutations : int
     simulated : numpy.ndarray
         Simulated differences.
     """
@@ -682,7 +682,7 @@ class ComparisonResult:
     method: str
     p_value: float
     ci: tuple[float, float]
-    n_iterations: int
+    n_permutations: int
     alpha: float
     simulated: np.ndarray = field(default_factory=lambda: np.empty(0))
 
@@ -693,7 +693,7 @@ class ComparisonResult:
             f"  statistic_2  {self.statistic_2:.4f}\n"
             f"  difference   {self.difference:+.4f} "
             f"[{self.ci[0]:+.4f}, {self.ci[1]:+.4f}] ({1 - self.alpha:.0%})\n"
-            f"  p_value      {self.p_value:.4g} ({self.method}, {self.n_iterations} iterations)"
+            f"  p_value      {self.p_value:.4g} ({self.method}, {self.n_permutations} permutations)"
         )
 
     def _repr_html_(self) -> str:
@@ -719,7 +719,7 @@ class ComparisonResult:
                 "p_value": [self.p_value],
                 "ci_low": [self.ci[0]],
                 "ci_high": [self.ci[1]],
-                "n_iterations": [self.n_iterations],
+                "n_permutations": [self.n_permutations],
             }
         )
 
@@ -735,7 +735,7 @@ def compare_indices(
     df1: pd.DataFrame,
     df2: pd.DataFrame,
     *,
-    iterations: int = 999,
+    permutations: int = 999,
     method: str = "bootstrap",
     alpha: float = 0.05,
     rng: Any = None,
@@ -749,7 +749,7 @@ def compare_indices(
         An index function, e.g. :func:`~sozplan.segregation.dissimilarity`.
     df1, df2 : DataFrame
         Two tables with the same count columns (their areas may differ).
-    iterations : int, default 999
+    permutations : int, default 999
     method : {"bootstrap", "random_label"}
         ``"bootstrap"`` resamples the areas of each table with replacement; the
         interval is the percentile interval of the difference and the p-value the
@@ -760,7 +760,7 @@ def compare_indices(
     alpha : float, default 0.05
     rng : None, int or numpy.random.Generator
     **index_kwargs
-        ``group=``/``total=`` or ``groups=`` and index parameters (no ``graph``).
+        ``group=``/``population=`` or ``groups=`` and index parameters (no ``graph``).
 
     Returns
     -------
@@ -777,13 +777,13 @@ def compare_indices(
     >>> from sozplan.segregation import dissimilarity
     >>> a = pd.DataFrame({"g": [40, 2, 3, 35], "t": [50, 50, 50, 50]})
     >>> b = pd.DataFrame({"g": [20, 15, 18, 27], "t": [50, 50, 50, 50]})
-    >>> r = compare_indices(dissimilarity, a, b, group="g", total="t", rng=0,
-    ...                     iterations=199, method="random_label")
+    >>> r = compare_indices(dissimilarity, a, b, group="g", population="t", rng=0,
+    ...                     permutations=199, method="random_label")
     >>> round(r.difference, 3)
     -0.583
     """
     where = "compare_indices"
-    iterations = _check_common(iterations, alpha, "two-sided", where)
+    permutations = _check_common(permutations, alpha, "two-sided", where)
     if method not in ("bootstrap", "random_label"):
         raise fail(where, f"`method` is {method!r}", "choose 'bootstrap' or 'random_label'")
     if "graph" in index_kwargs:
@@ -802,8 +802,8 @@ def compare_indices(
     pooled = np.concatenate([c1, c2])
     size = max(1, CHUNK_ELEMENTS // max(1, pooled.size))
     done = 0
-    while done < iterations:
-        b = min(size, iterations - done)
+    while done < permutations:
+        b = min(size, permutations - done)
         done += b
         if method == "bootstrap":
             d1 = kernel(c1[rng.integers(0, n1, size=(b, n1))])
@@ -831,7 +831,7 @@ def compare_indices(
         method=method,
         p_value=float(p),
         ci=(float(lo), float(hi)),
-        n_iterations=iterations,
+        n_permutations=permutations,
         alpha=float(alpha),
         simulated=sim,
     )

@@ -21,7 +21,7 @@ from sozplan.checks import count_block, fail
 from sozplan.segregation._compiled import gini_half, multigroup_sums
 from sozplan.segregation._result import SegregationResult
 from sozplan.segregation._validate import (
-    IndexSpec,
+    IndexInfo,
     environment_matrix,
     lag_table,
     multigroup_table,
@@ -179,8 +179,8 @@ def compute_multigroup(
     )
 
 
-def _spec(name: str, label: str, dimension: str, kernel: Any) -> IndexSpec:
-    return IndexSpec(name, label, dimension, "multigroup", kernel)
+def _spec(name: str, label: str, dimension: str, kernel: Any) -> IndexInfo:
+    return IndexInfo(name, label, dimension, "multigroup", kernel)
 
 
 @register(_spec("multigroup_dissimilarity", "Multigroup dissimilarity D", "evenness", _k_mdis))

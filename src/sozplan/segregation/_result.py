@@ -61,7 +61,7 @@ class SegregationResult:
         Number of areas (rows) used; areas with zero population are counted here and
         carry zero weight.
     groups : tuple of str
-        The group column(s); for two-group indices ``(group, total)``.
+        The group column(s); for two-group indices ``(group, population)``.
     spatial : bool
         Whether the index uses a graph or geometry.
     extras : Mapping
@@ -75,7 +75,7 @@ class SegregationResult:
     >>> import pandas as pd
     >>> from sozplan.segregation import dissimilarity
     >>> df = pd.DataFrame({"a": [10, 0, 5], "t": [20, 20, 10]}, index=["01", "02", "03"])
-    >>> r = dissimilarity(df, group="a", total="t")
+    >>> r = dissimilarity(df, group="a", population="t")
     >>> round(r.statistic, 4)
     0.6
     >>> r.to_frame()[["index", "statistic", "dimension"]]
@@ -149,7 +149,7 @@ def twogroup_result(
     value: float,
     n_units: int,
     group: Any,
-    total: Any,
+    population: Any,
     *,
     spatial: bool,
     extras: Mapping[str, Any],
@@ -161,7 +161,7 @@ def twogroup_result(
         statistic=float(value),
         dimension=dimension,
         n_units=n_units,
-        groups=(str(group), str(total)),
+        groups=(str(group), str(population)),
         spatial=spatial,
         extras=extras,
     )

@@ -23,15 +23,14 @@ import pandas as pd
 
 from sozplan.checks import (
     check_counts,
-    check_graph_alignment,
     check_projected_crs,
     fail,
     format_values,
 )
-from sozplan.graph import build_graph
+from sozplan.graph import align_graph, build_graph
 from sozplan.segregation._result import SegregationResult, twogroup_result
 from sozplan.segregation._twogroup import _k_dissimilarity
-from sozplan.segregation._validate import IndexSpec, register, safe_div, twogroup_arrays
+from sozplan.segregation._validate import IndexInfo, register, safe_div, twogroup_arrays
 
 __all__ = [
     "absolute_centralization",
@@ -54,8 +53,8 @@ __all__ = [
 BLOCK_ELEMENTS = 2_000_000
 
 
-def _spec(name: str, label: str, dimension: str) -> IndexSpec:
-    return IndexSpec(
+def _spec(name: str, label: str, dimension: str) -> IndexInfo:
+    return IndexInfo(
         name,
         label,
         dimension,
@@ -83,10 +82,10 @@ def _geo(gdf: Any, where: str) -> None:
         )
 
 
-def _area(gdf: Any, area: Hashable | None, where: str) -> np.ndarray:
-    if area is not None:
-        check_counts(gdf, [area], where=where)
-        return gdf[area].to_numpy(dtype=float)
+def _area(gdf: Any, area_column: Hashable | None, where: str) -> np.ndarray:
+    if area_column is not None:
+        check_counts(gdf, [area_column], where=where)
+        return gdf[area_column].to_numpy(dtype=float)
     _geo(gdf, where)
     return gdf.geometry.area.to_numpy(dtype=float)
 
@@ -98,11 +97,11 @@ def _result(
     value: float,
     n: int,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     extras: dict[str, Any],
 ) -> SegregationResult:
     return twogroup_result(
-        name, label, dimension, value, n, group, total, spatial=True, extras=extras
+        name, label, dimension, value, n, group, population, spatial=True, extras=extras
     )
 
 
@@ -111,7 +110,7 @@ def _result(
 
 @register(_spec("delta", "Delta index (Hoover)", "concentration"))
 def delta(
-    df: Any, group: Hashable, total: Hashable, *, area: Hashable | None = None
+    df: Any, group: Hashable, population: Hashable, *, area_column: Hashable | None = None
 ) -> SegregationResult:
     r"""Delta index: share of the group that would have to move to reach a uniform density.
 
@@ -120,9 +119,9 @@ def delta(
     Parameters
     ----------
     df : GeoDataFrame or DataFrame
-        Areas; a plain DataFrame needs ``area=``.
-    group, total : str
-    area : str, optional
+        Areas; a plain DataFrame needs ``area_column=``.
+    group, population : str
+    area_column : str, optional
         Column with the area of each unit (e.g. ``"flaeche_m2"``); default: the
         geometry's area (projected CRS required).
 
@@ -140,14 +139,14 @@ def delta(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"g": [10, 0], "t": [10, 10], "a": [1.0, 3.0]})
-    >>> delta(df, "g", "t", area="a").statistic
+    >>> delta(df, "g", "t", area_column="a").statistic
     0.75
     """
-    x, _ = twogroup_arrays(df, group, total, where="delta")
-    a = _area(df, area, "delta")
+    x, _ = twogroup_arrays(df, group, population, where="delta")
+    a = _area(df, area_column, "delta")
     value = 0.5 * np.abs(x / x.sum() - a / a.sum()).sum()
     return _result(
-        "delta", "Delta index (Hoover)", "concentration", value, len(x), group, total, {}
+        "delta", "Delta index (Hoover)", "concentration", value, len(x), group, population, {}
     )
 
 
@@ -165,7 +164,7 @@ def _concentration_parts(x: np.ndarray, t: np.ndarray, a: np.ndarray) -> tuple[A
 
 @register(_spec("absolute_concentration", "Absolute concentration ACO", "concentration"))
 def absolute_concentration(
-    df: Any, group: Hashable, total: Hashable, *, area: Hashable | None = None
+    df: Any, group: Hashable, population: Hashable, *, area_column: Hashable | None = None
 ) -> SegregationResult:
     r"""Absolute concentration ACO (Massey & Denton 1988).
 
@@ -179,8 +178,8 @@ def absolute_concentration(
     Parameters
     ----------
     df : GeoDataFrame or DataFrame
-    group, total : str
-    area : str, optional
+    group, population : str
+    area_column : str, optional
 
     Returns
     -------
@@ -194,11 +193,11 @@ def absolute_concentration(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"g": [10, 0, 0], "t": [10, 10, 10], "a": [1.0, 2.0, 3.0]})
-    >>> absolute_concentration(df, "g", "t", area="a").statistic
+    >>> absolute_concentration(df, "g", "t", area_column="a").statistic
     1.0
     """
-    x, t = twogroup_arrays(df, group, total, where="absolute_concentration")
-    a = _area(df, area, "absolute_concentration")
+    x, t = twogroup_arrays(df, group, population, where="absolute_concentration")
+    a = _area(df, area_column, "absolute_concentration")
     xs, ts, as_, n1, n2, t1, t2 = _concentration_parts(x, t, a)
     low = (ts * as_ / t1)[:n1].sum()
     high = (ts * as_ / t2)[n2:].sum()
@@ -210,14 +209,14 @@ def absolute_concentration(
         value,
         len(x),
         group,
-        total,
+        population,
         {},
     )
 
 
 @register(_spec("relative_concentration", "Relative concentration RCO", "concentration"))
 def relative_concentration(
-    df: Any, group: Hashable, total: Hashable, *, area: Hashable | None = None
+    df: Any, group: Hashable, population: Hashable, *, area_column: Hashable | None = None
 ) -> SegregationResult:
     r"""Relative concentration RCO (Massey & Denton 1988), between -1 and 1.
 
@@ -227,8 +226,8 @@ def relative_concentration(
     Parameters
     ----------
     df : GeoDataFrame or DataFrame
-    group, total : str
-    area : str, optional
+    group, population : str
+    area_column : str, optional
 
     Returns
     -------
@@ -242,11 +241,11 @@ def relative_concentration(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"g": [10, 0, 0], "t": [10, 10, 10], "a": [1.0, 2.0, 3.0]})
-    >>> round(relative_concentration(df, "g", "t", area="a").statistic, 6)
+    >>> round(relative_concentration(df, "g", "t", area_column="a").statistic, 6)
     0.9
     """
-    x, t = twogroup_arrays(df, group, total, where="relative_concentration")
-    a = _area(df, area, "relative_concentration")
+    x, t = twogroup_arrays(df, group, population, where="relative_concentration")
+    a = _area(df, area_column, "relative_concentration")
     y = t - x
     xs, ts, as_, n1, n2, t1, t2 = _concentration_parts(x, t, a)
     asc = np.argsort(a, kind="stable")
@@ -260,7 +259,7 @@ def relative_concentration(
         num / den,
         len(x),
         group,
-        total,
+        population,
         {},
     )
 
@@ -300,9 +299,9 @@ def _center(
 
 
 def _centralization(
-    df: Any, group: Hashable, total: Hashable, center: Any, where: str, relative: bool
+    df: Any, group: Hashable, population: Hashable, center: Any, where: str, relative: bool
 ) -> SegregationResult:
-    x, t = twogroup_arrays(df, group, total, where=where)
+    x, t = twogroup_arrays(df, group, population, where=where)
     _geo(df, where)
     cent = df.geometry.centroid
     cx, cy = cent.x.to_numpy(), cent.y.to_numpy()
@@ -321,14 +320,14 @@ def _centralization(
         value,
         len(x),
         group,
-        total,
+        population,
         {"center_x": c0[0], "center_y": c0[1]},
     )
 
 
 @register(_spec("absolute_centralization", "Absolute centralisation ACE", "centralisation"))
 def absolute_centralization(
-    df: Any, group: Hashable, total: Hashable, *, center: Any = "mean"
+    df: Any, group: Hashable, population: Hashable, *, center: Any = "mean"
 ) -> SegregationResult:
     r"""Absolute centralisation ACE: how close the group lives to the centre, relative to land.
 
@@ -341,7 +340,7 @@ def absolute_centralization(
     ----------
     df : GeoDataFrame
         Projected CRS.
-    group, total : str
+    group, population : str
     center : str, area id or (x, y), default "mean"
         ``"mean"`` or ``"median"`` of the centroids, ``"population_weighted_mean"``,
         ``"largest_population"``, the id of the centre area, or a point.
@@ -364,12 +363,12 @@ def absolute_centralization(
     >>> round(absolute_centralization(g, "g", "t", center=(0.5, 0.5)).statistic, 4)
     0.6667
     """
-    return _centralization(df, group, total, center, "absolute_centralization", False)
+    return _centralization(df, group, population, center, "absolute_centralization", False)
 
 
 @register(_spec("relative_centralization", "Relative centralisation RCE", "centralisation"))
 def relative_centralization(
-    df: Any, group: Hashable, total: Hashable, *, center: Any = "mean"
+    df: Any, group: Hashable, population: Hashable, *, center: Any = "mean"
 ) -> SegregationResult:
     r"""Relative centralisation RCE: the group's closeness to the centre relative to the rest.
 
@@ -381,7 +380,7 @@ def relative_centralization(
     Parameters
     ----------
     df : GeoDataFrame
-    group, total : str
+    group, population : str
     center : str, area id or (x, y), default "mean"
 
     Returns
@@ -401,7 +400,7 @@ def relative_centralization(
     >>> relative_centralization(g, "g", "t", center=(0.5, 0.5)).statistic
     1.0
     """
-    return _centralization(df, group, total, center, "relative_centralization", True)
+    return _centralization(df, group, population, center, "relative_centralization", True)
 
 
 # ------------------------------------------------------------ distance decay
@@ -435,9 +434,15 @@ def _proximity_products(
 
 
 def _decay_common(
-    df: Any, group: Hashable, total: Hashable, alpha: float, beta: float, scale: float, where: str
+    df: Any,
+    group: Hashable,
+    population: Hashable,
+    alpha: float,
+    beta: float,
+    scale: float,
+    where: str,
 ) -> tuple[np.ndarray, ...]:
-    x, t = twogroup_arrays(df, group, total, where=where)
+    x, t = twogroup_arrays(df, group, population, where=where)
     y = t - x
     vec = np.column_stack([x, y, t, np.ones_like(x), safe_div(x, t) * t, safe_div(y, t) * t])
     cv = _proximity_products(df, vec, alpha, beta, scale, where)
@@ -448,7 +453,7 @@ def _decay_common(
 def absolute_clustering(
     df: Any,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     *,
     alpha: float = 0.6,
     beta: float = 0.5,
@@ -462,7 +467,7 @@ def absolute_clustering(
     Parameters
     ----------
     df : GeoDataFrame
-    group, total : str
+    group, population : str
     alpha, beta : float, default 0.6 and 0.5
         Within-unit distance :math:`d_{ii} = (\alpha a_i)^\beta`.
     scale : float, default 1000
@@ -490,7 +495,7 @@ def absolute_clustering(
     >>> absolute_clustering(g, "g", "t").statistic > 0
     True
     """
-    x, _, _, cv = _decay_common(df, group, total, alpha, beta, scale, "absolute_clustering")
+    x, _, _, cv = _decay_common(df, group, population, alpha, beta, scale, "absolute_clustering")
     big_x, n = x.sum(), len(x)
     csum = cv[:, 3].sum()
     num = (x / big_x * cv[:, 0]).sum() - big_x / n**2 * csum
@@ -502,7 +507,7 @@ def absolute_clustering(
         num / den,
         n,
         group,
-        total,
+        population,
         {"alpha": alpha, "beta": beta, "scale": scale},
     )
 
@@ -511,7 +516,7 @@ def absolute_clustering(
 def relative_clustering(
     df: Any,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     *,
     alpha: float = 0.6,
     beta: float = 0.5,
@@ -525,7 +530,7 @@ def relative_clustering(
     Parameters
     ----------
     df : GeoDataFrame
-    group, total : str
+    group, population : str
     alpha, beta : float, default 0.6 and 0.5
     scale : float, default 1000
 
@@ -546,7 +551,7 @@ def relative_clustering(
     >>> relative_clustering(g, "g", "t").statistic
     0.0
     """
-    x, y, _, cv = _decay_common(df, group, total, alpha, beta, scale, "relative_clustering")
+    x, y, _, cv = _decay_common(df, group, population, alpha, beta, scale, "relative_clustering")
     pxx = (x * cv[:, 0]).sum() / x.sum() ** 2
     pyy = (y * cv[:, 1]).sum() / y.sum() ** 2
     return _result(
@@ -556,7 +561,7 @@ def relative_clustering(
         pxx / pyy - 1,
         len(x),
         group,
-        total,
+        population,
         {"alpha": alpha, "beta": beta, "scale": scale},
     )
 
@@ -565,7 +570,7 @@ def relative_clustering(
 def spatial_proximity(
     df: Any,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     *,
     alpha: float = 0.6,
     beta: float = 0.5,
@@ -578,7 +583,7 @@ def spatial_proximity(
     Parameters
     ----------
     df : GeoDataFrame
-    group, total : str
+    group, population : str
     alpha, beta : float, default 0.6 and 0.5
     scale : float, default 1000
 
@@ -600,7 +605,7 @@ def spatial_proximity(
     >>> round(spatial_proximity(g, "g", "t").statistic, 10)
     1.0
     """
-    x, y, t, cv = _decay_common(df, group, total, alpha, beta, scale, "spatial_proximity")
+    x, y, t, cv = _decay_common(df, group, population, alpha, beta, scale, "spatial_proximity")
     pxx = (x * cv[:, 0]).sum() / x.sum() ** 2
     pyy = (y * cv[:, 1]).sum() / y.sum() ** 2
     ptt = (t * cv[:, 2]).sum() / t.sum() ** 2
@@ -612,7 +617,7 @@ def spatial_proximity(
         value,
         len(x),
         group,
-        total,
+        population,
         {"alpha": alpha, "beta": beta, "scale": scale},
     )
 
@@ -620,14 +625,14 @@ def spatial_proximity(
 def _decay_exposure(
     df: Any,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     alpha: float,
     beta: float,
     scale: float,
     isolation: bool,
 ) -> SegregationResult:
     where = "distance_decay_isolation" if isolation else "distance_decay_exposure"
-    x, _, _, cv = _decay_common(df, group, total, alpha, beta, scale, where)
+    x, _, _, cv = _decay_common(df, group, population, alpha, beta, scale, where)
     # k_ij = c_ij t_j / sum_j c_ij t_j;  sum_j k_ij x_j / t_j = (C @ x)_i / (C @ t)_i
     target = cv[:, 0] if isolation else cv[:, 1]
     local = safe_div(target, cv[:, 2])
@@ -640,7 +645,7 @@ def _decay_exposure(
         value,
         len(x),
         group,
-        total,
+        population,
         {"alpha": alpha, "beta": beta, "scale": scale},
     )
 
@@ -649,7 +654,7 @@ def _decay_exposure(
 def distance_decay_isolation(
     df: Any,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     *,
     alpha: float = 0.6,
     beta: float = 0.5,
@@ -663,7 +668,7 @@ def distance_decay_isolation(
     Parameters
     ----------
     df : GeoDataFrame
-    group, total : str
+    group, population : str
     alpha, beta : float, default 0.6 and 0.5
     scale : float, default 1000
 
@@ -692,14 +697,14 @@ def distance_decay_isolation(
     >>> round(distance_decay_isolation(g, "g", "t").statistic, 10)
     0.5
     """
-    return _decay_exposure(df, group, total, alpha, beta, scale, True)
+    return _decay_exposure(df, group, population, alpha, beta, scale, True)
 
 
 @register(_spec("distance_decay_exposure", "Distance-decay exposure DPxy", "exposure"))
 def distance_decay_exposure(
     df: Any,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     *,
     alpha: float = 0.6,
     beta: float = 0.5,
@@ -712,7 +717,7 @@ def distance_decay_exposure(
     Parameters
     ----------
     df : GeoDataFrame
-    group, total : str
+    group, population : str
     alpha, beta : float, default 0.6 and 0.5
     scale : float, default 1000
 
@@ -733,7 +738,7 @@ def distance_decay_exposure(
     >>> round(distance_decay_exposure(g, "g", "t").statistic, 10)
     0.5
     """
-    return _decay_exposure(df, group, total, alpha, beta, scale, False)
+    return _decay_exposure(df, group, population, alpha, beta, scale, False)
 
 
 # ------------------------------------------------------------- adjusted D
@@ -750,16 +755,22 @@ def _pairs(graph: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _adjusted_d(
-    df: Any, group: Hashable, total: Hashable, graph: Any, where: str, standardize: bool
+    df: Any, group: Hashable, population: Hashable, graph: Any, where: str, standardize: bool
 ) -> tuple[float, np.ndarray, np.ndarray]:
 
-    x, t = twogroup_arrays(df, group, total, where=where)
+    x, t = twogroup_arrays(df, group, population, where=where)
     if graph is None:
+        raise fail(
+            where,
+            "`graph` is None (no spatial weights), but D(adj) needs neighbours",
+            "pass graph='queen' (the default), 'rook' or a libpysal Graph",
+        )
+    if isinstance(graph, str):
         _geo(df, where)
 
-        # binary queen contiguity; areas without neighbours simply add no contrast
-        graph = build_graph(df, "queen", islands="keep", transform="b")
-    check_graph_alignment(df, graph, where=where)
+        # binary contiguity; areas without neighbours simply add no contrast
+        graph = build_graph(df, graph, islands="keep", transform="b")
+    graph = align_graph(graph, df, where=where)
     i, j, w = _pairs(graph)
     if standardize:
         rowsum = np.bincount(i, weights=w, minlength=len(x))
@@ -771,7 +782,12 @@ def _adjusted_d(
 
 @register(_spec("spatial_dissimilarity", "Adjusted D(adj) (Morrill)", "evenness"))
 def spatial_dissimilarity(
-    df: Any, group: Hashable, total: Hashable, *, graph: Any = None, standardize: bool = False
+    df: Any,
+    group: Hashable,
+    population: Hashable,
+    *,
+    graph: Any = "queen",
+    standardize: bool = False,
 ) -> SegregationResult:
     r"""Morrill's adjusted dissimilarity D(adj): D minus the contrast across neighbours.
 
@@ -780,9 +796,10 @@ def spatial_dissimilarity(
     Parameters
     ----------
     df : DataFrame or GeoDataFrame
-    group, total : str
-    graph : libpysal.graph.Graph, optional
-        Neighbour weights :math:`c_{ij}`; default queen contiguity of the geometry.
+    group, population : str
+    graph : libpysal.graph.Graph or str, default "queen"
+        Neighbour weights :math:`c_{ij}`, or the kind of contiguity to build from the
+        geometry (binary; areas without neighbours add no contrast).
     standardize : bool, default False
         Row-standardise the weights first.
 
@@ -804,7 +821,9 @@ def spatial_dissimilarity(
     >>> spatial_dissimilarity(g, "g", "t").statistic
     0.0
     """
-    d, contrast, w = _adjusted_d(df, group, total, graph, "spatial_dissimilarity", standardize)
+    d, contrast, w = _adjusted_d(
+        df, group, population, graph, "spatial_dissimilarity", standardize
+    )
     return _result(
         "spatial_dissimilarity",
         "Adjusted D(adj) (Morrill)",
@@ -812,14 +831,14 @@ def spatial_dissimilarity(
         d - contrast.sum() / w.sum(),
         len(df),
         group,
-        total,
+        population,
         {"dissimilarity": d},
     )
 
 
 @register(_spec("boundary_dissimilarity", "Boundary-adjusted D(w) (Wong)", "evenness"))
 def boundary_dissimilarity(
-    df: Any, group: Hashable, total: Hashable, *, standardize: bool = True
+    df: Any, group: Hashable, population: Hashable, *, standardize: bool = True
 ) -> SegregationResult:
     r"""Wong's D(w): D adjusted by the contrast across shared boundaries.
 
@@ -831,7 +850,7 @@ def boundary_dissimilarity(
     Parameters
     ----------
     df : GeoDataFrame
-    group, total : str
+    group, population : str
     standardize : bool, default True
 
     Returns
@@ -857,7 +876,7 @@ def boundary_dissimilarity(
     from libpysal.graph import Graph
 
     graph = Graph.build_contiguity(df, rook=True, by_perimeter=True)
-    x, t = twogroup_arrays(df, group, total, where=where)
+    x, t = twogroup_arrays(df, group, population, where=where)
     i, j, w = _pairs(graph)
     if standardize:
         rowsum = np.bincount(i, weights=w, minlength=len(x))
@@ -872,14 +891,14 @@ def boundary_dissimilarity(
         value,
         len(x),
         group,
-        total,
+        population,
         {"dissimilarity": d},
     )
 
 
 @register(_spec("perimeter_area_dissimilarity", "Perimeter/area-adjusted D(s) (Wong)", "evenness"))
 def perimeter_area_dissimilarity(
-    df: Any, group: Hashable, total: Hashable, *, standardize: bool = True
+    df: Any, group: Hashable, population: Hashable, *, standardize: bool = True
 ) -> SegregationResult:
     r"""Wong's D(s): D adjusted by boundary contrast and the units' perimeter/area ratios.
 
@@ -892,7 +911,7 @@ def perimeter_area_dissimilarity(
     Parameters
     ----------
     df : GeoDataFrame
-    group, total : str
+    group, population : str
     standardize : bool, default True
 
     Returns
@@ -917,7 +936,7 @@ def perimeter_area_dissimilarity(
     from libpysal.graph import Graph
 
     graph = Graph.build_contiguity(df, rook=True, by_perimeter=True)
-    x, t = twogroup_arrays(df, group, total, where=where)
+    x, t = twogroup_arrays(df, group, population, where=where)
     i, j, w = _pairs(graph)
     if standardize:
         w = w / w.sum()
@@ -932,7 +951,7 @@ def perimeter_area_dissimilarity(
         value,
         len(x),
         group,
-        total,
+        population,
         {"dissimilarity": d},
     )
 
@@ -968,7 +987,7 @@ def multiscalar_profile(
     kernel : str, default "triangular"
         A kernel of ``libpysal.graph.Graph.build_kernel``.
     **index_kwargs
-        ``group``/``total`` or ``groups`` and index parameters.
+        ``group``/``population`` or ``groups`` and index parameters.
 
     Returns
     -------
@@ -988,7 +1007,7 @@ def multiscalar_profile(
     >>> from sozplan.segregation import dissimilarity
     >>> g = gpd.GeoDataFrame({"g": [10, 10, 0, 0], "t": [10, 10, 10, 10]},
     ...     geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(4)], crs=25832)
-    >>> prof = multiscalar_profile(dissimilarity, g, [150, 250], group="g", total="t")
+    >>> prof = multiscalar_profile(dissimilarity, g, [150, 250], group="g", population="t")
     >>> prof["statistic"].round(3).tolist()
     [1.0, 0.778, 0.524]
 

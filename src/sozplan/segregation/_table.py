@@ -69,7 +69,7 @@ _ORDER = ["evenness", "exposure", "concentration", "centralisation", "clustering
 def segregation_table(
     df: pd.DataFrame,
     group: Hashable | None = None,
-    total: Hashable | None = None,
+    population: Hashable | None = None,
     *,
     groups: Sequence[Hashable] | None = None,
     graph: Any = None,
@@ -85,7 +85,7 @@ def segregation_table(
     ----------
     df : DataFrame or GeoDataFrame
         One row per area.
-    group, total : str, optional
+    group, population : str, optional
         Two-group form: the group column and the total population column.
     groups : list of str, optional
         Multigroup form: mutually exclusive group columns.
@@ -130,11 +130,11 @@ def segregation_table(
     rows: list[dict[str, Any]] = []
     if groups is not None:
         wanted = _selected(indices, MULTIGROUP, where)
-        if group is not None or total is not None or spatial:
+        if group is not None or population is not None or spatial:
             raise fail(
                 where,
-                "`groups` was passed together with `group`/`total`/`spatial`",
-                "use groups=[...] for multigroup indices, or group= and total= "
+                "`groups` was passed together with `group`/`population`/`spatial`",
+                "use groups=[...] for multigroup indices, or group= and population= "
                 "(optionally spatial=True) for two-group indices",
             )
         counts, groups, _ = multigroup_table(df, groups, where=where)
@@ -148,17 +148,17 @@ def segregation_table(
                 spec = REGISTRY[func]
                 rows.append(_row(spec, values[spec.name], is_spatial, label, len(arr)))
     else:
-        if group is None or total is None:
+        if group is None or population is None:
             raise fail(
                 where,
-                "neither `groups` nor both `group` and `total` were passed",
-                "pass group= and total= (two-group) or groups=[...] (multigroup)",
+                "neither `groups` nor both `group` and `population` were passed",
+                "pass group= and population= (two-group) or groups=[...] (multigroup)",
             )
         wanted = _selected(
             indices, TWOGROUP_ASPATIAL + (TWOGROUP_SPATIAL if spatial else ()), where
         )
-        x, t = twogroup_arrays(df, group, total, where=where)
-        label = f"{group}, {total}"
+        x, t = twogroup_arrays(df, group, population, where=where)
+        label = f"{group}, {population}"
         variants = [(x, t, False)]
         if graph is not None:
             mat = environment_matrix(df, graph, where)
@@ -171,7 +171,7 @@ def segregation_table(
                 rows.append(_row(spec, value, is_spatial, label, len(xx)))
         if spatial:
             for func in (f for f in TWOGROUP_SPATIAL if f in wanted):
-                res = func(df, group, total)
+                res = func(df, group, population)
                 rows.append(_row(REGISTRY[func], res.statistic, True, label, len(x)))
     rows.sort(key=lambda r: (_ORDER.index(r["dimension"]), r["spatial"]))  # stable
     return pd.DataFrame({c: [r[c] for r in rows] for c in COLUMNS})

@@ -25,7 +25,7 @@ from sozplan.checks import check_rng, fail
 from sozplan.segregation._inference import simulate_twogroup
 from sozplan.segregation._result import SegregationResult, carrington_troske, twogroup_result
 from sozplan.segregation._validate import (
-    IndexSpec,
+    IndexInfo,
     check_integer_counts,
     environment_matrix,
     lag_counts,
@@ -168,7 +168,7 @@ def compute_twogroup(
     func: Any,
     df: pd.DataFrame,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     *,
     graph: Any = None,
     extras: dict[str, Any] | None = None,
@@ -177,7 +177,7 @@ def compute_twogroup(
     """Validate, build local environments if a graph is given, and run the kernel."""
     spec = func._segregation_spec
     where = spec.name
-    x, t = twogroup_arrays(df, group, total, where=where)
+    x, t = twogroup_arrays(df, group, population, where=where)
     if graph is not None:
         mat = environment_matrix(df, graph, where)
         x, t = lag_counts(mat, x), lag_counts(mat, t)
@@ -190,14 +190,14 @@ def compute_twogroup(
         value,
         len(x),
         group,
-        total,
+        population,
         spatial=graph is not None or spec.spatial,
         extras=info,
     )
 
 
-def _spec(name: str, label: str, dimension: str, kernel: Any, **kw: Any) -> IndexSpec:
-    return IndexSpec(name, label, dimension, "twogroup", kernel, **kw)
+def _spec(name: str, label: str, dimension: str, kernel: Any, **kw: Any) -> IndexInfo:
+    return IndexInfo(name, label, dimension, "twogroup", kernel, **kw)
 
 
 # ----------------------------------------------------------------------- public API
@@ -205,7 +205,7 @@ def _spec(name: str, label: str, dimension: str, kernel: Any, **kw: Any) -> Inde
 
 @register(_spec("dissimilarity", "Dissimilarity index D", "evenness", _k_dissimilarity))
 def dissimilarity(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""Index of dissimilarity D (Duncan & Duncan 1955).
 
@@ -219,8 +219,8 @@ def dissimilarity(
     ----------
     df : DataFrame
         One row per area.
-    group, total : str
-        Columns with the group counts and the total population (``group <= total``).
+    group, population : str
+        Columns with the group counts and the total population (``group <= population``).
     graph : libpysal.graph.Graph, optional
         If given, the spatial version on local environments (see module notes).
 
@@ -240,12 +240,12 @@ def dissimilarity(
     >>> round(dissimilarity(df, "a", "t").statistic, 6)
     0.571429
     """
-    return compute_twogroup(dissimilarity, df, group, total, graph=graph)
+    return compute_twogroup(dissimilarity, df, group, population, graph=graph)
 
 
 @register(_spec("gini", "Gini index G", "evenness", _k_gini))
 def gini(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""Gini segregation index G (the area between the segregation curve and the diagonal).
 
@@ -256,7 +256,7 @@ def gini(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     graph : libpysal.graph.Graph, optional
 
     Returns
@@ -275,12 +275,12 @@ def gini(
     >>> round(gini(df, "a", "t").statistic, 6)
     0.571429
     """
-    return compute_twogroup(gini, df, group, total, graph=graph)
+    return compute_twogroup(gini, df, group, population, graph=graph)
 
 
 @register(_spec("entropy", "Theil entropy index H", "evenness", _k_entropy))
 def entropy(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""Theil's information theory (entropy) index H for two groups.
 
@@ -291,7 +291,7 @@ def entropy(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     graph : libpysal.graph.Graph, optional
 
     Returns
@@ -311,12 +311,12 @@ def entropy(
     >>> entropy(df, "a", "t").statistic
     1.0
     """
-    return compute_twogroup(entropy, df, group, total, graph=graph)
+    return compute_twogroup(entropy, df, group, population, graph=graph)
 
 
 @register(_spec("atkinson", "Atkinson index A", "evenness", _k_atkinson))
 def atkinson(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, b: float = 0.5, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, b: float = 0.5, graph: Any = None
 ) -> SegregationResult:
     r"""Atkinson index A(b).
 
@@ -326,7 +326,7 @@ def atkinson(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     b : float, default 0.5
         Shape parameter in (0, 1); values above 0.5 weight areas where the group is
         over-represented more heavily.
@@ -350,12 +350,12 @@ def atkinson(
     """
     if not isinstance(b, int | float) or not 0 < float(b) < 1:
         raise fail("atkinson", f"`b` is {b!r}", "pass a number strictly between 0 and 1")
-    return compute_twogroup(atkinson, df, group, total, graph=graph, b=float(b))
+    return compute_twogroup(atkinson, df, group, population, graph=graph, b=float(b))
 
 
 @register(_spec("isolation", "Isolation index xPx", "exposure", _k_isolation))
 def isolation(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""Isolation index :math:`{}_xP_x`: the group share in the area of an average member.
 
@@ -366,7 +366,7 @@ def isolation(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     graph : libpysal.graph.Graph, optional
 
     Returns
@@ -385,12 +385,12 @@ def isolation(
     >>> round(isolation(df, "a", "t").statistic, 6)
     0.5
     """
-    return compute_twogroup(isolation, df, group, total, graph=graph)
+    return compute_twogroup(isolation, df, group, population, graph=graph)
 
 
 @register(_spec("exposure", "Exposure (interaction) index xPy", "exposure", _k_exposure))
 def exposure(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""Exposure (interaction) index :math:`{}_xP_y = 1 - {}_xP_x`.
 
@@ -399,7 +399,7 @@ def exposure(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     graph : libpysal.graph.Graph, optional
 
     Returns
@@ -417,7 +417,7 @@ def exposure(
     >>> round(exposure(df, "a", "t").statistic, 6)
     0.5
     """
-    return compute_twogroup(exposure, df, group, total, graph=graph)
+    return compute_twogroup(exposure, df, group, population, graph=graph)
 
 
 @register(
@@ -426,7 +426,7 @@ def exposure(
     )
 )
 def correlation_ratio(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""Correlation ratio :math:`V = \eta^2`, the isolation index adjusted for the group share.
 
@@ -435,7 +435,7 @@ def correlation_ratio(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     graph : libpysal.graph.Graph, optional
 
     Returns
@@ -455,12 +455,12 @@ def correlation_ratio(
     >>> correlation_ratio(df, "a", "t").statistic
     1.0
     """
-    return compute_twogroup(correlation_ratio, df, group, total, graph=graph)
+    return compute_twogroup(correlation_ratio, df, group, population, graph=graph)
 
 
 @register(_spec("hutchens", "Hutchens square root index S", "evenness", _k_hutchens))
 def hutchens(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""Hutchens' square root index, additively decomposable.
 
@@ -469,7 +469,7 @@ def hutchens(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     graph : libpysal.graph.Graph, optional
 
     Returns
@@ -488,12 +488,12 @@ def hutchens(
     >>> hutchens(df, "a", "t").statistic
     1.0
     """
-    return compute_twogroup(hutchens, df, group, total, graph=graph)
+    return compute_twogroup(hutchens, df, group, population, graph=graph)
 
 
 @register(_spec("min_max", "MinMax index", "evenness", _k_min_max))
 def min_max(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""MinMax index of O'Sullivan & Wong (2007), 1 minus the overlap of the two distributions.
 
@@ -502,7 +502,7 @@ def min_max(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     graph : libpysal.graph.Graph, optional
 
     Returns
@@ -522,7 +522,7 @@ def min_max(
     >>> min_max(df, "a", "t").statistic
     1.0
     """
-    return compute_twogroup(min_max, df, group, total, graph=graph)
+    return compute_twogroup(min_max, df, group, population, graph=graph)
 
 
 @register(
@@ -534,7 +534,7 @@ def min_max(
     )
 )
 def density_corrected_dissimilarity(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, graph: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:
     r"""Density-corrected dissimilarity index :math:`D_{dc}` of Allen et al. (2015).
 
@@ -552,7 +552,7 @@ def density_corrected_dissimilarity(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
+    group, population : str
     graph : libpysal.graph.Graph, optional
 
     Returns
@@ -574,7 +574,7 @@ def density_corrected_dissimilarity(
     >>> round(density_corrected_dissimilarity(df, "a", "t").statistic, 3)
     0.5
     """
-    return compute_twogroup(density_corrected_dissimilarity, df, group, total, graph=graph)
+    return compute_twogroup(density_corrected_dissimilarity, df, group, population, graph=graph)
 
 
 # ------------------------------------------------- indices that need simulation
@@ -594,7 +594,7 @@ def _check_iterations(iterations: Any, where: str) -> int:
         or not isinstance(iterations, int | np.integer)
         or iterations < 2
     ):
-        raise fail(where, f"`iterations` is {iterations!r}", "pass an integer of at least 2")
+        raise fail(where, f"`n_draws` is {iterations!r}", "pass an integer of at least 2")
     return int(iterations)
 
 
@@ -610,15 +610,15 @@ def _check_iterations(iterations: Any, where: str) -> int:
 def bias_corrected_dissimilarity(
     df: pd.DataFrame,
     group: Hashable,
-    total: Hashable,
+    population: Hashable,
     *,
-    iterations: int = 500,
+    n_draws: int = 500,
     rng: Any = None,
     graph: Any = None,
 ) -> SegregationResult:
     r"""Bootstrap bias-corrected dissimilarity index of Allen et al. (2015).
 
-    Both groups are redrawn ``iterations`` times from multinomial distributions over
+    Both groups are redrawn ``n_draws`` times from multinomial distributions over
     the areas with their observed shares :math:`x_i/X`, :math:`y_i/Y`; with
     :math:`\bar D_b` the mean of the bootstrap indices,
 
@@ -630,8 +630,8 @@ def bias_corrected_dissimilarity(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
-    iterations : int, default 500
+    group, population : str
+    n_draws : int, default 500
     rng : None, int or numpy.random.Generator
     graph : libpysal.graph.Graph, optional
 
@@ -648,15 +648,15 @@ def bias_corrected_dissimilarity(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"a": [50, 0, 5], "t": [60, 40, 10]})
-    >>> r = bias_corrected_dissimilarity(df, "a", "t", iterations=200, rng=1)
+    >>> r = bias_corrected_dissimilarity(df, "a", "t", n_draws=200, rng=1)
     >>> r.statistic <= r.extras["dissimilarity"]
     True
     """
     where = "bias_corrected_dissimilarity"
-    iterations = _check_iterations(iterations, where)
+    n_draws = _check_iterations(n_draws, where)
 
-    x, t = twogroup_arrays(df, group, total, where=where)
-    check_integer_counts(df, [group, total], where)
+    x, t = twogroup_arrays(df, group, population, where=where)
+    check_integer_counts(df, [group, population], where)
     rng = check_rng(rng, where=where)
     kernel: Callable[[np.ndarray, np.ndarray], np.ndarray] = _k_dissimilarity
     if graph is not None:
@@ -668,7 +668,7 @@ def bias_corrected_dissimilarity(
         kernel = lagged
 
     observed = float(kernel(x[None], t[None])[0])
-    boot = _simulated_reference(kernel, x, t, null="parametric", iterations=iterations, rng=rng)
+    boot = _simulated_reference(kernel, x, t, null="parametric", iterations=n_draws, rng=rng)
     return twogroup_result(
         where,
         "Bias-corrected D (Allen et al.)",
@@ -676,12 +676,12 @@ def bias_corrected_dissimilarity(
         2 * observed - boot.mean(),
         len(x),
         group,
-        total,
+        population,
         spatial=graph is not None,
         extras={
             "dissimilarity": observed,
             "bootstrap_mean": float(boot.mean()),
-            "iterations": iterations,
+            "n_draws": n_draws,
         },
     )
 
@@ -692,18 +692,18 @@ def _modified(
     kernel: Any,
     df: pd.DataFrame,
     group: Hashable,
-    total: Hashable,
-    iterations: int,
+    population: Hashable,
+    n_draws: int,
     rng: Any,
 ) -> SegregationResult:
 
-    iterations = _check_iterations(iterations, where)
-    x, t = twogroup_arrays(df, group, total, where=where)
-    check_integer_counts(df, [group, total], where)
+    n_draws = _check_iterations(n_draws, where)
+    x, t = twogroup_arrays(df, group, population, where=where)
+    check_integer_counts(df, [group, population], where)
     rng = check_rng(rng, where=where)
     observed = float(kernel(x[None], t[None])[0])
     expected = float(
-        _simulated_reference(kernel, x, t, null="evenness", iterations=iterations, rng=rng).mean()
+        _simulated_reference(kernel, x, t, null="evenness", iterations=n_draws, rng=rng).mean()
     )
     return twogroup_result(
         where,
@@ -712,9 +712,9 @@ def _modified(
         carrington_troske(observed, expected),
         len(x),
         group,
-        total,
+        population,
         spatial=False,
-        extras={"unadjusted": observed, "expected": expected, "iterations": iterations},
+        extras={"unadjusted": observed, "expected": expected, "n_draws": n_draws},
     )
 
 
@@ -728,7 +728,7 @@ def _modified(
     )
 )
 def modified_dissimilarity(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, iterations: int = 500, rng: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, n_draws: int = 500, rng: Any = None
 ) -> SegregationResult:
     r"""Dissimilarity index adjusted for random allocation (Carrington & Troske 1997).
 
@@ -741,8 +741,8 @@ def modified_dissimilarity(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
-    iterations : int, default 500
+    group, population : str
+    n_draws : int, default 500
     rng : None, int or numpy.random.Generator
 
     Returns
@@ -766,7 +766,7 @@ def modified_dissimilarity(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"a": [50, 0, 5], "t": [60, 40, 10]})
-    >>> r = modified_dissimilarity(df, "a", "t", iterations=100, rng=0)
+    >>> r = modified_dissimilarity(df, "a", "t", n_draws=100, rng=0)
     >>> 0 < r.statistic < r.extras["unadjusted"]
     True
     """
@@ -776,8 +776,8 @@ def modified_dissimilarity(
         _k_dissimilarity,
         df,
         group,
-        total,
-        iterations,
+        population,
+        n_draws,
         rng,
     )
 
@@ -792,7 +792,7 @@ def modified_dissimilarity(
     )
 )
 def modified_gini(
-    df: pd.DataFrame, group: Hashable, total: Hashable, *, iterations: int = 500, rng: Any = None
+    df: pd.DataFrame, group: Hashable, population: Hashable, *, n_draws: int = 500, rng: Any = None
 ) -> SegregationResult:
     r"""Gini index adjusted for random allocation (Carrington & Troske 1997).
 
@@ -801,8 +801,8 @@ def modified_gini(
     Parameters
     ----------
     df : DataFrame
-    group, total : str
-    iterations : int, default 500
+    group, population : str
+    n_draws : int, default 500
     rng : None, int or numpy.random.Generator
 
     Returns
@@ -817,7 +817,7 @@ def modified_gini(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"a": [50, 0, 5], "t": [60, 40, 10]})
-    >>> r = modified_gini(df, "a", "t", iterations=100, rng=0)
+    >>> r = modified_gini(df, "a", "t", n_draws=100, rng=0)
     >>> r.statistic < r.extras["unadjusted"]
     True
     """
@@ -827,7 +827,7 @@ def modified_gini(
         _k_gini,
         df,
         group,
-        total,
-        iterations,
+        population,
+        n_draws,
         rng,
     )

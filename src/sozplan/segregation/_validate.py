@@ -14,7 +14,6 @@ from sozplan.checks import (
     as_column_list,
     check_counts,
     check_frame,
-    check_graph_alignment,
     check_numerator_denominator,
     check_unique_index,
     count_block,
@@ -22,14 +21,19 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import DataQualityWarning
+from sozplan.graph import align_graph
 
 __all__: list[str] = []
 
 
 @immutable
 @dataclass(frozen=True)
-class IndexSpec:
-    """What the inference and table machinery needs to know about a public index."""
+class IndexInfo:
+    """Registry entry of a segregation index: what inference and tables need to know.
+
+    Not to be confused with :class:`sozplan.index.IndexSpec`, the specification of a
+    composite social index.
+    """
 
     name: str
     label: str
@@ -40,10 +44,10 @@ class IndexSpec:
     randomizable: bool = True
 
 
-REGISTRY: dict[Callable[..., Any], IndexSpec] = {}
+REGISTRY: dict[Callable[..., Any], IndexInfo] = {}
 
 
-def register(spec: IndexSpec) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def register(spec: IndexInfo) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Attach ``spec`` to a public index function (used by ``randomization_test``)."""
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -54,7 +58,7 @@ def register(spec: IndexSpec) -> Callable[[Callable[..., Any]], Callable[..., An
     return deco
 
 
-def spec_of(index: Any, where: str) -> IndexSpec:
+def spec_of(index: Any, where: str) -> IndexInfo:
     """Return the registered spec of an index function or raise a helpful error."""
     spec = getattr(index, "_segregation_spec", None)
     if spec is None:
@@ -69,7 +73,7 @@ def spec_of(index: Any, where: str) -> IndexSpec:
 
 
 def twogroup_arrays(
-    df: Any, group: Hashable, total: Hashable, *, where: str, min_units: int = 2
+    df: Any, group: Hashable, population: Hashable, *, where: str, min_units: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate a two-group table and return ``(x, t)`` as float arrays.
 
@@ -79,10 +83,10 @@ def twogroup_arrays(
     """
     check_frame(df, where=where)
     check_unique_index(df, where=where)
-    check_counts(df, [group, total], where=where)
-    check_numerator_denominator(df, group, total, where=where)
+    check_counts(df, [group, population], where=where)
+    check_numerator_denominator(df, group, population, where=where)
     x = df[group].to_numpy(dtype=float)
-    t = df[total].to_numpy(dtype=float)
+    t = df[population].to_numpy(dtype=float)
     _check_units(len(t), min_units, where)
     big_x, big_t = x.sum(), t.sum()
     if big_x <= 0 or big_x >= big_t:
@@ -207,7 +211,7 @@ def environment_matrix(df: pd.DataFrame, graph: Any, where: str) -> Any:
             "build one with sozplan.graph.build_graph(gdf) or libpysal.graph.Graph.build_*; "
             "convert a legacy W with Graph.from_W(w)",
         )
-    check_graph_alignment(df, graph, where=where)
+    graph = align_graph(graph, df, where=where)
     mat = sp.csr_array(graph.sparse, dtype=float)
     if not mat.diagonal().any():
         mat = mat + sp.eye_array(mat.shape[0], format="csr")

@@ -12,8 +12,9 @@ from sozplan.checks import check_columns, check_frame, check_projected_crs, fail
 
 __all__ = ["FACILITY_TYPES", "locate_facilities", "select_facilities", "validate_facilities"]
 
-#: Facility types of the sample city with the age band they serve and an orientation
-#: value for the supply ratio (places per 100 residents of the band). The orientation
+#: Facility types of the sample city with the ages they serve (``ages``: from, to
+#: exclusive; None = open end; sum the age-band columns of your city that cover them)
+#: and an orientation value for the supply ratio (places per 100 residents of the band). The orientation
 #: values are planning conventions, not law: Kita places for children under 6 (about
 #: 35-50 % of under-3s and 90-95 % of 3-to-6-year-olds attend; KiföG, SGB VIII § 24),
 #: primary-school places for 6-to-14-year-olds (four of nine cohorts), youth-centre
@@ -21,22 +22,22 @@ __all__ = ["FACILITY_TYPES", "locate_facilities", "select_facilities", "validate
 FACILITY_TYPES: Mapping[str, Mapping[str, Any]] = {
     "kita": {
         "label": "Kindertageseinrichtung",
-        "population": ("einwohner_0_5",),
+        "ages": (0, 6),
         "target": 70.0,
     },
     "grundschule": {
         "label": "Grundschule",
-        "population": ("einwohner_6_14",),
+        "ages": (6, 15),
         "target": 45.0,
     },
     "jugendzentrum": {
         "label": "Jugendfreizeiteinrichtung",
-        "population": ("einwohner_6_14", "einwohner_15_17"),
+        "ages": (6, 18),
         "target": 4.0,
     },
     "pflegeheim": {
         "label": "Pflegeheim (vollstationär)",
-        "population": ("einwohner_65_plus",),
+        "ages": (65, None),
         "target": 4.5,
     },
 }

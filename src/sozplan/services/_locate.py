@@ -41,7 +41,7 @@ class SiteProposal:
         Unmet demand per origin before (places missing to the target ratio), the
         weights of the model.
     method : str
-    k : int
+    n_sites : int
     notes : tuple of str
     """
 
@@ -50,7 +50,7 @@ class SiteProposal:
     after: Accessibility
     unmet: pd.Series
     method: str
-    k: int
+    n_sites: int
     notes: tuple[str, ...] = ()
 
     def compare(self, by: pd.Series) -> pd.DataFrame:
@@ -65,7 +65,7 @@ class SiteProposal:
 
     def __repr__(self) -> str:
         lines = [
-            f"SiteProposal({self.method}, k={self.k}): unmet demand {self.unmet.sum():,.0f} places"
+            f"SiteProposal({self.method}, n_sites={self.n_sites}): unmet demand {self.unmet.sum():,.0f} places"
         ]
         for site, row in self.sites.iterrows():
             lines.append(
@@ -119,7 +119,7 @@ def propose_sites(
     candidates: Any,
     *,
     costs: TravelCosts,
-    k: int = 1,
+    n_sites: int = 1,
     method: str = "p_median",
     max_cost: float,
     target: float,
@@ -130,13 +130,13 @@ def propose_sites(
     by: pd.Series | None = None,
     per: float = 100.0,
 ) -> SiteProposal:
-    r"""Propose ``k`` new sites from candidates where unmet demand is largest and nearest.
+    r"""Propose ``n_sites`` new sites from candidates where unmet demand is largest and nearest.
 
     1. The 2SFCA (:func:`two_step_fca`) gives each origin its supply ratio
        :math:`A_i`; its **unmet demand** is
        :math:`U_i = P_i \max(0, Q^* - A_i) / \text{per}` places (with :math:`Q^*` the
        target ratio): residents who would lack a place at the target.
-    2. ``spopt.locate`` chooses ``k`` candidates: the **p-median** (Hakimi 1964; ReVelle
+    2. ``spopt.locate`` chooses ``n_sites`` candidates: the **p-median** (Hakimi 1964; ReVelle
        & Swain 1970) minimises :math:`\sum_i U_i d_{i,j(i)}` with every origin of unmet
        demand assigned to its nearest chosen site (optionally with capacities
        ``places``, the capacitated p-median); the **maximal covering location problem**
@@ -158,7 +158,7 @@ def propose_sites(
     costs : TravelCosts
         From the origins to the existing facilities **and** the candidates (one matrix
         whose facility ids include both).
-    k : int, default 1
+    n_sites : int, default 1
         Number of new sites.
     method : {"p_median", "mclp"}
     max_cost : float
@@ -172,7 +172,7 @@ def propose_sites(
         Distance decay of the 2SFCA.
     capacitated : bool, default False
         p-median only: give each new site ``places`` as capacity (spopt's capacitated
-        p-median); needs ``k * places`` at least the unmet demand.
+        p-median); needs ``n_sites * places`` at least the unmet demand.
     by : Series, optional
         Area id per origin (e.g. ``blocks["planungsraum"]``): the model then works on
         areas, with the unmet demand summed per area and the cost from an area to a
@@ -222,8 +222,10 @@ def propose_sites(
     costs = _check_costs(costs, where)
     if method not in _METHODS:
         raise fail(where, f"`method` is {method!r}", f"use one of {format_values(_METHODS)}")
-    if not isinstance(k, int | np.integer) or k < 1 or k > len(candidates):
-        raise fail(where, f"`k` is {k!r}", f"pass an integer from 1 to {len(candidates)}")
+    if not isinstance(n_sites, int | np.integer) or n_sites < 1 or n_sites > len(candidates):
+        raise fail(
+            where, f"`n_sites` is {n_sites!r}", f"pass an integer from 1 to {len(candidates)}"
+        )
     both = facilities.index.intersection(candidates.index)
     if len(both):
         raise fail(
@@ -283,7 +285,7 @@ def propose_sites(
     notes = []
     with warnings.catch_warnings():  # PuLP 3 deprecates names that spopt still uses
         warnings.simplefilter("ignore", DeprecationWarning)
-        model = _solve(method, cost_arr, weights, k, max_cost, places, capacitated, where)
+        model = _solve(method, cost_arr, weights, n_sites, max_cost, places, capacitated, where)
     chosen = [j for j, v in enumerate(model.fac_vars) if v.value() is not None and v.value() > 0.5]
     if not (stored.any(axis=1)).all():
         notes.append(
@@ -331,7 +333,7 @@ def propose_sites(
         after=after,
         unmet=unmet,
         method=method,
-        k=int(k),
+        n_sites=int(n_sites),
         notes=tuple(notes),
     )
 
@@ -361,7 +363,7 @@ def _solve(
                 where,
                 f"the capacitated p-median is infeasible: {k} sites x {places:g} places < "
                 f"{weights.sum():,.0f} unmet demand",
-                "raise `k` or `places`, or pass capacitated=False",
+                "raise `n_sites` or `places`, or pass capacitated=False",
             )
         kwargs["facility_capacities"] = np.full(cost_arr.shape[1], float(places))
     model = PMedian.from_cost_matrix(cost_arr, weights, p_facilities=k, **kwargs)

@@ -5,7 +5,7 @@
   profile and describe each type in words, and measure its bootstrap stability
   (Jaccard, Hennig 2007); population-weighted if asked;
 - :class:`TypologyClusterer`: the scikit-learn estimator behind it (``Pipeline``-ready);
-- building blocks: :func:`select_k`, :func:`gap_statistic`, :func:`cluster_stability`,
+- building blocks: :func:`select_n_clusters`, :func:`gap_statistic`, :func:`cluster_stability`,
   :func:`describe_profile`.
 
 Examples
@@ -14,7 +14,7 @@ Examples
 >>> from sozplan.typology import typology
 >>> df = pd.DataFrame({"a": [1.0, 1.2, 0.9, 5.0, 5.1, 4.8], "b": [0.0, 0.1, 0.2, 3.0, 3.2, 2.9]},
 ...                   index=list("uvwxyz"))
->>> t = typology(df, ["a", "b"], k=2, n_boot=0, labels={"a": "Merkmal A", "b": "Merkmal B"})
+>>> t = typology(df, ["a", "b"], n_clusters=2, n_bootstrap=0, labels={"a": "Merkmal A", "b": "Merkmal B"})
 >>> t.labels.tolist()
 [1, 1, 1, 2, 2, 2]
 >>> t.descriptions[2]
@@ -29,7 +29,7 @@ from sozplan.typology._typology import (
     cluster_stability,
     describe_profile,
     gap_statistic,
-    select_k,
+    select_n_clusters,
     typology,
 )
 
@@ -40,6 +40,6 @@ __all__ = [
     "cluster_stability",
     "describe_profile",
     "gap_statistic",
-    "select_k",
+    "select_n_clusters",
     "typology",
 ]

@@ -27,7 +27,7 @@ __all__ = [
     "cluster_stability",
     "describe_profile",
     "gap_statistic",
-    "select_k",
+    "select_n_clusters",
     "typology",
 ]
 
@@ -70,7 +70,7 @@ def _fit_labels(
 
 def gap_statistic(
     z: np.ndarray,
-    k_values: Sequence[int],
+    n_clusters_range: Sequence[int],
     *,
     method: str = "ward",
     n_refs: int = 20,
@@ -95,7 +95,7 @@ def gap_statistic(
     ----------
     z : ndarray, shape (n, p)
         Standardised data.
-    k_values : sequence of int
+    n_clusters_range : sequence of int
         Consecutive numbers of clusters, e.g. ``range(1, 10)``.
     method : str, default "ward"
         Clustering method (see :class:`TypologyClusterer`).
@@ -126,7 +126,7 @@ def gap_statistic(
     2
     """
     gen = check_rng(rng, where="gap_statistic")
-    ks = [int(k) for k in k_values]
+    ks = [int(k) for k in n_clusters_range]
     zc = z - z.mean(axis=0)
     _, _, vt = np.linalg.svd(zc, full_matrices=False)
     proj = zc @ vt.T
@@ -163,12 +163,12 @@ def _gap_choice(gap: pd.DataFrame) -> int:
     return int(ks[-1])
 
 
-def select_k(
+def select_n_clusters(
     z: np.ndarray,
-    k_values: Sequence[int] = range(2, 9),
+    n_clusters_range: Sequence[int] = range(2, 9),
     *,
     method: str = "ward",
-    weights: np.ndarray | None = None,
+    population: np.ndarray | None = None,
     n_refs: int = 20,
     rng: Any = None,
     n_init: int = 10,
@@ -187,10 +187,10 @@ def select_k(
     ----------
     z : ndarray
         Standardised data.
-    k_values : sequence of int, default range(2, 9)
+    n_clusters_range : sequence of int, default range(2, 9)
         Candidate numbers of types (at least 2).
     method : str
-    weights : ndarray, optional
+    population : ndarray, optional
         Frequency weights for the clustering (the criteria are unweighted).
     n_refs : int, default 20
     rng : None, int or Generator
@@ -210,15 +210,15 @@ def select_k(
     >>> import numpy as np
     >>> r = np.random.default_rng(0)
     >>> z = np.vstack([r.normal(c, 0.3, (25, 2)) for c in ([0, 0], [3, 0], [0, 3])])
-    >>> table, choice = select_k(z, range(2, 6), rng=0)
+    >>> table, choice = select_n_clusters(z, range(2, 6), rng=0)
     >>> choice
     {'silhouette': 3, 'calinski_harabasz': 3, 'gap': 3}
     """
-    gen = check_rng(rng, where="select_k")
-    ks = sorted(int(k) for k in k_values)
+    gen = check_rng(rng, where="select_n_clusters")
+    ks = sorted(int(k) for k in n_clusters_range)
     rows = {}
     for k in ks:
-        labels = _fit_labels(z, k, method, weights, int(gen.integers(2**31 - 1)), n_init)
+        labels = _fit_labels(z, k, method, population, int(gen.integers(2**31 - 1)), n_init)
         ok = 1 < len(np.unique(labels)) < len(z)
         rows[k] = {
             "silhouette": silhouette_score(z, labels) if ok else np.nan,
@@ -245,14 +245,14 @@ def cluster_stability(
     labels: np.ndarray,
     *,
     method: str = "ward",
-    weights: np.ndarray | None = None,
-    n_boot: int = 100,
+    population: np.ndarray | None = None,
+    n_bootstrap: int = 100,
     rng: Any = None,
     n_init: int = 3,
 ) -> pd.DataFrame:
     r"""Bootstrap stability of each cluster (Hennig 2007, ``fpc::clusterboot``).
 
-    For each of ``n_boot`` bootstrap samples (rows drawn with replacement) the data
+    For each of ``n_bootstrap`` bootstrap samples (rows drawn with replacement) the data
     are clustered again with the same method and k. For an original cluster
     :math:`C` and the set :math:`S` of distinct rows in the sample, the similarity
     is the best Jaccard coefficient
@@ -268,8 +268,8 @@ def cluster_stability(
     labels : ndarray of int
         The clustering to assess (0 .. k-1).
     method : str
-    weights : ndarray, optional
-    n_boot : int, default 100
+    population : ndarray, optional
+    n_bootstrap : int, default 100
     rng : None, int or Generator
     n_init : int, default 3
 
@@ -291,17 +291,17 @@ def cluster_stability(
     >>> r = np.random.default_rng(0)
     >>> z = np.vstack([r.normal(0, 0.2, (20, 2)), r.normal(3, 0.2, (20, 2))])
     >>> lab = np.repeat([0, 1], 20)
-    >>> cluster_stability(z, lab, n_boot=10, rng=0)["jaccard_mean"].round(2).tolist()
+    >>> cluster_stability(z, lab, n_bootstrap=10, rng=0)["jaccard_mean"].round(2).tolist()
     [1.0, 1.0]
     """
     gen = check_rng(rng, where="cluster_stability")
     n = len(z)
     clusters = np.unique(labels)
     k = len(clusters)
-    jac = np.full((n_boot, k), np.nan)
-    for b in range(n_boot):
+    jac = np.full((n_bootstrap, k), np.nan)
+    for b in range(n_bootstrap):
         idx = gen.integers(0, n, size=n)
-        wb = None if weights is None else weights[idx]
+        wb = None if population is None else population[idx]
         if wb is not None and wb.sum() <= 0:
             continue
         kb = min(k, len(np.unique(idx)))
@@ -412,7 +412,7 @@ class TypologyResult:
     labels : Series
         Type (1 .. k, numbered by size, largest first) per area, on the input index,
         named ``"typ"``.
-    k : int
+    n_clusters : int
     method : str
     columns : tuple
         The indicators used.
@@ -426,9 +426,9 @@ class TypologyResult:
         Per type: ``n_areas``, ``population`` (if weighted) and shares.
     stability : DataFrame or None
         Per type: ``jaccard_mean``, ``jaccard_sd``, ``dissolved``, ``recovered``,
-        ``assessment`` (bootstrap, Hennig 2007); None with ``n_boot=0``.
+        ``assessment`` (bootstrap, Hennig 2007); None with ``n_bootstrap=0``.
     selection : DataFrame or None
-        The table of criteria per k (see :func:`select_k`) when k was chosen.
+        The table of criteria per k (see :func:`select_n_clusters`) when k was chosen.
     k_choice : Mapping
         Proposed k per criterion and the rule that decided.
     estimator : TypologyClusterer
@@ -440,7 +440,7 @@ class TypologyResult:
     """
 
     labels: pd.Series
-    k: int
+    n_clusters: int
     method: str
     columns: tuple
     profiles: pd.DataFrame
@@ -461,7 +461,9 @@ class TypologyResult:
         """Whether each type is stable (mean bootstrap Jaccard >= 0.75, Hennig 2007)."""
         if self.stability is None:
             raise fail(
-                "TypologyResult.stable", "stability was not computed (n_boot=0)", "pass n_boot > 0"
+                "TypologyResult.stable",
+                "stability was not computed (n_bootstrap=0)",
+                "pass n_bootstrap > 0",
             )
         return self.stability["jaccard_mean"] >= 0.75
 
@@ -484,7 +486,7 @@ class TypologyResult:
 
     def _lines(self) -> list[str]:
         lines = [
-            f"TypologyResult: {self.k} types of {len(self.labels)} areas ({self.method}"
+            f"TypologyResult: {self.n_clusters} types of {len(self.labels)} areas ({self.method}"
             f"{', population-weighted' if self.weighted else ''})",
             f"  indicators  {', '.join(map(str, self.columns))}",
         ]
@@ -545,20 +547,22 @@ class TypologyResult:
         return FigureDisplay.from_axes(ax, "typology", alt)
 
 
-def _check_k_values(k_values: Any, n: int, where: str) -> list[int]:
+def _check_k_values(n_clusters_range: Any, n: int, where: str) -> list[int]:
     try:
-        ks = sorted({int(k) for k in k_values})
+        ks = sorted({int(k) for k in n_clusters_range})
     except (TypeError, ValueError) as exc:
         raise fail(
-            where, f"`k_values` is {k_values!r}", "pass integers, e.g. range(2, 9)"
+            where, f"`n_clusters_range` is {n_clusters_range!r}", "pass integers, e.g. range(2, 9)"
         ) from exc
     ks = [k for k in ks if k >= 2]
     if not ks:
-        raise fail(where, "`k_values` has no number of types >= 2", "pass e.g. range(2, 9)")
+        raise fail(
+            where, "`n_clusters_range` has no number of types >= 2", "pass e.g. range(2, 9)"
+        )
     if ks[-1] >= n:
         raise fail(
             where,
-            f"`k_values` goes up to {ks[-1]}, but there are only {n} areas",
+            f"`n_clusters_range` goes up to {ks[-1]}, but there are only {n} areas",
             f"use at most {max(2, n // 3)} types",
         )
     return ks
@@ -569,12 +573,12 @@ def typology(
     columns: Hashable | Sequence[Hashable],
     *,
     method: str = "ward",
-    k: int | None = None,
-    weights: Any = None,
+    n_clusters: int | None = None,
+    population: Any = None,
     rng: Any = None,
-    k_values: Sequence[int] = range(2, 9),
+    n_clusters_range: Sequence[int] = range(2, 9),
     select_by: str = "vote",
-    n_boot: int = 100,
+    n_bootstrap: int = 100,
     n_refs: int = 20,
     n_init: int = 10,
     threshold: float = 0.5,
@@ -584,9 +588,9 @@ def typology(
     r"""Cluster areas into types (Sozialraumtypen) with profiles, descriptions and stability.
 
     The indicators are z-standardised, :math:`z_{ij} = (x_{ij} - \bar x_j)/s_j`
-    (mean and SD weighted by ``weights`` if given, divisor :math:`\sum w`), and
-    clustered with ``method``. Without ``k``, every k in ``k_values`` is compared
-    by silhouette, Calinski-Harabasz and the gap statistic (:func:`select_k`).
+    (mean and SD weighted by ``population`` if given, divisor :math:`\sum w`), and
+    clustered with ``method``. Without ``n_clusters``, every k in ``n_clusters_range`` is compared
+    by silhouette, Calinski-Harabasz and the gap statistic (:func:`select_n_clusters`).
     Each type is profiled in the original units and in z-values, described in
     words from its z-profile (:func:`describe_profile`), and its stability is
     measured by the mean Jaccard similarity under bootstrap resampling
@@ -602,24 +606,24 @@ def typology(
         (e.g. ``"sgb2_quote"``), which are then computed from the counts.
     method : {"ward", "kmeans", "gmm", "kmedoids"}, default "ward"
         See :class:`TypologyClusterer`.
-    k : int, optional
-        Number of types; chosen from ``k_values`` if None.
-    weights : str or Series, optional
+    n_clusters : int, optional
+        Number of types; chosen from ``n_clusters_range`` if None.
+    population : str or Series, optional
         Population weights (e.g. ``"einwohner"``): weighted standardisation (the
         average resident, not the average area, is 0), weighted clustering
         objective and weighted profiles. Not with ``method="gmm"``.
     rng : None, int or Generator
         Randomness of k-means/GMM/k-medoids starts, the gap references and the
         bootstrap.
-    k_values : sequence of int, default range(2, 9)
-        Candidate numbers of types when ``k`` is None.
+    n_clusters_range : sequence of int, default range(2, 9)
+        Candidate numbers of types when ``n_clusters`` is None.
     select_by : {"vote", "silhouette", "calinski_harabasz", "gap"}, default "vote"
         How k is chosen: ``"vote"`` takes the median of the three proposals (the
         majority when two agree; the middle one when all differ; the smaller of
         two when the gap statistic proposes k = 1), or one criterion alone.
         Silhouette tends to prefer few types, the gap statistic more; the whole
         table is in ``selection``.
-    n_boot : int, default 100
+    n_bootstrap : int, default 100
         Bootstrap samples for the stability; 0 skips it.
     n_refs : int, default 20
         Reference data sets of the gap statistic.
@@ -665,8 +669,8 @@ def typology(
     >>> from sozplan.datasets import load_musterstadt, load_truth
     >>> truth = load_truth()["types"]
     >>> pa = load_musterstadt("planning_area").loc[list(truth["labels"])]
-    >>> t = typology(pa, truth["columns"], k=4, n_boot=20, rng=0)
-    >>> t.k, len(t.labels) == len(pa)
+    >>> t = typology(pa, truth["columns"], n_clusters=4, n_bootstrap=20, rng=0)
+    >>> t.n_clusters, len(t.labels) == len(pa)
     (4, True)
     >>> bool(t.stable.all())
     True
@@ -686,7 +690,7 @@ def typology(
     cols = list(values.columns)
     x = values.to_numpy(dtype=float)
     n = len(x)
-    w = population_values(df, weights, where=where, arg="weights")
+    w = population_values(df, population, where=where, arg="population")
     if w is not None and method == "gmm":
         raise fail(
             where,
@@ -707,10 +711,10 @@ def typology(
     messages: list[str] = []
     selection = None
     choice: dict[str, Any] = {}
-    if k is None:
-        ks = _check_k_values(k_values, n, where)
-        selection, proposals = select_k(
-            z, ks, method=method, weights=w, n_refs=n_refs, rng=gen, n_init=n_init
+    if n_clusters is None:
+        ks = _check_k_values(n_clusters_range, n, where)
+        selection, proposals = select_n_clusters(
+            z, ks, method=method, population=w, n_refs=n_refs, rng=gen, n_init=n_init
         )
         choice = dict(proposals)
         if proposals["gap"] == 1:
@@ -727,15 +731,27 @@ def typology(
             k_sel = max(2, int(proposals[select_by]))
         choice["rule"] = select_by
         choice["k"] = k_sel
-        k = k_sel
+        n_clusters = k_sel
     else:
-        if not isinstance(k, int | np.integer) or isinstance(k, bool) or k < 1:
-            raise fail(where, f"`k` is {k!r}", "pass a positive integer number of types or None")
-        if k > n:
-            raise fail(where, f"`k` is {k} but there are only {n} areas", "choose fewer types")
-    k = int(k)
+        if (
+            not isinstance(n_clusters, int | np.integer)
+            or isinstance(n_clusters, bool)
+            or n_clusters < 1
+        ):
+            raise fail(
+                where,
+                f"`n_clusters` is {n_clusters!r}",
+                "pass a positive integer number of types or None",
+            )
+        if n_clusters > n:
+            raise fail(
+                where,
+                f"`n_clusters` is {n_clusters} but there are only {n} areas",
+                "choose fewer types",
+            )
+    n_clusters = int(n_clusters)
     est = TypologyClusterer(
-        k,
+        n_clusters,
         method=method,
         standardize=True,
         n_init=n_init,
@@ -749,7 +765,7 @@ def typology(
     relabel = {int(r): i + 1 for i, r in enumerate(order)}
     lab = np.array([relabel[int(r)] for r in raw])
     labels_s = pd.Series(lab, index=df.index, name="typ", dtype="int64")
-    types = pd.Index(range(1, k + 1), name="typ")
+    types = pd.Index(range(1, n_clusters + 1), name="typ")
     grp = pd.Series(wx, index=df.index)
     profiles = pd.DataFrame(
         [
@@ -779,13 +795,13 @@ def typology(
         sizes["population"] = grp.groupby(lab).sum().reindex(types).to_numpy()
         sizes["share_population"] = sizes["population"] / grp.sum()
     stability = None
-    if n_boot:
+    if n_bootstrap:
         st = cluster_stability(
             z,
             lab - 1,
             method=method,
-            weights=w,
-            n_boot=int(n_boot),
+            population=w,
+            n_bootstrap=int(n_bootstrap),
             rng=gen,
             n_init=min(n_init, 3),
         )
@@ -803,7 +819,7 @@ def typology(
             warnings.warn(f"typology: {msg}", MethodWarning, stacklevel=2)
     return TypologyResult(
         labels=labels_s,
-        k=k,
+        n_clusters=n_clusters,
         method=method,
         columns=tuple(cols),
         profiles=profiles,

@@ -1,45 +1,46 @@
-"""Presets: published social-monitoring methods as a few lines on top of :mod:`sozplan.index`.
+"""Presets: published social-monitoring methods as data (:class:`~sozplan.index.MonitoringSpec`).
 
-- :func:`berlin_mss_2021` reproduces the Monitoring Soziale Stadtentwicklung (MSS)
-  Berlin 2021 exactly from its published indicator table.
-- :func:`hamburg_style` is a *sketch* of the Hamburg Sozialmonitoring Integrierte
-  Stadtteilentwicklung (RISE): it shows how the knobs of
-  :func:`sozplan.index.status_dynamics` express another city's choices. It is **not**
-  a verified replication of a published Hamburg report (see its docstring).
+A preset is a monitoring spec stored as a YAML file in this package; get one with
+:func:`get_preset`, list them with :func:`available_presets`, add your own with
+:func:`register_preset` (or a YAML file, see the documentation "Ein eigenes Preset").
+
+- ``berlin_mss_2021`` reproduces the Monitoring Soziale Stadtentwicklung (MSS) Berlin
+  2021 exactly from its published indicator table; :func:`berlin_mss_2021` runs it on
+  that table as published.
+- ``hamburg_style`` is a *sketch* of the Hamburg Sozialmonitoring Integrierte
+  Stadtteilentwicklung (RISE): it shows how another city's choices are written down.
+  It is **not** a verified replication of a published Hamburg report (its
+  ``sketch`` flag is set); :func:`hamburg_style` runs it on a panel.
+
+Examples
+--------
+>>> from sozplan.presets import available_presets, get_preset
+>>> available_presets()[:2]
+['berlin_mss_2021', 'hamburg_style']
+>>> get_preset("berlin_mss_2021").status_cuts
+(-1.0, 1.0, 1.5)
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
-from typing import Any
+from dataclasses import fields
 
 import pandas as pd
 
 from sozplan.checks import check_columns, check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning
-from sozplan.index import Monitoring, StatusDynamics, monitor, status_dynamics
+from sozplan.index import Monitoring, MonitoringSpec, StatusDynamics, monitor, status_dynamics
+from sozplan.presets._registry import available_presets, get_preset, register_preset
 
-__all__ = ["BERLIN_MSS_2021", "berlin_mss_2021", "hamburg_style"]
-
-#: The MSS 2021 settings, as described in its indicator booklet (and in
-#: ``shared/data/berlin/README.md``): plain means, ddof=0, sum of z-values,
-#: re-standardised, cuts -1 / +1 / +1.5 (status) and -1 / +1 (dynamics).
-BERLIN_MSS_2021: dict[str, Any] = {
-    "status": ["S1", "S3", "S4"],
-    "dynamics": ["D1", "D3", "D4"],
-    "population": "EW",
-    "min_population": 300,
-    "weighted": False,
-    "ddof": 0,
-    "combine": "sum",
-    "restandardise": True,
-    "status_cuts": (-1.0, 1.0, 1.5),
-    "dynamics_cuts": (-1.0, 1.0),
-    "closed": "inner",
-}
-
-_MISSING_CODE = -9999  # the published tables code "no value" as -9999
+__all__ = [
+    "available_presets",
+    "berlin_mss_2021",
+    "get_preset",
+    "hamburg_style",
+    "register_preset",
+]
 
 
 def _plr_index(table: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -77,8 +78,12 @@ def _plr_index(table: pd.DataFrame, where: str) -> pd.DataFrame:
     return out
 
 
-def berlin_mss_2021(table: pd.DataFrame) -> StatusDynamics:
+def berlin_mss_2021(table: pd.DataFrame, *, language: str = "de") -> StatusDynamics:
     """Replicate the Berlin Monitoring Soziale Stadtentwicklung 2021 from its published table.
+
+    Runs the preset ``get_preset("berlin_mss_2021")`` on the table as published:
+    ids from ``PLR_ID`` (zero-padded), ``-9999`` read as "no value", the reason of
+    unrated areas from ``KOM``.
 
     Method (MSS 2021 indicator booklet): rate the planning areas (PLR) with
     ``KOM == "gültig"`` (at least 300 residents, no outlier); z-standardise the status
@@ -97,13 +102,16 @@ def berlin_mss_2021(table: pd.DataFrame) -> StatusDynamics:
         ``mss_2021_index_indikatoren.csv`` as read by pandas, ideally with
         ``dtype={"PLR_ID": str}`` (numeric ids are zero-padded with a
         :class:`~sozplan.errors.DataQualityWarning`). ``-9999`` marks missing values.
+    language : {"de", "en"}, default "de"
+        Language of the class labels.
 
     Returns
     -------
     StatusDynamics
         ``to_frame()`` has one row per PLR (index ``PLR_ID``) with ``status_index``,
         ``status_class``, ``dynamics_index``, ``dynamics_class``, ``matrix_code``
-        (e.g. ``"2-"``), ``matrix_number`` (e.g. 25), ``matrix_label`` and ``reason``.
+        (e.g. ``"2-"``), ``matrix_number`` (e.g. 25), ``matrix_label`` and ``reason``;
+        ``settings["spec_hash"]`` names the exact method.
 
     References
     ----------
@@ -132,14 +140,9 @@ def berlin_mss_2021(table: pd.DataFrame) -> StatusDynamics:
     where = "berlin_mss_2021"
     check_frame(table, arg="table", where=where)
     t = _plr_index(table, where)
-    cols = [*BERLIN_MSS_2021["status"], *BERLIN_MSS_2021["dynamics"]]
-    check_columns(t, [*cols, "EW"], arg="table", where=where)
-    check_columns(t, ["KOM"], arg="table", where=where, numeric=False)
-    t[cols] = t[cols].mask(t[cols] == _MISSING_CODE)
-    t["EW"] = t["EW"].mask(t["EW"] == _MISSING_CODE)
-    kom = t["KOM"].astype("string").str.strip()
-    exclude = kom[kom != "gültig"].fillna("KOM fehlt").to_dict()
-    return status_dynamics(t, exclude=exclude, **BERLIN_MSS_2021)
+    spec = get_preset("berlin_mss_2021")
+    check_columns(t, list(spec.columns), arg="table", where=where, numeric=False)
+    return status_dynamics(t, spec=spec, language=language)
 
 
 def hamburg_style(
@@ -164,9 +167,10 @@ def hamburg_style(
     What it does **not** claim: the exact Hamburg indicator list of a given report
     year, whether the z-values are summed or averaged before re-standardising, the
     Hamburg cut points and the treatment of outliers have **not** been checked against
-    a published Hamburg table here. The defaults (mean of z-values, re-standardised,
-    cuts -1 / +1 / +1.5 and -1 / +1) are placeholders to be set from the method
-    chapter of the report you replicate, via ``**options``.
+    a published Hamburg table here. The defaults of the preset ``hamburg_style``
+    (mean of z-values, re-standardised, cuts -1 / +1 / +1.5 and -1 / +1) are
+    placeholders to be set from the method chapter of the report you replicate, via
+    ``**options`` or a copy of the preset's YAML file.
 
     Parameters
     ----------
@@ -180,7 +184,9 @@ def hamburg_style(
     year : str, default "jahr"
     window : int, default 3
     **options
-        Passed to :func:`sozplan.index.monitor` / :func:`~sozplan.index.status_dynamics`.
+        Keys of :class:`~sozplan.index.MonitoringSpec` change the preset (e.g.
+        ``combine="sum"``, ``status_cuts=[-1, 1]``); the others go to
+        :func:`sozplan.index.monitor` (e.g. ``years``, ``base_year``).
 
     Returns
     -------
@@ -199,13 +205,16 @@ def hamburg_style(
     >>> m.results[2023].dynamics_class is not None, m.results[2021].dynamics_class is None
     (True, True)
     """
-    settings: dict[str, Any] = {
-        "combine": "mean",
-        "ddof": 0,
-        "weighted": False,
-        "min_population": 300,
-    }
-    settings.update(options)
-    return monitor(
-        panel, status, dynamics, year=year, window=window, population=population, **settings
+    known = {f.name for f in fields(MonitoringSpec)}
+    changes = {k: v for k, v in options.items() if k in known}
+    rest = {k: v for k, v in options.items() if k not in known}
+    if "restandardise" in rest:  # the old spelling of the knob
+        changes["restandardize"] = rest.pop("restandardise")
+    spec = get_preset("hamburg_style").replace(
+        status=list(status),
+        dynamics=list(dynamics),
+        population=population,
+        window=window,
+        **changes,
     )
+    return monitor(panel, year=year, spec=spec, **rest)
