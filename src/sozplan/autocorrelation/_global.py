@@ -219,9 +219,9 @@ class GlobalResult:
             ax.set_ylabel("Häufigkeit (Permutationen)" if de else "count (permutations)")
             ax.set_title(f"{self.name} = {self.statistic:.3f}, p = {_fmt(self.p_value, 3)}")
         alt = (
-            f"Streudiagramm bzw. Verteilung zu {self.name} von {self.column}"
+            f"Streudiagramm bzw. Verteilung zu {self.name} von {', '.join(map(str, self.columns))}"
             if de
-            else f"Scatter plot or distribution for {self.name} of {self.column}"
+            else f"Scatter plot or distribution for {self.name} of {', '.join(map(str, self.columns))}"
         )
         return FigureDisplay.from_axes(ax, "moran_scatter", alt)
 
