@@ -666,8 +666,8 @@ class TestTargets:
         a = target_attainment(_targets(), self._obs([25.0, 24.4, 23.41]), id_column="planungsraum")
         ax = a.plot("Z1")
         assert ax.get_title().startswith("Z1")
-        axes = a.plot()
-        assert axes.shape == (1, 1)
+        display = a.plot()
+        assert display.artists["axes"].shape == (1, 1)
 
     def test_timeline(self, measures):
         import matplotlib
@@ -1206,7 +1206,9 @@ def test_bundle_reductions_equal_the_whole_milp(seed):
     g_codes, _ = pd.factorize(pd.MultiIndex.from_arrays([co["massnahme"], co["jahr"]]))
     cost_c = co["cent"].to_numpy(dtype=np.int64)
     cost_g = np.bincount(g_codes, weights=cost_c).astype(np.int64)
-    py_codes, py_index = pd.factorize(pd.MultiIndex.from_arrays([prog, co["jahr"].to_numpy()[cell]]))
+    py_codes, py_index = pd.factorize(
+        pd.MultiIndex.from_arrays([prog, co["jahr"].to_numpy()[cell]])
+    )
     cap = np.rint(pr["hoechstbetrag"].to_numpy() * 100)[py_index.get_level_values(0)]
     x, status = B._milp(cell, prog, ub, cost_c, cost_g, pr["eigenanteil"].to_numpy(),
                         g_codes[cell], py_codes, cap, 60.0)  # fmt: skip

@@ -568,8 +568,8 @@ class PublishedRate:
 
         Examples
         --------
-        >>> from sozplan.indicators import load_catalogue
-        >>> rate = PublishedRate.from_spec(load_catalogue()["sgb2_quote"])
+        >>> from sozplan.indicators import load_catalog
+        >>> rate = PublishedRate.from_spec(load_catalog()["sgb2_quote"])
         >>> rate.name, rate.denominator
         ('sgb2_quote', ('einwohner', '-einwohner_65_plus'))
         """

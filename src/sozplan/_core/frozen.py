@@ -71,7 +71,8 @@ class FrozenMap(Mapping):
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
+        # printed as the dict it stands for, so that examples and logs read as before
+        return repr(self._data)
 
     def __copy__(self) -> FrozenMap:
         return self
@@ -96,8 +97,9 @@ def freeze(value: Any) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> freeze({"a": [1, {"b": 2}]})
-    FrozenMap({'a': (1, FrozenMap({'b': 2}))})
+    >>> frozen = freeze({"a": [1, {"b": 2}]})
+    >>> frozen, type(frozen["a"][1]).__name__
+    ({'a': (1, {'b': 2})}, 'FrozenMap')
     >>> freeze(np.arange(3)).flags.writeable
     False
     """
