@@ -61,10 +61,10 @@ def ratio(z: np.ndarray, labels: np.ndarray) -> float:
 
 def city_inputs(n_blocks: int):
     """City, graph and the standardised attributes (missing rates filled from neighbours)."""
+    from sozplan._core.values import indicator_values
     from sozplan.datasets import make_city
     from sozplan.graph import build_graph
     from sozplan.regions._regionalize import _fill_from_neighbours, contiguity_matrix
-    from sozplan.typology._values import indicator_values
 
     city = make_city(n_blocks, seed=0)
     graph = build_graph(city, islands="nearest")

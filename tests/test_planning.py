@@ -667,8 +667,8 @@ class TestTargets:
         a = target_attainment(_targets(), self._obs([25.0, 24.4, 23.41]), id_column="planungsraum")
         ax = a.plot("Z1")
         assert ax.get_title().startswith("Z1")
-        axes = a.plot()
-        assert axes.shape == (1, 1)
+        display = a.plot()
+        assert display.artists["axes"].shape == (1, 1)
 
     def test_timeline(self, measures):
         import matplotlib

@@ -1355,7 +1355,7 @@ def test_change_group_present_in_one_table_counts_as_addition():
     m2c = S.mutual_information(d2, ["x", "y"]).statistic
     assert p["additions"] == pytest.approx(p["M2"] - m2c, abs=1e-14)
     assert p["removals"] == 0
-    assert r.extras["common_groups"] == ["x", "y"]
+    assert r.extras["common_groups"] == ("x", "y")  # frozen: tuples, not lists
     assert p.iloc[3:].sum() == pytest.approx(p["difference"], abs=1e-10)
     with pytest.warns(Warning, match="counted under `removals`"):
         back = _parts(d2, d1)

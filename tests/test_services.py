@@ -354,7 +354,7 @@ def test_zero_or_negative_capacity(three_by_two, places):
 def test_unknown_ids_between_data_and_costs(three_by_two):
     blocks, kitas, od = three_by_two
     costs = S.od_costs(od, blocks, kitas)
-    with pytest.raises(InputError, match=r"unknown ids.*only in `origins` \('b4'\)"):
+    with pytest.raises(InputError, match=r"differ.*only in `origins` \('b4'\)"):
         S.two_step_fca(
             pd.concat([blocks, pd.DataFrame({"kinder": [5]}, index=["b4"])]),
             "kinder",

@@ -479,8 +479,11 @@ def check_aligned_index(
     arg: str = "df",
     other_arg: str = "graph",
     where: str = "",
+    fix: str | None = None,
 ) -> None:
     """Check that two sets of area ids are the same (order may differ).
+
+    ``fix`` replaces the default advice (build the graph from the same areas).
 
     Examples
     --------
@@ -504,8 +507,9 @@ def check_aligned_index(
         raise fail(
             where,
             f"the ids of `{arg}` and `{other_arg}` differ: {', '.join(parts)}",
-            "build the graph from the same areas (sozplan.graph.build_graph(df)) or subset both "
-            "to common ids",
+            fix
+            or "build the graph from the same areas (sozplan.graph.build_graph(df)) or subset "
+            "both to common ids",
         )
 
 

@@ -15,13 +15,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from sozplan import __version__
+from sozplan.errors import SozplanError
+
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``sozplan`` command."""
-    from sozplan import __version__
-
     parser = argparse.ArgumentParser(
         prog="sozplan",
         description="Sozialplanung und Sozialberichterstattung: Berichte und Prüfungen.",
@@ -91,7 +92,7 @@ def _progress(quiet: bool):
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sozplan.report import Sozialbericht, load_config, with_overrides
+    from sozplan.report import Sozialbericht, load_config, with_overrides  # heavy: report stack
 
     show = _progress(args.quiet)
     if args.config is None:
@@ -104,7 +105,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from sozplan.city import init
+    from sozplan.city import init  # heavy: geopandas only for this command
 
     text = init(args.geometry, *args.tables, out=args.out, language=args.language, name=args.name)
     if args.out is None:
@@ -125,12 +126,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         )
         return 2
     if path.suffix.lower() in {".yaml", ".yml"}:
-        from sozplan.report import load_config
+        from sozplan.report import load_config  # heavy: report stack
 
         load_config(path)
         print(f"{path}: configuration is fine." if en else f"{path}: Konfiguration in Ordnung.")
         return 0
-    from sozplan.report._data import validate_file
+    from sozplan.report._data import validate_file  # heavy: report stack
 
     ok, text = validate_file(
         path, language=args.language, population=getattr(args, "population", None)
@@ -152,8 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 1 when validation found errors, 2 on bad input.
     """
-    from sozplan.errors import SozplanError
-
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.command is None:

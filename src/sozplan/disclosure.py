@@ -70,6 +70,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import (
     check_columns,
     check_counts,
@@ -80,6 +81,7 @@ from sozplan.checks import (
     public_functions,
 )
 from sozplan.errors import InputError
+from sozplan.plotting import format_number
 
 __all__ = [
     "DisclosureError",
@@ -102,6 +104,7 @@ class DisclosureError(InputError):
     """A table would publish counts below the disclosure threshold."""
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Suppression:
     """Result of :func:`suppress_small_counts`.
@@ -150,8 +153,6 @@ class Suppression:
 
     def formatted(self, *, sign: str = ".", language: str = "de") -> pd.DataFrame:
         """Format the table as text: thousands separators, ``sign`` (DIN 55301 ``.``) if hidden."""
-        from sozplan.plotting._style import format_number
-
         out = self.table.copy()
         for c in self.columns:
             out[c] = [
@@ -528,6 +529,7 @@ def _hidden_ids(hidden: Any, where: str) -> frozenset:
     return frozenset(hidden)
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class PublishedRate:
     r"""A rate published per area: :math:`m \cdot x_i / n_i`, rounded to ``decimals``.
@@ -602,6 +604,7 @@ class PublishedRate:
         )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class PublishedIndex:
     r"""An index published per area that is affine in rates: :math:`c_0 + \sum_k a_k r_{ik}`.
@@ -774,6 +777,7 @@ class PublishedIndex:
         return f"PublishedIndex({self.name!r} = {self.intercept:g} {terms}, {shown}{hid})"
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class LinearAudit:
     """Result of :func:`audit_linear`: what an attacker can infer about every hidden cell.
@@ -837,6 +841,7 @@ class LinearAudit:
         )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class SafePrecision:
     """Result of :func:`safe_precision`: publication decimals that determine no hidden cell.

@@ -44,6 +44,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.geometry import points_of
+from sozplan._core.registry import ObjectNotes
+from sozplan._core.text import german
 from sozplan.checks import (
     check_aligned_index,
     check_frame,
@@ -53,6 +57,7 @@ from sozplan.checks import (
     format_values,
     public_functions,
 )
+from sozplan.plotting import FigureDisplay
 
 if TYPE_CHECKING:  # libpysal takes seconds to import: it is imported where a graph is built
     from libpysal.graph import Graph
@@ -72,10 +77,12 @@ IslandPolicy = Literal["raise", "nearest", "drop", "keep"]
 _KINDS = ("queen", "rook", "knn", "distance", "kernel")
 _POLICIES = ("raise", "nearest", "drop", "keep")
 _TRANSFORMS = ("r", "b", "v", "d", "o")
-#: Attribute under which build_graph stores its island report on the Graph object.
-_REPORT_ATTR = "_sozplan_islands"
+#: What build_graph found and did about islands, per graph it returned (kept in sozplan,
+#: never written onto libpysal's Graph).
+_ISLAND_REPORTS: ObjectNotes[IslandReport] = ObjectNotes()
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class IslandReport:
     """What :func:`build_graph` found and did about islands and components.
@@ -129,14 +136,6 @@ class IslandReport:
         return f"{found}; nothing to do"
 
 
-def _geometry_for_points(gdf: Any) -> Any:
-    """Centroids for polygons (points stay), for distance-based graphs."""
-    geom = gdf.geometry
-    if (geom.geom_type == "Point").all():
-        return geom
-    return geom.centroid
-
-
 def _check_inputs(gdf: Any, kind: str, islands: str, transform: str) -> None:
     where = "build_graph"
     check_frame(gdf, arg="gdf", where=where)
@@ -182,7 +181,7 @@ def _build_raw(
     if kind in ("queen", "rook"):
         return Graph.build_contiguity(gdf.geometry, rook=(kind == "rook"), strict=False)
     check_projected_crs(gdf, arg="gdf", where=where, purpose=f"{kind} weights (distances)")
-    points = _geometry_for_points(gdf)
+    points = points_of(gdf)
     if kind == "knn":
         if k is None or int(k) != k or k < 1 or k >= len(gdf):
             raise fail(
@@ -449,7 +448,7 @@ def build_graph(
         added_edges=added,
         dropped=dropped,
     )
-    object.__setattr__(graph, _REPORT_ATTR, report)
+    _ISLAND_REPORTS.set(graph, report)
     return graph
 
 
@@ -462,7 +461,7 @@ def island_report(graph: Graph) -> IslandReport | None:
     >>> island_report(Graph.from_dicts({"a": ["b"], "b": ["a"]})) is None
     True
     """
-    return getattr(graph, _REPORT_ATTR, None)
+    return _ISLAND_REPORTS.get(graph)
 
 
 def align_graph(graph: Graph, df: pd.DataFrame, *, where: str = "align_graph") -> Graph:
@@ -527,10 +526,11 @@ def align_graph(graph: Graph, df: pd.DataFrame, *, where: str = "align_graph") -
         out.transformation = transformation
     report = island_report(graph)
     if report is not None:
-        object.__setattr__(out, _REPORT_ATTR, report)
+        _ISLAND_REPORTS.set(out, report)
     return out
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class GraphReport:
     """Description of a spatial weights graph (see :func:`graph_report`).
@@ -654,7 +654,7 @@ class GraphReport:
         out["added_link"] = out.index.isin(list(linked))
         return out
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Bar chart of the number of areas per number of neighbours."""
         import matplotlib.pyplot as plt
 
@@ -662,7 +662,7 @@ class GraphReport:
             _, ax = plt.subplots(figsize=(6, 3.5))
         dist = self.neighbor_distribution()
         ax.bar(dist.index, dist.to_numpy(), color="#4c72b0")
-        de = language == "de"
+        de = german(language, "GraphSummary.plot")
         ax.set_xlabel("Anzahl Nachbarn" if de else "number of neighbours")
         ax.set_ylabel("Gebiete" if de else "areas")
         ax.set_title(
@@ -670,7 +670,12 @@ class GraphReport:
             if de
             else f"Neighbours: {self.n_nodes} areas, {len(self.isolates)} isolates"
         )
-        return ax
+        alt = (
+            "Balken: Zahl der Gebiete je Zahl der Nachbarn"
+            if de
+            else "Bars: number of areas per number of neighbours"
+        )
+        return FigureDisplay.from_axes(ax, "graph_summary", alt)
 
 
 def graph_report(graph: Graph) -> GraphReport:

@@ -61,6 +61,8 @@ import numpy as np
 import pandas as pd
 
 from sozplan import _io_kernels as _kernels
+from sozplan import _xlsx
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning, InputError
 
@@ -166,6 +168,7 @@ class _MissingFileError(InputError, FileNotFoundError):
 # --------------------------------------------------------------------------- result
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class StatistikTable:
     """A statistics table read by :func:`read_statistik`: values plus a status per value.
@@ -2737,8 +2740,6 @@ def write_table(
         raise fail(
             _WHERE_TABLE, "writing .xlsx needs openpyxl", "pip install openpyxl, or write .csv"
         ) from None
-    from sozplan import _xlsx
-
     name = _xlsx.check_sheet_name(
         sheet_name or ("Tabelle" if language == "de" else "Table"), _WHERE_TABLE
     )

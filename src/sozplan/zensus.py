@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning
 
@@ -234,6 +235,7 @@ def _grid_frame(res, east, north, source, where: str, *, canonical: bool = False
     return out
 
 
+@immutable
 @dataclass(frozen=True)
 class ZensusGrid:
     """A Zensus grid table; see :func:`read_zensus_grid`.
@@ -568,6 +570,7 @@ def grid_cells(grid: ZensusGrid | pd.DataFrame | Sequence[str]) -> Any:
     return gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:3035")
 
 
+@immutable
 @dataclass(frozen=True)
 class GridAggregation:
     """Grid cells summed into areas; see :func:`grid_to_areas`.

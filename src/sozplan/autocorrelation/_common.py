@@ -258,15 +258,3 @@ def permutation_chunks(gen: np.random.Generator, values: np.ndarray, permutation
             out[:, k] = gen.permutation(values)
         yield out
         done += c
-
-
-def as_html_table(rows: list[tuple[str, str]], caption: str) -> str:
-    """Render (label, value) rows as a two-column HTML table."""
-    import html
-
-    body = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
-        for k, v in rows
-    )
-    return f"<table><caption>{html.escape(caption)}</caption><tbody>{body}</tbody></table>"

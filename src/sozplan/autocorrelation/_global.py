@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.geometry import points_of
+from sozplan._core.html import rows_table
+from sozplan._core.text import german
 from sozplan.autocorrelation._common import (
-    as_html_table,
     check_alternative,
     check_classes,
     check_permutations,
@@ -29,6 +32,7 @@ from sozplan.checks import (
     fail,
     format_values,
 )
+from sozplan.plotting import FigureDisplay
 
 if TYPE_CHECKING:
     from libpysal.graph import Graph
@@ -51,6 +55,7 @@ def _fmt(x: float, digits: int = 4) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class GlobalResult:
     r"""Result of a global spatial autocorrelation test.
@@ -137,7 +142,7 @@ class GlobalResult:
         return "\n".join([self.name] + [f"  {k:<{width}}  {v}" for k, v in rows])
 
     def _repr_html_(self) -> str:
-        return as_html_table(self._rows(), self.name)
+        return rows_table(self._rows(), self.name)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of the figures (index: the statistic's name)."""
@@ -160,7 +165,7 @@ class GlobalResult:
         }
         return pd.DataFrame([data], index=pd.Index([self.name], name="test"))
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Moran scatter plot (Moran-type statistics) or the permutation distribution (others).
 
         The scatter plot shows the standardised value against its spatial lag,
@@ -171,7 +176,7 @@ class GlobalResult:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 5))
-        de = language == "de"
+        de = german(language, "GlobalResult.plot")
         if self.scatter is not None:
             x, lag, xlabel, ylabel = self.scatter
             ax.scatter(x, lag, s=10, alpha=0.6, color="#4c72b0", edgecolor="none")
@@ -213,7 +218,12 @@ class GlobalResult:
             ax.set_xlabel(self.name)
             ax.set_ylabel("Häufigkeit (Permutationen)" if de else "count (permutations)")
             ax.set_title(f"{self.name} = {self.statistic:.3f}, p = {_fmt(self.p_value, 3)}")
-        return ax
+        alt = (
+            f"Streudiagramm bzw. Verteilung zu {self.name} von {', '.join(map(str, self.columns))}"
+            if de
+            else f"Scatter plot or distribution for {self.name} of {', '.join(map(str, self.columns))}"
+        )
+        return FigureDisplay.from_axes(ax, "moran_scatter", alt)
 
 
 def _pseudo_p(statistic: float, sims: np.ndarray, alternative: str) -> float:
@@ -789,6 +799,7 @@ def moran_rate(
 # --------------------------------------------------------------------------- join counts
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class JoinCountsResult:
     """Result of :func:`join_counts`.
@@ -863,7 +874,7 @@ class JoinCountsResult:
         return "\n".join(["Join counts"] + [f"  {k:<{width}}  {v}" for k, v in rows])
 
     def _repr_html_(self) -> str:
-        return as_html_table(self._rows(), "Join counts")
+        return rows_table(self._rows(), "Join counts")
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-class table plus a row ``"all"`` for the same-class joins."""
@@ -882,7 +893,7 @@ class JoinCountsResult:
         )
         return pd.concat([self.table, total])
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Observed against expected same-class joins per class."""
         import matplotlib.pyplot as plt
 
@@ -903,7 +914,12 @@ class JoinCountsResult:
         ax.set_xticks(xs, [str(c) for c in t.index])
         ax.set_ylabel("Verbindungen gleicher Klasse" if language == "de" else "same-class joins")
         ax.legend(frameon=False)
-        return ax
+        alt = (
+            "Balken: beobachtete und erwartete Verbindungen gleicher Klasse je Klasse"
+            if german(language, "JoinCountsResult.plot")
+            else "Bars: observed and expected same-class joins per class"
+        )
+        return FigureDisplay.from_axes(ax, "join_counts", alt)
 
 
 def join_counts(
@@ -1026,6 +1042,7 @@ def join_counts(
 # --------------------------------------------------------------------------- correlogram
 
 
+@immutable
 @dataclass(frozen=True, eq=False)
 class CorrelogramResult:
     """Moran's I over graph orders or distance bands (see :func:`moran_correlogram`).
@@ -1069,7 +1086,7 @@ class CorrelogramResult:
         """Return the table of lags."""
         return self.table.copy()
 
-    def plot(self, ax: Any = None, *, alpha: float = 0.05, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, alpha: float = 0.05, language: str = "de") -> FigureDisplay:
         """Moran's I per lag; filled markers where the permutation p-value <= ``alpha``."""
         import matplotlib.pyplot as plt
 
@@ -1082,14 +1099,19 @@ class CorrelogramResult:
         ax.scatter(x[sig], t["statistic"][sig], color="#4c72b0", zorder=3)
         ax.scatter(x[~sig], t["statistic"][~sig], facecolor="white", edgecolor="#4c72b0", zorder=3)
         ax.plot(x, t["expected"], color="grey", ls="--", lw=0.8)
-        de = language == "de"
+        de = german(language, "CorrelogramResult.plot")
         if self.by == "order":
             ax.set_xlabel("Nachbarschaftsordnung" if de else "graph order")
         else:
             ax.set_xlabel("Distanzband bis ... m" if de else "distance band up to ... m")
         ax.set_ylabel("Moran's I")
         ax.set_title(f"Korrelogramm: {self.column}" if de else f"Correlogram: {self.column}")
-        return ax
+        alt = (
+            f"Korrelogramm: Moran's I von {self.column} je Nachbarschaftsordnung oder Distanzband"
+            if de
+            else f"Correlogram: Moran's I of {self.column} per graph order or distance band"
+        )
+        return FigureDisplay.from_axes(ax, "correlogram", alt)
 
 
 def _order_graphs(graph: Graph, orders: int) -> list[Graph]:
@@ -1124,9 +1146,7 @@ def _band_graphs(gdf: Any, distances: np.ndarray) -> list[tuple[float, float, Gr
     """Annular distance-band graphs (lower, upper] between centroids."""
     from libpysal.graph import Graph
 
-    from sozplan.graph import _geometry_for_points
-
-    pts = _geometry_for_points(gdf)
+    pts = points_of(gdf)
     top = float(max(distances))
     dist = Graph.build_distance_band(pts, threshold=top, binary=False, alpha=1.0)
     adj = dist.adjacency

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.autocorrelation._common import (
     CLUSTER_LABELS_DE,
     CLUSTER_LABELS_EN,
@@ -22,6 +23,15 @@ from sozplan.autocorrelation._common import (
     seed_from_rng,
 )
 from sozplan.autocorrelation._global import check_rate_columns, eb_rates
+from sozplan.autocorrelation._kernels import (
+    G_STAR,
+    GEARY,
+    JOIN,
+    MORAN,
+    G,
+    conditional_permutation,
+    split_diagonal,
+)
 from sozplan.checks import check_frame, fail, format_values
 
 if TYPE_CHECKING:
@@ -71,6 +81,7 @@ _RETURNS_DOC = """
 """
 
 
+@immutable
 @dataclass(frozen=True)
 class _Opts:
     """Checked test options shared by the local statistics."""
@@ -84,8 +95,6 @@ class _Opts:
 
     def simulate(self, kind, focal, drawn, observed, sparse, scaling=1.0):
         """Conditional-permutation null: p-values, means and sds (streamed, compiled)."""
-        from sozplan.autocorrelation._kernels import conditional_permutation
-
         return conditional_permutation(
             kind,
             focal,
@@ -261,8 +270,6 @@ def _moran_core(zx: np.ndarray, zy: np.ndarray, w, opts: _Opts, keep_simulations
     As ``esda.Moran_Local`` (``zx is zy``) and ``esda.Moran_Local_BV``:
     :math:`I_i = (n-1) z^x_i (Wz^y)_i / \sum_k (z^x_k)^2`.
     """
-    from sozplan.autocorrelation._kernels import MORAN
-
     n = len(zx)
     den = (zx * zx).sum()
     lag = w @ zy
@@ -582,15 +589,11 @@ def local_getis_ord(
         )
     from scipy import sparse as sps
 
-    from sozplan.autocorrelation._kernels import G_STAR, G
-
     if star:  # binary weights with self-weight 1, then transformed (esda.G_Local, star=True)
         b = _weights(graph, "b", where=where)
         b = b - sps.diags_array(b.diagonal()) + sps.eye_array(len(y), format="csr")
         w = _transform_csr(b, transformation.lower())
     else:  # without self-weights
-        from sozplan.autocorrelation._kernels import split_diagonal
-
         indptr, indices, data, _ = split_diagonal(graph.sparse)
         off = sps.csr_array((data, indices, indptr), shape=(len(y), len(y)))
         w = _transform_csr(off, transformation.lower())
@@ -662,7 +665,6 @@ def local_geary(
     where = "local_geary"
     opts = _check_local_args(permutations, alternative, rng, alpha, correction, where, n_jobs)
     (y,), graph, messages = prepare(df, [column], graph, where=where)
-    from sozplan.autocorrelation._kernels import GEARY
 
     z = _std(y)
     w = _weights(graph, "r", where=where)
@@ -750,8 +752,6 @@ def local_join_counts(
         x = (series == category).to_numpy(dtype=float)
     _, graph, messages = prepare(df.assign(_x=x), ["_x"], graph, where=where)
     from scipy import sparse as sps
-
-    from sozplan.autocorrelation._kernels import JOIN, split_diagonal
 
     # binary weights without self-joins (esda.Join_Counts_Local)
     indptr, indices, data, _ = split_diagonal(graph.sparse)

@@ -12,6 +12,9 @@ from typing import Any
 import pandas as pd
 
 from sozplan.checks import fail, format_values
+from sozplan.city._load import _crs_note
+from sozplan.city._spec import CitySpec
+from sozplan.io import read_statistik
 
 __all__ = ["init"]
 
@@ -124,8 +127,6 @@ def _pick_geometry_columns(geo: Any) -> tuple[str, str | None]:
 
 def _read(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a table twice: every cell as text (ids keep their zeros) and with numbers."""
-    from sozplan.io import read_statistik
-
     numbers = read_statistik(path, key_columns=[]).values
     text = read_statistik(path, key_columns=[], text_columns=list(numbers.columns)).values
     # columns that are numbers, but ids or categories, stay text
@@ -366,9 +367,6 @@ def init(
     True
     """
     import geopandas as gpd
-
-    from sozplan.city._load import _crs_note
-    from sozplan.city._spec import CitySpec
 
     if language not in _TEXT:
         raise fail("init", f"`language` is {language!r}", "use 'de' or 'en'")

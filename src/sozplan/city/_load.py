@@ -15,14 +15,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import fail, format_values
 from sozplan.city._spec import CitySpec, Level, Table, _did_you_mean
+from sozplan.errors import InputError
+from sozplan.io import read_statistik
+from sozplan.validation import MatchesTotals
 
 __all__ = ["CityData", "LoadReport", "load_city"]
 
 _WHERE = "load_city"
 
 
+@immutable
 @dataclass(frozen=True)
 class LoadReport:
     """What :func:`load_city` joined, recognised, repaired and could not place.
@@ -247,6 +252,7 @@ class LoadReport:
         return f"<p><b>{html.escape(self._lines()[0])}</b></p><ul>{items}</ul>"
 
 
+@immutable
 @dataclass(frozen=True)
 class CityData:
     """The result of :func:`load_city`: the table of one level and the load report.
@@ -287,8 +293,6 @@ class CityData:
         >>> len(city.validation_rules()) == len(city.spec.validation_rules())
         True
         """
-        from sozplan.validation import MatchesTotals
-
         rules = list(self.spec.validation_rules())
         cs = self.report.check_sums
         if not len(cs):
@@ -373,7 +377,6 @@ def _read_plain(
 
 
 def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
-    from sozplan.io import read_statistik
 
     path = spec.path(file)
     key = f"tables[{i}]"
@@ -391,7 +394,6 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
         for c in spec.columns.values()
         if c.kind == "text" and c.source and t.layout == "wide" and (c.table in (None, i))
     ]
-    from sozplan.errors import InputError
 
     table = None
     try:  # one read in the common case; on a missing column, read again to say which

@@ -13,8 +13,10 @@ from typing import Any
 
 import yaml
 
+from sozplan._core.frozen import immutable
 from sozplan._yaml import load_with_positions, locate
 from sozplan.errors import InputError
+from sozplan.validation import PartOfWhole, SumEquals
 
 __all__ = [
     "FORMAT",
@@ -54,6 +56,7 @@ def _thaw(value: Any) -> Any:
     return value
 
 
+@immutable
 @dataclass(frozen=True)
 class _Source:
     """Where the description came from, for error messages (file and key positions)."""
@@ -69,6 +72,7 @@ class _Source:
         return CityError(f"{prefix}{self.name}{at}, key `{key}`: {what}. Fix: {fix.rstrip('.')}.")
 
 
+@immutable
 @dataclass(frozen=True)
 class Level:
     """One level of the area hierarchy.
@@ -104,6 +108,7 @@ class Level:
     geometry: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
+@immutable
 @dataclass(frozen=True)
 class Table:
     """One statistics table (one file, or one file per year).
@@ -155,6 +160,7 @@ class Table:
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
+@immutable
 @dataclass(frozen=True)
 class ColumnSource:
     """Where one output column comes from.
@@ -228,6 +234,7 @@ def _did_you_mean(word: str, options: Sequence[str]) -> str:
     return f"did you mean {close[0]!r}? " if close else ""
 
 
+@immutable
 @dataclass(frozen=True)
 class CitySpec:
     """A city description: where ids, names, hierarchy, years and counts come from.
@@ -515,8 +522,6 @@ class CitySpec:
         >>> rules[0]
         PartOfWhole(part='auslaender', whole='einwohner')
         """
-        from sozplan.validation import PartOfWhole, SumEquals
-
         rules: list[Any] = [PartOfWhole(part=p, whole=w) for p, w in self.part_rules()]
         for whole, parts, tol in self.sum_rules():
             rules.append(SumEquals(parts=tuple(parts), whole=whole, tolerance=tol))

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from sozplan.checks import fail, public_functions
+from sozplan.checks import check_columns, fail, public_functions
 from sozplan.city import CitySpec, load_city
 from sozplan.datasets._demography import (
     COMPONENTS_FILE,
@@ -391,8 +391,6 @@ def make_facilities(
     >>> truth["under_supplied"]["planning_area"] in set(city["planungsraum"])
     True
     """
-    from sozplan.checks import check_columns
-
     needed = ["planungsraum", *AGE_BANDS, "sgb2_unter15"]
     check_columns(blocks, needed, where="make_facilities", arg="blocks", numeric=False)
     facilities, truth = _make_facilities(blocks, rng=rng, plant=plant)

@@ -16,7 +16,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from sozplan.checks import check_rng
 from sozplan.datasets._demography import BANDS
+from sozplan.services import FACILITY_TYPES
 
 #: Mean and range of places per facility, and the range of opening years, per type.
 FACILITY_SIZES: dict[str, dict[str, Any]] = {
@@ -64,9 +66,6 @@ def make_facilities(
     avoid: tuple[str, ...] = (),
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Generate facilities for a block table (see :func:`sozplan.datasets.make_facilities`)."""
-    from sozplan.checks import check_rng
-    from sozplan.services._facilities import FACILITY_TYPES
-
     rng = check_rng(rng, where="make_facilities")
     pts = blocks.geometry.representative_point()
     xy = np.c_[pts.x.to_numpy(), pts.y.to_numpy()]

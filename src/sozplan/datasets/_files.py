@@ -13,6 +13,9 @@ import pandas as pd
 
 from sozplan.datasets._dictionary import LEVELS
 from sozplan.datasets._generator import City
+from sozplan.datasets._readme import readme_text
+from sozplan.errors import InputError
+from sozplan.io import read_statistik, write_statistik
 
 #: Layer names of the GeoPackage per level.
 LAYERS = {
@@ -50,8 +53,6 @@ def add_truth(folder: str | Path, key: str, value: Any) -> None:
 
 def write_city(city: City, folder: str | Path) -> list[Path]:
     """Write a generated city to ``folder`` (GeoPackage, CSV tables, raw export, truth)."""
-    from sozplan.io import write_statistik
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     gpkg = folder / GPKG
@@ -105,8 +106,6 @@ def write_city(city: City, folder: str | Path) -> list[Path]:
     )
     written.append(folder / TRUTH)
     if "hot_spots" in city.truth:
-        from sozplan.datasets._readme import readme_text
-
         (folder / "README.md").write_text(readme_text(city.truth), encoding="utf-8")
         written.append(folder / "README.md")
     return written
@@ -183,8 +182,6 @@ def read_truth() -> dict[str, Any]:
 
 
 def _load_raw(level: str, year: int | str) -> gpd.GeoDataFrame:
-    from sozplan.errors import InputError
-    from sozplan.io import read_statistik
 
     if level != "block" or year != RAW_YEAR:
         raise InputError(

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+
 __all__ = ["FinancingData", "make_funding", "read_funding", "write_funding"]
 
 FILES = {
@@ -63,6 +65,7 @@ PLANTED: dict[str, dict[str, Any]] = {
 }
 
 
+@immutable
 @dataclass(frozen=True)
 class FinancingData:
     """Musterstadt's funding landscape (see :func:`sozplan.datasets.load_financing`)."""

@@ -24,7 +24,7 @@ import shapely
 from scipy.special import expit, logit
 
 from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS
-from sozplan.datasets._geometry import CENTRE, make_geometry, make_hierarchy
+from sozplan.datasets._geometry import CENTRE, _lloyd_within, make_geometry, make_hierarchy
 
 __all__ = ["BERLIN_TARGETS", "City", "generate_city"]
 
@@ -779,8 +779,6 @@ def _pick_regions_district(district_id, pa_id, empty) -> str:
 
 def _true_regions(geom, in_reg: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
     """Contiguous groups of blocks in one district and a type for each (neighbours differ)."""
-    from sozplan.datasets._geometry import _lloyd_within
-
     idx = np.flatnonzero(in_reg)
     side = np.minimum(geom.side[idx], 1)
     sizes = np.bincount(side, minlength=2)

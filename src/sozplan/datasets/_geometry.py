@@ -12,6 +12,8 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
+from sozplan._core.frozen import immutable
+
 #: Centre of the synthetic city in EPSG:25832 (ETRS89 / UTM 32N); an arbitrary inland spot.
 CENTRE = (560_000.0, 5_930_000.0)
 #: Radius of the 4,000-block Musterstadt in metres; larger cities scale with sqrt(n).
@@ -19,6 +21,7 @@ BASE_RADIUS = 8_000.0
 BASE_BLOCKS = 4_000
 
 
+@immutable
 @dataclass(frozen=True)
 class CityGeometry:
     """Block polygons and their static attributes, in block order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS
+from sozplan.validation import PartOfWhole, SumEquals
 
 if TYPE_CHECKING:
     from sozplan.validation import PartOfWhole, SumEquals
@@ -50,8 +51,6 @@ def musterstadt_rules() -> tuple[PartOfWhole | SumEquals, ...]:
     >>> report.checked().query("kind == 'rule'")["checked"].all()
     np.True_
     """
-    from sozplan.validation import PartOfWhole, SumEquals
-
     foreign = tuple(c for c in CITIZENSHIP_GROUPS if c != "deutsche")
     return (
         *(PartOfWhole(p, w) for p, w in _PARTS),

@@ -15,8 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import frame_table
+from sozplan._core.text import german
 from sozplan.checks import fail, format_values
-from sozplan.index._common import as_series, html_table
+from sozplan.index._common import as_series
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "DYNAMICS_CLASSES",
@@ -182,6 +186,7 @@ def _check_cuts(cuts: Any, where: str) -> np.ndarray:
     return c
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Classification:
     """Classes of a set of values.
@@ -231,21 +236,31 @@ class Classification:
         head = (
             f"<b>Classification</b> scheme={self.scheme}, cuts={np.round(self.cuts, 4).tolist()}"
         )
-        return head + html_table(self.counts.to_frame())
+        return head + frame_table(self.counts.to_frame())
 
-    def plot(self, ax=None, *, bins: int = 40):
-        """Histogram of the values with the cut points as vertical lines."""
+    def plot(self, ax=None, *, bins: int = 40, language: str = "de") -> FigureDisplay:
+        """Histogram of the values with the cut points as vertical lines.
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "Classification.plot")
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         ax.hist(self.values.dropna(), bins=bins, color="0.7", edgecolor="white")
         for c in self.cuts:
             ax.axvline(c, color="C3", lw=1.2)
-        ax.set_xlabel(self.values.name or "Wert")
-        ax.set_ylabel("Anzahl Gebiete")
-        ax.set_title(f"Klassengrenzen ({self.scheme})")
-        return ax
+        ax.set_xlabel(self.values.name or ("Wert" if de else "Value"))
+        ax.set_ylabel("Anzahl Gebiete" if de else "Number of areas")
+        ax.set_title(f"{'Klassengrenzen' if de else 'Class breaks'} ({self.scheme})")
+        alt = (
+            f"Histogramm der Werte mit {len(self.cuts)} Klassengrenzen ({self.scheme})"
+            if de
+            else f"Histogram of the values with {len(self.cuts)} class breaks ({self.scheme})"
+        )
+        return FigureDisplay.from_axes(ax, "classification", alt, data={"cuts": self.cuts})
 
 
 def classify(
@@ -391,6 +406,7 @@ def classify(
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class ThresholdSensitivity:
     """How many and which areas change class when the cut points move.
@@ -425,20 +441,32 @@ class ThresholdSensitivity:
         return f"ThresholdSensitivity(cuts={cuts}, closed={self.closed!r})\n{s}"
 
     def _repr_html_(self) -> str:
-        return "<b>ThresholdSensitivity</b>" + html_table(self.summary.drop(columns="changed_ids"))
+        return "<b>ThresholdSensitivity</b>" + frame_table(
+            self.summary.drop(columns="changed_ids")
+        )
 
-    def plot(self, ax=None):
-        """Areas changing class against the shift of the cuts."""
+    def plot(self, ax=None, *, language: str = "de") -> FigureDisplay:
+        """Areas changing class against the shift of the cuts.
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "ThresholdSensitivity.plot")
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         for cut, part in self.summary.groupby("cut", sort=False):
             ax.plot(part["shift"], part["n_changed"], marker="o", label=str(cut))
-        ax.set_xlabel("Verschiebung der Grenze(n)")
-        ax.set_ylabel("Gebiete mit Klassenwechsel")
-        ax.legend(title="verschobene Grenze")
-        return ax
+        ax.set_xlabel("Verschiebung der Grenze(n)" if de else "Shift of the break(s)")
+        ax.set_ylabel("Gebiete mit Klassenwechsel" if de else "Areas changing class")
+        ax.legend(title="verschobene Grenze" if de else "shifted break")
+        alt = (
+            "Linien: Zahl der Gebiete mit Klassenwechsel je Verschiebung der Grenzen"
+            if de
+            else "Lines: number of areas changing class per shift of the breaks"
+        )
+        return FigureDisplay.from_axes(ax, "threshold_sensitivity", alt)
 
 
 def threshold_sensitivity(

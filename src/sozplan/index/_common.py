@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
@@ -13,7 +12,7 @@ import pandas as pd
 
 from sozplan.checks import fail, format_values
 
-__all__ = ["as_series", "content_hash", "html_table", "parse_directions", "weighted_moments"]
+__all__ = ["as_series", "content_hash", "parse_directions"]
 
 
 def as_series(values: Any, *, name: str = "values", where: str = "") -> pd.Series:
@@ -45,16 +44,6 @@ def content_hash(data: Any, *, default: Any = None, length: int = 12) -> str:
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default
     )
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:length]
-
-
-def html_table(df: pd.DataFrame, max_rows: int = 20) -> str:
-    """Render a small HTML table for ``_repr_html_``."""
-    return df.head(max_rows).to_html(float_format=lambda v: f"{v:.4g}", border=0)
-
-
-def html_escape(text: str) -> str:
-    """Escape text for HTML."""
-    return html.escape(str(text))
 
 
 _DIRECTION_WORDS = {1: 1, -1: -1, "+": 1, "-": -1, "+1": 1, "-1": -1}
@@ -113,25 +102,3 @@ def parse_directions(
             )
         out.append(_DIRECTION_WORDS[key])
     return np.asarray(out, dtype=float)
-
-
-def weighted_moments(
-    x: np.ndarray, w: np.ndarray | None, ddof: float, axis: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""Mean and standard deviation along ``axis``, with optional frequency weights.
-
-    With weights :math:`w_i` the mean is :math:`\sum w_i x_i / \sum w_i` and the
-    variance :math:`\sum w_i (x_i - \bar x)^2 / (\sum w_i - \mathrm{ddof})`
-    (frequency weights, so that integer weights equal repeated rows).
-    """
-    if w is None:
-        return x.mean(axis=axis), x.std(axis=axis, ddof=ddof)
-    w = np.asarray(w, dtype=float)
-    shape = [1] * x.ndim
-    shape[axis] = -1
-    ww = w.reshape(shape)
-    sw = w.sum()
-    mean = (ww * x).sum(axis=axis) / sw
-    dev = x - np.expand_dims(mean, axis)
-    var = (ww * dev**2).sum(axis=axis) / (sw - ddof)
-    return mean, np.sqrt(var)

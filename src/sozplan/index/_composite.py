@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,16 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable, thaw
+from sozplan._core.html import escape, frame_table
+from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate
 from sozplan.index._classify import Classification, classify
-from sozplan.index._common import (
-    content_hash,
-    html_escape,
-    html_table,
-    parse_directions,
-    weighted_moments,
-)
+from sozplan.index._common import content_hash, parse_directions
 from sozplan.index._transform import (
     IMPUTATIONS,
     STANDARDIZATIONS,
@@ -30,6 +27,7 @@ from sozplan.index._transform import (
     standardize,
 )
 from sozplan.index._weights import check_weights, pca_weights, weights_for_importance
+from sozplan.plotting import FigureDisplay
 
 __all__ = ["SPEC_FORMAT", "IndexResult", "IndexSpec", "composite_index"]
 
@@ -64,6 +62,7 @@ def _check_keys(d: Mapping, allowed: set, what: str) -> None:
         )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class IndexSpec:
     """A serialisable description of a composite index.
@@ -239,21 +238,23 @@ class IndexSpec:
     # ---------------------------------------------------------------- serialisation
     def to_dict(self) -> dict:
         """Plain dict (JSON/YAML-ready) including the format tag."""
-        return {
-            "format": SPEC_FORMAT,
-            "name": self.name,
-            "version": self.version,
-            "description": self.description,
-            "indicators": [dict(i) for i in self.indicators],
-            "population": self.population,
-            "treatment": copy.deepcopy(self.treatment),
-            "imputation": dict(self.imputation),
-            "standardization": dict(self.standardization),
-            "weighting": dict(self.weighting),
-            "aggregation": dict(self.aggregation),
-            "restandardize": self.restandardize,
-            "classes": copy.deepcopy(self.classes),
-        }
+        return thaw(
+            {
+                "format": SPEC_FORMAT,
+                "name": self.name,
+                "version": self.version,
+                "description": self.description,
+                "indicators": self.indicators,
+                "population": self.population,
+                "treatment": self.treatment,
+                "imputation": self.imputation,
+                "standardization": self.standardization,
+                "weighting": self.weighting,
+                "aggregation": self.aggregation,
+                "restandardize": self.restandardize,
+                "classes": self.classes,
+            }
+        )
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (written to ``path`` if given)."""
@@ -309,6 +310,7 @@ def _jsonable(o: Any) -> Any:
     raise TypeError(f"not serialisable: {type(o).__name__}")
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class IndexResult:
     """Result of :func:`composite_index`, keeping every intermediate table.
@@ -386,24 +388,47 @@ class IndexResult:
     def _repr_html_(self) -> str:
         s = self.spec
         head = (
-            f"<b>IndexResult</b> {html_escape(s.name)} version {html_escape(s.version)} "
+            f"<b>IndexResult</b> {escape(s.name)} version {escape(s.version)} "
             f"(spec hash <code>{s.hash}</code>), {len(self.index)} areas"
         )
-        return head + html_table(self.weights.to_frame())
+        return head + frame_table(self.weights.to_frame())
 
-    def plot(self, ax=None, *, top: int = 20):
-        """Contributions of the indicators (weight x normalised value) for the ``top`` areas."""
+    def plot(self, ax=None, *, top: int = 20, language: str = "de") -> FigureDisplay:
+        """Contributions of the indicators (weight x normalised value) for the ``top`` areas.
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "CompositeIndex.plot")
         contrib = self.standardized.mul(self.weights, axis=1)
         order = self.index.sort_values(ascending=False).index[:top]
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 0.3 * len(order) + 1))
         contrib.loc[order[::-1]].plot.barh(stacked=True, ax=ax, width=0.8)
-        ax.set_xlabel("Beitrag zum Index (Gewicht x normierter Wert)")
+        ax.set_xlabel(
+            "Beitrag zum Index (Gewicht x normierter Wert)"
+            if de
+            else "Contribution to the index (weight x normalised value)"
+        )
         ax.set_ylabel("")
-        ax.set_title(f"{self.spec.name}: die {len(order)} höchsten Werte")
-        return ax
+        title = (
+            f"{self.spec.name}: die {len(order)} höchsten Werte"
+            if de
+            else f"{self.spec.name}: the {len(order)} highest values"
+        )
+        ax.set_title(title)
+        alt = (
+            f"Gestapelte Balken: Beiträge der Indikatoren zum {self.spec.name} der "
+            f"{len(order)} Gebiete mit den höchsten Werten"
+            if de
+            else f"Stacked bars: contributions of the indicators to {self.spec.name} for the "
+            f"{len(order)} areas with the highest values"
+        )
+        return FigureDisplay.from_axes(
+            ax, "composite_index", alt, data={"contributions": contrib.loc[order]}
+        )
 
 
 def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str) -> IndexResult:
@@ -509,7 +534,9 @@ def composite_index(df: pd.DataFrame, spec: IndexSpec | Mapping[str, Any] | str)
     if spec.restandardize:
         # same moments as the normalisation: population-weighted if it was
         pw = df[population].to_numpy(dtype=float) if population else None
-        mean, sd = weighted_moments(aggregated.to_numpy(), pw, spec.standardization.get("ddof", 0))
+        mean, sd = weighted_mean_std(
+            aggregated.to_numpy(), pw, spec.standardization.get("ddof", 0)
+        )
         if not sd > 0:
             raise fail(
                 where,

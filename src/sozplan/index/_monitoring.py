@@ -24,9 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import frame_table
+from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
 from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
 from sozplan.index._classify import _check_cuts, assign_classes
-from sozplan.index._common import html_table, parse_directions, weighted_moments
+from sozplan.index._common import parse_directions
 from sozplan.index._monitoring_spec import (
     MonitoringSpec,
     accepts_spec,
@@ -34,6 +38,7 @@ from sozplan.index._monitoring_spec import (
     apply_status_dynamics,
     default_labels,
 )
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "UNASSIGNED",
@@ -52,6 +57,7 @@ UNASSIGNED = "ohne Zuordnung"
 # --------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------
+@immutable
 @dataclass(frozen=True, repr=False)
 class StatusDynamics:
     """Result of :func:`status_dynamics`.
@@ -169,15 +175,20 @@ class StatusDynamics:
     def _repr_html_(self) -> str:
         body = f"<b>StatusDynamics</b>: {self.n_rated} of {len(self.rated)} areas rated"
         if self.dynamics_class is not None:
-            body += html_table(self.matrix())
+            body += frame_table(self.matrix())
         else:
-            body += html_table(self.status_class.value_counts(sort=False).to_frame())
+            body += frame_table(self.status_class.value_counts(sort=False).to_frame())
         return body
 
-    def plot(self, ax=None, *, cmap: str = "Blues"):
-        """Draw the status x dynamics matrix as a heat map with counts."""
+    def plot(self, ax=None, *, cmap: str = "Blues", language: str = "de") -> FigureDisplay:
+        """Draw the status x dynamics matrix as a heat map with counts.
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "StatusDynamics.plot")
         m = self.matrix()
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 4))
@@ -193,9 +204,14 @@ class StatusDynamics:
             )
         ax.set_xticks(range(m.shape[1]), m.columns.astype(str))
         ax.set_yticks(range(m.shape[0]), m.index.astype(str))
-        ax.set_xlabel("Dynamik-Index")
-        ax.set_ylabel("Status-Index")
-        return ax
+        ax.set_xlabel("Dynamik-Index" if de else "Dynamics index")
+        ax.set_ylabel("Status-Index" if de else "Status index")
+        alt = (
+            "Matrix der Gebiete nach Status- und Dynamikklasse, mit Anzahl je Feld"
+            if de
+            else "Matrix of the areas by status and dynamics class, with counts per cell"
+        )
+        return FigureDisplay.from_axes(ax, "status_dynamics_matrix", alt, data={"matrix": m})
 
 
 # --------------------------------------------------------------------------------------
@@ -254,7 +270,7 @@ def _stage(
     xr = x[rated]
     wr = None if w is None else w[rated]
     if reference is None:
-        mean, sd = weighted_moments(xr, wr, ddof)
+        mean, sd = weighted_mean_std(xr, wr, ddof)
         const = ~(sd > 0)
         if const.any():
             bad = [names[j] for j in np.flatnonzero(const)]
@@ -282,7 +298,7 @@ def _stage(
     ssd: Any
     if restandardize:
         if reference is None:
-            smean, ssd = weighted_moments(total[rated], wr, ddof)
+            smean, ssd = weighted_mean_std(total[rated], wr, ddof)
             if not ssd > 0:
                 ids_r = ids[rated]
                 raise fail(
@@ -886,6 +902,7 @@ def transition_matrix(
     return tab
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Monitoring:
     """Result of :func:`monitor`: one :class:`StatusDynamics` per year.
@@ -969,25 +986,37 @@ class Monitoring:
 
     def _repr_html_(self) -> str:
         tab = self.classes("status")
-        return "<b>Monitoring</b> status classes per year" + html_table(
+        return "<b>Monitoring</b> status classes per year" + frame_table(
             tab.apply(lambda c: c.value_counts(sort=False)).T
         )
 
-    def plot(self, ax=None, *, kind: str = "status"):
-        """Stacked bars: share of areas per class and year."""
+    def plot(self, ax=None, *, kind: str = "status", language: str = "de") -> FigureDisplay:
+        """Stacked bars: share of areas per class and year.
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "Monitoring.plot")
         tab = self.classes(kind)
         shares = tab.apply(lambda c: c.value_counts(sort=False, normalize=True)).T
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         shares.plot.bar(stacked=True, ax=ax, colormap="RdYlBu_r" if kind == "status" else "PiYG_r")
-        ax.set_ylabel("Anteil Gebiete")
-        ax.set_xlabel("Jahr")
-        ax.legend(
-            title=f"{'Status' if kind == 'status' else 'Dynamik'}-Klasse", bbox_to_anchor=(1, 1)
+        ax.set_ylabel("Anteil Gebiete" if de else "Share of areas")
+        ax.set_xlabel("Jahr" if de else "Year")
+        if de:
+            title = f"{'Status' if kind == 'status' else 'Dynamik'}-Klasse"
+        else:
+            title = f"{'Status' if kind == 'status' else 'Dynamics'} class"
+        ax.legend(title=title, bbox_to_anchor=(1, 1))
+        alt = (
+            f"Gestapelte Balken: Anteil der Gebiete je {title} und Jahr"
+            if de
+            else f"Stacked bars: share of areas per {title.lower()} and year"
         )
-        return ax
+        return FigureDisplay.from_axes(ax, "monitoring", alt, data={"shares": shares})
 
 
 @accepts_spec(apply_monitor)

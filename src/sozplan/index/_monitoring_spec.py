@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan._yaml import error_at, load_with_positions
 from sozplan.checks import fail, format_values
 from sozplan.errors import InputError
@@ -320,6 +321,7 @@ def _choice(d: Mapping, key: str, src: _Source, default: str, allowed: Sequence[
 # --------------------------------------------------------------------------------------
 # the spec
 # --------------------------------------------------------------------------------------
+@immutable
 @dataclass(frozen=True, repr=False)
 class MonitoringSpec:
     r"""A status/dynamics monitoring described as data (``sozplan: monitoring/1``).
@@ -743,7 +745,7 @@ def resolve_spec(spec: Any, where: str) -> MonitoringSpec:
             if text.endswith(".json"):
                 return MonitoringSpec.from_json(spec, where=where)
             return MonitoringSpec.from_yaml(spec, where=where)
-        from sozplan.presets import get_preset
+        from sozplan.presets import get_preset  # cycle: presets imports sozplan.index
 
         return get_preset(text)
     raise fail(

@@ -18,9 +18,17 @@ from scipy import stats
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
+from sozplan._core.stats import weighted_mean_std
+from sozplan.checks import (
+    check_columns,
+    check_frame,
+    check_no_nan,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.errors import InputError
-from sozplan.index._common import parse_directions, weighted_moments
+from sozplan.index._common import parse_directions
 
 __all__ = [
     "STANDARDIZATIONS",
@@ -409,7 +417,7 @@ class Standardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         m = self.method
         if m == "zscore":
-            center, spread = weighted_moments(X[pos], w[pos], self.ddof)
+            center, spread = weighted_mean_std(X[pos], w[pos], self.ddof)
         elif m == "minmax":
             center = X[pos].min(axis=0)
             spread = X[pos].max(axis=0) - center
@@ -503,8 +511,6 @@ def _frame(df, columns, where, allow_nan=False) -> tuple[pd.DataFrame, list]:
     check_unique_index(df, where=where)
     cols = check_columns(df, columns, where=where)
     if not allow_nan:
-        from sozplan.checks import check_no_nan
-
         check_no_nan(df, cols, where=where)
     else:
         from sozplan.checks import check_no_inf

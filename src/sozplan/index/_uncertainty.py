@@ -19,12 +19,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import frame_table
+from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
 from sozplan.checks import check_alpha, check_draws, check_rng, fail, format_values
 from sozplan.index._aggregate import AGGREGATIONS, aggregate_matrix
 from sozplan.index._classify import assign_classes
-from sozplan.index._common import html_table, weighted_moments
 from sozplan.index._composite import IndexSpec, composite_index
 from sozplan.index._transform import STANDARDIZATIONS, Standardizer
+from sozplan.index._weights import check_weights
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "SensitivityResult",
@@ -144,6 +149,7 @@ def sobol_from_samples(
     return S1, ST
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class SobolResult:
     """First-order and total Sobol indices with bootstrap confidence intervals."""
@@ -161,16 +167,16 @@ class SobolResult:
         return f"{head}\n{self.indices.round(4).to_string()}"
 
     def _repr_html_(self) -> str:
-        return f"<b>SobolResult</b> N={self.n_draws}" + html_table(self.indices)
+        return f"<b>SobolResult</b> N={self.n_draws}" + frame_table(self.indices)
 
-    def plot(self, ax=None):
-        """Bars of first-order and total indices per factor."""
-        return _sobol_bars(
-            self.indices, ax, "Sobol-Index", yerr=self.indices[["S1_conf", "ST_conf"]].to_numpy().T
-        )
+    def plot(self, ax=None, *, language: str = "de") -> FigureDisplay:
+        """Bars of first-order and total indices per factor (a FigureDisplay)."""
+        de = german(language, "SobolResult.plot")
+        yerr = self.indices[["S1_conf", "ST_conf"]].to_numpy().T
+        return _sobol_bars(self.indices, ax, "Sobol-Index" if de else "Sobol index", de, yerr=yerr)
 
 
-def _sobol_bars(indices: pd.DataFrame, ax, ylabel: str, yerr=None):
+def _sobol_bars(indices: pd.DataFrame, ax, ylabel: str, de: bool, yerr=None) -> FigureDisplay:
     """Bar chart of first-order and total indices per factor."""
     import matplotlib.pyplot as plt
 
@@ -178,8 +184,13 @@ def _sobol_bars(indices: pd.DataFrame, ax, ylabel: str, yerr=None):
         _, ax = plt.subplots(figsize=(6, 3.5))
     indices[["S1", "ST"]].plot.bar(ax=ax, yerr=yerr)
     ax.set_ylabel(ylabel)
-    ax.legend(["erste Ordnung", "total"])
-    return ax
+    ax.legend(["erste Ordnung", "total"] if de else ["first order", "total"])
+    alt = (
+        f"Balken: {ylabel} erster Ordnung und total je Faktor ({len(indices)} Faktoren)"
+        if de
+        else f"Bars: first-order and total {ylabel} per factor ({len(indices)} factors)"
+    )
+    return FigureDisplay.from_axes(ax, "sobol", alt, data={"indices": indices})
 
 
 def _bootstrap(f_A, f_B, f_AB, gen, n_boot: int, level: float):
@@ -316,8 +327,6 @@ class _IndexModel:
         self.w0 = nominal.weights.to_numpy()
         self.weight_sets = [np.asarray(self.w0)]
         for ws in alt.get("weights", []):
-            from sozplan.index._weights import check_weights
-
             self.weight_sets.append(check_weights(ws, cols, where=where).to_numpy())
         imputed = nominal.imputed
         norm_kw = {
@@ -382,7 +391,7 @@ class _IndexModel:
                     Ws = Ws / Ws.sum(axis=1, keepdims=True) * W.shape[1]
                 Y[:, sel] = aggregate_matrix(X, Ws, method, p=self.p)
         if self.restandardize:
-            mean, sd = weighted_moments(Y, self.pop_weights, self.ddof, axis=0)
+            mean, sd = weighted_mean_std(Y, self.pop_weights, self.ddof, axis=0)
             Y = (Y - mean) / sd
         return Y
 
@@ -408,6 +417,7 @@ def _ranks(Y: np.ndarray) -> np.ndarray:
     return stats.rankdata(-Y, axis=0, method="average")
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class UncertaintyResult:
     """Result of :func:`uncertainty`.
@@ -477,12 +487,19 @@ class UncertaintyResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return f"<b>UncertaintyResult</b> {self.ranks.shape[1]} runs" + html_table(self.to_frame())
+        return f"<b>UncertaintyResult</b> {self.ranks.shape[1]} runs" + frame_table(
+            self.to_frame()
+        )
 
-    def plot(self, ax=None, *, top: int | None = 40):
-        """Rank intervals of the areas, sorted by nominal rank (the 'uncertainty plot')."""
+    def plot(self, ax=None, *, top: int | None = 40, language: str = "de") -> FigureDisplay:
+        """Rank intervals of the areas, sorted by nominal rank (the 'uncertainty plot').
+
+        Returns a :class:`sozplan.plotting.FigureDisplay` (German labels unless
+        ``language="en"``).
+        """
         import matplotlib.pyplot as plt
 
+        de = german(language, "UncertaintyResult.plot")
         order = self.nominal_rank.sort_values().index
         if top is not None:
             order = order[:top]
@@ -494,10 +511,15 @@ class UncertaintyResult:
         ax.plot(x, med, "o", ms=3, color="C0", label="Median")
         ax.plot(x, self.nominal_rank[order], "x", ms=4, color="C3", label="nominal")
         ax.set_xticks(x, [str(i) for i in order], rotation=90, fontsize=7)
-        ax.set_ylabel("Rang (1 = höchster Indexwert)")
+        ax.set_ylabel("Rang (1 = höchster Indexwert)" if de else "Rank (1 = highest index value)")
         ax.invert_yaxis()
         ax.legend()
-        return ax
+        alt = (
+            f"Rangintervalle von {len(order)} Gebieten, nach nominalem Rang sortiert"
+            if de
+            else f"Rank intervals of {len(order)} areas, sorted by nominal rank"
+        )
+        return FigureDisplay.from_axes(ax, "uncertainty", alt)
 
 
 def _draw(
@@ -638,6 +660,7 @@ def _as_spec(spec) -> IndexSpec:
     return IndexSpec.from_dict(spec)
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class SensitivityResult:
     r"""Result of :func:`sensitivity`.
@@ -684,11 +707,15 @@ class SensitivityResult:
         return text
 
     def _repr_html_(self) -> str:
-        return f"<b>SensitivityResult</b> N={self.n_draws}" + html_table(self.indices)
+        return f"<b>SensitivityResult</b> N={self.n_draws}" + frame_table(self.indices)
 
-    def plot(self, ax=None):
-        """Bars of S1 and ST (mean rank shift) per factor."""
-        return _sobol_bars(self.indices, ax, "Sobol-Index (mittlere Rangverschiebung)")
+    def plot(self, ax=None, *, language: str = "de") -> FigureDisplay:
+        """Bars of S1 and ST (mean rank shift) per factor (a FigureDisplay)."""
+        de = german(language, "SensitivityResult.plot")
+        label = (
+            "Sobol-Index (mittlere Rangverschiebung)" if de else "Sobol index (mean rank shift)"
+        )
+        return _sobol_bars(self.indices, ax, label, de)
 
 
 def sensitivity(

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import frame_table
 from sozplan.checks import check_columns, check_frame, check_no_nan, fail, format_values
-from sozplan.index._common import html_table
 
 __all__ = [
     "FactorWeights",
@@ -117,6 +118,7 @@ def _varimax(loadings: np.ndarray, *, tol: float = 1e-8, max_iter: int = 500) ->
     return loadings @ rot
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class FactorWeights:
     """Result of :func:`pca_weights`.
@@ -148,7 +150,7 @@ class FactorWeights:
         return f"FactorWeights({self.n_factors} factor(s))\n{self.weights.round(4).to_string()}"
 
     def _repr_html_(self) -> str:
-        return f"<b>FactorWeights</b> ({self.n_factors} factor(s))" + html_table(self.to_frame())
+        return f"<b>FactorWeights</b> ({self.n_factors} factor(s))" + frame_table(self.to_frame())
 
 
 def pca_weights(
@@ -280,6 +282,7 @@ def importance(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return r2 / r2.sum()
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class ImportanceWeights:
     """Result of :func:`weights_for_importance`."""
@@ -300,7 +303,9 @@ class ImportanceWeights:
         return f"ImportanceWeights(converged={self.converged})\n{table}"
 
     def _repr_html_(self) -> str:
-        return f"<b>ImportanceWeights</b> converged={self.converged}" + html_table(self.to_frame())
+        return f"<b>ImportanceWeights</b> converged={self.converged}" + frame_table(
+            self.to_frame()
+        )
 
 
 def weights_for_importance(

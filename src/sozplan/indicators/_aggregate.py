@@ -42,7 +42,7 @@ def _level_names(description: Any) -> dict[str, str]:
     """
     if description is not None:
         return {lv.label: lv.key for lv in description.levels}
-    from sozplan.datasets import LEVELS
+    from sozplan.datasets import LEVELS  # cycle: datasets imports indicators
 
     return dict(LEVELS)
 

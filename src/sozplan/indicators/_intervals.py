@@ -17,6 +17,7 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.indicators._rates import poisson_ci, proportion_ci
+from sozplan.plotting import format_number
 
 __all__ = ["format_interval", "rate_ci"]
 
@@ -160,8 +161,6 @@ def rate_ci(
 def _one(
     value: float, lower: float, upper: float, decimals: int, unit: str, language: str, na_rep: str
 ) -> str:
-    from sozplan.plotting import format_number
-
     if value is None or not np.isfinite(value):
         return na_rep
     space = "" if (language == "en" and unit == "%") or not unit else "\u00a0"

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import (
     check_alpha,
     check_counts,
@@ -22,6 +24,7 @@ from sozplan.checks import (
 )
 from sozplan.errors import DataQualityWarning, SmallNumbersWarning
 from sozplan.indicators._spec import IndicatorSpec, resolve_specs
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "STATUS",
@@ -282,6 +285,7 @@ def _status(
     return status
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Rates:
     """Indicator values with confidence intervals, as returned by :func:`rates`.
@@ -408,7 +412,15 @@ class Rates:
             + "</div>"
         )
 
-    def plot(self, indicator: str, ax: Any = None, *, sort: bool = True, max_areas: int = 200):
+    def plot(
+        self,
+        indicator: str,
+        ax: Any = None,
+        *,
+        sort: bool = True,
+        max_areas: int = 200,
+        language: str = "de",
+    ) -> FigureDisplay:
         """Caterpillar plot: values with intervals, sorted, and the overall value as a line.
 
         Parameters
@@ -419,13 +431,16 @@ class Rates:
         max_areas : int, default 200
             Draw at most this many areas (a random-free, evenly spaced selection of the
             sorted areas when there are more); the title says so.
+        language : {"de", "en"}, default "de"
+            Language of labels, title and alt text.
 
         Returns
         -------
-        matplotlib Axes
+        sozplan.plotting.FigureDisplay
         """
         import matplotlib.pyplot as plt
 
+        de = german(language, "Rates.plot")
         tab = self[indicator].dropna(subset=["value"])
         if sort:
             tab = tab.sort_values("value")
@@ -446,7 +461,7 @@ class Rates:
             ms=3,
             lw=0.8,
             color="C0",
-            label="ausreichende Fallzahl",
+            label="ausreichende Fallzahl" if de else "sufficient count",
         )
         if small.any():
             ax.errorbar(
@@ -457,19 +472,26 @@ class Rates:
                 ms=3,
                 lw=0.8,
                 color="C3",
-                label="kleine Fallzahl",
+                label="kleine Fallzahl" if de else "small count",
             )
         spec = next(s for s in self.specs if s.key == indicator)
         overall = self.summary().loc[indicator, "overall"]
-        ax.axhline(overall, color="0.3", lw=1, ls="--", label="Gesamtwert")
-        ax.set_xlabel("Gebiete, nach Wert sortiert")
-        ax.set_ylabel(f"{spec.label_de} ({spec.unit})")
-        shown = f" ({len(tab)} von {n_all} Gebieten)" if n_all > len(tab) else ""
-        ax.set_title(
-            f"{spec.label_de}: Wert und {round((1 - self.alpha) * 100)}-%-Intervall{shown}"
-        )
+        ax.axhline(overall, color="0.3", lw=1, ls="--", label="Gesamtwert" if de else "overall")
+        ax.set_xlabel("Gebiete, nach Wert sortiert" if de else "Areas, sorted by value")
+        name = spec.label(language)
+        ax.set_ylabel(f"{name} ({spec.unit})")
+        level = round((1 - self.alpha) * 100)
+        if de:
+            shown = f" ({len(tab)} von {n_all} Gebieten)" if n_all > len(tab) else ""
+            title = f"{name}: Wert und {level}-%-Intervall{shown}"
+            alt = f"Raupendiagramm: {name} je Gebiet mit {level}-%-Intervall{shown}"
+        else:
+            shown = f" ({len(tab)} of {n_all} areas)" if n_all > len(tab) else ""
+            title = f"{name}: value and {level} % interval{shown}"
+            alt = f"Caterpillar plot: {name} per area with {level} % interval{shown}"
+        ax.set_title(title)
         ax.legend(loc="upper left", fontsize="small")
-        return ax
+        return FigureDisplay.from_axes(ax, "rates", alt, data={"table": tab})
 
 
 def rates(

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import fail, format_values
 
 __all__ = [
@@ -57,6 +58,7 @@ def _terms(value: Any, *, key: str, arg: str) -> tuple[str, ...]:
     return out
 
 
+@immutable
 @dataclass(frozen=True)
 class IndicatorSpec:
     r"""Definition of one small-area indicator (Kennzahl) computed from counts.

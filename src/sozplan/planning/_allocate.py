@@ -9,6 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.population import population_values
+from sozplan._core.text import german
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.errors import InputError
 from sozplan.planning._common import (
@@ -16,9 +19,9 @@ from sozplan.planning._common import (
     check_finite,
     check_probability,
     html_block,
-    population_values,
 )
 from sozplan.planning._costs import Targeting, targeting
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "Allocation",
@@ -151,6 +154,7 @@ def _round_cents(
     return out
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Allocation:
     """A budget distributed over areas; see :func:`allocate`.
@@ -257,7 +261,7 @@ class Allocation:
             need = tab["need"]
         return targeting(tab, "amount", need, population=pop, top=top)
 
-    def plot(self, ax: Any = None, *, language: str = "de", max_areas: int = 60):
+    def plot(self, ax: Any = None, *, language: str = "de", max_areas: int = 60) -> FigureDisplay:
         """Bars of the amount per area (highest need first), split into base and need part.
 
         Floors and caps are marked; with more than ``max_areas`` areas, only the first
@@ -265,7 +269,7 @@ class Allocation:
         """
         import matplotlib.pyplot as plt
 
-        de = language == "de"
+        de = german(language, "Allocation.plot")
         tab = self.table.sort_values("need_weight", ascending=False, kind="stable")
         n_all = len(tab)
         tab = tab.head(max_areas)
@@ -304,7 +308,12 @@ class Allocation:
             + shown
         )
         ax.legend(fontsize="small")
-        return ax
+        alt = (
+            "Balken: Betrag je Gebiet, höchster Bedarf zuerst"
+            if de
+            else "Bars: amount per area, highest need first"
+        )
+        return FigureDisplay.from_axes(ax, "allocation", alt)
 
 
 def _need_values(df: pd.DataFrame, need: Any, where: str) -> np.ndarray:
@@ -493,8 +502,7 @@ def allocate(
     s = check_probability(base_share, arg="base_share", where=where)
     if population is not None:
         p = population_values(df, population, where=where)
-        if p.sum() <= 0:
-            raise fail(where, "`population` sums to 0", "pass the residents per area")
+        assert p is not None  # population is not None here
         weight = n * p
         base_w = p / p.sum()
     else:
@@ -581,6 +589,7 @@ def allocate(
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class AllocationComparison:
     """Several allocation rules side by side; see :func:`compare_allocations`.
@@ -630,7 +639,7 @@ class AllocationComparison:
 
     def plot(
         self, ax: Any = None, *, need: Hashable | pd.Series | None = None, language: str = "de"
-    ):
+    ) -> FigureDisplay:
         """Targeting curves of all rules in one plot.
 
         ``need`` defaults to the common need measure of ``summary``, so that the legend
@@ -643,7 +652,7 @@ class AllocationComparison:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 5))
-        de = language == "de"
+        de = german(language, "AllocationComparison.plot")
         for i, (name, a) in enumerate(self.allocations.items()):
             t = a.targeting(need, top=self.top)
             x = np.r_[0, t.curve["cum_population_share"]]
@@ -675,7 +684,12 @@ class AllocationComparison:
         ax.set_ylabel("kumulierter Budgetanteil (%)" if de else "cumulative budget share (%)")
         ax.set_title("Verteilungsregeln im Vergleich" if de else "Allocation rules compared")
         ax.legend(fontsize="small", loc="lower right")
-        return ax
+        alt = (
+            "Linien: kumulierter Budgetanteil je Verteilungsregel"
+            if de
+            else "Lines: cumulative budget share per allocation rule"
+        )
+        return FigureDisplay.from_axes(ax, "allocation_comparison", alt)
 
 
 def compare_allocations(

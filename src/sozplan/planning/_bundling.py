@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.planning._common import html_block
 from sozplan.planning._financing import (
@@ -29,6 +30,7 @@ from sozplan.planning._financing import (
 __all__ = ["Bundling", "Portfolio", "bundle_funding", "prioritize"]
 
 
+@immutable
 @dataclass(frozen=True)
 class Bundling:
     """The cheapest combination of funding programmes; see :func:`bundle_funding`.
@@ -572,6 +574,7 @@ def _binding(costs, progs, cell, prog, ub, x, g_codes, g_index, cost_g, funded_g
     return out
 
 
+@immutable
 @dataclass(frozen=True)
 class Portfolio:
     """The chosen measures under a budget; see :func:`prioritize`.

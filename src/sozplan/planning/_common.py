@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable, Iterable
 from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
+from sozplan._core.html import block
 from sozplan.checks import check_unique_index, fail, format_values
 from sozplan.errors import InputError
 
@@ -38,13 +38,6 @@ def resolve_id_column(id_column: Any, areas: Any, where: str) -> str:
     return str(name)
 
 
-def html_table(df: pd.DataFrame, max_rows: int = 20, float_format: str = "{:,.2f}") -> str:
-    """Render a frame as a compact HTML table (first ``max_rows`` rows)."""
-    shown = df.head(max_rows)
-    more = f"<p><em>{len(df) - max_rows} more row(s)</em></p>" if len(df) > max_rows else ""
-    return shown.to_html(float_format=float_format.format, na_rep="–", border=0) + more
-
-
 def html_block(
     title: str,
     table: pd.DataFrame | None = None,
@@ -53,15 +46,8 @@ def html_block(
     max_rows: int = 20,
     float_format: str = "{:,.2f}",
 ) -> str:
-    """Render a titled HTML block: bold title, optional table, bullet list of notes."""
-    parts = [f"<div><strong>{html.escape(title)}</strong>"]
-    if table is not None:
-        parts.append(html_table(table, max_rows, float_format))
-    notes = list(notes)
-    if notes:
-        parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
-    parts.append("</div>")
-    return "".join(parts)
+    """Render a titled HTML block (planning's money format, two decimals)."""
+    return block(title, table, notes, max_rows=max_rows, float_format=float_format)
 
 
 def raise_problems(where: str, problems: list[tuple[str, str]]) -> None:
@@ -219,16 +205,3 @@ def check_probability(
 def key_labels(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     """'M01/060306/2022'-style labels of rows, for error messages."""
     return ["/".join(str(v) for v in row) for row in frame[columns].itertuples(index=False)]
-
-
-def population_values(df: pd.DataFrame, population: Any, *, where: str) -> np.ndarray:
-    """Residents per area from a column or Series: finite and non-negative, else InputError."""
-    p = as_values(df, population, arg="population", where=where, allow_none=False, scalar_ok=False)
-    check_finite(p, df.index, arg="population", where=where)
-    if (p < 0).any():
-        raise fail(
-            where,
-            f"`population` is negative for {format_values(df.index[p < 0])}",
-            "correct the data",
-        )
-    return p

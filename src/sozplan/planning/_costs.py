@@ -9,6 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.population import population_values
+from sozplan._core.text import german
 from sozplan.checks import check_frame, check_unique_index, fail, format_values
 from sozplan.planning._common import (
     COST_COLUMNS,
@@ -16,10 +19,10 @@ from sozplan.planning._common import (
     check_finite,
     check_probability,
     html_block,
-    population_values,
     resolve_id_column,
 )
 from sozplan.planning._model import validate_costs, validate_measures
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "Targeting",
@@ -146,6 +149,7 @@ def concentration_index(values: Any, rank_by: Any, population: Any = None) -> fl
 # --------------------------------------------------------------------------------------
 # targeting
 # --------------------------------------------------------------------------------------
+@immutable
 @dataclass(frozen=True, repr=False)
 class Targeting:
     """How well a budget reaches the areas of highest need; see :func:`targeting`.
@@ -212,13 +216,13 @@ class Targeting:
     def _repr_html_(self) -> str:
         return html_block(self._title(), self.summary().round(4), self.notes)
 
-    def plot(self, ax: Any = None, *, language: str = "de"):
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Draw the targeting curve (cumulative budget share over cumulative population share)."""
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 5))
-        de = language == "de"
+        de = german(language, "Targeting.plot")
         x = np.r_[0, self.curve["cum_population_share"].to_numpy()]
         ax.plot(
             x,
@@ -258,7 +262,12 @@ class Targeting:
             f"K = {self.kakwani:+.2f}"
         )
         ax.legend(loc="lower right", fontsize="small")
-        return ax
+        alt = (
+            "Linien: kumulierter Budgetanteil über kumuliertem Bevölkerungsanteil"
+            if de
+            else "Lines: cumulative budget share over cumulative population share"
+        )
+        return FigureDisplay.from_axes(ax, "targeting", alt)
 
 
 def targeting(
@@ -338,6 +347,7 @@ def targeting(
         raise fail(where, "`amount` sums to 0", "pass a budget that is positive somewhere")
     if population is not None:
         w = population_values(df, population, where=where)
+        assert w is not None  # population is not None here
         zero = (w == 0) & (y > 0)
         if zero.any():
             raise fail(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.planning._common import html_block
 from sozplan.planning._financing import _euros, _require, _years_of, to_cents
@@ -22,6 +23,7 @@ TRAFFIC_LIGHT_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+@immutable
 @dataclass(frozen=True)
 class BudgetExecution:
     """Planned against actual spending with a year-end forecast; see :func:`budget_execution`.

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.planning._common import html_block, raise_problems
 
@@ -466,6 +467,7 @@ def eligible(
     )
 
 
+@immutable
 @dataclass(frozen=True)
 class FinancingPlan:
     """A multi-year financing plan with its problems; see :func:`financing_plan`.

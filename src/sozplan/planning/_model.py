@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.errors import DataQualityWarning
 from sozplan.planning._common import (
@@ -644,6 +645,7 @@ def _check_target_references(
             )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class PlanningData:
     """Areas, measures, costs and targets, validated against each other.

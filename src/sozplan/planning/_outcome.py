@@ -11,10 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import check_alpha, check_draws, check_frame, check_rng, fail, format_values
 from sozplan.errors import InputError, MethodWarning
+from sozplan.indicators import evaluate, resolve_specs
 from sozplan.planning._common import html_block
 from sozplan.planning._model import validate_measures
+from sozplan.plotting import FigureDisplay
 
 __all__ = ["DiDResult", "Matching", "difference_in_differences"]
 
@@ -112,6 +116,7 @@ def _as_matching(matching: Any, where: str) -> Matching:
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class DiDResult:
     """Result of :func:`difference_in_differences`.
@@ -239,11 +244,11 @@ class DiDResult:
             float_format="{:,.3f}",
         )
 
-    def plot(self, ax: Any = None, *, kind: str = "event", language: str = "de"):
+    def plot(self, ax: Any = None, *, kind: str = "event", language: str = "de") -> FigureDisplay:
         """Draw the event study (``kind="event"``) or the mean outcomes (``kind="trends"``)."""
         import matplotlib.pyplot as plt
 
-        de = language == "de"
+        de = german(language, "DiDResult.plot")
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.8))
         if kind == "trends":
@@ -270,7 +275,12 @@ class DiDResult:
             )
             ax.set_xticks(self.means.index)
             ax.legend(fontsize="small")
-            return ax
+            alt = (
+                "Ereignisstudie bzw. mittlere Verläufe von Maßnahme- und Vergleichsgebieten"
+                if de
+                else "Event study or mean outcomes of treated and comparison areas"
+            )
+            return FigureDisplay.from_axes(ax, "difference_in_differences", alt)
         if kind != "event":
             raise fail("DiDResult.plot", f"`kind` is {kind!r}", "use 'event' or 'trends'")
         es = self.event_study
@@ -300,7 +310,12 @@ class DiDResult:
         if self.warnings:
             title += " – Vortrend!" if de else " – pre-trend!"
         ax.set_title(title)
-        return ax
+        alt = (
+            "Ereignisstudie bzw. mittlere Verläufe von Maßnahme- und Vergleichsgebieten"
+            if de
+            else "Event study or mean outcomes of treated and comparison areas"
+        )
+        return FigureDisplay.from_axes(ax, "difference_in_differences", alt)
 
 
 def _outcome_values(panel: pd.DataFrame, outcome: Hashable, where: str) -> pd.Series:
@@ -309,7 +324,6 @@ def _outcome_values(panel: pd.DataFrame, outcome: Hashable, where: str) -> pd.Se
         if not pd.api.types.is_numeric_dtype(col):
             raise fail(where, f"outcome column {outcome!r} is not numeric", "convert it first")
         return col.astype(float)
-    from sozplan.indicators import evaluate, resolve_specs
 
     if not isinstance(outcome, str):
         raise fail(

@@ -9,9 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import check_frame, fail, format_values
 from sozplan.planning._common import html_block, resolve_id_column
 from sozplan.planning._model import validate_measures, validate_targets
+from sozplan.plotting import FigureDisplay
 
 __all__ = [
     "STATUS_LABELS_DE",
@@ -71,6 +74,7 @@ def _observed_long(observed: pd.DataFrame, id_column: str, where: str) -> pd.Dat
     return out
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Attainment:
     """Attainment of targets per year; see :func:`target_attainment`.
@@ -137,10 +141,13 @@ class Attainment:
     def _repr_html_(self) -> str:
         return html_block(self._title(), self.summary(), ["Regel: " + self.rule, *self.notes])
 
-    def plot(self, ziel: Hashable | None = None, ax: Any = None, *, language: str = "de"):
+    def plot(
+        self, ziel: Hashable | None = None, ax: Any = None, *, language: str = "de"
+    ) -> FigureDisplay:
         """Draw the planned path, tolerance band and observed values (by status) of a target.
 
-        Without ``ziel`` and ``ax``, draw all targets in a grid and return the axes array.
+        Without ``ziel`` and ``ax``, draw all targets in a grid (all axes in
+        ``display.artists["axes"]``). Returns a :class:`sozplan.plotting.FigureDisplay`.
         """
         import matplotlib.pyplot as plt
 
@@ -160,7 +167,12 @@ class Attainment:
             for a in axes.flat[len(ids) :]:
                 a.set_visible(False)
             fig.tight_layout()
-            return axes
+            alt = (
+                "Zielpfad, Toleranzband und beobachtete Werte je Ziel"
+                if german(language, "Attainment.plot")
+                else "Target path, tolerance band and observed values per target"
+            )
+            return FigureDisplay.from_axes(axes.flat[0], "attainment", alt, artists={"axes": axes})
         if ziel not in self.targets.index:
             raise fail(
                 "Attainment.plot",
@@ -169,7 +181,7 @@ class Attainment:
             )
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3.5))
-        de = language == "de"
+        de = german(language, "Attainment.plot")
         t = self.targets.loc[ziel]
         tab = self.table[self.table["ziel"] == ziel]
         y0, yT = int(t["basisjahr"]), int(t["zieljahr"])
@@ -206,7 +218,12 @@ class Attainment:
         )
         ax.set_xticks(years)
         ax.legend(fontsize="x-small")
-        return ax
+        alt = (
+            "Zielpfad, Toleranzband und beobachtete Werte je Ziel"
+            if de
+            else "Target path, tolerance band and observed values per target"
+        )
+        return FigureDisplay.from_axes(ax, "attainment", alt)
 
 
 def target_attainment(
@@ -375,6 +392,7 @@ def target_attainment(
     return Attainment(table=table, rule=rule, targets=tg, notes=tuple(notes))
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class Timeline:
     """Measures, milestones and target years on a time axis; see :func:`timeline`.
@@ -407,13 +425,13 @@ class Timeline:
     def _repr_html_(self) -> str:
         return html_block(self._title(), self.events, float_format="{:g}")
 
-    def plot(self, ax: Any = None, *, language: str = "de"):
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Draw a Gantt chart: measures (by field of action), milestones and target years."""
         import matplotlib.pyplot as plt
         from matplotlib.artist import Artist
         from matplotlib.patches import Patch
 
-        de = language == "de"
+        de = german(language, "Timeline.plot")
         ev = self.events
         ms = ev[ev["art"] == "massnahme"]
         rows = list(ms["massnahme"])
@@ -481,7 +499,12 @@ class Timeline:
             "Maßnahmen, Meilensteine und Ziele" if de else "Measures, milestones and targets"
         )
         ax.grid(axis="x", which="minor", color="0.85")
-        return ax
+        alt = (
+            "Gantt-Diagramm: Maßnahmen, Meilensteine und Zieljahre"
+            if de
+            else "Gantt chart: measures, milestones and target years"
+        )
+        return FigureDisplay.from_axes(ax, "timeline", alt)
 
 
 def timeline(

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.text import check_language
 from sozplan.checks import check_columns, check_counts, check_frame, fail, format_values
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
     DIVERGING,
     OKABE_ITO,
-    check_language,
     enforce_min_font,
     format_number,
     new_axes,

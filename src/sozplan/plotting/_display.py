@@ -23,9 +23,11 @@ class FigureDisplay:
     ax : matplotlib Axes
         The main axes.
     kind : str
-        ``"choropleth"``, ``"lisa"``, ``"status_dynamics"``, ``"small_multiples"``,
-        ``"profile"``, ``"transition"``, ``"segregation_curve"``, ``"heatmap"`` or
-        ``"moran_scatter"``.
+        What was drawn: ``"choropleth"``, ``"lisa"``, ``"status_dynamics"``,
+        ``"small_multiples"``, ``"profile"``, ``"transition"``, ``"segregation_curve"``,
+        ``"heatmap"``, ``"moran_scatter"`` ... for the plotting functions, and the name of
+        the result class in snake case (e.g. ``"composite_index"``) for a result's
+        ``plot()``.
     alt_text : str
         A text alternative for the figure (German by default), for ``alt=`` in HTML.
     labels : tuple of str
@@ -41,6 +43,11 @@ class FigureDisplay:
         Named artists (collections, texts, inset axes).
     data : dict
         Computed figures behind the picture (class cuts, curve points, tables ...).
+
+    Notes
+    -----
+    Attributes that the display does not have are looked up on :attr:`ax`, so that
+    ``result.plot().set_title("...")`` works as it did when ``plot()`` returned the axes.
     """
 
     ax: Any
@@ -53,6 +60,75 @@ class FigureDisplay:
     legend: Any = None
     artists: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_axes(
+        cls,
+        ax: Any,
+        kind: str,
+        alt_text: str,
+        *,
+        data: dict | None = None,
+        artists: dict | None = None,
+    ) -> FigureDisplay:
+        """Wrap axes that a result's ``plot()`` drew, reading the legend entries from them.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes
+            The main axes (for a grid of panels, the first; all are in ``artists["axes"]``).
+        kind : str
+            What was drawn (see :attr:`kind`).
+        alt_text : str
+            A text alternative in the language of the labels.
+        data, artists : dict, optional
+            Figures behind the picture and named artists.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots()
+        >>> _ = ax.bar([0, 1], [2, 3], color="#1b9e77", label="Anteil")
+        >>> _ = ax.legend()
+        >>> d = FigureDisplay.from_axes(ax, "bars", "Zwei Balken")
+        >>> d.labels, d.colors
+        (('Anteil',), ('#1b9e77',))
+        >>> d.get_ylim() == ax.get_ylim()  # looked up on the axes
+        True
+        >>> plt.close(fig)
+        """
+        from matplotlib.colors import to_hex
+
+        legend = ax.get_legend()
+        labels: list[str] = []
+        colors: list[str] = []
+        hatches: list[str] = []
+        if legend is not None:
+            handles = getattr(legend, "legend_handles", None) or getattr(
+                legend, "legendHandles", []
+            )
+            for text, handle in zip(legend.get_texts(), handles, strict=False):
+                labels.append(text.get_text())
+                colors.append(_color_of(handle, to_hex))
+                hatch = handle.get_hatch() if hasattr(handle, "get_hatch") else None
+                hatches.append(hatch or "")
+        return cls(
+            ax=ax,
+            kind=kind,
+            alt_text=alt_text,
+            labels=tuple(labels),
+            colors=tuple(colors),
+            hatches=tuple(hatches),
+            legend=legend,
+            artists=dict(artists or {}),
+            data=dict(data or {}),
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for names the display lacks; never for the fields themselves
+        if name.startswith("__") or name in ("ax", "kind", "alt_text"):
+            raise AttributeError(name)
+        return getattr(self.ax, name)
 
     @property
     def figure(self) -> Any:
@@ -100,3 +176,18 @@ class FigureDisplay:
             f"({html.escape(self.kind)})<br><i>{html.escape(self.alt_text)}</i>"
             f"<table>{rows}</table></div>"
         )
+
+
+def _color_of(handle: Any, to_hex: Any) -> str:
+    """Hex colour of a legend handle (patch face, line or collection), "" if none."""
+    for getter in ("get_facecolor", "get_color", "get_markerfacecolor"):
+        if hasattr(handle, getter):
+            try:
+                value = getattr(handle, getter)()
+                if hasattr(value, "ndim") and value.ndim == 2:
+                    value = value[0] if len(value) else None
+                if value is not None:
+                    return to_hex(value, keep_alpha=False)
+            except (ValueError, TypeError, IndexError):
+                continue
+    return ""

@@ -8,21 +8,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.text import check_language
 from sozplan.checks import check_columns, check_frame, fail, format_values
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
+    CLASS_HATCHES,
     DIVERGING,
     MISSING_COLOR,
     MISSING_EDGE,
     MISSING_HATCH,
+    OKABE_ITO,
     SEQUENTIAL,
     TEXTS,
-    check_language,
     enforce_min_font,
     format_number,
     new_axes,
     nice_decimals,
     style,
+    text_color_for,
 )
 
 __all__ = [
@@ -533,7 +536,7 @@ def choropleth(
     >>> len(d.colors), sum(d.counts) == len(pr)
     (4, True)
     """
-    from sozplan.index import classify
+    from sozplan.index import classify  # cycle: index plots here
 
     where = "choropleth"
     _check_gdf(gdf, where)
@@ -567,8 +570,6 @@ def choropleth(
     mids = _class_mids(vals, cut_arr) if diverging else None
     cmap = cmap or (DIVERGING if diverging else SEQUENTIAL)
     colors = _class_colors(n, cmap, bool(diverging), mids, center)
-    from sozplan.plotting._style import CLASS_HATCHES
-
     class_hatches = [CLASS_HATCHES[i % len(CLASS_HATCHES)] if hatches else "" for i in range(n)]
     n_missing = int((~finite).sum())
     decor = {
@@ -761,9 +762,10 @@ def lisa_map(
         )
     raw = lisa["cluster"].astype(object).reindex(gdf.index)
     codes = raw.where(raw.notna(), "_missing").astype(str)
-    from sozplan.autocorrelation import CLUSTER_LABELS_DE, CLUSTER_LABELS_EN
+    from sozplan import autocorrelation  # cycle: autocorrelation plots here
 
-    names = dict(CLUSTER_LABELS_DE if language == "de" else CLUSTER_LABELS_EN)
+    de = language == "de"
+    names = dict(autocorrelation.CLUSTER_LABELS_DE if de else autocorrelation.CLUSTER_LABELS_EN)
     names["_missing"] = TEXTS[language]["missing"]
     extra = {
         "HH": " (Hot Spot)" if language != "de" else ": Hot Spot",
@@ -989,7 +991,7 @@ def _status_dynamics_classes(
             f"{len(missing)} id(s) of `gdf` have no class: {format_values(missing)}",
             "compute the index on the same areas",
         )
-    from sozplan.index import DYNAMICS_CLASSES, STATUS_CLASSES
+    from sozplan.index import DYNAMICS_CLASSES, STATUS_CLASSES  # cycle: index plots here
 
     s_labels = list(getattr(result, "settings", {}).get("status_labels", STATUS_CLASSES))
     d_labels = list(getattr(result, "settings", {}).get("dynamics_labels", DYNAMICS_CLASSES))
@@ -1011,7 +1013,6 @@ def _matrix_legend(
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Rectangle
 
-    from sozplan.plotting._style import text_color_for
 
     for si in range(4):
         for di in range(3):
@@ -1152,7 +1153,7 @@ def small_multiples(
     """
     import matplotlib.pyplot as plt
 
-    from sozplan.index import classify
+    from sozplan.index import classify  # cycle: index plots here
 
     where = "small_multiples"
     _check_gdf(gdf, where)
@@ -1374,8 +1375,6 @@ def category_map(
     >>> len(d.labels), d.labels[0]  # doctest: +ELLIPSIS
     (8, '01 (n = ...)')
     """
-    from sozplan.plotting._style import OKABE_ITO
-
     where = "category_map"
     _check_gdf(gdf, where)
     language = check_language(language, where)

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.text import check_language
 from sozplan.checks import fail
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
     OKABE_ITO,
-    check_language,
     enforce_min_font,
     format_number,
     new_axes,
@@ -82,7 +82,7 @@ def age_pyramid(
             "pass one row per year, one column per band",
         )
     if edges is None:
-        from sozplan.projection import AgeBands
+        from sozplan.projection import AgeBands  # cycle: projection plots here
 
         b = AgeBands.parse(list(labels) if labels is not None else list(population.columns))
         edges = list(b.lower)

@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.text import check_language
 from sozplan.checks import check_columns, fail
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._maps import choropleth
-from sozplan.plotting._style import check_language, enforce_min_font, new_axes
+from sozplan.plotting._style import enforce_min_font, new_axes
 
 __all__ = ["concentration_curve", "facility_map"]
 

@@ -68,15 +68,6 @@ TEXTS = {
 }
 
 
-def check_language(language: str, where: str) -> str:
-    """Return ``language`` if it is "de" or "en", else raise an InputError."""
-    from sozplan.checks import fail
-
-    if language not in TEXTS:
-        raise fail(where, f"`language` is {language!r}", "use 'de' or 'en'")
-    return language
-
-
 def format_number(
     x: float, decimals: int = 1, language: str = "de", *, thousands: bool = True
 ) -> str:

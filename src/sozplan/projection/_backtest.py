@@ -10,9 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import block
 from sozplan.checks import fail
+from sozplan.plotting import FigureDisplay, area_profile
 from sozplan.projection._bands import AgeBands, _as_bands
-from sozplan.projection._common import html_table, reconcile, stocks_by_year
+from sozplan.projection._common import reconcile, stocks_by_year
 from sozplan.projection._hamilton_perry import hamilton_perry
 
 __all__ = ["BacktestResult", "backtest"]
@@ -35,6 +38,7 @@ METHOD_LABELS = {
 BACKTEST_METHODS = ("hamilton_perry", "constant_share", "linear_trend")
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class BacktestResult:
     """Errors of projections from ``launch_year`` to ``target_year`` against the known stocks.
@@ -79,16 +83,16 @@ class BacktestResult:
         return head + "\nMAPE (%) by band and method:\n" + mape.to_string()
 
     def _repr_html_(self) -> str:
-        return html_table(
+        return block(
             "Rückrechnung (Backtest): MAPE und Verzerrung in %",
-            list(self.notes),
             self.summary.round(2),
+            lines=self.notes,
+            max_rows=12,
+            float_format="{:,.1f}",
         )
 
-    def plot(self, *, ax: Any = None, language: str = "de"):
+    def plot(self, *, ax: Any = None, language: str = "de") -> FigureDisplay:
         """MAPE by band for each method (grouped bars, via :func:`sozplan.plotting.area_profile`)."""
-        from sozplan.plotting import area_profile
-
         mape = self.summary.xs("mape", axis=1, level=0)
         mape = mape.rename(columns=METHOD_LABELS.get(language, {}))
         title = "MAPE in % nach Altersgruppe" if language == "de" else "MAPE in % by age band"

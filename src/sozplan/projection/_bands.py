@@ -9,13 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import fail
+from sozplan._core.frozen import immutable
+from sozplan.checks import check_frame, count_block, fail
 
 __all__ = ["AgeBands", "aggregate_ages", "split_ages"]
 
 _SPLIT_METHODS = ("uniform", "monotone")
 
 
+@immutable
 @dataclass(frozen=True)
 class AgeBands:
     """Age bands that tile the ages from 0 upwards, each tied to a column.
@@ -316,7 +318,5 @@ def aggregate_ages(
 
 def _stock_values(df: pd.DataFrame, bands: AgeBands, where: str, arg: str = "df") -> np.ndarray:
     """Band counts as a float array, checked: columns exist, numeric, no NaN, not negative."""
-    from sozplan.checks import check_frame, count_block
-
     check_frame(df, arg=arg, where=where)
     return count_block(df, list(bands.columns), arg=arg, where=where)

@@ -18,7 +18,7 @@ from sozplan.projection._bands import (
     _split_matrix,
     _stock_values,
 )
-from sozplan.projection._common import control_target, reconcile
+from sozplan.projection._common import control_target, reconcile, require_bands
 from sozplan.projection._hamilton_perry import ProjectionResult, _stack
 
 __all__ = ["COMPONENTS", "SCENARIO_KEYS", "cohort_component", "estimate_rates"]
@@ -113,22 +113,10 @@ def _area_band_frame(value, areas, b: AgeBands, name, where, *, rate: bool) -> n
     if np.isscalar(value):
         arr = np.full((len(areas), k), value, dtype=float)
     elif isinstance(value, pd.Series):
-        missing = [c for c in b.columns if c not in value.index]
-        if missing:
-            raise fail(
-                where,
-                f"`{name}` lacks the band(s) {format_values(missing)}",
-                "give one value per band",
-            )
+        require_bands(value.index, b, arg=name, where=where, what="band(s)")
         arr = np.tile(value[list(b.columns)].to_numpy(dtype=float), (len(areas), 1))
     elif isinstance(value, pd.DataFrame):
-        missing_cols = [c for c in b.columns if c not in value.columns]
-        if missing_cols:
-            raise fail(
-                where,
-                f"`{name}` lacks the band column(s) {format_values(missing_cols)}",
-                "one column per band",
-            )
+        require_bands(value.columns, b, arg=name, where=where)
         gone = areas.difference(value.index)
         if len(gone):
             raise fail(

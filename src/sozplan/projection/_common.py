@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,19 @@ def reconcile(values: np.ndarray, control: np.ndarray | float) -> np.ndarray:
     return values * factor
 
 
+def require_bands(
+    labels: Any, bands: AgeBands, *, arg: str, where: str, what: str = "band column(s)"
+) -> None:
+    """Raise unless ``labels`` (columns or index) hold every band of ``bands``."""
+    missing = [c for c in bands.columns if c not in labels]
+    if missing:
+        raise fail(
+            where,
+            f"`{arg}` lacks the {what} {format_values(missing)}",
+            "give one value (column) per band",
+        )
+
+
 def control_target(control, y: int, bands: AgeBands, where: str) -> np.ndarray | float:
     """Return the control of year ``y``: a total (Series by year) or one value per band."""
     if y not in control.index:
@@ -98,25 +112,6 @@ def control_target(control, y: int, bands: AgeBands, where: str) -> np.ndarray |
             where, f"`control` has no value for {y}", "give a control for every projected year"
         )
     if isinstance(control, pd.DataFrame):
-        missing = [c for c in bands.columns if c not in control.columns]
-        if missing:
-            raise fail(
-                where,
-                f"`control` lacks the band column(s) {format_values(missing)}",
-                "give one column per band",
-            )
+        require_bands(control.columns, bands, arg="control", where=where)
         return control.loc[y, list(bands.columns)].to_numpy(dtype=float)
     return float(control.loc[y])
-
-
-def html_table(title: str, lines: list[str], frame: pd.DataFrame | None = None) -> str:
-    """Return a small HTML block: a title, a few lines and an optional table."""
-    import html
-
-    parts = [f"<div><strong>{html.escape(title)}</strong><ul>"]
-    parts += [f"<li>{html.escape(line)}</li>" for line in lines]
-    parts.append("</ul>")
-    if frame is not None:
-        parts.append(frame.to_html(max_rows=12, float_format=lambda x: f"{x:,.1f}"))
-    parts.append("</div>")
-    return "".join(parts)

@@ -10,13 +10,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import block
 from sozplan.checks import fail, format_values
+from sozplan.plotting import FigureDisplay, age_pyramid, demand_curve
 from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix
-from sozplan.projection._common import control_target, html_table, reconcile, stocks_by_year
+from sozplan.projection._common import control_target, reconcile, stocks_by_year
 
 __all__ = ["ProjectionResult", "hamilton_perry"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class ProjectionResult:
     """A projection of stocks by age band per area and year.
@@ -107,10 +111,12 @@ class ProjectionResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return html_table(
+        return block(
             f"Projektion ({self.method}), {self.launch_year} bis {self.target_year}",
-            [*self.notes],
             self.total().round(1),
+            lines=self.notes,
+            max_rows=12,
+            float_format="{:,.1f}",
         )
 
     def plot(
@@ -120,13 +126,11 @@ class ProjectionResult:
         years: Sequence[int] | None = None,
         ax: Any = None,
         language: str = "de",
-    ):
+    ) -> FigureDisplay:
         """Age structure of one area (or the city) in two or more years, as a pyramid.
 
         Delegates to :func:`sozplan.plotting.age_pyramid`.
         """
-        from sozplan.plotting import age_pyramid
-
         pop = self.total() if area_id is None else self.population.xs(area_id, level=0)
         years = list(years) if years is not None else [self.launch_year, self.target_year]
         name = ("Stadt" if language == "de" else "city") if area_id is None else str(area_id)
@@ -149,8 +153,7 @@ class ProjectionResult:
         group with :func:`sozplan.plotting.demand_curve`; prediction intervals are not
         drawn here (their sum over groups is not an interval of the sum).
         """
-        from sozplan.plotting import demand_curve
-        from sozplan.projection._demand import demand
+        from sozplan.projection._demand import demand  # cycle: _demand imports this module
 
         need = demand(self, rates)
         if area_id is None:

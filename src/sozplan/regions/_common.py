@@ -8,14 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.population import column_or_series, population_values
+from sozplan._core.stats import weighted_mean_std
+from sozplan._core.values import indicator_bases, indicator_values
 from sozplan.checks import fail, format_values
-from sozplan.typology._estimator import weighted_mean_std
-from sozplan.typology._values import (
-    column_or_series,
-    indicator_bases,
-    indicator_values,
-    population_weights,
-)
 
 __all__ = ["block_values", "zone_labels", "zone_means"]
 
@@ -48,7 +44,7 @@ def block_values(
     """
     values = indicator_values(blocks, columns, where=where, arg="blocks", allow_nan=True)
     cols = list(values.columns)
-    pw = population_weights(blocks, population, where=where)
+    pw = population_values(blocks, population, where=where)
     bw = np.ones(len(values)) if pw is None else pw
     bases = indicator_bases(blocks, cols).to_numpy(dtype=float)
     x = values.to_numpy(dtype=float)

@@ -18,6 +18,8 @@ from scipy.sparse.csgraph import (
     connected_components,
 )
 
+from sozplan.regions._grow import _stays_connected, tree_cut
+
 __all__ = ["Bounds", "Engine"]
 
 
@@ -230,8 +232,6 @@ class Engine:
         while the region is above it, the most balanced cut is taken (compiled, see
         :func:`sozplan.regions._grow.tree_cut`).
         """
-        from sozplan.regions._grow import tree_cut
-
         if len(members) < 2:
             return None
         self._scratch()
@@ -580,8 +580,6 @@ class Engine:
         A breadth-first search inside the region from one of the region's neighbours
         of ``i``, stopped as soon as all of them are reached (compiled).
         """
-        from sozplan.regions._grow import _stays_connected
-
         self._scratch()
         if labels.dtype != np.int64:
             labels = labels.astype(np.int64)

@@ -10,9 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.text import german
+from sozplan._core.values import indicator_labels
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
+from sozplan.plotting import FigureDisplay
 from sozplan.regions._common import block_values, zone_labels, zone_means
-from sozplan.typology._values import indicator_labels
 
 __all__ = [
     "HeterogeneityResult",
@@ -277,6 +280,7 @@ def theil_decomposition(y: Any, population: Any, groups: Any) -> tuple[pd.DataFr
     return per, tot
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class HeterogeneityResult:
     """Within-zone heterogeneity of blocks; flags zones whose mean hides mixed populations.
@@ -351,7 +355,7 @@ class HeterogeneityResult:
         table = self.table.head(15).round(3).to_html()
         return f"<div class='sozplan-result'><p><b>{head}</b></p>{table}</div>"
 
-    def plot(self, ax: Any = None, *, language: str = "de", annotate: int = 5) -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de", annotate: int = 5) -> FigureDisplay:
         """Scatter of heterogeneity ratio against bimodality coefficient; flagged zones in red."""
         import matplotlib.pyplot as plt
 
@@ -374,13 +378,18 @@ class HeterogeneityResult:
                 fontsize=8,
             )
         ax.axhline(BC_CRITICAL, color="black", lw=0.6, ls="--")
-        de = language == "de"
+        de = german(language, "HeterogeneityResult.plot")
         ax.set_xlabel(
             "Binnenvarianz / Varianz der Stadt" if de else "within-zone / citywide variance"
         )
         ax.set_ylabel("Bimodalitätskoeffizient" if de else "bimodality coefficient")
         ax.set_title("Heterogenität der Gebiete" if de else "heterogeneity of zones")
-        return ax
+        alt = (
+            "Streudiagramm: Heterogenitätsverhältnis gegen Bimodalitätskoeffizient je Gebiet"
+            if de
+            else "Scatter plot: heterogeneity ratio against bimodality coefficient per zone"
+        )
+        return FigureDisplay.from_axes(ax, "heterogeneity", alt)
 
 
 def heterogeneity(

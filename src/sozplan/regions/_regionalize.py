@@ -14,13 +14,19 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sozplan._core.frozen import immutable
+from sozplan._core.population import population_values
+from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
+from sozplan._core.values import indicator_values
 from sozplan._optional import import_optional
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.errors import MethodWarning
+from sozplan.graph import align_graph, build_graph, island_report
+from sozplan.plotting import FigureDisplay
 from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
+from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
 from sozplan.regions._quality import zone_table
-from sozplan.typology._estimator import weighted_mean_std
-from sozplan.typology._values import indicator_values, population_weights
 
 __all__ = ["METHODS", "RegionalizationResult", "contiguity_matrix", "regionalize"]
 
@@ -32,8 +38,7 @@ def contiguity_matrix(
     gdf: pd.DataFrame, graph: Any, *, where: str
 ) -> tuple[Any, sparse.csr_matrix]:
     """Align the graph with ``gdf``; return it and its symmetric binary adjacency (CSR)."""
-    from sozplan.graph import Kind, align_graph, build_graph
-
+    from sozplan.graph import Kind
     if graph is None:
         raise fail(
             where,
@@ -53,7 +58,6 @@ def contiguity_matrix(
 def _check_components(
     graph: Any, adj: sparse.csr_matrix, index: pd.Index, where: str
 ) -> tuple[int, np.ndarray]:
-    from sozplan.graph import island_report
 
     n_comp, comp = connected_components(adj, directed=False)
     if n_comp > 1:
@@ -190,6 +194,7 @@ def _check_bounds(
     return Bounds(floor=floor, ceiling=ceiling)
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class RegionalizationResult:
     r"""Regions built from blocks, with the quality table of GeoDa.
@@ -320,7 +325,9 @@ class RegionalizationResult:
             f"{self.quality.round(3).to_html()}</div>"
         )
 
-    def plot(self, ax: Any = None, *, boundaries: Any = None, language: str = "de") -> Any:
+    def plot(
+        self, ax: Any = None, *, boundaries: Any = None, language: str = "de"
+    ) -> FigureDisplay:
         """Map of the regions, optionally with other boundaries on top.
 
         Adjacent regions get different colours (a greedy colouring of the regions'
@@ -355,7 +362,12 @@ class RegionalizationResult:
             if language == "de"
             else f"{self.n_clusters} regions (between/total = {ratio:.2f})"
         )
-        return ax
+        alt = (
+            "Karte der gebildeten Regionen"
+            if german(language, "RegionalizationResult.plot")
+            else "Map of the regions"
+        )
+        return FigureDisplay.from_axes(ax, "regionalization", alt)
 
 
 def _map_colouring(geometry: Any, n_colours: int) -> np.ndarray:
@@ -447,8 +459,6 @@ def _maxp_mode(
     search runs again with the ceiling, with the repaired floor-only solution among
     its candidates.
     """
-    from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
-
     if n_starts is None:
         n_starts = default_starts(len(pop))
     starts = start_blocks(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), n_starts, rng)
@@ -770,7 +780,7 @@ def regionalize(
     filled: tuple = ()
     if fill_nan == "neighbours":
         values, filled = _fill_from_neighbours(values, adj)
-    pop = population_weights(gdf, population, where=where)
+    pop = population_values(gdf, population, where=where)
     n = len(gdf)
     bounds = _check_bounds(pop, gdf.index, n_clusters, min_population, max_population, n, where)
     n_comp, comp = _check_components(graph, adj, gdf.index, where)

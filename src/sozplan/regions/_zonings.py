@@ -12,9 +12,14 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import adjusted_rand_score
 
+from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import check_frame, check_unique_index, fail
+from sozplan.graph import Kind, build_graph
+from sozplan.plotting import FigureDisplay
 from sozplan.regions._common import block_values, zone_labels, zone_means
 from sozplan.regions._quality import balance, compactness, n_parts
+from sozplan.regions._regionalize import contiguity_matrix
 
 __all__ = ["ZoningComparison", "compare_zonings", "variation_of_information"]
 
@@ -67,6 +72,7 @@ def variation_of_information(a: Any, b: Any, *, normalized: bool = False) -> flo
     return vi / np.log(n) if normalized and n > 1 else vi
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class ZoningComparison:
     """How alternative zonings of the same blocks differ (see :func:`compare_zonings`).
@@ -129,13 +135,13 @@ class ZoningComparison:
             f"{self.summary.round(3).to_html()}{self.pairwise.round(3).to_html()}</div>"
         )
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Bars of homogeneity, population balance and compactness per zoning."""
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 3.8))
-        de = language == "de"
+        de = german(language, "ZoningComparison.plot")
         names = {
             "homogeneity": "Homogenität" if de else "homogeneity",
             "balance_entropy": "Bevölkerungsbalance" if de else "population balance",
@@ -146,7 +152,12 @@ class ZoningComparison:
         ax.set_ylim(0, 1)
         ax.set_ylabel("0 .. 1")
         ax.set_title("Gebietsgliederungen im Vergleich" if de else "zonings compared")
-        return ax
+        alt = (
+            "Balken: Homogenität, Bevölkerungsbalance und Kompaktheit je Gebietsgliederung"
+            if de
+            else "Bars: homogeneity, population balance and compactness per zoning"
+        )
+        return FigureDisplay.from_axes(ax, "zoning_comparison", alt)
 
 
 def _weighted_corr(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> float:
@@ -246,11 +257,7 @@ def compare_zonings(
     has_geom = hasattr(blocks, "geometry") and "geometry" in blocks
     adj = None
     if graph is not None and (has_geom or not isinstance(graph, str)):
-        from sozplan.regions._regionalize import contiguity_matrix
-
         if isinstance(graph, str):
-            from sozplan.graph import Kind, build_graph
-
             graph = build_graph(blocks, kind=cast(Kind, graph), islands="keep")
         _, adj = contiguity_matrix(blocks, graph, where=where)
     rows, zone_tables, block_idx, block_cls, block_rank, block_val = {}, {}, {}, {}, {}, {}

@@ -5,6 +5,9 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from sozplan.io import read_statistik
+from sozplan.validation import validate
+
 __all__ = ["validate_file"]
 
 
@@ -12,8 +15,6 @@ def _read(path: Path):
     """Read a statistics CSV (DIN 55301 signs kept) or a geodata file, indexed by its area key."""
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt"}:
-        from sozplan.io import read_statistik
-
         # cells that are neither a number nor a DIN 55301 sign are read with status
         # 'invalid' and reported by validate, never refused
         table = read_statistik(path, errors="coerce")
@@ -60,8 +61,6 @@ def validate_file(
     >>> ok, "Zähler größer als Nenner" in text
     (False, True)
     """
-    from sozplan.validation import validate
-
     path = Path(path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

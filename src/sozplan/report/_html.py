@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.plotting._style import format_number
+from sozplan.plotting import format_number
 
 __all__: list[str] = []
 

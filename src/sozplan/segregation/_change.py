@@ -22,10 +22,12 @@ from sozplan.checks import (
     check_frame,
     check_rng,
     check_unique_index,
+    count_block,
     fail,
     format_values,
 )
 from sozplan.errors import DataQualityWarning
+from sozplan.segregation._draws import MultinomialSampler
 from sozplan.segregation._validate import xlogy_ratio
 
 __all__ = ["ipf"]
@@ -297,8 +299,6 @@ def aligned_tables(
     df1: pd.DataFrame, df2: pd.DataFrame, cols: Sequence[Hashable], where: str
 ) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Both tables on the union of their area ids (rows of zeros where an area is absent)."""
-    from sozplan.checks import count_block
-
     blocks = []
     for d, arg in ((df1, "df1"), (df2, "df2")):
         check_frame(d, arg=arg, where=where)
@@ -395,7 +395,6 @@ def multinomial_tables(counts: np.ndarray, n_bootstrap: int, rng: Any, where: st
             f"the table holds {total:g} persons, not a whole number",
             "the bootstrap redraws persons: pass whole-number counts (scale weights up)",
         )
-    from sozplan.segregation._draws import MultinomialSampler
 
     flat = counts.ravel()
     out = np.empty((n_bootstrap, flat.size))

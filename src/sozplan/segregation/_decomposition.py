@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import (
     as_column_list,
     check_columns,
@@ -20,7 +22,17 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import DataQualityWarning
-from sozplan.segregation._change import m_value
+from sozplan.plotting import FigureDisplay
+from sozplan.segregation._change import (
+    METHODS,
+    aligned_tables,
+    bootstrap_summary,
+    change_parts,
+    change_warnings,
+    check_bootstrap_args,
+    m_value,
+    multinomial_tables,
+)
 from sozplan.segregation._validate import multigroup_table, twogroup_arrays, xlogy_ratio
 
 __all__ = [
@@ -31,6 +43,7 @@ __all__ = [
 ]
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class DecompositionResult:
     """Additive parts of a segregation index.
@@ -105,8 +118,8 @@ class DecompositionResult:
         """Return the component table (a copy)."""
         return self.table.copy()
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
-        """Horizontal bar chart of the additive components; returns the axis.
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
+        """Horizontal bar chart of the additive components (a FigureDisplay).
 
         Parameters
         ----------
@@ -130,7 +143,12 @@ class DecompositionResult:
         ax.set_xlabel(self.index)
         title = _KIND_DE.get(self.kind, self.kind) if language == "de" else self.kind
         ax.set_title(("Zerlegung: " if language == "de" else "Decomposition: ") + title)
-        return ax
+        alt = (
+            "Balken: additive Komponenten der Segregationszerlegung"
+            if german(language, "DecompositionResult.plot")
+            else "Bars: additive components of the segregation decomposition"
+        )
+        return FigureDisplay.from_axes(ax, "decomposition", alt)
 
 
 _KIND_DE = {
@@ -531,16 +549,6 @@ def decompose_change(
     >>> r.table["component"].tolist()[3:]
     ['additions', 'removals', 'group_marginal', 'unit_marginal', 'structural']
     """
-    from sozplan.segregation._change import (
-        METHODS,
-        aligned_tables,
-        bootstrap_summary,
-        change_parts,
-        change_warnings,
-        check_bootstrap_args,
-        multinomial_tables,
-    )
-
     where = "decompose_change"
     if method not in METHODS:
         raise fail(where, f"`method` is {method!r}", f"choose one of {format_values(METHODS)}")

@@ -17,8 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import rows_table
+from sozplan._core.text import german
 from sozplan.checks import check_alpha, check_draws, check_rng, fail, format_values
-from sozplan.segregation._result import carrington_troske, html_table
+from sozplan.plotting import FigureDisplay
+from sozplan.segregation._draws import MultinomialSampler, binomial_sampler
+from sozplan.segregation._result import carrington_troske
 from sozplan.segregation._validate import (
     check_integer_counts,
     environment_matrix,
@@ -83,7 +88,6 @@ class Simulator:
     """
 
     def __init__(self, counts: np.ndarray, null: str, *, workers: int | None = 1) -> None:
-        from sozplan.segregation._draws import MultinomialSampler, binomial_sampler
 
         self.counts = np.asarray(counts, dtype=float)
         self.null = null
@@ -359,7 +363,7 @@ def _check_common(iterations: Any, alpha: Any, alternative: str, where: str) -> 
 # -------------------------------------------------------------------- results
 
 
-def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
+def _hist(ax: Any, sim: np.ndarray, obs: float, title: str, de: bool) -> FigureDisplay:
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -369,8 +373,14 @@ def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
     pad = 0.05 * (hi - lo) if hi > lo else 0.01
     # bins over the whole range, so that a null far from the observed value stays visible
     bins = np.linspace(lo - pad, hi + pad, 61)
-    ax.hist(sim, bins=bins, color="#6b8bad", edgecolor="white", label="simuliert")
-    ax.axvline(obs, color="#b2182b", lw=2, label=label)
+    ax.hist(
+        sim,
+        bins=bins,
+        color="#6b8bad",
+        edgecolor="white",
+        label="simuliert" if de else "simulated",
+    )
+    ax.axvline(obs, color="#b2182b", lw=2, label="beobachtet" if de else "observed")
     sd = sim.std()
     if sd > 0:
         ax.annotate(
@@ -383,11 +393,17 @@ def _hist(ax: Any, sim: np.ndarray, obs: float, label: str, title: str) -> Any:
             color="#b2182b",
         )
     ax.set_title(title)
-    ax.set_ylabel("Häufigkeit")
+    ax.set_ylabel("Häufigkeit" if de else "Frequency")
     ax.legend(frameon=False, loc="upper left")
-    return ax
+    alt = (
+        f"Histogramm von {len(sim)} simulierten Werten mit dem beobachteten Wert {obs:.4f}"
+        if de
+        else f"Histogram of {len(sim)} simulated values with the observed value {obs:.4f}"
+    )
+    return FigureDisplay.from_axes(ax, "null_distribution", alt, data={"simulated": sim})
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class RandomizationResult:
     r"""Outcome of :func:`randomization_test`.
@@ -464,7 +480,7 @@ class RandomizationResult:
             ("Intervall", f"[{lo:.4f}, {hi:.4f}] ({1 - self.alpha:.0%})"),
             ("bereinigt", f"{self.bias_corrected:.4f}"),
         ]
-        return html_table(rows)
+        return rows_table(rows, markup=True)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table of the figures (without the simulated values)."""
@@ -485,10 +501,12 @@ class RandomizationResult:
             }
         )
 
-    def plot(self, ax: Any = None) -> Any:
-        """Histogram of the simulated values with the observed value; returns the axis."""
-        title = f"{self.label}: {self.null} ({self.n_permutations} Ziehungen)"
-        return _hist(ax, self.simulated, self.statistic, "beobachtet", title)
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
+        """Histogram of the simulated values with the observed value (a FigureDisplay)."""
+        de = german(language, "RandomizationResult.plot")
+        draws = "Ziehungen" if de else "draws"
+        title = f"{self.label}: {self.null} ({self.n_permutations} {draws})"
+        return _hist(ax, self.simulated, self.statistic, title, de)
 
 
 def randomization_test(
@@ -627,6 +645,7 @@ def randomization_test(
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class ComparisonResult:
     """Outcome of :func:`compare_indices`: two values of one index and their difference.
@@ -680,7 +699,7 @@ class ComparisonResult:
             ("Intervall", f"[{self.ci[0]:+.4f}, {self.ci[1]:+.4f}]"),
             ("p-Wert", f"{self.p_value:.4g} ({html.escape(self.method)})"),
         ]
-        return html_table(rows)
+        return rows_table(rows, markup=True)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table."""
@@ -698,10 +717,11 @@ class ComparisonResult:
             }
         )
 
-    def plot(self, ax: Any = None) -> Any:
-        """Histogram of the simulated differences with the observed one."""
-        title = f"{self.label}: Differenz ({self.method})"
-        return _hist(ax, self.simulated, self.difference, "beobachtet", title)
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
+        """Histogram of the simulated differences with the observed one (a FigureDisplay)."""
+        de = german(language, "ComparisonResult.plot")
+        title = f"{self.label}: {'Differenz' if de else 'difference'} ({self.method})"
+        return _hist(ax, self.simulated, self.difference, title, de)
 
 
 def compare_indices(

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import count_block, fail
+from sozplan.segregation._compiled import gini_half, multigroup_sums
 from sozplan.segregation._result import SegregationResult
 from sozplan.segregation._validate import (
     IndexInfo,
@@ -49,8 +50,6 @@ __all__ = [
 
 def _sums(c: np.ndarray) -> tuple[np.ndarray, ...]:
     """(group shares (B, K), T (B,), sum |d| (B, K), sum d^2 / t (B, K), T M (B,))."""
-    from sozplan.segregation._compiled import multigroup_sums
-
     c = np.asarray(c, dtype=float)
     scratch = np.empty((2, c.shape[1]))
     grp, big_t, abs_dev, sq_dev, info = multigroup_sums(c, scratch[0], scratch[1])
@@ -64,7 +63,6 @@ def _k_mdis(c: np.ndarray) -> np.ndarray:
 
 
 def _k_mgini(c: np.ndarray) -> np.ndarray:
-    from sozplan.segregation._compiled import gini_half
 
     t = c.sum(axis=2)  # (B, n)
     big_t = t.sum(axis=1)

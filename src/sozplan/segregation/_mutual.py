@@ -17,7 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.text import german
 from sozplan.checks import check_columns, fail, format_values
+from sozplan.plotting import FigureDisplay
 from sozplan.segregation._change import (
     bootstrap_summary,
     check_bootstrap_args,
@@ -164,6 +167,7 @@ def mutual_information_within(
 # --------------------------------------------------------------- bootstrap
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class MutualBootstrapResult:
     """M, H, local scores and within terms with bootstrap standard errors and intervals.
@@ -235,7 +239,7 @@ class MutualBootstrapResult:
             ["part", "id", "stat", "estimate", "se", "bias", "ci_low", "ci_high"]
         ]
 
-    def plot(self, ax: Any = None, *, top: int = 20, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, top: int = 20, language: str = "de") -> FigureDisplay:
         """Local scores of the ``top`` areas with the largest ones, with intervals."""
         import matplotlib.pyplot as plt
 
@@ -247,14 +251,19 @@ class MutualBootstrapResult:
         err = np.vstack([ls["estimate"] - ls["ci_low"], ls["ci_high"] - ls["estimate"]])
         ax.errorbar(ls["estimate"], y, xerr=np.clip(err, 0, None), fmt="o", color="#2166ac")
         ax.set_yticks(y, [str(i) for i in ls.index])
-        de = language == "de"
+        de = german(language, "MutualBootstrapResult.plot")
         ax.set_xlabel("lokaler Segregationswert ls" if de else "local segregation score ls")
         ax.set_title(
             f"Lokale Werte mit {self.ci:.0%}-Intervall"
             if de
             else f"Local scores, {self.ci:.0%} CI"
         )
-        return ax
+        alt = (
+            "Punkte mit Intervallen: lokale Segregationswerte der Gebiete mit den höchsten Werten"
+            if de
+            else "Points with intervals: local segregation scores of the areas with the highest values"
+        )
+        return FigureDisplay.from_axes(ax, "local_segregation", alt)
 
 
 def bootstrap_mutual_information(

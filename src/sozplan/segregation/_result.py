@@ -10,6 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import rows_table
+
 __all__ = ["SegregationResult"]
 
 #: German labels of the dimensions (Massey & Denton 1988, plus "diversity").
@@ -31,12 +34,6 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def html_table(rows: list[tuple[str, str]]) -> str:
-    """Render (label, value) pairs as the small HTML table of a result's ``_repr_html_``."""
-    body = "".join(f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>" for a, b in rows)
-    return f"<table class='sozplan-result'>{body}</table>"
-
-
 def carrington_troske(observed: float, expected: float) -> float:
     """Adjust an index for its expectation under random allocation (Carrington & Troske 1997)."""
     if observed >= expected:
@@ -44,6 +41,7 @@ def carrington_troske(observed: float, expected: float) -> float:
     return (observed - expected) / expected
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class SegregationResult:
     """The value of one segregation index, with what it was computed from.
@@ -127,7 +125,7 @@ class SegregationResult:
         ]
         rows += [(html.escape(k), html.escape(_fmt(v))) for k, v in self._scalar_extras().items()]
         rows += [("Hinweis", html.escape(w)) for w in self.warnings]
-        return html_table(rows)
+        return rows_table(rows, markup=True)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy table: index, label, statistic, dimension, spatial, groups, n_units."""

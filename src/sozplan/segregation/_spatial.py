@@ -21,7 +21,14 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_projected_crs, check_unique_index, fail, format_values
+from sozplan.checks import (
+    check_counts,
+    check_projected_crs,
+    check_unique_index,
+    fail,
+    format_values,
+)
+from sozplan.graph import align_graph
 from sozplan.segregation._result import SegregationResult, twogroup_result
 from sozplan.segregation._twogroup import _k_dissimilarity
 from sozplan.segregation._validate import IndexInfo, register, safe_div, twogroup_arrays
@@ -79,8 +86,6 @@ def _geo(gdf: Any, where: str) -> None:
 
 def _area(gdf: Any, area_column: Hashable | None, where: str) -> np.ndarray:
     if area_column is not None:
-        from sozplan.checks import check_counts
-
         check_counts(gdf, [area_column], where=where)
         return gdf[area_column].to_numpy(dtype=float)
     _geo(gdf, where)
@@ -763,7 +768,6 @@ def _pairs(graph: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _adjusted_d(
     df: Any, group: Hashable, population: Hashable, graph: Any, where: str, standardize: bool
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    from sozplan.graph import align_graph
 
     x, t = twogroup_arrays(df, group, population, where=where)
     if graph is None:

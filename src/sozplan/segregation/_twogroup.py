@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_draws, check_rng, fail
+from sozplan.segregation._inference import simulate_twogroup
 from sozplan.segregation._result import SegregationResult, carrington_troske, twogroup_result
 from sozplan.segregation._validate import (
     IndexInfo,
+    check_integer_counts,
     environment_matrix,
     lag_counts,
     register,
@@ -581,7 +583,6 @@ def density_corrected_dissimilarity(
 def _simulated_reference(
     kernel: Any, x: np.ndarray, t: np.ndarray, *, null: str, iterations: int, rng: Any
 ) -> np.ndarray:
-    from sozplan.segregation._inference import simulate_twogroup
 
     sims = simulate_twogroup(x, t, null=null, iterations=iterations, rng=rng)
     return np.concatenate([kernel(sx, st) for sx, st in sims])
@@ -647,7 +648,6 @@ def bias_corrected_dissimilarity(
     """
     where = "bias_corrected_dissimilarity"
     n_draws = _check_iterations(n_draws, where)
-    from sozplan.segregation._validate import check_integer_counts
 
     x, t = twogroup_arrays(df, group, population, where=where)
     check_integer_counts(df, [group, population], where)
@@ -690,7 +690,6 @@ def _modified(
     n_draws: int,
     rng: Any,
 ) -> SegregationResult:
-    from sozplan.segregation._validate import check_integer_counts
 
     n_draws = _check_iterations(n_draws, where)
     x, t = twogroup_arrays(df, group, population, where=where)

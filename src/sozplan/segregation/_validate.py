@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import (
     as_column_list,
     check_counts,
@@ -19,10 +20,13 @@ from sozplan.checks import (
     fail,
     format_values,
 )
+from sozplan.errors import DataQualityWarning
+from sozplan.graph import align_graph
 
 __all__: list[str] = []
 
 
+@immutable
 @dataclass(frozen=True)
 class IndexInfo:
     """Registry entry of a segregation index: what inference and tables need to know.
@@ -143,8 +147,6 @@ def multigroup_table(
     """
     import warnings
 
-    from sozplan.errors import DataQualityWarning
-
     counts, cols = _multigroup_counts(df, groups, where, min_units)
     present = counts.sum(axis=0) > 0
     messages: tuple[str, ...] = ()
@@ -201,8 +203,6 @@ def environment_matrix(df: pd.DataFrame, graph: Any, where: str) -> Any:
     carries self-weights, which are then used as given (Reardon & O'Sullivan 2004).
     """
     import scipy.sparse as sp
-
-    from sozplan.graph import align_graph
 
     if not hasattr(graph, "sparse") or not hasattr(graph, "unique_ids"):
         raise fail(

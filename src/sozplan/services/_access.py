@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import check_columns, fail, format_values
+from sozplan._core.frozen import immutable
+from sozplan._core.html import preformatted
+from sozplan.checks import check_aligned_index, check_columns, fail, format_values
+from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._costs import TravelCosts
 from sozplan.services._decay import Decay, as_decay, step
 
@@ -34,6 +36,7 @@ _METHOD_LABELS = {
 }
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class Accessibility:
     """Accessibility of facilities per origin (block), aggregable to areas.
@@ -145,7 +148,7 @@ class Accessibility:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(repr(self)) + "</pre>"
+        return preformatted(repr(self))
 
     def plot(
         self,
@@ -156,7 +159,7 @@ class Accessibility:
         ax: Any = None,
         language: str = "de",
         **kwargs: Any,
-    ):
+    ) -> FigureDisplay:
         """Map of the accessibility, per area (``by``) or per origin.
 
         Parameters
@@ -175,8 +178,6 @@ class Accessibility:
         -------
         FigureDisplay
         """
-        from sozplan.plotting import facility_map
-
         if by is None:
             gdf = areas[[areas.geometry.name]].assign(value=self.values)
         else:
@@ -225,19 +226,14 @@ def _check_ids(index: pd.Index, expected: pd.Index, arg: str, where: str) -> Non
     if not index.is_unique:
         dup = index[index.duplicated()].unique()
         raise fail(where, f"`{arg}` has duplicated ids {format_values(dup)}", "make ids unique")
-    only_data = index.difference(expected)
-    only_costs = expected.difference(index)
-    if len(only_data) or len(only_costs):
-        parts = []
-        if len(only_data):
-            parts.append(f"{len(only_data)} only in `{arg}` ({format_values(only_data)})")
-        if len(only_costs):
-            parts.append(f"{len(only_costs)} only in `costs` ({format_values(only_costs)})")
-        raise fail(
-            where,
-            f"the ids of `{arg}` and of `costs` differ (unknown ids): {', '.join(parts)}",
-            f"build the travel costs from the same `{arg}`",
-        )
+    check_aligned_index(
+        index,
+        expected,
+        arg=arg,
+        other_arg="costs",
+        where=where,
+        fix=f"build the travel costs from the same `{arg}`",
+    )
 
 
 def _check_costs(costs: Any, where: str) -> TravelCosts:

@@ -8,7 +8,6 @@ unit and the origins that reach no facility at all (listed, never dropped).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +17,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, check_projected_crs, fail, format_values
 
 __all__ = ["TravelCosts", "network_costs", "od_costs", "straight_line_costs"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class TravelCosts:
     """Travel costs from origins to facilities, as a sparse matrix.
@@ -133,7 +135,7 @@ class TravelCosts:
         )
 
     def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(self.label)}</b>: {html.escape(repr(self))}</p>"
+        return preformatted(f"{self.label}\n{self!r}")
 
 
 # --------------------------------------------------------------------------------------

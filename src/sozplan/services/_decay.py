@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import fail
 
 __all__ = ["Decay", "exponential", "gaussian", "power", "step", "uniform"]
 
 
+@immutable
 @dataclass(frozen=True)
 class Decay:
     """A distance-decay function :math:`f(d)`, applied to arrays of travel costs.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -10,12 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, check_no_inf, fail, format_values
 from sozplan.planning import concentration_index
+from sozplan.plotting import FigureDisplay, concentration_curve
 
 __all__ = ["Equity", "need_supply", "service_equity"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class Equity:
     """Supply or accessibility across social-index classes and the deprivation gradient.
@@ -64,17 +67,15 @@ class Equity:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(repr(self)) + "</pre>"
+        return preformatted(repr(self))
 
-    def plot(self, ax: Any = None, *, language: str = "de"):
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Concentration curve (Lorenz-type) with the line of equality.
 
         Returns
         -------
         FigureDisplay
         """
-        from sozplan.plotting import concentration_curve
-
         return concentration_curve(
             self.curve, concentration=self.concentration, ax=ax, language=language
         )

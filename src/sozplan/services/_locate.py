@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import warnings
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -11,10 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import preformatted
 from sozplan._optional import import_optional
 from sozplan.checks import check_columns, fail, format_values
+from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._access import Accessibility, _check_costs, two_step_fca
-from sozplan.services._costs import TravelCosts
+from sozplan.services._costs import TravelCosts, _finish
 from sozplan.services._decay import Decay
 
 __all__ = ["SiteProposal", "propose_sites"]
@@ -22,6 +24,7 @@ __all__ = ["SiteProposal", "propose_sites"]
 _METHODS = ("p_median", "mclp")
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class SiteProposal:
     """New sites proposed by location-allocation, with supply before and after.
@@ -74,7 +77,7 @@ class SiteProposal:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(repr(self)) + "</pre>"
+        return preformatted(repr(self))
 
     def plot(
         self,
@@ -86,15 +89,13 @@ class SiteProposal:
         ax: Any = None,
         language: str = "de",
         **kwargs: Any,
-    ):
+    ) -> FigureDisplay:
         """Map of the change in supply per area with the proposed sites marked.
 
         Returns
         -------
         FigureDisplay
         """
-        from sozplan.plotting import facility_map
-
         gdf = areas[[by, areas.geometry.name]].dissolve(by=by)
         gdf["change"] = self.compare(areas[by])["change"]
         new = None if candidates is None else candidates.loc[self.sites.index]
@@ -424,7 +425,6 @@ def _model_costs(
 
 
 def _subset(costs: TravelCosts, cols: np.ndarray) -> TravelCosts:
-    from sozplan.services._costs import _finish
 
     m = costs.matrix[:, cols].tocoo()
     return _finish(

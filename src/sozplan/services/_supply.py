@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,13 +9,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.html import preformatted
 from sozplan.checks import check_columns, check_frame, fail
+from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._access import Accessibility
 from sozplan.services._facilities import locate_facilities
 
 __all__ = ["SupplyRatio", "supply_ratio"]
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class SupplyRatio:
     """Supply ratios per area.
@@ -63,7 +66,7 @@ class SupplyRatio:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(repr(self)) + "</pre>" + self.table.head(10).to_html()
+        return preformatted(repr(self), self.table)
 
     def plot(
         self,
@@ -74,7 +77,7 @@ class SupplyRatio:
         ax: Any = None,
         language: str = "de",
         **kwargs: Any,
-    ):
+    ) -> FigureDisplay:
         """Map of a ratio (default by residence when available) per area.
 
         Parameters
@@ -92,8 +95,6 @@ class SupplyRatio:
         -------
         FigureDisplay
         """
-        from sozplan.plotting import facility_map
-
         if column is None:
             column = (
                 "ratio_residence" if "ratio_residence" in self.table.columns else "ratio_location"

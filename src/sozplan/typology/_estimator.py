@@ -23,6 +23,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from sozplan._core.stats import weighted_mean_std
+
 __all__ = ["METHODS", "TypologyClusterer"]
 
 #: Below this many rows, fits run single-threaded.
@@ -30,14 +32,6 @@ SMALL = 20_000
 
 #: Clustering methods of :class:`TypologyClusterer`.
 METHODS = ("ward", "kmeans", "gmm", "kmedoids")
-
-
-def weighted_mean_std(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Frequency-weighted mean and standard deviation (divisor ``sum(w)``, i.e. ddof=0)."""
-    total = w.sum()
-    mean = (w[:, None] * x).sum(axis=0) / total
-    var = (w[:, None] * (x - mean) ** 2).sum(axis=0) / total
-    return mean, np.sqrt(np.maximum(var, 0.0))
 
 
 def _weighted_ward(z: np.ndarray, w: np.ndarray, n_clusters: int) -> np.ndarray:

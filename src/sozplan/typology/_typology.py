@@ -12,10 +12,15 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
 
+from sozplan._core.frozen import immutable
+from sozplan._core.population import population_values
+from sozplan._core.stats import weighted_mean_std
+from sozplan._core.text import german
+from sozplan._core.values import indicator_labels, indicator_values
 from sozplan.checks import check_draws, check_rng, fail, format_values
 from sozplan.errors import MethodWarning
-from sozplan.typology._estimator import METHODS, TypologyClusterer, weighted_mean_std
-from sozplan.typology._values import indicator_labels, indicator_values, population_weights
+from sozplan.plotting import FigureDisplay
+from sozplan.typology._estimator import METHODS, TypologyClusterer
 
 __all__ = [
     "TypologyResult",
@@ -401,6 +406,7 @@ def describe_profile(
     return "; ".join(parts)
 
 
+@immutable
 @dataclass(frozen=True, repr=False, eq=False)
 class TypologyResult:
     """Types of areas with profiles, descriptions, the choice of k and their stability.
@@ -517,7 +523,7 @@ class TypologyResult:
             )
         return f"<div class='sozplan-result'><p><b>{head}</b></p>{table}{sel}</div>"
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Heat map of the z-profiles (types x indicators), diverging colours."""
         import matplotlib.pyplot as plt
 
@@ -537,7 +543,12 @@ class TypologyResult:
                 ax.text(j, i, f"{zp.iat[i, j]:+.1f}", ha="center", va="center", fontsize=8)
         ax.figure.colorbar(im, ax=ax, label="z-Wert (SD)" if language == "de" else "z-value (SD)")
         ax.set_title("Typenprofile" if language == "de" else "type profiles")
-        return ax
+        alt = (
+            "Heatmap: z-Profile der Typen je Indikator"
+            if german(language, "TypologyResult.plot")
+            else "Heat map: z-profiles of the types per indicator"
+        )
+        return FigureDisplay.from_axes(ax, "typology", alt)
 
 
 def _check_k_values(n_clusters_range: Any, n: int, where: str) -> list[int]:
@@ -786,7 +797,7 @@ def typology(
     cols = list(values.columns)
     x = values.to_numpy(dtype=float)
     n = len(x)
-    w = population_weights(df, population, where=where, arg="population")
+    w = population_values(df, population, where=where, arg="population")
     if w is not None and method == "gmm":
         raise fail(
             where,

@@ -9,6 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan._core.text import german
+from sozplan.checks import fail
+from sozplan.plotting import FigureDisplay
+
 __all__ = [
     "CHECKS",
     "CHECKS_EN",
@@ -153,8 +158,6 @@ def _in_language(findings: pd.DataFrame, language: str | None) -> pd.DataFrame:
 def _language(language: str) -> bool:
     """Return True for English, False for German; refuse anything else."""
     if language not in ("de", "en"):
-        from sozplan.checks import fail
-
         raise fail("ValidationReport.summary", f"`language` is {language!r}", "use 'de' or 'en'")
     return language == "en"
 
@@ -176,6 +179,7 @@ def empty_findings() -> pd.DataFrame:
     )
 
 
+@immutable
 @dataclass(frozen=True, repr=False)
 class ValidationReport:
     """Findings and tables of :func:`~sozplan.validation.validate`.
@@ -441,7 +445,7 @@ class ValidationReport:
             lines.append(("Not checked: " if en else "Nicht geprüft: ") + "; ".join(items) + ".")
         return lines
 
-    def plot(self, ax: Any = None, *, language: str = "de") -> Any:
+    def plot(self, ax: Any = None, *, language: str = "de") -> FigureDisplay:
         """Draw the number of findings per rule, stacked by severity (log scale).
 
         Parameters
@@ -451,7 +455,7 @@ class ValidationReport:
 
         Returns
         -------
-        matplotlib Axes
+        sozplan.plotting.FigureDisplay
         """
         import matplotlib.pyplot as plt
 
@@ -461,7 +465,12 @@ class ValidationReport:
             _, ax = plt.subplots(figsize=(7, 0.3 * max(len(counts), 3) + 1))
         if counts.empty:
             ax.set_title("Data validation: no findings" if en else "Datenprüfung: keine Befunde")
-            return ax
+            alt = (
+                "Balken: Zahl der Befunde je Regel, nach Schwere gestapelt"
+                if german(language, "ValidationReport.plot")
+                else "Bars: number of findings per rule, stacked by severity"
+            )
+            return FigureDisplay.from_axes(ax, "validation", alt)
         labels = [RULES_EN[r] if en else RULES[r][1] for _, r in counts.index]
         left = np.zeros(len(counts))
         colours = {"error": "#b42318", "warning": "#f79009", "info": "#98a2b3"}
@@ -480,7 +489,12 @@ class ValidationReport:
             "Data validation: findings per rule" if en else "Datenprüfung: Befunde je Regel"
         )
         ax.legend(loc="best", fontsize="small")
-        return ax
+        alt = (
+            "Balken: Zahl der Befunde je Regel, nach Schwere gestapelt"
+            if german(language, "ValidationReport.plot")
+            else "Bars: number of findings per rule, stacked by severity"
+        )
+        return FigureDisplay.from_axes(ax, "validation", alt)
 
     def __repr__(self) -> str:
         counts = self.counts()

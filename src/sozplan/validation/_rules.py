@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import fail
 
 __all__ = ["MatchesTotals", "PartOfWhole", "Rule", "SumEquals", "check_rules"]
@@ -27,6 +28,7 @@ def _name(value: Any, where: str, what: str) -> str:
     return value
 
 
+@immutable
 @dataclass(frozen=True)
 class PartOfWhole:
     """A count that can never exceed another in any area: ``part <= whole``.
@@ -68,6 +70,7 @@ class PartOfWhole:
         return f"{self.part} ≤ {self.whole}"
 
 
+@immutable
 @dataclass(frozen=True)
 class SumEquals:
     r"""Columns that add up to a total in every area: :math:`\sum_j x_{ij} = t_i`.
@@ -204,6 +207,7 @@ def _records(totals: Any) -> tuple[tuple[str, int | None, str, float], ...]:
     return tuple(sorted(out, key=lambda r: (r[0], -1 if r[1] is None else r[1], r[2])))
 
 
+@immutable
 @dataclass(frozen=True)
 class MatchesTotals:
     """Sums of the areas grouped by a parent id equal published aggregate rows.

@@ -14,8 +14,9 @@ import pandas as pd
 from scipy import stats
 
 from sozplan.checks import check_frame, fail
-from sozplan.indicators._rates import _intervals, evaluate
-from sozplan.indicators._spec import IndicatorSpec, resolve_specs
+from sozplan.indicators import IndicatorSpec, evaluate, resolve_specs
+from sozplan.indicators._rates import _intervals
+from sozplan.io import SIGNS
 from sozplan.validation._report import (
     COVERAGE_COLUMNS,
     FINDING_COLUMNS,
@@ -37,8 +38,17 @@ __all__ = ["validate"]
 #: Names of a year column or index level recognised when ``year`` is not given.
 _YEAR_NAMES = ("jahr", "year", "berichtsjahr", "stichtagsjahr")
 
-#: DIN 55301 whole-cell signs that mean "no number" (suppressed, unknown, not applicable).
-_NA_SIGNS = {".", "·", "/", "x", "...", "…", "", "nan", "NaN", "NA", "<NA>"}
+#: Whole-cell signs that mean "exactly zero" (DIN 55301 ``-`` and its typeset dashes).
+_ZERO_SIGNS = [sign for sign, status in SIGNS.items() if status == "zero"]
+
+#: Whole-cell signs that mean "no number": the other DIN 55301 signs (suppressed, unreliable,
+#: not applicable, pending, empty) and pandas' texts for a missing value.
+_NA_SIGNS = [sign for sign, status in SIGNS.items() if status != "zero"] + [
+    "nan",
+    "NaN",
+    "NA",
+    "<NA>",
+]
 
 
 def _fmt(v: float) -> str:
@@ -250,8 +260,8 @@ def _to_number(raw: pd.Series, na_values: Sequence[float]) -> tuple[np.ndarray, 
         unreadable = np.zeros(len(raw), dtype=bool)
     else:
         text = raw.astype("string").str.strip()
-        text = text.mask(text == "-", "0")  # DIN 55301: '-' is exactly zero
-        signs = text.isin(list(_NA_SIGNS)).fillna(True).to_numpy()
+        text = text.mask(text.isin(_ZERO_SIGNS), "0")  # DIN 55301: '-' is exactly zero
+        signs = text.isin(_NA_SIGNS).fillna(True).to_numpy()
         cleaned = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.rstrip(" prs")
         german = cleaned.str.contains(",", regex=False).fillna(False).to_numpy()
         cleaned = cleaned.where(

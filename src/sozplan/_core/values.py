@@ -18,26 +18,21 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import SozplanWarning
+from sozplan.indicators import load_catalog, rates
 
 __all__ = [
-    "column_or_series",
     "indicator_bases",
     "indicator_labels",
     "indicator_values",
-    "population_weights",
 ]
 
 
 def _catalogue() -> dict:
-    from sozplan.indicators import load_catalog
-
     return load_catalog()
 
 
 def _catalogue_rates(df: pd.DataFrame, keys: list) -> Any:
     """Catalogue indicators from counts; undefined values (NaN) are judged by the caller."""
-    from sozplan.indicators import rates
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SozplanWarning)
         return rates(df, keys, min_population=None, min_denominator=None)
@@ -131,50 +126,3 @@ def indicator_labels(
         else:
             out[c] = str(c)
     return out
-
-
-def column_or_series(
-    df: pd.DataFrame, value: Any, *, where: str, arg: str, what: str, numeric: bool = True
-) -> pd.Series:
-    """Resolve a column name of ``df`` or a Series aligned with ``df`` by index."""
-    if isinstance(value, pd.Series):
-        missing = df.index.difference(value.index)
-        if len(missing):
-            raise fail(
-                where,
-                f"`{arg}` (a Series) lacks the ids {format_values(missing)}",
-                f"pass a Series with {what} for every area, or a column name",
-            )
-        return value.reindex(df.index)
-    if isinstance(value, Hashable) and value in df.columns:
-        if numeric:
-            check_columns(df, [value], where=where)
-        return df[value]
-    raise fail(
-        where,
-        f"`{arg}` is {value!r}, neither a column of the table nor a Series",
-        f"pass the name of the column with {what} or a Series indexed like the table",
-    )
-
-
-def population_weights(
-    df: pd.DataFrame, population: Any, *, where: str, arg: str = "population"
-) -> np.ndarray | None:
-    """Weights from a column name or a Series aligned by index (None stays None)."""
-    if population is None:
-        return None
-    if not isinstance(population, pd.Series):
-        check_columns(df, [population], where=where)  # close-match hint for typos
-    values = column_or_series(df, population, where=where, arg=arg, what="the residents")
-    values = values.to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        raise fail(
-            where,
-            f"`{arg}` has missing, infinite or negative values at ids "
-            f"{format_values(df.index[bad])}",
-            "pass non-negative counts of residents",
-        )
-    if values.sum() <= 0:
-        raise fail(where, f"`{arg}` sums to zero", "pass the residents of the areas")
-    return values
