@@ -22,6 +22,7 @@ from sozplan._core.stats import weighted_mean_std
 from sozplan.checks import (
     check_columns,
     check_frame,
+    check_no_inf,
     check_no_nan,
     check_unique_index,
     fail,
@@ -513,7 +514,6 @@ def _frame(df, columns, where, allow_nan=False) -> tuple[pd.DataFrame, list]:
     if not allow_nan:
         check_no_nan(df, cols, where=where)
     else:
-        from sozplan.checks import check_no_inf
 
         check_no_inf(df, cols, where=where)
     return df, cols

@@ -23,6 +23,7 @@ from sozplan.plotting import FigureDisplay
 __all__ = ["DiDResult", "Matching", "difference_in_differences"]
 
 
+@immutable
 @dataclass(frozen=True)
 class Matching:
     """How :func:`difference_in_differences` finds the comparison areas (before the start).

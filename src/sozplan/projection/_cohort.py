@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_rng, check_unique_index, fail, format_values
 from sozplan.projection._bands import (
     AgeBands,
@@ -426,6 +427,7 @@ def _check_cohort_options(
     return scen
 
 
+@immutable
 @dataclass(frozen=True)
 class _Flows:
     """Rates and flows of a cohort-component projection (areas x single years of age)."""

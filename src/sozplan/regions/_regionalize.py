@@ -22,7 +22,7 @@ from sozplan._core.values import indicator_values
 from sozplan._optional import import_optional
 from sozplan.checks import check_frame, check_rng, check_unique_index, fail, format_values
 from sozplan.errors import MethodWarning
-from sozplan.graph import align_graph, build_graph, island_report
+from sozplan.graph import Kind, align_graph, build_graph, island_report
 from sozplan.plotting import FigureDisplay
 from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
 from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
@@ -38,7 +38,6 @@ def contiguity_matrix(
     gdf: pd.DataFrame, graph: Any, *, where: str
 ) -> tuple[Any, sparse.csr_matrix]:
     """Align the graph with ``gdf``; return it and its symmetric binary adjacency (CSR)."""
-    from sozplan.graph import Kind
     if graph is None:
         raise fail(
             where,

@@ -18,8 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sozplan import __version__
+from sozplan.errors import SozplanWarning
 from sozplan.report import _html as H
 from sozplan.report._config import ConfigError, ReportConfig, load_config
+from sozplan.report._export import write_tables
 from sozplan.report._render import Deferred, RenderContext, Sinks
 from sozplan.report._reportdata import ReportData, build_data
 from sozplan.report._text import Texts
@@ -215,7 +218,6 @@ class Sozialbericht:
         t0 = time.perf_counter()
         sinks.resolve_figures(t)
         self.timings["figures (waiting for workers)"] = time.perf_counter() - t0
-        from sozplan.report._export import write_tables
 
         write_tables(sinks, language=cfg["language"], attribution=data.attribution)
         self.tables = dict(sinks.tables)
@@ -232,7 +234,6 @@ def _section(cfg: Mapping, mod: Any) -> dict:
 
 
 def _sozplan_warnings(caught: list) -> list[str]:
-    from sozplan.errors import SozplanWarning
 
     return list(
         dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, SozplanWarning))
@@ -266,8 +267,6 @@ def _write_pages(
 ) -> Path:
     import jinja2
     from markupsafe import Markup
-
-    from sozplan import __version__
 
     t = Texts(cfg["language"])
     env = jinja2.Environment(

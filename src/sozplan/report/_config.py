@@ -16,8 +16,10 @@ from typing import Any
 
 import yaml
 
+from sozplan._core.frozen import thaw
 from sozplan._yaml import key_positions as _positions
 from sozplan.errors import InputError
+from sozplan.report.chapters import REGISTRY
 
 __all__ = [
     "DEFAULTS",
@@ -101,7 +103,6 @@ INDICATOR_KEYS = (
 
 
 def _chapters() -> dict:
-    from sozplan.report.chapters import REGISTRY
 
     return REGISTRY
 
@@ -113,7 +114,7 @@ def defaults() -> dict[str, Any]:
     out["chapters"] = list(reg)
     for name, mod in reg.items():
         if mod.SCHEMA:
-            out[name] = {k: copy.deepcopy(key.default) for k, key in mod.SCHEMA.items()}
+            out[name] = {k: thaw(key.default) for k, key in mod.SCHEMA.items()}
     return out
 
 
@@ -453,8 +454,6 @@ def _finish(data: dict, *, path: Path | None, positions: Mapping) -> ReportConfi
 
 def _resolve_chapter_paths(cfg: ReportConfig, path: Path | None) -> None:
     """Make the file and folder keys a chapter declares (``PATH_KEYS``) relative to the file."""
-    from sozplan.report.chapters import REGISTRY
-
     if path is None:
         return
     for name, mod in REGISTRY.items():

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan.io import write_table
+
 __all__ = ["format_cell", "write_tables"]
 
 
@@ -67,8 +69,6 @@ def write_tables(sinks: Any, *, language: str, attribution: str) -> None:
     empty cells (hidden, or missing in the source) with the sign ``.``, the source
     below the table.
     """
-    from sozplan.io import write_table
-
     folder = sinks.out / "tabellen"
     source = ("Quelle: " if language == "de" else "Source: ") + attribution
     try:

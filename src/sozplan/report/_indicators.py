@@ -17,13 +17,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.indicators import IndicatorSpec, load_catalog
+from sozplan._core.frozen import immutable
+from sozplan.city import parse_expr
+from sozplan.indicators import IndicatorSpec, load_catalog, rates
 
 __all__ = ["IndicatorValues", "ReportIndicator", "compute_values", "resolve_indicators"]
 
 _UNITS = {100: "%", 1000: "‰"}
 
 
+@immutable
 @dataclass(frozen=True)
 class ReportIndicator:
     """One indicator of the report: its labels, unit, direction, decimals and source.
@@ -98,7 +101,6 @@ def _label(raw: Any, fallback: str) -> tuple[str, str]:
 
 
 def _terms(cfg: Any, where: str, expr: Any, columns: set[str]) -> tuple[str, ...]:
-    from sozplan.city import parse_expr
 
     if isinstance(expr, list):
         expr = " + ".join(str(e) for e in expr)
@@ -222,6 +224,7 @@ def resolve_indicators(cfg: Any, columns: Sequence[str]) -> tuple[ReportIndicato
     return tuple(out)
 
 
+@immutable
 @dataclass(frozen=True)
 class IndicatorValues:
     """Values of every indicator for a set of areas (rows) by indicator key (columns).
@@ -247,8 +250,6 @@ def compute_values(
     min_population: float | None,
 ) -> IndicatorValues:
     """Compute every indicator on ``df`` (counted ones with :func:`sozplan.indicators.rates`)."""
-    from sozplan.indicators import rates
-
     keys = [ind.key for ind in indicators]
     specs = [ind.spec for ind in indicators if ind.spec is not None]
     frames: dict[str, pd.DataFrame] = {}

@@ -20,12 +20,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan.disclosure import check_disclosure
+from sozplan.plotting import format_number
 from sozplan.report import _html as H
 from sozplan.report._text import Texts
 
 __all__ = ["Deferred", "RenderContext"]
 
 
+@immutable
 @dataclass(frozen=True)
 class Deferred:
     """Work an ``analyse`` hands to a worker process: ``finish(func(*args))`` is the result.
@@ -177,8 +181,6 @@ class RenderContext:
     # ------------------------------------------------------------ numbers
     def fmt(self, x: Any, decimals: int = 1) -> str:
         """Format a number in the report's language (decimal comma in German); "–" if missing."""
-        from sozplan.plotting import format_number
-
         if x is None or (isinstance(x, float) and not np.isfinite(x)):
             return "–"
         return format_number(float(x), decimals, self.language)
@@ -238,8 +240,6 @@ class RenderContext:
         decimals: int | Mapping = 1,
     ) -> list[tuple[str, str]]:
         """Register a table for the CSV and Excel export; return the download links."""
-        from sozplan.disclosure import check_disclosure
-
         out = df.copy()
         if hidden is not None:
             for c in hidden.columns:

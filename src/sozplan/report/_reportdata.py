@@ -25,6 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan.city import CitySpec, load_city
+from sozplan.datasets import LEVELS, musterstadt_description
+from sozplan.disclosure import PublishedRate, audit_linear, suppress_small_counts
 from sozplan.report._indicators import (
     IndicatorValues,
     ReportIndicator,
@@ -38,6 +42,7 @@ __all__ = ["ReportData", "build_data"]
 HIDE_STATUS = ("small_population", "suppressed", "zero_denominator", "implausible", "missing")
 
 
+@immutable
 @dataclass(frozen=True)
 class ReportData:
     """Everything the chapters read: areas, years, indicators, protected counts.
@@ -179,12 +184,8 @@ class ReportData:
 def _description(cfg: Any) -> Any:
     src = cfg["data"]["description"]
     if src == "musterstadt":
-        from sozplan.datasets import musterstadt_description
-
         return musterstadt_description()
     from pathlib import Path
-
-    from sozplan.city import CitySpec
 
     if not Path(src).exists():
         raise cfg.error(
@@ -200,8 +201,6 @@ def _levels(cfg: Any, spec: Any) -> tuple[Any, Any]:
     keys = [lv.key for lv in spec.levels]
     aliases = {}
     if cfg["data"]["description"] == "musterstadt":
-        from sozplan.datasets import LEVELS
-
         aliases = dict(LEVELS)
     out = []
     for name, default in (("level", None), ("district_level", None)):
@@ -233,8 +232,6 @@ def _load_year(spec: Any, year: int, level: str) -> Any:
 
 def _load(spec: Any, level: str, year: int | None) -> Any:
     """``load_city`` of one level, cached per description content, folder, level and year."""
-    from sozplan.city import load_city
-
     key = (spec.hash, str(spec.base), level, year)
     if key not in _CACHE:
         if len(_CACHE) > 12:
@@ -449,8 +446,6 @@ def published_rates(
     Counted indicators whose columns are all in the protected table, with their decimals
     and the areas where they are not shown.
     """
-    from sozplan.disclosure import PublishedRate
-
     cols = set(suppression.mask.columns)
     out = []
     for ind in indicators:
@@ -475,8 +470,6 @@ def audit_published(
     rates: list | None = None,
 ) -> Any:
     """Play the attacker on everything published: counts, totals, rates (and indices)."""
-    from sozplan.disclosure import audit_linear
-
     rates = published_rates(suppression, indicators, values, hidden) if rates is None else rates
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -487,8 +480,6 @@ def _protect(
     cfg: Any, spec: Any, areas: Any, count_cols: list[str], dlevel: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, Any, Any]:
     """Suppress small counts; cells missing in the source stay empty with status 'missing'."""
-    from sozplan.disclosure import suppress_small_counts
-
     dcfg = cfg["disclosure"]
     bands = [c for c in spec.roles.get("age_bands", {}) if c in areas.columns]
     pop = spec.population

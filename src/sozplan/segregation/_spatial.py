@@ -28,7 +28,7 @@ from sozplan.checks import (
     fail,
     format_values,
 )
-from sozplan.graph import align_graph
+from sozplan.graph import Kind, align_graph, build_graph
 from sozplan.segregation._result import SegregationResult, twogroup_result
 from sozplan.segregation._twogroup import _k_dissimilarity
 from sozplan.segregation._validate import IndexInfo, register, safe_div, twogroup_arrays
@@ -778,7 +778,6 @@ def _adjusted_d(
         )
     if isinstance(graph, str):
         _geo(df, where)
-        from sozplan.graph import Kind, build_graph
 
         # binary contiguity; islands raise as in every statistic that builds its own graph
         # (an area without neighbours would silently add no contrast)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from sozplan.checks import fail
 from sozplan.report.chapters import (
     clusters,
     data_method,
@@ -46,8 +47,6 @@ def register_chapter(module: ModuleType, *, before: str | None = None) -> None:
     before : str, optional
         Insert it before this chapter (default: at the end).
     """
-    from sozplan.checks import fail
-
     missing = [
         a for a in ("NAME", "FILE", "SCHEMA", "analyse", "render") if not hasattr(module, a)
     ]

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sozplan._core.frozen import immutable
+
 __all__ = ["ChapterModule", "ChapterSkipped", "Key", "Page"]
 
 
@@ -28,6 +30,7 @@ class ChapterSkipped(Exception):
     """A chapter cannot run (missing columns, too few areas); the message says why."""
 
 
+@immutable
 @dataclass(frozen=True)
 class Key:
     """One key of a chapter's configuration section.

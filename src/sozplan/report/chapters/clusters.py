@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan.autocorrelation import local_moran, moran
+from sozplan.graph import build_graph
+from sozplan.plotting import lisa_map, moran_scatter
 from sozplan.report import _html as H
+from sozplan.report._render import Deferred
+from sozplan.report._text import Texts
 from sozplan.report.chapters._base import ChapterSkipped, Key, Page
 
 NAME = "clusters"
@@ -27,6 +33,7 @@ SCHEMA = {
 }
 
 
+@immutable
 @dataclass(frozen=True)
 class ClusterResult:
     """Global Moran's I, the local clusters (all areas), the settings."""
@@ -48,9 +55,6 @@ class ClusterResult:
 
 def _job(sub: Any, permutations: int, seed: int, alpha: float, correction: str) -> tuple:
     """Global and local Moran's I of ``sub["wert"]`` (runs in a worker process)."""
-    from sozplan.autocorrelation import local_moran, moran
-    from sozplan.graph import build_graph
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         graph = build_graph(sub, "queen", islands="nearest")
@@ -70,8 +74,6 @@ def _job(sub: Any, permutations: int, seed: int, alpha: float, correction: str) 
 
 def analyse(data: Any, config: dict) -> Any:
     """Moran's I and LISA of ``indicator`` (default: the first indicator)."""
-    from sozplan.report._render import Deferred
-
     key = config["indicator"] or data.keys[0]
     if key not in data.keys:
         raise ChapterSkipped(_texts(data)("clusters.unknown", key=key, keys=", ".join(data.keys)))
@@ -99,15 +101,12 @@ def analyse(data: Any, config: dict) -> Any:
 
 
 def _texts(data: Any) -> Any:
-    from sozplan.report._text import Texts
 
     return Texts(data.language)
 
 
 def render(result: ClusterResult, ctx: Any) -> Page:
     """Moran scatter plot, LISA map and the table of significant areas."""
-    from sozplan.plotting import lisa_map, moran_scatter
-
     t, data = ctx.t, ctx.data
     key = result.indicator
     b: list = [H.para(t("clusters.lead", label=ctx.label(key)))]

@@ -16,7 +16,18 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan.datasets import load_financing
+from sozplan.planning import (
+    PROBLEM_LABELS,
+    TRAFFIC_LIGHT_LABELS,
+    budget_execution,
+    bundle_funding,
+    financing_plan,
+    financing_workbook,
+)
 from sozplan.report import _html as H
+from sozplan.report._text import Texts
 from sozplan.report.chapters._base import ChapterSkipped, Key, Page
 
 NAME = "financing"
@@ -40,6 +51,20 @@ _FILES = {
 }
 
 
+@immutable
+@dataclass(frozen=True)
+class _Tables:
+    """The six tables of a city's own folder (the layout of ``load_financing()``)."""
+
+    measures: pd.DataFrame
+    programmes: pd.DataFrame
+    cost_plan: pd.DataFrame
+    funding: pd.DataFrame
+    own_funds: pd.DataFrame
+    execution: pd.DataFrame
+
+
+@immutable
 @dataclass(frozen=True)
 class FinancingChapter:
     """The financing plan, the bundling (or None) and the budget execution (or None)."""
@@ -51,11 +76,9 @@ class FinancingChapter:
 
 
 def _load(source: str, t: Any) -> Any:
-    from sozplan.datasets import load_financing
 
     if source == "musterstadt":
         return load_financing()
-    from sozplan.datasets._funding import FinancingData
 
     folder = Path(source)
     missing = [f for f in _FILES.values() if not (folder / f).exists()]
@@ -66,14 +89,11 @@ def _load(source: str, t: Any) -> Any:
     text = {"massnahme": str, "programm": str, "produktgruppe": str, "kostenart": str}
     tables = {k: pd.read_csv(folder / f, dtype=text) for k, f in _FILES.items()}
     measures = tables.pop("measures").set_index("massnahme")
-    return FinancingData(measures=measures, **tables)
+    return _Tables(measures=measures, **tables)
 
 
 def analyse(data: Any, config: dict) -> FinancingChapter:
     """Check the financing plan, bundle the programmes, compare planned and actual spending."""
-    from sozplan.planning import budget_execution, bundle_funding, financing_plan
-    from sozplan.report._text import Texts
-
     t = Texts(data.language)
     fin = _load(config["source"], t)
     plan = financing_plan(fin.cost_plan, fin.programmes, fin.funding,
@@ -90,8 +110,6 @@ def analyse(data: Any, config: dict) -> FinancingChapter:
 
 def render(chapter: FinancingChapter, ctx: Any) -> Page:
     """Key figures, problems found, the bundling's saving, traffic lights, the workbook."""
-    from sozplan.planning import PROBLEM_LABELS, TRAFFIC_LIGHT_LABELS, financing_workbook
-
     t, lang, plan = ctx.t, ctx.language, chapter.plan
     totals = plan.totals()
     years = plan.table.index.get_level_values("jahr")

@@ -15,7 +15,15 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan.disclosure import PublishedIndex
+from sozplan.errors import InputError
+from sozplan.index import MonitoringSpec, monitor, status_dynamics
+from sozplan.plotting import choropleth, status_dynamics_map, transition_chart
+from sozplan.presets import available_presets, get_preset
 from sozplan.report import _html as H
+from sozplan.report._reportdata import audit_published, published_rates
+from sozplan.report._text import Texts
 from sozplan.report.chapters._base import ChapterSkipped, Key, Page
 
 NAME = "index"
@@ -52,9 +60,6 @@ def check_config(cfg: Any, section: dict) -> None:
 
 def _preset(cfg: Any, section: Mapping) -> Any:
     """Return the preset's MonitoringSpec with the configuration's overrides (ConfigError if bad)."""
-    from sozplan.errors import InputError
-    from sozplan.presets import available_presets, get_preset
-
     name = section["preset"]
     if name not in available_presets():
         raise cfg.error(
@@ -73,6 +78,7 @@ def _preset(cfg: Any, section: Mapping) -> Any:
     return spec
 
 
+@immutable
 @dataclass(frozen=True)
 class IndexResult:
     """The status/dynamics result and how it was made."""
@@ -120,14 +126,10 @@ def _resolve(data: Any, entries: Any, part: str) -> list[dict]:
 
 def analyse(data: Any, config: dict) -> IndexResult:
     """Compute status and dynamics (see the module notes)."""
-    from sozplan.index import MonitoringSpec, monitor, status_dynamics
-
     c = dict(config)
     pop = data.population
     exclude = dict(data.excluded)
     if c["preset"]:
-        from sozplan.presets import get_preset
-
         spec = get_preset(c["preset"])
         if c["overrides"]:
             spec = spec.replace(**c["overrides"])
@@ -235,9 +237,6 @@ def _audit(data: Any, sd: Any, s_keys: list[str], spec: Any) -> Any:
     Returns None when there is nothing to audit (no suppression, or status indicators
     that are published rates rather than rates of protected counts).
     """
-    from sozplan.disclosure import PublishedIndex
-    from sozplan.report._reportdata import audit_published, published_rates
-
     supp = data.suppression
     if supp is None or supp.n_primary + supp.n_secondary > 400:
         return None
@@ -271,7 +270,6 @@ def _audit(data: Any, sd: Any, s_keys: list[str], spec: Any) -> Any:
 
 
 def _t(data: Any, key: str, **kw: Any) -> str:
-    from sozplan.report._text import Texts
 
     return Texts(getattr(data, "language", "de"))(key, **kw)
 
@@ -308,8 +306,6 @@ def index_table(result: IndexResult, ctx: Any) -> pd.DataFrame:
 
 def render(result: IndexResult, ctx: Any) -> Page:
     """Render the index page: matrix map and table, status map, transitions, the table."""
-    from sozplan.plotting import choropleth, status_dynamics_map, transition_chart
-
     t, data, sd = ctx.t, ctx.data, result.sd
     b: list = []
     n_rated = int(sd.rated.sum())

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan.plotting import choropleth, small_multiples
 from sozplan.report import _html as H
 from sozplan.report.chapters._base import Page
 
@@ -15,6 +17,7 @@ FILE = "kennzahlen.html"
 SCHEMA: dict = {}
 
 
+@immutable
 @dataclass(frozen=True)
 class IndicatorsChapter:
     """The change of every indicator between two years (None without a time series)."""
@@ -41,8 +44,6 @@ def analyse(data: Any, config: dict) -> IndicatorsChapter:
 
 def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
     """Render maps, top-five tables, time series, change, the table of all values and counts."""
-    from sozplan.plotting import choropleth, small_multiples
-
     t, data = ctx.t, ctx.data
     m = ctx.report["maps"]
     shown = data.shown

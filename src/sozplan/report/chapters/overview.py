@@ -11,6 +11,7 @@ import pandas as pd
 
 from sozplan.report import _html as H
 from sozplan.report.chapters._base import Page
+from sozplan.report.chapters.segregation import _group_label
 
 NAME = "overview"
 FILE = "index.html"
@@ -89,8 +90,6 @@ def render(result: dict, ctx: Any) -> Page:
         items.append(H.esc(t("overview.hot_spots", n=hh, label=ctx.label(clusters.indicator))))
     seg = r.get("segregation")
     if seg is not None:
-        from sozplan.report.chapters.segregation import _group_label
-
         top = seg.table["dissimilarity"].idxmax()
         items.append(
             H.esc(

@@ -14,6 +14,8 @@ import pandas as pd
 
 from sozplan.report import _html as H
 from sozplan.report.chapters._base import Key, Page
+from sozplan.report.chapters.indicators import count_label
+from sozplan.report.chapters.overview import _class
 
 NAME = "profiles"
 FILE = "steckbriefe/index.html"
@@ -32,8 +34,6 @@ def _key_figures(ident: Any, ctx: Any) -> tuple[list, list]:
     explain: list[str] = []
     index = r.get("index")
     if index is not None:
-        from sozplan.report.chapters.overview import _class
-
         sd = index.sd
         kf.append((_class(t, sd.status_class.get(ident, "–")), t("index.col.status_class")))
         if sd.dynamics_class is not None:
@@ -164,7 +164,6 @@ def render(_result: Any, ctx: Any) -> Page:
             index=counts.index,
             columns=counts.columns,
         )
-        from sozplan.report.chapters.indicators import count_label
 
         labels = [count_label(data, c, ctx) for c in counts.index]
         counts.index = labels

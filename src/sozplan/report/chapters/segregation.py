@@ -14,7 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import sozplan.segregation as seg
+from sozplan._core.frozen import immutable
+from sozplan.plotting import choropleth, segregation_curve
 from sozplan.report import _html as H
+from sozplan.report._text import Texts
 from sozplan.report.chapters._base import ChapterSkipped, Key, Page
 
 NAME = "segregation"
@@ -29,6 +33,7 @@ SCHEMA = {
 _INDICES = ("dissimilarity", "gini", "isolation", "entropy")
 
 
+@immutable
 @dataclass(frozen=True)
 class SegregationResult:
     """The index table per group, the multigroup indices and what they were computed on."""
@@ -47,7 +52,6 @@ class SegregationResult:
 def _group_label(data: Any, col: str, language: str) -> str:
     src = data.spec.columns.get(col)
     label = getattr(src, "label", "") if src is not None else ""
-    from sozplan.report._text import Texts
 
     t = Texts(language)
     if t.has(f"group.{col}"):
@@ -57,9 +61,6 @@ def _group_label(data: Any, col: str, language: str) -> str:
 
 def analyse(data: Any, config: dict) -> SegregationResult:
     """Two-group indices per group against the rest of the population, and multigroup ones."""
-    import sozplan.segregation as seg
-    from sozplan.report._text import Texts
-
     t = Texts(data.language)
     roles = data.spec.roles
     groups = list(config["groups"] or roles.get("groups") or roles.get("citizenship") or [])
@@ -119,8 +120,6 @@ def analyse(data: Any, config: dict) -> SegregationResult:
 
 def render(result: SegregationResult, ctx: Any) -> Page:
     """Index table, multigroup indices, segregation curves, location quotient map."""
-    from sozplan.plotting import choropleth, segregation_curve
-
     t, data = ctx.t, ctx.data
     lang = ctx.language
     key = f"level.{result.level}.sg"

@@ -7,8 +7,12 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan.plotting import category_map, profile_heatmap
 from sozplan.report import _html as H
+from sozplan.report._text import Texts
 from sozplan.report.chapters._base import ChapterSkipped, Key, Page
+from sozplan.typology import typology
 
 NAME = "typology"
 FILE = "typologie.html"
@@ -21,6 +25,7 @@ SCHEMA = {
 }
 
 
+@immutable
 @dataclass(frozen=True)
 class TypologyChapter:
     """The typology result, its indicators, and the type of every area."""
@@ -44,9 +49,6 @@ class TypologyChapter:
 
 def analyse(data: Any, config: dict) -> TypologyChapter:
     """Cluster the areas on the shown values of the chosen indicators."""
-    from sozplan.report._text import Texts
-    from sozplan.typology import typology
-
     t = Texts(data.language)
     cols = list(config["indicators"] or data.keys)
     unknown = [k for k in cols if k not in data.keys]
@@ -71,8 +73,6 @@ def analyse(data: Any, config: dict) -> TypologyChapter:
 
 def render(chapter: TypologyChapter, ctx: Any) -> Page:
     """Type map, profile heat map, table of types."""
-    from sozplan.plotting import category_map, profile_heatmap
-
     t, data, res = ctx.t, ctx.data, chapter.result
     b: list = [
         H.para(

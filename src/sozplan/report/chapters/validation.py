@@ -7,14 +7,18 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan._core.frozen import immutable
 from sozplan.report import _html as H
-from sozplan.report.chapters._base import Key, Page
+from sozplan.report._text import Texts
+from sozplan.report.chapters._base import ChapterSkipped, Key, Page
+from sozplan.validation import CHECKS, CHECKS_EN, RULES, RULES_EN, validate
 
 NAME = "validation"
 FILE = "datenpruefung.html"
 SCHEMA = {"enabled": Key(bool, True)}
 
 
+@immutable
 @dataclass(frozen=True)
 class ValidationChapter:
     """The validation report."""
@@ -24,10 +28,6 @@ class ValidationChapter:
 
 def analyse(data: Any, config: dict) -> ValidationChapter:
     """Validate the areas' counts and indicators (all years) with the description's rules."""
-    from sozplan.report._text import Texts
-    from sozplan.report.chapters._base import ChapterSkipped
-    from sozplan.validation import validate
-
     if not config["enabled"]:
         raise ChapterSkipped(Texts(data.language)("validation.off"))
     frame = data.panel if data.panel is not None else data.areas
@@ -64,8 +64,6 @@ def _rule_columns(rule: Any) -> list[str]:
 
 def render(chapter: ValidationChapter, ctx: Any) -> Page:
     """Summary, findings per check and rule, areas per rule."""
-    from sozplan.validation import CHECKS, CHECKS_EN, RULES, RULES_EN
-
     t = ctx.t
     v = chapter.report
     de = ctx.language == "de"
