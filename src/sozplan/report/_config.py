@@ -446,6 +446,17 @@ def _finish(data: dict, *, path: Path | None, positions: Mapping) -> ReportConfi
     src = cfg["data"]["description"]
     if src != "musterstadt" and path is not None and not Path(src).is_absolute():
         cfg["data"]["description"] = str((path.parent / src).resolve())
+    if path is not None:  # chapter keys that name files are relative to the configuration
+        for name, mod in _chapters().items():
+            for k, key in mod.SCHEMA.items():
+                value = cfg.get(name, {}).get(k)
+                if (
+                    getattr(key, "path", False)
+                    and isinstance(value, str)
+                    and Path(value).suffix
+                    and not Path(value).is_absolute()
+                ):
+                    cfg[name][k] = str((path.parent / value).resolve())
     return cfg
 
 
