@@ -171,8 +171,8 @@ class Sozialbericht:
                 sinks=sinks,
                 nav=nav,
                 root=root,
+                errors=errors,
             )
-            ctx.errors = dict(errors)  # type: ignore[attr-defined]
             page = None
             if name not in errors:
                 say(t("build.render", chapter=t(f"{name}.title")))

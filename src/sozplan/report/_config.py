@@ -299,13 +299,14 @@ def _validate_indicators(cfg: ReportConfig) -> None:
                     f"unbekannter Schlüssel '{unknown[0]}' einer eigenen Kennzahl",
                     f"erlaubt sind {', '.join(INDICATOR_KEYS)}",
                 )
-            key = entry.get("key")
-            if not isinstance(key, str) or not key:
+            raw_key = entry.get("key")
+            if not isinstance(raw_key, str) or not raw_key:
                 raise cfg.error(
                     where,
                     "eine eigene Kennzahl braucht 'key' (ihren Namen)",
                     "z. B. 'key: anteil_unter_18'",
                 )
+            key = raw_key
             has_num = "numerator" in entry or "denominator" in entry
             if has_num == ("column" in entry):
                 raise cfg.error(

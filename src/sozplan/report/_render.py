@@ -144,6 +144,8 @@ class RenderContext:
         The whole configuration (read-only).
     results : mapping
         Results of the other chapters' analyses (read-only; for the overview).
+    errors : mapping
+        Chapter -> why it could not run (read-only; for the overview).
     root : str
         Prefix from the chapter's page to the report folder (``""`` or ``"../"``).
     """
@@ -158,6 +160,7 @@ class RenderContext:
         sinks: Sinks,
         nav: Mapping[str, str],
         root: str = "",
+        errors: Mapping[str, str] | None = None,
     ):
         self.data = data
         self.language = report["language"]
@@ -168,6 +171,7 @@ class RenderContext:
         self.sinks = sinks
         self.nav = MappingProxyType(dict(nav))
         self.root = root
+        self.errors = MappingProxyType(dict(errors or {}))
         self.notes: list[str] = []
 
     # ------------------------------------------------------------ numbers
@@ -286,6 +290,6 @@ class RenderContext:
             hidden=hidden,
             count_columns=count_columns,
             downloads=links,
-            decimals=decimals,
+            decimals=dict(decimals) if isinstance(decimals, Mapping) else decimals,
             **table_kw,
         )

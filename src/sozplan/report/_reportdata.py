@@ -14,6 +14,7 @@ Chapters read a :class:`ReportData`; none of them changes it.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -115,7 +116,7 @@ class ReportData:
     min_population: float
     language: str = "de"
     change: tuple[int, int] | None = None
-    load_level: Callable[[str], Any] = field(repr=False, compare=False, default=None)
+    load_level: Callable[[str], Any] | None = field(repr=False, compare=False, default=None)
 
     # -------------------------------------------------------------- helpers
     @property
@@ -224,6 +225,10 @@ def _levels(cfg: Any, spec: Any) -> tuple[Any, Any]:
 
 
 _CACHE: dict[tuple, Any] = {}
+
+
+def _load_year(spec: Any, year: int, level: str) -> Any:
+    return _load(spec, level, year)
 
 
 def _load(spec: Any, level: str, year: int | None) -> Any:
@@ -408,7 +413,7 @@ def build_data(cfg: Any, *, say: Callable[[str], None] = lambda _m: None) -> Rep
         min_population=float(minpop),
         language=cfg["language"],
         change=tuple(cfg["data"]["change"]) if cfg["data"]["change"] else None,
-        load_level=lambda lv, _s=spec, _y=int(year): _load(_s, lv, _y),
+        load_level=functools.partial(_load_year, spec, int(year)),
     )
 
 

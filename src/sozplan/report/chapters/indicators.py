@@ -127,7 +127,7 @@ def render(chapter: IndicatorsChapter, ctx: Any) -> Page:
                 ),
             )
         )
-    if chapter.change is not None:
+    if chapter.change is not None and chapter.change_years is not None:
         y0, y1 = chapter.change_years
         ch = chapter.change
         b.append(H.heading(2, t("indicators.change", y0=y0, y1=y1), anchor="veraenderung"))

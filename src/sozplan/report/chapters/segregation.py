@@ -67,6 +67,8 @@ def analyse(data: Any, config: dict) -> SegregationResult:
         raise ChapterSkipped(t("segregation.no_groups"))
     total = config["population"] or data.population
     level = config["level"] or data.level
+    if level != data.level and data.load_level is None:
+        raise ChapterSkipped(t("segregation.missing", columns="-", level=level))
     frame = data.areas if level == data.level else data.load_level(level).data
     missing = [c for c in [*groups, total] if c not in frame.columns]
     if missing:
