@@ -138,9 +138,18 @@ def facility_map(
         )
         handles.append(artists["new_sites"])
     if handles:
-        legend = ax.legend(handles=handles, loc="lower right", frameon=True, fontsize=9)
-        if disp.legend is not None:
-            ax.add_artist(disp.legend)
+        from matplotlib.legend import Legend
+
+        # a second legend beside the class legend (ax.legend() would replace that one)
+        legend = Legend(
+            ax,
+            handles,
+            [h.get_label() for h in handles],
+            loc="lower right",
+            frameon=True,
+            fontsize=9,
+        )
+        ax.add_artist(legend)
         artists["point_legend"] = legend
     enforce_min_font(ax.figure)
     label = kwargs.get("label") or str(column)

@@ -448,22 +448,19 @@ def _finish(data: dict, *, path: Path | None, positions: Mapping) -> ReportConfi
     src = cfg["data"]["description"]
     if src != "musterstadt" and path is not None and not Path(src).is_absolute():
         cfg["data"]["description"] = str((path.parent / src).resolve())
-    _resolve_chapter_paths(cfg, path)
+    if path is not None:  # chapter keys that name files are relative to the configuration
+        for name, mod in _chapters().items():
+            for k, key in mod.SCHEMA.items():
+                value = cfg.get(name, {}).get(k)
+                if (
+                    getattr(key, "path", False)
+                    and isinstance(value, str)
+                    and value != "musterstadt"
+                    and (Path(value).suffix or "/" in value or (path.parent / value).exists())
+                    and not Path(value).is_absolute()
+                ):
+                    cfg[name][k] = str((path.parent / value).resolve())
     return cfg
-
-
-def _resolve_chapter_paths(cfg: ReportConfig, path: Path | None) -> None:
-    """Make the file and folder keys a chapter declares (``PATH_KEYS``) relative to the file."""
-    if path is None:
-        return
-    for name, mod in REGISTRY.items():
-        section = cfg.get(name)
-        if not isinstance(section, dict):
-            continue
-        for key in getattr(mod, "PATH_KEYS", ()):
-            value = section.get(key)
-            if isinstance(value, str) and value != "musterstadt" and not Path(value).is_absolute():
-                section[key] = str((path.parent / value).resolve())
 
 
 def with_overrides(cfg: ReportConfig, assignments: Sequence[str]) -> ReportConfig:

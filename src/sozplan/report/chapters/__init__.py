@@ -25,7 +25,9 @@ from sozplan.report.chapters import (
     indicators,
     overview,
     profiles,
+    projection,
     segregation,
+    services,
     typology,
     validation,
 )
@@ -65,6 +67,8 @@ def register_chapter(module: ModuleType, *, before: str | None = None) -> None:
 
 for _m in (overview, data_method, indicators, index, clusters, segregation, typology):
     register_chapter(_m)
+register_chapter(services)
+register_chapter(projection)
 register_chapter(validation)
 register_chapter(financing)
 register_chapter(profiles)

@@ -43,11 +43,16 @@ class Key:
         Value when the configuration does not name the key.
     choices : tuple, optional
         Allowed values.
+    path : bool, default False
+        The value is a file path: a relative one is resolved against the folder of the
+        configuration file (special words without a path separator or suffix, such as
+        ``musterstadt``, are kept).
     """
 
     types: Any
     default: Any = None
     choices: tuple = ()
+    path: bool = False
 
 
 @dataclass

@@ -33,13 +33,11 @@ from sozplan.report.chapters._base import ChapterSkipped, Key, Page
 NAME = "financing"
 FILE = "finanzierung.html"
 SCHEMA = {
-    "source": Key(str, "musterstadt"),
+    "source": Key(str, "musterstadt", path=True),
     "month": Key(int, 12),
     "bundling": Key(bool, True),
     "time_limit": Key((int, float), 60.0),
 }
-#: Keys holding a folder, relative to the configuration file.
-PATH_KEYS = ("source",)
 
 _FILES = {
     "measures": "massnahmen.csv",
