@@ -17,7 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sozplan._core.frozen import immutable
+from sozplan.errors import InputError
+from sozplan.plotting import demand_curve
+from sozplan.projection import AgeBands, demand, hamilton_perry
 from sozplan.report import _html as H
+from sozplan.report._text import Texts
 from sozplan.report.chapters._base import ChapterSkipped, Key, Page
 
 NAME = "projection"
@@ -34,6 +39,7 @@ SCHEMA = {
 }
 
 
+@immutable
 @dataclass(frozen=True)
 class ProjectionChapter:
     """The projection, the demand for places by year and what was left out."""
@@ -49,8 +55,6 @@ class ProjectionChapter:
 
 
 def _bands(data: Any) -> Any:
-    from sozplan.projection import AgeBands
-    from sozplan.report._text import Texts
 
     t = Texts(data.language)
     raw = dict(data.spec.roles.get("age_bands") or {})
@@ -84,10 +88,6 @@ def _uniform_demand(result: Any, config: dict) -> pd.DataFrame:
 
 def analyse(data: Any, config: dict) -> ProjectionChapter:
     """Project the age bands from the panel; demand for places by year."""
-    from sozplan.errors import InputError
-    from sozplan.projection import demand, hamilton_perry
-    from sozplan.report._text import Texts
-
     t = Texts(data.language)
     bands = _bands(data)
     if data.panel is None:
@@ -158,8 +158,6 @@ def analyse(data: Any, config: dict) -> ProjectionChapter:
 
 def render(chapter: ProjectionChapter, ctx: Any) -> Page:
     """Lead, index chart and table of the age bands, areas with the largest change, demand."""
-    from sozplan.plotting import demand_curve
-
     t, data, res = ctx.t, ctx.data, chapter.result
     launch, target = chapter.launch_year, chapter.target_year
     labels = {

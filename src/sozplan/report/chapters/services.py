@@ -21,7 +21,12 @@ from typing import Any
 
 import pandas as pd
 
+from sozplan import services as S
+from sozplan._core.frozen import immutable
+from sozplan.datasets import load_facilities
+from sozplan.plotting import concentration_curve, facility_map
 from sozplan.report import _html as H
+from sozplan.report._text import Texts
 from sozplan.report.chapters._base import ChapterSkipped, Key, Page
 
 NAME = "services"
@@ -43,6 +48,7 @@ SCHEMA = {
 }
 
 
+@immutable
 @dataclass(frozen=True)
 class ServicesResult:
     """Supply ratios of the report's areas, the facilities and the equity summary."""
@@ -62,8 +68,6 @@ class ServicesResult:
 
 def _age_column(data: Any, config: dict, ages: tuple) -> str:
     """Return the residents' column of the facility's age group (configured or from roles.age_bands)."""
-    from sozplan.report._text import Texts
-
     t = Texts(data.language)
     if config["age_column"]:
         return str(config["age_column"])
@@ -80,11 +84,7 @@ def _read_facilities(source: str, crs: Any, language: str) -> Any:
     """Read the bundled facilities, or a GeoPackage / CSV (columns x, y in the areas' CRS)."""
     import geopandas as gpd
 
-    from sozplan.report._text import Texts
-
     if source == "musterstadt":
-        from sozplan.datasets import load_facilities
-
         return load_facilities()
     path = Path(source)
     if not path.exists():
@@ -103,9 +103,6 @@ def _read_facilities(source: str, crs: Any, language: str) -> Any:
 
 def analyse(data: Any, config: dict) -> ServicesResult:
     """2SFCA supply of one facility type on the smallest level, summed to the report's areas."""
-    from sozplan import services as S
-    from sozplan.report._text import Texts
-
     t = Texts(data.language)
     if not config["facilities"]:
         raise ChapterSkipped(t("services.no_facilities"))
@@ -183,8 +180,6 @@ def analyse(data: Any, config: dict) -> ServicesResult:
 
 def render(result: ServicesResult, ctx: Any) -> Page:
     """Lead, map of the ratio by residence, gap table, equity, note on the distance proxy."""
-    from sozplan.plotting import concentration_curve, facility_map
-
     t, data = ctx.t, ctx.data
     kind = result.facility_type
     kind_word = t(f"services.type.{kind}") if t.has(f"services.type.{kind}") else kind
