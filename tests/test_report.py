@@ -964,3 +964,14 @@ def test_linear_audit_real_cities(koeln_report):
     report, _out = koeln_report
     audit = report.data.audit
     assert audit is None or audit.n_determined == 0
+
+
+def test_preset_whose_indicators_are_missing_is_a_configuration_error(tmp_path):
+    """Issue 18: a preset the data cannot feed names file, line, key, what and the fix."""
+    path = tmp_path / "bericht.yaml"
+    path.write_text("title: Test\nindex:\n  preset: berlin_mss_2021\n", encoding="utf-8")
+    cfg = load_config(path)
+    cfg["chapters"] = ["index"]
+    cfg["_parallel"] = False
+    with pytest.raises(ConfigError, match=r"Zeile 3.*'index\.preset'.*S1, S3, S4.*Lösung"):
+        Sozialbericht(cfg).build(tmp_path / "out")

@@ -126,6 +126,10 @@ class Sozialbericht:
         self.timings["data"] = time.perf_counter() - t0
         notes: dict[str, list[str]] = {"data_method": _sozplan_warnings(caught)}
         chapters = list(cfg["chapters"])
+        for name in chapters:  # configuration errors that need the data (file, line, key)
+            check = getattr(REGISTRY[name], "check_data", None)
+            if check is not None:
+                check(data, cfg)
         errors: dict[str, str] = {}
         deferred: dict[str, tuple[Deferred, Any]] = {}
         for name in chapters:

@@ -124,6 +124,28 @@ def _resolve(data: Any, entries: Any, part: str) -> list[dict]:
     return out
 
 
+def check_data(data: Any, cfg: Any) -> None:
+    """Raise a ConfigError (file, line, key) when the data lack a preset's indicators."""
+    section = cfg.get(NAME, {})
+    if not section.get("preset"):
+        return
+    spec = _preset(cfg, section)
+    names = [
+        e["column"] if isinstance(e, Mapping) else e
+        for e in (*spec.status, *spec.dynamics)
+    ]
+    missing = [n for n in dict.fromkeys(names) if _by_source(data, n) is None]
+    if missing:
+        raise cfg.error(
+            "index.preset",
+            f"das Preset {section['preset']!r} braucht die Kennzahl(en) "
+            f"{', '.join(map(str, missing))}, die weder unter 'indicators' stehen noch Spalten "
+            "der Stadtbeschreibung sind",
+            "die Spalten in der Stadtbeschreibung ergänzen (columns:) oder ein anderes Preset "
+            "wählen",
+        )
+
+
 def analyse(data: Any, config: dict) -> IndexResult:
     """Compute status and dynamics (see the module notes)."""
     c = dict(config)
