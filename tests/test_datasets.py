@@ -402,3 +402,23 @@ def test_make_city_all_years_long_format():
     city = make_city(500, seed=2, year="all", plant=False)
     assert city.index.names == ["block", "jahr"]
     assert len(city) == 500 * len(MUSTERSTADT["years"])
+
+
+def test_load_financing_reads_a_folder_of_own_tables(tmp_path):
+    """A city's own folder in Musterstadt's layout gives the same tables (round trip)."""
+    from sozplan.datasets import load_financing
+    from sozplan.errors import InputError
+
+    fin = load_financing()
+    fin.measures.reset_index().to_csv(tmp_path / "massnahmen.csv", index=False)
+    names = {"programmes": "foerderprogramme.csv", "cost_plan": "kostenplan.csv",
+             "funding": "finanzierung.csv", "own_funds": "eigenmittel.csv",
+             "execution": "mittelabfluss.csv"}  # fmt: skip
+    for key, name in names.items():
+        getattr(fin, key).to_csv(tmp_path / name, index=False)
+    own = load_financing(tmp_path)
+    for key in names:
+        pd.testing.assert_frame_equal(getattr(own, key), getattr(fin, key))
+    (tmp_path / "mittelabfluss.csv").unlink()
+    with pytest.raises(InputError, match=r"load_financing: .* lacks 'mittelabfluss\.csv'"):
+        load_financing(tmp_path)

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from sozplan.checks import check_columns, fail, public_functions
+from sozplan.checks import check_columns, fail, format_values, public_functions
 from sozplan.city import CitySpec, load_city
 from sozplan.datasets._demography import (
     COMPONENTS_FILE,
@@ -52,6 +52,7 @@ from sozplan.datasets._files import (
     read_truth,
     write_city,
 )
+from sozplan.datasets._funding import FILES as FUNDING_FILES
 from sozplan.datasets._funding import PLANTED as PLANTED_FINANCING
 from sozplan.datasets._funding import FinancingData, read_funding, write_funding
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
@@ -397,14 +398,21 @@ def make_facilities(
     return (facilities, truth) if return_truth else facilities
 
 
-def load_financing() -> FinancingData:
-    """Musterstadt's funding landscape: programmes, cost plan, funding, own funds, execution.
+def load_financing(folder: str | Path | None = None) -> FinancingData:
+    """Musterstadt's funding landscape, or a city's own, from six CSV tables.
 
     Five tidy tables for :mod:`sozplan.planning`'s financing level, derived from the
     measures and their costs, with three planted problems (``load_truth()["financing"]``):
     the Land programme ``LF`` ends in 2025 while measure M02 runs until 2027; the own share
     of M10 in 2025 is not budgeted; M12's personnel costs of 2023 are funded twice (ESF Plus
     and the Land programme).
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        A folder with a city's own tables in the same layout: ``massnahmen.csv``,
+        ``foerderprogramme.csv``, ``kostenplan.csv``, ``finanzierung.csv``,
+        ``eigenmittel.csv`` and ``mittelabfluss.csv``. Default: Musterstadt's.
 
     Returns
     -------
@@ -423,7 +431,21 @@ def load_financing() -> FinancingData:
     >>> sorted(set(plan.problems["problem"]) & {"programme_ended", "double_funding"})
     ['double_funding', 'programme_ended']
     """
-    return read_funding(data_dir(), load_measures())
+    if folder is None:
+        return read_funding(data_dir(), load_measures())
+    folder = Path(folder)
+    names = ["massnahmen.csv", *FUNDING_FILES.values()]
+    missing = [n for n in names if not (folder / n).exists()]
+    if missing:
+        raise fail(
+            "load_financing",
+            f"{folder} lacks {format_values(missing)}",
+            "write the six tables in the layout of load_financing() into the folder",
+        )
+    measures = pd.read_csv(
+        folder / "massnahmen.csv", index_col="massnahme", dtype={"gebiete": str}
+    )
+    return read_funding(folder, measures)
 
 
 def make_city(

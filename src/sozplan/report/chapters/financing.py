@@ -51,19 +51,6 @@ _FILES = {
 
 @immutable
 @dataclass(frozen=True)
-class _Tables:
-    """The six tables of a city's own folder (the layout of ``load_financing()``)."""
-
-    measures: pd.DataFrame
-    programmes: pd.DataFrame
-    cost_plan: pd.DataFrame
-    funding: pd.DataFrame
-    own_funds: pd.DataFrame
-    execution: pd.DataFrame
-
-
-@immutable
-@dataclass(frozen=True)
 class FinancingChapter:
     """The financing plan, the bundling (or None) and the budget execution (or None)."""
 
@@ -84,10 +71,7 @@ def _load(source: str, t: Any) -> Any:
         raise ChapterSkipped(
             t("financing.missing_files", folder=str(folder), files=", ".join(missing))
         )
-    text = {"massnahme": str, "programm": str, "produktgruppe": str, "kostenart": str}
-    tables = {k: pd.read_csv(folder / f, dtype=text) for k, f in _FILES.items()}
-    measures = tables.pop("measures").set_index("massnahme")
-    return _Tables(measures=measures, **tables)
+    return load_financing(folder)
 
 
 def analyse(data: Any, config: dict) -> FinancingChapter:
