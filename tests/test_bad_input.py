@@ -828,6 +828,8 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "datasets.load_financing",
         "datasets.load_measures",
         "datasets.load_musterstadt",
+        "datasets.load_teaching",
+        "datasets.teaching_tables",
         "datasets.load_new_build",
         "datasets.load_truth",
         "datasets.make_city",

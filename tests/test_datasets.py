@@ -422,3 +422,53 @@ def test_load_financing_reads_a_folder_of_own_tables(tmp_path):
     (tmp_path / "mittelabfluss.csv").unlink()
     with pytest.raises(InputError, match=r"load_financing: .* lacks 'mittelabfluss\.csv'"):
         load_financing(tmp_path)
+
+
+# ------------------------------------------------------------------ the teaching data pack
+
+
+def test_teaching_tables_are_described_in_both_languages():
+    from sozplan.datasets import load_teaching, teaching_tables
+
+    listed = teaching_tables(language="en")
+    assert {"toystadt", "toystadt_kitas", "toystadt_wege"} <= set(listed.index)
+    for name in listed.index:
+        table = load_teaching(name)
+        assert len(table) == listed.loc[name, "rows"]
+        for key in ("title", "description"):
+            assert set(table.attrs[key]) == {"de", "en"}, (name, key)
+        described = set(table.attrs["columns"])
+        present = set(table.columns) | ({table.index.name} - {None})
+        assert present <= described, f"{name}: columns without a description {present - described}"
+        for text in table.attrs["columns"].values():
+            assert set(text) == {"de", "en"}, name
+
+
+def test_toystadt_hand_computed_figures():
+    from sozplan.datasets import load_teaching
+
+    toy = load_teaching("toystadt")
+    # written by hand: 16,000 residents; the three origin groups add up in every area
+    assert int(toy["einwohner"].sum()) == 16_000
+    assert (toy[["deutsch", "eu", "nicht_eu"]].sum(axis=1) == toy["einwohner"]).all()
+    assert toy.crs.to_epsg() == 25832 and toy.area.round().eq(1_000_000).all()
+    # D of non-EU foreigners against everybody else, from the formula by hand:
+    # D = 1/2 sum_i |x_i/X - y_i/Y| with X = 2,105 (hand sum) and y_i = residents - x_i
+    from sozplan.segregation import dissimilarity
+
+    x = toy["nicht_eu"]
+    y = toy["einwohner"] - x
+    assert int(x.sum()) == 2_105
+    by_hand = 0.5 * (x / x.sum() - y / y.sum()).abs().sum()
+    result = dissimilarity(toy, "nicht_eu", "einwohner")
+    assert float(result.statistic) == pytest.approx(by_hand, abs=1e-12)
+    # travel times: Manhattan distance in km x 6 min; K1 lies in T02's centre
+    ways = load_teaching("toystadt_wege").set_index(["gebiet", "kita"])["minuten"]
+    assert ways[("T02", "K1")] == 0 and ways[("T12", "K1")] == 24  # 2 km east + 2 km south
+
+
+def test_load_teaching_unknown_name():
+    from sozplan.datasets import load_teaching
+
+    with pytest.raises(InputError, match=r"load_teaching: there is no teaching table 'toy'"):
+        load_teaching("toy")

@@ -57,6 +57,7 @@ from sozplan.datasets._funding import PLANTED as PLANTED_FINANCING
 from sozplan.datasets._funding import FinancingData, read_funding, write_funding
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
 from sozplan.datasets._rules import musterstadt_rules
+from sozplan.datasets._teaching import load_teaching, teaching_tables
 
 __all__ = [
     "AGE_BANDS",
@@ -81,6 +82,8 @@ __all__ = [
     "make_facilities",
     "musterstadt_description",
     "musterstadt_rules",
+    "load_teaching",
+    "teaching_tables",
 ]
 
 #: Parameters of the shipped sample city.
