@@ -451,7 +451,8 @@ def test_toystadt_hand_computed_figures():
     # written by hand: 16,000 residents; the three origin groups add up in every area
     assert int(toy["einwohner"].sum()) == 16_000
     assert (toy[["deutsch", "eu", "nicht_eu"]].sum(axis=1) == toy["einwohner"]).all()
-    assert toy.crs.to_epsg() == 25832 and toy.area.round().eq(1_000_000).all()
+    assert toy.crs.to_epsg() == 25832
+    assert toy.area.round().eq(1_000_000).all()
     # D of non-EU foreigners against everybody else, from the formula by hand:
     # D = 1/2 sum_i |x_i/X - y_i/Y| with X = 2,105 (hand sum) and y_i = residents - x_i
     from sozplan.segregation import dissimilarity
@@ -464,7 +465,8 @@ def test_toystadt_hand_computed_figures():
     assert float(result.statistic) == pytest.approx(by_hand, abs=1e-12)
     # travel times: Manhattan distance in km x 6 min; K1 lies in T02's centre
     ways = load_teaching("toystadt_wege").set_index(["gebiet", "kita"])["minuten"]
-    assert ways[("T02", "K1")] == 0 and ways[("T12", "K1")] == 24  # 2 km east + 2 km south
+    assert ways[("T02", "K1")] == 0
+    assert ways[("T12", "K1")] == 24
 
 
 def test_load_teaching_unknown_name():

@@ -77,12 +77,12 @@ __all__ = [
     "load_measures",
     "load_musterstadt",
     "load_new_build",
+    "load_teaching",
     "load_truth",
     "make_city",
     "make_facilities",
     "musterstadt_description",
     "musterstadt_rules",
-    "load_teaching",
     "teaching_tables",
 ]
 

@@ -25,7 +25,7 @@ _FOLDER = "teaching"
 
 
 def _files() -> dict[str, Any]:
-    """The pack's tables by name: ``{name: (csv resource, yaml resource)}``."""
+    """Find the pack's tables: ``{name: (csv resource, yaml resource)}``."""
     folder = resources.files("sozplan.datasets").joinpath(_FOLDER)
     found = {}
     for entry in folder.iterdir():
