@@ -28,6 +28,13 @@ _PYRAMID_COLORS = (OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2], OKABE_ITO[7])
 OPEN_BAND_HEIGHT = 10
 
 
+def _number_ticks(axis: Any, language: str) -> None:
+    """Tick labels of a count axis in the language's number style (``17.500`` / ``17,500``)."""
+    from matplotlib.ticker import FuncFormatter  # heavy: matplotlib only when drawing
+
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: format_number(x, 0, language)))
+
+
 def age_pyramid(
     population: pd.DataFrame,
     *,
@@ -126,6 +133,7 @@ def age_pyramid(
                 (line,) = ax.plot(xs, ys, color=color, linewidth=2.0, label=str(yr))
                 artists[yr] = line
         ax.set_ylabel("Alter in Jahren" if language == "de" else "age in years")
+        _number_ticks(ax.xaxis, language)
         ax.set_xlabel(
             "Einwohner je Altersjahr" if language == "de" else "residents per year of age"
         )
@@ -249,6 +257,7 @@ def demand_curve(
             )
         ax.set_xlabel("Jahr" if language == "de" else "year")
         ax.set_ylabel(ylabel or ("Bedarf (Plätze)" if language == "de" else "demand (places)"))
+        _number_ticks(ax.yaxis, language)
         ax.xaxis.get_major_locator().set_params(integer=True)
         legend = ax.legend(frameon=False)
         if title:
