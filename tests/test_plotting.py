@@ -372,3 +372,25 @@ def test_savefig_writes_png_with_alt_text(pr, tmp_path):
         assert im.info.get("Description") == d.alt_text
     assert "FigureDisplay(kind='choropleth'" in repr(d)
     assert "<table>" in d._repr_html_()
+
+
+def test_display_html_embeds_the_picture_outside_the_inline_backend(pr):
+    """Under Agg (scripts, CI, nbclient, the docs) the stored output keeps the figure."""
+    import html
+
+    import matplotlib
+
+    from sozplan.plotting import _display, choropleth
+
+    assert "agg" in matplotlib.get_backend().lower()
+    shown = choropleth(pr, "sgb2")
+    page = shown._repr_html_()
+    assert "<img src='data:image/png;base64," in page
+    assert f"alt='{html.escape(shown.alt_text)}'" in page
+    # the inline backend draws the figure itself: no second copy in the HTML
+    original = _display._inline_backend
+    try:
+        _display._inline_backend = lambda: True
+        assert "<img" not in shown._repr_html_()
+    finally:
+        _display._inline_backend = original

@@ -167,15 +167,44 @@ class FigureDisplay:
         )
 
     def _repr_html_(self) -> str:
+        """Show the legend as a table, with the picture unless the notebook shows it anyway.
+
+        Jupyter's inline backend shows every figure drawn in a cell; under any other
+        backend (``Agg`` in scripts, CI and ``nbclient`` runs, the docs build) the figure
+        would be lost from the stored output, so it is embedded as a PNG with its text
+        alternative in ``alt``.
+        """
         rows = "".join(
             f"<tr><td style='background:{c};width:1.5em'></td><td>{html.escape(lab)}</td></tr>"
             for lab, c in zip(self.labels, self.colors, strict=False)
         )
+        picture = "" if _inline_backend() else self._png_tag()
         return (
-            "<div><b>FigureDisplay</b> "
+            f"<div>{picture}<b>FigureDisplay</b> "
             f"({html.escape(self.kind)})<br><i>{html.escape(self.alt_text)}</i>"
             f"<table>{rows}</table></div>"
         )
+
+    def _png_tag(self) -> str:
+        """Render the figure as an ``<img>`` (base64 PNG) with its text alternative."""
+        import base64
+        import io
+
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=100, facecolor="white", bbox_inches="tight")
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return (
+            f"<img src='data:image/png;base64,{data}' alt='{html.escape(self.alt_text)}' "
+            "style='max-width:100%'><br>"
+        )
+
+
+def _inline_backend() -> bool:
+    """Whether matplotlib draws into a notebook itself (the inline or widget backends)."""
+    import matplotlib
+
+    backend = str(matplotlib.get_backend()).lower()
+    return "inline" in backend or "ipympl" in backend or "widget" in backend or "nbagg" in backend
 
 
 def _color_of(handle: Any, to_hex: Any) -> str:
