@@ -1448,6 +1448,14 @@ def _rule_hierarchy(
             indicator=str(c),
         )
     levels = [c for c in levels if c in df.columns]
+    _hierarchy_nesting(df, data, out, levels)
+    for parent, table in totals.items():
+        if parent in df.columns:  # a missing column was reported above
+            _hierarchy_totals(df, data, out, year, kw_na, kw_shares, levels, parent, table)
+
+
+def _hierarchy_nesting(df: pd.DataFrame, data: _Data, out: _Collector, levels: list) -> None:
+    """Every area has one parent per level and year."""
     yrs = data.yrs if data.yrs is not None else np.zeros(len(df))
     chain = [None, *levels]
     for child, parent in itertools.pairwise(chain):
@@ -1483,52 +1491,63 @@ def _rule_hierarchy(
                 indicator=str(parent),
                 value=bad.to_numpy().astype(float),
             )
-    for parent, table in totals.items():
-        if parent not in df.columns:
-            continue  # reported above as a missing column
-        if not isinstance(table, pd.DataFrame):
-            out.add(
-                "hierarchy_total",
-                "warning",
-                f"Summenprüfung für {parent!r} übersprungen: die übergeordnete Tabelle ist ein "
-                f"{type(table).__name__}, kein DataFrame.",
-                en=f"sum check of {parent!r} skipped: the parent table is a "
-                f"{type(table).__name__}, not a DataFrame.",
-                indicator=str(parent),
-            )
-            continue
-        skip = {year, *levels, *data.value_columns, *(kw_shares or [])}
-        common = [
-            c
-            for c in table.columns
-            if c in df.columns
-            and c not in skip
-            and pd.api.types.is_numeric_dtype(table[c])
-            and not pd.api.types.is_bool_dtype(table[c])
-        ]
-        if not common:
-            out.cover(
-                "check",
-                f"{parent}: Summen",
-                False,
-                "keine gemeinsame Zahlenspalte mit der übergeordneten Tabelle",
-                "no numeric column shared with the parent table",
-            )
-            continue
-        extra = [c for c in common if c not in data.counts.columns]
-        if extra:
-            data.counts = data.counts.assign(**{c: _to_number(df[c], kw_na)[0] for c in extra})
-        ptab, pyrs = _split(table, year)
-        ref = table[common].apply(pd.to_numeric, errors="coerce")
-        ref.index = pd.MultiIndex.from_arrays(
-            [
-                np.array([None if pd.isna(x) else str(x) for x in ptab], dtype=object),
-                pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table)),
-            ]
+
+
+def _hierarchy_totals(
+    df: pd.DataFrame,
+    data: _Data,
+    out: _Collector,
+    year: str,
+    kw_na: Sequence[float],
+    kw_shares: Sequence[str] | None,
+    levels: list,
+    parent: Any,
+    table: Any,
+) -> None:
+    """Check that the areas' counts add up to the parent table's counts."""
+    if not isinstance(table, pd.DataFrame):
+        out.add(
+            "hierarchy_total",
+            "warning",
+            f"Summenprüfung für {parent!r} übersprungen: die übergeordnete Tabelle ist ein "
+            f"{type(table).__name__}, kein DataFrame.",
+            en=f"sum check of {parent!r} skipped: the parent table is a "
+            f"{type(table).__name__}, not a DataFrame.",
+            indicator=str(parent),
         )
-        _compare_totals(data, out, df[parent].to_numpy(dtype=object), ref, repr(parent), 0.5)
-        if extra:
-            data.counts = data.counts.drop(columns=extra)
+        return
+    skip = {year, *levels, *data.value_columns, *(kw_shares or [])}
+    common = [
+        c
+        for c in table.columns
+        if c in df.columns
+        and c not in skip
+        and pd.api.types.is_numeric_dtype(table[c])
+        and not pd.api.types.is_bool_dtype(table[c])
+    ]
+    if not common:
+        out.cover(
+            "check",
+            f"{parent}: Summen",
+            False,
+            "keine gemeinsame Zahlenspalte mit der übergeordneten Tabelle",
+            "no numeric column shared with the parent table",
+        )
+        return
+    extra = [c for c in common if c not in data.counts.columns]
+    if extra:
+        data.counts = data.counts.assign(**{c: _to_number(df[c], kw_na)[0] for c in extra})
+    ptab, pyrs = _split(table, year)
+    ref = table[common].apply(pd.to_numeric, errors="coerce")
+    ref.index = pd.MultiIndex.from_arrays(
+        [
+            np.array([None if pd.isna(x) else str(x) for x in ptab], dtype=object),
+            pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table)),
+        ]
+    )
+    _compare_totals(data, out, df[parent].to_numpy(dtype=object), ref, repr(parent), 0.5)
+    if extra:
+        data.counts = data.counts.drop(columns=extra)
 
 
 def _compare_totals(
@@ -1976,7 +1995,21 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
         return res
     pear, spear = x.corr(), x.corr(method="spearman")
     res["correlation"], res["rank_correlation"] = pear, spear
-    cols = list(x.columns)
+    _correlation_findings(data, out, kw, pear, spear)
+    res["vif"] = _vif_findings(x, data, out, kw)
+    reliability = _reliability_findings(x, data, out, kw)
+    if reliability is not None:
+        res["reliability"] = reliability
+    _kmo_findings(x, out, kw, res)
+    _pca_findings(x, out, res)
+    return res
+
+
+def _correlation_findings(
+    data: _Data, out: _Collector, kw: dict, pear: pd.DataFrame, spear: pd.DataFrame
+) -> None:
+    """Pairs of indicators correlating above the threshold (Pearson or Spearman)."""
+    cols = list(pear.columns)
     for i in range(len(cols)):
         for j in range(i + 1, len(cols)):
             rp, rs = pear.iat[i, j], spear.iat[i, j]
@@ -1993,6 +2026,10 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
                     indicator=f"{cols[i]}~{cols[j]}",
                     value=rp if abs(rp) >= abs(rs) else rs,
                 )
+
+
+def _vif_findings(x: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> pd.Series:
+    """Variance inflation factors above the threshold (inf for a singular matrix)."""
     try:
         vif = variance_inflation(x)
     except Exception:
@@ -2006,7 +2043,6 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             "others.",
             value=np.inf,
         )
-    res["vif"] = vif
     for col, v in vif.items():
         if np.isfinite(v) and v > kw["vif_threshold"]:
             out.add(
@@ -2017,6 +2053,13 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
                 indicator=col,
                 value=v,
             )
+    return vif
+
+
+def _reliability_findings(
+    x: pd.DataFrame, data: _Data, out: _Collector, kw: dict
+) -> pd.DataFrame | None:
+    """Cronbach's alpha per dimension on oriented z-scores."""
     # reliability per dimension on oriented z-scores
     z = (x - x.mean()) / x.std(ddof=1)
     dims: dict[str, list[str]] = {}
@@ -2064,8 +2107,11 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             indicator=d,
             value=a,
         )
-    if rows:
-        res["reliability"] = pd.DataFrame(rows).set_index("dimension")
+    return pd.DataFrame(rows).set_index("dimension") if rows else None
+
+
+def _kmo_findings(x: pd.DataFrame, out: _Collector, kw: dict, res: dict) -> None:
+    """Kaiser-Meyer-Olkin measure and Bartlett's test of sphericity, into ``res``."""
     try:
         overall, per = kmo(x)
         res["kmo"], res["kmo_per_indicator"] = overall, per
@@ -2106,6 +2152,10 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             f"KMO und Bartlett nicht berechenbar: {exc}",
             en=f"KMO and Bartlett not computable: {exc}",
         )
+
+
+def _pca_findings(x: pd.DataFrame, out: _Collector, res: dict) -> None:
+    """Explained variance of the principal components, into ``res``."""
     try:
         explained, loadings = principal_components(x)
         res["pca_explained"], res["pca_loadings"] = explained, loadings
@@ -2123,7 +2173,6 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
         )
     except Exception:
         pass
-    return res
 
 
 def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
