@@ -17,7 +17,7 @@ from shapely.geometry import box
 from sklearn.metrics import adjusted_rand_score, mutual_info_score
 
 from sozplan.datasets import load_musterstadt, load_truth
-from sozplan.errors import InputError
+from sozplan.errors import DataQualityWarning, InputError
 from sozplan.graph import build_graph
 from sozplan.regions import (
     areal_interpolate,
@@ -542,3 +542,21 @@ def test_areal_interpolate_preserves_counts(nsrc, ntgt, seed):
     out = areal_interpolate(src, tgt, extensive="n")
     assert out["n"].sum() == pytest.approx(src["n"].sum())
     np.testing.assert_allclose(out["coverage"], 1.0)
+
+
+def test_areal_interpolate_lists_uncovered_targets_and_refuses_missing_counts():
+    src = gpd.GeoDataFrame(
+        {"n": [100.0, 50.0], "rate": [10.0, 20.0]},
+        geometry=[box(0, 0, 2, 1), box(2, 0, 4, 1)],
+        index=["a", "b"],
+        crs=25832,
+    )
+    tgt = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 4, 1), box(10, 0, 11, 1)], index=["x", "far"], crs=25832
+    )
+    with pytest.warns(DataQualityWarning, match=r"1 target zone\(s\) overlap no source.*'far'"):
+        out = areal_interpolate(src, tgt, extensive="n", intensive="rate")
+    assert out.loc["far", "n"] == 0
+    assert np.isnan(out.loc["far", "rate"])
+    with pytest.raises(InputError, match=r"^areal_interpolate: column 'n' of `source` has 1"):
+        areal_interpolate(src.assign(n=[np.nan, 50.0]), tgt.iloc[:1], extensive="n")

@@ -15,7 +15,7 @@ from sozplan.checks import (
     fail,
     format_values,
 )
-from sozplan.index._weights import check_weights
+from sozplan.index._weights import _matrix_and_weights, check_weights
 
 __all__ = ["AGGREGATIONS", "aggregate", "aggregate_matrix", "copeland"]
 
@@ -46,6 +46,7 @@ def copeland(X: np.ndarray, weights: np.ndarray, *, chunk: int = 256) -> np.ndar
     >>> copeland(np.array([[1., 1.], [2., 0.], [3., 3.]]), np.array([.5, .5])).tolist()
     [-1.0, -1.0, 2.0]
     """
+    X, weights = _matrix_and_weights(X, weights, "copeland")
     n = X.shape[0]
     out = np.empty(n)
     for start in range(0, n, chunk):

@@ -18,7 +18,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan._core.text import german
-from sozplan.checks import fail, format_values
+from sozplan.checks import check_array, fail, format_values
 from sozplan.index._common import as_series
 from sozplan.plotting import FigureDisplay
 
@@ -152,7 +152,9 @@ def assign_classes(
     >>> assign_classes(np.array([-1.0, 1.0, 1.2, 2.0]), [-1, 1, 1.5], closed="inner").tolist()
     [1, 1, 2, 3]
     """
-    v = np.asarray(values, dtype=float)
+    v = check_array(
+        values, arg="values", where="assign_classes", ndim=None, allow_nan=True, allow_inf=True
+    )
     c = np.asarray(cuts, dtype=float)
     if closed == "right":
         codes = np.searchsorted(c, v, side="left")

@@ -1385,8 +1385,8 @@ def category_map(
         order = (
             list(s.cat.categories)
             if isinstance(s.dtype, pd.CategoricalDtype)
-            else sorted(present.unique())
-        )
+            else sorted(present.unique(), key=lambda v: (isinstance(v, str), v))
+        )  # numbers first, then text (a column may mix them)
     order = list(order)
     extra = sorted(set(present.unique()) - set(order), key=str)
     if extra:

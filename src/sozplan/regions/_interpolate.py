@@ -12,6 +12,8 @@ import pandas as pd
 from sozplan.checks import (
     as_column_list,
     check_columns,
+    check_no_inf,
+    check_no_nan,
     check_projected_crs,
     check_unique_index,
     fail,
@@ -140,6 +142,10 @@ def areal_interpolate(
             "name the columns to interpolate",
         )
     check_columns(source, ext + inten, arg="source", where=where)
+    if len(source) == 0 or len(target) == 0:
+        raise fail(where, "`source` or `target` has no rows", "pass at least one zone in each")
+    check_no_nan(source, ext, arg="source", where=where)  # a missing count is not a zero
+    check_no_inf(source, inten, arg="source", where=where)
     sv = source[ext + inten].to_numpy(dtype=float, na_value=np.nan)
     s_ids = pd.Index(source.index)
     t_ids = pd.Index(target.index)
@@ -221,5 +227,13 @@ def areal_interpolate(
     with np.errstate(invalid="ignore", divide="ignore"):
         out["coverage"] = np.where(
             wtarget > 0, np.minimum(covered / np.where(wtarget > 0, wtarget, 1), 1.0), np.nan
+        )
+    uncovered = t_ids[np.bincount(pt, minlength=k) == 0]
+    if len(uncovered):
+        warnings.warn(
+            f"areal_interpolate: {len(uncovered)} target zone(s) overlap no source zone "
+            f"({format_values(uncovered)}); their counts are 0, their rates NaN (coverage 0)",
+            DataQualityWarning,
+            stacklevel=2,
         )
     return out

@@ -196,11 +196,11 @@ def _demand(origins: Any, population: Hashable, costs: TravelCosts, where: str) 
     check_columns(origins, [population], where=where, arg="origins")
     _check_ids(origins.index, costs.origins, "origins", where)
     p = pd.to_numeric(origins[population], errors="coerce").reindex(costs.origins)
-    bad = p.isna() | (p < 0)
+    bad = p.isna() | (p < 0) | np.isinf(p)
     if bad.any():
         raise fail(
             where,
-            f"`origins[{population!r}]` is missing or negative for {int(bad.sum())} origin(s) "
+            f"`origins[{population!r}]` is missing or negative (or infinite) for {int(bad.sum())} origin(s) "
             f"({format_values(p.index[bad])})",
             "pass non-negative resident counts",
         )
@@ -211,11 +211,11 @@ def _supply(facilities: Any, capacity: Hashable, costs: TravelCosts, where: str)
     check_columns(facilities, [capacity], where=where, arg="facilities")
     _check_ids(facilities.index, costs.facilities, "facilities", where)
     s = pd.to_numeric(facilities[capacity], errors="coerce").reindex(costs.facilities)
-    bad = s.isna() | (s <= 0)
+    bad = s.isna() | (s <= 0) | np.isinf(s)
     if bad.any():
         raise fail(
             where,
-            f"`facilities[{capacity!r}]` is zero, negative or missing for {int(bad.sum())} "
+            f"`facilities[{capacity!r}]` is zero, negative or missing (or infinite) for {int(bad.sum())} "
             f"facilit(ies) ({format_values(s.index[bad])})",
             "give every facility a positive number of places, or drop closed facilities",
         )
