@@ -1583,3 +1583,146 @@ def test_segregation_table_passes_its_graph_to_adjusted_d() -> None:
     assert table.loc[table["index"] == "spatial_dissimilarity", "statistic"].iloc[
         0
     ] == pytest.approx(direct)
+
+
+# ------------------------------------------------------------------ one language per repr
+
+#: Label words of German reprs (not data: class labels such as "hoch" or "bis" are data).
+GERMAN_LABELS = frozenset(
+    [
+        "Wert",
+        "Werte",
+        "Gebiete",
+        "Ziehungen",
+        "Nullmodell",
+        "Erwartungswert",
+        "bereinigt",
+        "Differenz",
+        "Intervall",
+        "Zerlegung",
+        "Regionalisierung",
+        "Vergleich",
+        "Gebietsgliederungen",
+        "Luftlinie",
+        "Ersatz",
+        "anzahl",
+        "beschreibung",
+        "Hinweis",
+        "Warnung",
+        "Regel",
+        "Projektion",
+        "Rückrechnung",
+        "Förderbündelung",
+        "Eigenanteil",
+        "Kosten",
+        "Förderung",
+        "Lücke",
+        "Zeilen",
+        "Maßnahmen",
+        "Datenprüfung",
+        "Fehler",
+        "Befunde",
+        "Spalte",
+        "Quelle",
+        "Ebenen",
+        "Beschreibung",
+        "Haushaltsvollzug",
+        "Wahl",
+        "Gruppen",
+        "von",
+        "und",
+        "mit",
+        "für",
+        "der",
+        "die",
+        "das",
+    ]
+)
+ENGLISH_LABELS = frozenset(
+    [
+        "map",
+        "areas",
+        "area",
+        "classes",
+        "class",
+        "highest",
+        "lowest",
+        "values",
+        "value",
+        "from",
+        "to",
+        "of",
+        "and",
+        "with",
+        "the",
+    ]
+)
+
+
+def _words(markup: str) -> set[str]:
+    import re
+
+    text = re.sub(r"<style.*?</style>|<[^>]+>", " ", markup, flags=re.DOTALL)
+    return set(re.findall(r"[A-Za-zÄÖÜäöüß]+", text))
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_the_html_repr_of_a_result_is_english(name: str) -> None:
+    """Reprs are API output, in English like errors and column names (docs/glossary.md).
+
+    Data inside them stay as they are (area ids, class labels, texts written in the
+    language a caller chose with ``language=``); a figure's repr is its description, in
+    the figure's language (next test).
+    """
+    entry = CATALOGUE[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SozplanWarning)
+        result = entry.call(clean_base(entry), {})
+    if not type(result).__module__.startswith("sozplan") or not hasattr(result, "_repr_html_"):
+        pytest.skip("not a sozplan result with an HTML repr")
+    if type(result).__name__ == "FigureDisplay":
+        pytest.skip("a figure's repr is in the figure's language")
+    german = _words(result._repr_html_()) & GERMAN_LABELS
+    assert not german, f"{name}: German label words in an English repr: {sorted(german)}"
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_html_repr_of_a_figure_is_in_the_figure_language(language: str) -> None:
+    import matplotlib.pyplot as plt
+
+    display = _mod("plotting").choropleth(grid(), "x", language=language)
+    plt.close("all")
+    words = _words(display._repr_html_())
+    other = ENGLISH_LABELS if language == "de" else GERMAN_LABELS | {"Karte", "Klassen"}
+    assert not words & other, f"{language}: words of the other language: {words & other}"
+
+
+# ------------------------------------------------------------------ whole numbers, not bools
+
+BOOLEAN_COUNTS = {
+    "changes window": (
+        lambda: _mod("index").changes(panel(), ["x"], window=True),
+        r"^changes: `window` is True",
+    ),
+    "classify n_classes": (
+        lambda: _mod("index").classify(_grid_plain()["x"], "quantiles", n_classes=True),
+        r"^classify: `n_classes` is True",
+    ),
+    "choropleth n_classes": (
+        lambda: drawing("plotting", "choropleth", "x", n_classes=True)(grid(), {}),
+        r"^choropleth: `n_classes` is True",
+    ),
+    "change columns with text": (
+        lambda: _mod("indicators").change(
+            _set(panel_long(), "x", "a1", "12,5"), columns=["x"], years=YEARS
+        ),
+        r"^change: column\(s\) 'x' \(object\) of `df` are not numeric",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOOLEAN_COUNTS))
+def test_true_is_not_a_count_and_text_is_not_a_number(case: str) -> None:
+    call, pattern = BOOLEAN_COUNTS[case]
+    with pytest.raises(InputError, match=pattern):
+        call()

@@ -590,12 +590,13 @@ Fix: convert it to numbers first (sozplan.io.read_statistik reads German decimal
         out = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raw = np.asarray(values, dtype=object).ravel()
-        text = [v for v in raw if not isinstance(v, int | float | np.number) or isinstance(v, bool)]
+        text = [
+            v for v in raw if not isinstance(v, int | float | np.number) or isinstance(v, bool)
+        ]
         raise fail(
             where,
             f"`{arg}` holds text that is no number: {format_values(text)}",
-            "convert it to numbers first (sozplan.io.read_statistik reads German decimal "
-            "commas)",
+            "convert it to numbers first (sozplan.io.read_statistik reads German decimal commas)",
         ) from None
     if ndim is not None and out.ndim != ndim:
         shape = "a table (rows x columns)" if ndim == 2 else "a sequence of numbers"
@@ -617,11 +618,24 @@ Fix: convert it to numbers first (sozplan.io.read_statistik reads German decimal
     if non_negative and (out < 0).any():
         raise fail(
             where,
-            f"`{arg}` has {int((out < 0).sum())} negative value(s): "
-            f"{format_values(out[out < 0])}",
+            f"`{arg}` has {int((out < 0).sum())} negative value(s): {format_values(out[out < 0])}",
             "counts cannot be negative; correct the data",
         )
     return out
+
+
+def is_whole(value: Any) -> bool:
+    """Tell whether ``value`` is a whole number (Python or numpy integer), not a bool.
+
+    The one integer test behind counts such as ``horizon``, ``window``, ``n_classes``,
+    ``sensitivity_steps``: ``True`` is a bool, not the number 1.
+
+    Examples
+    --------
+    >>> is_whole(3), is_whole(True), is_whole(3.0)
+    (True, False, False)
+    """
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def check_draws(

@@ -35,6 +35,7 @@ from sozplan.checks import (
     check_unique_index,
     fail,
     format_values,
+    is_whole,
 )
 from sozplan.index._classify import _check_cuts, assign_classes
 from sozplan.index._common import parse_directions
@@ -831,7 +832,7 @@ def changes(
     p = _panel(panel, year, where)
     cols = check_columns(p, columns, arg="panel", where=where)
     check_no_inf(p, cols, arg="panel", where=where)
-    if isinstance(window, bool) or not (isinstance(window, int | np.integer) and window >= 1):
+    if not (is_whole(window) and window >= 1):
         raise fail(where, f"`window` is {window!r}", "pass a whole number of years, e.g. 2 or 3")
     lvl = p.index.names.index(year)
     idx = p.index.to_frame(index=False)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.text import check_language
-from sozplan.checks import check_columns, check_frame, fail, format_values
+from sozplan.checks import check_columns, check_frame, fail, format_values, is_whole
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
     CLASS_HATCHES,
@@ -544,7 +544,7 @@ def choropleth(
     (col,) = check_columns(gdf, [column], arg="gdf", where=where)
     finite = _finite_mask(gdf, col, where)
     values = pd.to_numeric(gdf[col], errors="coerce").astype(float)
-    if not (isinstance(n_classes, int | np.integer) and n_classes >= 2):
+    if not (is_whole(n_classes) and n_classes >= 2):
         raise fail(where, f"`n_classes` is {n_classes!r}", "pass an integer of at least 2")
     vals = values[finite]
     if diverging is None:
@@ -1012,7 +1012,6 @@ def _matrix_legend(
     """Draw the 4 x 3 status/dynamics matrix with the number of areas in every cell."""
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Rectangle
-
 
     for si in range(4):
         for di in range(3):

@@ -138,7 +138,7 @@ class ZoningComparison:
 
     def _repr_html_(self) -> str:
         return (
-            "<div class='sozplan-result'><p><b>Vergleich von Gebietsgliederungen</b></p>"
+            "<div class='sozplan-result'><p><b>Comparison of zonings</b></p>"
             f"{self.summary.round(3).to_html()}{self.pairwise.round(3).to_html()}</div>"
         )
 

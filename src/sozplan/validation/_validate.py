@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail
 from sozplan.indicators import IndicatorSpec, evaluate, resolve_specs
 from sozplan.indicators._rates import _intervals
@@ -33,7 +34,7 @@ from sozplan.validation._stats import (
     variance_inflation,
 )
 
-__all__ = ["validate"]
+__all__ = ["Thresholds", "validate"]
 
 #: Names of a year column or index level recognised when ``year`` is not given.
 _YEAR_NAMES = ("jahr", "year", "berichtsjahr", "stichtagsjahr")
@@ -324,6 +325,69 @@ def _resolve(
     return spec_list, value_cols
 
 
+@immutable
+@dataclass(frozen=True)
+class Thresholds:
+    r"""Limits of the plausibility and structure checks of :func:`validate`.
+
+    Six numbers that belong together (and that a statistics office sets once for all its
+    tables), grouped so that :func:`validate` keeps a signature one can read.
+
+    Parameters
+    ----------
+    jump : float, default 5.0
+        Change between two years, in robust z-scores of all changes, above which a value
+        is flagged (``jump``).
+    outlier : float, default 3.5
+        Modified z-score :math:`|0.6745 (x - \tilde x)/\mathrm{MAD}|` above which a value
+        is an outlier (Iglewicz & Hoaglin 1993).
+    correlation : float, default 0.9
+        Pearson or Spearman correlation above which two indicators are redundant.
+    vif : float, default 10.0
+        Variance inflation factor above which an indicator is flagged.
+    cronbach_alpha : float, default 0.7
+        Cronbach's alpha of a dimension below which its consistency is low.
+    n_classes : int, default 5
+        Quantile classes for the share of areas changing class between years.
+
+    Examples
+    --------
+    >>> Thresholds(correlation=0.8).vif
+    10.0
+    >>> Thresholds(n_classes=1)
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: Thresholds: `n_classes` is 1. Fix: pass a whole number >= 2.
+    """
+
+    jump: float = 5.0
+    outlier: float = 3.5
+    correlation: float = 0.9
+    vif: float = 10.0
+    cronbach_alpha: float = 0.7
+    n_classes: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("jump", "outlier", "correlation", "vif", "cronbach_alpha"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise fail("Thresholds", f"`{name}` is {value!r}", "pass a positive number")
+        n = self.n_classes
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+            raise fail("Thresholds", f"`n_classes` is {n!r}", "pass a whole number >= 2")
+
+    def as_keywords(self) -> dict[str, float]:
+        """Return the limits under the names the checks use internally."""
+        return {
+            "jump_threshold": self.jump,
+            "outlier_threshold": self.outlier,
+            "correlation_threshold": self.correlation,
+            "vif_threshold": self.vif,
+            "alpha_threshold": self.cronbach_alpha,
+            "n_classes": self.n_classes,
+        }
+
+
 def validate(
     df: pd.DataFrame,
     specs: Any = None,
@@ -344,12 +408,7 @@ def validate(
     min_denominator: float = 30,
     alpha: float = 0.05,
     na_values: Sequence[float] = (),
-    jump_threshold: float = 5.0,
-    outlier_threshold: float = 3.5,
-    correlation_threshold: float = 0.9,
-    vif_threshold: float = 10.0,
-    alpha_threshold: float = 0.7,
-    n_classes: int = 5,
+    thresholds: Thresholds | None = None,
 ) -> ValidationReport:
     r"""Check small-area counts and indicators; report every problem, raise on none.
 
@@ -381,7 +440,7 @@ def validate(
     :class:`MatchesTotals` rule, aggregate rows of the table, or the parent tables of
     ``hierarchy``); ``hierarchy_nesting`` (a child lies in two parents or in none);
     ``jump`` (change between consecutive years with a modified z-score above
-    ``jump_threshold``, computed only from values with enough cases in both years, and
+    ``Thresholds.jump``, computed only from values with enough cases in both years, and
     for the population).
 
     *Small numbers*: ``small_numbers``, one finding per area (and year) whose
@@ -393,16 +452,16 @@ def validate(
     :math:`|g_1| > 2` and excess kurtosis :math:`g_2 > 3.5`, both bias-corrected as in
     ``e1071`` type 2) with a suggestion (winsorise up to 5 values, else a log
     transform), ``outlier`` (modified z-score
-    :math:`|0.6745 (x - \tilde x)/\mathrm{MAD}| >` ``outlier_threshold``), ``constant``.
+    :math:`|0.6745 (x - \tilde x)/\mathrm{MAD}| >` ``Thresholds.outlier``), ``constant``.
 
     *Redundancy* (last year): ``high_correlation`` (Pearson or Spearman
-    :math:`|r| >` ``correlation_threshold``), ``high_vif``.
+    :math:`|r| >` ``Thresholds.correlation``), ``high_vif``.
 
     *Reliability and structure* (last year): ``cronbach_alpha`` per dimension on
     z-scores oriented by the spec's direction, ``kmo``, ``bartlett``, ``pca``.
 
     *Temporal stability*: ``rank_correlation`` (Spearman between consecutive years) and
-    ``class_change`` (share of areas changing quantile class, ``n_classes``).
+    ``class_change`` (share of areas changing quantile class, ``Thresholds.n_classes``).
 
     *External validity*: ``external_correlation`` with ``criterion``.
 
@@ -461,9 +520,9 @@ def validate(
         For the confidence intervals in small-number messages and Bartlett's test.
     na_values : sequence of float, default ()
         Sentinel values meaning "missing" (e.g. ``-9999`` in Berlin open data).
-    jump_threshold, outlier_threshold : float, default 5 and 3.5
-    correlation_threshold, vif_threshold, alpha_threshold : float, default 0.9, 10, 0.7
-    n_classes : int, default 5
+    thresholds : Thresholds, optional
+        Limits of the jump, outlier, correlation, VIF and Cronbach's alpha checks and the
+        number of classes of ``class_change`` (default: ``Thresholds()``).
 
     Returns
     -------
@@ -516,6 +575,13 @@ def validate(
     GeoDataFrame nor geometry=); no hierarchy given (hierarchy=).
     """
     rule_list = check_rules(rules, "validate")
+    limits = Thresholds() if thresholds is None else thresholds
+    if not isinstance(limits, Thresholds):
+        raise fail(
+            "validate",
+            f"`thresholds` is a {type(limits).__name__}",
+            "pass sozplan.validation.Thresholds(...), e.g. Thresholds(correlation=0.8)",
+        )
     if hasattr(df, "status") and isinstance(getattr(df, "status", None), pd.DataFrame):
         # a sozplan.io.StatistikTable: keep the DIN 55301 status of each cell
         if status is None:
@@ -568,12 +634,7 @@ def validate(
             min_denominator=min_denominator,
             alpha=alpha,
             na_values=na_values,
-            jump_threshold=jump_threshold,
-            outlier_threshold=outlier_threshold,
-            correlation_threshold=correlation_threshold,
-            vif_threshold=vif_threshold,
-            alpha_threshold=alpha_threshold,
-            n_classes=n_classes,
+            **limits.as_keywords(),
         )
 
 
