@@ -1606,7 +1606,6 @@ GERMAN_LABELS = frozenset(
         "Luftlinie",
         "Ersatz",
         "anzahl",
-        "beschreibung",
         "Hinweis",
         "Warnung",
         "Regel",

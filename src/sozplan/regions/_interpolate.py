@@ -44,6 +44,52 @@ def _check_gdf(gdf: Any, arg: str, where: str) -> None:
         )
 
 
+def _population_weights(
+    source: Any, target: Any, tgt: Any, pieces: Any, blocks: Any, population: str, where: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residents of each piece, source and target zone, from the blocks' points."""
+    import geopandas as gpd
+
+    ps = pieces["_s"].to_numpy()
+    s_ids = pd.Index(source.index)
+    _check_gdf(blocks, "blocks", where)
+    check_columns(blocks, [population], arg="blocks", where=where)
+    if blocks.crs != source.crs:
+        raise fail(
+            where,
+            "`blocks` has another CRS than `source`",
+            "reproject it, e.g. blocks.to_crs(source.crs)",
+        )
+    pts = gpd.GeoDataFrame(
+        {"_p": blocks[population].to_numpy(dtype=float)},
+        geometry=blocks.geometry.representative_point().to_numpy(),
+        crs=blocks.crs,
+    )
+    joined = gpd.sjoin(pts, pieces.reset_index(names="_piece"), how="inner", predicate="within")
+    wpiece = np.bincount(
+        joined["_piece"].to_numpy(), weights=joined["_p"].to_numpy(), minlength=len(pieces)
+    )
+    wsource = np.bincount(ps, weights=wpiece, minlength=len(source))
+    area_piece = pieces.geometry.area.to_numpy()
+    empty = np.flatnonzero(wsource <= 0)
+    if len(empty):
+        warnings.warn(
+            f"areal_interpolate: {len(empty)} source zone(s) have no residents in `blocks` "
+            f"({format_values(s_ids[empty])}); their values are spread by area",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+        src_area = source.geometry.area.to_numpy()
+        fill = np.isin(ps, empty)
+        wpiece = np.where(fill, area_piece / src_area[ps], wpiece)
+        wsource = np.where(wsource <= 0, 1.0, wsource)
+    pts_t = gpd.sjoin(pts, tgt, how="inner", predicate="within")
+    wtarget = np.bincount(
+        pts_t["_t"].to_numpy(), weights=pts_t["_p"].to_numpy(), minlength=len(target)
+    )
+    return wpiece, wsource, wtarget
+
+
 def areal_interpolate(
     source: Any,
     target: Any,
@@ -147,7 +193,6 @@ def areal_interpolate(
     check_no_nan(source, ext, arg="source", where=where)  # a missing count is not a zero
     check_no_inf(source, inten, arg="source", where=where)
     sv = source[ext + inten].to_numpy(dtype=float, na_value=np.nan)
-    s_ids = pd.Index(source.index)
     t_ids = pd.Index(target.index)
     src = gpd.GeoDataFrame(
         {"_s": np.arange(len(source))}, geometry=source.geometry.to_numpy(), crs=source.crs
@@ -174,42 +219,8 @@ def areal_interpolate(
                 "`population` needs `blocks` with residents",
                 "pass blocks=<GeoDataFrame of blocks>",
             )
-        _check_gdf(blocks, "blocks", where)
-        check_columns(blocks, [population], arg="blocks", where=where)
-        if blocks.crs != source.crs:
-            raise fail(
-                where,
-                "`blocks` has another CRS than `source`",
-                "reproject it, e.g. blocks.to_crs(source.crs)",
-            )
-        pts = gpd.GeoDataFrame(
-            {"_p": blocks[population].to_numpy(dtype=float)},
-            geometry=blocks.geometry.representative_point().to_numpy(),
-            crs=blocks.crs,
-        )
-        joined = gpd.sjoin(
-            pts, pieces.reset_index(names="_piece"), how="inner", predicate="within"
-        )
-        wpiece = np.bincount(
-            joined["_piece"].to_numpy(), weights=joined["_p"].to_numpy(), minlength=len(pieces)
-        )
-        wsource = np.bincount(ps, weights=wpiece, minlength=len(source))
-        area_piece = pieces.geometry.area.to_numpy()
-        empty = np.flatnonzero(wsource <= 0)
-        if len(empty):
-            warnings.warn(
-                f"areal_interpolate: {len(empty)} source zone(s) have no residents in `blocks` "
-                f"({format_values(s_ids[empty])}); their values are spread by area",
-                DataQualityWarning,
-                stacklevel=2,
-            )
-            src_area = source.geometry.area.to_numpy()
-            fill = np.isin(ps, empty)
-            wpiece = np.where(fill, area_piece / src_area[ps], wpiece)
-            wsource = np.where(wsource <= 0, 1.0, wsource)
-        pts_t = gpd.sjoin(pts, tgt, how="inner", predicate="within")
-        wtarget = np.bincount(
-            pts_t["_t"].to_numpy(), weights=pts_t["_p"].to_numpy(), minlength=len(target)
+        wpiece, wsource, wtarget = _population_weights(
+            source, target, tgt, pieces, blocks, population, where
         )
     out = pd.DataFrame(index=t_ids)
     k = len(target)

@@ -516,7 +516,7 @@ class TypologyResult:
         parts = [self.sizes]
         if self.stability is not None:
             parts.append(self.stability)
-        parts.append(self.descriptions.rename("description").to_frame())
+        parts.append(self.descriptions.rename("beschreibung").to_frame())
         parts.append(self.profiles)
         return pd.concat(parts, axis=1)
 
@@ -885,7 +885,7 @@ def typology(
             for t in types
         ],
         index=types,
-        name="description",
+        name="beschreibung" if language == "de" else "description",
     )
     sizes = pd.DataFrame({"n_areas": labels_s.value_counts().reindex(types, fill_value=0)})
     sizes["share_areas"] = sizes["n_areas"] / n
