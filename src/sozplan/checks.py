@@ -34,6 +34,7 @@ __all__ = [
     "as_column_list",
     "check_aligned_index",
     "check_alpha",
+    "check_array",
     "check_columns",
     "check_counts",
     "check_draws",
@@ -48,6 +49,7 @@ __all__ = [
     "count_block",
     "fail",
     "format_values",
+    "is_whole",
     "public_functions",
 ]
 
