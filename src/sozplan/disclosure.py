@@ -1038,7 +1038,8 @@ def _index_rows(
         for i in range(len(ids)):
             if ids[i] in ix.hidden:
                 continue
-            const, coef, truth, ok = ix.intercept, {}, ix.intercept, True
+            coef: dict[int, float] = {}
+            const, truth, ok = ix.intercept, ix.intercept, True
             for name, a in ix.coefficients:
                 rate = by_name[name]
                 m = rate.multiplier
