@@ -671,6 +671,11 @@ def ages() -> pd.DataFrame:
     )
 
 
+def cut_points() -> pd.DataFrame:
+    """Increasing class limits, one per row (for the functions that label classes)."""
+    return pd.DataFrame({"cut": np.arange(1.0, 10.0)}, index=pd.Index(IDS, name="id"))
+
+
 def matrix(df: Any, columns: list[str]) -> Any:
     """The columns as a 2-d array (None when one is missing, as ``df.get`` answers)."""
     part = df.get(columns)
@@ -938,6 +943,36 @@ CATALOGUE.update(
                 **{N_DRAWS: 16, N_BOOTSTRAP: 5, "rng": 0, **kw},
             ),
             draws=N_DRAWS,
+        ),
+        **{
+            name: Entry(
+                call=lambda df, kw, name=name: getattr(
+                    _mod(name.split(".")[0]), name.split(".")[1]
+                )(df.get("cut"), **kw),
+                values=("cut",),
+                base=cut_points,
+                min_rows=1,
+            )
+            for name in ("plotting.class_labels", "index.interval_labels")
+        },
+        "index.aggregate_matrix": Entry(
+            call=lambda df, kw: _mod("index").aggregate_matrix(
+                matrix(df, ["x", "y", "z"]), np.full((len(df), 3), 1 / 3), **kw
+            ),
+            values=("x", "y", "z"),
+            drop_geometry=True,
+            min_rows=1,
+        ),
+        "indicators.format_interval": Entry(
+            call=lambda df, kw: _mod("indicators").format_interval(
+                df.get("x"), df.get("y"), df.get("z"), **kw
+            ),
+            values=("x",),
+            drop_geometry=True,
+            min_rows=1,
+        ),
+        "plotting.age_pyramid": Entry(
+            call=drawing("plotting", "age_pyramid"), values=("0_2", "3_5"), base=ages, min_rows=1
         ),
         # drawings
         "plotting.choropleth": Entry(
@@ -1303,13 +1338,9 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
     ),
     "not yet in the catalogue: needs planning tables (measures, cost plans, programmes), "
     "age-band panels with survival and fertility rates, origin-destination tables, a Zensus "
-    "grid, class limits or matrices of draws; their bad input is tested in their own modules": (
-        "index.aggregate_matrix",
-        "index.interval_labels",
+    "grid or model outputs of a sensitivity design; their bad input is tested in their own "
+    "modules": (
         "index.sobol_from_samples",
-        "indicators.format_interval",
-        "plotting.age_pyramid",
-        "plotting.class_labels",
         "planning.budget_execution",
         "planning.bundle_funding",
         "planning.compare_allocations",

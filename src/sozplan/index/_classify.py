@@ -87,7 +87,7 @@ def interval_labels(
     >>> interval_labels([0.5], closed="left", language="en")
     ['below 0.50', '0.50 and above']
     """
-    cuts = [float(c) for c in cuts]
+    cuts = check_array(cuts, arg="cuts", where="interval_labels").tolist()
     if not cuts:
         return ["alle" if language == "de" else "all"]
     de = language == "de"

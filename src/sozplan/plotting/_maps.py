@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.text import check_language
-from sozplan.checks import check_columns, check_frame, fail, format_values, is_whole
+from sozplan.checks import (
+    check_array,
+    check_columns,
+    check_frame,
+    fail,
+    format_values,
+    is_whole,
+)
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
     CLASS_HATCHES,
@@ -112,6 +119,7 @@ def class_labels(
     ['below 0.50', '0.50 and above']
     """
     de = language == "de"
+    cuts = check_array(cuts, arg="cuts", where="class_labels").tolist()
     f = [format_number(c, decimals, language) for c in cuts]
     u = f" {unit}" if unit else ""
     if not f:
