@@ -1055,13 +1055,9 @@ ACCEPTED: dict[tuple[str, str], str] = {
         for label in ("nan", "zero_totals")
     },
     **{
-        ("indicators.poisson_ci", label): "documented: a missing count or a zero base gives "
+        (f"indicators.{name}", label): "documented: a missing count or a zero base gives "
         "NaN bounds (a published table shows the sign)"
-        for label in ("nan", "zero_totals")
-    },
-    **{
-        ("indicators.proportion_ci", label): "documented: a missing count or a zero base "
-        "gives NaN bounds (a published table shows the sign)"
+        for name in ("poisson_ci", "proportion_ci")
         for label in ("nan", "zero_totals")
     },
     **{

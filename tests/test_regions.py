@@ -493,13 +493,18 @@ def test_compare_zonings_musterstadt(district, truth):
 
 
 # --------------------------------------------------------------------- interpolation
-def test_areal_interpolate_area_and_population():
-    src = gpd.GeoDataFrame(
+def _two_sources() -> gpd.GeoDataFrame:
+    """Two source zones side by side: 100 residents at rate 10, 50 at rate 20."""
+    return gpd.GeoDataFrame(
         {"n": [100.0, 50.0], "rate": [10.0, 20.0]},
         geometry=[box(0, 0, 2, 1), box(2, 0, 4, 1)],
         index=["a", "b"],
         crs=25832,
     )
+
+
+def test_areal_interpolate_area_and_population():
+    src = _two_sources()
     tgt = gpd.GeoDataFrame(
         geometry=[box(0, 0, 1, 1), box(1, 0, 4, 1)], index=["x", "y"], crs=25832
     )
@@ -546,12 +551,7 @@ def test_areal_interpolate_preserves_counts(nsrc, ntgt, seed):
 
 
 def test_areal_interpolate_lists_uncovered_targets_and_refuses_missing_counts():
-    src = gpd.GeoDataFrame(
-        {"n": [100.0, 50.0], "rate": [10.0, 20.0]},
-        geometry=[box(0, 0, 2, 1), box(2, 0, 4, 1)],
-        index=["a", "b"],
-        crs=25832,
-    )
+    src = _two_sources()
     tgt = gpd.GeoDataFrame(
         geometry=[box(0, 0, 4, 1), box(10, 0, 11, 1)], index=["x", "far"], crs=25832
     )
