@@ -167,9 +167,15 @@ def test_interval_bad_input():
         proportion_ci(1, 10, method="agresti")
     with pytest.raises(InputError, match="alpha"):
         poisson_ci(1, 10, alpha=1.5)
-    lo, hi = proportion_ci([np.nan, 5], [10, 3])  # NaN and x > n: NaN, no error
+    lo, hi = proportion_ci([np.nan, 0], [10, 0])  # a missing count, a zero base: NaN
     assert np.isnan(lo).all()
     assert np.isnan(hi).all()
+    with pytest.raises(InputError, match=r"^proportion_ci: `count` exceeds `nobs` in 1 case"):
+        proportion_ci([1, 5], [10, 3])
+    with pytest.raises(InputError, match=r"^poisson_ci: `count` holds text that is no number"):
+        poisson_ci(["12,5"], [10])
+    with pytest.raises(InputError, match=r"^poisson_ci: `exposure` has 1 negative value"):
+        poisson_ci([1], [-10])
 
 
 @settings(max_examples=60, deadline=None)

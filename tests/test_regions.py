@@ -9,7 +9,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from libpysal.graph import Graph
 from scipy.stats import kurtosis, skew
@@ -17,7 +17,7 @@ from shapely.geometry import box
 from sklearn.metrics import adjusted_rand_score, mutual_info_score
 
 from sozplan.datasets import load_musterstadt, load_truth
-from sozplan.errors import InputError
+from sozplan.errors import DataQualityWarning, InputError
 from sozplan.graph import build_graph
 from sozplan.regions import (
     areal_interpolate,
@@ -228,6 +228,7 @@ def region_is_connected(members: set, adj: list[list[int]]) -> bool:
     st.integers(0, 10_000),
     st.floats(1.5, 6.0),
 )
+@example(6, 5, 2482, 1.8125)  # found 12 regions where the breadth-first baseline has 13
 def test_maxp_mode_floor_contiguity_and_count(nx, ny, seed, share):
     gen = np.random.default_rng(seed)
     pop = gen.integers(1, 100, nx * ny).astype(float)
@@ -492,13 +493,18 @@ def test_compare_zonings_musterstadt(district, truth):
 
 
 # --------------------------------------------------------------------- interpolation
-def test_areal_interpolate_area_and_population():
-    src = gpd.GeoDataFrame(
+def _two_sources() -> gpd.GeoDataFrame:
+    """Two source zones side by side: 100 residents at rate 10, 50 at rate 20."""
+    return gpd.GeoDataFrame(
         {"n": [100.0, 50.0], "rate": [10.0, 20.0]},
         geometry=[box(0, 0, 2, 1), box(2, 0, 4, 1)],
         index=["a", "b"],
         crs=25832,
     )
+
+
+def test_areal_interpolate_area_and_population():
+    src = _two_sources()
     tgt = gpd.GeoDataFrame(
         geometry=[box(0, 0, 1, 1), box(1, 0, 4, 1)], index=["x", "y"], crs=25832
     )
@@ -542,3 +548,16 @@ def test_areal_interpolate_preserves_counts(nsrc, ntgt, seed):
     out = areal_interpolate(src, tgt, extensive="n")
     assert out["n"].sum() == pytest.approx(src["n"].sum())
     np.testing.assert_allclose(out["coverage"], 1.0)
+
+
+def test_areal_interpolate_lists_uncovered_targets_and_refuses_missing_counts():
+    src = _two_sources()
+    tgt = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 4, 1), box(10, 0, 11, 1)], index=["x", "far"], crs=25832
+    )
+    with pytest.warns(DataQualityWarning, match=r"1 target zone\(s\) overlap no source.*'far'"):
+        out = areal_interpolate(src, tgt, extensive="n", intensive="rate")
+    assert out.loc["far", "n"] == 0
+    assert np.isnan(out.loc["far", "rate"])
+    with pytest.raises(InputError, match=r"^areal_interpolate: column 'n' of `source` has 1"):
+        areal_interpolate(src.assign(n=[np.nan, 50.0]), tgt.iloc[:1], extensive="n")

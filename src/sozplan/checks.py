@@ -34,6 +34,7 @@ __all__ = [
     "as_column_list",
     "check_aligned_index",
     "check_alpha",
+    "check_array",
     "check_columns",
     "check_counts",
     "check_draws",
@@ -48,6 +49,7 @@ __all__ = [
     "count_block",
     "fail",
     "format_values",
+    "is_whole",
     "public_functions",
 ]
 
@@ -555,6 +557,87 @@ def check_rng(rng: Any, *, where: str = "") -> np.random.Generator:
             f"`rng` cannot seed a random generator ({exc})",
             "pass an integer seed or a Generator",
         ) from exc
+
+
+def check_array(
+    values: Any,
+    *,
+    arg: str,
+    where: str = "",
+    ndim: int | None = 1,
+    allow_nan: bool = False,
+    non_negative: bool = False,
+    allow_inf: bool = False,
+) -> np.ndarray:
+    """Return numbers (a list, Series, array or DataFrame) as a float array, or raise.
+
+    The one check of functions that take numbers rather than a table of areas: refuses
+    ``None``, text (a German decimal comma such as ``"12,5"`` included), infinite values
+    (unless ``allow_inf``), missing values (unless ``allow_nan``), negative values (if
+    ``non_negative``) and a wrong number of dimensions (unless ``ndim`` is None).
+
+    Examples
+    --------
+    >>> check_array([1, 2.5], arg="values").tolist()
+    [1.0, 2.5]
+    >>> check_array([1, "12,5"], arg="count", where="poisson_ci")
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: poisson_ci: `count` holds text that is no number: '12,5'. \
+Fix: convert it to numbers first (sozplan.io.read_statistik reads German decimal commas).
+    """
+    if values is None:
+        raise fail(where, f"`{arg}` is None", "pass numbers (an array, a list or a Series)")
+    try:
+        out = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raw = np.asarray(values, dtype=object).ravel()
+        text = [
+            v for v in raw if not isinstance(v, int | float | np.number) or isinstance(v, bool)
+        ]
+        raise fail(
+            where,
+            f"`{arg}` holds text that is no number: {format_values(text)}",
+            "convert it to numbers first (sozplan.io.read_statistik reads German decimal commas)",
+        ) from None
+    if ndim is not None and out.ndim != ndim:
+        shape = "a table (rows x columns)" if ndim == 2 else "a sequence of numbers"
+        raise fail(where, f"`{arg}` has {out.ndim} dimension(s), not {ndim}", f"pass {shape}")
+    n_inf = 0 if allow_inf else int(np.isinf(out).sum())
+    if n_inf:
+        raise fail(
+            where,
+            f"`{arg}` has {n_inf} infinite value(s)",
+            "an infinite value usually comes from a division by zero upstream; correct it",
+        )
+    n_nan = int(np.isnan(out).sum())
+    if n_nan and not allow_nan:
+        raise fail(
+            where,
+            f"`{arg}` has {n_nan} missing value(s)",
+            "impute or drop them explicitly before calling (nothing is dropped silently)",
+        )
+    if non_negative and (out < 0).any():
+        raise fail(
+            where,
+            f"`{arg}` has {int((out < 0).sum())} negative value(s): {format_values(out[out < 0])}",
+            "counts cannot be negative; correct the data",
+        )
+    return out
+
+
+def is_whole(value: Any) -> bool:
+    """Tell whether ``value`` is a whole number (Python or numpy integer), not a bool.
+
+    The one integer test behind counts such as ``horizon``, ``window``, ``n_classes``,
+    ``sensitivity_steps``: ``True`` is a bool, not the number 1.
+
+    Examples
+    --------
+    >>> is_whole(3), is_whole(True), is_whole(3.0)
+    (True, False, False)
+    """
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def check_draws(

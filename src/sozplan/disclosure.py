@@ -920,6 +920,7 @@ def _build(
     rates: Sequence[PublishedRate],
     indices: Sequence[PublishedIndex],
 ) -> _Problem:
+    """Build the attacker's problem: table lines, published rates and indices as rows."""
     cols = list(mask.columns)
     hid = mask.to_numpy(dtype=bool)
     cells = [(int(i), cols[j]) for i, j in np.argwhere(hid)]
@@ -928,7 +929,21 @@ def _build(
     rows: list = []
     notes: list = []
     bounds: list = [(0.0, None)] * len(cells)
+    rows.extend(_line_rows(lines, cols, var, values))
+    published = _rate_rows(frame.index, rates, var, values, rows)
+    n_relaxed = _index_rows(frame.index, rates, indices, var, values, published, rows, bounds)
+    if n_relaxed:
+        notes.append(
+            f"{n_relaxed} rate value(s) inside an index have a hidden denominator; they enter "
+            "as variables bounded by their published interval (a linear relaxation of "
+            "rate = numerator / denominator), so the attacker may know more than shown there"
+        )
+    return _Problem(cells, len(bounds), rows, bounds, notes)
 
+
+def _line_rows(lines: Sequence, cols: list, var: dict, values: dict) -> list:
+    """Equality rows of the table's sum lines over the hidden cells."""
+    rows = []
     for _name, spec, external in lines:
         coef: dict = {}
         known = 0.0
@@ -941,39 +956,49 @@ def _build(
         if coef:
             total = sum(a * values[cols[j]][i] for i, j, a in spec) if external else 0.0
             rows.append((coef, total - known, total - known, "sum"))
+    return rows
 
-    def expr(i: int, names: tuple) -> tuple[float, dict, float]:
-        const, truth = 0.0, 0.0
-        coef: dict[int, float] = {}
-        for term in names:
-            c, sign = _term(term)
-            v = sign * values[c][i]
-            truth += v
-            k = var.get((i, c))
-            if k is None:
-                const += v
-            else:
-                coef[k] = coef.get(k, 0.0) + sign
-        return const, coef, truth
 
-    def link(coef_n: dict, const_n: float, coef_d: dict, const_d: float, m: float, r: float):
-        """Row for m * N - r * D (as coefficients and constant)."""
-        out = {k: m * a for k, a in coef_n.items()}
-        for k, a in coef_d.items():
-            out[k] = out.get(k, 0.0) - r * a
-        return out, m * const_n - r * const_d
+def _expr(var: dict, values: dict, i: int, names: tuple) -> tuple[float, dict, float]:
+    """Split a sum of terms in row ``i`` into known constant, hidden coefficients, truth."""
+    const, truth = 0.0, 0.0
+    coef: dict[int, float] = {}
+    for term in names:
+        c, sign = _term(term)
+        v = sign * values[c][i]
+        truth += v
+        k = var.get((i, c))
+        if k is None:
+            const += v
+        else:
+            coef[k] = coef.get(k, 0.0) + sign
+    return const, coef, truth
 
+
+def _link(
+    coef_n: dict, const_n: float, coef_d: dict, const_d: float, m: float, r: float
+) -> tuple[dict, float]:
+    """Row for m * N - r * D (as coefficients and constant)."""
+    out = {k: m * a for k, a in coef_n.items()}
+    for k, a in coef_d.items():
+        out[k] = out.get(k, 0.0) - r * a
+    return out, m * const_n - r * const_d
+
+
+def _rate_rows(
+    ids: pd.Index, rates: Sequence[PublishedRate], var: dict, values: dict, rows: list
+) -> dict:
+    """Append the rows of the published rates; return each rate's published interval."""
     published: dict = {}
-    ids = frame.index
     for rate in rates:
         if rate.decimals is None:
             continue
         m = rate.multiplier
-        for i in range(len(frame)):
+        for i in range(len(ids)):
             if ids[i] in rate.hidden:
                 continue
-            cn, vn, tn = expr(i, rate.numerator)
-            cd, vd, td = expr(i, rate.denominator)
+            cn, vn, tn = _expr(var, values, i, rate.numerator)
+            cd, vd, td = _expr(var, values, i, rate.denominator)
             if not (td > 0 and np.isfinite(tn)):  # no value, nothing published
                 continue
             p, h = _published(m * tn / td, rate.decimals)
@@ -986,26 +1011,40 @@ def _build(
                     ({k: s * a for k, a in vn.items()}, p - h - s * cn, p + h - s * cn, "rate")
                 )
             else:  # m N <= (p + h) D and m N >= (p - h) D, both linear in (N, D)
-                up, c_up = link(vn, cn, vd, cd, m, p + h)
-                lo, c_lo = link(vn, cn, vd, cd, m, p - h)
+                up, c_up = _link(vn, cn, vd, cd, m, p + h)
+                lo, c_lo = _link(vn, cn, vd, cd, m, p - h)
                 rows.append((up, -np.inf, -c_up, "rate"))
                 rows.append((lo, -c_lo, np.inf, "rate"))
+    return published
 
+
+def _index_rows(
+    ids: pd.Index,
+    rates: Sequence[PublishedRate],
+    indices: Sequence[PublishedIndex],
+    var: dict,
+    values: dict,
+    published: dict,
+    rows: list,
+    bounds: list,
+) -> int:
+    """Append the rows of the published indices; return how many rates were relaxed."""
     by_name = {r.name: r for r in rates}
     rate_var: dict = {}
     n_relaxed = 0
     for ix in indices:
         if ix.decimals is None:
             continue
-        for i in range(len(frame)):
+        for i in range(len(ids)):
             if ids[i] in ix.hidden:
                 continue
-            const, coef, truth, ok = ix.intercept, {}, ix.intercept, True
+            coef: dict[int, float] = {}
+            const, truth, ok = ix.intercept, ix.intercept, True
             for name, a in ix.coefficients:
                 rate = by_name[name]
                 m = rate.multiplier
-                cn, vn, tn = expr(i, rate.numerator)
-                cd, vd, td = expr(i, rate.denominator)
+                cn, vn, tn = _expr(var, values, i, rate.numerator)
+                cd, vd, td = _expr(var, values, i, rate.denominator)
                 if not (td > 0 and np.isfinite(tn)):
                     ok = False
                     break
@@ -1026,23 +1065,17 @@ def _build(
                     bounds.append((max(lo_r, 0.0), hi_r))
                     n_relaxed += 1
                     if hi_r is not None:
-                        up, c_up = link(vn, cn, vd, cd, m, hi_r)
+                        up, c_up = _link(vn, cn, vd, cd, m, hi_r)
                         rows.append((up, -np.inf, -c_up, "rate"))
                     if lo_r > 0:
-                        lo, c_lo = link(vn, cn, vd, cd, m, lo_r)
+                        lo, c_lo = _link(vn, cn, vd, cd, m, lo_r)
                         rows.append((lo, -c_lo, np.inf, "rate"))
                 coef[k] = coef.get(k, 0.0) + a
             if not ok or not coef:
                 continue
             p, h = _published(truth, ix.decimals)
             rows.append((coef, p - h - const, p + h - const, "index"))
-    if n_relaxed:
-        notes.append(
-            f"{n_relaxed} rate value(s) inside an index have a hidden denominator; they enter "
-            "as variables bounded by their published interval (a linear relaxation of "
-            "rate = numerator / denominator), so the attacker may know more than shown there"
-        )
-    return _Problem(cells, len(bounds), rows, bounds, notes)
+    return n_relaxed
 
 
 def _terms_text(terms: tuple) -> str:

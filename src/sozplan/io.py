@@ -2391,6 +2391,22 @@ def write_statistik(
         else:
             columns_text[col] = ["" if pd.isna(v) else str(v) for v in frame[col].tolist()]
 
+    text = _csv_text(
+        frame, columns_text, headings, sep, lineterminator, header_lines, footer_lines
+    )
+    return _write_text(text, path_or_buffer, encoding)
+
+
+def _csv_text(
+    frame: pd.DataFrame,
+    columns_text: Mapping[Hashable, list[str]],
+    headings: list,
+    sep: str,
+    lineterminator: str,
+    header_lines: Sequence[str],
+    footer_lines: Sequence[str],
+) -> str:
+    """Join header lines, headings, formatted cells and footer lines into CSV text."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=sep, lineterminator=lineterminator)
     for line in header_lines:
@@ -2405,8 +2421,13 @@ def write_statistik(
         writer.writerow([])
     for line in footer_lines:
         writer.writerow([line])
-    text = buf.getvalue()
+    return buf.getvalue()
 
+
+def _write_text(
+    text: str, path_or_buffer: str | os.PathLike | io.IOBase | None, encoding: str
+) -> str | None:
+    """Return the text (no target) or write it, encoded, to a path or an open file."""
     if path_or_buffer is None:
         return text
     try:

@@ -4,6 +4,12 @@ Three shapes cover every result: :func:`rows_table` for (label, value) pairs,
 :func:`frame_table` for a table, and :func:`block` for a titled block with lines,
 an optional table and notes. Everything is escaped; missing values print as an
 en dash, the DIN 55301-like sign for "no value".
+
+Reprs are API output and in English, like parameter names, column names and error
+messages: captions, row labels and notes passed to these helpers are English; data
+inside them (area names, class labels, texts written in the language a caller chose)
+stay as they are. A figure's repr is its description, in the figure's language. The
+rule is in the glossary ("Which language where").
 """
 
 from __future__ import annotations
@@ -86,8 +92,8 @@ def block(
 
     Examples
     --------
-    >>> block("Ergebnis", notes=["ein Hinweis"])
-    "<div class='sozplan-result'><strong>Ergebnis</strong><ul><li>ein Hinweis</li></ul></div>"
+    >>> block("Result", notes=["a note"])
+    "<div class='sozplan-result'><strong>Result</strong><ul><li>a note</li></ul></div>"
     """
     parts = [f"<div class='sozplan-result'><strong>{escape(title)}</strong>"]
     lines = list(lines)

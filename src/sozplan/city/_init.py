@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -322,6 +322,108 @@ def _parent_candidates(geo: Any, id_col: str) -> list[pd.Series]:
     ]
 
 
+def _read_geometry(gpath: Path) -> tuple[Any, list[str], str | None]:
+    """Read the geometry file (its first layer when it has several)."""
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        layers = [str(x[0]) for x in pyogrio.list_layers(gpath)]
+    except Exception:
+        layers = []
+    layer = layers[0] if len(layers) > 1 else None
+    try:
+        geo = gpd.read_file(gpath, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        raise fail(
+            "init",
+            f"{gpath} cannot be read as geometry ({exc})",
+            "pass a GeoPackage, Shapefile or GeoJSON",
+        ) from None
+    return geo, layers, layer
+
+
+def _column_lines(t: _Table, used: set[str], pop_cands: list[str], tx: Mapping) -> list[str]:
+    """Lines of the `columns:` block for one table (at most 80 columns shown)."""
+    column_lines: list[str] = []
+    if t.layout == "long":
+        combos = t.frame[t.category].drop_duplicates().astype(str).values.tolist()
+        sources = [list(c) for c in combos]
+    else:
+        skip = {t.id, t.year, t.name, t.year_column}
+        sources = [
+            [str(c)] for c in t.frame.columns if c not in skip and t.frame[c].dtype.kind in "if"
+        ]
+    shown = 0
+    for src in sources:
+        base = _slug(src[-1])
+        col = base
+        i = 2
+        while col in used:
+            col, i = f"{base}_{i}", i + 1
+        if shown >= 80:
+            continue
+        used.add(col)
+        shown += 1
+        source = f"[{', '.join(_q(s) for s in src)}]" if t.layout == "long" else _q(src[0])
+        column_lines.append(f"  {col}: {{from: {source}}}")
+        if _POP_WORDS.search(src[-1]):
+            pop_cands.append(col)
+    if len(sources) > shown:
+        column_lines.append(f"  # {tx['more'].format(n=len(sources) - shown)}")
+    return column_lines
+
+
+def _table_lines(
+    tpath: Path,
+    t: _Table,
+    geo_set: set[str],
+    geo_ids: pd.Series,
+    level_keys: Mapping[int, str],
+    out_dir: Path | None,
+    tx: Mapping,
+) -> list[str]:
+    """Lines of the `tables:` entry for one table, with the join found in comments."""
+    lines: list[str] = []
+    ids = set(t.ids.dropna())
+    matched = len(geo_set & ids)
+    rate = matched / len(geo_set) if geo_set else 0.0
+    lines.append(
+        f"  # {tx['table'].format(file=tpath.name, rows=len(t.frame), layout=t.layout, id=t.id)}"
+    )
+    lines.append(f"  # {tx['join'].format(matched=matched, n=len(geo_set), rate=rate)}")
+    lacking = sorted(geo_set - ids)
+    if lacking:
+        lines.append(f"  # {tx['no_stats'].format(ids=format_values(lacking, 8))}")
+    extra = sorted(ids - geo_set)
+    if extra:
+        lines.append(f"  # {tx['no_geo'].format(ids=format_values(extra, 8))}")
+    if t.years:
+        lines.append(f"  # {tx['years'].format(years=format_values(t.years, 12))}")
+    lines.append(f"  - file: {_q(_rel(tpath, out_dir))}")
+    lines.append(f"    layout: {t.layout}")
+    lines.append(f"    id: {_q(t.id)}")
+    if t.year is not None:
+        lines.append(f"    year: {_q(t.year) if isinstance(t.year, str) else t.year}")
+    if t.name:
+        lines.append(f"    name: {_q(t.name)}")
+    if t.layout == "long":
+        lines.append(f"    category: [{', '.join(_q(c) for c in t.category)}]")
+        lines.append(f"    value: {_q(t.value)}")
+    agg: dict[str, list[str]] = {}
+    for e in extra:
+        k = _aggregate_prefix(e, geo_ids)
+        if k is not None:
+            agg.setdefault("city" if k == 0 else level_keys.get(k, "city"), []).append(e)
+    if agg:
+        lines.append("    aggregate_rows:")
+        for level, ex in agg.items():
+            ex = sorted(ex)
+            lines.append(f"      # {tx['agg'].format(level=level, ex=format_values(ex, 3))}")
+            lines.append(f"      {_q(_pattern(ex))}: {level}")
+    return lines
+
+
 def init(
     geometry: str | Path,
     *tables: str | Path,
@@ -366,8 +468,6 @@ def init(
     >>> "sozplan: city/1" in text and "Join: 4000 of 4000 areas" in text
     True
     """
-    import geopandas as gpd
-
     if language not in _TEXT:
         raise fail("init", f"`language` is {language!r}", "use 'de' or 'en'")
     if not tables:
@@ -378,21 +478,7 @@ def init(
         if not p.exists():
             raise fail("init", f"the file {p} does not exist", "check the path")
     out_dir = Path(out).parent if out is not None else None
-    import pyogrio
-
-    try:
-        layers = [str(x[0]) for x in pyogrio.list_layers(gpath)]
-    except Exception:
-        layers = []
-    layer = layers[0] if len(layers) > 1 else None
-    try:
-        geo = gpd.read_file(gpath, layer=layer, engine="pyogrio")
-    except Exception as exc:
-        raise fail(
-            "init",
-            f"{gpath} cannot be read as geometry ({exc})",
-            "pass a GeoPackage, Shapefile or GeoJSON",
-        ) from None
+    geo, layers, layer = _read_geometry(gpath)
     id_col, name_col = _pick_geometry_columns(geo)
     geo_ids = _norm_ids(geo[id_col])
     geo_set = set(geo_ids)
@@ -443,70 +529,8 @@ def init(
     used: set[str] = set()
     pop_cands: list[str] = []
     for tpath, t in zip(map(Path, tables), inspected, strict=True):
-        ids = set(t.ids.dropna())
-        matched = len(geo_set & ids)
-        rate = matched / len(geo_set) if geo_set else 0.0
-        lines.append(
-            f"  # {tx['table'].format(file=tpath.name, rows=len(t.frame), layout=t.layout, id=t.id)}"
-        )
-        lines.append(f"  # {tx['join'].format(matched=matched, n=len(geo_set), rate=rate)}")
-        lacking = sorted(geo_set - ids)
-        if lacking:
-            lines.append(f"  # {tx['no_stats'].format(ids=format_values(lacking, 8))}")
-        extra = sorted(ids - geo_set)
-        if extra:
-            lines.append(f"  # {tx['no_geo'].format(ids=format_values(extra, 8))}")
-        if t.years:
-            lines.append(f"  # {tx['years'].format(years=format_values(t.years, 12))}")
-        lines.append(f"  - file: {_q(_rel(tpath, out_dir))}")
-        lines.append(f"    layout: {t.layout}")
-        lines.append(f"    id: {_q(t.id)}")
-        if t.year is not None:
-            lines.append(f"    year: {_q(t.year) if isinstance(t.year, str) else t.year}")
-        if t.name:
-            lines.append(f"    name: {_q(t.name)}")
-        if t.layout == "long":
-            lines.append(f"    category: [{', '.join(_q(c) for c in t.category)}]")
-            lines.append(f"    value: {_q(t.value)}")
-        agg: dict[str, list[str]] = {}
-        for e in extra:
-            k = _aggregate_prefix(e, geo_ids)
-            if k is not None:
-                agg.setdefault("city" if k == 0 else level_keys.get(k, "city"), []).append(e)
-        if agg:
-            lines.append("    aggregate_rows:")
-            for level, ex in agg.items():
-                ex = sorted(ex)
-                lines.append(f"      # {tx['agg'].format(level=level, ex=format_values(ex, 3))}")
-                lines.append(f"      {_q(_pattern(ex))}: {level}")
-        # columns
-        if t.layout == "long":
-            combos = t.frame[t.category].drop_duplicates().astype(str).values.tolist()
-            sources = [list(c) for c in combos]
-        else:
-            skip = {t.id, t.year, t.name, t.year_column}
-            sources = [
-                [str(c)]
-                for c in t.frame.columns
-                if c not in skip and t.frame[c].dtype.kind in "if"
-            ]
-        shown = 0
-        for src in sources:
-            base = _slug(src[-1])
-            col = base
-            i = 2
-            while col in used:
-                col, i = f"{base}_{i}", i + 1
-            if shown >= 80:
-                continue
-            used.add(col)
-            shown += 1
-            source = f"[{', '.join(_q(s) for s in src)}]" if t.layout == "long" else _q(src[0])
-            column_lines.append(f"  {col}: {{from: {source}}}")
-            if _POP_WORDS.search(src[-1]):
-                pop_cands.append(col)
-        if len(sources) > shown:
-            column_lines.append(f"  # {tx['more'].format(n=len(sources) - shown)}")
+        lines += _table_lines(tpath, t, geo_set, geo_ids, level_keys, out_dir, tx)
+        column_lines += _column_lines(t, used, pop_cands, tx)
     lines.append("columns:")
     lines += column_lines
     if pop_cands:

@@ -420,6 +420,82 @@ def _read_table(spec: CitySpec, t: Table, i: int, file: str) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------- hierarchy
+def _read_hierarchy(spec: CitySpec, ids: pd.Index, notes: list[tuple[str, str]]) -> pd.DataFrame:
+    """Read the hierarchy table, indexed by the smallest areas' ids; note ids it lacks."""
+    h = spec.hierarchy
+    hier = _read_plain(spec, h["file"], "hierarchy.file", h.get("sep"), h.get("encoding"))
+    hier.columns = [str(c).strip() for c in hier.columns]
+    hid = _ids(
+        _column(spec, hier, h["id"], "hierarchy.id", "`hierarchy.id`"),
+        spec.levels[0].id_length,
+    )
+    if hid.duplicated().any():
+        raise spec.error(
+            "hierarchy.id",
+            f"ids occur twice in the hierarchy table: "
+            f"{format_values(hid[hid.duplicated()].unique())}",
+            "keep one row per area",
+        )
+    hier.index = pd.Index(hid, name=spec.levels[0].key)
+    lacking = [str(i) for i in ids if i not in set(hier.index)]
+    extra = [str(i) for i in hier.index if i not in set(ids)]
+    if lacking:
+        notes.append(
+            (
+                f"{len(lacking)} area(s) of the geometry not in the hierarchy table: "
+                f"{format_values(lacking)}",
+                f"{len(lacking)} Gebiet(e) der Geometrie nicht in der Hierarchietabelle: "
+                f"{format_values(lacking)}",
+            )
+        )
+    if extra:
+        notes.append(
+            (
+                f"{len(extra)} id(s) of the hierarchy table not in the geometry: "
+                f"{format_values(extra)}",
+                f"{len(extra)} Schlüssel der Hierarchietabelle nicht in der Geometrie: "
+                f"{format_values(extra)}",
+            )
+        )
+    return hier
+
+
+def _spatial_parent(
+    spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index, lv: Any, key: str
+) -> pd.Series:
+    """Find the parent polygon holding each smallest area's representative point."""
+    sp = lv.parent["spatial"]
+    pgeo = _read_geo(spec, sp["file"], sp.get("layer"), f"{key}.parent.spatial")
+    pid = _ids(_column(spec, pgeo, sp["id"], f"{key}.parent.spatial.id", "`id`"), lv.id_length)
+    pts = gpd.GeoDataFrame(
+        geometry=geo.geometry.representative_point().to_numpy(), index=ids, crs=geo.crs
+    )
+    pgeo = gpd.GeoDataFrame(
+        {"_pid": pid.to_numpy()},
+        geometry=pgeo.geometry.to_crs(geo.crs).to_numpy(),
+        crs=geo.crs,
+    )
+    joined = gpd.sjoin(pts, pgeo, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    return joined["_pid"].reindex(ids)
+
+
+def _check_nesting(spec: CitySpec, areas: pd.DataFrame) -> None:
+    """Raise unless every id of a level lies in exactly one area of each larger level."""
+    keys = [lv.key for lv in spec.levels[1:]]
+    for a in range(len(keys)):
+        for b in range(a + 1, len(keys)):
+            n = areas[[keys[a], keys[b]]].dropna().groupby(keys[a])[keys[b]].nunique()
+            if (n > 1).any():
+                raise spec.error(
+                    f"levels[{b + 1}].parent",
+                    f"the hierarchy does not nest: {keys[a]} {format_values(n.index[n > 1])} lie(s) in "
+                    f"more than one {keys[b]}",
+                    f"derive the {keys[b]} ids so that every {keys[a]} lies in one {keys[b]}, or "
+                    "list the levels in the order they nest",
+                )
+
+
 def _areas(
     spec: CitySpec, geo: gpd.GeoDataFrame, ids: pd.Index
 ) -> tuple[pd.DataFrame, dict, dict, list[tuple[str, str]]]:
@@ -428,43 +504,7 @@ def _areas(
     names: dict[str, dict[str, str]] = {}
     unplaced: dict[str, tuple[str, ...]] = {}
     notes: list[tuple[str, str]] = []  # (English, German)
-    hier = None
-    if spec.hierarchy:
-        h = spec.hierarchy
-        hier = _read_plain(spec, h["file"], "hierarchy.file", h.get("sep"), h.get("encoding"))
-        hier.columns = [str(c).strip() for c in hier.columns]
-        hid = _ids(
-            _column(spec, hier, h["id"], "hierarchy.id", "`hierarchy.id`"),
-            spec.levels[0].id_length,
-        )
-        if hid.duplicated().any():
-            raise spec.error(
-                "hierarchy.id",
-                f"ids occur twice in the hierarchy table: "
-                f"{format_values(hid[hid.duplicated()].unique())}",
-                "keep one row per area",
-            )
-        hier.index = pd.Index(hid, name=spec.levels[0].key)
-        lacking = [str(i) for i in ids if i not in set(hier.index)]
-        extra = [str(i) for i in hier.index if i not in set(ids)]
-        if lacking:
-            notes.append(
-                (
-                    f"{len(lacking)} area(s) of the geometry not in the hierarchy table: "
-                    f"{format_values(lacking)}",
-                    f"{len(lacking)} Gebiet(e) der Geometrie nicht in der Hierarchietabelle: "
-                    f"{format_values(lacking)}",
-                )
-            )
-        if extra:
-            notes.append(
-                (
-                    f"{len(extra)} id(s) of the hierarchy table not in the geometry: "
-                    f"{format_values(extra)}",
-                    f"{len(extra)} Schlüssel der Hierarchietabelle nicht in der Geometrie: "
-                    f"{format_values(extra)}",
-                )
-            )
+    hier = _read_hierarchy(spec, ids, notes) if spec.hierarchy else None
     geo_attr = pd.DataFrame(geo.drop(columns="geometry")).set_index(ids)
 
     def source_frame(col: str, key: str) -> pd.Series:
@@ -491,22 +531,7 @@ def _areas(
         elif "column" in lv.parent:
             level_ids = source_frame(lv.parent["column"], f"{key}.parent.column")
         else:
-            sp = lv.parent["spatial"]
-            pgeo = _read_geo(spec, sp["file"], sp.get("layer"), f"{key}.parent.spatial")
-            pid = _ids(
-                _column(spec, pgeo, sp["id"], f"{key}.parent.spatial.id", "`id`"), lv.id_length
-            )
-            pts = gpd.GeoDataFrame(
-                geometry=geo.geometry.representative_point().to_numpy(), index=ids, crs=geo.crs
-            )
-            pgeo = gpd.GeoDataFrame(
-                {"_pid": pid.to_numpy()},
-                geometry=pgeo.geometry.to_crs(geo.crs).to_numpy(),
-                crs=geo.crs,
-            )
-            joined = gpd.sjoin(pts, pgeo, how="left", predicate="within")
-            joined = joined[~joined.index.duplicated()]
-            level_ids = joined["_pid"].reindex(ids)
+            level_ids = _spatial_parent(spec, geo, ids, lv, key)
         if pos > 0:
             miss = level_ids.isna()
             if miss.any():
@@ -565,24 +590,109 @@ def _areas(
                     strict=True,
                 )
             )
-    # nesting: every id of a level lies in exactly one area of each larger level
-    keys = [lv.key for lv in spec.levels[1:]]
-    for a in range(len(keys)):
-        for b in range(a + 1, len(keys)):
-            n = areas[[keys[a], keys[b]]].dropna().groupby(keys[a])[keys[b]].nunique()
-            if (n > 1).any():
-                raise spec.error(
-                    f"levels[{b + 1}].parent",
-                    f"the hierarchy does not nest: {keys[a]} {format_values(n.index[n > 1])} lie(s) in "
-                    f"more than one {keys[b]}",
-                    f"derive the {keys[b]} ids so that every {keys[a]} lies in one {keys[b]}, or "
-                    "list the levels in the order they nest",
-                )
+    _check_nesting(spec, areas)
     _ = lv0
     return areas, names, unplaced, notes
 
 
 # ----------------------------------------------------------------- statistics
+def _table_years(spec: CitySpec, t: Table, raw: pd.DataFrame, key: str, file: str) -> pd.Series:
+    """Return the year of every row of a table (-1 for a timeless table)."""
+    if isinstance(t.year, str):
+        years = pd.to_numeric(raw[t.year], errors="coerce")
+        if years.isna().any():
+            raise spec.error(
+                f"{key}.year",
+                f"the year column {t.year!r} of {file} has "
+                f"{int(years.isna().sum())} cell(s) that are no year",
+                "fix the file or name the right column",
+            )
+        years = years.astype("int64")
+    elif isinstance(t.year, int):
+        years = pd.Series(t.year, index=raw.index, dtype="int64")
+    elif len(spec.years) == 1:
+        years = pd.Series(spec.years[0], index=raw.index, dtype="int64")
+    else:
+        years = pd.Series(-1, index=raw.index, dtype="int64")  # timeless
+    return years
+
+
+def _long_frame(
+    spec: CitySpec,
+    t: Table,
+    raw: pd.DataFrame,
+    ids: pd.Series,
+    years: pd.Series,
+    mine: list,
+    key: str,
+    file: str,
+) -> tuple[pd.DataFrame, list[str], pd.Series | None, pd.Series, pd.Series | None]:
+    """Pivot a long table (a row per area, year and category) to columns per (id, year)."""
+    cat = raw[list(t.category)].astype("string").apply(lambda s: s.str.strip())
+    catkey = pd.Series(list(zip(*[cat[c] for c in t.category], strict=True)), index=raw.index)
+    wanted = {c.source: c.name for c in mine}
+    hit = catkey.map(wanted)
+    available = sorted({" / ".join(map(str, k)) for k in catkey.unique()})
+    sel = hit.notna()
+    long = pd.DataFrame(
+        {
+            "id": ids[sel].to_numpy(),
+            spec.year_column: years[sel].to_numpy(),
+            "column": hit[sel].to_numpy(),
+            "value": pd.to_numeric(raw.loc[sel, t.value], errors="coerce").to_numpy(),
+        }
+    )
+    dup = long.duplicated(["id", spec.year_column, "column"])
+    if dup.any():
+        ex = long[dup].head(3)
+        raise spec.error(
+            f"{key}.id",
+            f"{file} holds the same area, year and category more than "
+            f"once (e.g. {format_values(list(zip(ex['id'], ex[spec.year_column], ex['column'], strict=True)))})",
+            "declare the category columns that tell the rows apart, or remove the duplicated rows",
+        )
+    frame = long.pivot(index=["id", spec.year_column], columns="column", values="value")
+    frame.columns.name = None
+    names_src = raw.loc[sel, t.name] if t.name else None
+    id_for_names = ids[sel]
+    excl_src = None
+    return frame, available, names_src, id_for_names, excl_src
+
+
+def _wide_frame(
+    spec: CitySpec,
+    t: Table,
+    raw: pd.DataFrame,
+    ids: pd.Series,
+    years: pd.Series,
+    mine: list,
+    key: str,
+    file: str,
+) -> tuple[pd.DataFrame, list[str], pd.Series | None, pd.Series, pd.Series | None]:
+    """Index a wide table (one row per area and year) by (id, year)."""
+    cols: dict[Hashable, str] = {}
+    for c in mine:
+        source = t.columns.get(c.name, c.source[0])
+        if source in raw.columns and c.name not in cols.values():
+            cols[source] = c.name
+    available = [str(c) for c in raw.columns]
+    frame = pd.DataFrame({new: raw[old].to_numpy() for old, new in cols.items()}, index=raw.index)
+    frame["id"], frame[spec.year_column] = ids.to_numpy(), years.to_numpy()
+    dup = frame.duplicated(["id", spec.year_column])
+    if dup.any():
+        raise spec.error(
+            f"{key}.id",
+            f"{file} holds {int(dup.sum())} duplicated id(s): "
+            f"{format_values(frame.loc[dup, 'id'].unique())}",
+            "remove the duplicates (or declare `year:` if the rows are years)",
+        )
+    frame = frame.set_index(["id", spec.year_column])
+    names_src = raw[t.name] if t.name else None
+    id_for_names = ids
+    excl_src = raw[t.exclusions["column"]] if t.exclusions else None
+    return frame, available, names_src, id_for_names, excl_src
+
+
 def _collect(
     spec: CitySpec, geo_ids: pd.Index, areas: pd.DataFrame, geo_attrs: pd.DataFrame
 ) -> dict[str, Any]:
@@ -624,81 +734,14 @@ def _collect(
         for file in t.files:
             raw = _read_table(spec, t, i, file)
             ids = _ids(raw[t.id], spec.levels[0].id_length if False else None)
-            if isinstance(t.year, str):
-                years = pd.to_numeric(raw[t.year], errors="coerce")
-                if years.isna().any():
-                    raise spec.error(
-                        f"{key}.year",
-                        f"the year column {t.year!r} of {file} has "
-                        f"{int(years.isna().sum())} cell(s) that are no year",
-                        "fix the file or name the right column",
-                    )
-                years = years.astype("int64")
-            elif isinstance(t.year, int):
-                years = pd.Series(t.year, index=raw.index, dtype="int64")
-            elif len(spec.years) == 1:
-                years = pd.Series(spec.years[0], index=raw.index, dtype="int64")
-            else:
-                years = pd.Series(-1, index=raw.index, dtype="int64")  # timeless
+            years = _table_years(spec, t, raw, key, file)
             if len(t.files) > 1 and years.nunique() > 1 and not isinstance(t.year, str):
                 raise spec.error(f"{key}.files", "mixed years", "one file per year")
-            if t.layout == "long":
-                cat = raw[list(t.category)].astype("string").apply(lambda s: s.str.strip())
-                catkey = pd.Series(
-                    list(zip(*[cat[c] for c in t.category], strict=True)), index=raw.index
-                )
-                wanted = {c.source: c.name for c in mine}
-                hit = catkey.map(wanted)
-                available[i] = sorted({" / ".join(map(str, k)) for k in catkey.unique()})
-                sel = hit.notna()
-                long = pd.DataFrame(
-                    {
-                        "id": ids[sel].to_numpy(),
-                        ycol: years[sel].to_numpy(),
-                        "column": hit[sel].to_numpy(),
-                        "value": pd.to_numeric(raw.loc[sel, t.value], errors="coerce").to_numpy(),
-                    }
-                )
-                dup = long.duplicated(["id", ycol, "column"])
-                if dup.any():
-                    ex = long[dup].head(3)
-                    raise spec.error(
-                        f"{key}.id",
-                        f"{file} holds the same area, year and category more than "
-                        f"once (e.g. {format_values(list(zip(ex['id'], ex[ycol], ex['column'], strict=True)))})",
-                        "declare the category columns that tell the rows apart, or remove the "
-                        "duplicated rows",
-                    )
-                frame = long.pivot(index=["id", ycol], columns="column", values="value")
-                frame.columns.name = None
-                found |= set(frame.columns)
-                names_src = raw.loc[sel, t.name] if t.name else None
-                id_for_names = ids[sel]
-                excl_src = None
-            else:
-                cols: dict[Hashable, str] = {}
-                for c in mine:
-                    source = t.columns.get(c.name, c.source[0])
-                    if source in raw.columns and c.name not in cols.values():
-                        cols[source] = c.name
-                available[i] = [str(c) for c in raw.columns]
-                frame = pd.DataFrame(
-                    {new: raw[old].to_numpy() for old, new in cols.items()}, index=raw.index
-                )
-                frame["id"], frame[ycol] = ids.to_numpy(), years.to_numpy()
-                dup = frame.duplicated(["id", ycol])
-                if dup.any():
-                    raise spec.error(
-                        f"{key}.id",
-                        f"{file} holds {int(dup.sum())} duplicated id(s): "
-                        f"{format_values(frame.loc[dup, 'id'].unique())}",
-                        "remove the duplicates (or declare `year:` if the rows are years)",
-                    )
-                frame = frame.set_index(["id", ycol])
-                found |= set(cols.values())
-                names_src = raw[t.name] if t.name else None
-                id_for_names = ids
-                excl_src = raw[t.exclusions["column"]] if t.exclusions else None
+            make = _long_frame if t.layout == "long" else _wide_frame
+            frame, available[i], names_src, id_for_names, excl_src = make(
+                spec, t, raw, ids, years, mine, key, file
+            )
+            found |= set(frame.columns)
             # sentinels
             for sentinel in t.na_values:
                 for c in frame.columns:
@@ -962,22 +1005,7 @@ def load_city(
             names[lvx.key] = {k: v for k, v in col["table_names"].items() if k in level_ids}
     all_years = sorted(set(data.index.get_level_values(ycol)) - {-1})
     if year is not None:
-        if all_years and year not in all_years:
-            raise spec.error(
-                "tables",
-                f"`year` is {year!r}, which no table holds",
-                f"use one of {format_values(all_years)}",
-            )
-        data = data[np.isin(data.index.get_level_values(ycol), [year, -1])]
-        empty = [c for c in data.columns if data[c].isna().all()]
-        if empty:
-            notes.append(
-                (
-                    f"not available for {year}: {format_values(empty)} (left out)",
-                    f"für {year} nicht vorhanden: {format_values(empty)} (weggelassen)",
-                )
-            )
-            data = data.drop(columns=empty)
+        data = _select_year(spec, data, year, all_years, notes)
     # areas in the geometry without any statistics row
     have = set(data.index.get_level_values("id"))
     without_stats = tuple(str(i) for i in geo.index if i not in have)
@@ -998,33 +1026,7 @@ def load_city(
             out.insert(0, k, extra[k].to_numpy())
         geometry = geo.geometry
     else:
-        keyname = lv.key
-        parent_ids = areas[lv.key].reindex(data.index.get_level_values(0)).to_numpy()
-        placed = pd.notna(parent_ids)
-        frame = data[counts][placed]
-        frame.index = pd.MultiIndex.from_arrays(
-            [parent_ids[placed], frame.index.get_level_values(ycol)], names=[keyname, ycol]
-        )
-        out = frame.groupby(level=[0, 1], sort=True).sum(min_count=1)
-        counted = frame.notna().groupby(level=[0, 1], sort=True).all()
-        out = out.where(counted)
-        dropped = [c for c in data.columns if c not in counts]
-        if dropped:
-            notes.append(
-                (
-                    f"not summed up to {lv.key} (not counts): {format_values(dropped)}",
-                    f"nicht zu {lv.key} aufsummiert (keine Fallzahlen): {format_values(dropped)}",
-                )
-            )
-        higher = [lvx.key for lvx in spec.levels[pos + 1 :]]
-        up = (
-            areas[[lv.key, *higher]]
-            .dropna(subset=[lv.key])
-            .drop_duplicates(lv.key)
-            .set_index(lv.key)
-        )
-        for k in reversed(higher):
-            out.insert(0, k, up[k].reindex(out.index.get_level_values(0)).to_numpy())
+        out = _sum_to_level(spec, lv, pos, data, areas, counts, notes)
         geometry = _level_geometry(spec, lv, geo, areas)
     if names.get(lv.key):
         out.insert(
@@ -1058,6 +1060,65 @@ def load_city(
         notes_de=tuple(de for _, de in notes),
     )
     return CityData(data=gdf, report=report, spec=spec)
+
+
+def _sum_to_level(
+    spec: CitySpec,
+    lv: Level,
+    pos: int,
+    data: pd.DataFrame,
+    areas: pd.DataFrame,
+    counts: list,
+    notes: list[tuple[str, str]],
+) -> pd.DataFrame:
+    """Sum the smallest areas' counts up to a larger level, with the levels above it."""
+    keyname = lv.key
+    parent_ids = areas[lv.key].reindex(data.index.get_level_values(0)).to_numpy()
+    placed = pd.notna(parent_ids)
+    frame = data[counts][placed]
+    frame.index = pd.MultiIndex.from_arrays(
+        [parent_ids[placed], frame.index.get_level_values(spec.year_column)],
+        names=[keyname, spec.year_column],
+    )
+    out = frame.groupby(level=[0, 1], sort=True).sum(min_count=1)
+    counted = frame.notna().groupby(level=[0, 1], sort=True).all()
+    out = out.where(counted)
+    dropped = [c for c in data.columns if c not in counts]
+    if dropped:
+        notes.append(
+            (
+                f"not summed up to {lv.key} (not counts): {format_values(dropped)}",
+                f"nicht zu {lv.key} aufsummiert (keine Fallzahlen): {format_values(dropped)}",
+            )
+        )
+    higher = [lvx.key for lvx in spec.levels[pos + 1 :]]
+    up = areas[[lv.key, *higher]].dropna(subset=[lv.key]).drop_duplicates(lv.key).set_index(lv.key)
+    for k in reversed(higher):
+        out.insert(0, k, up[k].reindex(out.index.get_level_values(0)).to_numpy())
+    return out
+
+
+def _select_year(
+    spec: CitySpec, data: pd.DataFrame, year: int, all_years: list, notes: list[tuple[str, str]]
+) -> pd.DataFrame:
+    """Keep the rows of one year (and timeless rows); leave out columns empty in that year."""
+    if all_years and year not in all_years:
+        raise spec.error(
+            "tables",
+            f"`year` is {year!r}, which no table holds",
+            f"use one of {format_values(all_years)}",
+        )
+    data = data[np.isin(data.index.get_level_values(spec.year_column), [year, -1])]
+    empty = [c for c in data.columns if data[c].isna().all()]
+    if empty:
+        notes.append(
+            (
+                f"not available for {year}: {format_values(empty)} (left out)",
+                f"für {year} nicht vorhanden: {format_values(empty)} (weggelassen)",
+            )
+        )
+        data = data.drop(columns=empty)
+    return data
 
 
 def _level_geometry(

@@ -573,10 +573,10 @@ class CitySpec:
             for c in self.columns.values()
         )
         return (
-            f"<p><b>{html.escape(self.name)}</b> (Beschreibung {html.escape(self.version)}, "
-            f"Hash {self.hash}); Ebenen: "
+            f"<p><b>{html.escape(self.name)}</b> (description {html.escape(self.version)}, "
+            f"hash {self.hash}); levels: "
             f"{html.escape(' > '.join(lv.label for lv in self.levels))}</p>"
-            f"<table><tr><th>Spalte</th><th>Art</th><th>Quelle</th></tr>{rows}</table>"
+            f"<table><tr><th>column</th><th>kind</th><th>source</th></tr>{rows}</table>"
         )
 
 

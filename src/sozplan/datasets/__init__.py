@@ -27,7 +27,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from sozplan.checks import check_columns, fail, format_values, public_functions
+from sozplan.checks import check_columns, fail, format_values, is_whole, public_functions
 from sozplan.city import CitySpec, load_city
 from sozplan.datasets._demography import (
     COMPONENTS_FILE,
@@ -491,7 +491,7 @@ def make_city(
     >>> bool((city["einwohner"] == city[list(AGE_BANDS)].sum(axis=1)).all())
     True
     """
-    if not isinstance(n_blocks, int) or n_blocks < 400:
+    if not is_whole(n_blocks) or n_blocks < 400:
         raise fail("make_city", f"`n_blocks` is {n_blocks!r}", "pass an integer of at least 400")
     city = generate_city(n_blocks, seed=seed, plant=plant)
     return _block_frame(city, year)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import (
+    check_array,
     check_columns,
     check_frame,
     check_no_nan,
@@ -15,7 +16,7 @@ from sozplan.checks import (
     fail,
     format_values,
 )
-from sozplan.index._weights import check_weights
+from sozplan.index._weights import _matrix_and_weights, check_weights
 
 __all__ = ["AGGREGATIONS", "aggregate", "aggregate_matrix", "copeland"]
 
@@ -46,6 +47,7 @@ def copeland(X: np.ndarray, weights: np.ndarray, *, chunk: int = 256) -> np.ndar
     >>> copeland(np.array([[1., 1.], [2., 0.], [3., 3.]]), np.array([.5, .5])).tolist()
     [-1.0, -1.0, 2.0]
     """
+    X, weights = _matrix_and_weights(X, weights, "copeland")
     n = X.shape[0]
     out = np.empty(n)
     for start in range(0, n, chunk):
@@ -84,6 +86,19 @@ def aggregate_matrix(
     >>> aggregate_matrix(X, np.array([[0.5, 0.5], [1.0, 0.0]]), "geometric").tolist()
     [[2.0, 1.0], [2.0, 2.0]]
     """
+    X = check_array(X, arg="X", where="aggregate_matrix", ndim=2)
+    W = check_array(W, arg="W", where="aggregate_matrix", ndim=2)
+    if W.shape[1] != X.shape[1]:
+        raise fail(
+            "aggregate_matrix",
+            f"`X` has {X.shape[1]} column(s) but the weight vectors of `W` {W.shape[1]}",
+            "pass W of shape (R, K): one weight per indicator in each row",
+        )
+    return _aggregate(X, W, method, p)
+
+
+def _aggregate(X: np.ndarray, W: np.ndarray, method: str, p: float | None) -> np.ndarray:
+    """:func:`aggregate_matrix` without the input checks (for callers that checked)."""
     if method == "sum":
         return X @ W.T
     if method == "copeland":
@@ -182,7 +197,7 @@ def aggregate(
                 "normalise to a positive range first (e.g. min-max with scale, plus an offset, or "
                 "goalposts) or use method='mean'",
             )
-    y = aggregate_matrix(X, w.to_numpy()[None, :], method, p=p)[:, 0]
+    y = _aggregate(X, w.to_numpy()[None, :], method, p)[:, 0]
     if restandardize:
         sd = y.std(ddof=ddof)
         if not sd > 0:

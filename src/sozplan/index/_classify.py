@@ -18,7 +18,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan._core.text import german
-from sozplan.checks import fail, format_values
+from sozplan.checks import check_array, fail, format_values, is_whole
 from sozplan.index._common import as_series
 from sozplan.plotting import FigureDisplay
 
@@ -87,7 +87,7 @@ def interval_labels(
     >>> interval_labels([0.5], closed="left", language="en")
     ['below 0.50', '0.50 and above']
     """
-    cuts = [float(c) for c in cuts]
+    cuts = check_array(cuts, arg="cuts", where="interval_labels").tolist()
     if not cuts:
         return ["alle" if language == "de" else "all"]
     de = language == "de"
@@ -152,7 +152,9 @@ def assign_classes(
     >>> assign_classes(np.array([-1.0, 1.0, 1.2, 2.0]), [-1, 1, 1.5], closed="inner").tolist()
     [1, 1, 2, 3]
     """
-    v = np.asarray(values, dtype=float)
+    v = check_array(
+        values, arg="values", where="assign_classes", ndim=None, allow_nan=True, allow_inf=True
+    )
     c = np.asarray(cuts, dtype=float)
     if closed == "right":
         codes = np.searchsorted(c, v, side="left")
@@ -218,7 +220,7 @@ class Classification:
     @property
     def counts(self) -> pd.Series:
         """Number of areas per class (all classes, also empty ones)."""
-        return self.classes.value_counts(sort=False).rename("anzahl")
+        return self.classes.value_counts(sort=False).rename("n_areas")
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: value, class number and label per area."""
@@ -373,7 +375,7 @@ def classify(
         if scheme == "head_tail" or scheme in ("std_mean", "box_plot"):
             mc = kls(x)
         else:
-            if not (isinstance(n_classes, int | np.integer) and n_classes >= 2):
+            if not (is_whole(n_classes) and n_classes >= 2):
                 raise fail(where, f"`n_classes` is {n_classes!r}", "pass an integer of at least 2")
             mc = kls(x, k=int(n_classes))
         bins = np.asarray(mc.bins, dtype=float)

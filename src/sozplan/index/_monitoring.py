@@ -28,7 +28,15 @@ from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan._core.stats import weighted_mean_std
 from sozplan._core.text import german
-from sozplan.checks import check_columns, check_frame, check_unique_index, fail, format_values
+from sozplan.checks import (
+    check_columns,
+    check_frame,
+    check_no_inf,
+    check_unique_index,
+    fail,
+    format_values,
+    is_whole,
+)
 from sozplan.index._classify import _check_cuts, assign_classes
 from sozplan.index._common import parse_directions
 from sozplan.index._monitoring_spec import (
@@ -808,7 +816,8 @@ def changes(
     Returns
     -------
     DataFrame
-        Same index as ``panel``; NaN where year ``t - window`` is not in the panel.
+        Same index as ``panel``; NaN where year ``t - window`` is not in the panel or
+        either value is missing (an infinite value raises).
 
     Examples
     --------
@@ -822,7 +831,8 @@ def changes(
     where = "changes"
     p = _panel(panel, year, where)
     cols = check_columns(p, columns, arg="panel", where=where)
-    if not (isinstance(window, int | np.integer) and window >= 1):
+    check_no_inf(p, cols, arg="panel", where=where)
+    if not (is_whole(window) and window >= 1):
         raise fail(where, f"`window` is {window!r}", "pass a whole number of years, e.g. 2 or 3")
     lvl = p.index.names.index(year)
     idx = p.index.to_frame(index=False)

@@ -514,7 +514,6 @@ def _frame(df, columns, where, allow_nan=False) -> tuple[pd.DataFrame, list]:
     if not allow_nan:
         check_no_nan(df, cols, where=where)
     else:
-
         check_no_inf(df, cols, where=where)
     return df, cols
 

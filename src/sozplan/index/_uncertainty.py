@@ -24,7 +24,7 @@ from sozplan._core.html import frame_table
 from sozplan._core.stats import weighted_mean_std
 from sozplan._core.text import german
 from sozplan.checks import check_alpha, check_draws, check_rng, fail, format_values
-from sozplan.index._aggregate import AGGREGATIONS, aggregate_matrix
+from sozplan.index._aggregate import AGGREGATIONS, _aggregate
 from sozplan.index._classify import assign_classes
 from sozplan.index._composite import IndexSpec, composite_index
 from sozplan.index._transform import STANDARDIZATIONS, Standardizer
@@ -389,7 +389,7 @@ class _IndexModel:
                     Ws = Ws / Ws.sum(axis=1, keepdims=True)
                 else:
                     Ws = Ws / Ws.sum(axis=1, keepdims=True) * W.shape[1]
-                Y[:, sel] = aggregate_matrix(X, Ws, method, p=self.p)
+                Y[:, sel] = _aggregate(X, Ws, method, self.p)
         if self.restandardize:
             mean, sd = weighted_mean_std(Y, self.pop_weights, self.ddof, axis=0)
             Y = (Y - mean) / sd

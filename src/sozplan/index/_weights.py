@@ -11,7 +11,14 @@ from scipy import optimize
 
 from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
-from sozplan.checks import check_columns, check_frame, check_no_nan, fail, format_values
+from sozplan.checks import (
+    check_array,
+    check_columns,
+    check_frame,
+    check_no_nan,
+    fail,
+    format_values,
+)
 
 __all__ = [
     "FactorWeights",
@@ -250,6 +257,19 @@ def pca_weights(
     )
 
 
+def _matrix_and_weights(X: object, weights: object, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return indicators (n, K) and weights (K,) as finite float arrays of matching width."""
+    X = check_array(X, arg="X", where=where, ndim=2)
+    weights = check_array(weights, arg="weights", where=where, ndim=1)
+    if X.shape[1] != len(weights):
+        raise fail(
+            where,
+            f"`X` has {X.shape[1]} column(s) but `weights` {len(weights)} value(s)",
+            "pass one weight per indicator column",
+        )
+    return X, weights
+
+
 def importance(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
     r"""Main-effect importance of each indicator in a weighted arithmetic mean.
 
@@ -274,6 +294,17 @@ def importance(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
     >>> importance(X, np.array([0.5, 0.5])).round(1).tolist()
     [0.1, 0.9]
     """
+    X, weights = _matrix_and_weights(X, weights, "importance")
+    if len(X) < 2:
+        raise fail("importance", f"`X` has {len(X)} row(s)", "pass at least two areas")
+    constant = np.flatnonzero(np.ptp(X, axis=0) == 0)
+    if len(constant):
+        raise fail(
+            "importance",
+            f"column(s) {format_values(constant)} of `X` are constant: their correlation with "
+            "the index is undefined",
+            "leave constant indicators out",
+        )
     y = X @ weights
     Xc = X - X.mean(axis=0)
     yc = y - y.mean()

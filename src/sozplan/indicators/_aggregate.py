@@ -19,7 +19,7 @@ from sozplan.checks import (
     format_values,
 )
 from sozplan.errors import DataQualityWarning
-from sozplan.indicators._rates import _intervals, evaluate
+from sozplan.indicators._rates import _check_share, _intervals, evaluate
 from sozplan.indicators._spec import load_catalog, resolve_specs
 
 __all__ = ["aggregate", "change"]
@@ -336,7 +336,9 @@ def change(
         Indexed by area id; MultiIndex columns (indicator, measure) with measures
         ``start``, ``end``, ``difference`` (points), ``difference_lower``,
         ``difference_upper`` (NaN for ``columns`` and ratios) and ``percent``. Areas
-        present in only one of the years get NaN.
+        present in only one of the years, a missing (secret) count or value and a zero
+        denominator give NaN; text, infinite or negative counts and a share's numerator
+        above its denominator raise :class:`~sozplan.errors.InputError`.
 
     References
     ----------
@@ -387,14 +389,19 @@ def change(
                 raise fail(
                     where, f"`columns` names {c!r}, not a column of `df`", "pass existing columns"
                 )
-        values = {c: pd.to_numeric(table[c], errors="coerce") for c in cols}
-        values = pd.DataFrame(values, index=table.index)
+        check_columns(table, cols, arg="df", where=where)  # numbers, not text
+        check_no_inf(table, cols, where=where)
+        values = pd.DataFrame({c: table[c].astype(float) for c in cols}, index=table.index)
         lower = upper = values * np.nan
     else:
         spec_list = resolve_specs(specs, table, where=where)
+        used = list(dict.fromkeys(c for s in spec_list for c in s.columns))
+        check_counts(table, used, where=where, allow_nan=True)
+        check_no_inf(table, used, where=where)
         vals, los, his = {}, {}, {}
         for s in spec_list:
             num, den, vals[s.key] = evaluate(table, s)
+            _check_share(table, s, num, den, where)
             num = np.clip(num, 0, None) if s.kind == "share" else num
             los[s.key], his[s.key] = _intervals(table, s, num, den, method, alpha)
         values = pd.DataFrame(vals, index=table.index)

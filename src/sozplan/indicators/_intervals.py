@@ -10,6 +10,7 @@ import pandas as pd
 
 from sozplan.checks import (
     as_column_list,
+    check_array,
     check_columns,
     check_counts,
     check_frame,
@@ -232,9 +233,13 @@ def format_interval(
     if index is not None:  # Series are aligned by id, not by position
         lower = lower.reindex(index) if isinstance(lower, pd.Series) else lower
         upper = upper.reindex(index) if isinstance(upper, pd.Series) else upper
-    v = np.asarray(value, dtype=float)
-    lo = np.broadcast_to(np.asarray(lower, dtype=float), v.shape)
-    hi = np.broadcast_to(np.asarray(upper, dtype=float), v.shape)
+    numbers = {
+        arg: check_array(x, arg=arg, where=where, ndim=None, allow_nan=True, allow_inf=True)
+        for arg, x in (("value", value), ("lower", lower), ("upper", upper))
+    }
+    v = numbers["value"]
+    lo = np.broadcast_to(numbers["lower"], v.shape)
+    hi = np.broadcast_to(numbers["upper"], v.shape)
     texts = [
         _one(a, b, c, int(decimals), unit, language, na_rep)
         for a, b, c in zip(v.tolist(), lo.tolist(), hi.tolist(), strict=True)

@@ -16,6 +16,7 @@ from sozplan._core.frozen import immutable
 from sozplan._core.text import german
 from sozplan.checks import (
     check_alpha,
+    check_array,
     check_counts,
     check_frame,
     check_unique_index,
@@ -75,7 +76,9 @@ def proportion_ci(
     Parameters
     ----------
     count, nobs : array-like
-        Cases :math:`x` and base :math:`n` (:math:`0 \le x \le n`). NaN gives NaN.
+        Cases :math:`x` and base :math:`n` (:math:`0 \le x \le n`). A missing value
+        (NaN) or a zero base gives NaN; text, infinite or negative values and
+        :math:`x > n` raise :class:`~sozplan.errors.InputError`.
     alpha : float, default 0.05
         1 - confidence level.
     method : {"wilson", "clopper-pearson"}
@@ -111,9 +114,39 @@ def proportion_ci(
     method = {"exact": "clopper-pearson", "beta": "clopper-pearson"}.get(method, method)
     if method not in _SHARE_METHODS:
         raise fail("proportion_ci", f"`method` is {method!r}", "use 'wilson' or 'clopper-pearson'")
-    x = np.asarray(count, dtype=float)
-    n = np.asarray(nobs, dtype=float)
-    x, n = np.broadcast_arrays(x, n)
+    x, n = _checked_pair(count, nobs, "count", "nobs", "proportion_ci")
+    above = x > n
+    if above.any():
+        raise fail(
+            "proportion_ci",
+            f"`count` exceeds `nobs` in {int(above.sum())} case(s): "
+            f"{format_values(list(zip(x[above].tolist(), n[above].tolist(), strict=True)))}",
+            "a share needs cases <= base; for rates whose numerator can exceed the base "
+            "use poisson_ci",
+        )
+    return _proportion_interval(x, n, alpha, method)
+
+
+def _checked_pair(
+    a: Any, b: Any, arg_a: str, arg_b: str, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return counts and bases as broadcast float arrays (finite or NaN, non-negative)."""
+    x = check_array(a, arg=arg_a, where=where, ndim=None, allow_nan=True, non_negative=True)
+    n = check_array(b, arg=arg_b, where=where, ndim=None, allow_nan=True, non_negative=True)
+    try:
+        x, n = np.broadcast_arrays(x, n)
+    except ValueError:
+        raise fail(
+            where, f"`{arg_a}` has shape {x.shape}, `{arg_b}` {n.shape}", "pass equal lengths"
+        ) from None
+    return x, n
+
+
+def _proportion_interval(
+    x: np.ndarray, n: np.ndarray, alpha: float, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson or Clopper-Pearson bounds; NaN where x or n is missing or n is 0."""
+    x, n = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(n, dtype=float))
     valid = np.isfinite(x) & np.isfinite(n) & (n > 0) & (x >= 0) & (x <= n)
     lower = np.full(x.shape, np.nan)
     upper = np.full(x.shape, np.nan)
@@ -152,7 +185,8 @@ def poisson_ci(
     count : array-like
         Number of events :math:`x \ge 0`.
     exposure : array-like, default 1
-        Base :math:`n > 0`.
+        Base :math:`n > 0`. A missing value (NaN) or a zero base gives NaN; text,
+        infinite or negative values raise :class:`~sozplan.errors.InputError`.
     alpha : float, default 0.05
 
     Returns
@@ -172,9 +206,13 @@ def poisson_ci(
     (0.04795, 0.1839)
     """
     alpha = _check_alpha(alpha, "poisson_ci")
-    x = np.asarray(count, dtype=float)
-    n = np.asarray(exposure, dtype=float)
-    x, n = np.broadcast_arrays(x, n)
+    x, n = _checked_pair(count, exposure, "count", "exposure", "poisson_ci")
+    return _poisson_interval(x, n, alpha)
+
+
+def _poisson_interval(x: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Garwood bounds; NaN where x or n is missing or n is 0."""
+    x, n = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(n, dtype=float))
     valid = np.isfinite(x) & np.isfinite(n) & (n > 0) & (x >= 0)
     lower = np.full(x.shape, np.nan)
     upper = np.full(x.shape, np.nan)
@@ -249,9 +287,9 @@ def _intervals(
     alpha: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     if spec.kind == "share":
-        lo, hi = proportion_ci(np.clip(num, 0, None), den, alpha=alpha, method=method)
+        lo, hi = _proportion_interval(np.clip(num, 0, None), den, alpha, method)
     elif spec.kind == "rate":
-        lo, hi = poisson_ci(num, den, alpha=alpha)
+        lo, hi = _poisson_interval(num, den, alpha)
     elif spec.kind == "balance":
         lo, hi = _balance_ci(
             _sum_terms(df, spec.numerator, 1), -_sum_terms(df, spec.numerator, -1), den, alpha
@@ -494,6 +532,25 @@ class Rates:
         return FigureDisplay.from_axes(ax, "rates", alt, data={"table": tab})
 
 
+def _check_share(df: pd.DataFrame, s: IndicatorSpec, num: Any, den: Any, where: str) -> None:
+    """Raise if a share's numerator exceeds its denominator in some area."""
+    if s.kind == "share":
+        bad = num > den
+        if bad.any():
+            pairs = ", ".join(
+                f"{a:g} > {b:g}" for a, b in zip(num[bad][:5], den[bad][:5], strict=True)
+            )
+            raise fail(
+                where,
+                f"the share {s.key!r}: numerator {'+'.join(s.numerator)} exceeds the "
+                "denominator "
+                f"{'+'.join(s.denominator)} in {int(bad.sum())} area(s): "
+                f"{format_values(df.index[bad])} ({pairs})",
+                "correct the data (sozplan.validation.validate lists all such problems) or "
+                "declare the indicator kind='rate' if the numerator is not part of the base",
+            )
+
+
 def rates(
     df: pd.DataFrame,
     specs: Any = None,
@@ -599,21 +656,7 @@ def rates(
     }
     for s in spec_tuple:
         num, den, value = evaluate(df, s)
-        if s.kind == "share":
-            bad = num > den
-            if bad.any():
-                pairs = ", ".join(
-                    f"{a:g} > {b:g}" for a, b in zip(num[bad][:5], den[bad][:5], strict=True)
-                )
-                raise fail(
-                    where,
-                    f"the share {s.key!r}: numerator {'+'.join(s.numerator)} exceeds the "
-                    "denominator "
-                    f"{'+'.join(s.denominator)} in {int(bad.sum())} area(s): "
-                    f"{format_values(df.index[bad])} ({pairs})",
-                    "correct the data (sozplan.validation.validate lists all such problems) or "
-                    "declare the indicator kind='rate' if the numerator is not part of the base",
-                )
+        _check_share(df, s, num, den, where)
         lo, hi = _intervals(df, s, num, den, method, alpha)
         out["value"][s.key] = value
         out["lower"][s.key] = lo

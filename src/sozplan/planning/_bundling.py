@@ -18,7 +18,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
 from sozplan._core.frozen import immutable
-from sozplan.checks import check_frame, fail, format_values
+from sozplan.checks import check_frame, fail, format_values, is_whole
 from sozplan.planning._common import html_block
 from sozplan.planning._financing import (
     _euros,
@@ -74,9 +74,9 @@ class Bundling:
 
     def _repr_html_(self) -> str:
         return html_block(
-            f"Förderbündelung: Eigenanteil {self.own_share_total:,.2f} € (Minimum)",
+            f"Funding bundling: own share {self.own_share_total:,.2f} € (minimum)",
             self.own_share,
-            [f"{len(self.binding)} bindende Regeln", self.status],
+            [f"{len(self.binding)} binding rules", self.status],
         )
 
 
@@ -620,8 +620,8 @@ class Portfolio:
 
     def _repr_html_(self) -> str:
         return html_block(
-            f"Portfolio: {len(self.chosen)} von {len(self.table)} Maßnahmen, "
-            f"{self.cost:,.2f} € von {self.budget:,.2f} €",
+            f"Portfolio: {len(self.chosen)} of {len(self.table)} measures, "
+            f"{self.cost:,.2f} € of {self.budget:,.2f} €",
             self.table,
         )
 
@@ -730,7 +730,7 @@ def prioritize(
     if not (np.isfinite(budget) and budget >= 0):
         raise fail(where, f"`budget` is {budget!r}", "pass the money available, euros >= 0")
     w = _check_priority_weights(weights, where)
-    if not (isinstance(sensitivity_steps, int | np.integer) and sensitivity_steps >= 0):
+    if not (is_whole(sensitivity_steps) and sensitivity_steps >= 0):
         raise fail(
             where, f"`sensitivity_steps` is {sensitivity_steps!r}", "pass a whole number >= 0"
         )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.frozen import immutable
-from sozplan.checks import check_frame, fail, format_values
+from sozplan.checks import check_frame, fail, format_values, is_whole
 from sozplan.planning._common import html_block
 from sozplan.planning._financing import _euros, _require, _years_of, to_cents
 
@@ -65,7 +65,7 @@ class BudgetExecution:
         )
 
     def _repr_html_(self) -> str:
-        return html_block("Haushaltsvollzug (Soll/Ist)", self.table, [self.rule])
+        return html_block("Budget execution (planned/actual)", self.table, [self.rule])
 
 
 def budget_execution(
@@ -121,7 +121,7 @@ def budget_execution(
     check_frame(execution, arg="execution", where=where)
     cols = ["massnahme", "jahr", "soll", "gebunden", "gezahlt"]
     _require(execution, cols, "execution", where)
-    if not (isinstance(month, int | np.integer) and 1 <= month <= 12):
+    if not (is_whole(month) and 1 <= month <= 12):
         raise fail(where, f"`month` is {month!r}", "pass the reporting month, 1 to 12")
     lo, hi = thresholds
     if not (0 <= lo < hi):

@@ -527,20 +527,18 @@ class FinancingPlan:
     def _repr_html_(self) -> str:
         t = self.totals()
         notes = [
-            f"Kosten {t['kosten']:,.2f} €, Förderung {t['foerderung']:,.2f} €, "
-            f"Eigenanteil {t['eigenanteil']:,.2f} €, Lücke {t['luecke']:,.2f} €",
-            *(f"nicht geprüft: {n}" for n in self.not_checked),
+            f"costs {t['kosten']:,.2f} €, funding {t['foerderung']:,.2f} €, "
+            f"own share {t['eigenanteil']:,.2f} €, gap {t['luecke']:,.2f} €",
+            *(f"not checked: {n}" for n in self.not_checked),
         ]
-        probs = self.problems[["problem_de", "massnahme", "programm", "jahr", "betrag"]]
+        probs = self.problems[["problem", "massnahme", "programm", "jahr", "betrag"]]
         return (
             html_block(
-                "Finanzierungsplan: Probleme"
-                if len(probs)
-                else "Finanzierungsplan: keine Probleme",
+                "Financing plan: problems" if len(probs) else "Financing plan: no problems",
                 probs if len(probs) else None,
                 notes,
             )
-            + f"<p>{html.escape(str(len(self.table)))} Zeilen (Maßnahme × Jahr)</p>"
+            + f"<p>{html.escape(str(len(self.table)))} rows (measure × year)</p>"
         )
 
 

@@ -241,7 +241,7 @@ class DiDResult:
         return html_block(
             self._title(),
             self.event_study,
-            [*[f"Warnung: {w}" for w in self.warnings], *self.notes],
+            [*[f"warning: {w}" for w in self.warnings], *self.notes],
             float_format="{:,.3f}",
         )
 

@@ -125,7 +125,7 @@ class Attainment:
 
     def _title(self) -> str:
         s = self.summary()["status"].value_counts()
-        counts = ", ".join(f"{STATUS_LABELS_DE[k]}: {int(v)}" for k, v in s.items())
+        counts = ", ".join(f"{k}: {int(v)}" for k, v in s.items())
         return f"Attainment of {len(self.targets)} target(s) ({counts})"
 
     def __repr__(self) -> str:
@@ -139,7 +139,7 @@ class Attainment:
         )
 
     def _repr_html_(self) -> str:
-        return html_block(self._title(), self.summary(), ["Regel: " + self.rule, *self.notes])
+        return html_block(self._title(), self.summary(), ["rule: " + self.rule, *self.notes])
 
     def plot(
         self, ziel: Hashable | None = None, ax: Any = None, *, language: str = "de"

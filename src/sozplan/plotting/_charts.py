@@ -9,7 +9,15 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.text import check_language
-from sozplan.checks import check_columns, check_counts, check_frame, fail, format_values
+from sozplan.checks import (
+    check_array,
+    check_columns,
+    check_counts,
+    check_frame,
+    check_unique_index,
+    fail,
+    format_values,
+)
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
     DIVERGING,
@@ -88,9 +96,17 @@ def area_profile(
     """
     where = "area_profile"
     language = check_language(language, where)
+    if not isinstance(values, pd.DataFrame | Mapping):
+        raise fail(
+            where,
+            f"`values` is a {type(values).__name__}",
+            "pass a DataFrame (indicators x series) or a mapping of name to Series",
+        )
     frame = values if isinstance(values, pd.DataFrame) else pd.DataFrame(dict(values))
     if frame.empty:
         raise fail(where, "`values` is empty", "pass at least one series with indicator values")
+    check_unique_index(frame, arg="values", where=where)
+    check_array(frame, arg="values", where=where, ndim=2, allow_nan=True)
     labels = dict(labels or {})
     units = dict(units or {})
     inds = list(frame.index)
@@ -626,7 +642,7 @@ def profile_heatmap(
     where = "profile_heatmap"
     language = check_language(language, where)
     check_frame(profiles, arg="profiles", where=where)
-    m = profiles.to_numpy(dtype=float)
+    m = check_array(profiles, arg="profiles", where=where, ndim=2, allow_nan=True)
     if not np.isfinite(m).any():
         raise fail(where, "`profiles` has no finite value", "pass a table of numbers")
     labels = dict(labels or {})

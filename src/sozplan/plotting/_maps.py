@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.text import check_language
-from sozplan.checks import check_columns, check_frame, fail, format_values
+from sozplan.checks import (
+    check_array,
+    check_columns,
+    check_frame,
+    fail,
+    format_values,
+    is_whole,
+)
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
     CLASS_HATCHES,
@@ -112,6 +119,7 @@ def class_labels(
     ['below 0.50', '0.50 and above']
     """
     de = language == "de"
+    cuts = check_array(cuts, arg="cuts", where="class_labels").tolist()
     f = [format_number(c, decimals, language) for c in cuts]
     u = f" {unit}" if unit else ""
     if not f:
@@ -544,7 +552,7 @@ def choropleth(
     (col,) = check_columns(gdf, [column], arg="gdf", where=where)
     finite = _finite_mask(gdf, col, where)
     values = pd.to_numeric(gdf[col], errors="coerce").astype(float)
-    if not (isinstance(n_classes, int | np.integer) and n_classes >= 2):
+    if not (is_whole(n_classes) and n_classes >= 2):
         raise fail(where, f"`n_classes` is {n_classes!r}", "pass an integer of at least 2")
     vals = values[finite]
     if diverging is None:
@@ -1013,7 +1021,6 @@ def _matrix_legend(
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Rectangle
 
-
     for si in range(4):
         for di in range(3):
             color = STATUS_DYNAMICS_COLORS[(si, di)]
@@ -1385,8 +1392,8 @@ def category_map(
         order = (
             list(s.cat.categories)
             if isinstance(s.dtype, pd.CategoricalDtype)
-            else sorted(present.unique())
-        )
+            else sorted(present.unique(), key=lambda v: (isinstance(v, str), v))
+        )  # numbers first, then text (a column may mix them)
     order = list(order)
     extra = sorted(set(present.unique()) - set(order), key=str)
     if extra:

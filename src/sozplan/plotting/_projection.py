@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.text import check_language
-from sozplan.checks import fail
+from sozplan.checks import check_array, fail
 from sozplan.plotting._display import FigureDisplay
 from sozplan.plotting._style import (
     OKABE_ITO,
@@ -101,6 +101,7 @@ def age_pyramid(
         [OPEN_BAND_HEIGHT if u is None else u - lo for lo, u in zip(edges, uppers, strict=True)],
         dtype=float,
     )
+    check_array(population, arg="population", where=where, ndim=2, allow_nan=True)
     per_year = population.astype(float) / heights
     per_year.columns = list(population.columns)
     label_list = list(labels) if labels is not None else [str(c) for c in population.columns]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.html import block
-from sozplan.checks import fail
+from sozplan.checks import fail, is_whole
 from sozplan.plotting import FigureDisplay, area_profile
 from sozplan.projection._bands import AgeBands, _as_bands
 from sozplan.projection._common import reconcile, stocks_by_year
@@ -84,7 +84,7 @@ class BacktestResult:
 
     def _repr_html_(self) -> str:
         return block(
-            "Rückrechnung (Backtest): MAPE und Verzerrung in %",
+            "Backtest: MAPE and bias in %",
             self.summary.round(2),
             lines=self.notes,
             max_rows=12,
@@ -170,7 +170,7 @@ def backtest(
     b = _as_bands(bands, where)
     if control not in ("actual", None):
         raise fail(where, f"`control` is {control!r}", "use 'actual' or None")
-    if not isinstance(size_classes, int) or size_classes < 1:
+    if not is_whole(size_classes) or size_classes < 1:
         raise fail(where, f"`size_classes` is {size_classes!r}", "pass a positive integer")
     areas, stocks = stocks_by_year(
         df, b, sorted({base_year, launch_year, target_year}), year, where

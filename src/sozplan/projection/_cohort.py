@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.frozen import immutable
-from sozplan.checks import check_rng, check_unique_index, fail, format_values
+from sozplan.checks import check_rng, check_unique_index, fail, format_values, is_whole
 from sozplan.projection._bands import (
     AgeBands,
     _aggregate_matrix,
@@ -350,7 +350,7 @@ def cohort_component(
     intervals = None
     notes = [f"bands split into single years ({split}); open band spread by life-table survivors"]
     if n_draws:
-        if not isinstance(n_draws, int) or n_draws < 2:
+        if not is_whole(n_draws) or n_draws < 2:
             raise fail(where, f"`n_draws` is {n_draws!r}", "pass 0 or at least 2")
         gen = check_rng(rng, where=where)
         intervals = _simulated_intervals(flows, pop0, n_draws, gen, interval, areas)
@@ -394,7 +394,7 @@ def _check_cohort_options(
     where: str,
 ) -> dict[str, float]:
     """Check the options of :func:`cohort_component`; return the scenario multipliers."""
-    if not isinstance(horizon, int | np.integer) or horizon < 1:
+    if not is_whole(horizon) or horizon < 1:
         raise fail(where, f"`horizon` is {horizon!r}", "pass a whole number of years, at least 1")
     if split not in ("uniform", "monotone"):
         raise fail(where, f"`split` is {split!r}", "use 'uniform' or 'monotone'")

@@ -112,7 +112,7 @@ class ProjectionResult:
 
     def _repr_html_(self) -> str:
         return block(
-            f"Projektion ({self.method}), {self.launch_year} bis {self.target_year}",
+            f"Projection ({self.method}), {self.launch_year} to {self.target_year}",
             self.total().round(1),
             lines=self.notes,
             max_rows=12,

@@ -12,6 +12,8 @@ import pandas as pd
 from sozplan.checks import (
     as_column_list,
     check_columns,
+    check_no_inf,
+    check_no_nan,
     check_projected_crs,
     check_unique_index,
     fail,
@@ -40,6 +42,52 @@ def _check_gdf(gdf: Any, arg: str, where: str) -> None:
             f"`{arg}` has missing geometries at {format_values(gdf.index[missing.to_numpy()])}",
             "repair or drop them",
         )
+
+
+def _population_weights(
+    source: Any, target: Any, tgt: Any, pieces: Any, blocks: Any, population: str, where: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residents of each piece, source and target zone, from the blocks' points."""
+    import geopandas as gpd
+
+    ps = pieces["_s"].to_numpy()
+    s_ids = pd.Index(source.index)
+    _check_gdf(blocks, "blocks", where)
+    check_columns(blocks, [population], arg="blocks", where=where)
+    if blocks.crs != source.crs:
+        raise fail(
+            where,
+            "`blocks` has another CRS than `source`",
+            "reproject it, e.g. blocks.to_crs(source.crs)",
+        )
+    pts = gpd.GeoDataFrame(
+        {"_p": blocks[population].to_numpy(dtype=float)},
+        geometry=blocks.geometry.representative_point().to_numpy(),
+        crs=blocks.crs,
+    )
+    joined = gpd.sjoin(pts, pieces.reset_index(names="_piece"), how="inner", predicate="within")
+    wpiece = np.bincount(
+        joined["_piece"].to_numpy(), weights=joined["_p"].to_numpy(), minlength=len(pieces)
+    )
+    wsource = np.bincount(ps, weights=wpiece, minlength=len(source))
+    area_piece = pieces.geometry.area.to_numpy()
+    empty = np.flatnonzero(wsource <= 0)
+    if len(empty):
+        warnings.warn(
+            f"areal_interpolate: {len(empty)} source zone(s) have no residents in `blocks` "
+            f"({format_values(s_ids[empty])}); their values are spread by area",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+        src_area = source.geometry.area.to_numpy()
+        fill = np.isin(ps, empty)
+        wpiece = np.where(fill, area_piece / src_area[ps], wpiece)
+        wsource = np.where(wsource <= 0, 1.0, wsource)
+    pts_t = gpd.sjoin(pts, tgt, how="inner", predicate="within")
+    wtarget = np.bincount(
+        pts_t["_t"].to_numpy(), weights=pts_t["_p"].to_numpy(), minlength=len(target)
+    )
+    return wpiece, wsource, wtarget
 
 
 def areal_interpolate(
@@ -140,8 +188,11 @@ def areal_interpolate(
             "name the columns to interpolate",
         )
     check_columns(source, ext + inten, arg="source", where=where)
+    if len(source) == 0 or len(target) == 0:
+        raise fail(where, "`source` or `target` has no rows", "pass at least one zone in each")
+    check_no_nan(source, ext, arg="source", where=where)  # a missing count is not a zero
+    check_no_inf(source, inten, arg="source", where=where)
     sv = source[ext + inten].to_numpy(dtype=float, na_value=np.nan)
-    s_ids = pd.Index(source.index)
     t_ids = pd.Index(target.index)
     src = gpd.GeoDataFrame(
         {"_s": np.arange(len(source))}, geometry=source.geometry.to_numpy(), crs=source.crs
@@ -168,42 +219,8 @@ def areal_interpolate(
                 "`population` needs `blocks` with residents",
                 "pass blocks=<GeoDataFrame of blocks>",
             )
-        _check_gdf(blocks, "blocks", where)
-        check_columns(blocks, [population], arg="blocks", where=where)
-        if blocks.crs != source.crs:
-            raise fail(
-                where,
-                "`blocks` has another CRS than `source`",
-                "reproject it, e.g. blocks.to_crs(source.crs)",
-            )
-        pts = gpd.GeoDataFrame(
-            {"_p": blocks[population].to_numpy(dtype=float)},
-            geometry=blocks.geometry.representative_point().to_numpy(),
-            crs=blocks.crs,
-        )
-        joined = gpd.sjoin(
-            pts, pieces.reset_index(names="_piece"), how="inner", predicate="within"
-        )
-        wpiece = np.bincount(
-            joined["_piece"].to_numpy(), weights=joined["_p"].to_numpy(), minlength=len(pieces)
-        )
-        wsource = np.bincount(ps, weights=wpiece, minlength=len(source))
-        area_piece = pieces.geometry.area.to_numpy()
-        empty = np.flatnonzero(wsource <= 0)
-        if len(empty):
-            warnings.warn(
-                f"areal_interpolate: {len(empty)} source zone(s) have no residents in `blocks` "
-                f"({format_values(s_ids[empty])}); their values are spread by area",
-                DataQualityWarning,
-                stacklevel=2,
-            )
-            src_area = source.geometry.area.to_numpy()
-            fill = np.isin(ps, empty)
-            wpiece = np.where(fill, area_piece / src_area[ps], wpiece)
-            wsource = np.where(wsource <= 0, 1.0, wsource)
-        pts_t = gpd.sjoin(pts, tgt, how="inner", predicate="within")
-        wtarget = np.bincount(
-            pts_t["_t"].to_numpy(), weights=pts_t["_p"].to_numpy(), minlength=len(target)
+        wpiece, wsource, wtarget = _population_weights(
+            source, target, tgt, pieces, blocks, population, where
         )
     out = pd.DataFrame(index=t_ids)
     k = len(target)
@@ -221,5 +238,13 @@ def areal_interpolate(
     with np.errstate(invalid="ignore", divide="ignore"):
         out["coverage"] = np.where(
             wtarget > 0, np.minimum(covered / np.where(wtarget > 0, wtarget, 1), 1.0), np.nan
+        )
+    uncovered = t_ids[np.bincount(pt, minlength=k) == 0]
+    if len(uncovered):
+        warnings.warn(
+            f"areal_interpolate: {len(uncovered)} target zone(s) overlap no source zone "
+            f"({format_values(uncovered)}); their counts are 0, their rates NaN (coverage 0)",
+            DataQualityWarning,
+            stacklevel=2,
         )
     return out

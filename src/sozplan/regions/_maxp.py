@@ -10,6 +10,7 @@ search) is returned.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,42 @@ TABU_WORK, TABU_PATIENCE = 5_000_000, 200
 def default_starts(n: int) -> int:
     """Return the default number of starting blocks (64 up to 3,125 blocks, 16 from 12,500)."""
     return int(np.clip(200_000 // max(n, 1), 16, 64))
+
+
+#: Up to this many blocks the breadth-first construction in index order joins the
+#: candidates (a Python loop; above it the sweep constructions alone are used).
+BREADTH_FIRST_LIMIT = 50_000
+
+
+def breadth_first_regions(
+    indptr: np.ndarray, indices: np.ndarray, pop: np.ndarray, floor: float
+) -> np.ndarray:
+    """Grow regions breadth-first from the blocks in index order up to the floor.
+
+    The plain baseline of max-p (no search): a region takes the nearest blocks in graph
+    steps until it reaches the floor; blocks of a region that cannot reach it stay free
+    (``-1``) for later regions or as enclaves. As a candidate of :func:`maxp_search`
+    it makes the search's count of regions at least this baseline's.
+    """
+    n = len(pop)
+    labels = np.full(n, -1, dtype=np.int64)
+    k = 0
+    for s in range(n):
+        if labels[s] >= 0:
+            continue
+        region, queue, seen, total = [], deque([s]), {s}, 0.0
+        while queue and total < floor:
+            u = queue.popleft()
+            region.append(u)
+            total += pop[u]
+            for v in indices[indptr[u] : indptr[u + 1]]:
+                if labels[v] < 0 and v not in seen:
+                    seen.add(int(v))
+                    queue.append(int(v))
+        if total >= floor:
+            labels[region] = k
+            k += 1
+    return labels
 
 
 @dataclass

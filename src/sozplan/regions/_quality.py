@@ -10,6 +10,8 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sozplan.checks import check_array
+
 __all__ = ["balance", "compactness", "n_parts", "sums_of_squares", "zone_table"]
 
 
@@ -41,7 +43,7 @@ def balance(population: np.ndarray) -> tuple[float, float]:
     >>> [round(v, 3) for v in balance(np.array([280, 10, 10]))]
     [0.265, 0.382]
     """
-    pop = np.asarray(population, dtype=float)
+    pop = check_array(population, arg="population", where="balance", non_negative=True)
     k = len(pop)
     if k <= 1 or pop.sum() <= 0:
         return 1.0, 1.0

@@ -25,7 +25,13 @@ from sozplan.errors import MethodWarning
 from sozplan.graph import Kind, align_graph, build_graph, island_report
 from sozplan.plotting import FigureDisplay
 from sozplan.regions._engine import Bounds, Engine, merge_to_count, relabel
-from sozplan.regions._maxp import default_starts, maxp_search, start_blocks
+from sozplan.regions._maxp import (
+    BREADTH_FIRST_LIMIT,
+    breadth_first_regions,
+    default_starts,
+    maxp_search,
+    start_blocks,
+)
 from sozplan.regions._quality import zone_table
 
 __all__ = ["METHODS", "RegionalizationResult", "contiguity_matrix", "regionalize"]
@@ -320,7 +326,7 @@ class RegionalizationResult:
             for k, v in self._rows()
         )
         return (
-            f"<div class='sozplan-result'><table><caption>Regionalisierung</caption>{body}</table>"
+            f"<div class='sozplan-result'><table><caption>Regionalization</caption>{body}</table>"
             f"{self.quality.round(3).to_html()}</div>"
         )
 
@@ -462,7 +468,14 @@ def _maxp_mode(
         n_starts = default_starts(len(pop))
     starts = start_blocks(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), n_starts, rng)
     free = Engine(adj, z, pop, Bounds(floor=bounds.floor))
-    res = maxp_search(free, comp, starts=starts, max_sweeps=max_sweeps, deadline=deadline)
+    baseline = None
+    if len(pop) <= BREADTH_FIRST_LIMIT:  # the search then finds at least its count
+        ip, ix = adj.indptr.astype(np.int64), adj.indices.astype(np.int64)
+        baseline = breadth_first_regions(ip, ix, pop, bounds.floor)
+        baseline = baseline if (baseline >= 0).any() else None
+    res = maxp_search(
+        free, comp, starts=starts, max_sweeps=max_sweeps, deadline=deadline, initial=baseline
+    )
     free.log.extend(res.log)
     if not np.isfinite(bounds.ceiling):
         return res.labels, res.n_moves, free

@@ -50,6 +50,13 @@ def variation_of_information(a: Any, b: Any, *, normalized: bool = False) -> flo
     >>> round(variation_of_information([0, 0, 1, 1], [0, 1, 0, 1]), 4)  # 2 ln 2
     1.3863
     """
+    for arg, labels in (("a", a), ("b", b)):
+        if labels is None or np.ndim(labels) != 1:
+            raise fail(
+                "variation_of_information",
+                f"`{arg}` is {type(labels).__name__}, not a sequence of labels",
+                "pass one label per item (a list, array or Series)",
+            )
     a = pd.factorize(pd.Index(a))[0]
     b = pd.factorize(pd.Index(b))[0]
     n = len(a)
@@ -131,7 +138,7 @@ class ZoningComparison:
 
     def _repr_html_(self) -> str:
         return (
-            "<div class='sozplan-result'><p><b>Vergleich von Gebietsgliederungen</b></p>"
+            "<div class='sozplan-result'><p><b>Comparison of zonings</b></p>"
             f"{self.summary.round(3).to_html()}{self.pairwise.round(3).to_html()}</div>"
         )
 

@@ -106,7 +106,7 @@ class DecompositionResult:
 
     def _repr_html_(self) -> str:
         head = (
-            f"<p><b>Zerlegung ({html.escape(self.kind)})</b> von {html.escape(self.index)}: "
+            f"<p><b>Decomposition ({html.escape(self.kind)})</b> of {html.escape(self.index)}: "
             f"{self.total:.6f}</p>"
         )
         note = self._small_total_note()

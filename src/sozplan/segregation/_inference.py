@@ -472,13 +472,13 @@ class RandomizationResult:
     def _repr_html_(self) -> str:
         lo, hi = self.ci
         rows = [
-            ("Index", html.escape(self.label)),
-            ("Wert", f"<b>{self.statistic:.4f}</b>"),
-            ("Nullmodell", f"{html.escape(self.null)} ({self.n_permutations} Ziehungen)"),
-            ("Erwartungswert", f"{self.expected:.4f}"),
-            ("p-Wert", f"{self.p_value:.4g}"),
-            ("Intervall", f"[{lo:.4f}, {hi:.4f}] ({1 - self.alpha:.0%})"),
-            ("bereinigt", f"{self.bias_corrected:.4f}"),
+            ("index", html.escape(self.label)),
+            ("statistic", f"<b>{self.statistic:.4f}</b>"),
+            ("null", f"{html.escape(self.null)} ({self.n_permutations} permutations)"),
+            ("expected", f"{self.expected:.4f}"),
+            ("p_value", f"{self.p_value:.4g}"),
+            ("interval", f"[{lo:.4f}, {hi:.4f}] ({1 - self.alpha:.0%})"),
+            ("bias_corrected", f"{self.bias_corrected:.4f}"),
         ]
         return rows_table(rows, markup=True)
 
@@ -692,12 +692,12 @@ class ComparisonResult:
 
     def _repr_html_(self) -> str:
         rows = [
-            ("Index", html.escape(self.label)),
-            ("Wert 1", f"{self.statistic_1:.4f}"),
-            ("Wert 2", f"{self.statistic_2:.4f}"),
-            ("Differenz", f"<b>{self.difference:+.4f}</b>"),
-            ("Intervall", f"[{self.ci[0]:+.4f}, {self.ci[1]:+.4f}]"),
-            ("p-Wert", f"{self.p_value:.4g} ({html.escape(self.method)})"),
+            ("index", html.escape(self.label)),
+            ("statistic_1", f"{self.statistic_1:.4f}"),
+            ("statistic_2", f"{self.statistic_2:.4f}"),
+            ("difference", f"<b>{self.difference:+.4f}</b>"),
+            ("interval", f"[{self.ci[0]:+.4f}, {self.ci[1]:+.4f}] ({1 - self.alpha:.0%})"),
+            ("p_value", f"{self.p_value:.4g} ({html.escape(self.method)})"),
         ]
         return rows_table(rows, markup=True)
 

@@ -220,8 +220,8 @@ class MutualBootstrapResult:
 
     def _repr_html_(self) -> str:
         head = (
-            f"<p><b>Bootstrap von M und H</b> ({self.n_bootstrap} Ziehungen, "
-            f"{self.ci:.0%}-Intervalle, verzerrungskorrigiert)</p>"
+            f"<p><b>Bootstrap of M and H</b> ({self.n_bootstrap} draws, "
+            f"{self.ci:.0%} intervals, bias-corrected)</p>"
         )
         body = self.total.to_html(float_format=lambda v: f"{v:.6f}")
         notes = "".join(f"<p><i>{html.escape(w)}</i></p>" for w in self.warnings)

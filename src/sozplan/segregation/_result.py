@@ -117,14 +117,14 @@ class SegregationResult:
 
     def _repr_html_(self) -> str:
         rows = [
-            ("Index", f"{self.label} (<code>{html.escape(self.name)}</code>)"),
-            ("Wert", f"<b>{self.statistic:.4f}</b>"),
-            ("Dimension", html.escape(DIMENSION_DE.get(self.dimension, self.dimension))),
-            ("Gruppen", html.escape(_fmt(self.groups))),
-            ("Gebiete", str(self.n_units)),
+            ("index", f"{html.escape(self.label)} (<code>{html.escape(self.name)}</code>)"),
+            ("statistic", f"<b>{self.statistic:.4f}</b>"),
+            ("dimension", html.escape(self.dimension + (", spatial" if self.spatial else ""))),
+            ("groups", html.escape(_fmt(self.groups))),
+            ("n_units", str(self.n_units)),
         ]
         rows += [(html.escape(k), html.escape(_fmt(v))) for k, v in self._scalar_extras().items()]
-        rows += [("Hinweis", html.escape(w)) for w in self.warnings]
+        rows += [("warning", html.escape(w)) for w in self.warnings]
         return rows_table(rows, markup=True)
 
     def to_frame(self) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan.checks import check_aligned_index, check_columns, fail, format_values
 from sozplan.plotting import FigureDisplay, facility_map
-from sozplan.services._costs import TravelCosts
+from sozplan.services._costs import COST_KINDS, STRAIGHT_LINE_NOTE, TravelCosts
 from sozplan.services._decay import Decay, as_decay, step
 
 __all__ = [
@@ -136,7 +136,7 @@ class Accessibility:
         v = self.values
         reach = "" if np.isinf(self.max_cost) else f", max_cost={self.max_cost:g}"
         lines = [
-            f"Accessibility({self.method}: {len(v)} origins, {self.costs}{reach}, "
+            f"Accessibility({self.method}: {len(v)} origins, {_english(self.costs)}{reach}, "
             f"decay={self.decay})",
             f"  values: mean {np.nanmean(v):.4g}, min {np.nanmin(v):.4g}, max {np.nanmax(v):.4g}"
             if v.notna().any()
@@ -144,7 +144,7 @@ class Accessibility:
             f"  unreachable origins: {len(self.unreachable)}"
             + (f" ({format_values(self.unreachable)})" if len(self.unreachable) else ""),
         ]
-        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  note: {_english(n)}" for n in self.notes]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -189,6 +189,16 @@ class Accessibility:
         )
 
 
+def _english(text: str) -> str:
+    """Return the English version of a German cost label or note (reprs are English)."""
+    if text == STRAIGHT_LINE_NOTE[0]:
+        return STRAIGHT_LINE_NOTE[1]
+    for de, en in COST_KINDS.values():
+        if text.startswith(de):
+            return en + text[len(de) :]
+    return text
+
+
 # --------------------------------------------------------------------------------------
 # checks
 # --------------------------------------------------------------------------------------
@@ -196,11 +206,11 @@ def _demand(origins: Any, population: Hashable, costs: TravelCosts, where: str) 
     check_columns(origins, [population], where=where, arg="origins")
     _check_ids(origins.index, costs.origins, "origins", where)
     p = pd.to_numeric(origins[population], errors="coerce").reindex(costs.origins)
-    bad = p.isna() | (p < 0)
+    bad = p.isna() | (p < 0) | np.isinf(p)
     if bad.any():
         raise fail(
             where,
-            f"`origins[{population!r}]` is missing or negative for {int(bad.sum())} origin(s) "
+            f"`origins[{population!r}]` is missing or negative (or infinite) for {int(bad.sum())} origin(s) "
             f"({format_values(p.index[bad])})",
             "pass non-negative resident counts",
         )
@@ -211,11 +221,11 @@ def _supply(facilities: Any, capacity: Hashable, costs: TravelCosts, where: str)
     check_columns(facilities, [capacity], where=where, arg="facilities")
     _check_ids(facilities.index, costs.facilities, "facilities", where)
     s = pd.to_numeric(facilities[capacity], errors="coerce").reindex(costs.facilities)
-    bad = s.isna() | (s <= 0)
+    bad = s.isna() | (s <= 0) | np.isinf(s)
     if bad.any():
         raise fail(
             where,
-            f"`facilities[{capacity!r}]` is zero, negative or missing for {int(bad.sum())} "
+            f"`facilities[{capacity!r}]` is zero, negative or missing (or infinite) for {int(bad.sum())} "
             f"facilit(ies) ({format_values(s.index[bad])})",
             "give every facility a positive number of places, or drop closed facilities",
         )

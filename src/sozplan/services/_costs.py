@@ -61,12 +61,7 @@ class TravelCosts:
     @property
     def label(self) -> str:
         """German label of the kind of cost, e.g. ``"Luftlinie (Ersatz), m"``."""
-        kinds = {
-            "od": "Reisezeit/-weg aus OD-Tabelle",
-            "network": "Wegenetz",
-            "straight_line": "Luftlinie (Ersatz)",
-        }
-        return f"{kinds.get(self.kind, self.kind)}, {self.unit}"
+        return f"{COST_KINDS.get(self.kind, (self.kind,))[0]}, {self.unit}"
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table of the stored pairs: ``origin``, ``facility``, ``cost``."""
@@ -135,12 +130,26 @@ class TravelCosts:
         )
 
     def _repr_html_(self) -> str:
-        return preformatted(f"{self.label}\n{self!r}")
+        return preformatted(repr(self))  # English, as every repr (the German label: .label)
 
 
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
+#: Kind of travel cost -> (German label, English label).
+COST_KINDS = {
+    "od": ("Reisezeit/-weg aus OD-Tabelle", "travel time/distance from an OD table"),
+    "network": ("Wegenetz", "street network"),
+    "straight_line": ("Luftlinie (Ersatz)", "straight line (substitute)"),
+}
+
+#: The note of straight-line costs, German (for reports) and English (for reprs).
+STRAIGHT_LINE_NOTE = (
+    "Luftlinie als Ersatz für Wegezeiten: Flüsse, Bahnlinien und Straßen fehlen.",
+    "straight lines as a substitute for travel times: rivers, railways and streets are missing.",
+)
+
+
 def as_points(gdf: Any, *, arg: str, where: str) -> tuple[pd.Index, np.ndarray]:
     """Ids and x/y coordinates of a GeoDataFrame (polygons: their representative points)."""
     check_frame(gdf, arg=arg, where=where)
@@ -441,7 +450,7 @@ def straight_line_costs(
         kind="straight_line",
         unit="m",
         max_cost=limit,
-        notes=("Luftlinie als Ersatz für Wegezeiten: Flüsse, Bahnlinien und Straßen fehlen.",),
+        notes=(STRAIGHT_LINE_NOTE[0],),
     )
 
 

@@ -184,11 +184,12 @@ def locate_facilities(facilities: Any, areas: Any, *, _where: str = "locate_faci
 
     check_projected_crs(areas, arg="areas", where=_where, purpose="locating facilities")
     if facilities.crs != areas.crs:
+        have = "no CRS" if facilities.crs is None else facilities.crs.to_string()
         raise fail(
             _where,
-            f"`facilities` ({facilities.crs.to_string()}) and `areas` "
-            f"({areas.crs.to_string()}) have different CRS",
-            "reproject the facilities, e.g. facilities.to_crs(areas.crs)",
+            f"`facilities` ({have}) and `areas` ({areas.crs.to_string()}) have different CRS",
+            "reproject the facilities, e.g. facilities.to_crs(areas.crs), or set their CRS "
+            "with facilities.set_crs(...) if it is missing",
         )
     left = gpd.GeoDataFrame(
         {"_fid": np.arange(len(facilities))}, geometry=facilities.geometry.values, crs=areas.crs

@@ -13,7 +13,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan._optional import import_optional
-from sozplan.checks import check_columns, fail, format_values
+from sozplan.checks import check_columns, fail, format_values, is_whole
 from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._access import Accessibility, _check_costs, two_step_fca
 from sozplan.services._costs import TravelCosts, _finish
@@ -223,7 +223,7 @@ def propose_sites(
     costs = _check_costs(costs, where)
     if method not in _METHODS:
         raise fail(where, f"`method` is {method!r}", f"use one of {format_values(_METHODS)}")
-    if not isinstance(n_sites, int | np.integer) or n_sites < 1 or n_sites > len(candidates):
+    if not is_whole(n_sites) or n_sites < 1 or n_sites > len(candidates):
         raise fail(
             where, f"`n_sites` is {n_sites!r}", f"pass an integer from 1 to {len(candidates)}"
         )

@@ -11,7 +11,7 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
-from sozplan.checks import check_columns, check_frame, fail
+from sozplan.checks import check_columns, check_frame, check_unique_index, fail
 from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._access import Accessibility
 from sozplan.services._facilities import locate_facilities
@@ -187,14 +187,17 @@ def supply_ratio(
     if by is not None:
         check_columns(blocks, [by], where=where, arg="blocks", numeric=False)
     check_columns(facilities, [capacity], where=where, arg="facilities")
+    check_unique_index(blocks, arg="blocks", where=where)
     p = blocks[pop_cols].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1)
-    if p.isna().any() or (p < 0).any():
-        raise fail(where, "`population` has missing or negative counts", "fix the counts")
+    if p.isna().any() or (p < 0).any() or np.isinf(p).any():
+        raise fail(
+            where, "`population` has missing, infinite or negative counts", "fix the counts"
+        )
     cap = pd.to_numeric(facilities[capacity], errors="coerce")
-    if cap.isna().any() or (cap <= 0).any():
+    if cap.isna().any() or (cap <= 0).any() or np.isinf(cap).any():
         raise fail(
             where,
-            f"`facilities[{capacity!r}]` has zero, negative or missing places",
+            f"`facilities[{capacity!r}]` has zero, negative, infinite or missing places",
             "check the table with validate_facilities",
         )
     group = blocks[by] if by is not None else pd.Series(blocks.index, index=blocks.index)

@@ -17,7 +17,7 @@ from sozplan._core.population import population_values
 from sozplan._core.stats import weighted_mean_std
 from sozplan._core.text import german
 from sozplan._core.values import indicator_labels, indicator_values
-from sozplan.checks import check_draws, check_rng, fail, format_values
+from sozplan.checks import check_array, check_draws, check_rng, fail, format_values
 from sozplan.errors import MethodWarning
 from sozplan.plotting import FigureDisplay
 from sozplan.typology._estimator import METHODS, TypologyClusterer
@@ -66,6 +66,19 @@ def _fit_labels(
 ) -> np.ndarray:
     est = TypologyClusterer(k, method=method, standardize=False, n_init=n_init, random_state=seed)
     return est.fit(z, sample_weight=w).labels_
+
+
+def _z_and_ks(z: Any, ks: Sequence[int], where: str) -> tuple[np.ndarray, list[int]]:
+    """Return finite z-scores (n, K) and the numbers of types, each from 1 to n."""
+    z = check_array(z, arg="z", where=where, ndim=2)
+    ks = [int(k) for k in ks]
+    if len(z) == 0 or max(ks, default=1) > len(z) or min(ks, default=1) < 1:
+        raise fail(
+            where,
+            f"`z` has {len(z)} row(s), too few for {format_values(ks)} types",
+            "pass at least as many areas as the largest number of types",
+        )
+    return z, ks
 
 
 def gap_statistic(
@@ -127,7 +140,7 @@ def gap_statistic(
     """
     gen = check_rng(rng, where="gap_statistic")
     n_refs = check_draws(n_refs, arg="n_refs", where="gap_statistic", minimum=1, example=20)
-    ks = [int(k) for k in n_clusters_range]
+    z, ks = _z_and_ks(z, n_clusters_range, "gap_statistic")
     zc = z - z.mean(axis=0)
     _, _, vt = np.linalg.svd(zc, full_matrices=False)
     proj = zc @ vt.T
@@ -216,7 +229,8 @@ def select_n_clusters(
     {'silhouette': 3, 'calinski_harabasz': 3, 'gap': 3}
     """
     gen = check_rng(rng, where="select_n_clusters")
-    ks = sorted(int(k) for k in n_clusters_range)
+    z, ks = _z_and_ks(z, n_clusters_range, "select_n_clusters")
+    ks = sorted(ks)
     rows = {}
     for k in ks:
         labels = _fit_labels(z, k, method, population, int(gen.integers(2**31 - 1)), n_init)
@@ -299,6 +313,14 @@ def cluster_stability(
     n_bootstrap = check_draws(
         n_bootstrap, arg="n_bootstrap", where="cluster_stability", minimum=1, example=100
     )
+    z, _ = _z_and_ks(z, [1], "cluster_stability")
+    if labels is None or np.ndim(labels) != 1 or len(labels) != len(z):
+        raise fail(
+            "cluster_stability",
+            f"`labels` has {np.size(labels) if labels is not None else 'no'} value(s) for "
+            f"{len(z)} row(s) of `z`",
+            "pass one type label per row of `z`",
+        )
     n = len(z)
     clusters = np.unique(labels)
     k = len(clusters)
@@ -384,6 +406,16 @@ def describe_profile(
     """
     labels = labels or {}
     de = language == "de"
+    if not isinstance(z_profile, pd.Series):
+        raise fail(
+            "describe_profile",
+            f"`z_profile` is a {type(z_profile).__name__}, not a pandas Series",
+            "pass one type's z-profile: a Series of z-values indexed by indicator",
+        )
+    z_profile = pd.Series(
+        check_array(z_profile, arg="z_profile", where="describe_profile", allow_nan=True),
+        index=z_profile.index,
+    )
     above = z_profile[z_profile >= threshold].sort_values(ascending=False).head(max_items)
     below = z_profile[z_profile <= -threshold].sort_values().head(max_items)
 
@@ -516,7 +548,7 @@ class TypologyResult:
         sel = ""
         if self.selection is not None:
             sel = (
-                "<p>Wahl von k: "
+                "<p>choice of k: "
                 + html.escape(str(dict(self.k_choice)))
                 + "</p>"
                 + self.selection.round(3).to_html()

@@ -40,7 +40,7 @@ from sozplan.validation._stats import (
     principal_components,
     variance_inflation,
 )
-from sozplan.validation._validate import validate
+from sozplan.validation._validate import Thresholds, validate
 
 __all__ = [
     "CHECKS",
@@ -51,6 +51,7 @@ __all__ = [
     "MatchesTotals",
     "PartOfWhole",
     "SumEquals",
+    "Thresholds",
     "ValidationReport",
     "bartlett_sphericity",
     "cronbach_alpha",

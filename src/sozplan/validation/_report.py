@@ -505,18 +505,20 @@ class ValidationReport:
         return head if counts.empty else head + "\n" + counts.to_string()
 
     def _repr_html_(self) -> str:
-        status = "keine Fehler" if self.ok else "Fehler gefunden"
+        status = "no errors" if self.ok else "errors found"
         colour = "#1a7f37" if self.ok else "#b42318"
-        summary = "<br>".join(html.escape(line) for line in self.summary().splitlines())
+        summary = "<br>".join(
+            html.escape(line) for line in self.summary(language="en").splitlines()
+        )
         counts = self.counts()
-        top = self.findings.sort_values("severity").head(20)
+        top = _in_language(self.findings.sort_values("severity").head(20), "en")
         return (
-            f"<div><p><strong style='color:{colour}'>Datenprüfung: {status}</strong></p>"
+            f"<div><p><strong style='color:{colour}'>Validation: {status}</strong></p>"
             f"<p>{summary}</p>"
             + (counts.to_html() if not counts.empty else "")
             + (
-                f"<details><summary>Erste {len(top)} "
-                f"Befunde</summary>{top.to_html(index=False)}</details>"
+                f"<details><summary>First {len(top)} "
+                f"findings</summary>{top.to_html(index=False)}</details>"
                 if len(top)
                 else ""
             )

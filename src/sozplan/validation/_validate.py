@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail
 from sozplan.indicators import IndicatorSpec, evaluate, resolve_specs
 from sozplan.indicators._rates import _intervals
@@ -33,7 +34,7 @@ from sozplan.validation._stats import (
     variance_inflation,
 )
 
-__all__ = ["validate"]
+__all__ = ["Thresholds", "validate"]
 
 #: Names of a year column or index level recognised when ``year`` is not given.
 _YEAR_NAMES = ("jahr", "year", "berichtsjahr", "stichtagsjahr")
@@ -324,6 +325,69 @@ def _resolve(
     return spec_list, value_cols
 
 
+@immutable
+@dataclass(frozen=True)
+class Thresholds:
+    r"""Limits of the plausibility and structure checks of :func:`validate`.
+
+    Six numbers that belong together (and that a statistics office sets once for all its
+    tables), grouped so that :func:`validate` keeps a signature one can read.
+
+    Parameters
+    ----------
+    jump : float, default 5.0
+        Change between two years, in robust z-scores of all changes, above which a value
+        is flagged (``jump``).
+    outlier : float, default 3.5
+        Modified z-score :math:`|0.6745 (x - \tilde x)/\mathrm{MAD}|` above which a value
+        is an outlier (Iglewicz & Hoaglin 1993).
+    correlation : float, default 0.9
+        Pearson or Spearman correlation above which two indicators are redundant.
+    vif : float, default 10.0
+        Variance inflation factor above which an indicator is flagged.
+    cronbach_alpha : float, default 0.7
+        Cronbach's alpha of a dimension below which its consistency is low.
+    n_classes : int, default 5
+        Quantile classes for the share of areas changing class between years.
+
+    Examples
+    --------
+    >>> Thresholds(correlation=0.8).vif
+    10.0
+    >>> Thresholds(n_classes=1)
+    Traceback (most recent call last):
+    ...
+    sozplan.errors.InputError: Thresholds: `n_classes` is 1. Fix: pass a whole number >= 2.
+    """
+
+    jump: float = 5.0
+    outlier: float = 3.5
+    correlation: float = 0.9
+    vif: float = 10.0
+    cronbach_alpha: float = 0.7
+    n_classes: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("jump", "outlier", "correlation", "vif", "cronbach_alpha"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise fail("Thresholds", f"`{name}` is {value!r}", "pass a positive number")
+        n = self.n_classes
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+            raise fail("Thresholds", f"`n_classes` is {n!r}", "pass a whole number >= 2")
+
+    def as_keywords(self) -> dict[str, float]:
+        """Return the limits under the names the checks use internally."""
+        return {
+            "jump_threshold": self.jump,
+            "outlier_threshold": self.outlier,
+            "correlation_threshold": self.correlation,
+            "vif_threshold": self.vif,
+            "alpha_threshold": self.cronbach_alpha,
+            "n_classes": self.n_classes,
+        }
+
+
 def validate(
     df: pd.DataFrame,
     specs: Any = None,
@@ -344,12 +408,7 @@ def validate(
     min_denominator: float = 30,
     alpha: float = 0.05,
     na_values: Sequence[float] = (),
-    jump_threshold: float = 5.0,
-    outlier_threshold: float = 3.5,
-    correlation_threshold: float = 0.9,
-    vif_threshold: float = 10.0,
-    alpha_threshold: float = 0.7,
-    n_classes: int = 5,
+    thresholds: Thresholds | None = None,
 ) -> ValidationReport:
     r"""Check small-area counts and indicators; report every problem, raise on none.
 
@@ -381,7 +440,7 @@ def validate(
     :class:`MatchesTotals` rule, aggregate rows of the table, or the parent tables of
     ``hierarchy``); ``hierarchy_nesting`` (a child lies in two parents or in none);
     ``jump`` (change between consecutive years with a modified z-score above
-    ``jump_threshold``, computed only from values with enough cases in both years, and
+    ``Thresholds.jump``, computed only from values with enough cases in both years, and
     for the population).
 
     *Small numbers*: ``small_numbers``, one finding per area (and year) whose
@@ -393,16 +452,16 @@ def validate(
     :math:`|g_1| > 2` and excess kurtosis :math:`g_2 > 3.5`, both bias-corrected as in
     ``e1071`` type 2) with a suggestion (winsorise up to 5 values, else a log
     transform), ``outlier`` (modified z-score
-    :math:`|0.6745 (x - \tilde x)/\mathrm{MAD}| >` ``outlier_threshold``), ``constant``.
+    :math:`|0.6745 (x - \tilde x)/\mathrm{MAD}| >` ``Thresholds.outlier``), ``constant``.
 
     *Redundancy* (last year): ``high_correlation`` (Pearson or Spearman
-    :math:`|r| >` ``correlation_threshold``), ``high_vif``.
+    :math:`|r| >` ``Thresholds.correlation``), ``high_vif``.
 
     *Reliability and structure* (last year): ``cronbach_alpha`` per dimension on
     z-scores oriented by the spec's direction, ``kmo``, ``bartlett``, ``pca``.
 
     *Temporal stability*: ``rank_correlation`` (Spearman between consecutive years) and
-    ``class_change`` (share of areas changing quantile class, ``n_classes``).
+    ``class_change`` (share of areas changing quantile class, ``Thresholds.n_classes``).
 
     *External validity*: ``external_correlation`` with ``criterion``.
 
@@ -461,9 +520,9 @@ def validate(
         For the confidence intervals in small-number messages and Bartlett's test.
     na_values : sequence of float, default ()
         Sentinel values meaning "missing" (e.g. ``-9999`` in Berlin open data).
-    jump_threshold, outlier_threshold : float, default 5 and 3.5
-    correlation_threshold, vif_threshold, alpha_threshold : float, default 0.9, 10, 0.7
-    n_classes : int, default 5
+    thresholds : Thresholds, optional
+        Limits of the jump, outlier, correlation, VIF and Cronbach's alpha checks and the
+        number of classes of ``class_change`` (default: ``Thresholds()``).
 
     Returns
     -------
@@ -516,6 +575,13 @@ def validate(
     GeoDataFrame nor geometry=); no hierarchy given (hierarchy=).
     """
     rule_list = check_rules(rules, "validate")
+    limits = Thresholds() if thresholds is None else thresholds
+    if not isinstance(limits, Thresholds):
+        raise fail(
+            "validate",
+            f"`thresholds` is a {type(limits).__name__}",
+            "pass sozplan.validation.Thresholds(...), e.g. Thresholds(correlation=0.8)",
+        )
     if hasattr(df, "status") and isinstance(getattr(df, "status", None), pd.DataFrame):
         # a sozplan.io.StatistikTable: keep the DIN 55301 status of each cell
         if status is None:
@@ -568,12 +634,7 @@ def validate(
             min_denominator=min_denominator,
             alpha=alpha,
             na_values=na_values,
-            jump_threshold=jump_threshold,
-            outlier_threshold=outlier_threshold,
-            correlation_threshold=correlation_threshold,
-            vif_threshold=vif_threshold,
-            alpha_threshold=alpha_threshold,
-            n_classes=n_classes,
+            **limits.as_keywords(),
         )
 
 
@@ -1448,6 +1509,14 @@ def _rule_hierarchy(
             indicator=str(c),
         )
     levels = [c for c in levels if c in df.columns]
+    _hierarchy_nesting(df, data, out, levels)
+    for parent, table in totals.items():
+        if parent in df.columns:  # a missing column was reported above
+            _hierarchy_totals(df, data, out, year, kw_na, kw_shares, levels, parent, table)
+
+
+def _hierarchy_nesting(df: pd.DataFrame, data: _Data, out: _Collector, levels: list) -> None:
+    """Every area has one parent per level and year."""
     yrs = data.yrs if data.yrs is not None else np.zeros(len(df))
     chain = [None, *levels]
     for child, parent in itertools.pairwise(chain):
@@ -1483,52 +1552,63 @@ def _rule_hierarchy(
                 indicator=str(parent),
                 value=bad.to_numpy().astype(float),
             )
-    for parent, table in totals.items():
-        if parent not in df.columns:
-            continue  # reported above as a missing column
-        if not isinstance(table, pd.DataFrame):
-            out.add(
-                "hierarchy_total",
-                "warning",
-                f"Summenprüfung für {parent!r} übersprungen: die übergeordnete Tabelle ist ein "
-                f"{type(table).__name__}, kein DataFrame.",
-                en=f"sum check of {parent!r} skipped: the parent table is a "
-                f"{type(table).__name__}, not a DataFrame.",
-                indicator=str(parent),
-            )
-            continue
-        skip = {year, *levels, *data.value_columns, *(kw_shares or [])}
-        common = [
-            c
-            for c in table.columns
-            if c in df.columns
-            and c not in skip
-            and pd.api.types.is_numeric_dtype(table[c])
-            and not pd.api.types.is_bool_dtype(table[c])
-        ]
-        if not common:
-            out.cover(
-                "check",
-                f"{parent}: Summen",
-                False,
-                "keine gemeinsame Zahlenspalte mit der übergeordneten Tabelle",
-                "no numeric column shared with the parent table",
-            )
-            continue
-        extra = [c for c in common if c not in data.counts.columns]
-        if extra:
-            data.counts = data.counts.assign(**{c: _to_number(df[c], kw_na)[0] for c in extra})
-        ptab, pyrs = _split(table, year)
-        ref = table[common].apply(pd.to_numeric, errors="coerce")
-        ref.index = pd.MultiIndex.from_arrays(
-            [
-                np.array([None if pd.isna(x) else str(x) for x in ptab], dtype=object),
-                pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table)),
-            ]
+
+
+def _hierarchy_totals(
+    df: pd.DataFrame,
+    data: _Data,
+    out: _Collector,
+    year: str,
+    kw_na: Sequence[float],
+    kw_shares: Sequence[str] | None,
+    levels: list,
+    parent: Any,
+    table: Any,
+) -> None:
+    """Check that the areas' counts add up to the parent table's counts."""
+    if not isinstance(table, pd.DataFrame):
+        out.add(
+            "hierarchy_total",
+            "warning",
+            f"Summenprüfung für {parent!r} übersprungen: die übergeordnete Tabelle ist ein "
+            f"{type(table).__name__}, kein DataFrame.",
+            en=f"sum check of {parent!r} skipped: the parent table is a "
+            f"{type(table).__name__}, not a DataFrame.",
+            indicator=str(parent),
         )
-        _compare_totals(data, out, df[parent].to_numpy(dtype=object), ref, repr(parent), 0.5)
-        if extra:
-            data.counts = data.counts.drop(columns=extra)
+        return
+    skip = {year, *levels, *data.value_columns, *(kw_shares or [])}
+    common = [
+        c
+        for c in table.columns
+        if c in df.columns
+        and c not in skip
+        and pd.api.types.is_numeric_dtype(table[c])
+        and not pd.api.types.is_bool_dtype(table[c])
+    ]
+    if not common:
+        out.cover(
+            "check",
+            f"{parent}: Summen",
+            False,
+            "keine gemeinsame Zahlenspalte mit der übergeordneten Tabelle",
+            "no numeric column shared with the parent table",
+        )
+        return
+    extra = [c for c in common if c not in data.counts.columns]
+    if extra:
+        data.counts = data.counts.assign(**{c: _to_number(df[c], kw_na)[0] for c in extra})
+    ptab, pyrs = _split(table, year)
+    ref = table[common].apply(pd.to_numeric, errors="coerce")
+    ref.index = pd.MultiIndex.from_arrays(
+        [
+            np.array([None if pd.isna(x) else str(x) for x in ptab], dtype=object),
+            pyrs if (pyrs is not None and data.yrs is not None) else np.zeros(len(table)),
+        ]
+    )
+    _compare_totals(data, out, df[parent].to_numpy(dtype=object), ref, repr(parent), 0.5)
+    if extra:
+        data.counts = data.counts.drop(columns=extra)
 
 
 def _compare_totals(
@@ -1976,7 +2056,21 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
         return res
     pear, spear = x.corr(), x.corr(method="spearman")
     res["correlation"], res["rank_correlation"] = pear, spear
-    cols = list(x.columns)
+    _correlation_findings(data, out, kw, pear, spear)
+    res["vif"] = _vif_findings(x, data, out, kw)
+    reliability = _reliability_findings(x, data, out, kw)
+    if reliability is not None:
+        res["reliability"] = reliability
+    _kmo_findings(x, out, kw, res)
+    _pca_findings(x, out, res)
+    return res
+
+
+def _correlation_findings(
+    data: _Data, out: _Collector, kw: dict, pear: pd.DataFrame, spear: pd.DataFrame
+) -> None:
+    """Pairs of indicators correlating above the threshold (Pearson or Spearman)."""
+    cols = list(pear.columns)
     for i in range(len(cols)):
         for j in range(i + 1, len(cols)):
             rp, rs = pear.iat[i, j], spear.iat[i, j]
@@ -1993,6 +2087,10 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
                     indicator=f"{cols[i]}~{cols[j]}",
                     value=rp if abs(rp) >= abs(rs) else rs,
                 )
+
+
+def _vif_findings(x: pd.DataFrame, data: _Data, out: _Collector, kw: dict) -> pd.Series:
+    """Variance inflation factors above the threshold (inf for a singular matrix)."""
     try:
         vif = variance_inflation(x)
     except Exception:
@@ -2006,7 +2104,6 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             "others.",
             value=np.inf,
         )
-    res["vif"] = vif
     for col, v in vif.items():
         if np.isfinite(v) and v > kw["vif_threshold"]:
             out.add(
@@ -2017,6 +2114,13 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
                 indicator=col,
                 value=v,
             )
+    return vif
+
+
+def _reliability_findings(
+    x: pd.DataFrame, data: _Data, out: _Collector, kw: dict
+) -> pd.DataFrame | None:
+    """Cronbach's alpha per dimension on oriented z-scores."""
     # reliability per dimension on oriented z-scores
     z = (x - x.mean()) / x.std(ddof=1)
     dims: dict[str, list[str]] = {}
@@ -2064,8 +2168,11 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             indicator=d,
             value=a,
         )
-    if rows:
-        res["reliability"] = pd.DataFrame(rows).set_index("dimension")
+    return pd.DataFrame(rows).set_index("dimension") if rows else None
+
+
+def _kmo_findings(x: pd.DataFrame, out: _Collector, kw: dict, res: dict) -> None:
+    """Kaiser-Meyer-Olkin measure and Bartlett's test of sphericity, into ``res``."""
     try:
         overall, per = kmo(x)
         res["kmo"], res["kmo_per_indicator"] = overall, per
@@ -2106,6 +2213,10 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
             f"KMO und Bartlett nicht berechenbar: {exc}",
             en=f"KMO and Bartlett not computable: {exc}",
         )
+
+
+def _pca_findings(x: pd.DataFrame, out: _Collector, res: dict) -> None:
+    """Explained variance of the principal components, into ``res``."""
     try:
         explained, loadings = principal_components(x)
         res["pca_explained"], res["pca_loadings"] = explained, loadings
@@ -2123,7 +2234,6 @@ def _rule_structure(data: _Data, out: _Collector, kw: dict) -> dict[str, Any]:
         )
     except Exception:
         pass
-    return res
 
 
 def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:

@@ -130,10 +130,7 @@ def check_data(data: Any, cfg: Any) -> None:
     if not section.get("preset"):
         return
     spec = _preset(cfg, section)
-    names = [
-        e["column"] if isinstance(e, Mapping) else e
-        for e in (*spec.status, *spec.dynamics)
-    ]
+    names = [e["column"] if isinstance(e, Mapping) else e for e in (*spec.status, *spec.dynamics)]
     missing = [n for n in dict.fromkeys(names) if _by_source(data, n) is None]
     if missing:
         raise cfg.error(
