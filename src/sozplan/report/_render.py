@@ -68,9 +68,8 @@ def _load_for_figures() -> None:
     mapclassify (the class bounds of every choropleth) compiles numba code on import:
     2-3 s of CPU time that each worker process would otherwise pay on its first map.
     """
-    import matplotlib.pyplot  # noqa: F401  # heavy: only a report's figures need it
-
     import mapclassify  # noqa: F401  # heavy: compiles on import, see above
+    import matplotlib.pyplot  # noqa: F401  # heavy: only a report's figures need it
 
 
 class Sinks:
