@@ -48,16 +48,19 @@ DATA = {"berlin": ROOT.parent / "shared" / "data" / "berlin" / "lor_planungsraeu
         "koeln": ROOT.parent / "shared" / "data" / "koeln" / "bevoelkerung.csv"}  # fmt: skip
 
 CHILD = """
-import json, sys
+import json, sys, time
 from sozplan.report import Sozialbericht, load_config
 config = None if sys.argv[1] == "-" else sys.argv[1]
 report = Sozialbericht(load_config(config))
 report.build(sys.argv[2])
+report.timings["main process CPU"] = time.process_time()
 print("TIMINGS " + json.dumps(report.timings))
 """
 
 
 def one_run(config: Path | None, out: Path) -> tuple[float, float, dict[str, float]]:
+    # the child's own CPU time (imports included) is the critical path on an idle machine:
+    # it is returned among the timings as "main process CPU"
     """Wall time, CPU time (user + system of the child and its workers), step timings."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -79,6 +82,8 @@ def steps(timings: dict[str, float]) -> dict[str, float]:
     """Seconds per step: data, each chapter (analysis + page + waiting for its worker)."""
     out: dict[str, float] = {}
     for key, sec in timings.items():
+        if key == "main process CPU":
+            continue
         if key.startswith(("analyse ", "render ")):
             name = key.split(" ", 1)[1].removesuffix(" (worker)")
             out[f"chapter {name}"] = out.get(f"chapter {name}", 0.0) + sec
@@ -124,7 +129,7 @@ def main() -> None:
           f"{load0:.1f} before and {load1:.1f} after")  # fmt: skip
     print()
     print(f"{'report':<20}{'runs':>5}{'wall median':>12}{'min-max':>14}{'CPU median':>12}"
-          f"{'CPU / 2':>9}{'target':>8}")  # fmt: skip
+          f"{'CPU / 2':>9}{'main CPU':>10}{'target':>8}")  # fmt: skip
     print("-" * 80)
     table: dict[str, dict[str, float]] = {}
     for city, res in results.items():
@@ -137,10 +142,11 @@ def main() -> None:
         for kind, rows in groups:
             label = f"{city} {kind}".strip()
             walls, cpus = [r[0] for r in rows], [r[1] for r in rows]
+            main_cpu = statistics.median(r[2]["main process CPU"] for r in rows)
             target = BUDGET_S.get(label)
             print(f"{label:<20}{len(rows):>5}{statistics.median(walls):>12.1f}"
                   f"{min(walls):>7.1f}-{max(walls):<6.1f}{statistics.median(cpus):>12.1f}"
-                  f"{statistics.median(cpus) / 2:>9.1f}"
+                  f"{statistics.median(cpus) / 2:>9.1f}{main_cpu:>10.1f}"
                   f"{f'< {target:.0f}' if target else '':>8}")  # fmt: skip
             table[label] = _median_steps(rows)
     print()
@@ -154,7 +160,8 @@ def main() -> None:
     print()
     print("Chapters run their analysis and page in the main process; the LISA permutations")
     print("and the figures run in three worker processes meanwhile (their time shows as")
-    print("waiting only where the main process had to wait for them).")
+    print("waiting only where the main process had to wait for them). On an idle machine the")
+    print("wall time is at least the larger of CPU / 2 and the main process's CPU time.")
 
 
 if __name__ == "__main__":
