@@ -8,7 +8,10 @@ imports that ``import sozplan.<module>`` triggers (the package and the module wi
 import, not the interpreter's own start-up). Printed: the median, the minimum, and the
 heavy third-party packages pulled in (median over runs of the largest cumulative time of one
 entry of the package: a lower bound of what it costs). ``import numpy`` and ``import pandas`` are measured the same way
-as anchors. With ``--markdown`` the table is printed in the form of the docs page.
+as anchors. The CPU column is the median CPU time (user + system) of the whole process
+minus that of a bare interpreter (``python -c pass``): it is hardly inflated by the load
+of a shared machine, unlike the wall times of ``-X importtime``. With ``--markdown`` the
+table is printed in the form of the docs page.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import os
 import pkgutil
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,16 +37,19 @@ def modules() -> list[str]:
     return ["sozplan", *(f"sozplan.{n}" for n in sorted(names))]
 
 
-def one(module: str) -> tuple[float, dict[str, float]]:
-    """Seconds for ``import module`` and the cumulative seconds of heavy packages inside."""
+def one(module: str) -> tuple[float, dict[str, float], float]:
+    """Seconds for ``import module``, cumulative seconds of heavy packages, process CPU time."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        [sys.executable, "-X", "importtime", "-c", f"import {module}" if module else "pass"],
         capture_output=True,
         text=True,
         env=env,
         check=True,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     total = 0.0
     heavy: dict[str, float] = {}
     root = module.split(".")[0]
@@ -56,7 +63,11 @@ def one(module: str) -> tuple[float, dict[str, float]]:
         top = name.split(".")[0]
         if top in HEAVY:  # the largest subtree of the package (a lower bound of its cost)
             heavy[top] = max(heavy.get(top, 0.0), cumulative / 1e6)
-    return total, heavy
+    return total, heavy, cpu
+
+
+def _load() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def main() -> None:
@@ -66,32 +77,36 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     rows = []
+    bare = statistics.median(one("")[2] for _ in range(args.runs))
     for module in ["numpy", "pandas", *modules()]:
-        times, heavy = [], defaultdict(list)
+        times, cpus, heavy = [], [], defaultdict(list)
         for _ in range(args.runs):
-            t, h = one(module)
+            t, h, c = one(module)
             times.append(t)
+            cpus.append(c - bare)
             for k, v in h.items():
                 heavy[k].append(v)
         pulled = sorted(
             ((k, statistics.median(v)) for k, v in heavy.items() if len(v) == args.runs),
             key=lambda kv: -kv[1],
         )
-        rows.append((module, statistics.median(times), min(times), pulled))
+        rows.append(
+            (module, statistics.median(times), min(times), statistics.median(cpus), pulled)
+        )
         print(f"  {module:<28} {statistics.median(times):6.2f} s", file=sys.stderr, flush=True)
     print(
         f"\n{args.runs} fresh processes per module, {os.cpu_count()} CPUs, "
-        f"load average {load:.1f} at the start\n"
+        f"load average {load:.1f} at the start and {_load():.1f} at the end\n"
     )
     if args.markdown:
-        print("| module | median (s) | min (s) | heavy packages it imports |")
-        print("|---|---:|---:|---|")
-    for module, med, low, pulled in rows:
+        print("| module | median (s) | min (s) | CPU (s) | heavy packages it imports |")
+        print("|---|---:|---:|---:|---|")
+    for module, med, low, cpu, pulled in rows:
         heavy_txt = ", ".join(f"{k} {v:.1f}" for k, v in pulled) or "-"
         if args.markdown:
-            print(f"| `{module}` | {med:.2f} | {low:.2f} | {heavy_txt} |")
+            print(f"| `{module}` | {med:.2f} | {low:.2f} | {cpu:.2f} | {heavy_txt} |")
         else:
-            print(f"{module:<28} {med:7.2f} {low:7.2f}  {heavy_txt}")
+            print(f"{module:<28} {med:7.2f} {low:7.2f} {cpu:7.2f}  {heavy_txt}")
 
 
 if __name__ == "__main__":

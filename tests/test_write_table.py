@@ -114,6 +114,29 @@ def test_excel_collects_sheets(table, tmp_path):
     assert wb["zwei"]["A6"].value.startswith("Signs: ")
 
 
+def test_open_workbook_gets_the_same_sheets_as_the_file(table, tmp_path):
+    # many tables into one workbook without reading and rewriting the file per sheet
+    path = tmp_path / "t.xlsx"
+    write_table(table, path, sheet_name="eins", decimals={"Quote": 1})
+    write_table(table, path, sheet_name="zwei", mode="a", language="en")
+    book = openpyxl.Workbook()
+    write_table(table, book, sheet_name="eins", decimals={"Quote": 1})
+    write_table(table, book, sheet_name="zwei", language="en")
+    write_table(table.head(1), book, sheet_name="zwei")  # replaces the sheet of that name
+    write_table(table, book, sheet_name="zwei", language="en")
+    assert book.sheetnames == ["Sheet", "eins", "zwei"]
+    book.remove(book["Sheet"])
+    book.save(tmp_path / "b.xlsx")
+    a, b = openpyxl.load_workbook(path), openpyxl.load_workbook(tmp_path / "b.xlsx")
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        cells = [[(c.value, c.number_format, c.font.bold) for c in row] for row in a[name].rows]
+        assert cells == [
+            [(c.value, c.number_format, c.font.bold) for c in row] for row in b[name].rows
+        ]
+        assert a[name].freeze_panes == b[name].freeze_panes
+
+
 def test_status_frame_and_statistik_table(tmp_path):
     df = pd.DataFrame({"n": [5.0, 2.0, 7.25]}, index=pd.Index(["a", "b", "c"], name="id"))
     status = pd.DataFrame({"n": ["ok", "suppressed", "provisional"]}, index=df.index)

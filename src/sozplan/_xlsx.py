@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,8 +61,25 @@ def check_sheet_name(name: str, where: str) -> str:
     return name
 
 
+def is_workbook(target: object) -> bool:
+    """Whether ``target`` is an open openpyxl workbook (not a path).
+
+    Examples
+    --------
+    >>> is_workbook("tabellen.xlsx")
+    False
+    """
+    if isinstance(target, str | os.PathLike):
+        return False
+    try:
+        from openpyxl import Workbook
+    except ImportError:  # pragma: no cover - openpyxl is a dependency
+        return False
+    return isinstance(target, Workbook)
+
+
 def write_sheet(
-    path: str | os.PathLike,
+    path: str | os.PathLike | Any,
     frame: pd.DataFrame,
     *,
     numeric: Sequence[Hashable],
@@ -72,12 +90,21 @@ def write_sheet(
     notes: Sequence[str],
     mode: str,
 ) -> None:
-    """Write ``frame`` (index already a column) as one formatted sheet of ``path``."""
+    """Write ``frame`` (index already a column) as one formatted sheet of ``path``.
+
+    ``path`` may be an open workbook: the sheet is added to it and nothing is saved.
+    """
     from openpyxl import Workbook, load_workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    if mode == "a" and os.path.exists(path):
+    book = is_workbook(path)
+    if book:
+        wb = path
+        if sheet_name in wb.sheetnames:
+            del wb[sheet_name]
+        ws = wb.create_sheet(sheet_name)
+    elif mode == "a" and os.path.exists(path):
         wb = load_workbook(path)
         if sheet_name in wb.sheetnames:
             del wb[sheet_name]
@@ -135,4 +162,5 @@ def write_sheet(
     for note in notes:
         ws.cell(row=row, column=1, value=note).font = Font(italic=True)
         row += 1
-    wb.save(path)
+    if not book:
+        wb.save(path)

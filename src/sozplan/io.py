@@ -2608,7 +2608,7 @@ _SIGN_LEGEND = {
 
 def write_table(
     table: pd.DataFrame | StatistikTable,
-    path: str | os.PathLike,
+    path: str | os.PathLike | Any,
     *,
     decimals: int | Mapping[Hashable, int] | None = None,
     language: Literal["de", "en"] = "de",
@@ -2647,8 +2647,11 @@ def write_table(
         numbers and DIN 55301 signs (``"."``, ``"-"``, ``"/"``, ``"x"``, ``"..."``)
         are split into numbers and statuses; other columns are written as text.
         A :class:`StatistikTable` brings its status.
-    path : str or path
-        Target file ending in ``.csv`` or ``.xlsx``.
+    path : str, path or openpyxl.Workbook
+        Target file ending in ``.csv`` or ``.xlsx``; or an open ``openpyxl`` workbook,
+        to which the sheet is added in memory (save it yourself once all sheets are
+        in: writing many tables is then linear in their size, while ``mode="a"``
+        reads and rewrites the whole file for every sheet).
     decimals : int or mapping of column to int, optional
         Decimals of all numeric columns, or per column (columns not named keep
         their full precision). Default: full precision.
@@ -2668,7 +2671,8 @@ def write_table(
     mode : {"w", "a"}, default "w"
         ``"a"`` adds the sheet to an existing workbook (replacing a sheet of the
         same name), to collect several tables in one ``.xlsx``. CSV files are
-        always written anew.
+        always written anew; a workbook passed as ``path`` always gets the sheet
+        added.
 
     Raises
     ------
@@ -2716,7 +2720,8 @@ def write_table(
         raise fail(_WHERE_TABLE, f"`language` is {language!r}", "pass 'de' or 'en'")
     if mode not in ("w", "a"):
         raise fail(_WHERE_TABLE, f"`mode` is {mode!r}", "pass 'w' (new file) or 'a' (add a sheet)")
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    book = _xlsx.is_workbook(path)
+    suffix = ".xlsx" if book else os.path.splitext(os.fspath(path))[1].lower()
     if suffix not in (".csv", ".xlsx"):
         raise fail(
             _WHERE_TABLE,

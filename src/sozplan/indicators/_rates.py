@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from sozplan._core.frozen import immutable
 from sozplan._core.text import german
@@ -50,7 +50,9 @@ _SHARE_METHODS = ("wilson", "clopper-pearson")
 
 
 def _z(alpha: float) -> float:
-    return float(stats.norm.ppf(1 - alpha / 2))
+    # the standard normal quantile (what scipy.stats.norm.ppf computes), without the
+    # import of scipy.stats that would make ``import sozplan.indicators`` slow
+    return float(special.ndtri(1 - alpha / 2))
 
 
 def _check_alpha(alpha: Any, where: str) -> float:

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from sozplan._core.frozen import immutable
 from sozplan._core.text import german
@@ -344,6 +343,8 @@ def _t_test(d: np.ndarray, alpha: float) -> tuple[float, float, float, float, fl
     if n < 2:
         return est, np.nan, np.nan, np.nan, np.nan
     se = float(d.std(ddof=1) / np.sqrt(n))
+    from scipy import stats  # heavy: scipy.stats only when a test is computed
+
     q = stats.t.ppf(1 - alpha / 2, n - 1)
     p = (1.0 if est == 0 else 0.0) if se == 0 else float(2 * stats.t.sf(abs(est / se), n - 1))
     return est, se, est - q * se, est + q * se, p
@@ -363,6 +364,8 @@ def _match(dist: np.ndarray, k: int, replace: bool, caliper: float | None) -> li
             order = np.argsort(d, axis=1, kind="stable")
         out = [[int(j) for j in order[i] if d[i, j] < big] for i in range(n_t)]
     else:
+        from scipy import optimize  # heavy: scipy.optimize only for matching without replacement
+
         rep = np.repeat(d, k, axis=0)
         rows, cols = optimize.linear_sum_assignment(rep)
         out = [[] for _ in range(n_t)]
@@ -974,6 +977,8 @@ def _pretrend_p(P: np.ndarray, alpha: float, notes: list[str]) -> float:
         try:
             t2 = float(n * mean @ np.linalg.solve(S, mean))
             f = (n - k) / (k * (n - 1)) * t2
+            from scipy import stats  # heavy: scipy.stats only when a test is computed
+
             return float(stats.f.sf(f, k, n - k))
         except np.linalg.LinAlgError:
             return float(min(1.0, k * min(_t_test(P[:, j], alpha)[4] for j in range(k))))

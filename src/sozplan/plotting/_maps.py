@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -211,6 +212,20 @@ def add_scale_bar(ax: Any, *, language: str = "de", location: str = "lower left"
     return arts
 
 
+def _plot_geometries(geo: Any, ax: Any, **kwargs: Any) -> None:
+    """``geo.plot(ax=ax, **kwargs)`` without the redraw of the whole figure per layer.
+
+    geopandas ends every ``plot`` with ``canvas.draw_idle()``, which on the Agg canvas
+    of scripts, notebooks and the report draws the whole figure at once (constrained
+    layout included): a map of five classes with district outlines was drawn seven
+    times before it was saved. Inside the canvas's idle-draw context the request is
+    skipped; the figure is drawn once when it is shown or saved.
+    """
+    quiet = getattr(ax.figure.canvas, "_idle_draw_cntx", None)  # matplotlib >= 3.1
+    with quiet() if quiet is not None else contextlib.nullcontext():
+        geo.plot(ax=ax, **kwargs)
+
+
 def add_outlines(
     ax: Any,
     outlines: Any,
@@ -250,7 +265,7 @@ def add_outlines(
 
     geo = outlines.geometry if hasattr(outlines, "geometry") else outlines
     before = len(ax.collections)
-    geo.boundary.plot(ax=ax, color=color, linewidth=linewidth, zorder=4)
+    _plot_geometries(geo.boundary, ax, color=color, linewidth=linewidth, zorder=4)
     out: dict = {
         "outlines": ax.collections[before] if len(ax.collections) > before else None,
         "labels": [],
@@ -388,8 +403,9 @@ class _Layers:
         if n:
             before = len(self.ax.collections)
             edge = edgecolor or ("white" if not hatch else "#444444")
-            self.gdf[mask].plot(
-                ax=self.ax,
+            _plot_geometries(
+                self.gdf[mask],
+                self.ax,
                 facecolor=color,
                 edgecolor=edge,
                 linewidth=self.linewidth,

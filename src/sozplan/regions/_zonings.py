@@ -9,8 +9,6 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
-from sklearn.metrics import adjusted_rand_score
 
 from sozplan._core.frozen import immutable
 from sozplan._core.text import german
@@ -316,6 +314,8 @@ def compare_zonings(
     for a, b in combinations(list(zonings), 2):
         pr: dict[str, Any] = {"zoning_a": a, "zoning_b": b}
         ca, cb = rows[a]["_codes"], rows[b]["_codes"]
+        from sklearn.metrics import adjusted_rand_score  # heavy: scikit-learn only here
+
         pr["adjusted_rand"] = float(adjusted_rand_score(ca, cb))
         pr["variation_of_information"] = variation_of_information(ca, cb)
         pr["vi_normalized"] = variation_of_information(ca, cb, normalized=True)
@@ -385,6 +385,8 @@ def _rank_agreement(
 ) -> dict[str, float]:
     """Spearman correlation of the blocks' index ranks and the share changing class."""
     m = np.isfinite(ra) & np.isfinite(rb) & live
+    from scipy.stats import spearmanr  # heavy: scipy.stats only here
+
     out = {"rank_spearman": float(spearmanr(ra[m], rb[m]).statistic) if m.sum() > 2 else np.nan}
     m = np.isfinite(ka) & np.isfinite(kb) & live
     out["class_change_share"] = (

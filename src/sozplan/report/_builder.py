@@ -223,9 +223,13 @@ class Sozialbericht:
         sinks.resolve_figures(t)
         self.timings["figures (waiting for workers)"] = time.perf_counter() - t0
 
+        t0 = time.perf_counter()
         write_tables(sinks, language=cfg["language"], attribution=data.attribution)
         self.tables = dict(sinks.tables)
+        self.timings["tables (CSV, Excel)"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         index = _write_pages(cfg, data, pages, nav, out)
+        self.timings["pages (HTML)"] = time.perf_counter() - t0
         self.pages = pages
         n_pages = sum(1 + len(p.subpages) for p in pages)
         say(t("build.done", pages=n_pages, figures=sinks.n_figures, tables=len(sinks.tables)))

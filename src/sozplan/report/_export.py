@@ -72,12 +72,12 @@ def write_tables(sinks: Any, *, language: str, attribution: str) -> None:
     folder = sinks.out / "tabellen"
     source = ("Quelle: " if language == "de" else "Source: ") + attribution
     try:
-        import openpyxl  # noqa: F401
+        import openpyxl
 
-        excel = True
+        book = openpyxl.Workbook()  # all sheets in memory, the file saved once
+        blank = book.active
     except ImportError:
-        excel = False
-    first = True
+        book = blank = None
     for name, (df, cap, decimals) in sinks.frames.items():
         table = _numeric(df)
         if table.index.name is None:
@@ -91,17 +91,13 @@ def write_tables(sinks: Any, *, language: str, attribution: str) -> None:
         )
         kw = {"decimals": dec, "language": language, "status": status, "index": True}
         write_table(table, folder / f"{name}.csv", attribution=source, **kw)
-        if excel:
-            write_table(
-                table,
-                folder / "sozialbericht_tabellen.xlsx",
-                attribution=[cap, source],
-                sheet_name=name[:31],
-                mode="w" if first else "a",
-                **kw,
-            )
-            first = False
+        if book is not None:
+            write_table(table, book, attribution=[cap, source], sheet_name=name[:31], **kw)
         sinks.tables[name]["source"] = attribution
+    if book is not None and len(book.sheetnames) > 1:
+        book.remove(blank)
+        book.active = 0
+        book.save(folder / "sozialbericht_tabellen.xlsx")
     (folder / "tabellen.json").write_text(
         json.dumps(sinks.tables, ensure_ascii=False, indent=1), encoding="utf-8"
     )

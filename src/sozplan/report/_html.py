@@ -116,16 +116,23 @@ def table(
         if language == "de"
         else "suppressed (small counts)"
     )
-    for ident, row in rows.iterrows():
+    columns = list(df.columns)
+    digits = [decimals.get(c, 1) if isinstance(decimals, dict) else decimals for c in columns]
+    extra = [" count" if c in count_columns else "" for c in columns]
+    # the rows as iterrows() would give them (one common type per row), read at once
+    values = rows.to_numpy()
+    hid = np.zeros(values.shape, dtype=bool)
+    if hidden is not None:
+        for j, c in enumerate(columns):
+            if c in hidden.columns:
+                hid[:, j] = hidden[c].loc[rows.index].to_numpy(dtype=bool)
+    for i, ident in enumerate(rows.index):
         label = esc(ident)
         if links and ident in links:
             label = f'<a href="{esc(links[ident])}">{label}</a>'
         cells = [f'<th scope="row">{label}</th>']
-        for c in df.columns:
-            v = row[c]
-            d = decimals.get(c, 1) if isinstance(decimals, dict) else decimals
-            is_hidden = hidden is not None and c in hidden.columns and bool(hidden.at[ident, c])
-            cls_extra = " count" if c in count_columns else ""
+        for j, v in enumerate(values[i]):
+            d, is_hidden, cls_extra = digits[j], hid[i, j], extra[j]
             if is_hidden:
                 cells.append(
                     f'<td class="num suppressed{cls_extra}" title="{esc(secret)}">{esc(sign)}</td>'

@@ -62,6 +62,16 @@ def _figure_job(func: Callable, args: tuple, kwargs: dict, path: Path) -> str:
     return display.alt_text
 
 
+def _load_for_figures() -> None:
+    """Import what every figure needs once here, so that forked workers inherit it.
+
+    mapclassify (the class bounds of every choropleth) compiles numba code on import:
+    2-3 s of CPU time that each worker process would otherwise pay on its first map.
+    """
+    import mapclassify  # noqa: F401  # heavy: compiles on import, see above
+    import matplotlib.pyplot  # noqa: F401  # heavy: only a report's figures need it
+
+
 class Sinks:
     """The build's outputs shared by all chapters: the worker pool, figures and tables."""
 
@@ -82,6 +92,8 @@ class Sinks:
 
         # "fork": workers inherit the loaded modules and do not re-run the caller's script
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        if method == "fork":
+            _load_for_figures()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads

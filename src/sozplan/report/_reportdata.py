@@ -148,27 +148,35 @@ class ReportData:
         v = self.values.value
         return v.where(~self.values.status.isin(HIDE_STATUS) & ~self.hidden_values)
 
+    def _table(self, name: str) -> Any:
+        # read-only lookups of the class's own helpers: the stored table itself, not the
+        # copy every outside reader gets (they run once per area and indicator)
+        return vars(self)[name]
+
     def name(self, ident: Any) -> str:
         """Name of an area (its id if it has none)."""
-        if "name" in self.areas.columns:
-            n = self.areas.at[ident, "name"]
+        areas = self._table("areas")
+        if "name" in areas.columns:
+            n = areas.at[ident, "name"]
             if isinstance(n, str) and n:
                 return n
         return str(ident)
 
     def district_of(self, ident: Any) -> str | None:
         """Id of the district an area lies in."""
-        if self.district_level and self.district_level in self.areas.columns:
-            d = self.areas.at[ident, self.district_level]
+        areas = self._table("areas")
+        if self.district_level and self.district_level in areas.columns:
+            d = areas.at[ident, self.district_level]
             return None if pd.isna(d) else str(d)
         return None
 
     def district_name(self, district: Any) -> str | None:
         """Name of a district, from the description (never an area's name)."""
-        if district is None or self.districts is None:
+        districts = self._table("districts")
+        if district is None or districts is None:
             return None
-        if district in self.districts.index and "name" in self.districts.columns:
-            n = self.districts.at[district, "name"]
+        if district in districts.index and "name" in districts.columns:
+            n = districts.at[district, "name"]
             if isinstance(n, str) and n:
                 return n
         return str(district)

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sozplan.checks import check_columns, check_frame, check_no_inf, fail, format_values
 from sozplan.errors import DataQualityWarning
@@ -204,6 +203,8 @@ def bartlett_sphericity(df: pd.DataFrame, columns: Any = None) -> tuple[float, i
     _, logdet = np.linalg.slogdet(r)
     stat = -(n - 1 - (2 * p + 5) / 6) * logdet
     dof = p * (p - 1) // 2
+    from scipy import stats  # heavy: scipy.stats only for this test
+
     return float(stat), int(dof), float(stats.chi2.sf(stat, dof))
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sozplan._core.frozen import immutable
 from sozplan.checks import check_frame, fail
@@ -1906,6 +1905,8 @@ def _jump_findings(
 def _coinr_flag(x: np.ndarray) -> tuple[float, float, bool]:
     if len(x) < 4 or np.std(x) == 0:
         return np.nan, np.nan, False
+    from scipy import stats  # heavy: scipy.stats only when a check needs it
+
     g1 = float(stats.skew(x, bias=False))
     g2 = float(stats.kurtosis(x, fisher=True, bias=False))
     return g1, g2, bool(abs(g1) > 2 and g2 > 3.5)
@@ -2251,6 +2252,8 @@ def _rule_stability(data: _Data, out: _Collector, kw: dict) -> pd.DataFrame:
             if ok.sum() < max(kw["n_classes"] * 2, 5):
                 continue
             p, q = p[ok], q[ok]
+            from scipy import stats  # heavy: scipy.stats only when a check needs it
+
             rho = float(stats.spearmanr(p, q).statistic)
             k = kw["n_classes"]
             cp = pd.qcut(p.rank(method="first"), k, labels=False).to_numpy()

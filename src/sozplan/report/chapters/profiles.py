@@ -27,26 +27,52 @@ def analyse(data: Any, config: dict) -> Any:
     return None
 
 
-def _key_figures(ident: Any, ctx: Any) -> tuple[list, list]:
-    t, data, r = ctx.t, ctx.data, ctx.results
-    pop = data.counts.at[ident, data.population]
+class _Lookup:
+    """Everything the Steckbriefe read per area, taken from the data and results once.
+
+    The report's data and results hand out copies of their tables on every access
+    (they are immutable); read once here, 234 areas x 8 indicators cost no more than
+    one lookup each.
+    """
+
+    def __init__(self, ctx: Any):
+        data, r = ctx.data, ctx.results
+        self.population = data.counts[data.population]
+        values = data.values
+        self.value, self.status = values.value, values.status
+        self.lower, self.upper = values.lower, values.upper
+        self.hidden = data.hidden_values
+        dv = data.district_values
+        self.district_value = dv.value if dv is not None else None
+        self.city = data.city_values.value.iloc[0]
+        self.counts, self.count_status = data.counts, data.count_status
+        self.excluded = dict(data.excluded)
+        index = r.get("index")
+        sd = index.sd if index is not None else None
+        self.status_class = sd.status_class if sd is not None else None
+        self.dynamics_class = sd.dynamics_class if sd is not None else None
+        self.reason = sd.reason if sd is not None else None
+        clusters = r.get("clusters")
+        self.cluster_codes = clusters.codes if clusters is not None else None
+
+
+def _key_figures(ident: Any, ctx: Any, look: _Lookup) -> tuple[list, list]:
+    t, r = ctx.t, ctx.results
+    pop = look.population.at[ident]
     kf = [(ctx.fmt(pop, 0) if pd.notna(pop) else ".", t("profiles.residents"))]
     explain: list[str] = []
-    index = r.get("index")
-    if index is not None:
-        sd = index.sd
-        kf.append((_class(t, sd.status_class.get(ident, "–")), t("index.col.status_class")))
-        if sd.dynamics_class is not None:
+    if look.status_class is not None:
+        kf.append((_class(t, look.status_class.get(ident, "–")), t("index.col.status_class")))
+        if look.dynamics_class is not None:
             kf.append(
-                (_class(t, sd.dynamics_class.get(ident, "–")), t("index.col.dynamics_class"))
+                (_class(t, look.dynamics_class.get(ident, "–")), t("index.col.dynamics_class"))
             )
         explain.append(t("profiles.explain_index"))
-    clusters = r.get("clusters")
-    if clusters is not None:
-        code = clusters.codes.get(ident)
+    if look.cluster_codes is not None:
+        code = look.cluster_codes.get(ident)
         lab = t(f"clusters.code.{code}") if isinstance(code, str) else t("profiles.no_value")
         kf.append((lab, t("profiles.cluster")))
-        explain.append(t("profiles.explain_cluster", label=ctx.label(clusters.indicator)))
+        explain.append(t("profiles.explain_cluster", label=ctx.label(r["clusters"].indicator)))
     typ = r.get("typology")
     if typ is not None:
         name = typ.type_name(ident, t)
@@ -62,11 +88,9 @@ def render(_result: Any, ctx: Any) -> Page:
     """Render the list of areas by district and one sub-page per area."""
     t, data = ctx.t, ctx.data
     locator = H.SvgLocator(data.areas, data.districts) if data.districts is not None else None
-    index = ctx.results.get("index")
-    sd = index.sd if index is not None else None
+    look = _Lookup(ctx)
     pages = []
     by_district: dict[str, list] = {}
-    city = data.city_values
     labels_by_key = {ind.key: ind.label(ctx.language) for ind in data.indicators}
     by_area: dict = {}
     if data.panel_values is not None and len(data.years) > 1:
@@ -77,11 +101,11 @@ def render(_result: Any, ctx: Any) -> Page:
         dname = data.district_name(dist)
         by_district.setdefault(dname or "–", []).append(ident)
         blocks: list = []
-        kf, explain = _key_figures(ident, ctx)
+        kf, explain = _key_figures(ident, ctx, look)
         blocks.append(H.keyfigures(kf))
-        reason = data.excluded.get(ident)
-        if reason is None and sd is not None:
-            rr = sd.reason.get(ident)
+        reason = look.excluded.get(ident)
+        if reason is None and look.reason is not None:
+            rr = look.reason.get(ident)
             reason = rr if rr is not None and pd.notna(rr) else None
         if reason:
             blocks.append(H.note(t("profiles.not_rated", reason=reason), "warning"))
@@ -90,19 +114,19 @@ def render(_result: Any, ctx: Any) -> Page:
         rows = []
         for ind in data.indicators:
             k = ind.key
-            area_v = data.values.value.at[ident, k]
-            hidden = bool(data.hidden_values.at[ident, k]) or data.values.status.at[ident, k] in (
+            area_v = look.value.at[ident, k]
+            hidden = bool(look.hidden.at[ident, k]) or look.status.at[ident, k] in (
                 "small_population",
                 "suppressed",
                 "missing",
                 "zero_denominator",
             )
             dv = (
-                data.district_values.value.at[dist, k]
-                if data.district_values is not None and dist in data.district_values.value.index
+                look.district_value.at[dist, k]
+                if look.district_value is not None and dist in look.district_value.index
                 else np.nan
             )
-            lo, hi = data.values.lower.at[ident, k], data.values.upper.at[ident, k]
+            lo, hi = look.lower.at[ident, k], look.upper.at[ident, k]
             ci = (
                 t("profiles.ci", lo=ctx.fmt(lo, ind.decimals), hi=ctx.fmt(hi, ind.decimals))
                 if not hidden and np.isfinite(lo) and np.isfinite(hi)
@@ -111,7 +135,7 @@ def render(_result: Any, ctx: Any) -> Page:
             rows.append(
                 {
                     "label": ind.label(ctx.language),
-                    "values": [area_v, dv, city.value.iloc[0][k]],
+                    "values": [area_v, dv, look.city[k]],
                     "unit": ctx.unit(ind.key),
                     "decimals": ind.decimals,
                     "hidden": [hidden, False, False],
@@ -157,10 +181,10 @@ def render(_result: Any, ctx: Any) -> Page:
                     },
                 )
             )
-        counts = data.counts.loc[[ident]].T
+        counts = look.counts.loc[[ident]].T
         counts.columns = [t("profiles.count")]
         hid = pd.DataFrame(
-            (data.count_status.loc[[ident]].T == "secret").to_numpy(),
+            (look.count_status.loc[[ident]].T == "secret").to_numpy(),
             index=counts.index,
             columns=counts.columns,
         )
