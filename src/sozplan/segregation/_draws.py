@@ -260,6 +260,58 @@ def _draw_units(
 
 
 @_jit
+def _draw_rows(
+    state: np.ndarray,
+    unit_table: np.ndarray,
+    lo: np.ndarray,
+    start: np.ndarray,
+    size: np.ndarray,
+    table: np.ndarray,
+    out: np.ndarray,
+    spare: np.ndarray,
+    sums: np.ndarray,
+) -> None:
+    """:func:`_draw_units` for units sorted by their table, written straight into out.
+
+    ``out`` (b x units) and ``spare`` (e x units) get ``b + e`` rows of draws, ``sums``
+    their ``b + e`` row sums (spare rows replace rejected rows without a second pass
+    over the tables). Units are visited in memory order, which is the order of their
+    tables, so that one table serves consecutive units while it is in the CPU caches,
+    and the draws of eight consecutive units fill the same cache lines of ``out`` (no
+    transposed copy). The uniforms are taken in the same order as by
+    :func:`_draw_units` with ``order = arange(n)`` and ``b + e`` rows.
+    """
+    b = out.shape[0]
+    e = spare.shape[0]
+    sums[:] = 0.0
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    for i in range(out.shape[1]):
+        j = unit_table[i]
+        tab = table[start[j] :]
+        k_size = float(size[j])
+        base = lo[j]
+        if k_size == 1.0:
+            for s in range(b):
+                out[s, i] = base
+            for s in range(e):
+                spare[s, i] = base
+            for s in range(b + e):
+                sums[s] += base
+            continue
+        for s in range(b + e):
+            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+            w = u * k_size
+            k = int(w)
+            value = base + k + tab[k, 1] * (w - k >= tab[k, 0])
+            if s < b:
+                out[s, i] = value
+            else:
+                spare[s - b, i] = value
+            sums[s] += value
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+
+
+@_jit
 def _add_persons(state: np.ndarray, need: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
     """Allocate need[s] further persons to row s of out (rows x units), one uniform each."""
     size = float(len(table))
@@ -317,23 +369,40 @@ class UnitSampler:
             # units in the order of their tables: units of one size share a table, and the
             # tables are read front to back, which keeps them in the CPU caches
             self.order = np.argsort(self.unit_table, kind="stable")
+            #: units already sorted by their tables (Simulator sorts them by size)
+            self.in_order = bool((np.diff(self.unit_table) >= 0).all())
             self.tables = _unit_tables(kind, keys, np.full(len(keys), self.p))
             self.n_spread = int(np.count_nonzero(self.tables[2][self.unit_table] > 1))
 
-    def draw(self, rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
-        """Fill ``out`` (shape ``(b, n)``) with independent draws; return the row sums."""
+    def draw(
+        self, rng: np.random.Generator, out: np.ndarray, spare: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Fill ``out`` (shape ``(b, n)``) with independent draws; return the row sums.
+
+        ``spare`` (shape ``(e, n)``), if given, gets ``e`` further rows in the same pass;
+        the returned sums then have ``b + e`` entries.
+        """
         b, n = out.shape
+        if spare is None:
+            spare = np.empty((0, n))
+        e = len(spare)
         if self.tables is None:
-            if self.kind == _POISSON:
-                out[:] = rng.poisson(self.a, size=(b, n))
-            else:
-                out[:] = rng.binomial(self.a.astype(np.int64), self.p, size=(b, n))
-            return out.sum(axis=1)
-        sums = np.empty(b)
-        by_unit = np.empty((n, b))
+            for rows in (out, spare):
+                if self.kind == _POISSON:
+                    rows[:] = rng.poisson(self.a, size=rows.shape)
+                else:
+                    rows[:] = rng.binomial(self.a.astype(np.int64), self.p, size=rows.shape)
+            return np.r_[out.sum(axis=1), spare.sum(axis=1)]
+        sums = np.empty(b + e)
+        if self.in_order:
+            with _Stream(rng) as state:
+                _draw_rows(state, self.unit_table, *self.tables, out, spare, sums)
+            return sums
+        by_unit = np.empty((n, b + e))
         with _Stream(rng) as state:
             _draw_units(state, self.order, self.unit_table, *self.tables, by_unit, sums)
-        out[:] = by_unit.T
+        out[:] = by_unit[:, :b].T
+        spare[:] = by_unit[:, b:].T
         return sums
 
 
@@ -356,8 +425,20 @@ class MultinomialSampler:
             out[:] = 0.0
             sums = np.zeros(len(out))
         else:
-            sums = self.poisson.draw(rng, out)
-            again = np.flatnonzero(sums > self.total)  # P(S > G) = P(Z > 1.5), about 7 %
+            # P(S > G) = P(Z > 1.5), about 7 %: rejected rows are replaced by spare rows
+            # drawn in the same pass (enough in all but about 1 in 1,000 chunks)
+            b = len(out)
+            q = 0.5 * math.erfc(SPARE / math.sqrt(2.0))
+            e = math.ceil((b * q + 3.0 * math.sqrt(b * q) + 1.0) / (1.0 - q))
+            spare = np.empty((e, out.shape[1]))
+            sums = self.poisson.draw(rng, out, spare)
+            spare_sums, sums = sums[b:], sums[:b]
+            usable = np.flatnonzero(spare_sums <= self.total)
+            again = np.flatnonzero(sums > self.total)
+            fill = min(len(again), len(usable))
+            out[again[:fill]] = spare[usable[:fill]]
+            sums[again[:fill]] = spare_sums[usable[:fill]]
+            again = again[fill:]
             while len(again):
                 redo = np.empty((len(again), out.shape[1]))
                 redo_sums = self.poisson.draw(rng, redo)
