@@ -41,6 +41,7 @@ distribution. IEEE TSE 17(9), 972-975. doi:10.1109/32.92917
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,11 @@ from sozplan.segregation._compiled import jit
 TAIL = 1e-20
 #: Largest number of table entries built for one group; beyond, numpy's samplers are used.
 MAX_TABLE_ENTRIES = 8_000_000
+#: A table's centre: the values with at least this fraction of the mode's probability
+#: (about 3 standard deviations either side); the values beyond, with a total
+#: probability of about 0.3 %, are drawn from a second, rarely used table. Small centre
+#: tables stay in the CPU caches while they serve their units.
+CENTRE = math.exp(-4.5)
 #: Persons a multinomial row leaves to the one-by-one step, in units of sqrt(G).
 SPARE = 1.5
 
@@ -147,39 +153,139 @@ def _vose(w: np.ndarray, table: np.ndarray, stack: np.ndarray) -> None:
 
 
 @_jit
-def _unit_tables(
+def _windows(
     kind: int, a: np.ndarray, p: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Alias tables of Poisson(a_j) (kind 0) or Bin(a_j, p_j) (kind 1), stacked."""
+    """Lowest value, size, position of the mode and log pmf at the mode of every window."""
     nt = a.shape[0]
     lo = np.empty(nt)
     size = np.empty(nt, np.int64)
-    mode = np.empty(nt)
+    mode = np.empty(nt, np.int64)
     log_mode = np.empty(nt)
     for j in range(nt):
-        lo[j], hi, mode[j], log_mode[j] = _window(kind, a[j], p[j])
+        lo[j], hi, m, log_mode[j] = _window(kind, a[j], p[j])
         size[j] = int(hi - lo[j]) + 1
-    start = np.zeros(nt, np.int64)
-    for j in range(1, nt):
-        start[j] = start[j - 1] + size[j - 1]
-    table = np.empty((start[nt - 1] + size[nt - 1], 2))
-    w = np.empty(size.max())
-    stack = np.empty(size.max(), np.int64)
-    for j in range(nt):
-        k_size = size[j]
-        im = int(mode[j] - lo[j])
-        pm = math.exp(log_mode[j]) if k_size > 1 else 1.0
+        mode[j] = int(m - lo[j])
+    return lo, size, mode, log_mode
+
+
+@_jit
+def _fill_weights(
+    kind: int, a: np.ndarray, p: np.ndarray, windows: Any, start: np.ndarray, weights: Any
+) -> None:
+    """Probabilities of every window into ``weights`` (stacked from ``start``).
+
+    The pmf at the mode from its logarithm, the other entries by the ratio recurrence
+    outwards.
+    """
+    lo, size, mode, log_mode = windows
+    for j in range(len(a)):
+        w = weights[start[j] : start[j] + size[j]]
+        im = mode[j]
+        pm = math.exp(log_mode[j]) if size[j] > 1 else 1.0
         w[im] = pm
         v = pm
-        for r in range(im + 1, k_size):
+        for r in range(im + 1, size[j]):
             v *= _ratio(kind, a[j], p[j], lo[j] + r - 1.0)
             w[r] = v
         v = pm
         for r in range(im - 1, -1, -1):
             v /= _ratio(kind, a[j], p[j], lo[j] + r)
             w[r] = v
-        _vose(w[:k_size], table[start[j] : start[j] + k_size], stack)
-    return lo, start, size, table
+
+
+@_jit
+def _centres(
+    weights: np.ndarray, w_start: np.ndarray, w_size: np.ndarray, mode: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """First position and length of every window's centre (see :func:`_fill_tables`)."""
+    nt = len(w_start)
+    c_first = np.empty(nt, np.int64)
+    n_centre = np.empty(nt, np.int64)
+    for j in range(nt):
+        w = weights[w_start[j] : w_start[j] + w_size[j]]
+        floor = w[mode[j]] * CENTRE
+        first, last = mode[j], mode[j]
+        while first > 0 and w[first - 1] >= floor:
+            first -= 1
+        while last < w_size[j] - 1 and w[last + 1] >= floor:
+            last += 1
+        c_first[j] = first
+        n_centre[j] = last - first + 1
+    return c_first, n_centre
+
+
+@_jit
+def _fill_tables(weights: Any, windows: Any, centres: Any, tables: Any) -> None:
+    """Centre alias tables with a tail column, and tail tables (see :func:`_unit_tables`).
+
+    The centre holds the values whose probability is at least ``CENTRE`` times the
+    mode's (a contiguous range, the distributions being unimodal); when the window has
+    values outside it, one more column carries their total probability, and drawing it
+    sends the draw to the tail table of those values (``t_values``), drawn with a
+    second uniform number. Both steps together give every value of the window exactly
+    its probability.
+    """
+    w_lo, w_start, w_size = windows
+    c_first, n_centre = centres
+    _, start, size, table, _, t_start, t_size, t_table, t_values = tables
+    scratch = np.empty(w_size.max() + 1)
+    tail_weights = np.empty(w_size.max())
+    stack = np.empty(w_size.max() + 1, np.int64)
+    for j in range(len(w_lo)):
+        w = weights[w_start[j] : w_start[j] + w_size[j]]
+        first, n_c, n_t = c_first[j], n_centre[j], t_size[j]
+        scratch[:n_c] = w[first : first + n_c]
+        if n_t > 0:
+            tail_mass = 0.0
+            r = 0
+            for q in range(w_size[j]):
+                if q < first or q >= first + n_c:
+                    t_values[t_start[j] + r] = w_lo[j] + q
+                    tail_weights[r] = w[q]
+                    tail_mass += w[q]
+                    r += 1
+            scratch[n_c] = tail_mass
+            _vose(tail_weights[:n_t], t_table[t_start[j] : t_start[j] + n_t], stack)
+        _vose(scratch[: size[j]], table[start[j] : start[j] + size[j]], stack)
+
+
+def _stack(sizes: np.ndarray) -> np.ndarray:
+    """Start of each block when blocks of ``sizes`` are stacked."""
+    return np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+
+
+def _unit_tables(kind: int, a: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Alias tables of Poisson(a_j) (kind 0) or Bin(a_j, p_j) (kind 1), stacked.
+
+    Returns ``(lo, start, size, table, n_centre, t_start, t_size, t_table, t_values)``:
+    centre table ``j`` is ``table[start[j]:start[j] + size[j]]`` over the values
+    ``lo[j] + 0 .. lo[j] + n_centre[j] - 1`` and, if ``size[j] > n_centre[j]``, the
+    tail column ``n_centre[j]``; tail table ``j`` is ``t_table[t_start[j]:t_start[j] +
+    t_size[j]]`` over the values ``t_values[t_start[j]:...]``. The large arrays are
+    allocated by numpy (huge pages: no page fault per 4 KB written).
+    """
+    windows = _windows(kind, a, p)
+    w_lo, w_size, mode, _ = windows
+    w_start = _stack(w_size)
+    weights = np.empty(int(w_size.sum()))
+    _fill_weights(kind, a, p, windows, w_start, weights)
+    c_first, n_centre = _centres(weights, w_start, w_size, mode)
+    t_size = w_size - n_centre
+    size = n_centre + (t_size > 0)
+    tables = (
+        w_lo + c_first,
+        _stack(size),
+        size,
+        np.empty((int(size.sum()), 2)),
+        n_centre,
+        _stack(t_size),
+        t_size,
+        np.zeros((max(1, int(t_size.sum())), 2)),
+        np.zeros(max(1, int(t_size.sum()))),
+    )
+    _fill_tables(weights, (w_lo, w_start, w_size), (c_first, n_centre), tables)
+    return tables
 
 
 @_jit
@@ -215,14 +321,37 @@ def _step(
 
 
 @_jit
+def _draw_one(
+    s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64, j: int, tables: Any
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, float]:
+    """One draw from distribution ``j`` of ``tables`` (see :func:`_unit_tables`).
+
+    One uniform picks a column of the centre table and one comparison decides between
+    the column and its alias; the rare tail column takes a second uniform for the tail
+    table. Returns the advanced SFC64 state and the value.
+    """
+    lo, start, size, table, n_centre, t_start, t_size, t_table, t_values = tables
+    s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+    w = u * size[j]
+    k = int(w)
+    cell = start[j] + k
+    pos = k + int(table[cell, 1]) * (w - k >= table[cell, 0])
+    if pos < n_centre[j]:
+        return s0, s1, s2, s3, lo[j] + pos
+    s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+    w = u * t_size[j]
+    k = int(w)
+    cell = t_start[j] + k
+    pos = k + int(t_table[cell, 1]) * (w - k >= t_table[cell, 0])
+    return s0, s1, s2, s3, t_values[t_start[j] + pos]
+
+
+@_jit
 def _draw_units(
     state: np.ndarray,
     order: np.ndarray,
     unit_table: np.ndarray,
-    lo: np.ndarray,
-    start: np.ndarray,
-    size: np.ndarray,
-    table: np.ndarray,
+    tables: Any,
     out: np.ndarray,
     sums: np.ndarray,
 ) -> None:
@@ -237,23 +366,19 @@ def _draw_units(
     unit, row by row, from the SFC64 ``state`` (advanced in place).
     """
     b = out.shape[1]
+    lo, size = tables[0], tables[2]
     sums[:] = 0.0
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for r in range(out.shape[0]):
         i = order[r]
-        tab = table[start[unit_table[i]] :]
-        k_size = float(size[unit_table[i]])
-        base = lo[unit_table[i]]
-        if k_size == 1.0:
+        j = unit_table[i]
+        if size[j] == 1:
             for s in range(b):
-                out[i, s] = base
-                sums[s] += base
+                out[i, s] = lo[j]
+                sums[s] += lo[j]
             continue
         for s in range(b):
-            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
-            w = u * k_size
-            k = int(w)
-            value = base + k + tab[k, 1] * (w - k >= tab[k, 0])
+            s0, s1, s2, s3, value = _draw_one(s0, s1, s2, s3, j, tables)
             out[i, s] = value
             sums[s] += value
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
@@ -263,10 +388,7 @@ def _draw_units(
 def _draw_rows(
     state: np.ndarray,
     unit_table: np.ndarray,
-    lo: np.ndarray,
-    start: np.ndarray,
-    size: np.ndarray,
-    table: np.ndarray,
+    tables: Any,
     out: np.ndarray,
     spare: np.ndarray,
     sums: np.ndarray,
@@ -283,31 +405,27 @@ def _draw_rows(
     """
     b = out.shape[0]
     e = spare.shape[0]
+    lo, size = tables[0], tables[2]
     sums[:] = 0.0
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for i in range(out.shape[1]):
         j = unit_table[i]
-        tab = table[start[j] :]
-        k_size = float(size[j])
-        base = lo[j]
-        if k_size == 1.0:
+        if size[j] == 1:
             for s in range(b):
-                out[s, i] = base
+                out[s, i] = lo[j]
             for s in range(e):
-                spare[s, i] = base
+                spare[s, i] = lo[j]
             for s in range(b + e):
-                sums[s] += base
+                sums[s] += lo[j]
             continue
-        for s in range(b + e):
-            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
-            w = u * k_size
-            k = int(w)
-            value = base + k + tab[k, 1] * (w - k >= tab[k, 0])
-            if s < b:
-                out[s, i] = value
-            else:
-                spare[s - b, i] = value
+        for s in range(b):
+            s0, s1, s2, s3, value = _draw_one(s0, s1, s2, s3, j, tables)
+            out[s, i] = value
             sums[s] += value
+        for s in range(e):
+            s0, s1, s2, s3, value = _draw_one(s0, s1, s2, s3, j, tables)
+            spare[s, i] = value
+            sums[b + s] += value
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
@@ -396,11 +514,11 @@ class UnitSampler:
         sums = np.empty(b + e)
         if self.in_order:
             with _Stream(rng) as state:
-                _draw_rows(state, self.unit_table, *self.tables, out, spare, sums)
+                _draw_rows(state, self.unit_table, self.tables, out, spare, sums)
             return sums
         by_unit = np.empty((n, b + e))
         with _Stream(rng) as state:
-            _draw_units(state, self.order, self.unit_table, *self.tables, by_unit, sums)
+            _draw_units(state, self.order, self.unit_table, self.tables, by_unit, sums)
         out[:] = by_unit[:, :b].T
         spare[:] = by_unit[:, b:].T
         return sums
