@@ -217,36 +217,36 @@ def _centres(
 
 @_jit
 def _fill_tables(weights: Any, windows: Any, centres: Any, tables: Any) -> None:
-    """Centre alias tables with a tail column, and tail tables (see :func:`_unit_tables`).
+    """Centre alias tables with a tail column, and the tails (see :func:`_unit_tables`).
 
     The centre holds the values whose probability is at least ``CENTRE`` times the
     mode's (a contiguous range, the distributions being unimodal); when the window has
-    values outside it, one more column carries their total probability, and drawing it
-    sends the draw to the tail table of those values (``t_values``), drawn with a
-    second uniform number. Both steps together give every value of the window exactly
-    its probability.
+    values outside it, one more column carries their total probability. Drawing that
+    column draws a second uniform number and finds the value in the tails by inversion,
+    from the edges of the centre outwards. Both steps together give every value of the
+    window exactly its probability.
     """
-    w_lo, w_start, w_size = windows
+    w_start, w_size = windows
     c_first, n_centre = centres
-    _, start, size, table, _, t_start, t_size, t_table, t_values = tables
+    _, start, size, table, _, t_start, n_left, n_right, t_weights, t_mass = tables
     scratch = np.empty(w_size.max() + 1)
-    tail_weights = np.empty(w_size.max())
     stack = np.empty(w_size.max() + 1, np.int64)
-    for j in range(len(w_lo)):
+    for j in range(len(w_start)):
         w = weights[w_start[j] : w_start[j] + w_size[j]]
-        first, n_c, n_t = c_first[j], n_centre[j], t_size[j]
+        first, n_c = c_first[j], n_centre[j]
         scratch[:n_c] = w[first : first + n_c]
-        if n_t > 0:
-            tail_mass = 0.0
-            r = 0
-            for q in range(w_size[j]):
-                if q < first or q >= first + n_c:
-                    t_values[t_start[j] + r] = w_lo[j] + q
-                    tail_weights[r] = w[q]
-                    tail_mass += w[q]
-                    r += 1
-            scratch[n_c] = tail_mass
-            _vose(tail_weights[:n_t], t_table[t_start[j] : t_start[j] + n_t], stack)
+        left = 0.0
+        for r in range(n_left[j]):  # from the centre's lower edge downwards
+            t_weights[t_start[j] + r] = w[first - 1 - r]
+            left += w[first - 1 - r]
+        right = 0.0
+        for r in range(n_right[j]):  # from the centre's upper edge upwards
+            t_weights[t_start[j] + n_left[j] + r] = w[first + n_c + r]
+            right += w[first + n_c + r]
+        t_mass[j, 0] = left
+        t_mass[j, 1] = right
+        if size[j] > n_c:
+            scratch[n_c] = left + right
         _vose(scratch[: size[j]], table[start[j] : start[j] + size[j]], stack)
 
 
@@ -258,12 +258,13 @@ def _stack(sizes: np.ndarray) -> np.ndarray:
 def _unit_tables(kind: int, a: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
     """Alias tables of Poisson(a_j) (kind 0) or Bin(a_j, p_j) (kind 1), stacked.
 
-    Returns ``(lo, start, size, table, n_centre, t_start, t_size, t_table, t_values)``:
-    centre table ``j`` is ``table[start[j]:start[j] + size[j]]`` over the values
-    ``lo[j] + 0 .. lo[j] + n_centre[j] - 1`` and, if ``size[j] > n_centre[j]``, the
-    tail column ``n_centre[j]``; tail table ``j`` is ``t_table[t_start[j]:t_start[j] +
-    t_size[j]]`` over the values ``t_values[t_start[j]:...]``. The large arrays are
-    allocated by numpy (huge pages: no page fault per 4 KB written).
+    Returns ``(lo, start, size, table, n_centre, t_start, n_left, n_right, t_weights,
+    t_mass)``: centre table ``j`` is ``table[start[j]:start[j] + size[j]]`` over the
+    values ``lo[j] + 0 .. lo[j] + n_centre[j] - 1`` and, if ``size[j] > n_centre[j]``,
+    the tail column ``n_centre[j]``. The tails' weights are ``t_weights[t_start[j]:]``:
+    ``n_left[j]`` values ``lo[j] - 1, lo[j] - 2, ...``, then ``n_right[j]`` values
+    ``lo[j] + n_centre[j], ...``; ``t_mass[j]`` holds the two sums. The large arrays
+    are allocated by numpy (huge pages: no page fault per 4 KB written).
     """
     windows = _windows(kind, a, p)
     w_lo, w_size, mode, _ = windows
@@ -271,7 +272,8 @@ def _unit_tables(kind: int, a: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, .
     weights = np.empty(int(w_size.sum()))
     _fill_weights(kind, a, p, windows, w_start, weights)
     c_first, n_centre = _centres(weights, w_start, w_size, mode)
-    t_size = w_size - n_centre
+    n_right = w_size - c_first - n_centre
+    t_size = c_first + n_right
     size = n_centre + (t_size > 0)
     tables = (
         w_lo + c_first,
@@ -280,11 +282,12 @@ def _unit_tables(kind: int, a: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, .
         np.empty((int(size.sum()), 2)),
         n_centre,
         _stack(t_size),
-        t_size,
-        np.zeros((max(1, int(t_size.sum())), 2)),
-        np.zeros(max(1, int(t_size.sum()))),
+        c_first,
+        n_right,
+        np.empty(max(1, int(t_size.sum()))),
+        np.empty((len(a), 2)),
     )
-    _fill_tables(weights, (w_lo, w_start, w_size), (c_first, n_centre), tables)
+    _fill_tables(weights, (w_start, w_size), (c_first, n_centre), tables)
     return tables
 
 
@@ -327,10 +330,11 @@ def _draw_one(
     """One draw from distribution ``j`` of ``tables`` (see :func:`_unit_tables`).
 
     One uniform picks a column of the centre table and one comparison decides between
-    the column and its alias; the rare tail column takes a second uniform for the tail
-    table. Returns the advanced SFC64 state and the value.
+    the column and its alias; the rare tail column (about 0.3 %) takes a second uniform
+    and finds the value in the tails by inversion. Returns the advanced SFC64 state and
+    the value.
     """
-    lo, start, size, table, n_centre, t_start, t_size, t_table, t_values = tables
+    lo, start, size, table, n_centre, t_start, n_left, n_right, t_weights, t_mass = tables
     s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
     w = u * size[j]
     k = int(w)
@@ -339,11 +343,21 @@ def _draw_one(
     if pos < n_centre[j]:
         return s0, s1, s2, s3, lo[j] + pos
     s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
-    w = u * t_size[j]
-    k = int(w)
-    cell = t_start[j] + k
-    pos = k + int(t_table[cell, 1]) * (w - k >= t_table[cell, 0])
-    return s0, s1, s2, s3, t_values[t_start[j] + pos]
+    x = u * (t_mass[j, 0] + t_mass[j, 1])
+    first = t_start[j]
+    if x < t_mass[j, 0]:  # the lower tail, from its edge downwards
+        for r in range(n_left[j]):
+            x -= t_weights[first + r]
+            if x < 0.0:
+                return s0, s1, s2, s3, lo[j] - 1 - r
+        return s0, s1, s2, s3, lo[j] - n_left[j]  # pragma: no cover - rounding
+    x -= t_mass[j, 0]
+    first += n_left[j]
+    for r in range(n_right[j]):
+        x -= t_weights[first + r]
+        if x < 0.0:
+            return s0, s1, s2, s3, lo[j] + n_centre[j] + r
+    return s0, s1, s2, s3, lo[j] + n_centre[j] + n_right[j] - 1  # pragma: no cover
 
 
 @_jit
