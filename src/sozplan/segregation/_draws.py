@@ -324,24 +324,16 @@ def _step(
 
 
 @_jit
-def _draw_one(
+def _draw_tail(
     s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64, j: int, tables: Any
 ) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, float]:
-    """One draw from distribution ``j`` of ``tables`` (see :func:`_unit_tables`).
+    """A value from the tails of distribution ``j`` (see :func:`_unit_tables`).
 
-    One uniform picks a column of the centre table and one comparison decides between
-    the column and its alias; the rare tail column (about 0.3 %) takes a second uniform
-    and finds the value in the tails by inversion. Returns the advanced SFC64 state and
-    the value.
+    Called when the draw from the centre table gave the tail column (about 0.3 % of
+    the draws): a second uniform finds the value by inversion, from the edges of the
+    centre outwards. Returns the advanced SFC64 state and the value.
     """
-    lo, start, size, table, n_centre, t_start, n_left, n_right, t_weights, t_mass = tables
-    s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
-    w = u * size[j]
-    k = int(w)
-    cell = start[j] + k
-    pos = k + int(table[cell, 1]) * (w - k >= table[cell, 0])
-    if pos < n_centre[j]:
-        return s0, s1, s2, s3, lo[j] + pos
+    lo, _, _, _, n_centre, t_start, n_left, n_right, t_weights, t_mass = tables
     s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
     x = u * (t_mass[j, 0] + t_mass[j, 1])
     first = t_start[j]
@@ -380,19 +372,27 @@ def _draw_units(
     unit, row by row, from the SFC64 ``state`` (advanced in place).
     """
     b = out.shape[1]
-    lo, size = tables[0], tables[2]
+    lo, start, size, table, n_centre = tables[:5]
     sums[:] = 0.0
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for r in range(out.shape[0]):
         i = order[r]
         j = unit_table[i]
+        base, n_c, k_size, tab = lo[j], n_centre[j], float(size[j]), table[start[j] :]
         if size[j] == 1:
             for s in range(b):
-                out[i, s] = lo[j]
-                sums[s] += lo[j]
+                out[i, s] = base
+                sums[s] += base
             continue
         for s in range(b):
-            s0, s1, s2, s3, value = _draw_one(s0, s1, s2, s3, j, tables)
+            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+            w = u * k_size
+            k = int(w)
+            pos = k + int(tab[k, 1]) * (w - k >= tab[k, 0])
+            if pos < n_c:
+                value = base + pos
+            else:
+                s0, s1, s2, s3, value = _draw_tail(s0, s1, s2, s3, j, tables)
             out[i, s] = value
             sums[s] += value
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
@@ -418,28 +418,29 @@ def _draw_rows(
     :func:`_draw_units` with ``order = arange(n)`` and ``b + e`` rows.
     """
     b = out.shape[0]
-    e = spare.shape[0]
-    lo, size = tables[0], tables[2]
+    lo, start, size, table, n_centre = tables[:5]
     sums[:] = 0.0
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for i in range(out.shape[1]):
         j = unit_table[i]
-        if size[j] == 1:
-            for s in range(b):
-                out[s, i] = lo[j]
-            for s in range(e):
-                spare[s, i] = lo[j]
-            for s in range(b + e):
-                sums[s] += lo[j]
-            continue
-        for s in range(b):
-            s0, s1, s2, s3, value = _draw_one(s0, s1, s2, s3, j, tables)
-            out[s, i] = value
+        base, n_c, k_size, tab = lo[j], n_centre[j], float(size[j]), table[start[j] :]
+        for s in range(b + spare.shape[0]):
+            if size[j] == 1:
+                value = base
+            else:
+                s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+                w = u * k_size
+                k = int(w)
+                pos = k + int(tab[k, 1]) * (w - k >= tab[k, 0])
+                if pos < n_c:
+                    value = base + pos
+                else:
+                    s0, s1, s2, s3, value = _draw_tail(s0, s1, s2, s3, j, tables)
+            if s < b:
+                out[s, i] = value
+            else:
+                spare[s - b, i] = value
             sums[s] += value
-        for s in range(e):
-            s0, s1, s2, s3, value = _draw_one(s0, s1, s2, s3, j, tables)
-            spare[s, i] = value
-            sums[b + s] += value
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
