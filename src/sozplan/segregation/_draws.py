@@ -327,7 +327,7 @@ def _step(
 def _draw_tail(
     s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64, j: int, tables: Any
 ) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, float]:
-    """A value from the tails of distribution ``j`` (see :func:`_unit_tables`).
+    """Draw a value from the tails of distribution ``j`` (see :func:`_unit_tables`).
 
     Called when the draw from the centre table gave the tail column (about 0.3 % of
     the draws): a second uniform finds the value by inversion, from the edges of the
