@@ -316,6 +316,16 @@ def od_costs(
         Missing columns, unknown ids (not among ``origins``/``facilities``), duplicated
         pairs, negative or missing costs, or (``missing="error"``) pairs absent.
 
+    Notes
+    -----
+    The table is checked in one compiled pass (one bit per origin-facility pair marks
+    the pairs seen) and the pairs within ``max_cost`` are written straight into the
+    sparse matrix: a complete table of 20,000 blocks x 1,000 facilities (20 million
+    rows) takes about a second from the DataFrame to the 2SFCA result. Ids are looked
+    up fastest as integers (a direct look-up table when they lie in a compact range)
+    or as categorical columns (each category once); text ids go through pandas' hash
+    table, which takes several seconds for 20 million rows.
+
     Examples
     --------
     >>> import pandas as pd
