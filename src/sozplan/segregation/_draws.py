@@ -9,18 +9,25 @@ For each one an alias table (Walker 1977; Vose 1991) is built once; a draw is th
 uniform number, one table look-up and one comparison, without branches, instead of
 numpy's rejection samplers (BTPE, PTRS) per value.
 
-Exactness: the tables hold the probabilities of the whole support except tails of total
-mass below ``TAIL`` (1e-20, far below the :math:`2^{-53}` resolution of the uniforms);
-the probabilities are computed from the log-probability at the mode and the ratio
-recurrence, accurate to about :math:`10^{-12}` relative. ``tests/test_segregation.py``
-recomputes the probabilities implied by the tables and compares them with
-``scipy.stats`` to 1e-11 relative.
+The alias table holds the *centre* of a distribution (values with at least ``CENTRE``
+times the mode's probability, about three standard deviations either side) and one more
+column with the total probability of the values beyond; drawing that column (about
+0.3 % of the draws) takes a second uniform and finds the value in the tails by
+inversion from the centre's edges. The centre tables are a third of full tables, so a
+table stays in the CPU caches while it serves its units.
+
+Exactness: centre and tails hold the probabilities of the whole support except tails of
+total mass below ``TAIL`` (1e-20, far below the :math:`2^{-53}` resolution of the
+uniforms); the probabilities are computed from the log-probability at the mode and the
+ratio recurrence, accurate to about :math:`10^{-12}` relative.
+``tests/test_segregation.py`` recomputes the probabilities implied by the tables and
+tails and compares them with ``scipy.stats`` to 1e-11 relative.
 
 Multinomial allocation of a group of :math:`G` persons to the units (systematic null)
 uses Poissonisation with rejection: draw :math:`N_i \sim \mathrm{Poisson}((G - m)
 p_i)` with :math:`m = \lceil 1.5\sqrt{G}\,\rceil`; rows with :math:`S = \sum_i N_i > G`
-are drawn again; the remaining :math:`G - S` persons are allocated one by one with
-probabilities :math:`p_i` (an alias table over the units). Given :math:`S = s`,
+are replaced by spare rows drawn in the same pass; the remaining :math:`G - S` persons
+are allocated one by one with probabilities :math:`p_i` (an alias table over the units). Given :math:`S = s`,
 :math:`N` is :math:`\mathrm{Mult}(s, p)` whatever the acceptance rule, and adding an
 independent :math:`\mathrm{Mult}(G - s, p)` gives exactly :math:`\mathrm{Mult}(G, p)`.
 
