@@ -331,6 +331,22 @@ def _step(
 
 
 @_jit
+def _look_up(
+    s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64, tab: np.ndarray, k_size: float
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, int]:
+    """Column drawn from the alias table ``tab`` of ``k_size`` columns, one uniform.
+
+    The uniform picks column ``k = floor(u K)``; the fraction ``u K - k`` below
+    ``tab[k, 0]`` keeps it, otherwise the draw is its alias ``k + tab[k, 1]``. Small
+    enough to be inlined in the loops.
+    """
+    s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+    w = u * k_size
+    k = int(w)
+    return s0, s1, s2, s3, k + int(tab[k, 1]) * (w - k >= tab[k, 0])
+
+
+@_jit
 def _draw_tail(
     s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64, j: int, tables: Any
 ) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, float]:
@@ -392,10 +408,7 @@ def _draw_units(
                 sums[s] += base
             continue
         for s in range(b):
-            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
-            w = u * k_size
-            k = int(w)
-            pos = k + int(tab[k, 1]) * (w - k >= tab[k, 0])
+            s0, s1, s2, s3, pos = _look_up(s0, s1, s2, s3, tab, k_size)
             if pos < n_c:
                 value = base + pos
             else:
@@ -444,10 +457,7 @@ def _draw_rows(
             if size[j] == 1:
                 value = base
             else:
-                s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
-                w = u * k_size
-                k = int(w)
-                pos = k + int(tab[k, 1]) * (w - k >= tab[k, 0])
+                s0, s1, s2, s3, pos = _look_up(s0, s1, s2, s3, tab, k_size)
                 if pos < n_c:
                     value = base + pos
                 else:
