@@ -21,7 +21,9 @@ counts if the generator is unavailable). Measures
    ``Bin(total, block share)``, seed 1);
 3. peak memory (tracemalloc) of our aspatial table per unit.
 
-Prints medians of several runs and the ratios.
+Prints medians of several runs and the ratios, and the load average at the start and
+the end. ``--tests-only --one-thread`` times only the randomisation rows with one
+thread on both sides (ours ``n_jobs=1`` vs PySAL ``n_jobs=1``), with our CPU time.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import statistics
 import sys
 import time
@@ -161,6 +164,7 @@ def main(
     quick: bool = False,
     tests_only: bool = False,
     nulls: tuple[str, ...] = ("systematic", "evenness"),
+    one_thread: bool = False,
 ) -> None:
     sizes = [] if tests_only else [10_000] if quick else [10_000, 100_000]
     repeats = 3 if quick else 5
@@ -249,7 +253,7 @@ def main(
             f"  {label}: totals {int(df['einwohner'].min())}-{int(df['einwohner'].max())}, "
             f"median {int(df['einwohner'].median())}"
         )
-        randomisation_rows(df, label, repeats, pysal_repeats, nulls)
+        randomisation_rows(df, label, repeats, pysal_repeats, nulls, one_thread)
     ours_perm = timeit(
         lambda df=blocks: S.randomization_test(
             S.dissimilarity,
@@ -283,7 +287,12 @@ def main(
 
 
 def randomisation_rows(
-    df: pd.DataFrame, label: str, repeats: int, pysal_repeats: int, nulls: tuple[str, ...]
+    df: pd.DataFrame,
+    label: str,
+    repeats: int,
+    pysal_repeats: int,
+    nulls: tuple[str, ...],
+    one_thread: bool = False,
 ) -> None:
     """Rows of ours vs PySAL SingleValueTest (D, 999 iterations) on one table."""
     import segregation.singlegroup as sg
@@ -315,18 +324,25 @@ def randomisation_rows(
     cores = _n_threads(None, 10**6)
     for null in nulls:
         t_one, t_all, p_one, p_all = [], [], [], []
+        cpu_one = []
         for _ in range(pysal_repeats):
+            c0 = time.process_time()
             t_one.append(timeit(lambda null=null: ours(null, 1), repeats))
+            cpu_one.append((time.process_time() - c0) / repeats)
             p_one.append(timeit(lambda null=null: theirs(null, 1), 1))
-            t_all.append(timeit(lambda null=null: ours(null, None), repeats))
-            p_all.append(timeit(lambda null=null: theirs(null, -1), 1))
+            if not one_thread:
+                t_all.append(timeit(lambda null=null: ours(null, None), repeats))
+                p_all.append(timeit(lambda null=null: theirs(null, -1), 1))
         med = statistics.median
         row(
             f"randomisation test D, 999 it., {null}, {label}",
             med(t_one),
             med(p_one),
-            f"(1 thread vs PySAL n_jobs=1; {pysal_repeats} PySAL runs)",
+            f"(1 thread vs PySAL n_jobs=1; {pysal_repeats} PySAL runs; ours "
+            f"{med(cpu_one):.2f} s CPU)",
         )
+        if one_thread:
+            continue
         row(
             f"randomisation test D, 999 it., {null}, {label}",
             med(t_all),
@@ -348,5 +364,12 @@ if __name__ == "__main__":
         "--tests-only", action="store_true", help="only the randomisation tests (item 2)"
     )
     parser.add_argument("--nulls", nargs="+", default=["systematic", "evenness"])
+    parser.add_argument(
+        "--one-thread",
+        action="store_true",
+        help="randomisation tests: only the rows with one thread on both sides",
+    )
     args = parser.parse_args()
-    main(args.quick, args.tests_only, tuple(args.nulls))
+    print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    main(args.quick, args.tests_only, tuple(args.nulls), args.one_thread)
+    print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")

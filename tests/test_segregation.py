@@ -637,6 +637,23 @@ def _alias_probabilities(table: np.ndarray) -> np.ndarray:
     return prob / size
 
 
+def _implied(tables, j):
+    """Values and probabilities of distribution j implied by its centre table and tails."""
+    lo, start, size, table, n_centre, t_start, n_left, n_right, t_weights, _ = tables
+    centre = _alias_probabilities(table[start[j] : start[j] + size[j]])
+    values = lo[j] + np.arange(n_centre[j])
+    prob = centre[: n_centre[j]]
+    if size[j] > n_centre[j]:  # the tail column: its probability spread over the tails
+        tail = t_weights[t_start[j] : t_start[j] + n_left[j] + n_right[j]]
+        tail_values = np.r_[
+            lo[j] - 1 - np.arange(n_left[j]), lo[j] + n_centre[j] + np.arange(n_right[j])
+        ]
+        values = np.r_[values, tail_values]
+        prob = np.r_[prob, centre[n_centre[j]] * tail / tail.sum()]
+    order = np.argsort(values)
+    return values[order], prob[order]
+
+
 @pytest.mark.parametrize(
     ("kind", "a", "p"),
     [
@@ -667,16 +684,24 @@ def test_alias_tables_hold_the_exact_distribution(kind, a, p):
     sampler = (
         poisson_sampler(np.array([a])) if kind == "poisson" else binomial_sampler(np.array([a]), p)
     )
-    lo, start, size, table = sampler.tables
-    values = lo[0] + np.arange(size[0])
-    prob = _alias_probabilities(table[start[0] : start[0] + size[0]])
+    values, prob = _implied(sampler.tables, 0)
+    assert np.array_equal(values, values[0] + np.arange(len(values)))  # no value left out
     dist = stats.poisson(a) if kind == "poisson" else stats.binom(a, p)
     assert np.allclose(prob, dist.pmf(values), rtol=1e-11 + 1e-14 * a, atol=1e-14)
     outside = dist.cdf(values[0] - 1) + dist.sf(values[-1])
     assert outside < 1e-15
+    _, start, size, table, n_centre, _, n_left, n_right, _, _ = sampler.tables
     assert ((table[:, 0] >= 0) & (table[:, 0] <= 1)).all()
     target = np.arange(size[0]) + table[start[0] : start[0] + size[0], 1]
     assert ((target >= 0) & (target < size[0])).all()
+    # the centre holds the values within about 3 standard deviations, the tails the rest
+    sd = np.sqrt(a if kind == "poisson" else a * p * (1 - p))
+    if sd > 5:
+        assert 5.5 * sd < n_centre[0] < 6.5 * sd
+        assert size[0] == n_centre[0] + 1
+        assert n_left[0] + n_right[0] > 0
+        centre = _alias_probabilities(table[start[0] : start[0] + size[0]])
+        assert centre[-1] < 0.004
 
 
 def test_compiled_draws_follow_numpys_sfc64_stream():
@@ -687,23 +712,43 @@ def test_compiled_draws_follow_numpys_sfc64_stream():
     from sozplan.segregation._draws import poisson_sampler
 
     sampler = poisson_sampler(np.array([0.0, 3.5, 40.0, 3.5, 0.0, 900.0]))
-    out = np.empty((7, 6))
+    out = np.empty((500, 6))
     gen = np.random.Generator(np.random.SFC64(11))
     sampler.draw(gen, out)
-    lo, start, size, table = sampler.tables
+    lo, start, size, table, n_centre, t_start, n_left, n_right, t_weights, t_mass = sampler.tables
     ref_gen = np.random.Generator(np.random.SFC64(11))
     ref = np.empty_like(out)
     assert list(sampler.order) == [0, 4, 1, 3, 2, 5]  # sizes 0, 0, 3.5, 3.5, 40, 900
+
+    def tail_value(tb):
+        # inversion: lower tail from its edge downwards, then upper tail upwards
+        x = ref_gen.random() * (t_mass[tb, 0] + t_mass[tb, 1])
+        w = t_weights[t_start[tb] :]
+        if x < t_mass[tb, 0]:
+            r = np.flatnonzero(np.cumsum(w[: n_left[tb]]) > x)[0]
+            return lo[tb] - 1 - r
+        x -= t_mass[tb, 0]
+        r = np.flatnonzero(np.cumsum(w[n_left[tb] : n_left[tb] + n_right[tb]]) > x)[0]
+        return lo[tb] + n_centre[tb] + r
+
+    tails = 0
     for i in sampler.order:
         tb = sampler.unit_table[i]
-        if size[tb] == 1:
-            ref[:, i] = lo[tb]
-            continue
-        w = ref_gen.random(len(out)) * size[tb]
-        k = w.astype(int)
-        cell = table[start[tb] + k]
-        ref[:, i] = lo[tb] + k + np.where(w - k >= cell[:, 0], cell[:, 1], 0)
+        for s in range(len(out)):
+            if size[tb] == 1:
+                ref[s, i] = lo[tb]
+                continue
+            w = ref_gen.random() * size[tb]
+            col = int(w)
+            cell = table[start[tb] + col]
+            pos = col + (int(cell[1]) if w - col >= cell[0] else 0)
+            if pos < n_centre[tb]:
+                ref[s, i] = lo[tb] + pos
+            else:  # the tail column: a second uniform for the tails
+                tails += 1
+                ref[s, i] = tail_value(tb)
     assert np.array_equal(out, ref)
+    assert tails > 0  # the tail tables were used
     assert np.array_equal(gen.random(3), ref_gen.random(3))
     # any other generator seeds an SFC64 stream from itself: reproducible as well
     a, b = np.empty((7, 6)), np.empty((7, 6))
@@ -718,9 +763,9 @@ def test_alias_tables_are_distributions(lams):
     from sozplan.segregation._draws import poisson_sampler
 
     sampler = poisson_sampler(np.array(lams))
-    _, start, size, table = sampler.tables
-    for j in range(len(size)):
-        prob = _alias_probabilities(table[start[j] : start[j] + size[j]])
+    for j in range(len(sampler.tables[0])):
+        values, prob = _implied(sampler.tables, j)
+        assert np.array_equal(values, values[0] + np.arange(len(values)))
         assert prob.sum() == pytest.approx(1.0, abs=1e-12)
         assert (prob >= -1e-15).all()
 

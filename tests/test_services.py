@@ -668,3 +668,87 @@ def test_propose_sites_by_area():
     # area B (b2 and b3, unmet 70 + 56) is reached by c2 (weighted mean cost 1.9)
     assert list(res.sites.index) == ["c2"]
     np.testing.assert_allclose(res.sites["cost_mean"], [(70 * 1 + 56 * 3) / 126])
+
+
+def _od_reference(od, o_ids, f_ids, limit):
+    """Dense cost matrix of the pairs <= limit (NaN elsewhere), built with pandas alone."""
+    wide = od.pivot(index="origin", columns="destination", values="cost")
+    wide = wide.reindex(index=o_ids, columns=f_ids)
+    return wide.where(wide <= limit).to_numpy()
+
+
+@pytest.mark.parametrize("ids", ["text", "dense_int", "sparse_int", "categorical"])
+@pytest.mark.parametrize("sparse_check", [False, True])
+def test_od_costs_every_id_path_gives_the_same_matrix(ids, sparse_check, monkeypatch):
+    # the compiled pass (bit per pair) and the sorting fallback, for text ids (hash
+    # table), compact integer ids (look-up table), scattered integer ids and
+    # categorical columns, on a shuffled table cut at a maximum cost: the same matrix
+    # as a pivot table, columns sorted within rows, unreachable origins listed
+    import sozplan.services._costs as costs_module
+
+    if sparse_check:
+        monkeypatch.setattr(costs_module, "PAIR_BITS_BYTES", 0)
+    rng = np.random.default_rng(4)
+    n_o, n_f = 30, 7
+    o_ids = {
+        "text": [f"b{i:03d}" for i in range(n_o)],
+        "dense_int": list(range(100, 100 + n_o)),
+        "sparse_int": list(rng.choice(10**9, n_o, replace=False)),
+        "categorical": [f"b{i:03d}" for i in range(n_o)],
+    }[ids]
+    f_ids = [f"k{j}" for j in range(n_f)] if ids != "dense_int" else list(range(n_f))
+    od = pd.DataFrame(
+        [(o, f, float(rng.uniform(0, 40))) for o in o_ids for f in f_ids],
+        columns=["origin", "destination", "cost"],
+    )
+    od.loc[od["origin"] == o_ids[3], "cost"] += 100  # an origin beyond reach
+    od = od.sample(frac=1, random_state=1).reset_index(drop=True)
+    if ids == "categorical":
+        od["origin"] = od["origin"].astype("category")
+        od["destination"] = pd.Categorical(od["destination"], categories=f_ids[::-1])
+    tc = S.od_costs(od, o_ids[::-1], f_ids, max_cost=30)
+    ref = _od_reference(
+        od.astype({"origin": object, "destination": object}), o_ids[::-1], f_ids, 30
+    )
+    dense = np.full(tc.matrix.shape, np.nan)
+    coo = tc.matrix.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    np.testing.assert_array_equal(dense, ref)
+    assert tc.matrix.has_sorted_indices
+    assert list(tc.unreachable) == [o_ids[3]]
+
+
+@pytest.mark.parametrize("sparse_check", [False, True])
+def test_od_costs_checks_on_every_path(sparse_check, monkeypatch):
+    # the same errors from the compiled pass and the sorting fallback: unknown ids
+    # (also below and above a compact integer range), missing or negative costs,
+    # duplicated pairs (also beyond max_cost), absent pairs
+    import sozplan.services._costs as costs_module
+
+    if sparse_check:
+        monkeypatch.setattr(costs_module, "PAIR_BITS_BYTES", 0)
+    o, f = [10, 11, 12], [0, 1]
+    od = pd.DataFrame(
+        {"origin": [10, 10, 11, 11, 12, 12], "destination": [0, 1] * 3, "cost": [1.0] * 6}
+    )
+    for bad_id in (9, 13, -1):
+        bad = od.assign(origin=od["origin"].replace(12, bad_id))
+        with pytest.raises(
+            InputError, match=rf"2 id\(s\)|1 id\(s\) that are not among `origins`: {bad_id}"
+        ):
+            S.od_costs(bad, o, f)
+    bad = od.assign(destination=pd.Categorical(od["destination"].replace(1, 5)))
+    with pytest.raises(InputError, match=r"not among `facilities`: 5"):
+        S.od_costs(bad, o, f)
+    for value in (np.nan, -0.5, np.inf):
+        bad = od.assign(cost=od["cost"].where(od.index != 4, value))
+        with pytest.raises(
+            InputError, match=r"1 missing, infinite or negative cost\(s\), e.g. \(12, 0\)"
+        ):
+            S.od_costs(bad, o, f)
+    dup = pd.concat([od, od.iloc[[3]].assign(cost=99.0)], ignore_index=True)
+    with pytest.raises(InputError, match=r"1 duplicated pair\(s\), e.g. \(11, 1\)"):
+        S.od_costs(dup, o, f, max_cost=5, missing="beyond")
+    with pytest.raises(InputError, match=r"lacks 2 of 6 .*\(10, 1\), \(12, 0\)"):
+        S.od_costs(od.drop(index=[1, 4]), o, f)
+    assert S.od_costs(od.drop(index=[1, 4]), o, f, missing="beyond").matrix.nnz == 4

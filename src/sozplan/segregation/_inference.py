@@ -87,10 +87,19 @@ class Simulator:
     and shared (read-only) by every call of :meth:`draw`, also from several threads.
     """
 
-    def __init__(self, counts: np.ndarray, null: str, *, workers: int | None = 1) -> None:
-
+    def __init__(
+        self, counts: np.ndarray, null: str, *, workers: int | None = 1, order_free: bool = False
+    ) -> None:
         self.counts = np.asarray(counts, dtype=float)
         self.null = null
+        #: with ``order_free`` (an index that does not depend on the order of the units)
+        #: the systematic and evenness nulls draw the units sorted by their totals, so
+        #: that every alias table serves consecutive units and the draws are written in
+        #: place; the simulated tables then list the units in the order ``self.perm``
+        self.perm: np.ndarray | None = None
+        if order_free and null in ("systematic", "evenness"):
+            self.perm = np.argsort(self.counts.sum(axis=1), kind="stable")
+            self.counts = self.counts[self.perm]
         tot = self.counts.sum(axis=1)
         self.grp = self.counts.sum(axis=0)
         self.t_int = np.rint(tot).astype(np.int64)
@@ -602,7 +611,13 @@ def randomization_test(
         raise fail(where, f"`n_jobs` is {n_jobs!r}", "pass a positive integer or None")
     spec, counts, kernel, names = prepare_index(index, df, index_kwargs, where)
     observed = float(kernel(counts[None])[0])
-    simulator = Simulator(counts, null, workers=n_jobs)
+    # an aspatial index with scalar options does not depend on the order of the units
+    order_free = index_kwargs.get("graph") is None and all(
+        np.ndim(v) == 0
+        for name, v in index_kwargs.items()
+        if name not in ("group", "population", "groups", "graph")
+    )
+    simulator = Simulator(counts, null, workers=n_jobs, order_free=order_free)
     sizes = list(_chunks(permutations, *counts.shape))
     bar = _progress(permutations, progress, permutations * counts.size, spec.name)
     try:
