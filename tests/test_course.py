@@ -114,12 +114,38 @@ def test_solutions_check_every_exercise_with_an_assert(stem):
 
 @pytest.mark.parametrize("outline", OUTLINES, ids=lambda p: p.name)
 def test_course_outline_links_every_notebook(outline):
+    # notebook pages are linked with the {doc} role: docs/notebooks is a symlink, and Sphinx
+    # resolves path links through it to a file outside the source folder
     text = outline.read_text(encoding="utf-8")
     for stem in ALL:
-        assert f"](notebooks/{stem}.ipynb" in text, f"{outline.name} does not link {stem}"
+        assert f"</notebooks/{stem}>`" in text, f"{outline.name} does not link {stem}"
     assert len(re.findall(r"^## ", text, re.MULTILINE)) >= 10, "about 12 sessions"
     index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
     assert f"\n{outline.stem}\n" in index, f"{outline.name} is not in the toctree of docs/index.md"
+
+
+@pytest.mark.parametrize("outline", OUTLINES, ids=lambda p: p.name)
+def test_course_outline_links_every_exercise_to_its_heading(outline):
+    # exercise and solution links are HTML links (to the heading anchors MyST writes with
+    # myst_heading_anchors); Sphinx does not check them, so this test does
+    from myst_parser.slugs import github_slugify
+
+    text = outline.read_text(encoding="utf-8")
+    links = set(re.findall(r'<a href="notebooks/([0-9a-z_]+)\.html#([^"]+)">', text))
+    for stem in ALL:
+        markdown = _markdown(NOTEBOOKS / f"{stem}.ipynb")
+        headings = {
+            github_slugify(m.group(0).removeprefix("### ")) for m in EXERCISE.finditer(markdown)
+        }
+        linked = {anchor for s, anchor in links if s == stem}
+        if not _in_course(stem):
+            continue
+        assert linked == headings, (
+            f"{outline.name}: exercise links of {stem} do not match its headings"
+        )
+        solution = f'<a href="notebooks/loesungen/{stem}_loesungen.html">'
+        assert solution in text, f"{outline.name} does not link the solutions of {stem}"
+        assert (SOLUTIONS / f"{stem}_loesungen.ipynb").exists()
 
 
 def test_solutions_are_in_the_docs():
