@@ -45,6 +45,11 @@ def _markdown(path: Path) -> str:
 ALL = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
+def _slug(title: str) -> str:
+    """The heading anchor MyST writes (``myst_parser.slugs.github_slugify``, GitHub style)."""
+    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", title.lower().replace(" ", "-"))
+
+
 def _in_course(stem: str) -> bool:
     return stem in COURSE_NOTEBOOKS or "\n## Übungen" in "\n" + _markdown(
         NOTEBOOKS / f"{stem}.ipynb"
@@ -128,15 +133,11 @@ def test_course_outline_links_every_notebook(outline):
 def test_course_outline_links_every_exercise_to_its_heading(outline):
     # exercise and solution links are HTML links (to the heading anchors MyST writes with
     # myst_heading_anchors); Sphinx does not check them, so this test does
-    from myst_parser.slugs import github_slugify
-
     text = outline.read_text(encoding="utf-8")
     links = set(re.findall(r'<a href="notebooks/([0-9a-z_]+)\.html#([^"]+)">', text))
     for stem in ALL:
         markdown = _markdown(NOTEBOOKS / f"{stem}.ipynb")
-        headings = {
-            github_slugify(m.group(0).removeprefix("### ")) for m in EXERCISE.finditer(markdown)
-        }
+        headings = {_slug(m.group(0).removeprefix("### ")) for m in EXERCISE.finditer(markdown)}
         linked = {anchor for s, anchor in links if s == stem}
         if not _in_course(stem):
             continue
@@ -146,6 +147,16 @@ def test_course_outline_links_every_exercise_to_its_heading(outline):
         solution = f'<a href="notebooks/loesungen/{stem}_loesungen.html">'
         assert solution in text, f"{outline.name} does not link the solutions of {stem}"
         assert (SOLUTIONS / f"{stem}_loesungen.ipynb").exists()
+
+
+def test_slug_is_the_one_myst_writes():
+    slugs = pytest.importorskip("myst_parser.slugs")
+    for title in [
+        "Übung 4 (anspruchsvoll): Köln – Ausländeranteil 2005 und 2012",
+        "Übung 1 (leicht): Moran's I von Hand",
+        "Übung 3 (mittel): Grenze für *sehr niedrig*",
+    ]:
+        assert _slug(title) == slugs.github_slugify(title)
 
 
 def test_solutions_are_in_the_docs():
