@@ -394,3 +394,24 @@ def test_display_html_embeds_the_picture_outside_the_inline_backend(pr):
         assert "<img" not in shown._repr_html_()
     finally:
         _display._inline_backend = original
+
+
+def test_style_keeps_interactive_mode_switched_on_inside():
+    """The first figure loads Jupyter's inline backend inside ``style()``, which turns
+    interactive mode on; leaving the context must keep it on, or no later figure of the
+    notebook session is shown (seen in the course notebooks)."""
+    import matplotlib as mpl
+
+    from sozplan.plotting._style import style
+
+    before = mpl.is_interactive()
+    try:
+        mpl.interactive(False)
+        with style():
+            mpl.interactive(True)  # what activating the inline backend does
+        assert mpl.is_interactive()
+        with style():
+            pass
+        assert mpl.is_interactive()
+    finally:
+        mpl.interactive(before)

@@ -137,7 +137,14 @@ def style() -> Iterator[None]:
             "svg.fonttype": "none",
         }
     ):
-        yield
+        try:
+            yield
+        finally:
+            # matplotlib loads the backend with the first figure; Jupyter's inline backend
+            # then switches interactive mode on. Leaving the context must not switch it off
+            # again, or no later figure of the session would show in the notebook.
+            interactive = mpl.is_interactive()
+    mpl.interactive(interactive)
 
 
 def new_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
