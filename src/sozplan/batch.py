@@ -78,7 +78,7 @@ _ERRORS = ("collect", "raise")
 
 
 def _key_text(key: Any) -> str:
-    """A text for a unit key that is the same in every process and Python session."""
+    """Return a text for a unit key that is the same in every process and session."""
     if isinstance(key, tuple):
         return "tuple:(" + ",".join(_key_text(k) for k in key) + ")"
     if isinstance(key, bool | np.bool_):
@@ -95,7 +95,7 @@ def _key_text(key: Any) -> str:
 
 
 def unit_seed(root: Sequence[int], key: Hashable) -> np.random.SeedSequence:
-    """The seed of one unit: the run's root entropy and a stable hash of the unit's key.
+    """Return the seed of one unit: the run's root entropy and a stable hash of its key.
 
     The unit's generator is ``numpy.random.default_rng(unit_seed(root, key))``. The key is
     hashed with BLAKE2b (not Python's ``hash``, which changes between sessions), so a unit
@@ -346,7 +346,7 @@ def run_by(
     B      0.083
     """
     where = "run_by"
-    by_cols, pieces, root, takes_rng = _prepare(df, by, analysis, rng, errors, columns, where)
+    by_cols, pieces, root = _prepare(df, by, analysis, rng, errors, columns, where)
     name = getattr(analysis, "__name__", None) or getattr(analysis, "name", None)
     name = str(name or type(analysis).__name__)
     raise_errors = errors == "raise"
@@ -406,7 +406,7 @@ def _prepare(df, by, analysis, rng, errors, columns, where: str):
     grouped = data.groupby(keys[group_key] if len(by_cols) == 1 else [keys[c] for c in by_cols],
                            sort=True, observed=True)  # fmt: skip
     pieces = [(k, piece) for k, piece in grouped]
-    return [str(c) for c in by_cols], pieces, root, takes_rng
+    return [str(c) for c in by_cols], pieces, root
 
 
 def _takes_rng(analysis: Callable[..., Any]) -> bool:
@@ -427,7 +427,7 @@ def _run_dask(client, pieces, root, analysis, options, name, raise_errors, where
         own = distributed.Client(
             distributed.LocalCluster(
                 n_workers=int(client), threads_per_worker=1, processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
             )
         )  # fmt: skip
         client = own

@@ -67,6 +67,8 @@ __all__ = [
     "CITIZENSHIP_GROUPS",
     "COUNT_COLUMNS",
     "DATA_DICTIONARY",
+    "GRID_AGE_CLASSES",
+    "GRID_COLUMNS",
     "LEVELS",
     "MUSTERSTADT",
     "TYPES",
@@ -562,7 +564,9 @@ def make_grid(
         ("n_kreise", n_kreise),
         ("n_laender", n_laender),
     ):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
             raise fail(where, f"`{name}` is {value!r}", "pass a positive integer or None")
     if n_laender is not None and n_laender > 99:
         raise fail(where, f"`n_laender` is {n_laender}", "pass at most 99 (two-digit keys)")

@@ -113,7 +113,7 @@ def _counts(n_cells: int, n_gem: int | None, n_kreise: int | None, n_laender: in
 
 
 def _in_country(x: np.ndarray, y: np.ndarray, scale: float) -> np.ndarray:
-    """A country-shaped superellipse (about 640 km by 860 km at national scale)."""
+    """Return whether points lie in the country (a superellipse of 640 km by 860 km)."""
     a, b = 320_000 * scale, 430_000 * scale
     return np.abs((x - 4_360_000) / a) ** 2.5 + np.abs((y - 3_110_000) / b) ** 2.5 <= 1
 
@@ -133,7 +133,9 @@ def _settlements(g: int, n_cells: int, scale: float, rng: np.random.Generator):
     n_hubs = max(1, round(g / 500))
     hubs = _uniform_points(n_hubs, scale, rng)
     n_near = round(0.35 * (g - n_hubs))
-    near = hubs[rng.integers(0, n_hubs, n_near)] + rng.normal(0, 22_000 * scale + 3_000, (n_near, 2))
+    near = hubs[rng.integers(0, n_hubs, n_near)] + rng.normal(
+        0, 22_000 * scale + 3_000, (n_near, 2)
+    )
     centres = np.vstack([hubs, near, _uniform_points(g - n_hubs - n_near, scale, rng)])
     weight = np.arange(1, g + 1, dtype=float) ** -0.7  # Zipf-like, exponent 0.7 on cells
     rest = n_hubs + rng.permutation(g - n_hubs)  # hubs first, the others shuffled
@@ -144,7 +146,7 @@ def _settlements(g: int, n_cells: int, scale: float, rng: np.random.Generator):
 
 
 def _spread(size: np.ndarray) -> np.ndarray:
-    """Standard deviation (m) of the cells of a settlement around its centre."""
+    """Return the standard deviation (m) of the cells of a settlement around its centre."""
     return 100 * np.sqrt(size / (2 * np.pi)) * 1.2 + 150
 
 
@@ -188,8 +190,10 @@ def _urbanity(east, north, centre, z, sigma) -> np.ndarray:
 
 
 def _fields(east, north, lengths, rng: np.random.Generator) -> list[np.ndarray]:
-    """Smooth Gaussian random fields (random Fourier features, unit variance, one per
-    length scale), evaluated once per 400 m block: far below the length scales."""
+    """Draw smooth Gaussian random fields, one per length scale (unit variance).
+
+    Random Fourier features, evaluated once per 400 m block (far below the length scales).
+    """
     block, inverse = np.unique((east // 400) * 100_000 + north // 400, return_inverse=True)
     x0 = ((block // 100_000) * 400 + 200 - 4_360_000.0).astype(np.float32)
     y0 = ((block % 100_000) * 400 + 200 - 3_110_000.0).astype(np.float32)
