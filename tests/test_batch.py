@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sozplan.batch import BatchResult, MonitoringAnalysis, SegregationAnalysis, run_by, unit_seed
 from sozplan.datasets import make_city, make_grid
@@ -290,3 +292,25 @@ def test_result_is_frozen_and_prints(grid):
     assert f"{grid['kreis'].nunique()} units of kreis (serial)" in repr(res)
     assert "<table" in res._repr_html_()
     assert res.to_frame()["n"].sum() == len(grid)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    keys=st.lists(st.sampled_from(["a", "b", "c", "05111"]), min_size=1, max_size=30),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_rows_are_the_groupby_answer_whatever_the_partition(keys, seed):
+    """Invariant: one row per key, equal to pandas' groupby; draws depend on the key only."""
+    df = pd.DataFrame({"k": keys, "x": np.arange(len(keys), dtype=float)})
+
+    def analysis(d, *, rng):
+        return {"s": d["x"].sum(), "u": rng.random()}
+
+    res = run_by(df, "k", analysis, rng=seed)
+    expected = df.groupby("k")["x"].sum()
+    assert res.table["s"].tolist() == expected.tolist()
+    assert res.table.index.tolist() == expected.index.tolist()
+    # a unit's draw is the same when it is run alone
+    first = expected.index[0]
+    alone = run_by(df[df["k"] == first], "k", analysis, rng=seed)
+    assert alone.table.loc[first, "u"] == res.table.loc[first, "u"]

@@ -460,7 +460,7 @@ def _run_dask(client, pieces, root, analysis, options, name, raise_errors, where
             client.cancel([*futures, *data, *shared])
         by_position = dict(zip(order, gathered, strict=True))
         outcomes = [by_position[i] for i in range(len(pieces))]
-        workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        workers = len(client.nthreads())
         return outcomes, f"dask, {workers} worker{'s' if workers != 1 else ''}"
     finally:
         if own is not None:
