@@ -25,30 +25,25 @@ def grid() -> pd.DataFrame:
     return g.assign(anteil_65=share, anteil_u18=100 * g["Unter18"] / g["Einwohner"])
 
 
+def _client(n_workers: int, processes: bool):
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=n_workers, threads_per_worker=1, processes=processes, dashboard_address=":0"
+    )
+    with cluster, distributed.Client(cluster) as client:
+        yield client
+
+
 @pytest.fixture(scope="module")
 def cluster2():
     """Two single-threaded worker processes (as on a real cluster: data is pickled)."""
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
+    yield from _client(2, processes=True)
 
 
 @pytest.fixture(scope="module")
 def cluster1():
     """One worker thread in this process: a different worker count and scheduling."""
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
+    yield from _client(1, processes=False)
 
 
 SEG = SegregationAnalysis(
