@@ -22,16 +22,10 @@ segregation table with randomisation tests, e.g. for every Kreis of a Zensus gri
 Any function ``analysis(piece, **options)`` works too; if it has a parameter ``rng`` it
 receives the unit's own generator.
 
-References
-----------
-Dask Development Team (2016). *Dask: Library for dynamic task scheduling*,
-https://dask.org. Rocklin, M. (2015). Dask: Parallel computation with blocked algorithms
-and task scheduling. *Proceedings of the 14th Python in Science Conference*, 130-136.
-doi:10.25080/Majora-7b98e3ed-013
-
-O'Neill, M. E. (2014). PCG: A family of simple fast space-efficient statistically good
-algorithms for random number generation. HMC-CS-2014-0905 (the seeding scheme of
-:class:`numpy.random.SeedSequence`).
+Dask: Rocklin, M. (2015). Dask: Parallel computation with blocked algorithms and task
+scheduling. *Proceedings of the 14th Python in Science Conference*, 130-136.
+doi:10.25080/Majora-7b98e3ed-013. Seeding: :class:`numpy.random.SeedSequence` (O'Neill
+2014, PCG, HMC-CS-2014-0905). More in :doc:`/methods/batch`.
 """
 
 from __future__ import annotations
