@@ -47,9 +47,11 @@ def test_keys_nest_like_ags(grid):
     land = grid["land"].astype(str)
     kreis = grid["kreis"].astype(str)
     gemeinde = grid["gemeinde"].astype(str)
-    assert (land.str.len() == 2).all() and (kreis.str.len() == 5).all()
+    assert (land.str.len() == 2).all()
+    assert (kreis.str.len() == 5).all()
     assert (gemeinde.str.len() == 8).all()
-    assert (kreis.str[:2] == land).all() and (gemeinde.str[:5] == kreis).all()
+    assert (kreis.str[:2] == land).all()
+    assert (gemeinde.str[:5] == kreis).all()
     # a kreisfreie Stadt (Kreis number below 50) is one Gemeinde with the number 000
     free = kreis.str[3:].astype(int) < 50
     assert (gemeinde[free].str[5:] == "000").all()
@@ -81,7 +83,8 @@ def test_planted_segregation_and_autocorrelation(grid):
                         index=big.index, crs=3035)  # fmt: skip
     g = Graph.build_knn(pts, k=8)
     res = moran(big, "AnteilAuslaender", graph=g.transform("r"), permutations=99, rng=0)
-    assert res.statistic > 0.1 and res.p_value < 0.05
+    assert res.statistic > 0.1
+    assert res.p_value < 0.05
 
 
 def test_dense_cores_and_sparse_countryside(grid):
