@@ -309,3 +309,15 @@ def test_rows_are_the_groupby_answer_whatever_the_partition(keys, seed):
     first = expected.index[0]
     alone = run_by(df[df["k"] == first], "k", analysis, rng=seed)
     assert alone.table.loc[first, "u"] == res.table.loc[first, "u"]
+
+
+def test_a_number_of_workers_starts_and_closes_a_local_cluster():
+    pytest.importorskip("distributed")
+    df = pd.DataFrame({"k": ["a", "b", "b", "c"], "x": [1.0, 2.0, 3.0, 4.0]})
+
+    def analysis(d, *, rng):
+        return {"s": d["x"].sum(), "u": rng.random()}
+
+    local = run_by(df, "k", analysis, rng=8, client=1)
+    assert local.backend == "dask, 1 worker"
+    pd.testing.assert_frame_equal(local.table, run_by(df, "k", analysis, rng=8).table)
