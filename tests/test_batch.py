@@ -321,3 +321,22 @@ def test_a_number_of_workers_starts_and_closes_a_local_cluster():
     local = run_by(df, "k", analysis, rng=8, client=1)
     assert local.backend == "dask, 1 worker"
     pd.testing.assert_frame_equal(local.table, run_by(df, "k", analysis, rng=8).table)
+
+
+def test_many_small_units_grouped_into_tasks_give_the_serial_answer(cluster1):
+    """60 units on one worker run as 16 tasks of several units: nothing changes."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"k": rng.integers(0, 60, 600), "x": rng.random(600)})
+
+    def analysis(d, *, rng):
+        if len(d) < 6:
+            raise ValueError("fewer than 6 rows")
+        return {"s": d["x"].sum(), "u": rng.random()}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        serial = run_by(df, "k", analysis, rng=4)
+        dask = run_by(df, "k", analysis, rng=4, client=cluster1)
+    assert serial.n_units == 60
+    pd.testing.assert_frame_equal(serial.table, dask.table, check_exact=True)
+    pd.testing.assert_frame_equal(serial.errors, dask.errors)
