@@ -129,6 +129,7 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--monitoring", action="store_true")
+    ap.add_argument("--skip-segregation", action="store_true")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores (shared with other jobs), load {load()}")
 
@@ -138,6 +139,13 @@ def main() -> None:
         f"{grid['kreis'].nunique()} Kreise, {grid['gemeinde'].nunique():,} Gemeinden, "
         f"{int(grid['Einwohner'].sum()):,} residents"
     )
+    if not args.skip_segregation:
+        segregation(grid, args)
+    if args.monitoring:
+        monitoring(grid, args)
+
+
+def segregation(grid: pd.DataFrame, args) -> None:
     analysis = SegregationAnalysis(
         "Auslaender", "Einwohner", permutations=args.permutations, indices=INDICES
     )
@@ -166,8 +174,6 @@ def main() -> None:
         f"(range {d['statistic'].min():.3f}-{d['statistic'].max():.3f}); "
         f"p <= 0.05 in {(d['p_value'] <= 0.05).mean():.0%} of the Kreise"
     )
-    if args.monitoring:
-        monitoring(grid, args)
 
 
 def monitoring(grid: pd.DataFrame, args) -> None:
