@@ -604,6 +604,19 @@ CATALOGUE: dict[str, Entry] = {
         drop_geometry=True,
         min_rows=3,
     ),
+    # batch runs: the segregation table with a test for every unit of "bz"
+    "batch.run_by": Entry(
+        call=lambda df, kw: _mod("batch").run_by(
+            df,
+            "bz",
+            _mod("batch").SegregationAnalysis("grp", "tot", permutations=9, tests=("gini",)),
+            rng=0,
+            **kw,
+        ),
+        counts=("grp", "tot"),
+        drop_geometry=True,
+        min_rows=1,
+    ),
     # graph and disclosure
     "graph.build_graph": Entry(
         call=lambda df, kw: _mod("graph").build_graph(df, **kw), spatial=True
@@ -1277,6 +1290,7 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "datasets.load_truth",
         "datasets.make_city",
         "datasets.make_facilities",
+        "datasets.make_grid",
         "datasets.musterstadt_rules",
         "indicators.load_catalog",
         "indicators.save_catalog",
@@ -1331,6 +1345,7 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "presets.register_preset",
         "zensus.grid_cells",
         "zensus.parse_grid_ids",
+        "batch.unit_seed",
     ),
     "not yet in the catalogue: needs planning tables (measures, cost plans, programmes), "
     "age-band panels with survival and fertility rates, origin-destination tables, a Zensus "

@@ -89,6 +89,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sozplan.datasets.make_city", "seed"): (
         "names a reproducible synthetic data set; the int is recorded in the city's truth"
     ),
+    ("sozplan.datasets.make_grid", "seed"): (
+        "names a reproducible synthetic data set, like make_city"
+    ),
     ("sozplan.typology.TypologyClusterer", "random_state"): (
         "a scikit-learn estimator: `random_state` is what clone, set_params and "
         "check_estimator expect"

@@ -18,6 +18,7 @@ import importlib
 _SUBMODULES = frozenset(
     {
         "autocorrelation",
+        "batch",
         "checks",
         "city",
         "cli",

@@ -22,6 +22,7 @@ OPTIONAL: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "spopt.region": ("spopt", "regions"),
         "spopt.locate": ("spopt", "services"),
         "pulp": ("PuLP", "services"),
+        "distributed": ("distributed", "dask"),
     }
 )
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_columns, fail, format_values, is_whole, public_functions
@@ -56,6 +57,7 @@ from sozplan.datasets._funding import FILES as FUNDING_FILES
 from sozplan.datasets._funding import PLANTED as PLANTED_FINANCING
 from sozplan.datasets._funding import FinancingData, read_funding, write_funding
 from sozplan.datasets._generator import BERLIN_TARGETS, TYPES, City, generate_city
+from sozplan.datasets._grid import GRID_AGE_CLASSES, GRID_COLUMNS, generate_grid
 from sozplan.datasets._rules import musterstadt_rules
 from sozplan.datasets._teaching import load_teaching, teaching_tables
 
@@ -65,6 +67,8 @@ __all__ = [
     "CITIZENSHIP_GROUPS",
     "COUNT_COLUMNS",
     "DATA_DICTIONARY",
+    "GRID_AGE_CLASSES",
+    "GRID_COLUMNS",
     "LEVELS",
     "MUSTERSTADT",
     "TYPES",
@@ -81,6 +85,7 @@ __all__ = [
     "load_truth",
     "make_city",
     "make_facilities",
+    "make_grid",
     "musterstadt_description",
     "musterstadt_rules",
     "teaching_tables",
@@ -495,6 +500,79 @@ def make_city(
         raise fail("make_city", f"`n_blocks` is {n_blocks!r}", "pass an integer of at least 400")
     city = generate_city(n_blocks, seed=seed, plant=plant)
     return _block_frame(city, year)
+
+
+def make_grid(
+    n_cells: int = 3_100_000,
+    *,
+    seed: int = 0,
+    n_gemeinden: int | None = None,
+    n_kreise: int | None = None,
+    n_laender: int | None = None,
+) -> pd.DataFrame:
+    """Generate a synthetic national 100 m grid in the layout of the Zensus 2022 tables.
+
+    About 3.1 million populated cells of EPSG:3035 by default, like the Zensus 2022 grid
+    of Germany, with the columns of its tables and the keys of Land, Kreis and Gemeinde.
+    Settlements of Zipf-distributed size (dense cores, sparse rural fringes) are grouped
+    into Kreise (the largest settlements are kreisfreie Städte) and Länder; the foreign
+    share rises with urbanity and follows a smooth random field, so that it is segregated
+    and spatially autocorrelated within every Kreis, and age structure differs between
+    cores and the countryside. Deterministic from ``seed``; the national grid takes
+    seconds. The grid is made up: nothing is downloaded, no real place is meant.
+
+    Parameters
+    ----------
+    n_cells : int, default 3,100,000
+        Number of populated cells (at least 1,000); small grids for tests and teaching.
+    seed : int, default 0
+        Seed of the generator; the same seed gives the same grid.
+    n_gemeinden, n_kreise, n_laender : int, optional
+        Numbers of settlements, Kreise and Länder; by default about one Gemeinde per 290
+        cells, 27 Gemeinden per Kreis and up to 16 Länder (10,700, 396 and 16 for the
+        national grid). Kreise or Länder left without a Gemeinde are dropped.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``GITTER_ID_100m`` (INSPIRE ids such as
+        ``CRS3035RES100mN2689100E4337000``), with ``x_mp_100m``, ``y_mp_100m`` (cell
+        centre), ``Einwohner``, the age classes of the table "Alter in 5 Altersklassen"
+        (``Unter18``, ``a18bis29``, ``a30bis49``, ``a50bis64``, ``a65undaelter``),
+        ``Deutsche`` and ``Auslaender`` (counts that the Zensus publishes only as the share
+        ``AnteilAuslaender``, in per cent, also given), and the categorical keys ``land``
+        (``"01"``), ``kreis`` (``"01151"``; kreisfreie Städte ``"01111"``) and
+        ``gemeinde`` (``"01151001"``; kreisfreie Städte ``"01111000"``).
+        ``df.to_csv(path, sep=";")`` writes a table that
+        :func:`sozplan.zensus.read_zensus_grid` reads.
+
+    Examples
+    --------
+    >>> grid = make_grid(20_000, seed=1)
+    >>> len(grid), grid.index.name, grid.index[0][:15]
+    (20000, 'GITTER_ID_100m', 'CRS3035RES100mN')
+    >>> bool((grid["Einwohner"] == grid[list(GRID_AGE_CLASSES)].sum(axis=1)).all())
+    True
+    >>> grid["kreis"].astype(str).str[:2].equals(grid["land"].astype(str))
+    True
+    """
+    where = "make_grid"
+    if isinstance(n_cells, bool) or not isinstance(n_cells, int) or n_cells < 1_000:
+        raise fail(where, f"`n_cells` is {n_cells!r}", "pass an integer of at least 1,000")
+    for name, value in (
+        ("n_gemeinden", n_gemeinden),
+        ("n_kreise", n_kreise),
+        ("n_laender", n_laender),
+    ):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise fail(where, f"`{name}` is {value!r}", "pass a positive integer or None")
+    if n_laender is not None and n_laender > 99:
+        raise fail(where, f"`n_laender` is {n_laender}", "pass at most 99 (two-digit keys)")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise fail(where, f"`seed` is {seed!r}", "pass an integer")
+    return generate_grid(n_cells, int(seed), n_gemeinden, n_kreise, n_laender)
 
 
 def _block_frame(city: City, year: int | str) -> gpd.GeoDataFrame:
