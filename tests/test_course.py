@@ -20,10 +20,20 @@ NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = NOTEBOOKS / "loesungen"
 OUTLINES = [ROOT / "docs" / "kursplan.md", ROOT / "docs" / "course.md"]
 
-# Notebooks already reworked into the course template. The others are being reworked on
-# parallel branches; until they carry a "## Übungen" section they are skipped, and the
-# list is completed when those branches are merged (then every notebook must pass).
-COURSE_NOTEBOOKS = {"01_daten_und_kennzahlen", "02_sozialindex_und_monitoring", "09_eigene_stadt"}
+# Every notebook is part of the course: a new notebook must follow the template too.
+COURSE_NOTEBOOKS = {
+    "01_daten_und_kennzahlen",
+    "02_sozialindex_und_monitoring",
+    "03_raeumliche_autokorrelation",
+    "04_segregation",
+    "05_sozialraumkonfiguration",
+    "06_sozial_und_finanzplanung",
+    "07_sozialbericht",
+    "08_berlin_mss_2021",
+    "09_eigene_stadt",
+    "10_soziale_infrastruktur",
+    "11_bevoelkerungsprognose",
+}
 
 EXERCISE = re.compile(r"^### Übung (\d+) \((leicht|mittel|anspruchsvoll)\): \S.*$", re.MULTILINE)
 DIFFICULTY = {"leicht": 0, "mittel": 1, "anspruchsvoll": 2}
@@ -56,8 +66,8 @@ def _in_course(stem: str) -> bool:
     )
 
 
-def test_the_course_list_names_existing_notebooks():
-    assert COURSE_NOTEBOOKS.issubset(ALL)
+def test_the_course_list_names_every_notebook():
+    assert COURSE_NOTEBOOKS == set(ALL)
 
 
 @pytest.mark.parametrize("stem", ALL)
@@ -162,3 +172,25 @@ def test_slug_is_the_one_myst_writes():
 def test_solutions_are_in_the_docs():
     index = (NOTEBOOKS / "index.md").read_text(encoding="utf-8")
     assert "loesungen/*" in index
+
+
+@pytest.mark.parametrize("stem", ALL)
+def test_stored_notebook_keeps_its_figures(stem):
+    """The docs render the stored outputs: a notebook that draws must store its pictures.
+
+    (Executed under a non-inline backend, or with interactive mode switched off, the
+    figures are silently missing from the stored file and from the docs.)"""
+    cells = _cells(NOTEBOOKS / f"{stem}.ipynb")
+    draws = any(
+        c["cell_type"] == "code" and ("plot" in _text(c) or "_map(" in _text(c)) for c in cells
+    )
+    pictures = sum(
+        1
+        for c in cells
+        if c["cell_type"] == "code"
+        for out in c.get("outputs", [])
+        if "image/png" in out.get("data", {})
+        or "<img src='data:image/png" in "".join(out.get("data", {}).get("text/html", ""))
+    )
+    if draws:
+        assert pictures > 0, f"{stem} draws figures but stores none: re-execute it inline"
