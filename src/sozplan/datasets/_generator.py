@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
 from scipy.special import expit, logit
 
 from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS
@@ -259,9 +260,7 @@ def generate_city(
         "years": list(map(int, years)),
         "crs": "EPSG:25832",
     }
-    pa_ids = np.unique(pa_id)
-    pa_index = {p: i for i, p in enumerate(pa_ids)}
-    pa_of_block = np.array([pa_index[p] for p in pa_id])
+    pa_ids, pa_of_block = np.unique(pa_id, return_inverse=True)
     # p_lab and pa_of_block describe the same partition; use the sorted-id numbering from now on
     type_of_pa = np.empty(len(pa_ids), dtype=int)
     type_of_pa[pa_of_block] = pa_type[p_lab]
@@ -281,8 +280,16 @@ def generate_city(
             base_pop[pa_of_block == pa] = np.minimum(base_pop[pa_of_block == pa], 200)
     years = list(years)
     counts = _yearly_counts(layout, planted, latent, base_pop, shelters, years, rng)
-    counts.index = pd.MultiIndex.from_arrays(
-        [np.tile(block_id, len(years)), counts["jahr"].to_numpy()], names=["block", "jahr"]
+    # as MultiIndex.from_arrays([np.tile(block_id, len(years)), jahr]), without factorising
+    block_order = np.argsort(block_id)
+    block_code = np.empty(n, dtype=np.int64)
+    block_code[block_order] = np.arange(n)
+    year_values, year_code = np.unique(counts["jahr"].to_numpy(), return_inverse=True)
+    counts.index = pd.MultiIndex(
+        levels=[pd.Index(block_id[block_order]), pd.Index(year_values)],
+        codes=[np.tile(block_code, len(years)), year_code],
+        names=["block", "jahr"],
+        verify_integrity=False,
     )
     counts = counts.drop(columns="jahr")
     blocks = gpd.GeoDataFrame(
@@ -350,11 +357,27 @@ def _latent_conditions(
     pop_scale = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[block_type]
     # empty blocks: parks (patches of a smooth field) and industry near the river
     park = _smooth_field(x, y, rng, 0.06 * geom.radius) > 1.65
-    river_dist = shapely.distance(shapely.points(np.c_[x, y]), geom.river)
-    industry = (river_dist < 1.2 * geom.spacing) & (rng.random(n) < 0.25)
+    industry = _near(x, y, geom.river, 1.2 * geom.spacing) & (rng.random(n) < 0.25)
     empty = park | industry
     empty[geom.island_position] = False
     return latent, pop_scale, empty
+
+
+def _near(x: np.ndarray, y: np.ndarray, geometry, distance: float) -> np.ndarray:
+    """Whether each point lies closer than ``distance`` to ``geometry`` (strictly).
+
+    The exact distance is computed only for points within the bounding box of the
+    geometry widened by ``distance``; the others are farther for sure.
+    """
+    x0, y0, x1, y1 = shapely.bounds(geometry)
+    box = (x > x0 - distance) & (x < x1 + distance) & (y > y0 - distance) & (y < y1 + distance)
+    near = np.zeros(len(x), dtype=bool)
+    cand = np.flatnonzero(box)
+    candidates = shapely.points(x[cand], y[cand])
+    shapely.prepare(geometry)
+    close = shapely.dwithin(candidates, geometry, distance)
+    near[cand[close]] = shapely.distance(candidates[close], geometry) < distance
+    return near
 
 
 def _plant(
@@ -375,29 +398,28 @@ def _plant(
     in_reg = district_id == reg_district
     planted[np.unique(pa_of_block[in_reg])] = True
 
-    def near(i, rings):
-        """Planning areas within ``rings`` steps of contiguity from area ``i`` (with ``i``)."""
-        found, frontier = {i}, {i}
-        for _ in range(rings):
-            frontier = set().union(*(pa_neighbours[j] for j in frontier)) - found
-            found |= frontier
-        return found
+    rows = np.repeat(np.arange(n_pa), [len(a) for a in pa_neighbours])
+    cols = np.fromiter((j for a in pa_neighbours for j in a), dtype=np.int64, count=len(rows))
+    adjacency = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n_pa, n_pa))
 
     def pick(cond_types, r_lo, r_hi, avoid_types=(), min_blocks=10, distance=1):
         """Pick a random unplanted area of a type, away from planted areas and some types."""
         pr_pa = np.bincount(pa_of_block, lay.r, n_pa) / np.bincount(pa_of_block)
         nblocks = np.bincount(pa_of_block, ~empty, n_pa)
-        cands = [
-            i
-            for i in range(n_pa)
-            if type_of_pa[i] in cond_types
-            and r_lo <= pr_pa[i] <= r_hi
-            and nblocks[i] >= min_blocks
-            and not any(planted[j] for j in near(i, distance))
-            and not any(type_of_pa[j] in avoid_types for j in pa_neighbours[i])
-        ]
+        near_planted = planted.copy()  # within `distance` contiguity steps of a planted area
+        for _ in range(distance):
+            near_planted |= adjacency @ near_planted.astype(float) > 0
+        avoided = adjacency @ np.isin(type_of_pa, avoid_types).astype(float) > 0
+        cands = np.flatnonzero(
+            np.isin(type_of_pa, cond_types)
+            & (r_lo <= pr_pa)
+            & (pr_pa <= r_hi)
+            & (nblocks >= min_blocks)
+            & ~near_planted
+            & ~avoided
+        ).tolist()
         if not cands:
-            cands = [i for i in range(n_pa) if not planted[i] and nblocks[i] >= min_blocks]
+            cands = np.flatnonzero(~planted & (nblocks >= min_blocks)).tolist()
         choice = cands[rng.integers(len(cands))]
         planted[choice] = True
         return choice
@@ -559,7 +581,14 @@ def _yearly_counts(
             ramp = {2020: 0.0, 2021: 0.0, 2022: 0.007, 2023: 0.014, 2024: 0.02}.get(year, 0.02)
             effect[np.isin(pa_of_block, planted.treated)] = ramp
         rows.append(_counts(lat, pop, shelters, effect, rng, year))
-    return pd.concat(rows)
+    # one int64 block (as pd.concat of the yearly frames gives, without its copies)
+    columns = list(rows[0])
+    table = np.empty((n * len(years), len(columns)), dtype=np.int64)
+    for t, row in enumerate(rows):
+        for c, values in enumerate(row.values()):
+            table[t * n : (t + 1) * n, c] = values
+        row.clear()
+    return pd.DataFrame(table, columns=columns, copy=False)
 
 
 def _planted_truth(
@@ -671,7 +700,7 @@ def _types_truth(lay: _Layout, planted: _Planted) -> dict[str, Any]:
     }
 
 
-def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
+def _counts(lat, pop, shelters, effect, rng, year) -> dict[str, np.ndarray]:
     """Draw all counts of one year from the latent conditions."""
     dep, mig, age, stab = lat.T
     n = len(pop)
@@ -741,7 +770,7 @@ def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
         fortzuege=moves_out,
         wohndauer_5_jahre_plus=stay,
     )
-    return pd.DataFrame(out)
+    return out
 
 
 def _multinomial_fast(rng, n, p) -> np.ndarray:
@@ -761,15 +790,45 @@ def _multinomial_fast(rng, n, p) -> np.ndarray:
 
 
 def _pa_neighbours(polys: np.ndarray, pa_of_block: np.ndarray, n_pa: int) -> list[set[int]]:
-    """Planning areas that share a block edge or corner."""
-    tree = shapely.STRtree(polys)
-    left, right = tree.query(polys, predicate="intersects")
+    """Planning areas that share a block edge or corner.
+
+    The same sets, built in the same order, as adding every pair of intersecting blocks of
+    ``STRtree.query(polys, predicate="intersects")``; but the exact (costly) polygon test
+    runs only on pairs of blocks in different areas that share no vertex: Voronoi
+    neighbours share their vertices, and two polygons with a common vertex intersect.
+    """
+    left, right = shapely.STRtree(polys).query(polys)  # bounding boxes; same order
     a, b = pa_of_block[left], pa_of_block[right]
-    keep = a != b
+    cross = np.flatnonzero(a != b)
+    n = len(polys)
+    code = left[cross].astype(np.int64) * n + right[cross]
+    test = ~np.isin(code, _vertex_sharing_pairs(polys))
+    hit = np.ones(len(cross), dtype=bool)
+    hit[test] = shapely.intersects(polys[left[cross[test]]], polys[right[cross[test]]])
+    a, b = a[cross[hit]], b[cross[hit]]
+    # each area pair once, at its first occurrence: set insertion order as before
+    _, first = np.unique(a.astype(np.int64) * n_pa + b, return_index=True)
+    first.sort()
     out: list[set[int]] = [set() for _ in range(n_pa)]
-    for i, j in zip(a[keep], b[keep], strict=True):
-        out[i].add(int(j))
+    for i, j in zip(a[first].tolist(), b[first].tolist(), strict=True):
+        out[i].add(j)
     return out
+
+
+def _vertex_sharing_pairs(polys: np.ndarray) -> np.ndarray:
+    """Codes ``i * n + j`` of the ordered pairs of polygons with an identical vertex."""
+    xy, owner = shapely.get_coordinates(polys, return_index=True)
+    _, point = np.unique(np.ascontiguousarray(xy).view(np.complex128).ravel(), return_inverse=True)
+    keys = np.unique(point.astype(np.int64) * len(polys) + owner)  # (point, polygon), once each
+    point, owner = keys // len(polys), keys % len(polys)
+    codes = []
+    for step in range(1, len(point)):
+        same = np.flatnonzero(point[step:] == point[:-step])
+        if not len(same):
+            break
+        i, j = owner[same], owner[same + step]
+        codes += [i * len(polys) + j, j * len(polys) + i]
+    return np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
 
 
 def _pick_regions_district(district_id, pa_id, empty) -> str:

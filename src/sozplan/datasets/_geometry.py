@@ -126,7 +126,7 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
         )
     )
     # clip to land; only cells that are not entirely inside need the expensive intersection
-    within = shapely.within(cells, land)
+    within = _within(cells, pts, land)
     clipped = cells.copy()
     clipped[~within] = shapely.intersection(cells[~within], land)
     # a cell cut by the river keeps the piece that holds its seed point
@@ -135,7 +135,8 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
         parts = shapely.get_parts(clipped[i])
         seed = shapely.Point(pts[i])
         clipped[i] = parts[np.argmin(shapely.distance(parts, seed))]
-    clipped = shapely.make_valid(clipped)
+    # Voronoi cells inside the land are convex and valid already (make_valid returns them as they are)
+    clipped[~within] = shapely.make_valid(clipped[~within])
     # centimetre precision, as stored in the GeoPackage (areas are computed after rounding);
     # neighbouring cells share vertices, so rounding keeps them edge to edge
     polys = shapely.transform(np.append(clipped, island), lambda xy: np.round(xy, 2))
@@ -157,6 +158,25 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
         river=river,
         island_position=len(polys) - 1,
     )
+
+
+def _within(cells: np.ndarray, seeds: np.ndarray, land: shapely.Geometry) -> np.ndarray:
+    """``shapely.within(cells, land)``, testing the polygons only near the land's boundary.
+
+    A cell whose bounding box meets no bounding box of a boundary segment lies wholly
+    inside or wholly outside the land, like its seed point.
+    """
+    lines = shapely.get_parts(shapely.boundary(land))
+    coords, part = shapely.get_coordinates(lines, return_index=True)
+    same = part[1:] == part[:-1]
+    segments = shapely.linestrings(
+        np.stack([coords[:-1][same], coords[1:][same]], axis=1).reshape(-1, 2),
+        indices=np.repeat(np.arange(same.sum()), 2),
+    )
+    near = np.unique(shapely.STRtree(segments).query(cells)[0])
+    out = shapely.contains_xy(land, seeds[:, 0], seeds[:, 1])
+    out[near] = shapely.within(cells[near], land)
+    return out
 
 
 def _lloyd_within(
