@@ -207,16 +207,42 @@ def _lloyd_within(
     sx, sy = x[seed_idx].astype(float), y[seed_idx].astype(float)
     pts = np.c_[x, y, parent * offset]
     for _ in range(iterations):
-        tree = cKDTree(np.c_[sx, sy, parent_of_seed * offset])
-        _, label = tree.query(pts)
+        label = _nearest_seed(pts, sx, sy, parent, parent_of_seed, offset)
         counts = np.bincount(label, minlength=len(sx))
         keep = counts > 0
         sx = np.where(keep, np.bincount(label, x, len(sx)) / np.maximum(counts, 1), sx)
         sy = np.where(keep, np.bincount(label, y, len(sx)) / np.maximum(counts, 1), sy)
-    tree = cKDTree(np.c_[sx, sy, parent_of_seed * offset])
-    _, label = tree.query(pts)
+    label = _nearest_seed(pts, sx, sy, parent, parent_of_seed, offset)
     # renumber so that empty seeds disappear
     _, label = np.unique(label, return_inverse=True)
+    return label
+
+
+def _nearest_seed(pts, sx, sy, parent, parent_of_seed, offset, chunk: int = 65_536) -> np.ndarray:
+    """Find the nearest seed of each point among the seeds of its own parent.
+
+    ``parent_of_seed`` is sorted. With few seeds per parent, the squared distances to all
+    of them are compared directly (the same sums a k-d tree compares); with many, a k-d
+    tree over (x, y, parent offset) finds them.
+    """
+    n_parents = int(max(parent.max(), parent_of_seed.max())) + 1
+    first = np.searchsorted(parent_of_seed, np.arange(n_parents))
+    count = np.bincount(parent_of_seed, minlength=n_parents)
+    k = int(count.max())
+    if k > 32:
+        tree = cKDTree(np.c_[sx, sy, parent_of_seed * offset])
+        return tree.query(pts)[1]
+    x, y = pts[:, 0], pts[:, 1]
+    label = np.empty(len(x), dtype=np.intp)
+    steps = np.arange(k)
+    for lo in range(0, len(x), chunk):
+        p = parent[lo : lo + chunk]
+        cand = first[p][:, None] + steps
+        valid = steps < count[p][:, None]
+        cand = np.where(valid, cand, first[p][:, None])
+        d = (x[lo : lo + chunk, None] - sx[cand]) ** 2 + (y[lo : lo + chunk, None] - sy[cand]) ** 2
+        d[~valid] = np.inf
+        label[lo : lo + chunk] = cand[np.arange(len(p)), np.argmin(d, axis=1)]
     return label
 
 
