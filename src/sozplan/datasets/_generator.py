@@ -25,7 +25,13 @@ from scipy import sparse
 from scipy.special import expit, logit
 
 from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS
-from sozplan.datasets._geometry import CENTRE, _lloyd_within, make_geometry, make_hierarchy
+from sozplan.datasets._geometry import (
+    CENTRE,
+    _lloyd_within,
+    _segments,
+    make_geometry,
+    make_hierarchy,
+)
 
 __all__ = ["BERLIN_TARGETS", "City", "generate_city"]
 
@@ -284,14 +290,14 @@ def generate_city(
     block_order = np.argsort(block_id)
     block_code = np.empty(n, dtype=np.int64)
     block_code[block_order] = np.arange(n)
-    year_values, year_code = np.unique(counts["jahr"].to_numpy(), return_inverse=True)
+    year_values = np.unique(np.asarray(years, dtype=np.int64))
+    year_code = np.repeat(np.searchsorted(year_values, years), n)
     counts.index = pd.MultiIndex(
         levels=[pd.Index(block_id[block_order]), pd.Index(year_values)],
         codes=[np.tile(block_code, len(years)), year_code],
         names=["block", "jahr"],
         verify_integrity=False,
     )
-    counts = counts.drop(columns="jahr")
     blocks = gpd.GeoDataFrame(
         {
             "planungsraum": pa_id,
@@ -366,17 +372,17 @@ def _latent_conditions(
 def _near(x: np.ndarray, y: np.ndarray, geometry, distance: float) -> np.ndarray:
     """Whether each point lies closer than ``distance`` to ``geometry`` (strictly).
 
-    The exact distance is computed only for points within the bounding box of the
-    geometry widened by ``distance``; the others are farther for sure.
+    The exact distance is computed only for the points inside the geometry or within
+    ``distance`` of a segment of its boundary (found with a tree of the segments); the
+    others are farther for sure.
     """
-    x0, y0, x1, y1 = shapely.bounds(geometry)
-    box = (x > x0 - distance) & (x < x1 + distance) & (y > y0 - distance) & (y < y1 + distance)
-    near = np.zeros(len(x), dtype=bool)
-    cand = np.flatnonzero(box)
-    candidates = shapely.points(x[cand], y[cand])
+    points = shapely.points(x, y)
+    segments = _segments(shapely.boundary(geometry))
+    close = shapely.STRtree(segments).query(points, predicate="dwithin", distance=distance)[0]
     shapely.prepare(geometry)
-    close = shapely.dwithin(candidates, geometry, distance)
-    near[cand[close]] = shapely.distance(candidates[close], geometry) < distance
+    cand = np.union1d(close, np.flatnonzero(shapely.contains_xy(geometry, x, y)))
+    near = np.zeros(len(x), dtype=bool)
+    near[cand] = shapely.distance(points[cand], geometry) < distance
     return near
 
 
@@ -556,38 +562,40 @@ def _yearly_counts(
     years: list[int],
     rng,
 ) -> pd.DataFrame:
-    """Draw the counts of every block and year (column ``jahr``), planted trends and effect."""
+    """Draw the counts of every block and year (year by year), planted trends and effect."""
     n = len(base_pop)
     pa_of_block = lay.pa_of_block
     drift = 0.03 * rng.normal(size=(len(lay.pa_ids), len(years))).cumsum(axis=1)
-    rows = []
+    if planted is not None:
+        gent = pa_of_block == planted.gent
+        decl = pa_of_block == planted.decl
+        pretrend = [pa_of_block == i for i in planted.pretrend]
+        treated = np.isin(pa_of_block, planted.treated)
+    table = columns = None
     for t, year in enumerate(years):
         lat = latent.copy()
         lat[:, 0] += -0.05 * t + drift[pa_of_block, t]
         if planted is not None:
-            gent = pa_of_block == planted.gent
             lat[gent, 0] -= 0.42 * t
             lat[gent, 1] += 0.15 * t
             lat[gent, 3] -= 0.2 * t
-            lat[pa_of_block == planted.decl, 0] += 0.2 * t
-            for i in planted.pretrend:  # rising deprivation already before the measure (2023)
-                lat[pa_of_block == i, 0] += 0.2 * t
+            lat[decl, 0] += 0.2 * t
+            for mask in pretrend:  # rising deprivation already before the measure (2023)
+                lat[mask, 0] += 0.2 * t
         growth = 1 + 0.004 * t + 0.01 * rng.normal(size=n) * (t > 0)
         pop = np.where(base_pop > 0, np.round(base_pop * growth), 0).astype(np.int64)
         effect = np.zeros(n)
         if planted is not None:
-            gent = pa_of_block == planted.gent
             pop[gent] = np.round(pop[gent] * (1 + 0.03 * t)).astype(np.int64)
             ramp = {2020: 0.0, 2021: 0.0, 2022: 0.007, 2023: 0.014, 2024: 0.02}.get(year, 0.02)
-            effect[np.isin(pa_of_block, planted.treated)] = ramp
-        rows.append(_counts(lat, pop, shelters, effect, rng, year))
-    # one int64 block (as pd.concat of the yearly frames gives, without its copies)
-    columns = list(rows[0])
-    table = np.empty((n * len(years), len(columns)), dtype=np.int64)
-    for t, row in enumerate(rows):
+            effect[treated] = ramp
+        row = _counts(lat, pop, shelters, effect, rng, year)
+        del row["jahr"], lat
+        if table is None:  # one int64 block, column by column (as pandas stores it)
+            columns = list(row)
+            table = np.empty((n * len(years), len(columns)), dtype=np.int64, order="F")
         for c, values in enumerate(row.values()):
             table[t * n : (t + 1) * n, c] = values
-        row.clear()
     return pd.DataFrame(table, columns=columns, copy=False)
 
 
@@ -794,41 +802,20 @@ def _pa_neighbours(polys: np.ndarray, pa_of_block: np.ndarray, n_pa: int) -> lis
 
     The same sets, built in the same order, as adding every pair of intersecting blocks of
     ``STRtree.query(polys, predicate="intersects")``; but the exact (costly) polygon test
-    runs only on pairs of blocks in different areas that share no vertex: Voronoi
-    neighbours share their vertices, and two polygons with a common vertex intersect.
+    runs only on the pairs of blocks in different areas.
     """
     left, right = shapely.STRtree(polys).query(polys)  # bounding boxes; same order
     a, b = pa_of_block[left], pa_of_block[right]
     cross = np.flatnonzero(a != b)
-    n = len(polys)
-    code = left[cross].astype(np.int64) * n + right[cross]
-    test = ~np.isin(code, _vertex_sharing_pairs(polys))
-    hit = np.ones(len(cross), dtype=bool)
-    hit[test] = shapely.intersects(polys[left[cross[test]]], polys[right[cross[test]]])
-    a, b = a[cross[hit]], b[cross[hit]]
-    # each area pair once, at its first occurrence: set insertion order as before
+    cross = cross[shapely.intersects(polys[left[cross]], polys[right[cross]])]
+    a, b = a[cross], b[cross]
+    # each area pair once, at its first occurrence: the sets' insertion order as before
     _, first = np.unique(a.astype(np.int64) * n_pa + b, return_index=True)
     first.sort()
     out: list[set[int]] = [set() for _ in range(n_pa)]
     for i, j in zip(a[first].tolist(), b[first].tolist(), strict=True):
         out[i].add(j)
     return out
-
-
-def _vertex_sharing_pairs(polys: np.ndarray) -> np.ndarray:
-    """Codes ``i * n + j`` of the ordered pairs of polygons with an identical vertex."""
-    xy, owner = shapely.get_coordinates(polys, return_index=True)
-    _, point = np.unique(np.ascontiguousarray(xy).view(np.complex128).ravel(), return_inverse=True)
-    keys = np.unique(point.astype(np.int64) * len(polys) + owner)  # (point, polygon), once each
-    point, owner = keys // len(polys), keys % len(polys)
-    codes = []
-    for step in range(1, len(point)):
-        same = np.flatnonzero(point[step:] == point[:-step])
-        if not len(same):
-            break
-        i, j = owner[same], owner[same + step]
-        codes += [i * len(polys) + j, j * len(polys) + i]
-    return np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
 
 
 def _pick_regions_district(district_id, pa_id, empty) -> str:

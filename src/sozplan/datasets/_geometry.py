@@ -160,20 +160,23 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
     )
 
 
+def _segments(lines: shapely.Geometry) -> np.ndarray:
+    """Split (multi)linestrings into their two-point segments."""
+    coords, part = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
+    same = part[1:] == part[:-1]
+    return shapely.linestrings(
+        np.stack([coords[:-1][same], coords[1:][same]], axis=1).reshape(-1, 2),
+        indices=np.repeat(np.arange(same.sum()), 2),
+    )
+
+
 def _within(cells: np.ndarray, seeds: np.ndarray, land: shapely.Geometry) -> np.ndarray:
     """``shapely.within(cells, land)``, testing the polygons only near the land's boundary.
 
     A cell whose bounding box meets no bounding box of a boundary segment lies wholly
     inside or wholly outside the land, like its seed point.
     """
-    lines = shapely.get_parts(shapely.boundary(land))
-    coords, part = shapely.get_coordinates(lines, return_index=True)
-    same = part[1:] == part[:-1]
-    segments = shapely.linestrings(
-        np.stack([coords[:-1][same], coords[1:][same]], axis=1).reshape(-1, 2),
-        indices=np.repeat(np.arange(same.sum()), 2),
-    )
-    near = np.unique(shapely.STRtree(segments).query(cells)[0])
+    near = np.unique(shapely.STRtree(_segments(shapely.boundary(land))).query(cells)[0])
     out = shapely.contains_xy(land, seeds[:, 0], seeds[:, 1])
     out[near] = shapely.within(cells[near], land)
     return out
