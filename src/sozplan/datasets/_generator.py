@@ -190,9 +190,13 @@ def _ids(
     frame["rank"] = frame.sort_values(["parent", "cy", "cx"]).groupby("parent").cumcount() + 1
     if width is None:
         width = max(2, len(str(int(frame["rank"].max()))))
-    group_ids = (
-        frame["parent"].astype(str) + frame["rank"].astype(str).str.zfill(width)
-    ).to_numpy()
+    group_ids = np.array(
+        [
+            f"{parent}{rank:0{width}d}"
+            for parent, rank in zip(frame["parent"].tolist(), frame["rank"].tolist(), strict=True)
+        ],
+        dtype=object,
+    )
     return group_ids[labels]
 
 
@@ -201,8 +205,12 @@ def _smooth_field(x, y, rng, length: float, n_features: int = 48) -> np.ndarray:
     out = np.zeros(len(x))
     omega = rng.normal(size=(n_features, 2)) / length
     phase = rng.uniform(0, 2 * np.pi, n_features)
-    for k in range(n_features):
-        out += np.cos(omega[k, 0] * x + omega[k, 1] * y + phase[k])
+    arg, term = np.empty(len(x)), np.empty(len(x))
+    for k in range(n_features):  # out += cos(omega_k0 x + omega_k1 y + phase_k), in place
+        np.multiply(omega[k, 0], x, out=arg)
+        arg += np.multiply(omega[k, 1], y, out=term)
+        arg += phase[k]
+        out += np.cos(arg, out=arg)
     return (out - out.mean()) / out.std()
 
 
@@ -807,11 +815,23 @@ def _pa_neighbours(polys: np.ndarray, pa_of_block: np.ndarray, n_pa: int) -> lis
     left, right = shapely.STRtree(polys).query(polys)  # bounding boxes; same order
     a, b = pa_of_block[left], pa_of_block[right]
     cross = np.flatnonzero(a != b)
-    cross = cross[shapely.intersects(polys[left[cross]], polys[right[cross]])]
-    a, b = a[cross], b[cross]
-    # each area pair once, at its first occurrence: the sets' insertion order as before
-    _, first = np.unique(a.astype(np.int64) * n_pa + b, return_index=True)
-    first.sort()
+    left, right, a, b = left[cross], right[cross], a[cross], b[cross]
+    # per pair of areas, the first pair of blocks that intersect: that is where the area
+    # entered the set. Test the first candidate of every area pair, then the next of those
+    # that missed, and so on.
+    order = np.argsort(a.astype(np.int64) * n_pa + b, kind="stable")
+    code = (a.astype(np.int64) * n_pa + b)[order]
+    start = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    stop = np.r_[start[1:], len(code)]
+    first = np.full(len(start), -1)
+    active, position = np.arange(len(start)), start.copy()
+    while len(active):
+        pair = order[position[active]]
+        hit = shapely.intersects(polys[left[pair]], polys[right[pair]])
+        first[active[hit]] = pair[hit]
+        position[active] += 1
+        active = active[~hit & (position[active] < stop[active])]
+    first = np.sort(first[first >= 0])
     out: list[set[int]] = [set() for _ in range(n_pa)]
     for i, j in zip(a[first].tolist(), b[first].tolist(), strict=True):
         out[i].add(j)
