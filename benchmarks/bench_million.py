@@ -89,10 +89,11 @@ STEPS = [
     "regions",
 ]
 COLUMNS = ["sgb2_quote", "kinderarmut", "arbeitslose_quote", "altersarmut"]
-#: PySAL segregation's two-group classes that run at a million units, and our names
+#: PySAL segregation's two-group classes that run at a million units, and our names. Not
+#: its Gini: a loop over all n(n-1)/2 pairs of units (5e11 terms at a million units), nor its
+#: density-corrected D (one equation solved per unit).
 PYSAL_TWO = {
     "Dissim": "dissimilarity",
-    "Gini": "gini",
     "Entropy": "entropy",
     "Atkinson": "atkinson",
     "HutchensSqrt": "hutchens",
