@@ -6,7 +6,7 @@ and stops it above ``--max-gb`` (default 8 GB) or after ``--timeout`` seconds, a
 Per step, ours and (where there is one) the anchor run in separate children, one after
 the other. Reported per call: wall time, CPU time of the process (robust on a shared
 machine), the resident memory after loading the inputs and the peak resident memory
-during the call (polled every 10 ms), the load average before the call.
+during the call (polled every 5 ms), the load average before the call.
 
 Steps (``--steps``; default all, in this order):
 
@@ -70,7 +70,6 @@ import pickle
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -111,33 +110,6 @@ GROUPS = [
 
 
 # --- the child: one call, measured ---------------------------------------------------------
-
-
-class PeakRSS:
-    """Poll this process's resident set size in a thread (every 10 ms)."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self._proc = psutil.Process()
-        self._stop = threading.Event()
-        self.start = self.peak = 0
-
-    def __enter__(self):
-        self.start = self.peak = self._proc.memory_info().rss
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-        return self
-
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._proc.memory_info().rss)
-            time.sleep(0.01)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._proc.memory_info().rss)
 
 
 def load(cache: Path, what: str):
@@ -387,6 +359,7 @@ def _has_columns(frame, spec) -> bool:
 
 def child(step: str, side: str, cache: Path, n: int, pysal_iterations: int) -> None:
     import psutil
+    from bench_autocorrelation import PeakRSS  # polls the RSS every 5 ms in a thread
 
     warnings.simplefilter("ignore")
     call, note = prepare(step, side, cache, n, pysal_iterations)
