@@ -47,7 +47,7 @@ Steps (``--steps``; default all, in this order):
     scikit-learn's ``AgglomerativeClustering(100, connectivity=...)`` on the same z-values;
     then max-p mode with a floor (``min_population``) and ``method="ward"``.
 
-Units: the blocks with residents under 65 (the rates need a denominator), about 94 % of
+Units: the blocks with residents under 65 (the rates need a denominator), about 97 % of
 the blocks. Results are appended as JSON lines to ``<cache>/results.jsonl``; ``--table``
 prints the Markdown table of the docs from that file.
 
