@@ -474,3 +474,67 @@ def test_load_teaching_unknown_name():
 
     with pytest.raises(InputError, match=r"load_teaching: there is no teaching table 'toy'"):
         load_teaching("toy")
+
+
+# --- the generator's fast paths equal the plain computations they replace -------------------
+
+
+@pytest.fixture(scope="module")
+def geometry_3000():
+    from sozplan.datasets._geometry import make_geometry, make_hierarchy
+
+    rng = np.random.default_rng(7)
+    geom = make_geometry(3_000, rng)
+    return geom, make_hierarchy(geom, rng)
+
+
+def test_pa_neighbours_equal_the_intersects_query_in_insertion_order(geometry_3000):
+    """The sets (and their iteration order) as from adding every intersecting block pair."""
+    from sozplan.datasets._generator import _pa_neighbours
+
+    geom, (_, _, planning) = geometry_3000
+    n_pa = planning.max() + 1
+    left, right = shapely.STRtree(geom.blocks).query(geom.blocks, predicate="intersects")
+    expected: list[set[int]] = [set() for _ in range(n_pa)]
+    for i, j in zip(planning[left], planning[right], strict=True):
+        if i != j:
+            expected[i].add(int(j))
+    got = _pa_neighbours(geom.blocks, planning, n_pa)
+    assert [list(s) for s in got] == [list(s) for s in expected]
+
+
+def test_within_land_and_near_river_equal_the_plain_shapely_tests(geometry_3000):
+    from sozplan.datasets._generator import _near
+    from sozplan.datasets._geometry import _within
+
+    geom, _ = geometry_3000
+    x, y = geom.x, geom.y
+    for d in (0.5 * geom.spacing, 1.2 * geom.spacing, 5 * geom.spacing):
+        plain = shapely.distance(shapely.points(x, y), geom.river) < d
+        np.testing.assert_array_equal(_near(x, y, geom.river, d), plain)
+    # the land as the generator clips to it: the outline without the river
+    land = shapely.difference(geom.outline, geom.river)
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(
+            shapely.multipoints(np.c_[x, y]), extend_to=land.envelope, ordered=True
+        )
+    )
+    assert shapely.contains_xy(cells, x, y).all()  # cell i holds seed i
+    np.testing.assert_array_equal(_within(cells, np.c_[x, y], land), shapely.within(cells, land))
+
+
+@pytest.mark.parametrize("k", [1, 5, 40])  # 40 seeds per parent: the k-d tree path
+def test_nearest_seed_equals_the_kd_tree(k):
+    from scipy.spatial import cKDTree
+
+    from sozplan.datasets._geometry import _nearest_seed
+
+    rng = np.random.default_rng(k)
+    n, parents = 20_000, 7
+    parent = rng.integers(0, parents, n)
+    pts = np.c_[rng.uniform(0, 1e4, (n, 2)), parent * 1e9]
+    parent_of_seed = np.repeat(np.arange(parents), k)
+    sx, sy = rng.uniform(0, 1e4, (2, parents * k))
+    expected = cKDTree(np.c_[sx, sy, parent_of_seed * 1e9]).query(pts)[1]
+    got = _nearest_seed(pts, sx, sy, parent, parent_of_seed, 1e9, chunk=3_000)
+    np.testing.assert_array_equal(got, expected)

@@ -77,9 +77,16 @@ def format_values(values: Iterable[Any], limit: int = MAX_SHOWN) -> str:
     >>> format_values(["a", "b", "c", "d", "e", "f", "g"])
     "'a', 'b', 'c', 'd', 'e' and 2 more"
     """
-    values = list(values)
-    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values[:limit])
-    rest = len(values) - limit
+    # the first values only: converting a million ids to show five costs seconds
+    if isinstance(values, pd.Series):
+        total, head = len(values), list(values.iloc[:limit])
+    elif isinstance(values, (list, tuple, range, np.ndarray, pd.Index)):
+        total, head = len(values), list(values[:limit])
+    else:
+        head = list(values)
+        total = len(head)
+    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in head[:limit])
+    rest = total - limit
     return f"{shown} and {rest} more" if rest > 0 else shown
 
 

@@ -21,10 +21,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
 from scipy.special import expit, logit
 
 from sozplan.datasets._dictionary import AGE_BANDS, CITIZENSHIP_GROUPS
-from sozplan.datasets._geometry import CENTRE, _lloyd_within, make_geometry, make_hierarchy
+from sozplan.datasets._geometry import (
+    CENTRE,
+    _lloyd_within,
+    _segments,
+    make_geometry,
+    make_hierarchy,
+)
 
 __all__ = ["BERLIN_TARGETS", "City", "generate_city"]
 
@@ -183,9 +190,13 @@ def _ids(
     frame["rank"] = frame.sort_values(["parent", "cy", "cx"]).groupby("parent").cumcount() + 1
     if width is None:
         width = max(2, len(str(int(frame["rank"].max()))))
-    group_ids = (
-        frame["parent"].astype(str) + frame["rank"].astype(str).str.zfill(width)
-    ).to_numpy()
+    group_ids = np.array(
+        [
+            f"{parent}{rank:0{width}d}"
+            for parent, rank in zip(frame["parent"].tolist(), frame["rank"].tolist(), strict=True)
+        ],
+        dtype=object,
+    )
     return group_ids[labels]
 
 
@@ -194,8 +205,12 @@ def _smooth_field(x, y, rng, length: float, n_features: int = 48) -> np.ndarray:
     out = np.zeros(len(x))
     omega = rng.normal(size=(n_features, 2)) / length
     phase = rng.uniform(0, 2 * np.pi, n_features)
-    for k in range(n_features):
-        out += np.cos(omega[k, 0] * x + omega[k, 1] * y + phase[k])
+    arg, term = np.empty(len(x)), np.empty(len(x))
+    for k in range(n_features):  # out += cos(omega_k0 x + omega_k1 y + phase_k), in place
+        np.multiply(omega[k, 0], x, out=arg)
+        arg += np.multiply(omega[k, 1], y, out=term)
+        arg += phase[k]
+        out += np.cos(arg, out=arg)
     return (out - out.mean()) / out.std()
 
 
@@ -259,9 +274,7 @@ def generate_city(
         "years": list(map(int, years)),
         "crs": "EPSG:25832",
     }
-    pa_ids = np.unique(pa_id)
-    pa_index = {p: i for i, p in enumerate(pa_ids)}
-    pa_of_block = np.array([pa_index[p] for p in pa_id])
+    pa_ids, pa_of_block = np.unique(pa_id, return_inverse=True)
     # p_lab and pa_of_block describe the same partition; use the sorted-id numbering from now on
     type_of_pa = np.empty(len(pa_ids), dtype=int)
     type_of_pa[pa_of_block] = pa_type[p_lab]
@@ -281,10 +294,18 @@ def generate_city(
             base_pop[pa_of_block == pa] = np.minimum(base_pop[pa_of_block == pa], 200)
     years = list(years)
     counts = _yearly_counts(layout, planted, latent, base_pop, shelters, years, rng)
-    counts.index = pd.MultiIndex.from_arrays(
-        [np.tile(block_id, len(years)), counts["jahr"].to_numpy()], names=["block", "jahr"]
+    # as MultiIndex.from_arrays([np.tile(block_id, len(years)), jahr]), without factorising
+    block_order = np.argsort(block_id)
+    block_code = np.empty(n, dtype=np.int64)
+    block_code[block_order] = np.arange(n)
+    year_values = np.unique(np.asarray(years, dtype=np.int64))
+    year_code = np.repeat(np.searchsorted(year_values, years), n)
+    counts.index = pd.MultiIndex(
+        levels=[pd.Index(block_id[block_order]), pd.Index(year_values)],
+        codes=[np.tile(block_code, len(years)), year_code],
+        names=["block", "jahr"],
+        verify_integrity=False,
     )
-    counts = counts.drop(columns="jahr")
     blocks = gpd.GeoDataFrame(
         {
             "planungsraum": pa_id,
@@ -350,11 +371,27 @@ def _latent_conditions(
     pop_scale = np.array([TYPES[t]["pop"] for t in TYPE_NAMES], float)[block_type]
     # empty blocks: parks (patches of a smooth field) and industry near the river
     park = _smooth_field(x, y, rng, 0.06 * geom.radius) > 1.65
-    river_dist = shapely.distance(shapely.points(np.c_[x, y]), geom.river)
-    industry = (river_dist < 1.2 * geom.spacing) & (rng.random(n) < 0.25)
+    industry = _near(x, y, geom.river, 1.2 * geom.spacing) & (rng.random(n) < 0.25)
     empty = park | industry
     empty[geom.island_position] = False
     return latent, pop_scale, empty
+
+
+def _near(x: np.ndarray, y: np.ndarray, geometry, distance: float) -> np.ndarray:
+    """Whether each point lies closer than ``distance`` to ``geometry`` (strictly).
+
+    The exact distance is computed only for the points inside the geometry or within
+    ``distance`` of a segment of its boundary (found with a tree of the segments); the
+    others are farther for sure.
+    """
+    points = shapely.points(x, y)
+    segments = _segments(shapely.boundary(geometry))
+    close = shapely.STRtree(segments).query(points, predicate="dwithin", distance=distance)[0]
+    shapely.prepare(geometry)
+    cand = np.union1d(close, np.flatnonzero(shapely.contains_xy(geometry, x, y)))
+    near = np.zeros(len(x), dtype=bool)
+    near[cand] = shapely.distance(points[cand], geometry) < distance
+    return near
 
 
 def _plant(
@@ -375,29 +412,28 @@ def _plant(
     in_reg = district_id == reg_district
     planted[np.unique(pa_of_block[in_reg])] = True
 
-    def near(i, rings):
-        """Planning areas within ``rings`` steps of contiguity from area ``i`` (with ``i``)."""
-        found, frontier = {i}, {i}
-        for _ in range(rings):
-            frontier = set().union(*(pa_neighbours[j] for j in frontier)) - found
-            found |= frontier
-        return found
+    rows = np.repeat(np.arange(n_pa), [len(a) for a in pa_neighbours])
+    cols = np.fromiter((j for a in pa_neighbours for j in a), dtype=np.int64, count=len(rows))
+    adjacency = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n_pa, n_pa))
 
     def pick(cond_types, r_lo, r_hi, avoid_types=(), min_blocks=10, distance=1):
         """Pick a random unplanted area of a type, away from planted areas and some types."""
         pr_pa = np.bincount(pa_of_block, lay.r, n_pa) / np.bincount(pa_of_block)
         nblocks = np.bincount(pa_of_block, ~empty, n_pa)
-        cands = [
-            i
-            for i in range(n_pa)
-            if type_of_pa[i] in cond_types
-            and r_lo <= pr_pa[i] <= r_hi
-            and nblocks[i] >= min_blocks
-            and not any(planted[j] for j in near(i, distance))
-            and not any(type_of_pa[j] in avoid_types for j in pa_neighbours[i])
-        ]
+        near_planted = planted.copy()  # within `distance` contiguity steps of a planted area
+        for _ in range(distance):
+            near_planted |= adjacency @ near_planted.astype(float) > 0
+        avoided = adjacency @ np.isin(type_of_pa, avoid_types).astype(float) > 0
+        cands = np.flatnonzero(
+            np.isin(type_of_pa, cond_types)
+            & (r_lo <= pr_pa)
+            & (pr_pa <= r_hi)
+            & (nblocks >= min_blocks)
+            & ~near_planted
+            & ~avoided
+        ).tolist()
         if not cands:
-            cands = [i for i in range(n_pa) if not planted[i] and nblocks[i] >= min_blocks]
+            cands = np.flatnonzero(~planted & (nblocks >= min_blocks)).tolist()
         choice = cands[rng.integers(len(cands))]
         planted[choice] = True
         return choice
@@ -534,32 +570,41 @@ def _yearly_counts(
     years: list[int],
     rng,
 ) -> pd.DataFrame:
-    """Draw the counts of every block and year (column ``jahr``), planted trends and effect."""
+    """Draw the counts of every block and year (year by year), planted trends and effect."""
     n = len(base_pop)
     pa_of_block = lay.pa_of_block
     drift = 0.03 * rng.normal(size=(len(lay.pa_ids), len(years))).cumsum(axis=1)
-    rows = []
+    if planted is not None:
+        gent = pa_of_block == planted.gent
+        decl = pa_of_block == planted.decl
+        pretrend = [pa_of_block == i for i in planted.pretrend]
+        treated = np.isin(pa_of_block, planted.treated)
+    table = columns = None
     for t, year in enumerate(years):
         lat = latent.copy()
         lat[:, 0] += -0.05 * t + drift[pa_of_block, t]
         if planted is not None:
-            gent = pa_of_block == planted.gent
             lat[gent, 0] -= 0.42 * t
             lat[gent, 1] += 0.15 * t
             lat[gent, 3] -= 0.2 * t
-            lat[pa_of_block == planted.decl, 0] += 0.2 * t
-            for i in planted.pretrend:  # rising deprivation already before the measure (2023)
-                lat[pa_of_block == i, 0] += 0.2 * t
+            lat[decl, 0] += 0.2 * t
+            for mask in pretrend:  # rising deprivation already before the measure (2023)
+                lat[mask, 0] += 0.2 * t
         growth = 1 + 0.004 * t + 0.01 * rng.normal(size=n) * (t > 0)
         pop = np.where(base_pop > 0, np.round(base_pop * growth), 0).astype(np.int64)
         effect = np.zeros(n)
         if planted is not None:
-            gent = pa_of_block == planted.gent
             pop[gent] = np.round(pop[gent] * (1 + 0.03 * t)).astype(np.int64)
             ramp = {2020: 0.0, 2021: 0.0, 2022: 0.007, 2023: 0.014, 2024: 0.02}.get(year, 0.02)
-            effect[np.isin(pa_of_block, planted.treated)] = ramp
-        rows.append(_counts(lat, pop, shelters, effect, rng, year))
-    return pd.concat(rows)
+            effect[treated] = ramp
+        row = _counts(lat, pop, shelters, effect, rng, year)
+        del row["jahr"], lat
+        if table is None:  # one int64 block, column by column (as pandas stores it)
+            columns = list(row)
+            table = np.empty((n * len(years), len(columns)), dtype=np.int64, order="F")
+        for c, values in enumerate(row.values()):
+            table[t * n : (t + 1) * n, c] = values
+    return pd.DataFrame(table, columns=columns, copy=False)
 
 
 def _planted_truth(
@@ -671,7 +716,7 @@ def _types_truth(lay: _Layout, planted: _Planted) -> dict[str, Any]:
     }
 
 
-def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
+def _counts(lat, pop, shelters, effect, rng, year) -> dict[str, np.ndarray]:
     """Draw all counts of one year from the latent conditions."""
     dep, mig, age, stab = lat.T
     n = len(pop)
@@ -741,7 +786,7 @@ def _counts(lat, pop, shelters, effect, rng, year) -> pd.DataFrame:
         fortzuege=moves_out,
         wohndauer_5_jahre_plus=stay,
     )
-    return pd.DataFrame(out)
+    return out
 
 
 def _multinomial_fast(rng, n, p) -> np.ndarray:
@@ -761,14 +806,35 @@ def _multinomial_fast(rng, n, p) -> np.ndarray:
 
 
 def _pa_neighbours(polys: np.ndarray, pa_of_block: np.ndarray, n_pa: int) -> list[set[int]]:
-    """Planning areas that share a block edge or corner."""
-    tree = shapely.STRtree(polys)
-    left, right = tree.query(polys, predicate="intersects")
+    """Planning areas that share a block edge or corner.
+
+    The same sets, built in the same order, as adding every pair of intersecting blocks of
+    ``STRtree.query(polys, predicate="intersects")``; but the exact (costly) polygon test
+    runs only on the pairs of blocks in different areas.
+    """
+    left, right = shapely.STRtree(polys).query(polys)  # bounding boxes; same order
     a, b = pa_of_block[left], pa_of_block[right]
-    keep = a != b
+    cross = np.flatnonzero(a != b)
+    left, right, a, b = left[cross], right[cross], a[cross], b[cross]
+    # per pair of areas, the first pair of blocks that intersect: that is where the area
+    # entered the set. Test the first candidate of every area pair, then the next of those
+    # that missed, and so on.
+    order = np.argsort(a.astype(np.int64) * n_pa + b, kind="stable")
+    code = (a.astype(np.int64) * n_pa + b)[order]
+    start = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    stop = np.r_[start[1:], len(code)]
+    first = np.full(len(start), -1)
+    active, position = np.arange(len(start)), start.copy()
+    while len(active):
+        pair = order[position[active]]
+        hit = shapely.intersects(polys[left[pair]], polys[right[pair]])
+        first[active[hit]] = pair[hit]
+        position[active] += 1
+        active = active[~hit & (position[active] < stop[active])]
+    first = np.sort(first[first >= 0])
     out: list[set[int]] = [set() for _ in range(n_pa)]
-    for i, j in zip(a[keep], b[keep], strict=True):
-        out[i].add(int(j))
+    for i, j in zip(a[first].tolist(), b[first].tolist(), strict=True):
+        out[i].add(j)
     return out
 
 

@@ -126,7 +126,7 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
         )
     )
     # clip to land; only cells that are not entirely inside need the expensive intersection
-    within = shapely.within(cells, land)
+    within = _within(cells, pts, land)
     clipped = cells.copy()
     clipped[~within] = shapely.intersection(cells[~within], land)
     # a cell cut by the river keeps the piece that holds its seed point
@@ -135,7 +135,8 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
         parts = shapely.get_parts(clipped[i])
         seed = shapely.Point(pts[i])
         clipped[i] = parts[np.argmin(shapely.distance(parts, seed))]
-    clipped = shapely.make_valid(clipped)
+    # Voronoi cells inside the land are convex and valid already (make_valid returns them as they are)
+    clipped[~within] = shapely.make_valid(clipped[~within])
     # centimetre precision, as stored in the GeoPackage (areas are computed after rounding);
     # neighbouring cells share vertices, so rounding keeps them edge to edge
     polys = shapely.transform(np.append(clipped, island), lambda xy: np.round(xy, 2))
@@ -157,6 +158,28 @@ def make_geometry(n_blocks: int, rng: np.random.Generator) -> CityGeometry:
         river=river,
         island_position=len(polys) - 1,
     )
+
+
+def _segments(lines: shapely.Geometry) -> np.ndarray:
+    """Split (multi)linestrings into their two-point segments."""
+    coords, part = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
+    same = part[1:] == part[:-1]
+    return shapely.linestrings(
+        np.stack([coords[:-1][same], coords[1:][same]], axis=1).reshape(-1, 2),
+        indices=np.repeat(np.arange(same.sum()), 2),
+    )
+
+
+def _within(cells: np.ndarray, seeds: np.ndarray, land: shapely.Geometry) -> np.ndarray:
+    """``shapely.within(cells, land)``, testing the polygons only near the land's boundary.
+
+    A cell whose bounding box meets no bounding box of a boundary segment lies wholly
+    inside or wholly outside the land, like its seed point.
+    """
+    near = np.unique(shapely.STRtree(_segments(shapely.boundary(land))).query(cells)[0])
+    out = shapely.contains_xy(land, seeds[:, 0], seeds[:, 1])
+    out[near] = shapely.within(cells[near], land)
+    return out
 
 
 def _lloyd_within(
@@ -187,16 +210,42 @@ def _lloyd_within(
     sx, sy = x[seed_idx].astype(float), y[seed_idx].astype(float)
     pts = np.c_[x, y, parent * offset]
     for _ in range(iterations):
-        tree = cKDTree(np.c_[sx, sy, parent_of_seed * offset])
-        _, label = tree.query(pts)
+        label = _nearest_seed(pts, sx, sy, parent, parent_of_seed, offset)
         counts = np.bincount(label, minlength=len(sx))
         keep = counts > 0
         sx = np.where(keep, np.bincount(label, x, len(sx)) / np.maximum(counts, 1), sx)
         sy = np.where(keep, np.bincount(label, y, len(sx)) / np.maximum(counts, 1), sy)
-    tree = cKDTree(np.c_[sx, sy, parent_of_seed * offset])
-    _, label = tree.query(pts)
+    label = _nearest_seed(pts, sx, sy, parent, parent_of_seed, offset)
     # renumber so that empty seeds disappear
     _, label = np.unique(label, return_inverse=True)
+    return label
+
+
+def _nearest_seed(pts, sx, sy, parent, parent_of_seed, offset, chunk: int = 65_536) -> np.ndarray:
+    """Find the nearest seed of each point among the seeds of its own parent.
+
+    ``parent_of_seed`` is sorted. With few seeds per parent, the squared distances to all
+    of them are compared directly (the same sums a k-d tree compares); with many, a k-d
+    tree over (x, y, parent offset) finds them.
+    """
+    n_parents = int(max(parent.max(), parent_of_seed.max())) + 1
+    first = np.searchsorted(parent_of_seed, np.arange(n_parents))
+    count = np.bincount(parent_of_seed, minlength=n_parents)
+    k = int(count.max())
+    if k > 32:
+        tree = cKDTree(np.c_[sx, sy, parent_of_seed * offset])
+        return tree.query(pts)[1]
+    x, y = pts[:, 0], pts[:, 1]
+    label = np.empty(len(x), dtype=np.intp)
+    steps = np.arange(k)
+    for lo in range(0, len(x), chunk):
+        p = parent[lo : lo + chunk]
+        cand = first[p][:, None] + steps
+        valid = steps < count[p][:, None]
+        cand = np.where(valid, cand, first[p][:, None])
+        d = (x[lo : lo + chunk, None] - sx[cand]) ** 2 + (y[lo : lo + chunk, None] - sy[cand]) ** 2
+        d[~valid] = np.inf
+        label[lo : lo + chunk] = cand[np.arange(len(p)), np.argmin(d, axis=1)]
     return label
 
 
