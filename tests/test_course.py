@@ -67,7 +67,7 @@ def _in_course(stem: str) -> bool:
 
 
 def test_the_course_list_names_every_notebook():
-    assert COURSE_NOTEBOOKS == set(ALL)
+    assert set(ALL) == COURSE_NOTEBOOKS
 
 
 @pytest.mark.parametrize("stem", ALL)

@@ -99,6 +99,7 @@ def write_sheet(
     from openpyxl.utils import get_column_letter
 
     book = is_workbook(path)
+    wb: Any
     if book:
         wb = path
         if sheet_name in wb.sheetnames:
