@@ -9,6 +9,7 @@ another chapter put there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -72,6 +73,16 @@ def _load_for_figures() -> None:
     import matplotlib.pyplot  # noqa: F401  # heavy: only a report's figures need it
 
 
+def _worker_start() -> None:
+    """Lower a worker's priority: the main process builds the pages, the critical path.
+
+    On two cores the three workers (figures, permutations) otherwise take CPU time from
+    the main process, which then finishes last; niced, they use what it leaves.
+    """
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(5)
+
+
 class Sinks:
     """The build's outputs shared by all chapters: the worker pool, figures and tables."""
 
@@ -98,7 +109,7 @@ class Sinks:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
                 self.pool = cf.ProcessPoolExecutor(
-                    max_workers=3, mp_context=mp.get_context(method)
+                    max_workers=3, mp_context=mp.get_context(method), initializer=_worker_start
                 )
         except (OSError, RuntimeError, ValueError):
             self.pool = None
