@@ -796,6 +796,60 @@ def test_multinomial_sampler_is_exact(total):
         assert cov[0, 1] == pytest.approx(-total * 0.5 * 0.3, rel=0.15)
 
 
+@pytest.mark.parametrize("total", [3, 7, 2_000])
+def test_multinomial_sampler_by_class_is_exact(total):
+    # units that share a probability (as under the systematic null, where p_i = t_i / T)
+    # get their one-by-one persons class by class; rows must still be Mult(G, p)
+    from scipy import stats
+
+    from sozplan.segregation._draws import MultinomialSampler
+
+    probs = np.array([0.1, 0.1, 0.1, 0.25, 0.25, 0.2, 0.0, 0.0])
+    sampler = MultinomialSampler(total, probs)
+    assert sampler.classes is not None  # 4 distinct probabilities for 8 units
+    rows = np.zeros((6000, len(probs)))
+    sampler.draw(np.random.default_rng(8), rows)
+    assert np.array_equal(rows.sum(axis=1), np.full(len(rows), total))
+    assert (rows[:, 6:] == 0).all()
+    if total == 3:  # every outcome of Mult(3, p) against its exact probability
+        keys, seen = np.unique(rows.astype(int), axis=0, return_counts=True)
+        expected = stats.multinomial(3, probs).pmf(keys) * len(rows)
+        assert stats.chisquare(seen, expected * seen.sum() / expected.sum()).pvalue > 1e-3
+    mean = rows.mean(axis=0)
+    se = np.sqrt(total * probs * (1 - probs) / len(rows))
+    assert np.all(np.abs(mean - total * probs) <= 4.5 * se + 1e-12)
+    # units of one class are exchangeable: the same mean, and the covariance of Mult
+    cov = np.cov(rows[:, [0, 3]].T)
+    assert cov[0, 1] == pytest.approx(-total * 0.1 * 0.25, rel=0.2)
+
+
+def test_classes_only_when_units_share_probabilities():
+    from sozplan.segregation._draws import _classes
+
+    assert _classes(np.array([0.5, 0.3, 0.2])) is None
+    _table, start, size, units = _classes(np.array([0.2, 0.3, 0.2, 0.3]))
+    assert size.tolist() == [2, 2]
+    assert units[start[0] : start[0] + 2].tolist() == [0, 2]  # the units of p = 0.2
+    assert units[start[1] : start[1] + 2].tolist() == [1, 3]
+
+
+def test_compiled_dissimilarity_equals_the_formula():
+    # the kernel the randomisation tests use against the vectorised formula of D
+    # (Duncan & Duncan 1955), on random tables and on tables without the group
+    from sozplan.segregation._compiled import dissimilarity_tables
+    from sozplan.segregation._twogroup import _k_dissimilarity
+
+    rng = np.random.default_rng(4)
+    tables = rng.poisson(40, size=(50, 300, 2)).astype(float)
+    tables[3, :, 0] = 0.0  # no member of the group: D undefined
+    expected = _k_dissimilarity(tables[:, :, 0], tables.sum(axis=2))
+    got = dissimilarity_tables(tables)
+    assert np.isnan(got[3])
+    assert np.isnan(expected[3])
+    mask = np.arange(50) != 3
+    np.testing.assert_allclose(got[mask], expected[mask], rtol=1e-12)
+
+
 def test_samplers_fall_back_to_numpy_for_huge_tables(monkeypatch):
     import sozplan.segregation._draws as draws
 

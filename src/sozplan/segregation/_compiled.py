@@ -113,3 +113,34 @@ def gini_half(counts: np.ndarray, t: np.ndarray, order: np.ndarray) -> np.ndarra
                 x_before += xj
         out[b] = half
     return out
+
+
+@jit
+def dissimilarity_tables(c: np.ndarray) -> np.ndarray:
+    r"""Dissimilarity index of B two-group tables ``c`` (B, n, 2): (group, others).
+
+    .. math:: D = \frac{\sum_i \lvert x_i - t_i P \rvert}{2 X (1 - P)},
+              \quad t_i = x_i + y_i,\ P = X / T
+
+    the formula of the vectorised kernel, in two passes per table without temporaries
+    (the randomisation tests evaluate it on a thousand tables). A table without the
+    group or without the others gives NaN, as the vectorised formula does.
+    """
+    n_tables, n, _ = c.shape
+    out = np.empty(n_tables)
+    for b in range(n_tables):
+        big_x = 0.0
+        big_y = 0.0
+        for i in range(n):
+            big_x += c[b, i, 0]
+            big_y += c[b, i, 1]
+        if big_x <= 0.0 or big_y <= 0.0:
+            out[b] = math.nan
+            continue
+        share = big_x / (big_x + big_y)
+        dev = 0.0
+        for i in range(n):
+            x = c[b, i, 0]
+            dev += abs(x - (x + c[b, i, 1]) * share)
+        out[b] = dev / (2.0 * big_x * (1.0 - share))
+    return out

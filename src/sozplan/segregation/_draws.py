@@ -440,7 +440,7 @@ def _draw_rows(
     The uniforms are taken in the same order as by :func:`_draw_units` with
     ``order = arange(n)`` and ``b + e`` rows.
     """
-    b = out.shape[0]
+    b, e = out.shape[0], spare.shape[0]
     lo, start, size, table, n_centre = tables[:5]
     sums[:] = 0.0
     n = out.shape[1]
@@ -452,21 +452,32 @@ def _draw_rows(
             nxt = unit_table[i + 1]
             for q in range(0, size[nxt], 4):
                 touched[q // 4] = table[start[nxt] + q, 0]
-        base, n_c, k_size, tab = lo[j], n_centre[j], float(size[j]), table[start[j] :]
-        for s in range(b + spare.shape[0]):
-            if size[j] == 1:
-                value = base
+        base = lo[j]
+        if size[j] == 1:  # one value: no uniform number
+            for s in range(b):
+                out[s, i] = base
+                sums[s] += base
+            for s in range(e):
+                spare[s, i] = base
+                sums[b + s] += base
+            continue
+        n_c, k_size, tab = n_centre[j], float(size[j]), table[start[j] :]
+        for s in range(b):
+            s0, s1, s2, s3, pos = _look_up(s0, s1, s2, s3, tab, k_size)
+            if pos < n_c:
+                value = base + pos
             else:
-                s0, s1, s2, s3, pos = _look_up(s0, s1, s2, s3, tab, k_size)
-                if pos < n_c:
-                    value = base + pos
-                else:
-                    s0, s1, s2, s3, value = _draw_tail(s0, s1, s2, s3, j, tables)
-            if s < b:
-                out[s, i] = value
-            else:
-                spare[s - b, i] = value
+                s0, s1, s2, s3, value = _draw_tail(s0, s1, s2, s3, j, tables)
+            out[s, i] = value
             sums[s] += value
+        for s in range(e):
+            s0, s1, s2, s3, pos = _look_up(s0, s1, s2, s3, tab, k_size)
+            if pos < n_c:
+                value = base + pos
+            else:
+                s0, s1, s2, s3, value = _draw_tail(s0, s1, s2, s3, j, tables)
+            spare[s, i] = value
+            sums[b + s] += value
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
@@ -482,6 +493,49 @@ def _add_persons(state: np.ndarray, need: np.ndarray, table: np.ndarray, out: np
             w = u * size
             k = int(w)
             row[k + int(table[k, 1] * (w - k >= table[k, 0]))] += 1.0
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+
+
+@_jit
+def _add_persons_by_class(
+    state: np.ndarray, need: np.ndarray, classes: Any, out: np.ndarray
+) -> None:
+    """:func:`_add_persons` for units that share their probabilities, class by class.
+
+    ``classes = (table, start, size, units)``: the alias table over the classes of units
+    of equal probability (weights: class size times probability), and the units of class
+    ``c`` as ``units[start[c]:start[c] + size[c]]``. Each person draws a class (one
+    uniform; counts per class stay in the L1 cache), then, class after class, a unit of
+    the class uniformly (a second uniform unless the class has one unit). Together the
+    two steps pick unit ``i`` with probability ``p_i``. Units of one class lie together
+    in ``out`` when the units are sorted by their probabilities (as the simulator sorts
+    them), so the row is written front to back instead of at random places.
+    """
+    table, start, size, units = classes
+    n_class = len(table)
+    k_size = float(n_class)
+    per_class = np.zeros(n_class, np.int64)
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    for s in range(len(need)):
+        row = out[s]
+        for _ in range(need[s]):
+            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+            w = u * k_size
+            k = int(w)
+            per_class[k + int(table[k, 1] * (w - k >= table[k, 0]))] += 1
+        for c in range(n_class):
+            m = per_class[c]
+            if m == 0:
+                continue
+            per_class[c] = 0
+            first, width = start[c], size[c]
+            if width == 1:
+                row[units[first]] += m
+                continue
+            f_width = float(width)
+            for _ in range(m):
+                s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+                row[units[first + int(u * f_width)]] += 1.0
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
@@ -565,6 +619,21 @@ class UnitSampler:
         return sums
 
 
+def _classes(probs: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """Classes of units with equal probabilities for :func:`_add_persons_by_class`.
+
+    ``None`` when fewer than two units share a probability on average (then one alias
+    table over the units is as good). Under the systematic null the probabilities are
+    the units' totals over the city's, so a city of 10,000 units has at most a few
+    thousand classes.
+    """
+    keys, inverse, size = np.unique(probs, return_inverse=True, return_counts=True)
+    if 2 * len(keys) > len(probs):
+        return None
+    units = np.argsort(inverse, kind="stable").astype(np.int64)
+    return _pmf_table(keys * size), _stack(size), size.astype(np.int64), units
+
+
 class MultinomialSampler:
     """Exact ``Mult(total, probs)`` rows: Poissonisation with rejection (module docstring)."""
 
@@ -572,11 +641,13 @@ class MultinomialSampler:
         self.total = int(total)
         probs = np.asarray(probs, dtype=float)
         self.poisson: UnitSampler | None = None
+        self.classes: tuple[np.ndarray, ...] | None = None
         if self.total > 0:
             spare = min(self.total, math.ceil(SPARE * math.sqrt(self.total)))
             if self.total > spare:
                 self.poisson = UnitSampler(_POISSON, (self.total - spare) * probs)
             self.table = _pmf_table(probs)
+            self.classes = _classes(probs)
 
     def draw(self, rng: np.random.Generator, out: np.ndarray) -> None:
         """Fill ``out`` (shape ``(b, n)``) with ``b`` independent multinomial rows."""
@@ -609,7 +680,10 @@ class MultinomialSampler:
             return
         need = (self.total - sums).astype(np.int64)
         with _Stream(rng) as state:
-            _add_persons(state, need, self.table, out)
+            if self.classes is None:
+                _add_persons(state, need, self.table, out)
+            else:
+                _add_persons_by_class(state, need, self.classes, out)
 
 
 def poisson_sampler(lam: np.ndarray) -> UnitSampler:

@@ -122,28 +122,29 @@ class Simulator:
     def draw(self, b: int, rng: np.random.Generator) -> np.ndarray:
         """``b`` simulated tables, shape ``(b, n, K)``.
 
-        Redrawn counts are stored group by group (``(b, K, n)`` in memory), so that one
-        group's counts over the units are contiguous for the index kernels.
+        Redrawn counts are stored group by group (``(K, b, n)`` in memory), so that the
+        samplers write each group's rows contiguously and the index kernels read one
+        group's counts of all tables as one C-contiguous ``(b, n)`` block.
         """
         counts, t_int, g_int, grp = self.counts, self.t_int, self.g_int, self.grp
         n, k = counts.shape
         if self.null in ("systematic", "parametric", "evenness"):
-            planes = np.empty((b, k, n))
+            planes = np.empty((k, b, n))
             if self.null == "evenness":
-                self.samplers[0].draw(rng, planes[:, 0])
-                remaining = t_int[None, :] - planes[:, 0].astype(np.int64)
+                self.samplers[0].draw(rng, planes[0])
+                remaining = t_int[None, :] - planes[0].astype(np.int64)
                 share_left = 1.0 - grp[0] / grp.sum()
                 for j in range(1, k - 1):
                     p = min(1.0, max(0.0, (grp[j] / grp.sum()) / share_left))
-                    planes[:, j] = draw = rng.binomial(remaining, p)
+                    planes[j] = draw = rng.binomial(remaining, p)
                     remaining -= draw
                     share_left -= grp[j] / grp.sum()
                 if k > 1:
-                    planes[:, k - 1] = remaining
+                    planes[k - 1] = remaining
             else:
                 for j, sampler in enumerate(self.samplers):
-                    sampler.draw(rng, planes[:, j])
-            return planes.transpose(0, 2, 1)
+                    sampler.draw(rng, planes[j])
+            return planes.transpose(1, 2, 0)
         out = np.empty((b, n, k))
         if self.null == "permutation":
             first = rng.multivariate_hypergeometric(t_int, g_int[0], size=b, method="marginals")
@@ -305,6 +306,8 @@ def prepare_index(
         names: tuple[str, ...] = (str(group), str(population))
 
         def base(c: np.ndarray, _p: dict[str, Any] = kwargs) -> np.ndarray:
+            if spec.table_kernel is not None and not _p:  # compiled, one pass per table
+                return spec.table_kernel(c)
             return index_kernel(c[:, :, 0], c[:, :, 0] + c[:, :, 1], **_p)
 
     else:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan.checks import check_draws, check_rng, fail
+from sozplan.segregation._compiled import dissimilarity_tables
 from sozplan.segregation._inference import simulate_twogroup
 from sozplan.segregation._result import SegregationResult, carrington_troske, twogroup_result
 from sozplan.segregation._validate import (
@@ -203,7 +204,15 @@ def _spec(name: str, label: str, dimension: str, kernel: Any, **kw: Any) -> Inde
 # ----------------------------------------------------------------------- public API
 
 
-@register(_spec("dissimilarity", "Dissimilarity index D", "evenness", _k_dissimilarity))
+@register(
+    _spec(
+        "dissimilarity",
+        "Dissimilarity index D",
+        "evenness",
+        _k_dissimilarity,
+        table_kernel=dissimilarity_tables,
+    )
+)
 def dissimilarity(
     df: pd.DataFrame, group: Hashable, population: Hashable, *, graph: Any = None
 ) -> SegregationResult:

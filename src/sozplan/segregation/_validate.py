@@ -42,6 +42,9 @@ class IndexInfo:
     kernel: Callable[..., np.ndarray] | None  # vectorised over a leading axis of iterations
     spatial: bool = False
     randomizable: bool = True
+    #: the same index, compiled, on (B, n, 2) tables of (group, others) counts: the
+    #: randomisation tests use it when the index takes no options
+    table_kernel: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 REGISTRY: dict[Callable[..., Any], IndexInfo] = {}
