@@ -211,7 +211,7 @@ class TestDataModel:
             ({"art": ["sozialfinanz"]}, "'sozial' or 'finanziell'"),
             ({"richtung": [1]}, "contradicts"),
             ({"zielwert": [25.0]}, "no `richtung`"),
-            ({"basiswert": [np.nan]}, "missing or not a number"),
+            ({"basiswert": [np.nan]}, "missing, infinite or not a number"),
         ],
     )
     def test_targets_bad(self, over, match):

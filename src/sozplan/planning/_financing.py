@@ -126,7 +126,7 @@ def _require(df: pd.DataFrame, columns: Sequence[Hashable], arg: str, where: str
 
 def _years_of(df: pd.DataFrame, col: str, arg: str, where: str) -> pd.Series:
     num = pd.to_numeric(df[col], errors="coerce")
-    bad = num.isna() | (num != np.round(num.fillna(0)))
+    bad = ~np.isfinite(num.astype(float)) | (num != np.round(num.fillna(0)))
     if bad.any():
         raise fail(
             where,

@@ -50,7 +50,7 @@ _MEASURE_TEXT = ("name", "handlungsfeld", "zielgruppe", "traeger", "programm")
 def _as_year(values: pd.Series) -> tuple[pd.Series, pd.Index]:
     """Years as nullable integers; returns the converted series and the ids of bad entries."""
     num = pd.to_numeric(values, errors="coerce")
-    bad = num.isna() | (num.notna() & (num != np.round(num.fillna(0))))
+    bad = ~np.isfinite(num.astype(float)) | (num != np.round(num.fillna(0)))
     return num.astype("Float64").round().astype("Int64").where(~bad), values.index[bad]
 
 
@@ -349,6 +349,13 @@ row or net them before.
     return out
 
 
+_COST_GAP_FIX = {
+    "missing": "enter 0 where nothing was spent; unknown costs must be clarified",
+    "infinite": "an infinite cost comes from a division by zero upstream; enter the amount "
+    "in euros",
+}
+
+
 def _check_cost_values(
     out: pd.DataFrame, columns: list, labels: np.ndarray, problems: list[tuple[str, str]]
 ) -> None:
@@ -363,15 +370,15 @@ def _check_cost_values(
             )
             continue
         vals = out[col].to_numpy(dtype=float, na_value=np.nan)
-        nan = ~np.isfinite(vals)
-        if nan.any():
-            problems.append(
-                (
-                    f"column {col!r} has {int(nan.sum())} missing cost(s): "
-                    f"{format_values(labels[nan])}",
-                    "enter 0 where nothing was spent; unknown costs must be clarified",
+        for kind, bad in (("missing", np.isnan(vals)), ("infinite", np.isinf(vals))):
+            if bad.any():
+                problems.append(
+                    (
+                        f"column {col!r} has {int(bad.sum())} {kind} cost(s): "
+                        f"{format_values(labels[bad])}",
+                        _COST_GAP_FIX[kind],
+                    )
                 )
-            )
         neg = vals < 0
         if neg.any():
             shown = ", ".join(
@@ -529,7 +536,8 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
         if bad.any():
             problems.append(
                 (
-                    f"`{col}` is missing or not a number for {format_values(out.index[bad])}",
+                    f"`{col}` is missing, infinite or not a number for "
+                    f"{format_values(out.index[bad])}",
                     "enter the baseline and target values as numbers",
                 )
             )

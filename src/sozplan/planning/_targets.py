@@ -578,12 +578,14 @@ def timeline(
                 f"milestones for unknown measures: {format_values(mm[unknown].unique())}",
                 "use the ids of `measures` (or leave `massnahme` empty for city-wide milestones)",
             )
-        yrs = pd.to_numeric(milestones["jahr"], errors="coerce")
-        if yrs.isna().any():
+        yrs = pd.to_numeric(milestones["jahr"], errors="coerce").astype(float)
+        bad = ~np.isfinite(yrs) | (yrs != np.round(yrs))
+        if bad.any():
             raise fail(
                 where,
-                "`milestones` has missing or non-numeric years",
-                "give every milestone a year",
+                "`milestones` has missing, infinite, non-numeric or fractional years in row(s) "
+                f"{format_values(milestones.index[bad.to_numpy()])}",
+                "give every milestone a whole year, e.g. 2024",
             )
         ms_ = pd.DataFrame(
             {
