@@ -584,6 +584,21 @@ def cost_indicators(
         previous year of the same area (and measure): ``veraenderung`` (euros) and
         ``veraenderung_je_einwohner`` (euros per resident).
 
+    Raises
+    ------
+    InputError
+        For a problem of the costs (see :func:`validate_costs`), duplicate area ids (or
+        (area, year) pairs) in ``areas``, residents or persons in need that are not
+        numeric, infinite or negative, more persons in need than residents, costs on
+        areas missing from ``areas``.
+
+    Warns
+    -----
+    DataQualityWarning
+        Where costs are booked on an area (and year) whose residents or persons in need
+        are 0 or missing (a suppressed count): the cost per resident (person in need)
+        is NaN there.
+
     Examples
     --------
     >>> from sozplan.datasets import load_costs, load_musterstadt

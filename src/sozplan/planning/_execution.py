@@ -218,7 +218,9 @@ def cost_per_target(
     direction :math:`d` (+1 if higher is better), the achieved change is
     :math:`\Delta = d\,(x_t - x_0)`; with :math:`K` the money the measure spent up to that
     year, the cost per unit is :math:`K / \Delta` where :math:`\Delta > 0` (no progress:
-    NaN, said in ``hinweis``).
+    NaN, said in ``hinweis``). A target not observed yet (``beobachtet`` or ``jahr``
+    missing, as ``summary()`` gives it) gets NaN and the ``hinweis`` "noch kein
+    beobachteter Wert".
 
     Parameters
     ----------
@@ -235,6 +237,14 @@ def cost_per_target(
     DataFrame
         Per target: ``massnahme``, ``veraenderung`` (achieved change), ``ausgaben``
         (spent up to the year), ``kosten_je_einheit`` and ``hinweis``.
+
+    Raises
+    ------
+    InputError
+        For missing columns, a target named twice, text or infinite values in
+        ``attainment``, an observed target without ``basiswert`` or with a ``richtung``
+        other than +1/-1, missing, infinite or negative ``spending``, a measure without
+        spending.
 
     Examples
     --------

@@ -470,8 +470,8 @@ def validate_targets(
         Known area ids; targets for other areas are an error.
     measures : DataFrame, optional
         Known measures; a ``massnahme`` of a target must be one of them.
-    indicators : sequence, optional
-        Known indicator keys.
+    indicators : str or sequence, optional
+        Known indicator keys (one key as a string).
     id_column : str, optional
         Column of the area ids; default: the name of the index of ``areas`` (required
         without ``areas``).
@@ -643,7 +643,8 @@ def _check_target_references(
                 )
             )
     if indicators is not None:
-        unk = ~out["indikator"].isin(list(indicators)).to_numpy()
+        indicators = [indicators] if isinstance(indicators, str) else list(indicators)
+        unk = ~out["indikator"].isin(indicators).to_numpy()
         if unk.any():
             problems.append(
                 (
@@ -780,6 +781,12 @@ def planning_data(
     """
     where = "planning_data"
     id_column = resolve_id_column(id_column, areas, where)
+    if areas is None:
+        raise fail(
+            where,
+            "`areas` is None",
+            "pass the planning areas (a table indexed by the area ids, or a list of ids)",
+        )
     ids = area_ids(areas, where=where)
     m = validate_measures(measures, areas=ids)
     c = (
