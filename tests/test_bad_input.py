@@ -1190,61 +1190,71 @@ class PlanningTables:
 _PT = PlanningTables
 _PLAN = "planning"
 
+
+def planning_table_entry(
+    name: str, base: Callable[[], Any], values: tuple[str, ...], *args: Any, **opts: Any
+) -> Entry:
+    """A planning function on its own table: ``planning.<name>(table, *args, **defaults)``.
+
+    ``opts`` holds the keywords of the call and those of :class:`Entry` (``bounds``,
+    ``pick``, ``min_rows``; ``min_rows`` defaults to 1).
+    """
+    entry_opts = {k: opts.pop(k) for k in ("bounds", "pick", "min_rows") if k in opts}
+    return Entry(
+        call=calling(_PLAN, name, *args, **opts),
+        values=values,
+        base=base,
+        **{"min_rows": 1, **entry_opts},
+    )
+
+
+_PLAN_REFS = {"measures": _PT.measures(), "id_column": PLAN_ID}
+_MEASURE_YEARS = ("beginn", "ende")
+_COST_SOURCES = ("eigenmittel", "foerdermittel")
+
 CATALOGUE.update(
     {
         # the data model: measures, costs, targets, validated alone and together
-        f"{_PLAN}.validate_measures": Entry(
-            call=calling(_PLAN, "validate_measures", areas=_PT.areas()),
-            values=("beginn", "ende"),
-            base=_PT.measures,
-            min_rows=1,
+        f"{_PLAN}.validate_measures": planning_table_entry(
+            "validate_measures", _PT.measures, _MEASURE_YEARS, areas=_PT.areas()
         ),
-        f"{_PLAN}.measure_areas": Entry(
-            call=calling(_PLAN, "measure_areas", id_column=PLAN_ID),
-            values=("beginn", "ende"),
-            base=_PT.measures,
-            min_rows=1,
+        f"{_PLAN}.measure_areas": planning_table_entry(
+            "measure_areas", _PT.measures, _MEASURE_YEARS, id_column=PLAN_ID
         ),
-        f"{_PLAN}.timeline": Entry(
-            call=calling(
-                _PLAN,
-                "timeline",
-                milestones=_PT.milestones(),
-                targets=_PT.targets(),
-                today=2024,
-                id_column=PLAN_ID,
-            ),
-            values=("beginn", "ende"),
-            base=_PT.measures,
+        f"{_PLAN}.timeline": planning_table_entry(
+            "timeline",
+            _PT.measures,
+            _MEASURE_YEARS,
+            milestones=_PT.milestones(),
+            targets=_PT.targets(),
+            today=2024,
+            id_column=PLAN_ID,
             min_rows=2,  # the targets and milestones name both measures
         ),
-        f"{_PLAN}.validate_costs": Entry(
-            call=calling(
-                _PLAN,
-                "validate_costs",
-                measures=_PT.measures(),
-                areas=_PT.areas(),
-                id_column=PLAN_ID,
-            ),
-            values=("eigenmittel", "foerdermittel"),
-            base=_PT.costs,
+        f"{_PLAN}.validate_costs": planning_table_entry(
+            "validate_costs",
+            _PT.costs,
+            _COST_SOURCES,
+            areas=_PT.areas(),
+            **_PLAN_REFS,
             pick=lambda r: r["foerderquote"],
             bounds=(0.0, 100.0),
-            min_rows=1,
         ),
-        f"{_PLAN}.cost_summary": Entry(
-            call=calling(
-                _PLAN,
-                "cost_summary",
-                ["handlungsfeld", "jahr"],
-                measures=_PT.measures(),
-                id_column=PLAN_ID,
-            ),
-            values=("eigenmittel", "foerdermittel"),
-            base=_PT.costs,
+        f"{_PLAN}.cost_summary": planning_table_entry(
+            "cost_summary",
+            _PT.costs,
+            _COST_SOURCES,
+            ["handlungsfeld", "jahr"],
+            **_PLAN_REFS,
             pick=lambda r: r[["foerderquote", "anteil"]],
             bounds=(0.0, 100.0),
-            min_rows=1,
+        ),
+        f"{_PLAN}.validate_targets": planning_table_entry(
+            "validate_targets",
+            _PT.targets,
+            ("basiswert", "zielwert"),
+            areas=_PT.areas(),
+            **_PLAN_REFS,
         ),
         f"{_PLAN}.planning_data": Entry(
             call=lambda df, kw: _mod(_PLAN).planning_data(
@@ -1252,18 +1262,6 @@ CATALOGUE.update(
             ),
             base=_PT.areas,
             min_rows=3,  # the measures serve all three areas
-        ),
-        f"{_PLAN}.validate_targets": Entry(
-            call=calling(
-                _PLAN,
-                "validate_targets",
-                areas=_PT.areas(),
-                measures=_PT.measures(),
-                id_column=PLAN_ID,
-            ),
-            values=("basiswert", "zielwert"),
-            base=_PT.targets,
-            min_rows=1,
         ),
         # costs per resident, person in need and case: the damage goes into the areas
         f"{_PLAN}.cost_indicators": Entry(
@@ -1283,33 +1281,25 @@ CATALOGUE.update(
             min_rows=1,
         ),
         # the financing level
-        f"{_PLAN}.validate_programmes": Entry(
-            call=calling(_PLAN, "validate_programmes"),
-            values=("foerdersatz", "eigenanteil"),
-            base=_PT.programmes,
+        f"{_PLAN}.validate_programmes": planning_table_entry(
+            "validate_programmes",
+            _PT.programmes,
+            ("foerdersatz", "eigenanteil"),
             pick=lambda r: r[["foerdersatz", "eigenanteil"]],
             bounds=UNIT,
-            min_rows=1,
         ),
-        f"{_PLAN}.validate_cost_plan": Entry(
-            call=calling(_PLAN, "validate_cost_plan", measures=_PT.measures()),
-            values=("betrag",),
-            base=_PT.cost_plan,
-            min_rows=1,
+        f"{_PLAN}.validate_cost_plan": planning_table_entry(
+            "validate_cost_plan", _PT.cost_plan, ("betrag",), measures=_PT.measures()
         ),
-        f"{_PLAN}.validate_funding": Entry(
-            call=calling(
-                _PLAN, "validate_funding", programmes=_PT.programmes(), measures=_PT.measures()
-            ),
-            values=("betrag",),
-            base=_PT.funding,
-            min_rows=1,
+        f"{_PLAN}.validate_funding": planning_table_entry(
+            "validate_funding",
+            _PT.funding,
+            ("betrag",),
+            programmes=_PT.programmes(),
+            measures=_PT.measures(),
         ),
-        f"{_PLAN}.validate_own_funds": Entry(
-            call=calling(_PLAN, "validate_own_funds", measures=_PT.measures()),
-            values=("betrag",),
-            base=_PT.own_funds,
-            min_rows=1,
+        f"{_PLAN}.validate_own_funds": planning_table_entry(
+            "validate_own_funds", _PT.own_funds, ("betrag",), measures=_PT.measures()
         ),
     }
 )
