@@ -1111,6 +1111,7 @@ class PlanningTables:
 
     @staticmethod
     def milestones() -> pd.DataFrame:
+        """A milestone of the first measure and a city-wide one."""
         return pd.DataFrame(
             {"massnahme": ["M1", None], "jahr": [2023, 2024], "meilenstein": ["Start", "Bericht"]}
         )
@@ -1159,8 +1160,12 @@ class PlanningTables:
     def own_funds() -> pd.DataFrame:
         """Own funds budgeted per measure and year."""
         return pd.DataFrame(
-            {"betrag": [7200.0, 6250.0, 1000.0], "massnahme": ["M1", "M1", "M2"]}
-        ).assign(jahr=[2023, 2024, 2024])
+            {
+                "betrag": [7200.0, 6250.0, 1000.0],
+                "massnahme": ["M1", "M1", "M2"],
+                "jahr": [2023, 2024, 2024],
+            }
+        )
 
     @staticmethod
     def attainment() -> pd.DataFrame:
