@@ -1481,7 +1481,7 @@ class TestBadInputOfTheDataModelAndCostTables:
     )
     def test_cost_indicators_refuses_bad_denominators(self, areas, match):
         # before: text raised a raw ValueError; inf, negative residents and more persons in
-        # need than residents gave silent costs per resident of 0, below 0 or NaN
+        # need than residents gave silent costs per resident of 0 (inf) or NaN (negative)
         with pytest.raises(InputError, match=rf"^cost_indicators: .*{match}"):
             cost_indicators(
                 self.costs(), self.areas(**areas), population="einwohner", need="bedarf"
