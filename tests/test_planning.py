@@ -211,7 +211,7 @@ class TestDataModel:
             ({"art": ["sozialfinanz"]}, "'sozial' or 'finanziell'"),
             ({"richtung": [1]}, "contradicts"),
             ({"zielwert": [25.0]}, "no `richtung`"),
-            ({"basiswert": [np.nan]}, "missing or not a number"),
+            ({"basiswert": [np.nan]}, "missing, infinite or not a number"),
         ],
     )
     def test_targets_bad(self, over, match):
@@ -1390,3 +1390,186 @@ def test_financing_workbook_refuses_other_suffix(tmp_path, financing_results):
 
     with pytest.raises(InputError, match=r"financing_workbook: `path` ends in '\.csv'"):
         financing_workbook(tmp_path / "f.csv", plan=financing_results[0])
+
+
+# --- bad input answered by the called function (the catalogue of issue 17) -------------------
+
+
+class TestBadInputOfTheDataModelAndCostTables:
+    """Library fixes found by tests/test_bad_input.py: good input passes, bad input is named."""
+
+    @staticmethod
+    def measures():
+        return pd.DataFrame(
+            {"beginn": [2022, 2023], "ende": [2025, 2024], "gebiete": ["01 02", "03"]},
+            index=pd.Index(["M1", "M2"], name="massnahme"),
+        )
+
+    @staticmethod
+    def costs():
+        return pd.DataFrame(
+            {
+                "massnahme": ["M1", "M1", "M2"],
+                "planungsraum": ["01", "02", "03"],
+                "jahr": [2022, 2023, 2024],
+                "eigenmittel": [100.0, 200.0, 50.0],
+                "foerdermittel": [0.0, 100.0, 0.0],
+                "drittmittel": [0.0, 0.0, 10.0],
+            }
+        )
+
+    @staticmethod
+    def areas(**over):
+        base = {"bedarf": [10.0, 30.0, 5.0], "einwohner": [100.0, 300.0, 50.0]}
+        base.update(over)
+        return pd.DataFrame(base, index=pd.Index(["01", "02", "03"], name="planungsraum"))
+
+    @staticmethod
+    def attainment(**over):
+        base = {
+            "massnahme": ["M1", "M2"],
+            "basiswert": [20.0, 10.0],
+            "beobachtet": [18.0, 9.0],
+            "jahr": [2024, 2024],
+            "richtung": [-1, -1],
+        }
+        base.update(over)
+        return pd.DataFrame(base, index=pd.Index(["Z1", "Z2"], name="ziel"))
+
+    @staticmethod
+    def spending():
+        return pd.Series(
+            [1000.0, 500.0], index=pd.MultiIndex.from_tuples([("M1", 2024), ("M2", 2024)])
+        )
+
+    def test_infinite_years_are_not_years(self):
+        # before: an infinite `beginn` became -9223372036854775808 (validate_measures) or
+        # raised a raw IntCastingNaNError (validate_programmes)
+        m = self.measures()
+        assert validate_measures(m.assign(beginn=[2022.0, 2023.0]))["beginn"].tolist() == [
+            2022,
+            2023,
+        ]
+        with pytest.raises(InputError, match=r"^validate_measures: `beginn` is not a whole year"):
+            validate_measures(m.assign(beginn=[2022.0, np.inf]))
+        with pytest.raises(InputError, match=r"^validate_costs: `jahr` is not a whole year"):
+            validate_costs(
+                self.costs().assign(jahr=[2022, np.inf, 2024]), id_column="planungsraum"
+            )
+        progs = pd.DataFrame(
+            {"programm": ["L"], "ebene": ["land"], "foerdersatz": [0.5], "beginn": [2021.0]}
+        ).assign(ende=[2027])
+        assert validate_programmes(progs).at["L", "beginn"] == 2021
+        with pytest.raises(InputError, match=r"^validate_programmes: .*`beginn` is not a whole"):
+            validate_programmes(progs.assign(beginn=[np.inf]))
+
+    def test_infinite_costs_are_named_as_such(self):
+        c = self.costs()
+        with pytest.raises(InputError, match=r"'eigenmittel' has 1 infinite cost\(s\): 'M1/02"):
+            validate_costs(c.assign(eigenmittel=[100.0, np.inf, 50.0]), id_column="planungsraum")
+        with pytest.raises(InputError, match=r"'eigenmittel' has 1 missing cost\(s\): 'M1/02"):
+            validate_costs(c.assign(eigenmittel=[100.0, np.nan, 50.0]), id_column="planungsraum")
+
+    @pytest.mark.parametrize(
+        ("areas", "match"),
+        [
+            ({"bedarf": ["10", "x", "5"]}, r"'bedarf' \(\w+\) of `areas` are not numeric"),
+            ({"bedarf": [10.0, np.inf, 5.0]}, r"'bedarf' of `areas` has 1 infinite value"),
+            ({"einwohner": [100.0, -3.0, 50.0]}, r"'einwohner' of `areas` has 1 negative count"),
+            ({"bedarf": [10.0, 400.0, 5.0]}, r"'bedarf' exceeds 'einwohner' in 1 area\(s\): '02'"),
+        ],
+    )
+    def test_cost_indicators_refuses_bad_denominators(self, areas, match):
+        # before: text raised a raw ValueError; inf, negative residents and more persons in
+        # need than residents gave silent costs per resident of 0 (inf) or NaN (negative)
+        with pytest.raises(InputError, match=rf"^cost_indicators: .*{match}"):
+            cost_indicators(
+                self.costs(), self.areas(**areas), population="einwohner", need="bedarf"
+            )
+
+    def test_cost_indicators_refuses_duplicate_areas(self):
+        areas = pd.concat([self.areas(), self.areas().iloc[[2]]])
+        with pytest.raises(InputError, match=r"^cost_indicators: the index of `areas`.*'03'"):
+            cost_indicators(self.costs(), areas, population="einwohner")
+
+    def test_cost_indicators_warns_where_costs_meet_no_residents(self):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            clean = cost_indicators(
+                self.costs(), self.areas(), population="einwohner", need="bedarf", by=()
+            )
+        assert np.isfinite(clean["je_einwohner"]).all()
+        assert clean.loc["02", "je_einwohner"] == pytest.approx(300.0 / 300.0)
+        with pytest.warns(
+            DataQualityWarning,
+            match=r"^cost_indicators: 1 row\(s\) with costs have 0 or missing residents: '02'",
+        ):
+            out = cost_indicators(
+                self.costs(),
+                self.areas(einwohner=[100.0, np.nan, 50.0], bedarf=[10.0, np.nan, 5.0]),
+                population="einwohner",
+                by=(),
+            )
+        assert np.isnan(out.loc["02", "je_einwohner"])
+        assert out.loc["01", "je_einwohner"] == pytest.approx(1.0)
+
+    @pytest.mark.parametrize(
+        ("attainment", "spending", "match"),
+        [
+            ({"basiswert": ["20", "x"]}, None, r"'basiswert' \(\w+\) of `attainment` are not numeric"),
+            ({"beobachtet": [18.0, np.inf]}, None, r"'beobachtet' of `attainment` has 1 infinite"),
+            ({"basiswert": [20.0, np.nan]}, None, r"no `basiswert` for the observed target\(s\) 'Z2'"),
+            ({"richtung": [-1, 0]}, None, r"`richtung` is not \+1 or -1 for 'Z2'"),
+            ({}, [1000.0, np.nan], r"`spending` has 1 missing, non-numeric or infinite"),
+            ({}, [1000.0, -5.0], r"`spending` has 1 negative amount"),
+        ],
+    )  # fmt: skip
+    def test_cost_per_target_refuses_bad_numbers(self, attainment, spending, match):
+        # before: text raised a raw ValueError, inf and NaN gave silent NaN or 0 costs per unit
+        spent = self.spending()
+        if spending is not None:
+            spent = pd.Series(spending, index=spent.index)
+        with pytest.raises(InputError, match=rf"^cost_per_target: .*{match}"):
+            cost_per_target(self.attainment(**attainment), spent)
+
+    def test_cost_per_target_one_row_per_target_and_unobserved_targets(self):
+        att = self.attainment()
+        with pytest.raises(InputError, match=r"^cost_per_target: `attainment` names the target"):
+            cost_per_target(pd.concat([att, att.iloc[[0]]]), self.spending())
+        out = cost_per_target(att.assign(beobachtet=[np.nan, 9.0]), self.spending())
+        assert np.isnan(out.loc["Z1", "kosten_je_einheit"])
+        assert out.loc["Z1", "hinweis"] == "noch kein beobachteter Wert"
+        assert out.loc["Z2", "kosten_je_einheit"] == pytest.approx(500.0)  # 500 € for 1 point
+
+    @pytest.mark.parametrize("year", [np.inf, 2023.5, "x", np.nan])
+    def test_timeline_milestones_need_whole_years(self, year):
+        ms = pd.DataFrame({"massnahme": ["M1"], "jahr": [year], "meilenstein": ["Start"]})
+        with pytest.raises(InputError, match=r"^timeline: `milestones` has missing, infinite"):
+            timeline(self.measures(), milestones=ms)
+
+    def test_timeline_today_is_a_whole_year(self):
+        assert timeline(self.measures(), today=np.int64(2024)).today == 2024
+        for bad in ("2024", 2024.5, np.inf):
+            with pytest.raises(InputError, match=r"^timeline: `today` is"):
+                timeline(self.measures(), today=bad)
+
+    def test_reference_tables_of_a_wrong_type_are_named(self):
+        from sozplan.planning import validate_own_funds
+
+        fund = pd.DataFrame(
+            {"massnahme": ["M1"], "programm": ["L"], "jahr": [2024], "kostenart": ["sach"]}
+        ).assign(betrag=[10.0])
+        with pytest.raises(InputError, match=r"^validate_funding: `programmes` is a NoneType"):
+            validate_funding(fund, programmes=None)
+        own = pd.DataFrame({"massnahme": ["M1"], "jahr": [2024], "betrag": [5.0]})
+        with pytest.raises(InputError, match=r"^validate_own_funds: `measures` is a int"):
+            validate_own_funds(own, measures=5)
+        assert validate_own_funds(own, measures=["M1"])["cent"].tolist() == [500]
+        with pytest.raises(InputError, match=r"^planning_data: `areas` is None"):
+            planning_data(None, self.measures(), id_column="planungsraum")
+
+    def test_validate_targets_takes_one_indicator_key_as_a_string(self):
+        t = _targets()
+        assert validate_targets(t, indicators="sgb2_quote", id_column="planungsraum").shape[0] == 1
+        with pytest.raises(InputError, match=r"unknown indicator\(s\) 'sgb2_quote'.*'alq'\.$"):
+            validate_targets(t, indicators="alq", id_column="planungsraum")

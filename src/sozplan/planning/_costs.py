@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,15 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.population import population_values
 from sozplan._core.text import german
-from sozplan.checks import check_frame, check_unique_index, fail, format_values
+from sozplan.checks import (
+    check_counts,
+    check_frame,
+    check_numerator_denominator,
+    check_unique_index,
+    fail,
+    format_values,
+)
+from sozplan.errors import DataQualityWarning
 from sozplan.planning._common import (
     COST_COLUMNS,
     as_values,
@@ -575,6 +584,21 @@ def cost_indicators(
         previous year of the same area (and measure): ``veraenderung`` (euros) and
         ``veraenderung_je_einwohner`` (euros per resident).
 
+    Raises
+    ------
+    InputError
+        For a problem of the costs (see :func:`validate_costs`), duplicate area ids (or
+        (area, year) pairs) in ``areas``, residents or persons in need that are not
+        numeric, infinite or negative, more persons in need than residents, costs on
+        areas missing from ``areas``.
+
+    Warns
+    -----
+    DataQualityWarning
+        Where costs are booked on an area (and year) whose residents or persons in need
+        are 0 or missing (a suppressed count): the cost per resident (person in need)
+        is NaN there.
+
     Examples
     --------
     >>> from sozplan.datasets import load_costs, load_musterstadt
@@ -608,6 +632,7 @@ def cost_indicators(
     for col in need_cols:
         if col not in areas.columns:
             raise fail(where, f"`areas` has no column {col!r}", "name a count column of `areas`")
+    _check_denominators(areas, population, need, where)
     if cases is not None and cases not in c.columns:
         raise fail(
             where,
@@ -676,6 +701,7 @@ def cost_indicators(
         out = out.rename(columns={cases: "faelle"})
         f = out["faelle"].to_numpy(dtype=float)
         out["je_fall"] = np.where(f > 0, out["gesamt"].to_numpy() / np.where(f > 0, f, 1), np.nan)
+    _warn_without_denominator(out)
     if "jahr" in by:
         # the grid holds every year of the costs for every area, so shift(1) is the previous year
         others = [id_column, *[b for b in by if b != "jahr"]]
@@ -683,3 +709,36 @@ def cost_indicators(
         out["veraenderung"] = out["gesamt"] - prev["gesamt"]
         out["veraenderung_je_einwohner"] = out["je_einwohner"] - prev["je_einwohner"]
     return out
+
+
+def _check_denominators(areas: pd.DataFrame, population: Any, need: Any, where: str) -> None:
+    """Residents and persons in need: unique areas, numeric counts >= 0, need <= residents.
+
+    A missing count is allowed (a suppressed cell); :func:`cost_indicators` warns where
+    it meets costs.
+    """
+    check_unique_index(areas, arg="areas", where=where)
+    cols = [population] + ([need] if need is not None else [])
+    check_counts(areas, cols, arg="areas", where=where, allow_nan=True)
+    if need is not None:
+        check_numerator_denominator(areas, need, population, arg="areas", where=where)
+
+
+def _warn_without_denominator(out: pd.DataFrame) -> None:
+    """Warn where money is spent in areas whose residents (persons in need) are 0 or missing."""
+    spent = out["gesamt"].to_numpy(dtype=float) > 0
+    units = {
+        "einwohner": ("residents", "resident"),
+        "bedarf": ("persons in need", "person in need"),
+    }
+    for col, (many, one) in units.items():
+        if col not in out.columns:
+            continue
+        bad = spent & ~(out[col].to_numpy(dtype=float) > 0)
+        if bad.any():
+            warnings.warn(
+                f"cost_indicators: {int(bad.sum())} row(s) with costs have 0 or missing "
+                f"{many}: {format_values(out.index[bad])}; their cost per {one} is NaN (kept)",
+                DataQualityWarning,
+                stacklevel=3,
+            )

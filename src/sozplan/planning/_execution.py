@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.frozen import immutable
-from sozplan.checks import check_frame, fail, format_values, is_whole
+from sozplan.checks import (
+    check_columns,
+    check_frame,
+    check_no_inf,
+    fail,
+    format_values,
+    is_whole,
+)
 from sozplan.planning._common import html_block
 from sozplan.planning._financing import _euros, _require, _years_of, to_cents
 
@@ -211,7 +218,9 @@ def cost_per_target(
     direction :math:`d` (+1 if higher is better), the achieved change is
     :math:`\Delta = d\,(x_t - x_0)`; with :math:`K` the money the measure spent up to that
     year, the cost per unit is :math:`K / \Delta` where :math:`\Delta > 0` (no progress:
-    NaN, said in ``hinweis``).
+    NaN, said in ``hinweis``). A target not observed yet (``beobachtet`` or ``jahr``
+    missing, as ``summary()`` gives it) gets NaN and the ``hinweis`` "noch kein
+    beobachteter Wert".
 
     Parameters
     ----------
@@ -228,6 +237,14 @@ def cost_per_target(
     DataFrame
         Per target: ``massnahme``, ``veraenderung`` (achieved change), ``ausgaben``
         (spent up to the year), ``kosten_je_einheit`` and ``hinweis``.
+
+    Raises
+    ------
+    InputError
+        For missing columns, a target named twice, text or infinite values in
+        ``attainment``, an observed target without ``basiswert`` or with a ``richtung``
+        other than +1/-1, missing, infinite or negative ``spending``, a measure without
+        spending.
 
     Examples
     --------
@@ -250,13 +267,26 @@ def cost_per_target(
             "`spending` is not a Series indexed by (measure, year)",
             'pass e.g. budget_execution(...).table["gezahlt"]',
         )
+    if not attainment.index.is_unique:
+        raise fail(
+            where,
+            "`attainment` names the target(s) "
+            f"{format_values(attainment.index[attainment.index.duplicated()].unique())} "
+            "more than once",
+            "pass one row per target, e.g. target_attainment(...).summary()",
+        )
     att = attainment[attainment[measure].notna()]
-    paid = spending.astype(float)
+    observed = _check_attainment(att, where)
+    cents = to_cents(spending, arg="spending", where=where)  # finite, >= 0
+    paid = pd.Series(_euros(cents), index=spending.index)
     rows = []
-    for target, r in att.iterrows():
+    for (target, r), seen in zip(att.iterrows(), observed, strict=True):
         m = str(r[measure])
         if m not in paid.index.get_level_values(0):
             raise fail(where, f"`spending` has no row for the measure {m!r}", "add its spending")
+        if not seen:
+            rows.append((target, m, np.nan, np.nan, np.nan, "noch kein beobachteter Wert"))
+            continue
         k = paid.loc[m]
         k = float(k[k.index <= r["jahr"]].sum())
         delta = float(r["richtung"]) * (float(r["beobachtet"]) - float(r["basiswert"]))
@@ -266,3 +296,32 @@ def cost_per_target(
         rows,
         columns=["ziel", "massnahme", "veraenderung", "ausgaben", "kosten_je_einheit", "hinweis"],
     ).set_index("ziel")
+
+
+def _check_attainment(att: pd.DataFrame, where: str) -> np.ndarray:
+    """Refuse text, infinite values, a missing baseline or a direction other than +-1.
+
+    Returns whether each target has been observed (``beobachtet`` and ``jahr`` given; a
+    target without an observation, as in ``target_attainment(...).summary()``, is kept).
+    """
+    cols = ["basiswert", "beobachtet", "jahr", "richtung"]
+    check_columns(att, cols, arg="attainment", where=where)
+    check_no_inf(att, cols, arg="attainment", where=where)
+    num = {c: att[c].to_numpy(dtype=float, na_value=np.nan) for c in cols}
+    observed = ~np.isnan(num["beobachtet"]) & ~np.isnan(num["jahr"])
+    no_base = observed & np.isnan(num["basiswert"])
+    if no_base.any():
+        raise fail(
+            where,
+            f"`attainment` has no `basiswert` for the observed target(s) "
+            f"{format_values(att.index[no_base])}",
+            "join the baseline values of the targets (validate_targets)",
+        )
+    bad_dir = observed & ~np.isin(num["richtung"], (-1.0, 1.0))
+    if bad_dir.any():
+        raise fail(
+            where,
+            f"`richtung` is not +1 or -1 for {format_values(att.index[bad_dir])}",
+            "join `richtung` from validate_targets (+1: higher is better, -1: lower is better)",
+        )
+    return observed

@@ -12,7 +12,7 @@ they are returned in euros with two decimals.
 from __future__ import annotations
 
 import html
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +126,7 @@ def _require(df: pd.DataFrame, columns: Sequence[Hashable], arg: str, where: str
 
 def _years_of(df: pd.DataFrame, col: str, arg: str, where: str) -> pd.Series:
     num = pd.to_numeric(df[col], errors="coerce")
-    bad = num.isna() | (num != np.round(num.fillna(0)))
+    bad = ~np.isfinite(num.astype(float)) | (num != np.round(num.fillna(0)))
     if bad.any():
         raise fail(
             where,
@@ -321,12 +321,18 @@ def validate_cost_plan(cost_plan: pd.DataFrame, *, measures: Any = None) -> pd.D
     )
 
 
-def _measure_ids(measures: Any) -> pd.Index | None:
+def _measure_ids(measures: Any, where: str = "") -> pd.Index | None:
     if measures is None:
         return None
     if isinstance(measures, pd.DataFrame):
         ids = measures["massnahme"] if "massnahme" in measures.columns else measures.index
         return pd.Index(ids.astype(str))
+    if isinstance(measures, str) or not isinstance(measures, Iterable):
+        raise fail(
+            where,
+            f"`measures` is a {type(measures).__name__}",
+            "pass the measures table (ids as index or column `massnahme`) or a list of ids",
+        )
     return pd.Index([str(m) for m in measures])
 
 
@@ -348,7 +354,7 @@ def _amount_table(
             out[k] = out[k].astype(str).str.strip()
     cents = to_cents(out["betrag"], arg=f"{arg}.betrag", where=where)
     out["cent"] = cents
-    known = _measure_ids(measures)
+    known = _measure_ids(measures, where)
     if known is not None:
         unknown = pd.Index(out["massnahme"].unique()).difference(known)
         if len(unknown):
@@ -409,6 +415,7 @@ def validate_funding(
 not in `programmes`. Fix: correct the ids or add the programmes.
     """
     where = "validate_funding"
+    check_frame(programmes, arg="programmes", where=where)
     progs = validate_programmes(programmes) if "ebene" in programmes.columns else programmes
     return _amount_table(
         funding,

@@ -50,7 +50,7 @@ _MEASURE_TEXT = ("name", "handlungsfeld", "zielgruppe", "traeger", "programm")
 def _as_year(values: pd.Series) -> tuple[pd.Series, pd.Index]:
     """Years as nullable integers; returns the converted series and the ids of bad entries."""
     num = pd.to_numeric(values, errors="coerce")
-    bad = num.isna() | (num.notna() & (num != np.round(num.fillna(0))))
+    bad = ~np.isfinite(num.astype(float)) | (num != np.round(num.fillna(0)))
     return num.astype("Float64").round().astype("Int64").where(~bad), values.index[bad]
 
 
@@ -349,6 +349,13 @@ row or net them before.
     return out
 
 
+_COST_GAP_FIX = {
+    "missing": "enter 0 where nothing was spent; unknown costs must be clarified",
+    "infinite": "an infinite cost comes from a division by zero upstream; enter the amount "
+    "in euros",
+}
+
+
 def _check_cost_values(
     out: pd.DataFrame, columns: list, labels: np.ndarray, problems: list[tuple[str, str]]
 ) -> None:
@@ -363,15 +370,15 @@ def _check_cost_values(
             )
             continue
         vals = out[col].to_numpy(dtype=float, na_value=np.nan)
-        nan = ~np.isfinite(vals)
-        if nan.any():
-            problems.append(
-                (
-                    f"column {col!r} has {int(nan.sum())} missing cost(s): "
-                    f"{format_values(labels[nan])}",
-                    "enter 0 where nothing was spent; unknown costs must be clarified",
+        for kind, bad in (("missing", np.isnan(vals)), ("infinite", np.isinf(vals))):
+            if bad.any():
+                problems.append(
+                    (
+                        f"column {col!r} has {int(bad.sum())} {kind} cost(s): "
+                        f"{format_values(labels[bad])}",
+                        _COST_GAP_FIX[kind],
+                    )
                 )
-            )
         neg = vals < 0
         if neg.any():
             shown = ", ".join(
@@ -463,8 +470,8 @@ def validate_targets(
         Known area ids; targets for other areas are an error.
     measures : DataFrame, optional
         Known measures; a ``massnahme`` of a target must be one of them.
-    indicators : sequence, optional
-        Known indicator keys.
+    indicators : str or sequence, optional
+        Known indicator keys (one key as a string).
     id_column : str, optional
         Column of the area ids; default: the name of the index of ``areas`` (required
         without ``areas``).
@@ -529,7 +536,8 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
         if bad.any():
             problems.append(
                 (
-                    f"`{col}` is missing or not a number for {format_values(out.index[bad])}",
+                    f"`{col}` is missing, infinite or not a number for "
+                    f"{format_values(out.index[bad])}",
                     "enter the baseline and target values as numbers",
                 )
             )
@@ -635,7 +643,8 @@ def _check_target_references(
                 )
             )
     if indicators is not None:
-        unk = ~out["indikator"].isin(list(indicators)).to_numpy()
+        indicators = [indicators] if isinstance(indicators, str) else list(indicators)
+        unk = ~out["indikator"].isin(indicators).to_numpy()
         if unk.any():
             problems.append(
                 (
@@ -772,6 +781,12 @@ def planning_data(
     """
     where = "planning_data"
     id_column = resolve_id_column(id_column, areas, where)
+    if areas is None:
+        raise fail(
+            where,
+            "`areas` is None",
+            "pass the planning areas (a table indexed by the area ids, or a list of ids)",
+        )
     ids = area_ids(areas, where=where)
     m = validate_measures(measures, areas=ids)
     c = (

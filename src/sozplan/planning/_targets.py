@@ -11,7 +11,7 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.text import german
-from sozplan.checks import check_frame, fail, format_values
+from sozplan.checks import check_frame, fail, format_values, is_whole
 from sozplan.planning._common import html_block, resolve_id_column
 from sozplan.planning._model import validate_measures, validate_targets
 from sozplan.plotting import FigureDisplay
@@ -536,6 +536,12 @@ def timeline(
     -------
     Timeline
 
+    Raises
+    ------
+    InputError
+        For a problem of the measures or targets (see their validators), milestones of
+        unknown measures or without a whole year, and a ``today`` that is not a whole year.
+
     Examples
     --------
     >>> from sozplan.datasets import load_measures
@@ -544,6 +550,8 @@ def timeline(
     ['massnahme']
     """
     where = "timeline"
+    if today is not None and not is_whole(today):
+        raise fail(where, f"`today` is {today!r}", "pass a year as a whole number, e.g. 2024")
     m = validate_measures(measures)
     label = m["name"] if "name" in m.columns else pd.Series("", index=m.index)
     field_ = (
@@ -578,12 +586,14 @@ def timeline(
                 f"milestones for unknown measures: {format_values(mm[unknown].unique())}",
                 "use the ids of `measures` (or leave `massnahme` empty for city-wide milestones)",
             )
-        yrs = pd.to_numeric(milestones["jahr"], errors="coerce")
-        if yrs.isna().any():
+        yrs = pd.to_numeric(milestones["jahr"], errors="coerce").astype(float)
+        bad = ~np.isfinite(yrs) | (yrs != np.round(yrs))
+        if bad.any():
             raise fail(
                 where,
-                "`milestones` has missing or non-numeric years",
-                "give every milestone a year",
+                "`milestones` has missing, infinite, non-numeric or fractional years in row(s) "
+                f"{format_values(milestones.index[bad.to_numpy()])}",
+                "give every milestone a whole year, e.g. 2024",
             )
         ms_ = pd.DataFrame(
             {
