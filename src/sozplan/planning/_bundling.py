@@ -724,6 +724,13 @@ def prioritize(
     check_frame(candidates, arg="candidates", where=where)
     if candidates.empty:
         _fail_empty(where, "candidates")
+    if not candidates.index.is_unique:
+        dup = candidates.index[candidates.index.duplicated()].unique()
+        raise fail(
+            where,
+            f"`candidates` has duplicate ids: {format_values(dup)}",
+            "give each candidate measure one row, its id as the index",
+        )
     vals = _candidate_values(candidates, need, effect, cost, where)
     if (vals["cost"] < 0).any():
         raise fail(where, "`cost` has negative values", "costs are euros >= 0")

@@ -14,7 +14,7 @@ from sozplan._core.frozen import immutable
 from sozplan._core.text import german
 from sozplan.checks import check_alpha, check_draws, check_frame, check_rng, fail, format_values
 from sozplan.errors import InputError, MethodWarning
-from sozplan.indicators import evaluate, resolve_specs
+from sozplan.indicators import evaluate, load_catalog, resolve_specs
 from sozplan.planning._common import html_block
 from sozplan.planning._model import validate_measures
 from sozplan.plotting import FigureDisplay
@@ -319,21 +319,34 @@ class DiDResult:
 
 
 def _outcome_values(panel: pd.DataFrame, outcome: Hashable, where: str) -> pd.Series:
+    """Return the outcome per (area, year), a numeric column or an evaluated indicator."""
     if outcome in panel.columns:
         col = panel[outcome]
         if not pd.api.types.is_numeric_dtype(col):
             raise fail(where, f"outcome column {outcome!r} is not numeric", "convert it first")
-        return col.astype(float)
-
-    if not isinstance(outcome, str):
+        values = col.astype(float)
+    elif not isinstance(outcome, str) or outcome not in load_catalog():
         raise fail(
             where,
-            f"`outcome` {outcome!r} is no column of `panel`",
-            "name a column or an indicator key",
+            f"`outcome` {outcome!r} is neither a column of `panel` nor a key of the indicator "
+            "catalogue",
+            f"name a numeric column of `panel` ({format_values(panel.columns)}) or an "
+            "indicator key such as 'sgb2_quote' (sozplan.indicators.load_catalog)",
         )
-    spec = resolve_specs(outcome, panel, where=where)[0]
-    _, _, value = evaluate(panel, spec)
-    return pd.Series(value, index=panel.index, name=outcome)
+    else:
+        spec = resolve_specs(outcome, panel, where=where)[0]
+        _, _, value = evaluate(panel, spec)
+        values = pd.Series(value, index=panel.index, name=outcome, dtype=float)
+    inf = np.isinf(values.to_numpy())
+    if inf.any():
+        at = [f"{a} {y}" for a, y in values.index[inf]]
+        raise fail(
+            where,
+            f"the outcome {outcome!r} has {int(inf.sum())} infinite value(s), at {format_values(at)}",
+            "an infinite value usually comes from a division by zero upstream; correct it or "
+            "set it to NaN (a missing value)",
+        )
+    return values
 
 
 def _t_test(d: np.ndarray, alpha: float) -> tuple[float, float, float, float, float]:

@@ -71,6 +71,12 @@ def _plr_index(table: pd.DataFrame, where: str) -> pd.DataFrame:
             f"PLR_ID must have 8 digits, got {format_values(bad.tolist())}",
             "read the file with dtype={'PLR_ID': str}",
         )
+    if not ids.is_unique:
+        raise fail(
+            where,
+            f"`table` has duplicate PLR_ID: {format_values(ids[ids.duplicated()].unique())}",
+            "give each planning area (PLR) one row, as in the published table",
+        )
     out = table.copy()
     out.index = pd.Index(ids.to_numpy(dtype=object), name="PLR_ID", dtype="str")
     if "PLR_ID" in out.columns:
