@@ -394,6 +394,16 @@ class TestAllocate:
         with pytest.raises(InputError, match="rule 'x'"):
             compare_allocations(areas, {"x": {"base_share": 2}}, need="einwohner", budget=10)
 
+    def test_compare_names_itself_once_before_the_rule(self):
+        df = pd.DataFrame({"q": [1.0, np.nan, 3.0]}, index=list("abc"))
+        with pytest.raises(InputError) as info:
+            compare_allocations(df, {"Bedarf": {}}, need="q", budget=100.0)
+        message = str(info.value)
+        assert message.startswith("compare_allocations: rule 'Bedarf': `need` has 1 missing")
+        assert message.count("compare_allocations:") == 1
+        clean = compare_allocations(df.fillna(2.0), {"Bedarf": {}}, need="q", budget=100.0)
+        assert clean.amounts["Bedarf"].sum() == pytest.approx(100.0)
+
 
 @st.composite
 def _allocation_case(draw):
@@ -659,6 +669,47 @@ class TestTargets:
             target_attainment(
                 _targets(), self._obs([25.0]), tolerance_kind="percent", id_column="planungsraum"
             )
+
+    def test_observed_text_inf_and_unknown_indicators_are_refused(self):
+        obs = self._obs([25.0, 24.4, 23.41])
+        ok = target_attainment(_targets(), obs, id_column="planungsraum")
+        assert ok.to_frame()["status"].tolist() == ["baseline", "on_track", "at_risk"]
+        inf = obs.copy()
+        inf.iloc[1, 0] = np.inf
+        with pytest.raises(InputError, match=r"^target_attainment: `observed` has 1 infinite"):
+            target_attainment(_targets(), inf, id_column="planungsraum")
+        text = obs.astype(object)
+        text.iloc[1, 0] = "24,4"
+        with pytest.raises(InputError, match=r"indicator column\(s\) 'sgb2_quote' .* not numeric"):
+            target_attainment(_targets(), text, id_column="planungsraum")
+        tidy = pd.DataFrame(
+            {"indikator": "sgb2_quote", "planungsraum": "01", "jahr": [2021, 2022],
+             "wert": [25.0, "."]}
+        )  # fmt: skip
+        with pytest.raises(InputError, match=r"`observed.wert` holds text .* '\.'"):
+            target_attainment(_targets(), tidy, id_column="planungsraum")
+        with pytest.raises(InputError, match="no values of the targets' indicator"):
+            target_attainment(
+                _targets(), obs.rename(columns={"sgb2_quote": "alt"}), id_column="planungsraum"
+            )
+
+    def test_targets_without_any_observation_warn(self):
+        two = _targets(ziel=["Z1", "Z2"], indikator=["sgb2_quote", "kinderarmut"],
+                       planungsraum=["01", "01"], basiswert=[25.0, 30.0],
+                       basisjahr=[2021, 2021], zielwert=[21.0, 25.0],
+                       zieljahr=[2025, 2025], art=["sozial", "sozial"])  # fmt: skip
+        obs = self._obs([25.0, 24.4])
+        with pytest.warns(DataQualityWarning, match=r"^target_attainment: no observed values "
+                          r"for the indicator\(s\) 'kinderarmut'"):  # fmt: skip
+            a = target_attainment(two, obs, id_column="planungsraum")
+        assert a.notes
+        assert set(a.to_frame().query("ziel == 'Z2'")["status"]) <= {
+            "baseline",
+            "no_data",
+        }
+        other_area = _targets(planungsraum=["02"])
+        with pytest.warns(DataQualityWarning, match=r"for the target\(s\) 'Z1'"):
+            target_attainment(other_area, obs, id_column="planungsraum")
 
     def test_plot(self):
         import matplotlib
@@ -927,6 +978,18 @@ class TestDiD:
         kwargs = {"treated": tr, **kwargs}
         with pytest.raises(InputError, match=match):
             difference_in_differences(df, "y", **kwargs)
+
+    def test_infinite_or_unknown_outcome_is_refused(self):
+        df, tr = _synthetic_panel(n=12, n_treated=2)
+        bad = df.copy()
+        bad.loc[("005", 2019), "y"] = np.inf  # a control area
+        with pytest.raises(InputError, match=r"^difference_in_differences: the outcome 'y' has 1 "
+                           r"infinite value\(s\), at '005 2019'"):  # fmt: skip
+            difference_in_differences(bad, "y", tr, 2022)
+        with pytest.raises(InputError, match=r"`outcome` 'yy' is neither a column of `panel` "
+                           r"nor a key of the indicator catalogue"):  # fmt: skip
+            difference_in_differences(df, "yy", tr, 2022)
+        assert difference_in_differences(df, "y", tr, 2022).effect == pytest.approx(-2.0)
 
     def test_bad_panel_and_pool(self):
         df, tr = _synthetic_panel(n=10, n_treated=6)
@@ -1314,6 +1377,9 @@ def test_prioritise_ceilings_must_and_sensitivity():
         prioritize(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
     with pytest.raises(InputError, match="prioritize: `need` names the column 'x'"):
         prioritize(c, 20, need="x", effect="e", cost="k")
+    twice = c.set_axis(["A", "A", "C"])
+    with pytest.raises(InputError, match=r"^prioritize: `candidates` has duplicate ids: 'A'"):
+        prioritize(twice, 20, need="n", effect="e", cost="k")
 
 
 # --- financing_workbook: the treasury's Excel workbook ---------------------------------------

@@ -179,6 +179,12 @@ def test_berlin_bad_input():
     t4["KOM"] = "ungültig (Ausreißer)"
     with pytest.raises(InputError, match="all 5 areas are excluded"):
         berlin_mss_2021(t4)
+    t5 = t.copy()
+    t5.loc[1, "PLR_ID"] = t5.loc[0, "PLR_ID"]
+    with pytest.raises(
+        InputError, match=r"^berlin_mss_2021: `table` has duplicate PLR_ID: '01100101'"
+    ):
+        berlin_mss_2021(t5)
 
 
 def test_berlin_does_not_mutate_input():
