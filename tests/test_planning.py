@@ -991,6 +991,31 @@ class TestDiD:
             difference_in_differences(df, "yy", tr, 2022)
         assert difference_in_differences(df, "y", tr, 2022).effect == pytest.approx(-2.0)
 
+    @pytest.mark.parametrize(
+        ("change", "kwargs", "match"),
+        [
+            ({}, {"population": "ew"}, r"`population` names no column of `panel`: 'ew'"),
+            ({"einwohner": "viele"}, {"population": "einwohner"}, r"the residents column .* not numeric"),
+            ({}, {"population": "einwohner", "min_population": "300"}, r"`min_population` is '300'"),
+            ({}, {"population": "einwohner", "min_population": np.nan}, r"`min_population` is nan"),
+            ({}, {"start": 2022.5}, r"`start` is 2022\.5"),
+            ({"s": "hoch"}, {"matching": {"match_on": ["s"]}}, r"the matching variable 's' is not numeric"),
+            ({"s": np.inf}, {"matching": {"match_on": ["s"]}}, r"the matching variables are infinite"),
+        ],
+    )  # fmt: skip
+    def test_residents_start_and_matching_variables_are_checked(self, change, kwargs, match):
+        df, tr = _synthetic_panel(n=12, n_treated=2)
+        kwargs = {"start": 2022, **kwargs}
+        with pytest.raises(InputError, match=rf"^difference_in_differences: {match}"):
+            difference_in_differences(df.assign(**change), "y", tr, **kwargs)
+
+    def test_controls_without_residents_are_left_out_with_a_note(self):
+        df, tr = _synthetic_panel(n=12, n_treated=2)
+        df.loc[("005", 2021), "einwohner"] = np.nan
+        res = difference_in_differences(df, "y", tr, 2022, population="einwohner")
+        assert any("residents missing in 2021): '005'" in n for n in res.notes)
+        assert "005" not in set(res.matches["control"])
+
     def test_bad_panel_and_pool(self):
         df, tr = _synthetic_panel(n=10, n_treated=6)
         with pytest.raises(InputError, match="not indexed by"):
@@ -1101,6 +1126,9 @@ def test_financing_plan_rejects_orphan_funding():
     )  # fmt: skip
     with pytest.raises(InputError, match="financing_plan: `funding` funds 1 measure-year"):
         financing_plan(_costs(), _programmes(), fund)
+    with pytest.raises(InputError, match=r"^financing_plan: `funding` is a NoneType"):
+        financing_plan(_costs(), _programmes(), None)
+    assert financing_plan(_costs(), _programmes(), pd.DataFrame()).table["foerderung"].sum() == 0
 
 
 @pytest.mark.parametrize(
@@ -1318,6 +1346,24 @@ def test_budget_execution_rules_and_bad_input():
         budget_execution(ex, month=13)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"thresholds": 0.1}, r"`thresholds` is 0\.1"),
+        ({"thresholds": ("a", "b")}, r"`thresholds` is \('a', 'b'\)"),
+        ({"thresholds": (0.2, 0.1)}, r"`thresholds` is \(0\.2, 0\.1\)"),
+        ({"measures": ["M1"]}, r"`measures` is a list"),
+    ],
+)
+def test_budget_execution_refuses_bad_options(kwargs, match):
+    ex = pd.DataFrame(
+        {"massnahme": ["M1"], "jahr": 2024, "soll": [100.0], "gebunden": [90.0], "gezahlt": [80.0]}
+    )
+    assert budget_execution(ex, thresholds=[0.1, 0.2]).table["ampel"].tolist() == ["gruen"]
+    with pytest.raises(InputError, match=rf"^budget_execution: {match}"):
+        budget_execution(ex, **kwargs)
+
+
 def test_budget_execution_musterstadt_by_product():
     fin = load_financing()
     res = budget_execution(fin.execution, month=9, measures=fin.measures)
@@ -1377,6 +1423,12 @@ def test_prioritise_ceilings_must_and_sensitivity():
         prioritize(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
     with pytest.raises(InputError, match="prioritize: `need` names the column 'x'"):
         prioritize(c, 20, need="x", effect="e", cost="k")
+    for bad in ("20", True, None):
+        with pytest.raises(InputError, match=r"^prioritize: `budget` is "):
+            prioritize(c, bad, need="n", effect="e", cost="k")
+    for bad in ([1, 2], {"need": "1", "effect": 1}):
+        with pytest.raises(InputError, match=r"^prioritize: `weights` is "):
+            prioritize(c, 20, need="n", effect="e", cost="k", weights=bad)
     twice = c.set_axis(["A", "A", "C"])
     with pytest.raises(InputError, match=r"^prioritize: `candidates` has duplicate ids: 'A'"):
         prioritize(twice, 20, need="n", effect="e", cost="k")
