@@ -148,6 +148,7 @@ def berlin_mss_2021(table: pd.DataFrame, *, language: str = "de") -> StatusDynam
     t = _plr_index(table, where)
     spec = get_preset("berlin_mss_2021")
     check_columns(t, list(spec.columns), arg="table", where=where, numeric=False)
+    check_columns(t, [c for c in spec.columns if c != "KOM"], arg="table", where=where)
     return status_dynamics(t, spec=spec, language=language)
 
 
