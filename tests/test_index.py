@@ -532,6 +532,21 @@ def test_sobol_from_samples_refuses_what_is_no_model_output():
         sobol_from_samples(f(A)[:1], f(B)[:1], f(AB)[:, :1])
 
 
+def test_sobol_indices_refuses_non_finite_model_outputs():
+    def model(x):
+        return np.where(x[:, 0] > 0.5, np.inf, x[:, 0])
+
+    with pytest.raises(
+        InputError, match=r"^sobol_indices: `func` returned \d+ missing or infinite"
+    ):
+        sobol_indices(model, [(0, 1), (0, 1)], 64, rng=0)
+    with pytest.warns(
+        DataQualityWarning, match=r"^sobol_indices: 1 of 1 output\(s\) are constant"
+    ):
+        res = sobol_indices(lambda x: np.ones(len(x)), [(0, 1)], 64, rng=0, n_bootstrap=0)
+    assert res.indices["S1"].isna().all()
+
+
 def test_sobol_from_samples_constant_output_is_nan_with_a_warning():
     A, B, AB = saltelli_design(16, 2, rng=1)
     out = np.stack([A[:, 0], np.ones(16)], axis=1)  # (N, q = 2): the second is constant

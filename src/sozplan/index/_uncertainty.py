@@ -322,6 +322,13 @@ def sobol_indices(
             f"`func` returned {Y.shape[0]} values for {X.shape[0]} input rows",
             "return one output per row",
         )
+    bad = ~np.isfinite(Y)
+    if bad.any():
+        raise fail(
+            where,
+            f"`func` returned {int(bad.sum())} missing or infinite value(s) of {Y.size}",
+            "make the model return a finite number for every input within `bounds`",
+        )
     f_A, f_B, f_AB = Y[:n_draws], Y[n_draws : 2 * n_draws], Y[2 * n_draws :].reshape(d, n_draws)
     S1, ST = sobol_from_samples(f_A, f_B, f_AB)
     c1, cT = (
