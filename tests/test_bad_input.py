@@ -1287,6 +1287,8 @@ ACCEPTED: dict[tuple[str, str], str] = {
     },
     ("index.changes", "nan"): "documented: a missing value gives a missing change for that "
     "area and year",
+    ("planning.target_attainment", "nan"): "documented: a missing observed value gives that "
+    "target-year the status no_data (keine Daten) with beobachtet NaN",
     **{
         ("indicators.change", label): "documented: a missing (secret) count or a zero "
         "denominator gives NaN for that area, as in rates"
@@ -1308,8 +1310,6 @@ ACCEPTED: dict[tuple[str, str], str] = {
         "0/0 is NaN as documented"
         for label in ("constant", "one_row")
     },
-    ("planning.target_attainment", "nan"): "documented: a missing observed value gives that "
-    "target-year the status no_data (keine Daten) with beobachtet NaN",
 }
 
 
