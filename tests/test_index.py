@@ -16,7 +16,7 @@ from scipy import stats
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sozplan.errors import InputError
+from sozplan.errors import DataQualityWarning, InputError
 from sozplan.index import (
     STATUS_CLASSES,
     Imputer,
@@ -32,6 +32,7 @@ from sozplan.index import (
     impute,
     monitor,
     pca_weights,
+    saltelli_design,
     sensitivity,
     sobol_from_samples,
     sobol_indices,
@@ -508,6 +509,53 @@ def test_sobol_bad_input():
         sobol_indices(_ishigami, [(-1, 1)] * 3, 1000)
     with pytest.raises(InputError, match="low < high"):
         sobol_indices(_ishigami, [(1, -1)] * 3, 64)
+
+
+def test_sobol_from_samples_refuses_what_is_no_model_output():
+    A, B, AB = saltelli_design(64, 2, rng=1)
+    f = lambda x: x[..., 0] + 2 * x[..., 1]  # noqa: E731
+    S1, ST = sobol_from_samples(f(A), f(B), f(AB))
+    assert np.isfinite(S1).all()
+    assert np.isfinite(ST).all()
+    fa = f(A)
+    fa[3] = np.nan
+    with pytest.raises(InputError, match=r"^sobol_from_samples: `f_A` has 1 missing"):
+        sobol_from_samples(fa, f(B), f(AB))
+    fa[3] = np.inf
+    with pytest.raises(InputError, match=r"^sobol_from_samples: `f_A` has 1 infinite"):
+        sobol_from_samples(fa, f(B), f(AB))
+    with pytest.raises(InputError, match="holds text"):
+        sobol_from_samples([*f(A).astype(object).tolist()[:-1], "1,5"], f(B), f(AB))
+    with pytest.raises(InputError, match=r"the shapes do not fit: f_A \(64,\), f_B \(63,\)"):
+        sobol_from_samples(f(A), f(B)[:-1], f(AB))
+    with pytest.raises(InputError, match=r"1 draw\(s\) of 2 input\(s\)"):
+        sobol_from_samples(f(A)[:1], f(B)[:1], f(AB)[:, :1])
+
+
+def test_sobol_indices_refuses_non_finite_model_outputs():
+    def model(x):
+        return np.where(x[:, 0] > 0.5, np.inf, x[:, 0])
+
+    with pytest.raises(
+        InputError, match=r"^sobol_indices: `func` returned \d+ missing or infinite"
+    ):
+        sobol_indices(model, [(0, 1), (0, 1)], 64, rng=0)
+    with pytest.warns(
+        DataQualityWarning, match=r"^sobol_indices: 1 of 1 output\(s\) are constant"
+    ):
+        res = sobol_indices(lambda x: np.ones(len(x)), [(0, 1)], 64, rng=0, n_bootstrap=0)
+    assert res.indices["S1"].isna().all()
+
+
+def test_sobol_from_samples_constant_output_is_nan_with_a_warning():
+    A, B, AB = saltelli_design(16, 2, rng=1)
+    out = np.stack([A[:, 0], np.ones(16)], axis=1)  # (N, q = 2): the second is constant
+    out_b = np.stack([B[:, 0], np.ones(16)], axis=1)
+    out_ab = np.stack([AB[..., 0], np.ones((2, 16))], axis=2)
+    with pytest.warns(DataQualityWarning, match=r"1 of 2 output\(s\) are constant"):
+        S1, _ST = sobol_from_samples(out, out_b, out_ab)
+    assert np.isnan(S1[:, 1]).all()
+    assert np.isfinite(S1[:, 0]).all()
 
 
 def test_uncertainty_degenerate_and_reproducible():

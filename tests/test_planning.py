@@ -394,6 +394,16 @@ class TestAllocate:
         with pytest.raises(InputError, match="rule 'x'"):
             compare_allocations(areas, {"x": {"base_share": 2}}, need="einwohner", budget=10)
 
+    def test_compare_names_itself_once_before_the_rule(self):
+        df = pd.DataFrame({"q": [1.0, np.nan, 3.0]}, index=list("abc"))
+        with pytest.raises(InputError) as info:
+            compare_allocations(df, {"Bedarf": {}}, need="q", budget=100.0)
+        message = str(info.value)
+        assert message.startswith("compare_allocations: rule 'Bedarf': `need` has 1 missing")
+        assert message.count("compare_allocations:") == 1
+        clean = compare_allocations(df.fillna(2.0), {"Bedarf": {}}, need="q", budget=100.0)
+        assert clean.amounts["Bedarf"].sum() == pytest.approx(100.0)
+
 
 @st.composite
 def _allocation_case(draw):
@@ -659,6 +669,47 @@ class TestTargets:
             target_attainment(
                 _targets(), self._obs([25.0]), tolerance_kind="percent", id_column="planungsraum"
             )
+
+    def test_observed_text_inf_and_unknown_indicators_are_refused(self):
+        obs = self._obs([25.0, 24.4, 23.41])
+        ok = target_attainment(_targets(), obs, id_column="planungsraum")
+        assert ok.to_frame()["status"].tolist() == ["baseline", "on_track", "at_risk"]
+        inf = obs.copy()
+        inf.iloc[1, 0] = np.inf
+        with pytest.raises(InputError, match=r"^target_attainment: `observed` has 1 infinite"):
+            target_attainment(_targets(), inf, id_column="planungsraum")
+        text = obs.astype(object)
+        text.iloc[1, 0] = "24,4"
+        with pytest.raises(InputError, match=r"indicator column\(s\) 'sgb2_quote' .* not numeric"):
+            target_attainment(_targets(), text, id_column="planungsraum")
+        tidy = pd.DataFrame(
+            {"indikator": "sgb2_quote", "planungsraum": "01", "jahr": [2021, 2022],
+             "wert": [25.0, "."]}
+        )  # fmt: skip
+        with pytest.raises(InputError, match=r"`observed.wert` holds text .* '\.'"):
+            target_attainment(_targets(), tidy, id_column="planungsraum")
+        with pytest.raises(InputError, match="no values of the targets' indicator"):
+            target_attainment(
+                _targets(), obs.rename(columns={"sgb2_quote": "alt"}), id_column="planungsraum"
+            )
+
+    def test_targets_without_any_observation_warn(self):
+        two = _targets(ziel=["Z1", "Z2"], indikator=["sgb2_quote", "kinderarmut"],
+                       planungsraum=["01", "01"], basiswert=[25.0, 30.0],
+                       basisjahr=[2021, 2021], zielwert=[21.0, 25.0],
+                       zieljahr=[2025, 2025], art=["sozial", "sozial"])  # fmt: skip
+        obs = self._obs([25.0, 24.4])
+        with pytest.warns(DataQualityWarning, match=r"^target_attainment: no observed values "
+                          r"for the indicator\(s\) 'kinderarmut'"):  # fmt: skip
+            a = target_attainment(two, obs, id_column="planungsraum")
+        assert a.notes
+        assert set(a.to_frame().query("ziel == 'Z2'")["status"]) <= {
+            "baseline",
+            "no_data",
+        }
+        other_area = _targets(planungsraum=["02"])
+        with pytest.warns(DataQualityWarning, match=r"for the target\(s\) 'Z1'"):
+            target_attainment(other_area, obs, id_column="planungsraum")
 
     def test_plot(self):
         import matplotlib
@@ -928,6 +979,43 @@ class TestDiD:
         with pytest.raises(InputError, match=match):
             difference_in_differences(df, "y", **kwargs)
 
+    def test_infinite_or_unknown_outcome_is_refused(self):
+        df, tr = _synthetic_panel(n=12, n_treated=2)
+        bad = df.copy()
+        bad.loc[("005", 2019), "y"] = np.inf  # a control area
+        with pytest.raises(InputError, match=r"^difference_in_differences: the outcome 'y' has 1 "
+                           r"infinite value\(s\), at '005 2019'"):  # fmt: skip
+            difference_in_differences(bad, "y", tr, 2022)
+        with pytest.raises(InputError, match=r"`outcome` 'yy' is neither a column of `panel` "
+                           r"nor a key of the indicator catalogue"):  # fmt: skip
+            difference_in_differences(df, "yy", tr, 2022)
+        assert difference_in_differences(df, "y", tr, 2022).effect == pytest.approx(-2.0)
+
+    @pytest.mark.parametrize(
+        ("change", "kwargs", "match"),
+        [
+            ({}, {"population": "ew"}, r"`population` names no column of `panel`: 'ew'"),
+            ({"einwohner": "viele"}, {"population": "einwohner"}, r"the residents column .* not numeric"),
+            ({}, {"population": "einwohner", "min_population": "300"}, r"`min_population` is '300'"),
+            ({}, {"population": "einwohner", "min_population": np.nan}, r"`min_population` is nan"),
+            ({}, {"start": 2022.5}, r"`start` is 2022\.5"),
+            ({"s": "hoch"}, {"matching": {"match_on": ["s"]}}, r"the matching variable 's' is not numeric"),
+            ({"s": np.inf}, {"matching": {"match_on": ["s"]}}, r"the matching variables are infinite"),
+        ],
+    )  # fmt: skip
+    def test_residents_start_and_matching_variables_are_checked(self, change, kwargs, match):
+        df, tr = _synthetic_panel(n=12, n_treated=2)
+        kwargs = {"start": 2022, **kwargs}
+        with pytest.raises(InputError, match=rf"^difference_in_differences: {match}"):
+            difference_in_differences(df.assign(**change), "y", tr, **kwargs)
+
+    def test_controls_without_residents_are_left_out_with_a_note(self):
+        df, tr = _synthetic_panel(n=12, n_treated=2)
+        df.loc[("005", 2021), "einwohner"] = np.nan
+        res = difference_in_differences(df, "y", tr, 2022, population="einwohner")
+        assert any("residents missing in 2021): '005'" in n for n in res.notes)
+        assert "005" not in set(res.matches["control"])
+
     def test_bad_panel_and_pool(self):
         df, tr = _synthetic_panel(n=10, n_treated=6)
         with pytest.raises(InputError, match="not indexed by"):
@@ -1038,6 +1126,9 @@ def test_financing_plan_rejects_orphan_funding():
     )  # fmt: skip
     with pytest.raises(InputError, match="financing_plan: `funding` funds 1 measure-year"):
         financing_plan(_costs(), _programmes(), fund)
+    with pytest.raises(InputError, match=r"^financing_plan: `funding` is a NoneType"):
+        financing_plan(_costs(), _programmes(), None)
+    assert financing_plan(_costs(), _programmes(), pd.DataFrame()).table["foerderung"].sum() == 0
 
 
 @pytest.mark.parametrize(
@@ -1255,6 +1346,24 @@ def test_budget_execution_rules_and_bad_input():
         budget_execution(ex, month=13)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"thresholds": 0.1}, r"`thresholds` is 0\.1"),
+        ({"thresholds": ("a", "b")}, r"`thresholds` is \('a', 'b'\)"),
+        ({"thresholds": (0.2, 0.1)}, r"`thresholds` is \(0\.2, 0\.1\)"),
+        ({"measures": ["M1"]}, r"`measures` is a list"),
+    ],
+)
+def test_budget_execution_refuses_bad_options(kwargs, match):
+    ex = pd.DataFrame(
+        {"massnahme": ["M1"], "jahr": 2024, "soll": [100.0], "gebunden": [90.0], "gezahlt": [80.0]}
+    )
+    assert budget_execution(ex, thresholds=[0.1, 0.2]).table["ampel"].tolist() == ["gruen"]
+    with pytest.raises(InputError, match=rf"^budget_execution: {match}"):
+        budget_execution(ex, **kwargs)
+
+
 def test_budget_execution_musterstadt_by_product():
     fin = load_financing()
     res = budget_execution(fin.execution, month=9, measures=fin.measures)
@@ -1314,6 +1423,15 @@ def test_prioritise_ceilings_must_and_sensitivity():
         prioritize(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
     with pytest.raises(InputError, match="prioritize: `need` names the column 'x'"):
         prioritize(c, 20, need="x", effect="e", cost="k")
+    for bad in ("20", True, None):
+        with pytest.raises(InputError, match=r"^prioritize: `budget` is "):
+            prioritize(c, bad, need="n", effect="e", cost="k")
+    for bad in ([1, 2], {"need": "1", "effect": 1}):
+        with pytest.raises(InputError, match=r"^prioritize: `weights` is "):
+            prioritize(c, 20, need="n", effect="e", cost="k", weights=bad)
+    twice = c.set_axis(["A", "A", "C"])
+    with pytest.raises(InputError, match=r"^prioritize: `candidates` has duplicate ids: 'A'"):
+        prioritize(twice, 20, need="n", effect="e", cost="k")
 
 
 # --- financing_workbook: the treasury's Excel workbook ---------------------------------------

@@ -179,6 +179,17 @@ def test_berlin_bad_input():
     t4["KOM"] = "ungültig (Ausreißer)"
     with pytest.raises(InputError, match="all 5 areas are excluded"):
         berlin_mss_2021(t4)
+    t6 = t.copy()
+    t6["S3"] = t6["S3"].astype(object)
+    t6.loc[0, "S3"] = "8,0"
+    with pytest.raises(InputError, match=r"^berlin_mss_2021: .*'S3'.* of `table` .*not numeric"):
+        berlin_mss_2021(t6)
+    t5 = t.copy()
+    t5.loc[1, "PLR_ID"] = t5.loc[0, "PLR_ID"]
+    with pytest.raises(
+        InputError, match=r"^berlin_mss_2021: `table` has duplicate PLR_ID: '01100101'"
+    ):
+        berlin_mss_2021(t5)
 
 
 def test_berlin_does_not_mutate_input():

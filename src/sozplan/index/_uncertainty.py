@@ -11,6 +11,7 @@ function in the tests.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,15 @@ from sozplan._core.frozen import immutable
 from sozplan._core.html import frame_table
 from sozplan._core.stats import weighted_mean_std
 from sozplan._core.text import german
-from sozplan.checks import check_alpha, check_draws, check_rng, fail, format_values
+from sozplan.checks import (
+    check_alpha,
+    check_array,
+    check_draws,
+    check_rng,
+    fail,
+    format_values,
+)
+from sozplan.errors import DataQualityWarning
 from sozplan.index._aggregate import AGGREGATIONS, _aggregate
 from sozplan.index._classify import assign_classes
 from sozplan.index._composite import IndexSpec, composite_index
@@ -116,11 +125,21 @@ def sobol_from_samples(
     Parameters
     ----------
     f_A, f_B : ndarray (N,) or (N, q)
+        Model outputs on the two base samples (N >= 2 draws, finite numbers).
     f_AB : ndarray (d, N) or (d, N, q)
+        Outputs on the d mixed samples :math:`A_B^{(i)}`.
 
     Returns
     -------
     S1, ST : ndarray (d,) or (d, q)
+        NaN for an output whose variance :math:`V` is 0 (a constant output has no
+        variance to apportion), with a :class:`~sozplan.errors.DataQualityWarning`.
+
+    Raises
+    ------
+    InputError
+        Missing, infinite or non-numeric outputs, fewer than 2 draws, or shapes that do
+        not fit together.
 
     References
     ----------
@@ -139,6 +158,39 @@ def sobol_from_samples(
     >>> S1.round(2).tolist(), ST.round(2).tolist()
     ([0.2, 0.8], [0.2, 0.8])
     """
+    where = "sobol_from_samples"
+    f_A, f_B, f_AB = (
+        check_array(v, arg=arg, where=where, ndim=None)
+        for v, arg in ((f_A, "f_A"), (f_B, "f_B"), (f_AB, "f_AB"))
+    )
+    if f_A.ndim not in (1, 2) or f_B.shape != f_A.shape or f_AB.shape[1:] != f_A.shape:
+        raise fail(
+            where,
+            f"the shapes do not fit: f_A {f_A.shape}, f_B {f_B.shape}, f_AB {f_AB.shape}",
+            "pass f_A and f_B of shape (N,) or (N, q) and f_AB of shape (d, N) or (d, N, q), "
+            "as saltelli_design gives them",
+        )
+    if len(f_A) < 2 or len(f_AB) < 1:
+        raise fail(
+            where,
+            f"{len(f_A)} draw(s) of {len(f_AB)} input(s)",
+            "evaluate the model on a design with at least 2 draws (saltelli_design)",
+        )
+    S1, ST = _sobol(f_A, f_B, f_AB)
+    flat = np.var(np.concatenate([f_A, f_B], axis=0), axis=0).reshape(-1) == 0
+    if flat.any():
+        warnings.warn(
+            DataQualityWarning(
+                f"{where}: {int(flat.sum())} of {flat.size} output(s) are constant (variance "
+                "0): their indices are undefined (NaN)"
+            ),
+            stacklevel=2,
+        )
+    return S1, ST
+
+
+def _sobol(f_A: np.ndarray, f_B: np.ndarray, f_AB: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Estimate S1 and ST as :func:`sobol_from_samples` does, unchecked (NaN for V = 0)."""
     pooled = np.concatenate([f_A, f_B], axis=0)
     mu = pooled.mean(axis=0)
     f_A, f_B, f_AB = f_A - mu, f_B - mu, f_AB - mu
@@ -200,7 +252,7 @@ def _bootstrap(f_A, f_B, f_AB, gen, n_boot: int, level: float):
     st = np.empty_like(s1)
     for b in range(n_boot):
         i = idx[b]
-        s1[b], st[b] = sobol_from_samples(f_A[i], f_B[i], f_AB[:, i])
+        s1[b], st[b] = _sobol(f_A[i], f_B[i], f_AB[:, i])
     z = stats.norm.ppf(0.5 + level / 2)
     return z * s1.std(axis=0, ddof=1), z * st.std(axis=0, ddof=1)
 
@@ -269,6 +321,13 @@ def sobol_indices(
             where,
             f"`func` returned {Y.shape[0]} values for {X.shape[0]} input rows",
             "return one output per row",
+        )
+    bad = ~np.isfinite(Y)
+    if bad.any():
+        raise fail(
+            where,
+            f"`func` returned {int(bad.sum())} missing or infinite value(s) of {Y.size}",
+            "make the model return a finite number for every input within `bounds`",
         )
     f_A, f_B, f_AB = Y[:n_draws], Y[n_draws : 2 * n_draws], Y[2 * n_draws :].reshape(d, n_draws)
     S1, ST = sobol_from_samples(f_A, f_B, f_AB)
@@ -815,13 +874,13 @@ def sensitivity(
         shift[n_draws : 2 * n_draws],
         shift[2 * n_draws :].reshape(d, n_draws),
     )
-    S1, ST = sobol_from_samples(f_A, f_B, f_AB)
+    S1, ST = _sobol(f_A, f_B, f_AB)
     g_A, g_B, g_AB = (
         Rk[:n_draws],
         Rk[n_draws : 2 * n_draws],
         Rk[2 * n_draws :].reshape(d, n_draws, -1),
     )
-    S1a, STa = sobol_from_samples(g_A, g_B, g_AB)  # (d, areas)
+    S1a, STa = _sobol(g_A, g_B, g_AB)  # (d, areas)
     V = np.var(np.concatenate([g_A, g_B]), axis=0)
     ok = V > 0
     wv = V[ok] / V[ok].sum() if ok.any() else V[ok]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -769,7 +770,9 @@ def compare_allocations(
         except TypeError as exc:
             raise fail(where, f"rule {name!r}: {exc}", "use the arguments of allocate()") from exc
         except InputError as exc:
-            raise InputError(f"{where}: rule {name!r}: {exc}") from exc
+            # the message already names the called function: keep one name in front
+            inner = re.sub(r"^[A-Za-z_][\w.]*: ", "", str(exc), count=1)
+            raise InputError(f"{where}: rule {name!r}: {inner}") from exc
     first = next(iter(allocations.values()))
     ref_need = need if need is not None else first.table["need"]
     if isinstance(ref_need, Hashable) and not isinstance(ref_need, pd.Series):

@@ -7,7 +7,7 @@ cents, so that the amounts balance to the cent and the binding rules can be name
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,7 +165,7 @@ def bundle_funding(
     costs = validate_cost_plan(cost_plan, measures=measures)
     if costs.empty:
         _fail_empty(where, "cost_plan")
-    if not (isinstance(time_limit, int | float) and time_limit > 0):
+    if not (_is_number(time_limit) and time_limit > 0):
         raise fail(where, f"`time_limit` is {time_limit!r}", "pass a positive number of seconds")
     fields = _fields(measures)
     costs = costs[costs["cent"] > 0].reset_index(drop=True)
@@ -647,7 +647,17 @@ def _knapsack(benefit, cost_c, budget_c, draws, caps, must, exclude):
     )
     if res.x is None:
         return None
-    return np.rint(res.x).astype(bool)
+    chosen = np.rint(res.x).astype(bool)
+    # benefits below the solver's tolerances (about 1e-6) can be left out although they
+    # fit: add each one that still fits, the largest first (never lowers the benefit)
+    for m in np.argsort(-benefit, kind="stable"):
+        if chosen[m] or exclude[m] or benefit[m] <= 0:
+            continue
+        fits = cost_c[chosen].sum() + cost_c[m] <= budget_c
+        if fits and draws is not None:
+            fits = bool((draws[:, chosen].sum(axis=1) + draws[:, m] <= caps).all())
+        chosen[m] = fits
+    return chosen
 
 
 def prioritize(
@@ -724,10 +734,17 @@ def prioritize(
     check_frame(candidates, arg="candidates", where=where)
     if candidates.empty:
         _fail_empty(where, "candidates")
+    if not candidates.index.is_unique:
+        dup = candidates.index[candidates.index.duplicated()].unique()
+        raise fail(
+            where,
+            f"`candidates` has duplicate ids: {format_values(dup)}",
+            "give each candidate measure one row, its id as the index",
+        )
     vals = _candidate_values(candidates, need, effect, cost, where)
     if (vals["cost"] < 0).any():
         raise fail(where, "`cost` has negative values", "costs are euros >= 0")
-    if not (np.isfinite(budget) and budget >= 0):
+    if not (_is_number(budget) and np.isfinite(budget) and budget >= 0):
         raise fail(where, f"`budget` is {budget!r}", "pass the money available, euros >= 0")
     w = _check_priority_weights(weights, where)
     if not (is_whole(sensitivity_steps) and sensitivity_steps >= 0):
@@ -823,8 +840,12 @@ def _candidate_values(
 
 def _check_priority_weights(weights: Any, where: str) -> dict[str, float]:
     """Weights of need and effect: both given, non-negative, not both zero."""
-    w = {"need": 0.5, "effect": 0.5} if weights is None else dict(weights)
-    if set(w) != {"need", "effect"} or any(not np.isfinite(v) or v < 0 for v in w.values()):
+    w = {"need": 0.5, "effect": 0.5} if weights is None else weights
+    if (
+        not isinstance(w, Mapping)
+        or set(w) != {"need", "effect"}
+        or not all(_is_number(v) and np.isfinite(v) and v >= 0 for v in w.values())
+    ):
         raise fail(
             where,
             f"`weights` is {weights!r}",
@@ -832,7 +853,14 @@ def _check_priority_weights(weights: Any, where: str) -> dict[str, float]:
         )
     if w["need"] + w["effect"] == 0:
         raise fail(where, "both weights are zero", "give at least one weight > 0")
-    return w
+    return {k: float(v) for k, v in w.items()}
+
+
+def _is_number(value: Any) -> bool:
+    """Tell whether ``value`` is a real number (Python or numpy), not a bool or text."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
 
 
 def _draw_matrix(

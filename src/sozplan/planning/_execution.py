@@ -130,8 +130,12 @@ def budget_execution(
     _require(execution, cols, "execution", where)
     if not (is_whole(month) and 1 <= month <= 12):
         raise fail(where, f"`month` is {month!r}", "pass the reporting month, 1 to 12")
-    lo, hi = thresholds
-    if not (0 <= lo < hi):
+    pair = tuple(thresholds) if isinstance(thresholds, tuple | list) else ()
+    numbers = len(pair) == 2 and all(
+        isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in pair
+    )
+    lo, hi = (float(pair[0]), float(pair[1])) if numbers else (np.nan, np.nan)
+    if not (0 <= lo < hi < np.inf):
         raise fail(
             where, f"`thresholds` is {thresholds!r}", "pass (green, amber) with 0 <= green < amber"
         )
@@ -178,6 +182,8 @@ def budget_execution(
     out["ampel"] = light
     out = out.set_index(["massnahme", "jahr"]).sort_index()
     by_product = None
+    if measures is not None:
+        check_frame(measures, arg="measures", where=where, allow_empty=True)
     if measures is not None and "produktgruppe" in measures.columns:
         ids = measures["massnahme"] if "massnahme" in measures.columns else measures.index
         pg = pd.Series(measures["produktgruppe"].astype(str).to_numpy(), index=ids.astype(str))

@@ -648,6 +648,7 @@ def financing_plan(
     where = "financing_plan"
     progs = validate_programmes(programmes)
     costs = validate_cost_plan(cost_plan, measures=measures)
+    check_frame(funding, arg="funding", where=where, allow_empty=True)
     fund = (
         validate_funding(funding, programmes=progs, measures=measures)
         if len(funding)

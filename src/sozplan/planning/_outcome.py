@@ -12,9 +12,17 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.text import german
-from sozplan.checks import check_alpha, check_draws, check_frame, check_rng, fail, format_values
+from sozplan.checks import (
+    check_alpha,
+    check_draws,
+    check_frame,
+    check_rng,
+    fail,
+    format_values,
+    is_whole,
+)
 from sozplan.errors import InputError, MethodWarning
-from sozplan.indicators import evaluate, resolve_specs
+from sozplan.indicators import evaluate, load_catalog, resolve_specs
 from sozplan.planning._common import html_block
 from sozplan.planning._model import validate_measures
 from sozplan.plotting import FigureDisplay
@@ -319,21 +327,34 @@ class DiDResult:
 
 
 def _outcome_values(panel: pd.DataFrame, outcome: Hashable, where: str) -> pd.Series:
+    """Return the outcome per (area, year), a numeric column or an evaluated indicator."""
     if outcome in panel.columns:
         col = panel[outcome]
         if not pd.api.types.is_numeric_dtype(col):
             raise fail(where, f"outcome column {outcome!r} is not numeric", "convert it first")
-        return col.astype(float)
-
-    if not isinstance(outcome, str):
+        values = col.astype(float)
+    elif not isinstance(outcome, str) or outcome not in load_catalog():
         raise fail(
             where,
-            f"`outcome` {outcome!r} is no column of `panel`",
-            "name a column or an indicator key",
+            f"`outcome` {outcome!r} is neither a column of `panel` nor a key of the indicator "
+            "catalogue",
+            f"name a numeric column of `panel` ({format_values(panel.columns)}) or an "
+            "indicator key such as 'sgb2_quote' (sozplan.indicators.load_catalog)",
         )
-    spec = resolve_specs(outcome, panel, where=where)[0]
-    _, _, value = evaluate(panel, spec)
-    return pd.Series(value, index=panel.index, name=outcome)
+    else:
+        spec = resolve_specs(outcome, panel, where=where)[0]
+        _, _, value = evaluate(panel, spec)
+        values = pd.Series(value, index=panel.index, name=outcome, dtype=float)
+    inf = np.isinf(values.to_numpy())
+    if inf.any():
+        at = [f"{a} {y}" for a, y in values.index[inf]]
+        raise fail(
+            where,
+            f"the outcome {outcome!r} has {int(inf.sum())} infinite value(s), at {format_values(at)}",
+            "an infinite value usually comes from a division by zero upstream; correct it or "
+            "set it to NaN (a missing value)",
+        )
+    return values
 
 
 def _t_test(d: np.ndarray, alpha: float) -> tuple[float, float, float, float, float]:
@@ -542,6 +563,7 @@ def difference_in_differences(
         min_population=min_population,
         baseline=baseline,
         notes=notes,
+        where=where,
     )
     match_cols, m_years = _match_design(
         match.match_on, match.match_years, years, start, baseline, where
@@ -659,6 +681,8 @@ def _treated_and_start(
     ids = [str(a) for a in treated] if panel.index.levels[0].dtype != "int64" else list(treated)
     if len(set(ids)) != len(ids):
         raise fail(where, "`treated` names an area twice", "name each area once")
+    if not is_whole(start):
+        raise fail(where, f"`start` is {start!r}", "pass the first year of the measure, e.g. 2022")
     return ids, int(start)
 
 
@@ -718,6 +742,43 @@ def _served_by_other_measures(
     return {a for g in run["gebiete"] for a in g}
 
 
+def _baseline_population(
+    panel: pd.DataFrame,
+    population: Hashable | None,
+    min_population: float | None,
+    baseline: int,
+    where: str,
+) -> pd.Series | None:
+    """Return the residents per area in the baseline year (None without `population`)."""
+    if min_population is not None and (
+        isinstance(min_population, bool)
+        or not isinstance(min_population, int | float | np.number)
+        or not np.isfinite(min_population)
+        or min_population < 0
+    ):
+        raise fail(
+            where,
+            f"`min_population` is {min_population!r}",
+            "pass a number of residents >= 0, or None to keep small areas as controls",
+        )
+    if population is None:
+        return None
+    if population not in panel.columns:
+        raise fail(
+            where,
+            f"`population` names no column of `panel`: {population!r}",
+            f"pass the residents column, one of {format_values(panel.columns)}",
+        )
+    col = panel[population]
+    if not pd.api.types.is_numeric_dtype(col) or isinstance(col.dtype, pd.BooleanDtype):
+        raise fail(
+            where,
+            f"the residents column {population!r} is not numeric ({col.dtype})",
+            "convert it to numbers first, e.g. with pd.to_numeric",
+        )
+    return col.astype(float).xs(baseline, level=1)
+
+
 def _control_pool(
     panel: pd.DataFrame,
     wide: pd.DataFrame,
@@ -729,6 +790,7 @@ def _control_pool(
     min_population: float | None,
     baseline: int,
     notes: list[str],
+    where: str,
 ) -> pd.Index:
     """Candidate controls: untreated areas less the excluded, served, small and incomplete."""
     pool = wide.index.difference(pd.Index(treated))
@@ -740,8 +802,11 @@ def _control_pool(
     if served is not None:
         dropped["served by other measures"] = sorted(set(pool) & served)
         pool = pool.difference(pd.Index(sorted(served)))
-    if population is not None and min_population is not None and population in panel.columns:
-        pop_b = panel[population].xs(baseline, level=1)
+    pop_b = _baseline_population(panel, population, min_population, baseline, where)
+    if pop_b is not None and min_population is not None:
+        unknown = pop_b.index[pop_b.isna()]
+        dropped[f"residents missing in {baseline}"] = sorted(set(pool) & set(unknown))
+        pool = pool.difference(unknown)
         small = pop_b.index[pop_b < min_population]
         dropped[f"fewer than {min_population:g} residents in {baseline}"] = sorted(
             set(pool) & set(small)
@@ -801,14 +866,29 @@ def _matching_variables(
             if c == "outcome":
                 X[name] = wide[v]
             elif c in panel.columns:
-                X[name] = pd.to_numeric(panel[c].xs(v, level=1), errors="coerce")
+                if not pd.api.types.is_numeric_dtype(panel[c]):
+                    raise fail(
+                        where,
+                        f"the matching variable {c!r} is not numeric ({panel[c].dtype})",
+                        "convert it to numbers first, e.g. with pd.to_numeric",
+                    )
+                X[name] = panel[c].xs(v, level=1).astype(float)
             else:
                 raise fail(
                     where,
                     f"`match_on` names {c!r}, neither 'outcome' nor a column of `panel`",
                     "use 'outcome' or columns of the panel",
                 )
-    return pd.DataFrame(X).reindex(wide.index)
+    out = pd.DataFrame(X).reindex(wide.index)
+    inf = np.isinf(out.to_numpy()).any(axis=1)
+    if inf.any():
+        raise fail(
+            where,
+            f"the matching variables are infinite for area(s) {format_values(out.index[inf])}",
+            "an infinite value usually comes from a division by zero upstream; correct it or "
+            "set it to NaN (a missing value)",
+        )
+    return out
 
 
 def _drop_unmatchable(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.text import german
 from sozplan.checks import check_frame, fail, format_values, is_whole
+from sozplan.errors import DataQualityWarning
 from sozplan.planning._common import html_block, resolve_id_column
 from sozplan.planning._model import validate_measures, validate_targets
 from sozplan.plotting import FigureDisplay
@@ -43,12 +45,36 @@ _COLOURS = {
 }
 
 
-def _observed_long(observed: pd.DataFrame, id_column: str, where: str) -> pd.DataFrame:
-    """Observed values as a tidy table (indikator, area, jahr, wert)."""
+def _observed_long(
+    observed: pd.DataFrame, id_column: str, where: str, indicators: set
+) -> pd.DataFrame:
+    """Observed values as a tidy table (indikator, area, jahr, wert), numeric and finite."""
     check_frame(observed, arg="observed", where=where)
     if {"indikator", id_column, "jahr", "wert"} <= set(observed.columns):
         out = observed[["indikator", id_column, "jahr", "wert"]].copy()
+        numbers = pd.to_numeric(out["wert"], errors="coerce")
+        text = out["wert"].notna() & numbers.isna()
+        if text.any():
+            raise fail(
+                where,
+                f"`observed.wert` holds text that is no number: "
+                f"{format_values(out.loc[text, 'wert'])}",
+                "convert it to numbers first (sozplan.io.read_statistik reads German "
+                "decimal commas and the signs of secret values)",
+            )
     elif isinstance(observed.index, pd.MultiIndex) and observed.index.nlevels == 2:
+        text_cols = [
+            c
+            for c in observed.columns
+            if c in indicators and not pd.api.types.is_numeric_dtype(observed[c])
+        ]
+        if text_cols:
+            raise fail(
+                where,
+                f"the indicator column(s) {format_values(text_cols)} of `observed` are not "
+                "numeric",
+                "convert them to numbers first, e.g. with pd.to_numeric",
+            )
         wide = observed.select_dtypes("number")
         wide.index = wide.index.set_names([id_column, "jahr"])
         wide.columns.name = "indikator"
@@ -64,6 +90,16 @@ def _observed_long(observed: pd.DataFrame, id_column: str, where: str) -> pd.Dat
     out[id_column] = out[id_column].astype(str)
     out["jahr"] = pd.to_numeric(out["jahr"]).astype(int)
     out["wert"] = pd.to_numeric(out["wert"], errors="coerce").astype(float)
+    inf = np.isinf(out["wert"].to_numpy())
+    if inf.any():
+        at = out.loc[inf, "indikator"].astype(str) + " " + out.loc[inf, id_column]
+        raise fail(
+            where,
+            f"`observed` has {int(inf.sum())} infinite value(s), at "
+            f"{format_values(at + ' ' + out.loc[inf, 'jahr'].astype(str))}",
+            "an infinite value usually comes from a division by zero upstream; correct it or "
+            "set it to NaN (the year then counts as without data)",
+        )
     dup = out.duplicated(["indikator", id_column, "jahr"])
     if dup.any():
         raise fail(
@@ -72,6 +108,32 @@ def _observed_long(observed: pd.DataFrame, id_column: str, where: str) -> pd.Dat
             "give one value per indicator, area and year",
         )
     return out
+
+
+def _unobserved_targets(
+    tg: pd.DataFrame, obs: pd.DataFrame, id_column: str, where: str
+) -> list[str]:
+    """Refuse observations without any target's indicator; warn of targets never observed."""
+    seen = obs.loc[obs["wert"].notna(), ["indikator", id_column]].drop_duplicates()
+    unknown_ind = sorted(set(tg["indikator"]) - set(seen["indikator"]))
+    if len(unknown_ind) == tg["indikator"].nunique():
+        raise fail(
+            where,
+            f"`observed` has no values of the targets' indicator(s) {format_values(unknown_ind)}",
+            "pass the observed values: one column per indicator indexed by (area, jahr), or a "
+            "tidy table with indikator, area, jahr, wert",
+        )
+    notes = []
+    if unknown_ind:
+        notes.append(f"no observed values for the indicator(s) {format_values(unknown_ind)}")
+    pairs = pd.MultiIndex.from_frame(seen)
+    known = tg["indikator"].isin(seen["indikator"])
+    blind = known & ~pd.MultiIndex.from_arrays([tg["indikator"], tg[id_column]]).isin(pairs)
+    if blind.any():
+        notes.append(f"no observed values for the target(s) {format_values(tg.index[blind])}")
+    for note in notes:
+        warnings.warn(DataQualityWarning(f"{where}: {note}"), stacklevel=3)
+    return notes
 
 
 @immutable
@@ -268,7 +330,9 @@ def target_attainment(
         Observed values: indexed by (area, year) with one column per indicator (e.g.
         ``rates(panel, ["sgb2_quote"]).value`` plus financial indicators), or a tidy
         table with columns ``indikator``, area, ``jahr``, ``wert``. City-wide targets
-        (area ``"gesamt"``) need rows for the area ``"gesamt"``.
+        (area ``"gesamt"``) need rows for the area ``"gesamt"``. A missing value (NaN)
+        or a year without a row gives that target-year the status ``no_data`` (*keine
+        Daten*, ``beobachtet`` NaN); text and infinite values are refused.
     tolerance : float, default 0.1
         See the rule.
     tolerance_kind : {"relative", "absolute"}, default "relative"
@@ -283,6 +347,13 @@ def target_attainment(
     Attainment
         ``to_frame()`` per target and year (from the baseline year to the last observed
         year); ``summary()`` the latest status per target.
+
+    Warns
+    -----
+    DataQualityWarning
+        A target's indicator, or a target's indicator in its area, has no observed value
+        in any year (listed in ``notes``). If no target's indicator is observed at all,
+        an :class:`~sozplan.errors.InputError` is raised instead.
 
     Examples
     --------
@@ -314,11 +385,8 @@ def target_attainment(
         raise fail(where, f"`tolerance` is {tolerance!r}", "pass a non-negative number")
     tg = validate_targets(targets, areas=areas, id_column=id_column)
     tg.attrs["area"] = id_column
-    obs = _observed_long(observed, id_column, where)
-    unknown_ind = sorted(set(tg["indikator"]) - set(obs["indikator"]))
-    notes = []
-    if unknown_ind:
-        notes.append(f"no observed values for the indicator(s) {format_values(unknown_ind)}")
+    obs = _observed_long(observed, id_column, where, set(tg["indikator"]))
+    notes = _unobserved_targets(tg, obs, id_column, where)
     last_year = int(obs["jahr"].max())
     look = obs.set_index(["indikator", id_column, "jahr"])["wert"]
     rows = []

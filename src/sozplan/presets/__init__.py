@@ -71,6 +71,12 @@ def _plr_index(table: pd.DataFrame, where: str) -> pd.DataFrame:
             f"PLR_ID must have 8 digits, got {format_values(bad.tolist())}",
             "read the file with dtype={'PLR_ID': str}",
         )
+    if not ids.is_unique:
+        raise fail(
+            where,
+            f"`table` has duplicate PLR_ID: {format_values(ids[ids.duplicated()].unique())}",
+            "give each planning area (PLR) one row, as in the published table",
+        )
     out = table.copy()
     out.index = pd.Index(ids.to_numpy(dtype=object), name="PLR_ID", dtype="str")
     if "PLR_ID" in out.columns:
@@ -142,6 +148,7 @@ def berlin_mss_2021(table: pd.DataFrame, *, language: str = "de") -> StatusDynam
     t = _plr_index(table, where)
     spec = get_preset("berlin_mss_2021")
     check_columns(t, list(spec.columns), arg="table", where=where, numeric=False)
+    check_columns(t, [c for c in spec.columns if c != "KOM"], arg="table", where=where)
     return status_dynamics(t, spec=spec, language=language)
 
 
