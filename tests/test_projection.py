@@ -276,6 +276,41 @@ def test_split_keeps_band_totals(counts, method):
     np.testing.assert_allclose(back.to_numpy(), df.to_numpy(), rtol=1e-12, atol=1e-9)
 
 
+def test_aggregate_ages_reads_the_ages_from_the_columns_and_refuses_what_is_not_there():
+    single = split_ages(
+        pd.DataFrame({"0_2": [30.0], "3_5": [60.0], "6_plus": [100.0]}), ["0_2", "3_5", "6_plus"]
+    )
+    # by hand: 0-4 = 10 + 10 + 10 + 20 + 20 = 70; 5+ = 20 + 100 (the open group) = 120
+    bands = {"0_4": (0, 5), "5_plus": (5, None)}
+    assert aggregate_ages(single, bands).to_numpy().tolist() == [[70.0, 120.0]]
+    as_text = single.rename(columns=str)  # "0", "1", ..., "6+" read as the same ages
+    assert aggregate_ages(as_text, bands).to_numpy().tolist() == [[70.0, 120.0]]
+    closed = single.iloc[:, :6]  # ages 0 to 5 only: bands within them are fine
+    assert aggregate_ages(closed, {"0_2": (0, 3), "3_plus": (3, None)}).to_numpy().tolist() == [
+        [30.0, 60.0]
+    ]
+    cases = [
+        (single.iloc[:, [1, 0, 2, 3, 4, 5, 6]], bands, "column 1 at position 0 .* not the age 0"),
+        (
+            single,
+            {"0_9": (0, 10), "10_plus": (10, None)},
+            r"band '0_9' \(ages 0 to 9\) reaches beyond",
+        ),
+        (
+            single,
+            {"0_6": (0, 7), "7_plus": (7, None)},
+            r"band '0_6' .* beyond .*\(0 to 5 and 6\+\)",
+        ),
+        (closed, {"0_5": (0, 6), "6_plus": (6, None)}, r"band '6_plus' \(ages 6\+\)"),
+        (single.mul([-1, 1, 1, 1, 1, 1, 1]), bands, "column 0 of `single` has 1 negative"),
+        (single.astype(object).assign(**{"6+": "12,5"}), bands, "not numeric"),
+        (single.iloc[:, :0], bands, "no columns"),
+    ]
+    for df, b, match in cases:
+        with pytest.raises(InputError, match=rf"^aggregate_ages: .*{match}"):
+            aggregate_ages(df, b)
+
+
 # --- cohort-component ------------------------------------------------------------------------
 
 
@@ -707,3 +742,37 @@ def test_estimate_rates_by_hand():
     # expected births 0.5 women x 0.1 x 200 = 10 (observed 10); expected deaths 0.01 x 400 = 4
     assert rates["fertility_level"].loc["A"] == pytest.approx(1.0)
     assert rates["mortality_level"].loc["A"] == pytest.approx(6 / 4)
+
+
+def test_estimate_rates_refuses_components_it_cannot_read():
+    """Counts per unique (area, year, band) of the stocks' areas, else InputError."""
+    bands = ["0_14", "15_44", "45_plus"]
+    stocks = pd.DataFrame(
+        [[100, 200, 100], [104, 190, 98]],
+        index=pd.MultiIndex.from_tuples([("A", 2020), ("A", 2021)], names=["gebiet", "jahr"]),
+        columns=bands,
+    )
+    comp = pd.DataFrame(
+        {"geburten": [10, 0, 0], "sterbefaelle": [0, 1, 5], "zuzuege": [10, 20, 5],
+         "fortzuege": [5, 30, 2]},
+        index=pd.MultiIndex.from_product(
+            [["A"], [2021], bands], names=["gebiet", "jahr", "altersgruppe"]
+        ),
+    )  # fmt: skip
+    kw = {"survival": flat_survival(0.99), "fertility": pd.Series(0.1, index=range(15, 45))}
+    twice = comp.set_axis(comp.index[[0, 0, 2]])
+    b_stocks = pd.concat({"B": stocks.xs("A")}, names=["gebiet"])
+    cases = [
+        (comp.assign(fortzuege=[5.0, np.nan, 2.0]), stocks, "'fortzuege' .* 1 missing"),
+        (comp.assign(fortzuege=[5.0, np.inf, 2.0]), stocks, "'fortzuege' .* infinite"),
+        (comp.assign(zuzuege=[10, -20, 5]), stocks, "'zuzuege' .* negative"),
+        (comp.assign(geburten=["10", "0", "0"]), stocks, "not numeric"),
+        (twice, stocks, r"1 repeated \(area, year, band\) row\(s\): \('A', 2021, '0_14'\)"),
+        (comp.rename(index={"45_plus": "45+"}), stocks, "band\\(s\\) '45\\+' that are not"),
+        (comp.droplevel("altersgruppe"), stocks, "2-level index"),
+        (comp, pd.concat([stocks, b_stocks]), "`stocks` has 1 area.* 'B'"),
+        (comp.iloc[:0], stocks, "`components` has no rows"),
+    ]
+    for components, st_, match in cases:
+        with pytest.raises(InputError, match=rf"^estimate_rates: .*{match}"):
+            estimate_rates(components, st_, bands, **kw)

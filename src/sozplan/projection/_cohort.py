@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.frozen import immutable
-from sozplan.checks import check_rng, check_unique_index, fail, format_values, is_whole
+from sozplan.checks import (
+    check_frame,
+    check_rng,
+    check_unique_index,
+    count_block,
+    fail,
+    format_values,
+    is_whole,
+)
 from sozplan.projection._bands import (
     AgeBands,
     _aggregate_matrix,
@@ -597,6 +605,60 @@ def _control_year(pop: np.ndarray, control, y: int, ob: AgeBands, where: str) ->
     return pop.sum(axis=1) - before
 
 
+#: The columns of the components table of :func:`estimate_rates`.
+_COMPONENT_COLUMNS = ("geburten", "sterbefaelle", "zuzuege", "fortzuege")
+
+
+def _check_components(components: Any, b: AgeBands, where: str) -> pd.DataFrame:
+    """Refuse a components table that is not counts per unique (area, year, band)."""
+    check_frame(components, arg="components", where=where)
+    if components.index.nlevels != 3:
+        raise fail(
+            where,
+            f"`components` has a {components.index.nlevels}-level index",
+            "index it by (area, year, band column), e.g. "
+            "components.set_index(['gebiet', 'jahr', 'altersgruppe'])",
+        )
+    missing = [c for c in _COMPONENT_COLUMNS if c not in components.columns]
+    if missing:
+        raise fail(where, f"`components` lacks {format_values(missing)}", _FOUR_COLUMNS)
+    count_block(components, list(_COMPONENT_COLUMNS), arg="components", where=where)
+    twice = components.index[components.index.duplicated()]
+    if len(twice):
+        raise fail(
+            where,
+            f"`components` has {len(twice)} repeated (area, year, band) row(s): "
+            f"{format_values(list(twice))}",
+            "give each area, year and band one row (sum the duplicates first if they are parts)",
+        )
+    unknown = components.index.unique(2).difference(pd.Index(b.columns))
+    if len(unknown):
+        raise fail(
+            where,
+            f"`components` names band(s) {format_values(unknown)} that are not among `bands`",
+            f"label the band level with the band columns {format_values(b.columns)}",
+        )
+    return components
+
+
+def _check_same_areas(comp_areas: pd.Index, stock_areas: pd.Index, where: str) -> None:
+    """Rates need the components and the stocks of the same areas (no silent zero rates)."""
+    for gone, arg, other in (
+        (comp_areas.difference(stock_areas), "components", "stocks"),
+        (stock_areas.difference(comp_areas), "stocks", "components"),
+    ):
+        if len(gone):
+            raise fail(
+                where,
+                f"`{arg}` has {len(gone)} area(s) that `{other}` lacks: {format_values(gone)}",
+                "pass components and stocks of the same areas (rows of zeros where nothing "
+                "happened)",
+            )
+
+
+_FOUR_COLUMNS = "pass the four component columns " + ", ".join(_COMPONENT_COLUMNS)
+
+
 def estimate_rates(
     components: pd.DataFrame,
     stocks: pd.DataFrame,
@@ -640,20 +702,14 @@ def estimate_rates(
     """
     where = "estimate_rates"
     b = _as_bands(bands, where)
-    need = {"geburten", "sterbefaelle", "zuzuege", "fortzuege"}
-    if not need <= set(components.columns):
-        raise fail(
-            where,
-            f"`components` lacks {format_values(sorted(need - set(components.columns)))}",
-            "pass the four component columns",
-        )
-    comp = components.copy()
+    comp = _check_components(components, b, where)
     lvl = comp.index.names
     area_name, year_name, band_name = lvl[0], lvl[1], lvl[2]
     years = sorted(set(comp.index.get_level_values(year_name)))
     n_ages = max_age + 1
     surv, fs = _survival(survival, female_share, n_ages, where)
     fert = _by_age(fertility, n_ages, "fertility", where, rate=True)
+    check_frame(stocks, arg="stocks", where=where)
     prev = stocks[stocks.index.get_level_values(year).isin([y - 1 for y in years])]
     if len(set(prev.index.get_level_values(year))) != len(years):
         raise fail(
@@ -664,6 +720,7 @@ def estimate_rates(
     _stock_values(prev, b, where, arg="stocks")
     exposure = prev.groupby(level=0)[list(b.columns)].sum()
     areas = exposure.index
+    _check_same_areas(comp.index.unique(area_name), areas, where)
     flows = comp.groupby([area_name, band_name])[["sterbefaelle", "zuzuege", "fortzuege"]].sum()
 
     def wide(col):
