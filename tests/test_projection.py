@@ -214,6 +214,19 @@ def test_hamilton_perry_split_single_years_equal_to_band_mode_for_uniform_data()
         ({"method": "ratios"}, "`method`"),
         ({"launch_year": 2010}, "base_year < launch_year"),
         ({"limits": (2, 1)}, "`limits`"),
+        # before: TypeError, ValueError or a silent NaN / negative projection
+        ({"limits": "x"}, r"`limits` is 'x'"),
+        ({"limits": (np.nan, 2)}, r"`limits` is \(nan, 2\)"),
+        ({"mothers": (15,)}, r"`mothers` is \(15,\)"),
+        ({"launch_year": 2015.0}, r"`launch_year` is 2015.0 \(a float\)"),
+        ({"target_year": True}, r"`target_year` is True \(a bool\)"),
+        ({"control": "x"}, "`control` is a str"),
+        ({"control": pd.Series({2020: np.nan})}, "`control` for 2020 is nan: not one finite"),
+        ({"control": pd.Series({2020: -5.0})}, "`control` for 2020 is -5.0: not one finite"),
+        (
+            {"control": pd.DataFrame({b: [np.inf] for b in BANDS5}, index=[2020])},
+            "`control` for 2020 is inf, inf, inf, inf: .* per band",
+        ),
     ],
 )
 def test_hamilton_perry_bad_arguments(three_areas, kwargs, message):
@@ -434,6 +447,14 @@ def test_cohort_component_scenario_and_intervals():
         ({"survival": pd.Series(1.2, index=range(101))}, "`survival`.*outside"),
         ({"fertility": pd.Series(-0.1, index=range(20, 40))}, "`fertility`.*outside"),
         ({"horizon": 0}, "`horizon`"),
+        # before: ValueError, TypeError or a silent NaN projection
+        ({"female_share": "x"}, "`female_share` is a str"),
+        ({"fertility": pd.Series({25: np.nan, 26: 0.05})}, "`fertility` has 1 missing .* 25"),
+        ({"scenario": "x"}, "`scenario` is a str"),
+        ({"scenario": {"fertility": np.nan}}, "not finite non-negative numbers: fertility=nan"),
+        ({"control": pd.Series({2025: np.nan, 2026: 900.0})}, "`control` for 2025 is nan"),
+        ({"launch_year": "2024"}, r"`launch_year` is '2024' \(a str\)"),
+        ({"max_age": 100.0}, "`max_age` 100.0 is not a whole number"),
         ({"scenario": {"births": 2}}, "unknown key"),
         (
             {
@@ -772,6 +793,12 @@ def test_estimate_rates_refuses_components_it_cannot_read():
         (comp.droplevel("altersgruppe"), stocks, "2-level index"),
         (comp, pd.concat([stocks, b_stocks]), "`stocks` has 1 area.* 'B'"),
         (comp.iloc[:0], stocks, "`components` has no rows"),
+        (comp.rename(index={2021: "2021"}), stocks, "years of `components` .* not whole"),
+        (
+            comp,
+            stocks.rename_axis(["gebiet", "year"]),
+            r"`stocks` is not indexed by \(area, 'jahr'\)",
+        ),
     ]
     for components, st_, match in cases:
         with pytest.raises(InputError, match=rf"^estimate_rates: .*{match}"):

@@ -27,7 +27,7 @@ from sozplan.projection._bands import (
     _split_matrix,
     _stock_values,
 )
-from sozplan.projection._common import control_target, reconcile, require_bands
+from sozplan.projection._common import check_year, control_target, reconcile, require_bands
 from sozplan.projection._hamilton_perry import ProjectionResult, _stack
 
 __all__ = ["COMPONENTS", "SCENARIO_KEYS", "cohort_component", "estimate_rates"]
@@ -67,16 +67,23 @@ def _by_age(
     carry: bool = False,
 ) -> np.ndarray:
     """Return a schedule by single age (missing ages 0, or the last one carried forward)."""
-    if np.isscalar(values):
+    if isinstance(values, int | float | np.number) and not isinstance(values, bool | np.bool_):
         out = np.full(n_ages, values, dtype=float)
     else:
         if not isinstance(values, pd.Series):
             raise fail(
                 where,
                 f"`{name}` is a {type(values).__name__}",
-                "pass a Series indexed by single age",
+                "pass a number or a Series indexed by single age",
             )
-        s = values.astype(float)
+        s = pd.to_numeric(values, errors="coerce").astype(float)
+        if s.isna().any():  # ages absent from the index are 0 (or carried); given gaps are not
+            raise fail(
+                where,
+                f"`{name}` has {int(s.isna().sum())} missing or non-numeric value(s), at ages "
+                f"{format_values(s.index[s.isna()])}",
+                "give a number for every age listed (leave out ages without a value)",
+            )
         try:
             ages = s.index.astype(int)
         except (TypeError, ValueError):
@@ -302,6 +309,7 @@ def cohort_component(
     b = _as_bands(bands, where)
     ob = b if output_bands is None else _as_bands(output_bands, where)
     scen = _check_cohort_options(b, ob, horizon, split, max_age, scenario, interval, where)
+    launch_year = check_year(launch_year, arg="launch_year", where=where)
     n_ages = max_age + 1
     if isinstance(df, pd.DataFrame) and isinstance(df.index, pd.MultiIndex):
         raise fail(
@@ -414,9 +422,32 @@ def _check_cohort_options(
                 "the table unaccounted",
                 "make the oldest band open (e.g. '75 und älter', upper edge None)",
             )
-    if max_age <= max(b.top, ob.top):
+    _check_max_age(max_age, max(b.top, ob.top), where)
+    scen = _check_scenario(scenario, where)
+    if not 0 < interval < 1:
         raise fail(
-            where, f"`max_age` {max_age} is not above the bands' top age", "raise `max_age`"
+            where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9"
+        )
+    return scen
+
+
+def _check_max_age(max_age: Any, top: int, where: str) -> None:
+    """Refuse an oldest age that is not a whole number above the bands' top age."""
+    if not is_whole(max_age) or max_age <= top:
+        raise fail(
+            where,
+            f"`max_age` {max_age!r} is not a whole number above the bands' top age {top}",
+            "raise `max_age`, e.g. max_age=100",
+        )
+
+
+def _check_scenario(scenario: Any, where: str) -> dict[str, float]:
+    """Return the scenario multipliers, refusing unknown keys and non-finite or negative values."""
+    if scenario is not None and not isinstance(scenario, Mapping):
+        raise fail(
+            where,
+            f"`scenario` is a {type(scenario).__name__}",
+            'pass a dict of multipliers, e.g. {"in_migration": 1.2}',
         )
     scen = dict(scenario or {})
     unknown = [k for k in scen if k not in SCENARIO_KEYS]
@@ -426,13 +457,21 @@ def _check_cohort_options(
             f"`scenario` has unknown key(s) {format_values(unknown)}",
             f"use {', '.join(SCENARIO_KEYS)}",
         )
-    if any((not np.isfinite(v)) or v < 0 for v in scen.values()):
-        raise fail(where, "`scenario` has a negative multiplier", "pass multipliers of at least 0")
-    if not 0 < interval < 1:
+    bad = {
+        k: v
+        for k, v in scen.items()
+        if isinstance(v, bool | np.bool_)
+        or not isinstance(v, int | float | np.number)
+        or not (np.isfinite(v) and v >= 0)
+    }
+    if bad:
+        shown = ", ".join(f"{k}={v!r}" for k, v in bad.items())
         raise fail(
-            where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9"
+            where,
+            f"`scenario` has multiplier(s) that are not finite non-negative numbers: {shown}",
+            "pass multipliers of at least 0, e.g. 1.2 for 20 % more",
         )
-    return scen
+    return {k: float(v) for k, v in scen.items()}
 
 
 @immutable
@@ -706,10 +745,24 @@ def estimate_rates(
     lvl = comp.index.names
     area_name, year_name, band_name = lvl[0], lvl[1], lvl[2]
     years = sorted(set(comp.index.get_level_values(year_name)))
+    if not all(is_whole(y) for y in years):
+        raise fail(
+            where,
+            f"the years of `components` ({format_values(years)}) are not whole numbers",
+            "give the year level as integers, e.g. with .rename(index=int, level=1)",
+        )
+    _check_max_age(max_age, b.top, where)
     n_ages = max_age + 1
     surv, fs = _survival(survival, female_share, n_ages, where)
     fert = _by_age(fertility, n_ages, "fertility", where, rate=True)
     check_frame(stocks, arg="stocks", where=where)
+    if stocks.index.nlevels != 2 or year not in stocks.index.names:
+        raise fail(
+            where,
+            f"`stocks` is not indexed by (area, {year!r})",
+            f"index it by area and year, e.g. stocks.set_index(['gebiet', {year!r}]), or name "
+            "the year level with `year=`",
+        )
     prev = stocks[stocks.index.get_level_values(year).isin([y - 1 for y in years])]
     if len(set(prev.index.get_level_values(year))) != len(years):
         raise fail(
