@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -202,6 +204,15 @@ def test_gravity_access_equals_access_weighted_catchment(seed):
         decay=S.power(1, min_cost=1),
     )
     np.testing.assert_allclose(ours.values.loc[ref.index], ref, rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("bad", ["0.1", True, 0, -1.0, float("nan"), float("inf")])
+def test_decay_parameters_are_positive_numbers_not_text_or_bools(bad):
+    with pytest.raises(
+        InputError, match=rf"^exponential: `rate` is {re.escape(repr(bad))}, not a"
+    ):
+        S.exponential(bad)
+    assert S.exponential(np.float32(0.5))(np.array([0.0]))[0] == pytest.approx(1.0)
 
 
 def test_step_decay_matches_access_step_fn():
