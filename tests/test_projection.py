@@ -732,7 +732,8 @@ def test_backtest_and_demand_plots():
     plt.close("all")
 
 
-def test_estimate_rates_by_hand():
+def rates_example() -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    """One area, three bands: stocks 2020 and 2021, the components of 2021 (hand-made)."""
     bands = ["0_14", "15_44", "45_plus"]
     stocks = pd.DataFrame(
         [[100, 200, 100], [104, 190, 98]],
@@ -750,6 +751,11 @@ def test_estimate_rates_by_hand():
             [["A"], [2021], bands], names=["gebiet", "jahr", "altersgruppe"]
         ),
     )
+    return bands, stocks, comp
+
+
+def test_estimate_rates_by_hand():
+    bands, stocks, comp = rates_example()
     rates = estimate_rates(
         comp,
         stocks,
@@ -767,19 +773,7 @@ def test_estimate_rates_by_hand():
 
 def test_estimate_rates_refuses_components_it_cannot_read():
     """Counts per unique (area, year, band) of the stocks' areas, else InputError."""
-    bands = ["0_14", "15_44", "45_plus"]
-    stocks = pd.DataFrame(
-        [[100, 200, 100], [104, 190, 98]],
-        index=pd.MultiIndex.from_tuples([("A", 2020), ("A", 2021)], names=["gebiet", "jahr"]),
-        columns=bands,
-    )
-    comp = pd.DataFrame(
-        {"geburten": [10, 0, 0], "sterbefaelle": [0, 1, 5], "zuzuege": [10, 20, 5],
-         "fortzuege": [5, 30, 2]},
-        index=pd.MultiIndex.from_product(
-            [["A"], [2021], bands], names=["gebiet", "jahr", "altersgruppe"]
-        ),
-    )  # fmt: skip
+    bands, stocks, comp = rates_example()
     kw = {"survival": flat_survival(0.99), "fertility": pd.Series(0.1, index=range(15, 45))}
     twice = comp.set_axis(comp.index[[0, 0, 2]])
     b_stocks = pd.concat({"B": stocks.xs("A")}, names=["gebiet"])

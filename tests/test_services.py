@@ -476,7 +476,8 @@ def test_need_supply_lists_missing_at_the_end():
 # --------------------------------------------------------------------------------------
 # site proposals
 # --------------------------------------------------------------------------------------
-def test_propose_sites_p_median_and_mclp_small():
+def small_sites() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, S.TravelCosts]:
+    """Three blocks, one Kita, two candidate sites and the costs to both (hand-made)."""
     blocks = pd.DataFrame({"kinder": [100, 100, 80]}, index=["b1", "b2", "b3"])
     kitas = pd.DataFrame({"plaetze": [70]}, index=["k1"])
     cand = pd.DataFrame(index=["c1", "c2"])
@@ -487,7 +488,11 @@ def test_propose_sites_p_median_and_mclp_small():
             "cost": [2, 1, 19, 15, 12, 1, 18, 14, 3],
         }
     )
-    costs = S.od_costs(od, blocks, ["k1", "c1", "c2"])
+    return blocks, kitas, cand, S.od_costs(od, blocks, ["k1", "c1", "c2"])
+
+
+def test_propose_sites_p_median_and_mclp_small():
+    blocks, kitas, cand, costs = small_sites()
     for method in ("p_median", "mclp"):
         res = S.propose_sites(
             blocks,
@@ -547,18 +552,10 @@ def test_propose_sites_p_median_and_mclp_small():
     ],
 )
 def test_propose_sites_bad_input(kwargs, match):
-    blocks = pd.DataFrame({"kinder": [100, 100, 80]}, index=["b1", "b2", "b3"])
-    kitas = pd.DataFrame({"plaetze": [70]}, index=["k1"])
-    od = pd.DataFrame(
-        {
-            "origin": np.repeat(["b1", "b2", "b3"], 3),
-            "destination": ["k1", "c1", "c2"] * 3,
-            "cost": [2, 1, 19, 15, 12, 1, 18, 14, 3],
-        }
-    )
+    blocks, kitas, cand, costs = small_sites()
     args = {
-        "candidates": pd.DataFrame(index=["c1", "c2"]),
-        "costs": S.od_costs(od, blocks, ["k1", "c1", "c2"]),
+        "candidates": cand,
+        "costs": costs,
         "max_cost": 10,
         "target": 70,
         "places": 126,
