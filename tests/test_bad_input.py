@@ -16,7 +16,7 @@ island, a misaligned graph, bad counts of random draws). An answer is good when 
 
 Anything else fails: another exception, a silent NaN or inf, a share above 1. Cases a
 function accepts on purpose with a non-finite result are listed in ``ACCEPTED`` with
-the reason. ``NOT_IN_CATALOGUE`` lists the public functions not (yet) in the table, so
+the reason. ``NOT_IN_CATALOGUE`` lists the public functions not in the table, so
 that a new public function must be added to one of the two.
 
 Keyword names of the vocabulary (counts of draws, of clusters) are module constants below:
@@ -1458,6 +1458,121 @@ def _sobol(df: Any, kw: dict) -> Any:
     )
 
 
+# ------------------------------------------------------------------ projections, travel costs,
+# site proposals and the Zensus grid (the damage goes into the stocks, the first table or the
+# areas; life tables, facilities and networks are clean)
+
+PROJ = "projection"
+AGE_BANDS = ["0_4", "5_9", "10_14", "15_plus"]  # 5-year bands: Hamilton-Perry steps of 5 years
+HP_YEARS = {"base_year": 2010, "launch_year": 2015, "target_year": 2020, "mothers": (15, 50)}
+SURVIVAL = pd.Series(0.99, index=range(101))  # a flat life table
+FERTILITY = pd.Series(0.05, index=range(20, 40))  # births per woman and year by age
+
+
+def age_panel() -> pd.DataFrame:
+    """Residents in 5-year bands per area in 2010, 2015 and 2020, indexed (id, jahr)."""
+    flat = pd.DataFrame(grid().drop(columns="geometry"))
+    first = pd.DataFrame(
+        {
+            "0_4": flat["grp"] + 10.0,
+            "5_9": flat["grp"] + 20.0,
+            "10_14": flat["other"] / 5 + 10,
+            "15_plus": flat["tot"] * 4.0,
+        }
+    )
+    years = {2010: first, 2015: first * 1.05 + 2, 2020: first * 1.1 + 3}
+    return pd.concat(years, names=["jahr", "id"]).swaplevel().sort_index()
+
+
+def single_ages() -> pd.DataFrame:
+    """Residents by single year of age (0 to 5, open 6+) per area (column names as text)."""
+    return _mod(PROJ).split_ages(ages(), ["0_2", "3_5", "6_plus"]).rename(columns=str)
+
+
+def components() -> pd.DataFrame:
+    """Births, deaths and moves per area and band in 2021 (indexed id, jahr, altersgruppe)."""
+    stocks = stocks_2020().iloc[:, :]
+    rows = pd.MultiIndex.from_product(
+        [IDS, [2021], ["0_2", "3_5", "6_plus"]], names=["id", "jahr", "altersgruppe"]
+    )
+    level = stocks.to_numpy().ravel()
+    return pd.DataFrame(
+        {
+            "geburten": np.where(np.arange(27) % 3 == 0, 4.0, 0.0),
+            "sterbefaelle": np.round(level * 0.01),
+            "zuzuege": np.round(level * 0.08) + 1,
+            "fortzuege": np.round(level * 0.06) + 1,
+        },
+        index=rows,
+    )
+
+
+def stocks_2020() -> pd.DataFrame:
+    """The age bands of the grid at the end of 2020 (indexed id, jahr)."""
+    return pd.concat({2020: ages()}, names=["jahr", "id"]).swaplevel()
+
+
+def street_network() -> tuple[Any, Any]:
+    """Nodes on a 4 x 4 lattice (1000 m apart) over the grid, and its edges (lengths in m)."""
+    point = shapely_geometry.Point
+    nodes = geopandas.GeoDataFrame(
+        geometry=[point(1000 * (k % 4), 1000 * (k // 4)) for k in range(16)],
+        index=pd.RangeIndex(16, name="node"),
+        crs=25832,
+    )
+    pairs = [(k, k + 1) for k in range(16) if k % 4 < 3] + [(k, k + 4) for k in range(12)]
+    edges = pd.DataFrame(pairs, columns=["source", "target"]).assign(length=1000.0)
+    return nodes, edges
+
+
+def od_table() -> pd.DataFrame:
+    """The straight-line costs of the grid to the three facilities as a long OD table (min)."""
+    frame = grid_costs().to_frame()
+    return pd.DataFrame(
+        {
+            "origin": frame["origin"],
+            "destination": frame["facility"],
+            "cost": frame["cost"] / 80.0,
+        }
+    )
+
+
+def sites() -> Any:
+    """Two candidate sites of new facilities, at the far corners of the grid."""
+    point = shapely_geometry.Point
+    return geopandas.GeoDataFrame(
+        geometry=[point(2500, 2500), point(400, 2500)],
+        index=pd.Index(["s1", "s2"], name="site"),
+        crs=25832,
+    )
+
+
+@functools.cache
+def site_costs() -> Any:
+    """Straight-line costs from the clean grid to the facilities and the candidate sites."""
+    both = pd.concat([kitas()[["geometry"]], sites()[["geometry"]]])
+    return _mod(SERVICES).straight_line_costs(grid(), both)
+
+
+def areas_in_germany() -> Any:
+    """The grid moved to a place in Germany (where the Zensus grid lies)."""
+    return grid().set_geometry(grid().geometry.translate(356_000, 5_645_000))
+
+
+@functools.cache
+def zensus_grid() -> Any:
+    """A 100 m Zensus grid: one cell at the centre of each area of the grid (residents)."""
+    zensus = _mod("zensus")
+    centres = areas_in_germany().geometry.centroid.to_crs(3035)
+    east = (centres.x // 100 * 100).astype(int)
+    north = (centres.y // 100 * 100).astype(int)
+    ids = [f"CRS3035RES100mN{n}E{e}" for n, e in zip(north, east, strict=True)]
+    values = pd.DataFrame({"Einwohner": grid()["tot"].to_numpy(dtype=float)}, index=ids)
+    cells = zensus.parse_grid_ids(ids).assign(x=east.to_numpy() + 50.0, y=north.to_numpy() + 50.0)
+    signs = pd.DataFrame({"Einwohner": [None] * len(ids)}, index=ids)
+    return zensus.ZensusGrid(values, signs, cells.set_axis(ids), 100, "catalogue")
+
+
 CATALOGUE.update(
     {
         "planning.budget_execution": Entry(
@@ -1530,6 +1645,84 @@ CATALOGUE.update(
         ),
         "index.sobol_from_samples": Entry(
             call=_sobol, values=("f_a", "f_b", "f_ab1", "f_ab2"), base=model_outputs
+        ),
+        # projections: stocks by age band (a panel of years, or one year), flat rates
+        f"{PROJ}.hamilton_perry": Entry(
+            call=calling(PROJ, "hamilton_perry", AGE_BANDS, **HP_YEARS),
+            values=("0_4", "5_9"),
+            base=age_panel,
+        ),
+        f"{PROJ}.backtest": Entry(
+            call=calling(PROJ, "backtest", AGE_BANDS, size_classes=2, **HP_YEARS),
+            values=("0_4", "5_9"),
+            base=age_panel,
+        ),
+        f"{PROJ}.cohort_component": Entry(
+            call=calling(
+                PROJ,
+                "cohort_component",
+                ["0_2", "3_5", "6_plus"],
+                launch_year=2020,
+                horizon=2,
+                survival=SURVIVAL,
+                fertility=FERTILITY,
+                **{N_DRAWS: 5, "rng": 0},
+            ),
+            values=("0_2", "3_5"),
+            base=ages,
+            draws=N_DRAWS,
+            draws_zero_ok=True,
+            min_rows=1,
+        ),
+        f"{PROJ}.estimate_rates": Entry(
+            call=lambda df, kw: _mod(PROJ).estimate_rates(
+                df,
+                stocks_2020(),
+                ["0_2", "3_5", "6_plus"],
+                survival=SURVIVAL,
+                fertility=FERTILITY,
+                **kw,
+            ),
+            values=("fortzuege", "zuzuege"),
+            base=components,
+            min_rows=1,
+        ),
+        f"{PROJ}.aggregate_ages": Entry(
+            call=calling(PROJ, "aggregate_ages", {"0_5": (0, 6), "6_plus": (6, None)}),
+            values=("0", "3"),
+            base=single_ages,
+            min_rows=1,
+        ),
+        # travel costs: the origins are the damaged table (a network) or the OD table
+        f"{SERVICES}.network_costs": Entry(
+            call=lambda df, kw: _mod(SERVICES).network_costs(
+                df, kitas(), street_network()[1], street_network()[0], **kw
+            ),
+            spatial=True,
+            min_rows=1,
+        ),
+        f"{SERVICES}.od_costs": Entry(
+            call=calling(SERVICES, "od_costs", grid(), kitas()),
+            values=("cost",),
+            base=od_table,
+        ),
+        f"{SERVICES}.propose_sites": Entry(
+            call=lambda df, kw: _mod(SERVICES).propose_sites(
+                df,
+                "tot",
+                kitas(),
+                sites(),
+                **{"costs": site_costs(), "max_cost": 1500.0, "target": 30.0, **kw},
+            ),
+            values=("tot",),
+            min_rows=1,
+        ),
+        # the Zensus grid summed into the areas (the areas are damaged; the grid is clean)
+        "zensus.grid_to_areas": Entry(
+            call=lambda df, kw: _mod("zensus").grid_to_areas(zensus_grid(), df, **kw),
+            spatial=True,
+            base=areas_in_germany,
+            min_rows=1,
         ),
     }
 )
@@ -1838,20 +2031,6 @@ NOT_IN_CATALOGUE: dict[str, tuple[str, ...]] = {
         "zensus.grid_cells",
         "zensus.parse_grid_ids",
         "batch.unit_seed",
-    ),
-    "not yet in the catalogue: needs planning tables (measures, cost plans, programmes), "
-    "age-band panels with survival and fertility rates, origin-destination tables, a Zensus "
-    "grid or model outputs of a sensitivity design; their bad input is tested in their own "
-    "modules": (
-        "projection.aggregate_ages",
-        "projection.backtest",
-        "projection.cohort_component",
-        "projection.estimate_rates",
-        "projection.hamilton_perry",
-        "services.network_costs",
-        "services.od_costs",
-        "services.propose_sites",
-        "zensus.grid_to_areas",
     ),
 }
 

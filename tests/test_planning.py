@@ -366,6 +366,21 @@ class TestAllocate:
         with pytest.raises(InputError, match="is 0 in every area"):
             allocate(pd.DataFrame({"n": [0.0, 0.0]}), "n", 100)
 
+    def test_need_as_series_is_aligned_by_id_through_the_core_resolver(self):
+        """A Series is aligned by id (not position); gaps and duplicate ids are refused."""
+        df = pd.DataFrame({"n": [1.0, 3.0]}, index=list("ab"))
+        by_column = allocate(df, "n", 100).to_frame()
+        by_series = allocate(df, pd.Series({"b": 3.0, "a": 1.0, "z": 9.0}), 100).to_frame()
+        pd.testing.assert_frame_equal(by_column, by_series, check_names=False)
+        with pytest.raises(
+            InputError,
+            match=r"^allocate: `need` \(a Series\) has no value for the area\(s\) 'b'.*Fix: "
+            r"pass a Series with the values of `need` for every area",
+        ):
+            allocate(df, pd.Series({"a": 1.0}), 100)
+        with pytest.raises(InputError, match=r"^allocate: .*duplicate"):
+            allocate(df, pd.Series([1.0, 2.0, 3.0], index=["a", "b", "b"]), 100)
+
     def test_compare_allocations(self, areas):
         pa = areas[areas["einwohner"] > 0].copy()
         pa["quote"] = pa["sgb2_leistungsberechtigte"] / pa["einwohner"] * 100

@@ -214,6 +214,19 @@ def test_hamilton_perry_split_single_years_equal_to_band_mode_for_uniform_data()
         ({"method": "ratios"}, "`method`"),
         ({"launch_year": 2010}, "base_year < launch_year"),
         ({"limits": (2, 1)}, "`limits`"),
+        # before: TypeError, ValueError or a silent NaN / negative projection
+        ({"limits": "x"}, r"`limits` is 'x'"),
+        ({"limits": (np.nan, 2)}, r"`limits` is \(nan, 2\)"),
+        ({"mothers": (15,)}, r"`mothers` is \(15,\)"),
+        ({"launch_year": 2015.0}, r"`launch_year` is 2015.0 \(a float\)"),
+        ({"target_year": True}, r"`target_year` is True \(a bool\)"),
+        ({"control": "x"}, "`control` is a str"),
+        ({"control": pd.Series({2020: np.nan})}, "`control` for 2020 is nan: not one finite"),
+        ({"control": pd.Series({2020: -5.0})}, "`control` for 2020 is -5.0: not one finite"),
+        (
+            {"control": pd.DataFrame({b: [np.inf] for b in BANDS5}, index=[2020])},
+            "`control` for 2020 is inf, inf, inf, inf: .* per band",
+        ),
     ],
 )
 def test_hamilton_perry_bad_arguments(three_areas, kwargs, message):
@@ -274,6 +287,41 @@ def test_split_keeps_band_totals(counts, method):
     assert (single.to_numpy() >= 0).all()
     back = aggregate_ages(single, bands)
     np.testing.assert_allclose(back.to_numpy(), df.to_numpy(), rtol=1e-12, atol=1e-9)
+
+
+def test_aggregate_ages_reads_the_ages_from_the_columns_and_refuses_what_is_not_there():
+    single = split_ages(
+        pd.DataFrame({"0_2": [30.0], "3_5": [60.0], "6_plus": [100.0]}), ["0_2", "3_5", "6_plus"]
+    )
+    # by hand: 0-4 = 10 + 10 + 10 + 20 + 20 = 70; 5+ = 20 + 100 (the open group) = 120
+    bands = {"0_4": (0, 5), "5_plus": (5, None)}
+    assert aggregate_ages(single, bands).to_numpy().tolist() == [[70.0, 120.0]]
+    as_text = single.rename(columns=str)  # "0", "1", ..., "6+" read as the same ages
+    assert aggregate_ages(as_text, bands).to_numpy().tolist() == [[70.0, 120.0]]
+    closed = single.iloc[:, :6]  # ages 0 to 5 only: bands within them are fine
+    assert aggregate_ages(closed, {"0_2": (0, 3), "3_plus": (3, None)}).to_numpy().tolist() == [
+        [30.0, 60.0]
+    ]
+    cases = [
+        (single.iloc[:, [1, 0, 2, 3, 4, 5, 6]], bands, "column 1 at position 0 .* not the age 0"),
+        (
+            single,
+            {"0_9": (0, 10), "10_plus": (10, None)},
+            r"band '0_9' \(ages 0 to 9\) reaches beyond",
+        ),
+        (
+            single,
+            {"0_6": (0, 7), "7_plus": (7, None)},
+            r"band '0_6' .* beyond .*\(0 to 5 and 6\+\)",
+        ),
+        (closed, {"0_5": (0, 6), "6_plus": (6, None)}, r"band '6_plus' \(ages 6\+\)"),
+        (single.mul([-1, 1, 1, 1, 1, 1, 1]), bands, "column 0 of `single` has 1 negative"),
+        (single.astype(object).assign(**{"6+": "12,5"}), bands, "not numeric"),
+        (single.iloc[:, :0], bands, "no columns"),
+    ]
+    for df, b, match in cases:
+        with pytest.raises(InputError, match=rf"^aggregate_ages: .*{match}"):
+            aggregate_ages(df, b)
 
 
 # --- cohort-component ------------------------------------------------------------------------
@@ -399,6 +447,14 @@ def test_cohort_component_scenario_and_intervals():
         ({"survival": pd.Series(1.2, index=range(101))}, "`survival`.*outside"),
         ({"fertility": pd.Series(-0.1, index=range(20, 40))}, "`fertility`.*outside"),
         ({"horizon": 0}, "`horizon`"),
+        # before: ValueError, TypeError or a silent NaN projection
+        ({"female_share": "x"}, "`female_share` is a str"),
+        ({"fertility": pd.Series({25: np.nan, 26: 0.05})}, "`fertility` has 1 missing .* 25"),
+        ({"scenario": "x"}, "`scenario` is a str"),
+        ({"scenario": {"fertility": np.nan}}, "not finite non-negative numbers: fertility=nan"),
+        ({"control": pd.Series({2025: np.nan, 2026: 900.0})}, "`control` for 2025 is nan"),
+        ({"launch_year": "2024"}, r"`launch_year` is '2024' \(a str\)"),
+        ({"max_age": 100.0}, "`max_age` 100.0 is not a whole number"),
         ({"scenario": {"births": 2}}, "unknown key"),
         (
             {
@@ -676,7 +732,8 @@ def test_backtest_and_demand_plots():
     plt.close("all")
 
 
-def test_estimate_rates_by_hand():
+def rates_example() -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    """One area, three bands: stocks 2020 and 2021, the components of 2021 (hand-made)."""
     bands = ["0_14", "15_44", "45_plus"]
     stocks = pd.DataFrame(
         [[100, 200, 100], [104, 190, 98]],
@@ -694,6 +751,11 @@ def test_estimate_rates_by_hand():
             [["A"], [2021], bands], names=["gebiet", "jahr", "altersgruppe"]
         ),
     )
+    return bands, stocks, comp
+
+
+def test_estimate_rates_by_hand():
+    bands, stocks, comp = rates_example()
     rates = estimate_rates(
         comp,
         stocks,
@@ -707,3 +769,31 @@ def test_estimate_rates_by_hand():
     # expected births 0.5 women x 0.1 x 200 = 10 (observed 10); expected deaths 0.01 x 400 = 4
     assert rates["fertility_level"].loc["A"] == pytest.approx(1.0)
     assert rates["mortality_level"].loc["A"] == pytest.approx(6 / 4)
+
+
+def test_estimate_rates_refuses_components_it_cannot_read():
+    """Counts per unique (area, year, band) of the stocks' areas, else InputError."""
+    bands, stocks, comp = rates_example()
+    kw = {"survival": flat_survival(0.99), "fertility": pd.Series(0.1, index=range(15, 45))}
+    twice = comp.set_axis(comp.index[[0, 0, 2]])
+    b_stocks = pd.concat({"B": stocks.xs("A")}, names=["gebiet"])
+    cases = [
+        (comp.assign(fortzuege=[5.0, np.nan, 2.0]), stocks, "'fortzuege' .* 1 missing"),
+        (comp.assign(fortzuege=[5.0, np.inf, 2.0]), stocks, "'fortzuege' .* infinite"),
+        (comp.assign(zuzuege=[10, -20, 5]), stocks, "'zuzuege' .* negative"),
+        (comp.assign(geburten=["10", "0", "0"]), stocks, "not numeric"),
+        (twice, stocks, r"1 repeated \(area, year, band\) row\(s\): \('A', 2021, '0_14'\)"),
+        (comp.rename(index={"45_plus": "45+"}), stocks, "band\\(s\\) '45\\+' that are not"),
+        (comp.droplevel("altersgruppe"), stocks, "2-level index"),
+        (comp, pd.concat([stocks, b_stocks]), "`stocks` has 1 area.* 'B'"),
+        (comp.iloc[:0], stocks, "`components` has no rows"),
+        (comp.rename(index={2021: "2021"}), stocks, "years of `components` .* not whole"),
+        (
+            comp,
+            stocks.rename_axis(["gebiet", "year"]),
+            r"`stocks` is not indexed by \(area, 'jahr'\)",
+        ),
+    ]
+    for components, st_, match in cases:
+        with pytest.raises(InputError, match=rf"^estimate_rates: .*{match}"):
+            estimate_rates(components, st_, bands, **kw)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -204,6 +206,15 @@ def test_gravity_access_equals_access_weighted_catchment(seed):
     np.testing.assert_allclose(ours.values.loc[ref.index], ref, rtol=1e-9, atol=0)
 
 
+@pytest.mark.parametrize("bad", ["0.1", True, 0, -1.0, float("nan"), float("inf")])
+def test_decay_parameters_are_positive_numbers_not_text_or_bools(bad):
+    with pytest.raises(
+        InputError, match=rf"^exponential: `rate` is {re.escape(repr(bad))}, not a"
+    ):
+        S.exponential(bad)
+    assert S.exponential(np.float32(0.5))(np.array([0.0]))[0] == pytest.approx(1.0)
+
+
 def test_step_decay_matches_access_step_fn():
     ref = access.weights.step_fn({10: 1, 20: 0.68, 30: 0.22})
     costs = np.array([0, 5, 10, 10.0001, 20, 25, 30, 30.5, 100])
@@ -289,6 +300,29 @@ def test_network_costs_list_origins_in_disconnected_parts():
     f = gpd.GeoDataFrame(geometry=[Point(200, 200)], index=["k"], crs=CRS)
     tc = S.network_costs(o, f, edges, nodes)
     assert list(tc.unreachable) == ["z"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"batch_size": 0}, r"`batch_size` is 0\. Fix: pass a whole number >= 1"),
+        ({"batch_size": -1}, r"`batch_size` is -1\."),  # before: no pairs stored, silently
+        ({"batch_size": 1.5}, r"`batch_size` is 1\.5\."),
+        ({"batch_size": True}, r"`batch_size` is True\."),
+        ({"connector_speed": 0}, r"`connector_speed` is 0, not a positive number"),
+        ({"connector_speed": -80}, r"`connector_speed` is -80, not a positive number"),
+        ({"connector_speed": float("nan")}, r"`connector_speed` is nan, not a positive"),
+    ],
+)
+def test_network_costs_bad_options(kwargs, match):
+    nodes, edges = _grid_network()
+    o = gpd.GeoDataFrame(geometry=[Point(0, 10)], index=["a"], crs=CRS)
+    f = gpd.GeoDataFrame(geometry=[Point(200, 200)], index=["k"], crs=CRS)
+    with pytest.raises(InputError, match=rf"^network_costs: {match}"):
+        S.network_costs(o, f, edges, nodes, **kwargs)
+    # the good path: one facility per batch, and a connector at 80 m/min (10 m = 0.125 min)
+    tc = S.network_costs(o, f, edges, nodes, unit="min", batch_size=1, connector_speed=80)
+    assert tc.to_frame()["cost"].tolist() == [400.125]
 
 
 def test_straight_line_costs_are_labelled_fallback():
@@ -442,7 +476,8 @@ def test_need_supply_lists_missing_at_the_end():
 # --------------------------------------------------------------------------------------
 # site proposals
 # --------------------------------------------------------------------------------------
-def test_propose_sites_p_median_and_mclp_small():
+def small_sites() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, S.TravelCosts]:
+    """Three blocks, one Kita, two candidate sites and the costs to both (hand-made)."""
     blocks = pd.DataFrame({"kinder": [100, 100, 80]}, index=["b1", "b2", "b3"])
     kitas = pd.DataFrame({"plaetze": [70]}, index=["k1"])
     cand = pd.DataFrame(index=["c1", "c2"])
@@ -453,7 +488,11 @@ def test_propose_sites_p_median_and_mclp_small():
             "cost": [2, 1, 19, 15, 12, 1, 18, 14, 3],
         }
     )
-    costs = S.od_costs(od, blocks, ["k1", "c1", "c2"])
+    return blocks, kitas, cand, S.od_costs(od, blocks, ["k1", "c1", "c2"])
+
+
+def test_propose_sites_p_median_and_mclp_small():
+    blocks, kitas, cand, costs = small_sites()
     for method in ("p_median", "mclp"):
         res = S.propose_sites(
             blocks,
@@ -495,6 +534,51 @@ def test_propose_sites_p_median_and_mclp_small():
             places=10,
             capacitated=True,
         )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"target": float("nan")}, r"`target` is nan, not a positive number"),
+        ({"target": float("inf")}, r"`target` is inf, not a positive number"),  # was PulpError
+        ({"target": "70"}, r"`target` is '70', not a positive number"),  # was a numpy error
+        ({"max_cost": float("nan")}, r"`max_cost` is nan, not a positive"),  # was a result
+        ({"max_cost": -1}, r"`max_cost` is -1, not a positive number"),  # was a result
+        ({"per": 0}, r"`per` is 0, not a positive number"),  # was PulpError
+        ({"places": "70"}, r"`places` is '70', not a positive number"),  # was TypeError
+        ({"candidates": pd.DataFrame(index=pd.Index([], dtype=object))}, "`candidates` has no"),
+        ({"candidates": ["c1", "c2"]}, "`candidates` is a list"),  # was TypeError
+        ({"by": pd.Series({"b1": "x", "b2": None, "b3": "y"})}, r"`by` has no area .*'b2'"),
+    ],
+)
+def test_propose_sites_bad_input(kwargs, match):
+    blocks, kitas, cand, costs = small_sites()
+    args = {
+        "candidates": cand,
+        "costs": costs,
+        "max_cost": 10,
+        "target": 70,
+        "places": 126,
+    }
+    with pytest.raises(InputError, match=rf"^propose_sites: {match}"):
+        S.propose_sites(blocks, "kinder", kitas, **{**args, **kwargs})
+    by = pd.Series({"b1": "x", "b2": "y", "b3": "y"})
+    assert list(S.propose_sites(blocks, "kinder", kitas, by=by, **args).sites.index) == ["c2"]
+
+
+@pytest.mark.parametrize("kwargs", [{"per": 0}, {"per": -100}, {"max_cost": float("nan")}])
+def test_two_step_fca_refuses_scales_and_catchments_that_are_not_positive(kwargs):
+    blocks = pd.DataFrame({"kinder": [100, 50]}, index=["b1", "b2"])
+    kitas = pd.DataFrame({"plaetze": [60]}, index=["k1"])
+    od = pd.DataFrame({"origin": ["b1", "b2"], "destination": ["k1", "k1"], "cost": [5.0, 15.0]})
+    costs = S.od_costs(od, blocks, kitas)
+    name = next(iter(kwargs))
+    with pytest.raises(InputError, match=rf"^two_step_fca: `{name}` is .*not a positive number"):
+        S.two_step_fca(blocks, "kinder", kitas, costs=costs, **kwargs)
+    assert S.two_step_fca(blocks, "kinder", kitas, costs=costs, per=1).values.tolist() == [
+        pytest.approx(0.4),
+        pytest.approx(0.4),
+    ]
 
 
 # --------------------------------------------------------------------------------------

@@ -242,6 +242,28 @@ def test_aggregate_bad_areas(areas):
         grid_to_areas(g.values, areas)
 
 
+def test_aggregate_refuses_no_areas_and_infinite_negative_or_text_values(areas):
+    """Unknown values (NaN) are counted and documented; inf, text or negatives are refused."""
+    g = read_zensus_grid(POP100)
+    with pytest.raises(InputError, match=r"^grid_to_areas: `areas` has no rows"):
+        grid_to_areas(g, areas.iloc[:0])
+    first = g.values.index[0]
+    for bad, match in [
+        (np.inf, "1 infinite value"),
+        (-5.0, "1 negative count"),
+        ("12,5", r"'Einwohner' \(object\) of `grid.values` are not numeric"),
+    ]:
+        values = g.values.astype(object if isinstance(bad, str) else float)
+        values.loc[first, "Einwohner"] = bad
+        broken = ZensusGrid(values, g.signs, g.cells, g.resolution, g.source)
+        with pytest.raises(InputError, match=rf"^grid_to_areas: .*{match}"):
+            grid_to_areas(broken, areas, "Einwohner")
+    values = g.values.astype(float)
+    values.loc[first, "Einwohner"] = np.nan
+    unknown = grid_to_areas(ZensusGrid(values, g.signs, g.cells, g.resolution, g.source), areas)
+    assert unknown.table["n_unknown"].sum() == 1  # the good path: counted, not refused
+
+
 @settings(max_examples=25, deadline=None)
 @given(cut=st.floats(4337001, 4337199))
 def test_share_preserves_the_total_of_covered_cells(cut):

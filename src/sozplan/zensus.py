@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.frozen import immutable
-from sozplan.checks import fail, format_values, public_functions
+from sozplan.checks import check_frame, count_block, fail, format_values, public_functions
 from sozplan.errors import DataQualityWarning
 
 __all__ = [
@@ -650,6 +650,12 @@ def grid_to_areas(
     -------
     GridAggregation
 
+    Raises
+    ------
+    sozplan.errors.InputError
+        For areas without rows, CRS or unique ids, unknown columns, and summed columns
+        holding text, infinite or negative values (unknown values are NaN, see ``missing``).
+
     Notes
     -----
     The Zensus 2022 perturbs every cell with the Cell-Key Method, so sums of cells differ
@@ -677,6 +683,7 @@ def grid_to_areas(
         raise fail(where, f"`areas` is a {type(areas).__name__}", "pass a GeoDataFrame of areas")
     if areas.crs is None:
         raise fail(where, "`areas` has no CRS", "set it, e.g. areas.set_crs('EPSG:25832')")
+    check_frame(areas, arg="areas", where=where)
     if areas.index.has_duplicates:
         raise fail(
             where,
@@ -700,6 +707,8 @@ def grid_to_areas(
             f"`columns` names {format_values(absent)}, not columns of the grid",
             f"pass some of {format_values(grid.values.columns)}",
         )
+    # unknown values (NaN) are documented and counted; inf, text or negative counts are not
+    count_block(grid.values, cols, arg="grid.values", where=where, allow_nan=True)
     zones = areas[[areas.geometry.name]].to_crs(3035)
     zones = zones.assign(_order=np.arange(len(zones)), _area=areas.index.to_numpy())
     zones = zones.reset_index(drop=True)

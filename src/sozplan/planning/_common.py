@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.html import block
-from sozplan.checks import check_unique_index, fail, format_values
+from sozplan._core.population import column_or_series
+from sozplan.checks import fail, format_values
 from sozplan.errors import InputError
 
 __all__: list[str] = []
@@ -127,16 +128,8 @@ def as_values(
             where, f"`{arg}` is missing", f"pass a column name of `df` or a Series for `{arg}`"
         )
     if isinstance(value, pd.Series):
-        missing = df.index.difference(value.index)
-        if len(missing):
-            raise fail(
-                where,
-                f"`{arg}` (a Series) has no value for the area(s) {format_values(missing)}",
-                "align it with the index of `df` (one value per area)",
-            )
-        if not value.index.is_unique:
-            check_unique_index(value.to_frame(), arg=arg, where=where)
-        out = pd.to_numeric(value.reindex(df.index), errors="coerce")
+        aligned = column_or_series(df, value, where=where, arg=arg, what=f"the values of `{arg}`")
+        out = pd.to_numeric(aligned, errors="coerce")
         return out.to_numpy(dtype=float, na_value=np.nan)
     if (
         isinstance(value, Hashable)

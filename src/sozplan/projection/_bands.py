@@ -303,6 +303,28 @@ def aggregate_ages(
 ) -> pd.DataFrame:
     """Re-aggregate single years of age (as from :func:`split_ages`) to age bands.
 
+    Parameters
+    ----------
+    single : DataFrame
+        Counts by single year of age: the columns are the ages ``0, 1, 2, ...`` in
+        order (numbers or their text, e.g. ``"0"``), the last may be an open group
+        ``"<top>+"`` (as :func:`split_ages` returns).
+    bands : AgeBands, list of columns (parsed) or dict {column: (lower, upper)}
+        The bands to form; each must lie within the ages of ``single`` (an open band
+        takes the open group too). Ages above a closed last band are left out.
+
+    Returns
+    -------
+    DataFrame
+        On the index of ``single``, one column per band.
+
+    Raises
+    ------
+    sozplan.errors.InputError
+        For columns that are not the single ages in order, counts that are missing,
+        infinite, negative or not numeric, and bands reaching beyond the ages of
+        ``single``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -311,9 +333,47 @@ def aggregate_ages(
     >>> aggregate_ages(one, {"0_5": (0, 6), "6_plus": (6, None)}).values.tolist()
     [[90.0, 100.0]]
     """
-    b = _as_bands(bands, "aggregate_ages")
-    values = single.to_numpy(dtype=float)
+    where = "aggregate_ages"
+    b = _as_bands(bands, where)
+    check_frame(single, arg="single", where=where, allow_empty=True)
+    n_single, has_open = _single_ages(single.columns, where)
+    _check_bands_within(b, n_single, has_open, where)
+    values = count_block(single, list(single.columns), arg="single", where=where)
     return pd.DataFrame(_aggregate_matrix(values, b), index=single.index, columns=list(b.columns))
+
+
+def _single_ages(columns: pd.Index, where: str) -> tuple[int, bool]:
+    """Count the single-year columns ``0, 1, ...``; say if an open group ``"n+"`` ends them."""
+    n = len(columns)
+    if n == 0:
+        raise fail(where, "`single` has no columns", "pass counts by single year of age")
+    for age, col in enumerate(columns):
+        text = str(col).strip()
+        if text == str(age) or (age == n - 1 and age > 0 and text == f"{age}+"):
+            continue
+        raise fail(
+            where,
+            f"column {col!r} at position {age} of `single` is not the age {age}",
+            "pass counts by single year of age with the columns 0, 1, 2, ... in order (the "
+            "last may be an open group such as '75+'), as split_ages returns them",
+        )
+    has_open = n > 1 and str(columns[-1]).strip().endswith("+")
+    return n - has_open, has_open
+
+
+def _check_bands_within(b: AgeBands, n_single: int, has_open: bool, where: str) -> None:
+    """Raise if a band needs ages that ``single`` does not hold one by one."""
+    for col, lo, up in zip(b.columns, b.lower, b.upper, strict=True):
+        reach = lo + 1 if up is None else up  # an open band needs at least its first age
+        if reach > n_single and not (up is None and has_open and lo == n_single):
+            top = f"0 to {n_single - 1}" + (f" and {n_single}+" if has_open else "")
+            raise fail(
+                where,
+                f"the band {col!r} (ages {f'{lo}+' if up is None else f'{lo} to {up - 1}'}) "
+                "reaches "
+                f"beyond the ages of `single` ({top})",
+                "pass bands within the single ages, or single ages up to the top of the bands",
+            )
 
 
 def _stock_values(df: pd.DataFrame, bands: AgeBands, where: str, arg: str = "df") -> np.ndarray:

@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 
 from sozplan._core.frozen import immutable
-from sozplan.checks import check_rng, check_unique_index, fail, format_values, is_whole
+from sozplan.checks import (
+    check_frame,
+    check_rng,
+    check_unique_index,
+    count_block,
+    fail,
+    format_values,
+    is_whole,
+)
 from sozplan.projection._bands import (
     AgeBands,
     _aggregate_matrix,
@@ -19,7 +27,7 @@ from sozplan.projection._bands import (
     _split_matrix,
     _stock_values,
 )
-from sozplan.projection._common import control_target, reconcile, require_bands
+from sozplan.projection._common import check_year, control_target, reconcile, require_bands
 from sozplan.projection._hamilton_perry import ProjectionResult, _stack
 
 __all__ = ["COMPONENTS", "SCENARIO_KEYS", "cohort_component", "estimate_rates"]
@@ -59,16 +67,23 @@ def _by_age(
     carry: bool = False,
 ) -> np.ndarray:
     """Return a schedule by single age (missing ages 0, or the last one carried forward)."""
-    if np.isscalar(values):
+    if isinstance(values, int | float | np.number) and not isinstance(values, bool | np.bool_):
         out = np.full(n_ages, values, dtype=float)
     else:
         if not isinstance(values, pd.Series):
             raise fail(
                 where,
                 f"`{name}` is a {type(values).__name__}",
-                "pass a Series indexed by single age",
+                "pass a number or a Series indexed by single age",
             )
-        s = values.astype(float)
+        s = pd.to_numeric(values, errors="coerce").astype(float)
+        if s.isna().any():  # ages absent from the index are 0 (or carried); given gaps are not
+            raise fail(
+                where,
+                f"`{name}` has {int(s.isna().sum())} missing or non-numeric value(s), at ages "
+                f"{format_values(s.index[s.isna()])}",
+                "give a number for every age listed (leave out ages without a value)",
+            )
         try:
             ages = s.index.astype(int)
         except (TypeError, ValueError):
@@ -294,6 +309,7 @@ def cohort_component(
     b = _as_bands(bands, where)
     ob = b if output_bands is None else _as_bands(output_bands, where)
     scen = _check_cohort_options(b, ob, horizon, split, max_age, scenario, interval, where)
+    launch_year = check_year(launch_year, arg="launch_year", where=where)
     n_ages = max_age + 1
     if isinstance(df, pd.DataFrame) and isinstance(df.index, pd.MultiIndex):
         raise fail(
@@ -406,9 +422,32 @@ def _check_cohort_options(
                 "the table unaccounted",
                 "make the oldest band open (e.g. '75 und älter', upper edge None)",
             )
-    if max_age <= max(b.top, ob.top):
+    _check_max_age(max_age, max(b.top, ob.top), where)
+    scen = _check_scenario(scenario, where)
+    if not 0 < interval < 1:
         raise fail(
-            where, f"`max_age` {max_age} is not above the bands' top age", "raise `max_age`"
+            where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9"
+        )
+    return scen
+
+
+def _check_max_age(max_age: Any, top: int, where: str) -> None:
+    """Refuse an oldest age that is not a whole number above the bands' top age."""
+    if not is_whole(max_age) or max_age <= top:
+        raise fail(
+            where,
+            f"`max_age` {max_age!r} is not a whole number above the bands' top age {top}",
+            "raise `max_age`, e.g. max_age=100",
+        )
+
+
+def _check_scenario(scenario: Any, where: str) -> dict[str, float]:
+    """Return the scenario multipliers, refusing unknown keys and non-finite or negative values."""
+    if scenario is not None and not isinstance(scenario, Mapping):
+        raise fail(
+            where,
+            f"`scenario` is a {type(scenario).__name__}",
+            'pass a dict of multipliers, e.g. {"in_migration": 1.2}',
         )
     scen = dict(scenario or {})
     unknown = [k for k in scen if k not in SCENARIO_KEYS]
@@ -418,13 +457,21 @@ def _check_cohort_options(
             f"`scenario` has unknown key(s) {format_values(unknown)}",
             f"use {', '.join(SCENARIO_KEYS)}",
         )
-    if any((not np.isfinite(v)) or v < 0 for v in scen.values()):
-        raise fail(where, "`scenario` has a negative multiplier", "pass multipliers of at least 0")
-    if not 0 < interval < 1:
+    bad = {
+        k: v
+        for k, v in scen.items()
+        if isinstance(v, bool | np.bool_)
+        or not isinstance(v, int | float | np.number)
+        or not (np.isfinite(v) and v >= 0)
+    }
+    if bad:
+        shown = ", ".join(f"{k}={v!r}" for k, v in bad.items())
         raise fail(
-            where, f"`interval` is {interval!r}", "pass a coverage between 0 and 1, e.g. 0.9"
+            where,
+            f"`scenario` has multiplier(s) that are not finite non-negative numbers: {shown}",
+            "pass multipliers of at least 0, e.g. 1.2 for 20 % more",
         )
-    return scen
+    return {k: float(v) for k, v in scen.items()}
 
 
 @immutable
@@ -597,6 +644,60 @@ def _control_year(pop: np.ndarray, control, y: int, ob: AgeBands, where: str) ->
     return pop.sum(axis=1) - before
 
 
+#: The columns of the components table of :func:`estimate_rates`.
+_COMPONENT_COLUMNS = ("geburten", "sterbefaelle", "zuzuege", "fortzuege")
+
+
+def _check_components(components: Any, b: AgeBands, where: str) -> pd.DataFrame:
+    """Refuse a components table that is not counts per unique (area, year, band)."""
+    check_frame(components, arg="components", where=where)
+    if components.index.nlevels != 3:
+        raise fail(
+            where,
+            f"`components` has a {components.index.nlevels}-level index",
+            "index it by (area, year, band column), e.g. "
+            "components.set_index(['gebiet', 'jahr', 'altersgruppe'])",
+        )
+    missing = [c for c in _COMPONENT_COLUMNS if c not in components.columns]
+    if missing:
+        raise fail(where, f"`components` lacks {format_values(missing)}", _FOUR_COLUMNS)
+    count_block(components, list(_COMPONENT_COLUMNS), arg="components", where=where)
+    twice = components.index[components.index.duplicated()]
+    if len(twice):
+        raise fail(
+            where,
+            f"`components` has {len(twice)} repeated (area, year, band) row(s): "
+            f"{format_values(list(twice))}",
+            "give each area, year and band one row (sum the duplicates first if they are parts)",
+        )
+    unknown = components.index.unique(2).difference(pd.Index(b.columns))
+    if len(unknown):
+        raise fail(
+            where,
+            f"`components` names band(s) {format_values(unknown)} that are not among `bands`",
+            f"label the band level with the band columns {format_values(b.columns)}",
+        )
+    return components
+
+
+def _check_same_areas(comp_areas: pd.Index, stock_areas: pd.Index, where: str) -> None:
+    """Rates need the components and the stocks of the same areas (no silent zero rates)."""
+    for gone, arg, other in (
+        (comp_areas.difference(stock_areas), "components", "stocks"),
+        (stock_areas.difference(comp_areas), "stocks", "components"),
+    ):
+        if len(gone):
+            raise fail(
+                where,
+                f"`{arg}` has {len(gone)} area(s) that `{other}` lacks: {format_values(gone)}",
+                "pass components and stocks of the same areas (rows of zeros where nothing "
+                "happened)",
+            )
+
+
+_FOUR_COLUMNS = "pass the four component columns " + ", ".join(_COMPONENT_COLUMNS)
+
+
 def estimate_rates(
     components: pd.DataFrame,
     stocks: pd.DataFrame,
@@ -640,20 +741,28 @@ def estimate_rates(
     """
     where = "estimate_rates"
     b = _as_bands(bands, where)
-    need = {"geburten", "sterbefaelle", "zuzuege", "fortzuege"}
-    if not need <= set(components.columns):
-        raise fail(
-            where,
-            f"`components` lacks {format_values(sorted(need - set(components.columns)))}",
-            "pass the four component columns",
-        )
-    comp = components.copy()
+    comp = _check_components(components, b, where)
     lvl = comp.index.names
     area_name, year_name, band_name = lvl[0], lvl[1], lvl[2]
     years = sorted(set(comp.index.get_level_values(year_name)))
+    if not all(is_whole(y) for y in years):
+        raise fail(
+            where,
+            f"the years of `components` ({format_values(years)}) are not whole numbers",
+            "give the year level as integers, e.g. with .rename(index=int, level=1)",
+        )
+    _check_max_age(max_age, b.top, where)
     n_ages = max_age + 1
     surv, fs = _survival(survival, female_share, n_ages, where)
     fert = _by_age(fertility, n_ages, "fertility", where, rate=True)
+    check_frame(stocks, arg="stocks", where=where)
+    if stocks.index.nlevels != 2 or year not in stocks.index.names:
+        raise fail(
+            where,
+            f"`stocks` is not indexed by (area, {year!r})",
+            f"index it by area and year, e.g. stocks.set_index(['gebiet', {year!r}]), or name "
+            "the year level with `year=`",
+        )
     prev = stocks[stocks.index.get_level_values(year).isin([y - 1 for y in years])]
     if len(set(prev.index.get_level_values(year))) != len(years):
         raise fail(
@@ -664,6 +773,7 @@ def estimate_rates(
     _stock_values(prev, b, where, arg="stocks")
     exposure = prev.groupby(level=0)[list(b.columns)].sum()
     areas = exposure.index
+    _check_same_areas(comp.index.unique(area_name), areas, where)
     flows = comp.groupby([area_name, band_name])[["sterbefaelle", "zuzuege", "fortzuege"]].sum()
 
     def wide(col):

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sozplan.checks import fail, format_values
+from sozplan.checks import fail, format_values, is_whole
 from sozplan.projection._bands import AgeBands, _stock_values
 
 __all__: list[str] = []
@@ -105,13 +105,42 @@ def require_bands(
         )
 
 
+def check_year(value: Any, *, arg: str, where: str) -> int:
+    """Return a calendar year given as a whole number (not a float, text or bool)."""
+    if not is_whole(value):
+        raise fail(
+            where,
+            f"`{arg}` is {value!r} (a {type(value).__name__})",
+            f"pass the year as a whole number, e.g. {arg}=2024",
+        )
+    return int(value)
+
+
 def control_target(control, y: int, bands: AgeBands, where: str) -> np.ndarray | float:
     """Return the control of year ``y``: a total (Series by year) or one value per band."""
+    if not isinstance(control, pd.Series | pd.DataFrame):
+        raise fail(
+            where,
+            f"`control` is a {type(control).__name__}",
+            "pass the city's projected residents as a Series by year, or a DataFrame year x band",
+        )
     if y not in control.index:
         raise fail(
             where, f"`control` has no value for {y}", "give a control for every projected year"
         )
     if isinstance(control, pd.DataFrame):
         require_bands(control.columns, bands, arg="control", where=where)
-        return control.loc[y, list(bands.columns)].to_numpy(dtype=float)
-    return float(control.loc[y])
+        raw = control.loc[[y], list(bands.columns)].to_numpy().ravel()
+    else:
+        raw = control.loc[[y]].to_numpy()
+    values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
+    if len(values) != (len(bands.columns) if isinstance(control, pd.DataFrame) else 1) or not (
+        np.isfinite(values).all() and (values >= 0).all()
+    ):
+        raise fail(
+            where,
+            f"`control` for {y} is {format_values(raw)}: not one finite, non-negative count"
+            + (" per band" if isinstance(control, pd.DataFrame) else ""),
+            "pass the projected residents of the city, one row per year",
+        )
+    return values if isinstance(control, pd.DataFrame) else float(values[0])

@@ -12,10 +12,10 @@ import pandas as pd
 
 from sozplan._core.frozen import immutable
 from sozplan._core.html import block
-from sozplan.checks import fail, format_values
+from sozplan.checks import fail, format_values, is_whole
 from sozplan.plotting import FigureDisplay, age_pyramid, demand_curve
 from sozplan.projection._bands import AgeBands, _aggregate_matrix, _as_bands, _split_matrix
-from sozplan.projection._common import control_target, reconcile, stocks_by_year
+from sozplan.projection._common import check_year, control_target, reconcile, stocks_by_year
 
 __all__ = ["ProjectionResult", "hamilton_perry"]
 
@@ -317,9 +317,15 @@ def hamilton_perry(
     if split not in (None, "uniform", "monotone"):
         raise fail(where, f"`split` is {split!r}", "use None, 'uniform' or 'monotone'")
     step, shift = _periods(b, split, step, base_year, launch_year, target_year, where)
-    if limits is not None and not (0 <= limits[0] <= limits[1]):
+    if limits is not None and not (
+        _is_pair(limits, whole=False) and 0 <= limits[0] <= limits[1] and np.isfinite(limits[0])
+    ):
         raise fail(
             where, f"`limits` is {limits!r}", "pass (lower, upper) with 0 <= lower <= upper"
+        )
+    if not _is_pair(mothers, whole=True):
+        raise fail(
+            where, f"`mothers` is {mothers!r}", "pass the ages (first, after last), e.g. (15, 45)"
         )
     starts = list(
         range(base_year, launch_year - step + 1, 1 if step < launch_year - base_year else step)
@@ -395,6 +401,18 @@ def hamilton_perry(
     )
 
 
+def _is_pair(value: Any, *, whole: bool) -> bool:
+    """Tell whether ``value`` is two numbers (whole ones with ``whole``), not bools or text."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        return False
+    if whole:
+        return all(is_whole(v) for v in value)
+    return all(
+        isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
+        for v in value
+    )
+
+
 def _periods(
     b: AgeBands,
     split: str | None,
@@ -405,6 +423,12 @@ def _periods(
     where: str,
 ) -> tuple[int, int]:
     """Check the years; return the ratio period and the age shift per period (in units)."""
+    for arg, value in (
+        ("base_year", base_year),
+        ("launch_year", launch_year),
+        ("target_year", target_year),
+    ):
+        check_year(value, arg=arg, where=where)
     if not base_year < launch_year < target_year:
         raise fail(
             where,

@@ -14,7 +14,7 @@ from sozplan._core.html import preformatted
 from sozplan.checks import check_aligned_index, check_columns, fail, format_values
 from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._costs import COST_KINDS, STRAIGHT_LINE_NOTE, TravelCosts
-from sozplan.services._decay import Decay, as_decay, step
+from sozplan.services._decay import Decay, _positive, as_decay, step
 
 __all__ = [
     "LUO_QI_STEPS",
@@ -373,6 +373,9 @@ def two_step_fca(
     where = _where
     costs = _check_costs(costs, where)
     decay = as_decay(decay, where)
+    per = _positive(per, where, "per")
+    if max_cost is not None:
+        max_cost = _positive(max_cost, where, "max_cost")
     p = _demand(origins, population, costs, where)
     s = _supply(facilities, capacity, costs, where)
     limit, unreachable = _reach(costs, max_cost)

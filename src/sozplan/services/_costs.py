@@ -19,7 +19,15 @@ import scipy.sparse as sp
 
 from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
-from sozplan.checks import check_columns, check_frame, check_projected_crs, fail, format_values
+from sozplan.checks import (
+    check_columns,
+    check_frame,
+    check_projected_crs,
+    fail,
+    format_values,
+    is_whole,
+)
+from sozplan.services._decay import _positive
 
 __all__ = ["TravelCosts", "network_costs", "od_costs", "straight_line_costs"]
 
@@ -664,6 +672,10 @@ def network_costs(
     f_ids, fxy = as_points(facilities, arg="facilities", where=where)
     _same_crs(origins, facilities, where)
     limit = _check_max_cost(max_cost, where)
+    if not is_whole(batch_size) or batch_size < 1:
+        raise fail(where, f"`batch_size` is {batch_size!r}", "pass a whole number >= 1, e.g. 256")
+    if connector_speed is not None:
+        connector_speed = _positive(connector_speed, where, "connector_speed")
     edges = _read(edges, "edges", where)
     check_columns(edges, [source, target, cost], where=where, arg="edges", numeric=False)
     if nodes is None:

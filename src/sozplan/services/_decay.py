@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -135,14 +136,14 @@ def power(exponent: float, *, scale: float = 1.0, min_cost: float = 0.0) -> Deca
     return Decay(f"power({exponent:g}, scale={scale:g}, min_cost={min_cost:g})", fn)
 
 
-def _positive(value: float, where: str, arg: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not np.isfinite(value) or value <= 0:
-        raise fail(where, f"`{arg}` is not a positive number", "pass a positive number")
-    return value
+def _positive(value: Any, where: str, arg: str) -> float:
+    """Return ``value`` as a finite positive float, else raise naming it (no bools, no text)."""
+    number = float("nan")
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_):
+        number = float(value)
+    if not np.isfinite(number) or number <= 0:
+        raise fail(where, f"`{arg}` is {value!r}, not a positive number", "pass a positive number")
+    return number
 
 
 def as_decay(decay: Decay | Callable | None, where: str) -> Decay:

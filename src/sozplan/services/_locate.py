@@ -13,11 +13,11 @@ import pandas as pd
 from sozplan._core.frozen import immutable
 from sozplan._core.html import preformatted
 from sozplan._optional import import_optional
-from sozplan.checks import check_columns, fail, format_values, is_whole
+from sozplan.checks import check_columns, check_frame, fail, format_values, is_whole
 from sozplan.plotting import FigureDisplay, facility_map
 from sozplan.services._access import Accessibility, _check_costs, two_step_fca
 from sozplan.services._costs import TravelCosts, _finish
-from sozplan.services._decay import Decay
+from sozplan.services._decay import Decay, _positive
 
 __all__ = ["SiteProposal", "propose_sites"]
 
@@ -223,6 +223,12 @@ def propose_sites(
     costs = _check_costs(costs, where)
     if method not in _METHODS:
         raise fail(where, f"`method` is {method!r}", f"use one of {format_values(_METHODS)}")
+    check_frame(facilities, arg="facilities", where=where, allow_empty=True)
+    check_frame(candidates, arg="candidates", where=where)
+    max_cost, target, per = (
+        _positive(value, where, arg)
+        for value, arg in ((max_cost, "max_cost"), (target, "target"), (per, "per"))
+    )
     if not is_whole(n_sites) or n_sites < 1 or n_sites > len(candidates):
         raise fail(
             where, f"`n_sites` is {n_sites!r}", f"pass an integer from 1 to {len(candidates)}"
@@ -238,8 +244,13 @@ def propose_sites(
     _check_cost_columns(costs, facilities.index.append(candidates.index), where)
     if places is None:
         places = float(pd.to_numeric(facilities[capacity]).median())
-    if not np.isfinite(places) or places <= 0:
-        raise fail(where, f"`places` is {places!r}", "pass a positive number of places")
+        if not np.isfinite(places) or places <= 0:
+            raise fail(
+                where,
+                f"`places` is not given and the median capacity of `facilities` is {places!r}",
+                "pass the places of a new site, e.g. places=60",
+            )
+    places = _positive(places, where, "places")
     cols_f = costs.facilities.get_indexer(facilities.index)
     cols_c = costs.facilities.get_indexer(candidates.index)
     sub_f = _subset(costs, cols_f)
@@ -401,7 +412,7 @@ def _model_costs(
     stored[coo.row, coo.col] = True
     labels = None
     if by is not None:
-        missing = ids.difference(by.index)
+        missing = ids.difference(by.index).append(ids[by.reindex(ids).isna().to_numpy()])
         if len(missing):
             raise fail(
                 where,
