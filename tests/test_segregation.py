@@ -823,6 +823,32 @@ def test_multinomial_sampler_by_class_is_exact(total):
     assert cov[0, 1] == pytest.approx(-total * 0.1 * 0.25, rel=0.2)
 
 
+def test_removing_persons_is_uniform_without_replacement():
+    # a row above G loses S - G persons chosen uniformly at random: the persons removed
+    # per unit follow the multivariate hypergeometric distribution, mean k N_i / S and
+    # variance k (N_i / S)(1 - N_i / S)(S - k) / (S - 1)
+    from sozplan.segregation._draws import MultinomialSampler, _adjust_persons, _Stream
+
+    probs = np.array([0.2, 0.2, 0.2, 0.4])  # two classes: three units of 0.2, one of 0.4
+    sampler = MultinomialSampler(60, probs)
+    assert sampler.bounds is not None
+    counts = np.array([5.0, 20.0, 0.0, 35.0])  # S = 60, within every class's bound
+    k, reps = 25, 20_000
+    rows = np.tile(counts, (reps, 1))
+    with _Stream(np.random.default_rng(3)) as state:
+        _adjust_persons(state, np.full(reps, -k), sampler.classes, sampler.bounds, rows)
+    assert np.array_equal(rows.sum(axis=1), np.full(reps, 60.0 - k))
+    assert (rows >= 0).all()
+    assert (rows[:, 2] == 0).all()
+    removed = counts - rows
+    share = counts / counts.sum()
+    mean = k * share
+    var = k * share * (1 - share) * (60 - k) / 59
+    se = np.sqrt(var / reps)
+    assert np.all(np.abs(removed.mean(axis=0) - mean) <= 4.5 * se + 1e-12)
+    np.testing.assert_allclose(removed.var(axis=0)[[0, 1, 3]], var[[0, 1, 3]], rtol=0.05)
+
+
 def test_classes_only_when_units_share_probabilities():
     from sozplan.segregation._draws import _classes
 

@@ -24,12 +24,24 @@ ratio recurrence, accurate to about :math:`10^{-12}` relative.
 tails and compares them with ``scipy.stats`` to 1e-11 relative.
 
 Multinomial allocation of a group of :math:`G` persons to the units (systematic null)
-uses Poissonisation with rejection: draw :math:`N_i \sim \mathrm{Poisson}((G - m)
-p_i)` with :math:`m = \lceil 1.5\sqrt{G}\,\rceil`; rows with :math:`S = \sum_i N_i > G`
-are replaced by spare rows drawn in the same pass; the remaining :math:`G - S` persons
-are allocated one by one with probabilities :math:`p_i` (an alias table over the units). Given :math:`S = s`,
-:math:`N` is :math:`\mathrm{Mult}(s, p)` whatever the acceptance rule, and adding an
-independent :math:`\mathrm{Mult}(G - s, p)` gives exactly :math:`\mathrm{Mult}(G, p)`.
+uses Poissonisation. Given :math:`S = \sum_i N_i = s`, independent
+:math:`N_i \sim \mathrm{Poisson}(\lambda p_i)` are :math:`\mathrm{Mult}(s, p)`, so a row
+of Poisson draws needs only its total corrected to :math:`G`:
+
+* When units share their probabilities (under the systematic null
+  :math:`p_i = t_i / T`, so all units of one size), :math:`\lambda = G`: a row with
+  :math:`S < G` gets :math:`G - S` further persons, each in unit :math:`i` with
+  probability :math:`p_i`; a row with :math:`S > G` loses :math:`S - G` persons chosen
+  uniformly at random without replacement. Adding independent persons gives
+  :math:`\mathrm{Mult}(G, p)`, and a uniformly random subset of :math:`G` of :math:`s`
+  independent persons is :math:`\mathrm{Mult}(G, p)` as well. About
+  :math:`0.8\sqrt{G}` persons per row are moved, and no row is drawn twice.
+* Otherwise :math:`\lambda = G - m` with :math:`m = \lceil 1.5\sqrt{G}\,\rceil`; rows
+  with :math:`S > G` are replaced by spare rows drawn in the same pass, and the
+  remaining :math:`G - S` persons are allocated one by one (an alias table over the
+  units). Given :math:`S = s`, :math:`N` is :math:`\mathrm{Mult}(s, p)` whatever the
+  acceptance rule, and adding an independent :math:`\mathrm{Mult}(G - s, p)` gives
+  exactly :math:`\mathrm{Mult}(G, p)`.
 
 The uniform numbers come from an SFC64 generator (Doty-Humphrey's Small Fast Chaotic
 generator, one of numpy's bit generators) stepped inside the compiled loops: the stream
@@ -497,46 +509,112 @@ def _add_persons(state: np.ndarray, need: np.ndarray, table: np.ndarray, out: np
 
 
 @_jit
-def _add_persons_by_class(
-    state: np.ndarray, need: np.ndarray, classes: Any, out: np.ndarray
+def _adjust_persons(
+    state: np.ndarray, need: np.ndarray, classes: Any, bounds: Any, out: np.ndarray
 ) -> None:
-    """:func:`_add_persons` for units that share their probabilities, class by class.
+    """Add ``need[s]`` persons to row ``s`` of ``out``, or remove ``-need[s]``.
 
     ``classes = (table, start, size, units)``: the alias table over the classes of units
     of equal probability (weights: class size times probability), and the units of class
-    ``c`` as ``units[start[c]:start[c] + size[c]]``. Each person draws a class (one
-    uniform; counts per class stay in the L1 cache), then, class after class, a unit of
-    the class uniformly (a second uniform unless the class has one unit). Together the
-    two steps pick unit ``i`` with probability ``p_i``. Units of one class lie together
-    in ``out`` when the units are sorted by their probabilities (as the simulator sorts
-    them), so the row is written front to back instead of at random places.
+    ``c`` as ``units[start[c]:start[c] + size[c]]``. ``bounds = (table, top)``: an upper
+    bound ``top[c]`` of any unit's count in class ``c`` and the alias table over the
+    classes with weights ``size[c] * top[c]``.
+
+    *Adding*: each person draws a class (one uniform; the counts per class stay in the L1
+    cache), then, class after class, a unit of the class uniformly (a second uniform
+    unless the class has one unit): unit ``i`` with probability ``p_i``. Units of one
+    class lie together in ``out`` when the units are sorted by their probabilities (as
+    the simulator sorts them), so the row is written front to back.
+
+    *Removing* persons uniformly at random, one after the other: a unit ``i`` of class
+    ``c`` is proposed with probability ``top[c] / sum(size * top)`` and accepted with
+    probability ``count_i / top[c]``, so that it is taken with probability proportional
+    to its count (rejection sampling; about 3 in 4 proposals are accepted at
+    planning-area sizes).
     """
-    table, start, size, units = classes
-    n_class = len(table)
-    k_size = float(n_class)
-    per_class = np.zeros(n_class, np.int64)
+    per_class = np.zeros(len(classes[0]), np.int64)
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for s in range(len(need)):
-        row = out[s]
-        for _ in range(need[s]):
-            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
-            w = u * k_size
-            k = int(w)
-            per_class[k + int(table[k, 1] * (w - k >= table[k, 0]))] += 1
-        for c in range(n_class):
-            m = per_class[c]
-            if m == 0:
-                continue
-            per_class[c] = 0
-            first, width = start[c], size[c]
-            if width == 1:
-                row[units[first]] += m
-                continue
-            f_width = float(width)
-            for _ in range(m):
-                s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
-                row[units[first + int(u * f_width)]] += 1.0
+        if need[s] > 0:
+            s0, s1, s2, s3 = _add_row(s0, s1, s2, s3, out[s], need[s], classes, per_class)
+        elif need[s] < 0:
+            s0, s1, s2, s3 = _remove_row(s0, s1, s2, s3, out[s], -need[s], classes, bounds)
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+
+
+@_jit
+def _add_row(
+    s0: np.uint64,
+    s1: np.uint64,
+    s2: np.uint64,
+    s3: np.uint64,
+    row: np.ndarray,
+    m: int,
+    classes: Any,
+    per_class: np.ndarray,
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
+    """Add ``m`` persons to ``row`` (see :func:`_adjust_persons`); ``per_class`` is zeros."""
+    table, start, size, units = classes
+    k_size = float(len(table))
+    touched = 0.0
+    for i in range(0, len(row), 8):  # the row into the caches, streamed
+        touched += row[i]
+    if touched < 0.0:
+        return s0, s1, s2, s3
+    for _ in range(m):
+        s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+        w = u * k_size
+        k = int(w)
+        per_class[k + int(table[k, 1] * (w - k >= table[k, 0]))] += 1
+    for c in range(len(table)):
+        n_c = per_class[c]
+        if n_c == 0:
+            continue
+        per_class[c] = 0
+        first, width = start[c], size[c]
+        if width == 1:
+            row[units[first]] += n_c
+            continue
+        f_width = float(width)
+        for _ in range(n_c):
+            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+            row[units[first + int(u * f_width)]] += 1.0
+    return s0, s1, s2, s3
+
+
+@_jit
+def _remove_row(
+    s0: np.uint64,
+    s1: np.uint64,
+    s2: np.uint64,
+    s3: np.uint64,
+    row: np.ndarray,
+    m: int,
+    classes: Any,
+    bounds: Any,
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
+    """Remove ``m`` persons of ``row`` uniformly at random (see :func:`_adjust_persons`)."""
+    _, start, size, units = classes
+    table, top = bounds
+    k_size = float(len(table))
+    touched = 0.0
+    for i in range(0, len(row), 8):  # the row into the caches, streamed
+        touched += row[i]
+    removed = 0 if touched >= 0.0 else m
+    while removed < m:
+        s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+        w = u * k_size
+        k = int(w)
+        c = k + int(table[k, 1] * (w - k >= table[k, 0]))
+        i = units[start[c]]
+        if size[c] > 1:
+            s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+            i = units[start[c] + int(u * float(size[c]))]
+        s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
+        if u * top[c] < row[i]:
+            row[i] -= 1.0
+            removed += 1
+    return s0, s1, s2, s3
 
 
 class _Stream:
@@ -620,7 +698,7 @@ class UnitSampler:
 
 
 def _classes(probs: np.ndarray) -> tuple[np.ndarray, ...] | None:
-    """Classes of units with equal probabilities for :func:`_add_persons_by_class`.
+    """Classes of units with equal probabilities for :func:`_adjust_persons`.
 
     ``None`` when fewer than two units share a probability on average (then one alias
     table over the units is as good). Under the systematic null the probabilities are
@@ -635,55 +713,97 @@ def _classes(probs: np.ndarray) -> tuple[np.ndarray, ...] | None:
 
 
 class MultinomialSampler:
-    """Exact ``Mult(total, probs)`` rows: Poissonisation with rejection (module docstring)."""
+    """Exact ``Mult(total, probs)`` rows by Poissonisation (module docstring).
+
+    When units share their probabilities (the systematic null: ``p_i = t_i / T``), the
+    counts are drawn as ``Poisson(G p_i)`` and the row is corrected to ``G`` persons by
+    adding or removing persons (:func:`_adjust_persons`); otherwise as ``Poisson((G - m)
+    p_i)`` with rejection of rows above ``G`` and persons added one by one.
+    """
 
     def __init__(self, total: int, probs: np.ndarray) -> None:
         self.total = int(total)
         probs = np.asarray(probs, dtype=float)
         self.poisson: UnitSampler | None = None
         self.classes: tuple[np.ndarray, ...] | None = None
-        if self.total > 0:
-            spare = min(self.total, math.ceil(SPARE * math.sqrt(self.total)))
-            if self.total > spare:
-                self.poisson = UnitSampler(_POISSON, (self.total - spare) * probs)
-            self.table = _pmf_table(probs)
-            self.classes = _classes(probs)
+        self.bounds: tuple[np.ndarray, np.ndarray] | None = None
+        if self.total <= 0:
+            return
+        self.table = _pmf_table(probs)
+        classes = _classes(probs)
+        if classes is not None:
+            poisson = UnitSampler(_POISSON, self.total * probs)
+            if poisson.tables is not None:
+                self.poisson, self.classes = poisson, classes
+                self.bounds = _class_bounds(classes, poisson)
+                return
+        spare = min(self.total, math.ceil(SPARE * math.sqrt(self.total)))
+        if self.total > spare:
+            self.poisson = UnitSampler(_POISSON, (self.total - spare) * probs)
 
     def draw(self, rng: np.random.Generator, out: np.ndarray) -> None:
         """Fill ``out`` (shape ``(b, n)``) with ``b`` independent multinomial rows."""
+        if self.total == 0:
+            out[:] = 0.0
+            return
+        if self.bounds is not None:
+            assert self.poisson is not None
+            assert self.classes is not None
+            need = (self.total - self.poisson.draw(rng, out)).astype(np.int64)
+            with _Stream(rng) as state:
+                _adjust_persons(state, need, self.classes, self.bounds, out)
+            return
         if self.poisson is None:  # a small group: every person one by one
             out[:] = 0.0
             sums = np.zeros(len(out))
         else:
-            # P(S > G) = P(Z > 1.5), about 7 %: rejected rows are replaced by spare rows
-            # drawn in the same pass (enough in all but about 1 in 1,000 chunks)
-            b = len(out)
-            q = 0.5 * math.erfc(SPARE / math.sqrt(2.0))
-            e = math.ceil((b * q + 3.0 * math.sqrt(b * q) + 1.0) / (1.0 - q))
-            spare = np.empty((e, out.shape[1]))
-            sums = self.poisson.draw(rng, out, spare)
-            spare_sums, sums = sums[b:], sums[:b]
-            usable = np.flatnonzero(spare_sums <= self.total)
-            again = np.flatnonzero(sums > self.total)
-            fill = min(len(again), len(usable))
-            out[again[:fill]] = spare[usable[:fill]]
-            sums[again[:fill]] = spare_sums[usable[:fill]]
-            again = again[fill:]
-            while len(again):
-                redo = np.empty((len(again), out.shape[1]))
-                redo_sums = self.poisson.draw(rng, redo)
-                ok = redo_sums <= self.total
-                out[again[ok]] = redo[ok]
-                sums[again[ok]] = redo_sums[ok]
-                again = again[~ok]
-        if self.total == 0:
-            return
+            sums = self._draw_below(rng, out)
         need = (self.total - sums).astype(np.int64)
         with _Stream(rng) as state:
-            if self.classes is None:
-                _add_persons(state, need, self.table, out)
-            else:
-                _add_persons_by_class(state, need, self.classes, out)
+            _add_persons(state, need, self.table, out)
+
+    def _draw_below(self, rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
+        """Poisson rows with at most ``total`` persons (rejection); return their sums."""
+        assert self.poisson is not None
+        # P(S > G) = P(Z > 1.5), about 7 %: rejected rows are replaced by spare rows
+        # drawn in the same pass (enough in all but about 1 in 1,000 chunks)
+        b = len(out)
+        q = 0.5 * math.erfc(SPARE / math.sqrt(2.0))
+        e = math.ceil((b * q + 3.0 * math.sqrt(b * q) + 1.0) / (1.0 - q))
+        spare = np.empty((e, out.shape[1]))
+        sums = self.poisson.draw(rng, out, spare)
+        spare_sums, sums = sums[b:], sums[:b]
+        usable = np.flatnonzero(spare_sums <= self.total)
+        again = np.flatnonzero(sums > self.total)
+        fill = min(len(again), len(usable))
+        out[again[:fill]] = spare[usable[:fill]]
+        sums[again[:fill]] = spare_sums[usable[:fill]]
+        again = again[fill:]
+        while len(again):
+            redo = np.empty((len(again), out.shape[1]))
+            redo_sums = self.poisson.draw(rng, redo)
+            ok = redo_sums <= self.total
+            out[again[ok]] = redo[ok]
+            sums[again[ok]] = redo_sums[ok]
+            again = again[~ok]
+        return sums
+
+
+def _class_bounds(
+    classes: tuple[np.ndarray, ...], poisson: UnitSampler
+) -> tuple[np.ndarray, np.ndarray]:
+    """Largest value each class's Poisson table can give, and an alias table by them.
+
+    A unit's draws come from its table's centre and tails, so the top of the upper tail
+    bounds its count; the removal step of :func:`_adjust_persons` proposes classes with
+    weights ``size * top``.
+    """
+    _, start, size, units = classes
+    assert poisson.tables is not None
+    lo, _, _, _, n_centre, _, _, n_right = poisson.tables[:8]
+    j = poisson.unit_table[units[start]]
+    top = (lo[j] + n_centre[j] + n_right[j] - 1).astype(float)
+    return _pmf_table(size * top), top
 
 
 def poisson_sampler(lam: np.ndarray) -> UnitSampler:
