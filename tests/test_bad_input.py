@@ -29,6 +29,7 @@ import dataclasses
 import functools
 import importlib
 import inspect
+import keyword as keyword_module
 import pkgutil
 import warnings
 from collections.abc import Callable
@@ -2211,7 +2212,9 @@ def test_messages_keep_their_name_outside_sozplan_and_inside_the_called_function
         _mod("index").composite_index(_grid_plain(), {"indicators": ["x", "nope"]})
 
 
-_identifiers = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True)
+_identifiers = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True).filter(
+    lambda k: not keyword_module.iskeyword(k)
+)
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40).filter(
     lambda t: " Fix: " not in t
 )
@@ -2225,12 +2228,17 @@ def test_renaming_keeps_what_and_fix_and_names_the_outer_function(
     """Invariant: below a registered function, any message is renamed to it, losslessly."""
     from sozplan.errors import register_public
 
-    def inner_step(x: Any) -> None:
+    def inner_step(x: Any, **options: Any) -> None:
         raise InputError(f"inner_step: {what}. Fix: {fix} {keyword}=1")
 
     def outer_call(x: Any, *, keyword_of_outer: Any = None) -> None:
         inner_step(x)
 
+    # the keyword is an option of inner_step (its signature says so)
+    names = dict.fromkeys(["x", keyword])
+    inner_step.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    )
     register_public(inner_step, module="demo")
     register_public(outer_call, module="demo")
     with pytest.raises(InputError) as info:
@@ -2239,6 +2247,30 @@ def test_renaming_keeps_what_and_fix_and_names_the_outer_function(
     assert message.startswith(f"outer_call: {what}. Fix: {fix} {keyword}=1")
     if keyword not in ("x", "keyword_of_outer"):  # parameters of outer_call stay as they are
         assert f"({keyword}= is an option of demo.inner_step, which `outer_call` calls" in message
+
+
+def test_renaming_annotates_only_options_of_the_callee() -> None:
+    # ``keep=`` in a piece of pandas code of a fix is no option of the callee: no advice
+    # to call the callee with it (seen below a preset, from check_unique_index)
+    from sozplan.errors import register_public
+
+    def inner_check(df: Any, *, strict: bool = True) -> None:
+        raise InputError(
+            "inner_check: `df` has repeated ids. Fix: drop them, e.g. "
+            "df[~df.index.duplicated(keep='first')], or pass strict=False"
+        )
+
+    def outer_table(df: Any) -> None:
+        inner_check(df)
+
+    register_public(inner_check, module="demo")
+    register_public(outer_table, module="demo")
+    with pytest.raises(InputError) as info:
+        outer_table(1)
+    message = str(info.value)
+    assert message.startswith("outer_table: `df` has repeated ids.")
+    assert "(strict= is an option of demo.inner_check" in message
+    assert "keep=" not in message.split("duplicated(")[1].split(")")[1]
 
 
 def test_warnings_name_the_called_function_and_point_at_the_caller() -> None:

@@ -145,8 +145,10 @@ def as_column_list(columns: Hashable | Sequence[Hashable], *, arg: str = "column
     return out
 
 
-def check_frame(df: Any, *, arg: str = "df", where: str = "", allow_empty: bool = False) -> None:
-    """Check that ``df`` is a non-empty DataFrame.
+def check_frame(
+    df: Any, *, arg: str = "df", where: str = "", allow_empty: bool = False, row: str = "area"
+) -> None:
+    """Check that ``df`` is a non-empty DataFrame; ``row`` names what one row holds.
 
     Examples
     --------
@@ -160,10 +162,10 @@ Fix: pass a DataFrame (or GeoDataFrame) with one row per area.
         raise fail(
             where,
             f"`{arg}` is a {type(df).__name__}, not a pandas DataFrame",
-            "pass a DataFrame (or GeoDataFrame) with one row per area",
+            f"pass a DataFrame (or GeoDataFrame) with one row per {row}",
         )
     if not allow_empty and len(df) == 0:
-        raise fail(where, f"`{arg}` has no rows", "pass a table with at least one area")
+        raise fail(where, f"`{arg}` has no rows", f"pass a table with at least one {row}")
 
 
 def check_columns(

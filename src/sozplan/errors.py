@@ -66,6 +66,8 @@ class InputError(SozplanError, ValueError):
 _PUBLIC_CODE: dict[CodeType, tuple[str, frozenset[str]]] = {}
 #: Public name -> dotted path (functions and classes), for the adapted fix.
 _PUBLIC_PATH: dict[str, str] = {}
+#: Public function name -> its parameter names (which keywords of a fix are its options).
+_PUBLIC_PARAMS: dict[str, frozenset[str]] = {}
 
 _PREFIX = re.compile(r"(?P<where>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?): (?P<rest>.*)", re.S)
 _KEYWORD = re.compile(r"(?<![\w.])([a-z_][a-z0-9_]*)=(?!=)")
@@ -117,6 +119,7 @@ and pass its result to `outer`).
     if code is not None:
         params = frozenset(inspect.signature(obj).parameters)
         _PUBLIC_CODE.setdefault(code, (public_name, params))
+        _PUBLIC_PARAMS[public_name] = params
 
 
 def _called() -> tuple[str, frozenset[str]] | None:
@@ -147,7 +150,14 @@ def _as_called(message: str) -> str:
         inner, rest = None, message  # not a function's name (e.g. "weights: ..."): keep it
     what, sep, fix = rest.partition(" Fix: ")
     if inner is not None and sep:
-        foreign = [k for k in dict.fromkeys(_KEYWORD.findall(fix)) if k not in params]
+        # keywords of the fix that are options of the callee, not of the called function
+        # (not every ``name=`` in a fix is one: ``duplicated(keep=False)`` is pandas code)
+        options = _PUBLIC_PARAMS.get(inner.split(".")[0])
+        foreign = [
+            k
+            for k in dict.fromkeys(_KEYWORD.findall(fix))
+            if k not in params and (options is None or k in options)
+        ]
         if foreign:
             path = _PUBLIC_PATH[inner.split(".")[0]]
             keywords = ", ".join(f"{k}=" for k in foreign)

@@ -731,7 +731,7 @@ def prioritize(
     ('M2',)
     """
     where = "prioritize"
-    check_frame(candidates, arg="candidates", where=where)
+    check_frame(candidates, arg="candidates", where=where, row="candidate site")
     if candidates.empty:
         _fail_empty(where, "candidates")
     if not candidates.index.is_unique:

@@ -125,7 +125,7 @@ def budget_execution(
     M2        2024     700.0              -0.3    rot
     """
     where = "budget_execution"
-    check_frame(execution, arg="execution", where=where)
+    check_frame(execution, arg="execution", where=where, row="budget line")
     cols = ["massnahme", "jahr", "soll", "gebunden", "gezahlt"]
     _require(execution, cols, "execution", where)
     if not (is_whole(month) and 1 <= month <= 12):
@@ -183,7 +183,7 @@ def budget_execution(
     out = out.set_index(["massnahme", "jahr"]).sort_index()
     by_product = None
     if measures is not None:
-        check_frame(measures, arg="measures", where=where, allow_empty=True)
+        check_frame(measures, arg="measures", where=where, allow_empty=True, row="measure")
     if measures is not None and "produktgruppe" in measures.columns:
         ids = measures["massnahme"] if "massnahme" in measures.columns else measures.index
         pg = pd.Series(measures["produktgruppe"].astype(str).to_numpy(), index=ids.astype(str))
@@ -263,7 +263,7 @@ def cost_per_target(
     [50000.0]
     """
     where = "cost_per_target"
-    check_frame(attainment, arg="attainment", where=where)
+    check_frame(attainment, arg="attainment", where=where, row="target")
     _require(
         attainment, [measure, "basiswert", "beobachtet", "jahr", "richtung"], "attainment", where
     )

@@ -415,7 +415,7 @@ def validate_funding(
 not in `programmes`. Fix: correct the ids or add the programmes.
     """
     where = "validate_funding"
-    check_frame(programmes, arg="programmes", where=where)
+    check_frame(programmes, arg="programmes", where=where, row="funding programme")
     progs = validate_programmes(programmes) if "ebene" in programmes.columns else programmes
     return _amount_table(
         funding,
@@ -648,7 +648,7 @@ def financing_plan(
     where = "financing_plan"
     progs = validate_programmes(programmes)
     costs = validate_cost_plan(cost_plan, measures=measures)
-    check_frame(funding, arg="funding", where=where, allow_empty=True)
+    check_frame(funding, arg="funding", where=where, allow_empty=True, row="funding line")
     fund = (
         validate_funding(funding, programmes=progs, measures=measures)
         if len(funding)

@@ -122,7 +122,7 @@ year of the run time).
     [('01', '02'), ('03',)]
     """
     where = "validate_measures"
-    check_frame(measures, arg="measures", where=where)
+    check_frame(measures, arg="measures", where=where, row="measure")
     out = measures.copy()
     if "massnahme" in out.columns:
         out = out.set_index("massnahme")
@@ -292,7 +292,7 @@ row or net them before.
     """
     where = "validate_costs"
     id_column = resolve_id_column(id_column, areas, where)
-    check_frame(costs, arg="costs", where=where)
+    check_frame(costs, arg="costs", where=where, row="cost line")
     columns = list(columns)
     keys = ["massnahme", id_column, "jahr"]
     missing = [c for c in keys + columns if c not in costs.columns]
@@ -505,7 +505,7 @@ Fix: use a known area id or 'gesamt' for a city-wide target.
     """
     where = "validate_targets"
     id_column = resolve_id_column(id_column, areas, where)
-    check_frame(targets, arg="targets", where=where)
+    check_frame(targets, arg="targets", where=where, row="target")
     out = targets.copy()
     if "ziel" in out.columns:
         out = out.set_index("ziel")

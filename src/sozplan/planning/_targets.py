@@ -638,7 +638,7 @@ def timeline(
         )
     ]
     if milestones is not None:
-        check_frame(milestones, arg="milestones", where=where)
+        check_frame(milestones, arg="milestones", where=where, row="milestone")
         need = [c for c in ("massnahme", "jahr", "meilenstein") if c not in milestones.columns]
         if need:
             raise fail(

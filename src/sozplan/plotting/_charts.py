@@ -641,7 +641,7 @@ def profile_heatmap(
 
     where = "profile_heatmap"
     language = check_language(language, where)
-    check_frame(profiles, arg="profiles", where=where)
+    check_frame(profiles, arg="profiles", where=where, row="type")
     m = check_array(profiles, arg="profiles", where=where, ndim=2, allow_nan=True)
     if not np.isfinite(m).any():
         raise fail(where, "`profiles` has no finite value", "pass a table of numbers")

@@ -650,7 +650,7 @@ _COMPONENT_COLUMNS = ("geburten", "sterbefaelle", "zuzuege", "fortzuege")
 
 def _check_components(components: Any, b: AgeBands, where: str) -> pd.DataFrame:
     """Refuse a components table that is not counts per unique (area, year, band)."""
-    check_frame(components, arg="components", where=where)
+    check_frame(components, arg="components", where=where, row="area and year")
     if components.index.nlevels != 3:
         raise fail(
             where,

@@ -356,7 +356,7 @@ def od_costs(
     sozplan.errors.InputError: od_costs: `od` lacks 1 of 4 origin-facility pairs, e.g. ('b', 'y'). ...
     """
     where = "od_costs"
-    check_frame(od, arg="od", where=where)
+    check_frame(od, arg="od", where=where, row="origin-destination pair")
     check_columns(od, [origin, destination, cost], where=where, arg="od", numeric=False)
     o_ids = _ids(origins, "origins", where)
     f_ids = _ids(facilities, "facilities", where)

@@ -94,7 +94,7 @@ def validate_facilities(
     sozplan.errors.InputError: validate_facilities: `facilities['plaetze']` is zero, ... ('K2'). ...
     """
     where = "validate_facilities"
-    check_frame(facilities, arg="facilities", where=where)
+    check_frame(facilities, arg="facilities", where=where, row="facility")
     if not hasattr(facilities, "geometry"):
         raise fail(where, "`facilities` has no geometry", "pass a GeoDataFrame of points")
     check_projected_crs(facilities, arg="facilities", where=where, purpose="travel costs")

@@ -223,8 +223,8 @@ def propose_sites(
     costs = _check_costs(costs, where)
     if method not in _METHODS:
         raise fail(where, f"`method` is {method!r}", f"use one of {format_values(_METHODS)}")
-    check_frame(facilities, arg="facilities", where=where, allow_empty=True)
-    check_frame(candidates, arg="candidates", where=where)
+    check_frame(facilities, arg="facilities", where=where, allow_empty=True, row="facility")
+    check_frame(candidates, arg="candidates", where=where, row="candidate site")
     max_cost, target, per = (
         _positive(value, where, arg)
         for value, arg in ((max_cost, "max_cost"), (target, "target"), (per, "per"))
