@@ -1434,6 +1434,13 @@ def test_prioritise_ceilings_must_and_sensitivity():
     assert "B" in p.chosen  # must
     assert "A" not in p.chosen  # the ceiling allows only one of A, B
     assert p.sensitivity.shape == (3, 5)
+    # one id on its own is that id, not its letters
+    one = prioritize(c, 20, need="n", effect="e", cost="k", draws=draws,
+                     ceilings=pd.Series({"ESF": 5.0}), must="B", exclude="C")  # fmt: skip
+    assert "B" in one.chosen
+    assert "C" not in one.chosen
+    with pytest.raises(InputError, match=r"^prioritize: `must` names unknown candidates 'BC'"):
+        prioritize(c, 20, need="n", effect="e", cost="k", must="BC")
     with pytest.raises(InputError, match="prioritize: `weights`"):
         prioritize(c, 20, need="n", effect="e", cost="k", weights={"need": -1, "effect": 1})
     with pytest.raises(InputError, match="prioritize: `need` names the column 'x'"):

@@ -7,7 +7,7 @@ cents, so that the amounts balance to the cent and the binding rules can be name
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -670,8 +670,8 @@ def prioritize(
     weights: dict[str, float] | None = None,
     draws: pd.DataFrame | None = None,
     ceilings: pd.Series | None = None,
-    must: Sequence[Hashable] = (),
-    exclude: Sequence[Hashable] = (),
+    must: Hashable | Sequence[Hashable] = (),
+    exclude: Hashable | Sequence[Hashable] = (),
     sensitivity_steps: int = 5,
 ) -> Portfolio:
     r"""Choose the measures with the largest weighted benefit that fit the budget.
@@ -707,7 +707,7 @@ def prioritize(
         Money each candidate draws per programme (candidates x programmes, euros).
     ceilings : Series, optional
         The programmes' ceilings (euros), required with ``draws``.
-    must, exclude : sequence of ids
+    must, exclude : id or sequence of ids
         Measures that must be chosen (e.g. legal duties) or must not be.
     sensitivity_steps : int, default 5
         Grid points of the weight sensitivity (0 turns it off).
@@ -752,6 +752,13 @@ def prioritize(
             where, f"`sensitivity_steps` is {sensitivity_steps!r}", "pass a whole number >= 0"
         )
     ids = candidates.index
+    # one id on its own (a string is not read as its letters)
+    must = [must] if isinstance(must, str) or not isinstance(must, Iterable) else list(must)
+    exclude = (
+        [exclude]
+        if isinstance(exclude, str) or not isinstance(exclude, Iterable)
+        else list(exclude)
+    )
     for arg, sel in (("must", must), ("exclude", exclude)):
         unknown = pd.Index(list(sel)).difference(ids)
         if len(unknown):
