@@ -849,6 +849,38 @@ def test_removing_persons_is_uniform_without_replacement():
     np.testing.assert_allclose(removed.var(axis=0)[[0, 1, 3]], var[[0, 1, 3]], rtol=0.05)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    totals=st.lists(st.integers(0, 60), min_size=2, max_size=12),
+    group=st.integers(0, 400),
+)
+def test_multinomial_rows_keep_their_total_and_zero_units(totals, group):
+    # invariants of both correction paths (classes of equal sizes, or all sizes distinct):
+    # every row has exactly G persons, none in an area without residents, none negative
+    from sozplan.segregation._draws import MultinomialSampler
+
+    t = np.array(totals, dtype=float)
+    if t.sum() == 0:
+        return
+    rows = np.empty((50, len(t)))
+    MultinomialSampler(group, t / t.sum()).draw(np.random.default_rng(group), rows)
+    assert np.array_equal(rows.sum(axis=1), np.full(50, float(group)))
+    assert (rows >= 0).all()
+    assert (rows[:, t == 0] == 0).all()
+
+
+def test_class_path_falls_back_when_tables_would_be_too_large(monkeypatch):
+    import sozplan.segregation._draws as draws
+
+    monkeypatch.setattr(draws, "MAX_TABLE_ENTRIES", 0)
+    sampler = draws.MultinomialSampler(5_000, np.array([0.25, 0.25, 0.25, 0.25]))
+    assert sampler.bounds is None  # numpy's Poisson draws: no table tops to bound a removal
+    rows = np.empty((400, 4))
+    sampler.draw(np.random.default_rng(2), rows)
+    assert np.array_equal(rows.sum(axis=1), np.full(400, 5_000.0))
+    assert rows[:, 0].mean() == pytest.approx(1250, abs=4 * np.sqrt(5000 * 0.25 * 0.75 / 400))
+
+
 def test_classes_only_when_units_share_probabilities():
     from sozplan.segregation._draws import _classes
 
