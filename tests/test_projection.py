@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sozplan.errors import InputError
+from sozplan.errors import DataQualityWarning, InputError
 from sozplan.projection import (
     AgeBands,
     aggregate_ages,
@@ -648,7 +648,11 @@ def test_musterstadt_projection_from_2020_and_new_build_kita_demand(musterstadt)
     stocks, bands, comp, demo = musterstadt
     truth = load_truth()["projection"]
     sched = {k: demo[k] for k in ("survival", "fertility", "female_share")}
-    rates = estimate_rates(comp, stocks, bands, **sched)
+    # the generated city has thin bands with more out-migrants in a year than residents
+    # at its start: listed, and the rates capped at 1
+    with pytest.warns(DataQualityWarning, match=r"^estimate_rates: more out-migrants"):
+        rates = estimate_rates(comp, stocks, bands, **sched)
+    assert (rates["out_migration"].to_numpy() <= 1).all()
     launch = stocks.xs(2020, level="jahr")
     res = cohort_component(launch, bands, launch_year=2020, horizon=4, **sched, **rates)
     projected = res.population.xs(2024, level="jahr").to_numpy().sum()
@@ -769,6 +773,25 @@ def test_estimate_rates_by_hand():
     # expected births 0.5 women x 0.1 x 200 = 10 (observed 10); expected deaths 0.01 x 400 = 4
     assert rates["fertility_level"].loc["A"] == pytest.approx(1.0)
     assert rates["mortality_level"].loc["A"] == pytest.approx(6 / 4)
+
+
+def test_estimate_rates_lists_capped_rates_and_areas_without_residents():
+    bands, stocks, comp = rates_example()
+    kw = {"survival": flat_survival(0.99), "fertility": pd.Series(0.1, index=range(15, 45))}
+    # 150 out-migrants of 100 residents at the start of the year: the rate is capped at 1
+    more = comp.assign(fortzuege=[5.0, 30.0, 150.0])
+    with pytest.warns(DataQualityWarning, match=r"^estimate_rates: more out-migrants .* 1 area"):
+        rates = estimate_rates(more, stocks, bands, **kw)
+    assert rates["out_migration"].loc["A"].iloc[2] == 1.0
+    # an area without residents: its rates cannot be estimated, and that is said
+    b_comp = pd.concat({"B": comp.xs("A")}, names=comp.index.names[:1])
+    b_stocks = pd.concat({"B": stocks.xs("A") * 0}, names=["gebiet"])
+    with pytest.warns(DataQualityWarning, match=r"1 area\(s\) without residents .*\('B'\)"):
+        rates = estimate_rates(
+            pd.concat([comp, b_comp]), pd.concat([stocks, b_stocks]), bands, **kw
+        )
+    assert rates["fertility_level"].loc["B"] == 1.0
+    assert (rates["out_migration"].loc["B"] == 0).all()
 
 
 def test_estimate_rates_refuses_components_it_cannot_read():

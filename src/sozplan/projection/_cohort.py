@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -20,6 +21,7 @@ from sozplan.checks import (
     format_values,
     is_whole,
 )
+from sozplan.errors import DataQualityWarning
 from sozplan.projection._bands import (
     AgeBands,
     _aggregate_matrix,
@@ -698,6 +700,41 @@ def _check_same_areas(comp_areas: pd.Index, stock_areas: pd.Index, where: str) -
 _FOUR_COLUMNS = "pass the four component columns " + ", ".join(_COMPONENT_COLUMNS)
 
 
+def _warn_rates(out: pd.DataFrame, exposure: pd.DataFrame, events: pd.Series, where: str) -> None:
+    """List the out-migration rates capped at 1 and the areas without residents.
+
+    ``events``: births, deaths and moves per area; an area without residents and
+    without events (a park, an industrial estate) is no problem and not listed.
+    """
+    over = out.stack()
+    over = over[over > 1.0]
+    if len(over):
+        cells = ", ".join(f"{area!r} {band}" for area, band in over.index[:5])
+        more = f" and {len(over) - 5} more" if len(over) > 5 else ""
+        warnings.warn(
+            DataQualityWarning(
+                f"{where}: more out-migrants in a year than residents at its start in "
+                f"{len(over)} area and age band(s) ({cells}{more}); their out-migration "
+                "rate is capped at 1 (turnover within the year, or stocks and components "
+                "that do not match)"
+            ),
+            stacklevel=3,
+        )
+    empty = exposure.index[
+        ((exposure.sum(axis=1) <= 0) & (events.reindex(exposure.index).fillna(0) > 0)).to_numpy()
+    ]
+    if len(empty):
+        warnings.warn(
+            DataQualityWarning(
+                f"{where}: {len(empty)} area(s) without residents in the stocks but with "
+                f"births, deaths or moves ({format_values(list(empty))}): their rates cannot "
+                "be estimated; out-migration rate 0, fertility and mortality levels 1 (the "
+                "schedules' own rates)"
+            ),
+            stacklevel=3,
+        )
+
+
 def estimate_rates(
     components: pd.DataFrame,
     stocks: pd.DataFrame,
@@ -738,6 +775,16 @@ def estimate_rates(
         ``out_migration`` and ``in_migration`` (DataFrames area x band),
         ``fertility_level`` and ``mortality_level`` (Series by area): pass them on with
         ``cohort_component(..., **rates)``.
+
+    Warns
+    -----
+    DataQualityWarning
+        Where an area and band had more out-migrants in a year than residents at its
+        start (turnover within the year, or stocks and components that do not match): the
+        rate is capped at 1, since the projection cannot move out more persons than there
+        are. And for areas without residents in the stocks but with births, deaths or
+        moves, whose rates cannot be estimated: out-migration 0, fertility and mortality
+        levels 1.
     """
     where = "estimate_rates"
     b = _as_bands(bands, where)
@@ -782,6 +829,8 @@ def estimate_rates(
         )
 
     out = wide("fortzuege") / exposure.where(exposure > 0)
+    events = comp[["geburten", "sterbefaelle", "zuzuege", "fortzuege"]].groupby(level=0).sum()
+    _warn_rates(out, exposure, events.sum(axis=1), where)
     out = out.fillna(0.0).clip(upper=1.0)
     inn = wide("zuzuege") / len(years)
     births = comp.groupby(area_name)["geburten"].sum().reindex(areas).fillna(0.0)
