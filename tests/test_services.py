@@ -562,6 +562,9 @@ def test_propose_sites_bad_input(kwargs, match):
     }
     with pytest.raises(InputError, match=rf"^propose_sites: {match}"):
         S.propose_sites(blocks, "kinder", kitas, **{**args, **kwargs})
+    # no demand points: said as such (before: "the ids of `origins` and `costs` differ")
+    with pytest.raises(InputError, match=r"^propose_sites: `origins` has no rows.*demand point"):
+        S.propose_sites(blocks.iloc[:0], "kinder", kitas, **args)
     by = pd.Series({"b1": "x", "b2": "y", "b3": "y"})
     assert list(S.propose_sites(blocks, "kinder", kitas, by=by, **args).sites.index) == ["c2"]
 

@@ -248,7 +248,7 @@ def test_result_object(planted):
     assert f"TypologyResult: 4 types of {len(pa)} areas" in repr(t)
     assert "<table" in t._repr_html_()
     frame = t.to_frame()
-    assert {"n_areas", "jaccard_mean", "assessment", "beschreibung"} <= set(frame.columns)
+    assert {"n_areas", "jaccard_mean", "assessment", "description"} <= set(frame.columns)
     ax = t.plot()
     assert len(ax.get_yticklabels()) == 4
     # Ward types are not nearest-centre cells; almost all areas keep their type

@@ -223,6 +223,7 @@ def propose_sites(
     costs = _check_costs(costs, where)
     if method not in _METHODS:
         raise fail(where, f"`method` is {method!r}", f"use one of {format_values(_METHODS)}")
+    check_frame(origins, arg="origins", where=where, row="demand point")
     check_frame(facilities, arg="facilities", where=where, allow_empty=True, row="facility")
     check_frame(candidates, arg="candidates", where=where, row="candidate site")
     max_cost, target, per = (

@@ -516,7 +516,7 @@ class TypologyResult:
         parts = [self.sizes]
         if self.stability is not None:
             parts.append(self.stability)
-        parts.append(self.descriptions.rename("beschreibung").to_frame())
+        parts.append(self.descriptions.rename("description").to_frame())
         parts.append(self.profiles)
         return pd.concat(parts, axis=1)
 
