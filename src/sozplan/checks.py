@@ -32,6 +32,7 @@ from sozplan.errors import InputError, register_public
 
 __all__ = [
     "as_column_list",
+    "as_list",
     "check_aligned_index",
     "check_alpha",
     "check_array",
@@ -124,6 +125,23 @@ def fail(where: str, what: str, fix: str) -> InputError:
     return InputError(f"{prefix}{what}. Fix: {fix.rstrip('.')}.")
 
 
+def as_list(value: Any) -> list:
+    """Return one name or id, or an iterable of them, as a list.
+
+    A string is one name, not its letters.
+
+    Examples
+    --------
+    >>> as_list("M1")
+    ['M1']
+    >>> as_list(("M1", "M2"))
+    ['M1', 'M2']
+    """
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)
+
+
 def as_column_list(columns: Hashable | Sequence[Hashable], *, arg: str = "columns") -> list:
     """Return ``columns`` as a list (a single name becomes a one-element list).
 
@@ -134,9 +152,7 @@ def as_column_list(columns: Hashable | Sequence[Hashable], *, arg: str = "column
     >>> as_column_list(["a", "b"])
     ['a', 'b']
     """
-    if isinstance(columns, str) or not isinstance(columns, Iterable):
-        return [columns]
-    out = list(columns)
+    out = as_list(columns)
     if len(out) != len(set(out)):
         dup = [c for c in dict.fromkeys(out) if out.count(c) > 1]
         raise fail(

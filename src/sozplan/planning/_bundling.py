@@ -7,7 +7,7 @@ cents, so that the amounts balance to the cent and the binding rules can be name
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
 from sozplan._core.frozen import immutable
-from sozplan.checks import check_frame, fail, format_values, is_whole
+from sozplan.checks import as_list, check_frame, fail, format_values, is_whole
 from sozplan.planning._common import html_block
 from sozplan.planning._financing import (
     _euros,
@@ -752,13 +752,7 @@ def prioritize(
             where, f"`sensitivity_steps` is {sensitivity_steps!r}", "pass a whole number >= 0"
         )
     ids = candidates.index
-    # one id on its own (a string is not read as its letters)
-    must = [must] if isinstance(must, str) or not isinstance(must, Iterable) else list(must)
-    exclude = (
-        [exclude]
-        if isinstance(exclude, str) or not isinstance(exclude, Iterable)
-        else list(exclude)
-    )
+    must, exclude = as_list(must), as_list(exclude)  # one id on its own, or several
     for arg, sel in (("must", must), ("exclude", exclude)):
         unknown = pd.Index(list(sel)).difference(ids)
         if len(unknown):
