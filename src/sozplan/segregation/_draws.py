@@ -543,6 +543,20 @@ def _adjust_persons(
 
 
 @_jit
+def _stream_in(row: np.ndarray) -> bool:
+    """Read one value per cache line of ``row``, front to back; True (counts are >= 0).
+
+    The persons step then finds the row in the caches instead of waiting for memory at
+    every random place it adds or removes a person (the reads stream, the CPU fetches
+    ahead). The sum is returned and tested only so that the compiler keeps the reads.
+    """
+    touched = 0.0
+    for i in range(0, len(row), 8):
+        touched += row[i]
+    return touched >= 0.0
+
+
+@_jit
 def _add_row(
     s0: np.uint64,
     s1: np.uint64,
@@ -556,10 +570,7 @@ def _add_row(
     """Add ``m`` persons to ``row`` (see :func:`_adjust_persons`); ``per_class`` is zeros."""
     table, start, size, units = classes
     k_size = float(len(table))
-    touched = 0.0
-    for i in range(0, len(row), 8):  # the row into the caches, streamed
-        touched += row[i]
-    if touched < 0.0:
+    if not _stream_in(row):
         return s0, s1, s2, s3
     for _ in range(m):
         s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
@@ -597,10 +608,7 @@ def _remove_row(
     _, start, size, units = classes
     table, top = bounds
     k_size = float(len(table))
-    touched = 0.0
-    for i in range(0, len(row), 8):  # the row into the caches, streamed
-        touched += row[i]
-    removed = 0 if touched >= 0.0 else m
+    removed = 0 if _stream_in(row) else m
     while removed < m:
         s0, s1, s2, s3, u = _step(s0, s1, s2, s3)
         w = u * k_size
@@ -729,7 +737,6 @@ class MultinomialSampler:
         self.bounds: tuple[np.ndarray, np.ndarray] | None = None
         if self.total <= 0:
             return
-        self.table = _pmf_table(probs)
         classes = _classes(probs)
         if classes is not None:
             poisson = UnitSampler(_POISSON, self.total * probs)
@@ -737,6 +744,7 @@ class MultinomialSampler:
                 self.poisson, self.classes = poisson, classes
                 self.bounds = _class_bounds(classes, poisson)
                 return
+        self.table = _pmf_table(probs)  # the persons added one by one
         spare = min(self.total, math.ceil(SPARE * math.sqrt(self.total)))
         if self.total > spare:
             self.poisson = UnitSampler(_POISSON, (self.total - spare) * probs)
